@@ -1,0 +1,289 @@
+//! The one error type every operation returns, with its kinds and the service's error details.
+
+use std::any::Any;
+use std::fmt;
+
+/// What went wrong, broadly; match on it to decide what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request could not be built from the input: a required member is missing or a value is invalid.
+    InvalidInput,
+    /// No usable credentials, or the token service refused them.
+    Credentials,
+    /// A connect, attempt, operation or stall timeout ran out.
+    Timeout,
+    /// The connection failed, was reset, or TLS failed.
+    Transport,
+    /// The service answered with an error.
+    Service,
+    /// The service's answer could not be read.
+    ResponseParse,
+    /// Reading or writing a local file or stream failed.
+    Io,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Credentials => "credentials error",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Service => "service error",
+            ErrorKind::ResponseParse => "could not parse the response",
+            ErrorKind::Io => "i/o error",
+        }
+    }
+}
+
+/// The details of an error response from the service.
+pub struct ServiceError {
+    pub(crate) status: u16,
+    pub(crate) code: String,
+    pub(crate) message: Option<String>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) host_id: Option<String>,
+    pub(crate) extras: Vec<(String, String)>,
+    pub(crate) operation_error: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl ServiceError {
+    /// A service error with the given HTTP status and error code.
+    pub fn new(status: u16, code: impl Into<String>) -> Self {
+        ServiceError {
+            status,
+            code: code.into(),
+            message: None,
+            request_id: None,
+            host_id: None,
+            extras: Vec::new(),
+            operation_error: None,
+        }
+    }
+
+    /// The HTTP status code of the response.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The error code (`NoSuchKey`, `SlowDown`, ...); for bodiless answers such as HEAD, derived from the status.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+    /// The human-readable message the service sent, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+    /// The request id (`<RequestId>` or `x-amz-request-id`), for support cases.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The host id (`<HostId>` or `x-amz-id-2`).
+    pub fn host_id(&self) -> Option<&str> {
+        self.host_id.as_deref()
+    }
+    /// Other elements of the `<Error>` body, by element name (`BucketName`, `Key`, `Resource`, ...).
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.extras.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    /// All other elements of the `<Error>` body, in document order.
+    pub fn extras(&self) -> &[(String, String)] {
+        &self.extras
+    }
+
+    /// Sets the message.
+    pub fn with_message(mut self, message: Option<String>) -> Self {
+        self.message = message;
+        self
+    }
+    /// Sets the request id.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+    /// Sets the host id.
+    pub fn with_host_id(mut self, host_id: Option<String>) -> Self {
+        self.host_id = host_id;
+        self
+    }
+    /// Sets the other elements of the error body.
+    pub fn with_extras(mut self, extras: Vec<(String, String)>) -> Self {
+        self.extras = extras;
+        self
+    }
+}
+
+impl Clone for ServiceError {
+    /// Clones the details; the typed operation error is not carried over.
+    fn clone(&self) -> Self {
+        ServiceError {
+            status: self.status,
+            code: self.code.clone(),
+            message: self.message.clone(),
+            request_id: self.request_id.clone(),
+            host_id: self.host_id.clone(),
+            extras: self.extras.clone(),
+            operation_error: None,
+        }
+    }
+}
+
+impl fmt::Debug for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceError")
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field("host_id", &self.host_id)
+            .field("extras", &self.extras)
+            .finish()
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}, {}", self.status, self.code)?;
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error every operation and client function returns.
+///
+/// Its `Display` names the operation and, for service errors, the HTTP status, error code, message and
+/// request id. The typed error of the operation (for example `GetObjectError::NoSuchKey`) is reachable
+/// with [`Error::operation_error`].
+pub struct Error {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+    message: String,
+    service: Option<Box<ServiceError>>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    /// An error of the given kind with a message that says what failed and what to do.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, operation: None, message: message.into(), service: None, source: None }
+    }
+
+    /// An [`ErrorKind::InvalidInput`] error.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// An [`ErrorKind::ResponseParse`] error.
+    pub fn response_parse(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::ResponseParse, message)
+    }
+
+    /// A [`ErrorKind::Service`] error from the service's error details.
+    pub fn service(details: ServiceError) -> Self {
+        Error {
+            kind: ErrorKind::Service,
+            operation: None,
+            message: String::new(),
+            service: Some(Box::new(details)),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Names the operation that failed (`PutObject`).
+    pub fn with_operation(mut self, operation: &'static str) -> Self {
+        self.operation = Some(operation);
+        self
+    }
+
+    #[doc(hidden)]
+    /// Attaches the generated operation error enum to a service error.
+    pub fn with_operation_error<E: Any + Send + Sync>(mut self, operation_error: E) -> Self {
+        if let Some(service) = self.service.as_mut() {
+            service.operation_error = Some(Box::new(operation_error));
+        }
+        self
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The operation that failed, when the error came from one.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+
+    /// The service's error details, for [`ErrorKind::Service`] errors.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        self.service.as_deref()
+    }
+
+    /// The service's error code, for service errors.
+    pub fn code(&self) -> Option<&str> {
+        self.service.as_deref().map(ServiceError::code)
+    }
+
+    /// The typed error of the operation, such as `cos_sdk::operation::get_object::GetObjectError`.
+    ///
+    /// ```no_run
+    /// # async fn f(client: cos_sdk::Client) {
+    /// use cos_sdk::operation::get_object::GetObjectError;
+    /// match client.get_object().bucket("b").key("k").send().await {
+    ///     Err(e) if matches!(e.operation_error::<GetObjectError>(), Some(GetObjectError::NoSuchKey(_))) => {}
+    ///     _ => {}
+    /// }
+    /// # }
+    /// ```
+    pub fn operation_error<E: Any>(&self) -> Option<&E> {
+        self.service.as_deref()?.operation_error.as_deref()?.downcast_ref::<E>()
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("operation", &self.operation)
+            .field("message", &self.message)
+            .field("service", &self.service)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = self.operation {
+            write!(f, "{operation} failed: ")?;
+        }
+        f.write_str(self.kind.describe())?;
+        if let Some(service) = &self.service {
+            write!(f, ": {service}")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}

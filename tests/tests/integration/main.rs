@@ -1,0 +1,1 @@
+//! One test binary for all integration tests (one link instead of one per file).
