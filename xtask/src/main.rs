@@ -1,1 +1,37 @@
-fn main() {}
+//! `cargo xtask`: the maintainers' commands (codegen, update-models, model-diff, conformance, bench).
+
+mod codegen_task;
+mod models;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  codegen [--check]            regenerate cos-sdk/src/generated (--check: compare, print a diff, fail when stale)
+  update-models [--version V]  import the S3 model from the ibm-cos-sdk-core release V (default: the pinned one)
+  model-diff OLD NEW           list API changes between two service-2.json files
+  model-diff --since REV       list API changes of the models changed since the git revision REV";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen_task::run(&args[1..]),
+        Some("update-models") => models::update(&args[1..]),
+        Some("model-diff") => models::diff(&args[1..]),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's folder).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
+}

@@ -1,0 +1,563 @@
+//! Emits one module per operation: its metadata, error enum, request serializer and response parser.
+//! Serializer and parser are pure functions over `http` types, so every wire rule is testable offline.
+
+use super::protocol::{body_reader, de_fn, read_scalar_text, ser_fn, timestamp_format_tokens, write_value};
+use super::{ident, ident_fmt, is_optional, Ctx};
+use crate::ir::{Location, Member, Operation, PathPart, QueryPart, TimestampFormat, Type};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `(path, module doc, tokens)` for `operation/mod.rs` and each operation's file.
+pub(super) fn emit(ctx: &Ctx<'_>) -> Vec<(String, String, TokenStream)> {
+    let mut files = Vec::new();
+    let mods = ctx.service.operations.iter().map(|op| {
+        let m = ident(&op.rust_name);
+        let doc = format!("`{}`: `{} {}`.", op.name, op.method, op.request_uri);
+        let doc_attr = super::doc(&doc);
+        quote!(#doc_attr pub mod #m;)
+    });
+    files.push(("operation/mod.rs".to_string(), "One module per operation of the model.".to_string(), quote!(#(#mods)*)));
+    for op in &ctx.service.operations {
+        let doc = format!(
+            "`{}`: `{} {}`; input `{}`, output `{}`.",
+            op.name, op.method, op.request_uri, op.input, op.output
+        );
+        files.push((format!("operation/{}.rs", op.rust_name.trim_start_matches("r#")), doc, operation(ctx, op)));
+    }
+    files
+}
+
+fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let service = ctx.service;
+    let input_ty = ident(&service.shape(&op.input).rust_name);
+    let output_ty = ident(&service.shape(&op.output).rust_name);
+    let error_ty = ident_fmt(format!("{}Error", op.name));
+    let name = &op.name;
+    let input = service.structure(&op.input);
+    let output = service.structure(&op.output);
+    let streaming_response = output.members.iter().any(|m| m.ty == Type::Stream);
+    let error_in_200 = op.customizations.error_in_200;
+    let instance_id = input.members.iter().any(|m| m.location == Location::Header && m.wire_name.eq_ignore_ascii_case("ibm-service-instance-id"));
+
+    // Errors.
+    let variants = op.errors.iter().map(|e| {
+        let shape = service.shape(e);
+        let id = ident(&shape.rust_name);
+        let doc = match service.structure(e).exception.as_ref().and_then(|x| x.status) {
+            Some(status) => format!("`{}` (HTTP {status}).", shape.name),
+            None => format!("`{}`.", shape.name),
+        };
+        let doc_attr = super::doc(&doc);
+        quote!(#doc_attr #id(crate::types::#id),)
+    });
+    let display_arms = op.errors.iter().map(|e| {
+        let shape = service.shape(e);
+        let id = ident(&shape.rust_name);
+        let code = &service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
+        quote!(Self::#id(_) => f.write_str(#code),)
+    });
+    let match_arms = op.errors.iter().map(|e| {
+        let shape = service.shape(e);
+        let id = ident(&shape.rust_name);
+        let code = service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
+        let de = de_fn(shape);
+        quote! {
+            #code => match #rt::error_element(body) {
+                ::std::option::Option::Some(node) => match crate::generated::protocol::#de(&node) {
+                    ::std::result::Result::Ok(value) => #error_ty::#id(value),
+                    ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
+                },
+                ::std::option::Option::None => match crate::types::#id::builder().build() {
+                    ::std::result::Result::Ok(value) => #error_ty::#id(value),
+                    ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
+                },
+            },
+        }
+    });
+    let error_doc = format!("The errors `{name}` can return: the ones the model lists, and `Unhandled` for any other.");
+
+    let serializer = serializer(ctx, op);
+    let parser = parser(ctx, op);
+    let meta_doc = format!("What the runtime needs to know about `{name}`.");
+    let ser_doc = format!("Builds the HTTP request of `{name}` for `endpoint`. Pure: no I/O.");
+    let parse_doc = format!("Reads the HTTP response of `{name}`: the output, or the typed error. Pure: no I/O.");
+    let (meta_doc_attr, error_doc_attr, ser_doc_attr, parse_doc_attr) =
+        (super::doc(&meta_doc), super::doc(&error_doc), super::doc(&ser_doc), super::doc(&parse_doc));
+
+    quote! {
+        pub use crate::types::{#input_ty, #output_ty};
+
+        #meta_doc_attr
+        pub static META: #rt::OperationMeta = #rt::OperationMeta::new(#name, #streaming_response, #error_in_200, #instance_id);
+
+        #error_doc_attr
+        #[derive(::std::fmt::Debug)]
+        #[non_exhaustive]
+        pub enum #error_ty {
+            #(#variants)*
+            /// An error the model does not list for this operation.
+            Unhandled(#rt::ServiceError),
+        }
+
+        impl ::std::fmt::Display for #error_ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    #(#display_arms)*
+                    Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
+                }
+            }
+        }
+
+        impl ::std::error::Error for #error_ty {}
+
+        #ser_doc_attr
+        pub fn serialize_request(
+            input: #input_ty,
+            endpoint: &#rt::Endpoint,
+        ) -> ::std::result::Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
+            #serializer
+        }
+
+        #parse_doc_attr
+        pub fn parse_response(
+            response: #rt::http::Response<#rt::ByteStream>,
+        ) -> ::std::result::Result<#output_ty, #rt::Error> {
+            let (parts, body) = response.into_parts();
+            if #rt::is_error_response(parts.status, &body, META.error_in_200) {
+                let details = #rt::error_details(parts.status, &parts.headers, &body);
+                let typed = match details.code() {
+                    #(#match_arms)*
+                    _ => #error_ty::Unhandled(details.clone()),
+                };
+                return ::std::result::Result::Err(
+                    #rt::Error::service(details).with_operation(#name).with_operation_error(typed),
+                );
+            }
+            read_output(&parts, body).map_err(|e| e.with_operation(#name))
+        }
+
+        #[allow(unused_variables, unused_mut)]
+        fn read_output(
+            parts: &#rt::http::response::Parts,
+            body: #rt::ByteStream,
+        ) -> ::std::result::Result<#output_ty, #rt::Error> {
+            #parser
+        }
+    }
+}
+
+/// The text of a scalar member value `v` (a reference) for a header, query string or label.
+fn text_of(ctx: &Ctx<'_>, ty: &Type, v: TokenStream, fmt: TimestampFormat) -> TokenStream {
+    let rt = &ctx.rt;
+    match ty {
+        Type::String | Type::Enum(_) => quote!(#v.as_str()),
+        Type::Integer | Type::Long => quote!(&#v.to_string()),
+        Type::Boolean => quote!(#rt::fmt_bool(*#v)),
+        Type::Float | Type::Double => quote!(&#rt::fmt_float(*#v as f64)),
+        Type::Timestamp => {
+            let f = timestamp_format_tokens(ctx, fmt);
+            quote!(&#v.format(#f))
+        }
+        Type::Blob => quote!(&#rt::base64_encode(#v)),
+        other => unreachable!("not a scalar: {other:?}"),
+    }
+}
+
+/// Binds `v` to a reference to the member's value and runs `body`, skipping absent optional members.
+fn with_value(m: &Member, body: TokenStream) -> TokenStream {
+    let id = ident(&m.rust_name);
+    if is_optional(m) {
+        quote!(if let ::std::option::Option::Some(v) = &input.#id { #body })
+    } else {
+        quote!({ let v = &input.#id; #body })
+    }
+}
+
+fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let service = ctx.service;
+    let input = service.structure(&op.input);
+    let method = &op.method;
+    let mut stmts = Vec::new();
+    let member = |rust: &str| input.members.iter().find(|m| m.rust_name == rust).expect("labels were checked");
+
+    // Path: a leading `/{Bucket}` is the bucket, which virtual-hosted style moves into the host.
+    let mut parts: &[PathPart] = &op.path;
+    if let [PathPart::Literal(slash), PathPart::Label { label, member: m, greedy: false }, rest @ ..] = parts {
+        if slash == "/" && label == "Bucket" {
+            let mm = member(m);
+            let value = label_value(ctx, mm);
+            stmts.push(quote!(request.bucket(#value);));
+            parts = rest;
+        }
+    }
+    for part in parts {
+        stmts.push(match part {
+            PathPart::Literal(text) => quote!(request.path_literal(#text);),
+            PathPart::Label { label, member: m, greedy } => {
+                let value = label_value(ctx, member(m));
+                quote!(request.path_label(#label, #value, #greedy);)
+            }
+        });
+    }
+    for q in &op.query {
+        stmts.push(match q {
+            QueryPart::Flag(key) => quote!(request.query_flag(#key);),
+            QueryPart::Value(key, value) => quote!(request.query(#key, #value);),
+            QueryPart::Label { key, member: m, .. } => {
+                let value = label_value(ctx, member(m));
+                quote!(request.query(#key, #value);)
+            }
+        });
+    }
+    if let Some(prefix) = &op.host_prefix {
+        let mut text = prefix.clone();
+        let mut pieces = Vec::new();
+        while let Some(start) = text.find('{') {
+            let end = text[start..].find('}').map(|e| e + start).unwrap_or(text.len() - 1);
+            let label = text[start + 1..end].to_string();
+            if let Some(m) = input.members.iter().find(|m| m.name == label) {
+                let value = label_value(ctx, m);
+                pieces.push((text[..start].to_string(), Some(value)));
+            } else {
+                pieces.push((text[..=end].to_string(), None));
+            }
+            text = text[end + 1..].to_string();
+        }
+        let pushes = pieces.iter().map(|(lit, value)| match value {
+            Some(v) => quote!(prefix.push_str(#lit); prefix.push_str(#v);),
+            None => quote!(prefix.push_str(#lit);),
+        });
+        stmts.push(quote!({
+            let mut prefix = ::std::string::String::new();
+            #(#pushes)*
+            prefix.push_str(#text);
+            request.host_prefix(prefix);
+        }));
+    }
+
+    if !op.customizations.url_decode.is_empty() {
+        if let Some(m) = input.members.iter().find(|m| m.name == "EncodingType") {
+            let id = ident(&m.rust_name);
+            let key = &m.wire_name;
+            stmts.push(quote!(if input.#id.is_none() { request.query(#key, "url"); }));
+        }
+    }
+
+    let mut stream_body = None;
+    let mut body_members = Vec::new();
+    for m in &input.members {
+        let fmt = |default| m.timestamp_format.unwrap_or(default);
+        let key = &m.wire_name;
+        match m.location {
+            Location::Uri | Location::StatusCode => {}
+            Location::Query => {
+                let stmt = match &m.ty {
+                    Type::List(list) => {
+                        let text = text_of(ctx, &list.member, quote!(item), list.member_timestamp_format.unwrap_or(fmt(TimestampFormat::Iso8601)));
+                        quote!(for item in v.iter() { request.query(#key, #text); })
+                    }
+                    Type::Map(map) => match &map.value {
+                        Type::List(list) => {
+                            let text = text_of(ctx, &list.member, quote!(item), TimestampFormat::Iso8601);
+                            quote!(for (k, items) in #rt::sorted_entries(v) { for item in items.iter() { request.query(k, #text); } })
+                        }
+                        value => {
+                            let text = text_of(ctx, value, quote!(item), TimestampFormat::Iso8601);
+                            quote!(for (k, item) in #rt::sorted_entries(v) { request.query(k, #text); })
+                        }
+                    },
+                    ty => {
+                        let text = text_of(ctx, ty, quote!(v), fmt(TimestampFormat::Iso8601));
+                        quote!(request.query(#key, #text);)
+                    }
+                };
+                stmts.push(with_value(m, stmt));
+            }
+            Location::Header => {
+                let stmt = match &m.ty {
+                    Type::List(list) => {
+                        let text = text_of(ctx, &list.member, quote!(item), list.member_timestamp_format.unwrap_or(fmt(TimestampFormat::HttpDate)));
+                        quote!({
+                            let items: ::std::vec::Vec<::std::string::String> = v.iter().map(|item| #rt::quote_header_list_item(#text)).collect();
+                            request.header(#key, &items.join(","));
+                        })
+                    }
+                    Type::String if m.jsonvalue => quote!(request.header(#key, &#rt::base64_encode(v.as_bytes()));),
+                    ty => {
+                        let text = text_of(ctx, ty, quote!(v), fmt(TimestampFormat::HttpDate));
+                        quote!(request.header(#key, #text);)
+                    }
+                };
+                let stmt = if m.idempotency_token {
+                    let id = ident(&m.rust_name);
+                    quote!(match &input.#id {
+                        ::std::option::Option::Some(v) => { #stmt }
+                        ::std::option::Option::None => request.header(#key, &#rt::idempotency_token()),
+                    })
+                } else {
+                    with_value(m, stmt)
+                };
+                stmts.push(stmt);
+            }
+            Location::PrefixHeaders => {
+                stmts.push(with_value(m, quote!(for (k, item) in #rt::sorted_entries(v) { request.prefixed_header(#key, k, item); })));
+            }
+            Location::Payload => {
+                let id = ident(&m.rust_name);
+                match &m.ty {
+                    Type::Stream => stream_body = Some(quote!(request.body(input.#id);)),
+                    Type::Blob => stmts.push(with_value(m, quote!(request.body(#rt::ByteStream::from(v.clone()));))),
+                    Type::String => stmts.push(with_value(m, quote!(request.body(#rt::ByteStream::from(v.clone()));))),
+                    Type::Structure(shape) => {
+                        let name = &m.wire_name;
+                        let target = service.shape(shape);
+                        let f = ser_fn(target);
+                        let ns = m.xml_namespace.as_ref().map(|ns| {
+                            let attr = match ns.prefix() {
+                                Some(p) => format!("xmlns:{p}"),
+                                None => "xmlns".to_string(),
+                            };
+                            let uri = ns.uri();
+                            quote!(w.attribute(#attr, #uri);)
+                        });
+                        stmts.push(with_value(m, quote! {
+                            let mut w = #rt::XmlWriter::new();
+                            w.start(#name);
+                            #ns
+                            crate::generated::protocol::#f(v, &mut w);
+                            w.end(#name);
+                            request.xml_body(w.finish());
+                        }));
+                    }
+                    other => unreachable!("payload of type {other:?}"),
+                }
+            }
+            Location::Body => body_members.push(m),
+        }
+    }
+    if !body_members.is_empty() {
+        let (root, ns) = match &op.input_root {
+            Some((name, ns)) => (name.clone(), ns.clone()),
+            None => (service.shape(&op.input).xml_name.clone(), service.shape(&op.input).xml_namespace.clone()),
+        };
+        let ns = ns.map(|ns| {
+            let attr = match ns.prefix() {
+                Some(p) => format!("xmlns:{p}"),
+                None => "xmlns".to_string(),
+            };
+            let uri = ns.uri().to_string();
+            quote!(w.attribute(#attr, #uri);)
+        });
+        let any_set = body_members.iter().map(|m| {
+            let id = ident(&m.rust_name);
+            if is_optional(m) {
+                quote!(input.#id.is_some())
+            } else {
+                quote!(true)
+            }
+        });
+        let writes = body_members.iter().map(|m| {
+            let write = write_value(ctx, &m.ty, quote!(v), &m.wire_name, m.xml_namespace.as_ref(), m.timestamp_format, match &m.ty {
+                Type::List(l) => l.flattened,
+                Type::Map(mm) => mm.flattened,
+                _ => false,
+            });
+            let id = ident(&m.rust_name);
+            if m.xml_attribute {
+                let text = text_of(ctx, &m.ty, quote!(v), TimestampFormat::Iso8601);
+                let key = &m.wire_name;
+                if is_optional(m) {
+                    quote!(if let ::std::option::Option::Some(v) = &input.#id { w.attribute(#key, #text); })
+                } else {
+                    quote!({ let v = &input.#id; w.attribute(#key, #text); })
+                }
+            } else if is_optional(m) {
+                quote!(if let ::std::option::Option::Some(v) = &input.#id { #write })
+            } else {
+                quote!({ let v = &input.#id; #write })
+            }
+        });
+        // Attributes first: they belong to the root's start tag.
+        let (attrs, elems): (Vec<_>, Vec<_>) = body_members.iter().zip(writes).partition(|(m, _)| m.xml_attribute);
+        let attrs = attrs.into_iter().map(|(_, t)| t);
+        let elems = elems.into_iter().map(|(_, t)| t);
+        stmts.push(quote! {
+            if #(#any_set)||* {
+                let mut w = #rt::XmlWriter::new();
+                w.start(#root);
+                #ns
+                #(#attrs)*
+                #(#elems)*
+                w.end(#root);
+                request.xml_body(w.finish());
+            }
+        });
+    }
+    if let Some(s) = stream_body {
+        stmts.push(s);
+    }
+    let checksum = op.checksum_required;
+    quote! {
+        let mut request = #rt::RequestParts::new(#method);
+        #(#stmts)*
+        request.finish(endpoint, #checksum)
+    }
+}
+
+/// The text of a URI label member; an absent one is empty, which the request records as an error.
+fn label_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let id = ident(&m.rust_name);
+    match (&m.ty, is_optional(m)) {
+        (Type::String, false) => quote!(input.#id.as_str()),
+        (Type::String, true) => quote!(input.#id.as_deref().unwrap_or_default()),
+        (ty, false) => text_of(ctx, ty, quote!((&input.#id)), TimestampFormat::Iso8601),
+        (ty, true) => {
+            let text = text_of(ctx, ty, quote!(v), TimestampFormat::Iso8601);
+            quote!(&match &input.#id {
+                ::std::option::Option::Some(v) => ::std::string::ToString::to_string(#text),
+                ::std::option::Option::None => ::std::string::String::new(),
+            })
+        }
+    }
+}
+
+fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let service = ctx.service;
+    let shape = service.shape(&op.output);
+    let output = service.structure(&op.output);
+    let out_ty = ident(&shape.rust_name);
+    let mut stmts = Vec::new();
+    let mut body_members: Vec<&Member> = Vec::new();
+    for m in &output.members {
+        let id = ident(&m.rust_name);
+        let key = &m.wire_name;
+        let (shape_name, wire) = (&op.output, &m.name);
+        match m.location {
+            Location::Header => {
+                let fmt = timestamp_format_tokens(ctx, m.timestamp_format.unwrap_or(TimestampFormat::HttpDate));
+                let value = match &m.ty {
+                    Type::String if m.jsonvalue => quote!(#rt::header_json(&parts.headers, #key)?),
+                    Type::List(list) => {
+                        let item = read_scalar_text(ctx, &list.member, quote!(item.as_str()), list.member_timestamp_format.or(m.timestamp_format), &m.name);
+                        quote!(match #rt::header_list(&parts.headers, #key)? {
+                            ::std::option::Option::Some(items) => {
+                                let mut out = ::std::vec::Vec::new();
+                                for item in items { out.push(#item); }
+                                ::std::option::Option::Some(out)
+                            }
+                            ::std::option::Option::None => ::std::option::Option::None,
+                        })
+                    }
+                    Type::Timestamp => quote!(#rt::header_timestamp(&parts.headers, #key, #fmt)?),
+                    ty => {
+                        let item = read_scalar_text(ctx, ty, quote!(text.as_str()), m.timestamp_format, &m.name);
+                        quote!(match #rt::header_string(&parts.headers, #key)? {
+                            ::std::option::Option::Some(text) => ::std::option::Option::Some(#item),
+                            ::std::option::Option::None => ::std::option::Option::None,
+                        })
+                    }
+                };
+                stmts.push(finish_member(ctx, m, shape_name, wire, quote!(let #id = #value;)));
+            }
+            Location::PrefixHeaders => {
+                stmts.push(quote!(let #id = #rt::prefix_headers(&parts.headers, #key);));
+            }
+            Location::StatusCode => {
+                stmts.push(finish_member(ctx, m, shape_name, wire, quote!(let #id = ::std::option::Option::Some(parts.status.as_u16() as i32);)));
+            }
+            Location::Payload => {
+                let value = match &m.ty {
+                    Type::Stream => quote!(let #id = body;),
+                    Type::Blob => quote!(let #id = #rt::body_bytes(&body)?;),
+                    Type::String => quote!(let #id = #rt::body_string(&body)?;),
+                    Type::Structure(target) => {
+                        let f = de_fn(service.shape(target));
+                        quote!(let #id = match #rt::XmlDocument::parse_optional(&body)? {
+                            ::std::option::Option::Some(doc) => ::std::option::Option::Some(crate::generated::protocol::#f(doc.root())?),
+                            ::std::option::Option::None => ::std::option::Option::None,
+                        };)
+                    }
+                    other => unreachable!("payload of type {other:?}"),
+                };
+                if m.ty == Type::Stream {
+                    stmts.push(value);
+                } else {
+                    stmts.push(finish_member(ctx, m, shape_name, wire, value));
+                }
+            }
+            Location::Uri | Location::Query | Location::Body => body_members.push(m),
+        }
+    }
+    if !body_members.is_empty() {
+        let reader = body_reader(ctx, shape, &body_members, quote!(node));
+        stmts.push(quote! {
+            let doc = #rt::XmlDocument::parse_optional(&body)?;
+            let empty = #rt::XmlElement::empty();
+            let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+            #reader
+        });
+    }
+    if !op.customizations.url_decode.is_empty() {
+        stmts.push(url_decode(ctx, op));
+    }
+    let fields = output.members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        quote!(#id,)
+    });
+    quote! {
+        let _ = &body;
+        #(#stmts)*
+        ::std::result::Result::Ok(#out_ty { #(#fields)* })
+    }
+}
+
+/// Applies a required check to a member read from headers or the payload.
+fn finish_member(ctx: &Ctx<'_>, m: &Member, shape_name: &str, wire: &str, read: TokenStream) -> TokenStream {
+    let rt = &ctx.rt;
+    let id = ident(&m.rust_name);
+    if is_optional(m) || m.ty == Type::Stream {
+        read
+    } else if matches!(m.ty, Type::List(_) | Type::Map(_)) {
+        quote!(#read let #id = #id.unwrap_or_default();)
+    } else {
+        quote!(#read let #id = #rt::required_in_response(#id, #shape_name, #wire)?;)
+    }
+}
+
+/// URL-decodes the listed members when the answer says `EncodingType` is `url`.
+fn url_decode(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let service = ctx.service;
+    let output = service.structure(&op.output);
+    let Some(encoding) = output.members.iter().find(|m| m.name == "EncodingType") else {
+        return quote!();
+    };
+    let enc = ident(&encoding.rust_name);
+    let mut stmts = Vec::new();
+    for path in op.customizations.url_decode {
+        let Some(first) = output.members.iter().find(|m| m.name == path[0]) else { continue };
+        let id = ident(&first.rust_name);
+        match (path.len(), &first.ty) {
+            (1, Type::String) => stmts.push(quote!(#rt::url_decode_in_place(&mut #id)?;)),
+            (2, Type::List(list)) => {
+                let Type::Structure(item_shape) = &list.member else { continue };
+                let Some(inner) = service.structure(item_shape).members.iter().find(|m| m.name == path[1]) else { continue };
+                let inner_id = ident(&inner.rust_name);
+                stmts.push(quote!(
+                    if let ::std::option::Option::Some(items) = #id.as_mut() {
+                        for item in items.iter_mut() { #rt::url_decode_in_place(&mut item.#inner_id)?; }
+                    }
+                ));
+            }
+            _ => {}
+        }
+    }
+    quote! {
+        if #enc.as_ref().map(|e| e.as_str()) == ::std::option::Option::Some("url") {
+            #(#stmts)*
+        }
+    }
+}

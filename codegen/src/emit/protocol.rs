@@ -1,0 +1,362 @@
+//! Emits `protocol.rs`: for every structure shape, a function that writes it as XML and one that reads
+//! it from an XML element. Plain loops and matches over the runtime's non-generic XML types.
+
+use super::{ident, ident_fmt, is_optional, Ctx};
+use crate::ir::{Location, Member, Shape, ShapeKind, TimestampFormat, Type};
+use crate::model::XmlNamespace;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for shape in &ctx.service.shapes {
+        if let ShapeKind::Structure(st) = &shape.kind {
+            if st.has_stream {
+                continue;
+            }
+            out.extend(writer(ctx, shape));
+            out.extend(reader(ctx, shape));
+        }
+    }
+    out
+}
+
+/// `ser_<shape>`: the name of a structure's XML writer.
+pub(super) fn ser_fn(shape: &Shape) -> proc_macro2::Ident {
+    ident_fmt(format!("ser_{}", crate::naming::operation_name(&shape.name)))
+}
+
+/// `de_<shape>`: the name of a structure's XML reader.
+pub(super) fn de_fn(shape: &Shape) -> proc_macro2::Ident {
+    ident_fmt(format!("de_{}", crate::naming::operation_name(&shape.name)))
+}
+
+/// The attribute that declares a namespace (`xmlns` or `xmlns:prefix`) and its URI.
+fn namespace_attr(ns: &XmlNamespace) -> (String, String) {
+    let name = match ns.prefix() {
+        Some(prefix) => format!("xmlns:{prefix}"),
+        None => "xmlns".to_string(),
+    };
+    (name, ns.uri().to_string())
+}
+
+fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+    let rt = &ctx.rt;
+    let st = ctx.service.structure(&shape.name);
+    let name = ser_fn(shape);
+    let ty = ident(&shape.rust_name);
+    let ns = shape.xml_namespace.as_ref().map(|ns| {
+        let (attr, uri) = namespace_attr(ns);
+        quote!(w.attribute(#attr, #uri);)
+    });
+    let attributes = st.members.iter().filter(|m| m.xml_attribute).map(|m| {
+        let id = ident(&m.rust_name);
+        let wire = &m.wire_name;
+        let text = scalar_text(ctx, &m.ty, quote!(v), m.timestamp_format.unwrap_or(TimestampFormat::Iso8601));
+        if is_optional(m) {
+            quote!(if let ::std::option::Option::Some(v) = &value.#id { w.attribute(#wire, #text); })
+        } else {
+            quote!({ let v = &value.#id; w.attribute(#wire, #text); })
+        }
+    });
+    let elements = st.members.iter().filter(|m| !m.xml_attribute).map(|m| {
+        let id = ident(&m.rust_name);
+        let write = write_value(ctx, &m.ty, quote!(v), &m.wire_name, m.xml_namespace.as_ref(), m.timestamp_format, is_flattened(&m.ty));
+        if is_optional(m) {
+            quote!(if let ::std::option::Option::Some(v) = &value.#id { #write })
+        } else {
+            quote!({ let v = &value.#id; #write })
+        }
+    });
+    let unused = if st.members.is_empty() { quote!(let _ = value;) } else { TokenStream::new() };
+    let doc_attr = super::doc(&format!("Writes the attributes and children of a `{}` element.", shape.name));
+    quote! {
+        #doc_attr
+        #[allow(dead_code)]
+        pub(crate) fn #name(value: &crate::types::#ty, w: &mut #rt::XmlWriter) {
+            #unused
+            #ns
+            #(#attributes)*
+            #(#elements)*
+        }
+    }
+}
+
+fn is_flattened(ty: &Type) -> bool {
+    match ty {
+        Type::List(l) => l.flattened,
+        Type::Map(m) => m.flattened,
+        _ => false,
+    }
+}
+
+/// The text of a scalar value `v` (a reference).
+fn scalar_text(ctx: &Ctx<'_>, ty: &Type, v: TokenStream, fmt: TimestampFormat) -> TokenStream {
+    let rt = &ctx.rt;
+    match ty {
+        Type::String => quote!(#v.as_str()),
+        Type::Enum(_) => quote!(#v.as_str()),
+        Type::Integer | Type::Long => quote!(&#v.to_string()),
+        Type::Boolean => quote!(#rt::fmt_bool(*#v)),
+        Type::Float | Type::Double => quote!(&#rt::fmt_float(*#v as f64)),
+        Type::Timestamp => {
+            let f = timestamp_format_tokens(ctx, fmt);
+            quote!(&#v.format(#f))
+        }
+        Type::Blob => quote!(&#rt::base64_encode(#v)),
+        _ => unreachable!("not a scalar: {ty:?}"),
+    }
+}
+
+pub(super) fn timestamp_format_tokens(ctx: &Ctx<'_>, fmt: TimestampFormat) -> TokenStream {
+    let rt = &ctx.rt;
+    match fmt {
+        TimestampFormat::Iso8601 => quote!(#rt::TimestampFormat::Iso8601),
+        TimestampFormat::HttpDate => quote!(#rt::TimestampFormat::HttpDate),
+        TimestampFormat::EpochSeconds => quote!(#rt::TimestampFormat::EpochSeconds),
+    }
+}
+
+/// Statements that write value `v` (a reference) as element(s) named `name`.
+pub(super) fn write_value(
+    ctx: &Ctx<'_>,
+    ty: &Type,
+    v: TokenStream,
+    name: &str,
+    ns: Option<&XmlNamespace>,
+    fmt: Option<TimestampFormat>,
+    flattened: bool,
+) -> TokenStream {
+    let ns_attr = ns.map(|ns| {
+        let (attr, uri) = namespace_attr(ns);
+        quote!(w.attribute(#attr, #uri);)
+    });
+    match ty {
+        Type::Structure(shape) => {
+            let f = ser_fn(ctx.service.shape(shape));
+            quote! { w.start(#name); #ns_attr #f(#v, w); w.end(#name); }
+        }
+        Type::List(list) => {
+            let item_fmt = list.member_timestamp_format.or(fmt);
+            if flattened {
+                let item = write_value(ctx, &list.member, quote!(item), name, list.member_namespace.as_ref().or(ns), item_fmt, false);
+                quote! { for item in #v.iter() { #item } }
+            } else {
+                let item = write_value(ctx, &list.member, quote!(item), &list.member_xml_name, list.member_namespace.as_ref(), item_fmt, false);
+                quote! { w.start(#name); #ns_attr for item in #v.iter() { #item } w.end(#name); }
+            }
+        }
+        Type::Map(map) => {
+            let key_name = &map.key_xml_name;
+            let value = write_value(ctx, &map.value, quote!(item), &map.value_xml_name, None, fmt, false);
+            let entries = quote! {
+                let mut entries: ::std::vec::Vec<_> = #v.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+            };
+            if flattened {
+                quote! {
+                    #entries
+                    for (key, item) in entries { w.start(#name); w.leaf(#key_name, key); #value w.end(#name); }
+                }
+            } else {
+                quote! {
+                    w.start(#name); #ns_attr
+                    #entries
+                    for (key, item) in entries { w.start("entry"); w.leaf(#key_name, key); #value w.end("entry"); }
+                    w.end(#name);
+                }
+            }
+        }
+        Type::Stream => quote!(),
+        scalar => {
+            let text = scalar_text(ctx, scalar, v, fmt.unwrap_or(TimestampFormat::Iso8601));
+            match ns_attr {
+                Some(attr) => quote! { w.start(#name); #attr w.text(#text); w.end(#name); },
+                None => quote! { w.leaf(#name, #text); },
+            }
+        }
+    }
+}
+
+fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = de_fn(shape);
+    let ty = ident(&shape.rust_name);
+    let st = ctx.service.structure(&shape.name);
+    let members: Vec<&Member> = st.members.iter().collect();
+    let body = body_reader(ctx, shape, &members, quote!(node));
+    let fields = members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        quote!(#id,)
+    });
+    let doc_attr = super::doc(&format!("Reads a `{}` from its element.", shape.name));
+    quote! {
+        #doc_attr
+        #[allow(dead_code, unused_mut, unused_variables)]
+        pub(crate) fn #name(node: &#rt::XmlElement) -> ::std::result::Result<crate::types::#ty, #rt::Error> {
+            #body
+            ::std::result::Result::Ok(crate::types::#ty { #(#fields)* })
+        }
+    }
+}
+
+/// Statements that read `members` from the children and attributes of element `node` into local
+/// variables named like the fields, with required ones checked.
+pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], node: TokenStream) -> TokenStream {
+    let rt = &ctx.rt;
+    let decls = members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        let ty = ctx.rust_type(&m.ty);
+        let ty = if m.boxed { quote!(::std::boxed::Box<#ty>) } else { ty };
+        quote!(let mut #id: ::std::option::Option<#ty> = ::std::option::Option::None;)
+    });
+    let attrs = members.iter().filter(|m| m.xml_attribute).map(|m| {
+        let id = ident(&m.rust_name);
+        let wire = &m.wire_name;
+        let parse = read_scalar_text(ctx, &m.ty, quote!(text), m.timestamp_format, &m.name);
+        quote! {
+            if let ::std::option::Option::Some(text) = #node.attribute(#wire) {
+                #id = ::std::option::Option::Some(#parse);
+            }
+        }
+    });
+    let arms = members.iter().filter(|m| !m.xml_attribute).map(|m| {
+        let id = ident(&m.rust_name);
+        let wire = &m.xml_parse_name;
+        match &m.ty {
+            Type::List(list) if list.flattened => {
+                let item = read_value(ctx, &list.member, quote!(child), list.member_timestamp_format.or(m.timestamp_format));
+                quote!(#wire => #id.get_or_insert_with(::std::vec::Vec::new).push(#item),)
+            }
+            Type::Map(map) if map.flattened => {
+                let key_name = &map.key_xml_name;
+                let value_name = &map.value_xml_name;
+                let value = read_value(ctx, &map.value, quote!(value), m.timestamp_format);
+                quote!(#wire => {
+                    let key = child.child(#key_name).map(|k| k.text().to_string()).unwrap_or_default();
+                    if let ::std::option::Option::Some(value) = child.child(#value_name) {
+                        #id.get_or_insert_with(::std::collections::HashMap::new).insert(key, #value);
+                    }
+                })
+            }
+            ty => {
+                let mut value = read_value(ctx, ty, quote!(child), m.timestamp_format);
+                if m.boxed {
+                    value = quote!(::std::boxed::Box::new(#value));
+                }
+                quote!(#wire => #id = ::std::option::Option::Some(#value),)
+            }
+        }
+    });
+    let finals = members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        let (shape_name, wire) = (&shape.name, &m.name);
+        if m.ty == Type::Stream {
+            quote!(let #id = #id.unwrap_or_default();)
+        } else if is_optional(m) {
+            quote!()
+        } else if matches!(m.ty, Type::List(_) | Type::Map(_)) {
+            quote!(let #id = #id.unwrap_or_default();)
+        } else {
+            quote!(let #id = #rt::required_in_response(#id, #shape_name, #wire)?;)
+        }
+    });
+    let has_elements = members.iter().any(|m| !m.xml_attribute && m.location == Location::Body || m.location == Location::Payload);
+    let loop_ = if has_elements {
+        quote! {
+            for child in #node.children() {
+                match child.name() {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        }
+    } else {
+        quote!(let _ = #node;)
+    };
+    quote! {
+        #(#decls)*
+        #(#attrs)*
+        #loop_
+        #(#finals)*
+    }
+}
+
+/// An expression reading a value of `ty` from element `e` (a reference to an `XmlElement`).
+pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<TimestampFormat>) -> TokenStream {
+    let rt = &ctx.rt;
+    match ty {
+        Type::Structure(shape) => {
+            let f = de_fn(ctx.service.shape(shape));
+            quote!(#f(#e)?)
+        }
+        Type::List(list) => {
+            let item = read_value(ctx, &list.member, quote!(item), list.member_timestamp_format.or(fmt));
+            quote!({
+                let mut items = ::std::vec::Vec::new();
+                for item in #e.children() { items.push(#item); }
+                items
+            })
+        }
+        Type::Map(map) => {
+            let key_name = &map.key_xml_name;
+            let value_name = &map.value_xml_name;
+            let value = read_value(ctx, &map.value, quote!(value), fmt);
+            quote!({
+                let mut map = ::std::collections::HashMap::new();
+                for entry in #e.children() {
+                    let key = entry.child(#key_name).map(|k| k.text().to_string()).unwrap_or_default();
+                    if let ::std::option::Option::Some(value) = entry.child(#value_name) {
+                        map.insert(key, #value);
+                    }
+                }
+                map
+            })
+        }
+        Type::Stream => quote!(#rt::ByteStream::new()),
+        scalar => read_element_scalar(ctx, scalar, e, fmt),
+    }
+}
+
+fn read_element_scalar(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<TimestampFormat>) -> TokenStream {
+    let rt = &ctx.rt;
+    match ty {
+        Type::String => quote!(#e.text().to_string()),
+        Type::Enum(_) => {
+            let t = ctx.rust_type(ty);
+            quote!(#t::from(#e.text()))
+        }
+        Type::Integer => quote!(#rt::xml_i32(#e)?),
+        Type::Long => quote!(#rt::xml_i64(#e)?),
+        Type::Boolean => quote!(#rt::xml_bool(#e)?),
+        Type::Float => quote!(#rt::xml_f64(#e)? as f32),
+        Type::Double => quote!(#rt::xml_f64(#e)?),
+        Type::Timestamp => {
+            let f = timestamp_format_tokens(ctx, fmt.unwrap_or(TimestampFormat::Iso8601));
+            quote!(#rt::xml_timestamp(#e, #f)?)
+        }
+        Type::Blob => quote!(#rt::xml_base64(#e)?),
+        _ => unreachable!("not a scalar: {ty:?}"),
+    }
+}
+
+/// An expression reading a scalar from text (an attribute value), naming `what` in errors.
+pub(super) fn read_scalar_text(ctx: &Ctx<'_>, ty: &Type, text: TokenStream, fmt: Option<TimestampFormat>, what: &str) -> TokenStream {
+    let rt = &ctx.rt;
+    let f = timestamp_format_tokens(ctx, fmt.unwrap_or(TimestampFormat::Iso8601));
+    match ty {
+        Type::String => quote!(#text.to_string()),
+        Type::Enum(_) => {
+            let t = ctx.rust_type(ty);
+            quote!(#t::from(#text))
+        }
+        Type::Integer => quote!(#rt::parse_i32(#text, #what)?),
+        Type::Long => quote!(#rt::parse_i64(#text, #what)?),
+        Type::Boolean => quote!(#rt::parse_bool(#text, #what)?),
+        Type::Float => quote!(#rt::parse_f64(#text, #what)? as f32),
+        Type::Double => quote!(#rt::parse_f64(#text, #what)?),
+        Type::Timestamp => quote!(#rt::parse_timestamp(#text, #f, #what)?),
+        Type::Blob => quote!(#rt::parse_base64(#text, #what)?),
+        other => unreachable!("attributes are scalars, not {other:?}"),
+    }
+}

@@ -1,0 +1,351 @@
+//! Emits `types.rs`: a struct with a builder per structure shape and an enum per string enum shape.
+
+use super::{field_type_doc, ident, ident_fmt, is_optional, member_doc, Ctx};
+use crate::ir::{Member, Shape, ShapeKind, Structure, Type};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for shape in &ctx.service.shapes {
+        out.extend(match &shape.kind {
+            ShapeKind::Structure(st) => structure(ctx, shape, st),
+            ShapeKind::Enum(values) => enumeration(ctx, shape, values),
+        });
+    }
+    out
+}
+
+fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(&shape.rust_name);
+    let builder = ident_fmt(format!("{}Builder", shape.rust_name));
+    let kind = if st.exception.is_some() { "error structure" } else { "structure" };
+    let doc_attr = super::doc(&format!("The `{}` {kind} of the model.\n\nShape: `{}`.", shape.name, shape.name));
+
+    let fields = st.members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        let ty = ctx.field_type(m);
+        let doc_attr = super::doc(&member_doc(m));
+        let serde_attr = serde_field_attr(ctx, m);
+        quote! {
+            #doc_attr
+            #serde_attr
+            pub #id: #ty,
+        }
+    });
+
+    let mut derives = vec![quote!(::std::fmt::Debug)];
+    if st.has_sensitive {
+        derives.clear();
+    }
+    if !st.has_stream {
+        derives.push(quote!(::std::clone::Clone));
+        derives.push(quote!(::std::cmp::PartialEq));
+    }
+    let serde_derive = if st.has_stream {
+        TokenStream::new()
+    } else {
+        quote! {
+            #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+            #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+        }
+    };
+    let debug_impl = if st.has_sensitive { redacted_debug(shape, st) } else { TokenStream::new() };
+
+    // Builder.
+    let builder_fields = st.members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        let ty = builder_field_type(ctx, m);
+        quote!(#id: ::std::option::Option<#ty>,)
+    });
+    let setters = st.members.iter().map(|m| setter(ctx, m));
+    let checks = st.members.iter().filter_map(|m| min_check(ctx, shape, m));
+    let builds = st.members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        let wire = &m.name;
+        let shape_name = &shape.name;
+        let setter_name = m.rust_name.trim_start_matches("r#");
+        let value = if m.ty == Type::Stream {
+            quote!(self.#id.unwrap_or_default())
+        } else if is_optional(m) {
+            quote!(self.#id)
+        } else {
+            quote!(#rt::required(self.#id, #shape_name, #wire, #setter_name)?)
+        };
+        quote!(#id: #value,)
+    });
+    let builder_doc_attr = super::doc(&format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", shape.rust_name));
+    let builder_derive = if st.has_stream {
+        quote!(#[derive(::std::default::Default)])
+    } else {
+        quote!(#[derive(::std::default::Default, ::std::clone::Clone)])
+    };
+    let builder_debug = if st.has_sensitive {
+        let text = format!("{}Builder {{ .. }}", shape.rust_name);
+        quote! {
+            impl ::std::fmt::Debug for #builder {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(#text)
+                }
+            }
+        }
+    } else {
+        quote!(#[derive(::std::fmt::Debug)])
+    };
+    let (builder_debug_attr, builder_debug_impl) =
+        if st.has_sensitive { (TokenStream::new(), builder_debug) } else { (builder_debug, TokenStream::new()) };
+    let checks: Vec<TokenStream> = checks.collect();
+    let unused_mut = if st.members.is_empty() { quote!(let _ = &self;) } else { TokenStream::new() };
+
+    quote! {
+        #doc_attr
+        #[derive(#(#derives),*)]
+        #serde_derive
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        #debug_impl
+
+        impl #name {
+            /// A builder for this type.
+            pub fn builder() -> #builder {
+                #builder::default()
+            }
+        }
+
+        #builder_doc_attr
+        #builder_derive
+        #builder_debug_attr
+        pub struct #builder {
+            #(#builder_fields)*
+        }
+
+        #builder_debug_impl
+
+        impl #builder {
+            #(#setters)*
+
+            /// Builds the value, or says which member is missing or invalid.
+            pub fn build(self) -> ::std::result::Result<#name, #rt::Error> {
+                #unused_mut
+                #(#checks)*
+                ::std::result::Result::Ok(#name {
+                    #(#builds)*
+                })
+            }
+        }
+    }
+}
+
+/// The type a builder holds for a member (the field type without `Option`).
+fn builder_field_type(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let ty = ctx.rust_type(&m.ty);
+    if m.boxed {
+        quote!(::std::boxed::Box<#ty>)
+    } else {
+        ty
+    }
+}
+
+fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let id = ident(&m.rust_name);
+    let set_id = ident_fmt(format!("set_{}", m.rust_name));
+    let doc_attr = super::doc(&format!("Sets {}", field_type_doc(m)));
+    let set_doc_attr = super::doc(&format!("Sets or clears {}", field_type_doc(m)));
+    let ty = builder_field_type(ctx, m);
+    let (arg, conv) = match &m.ty {
+        Type::String | Type::Enum(_) | Type::Timestamp | Type::Blob | Type::Stream => {
+            let base = ctx.rust_type(&m.ty);
+            if m.boxed {
+                (quote!(impl ::std::convert::Into<#base>), quote!(::std::boxed::Box::new(value.into())))
+            } else {
+                (quote!(impl ::std::convert::Into<#base>), quote!(value.into()))
+            }
+        }
+        Type::Structure(_) if m.boxed => {
+            let base = ctx.rust_type(&m.ty);
+            (quote!(#base), quote!(::std::boxed::Box::new(value)))
+        }
+        _ => (ty.clone(), quote!(value)),
+    };
+    quote! {
+        #doc_attr
+        pub fn #id(mut self, value: #arg) -> Self {
+            self.#id = ::std::option::Option::Some(#conv);
+            self
+        }
+        #set_doc_attr
+        pub fn #set_id(mut self, value: ::std::option::Option<#ty>) -> Self {
+            self.#id = value;
+            self
+        }
+    }
+}
+
+/// A `min` check in `build`, for strings, blobs, lists and maps (length) and numbers (value).
+fn min_check(ctx: &Ctx<'_>, shape: &Shape, m: &Member) -> Option<TokenStream> {
+    let rt = &ctx.rt;
+    let min = m.min?;
+    let id = ident(&m.rust_name);
+    let (shape_name, wire) = (&shape.name, &m.name);
+    let measure = match &m.ty {
+        Type::String | Type::Blob | Type::List(_) | Type::Map(_) => quote!(value.len() as i64),
+        Type::Integer | Type::Long => quote!(*value as i64),
+        _ => return None,
+    };
+    let what = match &m.ty {
+        Type::Integer | Type::Long => "value",
+        _ => "length",
+    };
+    Some(quote! {
+        if let ::std::option::Option::Some(value) = &self.#id {
+            #rt::check_min(#shape_name, #wire, #what, #measure, #min)?;
+        }
+    })
+}
+
+/// `Debug` that prints `** redacted **` for sensitive members.
+fn redacted_debug(shape: &Shape, st: &Structure) -> TokenStream {
+    let name = ident(&shape.rust_name);
+    let text_name = &shape.rust_name;
+    let fields = st.members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        let label = m.rust_name.trim_start_matches("r#");
+        if m.sensitive {
+            quote!(.field(#label, &"** redacted **"))
+        } else {
+            quote!(.field(#label, &self.#id))
+        }
+    });
+    quote! {
+        impl ::std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#text_name)
+                    #(#fields)*
+                    .finish()
+            }
+        }
+    }
+}
+
+/// serde attributes of a field: the model's member name, optional members skipped when absent,
+/// blobs as base64, streams not serialized.
+fn serde_field_attr(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let wire = &m.name;
+    let mut parts = vec![quote!(rename = #wire)];
+    if m.ty == Type::Stream {
+        parts.push(quote!(skip));
+    } else if is_optional(m) {
+        parts.push(quote!(default, skip_serializing_if = "::std::option::Option::is_none"));
+    }
+    match (&m.ty, is_optional(m)) {
+        (Type::Blob, false) => {
+            let path = format!("{}::serde_blob", ctx.rt_path);
+            parts.push(quote!(with = #path))
+        }
+        (Type::Blob, true) => {
+            let path = format!("{}::serde_blob_opt", ctx.rt_path);
+            parts.push(quote!(with = #path))
+        }
+        _ => {}
+    }
+    quote!(#[cfg_attr(feature = "serde", serde(#(#parts),*))])
+}
+
+fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) -> TokenStream {
+    let rt = &ctx.rt;
+    let name = ident(&shape.rust_name);
+    let listed: Vec<String> = values.iter().map(|v| format!("`{}`", v.value)).collect();
+    let doc = format!(
+        "The `{}` enum of the model: {}.\n\nValues the model does not list arrive as `Unknown`.\n\nShape: `{}`.",
+        shape.name,
+        listed.join(", "),
+        shape.name
+    );
+    let doc_attr = super::doc(&doc);
+    let variants = values.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let d = format!("`{}`", v.value);
+        let d_attr = super::doc(&d);
+        quote!(#d_attr #id,)
+    });
+    let to_str = values.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let text = &v.value;
+        quote!(Self::#id => #text,)
+    });
+    let from_str = values.iter().map(|v| {
+        let id = ident(&v.rust_name);
+        let text = &v.value;
+        quote!(#text => Self::#id,)
+    });
+    let all = values.iter().map(|v| &v.value);
+    quote! {
+        #doc_attr
+        #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+        #[cfg_attr(feature = "serde", serde(from = "::std::string::String", into = "::std::string::String"))]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value the model does not list; `as_str` gives it back.
+            Unknown(#rt::UnknownValue),
+        }
+
+        impl #name {
+            /// Every value the model lists.
+            pub const VALUES: &'static [&'static str] = &[#(#all),*];
+
+            /// The value as it travels on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(#rt::UnknownValue::new(other)),
+                }
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                Self::from(value.as_str())
+            }
+        }
+
+        impl ::std::convert::From<#name> for ::std::string::String {
+            fn from(value: #name) -> Self {
+                value.as_str().to_string()
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(Self::from(value))
+            }
+        }
+
+        impl ::std::convert::AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
