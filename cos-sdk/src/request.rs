@@ -27,3 +27,247 @@ impl OperationMeta {
         OperationMeta { name, streaming_response, error_in_200, instance_id_header }
     }
 }
+
+use crate::body::ByteStream;
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Everything but RFC 3986 unreserved characters is percent-encoded in labels and query strings.
+const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// A greedy label (`{Key+}`) keeps `/`.
+const ENCODE_GREEDY: &AsciiSet = &ENCODE.remove(b'/');
+
+/// A request being assembled by a generated serializer. Problems with the input (an empty label,
+/// a value that cannot be a header) are recorded and reported by [`RequestParts::finish`], naming the
+/// member and what to do.
+#[derive(Debug)]
+pub struct RequestParts {
+    method: &'static str,
+    bucket: Option<String>,
+    path: String,
+    query: Vec<(String, Option<String>)>,
+    headers: http::HeaderMap,
+    body: ByteStream,
+    host_prefix: Option<String>,
+    error: Option<Error>,
+}
+
+impl RequestParts {
+    /// A request with the given HTTP method.
+    pub fn new(method: &'static str) -> Self {
+        RequestParts {
+            method,
+            bucket: None,
+            path: String::new(),
+            query: Vec::new(),
+            headers: http::HeaderMap::new(),
+            body: ByteStream::new(),
+            host_prefix: None,
+            error: None,
+        }
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.error.get_or_insert(error);
+    }
+
+    /// The bucket: the first path segment in path style, part of the host in virtual-hosted style.
+    pub fn bucket(&mut self, bucket: &str) {
+        if bucket.is_empty() {
+            self.fail(Error::invalid_input("`Bucket` is required and must not be empty: set the bucket name"));
+        }
+        self.bucket = Some(bucket.to_string());
+    }
+
+    /// Appends literal path text from the model's URI template.
+    pub fn path_literal(&mut self, text: &str) {
+        self.path.push_str(text);
+    }
+
+    /// Appends a percent-encoded label; a greedy label keeps `/`.
+    pub fn path_label(&mut self, label: &str, value: &str, greedy: bool) {
+        if value.is_empty() {
+            self.fail(Error::invalid_input(format!(
+                "`{label}` is required and must not be empty: it is part of the request path"
+            )));
+        }
+        let set = if greedy { ENCODE_GREEDY } else { ENCODE };
+        self.path.extend(utf8_percent_encode(value, set));
+    }
+
+    /// Adds a query parameter without a value (`?uploads`).
+    pub fn query_flag(&mut self, key: &str) {
+        self.query.push((key.to_string(), None));
+    }
+
+    /// Adds a query parameter (encoded when the request is finished).
+    pub fn query(&mut self, key: &str, value: &str) {
+        self.query.push((key.to_string(), Some(value.to_string())));
+    }
+
+    /// Puts a prefix in front of the host name (the model's `hostPrefix`).
+    pub fn host_prefix(&mut self, prefix: String) {
+        self.host_prefix = Some(prefix);
+    }
+
+    /// Sets a header; an invalid name or value is recorded as an error naming the header.
+    pub fn header(&mut self, name: &str, value: &str) {
+        let parsed = (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(value));
+        match parsed {
+            (Ok(name), Ok(value)) => {
+                self.headers.append(name, value);
+            }
+            (Err(_), _) => self.fail(Error::invalid_input(format!("`{name}` is not a valid HTTP header name"))),
+            (_, Err(_)) => self.fail(Error::invalid_input(format!(
+                "the value for header `{name}` contains characters HTTP headers cannot carry (control characters or line breaks)"
+            ))),
+        }
+    }
+
+    /// Sets the header `prefix` + `key` (user metadata: `x-amz-meta-` + name).
+    pub fn prefixed_header(&mut self, prefix: &str, key: &str, value: &str) {
+        if key.is_empty() {
+            self.fail(Error::invalid_input(format!("a header of `{prefix}*` has an empty name")));
+            return;
+        }
+        self.header(&format!("{prefix}{key}"), value);
+    }
+
+    /// Sets the body.
+    pub fn body(&mut self, body: ByteStream) {
+        self.body = body;
+    }
+
+    /// Sets an XML document as the body.
+    pub fn xml_body(&mut self, xml: String) {
+        self.body = ByteStream::from(xml);
+    }
+
+    /// Assembles the `http::Request` for `endpoint`: URL with path prefix and addressing style,
+    /// encoded query, `Content-Length`, and `Content-MD5` when the operation needs a checksum.
+    pub fn finish(mut self, endpoint: &Endpoint, checksum_required: bool) -> Result<http::Request<ByteStream>, Error> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        let mut authority = String::new();
+        if let Some(prefix) = &self.host_prefix {
+            authority.push_str(prefix);
+        }
+        let mut path = endpoint.path_prefix().to_string();
+        match &self.bucket {
+            Some(bucket) if endpoint.virtual_hosted_style() && is_dns_bucket(bucket) => {
+                authority.push_str(bucket);
+                authority.push('.');
+            }
+            Some(bucket) => {
+                path.push('/');
+                path.extend(utf8_percent_encode(bucket, ENCODE));
+            }
+            None => {}
+        }
+        authority.push_str(endpoint.authority());
+        path.push_str(&self.path);
+        if path.is_empty() {
+            path.push('/');
+        }
+        let mut url = format!("{}://{authority}{path}", endpoint.scheme());
+        for (i, (key, value)) in self.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.extend(utf8_percent_encode(key, ENCODE));
+            if let Some(value) = value {
+                url.push('=');
+                url.extend(utf8_percent_encode(value, ENCODE));
+            }
+        }
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| Error::invalid_input(format!("the request URL `{url}` is not valid ({e})")))?;
+
+        if checksum_required && !self.headers.contains_key("content-md5") {
+            if let Some(bytes) = self.body.as_bytes() {
+                let digest = <md5::Md5 as md5::Digest>::digest(bytes);
+                let value = crate::wire::base64_encode(&digest);
+                self.headers.insert("content-md5", http::HeaderValue::from_str(&value).expect("base64 is a valid header"));
+            }
+        }
+        if let Some(len) = self.body.content_length() {
+            if len > 0 || matches!(self.method, "PUT" | "POST") {
+                self.headers.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(len));
+            }
+        }
+        let mut request = http::Request::new(self.body);
+        *request.method_mut() = http::Method::from_bytes(self.method.as_bytes())
+            .map_err(|_| Error::invalid_input(format!("`{}` is not an HTTP method", self.method)))?;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.headers;
+        Ok(request)
+    }
+}
+
+/// Whether a bucket name can be a DNS label of its own (virtual-hosted style): 3 to 63 lower-case
+/// letters, digits and hyphens, starting and ending with a letter or digit, and no dots.
+pub fn is_dns_bucket(bucket: &str) -> bool {
+    let b = bucket.as_bytes();
+    (3..=63).contains(&b.len())
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(url: &str) -> Endpoint {
+        Endpoint::new(url).unwrap()
+    }
+
+    #[test]
+    fn path_style_greedy_and_query() {
+        let mut r = RequestParts::new("POST");
+        r.bucket("my-bucket");
+        r.path_literal("/");
+        r.path_label("Key", "a b/c+d%?#é", true);
+        r.query_flag("legalHold");
+        r.query("add", "hold 1/2");
+        let req = r.finish(&endpoint("http://127.0.0.1:9000/prefix/"), false).unwrap();
+        assert_eq!(
+            req.uri().to_string(),
+            "http://127.0.0.1:9000/prefix/my-bucket/a%20b/c%2Bd%25%3F%23%C3%A9?legalHold&add=hold%201%2F2"
+        );
+        assert_eq!(req.headers()["content-length"], "0");
+    }
+
+    #[test]
+    fn virtual_hosted_only_for_dns_buckets() {
+        let ep = endpoint("https://s3.us-south.cloud-object-storage.appdomain.cloud").with_virtual_hosted_style(true);
+        let mut r = RequestParts::new("GET");
+        r.bucket("logs");
+        r.query_flag("acl");
+        assert_eq!(r.finish(&ep, false).unwrap().uri().to_string(), "https://logs.s3.us-south.cloud-object-storage.appdomain.cloud/?acl");
+        let mut r = RequestParts::new("GET");
+        r.bucket("with.dots");
+        assert_eq!(r.finish(&ep, false).unwrap().uri().to_string(), "https://s3.us-south.cloud-object-storage.appdomain.cloud/with.dots");
+    }
+
+    #[test]
+    fn content_md5_when_required() {
+        let mut r = RequestParts::new("PUT");
+        r.bucket("b");
+        r.xml_body("<Tagging></Tagging>".into());
+        let req = r.finish(&endpoint("http://h"), true).unwrap();
+        assert_eq!(req.headers()["content-md5"], "LqZ+4+XlqgnOj2+V9Ka/ZA==");
+        assert_eq!(req.headers()["content-length"], "19");
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let mut r = RequestParts::new("GET");
+        r.bucket("");
+        assert!(r.finish(&endpoint("http://h"), false).unwrap_err().to_string().contains("Bucket"));
+        let mut r = RequestParts::new("GET");
+        r.header("x-amz-meta-a", "line\nbreak");
+        assert!(r.finish(&endpoint("http://h"), false).unwrap_err().to_string().contains("x-amz-meta-a"));
+    }
+}

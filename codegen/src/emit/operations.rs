@@ -63,18 +63,17 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let code = service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
         let de = de_fn(shape);
         quote! {
-            #code => match #rt::error_element(body) {
-                ::std::option::Option::Some(node) => match crate::generated::protocol::#de(&node) {
-                    ::std::result::Result::Ok(value) => #error_ty::#id(value),
-                    ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
-                },
-                ::std::option::Option::None => match crate::types::#id::builder().build() {
-                    ::std::result::Result::Ok(value) => #error_ty::#id(value),
-                    ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
-                },
+            #code => match crate::generated::protocol::#de(&error_node) {
+                ::std::result::Result::Ok(value) => #error_ty::#id(value),
+                ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
             },
         }
     });
+    let error_node = if op.errors.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(let error_node = #rt::error_element(&body).unwrap_or_default();)
+    };
     let error_doc = format!("The errors `{name}` can return: the ones the model lists, and `Unhandled` for any other.");
 
     let serializer = serializer(ctx, op);
@@ -126,6 +125,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             let (parts, body) = response.into_parts();
             if #rt::is_error_response(parts.status, &body, META.error_in_200) {
                 let details = #rt::error_details(parts.status, &parts.headers, &body);
+                #error_node
                 let typed = match details.code() {
                     #(#match_arms)*
                     _ => #error_ty::Unhandled(details.clone()),

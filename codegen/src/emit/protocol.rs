@@ -68,7 +68,7 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
             quote!({ let v = &value.#id; #write })
         }
     });
-    let unused = if st.members.is_empty() { quote!(let _ = value;) } else { TokenStream::new() };
+    let unused = if st.members.is_empty() { quote!(let _ = (value, w);) } else { TokenStream::new() };
     let doc_attr = super::doc(&format!("Writes the attributes and children of a `{}` element.", shape.name));
     quote! {
         #doc_attr
@@ -134,7 +134,7 @@ pub(super) fn write_value(
     match ty {
         Type::Structure(shape) => {
             let f = ser_fn(ctx.service.shape(shape));
-            quote! { w.start(#name); #ns_attr #f(#v, w); w.end(#name); }
+            quote! { w.start(#name); #ns_attr crate::generated::protocol::#f(#v, w); w.end(#name); }
         }
         Type::List(list) => {
             let item_fmt = list.member_timestamp_format.or(fmt);
@@ -220,19 +220,19 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
             }
         }
     });
-    let arms = members.iter().filter(|m| !m.xml_attribute).map(|m| {
+    let reads = members.iter().filter(|m| !m.xml_attribute).map(|m| {
         let id = ident(&m.rust_name);
         let wire = &m.xml_parse_name;
         match &m.ty {
             Type::List(list) if list.flattened => {
                 let item = read_value(ctx, &list.member, quote!(child), list.member_timestamp_format.or(m.timestamp_format));
-                quote!(#wire => #id.get_or_insert_with(::std::vec::Vec::new).push(#item),)
+                (wire, quote!(#id.get_or_insert_with(::std::vec::Vec::new).push(#item);))
             }
             Type::Map(map) if map.flattened => {
                 let key_name = &map.key_xml_name;
                 let value_name = &map.value_xml_name;
                 let value = read_value(ctx, &map.value, quote!(value), m.timestamp_format);
-                quote!(#wire => {
+                (wire, quote! {
                     let key = child.child(#key_name).map(|k| k.text().to_string()).unwrap_or_default();
                     if let ::std::option::Option::Some(value) = child.child(#value_name) {
                         #id.get_or_insert_with(::std::collections::HashMap::new).insert(key, #value);
@@ -244,10 +244,19 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
                 if m.boxed {
                     value = quote!(::std::boxed::Box::new(#value));
                 }
-                quote!(#wire => #id = ::std::option::Option::Some(#value),)
+                (wire, quote!(#id = ::std::option::Option::Some(#value);))
             }
         }
     });
+    // Members that share an element name (a deprecated member beside its replacement) read it together.
+    let mut grouped: Vec<(&String, Vec<TokenStream>)> = Vec::new();
+    for (wire, read) in reads {
+        match grouped.iter_mut().find(|(w, _)| *w == wire) {
+            Some((_, list)) => list.push(read),
+            None => grouped.push((wire, vec![read])),
+        }
+    }
+    let arms = grouped.iter().map(|(wire, reads)| quote!(#wire => { #(#reads)* }));
     let finals = members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let (shape_name, wire) = (&shape.name, &m.name);
@@ -288,7 +297,7 @@ pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<T
     match ty {
         Type::Structure(shape) => {
             let f = de_fn(ctx.service.shape(shape));
-            quote!(#f(#e)?)
+            quote!(crate::generated::protocol::#f(#e)?)
         }
         Type::List(list) => {
             let item = read_value(ctx, &list.member, quote!(item), list.member_timestamp_format.or(fmt));

@@ -1,0 +1,12 @@
+//! The façade generated code calls: one stable path to every runtime type and function it needs.
+//! Not for application code (hidden from the docs); its contents may change with the generator.
+
+pub use crate::body::ByteStream;
+pub use crate::datetime::{DateTime, TimestampFormat};
+pub use crate::endpoint::Endpoint;
+pub use crate::error::{Error, ServiceError};
+pub use crate::request::{OperationMeta, RequestParts};
+pub use crate::wire::*;
+pub use crate::xml::{XmlDocument, XmlElement, XmlWriter};
+pub use bytes::Bytes;
+pub use http;

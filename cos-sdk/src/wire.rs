@@ -1,0 +1,483 @@
+//! Scalar values on the wire: text forms of numbers, booleans, blobs and timestamps, header and body
+//! readers, error documents, and the checks generated builders and readers call. All non-generic.
+
+use crate::datetime::{DateTime, TimestampFormat};
+use crate::error::{Error, ServiceError};
+use crate::xml::{XmlDocument, XmlElement};
+use crate::ByteStream;
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use std::collections::HashMap;
+
+/// An enum value the model does not list, kept as the server sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    #[doc(hidden)]
+    pub fn new(value: &str) -> Self {
+        UnknownValue(value.to_string())
+    }
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A required member of a builder, or an error that names it and the setter to call.
+pub fn required<T>(value: Option<T>, shape: &str, member: &str, setter: &str) -> Result<T, Error> {
+    value.ok_or_else(|| Error::invalid_input(format!("{shape}.{member} is required: set it with `.{setter}(...)`")))
+}
+
+/// Checks a model `min` constraint (a length, or a value for numbers).
+pub fn check_min(shape: &str, member: &str, what: &str, actual: i64, min: i64) -> Result<(), Error> {
+    if actual < min {
+        return Err(Error::invalid_input(format!(
+            "{shape}.{member}: {what} {actual} is below the minimum of {min}"
+        )));
+    }
+    Ok(())
+}
+
+/// A member the model requires in a response, or a parse error naming it.
+pub fn required_in_response<T>(value: Option<T>, shape: &str, member: &str) -> Result<T, Error> {
+    value.ok_or_else(|| {
+        Error::response_parse(format!("the response lacks `{member}` of `{shape}`, which the model requires"))
+    })
+}
+
+/// `true` / `false`.
+pub fn fmt_bool(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// A float as text: `1.5`, `1.0`, `NaN`, `Infinity`, `-Infinity`.
+pub fn fmt_float(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".into()
+    } else if value.is_infinite() {
+        if value > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard base64 (padding optional, whitespace ignored); `None` when it is not base64.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    let mut padding = 0;
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        if c == b'=' {
+            padding += 1;
+            continue;
+        }
+        if padding > 0 {
+            return None;
+        }
+        let v = BASE64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if padding > 2 {
+        return None;
+    }
+    Some(out)
+}
+
+fn bad_value(what: &str, text: &str, expected: &str) -> Error {
+    Error::response_parse(format!("`{what}` is `{text}`, which is not {expected}"))
+}
+
+/// Parses an integer that fits `i32`.
+pub fn parse_i32(text: &str, what: &str) -> Result<i32, Error> {
+    text.trim().parse().map_err(|_| bad_value(what, text, "a 32-bit integer"))
+}
+/// Parses an integer that fits `i64`.
+pub fn parse_i64(text: &str, what: &str) -> Result<i64, Error> {
+    text.trim().parse().map_err(|_| bad_value(what, text, "a 64-bit integer"))
+}
+/// Parses `true` or `false` (any case).
+pub fn parse_bool(text: &str, what: &str) -> Result<bool, Error> {
+    match text.trim() {
+        t if t.eq_ignore_ascii_case("true") => Ok(true),
+        t if t.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(bad_value(what, text, "true or false")),
+    }
+}
+/// Parses a number, including `NaN`, `Infinity` and `-Infinity`.
+pub fn parse_f64(text: &str, what: &str) -> Result<f64, Error> {
+    match text.trim() {
+        "NaN" => Ok(f64::NAN),
+        "Infinity" => Ok(f64::INFINITY),
+        "-Infinity" => Ok(f64::NEG_INFINITY),
+        t => t.parse().map_err(|_| bad_value(what, text, "a number")),
+    }
+}
+/// Parses a timestamp in any of the three forms, `format` first.
+pub fn parse_timestamp(text: &str, format: TimestampFormat, what: &str) -> Result<DateTime, Error> {
+    DateTime::parse(text, format).ok_or_else(|| bad_value(what, text, "a timestamp"))
+}
+/// Decodes base64.
+pub fn parse_base64(text: &str, what: &str) -> Result<Bytes, Error> {
+    base64_decode(text).map(Bytes::from).ok_or_else(|| bad_value(what, text, "base64"))
+}
+
+/// Reads an `i32` element.
+pub fn xml_i32(e: &XmlElement) -> Result<i32, Error> {
+    parse_i32(e.text(), e.name())
+}
+/// Reads an `i64` element.
+pub fn xml_i64(e: &XmlElement) -> Result<i64, Error> {
+    parse_i64(e.text(), e.name())
+}
+/// Reads a boolean element.
+pub fn xml_bool(e: &XmlElement) -> Result<bool, Error> {
+    parse_bool(e.text(), e.name())
+}
+/// Reads a number element.
+pub fn xml_f64(e: &XmlElement) -> Result<f64, Error> {
+    parse_f64(e.text(), e.name())
+}
+/// Reads a timestamp element.
+pub fn xml_timestamp(e: &XmlElement, format: TimestampFormat) -> Result<DateTime, Error> {
+    parse_timestamp(e.text(), format, e.name())
+}
+/// Reads a base64 element.
+pub fn xml_base64(e: &XmlElement) -> Result<Bytes, Error> {
+    parse_base64(e.text(), e.name())
+}
+
+/// A header's value as text (all values of a repeated header, joined with `,`).
+pub fn header_string(headers: &HeaderMap, name: &str) -> Result<Option<String>, Error> {
+    let mut out: Option<String> = None;
+    for value in headers.get_all(name) {
+        let text = std::str::from_utf8(value.as_bytes())
+            .map_err(|_| Error::response_parse(format!("header `{name}` is not valid UTF-8")))?;
+        match &mut out {
+            Some(existing) => {
+                existing.push(',');
+                existing.push_str(text);
+            }
+            None => out = Some(text.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// A list header split on commas outside double quotes, items trimmed and unquoted.
+pub fn header_list(headers: &HeaderMap, name: &str) -> Result<Option<Vec<String>>, Error> {
+    let Some(text) = header_string(headers, name)? else { return Ok(None) };
+    let mut items = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut item = String::new();
+        let mut more = false;
+        if chars.next_if_eq(&'"').is_some() {
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => item.extend(chars.next()),
+                    '"' => break,
+                    c => item.push(c),
+                }
+            }
+            // Skip anything between the closing quote and the next comma.
+            for c in chars.by_ref() {
+                if c == ',' {
+                    more = true;
+                    break;
+                }
+            }
+        } else {
+            for c in chars.by_ref() {
+                if c == ',' {
+                    more = true;
+                    break;
+                }
+                item.push(c);
+            }
+            item.truncate(item.trim_end().len());
+        }
+        items.push(item);
+        if !more {
+            return Ok(Some(items));
+        }
+    }
+}
+
+/// Quotes a list item for a list header when it contains a comma or a double quote.
+pub fn quote_header_list_item(item: &str) -> String {
+    if item.contains([',', '"']) {
+        format!("\"{}\"", item.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        item.to_string()
+    }
+}
+
+/// A timestamp header (an HTTP-date contains a comma, so it is never split).
+pub fn header_timestamp(headers: &HeaderMap, name: &str, format: TimestampFormat) -> Result<Option<DateTime>, Error> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(value) => {
+            let text = value.to_str().map_err(|_| Error::response_parse(format!("header `{name}` is not ASCII")))?;
+            parse_timestamp(text, format, name).map(Some)
+        }
+    }
+}
+
+/// A header that carries base64-encoded JSON text.
+pub fn header_json(headers: &HeaderMap, name: &str) -> Result<Option<String>, Error> {
+    match header_string(headers, name)? {
+        None => Ok(None),
+        Some(text) => {
+            let bytes = base64_decode(&text).ok_or_else(|| bad_value(name, &text, "base64"))?;
+            String::from_utf8(bytes).map(Some).map_err(|_| bad_value(name, &text, "base64 of UTF-8 JSON"))
+        }
+    }
+}
+
+/// Headers starting with `prefix` (case-insensitive), keyed by the rest of their name.
+pub fn prefix_headers(headers: &HeaderMap, prefix: &str) -> Option<HashMap<String, String>> {
+    let prefix = prefix.to_ascii_lowercase();
+    let map: HashMap<String, String> = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let key = name.as_str().strip_prefix(prefix.as_str())?;
+            Some((key.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        })
+        .collect();
+    (!map.is_empty()).then_some(map)
+}
+
+/// A map's entries sorted by key, so that requests are the same bytes every time.
+pub fn sorted_entries<V>(map: &HashMap<String, V>) -> Vec<(&str, &V)> {
+    let mut entries: Vec<(&str, &V)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    entries
+}
+
+fn in_memory(body: &ByteStream) -> Result<&Bytes, Error> {
+    body.as_bytes().ok_or_else(|| Error::response_parse("the response body was not read before parsing"))
+}
+
+/// A blob payload.
+pub fn body_bytes(body: &ByteStream) -> Result<Option<Bytes>, Error> {
+    Ok(Some(in_memory(body)?.clone()))
+}
+
+/// A text payload.
+pub fn body_string(body: &ByteStream) -> Result<Option<String>, Error> {
+    let bytes = in_memory(body)?;
+    String::from_utf8(bytes.to_vec())
+        .map(Some)
+        .map_err(|_| Error::response_parse("the response body is not valid UTF-8 text"))
+}
+
+/// Decodes `application/x-www-form-urlencoded`-style text in place (`+` is a space), as S3 sends
+/// keys when asked for `encoding-type=url`.
+pub fn url_decode_in_place(value: &mut Option<String>) -> Result<(), Error> {
+    if let Some(text) = value.as_mut() {
+        let spaced = text.replace('+', " ");
+        let decoded = percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8()
+            .map_err(|_| Error::response_parse(format!("`{text}` does not URL-decode to UTF-8")))?;
+        *text = decoded.into_owned();
+    }
+    Ok(())
+}
+
+/// A random UUID (version 4) for members the model marks as idempotency tokens.
+pub fn idempotency_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let random = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(salt);
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+        h.finish()
+    };
+    let bits = (u128::from(random(1)) << 64) | u128::from(random(2));
+    let bits = (bits & !(0xF000 << 64) | (0x4000 << 64)) & !(0xC000 << 48) | (0x8000 << 48);
+    let hex = format!("{bits:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// The `<Error>` element of an error body (also inside `<ErrorResponse>` or `<Errors>`).
+pub fn error_element(body: &ByteStream) -> Option<XmlElement> {
+    let doc = XmlDocument::parse_optional(body).ok()??;
+    find_error(doc.root()).cloned()
+}
+
+fn find_error(root: &XmlElement) -> Option<&XmlElement> {
+    if root.name() == "Error" {
+        return Some(root);
+    }
+    root.children().find_map(|c| if c.name() == "Error" { Some(c) } else { c.child("Error") })
+}
+
+/// Whether a response is an error: any status from 300 up, and for operations that can answer
+/// `200 OK` with an error, a 200 whose body is an `<Error>` document or is not XML at all.
+pub fn is_error_response(status: StatusCode, body: &ByteStream, error_in_200: bool) -> bool {
+    if status.as_u16() >= 300 {
+        return true;
+    }
+    if !error_in_200 {
+        return false;
+    }
+    match XmlDocument::parse_optional(body) {
+        Ok(Some(doc)) => doc.root().name() == "Error",
+        Ok(None) | Err(_) => true,
+    }
+}
+
+/// The details of an error response: from its `<Error>` body when there is one, else from the
+/// status (a HEAD error has no body) and the `x-amz-request-id` / `x-amz-id-2` headers.
+pub fn error_details(status: StatusCode, headers: &HeaderMap, body: &ByteStream) -> ServiceError {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let element = error_element(body);
+    let fallback_code = if status.is_success() {
+        // A 200 that should have been a result: treat it like the server error it is.
+        "InternalError".to_string()
+    } else {
+        status.canonical_reason().unwrap_or("Unknown").replace([' ', '-'], "")
+    };
+    let (mut code, mut message, mut request_id, mut host_id, mut extras) = (None, None, None, None, Vec::new());
+    if let Some(e) = &element {
+        for child in e.children() {
+            let text = child.text().to_string();
+            match child.name() {
+                "Code" => code = Some(text),
+                "Message" => message = Some(text),
+                "RequestId" => request_id = Some(text),
+                "HostId" => host_id = Some(text),
+                other => extras.push((other.to_string(), text)),
+            }
+        }
+    }
+    if element.is_none() && status.is_success() {
+        message = Some("the service answered 200 OK with a body that is not a valid result document".into());
+    }
+    ServiceError::new(status.as_u16(), code.filter(|c| !c.is_empty()).unwrap_or(fallback_code))
+        .with_message(message)
+        .with_request_id(request_id.or_else(|| header("x-amz-request-id")))
+        .with_host_id(host_id.or_else(|| header("x-amz-id-2")))
+        .with_extras(extras)
+}
+
+/// serde for blobs as base64 strings (boto3's JSON form).
+#[cfg(feature = "serde")]
+pub mod serde_blob {
+    use bytes::Bytes;
+
+    /// Writes base64.
+    pub fn serialize<S: serde::Serializer>(value: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::base64_encode(value))
+    }
+
+    /// Reads base64.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        super::base64_decode(&text).map(Bytes::from).ok_or_else(|| serde::de::Error::custom("expected a base64 string"))
+    }
+}
+
+/// serde for optional blobs as base64 strings.
+#[cfg(feature = "serde")]
+pub mod serde_blob_opt {
+    use bytes::Bytes;
+
+    /// Writes base64 (callers skip `None`).
+    pub fn serialize<S: serde::Serializer>(value: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(bytes) => super::serde_blob::serialize(bytes, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads base64.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
+        super::serde_blob::deserialize(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for (raw, enc) in [(&b""[..], ""), (b"f", "Zg=="), (b"fo", "Zm8="), (b"foo", "Zm9v"), (b"foob", "Zm9vYg==")] {
+            assert_eq!(base64_encode(raw), enc);
+            assert_eq!(base64_decode(enc).unwrap(), raw);
+        }
+        assert_eq!(base64_decode("Zm9v!"), None);
+    }
+
+    #[test]
+    fn list_headers() {
+        let mut h = HeaderMap::new();
+        h.insert("x-list", "a, \"b,c\" ,\"d\\\"e\"".parse().unwrap());
+        assert_eq!(header_list(&h, "x-list").unwrap().unwrap(), vec!["a", "b,c", "d\"e"]);
+        assert_eq!(quote_header_list_item("b,c"), "\"b,c\"");
+    }
+
+    #[test]
+    fn error_details_from_body_and_status() {
+        let body = ByteStream::from(
+            "<Error><Code>NoSuchKey</Code><Message>gone</Message><Key>k</Key><RequestId>r1</RequestId></Error>",
+        );
+        let d = error_details(StatusCode::NOT_FOUND, &HeaderMap::new(), &body);
+        assert_eq!((d.code(), d.message(), d.request_id(), d.extra("Key")), ("NoSuchKey", Some("gone"), Some("r1"), Some("k")));
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-request-id", "r2".parse().unwrap());
+        let d = error_details(StatusCode::NOT_FOUND, &h, &ByteStream::new());
+        assert_eq!((d.code(), d.request_id()), ("NotFound", Some("r2")));
+        assert!(is_error_response(StatusCode::OK, &ByteStream::from("<Error><Code>InternalError</Code></Error>"), true));
+        assert!(is_error_response(StatusCode::OK, &ByteStream::from("<CopyObjectResult"), true));
+        assert!(!is_error_response(StatusCode::OK, &ByteStream::from("<CopyObjectResult/>"), true));
+    }
+
+    #[test]
+    fn url_decoding() {
+        let mut v = Some("a+b%2Fc%C3%A9".to_string());
+        url_decode_in_place(&mut v).unwrap();
+        assert_eq!(v.as_deref(), Some("a b/cé"));
+    }
+
+    #[test]
+    fn uuid_shape() {
+        let t = idempotency_token();
+        assert_eq!(t.len(), 36);
+        assert_eq!(&t[14..15], "4");
+        assert_ne!(t, idempotency_token());
+    }
+}

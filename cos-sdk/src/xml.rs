@@ -1,0 +1,303 @@
+//! XML for the rest-xml protocol: a writer for request bodies and a small, tolerant, bounded reader
+//! that turns a response body into a tree of elements for the generated readers to walk.
+//!
+//! The reader keeps local names (namespaces are ignored, as S3-compatible servers differ in them),
+//! ignores what it does not know, and refuses documents deeper than [`MAX_DEPTH`] or with more than
+//! [`MAX_ELEMENTS`] elements, so a hostile body cannot exhaust memory or the stack.
+
+use crate::error::Error;
+use quick_xml::events::Event;
+
+/// The deepest nesting a response may have.
+pub const MAX_DEPTH: usize = 64;
+/// The most elements a response may have (a full 1,000-key listing has about 10,000).
+pub const MAX_ELEMENTS: usize = 1 << 22;
+
+/// Writes an XML document into a string. Attributes must follow `start` before any content.
+#[derive(Debug, Default)]
+pub struct XmlWriter {
+    out: String,
+    tag_open: bool,
+}
+
+impl XmlWriter {
+    /// An empty document.
+    pub fn new() -> Self {
+        XmlWriter::default()
+    }
+
+    fn close_tag(&mut self) {
+        if self.tag_open {
+            self.out.push('>');
+            self.tag_open = false;
+        }
+    }
+
+    /// Opens element `name`.
+    pub fn start(&mut self, name: &str) {
+        self.close_tag();
+        self.out.push('<');
+        self.out.push_str(name);
+        self.tag_open = true;
+    }
+
+    /// Adds an attribute to the element just opened.
+    pub fn attribute(&mut self, name: &str, value: &str) {
+        debug_assert!(self.tag_open, "attribute {name} written after element content");
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        escape_into(&mut self.out, value, true);
+        self.out.push('"');
+    }
+
+    /// Writes escaped text content.
+    pub fn text(&mut self, text: &str) {
+        self.close_tag();
+        escape_into(&mut self.out, text, false);
+    }
+
+    /// Closes element `name`.
+    pub fn end(&mut self, name: &str) {
+        self.close_tag();
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    /// Writes `<name>text</name>`.
+    pub fn leaf(&mut self, name: &str, text: &str) {
+        self.start(name);
+        self.text(text);
+        self.end(name);
+    }
+
+    /// The document.
+    pub fn finish(mut self) -> String {
+        self.close_tag();
+        self.out
+    }
+}
+
+/// Escapes markup characters, and `\r`, `\n`, `\t` and other control characters as character
+/// references, so that object keys with line breaks survive XML's line-end normalization.
+fn escape_into(out: &mut String, text: &str, attribute: bool) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\r' => out.push_str("&#xD;"),
+            '\n' => out.push_str("&#xA;"),
+            '\t' if attribute => out.push_str("&#x9;"),
+            c if (c as u32) < 0x20 && c != '\t' => out.push_str(&format!("&#x{:X};", c as u32)),
+            c => out.push(c),
+        }
+    }
+}
+
+/// An element of a parsed document: local name, attributes, text and child elements.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XmlElement {
+    name: String,
+    attributes: Vec<(String, String)>,
+    text: String,
+    children: Vec<XmlElement>,
+}
+
+impl XmlElement {
+    /// An element with no name, content or children (stands in for an absent body).
+    pub fn empty() -> Self {
+        XmlElement::default()
+    }
+    /// The local name (without namespace prefix).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The text directly inside the element (character data and CDATA, unescaped).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    /// The child elements in document order.
+    pub fn children(&self) -> std::slice::Iter<'_, XmlElement> {
+        self.children.iter()
+    }
+    /// The first child element with local name `name`.
+    pub fn child(&self, name: &str) -> Option<&XmlElement> {
+        self.children.iter().find(|c| c.name == name)
+    }
+    /// The text of the first child element named `name`.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name).map(XmlElement::text)
+    }
+    /// The value of an attribute, matched by local name (`xsi:type` matches `type`).
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        let local = local_name(name);
+        self.attributes.iter().find(|(k, _)| local_name(k) == local).map(|(_, v)| v.as_str())
+    }
+}
+
+fn local_name(name: &str) -> &str {
+    name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
+}
+
+/// A parsed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlDocument {
+    root: XmlElement,
+}
+
+impl XmlDocument {
+    /// Parses a whole document; errors name the problem and where it was found.
+    pub fn parse(bytes: &[u8]) -> Result<XmlDocument, Error> {
+        let mut reader = quick_xml::Reader::from_reader(bytes);
+        reader.config_mut().trim_text(false);
+        reader.config_mut().check_end_names = true;
+        let mut stack: Vec<XmlElement> = Vec::new();
+        let mut root: Option<XmlElement> = None;
+        let mut count = 0usize;
+        let mut buf = Vec::new();
+        let fail = |reader: &quick_xml::Reader<&[u8]>, what: String| {
+            Error::response_parse(format!("malformed XML at byte {}: {what}", reader.buffer_position()))
+        };
+        loop {
+            let event = reader.read_event_into(&mut buf).map_err(|e| fail(&reader, e.to_string()))?;
+            match event {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    count += 1;
+                    if count > MAX_ELEMENTS {
+                        return Err(fail(&reader, format!("more than {MAX_ELEMENTS} elements")));
+                    }
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(fail(&reader, format!("nested deeper than {MAX_DEPTH} levels")));
+                    }
+                    if root.is_some() && stack.is_empty() {
+                        return Err(fail(&reader, "content after the root element".into()));
+                    }
+                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    let mut attributes = Vec::new();
+                    for attr in e.attributes() {
+                        let attr = attr.map_err(|err| fail(&reader, err.to_string()))?;
+                        let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
+                        let value = attr
+                            .unescape_value()
+                            .map_err(|err| fail(&reader, format!("attribute {key}: {err}")))?
+                            .into_owned();
+                        attributes.push((key, value));
+                    }
+                    let element = XmlElement { name, attributes, text: String::new(), children: Vec::new() };
+                    if matches!(event, Event::Empty(_)) {
+                        match stack.last_mut() {
+                            Some(parent) => parent.children.push(element),
+                            None => root = Some(element),
+                        }
+                    } else {
+                        stack.push(element);
+                    }
+                }
+                Event::End(_) => {
+                    let element = stack.pop().ok_or_else(|| fail(&reader, "unexpected end tag".into()))?;
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(element),
+                        None => root = Some(element),
+                    }
+                }
+                Event::Text(ref t) => {
+                    if let Some(current) = stack.last_mut() {
+                        let text = t.unescape().map_err(|e| fail(&reader, e.to_string()))?;
+                        current.text.push_str(&text);
+                    } else if !t.iter().all(u8::is_ascii_whitespace) {
+                        return Err(fail(&reader, "text outside the root element".into()));
+                    }
+                }
+                Event::CData(ref t) => {
+                    if let Some(current) = stack.last_mut() {
+                        current.text.push_str(&String::from_utf8_lossy(t));
+                    }
+                }
+                Event::Eof => break,
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+            }
+            buf.clear();
+        }
+        if let Some(open) = stack.last() {
+            return Err(Error::response_parse(format!(
+                "truncated XML: element `{}` is never closed",
+                open.name
+            )));
+        }
+        root.map(|root| XmlDocument { root })
+            .ok_or_else(|| Error::response_parse("the XML document has no root element"))
+    }
+
+    /// Parses a body that may be empty (no document at all).
+    pub fn parse_optional(body: &crate::ByteStream) -> Result<Option<XmlDocument>, Error> {
+        match body.as_bytes() {
+            Some(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(None),
+            Some(bytes) => XmlDocument::parse(bytes).map(Some),
+            None => Err(Error::response_parse("the response body was not read before parsing")),
+        }
+    }
+
+    /// The root element.
+    pub fn root(&self) -> &XmlElement {
+        &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_escaped_xml() {
+        let mut w = XmlWriter::new();
+        w.start("Delete");
+        w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
+        w.start("Object");
+        w.leaf("Key", "a&b<c>\r\n\"d\"");
+        w.end("Object");
+        w.start("Empty");
+        w.end("Empty");
+        w.end("Delete");
+        assert_eq!(
+            w.finish(),
+            "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Object><Key>a&amp;b&lt;c&gt;&#xD;&#xA;\"d\"</Key></Object><Empty></Empty></Delete>"
+        );
+    }
+
+    #[test]
+    fn reads_tolerantly() {
+        let doc = XmlDocument::parse(
+            b"<?xml version=\"1.0\"?>\n<r:Root xmlns:r=\"urn:x\" a=\"1\"><Key> sp&amp;ce </Key><Empty/><E></E>\
+              <Unknown><Deep/></Unknown><C><![CDATA[<raw>]]></C><G xmlns:xsi=\"urn:i\" xsi:type=\"Group\"/></r:Root>",
+        )
+        .unwrap();
+        let root = doc.root();
+        assert_eq!(root.name(), "Root");
+        assert_eq!(root.attribute("a"), Some("1"));
+        assert_eq!(root.child_text("Key"), Some(" sp&ce "));
+        assert_eq!(root.child_text("Empty"), Some(""));
+        assert_eq!(root.child_text("C"), Some("<raw>"));
+        assert_eq!(root.child("G").unwrap().attribute("xsi:type"), Some("Group"));
+        assert_eq!(root.children().count(), 6);
+    }
+
+    #[test]
+    fn rejects_bad_documents_with_clear_errors() {
+        for (body, expect) in [
+            (&b"<A><B>text</B>"[..], "never closed"),
+            (b"<A></B>", "malformed"),
+            (b"", "no root"),
+            (b"<A/><B/>", "after the root"),
+            (b"not xml", "outside the root"),
+        ] {
+            let err = XmlDocument::parse(body).unwrap_err().to_string();
+            assert!(err.contains(expect), "{body:?}: {err}");
+        }
+        let deep = "<a>".repeat(MAX_DEPTH + 1);
+        let err = XmlDocument::parse(deep.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("deeper"), "{err}");
+    }
+}
