@@ -6,6 +6,18 @@ pub mod endpoint;
 pub mod error;
 pub mod request;
 
+mod datetime;
+#[rustfmt::skip]
+mod generated;
+#[doc(hidden)]
+pub mod rt;
+mod wire;
+pub mod xml;
+
+pub use datetime::{DateTime, TimestampFormat};
+pub use generated::{operation, types};
+pub use wire::UnknownValue;
+
 pub use body::ByteStream;
 pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};
