@@ -2,6 +2,7 @@
 
 mod codegen_task;
 mod models;
+mod test_task;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +13,8 @@ commands:
   codegen [--check]            regenerate cos-sdk/src/generated (--check: compare, print a diff, fail when stale)
   update-models [--version V]  import the S3 model from the ibm-cos-sdk-core release V (default: the pinned one)
   model-diff OLD NEW           list API changes between two service-2.json files
-  model-diff --since REV       list API changes of the models changed since the git revision REV";
+  model-diff --since REV       list API changes of the models changed since the git revision REV
+  test [ARGS]                  run the whole test suite (extra ARGS go to cargo test)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen_task::run(&args[1..]),
         Some("update-models") => models::update(&args[1..]),
         Some("model-diff") => models::diff(&args[1..]),
+        Some("test") => test_task::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

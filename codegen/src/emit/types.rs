@@ -43,13 +43,9 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         derives.push(quote!(::std::clone::Clone));
         derives.push(quote!(::std::cmp::PartialEq));
     }
-    let serde_derive = if st.has_stream {
-        TokenStream::new()
-    } else {
-        quote! {
-            #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
-            #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-        }
+    let serde_derive = quote! {
+        #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+        #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
     };
     let debug_impl = if st.has_sensitive { redacted_debug(shape, st) } else { TokenStream::new() };
 

@@ -1,0 +1,74 @@
+//! Bad models fail with errors that name the JSON path and what was expected.
+
+fn generate(model: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
+    codegen::generate(&codegen::Input {
+        service: model,
+        paginators: None,
+        waiters: None,
+        source_label: "test.json",
+        runtime_crate: "crate",
+    })
+}
+
+fn model(operations: &str, shapes: &str) -> String {
+    format!(r#"{{"metadata": {{"protocol": "rest-xml"}}, "operations": {{{operations}}}, "shapes": {{{shapes}}}}}"#)
+}
+
+const OP: &str = r#""Op": {"name": "Op", "http": {"method": "GET", "requestUri": "/{Id}"}, "input": {"shape": "In"}}"#;
+
+fn error_of(text: &str) -> String {
+    generate(text).expect_err("the model should be rejected").to_string()
+}
+
+#[test]
+fn unknown_key_names_its_path() {
+    let e = error_of(&model(OP, r#""In": {"type": "structure", "required": ["Id"], "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id", "color": "red"}}}, "S": {"type": "string"}"#));
+    assert!(e.contains("shapes.In.members.Id"), "{e}");
+    assert!(e.contains("unknown field `color`"), "{e}");
+}
+
+#[test]
+fn dangling_reference_names_its_path() {
+    let e = error_of(&model(OP, r#""In": {"type": "structure", "members": {"Id": {"shape": "Missing", "location": "uri", "locationName": "Id"}}}"#));
+    assert!(e.contains("shapes.In.members.Id"), "{e}");
+    assert!(e.contains("`Missing`"), "{e}");
+}
+
+#[test]
+fn other_protocols_are_not_supported() {
+    let e = error_of(r#"{"metadata": {"protocol": "json"}, "operations": {}, "shapes": {}}"#);
+    assert!(e.contains("metadata.protocol") && e.contains("not supported"), "{e}");
+}
+
+#[test]
+fn label_without_member_is_an_error() {
+    let e = error_of(&model(OP, r#""In": {"type": "structure", "members": {}}"#));
+    assert!(e.contains("operations.Op.http.requestUri") && e.contains("{Id}"), "{e}");
+}
+
+#[test]
+fn enum_values_that_collide_after_casing_fail() {
+    let e = error_of(&model(
+        OP,
+        r#""In": {"type": "structure", "members": {"Id": {"shape": "E", "location": "uri", "locationName": "Id"}}}, "E": {"type": "string", "enum": ["public-read", "PUBLIC_READ"]}"#,
+    ));
+    assert!(e.contains("`public-read` and `PUBLIC_READ` both become `PublicRead`"), "{e}");
+}
+
+#[test]
+fn members_that_collide_after_casing_fail() {
+    let e = error_of(&model(
+        OP,
+        r#""In": {"type": "structure", "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}, "Self": {"shape": "S"}, "self": {"shape": "S"}}}, "S": {"type": "string"}"#,
+    ));
+    assert!(e.contains("both become `self_`"), "{e}");
+}
+
+#[test]
+fn shapes_that_collide_after_casing_fail() {
+    let e = error_of(&model(
+        OP,
+        r#""In": {"type": "structure", "members": {"Id": {"shape": "a-b", "location": "uri", "locationName": "Id"}, "X": {"shape": "AB"}}}, "a-b": {"type": "structure", "members": {}}, "AB": {"type": "structure", "members": {}}"#,
+    ));
+    assert!(e.contains("both become `AB`"), "{e}");
+}
