@@ -15946,6 +15946,8 @@ impl GetObjectLockConfigurationRequestBuilder {
 ///
 /// Shape: `GetObjectOutput`.
 #[derive()]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
 pub struct GetObjectOutput {
     /// `Body`: the whole body.
@@ -18348,6 +18350,8 @@ impl GetObjectTaggingRequestBuilder {
 ///
 /// Shape: `GetObjectTorrentOutput`.
 #[derive(::std::fmt::Debug)]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
 pub struct GetObjectTorrentOutput {
     /// `Body`: the whole body.
@@ -34813,6 +34817,8 @@ impl PutObjectOutputBuilder {
 ///
 /// Shape: `PutObjectRequest`.
 #[derive()]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
 pub struct PutObjectRequest {
     /// `ACL`: header `x-amz-acl`.
@@ -41652,6 +41658,8 @@ impl UploadPartOutputBuilder {
 ///
 /// Shape: `UploadPartRequest`.
 #[derive()]
+#[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 #[non_exhaustive]
 pub struct UploadPartRequest {
     /// `Body`: the whole body.
