@@ -1,15 +1,43 @@
-//! `ByteStream`: the body of a request or response, in memory or streamed.
+//! `ByteStream`: the body of a request or response, in memory, read from a file, or streamed.
+//!
+//! A body in memory or in a file can be sent again when a request is retried (a file is simply reopened);
+//! a stream handed over by the caller, or a response streaming in from the network, is read once and
+//! never buffered whole.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use http_body::{Body, Frame, SizeHint};
 use std::fmt;
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use tokio::io::{AsyncRead, ReadBuf};
 
-/// A request or response body: bytes in memory, or a stream that is never buffered whole.
+use crate::error::{Error, ErrorKind};
+
+/// The error type of a streaming body: anything that can be boxed and sent between threads.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+type BoxBody = http_body_util::combinators::BoxBody<Bytes, BoxError>;
+
+/// How many bytes a file body reads at a time; memory stays bounded by this whatever the file size.
+const FILE_CHUNK_SIZE: usize = 64 * 1024;
+
+/// A request or response body: bytes in memory, a file, or a stream that is never buffered whole.
+///
+/// In-memory and file bodies are *replayable*: [`ByteStream::try_clone`] gives a fresh copy, so a failed
+/// request can be retried. A stream from [`ByteStream::from_body`] or [`ByteStream::from_reader`], and a
+/// streaming response body, can be read only once.
 pub struct ByteStream {
     inner: Inner,
 }
 
 enum Inner {
     Bytes(Bytes),
+    File(FileBody),
+    Stream { body: BoxBody, length: Option<u64> },
+    Reader(ReaderBody),
 }
 
 impl ByteStream {
@@ -23,10 +51,61 @@ impl ByteStream {
         ByteStream::from(Bytes::from_static(bytes))
     }
 
+    /// A body that reads the whole file at `path`. Its length is taken now; the file is opened when the body
+    /// is first read, and opened again for each retry.
+    pub async fn from_path(path: impl AsRef<Path>) -> Result<ByteStream, Error> {
+        let path = path.as_ref().to_path_buf();
+        let metadata = tokio::fs::metadata(&path).await.map_err(|e| file_error("read the metadata of", &path, e))?;
+        if !metadata.is_file() {
+            return Err(Error::invalid_input(format!(
+                "`{}` is not a regular file; give the path of a file to upload",
+                path.display()
+            )));
+        }
+        Ok(ByteStream { inner: Inner::File(FileBody::new(path, 0, metadata.len())) })
+    }
+
+    /// A body that reads `length` bytes of the file at `path`, starting at byte `offset` (one part of a
+    /// multipart upload). Fails when the file is shorter than `offset + length`.
+    pub async fn from_file_range(path: impl AsRef<Path>, offset: u64, length: u64) -> Result<ByteStream, Error> {
+        let path = path.as_ref().to_path_buf();
+        let metadata = tokio::fs::metadata(&path).await.map_err(|e| file_error("read the metadata of", &path, e))?;
+        let end = offset.checked_add(length).ok_or_else(|| Error::invalid_input("file range offset + length overflows u64"))?;
+        if end > metadata.len() {
+            return Err(Error::invalid_input(format!(
+                "file range {offset}..{end} is past the end of `{}` ({} bytes); give a range inside the file",
+                path.display(),
+                metadata.len()
+            )));
+        }
+        Ok(ByteStream { inner: Inner::File(FileBody::new(path, offset, length)) })
+    }
+
+    /// A one-shot body from any [`http_body::Body`] of [`Bytes`]. `length`, when given, is sent as
+    /// `Content-Length`; the body must produce exactly that many bytes.
+    pub fn from_body<B>(body: B, length: Option<u64>) -> ByteStream
+    where
+        B: Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
+        use http_body_util::BodyExt;
+        let length = length.or_else(|| body.size_hint().exact());
+        ByteStream { inner: Inner::Stream { body: BoxBody::new(body.map_err(Into::into)), length } }
+    }
+
+    /// A one-shot body that reads `reader` to its end. `length`, when given, is sent as `Content-Length`.
+    pub fn from_reader<R>(reader: R, length: Option<u64>) -> ByteStream
+    where
+        R: AsyncRead + Send + Sync + 'static,
+    {
+        ByteStream { inner: Inner::Reader(ReaderBody { reader: Box::pin(reader), length, done: false }) }
+    }
+
     /// The whole body, when it is held in memory.
     pub fn as_bytes(&self) -> Option<&Bytes> {
         match &self.inner {
             Inner::Bytes(b) => Some(b),
+            _ => None,
         }
     }
 
@@ -34,7 +113,266 @@ impl ByteStream {
     pub fn content_length(&self) -> Option<u64> {
         match &self.inner {
             Inner::Bytes(b) => Some(b.len() as u64),
+            Inner::File(f) => Some(f.length),
+            Inner::Stream { length, .. } => *length,
+            Inner::Reader(r) => r.length,
         }
+    }
+
+    /// Whether the body can be sent again (in memory or a file), so a failed request can be retried.
+    pub fn is_replayable(&self) -> bool {
+        matches!(self.inner, Inner::Bytes(_) | Inner::File(_))
+    }
+
+    /// A fresh copy of a replayable body (a file body starts again from its first byte); `None` for a stream.
+    pub fn try_clone(&self) -> Option<ByteStream> {
+        match &self.inner {
+            Inner::Bytes(b) => Some(ByteStream::from(b.clone())),
+            Inner::File(f) => Some(ByteStream { inner: Inner::File(FileBody::new(f.path.clone(), f.offset, f.length)) }),
+            _ => None,
+        }
+    }
+
+    /// Reads the whole body into memory.
+    pub async fn collect(self) -> Result<Bytes, Error> {
+        if let Inner::Bytes(b) = self.inner {
+            return Ok(b);
+        }
+        let mut this = self;
+        let mut buf = BytesMut::with_capacity(this.content_length().unwrap_or(0).min(16 * 1024 * 1024) as usize);
+        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut this).poll_frame(cx)).await {
+            let frame = frame.map_err(body_error)?;
+            if let Ok(data) = frame.into_data() {
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(buf.freeze())
+    }
+
+    /// The body as a [`tokio::io::AsyncRead`], to copy it into a file or parse it incrementally.
+    pub fn into_async_read(self) -> ByteStreamReader {
+        ByteStreamReader { body: self, chunk: Bytes::new() }
+    }
+
+    /// Reads the next chunk of the body; `None` at its end.
+    pub async fn next_chunk(&mut self) -> Option<Result<Bytes, Error>> {
+        loop {
+            let frame = std::future::poll_fn(|cx| Pin::new(&mut *self).poll_frame(cx)).await?;
+            match frame {
+                Err(e) => return Some(Err(body_error(e))),
+                Ok(frame) => {
+                    if let Ok(data) = frame.into_data() {
+                        return Some(Ok(data));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Turns an error from a body stream into our error, keeping a timeout or I/O kind when one is inside.
+pub(crate) fn body_error(e: BoxError) -> Error {
+    match e.downcast::<Error>() {
+        Ok(e) => *e,
+        Err(e) => {
+            let kind = match e.downcast_ref::<io::Error>() {
+                Some(io) if io.kind() == io::ErrorKind::TimedOut => ErrorKind::Timeout,
+                Some(_) => ErrorKind::Io,
+                None if e.downcast_ref::<hyper::Error>().is_some() => ErrorKind::Transport,
+                None => ErrorKind::Io,
+            };
+            Error::new(kind, "reading the body failed; retry the operation").with_source(e)
+        }
+    }
+}
+
+fn file_error(what: &str, path: &Path, e: io::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("could not {what} `{}`; check that the file exists and is readable", path.display()))
+        .with_source(e)
+}
+
+impl Body for ByteStream {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        match &mut this.inner {
+            Inner::Bytes(b) => {
+                if b.is_empty() {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Ok(Frame::data(std::mem::take(b)))))
+                }
+            }
+            Inner::File(f) => f.poll_chunk(cx).map(|o| o.map(|r| r.map(Frame::data).map_err(Into::into))),
+            Inner::Stream { body, .. } => Pin::new(body).poll_frame(cx),
+            Inner::Reader(r) => r.poll_chunk(cx).map(|o| o.map(|r| r.map(Frame::data).map_err(Into::into))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.inner {
+            Inner::Bytes(b) => b.is_empty(),
+            Inner::File(f) => f.remaining == 0,
+            Inner::Stream { body, .. } => body.is_end_stream(),
+            Inner::Reader(r) => r.done,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.inner {
+            Inner::Bytes(b) => SizeHint::with_exact(b.len() as u64),
+            Inner::File(f) => SizeHint::with_exact(f.remaining),
+            Inner::Stream { body, length } => match length {
+                Some(n) => SizeHint::with_exact(*n),
+                None => body.size_hint(),
+            },
+            Inner::Reader(r) => match r.length {
+                Some(n) => SizeHint::with_exact(n),
+                None => SizeHint::default(),
+            },
+        }
+    }
+}
+
+/// A file (or a range of one) read in chunks; opened lazily on a blocking thread.
+struct FileBody {
+    path: PathBuf,
+    offset: u64,
+    length: u64,
+    remaining: u64,
+    state: FileState,
+}
+
+enum FileState {
+    Closed,
+    Opening(tokio::task::JoinHandle<io::Result<std::fs::File>>),
+    Open(Pin<Box<tokio::fs::File>>, BytesMut),
+}
+
+impl FileBody {
+    fn new(path: PathBuf, offset: u64, length: u64) -> FileBody {
+        FileBody { path, offset, length, remaining: length, state: FileState::Closed }
+    }
+
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Bytes>>> {
+        loop {
+            if self.remaining == 0 {
+                self.state = FileState::Closed;
+                return Poll::Ready(None);
+            }
+            match &mut self.state {
+                FileState::Closed => {
+                    let path = self.path.clone();
+                    let offset = self.offset;
+                    self.state = FileState::Opening(tokio::task::spawn_blocking(move || {
+                        use std::io::Seek;
+                        let mut file = std::fs::File::open(&path)?;
+                        if offset > 0 {
+                            file.seek(io::SeekFrom::Start(offset))?;
+                        }
+                        Ok(file)
+                    }));
+                }
+                FileState::Opening(handle) => {
+                    let opened = ready!(Pin::new(handle).poll(cx)).map_err(io::Error::other).and_then(|r| r);
+                    match opened {
+                        Ok(file) => {
+                            self.state = FileState::Open(Box::pin(tokio::fs::File::from_std(file)), BytesMut::new());
+                        }
+                        Err(e) => {
+                            self.remaining = 0;
+                            let message = format!("could not open `{}` to send it: {e}", self.path.display());
+                            return Poll::Ready(Some(Err(io::Error::new(e.kind(), message))));
+                        }
+                    }
+                }
+                FileState::Open(file, buf) => {
+                    let want = (self.remaining.min(FILE_CHUNK_SIZE as u64)) as usize;
+                    if buf.capacity() < want {
+                        buf.reserve(want);
+                    }
+                    buf.resize(want, 0);
+                    let mut read_buf = ReadBuf::new(&mut buf[..want]);
+                    ready!(file.as_mut().poll_read(cx, &mut read_buf))?;
+                    let n = read_buf.filled().len();
+                    if n == 0 {
+                        let message = format!(
+                            "`{}` ended {} bytes early; it changed while being sent",
+                            self.path.display(),
+                            self.remaining
+                        );
+                        self.remaining = 0;
+                        return Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::UnexpectedEof, message))));
+                    }
+                    self.remaining -= n as u64;
+                    let chunk = buf.split_to(n).freeze();
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+            }
+        }
+    }
+}
+
+/// A caller's reader, read in chunks until it ends.
+struct ReaderBody {
+    reader: Pin<Box<dyn AsyncRead + Send + Sync>>,
+    length: Option<u64>,
+    done: bool,
+}
+
+impl ReaderBody {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Bytes>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let mut buf = vec![0u8; FILE_CHUNK_SIZE];
+        let mut read_buf = ReadBuf::new(&mut buf);
+        ready!(self.reader.as_mut().poll_read(cx, &mut read_buf))?;
+        let n = read_buf.filled().len();
+        if n == 0 {
+            self.done = true;
+            return Poll::Ready(None);
+        }
+        buf.truncate(n);
+        Poll::Ready(Some(Ok(Bytes::from(buf))))
+    }
+}
+
+/// A [`ByteStream`] read through [`tokio::io::AsyncRead`]; made by [`ByteStream::into_async_read`].
+pub struct ByteStreamReader {
+    body: ByteStream,
+    chunk: Bytes,
+}
+
+impl AsyncRead for ByteStreamReader {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, out: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        while this.chunk.is_empty() {
+            match ready!(Pin::new(&mut this.body).poll_frame(cx)) {
+                None => return Poll::Ready(Ok(())),
+                Some(Err(e)) => {
+                    let e = body_error(e);
+                    let kind = if e.kind() == ErrorKind::Timeout { io::ErrorKind::TimedOut } else { io::ErrorKind::Other };
+                    return Poll::Ready(Err(io::Error::new(kind, e)));
+                }
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        this.chunk = data;
+                    }
+                }
+            }
+        }
+        let n = this.chunk.len().min(out.remaining());
+        out.put_slice(&this.chunk.split_to(n));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl fmt::Debug for ByteStreamReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByteStreamReader").field("body", &self.body).finish_non_exhaustive()
     }
 }
 
@@ -72,6 +410,80 @@ impl fmt::Debug for ByteStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
             Inner::Bytes(b) => write!(f, "ByteStream({} bytes in memory)", b.len()),
+            Inner::File(b) => write!(f, "ByteStream({} bytes of file `{}` from byte {})", b.length, b.path.display(), b.offset),
+            Inner::Stream { length: Some(n), .. } | Inner::Reader(ReaderBody { length: Some(n), .. }) => {
+                write!(f, "ByteStream(stream of {n} bytes)")
+            }
+            Inner::Stream { .. } | Inner::Reader(_) => f.write_str("ByteStream(stream of unknown length)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    #[test]
+    fn in_memory_body_is_replayable_and_collects() {
+        runtime().block_on(async {
+            let body = ByteStream::from("hello");
+            assert!(body.is_replayable());
+            let copy = body.try_clone().unwrap();
+            assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"hello"));
+            assert_eq!(copy.as_bytes().unwrap(), &Bytes::from_static(b"hello"));
+        });
+    }
+
+    #[test]
+    fn file_range_reads_exactly_its_bytes_and_replays() {
+        runtime().block_on(async {
+            let dir = std::env::temp_dir().join(format!("cos-sdk-body-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("data.bin");
+            let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &data).unwrap();
+
+            let whole = ByteStream::from_path(&path).await.unwrap();
+            assert_eq!(whole.content_length(), Some(200_000));
+            let again = whole.try_clone().unwrap();
+            assert_eq!(whole.collect().await.unwrap().as_ref(), &data[..]);
+            assert_eq!(again.collect().await.unwrap().as_ref(), &data[..]);
+
+            let part = ByteStream::from_file_range(&path, 70_000, 100_000).await.unwrap();
+            let mut read = Vec::new();
+            part.into_async_read().read_to_end(&mut read).await.unwrap();
+            assert_eq!(read, &data[70_000..170_000]);
+
+            let err = ByteStream::from_file_range(&path, 150_000, 100_000).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("past the end"), "{err}");
+            let err = ByteStream::from_path(dir.join("missing")).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Io);
+            assert!(err.to_string().contains("missing"), "{err}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        });
+    }
+
+    #[test]
+    fn streams_are_not_replayable() {
+        runtime().block_on(async {
+            let reader = std::io::Cursor::new(b"abc".to_vec());
+            let body = ByteStream::from_reader(reader, Some(3));
+            assert!(!body.is_replayable());
+            assert!(body.try_clone().is_none());
+            assert_eq!(body.content_length(), Some(3));
+            assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"abc"));
+
+            let inner = http_body_util::Full::new(Bytes::from_static(b"xyz"));
+            let body = ByteStream::from_body(inner, None);
+            assert_eq!(body.content_length(), Some(3));
+            assert!(format!("{body:?}").contains("stream of 3 bytes"));
+            assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"xyz"));
+        });
     }
 }

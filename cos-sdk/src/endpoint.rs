@@ -1,6 +1,73 @@
 //! Endpoints: where requests go, and whether the bucket goes into the host name or the path.
 
+use crate::config::Environment;
 use crate::error::Error;
+
+/// Which network an IBM COS endpoint is reached over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EndpointType {
+    /// The public internet: `s3.<location>.cloud-object-storage.appdomain.cloud`.
+    #[default]
+    Public,
+    /// IBM Cloud's private network: `s3.private.<location>...`.
+    Private,
+    /// Direct Link and VPC: `s3.direct.<location>...`.
+    Direct,
+}
+
+impl EndpointType {
+    /// Parses `public`, `private` or `direct` (any case).
+    pub fn parse(name: &str) -> Result<EndpointType, Error> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "public" => Ok(EndpointType::Public),
+            "private" => Ok(EndpointType::Private),
+            "direct" => Ok(EndpointType::Direct),
+            other => Err(Error::invalid_input(format!(
+                "unknown endpoint type `{other}`; use one of public, private, direct"
+            ))),
+        }
+    }
+
+    fn host_infix(self) -> &'static str {
+        match self {
+            EndpointType::Public => "",
+            EndpointType::Private => "private.",
+            EndpointType::Direct => "direct.",
+        }
+    }
+}
+
+/// Regional IBM COS locations (resilient across three zones of one region).
+pub const REGIONAL_LOCATIONS: &[&str] = &[
+    "us-south", "us-east", "eu-gb", "eu-de", "au-syd", "jp-tok", "jp-osa", "ca-tor", "br-sao", "eu-es", "ca-mon",
+    "in-che",
+];
+
+/// Cross-region IBM COS locations (resilient across regions).
+pub const CROSS_REGION_LOCATIONS: &[&str] = &["us", "eu", "ap"];
+
+/// Single-site IBM COS locations (one data center).
+pub const SINGLE_SITE_LOCATIONS: &[&str] = &["ams03", "che01", "mon01", "par01", "sjc04", "sng01"];
+
+/// Storage-class suffixes of location constraints (`us-south-smart`), which name the same endpoint.
+const LOCATION_SUFFIXES: &[&str] = &["-standard", "-vault", "-cold", "-flex", "-smart", "-onerate_active"];
+
+/// The IBM location a name refers to, if it is one: exact, in any case, or with a storage-class suffix.
+fn known_location(name: &str) -> Option<&'static str> {
+    let lower = name.trim().to_ascii_lowercase();
+    let mut candidates = vec![lower.as_str()];
+    for suffix in LOCATION_SUFFIXES {
+        if let Some(stripped) = lower.strip_suffix(suffix) {
+            candidates.push(stripped);
+        }
+    }
+    REGIONAL_LOCATIONS
+        .iter()
+        .chain(CROSS_REGION_LOCATIONS)
+        .chain(SINGLE_SITE_LOCATIONS)
+        .find(|known| candidates.contains(known))
+        .copied()
+}
 
 /// A resolved service endpoint: scheme, authority and an optional path prefix, plus the addressing style.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +105,50 @@ impl Endpoint {
         Ok(Endpoint { scheme, authority, path_prefix, virtual_hosted_style: false })
     }
 
+    /// The endpoint of an IBM COS location (`us-south`, `eu`, `ams03`, ...) over the given network.
+    /// An unknown location is an error that lists the known ones.
+    pub fn ibm(location: &str, endpoint_type: EndpointType) -> Result<Endpoint, Error> {
+        let Some(location) = known_location(location) else {
+            return Err(Error::invalid_input(format!(
+                "unknown IBM COS location `{location}`; use one of the regional locations {}, the cross-region \
+                 locations {}, the single-site locations {}, or give an endpoint URL",
+                REGIONAL_LOCATIONS.join(", "),
+                CROSS_REGION_LOCATIONS.join(", "),
+                SINGLE_SITE_LOCATIONS.join(", ")
+            )));
+        };
+        Endpoint::new(&format!(
+            "https://s3.{}{location}.cloud-object-storage.appdomain.cloud",
+            endpoint_type.host_infix()
+        ))
+    }
+
+    /// The endpoint the environment names: the URL in `COS_ENDPOINT`, `AWS_ENDPOINT_URL_S3` or
+    /// `AWS_ENDPOINT_URL` (first set wins), else the IBM location in `COS_REGION` or `AWS_REGION` over the
+    /// network in `COS_ENDPOINT_TYPE` (public by default). `None` when none of them is set.
+    pub fn from_environment(env: &Environment) -> Result<Option<Endpoint>, Error> {
+        for name in ["COS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] {
+            if let Some(url) = env.var(name) {
+                return Endpoint::new(&url)
+                    .map(Some)
+                    .map_err(|e| Error::invalid_input(format!("environment variable {name}: {}", e.message())));
+            }
+        }
+        let endpoint_type = match env.var("COS_ENDPOINT_TYPE") {
+            Some(t) => EndpointType::parse(&t)
+                .map_err(|e| Error::invalid_input(format!("environment variable COS_ENDPOINT_TYPE: {}", e.message())))?,
+            None => EndpointType::Public,
+        };
+        for name in ["COS_REGION", "AWS_REGION"] {
+            if let Some(location) = env.var(name) {
+                return Endpoint::ibm(&location, endpoint_type)
+                    .map(Some)
+                    .map_err(|e| Error::invalid_input(format!("environment variable {name}: {}", e.message())));
+            }
+        }
+        Ok(None)
+    }
+
     /// Puts the bucket into the host name (`bucket.host`) when it is a DNS label without dots.
     pub fn with_virtual_hosted_style(mut self, virtual_hosted_style: bool) -> Self {
         self.virtual_hosted_style = virtual_hosted_style;
@@ -59,5 +170,60 @@ impl Endpoint {
     /// Whether virtual-hosted style was requested.
     pub fn virtual_hosted_style(&self) -> bool {
         self.virtual_hosted_style
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ibm_locations_build_their_hosts() {
+        let e = Endpoint::ibm("us-south", EndpointType::Public).unwrap();
+        assert_eq!(e.authority(), "s3.us-south.cloud-object-storage.appdomain.cloud");
+        assert_eq!(e.scheme(), "https");
+        let e = Endpoint::ibm("EU", EndpointType::Private).unwrap();
+        assert_eq!(e.authority(), "s3.private.eu.cloud-object-storage.appdomain.cloud");
+        let e = Endpoint::ibm("ams03", EndpointType::Direct).unwrap();
+        assert_eq!(e.authority(), "s3.direct.ams03.cloud-object-storage.appdomain.cloud");
+        let e = Endpoint::ibm("us-south-smart", EndpointType::Public).unwrap();
+        assert_eq!(e.authority(), "s3.us-south.cloud-object-storage.appdomain.cloud");
+        for location in REGIONAL_LOCATIONS.iter().chain(CROSS_REGION_LOCATIONS).chain(SINGLE_SITE_LOCATIONS) {
+            Endpoint::ibm(location, EndpointType::Public).unwrap();
+        }
+    }
+
+    #[test]
+    fn unknown_location_lists_known_ones() {
+        let err = Endpoint::ibm("mars-north", EndpointType::Public).unwrap_err().to_string();
+        assert!(err.contains("mars-north"), "{err}");
+        assert!(err.contains("us-south") && err.contains("ap") && err.contains("sng01"), "{err}");
+        let err = EndpointType::parse("secret").unwrap_err().to_string();
+        assert!(err.contains("public, private, direct"), "{err}");
+    }
+
+    #[test]
+    fn custom_url_keeps_its_path_prefix() {
+        let e = Endpoint::new("http://127.0.0.1:9000/prefix/").unwrap();
+        assert_eq!((e.scheme(), e.authority(), e.path_prefix()), ("http", "127.0.0.1:9000", "/prefix"));
+        assert!(Endpoint::new("ftp://x").is_err());
+        assert!(Endpoint::new("https://x/?a=b").is_err());
+    }
+
+    #[test]
+    fn environment_precedence() {
+        let env = Environment::from_vars([("AWS_ENDPOINT_URL", "http://b:1"), ("COS_ENDPOINT", "http://a:1")], None);
+        assert_eq!(Endpoint::from_environment(&env).unwrap().unwrap().authority(), "a:1");
+        let env = Environment::from_vars([("AWS_ENDPOINT_URL", "http://b:1"), ("AWS_ENDPOINT_URL_S3", "http://c:1")], None);
+        assert_eq!(Endpoint::from_environment(&env).unwrap().unwrap().authority(), "c:1");
+        let env = Environment::from_vars([("AWS_REGION", "eu-de"), ("COS_REGION", "jp-tok"), ("COS_ENDPOINT_TYPE", "private")], None);
+        assert_eq!(
+            Endpoint::from_environment(&env).unwrap().unwrap().authority(),
+            "s3.private.jp-tok.cloud-object-storage.appdomain.cloud"
+        );
+        let env = Environment::from_vars([("AWS_REGION", "us-east-1")], None);
+        let err = Endpoint::from_environment(&env).unwrap_err().to_string();
+        assert!(err.contains("AWS_REGION") && err.contains("us-east-1") && err.contains("us-south"), "{err}");
+        assert!(Endpoint::from_environment(&Environment::from_vars(Vec::<(String, String)>::new(), None)).unwrap().is_none());
     }
 }

@@ -194,6 +194,41 @@ impl Error {
         }
     }
 
+    /// An [`ErrorKind::Credentials`] error.
+    pub fn credentials(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Credentials, message)
+    }
+
+    /// An [`ErrorKind::Timeout`] error.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Timeout, message)
+    }
+
+    /// An [`ErrorKind::Transport`] error.
+    pub fn transport(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Transport, message)
+    }
+
+    /// Attaches a service's error details (status, code, message, request id) without changing the kind;
+    /// used for errors of the IAM token service, which are credential errors.
+    pub fn with_service_error(mut self, details: ServiceError) -> Self {
+        self.service = Some(Box::new(details));
+        self
+    }
+
+    /// Names the operation unless one is already named.
+    pub(crate) fn or_operation(mut self, operation: &'static str) -> Self {
+        if self.operation.is_none() {
+            self.operation = Some(operation);
+        }
+        self
+    }
+
+    /// The message that says what failed and what to do (empty for plain service errors).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// Attaches the underlying cause.
     pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         self.source = Some(source.into());

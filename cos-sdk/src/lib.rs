@@ -2,9 +2,16 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 pub mod body;
+mod client;
+pub mod config;
+pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod request;
+mod iam;
+pub mod retry;
+mod sign;
+mod transport;
 
 mod datetime;
 #[rustfmt::skip]
@@ -21,3 +28,8 @@ pub use wire::UnknownValue;
 pub use body::ByteStream;
 pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};
+pub use client::Client;
+pub use config::{Config, ConfigBuilder, Environment, PayloadSigning, Timeouts};
+pub use credentials::{AccessToken, Credentials, CredentialsKind, TokenProvider};
+pub use endpoint::EndpointType;
+pub use retry::{RetryConfig, RetryMode};

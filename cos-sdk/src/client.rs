@@ -1,0 +1,527 @@
+//! The client: holds the configuration, the connection pool and the credentials, and runs every
+//! operation's request through authentication, retries, timeouts and tracing (`invoke`).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST, USER_AGENT};
+use http_body_util::BodyExt;
+use tracing::Instrument;
+
+use crate::body::ByteStream;
+use crate::config::{Config, ConfigBuilder, Environment};
+use crate::credentials::{CredentialsInner, HmacKeys, TokenProvider};
+use crate::endpoint::Endpoint;
+use crate::error::{Error, ErrorKind, ServiceError};
+use crate::iam::{IamTokenProvider, StaticToken};
+use crate::request::OperationMeta;
+use crate::retry::{classify_response, RateLimiter, RetryKind, RetryMode, RetryQuota};
+use crate::sign::sign_request;
+use crate::transport::{StallGuard, Transport};
+
+const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id");
+const SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
+const INSTANCE_ID: HeaderName = HeaderName::from_static("ibm-service-instance-id");
+
+/// How many times longer operations that answer only when done (`error_in_200`) wait for headers.
+const LONG_OPERATION_FACTOR: u32 = 10;
+
+/// A client for IBM Cloud Object Storage (or any S3-compatible service). Cheap to clone: clones share the
+/// connection pool, the token cache and the retry quota.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    config: Config,
+    transport: Transport,
+    auth: Auth,
+    quota: RetryQuota,
+    limiter: Option<RateLimiter>,
+    user_agent: HeaderValue,
+}
+
+enum Auth {
+    SigV4(HmacKeys),
+    Bearer(Arc<dyn TokenProvider>),
+    Anonymous,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("config", &self.inner.config).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `config`. Does no I/O (an IAM token is fetched with the first request), so it needs
+    /// no runtime; sending requests needs a Tokio runtime with the time driver enabled.
+    pub fn new(config: &Config) -> Result<Client, Error> {
+        let transport = Transport::new(config.ca_bundle.as_deref().map(|v| v.as_slice()), config.timeouts.connect)?;
+        let auth = match &config.credentials.inner {
+            CredentialsInner::Hmac(keys) => Auth::SigV4(keys.clone()),
+            CredentialsInner::ApiKey(key) => {
+                if config.iam_endpoint.starts_with("http://") && !config.allow_http {
+                    return Err(Error::credentials(format!(
+                        "refusing to send the API key to the IAM endpoint {} over plain http; use https, or allow it \
+                         for local testing with Config::builder().allow_http(true) or COS_ALLOW_HTTP=1",
+                        config.iam_endpoint
+                    )));
+                }
+                Auth::Bearer(Arc::new(IamTokenProvider::new(
+                    key.clone(),
+                    config.iam_endpoint.clone(),
+                    transport.clone(),
+                    config.timeouts.token,
+                )))
+            }
+            CredentialsInner::BearerToken(token) => Auth::Bearer(Arc::new(StaticToken(token.clone()))),
+            CredentialsInner::Provider(provider) => Auth::Bearer(provider.clone()),
+            CredentialsInner::Anonymous => Auth::Anonymous,
+        };
+        let mut agent = format!("cos-sdk-rust/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(app) = &config.app_name {
+            agent.push_str(" app/");
+            agent.push_str(app);
+        }
+        let user_agent = HeaderValue::from_str(&agent).map_err(|_| {
+            Error::invalid_input(format!("app name `{agent}` cannot go into a User-Agent header; use visible ASCII"))
+        })?;
+        let mode = config.retry.mode();
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                config: config.clone(),
+                transport,
+                auth,
+                quota: RetryQuota::new(mode),
+                limiter: (mode == RetryMode::Adaptive).then(RateLimiter::new),
+                user_agent,
+            }),
+        })
+    }
+
+    /// A client configured from the process environment: the credential chain, the endpoint and the
+    /// settings described at [`ConfigBuilder::from_environment`].
+    pub async fn from_env() -> Result<Client, Error> {
+        let env = Environment::from_process();
+        Client::new(&ConfigBuilder::from_environment(&env)?.build()?)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    #[doc(hidden)]
+    /// The tokens left in the client's retry quota (for tests and diagnostics).
+    pub fn retry_quota_available(&self) -> u32 {
+        self.inner.quota.available()
+    }
+
+    #[doc(hidden)]
+    /// The endpoint requests go to; generated serializers build URIs from it.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.config.endpoint
+    }
+
+    #[doc(hidden)]
+    /// Sends a serialized request: authenticates, retries, applies the timeouts and traces it. Returns
+    /// `Ok` for any HTTP response (the operation's parser turns error statuses into typed errors) and
+    /// `Err` for transport failures, timeouts, credential failures, and a retryable failure of a request
+    /// whose body cannot be sent again.
+    pub async fn invoke(
+        &self,
+        op: &'static OperationMeta,
+        request: http::Request<ByteStream>,
+    ) -> Result<http::Response<ByteStream>, Error> {
+        let span = tracing::info_span!(
+            "cos_sdk.operation",
+            operation = op.name,
+            method = %request.method(),
+            host = request.uri().host().unwrap_or(""),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        let run = self.run(op, request);
+        let result = match self.inner.config.timeouts.operation {
+            Some(limit) => match tokio::time::timeout(limit, run).instrument(span.clone()).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::timeout(format!(
+                    "the operation did not finish within its timeout of {limit:?}; raise Timeouts::operation or retry"
+                ))),
+            },
+            None => run.instrument(span.clone()).await,
+        };
+        match &result {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+            }
+            Err(e) => {
+                let _entered = span.enter();
+                tracing::debug!(error = %e, "operation failed");
+            }
+        }
+        result.map_err(|e| e.or_operation(op.name))
+    }
+
+    async fn run(
+        &self,
+        op: &'static OperationMeta,
+        request: http::Request<ByteStream>,
+    ) -> Result<http::Response<ByteStream>, Error> {
+        let inner = &*self.inner;
+        let config = &inner.config;
+        let (mut parts, body) = request.into_parts();
+
+        if matches!(inner.auth, Auth::Bearer(_)) && parts.uri.scheme_str() == Some("http") && !config.allow_http {
+            return Err(Error::credentials(format!(
+                "refusing to send a bearer token over plain http to {}; use an https endpoint, or allow it for local \
+                 testing with Config::builder().allow_http(true) or COS_ALLOW_HTTP=1",
+                parts.uri.authority().map(|a| a.as_str()).unwrap_or("the endpoint")
+            )));
+        }
+        if op.instance_id_header && !parts.headers.contains_key(&INSTANCE_ID) {
+            if let Some(id) = &config.instance_id {
+                let value = HeaderValue::from_str(id).map_err(|_| {
+                    Error::invalid_input("the service instance id has characters a header cannot hold; check it")
+                })?;
+                parts.headers.insert(INSTANCE_ID, value);
+            }
+        }
+        if !parts.headers.contains_key(HOST) {
+            if let Some(authority) = parts.uri.authority() {
+                let host = match (parts.uri.scheme_str(), authority.port_u16()) {
+                    (Some("https"), Some(443)) | (Some("http"), Some(80)) => authority.host().to_string(),
+                    _ => authority.as_str().to_string(),
+                };
+                let value = HeaderValue::from_str(&host)
+                    .map_err(|_| Error::invalid_input(format!("the host `{host}` cannot go into a Host header")))?;
+                parts.headers.insert(HOST, value);
+            }
+        }
+        parts.headers.insert(USER_AGENT, inner.user_agent.clone());
+        parts.headers.insert(INVOCATION_ID, invocation_id());
+
+        let retry = config.retry;
+        let max_attempts = retry.max_attempts();
+        let replayable = body.is_replayable();
+        let mut original = Some(body);
+        let mut last_retry_cost: Option<u32> = None;
+        let started = Instant::now();
+
+        for attempt in 1..=max_attempts {
+            let body = if replayable {
+                original.as_ref().and_then(ByteStream::try_clone).expect("replayable bodies clone")
+            } else {
+                original.take().expect("a one-shot body is sent once")
+            };
+            if let Some(limiter) = &inner.limiter {
+                let delay = limiter.delay_before_send();
+                if !delay.is_zero() {
+                    tracing::debug!(delay_ms = delay.as_millis() as u64, "adaptive retry mode: waiting before sending");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+            let mut request = http::Request::from_parts(parts.clone(), body);
+            let sdk_request = format!("attempt={attempt}; max={max_attempts}");
+            request.headers_mut().insert(SDK_REQUEST, HeaderValue::from_str(&sdk_request).expect("ascii"));
+            self.authenticate(&mut request).await?;
+
+            let attempt_span = tracing::debug_span!("cos_sdk.attempt", attempt, status = tracing::field::Empty);
+            let outcome = self.attempt(op, request).instrument(attempt_span.clone()).await;
+
+            let (retry_kind, failure) = match &outcome {
+                Ok(done) => {
+                    attempt_span.record("status", done.response.status().as_u16());
+                    (done.retry_kind, None)
+                }
+                Err(e) => {
+                    let kind = match e.kind() {
+                        ErrorKind::Timeout => Some(RetryKind::Timeout),
+                        ErrorKind::Transport => Some(RetryKind::Transient),
+                        _ => None,
+                    };
+                    (kind, Some(e.to_string()))
+                }
+            };
+            if let Some(limiter) = &inner.limiter {
+                limiter.update(retry_kind == Some(RetryKind::Throttling));
+            }
+            let Some(kind) = retry_kind else {
+                // Success, or an answer that retrying cannot change.
+                let done = outcome?;
+                if done.response.status().is_success() {
+                    inner.quota.release(last_retry_cost);
+                }
+                tracing::Span::current().record("attempts", attempt);
+                return Ok(done.response);
+            };
+            let describe = || match &outcome {
+                Ok(done) => match &done.code {
+                    Some(code) => format!("HTTP {} {code}", done.response.status().as_u16()),
+                    None => format!("HTTP {}", done.response.status().as_u16()),
+                },
+                Err(_) => failure.clone().unwrap_or_default(),
+            };
+            if attempt == max_attempts {
+                tracing::debug!(attempt, failure = %describe(), "giving up: no attempts left");
+                tracing::Span::current().record("attempts", attempt);
+                return match outcome {
+                    Ok(done) => Ok(done.response),
+                    Err(e) => Err(with_attempts(e, attempt)),
+                };
+            }
+            if !replayable {
+                let message = format!(
+                    "the request failed with a retryable error ({}) but its body is a one-shot stream that cannot be \
+                     sent again; use an in-memory body or ByteStream::from_path so it can be retried",
+                    describe()
+                );
+                tracing::Span::current().record("attempts", attempt);
+                return Err(match outcome {
+                    Ok(done) => {
+                        let details = ServiceError::new(done.response.status().as_u16(), done.code.clone().unwrap_or_default());
+                        Error::new(ErrorKind::Service, message).with_service_error(details)
+                    }
+                    Err(e) => Error::new(e.kind(), message).with_source(e),
+                });
+            }
+            let Some(cost) = inner.quota.acquire(kind) else {
+                tracing::debug!(attempt, failure = %describe(), "not retrying: the retry quota is exhausted");
+                tracing::Span::current().record("attempts", attempt);
+                return match outcome {
+                    Ok(done) => Ok(done.response),
+                    Err(e) => Err(Error::new(
+                        e.kind(),
+                        format!("{}; not retried because the client's retry quota is exhausted (too many recent failures)", e.message()),
+                    )
+                    .with_source(e)),
+                };
+            };
+            last_retry_cost = Some(cost);
+            let delay = retry.backoff(attempt - 1);
+            tracing::debug!(
+                attempt,
+                failure = %describe(),
+                delay_ms = delay.as_millis() as u64,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "retrying"
+            );
+            drop(outcome);
+            tokio::time::sleep(delay).await;
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// Adds the authentication of the client's credentials to one attempt's request.
+    async fn authenticate(&self, request: &mut http::Request<ByteStream>) -> Result<(), Error> {
+        let config = &self.inner.config;
+        match &self.inner.auth {
+            Auth::SigV4(keys) => {
+                sign_request(request, keys, &config.region, config.payload_signing, SystemTime::now())?;
+            }
+            Auth::Bearer(provider) => {
+                let token = provider.token().await?;
+                if token.value().is_empty() {
+                    return Err(Error::credentials("the token provider returned an empty token; check the provider"));
+                }
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.value())).map_err(|_| {
+                    Error::credentials("the bearer token has characters a header cannot hold; check the token")
+                })?;
+                value.set_sensitive(true);
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
+            Auth::Anonymous => {}
+        }
+        Ok(())
+    }
+
+    /// One attempt: send, wait for the headers, and read the body when it is not handed over as a stream.
+    async fn attempt(&self, op: &'static OperationMeta, request: http::Request<ByteStream>) -> Result<Attempted, Error> {
+        let timeouts = &self.inner.config.timeouts;
+        let host = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+        let header_timeout = timeouts.stall.map(|s| if op.error_in_200 { s * LONG_OPERATION_FACTOR } else { s });
+        let exchange = async {
+            let response = self.inner.transport.send(request, header_timeout).await?;
+            let (parts, incoming) = response.into_parts();
+            let guarded = StallGuard::new(incoming, timeouts.stall, host.clone());
+            let status = parts.status.as_u16();
+            let success = (200..300).contains(&status);
+            if success && op.streaming_response {
+                let body = ByteStream::from_body(guarded, None);
+                return Ok(Attempted {
+                    response: http::Response::from_parts(parts, body),
+                    retry_kind: None,
+                    code: None,
+                });
+            }
+            let bytes: Bytes = guarded.collect().await.map_err(crate::body::body_error)?.to_bytes();
+            let (retry_kind, code) = if success {
+                if op.error_in_200 && status == 200 {
+                    match error_code_of(&bytes) {
+                        BodyVerdict::Fine => (None, None),
+                        BodyVerdict::Error(code) => (Some(RetryKind::Transient), code),
+                        BodyVerdict::Unparseable => (Some(RetryKind::Transient), Some("unparseable 200 response".to_string())),
+                    }
+                } else {
+                    (None, None)
+                }
+            } else {
+                let code = match error_code_of(&bytes) {
+                    BodyVerdict::Error(code) => code,
+                    _ => None,
+                };
+                (classify_response(status, code.as_deref()), code)
+            };
+            Ok(Attempted { response: http::Response::from_parts(parts, ByteStream::from(bytes)), retry_kind, code })
+        };
+        match timeouts.attempt {
+            Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or_else(|_| {
+                Err(Error::timeout(format!(
+                    "the attempt did not finish within {limit:?}; raise Timeouts::attempt or check the network"
+                )))
+            }),
+            None => exchange.await,
+        }
+    }
+}
+
+/// The result of one attempt that got an HTTP answer.
+struct Attempted {
+    response: http::Response<ByteStream>,
+    retry_kind: Option<RetryKind>,
+    code: Option<String>,
+}
+
+fn with_attempts(e: Error, attempts: u32) -> Error {
+    if attempts <= 1 {
+        return e;
+    }
+    let message = format!("{} (after {attempts} attempts)", e.message());
+    Error::new(e.kind(), message).with_source(e)
+}
+
+/// A random version-4 UUID, unique per operation (the same for all its attempts).
+fn invocation_id() -> HeaderValue {
+    let mut bytes = [0u8; 16];
+    bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id = format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]);
+    HeaderValue::from_str(&id).expect("hex is a valid header")
+}
+
+/// What the body of a `200` or error answer says.
+#[derive(Debug, PartialEq, Eq)]
+enum BodyVerdict {
+    /// A document whose root is not `<Error>`.
+    Fine,
+    /// An `<Error>` document, with its `<Code>` when present.
+    Error(Option<String>),
+    /// Empty, or not XML.
+    Unparseable,
+}
+
+/// Reads just enough XML to find an `<Error>` root and its `<Code>`.
+fn error_code_of(body: &[u8]) -> BodyVerdict {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut depth = 0usize;
+    let mut is_error = false;
+    let mut in_code = false;
+    let mut code = String::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                depth += 1;
+                let name = e.local_name();
+                if depth == 1 {
+                    if name.as_ref() != b"Error" {
+                        return BodyVerdict::Fine;
+                    }
+                    is_error = true;
+                } else if depth == 2 && name.as_ref() == b"Code" {
+                    in_code = true;
+                }
+            }
+            Ok(Event::Empty(e)) => {
+                if depth == 0 {
+                    return if e.local_name().as_ref() == b"Error" { BodyVerdict::Error(None) } else { BodyVerdict::Fine };
+                }
+            }
+            Ok(Event::Text(t)) if in_code => {
+                if let Ok(text) = t.unescape() {
+                    code.push_str(&text);
+                }
+            }
+            Ok(Event::CData(t)) if in_code => code.push_str(&String::from_utf8_lossy(&t)),
+            Ok(Event::End(_)) => {
+                if in_code {
+                    return BodyVerdict::Error(Some(code.trim().to_string()).filter(|c| !c.is_empty()));
+                }
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return if is_error { BodyVerdict::Error(None) } else { BodyVerdict::Fine };
+                }
+            }
+            Ok(Event::Eof) => {
+                return if is_error { BodyVerdict::Error(None) } else { BodyVerdict::Unparseable };
+            }
+            Ok(_) => {}
+            Err(_) => return if is_error { BodyVerdict::Error(None) } else { BodyVerdict::Unparseable },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_are_recognized() {
+        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>"#;
+        assert_eq!(error_code_of(body), BodyVerdict::Error(Some("SlowDown".into())));
+        assert_eq!(error_code_of(b"<Error><Message>x</Message><Code>InternalError</Code></Error>"), BodyVerdict::Error(Some("InternalError".into())));
+        assert_eq!(error_code_of(b"<CopyObjectResult><ETag>x</ETag></CopyObjectResult>"), BodyVerdict::Fine);
+        assert_eq!(error_code_of(b""), BodyVerdict::Unparseable);
+        assert_eq!(error_code_of(b"   "), BodyVerdict::Unparseable);
+        assert_eq!(error_code_of(b"<Error><Code>Trunc"), BodyVerdict::Error(None));
+        assert_eq!(error_code_of(b"not xml at all"), BodyVerdict::Unparseable);
+    }
+
+    #[test]
+    fn invocation_ids_look_like_uuids() {
+        let a = invocation_id();
+        let b = invocation_id();
+        assert_ne!(a, b);
+        let text = a.to_str().unwrap();
+        assert_eq!(text.len(), 36);
+        assert_eq!(&text[14..15], "4");
+    }
+
+    #[test]
+    fn client_debug_hides_secrets_and_plain_http_api_key_is_refused() {
+        let config = Config::builder()
+            .endpoint_url("https://s3.example")
+            .credentials(crate::Credentials::hmac("AKID", "hmac-secret-value"))
+            .build()
+            .unwrap();
+        let client = Client::new(&config).unwrap();
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("hmac-secret-value") && debug.contains("AKID"), "{debug}");
+
+        let config = Config::builder()
+            .endpoint_url("https://s3.example")
+            .iam_endpoint("http://127.0.0.1:1/identity/token")
+            .credentials(crate::Credentials::api_key("key"))
+            .build()
+            .unwrap();
+        let err = Client::new(&config).unwrap_err().to_string();
+        assert!(err.contains("plain http") && err.contains("allow_http"), "{err}");
+    }
+}

@@ -1,0 +1,514 @@
+//! Client configuration: endpoint, credentials, TLS, timeouts and retries, built explicitly or read from
+//! an [`Environment`] (the process environment and home directory, or a fixed set for tests).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+
+use crate::credentials::{resolve_credentials, Credentials};
+use crate::endpoint::{Endpoint, EndpointType};
+use crate::error::Error;
+use crate::retry::{RetryConfig, RetryMode};
+
+/// The IAM token endpoint used when none is configured.
+pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.cloud.ibm.com/identity/token";
+
+/// Environment variables and a home directory, read once. Loading configuration from an `Environment`
+/// rather than from the process directly keeps it testable without changing the process environment.
+#[derive(Clone)]
+pub struct Environment {
+    vars: HashMap<String, String>,
+    home: Option<PathBuf>,
+}
+
+impl Environment {
+    /// The current process's environment variables and home directory (`HOME`, or `USERPROFILE` on Windows).
+    pub fn from_process() -> Environment {
+        let vars: HashMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let home = vars.get("HOME").or_else(|| vars.get("USERPROFILE")).map(PathBuf::from);
+        Environment { vars, home }
+    }
+
+    /// A fixed set of variables and home directory.
+    pub fn from_vars<K: Into<String>, V: Into<String>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+        home: Option<&Path>,
+    ) -> Environment {
+        Environment {
+            vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            home: home.map(Path::to_path_buf),
+        }
+    }
+
+    /// A variable's value; unset and empty are both `None`.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).filter(|v| !v.trim().is_empty()).cloned()
+    }
+
+    /// The home directory, where `~/.bluemix` and `~/.aws` are looked for.
+    pub fn home(&self) -> Option<&Path> {
+        self.home.as_deref()
+    }
+}
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Variable values may be secrets: only their names are shown.
+        let mut names: Vec<&String> = self.vars.keys().collect();
+        names.sort();
+        f.debug_struct("Environment").field("names", &names).field("home", &self.home).finish()
+    }
+}
+
+/// Timeouts of the transport. `None` turns one off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Opening a TCP connection and the TLS handshake. Default 10 s.
+    pub connect: Option<Duration>,
+    /// One attempt: sending the request and receiving the response headers (and the body, when it is
+    /// read into memory). Default off: long CopyObject and CompleteMultipartUpload calls must not be cut.
+    pub attempt: Option<Duration>,
+    /// The whole operation, retries and backoff included. Default off.
+    pub operation: Option<Duration>,
+    /// The longest wait without progress: for the response headers once the request is sent, and between
+    /// two chunks of a body. Default 60 s; operations that answer `200` only when done (CopyObject,
+    /// UploadPartCopy, CompleteMultipartUpload) wait ten times as long for their headers.
+    pub stall: Option<Duration>,
+    /// A request for an IAM token. Default 30 s.
+    pub token: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Some(Duration::from_secs(10)),
+            attempt: None,
+            operation: None,
+            stall: Some(Duration::from_secs(60)),
+            token: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// How the payload of a SigV4-signed request is covered by the signature.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PayloadSigning {
+    /// The real SHA-256 of in-memory bodies; `UNSIGNED-PAYLOAD` for files and streams (which would
+    /// otherwise have to be read twice).
+    #[default]
+    Auto,
+    /// `UNSIGNED-PAYLOAD` for every body.
+    Unsigned,
+}
+
+/// Everything a [`crate::Client`] needs. Build one with [`Config::builder`] or [`Config::from_env`].
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) region: String,
+    pub(crate) credentials: Credentials,
+    pub(crate) credentials_source: String,
+    pub(crate) instance_id: Option<String>,
+    pub(crate) iam_endpoint: String,
+    pub(crate) allow_http: bool,
+    pub(crate) ca_bundle: Option<Arc<Vec<CertificateDer<'static>>>>,
+    pub(crate) retry: RetryConfig,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) payload_signing: PayloadSigning,
+    pub(crate) app_name: Option<String>,
+}
+
+impl Config {
+    /// A builder with defaults; set at least an endpoint (or location) and credentials.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Configuration from the process environment: see [`ConfigBuilder::from_environment`].
+    pub fn from_env() -> Result<Config, Error> {
+        ConfigBuilder::from_environment(&Environment::from_process())?.build()
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+    /// The region that scopes SigV4 signatures.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+    /// The credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+    /// The service instance id sent as `ibm-service-instance-id`.
+    pub fn instance_id(&self) -> Option<&str> {
+        self.instance_id.as_deref()
+    }
+    /// The IAM token endpoint.
+    pub fn iam_endpoint(&self) -> &str {
+        &self.iam_endpoint
+    }
+    /// Whether bearer tokens may be sent over plain HTTP.
+    pub fn allow_http(&self) -> bool {
+        self.allow_http
+    }
+    /// The retry settings.
+    pub fn retry(&self) -> &RetryConfig {
+        &self.retry
+    }
+    /// The timeouts.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("credentials", &self.credentials)
+            .field("credentials_source", &self.credentials_source)
+            .field("instance_id", &self.instance_id)
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("allow_http", &self.allow_http)
+            .field("ca_bundle", &self.ca_bundle.as_ref().map(|c| format!("{} certificates", c.len())))
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("payload_signing", &self.payload_signing)
+            .field("app_name", &self.app_name)
+            .finish()
+    }
+}
+
+/// Builds a [`Config`]; every setter returns the builder.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigBuilder {
+    endpoint_url: Option<String>,
+    location: Option<(String, &'static str)>,
+    endpoint_type: EndpointType,
+    virtual_hosted_style: bool,
+    region: Option<String>,
+    credentials: Option<Credentials>,
+    credentials_source: Option<String>,
+    instance_id: Option<String>,
+    iam_endpoint: Option<String>,
+    allow_http: bool,
+    ca_bundle_pem: Option<(Vec<u8>, String)>,
+    retry: RetryConfig,
+    timeouts: Timeouts,
+    payload_signing: PayloadSigning,
+    app_name: Option<String>,
+    environment_endpoint: Option<Endpoint>,
+}
+
+impl ConfigBuilder {
+    /// A builder filled from `env`:
+    /// credentials from the chain (environment, service-credential file, `~/.aws` profiles);
+    /// the endpoint from `COS_ENDPOINT`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or the IBM location in
+    /// `COS_REGION` / `AWS_REGION` with `COS_ENDPOINT_TYPE`; the signing region from `AWS_REGION`;
+    /// `IBM_SERVICE_INSTANCE_ID`, `IBM_AUTH_ENDPOINT`, `AWS_CA_BUNDLE`, `AWS_MAX_ATTEMPTS`,
+    /// `AWS_RETRY_MODE` and `COS_ALLOW_HTTP=1`. Setters called afterwards override what it found.
+    pub fn from_environment(env: &Environment) -> Result<ConfigBuilder, Error> {
+        let mut builder = ConfigBuilder::default();
+        if let Some(found) = resolve_credentials(env)? {
+            builder.credentials = Some(found.credentials);
+            builder.credentials_source = Some(found.source);
+            builder.instance_id = found.instance_id;
+            builder.iam_endpoint = found.iam_endpoint;
+        }
+        if let Some(id) = env.var("IBM_SERVICE_INSTANCE_ID") {
+            builder.instance_id = Some(id);
+        }
+        if let Some(url) = env.var("IBM_AUTH_ENDPOINT") {
+            builder.iam_endpoint = Some(url);
+        }
+        builder.environment_endpoint = Endpoint::from_environment(env)?;
+        builder.region = env.var("AWS_REGION");
+        if let Some(path) = env.var("AWS_CA_BUNDLE") {
+            let pem = std::fs::read(&path).map_err(|e| {
+                Error::invalid_input(format!(
+                    "could not read the CA bundle `{path}` named by AWS_CA_BUNDLE: {e}; fix the path or unset it"
+                ))
+            })?;
+            builder.ca_bundle_pem = Some((pem, format!("`{path}` (AWS_CA_BUNDLE)")));
+        }
+        if let Some(value) = env.var("AWS_MAX_ATTEMPTS") {
+            let attempts: u32 = value.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "environment variable AWS_MAX_ATTEMPTS is `{value}`; it must be a whole number of at least 1"
+                ))
+            })?;
+            builder.retry = builder.retry.with_max_attempts(attempts);
+        }
+        if let Some(value) = env.var("AWS_RETRY_MODE") {
+            let mode = RetryMode::parse(&value)
+                .map_err(|e| Error::invalid_input(format!("environment variable AWS_RETRY_MODE: {}", e.message())))?;
+            let attempts = env.var("AWS_MAX_ATTEMPTS").map(|_| builder.retry.max_attempts());
+            builder.retry = RetryConfig::new(mode);
+            if let Some(attempts) = attempts {
+                builder.retry = builder.retry.with_max_attempts(attempts);
+            }
+        }
+        if let Some(value) = env.var("COS_ALLOW_HTTP") {
+            builder.allow_http = matches!(value.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes");
+        }
+        Ok(builder)
+    }
+
+    /// Sends requests to this URL (`https://host[:port][/prefix]`); overrides a location.
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self.location = None;
+        self
+    }
+
+    /// Sends requests to the endpoint of this IBM COS location (`us-south`, `eu`, `ams03`, ...);
+    /// overrides an endpoint URL.
+    pub fn location(mut self, location: impl Into<String>) -> Self {
+        self.location = Some((location.into(), "the configured location"));
+        self.endpoint_url = None;
+        self
+    }
+
+    /// The network of an IBM location's endpoint (public by default).
+    pub fn endpoint_type(mut self, endpoint_type: EndpointType) -> Self {
+        self.endpoint_type = endpoint_type;
+        self
+    }
+
+    /// Puts the bucket into the host name when it is a DNS label without dots (path style otherwise).
+    pub fn virtual_hosted_style(mut self, enabled: bool) -> Self {
+        self.virtual_hosted_style = enabled;
+        self
+    }
+
+    /// The region that scopes SigV4 signatures (`us-east-1` when not set; COS accepts any).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The credentials; they choose the authentication (SigV4, IAM bearer token, or none).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self.credentials_source = Some("explicit".to_string());
+        self
+    }
+
+    /// The service instance id (CRN or GUID) sent as `ibm-service-instance-id` on CreateBucket, ListBuckets
+    /// and ListBucketsExtended.
+    pub fn instance_id(mut self, instance_id: impl Into<String>) -> Self {
+        self.instance_id = Some(instance_id.into());
+        self
+    }
+
+    /// The IAM token endpoint (default [`DEFAULT_IAM_ENDPOINT`]); a URL without a path gets `/identity/token`.
+    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(url.into());
+        self
+    }
+
+    /// Allows bearer tokens and API keys over plain HTTP (for local testing only).
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Trusts only the certificates of this PEM bundle instead of the built-in web roots.
+    pub fn ca_bundle_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_bundle_pem = Some((pem.into(), "the configured CA bundle".to_string()));
+        self
+    }
+
+    /// Trusts only the certificates of the PEM file at `path` instead of the built-in web roots.
+    pub fn ca_bundle_file(mut self, path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::invalid_input(format!("could not read the CA bundle `{}`: {e}; fix the path", path.display()))
+        })?;
+        self.ca_bundle_pem = Some((pem, format!("`{}`", path.display())));
+        Ok(self)
+    }
+
+    /// The retry settings.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// How SigV4 covers payloads.
+    pub fn payload_signing(mut self, payload_signing: PayloadSigning) -> Self {
+        self.payload_signing = payload_signing;
+        self
+    }
+
+    /// An application name appended to the `User-Agent` header.
+    pub fn app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = Some(name.into());
+        self
+    }
+
+    /// Checks the settings and builds the configuration.
+    pub fn build(self) -> Result<Config, Error> {
+        let endpoint = if let Some(url) = &self.endpoint_url {
+            Endpoint::new(url)?
+        } else if let Some((location, _)) = &self.location {
+            Endpoint::ibm(location, self.endpoint_type)?
+        } else if let Some(endpoint) = self.environment_endpoint {
+            endpoint
+        } else {
+            return Err(Error::invalid_input(
+                "no endpoint is configured; call .endpoint_url(\"https://...\") or .location(\"us-south\") on the \
+                 config builder, or set COS_ENDPOINT or COS_REGION",
+            ));
+        };
+        let endpoint = endpoint.with_virtual_hosted_style(self.virtual_hosted_style);
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::credentials(
+                "no credentials were found; set IBM_API_KEY_ID, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or \
+                 write ~/.bluemix/cos_credentials or ~/.aws/credentials, or pass Credentials to the config builder \
+                 (Credentials::anonymous() for public buckets)",
+            )
+        })?;
+        let iam_endpoint = normalize_iam_endpoint(self.iam_endpoint.as_deref().unwrap_or(DEFAULT_IAM_ENDPOINT))?;
+        let ca_bundle = match &self.ca_bundle_pem {
+            None => None,
+            Some((pem, origin)) => Some(Arc::new(parse_ca_bundle(pem, origin)?)),
+        };
+        if let Some(region) = &self.region {
+            if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(Error::invalid_input(format!(
+                    "region `{region}` is not valid; use letters, digits and `-` (for example us-east-1)"
+                )));
+            }
+        }
+        Ok(Config {
+            endpoint,
+            region: self.region.unwrap_or_else(|| "us-east-1".to_string()),
+            credentials,
+            credentials_source: self.credentials_source.unwrap_or_else(|| "explicit".to_string()),
+            instance_id: self.instance_id,
+            iam_endpoint,
+            allow_http: self.allow_http,
+            ca_bundle,
+            retry: self.retry,
+            timeouts: self.timeouts,
+            payload_signing: self.payload_signing,
+            app_name: self.app_name,
+        })
+    }
+}
+
+fn normalize_iam_endpoint(url: &str) -> Result<String, Error> {
+    let uri: http::Uri = url.parse().map_err(|e| {
+        Error::invalid_input(format!("IAM endpoint `{url}` is not a valid URL ({e}); use https://host/identity/token"))
+    })?;
+    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.authority().is_none() {
+        return Err(Error::invalid_input(format!(
+            "IAM endpoint `{url}` must be an http(s) URL with a host, such as {DEFAULT_IAM_ENDPOINT}"
+        )));
+    }
+    if uri.path() == "/" || uri.path().is_empty() {
+        Ok(format!("{}/identity/token", url.trim_end_matches('/')))
+    } else {
+        Ok(url.to_string())
+    }
+}
+
+fn parse_ca_bundle(pem: &[u8], origin: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let mut certificates = Vec::new();
+    for certificate in CertificateDer::pem_slice_iter(pem) {
+        let certificate = certificate.map_err(|e| {
+            Error::invalid_input(format!("the CA bundle {origin} is not valid PEM ({e}); give PEM certificates"))
+        })?;
+        certificates.push(certificate);
+    }
+    if certificates.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "the CA bundle {origin} holds no certificate; give a file with `-----BEGIN CERTIFICATE-----` blocks"
+        )));
+    }
+    Ok(certificates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::CredentialsKind;
+
+    #[test]
+    fn builder_needs_endpoint_and_credentials() {
+        let err = Config::builder().credentials(Credentials::anonymous()).build().unwrap_err().to_string();
+        assert!(err.contains("no endpoint") && err.contains("COS_ENDPOINT"), "{err}");
+        let err = Config::builder().location("us-south").build().unwrap_err().to_string();
+        assert!(err.contains("no credentials"), "{err}");
+        let config = Config::builder().location("us-south").credentials(Credentials::anonymous()).build().unwrap();
+        assert_eq!(config.region(), "us-east-1");
+        assert_eq!(config.iam_endpoint(), DEFAULT_IAM_ENDPOINT);
+    }
+
+    #[test]
+    fn iam_endpoint_without_path_gets_the_token_path() {
+        assert_eq!(normalize_iam_endpoint("https://iam.test.cloud.ibm.com").unwrap(), "https://iam.test.cloud.ibm.com/identity/token");
+        assert_eq!(normalize_iam_endpoint("http://127.0.0.1:1/x").unwrap(), "http://127.0.0.1:1/x");
+        assert!(normalize_iam_endpoint("iam.cloud.ibm.com").is_err());
+    }
+
+    #[test]
+    fn environment_settings() {
+        let env = Environment::from_vars(
+            [
+                ("IBM_API_KEY_ID", "secret-api-key"),
+                ("IBM_SERVICE_INSTANCE_ID", "crn:v1:instance"),
+                ("COS_ENDPOINT", "http://127.0.0.1:9"),
+                ("AWS_MAX_ATTEMPTS", "7"),
+                ("AWS_RETRY_MODE", "adaptive"),
+                ("COS_ALLOW_HTTP", "1"),
+            ],
+            None,
+        );
+        let config = ConfigBuilder::from_environment(&env).unwrap().build().unwrap();
+        assert_eq!(config.credentials().kind(), CredentialsKind::ApiKey);
+        assert_eq!(config.instance_id(), Some("crn:v1:instance"));
+        assert_eq!(config.retry().max_attempts(), 7);
+        assert_eq!(config.retry().mode(), RetryMode::Adaptive);
+        assert!(config.allow_http());
+        let debug = format!("{config:?} {env:?}");
+        assert!(!debug.contains("secret-api-key"), "{debug}");
+
+        let env = Environment::from_vars([("AWS_MAX_ATTEMPTS", "zero")], None);
+        let err = ConfigBuilder::from_environment(&env).unwrap_err().to_string();
+        assert!(err.contains("AWS_MAX_ATTEMPTS") && err.contains("zero"), "{err}");
+        let env = Environment::from_vars([("AWS_RETRY_MODE", "sometimes")], None);
+        let err = ConfigBuilder::from_environment(&env).unwrap_err().to_string();
+        assert!(err.contains("AWS_RETRY_MODE") && err.contains("standard"), "{err}");
+    }
+
+    #[test]
+    fn bad_ca_bundle_is_named() {
+        let err = Config::builder()
+            .location("us-south")
+            .credentials(Credentials::anonymous())
+            .ca_bundle_pem(b"not a pem".to_vec())
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("CA bundle") && err.contains("no certificate"), "{err}");
+    }
+}

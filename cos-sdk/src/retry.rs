@@ -1,0 +1,396 @@
+//! Retries: the modes (standard, legacy, adaptive), which failures are retried, the backoff, the retry
+//! quota shared by all requests of a client, and the adaptive mode's client-side rate limiter.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+
+/// How failed requests are retried.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RetryMode {
+    /// 3 attempts, exponential backoff with jitter capped at 20 s, and a retry quota that stops retries
+    /// when most recent requests fail.
+    #[default]
+    Standard,
+    /// 5 attempts, exponential backoff with jitter, no quota (botocore's historical behaviour).
+    Legacy,
+    /// Standard, plus a client-side rate limiter that slows sending down when the service throttles.
+    Adaptive,
+}
+
+impl RetryMode {
+    /// Parses `standard`, `legacy` or `adaptive` (any case), as in `AWS_RETRY_MODE`.
+    pub fn parse(name: &str) -> Result<RetryMode, Error> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "standard" => Ok(RetryMode::Standard),
+            "legacy" => Ok(RetryMode::Legacy),
+            "adaptive" => Ok(RetryMode::Adaptive),
+            other => Err(Error::invalid_input(format!(
+                "unknown retry mode `{other}`; use one of standard, legacy, adaptive"
+            ))),
+        }
+    }
+}
+
+/// Retry settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryConfig {
+    mode: RetryMode,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig::new(RetryMode::Standard)
+    }
+}
+
+impl RetryConfig {
+    /// The defaults of a mode: 3 attempts (5 for legacy), backoff from 1 s capped at 20 s.
+    pub fn new(mode: RetryMode) -> RetryConfig {
+        RetryConfig {
+            mode,
+            max_attempts: if mode == RetryMode::Legacy { 5 } else { 3 },
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(20),
+        }
+    }
+
+    /// No retries: one attempt.
+    pub fn disabled() -> RetryConfig {
+        RetryConfig::new(RetryMode::Standard).with_max_attempts(1)
+    }
+
+    /// The total number of attempts, the first included (at least 1).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> RetryConfig {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// The scale of the backoff: retry `n` (from 0) waits a random time below `initial * 2^n`.
+    pub fn with_initial_backoff(mut self, initial_backoff: Duration) -> RetryConfig {
+        self.initial_backoff = initial_backoff;
+        self
+    }
+
+    /// The longest wait between attempts.
+    pub fn with_max_backoff(mut self, max_backoff: Duration) -> RetryConfig {
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> RetryMode {
+        self.mode
+    }
+    /// The total number of attempts.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+    /// The scale of the backoff.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+    /// The longest wait between attempts.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The wait before retry number `retry` (0 for the first retry): `min(rand * initial * 2^retry, max)`.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self.initial_backoff.saturating_mul(1u32 << retry.min(20)).min(self.max_backoff);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// Why a failed attempt may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RetryKind {
+    /// A server error or a broken connection.
+    Transient,
+    /// The service asked us to slow down.
+    Throttling,
+    /// An attempt timed out.
+    Timeout,
+}
+
+/// Error codes that mean "slow down".
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Error codes of transient failures.
+const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable"];
+
+/// Classifies an HTTP answer from its status and error code (from the body, when there is one).
+pub(crate) fn classify_response(status: u16, code: Option<&str>) -> Option<RetryKind> {
+    if let Some(code) = code {
+        if THROTTLING_CODES.contains(&code) {
+            return Some(RetryKind::Throttling);
+        }
+        if TRANSIENT_CODES.contains(&code) {
+            return Some(RetryKind::Transient);
+        }
+    }
+    match status {
+        429 => Some(RetryKind::Throttling),
+        500 | 502 | 503 | 504 => Some(RetryKind::Transient),
+        _ => None,
+    }
+}
+
+/// Tokens a client has for retries; retries stop when they run out, so a failing service is not flooded.
+#[derive(Debug)]
+pub(crate) struct RetryQuota {
+    tokens: Mutex<u32>,
+    enabled: bool,
+}
+
+/// The quota's capacity.
+pub(crate) const QUOTA_CAPACITY: u32 = 500;
+/// What a retry costs.
+pub(crate) const RETRY_COST: u32 = 5;
+/// What a retry after a timeout costs.
+pub(crate) const TIMEOUT_RETRY_COST: u32 = 10;
+
+impl RetryQuota {
+    pub(crate) fn new(mode: RetryMode) -> RetryQuota {
+        RetryQuota { tokens: Mutex::new(QUOTA_CAPACITY), enabled: mode != RetryMode::Legacy }
+    }
+
+    /// Takes the cost of a retry of this kind; `None` when the quota cannot cover it (no retry then).
+    pub(crate) fn acquire(&self, kind: RetryKind) -> Option<u32> {
+        if !self.enabled {
+            return Some(0);
+        }
+        let cost = if kind == RetryKind::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if *tokens < cost {
+            return None;
+        }
+        *tokens -= cost;
+        Some(cost)
+    }
+
+    /// A request succeeded: gives back what its last retry cost, or one token when it needed no retry.
+    pub(crate) fn release(&self, last_cost: Option<u32>) {
+        if !self.enabled {
+            return;
+        }
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        *tokens = (*tokens + last_cost.unwrap_or(1)).min(QUOTA_CAPACITY);
+    }
+
+    /// The tokens left.
+    pub(crate) fn available(&self) -> u32 {
+        *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The adaptive mode's client-side rate limiter: a token bucket whose rate follows a CUBIC curve, cut
+/// when the service throttles and grown back while it does not.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    state: Mutex<RateState>,
+}
+
+#[derive(Debug)]
+struct RateState {
+    start: Instant,
+    enabled: bool,
+    fill_rate: f64,
+    max_capacity: f64,
+    capacity: f64,
+    last_refill: Option<f64>,
+    measured_rate: f64,
+    last_rate_bucket: f64,
+    request_count: u64,
+    last_max_rate: f64,
+    last_throttle: f64,
+    time_window: f64,
+}
+
+const MIN_FILL_RATE: f64 = 0.5;
+const MIN_CAPACITY: f64 = 1.0;
+const SMOOTH: f64 = 0.8;
+const BETA: f64 = 0.7;
+const SCALE_CONSTANT: f64 = 0.4;
+
+impl RateLimiter {
+    pub(crate) fn new() -> RateLimiter {
+        RateLimiter {
+            state: Mutex::new(RateState {
+                start: Instant::now(),
+                enabled: false,
+                fill_rate: 0.0,
+                max_capacity: 0.0,
+                capacity: 0.0,
+                last_refill: None,
+                measured_rate: 0.0,
+                last_rate_bucket: 0.0,
+                request_count: 0,
+                last_max_rate: 0.0,
+                last_throttle: 0.0,
+                time_window: 0.0,
+            }),
+        }
+    }
+
+    /// How long to wait before sending; zero until the service has throttled once.
+    pub(crate) fn delay_before_send(&self) -> Duration {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if !s.enabled {
+            return Duration::ZERO;
+        }
+        s.refill();
+        if s.capacity >= 1.0 {
+            s.capacity -= 1.0;
+            return Duration::ZERO;
+        }
+        let wait = (1.0 - s.capacity) / s.fill_rate;
+        s.capacity -= 1.0;
+        Duration::from_secs_f64(wait.max(0.0))
+    }
+
+    /// Feeds the outcome of an attempt: throttled or not.
+    pub(crate) fn update(&self, throttled: bool) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = s.now();
+        s.update_measured_rate(now);
+        let rate = if throttled {
+            let rate_to_use = if s.enabled { s.measured_rate.min(s.fill_rate) } else { s.measured_rate };
+            s.last_max_rate = rate_to_use;
+            s.time_window = ((s.last_max_rate * (1.0 - BETA)) / SCALE_CONSTANT).cbrt();
+            s.last_throttle = now;
+            s.enabled = true;
+            rate_to_use * BETA
+        } else {
+            let dt = now - s.last_throttle - s.time_window;
+            SCALE_CONSTANT * dt * dt * dt + s.last_max_rate
+        };
+        let new_rate = rate.min(2.0 * s.measured_rate).max(MIN_FILL_RATE);
+        s.refill();
+        s.fill_rate = new_rate;
+        s.max_capacity = new_rate.max(MIN_CAPACITY);
+        s.capacity = s.capacity.min(s.max_capacity);
+    }
+
+    #[cfg(test)]
+    fn fill_rate(&self) -> Option<f64> {
+        let s = self.state.lock().unwrap();
+        s.enabled.then_some(s.fill_rate)
+    }
+}
+
+impl RateState {
+    fn now(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    fn refill(&mut self) {
+        let now = self.now();
+        if let Some(last) = self.last_refill {
+            self.capacity = (self.capacity + (now - last) * self.fill_rate).min(self.max_capacity);
+        }
+        self.last_refill = Some(now);
+    }
+
+    fn update_measured_rate(&mut self, now: f64) {
+        let bucket = (now * 2.0).floor() / 2.0;
+        self.request_count += 1;
+        if bucket > self.last_rate_bucket {
+            let current = self.request_count as f64 / (bucket - self.last_rate_bucket);
+            self.measured_rate = current * SMOOTH + self.measured_rate * (1.0 - SMOOTH);
+            self.request_count = 0;
+            self.last_rate_bucket = bucket;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification() {
+        assert_eq!(classify_response(503, Some("SlowDown")), Some(RetryKind::Throttling));
+        assert_eq!(classify_response(500, None), Some(RetryKind::Transient));
+        assert_eq!(classify_response(400, Some("RequestTimeout")), Some(RetryKind::Transient));
+        assert_eq!(classify_response(429, None), Some(RetryKind::Throttling));
+        assert_eq!(classify_response(404, Some("NoSuchKey")), None);
+        assert_eq!(classify_response(403, Some("SignatureDoesNotMatch")), None);
+        assert_eq!(classify_response(501, None), None);
+    }
+
+    #[test]
+    fn backoff_stays_within_bounds() {
+        let config = RetryConfig::default();
+        for retry in 0..10 {
+            let ceiling = Duration::from_secs(1u64 << retry).min(Duration::from_secs(20));
+            for _ in 0..50 {
+                assert!(config.backoff(retry) <= ceiling);
+            }
+        }
+    }
+
+    #[test]
+    fn quota_drains_and_refills() {
+        let quota = RetryQuota::new(RetryMode::Standard);
+        let mut taken = 0;
+        while quota.acquire(RetryKind::Transient).is_some() {
+            taken += 1;
+        }
+        assert_eq!(taken, QUOTA_CAPACITY / RETRY_COST);
+        assert_eq!(quota.acquire(RetryKind::Timeout), None);
+        quota.release(Some(RETRY_COST));
+        assert_eq!(quota.available(), RETRY_COST);
+        quota.release(None);
+        assert_eq!(quota.available(), RETRY_COST + 1);
+        let legacy = RetryQuota::new(RetryMode::Legacy);
+        for _ in 0..1000 {
+            assert!(legacy.acquire(RetryKind::Timeout).is_some());
+        }
+    }
+
+    #[test]
+    fn rate_limiter_slows_down_after_throttling() {
+        let limiter = RateLimiter::new();
+        assert_eq!(limiter.delay_before_send(), Duration::ZERO);
+        assert_eq!(limiter.fill_rate(), None);
+        for _ in 0..5 {
+            limiter.update(true);
+        }
+        let rate = limiter.fill_rate().unwrap();
+        assert!(rate >= MIN_FILL_RATE && rate < 10.0, "{rate}");
+        // With the bucket drained, sending has to wait.
+        let mut waited = Duration::ZERO;
+        for _ in 0..5 {
+            waited += limiter.delay_before_send();
+        }
+        assert!(waited > Duration::ZERO);
+    }
+
+    #[test]
+    fn mode_names() {
+        assert_eq!(RetryMode::parse("Legacy").unwrap(), RetryMode::Legacy);
+        assert_eq!(RetryConfig::new(RetryMode::Legacy).max_attempts(), 5);
+        assert!(RetryMode::parse("x").unwrap_err().to_string().contains("standard, legacy, adaptive"));
+    }
+}
