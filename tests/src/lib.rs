@@ -1,1 +1,8 @@
 //! Shared fixtures for the integration tests: servers that run on 127.0.0.1 inside the test process.
+//! One test binary for all integration tests (one link instead of one per file).
+
+pub mod fault_server;
+pub mod iam_server;
+pub mod s3s_server;
+pub mod temp;
+pub mod tls;

@@ -1,1 +1,3 @@
 //! One test binary for all integration tests (one link instead of one per file).
+
+mod runtime_sigv4;
