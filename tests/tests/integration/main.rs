@@ -1,3 +1,4 @@
 //! One test binary for all integration tests (one link instead of one per file).
 
 mod runtime_sigv4;
+mod runtime_iam;
