@@ -65,6 +65,8 @@ fn run(args: Vec<String>) -> Result<String, String> {
             waiters: waiters.as_deref(),
             source_label: &label,
             runtime_crate: "::cos_sdk",
+            module_root: "crate",
+            wrapper_client: false,
         },
         &codegen::CrateOptions { crate_name: &crate_name, cos_sdk },
     )

@@ -72,8 +72,11 @@ const KEYWORDS: &[&str] = &[
 /// Keywords that cannot be raw identifiers; they take a `_` suffix instead.
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "extern", "_"];
 
-/// Method names the generated code uses itself on builders and fluent builders.
-const RESERVED_METHODS: &[&str] = &["send", "builder", "build", "default", "customize", "into_paginator", "as_input"];
+/// Method names the generated code uses itself: `builder` and `build` on types and builders, `new`,
+/// `send`, `as_input` and `into_paginator` on fluent builders, `wait`, `delay` and `max_attempts` on
+/// waiters. A member with one of these names takes a `_value` suffix.
+const RESERVED_METHODS: &[&str] =
+    &["send", "builder", "build", "default", "new", "into_paginator", "as_input", "wait", "delay", "max_attempts"];
 
 /// Makes any word a valid identifier: keywords become raw identifiers or take a `_` suffix, a leading
 /// digit takes a `_` prefix, and characters that cannot appear in identifiers become `_`.
@@ -165,6 +168,8 @@ mod tests {
         assert_eq!(member_name("Self"), "self_");
         assert_eq!(member_name("Builder"), "builder_value");
         assert_eq!(member_name("Send"), "send_value");
+        assert_eq!(member_name("New"), "new_value");
+        assert_eq!(member_name("Delay"), "delay_value");
         assert_eq!(member_name("Match"), "r#match");
         assert_eq!(sanitize("crate"), "crate_");
         assert_eq!(sanitize("9lives"), "_9lives");

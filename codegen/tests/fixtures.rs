@@ -21,6 +21,8 @@ fn generate(name: &str) -> Vec<GeneratedFile> {
             waiters: None,
             source_label: &format!("{name}.json"),
             runtime_crate: "::cos_sdk",
+            module_root: "crate",
+            wrapper_client: false,
         },
         &CrateOptions { crate_name: name, cos_sdk: CosSdkDependency::Path("../../../cos-sdk") },
     )
@@ -88,6 +90,8 @@ fn output_is_deterministic() {
         waiters: Some(&waiters),
         source_label: "service-2.json",
         runtime_crate: "crate",
+        module_root: "crate",
+        wrapper_client: false,
     };
     let first = codegen::generate(&input).unwrap();
     let second = codegen::generate(&input).unwrap();

@@ -7,6 +7,8 @@ fn generate(model: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> 
         waiters: None,
         source_label: "test.json",
         runtime_crate: "crate",
+        module_root: "crate",
+        wrapper_client: false,
     })
 }
 

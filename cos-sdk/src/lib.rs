@@ -14,6 +14,7 @@ mod sign;
 mod transport;
 
 mod datetime;
+mod paginate;
 #[rustfmt::skip]
 mod generated;
 #[doc(hidden)]
@@ -22,7 +23,7 @@ mod wire;
 pub mod xml;
 
 pub use datetime::{DateTime, TimestampFormat};
-pub use generated::{operation, types};
+pub use generated::{operation, paginator, types, waiter};
 pub use wire::UnknownValue;
 
 pub use body::ByteStream;

@@ -10,3 +10,9 @@ pub use crate::wire::*;
 pub use crate::xml::{XmlDocument, XmlElement, XmlWriter};
 pub use bytes::Bytes;
 pub use http;
+pub use crate::client::Client;
+pub use crate::paginate::{
+    decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, WaiterAcceptor,
+    WaiterState,
+};
+pub use futures_core::Stream;

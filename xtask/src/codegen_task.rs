@@ -52,6 +52,8 @@ pub fn generate_s3(root: &Path) -> Result<Vec<codegen::GeneratedFile>, String> {
         waiters: Some(&waiters),
         source_label: &format!("{MODEL_DIR}/service-2.json"),
         runtime_crate: "crate",
+        module_root: "crate",
+        wrapper_client: false,
     })
     .map_err(|e| e.to_string())
 }

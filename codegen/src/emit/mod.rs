@@ -1,5 +1,6 @@
 //! Emitters: IR -> Rust tokens (quote) -> formatted source (prettyplease), one file per concern.
 
+mod client;
 mod operations;
 mod protocol;
 mod types;
@@ -16,6 +17,13 @@ pub(crate) struct Ctx<'a> {
     pub rt: TokenStream,
     /// The same path as text, for attributes that take a path in a string.
     pub rt_path: String,
+    /// The path of the generated module itself: `crate::generated`, or deeper when several
+    /// generated services share one crate (the conformance runner).
+    pub gen: TokenStream,
+    /// The client type the fluent builders hold.
+    pub client: TokenStream,
+    /// Whether `client.rs` defines that type (standalone crates) or extends the runtime's.
+    pub wrapper_client: bool,
     pub source_label: &'a str,
 }
 
@@ -35,13 +43,21 @@ pub(crate) fn ident_fmt(text: String) -> Ident {
 pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<GeneratedFile>, Error> {
     let rt: TokenStream = format!("{}::rt", input.runtime_crate).parse().expect("runtime path is a Rust path");
     let rt_path = format!("{}::rt", input.runtime_crate);
-    let ctx = Ctx { service, rt, rt_path, source_label: input.source_label };
+    let gen: TokenStream = format!("{}::generated", input.module_root).parse().expect("module root is a Rust path");
+    let client = if input.wrapper_client { quote!(#gen::client::Client) } else { quote!(#rt::Client) };
+    let ctx = Ctx { service, rt, rt_path, gen, client, wrapper_client: input.wrapper_client, source_label: input.source_label };
     let mut files = Vec::new();
     files.push(file(&ctx, "mod.rs", "The generated part of the SDK: types, operations and their wire code.", quote! {
+        pub mod client;
         pub mod operation;
+        pub mod paginator;
         pub(crate) mod protocol;
         pub mod types;
+        pub mod waiter;
     })?);
+    files.push(file(&ctx, "client.rs", "The client methods that start each operation and waiter.", client::client_file(&ctx))?);
+    files.push(file(&ctx, "paginator.rs", "Paginators: streams of pages and of items.", client::paginators_file(&ctx))?);
+    files.push(file(&ctx, "waiter.rs", "Waiters: poll an operation until the resource reaches a state.", client::waiters_file(&ctx))?);
     files.push(file(&ctx, "types.rs", "One Rust type per structure and enum shape of the model, with builders.", types::emit(&ctx))?);
     files.push(file(&ctx, "protocol.rs", "XML writers and readers for every structure shape.", protocol::emit(&ctx))?);
     for (path, doc, tokens) in operations::emit(&ctx) {
@@ -70,11 +86,12 @@ impl Ctx<'_> {
     /// The Rust type of a value of `ty` (without the `Option` of an optional member).
     pub fn rust_type(&self, ty: &Type) -> TokenStream {
         let rt = &self.rt;
+        let gen = &self.gen;
         match ty {
             Type::String => quote!(::std::string::String),
             Type::Enum(name) | Type::Structure(name) => {
                 let id = ident(&self.service.shape(name).rust_name);
-                quote!(crate::types::#id)
+                quote!(#gen::types::#id)
             }
             Type::Integer => quote!(i32),
             Type::Long => quote!(i64),
@@ -161,4 +178,10 @@ pub(crate) fn field_type_doc(member: &Member) -> String {
 pub(crate) fn doc(text: &str) -> TokenStream {
     let lines = text.lines().map(|line| if line.is_empty() { String::new() } else { format!(" {line}") });
     quote!(#(#[doc = #lines])*)
+}
+
+/// The local variable that holds a member's value while a structure is read: `f_` + the field name,
+/// so that members named like the reader's own variables (`parts`, `body`, `node`) cannot shadow them.
+pub(crate) fn local(member: &Member) -> Ident {
+    ident_fmt(format!("f_{}", member.rust_name))
 }

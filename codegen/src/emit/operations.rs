@@ -28,10 +28,12 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> Vec<(String, String, TokenStream)> {
 }
 
 fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let service = ctx.service;
     let input_ty = ident(&service.shape(&op.input).rust_name);
     let output_ty = ident(&service.shape(&op.output).rust_name);
+    let input_builder = ident_fmt(format!("{}Builder", service.shape(&op.input).rust_name));
     let error_ty = ident_fmt(format!("{}Error", op.name));
     let name = &op.name;
     let input = service.structure(&op.input);
@@ -49,7 +51,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             None => format!("`{}`.", shape.name),
         };
         let doc_attr = super::doc(&doc);
-        quote!(#doc_attr #id(crate::types::#id),)
+        quote!(#doc_attr #id(#gen::types::#id),)
     });
     let display_arms = op.errors.iter().map(|e| {
         let shape = service.shape(e);
@@ -63,7 +65,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let code = service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
         let de = de_fn(shape);
         quote! {
-            #code => match crate::generated::protocol::#de(&error_node) {
+            #code => match #gen::protocol::#de(&error_node) {
                 ::std::result::Result::Ok(value) => #error_ty::#id(value),
                 ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
             },
@@ -76,6 +78,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     };
     let error_doc = format!("The errors `{name}` can return: the ones the model lists, and `Unhandled` for any other.");
 
+    let fluent = super::client::fluent_builder(ctx, op);
     let serializer = serializer(ctx, op);
     let parser = parser(ctx, op);
     let meta_doc = format!("What the runtime needs to know about `{name}`.");
@@ -85,7 +88,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         (super::doc(&meta_doc), super::doc(&error_doc), super::doc(&ser_doc), super::doc(&parse_doc));
 
     quote! {
-        pub use crate::types::{#input_ty, #output_ty};
+        pub use #gen::types::{#input_ty, #input_builder, #output_ty};
 
         #meta_doc_attr
         pub static META: #rt::OperationMeta = #rt::OperationMeta::new(#name, #streaming_response, #error_in_200, #instance_id);
@@ -137,6 +140,8 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             read_output(&parts, body).map_err(|e| e.with_operation(#name))
         }
 
+        #fluent
+
         #[allow(unused_variables, unused_mut)]
         fn read_output(
             parts: &#rt::http::response::Parts,
@@ -175,6 +180,7 @@ fn with_value(m: &Member, body: TokenStream) -> TokenStream {
 }
 
 fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let service = ctx.service;
     let input = service.structure(&op.input);
@@ -326,7 +332,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                             let mut w = #rt::XmlWriter::new();
                             w.start(#name);
                             #ns
-                            crate::generated::protocol::#f(v, &mut w);
+                            #gen::protocol::#f(v, &mut w);
                             w.end(#name);
                             request.xml_body(w.finish());
                         }));
@@ -385,13 +391,14 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let elems = elems.into_iter().map(|(_, t)| t);
         stmts.push(quote! {
             if #(#any_set)||* {
-                let mut w = #rt::XmlWriter::new();
+                let mut writer = #rt::XmlWriter::new();
+                let w = &mut writer;
                 w.start(#root);
                 #ns
                 #(#attrs)*
                 #(#elems)*
                 w.end(#root);
-                request.xml_body(w.finish());
+                request.xml_body(writer.finish());
             }
         });
     }
@@ -400,6 +407,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     }
     let checksum = op.checksum_required;
     quote! {
+        let _ = &input;
         let mut request = #rt::RequestParts::new(#method);
         #(#stmts)*
         request.finish(endpoint, #checksum)
@@ -424,6 +432,7 @@ fn label_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
 }
 
 fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let service = ctx.service;
     let shape = service.shape(&op.output);
@@ -432,7 +441,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let mut stmts = Vec::new();
     let mut body_members: Vec<&Member> = Vec::new();
     for m in &output.members {
-        let id = ident(&m.rust_name);
+        let id = super::local(m);
         let key = &m.wire_name;
         let (shape_name, wire) = (&op.output, &m.name);
         match m.location {
@@ -476,7 +485,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     Type::Structure(target) => {
                         let f = de_fn(service.shape(target));
                         quote!(let #id = match #rt::XmlDocument::parse_optional(&body)? {
-                            ::std::option::Option::Some(doc) => ::std::option::Option::Some(crate::generated::protocol::#f(doc.root())?),
+                            ::std::option::Option::Some(doc) => ::std::option::Option::Some(#gen::protocol::#f(doc.root())?),
                             ::std::option::Option::None => ::std::option::Option::None,
                         };)
                     }
@@ -505,7 +514,8 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     }
     let fields = output.members.iter().map(|m| {
         let id = ident(&m.rust_name);
-        quote!(#id,)
+        let local = super::local(m);
+        quote!(#id: #local,)
     });
     quote! {
         let _ = &body;
@@ -517,7 +527,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 /// Applies a required check to a member read from headers or the payload.
 fn finish_member(ctx: &Ctx<'_>, m: &Member, shape_name: &str, wire: &str, read: TokenStream) -> TokenStream {
     let rt = &ctx.rt;
-    let id = ident(&m.rust_name);
+    let id = super::local(m);
     if is_optional(m) || m.ty == Type::Stream {
         read
     } else if matches!(m.ty, Type::List(_) | Type::Map(_)) {
@@ -535,11 +545,11 @@ fn url_decode(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let Some(encoding) = output.members.iter().find(|m| m.name == "EncodingType") else {
         return quote!();
     };
-    let enc = ident(&encoding.rust_name);
+    let enc = super::local(encoding);
     let mut stmts = Vec::new();
     for path in op.customizations.url_decode {
         let Some(first) = output.members.iter().find(|m| m.name == path[0]) else { continue };
-        let id = ident(&first.rust_name);
+        let id = super::local(first);
         match (path.len(), &first.ty) {
             (1, Type::String) => stmts.push(quote!(#rt::url_decode_in_place(&mut #id)?;)),
             (2, Type::List(list)) => {

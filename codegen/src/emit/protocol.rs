@@ -41,6 +41,7 @@ fn namespace_attr(ns: &XmlNamespace) -> (String, String) {
 }
 
 fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let st = ctx.service.structure(&shape.name);
     let name = ser_fn(shape);
@@ -73,7 +74,7 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     quote! {
         #doc_attr
         #[allow(dead_code)]
-        pub(crate) fn #name(value: &crate::types::#ty, w: &mut #rt::XmlWriter) {
+        pub(crate) fn #name(value: &#gen::types::#ty, w: &mut #rt::XmlWriter) {
             #unused
             #ns
             #(#attributes)*
@@ -127,6 +128,7 @@ pub(super) fn write_value(
     fmt: Option<TimestampFormat>,
     flattened: bool,
 ) -> TokenStream {
+    let gen = &ctx.gen;
     let ns_attr = ns.map(|ns| {
         let (attr, uri) = namespace_attr(ns);
         quote!(w.attribute(#attr, #uri);)
@@ -134,7 +136,7 @@ pub(super) fn write_value(
     match ty {
         Type::Structure(shape) => {
             let f = ser_fn(ctx.service.shape(shape));
-            quote! { w.start(#name); #ns_attr crate::generated::protocol::#f(#v, w); w.end(#name); }
+            quote! { w.start(#name); #ns_attr #gen::protocol::#f(#v, w); w.end(#name); }
         }
         Type::List(list) => {
             let item_fmt = list.member_timestamp_format.or(fmt);
@@ -179,6 +181,7 @@ pub(super) fn write_value(
 }
 
 fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let name = de_fn(shape);
     let ty = ident(&shape.rust_name);
@@ -187,15 +190,16 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let body = body_reader(ctx, shape, &members, quote!(node));
     let fields = members.iter().map(|m| {
         let id = ident(&m.rust_name);
-        quote!(#id,)
+        let local = super::local(m);
+        quote!(#id: #local,)
     });
     let doc_attr = super::doc(&format!("Reads a `{}` from its element.", shape.name));
     quote! {
         #doc_attr
         #[allow(dead_code, unused_mut, unused_variables)]
-        pub(crate) fn #name(node: &#rt::XmlElement) -> ::std::result::Result<crate::types::#ty, #rt::Error> {
+        pub(crate) fn #name(node: &#rt::XmlElement) -> ::std::result::Result<#gen::types::#ty, #rt::Error> {
             #body
-            ::std::result::Result::Ok(crate::types::#ty { #(#fields)* })
+            ::std::result::Result::Ok(#gen::types::#ty { #(#fields)* })
         }
     }
 }
@@ -205,13 +209,13 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
 pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], node: TokenStream) -> TokenStream {
     let rt = &ctx.rt;
     let decls = members.iter().map(|m| {
-        let id = ident(&m.rust_name);
+        let id = super::local(m);
         let ty = ctx.rust_type(&m.ty);
         let ty = if m.boxed { quote!(::std::boxed::Box<#ty>) } else { ty };
         quote!(let mut #id: ::std::option::Option<#ty> = ::std::option::Option::None;)
     });
     let attrs = members.iter().filter(|m| m.xml_attribute).map(|m| {
-        let id = ident(&m.rust_name);
+        let id = super::local(m);
         let wire = &m.wire_name;
         let parse = read_scalar_text(ctx, &m.ty, quote!(text), m.timestamp_format, &m.name);
         quote! {
@@ -221,7 +225,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
         }
     });
     let reads = members.iter().filter(|m| !m.xml_attribute).map(|m| {
-        let id = ident(&m.rust_name);
+        let id = super::local(m);
         let wire = &m.xml_parse_name;
         match &m.ty {
             Type::List(list) if list.flattened => {
@@ -258,7 +262,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
     }
     let arms = grouped.iter().map(|(wire, reads)| quote!(#wire => { #(#reads)* }));
     let finals = members.iter().map(|m| {
-        let id = ident(&m.rust_name);
+        let id = super::local(m);
         let (shape_name, wire) = (&shape.name, &m.name);
         if m.ty == Type::Stream {
             quote!(let #id = #id.unwrap_or_default();)
@@ -293,11 +297,12 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
 
 /// An expression reading a value of `ty` from element `e` (a reference to an `XmlElement`).
 pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<TimestampFormat>) -> TokenStream {
+    let gen = &ctx.gen;
     let rt = &ctx.rt;
     match ty {
         Type::Structure(shape) => {
             let f = de_fn(ctx.service.shape(shape));
-            quote!(crate::generated::protocol::#f(#e)?)
+            quote!(#gen::protocol::#f(#e)?)
         }
         Type::List(list) => {
             let item = read_value(ctx, &list.member, quote!(item), list.member_timestamp_format.or(fmt));

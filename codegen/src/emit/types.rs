@@ -137,7 +137,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
 }
 
 /// The type a builder holds for a member (the field type without `Option`).
-fn builder_field_type(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+pub(super) fn builder_field_type(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let ty = ctx.rust_type(&m.ty);
     if m.boxed {
         quote!(::std::boxed::Box<#ty>)
@@ -146,13 +146,10 @@ fn builder_field_type(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     }
 }
 
-fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
-    let id = ident(&m.rust_name);
-    let set_id = ident_fmt(format!("set_{}", m.rust_name));
-    let doc_attr = super::doc(&format!("Sets {}", field_type_doc(m)));
-    let set_doc_attr = super::doc(&format!("Sets or clears {}", field_type_doc(m)));
+/// The argument type of a member's setter and how it becomes the builder's value.
+pub(super) fn setter_arg(ctx: &Ctx<'_>, m: &Member) -> (TokenStream, TokenStream) {
     let ty = builder_field_type(ctx, m);
-    let (arg, conv) = match &m.ty {
+    match &m.ty {
         Type::String | Type::Enum(_) | Type::Timestamp | Type::Blob | Type::Stream => {
             let base = ctx.rust_type(&m.ty);
             if m.boxed {
@@ -165,8 +162,17 @@ fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
             let base = ctx.rust_type(&m.ty);
             (quote!(#base), quote!(::std::boxed::Box::new(value)))
         }
-        _ => (ty.clone(), quote!(value)),
-    };
+        _ => (ty, quote!(value)),
+    }
+}
+
+fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let id = ident(&m.rust_name);
+    let set_id = ident_fmt(format!("set_{}", m.rust_name));
+    let doc_attr = super::doc(&format!("Sets {}", field_type_doc(m)));
+    let set_doc_attr = super::doc(&format!("Sets or clears {}", field_type_doc(m)));
+    let ty = builder_field_type(ctx, m);
+    let (arg, conv) = setter_arg(ctx, m);
     quote! {
         #doc_attr
         pub fn #id(mut self, value: #arg) -> Self {
@@ -327,7 +333,7 @@ fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) ->
 
         impl ::std::str::FromStr for #name {
             type Err = ::std::convert::Infallible;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
                 ::std::result::Result::Ok(Self::from(value))
             }
         }

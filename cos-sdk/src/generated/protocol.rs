@@ -3,7 +3,7 @@
 /// Writes the attributes and children of a `AbortIncompleteMultipartUpload` element.
 #[allow(dead_code)]
 pub(crate) fn ser_abort_incomplete_multipart_upload(
-    value: &crate::types::AbortIncompleteMultipartUpload,
+    value: &crate::generated::types::AbortIncompleteMultipartUpload,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.days_after_initiation {
@@ -15,28 +15,28 @@ pub(crate) fn ser_abort_incomplete_multipart_upload(
 pub(crate) fn de_abort_incomplete_multipart_upload(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::AbortIncompleteMultipartUpload,
+    crate::generated::types::AbortIncompleteMultipartUpload,
     crate::rt::Error,
 > {
-    let mut days_after_initiation: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_days_after_initiation: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "DaysAfterInitiation" => {
-                days_after_initiation = ::std::option::Option::Some(
+                f_days_after_initiation = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::AbortIncompleteMultipartUpload {
-        days_after_initiation,
+    ::std::result::Result::Ok(crate::generated::types::AbortIncompleteMultipartUpload {
+        days_after_initiation: f_days_after_initiation,
     })
 }
 /// Writes the attributes and children of a `AbortMultipartUploadOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_abort_multipart_upload_output(
-    value: &crate::types::AbortMultipartUploadOutput,
+    value: &crate::generated::types::AbortMultipartUploadOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.request_charged {
@@ -47,17 +47,22 @@ pub(crate) fn ser_abort_multipart_upload_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_abort_multipart_upload_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AbortMultipartUploadOutput, crate::rt::Error> {
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::AbortMultipartUploadOutput,
+    crate::rt::Error,
+> {
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::AbortMultipartUploadOutput {
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::AbortMultipartUploadOutput {
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `AbortMultipartUploadRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_abort_multipart_upload_request(
-    value: &crate::types::AbortMultipartUploadRequest,
+    value: &crate::generated::types::AbortMultipartUploadRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -83,40 +88,45 @@ pub(crate) fn ser_abort_multipart_upload_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_abort_multipart_upload_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AbortMultipartUploadRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::AbortMultipartUploadRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "AbortMultipartUploadRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(
-        key,
+    let f_key = crate::rt::required_in_response(
+        f_key,
         "AbortMultipartUploadRequest",
         "Key",
     )?;
-    let upload_id = crate::rt::required_in_response(
-        upload_id,
+    let f_upload_id = crate::rt::required_in_response(
+        f_upload_id,
         "AbortMultipartUploadRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::types::AbortMultipartUploadRequest {
-        bucket,
-        key,
-        upload_id,
-        request_payer,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::AbortMultipartUploadRequest {
+        bucket: f_bucket,
+        key: f_key,
+        upload_id: f_upload_id,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `AccelerateConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_accelerate_configuration(
-    value: &crate::types::AccelerateConfiguration,
+    value: &crate::generated::types::AccelerateConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.status {
@@ -127,26 +137,31 @@ pub(crate) fn ser_accelerate_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_accelerate_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AccelerateConfiguration, crate::rt::Error> {
-    let mut status: ::std::option::Option<crate::types::BucketAccelerateStatus> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::AccelerateConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::BucketAccelerateStatus,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::BucketAccelerateStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::BucketAccelerateStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::AccelerateConfiguration {
-        status,
+    ::std::result::Result::Ok(crate::generated::types::AccelerateConfiguration {
+        status: f_status,
     })
 }
 /// Writes the attributes and children of a `AccessControlPolicy` element.
 #[allow(dead_code)]
 pub(crate) fn ser_access_control_policy(
-    value: &crate::types::AccessControlPolicy,
+    value: &crate::generated::types::AccessControlPolicy,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.grants {
@@ -168,13 +183,18 @@ pub(crate) fn ser_access_control_policy(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_access_control_policy(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AccessControlPolicy, crate::rt::Error> {
-    let mut grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>> = ::std::option::Option::None;
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::AccessControlPolicy,
+    crate::rt::Error,
+> {
+    let mut f_grants: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Grant>,
+    > = ::std::option::Option::None;
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "AccessControlList" => {
-                grants = ::std::option::Option::Some({
+                f_grants = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
@@ -183,22 +203,22 @@ pub(crate) fn de_access_control_policy(
                 });
             }
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::AccessControlPolicy {
-        grants,
-        owner,
+    ::std::result::Result::Ok(crate::generated::types::AccessControlPolicy {
+        grants: f_grants,
+        owner: f_owner,
     })
 }
 /// Writes the attributes and children of a `AnalyticsAndOperator` element.
 #[allow(dead_code)]
 pub(crate) fn ser_analytics_and_operator(
-    value: &crate::types::AnalyticsAndOperator,
+    value: &crate::generated::types::AnalyticsAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -216,30 +236,36 @@ pub(crate) fn ser_analytics_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AnalyticsAndOperator, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::AnalyticsAndOperator,
+    crate::rt::Error,
+> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tags: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Tag>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tags.get_or_insert_with(::std::vec::Vec::new)
+                f_tags
+                    .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::AnalyticsAndOperator {
-        prefix,
-        tags,
+    ::std::result::Result::Ok(crate::generated::types::AnalyticsAndOperator {
+        prefix: f_prefix,
+        tags: f_tags,
     })
 }
 /// Writes the attributes and children of a `AnalyticsConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_analytics_configuration(
-    value: &crate::types::AnalyticsConfiguration,
+    value: &crate::generated::types::AnalyticsConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -262,46 +288,49 @@ pub(crate) fn ser_analytics_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AnalyticsConfiguration, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<crate::types::AnalyticsFilter> = ::std::option::Option::None;
-    let mut storage_class_analysis: ::std::option::Option<
-        crate::types::StorageClassAnalysis,
+) -> ::std::result::Result<
+    crate::generated::types::AnalyticsConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<crate::generated::types::AnalyticsFilter> = ::std::option::Option::None;
+    let mut f_storage_class_analysis: ::std::option::Option<
+        crate::generated::types::StorageClassAnalysis,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_analytics_filter(child)?,
                 );
             }
             "StorageClassAnalysis" => {
-                storage_class_analysis = ::std::option::Option::Some(
+                f_storage_class_analysis = ::std::option::Option::Some(
                     crate::generated::protocol::de_storage_class_analysis(child)?,
                 );
             }
             _ => {}
         }
     }
-    let id = crate::rt::required_in_response(id, "AnalyticsConfiguration", "Id")?;
-    let storage_class_analysis = crate::rt::required_in_response(
-        storage_class_analysis,
+    let f_id = crate::rt::required_in_response(f_id, "AnalyticsConfiguration", "Id")?;
+    let f_storage_class_analysis = crate::rt::required_in_response(
+        f_storage_class_analysis,
         "AnalyticsConfiguration",
         "StorageClassAnalysis",
     )?;
-    ::std::result::Result::Ok(crate::types::AnalyticsConfiguration {
-        id,
-        filter,
-        storage_class_analysis,
+    ::std::result::Result::Ok(crate::generated::types::AnalyticsConfiguration {
+        id: f_id,
+        filter: f_filter,
+        storage_class_analysis: f_storage_class_analysis,
     })
 }
 /// Writes the attributes and children of a `AnalyticsExportDestination` element.
 #[allow(dead_code)]
 pub(crate) fn ser_analytics_export_destination(
-    value: &crate::types::AnalyticsExportDestination,
+    value: &crate::generated::types::AnalyticsExportDestination,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -315,14 +344,17 @@ pub(crate) fn ser_analytics_export_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_export_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AnalyticsExportDestination, crate::rt::Error> {
-    let mut s3_bucket_destination: ::std::option::Option<
-        crate::types::AnalyticsS3BucketDestination,
+) -> ::std::result::Result<
+    crate::generated::types::AnalyticsExportDestination,
+    crate::rt::Error,
+> {
+    let mut f_s3_bucket_destination: ::std::option::Option<
+        crate::generated::types::AnalyticsS3BucketDestination,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "S3BucketDestination" => {
-                s3_bucket_destination = ::std::option::Option::Some(
+                f_s3_bucket_destination = ::std::option::Option::Some(
                     crate::generated::protocol::de_analytics_s3_bucket_destination(
                         child,
                     )?,
@@ -331,19 +363,19 @@ pub(crate) fn de_analytics_export_destination(
             _ => {}
         }
     }
-    let s3_bucket_destination = crate::rt::required_in_response(
-        s3_bucket_destination,
+    let f_s3_bucket_destination = crate::rt::required_in_response(
+        f_s3_bucket_destination,
         "AnalyticsExportDestination",
         "S3BucketDestination",
     )?;
-    ::std::result::Result::Ok(crate::types::AnalyticsExportDestination {
-        s3_bucket_destination,
+    ::std::result::Result::Ok(crate::generated::types::AnalyticsExportDestination {
+        s3_bucket_destination: f_s3_bucket_destination,
     })
 }
 /// Writes the attributes and children of a `AnalyticsFilter` element.
 #[allow(dead_code)]
 pub(crate) fn ser_analytics_filter(
-    value: &crate::types::AnalyticsFilter,
+    value: &crate::generated::types::AnalyticsFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -364,38 +396,40 @@ pub(crate) fn ser_analytics_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AnalyticsFilter, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tag: ::std::option::Option<crate::types::Tag> = ::std::option::Option::None;
-    let mut and: ::std::option::Option<crate::types::AnalyticsAndOperator> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::AnalyticsFilter, crate::rt::Error> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
+    let mut f_and: ::std::option::Option<
+        crate::generated::types::AnalyticsAndOperator,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tag = ::std::option::Option::Some(
+                f_tag = ::std::option::Option::Some(
                     crate::generated::protocol::de_tag(child)?,
                 );
             }
             "And" => {
-                and = ::std::option::Option::Some(
+                f_and = ::std::option::Option::Some(
                     crate::generated::protocol::de_analytics_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::AnalyticsFilter {
-        prefix,
-        tag,
-        and,
+    ::std::result::Result::Ok(crate::generated::types::AnalyticsFilter {
+        prefix: f_prefix,
+        tag: f_tag,
+        and: f_and,
     })
 }
 /// Writes the attributes and children of a `AnalyticsS3BucketDestination` element.
 #[allow(dead_code)]
 pub(crate) fn ser_analytics_s3_bucket_destination(
-    value: &crate::types::AnalyticsS3BucketDestination,
+    value: &crate::generated::types::AnalyticsS3BucketDestination,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -418,55 +452,59 @@ pub(crate) fn ser_analytics_s3_bucket_destination(
 pub(crate) fn de_analytics_s3_bucket_destination(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::AnalyticsS3BucketDestination,
+    crate::generated::types::AnalyticsS3BucketDestination,
     crate::rt::Error,
 > {
-    let mut format: ::std::option::Option<crate::types::AnalyticsS3ExportFileFormat> = ::std::option::Option::None;
-    let mut bucket_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_format: ::std::option::Option<
+        crate::generated::types::AnalyticsS3ExportFileFormat,
+    > = ::std::option::Option::None;
+    let mut f_bucket_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Format" => {
-                format = ::std::option::Option::Some(
-                    crate::types::AnalyticsS3ExportFileFormat::from(child.text()),
+                f_format = ::std::option::Option::Some(
+                    crate::generated::types::AnalyticsS3ExportFileFormat::from(
+                        child.text(),
+                    ),
                 );
             }
             "BucketAccountId" => {
-                bucket_account_id = ::std::option::Option::Some(
+                f_bucket_account_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let format = crate::rt::required_in_response(
-        format,
+    let f_format = crate::rt::required_in_response(
+        f_format,
         "AnalyticsS3BucketDestination",
         "Format",
     )?;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "AnalyticsS3BucketDestination",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::AnalyticsS3BucketDestination {
-        format,
-        bucket_account_id,
-        bucket,
-        prefix,
+    ::std::result::Result::Ok(crate::generated::types::AnalyticsS3BucketDestination {
+        format: f_format,
+        bucket_account_id: f_bucket_account_id,
+        bucket: f_bucket,
+        prefix: f_prefix,
     })
 }
 /// Writes the attributes and children of a `AccessKey` element.
 #[allow(dead_code)]
 pub(crate) fn ser_access_key(
-    value: &crate::types::AccessKey,
+    value: &crate::generated::types::AccessKey,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -480,28 +518,31 @@ pub(crate) fn ser_access_key(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_access_key(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AccessKey, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut secret: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::AccessKey, crate::rt::Error> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_secret: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Secret" => {
-                secret = ::std::option::Option::Some(child.text().to_string());
+                f_secret = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::AccessKey {
-        id,
-        secret,
+    ::std::result::Result::Ok(crate::generated::types::AccessKey {
+        id: f_id,
+        secret: f_secret,
     })
 }
 /// Writes the attributes and children of a `Bucket` element.
 #[allow(dead_code)]
-pub(crate) fn ser_bucket(value: &crate::types::Bucket, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_bucket(
+    value: &crate::generated::types::Bucket,
+    w: &mut crate::rt::XmlWriter,
+) {
     if let ::std::option::Option::Some(v) = &value.name {
         w.leaf("Name", v.as_str());
     }
@@ -519,47 +560,47 @@ pub(crate) fn ser_bucket(value: &crate::types::Bucket, w: &mut crate::rt::XmlWri
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Bucket, crate::rt::Error> {
-    let mut name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut creation_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut creation_template_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut location_constraint: ::std::option::Option<
-        crate::types::BucketLocationConstraint,
+) -> ::std::result::Result<crate::generated::types::Bucket, crate::rt::Error> {
+    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_creation_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_creation_template_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_location_constraint: ::std::option::Option<
+        crate::generated::types::BucketLocationConstraint,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Name" => {
-                name = ::std::option::Option::Some(child.text().to_string());
+                f_name = ::std::option::Option::Some(child.text().to_string());
             }
             "CreationDate" => {
-                creation_date = ::std::option::Option::Some(
+                f_creation_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "CreationTemplateId" => {
-                creation_template_id = ::std::option::Option::Some(
+                f_creation_template_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "LocationConstraint" => {
-                location_constraint = ::std::option::Option::Some(
-                    crate::types::BucketLocationConstraint::from(child.text()),
+                f_location_constraint = ::std::option::Option::Some(
+                    crate::generated::types::BucketLocationConstraint::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Bucket {
-        name,
-        creation_date,
-        creation_template_id,
-        location_constraint,
+    ::std::result::Result::Ok(crate::generated::types::Bucket {
+        name: f_name,
+        creation_date: f_creation_date,
+        creation_template_id: f_creation_template_id,
+        location_constraint: f_location_constraint,
     })
 }
 /// Writes the attributes and children of a `BucketAlreadyExists` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_already_exists(
-    value: &crate::types::BucketAlreadyExists,
+    value: &crate::generated::types::BucketAlreadyExists,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -568,15 +609,18 @@ pub(crate) fn ser_bucket_already_exists(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_already_exists(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::BucketAlreadyExists, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::BucketAlreadyExists,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::BucketAlreadyExists {
+    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyExists {
     })
 }
 /// Writes the attributes and children of a `BucketAlreadyOwnedByYou` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_already_owned_by_you(
-    value: &crate::types::BucketAlreadyOwnedByYou,
+    value: &crate::generated::types::BucketAlreadyOwnedByYou,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -585,15 +629,18 @@ pub(crate) fn ser_bucket_already_owned_by_you(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_already_owned_by_you(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::BucketAlreadyOwnedByYou, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::BucketAlreadyOwnedByYou,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::BucketAlreadyOwnedByYou {
+    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyOwnedByYou {
     })
 }
 /// Writes the attributes and children of a `BucketLifecycleConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_lifecycle_configuration(
-    value: &crate::types::BucketLifecycleConfiguration,
+    value: &crate::generated::types::BucketLifecycleConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -610,29 +657,31 @@ pub(crate) fn ser_bucket_lifecycle_configuration(
 pub(crate) fn de_bucket_lifecycle_configuration(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::BucketLifecycleConfiguration,
+    crate::generated::types::BucketLifecycleConfiguration,
     crate::rt::Error,
 > {
-    let mut rules: ::std::option::Option<::std::vec::Vec<crate::types::LifecycleRule>> = ::std::option::Option::None;
+    let mut f_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Rule" => {
-                rules
+                f_rules
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_lifecycle_rule(child)?);
             }
             _ => {}
         }
     }
-    let rules = rules.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::BucketLifecycleConfiguration {
-        rules,
+    let f_rules = f_rules.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::BucketLifecycleConfiguration {
+        rules: f_rules,
     })
 }
 /// Writes the attributes and children of a `BucketLoggingStatus` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_logging_status(
-    value: &crate::types::BucketLoggingStatus,
+    value: &crate::generated::types::BucketLoggingStatus,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.logging_enabled {
@@ -645,26 +694,31 @@ pub(crate) fn ser_bucket_logging_status(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_logging_status(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::BucketLoggingStatus, crate::rt::Error> {
-    let mut logging_enabled: ::std::option::Option<crate::types::LoggingEnabled> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::BucketLoggingStatus,
+    crate::rt::Error,
+> {
+    let mut f_logging_enabled: ::std::option::Option<
+        crate::generated::types::LoggingEnabled,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "LoggingEnabled" => {
-                logging_enabled = ::std::option::Option::Some(
+                f_logging_enabled = ::std::option::Option::Some(
                     crate::generated::protocol::de_logging_enabled(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::BucketLoggingStatus {
-        logging_enabled,
+    ::std::result::Result::Ok(crate::generated::types::BucketLoggingStatus {
+        logging_enabled: f_logging_enabled,
     })
 }
 /// Writes the attributes and children of a `BucketProtectionDefaultRetention` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_protection_default_retention(
-    value: &crate::types::BucketProtectionDefaultRetention,
+    value: &crate::generated::types::BucketProtectionDefaultRetention,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -677,31 +731,31 @@ pub(crate) fn ser_bucket_protection_default_retention(
 pub(crate) fn de_bucket_protection_default_retention(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::BucketProtectionDefaultRetention,
+    crate::generated::types::BucketProtectionDefaultRetention,
     crate::rt::Error,
 > {
-    let mut days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    let days = crate::rt::required_in_response(
-        days,
+    let f_days = crate::rt::required_in_response(
+        f_days,
         "BucketProtectionDefaultRetention",
         "Days",
     )?;
-    ::std::result::Result::Ok(crate::types::BucketProtectionDefaultRetention {
-        days,
+    ::std::result::Result::Ok(crate::generated::types::BucketProtectionDefaultRetention {
+        days: f_days,
     })
 }
 /// Writes the attributes and children of a `BucketProtectionMaximumRetention` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_protection_maximum_retention(
-    value: &crate::types::BucketProtectionMaximumRetention,
+    value: &crate::generated::types::BucketProtectionMaximumRetention,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -714,31 +768,31 @@ pub(crate) fn ser_bucket_protection_maximum_retention(
 pub(crate) fn de_bucket_protection_maximum_retention(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::BucketProtectionMaximumRetention,
+    crate::generated::types::BucketProtectionMaximumRetention,
     crate::rt::Error,
 > {
-    let mut days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    let days = crate::rt::required_in_response(
-        days,
+    let f_days = crate::rt::required_in_response(
+        f_days,
         "BucketProtectionMaximumRetention",
         "Days",
     )?;
-    ::std::result::Result::Ok(crate::types::BucketProtectionMaximumRetention {
-        days,
+    ::std::result::Result::Ok(crate::generated::types::BucketProtectionMaximumRetention {
+        days: f_days,
     })
 }
 /// Writes the attributes and children of a `BucketProtectionMinimumRetention` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_protection_minimum_retention(
-    value: &crate::types::BucketProtectionMinimumRetention,
+    value: &crate::generated::types::BucketProtectionMinimumRetention,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -751,31 +805,31 @@ pub(crate) fn ser_bucket_protection_minimum_retention(
 pub(crate) fn de_bucket_protection_minimum_retention(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::BucketProtectionMinimumRetention,
+    crate::generated::types::BucketProtectionMinimumRetention,
     crate::rt::Error,
 > {
-    let mut days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    let days = crate::rt::required_in_response(
-        days,
+    let f_days = crate::rt::required_in_response(
+        f_days,
         "BucketProtectionMinimumRetention",
         "Days",
     )?;
-    ::std::result::Result::Ok(crate::types::BucketProtectionMinimumRetention {
-        days,
+    ::std::result::Result::Ok(crate::generated::types::BucketProtectionMinimumRetention {
+        days: f_days,
     })
 }
 /// Writes the attributes and children of a `CORSConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_cors_configuration(
-    value: &crate::types::CORSConfiguration,
+    value: &crate::generated::types::CORSConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -791,27 +845,32 @@ pub(crate) fn ser_cors_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_cors_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CORSConfiguration, crate::rt::Error> {
-    let mut cors_rules: ::std::option::Option<::std::vec::Vec<crate::types::CORSRule>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::CORSConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_cors_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CORSRule>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "CORSRule" => {
-                cors_rules
+                f_cors_rules
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_cors_rule(child)?);
             }
             _ => {}
         }
     }
-    let cors_rules = cors_rules.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::CORSConfiguration {
-        cors_rules,
+    let f_cors_rules = f_cors_rules.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::CORSConfiguration {
+        cors_rules: f_cors_rules,
     })
 }
 /// Writes the attributes and children of a `CORSRule` element.
 #[allow(dead_code)]
 pub(crate) fn ser_cors_rule(
-    value: &crate::types::CORSRule,
+    value: &crate::generated::types::CORSRule,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -847,69 +906,69 @@ pub(crate) fn ser_cors_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_cors_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CORSRule, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut allowed_headers: ::std::option::Option<
+) -> ::std::result::Result<crate::generated::types::CORSRule, crate::rt::Error> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_allowed_headers: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     > = ::std::option::Option::None;
-    let mut allowed_methods: ::std::option::Option<
+    let mut f_allowed_methods: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     > = ::std::option::Option::None;
-    let mut allowed_origins: ::std::option::Option<
+    let mut f_allowed_origins: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     > = ::std::option::Option::None;
-    let mut expose_headers: ::std::option::Option<
+    let mut f_expose_headers: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     > = ::std::option::Option::None;
-    let mut max_age_seconds: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_max_age_seconds: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ID" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "AllowedHeader" => {
-                allowed_headers
+                f_allowed_headers
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(child.text().to_string());
             }
             "AllowedMethod" => {
-                allowed_methods
+                f_allowed_methods
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(child.text().to_string());
             }
             "AllowedOrigin" => {
-                allowed_origins
+                f_allowed_origins
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(child.text().to_string());
             }
             "ExposeHeader" => {
-                expose_headers
+                f_expose_headers
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(child.text().to_string());
             }
             "MaxAgeSeconds" => {
-                max_age_seconds = ::std::option::Option::Some(
+                f_max_age_seconds = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             _ => {}
         }
     }
-    let allowed_methods = allowed_methods.unwrap_or_default();
-    let allowed_origins = allowed_origins.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::CORSRule {
-        id,
-        allowed_headers,
-        allowed_methods,
-        allowed_origins,
-        expose_headers,
-        max_age_seconds,
+    let f_allowed_methods = f_allowed_methods.unwrap_or_default();
+    let f_allowed_origins = f_allowed_origins.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::CORSRule {
+        id: f_id,
+        allowed_headers: f_allowed_headers,
+        allowed_methods: f_allowed_methods,
+        allowed_origins: f_allowed_origins,
+        expose_headers: f_expose_headers,
+        max_age_seconds: f_max_age_seconds,
     })
 }
 /// Writes the attributes and children of a `Checksum` element.
 #[allow(dead_code)]
 pub(crate) fn ser_checksum(
-    value: &crate::types::Checksum,
+    value: &crate::generated::types::Checksum,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
@@ -935,53 +994,59 @@ pub(crate) fn ser_checksum(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_checksum(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Checksum, crate::rt::Error> {
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Checksum, crate::rt::Error> {
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ChecksumCRC32" => {
-                checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                checksum_crc32c = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumCRC64NVME" => {
-                checksum_crc64_nvme = ::std::option::Option::Some(
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ChecksumSHA1" => {
-                checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                checksum_sha256 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumType" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Checksum {
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
-        checksum_type,
+    ::std::result::Result::Ok(crate::generated::types::Checksum {
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
+        checksum_type: f_checksum_type,
     })
 }
 /// Writes the attributes and children of a `CloudFunctionConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_cloud_function_configuration(
-    value: &crate::types::CloudFunctionConfiguration,
+    value: &crate::generated::types::CloudFunctionConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -1006,46 +1071,53 @@ pub(crate) fn ser_cloud_function_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_cloud_function_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CloudFunctionConfiguration, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut event: ::std::option::Option<crate::types::Event> = ::std::option::Option::None;
-    let mut events: ::std::option::Option<::std::vec::Vec<crate::types::Event>> = ::std::option::Option::None;
-    let mut cloud_function: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut invocation_role: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::CloudFunctionConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_event: ::std::option::Option<crate::generated::types::Event> = ::std::option::Option::None;
+    let mut f_events: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Event>,
+    > = ::std::option::Option::None;
+    let mut f_cloud_function: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_invocation_role: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Event" => {
-                event = ::std::option::Option::Some(
-                    crate::types::Event::from(child.text()),
+                f_event = ::std::option::Option::Some(
+                    crate::generated::types::Event::from(child.text()),
                 );
-                events
+                f_events
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::Event::from(child.text()));
+                    .push(crate::generated::types::Event::from(child.text()));
             }
             "CloudFunction" => {
-                cloud_function = ::std::option::Option::Some(child.text().to_string());
+                f_cloud_function = ::std::option::Option::Some(child.text().to_string());
             }
             "InvocationRole" => {
-                invocation_role = ::std::option::Option::Some(child.text().to_string());
+                f_invocation_role = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CloudFunctionConfiguration {
-        id,
-        event,
-        events,
-        cloud_function,
-        invocation_role,
+    ::std::result::Result::Ok(crate::generated::types::CloudFunctionConfiguration {
+        id: f_id,
+        event: f_event,
+        events: f_events,
+        cloud_function: f_cloud_function,
+        invocation_role: f_invocation_role,
     })
 }
 /// Writes the attributes and children of a `CommonPrefix` element.
 #[allow(dead_code)]
 pub(crate) fn ser_common_prefix(
-    value: &crate::types::CommonPrefix,
+    value: &crate::generated::types::CommonPrefix,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -1056,24 +1128,24 @@ pub(crate) fn ser_common_prefix(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_common_prefix(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CommonPrefix, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::CommonPrefix, crate::rt::Error> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CommonPrefix {
-        prefix,
+    ::std::result::Result::Ok(crate::generated::types::CommonPrefix {
+        prefix: f_prefix,
     })
 }
 /// Writes the attributes and children of a `CompleteMultipartUploadOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_complete_multipart_upload_output(
-    value: &crate::types::CompleteMultipartUploadOutput,
+    value: &crate::generated::types::CompleteMultipartUploadOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.location {
@@ -1133,113 +1205,121 @@ pub(crate) fn ser_complete_multipart_upload_output(
 pub(crate) fn de_complete_multipart_upload_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::CompleteMultipartUploadOutput,
+    crate::generated::types::CompleteMultipartUploadOutput,
     crate::rt::Error,
 > {
-    let mut location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+    let mut f_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
     > = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut bucket_key_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    > = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket_key_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Location" => {
-                location = ::std::option::Option::Some(child.text().to_string());
+                f_location = ::std::option::Option::Some(child.text().to_string());
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-expiration" => {
-                expiration = ::std::option::Option::Some(child.text().to_string());
+                f_expiration = ::std::option::Option::Some(child.text().to_string());
             }
             "ETag" => {
-                e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32" => {
-                checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                checksum_crc32c = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumCRC64NVME" => {
-                checksum_crc64_nvme = ::std::option::Option::Some(
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ChecksumSHA1" => {
-                checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                checksum_sha256 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumType" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption" => {
-                server_side_encryption = ::std::option::Option::Some(
-                    crate::types::ServerSideEncryption::from(child.text()),
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-version-id" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-bucket-key-enabled" => {
-                bucket_key_enabled = ::std::option::Option::Some(
+                f_bucket_key_enabled = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             "x-amz-request-charged" => {
-                request_charged = ::std::option::Option::Some(
-                    crate::types::RequestCharged::from(child.text()),
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CompleteMultipartUploadOutput {
-        location,
-        bucket,
-        key,
-        expiration,
-        e_tag,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
-        checksum_type,
-        server_side_encryption,
-        version_id,
-        sse_kms_key_id,
-        bucket_key_enabled,
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::CompleteMultipartUploadOutput {
+        location: f_location,
+        bucket: f_bucket,
+        key: f_key,
+        expiration: f_expiration,
+        e_tag: f_e_tag,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
+        checksum_type: f_checksum_type,
+        server_side_encryption: f_server_side_encryption,
+        version_id: f_version_id,
+        sse_kms_key_id: f_sse_kms_key_id,
+        bucket_key_enabled: f_bucket_key_enabled,
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `CompleteMultipartUploadRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_complete_multipart_upload_request(
-    value: &crate::types::CompleteMultipartUploadRequest,
+    value: &crate::generated::types::CompleteMultipartUploadRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -1311,148 +1391,158 @@ pub(crate) fn ser_complete_multipart_upload_request(
 pub(crate) fn de_complete_multipart_upload_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::CompleteMultipartUploadRequest,
+    crate::generated::types::CompleteMultipartUploadRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut multipart_upload: ::std::option::Option<
-        crate::types::CompletedMultipartUpload,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_multipart_upload: ::std::option::Option<
+        crate::generated::types::CompletedMultipartUpload,
     > = ::std::option::Option::None;
-    let mut upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "CompleteMultipartUpload" => {
-                multipart_upload = ::std::option::Option::Some(
+                f_multipart_upload = ::std::option::Option::Some(
                     crate::generated::protocol::de_completed_multipart_upload(child)?,
                 );
             }
             "uploadId" => {
-                upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-checksum-crc32" => {
-                checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-checksum-crc32c" => {
-                checksum_crc32c = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "x-amz-checksum-crc64nvme" => {
-                checksum_crc64_nvme = ::std::option::Option::Some(
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-checksum-sha1" => {
-                checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-checksum-sha256" => {
-                checksum_sha256 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "x-amz-checksum-type" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                sse_customer_algorithm = ::std::option::Option::Some(
+                f_sse_customer_algorithm = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-customer-key" => {
-                sse_customer_key = ::std::option::Option::Some(child.text().to_string());
+                f_sse_customer_key = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                sse_customer_key_md5 = ::std::option::Option::Some(
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Retention-Expiration-Date" => {
-                retention_expiration_date = ::std::option::Option::Some(
+                f_retention_expiration_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Retention-Legal-Hold-ID" => {
-                retention_legal_hold_id = ::std::option::Option::Some(
+                f_retention_legal_hold_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Retention-Period" => {
-                retention_period = ::std::option::Option::Some(
+                f_retention_period = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "CompleteMultipartUploadRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(
-        key,
+    let f_key = crate::rt::required_in_response(
+        f_key,
         "CompleteMultipartUploadRequest",
         "Key",
     )?;
-    let upload_id = crate::rt::required_in_response(
-        upload_id,
+    let f_upload_id = crate::rt::required_in_response(
+        f_upload_id,
         "CompleteMultipartUploadRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::types::CompleteMultipartUploadRequest {
-        bucket,
-        key,
-        multipart_upload,
-        upload_id,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
-        checksum_type,
-        sse_customer_algorithm,
-        sse_customer_key,
-        sse_customer_key_md5,
-        request_payer,
-        expected_bucket_owner,
-        retention_expiration_date,
-        retention_legal_hold_id,
-        retention_period,
+    ::std::result::Result::Ok(crate::generated::types::CompleteMultipartUploadRequest {
+        bucket: f_bucket,
+        key: f_key,
+        multipart_upload: f_multipart_upload,
+        upload_id: f_upload_id,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
+        checksum_type: f_checksum_type,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key: f_sse_customer_key,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
+        retention_expiration_date: f_retention_expiration_date,
+        retention_legal_hold_id: f_retention_legal_hold_id,
+        retention_period: f_retention_period,
     })
 }
 /// Writes the attributes and children of a `CompletedMultipartUpload` element.
 #[allow(dead_code)]
 pub(crate) fn ser_completed_multipart_upload(
-    value: &crate::types::CompletedMultipartUpload,
+    value: &crate::generated::types::CompletedMultipartUpload,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.parts {
@@ -1467,26 +1557,31 @@ pub(crate) fn ser_completed_multipart_upload(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_completed_multipart_upload(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CompletedMultipartUpload, crate::rt::Error> {
-    let mut parts: ::std::option::Option<::std::vec::Vec<crate::types::CompletedPart>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::CompletedMultipartUpload,
+    crate::rt::Error,
+> {
+    let mut f_parts: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CompletedPart>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Part" => {
-                parts
+                f_parts
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_completed_part(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CompletedMultipartUpload {
-        parts,
+    ::std::result::Result::Ok(crate::generated::types::CompletedMultipartUpload {
+        parts: f_parts,
     })
 }
 /// Writes the attributes and children of a `CompletedPart` element.
 #[allow(dead_code)]
 pub(crate) fn ser_completed_part(
-    value: &crate::types::CompletedPart,
+    value: &crate::generated::types::CompletedPart,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.e_tag {
@@ -1515,56 +1610,60 @@ pub(crate) fn ser_completed_part(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_completed_part(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CompletedPart, crate::rt::Error> {
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut part_number: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::CompletedPart, crate::rt::Error> {
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32" => {
-                checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                checksum_crc32c = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumCRC64NVME" => {
-                checksum_crc64_nvme = ::std::option::Option::Some(
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ChecksumSHA1" => {
-                checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                checksum_sha256 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "PartNumber" => {
-                part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CompletedPart {
-        e_tag,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
-        part_number,
+    ::std::result::Result::Ok(crate::generated::types::CompletedPart {
+        e_tag: f_e_tag,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
+        part_number: f_part_number,
     })
 }
 /// Writes the attributes and children of a `Condition` element.
 #[allow(dead_code)]
 pub(crate) fn ser_condition(
-    value: &crate::types::Condition,
+    value: &crate::generated::types::Condition,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.http_error_code_returned_equals {
@@ -1578,35 +1677,35 @@ pub(crate) fn ser_condition(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_condition(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Condition, crate::rt::Error> {
-    let mut http_error_code_returned_equals: ::std::option::Option<
+) -> ::std::result::Result<crate::generated::types::Condition, crate::rt::Error> {
+    let mut f_http_error_code_returned_equals: ::std::option::Option<
         ::std::string::String,
     > = ::std::option::Option::None;
-    let mut key_prefix_equals: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key_prefix_equals: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "HttpErrorCodeReturnedEquals" => {
-                http_error_code_returned_equals = ::std::option::Option::Some(
+                f_http_error_code_returned_equals = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "KeyPrefixEquals" => {
-                key_prefix_equals = ::std::option::Option::Some(
+                f_key_prefix_equals = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Condition {
-        http_error_code_returned_equals,
-        key_prefix_equals,
+    ::std::result::Result::Ok(crate::generated::types::Condition {
+        http_error_code_returned_equals: f_http_error_code_returned_equals,
+        key_prefix_equals: f_key_prefix_equals,
     })
 }
 /// Writes the attributes and children of a `CopyObjectOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_copy_object_output(
-    value: &crate::types::CopyObjectOutput,
+    value: &crate::generated::types::CopyObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.copy_object_result {
@@ -1643,78 +1742,82 @@ pub(crate) fn ser_copy_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CopyObjectOutput, crate::rt::Error> {
-    let mut copy_object_result: ::std::option::Option<crate::types::CopyObjectResult> = ::std::option::Option::None;
-    let mut expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+) -> ::std::result::Result<crate::generated::types::CopyObjectOutput, crate::rt::Error> {
+    let mut f_copy_object_result: ::std::option::Option<
+        crate::generated::types::CopyObjectResult,
     > = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    > = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "CopyObjectResult" => {
-                copy_object_result = ::std::option::Option::Some(
+                f_copy_object_result = ::std::option::Option::Some(
                     crate::generated::protocol::de_copy_object_result(child)?,
                 );
             }
             "x-amz-expiration" => {
-                expiration = ::std::option::Option::Some(child.text().to_string());
+                f_expiration = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-copy-source-version-id" => {
-                copy_source_version_id = ::std::option::Option::Some(
+                f_copy_source_version_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-version-id" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-server-side-encryption" => {
-                server_side_encryption = ::std::option::Option::Some(
-                    crate::types::ServerSideEncryption::from(child.text()),
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                sse_customer_algorithm = ::std::option::Option::Some(
+                f_sse_customer_algorithm = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                sse_customer_key_md5 = ::std::option::Option::Some(
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                request_charged = ::std::option::Option::Some(
-                    crate::types::RequestCharged::from(child.text()),
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CopyObjectOutput {
-        copy_object_result,
-        expiration,
-        copy_source_version_id,
-        version_id,
-        server_side_encryption,
-        sse_customer_algorithm,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::CopyObjectOutput {
+        copy_object_result: f_copy_object_result,
+        expiration: f_expiration,
+        copy_source_version_id: f_copy_source_version_id,
+        version_id: f_version_id,
+        server_side_encryption: f_server_side_encryption,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `CopyObjectRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_copy_object_request(
-    value: &crate::types::CopyObjectRequest,
+    value: &crate::generated::types::CopyObjectRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.acl {
@@ -1878,143 +1981,172 @@ pub(crate) fn ser_copy_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CopyObjectRequest, crate::rt::Error> {
-    let mut acl: ::std::option::Option<crate::types::ObjectCannedACL> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut copy_source_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_if_unmodified_since: ::std::option::Option<
+) -> ::std::result::Result<
+    crate::generated::types::CopyObjectRequest,
+    crate::rt::Error,
+> {
+    let mut f_acl: ::std::option::Option<crate::generated::types::ObjectCannedACL> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_if_modified_since: ::std::option::Option<
         crate::rt::DateTime,
     > = ::std::option::Option::None;
-    let mut expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut metadata: ::std::option::Option<
+    let mut f_copy_source_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_if_unmodified_since: ::std::option::Option<
+        crate::rt::DateTime,
+    > = ::std::option::Option::None;
+    let mut f_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_metadata: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     > = ::std::option::Option::None;
-    let mut metadata_directive: ::std::option::Option<crate::types::MetadataDirective> = ::std::option::Option::None;
-    let mut tagging_directive: ::std::option::Option<crate::types::TaggingDirective> = ::std::option::Option::None;
-    let mut retention_directive: ::std::option::Option<
-        crate::types::RetentionDirective,
+    let mut f_metadata_directive: ::std::option::Option<
+        crate::generated::types::MetadataDirective,
     > = ::std::option::Option::None;
-    let mut retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+    let mut f_tagging_directive: ::std::option::Option<
+        crate::generated::types::TaggingDirective,
     > = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::StorageClass> = ::std::option::Option::None;
-    let mut website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_sse_customer_algorithm: ::std::option::Option<
+    let mut f_retention_directive: ::std::option::Option<
+        crate::generated::types::RetentionDirective,
+    > = ::std::option::Option::None;
+    let mut f_retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    > = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
+    > = ::std::option::Option::None;
+    let mut f_website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_sse_customer_algorithm: ::std::option::Option<
         ::std::string::String,
     > = ::std::option::Option::None;
-    let mut copy_source_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_sse_customer_key_md5: ::std::option::Option<
+    let mut f_copy_source_sse_customer_key: ::std::option::Option<
         ::std::string::String,
     > = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut tagging: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode> = ::std::option::Option::None;
-    let mut object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+    let mut f_copy_source_sse_customer_key_md5: ::std::option::Option<
+        ::std::string::String,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_source_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_tagging: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_object_lock_mode: ::std::option::Option<
+        crate::generated::types::ObjectLockMode,
+    > = ::std::option::Option::None;
+    let mut f_object_lock_retain_until_date: ::std::option::Option<
+        crate::rt::DateTime,
+    > = ::std::option::Option::None;
+    let mut f_object_lock_legal_hold_status: ::std::option::Option<
+        crate::generated::types::ObjectLockLegalHoldStatus,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_source_bucket_owner: ::std::option::Option<
+        ::std::string::String,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                acl = ::std::option::Option::Some(
-                    crate::types::ObjectCannedACL::from(child.text()),
+                f_acl = ::std::option::Option::Some(
+                    crate::generated::types::ObjectCannedACL::from(child.text()),
                 );
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Cache-Control" => {
-                cache_control = ::std::option::Option::Some(child.text().to_string());
+                f_cache_control = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "Content-Disposition" => {
-                content_disposition = ::std::option::Option::Some(
+                f_content_disposition = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Content-Encoding" => {
-                content_encoding = ::std::option::Option::Some(child.text().to_string());
+                f_content_encoding = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "Content-Language" => {
-                content_language = ::std::option::Option::Some(child.text().to_string());
+                f_content_language = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "Content-Type" => {
-                content_type = ::std::option::Option::Some(child.text().to_string());
+                f_content_type = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-copy-source" => {
-                copy_source = ::std::option::Option::Some(child.text().to_string());
+                f_copy_source = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-copy-source-if-match" => {
-                copy_source_if_match = ::std::option::Option::Some(
+                f_copy_source_if_match = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-copy-source-if-modified-since" => {
-                copy_source_if_modified_since = ::std::option::Option::Some(
+                f_copy_source_if_modified_since = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-copy-source-if-none-match" => {
-                copy_source_if_none_match = ::std::option::Option::Some(
+                f_copy_source_if_none_match = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-copy-source-if-unmodified-since" => {
-                copy_source_if_unmodified_since = ::std::option::Option::Some(
+                f_copy_source_if_unmodified_since = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Expires" => {
-                expires = ::std::option::Option::Some(
+                f_expires = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-grant-full-control" => {
-                grant_full_control = ::std::option::Option::Some(
+                f_grant_full_control = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-grant-read" => {
-                grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                grant_write_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write_acp = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-meta-" => {
-                metadata = ::std::option::Option::Some({
+                f_metadata = ::std::option::Option::Some({
                     let mut map = ::std::collections::HashMap::new();
                     for entry in child.children() {
                         let key = entry
@@ -2030,174 +2162,182 @@ pub(crate) fn de_copy_object_request(
                 });
             }
             "x-amz-metadata-directive" => {
-                metadata_directive = ::std::option::Option::Some(
-                    crate::types::MetadataDirective::from(child.text()),
+                f_metadata_directive = ::std::option::Option::Some(
+                    crate::generated::types::MetadataDirective::from(child.text()),
                 );
             }
             "x-amz-tagging-directive" => {
-                tagging_directive = ::std::option::Option::Some(
-                    crate::types::TaggingDirective::from(child.text()),
+                f_tagging_directive = ::std::option::Option::Some(
+                    crate::generated::types::TaggingDirective::from(child.text()),
                 );
             }
             "Retention-Directive" => {
-                retention_directive = ::std::option::Option::Some(
-                    crate::types::RetentionDirective::from(child.text()),
+                f_retention_directive = ::std::option::Option::Some(
+                    crate::generated::types::RetentionDirective::from(child.text()),
                 );
             }
             "Retention-Expiration-Date" => {
-                retention_expiration_date = ::std::option::Option::Some(
+                f_retention_expiration_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Retention-Legal-Hold-ID" => {
-                retention_legal_hold_id = ::std::option::Option::Some(
+                f_retention_legal_hold_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Retention-Period" => {
-                retention_period = ::std::option::Option::Some(
+                f_retention_period = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             "x-amz-server-side-encryption" => {
-                server_side_encryption = ::std::option::Option::Some(
-                    crate::types::ServerSideEncryption::from(child.text()),
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-storage-class" => {
-                storage_class = ::std::option::Option::Some(
-                    crate::types::StorageClass::from(child.text()),
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "x-amz-website-redirect-location" => {
-                website_redirect_location = ::std::option::Option::Some(
+                f_website_redirect_location = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                sse_customer_algorithm = ::std::option::Option::Some(
+                f_sse_customer_algorithm = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-customer-key" => {
-                sse_customer_key = ::std::option::Option::Some(child.text().to_string());
+                f_sse_customer_key = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                sse_customer_key_md5 = ::std::option::Option::Some(
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-copy-source-server-side-encryption-customer-algorithm" => {
-                copy_source_sse_customer_algorithm = ::std::option::Option::Some(
+                f_copy_source_sse_customer_algorithm = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-copy-source-server-side-encryption-customer-key" => {
-                copy_source_sse_customer_key = ::std::option::Option::Some(
+                f_copy_source_sse_customer_key = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-copy-source-server-side-encryption-customer-key-MD5" => {
-                copy_source_sse_customer_key_md5 = ::std::option::Option::Some(
+                f_copy_source_sse_customer_key_md5 = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-tagging" => {
-                tagging = ::std::option::Option::Some(child.text().to_string());
+                f_tagging = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-object-lock-mode" => {
-                object_lock_mode = ::std::option::Option::Some(
-                    crate::types::ObjectLockMode::from(child.text()),
+                f_object_lock_mode = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockMode::from(child.text()),
                 );
             }
             "x-amz-object-lock-retain-until-date" => {
-                object_lock_retain_until_date = ::std::option::Option::Some(
+                f_object_lock_retain_until_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-object-lock-legal-hold" => {
-                object_lock_legal_hold_status = ::std::option::Option::Some(
-                    crate::types::ObjectLockLegalHoldStatus::from(child.text()),
+                f_object_lock_legal_hold_status = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockLegalHoldStatus::from(
+                        child.text(),
+                    ),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-source-expected-bucket-owner" => {
-                expected_source_bucket_owner = ::std::option::Option::Some(
+                f_expected_source_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(bucket, "CopyObjectRequest", "Bucket")?;
-    let copy_source = crate::rt::required_in_response(
-        copy_source,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
+        "CopyObjectRequest",
+        "Bucket",
+    )?;
+    let f_copy_source = crate::rt::required_in_response(
+        f_copy_source,
         "CopyObjectRequest",
         "CopySource",
     )?;
-    let key = crate::rt::required_in_response(key, "CopyObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::CopyObjectRequest {
-        acl,
-        bucket,
-        cache_control,
-        checksum_algorithm,
-        content_disposition,
-        content_encoding,
-        content_language,
-        content_type,
-        copy_source,
-        copy_source_if_match,
-        copy_source_if_modified_since,
-        copy_source_if_none_match,
-        copy_source_if_unmodified_since,
-        expires,
-        grant_full_control,
-        grant_read,
-        grant_read_acp,
-        grant_write_acp,
-        key,
-        metadata,
-        metadata_directive,
-        tagging_directive,
-        retention_directive,
-        retention_expiration_date,
-        retention_legal_hold_id,
-        retention_period,
-        server_side_encryption,
-        storage_class,
-        website_redirect_location,
-        sse_customer_algorithm,
-        sse_customer_key,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        copy_source_sse_customer_algorithm,
-        copy_source_sse_customer_key,
-        copy_source_sse_customer_key_md5,
-        request_payer,
-        tagging,
-        object_lock_mode,
-        object_lock_retain_until_date,
-        object_lock_legal_hold_status,
-        expected_bucket_owner,
-        expected_source_bucket_owner,
+    let f_key = crate::rt::required_in_response(f_key, "CopyObjectRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::CopyObjectRequest {
+        acl: f_acl,
+        bucket: f_bucket,
+        cache_control: f_cache_control,
+        checksum_algorithm: f_checksum_algorithm,
+        content_disposition: f_content_disposition,
+        content_encoding: f_content_encoding,
+        content_language: f_content_language,
+        content_type: f_content_type,
+        copy_source: f_copy_source,
+        copy_source_if_match: f_copy_source_if_match,
+        copy_source_if_modified_since: f_copy_source_if_modified_since,
+        copy_source_if_none_match: f_copy_source_if_none_match,
+        copy_source_if_unmodified_since: f_copy_source_if_unmodified_since,
+        expires: f_expires,
+        grant_full_control: f_grant_full_control,
+        grant_read: f_grant_read,
+        grant_read_acp: f_grant_read_acp,
+        grant_write_acp: f_grant_write_acp,
+        key: f_key,
+        metadata: f_metadata,
+        metadata_directive: f_metadata_directive,
+        tagging_directive: f_tagging_directive,
+        retention_directive: f_retention_directive,
+        retention_expiration_date: f_retention_expiration_date,
+        retention_legal_hold_id: f_retention_legal_hold_id,
+        retention_period: f_retention_period,
+        server_side_encryption: f_server_side_encryption,
+        storage_class: f_storage_class,
+        website_redirect_location: f_website_redirect_location,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key: f_sse_customer_key,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        copy_source_sse_customer_algorithm: f_copy_source_sse_customer_algorithm,
+        copy_source_sse_customer_key: f_copy_source_sse_customer_key,
+        copy_source_sse_customer_key_md5: f_copy_source_sse_customer_key_md5,
+        request_payer: f_request_payer,
+        tagging: f_tagging,
+        object_lock_mode: f_object_lock_mode,
+        object_lock_retain_until_date: f_object_lock_retain_until_date,
+        object_lock_legal_hold_status: f_object_lock_legal_hold_status,
+        expected_bucket_owner: f_expected_bucket_owner,
+        expected_source_bucket_owner: f_expected_source_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `CopyObjectResult` element.
 #[allow(dead_code)]
 pub(crate) fn ser_copy_object_result(
-    value: &crate::types::CopyObjectResult,
+    value: &crate::generated::types::CopyObjectResult,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.e_tag {
@@ -2229,65 +2369,71 @@ pub(crate) fn ser_copy_object_result(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_object_result(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CopyObjectResult, crate::rt::Error> {
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::CopyObjectResult, crate::rt::Error> {
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "LastModified" => {
-                last_modified = ::std::option::Option::Some(
+                f_last_modified = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ChecksumType" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "ChecksumCRC32" => {
-                checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                checksum_crc32c = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumCRC64NVME" => {
-                checksum_crc64_nvme = ::std::option::Option::Some(
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ChecksumSHA1" => {
-                checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                checksum_sha256 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CopyObjectResult {
-        e_tag,
-        last_modified,
-        checksum_type,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
+    ::std::result::Result::Ok(crate::generated::types::CopyObjectResult {
+        e_tag: f_e_tag,
+        last_modified: f_last_modified,
+        checksum_type: f_checksum_type,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
     })
 }
 /// Writes the attributes and children of a `CopyPartResult` element.
 #[allow(dead_code)]
 pub(crate) fn ser_copy_part_result(
-    value: &crate::types::CopyPartResult,
+    value: &crate::generated::types::CopyPartResult,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.e_tag {
@@ -2316,58 +2462,62 @@ pub(crate) fn ser_copy_part_result(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_part_result(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CopyPartResult, crate::rt::Error> {
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::CopyPartResult, crate::rt::Error> {
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "LastModified" => {
-                last_modified = ::std::option::Option::Some(
+                f_last_modified = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ChecksumCRC32" => {
-                checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                checksum_crc32c = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumCRC64NVME" => {
-                checksum_crc64_nvme = ::std::option::Option::Some(
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ChecksumSHA1" => {
-                checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                checksum_sha256 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CopyPartResult {
-        e_tag,
-        last_modified,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
+    ::std::result::Result::Ok(crate::generated::types::CopyPartResult {
+        e_tag: f_e_tag,
+        last_modified: f_last_modified,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
     })
 }
 /// Writes the attributes and children of a `CreateBucketConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_create_bucket_configuration(
-    value: &crate::types::CreateBucketConfiguration,
+    value: &crate::generated::types::CreateBucketConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.location_constraint {
@@ -2378,28 +2528,31 @@ pub(crate) fn ser_create_bucket_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_bucket_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CreateBucketConfiguration, crate::rt::Error> {
-    let mut location_constraint: ::std::option::Option<
-        crate::types::BucketLocationConstraint,
+) -> ::std::result::Result<
+    crate::generated::types::CreateBucketConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_location_constraint: ::std::option::Option<
+        crate::generated::types::BucketLocationConstraint,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "LocationConstraint" => {
-                location_constraint = ::std::option::Option::Some(
-                    crate::types::BucketLocationConstraint::from(child.text()),
+                f_location_constraint = ::std::option::Option::Some(
+                    crate::generated::types::BucketLocationConstraint::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CreateBucketConfiguration {
-        location_constraint,
+    ::std::result::Result::Ok(crate::generated::types::CreateBucketConfiguration {
+        location_constraint: f_location_constraint,
     })
 }
 /// Writes the attributes and children of a `CreateBucketOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_create_bucket_output(
-    value: &crate::types::CreateBucketOutput,
+    value: &crate::generated::types::CreateBucketOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.location {
@@ -2410,17 +2563,20 @@ pub(crate) fn ser_create_bucket_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_bucket_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CreateBucketOutput, crate::rt::Error> {
-    let mut location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::CreateBucketOutput,
+    crate::rt::Error,
+> {
+    let mut f_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::CreateBucketOutput {
-        location,
+    ::std::result::Result::Ok(crate::generated::types::CreateBucketOutput {
+        location: f_location,
     })
 }
 /// Writes the attributes and children of a `CreateBucketRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_create_bucket_request(
-    value: &crate::types::CreateBucketRequest,
+    value: &crate::generated::types::CreateBucketRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.acl {
@@ -2468,104 +2624,109 @@ pub(crate) fn ser_create_bucket_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_bucket_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CreateBucketRequest, crate::rt::Error> {
-    let mut acl: ::std::option::Option<crate::types::BucketCannedACL> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut create_bucket_configuration: ::std::option::Option<
-        crate::types::CreateBucketConfiguration,
+) -> ::std::result::Result<
+    crate::generated::types::CreateBucketRequest,
+    crate::rt::Error,
+> {
+    let mut f_acl: ::std::option::Option<crate::generated::types::BucketCannedACL> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_create_bucket_configuration: ::std::option::Option<
+        crate::generated::types::CreateBucketConfiguration,
     > = ::std::option::Option::None;
-    let mut grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut object_lock_enabled_for_bucket: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut ibm_sse_kp_encryption_algorithm: ::std::option::Option<
-        crate::types::SSEKPEncryptionAlgorithm,
+    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_object_lock_enabled_for_bucket: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_ibm_sse_kp_encryption_algorithm: ::std::option::Option<
+        crate::generated::types::SSEKPEncryptionAlgorithm,
     > = ::std::option::Option::None;
-    let mut ibm_sse_kp_customer_root_key_crn: ::std::option::Option<
+    let mut f_ibm_sse_kp_customer_root_key_crn: ::std::option::Option<
         ::std::string::String,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                acl = ::std::option::Option::Some(
-                    crate::types::BucketCannedACL::from(child.text()),
+                f_acl = ::std::option::Option::Some(
+                    crate::generated::types::BucketCannedACL::from(child.text()),
                 );
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "CreateBucketConfiguration" => {
-                create_bucket_configuration = ::std::option::Option::Some(
+                f_create_bucket_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_create_bucket_configuration(child)?,
                 );
             }
             "x-amz-grant-full-control" => {
-                grant_full_control = ::std::option::Option::Some(
+                f_grant_full_control = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-grant-read" => {
-                grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-write" => {
-                grant_write = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                grant_write_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write_acp = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "x-amz-bucket-object-lock-enabled" => {
-                object_lock_enabled_for_bucket = ::std::option::Option::Some(
+                f_object_lock_enabled_for_bucket = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             "ibm-service-instance-id" => {
-                ibm_service_instance_id = ::std::option::Option::Some(
+                f_ibm_service_instance_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ibm-sse-kp-encryption-algorithm" => {
-                ibm_sse_kp_encryption_algorithm = ::std::option::Option::Some(
-                    crate::types::SSEKPEncryptionAlgorithm::from(child.text()),
+                f_ibm_sse_kp_encryption_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::SSEKPEncryptionAlgorithm::from(child.text()),
                 );
             }
             "ibm-sse-kp-customer-root-key-crn" => {
-                ibm_sse_kp_customer_root_key_crn = ::std::option::Option::Some(
+                f_ibm_sse_kp_customer_root_key_crn = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "CreateBucketRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::CreateBucketRequest {
-        acl,
-        bucket,
-        create_bucket_configuration,
-        grant_full_control,
-        grant_read,
-        grant_read_acp,
-        grant_write,
-        grant_write_acp,
-        object_lock_enabled_for_bucket,
-        ibm_service_instance_id,
-        ibm_sse_kp_encryption_algorithm,
-        ibm_sse_kp_customer_root_key_crn,
+    ::std::result::Result::Ok(crate::generated::types::CreateBucketRequest {
+        acl: f_acl,
+        bucket: f_bucket,
+        create_bucket_configuration: f_create_bucket_configuration,
+        grant_full_control: f_grant_full_control,
+        grant_read: f_grant_read,
+        grant_read_acp: f_grant_read_acp,
+        grant_write: f_grant_write,
+        grant_write_acp: f_grant_write_acp,
+        object_lock_enabled_for_bucket: f_object_lock_enabled_for_bucket,
+        ibm_service_instance_id: f_ibm_service_instance_id,
+        ibm_sse_kp_encryption_algorithm: f_ibm_sse_kp_encryption_algorithm,
+        ibm_sse_kp_customer_root_key_crn: f_ibm_sse_kp_customer_root_key_crn,
     })
 }
 /// Writes the attributes and children of a `CreateMultipartUploadOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_create_multipart_upload_output(
-    value: &crate::types::CreateMultipartUploadOutput,
+    value: &crate::generated::types::CreateMultipartUploadOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.abort_date {
@@ -2609,95 +2770,104 @@ pub(crate) fn ser_create_multipart_upload_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_multipart_upload_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::CreateMultipartUploadOutput, crate::rt::Error> {
-    let mut abort_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut abort_rule_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+) -> ::std::result::Result<
+    crate::generated::types::CreateMultipartUploadOutput,
+    crate::rt::Error,
+> {
+    let mut f_abort_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_abort_rule_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
     > = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-abort-date" => {
-                abort_date = ::std::option::Option::Some(
+                f_abort_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-abort-rule-id" => {
-                abort_rule_id = ::std::option::Option::Some(child.text().to_string());
+                f_abort_rule_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "UploadId" => {
-                upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-server-side-encryption" => {
-                server_side_encryption = ::std::option::Option::Some(
-                    crate::types::ServerSideEncryption::from(child.text()),
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                sse_customer_algorithm = ::std::option::Option::Some(
+                f_sse_customer_algorithm = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                sse_customer_key_md5 = ::std::option::Option::Some(
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                request_charged = ::std::option::Option::Some(
-                    crate::types::RequestCharged::from(child.text()),
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             "x-amz-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-checksum-type" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::CreateMultipartUploadOutput {
-        abort_date,
-        abort_rule_id,
-        bucket,
-        key,
-        upload_id,
-        server_side_encryption,
-        sse_customer_algorithm,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        request_charged,
-        checksum_algorithm,
-        checksum_type,
+    ::std::result::Result::Ok(crate::generated::types::CreateMultipartUploadOutput {
+        abort_date: f_abort_date,
+        abort_rule_id: f_abort_rule_id,
+        bucket: f_bucket,
+        key: f_key,
+        upload_id: f_upload_id,
+        server_side_encryption: f_server_side_encryption,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        request_charged: f_request_charged,
+        checksum_algorithm: f_checksum_algorithm,
+        checksum_type: f_checksum_type,
     })
 }
 /// Writes the attributes and children of a `CreateMultipartUploadRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_create_multipart_upload_request(
-    value: &crate::types::CreateMultipartUploadRequest,
+    value: &crate::generated::types::CreateMultipartUploadRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.acl {
@@ -2807,91 +2977,103 @@ pub(crate) fn ser_create_multipart_upload_request(
 pub(crate) fn de_create_multipart_upload_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::CreateMultipartUploadRequest,
+    crate::generated::types::CreateMultipartUploadRequest,
     crate::rt::Error,
 > {
-    let mut acl: ::std::option::Option<crate::types::ObjectCannedACL> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut metadata: ::std::option::Option<
+    let mut f_acl: ::std::option::Option<crate::generated::types::ObjectCannedACL> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_metadata: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     > = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
     > = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::StorageClass> = ::std::option::Option::None;
-    let mut website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut tagging: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode> = ::std::option::Option::None;
-    let mut object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
+    let mut f_website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_tagging: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_object_lock_mode: ::std::option::Option<
+        crate::generated::types::ObjectLockMode,
+    > = ::std::option::Option::None;
+    let mut f_object_lock_retain_until_date: ::std::option::Option<
+        crate::rt::DateTime,
+    > = ::std::option::Option::None;
+    let mut f_object_lock_legal_hold_status: ::std::option::Option<
+        crate::generated::types::ObjectLockLegalHoldStatus,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "CreateMultipartUploadRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(
-        key,
+    let f_key = crate::rt::required_in_response(
+        f_key,
         "CreateMultipartUploadRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::types::CreateMultipartUploadRequest {
-        acl,
-        bucket,
-        cache_control,
-        content_disposition,
-        content_encoding,
-        content_language,
-        content_type,
-        expires,
-        grant_full_control,
-        grant_read,
-        grant_read_acp,
-        grant_write_acp,
-        key,
-        metadata,
-        server_side_encryption,
-        storage_class,
-        website_redirect_location,
-        sse_customer_algorithm,
-        sse_customer_key,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        request_payer,
-        tagging,
-        object_lock_mode,
-        object_lock_retain_until_date,
-        object_lock_legal_hold_status,
-        expected_bucket_owner,
-        checksum_algorithm,
-        checksum_type,
+    ::std::result::Result::Ok(crate::generated::types::CreateMultipartUploadRequest {
+        acl: f_acl,
+        bucket: f_bucket,
+        cache_control: f_cache_control,
+        content_disposition: f_content_disposition,
+        content_encoding: f_content_encoding,
+        content_language: f_content_language,
+        content_type: f_content_type,
+        expires: f_expires,
+        grant_full_control: f_grant_full_control,
+        grant_read: f_grant_read,
+        grant_read_acp: f_grant_read_acp,
+        grant_write_acp: f_grant_write_acp,
+        key: f_key,
+        metadata: f_metadata,
+        server_side_encryption: f_server_side_encryption,
+        storage_class: f_storage_class,
+        website_redirect_location: f_website_redirect_location,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key: f_sse_customer_key,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        request_payer: f_request_payer,
+        tagging: f_tagging,
+        object_lock_mode: f_object_lock_mode,
+        object_lock_retain_until_date: f_object_lock_retain_until_date,
+        object_lock_legal_hold_status: f_object_lock_legal_hold_status,
+        expected_bucket_owner: f_expected_bucket_owner,
+        checksum_algorithm: f_checksum_algorithm,
+        checksum_type: f_checksum_type,
     })
 }
 /// Writes the attributes and children of a `DefaultRetention` element.
 #[allow(dead_code)]
 pub(crate) fn ser_default_retention(
-    value: &crate::types::DefaultRetention,
+    value: &crate::generated::types::DefaultRetention,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.mode {
@@ -2908,35 +3090,40 @@ pub(crate) fn ser_default_retention(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_default_retention(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DefaultRetention, crate::rt::Error> {
-    let mut mode: ::std::option::Option<crate::types::ObjectLockRetentionMode> = ::std::option::Option::None;
-    let mut days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut years: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::DefaultRetention, crate::rt::Error> {
+    let mut f_mode: ::std::option::Option<
+        crate::generated::types::ObjectLockRetentionMode,
+    > = ::std::option::Option::None;
+    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_years: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Mode" => {
-                mode = ::std::option::Option::Some(
-                    crate::types::ObjectLockRetentionMode::from(child.text()),
+                f_mode = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockRetentionMode::from(child.text()),
                 );
             }
             "Days" => {
-                days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "Years" => {
-                years = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_years = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::DefaultRetention {
-        mode,
-        days,
-        years,
+    ::std::result::Result::Ok(crate::generated::types::DefaultRetention {
+        mode: f_mode,
+        days: f_days,
+        years: f_years,
     })
 }
 /// Writes the attributes and children of a `Delete` element.
 #[allow(dead_code)]
-pub(crate) fn ser_delete(value: &crate::types::Delete, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_delete(
+    value: &crate::generated::types::Delete,
+    w: &mut crate::rt::XmlWriter,
+) {
     {
         let v = &value.objects;
         for item in v.iter() {
@@ -2953,34 +3140,34 @@ pub(crate) fn ser_delete(value: &crate::types::Delete, w: &mut crate::rt::XmlWri
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Delete, crate::rt::Error> {
-    let mut objects: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ObjectIdentifier>,
+) -> ::std::result::Result<crate::generated::types::Delete, crate::rt::Error> {
+    let mut f_objects: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ObjectIdentifier>,
     > = ::std::option::Option::None;
-    let mut quiet: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_quiet: ::std::option::Option<bool> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Object" => {
-                objects
+                f_objects
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_object_identifier(child)?);
             }
             "Quiet" => {
-                quiet = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_quiet = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
             }
             _ => {}
         }
     }
-    let objects = objects.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::Delete {
-        objects,
-        quiet,
+    let f_objects = f_objects.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::Delete {
+        objects: f_objects,
+        quiet: f_quiet,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketAnalyticsConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_analytics_configuration_request(
-    value: &crate::types::DeleteBucketAnalyticsConfigurationRequest,
+    value: &crate::generated::types::DeleteBucketAnalyticsConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3000,33 +3187,33 @@ pub(crate) fn ser_delete_bucket_analytics_configuration_request(
 pub(crate) fn de_delete_bucket_analytics_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketAnalyticsConfigurationRequest,
+    crate::generated::types::DeleteBucketAnalyticsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketAnalyticsConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "DeleteBucketAnalyticsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketAnalyticsConfigurationRequest {
-        bucket,
-        id,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketAnalyticsConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketCorsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_cors_request(
-    value: &crate::types::DeleteBucketCorsRequest,
+    value: &crate::generated::types::DeleteBucketCorsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3041,24 +3228,27 @@ pub(crate) fn ser_delete_bucket_cors_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_cors_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketCorsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketCorsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketCorsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketCorsRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketCorsRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketInventoryConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_inventory_configuration_request(
-    value: &crate::types::DeleteBucketInventoryConfigurationRequest,
+    value: &crate::generated::types::DeleteBucketInventoryConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3078,33 +3268,33 @@ pub(crate) fn ser_delete_bucket_inventory_configuration_request(
 pub(crate) fn de_delete_bucket_inventory_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketInventoryConfigurationRequest,
+    crate::generated::types::DeleteBucketInventoryConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketInventoryConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "DeleteBucketInventoryConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketInventoryConfigurationRequest {
-        bucket,
-        id,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketInventoryConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketLifecycleRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_lifecycle_request(
-    value: &crate::types::DeleteBucketLifecycleRequest,
+    value: &crate::generated::types::DeleteBucketLifecycleRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3120,26 +3310,26 @@ pub(crate) fn ser_delete_bucket_lifecycle_request(
 pub(crate) fn de_delete_bucket_lifecycle_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketLifecycleRequest,
+    crate::generated::types::DeleteBucketLifecycleRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketLifecycleRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketLifecycleRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketLifecycleRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketMetricsConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_metrics_configuration_request(
-    value: &crate::types::DeleteBucketMetricsConfigurationRequest,
+    value: &crate::generated::types::DeleteBucketMetricsConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3159,33 +3349,33 @@ pub(crate) fn ser_delete_bucket_metrics_configuration_request(
 pub(crate) fn de_delete_bucket_metrics_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketMetricsConfigurationRequest,
+    crate::generated::types::DeleteBucketMetricsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketMetricsConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "DeleteBucketMetricsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketMetricsConfigurationRequest {
-        bucket,
-        id,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketMetricsConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketPolicyRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_policy_request(
-    value: &crate::types::DeleteBucketPolicyRequest,
+    value: &crate::generated::types::DeleteBucketPolicyRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3200,24 +3390,27 @@ pub(crate) fn ser_delete_bucket_policy_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_policy_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketPolicyRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketPolicyRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketPolicyRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketPolicyRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketPolicyRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketReplicationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_replication_request(
-    value: &crate::types::DeleteBucketReplicationRequest,
+    value: &crate::generated::types::DeleteBucketReplicationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3233,26 +3426,26 @@ pub(crate) fn ser_delete_bucket_replication_request(
 pub(crate) fn de_delete_bucket_replication_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketReplicationRequest,
+    crate::generated::types::DeleteBucketReplicationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketReplicationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketReplicationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketReplicationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_request(
-    value: &crate::types::DeleteBucketRequest,
+    value: &crate::generated::types::DeleteBucketRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3267,24 +3460,27 @@ pub(crate) fn ser_delete_bucket_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketTaggingRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_tagging_request(
-    value: &crate::types::DeleteBucketTaggingRequest,
+    value: &crate::generated::types::DeleteBucketTaggingRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3299,24 +3495,27 @@ pub(crate) fn ser_delete_bucket_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketTaggingRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketTaggingRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketTaggingRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketTaggingRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketTaggingRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteBucketWebsiteRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_website_request(
-    value: &crate::types::DeleteBucketWebsiteRequest,
+    value: &crate::generated::types::DeleteBucketWebsiteRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3331,24 +3530,27 @@ pub(crate) fn ser_delete_bucket_website_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_website_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketWebsiteRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketWebsiteRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteBucketWebsiteRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteBucketWebsiteRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketWebsiteRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteMarkerEntry` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_marker_entry(
-    value: &crate::types::DeleteMarkerEntry,
+    value: &crate::generated::types::DeleteMarkerEntry,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.owner {
@@ -3373,48 +3575,51 @@ pub(crate) fn ser_delete_marker_entry(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_marker_entry(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteMarkerEntry, crate::rt::Error> {
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut is_latest: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteMarkerEntry,
+    crate::rt::Error,
+> {
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_is_latest: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "VersionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "IsLatest" => {
-                is_latest = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_latest = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
             }
             "LastModified" => {
-                last_modified = ::std::option::Option::Some(
+                f_last_modified = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::DeleteMarkerEntry {
-        owner,
-        key,
-        version_id,
-        is_latest,
-        last_modified,
+    ::std::result::Result::Ok(crate::generated::types::DeleteMarkerEntry {
+        owner: f_owner,
+        key: f_key,
+        version_id: f_version_id,
+        is_latest: f_is_latest,
+        last_modified: f_last_modified,
     })
 }
 /// Writes the attributes and children of a `DeleteMarkerReplication` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_marker_replication(
-    value: &crate::types::DeleteMarkerReplication,
+    value: &crate::generated::types::DeleteMarkerReplication,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3426,31 +3631,38 @@ pub(crate) fn ser_delete_marker_replication(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_marker_replication(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteMarkerReplication, crate::rt::Error> {
-    let mut status: ::std::option::Option<crate::types::DeleteMarkerReplicationStatus> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteMarkerReplication,
+    crate::rt::Error,
+> {
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::DeleteMarkerReplicationStatus,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::DeleteMarkerReplicationStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::DeleteMarkerReplicationStatus::from(
+                        child.text(),
+                    ),
                 );
             }
             _ => {}
         }
     }
-    let status = crate::rt::required_in_response(
-        status,
+    let f_status = crate::rt::required_in_response(
+        f_status,
         "DeleteMarkerReplication",
         "Status",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteMarkerReplication {
-        status,
+    ::std::result::Result::Ok(crate::generated::types::DeleteMarkerReplication {
+        status: f_status,
     })
 }
 /// Writes the attributes and children of a `DeleteObjectOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_object_output(
-    value: &crate::types::DeleteObjectOutput,
+    value: &crate::generated::types::DeleteObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.delete_marker {
@@ -3467,21 +3679,26 @@ pub(crate) fn ser_delete_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteObjectOutput, crate::rt::Error> {
-    let mut delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteObjectOutput,
+    crate::rt::Error,
+> {
+    let mut f_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteObjectOutput {
-        delete_marker,
-        version_id,
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::DeleteObjectOutput {
+        delete_marker: f_delete_marker,
+        version_id: f_version_id,
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `DeleteObjectRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_object_request(
-    value: &crate::types::DeleteObjectRequest,
+    value: &crate::generated::types::DeleteObjectRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3515,37 +3732,44 @@ pub(crate) fn ser_delete_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteObjectRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteObjectRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteObjectRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "DeleteObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::DeleteObjectRequest {
-        bucket,
-        key,
-        mfa,
-        version_id,
-        request_payer,
-        bypass_governance_retention,
-        expected_bucket_owner,
-        checksum_algorithm,
+    let f_key = crate::rt::required_in_response(f_key, "DeleteObjectRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::DeleteObjectRequest {
+        bucket: f_bucket,
+        key: f_key,
+        mfa: f_mfa,
+        version_id: f_version_id,
+        request_payer: f_request_payer,
+        bypass_governance_retention: f_bypass_governance_retention,
+        expected_bucket_owner: f_expected_bucket_owner,
+        checksum_algorithm: f_checksum_algorithm,
     })
 }
 /// Writes the attributes and children of a `DeleteObjectTaggingOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_object_tagging_output(
-    value: &crate::types::DeleteObjectTaggingOutput,
+    value: &crate::generated::types::DeleteObjectTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.version_id {
@@ -3556,17 +3780,20 @@ pub(crate) fn ser_delete_object_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteObjectTaggingOutput, crate::rt::Error> {
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteObjectTaggingOutput,
+    crate::rt::Error,
+> {
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteObjectTaggingOutput {
-        version_id,
+    ::std::result::Result::Ok(crate::generated::types::DeleteObjectTaggingOutput {
+        version_id: f_version_id,
     })
 }
 /// Writes the attributes and children of a `DeleteObjectTaggingRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_object_tagging_request(
-    value: &crate::types::DeleteObjectTaggingRequest,
+    value: &crate::generated::types::DeleteObjectTaggingRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3588,29 +3815,36 @@ pub(crate) fn ser_delete_object_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteObjectTaggingRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteObjectTaggingRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteObjectTaggingRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "DeleteObjectTaggingRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::DeleteObjectTaggingRequest {
-        bucket,
-        key,
-        version_id,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "DeleteObjectTaggingRequest",
+        "Key",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::DeleteObjectTaggingRequest {
+        bucket: f_bucket,
+        key: f_key,
+        version_id: f_version_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeleteObjectsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_objects_output(
-    value: &crate::types::DeleteObjectsOutput,
+    value: &crate::generated::types::DeleteObjectsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.deleted {
@@ -3635,42 +3869,49 @@ pub(crate) fn ser_delete_objects_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_objects_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteObjectsOutput, crate::rt::Error> {
-    let mut deleted: ::std::option::Option<
-        ::std::vec::Vec<crate::types::DeletedObject>,
+) -> ::std::result::Result<
+    crate::generated::types::DeleteObjectsOutput,
+    crate::rt::Error,
+> {
+    let mut f_deleted: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::DeletedObject>,
     > = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
-    let mut errors: ::std::option::Option<::std::vec::Vec<crate::types::Error>> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
+    let mut f_errors: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Error>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Deleted" => {
-                deleted
+                f_deleted
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_deleted_object(child)?);
             }
             "x-amz-request-charged" => {
-                request_charged = ::std::option::Option::Some(
-                    crate::types::RequestCharged::from(child.text()),
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             "Error" => {
-                errors
+                f_errors
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_error(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::DeleteObjectsOutput {
-        deleted,
-        request_charged,
-        errors,
+    ::std::result::Result::Ok(crate::generated::types::DeleteObjectsOutput {
+        deleted: f_deleted,
+        request_charged: f_request_charged,
+        errors: f_errors,
     })
 }
 /// Writes the attributes and children of a `DeleteObjectsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_objects_request(
-    value: &crate::types::DeleteObjectsRequest,
+    value: &crate::generated::types::DeleteObjectsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3701,67 +3942,72 @@ pub(crate) fn ser_delete_objects_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_objects_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteObjectsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delete: ::std::option::Option<crate::types::Delete> = ::std::option::Option::None;
-    let mut mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::DeleteObjectsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delete: ::std::option::Option<crate::generated::types::Delete> = ::std::option::Option::None;
+    let mut f_mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Delete" => {
-                delete = ::std::option::Option::Some(
+                f_delete = ::std::option::Option::Some(
                     crate::generated::protocol::de_delete(child)?,
                 );
             }
             "x-amz-mfa" => {
-                mfa = ::std::option::Option::Some(child.text().to_string());
+                f_mfa = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-bypass-governance-retention" => {
-                bypass_governance_retention = ::std::option::Option::Some(
+                f_bypass_governance_retention = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeleteObjectsRequest",
         "Bucket",
     )?;
-    let delete = crate::rt::required_in_response(
-        delete,
+    let f_delete = crate::rt::required_in_response(
+        f_delete,
         "DeleteObjectsRequest",
         "Delete",
     )?;
-    ::std::result::Result::Ok(crate::types::DeleteObjectsRequest {
-        bucket,
-        delete,
-        mfa,
-        request_payer,
-        bypass_governance_retention,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeleteObjectsRequest {
+        bucket: f_bucket,
+        delete: f_delete,
+        mfa: f_mfa,
+        request_payer: f_request_payer,
+        bypass_governance_retention: f_bypass_governance_retention,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeletePublicAccessBlockRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_public_access_block_request(
-    value: &crate::types::DeletePublicAccessBlockRequest,
+    value: &crate::generated::types::DeletePublicAccessBlockRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3777,26 +4023,26 @@ pub(crate) fn ser_delete_public_access_block_request(
 pub(crate) fn de_delete_public_access_block_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeletePublicAccessBlockRequest,
+    crate::generated::types::DeletePublicAccessBlockRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "DeletePublicAccessBlockRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::DeletePublicAccessBlockRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::DeletePublicAccessBlockRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `DeletedObject` element.
 #[allow(dead_code)]
 pub(crate) fn ser_deleted_object(
-    value: &crate::types::DeletedObject,
+    value: &crate::generated::types::DeletedObject,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.key {
@@ -3816,41 +4062,43 @@ pub(crate) fn ser_deleted_object(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_deleted_object(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeletedObject, crate::rt::Error> {
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut delete_marker_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::DeletedObject, crate::rt::Error> {
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_delete_marker_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "VersionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "DeleteMarker" => {
-                delete_marker = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_delete_marker = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "DeleteMarkerVersionId" => {
-                delete_marker_version_id = ::std::option::Option::Some(
+                f_delete_marker_version_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::DeletedObject {
-        key,
-        version_id,
-        delete_marker,
-        delete_marker_version_id,
+    ::std::result::Result::Ok(crate::generated::types::DeletedObject {
+        key: f_key,
+        version_id: f_version_id,
+        delete_marker: f_delete_marker,
+        delete_marker_version_id: f_delete_marker_version_id,
     })
 }
 /// Writes the attributes and children of a `Destination` element.
 #[allow(dead_code)]
 pub(crate) fn ser_destination(
-    value: &crate::types::Destination,
+    value: &crate::generated::types::Destination,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3865,31 +4113,36 @@ pub(crate) fn ser_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Destination, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::StorageClass> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Destination, crate::rt::Error> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "StorageClass" => {
-                storage_class = ::std::option::Option::Some(
-                    crate::types::StorageClass::from(child.text()),
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(bucket, "Destination", "Bucket")?;
-    ::std::result::Result::Ok(crate::types::Destination {
-        bucket,
-        storage_class,
+    let f_bucket = crate::rt::required_in_response(f_bucket, "Destination", "Bucket")?;
+    ::std::result::Result::Ok(crate::generated::types::Destination {
+        bucket: f_bucket,
+        storage_class: f_storage_class,
     })
 }
 /// Writes the attributes and children of a `Error` element.
 #[allow(dead_code)]
-pub(crate) fn ser_error(value: &crate::types::Error, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_error(
+    value: &crate::generated::types::Error,
+    w: &mut crate::rt::XmlWriter,
+) {
     if let ::std::option::Option::Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
@@ -3907,39 +4160,39 @@ pub(crate) fn ser_error(value: &crate::types::Error, w: &mut crate::rt::XmlWrite
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_error(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Error, crate::rt::Error> {
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Error, crate::rt::Error> {
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "VersionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Code" => {
-                code = ::std::option::Option::Some(child.text().to_string());
+                f_code = ::std::option::Option::Some(child.text().to_string());
             }
             "Message" => {
-                message = ::std::option::Option::Some(child.text().to_string());
+                f_message = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Error {
-        key,
-        version_id,
-        code,
-        message,
+    ::std::result::Result::Ok(crate::generated::types::Error {
+        key: f_key,
+        version_id: f_version_id,
+        code: f_code,
+        message: f_message,
     })
 }
 /// Writes the attributes and children of a `ErrorDocument` element.
 #[allow(dead_code)]
 pub(crate) fn ser_error_document(
-    value: &crate::types::ErrorDocument,
+    value: &crate::generated::types::ErrorDocument,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3951,23 +4204,25 @@ pub(crate) fn ser_error_document(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_error_document(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ErrorDocument, crate::rt::Error> {
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::ErrorDocument, crate::rt::Error> {
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let key = crate::rt::required_in_response(key, "ErrorDocument", "Key")?;
-    ::std::result::Result::Ok(crate::types::ErrorDocument { key })
+    let f_key = crate::rt::required_in_response(f_key, "ErrorDocument", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::ErrorDocument {
+        key: f_key,
+    })
 }
 /// Writes the attributes and children of a `ExtendObjectRetentionRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_extend_object_retention_request(
-    value: &crate::types::ExtendObjectRetentionRequest,
+    value: &crate::generated::types::ExtendObjectRetentionRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -3999,39 +4254,41 @@ pub(crate) fn ser_extend_object_retention_request(
 pub(crate) fn de_extend_object_retention_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ExtendObjectRetentionRequest,
+    crate::generated::types::ExtendObjectRetentionRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut additional_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut extend_retention_from_current_time: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut new_retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut new_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_additional_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_extend_retention_from_current_time: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_new_retention_expiration_date: ::std::option::Option<
+        crate::rt::DateTime,
+    > = ::std::option::Option::None;
+    let mut f_new_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ExtendObjectRetentionRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(
-        key,
+    let f_key = crate::rt::required_in_response(
+        f_key,
         "ExtendObjectRetentionRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::types::ExtendObjectRetentionRequest {
-        bucket,
-        key,
-        additional_retention_period,
-        extend_retention_from_current_time,
-        new_retention_expiration_date,
-        new_retention_period,
+    ::std::result::Result::Ok(crate::generated::types::ExtendObjectRetentionRequest {
+        bucket: f_bucket,
+        key: f_key,
+        additional_retention_period: f_additional_retention_period,
+        extend_retention_from_current_time: f_extend_retention_from_current_time,
+        new_retention_expiration_date: f_new_retention_expiration_date,
+        new_retention_period: f_new_retention_period,
     })
 }
 /// Writes the attributes and children of a `FilterRule` element.
 #[allow(dead_code)]
 pub(crate) fn ser_filter_rule(
-    value: &crate::types::FilterRule,
+    value: &crate::generated::types::FilterRule,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.name {
@@ -4045,31 +4302,31 @@ pub(crate) fn ser_filter_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_filter_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::FilterRule, crate::rt::Error> {
-    let mut name: ::std::option::Option<crate::types::FilterRuleName> = ::std::option::Option::None;
-    let mut value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::FilterRule, crate::rt::Error> {
+    let mut f_name: ::std::option::Option<crate::generated::types::FilterRuleName> = ::std::option::Option::None;
+    let mut f_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Name" => {
-                name = ::std::option::Option::Some(
-                    crate::types::FilterRuleName::from(child.text()),
+                f_name = ::std::option::Option::Some(
+                    crate::generated::types::FilterRuleName::from(child.text()),
                 );
             }
             "Value" => {
-                value = ::std::option::Option::Some(child.text().to_string());
+                f_value = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::FilterRule {
-        name,
-        value,
+    ::std::result::Result::Ok(crate::generated::types::FilterRule {
+        name: f_name,
+        value: f_value,
     })
 }
 /// Writes the attributes and children of a `GetBucketAccelerateConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_accelerate_configuration_output(
-    value: &crate::types::GetBucketAccelerateConfigurationOutput,
+    value: &crate::generated::types::GetBucketAccelerateConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.status {
@@ -4081,28 +4338,30 @@ pub(crate) fn ser_get_bucket_accelerate_configuration_output(
 pub(crate) fn de_get_bucket_accelerate_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketAccelerateConfigurationOutput,
+    crate::generated::types::GetBucketAccelerateConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut status: ::std::option::Option<crate::types::BucketAccelerateStatus> = ::std::option::Option::None;
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::BucketAccelerateStatus,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::BucketAccelerateStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::BucketAccelerateStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketAccelerateConfigurationOutput {
-        status,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAccelerateConfigurationOutput {
+        status: f_status,
     })
 }
 /// Writes the attributes and children of a `GetBucketAccelerateConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_accelerate_configuration_request(
-    value: &crate::types::GetBucketAccelerateConfigurationRequest,
+    value: &crate::generated::types::GetBucketAccelerateConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4118,26 +4377,26 @@ pub(crate) fn ser_get_bucket_accelerate_configuration_request(
 pub(crate) fn de_get_bucket_accelerate_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketAccelerateConfigurationRequest,
+    crate::generated::types::GetBucketAccelerateConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketAccelerateConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketAccelerateConfigurationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAccelerateConfigurationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketAclOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_acl_output(
-    value: &crate::types::GetBucketAclOutput,
+    value: &crate::generated::types::GetBucketAclOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.owner {
@@ -4159,18 +4418,23 @@ pub(crate) fn ser_get_bucket_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketAclOutput, crate::rt::Error> {
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
-    let mut grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketAclOutput,
+    crate::rt::Error,
+> {
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_grants: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Grant>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             "AccessControlList" => {
-                grants = ::std::option::Option::Some({
+                f_grants = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
@@ -4181,15 +4445,15 @@ pub(crate) fn de_get_bucket_acl_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketAclOutput {
-        owner,
-        grants,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAclOutput {
+        owner: f_owner,
+        grants: f_grants,
     })
 }
 /// Writes the attributes and children of a `GetBucketAclRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_acl_request(
-    value: &crate::types::GetBucketAclRequest,
+    value: &crate::generated::types::GetBucketAclRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4204,24 +4468,27 @@ pub(crate) fn ser_get_bucket_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketAclRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketAclRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketAclRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketAclRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAclRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketAsperaOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_aspera_output(
-    value: &crate::types::GetBucketAsperaOutput,
+    value: &crate::generated::types::GetBucketAsperaOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.access_key {
@@ -4237,31 +4504,34 @@ pub(crate) fn ser_get_bucket_aspera_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_aspera_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketAsperaOutput, crate::rt::Error> {
-    let mut access_key: ::std::option::Option<crate::types::AccessKey> = ::std::option::Option::None;
-    let mut ats_endpoint: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketAsperaOutput,
+    crate::rt::Error,
+> {
+    let mut f_access_key: ::std::option::Option<crate::generated::types::AccessKey> = ::std::option::Option::None;
+    let mut f_ats_endpoint: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "AccessKey" => {
-                access_key = ::std::option::Option::Some(
+                f_access_key = ::std::option::Option::Some(
                     crate::generated::protocol::de_access_key(child)?,
                 );
             }
             "ATSEndpoint" => {
-                ats_endpoint = ::std::option::Option::Some(child.text().to_string());
+                f_ats_endpoint = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketAsperaOutput {
-        access_key,
-        ats_endpoint,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAsperaOutput {
+        access_key: f_access_key,
+        ats_endpoint: f_ats_endpoint,
     })
 }
 /// Writes the attributes and children of a `GetBucketAsperaRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_aspera_request(
-    value: &crate::types::GetBucketAsperaRequest,
+    value: &crate::generated::types::GetBucketAsperaRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4273,22 +4543,25 @@ pub(crate) fn ser_get_bucket_aspera_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_aspera_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketAsperaRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketAsperaRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketAsperaRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketAsperaRequest {
-        bucket,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAsperaRequest {
+        bucket: f_bucket,
     })
 }
 /// Writes the attributes and children of a `GetBucketAnalyticsConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_analytics_configuration_output(
-    value: &crate::types::GetBucketAnalyticsConfigurationOutput,
+    value: &crate::generated::types::GetBucketAnalyticsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.analytics_configuration {
@@ -4302,30 +4575,30 @@ pub(crate) fn ser_get_bucket_analytics_configuration_output(
 pub(crate) fn de_get_bucket_analytics_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketAnalyticsConfigurationOutput,
+    crate::generated::types::GetBucketAnalyticsConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut analytics_configuration: ::std::option::Option<
-        crate::types::AnalyticsConfiguration,
+    let mut f_analytics_configuration: ::std::option::Option<
+        crate::generated::types::AnalyticsConfiguration,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "AnalyticsConfiguration" => {
-                analytics_configuration = ::std::option::Option::Some(
+                f_analytics_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_analytics_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketAnalyticsConfigurationOutput {
-        analytics_configuration,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAnalyticsConfigurationOutput {
+        analytics_configuration: f_analytics_configuration,
     })
 }
 /// Writes the attributes and children of a `GetBucketAnalyticsConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_analytics_configuration_request(
-    value: &crate::types::GetBucketAnalyticsConfigurationRequest,
+    value: &crate::generated::types::GetBucketAnalyticsConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4345,33 +4618,33 @@ pub(crate) fn ser_get_bucket_analytics_configuration_request(
 pub(crate) fn de_get_bucket_analytics_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketAnalyticsConfigurationRequest,
+    crate::generated::types::GetBucketAnalyticsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketAnalyticsConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "GetBucketAnalyticsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketAnalyticsConfigurationRequest {
-        bucket,
-        id,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketAnalyticsConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketCorsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_cors_output(
-    value: &crate::types::GetBucketCorsOutput,
+    value: &crate::generated::types::GetBucketCorsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.cors_rules {
@@ -4386,26 +4659,31 @@ pub(crate) fn ser_get_bucket_cors_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_cors_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketCorsOutput, crate::rt::Error> {
-    let mut cors_rules: ::std::option::Option<::std::vec::Vec<crate::types::CORSRule>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketCorsOutput,
+    crate::rt::Error,
+> {
+    let mut f_cors_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CORSRule>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "CORSRule" => {
-                cors_rules
+                f_cors_rules
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_cors_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketCorsOutput {
-        cors_rules,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketCorsOutput {
+        cors_rules: f_cors_rules,
     })
 }
 /// Writes the attributes and children of a `GetBucketCorsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_cors_request(
-    value: &crate::types::GetBucketCorsRequest,
+    value: &crate::generated::types::GetBucketCorsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4423,26 +4701,29 @@ pub(crate) fn ser_get_bucket_cors_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_cors_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketCorsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketCorsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketCorsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketCorsRequest {
-        bucket,
-        expected_bucket_owner,
-        mirror_destination,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketCorsRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
+        mirror_destination: f_mirror_destination,
     })
 }
 /// Writes the attributes and children of a `GetBucketInventoryConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_inventory_configuration_output(
-    value: &crate::types::GetBucketInventoryConfigurationOutput,
+    value: &crate::generated::types::GetBucketInventoryConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.inventory_configuration {
@@ -4456,30 +4737,30 @@ pub(crate) fn ser_get_bucket_inventory_configuration_output(
 pub(crate) fn de_get_bucket_inventory_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketInventoryConfigurationOutput,
+    crate::generated::types::GetBucketInventoryConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut inventory_configuration: ::std::option::Option<
-        crate::types::InventoryConfiguration,
+    let mut f_inventory_configuration: ::std::option::Option<
+        crate::generated::types::InventoryConfiguration,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "InventoryConfiguration" => {
-                inventory_configuration = ::std::option::Option::Some(
+                f_inventory_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_inventory_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketInventoryConfigurationOutput {
-        inventory_configuration,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketInventoryConfigurationOutput {
+        inventory_configuration: f_inventory_configuration,
     })
 }
 /// Writes the attributes and children of a `GetBucketInventoryConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_inventory_configuration_request(
-    value: &crate::types::GetBucketInventoryConfigurationRequest,
+    value: &crate::generated::types::GetBucketInventoryConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4499,33 +4780,33 @@ pub(crate) fn ser_get_bucket_inventory_configuration_request(
 pub(crate) fn de_get_bucket_inventory_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketInventoryConfigurationRequest,
+    crate::generated::types::GetBucketInventoryConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketInventoryConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "GetBucketInventoryConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketInventoryConfigurationRequest {
-        bucket,
-        id,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketInventoryConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketLifecycleConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_lifecycle_configuration_output(
-    value: &crate::types::GetBucketLifecycleConfigurationOutput,
+    value: &crate::generated::types::GetBucketLifecycleConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.rules {
@@ -4541,28 +4822,30 @@ pub(crate) fn ser_get_bucket_lifecycle_configuration_output(
 pub(crate) fn de_get_bucket_lifecycle_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketLifecycleConfigurationOutput,
+    crate::generated::types::GetBucketLifecycleConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut rules: ::std::option::Option<::std::vec::Vec<crate::types::LifecycleRule>> = ::std::option::Option::None;
+    let mut f_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Rule" => {
-                rules
+                f_rules
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_lifecycle_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketLifecycleConfigurationOutput {
-        rules,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketLifecycleConfigurationOutput {
+        rules: f_rules,
     })
 }
 /// Writes the attributes and children of a `GetBucketLifecycleConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_lifecycle_configuration_request(
-    value: &crate::types::GetBucketLifecycleConfigurationRequest,
+    value: &crate::generated::types::GetBucketLifecycleConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4578,26 +4861,26 @@ pub(crate) fn ser_get_bucket_lifecycle_configuration_request(
 pub(crate) fn de_get_bucket_lifecycle_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketLifecycleConfigurationRequest,
+    crate::generated::types::GetBucketLifecycleConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketLifecycleConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketLifecycleConfigurationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketLifecycleConfigurationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketLocationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_location_output(
-    value: &crate::types::GetBucketLocationOutput,
+    value: &crate::generated::types::GetBucketLocationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.location_constraint {
@@ -4608,28 +4891,31 @@ pub(crate) fn ser_get_bucket_location_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_location_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketLocationOutput, crate::rt::Error> {
-    let mut location_constraint: ::std::option::Option<
-        crate::types::BucketLocationConstraint,
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketLocationOutput,
+    crate::rt::Error,
+> {
+    let mut f_location_constraint: ::std::option::Option<
+        crate::generated::types::BucketLocationConstraint,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "LocationConstraint" => {
-                location_constraint = ::std::option::Option::Some(
-                    crate::types::BucketLocationConstraint::from(child.text()),
+                f_location_constraint = ::std::option::Option::Some(
+                    crate::generated::types::BucketLocationConstraint::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketLocationOutput {
-        location_constraint,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketLocationOutput {
+        location_constraint: f_location_constraint,
     })
 }
 /// Writes the attributes and children of a `GetBucketLocationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_location_request(
-    value: &crate::types::GetBucketLocationRequest,
+    value: &crate::generated::types::GetBucketLocationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4644,24 +4930,27 @@ pub(crate) fn ser_get_bucket_location_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_location_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketLocationRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketLocationRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketLocationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketLocationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketLocationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketLoggingOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_logging_output(
-    value: &crate::types::GetBucketLoggingOutput,
+    value: &crate::generated::types::GetBucketLoggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.logging_enabled {
@@ -4674,26 +4963,31 @@ pub(crate) fn ser_get_bucket_logging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_logging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketLoggingOutput, crate::rt::Error> {
-    let mut logging_enabled: ::std::option::Option<crate::types::LoggingEnabled> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketLoggingOutput,
+    crate::rt::Error,
+> {
+    let mut f_logging_enabled: ::std::option::Option<
+        crate::generated::types::LoggingEnabled,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "LoggingEnabled" => {
-                logging_enabled = ::std::option::Option::Some(
+                f_logging_enabled = ::std::option::Option::Some(
                     crate::generated::protocol::de_logging_enabled(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketLoggingOutput {
-        logging_enabled,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketLoggingOutput {
+        logging_enabled: f_logging_enabled,
     })
 }
 /// Writes the attributes and children of a `GetBucketLoggingRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_logging_request(
-    value: &crate::types::GetBucketLoggingRequest,
+    value: &crate::generated::types::GetBucketLoggingRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4708,24 +5002,27 @@ pub(crate) fn ser_get_bucket_logging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_logging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketLoggingRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketLoggingRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketLoggingRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketLoggingRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketLoggingRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketMetricsConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_metrics_configuration_output(
-    value: &crate::types::GetBucketMetricsConfigurationOutput,
+    value: &crate::generated::types::GetBucketMetricsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.metrics_configuration {
@@ -4739,30 +5036,30 @@ pub(crate) fn ser_get_bucket_metrics_configuration_output(
 pub(crate) fn de_get_bucket_metrics_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketMetricsConfigurationOutput,
+    crate::generated::types::GetBucketMetricsConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut metrics_configuration: ::std::option::Option<
-        crate::types::MetricsConfiguration,
+    let mut f_metrics_configuration: ::std::option::Option<
+        crate::generated::types::MetricsConfiguration,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "MetricsConfiguration" => {
-                metrics_configuration = ::std::option::Option::Some(
+                f_metrics_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_metrics_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketMetricsConfigurationOutput {
-        metrics_configuration,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketMetricsConfigurationOutput {
+        metrics_configuration: f_metrics_configuration,
     })
 }
 /// Writes the attributes and children of a `GetBucketMetricsConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_metrics_configuration_request(
-    value: &crate::types::GetBucketMetricsConfigurationRequest,
+    value: &crate::generated::types::GetBucketMetricsConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4782,33 +5079,33 @@ pub(crate) fn ser_get_bucket_metrics_configuration_request(
 pub(crate) fn de_get_bucket_metrics_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketMetricsConfigurationRequest,
+    crate::generated::types::GetBucketMetricsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketMetricsConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "GetBucketMetricsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketMetricsConfigurationRequest {
-        bucket,
-        id,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketMetricsConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketNotificationConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_notification_configuration_request(
-    value: &crate::types::GetBucketNotificationConfigurationRequest,
+    value: &crate::generated::types::GetBucketNotificationConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4824,26 +5121,26 @@ pub(crate) fn ser_get_bucket_notification_configuration_request(
 pub(crate) fn de_get_bucket_notification_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketNotificationConfigurationRequest,
+    crate::generated::types::GetBucketNotificationConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketNotificationConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketNotificationConfigurationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketNotificationConfigurationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketPolicyOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_policy_output(
-    value: &crate::types::GetBucketPolicyOutput,
+    value: &crate::generated::types::GetBucketPolicyOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.policy {
@@ -4854,24 +5151,27 @@ pub(crate) fn ser_get_bucket_policy_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_policy_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketPolicyOutput, crate::rt::Error> {
-    let mut policy: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketPolicyOutput,
+    crate::rt::Error,
+> {
+    let mut f_policy: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Policy" => {
-                policy = ::std::option::Option::Some(child.text().to_string());
+                f_policy = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketPolicyOutput {
-        policy,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketPolicyOutput {
+        policy: f_policy,
     })
 }
 /// Writes the attributes and children of a `GetBucketPolicyRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_policy_request(
-    value: &crate::types::GetBucketPolicyRequest,
+    value: &crate::generated::types::GetBucketPolicyRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4886,24 +5186,27 @@ pub(crate) fn ser_get_bucket_policy_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_policy_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketPolicyRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketPolicyRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketPolicyRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketPolicyRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketPolicyRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketProtectionConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_protection_configuration_output(
-    value: &crate::types::GetBucketProtectionConfigurationOutput,
+    value: &crate::generated::types::GetBucketProtectionConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.protection_configuration {
@@ -4920,39 +5223,41 @@ pub(crate) fn ser_get_bucket_protection_configuration_output(
 pub(crate) fn de_get_bucket_protection_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketProtectionConfigurationOutput,
+    crate::generated::types::GetBucketProtectionConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut protection_configuration: ::std::option::Option<
-        crate::types::ProtectionConfiguration,
+    let mut f_protection_configuration: ::std::option::Option<
+        crate::generated::types::ProtectionConfiguration,
     > = ::std::option::Option::None;
-    let mut ibm_protection_management_state: ::std::option::Option<
-        crate::types::IbmProtectionManagementState,
+    let mut f_ibm_protection_management_state: ::std::option::Option<
+        crate::generated::types::IbmProtectionManagementState,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ProtectionConfiguration" => {
-                protection_configuration = ::std::option::Option::Some(
+                f_protection_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_protection_configuration(child)?,
                 );
             }
             "x-ibm-protection-management-state" => {
-                ibm_protection_management_state = ::std::option::Option::Some(
-                    crate::types::IbmProtectionManagementState::from(child.text()),
+                f_ibm_protection_management_state = ::std::option::Option::Some(
+                    crate::generated::types::IbmProtectionManagementState::from(
+                        child.text(),
+                    ),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketProtectionConfigurationOutput {
-        protection_configuration,
-        ibm_protection_management_state,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketProtectionConfigurationOutput {
+        protection_configuration: f_protection_configuration,
+        ibm_protection_management_state: f_ibm_protection_management_state,
     })
 }
 /// Writes the attributes and children of a `GetBucketProtectionConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_protection_configuration_request(
-    value: &crate::types::GetBucketProtectionConfigurationRequest,
+    value: &crate::generated::types::GetBucketProtectionConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -4968,26 +5273,26 @@ pub(crate) fn ser_get_bucket_protection_configuration_request(
 pub(crate) fn de_get_bucket_protection_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetBucketProtectionConfigurationRequest,
+    crate::generated::types::GetBucketProtectionConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketProtectionConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketProtectionConfigurationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketProtectionConfigurationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketReplicationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_replication_output(
-    value: &crate::types::GetBucketReplicationOutput,
+    value: &crate::generated::types::GetBucketReplicationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.replication_configuration {
@@ -5000,28 +5305,31 @@ pub(crate) fn ser_get_bucket_replication_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_replication_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketReplicationOutput, crate::rt::Error> {
-    let mut replication_configuration: ::std::option::Option<
-        crate::types::ReplicationConfiguration,
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketReplicationOutput,
+    crate::rt::Error,
+> {
+    let mut f_replication_configuration: ::std::option::Option<
+        crate::generated::types::ReplicationConfiguration,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ReplicationConfiguration" => {
-                replication_configuration = ::std::option::Option::Some(
+                f_replication_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_replication_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketReplicationOutput {
-        replication_configuration,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketReplicationOutput {
+        replication_configuration: f_replication_configuration,
     })
 }
 /// Writes the attributes and children of a `GetBucketReplicationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_replication_request(
-    value: &crate::types::GetBucketReplicationRequest,
+    value: &crate::generated::types::GetBucketReplicationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5036,24 +5344,27 @@ pub(crate) fn ser_get_bucket_replication_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_replication_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketReplicationRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketReplicationRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketReplicationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketReplicationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketReplicationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListBucketReplicationFailuresRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_replication_failures_request(
-    value: &crate::types::ListBucketReplicationFailuresRequest,
+    value: &crate::generated::types::ListBucketReplicationFailuresRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5078,32 +5389,36 @@ pub(crate) fn ser_list_bucket_replication_failures_request(
 pub(crate) fn de_list_bucket_replication_failures_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketReplicationFailuresRequest,
+    crate::generated::types::ListBucketReplicationFailuresRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut first_sync_attempted_before: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_first_sync_attempted_before: ::std::option::Option<
+        ::std::string::String,
+    > = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListBucketReplicationFailuresRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListBucketReplicationFailuresRequest {
-        bucket,
-        continuation_token,
-        max_keys,
-        first_sync_attempted_before,
-        encoding_type,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketReplicationFailuresRequest {
+        bucket: f_bucket,
+        continuation_token: f_continuation_token,
+        max_keys: f_max_keys,
+        first_sync_attempted_before: f_first_sync_attempted_before,
+        encoding_type: f_encoding_type,
     })
 }
 /// Writes the attributes and children of a `ListBucketReplicationFailuresOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_replication_failures_output(
-    value: &crate::types::ListBucketReplicationFailuresOutput,
+    value: &crate::generated::types::ListBucketReplicationFailuresOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.list_replication_failure_result {
@@ -5118,16 +5433,16 @@ pub(crate) fn ser_list_bucket_replication_failures_output(
 pub(crate) fn de_list_bucket_replication_failures_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketReplicationFailuresOutput,
+    crate::generated::types::ListBucketReplicationFailuresOutput,
     crate::rt::Error,
 > {
-    let mut list_replication_failure_result: ::std::option::Option<
-        crate::types::ListReplicationFailureResult,
+    let mut f_list_replication_failure_result: ::std::option::Option<
+        crate::generated::types::ListReplicationFailureResult,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ListReplicationFailureResult" => {
-                list_replication_failure_result = ::std::option::Option::Some(
+                f_list_replication_failure_result = ::std::option::Option::Some(
                     crate::generated::protocol::de_list_replication_failure_result(
                         child,
                     )?,
@@ -5136,14 +5451,14 @@ pub(crate) fn de_list_bucket_replication_failures_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListBucketReplicationFailuresOutput {
-        list_replication_failure_result,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketReplicationFailuresOutput {
+        list_replication_failure_result: f_list_replication_failure_result,
     })
 }
 /// Writes the attributes and children of a `PutBucketReplicationReattemptRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_replication_reattempt_request(
-    value: &crate::types::PutBucketReplicationReattemptRequest,
+    value: &crate::generated::types::PutBucketReplicationReattemptRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5156,24 +5471,24 @@ pub(crate) fn ser_put_bucket_replication_reattempt_request(
 pub(crate) fn de_put_bucket_replication_reattempt_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketReplicationReattemptRequest,
+    crate::generated::types::PutBucketReplicationReattemptRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketReplicationReattemptRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketReplicationReattemptRequest {
-        bucket,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationReattemptRequest {
+        bucket: f_bucket,
     })
 }
 /// Writes the attributes and children of a `GetBucketTaggingOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_tagging_output(
-    value: &crate::types::GetBucketTaggingOutput,
+    value: &crate::generated::types::GetBucketTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5191,12 +5506,17 @@ pub(crate) fn ser_get_bucket_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketTaggingOutput, crate::rt::Error> {
-    let mut tag_set: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketTaggingOutput,
+    crate::rt::Error,
+> {
+    let mut f_tag_set: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Tag>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "TagSet" => {
-                tag_set = ::std::option::Option::Some({
+                f_tag_set = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_tag(item)?);
@@ -5207,15 +5527,15 @@ pub(crate) fn de_get_bucket_tagging_output(
             _ => {}
         }
     }
-    let tag_set = tag_set.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::GetBucketTaggingOutput {
-        tag_set,
+    let f_tag_set = f_tag_set.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::GetBucketTaggingOutput {
+        tag_set: f_tag_set,
     })
 }
 /// Writes the attributes and children of a `GetBucketTaggingRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_tagging_request(
-    value: &crate::types::GetBucketTaggingRequest,
+    value: &crate::generated::types::GetBucketTaggingRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5233,26 +5553,29 @@ pub(crate) fn ser_get_bucket_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketTaggingRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketTaggingRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketTaggingRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketTaggingRequest {
-        bucket,
-        expected_bucket_owner,
-        mirror_destination,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketTaggingRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
+        mirror_destination: f_mirror_destination,
     })
 }
 /// Writes the attributes and children of a `GetBucketVersioningOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_versioning_output(
-    value: &crate::types::GetBucketVersioningOutput,
+    value: &crate::generated::types::GetBucketVersioningOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.status {
@@ -5266,33 +5589,40 @@ pub(crate) fn ser_get_bucket_versioning_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_versioning_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketVersioningOutput, crate::rt::Error> {
-    let mut status: ::std::option::Option<crate::types::BucketVersioningStatus> = ::std::option::Option::None;
-    let mut mfa_delete: ::std::option::Option<crate::types::MFADeleteStatus> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketVersioningOutput,
+    crate::rt::Error,
+> {
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::BucketVersioningStatus,
+    > = ::std::option::Option::None;
+    let mut f_mfa_delete: ::std::option::Option<
+        crate::generated::types::MFADeleteStatus,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::BucketVersioningStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::BucketVersioningStatus::from(child.text()),
                 );
             }
             "MfaDelete" => {
-                mfa_delete = ::std::option::Option::Some(
-                    crate::types::MFADeleteStatus::from(child.text()),
+                f_mfa_delete = ::std::option::Option::Some(
+                    crate::generated::types::MFADeleteStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketVersioningOutput {
-        status,
-        mfa_delete,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketVersioningOutput {
+        status: f_status,
+        mfa_delete: f_mfa_delete,
     })
 }
 /// Writes the attributes and children of a `GetBucketVersioningRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_versioning_request(
-    value: &crate::types::GetBucketVersioningRequest,
+    value: &crate::generated::types::GetBucketVersioningRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5307,24 +5637,27 @@ pub(crate) fn ser_get_bucket_versioning_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_versioning_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketVersioningRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketVersioningRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketVersioningRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketVersioningRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketVersioningRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetBucketWebsiteOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_website_output(
-    value: &crate::types::GetBucketWebsiteOutput,
+    value: &crate::generated::types::GetBucketWebsiteOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.redirect_all_requests_to {
@@ -5356,34 +5689,41 @@ pub(crate) fn ser_get_bucket_website_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_website_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketWebsiteOutput, crate::rt::Error> {
-    let mut redirect_all_requests_to: ::std::option::Option<
-        crate::types::RedirectAllRequestsTo,
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketWebsiteOutput,
+    crate::rt::Error,
+> {
+    let mut f_redirect_all_requests_to: ::std::option::Option<
+        crate::generated::types::RedirectAllRequestsTo,
     > = ::std::option::Option::None;
-    let mut index_document: ::std::option::Option<crate::types::IndexDocument> = ::std::option::Option::None;
-    let mut error_document: ::std::option::Option<crate::types::ErrorDocument> = ::std::option::Option::None;
-    let mut routing_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::types::RoutingRule>,
+    let mut f_index_document: ::std::option::Option<
+        crate::generated::types::IndexDocument,
+    > = ::std::option::Option::None;
+    let mut f_error_document: ::std::option::Option<
+        crate::generated::types::ErrorDocument,
+    > = ::std::option::Option::None;
+    let mut f_routing_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::RoutingRule>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "RedirectAllRequestsTo" => {
-                redirect_all_requests_to = ::std::option::Option::Some(
+                f_redirect_all_requests_to = ::std::option::Option::Some(
                     crate::generated::protocol::de_redirect_all_requests_to(child)?,
                 );
             }
             "IndexDocument" => {
-                index_document = ::std::option::Option::Some(
+                f_index_document = ::std::option::Option::Some(
                     crate::generated::protocol::de_index_document(child)?,
                 );
             }
             "ErrorDocument" => {
-                error_document = ::std::option::Option::Some(
+                f_error_document = ::std::option::Option::Some(
                     crate::generated::protocol::de_error_document(child)?,
                 );
             }
             "RoutingRules" => {
-                routing_rules = ::std::option::Option::Some({
+                f_routing_rules = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_routing_rule(item)?);
@@ -5394,17 +5734,17 @@ pub(crate) fn de_get_bucket_website_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetBucketWebsiteOutput {
-        redirect_all_requests_to,
-        index_document,
-        error_document,
-        routing_rules,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketWebsiteOutput {
+        redirect_all_requests_to: f_redirect_all_requests_to,
+        index_document: f_index_document,
+        error_document: f_error_document,
+        routing_rules: f_routing_rules,
     })
 }
 /// Writes the attributes and children of a `GetBucketWebsiteRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_bucket_website_request(
-    value: &crate::types::GetBucketWebsiteRequest,
+    value: &crate::generated::types::GetBucketWebsiteRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5419,24 +5759,27 @@ pub(crate) fn ser_get_bucket_website_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_website_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetBucketWebsiteRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetBucketWebsiteRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetBucketWebsiteRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetBucketWebsiteRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetBucketWebsiteRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetObjectAclOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_acl_output(
-    value: &crate::types::GetObjectAclOutput,
+    value: &crate::generated::types::GetObjectAclOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.owner {
@@ -5461,19 +5804,26 @@ pub(crate) fn ser_get_object_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectAclOutput, crate::rt::Error> {
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
-    let mut grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectAclOutput,
+    crate::rt::Error,
+> {
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_grants: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Grant>,
+    > = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             "AccessControlList" => {
-                grants = ::std::option::Option::Some({
+                f_grants = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
@@ -5482,23 +5832,23 @@ pub(crate) fn de_get_object_acl_output(
                 });
             }
             "x-amz-request-charged" => {
-                request_charged = ::std::option::Option::Some(
-                    crate::types::RequestCharged::from(child.text()),
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetObjectAclOutput {
-        owner,
-        grants,
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::GetObjectAclOutput {
+        owner: f_owner,
+        grants: f_grants,
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `GetObjectAclRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_acl_request(
-    value: &crate::types::GetObjectAclRequest,
+    value: &crate::generated::types::GetObjectAclRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5526,33 +5876,38 @@ pub(crate) fn ser_get_object_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectAclRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectAclRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetObjectAclRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "GetObjectAclRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::GetObjectAclRequest {
-        bucket,
-        key,
-        mirror_destination,
-        version_id,
-        request_payer,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(f_key, "GetObjectAclRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::GetObjectAclRequest {
+        bucket: f_bucket,
+        key: f_key,
+        mirror_destination: f_mirror_destination,
+        version_id: f_version_id,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetObjectLegalHoldOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_legal_hold_output(
-    value: &crate::types::GetObjectLegalHoldOutput,
+    value: &crate::generated::types::GetObjectLegalHoldOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.legal_hold {
@@ -5565,26 +5920,31 @@ pub(crate) fn ser_get_object_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectLegalHoldOutput, crate::rt::Error> {
-    let mut legal_hold: ::std::option::Option<crate::types::ObjectLockLegalHold> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectLegalHoldOutput,
+    crate::rt::Error,
+> {
+    let mut f_legal_hold: ::std::option::Option<
+        crate::generated::types::ObjectLockLegalHold,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "LegalHold" => {
-                legal_hold = ::std::option::Option::Some(
+                f_legal_hold = ::std::option::Option::Some(
                     crate::generated::protocol::de_object_lock_legal_hold(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetObjectLegalHoldOutput {
-        legal_hold,
+    ::std::result::Result::Ok(crate::generated::types::GetObjectLegalHoldOutput {
+        legal_hold: f_legal_hold,
     })
 }
 /// Writes the attributes and children of a `GetObjectLegalHoldRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_legal_hold_request(
-    value: &crate::types::GetObjectLegalHoldRequest,
+    value: &crate::generated::types::GetObjectLegalHoldRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5612,33 +5972,42 @@ pub(crate) fn ser_get_object_legal_hold_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_legal_hold_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectLegalHoldRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectLegalHoldRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetObjectLegalHoldRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "GetObjectLegalHoldRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::GetObjectLegalHoldRequest {
-        bucket,
-        key,
-        version_id,
-        request_payer,
-        content_md5,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "GetObjectLegalHoldRequest",
+        "Key",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::GetObjectLegalHoldRequest {
+        bucket: f_bucket,
+        key: f_key,
+        version_id: f_version_id,
+        request_payer: f_request_payer,
+        content_md5: f_content_md5,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetObjectLockConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_lock_configuration_output(
-    value: &crate::types::GetObjectLockConfigurationOutput,
+    value: &crate::generated::types::GetObjectLockConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.object_lock_configuration {
@@ -5655,39 +6024,41 @@ pub(crate) fn ser_get_object_lock_configuration_output(
 pub(crate) fn de_get_object_lock_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetObjectLockConfigurationOutput,
+    crate::generated::types::GetObjectLockConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut object_lock_configuration: ::std::option::Option<
-        crate::types::ObjectLockConfiguration,
+    let mut f_object_lock_configuration: ::std::option::Option<
+        crate::generated::types::ObjectLockConfiguration,
     > = ::std::option::Option::None;
-    let mut ibm_protection_management_state: ::std::option::Option<
-        crate::types::IbmProtectionManagementState,
+    let mut f_ibm_protection_management_state: ::std::option::Option<
+        crate::generated::types::IbmProtectionManagementState,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ObjectLockConfiguration" => {
-                object_lock_configuration = ::std::option::Option::Some(
+                f_object_lock_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_object_lock_configuration(child)?,
                 );
             }
             "x-ibm-protection-management-state" => {
-                ibm_protection_management_state = ::std::option::Option::Some(
-                    crate::types::IbmProtectionManagementState::from(child.text()),
+                f_ibm_protection_management_state = ::std::option::Option::Some(
+                    crate::generated::types::IbmProtectionManagementState::from(
+                        child.text(),
+                    ),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetObjectLockConfigurationOutput {
-        object_lock_configuration,
-        ibm_protection_management_state,
+    ::std::result::Result::Ok(crate::generated::types::GetObjectLockConfigurationOutput {
+        object_lock_configuration: f_object_lock_configuration,
+        ibm_protection_management_state: f_ibm_protection_management_state,
     })
 }
 /// Writes the attributes and children of a `GetObjectLockConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_lock_configuration_request(
-    value: &crate::types::GetObjectLockConfigurationRequest,
+    value: &crate::generated::types::GetObjectLockConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5703,26 +6074,26 @@ pub(crate) fn ser_get_object_lock_configuration_request(
 pub(crate) fn de_get_object_lock_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::GetObjectLockConfigurationRequest,
+    crate::generated::types::GetObjectLockConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetObjectLockConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetObjectLockConfigurationRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetObjectLockConfigurationRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetObjectRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_request(
-    value: &crate::types::GetObjectRequest,
+    value: &crate::generated::types::GetObjectRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5798,61 +6169,71 @@ pub(crate) fn ser_get_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut if_unmodified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut response_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut response_content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut response_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut response_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut response_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut response_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_mode: ::std::option::Option<crate::types::ChecksumMode> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::GetObjectRequest, crate::rt::Error> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_if_unmodified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_response_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_response_content_disposition: ::std::option::Option<
+        ::std::string::String,
+    > = ::std::option::Option::None;
+    let mut f_response_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_response_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_response_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_response_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_mode: ::std::option::Option<
+        crate::generated::types::ChecksumMode,
+    > = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(bucket, "GetObjectRequest", "Bucket")?;
-    let key = crate::rt::required_in_response(key, "GetObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::GetObjectRequest {
-        bucket,
-        if_match,
-        if_modified_since,
-        if_none_match,
-        if_unmodified_since,
-        key,
-        mirror_destination,
-        range,
-        response_cache_control,
-        response_content_disposition,
-        response_content_encoding,
-        response_content_language,
-        response_content_type,
-        response_expires,
-        version_id,
-        sse_customer_algorithm,
-        sse_customer_key,
-        sse_customer_key_md5,
-        request_payer,
-        part_number,
-        expected_bucket_owner,
-        checksum_mode,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
+        "GetObjectRequest",
+        "Bucket",
+    )?;
+    let f_key = crate::rt::required_in_response(f_key, "GetObjectRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::GetObjectRequest {
+        bucket: f_bucket,
+        if_match: f_if_match,
+        if_modified_since: f_if_modified_since,
+        if_none_match: f_if_none_match,
+        if_unmodified_since: f_if_unmodified_since,
+        key: f_key,
+        mirror_destination: f_mirror_destination,
+        range: f_range,
+        response_cache_control: f_response_cache_control,
+        response_content_disposition: f_response_content_disposition,
+        response_content_encoding: f_response_content_encoding,
+        response_content_language: f_response_content_language,
+        response_content_type: f_response_content_type,
+        response_expires: f_response_expires,
+        version_id: f_version_id,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key: f_sse_customer_key,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        request_payer: f_request_payer,
+        part_number: f_part_number,
+        expected_bucket_owner: f_expected_bucket_owner,
+        checksum_mode: f_checksum_mode,
     })
 }
 /// Writes the attributes and children of a `GetObjectRetentionOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_retention_output(
-    value: &crate::types::GetObjectRetentionOutput,
+    value: &crate::generated::types::GetObjectRetentionOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.retention {
@@ -5865,26 +6246,31 @@ pub(crate) fn ser_get_object_retention_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_retention_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectRetentionOutput, crate::rt::Error> {
-    let mut retention: ::std::option::Option<crate::types::ObjectLockRetention> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectRetentionOutput,
+    crate::rt::Error,
+> {
+    let mut f_retention: ::std::option::Option<
+        crate::generated::types::ObjectLockRetention,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Retention" => {
-                retention = ::std::option::Option::Some(
+                f_retention = ::std::option::Option::Some(
                     crate::generated::protocol::de_object_lock_retention(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetObjectRetentionOutput {
-        retention,
+    ::std::result::Result::Ok(crate::generated::types::GetObjectRetentionOutput {
+        retention: f_retention,
     })
 }
 /// Writes the attributes and children of a `GetObjectRetentionRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_retention_request(
-    value: &crate::types::GetObjectRetentionRequest,
+    value: &crate::generated::types::GetObjectRetentionRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -5909,31 +6295,40 @@ pub(crate) fn ser_get_object_retention_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_retention_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectRetentionRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectRetentionRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetObjectRetentionRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "GetObjectRetentionRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::GetObjectRetentionRequest {
-        bucket,
-        key,
-        version_id,
-        request_payer,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "GetObjectRetentionRequest",
+        "Key",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::GetObjectRetentionRequest {
+        bucket: f_bucket,
+        key: f_key,
+        version_id: f_version_id,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetObjectTaggingOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_tagging_output(
-    value: &crate::types::GetObjectTaggingOutput,
+    value: &crate::generated::types::GetObjectTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.version_id {
@@ -5954,16 +6349,21 @@ pub(crate) fn ser_get_object_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectTaggingOutput, crate::rt::Error> {
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tag_set: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectTaggingOutput,
+    crate::rt::Error,
+> {
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tag_set: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Tag>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-version-id" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "TagSet" => {
-                tag_set = ::std::option::Option::Some({
+                f_tag_set = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_tag(item)?);
@@ -5974,16 +6374,16 @@ pub(crate) fn de_get_object_tagging_output(
             _ => {}
         }
     }
-    let tag_set = tag_set.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::GetObjectTaggingOutput {
-        version_id,
-        tag_set,
+    let f_tag_set = f_tag_set.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::GetObjectTaggingOutput {
+        version_id: f_version_id,
+        tag_set: f_tag_set,
     })
 }
 /// Writes the attributes and children of a `GetObjectTaggingRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_tagging_request(
-    value: &crate::types::GetObjectTaggingRequest,
+    value: &crate::generated::types::GetObjectTaggingRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6008,31 +6408,40 @@ pub(crate) fn ser_get_object_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectTaggingRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectTaggingRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetObjectTaggingRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "GetObjectTaggingRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::GetObjectTaggingRequest {
-        bucket,
-        key,
-        version_id,
-        expected_bucket_owner,
-        request_payer,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "GetObjectTaggingRequest",
+        "Key",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::GetObjectTaggingRequest {
+        bucket: f_bucket,
+        key: f_key,
+        version_id: f_version_id,
+        expected_bucket_owner: f_expected_bucket_owner,
+        request_payer: f_request_payer,
     })
 }
 /// Writes the attributes and children of a `GetObjectTorrentRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_object_torrent_request(
-    value: &crate::types::GetObjectTorrentRequest,
+    value: &crate::generated::types::GetObjectTorrentRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6054,29 +6463,38 @@ pub(crate) fn ser_get_object_torrent_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_torrent_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetObjectTorrentRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetObjectTorrentRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetObjectTorrentRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "GetObjectTorrentRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::GetObjectTorrentRequest {
-        bucket,
-        key,
-        request_payer,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "GetObjectTorrentRequest",
+        "Key",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::GetObjectTorrentRequest {
+        bucket: f_bucket,
+        key: f_key,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GetPublicAccessBlockOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_public_access_block_output(
-    value: &crate::types::GetPublicAccessBlockOutput,
+    value: &crate::generated::types::GetPublicAccessBlockOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.public_access_block_configuration {
@@ -6089,14 +6507,17 @@ pub(crate) fn ser_get_public_access_block_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_public_access_block_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetPublicAccessBlockOutput, crate::rt::Error> {
-    let mut public_access_block_configuration: ::std::option::Option<
-        crate::types::PublicAccessBlockConfiguration,
+) -> ::std::result::Result<
+    crate::generated::types::GetPublicAccessBlockOutput,
+    crate::rt::Error,
+> {
+    let mut f_public_access_block_configuration: ::std::option::Option<
+        crate::generated::types::PublicAccessBlockConfiguration,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "PublicAccessBlockConfiguration" => {
-                public_access_block_configuration = ::std::option::Option::Some(
+                f_public_access_block_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_public_access_block_configuration(
                         child,
                     )?,
@@ -6105,14 +6526,14 @@ pub(crate) fn de_get_public_access_block_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::GetPublicAccessBlockOutput {
-        public_access_block_configuration,
+    ::std::result::Result::Ok(crate::generated::types::GetPublicAccessBlockOutput {
+        public_access_block_configuration: f_public_access_block_configuration,
     })
 }
 /// Writes the attributes and children of a `GetPublicAccessBlockRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_get_public_access_block_request(
-    value: &crate::types::GetPublicAccessBlockRequest,
+    value: &crate::generated::types::GetPublicAccessBlockRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6127,24 +6548,27 @@ pub(crate) fn ser_get_public_access_block_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_public_access_block_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GetPublicAccessBlockRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GetPublicAccessBlockRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "GetPublicAccessBlockRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::GetPublicAccessBlockRequest {
-        bucket,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::GetPublicAccessBlockRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `GlacierJobParameters` element.
 #[allow(dead_code)]
 pub(crate) fn ser_glacier_job_parameters(
-    value: &crate::types::GlacierJobParameters,
+    value: &crate::generated::types::GlacierJobParameters,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6156,26 +6580,36 @@ pub(crate) fn ser_glacier_job_parameters(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_glacier_job_parameters(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::GlacierJobParameters, crate::rt::Error> {
-    let mut tier: ::std::option::Option<crate::types::Tier> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::GlacierJobParameters,
+    crate::rt::Error,
+> {
+    let mut f_tier: ::std::option::Option<crate::generated::types::Tier> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Tier" => {
-                tier = ::std::option::Option::Some(
-                    crate::types::Tier::from(child.text()),
+                f_tier = ::std::option::Option::Some(
+                    crate::generated::types::Tier::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    let tier = crate::rt::required_in_response(tier, "GlacierJobParameters", "Tier")?;
-    ::std::result::Result::Ok(crate::types::GlacierJobParameters {
-        tier,
+    let f_tier = crate::rt::required_in_response(
+        f_tier,
+        "GlacierJobParameters",
+        "Tier",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::GlacierJobParameters {
+        tier: f_tier,
     })
 }
 /// Writes the attributes and children of a `Grant` element.
 #[allow(dead_code)]
-pub(crate) fn ser_grant(value: &crate::types::Grant, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_grant(
+    value: &crate::generated::types::Grant,
+    w: &mut crate::rt::XmlWriter,
+) {
     if let ::std::option::Option::Some(v) = &value.grantee {
         w.start("Grantee");
         crate::generated::protocol::ser_grantee(v, w);
@@ -6189,32 +6623,35 @@ pub(crate) fn ser_grant(value: &crate::types::Grant, w: &mut crate::rt::XmlWrite
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_grant(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Grant, crate::rt::Error> {
-    let mut grantee: ::std::option::Option<crate::types::Grantee> = ::std::option::Option::None;
-    let mut permission: ::std::option::Option<crate::types::Permission> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Grant, crate::rt::Error> {
+    let mut f_grantee: ::std::option::Option<crate::generated::types::Grantee> = ::std::option::Option::None;
+    let mut f_permission: ::std::option::Option<crate::generated::types::Permission> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Grantee" => {
-                grantee = ::std::option::Option::Some(
+                f_grantee = ::std::option::Option::Some(
                     crate::generated::protocol::de_grantee(child)?,
                 );
             }
             "Permission" => {
-                permission = ::std::option::Option::Some(
-                    crate::types::Permission::from(child.text()),
+                f_permission = ::std::option::Option::Some(
+                    crate::generated::types::Permission::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Grant {
-        grantee,
-        permission,
+    ::std::result::Result::Ok(crate::generated::types::Grant {
+        grantee: f_grantee,
+        permission: f_permission,
     })
 }
 /// Writes the attributes and children of a `Grantee` element.
 #[allow(dead_code)]
-pub(crate) fn ser_grantee(value: &crate::types::Grantee, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_grantee(
+    value: &crate::generated::types::Grantee,
+    w: &mut crate::rt::XmlWriter,
+) {
     w.attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
     {
         let v = &value.r#type;
@@ -6237,45 +6674,45 @@ pub(crate) fn ser_grantee(value: &crate::types::Grantee, w: &mut crate::rt::XmlW
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_grantee(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Grantee, crate::rt::Error> {
-    let mut display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut email_address: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut r#type: ::std::option::Option<crate::types::Type> = ::std::option::Option::None;
-    let mut uri: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Grantee, crate::rt::Error> {
+    let mut f_display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_email_address: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_type: ::std::option::Option<crate::generated::types::Type> = ::std::option::Option::None;
+    let mut f_uri: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     if let ::std::option::Option::Some(text) = node.attribute("xsi:type") {
-        r#type = ::std::option::Option::Some(crate::types::Type::from(text));
+        f_type = ::std::option::Option::Some(crate::generated::types::Type::from(text));
     }
     for child in node.children() {
         match child.name() {
             "DisplayName" => {
-                display_name = ::std::option::Option::Some(child.text().to_string());
+                f_display_name = ::std::option::Option::Some(child.text().to_string());
             }
             "EmailAddress" => {
-                email_address = ::std::option::Option::Some(child.text().to_string());
+                f_email_address = ::std::option::Option::Some(child.text().to_string());
             }
             "ID" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "URI" => {
-                uri = ::std::option::Option::Some(child.text().to_string());
+                f_uri = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let r#type = crate::rt::required_in_response(r#type, "Grantee", "Type")?;
-    ::std::result::Result::Ok(crate::types::Grantee {
-        display_name,
-        email_address,
-        id,
-        r#type,
-        uri,
+    let f_type = crate::rt::required_in_response(f_type, "Grantee", "Type")?;
+    ::std::result::Result::Ok(crate::generated::types::Grantee {
+        display_name: f_display_name,
+        email_address: f_email_address,
+        id: f_id,
+        r#type: f_type,
+        uri: f_uri,
     })
 }
 /// Writes the attributes and children of a `HeadBucketOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_head_bucket_output(
-    value: &crate::types::HeadBucketOutput,
+    value: &crate::generated::types::HeadBucketOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.ibm_sse_kp_enabled {
@@ -6289,19 +6726,19 @@ pub(crate) fn ser_head_bucket_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_bucket_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::HeadBucketOutput, crate::rt::Error> {
-    let mut ibm_sse_kp_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::HeadBucketOutput, crate::rt::Error> {
+    let mut f_ibm_sse_kp_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::HeadBucketOutput {
-        ibm_sse_kp_enabled,
-        ibm_sse_kp_crk_id,
+    ::std::result::Result::Ok(crate::generated::types::HeadBucketOutput {
+        ibm_sse_kp_enabled: f_ibm_sse_kp_enabled,
+        ibm_sse_kp_crk_id: f_ibm_sse_kp_crk_id,
     })
 }
 /// Writes the attributes and children of a `HeadBucketRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_head_bucket_request(
-    value: &crate::types::HeadBucketRequest,
+    value: &crate::generated::types::HeadBucketRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6316,20 +6753,27 @@ pub(crate) fn ser_head_bucket_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_bucket_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::HeadBucketRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::HeadBucketRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(bucket, "HeadBucketRequest", "Bucket")?;
-    ::std::result::Result::Ok(crate::types::HeadBucketRequest {
-        bucket,
-        expected_bucket_owner,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
+        "HeadBucketRequest",
+        "Bucket",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::HeadBucketRequest {
+        bucket: f_bucket,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `HeadObjectOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_head_object_output(
-    value: &crate::types::HeadObjectOutput,
+    value: &crate::generated::types::HeadObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.delete_marker {
@@ -6469,101 +6913,113 @@ pub(crate) fn ser_head_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::HeadObjectOutput, crate::rt::Error> {
-    let mut delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut accept_ranges: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut restore: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut content_length: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut missing_meta: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+) -> ::std::result::Result<crate::generated::types::HeadObjectOutput, crate::rt::Error> {
+    let mut f_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_accept_ranges: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_restore: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_content_length: ::std::option::Option<i64> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
     > = ::std::option::Option::None;
-    let mut metadata: ::std::option::Option<
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_missing_meta: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    > = ::std::option::Option::None;
+    let mut f_metadata: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     > = ::std::option::Option::None;
-    let mut retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut retention_legal_hold_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::StorageClass> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
-    let mut replication_status: ::std::option::Option<crate::types::ReplicationStatus> = ::std::option::Option::None;
-    let mut parts_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode> = ::std::option::Option::None;
-    let mut object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+    let mut f_retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_retention_legal_hold_count: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
     > = ::std::option::Option::None;
-    let mut ibm_restored_copy_storage_class: ::std::option::Option<
-        crate::types::StorageClass,
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let mut ibm_transition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_replication_status: ::std::option::Option<
+        crate::generated::types::ReplicationStatus,
+    > = ::std::option::Option::None;
+    let mut f_parts_count: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_object_lock_mode: ::std::option::Option<
+        crate::generated::types::ObjectLockMode,
+    > = ::std::option::Option::None;
+    let mut f_object_lock_retain_until_date: ::std::option::Option<
+        crate::rt::DateTime,
+    > = ::std::option::Option::None;
+    let mut f_object_lock_legal_hold_status: ::std::option::Option<
+        crate::generated::types::ObjectLockLegalHoldStatus,
+    > = ::std::option::Option::None;
+    let mut f_ibm_restored_copy_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
+    > = ::std::option::Option::None;
+    let mut f_ibm_transition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::HeadObjectOutput {
-        delete_marker,
-        accept_ranges,
-        expiration,
-        restore,
-        last_modified,
-        content_length,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
-        checksum_type,
-        e_tag,
-        missing_meta,
-        version_id,
-        cache_control,
-        content_disposition,
-        content_encoding,
-        content_language,
-        content_type,
-        expires,
-        website_redirect_location,
-        server_side_encryption,
-        metadata,
-        retention_expiration_date,
-        retention_legal_hold_count,
-        retention_period,
-        sse_customer_algorithm,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        storage_class,
-        request_charged,
-        replication_status,
-        parts_count,
-        object_lock_mode,
-        object_lock_retain_until_date,
-        object_lock_legal_hold_status,
-        ibm_restored_copy_storage_class,
-        ibm_transition,
+    ::std::result::Result::Ok(crate::generated::types::HeadObjectOutput {
+        delete_marker: f_delete_marker,
+        accept_ranges: f_accept_ranges,
+        expiration: f_expiration,
+        restore: f_restore,
+        last_modified: f_last_modified,
+        content_length: f_content_length,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
+        checksum_type: f_checksum_type,
+        e_tag: f_e_tag,
+        missing_meta: f_missing_meta,
+        version_id: f_version_id,
+        cache_control: f_cache_control,
+        content_disposition: f_content_disposition,
+        content_encoding: f_content_encoding,
+        content_language: f_content_language,
+        content_type: f_content_type,
+        expires: f_expires,
+        website_redirect_location: f_website_redirect_location,
+        server_side_encryption: f_server_side_encryption,
+        metadata: f_metadata,
+        retention_expiration_date: f_retention_expiration_date,
+        retention_legal_hold_count: f_retention_legal_hold_count,
+        retention_period: f_retention_period,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        storage_class: f_storage_class,
+        request_charged: f_request_charged,
+        replication_status: f_replication_status,
+        parts_count: f_parts_count,
+        object_lock_mode: f_object_lock_mode,
+        object_lock_retain_until_date: f_object_lock_retain_until_date,
+        object_lock_legal_hold_status: f_object_lock_legal_hold_status,
+        ibm_restored_copy_storage_class: f_ibm_restored_copy_storage_class,
+        ibm_transition: f_ibm_transition,
     })
 }
 /// Writes the attributes and children of a `HeadObjectRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_head_object_request(
-    value: &crate::types::HeadObjectRequest,
+    value: &crate::generated::types::HeadObjectRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6621,49 +7077,60 @@ pub(crate) fn ser_head_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::HeadObjectRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut if_unmodified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_mode: ::std::option::Option<crate::types::ChecksumMode> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::HeadObjectRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_if_unmodified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_mode: ::std::option::Option<
+        crate::generated::types::ChecksumMode,
+    > = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(bucket, "HeadObjectRequest", "Bucket")?;
-    let key = crate::rt::required_in_response(key, "HeadObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::HeadObjectRequest {
-        bucket,
-        if_match,
-        if_modified_since,
-        if_none_match,
-        if_unmodified_since,
-        key,
-        mirror_destination,
-        range,
-        version_id,
-        sse_customer_algorithm,
-        sse_customer_key,
-        sse_customer_key_md5,
-        request_payer,
-        part_number,
-        expected_bucket_owner,
-        checksum_mode,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
+        "HeadObjectRequest",
+        "Bucket",
+    )?;
+    let f_key = crate::rt::required_in_response(f_key, "HeadObjectRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::HeadObjectRequest {
+        bucket: f_bucket,
+        if_match: f_if_match,
+        if_modified_since: f_if_modified_since,
+        if_none_match: f_if_none_match,
+        if_unmodified_since: f_if_unmodified_since,
+        key: f_key,
+        mirror_destination: f_mirror_destination,
+        range: f_range,
+        version_id: f_version_id,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key: f_sse_customer_key,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        request_payer: f_request_payer,
+        part_number: f_part_number,
+        expected_bucket_owner: f_expected_bucket_owner,
+        checksum_mode: f_checksum_mode,
     })
 }
 /// Writes the attributes and children of a `IndexDocument` element.
 #[allow(dead_code)]
 pub(crate) fn ser_index_document(
-    value: &crate::types::IndexDocument,
+    value: &crate::generated::types::IndexDocument,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6675,25 +7142,25 @@ pub(crate) fn ser_index_document(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_index_document(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::IndexDocument, crate::rt::Error> {
-    let mut suffix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::IndexDocument, crate::rt::Error> {
+    let mut f_suffix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Suffix" => {
-                suffix = ::std::option::Option::Some(child.text().to_string());
+                f_suffix = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let suffix = crate::rt::required_in_response(suffix, "IndexDocument", "Suffix")?;
-    ::std::result::Result::Ok(crate::types::IndexDocument {
-        suffix,
+    let f_suffix = crate::rt::required_in_response(f_suffix, "IndexDocument", "Suffix")?;
+    ::std::result::Result::Ok(crate::generated::types::IndexDocument {
+        suffix: f_suffix,
     })
 }
 /// Writes the attributes and children of a `Initiator` element.
 #[allow(dead_code)]
 pub(crate) fn ser_initiator(
-    value: &crate::types::Initiator,
+    value: &crate::generated::types::Initiator,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -6707,29 +7174,29 @@ pub(crate) fn ser_initiator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_initiator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Initiator, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Initiator, crate::rt::Error> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ID" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "DisplayName" => {
-                display_name = ::std::option::Option::Some(child.text().to_string());
+                f_display_name = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Initiator {
-        id,
-        display_name,
+    ::std::result::Result::Ok(crate::generated::types::Initiator {
+        id: f_id,
+        display_name: f_display_name,
     })
 }
 /// Writes the attributes and children of a `InventoryConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_inventory_configuration(
-    value: &crate::types::InventoryConfiguration,
+    value: &crate::generated::types::InventoryConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6773,96 +7240,107 @@ pub(crate) fn ser_inventory_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::InventoryConfiguration, crate::rt::Error> {
-    let mut destination: ::std::option::Option<crate::types::InventoryDestination> = ::std::option::Option::None;
-    let mut is_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<crate::types::InventoryFilter> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut included_object_versions: ::std::option::Option<
-        crate::types::InventoryIncludedObjectVersions,
+) -> ::std::result::Result<
+    crate::generated::types::InventoryConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_destination: ::std::option::Option<
+        crate::generated::types::InventoryDestination,
     > = ::std::option::Option::None;
-    let mut optional_fields: ::std::option::Option<
-        ::std::vec::Vec<crate::types::InventoryOptionalField>,
+    let mut f_is_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<crate::generated::types::InventoryFilter> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_included_object_versions: ::std::option::Option<
+        crate::generated::types::InventoryIncludedObjectVersions,
     > = ::std::option::Option::None;
-    let mut schedule: ::std::option::Option<crate::types::InventorySchedule> = ::std::option::Option::None;
+    let mut f_optional_fields: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::InventoryOptionalField>,
+    > = ::std::option::Option::None;
+    let mut f_schedule: ::std::option::Option<
+        crate::generated::types::InventorySchedule,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Destination" => {
-                destination = ::std::option::Option::Some(
+                f_destination = ::std::option::Option::Some(
                     crate::generated::protocol::de_inventory_destination(child)?,
                 );
             }
             "IsEnabled" => {
-                is_enabled = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_enabled = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_inventory_filter(child)?,
                 );
             }
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "IncludedObjectVersions" => {
-                included_object_versions = ::std::option::Option::Some(
-                    crate::types::InventoryIncludedObjectVersions::from(child.text()),
+                f_included_object_versions = ::std::option::Option::Some(
+                    crate::generated::types::InventoryIncludedObjectVersions::from(
+                        child.text(),
+                    ),
                 );
             }
             "OptionalFields" => {
-                optional_fields = ::std::option::Option::Some({
+                f_optional_fields = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items
                             .push(
-                                crate::types::InventoryOptionalField::from(item.text()),
+                                crate::generated::types::InventoryOptionalField::from(
+                                    item.text(),
+                                ),
                             );
                     }
                     items
                 });
             }
             "Schedule" => {
-                schedule = ::std::option::Option::Some(
+                f_schedule = ::std::option::Option::Some(
                     crate::generated::protocol::de_inventory_schedule(child)?,
                 );
             }
             _ => {}
         }
     }
-    let destination = crate::rt::required_in_response(
-        destination,
+    let f_destination = crate::rt::required_in_response(
+        f_destination,
         "InventoryConfiguration",
         "Destination",
     )?;
-    let is_enabled = crate::rt::required_in_response(
-        is_enabled,
+    let f_is_enabled = crate::rt::required_in_response(
+        f_is_enabled,
         "InventoryConfiguration",
         "IsEnabled",
     )?;
-    let id = crate::rt::required_in_response(id, "InventoryConfiguration", "Id")?;
-    let included_object_versions = crate::rt::required_in_response(
-        included_object_versions,
+    let f_id = crate::rt::required_in_response(f_id, "InventoryConfiguration", "Id")?;
+    let f_included_object_versions = crate::rt::required_in_response(
+        f_included_object_versions,
         "InventoryConfiguration",
         "IncludedObjectVersions",
     )?;
-    let schedule = crate::rt::required_in_response(
-        schedule,
+    let f_schedule = crate::rt::required_in_response(
+        f_schedule,
         "InventoryConfiguration",
         "Schedule",
     )?;
-    ::std::result::Result::Ok(crate::types::InventoryConfiguration {
-        destination,
-        is_enabled,
-        filter,
-        id,
-        included_object_versions,
-        optional_fields,
-        schedule,
+    ::std::result::Result::Ok(crate::generated::types::InventoryConfiguration {
+        destination: f_destination,
+        is_enabled: f_is_enabled,
+        filter: f_filter,
+        id: f_id,
+        included_object_versions: f_included_object_versions,
+        optional_fields: f_optional_fields,
+        schedule: f_schedule,
     })
 }
 /// Writes the attributes and children of a `InventoryDestination` element.
 #[allow(dead_code)]
 pub(crate) fn ser_inventory_destination(
-    value: &crate::types::InventoryDestination,
+    value: &crate::generated::types::InventoryDestination,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6876,14 +7354,17 @@ pub(crate) fn ser_inventory_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::InventoryDestination, crate::rt::Error> {
-    let mut s3_bucket_destination: ::std::option::Option<
-        crate::types::InventoryS3BucketDestination,
+) -> ::std::result::Result<
+    crate::generated::types::InventoryDestination,
+    crate::rt::Error,
+> {
+    let mut f_s3_bucket_destination: ::std::option::Option<
+        crate::generated::types::InventoryS3BucketDestination,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "S3BucketDestination" => {
-                s3_bucket_destination = ::std::option::Option::Some(
+                f_s3_bucket_destination = ::std::option::Option::Some(
                     crate::generated::protocol::de_inventory_s3_bucket_destination(
                         child,
                     )?,
@@ -6892,19 +7373,19 @@ pub(crate) fn de_inventory_destination(
             _ => {}
         }
     }
-    let s3_bucket_destination = crate::rt::required_in_response(
-        s3_bucket_destination,
+    let f_s3_bucket_destination = crate::rt::required_in_response(
+        f_s3_bucket_destination,
         "InventoryDestination",
         "S3BucketDestination",
     )?;
-    ::std::result::Result::Ok(crate::types::InventoryDestination {
-        s3_bucket_destination,
+    ::std::result::Result::Ok(crate::generated::types::InventoryDestination {
+        s3_bucket_destination: f_s3_bucket_destination,
     })
 }
 /// Writes the attributes and children of a `InventoryFilter` element.
 #[allow(dead_code)]
 pub(crate) fn ser_inventory_filter(
-    value: &crate::types::InventoryFilter,
+    value: &crate::generated::types::InventoryFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -6916,25 +7397,29 @@ pub(crate) fn ser_inventory_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::InventoryFilter, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::InventoryFilter, crate::rt::Error> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let prefix = crate::rt::required_in_response(prefix, "InventoryFilter", "Prefix")?;
-    ::std::result::Result::Ok(crate::types::InventoryFilter {
-        prefix,
+    let f_prefix = crate::rt::required_in_response(
+        f_prefix,
+        "InventoryFilter",
+        "Prefix",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::InventoryFilter {
+        prefix: f_prefix,
     })
 }
 /// Writes the attributes and children of a `InventoryS3BucketDestination` element.
 #[allow(dead_code)]
 pub(crate) fn ser_inventory_s3_bucket_destination(
-    value: &crate::types::InventoryS3BucketDestination,
+    value: &crate::generated::types::InventoryS3BucketDestination,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.account_id {
@@ -6957,53 +7442,53 @@ pub(crate) fn ser_inventory_s3_bucket_destination(
 pub(crate) fn de_inventory_s3_bucket_destination(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::InventoryS3BucketDestination,
+    crate::generated::types::InventoryS3BucketDestination,
     crate::rt::Error,
 > {
-    let mut account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut format: ::std::option::Option<crate::types::InventoryFormat> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_format: ::std::option::Option<crate::generated::types::InventoryFormat> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "AccountId" => {
-                account_id = ::std::option::Option::Some(child.text().to_string());
+                f_account_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Format" => {
-                format = ::std::option::Option::Some(
-                    crate::types::InventoryFormat::from(child.text()),
+                f_format = ::std::option::Option::Some(
+                    crate::generated::types::InventoryFormat::from(child.text()),
                 );
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "InventoryS3BucketDestination",
         "Bucket",
     )?;
-    let format = crate::rt::required_in_response(
-        format,
+    let f_format = crate::rt::required_in_response(
+        f_format,
         "InventoryS3BucketDestination",
         "Format",
     )?;
-    ::std::result::Result::Ok(crate::types::InventoryS3BucketDestination {
-        account_id,
-        bucket,
-        format,
-        prefix,
+    ::std::result::Result::Ok(crate::generated::types::InventoryS3BucketDestination {
+        account_id: f_account_id,
+        bucket: f_bucket,
+        format: f_format,
+        prefix: f_prefix,
     })
 }
 /// Writes the attributes and children of a `InventorySchedule` element.
 #[allow(dead_code)]
 pub(crate) fn ser_inventory_schedule(
-    value: &crate::types::InventorySchedule,
+    value: &crate::generated::types::InventorySchedule,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -7015,31 +7500,36 @@ pub(crate) fn ser_inventory_schedule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_schedule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::InventorySchedule, crate::rt::Error> {
-    let mut frequency: ::std::option::Option<crate::types::InventoryFrequency> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::InventorySchedule,
+    crate::rt::Error,
+> {
+    let mut f_frequency: ::std::option::Option<
+        crate::generated::types::InventoryFrequency,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Frequency" => {
-                frequency = ::std::option::Option::Some(
-                    crate::types::InventoryFrequency::from(child.text()),
+                f_frequency = ::std::option::Option::Some(
+                    crate::generated::types::InventoryFrequency::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    let frequency = crate::rt::required_in_response(
-        frequency,
+    let f_frequency = crate::rt::required_in_response(
+        f_frequency,
         "InventorySchedule",
         "Frequency",
     )?;
-    ::std::result::Result::Ok(crate::types::InventorySchedule {
-        frequency,
+    ::std::result::Result::Ok(crate::generated::types::InventorySchedule {
+        frequency: f_frequency,
     })
 }
 /// Writes the attributes and children of a `LambdaFunctionConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_lambda_function_configuration(
-    value: &crate::types::LambdaFunctionConfiguration,
+    value: &crate::generated::types::LambdaFunctionConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -7065,30 +7555,35 @@ pub(crate) fn ser_lambda_function_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lambda_function_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LambdaFunctionConfiguration, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut lambda_function_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut events: ::std::option::Option<::std::vec::Vec<crate::types::Event>> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<
-        crate::types::NotificationConfigurationFilter,
+) -> ::std::result::Result<
+    crate::generated::types::LambdaFunctionConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_lambda_function_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_events: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Event>,
+    > = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "CloudFunction" => {
-                lambda_function_arn = ::std::option::Option::Some(
+                f_lambda_function_arn = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Event" => {
-                events
+                f_events
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::Event::from(child.text()));
+                    .push(crate::generated::types::Event::from(child.text()));
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_notification_configuration_filter(
                         child,
                     )?,
@@ -7097,23 +7592,23 @@ pub(crate) fn de_lambda_function_configuration(
             _ => {}
         }
     }
-    let lambda_function_arn = crate::rt::required_in_response(
-        lambda_function_arn,
+    let f_lambda_function_arn = crate::rt::required_in_response(
+        f_lambda_function_arn,
         "LambdaFunctionConfiguration",
         "LambdaFunctionArn",
     )?;
-    let events = events.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::LambdaFunctionConfiguration {
-        id,
-        lambda_function_arn,
-        events,
-        filter,
+    let f_events = f_events.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::LambdaFunctionConfiguration {
+        id: f_id,
+        lambda_function_arn: f_lambda_function_arn,
+        events: f_events,
+        filter: f_filter,
     })
 }
 /// Writes the attributes and children of a `LegalHold` element.
 #[allow(dead_code)]
 pub(crate) fn ser_legal_hold(
-    value: &crate::types::LegalHold,
+    value: &crate::generated::types::LegalHold,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.date {
@@ -7127,31 +7622,31 @@ pub(crate) fn ser_legal_hold(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_legal_hold(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LegalHold, crate::rt::Error> {
-    let mut date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::LegalHold, crate::rt::Error> {
+    let mut f_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Date" => {
-                date = ::std::option::Option::Some(
+                f_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ID" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::LegalHold {
-        date,
-        id,
+    ::std::result::Result::Ok(crate::generated::types::LegalHold {
+        date: f_date,
+        id: f_id,
     })
 }
 /// Writes the attributes and children of a `LegalHoldRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_legal_hold_request(
-    value: &crate::types::LegalHoldRequest,
+    value: &crate::generated::types::LegalHoldRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -7171,28 +7666,32 @@ pub(crate) fn ser_legal_hold_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_legal_hold_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LegalHoldRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::LegalHoldRequest, crate::rt::Error> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(bucket, "LegalHoldRequest", "Bucket")?;
-    let key = crate::rt::required_in_response(key, "LegalHoldRequest", "Key")?;
-    let retention_legal_hold_id = crate::rt::required_in_response(
-        retention_legal_hold_id,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
+        "LegalHoldRequest",
+        "Bucket",
+    )?;
+    let f_key = crate::rt::required_in_response(f_key, "LegalHoldRequest", "Key")?;
+    let f_retention_legal_hold_id = crate::rt::required_in_response(
+        f_retention_legal_hold_id,
         "LegalHoldRequest",
         "RetentionLegalHoldId",
     )?;
-    ::std::result::Result::Ok(crate::types::LegalHoldRequest {
-        bucket,
-        key,
-        retention_legal_hold_id,
+    ::std::result::Result::Ok(crate::generated::types::LegalHoldRequest {
+        bucket: f_bucket,
+        key: f_key,
+        retention_legal_hold_id: f_retention_legal_hold_id,
     })
 }
 /// Writes the attributes and children of a `LifecycleExpiration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_lifecycle_expiration(
-    value: &crate::types::LifecycleExpiration,
+    value: &crate::generated::types::LifecycleExpiration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.date {
@@ -7209,38 +7708,41 @@ pub(crate) fn ser_lifecycle_expiration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_expiration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LifecycleExpiration, crate::rt::Error> {
-    let mut date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut expired_object_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::LifecycleExpiration,
+    crate::rt::Error,
+> {
+    let mut f_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_expired_object_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Date" => {
-                date = ::std::option::Option::Some(
+                f_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Days" => {
-                days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "ExpiredObjectDeleteMarker" => {
-                expired_object_delete_marker = ::std::option::Option::Some(
+                f_expired_object_delete_marker = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::LifecycleExpiration {
-        date,
-        days,
-        expired_object_delete_marker,
+    ::std::result::Result::Ok(crate::generated::types::LifecycleExpiration {
+        date: f_date,
+        days: f_days,
+        expired_object_delete_marker: f_expired_object_delete_marker,
     })
 }
 /// Writes the attributes and children of a `LifecycleRule` element.
 #[allow(dead_code)]
 pub(crate) fn ser_lifecycle_rule(
-    value: &crate::types::LifecycleRule,
+    value: &crate::generated::types::LifecycleRule,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.expiration {
@@ -7286,56 +7788,60 @@ pub(crate) fn ser_lifecycle_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LifecycleRule, crate::rt::Error> {
-    let mut expiration: ::std::option::Option<crate::types::LifecycleExpiration> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<crate::types::LifecycleRuleFilter> = ::std::option::Option::None;
-    let mut status: ::std::option::Option<crate::types::ExpirationStatus> = ::std::option::Option::None;
-    let mut transitions: ::std::option::Option<
-        ::std::vec::Vec<crate::types::Transition>,
+) -> ::std::result::Result<crate::generated::types::LifecycleRule, crate::rt::Error> {
+    let mut f_expiration: ::std::option::Option<
+        crate::generated::types::LifecycleExpiration,
     > = ::std::option::Option::None;
-    let mut noncurrent_version_expiration: ::std::option::Option<
-        crate::types::NoncurrentVersionExpiration,
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<
+        crate::generated::types::LifecycleRuleFilter,
     > = ::std::option::Option::None;
-    let mut abort_incomplete_multipart_upload: ::std::option::Option<
-        crate::types::AbortIncompleteMultipartUpload,
+    let mut f_status: ::std::option::Option<crate::generated::types::ExpirationStatus> = ::std::option::Option::None;
+    let mut f_transitions: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Transition>,
+    > = ::std::option::Option::None;
+    let mut f_noncurrent_version_expiration: ::std::option::Option<
+        crate::generated::types::NoncurrentVersionExpiration,
+    > = ::std::option::Option::None;
+    let mut f_abort_incomplete_multipart_upload: ::std::option::Option<
+        crate::generated::types::AbortIncompleteMultipartUpload,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Expiration" => {
-                expiration = ::std::option::Option::Some(
+                f_expiration = ::std::option::Option::Some(
                     crate::generated::protocol::de_lifecycle_expiration(child)?,
                 );
             }
             "ID" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_lifecycle_rule_filter(child)?,
                 );
             }
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::ExpirationStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::ExpirationStatus::from(child.text()),
                 );
             }
             "Transition" => {
-                transitions
+                f_transitions
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_transition(child)?);
             }
             "NoncurrentVersionExpiration" => {
-                noncurrent_version_expiration = ::std::option::Option::Some(
+                f_noncurrent_version_expiration = ::std::option::Option::Some(
                     crate::generated::protocol::de_noncurrent_version_expiration(child)?,
                 );
             }
             "AbortIncompleteMultipartUpload" => {
-                abort_incomplete_multipart_upload = ::std::option::Option::Some(
+                f_abort_incomplete_multipart_upload = ::std::option::Option::Some(
                     crate::generated::protocol::de_abort_incomplete_multipart_upload(
                         child,
                     )?,
@@ -7344,23 +7850,23 @@ pub(crate) fn de_lifecycle_rule(
             _ => {}
         }
     }
-    let filter = crate::rt::required_in_response(filter, "LifecycleRule", "Filter")?;
-    let status = crate::rt::required_in_response(status, "LifecycleRule", "Status")?;
-    ::std::result::Result::Ok(crate::types::LifecycleRule {
-        expiration,
-        id,
-        prefix,
-        filter,
-        status,
-        transitions,
-        noncurrent_version_expiration,
-        abort_incomplete_multipart_upload,
+    let f_filter = crate::rt::required_in_response(f_filter, "LifecycleRule", "Filter")?;
+    let f_status = crate::rt::required_in_response(f_status, "LifecycleRule", "Status")?;
+    ::std::result::Result::Ok(crate::generated::types::LifecycleRule {
+        expiration: f_expiration,
+        id: f_id,
+        prefix: f_prefix,
+        filter: f_filter,
+        status: f_status,
+        transitions: f_transitions,
+        noncurrent_version_expiration: f_noncurrent_version_expiration,
+        abort_incomplete_multipart_upload: f_abort_incomplete_multipart_upload,
     })
 }
 /// Writes the attributes and children of a `LifecycleRuleAndOperator` element.
 #[allow(dead_code)]
 pub(crate) fn ser_lifecycle_rule_and_operator(
-    value: &crate::types::LifecycleRuleAndOperator,
+    value: &crate::generated::types::LifecycleRuleAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -7384,44 +7890,50 @@ pub(crate) fn ser_lifecycle_rule_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_rule_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LifecycleRuleAndOperator, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
-    let mut object_size_greater_than: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut object_size_less_than: ::std::option::Option<i64> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::LifecycleRuleAndOperator,
+    crate::rt::Error,
+> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tags: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Tag>,
+    > = ::std::option::Option::None;
+    let mut f_object_size_greater_than: ::std::option::Option<i64> = ::std::option::Option::None;
+    let mut f_object_size_less_than: ::std::option::Option<i64> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tags.get_or_insert_with(::std::vec::Vec::new)
+                f_tags
+                    .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             "ObjectSizeGreaterThan" => {
-                object_size_greater_than = ::std::option::Option::Some(
+                f_object_size_greater_than = ::std::option::Option::Some(
                     crate::rt::xml_i64(child)?,
                 );
             }
             "ObjectSizeLessThan" => {
-                object_size_less_than = ::std::option::Option::Some(
+                f_object_size_less_than = ::std::option::Option::Some(
                     crate::rt::xml_i64(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::LifecycleRuleAndOperator {
-        prefix,
-        tags,
-        object_size_greater_than,
-        object_size_less_than,
+    ::std::result::Result::Ok(crate::generated::types::LifecycleRuleAndOperator {
+        prefix: f_prefix,
+        tags: f_tags,
+        object_size_greater_than: f_object_size_greater_than,
+        object_size_less_than: f_object_size_less_than,
     })
 }
 /// Writes the attributes and children of a `LifecycleRuleFilter` element.
 #[allow(dead_code)]
 pub(crate) fn ser_lifecycle_rule_filter(
-    value: &crate::types::LifecycleRuleFilter,
+    value: &crate::generated::types::LifecycleRuleFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -7448,52 +7960,57 @@ pub(crate) fn ser_lifecycle_rule_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_rule_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LifecycleRuleFilter, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tag: ::std::option::Option<crate::types::Tag> = ::std::option::Option::None;
-    let mut object_size_greater_than: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut object_size_less_than: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut and: ::std::option::Option<crate::types::LifecycleRuleAndOperator> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::LifecycleRuleFilter,
+    crate::rt::Error,
+> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
+    let mut f_object_size_greater_than: ::std::option::Option<i64> = ::std::option::Option::None;
+    let mut f_object_size_less_than: ::std::option::Option<i64> = ::std::option::Option::None;
+    let mut f_and: ::std::option::Option<
+        crate::generated::types::LifecycleRuleAndOperator,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tag = ::std::option::Option::Some(
+                f_tag = ::std::option::Option::Some(
                     crate::generated::protocol::de_tag(child)?,
                 );
             }
             "ObjectSizeGreaterThan" => {
-                object_size_greater_than = ::std::option::Option::Some(
+                f_object_size_greater_than = ::std::option::Option::Some(
                     crate::rt::xml_i64(child)?,
                 );
             }
             "ObjectSizeLessThan" => {
-                object_size_less_than = ::std::option::Option::Some(
+                f_object_size_less_than = ::std::option::Option::Some(
                     crate::rt::xml_i64(child)?,
                 );
             }
             "And" => {
-                and = ::std::option::Option::Some(
+                f_and = ::std::option::Option::Some(
                     crate::generated::protocol::de_lifecycle_rule_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::LifecycleRuleFilter {
-        prefix,
-        tag,
-        object_size_greater_than,
-        object_size_less_than,
-        and,
+    ::std::result::Result::Ok(crate::generated::types::LifecycleRuleFilter {
+        prefix: f_prefix,
+        tag: f_tag,
+        object_size_greater_than: f_object_size_greater_than,
+        object_size_less_than: f_object_size_less_than,
+        and: f_and,
     })
 }
 /// Writes the attributes and children of a `ListBucketAnalyticsConfigurationsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_analytics_configurations_output(
-    value: &crate::types::ListBucketAnalyticsConfigurationsOutput,
+    value: &crate::generated::types::ListBucketAnalyticsConfigurationsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.is_truncated {
@@ -7518,32 +8035,34 @@ pub(crate) fn ser_list_bucket_analytics_configurations_output(
 pub(crate) fn de_list_bucket_analytics_configurations_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketAnalyticsConfigurationsOutput,
+    crate::generated::types::ListBucketAnalyticsConfigurationsOutput,
     crate::rt::Error,
 > {
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut analytics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::AnalyticsConfiguration>,
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_analytics_configuration_list: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::AnalyticsConfiguration>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "ContinuationToken" => {
-                continuation_token = ::std::option::Option::Some(
+                f_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "NextContinuationToken" => {
-                next_continuation_token = ::std::option::Option::Some(
+                f_next_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "AnalyticsConfiguration" => {
-                analytics_configuration_list
+                f_analytics_configuration_list
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(
                         crate::generated::protocol::de_analytics_configuration(child)?,
@@ -7552,17 +8071,17 @@ pub(crate) fn de_list_bucket_analytics_configurations_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListBucketAnalyticsConfigurationsOutput {
-        is_truncated,
-        continuation_token,
-        next_continuation_token,
-        analytics_configuration_list,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketAnalyticsConfigurationsOutput {
+        is_truncated: f_is_truncated,
+        continuation_token: f_continuation_token,
+        next_continuation_token: f_next_continuation_token,
+        analytics_configuration_list: f_analytics_configuration_list,
     })
 }
 /// Writes the attributes and children of a `ListBucketAnalyticsConfigurationsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_analytics_configurations_request(
-    value: &crate::types::ListBucketAnalyticsConfigurationsRequest,
+    value: &crate::generated::types::ListBucketAnalyticsConfigurationsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -7581,28 +8100,28 @@ pub(crate) fn ser_list_bucket_analytics_configurations_request(
 pub(crate) fn de_list_bucket_analytics_configurations_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketAnalyticsConfigurationsRequest,
+    crate::generated::types::ListBucketAnalyticsConfigurationsRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListBucketAnalyticsConfigurationsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListBucketAnalyticsConfigurationsRequest {
-        bucket,
-        continuation_token,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketAnalyticsConfigurationsRequest {
+        bucket: f_bucket,
+        continuation_token: f_continuation_token,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListBucketsExtendedRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_buckets_extended_request(
-    value: &crate::types::ListBucketsExtendedRequest,
+    value: &crate::generated::types::ListBucketsExtendedRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.ibm_service_instance_id {
@@ -7622,23 +8141,26 @@ pub(crate) fn ser_list_buckets_extended_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_extended_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListBucketsExtendedRequest, crate::rt::Error> {
-    let mut ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListBucketsExtendedRequest,
+    crate::rt::Error,
+> {
+    let mut f_ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::ListBucketsExtendedRequest {
-        ibm_service_instance_id,
-        marker,
-        max_keys,
-        prefix,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketsExtendedRequest {
+        ibm_service_instance_id: f_ibm_service_instance_id,
+        marker: f_marker,
+        max_keys: f_max_keys,
+        prefix: f_prefix,
     })
 }
 /// Writes the attributes and children of a `ListBucketsExtendedOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_buckets_extended_output(
-    value: &crate::types::ListBucketsExtendedOutput,
+    value: &crate::generated::types::ListBucketsExtendedOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.is_truncated {
@@ -7666,21 +8188,28 @@ pub(crate) fn ser_list_buckets_extended_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_extended_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListBucketsExtendedOutput, crate::rt::Error> {
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut buckets: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>> = ::std::option::Option::None;
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListBucketsExtendedOutput,
+    crate::rt::Error,
+> {
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_buckets: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Bucket>,
+    > = ::std::option::Option::None;
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "NextMarker" => {
-                next_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_marker = ::std::option::Option::Some(child.text().to_string());
             }
             "Buckets" => {
-                buckets = ::std::option::Option::Some({
+                f_buckets = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_bucket(item)?);
@@ -7689,24 +8218,24 @@ pub(crate) fn de_list_buckets_extended_output(
                 });
             }
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListBucketsExtendedOutput {
-        is_truncated,
-        next_marker,
-        buckets,
-        owner,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketsExtendedOutput {
+        is_truncated: f_is_truncated,
+        next_marker: f_next_marker,
+        buckets: f_buckets,
+        owner: f_owner,
     })
 }
 /// Writes the attributes and children of a `ListBucketInventoryConfigurationsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_inventory_configurations_output(
-    value: &crate::types::ListBucketInventoryConfigurationsOutput,
+    value: &crate::generated::types::ListBucketInventoryConfigurationsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.continuation_token {
@@ -7731,51 +8260,53 @@ pub(crate) fn ser_list_bucket_inventory_configurations_output(
 pub(crate) fn de_list_bucket_inventory_configurations_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketInventoryConfigurationsOutput,
+    crate::generated::types::ListBucketInventoryConfigurationsOutput,
     crate::rt::Error,
 > {
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut inventory_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::InventoryConfiguration>,
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_inventory_configuration_list: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::InventoryConfiguration>,
     > = ::std::option::Option::None;
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ContinuationToken" => {
-                continuation_token = ::std::option::Option::Some(
+                f_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "InventoryConfiguration" => {
-                inventory_configuration_list
+                f_inventory_configuration_list
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(
                         crate::generated::protocol::de_inventory_configuration(child)?,
                     );
             }
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "NextContinuationToken" => {
-                next_continuation_token = ::std::option::Option::Some(
+                f_next_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListBucketInventoryConfigurationsOutput {
-        continuation_token,
-        inventory_configuration_list,
-        is_truncated,
-        next_continuation_token,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketInventoryConfigurationsOutput {
+        continuation_token: f_continuation_token,
+        inventory_configuration_list: f_inventory_configuration_list,
+        is_truncated: f_is_truncated,
+        next_continuation_token: f_next_continuation_token,
     })
 }
 /// Writes the attributes and children of a `ListBucketInventoryConfigurationsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_inventory_configurations_request(
-    value: &crate::types::ListBucketInventoryConfigurationsRequest,
+    value: &crate::generated::types::ListBucketInventoryConfigurationsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -7794,28 +8325,28 @@ pub(crate) fn ser_list_bucket_inventory_configurations_request(
 pub(crate) fn de_list_bucket_inventory_configurations_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketInventoryConfigurationsRequest,
+    crate::generated::types::ListBucketInventoryConfigurationsRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListBucketInventoryConfigurationsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListBucketInventoryConfigurationsRequest {
-        bucket,
-        continuation_token,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketInventoryConfigurationsRequest {
+        bucket: f_bucket,
+        continuation_token: f_continuation_token,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListBucketMetricsConfigurationsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_metrics_configurations_output(
-    value: &crate::types::ListBucketMetricsConfigurationsOutput,
+    value: &crate::generated::types::ListBucketMetricsConfigurationsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.is_truncated {
@@ -7840,49 +8371,51 @@ pub(crate) fn ser_list_bucket_metrics_configurations_output(
 pub(crate) fn de_list_bucket_metrics_configurations_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketMetricsConfigurationsOutput,
+    crate::generated::types::ListBucketMetricsConfigurationsOutput,
     crate::rt::Error,
 > {
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut metrics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::MetricsConfiguration>,
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_metrics_configuration_list: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::MetricsConfiguration>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "ContinuationToken" => {
-                continuation_token = ::std::option::Option::Some(
+                f_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "NextContinuationToken" => {
-                next_continuation_token = ::std::option::Option::Some(
+                f_next_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "MetricsConfiguration" => {
-                metrics_configuration_list
+                f_metrics_configuration_list
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_metrics_configuration(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListBucketMetricsConfigurationsOutput {
-        is_truncated,
-        continuation_token,
-        next_continuation_token,
-        metrics_configuration_list,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketMetricsConfigurationsOutput {
+        is_truncated: f_is_truncated,
+        continuation_token: f_continuation_token,
+        next_continuation_token: f_next_continuation_token,
+        metrics_configuration_list: f_metrics_configuration_list,
     })
 }
 /// Writes the attributes and children of a `ListBucketMetricsConfigurationsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_bucket_metrics_configurations_request(
-    value: &crate::types::ListBucketMetricsConfigurationsRequest,
+    value: &crate::generated::types::ListBucketMetricsConfigurationsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -7901,28 +8434,28 @@ pub(crate) fn ser_list_bucket_metrics_configurations_request(
 pub(crate) fn de_list_bucket_metrics_configurations_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListBucketMetricsConfigurationsRequest,
+    crate::generated::types::ListBucketMetricsConfigurationsRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListBucketMetricsConfigurationsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListBucketMetricsConfigurationsRequest {
-        bucket,
-        continuation_token,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketMetricsConfigurationsRequest {
+        bucket: f_bucket,
+        continuation_token: f_continuation_token,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListBucketsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_buckets_output(
-    value: &crate::types::ListBucketsOutput,
+    value: &crate::generated::types::ListBucketsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.buckets {
@@ -7944,13 +8477,18 @@ pub(crate) fn ser_list_buckets_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListBucketsOutput, crate::rt::Error> {
-    let mut buckets: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>> = ::std::option::Option::None;
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListBucketsOutput,
+    crate::rt::Error,
+> {
+    let mut f_buckets: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Bucket>,
+    > = ::std::option::Option::None;
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Buckets" => {
-                buckets = ::std::option::Option::Some({
+                f_buckets = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_bucket(item)?);
@@ -7959,22 +8497,22 @@ pub(crate) fn de_list_buckets_output(
                 });
             }
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListBucketsOutput {
-        buckets,
-        owner,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketsOutput {
+        buckets: f_buckets,
+        owner: f_owner,
     })
 }
 /// Writes the attributes and children of a `ListMultipartUploadsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_multipart_uploads_output(
-    value: &crate::types::ListMultipartUploadsOutput,
+    value: &crate::generated::types::ListMultipartUploadsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.bucket {
@@ -8026,91 +8564,102 @@ pub(crate) fn ser_list_multipart_uploads_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_multipart_uploads_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListMultipartUploadsOutput, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_uploads: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut uploads: ::std::option::Option<
-        ::std::vec::Vec<crate::types::MultipartUpload>,
+) -> ::std::result::Result<
+    crate::generated::types::ListMultipartUploadsOutput,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_uploads: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_uploads: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::MultipartUpload>,
     > = ::std::option::Option::None;
-    let mut common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+    let mut f_common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     > = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "KeyMarker" => {
-                key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = ::std::option::Option::Some(child.text().to_string());
             }
             "UploadIdMarker" => {
-                upload_id_marker = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id_marker = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "NextKeyMarker" => {
-                next_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_key_marker = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Delimiter" => {
-                delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
             }
             "NextUploadIdMarker" => {
-                next_upload_id_marker = ::std::option::Option::Some(
+                f_next_upload_id_marker = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "MaxUploads" => {
-                max_uploads = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_uploads = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "Upload" => {
-                uploads
+                f_uploads
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_multipart_upload(child)?);
             }
             "CommonPrefixes" => {
-                common_prefixes
+                f_common_prefixes
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                encoding_type = ::std::option::Option::Some(
-                    crate::types::EncodingType::from(child.text()),
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListMultipartUploadsOutput {
-        bucket,
-        key_marker,
-        upload_id_marker,
-        next_key_marker,
-        prefix,
-        delimiter,
-        next_upload_id_marker,
-        max_uploads,
-        is_truncated,
-        uploads,
-        common_prefixes,
-        encoding_type,
+    ::std::result::Result::Ok(crate::generated::types::ListMultipartUploadsOutput {
+        bucket: f_bucket,
+        key_marker: f_key_marker,
+        upload_id_marker: f_upload_id_marker,
+        next_key_marker: f_next_key_marker,
+        prefix: f_prefix,
+        delimiter: f_delimiter,
+        next_upload_id_marker: f_next_upload_id_marker,
+        max_uploads: f_max_uploads,
+        is_truncated: f_is_truncated,
+        uploads: f_uploads,
+        common_prefixes: f_common_prefixes,
+        encoding_type: f_encoding_type,
     })
 }
 /// Writes the attributes and children of a `ListBucketsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_buckets_request(
-    value: &crate::types::ListBucketsRequest,
+    value: &crate::generated::types::ListBucketsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.ibm_service_instance_id {
@@ -8121,17 +8670,20 @@ pub(crate) fn ser_list_buckets_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListBucketsRequest, crate::rt::Error> {
-    let mut ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListBucketsRequest,
+    crate::rt::Error,
+> {
+    let mut f_ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::ListBucketsRequest {
-        ibm_service_instance_id,
+    ::std::result::Result::Ok(crate::generated::types::ListBucketsRequest {
+        ibm_service_instance_id: f_ibm_service_instance_id,
     })
 }
 /// Writes the attributes and children of a `ListLegalHoldsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_legal_holds_output(
-    value: &crate::types::ListLegalHoldsOutput,
+    value: &crate::generated::types::ListLegalHoldsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.create_time {
@@ -8160,24 +8712,27 @@ pub(crate) fn ser_list_legal_holds_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_legal_holds_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListLegalHoldsOutput, crate::rt::Error> {
-    let mut create_time: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut legal_holds: ::std::option::Option<
-        ::std::vec::Vec<crate::types::LegalHold>,
+) -> ::std::result::Result<
+    crate::generated::types::ListLegalHoldsOutput,
+    crate::rt::Error,
+> {
+    let mut f_create_time: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_legal_holds: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LegalHold>,
     > = ::std::option::Option::None;
-    let mut retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut retention_period_expiration_date: ::std::option::Option<
+    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_retention_period_expiration_date: ::std::option::Option<
         crate::rt::DateTime,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "CreateTime" => {
-                create_time = ::std::option::Option::Some(
+                f_create_time = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "LegalHolds" => {
-                legal_holds = ::std::option::Option::Some({
+                f_legal_holds = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_legal_hold(item)?);
@@ -8186,29 +8741,29 @@ pub(crate) fn de_list_legal_holds_output(
                 });
             }
             "RetentionPeriod" => {
-                retention_period = ::std::option::Option::Some(
+                f_retention_period = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             "RetentionPeriodExpirationDate" => {
-                retention_period_expiration_date = ::std::option::Option::Some(
+                f_retention_period_expiration_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListLegalHoldsOutput {
-        create_time,
-        legal_holds,
-        retention_period,
-        retention_period_expiration_date,
+    ::std::result::Result::Ok(crate::generated::types::ListLegalHoldsOutput {
+        create_time: f_create_time,
+        legal_holds: f_legal_holds,
+        retention_period: f_retention_period,
+        retention_period_expiration_date: f_retention_period_expiration_date,
     })
 }
 /// Writes the attributes and children of a `ListLegalHoldsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_legal_holds_request(
-    value: &crate::types::ListLegalHoldsRequest,
+    value: &crate::generated::types::ListLegalHoldsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -8227,27 +8782,30 @@ pub(crate) fn ser_list_legal_holds_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_legal_holds_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListLegalHoldsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListLegalHoldsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListLegalHoldsRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "ListLegalHoldsRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::ListLegalHoldsRequest {
-        bucket,
-        key,
-        mirror_destination,
+    let f_key = crate::rt::required_in_response(f_key, "ListLegalHoldsRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::ListLegalHoldsRequest {
+        bucket: f_bucket,
+        key: f_key,
+        mirror_destination: f_mirror_destination,
     })
 }
 /// Writes the attributes and children of a `ListMultipartUploadsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_multipart_uploads_request(
-    value: &crate::types::ListMultipartUploadsRequest,
+    value: &crate::generated::types::ListMultipartUploadsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -8283,38 +8841,43 @@ pub(crate) fn ser_list_multipart_uploads_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_multipart_uploads_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListMultipartUploadsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
-    let mut key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_uploads: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListMultipartUploadsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
+    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_uploads: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListMultipartUploadsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListMultipartUploadsRequest {
-        bucket,
-        delimiter,
-        encoding_type,
-        key_marker,
-        max_uploads,
-        mirror_destination,
-        prefix,
-        upload_id_marker,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListMultipartUploadsRequest {
+        bucket: f_bucket,
+        delimiter: f_delimiter,
+        encoding_type: f_encoding_type,
+        key_marker: f_key_marker,
+        max_uploads: f_max_uploads,
+        mirror_destination: f_mirror_destination,
+        prefix: f_prefix,
+        upload_id_marker: f_upload_id_marker,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListObjectVersionsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_object_versions_output(
-    value: &crate::types::ListObjectVersionsOutput,
+    value: &crate::generated::types::ListObjectVersionsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.is_truncated {
@@ -8373,102 +8936,111 @@ pub(crate) fn ser_list_object_versions_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_object_versions_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListObjectVersionsOutput, crate::rt::Error> {
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut versions: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ObjectVersion>,
+) -> ::std::result::Result<
+    crate::generated::types::ListObjectVersionsOutput,
+    crate::rt::Error,
+> {
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_versions: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ObjectVersion>,
     > = ::std::option::Option::None;
-    let mut delete_markers: ::std::option::Option<
-        ::std::vec::Vec<crate::types::DeleteMarkerEntry>,
+    let mut f_delete_markers: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::DeleteMarkerEntry>,
     > = ::std::option::Option::None;
-    let mut name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     > = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "KeyMarker" => {
-                key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = ::std::option::Option::Some(child.text().to_string());
             }
             "VersionIdMarker" => {
-                version_id_marker = ::std::option::Option::Some(
+                f_version_id_marker = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "NextKeyMarker" => {
-                next_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_key_marker = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "NextVersionIdMarker" => {
-                next_version_id_marker = ::std::option::Option::Some(
+                f_next_version_id_marker = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Version" => {
-                versions
+                f_versions
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_object_version(child)?);
             }
             "DeleteMarker" => {
-                delete_markers
+                f_delete_markers
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_delete_marker_entry(child)?);
             }
             "Name" => {
-                name = ::std::option::Option::Some(child.text().to_string());
+                f_name = ::std::option::Option::Some(child.text().to_string());
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Delimiter" => {
-                delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
             }
             "MaxKeys" => {
-                max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
-                common_prefixes
+                f_common_prefixes
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                encoding_type = ::std::option::Option::Some(
-                    crate::types::EncodingType::from(child.text()),
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListObjectVersionsOutput {
-        is_truncated,
-        key_marker,
-        version_id_marker,
-        next_key_marker,
-        next_version_id_marker,
-        versions,
-        delete_markers,
-        name,
-        prefix,
-        delimiter,
-        max_keys,
-        common_prefixes,
-        encoding_type,
+    ::std::result::Result::Ok(crate::generated::types::ListObjectVersionsOutput {
+        is_truncated: f_is_truncated,
+        key_marker: f_key_marker,
+        version_id_marker: f_version_id_marker,
+        next_key_marker: f_next_key_marker,
+        next_version_id_marker: f_next_version_id_marker,
+        versions: f_versions,
+        delete_markers: f_delete_markers,
+        name: f_name,
+        prefix: f_prefix,
+        delimiter: f_delimiter,
+        max_keys: f_max_keys,
+        common_prefixes: f_common_prefixes,
+        encoding_type: f_encoding_type,
     })
 }
 /// Writes the attributes and children of a `ListObjectVersionsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_object_versions_request(
-    value: &crate::types::ListObjectVersionsRequest,
+    value: &crate::generated::types::ListObjectVersionsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -8501,36 +9073,41 @@ pub(crate) fn ser_list_object_versions_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_object_versions_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListObjectVersionsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
-    let mut key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListObjectVersionsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
+    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListObjectVersionsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListObjectVersionsRequest {
-        bucket,
-        delimiter,
-        encoding_type,
-        key_marker,
-        max_keys,
-        prefix,
-        version_id_marker,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListObjectVersionsRequest {
+        bucket: f_bucket,
+        delimiter: f_delimiter,
+        encoding_type: f_encoding_type,
+        key_marker: f_key_marker,
+        max_keys: f_max_keys,
+        prefix: f_prefix,
+        version_id_marker: f_version_id_marker,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListObjectsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_objects_output(
-    value: &crate::types::ListObjectsOutput,
+    value: &crate::generated::types::ListObjectsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.is_truncated {
@@ -8582,91 +9159,100 @@ pub(crate) fn ser_list_objects_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListObjectsOutput, crate::rt::Error> {
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut contents: ::std::option::Option<::std::vec::Vec<crate::types::Object>> = ::std::option::Option::None;
-    let mut name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut ibm_sse_kp_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+) -> ::std::result::Result<
+    crate::generated::types::ListObjectsOutput,
+    crate::rt::Error,
+> {
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_contents: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Object>,
     > = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
+    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_ibm_sse_kp_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+    > = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "Marker" => {
-                marker = ::std::option::Option::Some(child.text().to_string());
+                f_marker = ::std::option::Option::Some(child.text().to_string());
             }
             "NextMarker" => {
-                next_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_marker = ::std::option::Option::Some(child.text().to_string());
             }
             "Contents" => {
-                contents
+                f_contents
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_object(child)?);
             }
             "Name" => {
-                name = ::std::option::Option::Some(child.text().to_string());
+                f_name = ::std::option::Option::Some(child.text().to_string());
             }
             "ibm-sse-kp-enabled" => {
-                ibm_sse_kp_enabled = ::std::option::Option::Some(
+                f_ibm_sse_kp_enabled = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             "ibm-sse-kp-crk-id" => {
-                ibm_sse_kp_crk_id = ::std::option::Option::Some(
+                f_ibm_sse_kp_crk_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Delimiter" => {
-                delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
             }
             "MaxKeys" => {
-                max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
-                common_prefixes
+                f_common_prefixes
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                encoding_type = ::std::option::Option::Some(
-                    crate::types::EncodingType::from(child.text()),
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListObjectsOutput {
-        is_truncated,
-        marker,
-        next_marker,
-        contents,
-        name,
-        ibm_sse_kp_enabled,
-        ibm_sse_kp_crk_id,
-        prefix,
-        delimiter,
-        max_keys,
-        common_prefixes,
-        encoding_type,
+    ::std::result::Result::Ok(crate::generated::types::ListObjectsOutput {
+        is_truncated: f_is_truncated,
+        marker: f_marker,
+        next_marker: f_next_marker,
+        contents: f_contents,
+        name: f_name,
+        ibm_sse_kp_enabled: f_ibm_sse_kp_enabled,
+        ibm_sse_kp_crk_id: f_ibm_sse_kp_crk_id,
+        prefix: f_prefix,
+        delimiter: f_delimiter,
+        max_keys: f_max_keys,
+        common_prefixes: f_common_prefixes,
+        encoding_type: f_encoding_type,
     })
 }
 /// Writes the attributes and children of a `ListObjectsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_objects_request(
-    value: &crate::types::ListObjectsRequest,
+    value: &crate::generated::types::ListObjectsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -8702,38 +9288,45 @@ pub(crate) fn ser_list_objects_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListObjectsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
-    let mut marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListObjectsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
+    let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListObjectsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListObjectsRequest {
-        bucket,
-        delimiter,
-        encoding_type,
-        marker,
-        max_keys,
-        mirror_destination,
-        prefix,
-        request_payer,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListObjectsRequest {
+        bucket: f_bucket,
+        delimiter: f_delimiter,
+        encoding_type: f_encoding_type,
+        marker: f_marker,
+        max_keys: f_max_keys,
+        mirror_destination: f_mirror_destination,
+        prefix: f_prefix,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListObjectsV2Output` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_objects_v2_output(
-    value: &crate::types::ListObjectsV2Output,
+    value: &crate::generated::types::ListObjectsV2Output,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.is_truncated {
@@ -8785,91 +9378,100 @@ pub(crate) fn ser_list_objects_v2_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_v2_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListObjectsV2Output, crate::rt::Error> {
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut contents: ::std::option::Option<::std::vec::Vec<crate::types::Object>> = ::std::option::Option::None;
-    let mut name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+) -> ::std::result::Result<
+    crate::generated::types::ListObjectsV2Output,
+    crate::rt::Error,
+> {
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_contents: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Object>,
     > = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
-    let mut key_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+    > = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
+    let mut f_key_count: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "Contents" => {
-                contents
+                f_contents
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_object(child)?);
             }
             "Name" => {
-                name = ::std::option::Option::Some(child.text().to_string());
+                f_name = ::std::option::Option::Some(child.text().to_string());
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Delimiter" => {
-                delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
             }
             "MaxKeys" => {
-                max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
-                common_prefixes
+                f_common_prefixes
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                encoding_type = ::std::option::Option::Some(
-                    crate::types::EncodingType::from(child.text()),
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "KeyCount" => {
-                key_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_key_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "ContinuationToken" => {
-                continuation_token = ::std::option::Option::Some(
+                f_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "NextContinuationToken" => {
-                next_continuation_token = ::std::option::Option::Some(
+                f_next_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "StartAfter" => {
-                start_after = ::std::option::Option::Some(child.text().to_string());
+                f_start_after = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListObjectsV2Output {
-        is_truncated,
-        contents,
-        name,
-        prefix,
-        delimiter,
-        max_keys,
-        common_prefixes,
-        encoding_type,
-        key_count,
-        continuation_token,
-        next_continuation_token,
-        start_after,
+    ::std::result::Result::Ok(crate::generated::types::ListObjectsV2Output {
+        is_truncated: f_is_truncated,
+        contents: f_contents,
+        name: f_name,
+        prefix: f_prefix,
+        delimiter: f_delimiter,
+        max_keys: f_max_keys,
+        common_prefixes: f_common_prefixes,
+        encoding_type: f_encoding_type,
+        key_count: f_key_count,
+        continuation_token: f_continuation_token,
+        next_continuation_token: f_next_continuation_token,
+        start_after: f_start_after,
     })
 }
 /// Writes the attributes and children of a `ListObjectsV2Request` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_objects_v2_request(
-    value: &crate::types::ListObjectsV2Request,
+    value: &crate::generated::types::ListObjectsV2Request,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -8905,38 +9507,43 @@ pub(crate) fn ser_list_objects_v2_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_v2_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListObjectsV2Request, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut fetch_owner: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ListObjectsV2Request,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_fetch_owner: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "ListObjectsV2Request",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::ListObjectsV2Request {
-        bucket,
-        delimiter,
-        encoding_type,
-        max_keys,
-        prefix,
-        continuation_token,
-        fetch_owner,
-        start_after,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListObjectsV2Request {
+        bucket: f_bucket,
+        delimiter: f_delimiter,
+        encoding_type: f_encoding_type,
+        max_keys: f_max_keys,
+        prefix: f_prefix,
+        continuation_token: f_continuation_token,
+        fetch_owner: f_fetch_owner,
+        start_after: f_start_after,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `ListPartsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_parts_output(
-    value: &crate::types::ListPartsOutput,
+    value: &crate::generated::types::ListPartsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.abort_date {
@@ -9000,119 +9607,131 @@ pub(crate) fn ser_list_parts_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_parts_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListPartsOutput, crate::rt::Error> {
-    let mut abort_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut abort_rule_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut next_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut max_parts: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut parts: ::std::option::Option<::std::vec::Vec<crate::types::Part>> = ::std::option::Option::None;
-    let mut initiator: ::std::option::Option<crate::types::Initiator> = ::std::option::Option::None;
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::StorageClass> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::ListPartsOutput, crate::rt::Error> {
+    let mut f_abort_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_abort_rule_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_next_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_max_parts: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_parts: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Part>,
+    > = ::std::option::Option::None;
+    let mut f_initiator: ::std::option::Option<crate::generated::types::Initiator> = ::std::option::Option::None;
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
+    > = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-abort-date" => {
-                abort_date = ::std::option::Option::Some(
+                f_abort_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-abort-rule-id" => {
-                abort_rule_id = ::std::option::Option::Some(child.text().to_string());
+                f_abort_rule_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "UploadId" => {
-                upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = ::std::option::Option::Some(child.text().to_string());
             }
             "PartNumberMarker" => {
-                part_number_marker = ::std::option::Option::Some(
+                f_part_number_marker = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             "NextPartNumberMarker" => {
-                next_part_number_marker = ::std::option::Option::Some(
+                f_next_part_number_marker = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             "MaxParts" => {
-                max_parts = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_parts = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "Part" => {
-                parts
+                f_parts
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_part(child)?);
             }
             "Initiator" => {
-                initiator = ::std::option::Option::Some(
+                f_initiator = ::std::option::Option::Some(
                     crate::generated::protocol::de_initiator(child)?,
                 );
             }
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             "StorageClass" => {
-                storage_class = ::std::option::Option::Some(
-                    crate::types::StorageClass::from(child.text()),
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "x-amz-request-charged" => {
-                request_charged = ::std::option::Option::Some(
-                    crate::types::RequestCharged::from(child.text()),
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             "ChecksumAlgorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "ChecksumType" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ListPartsOutput {
-        abort_date,
-        abort_rule_id,
-        bucket,
-        key,
-        upload_id,
-        part_number_marker,
-        next_part_number_marker,
-        max_parts,
-        is_truncated,
-        parts,
-        initiator,
-        owner,
-        storage_class,
-        request_charged,
-        checksum_algorithm,
-        checksum_type,
+    ::std::result::Result::Ok(crate::generated::types::ListPartsOutput {
+        abort_date: f_abort_date,
+        abort_rule_id: f_abort_rule_id,
+        bucket: f_bucket,
+        key: f_key,
+        upload_id: f_upload_id,
+        part_number_marker: f_part_number_marker,
+        next_part_number_marker: f_next_part_number_marker,
+        max_parts: f_max_parts,
+        is_truncated: f_is_truncated,
+        parts: f_parts,
+        initiator: f_initiator,
+        owner: f_owner,
+        storage_class: f_storage_class,
+        request_charged: f_request_charged,
+        checksum_algorithm: f_checksum_algorithm,
+        checksum_type: f_checksum_type,
     })
 }
 /// Writes the attributes and children of a `ListPartsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_parts_request(
-    value: &crate::types::ListPartsRequest,
+    value: &crate::generated::types::ListPartsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -9147,38 +9766,44 @@ pub(crate) fn ser_list_parts_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_parts_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ListPartsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_parts: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::ListPartsRequest, crate::rt::Error> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_max_parts: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(bucket, "ListPartsRequest", "Bucket")?;
-    let key = crate::rt::required_in_response(key, "ListPartsRequest", "Key")?;
-    let upload_id = crate::rt::required_in_response(
-        upload_id,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
+        "ListPartsRequest",
+        "Bucket",
+    )?;
+    let f_key = crate::rt::required_in_response(f_key, "ListPartsRequest", "Key")?;
+    let f_upload_id = crate::rt::required_in_response(
+        f_upload_id,
         "ListPartsRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::types::ListPartsRequest {
-        bucket,
-        key,
-        max_parts,
-        mirror_destination,
-        part_number_marker,
-        upload_id,
-        request_payer,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::ListPartsRequest {
+        bucket: f_bucket,
+        key: f_key,
+        max_parts: f_max_parts,
+        mirror_destination: f_mirror_destination,
+        part_number_marker: f_part_number_marker,
+        upload_id: f_upload_id,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `LoggingEnabled` element.
 #[allow(dead_code)]
 pub(crate) fn ser_logging_enabled(
-    value: &crate::types::LoggingEnabled,
+    value: &crate::generated::types::LoggingEnabled,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.target_bucket {
@@ -9201,19 +9826,19 @@ pub(crate) fn ser_logging_enabled(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_logging_enabled(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::LoggingEnabled, crate::rt::Error> {
-    let mut target_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut target_grants: ::std::option::Option<
-        ::std::vec::Vec<crate::types::TargetGrant>,
+) -> ::std::result::Result<crate::generated::types::LoggingEnabled, crate::rt::Error> {
+    let mut f_target_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_target_grants: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::TargetGrant>,
     > = ::std::option::Option::None;
-    let mut target_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_target_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "TargetBucket" => {
-                target_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_target_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "TargetGrants" => {
-                target_grants = ::std::option::Option::Some({
+                f_target_grants = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_target_grant(item)?);
@@ -9222,21 +9847,21 @@ pub(crate) fn de_logging_enabled(
                 });
             }
             "TargetPrefix" => {
-                target_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_target_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::LoggingEnabled {
-        target_bucket,
-        target_grants,
-        target_prefix,
+    ::std::result::Result::Ok(crate::generated::types::LoggingEnabled {
+        target_bucket: f_target_bucket,
+        target_grants: f_target_grants,
+        target_prefix: f_target_prefix,
     })
 }
 /// Writes the attributes and children of a `MetricsAndOperator` element.
 #[allow(dead_code)]
 pub(crate) fn ser_metrics_and_operator(
-    value: &crate::types::MetricsAndOperator,
+    value: &crate::generated::types::MetricsAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -9254,30 +9879,36 @@ pub(crate) fn ser_metrics_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_metrics_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::MetricsAndOperator, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::MetricsAndOperator,
+    crate::rt::Error,
+> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tags: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Tag>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tags.get_or_insert_with(::std::vec::Vec::new)
+                f_tags
+                    .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::MetricsAndOperator {
-        prefix,
-        tags,
+    ::std::result::Result::Ok(crate::generated::types::MetricsAndOperator {
+        prefix: f_prefix,
+        tags: f_tags,
     })
 }
 /// Writes the attributes and children of a `MetricsConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_metrics_configuration(
-    value: &crate::types::MetricsConfiguration,
+    value: &crate::generated::types::MetricsConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -9294,32 +9925,35 @@ pub(crate) fn ser_metrics_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_metrics_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::MetricsConfiguration, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<crate::types::MetricsFilter> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::MetricsConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<crate::generated::types::MetricsFilter> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_metrics_filter(child)?,
                 );
             }
             _ => {}
         }
     }
-    let id = crate::rt::required_in_response(id, "MetricsConfiguration", "Id")?;
-    ::std::result::Result::Ok(crate::types::MetricsConfiguration {
-        id,
-        filter,
+    let f_id = crate::rt::required_in_response(f_id, "MetricsConfiguration", "Id")?;
+    ::std::result::Result::Ok(crate::generated::types::MetricsConfiguration {
+        id: f_id,
+        filter: f_filter,
     })
 }
 /// Writes the attributes and children of a `MetricsFilter` element.
 #[allow(dead_code)]
 pub(crate) fn ser_metrics_filter(
-    value: &crate::types::MetricsFilter,
+    value: &crate::generated::types::MetricsFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -9340,38 +9974,38 @@ pub(crate) fn ser_metrics_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_metrics_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::MetricsFilter, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tag: ::std::option::Option<crate::types::Tag> = ::std::option::Option::None;
-    let mut and: ::std::option::Option<crate::types::MetricsAndOperator> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::MetricsFilter, crate::rt::Error> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
+    let mut f_and: ::std::option::Option<crate::generated::types::MetricsAndOperator> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tag = ::std::option::Option::Some(
+                f_tag = ::std::option::Option::Some(
                     crate::generated::protocol::de_tag(child)?,
                 );
             }
             "And" => {
-                and = ::std::option::Option::Some(
+                f_and = ::std::option::Option::Some(
                     crate::generated::protocol::de_metrics_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::MetricsFilter {
-        prefix,
-        tag,
-        and,
+    ::std::result::Result::Ok(crate::generated::types::MetricsFilter {
+        prefix: f_prefix,
+        tag: f_tag,
+        and: f_and,
     })
 }
 /// Writes the attributes and children of a `MultipartUpload` element.
 #[allow(dead_code)]
 pub(crate) fn ser_multipart_upload(
-    value: &crate::types::MultipartUpload,
+    value: &crate::generated::types::MultipartUpload,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.upload_id {
@@ -9407,71 +10041,77 @@ pub(crate) fn ser_multipart_upload(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_multipart_upload(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::MultipartUpload, crate::rt::Error> {
-    let mut upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut initiated: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::StorageClass> = ::std::option::Option::None;
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
-    let mut initiator: ::std::option::Option<crate::types::Initiator> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::MultipartUpload, crate::rt::Error> {
+    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_initiated: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
+    > = ::std::option::Option::None;
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_initiator: ::std::option::Option<crate::generated::types::Initiator> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "UploadId" => {
-                upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "Initiated" => {
-                initiated = ::std::option::Option::Some(
+                f_initiated = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "StorageClass" => {
-                storage_class = ::std::option::Option::Some(
-                    crate::types::StorageClass::from(child.text()),
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             "Initiator" => {
-                initiator = ::std::option::Option::Some(
+                f_initiator = ::std::option::Option::Some(
                     crate::generated::protocol::de_initiator(child)?,
                 );
             }
             "ChecksumAlgorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "ChecksumType" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::MultipartUpload {
-        upload_id,
-        key,
-        initiated,
-        storage_class,
-        owner,
-        initiator,
-        checksum_algorithm,
-        checksum_type,
+    ::std::result::Result::Ok(crate::generated::types::MultipartUpload {
+        upload_id: f_upload_id,
+        key: f_key,
+        initiated: f_initiated,
+        storage_class: f_storage_class,
+        owner: f_owner,
+        initiator: f_initiator,
+        checksum_algorithm: f_checksum_algorithm,
+        checksum_type: f_checksum_type,
     })
 }
 /// Writes the attributes and children of a `NoSuchBucket` element.
 #[allow(dead_code)]
 pub(crate) fn ser_no_such_bucket(
-    value: &crate::types::NoSuchBucket,
+    value: &crate::generated::types::NoSuchBucket,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -9480,14 +10120,15 @@ pub(crate) fn ser_no_such_bucket(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_no_such_bucket(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::NoSuchBucket, crate::rt::Error> {
+) -> ::std::result::Result<crate::generated::types::NoSuchBucket, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::NoSuchBucket {})
+    ::std::result::Result::Ok(crate::generated::types::NoSuchBucket {
+    })
 }
 /// Writes the attributes and children of a `NoSuchKey` element.
 #[allow(dead_code)]
 pub(crate) fn ser_no_such_key(
-    value: &crate::types::NoSuchKey,
+    value: &crate::generated::types::NoSuchKey,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -9496,14 +10137,15 @@ pub(crate) fn ser_no_such_key(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_no_such_key(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::NoSuchKey, crate::rt::Error> {
+) -> ::std::result::Result<crate::generated::types::NoSuchKey, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::NoSuchKey {})
+    ::std::result::Result::Ok(crate::generated::types::NoSuchKey {
+    })
 }
 /// Writes the attributes and children of a `NoSuchUpload` element.
 #[allow(dead_code)]
 pub(crate) fn ser_no_such_upload(
-    value: &crate::types::NoSuchUpload,
+    value: &crate::generated::types::NoSuchUpload,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -9512,14 +10154,15 @@ pub(crate) fn ser_no_such_upload(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_no_such_upload(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::NoSuchUpload, crate::rt::Error> {
+) -> ::std::result::Result<crate::generated::types::NoSuchUpload, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::NoSuchUpload {})
+    ::std::result::Result::Ok(crate::generated::types::NoSuchUpload {
+    })
 }
 /// Writes the attributes and children of a `NoncurrentVersionExpiration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_noncurrent_version_expiration(
-    value: &crate::types::NoncurrentVersionExpiration,
+    value: &crate::generated::types::NoncurrentVersionExpiration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.noncurrent_days {
@@ -9533,33 +10176,36 @@ pub(crate) fn ser_noncurrent_version_expiration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_noncurrent_version_expiration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::NoncurrentVersionExpiration, crate::rt::Error> {
-    let mut noncurrent_days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut newer_noncurrent_versions: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::NoncurrentVersionExpiration,
+    crate::rt::Error,
+> {
+    let mut f_noncurrent_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_newer_noncurrent_versions: ::std::option::Option<i32> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "NoncurrentDays" => {
-                noncurrent_days = ::std::option::Option::Some(
+                f_noncurrent_days = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             "NewerNoncurrentVersions" => {
-                newer_noncurrent_versions = ::std::option::Option::Some(
+                f_newer_noncurrent_versions = ::std::option::Option::Some(
                     crate::rt::xml_i32(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::NoncurrentVersionExpiration {
-        noncurrent_days,
-        newer_noncurrent_versions,
+    ::std::result::Result::Ok(crate::generated::types::NoncurrentVersionExpiration {
+        noncurrent_days: f_noncurrent_days,
+        newer_noncurrent_versions: f_newer_noncurrent_versions,
     })
 }
 /// Writes the attributes and children of a `NotificationConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_notification_configuration(
-    value: &crate::types::NotificationConfiguration,
+    value: &crate::generated::types::NotificationConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.topic_configurations {
@@ -9588,30 +10234,33 @@ pub(crate) fn ser_notification_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_notification_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::NotificationConfiguration, crate::rt::Error> {
-    let mut topic_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::TopicConfiguration>,
+) -> ::std::result::Result<
+    crate::generated::types::NotificationConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_topic_configurations: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::TopicConfiguration>,
     > = ::std::option::Option::None;
-    let mut queue_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::QueueConfiguration>,
+    let mut f_queue_configurations: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::QueueConfiguration>,
     > = ::std::option::Option::None;
-    let mut lambda_function_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::LambdaFunctionConfiguration>,
+    let mut f_lambda_function_configurations: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LambdaFunctionConfiguration>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "TopicConfiguration" => {
-                topic_configurations
+                f_topic_configurations
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_topic_configuration(child)?);
             }
             "QueueConfiguration" => {
-                queue_configurations
+                f_queue_configurations
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_queue_configuration(child)?);
             }
             "CloudFunctionConfiguration" => {
-                lambda_function_configurations
+                f_lambda_function_configurations
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(
                         crate::generated::protocol::de_lambda_function_configuration(
@@ -9622,16 +10271,16 @@ pub(crate) fn de_notification_configuration(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::NotificationConfiguration {
-        topic_configurations,
-        queue_configurations,
-        lambda_function_configurations,
+    ::std::result::Result::Ok(crate::generated::types::NotificationConfiguration {
+        topic_configurations: f_topic_configurations,
+        queue_configurations: f_queue_configurations,
+        lambda_function_configurations: f_lambda_function_configurations,
     })
 }
 /// Writes the attributes and children of a `NotificationConfigurationDeprecated` element.
 #[allow(dead_code)]
 pub(crate) fn ser_notification_configuration_deprecated(
-    value: &crate::types::NotificationConfigurationDeprecated,
+    value: &crate::generated::types::NotificationConfigurationDeprecated,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.topic_configuration {
@@ -9655,48 +10304,48 @@ pub(crate) fn ser_notification_configuration_deprecated(
 pub(crate) fn de_notification_configuration_deprecated(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::NotificationConfigurationDeprecated,
+    crate::generated::types::NotificationConfigurationDeprecated,
     crate::rt::Error,
 > {
-    let mut topic_configuration: ::std::option::Option<
-        crate::types::TopicConfigurationDeprecated,
+    let mut f_topic_configuration: ::std::option::Option<
+        crate::generated::types::TopicConfigurationDeprecated,
     > = ::std::option::Option::None;
-    let mut queue_configuration: ::std::option::Option<
-        crate::types::QueueConfigurationDeprecated,
+    let mut f_queue_configuration: ::std::option::Option<
+        crate::generated::types::QueueConfigurationDeprecated,
     > = ::std::option::Option::None;
-    let mut cloud_function_configuration: ::std::option::Option<
-        crate::types::CloudFunctionConfiguration,
+    let mut f_cloud_function_configuration: ::std::option::Option<
+        crate::generated::types::CloudFunctionConfiguration,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "TopicConfiguration" => {
-                topic_configuration = ::std::option::Option::Some(
+                f_topic_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_topic_configuration_deprecated(child)?,
                 );
             }
             "QueueConfiguration" => {
-                queue_configuration = ::std::option::Option::Some(
+                f_queue_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_queue_configuration_deprecated(child)?,
                 );
             }
             "CloudFunctionConfiguration" => {
-                cloud_function_configuration = ::std::option::Option::Some(
+                f_cloud_function_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_cloud_function_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::NotificationConfigurationDeprecated {
-        topic_configuration,
-        queue_configuration,
-        cloud_function_configuration,
+    ::std::result::Result::Ok(crate::generated::types::NotificationConfigurationDeprecated {
+        topic_configuration: f_topic_configuration,
+        queue_configuration: f_queue_configuration,
+        cloud_function_configuration: f_cloud_function_configuration,
     })
 }
 /// Writes the attributes and children of a `NotificationConfigurationFilter` element.
 #[allow(dead_code)]
 pub(crate) fn ser_notification_configuration_filter(
-    value: &crate::types::NotificationConfigurationFilter,
+    value: &crate::generated::types::NotificationConfigurationFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.key {
@@ -9710,27 +10359,30 @@ pub(crate) fn ser_notification_configuration_filter(
 pub(crate) fn de_notification_configuration_filter(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::NotificationConfigurationFilter,
+    crate::generated::types::NotificationConfigurationFilter,
     crate::rt::Error,
 > {
-    let mut key: ::std::option::Option<crate::types::S3KeyFilter> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<crate::generated::types::S3KeyFilter> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "S3Key" => {
-                key = ::std::option::Option::Some(
+                f_key = ::std::option::Option::Some(
                     crate::generated::protocol::de_s3_key_filter(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::NotificationConfigurationFilter {
-        key,
+    ::std::result::Result::Ok(crate::generated::types::NotificationConfigurationFilter {
+        key: f_key,
     })
 }
 /// Writes the attributes and children of a `Object` element.
 #[allow(dead_code)]
-pub(crate) fn ser_object(value: &crate::types::Object, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_object(
+    value: &crate::generated::types::Object,
+    w: &mut crate::rt::XmlWriter,
+) {
     if let ::std::option::Option::Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
@@ -9764,71 +10416,77 @@ pub(crate) fn ser_object(value: &crate::types::Object, w: &mut crate::rt::XmlWri
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Object, crate::rt::Error> {
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+) -> ::std::result::Result<crate::generated::types::Object, crate::rt::Error> {
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     > = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
-    let mut size: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::ObjectStorageClass> = ::std::option::Option::None;
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
+    let mut f_size: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::ObjectStorageClass,
+    > = ::std::option::Option::None;
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "LastModified" => {
-                last_modified = ::std::option::Option::Some(
+                f_last_modified = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ETag" => {
-                e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumAlgorithm" => {
-                checksum_algorithm
+                f_checksum_algorithm
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::ChecksumAlgorithm::from(child.text()));
+                    .push(
+                        crate::generated::types::ChecksumAlgorithm::from(child.text()),
+                    );
             }
             "ChecksumType" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "Size" => {
-                size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "StorageClass" => {
-                storage_class = ::std::option::Option::Some(
-                    crate::types::ObjectStorageClass::from(child.text()),
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::ObjectStorageClass::from(child.text()),
                 );
             }
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Object {
-        key,
-        last_modified,
-        e_tag,
-        checksum_algorithm,
-        checksum_type,
-        size,
-        storage_class,
-        owner,
+    ::std::result::Result::Ok(crate::generated::types::Object {
+        key: f_key,
+        last_modified: f_last_modified,
+        e_tag: f_e_tag,
+        checksum_algorithm: f_checksum_algorithm,
+        checksum_type: f_checksum_type,
+        size: f_size,
+        storage_class: f_storage_class,
+        owner: f_owner,
     })
 }
 /// Writes the attributes and children of a `ObjectAlreadyInActiveTierError` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_already_in_active_tier_error(
-    value: &crate::types::ObjectAlreadyInActiveTierError,
+    value: &crate::generated::types::ObjectAlreadyInActiveTierError,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -9838,17 +10496,17 @@ pub(crate) fn ser_object_already_in_active_tier_error(
 pub(crate) fn de_object_already_in_active_tier_error(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ObjectAlreadyInActiveTierError,
+    crate::generated::types::ObjectAlreadyInActiveTierError,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::ObjectAlreadyInActiveTierError {
+    ::std::result::Result::Ok(crate::generated::types::ObjectAlreadyInActiveTierError {
     })
 }
 /// Writes the attributes and children of a `ObjectIdentifier` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_identifier(
-    value: &crate::types::ObjectIdentifier,
+    value: &crate::generated::types::ObjectIdentifier,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -9863,30 +10521,30 @@ pub(crate) fn ser_object_identifier(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_identifier(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectIdentifier, crate::rt::Error> {
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::ObjectIdentifier, crate::rt::Error> {
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "VersionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let key = crate::rt::required_in_response(key, "ObjectIdentifier", "Key")?;
-    ::std::result::Result::Ok(crate::types::ObjectIdentifier {
-        key,
-        version_id,
+    let f_key = crate::rt::required_in_response(f_key, "ObjectIdentifier", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::ObjectIdentifier {
+        key: f_key,
+        version_id: f_version_id,
     })
 }
 /// Writes the attributes and children of a `ObjectLockConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_lock_configuration(
-    value: &crate::types::ObjectLockConfiguration,
+    value: &crate::generated::types::ObjectLockConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.object_lock_enabled {
@@ -9902,35 +10560,38 @@ pub(crate) fn ser_object_lock_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectLockConfiguration, crate::rt::Error> {
-    let mut object_lock_enabled: ::std::option::Option<
-        crate::types::ObjectLockEnabled,
+) -> ::std::result::Result<
+    crate::generated::types::ObjectLockConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_object_lock_enabled: ::std::option::Option<
+        crate::generated::types::ObjectLockEnabled,
     > = ::std::option::Option::None;
-    let mut rule: ::std::option::Option<crate::types::ObjectLockRule> = ::std::option::Option::None;
+    let mut f_rule: ::std::option::Option<crate::generated::types::ObjectLockRule> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ObjectLockEnabled" => {
-                object_lock_enabled = ::std::option::Option::Some(
-                    crate::types::ObjectLockEnabled::from(child.text()),
+                f_object_lock_enabled = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockEnabled::from(child.text()),
                 );
             }
             "Rule" => {
-                rule = ::std::option::Option::Some(
+                f_rule = ::std::option::Option::Some(
                     crate::generated::protocol::de_object_lock_rule(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ObjectLockConfiguration {
-        object_lock_enabled,
-        rule,
+    ::std::result::Result::Ok(crate::generated::types::ObjectLockConfiguration {
+        object_lock_enabled: f_object_lock_enabled,
+        rule: f_rule,
     })
 }
 /// Writes the attributes and children of a `ObjectLockLegalHold` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_lock_legal_hold(
-    value: &crate::types::ObjectLockLegalHold,
+    value: &crate::generated::types::ObjectLockLegalHold,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.status {
@@ -9941,26 +10602,33 @@ pub(crate) fn ser_object_lock_legal_hold(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_legal_hold(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectLockLegalHold, crate::rt::Error> {
-    let mut status: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ObjectLockLegalHold,
+    crate::rt::Error,
+> {
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::ObjectLockLegalHoldStatus,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::ObjectLockLegalHoldStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockLegalHoldStatus::from(
+                        child.text(),
+                    ),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ObjectLockLegalHold {
-        status,
+    ::std::result::Result::Ok(crate::generated::types::ObjectLockLegalHold {
+        status: f_status,
     })
 }
 /// Writes the attributes and children of a `ObjectLockRetention` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_lock_retention(
-    value: &crate::types::ObjectLockRetention,
+    value: &crate::generated::types::ObjectLockRetention,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.mode {
@@ -9974,33 +10642,38 @@ pub(crate) fn ser_object_lock_retention(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_retention(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectLockRetention, crate::rt::Error> {
-    let mut mode: ::std::option::Option<crate::types::ObjectLockRetentionMode> = ::std::option::Option::None;
-    let mut retain_until_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ObjectLockRetention,
+    crate::rt::Error,
+> {
+    let mut f_mode: ::std::option::Option<
+        crate::generated::types::ObjectLockRetentionMode,
+    > = ::std::option::Option::None;
+    let mut f_retain_until_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Mode" => {
-                mode = ::std::option::Option::Some(
-                    crate::types::ObjectLockRetentionMode::from(child.text()),
+                f_mode = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockRetentionMode::from(child.text()),
                 );
             }
             "RetainUntilDate" => {
-                retain_until_date = ::std::option::Option::Some(
+                f_retain_until_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ObjectLockRetention {
-        mode,
-        retain_until_date,
+    ::std::result::Result::Ok(crate::generated::types::ObjectLockRetention {
+        mode: f_mode,
+        retain_until_date: f_retain_until_date,
     })
 }
 /// Writes the attributes and children of a `ObjectLockRule` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_lock_rule(
-    value: &crate::types::ObjectLockRule,
+    value: &crate::generated::types::ObjectLockRule,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.default_retention {
@@ -10013,26 +10686,28 @@ pub(crate) fn ser_object_lock_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectLockRule, crate::rt::Error> {
-    let mut default_retention: ::std::option::Option<crate::types::DefaultRetention> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::ObjectLockRule, crate::rt::Error> {
+    let mut f_default_retention: ::std::option::Option<
+        crate::generated::types::DefaultRetention,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "DefaultRetention" => {
-                default_retention = ::std::option::Option::Some(
+                f_default_retention = ::std::option::Option::Some(
                     crate::generated::protocol::de_default_retention(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ObjectLockRule {
-        default_retention,
+    ::std::result::Result::Ok(crate::generated::types::ObjectLockRule {
+        default_retention: f_default_retention,
     })
 }
 /// Writes the attributes and children of a `ObjectNotInActiveTierError` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_not_in_active_tier_error(
-    value: &crate::types::ObjectNotInActiveTierError,
+    value: &crate::generated::types::ObjectNotInActiveTierError,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -10041,15 +10716,18 @@ pub(crate) fn ser_object_not_in_active_tier_error(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_not_in_active_tier_error(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectNotInActiveTierError, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::ObjectNotInActiveTierError,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::ObjectNotInActiveTierError {
+    ::std::result::Result::Ok(crate::generated::types::ObjectNotInActiveTierError {
     })
 }
 /// Writes the attributes and children of a `ObjectVersion` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_version(
-    value: &crate::types::ObjectVersion,
+    value: &crate::generated::types::ObjectVersion,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.e_tag {
@@ -10091,82 +10769,91 @@ pub(crate) fn ser_object_version(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_version(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectVersion, crate::rt::Error> {
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut size: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<
-        crate::types::ObjectVersionStorageClass,
+) -> ::std::result::Result<crate::generated::types::ObjectVersion, crate::rt::Error> {
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_size: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::ObjectVersionStorageClass,
     > = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut is_latest: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut owner: ::std::option::Option<crate::types::Owner> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_is_latest: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     > = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "Size" => {
-                size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "StorageClass" => {
-                storage_class = ::std::option::Option::Some(
-                    crate::types::ObjectVersionStorageClass::from(child.text()),
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::ObjectVersionStorageClass::from(
+                        child.text(),
+                    ),
                 );
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "VersionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "IsLatest" => {
-                is_latest = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_latest = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
             }
             "LastModified" => {
-                last_modified = ::std::option::Option::Some(
+                f_last_modified = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Owner" => {
-                owner = ::std::option::Option::Some(
+                f_owner = ::std::option::Option::Some(
                     crate::generated::protocol::de_owner(child)?,
                 );
             }
             "ChecksumAlgorithm" => {
-                checksum_algorithm
+                f_checksum_algorithm
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::ChecksumAlgorithm::from(child.text()));
+                    .push(
+                        crate::generated::types::ChecksumAlgorithm::from(child.text()),
+                    );
             }
             "ChecksumType" => {
-                checksum_type = ::std::option::Option::Some(
-                    crate::types::ChecksumType::from(child.text()),
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ObjectVersion {
-        e_tag,
-        size,
-        storage_class,
-        key,
-        version_id,
-        is_latest,
-        last_modified,
-        owner,
-        checksum_algorithm,
-        checksum_type,
+    ::std::result::Result::Ok(crate::generated::types::ObjectVersion {
+        e_tag: f_e_tag,
+        size: f_size,
+        storage_class: f_storage_class,
+        key: f_key,
+        version_id: f_version_id,
+        is_latest: f_is_latest,
+        last_modified: f_last_modified,
+        owner: f_owner,
+        checksum_algorithm: f_checksum_algorithm,
+        checksum_type: f_checksum_type,
     })
 }
 /// Writes the attributes and children of a `Owner` element.
 #[allow(dead_code)]
-pub(crate) fn ser_owner(value: &crate::types::Owner, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_owner(
+    value: &crate::generated::types::Owner,
+    w: &mut crate::rt::XmlWriter,
+) {
     if let ::std::option::Option::Some(v) = &value.display_name {
         w.leaf("DisplayName", v.as_str());
     }
@@ -10178,28 +10865,31 @@ pub(crate) fn ser_owner(value: &crate::types::Owner, w: &mut crate::rt::XmlWrite
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_owner(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Owner, crate::rt::Error> {
-    let mut display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Owner, crate::rt::Error> {
+    let mut f_display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "DisplayName" => {
-                display_name = ::std::option::Option::Some(child.text().to_string());
+                f_display_name = ::std::option::Option::Some(child.text().to_string());
             }
             "ID" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Owner {
-        display_name,
-        id,
+    ::std::result::Result::Ok(crate::generated::types::Owner {
+        display_name: f_display_name,
+        id: f_id,
     })
 }
 /// Writes the attributes and children of a `Part` element.
 #[allow(dead_code)]
-pub(crate) fn ser_part(value: &crate::types::Part, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_part(
+    value: &crate::generated::types::Part,
+    w: &mut crate::rt::XmlWriter,
+) {
     if let ::std::option::Option::Some(v) = &value.part_number {
         w.leaf("PartNumber", &v.to_string());
     }
@@ -10232,68 +10922,72 @@ pub(crate) fn ser_part(value: &crate::types::Part, w: &mut crate::rt::XmlWriter)
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_part(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Part, crate::rt::Error> {
-    let mut part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut size: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Part, crate::rt::Error> {
+    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_size: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "PartNumber" => {
-                part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "LastModified" => {
-                last_modified = ::std::option::Option::Some(
+                f_last_modified = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ETag" => {
-                e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "Size" => {
-                size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "ChecksumCRC32" => {
-                checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                checksum_crc32c = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "ChecksumCRC64NVME" => {
-                checksum_crc64_nvme = ::std::option::Option::Some(
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ChecksumSHA1" => {
-                checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                checksum_sha256 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Part {
-        part_number,
-        last_modified,
-        e_tag,
-        size,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
+    ::std::result::Result::Ok(crate::generated::types::Part {
+        part_number: f_part_number,
+        last_modified: f_last_modified,
+        e_tag: f_e_tag,
+        size: f_size,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
     })
 }
 /// Writes the attributes and children of a `ProtectionConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_protection_configuration(
-    value: &crate::types::ProtectionConfiguration,
+    value: &crate::generated::types::ProtectionConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.status {
@@ -10322,66 +11016,71 @@ pub(crate) fn ser_protection_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_protection_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ProtectionConfiguration, crate::rt::Error> {
-    let mut status: ::std::option::Option<crate::types::BucketProtectionStatus> = ::std::option::Option::None;
-    let mut minimum_retention: ::std::option::Option<
-        crate::types::BucketProtectionMinimumRetention,
+) -> ::std::result::Result<
+    crate::generated::types::ProtectionConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::BucketProtectionStatus,
     > = ::std::option::Option::None;
-    let mut default_retention: ::std::option::Option<
-        crate::types::BucketProtectionDefaultRetention,
+    let mut f_minimum_retention: ::std::option::Option<
+        crate::generated::types::BucketProtectionMinimumRetention,
     > = ::std::option::Option::None;
-    let mut maximum_retention: ::std::option::Option<
-        crate::types::BucketProtectionMaximumRetention,
+    let mut f_default_retention: ::std::option::Option<
+        crate::generated::types::BucketProtectionDefaultRetention,
     > = ::std::option::Option::None;
-    let mut enable_permanent_retention: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_maximum_retention: ::std::option::Option<
+        crate::generated::types::BucketProtectionMaximumRetention,
+    > = ::std::option::Option::None;
+    let mut f_enable_permanent_retention: ::std::option::Option<bool> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::BucketProtectionStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::BucketProtectionStatus::from(child.text()),
                 );
             }
             "MinimumRetention" => {
-                minimum_retention = ::std::option::Option::Some(
+                f_minimum_retention = ::std::option::Option::Some(
                     crate::generated::protocol::de_bucket_protection_minimum_retention(
                         child,
                     )?,
                 );
             }
             "DefaultRetention" => {
-                default_retention = ::std::option::Option::Some(
+                f_default_retention = ::std::option::Option::Some(
                     crate::generated::protocol::de_bucket_protection_default_retention(
                         child,
                     )?,
                 );
             }
             "MaximumRetention" => {
-                maximum_retention = ::std::option::Option::Some(
+                f_maximum_retention = ::std::option::Option::Some(
                     crate::generated::protocol::de_bucket_protection_maximum_retention(
                         child,
                     )?,
                 );
             }
             "EnablePermanentRetention" => {
-                enable_permanent_retention = ::std::option::Option::Some(
+                f_enable_permanent_retention = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ProtectionConfiguration {
-        status,
-        minimum_retention,
-        default_retention,
-        maximum_retention,
-        enable_permanent_retention,
+    ::std::result::Result::Ok(crate::generated::types::ProtectionConfiguration {
+        status: f_status,
+        minimum_retention: f_minimum_retention,
+        default_retention: f_default_retention,
+        maximum_retention: f_maximum_retention,
+        enable_permanent_retention: f_enable_permanent_retention,
     })
 }
 /// Writes the attributes and children of a `PublicAccessBlockConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_public_access_block_configuration(
-    value: &crate::types::PublicAccessBlockConfiguration,
+    value: &crate::generated::types::PublicAccessBlockConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.block_public_acls {
@@ -10396,35 +11095,35 @@ pub(crate) fn ser_public_access_block_configuration(
 pub(crate) fn de_public_access_block_configuration(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PublicAccessBlockConfiguration,
+    crate::generated::types::PublicAccessBlockConfiguration,
     crate::rt::Error,
 > {
-    let mut block_public_acls: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut ignore_public_acls: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_block_public_acls: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_ignore_public_acls: ::std::option::Option<bool> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "BlockPublicAcls" => {
-                block_public_acls = ::std::option::Option::Some(
+                f_block_public_acls = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             "IgnorePublicAcls" => {
-                ignore_public_acls = ::std::option::Option::Some(
+                f_ignore_public_acls = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::PublicAccessBlockConfiguration {
-        block_public_acls,
-        ignore_public_acls,
+    ::std::result::Result::Ok(crate::generated::types::PublicAccessBlockConfiguration {
+        block_public_acls: f_block_public_acls,
+        ignore_public_acls: f_ignore_public_acls,
     })
 }
 /// Writes the attributes and children of a `PutBucketAccelerateConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_accelerate_configuration_request(
-    value: &crate::types::PutBucketAccelerateConfigurationRequest,
+    value: &crate::generated::types::PutBucketAccelerateConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -10450,59 +11149,61 @@ pub(crate) fn ser_put_bucket_accelerate_configuration_request(
 pub(crate) fn de_put_bucket_accelerate_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketAccelerateConfigurationRequest,
+    crate::generated::types::PutBucketAccelerateConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut accelerate_configuration: ::std::option::Option<
-        crate::types::AccelerateConfiguration,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_accelerate_configuration: ::std::option::Option<
+        crate::generated::types::AccelerateConfiguration,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "AccelerateConfiguration" => {
-                accelerate_configuration = ::std::option::Option::Some(
+                f_accelerate_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_accelerate_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketAccelerateConfigurationRequest",
         "Bucket",
     )?;
-    let accelerate_configuration = crate::rt::required_in_response(
-        accelerate_configuration,
+    let f_accelerate_configuration = crate::rt::required_in_response(
+        f_accelerate_configuration,
         "PutBucketAccelerateConfigurationRequest",
         "AccelerateConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketAccelerateConfigurationRequest {
-        bucket,
-        accelerate_configuration,
-        expected_bucket_owner,
-        checksum_algorithm,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketAccelerateConfigurationRequest {
+        bucket: f_bucket,
+        accelerate_configuration: f_accelerate_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
+        checksum_algorithm: f_checksum_algorithm,
     })
 }
 /// Writes the attributes and children of a `PutBucketAclRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_acl_request(
-    value: &crate::types::PutBucketAclRequest,
+    value: &crate::generated::types::PutBucketAclRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.acl {
@@ -10547,91 +11248,98 @@ pub(crate) fn ser_put_bucket_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketAclRequest, crate::rt::Error> {
-    let mut acl: ::std::option::Option<crate::types::BucketCannedACL> = ::std::option::Option::None;
-    let mut access_control_policy: ::std::option::Option<
-        crate::types::AccessControlPolicy,
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketAclRequest,
+    crate::rt::Error,
+> {
+    let mut f_acl: ::std::option::Option<crate::generated::types::BucketCannedACL> = ::std::option::Option::None;
+    let mut f_access_control_policy: ::std::option::Option<
+        crate::generated::types::AccessControlPolicy,
     > = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                acl = ::std::option::Option::Some(
-                    crate::types::BucketCannedACL::from(child.text()),
+                f_acl = ::std::option::Option::Some(
+                    crate::generated::types::BucketCannedACL::from(child.text()),
                 );
             }
             "AccessControlPolicy" => {
-                access_control_policy = ::std::option::Option::Some(
+                f_access_control_policy = ::std::option::Option::Some(
                     crate::generated::protocol::de_access_control_policy(child)?,
                 );
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-grant-full-control" => {
-                grant_full_control = ::std::option::Option::Some(
+                f_grant_full_control = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-grant-read" => {
-                grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-write" => {
-                grant_write = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                grant_write_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write_acp = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketAclRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketAclRequest {
-        acl,
-        access_control_policy,
-        bucket,
-        content_md5,
-        checksum_algorithm,
-        grant_full_control,
-        grant_read,
-        grant_read_acp,
-        grant_write,
-        grant_write_acp,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketAclRequest {
+        acl: f_acl,
+        access_control_policy: f_access_control_policy,
+        bucket: f_bucket,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        grant_full_control: f_grant_full_control,
+        grant_read: f_grant_read,
+        grant_read_acp: f_grant_read_acp,
+        grant_write: f_grant_write,
+        grant_write_acp: f_grant_write_acp,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketAnalyticsConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_analytics_configuration_request(
-    value: &crate::types::PutBucketAnalyticsConfigurationRequest,
+    value: &crate::generated::types::PutBucketAnalyticsConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -10658,62 +11366,62 @@ pub(crate) fn ser_put_bucket_analytics_configuration_request(
 pub(crate) fn de_put_bucket_analytics_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketAnalyticsConfigurationRequest,
+    crate::generated::types::PutBucketAnalyticsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut analytics_configuration: ::std::option::Option<
-        crate::types::AnalyticsConfiguration,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_analytics_configuration: ::std::option::Option<
+        crate::generated::types::AnalyticsConfiguration,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "AnalyticsConfiguration" => {
-                analytics_configuration = ::std::option::Option::Some(
+                f_analytics_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_analytics_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketAnalyticsConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "PutBucketAnalyticsConfigurationRequest",
         "Id",
     )?;
-    let analytics_configuration = crate::rt::required_in_response(
-        analytics_configuration,
+    let f_analytics_configuration = crate::rt::required_in_response(
+        f_analytics_configuration,
         "PutBucketAnalyticsConfigurationRequest",
         "AnalyticsConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketAnalyticsConfigurationRequest {
-        bucket,
-        id,
-        analytics_configuration,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketAnalyticsConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        analytics_configuration: f_analytics_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketCorsRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_cors_request(
-    value: &crate::types::PutBucketCorsRequest,
+    value: &crate::generated::types::PutBucketCorsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -10741,60 +11449,67 @@ pub(crate) fn ser_put_bucket_cors_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_cors_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketCorsRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut cors_configuration: ::std::option::Option<crate::types::CORSConfiguration> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketCorsRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_cors_configuration: ::std::option::Option<
+        crate::generated::types::CORSConfiguration,
+    > = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "CORSConfiguration" => {
-                cors_configuration = ::std::option::Option::Some(
+                f_cors_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_cors_configuration(child)?,
                 );
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketCorsRequest",
         "Bucket",
     )?;
-    let cors_configuration = crate::rt::required_in_response(
-        cors_configuration,
+    let f_cors_configuration = crate::rt::required_in_response(
+        f_cors_configuration,
         "PutBucketCorsRequest",
         "CORSConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketCorsRequest {
-        bucket,
-        cors_configuration,
-        content_md5,
-        checksum_algorithm,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketCorsRequest {
+        bucket: f_bucket,
+        cors_configuration: f_cors_configuration,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketInventoryConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_inventory_configuration_request(
-    value: &crate::types::PutBucketInventoryConfigurationRequest,
+    value: &crate::generated::types::PutBucketInventoryConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -10821,62 +11536,62 @@ pub(crate) fn ser_put_bucket_inventory_configuration_request(
 pub(crate) fn de_put_bucket_inventory_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketInventoryConfigurationRequest,
+    crate::generated::types::PutBucketInventoryConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut inventory_configuration: ::std::option::Option<
-        crate::types::InventoryConfiguration,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_inventory_configuration: ::std::option::Option<
+        crate::generated::types::InventoryConfiguration,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "InventoryConfiguration" => {
-                inventory_configuration = ::std::option::Option::Some(
+                f_inventory_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_inventory_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketInventoryConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "PutBucketInventoryConfigurationRequest",
         "Id",
     )?;
-    let inventory_configuration = crate::rt::required_in_response(
-        inventory_configuration,
+    let f_inventory_configuration = crate::rt::required_in_response(
+        f_inventory_configuration,
         "PutBucketInventoryConfigurationRequest",
         "InventoryConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketInventoryConfigurationRequest {
-        bucket,
-        id,
-        inventory_configuration,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketInventoryConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        inventory_configuration: f_inventory_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketLifecycleConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_lifecycle_configuration_request(
-    value: &crate::types::PutBucketLifecycleConfigurationRequest,
+    value: &crate::generated::types::PutBucketLifecycleConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -10901,54 +11616,56 @@ pub(crate) fn ser_put_bucket_lifecycle_configuration_request(
 pub(crate) fn de_put_bucket_lifecycle_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketLifecycleConfigurationRequest,
+    crate::generated::types::PutBucketLifecycleConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut lifecycle_configuration: ::std::option::Option<
-        crate::types::BucketLifecycleConfiguration,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_lifecycle_configuration: ::std::option::Option<
+        crate::generated::types::BucketLifecycleConfiguration,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "LifecycleConfiguration" => {
-                lifecycle_configuration = ::std::option::Option::Some(
+                f_lifecycle_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_bucket_lifecycle_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketLifecycleConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketLifecycleConfigurationRequest {
-        bucket,
-        checksum_algorithm,
-        lifecycle_configuration,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketLifecycleConfigurationRequest {
+        bucket: f_bucket,
+        checksum_algorithm: f_checksum_algorithm,
+        lifecycle_configuration: f_lifecycle_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketMetricsConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_metrics_configuration_request(
-    value: &crate::types::PutBucketMetricsConfigurationRequest,
+    value: &crate::generated::types::PutBucketMetricsConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -10975,62 +11692,62 @@ pub(crate) fn ser_put_bucket_metrics_configuration_request(
 pub(crate) fn de_put_bucket_metrics_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketMetricsConfigurationRequest,
+    crate::generated::types::PutBucketMetricsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut metrics_configuration: ::std::option::Option<
-        crate::types::MetricsConfiguration,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_metrics_configuration: ::std::option::Option<
+        crate::generated::types::MetricsConfiguration,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "MetricsConfiguration" => {
-                metrics_configuration = ::std::option::Option::Some(
+                f_metrics_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_metrics_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketMetricsConfigurationRequest",
         "Bucket",
     )?;
-    let id = crate::rt::required_in_response(
-        id,
+    let f_id = crate::rt::required_in_response(
+        f_id,
         "PutBucketMetricsConfigurationRequest",
         "Id",
     )?;
-    let metrics_configuration = crate::rt::required_in_response(
-        metrics_configuration,
+    let f_metrics_configuration = crate::rt::required_in_response(
+        f_metrics_configuration,
         "PutBucketMetricsConfigurationRequest",
         "MetricsConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketMetricsConfigurationRequest {
-        bucket,
-        id,
-        metrics_configuration,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketMetricsConfigurationRequest {
+        bucket: f_bucket,
+        id: f_id,
+        metrics_configuration: f_metrics_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketProtectionConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_protection_configuration_request(
-    value: &crate::types::PutBucketProtectionConfigurationRequest,
+    value: &crate::generated::types::PutBucketProtectionConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11049,45 +11766,45 @@ pub(crate) fn ser_put_bucket_protection_configuration_request(
 pub(crate) fn de_put_bucket_protection_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketProtectionConfigurationRequest,
+    crate::generated::types::PutBucketProtectionConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut protection_configuration: ::std::option::Option<
-        crate::types::ProtectionConfiguration,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_protection_configuration: ::std::option::Option<
+        crate::generated::types::ProtectionConfiguration,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "ProtectionConfiguration" => {
-                protection_configuration = ::std::option::Option::Some(
+                f_protection_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_protection_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketProtectionConfigurationRequest",
         "Bucket",
     )?;
-    let protection_configuration = crate::rt::required_in_response(
-        protection_configuration,
+    let f_protection_configuration = crate::rt::required_in_response(
+        f_protection_configuration,
         "PutBucketProtectionConfigurationRequest",
         "ProtectionConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketProtectionConfigurationRequest {
-        bucket,
-        protection_configuration,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketProtectionConfigurationRequest {
+        bucket: f_bucket,
+        protection_configuration: f_protection_configuration,
     })
 }
 /// Writes the attributes and children of a `PutBucketReplicationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_replication_request(
-    value: &crate::types::PutBucketReplicationRequest,
+    value: &crate::generated::types::PutBucketReplicationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11118,67 +11835,72 @@ pub(crate) fn ser_put_bucket_replication_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_replication_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketReplicationRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut replication_configuration: ::std::option::Option<
-        crate::types::ReplicationConfiguration,
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketReplicationRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
     > = ::std::option::Option::None;
-    let mut token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_replication_configuration: ::std::option::Option<
+        crate::generated::types::ReplicationConfiguration,
+    > = ::std::option::Option::None;
+    let mut f_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "ReplicationConfiguration" => {
-                replication_configuration = ::std::option::Option::Some(
+                f_replication_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_replication_configuration(child)?,
                 );
             }
             "x-amz-bucket-object-lock-token" => {
-                token = ::std::option::Option::Some(child.text().to_string());
+                f_token = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketReplicationRequest",
         "Bucket",
     )?;
-    let replication_configuration = crate::rt::required_in_response(
-        replication_configuration,
+    let f_replication_configuration = crate::rt::required_in_response(
+        f_replication_configuration,
         "PutBucketReplicationRequest",
         "ReplicationConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketReplicationRequest {
-        bucket,
-        content_md5,
-        checksum_algorithm,
-        replication_configuration,
-        token,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationRequest {
+        bucket: f_bucket,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        replication_configuration: f_replication_configuration,
+        token: f_token,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketTaggingRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_tagging_request(
-    value: &crate::types::PutBucketTaggingRequest,
+    value: &crate::generated::types::PutBucketTaggingRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11206,60 +11928,65 @@ pub(crate) fn ser_put_bucket_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketTaggingRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut tagging: ::std::option::Option<crate::types::Tagging> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketTaggingRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_tagging: ::std::option::Option<crate::generated::types::Tagging> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "Tagging" => {
-                tagging = ::std::option::Option::Some(
+                f_tagging = ::std::option::Option::Some(
                     crate::generated::protocol::de_tagging(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketTaggingRequest",
         "Bucket",
     )?;
-    let tagging = crate::rt::required_in_response(
-        tagging,
+    let f_tagging = crate::rt::required_in_response(
+        f_tagging,
         "PutBucketTaggingRequest",
         "Tagging",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketTaggingRequest {
-        bucket,
-        content_md5,
-        checksum_algorithm,
-        tagging,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketTaggingRequest {
+        bucket: f_bucket,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        tagging: f_tagging,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketVersioningRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_versioning_request(
-    value: &crate::types::PutBucketVersioningRequest,
+    value: &crate::generated::types::PutBucketVersioningRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11290,67 +12017,72 @@ pub(crate) fn ser_put_bucket_versioning_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_versioning_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketVersioningRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut versioning_configuration: ::std::option::Option<
-        crate::types::VersioningConfiguration,
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketVersioningRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_versioning_configuration: ::std::option::Option<
+        crate::generated::types::VersioningConfiguration,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-mfa" => {
-                mfa = ::std::option::Option::Some(child.text().to_string());
+                f_mfa = ::std::option::Option::Some(child.text().to_string());
             }
             "VersioningConfiguration" => {
-                versioning_configuration = ::std::option::Option::Some(
+                f_versioning_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_versioning_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketVersioningRequest",
         "Bucket",
     )?;
-    let versioning_configuration = crate::rt::required_in_response(
-        versioning_configuration,
+    let f_versioning_configuration = crate::rt::required_in_response(
+        f_versioning_configuration,
         "PutBucketVersioningRequest",
         "VersioningConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketVersioningRequest {
-        bucket,
-        content_md5,
-        checksum_algorithm,
-        mfa,
-        versioning_configuration,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketVersioningRequest {
+        bucket: f_bucket,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        mfa: f_mfa,
+        versioning_configuration: f_versioning_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutBucketWebsiteRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_website_request(
-    value: &crate::types::PutBucketWebsiteRequest,
+    value: &crate::generated::types::PutBucketWebsiteRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11378,62 +12110,67 @@ pub(crate) fn ser_put_bucket_website_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_website_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketWebsiteRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut website_configuration: ::std::option::Option<
-        crate::types::WebsiteConfiguration,
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketWebsiteRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_website_configuration: ::std::option::Option<
+        crate::generated::types::WebsiteConfiguration,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "WebsiteConfiguration" => {
-                website_configuration = ::std::option::Option::Some(
+                f_website_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_website_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutBucketWebsiteRequest",
         "Bucket",
     )?;
-    let website_configuration = crate::rt::required_in_response(
-        website_configuration,
+    let f_website_configuration = crate::rt::required_in_response(
+        f_website_configuration,
         "PutBucketWebsiteRequest",
         "WebsiteConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutBucketWebsiteRequest {
-        bucket,
-        content_md5,
-        checksum_algorithm,
-        website_configuration,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutBucketWebsiteRequest {
+        bucket: f_bucket,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        website_configuration: f_website_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutObjectAclOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_acl_output(
-    value: &crate::types::PutObjectAclOutput,
+    value: &crate::generated::types::PutObjectAclOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.request_charged {
@@ -11444,17 +12181,22 @@ pub(crate) fn ser_put_object_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectAclOutput, crate::rt::Error> {
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectAclOutput,
+    crate::rt::Error,
+> {
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutObjectAclOutput {
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectAclOutput {
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `PutObjectAclRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_acl_request(
-    value: &crate::types::PutObjectAclRequest,
+    value: &crate::generated::types::PutObjectAclRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.acl {
@@ -11506,102 +12248,109 @@ pub(crate) fn ser_put_object_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectAclRequest, crate::rt::Error> {
-    let mut acl: ::std::option::Option<crate::types::ObjectCannedACL> = ::std::option::Option::None;
-    let mut access_control_policy: ::std::option::Option<
-        crate::types::AccessControlPolicy,
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectAclRequest,
+    crate::rt::Error,
+> {
+    let mut f_acl: ::std::option::Option<crate::generated::types::ObjectCannedACL> = ::std::option::Option::None;
+    let mut f_access_control_policy: ::std::option::Option<
+        crate::generated::types::AccessControlPolicy,
     > = ::std::option::Option::None;
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                acl = ::std::option::Option::Some(
-                    crate::types::ObjectCannedACL::from(child.text()),
+                f_acl = ::std::option::Option::Some(
+                    crate::generated::types::ObjectCannedACL::from(child.text()),
                 );
             }
             "AccessControlPolicy" => {
-                access_control_policy = ::std::option::Option::Some(
+                f_access_control_policy = ::std::option::Option::Some(
                     crate::generated::protocol::de_access_control_policy(child)?,
                 );
             }
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-full-control" => {
-                grant_full_control = ::std::option::Option::Some(
+                f_grant_full_control = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-grant-read" => {
-                grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-write" => {
-                grant_write = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                grant_write_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write_acp = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "versionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutObjectAclRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "PutObjectAclRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::PutObjectAclRequest {
-        acl,
-        access_control_policy,
-        bucket,
-        content_md5,
-        grant_full_control,
-        grant_read,
-        grant_read_acp,
-        grant_write,
-        grant_write_acp,
-        key,
-        request_payer,
-        version_id,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(f_key, "PutObjectAclRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::PutObjectAclRequest {
+        acl: f_acl,
+        access_control_policy: f_access_control_policy,
+        bucket: f_bucket,
+        content_md5: f_content_md5,
+        grant_full_control: f_grant_full_control,
+        grant_read: f_grant_read,
+        grant_read_acp: f_grant_read_acp,
+        grant_write: f_grant_write,
+        grant_write_acp: f_grant_write_acp,
+        key: f_key,
+        request_payer: f_request_payer,
+        version_id: f_version_id,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutObjectLegalHoldOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_legal_hold_output(
-    value: &crate::types::PutObjectLegalHoldOutput,
+    value: &crate::generated::types::PutObjectLegalHoldOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.request_charged {
@@ -11612,17 +12361,22 @@ pub(crate) fn ser_put_object_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectLegalHoldOutput, crate::rt::Error> {
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectLegalHoldOutput,
+    crate::rt::Error,
+> {
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutObjectLegalHoldOutput {
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectLegalHoldOutput {
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `PutObjectLegalHoldRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_legal_hold_request(
-    value: &crate::types::PutObjectLegalHoldRequest,
+    value: &crate::generated::types::PutObjectLegalHoldRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11656,66 +12410,77 @@ pub(crate) fn ser_put_object_legal_hold_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_legal_hold_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectLegalHoldRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut legal_hold: ::std::option::Option<crate::types::ObjectLockLegalHold> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectLegalHoldRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_legal_hold: ::std::option::Option<
+        crate::generated::types::ObjectLockLegalHold,
+    > = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "LegalHold" => {
-                legal_hold = ::std::option::Option::Some(
+                f_legal_hold = ::std::option::Option::Some(
                     crate::generated::protocol::de_object_lock_legal_hold(child)?,
                 );
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "versionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutObjectLegalHoldRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "PutObjectLegalHoldRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::PutObjectLegalHoldRequest {
-        bucket,
-        key,
-        legal_hold,
-        request_payer,
-        version_id,
-        content_md5,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "PutObjectLegalHoldRequest",
+        "Key",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::PutObjectLegalHoldRequest {
+        bucket: f_bucket,
+        key: f_key,
+        legal_hold: f_legal_hold,
+        request_payer: f_request_payer,
+        version_id: f_version_id,
+        content_md5: f_content_md5,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutObjectLockConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_lock_configuration_output(
-    value: &crate::types::PutObjectLockConfigurationOutput,
+    value: &crate::generated::types::PutObjectLockConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.request_charged {
@@ -11727,19 +12492,21 @@ pub(crate) fn ser_put_object_lock_configuration_output(
 pub(crate) fn de_put_object_lock_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutObjectLockConfigurationOutput,
+    crate::generated::types::PutObjectLockConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutObjectLockConfigurationOutput {
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectLockConfigurationOutput {
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `PutObjectLockConfigurationRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_lock_configuration_request(
-    value: &crate::types::PutObjectLockConfigurationRequest,
+    value: &crate::generated::types::PutObjectLockConfigurationRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11773,71 +12540,75 @@ pub(crate) fn ser_put_object_lock_configuration_request(
 pub(crate) fn de_put_object_lock_configuration_request(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutObjectLockConfigurationRequest,
+    crate::generated::types::PutObjectLockConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut object_lock_configuration: ::std::option::Option<
-        crate::types::ObjectLockConfiguration,
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_object_lock_configuration: ::std::option::Option<
+        crate::generated::types::ObjectLockConfiguration,
     > = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "ObjectLockConfiguration" => {
-                object_lock_configuration = ::std::option::Option::Some(
+                f_object_lock_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_object_lock_configuration(child)?,
                 );
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-bucket-object-lock-token" => {
-                token = ::std::option::Option::Some(child.text().to_string());
+                f_token = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutObjectLockConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::types::PutObjectLockConfigurationRequest {
-        bucket,
-        object_lock_configuration,
-        request_payer,
-        token,
-        content_md5,
-        checksum_algorithm,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectLockConfigurationRequest {
+        bucket: f_bucket,
+        object_lock_configuration: f_object_lock_configuration,
+        request_payer: f_request_payer,
+        token: f_token,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutObjectOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_output(
-    value: &crate::types::PutObjectOutput,
+    value: &crate::generated::types::PutObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.expiration {
@@ -11887,45 +12658,49 @@ pub(crate) fn ser_put_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectOutput, crate::rt::Error> {
-    let mut expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_type: ::std::option::Option<crate::types::ChecksumType> = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+) -> ::std::result::Result<crate::generated::types::PutObjectOutput, crate::rt::Error> {
+    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_type: ::std::option::Option<
+        crate::generated::types::ChecksumType,
     > = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    > = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutObjectOutput {
-        expiration,
-        e_tag,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
-        checksum_type,
-        server_side_encryption,
-        version_id,
-        sse_customer_algorithm,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectOutput {
+        expiration: f_expiration,
+        e_tag: f_e_tag,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
+        checksum_type: f_checksum_type,
+        server_side_encryption: f_server_side_encryption,
+        version_id: f_version_id,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `PutObjectRetentionOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_retention_output(
-    value: &crate::types::PutObjectRetentionOutput,
+    value: &crate::generated::types::PutObjectRetentionOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.request_charged {
@@ -11936,17 +12711,22 @@ pub(crate) fn ser_put_object_retention_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_retention_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectRetentionOutput, crate::rt::Error> {
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectRetentionOutput,
+    crate::rt::Error,
+> {
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutObjectRetentionOutput {
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectRetentionOutput {
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `PutObjectRetentionRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_retention_request(
-    value: &crate::types::PutObjectRetentionRequest,
+    value: &crate::generated::types::PutObjectRetentionRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -11983,73 +12763,84 @@ pub(crate) fn ser_put_object_retention_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_retention_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectRetentionRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut retention: ::std::option::Option<crate::types::ObjectLockRetention> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectRetentionRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_retention: ::std::option::Option<
+        crate::generated::types::ObjectLockRetention,
+    > = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "Retention" => {
-                retention = ::std::option::Option::Some(
+                f_retention = ::std::option::Option::Some(
                     crate::generated::protocol::de_object_lock_retention(child)?,
                 );
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "versionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-bypass-governance-retention" => {
-                bypass_governance_retention = ::std::option::Option::Some(
+                f_bypass_governance_retention = ::std::option::Option::Some(
                     crate::rt::xml_bool(child)?,
                 );
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutObjectRetentionRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "PutObjectRetentionRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::PutObjectRetentionRequest {
-        bucket,
-        key,
-        retention,
-        request_payer,
-        version_id,
-        bypass_governance_retention,
-        content_md5,
-        expected_bucket_owner,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "PutObjectRetentionRequest",
+        "Key",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::PutObjectRetentionRequest {
+        bucket: f_bucket,
+        key: f_key,
+        retention: f_retention,
+        request_payer: f_request_payer,
+        version_id: f_version_id,
+        bypass_governance_retention: f_bypass_governance_retention,
+        content_md5: f_content_md5,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `PutObjectTaggingOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_tagging_output(
-    value: &crate::types::PutObjectTaggingOutput,
+    value: &crate::generated::types::PutObjectTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.version_id {
@@ -12060,17 +12851,20 @@ pub(crate) fn ser_put_object_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectTaggingOutput, crate::rt::Error> {
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectTaggingOutput,
+    crate::rt::Error,
+> {
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutObjectTaggingOutput {
-        version_id,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectTaggingOutput {
+        version_id: f_version_id,
     })
 }
 /// Writes the attributes and children of a `PutObjectTaggingRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_object_tagging_request(
-    value: &crate::types::PutObjectTaggingRequest,
+    value: &crate::generated::types::PutObjectTaggingRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -12108,78 +12902,89 @@ pub(crate) fn ser_put_object_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutObjectTaggingRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tagging: ::std::option::Option<crate::types::Tagging> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::PutObjectTaggingRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tagging: ::std::option::Option<crate::generated::types::Tagging> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "versionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "Tagging" => {
-                tagging = ::std::option::Option::Some(
+                f_tagging = ::std::option::Option::Some(
                     crate::generated::protocol::de_tagging(child)?,
                 );
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-request-payer" => {
-                request_payer = ::std::option::Option::Some(
-                    crate::types::RequestPayer::from(child.text()),
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutObjectTaggingRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "PutObjectTaggingRequest", "Key")?;
-    let tagging = crate::rt::required_in_response(
-        tagging,
+    let f_key = crate::rt::required_in_response(
+        f_key,
+        "PutObjectTaggingRequest",
+        "Key",
+    )?;
+    let f_tagging = crate::rt::required_in_response(
+        f_tagging,
         "PutObjectTaggingRequest",
         "Tagging",
     )?;
-    ::std::result::Result::Ok(crate::types::PutObjectTaggingRequest {
-        bucket,
-        key,
-        version_id,
-        content_md5,
-        tagging,
-        checksum_algorithm,
-        expected_bucket_owner,
-        request_payer,
+    ::std::result::Result::Ok(crate::generated::types::PutObjectTaggingRequest {
+        bucket: f_bucket,
+        key: f_key,
+        version_id: f_version_id,
+        content_md5: f_content_md5,
+        tagging: f_tagging,
+        checksum_algorithm: f_checksum_algorithm,
+        expected_bucket_owner: f_expected_bucket_owner,
+        request_payer: f_request_payer,
     })
 }
 /// Writes the attributes and children of a `PutPublicAccessBlockRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_public_access_block_request(
-    value: &crate::types::PutPublicAccessBlockRequest,
+    value: &crate::generated::types::PutPublicAccessBlockRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -12207,64 +13012,69 @@ pub(crate) fn ser_put_public_access_block_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_public_access_block_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutPublicAccessBlockRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm> = ::std::option::Option::None;
-    let mut public_access_block_configuration: ::std::option::Option<
-        crate::types::PublicAccessBlockConfiguration,
+) -> ::std::result::Result<
+    crate::generated::types::PutPublicAccessBlockRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
     > = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_public_access_block_configuration: ::std::option::Option<
+        crate::generated::types::PublicAccessBlockConfiguration,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Content-MD5" => {
-                content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                checksum_algorithm = ::std::option::Option::Some(
-                    crate::types::ChecksumAlgorithm::from(child.text()),
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "PublicAccessBlockConfiguration" => {
-                public_access_block_configuration = ::std::option::Option::Some(
+                f_public_access_block_configuration = ::std::option::Option::Some(
                     crate::generated::protocol::de_public_access_block_configuration(
                         child,
                     )?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                expected_bucket_owner = ::std::option::Option::Some(
+                f_expected_bucket_owner = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "PutPublicAccessBlockRequest",
         "Bucket",
     )?;
-    let public_access_block_configuration = crate::rt::required_in_response(
-        public_access_block_configuration,
+    let f_public_access_block_configuration = crate::rt::required_in_response(
+        f_public_access_block_configuration,
         "PutPublicAccessBlockRequest",
         "PublicAccessBlockConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::types::PutPublicAccessBlockRequest {
-        bucket,
-        content_md5,
-        checksum_algorithm,
-        public_access_block_configuration,
-        expected_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::PutPublicAccessBlockRequest {
+        bucket: f_bucket,
+        content_md5: f_content_md5,
+        checksum_algorithm: f_checksum_algorithm,
+        public_access_block_configuration: f_public_access_block_configuration,
+        expected_bucket_owner: f_expected_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `QueueConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_queue_configuration(
-    value: &crate::types::QueueConfiguration,
+    value: &crate::generated::types::QueueConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -12290,28 +13100,33 @@ pub(crate) fn ser_queue_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_queue_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::QueueConfiguration, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut queue_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut events: ::std::option::Option<::std::vec::Vec<crate::types::Event>> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<
-        crate::types::NotificationConfigurationFilter,
+) -> ::std::result::Result<
+    crate::generated::types::QueueConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_queue_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_events: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Event>,
+    > = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Queue" => {
-                queue_arn = ::std::option::Option::Some(child.text().to_string());
+                f_queue_arn = ::std::option::Option::Some(child.text().to_string());
             }
             "Event" => {
-                events
+                f_events
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::Event::from(child.text()));
+                    .push(crate::generated::types::Event::from(child.text()));
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_notification_configuration_filter(
                         child,
                     )?,
@@ -12320,23 +13135,23 @@ pub(crate) fn de_queue_configuration(
             _ => {}
         }
     }
-    let queue_arn = crate::rt::required_in_response(
-        queue_arn,
+    let f_queue_arn = crate::rt::required_in_response(
+        f_queue_arn,
         "QueueConfiguration",
         "QueueArn",
     )?;
-    let events = events.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::QueueConfiguration {
-        id,
-        queue_arn,
-        events,
-        filter,
+    let f_events = f_events.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::QueueConfiguration {
+        id: f_id,
+        queue_arn: f_queue_arn,
+        events: f_events,
+        filter: f_filter,
     })
 }
 /// Writes the attributes and children of a `QueueConfigurationDeprecated` element.
 #[allow(dead_code)]
 pub(crate) fn ser_queue_configuration_deprecated(
-    value: &crate::types::QueueConfigurationDeprecated,
+    value: &crate::generated::types::QueueConfigurationDeprecated,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -12359,43 +13174,45 @@ pub(crate) fn ser_queue_configuration_deprecated(
 pub(crate) fn de_queue_configuration_deprecated(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::QueueConfigurationDeprecated,
+    crate::generated::types::QueueConfigurationDeprecated,
     crate::rt::Error,
 > {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut event: ::std::option::Option<crate::types::Event> = ::std::option::Option::None;
-    let mut events: ::std::option::Option<::std::vec::Vec<crate::types::Event>> = ::std::option::Option::None;
-    let mut queue: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_event: ::std::option::Option<crate::generated::types::Event> = ::std::option::Option::None;
+    let mut f_events: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Event>,
+    > = ::std::option::Option::None;
+    let mut f_queue: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Event" => {
-                event = ::std::option::Option::Some(
-                    crate::types::Event::from(child.text()),
+                f_event = ::std::option::Option::Some(
+                    crate::generated::types::Event::from(child.text()),
                 );
-                events
+                f_events
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::Event::from(child.text()));
+                    .push(crate::generated::types::Event::from(child.text()));
             }
             "Queue" => {
-                queue = ::std::option::Option::Some(child.text().to_string());
+                f_queue = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::QueueConfigurationDeprecated {
-        id,
-        event,
-        events,
-        queue,
+    ::std::result::Result::Ok(crate::generated::types::QueueConfigurationDeprecated {
+        id: f_id,
+        event: f_event,
+        events: f_events,
+        queue: f_queue,
     })
 }
 /// Writes the attributes and children of a `Redirect` element.
 #[allow(dead_code)]
 pub(crate) fn ser_redirect(
-    value: &crate::types::Redirect,
+    value: &crate::generated::types::Redirect,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.host_name {
@@ -12418,50 +13235,52 @@ pub(crate) fn ser_redirect(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_redirect(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Redirect, crate::rt::Error> {
-    let mut host_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut http_redirect_code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut protocol: ::std::option::Option<crate::types::Protocol> = ::std::option::Option::None;
-    let mut replace_key_prefix_with: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut replace_key_with: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Redirect, crate::rt::Error> {
+    let mut f_host_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_http_redirect_code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_protocol: ::std::option::Option<crate::generated::types::Protocol> = ::std::option::Option::None;
+    let mut f_replace_key_prefix_with: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_replace_key_with: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "HostName" => {
-                host_name = ::std::option::Option::Some(child.text().to_string());
+                f_host_name = ::std::option::Option::Some(child.text().to_string());
             }
             "HttpRedirectCode" => {
-                http_redirect_code = ::std::option::Option::Some(
+                f_http_redirect_code = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Protocol" => {
-                protocol = ::std::option::Option::Some(
-                    crate::types::Protocol::from(child.text()),
+                f_protocol = ::std::option::Option::Some(
+                    crate::generated::types::Protocol::from(child.text()),
                 );
             }
             "ReplaceKeyPrefixWith" => {
-                replace_key_prefix_with = ::std::option::Option::Some(
+                f_replace_key_prefix_with = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "ReplaceKeyWith" => {
-                replace_key_with = ::std::option::Option::Some(child.text().to_string());
+                f_replace_key_with = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Redirect {
-        host_name,
-        http_redirect_code,
-        protocol,
-        replace_key_prefix_with,
-        replace_key_with,
+    ::std::result::Result::Ok(crate::generated::types::Redirect {
+        host_name: f_host_name,
+        http_redirect_code: f_http_redirect_code,
+        protocol: f_protocol,
+        replace_key_prefix_with: f_replace_key_prefix_with,
+        replace_key_with: f_replace_key_with,
     })
 }
 /// Writes the attributes and children of a `RedirectAllRequestsTo` element.
 #[allow(dead_code)]
 pub(crate) fn ser_redirect_all_requests_to(
-    value: &crate::types::RedirectAllRequestsTo,
+    value: &crate::generated::types::RedirectAllRequestsTo,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -12476,36 +13295,39 @@ pub(crate) fn ser_redirect_all_requests_to(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_redirect_all_requests_to(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::RedirectAllRequestsTo, crate::rt::Error> {
-    let mut host_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut protocol: ::std::option::Option<crate::types::Protocol> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::RedirectAllRequestsTo,
+    crate::rt::Error,
+> {
+    let mut f_host_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_protocol: ::std::option::Option<crate::generated::types::Protocol> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "HostName" => {
-                host_name = ::std::option::Option::Some(child.text().to_string());
+                f_host_name = ::std::option::Option::Some(child.text().to_string());
             }
             "Protocol" => {
-                protocol = ::std::option::Option::Some(
-                    crate::types::Protocol::from(child.text()),
+                f_protocol = ::std::option::Option::Some(
+                    crate::generated::types::Protocol::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    let host_name = crate::rt::required_in_response(
-        host_name,
+    let f_host_name = crate::rt::required_in_response(
+        f_host_name,
         "RedirectAllRequestsTo",
         "HostName",
     )?;
-    ::std::result::Result::Ok(crate::types::RedirectAllRequestsTo {
-        host_name,
-        protocol,
+    ::std::result::Result::Ok(crate::generated::types::RedirectAllRequestsTo {
+        host_name: f_host_name,
+        protocol: f_protocol,
     })
 }
 /// Writes the attributes and children of a `ReplicationConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_replication_configuration(
-    value: &crate::types::ReplicationConfiguration,
+    value: &crate::generated::types::ReplicationConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.role {
@@ -12524,34 +13346,37 @@ pub(crate) fn ser_replication_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ReplicationConfiguration, crate::rt::Error> {
-    let mut role: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut rules: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ReplicationRule>,
+) -> ::std::result::Result<
+    crate::generated::types::ReplicationConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_role: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ReplicationRule>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Role" => {
-                role = ::std::option::Option::Some(child.text().to_string());
+                f_role = ::std::option::Option::Some(child.text().to_string());
             }
             "Rule" => {
-                rules
+                f_rules
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_replication_rule(child)?);
             }
             _ => {}
         }
     }
-    let rules = rules.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::ReplicationConfiguration {
-        role,
-        rules,
+    let f_rules = f_rules.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::ReplicationConfiguration {
+        role: f_role,
+        rules: f_rules,
     })
 }
 /// Writes the attributes and children of a `ReplicationRule` element.
 #[allow(dead_code)]
 pub(crate) fn ser_replication_rule(
-    value: &crate::types::ReplicationRule,
+    value: &crate::generated::types::ReplicationRule,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -12591,81 +13416,93 @@ pub(crate) fn ser_replication_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ReplicationRule, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut priority: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<crate::types::ReplicationRuleFilter> = ::std::option::Option::None;
-    let mut status: ::std::option::Option<crate::types::ReplicationRuleStatus> = ::std::option::Option::None;
-    let mut destination: ::std::option::Option<crate::types::Destination> = ::std::option::Option::None;
-    let mut delete_marker_replication: ::std::option::Option<
-        crate::types::DeleteMarkerReplication,
+) -> ::std::result::Result<crate::generated::types::ReplicationRule, crate::rt::Error> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_priority: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<
+        crate::generated::types::ReplicationRuleFilter,
+    > = ::std::option::Option::None;
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::ReplicationRuleStatus,
+    > = ::std::option::Option::None;
+    let mut f_destination: ::std::option::Option<crate::generated::types::Destination> = ::std::option::Option::None;
+    let mut f_delete_marker_replication: ::std::option::Option<
+        crate::generated::types::DeleteMarkerReplication,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ID" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Priority" => {
-                priority = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_priority = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_replication_rule_filter(child)?,
                 );
             }
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::ReplicationRuleStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::ReplicationRuleStatus::from(child.text()),
                 );
             }
             "Destination" => {
-                destination = ::std::option::Option::Some(
+                f_destination = ::std::option::Option::Some(
                     crate::generated::protocol::de_destination(child)?,
                 );
             }
             "DeleteMarkerReplication" => {
-                delete_marker_replication = ::std::option::Option::Some(
+                f_delete_marker_replication = ::std::option::Option::Some(
                     crate::generated::protocol::de_delete_marker_replication(child)?,
                 );
             }
             _ => {}
         }
     }
-    let priority = crate::rt::required_in_response(
-        priority,
+    let f_priority = crate::rt::required_in_response(
+        f_priority,
         "ReplicationRule",
         "Priority",
     )?;
-    let filter = crate::rt::required_in_response(filter, "ReplicationRule", "Filter")?;
-    let status = crate::rt::required_in_response(status, "ReplicationRule", "Status")?;
-    let destination = crate::rt::required_in_response(
-        destination,
+    let f_filter = crate::rt::required_in_response(
+        f_filter,
+        "ReplicationRule",
+        "Filter",
+    )?;
+    let f_status = crate::rt::required_in_response(
+        f_status,
+        "ReplicationRule",
+        "Status",
+    )?;
+    let f_destination = crate::rt::required_in_response(
+        f_destination,
         "ReplicationRule",
         "Destination",
     )?;
-    let delete_marker_replication = crate::rt::required_in_response(
-        delete_marker_replication,
+    let f_delete_marker_replication = crate::rt::required_in_response(
+        f_delete_marker_replication,
         "ReplicationRule",
         "DeleteMarkerReplication",
     )?;
-    ::std::result::Result::Ok(crate::types::ReplicationRule {
-        id,
-        priority,
-        prefix,
-        filter,
-        status,
-        destination,
-        delete_marker_replication,
+    ::std::result::Result::Ok(crate::generated::types::ReplicationRule {
+        id: f_id,
+        priority: f_priority,
+        prefix: f_prefix,
+        filter: f_filter,
+        status: f_status,
+        destination: f_destination,
+        delete_marker_replication: f_delete_marker_replication,
     })
 }
 /// Writes the attributes and children of a `ReplicationRuleAndOperator` element.
 #[allow(dead_code)]
 pub(crate) fn ser_replication_rule_and_operator(
-    value: &crate::types::ReplicationRuleAndOperator,
+    value: &crate::generated::types::ReplicationRuleAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -12683,30 +13520,36 @@ pub(crate) fn ser_replication_rule_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_rule_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ReplicationRuleAndOperator, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ReplicationRuleAndOperator,
+    crate::rt::Error,
+> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tags: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Tag>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tags.get_or_insert_with(::std::vec::Vec::new)
+                f_tags
+                    .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ReplicationRuleAndOperator {
-        prefix,
-        tags,
+    ::std::result::Result::Ok(crate::generated::types::ReplicationRuleAndOperator {
+        prefix: f_prefix,
+        tags: f_tags,
     })
 }
 /// Writes the attributes and children of a `ReplicationRuleFilter` element.
 #[allow(dead_code)]
 pub(crate) fn ser_replication_rule_filter(
-    value: &crate::types::ReplicationRuleFilter,
+    value: &crate::generated::types::ReplicationRuleFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.prefix {
@@ -12727,38 +13570,43 @@ pub(crate) fn ser_replication_rule_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_rule_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ReplicationRuleFilter, crate::rt::Error> {
-    let mut prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut tag: ::std::option::Option<crate::types::Tag> = ::std::option::Option::None;
-    let mut and: ::std::option::Option<crate::types::ReplicationRuleAndOperator> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ReplicationRuleFilter,
+    crate::rt::Error,
+> {
+    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
+    let mut f_and: ::std::option::Option<
+        crate::generated::types::ReplicationRuleAndOperator,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
             }
             "Tag" => {
-                tag = ::std::option::Option::Some(
+                f_tag = ::std::option::Option::Some(
                     crate::generated::protocol::de_tag(child)?,
                 );
             }
             "And" => {
-                and = ::std::option::Option::Some(
+                f_and = ::std::option::Option::Some(
                     crate::generated::protocol::de_replication_rule_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::ReplicationRuleFilter {
-        prefix,
-        tag,
-        and,
+    ::std::result::Result::Ok(crate::generated::types::ReplicationRuleFilter {
+        prefix: f_prefix,
+        tag: f_tag,
+        and: f_and,
     })
 }
 /// Writes the attributes and children of a `ListReplicationFailureResult` element.
 #[allow(dead_code)]
 pub(crate) fn ser_list_replication_failure_result(
-    value: &crate::types::ListReplicationFailureResult,
+    value: &crate::generated::types::ListReplicationFailureResult,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -12802,94 +13650,100 @@ pub(crate) fn ser_list_replication_failure_result(
 pub(crate) fn de_list_replication_failure_result(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::ListReplicationFailureResult,
+    crate::generated::types::ListReplicationFailureResult,
     crate::rt::Error,
 > {
-    let mut name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut first_sync_attempted_before: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut encoding_type: ::std::option::Option<crate::types::EncodingType> = ::std::option::Option::None;
-    let mut key_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut contents: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ObjectSyncAttempted>,
+    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_first_sync_attempted_before: ::std::option::Option<
+        ::std::string::String,
+    > = ::std::option::Option::None;
+    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
+    let mut f_encoding_type: ::std::option::Option<
+        crate::generated::types::EncodingType,
+    > = ::std::option::Option::None;
+    let mut f_key_count: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_contents: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ObjectSyncAttempted>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Name" => {
-                name = ::std::option::Option::Some(child.text().to_string());
+                f_name = ::std::option::Option::Some(child.text().to_string());
             }
             "FirstSyncAttemptedBefore" => {
-                first_sync_attempted_before = ::std::option::Option::Some(
+                f_first_sync_attempted_before = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "MaxKeys" => {
-                max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                is_truncated = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_truncated = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
             }
             "EncodingType" => {
-                encoding_type = ::std::option::Option::Some(
-                    crate::types::EncodingType::from(child.text()),
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "KeyCount" => {
-                key_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_key_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "ContinuationToken" => {
-                continuation_token = ::std::option::Option::Some(
+                f_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "NextContinuationToken" => {
-                next_continuation_token = ::std::option::Option::Some(
+                f_next_continuation_token = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "Contents" => {
-                contents
+                f_contents
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_object_sync_attempted(child)?);
             }
             _ => {}
         }
     }
-    let name = crate::rt::required_in_response(
-        name,
+    let f_name = crate::rt::required_in_response(
+        f_name,
         "ListReplicationFailureResult",
         "Name",
     )?;
-    let is_truncated = crate::rt::required_in_response(
-        is_truncated,
+    let f_is_truncated = crate::rt::required_in_response(
+        f_is_truncated,
         "ListReplicationFailureResult",
         "IsTruncated",
     )?;
-    let key_count = crate::rt::required_in_response(
-        key_count,
+    let f_key_count = crate::rt::required_in_response(
+        f_key_count,
         "ListReplicationFailureResult",
         "KeyCount",
     )?;
-    let contents = contents.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::ListReplicationFailureResult {
-        name,
-        first_sync_attempted_before,
-        max_keys,
-        is_truncated,
-        encoding_type,
-        key_count,
-        continuation_token,
-        next_continuation_token,
-        contents,
+    let f_contents = f_contents.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::ListReplicationFailureResult {
+        name: f_name,
+        first_sync_attempted_before: f_first_sync_attempted_before,
+        max_keys: f_max_keys,
+        is_truncated: f_is_truncated,
+        encoding_type: f_encoding_type,
+        key_count: f_key_count,
+        continuation_token: f_continuation_token,
+        next_continuation_token: f_next_continuation_token,
+        contents: f_contents,
     })
 }
 /// Writes the attributes and children of a `ObjectSyncAttempted` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_sync_attempted(
-    value: &crate::types::ObjectSyncAttempted,
+    value: &crate::generated::types::ObjectSyncAttempted,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -12920,76 +13774,79 @@ pub(crate) fn ser_object_sync_attempted(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_sync_attempted(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ObjectSyncAttempted, crate::rt::Error> {
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sync_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut first_sync_attempted: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut last_sync_attempted: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut sync_failure_cause: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::ObjectSyncAttempted,
+    crate::rt::Error,
+> {
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sync_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_first_sync_attempted: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_last_sync_attempted: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_sync_failure_cause: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "VersionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "SyncType" => {
-                sync_type = ::std::option::Option::Some(child.text().to_string());
+                f_sync_type = ::std::option::Option::Some(child.text().to_string());
             }
             "FirstSyncAttempted" => {
-                first_sync_attempted = ::std::option::Option::Some(
+                f_first_sync_attempted = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "LastSyncAttempted" => {
-                last_sync_attempted = ::std::option::Option::Some(
+                f_last_sync_attempted = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "SyncFailureCause" => {
-                sync_failure_cause = ::std::option::Option::Some(
+                f_sync_failure_cause = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             _ => {}
         }
     }
-    let key = crate::rt::required_in_response(key, "ObjectSyncAttempted", "Key")?;
-    let version_id = crate::rt::required_in_response(
-        version_id,
+    let f_key = crate::rt::required_in_response(f_key, "ObjectSyncAttempted", "Key")?;
+    let f_version_id = crate::rt::required_in_response(
+        f_version_id,
         "ObjectSyncAttempted",
         "VersionId",
     )?;
-    let sync_type = crate::rt::required_in_response(
-        sync_type,
+    let f_sync_type = crate::rt::required_in_response(
+        f_sync_type,
         "ObjectSyncAttempted",
         "SyncType",
     )?;
-    let first_sync_attempted = crate::rt::required_in_response(
-        first_sync_attempted,
+    let f_first_sync_attempted = crate::rt::required_in_response(
+        f_first_sync_attempted,
         "ObjectSyncAttempted",
         "FirstSyncAttempted",
     )?;
-    let last_sync_attempted = crate::rt::required_in_response(
-        last_sync_attempted,
+    let f_last_sync_attempted = crate::rt::required_in_response(
+        f_last_sync_attempted,
         "ObjectSyncAttempted",
         "LastSyncAttempted",
     )?;
-    ::std::result::Result::Ok(crate::types::ObjectSyncAttempted {
-        key,
-        version_id,
-        sync_type,
-        first_sync_attempted,
-        last_sync_attempted,
-        sync_failure_cause,
+    ::std::result::Result::Ok(crate::generated::types::ObjectSyncAttempted {
+        key: f_key,
+        version_id: f_version_id,
+        sync_type: f_sync_type,
+        first_sync_attempted: f_first_sync_attempted,
+        last_sync_attempted: f_last_sync_attempted,
+        sync_failure_cause: f_sync_failure_cause,
     })
 }
 /// Writes the attributes and children of a `RestoreObjectOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_restore_object_output(
-    value: &crate::types::RestoreObjectOutput,
+    value: &crate::generated::types::RestoreObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.request_charged {
@@ -13000,17 +13857,22 @@ pub(crate) fn ser_restore_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_restore_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::RestoreObjectOutput, crate::rt::Error> {
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::RestoreObjectOutput,
+    crate::rt::Error,
+> {
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::RestoreObjectOutput {
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::RestoreObjectOutput {
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `RestoreObjectRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_restore_object_request(
-    value: &crate::types::RestoreObjectRequest,
+    value: &crate::generated::types::RestoreObjectRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -13035,47 +13897,52 @@ pub(crate) fn ser_restore_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_restore_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::RestoreObjectRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut restore_request: ::std::option::Option<crate::types::RestoreRequest> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::RestoreObjectRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_restore_request: ::std::option::Option<
+        crate::generated::types::RestoreRequest,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
             }
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "versionId" => {
-                version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
             }
             "RestoreRequest" => {
-                restore_request = ::std::option::Option::Some(
+                f_restore_request = ::std::option::Option::Some(
                     crate::generated::protocol::de_restore_request(child)?,
                 );
             }
             _ => {}
         }
     }
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "RestoreObjectRequest",
         "Bucket",
     )?;
-    let key = crate::rt::required_in_response(key, "RestoreObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::types::RestoreObjectRequest {
-        bucket,
-        key,
-        version_id,
-        restore_request,
+    let f_key = crate::rt::required_in_response(f_key, "RestoreObjectRequest", "Key")?;
+    ::std::result::Result::Ok(crate::generated::types::RestoreObjectRequest {
+        bucket: f_bucket,
+        key: f_key,
+        version_id: f_version_id,
+        restore_request: f_restore_request,
     })
 }
 /// Writes the attributes and children of a `RestoreRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_restore_request(
-    value: &crate::types::RestoreRequest,
+    value: &crate::generated::types::RestoreRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -13092,34 +13959,34 @@ pub(crate) fn ser_restore_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_restore_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::RestoreRequest, crate::rt::Error> {
-    let mut days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut glacier_job_parameters: ::std::option::Option<
-        crate::types::GlacierJobParameters,
+) -> ::std::result::Result<crate::generated::types::RestoreRequest, crate::rt::Error> {
+    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_glacier_job_parameters: ::std::option::Option<
+        crate::generated::types::GlacierJobParameters,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "GlacierJobParameters" => {
-                glacier_job_parameters = ::std::option::Option::Some(
+                f_glacier_job_parameters = ::std::option::Option::Some(
                     crate::generated::protocol::de_glacier_job_parameters(child)?,
                 );
             }
             _ => {}
         }
     }
-    let days = crate::rt::required_in_response(days, "RestoreRequest", "Days")?;
-    ::std::result::Result::Ok(crate::types::RestoreRequest {
-        days,
-        glacier_job_parameters,
+    let f_days = crate::rt::required_in_response(f_days, "RestoreRequest", "Days")?;
+    ::std::result::Result::Ok(crate::generated::types::RestoreRequest {
+        days: f_days,
+        glacier_job_parameters: f_glacier_job_parameters,
     })
 }
 /// Writes the attributes and children of a `RoutingRule` element.
 #[allow(dead_code)]
 pub(crate) fn ser_routing_rule(
-    value: &crate::types::RoutingRule,
+    value: &crate::generated::types::RoutingRule,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.condition {
@@ -13138,34 +14005,38 @@ pub(crate) fn ser_routing_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_routing_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::RoutingRule, crate::rt::Error> {
-    let mut condition: ::std::option::Option<crate::types::Condition> = ::std::option::Option::None;
-    let mut redirect: ::std::option::Option<crate::types::Redirect> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::RoutingRule, crate::rt::Error> {
+    let mut f_condition: ::std::option::Option<crate::generated::types::Condition> = ::std::option::Option::None;
+    let mut f_redirect: ::std::option::Option<crate::generated::types::Redirect> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Condition" => {
-                condition = ::std::option::Option::Some(
+                f_condition = ::std::option::Option::Some(
                     crate::generated::protocol::de_condition(child)?,
                 );
             }
             "Redirect" => {
-                redirect = ::std::option::Option::Some(
+                f_redirect = ::std::option::Option::Some(
                     crate::generated::protocol::de_redirect(child)?,
                 );
             }
             _ => {}
         }
     }
-    let redirect = crate::rt::required_in_response(redirect, "RoutingRule", "Redirect")?;
-    ::std::result::Result::Ok(crate::types::RoutingRule {
-        condition,
-        redirect,
+    let f_redirect = crate::rt::required_in_response(
+        f_redirect,
+        "RoutingRule",
+        "Redirect",
+    )?;
+    ::std::result::Result::Ok(crate::generated::types::RoutingRule {
+        condition: f_condition,
+        redirect: f_redirect,
     })
 }
 /// Writes the attributes and children of a `S3KeyFilter` element.
 #[allow(dead_code)]
 pub(crate) fn ser_s3_key_filter(
-    value: &crate::types::S3KeyFilter,
+    value: &crate::generated::types::S3KeyFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.filter_rules {
@@ -13180,28 +14051,28 @@ pub(crate) fn ser_s3_key_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_s3_key_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::S3KeyFilter, crate::rt::Error> {
-    let mut filter_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::types::FilterRule>,
+) -> ::std::result::Result<crate::generated::types::S3KeyFilter, crate::rt::Error> {
+    let mut f_filter_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::FilterRule>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "FilterRule" => {
-                filter_rules
+                f_filter_rules
                     .get_or_insert_with(::std::vec::Vec::new)
                     .push(crate::generated::protocol::de_filter_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::S3KeyFilter {
-        filter_rules,
+    ::std::result::Result::Ok(crate::generated::types::S3KeyFilter {
+        filter_rules: f_filter_rules,
     })
 }
 /// Writes the attributes and children of a `StorageClassAnalysis` element.
 #[allow(dead_code)]
 pub(crate) fn ser_storage_class_analysis(
-    value: &crate::types::StorageClassAnalysis,
+    value: &crate::generated::types::StorageClassAnalysis,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.data_export {
@@ -13214,14 +14085,17 @@ pub(crate) fn ser_storage_class_analysis(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_storage_class_analysis(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::StorageClassAnalysis, crate::rt::Error> {
-    let mut data_export: ::std::option::Option<
-        crate::types::StorageClassAnalysisDataExport,
+) -> ::std::result::Result<
+    crate::generated::types::StorageClassAnalysis,
+    crate::rt::Error,
+> {
+    let mut f_data_export: ::std::option::Option<
+        crate::generated::types::StorageClassAnalysisDataExport,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "DataExport" => {
-                data_export = ::std::option::Option::Some(
+                f_data_export = ::std::option::Option::Some(
                     crate::generated::protocol::de_storage_class_analysis_data_export(
                         child,
                     )?,
@@ -13230,14 +14104,14 @@ pub(crate) fn de_storage_class_analysis(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::StorageClassAnalysis {
-        data_export,
+    ::std::result::Result::Ok(crate::generated::types::StorageClassAnalysis {
+        data_export: f_data_export,
     })
 }
 /// Writes the attributes and children of a `StorageClassAnalysisDataExport` element.
 #[allow(dead_code)]
 pub(crate) fn ser_storage_class_analysis_data_export(
-    value: &crate::types::StorageClassAnalysisDataExport,
+    value: &crate::generated::types::StorageClassAnalysisDataExport,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -13256,48 +14130,53 @@ pub(crate) fn ser_storage_class_analysis_data_export(
 pub(crate) fn de_storage_class_analysis_data_export(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::StorageClassAnalysisDataExport,
+    crate::generated::types::StorageClassAnalysisDataExport,
     crate::rt::Error,
 > {
-    let mut output_schema_version: ::std::option::Option<
-        crate::types::StorageClassAnalysisSchemaVersion,
+    let mut f_output_schema_version: ::std::option::Option<
+        crate::generated::types::StorageClassAnalysisSchemaVersion,
     > = ::std::option::Option::None;
-    let mut destination: ::std::option::Option<
-        crate::types::AnalyticsExportDestination,
+    let mut f_destination: ::std::option::Option<
+        crate::generated::types::AnalyticsExportDestination,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "OutputSchemaVersion" => {
-                output_schema_version = ::std::option::Option::Some(
-                    crate::types::StorageClassAnalysisSchemaVersion::from(child.text()),
+                f_output_schema_version = ::std::option::Option::Some(
+                    crate::generated::types::StorageClassAnalysisSchemaVersion::from(
+                        child.text(),
+                    ),
                 );
             }
             "Destination" => {
-                destination = ::std::option::Option::Some(
+                f_destination = ::std::option::Option::Some(
                     crate::generated::protocol::de_analytics_export_destination(child)?,
                 );
             }
             _ => {}
         }
     }
-    let output_schema_version = crate::rt::required_in_response(
-        output_schema_version,
+    let f_output_schema_version = crate::rt::required_in_response(
+        f_output_schema_version,
         "StorageClassAnalysisDataExport",
         "OutputSchemaVersion",
     )?;
-    let destination = crate::rt::required_in_response(
-        destination,
+    let f_destination = crate::rt::required_in_response(
+        f_destination,
         "StorageClassAnalysisDataExport",
         "Destination",
     )?;
-    ::std::result::Result::Ok(crate::types::StorageClassAnalysisDataExport {
-        output_schema_version,
-        destination,
+    ::std::result::Result::Ok(crate::generated::types::StorageClassAnalysisDataExport {
+        output_schema_version: f_output_schema_version,
+        destination: f_destination,
     })
 }
 /// Writes the attributes and children of a `Tag` element.
 #[allow(dead_code)]
-pub(crate) fn ser_tag(value: &crate::types::Tag, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_tag(
+    value: &crate::generated::types::Tag,
+    w: &mut crate::rt::XmlWriter,
+) {
     {
         let v = &value.key;
         w.leaf("Key", v.as_str());
@@ -13311,27 +14190,33 @@ pub(crate) fn ser_tag(value: &crate::types::Tag, w: &mut crate::rt::XmlWriter) {
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_tag(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Tag, crate::rt::Error> {
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Tag, crate::rt::Error> {
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                key = ::std::option::Option::Some(child.text().to_string());
+                f_key = ::std::option::Option::Some(child.text().to_string());
             }
             "Value" => {
-                value = ::std::option::Option::Some(child.text().to_string());
+                f_value = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    let key = crate::rt::required_in_response(key, "Tag", "Key")?;
-    let value = crate::rt::required_in_response(value, "Tag", "Value")?;
-    ::std::result::Result::Ok(crate::types::Tag { key, value })
+    let f_key = crate::rt::required_in_response(f_key, "Tag", "Key")?;
+    let f_value = crate::rt::required_in_response(f_value, "Tag", "Value")?;
+    ::std::result::Result::Ok(crate::generated::types::Tag {
+        key: f_key,
+        value: f_value,
+    })
 }
 /// Writes the attributes and children of a `Tagging` element.
 #[allow(dead_code)]
-pub(crate) fn ser_tagging(value: &crate::types::Tagging, w: &mut crate::rt::XmlWriter) {
+pub(crate) fn ser_tagging(
+    value: &crate::generated::types::Tagging,
+    w: &mut crate::rt::XmlWriter,
+) {
     {
         let v = &value.tag_set;
         w.start("TagSet");
@@ -13347,12 +14232,14 @@ pub(crate) fn ser_tagging(value: &crate::types::Tagging, w: &mut crate::rt::XmlW
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_tagging(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Tagging, crate::rt::Error> {
-    let mut tag_set: ::std::option::Option<::std::vec::Vec<crate::types::Tag>> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Tagging, crate::rt::Error> {
+    let mut f_tag_set: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Tag>,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "TagSet" => {
-                tag_set = ::std::option::Option::Some({
+                f_tag_set = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_tag(item)?);
@@ -13363,13 +14250,15 @@ pub(crate) fn de_tagging(
             _ => {}
         }
     }
-    let tag_set = tag_set.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::Tagging { tag_set })
+    let f_tag_set = f_tag_set.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::Tagging {
+        tag_set: f_tag_set,
+    })
 }
 /// Writes the attributes and children of a `TargetGrant` element.
 #[allow(dead_code)]
 pub(crate) fn ser_target_grant(
-    value: &crate::types::TargetGrant,
+    value: &crate::generated::types::TargetGrant,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.grantee {
@@ -13385,33 +14274,35 @@ pub(crate) fn ser_target_grant(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_target_grant(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::TargetGrant, crate::rt::Error> {
-    let mut grantee: ::std::option::Option<crate::types::Grantee> = ::std::option::Option::None;
-    let mut permission: ::std::option::Option<crate::types::BucketLogsPermission> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::TargetGrant, crate::rt::Error> {
+    let mut f_grantee: ::std::option::Option<crate::generated::types::Grantee> = ::std::option::Option::None;
+    let mut f_permission: ::std::option::Option<
+        crate::generated::types::BucketLogsPermission,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Grantee" => {
-                grantee = ::std::option::Option::Some(
+                f_grantee = ::std::option::Option::Some(
                     crate::generated::protocol::de_grantee(child)?,
                 );
             }
             "Permission" => {
-                permission = ::std::option::Option::Some(
-                    crate::types::BucketLogsPermission::from(child.text()),
+                f_permission = ::std::option::Option::Some(
+                    crate::generated::types::BucketLogsPermission::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::TargetGrant {
-        grantee,
-        permission,
+    ::std::result::Result::Ok(crate::generated::types::TargetGrant {
+        grantee: f_grantee,
+        permission: f_permission,
     })
 }
 /// Writes the attributes and children of a `TopicConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_topic_configuration(
-    value: &crate::types::TopicConfiguration,
+    value: &crate::generated::types::TopicConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -13437,28 +14328,33 @@ pub(crate) fn ser_topic_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_topic_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::TopicConfiguration, crate::rt::Error> {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut topic_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut events: ::std::option::Option<::std::vec::Vec<crate::types::Event>> = ::std::option::Option::None;
-    let mut filter: ::std::option::Option<
-        crate::types::NotificationConfigurationFilter,
+) -> ::std::result::Result<
+    crate::generated::types::TopicConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_topic_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_events: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Event>,
+    > = ::std::option::Option::None;
+    let mut f_filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Topic" => {
-                topic_arn = ::std::option::Option::Some(child.text().to_string());
+                f_topic_arn = ::std::option::Option::Some(child.text().to_string());
             }
             "Event" => {
-                events
+                f_events
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::Event::from(child.text()));
+                    .push(crate::generated::types::Event::from(child.text()));
             }
             "Filter" => {
-                filter = ::std::option::Option::Some(
+                f_filter = ::std::option::Option::Some(
                     crate::generated::protocol::de_notification_configuration_filter(
                         child,
                     )?,
@@ -13467,23 +14363,23 @@ pub(crate) fn de_topic_configuration(
             _ => {}
         }
     }
-    let topic_arn = crate::rt::required_in_response(
-        topic_arn,
+    let f_topic_arn = crate::rt::required_in_response(
+        f_topic_arn,
         "TopicConfiguration",
         "TopicArn",
     )?;
-    let events = events.unwrap_or_default();
-    ::std::result::Result::Ok(crate::types::TopicConfiguration {
-        id,
-        topic_arn,
-        events,
-        filter,
+    let f_events = f_events.unwrap_or_default();
+    ::std::result::Result::Ok(crate::generated::types::TopicConfiguration {
+        id: f_id,
+        topic_arn: f_topic_arn,
+        events: f_events,
+        filter: f_filter,
     })
 }
 /// Writes the attributes and children of a `TopicConfigurationDeprecated` element.
 #[allow(dead_code)]
 pub(crate) fn ser_topic_configuration_deprecated(
-    value: &crate::types::TopicConfigurationDeprecated,
+    value: &crate::generated::types::TopicConfigurationDeprecated,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.id {
@@ -13506,43 +14402,45 @@ pub(crate) fn ser_topic_configuration_deprecated(
 pub(crate) fn de_topic_configuration_deprecated(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::TopicConfigurationDeprecated,
+    crate::generated::types::TopicConfigurationDeprecated,
     crate::rt::Error,
 > {
-    let mut id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut events: ::std::option::Option<::std::vec::Vec<crate::types::Event>> = ::std::option::Option::None;
-    let mut event: ::std::option::Option<crate::types::Event> = ::std::option::Option::None;
-    let mut topic: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_events: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Event>,
+    > = ::std::option::Option::None;
+    let mut f_event: ::std::option::Option<crate::generated::types::Event> = ::std::option::Option::None;
+    let mut f_topic: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                id = ::std::option::Option::Some(child.text().to_string());
+                f_id = ::std::option::Option::Some(child.text().to_string());
             }
             "Event" => {
-                events
+                f_events
                     .get_or_insert_with(::std::vec::Vec::new)
-                    .push(crate::types::Event::from(child.text()));
-                event = ::std::option::Option::Some(
-                    crate::types::Event::from(child.text()),
+                    .push(crate::generated::types::Event::from(child.text()));
+                f_event = ::std::option::Option::Some(
+                    crate::generated::types::Event::from(child.text()),
                 );
             }
             "Topic" => {
-                topic = ::std::option::Option::Some(child.text().to_string());
+                f_topic = ::std::option::Option::Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::TopicConfigurationDeprecated {
-        id,
-        events,
-        event,
-        topic,
+    ::std::result::Result::Ok(crate::generated::types::TopicConfigurationDeprecated {
+        id: f_id,
+        events: f_events,
+        event: f_event,
+        topic: f_topic,
     })
 }
 /// Writes the attributes and children of a `Transition` element.
 #[allow(dead_code)]
 pub(crate) fn ser_transition(
-    value: &crate::types::Transition,
+    value: &crate::generated::types::Transition,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.date {
@@ -13559,38 +14457,40 @@ pub(crate) fn ser_transition(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_transition(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::Transition, crate::rt::Error> {
-    let mut date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut storage_class: ::std::option::Option<crate::types::TransitionStorageClass> = ::std::option::Option::None;
+) -> ::std::result::Result<crate::generated::types::Transition, crate::rt::Error> {
+    let mut f_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_storage_class: ::std::option::Option<
+        crate::generated::types::TransitionStorageClass,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "Date" => {
-                date = ::std::option::Option::Some(
+                f_date = ::std::option::Option::Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Days" => {
-                days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
             }
             "StorageClass" => {
-                storage_class = ::std::option::Option::Some(
-                    crate::types::TransitionStorageClass::from(child.text()),
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::TransitionStorageClass::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::Transition {
-        date,
-        days,
-        storage_class,
+    ::std::result::Result::Ok(crate::generated::types::Transition {
+        date: f_date,
+        days: f_days,
+        storage_class: f_storage_class,
     })
 }
 /// Writes the attributes and children of a `UploadPartCopyOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_upload_part_copy_output(
-    value: &crate::types::UploadPartCopyOutput,
+    value: &crate::generated::types::UploadPartCopyOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.copy_source_version_id {
@@ -13621,68 +14521,75 @@ pub(crate) fn ser_upload_part_copy_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_upload_part_copy_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::UploadPartCopyOutput, crate::rt::Error> {
-    let mut copy_source_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_part_result: ::std::option::Option<crate::types::CopyPartResult> = ::std::option::Option::None;
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+) -> ::std::result::Result<
+    crate::generated::types::UploadPartCopyOutput,
+    crate::rt::Error,
+> {
+    let mut f_copy_source_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_part_result: ::std::option::Option<
+        crate::generated::types::CopyPartResult,
     > = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    > = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "x-amz-copy-source-version-id" => {
-                copy_source_version_id = ::std::option::Option::Some(
+                f_copy_source_version_id = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "CopyPartResult" => {
-                copy_part_result = ::std::option::Option::Some(
+                f_copy_part_result = ::std::option::Option::Some(
                     crate::generated::protocol::de_copy_part_result(child)?,
                 );
             }
             "x-amz-server-side-encryption" => {
-                server_side_encryption = ::std::option::Option::Some(
-                    crate::types::ServerSideEncryption::from(child.text()),
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                sse_customer_algorithm = ::std::option::Option::Some(
+                f_sse_customer_algorithm = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                sse_customer_key_md5 = ::std::option::Option::Some(
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
                     child.text().to_string(),
                 );
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                request_charged = ::std::option::Option::Some(
-                    crate::types::RequestCharged::from(child.text()),
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::UploadPartCopyOutput {
-        copy_source_version_id,
-        copy_part_result,
-        server_side_encryption,
-        sse_customer_algorithm,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::UploadPartCopyOutput {
+        copy_source_version_id: f_copy_source_version_id,
+        copy_part_result: f_copy_part_result,
+        server_side_encryption: f_server_side_encryption,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `UploadPartCopyRequest` element.
 #[allow(dead_code)]
 pub(crate) fn ser_upload_part_copy_request(
-    value: &crate::types::UploadPartCopyRequest,
+    value: &crate::generated::types::UploadPartCopyRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
     {
@@ -13761,80 +14668,91 @@ pub(crate) fn ser_upload_part_copy_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_upload_part_copy_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::UploadPartCopyRequest, crate::rt::Error> {
-    let mut bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut copy_source_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_if_unmodified_since: ::std::option::Option<
+) -> ::std::result::Result<
+    crate::generated::types::UploadPartCopyRequest,
+    crate::rt::Error,
+> {
+    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_if_modified_since: ::std::option::Option<
         crate::rt::DateTime,
     > = ::std::option::Option::None;
-    let mut copy_source_range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_sse_customer_algorithm: ::std::option::Option<
+    let mut f_copy_source_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_if_unmodified_since: ::std::option::Option<
+        crate::rt::DateTime,
+    > = ::std::option::Option::None;
+    let mut f_copy_source_range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_sse_customer_algorithm: ::std::option::Option<
         ::std::string::String,
     > = ::std::option::Option::None;
-    let mut copy_source_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut copy_source_sse_customer_key_md5: ::std::option::Option<
+    let mut f_copy_source_sse_customer_key: ::std::option::Option<
         ::std::string::String,
     > = ::std::option::Option::None;
-    let mut request_payer: ::std::option::Option<crate::types::RequestPayer> = ::std::option::Option::None;
-    let mut expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut expected_source_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_copy_source_sse_customer_key_md5: ::std::option::Option<
+        ::std::string::String,
+    > = ::std::option::Option::None;
+    let mut f_request_payer: ::std::option::Option<
+        crate::generated::types::RequestPayer,
+    > = ::std::option::Option::None;
+    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_expected_source_bucket_owner: ::std::option::Option<
+        ::std::string::String,
+    > = ::std::option::Option::None;
     let _ = node;
-    let bucket = crate::rt::required_in_response(
-        bucket,
+    let f_bucket = crate::rt::required_in_response(
+        f_bucket,
         "UploadPartCopyRequest",
         "Bucket",
     )?;
-    let copy_source = crate::rt::required_in_response(
-        copy_source,
+    let f_copy_source = crate::rt::required_in_response(
+        f_copy_source,
         "UploadPartCopyRequest",
         "CopySource",
     )?;
-    let key = crate::rt::required_in_response(key, "UploadPartCopyRequest", "Key")?;
-    let part_number = crate::rt::required_in_response(
-        part_number,
+    let f_key = crate::rt::required_in_response(f_key, "UploadPartCopyRequest", "Key")?;
+    let f_part_number = crate::rt::required_in_response(
+        f_part_number,
         "UploadPartCopyRequest",
         "PartNumber",
     )?;
-    let upload_id = crate::rt::required_in_response(
-        upload_id,
+    let f_upload_id = crate::rt::required_in_response(
+        f_upload_id,
         "UploadPartCopyRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::types::UploadPartCopyRequest {
-        bucket,
-        copy_source,
-        copy_source_if_match,
-        copy_source_if_modified_since,
-        copy_source_if_none_match,
-        copy_source_if_unmodified_since,
-        copy_source_range,
-        key,
-        part_number,
-        upload_id,
-        sse_customer_algorithm,
-        sse_customer_key,
-        sse_customer_key_md5,
-        copy_source_sse_customer_algorithm,
-        copy_source_sse_customer_key,
-        copy_source_sse_customer_key_md5,
-        request_payer,
-        expected_bucket_owner,
-        expected_source_bucket_owner,
+    ::std::result::Result::Ok(crate::generated::types::UploadPartCopyRequest {
+        bucket: f_bucket,
+        copy_source: f_copy_source,
+        copy_source_if_match: f_copy_source_if_match,
+        copy_source_if_modified_since: f_copy_source_if_modified_since,
+        copy_source_if_none_match: f_copy_source_if_none_match,
+        copy_source_if_unmodified_since: f_copy_source_if_unmodified_since,
+        copy_source_range: f_copy_source_range,
+        key: f_key,
+        part_number: f_part_number,
+        upload_id: f_upload_id,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key: f_sse_customer_key,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        copy_source_sse_customer_algorithm: f_copy_source_sse_customer_algorithm,
+        copy_source_sse_customer_key: f_copy_source_sse_customer_key,
+        copy_source_sse_customer_key_md5: f_copy_source_sse_customer_key_md5,
+        request_payer: f_request_payer,
+        expected_bucket_owner: f_expected_bucket_owner,
+        expected_source_bucket_owner: f_expected_source_bucket_owner,
     })
 }
 /// Writes the attributes and children of a `UploadPartOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_upload_part_output(
-    value: &crate::types::UploadPartOutput,
+    value: &crate::generated::types::UploadPartOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.server_side_encryption {
@@ -13875,39 +14793,41 @@ pub(crate) fn ser_upload_part_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_upload_part_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::UploadPartOutput, crate::rt::Error> {
-    let mut server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+) -> ::std::result::Result<crate::generated::types::UploadPartOutput, crate::rt::Error> {
+    let mut f_server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
     > = ::std::option::Option::None;
-    let mut e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut request_charged: ::std::option::Option<crate::types::RequestCharged> = ::std::option::Option::None;
+    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_request_charged: ::std::option::Option<
+        crate::generated::types::RequestCharged,
+    > = ::std::option::Option::None;
     let _ = node;
-    ::std::result::Result::Ok(crate::types::UploadPartOutput {
-        server_side_encryption,
-        e_tag,
-        checksum_crc32,
-        checksum_crc32c,
-        checksum_crc64_nvme,
-        checksum_sha1,
-        checksum_sha256,
-        sse_customer_algorithm,
-        sse_customer_key_md5,
-        sse_kms_key_id,
-        request_charged,
+    ::std::result::Result::Ok(crate::generated::types::UploadPartOutput {
+        server_side_encryption: f_server_side_encryption,
+        e_tag: f_e_tag,
+        checksum_crc32: f_checksum_crc32,
+        checksum_crc32c: f_checksum_crc32c,
+        checksum_crc64_nvme: f_checksum_crc64_nvme,
+        checksum_sha1: f_checksum_sha1,
+        checksum_sha256: f_checksum_sha256,
+        sse_customer_algorithm: f_sse_customer_algorithm,
+        sse_customer_key_md5: f_sse_customer_key_md5,
+        sse_kms_key_id: f_sse_kms_key_id,
+        request_charged: f_request_charged,
     })
 }
 /// Writes the attributes and children of a `VersioningConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_versioning_configuration(
-    value: &crate::types::VersioningConfiguration,
+    value: &crate::generated::types::VersioningConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.mfa_delete {
@@ -13921,33 +14841,38 @@ pub(crate) fn ser_versioning_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_versioning_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::VersioningConfiguration, crate::rt::Error> {
-    let mut mfa_delete: ::std::option::Option<crate::types::MFADelete> = ::std::option::Option::None;
-    let mut status: ::std::option::Option<crate::types::BucketVersioningStatus> = ::std::option::Option::None;
+) -> ::std::result::Result<
+    crate::generated::types::VersioningConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_mfa_delete: ::std::option::Option<crate::generated::types::MFADelete> = ::std::option::Option::None;
+    let mut f_status: ::std::option::Option<
+        crate::generated::types::BucketVersioningStatus,
+    > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "MfaDelete" => {
-                mfa_delete = ::std::option::Option::Some(
-                    crate::types::MFADelete::from(child.text()),
+                f_mfa_delete = ::std::option::Option::Some(
+                    crate::generated::types::MFADelete::from(child.text()),
                 );
             }
             "Status" => {
-                status = ::std::option::Option::Some(
-                    crate::types::BucketVersioningStatus::from(child.text()),
+                f_status = ::std::option::Option::Some(
+                    crate::generated::types::BucketVersioningStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::VersioningConfiguration {
-        mfa_delete,
-        status,
+    ::std::result::Result::Ok(crate::generated::types::VersioningConfiguration {
+        mfa_delete: f_mfa_delete,
+        status: f_status,
     })
 }
 /// Writes the attributes and children of a `WebsiteConfiguration` element.
 #[allow(dead_code)]
 pub(crate) fn ser_website_configuration(
-    value: &crate::types::WebsiteConfiguration,
+    value: &crate::generated::types::WebsiteConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
     if let ::std::option::Option::Some(v) = &value.error_document {
@@ -13979,34 +14904,41 @@ pub(crate) fn ser_website_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_website_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::WebsiteConfiguration, crate::rt::Error> {
-    let mut error_document: ::std::option::Option<crate::types::ErrorDocument> = ::std::option::Option::None;
-    let mut index_document: ::std::option::Option<crate::types::IndexDocument> = ::std::option::Option::None;
-    let mut redirect_all_requests_to: ::std::option::Option<
-        crate::types::RedirectAllRequestsTo,
+) -> ::std::result::Result<
+    crate::generated::types::WebsiteConfiguration,
+    crate::rt::Error,
+> {
+    let mut f_error_document: ::std::option::Option<
+        crate::generated::types::ErrorDocument,
     > = ::std::option::Option::None;
-    let mut routing_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::types::RoutingRule>,
+    let mut f_index_document: ::std::option::Option<
+        crate::generated::types::IndexDocument,
+    > = ::std::option::Option::None;
+    let mut f_redirect_all_requests_to: ::std::option::Option<
+        crate::generated::types::RedirectAllRequestsTo,
+    > = ::std::option::Option::None;
+    let mut f_routing_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::RoutingRule>,
     > = ::std::option::Option::None;
     for child in node.children() {
         match child.name() {
             "ErrorDocument" => {
-                error_document = ::std::option::Option::Some(
+                f_error_document = ::std::option::Option::Some(
                     crate::generated::protocol::de_error_document(child)?,
                 );
             }
             "IndexDocument" => {
-                index_document = ::std::option::Option::Some(
+                f_index_document = ::std::option::Option::Some(
                     crate::generated::protocol::de_index_document(child)?,
                 );
             }
             "RedirectAllRequestsTo" => {
-                redirect_all_requests_to = ::std::option::Option::Some(
+                f_redirect_all_requests_to = ::std::option::Option::Some(
                     crate::generated::protocol::de_redirect_all_requests_to(child)?,
                 );
             }
             "RoutingRules" => {
-                routing_rules = ::std::option::Option::Some({
+                f_routing_rules = ::std::option::Option::Some({
                     let mut items = ::std::vec::Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_routing_rule(item)?);
@@ -14017,17 +14949,17 @@ pub(crate) fn de_website_configuration(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::types::WebsiteConfiguration {
-        error_document,
-        index_document,
-        redirect_all_requests_to,
-        routing_rules,
+    ::std::result::Result::Ok(crate::generated::types::WebsiteConfiguration {
+        error_document: f_error_document,
+        index_document: f_index_document,
+        redirect_all_requests_to: f_redirect_all_requests_to,
+        routing_rules: f_routing_rules,
     })
 }
 /// Writes the attributes and children of a `AddLegalHoldOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_add_legal_hold_output(
-    value: &crate::types::AddLegalHoldOutput,
+    value: &crate::generated::types::AddLegalHoldOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14036,15 +14968,18 @@ pub(crate) fn ser_add_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_add_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::AddLegalHoldOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::AddLegalHoldOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::AddLegalHoldOutput {
+    ::std::result::Result::Ok(crate::generated::types::AddLegalHoldOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_output(
-    value: &crate::types::DeleteBucketOutput,
+    value: &crate::generated::types::DeleteBucketOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14053,15 +14988,18 @@ pub(crate) fn ser_delete_bucket_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketAnalyticsConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_analytics_configuration_output(
-    value: &crate::types::DeleteBucketAnalyticsConfigurationOutput,
+    value: &crate::generated::types::DeleteBucketAnalyticsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14071,17 +15009,16 @@ pub(crate) fn ser_delete_bucket_analytics_configuration_output(
 pub(crate) fn de_delete_bucket_analytics_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketAnalyticsConfigurationOutput,
+    crate::generated::types::DeleteBucketAnalyticsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketAnalyticsConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketAnalyticsConfigurationOutput {})
 }
 /// Writes the attributes and children of a `DeleteBucketCorsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_cors_output(
-    value: &crate::types::DeleteBucketCorsOutput,
+    value: &crate::generated::types::DeleteBucketCorsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14090,15 +15027,18 @@ pub(crate) fn ser_delete_bucket_cors_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_cors_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketCorsOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketCorsOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketCorsOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketCorsOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketInventoryConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_inventory_configuration_output(
-    value: &crate::types::DeleteBucketInventoryConfigurationOutput,
+    value: &crate::generated::types::DeleteBucketInventoryConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14108,17 +15048,16 @@ pub(crate) fn ser_delete_bucket_inventory_configuration_output(
 pub(crate) fn de_delete_bucket_inventory_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketInventoryConfigurationOutput,
+    crate::generated::types::DeleteBucketInventoryConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketInventoryConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketInventoryConfigurationOutput {})
 }
 /// Writes the attributes and children of a `DeleteBucketLifecycleOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_lifecycle_output(
-    value: &crate::types::DeleteBucketLifecycleOutput,
+    value: &crate::generated::types::DeleteBucketLifecycleOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14127,15 +15066,18 @@ pub(crate) fn ser_delete_bucket_lifecycle_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_lifecycle_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketLifecycleOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketLifecycleOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketLifecycleOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketLifecycleOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketMetricsConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_metrics_configuration_output(
-    value: &crate::types::DeleteBucketMetricsConfigurationOutput,
+    value: &crate::generated::types::DeleteBucketMetricsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14145,17 +15087,16 @@ pub(crate) fn ser_delete_bucket_metrics_configuration_output(
 pub(crate) fn de_delete_bucket_metrics_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketMetricsConfigurationOutput,
+    crate::generated::types::DeleteBucketMetricsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketMetricsConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketMetricsConfigurationOutput {})
 }
 /// Writes the attributes and children of a `DeleteBucketPolicyOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_policy_output(
-    value: &crate::types::DeleteBucketPolicyOutput,
+    value: &crate::generated::types::DeleteBucketPolicyOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14164,15 +15105,18 @@ pub(crate) fn ser_delete_bucket_policy_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_policy_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketPolicyOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketPolicyOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketPolicyOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketPolicyOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketReplicationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_replication_output(
-    value: &crate::types::DeleteBucketReplicationOutput,
+    value: &crate::generated::types::DeleteBucketReplicationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14182,17 +15126,17 @@ pub(crate) fn ser_delete_bucket_replication_output(
 pub(crate) fn de_delete_bucket_replication_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeleteBucketReplicationOutput,
+    crate::generated::types::DeleteBucketReplicationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketReplicationOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketReplicationOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketTaggingOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_tagging_output(
-    value: &crate::types::DeleteBucketTaggingOutput,
+    value: &crate::generated::types::DeleteBucketTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14201,15 +15145,18 @@ pub(crate) fn ser_delete_bucket_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketTaggingOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketTaggingOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketTaggingOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketTaggingOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketWebsiteOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_bucket_website_output(
-    value: &crate::types::DeleteBucketWebsiteOutput,
+    value: &crate::generated::types::DeleteBucketWebsiteOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14218,15 +15165,18 @@ pub(crate) fn ser_delete_bucket_website_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_website_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteBucketWebsiteOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::DeleteBucketWebsiteOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteBucketWebsiteOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteBucketWebsiteOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteLegalHoldOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_legal_hold_output(
-    value: &crate::types::DeleteLegalHoldOutput,
+    value: &crate::generated::types::DeleteLegalHoldOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14235,15 +15185,18 @@ pub(crate) fn ser_delete_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::DeleteLegalHoldOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::DeleteLegalHoldOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeleteLegalHoldOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeleteLegalHoldOutput {
     })
 }
 /// Writes the attributes and children of a `DeletePublicAccessBlockOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_delete_public_access_block_output(
-    value: &crate::types::DeletePublicAccessBlockOutput,
+    value: &crate::generated::types::DeletePublicAccessBlockOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14253,17 +15206,17 @@ pub(crate) fn ser_delete_public_access_block_output(
 pub(crate) fn de_delete_public_access_block_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::DeletePublicAccessBlockOutput,
+    crate::generated::types::DeletePublicAccessBlockOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::DeletePublicAccessBlockOutput {
+    ::std::result::Result::Ok(crate::generated::types::DeletePublicAccessBlockOutput {
     })
 }
 /// Writes the attributes and children of a `ExtendObjectRetentionOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_extend_object_retention_output(
-    value: &crate::types::ExtendObjectRetentionOutput,
+    value: &crate::generated::types::ExtendObjectRetentionOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14272,15 +15225,18 @@ pub(crate) fn ser_extend_object_retention_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_extend_object_retention_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::ExtendObjectRetentionOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::ExtendObjectRetentionOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::ExtendObjectRetentionOutput {
+    ::std::result::Result::Ok(crate::generated::types::ExtendObjectRetentionOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketAccelerateConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_accelerate_configuration_output(
-    value: &crate::types::PutBucketAccelerateConfigurationOutput,
+    value: &crate::generated::types::PutBucketAccelerateConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14290,17 +15246,16 @@ pub(crate) fn ser_put_bucket_accelerate_configuration_output(
 pub(crate) fn de_put_bucket_accelerate_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketAccelerateConfigurationOutput,
+    crate::generated::types::PutBucketAccelerateConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketAccelerateConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::PutBucketAccelerateConfigurationOutput {})
 }
 /// Writes the attributes and children of a `PutBucketProtectionConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_protection_configuration_output(
-    value: &crate::types::PutBucketProtectionConfigurationOutput,
+    value: &crate::generated::types::PutBucketProtectionConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14310,17 +15265,16 @@ pub(crate) fn ser_put_bucket_protection_configuration_output(
 pub(crate) fn de_put_bucket_protection_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketProtectionConfigurationOutput,
+    crate::generated::types::PutBucketProtectionConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketProtectionConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::PutBucketProtectionConfigurationOutput {})
 }
 /// Writes the attributes and children of a `PutBucketAclOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_acl_output(
-    value: &crate::types::PutBucketAclOutput,
+    value: &crate::generated::types::PutBucketAclOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14329,15 +15283,18 @@ pub(crate) fn ser_put_bucket_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketAclOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketAclOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketAclOutput {
+    ::std::result::Result::Ok(crate::generated::types::PutBucketAclOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketAnalyticsConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_analytics_configuration_output(
-    value: &crate::types::PutBucketAnalyticsConfigurationOutput,
+    value: &crate::generated::types::PutBucketAnalyticsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14347,17 +15304,16 @@ pub(crate) fn ser_put_bucket_analytics_configuration_output(
 pub(crate) fn de_put_bucket_analytics_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketAnalyticsConfigurationOutput,
+    crate::generated::types::PutBucketAnalyticsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketAnalyticsConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::PutBucketAnalyticsConfigurationOutput {})
 }
 /// Writes the attributes and children of a `PutBucketCorsOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_cors_output(
-    value: &crate::types::PutBucketCorsOutput,
+    value: &crate::generated::types::PutBucketCorsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14366,15 +15322,18 @@ pub(crate) fn ser_put_bucket_cors_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_cors_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketCorsOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketCorsOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketCorsOutput {
+    ::std::result::Result::Ok(crate::generated::types::PutBucketCorsOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketInventoryConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_inventory_configuration_output(
-    value: &crate::types::PutBucketInventoryConfigurationOutput,
+    value: &crate::generated::types::PutBucketInventoryConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14384,17 +15343,16 @@ pub(crate) fn ser_put_bucket_inventory_configuration_output(
 pub(crate) fn de_put_bucket_inventory_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketInventoryConfigurationOutput,
+    crate::generated::types::PutBucketInventoryConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketInventoryConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::PutBucketInventoryConfigurationOutput {})
 }
 /// Writes the attributes and children of a `PutBucketLifecycleConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_lifecycle_configuration_output(
-    value: &crate::types::PutBucketLifecycleConfigurationOutput,
+    value: &crate::generated::types::PutBucketLifecycleConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14404,17 +15362,16 @@ pub(crate) fn ser_put_bucket_lifecycle_configuration_output(
 pub(crate) fn de_put_bucket_lifecycle_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketLifecycleConfigurationOutput,
+    crate::generated::types::PutBucketLifecycleConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketLifecycleConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::PutBucketLifecycleConfigurationOutput {})
 }
 /// Writes the attributes and children of a `PutBucketMetricsConfigurationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_metrics_configuration_output(
-    value: &crate::types::PutBucketMetricsConfigurationOutput,
+    value: &crate::generated::types::PutBucketMetricsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14424,17 +15381,16 @@ pub(crate) fn ser_put_bucket_metrics_configuration_output(
 pub(crate) fn de_put_bucket_metrics_configuration_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketMetricsConfigurationOutput,
+    crate::generated::types::PutBucketMetricsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketMetricsConfigurationOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::PutBucketMetricsConfigurationOutput {})
 }
 /// Writes the attributes and children of a `PutBucketReplicationOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_replication_output(
-    value: &crate::types::PutBucketReplicationOutput,
+    value: &crate::generated::types::PutBucketReplicationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14443,15 +15399,18 @@ pub(crate) fn ser_put_bucket_replication_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_replication_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketReplicationOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketReplicationOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketReplicationOutput {
+    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketReplicationReattemptOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_replication_reattempt_output(
-    value: &crate::types::PutBucketReplicationReattemptOutput,
+    value: &crate::generated::types::PutBucketReplicationReattemptOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14461,17 +15420,16 @@ pub(crate) fn ser_put_bucket_replication_reattempt_output(
 pub(crate) fn de_put_bucket_replication_reattempt_output(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
-    crate::types::PutBucketReplicationReattemptOutput,
+    crate::generated::types::PutBucketReplicationReattemptOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketReplicationReattemptOutput {
-    })
+    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationReattemptOutput {})
 }
 /// Writes the attributes and children of a `PutBucketTaggingOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_tagging_output(
-    value: &crate::types::PutBucketTaggingOutput,
+    value: &crate::generated::types::PutBucketTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14480,15 +15438,18 @@ pub(crate) fn ser_put_bucket_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketTaggingOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketTaggingOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketTaggingOutput {
+    ::std::result::Result::Ok(crate::generated::types::PutBucketTaggingOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketVersioningOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_versioning_output(
-    value: &crate::types::PutBucketVersioningOutput,
+    value: &crate::generated::types::PutBucketVersioningOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14497,15 +15458,18 @@ pub(crate) fn ser_put_bucket_versioning_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_versioning_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketVersioningOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketVersioningOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketVersioningOutput {
+    ::std::result::Result::Ok(crate::generated::types::PutBucketVersioningOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketWebsiteOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_bucket_website_output(
-    value: &crate::types::PutBucketWebsiteOutput,
+    value: &crate::generated::types::PutBucketWebsiteOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14514,15 +15478,18 @@ pub(crate) fn ser_put_bucket_website_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_website_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutBucketWebsiteOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::PutBucketWebsiteOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutBucketWebsiteOutput {
+    ::std::result::Result::Ok(crate::generated::types::PutBucketWebsiteOutput {
     })
 }
 /// Writes the attributes and children of a `PutPublicAccessBlockOutput` element.
 #[allow(dead_code)]
 pub(crate) fn ser_put_public_access_block_output(
-    value: &crate::types::PutPublicAccessBlockOutput,
+    value: &crate::generated::types::PutPublicAccessBlockOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
     let _ = (value, w);
@@ -14531,8 +15498,11 @@ pub(crate) fn ser_put_public_access_block_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_public_access_block_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::types::PutPublicAccessBlockOutput, crate::rt::Error> {
+) -> ::std::result::Result<
+    crate::generated::types::PutPublicAccessBlockOutput,
+    crate::rt::Error,
+> {
     let _ = node;
-    ::std::result::Result::Ok(crate::types::PutPublicAccessBlockOutput {
+    ::std::result::Result::Ok(crate::generated::types::PutPublicAccessBlockOutput {
     })
 }

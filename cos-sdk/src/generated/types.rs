@@ -71,7 +71,7 @@ pub struct AbortMultipartUploadOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl AbortMultipartUploadOutput {
     /// A builder for this type.
@@ -83,13 +83,13 @@ impl AbortMultipartUploadOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct AbortMultipartUploadOutputBuilder {
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl AbortMultipartUploadOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -97,7 +97,7 @@ impl AbortMultipartUploadOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -143,7 +143,7 @@ pub struct AbortMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -170,7 +170,7 @@ pub struct AbortMultipartUploadRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
     upload_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl AbortMultipartUploadRequestBuilder {
@@ -225,7 +225,7 @@ impl AbortMultipartUploadRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -233,7 +233,7 @@ impl AbortMultipartUploadRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -310,7 +310,7 @@ pub struct AccelerateConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub status: ::std::option::Option<crate::types::BucketAccelerateStatus>,
+    pub status: ::std::option::Option<crate::generated::types::BucketAccelerateStatus>,
 }
 impl AccelerateConfiguration {
     /// A builder for this type.
@@ -322,13 +322,13 @@ impl AccelerateConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct AccelerateConfigurationBuilder {
-    status: ::std::option::Option<crate::types::BucketAccelerateStatus>,
+    status: ::std::option::Option<crate::generated::types::BucketAccelerateStatus>,
 }
 impl AccelerateConfigurationBuilder {
     /// Sets `Status`.
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketAccelerateStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketAccelerateStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -336,7 +336,7 @@ impl AccelerateConfigurationBuilder {
     /// Sets or clears `Status`.
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::BucketAccelerateStatus>,
+        value: ::std::option::Option<crate::generated::types::BucketAccelerateStatus>,
     ) -> Self {
         self.status = value;
         self
@@ -367,7 +367,7 @@ pub struct AccessControlPolicy {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
+    pub grants: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
     /// `Owner`: XML element `Owner`.
     #[cfg_attr(
         feature = "serde",
@@ -377,7 +377,7 @@ pub struct AccessControlPolicy {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl AccessControlPolicy {
     /// A builder for this type.
@@ -389,32 +389,35 @@ impl AccessControlPolicy {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct AccessControlPolicyBuilder {
-    grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
-    owner: ::std::option::Option<crate::types::Owner>,
+    grants: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl AccessControlPolicyBuilder {
     /// Sets `Grants`.
-    pub fn grants(mut self, value: ::std::vec::Vec<crate::types::Grant>) -> Self {
+    pub fn grants(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Grant>,
+    ) -> Self {
         self.grants = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Grants`.
     pub fn set_grants(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
     ) -> Self {
         self.grants = value;
         self
     }
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
@@ -456,7 +459,7 @@ pub struct AnalyticsAndOperator {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl AnalyticsAndOperator {
     /// A builder for this type.
@@ -469,7 +472,7 @@ impl AnalyticsAndOperator {
 #[derive(::std::fmt::Debug)]
 pub struct AnalyticsAndOperatorBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl AnalyticsAndOperatorBuilder {
     /// Sets `Prefix`.
@@ -489,14 +492,14 @@ impl AnalyticsAndOperatorBuilder {
         self
     }
     /// Sets `Tags`.
-    pub fn tags(mut self, value: ::std::vec::Vec<crate::types::Tag>) -> Self {
+    pub fn tags(mut self, value: ::std::vec::Vec<crate::generated::types::Tag>) -> Self {
         self.tags = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tags`.
     pub fn set_tags(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     ) -> Self {
         self.tags = value;
         self
@@ -533,10 +536,10 @@ pub struct AnalyticsConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub filter: ::std::option::Option<crate::types::AnalyticsFilter>,
+    pub filter: ::std::option::Option<crate::generated::types::AnalyticsFilter>,
     /// `StorageClassAnalysis`: XML element `StorageClassAnalysis`; required.
     #[cfg_attr(feature = "serde", serde(rename = "StorageClassAnalysis"))]
-    pub storage_class_analysis: crate::types::StorageClassAnalysis,
+    pub storage_class_analysis: crate::generated::types::StorageClassAnalysis,
 }
 impl AnalyticsConfiguration {
     /// A builder for this type.
@@ -549,8 +552,10 @@ impl AnalyticsConfiguration {
 #[derive(::std::fmt::Debug)]
 pub struct AnalyticsConfigurationBuilder {
     id: ::std::option::Option<::std::string::String>,
-    filter: ::std::option::Option<crate::types::AnalyticsFilter>,
-    storage_class_analysis: ::std::option::Option<crate::types::StorageClassAnalysis>,
+    filter: ::std::option::Option<crate::generated::types::AnalyticsFilter>,
+    storage_class_analysis: ::std::option::Option<
+        crate::generated::types::StorageClassAnalysis,
+    >,
 }
 impl AnalyticsConfigurationBuilder {
     /// Sets `Id` (required).
@@ -570,14 +575,14 @@ impl AnalyticsConfigurationBuilder {
         self
     }
     /// Sets `Filter`.
-    pub fn filter(mut self, value: crate::types::AnalyticsFilter) -> Self {
+    pub fn filter(mut self, value: crate::generated::types::AnalyticsFilter) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Filter`.
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::AnalyticsFilter>,
+        value: ::std::option::Option<crate::generated::types::AnalyticsFilter>,
     ) -> Self {
         self.filter = value;
         self
@@ -585,7 +590,7 @@ impl AnalyticsConfigurationBuilder {
     /// Sets `StorageClassAnalysis` (required).
     pub fn storage_class_analysis(
         mut self,
-        value: crate::types::StorageClassAnalysis,
+        value: crate::generated::types::StorageClassAnalysis,
     ) -> Self {
         self.storage_class_analysis = ::std::option::Option::Some(value);
         self
@@ -593,7 +598,7 @@ impl AnalyticsConfigurationBuilder {
     /// Sets or clears `StorageClassAnalysis` (required).
     pub fn set_storage_class_analysis(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClassAnalysis>,
+        value: ::std::option::Option<crate::generated::types::StorageClassAnalysis>,
     ) -> Self {
         self.storage_class_analysis = value;
         self
@@ -626,7 +631,7 @@ pub struct AnalyticsExportDestination {
     ///
     /// Shape: `AnalyticsS3BucketDestination`.
     #[cfg_attr(feature = "serde", serde(rename = "S3BucketDestination"))]
-    pub s3_bucket_destination: crate::types::AnalyticsS3BucketDestination,
+    pub s3_bucket_destination: crate::generated::types::AnalyticsS3BucketDestination,
 }
 impl AnalyticsExportDestination {
     /// A builder for this type.
@@ -639,14 +644,14 @@ impl AnalyticsExportDestination {
 #[derive(::std::fmt::Debug)]
 pub struct AnalyticsExportDestinationBuilder {
     s3_bucket_destination: ::std::option::Option<
-        crate::types::AnalyticsS3BucketDestination,
+        crate::generated::types::AnalyticsS3BucketDestination,
     >,
 }
 impl AnalyticsExportDestinationBuilder {
     /// Sets `S3BucketDestination` (required).
     pub fn s3_bucket_destination(
         mut self,
-        value: crate::types::AnalyticsS3BucketDestination,
+        value: crate::generated::types::AnalyticsS3BucketDestination,
     ) -> Self {
         self.s3_bucket_destination = ::std::option::Option::Some(value);
         self
@@ -654,7 +659,9 @@ impl AnalyticsExportDestinationBuilder {
     /// Sets or clears `S3BucketDestination` (required).
     pub fn set_s3_bucket_destination(
         mut self,
-        value: ::std::option::Option<crate::types::AnalyticsS3BucketDestination>,
+        value: ::std::option::Option<
+            crate::generated::types::AnalyticsS3BucketDestination,
+        >,
     ) -> Self {
         self.s3_bucket_destination = value;
         self
@@ -700,7 +707,7 @@ pub struct AnalyticsFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tag: ::std::option::Option<crate::types::Tag>,
+    pub tag: ::std::option::Option<crate::generated::types::Tag>,
     /// `And`: XML element `And`.
     ///
     /// Shape: `AnalyticsAndOperator`.
@@ -712,7 +719,7 @@ pub struct AnalyticsFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub and: ::std::option::Option<crate::types::AnalyticsAndOperator>,
+    pub and: ::std::option::Option<crate::generated::types::AnalyticsAndOperator>,
 }
 impl AnalyticsFilter {
     /// A builder for this type.
@@ -725,8 +732,8 @@ impl AnalyticsFilter {
 #[derive(::std::fmt::Debug)]
 pub struct AnalyticsFilterBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tag: ::std::option::Option<crate::types::Tag>,
-    and: ::std::option::Option<crate::types::AnalyticsAndOperator>,
+    tag: ::std::option::Option<crate::generated::types::Tag>,
+    and: ::std::option::Option<crate::generated::types::AnalyticsAndOperator>,
 }
 impl AnalyticsFilterBuilder {
     /// Sets `Prefix`.
@@ -746,24 +753,27 @@ impl AnalyticsFilterBuilder {
         self
     }
     /// Sets `Tag`.
-    pub fn tag(mut self, value: crate::types::Tag) -> Self {
+    pub fn tag(mut self, value: crate::generated::types::Tag) -> Self {
         self.tag = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tag`.
-    pub fn set_tag(mut self, value: ::std::option::Option<crate::types::Tag>) -> Self {
+    pub fn set_tag(
+        mut self,
+        value: ::std::option::Option<crate::generated::types::Tag>,
+    ) -> Self {
         self.tag = value;
         self
     }
     /// Sets `And`.
-    pub fn and(mut self, value: crate::types::AnalyticsAndOperator) -> Self {
+    pub fn and(mut self, value: crate::generated::types::AnalyticsAndOperator) -> Self {
         self.and = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `And`.
     pub fn set_and(
         mut self,
-        value: ::std::option::Option<crate::types::AnalyticsAndOperator>,
+        value: ::std::option::Option<crate::generated::types::AnalyticsAndOperator>,
     ) -> Self {
         self.and = value;
         self
@@ -789,7 +799,7 @@ pub struct AnalyticsS3BucketDestination {
     ///
     /// Shape: `AnalyticsS3ExportFileFormat`.
     #[cfg_attr(feature = "serde", serde(rename = "Format"))]
-    pub format: crate::types::AnalyticsS3ExportFileFormat,
+    pub format: crate::generated::types::AnalyticsS3ExportFileFormat,
     /// `BucketAccountId`: XML element `BucketAccountId`.
     ///
     /// Shape: `AccountId`.
@@ -828,7 +838,7 @@ impl AnalyticsS3BucketDestination {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct AnalyticsS3BucketDestinationBuilder {
-    format: ::std::option::Option<crate::types::AnalyticsS3ExportFileFormat>,
+    format: ::std::option::Option<crate::generated::types::AnalyticsS3ExportFileFormat>,
     bucket_account_id: ::std::option::Option<::std::string::String>,
     bucket: ::std::option::Option<::std::string::String>,
     prefix: ::std::option::Option<::std::string::String>,
@@ -837,7 +847,9 @@ impl AnalyticsS3BucketDestinationBuilder {
     /// Sets `Format` (required).
     pub fn format(
         mut self,
-        value: impl ::std::convert::Into<crate::types::AnalyticsS3ExportFileFormat>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::AnalyticsS3ExportFileFormat,
+        >,
     ) -> Self {
         self.format = ::std::option::Option::Some(value.into());
         self
@@ -845,7 +857,9 @@ impl AnalyticsS3BucketDestinationBuilder {
     /// Sets or clears `Format` (required).
     pub fn set_format(
         mut self,
-        value: ::std::option::Option<crate::types::AnalyticsS3ExportFileFormat>,
+        value: ::std::option::Option<
+            crate::generated::types::AnalyticsS3ExportFileFormat,
+        >,
     ) -> Self {
         self.format = value;
         self
@@ -977,7 +991,7 @@ impl ::std::convert::From<AnalyticsS3ExportFileFormat> for ::std::string::String
 }
 impl ::std::str::FromStr for AnalyticsS3ExportFileFormat {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1152,7 +1166,7 @@ impl ::std::convert::From<ArchiveStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for ArchiveStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1218,7 +1232,7 @@ pub struct Bucket {
         )
     )]
     pub location_constraint: ::std::option::Option<
-        crate::types::BucketLocationConstraint,
+        crate::generated::types::BucketLocationConstraint,
     >,
 }
 impl Bucket {
@@ -1234,7 +1248,9 @@ pub struct BucketBuilder {
     name: ::std::option::Option<::std::string::String>,
     creation_date: ::std::option::Option<crate::rt::DateTime>,
     creation_template_id: ::std::option::Option<::std::string::String>,
-    location_constraint: ::std::option::Option<crate::types::BucketLocationConstraint>,
+    location_constraint: ::std::option::Option<
+        crate::generated::types::BucketLocationConstraint,
+    >,
 }
 impl BucketBuilder {
     /// Sets `Name`.
@@ -1288,7 +1304,9 @@ impl BucketBuilder {
     /// Sets `LocationConstraint`.
     pub fn location_constraint(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketLocationConstraint>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::BucketLocationConstraint,
+        >,
     ) -> Self {
         self.location_constraint = ::std::option::Option::Some(value.into());
         self
@@ -1296,7 +1314,7 @@ impl BucketBuilder {
     /// Sets or clears `LocationConstraint`.
     pub fn set_location_constraint(
         mut self,
-        value: ::std::option::Option<crate::types::BucketLocationConstraint>,
+        value: ::std::option::Option<crate::generated::types::BucketLocationConstraint>,
     ) -> Self {
         self.location_constraint = value;
         self
@@ -1372,7 +1390,7 @@ impl ::std::convert::From<BucketAccelerateStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for BucketAccelerateStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1512,7 +1530,7 @@ impl ::std::convert::From<BucketCannedACL> for ::std::string::String {
 }
 impl ::std::str::FromStr for BucketCannedACL {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -1538,7 +1556,7 @@ pub struct BucketLifecycleConfiguration {
     ///
     /// Shape: `LifecycleRules`.
     #[cfg_attr(feature = "serde", serde(rename = "Rules"))]
-    pub rules: ::std::vec::Vec<crate::types::LifecycleRule>,
+    pub rules: ::std::vec::Vec<crate::generated::types::LifecycleRule>,
 }
 impl BucketLifecycleConfiguration {
     /// A builder for this type.
@@ -1550,18 +1568,25 @@ impl BucketLifecycleConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct BucketLifecycleConfigurationBuilder {
-    rules: ::std::option::Option<::std::vec::Vec<crate::types::LifecycleRule>>,
+    rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+    >,
 }
 impl BucketLifecycleConfigurationBuilder {
     /// Sets `Rules` (required).
-    pub fn rules(mut self, value: ::std::vec::Vec<crate::types::LifecycleRule>) -> Self {
+    pub fn rules(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+    ) -> Self {
         self.rules = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Rules` (required).
     pub fn set_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::LifecycleRule>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+        >,
     ) -> Self {
         self.rules = value;
         self
@@ -1974,7 +1999,7 @@ impl ::std::convert::From<BucketLocationConstraint> for ::std::string::String {
 }
 impl ::std::str::FromStr for BucketLocationConstraint {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2005,7 +2030,7 @@ pub struct BucketLoggingStatus {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub logging_enabled: ::std::option::Option<crate::types::LoggingEnabled>,
+    pub logging_enabled: ::std::option::Option<crate::generated::types::LoggingEnabled>,
 }
 impl BucketLoggingStatus {
     /// A builder for this type.
@@ -2017,18 +2042,21 @@ impl BucketLoggingStatus {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct BucketLoggingStatusBuilder {
-    logging_enabled: ::std::option::Option<crate::types::LoggingEnabled>,
+    logging_enabled: ::std::option::Option<crate::generated::types::LoggingEnabled>,
 }
 impl BucketLoggingStatusBuilder {
     /// Sets `LoggingEnabled`.
-    pub fn logging_enabled(mut self, value: crate::types::LoggingEnabled) -> Self {
+    pub fn logging_enabled(
+        mut self,
+        value: crate::generated::types::LoggingEnabled,
+    ) -> Self {
         self.logging_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `LoggingEnabled`.
     pub fn set_logging_enabled(
         mut self,
-        value: ::std::option::Option<crate::types::LoggingEnabled>,
+        value: ::std::option::Option<crate::generated::types::LoggingEnabled>,
     ) -> Self {
         self.logging_enabled = value;
         self
@@ -2105,7 +2133,7 @@ impl ::std::convert::From<BucketLogsPermission> for ::std::string::String {
 }
 impl ::std::str::FromStr for BucketLogsPermission {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2323,7 +2351,7 @@ impl ::std::convert::From<BucketProtectionStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for BucketProtectionStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2398,7 +2426,7 @@ impl ::std::convert::From<BucketVersioningStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for BucketVersioningStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2422,7 +2450,7 @@ impl ::std::fmt::Display for BucketVersioningStatus {
 pub struct CORSConfiguration {
     /// `CORSRules`: XML element `CORSRule`; required.
     #[cfg_attr(feature = "serde", serde(rename = "CORSRules"))]
-    pub cors_rules: ::std::vec::Vec<crate::types::CORSRule>,
+    pub cors_rules: ::std::vec::Vec<crate::generated::types::CORSRule>,
 }
 impl CORSConfiguration {
     /// A builder for this type.
@@ -2434,18 +2462,23 @@ impl CORSConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct CORSConfigurationBuilder {
-    cors_rules: ::std::option::Option<::std::vec::Vec<crate::types::CORSRule>>,
+    cors_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CORSRule>,
+    >,
 }
 impl CORSConfigurationBuilder {
     /// Sets `CORSRules` (required).
-    pub fn cors_rules(mut self, value: ::std::vec::Vec<crate::types::CORSRule>) -> Self {
+    pub fn cors_rules(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::CORSRule>,
+    ) -> Self {
         self.cors_rules = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `CORSRules` (required).
     pub fn set_cors_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::CORSRule>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::CORSRule>>,
     ) -> Self {
         self.cors_rules = value;
         self
@@ -2714,7 +2747,7 @@ pub struct Checksum {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl Checksum {
     /// A builder for this type.
@@ -2731,7 +2764,7 @@ pub struct ChecksumBuilder {
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
     checksum_sha1: ::std::option::Option<::std::string::String>,
     checksum_sha256: ::std::option::Option<::std::string::String>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ChecksumBuilder {
     /// Sets `ChecksumCRC32`.
@@ -2817,7 +2850,7 @@ impl ChecksumBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -2825,7 +2858,7 @@ impl ChecksumBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -2921,7 +2954,7 @@ impl ::std::convert::From<ChecksumAlgorithm> for ::std::string::String {
 }
 impl ::std::str::FromStr for ChecksumAlgorithm {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -2992,7 +3025,7 @@ impl ::std::convert::From<ChecksumMode> for ::std::string::String {
 }
 impl ::std::str::FromStr for ChecksumMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3067,7 +3100,7 @@ impl ::std::convert::From<ChecksumType> for ::std::string::String {
 }
 impl ::std::str::FromStr for ChecksumType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -3110,7 +3143,7 @@ pub struct CloudFunctionConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub event: ::std::option::Option<crate::types::Event>,
+    pub event: ::std::option::Option<crate::generated::types::Event>,
     /// `Events`: XML element `Event`.
     ///
     /// Shape: `EventList`.
@@ -3122,7 +3155,7 @@ pub struct CloudFunctionConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+    pub events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     /// `CloudFunction`: XML element `CloudFunction`.
     #[cfg_attr(
         feature = "serde",
@@ -3157,8 +3190,8 @@ impl CloudFunctionConfiguration {
 #[derive(::std::fmt::Debug)]
 pub struct CloudFunctionConfigurationBuilder {
     id: ::std::option::Option<::std::string::String>,
-    event: ::std::option::Option<crate::types::Event>,
-    events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+    event: ::std::option::Option<crate::generated::types::Event>,
+    events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     cloud_function: ::std::option::Option<::std::string::String>,
     invocation_role: ::std::option::Option<::std::string::String>,
 }
@@ -3182,7 +3215,7 @@ impl CloudFunctionConfigurationBuilder {
     /// Sets `Event`.
     pub fn event(
         mut self,
-        value: impl ::std::convert::Into<crate::types::Event>,
+        value: impl ::std::convert::Into<crate::generated::types::Event>,
     ) -> Self {
         self.event = ::std::option::Option::Some(value.into());
         self
@@ -3190,20 +3223,23 @@ impl CloudFunctionConfigurationBuilder {
     /// Sets or clears `Event`.
     pub fn set_event(
         mut self,
-        value: ::std::option::Option<crate::types::Event>,
+        value: ::std::option::Option<crate::generated::types::Event>,
     ) -> Self {
         self.event = value;
         self
     }
     /// Sets `Events`.
-    pub fn events(mut self, value: ::std::vec::Vec<crate::types::Event>) -> Self {
+    pub fn events(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Event>,
+    ) -> Self {
         self.events = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Events`.
     pub fn set_events(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     ) -> Self {
         self.events = value;
         self
@@ -3429,7 +3465,7 @@ pub struct CompleteMultipartUploadOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(
         feature = "serde",
@@ -3440,7 +3476,7 @@ pub struct CompleteMultipartUploadOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `VersionId`: header `x-amz-version-id`.
     ///
@@ -3483,7 +3519,7 @@ pub struct CompleteMultipartUploadOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for CompleteMultipartUploadOutput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3526,12 +3562,14 @@ pub struct CompleteMultipartUploadOutputBuilder {
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
     checksum_sha1: ::std::option::Option<::std::string::String>,
     checksum_sha256: ::std::option::Option<::std::string::String>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     version_id: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
     bucket_key_enabled: ::std::option::Option<bool>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for CompleteMultipartUploadOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3702,7 +3740,7 @@ impl CompleteMultipartUploadOutputBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -3710,7 +3748,7 @@ impl CompleteMultipartUploadOutputBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -3718,7 +3756,7 @@ impl CompleteMultipartUploadOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -3726,7 +3764,7 @@ impl CompleteMultipartUploadOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -3776,7 +3814,7 @@ impl CompleteMultipartUploadOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -3784,7 +3822,7 @@ impl CompleteMultipartUploadOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -3851,7 +3889,9 @@ pub struct CompleteMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub multipart_upload: ::std::option::Option<crate::types::CompletedMultipartUpload>,
+    pub multipart_upload: ::std::option::Option<
+        crate::generated::types::CompletedMultipartUpload,
+    >,
     /// `UploadId`: query parameter `uploadId`; required.
     ///
     /// Shape: `MultipartUploadId`.
@@ -3916,7 +3956,7 @@ pub struct CompleteMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
     #[cfg_attr(
         feature = "serde",
@@ -3956,7 +3996,7 @@ pub struct CompleteMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -4037,18 +4077,20 @@ impl CompleteMultipartUploadRequest {
 pub struct CompleteMultipartUploadRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
-    multipart_upload: ::std::option::Option<crate::types::CompletedMultipartUpload>,
+    multipart_upload: ::std::option::Option<
+        crate::generated::types::CompletedMultipartUpload,
+    >,
     upload_id: ::std::option::Option<::std::string::String>,
     checksum_crc32: ::std::option::Option<::std::string::String>,
     checksum_crc32c: ::std::option::Option<::std::string::String>,
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
     checksum_sha1: ::std::option::Option<::std::string::String>,
     checksum_sha256: ::std::option::Option<::std::string::String>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
     retention_expiration_date: ::std::option::Option<crate::rt::DateTime>,
     retention_legal_hold_id: ::std::option::Option<::std::string::String>,
@@ -4095,7 +4137,7 @@ impl CompleteMultipartUploadRequestBuilder {
     /// Sets `MultipartUpload`.
     pub fn multipart_upload(
         mut self,
-        value: crate::types::CompletedMultipartUpload,
+        value: crate::generated::types::CompletedMultipartUpload,
     ) -> Self {
         self.multipart_upload = ::std::option::Option::Some(value);
         self
@@ -4103,7 +4145,7 @@ impl CompleteMultipartUploadRequestBuilder {
     /// Sets or clears `MultipartUpload`.
     pub fn set_multipart_upload(
         mut self,
-        value: ::std::option::Option<crate::types::CompletedMultipartUpload>,
+        value: ::std::option::Option<crate::generated::types::CompletedMultipartUpload>,
     ) -> Self {
         self.multipart_upload = value;
         self
@@ -4207,7 +4249,7 @@ impl CompleteMultipartUploadRequestBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -4215,7 +4257,7 @@ impl CompleteMultipartUploadRequestBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -4271,7 +4313,7 @@ impl CompleteMultipartUploadRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -4279,7 +4321,7 @@ impl CompleteMultipartUploadRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -4411,7 +4453,9 @@ pub struct CompletedMultipartUpload {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub parts: ::std::option::Option<::std::vec::Vec<crate::types::CompletedPart>>,
+    pub parts: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CompletedPart>,
+    >,
 }
 impl CompletedMultipartUpload {
     /// A builder for this type.
@@ -4423,18 +4467,25 @@ impl CompletedMultipartUpload {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct CompletedMultipartUploadBuilder {
-    parts: ::std::option::Option<::std::vec::Vec<crate::types::CompletedPart>>,
+    parts: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CompletedPart>,
+    >,
 }
 impl CompletedMultipartUploadBuilder {
     /// Sets `Parts`.
-    pub fn parts(mut self, value: ::std::vec::Vec<crate::types::CompletedPart>) -> Self {
+    pub fn parts(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::CompletedPart>,
+    ) -> Self {
         self.parts = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Parts`.
     pub fn set_parts(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::CompletedPart>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::CompletedPart>,
+        >,
     ) -> Self {
         self.parts = value;
         self
@@ -4765,7 +4816,9 @@ pub struct CopyObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub copy_object_result: ::std::option::Option<crate::types::CopyObjectResult>,
+    pub copy_object_result: ::std::option::Option<
+        crate::generated::types::CopyObjectResult,
+    >,
     /// `Expiration`: header `x-amz-expiration`.
     #[cfg_attr(
         feature = "serde",
@@ -4808,7 +4861,7 @@ pub struct CopyObjectOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
     #[cfg_attr(
@@ -4849,7 +4902,7 @@ pub struct CopyObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for CopyObjectOutput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4875,15 +4928,17 @@ impl CopyObjectOutput {
 /// Builds a [`CopyObjectOutput`]; `build` checks required members and `min` constraints.
 #[derive(::std::default::Default, ::std::clone::Clone)]
 pub struct CopyObjectOutputBuilder {
-    copy_object_result: ::std::option::Option<crate::types::CopyObjectResult>,
+    copy_object_result: ::std::option::Option<crate::generated::types::CopyObjectResult>,
     expiration: ::std::option::Option<::std::string::String>,
     copy_source_version_id: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for CopyObjectOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4892,14 +4947,17 @@ impl ::std::fmt::Debug for CopyObjectOutputBuilder {
 }
 impl CopyObjectOutputBuilder {
     /// Sets `CopyObjectResult`.
-    pub fn copy_object_result(mut self, value: crate::types::CopyObjectResult) -> Self {
+    pub fn copy_object_result(
+        mut self,
+        value: crate::generated::types::CopyObjectResult,
+    ) -> Self {
         self.copy_object_result = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `CopyObjectResult`.
     pub fn set_copy_object_result(
         mut self,
-        value: ::std::option::Option<crate::types::CopyObjectResult>,
+        value: ::std::option::Option<crate::generated::types::CopyObjectResult>,
     ) -> Self {
         self.copy_object_result = value;
         self
@@ -4955,7 +5013,7 @@ impl CopyObjectOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -4963,7 +5021,7 @@ impl CopyObjectOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -5019,7 +5077,7 @@ impl CopyObjectOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -5027,7 +5085,7 @@ impl CopyObjectOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -5066,7 +5124,7 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub acl: ::std::option::Option<crate::types::ObjectCannedACL>,
+    pub acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
     /// Shape: `BucketName`.
@@ -5091,7 +5149,9 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ContentDisposition`: header `Content-Disposition`.
     #[cfg_attr(
         feature = "serde",
@@ -5251,7 +5311,9 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub metadata_directive: ::std::option::Option<crate::types::MetadataDirective>,
+    pub metadata_directive: ::std::option::Option<
+        crate::generated::types::MetadataDirective,
+    >,
     /// `TaggingDirective`: header `x-amz-tagging-directive`.
     #[cfg_attr(
         feature = "serde",
@@ -5261,7 +5323,9 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tagging_directive: ::std::option::Option<crate::types::TaggingDirective>,
+    pub tagging_directive: ::std::option::Option<
+        crate::generated::types::TaggingDirective,
+    >,
     /// `RetentionDirective`: header `Retention-Directive`.
     #[cfg_attr(
         feature = "serde",
@@ -5271,7 +5335,9 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub retention_directive: ::std::option::Option<crate::types::RetentionDirective>,
+    pub retention_directive: ::std::option::Option<
+        crate::generated::types::RetentionDirective,
+    >,
     /// `RetentionExpirationDate`: header `Retention-Expiration-Date`.
     #[cfg_attr(
         feature = "serde",
@@ -5314,7 +5380,7 @@ pub struct CopyObjectRequest {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `StorageClass`: header `x-amz-storage-class`.
     #[cfg_attr(
@@ -5325,7 +5391,7 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     /// `WebsiteRedirectLocation`: XML element `x-amz-website-redirect-location`.
     #[cfg_attr(
         feature = "serde",
@@ -5415,7 +5481,7 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `Tagging`: header `x-amz-tagging`.
     ///
     /// Shape: `TaggingHeader`.
@@ -5437,7 +5503,7 @@ pub struct CopyObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    pub object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
     #[cfg_attr(
         feature = "serde",
@@ -5458,7 +5524,7 @@ pub struct CopyObjectRequest {
         )
     )]
     pub object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -5552,10 +5618,12 @@ impl CopyObjectRequest {
 /// Builds a [`CopyObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(::std::default::Default, ::std::clone::Clone)]
 pub struct CopyObjectRequestBuilder {
-    acl: ::std::option::Option<crate::types::ObjectCannedACL>,
+    acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     bucket: ::std::option::Option<::std::string::String>,
     cache_control: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     content_disposition: ::std::option::Option<::std::string::String>,
     content_encoding: ::std::option::Option<::std::string::String>,
     content_language: ::std::option::Option<::std::string::String>,
@@ -5574,14 +5642,20 @@ pub struct CopyObjectRequestBuilder {
     metadata: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
-    metadata_directive: ::std::option::Option<crate::types::MetadataDirective>,
-    tagging_directive: ::std::option::Option<crate::types::TaggingDirective>,
-    retention_directive: ::std::option::Option<crate::types::RetentionDirective>,
+    metadata_directive: ::std::option::Option<
+        crate::generated::types::MetadataDirective,
+    >,
+    tagging_directive: ::std::option::Option<crate::generated::types::TaggingDirective>,
+    retention_directive: ::std::option::Option<
+        crate::generated::types::RetentionDirective,
+    >,
     retention_expiration_date: ::std::option::Option<crate::rt::DateTime>,
     retention_legal_hold_id: ::std::option::Option<::std::string::String>,
     retention_period: ::std::option::Option<i32>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     website_redirect_location: ::std::option::Option<::std::string::String>,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key: ::std::option::Option<::std::string::String>,
@@ -5590,12 +5664,12 @@ pub struct CopyObjectRequestBuilder {
     copy_source_sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     copy_source_sse_customer_key: ::std::option::Option<::std::string::String>,
     copy_source_sse_customer_key_md5: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     tagging: ::std::option::Option<::std::string::String>,
-    object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime>,
     object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
     expected_source_bucket_owner: ::std::option::Option<::std::string::String>,
@@ -5609,7 +5683,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectCannedACL>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = ::std::option::Option::Some(value.into());
         self
@@ -5617,7 +5691,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectCannedACL>,
+        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = value;
         self
@@ -5657,7 +5731,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -5665,7 +5739,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -5931,7 +6005,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `MetadataDirective`.
     pub fn metadata_directive(
         mut self,
-        value: impl ::std::convert::Into<crate::types::MetadataDirective>,
+        value: impl ::std::convert::Into<crate::generated::types::MetadataDirective>,
     ) -> Self {
         self.metadata_directive = ::std::option::Option::Some(value.into());
         self
@@ -5939,7 +6013,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `MetadataDirective`.
     pub fn set_metadata_directive(
         mut self,
-        value: ::std::option::Option<crate::types::MetadataDirective>,
+        value: ::std::option::Option<crate::generated::types::MetadataDirective>,
     ) -> Self {
         self.metadata_directive = value;
         self
@@ -5947,7 +6021,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `TaggingDirective`.
     pub fn tagging_directive(
         mut self,
-        value: impl ::std::convert::Into<crate::types::TaggingDirective>,
+        value: impl ::std::convert::Into<crate::generated::types::TaggingDirective>,
     ) -> Self {
         self.tagging_directive = ::std::option::Option::Some(value.into());
         self
@@ -5955,7 +6029,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `TaggingDirective`.
     pub fn set_tagging_directive(
         mut self,
-        value: ::std::option::Option<crate::types::TaggingDirective>,
+        value: ::std::option::Option<crate::generated::types::TaggingDirective>,
     ) -> Self {
         self.tagging_directive = value;
         self
@@ -5963,7 +6037,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `RetentionDirective`.
     pub fn retention_directive(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RetentionDirective>,
+        value: impl ::std::convert::Into<crate::generated::types::RetentionDirective>,
     ) -> Self {
         self.retention_directive = ::std::option::Option::Some(value.into());
         self
@@ -5971,7 +6045,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `RetentionDirective`.
     pub fn set_retention_directive(
         mut self,
-        value: ::std::option::Option<crate::types::RetentionDirective>,
+        value: ::std::option::Option<crate::generated::types::RetentionDirective>,
     ) -> Self {
         self.retention_directive = value;
         self
@@ -6021,7 +6095,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -6029,7 +6103,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -6037,7 +6111,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -6045,7 +6119,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -6185,7 +6259,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -6193,7 +6267,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -6217,7 +6291,7 @@ impl CopyObjectRequestBuilder {
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockMode>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = ::std::option::Option::Some(value.into());
         self
@@ -6225,7 +6299,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockMode>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = value;
         self
@@ -6249,7 +6323,9 @@ impl CopyObjectRequestBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockLegalHoldStatus>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockLegalHoldStatus,
+        >,
     ) -> Self {
         self.object_lock_legal_hold_status = ::std::option::Option::Some(value.into());
         self
@@ -6257,7 +6333,7 @@ impl CopyObjectRequestBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.object_lock_legal_hold_status = value;
         self
@@ -6399,7 +6475,7 @@ pub struct CopyObjectResult {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
     #[cfg_attr(
         feature = "serde",
@@ -6463,7 +6539,7 @@ impl CopyObjectResult {
 pub struct CopyObjectResultBuilder {
     e_tag: ::std::option::Option<::std::string::String>,
     last_modified: ::std::option::Option<crate::rt::DateTime>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     checksum_crc32: ::std::option::Option<::std::string::String>,
     checksum_crc32c: ::std::option::Option<::std::string::String>,
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
@@ -6506,7 +6582,7 @@ impl CopyObjectResultBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -6514,7 +6590,7 @@ impl CopyObjectResultBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -6856,7 +6932,7 @@ pub struct CreateBucketConfiguration {
         )
     )]
     pub location_constraint: ::std::option::Option<
-        crate::types::BucketLocationConstraint,
+        crate::generated::types::BucketLocationConstraint,
     >,
 }
 impl CreateBucketConfiguration {
@@ -6869,13 +6945,17 @@ impl CreateBucketConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct CreateBucketConfigurationBuilder {
-    location_constraint: ::std::option::Option<crate::types::BucketLocationConstraint>,
+    location_constraint: ::std::option::Option<
+        crate::generated::types::BucketLocationConstraint,
+    >,
 }
 impl CreateBucketConfigurationBuilder {
     /// Sets `LocationConstraint`.
     pub fn location_constraint(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketLocationConstraint>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::BucketLocationConstraint,
+        >,
     ) -> Self {
         self.location_constraint = ::std::option::Option::Some(value.into());
         self
@@ -6883,7 +6963,7 @@ impl CreateBucketConfigurationBuilder {
     /// Sets or clears `LocationConstraint`.
     pub fn set_location_constraint(
         mut self,
-        value: ::std::option::Option<crate::types::BucketLocationConstraint>,
+        value: ::std::option::Option<crate::generated::types::BucketLocationConstraint>,
     ) -> Self {
         self.location_constraint = value;
         self
@@ -6971,7 +7051,7 @@ pub struct CreateBucketRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub acl: ::std::option::Option<crate::types::BucketCannedACL>,
+    pub acl: ::std::option::Option<crate::generated::types::BucketCannedACL>,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
     /// Shape: `BucketName`.
@@ -6987,7 +7067,7 @@ pub struct CreateBucketRequest {
         )
     )]
     pub create_bucket_configuration: ::std::option::Option<
-        crate::types::CreateBucketConfiguration,
+        crate::generated::types::CreateBucketConfiguration,
     >,
     /// `GrantFullControl`: header `x-amz-grant-full-control`.
     #[cfg_attr(
@@ -7073,7 +7153,7 @@ pub struct CreateBucketRequest {
         )
     )]
     pub ibm_sse_kp_encryption_algorithm: ::std::option::Option<
-        crate::types::SSEKPEncryptionAlgorithm,
+        crate::generated::types::SSEKPEncryptionAlgorithm,
     >,
     /// `IBMSSEKPCustomerRootKeyCrn`: header `ibm-sse-kp-customer-root-key-crn`; sensitive (redacted in `Debug`).
     ///
@@ -7121,10 +7201,10 @@ impl CreateBucketRequest {
 /// Builds a [`CreateBucketRequest`]; `build` checks required members and `min` constraints.
 #[derive(::std::default::Default, ::std::clone::Clone)]
 pub struct CreateBucketRequestBuilder {
-    acl: ::std::option::Option<crate::types::BucketCannedACL>,
+    acl: ::std::option::Option<crate::generated::types::BucketCannedACL>,
     bucket: ::std::option::Option<::std::string::String>,
     create_bucket_configuration: ::std::option::Option<
-        crate::types::CreateBucketConfiguration,
+        crate::generated::types::CreateBucketConfiguration,
     >,
     grant_full_control: ::std::option::Option<::std::string::String>,
     grant_read: ::std::option::Option<::std::string::String>,
@@ -7134,7 +7214,7 @@ pub struct CreateBucketRequestBuilder {
     object_lock_enabled_for_bucket: ::std::option::Option<bool>,
     ibm_service_instance_id: ::std::option::Option<::std::string::String>,
     ibm_sse_kp_encryption_algorithm: ::std::option::Option<
-        crate::types::SSEKPEncryptionAlgorithm,
+        crate::generated::types::SSEKPEncryptionAlgorithm,
     >,
     ibm_sse_kp_customer_root_key_crn: ::std::option::Option<::std::string::String>,
 }
@@ -7147,7 +7227,7 @@ impl CreateBucketRequestBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketCannedACL>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.acl = ::std::option::Option::Some(value.into());
         self
@@ -7155,7 +7235,7 @@ impl CreateBucketRequestBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::types::BucketCannedACL>,
+        value: ::std::option::Option<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.acl = value;
         self
@@ -7179,7 +7259,7 @@ impl CreateBucketRequestBuilder {
     /// Sets `CreateBucketConfiguration`.
     pub fn create_bucket_configuration(
         mut self,
-        value: crate::types::CreateBucketConfiguration,
+        value: crate::generated::types::CreateBucketConfiguration,
     ) -> Self {
         self.create_bucket_configuration = ::std::option::Option::Some(value);
         self
@@ -7187,7 +7267,7 @@ impl CreateBucketRequestBuilder {
     /// Sets or clears `CreateBucketConfiguration`.
     pub fn set_create_bucket_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::CreateBucketConfiguration>,
+        value: ::std::option::Option<crate::generated::types::CreateBucketConfiguration>,
     ) -> Self {
         self.create_bucket_configuration = value;
         self
@@ -7304,7 +7384,9 @@ impl CreateBucketRequestBuilder {
     /// Sets `IBMSSEKPEncryptionAlgorithm`.
     pub fn ibm_sse_kp_encryption_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::SSEKPEncryptionAlgorithm>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::SSEKPEncryptionAlgorithm,
+        >,
     ) -> Self {
         self.ibm_sse_kp_encryption_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -7312,7 +7394,7 @@ impl CreateBucketRequestBuilder {
     /// Sets or clears `IBMSSEKPEncryptionAlgorithm`.
     pub fn set_ibm_sse_kp_encryption_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::SSEKPEncryptionAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::SSEKPEncryptionAlgorithm>,
     ) -> Self {
         self.ibm_sse_kp_encryption_algorithm = value;
         self
@@ -7432,7 +7514,7 @@ pub struct CreateMultipartUploadOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
     #[cfg_attr(
@@ -7473,7 +7555,7 @@ pub struct CreateMultipartUploadOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
     /// `ChecksumAlgorithm`: header `x-amz-checksum-algorithm`.
     #[cfg_attr(
         feature = "serde",
@@ -7483,7 +7565,9 @@ pub struct CreateMultipartUploadOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(
         feature = "serde",
@@ -7493,7 +7577,7 @@ pub struct CreateMultipartUploadOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ::std::fmt::Debug for CreateMultipartUploadOutput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -7527,13 +7611,17 @@ pub struct CreateMultipartUploadOutputBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
     upload_id: ::std::option::Option<::std::string::String>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ::std::fmt::Debug for CreateMultipartUploadOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -7624,7 +7712,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -7632,7 +7720,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -7688,7 +7776,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -7696,7 +7784,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -7704,7 +7792,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -7712,7 +7800,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -7720,7 +7808,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -7728,7 +7816,7 @@ impl CreateMultipartUploadOutputBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -7781,7 +7869,7 @@ pub struct CreateMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub acl: ::std::option::Option<crate::types::ObjectCannedACL>,
+    pub acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
     /// Shape: `BucketName`.
@@ -7914,7 +8002,7 @@ pub struct CreateMultipartUploadRequest {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `StorageClass`: header `x-amz-storage-class`.
     #[cfg_attr(
@@ -7925,7 +8013,7 @@ pub struct CreateMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
     #[cfg_attr(
         feature = "serde",
@@ -7985,7 +8073,7 @@ pub struct CreateMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `Tagging`: header `x-amz-tagging`.
     ///
     /// Shape: `TaggingHeader`.
@@ -8007,7 +8095,7 @@ pub struct CreateMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    pub object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
     #[cfg_attr(
         feature = "serde",
@@ -8028,7 +8116,7 @@ pub struct CreateMultipartUploadRequest {
         )
     )]
     pub object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -8051,7 +8139,9 @@ pub struct CreateMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(
         feature = "serde",
@@ -8061,7 +8151,7 @@ pub struct CreateMultipartUploadRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ::std::fmt::Debug for CreateMultipartUploadRequest {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -8107,7 +8197,7 @@ impl CreateMultipartUploadRequest {
 /// Builds a [`CreateMultipartUploadRequest`]; `build` checks required members and `min` constraints.
 #[derive(::std::default::Default, ::std::clone::Clone)]
 pub struct CreateMultipartUploadRequestBuilder {
-    acl: ::std::option::Option<crate::types::ObjectCannedACL>,
+    acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     bucket: ::std::option::Option<::std::string::String>,
     cache_control: ::std::option::Option<::std::string::String>,
     content_disposition: ::std::option::Option<::std::string::String>,
@@ -8123,23 +8213,27 @@ pub struct CreateMultipartUploadRequestBuilder {
     metadata: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     website_redirect_location: ::std::option::Option<::std::string::String>,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     tagging: ::std::option::Option<::std::string::String>,
-    object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime>,
     object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ::std::fmt::Debug for CreateMultipartUploadRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -8150,7 +8244,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectCannedACL>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = ::std::option::Option::Some(value.into());
         self
@@ -8158,7 +8252,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectCannedACL>,
+        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = value;
         self
@@ -8376,7 +8470,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -8384,7 +8478,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -8392,7 +8486,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -8400,7 +8494,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -8488,7 +8582,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -8496,7 +8590,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -8520,7 +8614,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockMode>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = ::std::option::Option::Some(value.into());
         self
@@ -8528,7 +8622,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockMode>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = value;
         self
@@ -8552,7 +8646,9 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockLegalHoldStatus>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockLegalHoldStatus,
+        >,
     ) -> Self {
         self.object_lock_legal_hold_status = ::std::option::Option::Some(value.into());
         self
@@ -8560,7 +8656,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.object_lock_legal_hold_status = value;
         self
@@ -8584,7 +8680,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -8592,7 +8688,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -8600,7 +8696,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -8608,7 +8704,7 @@ impl CreateMultipartUploadRequestBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -8688,7 +8784,7 @@ pub struct DefaultRetention {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub mode: ::std::option::Option<crate::types::ObjectLockRetentionMode>,
+    pub mode: ::std::option::Option<crate::generated::types::ObjectLockRetentionMode>,
     /// `Days`: XML element `Days`.
     #[cfg_attr(
         feature = "serde",
@@ -8720,7 +8816,7 @@ impl DefaultRetention {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct DefaultRetentionBuilder {
-    mode: ::std::option::Option<crate::types::ObjectLockRetentionMode>,
+    mode: ::std::option::Option<crate::generated::types::ObjectLockRetentionMode>,
     days: ::std::option::Option<i32>,
     years: ::std::option::Option<i32>,
 }
@@ -8728,7 +8824,9 @@ impl DefaultRetentionBuilder {
     /// Sets `Mode`.
     pub fn mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockRetentionMode>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockRetentionMode,
+        >,
     ) -> Self {
         self.mode = ::std::option::Option::Some(value.into());
         self
@@ -8736,7 +8834,7 @@ impl DefaultRetentionBuilder {
     /// Sets or clears `Mode`.
     pub fn set_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockRetentionMode>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockRetentionMode>,
     ) -> Self {
         self.mode = value;
         self
@@ -8782,7 +8880,7 @@ pub struct Delete {
     ///
     /// Shape: `ObjectIdentifierList`.
     #[cfg_attr(feature = "serde", serde(rename = "Objects"))]
-    pub objects: ::std::vec::Vec<crate::types::ObjectIdentifier>,
+    pub objects: ::std::vec::Vec<crate::generated::types::ObjectIdentifier>,
     /// `Quiet`: XML element `Quiet`.
     #[cfg_attr(
         feature = "serde",
@@ -8804,14 +8902,16 @@ impl Delete {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct DeleteBuilder {
-    objects: ::std::option::Option<::std::vec::Vec<crate::types::ObjectIdentifier>>,
+    objects: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ObjectIdentifier>,
+    >,
     quiet: ::std::option::Option<bool>,
 }
 impl DeleteBuilder {
     /// Sets `Objects` (required).
     pub fn objects(
         mut self,
-        value: ::std::vec::Vec<crate::types::ObjectIdentifier>,
+        value: ::std::vec::Vec<crate::generated::types::ObjectIdentifier>,
     ) -> Self {
         self.objects = ::std::option::Option::Some(value);
         self
@@ -8819,7 +8919,9 @@ impl DeleteBuilder {
     /// Sets or clears `Objects` (required).
     pub fn set_objects(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::ObjectIdentifier>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::ObjectIdentifier>,
+        >,
     ) -> Self {
         self.objects = value;
         self
@@ -9820,7 +9922,7 @@ pub struct DeleteMarkerEntry {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
     /// `Key`: XML element `Key`; at least 1.
     ///
     /// Shape: `ObjectKey`.
@@ -9876,7 +9978,7 @@ impl DeleteMarkerEntry {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct DeleteMarkerEntryBuilder {
-    owner: ::std::option::Option<crate::types::Owner>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
     key: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
     is_latest: ::std::option::Option<bool>,
@@ -9884,14 +9986,14 @@ pub struct DeleteMarkerEntryBuilder {
 }
 impl DeleteMarkerEntryBuilder {
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
@@ -9986,7 +10088,7 @@ pub struct DeleteMarkerReplication {
     ///
     /// Shape: `DeleteMarkerReplicationStatus`.
     #[cfg_attr(feature = "serde", serde(rename = "Status"))]
-    pub status: crate::types::DeleteMarkerReplicationStatus,
+    pub status: crate::generated::types::DeleteMarkerReplicationStatus,
 }
 impl DeleteMarkerReplication {
     /// A builder for this type.
@@ -9998,13 +10100,17 @@ impl DeleteMarkerReplication {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct DeleteMarkerReplicationBuilder {
-    status: ::std::option::Option<crate::types::DeleteMarkerReplicationStatus>,
+    status: ::std::option::Option<
+        crate::generated::types::DeleteMarkerReplicationStatus,
+    >,
 }
 impl DeleteMarkerReplicationBuilder {
     /// Sets `Status` (required).
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::DeleteMarkerReplicationStatus>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::DeleteMarkerReplicationStatus,
+        >,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -10012,7 +10118,9 @@ impl DeleteMarkerReplicationBuilder {
     /// Sets or clears `Status` (required).
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::DeleteMarkerReplicationStatus>,
+        value: ::std::option::Option<
+            crate::generated::types::DeleteMarkerReplicationStatus,
+        >,
     ) -> Self {
         self.status = value;
         self
@@ -10092,7 +10200,7 @@ impl ::std::convert::From<DeleteMarkerReplicationStatus> for ::std::string::Stri
 }
 impl ::std::str::FromStr for DeleteMarkerReplicationStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -10145,7 +10253,7 @@ pub struct DeleteObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl DeleteObjectOutput {
     /// A builder for this type.
@@ -10159,7 +10267,7 @@ impl DeleteObjectOutput {
 pub struct DeleteObjectOutputBuilder {
     delete_marker: ::std::option::Option<bool>,
     version_id: ::std::option::Option<::std::string::String>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl DeleteObjectOutputBuilder {
     /// Sets `DeleteMarker`.
@@ -10191,7 +10299,7 @@ impl DeleteObjectOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -10199,7 +10307,7 @@ impl DeleteObjectOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -10262,7 +10370,7 @@ pub struct DeleteObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`.
     #[cfg_attr(
         feature = "serde",
@@ -10294,7 +10402,9 @@ pub struct DeleteObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
 }
 impl DeleteObjectRequest {
     /// A builder for this type.
@@ -10310,10 +10420,12 @@ pub struct DeleteObjectRequestBuilder {
     key: ::std::option::Option<::std::string::String>,
     mfa: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     bypass_governance_retention: ::std::option::Option<bool>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
 }
 impl DeleteObjectRequestBuilder {
     /// Sets `Bucket` (required).
@@ -10383,7 +10495,7 @@ impl DeleteObjectRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -10391,7 +10503,7 @@ impl DeleteObjectRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -10428,7 +10540,7 @@ impl DeleteObjectRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -10436,7 +10548,7 @@ impl DeleteObjectRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -10701,7 +10813,9 @@ pub struct DeleteObjectsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub deleted: ::std::option::Option<::std::vec::Vec<crate::types::DeletedObject>>,
+    pub deleted: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::DeletedObject>,
+    >,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(
         feature = "serde",
@@ -10711,7 +10825,7 @@ pub struct DeleteObjectsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
     /// `Errors`: XML element `Error`.
     #[cfg_attr(
         feature = "serde",
@@ -10721,7 +10835,7 @@ pub struct DeleteObjectsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub errors: ::std::option::Option<::std::vec::Vec<crate::types::Error>>,
+    pub errors: ::std::option::Option<::std::vec::Vec<crate::generated::types::Error>>,
 }
 impl DeleteObjectsOutput {
     /// A builder for this type.
@@ -10733,15 +10847,17 @@ impl DeleteObjectsOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct DeleteObjectsOutputBuilder {
-    deleted: ::std::option::Option<::std::vec::Vec<crate::types::DeletedObject>>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
-    errors: ::std::option::Option<::std::vec::Vec<crate::types::Error>>,
+    deleted: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::DeletedObject>,
+    >,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
+    errors: ::std::option::Option<::std::vec::Vec<crate::generated::types::Error>>,
 }
 impl DeleteObjectsOutputBuilder {
     /// Sets `Deleted`.
     pub fn deleted(
         mut self,
-        value: ::std::vec::Vec<crate::types::DeletedObject>,
+        value: ::std::vec::Vec<crate::generated::types::DeletedObject>,
     ) -> Self {
         self.deleted = ::std::option::Option::Some(value);
         self
@@ -10749,7 +10865,9 @@ impl DeleteObjectsOutputBuilder {
     /// Sets or clears `Deleted`.
     pub fn set_deleted(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::DeletedObject>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::DeletedObject>,
+        >,
     ) -> Self {
         self.deleted = value;
         self
@@ -10757,7 +10875,7 @@ impl DeleteObjectsOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -10765,20 +10883,23 @@ impl DeleteObjectsOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
     }
     /// Sets `Errors`.
-    pub fn errors(mut self, value: ::std::vec::Vec<crate::types::Error>) -> Self {
+    pub fn errors(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Error>,
+    ) -> Self {
         self.errors = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Errors`.
     pub fn set_errors(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Error>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Error>>,
     ) -> Self {
         self.errors = value;
         self
@@ -10807,7 +10928,7 @@ pub struct DeleteObjectsRequest {
     pub bucket: ::std::string::String,
     /// `Delete`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "Delete"))]
-    pub delete: crate::types::Delete,
+    pub delete: crate::generated::types::Delete,
     /// `MFA`: header `x-amz-mfa`.
     #[cfg_attr(
         feature = "serde",
@@ -10827,7 +10948,7 @@ pub struct DeleteObjectsRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`.
     #[cfg_attr(
         feature = "serde",
@@ -10862,9 +10983,9 @@ impl DeleteObjectsRequest {
 #[derive(::std::fmt::Debug)]
 pub struct DeleteObjectsRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
-    delete: ::std::option::Option<crate::types::Delete>,
+    delete: ::std::option::Option<crate::generated::types::Delete>,
     mfa: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     bypass_governance_retention: ::std::option::Option<bool>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -10886,14 +11007,14 @@ impl DeleteObjectsRequestBuilder {
         self
     }
     /// Sets `Delete` (required).
-    pub fn delete(mut self, value: crate::types::Delete) -> Self {
+    pub fn delete(mut self, value: crate::generated::types::Delete) -> Self {
         self.delete = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Delete` (required).
     pub fn set_delete(
         mut self,
-        value: ::std::option::Option<crate::types::Delete>,
+        value: ::std::option::Option<crate::generated::types::Delete>,
     ) -> Self {
         self.delete = value;
         self
@@ -10917,7 +11038,7 @@ impl DeleteObjectsRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -10925,7 +11046,7 @@ impl DeleteObjectsRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -11236,7 +11357,7 @@ pub struct Destination {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
 }
 impl Destination {
     /// A builder for this type.
@@ -11249,7 +11370,7 @@ impl Destination {
 #[derive(::std::fmt::Debug)]
 pub struct DestinationBuilder {
     bucket: ::std::option::Option<::std::string::String>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
 }
 impl DestinationBuilder {
     /// Sets `Bucket` (required).
@@ -11271,7 +11392,7 @@ impl DestinationBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -11279,7 +11400,7 @@ impl DestinationBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -11349,7 +11470,7 @@ impl ::std::convert::From<EncodingType> for ::std::string::String {
 }
 impl ::std::str::FromStr for EncodingType {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -11731,7 +11852,7 @@ impl ::std::convert::From<Event> for ::std::string::String {
 }
 impl ::std::str::FromStr for Event {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -11806,7 +11927,7 @@ impl ::std::convert::From<ExpirationStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for ExpirationStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -12036,7 +12157,7 @@ pub struct FilterRule {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub name: ::std::option::Option<crate::types::FilterRuleName>,
+    pub name: ::std::option::Option<crate::generated::types::FilterRuleName>,
     /// `Value`: XML element `Value`.
     ///
     /// Shape: `FilterRuleValue`.
@@ -12060,14 +12181,14 @@ impl FilterRule {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct FilterRuleBuilder {
-    name: ::std::option::Option<crate::types::FilterRuleName>,
+    name: ::std::option::Option<crate::generated::types::FilterRuleName>,
     value: ::std::option::Option<::std::string::String>,
 }
 impl FilterRuleBuilder {
     /// Sets `Name`.
     pub fn name(
         mut self,
-        value: impl ::std::convert::Into<crate::types::FilterRuleName>,
+        value: impl ::std::convert::Into<crate::generated::types::FilterRuleName>,
     ) -> Self {
         self.name = ::std::option::Option::Some(value.into());
         self
@@ -12075,7 +12196,7 @@ impl FilterRuleBuilder {
     /// Sets or clears `Name`.
     pub fn set_name(
         mut self,
-        value: ::std::option::Option<crate::types::FilterRuleName>,
+        value: ::std::option::Option<crate::generated::types::FilterRuleName>,
     ) -> Self {
         self.name = value;
         self
@@ -12165,7 +12286,7 @@ impl ::std::convert::From<FilterRuleName> for ::std::string::String {
 }
 impl ::std::str::FromStr for FilterRuleName {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -12198,7 +12319,7 @@ pub struct GetBucketAccelerateConfigurationOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub status: ::std::option::Option<crate::types::BucketAccelerateStatus>,
+    pub status: ::std::option::Option<crate::generated::types::BucketAccelerateStatus>,
 }
 impl GetBucketAccelerateConfigurationOutput {
     /// A builder for this type.
@@ -12210,13 +12331,13 @@ impl GetBucketAccelerateConfigurationOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketAccelerateConfigurationOutputBuilder {
-    status: ::std::option::Option<crate::types::BucketAccelerateStatus>,
+    status: ::std::option::Option<crate::generated::types::BucketAccelerateStatus>,
 }
 impl GetBucketAccelerateConfigurationOutputBuilder {
     /// Sets `Status`.
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketAccelerateStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketAccelerateStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -12224,7 +12345,7 @@ impl GetBucketAccelerateConfigurationOutputBuilder {
     /// Sets or clears `Status`.
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::BucketAccelerateStatus>,
+        value: ::std::option::Option<crate::generated::types::BucketAccelerateStatus>,
     ) -> Self {
         self.status = value;
         self
@@ -12348,7 +12469,7 @@ pub struct GetBucketAclOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
     /// `Grants`: XML element `AccessControlList`.
     #[cfg_attr(
         feature = "serde",
@@ -12358,7 +12479,7 @@ pub struct GetBucketAclOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
+    pub grants: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
 }
 impl GetBucketAclOutput {
     /// A builder for this type.
@@ -12370,32 +12491,35 @@ impl GetBucketAclOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketAclOutputBuilder {
-    owner: ::std::option::Option<crate::types::Owner>,
-    grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
+    grants: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
 }
 impl GetBucketAclOutputBuilder {
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
     }
     /// Sets `Grants`.
-    pub fn grants(mut self, value: ::std::vec::Vec<crate::types::Grant>) -> Self {
+    pub fn grants(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Grant>,
+    ) -> Self {
         self.grants = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Grants`.
     pub fn set_grants(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
     ) -> Self {
         self.grants = value;
         self
@@ -12510,7 +12634,7 @@ pub struct GetBucketAsperaOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub access_key: ::std::option::Option<crate::types::AccessKey>,
+    pub access_key: ::std::option::Option<crate::generated::types::AccessKey>,
     /// `ATSEndpoint`: XML element `ATSEndpoint`; sensitive (redacted in `Debug`).
     #[cfg_attr(
         feature = "serde",
@@ -12539,7 +12663,7 @@ impl GetBucketAsperaOutput {
 /// Builds a [`GetBucketAsperaOutput`]; `build` checks required members and `min` constraints.
 #[derive(::std::default::Default, ::std::clone::Clone)]
 pub struct GetBucketAsperaOutputBuilder {
-    access_key: ::std::option::Option<crate::types::AccessKey>,
+    access_key: ::std::option::Option<crate::generated::types::AccessKey>,
     ats_endpoint: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for GetBucketAsperaOutputBuilder {
@@ -12549,14 +12673,14 @@ impl ::std::fmt::Debug for GetBucketAsperaOutputBuilder {
 }
 impl GetBucketAsperaOutputBuilder {
     /// Sets `AccessKey`.
-    pub fn access_key(mut self, value: crate::types::AccessKey) -> Self {
+    pub fn access_key(mut self, value: crate::generated::types::AccessKey) -> Self {
         self.access_key = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `AccessKey`.
     pub fn set_access_key(
         mut self,
-        value: ::std::option::Option<crate::types::AccessKey>,
+        value: ::std::option::Option<crate::generated::types::AccessKey>,
     ) -> Self {
         self.access_key = value;
         self
@@ -12662,7 +12786,7 @@ pub struct GetBucketAnalyticsConfigurationOutput {
         )
     )]
     pub analytics_configuration: ::std::option::Option<
-        crate::types::AnalyticsConfiguration,
+        crate::generated::types::AnalyticsConfiguration,
     >,
 }
 impl GetBucketAnalyticsConfigurationOutput {
@@ -12675,13 +12799,15 @@ impl GetBucketAnalyticsConfigurationOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketAnalyticsConfigurationOutputBuilder {
-    analytics_configuration: ::std::option::Option<crate::types::AnalyticsConfiguration>,
+    analytics_configuration: ::std::option::Option<
+        crate::generated::types::AnalyticsConfiguration,
+    >,
 }
 impl GetBucketAnalyticsConfigurationOutputBuilder {
     /// Sets `AnalyticsConfiguration`.
     pub fn analytics_configuration(
         mut self,
-        value: crate::types::AnalyticsConfiguration,
+        value: crate::generated::types::AnalyticsConfiguration,
     ) -> Self {
         self.analytics_configuration = ::std::option::Option::Some(value);
         self
@@ -12689,7 +12815,7 @@ impl GetBucketAnalyticsConfigurationOutputBuilder {
     /// Sets or clears `AnalyticsConfiguration`.
     pub fn set_analytics_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::AnalyticsConfiguration>,
+        value: ::std::option::Option<crate::generated::types::AnalyticsConfiguration>,
     ) -> Self {
         self.analytics_configuration = value;
         self
@@ -12838,7 +12964,9 @@ pub struct GetBucketCorsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub cors_rules: ::std::option::Option<::std::vec::Vec<crate::types::CORSRule>>,
+    pub cors_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CORSRule>,
+    >,
 }
 impl GetBucketCorsOutput {
     /// A builder for this type.
@@ -12850,18 +12978,23 @@ impl GetBucketCorsOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketCorsOutputBuilder {
-    cors_rules: ::std::option::Option<::std::vec::Vec<crate::types::CORSRule>>,
+    cors_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CORSRule>,
+    >,
 }
 impl GetBucketCorsOutputBuilder {
     /// Sets `CORSRules`.
-    pub fn cors_rules(mut self, value: ::std::vec::Vec<crate::types::CORSRule>) -> Self {
+    pub fn cors_rules(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::CORSRule>,
+    ) -> Self {
         self.cors_rules = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `CORSRules`.
     pub fn set_cors_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::CORSRule>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::CORSRule>>,
     ) -> Self {
         self.cors_rules = value;
         self
@@ -13004,7 +13137,7 @@ pub struct GetBucketInventoryConfigurationOutput {
         )
     )]
     pub inventory_configuration: ::std::option::Option<
-        crate::types::InventoryConfiguration,
+        crate::generated::types::InventoryConfiguration,
     >,
 }
 impl GetBucketInventoryConfigurationOutput {
@@ -13017,13 +13150,15 @@ impl GetBucketInventoryConfigurationOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketInventoryConfigurationOutputBuilder {
-    inventory_configuration: ::std::option::Option<crate::types::InventoryConfiguration>,
+    inventory_configuration: ::std::option::Option<
+        crate::generated::types::InventoryConfiguration,
+    >,
 }
 impl GetBucketInventoryConfigurationOutputBuilder {
     /// Sets `InventoryConfiguration`.
     pub fn inventory_configuration(
         mut self,
-        value: crate::types::InventoryConfiguration,
+        value: crate::generated::types::InventoryConfiguration,
     ) -> Self {
         self.inventory_configuration = ::std::option::Option::Some(value);
         self
@@ -13031,7 +13166,7 @@ impl GetBucketInventoryConfigurationOutputBuilder {
     /// Sets or clears `InventoryConfiguration`.
     pub fn set_inventory_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryConfiguration>,
+        value: ::std::option::Option<crate::generated::types::InventoryConfiguration>,
     ) -> Self {
         self.inventory_configuration = value;
         self
@@ -13182,7 +13317,9 @@ pub struct GetBucketLifecycleConfigurationOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub rules: ::std::option::Option<::std::vec::Vec<crate::types::LifecycleRule>>,
+    pub rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+    >,
 }
 impl GetBucketLifecycleConfigurationOutput {
     /// A builder for this type.
@@ -13194,18 +13331,25 @@ impl GetBucketLifecycleConfigurationOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketLifecycleConfigurationOutputBuilder {
-    rules: ::std::option::Option<::std::vec::Vec<crate::types::LifecycleRule>>,
+    rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+    >,
 }
 impl GetBucketLifecycleConfigurationOutputBuilder {
     /// Sets `Rules`.
-    pub fn rules(mut self, value: ::std::vec::Vec<crate::types::LifecycleRule>) -> Self {
+    pub fn rules(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+    ) -> Self {
         self.rules = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Rules`.
     pub fn set_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::LifecycleRule>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::LifecycleRule>,
+        >,
     ) -> Self {
         self.rules = value;
         self
@@ -13329,7 +13473,7 @@ pub struct GetBucketLocationOutput {
         )
     )]
     pub location_constraint: ::std::option::Option<
-        crate::types::BucketLocationConstraint,
+        crate::generated::types::BucketLocationConstraint,
     >,
 }
 impl GetBucketLocationOutput {
@@ -13342,13 +13486,17 @@ impl GetBucketLocationOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketLocationOutputBuilder {
-    location_constraint: ::std::option::Option<crate::types::BucketLocationConstraint>,
+    location_constraint: ::std::option::Option<
+        crate::generated::types::BucketLocationConstraint,
+    >,
 }
 impl GetBucketLocationOutputBuilder {
     /// Sets `LocationConstraint`.
     pub fn location_constraint(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketLocationConstraint>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::BucketLocationConstraint,
+        >,
     ) -> Self {
         self.location_constraint = ::std::option::Option::Some(value.into());
         self
@@ -13356,7 +13504,7 @@ impl GetBucketLocationOutputBuilder {
     /// Sets or clears `LocationConstraint`.
     pub fn set_location_constraint(
         mut self,
-        value: ::std::option::Option<crate::types::BucketLocationConstraint>,
+        value: ::std::option::Option<crate::generated::types::BucketLocationConstraint>,
     ) -> Self {
         self.location_constraint = value;
         self
@@ -13474,7 +13622,7 @@ pub struct GetBucketLoggingOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub logging_enabled: ::std::option::Option<crate::types::LoggingEnabled>,
+    pub logging_enabled: ::std::option::Option<crate::generated::types::LoggingEnabled>,
 }
 impl GetBucketLoggingOutput {
     /// A builder for this type.
@@ -13486,18 +13634,21 @@ impl GetBucketLoggingOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketLoggingOutputBuilder {
-    logging_enabled: ::std::option::Option<crate::types::LoggingEnabled>,
+    logging_enabled: ::std::option::Option<crate::generated::types::LoggingEnabled>,
 }
 impl GetBucketLoggingOutputBuilder {
     /// Sets `LoggingEnabled`.
-    pub fn logging_enabled(mut self, value: crate::types::LoggingEnabled) -> Self {
+    pub fn logging_enabled(
+        mut self,
+        value: crate::generated::types::LoggingEnabled,
+    ) -> Self {
         self.logging_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `LoggingEnabled`.
     pub fn set_logging_enabled(
         mut self,
-        value: ::std::option::Option<crate::types::LoggingEnabled>,
+        value: ::std::option::Option<crate::generated::types::LoggingEnabled>,
     ) -> Self {
         self.logging_enabled = value;
         self
@@ -13615,7 +13766,9 @@ pub struct GetBucketMetricsConfigurationOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub metrics_configuration: ::std::option::Option<crate::types::MetricsConfiguration>,
+    pub metrics_configuration: ::std::option::Option<
+        crate::generated::types::MetricsConfiguration,
+    >,
 }
 impl GetBucketMetricsConfigurationOutput {
     /// A builder for this type.
@@ -13627,13 +13780,15 @@ impl GetBucketMetricsConfigurationOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketMetricsConfigurationOutputBuilder {
-    metrics_configuration: ::std::option::Option<crate::types::MetricsConfiguration>,
+    metrics_configuration: ::std::option::Option<
+        crate::generated::types::MetricsConfiguration,
+    >,
 }
 impl GetBucketMetricsConfigurationOutputBuilder {
     /// Sets `MetricsConfiguration`.
     pub fn metrics_configuration(
         mut self,
-        value: crate::types::MetricsConfiguration,
+        value: crate::generated::types::MetricsConfiguration,
     ) -> Self {
         self.metrics_configuration = ::std::option::Option::Some(value);
         self
@@ -13641,7 +13796,7 @@ impl GetBucketMetricsConfigurationOutputBuilder {
     /// Sets or clears `MetricsConfiguration`.
     pub fn set_metrics_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::MetricsConfiguration>,
+        value: ::std::option::Option<crate::generated::types::MetricsConfiguration>,
     ) -> Self {
         self.metrics_configuration = value;
         self
@@ -14022,7 +14177,7 @@ pub struct GetBucketProtectionConfigurationOutput {
         )
     )]
     pub protection_configuration: ::std::option::Option<
-        crate::types::ProtectionConfiguration,
+        crate::generated::types::ProtectionConfiguration,
     >,
     /// `IbmProtectionManagementState`: header `x-ibm-protection-management-state`.
     #[cfg_attr(
@@ -14034,7 +14189,7 @@ pub struct GetBucketProtectionConfigurationOutput {
         )
     )]
     pub ibm_protection_management_state: ::std::option::Option<
-        crate::types::IbmProtectionManagementState,
+        crate::generated::types::IbmProtectionManagementState,
     >,
 }
 impl GetBucketProtectionConfigurationOutput {
@@ -14048,17 +14203,17 @@ impl GetBucketProtectionConfigurationOutput {
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketProtectionConfigurationOutputBuilder {
     protection_configuration: ::std::option::Option<
-        crate::types::ProtectionConfiguration,
+        crate::generated::types::ProtectionConfiguration,
     >,
     ibm_protection_management_state: ::std::option::Option<
-        crate::types::IbmProtectionManagementState,
+        crate::generated::types::IbmProtectionManagementState,
     >,
 }
 impl GetBucketProtectionConfigurationOutputBuilder {
     /// Sets `ProtectionConfiguration`.
     pub fn protection_configuration(
         mut self,
-        value: crate::types::ProtectionConfiguration,
+        value: crate::generated::types::ProtectionConfiguration,
     ) -> Self {
         self.protection_configuration = ::std::option::Option::Some(value);
         self
@@ -14066,7 +14221,7 @@ impl GetBucketProtectionConfigurationOutputBuilder {
     /// Sets or clears `ProtectionConfiguration`.
     pub fn set_protection_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::ProtectionConfiguration>,
+        value: ::std::option::Option<crate::generated::types::ProtectionConfiguration>,
     ) -> Self {
         self.protection_configuration = value;
         self
@@ -14074,7 +14229,9 @@ impl GetBucketProtectionConfigurationOutputBuilder {
     /// Sets `IbmProtectionManagementState`.
     pub fn ibm_protection_management_state(
         mut self,
-        value: impl ::std::convert::Into<crate::types::IbmProtectionManagementState>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::IbmProtectionManagementState,
+        >,
     ) -> Self {
         self.ibm_protection_management_state = ::std::option::Option::Some(value.into());
         self
@@ -14082,7 +14239,9 @@ impl GetBucketProtectionConfigurationOutputBuilder {
     /// Sets or clears `IbmProtectionManagementState`.
     pub fn set_ibm_protection_management_state(
         mut self,
-        value: ::std::option::Option<crate::types::IbmProtectionManagementState>,
+        value: ::std::option::Option<
+            crate::generated::types::IbmProtectionManagementState,
+        >,
     ) -> Self {
         self.ibm_protection_management_state = value;
         self
@@ -14208,7 +14367,7 @@ pub struct GetBucketReplicationOutput {
         )
     )]
     pub replication_configuration: ::std::option::Option<
-        crate::types::ReplicationConfiguration,
+        crate::generated::types::ReplicationConfiguration,
     >,
 }
 impl GetBucketReplicationOutput {
@@ -14222,14 +14381,14 @@ impl GetBucketReplicationOutput {
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketReplicationOutputBuilder {
     replication_configuration: ::std::option::Option<
-        crate::types::ReplicationConfiguration,
+        crate::generated::types::ReplicationConfiguration,
     >,
 }
 impl GetBucketReplicationOutputBuilder {
     /// Sets `ReplicationConfiguration`.
     pub fn replication_configuration(
         mut self,
-        value: crate::types::ReplicationConfiguration,
+        value: crate::generated::types::ReplicationConfiguration,
     ) -> Self {
         self.replication_configuration = ::std::option::Option::Some(value);
         self
@@ -14237,7 +14396,7 @@ impl GetBucketReplicationOutputBuilder {
     /// Sets or clears `ReplicationConfiguration`.
     pub fn set_replication_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::ReplicationConfiguration>,
+        value: ::std::option::Option<crate::generated::types::ReplicationConfiguration>,
     ) -> Self {
         self.replication_configuration = value;
         self
@@ -14392,7 +14551,7 @@ pub struct ListBucketReplicationFailuresRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListBucketReplicationFailuresRequest {
     /// A builder for this type.
@@ -14408,7 +14567,7 @@ pub struct ListBucketReplicationFailuresRequestBuilder {
     continuation_token: ::std::option::Option<::std::string::String>,
     max_keys: ::std::option::Option<i32>,
     first_sync_attempted_before: ::std::option::Option<::std::string::String>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListBucketReplicationFailuresRequestBuilder {
     /// Sets `Bucket` (required).
@@ -14472,7 +14631,7 @@ impl ListBucketReplicationFailuresRequestBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -14480,7 +14639,7 @@ impl ListBucketReplicationFailuresRequestBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -14521,7 +14680,7 @@ pub struct ListBucketReplicationFailuresOutput {
         )
     )]
     pub list_replication_failure_result: ::std::option::Option<
-        crate::types::ListReplicationFailureResult,
+        crate::generated::types::ListReplicationFailureResult,
     >,
 }
 impl ListBucketReplicationFailuresOutput {
@@ -14535,14 +14694,14 @@ impl ListBucketReplicationFailuresOutput {
 #[derive(::std::fmt::Debug)]
 pub struct ListBucketReplicationFailuresOutputBuilder {
     list_replication_failure_result: ::std::option::Option<
-        crate::types::ListReplicationFailureResult,
+        crate::generated::types::ListReplicationFailureResult,
     >,
 }
 impl ListBucketReplicationFailuresOutputBuilder {
     /// Sets `ListReplicationFailureResult`.
     pub fn list_replication_failure_result(
         mut self,
-        value: crate::types::ListReplicationFailureResult,
+        value: crate::generated::types::ListReplicationFailureResult,
     ) -> Self {
         self.list_replication_failure_result = ::std::option::Option::Some(value);
         self
@@ -14550,7 +14709,9 @@ impl ListBucketReplicationFailuresOutputBuilder {
     /// Sets or clears `ListReplicationFailureResult`.
     pub fn set_list_replication_failure_result(
         mut self,
-        value: ::std::option::Option<crate::types::ListReplicationFailureResult>,
+        value: ::std::option::Option<
+            crate::generated::types::ListReplicationFailureResult,
+        >,
     ) -> Self {
         self.list_replication_failure_result = value;
         self
@@ -14631,7 +14792,7 @@ impl PutBucketReplicationReattemptRequestBuilder {
 pub struct GetBucketTaggingOutput {
     /// `TagSet`: XML element `TagSet`; required.
     #[cfg_attr(feature = "serde", serde(rename = "TagSet"))]
-    pub tag_set: ::std::vec::Vec<crate::types::Tag>,
+    pub tag_set: ::std::vec::Vec<crate::generated::types::Tag>,
 }
 impl GetBucketTaggingOutput {
     /// A builder for this type.
@@ -14643,18 +14804,21 @@ impl GetBucketTaggingOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketTaggingOutputBuilder {
-    tag_set: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    tag_set: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl GetBucketTaggingOutputBuilder {
     /// Sets `TagSet` (required).
-    pub fn tag_set(mut self, value: ::std::vec::Vec<crate::types::Tag>) -> Self {
+    pub fn tag_set(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Tag>,
+    ) -> Self {
         self.tag_set = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `TagSet` (required).
     pub fn set_tag_set(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     ) -> Self {
         self.tag_set = value;
         self
@@ -14807,7 +14971,7 @@ pub struct GetBucketVersioningOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub status: ::std::option::Option<crate::types::BucketVersioningStatus>,
+    pub status: ::std::option::Option<crate::generated::types::BucketVersioningStatus>,
     /// `MFADelete`: XML element `MfaDelete`.
     ///
     /// Shape: `MFADeleteStatus`.
@@ -14819,7 +14983,7 @@ pub struct GetBucketVersioningOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub mfa_delete: ::std::option::Option<crate::types::MFADeleteStatus>,
+    pub mfa_delete: ::std::option::Option<crate::generated::types::MFADeleteStatus>,
 }
 impl GetBucketVersioningOutput {
     /// A builder for this type.
@@ -14831,14 +14995,14 @@ impl GetBucketVersioningOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketVersioningOutputBuilder {
-    status: ::std::option::Option<crate::types::BucketVersioningStatus>,
-    mfa_delete: ::std::option::Option<crate::types::MFADeleteStatus>,
+    status: ::std::option::Option<crate::generated::types::BucketVersioningStatus>,
+    mfa_delete: ::std::option::Option<crate::generated::types::MFADeleteStatus>,
 }
 impl GetBucketVersioningOutputBuilder {
     /// Sets `Status`.
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketVersioningStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketVersioningStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -14846,7 +15010,7 @@ impl GetBucketVersioningOutputBuilder {
     /// Sets or clears `Status`.
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::BucketVersioningStatus>,
+        value: ::std::option::Option<crate::generated::types::BucketVersioningStatus>,
     ) -> Self {
         self.status = value;
         self
@@ -14854,7 +15018,7 @@ impl GetBucketVersioningOutputBuilder {
     /// Sets `MFADelete`.
     pub fn mfa_delete(
         mut self,
-        value: impl ::std::convert::Into<crate::types::MFADeleteStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::MFADeleteStatus>,
     ) -> Self {
         self.mfa_delete = ::std::option::Option::Some(value.into());
         self
@@ -14862,7 +15026,7 @@ impl GetBucketVersioningOutputBuilder {
     /// Sets or clears `MFADelete`.
     pub fn set_mfa_delete(
         mut self,
-        value: ::std::option::Option<crate::types::MFADeleteStatus>,
+        value: ::std::option::Option<crate::generated::types::MFADeleteStatus>,
     ) -> Self {
         self.mfa_delete = value;
         self
@@ -14982,7 +15146,7 @@ pub struct GetBucketWebsiteOutput {
         )
     )]
     pub redirect_all_requests_to: ::std::option::Option<
-        crate::types::RedirectAllRequestsTo,
+        crate::generated::types::RedirectAllRequestsTo,
     >,
     /// `IndexDocument`: XML element `IndexDocument`.
     #[cfg_attr(
@@ -14993,7 +15157,7 @@ pub struct GetBucketWebsiteOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub index_document: ::std::option::Option<crate::types::IndexDocument>,
+    pub index_document: ::std::option::Option<crate::generated::types::IndexDocument>,
     /// `ErrorDocument`: XML element `ErrorDocument`.
     #[cfg_attr(
         feature = "serde",
@@ -15003,7 +15167,7 @@ pub struct GetBucketWebsiteOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub error_document: ::std::option::Option<crate::types::ErrorDocument>,
+    pub error_document: ::std::option::Option<crate::generated::types::ErrorDocument>,
     /// `RoutingRules`: XML element `RoutingRules`.
     #[cfg_attr(
         feature = "serde",
@@ -15013,7 +15177,9 @@ pub struct GetBucketWebsiteOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub routing_rules: ::std::option::Option<::std::vec::Vec<crate::types::RoutingRule>>,
+    pub routing_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::RoutingRule>,
+    >,
 }
 impl GetBucketWebsiteOutput {
     /// A builder for this type.
@@ -15025,16 +15191,20 @@ impl GetBucketWebsiteOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetBucketWebsiteOutputBuilder {
-    redirect_all_requests_to: ::std::option::Option<crate::types::RedirectAllRequestsTo>,
-    index_document: ::std::option::Option<crate::types::IndexDocument>,
-    error_document: ::std::option::Option<crate::types::ErrorDocument>,
-    routing_rules: ::std::option::Option<::std::vec::Vec<crate::types::RoutingRule>>,
+    redirect_all_requests_to: ::std::option::Option<
+        crate::generated::types::RedirectAllRequestsTo,
+    >,
+    index_document: ::std::option::Option<crate::generated::types::IndexDocument>,
+    error_document: ::std::option::Option<crate::generated::types::ErrorDocument>,
+    routing_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::RoutingRule>,
+    >,
 }
 impl GetBucketWebsiteOutputBuilder {
     /// Sets `RedirectAllRequestsTo`.
     pub fn redirect_all_requests_to(
         mut self,
-        value: crate::types::RedirectAllRequestsTo,
+        value: crate::generated::types::RedirectAllRequestsTo,
     ) -> Self {
         self.redirect_all_requests_to = ::std::option::Option::Some(value);
         self
@@ -15042,33 +15212,39 @@ impl GetBucketWebsiteOutputBuilder {
     /// Sets or clears `RedirectAllRequestsTo`.
     pub fn set_redirect_all_requests_to(
         mut self,
-        value: ::std::option::Option<crate::types::RedirectAllRequestsTo>,
+        value: ::std::option::Option<crate::generated::types::RedirectAllRequestsTo>,
     ) -> Self {
         self.redirect_all_requests_to = value;
         self
     }
     /// Sets `IndexDocument`.
-    pub fn index_document(mut self, value: crate::types::IndexDocument) -> Self {
+    pub fn index_document(
+        mut self,
+        value: crate::generated::types::IndexDocument,
+    ) -> Self {
         self.index_document = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `IndexDocument`.
     pub fn set_index_document(
         mut self,
-        value: ::std::option::Option<crate::types::IndexDocument>,
+        value: ::std::option::Option<crate::generated::types::IndexDocument>,
     ) -> Self {
         self.index_document = value;
         self
     }
     /// Sets `ErrorDocument`.
-    pub fn error_document(mut self, value: crate::types::ErrorDocument) -> Self {
+    pub fn error_document(
+        mut self,
+        value: crate::generated::types::ErrorDocument,
+    ) -> Self {
         self.error_document = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `ErrorDocument`.
     pub fn set_error_document(
         mut self,
-        value: ::std::option::Option<crate::types::ErrorDocument>,
+        value: ::std::option::Option<crate::generated::types::ErrorDocument>,
     ) -> Self {
         self.error_document = value;
         self
@@ -15076,7 +15252,7 @@ impl GetBucketWebsiteOutputBuilder {
     /// Sets `RoutingRules`.
     pub fn routing_rules(
         mut self,
-        value: ::std::vec::Vec<crate::types::RoutingRule>,
+        value: ::std::vec::Vec<crate::generated::types::RoutingRule>,
     ) -> Self {
         self.routing_rules = ::std::option::Option::Some(value);
         self
@@ -15084,7 +15260,9 @@ impl GetBucketWebsiteOutputBuilder {
     /// Sets or clears `RoutingRules`.
     pub fn set_routing_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::RoutingRule>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::RoutingRule>,
+        >,
     ) -> Self {
         self.routing_rules = value;
         self
@@ -15205,7 +15383,7 @@ pub struct GetObjectAclOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
     /// `Grants`: XML element `AccessControlList`.
     #[cfg_attr(
         feature = "serde",
@@ -15215,7 +15393,7 @@ pub struct GetObjectAclOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
+    pub grants: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(
         feature = "serde",
@@ -15225,7 +15403,7 @@ pub struct GetObjectAclOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl GetObjectAclOutput {
     /// A builder for this type.
@@ -15237,33 +15415,36 @@ impl GetObjectAclOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetObjectAclOutputBuilder {
-    owner: ::std::option::Option<crate::types::Owner>,
-    grants: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
+    grants: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl GetObjectAclOutputBuilder {
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
     }
     /// Sets `Grants`.
-    pub fn grants(mut self, value: ::std::vec::Vec<crate::types::Grant>) -> Self {
+    pub fn grants(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Grant>,
+    ) -> Self {
         self.grants = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Grants`.
     pub fn set_grants(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Grant>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Grant>>,
     ) -> Self {
         self.grants = value;
         self
@@ -15271,7 +15452,7 @@ impl GetObjectAclOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -15279,7 +15460,7 @@ impl GetObjectAclOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -15342,7 +15523,7 @@ pub struct GetObjectAclRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -15370,7 +15551,7 @@ pub struct GetObjectAclRequestBuilder {
     key: ::std::option::Option<::std::string::String>,
     mirror_destination: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl GetObjectAclRequestBuilder {
@@ -15441,7 +15622,7 @@ impl GetObjectAclRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -15449,7 +15630,7 @@ impl GetObjectAclRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -15515,7 +15696,7 @@ pub struct GetObjectLegalHoldOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub legal_hold: ::std::option::Option<crate::types::ObjectLockLegalHold>,
+    pub legal_hold: ::std::option::Option<crate::generated::types::ObjectLockLegalHold>,
 }
 impl GetObjectLegalHoldOutput {
     /// A builder for this type.
@@ -15527,18 +15708,21 @@ impl GetObjectLegalHoldOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetObjectLegalHoldOutputBuilder {
-    legal_hold: ::std::option::Option<crate::types::ObjectLockLegalHold>,
+    legal_hold: ::std::option::Option<crate::generated::types::ObjectLockLegalHold>,
 }
 impl GetObjectLegalHoldOutputBuilder {
     /// Sets `LegalHold`.
-    pub fn legal_hold(mut self, value: crate::types::ObjectLockLegalHold) -> Self {
+    pub fn legal_hold(
+        mut self,
+        value: crate::generated::types::ObjectLockLegalHold,
+    ) -> Self {
         self.legal_hold = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `LegalHold`.
     pub fn set_legal_hold(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHold>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHold>,
     ) -> Self {
         self.legal_hold = value;
         self
@@ -15591,7 +15775,7 @@ pub struct GetObjectLegalHoldRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ContentMD5`: header `Content-MD5`.
     #[cfg_attr(
         feature = "serde",
@@ -15628,7 +15812,7 @@ pub struct GetObjectLegalHoldRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     content_md5: ::std::option::Option<::std::string::String>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -15684,7 +15868,7 @@ impl GetObjectLegalHoldRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -15692,7 +15876,7 @@ impl GetObjectLegalHoldRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -15780,7 +15964,7 @@ pub struct GetObjectLockConfigurationOutput {
         )
     )]
     pub object_lock_configuration: ::std::option::Option<
-        crate::types::ObjectLockConfiguration,
+        crate::generated::types::ObjectLockConfiguration,
     >,
     /// `IbmProtectionManagementState`: header `x-ibm-protection-management-state`.
     #[cfg_attr(
@@ -15792,7 +15976,7 @@ pub struct GetObjectLockConfigurationOutput {
         )
     )]
     pub ibm_protection_management_state: ::std::option::Option<
-        crate::types::IbmProtectionManagementState,
+        crate::generated::types::IbmProtectionManagementState,
     >,
 }
 impl GetObjectLockConfigurationOutput {
@@ -15806,17 +15990,17 @@ impl GetObjectLockConfigurationOutput {
 #[derive(::std::fmt::Debug)]
 pub struct GetObjectLockConfigurationOutputBuilder {
     object_lock_configuration: ::std::option::Option<
-        crate::types::ObjectLockConfiguration,
+        crate::generated::types::ObjectLockConfiguration,
     >,
     ibm_protection_management_state: ::std::option::Option<
-        crate::types::IbmProtectionManagementState,
+        crate::generated::types::IbmProtectionManagementState,
     >,
 }
 impl GetObjectLockConfigurationOutputBuilder {
     /// Sets `ObjectLockConfiguration`.
     pub fn object_lock_configuration(
         mut self,
-        value: crate::types::ObjectLockConfiguration,
+        value: crate::generated::types::ObjectLockConfiguration,
     ) -> Self {
         self.object_lock_configuration = ::std::option::Option::Some(value);
         self
@@ -15824,7 +16008,7 @@ impl GetObjectLockConfigurationOutputBuilder {
     /// Sets or clears `ObjectLockConfiguration`.
     pub fn set_object_lock_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockConfiguration>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockConfiguration>,
     ) -> Self {
         self.object_lock_configuration = value;
         self
@@ -15832,7 +16016,9 @@ impl GetObjectLockConfigurationOutputBuilder {
     /// Sets `IbmProtectionManagementState`.
     pub fn ibm_protection_management_state(
         mut self,
-        value: impl ::std::convert::Into<crate::types::IbmProtectionManagementState>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::IbmProtectionManagementState,
+        >,
     ) -> Self {
         self.ibm_protection_management_state = ::std::option::Option::Some(value.into());
         self
@@ -15840,7 +16026,9 @@ impl GetObjectLockConfigurationOutputBuilder {
     /// Sets or clears `IbmProtectionManagementState`.
     pub fn set_ibm_protection_management_state(
         mut self,
-        value: ::std::option::Option<crate::types::IbmProtectionManagementState>,
+        value: ::std::option::Option<
+            crate::generated::types::IbmProtectionManagementState,
+        >,
     ) -> Self {
         self.ibm_protection_management_state = value;
         self
@@ -16082,7 +16270,7 @@ pub struct GetObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     /// `MissingMeta`: header `x-amz-missing-meta`.
     #[cfg_attr(
         feature = "serde",
@@ -16195,7 +16383,7 @@ pub struct GetObjectOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `Metadata`: headers `x-amz-meta-*`.
     #[cfg_attr(
@@ -16278,7 +16466,7 @@ pub struct GetObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(
         feature = "serde",
@@ -16288,7 +16476,7 @@ pub struct GetObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
     /// `ReplicationStatus`: header `x-amz-replication-status`.
     #[cfg_attr(
         feature = "serde",
@@ -16298,7 +16486,9 @@ pub struct GetObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub replication_status: ::std::option::Option<crate::types::ReplicationStatus>,
+    pub replication_status: ::std::option::Option<
+        crate::generated::types::ReplicationStatus,
+    >,
     /// `PartsCount`: header `x-amz-mp-parts-count`.
     #[cfg_attr(
         feature = "serde",
@@ -16328,7 +16518,7 @@ pub struct GetObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    pub object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
     #[cfg_attr(
         feature = "serde",
@@ -16349,7 +16539,7 @@ pub struct GetObjectOutput {
         )
     )]
     pub object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     /// `IbmRestoredCopyStorageClass`: header `x-ibm-restored-copy-storage-class`.
     ///
@@ -16363,7 +16553,7 @@ pub struct GetObjectOutput {
         )
     )]
     pub ibm_restored_copy_storage_class: ::std::option::Option<
-        crate::types::StorageClass,
+        crate::generated::types::StorageClass,
     >,
     /// `IbmTransition`: header `x-ibm-transition`.
     #[cfg_attr(
@@ -16449,7 +16639,7 @@ pub struct GetObjectOutputBuilder {
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
     checksum_sha1: ::std::option::Option<::std::string::String>,
     checksum_sha256: ::std::option::Option<::std::string::String>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     missing_meta: ::std::option::Option<i32>,
     version_id: ::std::option::Option<::std::string::String>,
     cache_control: ::std::option::Option<::std::string::String>,
@@ -16460,7 +16650,9 @@ pub struct GetObjectOutputBuilder {
     content_type: ::std::option::Option<::std::string::String>,
     expires: ::std::option::Option<crate::rt::DateTime>,
     website_redirect_location: ::std::option::Option<::std::string::String>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     metadata: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
@@ -16470,17 +16662,21 @@ pub struct GetObjectOutputBuilder {
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
-    replication_status: ::std::option::Option<crate::types::ReplicationStatus>,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
+    replication_status: ::std::option::Option<
+        crate::generated::types::ReplicationStatus,
+    >,
     parts_count: ::std::option::Option<i32>,
     tag_count: ::std::option::Option<i32>,
-    object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime>,
     object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
-    ibm_restored_copy_storage_class: ::std::option::Option<crate::types::StorageClass>,
+    ibm_restored_copy_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
+    >,
     ibm_transition: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for GetObjectOutputBuilder {
@@ -16688,7 +16884,7 @@ impl GetObjectOutputBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -16696,7 +16892,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -16858,7 +17054,7 @@ impl GetObjectOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -16866,7 +17062,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -16979,7 +17175,7 @@ impl GetObjectOutputBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -16987,7 +17183,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -16995,7 +17191,7 @@ impl GetObjectOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -17003,7 +17199,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -17011,7 +17207,7 @@ impl GetObjectOutputBuilder {
     /// Sets `ReplicationStatus`.
     pub fn replication_status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ReplicationStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::ReplicationStatus>,
     ) -> Self {
         self.replication_status = ::std::option::Option::Some(value.into());
         self
@@ -17019,7 +17215,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `ReplicationStatus`.
     pub fn set_replication_status(
         mut self,
-        value: ::std::option::Option<crate::types::ReplicationStatus>,
+        value: ::std::option::Option<crate::generated::types::ReplicationStatus>,
     ) -> Self {
         self.replication_status = value;
         self
@@ -17047,7 +17243,7 @@ impl GetObjectOutputBuilder {
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockMode>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = ::std::option::Option::Some(value.into());
         self
@@ -17055,7 +17251,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockMode>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = value;
         self
@@ -17079,7 +17275,9 @@ impl GetObjectOutputBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockLegalHoldStatus>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockLegalHoldStatus,
+        >,
     ) -> Self {
         self.object_lock_legal_hold_status = ::std::option::Option::Some(value.into());
         self
@@ -17087,7 +17285,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.object_lock_legal_hold_status = value;
         self
@@ -17095,7 +17293,7 @@ impl GetObjectOutputBuilder {
     /// Sets `IbmRestoredCopyStorageClass`.
     pub fn ibm_restored_copy_storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.ibm_restored_copy_storage_class = ::std::option::Option::Some(value.into());
         self
@@ -17103,7 +17301,7 @@ impl GetObjectOutputBuilder {
     /// Sets or clears `IbmRestoredCopyStorageClass`.
     pub fn set_ibm_restored_copy_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.ibm_restored_copy_storage_class = value;
         self
@@ -17361,7 +17559,7 @@ pub struct GetObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `PartNumber`: query parameter `partNumber`.
     #[cfg_attr(
         feature = "serde",
@@ -17393,7 +17591,7 @@ pub struct GetObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_mode: ::std::option::Option<crate::types::ChecksumMode>,
+    pub checksum_mode: ::std::option::Option<crate::generated::types::ChecksumMode>,
 }
 impl ::std::fmt::Debug for GetObjectRequest {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -17450,10 +17648,10 @@ pub struct GetObjectRequestBuilder {
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     part_number: ::std::option::Option<i32>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
-    checksum_mode: ::std::option::Option<crate::types::ChecksumMode>,
+    checksum_mode: ::std::option::Option<crate::generated::types::ChecksumMode>,
 }
 impl ::std::fmt::Debug for GetObjectRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -17752,7 +17950,7 @@ impl GetObjectRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -17760,7 +17958,7 @@ impl GetObjectRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -17794,7 +17992,7 @@ impl GetObjectRequestBuilder {
     /// Sets `ChecksumMode`.
     pub fn checksum_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumMode>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumMode>,
     ) -> Self {
         self.checksum_mode = ::std::option::Option::Some(value.into());
         self
@@ -17802,7 +18000,7 @@ impl GetObjectRequestBuilder {
     /// Sets or clears `ChecksumMode`.
     pub fn set_checksum_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumMode>,
+        value: ::std::option::Option<crate::generated::types::ChecksumMode>,
     ) -> Self {
         self.checksum_mode = value;
         self
@@ -17868,7 +18066,7 @@ pub struct GetObjectRetentionOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub retention: ::std::option::Option<crate::types::ObjectLockRetention>,
+    pub retention: ::std::option::Option<crate::generated::types::ObjectLockRetention>,
 }
 impl GetObjectRetentionOutput {
     /// A builder for this type.
@@ -17880,18 +18078,21 @@ impl GetObjectRetentionOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GetObjectRetentionOutputBuilder {
-    retention: ::std::option::Option<crate::types::ObjectLockRetention>,
+    retention: ::std::option::Option<crate::generated::types::ObjectLockRetention>,
 }
 impl GetObjectRetentionOutputBuilder {
     /// Sets `Retention`.
-    pub fn retention(mut self, value: crate::types::ObjectLockRetention) -> Self {
+    pub fn retention(
+        mut self,
+        value: crate::generated::types::ObjectLockRetention,
+    ) -> Self {
         self.retention = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Retention`.
     pub fn set_retention(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockRetention>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockRetention>,
     ) -> Self {
         self.retention = value;
         self
@@ -17944,7 +18145,7 @@ pub struct GetObjectRetentionRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -17971,7 +18172,7 @@ pub struct GetObjectRetentionRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl GetObjectRetentionRequestBuilder {
@@ -18026,7 +18227,7 @@ impl GetObjectRetentionRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -18034,7 +18235,7 @@ impl GetObjectRetentionRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -18109,7 +18310,7 @@ pub struct GetObjectTaggingOutput {
     pub version_id: ::std::option::Option<::std::string::String>,
     /// `TagSet`: XML element `TagSet`; required.
     #[cfg_attr(feature = "serde", serde(rename = "TagSet"))]
-    pub tag_set: ::std::vec::Vec<crate::types::Tag>,
+    pub tag_set: ::std::vec::Vec<crate::generated::types::Tag>,
 }
 impl GetObjectTaggingOutput {
     /// A builder for this type.
@@ -18122,7 +18323,7 @@ impl GetObjectTaggingOutput {
 #[derive(::std::fmt::Debug)]
 pub struct GetObjectTaggingOutputBuilder {
     version_id: ::std::option::Option<::std::string::String>,
-    tag_set: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    tag_set: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl GetObjectTaggingOutputBuilder {
     /// Sets `VersionId`.
@@ -18142,14 +18343,17 @@ impl GetObjectTaggingOutputBuilder {
         self
     }
     /// Sets `TagSet` (required).
-    pub fn tag_set(mut self, value: ::std::vec::Vec<crate::types::Tag>) -> Self {
+    pub fn tag_set(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Tag>,
+    ) -> Self {
         self.tag_set = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `TagSet` (required).
     pub fn set_tag_set(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     ) -> Self {
         self.tag_set = value;
         self
@@ -18220,7 +18424,7 @@ pub struct GetObjectTaggingRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
 }
 impl GetObjectTaggingRequest {
     /// A builder for this type.
@@ -18236,7 +18440,7 @@ pub struct GetObjectTaggingRequestBuilder {
     key: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
 }
 impl GetObjectTaggingRequestBuilder {
     /// Sets `Bucket` (required).
@@ -18306,7 +18510,7 @@ impl GetObjectTaggingRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -18314,7 +18518,7 @@ impl GetObjectTaggingRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -18366,7 +18570,7 @@ pub struct GetObjectTorrentOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl GetObjectTorrentOutput {
     /// A builder for this type.
@@ -18379,7 +18583,7 @@ impl GetObjectTorrentOutput {
 #[derive(::std::fmt::Debug)]
 pub struct GetObjectTorrentOutputBuilder {
     body: ::std::option::Option<crate::rt::ByteStream>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl GetObjectTorrentOutputBuilder {
     /// Sets `Body`.
@@ -18401,7 +18605,7 @@ impl GetObjectTorrentOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -18409,7 +18613,7 @@ impl GetObjectTorrentOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -18451,7 +18655,7 @@ pub struct GetObjectTorrentRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -18477,7 +18681,7 @@ impl GetObjectTorrentRequest {
 pub struct GetObjectTorrentRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl GetObjectTorrentRequestBuilder {
@@ -18516,7 +18720,7 @@ impl GetObjectTorrentRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -18524,7 +18728,7 @@ impl GetObjectTorrentRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -18589,7 +18793,7 @@ pub struct GetPublicAccessBlockOutput {
         )
     )]
     pub public_access_block_configuration: ::std::option::Option<
-        crate::types::PublicAccessBlockConfiguration,
+        crate::generated::types::PublicAccessBlockConfiguration,
     >,
 }
 impl GetPublicAccessBlockOutput {
@@ -18603,14 +18807,14 @@ impl GetPublicAccessBlockOutput {
 #[derive(::std::fmt::Debug)]
 pub struct GetPublicAccessBlockOutputBuilder {
     public_access_block_configuration: ::std::option::Option<
-        crate::types::PublicAccessBlockConfiguration,
+        crate::generated::types::PublicAccessBlockConfiguration,
     >,
 }
 impl GetPublicAccessBlockOutputBuilder {
     /// Sets `PublicAccessBlockConfiguration`.
     pub fn public_access_block_configuration(
         mut self,
-        value: crate::types::PublicAccessBlockConfiguration,
+        value: crate::generated::types::PublicAccessBlockConfiguration,
     ) -> Self {
         self.public_access_block_configuration = ::std::option::Option::Some(value);
         self
@@ -18618,7 +18822,9 @@ impl GetPublicAccessBlockOutputBuilder {
     /// Sets or clears `PublicAccessBlockConfiguration`.
     pub fn set_public_access_block_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::PublicAccessBlockConfiguration>,
+        value: ::std::option::Option<
+            crate::generated::types::PublicAccessBlockConfiguration,
+        >,
     ) -> Self {
         self.public_access_block_configuration = value;
         self
@@ -18729,7 +18935,7 @@ impl GetPublicAccessBlockRequestBuilder {
 pub struct GlacierJobParameters {
     /// `Tier`: XML element `Tier`; required.
     #[cfg_attr(feature = "serde", serde(rename = "Tier"))]
-    pub tier: crate::types::Tier,
+    pub tier: crate::generated::types::Tier,
 }
 impl GlacierJobParameters {
     /// A builder for this type.
@@ -18741,16 +18947,22 @@ impl GlacierJobParameters {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GlacierJobParametersBuilder {
-    tier: ::std::option::Option<crate::types::Tier>,
+    tier: ::std::option::Option<crate::generated::types::Tier>,
 }
 impl GlacierJobParametersBuilder {
     /// Sets `Tier` (required).
-    pub fn tier(mut self, value: impl ::std::convert::Into<crate::types::Tier>) -> Self {
+    pub fn tier(
+        mut self,
+        value: impl ::std::convert::Into<crate::generated::types::Tier>,
+    ) -> Self {
         self.tier = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets or clears `Tier` (required).
-    pub fn set_tier(mut self, value: ::std::option::Option<crate::types::Tier>) -> Self {
+    pub fn set_tier(
+        mut self,
+        value: ::std::option::Option<crate::generated::types::Tier>,
+    ) -> Self {
         self.tier = value;
         self
     }
@@ -18778,7 +18990,7 @@ pub struct Grant {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub grantee: ::std::option::Option<crate::types::Grantee>,
+    pub grantee: ::std::option::Option<crate::generated::types::Grantee>,
     /// `Permission`: XML element `Permission`.
     #[cfg_attr(
         feature = "serde",
@@ -18788,7 +19000,7 @@ pub struct Grant {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub permission: ::std::option::Option<crate::types::Permission>,
+    pub permission: ::std::option::Option<crate::generated::types::Permission>,
 }
 impl Grant {
     /// A builder for this type.
@@ -18800,19 +19012,19 @@ impl Grant {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct GrantBuilder {
-    grantee: ::std::option::Option<crate::types::Grantee>,
-    permission: ::std::option::Option<crate::types::Permission>,
+    grantee: ::std::option::Option<crate::generated::types::Grantee>,
+    permission: ::std::option::Option<crate::generated::types::Permission>,
 }
 impl GrantBuilder {
     /// Sets `Grantee`.
-    pub fn grantee(mut self, value: crate::types::Grantee) -> Self {
+    pub fn grantee(mut self, value: crate::generated::types::Grantee) -> Self {
         self.grantee = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Grantee`.
     pub fn set_grantee(
         mut self,
-        value: ::std::option::Option<crate::types::Grantee>,
+        value: ::std::option::Option<crate::generated::types::Grantee>,
     ) -> Self {
         self.grantee = value;
         self
@@ -18820,7 +19032,7 @@ impl GrantBuilder {
     /// Sets `Permission`.
     pub fn permission(
         mut self,
-        value: impl ::std::convert::Into<crate::types::Permission>,
+        value: impl ::std::convert::Into<crate::generated::types::Permission>,
     ) -> Self {
         self.permission = ::std::option::Option::Some(value.into());
         self
@@ -18828,7 +19040,7 @@ impl GrantBuilder {
     /// Sets or clears `Permission`.
     pub fn set_permission(
         mut self,
-        value: ::std::option::Option<crate::types::Permission>,
+        value: ::std::option::Option<crate::generated::types::Permission>,
     ) -> Self {
         self.permission = value;
         self
@@ -18881,7 +19093,7 @@ pub struct Grantee {
     pub id: ::std::option::Option<::std::string::String>,
     /// `Type`: XML attribute `xsi:type`; required.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub r#type: crate::types::Type,
+    pub r#type: crate::generated::types::Type,
     /// `URI`: XML element `URI`.
     #[cfg_attr(
         feature = "serde",
@@ -18906,7 +19118,7 @@ pub struct GranteeBuilder {
     display_name: ::std::option::Option<::std::string::String>,
     email_address: ::std::option::Option<::std::string::String>,
     id: ::std::option::Option<::std::string::String>,
-    r#type: ::std::option::Option<crate::types::Type>,
+    r#type: ::std::option::Option<crate::generated::types::Type>,
     uri: ::std::option::Option<::std::string::String>,
 }
 impl GranteeBuilder {
@@ -18961,13 +19173,16 @@ impl GranteeBuilder {
     /// Sets `Type` (required).
     pub fn r#type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::Type>,
+        value: impl ::std::convert::Into<crate::generated::types::Type>,
     ) -> Self {
         self.r#type = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets or clears `Type` (required).
-    pub fn set_type(mut self, value: ::std::option::Option<crate::types::Type>) -> Self {
+    pub fn set_type(
+        mut self,
+        value: ::std::option::Option<crate::generated::types::Type>,
+    ) -> Self {
         self.r#type = value;
         self
     }
@@ -19291,7 +19506,7 @@ pub struct HeadObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     /// `ETag`: header `ETag`.
     #[cfg_attr(
         feature = "serde",
@@ -19404,7 +19619,7 @@ pub struct HeadObjectOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `Metadata`: headers `x-amz-meta-*`.
     #[cfg_attr(
@@ -19487,7 +19702,7 @@ pub struct HeadObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(
         feature = "serde",
@@ -19497,7 +19712,7 @@ pub struct HeadObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
     /// `ReplicationStatus`: header `x-amz-replication-status`.
     #[cfg_attr(
         feature = "serde",
@@ -19507,7 +19722,9 @@ pub struct HeadObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub replication_status: ::std::option::Option<crate::types::ReplicationStatus>,
+    pub replication_status: ::std::option::Option<
+        crate::generated::types::ReplicationStatus,
+    >,
     /// `PartsCount`: header `x-amz-mp-parts-count`.
     #[cfg_attr(
         feature = "serde",
@@ -19527,7 +19744,7 @@ pub struct HeadObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    pub object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
     #[cfg_attr(
         feature = "serde",
@@ -19548,7 +19765,7 @@ pub struct HeadObjectOutput {
         )
     )]
     pub object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     /// `IbmRestoredCopyStorageClass`: header `x-ibm-restored-copy-storage-class`.
     ///
@@ -19562,7 +19779,7 @@ pub struct HeadObjectOutput {
         )
     )]
     pub ibm_restored_copy_storage_class: ::std::option::Option<
-        crate::types::StorageClass,
+        crate::generated::types::StorageClass,
     >,
     /// `IbmTransition`: header `x-ibm-transition`.
     #[cfg_attr(
@@ -19643,7 +19860,7 @@ pub struct HeadObjectOutputBuilder {
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
     checksum_sha1: ::std::option::Option<::std::string::String>,
     checksum_sha256: ::std::option::Option<::std::string::String>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     e_tag: ::std::option::Option<::std::string::String>,
     missing_meta: ::std::option::Option<i32>,
     version_id: ::std::option::Option<::std::string::String>,
@@ -19654,7 +19871,9 @@ pub struct HeadObjectOutputBuilder {
     content_type: ::std::option::Option<::std::string::String>,
     expires: ::std::option::Option<crate::rt::DateTime>,
     website_redirect_location: ::std::option::Option<::std::string::String>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     metadata: ::std::option::Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
@@ -19664,16 +19883,20 @@ pub struct HeadObjectOutputBuilder {
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
-    replication_status: ::std::option::Option<crate::types::ReplicationStatus>,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
+    replication_status: ::std::option::Option<
+        crate::generated::types::ReplicationStatus,
+    >,
     parts_count: ::std::option::Option<i32>,
-    object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime>,
     object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
-    ibm_restored_copy_storage_class: ::std::option::Option<crate::types::StorageClass>,
+    ibm_restored_copy_storage_class: ::std::option::Option<
+        crate::generated::types::StorageClass,
+    >,
     ibm_transition: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for HeadObjectOutputBuilder {
@@ -19849,7 +20072,7 @@ impl HeadObjectOutputBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -19857,7 +20080,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -20019,7 +20242,7 @@ impl HeadObjectOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -20027,7 +20250,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -20140,7 +20363,7 @@ impl HeadObjectOutputBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -20148,7 +20371,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -20156,7 +20379,7 @@ impl HeadObjectOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -20164,7 +20387,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -20172,7 +20395,7 @@ impl HeadObjectOutputBuilder {
     /// Sets `ReplicationStatus`.
     pub fn replication_status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ReplicationStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::ReplicationStatus>,
     ) -> Self {
         self.replication_status = ::std::option::Option::Some(value.into());
         self
@@ -20180,7 +20403,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `ReplicationStatus`.
     pub fn set_replication_status(
         mut self,
-        value: ::std::option::Option<crate::types::ReplicationStatus>,
+        value: ::std::option::Option<crate::generated::types::ReplicationStatus>,
     ) -> Self {
         self.replication_status = value;
         self
@@ -20198,7 +20421,7 @@ impl HeadObjectOutputBuilder {
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockMode>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = ::std::option::Option::Some(value.into());
         self
@@ -20206,7 +20429,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockMode>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = value;
         self
@@ -20230,7 +20453,9 @@ impl HeadObjectOutputBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockLegalHoldStatus>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockLegalHoldStatus,
+        >,
     ) -> Self {
         self.object_lock_legal_hold_status = ::std::option::Option::Some(value.into());
         self
@@ -20238,7 +20463,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.object_lock_legal_hold_status = value;
         self
@@ -20246,7 +20471,7 @@ impl HeadObjectOutputBuilder {
     /// Sets `IbmRestoredCopyStorageClass`.
     pub fn ibm_restored_copy_storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.ibm_restored_copy_storage_class = ::std::option::Option::Some(value.into());
         self
@@ -20254,7 +20479,7 @@ impl HeadObjectOutputBuilder {
     /// Sets or clears `IbmRestoredCopyStorageClass`.
     pub fn set_ibm_restored_copy_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.ibm_restored_copy_storage_class = value;
         self
@@ -20449,7 +20674,7 @@ pub struct HeadObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `PartNumber`: query parameter `partNumber`.
     #[cfg_attr(
         feature = "serde",
@@ -20481,7 +20706,7 @@ pub struct HeadObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_mode: ::std::option::Option<crate::types::ChecksumMode>,
+    pub checksum_mode: ::std::option::Option<crate::generated::types::ChecksumMode>,
 }
 impl ::std::fmt::Debug for HeadObjectRequest {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -20526,10 +20751,10 @@ pub struct HeadObjectRequestBuilder {
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     part_number: ::std::option::Option<i32>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
-    checksum_mode: ::std::option::Option<crate::types::ChecksumMode>,
+    checksum_mode: ::std::option::Option<crate::generated::types::ChecksumMode>,
 }
 impl ::std::fmt::Debug for HeadObjectRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -20732,7 +20957,7 @@ impl HeadObjectRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -20740,7 +20965,7 @@ impl HeadObjectRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -20774,7 +20999,7 @@ impl HeadObjectRequestBuilder {
     /// Sets `ChecksumMode`.
     pub fn checksum_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumMode>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumMode>,
     ) -> Self {
         self.checksum_mode = ::std::option::Option::Some(value.into());
         self
@@ -20782,7 +21007,7 @@ impl HeadObjectRequestBuilder {
     /// Sets or clears `ChecksumMode`.
     pub fn set_checksum_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumMode>,
+        value: ::std::option::Option<crate::generated::types::ChecksumMode>,
     ) -> Self {
         self.checksum_mode = value;
         self
@@ -20971,7 +21196,7 @@ pub struct InventoryConfiguration {
     ///
     /// Shape: `InventoryDestination`.
     #[cfg_attr(feature = "serde", serde(rename = "Destination"))]
-    pub destination: crate::types::InventoryDestination,
+    pub destination: crate::generated::types::InventoryDestination,
     /// `IsEnabled`: XML element `IsEnabled`; required.
     #[cfg_attr(feature = "serde", serde(rename = "IsEnabled"))]
     pub is_enabled: bool,
@@ -20986,7 +21211,7 @@ pub struct InventoryConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub filter: ::std::option::Option<crate::types::InventoryFilter>,
+    pub filter: ::std::option::Option<crate::generated::types::InventoryFilter>,
     /// `Id`: XML element `Id`; required.
     ///
     /// Shape: `InventoryId`.
@@ -20996,7 +21221,7 @@ pub struct InventoryConfiguration {
     ///
     /// Shape: `InventoryIncludedObjectVersions`.
     #[cfg_attr(feature = "serde", serde(rename = "IncludedObjectVersions"))]
-    pub included_object_versions: crate::types::InventoryIncludedObjectVersions,
+    pub included_object_versions: crate::generated::types::InventoryIncludedObjectVersions,
     /// `OptionalFields`: XML element `OptionalFields`.
     ///
     /// Shape: `InventoryOptionalFields`.
@@ -21009,13 +21234,13 @@ pub struct InventoryConfiguration {
         )
     )]
     pub optional_fields: ::std::option::Option<
-        ::std::vec::Vec<crate::types::InventoryOptionalField>,
+        ::std::vec::Vec<crate::generated::types::InventoryOptionalField>,
     >,
     /// `Schedule`: XML element `Schedule`; required.
     ///
     /// Shape: `InventorySchedule`.
     #[cfg_attr(feature = "serde", serde(rename = "Schedule"))]
-    pub schedule: crate::types::InventorySchedule,
+    pub schedule: crate::generated::types::InventorySchedule,
 }
 impl InventoryConfiguration {
     /// A builder for this type.
@@ -21027,28 +21252,31 @@ impl InventoryConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct InventoryConfigurationBuilder {
-    destination: ::std::option::Option<crate::types::InventoryDestination>,
+    destination: ::std::option::Option<crate::generated::types::InventoryDestination>,
     is_enabled: ::std::option::Option<bool>,
-    filter: ::std::option::Option<crate::types::InventoryFilter>,
+    filter: ::std::option::Option<crate::generated::types::InventoryFilter>,
     id: ::std::option::Option<::std::string::String>,
     included_object_versions: ::std::option::Option<
-        crate::types::InventoryIncludedObjectVersions,
+        crate::generated::types::InventoryIncludedObjectVersions,
     >,
     optional_fields: ::std::option::Option<
-        ::std::vec::Vec<crate::types::InventoryOptionalField>,
+        ::std::vec::Vec<crate::generated::types::InventoryOptionalField>,
     >,
-    schedule: ::std::option::Option<crate::types::InventorySchedule>,
+    schedule: ::std::option::Option<crate::generated::types::InventorySchedule>,
 }
 impl InventoryConfigurationBuilder {
     /// Sets `Destination` (required).
-    pub fn destination(mut self, value: crate::types::InventoryDestination) -> Self {
+    pub fn destination(
+        mut self,
+        value: crate::generated::types::InventoryDestination,
+    ) -> Self {
         self.destination = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Destination` (required).
     pub fn set_destination(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryDestination>,
+        value: ::std::option::Option<crate::generated::types::InventoryDestination>,
     ) -> Self {
         self.destination = value;
         self
@@ -21064,14 +21292,14 @@ impl InventoryConfigurationBuilder {
         self
     }
     /// Sets `Filter`.
-    pub fn filter(mut self, value: crate::types::InventoryFilter) -> Self {
+    pub fn filter(mut self, value: crate::generated::types::InventoryFilter) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Filter`.
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryFilter>,
+        value: ::std::option::Option<crate::generated::types::InventoryFilter>,
     ) -> Self {
         self.filter = value;
         self
@@ -21095,7 +21323,9 @@ impl InventoryConfigurationBuilder {
     /// Sets `IncludedObjectVersions` (required).
     pub fn included_object_versions(
         mut self,
-        value: impl ::std::convert::Into<crate::types::InventoryIncludedObjectVersions>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::InventoryIncludedObjectVersions,
+        >,
     ) -> Self {
         self.included_object_versions = ::std::option::Option::Some(value.into());
         self
@@ -21103,7 +21333,9 @@ impl InventoryConfigurationBuilder {
     /// Sets or clears `IncludedObjectVersions` (required).
     pub fn set_included_object_versions(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryIncludedObjectVersions>,
+        value: ::std::option::Option<
+            crate::generated::types::InventoryIncludedObjectVersions,
+        >,
     ) -> Self {
         self.included_object_versions = value;
         self
@@ -21111,7 +21343,7 @@ impl InventoryConfigurationBuilder {
     /// Sets `OptionalFields`.
     pub fn optional_fields(
         mut self,
-        value: ::std::vec::Vec<crate::types::InventoryOptionalField>,
+        value: ::std::vec::Vec<crate::generated::types::InventoryOptionalField>,
     ) -> Self {
         self.optional_fields = ::std::option::Option::Some(value);
         self
@@ -21120,21 +21352,24 @@ impl InventoryConfigurationBuilder {
     pub fn set_optional_fields(
         mut self,
         value: ::std::option::Option<
-            ::std::vec::Vec<crate::types::InventoryOptionalField>,
+            ::std::vec::Vec<crate::generated::types::InventoryOptionalField>,
         >,
     ) -> Self {
         self.optional_fields = value;
         self
     }
     /// Sets `Schedule` (required).
-    pub fn schedule(mut self, value: crate::types::InventorySchedule) -> Self {
+    pub fn schedule(
+        mut self,
+        value: crate::generated::types::InventorySchedule,
+    ) -> Self {
         self.schedule = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Schedule` (required).
     pub fn set_schedule(
         mut self,
-        value: ::std::option::Option<crate::types::InventorySchedule>,
+        value: ::std::option::Option<crate::generated::types::InventorySchedule>,
     ) -> Self {
         self.schedule = value;
         self
@@ -21186,7 +21421,7 @@ pub struct InventoryDestination {
     ///
     /// Shape: `InventoryS3BucketDestination`.
     #[cfg_attr(feature = "serde", serde(rename = "S3BucketDestination"))]
-    pub s3_bucket_destination: crate::types::InventoryS3BucketDestination,
+    pub s3_bucket_destination: crate::generated::types::InventoryS3BucketDestination,
 }
 impl InventoryDestination {
     /// A builder for this type.
@@ -21199,14 +21434,14 @@ impl InventoryDestination {
 #[derive(::std::fmt::Debug)]
 pub struct InventoryDestinationBuilder {
     s3_bucket_destination: ::std::option::Option<
-        crate::types::InventoryS3BucketDestination,
+        crate::generated::types::InventoryS3BucketDestination,
     >,
 }
 impl InventoryDestinationBuilder {
     /// Sets `S3BucketDestination` (required).
     pub fn s3_bucket_destination(
         mut self,
-        value: crate::types::InventoryS3BucketDestination,
+        value: crate::generated::types::InventoryS3BucketDestination,
     ) -> Self {
         self.s3_bucket_destination = ::std::option::Option::Some(value);
         self
@@ -21214,7 +21449,9 @@ impl InventoryDestinationBuilder {
     /// Sets or clears `S3BucketDestination` (required).
     pub fn set_s3_bucket_destination(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryS3BucketDestination>,
+        value: ::std::option::Option<
+            crate::generated::types::InventoryS3BucketDestination,
+        >,
     ) -> Self {
         self.s3_bucket_destination = value;
         self
@@ -21341,7 +21578,7 @@ impl ::std::convert::From<InventoryFormat> for ::std::string::String {
 }
 impl ::std::str::FromStr for InventoryFormat {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -21416,7 +21653,7 @@ impl ::std::convert::From<InventoryFrequency> for ::std::string::String {
 }
 impl ::std::str::FromStr for InventoryFrequency {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -21491,7 +21728,7 @@ impl ::std::convert::From<InventoryIncludedObjectVersions> for ::std::string::St
 }
 impl ::std::str::FromStr for InventoryIncludedObjectVersions {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -21609,7 +21846,7 @@ impl ::std::convert::From<InventoryOptionalField> for ::std::string::String {
 }
 impl ::std::str::FromStr for InventoryOptionalField {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -21650,7 +21887,7 @@ pub struct InventoryS3BucketDestination {
     ///
     /// Shape: `InventoryFormat`.
     #[cfg_attr(feature = "serde", serde(rename = "Format"))]
-    pub format: crate::types::InventoryFormat,
+    pub format: crate::generated::types::InventoryFormat,
     /// `Prefix`: XML element `Prefix`.
     #[cfg_attr(
         feature = "serde",
@@ -21674,7 +21911,7 @@ impl InventoryS3BucketDestination {
 pub struct InventoryS3BucketDestinationBuilder {
     account_id: ::std::option::Option<::std::string::String>,
     bucket: ::std::option::Option<::std::string::String>,
-    format: ::std::option::Option<crate::types::InventoryFormat>,
+    format: ::std::option::Option<crate::generated::types::InventoryFormat>,
     prefix: ::std::option::Option<::std::string::String>,
 }
 impl InventoryS3BucketDestinationBuilder {
@@ -21713,7 +21950,7 @@ impl InventoryS3BucketDestinationBuilder {
     /// Sets `Format` (required).
     pub fn format(
         mut self,
-        value: impl ::std::convert::Into<crate::types::InventoryFormat>,
+        value: impl ::std::convert::Into<crate::generated::types::InventoryFormat>,
     ) -> Self {
         self.format = ::std::option::Option::Some(value.into());
         self
@@ -21721,7 +21958,7 @@ impl InventoryS3BucketDestinationBuilder {
     /// Sets or clears `Format` (required).
     pub fn set_format(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryFormat>,
+        value: ::std::option::Option<crate::generated::types::InventoryFormat>,
     ) -> Self {
         self.format = value;
         self
@@ -21776,7 +22013,7 @@ pub struct InventorySchedule {
     ///
     /// Shape: `InventoryFrequency`.
     #[cfg_attr(feature = "serde", serde(rename = "Frequency"))]
-    pub frequency: crate::types::InventoryFrequency,
+    pub frequency: crate::generated::types::InventoryFrequency,
 }
 impl InventorySchedule {
     /// A builder for this type.
@@ -21788,13 +22025,13 @@ impl InventorySchedule {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct InventoryScheduleBuilder {
-    frequency: ::std::option::Option<crate::types::InventoryFrequency>,
+    frequency: ::std::option::Option<crate::generated::types::InventoryFrequency>,
 }
 impl InventoryScheduleBuilder {
     /// Sets `Frequency` (required).
     pub fn frequency(
         mut self,
-        value: impl ::std::convert::Into<crate::types::InventoryFrequency>,
+        value: impl ::std::convert::Into<crate::generated::types::InventoryFrequency>,
     ) -> Self {
         self.frequency = ::std::option::Option::Some(value.into());
         self
@@ -21802,7 +22039,7 @@ impl InventoryScheduleBuilder {
     /// Sets or clears `Frequency` (required).
     pub fn set_frequency(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryFrequency>,
+        value: ::std::option::Option<crate::generated::types::InventoryFrequency>,
     ) -> Self {
         self.frequency = value;
         self
@@ -21846,7 +22083,7 @@ pub struct LambdaFunctionConfiguration {
     ///
     /// Shape: `EventList`.
     #[cfg_attr(feature = "serde", serde(rename = "Events"))]
-    pub events: ::std::vec::Vec<crate::types::Event>,
+    pub events: ::std::vec::Vec<crate::generated::types::Event>,
     /// `Filter`: XML element `Filter`.
     ///
     /// Shape: `NotificationConfigurationFilter`.
@@ -21858,7 +22095,9 @@ pub struct LambdaFunctionConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub filter: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+    pub filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
+    >,
 }
 impl LambdaFunctionConfiguration {
     /// A builder for this type.
@@ -21872,8 +22111,10 @@ impl LambdaFunctionConfiguration {
 pub struct LambdaFunctionConfigurationBuilder {
     id: ::std::option::Option<::std::string::String>,
     lambda_function_arn: ::std::option::Option<::std::string::String>,
-    events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
-    filter: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+    events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
+    filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
+    >,
 }
 impl LambdaFunctionConfigurationBuilder {
     /// Sets `Id`.
@@ -21909,14 +22150,17 @@ impl LambdaFunctionConfigurationBuilder {
         self
     }
     /// Sets `Events` (required).
-    pub fn events(mut self, value: ::std::vec::Vec<crate::types::Event>) -> Self {
+    pub fn events(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Event>,
+    ) -> Self {
         self.events = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Events` (required).
     pub fn set_events(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     ) -> Self {
         self.events = value;
         self
@@ -21924,7 +22168,7 @@ impl LambdaFunctionConfigurationBuilder {
     /// Sets `Filter`.
     pub fn filter(
         mut self,
-        value: crate::types::NotificationConfigurationFilter,
+        value: crate::generated::types::NotificationConfigurationFilter,
     ) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
@@ -21932,7 +22176,9 @@ impl LambdaFunctionConfigurationBuilder {
     /// Sets or clears `Filter`.
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+        value: ::std::option::Option<
+            crate::generated::types::NotificationConfigurationFilter,
+        >,
     ) -> Self {
         self.filter = value;
         self
@@ -22280,7 +22526,7 @@ pub struct LifecycleRule {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub expiration: ::std::option::Option<crate::types::LifecycleExpiration>,
+    pub expiration: ::std::option::Option<crate::generated::types::LifecycleExpiration>,
     /// `ID`: XML element `ID`.
     #[cfg_attr(
         feature = "serde",
@@ -22305,12 +22551,12 @@ pub struct LifecycleRule {
     ///
     /// Shape: `LifecycleRuleFilter`.
     #[cfg_attr(feature = "serde", serde(rename = "Filter"))]
-    pub filter: crate::types::LifecycleRuleFilter,
+    pub filter: crate::generated::types::LifecycleRuleFilter,
     /// `Status`: XML element `Status`; required.
     ///
     /// Shape: `ExpirationStatus`.
     #[cfg_attr(feature = "serde", serde(rename = "Status"))]
-    pub status: crate::types::ExpirationStatus,
+    pub status: crate::generated::types::ExpirationStatus,
     /// `Transitions`: XML element `Transition`.
     ///
     /// Shape: `TransitionList`.
@@ -22322,7 +22568,9 @@ pub struct LifecycleRule {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub transitions: ::std::option::Option<::std::vec::Vec<crate::types::Transition>>,
+    pub transitions: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Transition>,
+    >,
     /// `NoncurrentVersionExpiration`: XML element `NoncurrentVersionExpiration`.
     #[cfg_attr(
         feature = "serde",
@@ -22333,7 +22581,7 @@ pub struct LifecycleRule {
         )
     )]
     pub noncurrent_version_expiration: ::std::option::Option<
-        crate::types::NoncurrentVersionExpiration,
+        crate::generated::types::NoncurrentVersionExpiration,
     >,
     /// `AbortIncompleteMultipartUpload`: XML element `AbortIncompleteMultipartUpload`.
     #[cfg_attr(
@@ -22345,7 +22593,7 @@ pub struct LifecycleRule {
         )
     )]
     pub abort_incomplete_multipart_upload: ::std::option::Option<
-        crate::types::AbortIncompleteMultipartUpload,
+        crate::generated::types::AbortIncompleteMultipartUpload,
     >,
 }
 impl LifecycleRule {
@@ -22358,29 +22606,34 @@ impl LifecycleRule {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct LifecycleRuleBuilder {
-    expiration: ::std::option::Option<crate::types::LifecycleExpiration>,
+    expiration: ::std::option::Option<crate::generated::types::LifecycleExpiration>,
     id: ::std::option::Option<::std::string::String>,
     prefix: ::std::option::Option<::std::string::String>,
-    filter: ::std::option::Option<crate::types::LifecycleRuleFilter>,
-    status: ::std::option::Option<crate::types::ExpirationStatus>,
-    transitions: ::std::option::Option<::std::vec::Vec<crate::types::Transition>>,
+    filter: ::std::option::Option<crate::generated::types::LifecycleRuleFilter>,
+    status: ::std::option::Option<crate::generated::types::ExpirationStatus>,
+    transitions: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Transition>,
+    >,
     noncurrent_version_expiration: ::std::option::Option<
-        crate::types::NoncurrentVersionExpiration,
+        crate::generated::types::NoncurrentVersionExpiration,
     >,
     abort_incomplete_multipart_upload: ::std::option::Option<
-        crate::types::AbortIncompleteMultipartUpload,
+        crate::generated::types::AbortIncompleteMultipartUpload,
     >,
 }
 impl LifecycleRuleBuilder {
     /// Sets `Expiration`.
-    pub fn expiration(mut self, value: crate::types::LifecycleExpiration) -> Self {
+    pub fn expiration(
+        mut self,
+        value: crate::generated::types::LifecycleExpiration,
+    ) -> Self {
         self.expiration = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Expiration`.
     pub fn set_expiration(
         mut self,
-        value: ::std::option::Option<crate::types::LifecycleExpiration>,
+        value: ::std::option::Option<crate::generated::types::LifecycleExpiration>,
     ) -> Self {
         self.expiration = value;
         self
@@ -22418,14 +22671,17 @@ impl LifecycleRuleBuilder {
         self
     }
     /// Sets `Filter` (required).
-    pub fn filter(mut self, value: crate::types::LifecycleRuleFilter) -> Self {
+    pub fn filter(
+        mut self,
+        value: crate::generated::types::LifecycleRuleFilter,
+    ) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Filter` (required).
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::LifecycleRuleFilter>,
+        value: ::std::option::Option<crate::generated::types::LifecycleRuleFilter>,
     ) -> Self {
         self.filter = value;
         self
@@ -22433,7 +22689,7 @@ impl LifecycleRuleBuilder {
     /// Sets `Status` (required).
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ExpirationStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::ExpirationStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -22441,7 +22697,7 @@ impl LifecycleRuleBuilder {
     /// Sets or clears `Status` (required).
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::ExpirationStatus>,
+        value: ::std::option::Option<crate::generated::types::ExpirationStatus>,
     ) -> Self {
         self.status = value;
         self
@@ -22449,7 +22705,7 @@ impl LifecycleRuleBuilder {
     /// Sets `Transitions`.
     pub fn transitions(
         mut self,
-        value: ::std::vec::Vec<crate::types::Transition>,
+        value: ::std::vec::Vec<crate::generated::types::Transition>,
     ) -> Self {
         self.transitions = ::std::option::Option::Some(value);
         self
@@ -22457,7 +22713,9 @@ impl LifecycleRuleBuilder {
     /// Sets or clears `Transitions`.
     pub fn set_transitions(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Transition>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::Transition>,
+        >,
     ) -> Self {
         self.transitions = value;
         self
@@ -22465,7 +22723,7 @@ impl LifecycleRuleBuilder {
     /// Sets `NoncurrentVersionExpiration`.
     pub fn noncurrent_version_expiration(
         mut self,
-        value: crate::types::NoncurrentVersionExpiration,
+        value: crate::generated::types::NoncurrentVersionExpiration,
     ) -> Self {
         self.noncurrent_version_expiration = ::std::option::Option::Some(value);
         self
@@ -22473,7 +22731,9 @@ impl LifecycleRuleBuilder {
     /// Sets or clears `NoncurrentVersionExpiration`.
     pub fn set_noncurrent_version_expiration(
         mut self,
-        value: ::std::option::Option<crate::types::NoncurrentVersionExpiration>,
+        value: ::std::option::Option<
+            crate::generated::types::NoncurrentVersionExpiration,
+        >,
     ) -> Self {
         self.noncurrent_version_expiration = value;
         self
@@ -22481,7 +22741,7 @@ impl LifecycleRuleBuilder {
     /// Sets `AbortIncompleteMultipartUpload`.
     pub fn abort_incomplete_multipart_upload(
         mut self,
-        value: crate::types::AbortIncompleteMultipartUpload,
+        value: crate::generated::types::AbortIncompleteMultipartUpload,
     ) -> Self {
         self.abort_incomplete_multipart_upload = ::std::option::Option::Some(value);
         self
@@ -22489,7 +22749,9 @@ impl LifecycleRuleBuilder {
     /// Sets or clears `AbortIncompleteMultipartUpload`.
     pub fn set_abort_incomplete_multipart_upload(
         mut self,
-        value: ::std::option::Option<crate::types::AbortIncompleteMultipartUpload>,
+        value: ::std::option::Option<
+            crate::generated::types::AbortIncompleteMultipartUpload,
+        >,
     ) -> Self {
         self.abort_incomplete_multipart_upload = value;
         self
@@ -22547,7 +22809,7 @@ pub struct LifecycleRuleAndOperator {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     /// `ObjectSizeGreaterThan`: XML element `ObjectSizeGreaterThan`.
     ///
     /// Shape: `ObjectSizeGreaterThanBytes`.
@@ -22584,7 +22846,7 @@ impl LifecycleRuleAndOperator {
 #[derive(::std::fmt::Debug)]
 pub struct LifecycleRuleAndOperatorBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     object_size_greater_than: ::std::option::Option<i64>,
     object_size_less_than: ::std::option::Option<i64>,
 }
@@ -22606,14 +22868,14 @@ impl LifecycleRuleAndOperatorBuilder {
         self
     }
     /// Sets `Tags`.
-    pub fn tags(mut self, value: ::std::vec::Vec<crate::types::Tag>) -> Self {
+    pub fn tags(mut self, value: ::std::vec::Vec<crate::generated::types::Tag>) -> Self {
         self.tags = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tags`.
     pub fn set_tags(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     ) -> Self {
         self.tags = value;
         self
@@ -22683,7 +22945,7 @@ pub struct LifecycleRuleFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tag: ::std::option::Option<crate::types::Tag>,
+    pub tag: ::std::option::Option<crate::generated::types::Tag>,
     /// `ObjectSizeGreaterThan`: XML element `ObjectSizeGreaterThan`.
     ///
     /// Shape: `ObjectSizeGreaterThanBytes`.
@@ -22719,7 +22981,7 @@ pub struct LifecycleRuleFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub and: ::std::option::Option<crate::types::LifecycleRuleAndOperator>,
+    pub and: ::std::option::Option<crate::generated::types::LifecycleRuleAndOperator>,
 }
 impl LifecycleRuleFilter {
     /// A builder for this type.
@@ -22732,10 +22994,10 @@ impl LifecycleRuleFilter {
 #[derive(::std::fmt::Debug)]
 pub struct LifecycleRuleFilterBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tag: ::std::option::Option<crate::types::Tag>,
+    tag: ::std::option::Option<crate::generated::types::Tag>,
     object_size_greater_than: ::std::option::Option<i64>,
     object_size_less_than: ::std::option::Option<i64>,
-    and: ::std::option::Option<crate::types::LifecycleRuleAndOperator>,
+    and: ::std::option::Option<crate::generated::types::LifecycleRuleAndOperator>,
 }
 impl LifecycleRuleFilterBuilder {
     /// Sets `Prefix`.
@@ -22755,12 +23017,15 @@ impl LifecycleRuleFilterBuilder {
         self
     }
     /// Sets `Tag`.
-    pub fn tag(mut self, value: crate::types::Tag) -> Self {
+    pub fn tag(mut self, value: crate::generated::types::Tag) -> Self {
         self.tag = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tag`.
-    pub fn set_tag(mut self, value: ::std::option::Option<crate::types::Tag>) -> Self {
+    pub fn set_tag(
+        mut self,
+        value: ::std::option::Option<crate::generated::types::Tag>,
+    ) -> Self {
         self.tag = value;
         self
     }
@@ -22791,14 +23056,17 @@ impl LifecycleRuleFilterBuilder {
         self
     }
     /// Sets `And`.
-    pub fn and(mut self, value: crate::types::LifecycleRuleAndOperator) -> Self {
+    pub fn and(
+        mut self,
+        value: crate::generated::types::LifecycleRuleAndOperator,
+    ) -> Self {
         self.and = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `And`.
     pub fn set_and(
         mut self,
-        value: ::std::option::Option<crate::types::LifecycleRuleAndOperator>,
+        value: ::std::option::Option<crate::generated::types::LifecycleRuleAndOperator>,
     ) -> Self {
         self.and = value;
         self
@@ -22866,7 +23134,7 @@ pub struct ListBucketAnalyticsConfigurationsOutput {
         )
     )]
     pub analytics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::AnalyticsConfiguration>,
+        ::std::vec::Vec<crate::generated::types::AnalyticsConfiguration>,
     >,
 }
 impl ListBucketAnalyticsConfigurationsOutput {
@@ -22883,7 +23151,7 @@ pub struct ListBucketAnalyticsConfigurationsOutputBuilder {
     continuation_token: ::std::option::Option<::std::string::String>,
     next_continuation_token: ::std::option::Option<::std::string::String>,
     analytics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::AnalyticsConfiguration>,
+        ::std::vec::Vec<crate::generated::types::AnalyticsConfiguration>,
     >,
 }
 impl ListBucketAnalyticsConfigurationsOutputBuilder {
@@ -22932,7 +23200,7 @@ impl ListBucketAnalyticsConfigurationsOutputBuilder {
     /// Sets `AnalyticsConfigurationList`.
     pub fn analytics_configuration_list(
         mut self,
-        value: ::std::vec::Vec<crate::types::AnalyticsConfiguration>,
+        value: ::std::vec::Vec<crate::generated::types::AnalyticsConfiguration>,
     ) -> Self {
         self.analytics_configuration_list = ::std::option::Option::Some(value);
         self
@@ -22941,7 +23209,7 @@ impl ListBucketAnalyticsConfigurationsOutputBuilder {
     pub fn set_analytics_configuration_list(
         mut self,
         value: ::std::option::Option<
-            ::std::vec::Vec<crate::types::AnalyticsConfiguration>,
+            ::std::vec::Vec<crate::generated::types::AnalyticsConfiguration>,
         >,
     ) -> Self {
         self.analytics_configuration_list = value;
@@ -23256,7 +23524,7 @@ pub struct ListBucketsExtendedOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub buckets: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>>,
+    pub buckets: ::std::option::Option<::std::vec::Vec<crate::generated::types::Bucket>>,
     /// `Owner`: XML element `Owner`.
     #[cfg_attr(
         feature = "serde",
@@ -23266,7 +23534,7 @@ pub struct ListBucketsExtendedOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl ListBucketsExtendedOutput {
     /// A builder for this type.
@@ -23280,8 +23548,8 @@ impl ListBucketsExtendedOutput {
 pub struct ListBucketsExtendedOutputBuilder {
     is_truncated: ::std::option::Option<bool>,
     next_marker: ::std::option::Option<::std::string::String>,
-    buckets: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>>,
-    owner: ::std::option::Option<crate::types::Owner>,
+    buckets: ::std::option::Option<::std::vec::Vec<crate::generated::types::Bucket>>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl ListBucketsExtendedOutputBuilder {
     /// Sets `IsTruncated`.
@@ -23311,27 +23579,30 @@ impl ListBucketsExtendedOutputBuilder {
         self
     }
     /// Sets `Buckets`.
-    pub fn buckets(mut self, value: ::std::vec::Vec<crate::types::Bucket>) -> Self {
+    pub fn buckets(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Bucket>,
+    ) -> Self {
         self.buckets = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Buckets`.
     pub fn set_buckets(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Bucket>>,
     ) -> Self {
         self.buckets = value;
         self
     }
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
@@ -23378,7 +23649,7 @@ pub struct ListBucketInventoryConfigurationsOutput {
         )
     )]
     pub inventory_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::InventoryConfiguration>,
+        ::std::vec::Vec<crate::generated::types::InventoryConfiguration>,
     >,
     /// `IsTruncated`: XML element `IsTruncated`.
     #[cfg_attr(
@@ -23415,7 +23686,7 @@ impl ListBucketInventoryConfigurationsOutput {
 pub struct ListBucketInventoryConfigurationsOutputBuilder {
     continuation_token: ::std::option::Option<::std::string::String>,
     inventory_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::InventoryConfiguration>,
+        ::std::vec::Vec<crate::generated::types::InventoryConfiguration>,
     >,
     is_truncated: ::std::option::Option<bool>,
     next_continuation_token: ::std::option::Option<::std::string::String>,
@@ -23440,7 +23711,7 @@ impl ListBucketInventoryConfigurationsOutputBuilder {
     /// Sets `InventoryConfigurationList`.
     pub fn inventory_configuration_list(
         mut self,
-        value: ::std::vec::Vec<crate::types::InventoryConfiguration>,
+        value: ::std::vec::Vec<crate::generated::types::InventoryConfiguration>,
     ) -> Self {
         self.inventory_configuration_list = ::std::option::Option::Some(value);
         self
@@ -23449,7 +23720,7 @@ impl ListBucketInventoryConfigurationsOutputBuilder {
     pub fn set_inventory_configuration_list(
         mut self,
         value: ::std::option::Option<
-            ::std::vec::Vec<crate::types::InventoryConfiguration>,
+            ::std::vec::Vec<crate::generated::types::InventoryConfiguration>,
         >,
     ) -> Self {
         self.inventory_configuration_list = value;
@@ -23668,7 +23939,7 @@ pub struct ListBucketMetricsConfigurationsOutput {
         )
     )]
     pub metrics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::MetricsConfiguration>,
+        ::std::vec::Vec<crate::generated::types::MetricsConfiguration>,
     >,
 }
 impl ListBucketMetricsConfigurationsOutput {
@@ -23685,7 +23956,7 @@ pub struct ListBucketMetricsConfigurationsOutputBuilder {
     continuation_token: ::std::option::Option<::std::string::String>,
     next_continuation_token: ::std::option::Option<::std::string::String>,
     metrics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::types::MetricsConfiguration>,
+        ::std::vec::Vec<crate::generated::types::MetricsConfiguration>,
     >,
 }
 impl ListBucketMetricsConfigurationsOutputBuilder {
@@ -23734,7 +24005,7 @@ impl ListBucketMetricsConfigurationsOutputBuilder {
     /// Sets `MetricsConfigurationList`.
     pub fn metrics_configuration_list(
         mut self,
-        value: ::std::vec::Vec<crate::types::MetricsConfiguration>,
+        value: ::std::vec::Vec<crate::generated::types::MetricsConfiguration>,
     ) -> Self {
         self.metrics_configuration_list = ::std::option::Option::Some(value);
         self
@@ -23742,7 +24013,9 @@ impl ListBucketMetricsConfigurationsOutputBuilder {
     /// Sets or clears `MetricsConfigurationList`.
     pub fn set_metrics_configuration_list(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::MetricsConfiguration>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::MetricsConfiguration>,
+        >,
     ) -> Self {
         self.metrics_configuration_list = value;
         self
@@ -23896,7 +24169,7 @@ pub struct ListBucketsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub buckets: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>>,
+    pub buckets: ::std::option::Option<::std::vec::Vec<crate::generated::types::Bucket>>,
     /// `Owner`: XML element `Owner`.
     #[cfg_attr(
         feature = "serde",
@@ -23906,7 +24179,7 @@ pub struct ListBucketsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl ListBucketsOutput {
     /// A builder for this type.
@@ -23918,32 +24191,35 @@ impl ListBucketsOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct ListBucketsOutputBuilder {
-    buckets: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>>,
-    owner: ::std::option::Option<crate::types::Owner>,
+    buckets: ::std::option::Option<::std::vec::Vec<crate::generated::types::Bucket>>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl ListBucketsOutputBuilder {
     /// Sets `Buckets`.
-    pub fn buckets(mut self, value: ::std::vec::Vec<crate::types::Bucket>) -> Self {
+    pub fn buckets(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Bucket>,
+    ) -> Self {
         self.buckets = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Buckets`.
     pub fn set_buckets(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Bucket>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Bucket>>,
     ) -> Self {
         self.buckets = value;
         self
     }
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
@@ -24067,7 +24343,9 @@ pub struct ListMultipartUploadsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub uploads: ::std::option::Option<::std::vec::Vec<crate::types::MultipartUpload>>,
+    pub uploads: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::MultipartUpload>,
+    >,
     /// `CommonPrefixes`: XML element `CommonPrefixes`.
     ///
     /// Shape: `CommonPrefixList`.
@@ -24080,7 +24358,7 @@ pub struct ListMultipartUploadsOutput {
         )
     )]
     pub common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     >,
     /// `EncodingType`: XML element `EncodingType`.
     #[cfg_attr(
@@ -24091,7 +24369,7 @@ pub struct ListMultipartUploadsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListMultipartUploadsOutput {
     /// A builder for this type.
@@ -24112,9 +24390,13 @@ pub struct ListMultipartUploadsOutputBuilder {
     next_upload_id_marker: ::std::option::Option<::std::string::String>,
     max_uploads: ::std::option::Option<i32>,
     is_truncated: ::std::option::Option<bool>,
-    uploads: ::std::option::Option<::std::vec::Vec<crate::types::MultipartUpload>>,
-    common_prefixes: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    uploads: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::MultipartUpload>,
+    >,
+    common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+    >,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListMultipartUploadsOutputBuilder {
     /// Sets `Bucket`.
@@ -24252,7 +24534,7 @@ impl ListMultipartUploadsOutputBuilder {
     /// Sets `Uploads`.
     pub fn uploads(
         mut self,
-        value: ::std::vec::Vec<crate::types::MultipartUpload>,
+        value: ::std::vec::Vec<crate::generated::types::MultipartUpload>,
     ) -> Self {
         self.uploads = ::std::option::Option::Some(value);
         self
@@ -24260,7 +24542,9 @@ impl ListMultipartUploadsOutputBuilder {
     /// Sets or clears `Uploads`.
     pub fn set_uploads(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::MultipartUpload>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::MultipartUpload>,
+        >,
     ) -> Self {
         self.uploads = value;
         self
@@ -24268,7 +24552,7 @@ impl ListMultipartUploadsOutputBuilder {
     /// Sets `CommonPrefixes`.
     pub fn common_prefixes(
         mut self,
-        value: ::std::vec::Vec<crate::types::CommonPrefix>,
+        value: ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     ) -> Self {
         self.common_prefixes = ::std::option::Option::Some(value);
         self
@@ -24276,7 +24560,9 @@ impl ListMultipartUploadsOutputBuilder {
     /// Sets or clears `CommonPrefixes`.
     pub fn set_common_prefixes(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+        >,
     ) -> Self {
         self.common_prefixes = value;
         self
@@ -24284,7 +24570,7 @@ impl ListMultipartUploadsOutputBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -24292,7 +24578,7 @@ impl ListMultipartUploadsOutputBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -24403,7 +24689,9 @@ pub struct ListLegalHoldsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub legal_holds: ::std::option::Option<::std::vec::Vec<crate::types::LegalHold>>,
+    pub legal_holds: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LegalHold>,
+    >,
     /// `RetentionPeriod`: XML element `RetentionPeriod`.
     #[cfg_attr(
         feature = "serde",
@@ -24436,7 +24724,9 @@ impl ListLegalHoldsOutput {
 #[derive(::std::fmt::Debug)]
 pub struct ListLegalHoldsOutputBuilder {
     create_time: ::std::option::Option<crate::rt::DateTime>,
-    legal_holds: ::std::option::Option<::std::vec::Vec<crate::types::LegalHold>>,
+    legal_holds: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::LegalHold>,
+    >,
     retention_period: ::std::option::Option<i32>,
     retention_period_expiration_date: ::std::option::Option<crate::rt::DateTime>,
 }
@@ -24460,7 +24750,7 @@ impl ListLegalHoldsOutputBuilder {
     /// Sets `LegalHolds`.
     pub fn legal_holds(
         mut self,
-        value: ::std::vec::Vec<crate::types::LegalHold>,
+        value: ::std::vec::Vec<crate::generated::types::LegalHold>,
     ) -> Self {
         self.legal_holds = ::std::option::Option::Some(value);
         self
@@ -24468,7 +24758,7 @@ impl ListLegalHoldsOutputBuilder {
     /// Sets or clears `LegalHolds`.
     pub fn set_legal_holds(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::LegalHold>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::LegalHold>>,
     ) -> Self {
         self.legal_holds = value;
         self
@@ -24660,7 +24950,7 @@ pub struct ListMultipartUploadsRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     /// `KeyMarker`: query parameter `key-marker`.
     #[cfg_attr(
         feature = "serde",
@@ -24736,7 +25026,7 @@ impl ListMultipartUploadsRequest {
 pub struct ListMultipartUploadsRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     delimiter: ::std::option::Option<::std::string::String>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     key_marker: ::std::option::Option<::std::string::String>,
     max_uploads: ::std::option::Option<i32>,
     mirror_destination: ::std::option::Option<::std::string::String>,
@@ -24780,7 +25070,7 @@ impl ListMultipartUploadsRequestBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -24788,7 +25078,7 @@ impl ListMultipartUploadsRequestBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -24974,7 +25264,9 @@ pub struct ListObjectVersionsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub versions: ::std::option::Option<::std::vec::Vec<crate::types::ObjectVersion>>,
+    pub versions: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ObjectVersion>,
+    >,
     /// `DeleteMarkers`: XML element `DeleteMarker`.
     #[cfg_attr(
         feature = "serde",
@@ -24985,7 +25277,7 @@ pub struct ListObjectVersionsOutput {
         )
     )]
     pub delete_markers: ::std::option::Option<
-        ::std::vec::Vec<crate::types::DeleteMarkerEntry>,
+        ::std::vec::Vec<crate::generated::types::DeleteMarkerEntry>,
     >,
     /// `Name`: XML element `Name`.
     ///
@@ -25041,7 +25333,7 @@ pub struct ListObjectVersionsOutput {
         )
     )]
     pub common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     >,
     /// `EncodingType`: XML element `EncodingType`.
     #[cfg_attr(
@@ -25052,7 +25344,7 @@ pub struct ListObjectVersionsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListObjectVersionsOutput {
     /// A builder for this type.
@@ -25069,16 +25361,20 @@ pub struct ListObjectVersionsOutputBuilder {
     version_id_marker: ::std::option::Option<::std::string::String>,
     next_key_marker: ::std::option::Option<::std::string::String>,
     next_version_id_marker: ::std::option::Option<::std::string::String>,
-    versions: ::std::option::Option<::std::vec::Vec<crate::types::ObjectVersion>>,
+    versions: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ObjectVersion>,
+    >,
     delete_markers: ::std::option::Option<
-        ::std::vec::Vec<crate::types::DeleteMarkerEntry>,
+        ::std::vec::Vec<crate::generated::types::DeleteMarkerEntry>,
     >,
     name: ::std::option::Option<::std::string::String>,
     prefix: ::std::option::Option<::std::string::String>,
     delimiter: ::std::option::Option<::std::string::String>,
     max_keys: ::std::option::Option<i32>,
-    common_prefixes: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+    >,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListObjectVersionsOutputBuilder {
     /// Sets `IsTruncated`.
@@ -25158,7 +25454,7 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets `Versions`.
     pub fn versions(
         mut self,
-        value: ::std::vec::Vec<crate::types::ObjectVersion>,
+        value: ::std::vec::Vec<crate::generated::types::ObjectVersion>,
     ) -> Self {
         self.versions = ::std::option::Option::Some(value);
         self
@@ -25166,7 +25462,9 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets or clears `Versions`.
     pub fn set_versions(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::ObjectVersion>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::ObjectVersion>,
+        >,
     ) -> Self {
         self.versions = value;
         self
@@ -25174,7 +25472,7 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets `DeleteMarkers`.
     pub fn delete_markers(
         mut self,
-        value: ::std::vec::Vec<crate::types::DeleteMarkerEntry>,
+        value: ::std::vec::Vec<crate::generated::types::DeleteMarkerEntry>,
     ) -> Self {
         self.delete_markers = ::std::option::Option::Some(value);
         self
@@ -25182,7 +25480,9 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets or clears `DeleteMarkers`.
     pub fn set_delete_markers(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::DeleteMarkerEntry>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::DeleteMarkerEntry>,
+        >,
     ) -> Self {
         self.delete_markers = value;
         self
@@ -25248,7 +25548,7 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets `CommonPrefixes`.
     pub fn common_prefixes(
         mut self,
-        value: ::std::vec::Vec<crate::types::CommonPrefix>,
+        value: ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     ) -> Self {
         self.common_prefixes = ::std::option::Option::Some(value);
         self
@@ -25256,7 +25556,9 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets or clears `CommonPrefixes`.
     pub fn set_common_prefixes(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+        >,
     ) -> Self {
         self.common_prefixes = value;
         self
@@ -25264,7 +25566,7 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -25272,7 +25574,7 @@ impl ListObjectVersionsOutputBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -25330,7 +25632,7 @@ pub struct ListObjectVersionsRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     /// `KeyMarker`: query parameter `key-marker`.
     #[cfg_attr(
         feature = "serde",
@@ -25396,7 +25698,7 @@ impl ListObjectVersionsRequest {
 pub struct ListObjectVersionsRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     delimiter: ::std::option::Option<::std::string::String>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     key_marker: ::std::option::Option<::std::string::String>,
     max_keys: ::std::option::Option<i32>,
     prefix: ::std::option::Option<::std::string::String>,
@@ -25439,7 +25741,7 @@ impl ListObjectVersionsRequestBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -25447,7 +25749,7 @@ impl ListObjectVersionsRequestBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -25596,7 +25898,9 @@ pub struct ListObjectsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub contents: ::std::option::Option<::std::vec::Vec<crate::types::Object>>,
+    pub contents: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Object>,
+    >,
     /// `Name`: XML element `Name`.
     ///
     /// Shape: `BucketName`.
@@ -25675,7 +25979,7 @@ pub struct ListObjectsOutput {
         )
     )]
     pub common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     >,
     /// `EncodingType`: XML element `EncodingType`.
     #[cfg_attr(
@@ -25686,7 +25990,7 @@ pub struct ListObjectsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListObjectsOutput {
     /// A builder for this type.
@@ -25701,15 +26005,17 @@ pub struct ListObjectsOutputBuilder {
     is_truncated: ::std::option::Option<bool>,
     marker: ::std::option::Option<::std::string::String>,
     next_marker: ::std::option::Option<::std::string::String>,
-    contents: ::std::option::Option<::std::vec::Vec<crate::types::Object>>,
+    contents: ::std::option::Option<::std::vec::Vec<crate::generated::types::Object>>,
     name: ::std::option::Option<::std::string::String>,
     ibm_sse_kp_enabled: ::std::option::Option<bool>,
     ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String>,
     prefix: ::std::option::Option<::std::string::String>,
     delimiter: ::std::option::Option<::std::string::String>,
     max_keys: ::std::option::Option<i32>,
-    common_prefixes: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+    >,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
 }
 impl ListObjectsOutputBuilder {
     /// Sets `IsTruncated`.
@@ -25755,14 +26061,17 @@ impl ListObjectsOutputBuilder {
         self
     }
     /// Sets `Contents`.
-    pub fn contents(mut self, value: ::std::vec::Vec<crate::types::Object>) -> Self {
+    pub fn contents(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Object>,
+    ) -> Self {
         self.contents = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Contents`.
     pub fn set_contents(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Object>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Object>>,
     ) -> Self {
         self.contents = value;
         self
@@ -25854,7 +26163,7 @@ impl ListObjectsOutputBuilder {
     /// Sets `CommonPrefixes`.
     pub fn common_prefixes(
         mut self,
-        value: ::std::vec::Vec<crate::types::CommonPrefix>,
+        value: ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     ) -> Self {
         self.common_prefixes = ::std::option::Option::Some(value);
         self
@@ -25862,7 +26171,9 @@ impl ListObjectsOutputBuilder {
     /// Sets or clears `CommonPrefixes`.
     pub fn set_common_prefixes(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+        >,
     ) -> Self {
         self.common_prefixes = value;
         self
@@ -25870,7 +26181,7 @@ impl ListObjectsOutputBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -25878,7 +26189,7 @@ impl ListObjectsOutputBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -25933,7 +26244,7 @@ pub struct ListObjectsRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     /// `Marker`: query parameter `marker`.
     #[cfg_attr(
         feature = "serde",
@@ -25983,7 +26294,7 @@ pub struct ListObjectsRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -26009,12 +26320,12 @@ impl ListObjectsRequest {
 pub struct ListObjectsRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     delimiter: ::std::option::Option<::std::string::String>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     marker: ::std::option::Option<::std::string::String>,
     max_keys: ::std::option::Option<i32>,
     mirror_destination: ::std::option::Option<::std::string::String>,
     prefix: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl ListObjectsRequestBuilder {
@@ -26053,7 +26364,7 @@ impl ListObjectsRequestBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -26061,7 +26372,7 @@ impl ListObjectsRequestBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -26127,7 +26438,7 @@ impl ListObjectsRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -26135,7 +26446,7 @@ impl ListObjectsRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -26205,7 +26516,9 @@ pub struct ListObjectsV2Output {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub contents: ::std::option::Option<::std::vec::Vec<crate::types::Object>>,
+    pub contents: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::Object>,
+    >,
     /// `Name`: XML element `Name`.
     ///
     /// Shape: `BucketName`.
@@ -26260,7 +26573,7 @@ pub struct ListObjectsV2Output {
         )
     )]
     pub common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::types::CommonPrefix>,
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     >,
     /// `EncodingType`: XML element `EncodingType`.
     #[cfg_attr(
@@ -26271,7 +26584,7 @@ pub struct ListObjectsV2Output {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     /// `KeyCount`: XML element `KeyCount`.
     #[cfg_attr(
         feature = "serde",
@@ -26328,13 +26641,15 @@ impl ListObjectsV2Output {
 #[derive(::std::fmt::Debug)]
 pub struct ListObjectsV2OutputBuilder {
     is_truncated: ::std::option::Option<bool>,
-    contents: ::std::option::Option<::std::vec::Vec<crate::types::Object>>,
+    contents: ::std::option::Option<::std::vec::Vec<crate::generated::types::Object>>,
     name: ::std::option::Option<::std::string::String>,
     prefix: ::std::option::Option<::std::string::String>,
     delimiter: ::std::option::Option<::std::string::String>,
     max_keys: ::std::option::Option<i32>,
-    common_prefixes: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    common_prefixes: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+    >,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     key_count: ::std::option::Option<i32>,
     continuation_token: ::std::option::Option<::std::string::String>,
     next_continuation_token: ::std::option::Option<::std::string::String>,
@@ -26352,14 +26667,17 @@ impl ListObjectsV2OutputBuilder {
         self
     }
     /// Sets `Contents`.
-    pub fn contents(mut self, value: ::std::vec::Vec<crate::types::Object>) -> Self {
+    pub fn contents(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Object>,
+    ) -> Self {
         self.contents = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Contents`.
     pub fn set_contents(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Object>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Object>>,
     ) -> Self {
         self.contents = value;
         self
@@ -26425,7 +26743,7 @@ impl ListObjectsV2OutputBuilder {
     /// Sets `CommonPrefixes`.
     pub fn common_prefixes(
         mut self,
-        value: ::std::vec::Vec<crate::types::CommonPrefix>,
+        value: ::std::vec::Vec<crate::generated::types::CommonPrefix>,
     ) -> Self {
         self.common_prefixes = ::std::option::Option::Some(value);
         self
@@ -26433,7 +26751,9 @@ impl ListObjectsV2OutputBuilder {
     /// Sets or clears `CommonPrefixes`.
     pub fn set_common_prefixes(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::CommonPrefix>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::CommonPrefix>,
+        >,
     ) -> Self {
         self.common_prefixes = value;
         self
@@ -26441,7 +26761,7 @@ impl ListObjectsV2OutputBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -26449,7 +26769,7 @@ impl ListObjectsV2OutputBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -26562,7 +26882,7 @@ pub struct ListObjectsV2Request {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     /// `MaxKeys`: query parameter `max-keys`.
     #[cfg_attr(
         feature = "serde",
@@ -26640,7 +26960,7 @@ impl ListObjectsV2Request {
 pub struct ListObjectsV2RequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     delimiter: ::std::option::Option<::std::string::String>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     max_keys: ::std::option::Option<i32>,
     prefix: ::std::option::Option<::std::string::String>,
     continuation_token: ::std::option::Option<::std::string::String>,
@@ -26684,7 +27004,7 @@ impl ListObjectsV2RequestBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -26692,7 +27012,7 @@ impl ListObjectsV2RequestBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -26914,7 +27234,7 @@ pub struct ListPartsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub parts: ::std::option::Option<::std::vec::Vec<crate::types::Part>>,
+    pub parts: ::std::option::Option<::std::vec::Vec<crate::generated::types::Part>>,
     /// `Initiator`: XML element `Initiator`.
     #[cfg_attr(
         feature = "serde",
@@ -26924,7 +27244,7 @@ pub struct ListPartsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub initiator: ::std::option::Option<crate::types::Initiator>,
+    pub initiator: ::std::option::Option<crate::generated::types::Initiator>,
     /// `Owner`: XML element `Owner`.
     #[cfg_attr(
         feature = "serde",
@@ -26934,7 +27254,7 @@ pub struct ListPartsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
     /// `StorageClass`: XML element `StorageClass`.
     #[cfg_attr(
         feature = "serde",
@@ -26944,7 +27264,7 @@ pub struct ListPartsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(
         feature = "serde",
@@ -26954,7 +27274,7 @@ pub struct ListPartsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
     /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`.
     #[cfg_attr(
         feature = "serde",
@@ -26964,7 +27284,9 @@ pub struct ListPartsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ChecksumType`: XML element `ChecksumType`.
     #[cfg_attr(
         feature = "serde",
@@ -26974,7 +27296,7 @@ pub struct ListPartsOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ListPartsOutput {
     /// A builder for this type.
@@ -26995,13 +27317,15 @@ pub struct ListPartsOutputBuilder {
     next_part_number_marker: ::std::option::Option<i32>,
     max_parts: ::std::option::Option<i32>,
     is_truncated: ::std::option::Option<bool>,
-    parts: ::std::option::Option<::std::vec::Vec<crate::types::Part>>,
-    initiator: ::std::option::Option<crate::types::Initiator>,
-    owner: ::std::option::Option<crate::types::Owner>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    parts: ::std::option::Option<::std::vec::Vec<crate::generated::types::Part>>,
+    initiator: ::std::option::Option<crate::generated::types::Initiator>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ListPartsOutputBuilder {
     /// Sets `AbortDate`.
@@ -27128,40 +27452,43 @@ impl ListPartsOutputBuilder {
         self
     }
     /// Sets `Parts`.
-    pub fn parts(mut self, value: ::std::vec::Vec<crate::types::Part>) -> Self {
+    pub fn parts(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Part>,
+    ) -> Self {
         self.parts = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Parts`.
     pub fn set_parts(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Part>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Part>>,
     ) -> Self {
         self.parts = value;
         self
     }
     /// Sets `Initiator`.
-    pub fn initiator(mut self, value: crate::types::Initiator) -> Self {
+    pub fn initiator(mut self, value: crate::generated::types::Initiator) -> Self {
         self.initiator = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Initiator`.
     pub fn set_initiator(
         mut self,
-        value: ::std::option::Option<crate::types::Initiator>,
+        value: ::std::option::Option<crate::generated::types::Initiator>,
     ) -> Self {
         self.initiator = value;
         self
     }
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
@@ -27169,7 +27496,7 @@ impl ListPartsOutputBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -27177,7 +27504,7 @@ impl ListPartsOutputBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -27185,7 +27512,7 @@ impl ListPartsOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -27193,7 +27520,7 @@ impl ListPartsOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -27201,7 +27528,7 @@ impl ListPartsOutputBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -27209,7 +27536,7 @@ impl ListPartsOutputBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -27217,7 +27544,7 @@ impl ListPartsOutputBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -27225,7 +27552,7 @@ impl ListPartsOutputBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -27323,7 +27650,7 @@ pub struct ListPartsRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -27353,7 +27680,7 @@ pub struct ListPartsRequestBuilder {
     mirror_destination: ::std::option::Option<::std::string::String>,
     part_number_marker: ::std::option::Option<i32>,
     upload_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl ListPartsRequestBuilder {
@@ -27444,7 +27771,7 @@ impl ListPartsRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -27452,7 +27779,7 @@ impl ListPartsRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -27533,7 +27860,9 @@ pub struct LoggingEnabled {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub target_grants: ::std::option::Option<::std::vec::Vec<crate::types::TargetGrant>>,
+    pub target_grants: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::TargetGrant>,
+    >,
     /// `TargetPrefix`: XML element `TargetPrefix`.
     #[cfg_attr(
         feature = "serde",
@@ -27556,7 +27885,9 @@ impl LoggingEnabled {
 #[derive(::std::fmt::Debug)]
 pub struct LoggingEnabledBuilder {
     target_bucket: ::std::option::Option<::std::string::String>,
-    target_grants: ::std::option::Option<::std::vec::Vec<crate::types::TargetGrant>>,
+    target_grants: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::TargetGrant>,
+    >,
     target_prefix: ::std::option::Option<::std::string::String>,
 }
 impl LoggingEnabledBuilder {
@@ -27579,7 +27910,7 @@ impl LoggingEnabledBuilder {
     /// Sets `TargetGrants`.
     pub fn target_grants(
         mut self,
-        value: ::std::vec::Vec<crate::types::TargetGrant>,
+        value: ::std::vec::Vec<crate::generated::types::TargetGrant>,
     ) -> Self {
         self.target_grants = ::std::option::Option::Some(value);
         self
@@ -27587,7 +27918,9 @@ impl LoggingEnabledBuilder {
     /// Sets or clears `TargetGrants`.
     pub fn set_target_grants(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::TargetGrant>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::TargetGrant>,
+        >,
     ) -> Self {
         self.target_grants = value;
         self
@@ -27678,7 +28011,7 @@ impl ::std::convert::From<MFADelete> for ::std::string::String {
 }
 impl ::std::str::FromStr for MFADelete {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -27753,7 +28086,7 @@ impl ::std::convert::From<MFADeleteStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for MFADeleteStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -27828,7 +28161,7 @@ impl ::std::convert::From<MetadataDirective> for ::std::string::String {
 }
 impl ::std::str::FromStr for MetadataDirective {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -27871,7 +28204,7 @@ pub struct MetricsAndOperator {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl MetricsAndOperator {
     /// A builder for this type.
@@ -27884,7 +28217,7 @@ impl MetricsAndOperator {
 #[derive(::std::fmt::Debug)]
 pub struct MetricsAndOperatorBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl MetricsAndOperatorBuilder {
     /// Sets `Prefix`.
@@ -27904,14 +28237,14 @@ impl MetricsAndOperatorBuilder {
         self
     }
     /// Sets `Tags`.
-    pub fn tags(mut self, value: ::std::vec::Vec<crate::types::Tag>) -> Self {
+    pub fn tags(mut self, value: ::std::vec::Vec<crate::generated::types::Tag>) -> Self {
         self.tags = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tags`.
     pub fn set_tags(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     ) -> Self {
         self.tags = value;
         self
@@ -27948,7 +28281,7 @@ pub struct MetricsConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub filter: ::std::option::Option<crate::types::MetricsFilter>,
+    pub filter: ::std::option::Option<crate::generated::types::MetricsFilter>,
 }
 impl MetricsConfiguration {
     /// A builder for this type.
@@ -27961,7 +28294,7 @@ impl MetricsConfiguration {
 #[derive(::std::fmt::Debug)]
 pub struct MetricsConfigurationBuilder {
     id: ::std::option::Option<::std::string::String>,
-    filter: ::std::option::Option<crate::types::MetricsFilter>,
+    filter: ::std::option::Option<crate::generated::types::MetricsFilter>,
 }
 impl MetricsConfigurationBuilder {
     /// Sets `Id` (required).
@@ -27981,14 +28314,14 @@ impl MetricsConfigurationBuilder {
         self
     }
     /// Sets `Filter`.
-    pub fn filter(mut self, value: crate::types::MetricsFilter) -> Self {
+    pub fn filter(mut self, value: crate::generated::types::MetricsFilter) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Filter`.
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::MetricsFilter>,
+        value: ::std::option::Option<crate::generated::types::MetricsFilter>,
     ) -> Self {
         self.filter = value;
         self
@@ -28028,7 +28361,7 @@ pub struct MetricsFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tag: ::std::option::Option<crate::types::Tag>,
+    pub tag: ::std::option::Option<crate::generated::types::Tag>,
     /// `And`: XML element `And`.
     ///
     /// Shape: `MetricsAndOperator`.
@@ -28040,7 +28373,7 @@ pub struct MetricsFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub and: ::std::option::Option<crate::types::MetricsAndOperator>,
+    pub and: ::std::option::Option<crate::generated::types::MetricsAndOperator>,
 }
 impl MetricsFilter {
     /// A builder for this type.
@@ -28053,8 +28386,8 @@ impl MetricsFilter {
 #[derive(::std::fmt::Debug)]
 pub struct MetricsFilterBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tag: ::std::option::Option<crate::types::Tag>,
-    and: ::std::option::Option<crate::types::MetricsAndOperator>,
+    tag: ::std::option::Option<crate::generated::types::Tag>,
+    and: ::std::option::Option<crate::generated::types::MetricsAndOperator>,
 }
 impl MetricsFilterBuilder {
     /// Sets `Prefix`.
@@ -28074,24 +28407,27 @@ impl MetricsFilterBuilder {
         self
     }
     /// Sets `Tag`.
-    pub fn tag(mut self, value: crate::types::Tag) -> Self {
+    pub fn tag(mut self, value: crate::generated::types::Tag) -> Self {
         self.tag = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tag`.
-    pub fn set_tag(mut self, value: ::std::option::Option<crate::types::Tag>) -> Self {
+    pub fn set_tag(
+        mut self,
+        value: ::std::option::Option<crate::generated::types::Tag>,
+    ) -> Self {
         self.tag = value;
         self
     }
     /// Sets `And`.
-    pub fn and(mut self, value: crate::types::MetricsAndOperator) -> Self {
+    pub fn and(mut self, value: crate::generated::types::MetricsAndOperator) -> Self {
         self.and = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `And`.
     pub fn set_and(
         mut self,
-        value: ::std::option::Option<crate::types::MetricsAndOperator>,
+        value: ::std::option::Option<crate::generated::types::MetricsAndOperator>,
     ) -> Self {
         self.and = value;
         self
@@ -28156,7 +28492,7 @@ pub struct MultipartUpload {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     /// `Owner`: XML element `Owner`.
     #[cfg_attr(
         feature = "serde",
@@ -28166,7 +28502,7 @@ pub struct MultipartUpload {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
     /// `Initiator`: XML element `Initiator`.
     #[cfg_attr(
         feature = "serde",
@@ -28176,7 +28512,7 @@ pub struct MultipartUpload {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub initiator: ::std::option::Option<crate::types::Initiator>,
+    pub initiator: ::std::option::Option<crate::generated::types::Initiator>,
     /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`.
     #[cfg_attr(
         feature = "serde",
@@ -28186,7 +28522,9 @@ pub struct MultipartUpload {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ChecksumType`: XML element `ChecksumType`.
     #[cfg_attr(
         feature = "serde",
@@ -28196,7 +28534,7 @@ pub struct MultipartUpload {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl MultipartUpload {
     /// A builder for this type.
@@ -28211,11 +28549,13 @@ pub struct MultipartUploadBuilder {
     upload_id: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
     initiated: ::std::option::Option<crate::rt::DateTime>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
-    owner: ::std::option::Option<crate::types::Owner>,
-    initiator: ::std::option::Option<crate::types::Initiator>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
+    initiator: ::std::option::Option<crate::generated::types::Initiator>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl MultipartUploadBuilder {
     /// Sets `UploadId`.
@@ -28269,7 +28609,7 @@ impl MultipartUploadBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -28277,33 +28617,33 @@ impl MultipartUploadBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
     }
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
     }
     /// Sets `Initiator`.
-    pub fn initiator(mut self, value: crate::types::Initiator) -> Self {
+    pub fn initiator(mut self, value: crate::generated::types::Initiator) -> Self {
         self.initiator = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Initiator`.
     pub fn set_initiator(
         mut self,
-        value: ::std::option::Option<crate::types::Initiator>,
+        value: ::std::option::Option<crate::generated::types::Initiator>,
     ) -> Self {
         self.initiator = value;
         self
@@ -28311,7 +28651,7 @@ impl MultipartUploadBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -28319,7 +28659,7 @@ impl MultipartUploadBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -28327,7 +28667,7 @@ impl MultipartUploadBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -28335,7 +28675,7 @@ impl MultipartUploadBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -28538,7 +28878,7 @@ pub struct NotificationConfiguration {
         )
     )]
     pub topic_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::TopicConfiguration>,
+        ::std::vec::Vec<crate::generated::types::TopicConfiguration>,
     >,
     /// `QueueConfigurations`: XML element `QueueConfiguration`.
     ///
@@ -28552,7 +28892,7 @@ pub struct NotificationConfiguration {
         )
     )]
     pub queue_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::QueueConfiguration>,
+        ::std::vec::Vec<crate::generated::types::QueueConfiguration>,
     >,
     /// `LambdaFunctionConfigurations`: XML element `CloudFunctionConfiguration`.
     ///
@@ -28566,7 +28906,7 @@ pub struct NotificationConfiguration {
         )
     )]
     pub lambda_function_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::LambdaFunctionConfiguration>,
+        ::std::vec::Vec<crate::generated::types::LambdaFunctionConfiguration>,
     >,
 }
 impl NotificationConfiguration {
@@ -28580,20 +28920,20 @@ impl NotificationConfiguration {
 #[derive(::std::fmt::Debug)]
 pub struct NotificationConfigurationBuilder {
     topic_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::TopicConfiguration>,
+        ::std::vec::Vec<crate::generated::types::TopicConfiguration>,
     >,
     queue_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::QueueConfiguration>,
+        ::std::vec::Vec<crate::generated::types::QueueConfiguration>,
     >,
     lambda_function_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::types::LambdaFunctionConfiguration>,
+        ::std::vec::Vec<crate::generated::types::LambdaFunctionConfiguration>,
     >,
 }
 impl NotificationConfigurationBuilder {
     /// Sets `TopicConfigurations`.
     pub fn topic_configurations(
         mut self,
-        value: ::std::vec::Vec<crate::types::TopicConfiguration>,
+        value: ::std::vec::Vec<crate::generated::types::TopicConfiguration>,
     ) -> Self {
         self.topic_configurations = ::std::option::Option::Some(value);
         self
@@ -28601,7 +28941,9 @@ impl NotificationConfigurationBuilder {
     /// Sets or clears `TopicConfigurations`.
     pub fn set_topic_configurations(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::TopicConfiguration>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::TopicConfiguration>,
+        >,
     ) -> Self {
         self.topic_configurations = value;
         self
@@ -28609,7 +28951,7 @@ impl NotificationConfigurationBuilder {
     /// Sets `QueueConfigurations`.
     pub fn queue_configurations(
         mut self,
-        value: ::std::vec::Vec<crate::types::QueueConfiguration>,
+        value: ::std::vec::Vec<crate::generated::types::QueueConfiguration>,
     ) -> Self {
         self.queue_configurations = ::std::option::Option::Some(value);
         self
@@ -28617,7 +28959,9 @@ impl NotificationConfigurationBuilder {
     /// Sets or clears `QueueConfigurations`.
     pub fn set_queue_configurations(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::QueueConfiguration>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::QueueConfiguration>,
+        >,
     ) -> Self {
         self.queue_configurations = value;
         self
@@ -28625,7 +28969,7 @@ impl NotificationConfigurationBuilder {
     /// Sets `LambdaFunctionConfigurations`.
     pub fn lambda_function_configurations(
         mut self,
-        value: ::std::vec::Vec<crate::types::LambdaFunctionConfiguration>,
+        value: ::std::vec::Vec<crate::generated::types::LambdaFunctionConfiguration>,
     ) -> Self {
         self.lambda_function_configurations = ::std::option::Option::Some(value);
         self
@@ -28634,7 +28978,7 @@ impl NotificationConfigurationBuilder {
     pub fn set_lambda_function_configurations(
         mut self,
         value: ::std::option::Option<
-            ::std::vec::Vec<crate::types::LambdaFunctionConfiguration>,
+            ::std::vec::Vec<crate::generated::types::LambdaFunctionConfiguration>,
         >,
     ) -> Self {
         self.lambda_function_configurations = value;
@@ -28671,7 +29015,7 @@ pub struct NotificationConfigurationDeprecated {
         )
     )]
     pub topic_configuration: ::std::option::Option<
-        crate::types::TopicConfigurationDeprecated,
+        crate::generated::types::TopicConfigurationDeprecated,
     >,
     /// `QueueConfiguration`: XML element `QueueConfiguration`.
     ///
@@ -28685,7 +29029,7 @@ pub struct NotificationConfigurationDeprecated {
         )
     )]
     pub queue_configuration: ::std::option::Option<
-        crate::types::QueueConfigurationDeprecated,
+        crate::generated::types::QueueConfigurationDeprecated,
     >,
     /// `CloudFunctionConfiguration`: XML element `CloudFunctionConfiguration`.
     #[cfg_attr(
@@ -28697,7 +29041,7 @@ pub struct NotificationConfigurationDeprecated {
         )
     )]
     pub cloud_function_configuration: ::std::option::Option<
-        crate::types::CloudFunctionConfiguration,
+        crate::generated::types::CloudFunctionConfiguration,
     >,
 }
 impl NotificationConfigurationDeprecated {
@@ -28711,20 +29055,20 @@ impl NotificationConfigurationDeprecated {
 #[derive(::std::fmt::Debug)]
 pub struct NotificationConfigurationDeprecatedBuilder {
     topic_configuration: ::std::option::Option<
-        crate::types::TopicConfigurationDeprecated,
+        crate::generated::types::TopicConfigurationDeprecated,
     >,
     queue_configuration: ::std::option::Option<
-        crate::types::QueueConfigurationDeprecated,
+        crate::generated::types::QueueConfigurationDeprecated,
     >,
     cloud_function_configuration: ::std::option::Option<
-        crate::types::CloudFunctionConfiguration,
+        crate::generated::types::CloudFunctionConfiguration,
     >,
 }
 impl NotificationConfigurationDeprecatedBuilder {
     /// Sets `TopicConfiguration`.
     pub fn topic_configuration(
         mut self,
-        value: crate::types::TopicConfigurationDeprecated,
+        value: crate::generated::types::TopicConfigurationDeprecated,
     ) -> Self {
         self.topic_configuration = ::std::option::Option::Some(value);
         self
@@ -28732,7 +29076,9 @@ impl NotificationConfigurationDeprecatedBuilder {
     /// Sets or clears `TopicConfiguration`.
     pub fn set_topic_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::TopicConfigurationDeprecated>,
+        value: ::std::option::Option<
+            crate::generated::types::TopicConfigurationDeprecated,
+        >,
     ) -> Self {
         self.topic_configuration = value;
         self
@@ -28740,7 +29086,7 @@ impl NotificationConfigurationDeprecatedBuilder {
     /// Sets `QueueConfiguration`.
     pub fn queue_configuration(
         mut self,
-        value: crate::types::QueueConfigurationDeprecated,
+        value: crate::generated::types::QueueConfigurationDeprecated,
     ) -> Self {
         self.queue_configuration = ::std::option::Option::Some(value);
         self
@@ -28748,7 +29094,9 @@ impl NotificationConfigurationDeprecatedBuilder {
     /// Sets or clears `QueueConfiguration`.
     pub fn set_queue_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::QueueConfigurationDeprecated>,
+        value: ::std::option::Option<
+            crate::generated::types::QueueConfigurationDeprecated,
+        >,
     ) -> Self {
         self.queue_configuration = value;
         self
@@ -28756,7 +29104,7 @@ impl NotificationConfigurationDeprecatedBuilder {
     /// Sets `CloudFunctionConfiguration`.
     pub fn cloud_function_configuration(
         mut self,
-        value: crate::types::CloudFunctionConfiguration,
+        value: crate::generated::types::CloudFunctionConfiguration,
     ) -> Self {
         self.cloud_function_configuration = ::std::option::Option::Some(value);
         self
@@ -28764,7 +29112,7 @@ impl NotificationConfigurationDeprecatedBuilder {
     /// Sets or clears `CloudFunctionConfiguration`.
     pub fn set_cloud_function_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::CloudFunctionConfiguration>,
+        value: ::std::option::Option<crate::generated::types::CloudFunctionConfiguration>,
     ) -> Self {
         self.cloud_function_configuration = value;
         self
@@ -28799,7 +29147,7 @@ pub struct NotificationConfigurationFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub key: ::std::option::Option<crate::types::S3KeyFilter>,
+    pub key: ::std::option::Option<crate::generated::types::S3KeyFilter>,
 }
 impl NotificationConfigurationFilter {
     /// A builder for this type.
@@ -28811,18 +29159,18 @@ impl NotificationConfigurationFilter {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct NotificationConfigurationFilterBuilder {
-    key: ::std::option::Option<crate::types::S3KeyFilter>,
+    key: ::std::option::Option<crate::generated::types::S3KeyFilter>,
 }
 impl NotificationConfigurationFilterBuilder {
     /// Sets `Key`.
-    pub fn key(mut self, value: crate::types::S3KeyFilter) -> Self {
+    pub fn key(mut self, value: crate::generated::types::S3KeyFilter) -> Self {
         self.key = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Key`.
     pub fn set_key(
         mut self,
-        value: ::std::option::Option<crate::types::S3KeyFilter>,
+        value: ::std::option::Option<crate::generated::types::S3KeyFilter>,
     ) -> Self {
         self.key = value;
         self
@@ -28888,7 +29236,7 @@ pub struct Object {
         )
     )]
     pub checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     >,
     /// `ChecksumType`: XML element `ChecksumType`.
     #[cfg_attr(
@@ -28899,7 +29247,7 @@ pub struct Object {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     /// `Size`: XML element `Size`.
     #[cfg_attr(
         feature = "serde",
@@ -28921,7 +29269,9 @@ pub struct Object {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::ObjectStorageClass>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::types::ObjectStorageClass,
+    >,
     /// `Owner`: XML element `Owner`.
     #[cfg_attr(
         feature = "serde",
@@ -28931,7 +29281,7 @@ pub struct Object {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl Object {
     /// A builder for this type.
@@ -28947,12 +29297,12 @@ pub struct ObjectBuilder {
     last_modified: ::std::option::Option<crate::rt::DateTime>,
     e_tag: ::std::option::Option<::std::string::String>,
     checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     >,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     size: ::std::option::Option<i32>,
-    storage_class: ::std::option::Option<crate::types::ObjectStorageClass>,
-    owner: ::std::option::Option<crate::types::Owner>,
+    storage_class: ::std::option::Option<crate::generated::types::ObjectStorageClass>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
 }
 impl ObjectBuilder {
     /// Sets `Key`.
@@ -29006,7 +29356,7 @@ impl ObjectBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+        value: ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value);
         self
@@ -29014,7 +29364,9 @@ impl ObjectBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::ChecksumAlgorithm>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
+        >,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -29022,7 +29374,7 @@ impl ObjectBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -29030,7 +29382,7 @@ impl ObjectBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -29048,7 +29400,7 @@ impl ObjectBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectStorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectStorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -29056,20 +29408,20 @@ impl ObjectBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectStorageClass>,
+        value: ::std::option::Option<crate::generated::types::ObjectStorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
     }
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
@@ -29207,7 +29559,7 @@ impl ::std::convert::From<ObjectCannedACL> for ::std::string::String {
 }
 impl ::std::str::FromStr for ObjectCannedACL {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -29327,7 +29679,9 @@ pub struct ObjectLockConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub object_lock_enabled: ::std::option::Option<crate::types::ObjectLockEnabled>,
+    pub object_lock_enabled: ::std::option::Option<
+        crate::generated::types::ObjectLockEnabled,
+    >,
     /// `Rule`: XML element `Rule`.
     ///
     /// Shape: `ObjectLockRule`.
@@ -29339,7 +29693,7 @@ pub struct ObjectLockConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub rule: ::std::option::Option<crate::types::ObjectLockRule>,
+    pub rule: ::std::option::Option<crate::generated::types::ObjectLockRule>,
 }
 impl ObjectLockConfiguration {
     /// A builder for this type.
@@ -29351,14 +29705,16 @@ impl ObjectLockConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct ObjectLockConfigurationBuilder {
-    object_lock_enabled: ::std::option::Option<crate::types::ObjectLockEnabled>,
-    rule: ::std::option::Option<crate::types::ObjectLockRule>,
+    object_lock_enabled: ::std::option::Option<
+        crate::generated::types::ObjectLockEnabled,
+    >,
+    rule: ::std::option::Option<crate::generated::types::ObjectLockRule>,
 }
 impl ObjectLockConfigurationBuilder {
     /// Sets `ObjectLockEnabled`.
     pub fn object_lock_enabled(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockEnabled>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectLockEnabled>,
     ) -> Self {
         self.object_lock_enabled = ::std::option::Option::Some(value.into());
         self
@@ -29366,20 +29722,20 @@ impl ObjectLockConfigurationBuilder {
     /// Sets or clears `ObjectLockEnabled`.
     pub fn set_object_lock_enabled(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockEnabled>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockEnabled>,
     ) -> Self {
         self.object_lock_enabled = value;
         self
     }
     /// Sets `Rule`.
-    pub fn rule(mut self, value: crate::types::ObjectLockRule) -> Self {
+    pub fn rule(mut self, value: crate::generated::types::ObjectLockRule) -> Self {
         self.rule = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Rule`.
     pub fn set_rule(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockRule>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockRule>,
     ) -> Self {
         self.rule = value;
         self
@@ -29451,7 +29807,7 @@ impl ::std::convert::From<ObjectLockEnabled> for ::std::string::String {
 }
 impl ::std::str::FromStr for ObjectLockEnabled {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -29484,7 +29840,9 @@ pub struct ObjectLockLegalHold {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub status: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+    pub status: ::std::option::Option<
+        crate::generated::types::ObjectLockLegalHoldStatus,
+    >,
 }
 impl ObjectLockLegalHold {
     /// A builder for this type.
@@ -29496,13 +29854,15 @@ impl ObjectLockLegalHold {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct ObjectLockLegalHoldBuilder {
-    status: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+    status: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
 }
 impl ObjectLockLegalHoldBuilder {
     /// Sets `Status`.
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockLegalHoldStatus>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockLegalHoldStatus,
+        >,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -29510,7 +29870,7 @@ impl ObjectLockLegalHoldBuilder {
     /// Sets or clears `Status`.
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.status = value;
         self
@@ -29583,7 +29943,7 @@ impl ::std::convert::From<ObjectLockLegalHoldStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for ObjectLockLegalHoldStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -29658,7 +30018,7 @@ impl ::std::convert::From<ObjectLockMode> for ::std::string::String {
 }
 impl ::std::str::FromStr for ObjectLockMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -29691,7 +30051,7 @@ pub struct ObjectLockRetention {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub mode: ::std::option::Option<crate::types::ObjectLockRetentionMode>,
+    pub mode: ::std::option::Option<crate::generated::types::ObjectLockRetentionMode>,
     /// `RetainUntilDate`: XML element `RetainUntilDate`.
     ///
     /// Shape: `Date`.
@@ -29715,14 +30075,16 @@ impl ObjectLockRetention {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct ObjectLockRetentionBuilder {
-    mode: ::std::option::Option<crate::types::ObjectLockRetentionMode>,
+    mode: ::std::option::Option<crate::generated::types::ObjectLockRetentionMode>,
     retain_until_date: ::std::option::Option<crate::rt::DateTime>,
 }
 impl ObjectLockRetentionBuilder {
     /// Sets `Mode`.
     pub fn mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockRetentionMode>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockRetentionMode,
+        >,
     ) -> Self {
         self.mode = ::std::option::Option::Some(value.into());
         self
@@ -29730,7 +30092,7 @@ impl ObjectLockRetentionBuilder {
     /// Sets or clears `Mode`.
     pub fn set_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockRetentionMode>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockRetentionMode>,
     ) -> Self {
         self.mode = value;
         self
@@ -29820,7 +30182,7 @@ impl ::std::convert::From<ObjectLockRetentionMode> for ::std::string::String {
 }
 impl ::std::str::FromStr for ObjectLockRetentionMode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -29851,7 +30213,9 @@ pub struct ObjectLockRule {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub default_retention: ::std::option::Option<crate::types::DefaultRetention>,
+    pub default_retention: ::std::option::Option<
+        crate::generated::types::DefaultRetention,
+    >,
 }
 impl ObjectLockRule {
     /// A builder for this type.
@@ -29863,18 +30227,21 @@ impl ObjectLockRule {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct ObjectLockRuleBuilder {
-    default_retention: ::std::option::Option<crate::types::DefaultRetention>,
+    default_retention: ::std::option::Option<crate::generated::types::DefaultRetention>,
 }
 impl ObjectLockRuleBuilder {
     /// Sets `DefaultRetention`.
-    pub fn default_retention(mut self, value: crate::types::DefaultRetention) -> Self {
+    pub fn default_retention(
+        mut self,
+        value: crate::generated::types::DefaultRetention,
+    ) -> Self {
         self.default_retention = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `DefaultRetention`.
     pub fn set_default_retention(
         mut self,
-        value: ::std::option::Option<crate::types::DefaultRetention>,
+        value: ::std::option::Option<crate::generated::types::DefaultRetention>,
     ) -> Self {
         self.default_retention = value;
         self
@@ -30017,7 +30384,7 @@ impl ::std::convert::From<ObjectStorageClass> for ::std::string::String {
 }
 impl ::std::str::FromStr for ObjectStorageClass {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -30070,7 +30437,9 @@ pub struct ObjectVersion {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::ObjectVersionStorageClass>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::types::ObjectVersionStorageClass,
+    >,
     /// `Key`: XML element `Key`; at least 1.
     ///
     /// Shape: `ObjectKey`.
@@ -30124,7 +30493,7 @@ pub struct ObjectVersion {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub owner: ::std::option::Option<crate::types::Owner>,
+    pub owner: ::std::option::Option<crate::generated::types::Owner>,
     /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`.
     ///
     /// Shape: `ChecksumAlgorithmList`.
@@ -30137,7 +30506,7 @@ pub struct ObjectVersion {
         )
     )]
     pub checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     >,
     /// `ChecksumType`: XML element `ChecksumType`.
     #[cfg_attr(
@@ -30148,7 +30517,7 @@ pub struct ObjectVersion {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ObjectVersion {
     /// A builder for this type.
@@ -30162,16 +30531,18 @@ impl ObjectVersion {
 pub struct ObjectVersionBuilder {
     e_tag: ::std::option::Option<::std::string::String>,
     size: ::std::option::Option<i32>,
-    storage_class: ::std::option::Option<crate::types::ObjectVersionStorageClass>,
+    storage_class: ::std::option::Option<
+        crate::generated::types::ObjectVersionStorageClass,
+    >,
     key: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
     is_latest: ::std::option::Option<bool>,
     last_modified: ::std::option::Option<crate::rt::DateTime>,
-    owner: ::std::option::Option<crate::types::Owner>,
+    owner: ::std::option::Option<crate::generated::types::Owner>,
     checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     >,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
 }
 impl ObjectVersionBuilder {
     /// Sets `ETag`.
@@ -30203,7 +30574,9 @@ impl ObjectVersionBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectVersionStorageClass>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectVersionStorageClass,
+        >,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -30211,7 +30584,7 @@ impl ObjectVersionBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectVersionStorageClass>,
+        value: ::std::option::Option<crate::generated::types::ObjectVersionStorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -30275,14 +30648,14 @@ impl ObjectVersionBuilder {
         self
     }
     /// Sets `Owner`.
-    pub fn owner(mut self, value: crate::types::Owner) -> Self {
+    pub fn owner(mut self, value: crate::generated::types::Owner) -> Self {
         self.owner = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Owner`.
     pub fn set_owner(
         mut self,
-        value: ::std::option::Option<crate::types::Owner>,
+        value: ::std::option::Option<crate::generated::types::Owner>,
     ) -> Self {
         self.owner = value;
         self
@@ -30290,7 +30663,7 @@ impl ObjectVersionBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: ::std::vec::Vec<crate::types::ChecksumAlgorithm>,
+        value: ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value);
         self
@@ -30298,7 +30671,9 @@ impl ObjectVersionBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::ChecksumAlgorithm>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
+        >,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -30306,7 +30681,7 @@ impl ObjectVersionBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -30314,7 +30689,7 @@ impl ObjectVersionBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -30401,7 +30776,7 @@ impl ::std::convert::From<ObjectVersionStorageClass> for ::std::string::String {
 }
 impl ::std::str::FromStr for ObjectVersionStorageClass {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -30826,7 +31201,7 @@ impl ::std::convert::From<Payer> for ::std::string::String {
 }
 impl ::std::str::FromStr for Payer {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -30919,7 +31294,7 @@ impl ::std::convert::From<Permission> for ::std::string::String {
 }
 impl ::std::str::FromStr for Permission {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -30952,7 +31327,7 @@ pub struct ProtectionConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub status: ::std::option::Option<crate::types::BucketProtectionStatus>,
+    pub status: ::std::option::Option<crate::generated::types::BucketProtectionStatus>,
     /// `MinimumRetention`: XML element `MinimumRetention`.
     ///
     /// Shape: `BucketProtectionMinimumRetention`.
@@ -30965,7 +31340,7 @@ pub struct ProtectionConfiguration {
         )
     )]
     pub minimum_retention: ::std::option::Option<
-        crate::types::BucketProtectionMinimumRetention,
+        crate::generated::types::BucketProtectionMinimumRetention,
     >,
     /// `DefaultRetention`: XML element `DefaultRetention`.
     ///
@@ -30979,7 +31354,7 @@ pub struct ProtectionConfiguration {
         )
     )]
     pub default_retention: ::std::option::Option<
-        crate::types::BucketProtectionDefaultRetention,
+        crate::generated::types::BucketProtectionDefaultRetention,
     >,
     /// `MaximumRetention`: XML element `MaximumRetention`.
     ///
@@ -30993,7 +31368,7 @@ pub struct ProtectionConfiguration {
         )
     )]
     pub maximum_retention: ::std::option::Option<
-        crate::types::BucketProtectionMaximumRetention,
+        crate::generated::types::BucketProtectionMaximumRetention,
     >,
     /// `EnablePermanentRetention`: XML element `EnablePermanentRetention`.
     ///
@@ -31018,15 +31393,15 @@ impl ProtectionConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct ProtectionConfigurationBuilder {
-    status: ::std::option::Option<crate::types::BucketProtectionStatus>,
+    status: ::std::option::Option<crate::generated::types::BucketProtectionStatus>,
     minimum_retention: ::std::option::Option<
-        crate::types::BucketProtectionMinimumRetention,
+        crate::generated::types::BucketProtectionMinimumRetention,
     >,
     default_retention: ::std::option::Option<
-        crate::types::BucketProtectionDefaultRetention,
+        crate::generated::types::BucketProtectionDefaultRetention,
     >,
     maximum_retention: ::std::option::Option<
-        crate::types::BucketProtectionMaximumRetention,
+        crate::generated::types::BucketProtectionMaximumRetention,
     >,
     enable_permanent_retention: ::std::option::Option<bool>,
 }
@@ -31034,7 +31409,7 @@ impl ProtectionConfigurationBuilder {
     /// Sets `Status`.
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketProtectionStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketProtectionStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -31042,7 +31417,7 @@ impl ProtectionConfigurationBuilder {
     /// Sets or clears `Status`.
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::BucketProtectionStatus>,
+        value: ::std::option::Option<crate::generated::types::BucketProtectionStatus>,
     ) -> Self {
         self.status = value;
         self
@@ -31050,7 +31425,7 @@ impl ProtectionConfigurationBuilder {
     /// Sets `MinimumRetention`.
     pub fn minimum_retention(
         mut self,
-        value: crate::types::BucketProtectionMinimumRetention,
+        value: crate::generated::types::BucketProtectionMinimumRetention,
     ) -> Self {
         self.minimum_retention = ::std::option::Option::Some(value);
         self
@@ -31058,7 +31433,9 @@ impl ProtectionConfigurationBuilder {
     /// Sets or clears `MinimumRetention`.
     pub fn set_minimum_retention(
         mut self,
-        value: ::std::option::Option<crate::types::BucketProtectionMinimumRetention>,
+        value: ::std::option::Option<
+            crate::generated::types::BucketProtectionMinimumRetention,
+        >,
     ) -> Self {
         self.minimum_retention = value;
         self
@@ -31066,7 +31443,7 @@ impl ProtectionConfigurationBuilder {
     /// Sets `DefaultRetention`.
     pub fn default_retention(
         mut self,
-        value: crate::types::BucketProtectionDefaultRetention,
+        value: crate::generated::types::BucketProtectionDefaultRetention,
     ) -> Self {
         self.default_retention = ::std::option::Option::Some(value);
         self
@@ -31074,7 +31451,9 @@ impl ProtectionConfigurationBuilder {
     /// Sets or clears `DefaultRetention`.
     pub fn set_default_retention(
         mut self,
-        value: ::std::option::Option<crate::types::BucketProtectionDefaultRetention>,
+        value: ::std::option::Option<
+            crate::generated::types::BucketProtectionDefaultRetention,
+        >,
     ) -> Self {
         self.default_retention = value;
         self
@@ -31082,7 +31461,7 @@ impl ProtectionConfigurationBuilder {
     /// Sets `MaximumRetention`.
     pub fn maximum_retention(
         mut self,
-        value: crate::types::BucketProtectionMaximumRetention,
+        value: crate::generated::types::BucketProtectionMaximumRetention,
     ) -> Self {
         self.maximum_retention = ::std::option::Option::Some(value);
         self
@@ -31090,7 +31469,9 @@ impl ProtectionConfigurationBuilder {
     /// Sets or clears `MaximumRetention`.
     pub fn set_maximum_retention(
         mut self,
-        value: ::std::option::Option<crate::types::BucketProtectionMaximumRetention>,
+        value: ::std::option::Option<
+            crate::generated::types::BucketProtectionMaximumRetention,
+        >,
     ) -> Self {
         self.maximum_retention = value;
         self
@@ -31182,7 +31563,7 @@ impl ::std::convert::From<Protocol> for ::std::string::String {
 }
 impl ::std::str::FromStr for Protocol {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -31288,7 +31669,7 @@ pub struct PutBucketAccelerateConfigurationRequest {
     pub bucket: ::std::string::String,
     /// `AccelerateConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "AccelerateConfiguration"))]
-    pub accelerate_configuration: crate::types::AccelerateConfiguration,
+    pub accelerate_configuration: crate::generated::types::AccelerateConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -31310,7 +31691,9 @@ pub struct PutBucketAccelerateConfigurationRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
 }
 impl PutBucketAccelerateConfigurationRequest {
     /// A builder for this type.
@@ -31324,10 +31707,12 @@ impl PutBucketAccelerateConfigurationRequest {
 pub struct PutBucketAccelerateConfigurationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     accelerate_configuration: ::std::option::Option<
-        crate::types::AccelerateConfiguration,
+        crate::generated::types::AccelerateConfiguration,
     >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
 }
 impl PutBucketAccelerateConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -31349,7 +31734,7 @@ impl PutBucketAccelerateConfigurationRequestBuilder {
     /// Sets `AccelerateConfiguration` (required).
     pub fn accelerate_configuration(
         mut self,
-        value: crate::types::AccelerateConfiguration,
+        value: crate::generated::types::AccelerateConfiguration,
     ) -> Self {
         self.accelerate_configuration = ::std::option::Option::Some(value);
         self
@@ -31357,7 +31742,7 @@ impl PutBucketAccelerateConfigurationRequestBuilder {
     /// Sets or clears `AccelerateConfiguration` (required).
     pub fn set_accelerate_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::AccelerateConfiguration>,
+        value: ::std::option::Option<crate::generated::types::AccelerateConfiguration>,
     ) -> Self {
         self.accelerate_configuration = value;
         self
@@ -31381,7 +31766,7 @@ impl PutBucketAccelerateConfigurationRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -31389,7 +31774,7 @@ impl PutBucketAccelerateConfigurationRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -31438,7 +31823,7 @@ pub struct PutBucketAclRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub acl: ::std::option::Option<crate::types::BucketCannedACL>,
+    pub acl: ::std::option::Option<crate::generated::types::BucketCannedACL>,
     /// `AccessControlPolicy`: the whole body.
     #[cfg_attr(
         feature = "serde",
@@ -31448,7 +31833,9 @@ pub struct PutBucketAclRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub access_control_policy: ::std::option::Option<crate::types::AccessControlPolicy>,
+    pub access_control_policy: ::std::option::Option<
+        crate::generated::types::AccessControlPolicy,
+    >,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
     /// Shape: `BucketName`.
@@ -31473,7 +31860,9 @@ pub struct PutBucketAclRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `GrantFullControl`: header `x-amz-grant-full-control`.
     #[cfg_attr(
         feature = "serde",
@@ -31547,11 +31936,15 @@ impl PutBucketAclRequest {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct PutBucketAclRequestBuilder {
-    acl: ::std::option::Option<crate::types::BucketCannedACL>,
-    access_control_policy: ::std::option::Option<crate::types::AccessControlPolicy>,
+    acl: ::std::option::Option<crate::generated::types::BucketCannedACL>,
+    access_control_policy: ::std::option::Option<
+        crate::generated::types::AccessControlPolicy,
+    >,
     bucket: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     grant_full_control: ::std::option::Option<::std::string::String>,
     grant_read: ::std::option::Option<::std::string::String>,
     grant_read_acp: ::std::option::Option<::std::string::String>,
@@ -31563,7 +31956,7 @@ impl PutBucketAclRequestBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketCannedACL>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.acl = ::std::option::Option::Some(value.into());
         self
@@ -31571,7 +31964,7 @@ impl PutBucketAclRequestBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::types::BucketCannedACL>,
+        value: ::std::option::Option<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.acl = value;
         self
@@ -31579,7 +31972,7 @@ impl PutBucketAclRequestBuilder {
     /// Sets `AccessControlPolicy`.
     pub fn access_control_policy(
         mut self,
-        value: crate::types::AccessControlPolicy,
+        value: crate::generated::types::AccessControlPolicy,
     ) -> Self {
         self.access_control_policy = ::std::option::Option::Some(value);
         self
@@ -31587,7 +31980,7 @@ impl PutBucketAclRequestBuilder {
     /// Sets or clears `AccessControlPolicy`.
     pub fn set_access_control_policy(
         mut self,
-        value: ::std::option::Option<crate::types::AccessControlPolicy>,
+        value: ::std::option::Option<crate::generated::types::AccessControlPolicy>,
     ) -> Self {
         self.access_control_policy = value;
         self
@@ -31627,7 +32020,7 @@ impl PutBucketAclRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -31635,7 +32028,7 @@ impl PutBucketAclRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -31778,7 +32171,7 @@ pub struct PutBucketAnalyticsConfigurationRequest {
     pub id: ::std::string::String,
     /// `AnalyticsConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "AnalyticsConfiguration"))]
-    pub analytics_configuration: crate::types::AnalyticsConfiguration,
+    pub analytics_configuration: crate::generated::types::AnalyticsConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -31804,7 +32197,9 @@ impl PutBucketAnalyticsConfigurationRequest {
 pub struct PutBucketAnalyticsConfigurationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     id: ::std::option::Option<::std::string::String>,
-    analytics_configuration: ::std::option::Option<crate::types::AnalyticsConfiguration>,
+    analytics_configuration: ::std::option::Option<
+        crate::generated::types::AnalyticsConfiguration,
+    >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl PutBucketAnalyticsConfigurationRequestBuilder {
@@ -31843,7 +32238,7 @@ impl PutBucketAnalyticsConfigurationRequestBuilder {
     /// Sets `AnalyticsConfiguration` (required).
     pub fn analytics_configuration(
         mut self,
-        value: crate::types::AnalyticsConfiguration,
+        value: crate::generated::types::AnalyticsConfiguration,
     ) -> Self {
         self.analytics_configuration = ::std::option::Option::Some(value);
         self
@@ -31851,7 +32246,7 @@ impl PutBucketAnalyticsConfigurationRequestBuilder {
     /// Sets or clears `AnalyticsConfiguration` (required).
     pub fn set_analytics_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::AnalyticsConfiguration>,
+        value: ::std::option::Option<crate::generated::types::AnalyticsConfiguration>,
     ) -> Self {
         self.analytics_configuration = value;
         self
@@ -31917,7 +32312,7 @@ pub struct PutBucketCorsRequest {
     pub bucket: ::std::string::String,
     /// `CORSConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "CORSConfiguration"))]
-    pub cors_configuration: crate::types::CORSConfiguration,
+    pub cors_configuration: crate::generated::types::CORSConfiguration,
     /// `ContentMD5`: header `Content-MD5`.
     #[cfg_attr(
         feature = "serde",
@@ -31937,7 +32332,9 @@ pub struct PutBucketCorsRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -31962,9 +32359,13 @@ impl PutBucketCorsRequest {
 #[derive(::std::fmt::Debug)]
 pub struct PutBucketCorsRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
-    cors_configuration: ::std::option::Option<crate::types::CORSConfiguration>,
+    cors_configuration: ::std::option::Option<
+        crate::generated::types::CORSConfiguration,
+    >,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl PutBucketCorsRequestBuilder {
@@ -31985,14 +32386,17 @@ impl PutBucketCorsRequestBuilder {
         self
     }
     /// Sets `CORSConfiguration` (required).
-    pub fn cors_configuration(mut self, value: crate::types::CORSConfiguration) -> Self {
+    pub fn cors_configuration(
+        mut self,
+        value: crate::generated::types::CORSConfiguration,
+    ) -> Self {
         self.cors_configuration = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `CORSConfiguration` (required).
     pub fn set_cors_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::CORSConfiguration>,
+        value: ::std::option::Option<crate::generated::types::CORSConfiguration>,
     ) -> Self {
         self.cors_configuration = value;
         self
@@ -32016,7 +32420,7 @@ impl PutBucketCorsRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -32024,7 +32428,7 @@ impl PutBucketCorsRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -32086,7 +32490,7 @@ pub struct PutBucketInventoryConfigurationRequest {
     pub id: ::std::string::String,
     /// `InventoryConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "InventoryConfiguration"))]
-    pub inventory_configuration: crate::types::InventoryConfiguration,
+    pub inventory_configuration: crate::generated::types::InventoryConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -32112,7 +32516,9 @@ impl PutBucketInventoryConfigurationRequest {
 pub struct PutBucketInventoryConfigurationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     id: ::std::option::Option<::std::string::String>,
-    inventory_configuration: ::std::option::Option<crate::types::InventoryConfiguration>,
+    inventory_configuration: ::std::option::Option<
+        crate::generated::types::InventoryConfiguration,
+    >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl PutBucketInventoryConfigurationRequestBuilder {
@@ -32151,7 +32557,7 @@ impl PutBucketInventoryConfigurationRequestBuilder {
     /// Sets `InventoryConfiguration` (required).
     pub fn inventory_configuration(
         mut self,
-        value: crate::types::InventoryConfiguration,
+        value: crate::generated::types::InventoryConfiguration,
     ) -> Self {
         self.inventory_configuration = ::std::option::Option::Some(value);
         self
@@ -32159,7 +32565,7 @@ impl PutBucketInventoryConfigurationRequestBuilder {
     /// Sets or clears `InventoryConfiguration` (required).
     pub fn set_inventory_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::InventoryConfiguration>,
+        value: ::std::option::Option<crate::generated::types::InventoryConfiguration>,
     ) -> Self {
         self.inventory_configuration = value;
         self
@@ -32232,7 +32638,9 @@ pub struct PutBucketLifecycleConfigurationRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `LifecycleConfiguration`: the whole body.
     ///
     /// Shape: `BucketLifecycleConfiguration`.
@@ -32245,7 +32653,7 @@ pub struct PutBucketLifecycleConfigurationRequest {
         )
     )]
     pub lifecycle_configuration: ::std::option::Option<
-        crate::types::BucketLifecycleConfiguration,
+        crate::generated::types::BucketLifecycleConfiguration,
     >,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -32271,9 +32679,11 @@ impl PutBucketLifecycleConfigurationRequest {
 #[derive(::std::fmt::Debug)]
 pub struct PutBucketLifecycleConfigurationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     lifecycle_configuration: ::std::option::Option<
-        crate::types::BucketLifecycleConfiguration,
+        crate::generated::types::BucketLifecycleConfiguration,
     >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -32297,7 +32707,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -32305,7 +32715,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -32313,7 +32723,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
     /// Sets `LifecycleConfiguration`.
     pub fn lifecycle_configuration(
         mut self,
-        value: crate::types::BucketLifecycleConfiguration,
+        value: crate::generated::types::BucketLifecycleConfiguration,
     ) -> Self {
         self.lifecycle_configuration = ::std::option::Option::Some(value);
         self
@@ -32321,7 +32731,9 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
     /// Sets or clears `LifecycleConfiguration`.
     pub fn set_lifecycle_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::BucketLifecycleConfiguration>,
+        value: ::std::option::Option<
+            crate::generated::types::BucketLifecycleConfiguration,
+        >,
     ) -> Self {
         self.lifecycle_configuration = value;
         self
@@ -32382,7 +32794,7 @@ pub struct PutBucketMetricsConfigurationRequest {
     pub id: ::std::string::String,
     /// `MetricsConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "MetricsConfiguration"))]
-    pub metrics_configuration: crate::types::MetricsConfiguration,
+    pub metrics_configuration: crate::generated::types::MetricsConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -32408,7 +32820,9 @@ impl PutBucketMetricsConfigurationRequest {
 pub struct PutBucketMetricsConfigurationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     id: ::std::option::Option<::std::string::String>,
-    metrics_configuration: ::std::option::Option<crate::types::MetricsConfiguration>,
+    metrics_configuration: ::std::option::Option<
+        crate::generated::types::MetricsConfiguration,
+    >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl PutBucketMetricsConfigurationRequestBuilder {
@@ -32447,7 +32861,7 @@ impl PutBucketMetricsConfigurationRequestBuilder {
     /// Sets `MetricsConfiguration` (required).
     pub fn metrics_configuration(
         mut self,
-        value: crate::types::MetricsConfiguration,
+        value: crate::generated::types::MetricsConfiguration,
     ) -> Self {
         self.metrics_configuration = ::std::option::Option::Some(value);
         self
@@ -32455,7 +32869,7 @@ impl PutBucketMetricsConfigurationRequestBuilder {
     /// Sets or clears `MetricsConfiguration` (required).
     pub fn set_metrics_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::MetricsConfiguration>,
+        value: ::std::option::Option<crate::generated::types::MetricsConfiguration>,
     ) -> Self {
         self.metrics_configuration = value;
         self
@@ -32518,7 +32932,7 @@ pub struct PutBucketProtectionConfigurationRequest {
     pub bucket: ::std::string::String,
     /// `ProtectionConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "ProtectionConfiguration"))]
-    pub protection_configuration: crate::types::ProtectionConfiguration,
+    pub protection_configuration: crate::generated::types::ProtectionConfiguration,
 }
 impl PutBucketProtectionConfigurationRequest {
     /// A builder for this type.
@@ -32532,7 +32946,7 @@ impl PutBucketProtectionConfigurationRequest {
 pub struct PutBucketProtectionConfigurationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     protection_configuration: ::std::option::Option<
-        crate::types::ProtectionConfiguration,
+        crate::generated::types::ProtectionConfiguration,
     >,
 }
 impl PutBucketProtectionConfigurationRequestBuilder {
@@ -32555,7 +32969,7 @@ impl PutBucketProtectionConfigurationRequestBuilder {
     /// Sets `ProtectionConfiguration` (required).
     pub fn protection_configuration(
         mut self,
-        value: crate::types::ProtectionConfiguration,
+        value: crate::generated::types::ProtectionConfiguration,
     ) -> Self {
         self.protection_configuration = ::std::option::Option::Some(value);
         self
@@ -32563,7 +32977,7 @@ impl PutBucketProtectionConfigurationRequestBuilder {
     /// Sets or clears `ProtectionConfiguration` (required).
     pub fn set_protection_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::ProtectionConfiguration>,
+        value: ::std::option::Option<crate::generated::types::ProtectionConfiguration>,
     ) -> Self {
         self.protection_configuration = value;
         self
@@ -32623,10 +33037,12 @@ pub struct PutBucketReplicationRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ReplicationConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "ReplicationConfiguration"))]
-    pub replication_configuration: crate::types::ReplicationConfiguration,
+    pub replication_configuration: crate::generated::types::ReplicationConfiguration,
     /// `Token`: header `x-amz-bucket-object-lock-token`.
     ///
     /// Shape: `ObjectLockToken`.
@@ -32664,9 +33080,11 @@ impl PutBucketReplicationRequest {
 pub struct PutBucketReplicationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     replication_configuration: ::std::option::Option<
-        crate::types::ReplicationConfiguration,
+        crate::generated::types::ReplicationConfiguration,
     >,
     token: ::std::option::Option<::std::string::String>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
@@ -32707,7 +33125,7 @@ impl PutBucketReplicationRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -32715,7 +33133,7 @@ impl PutBucketReplicationRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -32723,7 +33141,7 @@ impl PutBucketReplicationRequestBuilder {
     /// Sets `ReplicationConfiguration` (required).
     pub fn replication_configuration(
         mut self,
-        value: crate::types::ReplicationConfiguration,
+        value: crate::generated::types::ReplicationConfiguration,
     ) -> Self {
         self.replication_configuration = ::std::option::Option::Some(value);
         self
@@ -32731,7 +33149,7 @@ impl PutBucketReplicationRequestBuilder {
     /// Sets or clears `ReplicationConfiguration` (required).
     pub fn set_replication_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::ReplicationConfiguration>,
+        value: ::std::option::Option<crate::generated::types::ReplicationConfiguration>,
     ) -> Self {
         self.replication_configuration = value;
         self
@@ -32824,10 +33242,12 @@ pub struct PutBucketTaggingRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `Tagging`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "Tagging"))]
-    pub tagging: crate::types::Tagging,
+    pub tagging: crate::generated::types::Tagging,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -32853,8 +33273,10 @@ impl PutBucketTaggingRequest {
 pub struct PutBucketTaggingRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
-    tagging: ::std::option::Option<crate::types::Tagging>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
+    tagging: ::std::option::Option<crate::generated::types::Tagging>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl PutBucketTaggingRequestBuilder {
@@ -32893,7 +33315,7 @@ impl PutBucketTaggingRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -32901,20 +33323,20 @@ impl PutBucketTaggingRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
     }
     /// Sets `Tagging` (required).
-    pub fn tagging(mut self, value: crate::types::Tagging) -> Self {
+    pub fn tagging(mut self, value: crate::generated::types::Tagging) -> Self {
         self.tagging = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tagging` (required).
     pub fn set_tagging(
         mut self,
-        value: ::std::option::Option<crate::types::Tagging>,
+        value: ::std::option::Option<crate::generated::types::Tagging>,
     ) -> Self {
         self.tagging = value;
         self
@@ -32990,7 +33412,9 @@ pub struct PutBucketVersioningRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `MFA`: header `x-amz-mfa`.
     #[cfg_attr(
         feature = "serde",
@@ -33003,7 +33427,7 @@ pub struct PutBucketVersioningRequest {
     pub mfa: ::std::option::Option<::std::string::String>,
     /// `VersioningConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "VersioningConfiguration"))]
-    pub versioning_configuration: crate::types::VersioningConfiguration,
+    pub versioning_configuration: crate::generated::types::VersioningConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -33029,10 +33453,12 @@ impl PutBucketVersioningRequest {
 pub struct PutBucketVersioningRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     mfa: ::std::option::Option<::std::string::String>,
     versioning_configuration: ::std::option::Option<
-        crate::types::VersioningConfiguration,
+        crate::generated::types::VersioningConfiguration,
     >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -33072,7 +33498,7 @@ impl PutBucketVersioningRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -33080,7 +33506,7 @@ impl PutBucketVersioningRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -33104,7 +33530,7 @@ impl PutBucketVersioningRequestBuilder {
     /// Sets `VersioningConfiguration` (required).
     pub fn versioning_configuration(
         mut self,
-        value: crate::types::VersioningConfiguration,
+        value: crate::generated::types::VersioningConfiguration,
     ) -> Self {
         self.versioning_configuration = ::std::option::Option::Some(value);
         self
@@ -33112,7 +33538,7 @@ impl PutBucketVersioningRequestBuilder {
     /// Sets or clears `VersioningConfiguration` (required).
     pub fn set_versioning_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::VersioningConfiguration>,
+        value: ::std::option::Option<crate::generated::types::VersioningConfiguration>,
     ) -> Self {
         self.versioning_configuration = value;
         self
@@ -33189,10 +33615,12 @@ pub struct PutBucketWebsiteRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `WebsiteConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "WebsiteConfiguration"))]
-    pub website_configuration: crate::types::WebsiteConfiguration,
+    pub website_configuration: crate::generated::types::WebsiteConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -33218,8 +33646,12 @@ impl PutBucketWebsiteRequest {
 pub struct PutBucketWebsiteRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
-    website_configuration: ::std::option::Option<crate::types::WebsiteConfiguration>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
+    website_configuration: ::std::option::Option<
+        crate::generated::types::WebsiteConfiguration,
+    >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl PutBucketWebsiteRequestBuilder {
@@ -33258,7 +33690,7 @@ impl PutBucketWebsiteRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -33266,7 +33698,7 @@ impl PutBucketWebsiteRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -33274,7 +33706,7 @@ impl PutBucketWebsiteRequestBuilder {
     /// Sets `WebsiteConfiguration` (required).
     pub fn website_configuration(
         mut self,
-        value: crate::types::WebsiteConfiguration,
+        value: crate::generated::types::WebsiteConfiguration,
     ) -> Self {
         self.website_configuration = ::std::option::Option::Some(value);
         self
@@ -33282,7 +33714,7 @@ impl PutBucketWebsiteRequestBuilder {
     /// Sets or clears `WebsiteConfiguration` (required).
     pub fn set_website_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::WebsiteConfiguration>,
+        value: ::std::option::Option<crate::generated::types::WebsiteConfiguration>,
     ) -> Self {
         self.website_configuration = value;
         self
@@ -33343,7 +33775,7 @@ pub struct PutObjectAclOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectAclOutput {
     /// A builder for this type.
@@ -33355,13 +33787,13 @@ impl PutObjectAclOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct PutObjectAclOutputBuilder {
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectAclOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -33369,7 +33801,7 @@ impl PutObjectAclOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -33400,7 +33832,7 @@ pub struct PutObjectAclRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub acl: ::std::option::Option<crate::types::ObjectCannedACL>,
+    pub acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     /// `AccessControlPolicy`: the whole body.
     #[cfg_attr(
         feature = "serde",
@@ -33410,7 +33842,9 @@ pub struct PutObjectAclRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub access_control_policy: ::std::option::Option<crate::types::AccessControlPolicy>,
+    pub access_control_policy: ::std::option::Option<
+        crate::generated::types::AccessControlPolicy,
+    >,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
     /// Shape: `BucketName`.
@@ -33490,7 +33924,7 @@ pub struct PutObjectAclRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `VersionId`: query parameter `versionId`.
     ///
     /// Shape: `ObjectVersionId`.
@@ -33526,8 +33960,10 @@ impl PutObjectAclRequest {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct PutObjectAclRequestBuilder {
-    acl: ::std::option::Option<crate::types::ObjectCannedACL>,
-    access_control_policy: ::std::option::Option<crate::types::AccessControlPolicy>,
+    acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
+    access_control_policy: ::std::option::Option<
+        crate::generated::types::AccessControlPolicy,
+    >,
     bucket: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
     grant_full_control: ::std::option::Option<::std::string::String>,
@@ -33536,7 +33972,7 @@ pub struct PutObjectAclRequestBuilder {
     grant_write: ::std::option::Option<::std::string::String>,
     grant_write_acp: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     version_id: ::std::option::Option<::std::string::String>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -33544,7 +33980,7 @@ impl PutObjectAclRequestBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectCannedACL>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = ::std::option::Option::Some(value.into());
         self
@@ -33552,7 +33988,7 @@ impl PutObjectAclRequestBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectCannedACL>,
+        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = value;
         self
@@ -33560,7 +33996,7 @@ impl PutObjectAclRequestBuilder {
     /// Sets `AccessControlPolicy`.
     pub fn access_control_policy(
         mut self,
-        value: crate::types::AccessControlPolicy,
+        value: crate::generated::types::AccessControlPolicy,
     ) -> Self {
         self.access_control_policy = ::std::option::Option::Some(value);
         self
@@ -33568,7 +34004,7 @@ impl PutObjectAclRequestBuilder {
     /// Sets or clears `AccessControlPolicy`.
     pub fn set_access_control_policy(
         mut self,
-        value: ::std::option::Option<crate::types::AccessControlPolicy>,
+        value: ::std::option::Option<crate::generated::types::AccessControlPolicy>,
     ) -> Self {
         self.access_control_policy = value;
         self
@@ -33704,7 +34140,7 @@ impl PutObjectAclRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -33712,7 +34148,7 @@ impl PutObjectAclRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -33799,7 +34235,7 @@ pub struct PutObjectLegalHoldOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectLegalHoldOutput {
     /// A builder for this type.
@@ -33811,13 +34247,13 @@ impl PutObjectLegalHoldOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct PutObjectLegalHoldOutputBuilder {
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectLegalHoldOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -33825,7 +34261,7 @@ impl PutObjectLegalHoldOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -33868,7 +34304,7 @@ pub struct PutObjectLegalHoldRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub legal_hold: ::std::option::Option<crate::types::ObjectLockLegalHold>,
+    pub legal_hold: ::std::option::Option<crate::generated::types::ObjectLockLegalHold>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(
         feature = "serde",
@@ -33878,7 +34314,7 @@ pub struct PutObjectLegalHoldRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `VersionId`: query parameter `versionId`.
     ///
     /// Shape: `ObjectVersionId`.
@@ -33926,8 +34362,8 @@ impl PutObjectLegalHoldRequest {
 pub struct PutObjectLegalHoldRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
-    legal_hold: ::std::option::Option<crate::types::ObjectLockLegalHold>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    legal_hold: ::std::option::Option<crate::generated::types::ObjectLockLegalHold>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     version_id: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
@@ -33966,14 +34402,17 @@ impl PutObjectLegalHoldRequestBuilder {
         self
     }
     /// Sets `LegalHold`.
-    pub fn legal_hold(mut self, value: crate::types::ObjectLockLegalHold) -> Self {
+    pub fn legal_hold(
+        mut self,
+        value: crate::generated::types::ObjectLockLegalHold,
+    ) -> Self {
         self.legal_hold = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `LegalHold`.
     pub fn set_legal_hold(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHold>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHold>,
     ) -> Self {
         self.legal_hold = value;
         self
@@ -33981,7 +34420,7 @@ impl PutObjectLegalHoldRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -33989,7 +34428,7 @@ impl PutObjectLegalHoldRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -34093,7 +34532,7 @@ pub struct PutObjectLockConfigurationOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectLockConfigurationOutput {
     /// A builder for this type.
@@ -34105,13 +34544,13 @@ impl PutObjectLockConfigurationOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct PutObjectLockConfigurationOutputBuilder {
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectLockConfigurationOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -34119,7 +34558,7 @@ impl PutObjectLockConfigurationOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -34156,7 +34595,7 @@ pub struct PutObjectLockConfigurationRequest {
         )
     )]
     pub object_lock_configuration: ::std::option::Option<
-        crate::types::ObjectLockConfiguration,
+        crate::generated::types::ObjectLockConfiguration,
     >,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(
@@ -34167,7 +34606,7 @@ pub struct PutObjectLockConfigurationRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `Token`: header `x-amz-bucket-object-lock-token`.
     ///
     /// Shape: `ObjectLockToken`.
@@ -34199,7 +34638,9 @@ pub struct PutObjectLockConfigurationRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -34225,12 +34666,14 @@ impl PutObjectLockConfigurationRequest {
 pub struct PutObjectLockConfigurationRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     object_lock_configuration: ::std::option::Option<
-        crate::types::ObjectLockConfiguration,
+        crate::generated::types::ObjectLockConfiguration,
     >,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     token: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl PutObjectLockConfigurationRequestBuilder {
@@ -34253,7 +34696,7 @@ impl PutObjectLockConfigurationRequestBuilder {
     /// Sets `ObjectLockConfiguration`.
     pub fn object_lock_configuration(
         mut self,
-        value: crate::types::ObjectLockConfiguration,
+        value: crate::generated::types::ObjectLockConfiguration,
     ) -> Self {
         self.object_lock_configuration = ::std::option::Option::Some(value);
         self
@@ -34261,7 +34704,7 @@ impl PutObjectLockConfigurationRequestBuilder {
     /// Sets or clears `ObjectLockConfiguration`.
     pub fn set_object_lock_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockConfiguration>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockConfiguration>,
     ) -> Self {
         self.object_lock_configuration = value;
         self
@@ -34269,7 +34712,7 @@ impl PutObjectLockConfigurationRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -34277,7 +34720,7 @@ impl PutObjectLockConfigurationRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -34317,7 +34760,7 @@ impl PutObjectLockConfigurationRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -34325,7 +34768,7 @@ impl PutObjectLockConfigurationRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -34453,7 +34896,7 @@ pub struct PutObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_type: ::std::option::Option<crate::types::ChecksumType>,
+    pub checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(
         feature = "serde",
@@ -34464,7 +34907,7 @@ pub struct PutObjectOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `VersionId`: header `x-amz-version-id`.
     ///
@@ -34517,7 +34960,7 @@ pub struct PutObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for PutObjectOutput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -34555,13 +34998,15 @@ pub struct PutObjectOutputBuilder {
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
     checksum_sha1: ::std::option::Option<::std::string::String>,
     checksum_sha256: ::std::option::Option<::std::string::String>,
-    checksum_type: ::std::option::Option<crate::types::ChecksumType>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     version_id: ::std::option::Option<::std::string::String>,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for PutObjectOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -34684,7 +35129,7 @@ impl PutObjectOutputBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumType>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = ::std::option::Option::Some(value.into());
         self
@@ -34692,7 +35137,7 @@ impl PutObjectOutputBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumType>,
+        value: ::std::option::Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.checksum_type = value;
         self
@@ -34700,7 +35145,7 @@ impl PutObjectOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -34708,7 +35153,7 @@ impl PutObjectOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -34780,7 +35225,7 @@ impl PutObjectOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -34788,7 +35233,7 @@ impl PutObjectOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -34832,7 +35277,7 @@ pub struct PutObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub acl: ::std::option::Option<crate::types::ObjectCannedACL>,
+    pub acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     /// `Body`: the whole body.
     #[cfg_attr(feature = "serde", serde(rename = "Body", skip))]
     pub body: crate::rt::ByteStream,
@@ -34920,7 +35365,9 @@ pub struct PutObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
     #[cfg_attr(
         feature = "serde",
@@ -35080,7 +35527,7 @@ pub struct PutObjectRequest {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `StorageClass`: header `x-amz-storage-class`.
     #[cfg_attr(
@@ -35091,7 +35538,7 @@ pub struct PutObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::StorageClass>,
+    pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
     #[cfg_attr(
         feature = "serde",
@@ -35151,7 +35598,7 @@ pub struct PutObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `Tagging`: header `x-amz-tagging`.
     ///
     /// Shape: `TaggingHeader`.
@@ -35173,7 +35620,7 @@ pub struct PutObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    pub object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
     #[cfg_attr(
         feature = "serde",
@@ -35194,7 +35641,7 @@ pub struct PutObjectRequest {
         )
     )]
     pub object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -35263,7 +35710,7 @@ impl PutObjectRequest {
 /// Builds a [`PutObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(::std::default::Default)]
 pub struct PutObjectRequestBuilder {
-    acl: ::std::option::Option<crate::types::ObjectCannedACL>,
+    acl: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     body: ::std::option::Option<crate::rt::ByteStream>,
     bucket: ::std::option::Option<::std::string::String>,
     cache_control: ::std::option::Option<::std::string::String>,
@@ -35273,7 +35720,9 @@ pub struct PutObjectRequestBuilder {
     content_length: ::std::option::Option<i64>,
     content_md5: ::std::option::Option<::std::string::String>,
     content_type: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     checksum_crc32: ::std::option::Option<::std::string::String>,
     checksum_crc32c: ::std::option::Option<::std::string::String>,
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
@@ -35291,19 +35740,21 @@ pub struct PutObjectRequestBuilder {
     retention_expiration_date: ::std::option::Option<crate::rt::DateTime>,
     retention_legal_hold_id: ::std::option::Option<::std::string::String>,
     retention_period: ::std::option::Option<i32>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
-    storage_class: ::std::option::Option<crate::types::StorageClass>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
+    storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
     website_redirect_location: ::std::option::Option<::std::string::String>,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     tagging: ::std::option::Option<::std::string::String>,
-    object_lock_mode: ::std::option::Option<crate::types::ObjectLockMode>,
+    object_lock_mode: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     object_lock_retain_until_date: ::std::option::Option<crate::rt::DateTime>,
     object_lock_legal_hold_status: ::std::option::Option<
-        crate::types::ObjectLockLegalHoldStatus,
+        crate::generated::types::ObjectLockLegalHoldStatus,
     >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -35316,7 +35767,7 @@ impl PutObjectRequestBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectCannedACL>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = ::std::option::Option::Some(value.into());
         self
@@ -35324,7 +35775,7 @@ impl PutObjectRequestBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectCannedACL>,
+        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.acl = value;
         self
@@ -35470,7 +35921,7 @@ impl PutObjectRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -35478,7 +35929,7 @@ impl PutObjectRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -35722,7 +36173,7 @@ impl PutObjectRequestBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -35730,7 +36181,7 @@ impl PutObjectRequestBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -35738,7 +36189,7 @@ impl PutObjectRequestBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -35746,7 +36197,7 @@ impl PutObjectRequestBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClass>,
+        value: ::std::option::Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -35834,7 +36285,7 @@ impl PutObjectRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -35842,7 +36293,7 @@ impl PutObjectRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -35866,7 +36317,7 @@ impl PutObjectRequestBuilder {
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockMode>,
+        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = ::std::option::Option::Some(value.into());
         self
@@ -35874,7 +36325,7 @@ impl PutObjectRequestBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockMode>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.object_lock_mode = value;
         self
@@ -35898,7 +36349,9 @@ impl PutObjectRequestBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ObjectLockLegalHoldStatus>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::ObjectLockLegalHoldStatus,
+        >,
     ) -> Self {
         self.object_lock_legal_hold_status = ::std::option::Option::Some(value.into());
         self
@@ -35906,7 +36359,7 @@ impl PutObjectRequestBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockLegalHoldStatus>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.object_lock_legal_hold_status = value;
         self
@@ -36003,7 +36456,7 @@ pub struct PutObjectRetentionOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectRetentionOutput {
     /// A builder for this type.
@@ -36015,13 +36468,13 @@ impl PutObjectRetentionOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct PutObjectRetentionOutputBuilder {
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl PutObjectRetentionOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -36029,7 +36482,7 @@ impl PutObjectRetentionOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -36072,7 +36525,7 @@ pub struct PutObjectRetentionRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub retention: ::std::option::Option<crate::types::ObjectLockRetention>,
+    pub retention: ::std::option::Option<crate::generated::types::ObjectLockRetention>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(
         feature = "serde",
@@ -36082,7 +36535,7 @@ pub struct PutObjectRetentionRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `VersionId`: query parameter `versionId`.
     ///
     /// Shape: `ObjectVersionId`.
@@ -36140,8 +36593,8 @@ impl PutObjectRetentionRequest {
 pub struct PutObjectRetentionRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
-    retention: ::std::option::Option<crate::types::ObjectLockRetention>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    retention: ::std::option::Option<crate::generated::types::ObjectLockRetention>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     version_id: ::std::option::Option<::std::string::String>,
     bypass_governance_retention: ::std::option::Option<bool>,
     content_md5: ::std::option::Option<::std::string::String>,
@@ -36181,14 +36634,17 @@ impl PutObjectRetentionRequestBuilder {
         self
     }
     /// Sets `Retention`.
-    pub fn retention(mut self, value: crate::types::ObjectLockRetention) -> Self {
+    pub fn retention(
+        mut self,
+        value: crate::generated::types::ObjectLockRetention,
+    ) -> Self {
         self.retention = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Retention`.
     pub fn set_retention(
         mut self,
-        value: ::std::option::Option<crate::types::ObjectLockRetention>,
+        value: ::std::option::Option<crate::generated::types::ObjectLockRetention>,
     ) -> Self {
         self.retention = value;
         self
@@ -36196,7 +36652,7 @@ impl PutObjectRetentionRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -36204,7 +36660,7 @@ impl PutObjectRetentionRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -36406,7 +36862,7 @@ pub struct PutObjectTaggingRequest {
     pub content_md5: ::std::option::Option<::std::string::String>,
     /// `Tagging`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "Tagging"))]
-    pub tagging: crate::types::Tagging,
+    pub tagging: crate::generated::types::Tagging,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(
         feature = "serde",
@@ -36416,7 +36872,9 @@ pub struct PutObjectTaggingRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -36438,7 +36896,7 @@ pub struct PutObjectTaggingRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
 }
 impl PutObjectTaggingRequest {
     /// A builder for this type.
@@ -36454,10 +36912,12 @@ pub struct PutObjectTaggingRequestBuilder {
     key: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    tagging: ::std::option::Option<crate::types::Tagging>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    tagging: ::std::option::Option<crate::generated::types::Tagging>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
 }
 impl PutObjectTaggingRequestBuilder {
     /// Sets `Bucket` (required).
@@ -36525,14 +36985,14 @@ impl PutObjectTaggingRequestBuilder {
         self
     }
     /// Sets `Tagging` (required).
-    pub fn tagging(mut self, value: crate::types::Tagging) -> Self {
+    pub fn tagging(mut self, value: crate::generated::types::Tagging) -> Self {
         self.tagging = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tagging` (required).
     pub fn set_tagging(
         mut self,
-        value: ::std::option::Option<crate::types::Tagging>,
+        value: ::std::option::Option<crate::generated::types::Tagging>,
     ) -> Self {
         self.tagging = value;
         self
@@ -36540,7 +37000,7 @@ impl PutObjectTaggingRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -36548,7 +37008,7 @@ impl PutObjectTaggingRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -36572,7 +37032,7 @@ impl PutObjectTaggingRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -36580,7 +37040,7 @@ impl PutObjectTaggingRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -36652,10 +37112,12 @@ pub struct PutPublicAccessBlockRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `PublicAccessBlockConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "PublicAccessBlockConfiguration"))]
-    pub public_access_block_configuration: crate::types::PublicAccessBlockConfiguration,
+    pub public_access_block_configuration: crate::generated::types::PublicAccessBlockConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -36681,9 +37143,11 @@ impl PutPublicAccessBlockRequest {
 pub struct PutPublicAccessBlockRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     public_access_block_configuration: ::std::option::Option<
-        crate::types::PublicAccessBlockConfiguration,
+        crate::generated::types::PublicAccessBlockConfiguration,
     >,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -36723,7 +37187,7 @@ impl PutPublicAccessBlockRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -36731,7 +37195,7 @@ impl PutPublicAccessBlockRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -36739,7 +37203,7 @@ impl PutPublicAccessBlockRequestBuilder {
     /// Sets `PublicAccessBlockConfiguration` (required).
     pub fn public_access_block_configuration(
         mut self,
-        value: crate::types::PublicAccessBlockConfiguration,
+        value: crate::generated::types::PublicAccessBlockConfiguration,
     ) -> Self {
         self.public_access_block_configuration = ::std::option::Option::Some(value);
         self
@@ -36747,7 +37211,9 @@ impl PutPublicAccessBlockRequestBuilder {
     /// Sets or clears `PublicAccessBlockConfiguration` (required).
     pub fn set_public_access_block_configuration(
         mut self,
-        value: ::std::option::Option<crate::types::PublicAccessBlockConfiguration>,
+        value: ::std::option::Option<
+            crate::generated::types::PublicAccessBlockConfiguration,
+        >,
     ) -> Self {
         self.public_access_block_configuration = value;
         self
@@ -36818,7 +37284,7 @@ pub struct QueueConfiguration {
     ///
     /// Shape: `EventList`.
     #[cfg_attr(feature = "serde", serde(rename = "Events"))]
-    pub events: ::std::vec::Vec<crate::types::Event>,
+    pub events: ::std::vec::Vec<crate::generated::types::Event>,
     /// `Filter`: XML element `Filter`.
     ///
     /// Shape: `NotificationConfigurationFilter`.
@@ -36830,7 +37296,9 @@ pub struct QueueConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub filter: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+    pub filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
+    >,
 }
 impl QueueConfiguration {
     /// A builder for this type.
@@ -36844,8 +37312,10 @@ impl QueueConfiguration {
 pub struct QueueConfigurationBuilder {
     id: ::std::option::Option<::std::string::String>,
     queue_arn: ::std::option::Option<::std::string::String>,
-    events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
-    filter: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+    events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
+    filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
+    >,
 }
 impl QueueConfigurationBuilder {
     /// Sets `Id`.
@@ -36881,14 +37351,17 @@ impl QueueConfigurationBuilder {
         self
     }
     /// Sets `Events` (required).
-    pub fn events(mut self, value: ::std::vec::Vec<crate::types::Event>) -> Self {
+    pub fn events(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Event>,
+    ) -> Self {
         self.events = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Events` (required).
     pub fn set_events(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     ) -> Self {
         self.events = value;
         self
@@ -36896,7 +37369,7 @@ impl QueueConfigurationBuilder {
     /// Sets `Filter`.
     pub fn filter(
         mut self,
-        value: crate::types::NotificationConfigurationFilter,
+        value: crate::generated::types::NotificationConfigurationFilter,
     ) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
@@ -36904,7 +37377,9 @@ impl QueueConfigurationBuilder {
     /// Sets or clears `Filter`.
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+        value: ::std::option::Option<
+            crate::generated::types::NotificationConfigurationFilter,
+        >,
     ) -> Self {
         self.filter = value;
         self
@@ -36958,7 +37433,7 @@ pub struct QueueConfigurationDeprecated {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub event: ::std::option::Option<crate::types::Event>,
+    pub event: ::std::option::Option<crate::generated::types::Event>,
     /// `Events`: XML element `Event`.
     ///
     /// Shape: `EventList`.
@@ -36970,7 +37445,7 @@ pub struct QueueConfigurationDeprecated {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+    pub events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     /// `Queue`: XML element `Queue`.
     ///
     /// Shape: `QueueArn`.
@@ -36995,8 +37470,8 @@ impl QueueConfigurationDeprecated {
 #[derive(::std::fmt::Debug)]
 pub struct QueueConfigurationDeprecatedBuilder {
     id: ::std::option::Option<::std::string::String>,
-    event: ::std::option::Option<crate::types::Event>,
-    events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+    event: ::std::option::Option<crate::generated::types::Event>,
+    events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     queue: ::std::option::Option<::std::string::String>,
 }
 impl QueueConfigurationDeprecatedBuilder {
@@ -37019,7 +37494,7 @@ impl QueueConfigurationDeprecatedBuilder {
     /// Sets `Event`.
     pub fn event(
         mut self,
-        value: impl ::std::convert::Into<crate::types::Event>,
+        value: impl ::std::convert::Into<crate::generated::types::Event>,
     ) -> Self {
         self.event = ::std::option::Option::Some(value.into());
         self
@@ -37027,20 +37502,23 @@ impl QueueConfigurationDeprecatedBuilder {
     /// Sets or clears `Event`.
     pub fn set_event(
         mut self,
-        value: ::std::option::Option<crate::types::Event>,
+        value: ::std::option::Option<crate::generated::types::Event>,
     ) -> Self {
         self.event = value;
         self
     }
     /// Sets `Events`.
-    pub fn events(mut self, value: ::std::vec::Vec<crate::types::Event>) -> Self {
+    pub fn events(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Event>,
+    ) -> Self {
         self.events = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Events`.
     pub fn set_events(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     ) -> Self {
         self.events = value;
         self
@@ -37110,7 +37588,7 @@ pub struct Redirect {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub protocol: ::std::option::Option<crate::types::Protocol>,
+    pub protocol: ::std::option::Option<crate::generated::types::Protocol>,
     /// `ReplaceKeyPrefixWith`: XML element `ReplaceKeyPrefixWith`.
     #[cfg_attr(
         feature = "serde",
@@ -37144,7 +37622,7 @@ impl Redirect {
 pub struct RedirectBuilder {
     host_name: ::std::option::Option<::std::string::String>,
     http_redirect_code: ::std::option::Option<::std::string::String>,
-    protocol: ::std::option::Option<crate::types::Protocol>,
+    protocol: ::std::option::Option<crate::generated::types::Protocol>,
     replace_key_prefix_with: ::std::option::Option<::std::string::String>,
     replace_key_with: ::std::option::Option<::std::string::String>,
 }
@@ -37184,7 +37662,7 @@ impl RedirectBuilder {
     /// Sets `Protocol`.
     pub fn protocol(
         mut self,
-        value: impl ::std::convert::Into<crate::types::Protocol>,
+        value: impl ::std::convert::Into<crate::generated::types::Protocol>,
     ) -> Self {
         self.protocol = ::std::option::Option::Some(value.into());
         self
@@ -37192,7 +37670,7 @@ impl RedirectBuilder {
     /// Sets or clears `Protocol`.
     pub fn set_protocol(
         mut self,
-        value: ::std::option::Option<crate::types::Protocol>,
+        value: ::std::option::Option<crate::generated::types::Protocol>,
     ) -> Self {
         self.protocol = value;
         self
@@ -37260,7 +37738,7 @@ pub struct RedirectAllRequestsTo {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub protocol: ::std::option::Option<crate::types::Protocol>,
+    pub protocol: ::std::option::Option<crate::generated::types::Protocol>,
 }
 impl RedirectAllRequestsTo {
     /// A builder for this type.
@@ -37273,7 +37751,7 @@ impl RedirectAllRequestsTo {
 #[derive(::std::fmt::Debug)]
 pub struct RedirectAllRequestsToBuilder {
     host_name: ::std::option::Option<::std::string::String>,
-    protocol: ::std::option::Option<crate::types::Protocol>,
+    protocol: ::std::option::Option<crate::generated::types::Protocol>,
 }
 impl RedirectAllRequestsToBuilder {
     /// Sets `HostName` (required).
@@ -37295,7 +37773,7 @@ impl RedirectAllRequestsToBuilder {
     /// Sets `Protocol`.
     pub fn protocol(
         mut self,
-        value: impl ::std::convert::Into<crate::types::Protocol>,
+        value: impl ::std::convert::Into<crate::generated::types::Protocol>,
     ) -> Self {
         self.protocol = ::std::option::Option::Some(value.into());
         self
@@ -37303,7 +37781,7 @@ impl RedirectAllRequestsToBuilder {
     /// Sets or clears `Protocol`.
     pub fn set_protocol(
         mut self,
-        value: ::std::option::Option<crate::types::Protocol>,
+        value: ::std::option::Option<crate::generated::types::Protocol>,
     ) -> Self {
         self.protocol = value;
         self
@@ -37345,7 +37823,7 @@ pub struct ReplicationConfiguration {
     ///
     /// Shape: `ReplicationRules`.
     #[cfg_attr(feature = "serde", serde(rename = "Rules"))]
-    pub rules: ::std::vec::Vec<crate::types::ReplicationRule>,
+    pub rules: ::std::vec::Vec<crate::generated::types::ReplicationRule>,
 }
 impl ReplicationConfiguration {
     /// A builder for this type.
@@ -37358,7 +37836,9 @@ impl ReplicationConfiguration {
 #[derive(::std::fmt::Debug)]
 pub struct ReplicationConfigurationBuilder {
     role: ::std::option::Option<::std::string::String>,
-    rules: ::std::option::Option<::std::vec::Vec<crate::types::ReplicationRule>>,
+    rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ReplicationRule>,
+    >,
 }
 impl ReplicationConfigurationBuilder {
     /// Sets `Role`.
@@ -37380,7 +37860,7 @@ impl ReplicationConfigurationBuilder {
     /// Sets `Rules` (required).
     pub fn rules(
         mut self,
-        value: ::std::vec::Vec<crate::types::ReplicationRule>,
+        value: ::std::vec::Vec<crate::generated::types::ReplicationRule>,
     ) -> Self {
         self.rules = ::std::option::Option::Some(value);
         self
@@ -37388,7 +37868,9 @@ impl ReplicationConfigurationBuilder {
     /// Sets or clears `Rules` (required).
     pub fn set_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::ReplicationRule>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::ReplicationRule>,
+        >,
     ) -> Self {
         self.rules = value;
         self
@@ -37443,18 +37925,18 @@ pub struct ReplicationRule {
     ///
     /// Shape: `ReplicationRuleFilter`.
     #[cfg_attr(feature = "serde", serde(rename = "Filter"))]
-    pub filter: crate::types::ReplicationRuleFilter,
+    pub filter: crate::generated::types::ReplicationRuleFilter,
     /// `Status`: XML element `Status`; required.
     ///
     /// Shape: `ReplicationRuleStatus`.
     #[cfg_attr(feature = "serde", serde(rename = "Status"))]
-    pub status: crate::types::ReplicationRuleStatus,
+    pub status: crate::generated::types::ReplicationRuleStatus,
     /// `Destination`: XML element `Destination`; required.
     #[cfg_attr(feature = "serde", serde(rename = "Destination"))]
-    pub destination: crate::types::Destination,
+    pub destination: crate::generated::types::Destination,
     /// `DeleteMarkerReplication`: XML element `DeleteMarkerReplication`; required.
     #[cfg_attr(feature = "serde", serde(rename = "DeleteMarkerReplication"))]
-    pub delete_marker_replication: crate::types::DeleteMarkerReplication,
+    pub delete_marker_replication: crate::generated::types::DeleteMarkerReplication,
 }
 impl ReplicationRule {
     /// A builder for this type.
@@ -37469,11 +37951,11 @@ pub struct ReplicationRuleBuilder {
     id: ::std::option::Option<::std::string::String>,
     priority: ::std::option::Option<i32>,
     prefix: ::std::option::Option<::std::string::String>,
-    filter: ::std::option::Option<crate::types::ReplicationRuleFilter>,
-    status: ::std::option::Option<crate::types::ReplicationRuleStatus>,
-    destination: ::std::option::Option<crate::types::Destination>,
+    filter: ::std::option::Option<crate::generated::types::ReplicationRuleFilter>,
+    status: ::std::option::Option<crate::generated::types::ReplicationRuleStatus>,
+    destination: ::std::option::Option<crate::generated::types::Destination>,
     delete_marker_replication: ::std::option::Option<
-        crate::types::DeleteMarkerReplication,
+        crate::generated::types::DeleteMarkerReplication,
     >,
 }
 impl ReplicationRuleBuilder {
@@ -37520,14 +38002,17 @@ impl ReplicationRuleBuilder {
         self
     }
     /// Sets `Filter` (required).
-    pub fn filter(mut self, value: crate::types::ReplicationRuleFilter) -> Self {
+    pub fn filter(
+        mut self,
+        value: crate::generated::types::ReplicationRuleFilter,
+    ) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Filter` (required).
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::ReplicationRuleFilter>,
+        value: ::std::option::Option<crate::generated::types::ReplicationRuleFilter>,
     ) -> Self {
         self.filter = value;
         self
@@ -37535,7 +38020,7 @@ impl ReplicationRuleBuilder {
     /// Sets `Status` (required).
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ReplicationRuleStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::ReplicationRuleStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -37543,20 +38028,20 @@ impl ReplicationRuleBuilder {
     /// Sets or clears `Status` (required).
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::ReplicationRuleStatus>,
+        value: ::std::option::Option<crate::generated::types::ReplicationRuleStatus>,
     ) -> Self {
         self.status = value;
         self
     }
     /// Sets `Destination` (required).
-    pub fn destination(mut self, value: crate::types::Destination) -> Self {
+    pub fn destination(mut self, value: crate::generated::types::Destination) -> Self {
         self.destination = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Destination` (required).
     pub fn set_destination(
         mut self,
-        value: ::std::option::Option<crate::types::Destination>,
+        value: ::std::option::Option<crate::generated::types::Destination>,
     ) -> Self {
         self.destination = value;
         self
@@ -37564,7 +38049,7 @@ impl ReplicationRuleBuilder {
     /// Sets `DeleteMarkerReplication` (required).
     pub fn delete_marker_replication(
         mut self,
-        value: crate::types::DeleteMarkerReplication,
+        value: crate::generated::types::DeleteMarkerReplication,
     ) -> Self {
         self.delete_marker_replication = ::std::option::Option::Some(value);
         self
@@ -37572,7 +38057,7 @@ impl ReplicationRuleBuilder {
     /// Sets or clears `DeleteMarkerReplication` (required).
     pub fn set_delete_marker_replication(
         mut self,
-        value: ::std::option::Option<crate::types::DeleteMarkerReplication>,
+        value: ::std::option::Option<crate::generated::types::DeleteMarkerReplication>,
     ) -> Self {
         self.delete_marker_replication = value;
         self
@@ -37644,7 +38129,7 @@ pub struct ReplicationRuleAndOperator {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl ReplicationRuleAndOperator {
     /// A builder for this type.
@@ -37657,7 +38142,7 @@ impl ReplicationRuleAndOperator {
 #[derive(::std::fmt::Debug)]
 pub struct ReplicationRuleAndOperatorBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tags: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    tags: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl ReplicationRuleAndOperatorBuilder {
     /// Sets `Prefix`.
@@ -37677,14 +38162,14 @@ impl ReplicationRuleAndOperatorBuilder {
         self
     }
     /// Sets `Tags`.
-    pub fn tags(mut self, value: ::std::vec::Vec<crate::types::Tag>) -> Self {
+    pub fn tags(mut self, value: ::std::vec::Vec<crate::generated::types::Tag>) -> Self {
         self.tags = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tags`.
     pub fn set_tags(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     ) -> Self {
         self.tags = value;
         self
@@ -37726,7 +38211,7 @@ pub struct ReplicationRuleFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub tag: ::std::option::Option<crate::types::Tag>,
+    pub tag: ::std::option::Option<crate::generated::types::Tag>,
     /// `And`: XML element `And`.
     ///
     /// Shape: `ReplicationRuleAndOperator`.
@@ -37738,7 +38223,7 @@ pub struct ReplicationRuleFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub and: ::std::option::Option<crate::types::ReplicationRuleAndOperator>,
+    pub and: ::std::option::Option<crate::generated::types::ReplicationRuleAndOperator>,
 }
 impl ReplicationRuleFilter {
     /// A builder for this type.
@@ -37751,8 +38236,8 @@ impl ReplicationRuleFilter {
 #[derive(::std::fmt::Debug)]
 pub struct ReplicationRuleFilterBuilder {
     prefix: ::std::option::Option<::std::string::String>,
-    tag: ::std::option::Option<crate::types::Tag>,
-    and: ::std::option::Option<crate::types::ReplicationRuleAndOperator>,
+    tag: ::std::option::Option<crate::generated::types::Tag>,
+    and: ::std::option::Option<crate::generated::types::ReplicationRuleAndOperator>,
 }
 impl ReplicationRuleFilterBuilder {
     /// Sets `Prefix`.
@@ -37772,24 +38257,30 @@ impl ReplicationRuleFilterBuilder {
         self
     }
     /// Sets `Tag`.
-    pub fn tag(mut self, value: crate::types::Tag) -> Self {
+    pub fn tag(mut self, value: crate::generated::types::Tag) -> Self {
         self.tag = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Tag`.
-    pub fn set_tag(mut self, value: ::std::option::Option<crate::types::Tag>) -> Self {
+    pub fn set_tag(
+        mut self,
+        value: ::std::option::Option<crate::generated::types::Tag>,
+    ) -> Self {
         self.tag = value;
         self
     }
     /// Sets `And`.
-    pub fn and(mut self, value: crate::types::ReplicationRuleAndOperator) -> Self {
+    pub fn and(
+        mut self,
+        value: crate::generated::types::ReplicationRuleAndOperator,
+    ) -> Self {
         self.and = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `And`.
     pub fn set_and(
         mut self,
-        value: ::std::option::Option<crate::types::ReplicationRuleAndOperator>,
+        value: ::std::option::Option<crate::generated::types::ReplicationRuleAndOperator>,
     ) -> Self {
         self.and = value;
         self
@@ -37866,7 +38357,7 @@ impl ::std::convert::From<ReplicationRuleStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for ReplicationRuleStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -37954,7 +38445,7 @@ impl ::std::convert::From<ReplicationStatus> for ::std::string::String {
 }
 impl ::std::str::FromStr for ReplicationStatus {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -38025,7 +38516,7 @@ impl ::std::convert::From<RequestCharged> for ::std::string::String {
 }
 impl ::std::str::FromStr for RequestCharged {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -38096,7 +38587,7 @@ impl ::std::convert::From<RequestPayer> for ::std::string::String {
 }
 impl ::std::str::FromStr for RequestPayer {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -38155,7 +38646,7 @@ pub struct ListReplicationFailureResult {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    pub encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     /// `KeyCount`: XML element `KeyCount`; required.
     #[cfg_attr(feature = "serde", serde(rename = "KeyCount"))]
     pub key_count: i32,
@@ -38187,7 +38678,7 @@ pub struct ListReplicationFailureResult {
     ///
     /// Shape: `ContentsList`.
     #[cfg_attr(feature = "serde", serde(rename = "Contents"))]
-    pub contents: ::std::vec::Vec<crate::types::ObjectSyncAttempted>,
+    pub contents: ::std::vec::Vec<crate::generated::types::ObjectSyncAttempted>,
 }
 impl ListReplicationFailureResult {
     /// A builder for this type.
@@ -38203,11 +38694,13 @@ pub struct ListReplicationFailureResultBuilder {
     first_sync_attempted_before: ::std::option::Option<::std::string::String>,
     max_keys: ::std::option::Option<i32>,
     is_truncated: ::std::option::Option<bool>,
-    encoding_type: ::std::option::Option<crate::types::EncodingType>,
+    encoding_type: ::std::option::Option<crate::generated::types::EncodingType>,
     key_count: ::std::option::Option<i32>,
     continuation_token: ::std::option::Option<::std::string::String>,
     next_continuation_token: ::std::option::Option<::std::string::String>,
-    contents: ::std::option::Option<::std::vec::Vec<crate::types::ObjectSyncAttempted>>,
+    contents: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::ObjectSyncAttempted>,
+    >,
 }
 impl ListReplicationFailureResultBuilder {
     /// Sets `Name` (required).
@@ -38265,7 +38758,7 @@ impl ListReplicationFailureResultBuilder {
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::types::EncodingType>,
+        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = ::std::option::Option::Some(value.into());
         self
@@ -38273,7 +38766,7 @@ impl ListReplicationFailureResultBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::types::EncodingType>,
+        value: ::std::option::Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.encoding_type = value;
         self
@@ -38323,7 +38816,7 @@ impl ListReplicationFailureResultBuilder {
     /// Sets `Contents` (required).
     pub fn contents(
         mut self,
-        value: ::std::vec::Vec<crate::types::ObjectSyncAttempted>,
+        value: ::std::vec::Vec<crate::generated::types::ObjectSyncAttempted>,
     ) -> Self {
         self.contents = ::std::option::Option::Some(value);
         self
@@ -38331,7 +38824,9 @@ impl ListReplicationFailureResultBuilder {
     /// Sets or clears `Contents` (required).
     pub fn set_contents(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::ObjectSyncAttempted>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::ObjectSyncAttempted>,
+        >,
     ) -> Self {
         self.contents = value;
         self
@@ -38583,7 +39078,7 @@ pub struct RestoreObjectOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl RestoreObjectOutput {
     /// A builder for this type.
@@ -38595,13 +39090,13 @@ impl RestoreObjectOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct RestoreObjectOutputBuilder {
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl RestoreObjectOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -38609,7 +39104,7 @@ impl RestoreObjectOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -38660,7 +39155,7 @@ pub struct RestoreObjectRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub restore_request: ::std::option::Option<crate::types::RestoreRequest>,
+    pub restore_request: ::std::option::Option<crate::generated::types::RestoreRequest>,
 }
 impl RestoreObjectRequest {
     /// A builder for this type.
@@ -38675,7 +39170,7 @@ pub struct RestoreObjectRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     key: ::std::option::Option<::std::string::String>,
     version_id: ::std::option::Option<::std::string::String>,
-    restore_request: ::std::option::Option<crate::types::RestoreRequest>,
+    restore_request: ::std::option::Option<crate::generated::types::RestoreRequest>,
 }
 impl RestoreObjectRequestBuilder {
     /// Sets `Bucket` (required).
@@ -38727,14 +39222,17 @@ impl RestoreObjectRequestBuilder {
         self
     }
     /// Sets `RestoreRequest`.
-    pub fn restore_request(mut self, value: crate::types::RestoreRequest) -> Self {
+    pub fn restore_request(
+        mut self,
+        value: crate::generated::types::RestoreRequest,
+    ) -> Self {
         self.restore_request = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `RestoreRequest`.
     pub fn set_restore_request(
         mut self,
-        value: ::std::option::Option<crate::types::RestoreRequest>,
+        value: ::std::option::Option<crate::generated::types::RestoreRequest>,
     ) -> Self {
         self.restore_request = value;
         self
@@ -38784,7 +39282,7 @@ pub struct RestoreRequest {
         )
     )]
     pub glacier_job_parameters: ::std::option::Option<
-        crate::types::GlacierJobParameters,
+        crate::generated::types::GlacierJobParameters,
     >,
 }
 impl RestoreRequest {
@@ -38798,7 +39296,9 @@ impl RestoreRequest {
 #[derive(::std::fmt::Debug)]
 pub struct RestoreRequestBuilder {
     days: ::std::option::Option<i32>,
-    glacier_job_parameters: ::std::option::Option<crate::types::GlacierJobParameters>,
+    glacier_job_parameters: ::std::option::Option<
+        crate::generated::types::GlacierJobParameters,
+    >,
 }
 impl RestoreRequestBuilder {
     /// Sets `Days` (required).
@@ -38814,7 +39314,7 @@ impl RestoreRequestBuilder {
     /// Sets `GlacierJobParameters`.
     pub fn glacier_job_parameters(
         mut self,
-        value: crate::types::GlacierJobParameters,
+        value: crate::generated::types::GlacierJobParameters,
     ) -> Self {
         self.glacier_job_parameters = ::std::option::Option::Some(value);
         self
@@ -38822,7 +39322,7 @@ impl RestoreRequestBuilder {
     /// Sets or clears `GlacierJobParameters`.
     pub fn set_glacier_job_parameters(
         mut self,
-        value: ::std::option::Option<crate::types::GlacierJobParameters>,
+        value: ::std::option::Option<crate::generated::types::GlacierJobParameters>,
     ) -> Self {
         self.glacier_job_parameters = value;
         self
@@ -38896,7 +39396,7 @@ impl ::std::convert::From<RetentionDirective> for ::std::string::String {
 }
 impl ::std::str::FromStr for RetentionDirective {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -38927,10 +39427,10 @@ pub struct RoutingRule {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub condition: ::std::option::Option<crate::types::Condition>,
+    pub condition: ::std::option::Option<crate::generated::types::Condition>,
     /// `Redirect`: XML element `Redirect`; required.
     #[cfg_attr(feature = "serde", serde(rename = "Redirect"))]
-    pub redirect: crate::types::Redirect,
+    pub redirect: crate::generated::types::Redirect,
 }
 impl RoutingRule {
     /// A builder for this type.
@@ -38942,32 +39442,32 @@ impl RoutingRule {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct RoutingRuleBuilder {
-    condition: ::std::option::Option<crate::types::Condition>,
-    redirect: ::std::option::Option<crate::types::Redirect>,
+    condition: ::std::option::Option<crate::generated::types::Condition>,
+    redirect: ::std::option::Option<crate::generated::types::Redirect>,
 }
 impl RoutingRuleBuilder {
     /// Sets `Condition`.
-    pub fn condition(mut self, value: crate::types::Condition) -> Self {
+    pub fn condition(mut self, value: crate::generated::types::Condition) -> Self {
         self.condition = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Condition`.
     pub fn set_condition(
         mut self,
-        value: ::std::option::Option<crate::types::Condition>,
+        value: ::std::option::Option<crate::generated::types::Condition>,
     ) -> Self {
         self.condition = value;
         self
     }
     /// Sets `Redirect` (required).
-    pub fn redirect(mut self, value: crate::types::Redirect) -> Self {
+    pub fn redirect(mut self, value: crate::generated::types::Redirect) -> Self {
         self.redirect = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Redirect` (required).
     pub fn set_redirect(
         mut self,
-        value: ::std::option::Option<crate::types::Redirect>,
+        value: ::std::option::Option<crate::generated::types::Redirect>,
     ) -> Self {
         self.redirect = value;
         self
@@ -39004,7 +39504,9 @@ pub struct S3KeyFilter {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub filter_rules: ::std::option::Option<::std::vec::Vec<crate::types::FilterRule>>,
+    pub filter_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::FilterRule>,
+    >,
 }
 impl S3KeyFilter {
     /// A builder for this type.
@@ -39016,13 +39518,15 @@ impl S3KeyFilter {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct S3KeyFilterBuilder {
-    filter_rules: ::std::option::Option<::std::vec::Vec<crate::types::FilterRule>>,
+    filter_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::FilterRule>,
+    >,
 }
 impl S3KeyFilterBuilder {
     /// Sets `FilterRules`.
     pub fn filter_rules(
         mut self,
-        value: ::std::vec::Vec<crate::types::FilterRule>,
+        value: ::std::vec::Vec<crate::generated::types::FilterRule>,
     ) -> Self {
         self.filter_rules = ::std::option::Option::Some(value);
         self
@@ -39030,7 +39534,9 @@ impl S3KeyFilterBuilder {
     /// Sets or clears `FilterRules`.
     pub fn set_filter_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::FilterRule>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::FilterRule>,
+        >,
     ) -> Self {
         self.filter_rules = value;
         self
@@ -39099,7 +39605,7 @@ impl ::std::convert::From<SSEKPEncryptionAlgorithm> for ::std::string::String {
 }
 impl ::std::str::FromStr for SSEKPEncryptionAlgorithm {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -39170,7 +39676,7 @@ impl ::std::convert::From<ServerSideEncryption> for ::std::string::String {
 }
 impl ::std::str::FromStr for ServerSideEncryption {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -39288,7 +39794,7 @@ impl ::std::convert::From<StorageClass> for ::std::string::String {
 }
 impl ::std::str::FromStr for StorageClass {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -39321,7 +39827,9 @@ pub struct StorageClassAnalysis {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub data_export: ::std::option::Option<crate::types::StorageClassAnalysisDataExport>,
+    pub data_export: ::std::option::Option<
+        crate::generated::types::StorageClassAnalysisDataExport,
+    >,
 }
 impl StorageClassAnalysis {
     /// A builder for this type.
@@ -39333,13 +39841,15 @@ impl StorageClassAnalysis {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct StorageClassAnalysisBuilder {
-    data_export: ::std::option::Option<crate::types::StorageClassAnalysisDataExport>,
+    data_export: ::std::option::Option<
+        crate::generated::types::StorageClassAnalysisDataExport,
+    >,
 }
 impl StorageClassAnalysisBuilder {
     /// Sets `DataExport`.
     pub fn data_export(
         mut self,
-        value: crate::types::StorageClassAnalysisDataExport,
+        value: crate::generated::types::StorageClassAnalysisDataExport,
     ) -> Self {
         self.data_export = ::std::option::Option::Some(value);
         self
@@ -39347,7 +39857,9 @@ impl StorageClassAnalysisBuilder {
     /// Sets or clears `DataExport`.
     pub fn set_data_export(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClassAnalysisDataExport>,
+        value: ::std::option::Option<
+            crate::generated::types::StorageClassAnalysisDataExport,
+        >,
     ) -> Self {
         self.data_export = value;
         self
@@ -39371,12 +39883,12 @@ pub struct StorageClassAnalysisDataExport {
     ///
     /// Shape: `StorageClassAnalysisSchemaVersion`.
     #[cfg_attr(feature = "serde", serde(rename = "OutputSchemaVersion"))]
-    pub output_schema_version: crate::types::StorageClassAnalysisSchemaVersion,
+    pub output_schema_version: crate::generated::types::StorageClassAnalysisSchemaVersion,
     /// `Destination`: XML element `Destination`; required.
     ///
     /// Shape: `AnalyticsExportDestination`.
     #[cfg_attr(feature = "serde", serde(rename = "Destination"))]
-    pub destination: crate::types::AnalyticsExportDestination,
+    pub destination: crate::generated::types::AnalyticsExportDestination,
 }
 impl StorageClassAnalysisDataExport {
     /// A builder for this type.
@@ -39389,15 +39901,19 @@ impl StorageClassAnalysisDataExport {
 #[derive(::std::fmt::Debug)]
 pub struct StorageClassAnalysisDataExportBuilder {
     output_schema_version: ::std::option::Option<
-        crate::types::StorageClassAnalysisSchemaVersion,
+        crate::generated::types::StorageClassAnalysisSchemaVersion,
     >,
-    destination: ::std::option::Option<crate::types::AnalyticsExportDestination>,
+    destination: ::std::option::Option<
+        crate::generated::types::AnalyticsExportDestination,
+    >,
 }
 impl StorageClassAnalysisDataExportBuilder {
     /// Sets `OutputSchemaVersion` (required).
     pub fn output_schema_version(
         mut self,
-        value: impl ::std::convert::Into<crate::types::StorageClassAnalysisSchemaVersion>,
+        value: impl ::std::convert::Into<
+            crate::generated::types::StorageClassAnalysisSchemaVersion,
+        >,
     ) -> Self {
         self.output_schema_version = ::std::option::Option::Some(value.into());
         self
@@ -39405,7 +39921,9 @@ impl StorageClassAnalysisDataExportBuilder {
     /// Sets or clears `OutputSchemaVersion` (required).
     pub fn set_output_schema_version(
         mut self,
-        value: ::std::option::Option<crate::types::StorageClassAnalysisSchemaVersion>,
+        value: ::std::option::Option<
+            crate::generated::types::StorageClassAnalysisSchemaVersion,
+        >,
     ) -> Self {
         self.output_schema_version = value;
         self
@@ -39413,7 +39931,7 @@ impl StorageClassAnalysisDataExportBuilder {
     /// Sets `Destination` (required).
     pub fn destination(
         mut self,
-        value: crate::types::AnalyticsExportDestination,
+        value: crate::generated::types::AnalyticsExportDestination,
     ) -> Self {
         self.destination = ::std::option::Option::Some(value);
         self
@@ -39421,7 +39939,7 @@ impl StorageClassAnalysisDataExportBuilder {
     /// Sets or clears `Destination` (required).
     pub fn set_destination(
         mut self,
-        value: ::std::option::Option<crate::types::AnalyticsExportDestination>,
+        value: ::std::option::Option<crate::generated::types::AnalyticsExportDestination>,
     ) -> Self {
         self.destination = value;
         self
@@ -39503,7 +40021,7 @@ impl ::std::convert::From<StorageClassAnalysisSchemaVersion> for ::std::string::
 }
 impl ::std::str::FromStr for StorageClassAnalysisSchemaVersion {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -39601,7 +40119,7 @@ impl TagBuilder {
 pub struct Tagging {
     /// `TagSet`: XML element `TagSet`; required.
     #[cfg_attr(feature = "serde", serde(rename = "TagSet"))]
-    pub tag_set: ::std::vec::Vec<crate::types::Tag>,
+    pub tag_set: ::std::vec::Vec<crate::generated::types::Tag>,
 }
 impl Tagging {
     /// A builder for this type.
@@ -39613,18 +40131,21 @@ impl Tagging {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct TaggingBuilder {
-    tag_set: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+    tag_set: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
 }
 impl TaggingBuilder {
     /// Sets `TagSet` (required).
-    pub fn tag_set(mut self, value: ::std::vec::Vec<crate::types::Tag>) -> Self {
+    pub fn tag_set(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Tag>,
+    ) -> Self {
         self.tag_set = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `TagSet` (required).
     pub fn set_tag_set(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Tag>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Tag>>,
     ) -> Self {
         self.tag_set = value;
         self
@@ -39697,7 +40218,7 @@ impl ::std::convert::From<TaggingDirective> for ::std::string::String {
 }
 impl ::std::str::FromStr for TaggingDirective {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -39728,7 +40249,7 @@ pub struct TargetGrant {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub grantee: ::std::option::Option<crate::types::Grantee>,
+    pub grantee: ::std::option::Option<crate::generated::types::Grantee>,
     /// `Permission`: XML element `Permission`.
     ///
     /// Shape: `BucketLogsPermission`.
@@ -39740,7 +40261,7 @@ pub struct TargetGrant {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub permission: ::std::option::Option<crate::types::BucketLogsPermission>,
+    pub permission: ::std::option::Option<crate::generated::types::BucketLogsPermission>,
 }
 impl TargetGrant {
     /// A builder for this type.
@@ -39752,19 +40273,19 @@ impl TargetGrant {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct TargetGrantBuilder {
-    grantee: ::std::option::Option<crate::types::Grantee>,
-    permission: ::std::option::Option<crate::types::BucketLogsPermission>,
+    grantee: ::std::option::Option<crate::generated::types::Grantee>,
+    permission: ::std::option::Option<crate::generated::types::BucketLogsPermission>,
 }
 impl TargetGrantBuilder {
     /// Sets `Grantee`.
-    pub fn grantee(mut self, value: crate::types::Grantee) -> Self {
+    pub fn grantee(mut self, value: crate::generated::types::Grantee) -> Self {
         self.grantee = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Grantee`.
     pub fn set_grantee(
         mut self,
-        value: ::std::option::Option<crate::types::Grantee>,
+        value: ::std::option::Option<crate::generated::types::Grantee>,
     ) -> Self {
         self.grantee = value;
         self
@@ -39772,7 +40293,7 @@ impl TargetGrantBuilder {
     /// Sets `Permission`.
     pub fn permission(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketLogsPermission>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketLogsPermission>,
     ) -> Self {
         self.permission = ::std::option::Option::Some(value.into());
         self
@@ -39780,7 +40301,7 @@ impl TargetGrantBuilder {
     /// Sets or clears `Permission`.
     pub fn set_permission(
         mut self,
-        value: ::std::option::Option<crate::types::BucketLogsPermission>,
+        value: ::std::option::Option<crate::generated::types::BucketLogsPermission>,
     ) -> Self {
         self.permission = value;
         self
@@ -39867,7 +40388,7 @@ impl ::std::convert::From<Tier> for ::std::string::String {
 }
 impl ::std::str::FromStr for Tier {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -39908,7 +40429,7 @@ pub struct TopicConfiguration {
     ///
     /// Shape: `EventList`.
     #[cfg_attr(feature = "serde", serde(rename = "Events"))]
-    pub events: ::std::vec::Vec<crate::types::Event>,
+    pub events: ::std::vec::Vec<crate::generated::types::Event>,
     /// `Filter`: XML element `Filter`.
     ///
     /// Shape: `NotificationConfigurationFilter`.
@@ -39920,7 +40441,9 @@ pub struct TopicConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub filter: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+    pub filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
+    >,
 }
 impl TopicConfiguration {
     /// A builder for this type.
@@ -39934,8 +40457,10 @@ impl TopicConfiguration {
 pub struct TopicConfigurationBuilder {
     id: ::std::option::Option<::std::string::String>,
     topic_arn: ::std::option::Option<::std::string::String>,
-    events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
-    filter: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+    events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
+    filter: ::std::option::Option<
+        crate::generated::types::NotificationConfigurationFilter,
+    >,
 }
 impl TopicConfigurationBuilder {
     /// Sets `Id`.
@@ -39971,14 +40496,17 @@ impl TopicConfigurationBuilder {
         self
     }
     /// Sets `Events` (required).
-    pub fn events(mut self, value: ::std::vec::Vec<crate::types::Event>) -> Self {
+    pub fn events(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Event>,
+    ) -> Self {
         self.events = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Events` (required).
     pub fn set_events(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     ) -> Self {
         self.events = value;
         self
@@ -39986,7 +40514,7 @@ impl TopicConfigurationBuilder {
     /// Sets `Filter`.
     pub fn filter(
         mut self,
-        value: crate::types::NotificationConfigurationFilter,
+        value: crate::generated::types::NotificationConfigurationFilter,
     ) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
@@ -39994,7 +40522,9 @@ impl TopicConfigurationBuilder {
     /// Sets or clears `Filter`.
     pub fn set_filter(
         mut self,
-        value: ::std::option::Option<crate::types::NotificationConfigurationFilter>,
+        value: ::std::option::Option<
+            crate::generated::types::NotificationConfigurationFilter,
+        >,
     ) -> Self {
         self.filter = value;
         self
@@ -40050,7 +40580,7 @@ pub struct TopicConfigurationDeprecated {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+    pub events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     /// `Event`: XML element `Event`; deprecated.
     #[cfg_attr(
         feature = "serde",
@@ -40060,7 +40590,7 @@ pub struct TopicConfigurationDeprecated {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub event: ::std::option::Option<crate::types::Event>,
+    pub event: ::std::option::Option<crate::generated::types::Event>,
     /// `Topic`: XML element `Topic`.
     ///
     /// Shape: `TopicArn`.
@@ -40085,8 +40615,8 @@ impl TopicConfigurationDeprecated {
 #[derive(::std::fmt::Debug)]
 pub struct TopicConfigurationDeprecatedBuilder {
     id: ::std::option::Option<::std::string::String>,
-    events: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
-    event: ::std::option::Option<crate::types::Event>,
+    events: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
+    event: ::std::option::Option<crate::generated::types::Event>,
     topic: ::std::option::Option<::std::string::String>,
 }
 impl TopicConfigurationDeprecatedBuilder {
@@ -40107,14 +40637,17 @@ impl TopicConfigurationDeprecatedBuilder {
         self
     }
     /// Sets `Events`.
-    pub fn events(mut self, value: ::std::vec::Vec<crate::types::Event>) -> Self {
+    pub fn events(
+        mut self,
+        value: ::std::vec::Vec<crate::generated::types::Event>,
+    ) -> Self {
         self.events = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Events`.
     pub fn set_events(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::Event>>,
+        value: ::std::option::Option<::std::vec::Vec<crate::generated::types::Event>>,
     ) -> Self {
         self.events = value;
         self
@@ -40122,7 +40655,7 @@ impl TopicConfigurationDeprecatedBuilder {
     /// Sets `Event`.
     pub fn event(
         mut self,
-        value: impl ::std::convert::Into<crate::types::Event>,
+        value: impl ::std::convert::Into<crate::generated::types::Event>,
     ) -> Self {
         self.event = ::std::option::Option::Some(value.into());
         self
@@ -40130,7 +40663,7 @@ impl TopicConfigurationDeprecatedBuilder {
     /// Sets or clears `Event`.
     pub fn set_event(
         mut self,
-        value: ::std::option::Option<crate::types::Event>,
+        value: ::std::option::Option<crate::generated::types::Event>,
     ) -> Self {
         self.event = value;
         self
@@ -40202,7 +40735,9 @@ pub struct Transition {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub storage_class: ::std::option::Option<crate::types::TransitionStorageClass>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::types::TransitionStorageClass,
+    >,
 }
 impl Transition {
     /// A builder for this type.
@@ -40216,7 +40751,9 @@ impl Transition {
 pub struct TransitionBuilder {
     date: ::std::option::Option<crate::rt::DateTime>,
     days: ::std::option::Option<i32>,
-    storage_class: ::std::option::Option<crate::types::TransitionStorageClass>,
+    storage_class: ::std::option::Option<
+        crate::generated::types::TransitionStorageClass,
+    >,
 }
 impl TransitionBuilder {
     /// Sets `Date`.
@@ -40248,7 +40785,7 @@ impl TransitionBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::types::TransitionStorageClass>,
+        value: impl ::std::convert::Into<crate::generated::types::TransitionStorageClass>,
     ) -> Self {
         self.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -40256,7 +40793,7 @@ impl TransitionBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::types::TransitionStorageClass>,
+        value: ::std::option::Option<crate::generated::types::TransitionStorageClass>,
     ) -> Self {
         self.storage_class = value;
         self
@@ -40359,7 +40896,7 @@ impl ::std::convert::From<TransitionStorageClass> for ::std::string::String {
 }
 impl ::std::str::FromStr for TransitionStorageClass {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -40442,7 +40979,7 @@ impl ::std::convert::From<Type> for ::std::string::String {
 }
 impl ::std::str::FromStr for Type {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -40483,7 +41020,7 @@ pub struct UploadPartCopyOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub copy_part_result: ::std::option::Option<crate::types::CopyPartResult>,
+    pub copy_part_result: ::std::option::Option<crate::generated::types::CopyPartResult>,
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(
         feature = "serde",
@@ -40494,7 +41031,7 @@ pub struct UploadPartCopyOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
     #[cfg_attr(
@@ -40535,7 +41072,7 @@ pub struct UploadPartCopyOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for UploadPartCopyOutput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -40560,12 +41097,14 @@ impl UploadPartCopyOutput {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 pub struct UploadPartCopyOutputBuilder {
     copy_source_version_id: ::std::option::Option<::std::string::String>,
-    copy_part_result: ::std::option::Option<crate::types::CopyPartResult>,
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    copy_part_result: ::std::option::Option<crate::generated::types::CopyPartResult>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for UploadPartCopyOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -40590,14 +41129,17 @@ impl UploadPartCopyOutputBuilder {
         self
     }
     /// Sets `CopyPartResult`.
-    pub fn copy_part_result(mut self, value: crate::types::CopyPartResult) -> Self {
+    pub fn copy_part_result(
+        mut self,
+        value: crate::generated::types::CopyPartResult,
+    ) -> Self {
         self.copy_part_result = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `CopyPartResult`.
     pub fn set_copy_part_result(
         mut self,
-        value: ::std::option::Option<crate::types::CopyPartResult>,
+        value: ::std::option::Option<crate::generated::types::CopyPartResult>,
     ) -> Self {
         self.copy_part_result = value;
         self
@@ -40605,7 +41147,7 @@ impl UploadPartCopyOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -40613,7 +41155,7 @@ impl UploadPartCopyOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -40669,7 +41211,7 @@ impl UploadPartCopyOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -40677,7 +41219,7 @@ impl UploadPartCopyOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -40843,7 +41385,7 @@ pub struct UploadPartCopyRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -40928,7 +41470,7 @@ pub struct UploadPartCopyRequestBuilder {
     copy_source_sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     copy_source_sse_customer_key: ::std::option::Option<::std::string::String>,
     copy_source_sse_customer_key_md5: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
     expected_source_bucket_owner: ::std::option::Option<::std::string::String>,
 }
@@ -41195,7 +41737,7 @@ impl UploadPartCopyRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -41203,7 +41745,7 @@ impl UploadPartCopyRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -41314,7 +41856,7 @@ pub struct UploadPartOutput {
         )
     )]
     pub server_side_encryption: ::std::option::Option<
-        crate::types::ServerSideEncryption,
+        crate::generated::types::ServerSideEncryption,
     >,
     /// `ETag`: header `ETag`.
     #[cfg_attr(
@@ -41415,7 +41957,7 @@ pub struct UploadPartOutput {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    pub request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for UploadPartOutput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -41443,7 +41985,9 @@ impl UploadPartOutput {
 /// Builds a [`UploadPartOutput`]; `build` checks required members and `min` constraints.
 #[derive(::std::default::Default, ::std::clone::Clone)]
 pub struct UploadPartOutputBuilder {
-    server_side_encryption: ::std::option::Option<crate::types::ServerSideEncryption>,
+    server_side_encryption: ::std::option::Option<
+        crate::generated::types::ServerSideEncryption,
+    >,
     e_tag: ::std::option::Option<::std::string::String>,
     checksum_crc32: ::std::option::Option<::std::string::String>,
     checksum_crc32c: ::std::option::Option<::std::string::String>,
@@ -41453,7 +41997,7 @@ pub struct UploadPartOutputBuilder {
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
     sse_kms_key_id: ::std::option::Option<::std::string::String>,
-    request_charged: ::std::option::Option<crate::types::RequestCharged>,
+    request_charged: ::std::option::Option<crate::generated::types::RequestCharged>,
 }
 impl ::std::fmt::Debug for UploadPartOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -41464,7 +42008,7 @@ impl UploadPartOutputBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ServerSideEncryption>,
+        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = ::std::option::Option::Some(value.into());
         self
@@ -41472,7 +42016,7 @@ impl UploadPartOutputBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::types::ServerSideEncryption>,
+        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.server_side_encryption = value;
         self
@@ -41624,7 +42168,7 @@ impl UploadPartOutputBuilder {
     /// Sets `RequestCharged`.
     pub fn request_charged(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestCharged>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = ::std::option::Option::Some(value.into());
         self
@@ -41632,7 +42176,7 @@ impl UploadPartOutputBuilder {
     /// Sets or clears `RequestCharged`.
     pub fn set_request_charged(
         mut self,
-        value: ::std::option::Option<crate::types::RequestCharged>,
+        value: ::std::option::Option<crate::generated::types::RequestCharged>,
     ) -> Self {
         self.request_charged = value;
         self
@@ -41699,7 +42243,9 @@ pub struct UploadPartRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    pub checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
     #[cfg_attr(
         feature = "serde",
@@ -41802,7 +42348,7 @@ pub struct UploadPartRequest {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    pub request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
     /// Shape: `AccountId`.
@@ -41853,7 +42399,9 @@ pub struct UploadPartRequestBuilder {
     bucket: ::std::option::Option<::std::string::String>,
     content_length: ::std::option::Option<i64>,
     content_md5: ::std::option::Option<::std::string::String>,
-    checksum_algorithm: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+    checksum_algorithm: ::std::option::Option<
+        crate::generated::types::ChecksumAlgorithm,
+    >,
     checksum_crc32: ::std::option::Option<::std::string::String>,
     checksum_crc32c: ::std::option::Option<::std::string::String>,
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
@@ -41865,7 +42413,7 @@ pub struct UploadPartRequestBuilder {
     sse_customer_algorithm: ::std::option::Option<::std::string::String>,
     sse_customer_key: ::std::option::Option<::std::string::String>,
     sse_customer_key_md5: ::std::option::Option<::std::string::String>,
-    request_payer: ::std::option::Option<crate::types::RequestPayer>,
+    request_payer: ::std::option::Option<crate::generated::types::RequestPayer>,
     expected_bucket_owner: ::std::option::Option<::std::string::String>,
 }
 impl ::std::fmt::Debug for UploadPartRequestBuilder {
@@ -41935,7 +42483,7 @@ impl UploadPartRequestBuilder {
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ChecksumAlgorithm>,
+        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = ::std::option::Option::Some(value.into());
         self
@@ -41943,7 +42491,7 @@ impl UploadPartRequestBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::types::ChecksumAlgorithm>,
+        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.checksum_algorithm = value;
         self
@@ -42121,7 +42669,7 @@ impl UploadPartRequestBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::types::RequestPayer>,
+        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = ::std::option::Option::Some(value.into());
         self
@@ -42129,7 +42677,7 @@ impl UploadPartRequestBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::types::RequestPayer>,
+        value: ::std::option::Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.request_payer = value;
         self
@@ -42215,7 +42763,7 @@ pub struct VersioningConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub mfa_delete: ::std::option::Option<crate::types::MFADelete>,
+    pub mfa_delete: ::std::option::Option<crate::generated::types::MFADelete>,
     /// `Status`: XML element `Status`.
     ///
     /// Shape: `BucketVersioningStatus`.
@@ -42227,7 +42775,7 @@ pub struct VersioningConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub status: ::std::option::Option<crate::types::BucketVersioningStatus>,
+    pub status: ::std::option::Option<crate::generated::types::BucketVersioningStatus>,
 }
 impl VersioningConfiguration {
     /// A builder for this type.
@@ -42239,14 +42787,14 @@ impl VersioningConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct VersioningConfigurationBuilder {
-    mfa_delete: ::std::option::Option<crate::types::MFADelete>,
-    status: ::std::option::Option<crate::types::BucketVersioningStatus>,
+    mfa_delete: ::std::option::Option<crate::generated::types::MFADelete>,
+    status: ::std::option::Option<crate::generated::types::BucketVersioningStatus>,
 }
 impl VersioningConfigurationBuilder {
     /// Sets `MFADelete`.
     pub fn mfa_delete(
         mut self,
-        value: impl ::std::convert::Into<crate::types::MFADelete>,
+        value: impl ::std::convert::Into<crate::generated::types::MFADelete>,
     ) -> Self {
         self.mfa_delete = ::std::option::Option::Some(value.into());
         self
@@ -42254,7 +42802,7 @@ impl VersioningConfigurationBuilder {
     /// Sets or clears `MFADelete`.
     pub fn set_mfa_delete(
         mut self,
-        value: ::std::option::Option<crate::types::MFADelete>,
+        value: ::std::option::Option<crate::generated::types::MFADelete>,
     ) -> Self {
         self.mfa_delete = value;
         self
@@ -42262,7 +42810,7 @@ impl VersioningConfigurationBuilder {
     /// Sets `Status`.
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<crate::types::BucketVersioningStatus>,
+        value: impl ::std::convert::Into<crate::generated::types::BucketVersioningStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
         self
@@ -42270,7 +42818,7 @@ impl VersioningConfigurationBuilder {
     /// Sets or clears `Status`.
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<crate::types::BucketVersioningStatus>,
+        value: ::std::option::Option<crate::generated::types::BucketVersioningStatus>,
     ) -> Self {
         self.status = value;
         self
@@ -42302,7 +42850,7 @@ pub struct WebsiteConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub error_document: ::std::option::Option<crate::types::ErrorDocument>,
+    pub error_document: ::std::option::Option<crate::generated::types::ErrorDocument>,
     /// `IndexDocument`: XML element `IndexDocument`.
     #[cfg_attr(
         feature = "serde",
@@ -42312,7 +42860,7 @@ pub struct WebsiteConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub index_document: ::std::option::Option<crate::types::IndexDocument>,
+    pub index_document: ::std::option::Option<crate::generated::types::IndexDocument>,
     /// `RedirectAllRequestsTo`: XML element `RedirectAllRequestsTo`.
     #[cfg_attr(
         feature = "serde",
@@ -42323,7 +42871,7 @@ pub struct WebsiteConfiguration {
         )
     )]
     pub redirect_all_requests_to: ::std::option::Option<
-        crate::types::RedirectAllRequestsTo,
+        crate::generated::types::RedirectAllRequestsTo,
     >,
     /// `RoutingRules`: XML element `RoutingRules`.
     #[cfg_attr(
@@ -42334,7 +42882,9 @@ pub struct WebsiteConfiguration {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub routing_rules: ::std::option::Option<::std::vec::Vec<crate::types::RoutingRule>>,
+    pub routing_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::RoutingRule>,
+    >,
 }
 impl WebsiteConfiguration {
     /// A builder for this type.
@@ -42346,34 +42896,44 @@ impl WebsiteConfiguration {
 #[derive(::std::default::Default, ::std::clone::Clone)]
 #[derive(::std::fmt::Debug)]
 pub struct WebsiteConfigurationBuilder {
-    error_document: ::std::option::Option<crate::types::ErrorDocument>,
-    index_document: ::std::option::Option<crate::types::IndexDocument>,
-    redirect_all_requests_to: ::std::option::Option<crate::types::RedirectAllRequestsTo>,
-    routing_rules: ::std::option::Option<::std::vec::Vec<crate::types::RoutingRule>>,
+    error_document: ::std::option::Option<crate::generated::types::ErrorDocument>,
+    index_document: ::std::option::Option<crate::generated::types::IndexDocument>,
+    redirect_all_requests_to: ::std::option::Option<
+        crate::generated::types::RedirectAllRequestsTo,
+    >,
+    routing_rules: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::RoutingRule>,
+    >,
 }
 impl WebsiteConfigurationBuilder {
     /// Sets `ErrorDocument`.
-    pub fn error_document(mut self, value: crate::types::ErrorDocument) -> Self {
+    pub fn error_document(
+        mut self,
+        value: crate::generated::types::ErrorDocument,
+    ) -> Self {
         self.error_document = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `ErrorDocument`.
     pub fn set_error_document(
         mut self,
-        value: ::std::option::Option<crate::types::ErrorDocument>,
+        value: ::std::option::Option<crate::generated::types::ErrorDocument>,
     ) -> Self {
         self.error_document = value;
         self
     }
     /// Sets `IndexDocument`.
-    pub fn index_document(mut self, value: crate::types::IndexDocument) -> Self {
+    pub fn index_document(
+        mut self,
+        value: crate::generated::types::IndexDocument,
+    ) -> Self {
         self.index_document = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `IndexDocument`.
     pub fn set_index_document(
         mut self,
-        value: ::std::option::Option<crate::types::IndexDocument>,
+        value: ::std::option::Option<crate::generated::types::IndexDocument>,
     ) -> Self {
         self.index_document = value;
         self
@@ -42381,7 +42941,7 @@ impl WebsiteConfigurationBuilder {
     /// Sets `RedirectAllRequestsTo`.
     pub fn redirect_all_requests_to(
         mut self,
-        value: crate::types::RedirectAllRequestsTo,
+        value: crate::generated::types::RedirectAllRequestsTo,
     ) -> Self {
         self.redirect_all_requests_to = ::std::option::Option::Some(value);
         self
@@ -42389,7 +42949,7 @@ impl WebsiteConfigurationBuilder {
     /// Sets or clears `RedirectAllRequestsTo`.
     pub fn set_redirect_all_requests_to(
         mut self,
-        value: ::std::option::Option<crate::types::RedirectAllRequestsTo>,
+        value: ::std::option::Option<crate::generated::types::RedirectAllRequestsTo>,
     ) -> Self {
         self.redirect_all_requests_to = value;
         self
@@ -42397,7 +42957,7 @@ impl WebsiteConfigurationBuilder {
     /// Sets `RoutingRules`.
     pub fn routing_rules(
         mut self,
-        value: ::std::vec::Vec<crate::types::RoutingRule>,
+        value: ::std::vec::Vec<crate::generated::types::RoutingRule>,
     ) -> Self {
         self.routing_rules = ::std::option::Option::Some(value);
         self
@@ -42405,7 +42965,9 @@ impl WebsiteConfigurationBuilder {
     /// Sets or clears `RoutingRules`.
     pub fn set_routing_rules(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<crate::types::RoutingRule>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::RoutingRule>,
+        >,
     ) -> Self {
         self.routing_rules = value;
         self
@@ -42477,7 +43039,7 @@ impl ::std::convert::From<IbmProtectionManagementState> for ::std::string::Strin
 }
 impl ::std::str::FromStr for IbmProtectionManagementState {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -1,0 +1,493 @@
+//! Emits the API users touch: a fluent builder per operation (`client.put_object().bucket("b")...send()`),
+//! the client methods that start them, paginators and waiters.
+
+use super::{ident, ident_fmt, Ctx};
+use crate::ir::{Acceptor, Member, Operation, Paginator, Type, Waiter, WaiterState};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The fluent builder of one operation, emitted into the operation's module.
+pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let client = &ctx.client;
+    let service = ctx.service;
+    let input_shape = service.shape(&op.input);
+    let input_ty = ident(&input_shape.rust_name);
+    let input_builder = ident_fmt(format!("{}Builder", input_shape.rust_name));
+    let output_ty = ident(&service.shape(&op.output).rust_name);
+    let fluent = ident_fmt(format!("{}FluentBuilder", op.name));
+    let name = &op.name;
+    let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));
+    let doc = super::doc(&format!(
+        "Sends a `{name}` request (`{} {}`): set its members, then call `send`.",
+        op.method, op.request_uri
+    ));
+    let gen = &ctx.gen;
+    let paginate = ctx.service.paginators.iter().find(|p| p.operation == op.name).map(|_| {
+        let paginator = ident_fmt(format!("{}Paginator", op.name));
+        quote! {
+            /// Pages through all results instead of sending one request.
+            pub fn into_paginator(self) -> #gen::paginator::#paginator {
+                #gen::paginator::#paginator::new(self.client, self.input)
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug)]
+        pub struct #fluent {
+            client: #client,
+            input: #input_builder,
+        }
+
+        impl #fluent {
+            pub(crate) fn new(client: #client) -> Self {
+                #fluent { client, input: #input_ty::builder() }
+            }
+
+            /// The input as set so far.
+            pub fn as_input(&self) -> &#input_builder {
+                &self.input
+            }
+
+            #(#setters)*
+
+            /// Sends the request and reads the answer.
+            pub async fn send(self) -> ::std::result::Result<#output_ty, #rt::Error> {
+                let input = self.input.build().map_err(|e| e.with_operation(#name))?;
+                send_input(&self.client, input).await
+            }
+
+            #paginate
+        }
+
+        /// Serializes, sends and parses one request: what every way of calling the operation ends in.
+        pub(crate) async fn send_input(
+            client: &#client,
+            input: #input_ty,
+        ) -> ::std::result::Result<#output_ty, #rt::Error> {
+            let request = serialize_request(input, client.endpoint()).map_err(|e| e.with_operation(#name))?;
+            let response = client.invoke(&META, request).await?;
+            parse_response(response)
+        }
+    }
+}
+
+fn fluent_setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let id = ident(&m.rust_name);
+    let set_id = ident_fmt(format!("set_{}", m.rust_name));
+    let (arg, _) = super::types::setter_arg(ctx, m);
+    let ty = super::types::builder_field_type(ctx, m);
+    let doc = super::doc(&format!("Sets {}", super::field_type_doc(m)));
+    let set_doc = super::doc(&format!("Sets or clears {}", super::field_type_doc(m)));
+    quote! {
+        #doc
+        pub fn #id(mut self, value: #arg) -> Self {
+            self.input = self.input.#id(value);
+            self
+        }
+        #set_doc
+        pub fn #set_id(mut self, value: ::std::option::Option<#ty>) -> Self {
+            self.input = self.input.#set_id(value);
+            self
+        }
+    }
+}
+
+/// `client.rs`: the methods that start each operation and waiter; in wrapper mode, the client type too.
+pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
+    let rt = &ctx.rt;
+    let gen = &ctx.gen;
+    let client = &ctx.client;
+    let starters = ctx.service.operations.iter().map(|op| {
+        let m = ident(&op.rust_name);
+        let fluent = ident_fmt(format!("{}FluentBuilder", op.name));
+        let doc = super::doc(&format!("`{}`: `{} {}`.", op.name, op.method, op.request_uri));
+        quote! {
+            #doc
+            pub fn #m(&self) -> #gen::operation::#m::#fluent {
+                #gen::operation::#m::#fluent::new(self.clone())
+            }
+        }
+    });
+    let waiters = ctx.service.waiters.iter().map(|w| {
+        let m = ident_fmt(format!("wait_until_{}", crate::naming::operation_name(&w.name)));
+        let ty = ident_fmt(format!("{}Waiter", w.name));
+        let doc = super::doc(&format!(
+            "Waits until {} ({} every {} s, at most {} times by default).",
+            w.name, w.operation, w.delay, w.max_attempts
+        ));
+        quote! {
+            #doc
+            pub fn #m(&self) -> #gen::waiter::#ty {
+                #gen::waiter::#ty::new(self.clone())
+            }
+        }
+    });
+    let wrapper = if ctx.wrapper_client {
+        quote! {
+            /// A client for this service, on cos-sdk's runtime.
+            #[derive(::std::clone::Clone, ::std::fmt::Debug)]
+            pub struct Client {
+                inner: #rt::Client,
+            }
+
+            impl Client {
+                /// Wraps a configured cos-sdk client.
+                pub fn new(inner: #rt::Client) -> Self {
+                    Client { inner }
+                }
+
+                /// Where requests go.
+                pub fn endpoint(&self) -> &#rt::Endpoint {
+                    self.inner.endpoint()
+                }
+
+                /// Sends a serialized request with the runtime's auth, retries and timeouts.
+                pub async fn invoke(
+                    &self,
+                    operation: &'static #rt::OperationMeta,
+                    request: #rt::http::Request<#rt::ByteStream>,
+                ) -> ::std::result::Result<#rt::http::Response<#rt::ByteStream>, #rt::Error> {
+                    self.inner.invoke(operation, request).await
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        #wrapper
+        impl #client {
+            #(#starters)*
+            #(#waiters)*
+        }
+    }
+}
+
+/// `paginator.rs`: one paginator per entry of `paginators-1.json`.
+pub(super) fn paginators_file(ctx: &Ctx<'_>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for p in &ctx.service.paginators {
+        out.extend(paginator(ctx, p));
+    }
+    out
+}
+
+/// An expression for an output token: a member, `A || B` (the first present), or `List[-1].Member`.
+fn token_expr(ctx: &Ctx<'_>, output_shape: &str, expr: &str) -> TokenStream {
+    let alternatives: Vec<TokenStream> = expr.split("||").map(|alt| token_alternative(ctx, output_shape, alt.trim())).collect();
+    let mut iter = alternatives.into_iter();
+    let first = iter.next().expect("split yields one item at least");
+    iter.fold(first, |acc, next| quote!(#acc.or_else(|| #next)))
+}
+
+fn token_alternative(ctx: &Ctx<'_>, output_shape: &str, expr: &str) -> TokenStream {
+    let output = ctx.service.structure(output_shape);
+    let member = |shape: &crate::ir::Structure, name: &str| -> Member {
+        shape.members.iter().find(|m| m.name == name).cloned().unwrap_or_else(|| panic!("paginator token `{expr}`: no member `{name}` in `{output_shape}`"))
+    };
+    match expr.split_once("[-1].") {
+        None => {
+            let m = member(output, expr);
+            let id = ident(&m.rust_name);
+            text_of_token(&m, quote!(output.#id.as_ref()))
+        }
+        Some((list, field)) => {
+            let lm = member(output, list);
+            let list_id = ident(&lm.rust_name);
+            let Type::List(list_ty) = &lm.ty else { panic!("paginator token `{expr}`: `{list}` is not a list") };
+            let Type::Structure(item) = &list_ty.member else { panic!("paginator token `{expr}`: items are not structures") };
+            let fm = member(ctx.service.structure(item), field);
+            let field_id = ident(&fm.rust_name);
+            let last = if super::is_optional(&lm) { quote!(output.#list_id.as_ref().and_then(|l| l.last())) } else { quote!(output.#list_id.last()) };
+            let value = if super::is_optional(&fm) { quote!(#last.and_then(|i| i.#field_id.as_ref())) } else { quote!(#last.map(|i| &i.#field_id)) };
+            text_of_token(&fm, value)
+        }
+    }
+}
+
+/// Converts `Option<&T>` of a token member to `Option<String>`.
+fn text_of_token(m: &Member, value: TokenStream) -> TokenStream {
+    match &m.ty {
+        Type::String => quote!(#value.cloned()),
+        Type::Integer | Type::Long => quote!(#value.map(|v| v.to_string())),
+        _ => quote!(#value.map(|v| v.as_str().to_string())),
+    }
+}
+
+fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
+    let rt = &ctx.rt;
+    let gen = &ctx.gen;
+    let client = &ctx.client;
+    let service = ctx.service;
+    let op = service.operation(&p.operation).expect("paginators were resolved");
+    let module = ident(&op.rust_name);
+    let input_shape = service.shape(&op.input);
+    let input_builder = ident_fmt(format!("{}Builder", input_shape.rust_name));
+    let output_ty = ident(&service.shape(&op.output).rust_name);
+    let ty = ident_fmt(format!("{}Paginator", op.name));
+    let input = service.structure(&op.input);
+    let output = service.structure(&op.output);
+
+    let input_member = |name: &str| input.members.iter().find(|m| m.name == name).expect("resolved").clone();
+    let token_count = p.input_tokens.len();
+    let reads = p.output_tokens.iter().map(|expr| token_expr(ctx, &op.output, expr));
+    let sets = sets_tokens(p, input);
+    let fetch = ident_fmt(format!("fetch_{module}"));
+    let next_tokens = ident_fmt(format!("next_tokens_{module}"));
+    let with_tokens = ident_fmt(format!("with_tokens_{module}"));
+    let fns = paginator_fns(ctx, &module, &input_builder, &output_ty, &sets);
+    let more = match &p.more_results {
+        Some(name) => {
+            let m = output.members.iter().find(|m| &m.name == name).expect("resolved");
+            let id = ident(&m.rust_name);
+            if super::is_optional(m) {
+                quote!(output.#id.unwrap_or(false))
+            } else {
+                quote!(output.#id)
+            }
+        }
+        None => quote!(true),
+    };
+    let page_size = p.limit_key.as_ref().map(|limit| {
+        let m = input_member(limit);
+        let id = ident(&m.rust_name);
+        let arg = match &m.ty {
+            Type::Long => quote!(i64),
+            _ => quote!(i32),
+        };
+        let doc = super::doc(&format!("Asks for at most `size` results per page (`{limit}`)."));
+        quote! {
+            #doc
+            pub fn page_size(mut self, size: #arg) -> Self {
+                self.input = self.input.#id(size);
+                self
+            }
+        }
+    });
+    let items = p.result_keys.first().map(|key| {
+        let m = output.members.iter().find(|m| &m.name == key).expect("resolved");
+        let id = ident(&m.rust_name);
+        let Type::List(list) = &m.ty else { panic!("result key {key} of {} is not a list", op.name) };
+        let item_ty = ctx.rust_type(&list.member);
+        let take = if super::is_optional(m) { quote!(page.#id.unwrap_or_default()) } else { quote!(page.#id) };
+        let doc = super::doc(&format!("Every `{key}` item of every page, stopping after `max_items` when set."));
+        quote! {
+            #doc
+            pub fn items(self) -> impl #rt::Stream<Item = ::std::result::Result<#item_ty, #rt::Error>> + ::std::marker::Send {
+                let max_items = self.max_items;
+                #rt::page_items(self.send(), |page: #gen::operation::#module::#output_ty| #take, max_items)
+            }
+        }
+    });
+    let doc = super::doc(&format!(
+        "Pages through `{}`, following `{}` with `{}`.",
+        op.name,
+        p.output_tokens.join("`, `"),
+        p.input_tokens.join("`, `")
+    ));
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug)]
+        pub struct #ty {
+            client: #client,
+            input: #gen::types::#input_builder,
+            max_items: ::std::option::Option<usize>,
+        }
+
+        impl #ty {
+            pub(crate) fn new(client: #client, input: #gen::types::#input_builder) -> Self {
+                #ty { client, input, max_items: ::std::option::Option::None }
+            }
+
+            #page_size
+
+            /// Stops `items` after this many items.
+            pub fn max_items(mut self, max_items: usize) -> Self {
+                self.max_items = ::std::option::Option::Some(max_items);
+                self
+            }
+
+            /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
+            pub fn starting_token(mut self, token: &str) -> ::std::result::Result<Self, #rt::Error> {
+                let tokens = #rt::decode_resume_token(token, #token_count)?;
+                self.input = #with_tokens(self.input, &tokens);
+                ::std::result::Result::Ok(self)
+            }
+
+            /// The token that resumes a listing after `page`, or `None` on the last page.
+            pub fn resume_token(page: &#gen::operation::#module::#output_ty) -> ::std::option::Option<::std::string::String> {
+                #next_tokens(page).map(|tokens| #rt::encode_resume_token(&tokens))
+            }
+
+            /// Every page, in order. A page whose next token repeats the previous one ends the stream
+            /// with an error instead of looping forever.
+            pub fn send(self) -> impl #rt::Stream<Item = ::std::result::Result<#gen::operation::#module::#output_ty, #rt::Error>> + ::std::marker::Send {
+                #rt::paginate(self.client, self.input, #fetch, #next_tokens, #with_tokens)
+            }
+
+            #items
+        }
+
+        fn #next_tokens(output: &#gen::operation::#module::#output_ty) -> ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>> {
+            let tokens: ::std::vec::Vec<::std::option::Option<::std::string::String>> = ::std::vec![#(#reads),*];
+            if !(#more) || tokens.iter().all(::std::option::Option::is_none) {
+                return ::std::option::Option::None;
+            }
+            ::std::option::Option::Some(tokens)
+        }
+
+        #fns
+    }
+}
+
+/// Statements that copy decoded `tokens` into the input builder's token members.
+fn sets_tokens(p: &Paginator, input: &crate::ir::Structure) -> Vec<TokenStream> {
+    p.input_tokens
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let m = input.members.iter().find(|m| &m.name == name).expect("resolved");
+            let set = ident_fmt(format!("set_{}", m.rust_name));
+            let value = match &m.ty {
+                Type::Integer => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i32>().ok())),
+                Type::Long => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i64>().ok())),
+                _ => quote!(tokens[#i].clone()),
+            };
+            quote!(input = input.#set(#value);)
+        })
+        .collect()
+}
+
+/// The two plain functions a paginator hands the runtime: fetch a page, and make the next input.
+fn paginator_fns(
+    ctx: &Ctx<'_>,
+    module: &proc_macro2::Ident,
+    input_builder: &proc_macro2::Ident,
+    output_ty: &proc_macro2::Ident,
+    sets: &[TokenStream],
+) -> TokenStream {
+    let rt = &ctx.rt;
+    let gen = &ctx.gen;
+    let client = &ctx.client;
+    let fetch = ident_fmt(format!("fetch_{module}"));
+    let with_tokens = ident_fmt(format!("with_tokens_{module}"));
+    quote! {
+        fn #fetch(
+            client: #client,
+            input: #gen::types::#input_builder,
+        ) -> #rt::BoxFuture<::std::result::Result<#gen::operation::#module::#output_ty, #rt::Error>> {
+            ::std::boxed::Box::pin(async move {
+                let input = input.build().map_err(|e| e.with_operation(#gen::operation::#module::META.name))?;
+                #gen::operation::#module::send_input(&client, input).await
+            })
+        }
+
+        fn #with_tokens(
+            input: #gen::types::#input_builder,
+            tokens: &[::std::option::Option<::std::string::String>],
+        ) -> #gen::types::#input_builder {
+            let mut input = input;
+            #(#sets)*
+            input
+        }
+    }
+}
+
+/// `waiter.rs`: one waiter per entry of `waiters-2.json`, matching status codes and error codes.
+pub(super) fn waiters_file(ctx: &Ctx<'_>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for w in &ctx.service.waiters {
+        out.extend(waiter(ctx, w));
+    }
+    out
+}
+
+fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
+    let rt = &ctx.rt;
+    let gen = &ctx.gen;
+    let client = &ctx.client;
+    let service = ctx.service;
+    let op = service.operation(&w.operation).expect("waiters were resolved");
+    let module = ident(&op.rust_name);
+    let input_shape = service.shape(&op.input);
+    let input_ty = ident(&input_shape.rust_name);
+    let input_builder = ident_fmt(format!("{}Builder", input_shape.rust_name));
+    let ty = ident_fmt(format!("{}Waiter", w.name));
+    let name = &w.name;
+    let (delay, max_attempts) = (u64::from(w.delay), w.max_attempts);
+    let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));
+    let state = |s: &WaiterState| match s {
+        WaiterState::Success => quote!(#rt::WaiterState::Success),
+        WaiterState::Retry => quote!(#rt::WaiterState::Retry),
+        WaiterState::Failure => quote!(#rt::WaiterState::Failure),
+    };
+    let acceptors = w.acceptors.iter().map(|a| match a {
+        Acceptor::Status { status, state: s } => {
+            let s = state(s);
+            quote!(#rt::WaiterAcceptor::Status(#status, #s))
+        }
+        Acceptor::Error { code, state: s } => {
+            let s = state(s);
+            quote!(#rt::WaiterAcceptor::Error(#code, #s))
+        }
+    });
+    let doc = super::doc(&format!(
+        "Waits until `{name}`: sends `{}` every {delay} s (at most {max_attempts} times by default) until an acceptor says success or failure.",
+        w.operation
+    ));
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug)]
+        pub struct #ty {
+            client: #client,
+            input: #gen::types::#input_builder,
+            delay: ::std::time::Duration,
+            max_attempts: u32,
+        }
+
+        impl #ty {
+            pub(crate) fn new(client: #client) -> Self {
+                #ty {
+                    client,
+                    input: #gen::types::#input_ty::builder(),
+                    delay: ::std::time::Duration::from_secs(#delay),
+                    max_attempts: #max_attempts,
+                }
+            }
+
+            /// Sets the pause between attempts.
+            pub fn delay(mut self, delay: ::std::time::Duration) -> Self {
+                self.delay = delay;
+                self
+            }
+
+            /// Sets how many requests are sent before giving up.
+            pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+                self.max_attempts = max_attempts;
+                self
+            }
+
+            #(#setters)*
+
+            /// Polls until success (`Ok`), a failure state, an unexpected error, or the attempts run out.
+            pub async fn wait(self) -> ::std::result::Result<(), #rt::Error> {
+                const ACCEPTORS: &[#rt::WaiterAcceptor] = &[#(#acceptors),*];
+                let input = self.input.build().map_err(|e| e.with_operation(#gen::operation::#module::META.name))?;
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let request = #gen::operation::#module::serialize_request(input.clone(), self.client.endpoint())?;
+                    let response = self.client.invoke(&#gen::operation::#module::META, request).await?;
+                    let status = response.status().as_u16();
+                    let result = #gen::operation::#module::parse_response(response).map(|_| ());
+                    match #rt::waiter_step(#name, ACCEPTORS, status, result, attempt, self.max_attempts)? {
+                        ::std::option::Option::Some(()) => return ::std::result::Result::Ok(()),
+                        ::std::option::Option::None => #rt::sleep(self.delay).await,
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The runtime half of paginators and waiters: the page loop, resume tokens, and the waiter's
+//! acceptor matching. Generated code supplies plain functions; the loops live here once.
+
+use crate::error::{Error, ErrorKind};
+use futures_core::Stream;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A boxed, sendable future: what a generated page fetch returns.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// The tokens that lead from one page to the next, as text (`None` where a token is absent).
+pub type PageTokens = Vec<Option<String>>;
+
+/// Pages through an operation: fetch a page, read its next tokens, put them into the next input.
+/// Stops after the last page or the first error; a next token equal to the previous one is an error
+/// (a server bug that would otherwise loop forever).
+pub fn paginate<C, B, O>(
+    client: C,
+    first: B,
+    fetch: fn(C, B) -> BoxFuture<Result<O, Error>>,
+    next_tokens: fn(&O) -> Option<PageTokens>,
+    with_tokens: fn(B, &[Option<String>]) -> B,
+) -> impl Stream<Item = Result<O, Error>> + Send
+where
+    C: Clone + Send + 'static,
+    B: Clone + Send + 'static,
+    O: Send + 'static,
+{
+    let start: Option<(C, B, Option<PageTokens>)> = Some((client, first, None));
+    futures_util::stream::unfold(start, move |state| async move {
+        let (client, input, previous) = state?;
+        match fetch(client.clone(), input.clone()).await {
+            Err(error) => Some((Err(error), None)),
+            Ok(page) => match next_tokens(&page) {
+                None => Some((Ok(page), None)),
+                Some(tokens) if previous.as_ref() == Some(&tokens) => Some((
+                    Err(Error::new(
+                        ErrorKind::ResponseParse,
+                        "the service returned the same continuation token twice; stopping to avoid an endless listing",
+                    )),
+                    None,
+                )),
+                Some(tokens) => {
+                    let next = with_tokens(input, &tokens);
+                    Some((Ok(page), Some((client, next, Some(tokens)))))
+                }
+            },
+        }
+    })
+}
+
+/// The items of every page, stopping after `max_items` when given.
+pub fn page_items<O, T>(
+    pages: impl Stream<Item = Result<O, Error>> + Send,
+    items_of: fn(O) -> Vec<T>,
+    max_items: Option<usize>,
+) -> impl Stream<Item = Result<T, Error>> + Send
+where
+    O: Send,
+    T: Send,
+{
+    use futures_util::StreamExt;
+    let items = pages.flat_map(move |page| {
+        let batch: Vec<Result<T, Error>> = match page {
+            Ok(page) => items_of(page).into_iter().map(Ok).collect(),
+            Err(error) => vec![Err(error)],
+        };
+        futures_util::stream::iter(batch)
+    });
+    items.take(max_items.unwrap_or(usize::MAX))
+}
+
+/// Encodes page tokens as one opaque, URL-safe string.
+pub fn encode_resume_token(tokens: &[Option<String>]) -> String {
+    let mut joined = String::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if i > 0 {
+            joined.push('\n');
+        }
+        if let Some(t) = token {
+            joined.push('=');
+            joined.push_str(t);
+        }
+    }
+    crate::wire::base64_encode(joined.as_bytes())
+}
+
+/// Decodes a token made by [`encode_resume_token`] with `count` entries.
+pub fn decode_resume_token(token: &str, count: usize) -> Result<PageTokens, Error> {
+    let invalid = || Error::invalid_input("the resume token is not one a paginator of this operation produced");
+    let bytes = crate::wire::base64_decode(token).ok_or_else(invalid)?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let tokens: PageTokens = text
+        .split('\n')
+        .map(|part| part.strip_prefix('=').map(str::to_string))
+        .collect();
+    if tokens.len() != count {
+        return Err(invalid());
+    }
+    Ok(tokens)
+}
+
+/// What an acceptor decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaiterState {
+    /// The resource reached the state: stop waiting.
+    Success,
+    /// Not yet: try again after the delay.
+    Retry,
+    /// The resource will not reach the state: stop with an error.
+    Failure,
+}
+
+/// A waiter acceptor: an HTTP status or an error code, and what it means.
+#[derive(Debug, Clone, Copy)]
+pub enum WaiterAcceptor {
+    /// Matches the response status.
+    Status(u16, WaiterState),
+    /// Matches the error code of an error response.
+    Error(&'static str, WaiterState),
+}
+
+/// One step of a waiter: `Some(())` on success, `None` to try again, or the error that ends it.
+pub fn waiter_step(
+    name: &str,
+    acceptors: &[WaiterAcceptor],
+    status: u16,
+    result: Result<(), Error>,
+    attempt: u32,
+    max_attempts: u32,
+) -> Result<Option<()>, Error> {
+    let code = result.as_ref().err().and_then(Error::code);
+    let state = acceptors.iter().find_map(|a| match *a {
+        WaiterAcceptor::Status(s, state) if s == status => Some(state),
+        WaiterAcceptor::Error(c, state) if Some(c) == code => Some(state),
+        _ => None,
+    });
+    match (state, result) {
+        (Some(WaiterState::Success), _) => Ok(Some(())),
+        (Some(WaiterState::Failure), result) => Err(Error::new(
+            ErrorKind::Service,
+            format!("waiter {name} reached a failure state (HTTP {status})"),
+        )
+        .with_source(result.err().map(|e| e.to_string()).unwrap_or_else(|| "the response matched a failure acceptor".into()))),
+        (None, Err(error)) => Err(error),
+        (Some(WaiterState::Retry), _) | (None, Ok(())) if attempt >= max_attempts => Err(Error::new(
+            ErrorKind::Timeout,
+            format!("waiter {name} gave up after {attempt} attempts; raise max_attempts or the delay to wait longer"),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Sleeps on the tokio timer.
+pub async fn sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resume_tokens_round_trip() {
+        let tokens = vec![Some("key/with\u{e9}".to_string()), None, Some(String::new())];
+        let encoded = encode_resume_token(&tokens);
+        assert_eq!(decode_resume_token(&encoded, 3).unwrap(), tokens);
+        assert!(decode_resume_token(&encoded, 2).is_err());
+        assert!(decode_resume_token("***", 1).is_err());
+    }
+
+    #[test]
+    fn waiter_steps() {
+        let acceptors = [WaiterAcceptor::Status(200, WaiterState::Success), WaiterAcceptor::Status(404, WaiterState::Retry)];
+        assert_eq!(waiter_step("W", &acceptors, 200, Ok(()), 1, 3).unwrap(), Some(()));
+        let not_found = || Err(Error::service(crate::ServiceError::new(404, "NotFound")));
+        assert_eq!(waiter_step("W", &acceptors, 404, not_found(), 1, 3).unwrap(), None);
+        let gave_up = waiter_step("W", &acceptors, 404, not_found(), 3, 3).unwrap_err();
+        assert_eq!(gave_up.kind(), ErrorKind::Timeout);
+        let other = waiter_step("W", &acceptors, 500, Err(Error::service(crate::ServiceError::new(500, "InternalError"))), 1, 3);
+        assert_eq!(other.unwrap_err().code(), Some("InternalError"));
+    }
+}
