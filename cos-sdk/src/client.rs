@@ -286,7 +286,7 @@ impl Client {
                         let details = ServiceError::new(done.response.status().as_u16(), done.code.clone().unwrap_or_default());
                         Error::new(ErrorKind::Service, message).with_service_error(details)
                     }
-                    Err(e) => Error::new(e.kind(), message).with_source(e),
+                    Err(e) => Error::new(e.kind(), message),
                 });
             }
             let Some(cost) = inner.quota.acquire(kind) else {
@@ -294,11 +294,9 @@ impl Client {
                 tracing::Span::current().record("attempts", attempt);
                 return match outcome {
                     Ok(done) => Ok(done.response),
-                    Err(e) => Err(Error::new(
-                        e.kind(),
-                        format!("{}; not retried because the client's retry quota is exhausted (too many recent failures)", e.message()),
-                    )
-                    .with_source(e)),
+                    Err(e) => Err(e.map_message(|m| {
+                        format!("{m}; not retried because the client's retry quota is exhausted (too many recent failures)")
+                    })),
                 };
             };
             last_retry_cost = Some(cost);
@@ -400,8 +398,7 @@ fn with_attempts(e: Error, attempts: u32) -> Error {
     if attempts <= 1 {
         return e;
     }
-    let message = format!("{} (after {attempts} attempts)", e.message());
-    Error::new(e.kind(), message).with_source(e)
+    e.map_message(|m| format!("{m} (after {attempts} attempts)"))
 }
 
 /// A random version-4 UUID, unique per operation (the same for all its attempts).

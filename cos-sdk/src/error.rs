@@ -224,6 +224,12 @@ impl Error {
         self
     }
 
+    /// Replaces the message, keeping the kind, operation, service details and source.
+    pub(crate) fn map_message(mut self, f: impl FnOnce(&str) -> String) -> Self {
+        self.message = f(&self.message);
+        self
+    }
+
     /// The message that says what failed and what to do (empty for plain service errors).
     pub fn message(&self) -> &str {
         &self.message

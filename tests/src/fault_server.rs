@@ -1,7 +1,7 @@
 //! A scripted HTTP server on 127.0.0.1: each request is recorded and answered by a test's handler with a
 //! response, a dropped connection, a delay, or a body that stalls. Also serves over TLS (see `tls`).
 
-use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -48,6 +48,8 @@ pub enum Reply {
     Delay(Duration, Box<Reply>),
     /// Sends the headers with a `Content-Length` and the first bytes of the body, then stalls forever.
     StallBody { status: u16, content_length: u64, first: Bytes },
+    /// Sends the headers with a `Content-Length` larger than `body`, sends `body`, and closes the connection.
+    Truncated { status: u16, content_length: u64, body: Bytes },
 }
 
 impl Reply {
@@ -205,6 +207,13 @@ async fn answer(
                 }
                 return Ok(response.body(ReplyBody::Full(Some(body))).expect("valid response"));
             }
+            Reply::Truncated { status, content_length, body } => {
+                return Ok(http::Response::builder()
+                    .status(status)
+                    .header("content-length", content_length)
+                    .body(ReplyBody::Short(Some(body), None))
+                    .expect("valid response"));
+            }
             Reply::StallBody { status, content_length, first } => {
                 return Ok(http::Response::builder()
                     .status(status)
@@ -216,19 +225,32 @@ async fn answer(
     }
 }
 
-/// The body of a fixture response: all at once, or a first chunk and then nothing, forever.
+/// The body of a fixture response: all at once, a first chunk and then nothing forever, or a body that
+/// ends before its `Content-Length`.
 enum ReplyBody {
     Full(Option<Bytes>),
     Stall(Option<Bytes>),
+    Short(Option<Bytes>, Option<Pin<Box<tokio::time::Sleep>>>),
 }
 
 impl Body for ReplyBody {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = DropConnection;
 
-    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, DropConnection>>> {
         match self.get_mut() {
             ReplyBody::Full(body) => Poll::Ready(body.take().filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b)))),
+            ReplyBody::Short(body, pause) => {
+                if let Some(chunk) = body.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(chunk))));
+                }
+                // Give the server time to flush what was sent, then fail the body so the connection is cut.
+                let pause = pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+                match pause.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(DropConnection))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
             ReplyBody::Stall(first) => match first.take() {
                 Some(chunk) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
                 // Never woken: the connection stays open with the body unfinished.
@@ -241,7 +263,7 @@ impl Body for ReplyBody {
         match self {
             ReplyBody::Full(Some(b)) => http_body::SizeHint::with_exact(b.len() as u64),
             ReplyBody::Full(None) => http_body::SizeHint::with_exact(0),
-            ReplyBody::Stall(_) => http_body::SizeHint::default(),
+            ReplyBody::Stall(_) | ReplyBody::Short(..) => http_body::SizeHint::default(),
         }
     }
 }

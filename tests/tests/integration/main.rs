@@ -2,3 +2,4 @@
 
 mod runtime_sigv4;
 mod runtime_iam;
+mod runtime_retry;
