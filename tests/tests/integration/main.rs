@@ -3,3 +3,5 @@
 mod runtime_sigv4;
 mod runtime_iam;
 mod runtime_retry;
+mod runtime_credentials;
+mod runtime_tls;
