@@ -10,6 +10,8 @@ pub struct OperationCustomizations {
     /// Send `encoding-type=url` unless the caller chose an encoding, and URL-decode these output
     /// members (paths of member names through structures and lists) in the answer.
     pub url_decode: &'static [&'static [&'static str]],
+    /// The fluent builder can make a presigned URL instead of sending (`presigned(expires_in)`).
+    pub presignable: bool,
 }
 
 /// The customizations of the S3 operation `name` (nothing for operations S3 does not have).
@@ -19,6 +21,9 @@ pub fn for_operation(name: &str) -> OperationCustomizations {
             OperationCustomizations { always_content_md5: true, error_in_200: true, ..Default::default() }
         }
         "CopyObject" | "UploadPartCopy" => OperationCustomizations { error_in_200: true, ..Default::default() },
+        "GetObject" | "PutObject" | "HeadObject" | "DeleteObject" | "UploadPart" => {
+            OperationCustomizations { presignable: true, ..Default::default() }
+        }
         "ListObjects" => OperationCustomizations {
             url_decode: &[&["Delimiter"], &["Marker"], &["NextMarker"], &["Prefix"], &["Contents", "Key"], &["CommonPrefixes", "Prefix"]],
             ..Default::default()

@@ -15,6 +15,7 @@ mod transport;
 
 mod datetime;
 mod paginate;
+pub mod presign;
 #[rustfmt::skip]
 mod generated;
 #[doc(hidden)]
@@ -24,6 +25,7 @@ pub mod xml;
 
 pub use datetime::{DateTime, TimestampFormat};
 pub use generated::{operation, paginator, types, waiter};
+pub use presign::PresignedRequest;
 pub use wire::UnknownValue;
 
 pub use body::ByteStream;

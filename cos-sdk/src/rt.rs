@@ -5,6 +5,7 @@ pub use crate::body::ByteStream;
 pub use crate::datetime::{DateTime, TimestampFormat};
 pub use crate::endpoint::Endpoint;
 pub use crate::error::{Error, ServiceError};
+pub use crate::presign::PresignedRequest;
 pub use crate::request::{OperationMeta, RequestParts};
 pub use crate::wire::*;
 pub use crate::xml::{XmlDocument, XmlElement, XmlWriter};

@@ -1,10 +1,10 @@
 //! SigV4 signing of requests with HMAC keys, through `aws-sigv4` (service `s3`, S3's single URI encoding).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
-    SigningSettings, UriPathNormalizationMode,
+    SignatureLocation, SigningInstructions, SigningSettings, UriPathNormalizationMode,
 };
 use aws_smithy_runtime_api::client::identity::Identity;
 
@@ -27,6 +27,52 @@ pub(crate) fn sign_request(
     payload: PayloadSigning,
     time: SystemTime,
 ) -> Result<(), Error> {
+    let mut settings = SigningSettings::default();
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    let body = match (payload, request.body().as_bytes()) {
+        (PayloadSigning::Auto, Some(bytes)) => SignableBody::Bytes(bytes),
+        _ => SignableBody::UnsignedPayload,
+    };
+    let instructions = signing_instructions(request, keys, region, time, settings, body)?;
+    instructions.apply_to_request_http1x(request);
+    // Keeps the signature and session token out of `Debug` output of the headers.
+    for name in [http::header::AUTHORIZATION.as_str(), "x-amz-security-token"] {
+        if let Some(value) = request.headers_mut().get_mut(name) {
+            value.set_sensitive(true);
+        }
+    }
+    Ok(())
+}
+
+/// Presigns `request` in place: the signature, credential, date and expiry go into the query string
+/// (`X-Amz-Signature`, ...), the payload is `UNSIGNED-PAYLOAD`, and the headers left on the request
+/// are the ones whoever uses the URL must send.
+pub(crate) fn presign_request(
+    request: &mut http::Request<ByteStream>,
+    keys: &HmacKeys,
+    region: &str,
+    expires_in: Duration,
+    time: SystemTime,
+) -> Result<(), Error> {
+    let mut settings = SigningSettings::default();
+    settings.signature_location = SignatureLocation::QueryParams;
+    settings.expires_in = Some(expires_in);
+    settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
+    let instructions = signing_instructions(request, keys, region, time, settings, SignableBody::UnsignedPayload)?;
+    instructions.apply_to_request_http1x(request);
+    Ok(())
+}
+
+/// What signing adds to `request` (headers or query parameters), with S3's signing rules: single URI
+/// encoding, no path normalization, the session token signed.
+fn signing_instructions(
+    request: &http::Request<ByteStream>,
+    keys: &HmacKeys,
+    region: &str,
+    time: SystemTime,
+    mut settings: SigningSettings,
+    body: SignableBody<'_>,
+) -> Result<SigningInstructions, Error> {
     let identity: Identity = aws_credential_types::Credentials::new(
         keys.access_key_id.clone(),
         keys.secret_access_key.expose().to_string(),
@@ -35,13 +81,9 @@ pub(crate) fn sign_request(
         "cos-sdk",
     )
     .into();
-
-    let mut settings = SigningSettings::default();
     settings.percent_encoding_mode = PercentEncodingMode::Single;
-    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
     settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     settings.session_token_mode = SessionTokenMode::Include;
-
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
         .region(region)
@@ -51,11 +93,6 @@ pub(crate) fn sign_request(
         .build()
         .map_err(|e| Error::credentials(format!("could not prepare the SigV4 signature: {e}")))?
         .into();
-
-    let body = match (payload, request.body().as_bytes()) {
-        (PayloadSigning::Auto, Some(bytes)) => SignableBody::Bytes(bytes),
-        _ => SignableBody::UnsignedPayload,
-    };
     let mut header_values = Vec::with_capacity(request.headers().len());
     for (name, value) in request.headers() {
         let value = value.to_str().map_err(|_| {
@@ -66,20 +103,12 @@ pub(crate) fn sign_request(
         header_values.push((name.as_str(), value));
     }
     let uri = request.uri().to_string();
-    let method = request.method().as_str().to_string();
-    let signable = SignableRequest::new(&method, uri, header_values.into_iter(), body)
+    let signable = SignableRequest::new(request.method().as_str(), uri, header_values.into_iter(), body)
         .map_err(|e| Error::invalid_input(format!("the request cannot be signed: {e}")))?;
     let (instructions, _signature) = sign(signable, &params)
         .map_err(|e| Error::credentials(format!("SigV4 signing failed: {e}")))?
         .into_parts();
-    instructions.apply_to_request_http1x(request);
-    // Keeps the signature and session token out of `Debug` output of the headers.
-    for name in [http::header::AUTHORIZATION.as_str(), "x-amz-security-token"] {
-        if let Some(value) = request.headers_mut().get_mut(name) {
-            value.set_sensitive(true);
-        }
-    }
-    Ok(())
+    Ok(instructions)
 }
 
 #[cfg(test)]

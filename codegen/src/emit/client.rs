@@ -32,6 +32,20 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             }
         }
     });
+    let presigned = op.customizations.presignable.then(|| {
+        quote! {
+            /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
+            /// keys, valid for `expires_in` (at most 7 days).
+            pub fn presigned(
+                self,
+                expires_in: ::std::time::Duration,
+            ) -> ::std::result::Result<#rt::PresignedRequest, #rt::Error> {
+                let input = self.input.build().map_err(|e| e.with_operation(#name))?;
+                let request = serialize_request(input, self.client.endpoint()).map_err(|e| e.with_operation(#name))?;
+                self.client.presign(&META, request, expires_in)
+            }
+        }
+    });
     quote! {
         #doc
         #[derive(::std::fmt::Debug)]
@@ -59,6 +73,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             }
 
             #paginate
+            #presigned
         }
 
         /// Serializes, sends and parses one request: what every way of calling the operation ends in.
@@ -150,6 +165,16 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
                     request: #rt::http::Request<#rt::ByteStream>,
                 ) -> ::std::result::Result<#rt::http::Response<#rt::ByteStream>, #rt::Error> {
                     self.inner.invoke(operation, request).await
+                }
+
+                /// Presigns a serialized request (HMAC keys only).
+                pub fn presign(
+                    &self,
+                    operation: &'static #rt::OperationMeta,
+                    request: #rt::http::Request<#rt::ByteStream>,
+                    expires_in: ::std::time::Duration,
+                ) -> ::std::result::Result<#rt::PresignedRequest, #rt::Error> {
+                    self.inner.presign(operation, request, expires_in)
                 }
             }
         }

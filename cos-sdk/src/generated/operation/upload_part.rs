@@ -406,6 +406,17 @@ impl UploadPartFluentBuilder {
         let input = self.input.build().map_err(|e| e.with_operation("UploadPart"))?;
         send_input(&self.client, input).await
     }
+    /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
+    /// keys, valid for `expires_in` (at most 7 days).
+    pub fn presigned(
+        self,
+        expires_in: ::std::time::Duration,
+    ) -> ::std::result::Result<crate::rt::PresignedRequest, crate::rt::Error> {
+        let input = self.input.build().map_err(|e| e.with_operation("UploadPart"))?;
+        let request = serialize_request(input, self.client.endpoint())
+            .map_err(|e| e.with_operation("UploadPart"))?;
+        self.client.presign(&META, request, expires_in)
+    }
 }
 /// Serializes, sends and parses one request: what every way of calling the operation ends in.
 pub(crate) async fn send_input(
