@@ -5,3 +5,4 @@ mod runtime_iam;
 mod runtime_retry;
 mod runtime_credentials;
 mod runtime_tls;
+mod e2e_s3s;
