@@ -25,6 +25,14 @@ const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id
 const SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
 const INSTANCE_ID: HeaderName = HeaderName::from_static("ibm-service-instance-id");
 
+/// Headers whose values are secrets: marked sensitive so `Debug` of the headers hides them.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "authorization",
+    "x-amz-security-token",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key",
+];
+
 /// How many times longer operations that answer only when done (`error_in_200`) wait for headers.
 const LONG_OPERATION_FACTOR: u32 = 10;
 
@@ -200,6 +208,11 @@ impl Client {
                 let value = HeaderValue::from_str(&host)
                     .map_err(|_| Error::invalid_input(format!("the host `{host}` cannot go into a Host header")))?;
                 parts.headers.insert(HOST, value);
+            }
+        }
+        for name in SENSITIVE_HEADERS {
+            if let Some(value) = parts.headers.get_mut(*name) {
+                value.set_sensitive(true);
             }
         }
         parts.headers.insert(USER_AGENT, inner.user_agent.clone());

@@ -378,7 +378,7 @@ mod tests {
             limiter.update(true);
         }
         let rate = limiter.fill_rate().unwrap();
-        assert!(rate >= MIN_FILL_RATE && rate < 10.0, "{rate}");
+        assert!((MIN_FILL_RATE..10.0).contains(&rate), "{rate}");
         // With the bucket drained, sending has to wait.
         let mut waited = Duration::ZERO;
         for _ in 0..5 {

@@ -105,7 +105,9 @@ fn signing_instructions(
     let uri = request.uri().to_string();
     let signable = SignableRequest::new(request.method().as_str(), uri, header_values.into_iter(), body)
         .map_err(|e| Error::invalid_input(format!("the request cannot be signed: {e}")))?;
-    let (instructions, _signature) = sign(signable, &params)
+    // aws-sigv4 traces the headers it signs, and some carry secrets (an SSE-C key): sign with tracing off.
+    let signed = tracing::dispatcher::with_default(&tracing::Dispatch::none(), || sign(signable, &params));
+    let (instructions, _signature) = signed
         .map_err(|e| Error::credentials(format!("SigV4 signing failed: {e}")))?
         .into_parts();
     Ok(instructions)

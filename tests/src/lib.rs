@@ -3,6 +3,8 @@
 
 pub mod fault_server;
 pub mod iam_server;
+pub mod log_capture;
+pub mod ibm_fixture;
 pub mod s3s_server;
 pub mod temp;
 pub mod tls;

@@ -5,4 +5,6 @@ mod runtime_iam;
 mod runtime_retry;
 mod runtime_credentials;
 mod runtime_tls;
+mod ibm_fixture_selftest;
 mod e2e_s3s;
+mod runtime_redaction;
