@@ -1,4 +1,143 @@
-//! cos-sdk: the Rust SDK for IBM Cloud Object Storage and other S3-compatible services.
+//! cos-sdk: the Rust SDK for IBM Cloud Object Storage (COS) and other S3-compatible services.
+//!
+//! Every operation of the COS API is generated from IBM's service model into
+//! [`operation`] (one module per operation) and [`types`]; a [`Client`] sends them with SigV4 (HMAC
+//! keys) or IAM bearer tokens (API keys), retries, timeouts and streaming bodies.
+//!
+//! # A client with HMAC keys
+//!
+//! ```no_run
+//! use cos_sdk::{Client, Config, Credentials};
+//!
+//! # fn main() -> Result<(), cos_sdk::Error> {
+//! let config = Config::builder()
+//!     .location("us-south") // or .endpoint_url("https://s3.us-south.cloud-object-storage.appdomain.cloud")
+//!     .credentials(Credentials::hmac("access key id", "secret access key"))
+//!     .build()?;
+//! let client = Client::new(&config)?;
+//! # let _ = client; Ok(()) }
+//! ```
+//!
+//! # A client with an IAM API key
+//!
+//! The key is exchanged for a bearer token at IBM IAM, refreshed before it expires. Bucket creation and
+//! listing need the service instance id.
+//!
+//! ```no_run
+//! use cos_sdk::{Client, Config, Credentials};
+//!
+//! # async fn example() -> Result<(), cos_sdk::Error> {
+//! let config = Config::builder()
+//!     .location("eu-de")
+//!     .credentials(Credentials::api_key("my IAM API key"))
+//!     .instance_id("crn:v1:bluemix:public:cloud-object-storage:global:a/...")
+//!     .build()?;
+//! let client = Client::new(&config)?;
+//! let buckets = client.list_buckets().send().await?;
+//! # let _ = buckets; Ok(()) }
+//! ```
+//!
+//! `Client::from_env().await` finds credentials and endpoint in the environment, the service credential
+//! file (`~/.bluemix/cos_credentials`) or `~/.aws` profiles.
+//!
+//! # Upload and download
+//!
+//! ```no_run
+//! use cos_sdk::{ByteStream, Client};
+//!
+//! # async fn example(client: Client) -> Result<(), cos_sdk::Error> {
+//! // A file is streamed from disk, never read whole into memory.
+//! let body = ByteStream::from_path("report.pdf").await?;
+//! client.put_object().bucket("docs").key("2026/report.pdf").content_type("application/pdf").body(body).send().await?;
+//!
+//! let object = client.get_object().bucket("docs").key("2026/report.pdf").send().await?;
+//! println!("{} bytes, ETag {:?}", object.content_length.unwrap_or_default(), object.e_tag);
+//! let bytes = object.body.collect().await?;
+//! # let _ = bytes; Ok(()) }
+//! ```
+//!
+//! # Listing
+//!
+//! Paginators follow continuation tokens for you, as a stream of pages or of items.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//!
+//! # async fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! let mut objects = client.list_objects_v2().bucket("docs").prefix("2026/").into_paginator().items();
+//! while let Some(object) = objects.next().await {
+//!     let object = object?;
+//!     println!("{} ({} bytes)", object.key.unwrap_or_default(), object.size.unwrap_or_default());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Archive policy and restore
+//!
+//! Objects move to the archive tier (`GLACIER`, restored within 12 hours, or `ACCELERATED`, within 2)
+//! by a lifecycle rule; `RestoreObject` brings a temporary copy back.
+//!
+//! ```no_run
+//! use cos_sdk::types::{
+//!     BucketLifecycleConfiguration, ExpirationStatus, GlacierJobParameters, LifecycleRule, LifecycleRuleFilter,
+//!     RestoreRequest, Tier, Transition, TransitionStorageClass,
+//! };
+//!
+//! # async fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! let rule = LifecycleRule::builder()
+//!     .id("archive-after-30-days")
+//!     .status(ExpirationStatus::Enabled)
+//!     .filter(LifecycleRuleFilter::builder().prefix("").build()?)
+//!     .transitions(vec![Transition::builder().days(30).storage_class(TransitionStorageClass::Accelerated).build()?])
+//!     .build()?;
+//! client
+//!     .put_bucket_lifecycle_configuration()
+//!     .bucket("docs")
+//!     .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(vec![rule]).build()?)
+//!     .send()
+//!     .await?;
+//!
+//! let restore = RestoreRequest::builder()
+//!     .days(3)
+//!     .glacier_job_parameters(GlacierJobParameters::builder().tier(Tier::Accelerated).build()?)
+//!     .build()?;
+//! client.restore_object().bucket("docs").key("2025/old.pdf").restore_request(restore).send().await?;
+//! let head = client.head_object().bucket("docs").key("2025/old.pdf").send().await?;
+//! println!("restore status: {:?}", head.restore); // `ongoing-request="true"` until the copy is ready
+//! # Ok(()) }
+//! ```
+//!
+//! # Immutable Object Storage: protection configuration and legal holds
+//!
+//! ```no_run
+//! use cos_sdk::types::{
+//!     BucketProtectionDefaultRetention, BucketProtectionMaximumRetention, BucketProtectionMinimumRetention,
+//!     BucketProtectionStatus, ProtectionConfiguration,
+//! };
+//!
+//! # async fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! let protection = ProtectionConfiguration::builder()
+//!     .status(BucketProtectionStatus::Retention)
+//!     .minimum_retention(BucketProtectionMinimumRetention::builder().days(1).build()?)
+//!     .default_retention(BucketProtectionDefaultRetention::builder().days(30).build()?)
+//!     .maximum_retention(BucketProtectionMaximumRetention::builder().days(365).build()?)
+//!     .build()?;
+//! client.put_bucket_protection_configuration().bucket("records").protection_configuration(protection).send().await?;
+//!
+//! // Retention for one object (seconds), and a legal hold that blocks deletion until removed.
+//! client.put_object().bucket("records").key("contract.pdf").retention_period(90 * 24 * 3600).send().await?;
+//! client.add_legal_hold().bucket("records").key("contract.pdf").retention_legal_hold_id("case-4711").send().await?;
+//! let holds = client.list_legal_holds().bucket("records").key("contract.pdf").send().await?;
+//! println!("legal holds: {:?}", holds.legal_holds);
+//! client.delete_legal_hold().bucket("records").key("contract.pdf").retention_legal_hold_id("case-4711").send().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! Every operation returns [`Error`]: its [`kind`](Error::kind) says what went wrong, its `Display`
+//! names the operation, HTTP status, error code, message and request id, and the operation's typed
+//! error is reachable with [`Error::operation_error`].
 #![warn(missing_docs, missing_debug_implementations)]
 
 pub mod body;

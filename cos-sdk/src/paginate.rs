@@ -10,6 +10,9 @@ use std::time::Duration;
 /// A boxed, sendable future: what a generated page fetch returns.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// What paginators return: a stream of results that can be polled with `StreamExt::next` directly.
+pub type ResultStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'static>>;
+
 /// The tokens that lead from one page to the next, as text (`None` where a token is absent).
 pub type PageTokens = Vec<Option<String>>;
 
@@ -22,14 +25,14 @@ pub fn paginate<C, B, O>(
     fetch: fn(C, B) -> BoxFuture<Result<O, Error>>,
     next_tokens: fn(&O) -> Option<PageTokens>,
     with_tokens: fn(B, &[Option<String>]) -> B,
-) -> impl Stream<Item = Result<O, Error>> + Send
+) -> ResultStream<O>
 where
     C: Clone + Send + 'static,
     B: Clone + Send + 'static,
     O: Send + 'static,
 {
     let start: Option<(C, B, Option<PageTokens>)> = Some((client, first, None));
-    futures_util::stream::unfold(start, move |state| async move {
+    Box::pin(futures_util::stream::unfold(start, move |state| async move {
         let (client, input, previous) = state?;
         match fetch(client.clone(), input.clone()).await {
             Err(error) => Some((Err(error), None)),
@@ -48,18 +51,14 @@ where
                 }
             },
         }
-    })
+    }))
 }
 
 /// The items of every page, stopping after `max_items` when given.
-pub fn page_items<O, T>(
-    pages: impl Stream<Item = Result<O, Error>> + Send,
-    items_of: fn(O) -> Vec<T>,
-    max_items: Option<usize>,
-) -> impl Stream<Item = Result<T, Error>> + Send
+pub fn page_items<O, T>(pages: ResultStream<O>, items_of: fn(O) -> Vec<T>, max_items: Option<usize>) -> ResultStream<T>
 where
-    O: Send,
-    T: Send,
+    O: Send + 'static,
+    T: Send + 'static,
 {
     use futures_util::StreamExt;
     let items = pages.flat_map(move |page| {
@@ -69,7 +68,7 @@ where
         };
         futures_util::stream::iter(batch)
     });
-    items.take(max_items.unwrap_or(usize::MAX))
+    Box::pin(items.take(max_items.unwrap_or(usize::MAX)))
 }
 
 /// Encodes page tokens as one opaque, URL-safe string.

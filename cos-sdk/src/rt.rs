@@ -13,7 +13,7 @@ pub use bytes::Bytes;
 pub use http;
 pub use crate::client::Client;
 pub use crate::paginate::{
-    decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, WaiterAcceptor,
-    WaiterState,
+    decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, ResultStream,
+    WaiterAcceptor, WaiterState,
 };
 pub use futures_core::Stream;

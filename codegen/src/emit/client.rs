@@ -300,7 +300,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
         let doc = super::doc(&format!("Every `{key}` item of every page, stopping after `max_items` when set."));
         quote! {
             #doc
-            pub fn items(self) -> impl #rt::Stream<Item = ::std::result::Result<#item_ty, #rt::Error>> + ::std::marker::Send {
+            pub fn items(self) -> #rt::ResultStream<#item_ty> {
                 let max_items = self.max_items;
                 #rt::page_items(self.send(), |page: #gen::operation::#module::#output_ty| #take, max_items)
             }
@@ -348,7 +348,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
 
             /// Every page, in order. A page whose next token repeats the previous one ends the stream
             /// with an error instead of looping forever.
-            pub fn send(self) -> impl #rt::Stream<Item = ::std::result::Result<#gen::operation::#module::#output_ty, #rt::Error>> + ::std::marker::Send {
+            pub fn send(self) -> #rt::ResultStream<#gen::operation::#module::#output_ty> {
                 #rt::paginate(self.client, self.input, #fetch, #next_tokens, #with_tokens)
             }
 

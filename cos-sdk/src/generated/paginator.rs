@@ -48,12 +48,9 @@ impl ListBucketsExtendedPaginator {
     /// with an error instead of looping forever.
     pub fn send(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::operation::list_buckets_extended::ListBucketsExtendedOutput,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<
+        crate::generated::operation::list_buckets_extended::ListBucketsExtendedOutput,
+    > {
         crate::rt::paginate(
             self.client,
             self.input,
@@ -63,11 +60,7 @@ impl ListBucketsExtendedPaginator {
         )
     }
     /// Every `Buckets` item of every page, stopping after `max_items` when set.
-    pub fn items(
-        self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<crate::generated::types::Bucket, crate::rt::Error>,
-    > + ::std::marker::Send {
+    pub fn items(self) -> crate::rt::ResultStream<crate::generated::types::Bucket> {
         let max_items = self.max_items;
         crate::rt::page_items(
             self.send(),
@@ -172,12 +165,9 @@ impl ListMultipartUploadsPaginator {
     /// with an error instead of looping forever.
     pub fn send(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::operation::list_multipart_uploads::ListMultipartUploadsOutput,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<
+        crate::generated::operation::list_multipart_uploads::ListMultipartUploadsOutput,
+    > {
         crate::rt::paginate(
             self.client,
             self.input,
@@ -189,12 +179,7 @@ impl ListMultipartUploadsPaginator {
     /// Every `Uploads` item of every page, stopping after `max_items` when set.
     pub fn items(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::types::MultipartUpload,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<crate::generated::types::MultipartUpload> {
         let max_items = self.max_items;
         crate::rt::page_items(
             self.send(),
@@ -300,12 +285,9 @@ impl ListObjectVersionsPaginator {
     /// with an error instead of looping forever.
     pub fn send(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::operation::list_object_versions::ListObjectVersionsOutput,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<
+        crate::generated::operation::list_object_versions::ListObjectVersionsOutput,
+    > {
         crate::rt::paginate(
             self.client,
             self.input,
@@ -317,12 +299,7 @@ impl ListObjectVersionsPaginator {
     /// Every `Versions` item of every page, stopping after `max_items` when set.
     pub fn items(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::types::ObjectVersion,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<crate::generated::types::ObjectVersion> {
         let max_items = self.max_items;
         crate::rt::page_items(
             self.send(),
@@ -428,12 +405,9 @@ impl ListObjectsPaginator {
     /// with an error instead of looping forever.
     pub fn send(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::operation::list_objects::ListObjectsOutput,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<
+        crate::generated::operation::list_objects::ListObjectsOutput,
+    > {
         crate::rt::paginate(
             self.client,
             self.input,
@@ -443,11 +417,7 @@ impl ListObjectsPaginator {
         )
     }
     /// Every `Contents` item of every page, stopping after `max_items` when set.
-    pub fn items(
-        self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<crate::generated::types::Object, crate::rt::Error>,
-    > + ::std::marker::Send {
+    pub fn items(self) -> crate::rt::ResultStream<crate::generated::types::Object> {
         let max_items = self.max_items;
         crate::rt::page_items(
             self.send(),
@@ -548,12 +518,9 @@ impl ListObjectsV2Paginator {
     /// with an error instead of looping forever.
     pub fn send(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::operation::list_objects_v2::ListObjectsV2Output,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<
+        crate::generated::operation::list_objects_v2::ListObjectsV2Output,
+    > {
         crate::rt::paginate(
             self.client,
             self.input,
@@ -563,11 +530,7 @@ impl ListObjectsV2Paginator {
         )
     }
     /// Every `Contents` item of every page, stopping after `max_items` when set.
-    pub fn items(
-        self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<crate::generated::types::Object, crate::rt::Error>,
-    > + ::std::marker::Send {
+    pub fn items(self) -> crate::rt::ResultStream<crate::generated::types::Object> {
         let max_items = self.max_items;
         crate::rt::page_items(
             self.send(),
@@ -667,12 +630,9 @@ impl ListPartsPaginator {
     /// with an error instead of looping forever.
     pub fn send(
         self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<
-            crate::generated::operation::list_parts::ListPartsOutput,
-            crate::rt::Error,
-        >,
-    > + ::std::marker::Send {
+    ) -> crate::rt::ResultStream<
+        crate::generated::operation::list_parts::ListPartsOutput,
+    > {
         crate::rt::paginate(
             self.client,
             self.input,
@@ -682,11 +642,7 @@ impl ListPartsPaginator {
         )
     }
     /// Every `Parts` item of every page, stopping after `max_items` when set.
-    pub fn items(
-        self,
-    ) -> impl crate::rt::Stream<
-        Item = ::std::result::Result<crate::generated::types::Part, crate::rt::Error>,
-    > + ::std::marker::Send {
+    pub fn items(self) -> crate::rt::ResultStream<crate::generated::types::Part> {
         let max_items = self.max_items;
         crate::rt::page_items(
             self.send(),
