@@ -8,3 +8,4 @@ mod runtime_tls;
 mod ibm_fixture_selftest;
 mod e2e_s3s;
 mod runtime_redaction;
+mod e2e_ibm;
