@@ -568,8 +568,8 @@ fn route(state: &mut State, req: &Req) -> Result<Ok200, S3Error> {
                 }
                 Method::PUT if req.query.is_empty() => put_object(state, req, bucket, key),
                 Method::GET if req.has("legalHold") => list_legal_holds(state, bucket, key),
-                Method::GET if req.query.is_empty() => get_object(state, bucket, key, true),
-                Method::HEAD if req.query.is_empty() => get_object(state, bucket, key, false),
+                Method::GET if req.query.is_empty() => get_object(state, req, bucket, key, true),
+                Method::HEAD if req.query.is_empty() => get_object(state, req, bucket, key, false),
                 Method::DELETE if req.has("uploadId") => abort_upload(state, req, bucket),
                 Method::DELETE if req.query.is_empty() => delete_object(state, bucket, key),
                 Method::POST if req.has("uploads") => create_upload(state, req, bucket, key),
@@ -1180,26 +1180,67 @@ fn put_object(state: &mut State, req: &Req, bucket: &str, key: &str) -> Result<O
     Ok(Ok200::empty(200).header("etag", etag))
 }
 
-fn get_object(state: &State, bucket: &str, key: &str, with_body: bool) -> Result<Ok200, S3Error> {
+/// GetObject and HeadObject, with `If-Match` / `If-None-Match` and a single `Range: bytes=a-b` (GET only).
+fn get_object(
+    state: &State,
+    req: &Req,
+    bucket: &str,
+    key: &str,
+    with_body: bool,
+) -> Result<Ok200, S3Error> {
     let b = get_bucket(state, bucket)?;
     let o = b.objects.get(key).ok_or_else(|| no_such_key(key))?;
+    if let Some(want) = req.header("if-match") {
+        if want.trim_matches('"') != o.etag.trim_matches('"') && want != "*" {
+            return Err(err(
+                412,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+            ));
+        }
+    }
+    if let Some(want) = req.header("if-none-match") {
+        if want.trim_matches('"') == o.etag.trim_matches('"') || want == "*" {
+            return Ok(Ok200::empty(304).header("etag", o.etag.clone()));
+        }
+    }
+    let len = o.data.len() as u64;
+    let mut status = 200;
+    let mut body = if with_body {
+        o.data.clone()
+    } else {
+        Bytes::new()
+    };
+    let mut content_range = None;
+    if let (true, Some(range)) = (with_body, req.header("range")) {
+        let (first, last) = parse_range(range, len).ok_or_else(|| {
+            err(
+                416,
+                "InvalidRange",
+                format!("The requested range {range:?} is not satisfiable for {len} bytes"),
+            )
+        })?;
+        status = 206;
+        body = o.data.slice(first as usize..=last as usize);
+        content_range = Some(format!("bytes {first}-{last}/{len}"));
+    }
     let mut ok = Ok200 {
-        status: 200,
+        status,
         headers: Vec::new(),
-        body: if with_body {
-            o.data.clone()
-        } else {
-            Bytes::new()
-        },
+        body,
     }
     .header("etag", o.etag.clone())
     .header("last-modified", httpdate::fmt_http_date(o.last_modified))
+    .header("accept-ranges", "bytes")
     .header(
         "content-type",
         o.content_type
             .clone()
             .unwrap_or_else(|| "binary/octet-stream".to_string()),
     );
+    if let Some(cr) = content_range {
+        ok = ok.header("content-range", cr);
+    }
     if !with_body {
         ok = ok.header("content-length", o.data.len().to_string());
     }
@@ -1615,6 +1656,27 @@ fn extend_retention(
 // ---------------------------------------------------------------------------------------------------------
 // Small helpers: paths, queries, XML, time
 // ---------------------------------------------------------------------------------------------------------
+
+/// `bytes=a-b`, `bytes=a-` or `bytes=-n` against an object of `len` bytes -> inclusive (first, last).
+fn parse_range(range: &str, len: u64) -> Option<(u64, u64)> {
+    let spec = range.trim().strip_prefix("bytes=")?;
+    let (a, b) = spec.split_once('-')?;
+    let (first, last) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().ok()?;
+            if n == 0 {
+                return None;
+            }
+            (len.saturating_sub(n), len.checked_sub(1)?)
+        }
+        (a, "") => (a.parse().ok()?, len.checked_sub(1)?),
+        (a, b) => (
+            a.parse().ok()?,
+            b.parse::<u64>().ok()?.min(len.checked_sub(1)?),
+        ),
+    };
+    (first <= last && first < len).then_some((first, last))
+}
 
 /// `/bucket/key/with/slashes` -> (bucket, key), both percent-decoded.
 fn split_path(path: &str) -> (Option<String>, Option<String>) {

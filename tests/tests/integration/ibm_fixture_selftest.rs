@@ -347,6 +347,37 @@ async fn ibm_fixture_enforces_retention_on_delete_and_overwrite() {
     assert_eq!((r.status, r.body.as_str()), (200, "hello"));
     assert_eq!(r.header("retention-period"), Some("172800"));
 
+    // Ranged GET and ETag preconditions.
+    let etag = r.header("etag").unwrap().to_string();
+    let r = call(&f, "GET", "/ret/dir/a%20b.txt")
+        .header("range", "bytes=1-3")
+        .send()
+        .await;
+    assert_eq!(
+        (r.status, r.body.as_str(), r.header("content-range")),
+        (206, "ell", Some("bytes 1-3/5"))
+    );
+    let r = call(&f, "GET", "/ret/dir/a%20b.txt")
+        .header("range", "bytes=-2")
+        .send()
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (206, "lo"));
+    let r = call(&f, "GET", "/ret/dir/a%20b.txt")
+        .header("range", "bytes=9-")
+        .send()
+        .await;
+    assert_eq!((r.status, r.code().as_str()), (416, "InvalidRange"));
+    let r = call(&f, "GET", "/ret/dir/a%20b.txt")
+        .header("if-match", etag.clone())
+        .send()
+        .await;
+    assert_eq!(r.status, 200);
+    let r = call(&f, "GET", "/ret/dir/a%20b.txt")
+        .header("if-match", "\"other\"")
+        .send()
+        .await;
+    assert_eq!((r.status, r.code().as_str()), (412, "PreconditionFailed"));
+
     // An expiration date inside the range is accepted.
     let at = SystemTime::now() + Duration::from_secs(5 * DAY);
     let r = call(&f, "PUT", "/ret/dated")
