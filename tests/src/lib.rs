@@ -6,5 +6,6 @@ pub mod iam_server;
 pub mod log_capture;
 pub mod ibm_fixture;
 pub mod s3s_server;
+pub mod servers;
 pub mod temp;
 pub mod tls;

@@ -9,3 +9,5 @@ mod ibm_fixture_selftest;
 mod e2e_s3s;
 mod runtime_redaction;
 mod e2e_ibm;
+mod e2e_radosgw;
+mod e2e_moto;
