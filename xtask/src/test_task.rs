@@ -1,21 +1,63 @@
 //! `cargo xtask test`: the whole test suite, as the README names it and CI runs it.
 //!
-//! It runs every test of the workspace with the `serde` feature on, so the JSON forms are tested too.
+//! It brings up the server processes the end-to-end tests need (`tests/servers/run.sh up`: Ceph's
+//! radosgw and moto, installed from Debian and PyPI when missing), runs every test of the workspace with
+//! the `serde` feature on and the servers' addresses in the environment, and stops the servers again,
+//! whatever the outcome. `COS_TEST_SERVERS=none` runs without them (their tests then skip, or fail
+//! under `CI=true`).
 
 use crate::workspace_root;
+use std::path::Path;
 use std::process::Command;
 
 pub fn run(args: &[String]) -> Result<(), String> {
+    let root = workspace_root();
+    let servers = std::env::var("COS_TEST_SERVERS").unwrap_or_default() != "none";
+    let mut env = Vec::new();
+    if servers {
+        run_script(&root, "up")?;
+        env = read_env_file(&root.join("target/test-servers.env"))?;
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .current_dir(workspace_root())
+        .current_dir(&root)
+        .envs(env)
         .args(["test", "--workspace", "--features", "cos-sdk/serde"])
         .args(args)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .status();
+    if servers {
+        if let Err(e) = run_script(&root, "down") {
+            eprintln!("xtask test: {e}");
+        }
+    }
+    let status = status.map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
         Ok(())
     } else {
         Err(format!("the test suite failed ({status})"))
     }
+}
+
+fn run_script(root: &Path, action: &str) -> Result<(), String> {
+    let status = Command::new("bash")
+        .arg(root.join("tests/servers/run.sh"))
+        .arg(action)
+        .status()
+        .map_err(|e| format!("cannot run tests/servers/run.sh: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("tests/servers/run.sh {action} failed ({status}); its logs are in target/servers-log/"))
+    }
+}
+
+/// The `export NAME=value` lines the script wrote.
+fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("export "))
+        .filter_map(|assignment| assignment.split_once('='))
+        .map(|(name, value)| (name.to_string(), value.trim_matches(['"', '\'']).to_string()))
+        .collect())
 }
