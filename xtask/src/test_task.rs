@@ -16,7 +16,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut env = Vec::new();
     if servers {
         run_script(&root, "up")?;
-        env = read_env_file(&root.join("target/test-servers.env"))?;
+        // run.sh writes its env file into COS_TEST_WORK_DIR (default: target/).
+        let work_dir = std::env::var_os("COS_TEST_WORK_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root.join("target"));
+        env = read_env_file(&work_dir.join("test-servers.env"))?;
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
@@ -47,7 +49,7 @@ fn run_script(root: &Path, action: &str) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("tests/servers/run.sh {action} failed ({status}); its logs are in target/servers-log/"))
+        Err(format!("tests/servers/run.sh {action} failed ({status}); its logs are in target/servers-log/ (or $COS_TEST_WORK_DIR)"))
     }
 }
 
