@@ -161,6 +161,7 @@ mod generated;
 pub mod rt;
 mod wire;
 pub mod xml;
+pub mod transfer;
 
 pub use datetime::{DateTime, TimestampFormat};
 pub use generated::{operation, paginator, types, waiter};

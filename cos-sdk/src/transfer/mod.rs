@@ -1,0 +1,191 @@
+//! The transfer manager: uploads, downloads and copies of any size, in parallel parts, with bounded
+//! memory, retries per part, cancellation, progress, and resume from a state file.
+//!
+//! ```no_run
+//! # async fn f(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! use cos_sdk::transfer::{ObjectSettings, TransferManager};
+//! let manager = TransferManager::new(client);
+//! manager
+//!     .upload_file("backup.tar", "my-bucket", "backups/backup.tar")
+//!     .settings(ObjectSettings::new().storage_class("GLACIER").retention_period(86_400))
+//!     .await?;
+//! manager.download_file("my-bucket", "backups/backup.tar", "restored.tar").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every operation returns a request builder; awaiting it starts the transfer and waits for it, and
+//! `start()` gives a [`TransferHandle`] to cancel, pause or watch it.
+
+mod config;
+mod copy;
+mod directory;
+mod download;
+mod glob;
+mod handle;
+mod options;
+mod pool;
+mod progress;
+mod state;
+mod upload;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+pub use config::{part_count, part_range, part_size_for, TransferConfig, TransferConfigBuilder, GIB, MAX_PARTS, MAX_PART_SIZE, MIB, MIN_PART_SIZE};
+pub use copy::{CopyOutput, CopyRequest, CopySource};
+pub use directory::{DirectoryDownloadRequest, DirectoryOutput, DirectoryUploadRequest};
+pub use download::{DownloadChunks, DownloadFileRequest, DownloadOutput, DownloadStreamRequest};
+pub use glob::Glob;
+pub use handle::{was_cancelled, was_paused, Stopped, TransferHandle};
+pub use options::{CustomerKey, DownloadSettings, ObjectSettings};
+pub use progress::{Progress, ProgressEvent, ProgressListener};
+pub use upload::{UploadOutput, UploadRequest};
+
+use crate::error::{Error, ErrorKind};
+use crate::Client;
+use pool::BufferPool;
+
+/// Moves objects between local files or streams and buckets, in parallel parts above the multipart
+/// threshold. Cheap to clone; clones share the client, the part buffers and the request limit, so all
+/// transfers started from one manager together stay within its memory and concurrency bounds.
+#[derive(Clone, Debug)]
+pub struct TransferManager {
+    inner: Arc<ManagerInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ManagerInner {
+    pub(crate) client: Client,
+    pub(crate) config: TransferConfig,
+    /// `max_concurrency` part buffers shared by every transfer.
+    pub(crate) buffers: Arc<BufferPool>,
+    /// `max_concurrency` request slots shared by every transfer.
+    pub(crate) requests: Arc<Semaphore>,
+}
+
+impl TransferManager {
+    /// A manager with the default [`TransferConfig`] (boto3's settings).
+    pub fn new(client: Client) -> TransferManager {
+        TransferManager::with_config(client, TransferConfig::default())
+    }
+
+    /// A manager with `config`.
+    pub fn with_config(client: Client, config: TransferConfig) -> TransferManager {
+        let slots = config.max_concurrency();
+        TransferManager {
+            inner: Arc::new(ManagerInner {
+                client,
+                config,
+                buffers: BufferPool::new(slots),
+                requests: Arc::new(Semaphore::new(slots)),
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TransferConfig {
+        &self.inner.config
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+}
+
+/// Whether a part that failed with `error` is worth another attempt. The client has already retried
+/// transport errors and throttling on its own; what is left that another attempt can fix is a body that
+/// broke mid-way, a digest that did not match, or a server error that outlived the client's retries.
+pub(crate) fn part_error_is_retryable(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::ResponseParse => true,
+        ErrorKind::Service => match error.service_error() {
+            Some(s) => {
+                s.status() >= 500
+                    || matches!(s.code(), "BadDigest" | "RequestTimeout" | "IncompleteBody" | "SlowDown" | "InternalError")
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// A short pause between attempts of one part: 100 ms, 200 ms, 400 ms ... up to 5 s, with jitter.
+pub(crate) fn part_backoff(attempt: u32) -> Duration {
+    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
+    Duration::from_millis(base / 2 + fastrand::u64(0..=base / 2))
+}
+
+/// Whether `error` says the object changed (a failed `If-Match`).
+pub(crate) fn is_precondition_failed(error: &Error) -> bool {
+    error.service_error().map(|s| s.status() == 412 || s.code() == "PreconditionFailed").unwrap_or(false)
+}
+
+/// Whether `error` says the multipart upload no longer exists.
+pub(crate) fn is_no_such_upload(error: &Error) -> bool {
+    error.service_error().map(|s| s.code() == "NoSuchUpload" || s.status() == 404).unwrap_or(false)
+}
+
+/// The `x-amz-copy-source` value for an object: `bucket/key` with the key percent-encoded (keeping `/`).
+pub(crate) fn copy_source_header(bucket: &str, key: &str, version_id: Option<&str>) -> String {
+    const KEY: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+    let mut source = format!("{bucket}/{}", percent_encoding::utf8_percent_encode(key, KEY));
+    if let Some(v) = version_id {
+        source.push_str("?versionId=");
+        source.push_str(&percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string());
+    }
+    source
+}
+
+/// Aborts a multipart upload after a failure or a cancel, and says in `error` what happened to it.
+pub(crate) async fn abort_upload(client: &Client, bucket: &str, key: &str, upload_id: &str, error: Error) -> Error {
+    let aborted = client.abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await;
+    match aborted {
+        Ok(_) => error.map_message(|m| join_message(m, &format!("the multipart upload {upload_id} was aborted"))),
+        Err(e) => error.map_message(|m| {
+            join_message(
+                m,
+                &format!(
+                    "aborting the multipart upload {upload_id} also failed ({e}); abort it with AbortMultipartUpload \
+                     or a lifecycle rule, or its parts keep taking space"
+                ),
+            )
+        }),
+    }
+}
+
+pub(crate) fn join_message(first: &str, second: &str) -> String {
+    if first.is_empty() {
+        second.to_string()
+    } else {
+        format!("{first}; {second}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_source_encodes_the_key_but_not_slashes() {
+        assert_eq!(copy_source_header("b", "dir/a b+c?.txt", None), "b/dir/a%20b%2Bc%3F.txt");
+        assert_eq!(copy_source_header("b", "k", Some("v 1")), "b/k?versionId=v%201");
+    }
+
+    #[test]
+    fn only_transient_part_errors_are_retried() {
+        let transient = Error::service(crate::ServiceError::new(503, "SlowDown"));
+        assert!(part_error_is_retryable(&transient));
+        assert!(part_error_is_retryable(&Error::transport("reset")));
+        assert!(part_error_is_retryable(&Error::service(crate::ServiceError::new(400, "BadDigest"))));
+        assert!(!part_error_is_retryable(&Error::service(crate::ServiceError::new(404, "NoSuchUpload"))));
+        assert!(!part_error_is_retryable(&Error::service(crate::ServiceError::new(403, "AccessDenied"))));
+        assert!(!part_error_is_retryable(&Error::invalid_input("bad")));
+        for attempt in 0..20 {
+            assert!(part_backoff(attempt) <= Duration::from_secs(5));
+        }
+    }
+}
