@@ -11,7 +11,10 @@ use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::error::{Error, ErrorKind};
@@ -31,6 +34,32 @@ const FILE_CHUNK_SIZE: usize = 64 * 1024;
 /// streaming response body, can be read only once.
 pub struct ByteStream {
     inner: Inner,
+    /// Noted each time a chunk is handed to the connection, so the transport can tell a slow upload
+    /// from a stalled one.
+    progress: Option<Arc<Progress>>,
+}
+
+/// When a body last made progress, shared between the body being sent and the transport waiting on it.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    start: Instant,
+    last_nanos: AtomicU64,
+}
+
+impl Progress {
+    pub(crate) fn new() -> Progress {
+        Progress { start: Instant::now(), last_nanos: AtomicU64::new(0) }
+    }
+
+    fn touch(&self) {
+        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.last_nanos.store(nanos, Ordering::Relaxed);
+    }
+
+    /// The last time a chunk went out (or when sending began).
+    pub(crate) fn last(&self) -> Instant {
+        self.start + Duration::from_nanos(self.last_nanos.load(Ordering::Relaxed))
+    }
 }
 
 enum Inner {
@@ -41,9 +70,13 @@ enum Inner {
 }
 
 impl ByteStream {
+    fn of(inner: Inner) -> ByteStream {
+        ByteStream { inner, progress: None }
+    }
+
     /// An empty body.
     pub fn new() -> Self {
-        ByteStream { inner: Inner::Bytes(Bytes::new()) }
+        ByteStream::of(Inner::Bytes(Bytes::new()))
     }
 
     /// A body from static bytes.
@@ -62,7 +95,7 @@ impl ByteStream {
                 path.display()
             )));
         }
-        Ok(ByteStream { inner: Inner::File(FileBody::new(path, 0, metadata.len())) })
+        Ok(ByteStream::of(Inner::File(FileBody::new(path, 0, metadata.len()))))
     }
 
     /// A body that reads `length` bytes of the file at `path`, starting at byte `offset` (one part of a
@@ -78,7 +111,7 @@ impl ByteStream {
                 metadata.len()
             )));
         }
-        Ok(ByteStream { inner: Inner::File(FileBody::new(path, offset, length)) })
+        Ok(ByteStream::of(Inner::File(FileBody::new(path, offset, length))))
     }
 
     /// A one-shot body from any [`http_body::Body`] of [`Bytes`]. `length`, when given, is sent as
@@ -90,7 +123,7 @@ impl ByteStream {
     {
         use http_body_util::BodyExt;
         let length = length.or_else(|| body.size_hint().exact());
-        ByteStream { inner: Inner::Stream { body: BoxBody::new(body.map_err(Into::into)), length } }
+        ByteStream::of(Inner::Stream { body: BoxBody::new(body.map_err(Into::into)), length })
     }
 
     /// A one-shot body that reads `reader` to its end. `length`, when given, is sent as `Content-Length`.
@@ -98,7 +131,7 @@ impl ByteStream {
     where
         R: AsyncRead + Send + Sync + 'static,
     {
-        ByteStream { inner: Inner::Reader(ReaderBody { reader: Box::pin(reader), length, done: false }) }
+        ByteStream::of(Inner::Reader(ReaderBody { reader: Box::pin(reader), length, done: false }))
     }
 
     /// The whole body, when it is held in memory.
@@ -128,7 +161,7 @@ impl ByteStream {
     pub fn try_clone(&self) -> Option<ByteStream> {
         match &self.inner {
             Inner::Bytes(b) => Some(ByteStream::from(b.clone())),
-            Inner::File(f) => Some(ByteStream { inner: Inner::File(FileBody::new(f.path.clone(), f.offset, f.length)) }),
+            Inner::File(f) => Some(ByteStream::of(Inner::File(FileBody::new(f.path.clone(), f.offset, f.length)))),
             _ => None,
         }
     }
@@ -197,7 +230,30 @@ impl Body for ByteStream {
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
-        match &mut this.inner {
+        let polled = this.poll_inner(cx);
+        if let (Poll::Ready(Some(Ok(_))), Some(progress)) = (&polled, &this.progress) {
+            progress.touch();
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.is_end()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.hint()
+    }
+}
+
+impl ByteStream {
+    /// Notes every chunk sent in `progress`.
+    pub(crate) fn watch(&mut self, progress: Arc<Progress>) {
+        self.progress = Some(progress);
+    }
+
+    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.inner {
             Inner::Bytes(b) => {
                 if b.is_empty() {
                     Poll::Ready(None)
@@ -211,7 +267,7 @@ impl Body for ByteStream {
         }
     }
 
-    fn is_end_stream(&self) -> bool {
+    fn is_end(&self) -> bool {
         match &self.inner {
             Inner::Bytes(b) => b.is_empty(),
             Inner::File(f) => f.remaining == 0,
@@ -220,7 +276,7 @@ impl Body for ByteStream {
         }
     }
 
-    fn size_hint(&self) -> SizeHint {
+    fn hint(&self) -> SizeHint {
         match &self.inner {
             Inner::Bytes(b) => SizeHint::with_exact(b.len() as u64),
             Inner::File(f) => SizeHint::with_exact(f.remaining),
@@ -384,7 +440,7 @@ impl Default for ByteStream {
 
 impl From<Bytes> for ByteStream {
     fn from(bytes: Bytes) -> Self {
-        ByteStream { inner: Inner::Bytes(bytes) }
+        ByteStream::of(Inner::Bytes(bytes))
     }
 }
 

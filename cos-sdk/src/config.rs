@@ -77,9 +77,10 @@ pub struct Timeouts {
     pub attempt: Option<Duration>,
     /// The whole operation, retries and backoff included. Default off.
     pub operation: Option<Duration>,
-    /// The longest wait without progress: for the response headers once the request is sent, and between
-    /// two chunks of a body. Default 60 s; operations that answer `200` only when done (CopyObject,
-    /// UploadPartCopy, CompleteMultipartUpload) wait ten times as long for their headers.
+    /// The longest wait without progress: while the request body goes out (between two chunks sent),
+    /// for the response headers after the last chunk, and between two chunks of a response body. A slow
+    /// but moving upload never times out. Default 60 s; operations that answer `200` only when done
+    /// (CopyObject, UploadPartCopy, CompleteMultipartUpload) wait ten times as long for their headers.
     pub stall: Option<Duration>,
     /// A request for an IAM token. Default 30 s.
     pub token: Option<Duration>,

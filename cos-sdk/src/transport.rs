@@ -16,7 +16,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
 
-use crate::body::{BoxError, ByteStream};
+use crate::body::{BoxError, ByteStream, Progress};
 use crate::error::{Error, ErrorKind};
 
 type HyperClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, ByteStream>;
@@ -77,24 +77,33 @@ impl Transport {
         Ok(Transport { client })
     }
 
-    /// Sends a request and waits for the response headers, at most `header_timeout` once sending began.
+    /// Sends a request and waits for the response headers. `stall` bounds every wait for progress: a
+    /// body that keeps going out never times out however slow it is, but no chunk sent and no answer for
+    /// `stall` does.
     pub(crate) async fn send(
         &self,
-        request: http::Request<ByteStream>,
-        header_timeout: Option<Duration>,
+        mut request: http::Request<ByteStream>,
+        stall: Option<Duration>,
     ) -> Result<http::Response<Incoming>, Error> {
         let host = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
-        let sending = self.client.request(request);
-        let result = match header_timeout {
-            Some(limit) => match tokio::time::timeout(limit, sending).await {
-                Ok(result) => result,
-                Err(_) => {
-                    return Err(Error::timeout(format!(
-                        "no response from {host} within {limit:?}; the server may be overloaded, or raise the stall timeout"
-                    )))
+        let progress = Arc::new(Progress::new());
+        request.body_mut().watch(progress.clone());
+        let mut sending = std::pin::pin!(self.client.request(request));
+        let result = match stall {
+            None => sending.await,
+            Some(limit) => loop {
+                match tokio::time::timeout_at((progress.last() + limit).into(), &mut sending).await {
+                    Ok(result) => break result,
+                    Err(_) if progress.last().elapsed() >= limit => {
+                        return Err(Error::timeout(format!(
+                            "no progress with {host} for {limit:?}: nothing was sent and no response came; \
+                             the server may be overloaded, or raise the stall timeout"
+                        )))
+                    }
+                    // A chunk went out while the timer ran: wait again from then.
+                    Err(_) => {}
                 }
             },
-            None => sending.await,
         };
         result.map_err(|e| transport_error(&host, e))
     }

@@ -11,3 +11,4 @@ mod runtime_redaction;
 mod e2e_ibm;
 mod e2e_radosgw;
 mod e2e_moto;
+mod runtime_stall;
