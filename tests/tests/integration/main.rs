@@ -12,3 +12,6 @@ mod e2e_ibm;
 mod e2e_radosgw;
 mod e2e_moto;
 mod runtime_stall;
+mod transfer_proxy;
+mod transfer_roundtrip;
+mod transfer_faults;
