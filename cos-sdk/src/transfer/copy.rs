@@ -16,7 +16,7 @@ use super::{
     abort_upload, copy_source_header, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager,
 };
 use crate::error::{Error, ErrorKind};
-use crate::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective, TaggingDirective};
+use crate::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective, RetentionDirective, TaggingDirective};
 
 /// The object a copy reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,6 +191,7 @@ impl CopyJob {
             let request = if s.tags.is_empty() { request } else { request.tagging_directive(TaggingDirective::Replace) };
             let request = apply_settings!(request, s, object);
             let request = apply_settings!(request, s, sse_c);
+            let request = if s.has_retention() { request.retention_directive(RetentionDirective::Replace) } else { request };
             let request = apply_settings!(request, s, retention);
             let output = match until_stopped(&self.stop, request.send()).await {
                 Ok(r) => r?,

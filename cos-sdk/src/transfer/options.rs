@@ -186,6 +186,10 @@ impl ObjectSettings {
             None => (None, None, None),
         }
     }
+
+    pub(crate) fn has_retention(&self) -> bool {
+        self.retention_period.is_some() || self.retention_expiration_date.is_some() || self.retention_legal_hold_id.is_some()
+    }
 }
 
 /// Everything but unreserved characters is encoded in tag keys and values.

@@ -15,3 +15,4 @@ mod runtime_stall;
 mod transfer_proxy;
 mod transfer_roundtrip;
 mod transfer_faults;
+mod transfer_servers;
