@@ -182,6 +182,51 @@ impl ByteStream {
         Ok(buf.freeze())
     }
 
+    /// Streams the body into the file at `path` and returns the number of bytes written. The bytes go to
+    /// a temporary file beside it, renamed into place only when the whole body arrived and was flushed to
+    /// disk, so a failed or truncated download never leaves a partial file under `path`.
+    pub async fn write_to_file(mut self, path: impl AsRef<Path>) -> Result<u64, Error> {
+        use tokio::io::AsyncWriteExt;
+        let path = path.as_ref();
+        let name = path.file_name().ok_or_else(|| {
+            Error::invalid_input(format!("`{}` is not a file path; name the file to write", path.display()))
+        })?;
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".cos-sdk-{:08x}.part", fastrand::u32(..)));
+        let temp = path.with_file_name(temp_name);
+        let write_error = |what: &str, e: io::Error| {
+            Error::new(ErrorKind::Io, format!("could not {what} `{}`; check the directory exists and is writable", temp.display()))
+                .with_source(e)
+        };
+        let mut file = tokio::fs::File::create(&temp).await.map_err(|e| write_error("create", e))?;
+        let result: Result<u64, Error> = async {
+            let mut written = 0u64;
+            while let Some(chunk) = self.next_chunk().await {
+                let chunk = chunk?;
+                file.write_all(&chunk).await.map_err(|e| write_error("write to", e))?;
+                written += chunk.len() as u64;
+            }
+            file.sync_all().await.map_err(|e| write_error("flush", e))?;
+            Ok(written)
+        }
+        .await;
+        drop(file);
+        match result {
+            Ok(written) => {
+                tokio::fs::rename(&temp, path).await.map_err(|e| {
+                    Error::new(ErrorKind::Io, format!("could not move the download into place at `{}`", path.display()))
+                        .with_source(e)
+                })?;
+                Ok(written)
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&temp).await;
+                Err(e)
+            }
+        }
+    }
+
     /// The body as a [`tokio::io::AsyncRead`], to copy it into a file or parse it incrementally.
     pub fn into_async_read(self) -> ByteStreamReader {
         ByteStreamReader { body: self, chunk: Bytes::new() }

@@ -262,3 +262,25 @@ async fn waiters_see_buckets_and_objects_appear_and_go() {
     client.delete_bucket().bucket("later").send().await.unwrap();
     client.wait_until_bucket_not_exists().bucket("later").delay(fast).wait().await.unwrap();
 }
+
+#[tokio::test]
+async fn large_objects_stream_to_and_from_files() {
+    let server = S3sServer::start().await;
+    let client = client(&server);
+    new_bucket(&client, "files").await;
+    let dir = cos_sdk_tests::temp::TempDir::new("e2e-files");
+    let data: Vec<u8> = (0..(24 * 1024 * 1024 + 17)).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let source = dir.write("source.bin", &data);
+    let body = ByteStream::from_path(&source).await.unwrap();
+    assert_eq!(body.content_length(), Some(data.len() as u64));
+    client.put_object().bucket("files").key("big.bin").body(body).send().await.unwrap();
+    let target = dir.path().join("copy.bin");
+    let object = client.get_object().bucket("files").key("big.bin").send().await.unwrap();
+    let written = object.body.write_to_file(&target).await.unwrap();
+    assert_eq!(written, data.len() as u64);
+    assert!(std::fs::read(&target).unwrap() == data, "the downloaded file equals the upload");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "no temporary file is left: {leftovers:?}");
+    let err = ByteStream::from("x").write_to_file(dir.path().join("missing-dir/file")).await.unwrap_err();
+    assert!(err.to_string().contains("could not create"), "{err}");
+}
