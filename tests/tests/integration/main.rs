@@ -16,3 +16,4 @@ mod transfer_proxy;
 mod transfer_roundtrip;
 mod transfer_faults;
 mod transfer_servers;
+mod generated_api;
