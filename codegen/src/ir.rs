@@ -86,6 +86,8 @@ pub struct MapType {
     pub key_xml_name: String,
     pub value_xml_name: String,
     pub flattened: bool,
+    pub key_namespace: Option<XmlNamespace>,
+    pub value_namespace: Option<XmlNamespace>,
 }
 
 /// A structure or enum shape: what becomes a Rust type.
@@ -144,8 +146,14 @@ pub struct Member {
     pub location: Location,
     /// Header name, query key, URI label, or XML element/attribute name.
     pub wire_name: String,
-    /// For a flattened list, the element name when parsing (botocore prefers the list member's name).
+    /// The element name when parsing: the wire name.
     pub xml_parse_name: String,
+    /// Another element name a reader accepts for the member: a flattened list's items named after
+    /// the list member's `locationName` (what older botocore read), when no other member uses it.
+    pub xml_alt_parse_name: Option<String>,
+    /// The model gives the member a `locationName` (else a payload structure is rooted at its
+    /// shape's XML name).
+    pub has_location_name: bool,
     pub xml_namespace: Option<XmlNamespace>,
     pub xml_attribute: bool,
     pub timestamp_format: Option<TimestampFormat>,
@@ -429,6 +437,8 @@ impl<'r, 'a> Builder<'r, 'a> {
                     key_xml_name: key.location_name.clone().unwrap_or_else(|| "key".into()),
                     value_xml_name: value.location_name.clone().unwrap_or_else(|| "value".into()),
                     flattened: r.flattened.or(flattened).unwrap_or(false),
+                    key_namespace: key.xml_namespace.clone(),
+                    value_namespace: value.xml_namespace.clone(),
                 }))
             }
             other => {
@@ -501,6 +511,12 @@ impl<'r, 'a> Builder<'r, 'a> {
         let path = format!("shapes.{name}");
         let (members_json, required, payload, ns, location_name, exception, error, sensitive, deprecated) = {
             let s = self.raw.get(name, &path)?;
+            if s.eventstream || s.event {
+                return Err(Error::Model {
+                    path: path.clone(),
+                    message: "event streams (application/vnd.amazon.eventstream) are not supported by the generator".into(),
+                });
+            }
             (
                 s.members.clone(),
                 s.required.clone(),
@@ -536,11 +552,17 @@ impl<'r, 'a> Builder<'r, 'a> {
             let r: model::ShapeRef = model::from_value(value, &member_path)?;
             let ty = self.type_of(&r, &member_path)?;
             let target = self.raw.get(&r.shape, &member_path)?;
-            let (target_sensitive, target_min, target_ns) = (target.sensitive, target.min, target.xml_namespace.clone());
+            let (target_sensitive, target_min, target_ns, target_location, target_location_name) = (
+                target.sensitive,
+                target.min,
+                target.xml_namespace.clone(),
+                target.location.clone(),
+                target.location_name.clone(),
+            );
             let location = if payload.as_deref() == Some(member_name.as_str()) {
                 Location::Payload
             } else {
-                match r.location.as_deref() {
+                match r.location.as_deref().or(target_location.as_deref()) {
                     None => Location::Body,
                     Some("uri") => Location::Uri,
                     Some("querystring") => Location::Query,
@@ -563,18 +585,25 @@ impl<'r, 'a> Builder<'r, 'a> {
                     message: "a `headers` member must be a map".into(),
                 });
             }
-            let wire_name = r.query_name.clone().or_else(|| r.location_name.clone()).unwrap_or_else(|| {
+            // Old models put `location` and `locationName` of headers on the shape; a shape's
+            // `locationName` names body elements only when it is a document root, never here.
+            let shape_wire_name = match location {
+                Location::Body | Location::Payload => None,
+                _ => target_location_name,
+            };
+            let wire_name = r.query_name.clone().or_else(|| r.location_name.clone()).or(shape_wire_name).unwrap_or_else(|| {
                 if location == Location::PrefixHeaders {
                     String::new()
                 } else {
                     member_name.clone()
                 }
             });
-            let xml_parse_name = match &ty {
+            let xml_parse_name = wire_name.clone();
+            let xml_alt_parse_name = match &ty {
                 Type::List(list) if list.flattened => {
-                    list.member_location_name.clone().unwrap_or_else(|| wire_name.clone())
+                    list.member_location_name.clone().filter(|n| n != &wire_name)
                 }
-                _ => wire_name.clone(),
+                _ => None,
             };
             let rust_name = naming::member_name(member_name);
             if let Some(previous) = seen.insert(rust_name.clone(), member_name.clone()) {
@@ -593,6 +622,8 @@ impl<'r, 'a> Builder<'r, 'a> {
                 location,
                 wire_name,
                 xml_parse_name,
+                xml_alt_parse_name,
+                has_location_name: r.location_name.is_some(),
                 xml_namespace: r.xml_namespace.clone().or(match &ty {
                     Type::Structure(_) => None,
                     _ => target_ns,

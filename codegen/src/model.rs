@@ -74,6 +74,8 @@ pub struct Operation {
     pub context_params: Option<Value>,
     pub idempotent: Option<bool>,
     pub unsigned_payload: Option<bool>,
+    /// Request compression (gzip of large bodies); read so such models load, not acted on.
+    pub requestcompression: Option<Value>,
 }
 
 /// `http` of an operation.
@@ -130,6 +132,9 @@ pub struct ShapeRef {
     pub host_label: bool,
     #[serde(default)]
     pub event_payload: bool,
+    /// The spelling of `eventPayload` in old models.
+    #[serde(default)]
+    pub eventpayload: bool,
     pub documentation: Option<String>,
     pub context_param: Option<Value>,
     pub result_wrapper: Option<String>,
@@ -179,6 +184,8 @@ pub struct Shape {
     pub flattened: Option<bool>,
     pub xml_namespace: Option<XmlNamespace>,
     pub location_name: Option<String>,
+    /// A location given on the shape instead of the member (old models do this for headers).
+    pub location: Option<String>,
     #[serde(default)]
     pub exception: bool,
     #[serde(default)]

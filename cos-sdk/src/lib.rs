@@ -165,6 +165,9 @@ pub mod transfer;
 
 pub use datetime::{DateTime, TimestampFormat};
 pub use generated::{operation, paginator, types, waiter};
+/// The JSON bridge: every operation by name, boto3-style JSON in and out (the `serde` feature).
+#[cfg(feature = "serde")]
+pub use generated::json;
 pub use presign::PresignedRequest;
 pub use wire::UnknownValue;
 

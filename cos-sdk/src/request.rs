@@ -47,7 +47,11 @@ pub struct RequestParts {
     bucket: Option<String>,
     path: String,
     query: Vec<(String, Option<String>)>,
+    /// Parameters from a map member: dropped when a named member sets the same key.
+    map_query: Vec<(String, String)>,
     headers: http::HeaderMap,
+    /// The `Content-Type` of the body when no member sets one.
+    default_content_type: Option<&'static str>,
     body: ByteStream,
     host_prefix: Option<String>,
     error: Option<Error>,
@@ -61,7 +65,9 @@ impl RequestParts {
             bucket: None,
             path: String::new(),
             query: Vec::new(),
+            map_query: Vec::new(),
             headers: http::HeaderMap::new(),
+            default_content_type: None,
             body: ByteStream::new(),
             host_prefix: None,
             error: None,
@@ -106,6 +112,11 @@ impl RequestParts {
         self.query.push((key.to_string(), Some(value.to_string())));
     }
 
+    /// Adds a query parameter from a map member; a named member's parameter of the same key wins.
+    pub fn query_from_map(&mut self, key: &str, value: &str) {
+        self.map_query.push((key.to_string(), value.to_string()));
+    }
+
     /// Puts a prefix in front of the host name (the model's `hostPrefix`).
     pub fn host_prefix(&mut self, prefix: String) {
         self.host_prefix = Some(prefix);
@@ -139,9 +150,16 @@ impl RequestParts {
         self.body = body;
     }
 
-    /// Sets an XML document as the body.
+    /// Sets an XML document as the body (`Content-Type: application/xml` unless a member sets one).
     pub fn xml_body(&mut self, xml: String) {
         self.body = ByteStream::from(xml);
+        self.default_content_type = Some("application/xml");
+    }
+
+    /// Sets a text payload as the body (`Content-Type: text/plain` unless a member sets one).
+    pub fn text_body(&mut self, text: String) {
+        self.body = ByteStream::from(text);
+        self.default_content_type = Some("text/plain");
     }
 
     /// Assembles the `http::Request` for `endpoint`: URL with path prefix and addressing style,
@@ -171,6 +189,13 @@ impl RequestParts {
         if path.is_empty() {
             path.push('/');
         }
+        let map_query = std::mem::take(&mut self.map_query);
+        let named = self.query.len();
+        for (key, value) in map_query {
+            if !self.query[..named].iter().any(|(k, _)| *k == key) {
+                self.query.push((key, Some(value)));
+            }
+        }
         let mut url = format!("{}://{authority}{path}", endpoint.scheme());
         for (i, (key, value)) in self.query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -189,6 +214,11 @@ impl RequestParts {
                 let digest = <md5::Md5 as md5::Digest>::digest(bytes);
                 let value = crate::wire::base64_encode(&digest);
                 self.headers.insert("content-md5", http::HeaderValue::from_str(&value).expect("base64 is a valid header"));
+            }
+        }
+        if let Some(content_type) = self.default_content_type {
+            if !self.headers.contains_key(http::header::CONTENT_TYPE) {
+                self.headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
             }
         }
         if let Some(len) = self.body.content_length() {

@@ -8,6 +8,8 @@ pub use crate::error::{Error, ServiceError};
 pub use crate::presign::PresignedRequest;
 pub use crate::request::{OperationMeta, RequestParts};
 pub use crate::wire::*;
+#[cfg(feature = "serde")]
+pub use crate::wire::json_bridge::*;
 pub use crate::xml::{XmlDocument, XmlElement, XmlWriter};
 pub use bytes::Bytes;
 pub use http;

@@ -66,6 +66,15 @@ pub fn fmt_float(value: f64) -> String {
     }
 }
 
+/// An `f32` as text in its own shortest form (`4.1`, not the `4.099999904632568` of its `f64` value).
+pub fn fmt_f32(value: f32) -> String {
+    if value.is_finite() {
+        format!("{value:?}")
+    } else {
+        fmt_float(f64::from(value))
+    }
+}
+
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Standard base64 with padding.
@@ -255,6 +264,28 @@ pub fn header_timestamp(headers: &HeaderMap, name: &str, format: TimestampFormat
     }
 }
 
+/// A list of timestamps in one header. HTTP-dates contain a comma themselves
+/// (`Mon, 16 Dec 2019 23:48:18 GMT, Tue, 17 Dec 2019 ...`), so a piece that is only a weekday name is
+/// joined with the piece after it.
+pub fn header_timestamp_list(headers: &HeaderMap, name: &str, format: TimestampFormat) -> Result<Option<Vec<DateTime>>, Error> {
+    let Some(text) = header_string(headers, name)? else { return Ok(None) };
+    let mut out = Vec::new();
+    let mut pieces = text.split(',').map(str::trim).peekable();
+    while let Some(piece) = pieces.next() {
+        let is_weekday = piece.len() == 3 && ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].contains(&piece);
+        let item = match (is_weekday, pieces.peek()) {
+            (true, Some(rest)) => {
+                let joined = format!("{piece}, {rest}");
+                pieces.next();
+                joined
+            }
+            _ => piece.to_string(),
+        };
+        out.push(parse_timestamp(&item, format, name)?);
+    }
+    Ok(Some(out))
+}
+
 /// A header that carries base64-encoded JSON text.
 pub fn header_json(headers: &HeaderMap, name: &str) -> Result<Option<String>, Error> {
     match header_string(headers, name)? {
@@ -290,9 +321,10 @@ fn in_memory(body: &ByteStream) -> Result<&Bytes, Error> {
     body.as_bytes().ok_or_else(|| Error::response_parse("the response body was not read before parsing"))
 }
 
-/// A blob payload.
+/// A blob payload; an empty body is no payload.
 pub fn body_bytes(body: &ByteStream) -> Result<Option<Bytes>, Error> {
-    Ok(Some(in_memory(body)?.clone()))
+    let bytes = in_memory(body)?;
+    Ok((!bytes.is_empty()).then(|| bytes.clone()))
 }
 
 /// A text payload.
@@ -393,6 +425,127 @@ pub fn error_details(status: StatusCode, headers: &HeaderMap, body: &ByteStream)
         .with_extras(extras)
 }
 
+/// serde for floating-point members: numbers, and `"NaN"`, `"Infinity"`, `"-Infinity"` as strings
+/// (JSON has no literals for them).
+#[cfg(feature = "serde")]
+pub mod serde_float {
+    /// Writes a number, or a string for values JSON cannot hold.
+    pub fn serialize<S: serde::Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            s.serialize_f64(*value)
+        } else {
+            s.serialize_str(&super::fmt_float(*value))
+        }
+    }
+
+    /// Reads a number or one of the three strings.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = f64;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number, or \"NaN\", \"Infinity\" or \"-Infinity\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<f64, E> {
+                Ok(v)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<f64, E> {
+                super::parse_f64(v, "number").map_err(|_| E::custom(format!("`{v}` is not a number")))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// [`serde_float`] for optional `f64` members.
+#[cfg(feature = "serde")]
+pub mod serde_float_opt {
+    /// Writes a number or a string (callers skip `None`).
+    pub fn serialize<S: serde::Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => super::serde_float::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+    /// Reads a number or one of the three strings.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        super::serde_float::deserialize(d).map(Some)
+    }
+}
+
+/// [`serde_float`] for `f32` members.
+#[cfg(feature = "serde")]
+pub mod serde_f32 {
+    /// Writes a number (in the `f32`'s own shortest form) or a string.
+    pub fn serialize<S: serde::Serializer>(value: &f32, s: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            s.serialize_f32(*value)
+        } else {
+            s.serialize_str(&super::fmt_f32(*value))
+        }
+    }
+    /// Reads a number or one of the three strings.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        super::serde_float::deserialize(d).map(|v| v as f32)
+    }
+}
+
+/// [`serde_float`] for optional `f32` members.
+#[cfg(feature = "serde")]
+pub mod serde_f32_opt {
+    /// Writes a number or a string (callers skip `None`).
+    pub fn serialize<S: serde::Serializer>(value: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => super::serde_f32::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+    /// Reads a number or one of the three strings.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+        super::serde_f32::deserialize(d).map(Some)
+    }
+}
+
+/// serde for members holding JSON text (the model's `jsonvalue`): any JSON value in, its compact text
+/// kept; the text parsed back into a JSON value out (or kept as a string when it is not JSON).
+#[cfg(feature = "serde")]
+pub mod serde_json_text {
+    /// Writes the JSON value the text holds.
+    pub fn serialize<S: serde::Serializer>(value: &str, s: S) -> Result<S::Ok, S::Error> {
+        match serde_json::from_str::<serde_json::Value>(value) {
+            Ok(json) => serde::Serialize::serialize(&json, s),
+            Err(_) => s.serialize_str(value),
+        }
+    }
+    /// Reads any JSON value as its compact text.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+        Ok(value.to_string())
+    }
+}
+
+/// [`serde_json_text`] for optional members.
+#[cfg(feature = "serde")]
+pub mod serde_json_text_opt {
+    /// Writes the JSON value the text holds (callers skip `None`).
+    pub fn serialize<S: serde::Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => super::serde_json_text::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+    /// Reads any JSON value as its compact text.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        super::serde_json_text::deserialize(d).map(Some)
+    }
+}
+
 /// serde for blobs as base64 strings (boto3's JSON form).
 #[cfg(feature = "serde")]
 pub mod serde_blob {
@@ -426,6 +579,122 @@ pub mod serde_blob_opt {
     /// Reads base64.
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
         super::serde_blob::deserialize(d).map(Some)
+    }
+}
+
+/// The runtime side of the JSON bridge (`generated/json.rs`, the `serde` feature): boto3-style JSON
+/// in and out of the generated types, raw payloads as strings, errors as boto3's error dict.
+#[cfg(feature = "serde")]
+pub mod json_bridge {
+    use crate::error::Error;
+    use crate::ByteStream;
+    use bytes::Bytes;
+    use serde_json::{Map, Value};
+
+    /// A JSON value (what the bridge takes and gives).
+    pub type JsonValue = Value;
+
+    /// The error for an operation name the table does not have.
+    pub fn json_unknown_operation(operation: &str) -> Error {
+        Error::invalid_input(format!("`{operation}` is not an operation of this service; see `json::OPERATIONS`"))
+    }
+
+    /// The members of a JSON input: an object (`null` counts as `{}`).
+    pub fn json_fields(input: Value, operation: &str) -> Result<Map<String, Value>, Error> {
+        match input {
+            Value::Object(map) => Ok(map),
+            Value::Null => Ok(Map::new()),
+            other => Err(Error::invalid_input(format!(
+                "the JSON input of {operation} must be an object of its members, not `{other}`"
+            ))),
+        }
+    }
+
+    /// Takes a raw payload member (a blob, string or stream body) out of the input: a string is sent as
+    /// its UTF-8 bytes, `{"base64": "..."}` as the decoded bytes; `null` or absent is no payload.
+    pub fn json_take_payload(fields: &mut Map<String, Value>, member: &str, operation: &str) -> Result<Option<Bytes>, Error> {
+        match fields.remove(member) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(Bytes::from(text))),
+            Some(Value::Object(map)) if map.len() == 1 && map.get("base64").is_some_and(Value::is_string) => {
+                let text = map["base64"].as_str().unwrap_or_default();
+                super::base64_decode(text).map(|b| Some(Bytes::from(b))).ok_or_else(|| {
+                    Error::invalid_input(format!("{operation}.{member}: `base64` is not valid base64"))
+                })
+            }
+            Some(other) => Err(Error::invalid_input(format!(
+                "{operation}.{member} is the request body: give a string or {{\"base64\": \"...\"}}, not `{other}`"
+            ))),
+        }
+    }
+
+    /// Deserializes an operation's input type from its members.
+    pub fn json_input<T: serde::de::DeserializeOwned>(fields: Map<String, Value>, operation: &str) -> Result<T, Error> {
+        serde_json::from_value(Value::Object(fields))
+            .map_err(|e| Error::invalid_input(format!("the JSON input of {operation} does not fit its model: {e}")))
+    }
+
+    /// Serializes an output (or modeled error) to JSON.
+    pub fn json_output<T: serde::Serialize>(value: &T, operation: &str) -> Result<Value, Error> {
+        serde_json::to_value(value)
+            .map_err(|e| Error::response_parse(format!("the output of {operation} cannot be written as JSON: {e}")))
+    }
+
+    /// Puts a raw payload into a JSON output: text when it is UTF-8, else base64 in `{"base64": "..."}`.
+    pub fn json_put_payload(output: &mut Value, member: &str, payload: Option<&[u8]>) {
+        let (Value::Object(map), Some(bytes)) = (output, payload) else { return };
+        let value = match std::str::from_utf8(bytes) {
+            Ok(text) => Value::String(text.to_string()),
+            Err(_) => {
+                let mut b = Map::new();
+                b.insert("base64".into(), Value::String(super::base64_encode(bytes)));
+                Value::Object(b)
+            }
+        };
+        map.insert(member.to_string(), value);
+    }
+
+    /// boto3's error dict: `Error` (`Code`, `Message`, the other fields of the error document),
+    /// `ResponseMetadata` (`HTTPStatusCode`, `RequestId`, `HostId`) and the modeled error's members.
+    pub fn json_error(error: &Error, modeled: Option<Value>) -> Value {
+        let mut out = match modeled {
+            Some(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        let mut details = Map::new();
+        let mut metadata = Map::new();
+        match error.service_error() {
+            Some(service) => {
+                details.insert("Code".into(), Value::String(service.code().to_string()));
+                if let Some(message) = service.message() {
+                    details.insert("Message".into(), Value::String(message.to_string()));
+                }
+                for (name, value) in service.extras() {
+                    details.insert(name.clone(), Value::String(value.clone()));
+                }
+                metadata.insert("HTTPStatusCode".into(), Value::from(service.status()));
+                if let Some(id) = service.request_id() {
+                    metadata.insert("RequestId".into(), Value::String(id.to_string()));
+                }
+                if let Some(id) = service.host_id() {
+                    metadata.insert("HostId".into(), Value::String(id.to_string()));
+                }
+            }
+            None => {
+                details.insert("Code".into(), Value::String(format!("{:?}", error.kind())));
+                details.insert("Message".into(), Value::String(error.to_string()));
+            }
+        }
+        out.insert("Error".into(), Value::Object(details));
+        out.insert("ResponseMetadata".into(), Value::Object(metadata));
+        Value::Object(out)
+    }
+
+    /// Reads a response's body into memory, so the JSON bridge can parse and print it.
+    pub async fn read_response_body(response: http::Response<ByteStream>) -> Result<http::Response<ByteStream>, Error> {
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await?;
+        Ok(http::Response::from_parts(parts, ByteStream::from(bytes)))
     }
 }
 

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the maintainers' commands (codegen, update-models, model-diff, conformance, bench).
 
 mod codegen_task;
+mod conformance;
 mod models;
 mod test_task;
 
@@ -14,7 +15,8 @@ commands:
   update-models [--version V]  import the S3 model from the ibm-cos-sdk-core release V (default: the pinned one)
   model-diff OLD NEW           list API changes between two service-2.json files
   model-diff --since REV       list API changes of the models changed since the git revision REV
-  test [ARGS]                  run the whole test suite (extra ARGS go to cargo test)";
+  test [ARGS]                  run the whole test suite (extra ARGS go to cargo test)
+  conformance [--ours] [FILES] protocol conformance: our case files and botocore's rest-xml suites";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         Some("update-models") => models::update(&args[1..]),
         Some("model-diff") => models::diff(&args[1..]),
         Some("test") => test_task::run(&args[1..]),
+        Some("conformance") => conformance::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

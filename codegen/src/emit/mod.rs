@@ -1,6 +1,7 @@
 //! Emitters: IR -> Rust tokens (quote) -> formatted source (prettyplease), one file per concern.
 
 mod client;
+mod json;
 mod operations;
 mod protocol;
 mod types;
@@ -49,6 +50,8 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
     let mut files = Vec::new();
     files.push(file(&ctx, "mod.rs", "The generated part of the SDK: types, operations and their wire code.", quote! {
         pub mod client;
+        #[cfg(feature = "serde")]
+        pub mod json;
         pub mod operation;
         pub mod paginator;
         pub(crate) mod protocol;
@@ -59,6 +62,12 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
     files.push(file(&ctx, "paginator.rs", "Paginators: streams of pages and of items.", client::paginators_file(&ctx))?);
     files.push(file(&ctx, "waiter.rs", "Waiters: poll an operation until the resource reaches a state.", client::waiters_file(&ctx))?);
     files.push(file(&ctx, "types.rs", "One Rust type per structure and enum shape of the model, with builders.", types::emit(&ctx))?);
+    files.push(file(
+        &ctx,
+        "json.rs",
+        "The operation table of the JSON bridge (the `serde` feature): boto3-style JSON in, requests out; responses in, JSON out.",
+        json::emit(&ctx),
+    )?);
     files.push(file(&ctx, "protocol.rs", "XML writers and readers for every structure shape.", protocol::emit(&ctx))?);
     for (path, doc, tokens) in operations::emit(&ctx) {
         files.push(file(&ctx, &path, &doc, tokens)?);

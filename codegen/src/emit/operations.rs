@@ -63,9 +63,9 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let shape = service.shape(e);
         let id = ident(&shape.rust_name);
         let code = service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
-        let de = de_fn(shape);
+        let de = super::protocol::de_response_fn(shape);
         quote! {
-            #code => match #gen::protocol::#de(&error_node) {
+            #code => match #gen::protocol::#de(&parts, &error_node) {
                 ::std::result::Result::Ok(value) => #error_ty::#id(value),
                 ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
             },
@@ -159,7 +159,8 @@ fn text_of(ctx: &Ctx<'_>, ty: &Type, v: TokenStream, fmt: TimestampFormat) -> To
         Type::String | Type::Enum(_) => quote!(#v.as_str()),
         Type::Integer | Type::Long => quote!(&#v.to_string()),
         Type::Boolean => quote!(#rt::fmt_bool(*#v)),
-        Type::Float | Type::Double => quote!(&#rt::fmt_float(*#v as f64)),
+        Type::Float => quote!(&#rt::fmt_f32(*#v)),
+        Type::Double => quote!(&#rt::fmt_float(*#v)),
         Type::Timestamp => {
             let f = timestamp_format_tokens(ctx, fmt);
             quote!(&#v.format(#f))
@@ -267,11 +268,11 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     Type::Map(map) => match &map.value {
                         Type::List(list) => {
                             let text = text_of(ctx, &list.member, quote!(item), TimestampFormat::Iso8601);
-                            quote!(for (k, items) in #rt::sorted_entries(v) { for item in items.iter() { request.query(k, #text); } })
+                            quote!(for (k, items) in #rt::sorted_entries(v) { for item in items.iter() { request.query_from_map(k, #text); } })
                         }
                         value => {
                             let text = text_of(ctx, value, quote!(item), TimestampFormat::Iso8601);
-                            quote!(for (k, item) in #rt::sorted_entries(v) { request.query(k, #text); })
+                            quote!(for (k, item) in #rt::sorted_entries(v) { request.query_from_map(k, #text); })
                         }
                     },
                     ty => {
@@ -279,15 +280,29 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                         quote!(request.query(#key, #text);)
                     }
                 };
-                stmts.push(with_value(m, stmt));
+                let stmt = if m.idempotency_token {
+                    let id = ident(&m.rust_name);
+                    quote!(match &input.#id {
+                        ::std::option::Option::Some(v) => { #stmt }
+                        ::std::option::Option::None => request.query(#key, &#rt::idempotency_token()),
+                    })
+                } else {
+                    with_value(m, stmt)
+                };
+                stmts.push(stmt);
             }
             Location::Header => {
                 let stmt = match &m.ty {
                     Type::List(list) => {
                         let text = text_of(ctx, &list.member, quote!(item), list.member_timestamp_format.unwrap_or(fmt(TimestampFormat::HttpDate)));
-                        quote!({
-                            let items: ::std::vec::Vec<::std::string::String> = v.iter().map(|item| #rt::quote_header_list_item(#text)).collect();
-                            request.header(#key, &items.join(","));
+                        let item = if list.member == Type::Timestamp {
+                            quote!(::std::string::ToString::to_string(#text))
+                        } else {
+                            quote!(#rt::quote_header_list_item(#text))
+                        };
+                        quote!(if !v.is_empty() {
+                            let items: ::std::vec::Vec<::std::string::String> = v.iter().map(|item| #item).collect();
+                            request.header(#key, &items.join(", "));
                         })
                     }
                     Type::String if m.jsonvalue => quote!(request.header(#key, &#rt::base64_encode(v.as_bytes()));),
@@ -315,12 +330,23 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 match &m.ty {
                     Type::Stream => stream_body = Some(quote!(request.body(input.#id);)),
                     Type::Blob => stmts.push(with_value(m, quote!(request.body(#rt::ByteStream::from(v.clone()));))),
-                    Type::String => stmts.push(with_value(m, quote!(request.body(#rt::ByteStream::from(v.clone()));))),
+                    Type::String => stmts.push(with_value(m, quote!(request.text_body(v.clone());))),
+                    Type::Enum(_) => stmts.push(with_value(m, quote!(request.text_body(v.as_str().to_string());))),
                     Type::Structure(shape) => {
-                        let name = &m.wire_name;
                         let target = service.shape(shape);
+                        // The root element: a `locationName` of the member that renames it, else
+                        // the shape's own `locationName`, else the member's `locationName` (S3 roots
+                        // `BucketLifecycleConfiguration` at `LifecycleConfiguration` that way), else
+                        // the shape's name.
+                        let renamed = m.has_location_name && m.wire_name != m.name;
+                        let shape_named = target.xml_name != target.name;
+                        let name = if renamed || (m.has_location_name && !shape_named) {
+                            &m.wire_name
+                        } else {
+                            &target.xml_name
+                        };
                         let f = ser_fn(target);
-                        let ns = m.xml_namespace.as_ref().map(|ns| {
+                        let ns = m.xml_namespace.as_ref().or(target.xml_namespace.as_ref()).map(|ns| {
                             let attr = match ns.prefix() {
                                 Some(p) => format!("xmlns:{p}"),
                                 None => "xmlns".to_string(),
@@ -344,10 +370,13 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         }
     }
     if !body_members.is_empty() {
-        let (root, ns) = match &op.input_root {
-            Some((name, ns)) => (name.clone(), ns.clone()),
-            None => (service.shape(&op.input).xml_name.clone(), service.shape(&op.input).xml_namespace.clone()),
+        let input_shape = service.shape(&op.input);
+        let root = if input_shape.xml_name != input_shape.name {
+            input_shape.xml_name.clone()
+        } else {
+            op.input_root.as_ref().map(|(name, _)| name.clone()).unwrap_or_else(|| input_shape.xml_name.clone())
         };
+        let ns = op.input_root.as_ref().and_then(|(_, ns)| ns.clone()).or_else(|| input_shape.xml_namespace.clone());
         let ns = ns.map(|ns| {
             let attr = match ns.prefix() {
                 Some(p) => format!("xmlns:{p}"),
@@ -358,7 +387,9 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         });
         let any_set = body_members.iter().map(|m| {
             let id = ident(&m.rust_name);
-            if is_optional(m) {
+            if m.idempotency_token {
+                quote!(true)
+            } else if is_optional(m) {
                 quote!(input.#id.is_some())
             } else {
                 quote!(true)
@@ -379,6 +410,12 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 } else {
                     quote!({ let v = &input.#id; w.attribute(#key, #text); })
                 }
+            } else if m.idempotency_token && is_optional(m) {
+                let key = &m.wire_name;
+                quote!(match &input.#id {
+                    ::std::option::Option::Some(v) => { #write }
+                    ::std::option::Option::None => w.leaf(#key, &#rt::idempotency_token()),
+                })
             } else if is_optional(m) {
                 quote!(if let ::std::option::Option::Some(v) = &input.#id { #write })
             } else {
@@ -417,12 +454,13 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 /// The text of a URI label member; an absent one is empty, which the request records as an error.
 fn label_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let id = ident(&m.rust_name);
+    let fmt = m.timestamp_format.unwrap_or(TimestampFormat::Iso8601);
     match (&m.ty, is_optional(m)) {
         (Type::String, false) => quote!(input.#id.as_str()),
         (Type::String, true) => quote!(input.#id.as_deref().unwrap_or_default()),
-        (ty, false) => text_of(ctx, ty, quote!((&input.#id)), TimestampFormat::Iso8601),
+        (ty, false) => text_of(ctx, ty, quote!((&input.#id)), fmt),
         (ty, true) => {
-            let text = text_of(ctx, ty, quote!(v), TimestampFormat::Iso8601);
+            let text = text_of(ctx, ty, quote!(v), fmt);
             quote!(&match &input.#id {
                 ::std::option::Option::Some(v) => ::std::string::ToString::to_string(#text),
                 ::std::option::Option::None => ::std::string::String::new(),
@@ -446,29 +484,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let (shape_name, wire) = (&op.output, &m.name);
         match m.location {
             Location::Header => {
-                let fmt = timestamp_format_tokens(ctx, m.timestamp_format.unwrap_or(TimestampFormat::HttpDate));
-                let value = match &m.ty {
-                    Type::String if m.jsonvalue => quote!(#rt::header_json(&parts.headers, #key)?),
-                    Type::List(list) => {
-                        let item = read_scalar_text(ctx, &list.member, quote!(item.as_str()), list.member_timestamp_format.or(m.timestamp_format), &m.name);
-                        quote!(match #rt::header_list(&parts.headers, #key)? {
-                            ::std::option::Option::Some(items) => {
-                                let mut out = ::std::vec::Vec::new();
-                                for item in items { out.push(#item); }
-                                ::std::option::Option::Some(out)
-                            }
-                            ::std::option::Option::None => ::std::option::Option::None,
-                        })
-                    }
-                    Type::Timestamp => quote!(#rt::header_timestamp(&parts.headers, #key, #fmt)?),
-                    ty => {
-                        let item = read_scalar_text(ctx, ty, quote!(text.as_str()), m.timestamp_format, &m.name);
-                        quote!(match #rt::header_string(&parts.headers, #key)? {
-                            ::std::option::Option::Some(text) => ::std::option::Option::Some(#item),
-                            ::std::option::Option::None => ::std::option::Option::None,
-                        })
-                    }
-                };
+                let value = header_value(ctx, m);
                 stmts.push(finish_member(ctx, m, shape_name, wire, quote!(let #id = #value;)));
             }
             Location::PrefixHeaders => {
@@ -482,6 +498,10 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     Type::Stream => quote!(let #id = body;),
                     Type::Blob => quote!(let #id = #rt::body_bytes(&body)?;),
                     Type::String => quote!(let #id = #rt::body_string(&body)?;),
+                    Type::Enum(_) => {
+                        let ty = ctx.rust_type(&m.ty);
+                        quote!(let #id = #rt::body_string(&body)?.map(|text| #ty::from(text.as_str()));)
+                    }
                     Type::Structure(target) => {
                         let f = de_fn(service.shape(target));
                         quote!(let #id = match #rt::XmlDocument::parse_optional(&body)? {
@@ -521,6 +541,40 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let _ = &body;
         #(#stmts)*
         ::std::result::Result::Ok(#out_ty { #(#fields)* })
+    }
+}
+
+/// An expression (using `?`) that reads a header member from `parts.headers` into an `Option`.
+pub(in crate::emit) fn header_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let rt = &ctx.rt;
+    let key = &m.wire_name;
+    let fmt = timestamp_format_tokens(ctx, m.timestamp_format.unwrap_or(TimestampFormat::HttpDate));
+    match &m.ty {
+        Type::List(list) if list.member == Type::Timestamp => {
+            let fmt = list.member_timestamp_format.or(m.timestamp_format).unwrap_or(TimestampFormat::HttpDate);
+            let fmt = timestamp_format_tokens(ctx, fmt);
+            quote!(#rt::header_timestamp_list(&parts.headers, #key, #fmt)?)
+        }
+        Type::String if m.jsonvalue => quote!(#rt::header_json(&parts.headers, #key)?),
+        Type::List(list) => {
+            let item = read_scalar_text(ctx, &list.member, quote!(item.as_str()), list.member_timestamp_format.or(m.timestamp_format), &m.name);
+            quote!(match #rt::header_list(&parts.headers, #key)? {
+                ::std::option::Option::Some(items) => {
+                    let mut out = ::std::vec::Vec::new();
+                    for item in items { out.push(#item); }
+                    ::std::option::Option::Some(out)
+                }
+                ::std::option::Option::None => ::std::option::Option::None,
+            })
+        }
+        Type::Timestamp => quote!(#rt::header_timestamp(&parts.headers, #key, #fmt)?),
+        ty => {
+            let item = read_scalar_text(ctx, ty, quote!(text.as_str()), m.timestamp_format, &m.name);
+            quote!(match #rt::header_string(&parts.headers, #key)? {
+                ::std::option::Option::Some(text) => ::std::option::Option::Some(#item),
+                ::std::option::Option::None => ::std::option::Option::None,
+            })
+        }
     }
 }
 

@@ -16,6 +16,9 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
             }
             out.extend(writer(ctx, shape));
             out.extend(reader(ctx, shape));
+            if st.exception.is_some() || ctx.service.operations.iter().any(|op| op.errors.contains(&shape.name)) {
+                out.extend(error_reader(ctx, shape));
+            }
         }
     }
     out
@@ -46,10 +49,6 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let st = ctx.service.structure(&shape.name);
     let name = ser_fn(shape);
     let ty = ident(&shape.rust_name);
-    let ns = shape.xml_namespace.as_ref().map(|ns| {
-        let (attr, uri) = namespace_attr(ns);
-        quote!(w.attribute(#attr, #uri);)
-    });
     let attributes = st.members.iter().filter(|m| m.xml_attribute).map(|m| {
         let id = ident(&m.rust_name);
         let wire = &m.wire_name;
@@ -76,7 +75,6 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         #[allow(dead_code)]
         pub(crate) fn #name(value: &#gen::types::#ty, w: &mut #rt::XmlWriter) {
             #unused
-            #ns
             #(#attributes)*
             #(#elements)*
         }
@@ -99,7 +97,8 @@ fn scalar_text(ctx: &Ctx<'_>, ty: &Type, v: TokenStream, fmt: TimestampFormat) -
         Type::Enum(_) => quote!(#v.as_str()),
         Type::Integer | Type::Long => quote!(&#v.to_string()),
         Type::Boolean => quote!(#rt::fmt_bool(*#v)),
-        Type::Float | Type::Double => quote!(&#rt::fmt_float(*#v as f64)),
+        Type::Float => quote!(&#rt::fmt_f32(*#v)),
+        Type::Double => quote!(&#rt::fmt_float(*#v)),
         Type::Timestamp => {
             let f = timestamp_format_tokens(ctx, fmt);
             quote!(&#v.format(#f))
@@ -135,7 +134,13 @@ pub(super) fn write_value(
     });
     match ty {
         Type::Structure(shape) => {
-            let f = ser_fn(ctx.service.shape(shape));
+            let target = ctx.service.shape(shape);
+            let f = ser_fn(target);
+            // The member's namespace, else the one of the structure's shape.
+            let ns_attr = ns.or(target.xml_namespace.as_ref()).map(|ns| {
+                let (attr, uri) = namespace_attr(ns);
+                quote!(w.attribute(#attr, #uri);)
+            });
             quote! { w.start(#name); #ns_attr #gen::protocol::#f(#v, w); w.end(#name); }
         }
         Type::List(list) => {
@@ -150,7 +155,8 @@ pub(super) fn write_value(
         }
         Type::Map(map) => {
             let key_name = &map.key_xml_name;
-            let value = write_value(ctx, &map.value, quote!(item), &map.value_xml_name, None, fmt, false);
+            let value = write_value(ctx, &map.value, quote!(item), &map.value_xml_name, map.value_namespace.as_ref(), fmt, false);
+            let key = write_value(ctx, &Type::String, quote!(key), key_name, map.key_namespace.as_ref(), None, false);
             let entries = quote! {
                 let mut entries: ::std::vec::Vec<_> = #v.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));
@@ -158,13 +164,13 @@ pub(super) fn write_value(
             if flattened {
                 quote! {
                     #entries
-                    for (key, item) in entries { w.start(#name); w.leaf(#key_name, key); #value w.end(#name); }
+                    for (key, item) in entries { w.start(#name); #ns_attr #key #value w.end(#name); }
                 }
             } else {
                 quote! {
                     w.start(#name); #ns_attr
                     #entries
-                    for (key, item) in entries { w.start("entry"); w.leaf(#key_name, key); #value w.end("entry"); }
+                    for (key, item) in entries { w.start("entry"); #key #value w.end("entry"); }
                     w.end(#name);
                 }
             }
@@ -204,6 +210,62 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     }
 }
 
+/// `de_<shape>_response`: the name of an error structure's reader over a whole error response.
+pub(super) fn de_response_fn(shape: &Shape) -> proc_macro2::Ident {
+    ident_fmt(format!("de_{}_response", crate::naming::operation_name(&shape.name)))
+}
+
+/// Reads an error structure from an error response: header and status-code members from the
+/// response, the others from the `<Error>` element.
+fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+    let gen = &ctx.gen;
+    let rt = &ctx.rt;
+    let name = de_response_fn(shape);
+    let ty = ident(&shape.rust_name);
+    let st = ctx.service.structure(&shape.name);
+    let body_members: Vec<&Member> = st
+        .members
+        .iter()
+        .filter(|m| !matches!(m.location, Location::Header | Location::PrefixHeaders | Location::StatusCode))
+        .collect();
+    let body = body_reader(ctx, shape, &body_members, quote!(node));
+    let others = st.members.iter().filter(|m| !body_members.iter().any(|b| b.name == m.name)).map(|m| {
+        let id = super::local(m);
+        let key = &m.wire_name;
+        let value = match m.location {
+            Location::Header => super::operations::header_value(ctx, m),
+            Location::PrefixHeaders => quote!(#rt::prefix_headers(&parts.headers, #key)),
+            _ => quote!(::std::option::Option::Some(parts.status.as_u16() as i32)),
+        };
+        let (shape_name, wire) = (&shape.name, &m.name);
+        if is_optional(m) {
+            quote!(let #id = #value;)
+        } else if matches!(m.ty, Type::Map(_) | Type::List(_)) {
+            quote!(let #id = #value.unwrap_or_default();)
+        } else {
+            quote!(let #id = #rt::required_in_response(#value, #shape_name, #wire)?;)
+        }
+    });
+    let fields = st.members.iter().map(|m| {
+        let id = ident(&m.rust_name);
+        let local = super::local(m);
+        quote!(#id: #local,)
+    });
+    let doc_attr = super::doc(&format!("Reads a `{}` from an error response and its `<Error>` element.", shape.name));
+    quote! {
+        #doc_attr
+        #[allow(dead_code, unused_mut, unused_variables)]
+        pub(crate) fn #name(
+            parts: &#rt::http::response::Parts,
+            node: &#rt::XmlElement,
+        ) -> ::std::result::Result<#gen::types::#ty, #rt::Error> {
+            #body
+            #(#others)*
+            ::std::result::Result::Ok(#gen::types::#ty { #(#fields)* })
+        }
+    }
+}
+
 /// Statements that read `members` from the children and attributes of element `node` into local
 /// variables named like the fields, with required ones checked.
 pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], node: TokenStream) -> TokenStream {
@@ -224,9 +286,13 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
             }
         }
     });
-    let reads = members.iter().filter(|m| !m.xml_attribute).map(|m| {
+    let reads = members.iter().filter(|m| !m.xml_attribute).flat_map(|m| {
+        // A flattened list's items are also accepted under the list member's name, when no other
+        // member reads that element.
+        let alt = m.xml_alt_parse_name.as_ref().filter(|alt| !members.iter().any(|o| &o.xml_parse_name == *alt));
+        std::iter::once(&m.xml_parse_name).chain(alt).map(move |wire| (m, wire))
+    }).map(|(m, wire)| {
         let id = super::local(m);
-        let wire = &m.xml_parse_name;
         match &m.ty {
             Type::List(list) if list.flattened => {
                 let item = read_value(ctx, &list.member, quote!(child), list.member_timestamp_format.or(m.timestamp_format));
@@ -274,7 +340,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
             quote!(let #id = #rt::required_in_response(#id, #shape_name, #wire)?;)
         }
     });
-    let has_elements = members.iter().any(|m| !m.xml_attribute && m.location == Location::Body || m.location == Location::Payload);
+    let has_elements = members.iter().any(|m| !m.xml_attribute);
     let loop_ = if has_elements {
         quote! {
             for child in #node.children() {

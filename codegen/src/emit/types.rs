@@ -244,12 +244,26 @@ fn serde_field_attr(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
         parts.push(quote!(default, skip_serializing_if = "::std::option::Option::is_none"));
     }
     match (&m.ty, is_optional(m)) {
+        (Type::String, optional) if m.jsonvalue => {
+            let path = format!("{}::{}", ctx.rt_path, if optional { "serde_json_text_opt" } else { "serde_json_text" });
+            parts.push(quote!(with = #path))
+        }
         (Type::Blob, false) => {
             let path = format!("{}::serde_blob", ctx.rt_path);
             parts.push(quote!(with = #path))
         }
         (Type::Blob, true) => {
             let path = format!("{}::serde_blob_opt", ctx.rt_path);
+            parts.push(quote!(with = #path))
+        }
+        (Type::Double, false) | (Type::Double, true) | (Type::Float, false) | (Type::Float, true) => {
+            let module = match (&m.ty, is_optional(m)) {
+                (Type::Double, false) => "serde_float",
+                (Type::Double, true) => "serde_float_opt",
+                (_, false) => "serde_f32",
+                (_, true) => "serde_f32_opt",
+            };
+            let path = format!("{}::{module}", ctx.rt_path);
             parts.push(quote!(with = #path))
         }
         _ => {}

@@ -54,7 +54,16 @@ pub(crate) fn de_abort_multipart_upload_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::AbortMultipartUploadOutput {
         request_charged: f_request_charged,
     })
@@ -99,7 +108,30 @@ pub(crate) fn de_abort_multipart_upload_request(
         crate::generated::types::RequestPayer,
     > = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "uploadId" => {
+                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "AbortMultipartUploadRequest",
@@ -617,6 +649,19 @@ pub(crate) fn de_bucket_already_exists(
     ::std::result::Result::Ok(crate::generated::types::BucketAlreadyExists {
     })
 }
+/// Reads a `BucketAlreadyExists` from an error response and its `<Error>` element.
+#[allow(dead_code, unused_mut, unused_variables)]
+pub(crate) fn de_bucket_already_exists_response(
+    parts: &crate::rt::http::response::Parts,
+    node: &crate::rt::XmlElement,
+) -> ::std::result::Result<
+    crate::generated::types::BucketAlreadyExists,
+    crate::rt::Error,
+> {
+    let _ = node;
+    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyExists {
+    })
+}
 /// Writes the attributes and children of a `BucketAlreadyOwnedByYou` element.
 #[allow(dead_code)]
 pub(crate) fn ser_bucket_already_owned_by_you(
@@ -628,6 +673,19 @@ pub(crate) fn ser_bucket_already_owned_by_you(
 /// Reads a `BucketAlreadyOwnedByYou` from its element.
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_already_owned_by_you(
+    node: &crate::rt::XmlElement,
+) -> ::std::result::Result<
+    crate::generated::types::BucketAlreadyOwnedByYou,
+    crate::rt::Error,
+> {
+    let _ = node;
+    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyOwnedByYou {
+    })
+}
+/// Reads a `BucketAlreadyOwnedByYou` from an error response and its `<Error>` element.
+#[allow(dead_code, unused_mut, unused_variables)]
+pub(crate) fn de_bucket_already_owned_by_you_response(
+    parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
     crate::generated::types::BucketAlreadyOwnedByYou,
@@ -1892,7 +1950,7 @@ pub(crate) fn ser_copy_object_request(
         entries.sort_by(|a, b| a.0.cmp(b.0));
         for (key, item) in entries {
             w.start("entry");
-            w.leaf("key", key);
+            w.leaf("key", key.as_str());
             w.leaf("value", item.as_str());
             w.end("entry");
         }
@@ -2568,7 +2626,14 @@ pub(crate) fn de_create_bucket_output(
     crate::rt::Error,
 > {
     let mut f_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Location" => {
+                f_location = ::std::option::Option::Some(child.text().to_string());
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::CreateBucketOutput {
         location: f_location,
     })
@@ -2917,7 +2982,7 @@ pub(crate) fn ser_create_multipart_upload_request(
         entries.sort_by(|a, b| a.0.cmp(b.0));
         for (key, item) in entries {
             w.start("entry");
-            w.leaf("key", key);
+            w.leaf("key", key.as_str());
             w.leaf("value", item.as_str());
             w.end("entry");
         }
@@ -3027,7 +3092,153 @@ pub(crate) fn de_create_multipart_upload_request(
     let mut f_checksum_type: ::std::option::Option<
         crate::generated::types::ChecksumType,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-acl" => {
+                f_acl = ::std::option::Option::Some(
+                    crate::generated::types::ObjectCannedACL::from(child.text()),
+                );
+            }
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Cache-Control" => {
+                f_cache_control = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Content-Disposition" => {
+                f_content_disposition = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Content-Encoding" => {
+                f_content_encoding = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Content-Language" => {
+                f_content_language = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Content-Type" => {
+                f_content_type = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Expires" => {
+                f_expires = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "x-amz-grant-full-control" => {
+                f_grant_full_control = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-grant-read" => {
+                f_grant_read = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-grant-read-acp" => {
+                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-grant-write-acp" => {
+                f_grant_write_acp = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-meta-" => {
+                f_metadata = ::std::option::Option::Some({
+                    let mut map = ::std::collections::HashMap::new();
+                    for entry in child.children() {
+                        let key = entry
+                            .child("key")
+                            .map(|k| k.text().to_string())
+                            .unwrap_or_default();
+                        if let ::std::option::Option::Some(value) = entry.child("value")
+                        {
+                            map.insert(key, value.text().to_string());
+                        }
+                    }
+                    map
+                });
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
+                );
+            }
+            "x-amz-storage-class" => {
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::StorageClass::from(child.text()),
+                );
+            }
+            "x-amz-website-redirect-location" => {
+                f_website_redirect_location = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key" => {
+                f_sse_customer_key = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key-MD5" => {
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-tagging" => {
+                f_tagging = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-object-lock-mode" => {
+                f_object_lock_mode = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockMode::from(child.text()),
+                );
+            }
+            "x-amz-object-lock-retain-until-date" => {
+                f_object_lock_retain_until_date = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "x-amz-object-lock-legal-hold" => {
+                f_object_lock_legal_hold_status = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockLegalHoldStatus::from(
+                        child.text(),
+                    ),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-algorithm" => {
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
+                );
+            }
+            "x-amz-checksum-type" => {
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "CreateMultipartUploadRequest",
@@ -3193,7 +3404,22 @@ pub(crate) fn de_delete_bucket_analytics_configuration_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "id" => {
+                f_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketAnalyticsConfigurationRequest",
@@ -3234,7 +3460,19 @@ pub(crate) fn de_delete_bucket_cors_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketCorsRequest",
@@ -3274,7 +3512,22 @@ pub(crate) fn de_delete_bucket_inventory_configuration_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "id" => {
+                f_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketInventoryConfigurationRequest",
@@ -3315,7 +3568,19 @@ pub(crate) fn de_delete_bucket_lifecycle_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketLifecycleRequest",
@@ -3355,7 +3620,22 @@ pub(crate) fn de_delete_bucket_metrics_configuration_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "id" => {
+                f_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketMetricsConfigurationRequest",
@@ -3396,7 +3676,19 @@ pub(crate) fn de_delete_bucket_policy_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketPolicyRequest",
@@ -3431,7 +3723,19 @@ pub(crate) fn de_delete_bucket_replication_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketReplicationRequest",
@@ -3466,7 +3770,19 @@ pub(crate) fn de_delete_bucket_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketRequest",
@@ -3501,7 +3817,19 @@ pub(crate) fn de_delete_bucket_tagging_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketTaggingRequest",
@@ -3536,7 +3864,19 @@ pub(crate) fn de_delete_bucket_website_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteBucketWebsiteRequest",
@@ -3688,7 +4028,24 @@ pub(crate) fn de_delete_object_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-delete-marker" => {
+                f_delete_marker = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
+            }
+            "x-amz-version-id" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::DeleteObjectOutput {
         delete_marker: f_delete_marker,
         version_id: f_version_id,
@@ -3748,7 +4105,43 @@ pub(crate) fn de_delete_object_request(
     let mut f_checksum_algorithm: ::std::option::Option<
         crate::generated::types::ChecksumAlgorithm,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-mfa" => {
+                f_mfa = ::std::option::Option::Some(child.text().to_string());
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-bypass-governance-retention" => {
+                f_bypass_governance_retention = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-sdk-checksum-algorithm" => {
+                f_checksum_algorithm = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumAlgorithm::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteObjectRequest",
@@ -3785,7 +4178,14 @@ pub(crate) fn de_delete_object_tagging_output(
     crate::rt::Error,
 > {
     let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-version-id" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::DeleteObjectTaggingOutput {
         version_id: f_version_id,
     })
@@ -3823,7 +4223,25 @@ pub(crate) fn de_delete_object_tagging_request(
     let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeleteObjectTaggingRequest",
@@ -4028,7 +4446,19 @@ pub(crate) fn de_delete_public_access_block_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "DeletePublicAccessBlockRequest",
@@ -4265,7 +4695,37 @@ pub(crate) fn de_extend_object_retention_request(
         crate::rt::DateTime,
     > = ::std::option::Option::None;
     let mut f_new_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Additional-Retention-Period" => {
+                f_additional_retention_period = ::std::option::Option::Some(
+                    crate::rt::xml_i32(child)?,
+                );
+            }
+            "Extend-Retention-From-Current-Time" => {
+                f_extend_retention_from_current_time = ::std::option::Option::Some(
+                    crate::rt::xml_i32(child)?,
+                );
+            }
+            "New-Retention-Expiration-Date" => {
+                f_new_retention_expiration_date = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "New-Retention-Period" => {
+                f_new_retention_period = ::std::option::Option::Some(
+                    crate::rt::xml_i32(child)?,
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ExtendObjectRetentionRequest",
@@ -4382,7 +4842,19 @@ pub(crate) fn de_get_bucket_accelerate_configuration_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketAccelerateConfigurationRequest",
@@ -4474,7 +4946,19 @@ pub(crate) fn de_get_bucket_acl_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketAclRequest",
@@ -4548,7 +5032,14 @@ pub(crate) fn de_get_bucket_aspera_request(
     crate::rt::Error,
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketAsperaRequest",
@@ -4624,7 +5115,22 @@ pub(crate) fn de_get_bucket_analytics_configuration_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "id" => {
+                f_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketAnalyticsConfigurationRequest",
@@ -4708,7 +5214,24 @@ pub(crate) fn de_get_bucket_cors_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketCorsRequest",
@@ -4786,7 +5309,22 @@ pub(crate) fn de_get_bucket_inventory_configuration_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "id" => {
+                f_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketInventoryConfigurationRequest",
@@ -4866,7 +5404,19 @@ pub(crate) fn de_get_bucket_lifecycle_configuration_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketLifecycleConfigurationRequest",
@@ -4936,7 +5486,19 @@ pub(crate) fn de_get_bucket_location_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketLocationRequest",
@@ -5008,7 +5570,19 @@ pub(crate) fn de_get_bucket_logging_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketLoggingRequest",
@@ -5085,7 +5659,22 @@ pub(crate) fn de_get_bucket_metrics_configuration_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "id" => {
+                f_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketMetricsConfigurationRequest",
@@ -5126,7 +5715,19 @@ pub(crate) fn de_get_bucket_notification_configuration_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketNotificationConfigurationRequest",
@@ -5192,7 +5793,19 @@ pub(crate) fn de_get_bucket_policy_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketPolicyRequest",
@@ -5278,7 +5891,19 @@ pub(crate) fn de_get_bucket_protection_configuration_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketProtectionConfigurationRequest",
@@ -5350,7 +5975,19 @@ pub(crate) fn de_get_bucket_replication_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketReplicationRequest",
@@ -5401,7 +6038,32 @@ pub(crate) fn de_list_bucket_replication_failures_request(
     let mut f_encoding_type: ::std::option::Option<
         crate::generated::types::EncodingType,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "continuation-token" => {
+                f_continuation_token = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "max-keys" => {
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "first-sync-attempted-before" => {
+                f_first_sync_attempted_before = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "encoding-type" => {
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListBucketReplicationFailuresRequest",
@@ -5475,7 +6137,14 @@ pub(crate) fn de_put_bucket_replication_reattempt_request(
     crate::rt::Error,
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "PutBucketReplicationReattemptRequest",
@@ -5560,7 +6229,24 @@ pub(crate) fn de_get_bucket_tagging_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketTaggingRequest",
@@ -5643,7 +6329,19 @@ pub(crate) fn de_get_bucket_versioning_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketVersioningRequest",
@@ -5765,7 +6463,19 @@ pub(crate) fn de_get_bucket_website_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetBucketWebsiteRequest",
@@ -5888,7 +6598,35 @@ pub(crate) fn de_get_object_acl_request(
         crate::generated::types::RequestPayer,
     > = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetObjectAclRequest",
@@ -5984,7 +6722,33 @@ pub(crate) fn de_get_object_legal_hold_request(
     > = ::std::option::Option::None;
     let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "Content-MD5" => {
+                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetObjectLegalHoldRequest",
@@ -6079,7 +6843,19 @@ pub(crate) fn de_get_object_lock_configuration_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetObjectLockConfigurationRequest",
@@ -6198,7 +6974,107 @@ pub(crate) fn de_get_object_request(
     let mut f_checksum_mode: ::std::option::Option<
         crate::generated::types::ChecksumMode,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "If-Match" => {
+                f_if_match = ::std::option::Option::Some(child.text().to_string());
+            }
+            "If-Modified-Since" => {
+                f_if_modified_since = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "If-None-Match" => {
+                f_if_none_match = ::std::option::Option::Some(child.text().to_string());
+            }
+            "If-Unmodified-Since" => {
+                f_if_unmodified_since = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Range" => {
+                f_range = ::std::option::Option::Some(child.text().to_string());
+            }
+            "response-cache-control" => {
+                f_response_cache_control = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "response-content-disposition" => {
+                f_response_content_disposition = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "response-content-encoding" => {
+                f_response_content_encoding = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "response-content-language" => {
+                f_response_content_language = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "response-content-type" => {
+                f_response_content_type = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "response-expires" => {
+                f_response_expires = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key" => {
+                f_sse_customer_key = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key-MD5" => {
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "partNumber" => {
+                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-mode" => {
+                f_checksum_mode = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumMode::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetObjectRequest",
@@ -6306,7 +7182,30 @@ pub(crate) fn de_get_object_retention_request(
         crate::generated::types::RequestPayer,
     > = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetObjectRetentionRequest",
@@ -6419,7 +7318,30 @@ pub(crate) fn de_get_object_tagging_request(
     let mut f_request_payer: ::std::option::Option<
         crate::generated::types::RequestPayer,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetObjectTaggingRequest",
@@ -6473,7 +7395,27 @@ pub(crate) fn de_get_object_torrent_request(
         crate::generated::types::RequestPayer,
     > = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetObjectTorrentRequest",
@@ -6554,7 +7496,19 @@ pub(crate) fn de_get_public_access_block_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "GetPublicAccessBlockRequest",
@@ -6612,6 +7566,7 @@ pub(crate) fn ser_grant(
 ) {
     if let ::std::option::Option::Some(v) = &value.grantee {
         w.start("Grantee");
+        w.attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
         crate::generated::protocol::ser_grantee(v, w);
         w.end("Grantee");
     }
@@ -6652,7 +7607,6 @@ pub(crate) fn ser_grantee(
     value: &crate::generated::types::Grantee,
     w: &mut crate::rt::XmlWriter,
 ) {
-    w.attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
     {
         let v = &value.r#type;
         w.attribute("xsi:type", v.as_str());
@@ -6729,7 +7683,21 @@ pub(crate) fn de_head_bucket_output(
 ) -> ::std::result::Result<crate::generated::types::HeadBucketOutput, crate::rt::Error> {
     let mut f_ibm_sse_kp_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut f_ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "ibm-sse-kp-enabled" => {
+                f_ibm_sse_kp_enabled = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
+            }
+            "ibm-sse-kp-crk-id" => {
+                f_ibm_sse_kp_crk_id = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::HeadBucketOutput {
         ibm_sse_kp_enabled: f_ibm_sse_kp_enabled,
         ibm_sse_kp_crk_id: f_ibm_sse_kp_crk_id,
@@ -6759,7 +7727,19 @@ pub(crate) fn de_head_bucket_request(
 > {
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "HeadBucketRequest",
@@ -6851,7 +7831,7 @@ pub(crate) fn ser_head_object_output(
         entries.sort_by(|a, b| a.0.cmp(b.0));
         for (key, item) in entries {
             w.start("entry");
-            w.leaf("key", key);
+            w.leaf("key", key.as_str());
             w.leaf("value", item.as_str());
             w.end("entry");
         }
@@ -6973,7 +7953,193 @@ pub(crate) fn de_head_object_output(
         crate::generated::types::StorageClass,
     > = ::std::option::Option::None;
     let mut f_ibm_transition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-delete-marker" => {
+                f_delete_marker = ::std::option::Option::Some(
+                    crate::rt::xml_bool(child)?,
+                );
+            }
+            "accept-ranges" => {
+                f_accept_ranges = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expiration" => {
+                f_expiration = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-restore" => {
+                f_restore = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Last-Modified" => {
+                f_last_modified = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "Content-Length" => {
+                f_content_length = ::std::option::Option::Some(
+                    crate::rt::xml_i64(child)?,
+                );
+            }
+            "x-amz-checksum-crc32" => {
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-crc32c" => {
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-crc64nvme" => {
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-sha1" => {
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-sha256" => {
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-type" => {
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
+                );
+            }
+            "ETag" => {
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-missing-meta" => {
+                f_missing_meta = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "x-amz-version-id" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Cache-Control" => {
+                f_cache_control = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Content-Disposition" => {
+                f_content_disposition = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Content-Encoding" => {
+                f_content_encoding = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Content-Language" => {
+                f_content_language = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Content-Type" => {
+                f_content_type = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Expires" => {
+                f_expires = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "x-amz-website-redirect-location" => {
+                f_website_redirect_location = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
+                );
+            }
+            "x-amz-meta-" => {
+                f_metadata = ::std::option::Option::Some({
+                    let mut map = ::std::collections::HashMap::new();
+                    for entry in child.children() {
+                        let key = entry
+                            .child("key")
+                            .map(|k| k.text().to_string())
+                            .unwrap_or_default();
+                        if let ::std::option::Option::Some(value) = entry.child("value")
+                        {
+                            map.insert(key, value.text().to_string());
+                        }
+                    }
+                    map
+                });
+            }
+            "Retention-Expiration-Date" => {
+                f_retention_expiration_date = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "Retention-Legal-Hold-Count" => {
+                f_retention_legal_hold_count = ::std::option::Option::Some(
+                    crate::rt::xml_i32(child)?,
+                );
+            }
+            "Retention-Period" => {
+                f_retention_period = ::std::option::Option::Some(
+                    crate::rt::xml_i32(child)?,
+                );
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key-MD5" => {
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-storage-class" => {
+                f_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::StorageClass::from(child.text()),
+                );
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            "x-amz-replication-status" => {
+                f_replication_status = ::std::option::Option::Some(
+                    crate::generated::types::ReplicationStatus::from(child.text()),
+                );
+            }
+            "x-amz-mp-parts-count" => {
+                f_parts_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "x-amz-object-lock-mode" => {
+                f_object_lock_mode = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockMode::from(child.text()),
+                );
+            }
+            "x-amz-object-lock-retain-until-date" => {
+                f_object_lock_retain_until_date = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "x-amz-object-lock-legal-hold" => {
+                f_object_lock_legal_hold_status = ::std::option::Option::Some(
+                    crate::generated::types::ObjectLockLegalHoldStatus::from(
+                        child.text(),
+                    ),
+                );
+            }
+            "x-ibm-restored-copy-storage-class" => {
+                f_ibm_restored_copy_storage_class = ::std::option::Option::Some(
+                    crate::generated::types::StorageClass::from(child.text()),
+                );
+            }
+            "x-ibm-transition" => {
+                f_ibm_transition = ::std::option::Option::Some(child.text().to_string());
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::HeadObjectOutput {
         delete_marker: f_delete_marker,
         accept_ranges: f_accept_ranges,
@@ -7101,7 +8267,77 @@ pub(crate) fn de_head_object_request(
     let mut f_checksum_mode: ::std::option::Option<
         crate::generated::types::ChecksumMode,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "If-Match" => {
+                f_if_match = ::std::option::Option::Some(child.text().to_string());
+            }
+            "If-Modified-Since" => {
+                f_if_modified_since = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "If-None-Match" => {
+                f_if_none_match = ::std::option::Option::Some(child.text().to_string());
+            }
+            "If-Unmodified-Since" => {
+                f_if_unmodified_since = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Range" => {
+                f_range = ::std::option::Option::Some(child.text().to_string());
+            }
+            "versionId" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key" => {
+                f_sse_customer_key = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key-MD5" => {
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "partNumber" => {
+                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-mode" => {
+                f_checksum_mode = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumMode::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "HeadObjectRequest",
@@ -7670,7 +8906,22 @@ pub(crate) fn de_legal_hold_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "RetentionLegalHoldId" => {
+                f_retention_legal_hold_id = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "LegalHoldRequest",
@@ -8106,7 +9357,24 @@ pub(crate) fn de_list_bucket_analytics_configurations_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "continuation-token" => {
+                f_continuation_token = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListBucketAnalyticsConfigurationsRequest",
@@ -8149,7 +9417,25 @@ pub(crate) fn de_list_buckets_extended_request(
     let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "ibm-service-instance-id" => {
+                f_ibm_service_instance_id = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "marker" => {
+                f_marker = ::std::option::Option::Some(child.text().to_string());
+            }
+            "max-keys" => {
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "prefix" => {
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::ListBucketsExtendedRequest {
         ibm_service_instance_id: f_ibm_service_instance_id,
         marker: f_marker,
@@ -8331,7 +9617,24 @@ pub(crate) fn de_list_bucket_inventory_configurations_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "continuation-token" => {
+                f_continuation_token = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListBucketInventoryConfigurationsRequest",
@@ -8440,7 +9743,24 @@ pub(crate) fn de_list_bucket_metrics_configurations_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "continuation-token" => {
+                f_continuation_token = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListBucketMetricsConfigurationsRequest",
@@ -8675,7 +9995,16 @@ pub(crate) fn de_list_buckets_request(
     crate::rt::Error,
 > {
     let mut f_ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "ibm-service-instance-id" => {
+                f_ibm_service_instance_id = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::ListBucketsRequest {
         ibm_service_instance_id: f_ibm_service_instance_id,
     })
@@ -8789,7 +10118,22 @@ pub(crate) fn de_list_legal_holds_request(
     let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListLegalHoldsRequest",
@@ -8856,7 +10200,46 @@ pub(crate) fn de_list_multipart_uploads_request(
     let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "delimiter" => {
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+            }
+            "encoding-type" => {
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
+                );
+            }
+            "key-marker" => {
+                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+            }
+            "max-uploads" => {
+                f_max_uploads = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "prefix" => {
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
+            }
+            "upload-id-marker" => {
+                f_upload_id_marker = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListMultipartUploadsRequest",
@@ -9087,7 +10470,41 @@ pub(crate) fn de_list_object_versions_request(
     let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "delimiter" => {
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+            }
+            "encoding-type" => {
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
+                );
+            }
+            "key-marker" => {
+                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+            }
+            "max-keys" => {
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "prefix" => {
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
+            }
+            "version-id-marker" => {
+                f_version_id_marker = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListObjectVersionsRequest",
@@ -9305,7 +10722,46 @@ pub(crate) fn de_list_objects_request(
         crate::generated::types::RequestPayer,
     > = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "delimiter" => {
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+            }
+            "encoding-type" => {
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
+                );
+            }
+            "marker" => {
+                f_marker = ::std::option::Option::Some(child.text().to_string());
+            }
+            "max-keys" => {
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "prefix" => {
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListObjectsRequest",
@@ -9522,7 +10978,44 @@ pub(crate) fn de_list_objects_v2_request(
     let mut f_fetch_owner: ::std::option::Option<bool> = ::std::option::Option::None;
     let mut f_start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "delimiter" => {
+                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+            }
+            "encoding-type" => {
+                f_encoding_type = ::std::option::Option::Some(
+                    crate::generated::types::EncodingType::from(child.text()),
+                );
+            }
+            "max-keys" => {
+                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "prefix" => {
+                f_prefix = ::std::option::Option::Some(child.text().to_string());
+            }
+            "continuation-token" => {
+                f_continuation_token = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "fetch-owner" => {
+                f_fetch_owner = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+            }
+            "start-after" => {
+                f_start_after = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListObjectsV2Request",
@@ -9777,7 +11270,43 @@ pub(crate) fn de_list_parts_request(
         crate::generated::types::RequestPayer,
     > = ::std::option::Option::None;
     let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "max-parts" => {
+                f_max_parts = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "Mirror-Destination" => {
+                f_mirror_destination = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "part-number-marker" => {
+                f_part_number_marker = ::std::option::Option::Some(
+                    crate::rt::xml_i32(child)?,
+                );
+            }
+            "uploadId" => {
+                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "ListPartsRequest",
@@ -10125,6 +11654,16 @@ pub(crate) fn de_no_such_bucket(
     ::std::result::Result::Ok(crate::generated::types::NoSuchBucket {
     })
 }
+/// Reads a `NoSuchBucket` from an error response and its `<Error>` element.
+#[allow(dead_code, unused_mut, unused_variables)]
+pub(crate) fn de_no_such_bucket_response(
+    parts: &crate::rt::http::response::Parts,
+    node: &crate::rt::XmlElement,
+) -> ::std::result::Result<crate::generated::types::NoSuchBucket, crate::rt::Error> {
+    let _ = node;
+    ::std::result::Result::Ok(crate::generated::types::NoSuchBucket {
+    })
+}
 /// Writes the attributes and children of a `NoSuchKey` element.
 #[allow(dead_code)]
 pub(crate) fn ser_no_such_key(
@@ -10142,6 +11681,16 @@ pub(crate) fn de_no_such_key(
     ::std::result::Result::Ok(crate::generated::types::NoSuchKey {
     })
 }
+/// Reads a `NoSuchKey` from an error response and its `<Error>` element.
+#[allow(dead_code, unused_mut, unused_variables)]
+pub(crate) fn de_no_such_key_response(
+    parts: &crate::rt::http::response::Parts,
+    node: &crate::rt::XmlElement,
+) -> ::std::result::Result<crate::generated::types::NoSuchKey, crate::rt::Error> {
+    let _ = node;
+    ::std::result::Result::Ok(crate::generated::types::NoSuchKey {
+    })
+}
 /// Writes the attributes and children of a `NoSuchUpload` element.
 #[allow(dead_code)]
 pub(crate) fn ser_no_such_upload(
@@ -10153,6 +11702,16 @@ pub(crate) fn ser_no_such_upload(
 /// Reads a `NoSuchUpload` from its element.
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_no_such_upload(
+    node: &crate::rt::XmlElement,
+) -> ::std::result::Result<crate::generated::types::NoSuchUpload, crate::rt::Error> {
+    let _ = node;
+    ::std::result::Result::Ok(crate::generated::types::NoSuchUpload {
+    })
+}
+/// Reads a `NoSuchUpload` from an error response and its `<Error>` element.
+#[allow(dead_code, unused_mut, unused_variables)]
+pub(crate) fn de_no_such_upload_response(
+    parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<crate::generated::types::NoSuchUpload, crate::rt::Error> {
     let _ = node;
@@ -10503,6 +12062,19 @@ pub(crate) fn de_object_already_in_active_tier_error(
     ::std::result::Result::Ok(crate::generated::types::ObjectAlreadyInActiveTierError {
     })
 }
+/// Reads a `ObjectAlreadyInActiveTierError` from an error response and its `<Error>` element.
+#[allow(dead_code, unused_mut, unused_variables)]
+pub(crate) fn de_object_already_in_active_tier_error_response(
+    parts: &crate::rt::http::response::Parts,
+    node: &crate::rt::XmlElement,
+) -> ::std::result::Result<
+    crate::generated::types::ObjectAlreadyInActiveTierError,
+    crate::rt::Error,
+> {
+    let _ = node;
+    ::std::result::Result::Ok(crate::generated::types::ObjectAlreadyInActiveTierError {
+    })
+}
 /// Writes the attributes and children of a `ObjectIdentifier` element.
 #[allow(dead_code)]
 pub(crate) fn ser_object_identifier(
@@ -10715,6 +12287,19 @@ pub(crate) fn ser_object_not_in_active_tier_error(
 /// Reads a `ObjectNotInActiveTierError` from its element.
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_not_in_active_tier_error(
+    node: &crate::rt::XmlElement,
+) -> ::std::result::Result<
+    crate::generated::types::ObjectNotInActiveTierError,
+    crate::rt::Error,
+> {
+    let _ = node;
+    ::std::result::Result::Ok(crate::generated::types::ObjectNotInActiveTierError {
+    })
+}
+/// Reads a `ObjectNotInActiveTierError` from an error response and its `<Error>` element.
+#[allow(dead_code, unused_mut, unused_variables)]
+pub(crate) fn de_object_not_in_active_tier_error_response(
+    parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<
     crate::generated::types::ObjectNotInActiveTierError,
@@ -12188,7 +13773,16 @@ pub(crate) fn de_put_object_acl_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::PutObjectAclOutput {
         request_charged: f_request_charged,
     })
@@ -12368,7 +13962,16 @@ pub(crate) fn de_put_object_legal_hold_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::PutObjectLegalHoldOutput {
         request_charged: f_request_charged,
     })
@@ -12498,7 +14101,16 @@ pub(crate) fn de_put_object_lock_configuration_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::PutObjectLockConfigurationOutput {
         request_charged: f_request_charged,
     })
@@ -12679,7 +14291,69 @@ pub(crate) fn de_put_object_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-expiration" => {
+                f_expiration = ::std::option::Option::Some(child.text().to_string());
+            }
+            "ETag" => {
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-crc32" => {
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-crc32c" => {
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-crc64nvme" => {
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-sha1" => {
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-sha256" => {
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-type" => {
+                f_checksum_type = ::std::option::Option::Some(
+                    crate::generated::types::ChecksumType::from(child.text()),
+                );
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
+                );
+            }
+            "x-amz-version-id" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key-MD5" => {
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::PutObjectOutput {
         expiration: f_expiration,
         e_tag: f_e_tag,
@@ -12718,7 +14392,16 @@ pub(crate) fn de_put_object_retention_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::PutObjectRetentionOutput {
         request_charged: f_request_charged,
     })
@@ -12856,7 +14539,14 @@ pub(crate) fn de_put_object_tagging_output(
     crate::rt::Error,
 > {
     let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-version-id" => {
+                f_version_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::PutObjectTaggingOutput {
         version_id: f_version_id,
     })
@@ -13864,7 +15554,16 @@ pub(crate) fn de_restore_object_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::RestoreObjectOutput {
         request_charged: f_request_charged,
     })
@@ -14263,6 +15962,7 @@ pub(crate) fn ser_target_grant(
 ) {
     if let ::std::option::Option::Some(v) = &value.grantee {
         w.start("Grantee");
+        w.attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
         crate::generated::protocol::ser_grantee(v, w);
         w.end("Grantee");
     }
@@ -14705,7 +16405,96 @@ pub(crate) fn de_upload_part_copy_request(
     let mut f_expected_source_bucket_owner: ::std::option::Option<
         ::std::string::String,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "Bucket" => {
+                f_bucket = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-copy-source" => {
+                f_copy_source = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-copy-source-if-match" => {
+                f_copy_source_if_match = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-copy-source-if-modified-since" => {
+                f_copy_source_if_modified_since = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "x-amz-copy-source-if-none-match" => {
+                f_copy_source_if_none_match = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-copy-source-if-unmodified-since" => {
+                f_copy_source_if_unmodified_since = ::std::option::Option::Some(
+                    crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
+                );
+            }
+            "x-amz-copy-source-range" => {
+                f_copy_source_range = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "Key" => {
+                f_key = ::std::option::Option::Some(child.text().to_string());
+            }
+            "partNumber" => {
+                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+            }
+            "uploadId" => {
+                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key" => {
+                f_sse_customer_key = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key-MD5" => {
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-copy-source-server-side-encryption-customer-algorithm" => {
+                f_copy_source_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-copy-source-server-side-encryption-customer-key" => {
+                f_copy_source_sse_customer_key = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-copy-source-server-side-encryption-customer-key-MD5" => {
+                f_copy_source_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-request-payer" => {
+                f_request_payer = ::std::option::Option::Some(
+                    crate::generated::types::RequestPayer::from(child.text()),
+                );
+            }
+            "x-amz-expected-bucket-owner" => {
+                f_expected_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-source-expected-bucket-owner" => {
+                f_expected_source_bucket_owner = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
     let f_bucket = crate::rt::required_in_response(
         f_bucket,
         "UploadPartCopyRequest",
@@ -14809,7 +16598,58 @@ pub(crate) fn de_upload_part_output(
     let mut f_request_charged: ::std::option::Option<
         crate::generated::types::RequestCharged,
     > = ::std::option::Option::None;
-    let _ = node;
+    for child in node.children() {
+        match child.name() {
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = ::std::option::Option::Some(
+                    crate::generated::types::ServerSideEncryption::from(child.text()),
+                );
+            }
+            "ETag" => {
+                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-crc32" => {
+                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-crc32c" => {
+                f_checksum_crc32c = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-crc64nvme" => {
+                f_checksum_crc64_nvme = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-checksum-sha1" => {
+                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-checksum-sha256" => {
+                f_checksum_sha256 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-customer-key-MD5" => {
+                f_sse_customer_key_md5 = ::std::option::Option::Some(
+                    child.text().to_string(),
+                );
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = ::std::option::Option::Some(
+                    crate::generated::types::RequestCharged::from(child.text()),
+                );
+            }
+            _ => {}
+        }
+    }
     ::std::result::Result::Ok(crate::generated::types::UploadPartOutput {
         server_side_encryption: f_server_side_encryption,
         e_tag: f_e_tag,

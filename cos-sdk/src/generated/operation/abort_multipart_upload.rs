@@ -64,7 +64,10 @@ pub fn parse_response(
         let error_node = crate::rt::error_element(&body).unwrap_or_default();
         let typed = match details.code() {
             "NoSuchUpload" => {
-                match crate::generated::protocol::de_no_such_upload(&error_node) {
+                match crate::generated::protocol::de_no_such_upload_response(
+                    &parts,
+                    &error_node,
+                ) {
                     ::std::result::Result::Ok(value) => {
                         AbortMultipartUploadError::NoSuchUpload(value)
                     }

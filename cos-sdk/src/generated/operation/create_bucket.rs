@@ -92,7 +92,10 @@ pub fn parse_response(
         let error_node = crate::rt::error_element(&body).unwrap_or_default();
         let typed = match details.code() {
             "BucketAlreadyExists" => {
-                match crate::generated::protocol::de_bucket_already_exists(&error_node) {
+                match crate::generated::protocol::de_bucket_already_exists_response(
+                    &parts,
+                    &error_node,
+                ) {
                     ::std::result::Result::Ok(value) => {
                         CreateBucketError::BucketAlreadyExists(value)
                     }
@@ -102,7 +105,8 @@ pub fn parse_response(
                 }
             }
             "BucketAlreadyOwnedByYou" => {
-                match crate::generated::protocol::de_bucket_already_owned_by_you(
+                match crate::generated::protocol::de_bucket_already_owned_by_you_response(
+                    &parts,
                     &error_node,
                 ) {
                     ::std::result::Result::Ok(value) => {

@@ -122,7 +122,10 @@ pub fn parse_response(
         let error_node = crate::rt::error_element(&body).unwrap_or_default();
         let typed = match details.code() {
             "NoSuchKey" => {
-                match crate::generated::protocol::de_no_such_key(&error_node) {
+                match crate::generated::protocol::de_no_such_key_response(
+                    &parts,
+                    &error_node,
+                ) {
                     ::std::result::Result::Ok(value) => GetObjectError::NoSuchKey(value),
                     ::std::result::Result::Err(_) => {
                         GetObjectError::Unhandled(details.clone())

@@ -54,7 +54,10 @@ pub fn parse_response(
         let error_node = crate::rt::error_element(&body).unwrap_or_default();
         let typed = match details.code() {
             "NoSuchBucket" => {
-                match crate::generated::protocol::de_no_such_bucket(&error_node) {
+                match crate::generated::protocol::de_no_such_bucket_response(
+                    &parts,
+                    &error_node,
+                ) {
                     ::std::result::Result::Ok(value) => {
                         HeadBucketError::NoSuchBucket(value)
                     }

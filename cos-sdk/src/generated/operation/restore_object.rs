@@ -69,7 +69,8 @@ pub fn parse_response(
         let error_node = crate::rt::error_element(&body).unwrap_or_default();
         let typed = match details.code() {
             "ObjectAlreadyInActiveTierError" => {
-                match crate::generated::protocol::de_object_already_in_active_tier_error(
+                match crate::generated::protocol::de_object_already_in_active_tier_error_response(
+                    &parts,
                     &error_node,
                 ) {
                     ::std::result::Result::Ok(value) => {

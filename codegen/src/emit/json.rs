@@ -1,0 +1,176 @@
+//! Emits `json.rs` (compiled only with the `serde` feature): a table of every operation by name that
+//! turns boto3-style JSON input into the operation's `http::Request` and an `http::Response` into
+//! boto3-style JSON output, through the operation's own serializer and parser.
+//!
+//! Each arm is a few calls into non-generic runtime helpers plus one `serde_json` conversion of the
+//! operation's input or output type; nothing here exists in a build without the feature.
+
+use super::{ident, ident_fmt, Ctx};
+use crate::ir::{Location, Member, Operation, Type};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The input or output member that is the raw body (a blob, string or stream payload), if any.
+fn raw_payload<'a>(ctx: &'a Ctx<'_>, shape: &str) -> Option<&'a Member> {
+    ctx.service
+        .structure(shape)
+        .members
+        .iter()
+        .find(|m| m.location == Location::Payload && matches!(m.ty, Type::Blob | Type::Stream | Type::String))
+}
+
+pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
+    let rt = &ctx.rt;
+    let client = &ctx.client;
+    let names = ctx.service.operations.iter().map(|op| &op.name);
+    let serialize_arms = ctx.service.operations.iter().map(|op| serialize_arm(ctx, op));
+    let parse_arms = ctx.service.operations.iter().map(|op| parse_arm(ctx, op));
+    let error_arms = ctx.service.operations.iter().filter(|op| !op.errors.is_empty()).map(|op| error_arm(ctx, op));
+    let invoke_arms = ctx.service.operations.iter().map(|op| invoke_arm(ctx, op));
+    quote! {
+        /// The name of every operation, in model order.
+        pub static OPERATIONS: &[&str] = &[#(#names),*];
+
+        /// Builds the HTTP request of `operation` from boto3-style JSON input
+        /// (`{"Bucket": "b", "Key": "k", "Metadata": {"a": "1"}}`). Timestamps are ISO 8601 strings or
+        /// epoch seconds, blobs are base64, and a raw payload (`Body` of PutObject) is a string or
+        /// `{"base64": "..."}`.
+        pub fn serialize_request(
+            operation: &str,
+            input: #rt::JsonValue,
+            endpoint: &#rt::Endpoint,
+        ) -> ::std::result::Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
+            match operation {
+                #(#serialize_arms)*
+                _ => ::std::result::Result::Err(#rt::json_unknown_operation(operation)),
+            }
+        }
+
+        /// Reads the HTTP response of `operation` (its body already in memory) into boto3-style JSON
+        /// output; an error response is an `Err` ([`error_to_json`] gives its JSON form).
+        pub fn parse_response(
+            operation: &str,
+            response: #rt::http::Response<#rt::ByteStream>,
+        ) -> ::std::result::Result<#rt::JsonValue, #rt::Error> {
+            match operation {
+                #(#parse_arms)*
+                _ => ::std::result::Result::Err(#rt::json_unknown_operation(operation)),
+            }
+        }
+
+        /// The boto3-style JSON form of an error of `operation`: `Error` (`Code`, `Message` and the
+        /// other fields of the error document), `ResponseMetadata`, and the members of the modeled
+        /// error when the code names one.
+        pub fn error_to_json(operation: &str, error: &#rt::Error) -> #rt::JsonValue {
+            let modeled: ::std::option::Option<#rt::JsonValue> = match operation {
+                #(#error_arms)*
+                _ => ::std::option::Option::None,
+            };
+            #rt::json_error(error, modeled)
+        }
+
+        /// Sends `operation` with boto3-style JSON input through `client` and returns its JSON output
+        /// (a streaming body is read whole).
+        pub async fn invoke(
+            client: &#client,
+            operation: &str,
+            input: #rt::JsonValue,
+        ) -> ::std::result::Result<#rt::JsonValue, #rt::Error> {
+            let request = serialize_request(operation, input, client.endpoint())?;
+            let meta: &'static #rt::OperationMeta = match operation {
+                #(#invoke_arms)*
+                _ => return ::std::result::Result::Err(#rt::json_unknown_operation(operation)),
+            };
+            let response = client.invoke(meta, request).await?;
+            let response = #rt::read_response_body(response).await?;
+            parse_response(operation, response)
+        }
+    }
+}
+
+fn module(op: &Operation) -> proc_macro2::Ident {
+    ident(&op.rust_name)
+}
+
+fn serialize_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let gen = &ctx.gen;
+    let name = &op.name;
+    let m = module(op);
+    let input_ty = ident(&ctx.service.shape(&op.input).rust_name);
+    let payload = raw_payload(ctx, &op.input).map(|p| {
+        let wire = &p.name;
+        let id = ident(&p.rust_name);
+        let set = match (&p.ty, super::is_optional(p)) {
+            (Type::Stream, _) => quote!(if let ::std::option::Option::Some(b) = raw { input.#id = #rt::ByteStream::from(b); }),
+            (Type::Blob, true) => quote!(input.#id = raw;),
+            (Type::Blob, false) => quote!(if let ::std::option::Option::Some(b) = raw { input.#id = b; }),
+            (_, true) => quote!(input.#id = raw.map(|b| ::std::string::String::from_utf8_lossy(&b).into_owned());),
+            (_, false) => quote!(if let ::std::option::Option::Some(b) = raw { input.#id = ::std::string::String::from_utf8_lossy(&b).into_owned(); }),
+        };
+        (quote!(let raw = #rt::json_take_payload(&mut fields, #wire, #name)?;), set)
+    });
+    let (take, set) = payload.unzip();
+    let mutability = if set.is_some() { quote!(mut) } else { quote!() };
+    quote! {
+        #name => {
+            let #mutability fields = #rt::json_fields(input, #name)?;
+            #take
+            let #mutability input: #gen::operation::#m::#input_ty = #rt::json_input(fields, #name)?;
+            #set
+            #gen::operation::#m::serialize_request(input, endpoint)
+        }
+    }
+}
+
+fn parse_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let gen = &ctx.gen;
+    let name = &op.name;
+    let m = module(op);
+    let payload = raw_payload(ctx, &op.output).map(|p| {
+        let wire = &p.name;
+        let id = ident(&p.rust_name);
+        match (&p.ty, super::is_optional(p)) {
+            (Type::Stream, _) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_bytes().map(|b| b.as_ref()));),
+            (Type::Blob, true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|b| b.as_ref()));),
+            (Type::Blob, false) => quote!(#rt::json_put_payload(&mut value, #wire, ::std::option::Option::Some(output.#id.as_ref()));),
+            (_, true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|s| s.as_bytes()));),
+            (_, false) => quote!(#rt::json_put_payload(&mut value, #wire, ::std::option::Option::Some(output.#id.as_bytes()));),
+        }
+    });
+    let mutability = if payload.is_some() { quote!(mut) } else { quote!() };
+    quote! {
+        #name => {
+            let output = #gen::operation::#m::parse_response(response)?;
+            let #mutability value = #rt::json_output(&output, #name)?;
+            #payload
+            ::std::result::Result::Ok(value)
+        }
+    }
+}
+
+fn error_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let rt = &ctx.rt;
+    let gen = &ctx.gen;
+    let name = &op.name;
+    let m = module(op);
+    let error_ty = ident_fmt(format!("{}Error", op.name));
+    let variants = op.errors.iter().map(|e| {
+        let id = ident(&ctx.service.shape(e).rust_name);
+        quote!(::std::option::Option::Some(#gen::operation::#m::#error_ty::#id(v)) => #rt::json_output(v, #name).ok(),)
+    });
+    quote! {
+        #name => match error.operation_error::<#gen::operation::#m::#error_ty>() {
+            #(#variants)*
+            _ => ::std::option::Option::None,
+        },
+    }
+}
+
+fn invoke_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    let gen = &ctx.gen;
+    let name = &op.name;
+    let m = module(op);
+    quote!(#name => &#gen::operation::#m::META,)
+}
