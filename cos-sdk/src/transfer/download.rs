@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::{json, Map};
-use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -263,21 +263,38 @@ struct ObjectInfo {
     e_tag: Option<String>,
 }
 
+/// Bytes gathered before one write to the temporary file: servers send small chunks (4 KiB is common),
+/// and one blocking write per chunk would cost more than the network.
+const WRITE_BATCH: usize = 1024 * 1024;
+
 /// Where the bytes of one GET go; `restart` is called before each attempt.
 enum PartTarget<'a, 'b> {
-    /// A region of the temporary file, from `offset`.
-    File { file: tokio::fs::File, offset: u64, path: &'a Path },
+    /// A region of the temporary file, from `offset`, written in batches on a blocking thread through a
+    /// handle of its own (so parts never share a file position).
+    File { file: Arc<std::fs::File>, offset: u64, written: u64, pending: bytes::BytesMut, path: &'a Path },
     /// A part buffer (ordered streams).
     Buffer(&'a mut bytes::BytesMut),
     /// Straight on to the caller (a small object in a stream download); cannot restart once bytes left.
     Forward { sink: &'a mut Sink<'b>, delivered: u64 },
 }
 
-impl PartTarget<'_, '_> {
+impl<'a> PartTarget<'a, '_> {
+    /// The region of `path` from `offset`, through a new handle.
+    async fn file(path: &'a Path, offset: u64, create: bool) -> Result<PartTarget<'a, 'static>, Error> {
+        let file = if create {
+            tokio::fs::File::create(path).await.map_err(|e| file_error("create", path, e))?
+        } else {
+            tokio::fs::OpenOptions::new().write(true).open(path).await.map_err(|e| file_error("open", path, e))?
+        };
+        let file = Arc::new(file.into_std().await);
+        Ok(PartTarget::File { file, offset, written: 0, pending: bytes::BytesMut::new(), path })
+    }
+
     async fn restart(&mut self) -> Result<(), Error> {
         match self {
-            PartTarget::File { file, offset, path } => {
-                file.seek(std::io::SeekFrom::Start(*offset)).await.map_err(|e| file_error("seek in", path, e))?;
+            PartTarget::File { written, pending, .. } => {
+                *written = 0;
+                pending.clear();
             }
             PartTarget::Buffer(buffer) => buffer.clear(),
             PartTarget::Forward { delivered, .. } => {
@@ -294,7 +311,13 @@ impl PartTarget<'_, '_> {
 
     async fn write(&mut self, chunk: Bytes) -> Result<(), Error> {
         match self {
-            PartTarget::File { file, path, .. } => file.write_all(&chunk).await.map_err(|e| file_error("write", path, e)),
+            PartTarget::File { pending, .. } => {
+                pending.extend_from_slice(&chunk);
+                if pending.len() >= WRITE_BATCH {
+                    self.flush_pending().await?;
+                }
+                Ok(())
+            }
             PartTarget::Buffer(buffer) => {
                 buffer.extend_from_slice(&chunk);
                 Ok(())
@@ -306,9 +329,47 @@ impl PartTarget<'_, '_> {
         }
     }
 
+    /// Writes what is gathered at its place in the file.
+    async fn flush_pending(&mut self) -> Result<(), Error> {
+        let PartTarget::File { file, offset, written, pending, path } = self else { return Ok(()) };
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let position = *offset + *written;
+        let len = pending.len() as u64;
+        let mut data = std::mem::take(pending);
+        let handle = file.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut f: &std::fs::File = &handle;
+            let written = f.seek(SeekFrom::Start(position)).and_then(|_| f.write_all(&data));
+            data.clear();
+            (written, data)
+        })
+        .await;
+        match result {
+            Ok((Ok(()), data)) => {
+                *pending = data;
+                *written += len;
+                Ok(())
+            }
+            Ok((Err(e), _)) => Err(file_error("write", path, e)),
+            Err(e) => Err(Error::new(ErrorKind::Io, "the file writing task ended abnormally").with_source(e)),
+        }
+    }
+
     async fn finish(&mut self) -> Result<(), Error> {
+        self.flush_pending().await
+    }
+
+    /// Makes the file's data durable (before it is renamed into place).
+    async fn sync(&mut self) -> Result<(), Error> {
         if let PartTarget::File { file, path, .. } = self {
-            file.flush().await.map_err(|e| file_error("write", path, e))?;
+            let handle = file.clone();
+            let synced = tokio::task::spawn_blocking(move || handle.sync_all())
+                .await
+                .map_err(|e| Error::new(ErrorKind::Io, "the file sync task ended abnormally").with_source(e))?;
+            synced.map_err(|e| file_error("sync", path, e))?;
         }
         Ok(())
     }
@@ -455,13 +516,9 @@ impl DownloadJob {
         };
         if info.size < self.inner.config.multipart_threshold() {
             let work = async {
-                let file = tokio::fs::File::create(&temp).await.map_err(|e| file_error("create", &temp, e))?;
-                let mut part = PartTarget::File { file, offset: 0, path: &temp };
+                let mut part = PartTarget::file(&temp, 0, true).await?;
                 self.get_range(&info, None, 1, &mut part).await?;
-                if let PartTarget::File { file, .. } = part {
-                    file.sync_all().await.map_err(|e| file_error("sync", &temp, e))?;
-                }
-                Ok(())
+                part.sync().await
             };
             return match until_stopped(&self.stop, work).await {
                 Ok(Ok(())) => {
@@ -539,8 +596,7 @@ impl DownloadJob {
                 let temp = temp.clone();
                 let state = state.clone();
                 tasks.spawn(async move {
-                    let file = tokio::fs::OpenOptions::new().write(true).open(&temp).await.map_err(|e| file_error("open", &temp, e))?;
-                    let mut part = PartTarget::File { file, offset, path: &temp };
+                    let mut part = PartTarget::file(&temp, offset, false).await?;
                     this.get_range(&info, Some((offset, len)), part_number, &mut part).await?;
                     state.record(&RecordedPart { part_number, size: len, etag: String::new() })?;
                     this.progress.report(0, ProgressEvent::PartDone { part_number, bytes: len });
