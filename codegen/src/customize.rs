@@ -12,6 +12,9 @@ pub struct OperationCustomizations {
     pub url_decode: &'static [&'static [&'static str]],
     /// The fluent builder can make a presigned URL instead of sending (`presigned(expires_in)`).
     pub presignable: bool,
+    /// The output member that is the document's root element itself: S3 answers GetBucketLocation
+    /// with `<LocationConstraint>us-south-standard</LocationConstraint>`, not a wrapper around it.
+    pub root_text_member: Option<&'static str>,
 }
 
 /// The customizations of the S3 operation `name` (nothing for operations S3 does not have).
@@ -21,6 +24,9 @@ pub fn for_operation(name: &str) -> OperationCustomizations {
             OperationCustomizations { always_content_md5: true, error_in_200: true, ..Default::default() }
         }
         "CopyObject" | "UploadPartCopy" => OperationCustomizations { error_in_200: true, ..Default::default() },
+        "GetBucketLocation" => {
+            OperationCustomizations { root_text_member: Some("LocationConstraint"), ..Default::default() }
+        }
         "GetObject" | "PutObject" | "HeadObject" | "DeleteObject" | "UploadPart" => {
             OperationCustomizations { presignable: true, ..Default::default() }
         }
@@ -47,3 +53,7 @@ pub fn for_operation(name: &str) -> OperationCustomizations {
         _ => OperationCustomizations::default(),
     }
 }
+
+/// Integer shapes of the S3 model whose values outgrow 32 bits on real servers: the model says
+/// `integer`, but `Size` is an object's size in bytes (up to 10 TiB on COS), so it becomes `i64`.
+pub const WIDE_INTEGER_SHAPES: &[&str] = &["Size"];

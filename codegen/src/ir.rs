@@ -375,6 +375,7 @@ impl<'r, 'a> Builder<'r, 'a> {
             }
             "string" => Type::String,
             "character" => Type::String,
+            "integer" if crate::customize::WIDE_INTEGER_SHAPES.contains(&name.as_str()) => Type::Long,
             "integer" | "short" | "byte" => Type::Integer,
             "long" => Type::Long,
             "boolean" => Type::Boolean,

@@ -655,12 +655,16 @@ pub mod json_bridge {
     }
 
     /// boto3's error dict: `Error` (`Code`, `Message`, the other fields of the error document),
-    /// `ResponseMetadata` (`HTTPStatusCode`, `RequestId`, `HostId`) and the modeled error's members.
-    pub fn json_error(error: &Error, modeled: Option<Value>) -> Value {
-        let mut out = match modeled {
-            Some(Value::Object(map)) => map,
+    /// `ResponseMetadata` (`HTTPStatusCode`, `RequestId`, `HostId`), and for a modeled error its
+    /// members and `ModeledError`, the name of its shape.
+    pub fn json_error(error: &Error, modeled: Option<(&str, Value)>) -> Value {
+        let mut out = match &modeled {
+            Some((_, Value::Object(map))) => map.clone(),
             _ => Map::new(),
         };
+        if let Some((shape, _)) = modeled {
+            out.insert("ModeledError".into(), Value::String(shape.to_string()));
+        }
         let mut details = Map::new();
         let mut metadata = Map::new();
         match error.service_error() {

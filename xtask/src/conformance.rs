@@ -600,6 +600,13 @@ fn judge(service: &Service, operation: &str, case: &Value, actual: &Value) -> Re
             let mut modeled = error.as_object().cloned().unwrap_or_default();
             modeled.remove("Error");
             modeled.remove("ResponseMetadata");
+            let modeled_name = modeled.remove("ModeledError");
+            // Our extension: which modeled error the code maps to (`null`: none).
+            if let Some(want) = case.get("modeledError") {
+                if modeled_name.as_ref().unwrap_or(&Value::Null) != want {
+                    return Err(format!("modeled error: expected {want}, got {modeled_name:?}"));
+                }
+            }
             let code = case.get("errorCode").and_then(Value::as_str).unwrap_or_default();
             let shape = op.errors.iter().find(|e| {
                 service.structure(e).exception.as_ref().map(|x| x.code.as_str()) == Some(code) || e.as_str() == code
@@ -717,6 +724,14 @@ fn judge_request(service: &Service, body_type: Option<&Type>, expected: &Value, 
             }
         } else if want != got {
             problems.push(format!("body: expected {want:?}, got {got:?}"));
+        }
+    }
+    // Our extension: raw text the body must contain (XML comparison unescapes, so this is how a case
+    // pins down an escape such as `&#xD;`).
+    for fragment in expected["bodyContains"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let text = actual["body"]["text"].as_str().unwrap_or_default();
+        if !text.contains(fragment) {
+            problems.push(format!("body lacks {fragment:?}: {text}"));
         }
     }
     if problems.is_empty() {

@@ -59,10 +59,10 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
         }
 
         /// The boto3-style JSON form of an error of `operation`: `Error` (`Code`, `Message` and the
-        /// other fields of the error document), `ResponseMetadata`, and the members of the modeled
-        /// error when the code names one.
+        /// other fields of the error document), `ResponseMetadata`, and when the code names one of
+        /// the operation's modeled errors, its members and `ModeledError` (the error shape's name).
         pub fn error_to_json(operation: &str, error: &#rt::Error) -> #rt::JsonValue {
-            let modeled: ::std::option::Option<#rt::JsonValue> = match operation {
+            let modeled: ::std::option::Option<(&'static str, #rt::JsonValue)> = match operation {
                 #(#error_arms)*
                 _ => ::std::option::Option::None,
             };
@@ -158,7 +158,10 @@ fn error_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let error_ty = ident_fmt(format!("{}Error", op.name));
     let variants = op.errors.iter().map(|e| {
         let id = ident(&ctx.service.shape(e).rust_name);
-        quote!(::std::option::Option::Some(#gen::operation::#m::#error_ty::#id(v)) => #rt::json_output(v, #name).ok(),)
+        let shape_name = &ctx.service.shape(e).name;
+        quote!(::std::option::Option::Some(#gen::operation::#m::#error_ty::#id(v)) => {
+            #rt::json_output(v, #name).ok().map(|value| (#shape_name, value))
+        })
     });
     quote! {
         #name => match error.operation_error::<#gen::operation::#m::#error_ty>() {

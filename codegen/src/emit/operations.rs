@@ -529,6 +529,18 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             #reader
         });
     }
+    if let Some(name) = op.customizations.root_text_member {
+        if let Some(m) = body_members.iter().find(|m| m.name == name) {
+            let id = super::local(m);
+            let wire = &m.wire_name;
+            let value = super::protocol::read_value(ctx, &m.ty, quote!(node), m.timestamp_format);
+            stmts.push(quote! {
+                if #id.is_none() && node.name() == #wire {
+                    #id = ::std::option::Option::Some(#value);
+                }
+            });
+        }
+    }
     if !op.customizations.url_decode.is_empty() {
         stmts.push(url_decode(ctx, op));
     }

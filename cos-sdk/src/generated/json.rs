@@ -1668,10 +1668,10 @@ pub fn parse_response(
     }
 }
 /// The boto3-style JSON form of an error of `operation`: `Error` (`Code`, `Message` and the
-/// other fields of the error document), `ResponseMetadata`, and the members of the modeled
-/// error when the code names one.
+/// other fields of the error document), `ResponseMetadata`, and when the code names one of
+/// the operation's modeled errors, its members and `ModeledError` (the error shape's name).
 pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::JsonValue {
-    let modeled: ::std::option::Option<crate::rt::JsonValue> = match operation {
+    let modeled: ::std::option::Option<(&'static str, crate::rt::JsonValue)> = match operation {
         "AbortMultipartUpload" => {
             match error
                 .operation_error::<
@@ -1682,7 +1682,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::abort_multipart_upload::AbortMultipartUploadError::NoSuchUpload(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "AbortMultipartUpload").ok(),
+                ) => {
+                    crate::rt::json_output(v, "AbortMultipartUpload")
+                        .ok()
+                        .map(|value| ("NoSuchUpload", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1696,7 +1700,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::copy_object::CopyObjectError::ObjectNotInActiveTierError(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "CopyObject").ok(),
+                ) => {
+                    crate::rt::json_output(v, "CopyObject")
+                        .ok()
+                        .map(|value| ("ObjectNotInActiveTierError", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1710,12 +1718,20 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::create_bucket::CreateBucketError::BucketAlreadyExists(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "CreateBucket").ok(),
+                ) => {
+                    crate::rt::json_output(v, "CreateBucket")
+                        .ok()
+                        .map(|value| ("BucketAlreadyExists", value))
+                }
                 ::std::option::Option::Some(
                     crate::generated::operation::create_bucket::CreateBucketError::BucketAlreadyOwnedByYou(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "CreateBucket").ok(),
+                ) => {
+                    crate::rt::json_output(v, "CreateBucket")
+                        .ok()
+                        .map(|value| ("BucketAlreadyOwnedByYou", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1727,7 +1743,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
             {
                 ::std::option::Option::Some(
                     crate::generated::operation::get_object::GetObjectError::NoSuchKey(v),
-                ) => crate::rt::json_output(v, "GetObject").ok(),
+                ) => {
+                    crate::rt::json_output(v, "GetObject")
+                        .ok()
+                        .map(|value| ("NoSuchKey", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1741,7 +1761,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::get_object_acl::GetObjectAclError::NoSuchKey(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "GetObjectAcl").ok(),
+                ) => {
+                    crate::rt::json_output(v, "GetObjectAcl")
+                        .ok()
+                        .map(|value| ("NoSuchKey", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1755,7 +1779,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::head_bucket::HeadBucketError::NoSuchBucket(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "HeadBucket").ok(),
+                ) => {
+                    crate::rt::json_output(v, "HeadBucket")
+                        .ok()
+                        .map(|value| ("NoSuchBucket", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1769,7 +1797,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::head_object::HeadObjectError::NoSuchKey(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "HeadObject").ok(),
+                ) => {
+                    crate::rt::json_output(v, "HeadObject")
+                        .ok()
+                        .map(|value| ("NoSuchKey", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1783,7 +1815,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::list_objects::ListObjectsError::NoSuchBucket(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "ListObjects").ok(),
+                ) => {
+                    crate::rt::json_output(v, "ListObjects")
+                        .ok()
+                        .map(|value| ("NoSuchBucket", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1797,7 +1833,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::list_objects_v2::ListObjectsV2Error::NoSuchBucket(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "ListObjectsV2").ok(),
+                ) => {
+                    crate::rt::json_output(v, "ListObjectsV2")
+                        .ok()
+                        .map(|value| ("NoSuchBucket", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1811,7 +1851,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::put_object_acl::PutObjectAclError::NoSuchKey(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "PutObjectAcl").ok(),
+                ) => {
+                    crate::rt::json_output(v, "PutObjectAcl")
+                        .ok()
+                        .map(|value| ("NoSuchKey", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }
@@ -1825,7 +1869,11 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::restore_object::RestoreObjectError::ObjectAlreadyInActiveTierError(
                         v,
                     ),
-                ) => crate::rt::json_output(v, "RestoreObject").ok(),
+                ) => {
+                    crate::rt::json_output(v, "RestoreObject")
+                        .ok()
+                        .map(|value| ("ObjectAlreadyInActiveTierError", value))
+                }
                 _ => ::std::option::Option::None,
             }
         }

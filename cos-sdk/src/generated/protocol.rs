@@ -11985,7 +11985,7 @@ pub(crate) fn de_object(
     let mut f_checksum_type: ::std::option::Option<
         crate::generated::types::ChecksumType,
     > = ::std::option::Option::None;
-    let mut f_size: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_size: ::std::option::Option<i64> = ::std::option::Option::None;
     let mut f_storage_class: ::std::option::Option<
         crate::generated::types::ObjectStorageClass,
     > = ::std::option::Option::None;
@@ -12016,7 +12016,7 @@ pub(crate) fn de_object(
                 );
             }
             "Size" => {
-                f_size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_size = ::std::option::Option::Some(crate::rt::xml_i64(child)?);
             }
             "StorageClass" => {
                 f_storage_class = ::std::option::Option::Some(
@@ -12356,7 +12356,7 @@ pub(crate) fn de_object_version(
     node: &crate::rt::XmlElement,
 ) -> ::std::result::Result<crate::generated::types::ObjectVersion, crate::rt::Error> {
     let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_size: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_size: ::std::option::Option<i64> = ::std::option::Option::None;
     let mut f_storage_class: ::std::option::Option<
         crate::generated::types::ObjectVersionStorageClass,
     > = ::std::option::Option::None;
@@ -12377,7 +12377,7 @@ pub(crate) fn de_object_version(
                 f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "Size" => {
-                f_size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_size = ::std::option::Option::Some(crate::rt::xml_i64(child)?);
             }
             "StorageClass" => {
                 f_storage_class = ::std::option::Option::Some(
@@ -12511,7 +12511,7 @@ pub(crate) fn de_part(
     let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
     let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
     let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_size: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_size: ::std::option::Option<i64> = ::std::option::Option::None;
     let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
     let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
@@ -12531,7 +12531,7 @@ pub(crate) fn de_part(
                 f_e_tag = ::std::option::Option::Some(child.text().to_string());
             }
             "Size" => {
-                f_size = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_size = ::std::option::Option::Some(crate::rt::xml_i64(child)?);
             }
             "ChecksumCRC32" => {
                 f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());

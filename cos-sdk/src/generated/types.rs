@@ -29257,7 +29257,7 @@ pub struct Object {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub size: ::std::option::Option<i32>,
+    pub size: ::std::option::Option<i64>,
     /// `StorageClass`: XML element `StorageClass`.
     ///
     /// Shape: `ObjectStorageClass`.
@@ -29300,7 +29300,7 @@ pub struct ObjectBuilder {
         ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
     >,
     checksum_type: ::std::option::Option<crate::generated::types::ChecksumType>,
-    size: ::std::option::Option<i32>,
+    size: ::std::option::Option<i64>,
     storage_class: ::std::option::Option<crate::generated::types::ObjectStorageClass>,
     owner: ::std::option::Option<crate::generated::types::Owner>,
 }
@@ -29388,12 +29388,12 @@ impl ObjectBuilder {
         self
     }
     /// Sets `Size`.
-    pub fn size(mut self, value: i32) -> Self {
+    pub fn size(mut self, value: i64) -> Self {
         self.size = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Size`.
-    pub fn set_size(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_size(mut self, value: ::std::option::Option<i64>) -> Self {
         self.size = value;
         self
     }
@@ -30425,7 +30425,7 @@ pub struct ObjectVersion {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub size: ::std::option::Option<i32>,
+    pub size: ::std::option::Option<i64>,
     /// `StorageClass`: XML element `StorageClass`.
     ///
     /// Shape: `ObjectVersionStorageClass`.
@@ -30530,7 +30530,7 @@ impl ObjectVersion {
 #[derive(::std::fmt::Debug)]
 pub struct ObjectVersionBuilder {
     e_tag: ::std::option::Option<::std::string::String>,
-    size: ::std::option::Option<i32>,
+    size: ::std::option::Option<i64>,
     storage_class: ::std::option::Option<
         crate::generated::types::ObjectVersionStorageClass,
     >,
@@ -30562,12 +30562,12 @@ impl ObjectVersionBuilder {
         self
     }
     /// Sets `Size`.
-    pub fn size(mut self, value: i32) -> Self {
+    pub fn size(mut self, value: i64) -> Self {
         self.size = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Size`.
-    pub fn set_size(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_size(mut self, value: ::std::option::Option<i64>) -> Self {
         self.size = value;
         self
     }
@@ -30920,7 +30920,7 @@ pub struct Part {
             skip_serializing_if = "::std::option::Option::is_none"
         )
     )]
-    pub size: ::std::option::Option<i32>,
+    pub size: ::std::option::Option<i64>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
     #[cfg_attr(
         feature = "serde",
@@ -30985,7 +30985,7 @@ pub struct PartBuilder {
     part_number: ::std::option::Option<i32>,
     last_modified: ::std::option::Option<crate::rt::DateTime>,
     e_tag: ::std::option::Option<::std::string::String>,
-    size: ::std::option::Option<i32>,
+    size: ::std::option::Option<i64>,
     checksum_crc32: ::std::option::Option<::std::string::String>,
     checksum_crc32c: ::std::option::Option<::std::string::String>,
     checksum_crc64_nvme: ::std::option::Option<::std::string::String>,
@@ -31036,12 +31036,12 @@ impl PartBuilder {
         self
     }
     /// Sets `Size`.
-    pub fn size(mut self, value: i32) -> Self {
+    pub fn size(mut self, value: i64) -> Self {
         self.size = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears `Size`.
-    pub fn set_size(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_size(mut self, value: ::std::option::Option<i64>) -> Self {
         self.size = value;
         self
     }

@@ -152,6 +152,11 @@ fn read_output(
             _ => {}
         }
     }
+    if f_location_constraint.is_none() && node.name() == "LocationConstraint" {
+        f_location_constraint = ::std::option::Option::Some(
+            crate::generated::types::BucketLocationConstraint::from(node.text()),
+        );
+    }
     ::std::result::Result::Ok(GetBucketLocationOutput {
         location_constraint: f_location_constraint,
     })
