@@ -102,6 +102,18 @@ async fn client(url: &str, bucket: &str, file: &Path, unsigned: bool) {
         bound_kib as f64 / 1024.0,
     );
     if !same {
+        eprintln!("the downloaded file differs from the uploaded one");
+        std::process::exit(1);
+    }
+    // The bound the transfer manager promises: part buffers plus a small constant over the baseline.
+    let slack_kib = 32 * 1024;
+    let upload_peak = after_upload.saturating_sub(baseline);
+    let download_peak = after_download.saturating_sub(baseline);
+    if upload_peak > bound_kib + slack_kib || download_peak > bound_kib + slack_kib {
+        eprintln!(
+            "peak memory over the bound: upload {} KiB, download {} KiB, bound {bound_kib} KiB + {slack_kib} KiB",
+            upload_peak, download_peak
+        );
         std::process::exit(1);
     }
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind};
 pub(crate) struct BufferPool {
     permits: Arc<Semaphore>,
     free: Mutex<Vec<BytesMut>>,
+    capacity: usize,
 }
 
 /// One buffer taken from the pool; its slot returns to the pool when this is dropped.
@@ -26,7 +27,7 @@ pub(crate) struct PartBuffer {
 
 impl BufferPool {
     pub(crate) fn new(buffers: usize) -> Arc<BufferPool> {
-        Arc::new(BufferPool { permits: Arc::new(Semaphore::new(buffers)), free: Mutex::new(Vec::new()) })
+        Arc::new(BufferPool { permits: Arc::new(Semaphore::new(buffers)), free: Mutex::new(Vec::new()), capacity: buffers })
     }
 
     /// Waits for a free buffer and makes sure it holds at least `capacity` bytes; it is empty.
@@ -76,8 +77,12 @@ impl PartBuffer {
 impl Drop for PartBuffer {
     fn drop(&mut self) {
         let data = std::mem::take(&mut self.data);
-        if data.capacity() > 0 {
-            if let Ok(mut free) = self.pool.free.lock() {
+        if let Ok(mut free) = self.pool.free.lock() {
+            // This buffer's permit is released right after; when it is the last one in use, the pool is
+            // idle and its memory is given back instead of being kept for the manager's lifetime.
+            if self.pool.permits.available_permits() + 1 >= self.pool.capacity {
+                free.clear();
+            } else if data.capacity() > 0 {
                 free.push(data);
             }
         }
@@ -106,10 +111,18 @@ mod tests {
             a.recycle(bytes);
             drop(b);
             assert_eq!(pool.available(), 2);
+            // Idle, the pool keeps no memory.
+            assert_eq!(pool.free.lock().unwrap().len(), 0);
             let mut c = pool.take(1024).await.unwrap();
             assert!(c.data_mut().is_empty());
-            let reused = pool.free.lock().unwrap().len() + 1;
-            assert_eq!(reused, 2, "both buffers went back to the pool");
+            let d = pool.take(1024).await.unwrap();
+            c.data_mut().extend_from_slice(b"x");
+            drop(c);
+            // Busy, a returned buffer is kept for the next part.
+            assert_eq!(pool.free.lock().unwrap().len(), 1);
+            let e = pool.take(1024).await.unwrap();
+            assert_eq!(pool.free.lock().unwrap().len(), 0, "the kept buffer was reused");
+            drop((d, e));
             let _ = ptr;
         });
     }
