@@ -10,8 +10,10 @@ use quick_xml::events::Event;
 
 /// The deepest nesting a response may have.
 pub const MAX_DEPTH: usize = 64;
-/// The most elements a response may have (a full 1,000-key listing has about 10,000).
-pub const MAX_ELEMENTS: usize = 1 << 22;
+/// The most elements a response may have: a full 1,000-key listing has about 10,000 and a 10,000-part
+/// ListParts about 60,000, so about a million leaves ample room while capping the tree (roughly 100
+/// bytes per element) at about 100 MiB.
+pub const MAX_ELEMENTS: usize = 1 << 20;
 
 /// Writes an XML document into a string. Attributes must follow `start` before any content.
 #[derive(Debug, Default)]
@@ -151,6 +153,10 @@ pub struct XmlDocument {
 impl XmlDocument {
     /// Parses a whole document; errors name the problem and where it was found.
     pub fn parse(bytes: &[u8]) -> Result<XmlDocument, Error> {
+        XmlDocument::parse_bounded(bytes, MAX_DEPTH, MAX_ELEMENTS)
+    }
+
+    fn parse_bounded(bytes: &[u8], max_depth: usize, max_elements: usize) -> Result<XmlDocument, Error> {
         let mut reader = quick_xml::Reader::from_reader(bytes);
         reader.config_mut().trim_text(false);
         reader.config_mut().check_end_names = true;
@@ -166,11 +172,11 @@ impl XmlDocument {
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     count += 1;
-                    if count > MAX_ELEMENTS {
-                        return Err(fail(&reader, format!("more than {MAX_ELEMENTS} elements")));
+                    if count > max_elements {
+                        return Err(fail(&reader, format!("more than {max_elements} elements")));
                     }
-                    if stack.len() >= MAX_DEPTH {
-                        return Err(fail(&reader, format!("nested deeper than {MAX_DEPTH} levels")));
+                    if stack.len() >= max_depth {
+                        return Err(fail(&reader, format!("nested deeper than {max_depth} levels")));
                     }
                     if root.is_some() && stack.is_empty() {
                         return Err(fail(&reader, "content after the root element".into()));
@@ -299,5 +305,35 @@ mod tests {
         let deep = "<a>".repeat(MAX_DEPTH + 1);
         let err = XmlDocument::parse(deep.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("deeper"), "{err}");
+        // Exactly at the depth limit is fine.
+        let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(XmlDocument::parse(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn element_count_is_bounded() {
+        let body = format!("<r>{}</r>", "<e/>".repeat(99));
+        assert!(XmlDocument::parse_bounded(body.as_bytes(), MAX_DEPTH, 100).is_ok());
+        let body = format!("<r>{}</r>", "<e/>".repeat(100));
+        let err = XmlDocument::parse_bounded(body.as_bytes(), MAX_DEPTH, 100).unwrap_err().to_string();
+        assert!(err.contains("more than 100 elements"), "{err}");
+    }
+
+    #[test]
+    fn hostile_and_broken_bodies_never_panic() {
+        let cases: [&[u8]; 9] = [
+            b"<a><b></a></b>",
+            b"<a attr=\"unterminated></a>",
+            b"<a>&undefined;</a>",
+            b"<a>&#xFFFFFFFF;</a>",
+            b"<?xml version=\"1.0\"?>",
+            b"<a><![CDATA[never closed</a>",
+            b"\xff\xfe<\x00a\x00>",
+            b"<a></a></a>",
+            b"<!DOCTYPE a [<!ENTITY x \"&x;&x;\">]><a>&x;</a>",
+        ];
+        for body in cases {
+            assert!(XmlDocument::parse(body).is_err(), "{:?} parsed", String::from_utf8_lossy(body));
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `cargo xtask`: the maintainers' commands (codegen, update-models, model-diff, conformance, bench).
 
+mod bench;
 mod codegen_task;
 mod conformance;
 mod models;
@@ -16,7 +17,8 @@ commands:
   model-diff OLD NEW           list API changes between two service-2.json files
   model-diff --since REV       list API changes of the models changed since the git revision REV
   test [ARGS]                  run the whole test suite (extra ARGS go to cargo test)
-  conformance [--ours] [FILES] protocol conformance: our case files and botocore's rest-xml suites";
+  conformance [--ours] [FILES] protocol conformance: our case files and botocore's rest-xml suites
+  bench [ITERATIONS]           wire benchmarks: parse a 1,000-key listing, serialize a 1,000-key DeleteObjects";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         Some("model-diff") => models::diff(&args[1..]),
         Some("test") => test_task::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
