@@ -370,24 +370,22 @@ impl Client {
                 });
             }
             let bytes: Bytes = guarded.collect().await.map_err(crate::body::body_error)?.to_bytes();
+            let body = ByteStream::from(bytes);
             let (retry_kind, code) = if success {
-                if op.error_in_200 && status == 200 {
-                    match error_code_of(&bytes) {
-                        BodyVerdict::Fine => (None, None),
-                        BodyVerdict::Error(code) => (Some(RetryKind::Transient), code),
-                        BodyVerdict::Unparseable => (Some(RetryKind::Transient), Some("unparseable 200 response".to_string())),
-                    }
+                if op.error_in_200 && crate::wire::is_error_response(parts.status, &body, true) {
+                    // An `<Error>` document, or no result document at all, behind a 200.
+                    let details = crate::wire::error_details(parts.status, &parts.headers, &body);
+                    (Some(RetryKind::Transient), Some(details.code().to_string()))
                 } else {
                     (None, None)
                 }
             } else {
-                let code = match error_code_of(&bytes) {
-                    BodyVerdict::Error(code) => code,
-                    _ => None,
-                };
+                let code = crate::wire::error_element(&body)
+                    .and_then(|e| e.child_text("Code").map(|c| c.trim().to_string()))
+                    .filter(|c| !c.is_empty());
                 (classify_response(status, code.as_deref()), code)
             };
-            Ok(Attempted { response: http::Response::from_parts(parts, ByteStream::from(bytes)), retry_kind, code })
+            Ok(Attempted { response: http::Response::from_parts(parts, body), retry_kind, code })
         };
         match timeouts.attempt {
             Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or_else(|_| {
@@ -425,84 +423,9 @@ fn invocation_id() -> HeaderValue {
     HeaderValue::from_str(&id).expect("hex is a valid header")
 }
 
-/// What the body of a `200` or error answer says.
-#[derive(Debug, PartialEq, Eq)]
-enum BodyVerdict {
-    /// A document whose root is not `<Error>`.
-    Fine,
-    /// An `<Error>` document, with its `<Code>` when present.
-    Error(Option<String>),
-    /// Empty, or not XML.
-    Unparseable,
-}
-
-/// Reads just enough XML to find an `<Error>` root and its `<Code>`.
-fn error_code_of(body: &[u8]) -> BodyVerdict {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let mut depth = 0usize;
-    let mut is_error = false;
-    let mut in_code = false;
-    let mut code = String::new();
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                depth += 1;
-                let name = e.local_name();
-                if depth == 1 {
-                    if name.as_ref() != b"Error" {
-                        return BodyVerdict::Fine;
-                    }
-                    is_error = true;
-                } else if depth == 2 && name.as_ref() == b"Code" {
-                    in_code = true;
-                }
-            }
-            Ok(Event::Empty(e)) => {
-                if depth == 0 {
-                    return if e.local_name().as_ref() == b"Error" { BodyVerdict::Error(None) } else { BodyVerdict::Fine };
-                }
-            }
-            Ok(Event::Text(t)) if in_code => {
-                if let Ok(text) = t.unescape() {
-                    code.push_str(&text);
-                }
-            }
-            Ok(Event::CData(t)) if in_code => code.push_str(&String::from_utf8_lossy(&t)),
-            Ok(Event::End(_)) => {
-                if in_code {
-                    return BodyVerdict::Error(Some(code.trim().to_string()).filter(|c| !c.is_empty()));
-                }
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return if is_error { BodyVerdict::Error(None) } else { BodyVerdict::Fine };
-                }
-            }
-            Ok(Event::Eof) => {
-                return if is_error { BodyVerdict::Error(None) } else { BodyVerdict::Unparseable };
-            }
-            Ok(_) => {}
-            Err(_) => return if is_error { BodyVerdict::Error(None) } else { BodyVerdict::Unparseable },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn error_bodies_are_recognized() {
-        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
-<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>"#;
-        assert_eq!(error_code_of(body), BodyVerdict::Error(Some("SlowDown".into())));
-        assert_eq!(error_code_of(b"<Error><Message>x</Message><Code>InternalError</Code></Error>"), BodyVerdict::Error(Some("InternalError".into())));
-        assert_eq!(error_code_of(b"<CopyObjectResult><ETag>x</ETag></CopyObjectResult>"), BodyVerdict::Fine);
-        assert_eq!(error_code_of(b""), BodyVerdict::Unparseable);
-        assert_eq!(error_code_of(b"   "), BodyVerdict::Unparseable);
-        assert_eq!(error_code_of(b"<Error><Code>Trunc"), BodyVerdict::Error(None));
-        assert_eq!(error_code_of(b"not xml at all"), BodyVerdict::Unparseable);
-    }
 
     #[test]
     fn invocation_ids_look_like_uuids() {
