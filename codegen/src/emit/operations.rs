@@ -550,7 +550,6 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         quote!(#id: #local,)
     });
     quote! {
-        let _ = &body;
         #(#stmts)*
         ::std::result::Result::Ok(#out_ty { #(#fields)* })
     }

@@ -148,6 +148,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<AddLegalHoldOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(AddLegalHoldOutput {})
 }

@@ -961,7 +961,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<CopyObjectOutput, crate::rt::Error> {
-    let _ = &body;
     let f_copy_object_result = match crate::rt::XmlDocument::parse_optional(&body)? {
         ::std::option::Option::Some(doc) => {
             ::std::option::Option::Some(

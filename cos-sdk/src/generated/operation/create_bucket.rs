@@ -358,7 +358,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<CreateBucketOutput, crate::rt::Error> {
-    let _ = &body;
     let f_location = match crate::rt::header_string(&parts.headers, "Location")? {
         ::std::option::Option::Some(text) => {
             ::std::option::Option::Some(text.as_str().to_string())

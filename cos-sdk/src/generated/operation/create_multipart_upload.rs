@@ -658,7 +658,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<CreateMultipartUploadOutput, crate::rt::Error> {
-    let _ = &body;
     let f_abort_date = crate::rt::header_timestamp(
         &parts.headers,
         "x-amz-abort-date",

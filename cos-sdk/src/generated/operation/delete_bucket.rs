@@ -131,6 +131,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<DeleteBucketOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(DeleteBucketOutput {})
 }

@@ -161,7 +161,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<DeleteBucketAnalyticsConfigurationOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(DeleteBucketAnalyticsConfigurationOutput {
     })
 }

@@ -135,6 +135,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<DeleteBucketCorsOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(DeleteBucketCorsOutput {})
 }

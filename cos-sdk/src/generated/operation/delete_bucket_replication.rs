@@ -136,6 +136,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<DeleteBucketReplicationOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(DeleteBucketReplicationOutput {})
 }

@@ -252,7 +252,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<DeleteObjectOutput, crate::rt::Error> {
-    let _ = &body;
     let f_delete_marker = match crate::rt::header_string(
         &parts.headers,
         "x-amz-delete-marker",

@@ -206,6 +206,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<ExtendObjectRetentionOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(ExtendObjectRetentionOutput {})
 }

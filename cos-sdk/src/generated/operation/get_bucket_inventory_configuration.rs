@@ -157,7 +157,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetBucketInventoryConfigurationOutput, crate::rt::Error> {
-    let _ = &body;
     let f_inventory_configuration = match crate::rt::XmlDocument::parse_optional(
         &body,
     )? {

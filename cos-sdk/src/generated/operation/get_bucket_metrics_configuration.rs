@@ -157,7 +157,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
-    let _ = &body;
     let f_metrics_configuration = match crate::rt::XmlDocument::parse_optional(&body)? {
         ::std::option::Option::Some(doc) => {
             ::std::option::Option::Some(

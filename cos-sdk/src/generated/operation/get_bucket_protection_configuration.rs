@@ -141,7 +141,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
-    let _ = &body;
     let f_protection_configuration = match crate::rt::XmlDocument::parse_optional(
         &body,
     )? {

@@ -537,7 +537,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetObjectOutput, crate::rt::Error> {
-    let _ = &body;
     let f_body = body;
     let f_delete_marker = match crate::rt::header_string(
         &parts.headers,

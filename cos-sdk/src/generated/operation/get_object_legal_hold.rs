@@ -210,7 +210,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetObjectLegalHoldOutput, crate::rt::Error> {
-    let _ = &body;
     let f_legal_hold = match crate::rt::XmlDocument::parse_optional(&body)? {
         ::std::option::Option::Some(doc) => {
             ::std::option::Option::Some(

@@ -191,7 +191,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetObjectRetentionOutput, crate::rt::Error> {
-    let _ = &body;
     let f_retention = match crate::rt::XmlDocument::parse_optional(&body)? {
         ::std::option::Option::Some(doc) => {
             ::std::option::Option::Some(

@@ -172,7 +172,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetObjectTorrentOutput, crate::rt::Error> {
-    let _ = &body;
     let f_body = body;
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,

@@ -136,7 +136,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<GetPublicAccessBlockOutput, crate::rt::Error> {
-    let _ = &body;
     let f_public_access_block_configuration = match crate::rt::XmlDocument::parse_optional(
         &body,
     )? {

@@ -148,7 +148,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<HeadBucketOutput, crate::rt::Error> {
-    let _ = &body;
     let f_ibm_sse_kp_enabled = match crate::rt::header_string(
         &parts.headers,
         "ibm-sse-kp-enabled",

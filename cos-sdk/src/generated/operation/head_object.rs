@@ -424,7 +424,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<HeadObjectOutput, crate::rt::Error> {
-    let _ = &body;
     let f_delete_marker = match crate::rt::header_string(
         &parts.headers,
         "x-amz-delete-marker",

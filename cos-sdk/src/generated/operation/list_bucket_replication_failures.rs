@@ -188,7 +188,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
-    let _ = &body;
     let f_list_replication_failure_result = match crate::rt::XmlDocument::parse_optional(
         &body,
     )? {

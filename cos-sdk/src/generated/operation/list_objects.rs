@@ -282,7 +282,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<ListObjectsOutput, crate::rt::Error> {
-    let _ = &body;
     let f_ibm_sse_kp_enabled = match crate::rt::header_string(
         &parts.headers,
         "ibm-sse-kp-enabled",

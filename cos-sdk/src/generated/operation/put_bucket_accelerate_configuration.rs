@@ -185,7 +185,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketAccelerateConfigurationOutput {
     })
 }

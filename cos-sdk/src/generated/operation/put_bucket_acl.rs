@@ -308,6 +308,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketAclOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketAclOutput {})
 }

@@ -182,7 +182,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketAnalyticsConfigurationOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketAnalyticsConfigurationOutput {
     })
 }

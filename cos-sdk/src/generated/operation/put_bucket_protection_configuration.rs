@@ -146,7 +146,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketProtectionConfigurationOutput {
     })
 }

@@ -218,6 +218,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketReplicationOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketReplicationOutput {})
 }

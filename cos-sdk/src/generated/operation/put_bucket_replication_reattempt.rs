@@ -118,7 +118,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketReplicationReattemptOutput {
     })
 }

@@ -195,6 +195,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketTaggingOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketTaggingOutput {})
 }

@@ -198,6 +198,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutBucketWebsiteOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutBucketWebsiteOutput {})
 }

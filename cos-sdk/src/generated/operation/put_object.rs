@@ -842,7 +842,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutObjectOutput, crate::rt::Error> {
-    let _ = &body;
     let f_expiration = match crate::rt::header_string(
         &parts.headers,
         "x-amz-expiration",

@@ -251,7 +251,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutObjectTaggingOutput, crate::rt::Error> {
-    let _ = &body;
     let f_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-version-id",

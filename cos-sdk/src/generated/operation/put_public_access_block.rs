@@ -201,6 +201,5 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<PutPublicAccessBlockOutput, crate::rt::Error> {
-    let _ = &body;
     ::std::result::Result::Ok(PutPublicAccessBlockOutput {})
 }

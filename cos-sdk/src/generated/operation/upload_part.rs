@@ -433,7 +433,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<UploadPartOutput, crate::rt::Error> {
-    let _ = &body;
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",

@@ -467,7 +467,6 @@ fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> ::std::result::Result<UploadPartCopyOutput, crate::rt::Error> {
-    let _ = &body;
     let f_copy_source_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-copy-source-version-id",
