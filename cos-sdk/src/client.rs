@@ -414,13 +414,7 @@ fn with_attempts(e: Error, attempts: u32) -> Error {
 
 /// A random version-4 UUID, unique per operation (the same for all its attempts).
 fn invocation_id() -> HeaderValue {
-    let mut bytes = [0u8; 16];
-    bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let id = format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]);
-    HeaderValue::from_str(&id).expect("hex is a valid header")
+    HeaderValue::from_str(&crate::wire::idempotency_token()).expect("a UUID is a valid header")
 }
 
 #[cfg(test)]

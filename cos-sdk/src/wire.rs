@@ -348,19 +348,14 @@ pub fn url_decode_in_place(value: &mut Option<String>) -> Result<(), Error> {
     Ok(())
 }
 
-/// A random UUID (version 4) for members the model marks as idempotency tokens.
+/// A random UUID (version 4): idempotency tokens and `amz-sdk-invocation-id`.
 pub fn idempotency_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let random = |salt: u64| {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(salt);
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-        h.finish()
-    };
-    let bits = (u128::from(random(1)) << 64) | u128::from(random(2));
-    let bits = (bits & !(0xF000 << 64) | (0x4000 << 64)) & !(0xC000 << 48) | (0x8000 << 48);
-    let hex = format!("{bits:032x}");
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    let mut bytes = [0u8; 16];
+    bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 /// The `<Error>` element of an error body (also inside `<ErrorResponse>` or `<Errors>`).
