@@ -976,14 +976,37 @@ fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Paginator>, E
                 message: "input_token and output_token must have as many entries".into(),
             });
         }
-        let result_keys = p.result_key.map(|r| r.to_vec()).unwrap_or_default();
-        for key in result_keys.iter().chain(p.more_results.iter()) {
-            if !output.members.iter().any(|m| &m.name == key) {
-                return Err(Error::Model {
-                    path: path.clone(),
-                    message: format!("output member `{key}` is not a member of `{}`", op.output),
-                });
+        let fail = |message: String| Error::Model { path: path.clone(), message };
+        let member = |name: &str| {
+            output
+                .members
+                .iter()
+                .find(|m| m.name == name)
+                .ok_or_else(|| fail(format!("output member `{name}` is not a member of `{}`", op.output)))
+        };
+        // Output tokens: `Member`, `A || B`, or `List[-1].Member` over a list of structures.
+        for expr in output_tokens.iter().flat_map(|e| e.split("||")).map(str::trim) {
+            match expr.split_once("[-1].") {
+                None => {
+                    member(expr)?;
+                }
+                Some((list, field)) => match &member(list)?.ty {
+                    Type::List(l) => match &l.member {
+                        Type::Structure(item) if service.structure(item).members.iter().any(|m| m.name == field) => {}
+                        _ => return Err(fail(format!("output token `{expr}`: the items of `{list}` have no member `{field}`"))),
+                    },
+                    _ => return Err(fail(format!("output token `{expr}`: `{list}` is not a list"))),
+                },
             }
+        }
+        let result_keys = p.result_key.map(|r| r.to_vec()).unwrap_or_default();
+        for key in &result_keys {
+            if !matches!(member(key)?.ty, Type::List(_)) {
+                return Err(fail(format!("result key `{key}` must be a list member of `{}`", op.output)));
+            }
+        }
+        if let Some(more) = &p.more_results {
+            member(more)?;
         }
         out.push(Paginator {
             operation: name,

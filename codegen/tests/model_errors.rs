@@ -74,3 +74,31 @@ fn shapes_that_collide_after_casing_fail() {
     ));
     assert!(e.contains("both become `AB`"), "{e}");
 }
+
+#[test]
+fn paginator_tokens_are_checked_against_the_output() {
+    let text = model(
+        r#""Op": {"name": "Op", "http": {"method": "GET", "requestUri": "/"}, "input": {"shape": "In"}, "output": {"shape": "Out"}}"#,
+        r#""In": {"type": "structure", "members": {"Marker": {"shape": "S", "location": "querystring", "locationName": "marker"}}},
+           "Out": {"type": "structure", "members": {"Items": {"shape": "S"}, "Next": {"shape": "S"}}}, "S": {"type": "string"}"#,
+    );
+    let run = |paginators: &str| {
+        codegen::generate(&codegen::Input {
+            service: &text,
+            paginators: Some(paginators),
+            waiters: None,
+            source_label: "test.json",
+            runtime_crate: "crate",
+            module_root: "crate",
+            wrapper_client: false,
+        })
+        .expect_err("the paginator should be rejected")
+        .to_string()
+    };
+    let e = run(r#"{"pagination": {"Op": {"input_token": "Marker", "output_token": "Items[-1].Key", "result_key": "Items"}}}"#);
+    assert!(e.contains("pagination.Op") && e.contains("`Items` is not a list"), "{e}");
+    let e = run(r#"{"pagination": {"Op": {"input_token": "Marker", "output_token": "Next", "result_key": "Items"}}}"#);
+    assert!(e.contains("result key `Items` must be a list"), "{e}");
+    let e = run(r#"{"pagination": {"Op": {"input_token": "Marker", "output_token": "Missing || Next"}}}"#);
+    assert!(e.contains("`Missing` is not a member"), "{e}");
+}
