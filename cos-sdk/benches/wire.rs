@@ -1,5 +1,6 @@
-//! Wire benchmarks: parsing a 1,000-key ListObjectsV2 response and serializing a 1,000-key
-//! DeleteObjects request (XML body and its Content-MD5), with `std::time` only.
+//! Wire benchmarks: parsing a 1,000-key ListObjectsV2 response, serializing a 1,000-key
+//! DeleteObjects request (XML body and its Content-MD5) and presigning GetObject URLs (SigV4), with
+//! `std::time` only.
 //!
 //! Run with `cargo xtask bench`, which builds this file in release mode in a small crate under
 //! `target/bench/` (so cos-sdk's manifest needs no bench entry). It prints the median, mean and
@@ -11,9 +12,12 @@ use std::time::{Duration, Instant};
 
 use cos_sdk::operation::{delete_objects, list_objects_v2};
 use cos_sdk::types::{Delete, ObjectIdentifier};
-use cos_sdk::{ByteStream, Endpoint};
+use cos_sdk::{ByteStream, Client, Config, Credentials, Endpoint};
 
 const KEYS: usize = 1000;
+
+/// How many URLs one iteration of the presigning benchmark signs.
+const PRESIGNS: usize = 100;
 
 /// A realistic ListObjectsV2 answer: 1,000 entries with key, date, ETag, size, class and owner,
 /// URL-encoded keys as COS sends them for `encoding-type=url`.
@@ -95,5 +99,24 @@ pub fn main() {
     });
     measure("  of which cloning the input", iterations, || {
         black_box(black_box(&input).clone());
+    });
+
+    let config = Config::builder()
+        .endpoint_url("https://s3.us-south.cloud-object-storage.appdomain.cloud")
+        .credentials(Credentials::hmac("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"))
+        .region("us-south")
+        .build()
+        .expect("valid config");
+    let client = Client::new(&config).expect("a client needs no I/O");
+    measure("presign 100 GetObject URLs (SigV4 query signing)", iterations, || {
+        for i in 0..PRESIGNS {
+            let url = client
+                .get_object()
+                .bucket("bench-bucket")
+                .key(format!("logs/2026/11/24/app-server-{i:05}.log.gz"))
+                .presigned(Duration::from_secs(3600))
+                .expect("HMAC keys presign");
+            black_box(url);
+        }
     });
 }

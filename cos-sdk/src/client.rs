@@ -12,13 +12,13 @@ use tracing::Instrument;
 
 use crate::body::ByteStream;
 use crate::config::{Config, ConfigBuilder, Environment};
-use crate::credentials::{CredentialsInner, HmacKeys, TokenProvider};
+use crate::credentials::{CredentialsInner, TokenProvider};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, ErrorKind, ServiceError};
 use crate::iam::{IamTokenProvider, StaticToken};
 use crate::request::OperationMeta;
 use crate::retry::{classify_response, RateLimiter, RetryKind, RetryMode, RetryQuota};
-use crate::sign::sign_request;
+use crate::sign::Signer;
 use crate::transport::{StallGuard, Transport};
 
 const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id");
@@ -53,7 +53,7 @@ struct ClientInner {
 }
 
 enum Auth {
-    SigV4(HmacKeys),
+    SigV4(Signer),
     Bearer(Arc<dyn TokenProvider>),
     Anonymous,
 }
@@ -70,7 +70,7 @@ impl Client {
     pub fn new(config: &Config) -> Result<Client, Error> {
         let transport = Transport::new(config.ca_bundle.as_deref().map(|v| v.as_slice()), config.timeouts.connect)?;
         let auth = match &config.credentials.inner {
-            CredentialsInner::Hmac(keys) => Auth::SigV4(keys.clone()),
+            CredentialsInner::Hmac(keys) => Auth::SigV4(Signer::new(keys.clone())),
             CredentialsInner::ApiKey(key) => {
                 if config.iam_endpoint.starts_with("http://") && !config.allow_http {
                     return Err(Error::credentials(format!(
@@ -121,6 +121,14 @@ impl Client {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The SigV4 signer, when the credentials are HMAC keys.
+    pub(crate) fn signer(&self) -> Option<&Signer> {
+        match &self.inner.auth {
+            Auth::SigV4(signer) => Some(signer),
+            _ => None,
+        }
     }
 
     #[doc(hidden)]
@@ -331,8 +339,8 @@ impl Client {
     async fn authenticate(&self, request: &mut http::Request<ByteStream>) -> Result<(), Error> {
         let config = &self.inner.config;
         match &self.inner.auth {
-            Auth::SigV4(keys) => {
-                sign_request(request, keys, &config.region, config.payload_signing, SystemTime::now())?;
+            Auth::SigV4(signer) => {
+                signer.sign(request, &config.region, config.payload_signing, SystemTime::now())?;
             }
             Auth::Bearer(provider) => {
                 let token = provider.token().await?;

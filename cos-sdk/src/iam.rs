@@ -10,15 +10,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http_body_util::BodyExt;
 use tracing::Instrument;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 
 use crate::body::ByteStream;
 use crate::credentials::{AccessToken, Secret, TokenFuture, TokenProvider};
 use crate::error::{Error, ServiceError};
+// Form values keep only the unreserved characters, like query values.
+use crate::request::ENCODE as FORM_VALUE;
 use crate::transport::Transport;
 
-/// Characters that stay as they are in a form value (the unreserved set).
-const FORM_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Fraction of the lifetime left at which a refresh is tried, keeping the old token if it fails.
 const ADVISORY_FRACTION: f64 = 0.25;

@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime};
 
 use crate::body::ByteStream;
 use crate::client::Client;
-use crate::credentials::CredentialsInner;
 use crate::error::Error;
 use crate::request::OperationMeta;
 
@@ -73,7 +72,7 @@ fn presign_with(
     now: SystemTime,
 ) -> Result<PresignedRequest, Error> {
     let fail = |e: Error| e.with_operation(operation.name);
-    let CredentialsInner::Hmac(keys) = &client.config().credentials().inner else {
+    let Some(signer) = client.signer() else {
         return Err(fail(Error::credentials(
             "presigned URLs need HMAC keys (cos_hmac_keys of a service credential with HMAC enabled); \
              an IAM API key or bearer token cannot be put into a URL",
@@ -89,7 +88,7 @@ fn presign_with(
     for name in [http::header::CONTENT_LENGTH.as_str(), "content-md5"] {
         request.headers_mut().remove(name);
     }
-    crate::sign::presign_request(&mut request, keys, client.config().region(), expires_in, now).map_err(fail)?;
+    signer.presign(&mut request, client.config().region(), expires_in, now).map_err(fail)?;
     let (parts, _) = request.into_parts();
     Ok(PresignedRequest { method: parts.method, uri: parts.uri, headers: parts.headers })
 }

@@ -34,7 +34,7 @@ use crate::error::Error;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but RFC 3986 unreserved characters is percent-encoded in labels and query strings.
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub(crate) const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 /// A greedy label (`{Key+}`) keeps `/`.
 const ENCODE_GREEDY: &AsciiSet = &ENCODE.remove(b'/');
 

@@ -1,122 +1,361 @@
-//! SigV4 signing of requests with HMAC keys, through `aws-sigv4` (service `s3`, S3's single URI encoding).
+//! SigV4 signing of requests with HMAC keys (service `s3`, S3's single URI encoding). The canonical
+//! request and the string to sign are built here; the key derivation and the HMAC come from
+//! `aws-sigv4`. The derived signing key is cached per UTC day and region, so signing a request takes
+//! one HMAC instead of five.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
-    SignatureLocation, SigningInstructions, SigningSettings, UriPathNormalizationMode,
-};
-use aws_smithy_runtime_api::client::identity::Identity;
+use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
+use http::header::HeaderValue;
+use http::uri::{PathAndQuery, Port, Uri};
+use percent_encoding::{percent_decode_str, utf8_percent_encode};
+use sha2::{Digest, Sha256};
 
 use crate::body::ByteStream;
 use crate::config::PayloadSigning;
 use crate::credentials::HmacKeys;
+use crate::datetime::{DateTime, TimestampFormat};
 use crate::error::Error;
+use crate::request::ENCODE;
+
+/// The signing algorithm, as named in the `Authorization` header and the string to sign.
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// The service name in the credential scope.
+const SERVICE: &str = "s3";
 
 /// The payload hash S3 accepts for a body that is not hashed.
-#[cfg(test)]
-pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
-/// Signs `request` in place: adds `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` (with a
-/// session token) and `Authorization`. In-memory bodies are hashed unless `payload` says otherwise; files
-/// and streams are sent as `UNSIGNED-PAYLOAD`.
-pub(crate) fn sign_request(
-    request: &mut http::Request<ByteStream>,
-    keys: &HmacKeys,
-    region: &str,
-    payload: PayloadSigning,
-    time: SystemTime,
-) -> Result<(), Error> {
-    let mut settings = SigningSettings::default();
-    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    let body = match (payload, request.body().as_bytes()) {
-        (PayloadSigning::Auto, Some(bytes)) => SignableBody::Bytes(bytes),
-        _ => SignableBody::UnsignedPayload,
-    };
-    let instructions = signing_instructions(request, keys, region, time, settings, body)?;
-    instructions.apply_to_request_http1x(request);
-    // Keeps the signature and session token out of `Debug` output of the headers.
-    for name in [http::header::AUTHORIZATION.as_str(), "x-amz-security-token"] {
-        if let Some(value) = request.headers_mut().get_mut(name) {
-            value.set_sensitive(true);
+/// Headers that are never signed: signing sets `authorization`, and proxies may change the others.
+const UNSIGNED_HEADERS: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "transfer-encoding"];
+
+/// Headers a presigned URL leaves unsigned, so that whoever uses the URL may set them.
+const UNSIGNED_IN_URLS: &[&str] = &["x-amz-user-agent", "x-amz-checksum-mode"];
+
+/// Signs requests and presigns URLs with one set of HMAC keys. The derived signing key is kept for the
+/// last UTC day and region it was made for.
+pub(crate) struct Signer {
+    keys: HmacKeys,
+    cache: Mutex<Option<CachedKey>>,
+    /// How many times a signing key was derived (for the cache tests).
+    #[cfg(test)]
+    derivations: std::sync::atomic::AtomicUsize,
+}
+
+/// A derived signing key and the scope it is valid for.
+struct CachedKey {
+    /// `yyyymmdd`, UTC.
+    date: String,
+    region: String,
+    key: [u8; 32],
+}
+
+impl fmt::Debug for Signer {
+    /// The secret and the derived key are never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("access_key_id", &self.keys.access_key_id)
+            .field("signing_key", &"** redacted **")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The canonical form of a request's headers.
+struct CanonicalHeaders {
+    /// One `name:value` line per signed header, each ending in a newline.
+    lines: String,
+    /// The signed header names, sorted and joined by `;`.
+    signed: String,
+}
+
+impl Signer {
+    /// A signer for `keys`, with an empty key cache.
+    pub(crate) fn new(keys: HmacKeys) -> Signer {
+        Signer {
+            keys,
+            cache: Mutex::new(None),
+            #[cfg(test)]
+            derivations: std::sync::atomic::AtomicUsize::new(0),
         }
     }
-    Ok(())
+
+    /// Signs `request` in place: adds `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` (with a
+    /// session token) and `Authorization`. In-memory bodies are hashed unless `payload` says otherwise;
+    /// files and streams are sent as `UNSIGNED-PAYLOAD`.
+    pub(crate) fn sign(
+        &self,
+        request: &mut http::Request<ByteStream>,
+        region: &str,
+        payload: PayloadSigning,
+        time: SystemTime,
+    ) -> Result<(), Error> {
+        let amz_date = amz_date(time);
+        let payload_hash = match (payload, request.body().as_bytes()) {
+            (PayloadSigning::Auto, Some(bytes)) => sha256_hex(bytes),
+            _ => UNSIGNED_PAYLOAD.to_string(),
+        };
+        let mut added = vec![("x-amz-date", amz_date.as_str()), ("x-amz-content-sha256", payload_hash.as_str())];
+        if let Some(token) = &self.keys.session_token {
+            added.push(("x-amz-security-token", token.expose()));
+        }
+        let headers = canonical_headers(request, &added, false)?;
+        let canonical_request =
+            canonical_request(request, &canonical_query(request.uri(), []), &headers, &payload_hash);
+        let scope = scope(&amz_date, region);
+        let signature = self.signature(&canonical_request, &amz_date, &scope, region, time);
+        let authorization = format!(
+            "{ALGORITHM} Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
+            self.keys.access_key_id, headers.signed
+        );
+        added.push(("authorization", &authorization));
+        let mut values = Vec::with_capacity(added.len());
+        for (name, value) in added {
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                Error::credentials(format!(
+                    "the `{name}` header cannot hold the credentials' characters; \
+                     check the access key id and session token"
+                ))
+            })?;
+            // Keeps the signature and session token out of `Debug` output of the headers.
+            value.set_sensitive(name == "authorization" || name == "x-amz-security-token");
+            values.push((name, value));
+        }
+        for (name, value) in values {
+            request.headers_mut().insert(name, value);
+        }
+        Ok(())
+    }
+
+    /// Presigns `request` in place: the signature, credential, date and expiry go into the query string
+    /// (`X-Amz-Signature`, ...), the payload is `UNSIGNED-PAYLOAD`, and the headers left on the request
+    /// are the ones whoever uses the URL must send.
+    pub(crate) fn presign(
+        &self,
+        request: &mut http::Request<ByteStream>,
+        region: &str,
+        expires_in: Duration,
+        time: SystemTime,
+    ) -> Result<(), Error> {
+        let amz_date = amz_date(time);
+        let scope = scope(&amz_date, region);
+        let credential = format!("{}/{scope}", self.keys.access_key_id);
+        let expires = expires_in.as_secs().to_string();
+        let headers = canonical_headers(request, &[], true)?;
+        let mut params = vec![
+            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Credential", credential.as_str()),
+            ("X-Amz-Date", amz_date.as_str()),
+            ("X-Amz-Expires", expires.as_str()),
+            ("X-Amz-SignedHeaders", headers.signed.as_str()),
+        ];
+        let token = self.keys.session_token.as_ref().map(|token| ("X-Amz-Security-Token", token.expose()));
+        let query = canonical_query(request.uri(), params.iter().chain(&token).copied());
+        let canonical_request = canonical_request(request, &query, &headers, UNSIGNED_PAYLOAD);
+        let signature = self.signature(&canonical_request, &amz_date, &scope, region, time);
+        // The signature goes before the session token, in the order aws-sigv4 writes them.
+        params.push(("X-Amz-Signature", &signature));
+        params.extend(token);
+        append_query(request, &params)
+    }
+
+    /// The hex signature of a canonical request: its hash goes into the string to sign (with the time
+    /// and the credential scope), which is signed with the key of the day and region.
+    fn signature(&self, canonical_request: &str, amz_date: &str, scope: &str, region: &str, time: SystemTime) -> String {
+        let string_to_sign =
+            format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical_request.as_bytes()));
+        calculate_signature(self.signing_key(&amz_date[..8], region, time), string_to_sign.as_bytes())
+    }
+
+    /// The signing key for `date` (`yyyymmdd`, the day of `time`) and `region`: from the cache, or
+    /// derived from the secret and then cached.
+    fn signing_key(&self, date: &str, region: &str, time: SystemTime) -> [u8; 32] {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cached) = cache.as_ref().filter(|c| c.date == date && c.region == region) {
+            return cached.key;
+        }
+        #[cfg(test)]
+        self.derivations.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let derived = generate_signing_key(self.keys.secret_access_key.expose(), time, region, SERVICE);
+        let key = <[u8; 32]>::try_from(derived.as_ref()).expect("an HMAC-SHA256 key is 32 bytes");
+        *cache = Some(CachedKey { date: date.to_string(), region: region.to_string(), key });
+        key
+    }
 }
 
-/// Presigns `request` in place: the signature, credential, date and expiry go into the query string
-/// (`X-Amz-Signature`, ...), the payload is `UNSIGNED-PAYLOAD`, and the headers left on the request
-/// are the ones whoever uses the URL must send.
-pub(crate) fn presign_request(
-    request: &mut http::Request<ByteStream>,
-    keys: &HmacKeys,
-    region: &str,
-    expires_in: Duration,
-    time: SystemTime,
-) -> Result<(), Error> {
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(expires_in);
-    settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
-    let instructions = signing_instructions(request, keys, region, time, settings, SignableBody::UnsignedPayload)?;
-    instructions.apply_to_request_http1x(request);
-    Ok(())
-}
-
-/// What signing adds to `request` (headers or query parameters), with S3's signing rules: single URI
-/// encoding, no path normalization, the session token signed.
-fn signing_instructions(
+/// The canonical request: method, path (as sent: S3 signs it with its single encoding and without
+/// normalizing it), query, headers, signed header names and payload hash, one per line.
+fn canonical_request(
     request: &http::Request<ByteStream>,
-    keys: &HmacKeys,
-    region: &str,
-    time: SystemTime,
-    mut settings: SigningSettings,
-    body: SignableBody<'_>,
-) -> Result<SigningInstructions, Error> {
-    let identity: Identity = aws_credential_types::Credentials::new(
-        keys.access_key_id.clone(),
-        keys.secret_access_key.expose().to_string(),
-        keys.session_token.as_ref().map(|t| t.expose().to_string()),
-        None,
-        "cos-sdk",
+    query: &str,
+    headers: &CanonicalHeaders,
+    payload_hash: &str,
+) -> String {
+    format!(
+        "{}\n{}\n{query}\n{}\n{}\n{payload_hash}",
+        request.method(),
+        request.uri().path(),
+        headers.lines,
+        headers.signed
     )
-    .into();
-    settings.percent_encoding_mode = PercentEncodingMode::Single;
-    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-    settings.session_token_mode = SessionTokenMode::Include;
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name("s3")
-        .time(time)
-        .settings(settings)
-        .build()
-        .map_err(|e| Error::credentials(format!("could not prepare the SigV4 signature: {e}")))?
-        .into();
-    let mut header_values = Vec::with_capacity(request.headers().len());
+}
+
+/// The request's headers in canonical form, with `added` (the signing headers) replacing any of the
+/// same name and `host` taken from the URI when the request has none. Names are lowercase and
+/// sorted, values trimmed of spaces with inner runs of spaces collapsed, and the values of a repeated
+/// header joined by commas.
+fn canonical_headers<'a>(
+    request: &'a http::Request<ByteStream>,
+    added: &[(&'a str, &'a str)],
+    presigned: bool,
+) -> Result<CanonicalHeaders, Error> {
+    let mut headers: BTreeMap<&str, Vec<Cow<'_, str>>> = BTreeMap::new();
     for (name, value) in request.headers() {
         let value = value.to_str().map_err(|_| {
             Error::invalid_input(format!(
                 "header `{name}` has a value that is not visible ASCII, so it cannot be signed; percent-encode it"
             ))
         })?;
-        header_values.push((name.as_str(), value));
+        headers.entry(name.as_str()).or_default().push(trim_spaces(value));
     }
-    let uri = request.uri().to_string();
-    let signable = SignableRequest::new(request.method().as_str(), uri, header_values.into_iter(), body)
-        .map_err(|e| Error::invalid_input(format!("the request cannot be signed: {e}")))?;
-    // aws-sigv4 traces the headers it signs, and some carry secrets (an SSE-C key): sign with tracing off.
-    let signed = tracing::dispatcher::with_default(&tracing::Dispatch::none(), || sign(signable, &params));
-    let (instructions, _signature) = signed
-        .map_err(|e| Error::credentials(format!("SigV4 signing failed: {e}")))?
-        .into_parts();
-    Ok(instructions)
+    if !headers.contains_key("host") {
+        headers.insert("host", vec![Cow::Borrowed(host(request.uri())?)]);
+    }
+    for &(name, value) in added {
+        headers.insert(name, vec![Cow::Borrowed(value)]);
+    }
+    headers.retain(|name, _| !(UNSIGNED_HEADERS.contains(name) || presigned && UNSIGNED_IN_URLS.contains(name)));
+    let mut lines = String::new();
+    for (name, values) in &headers {
+        lines.push_str(name);
+        lines.push(':');
+        lines.push_str(&values.join(","));
+        lines.push('\n');
+    }
+    let signed = headers.into_keys().collect::<Vec<_>>().join(";");
+    Ok(CanonicalHeaders { lines, signed })
+}
+
+/// A header value as SigV4 signs it: spaces (only spaces) trimmed at both ends and runs of them
+/// inside collapsed to one.
+fn trim_spaces(value: &str) -> Cow<'_, str> {
+    let value = value.trim_matches(' ');
+    if !value.contains("  ") {
+        return Cow::Borrowed(value);
+    }
+    let mut trimmed = String::with_capacity(value.len());
+    let mut after_space = false;
+    for c in value.chars() {
+        if c != ' ' || !after_space {
+            trimmed.push(c);
+        }
+        after_space = c == ' ';
+    }
+    Cow::Owned(trimmed)
+}
+
+/// The `host` signed when the request has no Host header: the URI's authority, without the port when
+/// it is the scheme's default (HTTP clients leave it out of the Host header they send).
+fn host(uri: &Uri) -> Result<&str, Error> {
+    let authority = uri.authority().ok_or_else(|| {
+        Error::invalid_input(format!("the request URI `{uri}` has no host, so the request cannot be signed"))
+    })?;
+    let default_port = matches!(
+        (uri.scheme_str(), authority.port().as_ref().map(Port::as_str)),
+        (Some("http"), Some("80")) | (Some("https"), Some("443"))
+    );
+    Ok(if default_port { authority.host() } else { authority.as_str() })
+}
+
+/// The canonical query string: the URI's parameters and `added` ones (given unencoded), each name and
+/// value decoded and then encoded again with `ENCODE`, sorted by name and then value. A
+/// parameter without a value is written `name=`.
+fn canonical_query<'a>(uri: &Uri, added: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut params: Vec<(String, String)> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (encode_param(&decode_param(name)), encode_param(&decode_param(value)))
+        })
+        .chain(added.into_iter().map(|(name, value)| (encode_param(name), encode_param(value))))
+        .collect();
+    params.sort();
+    let pairs: Vec<String> = params.into_iter().map(|(name, value)| format!("{name}={value}")).collect();
+    pairs.join("&")
+}
+
+/// A query parameter's name or value as a form decoder reads it: `+` is a space, `%XX` a byte, and
+/// bytes that are not UTF-8 become U+FFFD.
+fn decode_param(text: &str) -> String {
+    percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+}
+
+/// A query parameter's name or value percent-encoded with `ENCODE`.
+fn encode_param(text: &str) -> String {
+    utf8_percent_encode(text, ENCODE).to_string()
+}
+
+/// Appends `params` (unencoded) to the request's query string.
+fn append_query(request: &mut http::Request<ByteStream>, params: &[(&str, &str)]) -> Result<(), Error> {
+    let uri = request.uri();
+    let mut path_and_query = uri.path_and_query().map(PathAndQuery::to_string).unwrap_or_default();
+    match uri.query() {
+        None => path_and_query.push('?'),
+        Some("") => {}
+        Some(_) => path_and_query.push('&'),
+    }
+    let pairs: Vec<String> =
+        params.iter().map(|(name, value)| format!("{}={}", encode_param(name), encode_param(value))).collect();
+    path_and_query.push_str(&pairs.join("&"));
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(
+        path_and_query
+            .parse()
+            .map_err(|e| Error::invalid_input(format!("the presigned URL is not a valid URI: {e}")))?,
+    );
+    *request.uri_mut() = Uri::from_parts(parts)
+        .map_err(|e| Error::invalid_input(format!("the presigned URL is not a valid URI: {e}")))?;
+    Ok(())
+}
+
+/// The SigV4 timestamp of `time`, `yyyymmddThhmmssZ` in UTC, to the second.
+fn amz_date(time: SystemTime) -> String {
+    let whole_seconds = DateTime::from_secs(DateTime::from(time).secs());
+    whole_seconds.format(TimestampFormat::Iso8601).replace(['-', ':'], "")
+}
+
+/// The credential scope: `yyyymmdd/region/s3/aws4_request`.
+fn scope(amz_date: &str, region: &str) -> String {
+    format!("{}/{region}/{SERVICE}/aws4_request", &amz_date[..8])
+}
+
+/// The SHA-256 of `data` as lowercase hex.
+fn sha256_hex(data: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(data) {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::credentials::Secret;
+    use aws_sigv4::http_request::{
+        PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest, SignatureLocation,
+        SigningSettings, UriPathNormalizationMode,
+    };
+    use std::sync::atomic::Ordering;
 
     fn keys() -> HmacKeys {
         HmacKeys {
@@ -126,17 +365,241 @@ mod tests {
         }
     }
 
+    fn with_token(token: &str) -> HmacKeys {
+        HmacKeys { session_token: Some(Secret::new(token)), ..keys() }
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    /// 2026-11-24T00:00:00Z.
+    const DAY: u64 = 1_795_478_400;
+
+    /// aws-sigv4's own `sign()`, set up as the SDK used it before it built canonical requests itself:
+    /// the oracle of the differential test. `expires_in` presigns instead of signing headers.
+    fn oracle_sign(
+        request: &mut http::Request<ByteStream>,
+        keys: &HmacKeys,
+        region: &str,
+        payload: PayloadSigning,
+        expires_in: Option<Duration>,
+        time: SystemTime,
+    ) {
+        let identity: aws_smithy_runtime_api::client::identity::Identity = aws_credential_types::Credentials::new(
+            keys.access_key_id.clone(),
+            keys.secret_access_key.expose().to_string(),
+            keys.session_token.as_ref().map(|t| t.expose().to_string()),
+            None,
+            "test",
+        )
+        .into();
+        let mut settings = SigningSettings::default();
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        settings.session_token_mode = SessionTokenMode::Include;
+        let body = match expires_in {
+            Some(expires_in) => {
+                settings.signature_location = SignatureLocation::QueryParams;
+                settings.expires_in = Some(expires_in);
+                settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
+                SignableBody::UnsignedPayload
+            }
+            None => {
+                settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+                match (payload, request.body().as_bytes()) {
+                    (PayloadSigning::Auto, Some(bytes)) => SignableBody::Bytes(bytes),
+                    _ => SignableBody::UnsignedPayload,
+                }
+            }
+        };
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(region)
+            .name("s3")
+            .time(time)
+            .settings(settings)
+            .build()
+            .unwrap()
+            .into();
+        let headers = request.headers().iter().map(|(name, value)| (name.as_str(), value.to_str().unwrap()));
+        let signable = SignableRequest::new(request.method().as_str(), request.uri().to_string(), headers, body).unwrap();
+        let (instructions, _) = aws_sigv4::http_request::sign(signable, &params).unwrap().into_parts();
+        instructions.apply_to_request_http1x(request);
+    }
+
+    /// One request of the differential test, built afresh for each signer (a stream cannot be cloned).
+    #[derive(Debug)]
+    struct Case {
+        method: &'static str,
+        uri: String,
+        headers: &'static [(&'static str, &'static str)],
+        body: Option<&'static str>,
+    }
+
+    impl Case {
+        fn request(&self) -> http::Request<ByteStream> {
+            let mut builder = http::Request::builder().method(self.method).uri(&self.uri);
+            for (name, value) in self.headers {
+                builder = builder.header(*name, *value);
+            }
+            let body = match self.body {
+                Some(text) => ByteStream::from(text),
+                None => ByteStream::from_reader(std::io::Cursor::new(b"streamed".to_vec()), Some(8)),
+            };
+            builder.body(body).unwrap()
+        }
+    }
+
+    const METHODS: &[&str] = &["GET", "PUT", "HEAD", "DELETE", "POST"];
+    const ENDPOINTS: &[&str] = &[
+        "https://s3.us-south.cloud-object-storage.appdomain.cloud",
+        "http://127.0.0.1:9000",
+        "https://s3.example.com:443",
+        "http://localhost:80",
+        "http://[::1]:8080",
+    ];
+    /// Paths as the serializer writes them (percent-encoded once), and some it never writes.
+    const PATHS: &[&str] = &[
+        "/",
+        "/bucket",
+        "/bucket/",
+        "/bucket/plain.txt",
+        "/bucket/my%20key%2Bplus%25percent~tilde",
+        "/bucket/%C3%BC%E2%9C%93/%F0%9F%90%B1.txt",
+        "/bucket/a/./b/../c//d",
+        "/bucket/%7Ealready%2Fencoded",
+        "/bucket/raw+plus(parens)!*'",
+    ];
+    const QUERIES: &[&str] = &[
+        "",
+        "?",
+        "?uploads",
+        "?acl",
+        "?uploadId=abc%2Bdef&partNumber=3",
+        "?list-type=2&prefix=a%20b&delimiter=%2F",
+        "?versionId=&tagging",
+        "?b=2&a=1&a=0&A=3",
+        "?x=%E2%9C%93&y=%7E~",
+        "?k=a+b",
+        "?&&a=b=c",
+        "?response-content-disposition=attachment%3B%20filename%3D%22r%C3%A9sum%C3%A9.pdf%22",
+    ];
+    const HEADER_SETS: &[&[(&str, &str)]] = &[
+        &[],
+        &[("content-type", "text/plain")],
+        &[("x-amz-meta-note", "  hello   world  "), ("content-md5", "XUFAKrxLKna5cZ2REBfFkg==")],
+        &[("x-amz-meta-multi", "one"), ("x-amz-meta-multi", " two   three "), ("range", "bytes=0-9")],
+        &[
+            ("user-agent", "cos-sdk-rust/0.1.0"),
+            ("x-amzn-trace-id", "Root=1-abc"),
+            ("x-amz-user-agent", "aws-sdk"),
+            ("x-amz-checksum-mode", "ENABLED"),
+        ],
+        &[("host", "bucket.s3.example.com")],
+        &[
+            ("x-amz-meta-tab", "a\tb  c"),
+            ("x-amz-server-side-encryption-customer-key", "c2VjcmV0"),
+            ("cache-control", "no-cache"),
+        ],
+        &[("transfer-encoding", "chunked"), ("x-amz-copy-source", "/src/a%20b"), ("if-match", "\"etag\"")],
+    ];
+    const REGIONS: &[&str] = &["us-east-1", "us-south", "eu-de", "jp-tok"];
+    const TIMES: &[u64] = &[1_440_938_160, DAY, DAY + 86_399, 951_782_400, 0];
+    const EXPIRIES: &[u64] = &[1, 3600, 604_800];
+
+    #[test]
+    fn signs_exactly_as_aws_sigv4() {
+        let mut rng = fastrand::Rng::with_seed(4);
+        let plain = Signer::new(keys());
+        let token = "FwoGZXIvYXdzEJr//////////token+/=";
+        let session = Signer::new(with_token(token));
+        let mut cases = 0;
+        for path in PATHS {
+            for query in QUERIES {
+                for headers in HEADER_SETS {
+                    let case = Case {
+                        method: METHODS[rng.usize(..METHODS.len())],
+                        uri: format!("{}{path}{query}", ENDPOINTS[rng.usize(..ENDPOINTS.len())]),
+                        headers,
+                        body: [Some("hello"), Some(""), None][rng.usize(..3)],
+                    };
+                    let (signer, keys) = if rng.bool() { (&session, with_token(token)) } else { (&plain, keys()) };
+                    let region = REGIONS[rng.usize(..REGIONS.len())];
+                    let time = at(TIMES[rng.usize(..TIMES.len())]) + Duration::from_millis(rng.u64(..1000));
+                    let payload = if rng.u8(..4) == 0 { PayloadSigning::Unsigned } else { PayloadSigning::Auto };
+                    let what = format!("{case:?} token={:?} {region} {time:?}", keys.session_token.is_some());
+
+                    let (mut ours, mut theirs) = (case.request(), case.request());
+                    signer.sign(&mut ours, region, payload, time).unwrap();
+                    oracle_sign(&mut theirs, &keys, region, payload, None, time);
+                    assert_eq!(ours.headers().get("authorization"), theirs.headers().get("authorization"), "{what}");
+                    assert_eq!(ours.headers(), theirs.headers(), "{what}");
+                    assert_eq!(ours.uri(), theirs.uri(), "{what}");
+
+                    let expires_in = Duration::from_secs(EXPIRIES[rng.usize(..EXPIRIES.len())]);
+                    let (mut ours, mut theirs) = (case.request(), case.request());
+                    signer.presign(&mut ours, region, expires_in, time).unwrap();
+                    oracle_sign(&mut theirs, &keys, region, payload, Some(expires_in), time);
+                    assert_eq!(ours.uri().to_string(), theirs.uri().to_string(), "{what} expires in {expires_in:?}");
+                    assert_eq!(ours.headers(), theirs.headers(), "{what}");
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, PATHS.len() * QUERIES.len() * HEADER_SETS.len());
+    }
+
+    #[test]
+    fn matches_the_s3_documentation_examples() {
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html (GET Object).
+        let signer = Signer::new(HmacKeys {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: Secret::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            session_token: None,
+        });
+        let time = at(1_369_353_600);
+        let mut request = http::Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
+            .header("range", "bytes=0-9")
+            .body(ByteStream::new())
+            .unwrap();
+        signer.sign(&mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
+        assert_eq!(
+            request.headers()["authorization"],
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, \
+             SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, \
+             Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+        );
+
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
+        let mut request = http::Request::get("https://examplebucket.s3.amazonaws.com/test.txt")
+            .body(ByteStream::new())
+            .unwrap();
+        signer.presign(&mut request, "us-east-1", Duration::from_secs(86_400), time).unwrap();
+        assert_eq!(
+            request.uri(),
+            "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
+             &X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host\
+             &X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+        );
+    }
+
     #[test]
     fn signs_with_payload_hash_for_memory_and_unsigned_for_streams() {
-        let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160);
+        let signer = Signer::new(keys());
+        let time = at(1_440_938_160);
         let mut request = http::Request::put("http://127.0.0.1:9000/bucket/key?uploads")
             .header("host", "127.0.0.1:9000")
             .body(ByteStream::from("hello"))
             .unwrap();
-        sign_request(&mut request, &keys(), "us-east-1", PayloadSigning::Auto, time).unwrap();
-        let auth = request.headers()["authorization"].to_str().unwrap();
-        assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request"), "{auth}");
-        assert!(auth.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date"), "{auth}");
+        signer.sign(&mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
+        assert_eq!(
+            request.headers()["authorization"],
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, \
+             SignedHeaders=host;x-amz-content-sha256;x-amz-date, \
+             Signature=a36e3a2023994b5ca9b368818bd2bf4cef18c95ad336b0dcf63595a1f127c7a8"
+        );
         assert!(request.headers()["authorization"].is_sensitive());
         assert_eq!(
             request.headers()["x-amz-content-sha256"],
@@ -147,22 +610,67 @@ mod tests {
         let mut request = http::Request::put("http://127.0.0.1:9000/bucket/key")
             .body(ByteStream::from_reader(std::io::Cursor::new(b"x".to_vec()), Some(1)))
             .unwrap();
-        sign_request(&mut request, &keys(), "us-east-1", PayloadSigning::Auto, time).unwrap();
+        signer.sign(&mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
         assert_eq!(request.headers()["x-amz-content-sha256"], UNSIGNED_PAYLOAD);
 
         let mut request = http::Request::get("http://h/b").body(ByteStream::from("abc")).unwrap();
-        sign_request(&mut request, &keys(), "us-east-1", PayloadSigning::Unsigned, time).unwrap();
+        signer.sign(&mut request, "us-east-1", PayloadSigning::Unsigned, time).unwrap();
         assert_eq!(request.headers()["x-amz-content-sha256"], UNSIGNED_PAYLOAD);
     }
 
     #[test]
     fn session_token_is_sent_and_signed() {
-        let mut keys = keys();
-        keys.session_token = Some(Secret::new("session"));
         let mut request = http::Request::get("https://h/b").body(ByteStream::new()).unwrap();
-        sign_request(&mut request, &keys, "eu-de", PayloadSigning::Auto, SystemTime::now()).unwrap();
+        Signer::new(with_token("session")).sign(&mut request, "eu-de", PayloadSigning::Auto, SystemTime::now()).unwrap();
         assert_eq!(request.headers()["x-amz-security-token"], "session");
+        assert!(request.headers()["x-amz-security-token"].is_sensitive());
         let auth = request.headers()["authorization"].to_str().unwrap();
         assert!(auth.contains("x-amz-security-token") && auth.contains("/eu-de/s3/"), "{auth}");
+    }
+
+    #[test]
+    fn header_values_that_are_not_visible_ascii_are_refused() {
+        let mut request = http::Request::put("https://h/b/k")
+            .header("x-amz-meta-name", HeaderValue::from_bytes("r\u{e9}sum\u{e9}".as_bytes()).unwrap())
+            .body(ByteStream::new())
+            .unwrap();
+        let e = Signer::new(keys()).sign(&mut request, "us-east-1", PayloadSigning::Auto, at(DAY)).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("header `x-amz-meta-name` has a value that is not visible ASCII"), "{e}");
+        assert!(request.headers().get("authorization").is_none());
+    }
+
+    #[test]
+    fn signing_key_is_derived_once_per_day_and_region() {
+        let signer = Signer::new(keys());
+        let derivations = || signer.derivations.load(Ordering::Relaxed);
+        let sign = |region: &str, secs: u64| {
+            let mut request = http::Request::get("https://h/b/k").body(ByteStream::new()).unwrap();
+            signer.sign(&mut request, region, PayloadSigning::Auto, at(secs)).unwrap();
+        };
+        for i in 0..100 {
+            sign("us-south", DAY + i * 864);
+        }
+        let mut request = http::Request::get("https://h/b/k").body(ByteStream::new()).unwrap();
+        signer.presign(&mut request, "us-south", Duration::from_secs(60), at(DAY + 86_399)).unwrap();
+        assert_eq!(derivations(), 1);
+        sign("us-south", DAY + 86_400);
+        assert_eq!(derivations(), 2, "a new UTC day needs a new key");
+        sign("eu-de", DAY + 86_400);
+        assert_eq!(derivations(), 3, "another region needs a new key");
+        sign("eu-de", DAY + 90_000);
+        assert_eq!(derivations(), 3);
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let signer = Signer::new(with_token("session"));
+        let mut request = http::Request::get("https://h/b/k").body(ByteStream::new()).unwrap();
+        signer.sign(&mut request, "us-south", PayloadSigning::Auto, at(DAY)).unwrap();
+        let debug = format!("{signer:?}");
+        assert!(debug.contains("AKIDEXAMPLE") && debug.contains("redacted"), "{debug}");
+        for secret in ["wJalr", "session", "key: ["] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
     }
 }
