@@ -157,6 +157,14 @@ impl ByteStream {
         matches!(self.inner, Inner::Bytes(_) | Inner::File(_))
     }
 
+    /// The file, first byte and length of a file body.
+    pub(crate) fn file_range(&self) -> Option<(&Path, u64, u64)> {
+        match &self.inner {
+            Inner::File(f) => Some((&f.path, f.offset, f.length)),
+            _ => None,
+        }
+    }
+
     /// A fresh copy of a replayable body (a file body starts again from its first byte); `None` for a stream.
     pub fn try_clone(&self) -> Option<ByteStream> {
         match &self.inner {
@@ -521,11 +529,11 @@ impl fmt::Debug for ByteStream {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
 
-    fn runtime() -> tokio::runtime::Runtime {
+    pub(crate) fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
     }
 

@@ -225,6 +225,7 @@ impl Client {
         }
         parts.headers.insert(USER_AGENT, inner.user_agent.clone());
         parts.headers.insert(INVOCATION_ID, invocation_id());
+        crate::checksum::add_requested(&mut parts.headers, &body).await?;
 
         let retry = config.retry;
         let max_attempts = retry.max_attempts();
@@ -363,6 +364,7 @@ impl Client {
         let timeouts = &self.inner.config.timeouts;
         let host = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
         let header_timeout = timeouts.stall.map(|s| if op.error_in_200 { s * LONG_OPERATION_FACTOR } else { s });
+        let validate = op.streaming_response && crate::checksum::validation_requested(request.headers());
         let exchange = async {
             let response = self.inner.transport.send(request, header_timeout).await?;
             let (parts, incoming) = response.into_parts();
@@ -370,7 +372,14 @@ impl Client {
             let status = parts.status.as_u16();
             let success = (200..300).contains(&status);
             if success && op.streaming_response {
-                let body = ByteStream::from_body(guarded, None);
+                // A whole object (200, not a 206 range) is checked against its checksum when one was asked for.
+                let expected = if validate && status == 200 { crate::checksum::expected_checksum(&parts.headers) } else { None };
+                let body = match expected {
+                    Some((algorithm, value)) => {
+                        ByteStream::from_body(crate::checksum::ValidatingBody::new(guarded, algorithm, value), None)
+                    }
+                    None => ByteStream::from_body(guarded, None),
+                };
                 return Ok(Attempted {
                     response: http::Response::from_parts(parts, body),
                     retry_kind: None,

@@ -21,6 +21,8 @@ pub enum ErrorKind {
     ResponseParse,
     /// Reading or writing a local file or stream failed.
     Io,
+    /// Data did not match its checksum or expected size: it was corrupted or changed on the way.
+    Integrity,
 }
 
 impl ErrorKind {
@@ -33,6 +35,7 @@ impl ErrorKind {
             ErrorKind::Service => "service error",
             ErrorKind::ResponseParse => "could not parse the response",
             ErrorKind::Io => "i/o error",
+            ErrorKind::Integrity => "integrity check failed",
         }
     }
 }

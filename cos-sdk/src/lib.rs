@@ -56,6 +56,24 @@
 //! # let _ = bytes; Ok(()) }
 //! ```
 //!
+//! # Checksums
+//!
+//! Name a flexible checksum and the client computes it over an in-memory or file body; ask for the
+//! object's checksum on a download and the body is checked as it streams (a mismatch ends it with an
+//! [`ErrorKind::Integrity`] error).
+//!
+//! ```no_run
+//! use cos_sdk::types::{ChecksumAlgorithm, ChecksumMode};
+//! use cos_sdk::ByteStream;
+//!
+//! # async fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! let body = ByteStream::from_path("ledger.csv").await?;
+//! client.put_object().bucket("docs").key("ledger.csv").checksum_algorithm(ChecksumAlgorithm::Crc32c).body(body).send().await?;
+//! let object = client.get_object().bucket("docs").key("ledger.csv").checksum_mode(ChecksumMode::Enabled).send().await?;
+//! let checked = object.body.collect().await?;
+//! # let _ = checked; Ok(()) }
+//! ```
+//!
 //! # Listing
 //!
 //! Paginators follow continuation tokens for you, as a stream of pages or of items.
@@ -141,6 +159,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 pub mod body;
+mod checksum;
 mod client;
 pub mod config;
 pub mod credentials;

@@ -1,7 +1,9 @@
 //! `TransferConfig`: when to go multipart, how big the parts are, how many requests run at once, and the
 //! part-size arithmetic that keeps every object within S3's 10,000-part limit.
 
+use crate::checksum::Algorithm;
 use crate::error::Error;
+use crate::types::ChecksumAlgorithm;
 
 /// One mebibyte.
 pub const MIB: u64 = 1024 * 1024;
@@ -15,7 +17,8 @@ pub const MAX_PART_SIZE: u64 = 5 * GIB;
 pub const MAX_PARTS: u64 = 10_000;
 
 /// How transfers are split and run. The defaults are boto3's: multipart above 8 MiB, 8 MiB parts
-/// (doubled until the object fits in 10,000 parts), 10 requests at once.
+/// (doubled until the object fits in 10,000 parts), 10 requests at once, and `Content-MD5` on every part
+/// unless a flexible checksum is chosen.
 ///
 /// Memory: an upload holds at most `max_concurrency` part buffers, so its peak is about
 /// `max_concurrency x part size` plus a small constant, whatever the object size.
@@ -25,11 +28,13 @@ pub struct TransferConfig {
     part_size: u64,
     max_concurrency: usize,
     part_attempts: u32,
+    /// The checksum sent with every part and single-part upload: MD5 unless a flexible one is chosen.
+    part_checksum: Algorithm,
 }
 
 impl Default for TransferConfig {
     fn default() -> Self {
-        TransferConfig { multipart_threshold: 8 * MIB, part_size: 8 * MIB, max_concurrency: 10, part_attempts: 3 }
+        TransferConfig { multipart_threshold: 8 * MIB, part_size: 8 * MIB, max_concurrency: 10, part_attempts: 3, part_checksum: Algorithm::Md5 }
     }
 }
 
@@ -41,7 +46,7 @@ impl TransferConfig {
 
     /// A builder starting from the defaults; [`TransferConfigBuilder::build`] checks every field.
     pub fn builder() -> TransferConfigBuilder {
-        TransferConfigBuilder { config: TransferConfig::default() }
+        TransferConfigBuilder { config: TransferConfig::default(), checksum_algorithm: None }
     }
 
     /// Objects of at least this many bytes are uploaded, downloaded and copied in parts.
@@ -63,6 +68,16 @@ impl TransferConfig {
     /// client call, which retries transport errors and 5xx answers on its own.
     pub fn part_attempts(&self) -> u32 {
         self.part_attempts
+    }
+
+    /// The flexible checksum sent with every part (and checked by the service), or `None` when parts
+    /// carry `Content-MD5`.
+    pub fn checksum_algorithm(&self) -> Option<ChecksumAlgorithm> {
+        self.part_checksum.to_model()
+    }
+
+    pub(crate) fn part_checksum(&self) -> Algorithm {
+        self.part_checksum
     }
 
     /// The part size for an object of `size` bytes: the configured part size, doubled until the object
@@ -108,6 +123,7 @@ pub fn part_range(size: u64, part_size: u64, part_number: u64) -> (u64, u64) {
 #[derive(Clone, Debug)]
 pub struct TransferConfigBuilder {
     config: TransferConfig,
+    checksum_algorithm: Option<ChecksumAlgorithm>,
 }
 
 impl TransferConfigBuilder {
@@ -135,9 +151,22 @@ impl TransferConfigBuilder {
         self
     }
 
+    /// Sends this flexible checksum (CRC32, CRC32C, CRC64NVME, SHA1 or SHA256) with every part instead of
+    /// `Content-MD5`: the multipart upload is created with the algorithm, each part carries its checksum,
+    /// CompleteMultipartUpload lists them, and the object's composite checksum is checked. Downloads below
+    /// the multipart threshold ask for the object's checksum and check it. Choose what the service
+    /// supports: every S3-compatible store takes `Content-MD5`, not all take flexible checksums.
+    pub fn checksum_algorithm(mut self, algorithm: ChecksumAlgorithm) -> Self {
+        self.checksum_algorithm = Some(algorithm);
+        self
+    }
+
     /// Checks every field and returns the configuration; the error names the field that is out of range.
     pub fn build(self) -> Result<TransferConfig, Error> {
-        let c = self.config;
+        let mut c = self.config;
+        if let Some(algorithm) = &self.checksum_algorithm {
+            c.part_checksum = Algorithm::from_model(algorithm, "TransferConfig.checksum_algorithm")?;
+        }
         if c.multipart_threshold == 0 {
             return Err(Error::invalid_input(
                 "TransferConfig.multipart_threshold is 0; give at least 1 byte (8 MiB is the default)",
@@ -190,6 +219,11 @@ mod tests {
         assert!(e.to_string().contains("multipart_threshold"), "{e}");
         let e = TransferConfig::builder().part_attempts(0).build().unwrap_err();
         assert!(e.to_string().contains("part_attempts"), "{e}");
+        let e = TransferConfig::builder().checksum_algorithm(ChecksumAlgorithm::from("XXH3")).build().unwrap_err();
+        assert!(e.to_string().contains("TransferConfig.checksum_algorithm"), "{e}");
+        let c = TransferConfig::builder().checksum_algorithm(ChecksumAlgorithm::Crc32c).build().unwrap();
+        assert_eq!(c.checksum_algorithm(), Some(ChecksumAlgorithm::Crc32c));
+        assert_eq!(TransferConfig::default().checksum_algorithm(), None);
         assert!(TransferConfig::builder().part_size(5 * MIB).build().is_ok());
         assert!(TransferConfig::builder().part_size(5 * GIB).build().is_ok());
     }

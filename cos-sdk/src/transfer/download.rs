@@ -26,6 +26,7 @@ use super::state::{read_state, RecordedPart, StateLog};
 use super::upload::file_error;
 use super::{is_precondition_failed, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
 use crate::error::{Error, ErrorKind};
+use crate::types::ChecksumMode;
 
 /// What a download produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -425,6 +426,8 @@ impl DownloadJob {
         let expected = range.map(|(_, len)| len).unwrap_or(info.size);
         let attempts = self.inner.config.part_attempts();
         let (algorithm, key, key_md5) = self.settings.sse_c();
+        // A whole-object GET checks the object's checksum when the transfers use flexible checksums.
+        let checksum_mode = (range.is_none() && self.inner.config.checksum_algorithm().is_some()).then_some(ChecksumMode::Enabled);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -444,6 +447,7 @@ impl DownloadJob {
                     .set_sse_customer_algorithm(algorithm.clone())
                     .set_sse_customer_key(key.clone())
                     .set_sse_customer_key_md5(key_md5.clone())
+                    .set_checksum_mode(checksum_mode.clone())
                     .send()
                     .await?;
                 while let Some(chunk) = output.body.next_chunk().await {
@@ -598,7 +602,7 @@ impl DownloadJob {
                 tasks.spawn(async move {
                     let mut part = PartTarget::file(&temp, offset, false).await?;
                     this.get_range(&info, Some((offset, len)), part_number, &mut part).await?;
-                    state.record(&RecordedPart { part_number, size: len, etag: String::new() })?;
+                    state.record(&RecordedPart { part_number, size: len, etag: String::new(), checksum: None })?;
                     this.progress.report(0, ProgressEvent::PartDone { part_number, bytes: len });
                     Ok(())
                 });

@@ -100,7 +100,8 @@ impl TransferManager {
 /// broke mid-way, a digest that did not match, or a server error that outlived the client's retries.
 pub(crate) fn part_error_is_retryable(error: &Error) -> bool {
     match error.kind() {
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::ResponseParse => true,
+        // Integrity: the bytes were damaged on the way; another attempt fetches them again.
+        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::ResponseParse | ErrorKind::Integrity => true,
         ErrorKind::Service => match error.service_error() {
             Some(s) => {
                 s.status() >= 500

@@ -18,6 +18,8 @@ pub(crate) struct RecordedPart {
     pub(crate) size: u64,
     /// The ETag the service gave (uploads); empty for downloads.
     pub(crate) etag: String,
+    /// The part's flexible checksum, base64 (uploads with a flexible checksum configured).
+    pub(crate) checksum: Option<String>,
 }
 
 /// A state file read back: its header and the parts recorded.
@@ -66,8 +68,9 @@ pub(crate) fn read_state(path: &Path, kind: &str) -> Result<Option<SavedState>, 
         let size = m.get("size").and_then(Value::as_u64);
         if let (Some(part_number), Some(size)) = (part_number, size) {
             let etag = m.get("etag").and_then(Value::as_str).unwrap_or_default().to_string();
+            let checksum = m.get("checksum").and_then(Value::as_str).map(str::to_string);
             parts.retain(|p| p.part_number != part_number);
-            parts.push(RecordedPart { part_number, size, etag });
+            parts.push(RecordedPart { part_number, size, etag, checksum });
         }
     }
     parts.sort_by_key(|p| p.part_number);
@@ -113,12 +116,16 @@ impl StateLog {
 }
 
 fn part_line(part: &RecordedPart) -> String {
-    let mut line = if part.etag.is_empty() {
-        json!({"part": part.part_number, "size": part.size})
-    } else {
-        json!({"part": part.part_number, "size": part.size, "etag": part.etag})
+    let mut line = Map::new();
+    line.insert("part".into(), json!(part.part_number));
+    line.insert("size".into(), json!(part.size));
+    if !part.etag.is_empty() {
+        line.insert("etag".into(), json!(part.etag));
     }
-    .to_string();
+    if let Some(checksum) = &part.checksum {
+        line.insert("checksum".into(), json!(checksum));
+    }
+    let mut line = Value::Object(line).to_string();
     line.push('\n');
     line
 }
@@ -143,15 +150,18 @@ mod tests {
         let mut header = Map::new();
         header.insert("upload_id".into(), json!("abc"));
         header.insert("part_size".into(), json!(5u64 << 20));
-        let log = StateLog::create(&path, "upload", header, &[RecordedPart { part_number: 2, size: 10, etag: "\"e2\"".into() }])
+        let log = StateLog::create(&path, "upload", header, &[RecordedPart { part_number: 2, size: 10, etag: "\"e2\"".into(), checksum: None }])
             .unwrap();
-        log.record(&RecordedPart { part_number: 1, size: 10, etag: "\"e1\"".into() }).unwrap();
+        log.record(&RecordedPart { part_number: 1, size: 10, etag: "\"e1\"".into(), checksum: Some("yZRlqg==".into()) })
+            .unwrap();
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"part\":3,\"si").unwrap();
         let state = read_state(&path, "upload").unwrap().unwrap();
         assert_eq!(state.str("upload_id"), Some("abc"));
         assert_eq!(state.u64("part_size"), Some(5 << 20));
         assert_eq!(state.parts.iter().map(|p| p.part_number).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(state.parts[0].etag, "\"e1\"");
+        assert_eq!(state.parts[0].checksum.as_deref(), Some("yZRlqg=="));
+        assert_eq!(state.parts[1].checksum, None);
         assert!(read_state(&path, "download").is_err());
         log.remove();
         assert!(read_state(&path, "upload").unwrap().is_none());

@@ -1,6 +1,7 @@
 //! Uploads from a file or a stream: one PutObject below the multipart threshold, otherwise a multipart
-//! upload whose parts are read into pooled buffers, sent in parallel with Content-MD5, retried one by one,
-//! and completed with the retention settings. Any failure or cancel aborts the multipart upload.
+//! upload whose parts are read into pooled buffers, sent in parallel with Content-MD5 or the configured
+//! flexible checksum, retried one by one, and completed with the retention settings. Any failure or cancel
+//! aborts the multipart upload.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,7 +13,6 @@ use std::time::UNIX_EPOCH;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use md5::{Digest, Md5};
 use serde_json::{json, Map};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::task::JoinSet;
@@ -25,9 +25,10 @@ use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::{abort_upload, is_no_such_upload, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
 use crate::body::BoxError;
+use crate::checksum::Algorithm;
 use crate::error::{Error, ErrorKind};
 use crate::types::{CompletedMultipartUpload, CompletedPart};
-use crate::wire::base64_encode;
+use crate::wire::base64_decode;
 use crate::ByteStream;
 
 /// What an upload produced.
@@ -239,9 +240,10 @@ impl UploadJob {
         let config = &self.inner.config;
         if size < config.multipart_threshold() {
             let mut buffer = self.inner.buffers.take(size as usize).await?;
-            let (filled, md5) = read_file_part(path.to_path_buf(), 0, size, buffer.data_mut()).await?;
+            let algorithm = config.part_checksum();
+            let (filled, checksum) = read_file_part(path.to_path_buf(), 0, size, algorithm, buffer.data_mut()).await?;
             *buffer.data_mut() = filled;
-            let output = self.put_single(buffer, md5).await?;
+            let output = self.put_single(buffer, checksum).await?;
             self.progress.report(0, ProgressEvent::Completed);
             return Ok(output);
         }
@@ -265,6 +267,7 @@ impl UploadJob {
                 header.insert("source".into(), json!(path.to_string_lossy()));
                 header.insert("source_size".into(), json!(size));
                 header.insert("source_modified".into(), json!(modified));
+                header.insert("checksum_algorithm".into(), json!(config.part_checksum().name()));
                 match StateLog::create(state_path, "upload", header, &done_parts) {
                     Ok(log) => Some(log),
                     Err(e) => return Err(abort_upload(&self.inner.client, &self.bucket, &self.key, &upload_id, e).await),
@@ -284,11 +287,11 @@ impl UploadJob {
         });
         let path = path.to_path_buf();
         let parts = self.run_parts(&ctx, async {
-            let mut finished: BTreeMap<u32, (String, u64)> = BTreeMap::new();
+            let mut finished: BTreeMap<u32, RecordedPart> = BTreeMap::new();
             let mut tasks = JoinSet::new();
             for part in &done_parts {
                 ctx.progress.report(part.size, ProgressEvent::PartSkipped { part_number: part.part_number, bytes: part.size });
-                finished.insert(part.part_number, (part.etag.clone(), part.size));
+                finished.insert(part.part_number, part.clone());
             }
             for n in 1..=count {
                 let part_number = n as u32;
@@ -296,23 +299,24 @@ impl UploadJob {
                     continue;
                 }
                 while let Some(joined) = tasks.try_join_next() {
-                    let (number, etag, len) = joined_part(joined)?;
-                    finished.insert(number, (etag, len));
+                    let part = joined_part(joined)?;
+                    finished.insert(part.part_number, part);
                 }
                 let (offset, len) = part_range(size, part_size, n);
                 // Back-pressure: the next part is read only when a buffer is free.
                 let mut buffer = self.inner.buffers.take(len as usize).await?;
                 let ctx = ctx.clone();
                 let path = path.clone();
+                let algorithm = config.part_checksum();
                 tasks.spawn(async move {
-                    let (filled, md5) = read_file_part(path, offset, len, buffer.data_mut()).await?;
+                    let (filled, checksum) = read_file_part(path, offset, len, algorithm, buffer.data_mut()).await?;
                     *buffer.data_mut() = filled;
-                    send_part(&ctx, part_number, offset, buffer, md5).await
+                    send_part(&ctx, part_number, offset, buffer, checksum).await
                 });
             }
             while let Some(joined) = tasks.join_next().await {
-                let (number, etag, len) = joined_part(joined)?;
-                finished.insert(number, (etag, len));
+                let part = joined_part(joined)?;
+                finished.insert(part.part_number, part);
             }
             Ok(finished)
         });
@@ -326,8 +330,8 @@ impl UploadJob {
     async fn run_parts(
         &self,
         ctx: &PartContext,
-        work: impl Future<Output = Result<BTreeMap<u32, (String, u64)>, Error>>,
-    ) -> Result<BTreeMap<u32, (String, u64)>, Error> {
+        work: impl Future<Output = Result<BTreeMap<u32, RecordedPart>, Error>>,
+    ) -> Result<BTreeMap<u32, RecordedPart>, Error> {
         let client = &self.inner.client;
         match until_stopped(&self.stop, work).await {
             Ok(Ok(parts)) => Ok(parts),
@@ -362,13 +366,16 @@ impl UploadJob {
         let client = &self.inner.client;
         let Some(upload_id) = saved.str("upload_id").map(str::to_string) else { return Ok(None) };
         let same_object = saved.str("bucket") == Some(&self.bucket) && saved.str("key") == Some(&self.key);
-        let same_source = saved.u64("source_size") == Some(size) && saved.str("source_modified") == Some(modified);
+        let algorithm = self.inner.config.part_checksum();
+        let same_source = saved.u64("source_size") == Some(size)
+            && saved.str("source_modified") == Some(modified)
+            && saved.str("checksum_algorithm").unwrap_or(Algorithm::Md5.name()) == algorithm.name();
         let part_size = saved.u64("part_size").filter(|p| part_size_for(size, *p).ok() == Some(*p));
         let part_size = match (same_object, same_source, part_size) {
             (true, true, Some(p)) => p,
             (true, _, _) => {
                 tracing::warn!(state = %state_path.display(), source = %source.display(),
-                    "the file changed since the interrupted upload; aborting it and starting over");
+                    "the file or the checksum setting changed since the interrupted upload; aborting it and starting over");
                 let _ = client.abort_multipart_upload().bucket(&self.bucket).key(&self.key).upload_id(&upload_id).send().await;
                 return Ok(None);
             }
@@ -383,13 +390,23 @@ impl UploadJob {
                 )))
             }
         };
-        let mut listed: BTreeMap<u32, (Option<String>, Option<u64>)> = BTreeMap::new();
+        // Per part number: the ETag, size and checksum the service lists.
+        type Listed = (Option<String>, Option<u64>, Option<String>);
+        let mut listed: BTreeMap<u32, Listed> = BTreeMap::new();
         let mut pages = client.list_parts().bucket(&self.bucket).key(&self.key).upload_id(&upload_id).into_paginator().items();
         while let Some(part) = pages.next().await {
             match part {
                 Ok(p) => {
                     if let Some(n) = p.part_number.and_then(|n| u32::try_from(n).ok()) {
-                        listed.insert(n, (p.e_tag, p.size.and_then(|s| u64::try_from(s).ok())));
+                        let checksum = match algorithm {
+                            Algorithm::Md5 => None,
+                            Algorithm::Crc32 => p.checksum_crc32,
+                            Algorithm::Crc32c => p.checksum_crc32c,
+                            Algorithm::Crc64Nvme => p.checksum_crc64_nvme,
+                            Algorithm::Sha1 => p.checksum_sha1,
+                            Algorithm::Sha256 => p.checksum_sha256,
+                        };
+                        listed.insert(n, (p.e_tag, p.size.and_then(|s| u64::try_from(s).ok()), checksum));
                     }
                 }
                 Err(e) if is_no_such_upload(&e) => return Ok(None),
@@ -400,10 +417,14 @@ impl UploadJob {
             .parts
             .iter()
             .filter(|p| match listed.get(&p.part_number) {
-                Some((etag, listed_size)) => {
+                Some((etag, listed_size, listed_checksum)) => {
                     let size_ok = listed_size.is_none_or(|s| s == p.size) && part_range(size, part_size, p.part_number as u64).1 == p.size;
                     let etag_ok = etag.as_deref().is_none_or(|e| e.trim_matches('"') == p.etag.trim_matches('"'));
-                    size_ok && etag_ok && !p.etag.is_empty()
+                    // With a flexible checksum, a part is kept only with its checksum, and one the service
+                    // lists must be the same.
+                    let checksum_ok = algorithm == Algorithm::Md5
+                        || p.checksum.as_ref().is_some_and(|c| listed_checksum.as_ref().is_none_or(|l| l == c));
+                    size_ok && etag_ok && checksum_ok && !p.etag.is_empty()
                 }
                 None => false,
             })
@@ -429,8 +450,8 @@ impl UploadJob {
         let mut first = self.inner.buffers.take(part_size as usize).await?;
         let first_len = source.fill(first.data_mut(), part_size as usize).await?;
         if first_len < part_size as usize && (first_len as u64) < config.multipart_threshold() {
-            let md5 = md5_base64(first.data_mut());
-            let output = self.put_single(first, md5).await?;
+            let checksum = config.part_checksum().base64(first.data_mut());
+            let output = self.put_single(first, checksum).await?;
             self.progress.report(0, ProgressEvent::Completed);
             return Ok(output);
         }
@@ -446,15 +467,15 @@ impl UploadJob {
             part_count: None,
         });
         let parts = self.run_parts(&ctx, async {
-            let mut finished: BTreeMap<u32, (String, u64)> = BTreeMap::new();
+            let mut finished: BTreeMap<u32, RecordedPart> = BTreeMap::new();
             let mut tasks = JoinSet::new();
             let mut next = Some(first);
             let mut offset = 0u64;
             let mut part_number = 0u32;
             loop {
                 while let Some(joined) = tasks.try_join_next() {
-                    let (number, etag, len) = joined_part(joined)?;
-                    finished.insert(number, (etag, len));
+                    let part = joined_part(joined)?;
+                    finished.insert(part.part_number, part);
                 }
                 let mut buffer = match next.take() {
                     Some(b) => b,
@@ -476,17 +497,18 @@ impl UploadJob {
                 let ctx = ctx.clone();
                 let part_offset = offset;
                 offset += len;
+                let algorithm = config.part_checksum();
                 tasks.spawn(async move {
-                    let md5 = md5_base64(buffer.data_mut());
-                    send_part(&ctx, part_number, part_offset, buffer, md5).await
+                    let checksum = algorithm.base64(buffer.data_mut());
+                    send_part(&ctx, part_number, part_offset, buffer, checksum).await
                 });
                 if len < part_size {
                     break;
                 }
             }
             while let Some(joined) = tasks.join_next().await {
-                let (number, etag, len) = joined_part(joined)?;
-                finished.insert(number, (etag, len));
+                let part = joined_part(joined)?;
+                finished.insert(part.part_number, part);
             }
             Ok(finished)
         });
@@ -498,7 +520,13 @@ impl UploadJob {
 
     async fn create_upload(&self) -> Result<String, Error> {
         let s = &*self.settings;
-        let request = self.inner.client.create_multipart_upload().bucket(&self.bucket).key(&self.key);
+        let request = self
+            .inner
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .set_checksum_algorithm(self.inner.config.part_checksum().to_model());
         let request = apply_settings!(request, s, content);
         let request = apply_settings!(request, s, object);
         let request = apply_settings!(request, s, sse_c);
@@ -508,8 +536,8 @@ impl UploadJob {
         })
     }
 
-    /// One PutObject with everything, retention included.
-    async fn put_single(&self, mut buffer: PartBuffer, md5: String) -> Result<UploadOutput, Error> {
+    /// One PutObject with everything, retention included, and the body's checksum.
+    async fn put_single(&self, mut buffer: PartBuffer, checksum: String) -> Result<UploadOutput, Error> {
         let s = &*self.settings;
         let bytes = buffer.freeze();
         let size = bytes.len() as u64;
@@ -519,9 +547,9 @@ impl UploadJob {
             .put_object()
             .bucket(&self.bucket)
             .key(&self.key)
-            .content_md5(md5)
             .content_length(size as i64)
             .body(ByteStream::from(bytes.clone()));
+        let request = apply_checksum!(request, self.inner.config.part_checksum(), &checksum, with_algorithm);
         let request = apply_settings!(request, s, content);
         let request = apply_settings!(request, s, object);
         let request = apply_settings!(request, s, sse_c);
@@ -550,24 +578,28 @@ impl UploadJob {
     async fn complete(
         &self,
         ctx: &PartContext,
-        parts: BTreeMap<u32, (String, u64)>,
+        parts: BTreeMap<u32, RecordedPart>,
         expected: Option<u64>,
     ) -> Result<UploadOutput, Error> {
         let client = &self.inner.client;
-        let size: u64 = parts.values().map(|(_, len)| len).sum();
+        let algorithm = self.inner.config.part_checksum();
+        let size: u64 = parts.values().map(|p| p.size).sum();
         let count = parts.len() as u32;
         let result = async {
             if let Some(expected) = expected {
                 if size != expected {
                     return Err(Error::new(
-                        ErrorKind::Io,
+                        ErrorKind::Integrity,
                         format!("the parts hold {size} bytes but the source has {expected}; the source changed during the upload"),
                     ));
                 }
             }
             let completed = parts
-                .iter()
-                .map(|(n, (etag, _))| CompletedPart::builder().part_number(*n as i32).e_tag(etag.clone()).build())
+                .values()
+                .map(|p| {
+                    let part = CompletedPart::builder().part_number(p.part_number as i32).e_tag(p.etag.clone());
+                    apply_checksum!(part, algorithm, p.checksum.as_ref(), values).build()
+                })
                 .collect::<Result<Vec<_>, Error>>()?;
             let upload = CompletedMultipartUpload::builder().parts(completed).build()?;
             let s = &*self.settings;
@@ -603,6 +635,7 @@ impl UploadJob {
         if let Some(state) = &ctx.state {
             state.remove();
         }
+        check_composite_checksum(algorithm, &parts, &output)?;
         let (algorithm, key, key_md5) = self.settings.sse_c();
         let head = client
             .head_object()
@@ -618,7 +651,7 @@ impl UploadJob {
         if let Some(stored) = head.content_length {
             if u64::try_from(stored).ok() != Some(size) {
                 return Err(Error::new(
-                    ErrorKind::Io,
+                    ErrorKind::Integrity,
                     format!(
                         "the completed object is {stored} bytes but {size} were uploaded in {count} parts; \
                          delete it and upload again"
@@ -638,33 +671,67 @@ impl UploadJob {
     }
 }
 
+/// Checks the composite checksum the service gives the completed object (the checksum of the parts'
+/// checksums, `-` and the part count) against the one computed from the parts sent. A full-object checksum
+/// (no `-N`) or none at all is not checked here.
+fn check_composite_checksum(
+    algorithm: Algorithm,
+    parts: &BTreeMap<u32, RecordedPart>,
+    output: &crate::types::CompleteMultipartUploadOutput,
+) -> Result<(), Error> {
+    let returned = match algorithm {
+        Algorithm::Md5 => None,
+        Algorithm::Crc32 => output.checksum_crc32.as_deref(),
+        Algorithm::Crc32c => output.checksum_crc32c.as_deref(),
+        Algorithm::Crc64Nvme => output.checksum_crc64_nvme.as_deref(),
+        Algorithm::Sha1 => output.checksum_sha1.as_deref(),
+        Algorithm::Sha256 => output.checksum_sha256.as_deref(),
+    };
+    // Base64 has no `-`: it only separates a composite checksum from its part count.
+    let Some(returned) = returned.filter(|r| r.contains('-')) else { return Ok(()) };
+    let digests: Option<Vec<Vec<u8>>> = parts.values().map(|p| p.checksum.as_deref().and_then(base64_decode)).collect();
+    let Some(digests) = digests else { return Ok(()) };
+    let expected = algorithm.composite(digests.iter().map(Vec::as_slice));
+    if returned == expected {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::Integrity,
+            format!(
+                "the completed object's {} checksum is {returned}, but its parts give {expected}; \
+                 the object does not hold what was sent, delete it and upload again",
+                algorithm.name()
+            ),
+        ))
+    }
+}
+
 /// Unwraps a finished part task.
-fn joined_part(
-    joined: Result<Result<(u32, String, u64), Error>, tokio::task::JoinError>,
-) -> Result<(u32, String, u64), Error> {
+fn joined_part(joined: Result<Result<RecordedPart, Error>, tokio::task::JoinError>) -> Result<RecordedPart, Error> {
     match joined {
         Ok(result) => result,
         Err(e) => Err(Error::new(ErrorKind::Io, "a part task ended abnormally (it panicked or was aborted)").with_source(e)),
     }
 }
 
-/// Sends one part with Content-MD5, attempting it up to `part_attempts` times, and records it.
+/// Sends one part with its checksum (base64, of the configured algorithm), attempting it up to
+/// `part_attempts` times, and records it.
 async fn send_part(
     ctx: &PartContext,
     part_number: u32,
     offset: u64,
     mut buffer: PartBuffer,
-    md5: String,
-) -> Result<(u32, String, u64), Error> {
+    checksum: String,
+) -> Result<RecordedPart, Error> {
     let bytes = buffer.freeze();
     let len = bytes.len() as u64;
     let attempts = ctx.inner.config.part_attempts();
-    let (algorithm, key, key_md5) = ctx.settings.sse_c();
+    let algorithm = ctx.inner.config.part_checksum();
     let mut attempt = 0;
     let result = loop {
         attempt += 1;
         let permit = ctx.inner.requests.acquire().await;
-        let sent = ctx
+        let request = ctx
             .inner
             .client
             .upload_part()
@@ -672,14 +739,10 @@ async fn send_part(
             .key(&ctx.key)
             .upload_id(&ctx.upload_id)
             .part_number(part_number as i32)
-            .content_md5(md5.clone())
             .content_length(len as i64)
-            .set_sse_customer_algorithm(algorithm.clone())
-            .set_sse_customer_key(key.clone())
-            .set_sse_customer_key_md5(key_md5.clone())
-            .body(ByteStream::from(bytes.clone()))
-            .send()
-            .await;
+            .body(ByteStream::from(bytes.clone()));
+        let request = apply_checksum!(request, algorithm, &checksum, with_algorithm);
+        let sent = apply_settings!(request, &*ctx.settings, sse_c).send().await;
         drop(permit);
         match sent {
             Ok(output) => match output.e_tag {
@@ -701,18 +764,25 @@ async fn send_part(
             join_message(m, &format!("part {part_number}{of} (bytes {offset}-{end}) failed after {attempt} attempt(s)"))
         })
     })?;
+    let part = RecordedPart { part_number, size: len, etag, checksum: (algorithm != Algorithm::Md5).then_some(checksum) };
     if let Some(state) = &ctx.state {
         // A part that cannot be recorded is only sent again on resume; the upload itself goes on.
-        if let Err(e) = state.record(&RecordedPart { part_number, size: len, etag: etag.clone() }) {
+        if let Err(e) = state.record(&part) {
             tracing::warn!(error = %e, "could not record a finished part in the state file");
         }
     }
     ctx.progress.report(len, ProgressEvent::PartDone { part_number, bytes: len });
-    Ok((part_number, etag, len))
+    Ok(part)
 }
 
-/// Reads `len` bytes at `offset` of `path` into `buffer` on a blocking thread, and hashes them.
-async fn read_file_part(path: PathBuf, offset: u64, len: u64, buffer: &mut BytesMut) -> Result<(BytesMut, String), Error> {
+/// Reads `len` bytes at `offset` of `path` into `buffer` on a blocking thread, and computes their checksum.
+async fn read_file_part(
+    path: PathBuf,
+    offset: u64,
+    len: u64,
+    algorithm: Algorithm,
+    buffer: &mut BytesMut,
+) -> Result<(BytesMut, String), Error> {
     let mut data = std::mem::take(buffer);
     let result = tokio::task::spawn_blocking(move || {
         use std::io::{Read, Seek, SeekFrom};
@@ -725,8 +795,8 @@ async fn read_file_part(path: PathBuf, offset: u64, len: u64, buffer: &mut Bytes
         })();
         match read {
             Ok(()) => {
-                let md5 = md5_base64(&data);
-                Ok((data, md5))
+                let checksum = algorithm.base64(&data);
+                Ok((data, checksum))
             }
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Error::new(
                 ErrorKind::Io,
@@ -742,9 +812,26 @@ async fn read_file_part(path: PathBuf, offset: u64, len: u64, buffer: &mut Bytes
     }
 }
 
-pub(crate) fn md5_base64(data: &[u8]) -> String {
-    base64_encode(&Md5::digest(data))
+/// Sets a part's checksum on a request builder: `Content-MD5`, or the flexible checksum (with its algorithm
+/// when the request has a member for it).
+macro_rules! apply_checksum {
+    ($builder:expr, $algorithm:expr, $value:expr, with_algorithm) => {{
+        let (algorithm, value): (Algorithm, &String) = ($algorithm, $value);
+        let builder = apply_checksum!($builder, algorithm, Some(value), values);
+        builder.set_content_md5((algorithm == Algorithm::Md5).then(|| value.clone())).set_checksum_algorithm(algorithm.to_model())
+    }};
+    ($builder:expr, $algorithm:expr, $value:expr, values) => {{
+        let (algorithm, value): (Algorithm, Option<&String>) = ($algorithm, $value);
+        let of = |wanted: Algorithm| value.filter(|_| algorithm == wanted).cloned();
+        $builder
+            .set_checksum_crc32(of(Algorithm::Crc32))
+            .set_checksum_crc32c(of(Algorithm::Crc32c))
+            .set_checksum_crc64_nvme(of(Algorithm::Crc64Nvme))
+            .set_checksum_sha1(of(Algorithm::Sha1))
+            .set_checksum_sha256(of(Algorithm::Sha256))
+    }};
 }
+use apply_checksum;
 
 pub(crate) fn file_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("could not {what} `{}`; check that it exists and is accessible", path.display()))

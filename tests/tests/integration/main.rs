@@ -17,3 +17,4 @@ mod transfer_roundtrip;
 mod transfer_faults;
 mod transfer_servers;
 mod generated_api;
+mod checksums;
