@@ -23,6 +23,9 @@ pub enum ErrorKind {
     Io,
     /// Data did not match its checksum or expected size: it was corrupted or changed on the way.
     Integrity,
+    /// A transfer was cancelled or paused through its handle; `transfer::was_cancelled` and
+    /// `transfer::was_paused` tell which.
+    Stopped,
 }
 
 impl ErrorKind {
@@ -36,6 +39,7 @@ impl ErrorKind {
             ErrorKind::ResponseParse => "could not parse the response",
             ErrorKind::Io => "i/o error",
             ErrorKind::Integrity => "integrity check failed",
+            ErrorKind::Stopped => "stopped",
         }
     }
 }

@@ -97,7 +97,7 @@ impl StopSignal {
             Stopped::Cancelled => "nothing was left behind",
             Stopped::Paused => "start it again with the same state file to resume",
         };
-        Error::new(ErrorKind::Io, format!("{what}: {reason}; {advice}")).with_source(reason)
+        Error::new(ErrorKind::Stopped, format!("{what}: {reason}; {advice}")).with_source(reason)
     }
 }
 

@@ -196,6 +196,7 @@ async fn cancelling_aborts_uploads_and_removes_partial_downloads() {
     handle.cancel();
     let err = tokio::time::timeout(Duration::from_secs(10), handle).await.expect("cancel is prompt").unwrap_err();
     assert!(was_cancelled(&err), "{err}");
+    assert_eq!(err.kind(), cos_sdk::ErrorKind::Stopped);
     assert!(err.to_string().contains("was aborted"), "{err}");
     assert_eq!(proxy.count("AbortMultipartUpload"), 1);
     assert!(!state.exists(), "a cancelled upload's state file is removed");
