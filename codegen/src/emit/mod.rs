@@ -49,6 +49,9 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
     let ctx = Ctx { service, rt, rt_path, gen, client, wrapper_client: input.wrapper_client, source_label: input.source_label };
     let mut files = Vec::new();
     files.push(file(&ctx, "mod.rs", "The generated part of the SDK: types, operations and their wire code.", quote! {
+        // Each model construct is emitted in one shape, even where a shorter one would do for a single case
+        // (a match with one arm, a match that could be `Option::map`).
+        #![allow(clippy::manual_map, clippy::match_single_binding, clippy::single_match)]
         pub mod client;
         #[cfg(feature = "serde")]
         pub mod json;
