@@ -34,4 +34,5 @@ echo "server: $URL" >&2
 
 "$BIN" client "$URL" bench-rust "$FILE"
 "$BIN" client "$URL" bench-rust-unsigned "$FILE" unsigned
+"$BIN" client "$URL" bench-rust-crc32c "$FILE" unsigned crc32c
 "$VENV/bin/python" "$HERE/transfer_bench.py" "$URL" "$ACCESS" "$SECRET" bench-python "$FILE"

@@ -4,15 +4,17 @@
 //! `URL ACCESS_KEY SECRET_KEY` on its first line, so the Rust and Python clients run in their own
 //! processes against the same server and their peak memory is their own.
 //!
-//! `transfer_bench client URL BUCKET FILE [unsigned]` uploads FILE with the default `TransferConfig`
-//! (8 MiB parts, 10 at once), downloads it back, checks the bytes, and prints one JSON line with the
+//! `transfer_bench client URL BUCKET FILE [unsigned] [crc32c]` uploads FILE with the default
+//! `TransferConfig` (8 MiB parts, 10 at once; `unsigned` skips the SigV4 payload hash, `crc32c` sends
+//! CRC32C part checksums instead of Content-MD5), downloads it back, checks the bytes, and prints one JSON line with the
 //! throughput of each direction and the process's peak RSS (`VmHWM` from `/proc/self/status`) after the
 //! upload and after the download, beside the bound `max_concurrency x part size`.
 
 use std::path::Path;
 use std::time::Instant;
 
-use cos_sdk::transfer::TransferManager;
+use cos_sdk::transfer::{TransferConfig, TransferManager};
+use cos_sdk::types::ChecksumAlgorithm;
 use cos_sdk::{Client, Config, Credentials, PayloadSigning};
 use cos_sdk_tests::s3s_server::{ACCESS_KEY, SECRET_KEY};
 
@@ -21,12 +23,12 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a Tokio runtime");
     match args.first().map(String::as_str) {
         Some("serve") if args.len() == 2 => runtime.block_on(serve(Path::new(&args[1]))),
-        Some("client") if args.len() >= 4 => {
-            let unsigned = args.get(4).is_some_and(|a| a == "unsigned");
-            runtime.block_on(client(&args[1], &args[2], Path::new(&args[3]), unsigned))
+        Some("client") if args.len() >= 4 && args[4..].iter().all(|a| a == "unsigned" || a == "crc32c") => {
+            let flag = |name: &str| args[4..].iter().any(|a| a == name);
+            runtime.block_on(client(&args[1], &args[2], Path::new(&args[3]), flag("unsigned"), flag("crc32c")))
         }
         _ => {
-            eprintln!("usage: transfer_bench serve DIR | transfer_bench client URL BUCKET FILE [unsigned]");
+            eprintln!("usage: transfer_bench serve DIR | transfer_bench client URL BUCKET FILE [unsigned] [crc32c]");
             std::process::exit(2);
         }
     }
@@ -61,14 +63,18 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-async fn client(url: &str, bucket: &str, file: &Path, unsigned: bool) {
+async fn client(url: &str, bucket: &str, file: &Path, unsigned: bool, crc32c: bool) {
     let mut config = Config::builder().endpoint_url(url).credentials(Credentials::hmac(ACCESS_KEY, SECRET_KEY));
     if unsigned {
         config = config.payload_signing(PayloadSigning::Unsigned);
     }
     let client = Client::new(&config.build().unwrap()).unwrap();
     let _ = client.create_bucket().bucket(bucket).send().await;
-    let manager = TransferManager::new(client);
+    let mut transfer = TransferConfig::builder();
+    if crc32c {
+        transfer = transfer.checksum_algorithm(ChecksumAlgorithm::Crc32c);
+    }
+    let manager = TransferManager::with_config(client, transfer.build().unwrap());
     let size = std::fs::metadata(file).expect("the benchmark file").len();
     let baseline = peak_rss_kib();
 
@@ -92,7 +98,12 @@ async fn client(url: &str, bucket: &str, file: &Path, unsigned: bool) {
         "{{\"client\":\"cos-sdk (Rust){}\",\"bytes\":{size},\"parts\":{},\"upload_s\":{upload_secs:.2},\"upload_mib_s\":{:.0},\
          \"download_s\":{download_secs:.2},\"download_mib_s\":{:.0},\"rss_start_mib\":{:.0},\"peak_rss_after_upload_mib\":{:.0},\
          \"peak_rss_after_download_mib\":{:.0},\"buffer_bound_mib\":{:.0},\"identical\":{same}}}",
-        if unsigned { ", unsigned payload" } else { "" },
+        match (unsigned, crc32c) {
+            (true, true) => ", unsigned payload, CRC32C parts",
+            (true, false) => ", unsigned payload",
+            (false, true) => ", CRC32C parts",
+            (false, false) => "",
+        },
         up.parts,
         mib / upload_secs,
         mib / download_secs,
