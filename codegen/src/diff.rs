@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 /// One change, printed as `+ ...` (added), `- ...` (removed) or `~ ...` (changed).
 pub type Change = String;
 
-fn object<'a>(v: &'a Value, key: &str) -> Map<String, Value> {
+fn object(v: &Value, key: &str) -> Map<String, Value> {
     v.get(key).and_then(Value::as_object).cloned().unwrap_or_default()
 }
 

@@ -406,7 +406,9 @@ fn run_group(root: &Path, name: &str, files: &[PathBuf], skips: &[Skip]) -> Resu
 
     // Judge and report, suite by suite.
     let mut totals = (0, 0, 0);
-    let mut by_suite: Vec<(String, (usize, usize, usize), Vec<String>)> = Vec::new();
+    // Per suite: its name, (passed, failed, skipped), and the report lines.
+    type SuiteReport = (String, (usize, usize, usize), Vec<String>);
+    let mut by_suite: Vec<SuiteReport> = Vec::new();
     for (p, ri) in prepared.iter().zip(&run_index) {
         let verdict: Result<(), String> = if let Some(reason) = &p.skip {
             Err(format!("SKIP {reason}"))
@@ -1096,7 +1098,7 @@ mod xml_tree {
     fn sort_run(children: &mut [Node], name: &str, key: &str) {
         let positions: Vec<usize> = (0..children.len()).filter(|i| children[*i].name == name).collect();
         let key_of = |n: &Node| n.children.iter().find(|c| c.name == key).map(|c| c.text.clone()).unwrap_or_default();
-        let mut run: Vec<Node> = positions.iter().map(|i| std::mem::replace(&mut children[*i], Node::default())).collect();
+        let mut run: Vec<Node> = positions.iter().map(|i| std::mem::take(&mut children[*i])).collect();
         run.sort_by_key(key_of);
         for (i, n) in positions.into_iter().zip(run) {
             children[i] = n;

@@ -458,6 +458,7 @@ fn label_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     match (&m.ty, is_optional(m)) {
         (Type::String, false) => quote!(input.#id.as_str()),
         (Type::String, true) => quote!(input.#id.as_deref().unwrap_or_default()),
+        (Type::Integer | Type::Long, false) => quote!(&input.#id.to_string()),
         (ty, false) => text_of(ctx, ty, quote!((&input.#id)), fmt),
         (ty, true) => {
             let text = text_of(ctx, ty, quote!(v), fmt);
