@@ -359,12 +359,12 @@ pub fn idempotency_token() -> String {
 }
 
 /// The `<Error>` element of an error body (also inside `<ErrorResponse>` or `<Errors>`).
-pub fn error_element(body: &ByteStream) -> Option<XmlElement> {
+pub fn error_element(body: &ByteStream) -> Option<XmlElement<'_>> {
     let doc = XmlDocument::parse_optional(body).ok()??;
     find_error(doc.root()).cloned()
 }
 
-fn find_error(root: &XmlElement) -> Option<&XmlElement> {
+fn find_error<'e, 'a>(root: &'e XmlElement<'a>) -> Option<&'e XmlElement<'a>> {
     if root.name() == "Error" {
         return Some(root);
     }

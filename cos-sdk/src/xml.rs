@@ -1,9 +1,12 @@
 //! XML for the rest-xml protocol: a writer for request bodies and a small, tolerant, bounded reader
-//! that turns a response body into a tree of elements for the generated readers to walk.
+//! that turns a response body into a tree of elements for the generated readers to walk. The tree
+//! borrows names and text from the body; only text with escapes or CDATA is copied.
 //!
 //! The reader keeps local names (namespaces are ignored, as S3-compatible servers differ in them),
 //! ignores what it does not know, and refuses documents deeper than [`MAX_DEPTH`] or with more than
 //! [`MAX_ELEMENTS`] elements, so a hostile body cannot exhaust memory or the stack.
+
+use std::borrow::Cow;
 
 use crate::error::Error;
 use quick_xml::events::Event;
@@ -99,20 +102,24 @@ fn escape_into(out: &mut String, text: &str, attribute: bool) {
     }
 }
 
-/// An element of a parsed document: local name, attributes, text and child elements.
+/// An element of a parsed document: local name, attributes, text and child elements, borrowed from
+/// the document's bytes where they need no unescaping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct XmlElement {
-    name: String,
-    attributes: Vec<(String, String)>,
-    text: String,
-    children: Vec<XmlElement>,
+pub struct XmlElement<'a> {
+    name: Cow<'a, str>,
+    attributes: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    text: Cow<'a, str>,
+    children: Vec<XmlElement<'a>>,
 }
 
-impl XmlElement {
+impl XmlElement<'static> {
     /// An element with no name, content or children (stands in for an absent body).
     pub fn empty() -> Self {
         XmlElement::default()
     }
+}
+
+impl<'a> XmlElement<'a> {
     /// The local name (without namespace prefix).
     pub fn name(&self) -> &str {
         &self.name
@@ -122,11 +129,11 @@ impl XmlElement {
         &self.text
     }
     /// The child elements in document order.
-    pub fn children(&self) -> std::slice::Iter<'_, XmlElement> {
+    pub fn children(&self) -> std::slice::Iter<'_, XmlElement<'a>> {
         self.children.iter()
     }
     /// The first child element with local name `name`.
-    pub fn child(&self, name: &str) -> Option<&XmlElement> {
+    pub fn child(&self, name: &str) -> Option<&XmlElement<'a>> {
         self.children.iter().find(|c| c.name == name)
     }
     /// The text of the first child element named `name`.
@@ -136,7 +143,7 @@ impl XmlElement {
     /// The value of an attribute, matched by local name (`xsi:type` matches `type`).
     pub fn attribute(&self, name: &str) -> Option<&str> {
         let local = local_name(name);
-        self.attributes.iter().find(|(k, _)| local_name(k) == local).map(|(_, v)| v.as_str())
+        self.attributes.iter().find(|(k, _)| local_name(k) == local).map(|(_, v)| v.as_ref())
     }
 }
 
@@ -144,31 +151,49 @@ fn local_name(name: &str) -> &str {
     name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
 }
 
-/// A parsed document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XmlDocument {
-    root: XmlElement,
+/// Text of the document as a string borrowed from `input` when `part` lies inside it (the reader hands
+/// out slices of the input), else copied; bytes that are not UTF-8 become U+FFFD.
+fn text_from<'a>(input: &'a [u8], part: &[u8]) -> Cow<'a, str> {
+    let start = (part.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    match input.get(start..start.wrapping_add(part.len())) {
+        Some(inside) if inside.as_ptr() == part.as_ptr() => String::from_utf8_lossy(inside),
+        _ => Cow::Owned(String::from_utf8_lossy(part).into_owned()),
+    }
 }
 
-impl XmlDocument {
+/// Appends `more` to `text`, keeping it borrowed when it was empty.
+fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = more;
+    } else {
+        text.to_mut().push_str(&more);
+    }
+}
+
+/// A parsed document, borrowing from the bytes it was parsed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlDocument<'a> {
+    root: XmlElement<'a>,
+}
+
+impl<'a> XmlDocument<'a> {
     /// Parses a whole document; errors name the problem and where it was found.
-    pub fn parse(bytes: &[u8]) -> Result<XmlDocument, Error> {
+    pub fn parse(bytes: &'a [u8]) -> Result<XmlDocument<'a>, Error> {
         XmlDocument::parse_bounded(bytes, MAX_DEPTH, MAX_ELEMENTS)
     }
 
-    fn parse_bounded(bytes: &[u8], max_depth: usize, max_elements: usize) -> Result<XmlDocument, Error> {
+    fn parse_bounded(bytes: &'a [u8], max_depth: usize, max_elements: usize) -> Result<XmlDocument<'a>, Error> {
         let mut reader = quick_xml::Reader::from_reader(bytes);
         reader.config_mut().trim_text(false);
         reader.config_mut().check_end_names = true;
-        let mut stack: Vec<XmlElement> = Vec::new();
-        let mut root: Option<XmlElement> = None;
+        let mut stack: Vec<XmlElement<'a>> = Vec::new();
+        let mut root: Option<XmlElement<'a>> = None;
         let mut count = 0usize;
-        let mut buf = Vec::new();
         let fail = |reader: &quick_xml::Reader<&[u8]>, what: String| {
             Error::response_parse(format!("malformed XML at byte {}: {what}", reader.buffer_position()))
         };
         loop {
-            let event = reader.read_event_into(&mut buf).map_err(|e| fail(&reader, e.to_string()))?;
+            let event = reader.read_event().map_err(|e| fail(&reader, e.to_string()))?;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     count += 1;
@@ -181,18 +206,19 @@ impl XmlDocument {
                     if root.is_some() && stack.is_empty() {
                         return Err(fail(&reader, "content after the root element".into()));
                     }
-                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    let name = text_from(bytes, e.local_name().as_ref());
                     let mut attributes = Vec::new();
                     for attr in e.attributes() {
                         let attr = attr.map_err(|err| fail(&reader, err.to_string()))?;
-                        let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
-                        let value = attr
-                            .unescape_value()
-                            .map_err(|err| fail(&reader, format!("attribute {key}: {err}")))?
-                            .into_owned();
+                        let key = text_from(bytes, attr.key.as_ref());
+                        let value = match attr.unescape_value() {
+                            Ok(Cow::Borrowed(value)) => text_from(bytes, value.as_bytes()),
+                            Ok(Cow::Owned(value)) => Cow::Owned(value),
+                            Err(err) => return Err(fail(&reader, format!("attribute {key}: {err}"))),
+                        };
                         attributes.push((key, value));
                     }
-                    let element = XmlElement { name, attributes, text: String::new(), children: Vec::new() };
+                    let element = XmlElement { name, attributes, text: Cow::Borrowed(""), children: Vec::new() };
                     if matches!(event, Event::Empty(_)) {
                         match stack.last_mut() {
                             Some(parent) => parent.children.push(element),
@@ -212,20 +238,19 @@ impl XmlDocument {
                 Event::Text(ref t) => {
                     if let Some(current) = stack.last_mut() {
                         let text = t.unescape().map_err(|e| fail(&reader, e.to_string()))?;
-                        current.text.push_str(&text);
+                        append(&mut current.text, text);
                     } else if !t.iter().all(u8::is_ascii_whitespace) {
                         return Err(fail(&reader, "text outside the root element".into()));
                     }
                 }
                 Event::CData(ref t) => {
                     if let Some(current) = stack.last_mut() {
-                        current.text.push_str(&String::from_utf8_lossy(t));
+                        append(&mut current.text, text_from(bytes, t));
                     }
                 }
                 Event::Eof => break,
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
             }
-            buf.clear();
         }
         if let Some(open) = stack.last() {
             return Err(Error::response_parse(format!(
@@ -238,7 +263,7 @@ impl XmlDocument {
     }
 
     /// Parses a body that may be empty (no document at all).
-    pub fn parse_optional(body: &crate::ByteStream) -> Result<Option<XmlDocument>, Error> {
+    pub fn parse_optional(body: &'a crate::ByteStream) -> Result<Option<XmlDocument<'a>>, Error> {
         match body.as_bytes() {
             Some(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(None),
             Some(bytes) => XmlDocument::parse(bytes).map(Some),
@@ -247,7 +272,7 @@ impl XmlDocument {
     }
 
     /// The root element.
-    pub fn root(&self) -> &XmlElement {
+    pub fn root(&self) -> &XmlElement<'a> {
         &self.root
     }
 }
@@ -288,6 +313,24 @@ mod tests {
         assert_eq!(root.child_text("C"), Some("<raw>"));
         assert_eq!(root.child("G").unwrap().attribute("xsi:type"), Some("Group"));
         assert_eq!(root.children().count(), 6);
+    }
+
+    #[test]
+    fn names_and_plain_text_borrow_from_the_body() {
+        let body = b"<R a=\"v\" b=\"x&amp;y\"><K>plain</K><E>a&lt;b</E><M>one<![CDATA[two]]></M></R>";
+        let doc = XmlDocument::parse(body).unwrap();
+        let root = doc.root();
+        let k = root.child("K").unwrap();
+        assert!(matches!(k.name, Cow::Borrowed(_)) && matches!(k.text, Cow::Borrowed("plain")));
+        assert!(matches!(root.attributes[0].1, Cow::Borrowed("v")));
+        // Unescaped or joined text is a copy, with the right content.
+        assert_eq!(root.attribute("b"), Some("x&y"));
+        assert!(matches!(root.child("E").unwrap().text, Cow::Owned(_)));
+        assert_eq!(root.child_text("E"), Some("a<b"));
+        assert_eq!(root.child_text("M"), Some("onetwo"));
+        // A slice from elsewhere is copied, never misread.
+        assert_eq!(text_from(b"abc", b"xyz"), "xyz");
+        assert!(matches!(text_from(body, &body[1..2]), Cow::Borrowed("R")));
     }
 
     #[test]
