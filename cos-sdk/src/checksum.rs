@@ -238,9 +238,12 @@ pub(crate) fn validation_requested(headers: &HeaderMap) -> bool {
 }
 
 /// The checksum to check a whole-object response against: the first flexible checksum header that holds
-/// a checksum of the full object (a multipart object's composite `...-N` value covers its parts, not
-/// the bytes, and is skipped).
+/// a checksum of the full object (a multipart object's composite value, `...-N` or typed `COMPOSITE`,
+/// covers its parts, not the bytes, and is skipped).
 pub(crate) fn expected_checksum(headers: &HeaderMap) -> Option<(Algorithm, String)> {
+    if headers.get("x-amz-checksum-type").is_some_and(|t| t.as_bytes().eq_ignore_ascii_case(b"composite")) {
+        return None;
+    }
     FLEXIBLE.into_iter().find_map(|algorithm| {
         let value = headers.get(algorithm.header())?.to_str().ok()?.trim();
         (!value.is_empty() && !value.contains('-')).then(|| (algorithm, value.to_string()))
@@ -409,5 +412,7 @@ mod tests {
         assert_eq!(expected_checksum(&headers), None);
         headers.insert("x-amz-checksum-sha256", "full".parse().unwrap());
         assert_eq!(expected_checksum(&headers), Some((Algorithm::Sha256, "full".to_string())));
+        headers.insert("x-amz-checksum-type", "COMPOSITE".parse().unwrap());
+        assert_eq!(expected_checksum(&headers), None);
     }
 }

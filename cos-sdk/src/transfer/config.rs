@@ -153,7 +153,9 @@ impl TransferConfigBuilder {
 
     /// Sends this flexible checksum (CRC32, CRC32C, CRC64NVME, SHA1 or SHA256) with every part instead of
     /// `Content-MD5`: the multipart upload is created with the algorithm, each part carries its checksum,
-    /// CompleteMultipartUpload lists them, and the object's composite checksum is checked. Downloads below
+    /// CompleteMultipartUpload lists them, and a composite checksum (`...-N`) in its answer is checked
+    /// against the parts (a full-object checksum, which S3 gives CRC64NVME objects, is not checked
+    /// here). Downloads below
     /// the multipart threshold ask for the object's checksum and check it. Choose what the service
     /// supports: every S3-compatible store takes `Content-MD5`, not all take flexible checksums.
     pub fn checksum_algorithm(mut self, algorithm: ChecksumAlgorithm) -> Self {

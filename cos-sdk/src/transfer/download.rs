@@ -429,9 +429,16 @@ impl DownloadJob {
         // A whole-object GET checks the object's checksum when the transfers use flexible checksums.
         let checksum_mode = (range.is_none() && self.inner.config.checksum_algorithm().is_some()).then_some(ChecksumMode::Enabled);
         let mut attempt = 0;
+        let mut failed: Option<Error> = None;
         loop {
             attempt += 1;
-            target.restart().await?;
+            if let Err(e) = target.restart().await {
+                // Bytes already handed on cannot be taken back: report why the last attempt failed.
+                return Err(match failed {
+                    Some(failed) => failed.map_message(|m| join_message(m, "the bytes before it were already handed on")),
+                    None => e,
+                });
+            }
             let permit = self.inner.requests.acquire().await;
             let mut got = 0u64;
             let result: Result<(), Error> = async {
@@ -482,6 +489,7 @@ impl DownloadJob {
                     if attempt < attempts && part_error_is_retryable(&e) {
                         self.progress.report(0, ProgressEvent::PartRetry { part_number, attempt, reason: e.to_string() });
                         tokio::time::sleep(part_backoff(attempt)).await;
+                        failed = Some(e);
                         continue;
                     }
                     let what = match range {

@@ -2,6 +2,10 @@
 //! transferred, the upload id or ETag, the part size), then one line per finished part, appended as each
 //! part finishes. Appending keeps each update O(1) for 10,000 parts, and a line cut short by a crash is
 //! simply ignored (that part is sent again).
+//!
+//! Version 1 files have no part checksums. An upload with a flexible checksum writes version 2, which
+//! SDKs that predate part checksums refuse instead of resuming it with Content-MD5 parts the service
+//! would reject.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,7 +57,10 @@ pub(crate) fn read_state(path: &Path, kind: &str) -> Result<Option<SavedState>, 
             Value::Object(m) => Some(m),
             _ => None,
         })
-        .filter(|m| m.get("kind").and_then(Value::as_str) == Some(kind) && m.get("version") == Some(&json!(1)))
+        .filter(|m| {
+            m.get("kind").and_then(Value::as_str) == Some(kind)
+                && m.get("version").and_then(Value::as_u64).is_some_and(|v| v == 1 || v == 2)
+        })
         .ok_or_else(|| {
             Error::invalid_input(format!(
                 "`{}` is not a cos-sdk {kind} state file; give the state file of this transfer or delete it to start over",
@@ -87,7 +94,7 @@ pub(crate) struct StateLog {
 impl StateLog {
     /// Creates (or replaces) the state file with `header` and the parts already known.
     pub(crate) fn create(path: &Path, kind: &str, mut header: Map<String, Value>, parts: &[RecordedPart]) -> Result<StateLog, Error> {
-        header.insert("version".into(), json!(1));
+        header.entry("version").or_insert(json!(1));
         header.insert("kind".into(), json!(kind));
         let mut text = Value::Object(header).to_string();
         text.push('\n');
@@ -163,6 +170,12 @@ mod tests {
         assert_eq!(state.parts[0].checksum.as_deref(), Some("yZRlqg=="));
         assert_eq!(state.parts[1].checksum, None);
         assert!(read_state(&path, "download").is_err());
+        // Version 2 (part checksums) is read; a later version is refused, not misread.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("\"version\":1", "\"version\":2", 1)).unwrap();
+        assert_eq!(read_state(&path, "upload").unwrap().unwrap().parts.len(), 2);
+        std::fs::write(&path, text.replacen("\"version\":1", "\"version\":3", 1)).unwrap();
+        assert!(read_state(&path, "upload").is_err());
         log.remove();
         assert!(read_state(&path, "upload").unwrap().is_none());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -268,6 +268,9 @@ impl UploadJob {
                 header.insert("source_size".into(), json!(size));
                 header.insert("source_modified".into(), json!(modified));
                 header.insert("checksum_algorithm".into(), json!(config.part_checksum().name()));
+                if config.part_checksum() != Algorithm::Md5 {
+                    header.insert("version".into(), json!(2));
+                }
                 match StateLog::create(state_path, "upload", header, &done_parts) {
                     Ok(log) => Some(log),
                     Err(e) => return Err(abort_upload(&self.inner.client, &self.bucket, &self.key, &upload_id, e).await),
@@ -391,7 +394,7 @@ impl UploadJob {
             }
         };
         // Per part number: the ETag, size and checksum the service lists.
-        type Listed = (Option<String>, Option<u64>, Option<String>);
+        type Listed = (Option<String>, Option<i64>, Option<String>);
         let mut listed: BTreeMap<u32, Listed> = BTreeMap::new();
         let mut pages = client.list_parts().bucket(&self.bucket).key(&self.key).upload_id(&upload_id).into_paginator().items();
         while let Some(part) = pages.next().await {
@@ -406,7 +409,7 @@ impl UploadJob {
                             Algorithm::Sha1 => p.checksum_sha1,
                             Algorithm::Sha256 => p.checksum_sha256,
                         };
-                        listed.insert(n, (p.e_tag, p.size.and_then(|s| u64::try_from(s).ok()), checksum));
+                        listed.insert(n, (p.e_tag, p.size, checksum));
                     }
                 }
                 Err(e) if is_no_such_upload(&e) => return Ok(None),
@@ -416,9 +419,11 @@ impl UploadJob {
         let parts: Vec<RecordedPart> = saved
             .parts
             .iter()
+            .filter(|p| (1..=part_count(size, part_size)).contains(&u64::from(p.part_number)))
             .filter(|p| match listed.get(&p.part_number) {
                 Some((etag, listed_size, listed_checksum)) => {
-                    let size_ok = listed_size.is_none_or(|s| s == p.size) && part_range(size, part_size, p.part_number as u64).1 == p.size;
+                    let size_ok = listed_size.is_none_or(|s| u64::try_from(s).ok() == Some(p.size))
+                        && part_range(size, part_size, u64::from(p.part_number)).1 == p.size;
                     let etag_ok = etag.as_deref().is_none_or(|e| e.trim_matches('"') == p.etag.trim_matches('"'));
                     // With a flexible checksum, a part is kept only with its checksum, and one the service
                     // lists must be the same.

@@ -142,6 +142,38 @@ async fn a_download_that_does_not_match_its_checksum_fails_at_its_end() {
 }
 
 #[tokio::test]
+async fn a_corrupted_download_is_an_integrity_error_for_files_and_streams() {
+    // A small object whose bytes never match the checksum the service sends.
+    let body = Bytes::from_static(b"hello world");
+    let server = FaultServer::start(move |request, _| {
+        let mut headers = vec![("etag".into(), "\"e\"".into()), ("x-amz-checksum-crc32c".into(), "AAAAAA==".into())];
+        if request.method == "HEAD" {
+            headers.push(("content-length".into(), body.len().to_string()));
+            Reply::Respond { status: 200, headers, body: Bytes::new() }
+        } else {
+            Reply::Respond { status: 200, headers, body: body.clone() }
+        }
+    })
+    .await;
+    let manager = TransferManager::with_config(client(&server.url()), crc32c_config());
+    let dir = TempDir::new("checksum-corrupt");
+    let target = dir.path().join("t");
+    let err = manager.download_file("b", "k", &target).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Integrity, "{err}");
+    assert!(err.to_string().contains("after 3 attempt(s)"), "each attempt fetched the object again: {err}");
+    assert!(!target.exists() && crate::transfer_proxy::support::names_in(dir.path()).is_empty());
+
+    // Streamed to a writer, the bytes are gone before the check fails: the error still says why.
+    let (writer, mut reader) = tokio::io::duplex(64 * 1024);
+    let handle = manager.download_stream("b", "k").write_to(writer);
+    let mut got = Vec::new();
+    let _ = tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut got).await;
+    let err = handle.await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Integrity, "{err}");
+    assert!(err.to_string().contains("already handed on"), "{err}");
+}
+
+#[tokio::test]
 async fn transfers_send_the_configured_checksum_with_every_part() {
     let server = S3sServer::start().await;
     client(&server.url()).create_bucket().bucket("parts").send().await.unwrap();
@@ -222,7 +254,7 @@ async fn a_paused_upload_resumes_with_its_recorded_part_checksums() {
     // The state file records the algorithm and each part's checksum; resuming sends only the rest.
     upload_one_part_then_pause(&sha_manager, &source, "obj", &state).await;
     let saved = std::fs::read_to_string(&state).unwrap();
-    assert!(saved.contains("\"checksum_algorithm\":\"SHA256\""), "{saved}");
+    assert!(saved.contains("\"checksum_algorithm\":\"SHA256\"") && saved.contains("\"version\":2"), "{saved}");
     assert!(saved.contains(&sha256(&data[..5 * MIB as usize])), "part 1's checksum is recorded: {saved}");
     let sent_before = proxy.count("UploadPart");
     sha_manager.upload_file(&source, "resume", "obj").state_file(&state).await.unwrap();
