@@ -226,6 +226,11 @@ impl Client {
         parts.headers.insert(USER_AGENT, inner.user_agent.clone());
         parts.headers.insert(INVOCATION_ID, invocation_id());
         crate::checksum::add_requested(&mut parts.headers, &body).await?;
+        // The body is the same on every attempt, so its SigV4 payload hash is computed once.
+        let payload_hash = match inner.auth {
+            Auth::SigV4(_) => crate::sign::payload_hash(&body, config.payload_signing).await?,
+            _ => String::new(),
+        };
 
         let retry = config.retry;
         let max_attempts = retry.max_attempts();
@@ -250,7 +255,7 @@ impl Client {
             let mut request = http::Request::from_parts(parts.clone(), body);
             let sdk_request = format!("attempt={attempt}; max={max_attempts}");
             request.headers_mut().insert(SDK_REQUEST, HeaderValue::from_str(&sdk_request).expect("ascii"));
-            self.authenticate(&mut request).await?;
+            self.authenticate(&mut request, &payload_hash).await?;
 
             let attempt_span = tracing::debug_span!("cos_sdk.attempt", attempt, status = tracing::field::Empty);
             let outcome = self.attempt(op, request).instrument(attempt_span.clone()).await;
@@ -336,12 +341,13 @@ impl Client {
         unreachable!("the last attempt returns")
     }
 
-    /// Adds the authentication of the client's credentials to one attempt's request.
-    async fn authenticate(&self, request: &mut http::Request<ByteStream>) -> Result<(), Error> {
+    /// Adds the authentication of the client's credentials to one attempt's request; `payload_hash` is
+    /// what SigV4 signs for the body (unused by the other kinds of credentials).
+    async fn authenticate(&self, request: &mut http::Request<ByteStream>, payload_hash: &str) -> Result<(), Error> {
         let config = &self.inner.config;
         match &self.inner.auth {
             Auth::SigV4(signer) => {
-                signer.sign(request, &config.region, config.payload_signing, SystemTime::now())?;
+                signer.sign(request, &config.region, payload_hash, SystemTime::now())?;
             }
             Auth::Bearer(provider) => {
                 let token = provider.token().await?;

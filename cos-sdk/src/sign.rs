@@ -19,7 +19,7 @@ use crate::body::ByteStream;
 use crate::config::PayloadSigning;
 use crate::credentials::HmacKeys;
 use crate::datetime::{DateTime, TimestampFormat};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::request::ENCODE;
 
 /// The signing algorithm, as named in the `Authorization` header and the string to sign.
@@ -84,28 +84,22 @@ impl Signer {
         }
     }
 
-    /// Signs `request` in place: adds `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` (with a
-    /// session token) and `Authorization`. In-memory bodies are hashed unless `payload` says otherwise;
-    /// files and streams are sent as `UNSIGNED-PAYLOAD`.
+    /// Signs `request` in place: adds `x-amz-date`, `x-amz-content-sha256` (`payload_hash`, from
+    /// [`payload_hash`]), `x-amz-security-token` (with a session token) and `Authorization`.
     pub(crate) fn sign(
         &self,
         request: &mut http::Request<ByteStream>,
         region: &str,
-        payload: PayloadSigning,
+        payload_hash: &str,
         time: SystemTime,
     ) -> Result<(), Error> {
         let amz_date = amz_date(time);
-        let payload_hash = match (payload, request.body().as_bytes()) {
-            (PayloadSigning::Auto, Some(bytes)) => sha256_hex(bytes),
-            _ => UNSIGNED_PAYLOAD.to_string(),
-        };
-        let mut added = vec![("x-amz-date", amz_date.as_str()), ("x-amz-content-sha256", payload_hash.as_str())];
+        let mut added = vec![("x-amz-date", amz_date.as_str()), ("x-amz-content-sha256", payload_hash)];
         if let Some(token) = &self.keys.session_token {
             added.push(("x-amz-security-token", token.expose()));
         }
         let headers = canonical_headers(request, &added, false)?;
-        let canonical_request =
-            canonical_request(request, &canonical_query(request.uri(), []), &headers, &payload_hash);
+        let canonical_request = canonical_request(request, &canonical_query(request.uri(), []), &headers, payload_hash);
         let scope = scope(&amz_date, region);
         let signature = self.signature(&canonical_request, &amz_date, &scope, region, time);
         let authorization = format!(
@@ -184,6 +178,33 @@ impl Signer {
         let key = <[u8; 32]>::try_from(derived.as_ref()).expect("an HMAC-SHA256 key is 32 bytes");
         *cache = Some(CachedKey { date: date.to_string(), region: region.to_string(), key });
         key
+    }
+}
+
+/// Bodies from this size on are hashed on a blocking thread, so the runtime's workers keep serving
+/// other requests meanwhile.
+const BLOCKING_HASH_SIZE: usize = 1 << 20;
+
+/// The payload hash SigV4 signs for `body`: the SHA-256 (hex) of an in-memory body under
+/// `PayloadSigning::Auto`, else `UNSIGNED-PAYLOAD` (files, streams, `PayloadSigning::Unsigned`). The
+/// client computes it once per operation; its attempts reuse it.
+pub(crate) async fn payload_hash(body: &ByteStream, payload: PayloadSigning) -> Result<String, Error> {
+    match body.as_bytes() {
+        Some(bytes) if payload == PayloadSigning::Auto && bytes.len() >= BLOCKING_HASH_SIZE => {
+            let bytes = bytes.clone();
+            tokio::task::spawn_blocking(move || sha256_hex(&bytes))
+                .await
+                .map_err(|e| Error::new(ErrorKind::Io, "the payload hashing task ended abnormally").with_source(e))
+        }
+        _ => Ok(payload_hash_now(body, payload)),
+    }
+}
+
+/// [`payload_hash`] on the calling thread.
+fn payload_hash_now(body: &ByteStream, payload: PayloadSigning) -> String {
+    match (payload, body.as_bytes()) {
+        (PayloadSigning::Auto, Some(bytes)) => sha256_hex(bytes),
+        _ => UNSIGNED_PAYLOAD.to_string(),
     }
 }
 
@@ -376,6 +397,28 @@ mod tests {
     /// 2026-11-24T00:00:00Z.
     const DAY: u64 = 1_795_478_400;
 
+    /// Signs with the payload hash the client would compute for `payload`.
+    fn sign_now(
+        signer: &Signer,
+        request: &mut http::Request<ByteStream>,
+        region: &str,
+        payload: PayloadSigning,
+        time: SystemTime,
+    ) -> Result<(), Error> {
+        let hash = payload_hash_now(request.body(), payload);
+        signer.sign(request, region, &hash, time)
+    }
+
+    #[test]
+    fn big_bodies_are_hashed_off_the_runtime_with_the_same_result() {
+        let big = ByteStream::from(vec![7u8; BLOCKING_HASH_SIZE + 1]);
+        let hashed = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Auto)).unwrap();
+        assert_eq!(hashed, payload_hash_now(&big, PayloadSigning::Auto));
+        assert_eq!(hashed.len(), 64);
+        let unsigned = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Unsigned)).unwrap();
+        assert_eq!(unsigned, UNSIGNED_PAYLOAD);
+    }
+
     /// aws-sigv4's own `sign()`, set up as the SDK used it before it built canonical requests itself:
     /// the oracle of the differential test. `expires_in` presigns instead of signing headers.
     fn oracle_sign(
@@ -531,7 +574,7 @@ mod tests {
                     let what = format!("{case:?} token={:?} {region} {time:?}", keys.session_token.is_some());
 
                     let (mut ours, mut theirs) = (case.request(), case.request());
-                    signer.sign(&mut ours, region, payload, time).unwrap();
+                    sign_now(signer, &mut ours, region, payload, time).unwrap();
                     oracle_sign(&mut theirs, &keys, region, payload, None, time);
                     assert_eq!(ours.headers().get("authorization"), theirs.headers().get("authorization"), "{what}");
                     assert_eq!(ours.headers(), theirs.headers(), "{what}");
@@ -563,7 +606,7 @@ mod tests {
             .header("range", "bytes=0-9")
             .body(ByteStream::new())
             .unwrap();
-        signer.sign(&mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
+        sign_now(&signer, &mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
         assert_eq!(
             request.headers()["authorization"],
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, \
@@ -593,7 +636,7 @@ mod tests {
             .header("host", "127.0.0.1:9000")
             .body(ByteStream::from("hello"))
             .unwrap();
-        signer.sign(&mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
+        sign_now(&signer, &mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
         assert_eq!(
             request.headers()["authorization"],
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request, \
@@ -610,18 +653,18 @@ mod tests {
         let mut request = http::Request::put("http://127.0.0.1:9000/bucket/key")
             .body(ByteStream::from_reader(std::io::Cursor::new(b"x".to_vec()), Some(1)))
             .unwrap();
-        signer.sign(&mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
+        sign_now(&signer, &mut request, "us-east-1", PayloadSigning::Auto, time).unwrap();
         assert_eq!(request.headers()["x-amz-content-sha256"], UNSIGNED_PAYLOAD);
 
         let mut request = http::Request::get("http://h/b").body(ByteStream::from("abc")).unwrap();
-        signer.sign(&mut request, "us-east-1", PayloadSigning::Unsigned, time).unwrap();
+        sign_now(&signer, &mut request, "us-east-1", PayloadSigning::Unsigned, time).unwrap();
         assert_eq!(request.headers()["x-amz-content-sha256"], UNSIGNED_PAYLOAD);
     }
 
     #[test]
     fn session_token_is_sent_and_signed() {
         let mut request = http::Request::get("https://h/b").body(ByteStream::new()).unwrap();
-        Signer::new(with_token("session")).sign(&mut request, "eu-de", PayloadSigning::Auto, SystemTime::now()).unwrap();
+        sign_now(&Signer::new(with_token("session")), &mut request, "eu-de", PayloadSigning::Auto, SystemTime::now()).unwrap();
         assert_eq!(request.headers()["x-amz-security-token"], "session");
         assert!(request.headers()["x-amz-security-token"].is_sensitive());
         let auth = request.headers()["authorization"].to_str().unwrap();
@@ -634,7 +677,7 @@ mod tests {
             .header("x-amz-meta-name", HeaderValue::from_bytes("r\u{e9}sum\u{e9}".as_bytes()).unwrap())
             .body(ByteStream::new())
             .unwrap();
-        let e = Signer::new(keys()).sign(&mut request, "us-east-1", PayloadSigning::Auto, at(DAY)).unwrap_err();
+        let e = sign_now(&Signer::new(keys()), &mut request, "us-east-1", PayloadSigning::Auto, at(DAY)).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
         assert!(e.to_string().contains("header `x-amz-meta-name` has a value that is not visible ASCII"), "{e}");
         assert!(request.headers().get("authorization").is_none());
@@ -646,7 +689,7 @@ mod tests {
         let derivations = || signer.derivations.load(Ordering::Relaxed);
         let sign = |region: &str, secs: u64| {
             let mut request = http::Request::get("https://h/b/k").body(ByteStream::new()).unwrap();
-            signer.sign(&mut request, region, PayloadSigning::Auto, at(secs)).unwrap();
+            sign_now(&signer, &mut request, region, PayloadSigning::Auto, at(secs)).unwrap();
         };
         for i in 0..100 {
             sign("us-south", DAY + i * 864);
@@ -666,7 +709,7 @@ mod tests {
     fn debug_shows_no_secret() {
         let signer = Signer::new(with_token("session"));
         let mut request = http::Request::get("https://h/b/k").body(ByteStream::new()).unwrap();
-        signer.sign(&mut request, "us-south", PayloadSigning::Auto, at(DAY)).unwrap();
+        sign_now(&signer, &mut request, "us-south", PayloadSigning::Auto, at(DAY)).unwrap();
         let debug = format!("{signer:?}");
         assert!(debug.contains("AKIDEXAMPLE") && debug.contains("redacted"), "{debug}");
         for secret in ["wJalr", "session", "key: ["] {
