@@ -181,11 +181,7 @@ fn crc64_nvme_update(mut crc: u64, data: &[u8]) -> u64 {
 pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) -> Result<(), Error> {
     let Some(requested) = headers.get(REQUESTED_ALGORITHM) else { return Ok(()) };
     let name = requested.to_str().unwrap_or_default();
-    let algorithm = Algorithm::from_name(name).filter(|a| *a != Algorithm::Md5).ok_or_else(|| {
-        Error::invalid_input(format!(
-            "ChecksumAlgorithm is `{name}`, which cos-sdk cannot compute; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256"
-        ))
-    })?;
+    let algorithm = Algorithm::from_model(&ChecksumAlgorithm::from(name), "ChecksumAlgorithm")?;
     if headers.contains_key(algorithm.header()) {
         return Ok(());
     }
