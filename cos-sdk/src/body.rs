@@ -256,6 +256,22 @@ impl ByteStream {
     }
 }
 
+/// Runs `f` on Tokio's blocking pool; `what` names the work in the error of a task that panicked. A
+/// blocking task is otherwise only lost when the runtime shuts down: then this never returns, and the
+/// caller is dropped with the runtime instead of taking its failure path (for a transfer, that path
+/// would abort the multipart upload and delete its resume state, as a killed process never does).
+pub(crate) async fn run_blocking<T, F>(what: &str, f: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(value) => Ok(value),
+        Err(e) if e.is_cancelled() => std::future::pending().await,
+        Err(e) => Err(Error::new(ErrorKind::Io, format!("{what} ended abnormally")).with_source(e)),
+    }
+}
+
 /// Turns an error from a body stream into our error, keeping a timeout or I/O kind when one is inside.
 pub(crate) fn body_error(e: BoxError) -> Error {
     match e.downcast::<Error>() {

@@ -189,8 +189,7 @@ pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) ->
         algorithm.base64(bytes)
     } else if let Some((path, offset, length)) = body.file_range() {
         let path = path.to_path_buf();
-        let hashed = tokio::task::spawn_blocking(move || hash_file_range(algorithm, &path, offset, length)).await;
-        hashed.map_err(|e| Error::new(ErrorKind::Io, "the checksum task ended abnormally").with_source(e))??
+        crate::body::run_blocking("the checksum task", move || hash_file_range(algorithm, &path, offset, length)).await??
     } else {
         return Err(Error::invalid_input(format!(
             "ChecksumAlgorithm is {name} but the body is a stream, which cannot be read twice to compute it; \

@@ -228,7 +228,7 @@ impl Client {
         crate::checksum::add_requested(&mut parts.headers, &body).await?;
         // The body is the same on every attempt, so its SigV4 payload hash is computed once.
         let payload_hash = match inner.auth {
-            Auth::SigV4(_) => crate::sign::payload_hash(&body, config.payload_signing).await?,
+            Auth::SigV4(_) => crate::sign::payload_hash(&body, config.payload_signing).await,
             _ => String::new(),
         };
 

@@ -19,7 +19,7 @@ use crate::body::ByteStream;
 use crate::config::PayloadSigning;
 use crate::credentials::HmacKeys;
 use crate::datetime::{DateTime, TimestampFormat};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::request::ENCODE;
 
 /// The signing algorithm, as named in the `Authorization` header and the string to sign.
@@ -188,15 +188,14 @@ const BLOCKING_HASH_SIZE: usize = 1 << 20;
 /// The payload hash SigV4 signs for `body`: the SHA-256 (hex) of an in-memory body under
 /// `PayloadSigning::Auto`, else `UNSIGNED-PAYLOAD` (files, streams, `PayloadSigning::Unsigned`). The
 /// client computes it once per operation; its attempts reuse it.
-pub(crate) async fn payload_hash(body: &ByteStream, payload: PayloadSigning) -> Result<String, Error> {
+pub(crate) async fn payload_hash(body: &ByteStream, payload: PayloadSigning) -> String {
     match body.as_bytes() {
         Some(bytes) if payload == PayloadSigning::Auto && bytes.len() >= BLOCKING_HASH_SIZE => {
-            let bytes = bytes.clone();
-            tokio::task::spawn_blocking(move || sha256_hex(&bytes))
-                .await
-                .map_err(|e| Error::new(ErrorKind::Io, "the payload hashing task ended abnormally").with_source(e))
+            let shared = bytes.clone();
+            // Hashing cannot panic; should the task be lost anyway, the hash is made here.
+            crate::body::run_blocking("hashing the payload", move || sha256_hex(&shared)).await.unwrap_or_else(|_| sha256_hex(bytes))
         }
-        _ => Ok(payload_hash_now(body, payload)),
+        _ => payload_hash_now(body, payload),
     }
 }
 
@@ -412,10 +411,10 @@ mod tests {
     #[test]
     fn big_bodies_are_hashed_off_the_runtime_with_the_same_result() {
         let big = ByteStream::from(vec![7u8; BLOCKING_HASH_SIZE + 1]);
-        let hashed = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Auto)).unwrap();
+        let hashed = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Auto));
         assert_eq!(hashed, payload_hash_now(&big, PayloadSigning::Auto));
         assert_eq!(hashed.len(), 64);
-        let unsigned = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Unsigned)).unwrap();
+        let unsigned = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Unsigned));
         assert_eq!(unsigned, UNSIGNED_PAYLOAD);
     }
 

@@ -25,6 +25,7 @@ use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::upload::file_error;
 use super::{is_precondition_failed, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
+use crate::body::run_blocking;
 use crate::error::{Error, ErrorKind};
 use crate::types::ChecksumMode;
 
@@ -340,23 +341,18 @@ impl<'a> PartTarget<'a, '_> {
         let len = pending.len() as u64;
         let mut data = std::mem::take(pending);
         let handle = file.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let (result, data) = run_blocking("the file writing task", move || {
             use std::io::{Seek, SeekFrom, Write};
             let mut f: &std::fs::File = &handle;
             let written = f.seek(SeekFrom::Start(position)).and_then(|_| f.write_all(&data));
             data.clear();
             (written, data)
         })
-        .await;
-        match result {
-            Ok((Ok(()), data)) => {
-                *pending = data;
-                *written += len;
-                Ok(())
-            }
-            Ok((Err(e), _)) => Err(file_error("write", path, e)),
-            Err(e) => Err(Error::new(ErrorKind::Io, "the file writing task ended abnormally").with_source(e)),
-        }
+        .await?;
+        result.map_err(|e| file_error("write", path, e))?;
+        *pending = data;
+        *written += len;
+        Ok(())
     }
 
     async fn finish(&mut self) -> Result<(), Error> {
@@ -367,9 +363,7 @@ impl<'a> PartTarget<'a, '_> {
     async fn sync(&mut self) -> Result<(), Error> {
         if let PartTarget::File { file, path, .. } = self {
             let handle = file.clone();
-            let synced = tokio::task::spawn_blocking(move || handle.sync_all())
-                .await
-                .map_err(|e| Error::new(ErrorKind::Io, "the file sync task ended abnormally").with_source(e))?;
+            let synced = run_blocking("the file sync task", move || handle.sync_all()).await?;
             synced.map_err(|e| file_error("sync", path, e))?;
         }
         Ok(())

@@ -24,7 +24,7 @@ use super::pool::PartBuffer;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::{abort_upload, is_no_such_upload, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
-use crate::body::BoxError;
+use crate::body::{run_blocking, BoxError};
 use crate::checksum::Algorithm;
 use crate::error::{Error, ErrorKind};
 use crate::types::{CompletedMultipartUpload, CompletedPart};
@@ -789,7 +789,7 @@ async fn read_file_part(
     buffer: &mut BytesMut,
 ) -> Result<(BytesMut, String), Error> {
     let mut data = std::mem::take(buffer);
-    let result = tokio::task::spawn_blocking(move || {
+    run_blocking("the file reading task", move || {
         use std::io::{Read, Seek, SeekFrom};
         let read = (|| {
             let mut file = std::fs::File::open(&path)?;
@@ -810,11 +810,7 @@ async fn read_file_part(
             Err(e) => Err(file_error("read", &path, e)),
         }
     })
-    .await;
-    match result {
-        Ok(r) => r,
-        Err(e) => Err(Error::new(ErrorKind::Io, "the file reading task ended abnormally").with_source(e)),
-    }
+    .await?
 }
 
 /// Sets a part's checksum on a request builder: `Content-MD5`, or the flexible checksum (with its algorithm

@@ -264,7 +264,8 @@ fn an_upload_resumes_after_its_process_is_killed() {
         let manager = TransferManager::with_config(client(&proxy.url()), config(2));
         let out = manager.upload_file(&source, "killed", "k").state_file(&state).await.unwrap();
         assert_eq!((out.size, out.parts), (31 * MIB, 7));
-        assert_eq!(proxy.count("ListParts"), 1, "the recorded parts are checked with ListParts");
+        let ops: Vec<&str> = proxy.seen().iter().map(|s| s.operation()).collect();
+        assert_eq!(proxy.count("ListParts"), 1, "the recorded parts are checked with ListParts: {ops:?}");
         assert_eq!(proxy.count("CreateMultipartUpload"), 1, "the interrupted upload is reused");
         let sent = proxy.count("UploadPart") - before;
         assert_eq!(sent, 4, "only parts 4 to 7 are sent again");
