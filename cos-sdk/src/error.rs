@@ -172,12 +172,14 @@ pub struct Error {
     message: String,
     service: Option<Box<ServiceError>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// How many attempts were made, when more than one.
+    attempts: Option<u32>,
 }
 
 impl Error {
     /// An error of the given kind with a message that says what failed and what to do.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, operation: None, message: message.into(), service: None, source: None }
+        Error { kind, operation: None, message: message.into(), service: None, source: None, attempts: None }
     }
 
     /// An [`ErrorKind::InvalidInput`] error.
@@ -198,6 +200,7 @@ impl Error {
             message: String::new(),
             service: Some(Box::new(details)),
             source: None,
+            attempts: None,
         }
     }
 
@@ -263,6 +266,20 @@ impl Error {
         self
     }
 
+    #[doc(hidden)]
+    /// Records that the request was attempted `attempts` times before failing (shown when more than one).
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        if attempts > 1 {
+            self.attempts = Some(attempts);
+        }
+        self
+    }
+
+    /// How many attempts were made before this error, when the request was retried.
+    pub fn attempts(&self) -> Option<u32> {
+        self.attempts
+    }
+
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -307,6 +324,7 @@ impl fmt::Debug for Error {
             .field("message", &self.message)
             .field("service", &self.service)
             .field("source", &self.source)
+            .field("attempts", &self.attempts)
             .finish()
     }
 }
@@ -325,6 +343,9 @@ impl fmt::Display for Error {
         }
         if let Some(source) = &self.source {
             write!(f, ": {source}")?;
+        }
+        if let Some(attempts) = self.attempts {
+            write!(f, " (after {attempts} attempts)")?;
         }
         Ok(())
     }

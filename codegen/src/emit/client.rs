@@ -83,7 +83,8 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         ) -> ::std::result::Result<#output_ty, #rt::Error> {
             let request = serialize_request(input, client.endpoint()).map_err(|e| e.with_operation(#name))?;
             let response = client.invoke(&META, request).await?;
-            parse_response(response)
+            let attempts = #rt::attempts_made(&response);
+            parse_response(response).map_err(|e| e.with_attempts(attempts))
         }
     }
 }

@@ -82,8 +82,9 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
                 _ => return ::std::result::Result::Err(#rt::json_unknown_operation(operation)),
             };
             let response = client.invoke(meta, request).await?;
+            let attempts = #rt::attempts_made(&response);
             let response = #rt::read_response_body(response).await?;
-            parse_response(operation, response)
+            parse_response(operation, response).map_err(|e| e.with_attempts(attempts))
         }
     }
 }

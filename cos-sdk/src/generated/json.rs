@@ -2058,6 +2058,7 @@ pub async fn invoke(
         }
     };
     let response = client.invoke(meta, request).await?;
+    let attempts = crate::rt::attempts_made(&response);
     let response = crate::rt::read_response_body(response).await?;
-    parse_response(operation, response)
+    parse_response(operation, response).map_err(|e| e.with_attempts(attempts))
 }

@@ -128,7 +128,8 @@ pub(crate) async fn send_input(
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteBucketCors"))?;
     let response = client.invoke(&META, request).await?;
-    parse_response(response)
+    let attempts = crate::rt::attempts_made(&response);
+    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 #[allow(unused_variables, unused_mut)]
 fn read_output(
