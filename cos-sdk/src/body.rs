@@ -176,14 +176,33 @@ impl ByteStream {
 
     /// Reads the whole body into memory.
     pub async fn collect(self) -> Result<Bytes, Error> {
+        self.collect_up_to(u64::MAX, "").await
+    }
+
+    /// Reads the whole body into memory, failing as soon as it passes `limit` bytes, so a server cannot
+    /// make the client hold more than the limit of an answer meant to be small. `setting` names the
+    /// configuration that raises the limit, for the error.
+    pub(crate) async fn collect_up_to(self, limit: u64, setting: &str) -> Result<Bytes, Error> {
+        let too_large = || {
+            Error::response_parse(format!(
+                "the response body is larger than {limit} bytes, the most read into memory for this answer; the \
+                 server may be misbehaving, or raise {setting} if such an answer is expected"
+            ))
+        };
         if let Inner::Bytes(b) = self.inner {
-            return Ok(b);
+            return if b.len() as u64 > limit { Err(too_large()) } else { Ok(b) };
         }
         let mut this = self;
+        if this.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
         let mut buf = BytesMut::with_capacity(this.content_length().unwrap_or(0).min(16 * 1024 * 1024) as usize);
         while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut this).poll_frame(cx)).await {
             let frame = frame.map_err(body_error)?;
             if let Ok(data) = frame.into_data() {
+                if (buf.len() + data.len()) as u64 > limit {
+                    return Err(too_large());
+                }
                 buf.extend_from_slice(&data);
             }
         }

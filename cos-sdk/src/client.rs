@@ -5,9 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST, USER_AGENT};
-use http_body_util::BodyExt;
 use tracing::Instrument;
 
 use crate::body::ByteStream;
@@ -25,12 +23,17 @@ const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id
 const SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
 const INSTANCE_ID: HeaderName = HeaderName::from_static("ibm-service-instance-id");
 
+/// The headers that carry SSE-C keys: secrets that, like bearer tokens, never travel over plain http
+/// without the explicit opt-in.
+const SSE_C_KEY_HEADERS: &[&str] =
+    &["x-amz-server-side-encryption-customer-key", "x-amz-copy-source-server-side-encryption-customer-key"];
+
 /// Headers whose values are secrets: marked sensitive so `Debug` of the headers hides them.
 const SENSITIVE_HEADERS: &[&str] = &[
     "authorization",
     "x-amz-security-token",
-    "x-amz-server-side-encryption-customer-key",
-    "x-amz-copy-source-server-side-encryption-customer-key",
+    SSE_C_KEY_HEADERS[0],
+    SSE_C_KEY_HEADERS[1],
 ];
 
 /// How many times longer operations that answer only when done (`error_in_200`) wait for headers.
@@ -84,6 +87,8 @@ impl Client {
                     config.iam_endpoint.clone(),
                     transport.clone(),
                     config.timeouts.token,
+                    config.retry,
+                    config.response_limits.result_body,
                 )))
             }
             CredentialsInner::BearerToken(token) => Auth::Bearer(Arc::new(StaticToken(token.clone()))),
@@ -199,6 +204,15 @@ impl Client {
                 parts.uri.authority().map(|a| a.as_str()).unwrap_or("the endpoint")
             )));
         }
+        if parts.uri.scheme_str() == Some("http") && !config.allow_http {
+            if let Some(name) = SSE_C_KEY_HEADERS.iter().find(|name| parts.headers.contains_key(**name)) {
+                return Err(Error::invalid_input(format!(
+                    "refusing to send an SSE-C key ({name}) over plain http to {}; use an https endpoint, or allow \
+                     it for local testing with Config::builder().allow_http(true) or COS_ALLOW_HTTP=1",
+                    parts.uri.authority().map(|a| a.as_str()).unwrap_or("the endpoint")
+                )));
+            }
+        }
         if op.instance_id_header && !parts.headers.contains_key(&INSTANCE_ID) {
             if let Some(id) = &config.instance_id {
                 let value = HeaderValue::from_str(id).map_err(|_| {
@@ -297,8 +311,11 @@ impl Client {
                 tracing::debug!(attempt, failure = %describe(), "giving up: no attempts left");
                 tracing::Span::current().record("attempts", attempt);
                 return match outcome {
-                    Ok(done) => Ok(done.response),
-                    Err(e) => Err(with_attempts(e, attempt)),
+                    Ok(mut done) => {
+                        done.response.extensions_mut().insert(Attempts(attempt));
+                        Ok(done.response)
+                    }
+                    Err(e) => Err(e.with_attempts(attempt)),
                 };
             }
             if !replayable {
@@ -369,7 +386,8 @@ impl Client {
     async fn attempt(&self, op: &'static OperationMeta, request: http::Request<ByteStream>) -> Result<Attempted, Error> {
         let timeouts = &self.inner.config.timeouts;
         let host = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
-        let header_timeout = timeouts.stall.map(|s| if op.error_in_200 { s * LONG_OPERATION_FACTOR } else { s });
+        let header_timeout =
+            timeouts.stall.map(|s| if op.error_in_200 { s.saturating_mul(LONG_OPERATION_FACTOR) } else { s });
         let validate = op.streaming_response && crate::checksum::validation_requested(request.headers());
         let exchange = async {
             let response = self.inner.transport.send(request, header_timeout).await?;
@@ -392,8 +410,13 @@ impl Client {
                     code: None,
                 });
             }
-            let bytes: Bytes = guarded.collect().await.map_err(crate::body::body_error)?.to_bytes();
-            let body = ByteStream::from(bytes);
+            let limits = &self.inner.config.response_limits;
+            let (limit, setting) = if success {
+                (limits.result_body, "ResponseLimits::result_body")
+            } else {
+                (limits.error_body, "ResponseLimits::error_body")
+            };
+            let body = ByteStream::from(ByteStream::from_body(guarded, None).collect_up_to(limit, setting).await?);
             let (retry_kind, code) = if success {
                 if op.error_in_200 && crate::wire::is_error_response(parts.status, &body, true) {
                     // An `<Error>` document, or no result document at all, behind a 200.
@@ -428,11 +451,13 @@ struct Attempted {
     code: Option<String>,
 }
 
-fn with_attempts(e: Error, attempts: u32) -> Error {
-    if attempts <= 1 {
-        return e;
-    }
-    e.map_message(|m| format!("{m} (after {attempts} attempts)"))
+/// How many attempts an operation's answer took, recorded on the response for its parser's errors.
+#[derive(Clone, Copy, Debug)]
+struct Attempts(u32);
+
+/// The number of attempts behind `response` (1 when it was not retried).
+pub fn attempts_made<B>(response: &http::Response<B>) -> u32 {
+    response.extensions().get::<Attempts>().map_or(1, |a| a.0)
 }
 
 /// A random version-4 UUID, unique per operation (the same for all its attempts).

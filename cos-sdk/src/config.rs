@@ -98,6 +98,44 @@ impl Default for Timeouts {
     }
 }
 
+impl Timeouts {
+    /// Refuses a zero timeout: it would fail every request at once. `None` is how one is turned off.
+    fn check(&self) -> Result<(), Error> {
+        let named = [
+            ("connect", self.connect),
+            ("attempt", self.attempt),
+            ("operation", self.operation),
+            ("stall", self.stall),
+            ("token", self.token),
+        ];
+        match named.iter().find(|(_, limit)| *limit == Some(Duration::ZERO)) {
+            Some((name, _)) => Err(Error::invalid_input(format!(
+                "Timeouts::{name} is zero, which would fail every request at once; give a positive duration, or None \
+                 to turn that timeout off"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The most bytes read into memory from one answer that is not handed over as a stream. Far above any
+/// legitimate S3 answer by default, so that only a misbehaving server meets them; an answer past a
+/// limit fails with an error naming it instead of taking the process's memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseLimits {
+    /// A result document (a listing, a configuration, any XML answer). Default 64 MiB; a 1,000-key
+    /// listing with 1,024-byte keys is under 3 MiB.
+    pub result_body: u64,
+    /// An error document (any answer with an error status). Default 1 MiB.
+    pub error_body: u64,
+}
+
+impl Default for ResponseLimits {
+    fn default() -> Self {
+        ResponseLimits { result_body: 64 * 1024 * 1024, error_body: 1024 * 1024 }
+    }
+}
+
 /// How the payload of a SigV4-signed request is covered by the signature.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -123,6 +161,7 @@ pub struct Config {
     pub(crate) ca_bundle: Option<Arc<Vec<CertificateDer<'static>>>>,
     pub(crate) retry: RetryConfig,
     pub(crate) timeouts: Timeouts,
+    pub(crate) response_limits: ResponseLimits,
     pub(crate) payload_signing: PayloadSigning,
     pub(crate) app_name: Option<String>,
 }
@@ -170,6 +209,11 @@ impl Config {
     pub fn timeouts(&self) -> &Timeouts {
         &self.timeouts
     }
+
+    /// The limits on answers read into memory.
+    pub fn response_limits(&self) -> &ResponseLimits {
+        &self.response_limits
+    }
 }
 
 impl fmt::Debug for Config {
@@ -185,6 +229,7 @@ impl fmt::Debug for Config {
             .field("ca_bundle", &self.ca_bundle.as_ref().map(|c| format!("{} certificates", c.len())))
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
+            .field("response_limits", &self.response_limits)
             .field("payload_signing", &self.payload_signing)
             .field("app_name", &self.app_name)
             .finish()
@@ -207,6 +252,7 @@ pub struct ConfigBuilder {
     ca_bundle_pem: Option<(Vec<u8>, String)>,
     retry: RetryConfig,
     timeouts: Timeouts,
+    response_limits: ResponseLimits,
     payload_signing: PayloadSigning,
     app_name: Option<String>,
     environment_endpoint: Option<Endpoint>,
@@ -359,6 +405,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// The most bytes read into memory from one result or error answer (see [`ResponseLimits`]).
+    pub fn response_limits(mut self, limits: ResponseLimits) -> Self {
+        self.response_limits = limits;
+        self
+    }
+
     /// An application name appended to the `User-Agent` header.
     pub fn app_name(mut self, name: impl Into<String>) -> Self {
         self.app_name = Some(name.into());
@@ -392,6 +444,7 @@ impl ConfigBuilder {
             None => None,
             Some((pem, origin)) => Some(Arc::new(parse_ca_bundle(pem, origin)?)),
         };
+        self.timeouts.check()?;
         if let Some(region) = &self.region {
             if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 return Err(Error::invalid_input(format!(
@@ -410,6 +463,7 @@ impl ConfigBuilder {
             ca_bundle,
             retry: self.retry,
             timeouts: self.timeouts,
+            response_limits: self.response_limits,
             payload_signing: self.payload_signing,
             app_name: self.app_name,
         })
@@ -417,14 +471,16 @@ impl ConfigBuilder {
 }
 
 fn normalize_iam_endpoint(url: &str) -> Result<String, Error> {
+    let shown = crate::endpoint::without_userinfo(url);
     let uri: http::Uri = url.parse().map_err(|e| {
-        Error::invalid_input(format!("IAM endpoint `{url}` is not a valid URL ({e}); use https://host/identity/token"))
+        Error::invalid_input(format!("IAM endpoint `{shown}` is not a valid URL ({e}); use https://host/identity/token"))
     })?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.authority().is_none() {
+    let Some(authority) = uri.authority().filter(|_| matches!(uri.scheme_str(), Some("http" | "https"))) else {
         return Err(Error::invalid_input(format!(
-            "IAM endpoint `{url}` must be an http(s) URL with a host, such as {DEFAULT_IAM_ENDPOINT}"
+            "IAM endpoint `{shown}` must be an http(s) URL with a host, such as {DEFAULT_IAM_ENDPOINT}"
         )));
-    }
+    };
+    crate::endpoint::refuse_userinfo(authority.as_str(), "IAM endpoint", &shown)?;
     if uri.path() == "/" || uri.path().is_empty() {
         Ok(format!("{}/identity/token", url.trim_end_matches('/')))
     } else {
@@ -499,6 +555,23 @@ mod tests {
         let env = Environment::from_vars([("AWS_RETRY_MODE", "sometimes")], None);
         let err = ConfigBuilder::from_environment(&env).unwrap_err().to_string();
         assert!(err.contains("AWS_RETRY_MODE") && err.contains("standard"), "{err}");
+    }
+
+    #[test]
+    fn zero_timeouts_are_refused_and_huge_ones_saturate() {
+        let builder = || Config::builder().endpoint_url("https://s3.example").credentials(crate::Credentials::anonymous());
+        for (name, timeouts) in [
+            ("stall", Timeouts { stall: Some(Duration::ZERO), ..Timeouts::default() }),
+            ("connect", Timeouts { connect: Some(Duration::ZERO), ..Timeouts::default() }),
+            ("operation", Timeouts { operation: Some(Duration::ZERO), ..Timeouts::default() }),
+        ] {
+            let error = builder().timeouts(timeouts).build().unwrap_err().to_string();
+            assert!(error.contains(&format!("Timeouts::{name} is zero")) && error.contains("None"), "{error}");
+        }
+        let max = Some(Duration::MAX);
+        let huge = Timeouts { connect: max, attempt: max, operation: max, stall: max, token: max };
+        assert!(builder().timeouts(huge).build().is_ok());
+        assert!(builder().timeouts(Timeouts { stall: None, ..Timeouts::default() }).build().is_ok());
     }
 
     #[test]

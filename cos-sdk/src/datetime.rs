@@ -34,7 +34,7 @@ impl DateTime {
 
     /// From seconds and nanoseconds since the epoch; `nanos` above one second carry into `secs`.
     pub fn from_secs_and_nanos(secs: i64, nanos: u32) -> Self {
-        DateTime { secs: secs + i64::from(nanos / 1_000_000_000), nanos: nanos % 1_000_000_000 }
+        DateTime { secs: secs.saturating_add(i64::from(nanos / 1_000_000_000)), nanos: nanos % 1_000_000_000 }
     }
 
     /// The current time.
@@ -70,9 +70,17 @@ impl DateTime {
                 format!("{weekday}, {day:02} {month_name} {year:04} {h:02}:{m:02}:{s:02} GMT")
             }
             TimestampFormat::EpochSeconds => {
-                let mut out = self.secs.to_string();
-                push_fraction(&mut out, self.nanos);
-                out
+                // Before the epoch, `secs` is rounded down and `nanos` counts up from it: -1.25 is
+                // secs -2 and nanos 0.75 s, written as -1 and 0.25 s.
+                if self.secs < 0 && self.nanos > 0 {
+                    let mut out = format!("-{}", -(self.secs + 1));
+                    push_fraction(&mut out, 1_000_000_000 - self.nanos);
+                    out
+                } else {
+                    let mut out = self.secs.to_string();
+                    push_fraction(&mut out, self.nanos);
+                    out
+                }
             }
         }
     }
@@ -81,6 +89,10 @@ impl DateTime {
     /// not always send what the model says.
     pub fn parse(text: &str, preferred: TimestampFormat) -> Option<DateTime> {
         let text = text.trim();
+        // Every form is ASCII; the parsers below index by byte and rely on it.
+        if !text.is_ascii() {
+            return None;
+        }
         let order = match preferred {
             TimestampFormat::Iso8601 => [parse_iso8601, parse_http_date, parse_epoch],
             TimestampFormat::HttpDate => [parse_http_date, parse_iso8601, parse_epoch],
@@ -355,6 +367,69 @@ mod tests {
         );
         for bad in ["", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday", "Tue, 24 Foo 2026 14:08:00 GMT"] {
             assert_eq!(DateTime::parse(bad, TimestampFormat::Iso8601), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn outside_text_never_panics() {
+        // Multi-byte characters where the parsers index by byte, and odd offsets.
+        for text in [
+            "2026-11-24T14:08:0éZ",
+            "2026-11-24T14:08:00+é",
+            "2026-11-24T14:08:00+01é",
+            "2026-11-24T14:08:00+0é:0",
+            "2026-11-24T14:08:00+",
+            "2026-11-24T14:08:00+1",
+            "2026-11-24T14:08:00.Z",
+            "202é-11-24T14:08:00Z",
+            "Tue, 24 Nov 2026 14:08:0é GMT",
+            "é",
+            "9999999999999999999999",
+            "-9223372036854775808.5",
+        ] {
+            for format in [TimestampFormat::Iso8601, TimestampFormat::HttpDate, TimestampFormat::EpochSeconds] {
+                assert_eq!(DateTime::parse(text, format), None, "{text}");
+            }
+        }
+        assert_eq!(DateTime::from_secs_and_nanos(i64::MAX, 1_500_000_000).secs(), i64::MAX);
+    }
+
+    /// Property: every instant formats to text that parses back to itself, in every form, and parsing
+    /// arbitrary text (printable, multi-byte, or mutated from a valid timestamp) never panics.
+    #[test]
+    fn format_then_parse_is_identity_and_parse_never_panics() {
+        let mut rng = fastrand::Rng::with_seed(0x5eed);
+        for _ in 0..20_000 {
+            // Years 0000 to 9999 fit every form.
+            let secs = rng.i64(-62_167_219_200..253_402_300_800);
+            let nanos = if rng.bool() { 0 } else { rng.u32(..1_000_000_000) };
+            let t = DateTime::from_secs_and_nanos(secs, nanos);
+            for format in [TimestampFormat::Iso8601, TimestampFormat::EpochSeconds] {
+                assert_eq!(DateTime::parse(&t.format(format), format), Some(t), "{}", t.format(format));
+            }
+            let whole = DateTime::from_secs(secs);
+            assert_eq!(DateTime::parse(&whole.format(TimestampFormat::HttpDate), TimestampFormat::HttpDate), Some(whole));
+        }
+        let alphabet: Vec<char> = "0123456789-+:.TZ ,GMTé€\u{1F600}aZ\t".chars().collect();
+        for _ in 0..20_000 {
+            let mut text: Vec<char> = "2026-11-24T14:08:00.123+01:00".chars().collect();
+            for _ in 0..rng.usize(1..4) {
+                let at = rng.usize(..text.len());
+                match rng.u8(..3) {
+                    0 => text[at] = alphabet[rng.usize(..alphabet.len())],
+                    1 => text.insert(at, alphabet[rng.usize(..alphabet.len())]),
+                    _ => {
+                        text.remove(at);
+                    }
+                }
+                if text.is_empty() {
+                    break;
+                }
+            }
+            let text: String = text.into_iter().collect();
+            for format in [TimestampFormat::Iso8601, TimestampFormat::HttpDate, TimestampFormat::EpochSeconds] {
+                let _ = DateTime::parse(&text, format);
+            }
         }
     }
 

@@ -69,6 +69,28 @@ fn known_location(name: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// `url` with the `user:password@` part of its authority, if any, replaced by `***@`, for messages.
+pub(crate) fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+/// Refuses an authority with `user:password@`: such credentials would travel in the Host header, be
+/// signed and be quoted in errors, and COS never reads them. `what` and `shown` name the setting.
+pub(crate) fn refuse_userinfo(authority: &str, what: &str, shown: &str) -> Result<(), Error> {
+    if authority.contains('@') {
+        return Err(Error::invalid_input(format!(
+            "the {what} `{shown}` has a user name or password in it; remove the `user:password@` part (the service \
+             authenticates with the configured credentials, never with credentials in the URL)"
+        )));
+    }
+    Ok(())
+}
+
 /// A resolved service endpoint: scheme, authority and an optional path prefix, plus the addressing style.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
@@ -82,14 +104,16 @@ impl Endpoint {
     /// Parses an endpoint URL such as `https://s3.us-south.cloud-object-storage.appdomain.cloud` or
     /// `http://127.0.0.1:9000/prefix`. The path prefix is kept; a trailing `/` is dropped.
     pub fn new(url: &str) -> Result<Endpoint, Error> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e| Error::invalid_input(format!("endpoint URL `{url}` is not a valid URL ({e}); use a form like https://host[:port][/prefix]")))?;
+        // Errors quote the URL with any user:password part masked: it may hold a secret.
+        let shown = without_userinfo(url);
+        let uri: http::Uri = url.parse().map_err(|e| {
+            Error::invalid_input(format!("endpoint URL `{shown}` is not a valid URL ({e}); use a form like https://host[:port][/prefix]"))
+        })?;
         let scheme = match uri.scheme_str() {
             Some(s @ ("http" | "https")) => s.to_string(),
             _ => {
                 return Err(Error::invalid_input(format!(
-                    "endpoint URL `{url}` must start with http:// or https://"
+                    "endpoint URL `{shown}` must start with http:// or https://"
                 )))
             }
         };
@@ -97,9 +121,10 @@ impl Endpoint {
             .authority()
             .map(|a| a.as_str().to_string())
             .filter(|a| !a.is_empty())
-            .ok_or_else(|| Error::invalid_input(format!("endpoint URL `{url}` has no host")))?;
+            .ok_or_else(|| Error::invalid_input(format!("endpoint URL `{shown}` has no host")))?;
+        refuse_userinfo(&authority, "endpoint URL", &shown)?;
         if uri.query().is_some() {
-            return Err(Error::invalid_input(format!("endpoint URL `{url}` must not have a query string")));
+            return Err(Error::invalid_input(format!("endpoint URL `{shown}` must not have a query string")));
         }
         let path_prefix = uri.path().trim_end_matches('/').to_string();
         Ok(Endpoint { scheme, authority, path_prefix, virtual_hosted_style: false })
@@ -176,6 +201,29 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn userinfo_is_refused_and_never_quoted() {
+        for url in ["http://user:hunter2@127.0.0.1:9000", "https://hunter2@s3.example/prefix", "http://a:hunter2@[::1]/"] {
+            let error = Endpoint::new(url).unwrap_err();
+            let text = error.to_string();
+            assert!(text.contains("user:password@") && text.contains("***@"), "{text}");
+            assert!(!text.contains("hunter2"), "the secret is quoted: {text}");
+        }
+        // An invalid URL with userinfo is quoted masked too.
+        let text = Endpoint::new("http://u:hunter2@exa mple").unwrap_err().to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(without_userinfo("https://u:p@host:1/a@b"), "https://***@host:1/a@b");
+        assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
+        let iam = crate::Config::builder()
+            .endpoint_url("https://s3.example")
+            .iam_endpoint("https://key:hunter2@iam.example/identity/token")
+            .credentials(crate::Credentials::api_key("k"))
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(iam.contains("IAM endpoint") && !iam.contains("hunter2"), "{iam}");
+    }
 
     #[test]
     fn ibm_locations_build_their_hosts() {

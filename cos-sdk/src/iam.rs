@@ -8,13 +8,13 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use http_body_util::BodyExt;
 use tracing::Instrument;
 use percent_encoding::utf8_percent_encode;
 
 use crate::body::ByteStream;
 use crate::credentials::{AccessToken, Secret, TokenFuture, TokenProvider};
-use crate::error::{Error, ServiceError};
+use crate::error::{Error, ErrorKind, ServiceError};
+use crate::retry::RetryConfig;
 // Form values keep only the unreserved characters, like query values.
 use crate::request::ENCODE as FORM_VALUE;
 use crate::transport::Transport;
@@ -31,12 +31,15 @@ pub(crate) struct IamTokenProvider {
     endpoint: String,
     transport: Transport,
     timeout: Option<Duration>,
+    retry: RetryConfig,
+    /// The most bytes of a token answer read into memory.
+    body_limit: u64,
     cached: Mutex<Option<CachedToken>>,
     refresh_lock: tokio::sync::Mutex<()>,
 }
 
 #[derive(Clone)]
-struct CachedToken {
+pub(crate) struct CachedToken {
     access: AccessToken,
     refresh: Option<Secret>,
     obtained: Instant,
@@ -79,12 +82,21 @@ impl fmt::Debug for IamTokenProvider {
 }
 
 impl IamTokenProvider {
-    pub(crate) fn new(api_key: Secret, endpoint: String, transport: Transport, timeout: Option<Duration>) -> Self {
+    pub(crate) fn new(
+        api_key: Secret,
+        endpoint: String,
+        transport: Transport,
+        timeout: Option<Duration>,
+        retry: RetryConfig,
+        body_limit: u64,
+    ) -> Self {
         IamTokenProvider {
             api_key,
             endpoint,
             transport,
             timeout,
+            retry,
+            body_limit,
             cached: Mutex::new(None),
             refresh_lock: tokio::sync::Mutex::new(()),
         }
@@ -143,6 +155,8 @@ impl IamTokenProvider {
         Ok(access)
     }
 
+    /// Asks IAM for a token, retrying connection failures, timeouts and 5xx or 429 answers with the
+    /// client's backoff. Errors say how many attempts were made.
     async fn fetch(&self, grant: Grant<'_>) -> Result<CachedToken, Error> {
         let form = match grant {
             Grant::ApiKey => format!(
@@ -154,24 +168,55 @@ impl IamTokenProvider {
                 utf8_percent_encode(token.expose(), FORM_VALUE)
             ),
         };
+        let max_attempts = self.retry.max_attempts();
+        let mut attempt = 1;
+        loop {
+            let failure = match self.exchange(&form).await {
+                Ok((status, _, body)) if status == http::StatusCode::OK => {
+                    return parse_token_response(&body, &self.endpoint, SystemTime::now())
+                }
+                Ok((status, headers, body)) => {
+                    let error = self.error_response(status.as_u16(), &headers, &body);
+                    let retryable = status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS;
+                    (error, retryable)
+                }
+                Err(e) => {
+                    let retryable = matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout);
+                    (Error::new(e.kind(), format!("fetching an IAM token failed: {}", e.message())), retryable)
+                }
+            };
+            let (error, retryable) = failure;
+            if !retryable || attempt >= max_attempts {
+                return Err(error.with_attempts(attempt));
+            }
+            let delay = self.retry.backoff(attempt - 1);
+            tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying the IAM token request");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// One request to the token service: its status, headers and whole body (up to the response cap).
+    async fn exchange(&self, form: &str) -> Result<(http::StatusCode, http::HeaderMap, bytes::Bytes), Error> {
         let span = tracing::debug_span!("cos_sdk.iam_token", endpoint = %self.endpoint);
         let request = http::Request::post(&self.endpoint)
             .header(http::header::ACCEPT, "application/json")
             .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(http::header::AUTHORIZATION, "Basic Yng6Yng=")
             .header(http::header::CONTENT_LENGTH, form.len())
-            .body(ByteStream::from(form))
+            .body(ByteStream::from(form.to_string()))
             .map_err(|e| Error::credentials(format!("could not build the IAM token request for {}: {e}", self.endpoint)))?;
         let exchange = async {
             let response = self.transport.send(request, None).await?;
             let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(|e| {
-                Error::transport(format!("reading the IAM token response from {} failed: {e}", self.endpoint))
-            })?;
-            Ok::<_, Error>((parts, body.to_bytes()))
+            let body = ByteStream::from_body(body, None)
+                .collect_up_to(self.body_limit, "ResponseLimits::result_body")
+                .await
+                .map_err(|e| e.map_message(|m| format!("reading the IAM token response from {}: {m}", self.endpoint)))?;
+            Ok::<_, Error>((parts.status, parts.headers, body))
         }
         .instrument(span);
-        let (parts, body) = match self.timeout {
+        match self.timeout {
             Some(limit) => tokio::time::timeout(limit, exchange).await.map_err(|_| {
                 Error::timeout(format!(
                     "the IAM token service at {} did not answer within {limit:?}; check the endpoint or retry later",
@@ -180,41 +225,6 @@ impl IamTokenProvider {
             })?,
             None => exchange.await,
         }
-        .map_err(|e| {
-            Error::new(e.kind(), format!("fetching an IAM token failed: {}", e.message()))
-        })?;
-        if parts.status != http::StatusCode::OK {
-            return Err(self.error_response(parts.status.as_u16(), &parts.headers, &body));
-        }
-        let json: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-            Error::credentials(format!("the IAM token response from {} is not JSON ({e})", self.endpoint))
-        })?;
-        let access = json
-            .get("access_token")
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                Error::credentials(format!("the IAM token response from {} has no access_token", self.endpoint))
-            })?;
-        let refresh = json.get("refresh_token").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(Secret::new);
-        let now = SystemTime::now();
-        let lifetime = match (json.get("expires_in").and_then(|v| v.as_u64()), json.get("expiration").and_then(|v| v.as_u64())) {
-            (Some(seconds), _) => Duration::from_secs(seconds),
-            (None, Some(epoch)) => (UNIX_EPOCH + Duration::from_secs(epoch)).duration_since(now).unwrap_or_default(),
-            (None, None) => {
-                return Err(Error::credentials(format!(
-                    "the IAM token response from {} has neither expires_in nor expiration",
-                    self.endpoint
-                )))
-            }
-        };
-        tracing::debug!(lifetime_secs = lifetime.as_secs(), "fetched an IAM token");
-        Ok(CachedToken {
-            access: AccessToken::new(access, Some(now + lifetime)),
-            refresh,
-            obtained: Instant::now(),
-            lifetime,
-        })
     }
 
     fn error_response(&self, status: u16, headers: &http::HeaderMap, body: &[u8]) -> Error {
@@ -235,6 +245,44 @@ impl IamTokenProvider {
         Error::credentials(format!("the IAM token service at {} refused the request; {hint}", self.endpoint))
             .with_service_error(ServiceError::new(status, code).with_message(field("errorMessage")).with_request_id(request_id))
     }
+}
+
+/// The longest lifetime a token is taken to have, whatever the answer claims: IAM tokens last an hour,
+/// and a larger (or absurd) claim must neither overflow the clock arithmetic nor keep a token for ever.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Reads the token service's JSON answer: the access token, the refresh token and the lifetime
+/// (`expires_in` seconds, else the `expiration` epoch second), capped at [`MAX_TOKEN_LIFETIME`].
+pub(crate) fn parse_token_response(body: &[u8], endpoint: &str, now: SystemTime) -> Result<CachedToken, Error> {
+    let json: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Error::credentials(format!("the IAM token response from {endpoint} is not JSON ({e})")))?;
+    let access = json
+        .get("access_token")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::credentials(format!("the IAM token response from {endpoint} has no access_token")))?;
+    let refresh = json.get("refresh_token").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(Secret::new);
+    let seconds = |name: &str| json.get(name).and_then(|v| v.as_u64());
+    let lifetime = match (seconds("expires_in"), seconds("expiration")) {
+        (Some(seconds), _) => Duration::from_secs(seconds),
+        (None, Some(epoch)) => {
+            let epoch = Duration::from_secs(epoch);
+            now.duration_since(UNIX_EPOCH).map(|since| epoch.saturating_sub(since)).unwrap_or(epoch)
+        }
+        (None, None) => {
+            return Err(Error::credentials(format!(
+                "the IAM token response from {endpoint} has neither expires_in nor expiration"
+            )))
+        }
+    }
+    .min(MAX_TOKEN_LIFETIME);
+    tracing::debug!(lifetime_secs = lifetime.as_secs(), "fetched an IAM token");
+    Ok(CachedToken {
+        access: AccessToken::new(access, Some(now + lifetime)),
+        refresh,
+        obtained: Instant::now(),
+        lifetime,
+    })
 }
 
 impl TokenProvider for IamTokenProvider {
@@ -271,6 +319,33 @@ mod tests {
         assert_eq!(token(78).freshness(), Freshness::Advisory);
         assert_eq!(token(85).freshness(), Freshness::Mandatory);
         assert_eq!(token(200).freshness(), Freshness::Mandatory);
+    }
+
+    #[test]
+    fn huge_or_odd_lifetimes_never_overflow() {
+        let now = SystemTime::now();
+        let parse = |body: &str| parse_token_response(body.as_bytes(), "https://iam.example", now);
+        for body in [
+            r#"{"access_token":"t","expires_in":18446744073709551615}"#,
+            r#"{"access_token":"t","expiration":18446744073709551615}"#,
+            r#"{"access_token":"t","expires_in":18446744073709551615,"expiration":18446744073709551615}"#,
+        ] {
+            let token = parse(body).unwrap();
+            assert_eq!(token.lifetime, MAX_TOKEN_LIFETIME, "{body}");
+            assert_eq!(token.access.expires_at(), Some(now + MAX_TOKEN_LIFETIME));
+        }
+        // An expiration in the past is a token to refresh at once, not an error or a panic.
+        let past = parse(r#"{"access_token":"t","expiration":1}"#).unwrap();
+        assert_eq!((past.lifetime, past.freshness()), (Duration::ZERO, Freshness::Mandatory));
+        assert_eq!(parse(r#"{"access_token":"t","expires_in":3600}"#).unwrap().lifetime, Duration::from_secs(3600));
+        for (body, says) in [
+            ("not json", "not JSON"),
+            (r#"{"access_token":"","expires_in":1}"#, "no access_token"),
+            (r#"{"access_token":"t","expires_in":-5}"#, "neither expires_in nor expiration"),
+        ] {
+            let error = parse(body).err().expect(body).to_string();
+            assert!(error.contains(says), "{body}: {error}");
+        }
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub type ResultStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 
 pub type PageTokens = Vec<Option<String>>;
 
 /// Pages through an operation: fetch a page, read its next tokens, put them into the next input.
-/// Stops after the last page or the first error; a next token equal to the previous one is an error
-/// (a server bug that would otherwise loop forever).
+/// Stops after the last page or the first error. A next token seen before in the same pagination is an
+/// error: a server that sends A, B, A, ... (or the same token twice) would otherwise loop forever.
 pub fn paginate<C, B, O>(
     client: C,
     first: B,
@@ -31,27 +31,51 @@ where
     B: Clone + Send + 'static,
     O: Send + 'static,
 {
-    let start: Option<(C, B, Option<PageTokens>)> = Some((client, first, None));
+    let start: Option<(C, B, SeenTokens)> = Some((client, first, SeenTokens::default()));
     Box::pin(futures_util::stream::unfold(start, move |state| async move {
-        let (client, input, previous) = state?;
+        let (client, input, mut seen) = state?;
         match fetch(client.clone(), input.clone()).await {
             Err(error) => Some((Err(error), None)),
             Ok(page) => match next_tokens(&page) {
                 None => Some((Ok(page), None)),
-                Some(tokens) if previous.as_ref() == Some(&tokens) => Some((
+                Some(tokens) if !seen.insert(&tokens) => Some((
                     Err(Error::new(
                         ErrorKind::ResponseParse,
-                        "the service returned the same continuation token twice; stopping to avoid an endless listing",
+                        format!(
+                            "the service returned a continuation token it had already returned in this listing (after \
+                             {} pages); stopping to avoid an endless listing. The service is misbehaving: report it, \
+                             or list a narrower prefix",
+                            seen.len() + 1
+                        ),
                     )),
                     None,
                 )),
                 Some(tokens) => {
                     let next = with_tokens(input, &tokens);
-                    Some((Ok(page), Some((client, next, Some(tokens)))))
+                    Some((Ok(page), Some((client, next, seen))))
                 }
             },
         }
     }))
+}
+
+/// The continuation tokens one pagination has followed, kept as 64-bit hashes so that a listing of a
+/// million pages costs megabytes, not the tokens' text.
+#[derive(Default)]
+struct SeenTokens(std::collections::HashSet<u64>);
+
+impl SeenTokens {
+    /// Records `tokens`; false when they were seen before.
+    fn insert(&mut self, tokens: &[Option<String>]) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        tokens.hash(&mut hasher);
+        self.0.insert(hasher.finish())
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// The items of every page, stopping after `max_items` when given.
@@ -168,6 +192,51 @@ mod tests {
         assert_eq!(decode_resume_token(&encoded, 3).unwrap(), tokens);
         assert!(decode_resume_token(&encoded, 2).is_err());
         assert!(decode_resume_token("***", 1).is_err());
+    }
+
+    /// A fake service whose pages carry the tokens of `script` in turn (`None` ends the listing).
+    fn scripted(script: &'static [Option<&'static str>]) -> ResultStream<Option<String>> {
+        fn fetch(
+            calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+            script: &'static [Option<&'static str>],
+        ) -> BoxFuture<Result<Option<String>, Error>> {
+            let call = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async move { Ok(script.get(call).copied().flatten().map(str::to_string)) })
+        }
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        paginate(calls, script, fetch, |page| page.clone().map(|t| vec![Some(t)]), |input, _| input)
+    }
+
+    async fn pages_until_error(script: &'static [Option<&'static str>]) -> (usize, Option<Error>) {
+        use futures_util::StreamExt;
+        let mut pages = scripted(script);
+        let mut ok = 0;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(_) => ok += 1,
+                Err(e) => return (ok, Some(e)),
+            }
+        }
+        (ok, None)
+    }
+
+    #[test]
+    fn any_repeated_token_ends_the_listing() {
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(any_repeated_token_ends_the_listing_on_a_runtime());
+    }
+
+    async fn any_repeated_token_ends_the_listing_on_a_runtime() {
+        // A, B, A, B, ... forever: the third page repeats A and ends it.
+        let (ok, error) = pages_until_error(&[Some("A"), Some("B"), Some("A"), Some("B"), Some("A"), Some("B")]).await;
+        assert_eq!(ok, 2);
+        let error = error.expect("a cycle is an error");
+        assert_eq!(error.kind(), ErrorKind::ResponseParse);
+        assert!(error.to_string().contains("already returned"), "{error}");
+        // The same token back to back.
+        let (ok, error) = pages_until_error(&[Some("A"), Some("A")]).await;
+        assert_eq!((ok, error.is_some()), (1, true));
+        // Distinct tokens, then the end: every page, no error.
+        assert_eq!(pages_until_error(&[Some("A"), Some("B"), Some("C"), None]).await.0, 4);
     }
 
     #[test]

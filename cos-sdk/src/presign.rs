@@ -78,10 +78,10 @@ fn presign_with(
              an IAM API key or bearer token cannot be put into a URL",
         )));
     };
-    if expires_in.is_zero() || expires_in > MAX_PRESIGNED_EXPIRY {
+    // X-Amz-Expires is whole seconds: under one second would be `0`, an already expired URL.
+    if expires_in < Duration::from_secs(1) || expires_in > MAX_PRESIGNED_EXPIRY {
         return Err(fail(Error::invalid_input(format!(
-            "a presigned URL must expire within 1 second to 7 days (604800 seconds); {} seconds was asked for",
-            expires_in.as_secs()
+            "a presigned URL must expire within 1 second to 7 days (604800 seconds); {expires_in:?} was asked for"
         ))));
     }
     // The body is sent by whoever uses the URL; its length and checksum are theirs to set.
@@ -149,5 +149,11 @@ mod tests {
         let c = client(Credentials::hmac("AKID", "secret"));
         let e = c.presign(&META, get("https://h/b/k"), Duration::from_secs(8 * 24 * 3600)).unwrap_err();
         assert!(e.to_string().contains("604800"), "{e}");
+        // Just past the limit is not rounded down to it in the message, and under a second is refused.
+        let e = c.presign(&META, get("https://h/b/k"), Duration::from_millis(604_800_500)).unwrap_err();
+        assert!(e.to_string().contains("604800.5s was asked for"), "{e}");
+        let e = c.presign(&META, get("https://h/b/k"), Duration::from_millis(999)).unwrap_err();
+        assert!(e.to_string().contains("999ms was asked for"), "{e}");
+        assert!(c.presign(&META, get("https://h/b/k"), Duration::from_secs(1)).is_ok());
     }
 }

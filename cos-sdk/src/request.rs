@@ -38,6 +38,35 @@ pub(crate) const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.')
 /// A greedy label (`{Key+}`) keeps `/`.
 const ENCODE_GREEDY: &AsciiSet = &ENCODE.remove(b'/');
 
+/// The longest object key S3 and COS accept, in bytes of UTF-8.
+const MAX_KEY_BYTES: usize = 1024;
+
+/// The longest bucket name any S3-compatible store accepts (Ceph's relaxed names; S3 and COS stop at 63).
+const MAX_BUCKET_BYTES: usize = 255;
+
+/// Refuses only bucket names that cannot address a bucket: empty, `.` or `..`, with `..`, with a
+/// character that ends or changes the URL path (`/`, `?`, `#`, `\\`), with whitespace or control
+/// characters, or longer than any store allows. Uppercase letters and `_`, which some stores accept,
+/// pass; the service judges the rest.
+fn check_bucket_name(bucket: &str) -> Result<(), String> {
+    if bucket.is_empty() {
+        return Err("it is empty; set the bucket name".into());
+    }
+    if bucket.len() > MAX_BUCKET_BYTES {
+        return Err(format!("it is {} bytes long, and no store accepts more than {MAX_BUCKET_BYTES}", bucket.len()));
+    }
+    if bucket == "." || bucket.contains("..") {
+        return Err("it has `..` (or is `.`), which addresses a different path or host".into());
+    }
+    if let Some(c) = bucket.chars().find(|c| matches!(c, '/' | '?' | '#' | '\\') || c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "it contains {:?}, which cannot be part of a bucket name in a URL; bucket names use letters, digits, `-` and `.`",
+            c
+        ));
+    }
+    Ok(())
+}
+
 /// A request being assembled by a generated serializer. Problems with the input (an empty label,
 /// a value that cannot be a header) are recorded and reported by [`RequestParts::finish`], naming the
 /// member and what to do.
@@ -80,8 +109,8 @@ impl RequestParts {
 
     /// The bucket: the first path segment in path style, part of the host in virtual-hosted style.
     pub fn bucket(&mut self, bucket: &str) {
-        if bucket.is_empty() {
-            self.fail(Error::invalid_input("`Bucket` is required and must not be empty: set the bucket name"));
+        if let Err(problem) = check_bucket_name(bucket) {
+            self.fail(Error::invalid_input(format!("`Bucket` `{}` is not valid: {problem}", bucket.escape_debug())));
         }
         self.bucket = Some(bucket.to_string());
     }
@@ -91,11 +120,17 @@ impl RequestParts {
         self.path.push_str(text);
     }
 
-    /// Appends a percent-encoded label; a greedy label keeps `/`.
+    /// Appends a percent-encoded label; a greedy label (an object key, `{Key+}`) keeps `/`.
     pub fn path_label(&mut self, label: &str, value: &str, greedy: bool) {
         if value.is_empty() {
             self.fail(Error::invalid_input(format!(
                 "`{label}` is required and must not be empty: it is part of the request path"
+            )));
+        }
+        if greedy && value.len() > MAX_KEY_BYTES {
+            self.fail(Error::invalid_input(format!(
+                "`{label}` is {} bytes long; object keys are at most {MAX_KEY_BYTES} bytes of UTF-8: use a shorter key",
+                value.len()
             )));
         }
         let set = if greedy { ENCODE_GREEDY } else { ENCODE };
@@ -251,6 +286,39 @@ mod tests {
 
     fn endpoint(url: &str) -> Endpoint {
         Endpoint::new(url).unwrap()
+    }
+
+    #[test]
+    fn malformed_bucket_names_and_long_keys_are_refused() {
+        let build = |bucket: &str, key: &str| {
+            let mut parts = RequestParts::new("GET");
+            parts.bucket(bucket);
+            parts.path_label("Key", key, true);
+            parts.finish(&endpoint("https://s3.example"), false)
+        };
+        for (bad, why) in [
+            ("", "empty"),
+            ("..", "`..`"),
+            ("a..b", "`..`"),
+            (".", "`..`"),
+            ("a/b", "'/'"),
+            ("a?b", "'?'"),
+            ("a#b", "'#'"),
+            ("a b", "' '"),
+            ("a\tb", "'\\t'"),
+            ("a\\b", "'\\\\'"),
+        ] {
+            let error = build(bad, "k").unwrap_err().to_string();
+            assert!(error.contains("is not valid") && error.contains(why), "{bad:?}: {error}");
+        }
+        assert!(build(&"b".repeat(256), "k").unwrap_err().to_string().contains("256 bytes"));
+        // What some S3-compatible stores accept passes: the service judges it.
+        for good in ["My_Bucket", "a.b-c", "UPPER", &"b".repeat(255)] {
+            assert!(build(good, "k").is_ok(), "{good}");
+        }
+        assert!(build("b", &"k".repeat(1024)).is_ok());
+        let error = build("b", &"é".repeat(513)).unwrap_err().to_string();
+        assert!(error.contains("1026 bytes") && error.contains("1024"), "{error}");
     }
 
     #[test]

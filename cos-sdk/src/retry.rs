@@ -103,7 +103,8 @@ impl RetryConfig {
     /// The wait before retry number `retry` (0 for the first retry): `min(rand * initial * 2^retry, max)`.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let ceiling = self.initial_backoff.saturating_mul(1u32 << retry.min(20)).min(self.max_backoff);
-        ceiling.mul_f64(fastrand::f64())
+        // `mul_f64` panics when rounding carries past `Duration::MAX`; the ceiling is the most a wait can be.
+        Duration::try_from_secs_f64(ceiling.as_secs_f64() * fastrand::f64()).map_or(ceiling, |wait| wait.min(ceiling))
     }
 }
 

@@ -13,7 +13,7 @@ pub use crate::wire::json_bridge::*;
 pub use crate::xml::{XmlDocument, XmlElement, XmlWriter};
 pub use bytes::Bytes;
 pub use http;
-pub use crate::client::Client;
+pub use crate::client::{attempts_made, Client};
 pub use crate::paginate::{
     decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, ResultStream,
     WaiterAcceptor, WaiterState,

@@ -92,7 +92,9 @@ impl Transport {
         let result = match stall {
             None => sending.await,
             Some(limit) => loop {
-                match tokio::time::timeout_at((progress.last() + limit).into(), &mut sending).await {
+                // A limit too large to add to the clock never runs out.
+                let Some(deadline) = progress.last().checked_add(limit) else { break (&mut sending).await };
+                match tokio::time::timeout_at(deadline.into(), &mut sending).await {
                     Ok(result) => break result,
                     Err(_) if progress.last().elapsed() >= limit => {
                         return Err(Error::timeout(format!(
