@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 use super::config::{part_count, part_range};
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::{apply_settings, CustomerKey, ObjectSettings};
+use super::pin::{object_changed, ObjectPin};
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::{
     abort_upload, copy_source_header, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager,
@@ -163,10 +164,8 @@ impl CopyJob {
             .set_sse_customer_key_md5(key_md5.clone())
             .send()
             .await?;
-        let size = head
-            .content_length
-            .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| Error::response_parse("HeadObject of the copy source answered without a Content-Length"))?;
+        let pin = ObjectPin::from_head(&head, "the copy source")?;
+        let size = pin.size;
         self.progress.set_total(Some(size));
         self.progress.report(0, ProgressEvent::Started);
         let copy_source = copy_source_header(&self.source.bucket, &self.source.key, self.source.version_id.as_deref());
@@ -233,7 +232,6 @@ impl CopyJob {
         let part_size = self.inner.config.part_size_for(size)?;
         let count = part_count(size, part_size);
         let this = self.clone();
-        let etag = head.e_tag.clone();
         let work = async {
             let mut tasks: JoinSet<Result<(u32, String), Error>> = JoinSet::new();
             let mut parts = BTreeMap::new();
@@ -248,10 +246,10 @@ impl CopyJob {
                 let job = this.clone();
                 let upload_id = upload_id.clone();
                 let copy_source = copy_source.clone();
-                let etag = etag.clone();
+                let pin = pin.clone();
                 tasks.spawn(async move {
                     let part_number = n as u32;
-                    let etag = job.copy_part(&upload_id, &copy_source, etag, part_number, offset, len, count).await?;
+                    let etag = job.copy_part(&upload_id, &copy_source, &pin, part_number, offset, len, count).await?;
                     job.progress.report(len, ProgressEvent::PartDone { part_number, bytes: len });
                     Ok((part_number, etag))
                 });
@@ -259,6 +257,23 @@ impl CopyJob {
             while let Some(joined) = tasks.join_next().await {
                 let (number, etag) = joined.map_err(task_error)??;
                 parts.insert(number, etag);
+            }
+            // Stores that ignore x-amz-copy-source-if-match copy whatever the source is now: before the
+            // parts become an object, the source must still be the one the copy started from.
+            let (algorithm, key, key_md5) = this.source_sse_c();
+            let again = client
+                .head_object()
+                .bucket(&this.source.bucket)
+                .key(&this.source.key)
+                .set_version_id(this.source.version_id.clone())
+                .set_sse_customer_algorithm(algorithm)
+                .set_sse_customer_key(key)
+                .set_sse_customer_key_md5(key_md5)
+                .send()
+                .await?;
+            pin.check_identity(again.e_tag.as_deref(), again.version_id.as_deref())?;
+            if again.content_length != head.content_length {
+                return Err(object_changed("the copy source's size changed during the copy"));
             }
             let completed = parts
                 .iter()
@@ -300,7 +315,7 @@ impl CopyJob {
         &self,
         upload_id: &str,
         copy_source: &str,
-        source_etag: Option<String>,
+        pin: &ObjectPin,
         part_number: u32,
         offset: u64,
         len: u64,
@@ -323,7 +338,7 @@ impl CopyJob {
                 .part_number(part_number as i32)
                 .copy_source(copy_source)
                 .copy_source_range(format!("bytes={}-{}", offset, offset + len - 1))
-                .set_copy_source_if_match(source_etag.clone())
+                .set_copy_source_if_match(pin.e_tag.clone())
                 .set_copy_source_sse_customer_algorithm(src_algorithm.clone())
                 .set_copy_source_sse_customer_key(src_key.clone())
                 .set_copy_source_sse_customer_key_md5(src_key_md5.clone())
@@ -334,10 +349,13 @@ impl CopyJob {
                 .await;
             drop(permit);
             let failed = match sent {
-                Ok(output) => match output.copy_part_result.and_then(|r| r.e_tag) {
-                    Some(etag) => return Ok(etag),
-                    None => Error::response_parse("UploadPartCopy answered without an ETag"),
-                },
+                Ok(output) => {
+                    pin.check_identity(None, output.copy_source_version_id.as_deref())?;
+                    match output.copy_part_result.and_then(|r| r.e_tag) {
+                        Some(etag) => return Ok(etag),
+                        None => Error::response_parse("UploadPartCopy answered without an ETag"),
+                    }
+                }
                 Err(e) => e,
             };
             if attempt < attempts && part_error_is_retryable(&failed) {

@@ -24,7 +24,8 @@ use super::options::DownloadSettings;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::upload::file_error;
-use super::{is_precondition_failed, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
+use super::pin::{is_object_changed, object_changed, ObjectPin};
+use super::{join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
 use crate::body::run_blocking;
 use crate::error::{Error, ErrorKind};
 use crate::types::ChecksumMode;
@@ -258,13 +259,6 @@ impl Sink<'_> {
     }
 }
 
-/// The object as HeadObject saw it.
-#[derive(Clone, Debug)]
-struct ObjectInfo {
-    size: u64,
-    e_tag: Option<String>,
-}
-
 /// Bytes gathered before one write to the temporary file: servers send small chunks (4 KiB is common),
 /// and one blocking write per chunk would cost more than the network.
 const WRITE_BATCH: usize = 1024 * 1024;
@@ -384,7 +378,7 @@ impl DownloadJob {
         e.map_message(|m| join_message(m, &format!("downloading {}/{}", self.bucket, self.key)))
     }
 
-    async fn head(&self) -> Result<ObjectInfo, Error> {
+    async fn head(&self) -> Result<ObjectPin, Error> {
         let (algorithm, key, key_md5) = self.settings.sse_c();
         let head = self
             .inner
@@ -398,13 +392,10 @@ impl DownloadJob {
             .set_sse_customer_key_md5(key_md5)
             .send()
             .await?;
-        let size = head
-            .content_length
-            .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| Error::response_parse("HeadObject answered without a Content-Length"))?;
-        self.progress.set_total(Some(size));
+        let pin = ObjectPin::from_head(&head, "the object")?;
+        self.progress.set_total(Some(pin.size));
         self.progress.report(0, ProgressEvent::Started);
-        Ok(ObjectInfo { size, e_tag: head.e_tag })
+        Ok(pin)
     }
 
     /// One GET of `range` (or the whole object) pinned to the ETag, into `target`; a GET that breaks
@@ -412,7 +403,7 @@ impl DownloadJob {
     /// towards the progress as they arrive.
     async fn get_range(
         &self,
-        info: &ObjectInfo,
+        info: &ObjectPin,
         range: Option<(u64, u64)>,
         part_number: u32,
         target: &mut PartTarget<'_, '_>,
@@ -451,6 +442,7 @@ impl DownloadJob {
                     .set_checksum_mode(checksum_mode.clone())
                     .send()
                     .await?;
+                info.check_get(&output, range)?;
                 while let Some(chunk) = output.body.next_chunk().await {
                     let chunk = chunk?;
                     let len = chunk.len() as u64;
@@ -475,10 +467,13 @@ impl DownloadJob {
                 Err(e) => {
                     // Bytes of a failed attempt are taken back from the progress.
                     self.progress.sub(got);
-                    if is_precondition_failed(&e) {
-                        return Err(e.map_message(|m| {
-                            join_message(m, "the object changed during the download (its ETag no longer matches); download it again")
-                        }));
+                    if is_object_changed(&e) {
+                        return Err(match e.service_error() {
+                            // The store kept If-Match: the same outcome, said the same way.
+                            Some(details) => object_changed("the object changed during the download (its ETag no longer matches)")
+                                .with_service_error(details.clone()),
+                            None => e,
+                        });
                     }
                     if attempt < attempts && part_error_is_retryable(&e) {
                         self.progress.report(0, ProgressEvent::PartRetry { part_number, attempt, reason: e.to_string() });
@@ -516,6 +511,13 @@ impl DownloadJob {
         temp_name.push(".state");
         let state_path = dir.join(&temp_name);
 
+        if tokio::fs::metadata(target).await.is_ok_and(|m| m.is_dir()) {
+            return Err(Error::invalid_input(format!(
+                "`{}` is a directory; give the path of the file to write (for example `{}`)",
+                target.display(),
+                target.join(self.key.rsplit('/').next().unwrap_or("object")).display()
+            )));
+        }
         let info = match until_stopped(&self.stop, self.head()).await {
             Ok(r) => r?,
             Err(reason) => return Err(StopSignal::error(reason, "download")),
@@ -624,7 +626,7 @@ impl DownloadJob {
                 Ok(self.output(&info, count as u32, resumed))
             }
             Ok(Err(e)) => {
-                if !resume || is_precondition_failed(&e) {
+                if !resume || is_object_changed(&e) {
                     state.remove();
                     let _ = tokio::fs::remove_file(&temp).await;
                     Err(e)
@@ -643,7 +645,7 @@ impl DownloadJob {
         }
     }
 
-    fn output(&self, info: &ObjectInfo, parts: u32, resumed_parts: u32) -> DownloadOutput {
+    fn output(&self, info: &ObjectPin, parts: u32, resumed_parts: u32) -> DownloadOutput {
         DownloadOutput {
             bucket: self.bucket.clone(),
             key: self.key.clone(),

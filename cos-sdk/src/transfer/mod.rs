@@ -23,6 +23,7 @@ mod download;
 mod glob;
 mod handle;
 mod options;
+mod pin;
 mod pool;
 mod progress;
 mod state;
@@ -117,11 +118,6 @@ pub(crate) fn part_error_is_retryable(error: &Error) -> bool {
 pub(crate) fn part_backoff(attempt: u32) -> Duration {
     let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
     Duration::from_millis(base / 2 + fastrand::u64(0..=base / 2))
-}
-
-/// Whether `error` says the object changed (a failed `If-Match`).
-pub(crate) fn is_precondition_failed(error: &Error) -> bool {
-    error.service_error().map(|s| s.status() == 412 || s.code() == "PreconditionFailed").unwrap_or(false)
 }
 
 /// Whether `error` says the multipart upload no longer exists.

@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 use super::config::{part_count, part_range, part_size_for, MAX_PARTS};
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::{apply_settings, ObjectSettings};
+use super::pin::real_version;
 use super::pool::PartBuffer;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
@@ -641,38 +642,56 @@ impl UploadJob {
             state.remove();
         }
         check_composite_checksum(algorithm, &parts, &output)?;
-        let (algorithm, key, key_md5) = self.settings.sse_c();
-        let head = client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .set_version_id(output.version_id.clone())
-            .set_sse_customer_algorithm(algorithm)
-            .set_sse_customer_key(key)
-            .set_sse_customer_key_md5(key_md5)
-            .send()
-            .await
-            .map_err(|e| e.map_message(|m| join_message(m, "the upload completed, but checking its size failed")))?;
-        if let Some(stored) = head.content_length {
-            if u64::try_from(stored).ok() != Some(size) {
-                return Err(Error::new(
-                    ErrorKind::Integrity,
-                    format!(
-                        "the completed object is {stored} bytes but {size} were uploaded in {count} parts; \
-                         delete it and upload again"
-                    ),
-                ));
-            }
-        }
+        // `null` is what stores answer for unversioned buckets: it names no version to ask for.
+        let version_id = real_version(output.version_id.as_deref()).map(str::to_string);
+        self.check_completed_size(&version_id, size, count).await?;
         Ok(UploadOutput {
             bucket: self.bucket.clone(),
             key: self.key.clone(),
             e_tag: output.e_tag,
-            version_id: output.version_id,
+            version_id,
             size,
             parts: count,
             upload_id: Some(ctx.upload_id.clone()),
         })
+    }
+}
+
+impl UploadJob {
+    /// Checks the size of a completed multipart object with a HEAD. The service has already said the
+    /// upload completed, so a HEAD that fails (no read permission, a store quirk) is logged, never
+    /// reported as a failed upload; only a size that differs is an error.
+    async fn check_completed_size(&self, version_id: &Option<String>, size: u64, count: u32) -> Result<(), Error> {
+        let (algorithm, key, key_md5) = self.settings.sse_c();
+        let head = self
+            .inner
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .set_version_id(version_id.clone())
+            .set_sse_customer_algorithm(algorithm)
+            .set_sse_customer_key(key)
+            .set_sse_customer_key_md5(key_md5)
+            .send()
+            .await;
+        let stored = match head {
+            Ok(head) => head.content_length,
+            Err(e) => {
+                tracing::warn!(error = %e, "the upload completed, but the HEAD that checks its size failed; not checked");
+                None
+            }
+        };
+        match stored {
+            Some(stored) if u64::try_from(stored).ok() != Some(size) => Err(Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "the completed object is {stored} bytes but {size} were uploaded in {count} parts; delete it and \
+                     upload again"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 

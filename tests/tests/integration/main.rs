@@ -18,3 +18,4 @@ mod transfer_faults;
 mod transfer_servers;
 mod generated_api;
 mod checksums;
+mod trust_faults;
