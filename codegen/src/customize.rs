@@ -57,3 +57,15 @@ pub fn for_operation(name: &str) -> OperationCustomizations {
 /// Integer shapes of the S3 model whose values outgrow 32 bits on real servers: the model says
 /// `integer`, but `Size` is an object's size in bytes (up to 10 TiB on COS), so it becomes `i64`.
 pub const WIDE_INTEGER_SHAPES: &[&str] = &["Size"];
+
+/// Members whose `location` the model leaves out although S3 carries them outside the body, as
+/// (structure, member, location, wire name). Without an entry such a member would become an XML body.
+pub const MEMBER_LOCATIONS: &[(&str, &str, &str, &str)] = &[
+    // IBM's model gives PutObject's member a header location but not CopyObject's.
+    ("CopyObjectRequest", "WebsiteRedirectLocation", "header", "x-amz-website-redirect-location"),
+];
+
+/// The location and wire name [`MEMBER_LOCATIONS`] gives `member` of `structure`, if any.
+pub fn member_location(structure: &str, member: &str) -> Option<(&'static str, &'static str)> {
+    MEMBER_LOCATIONS.iter().find(|(s, m, _, _)| *s == structure && *m == member).map(|(_, _, location, wire)| (*location, *wire))
+}

@@ -341,6 +341,7 @@ pub fn resolve(
         index,
     };
     check_collisions(&service)?;
+    check_body_roots(&service)?;
     mark_boxes(&mut service);
     mark_streams_and_sensitive(&mut service);
     if let Some(text) = paginators_json {
@@ -560,10 +561,11 @@ impl<'r, 'a> Builder<'r, 'a> {
                 target.location.clone(),
                 target.location_name.clone(),
             );
+            let customized = crate::customize::member_location(name, member_name);
             let location = if payload.as_deref() == Some(member_name.as_str()) {
                 Location::Payload
             } else {
-                match r.location.as_deref().or(target_location.as_deref()) {
+                match r.location.as_deref().or(target_location.as_deref()).or(customized.map(|(location, _)| location)) {
                     None => Location::Body,
                     Some("uri") => Location::Uri,
                     Some("querystring") => Location::Query,
@@ -592,7 +594,13 @@ impl<'r, 'a> Builder<'r, 'a> {
                 Location::Body | Location::Payload => None,
                 _ => target_location_name,
             };
-            let wire_name = r.query_name.clone().or_else(|| r.location_name.clone()).or(shape_wire_name).unwrap_or_else(|| {
+            let wire_name = r
+                .query_name
+                .clone()
+                .or_else(|| r.location_name.clone())
+                .or(shape_wire_name)
+                .or(customized.map(|(_, wire)| wire.to_string()))
+                .unwrap_or_else(|| {
                 if location == Location::PrefixHeaders {
                     String::new()
                 } else {
@@ -947,6 +955,38 @@ fn mark_streams_and_sensitive(service: &mut Service) {
             st.has_sensitive = sensitive;
         }
     }
+}
+
+/// Refuses an operation whose input has body members but no payload, when nothing in the model names
+/// the body's root element: the body would be rooted at the input shape's name (`<CopyObjectRequest>`),
+/// which no service reads. Such a member almost always lacks its `location`: give it one in
+/// `customize::MEMBER_LOCATIONS`.
+fn check_body_roots(service: &Service) -> Result<(), Error> {
+    for op in &service.operations {
+        let input = service.shape(&op.input);
+        let body: Vec<&str> = service
+            .structure(&op.input)
+            .members
+            .iter()
+            .filter(|m| m.location == Location::Body)
+            .map(|m| m.name.as_str())
+            .collect();
+        let named_root = input.xml_name != input.name || op.input_root.is_some();
+        if !body.is_empty() && !named_root {
+            return Err(Error::Model {
+                path: format!("operations.{}.input", op.name),
+                message: format!(
+                    "members {} of `{}` have no location, so they would form an XML body rooted at `<{}>`, and \
+                     neither the input nor its shape has a locationName; give the members their location (in \
+                     customize::MEMBER_LOCATIONS when the model lacks it) or the input a locationName",
+                    body.join(", "),
+                    input.name,
+                    input.name
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Paginator>, Error> {

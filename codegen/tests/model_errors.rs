@@ -102,3 +102,14 @@ fn paginator_tokens_are_checked_against_the_output() {
     let e = run(r#"{"pagination": {"Op": {"input_token": "Marker", "output_token": "Missing || Next"}}}"#);
     assert!(e.contains("`Missing` is not a member"), "{e}");
 }
+
+#[test]
+fn a_body_member_without_a_named_root_is_refused_unless_the_model_names_one() {
+    // `Redirect` lacks its header location: it would become `<In><Redirect>…</Redirect></In>`.
+    let shapes = r#""In": {"type": "structure", "required": ["Id"], "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}, "Redirect": {"shape": "S", "locationName": "x-redirect"}}}, "S": {"type": "string"}"#;
+    let e = error_of(&model(OP, shapes));
+    assert!(e.contains("operations.Op.input") && e.contains("Redirect") && e.contains("<In>"), "{e}");
+    // An input whose root element the model names is a real XML body.
+    let named = OP.replace(r#""input": {"shape": "In"}"#, r#""input": {"shape": "In", "locationName": "OpRequest"}"#);
+    assert!(generate(&model(&named, shapes)).is_ok());
+}

@@ -5392,7 +5392,7 @@ pub struct CopyObjectRequest {
         )
     )]
     pub storage_class: ::std::option::Option<crate::generated::types::StorageClass>,
-    /// `WebsiteRedirectLocation`: XML element `x-amz-website-redirect-location`.
+    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
     #[cfg_attr(
         feature = "serde",
         serde(

@@ -136,6 +136,9 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.storage_class {
         request.header("x-amz-storage-class", v.as_str());
     }
+    if let ::std::option::Option::Some(v) = &input.website_redirect_location {
+        request.header("x-amz-website-redirect-location", v.as_str());
+    }
     if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
@@ -190,16 +193,6 @@ pub fn serialize_request(
     }
     if let ::std::option::Option::Some(v) = &input.expected_source_bucket_owner {
         request.header("x-amz-source-expected-bucket-owner", v.as_str());
-    }
-    if input.website_redirect_location.is_some() {
-        let mut writer = crate::rt::XmlWriter::new();
-        let w = &mut writer;
-        w.start("CopyObjectRequest");
-        if let ::std::option::Option::Some(v) = &input.website_redirect_location {
-            w.leaf("x-amz-website-redirect-location", v.as_str());
-        }
-        w.end("CopyObjectRequest");
-        request.xml_body(writer.finish());
     }
     request.finish(endpoint, false)
 }
