@@ -175,13 +175,26 @@ fn crc64_nvme_update(mut crc: u64, data: &[u8]) -> u64 {
     crc
 }
 
-/// Adds the checksum a request asks for with `x-amz-sdk-checksum-algorithm` (the model's
-/// `ChecksumAlgorithm` member) when the caller did not set its value: computed over in-memory bodies and
-/// files. A one-shot stream cannot be read twice, so it needs the value set by the caller.
+/// The headers of an Object Lock write. S3's rule (which moto and radosgw enforce) is that such a write
+/// carries `Content-MD5` or a flexible checksum.
+const OBJECT_LOCK_HEADERS: &[&str] =
+    &["x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"];
+
+/// Adds the checksum a request needs when the caller did not set its value, computed over an
+/// in-memory body or a file: the one asked for with `x-amz-sdk-checksum-algorithm` (the model's
+/// `ChecksumAlgorithm` member), else `Content-MD5` on an Object Lock write that carries no checksum. A
+/// one-shot stream cannot be read twice, so it needs the value set by the caller.
 pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) -> Result<(), Error> {
-    let Some(requested) = headers.get(REQUESTED_ALGORITHM) else { return Ok(()) };
-    let name = requested.to_str().unwrap_or_default();
-    let algorithm = Algorithm::from_model(&ChecksumAlgorithm::from(name), "ChecksumAlgorithm")?;
+    let (algorithm, why) = match headers.get(REQUESTED_ALGORITHM) {
+        Some(requested) => {
+            let name = requested.to_str().unwrap_or_default();
+            (Algorithm::from_model(&ChecksumAlgorithm::from(name), "ChecksumAlgorithm")?, "ChecksumAlgorithm asks for it")
+        }
+        None if OBJECT_LOCK_HEADERS.iter().any(|h| headers.contains_key(*h)) && !has_checksum(headers) => {
+            (Algorithm::Md5, "an Object Lock write must carry a checksum")
+        }
+        None => return Ok(()),
+    };
     if headers.contains_key(algorithm.header()) {
         return Ok(());
     }
@@ -191,14 +204,20 @@ pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) ->
         let path = path.to_path_buf();
         crate::body::run_blocking("the checksum task", move || hash_file_range(algorithm, &path, offset, length)).await??
     } else {
+        let name = algorithm.name();
         return Err(Error::invalid_input(format!(
-            "ChecksumAlgorithm is {name} but the body is a stream, which cannot be read twice to compute it; \
-             set the checksum value yourself (the matching Checksum{name} member), or give the body as bytes or a file"
+            "the request needs a {name} checksum ({why}) but the body is a stream, which cannot be read twice to \
+             compute it; set the checksum yourself (content_md5 or a checksum_* member), or give the body as bytes or a file"
         )));
     };
     let value = http::HeaderValue::from_str(&value).expect("base64 is a valid header value");
     headers.insert(algorithm.header(), value);
     Ok(())
+}
+
+/// Whether the request already carries `Content-MD5` or a flexible checksum.
+fn has_checksum(headers: &HeaderMap) -> bool {
+    [Algorithm::Md5].into_iter().chain(FLEXIBLE).any(|a| headers.contains_key(a.header()))
 }
 
 fn hash_file_range(algorithm: Algorithm, path: &std::path::Path, offset: u64, length: u64) -> Result<String, Error> {

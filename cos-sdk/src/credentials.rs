@@ -285,7 +285,7 @@ fn read_optional(path: &Path, must_exist: bool, variable: &str) -> Result<Option
 }
 
 /// Parses a service credential: a JSON object, `{"credentials": {...}}`, or the IBM Cloud CLI's array of those.
-fn parse_service_credentials(path: &Path, text: &str) -> Result<ResolvedCredentials, Error> {
+pub(crate) fn parse_service_credentials(path: &Path, text: &str) -> Result<ResolvedCredentials, Error> {
     let malformed = |problem: String| {
         Error::credentials(format!("service credential file `{}` is malformed: {problem}", path.display()))
     };
@@ -325,6 +325,9 @@ fn parse_service_credentials(path: &Path, text: &str) -> Result<ResolvedCredenti
     };
     let credentials = match (hmac, string("apikey")?) {
         (Some(hmac), _) => hmac,
+        (None, Some(key)) if key.trim().is_empty() => {
+            return Err(malformed("`apikey` is empty; put the service credential's API key there".to_string()))
+        }
         (None, Some(key)) => Credentials::api_key(key),
         (None, None) => return Err(malformed("it has neither `cos_hmac_keys` nor `apikey`".to_string())),
     };
@@ -414,11 +417,11 @@ fn from_aws_profiles(env: &Environment) -> Result<Option<ResolvedCredentials>, E
     }))
 }
 
-type IniSections = BTreeMap<String, BTreeMap<String, String>>;
+pub(crate) type IniSections = BTreeMap<String, BTreeMap<String, String>>;
 
 /// Parses an AWS-style INI file: `[section]` headers, `key = value` lines, `#` and `;` comments, and indented
 /// sub-properties (which are skipped). Anything else is an error naming the file and line.
-fn parse_ini(path: &Path, text: &str) -> Result<IniSections, Error> {
+pub(crate) fn parse_ini(path: &Path, text: &str) -> Result<IniSections, Error> {
     let mut sections = IniSections::new();
     let mut current: Option<String> = None;
     for (index, raw) in text.lines().enumerate() {
@@ -489,6 +492,14 @@ mod tests {
         assert!(err.contains("/x/credentials") && err.contains("line 2"), "{err}");
         let err = parse_ini(path, "key = before section\n").unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("section"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_api_key_is_refused() {
+        for text in [r#"{"apikey": ""}"#, r#"{"apikey": "  "}"#, r#"[{"credentials": {"apikey": ""}}]"#] {
+            let error = parse_service_credentials(Path::new("creds.json"), text).err().expect(text).to_string();
+            assert!(error.contains("creds.json") && error.contains("`apikey` is empty"), "{error}");
+        }
     }
 
     #[test]
