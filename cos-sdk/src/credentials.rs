@@ -497,7 +497,8 @@ mod tests {
     #[test]
     fn an_empty_api_key_is_refused() {
         for text in [r#"{"apikey": ""}"#, r#"{"apikey": "  "}"#, r#"[{"credentials": {"apikey": ""}}]"#] {
-            let error = parse_service_credentials(Path::new("creds.json"), text).err().expect(text).to_string();
+            let Err(error) = parse_service_credentials(Path::new("creds.json"), text) else { panic!("{text} was accepted") };
+            let error = error.to_string();
             assert!(error.contains("creds.json") && error.contains("`apikey` is empty"), "{error}");
         }
     }

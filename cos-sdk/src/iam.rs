@@ -343,7 +343,8 @@ mod tests {
             (r#"{"access_token":"","expires_in":1}"#, "no access_token"),
             (r#"{"access_token":"t","expires_in":-5}"#, "neither expires_in nor expiration"),
         ] {
-            let error = parse(body).err().expect(body).to_string();
+            let Err(error) = parse(body) else { panic!("{body} was accepted") };
+            let error = error.to_string();
             assert!(error.contains(says), "{body}: {error}");
         }
     }
