@@ -137,9 +137,24 @@ pub(crate) fn copy_source_header(bucket: &str, key: &str, version_id: Option<&st
     source
 }
 
+/// How many times an abort is sent (each with the client's own retries) before its parts are left to
+/// a lifecycle rule: an upload left behind keeps taking space, so this tries harder than a part does.
+const ABORT_ROUNDS: u32 = 3;
+
 /// Aborts a multipart upload after a failure or a cancel, and says in `error` what happened to it.
 pub(crate) async fn abort_upload(client: &Client, bucket: &str, key: &str, upload_id: &str, error: Error) -> Error {
-    let aborted = client.abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await;
+    let mut round = 1;
+    let aborted = loop {
+        match client.abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await {
+            // Already gone (completed or aborted by an earlier attempt whose answer was lost).
+            Err(e) if e.code() == Some("NoSuchUpload") => break Ok(()),
+            Err(e) if round < ABORT_ROUNDS && part_error_is_retryable(&e) => {
+                tokio::time::sleep(part_backoff(round)).await;
+                round += 1;
+            }
+            done => break done.map(|_| ()),
+        }
+    };
     match aborted {
         Ok(_) => error.map_message(|m| join_message(m, &format!("the multipart upload {upload_id} was aborted"))),
         Err(e) => error.map_message(|m| {

@@ -19,3 +19,4 @@ mod transfer_servers;
 mod generated_api;
 mod checksums;
 mod trust_faults;
+mod fault_suite;

@@ -18,6 +18,8 @@ use tokio::net::TcpListener;
 #[derive(Clone, Debug)]
 pub struct Seen {
     pub method: String,
+    /// The path, still percent-encoded (`/bucket/key`).
+    pub path: String,
     pub query: String,
     pub headers: http::HeaderMap,
 }
@@ -68,6 +70,15 @@ pub enum Action {
     ResetAfter(usize),
     /// Passes it on, but sends only this many bytes of the response body before dropping the connection.
     TruncateResponse(usize),
+    /// Never passes it on: holds the connection open without an answer for this long, then drops it (a
+    /// stuck server, with no side effect upstream).
+    Stall(Duration),
+    /// Answers `200 OK` with an `<Error>` body without passing it on, as S3 may for CopyObject,
+    /// UploadPartCopy and CompleteMultipartUpload.
+    ErrorIn200,
+    /// Overwrites the request's object upstream with these bytes (through the client given to
+    /// [`Proxy::set_upstream_client`]), then passes the request on: the object changes mid-transfer.
+    ReplaceThenForward(Bytes),
 }
 
 /// Decides the action for a request; the second argument counts earlier requests of the same operation
@@ -81,6 +92,8 @@ pub struct Proxy {
     current: Arc<Mutex<std::collections::HashMap<&'static str, usize>>>,
     max_in_flight: Arc<Mutex<std::collections::HashMap<&'static str, usize>>>,
     rule: Arc<Mutex<Rule>>,
+    /// The client `ReplaceThenForward` writes with, straight to the upstream server.
+    upstream_client: Arc<Mutex<Option<cos_sdk::Client>>>,
 }
 
 impl Proxy {
@@ -93,6 +106,7 @@ impl Proxy {
             current: Arc::default(),
             max_in_flight: Arc::default(),
             rule: Arc::new(Mutex::new(Arc::new(rule))),
+            upstream_client: Arc::default(),
         };
         let client: HttpClient<_, Incoming> = HttpClient::builder(TokioExecutor::new()).build_http();
         let state = proxy.clone();
@@ -126,6 +140,11 @@ impl Proxy {
         *self.rule.lock().unwrap() = Arc::new(rule);
     }
 
+    /// The client that `Action::ReplaceThenForward` writes with (it must talk to the upstream directly).
+    pub fn set_upstream_client(&self, client: cos_sdk::Client) {
+        *self.upstream_client.lock().unwrap() = Some(client);
+    }
+
     /// Every request so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
@@ -149,6 +168,7 @@ impl Proxy {
     ) -> Result<http::Response<http_body_util::combinators::BoxBody<Bytes, Dropped>>, Dropped> {
         let seen = Seen {
             method: request.method().to_string(),
+            path: request.uri().path().to_string(),
             query: request.uri().query().unwrap_or_default().to_string(),
             headers: request.headers().clone(),
         };
@@ -180,6 +200,28 @@ impl Proxy {
                     .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed())
                     .unwrap();
                 return Ok(response);
+            }
+            Action::Stall(d) => {
+                tokio::time::sleep(d).await;
+                return Err(Dropped);
+            }
+            Action::ErrorIn200 => {
+                let _ = request.into_body().collect().await;
+                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>injected \
+                            behind a 200 by the transfer test proxy</Message><RequestId>proxy</RequestId></Error>";
+                let response = http::Response::builder()
+                    .status(200)
+                    .header("content-type", "application/xml")
+                    .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed())
+                    .unwrap();
+                return Ok(response);
+            }
+            Action::ReplaceThenForward(ref data) => {
+                let client = self.upstream_client.lock().unwrap().clone().expect("set_upstream_client before ReplaceThenForward");
+                let path = request.uri().path().trim_start_matches('/').to_string();
+                let (bucket, key) = path.split_once('/').expect("a path-style object request");
+                let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy().to_string();
+                client.put_object().bucket(bucket).key(key).body(cos_sdk::ByteStream::from(data.clone())).send().await.map_err(|_| Dropped)?;
             }
             Action::ResetAfter(limit) => {
                 let mut body = request.into_body();
