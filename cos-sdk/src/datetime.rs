@@ -23,6 +23,12 @@ pub enum TimestampFormat {
     EpochSeconds,
 }
 
+/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the instants every text form can write. A parsed
+/// value outside them (an epoch of 10^12, an offset that crosses year 9999) is refused, so whatever
+/// parses formats back to text that parses to it again.
+const FIRST_SECS: i64 = -62_167_219_200;
+const LAST_SECS: i64 = 253_402_300_799;
+
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -98,7 +104,7 @@ impl DateTime {
             TimestampFormat::HttpDate => [parse_http_date, parse_iso8601, parse_epoch],
             TimestampFormat::EpochSeconds => [parse_epoch, parse_iso8601, parse_http_date],
         };
-        order.iter().find_map(|parse| parse(text))
+        order.iter().find_map(|parse| parse(text)).filter(|t| (FIRST_SECS..=LAST_SECS).contains(&t.secs))
     }
 }
 
@@ -386,6 +392,12 @@ mod tests {
             "é",
             "9999999999999999999999",
             "-9223372036854775808.5",
+            // Outside years 0000 to 9999 (found by the datetime fuzz target): refused, not unprintable.
+            "253402300800",
+            "-62167219201",
+            "9999-12-31T23:59:59-01:00",
+            "0000-01-01T00:00:00+01:00",
+            "Tue, 24 Nov 12026 14:08:00 GMT",
         ] {
             for format in [TimestampFormat::Iso8601, TimestampFormat::HttpDate, TimestampFormat::EpochSeconds] {
                 assert_eq!(DateTime::parse(text, format), None, "{text}");
