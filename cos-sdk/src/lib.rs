@@ -181,6 +181,9 @@ pub mod rt;
 mod wire;
 pub mod xml;
 pub mod transfer;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use datetime::{DateTime, TimestampFormat};
 pub use generated::{operation, paginator, types, waiter};
@@ -194,7 +197,7 @@ pub use body::ByteStream;
 pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind, ServiceError};
 pub use client::Client;
-pub use config::{Config, ConfigBuilder, Environment, PayloadSigning, Timeouts};
+pub use config::{Config, ConfigBuilder, Environment, PayloadSigning, ResponseLimits, Timeouts};
 pub use credentials::{AccessToken, Credentials, CredentialsKind, TokenProvider};
 pub use endpoint::EndpointType;
 pub use retry::{RetryConfig, RetryMode};

@@ -1,9 +1,11 @@
-//! `cargo xtask`: the maintainers' commands (codegen, update-models, model-diff, conformance, bench).
+//! `cargo xtask`: the maintainers' commands (codegen, update-models, model-diff, conformance, fuzz, bench, soak).
 
 mod bench;
 mod codegen_task;
 mod conformance;
+mod fuzz;
 mod models;
+mod soak;
 mod test_task;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +20,10 @@ commands:
   model-diff --since REV       list API changes of the models changed since the git revision REV
   test [ARGS]                  run the whole test suite (extra ARGS go to cargo test)
   conformance [--ours] [FILES] protocol conformance: our case files and botocore's rest-xml suites
-  bench [ITERATIONS]           wire benchmarks: parse a 1,000-key listing, serialize a 1,000-key DeleteObjects";
+  fuzz [--seconds N] [--target NAME]
+                               build the libFuzzer targets in fuzz/ and run each (or NAME) N seconds (default 20)
+  bench [ITERATIONS]           wire benchmarks: parse a 1,000-key listing, serialize a 1,000-key DeleteObjects
+  soak [--minutes N]           64 workers of mixed operations for N minutes (default 10): errors and memory growth";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,7 +33,9 @@ fn main() -> ExitCode {
         Some("model-diff") => models::diff(&args[1..]),
         Some("test") => test_task::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("soak") => soak::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {

@@ -26,7 +26,7 @@ mod options;
 mod pin;
 mod pool;
 mod progress;
-mod state;
+pub(crate) mod state;
 mod upload;
 
 use std::sync::Arc;

@@ -49,6 +49,13 @@ pub(crate) fn read_state(path: &Path, kind: &str) -> Result<Option<SavedState>, 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(state_error("read", path, e)),
     };
+    parse_state(&text, kind, path).map(Some)
+}
+
+/// Parses the text of a `kind` state file; `path` only names the file in errors. A file whose first
+/// line is not a header of this kind and of a known version is refused; a part line that does not
+/// parse (cut short by a crash) is skipped, and a part recorded twice keeps its last line.
+pub(crate) fn parse_state(text: &str, kind: &str, path: &Path) -> Result<SavedState, Error> {
     let mut lines = text.lines();
     let header = lines
         .next()
@@ -81,7 +88,20 @@ pub(crate) fn read_state(path: &Path, kind: &str) -> Result<Option<SavedState>, 
         }
     }
     parts.sort_by_key(|p| p.part_number);
-    Ok(Some(SavedState { header, parts }))
+    Ok(SavedState { header, parts })
+}
+
+/// The text of a `kind` state file with `header` (given a version 1 when it has none) and `parts`,
+/// one line each: what [`StateLog::create`] writes and [`parse_state`] reads back.
+pub(crate) fn state_text(kind: &str, mut header: Map<String, Value>, parts: &[RecordedPart]) -> String {
+    header.entry("version").or_insert(json!(1));
+    header.insert("kind".into(), json!(kind));
+    let mut text = Value::Object(header).to_string();
+    text.push('\n');
+    for part in parts {
+        text.push_str(&part_line(part));
+    }
+    text
 }
 
 /// An open state file that finished parts are appended to.
@@ -93,14 +113,8 @@ pub(crate) struct StateLog {
 
 impl StateLog {
     /// Creates (or replaces) the state file with `header` and the parts already known.
-    pub(crate) fn create(path: &Path, kind: &str, mut header: Map<String, Value>, parts: &[RecordedPart]) -> Result<StateLog, Error> {
-        header.entry("version").or_insert(json!(1));
-        header.insert("kind".into(), json!(kind));
-        let mut text = Value::Object(header).to_string();
-        text.push('\n');
-        for part in parts {
-            text.push_str(&part_line(part));
-        }
+    pub(crate) fn create(path: &Path, kind: &str, header: Map<String, Value>, parts: &[RecordedPart]) -> Result<StateLog, Error> {
+        let text = state_text(kind, header, parts);
         // Written beside the target and renamed, so a crash never leaves half a header.
         let temp = path.with_extension("tmp-state");
         std::fs::write(&temp, text.as_bytes()).map_err(|e| state_error("write", &temp, e))?;
@@ -179,5 +193,25 @@ mod tests {
         log.remove();
         assert!(read_state(&path, "upload").unwrap().is_none());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn parse_state_reads_what_state_text_writes() {
+        let path = Path::new("x.state");
+        let mut header = Map::new();
+        header.insert("etag".into(), json!("\"e\""));
+        let parts = [RecordedPart { part_number: 1, size: 5, etag: String::new(), checksum: None }];
+        let text = state_text("download", header, &parts);
+        let state = parse_state(&text, "download", path).unwrap();
+        assert_eq!((state.str("etag"), state.u64("version")), (Some("\"e\""), Some(1)));
+        assert_eq!(state.parts, parts);
+        // A part recorded again keeps its last line; lines that are not parts are skipped.
+        let more = format!("{text}{{\"part\":1,\"size\":6}}\nnot json\n[1]\n{{\"part\":4294967296,\"size\":1}}\n");
+        assert_eq!(parse_state(&more, "download", path).unwrap().parts[0].size, 6);
+        assert_eq!(parse_state(&more, "download", path).unwrap().parts.len(), 1);
+        for bad in ["", "[]", "{\"kind\":\"download\"}", "{\"kind\":\"upload\",\"version\":1}"] {
+            let error = parse_state(bad, "download", path).unwrap_err().to_string();
+            assert!(error.contains("x.state"), "{error}");
+        }
     }
 }

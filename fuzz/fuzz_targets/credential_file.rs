@@ -1,0 +1,63 @@
+//! Fuzz target: the service credential file parser (`~/.bluemix/cos_credentials`, or the file named
+//! by `COS_CREDENTIALS_FILE`).
+//!
+//! The input is the file's text. Parsing must never panic, and neither the credentials' `Debug` form
+//! nor an error may show a secret (an `apikey` or `secret_access_key` of the file) unless the same
+//! text is also a value shown on purpose (the access key id, instance id, endpoint or source).
+#![no_main]
+
+use cos_sdk::fuzzing::parse_service_credentials;
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+
+/// Secrets shorter than this are too likely to appear in other text by chance.
+const MIN_SECRET_LEN: usize = 8;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let result = parse_service_credentials(text);
+    let mut secrets = Vec::new();
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        collect_secrets(&value, &mut secrets);
+    }
+    match result {
+        Ok(found) => {
+            let shown = format!("{found:?}");
+            let on_purpose = [
+                found.credentials.access_key_id().unwrap_or_default(),
+                found.instance_id.as_deref().unwrap_or_default(),
+                found.iam_endpoint.as_deref().unwrap_or_default(),
+                found.source.as_str(),
+            ];
+            for secret in &secrets {
+                if shown.contains(secret.as_str()) && !on_purpose.iter().any(|value| value.contains(secret.as_str())) {
+                    panic!("the Debug form shows the secret {secret:?}: {shown}");
+                }
+            }
+        }
+        Err(error) => {
+            let shown = format!("{error} {error:?}");
+            for secret in &secrets {
+                assert!(!shown.contains(secret.as_str()), "an error shows the secret {secret:?}: {shown}");
+            }
+        }
+    }
+});
+
+/// Every string under a key named like a secret, anywhere in the document.
+fn collect_secrets(value: &Value, secrets: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if let ("apikey" | "secret_access_key", Value::String(secret)) = (key.as_str(), value) {
+                    if secret.len() >= MIN_SECRET_LEN {
+                        secrets.push(secret.clone());
+                    }
+                }
+                collect_secrets(value, secrets);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_secrets(item, secrets)),
+        _ => {}
+    }
+}
