@@ -185,13 +185,15 @@ const OBJECT_LOCK_HEADERS: &[&str] =
 /// `ChecksumAlgorithm` member), else `Content-MD5` on an Object Lock write that carries no checksum. A
 /// one-shot stream cannot be read twice, so it needs the value set by the caller.
 pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) -> Result<(), Error> {
-    let (algorithm, why) = match headers.get(REQUESTED_ALGORITHM) {
+    // What needs the checksum, and which member the caller of a stream body sets instead.
+    let (algorithm, why, member) = match headers.get(REQUESTED_ALGORITHM) {
         Some(requested) => {
             let name = requested.to_str().unwrap_or_default();
-            (Algorithm::from_model(&ChecksumAlgorithm::from(name), "ChecksumAlgorithm")?, "ChecksumAlgorithm asks for it")
+            let algorithm = Algorithm::from_model(&ChecksumAlgorithm::from(name), "ChecksumAlgorithm")?;
+            (algorithm, format!("ChecksumAlgorithm is {name}"), format!("the matching Checksum{name} member"))
         }
         None if OBJECT_LOCK_HEADERS.iter().any(|h| headers.contains_key(*h)) && !has_checksum(headers) => {
-            (Algorithm::Md5, "an Object Lock write must carry a checksum")
+            (Algorithm::Md5, "an Object Lock write must carry a checksum".to_string(), "content_md5".to_string())
         }
         None => return Ok(()),
     };
@@ -204,10 +206,9 @@ pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) ->
         let path = path.to_path_buf();
         crate::body::run_blocking("the checksum task", move || hash_file_range(algorithm, &path, offset, length)).await??
     } else {
-        let name = algorithm.name();
         return Err(Error::invalid_input(format!(
-            "the request needs a {name} checksum ({why}) but the body is a stream, which cannot be read twice to \
-             compute it; set the checksum yourself (content_md5 or a checksum_* member), or give the body as bytes or a file"
+            "{why} but the body is a stream, which cannot be read twice to compute it; set the checksum value \
+             yourself ({member}), or give the body as bytes or a file"
         )));
     };
     let value = http::HeaderValue::from_str(&value).expect("base64 is a valid header value");

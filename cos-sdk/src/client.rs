@@ -293,12 +293,11 @@ impl Client {
             }
             let Some(kind) = retry_kind else {
                 // Success, or an answer that retrying cannot change.
-                let done = outcome?;
-                if done.response.status().is_success() {
+                if outcome.as_ref().is_ok_and(|done| done.response.status().is_success()) {
                     inner.quota.release(last_retry_cost);
                 }
                 tracing::Span::current().record("attempts", attempt);
-                return Ok(done.response);
+                return with_attempts(outcome, attempt);
             };
             let describe = || match &outcome {
                 Ok(done) => match &done.code {
@@ -310,13 +309,7 @@ impl Client {
             if attempt == max_attempts {
                 tracing::debug!(attempt, failure = %describe(), "giving up: no attempts left");
                 tracing::Span::current().record("attempts", attempt);
-                return match outcome {
-                    Ok(mut done) => {
-                        done.response.extensions_mut().insert(Attempts(attempt));
-                        Ok(done.response)
-                    }
-                    Err(e) => Err(e.with_attempts(attempt)),
-                };
+                return with_attempts(outcome, attempt);
             }
             if !replayable {
                 let message = format!(
@@ -336,12 +329,12 @@ impl Client {
             let Some(cost) = inner.quota.acquire(kind) else {
                 tracing::debug!(attempt, failure = %describe(), "not retrying: the retry quota is exhausted");
                 tracing::Span::current().record("attempts", attempt);
-                return match outcome {
-                    Ok(done) => Ok(done.response),
-                    Err(e) => Err(e.map_message(|m| {
+                let outcome = outcome.map_err(|e| {
+                    e.map_message(|m| {
                         format!("{m}; not retried because the client's retry quota is exhausted (too many recent failures)")
-                    })),
-                };
+                    })
+                });
+                return with_attempts(outcome, attempt);
             };
             last_retry_cost = Some(cost);
             let delay = retry.backoff(attempt - 1);
@@ -411,12 +404,21 @@ impl Client {
                 });
             }
             let limits = &self.inner.config.response_limits;
-            let (limit, setting) = if success {
-                (limits.result_body, "ResponseLimits::result_body")
+            let body = ByteStream::from_body(guarded, None);
+            let body = if success {
+                ByteStream::from(body.collect_up_to(limits.result_body, "ResponseLimits::result_body").await?)
             } else {
-                (limits.error_body, "ResponseLimits::error_body")
+                // An error body past its limit (a proxy's HTML page, say) is dropped, not an error of its
+                // own: the status still says what happened and whether to retry.
+                match body.collect_up_to(limits.error_body, "ResponseLimits::error_body").await {
+                    Ok(bytes) => ByteStream::from(bytes),
+                    Err(e) if e.kind() == ErrorKind::ResponseParse => {
+                        tracing::warn!(status, limit = limits.error_body, "an error body over ResponseLimits::error_body was dropped");
+                        ByteStream::new()
+                    }
+                    Err(e) => return Err(e),
+                }
             };
-            let body = ByteStream::from(ByteStream::from_body(guarded, None).collect_up_to(limit, setting).await?);
             let (retry_kind, code) = if success {
                 if op.error_in_200 && crate::wire::is_error_response(parts.status, &body, true) {
                     // An `<Error>` document, or no result document at all, behind a 200.
@@ -449,6 +451,20 @@ struct Attempted {
     response: http::Response<ByteStream>,
     retry_kind: Option<RetryKind>,
     code: Option<String>,
+}
+
+/// The final answer of an operation that took `attempts` attempts: recorded on the response (for the
+/// parser's errors) or on the error.
+fn with_attempts(outcome: Result<Attempted, Error>, attempts: u32) -> Result<http::Response<ByteStream>, Error> {
+    match outcome {
+        Ok(mut done) => {
+            if attempts > 1 {
+                done.response.extensions_mut().insert(Attempts(attempts));
+            }
+            Ok(done.response)
+        }
+        Err(e) => Err(e.with_attempts(attempts)),
+    }
 }
 
 /// How many attempts an operation's answer took, recorded on the response for its parser's errors.

@@ -236,10 +236,21 @@ impl fmt::Debug for Config {
     }
 }
 
+/// A URL as given, shown in `Debug` with any `user:password@` part masked (the builder refuses such
+/// URLs only in `build`).
+#[derive(Clone, Default)]
+struct GivenUrl(String);
+
+impl fmt::Debug for GivenUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&crate::endpoint::without_userinfo(&self.0), f)
+    }
+}
+
 /// Builds a [`Config`]; every setter returns the builder.
 #[derive(Clone, Debug, Default)]
 pub struct ConfigBuilder {
-    endpoint_url: Option<String>,
+    endpoint_url: Option<GivenUrl>,
     location: Option<(String, &'static str)>,
     endpoint_type: EndpointType,
     virtual_hosted_style: bool,
@@ -247,7 +258,7 @@ pub struct ConfigBuilder {
     credentials: Option<Credentials>,
     credentials_source: Option<String>,
     instance_id: Option<String>,
-    iam_endpoint: Option<String>,
+    iam_endpoint: Option<GivenUrl>,
     allow_http: bool,
     ca_bundle_pem: Option<(Vec<u8>, String)>,
     retry: RetryConfig,
@@ -271,13 +282,13 @@ impl ConfigBuilder {
             builder.credentials = Some(found.credentials);
             builder.credentials_source = Some(found.source);
             builder.instance_id = found.instance_id;
-            builder.iam_endpoint = found.iam_endpoint;
+            builder.iam_endpoint = found.iam_endpoint.map(GivenUrl);
         }
         if let Some(id) = env.var("IBM_SERVICE_INSTANCE_ID") {
             builder.instance_id = Some(id);
         }
         if let Some(url) = env.var("IBM_AUTH_ENDPOINT") {
-            builder.iam_endpoint = Some(url);
+            builder.iam_endpoint = Some(GivenUrl(url));
         }
         builder.environment_endpoint = Endpoint::from_environment(env)?;
         builder.region = env.var("AWS_REGION");
@@ -314,7 +325,7 @@ impl ConfigBuilder {
 
     /// Sends requests to this URL (`https://host[:port][/prefix]`); overrides a location.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
+        self.endpoint_url = Some(GivenUrl(url.into()));
         self.location = None;
         self
     }
@@ -361,7 +372,7 @@ impl ConfigBuilder {
 
     /// The IAM token endpoint (default [`DEFAULT_IAM_ENDPOINT`]); a URL without a path gets `/identity/token`.
     pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.iam_endpoint = Some(url.into());
+        self.iam_endpoint = Some(GivenUrl(url.into()));
         self
     }
 
@@ -419,7 +430,7 @@ impl ConfigBuilder {
 
     /// Checks the settings and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
-        let endpoint = if let Some(url) = &self.endpoint_url {
+        let endpoint = if let Some(GivenUrl(url)) = &self.endpoint_url {
             Endpoint::new(url)?
         } else if let Some((location, _)) = &self.location {
             Endpoint::ibm(location, self.endpoint_type)?
@@ -439,7 +450,7 @@ impl ConfigBuilder {
                  (Credentials::anonymous() for public buckets)",
             )
         })?;
-        let iam_endpoint = normalize_iam_endpoint(self.iam_endpoint.as_deref().unwrap_or(DEFAULT_IAM_ENDPOINT))?;
+        let iam_endpoint = normalize_iam_endpoint(self.iam_endpoint.as_ref().map_or(DEFAULT_IAM_ENDPOINT, |u| u.0.as_str()))?;
         let ca_bundle = match &self.ca_bundle_pem {
             None => None,
             Some((pem, origin)) => Some(Arc::new(parse_ca_bundle(pem, origin)?)),

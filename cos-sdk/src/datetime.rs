@@ -104,7 +104,12 @@ impl DateTime {
             TimestampFormat::HttpDate => [parse_http_date, parse_iso8601, parse_epoch],
             TimestampFormat::EpochSeconds => [parse_epoch, parse_iso8601, parse_http_date],
         };
-        order.iter().find_map(|parse| parse(text)).filter(|t| (FIRST_SECS..=LAST_SECS).contains(&t.secs))
+        order.iter().find_map(|parse| parse(text)).filter(DateTime::is_writable)
+    }
+
+    /// Whether every text form can write this instant (years 0000 to 9999).
+    fn is_writable(&self) -> bool {
+        (FIRST_SECS..=LAST_SECS).contains(&self.secs)
     }
 }
 
@@ -316,18 +321,21 @@ impl<'de> serde::Deserialize<'de> for DateTime {
                     .ok_or_else(|| E::custom(format!("`{v}` is not a timestamp (use ISO 8601, e.g. 2026-11-24T14:08:00Z)")))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DateTime, E> {
-                Ok(DateTime::from_secs(v))
+                Some(DateTime::from_secs(v)).filter(DateTime::is_writable).ok_or_else(|| out_of_range(v))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DateTime, E> {
-                i64::try_from(v).map(DateTime::from_secs).map_err(|_| E::custom("timestamp out of range"))
+                i64::try_from(v).map_err(|_| out_of_range(v)).and_then(|v| self.visit_i64(v))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DateTime, E> {
-                if !v.is_finite() {
-                    return Err(E::custom("timestamp must be finite"));
+                if !v.is_finite() || !(FIRST_SECS as f64..=LAST_SECS as f64).contains(&v) {
+                    return Err(out_of_range(v));
                 }
                 let secs = v.floor();
-                Ok(DateTime::from_secs_and_nanos(secs as i64, ((v - secs) * 1e9).round() as u32))
+                Ok(DateTime::from_secs_and_nanos(secs as i64, ((v - secs) * 1e9).round().min(999_999_999.0) as u32))
             }
+        }
+        fn out_of_range<E: serde::de::Error>(v: impl fmt::Display) -> E {
+            E::custom(format!("timestamp {v} is outside the years 0000 to 9999"))
         }
         deserializer.deserialize_any(Visitor)
     }

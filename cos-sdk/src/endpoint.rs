@@ -215,13 +215,13 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert_eq!(without_userinfo("https://u:p@host:1/a@b"), "https://***@host:1/a@b");
         assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
-        let iam = crate::Config::builder()
-            .endpoint_url("https://s3.example")
+        let builder = crate::Config::builder()
+            .endpoint_url("http://u:hunter2@s3.example")
             .iam_endpoint("https://key:hunter2@iam.example/identity/token")
-            .credentials(crate::Credentials::api_key("k"))
-            .build()
-            .unwrap_err()
-            .to_string();
+            .credentials(crate::Credentials::api_key("k"));
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("hunter2") && debug.contains("***@iam.example"), "{debug}");
+        let iam = builder.endpoint_url("https://s3.example").build().unwrap_err().to_string();
         assert!(iam.contains("IAM endpoint") && !iam.contains("hunter2"), "{iam}");
     }
 

@@ -262,8 +262,13 @@ pub(crate) fn parse_token_response(body: &[u8], endpoint: &str, now: SystemTime)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Error::credentials(format!("the IAM token response from {endpoint} has no access_token")))?;
     let refresh = json.get("refresh_token").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(Secret::new);
-    let seconds = |name: &str| json.get(name).and_then(|v| v.as_u64());
-    let lifetime = match (seconds("expires_in"), seconds("expiration")) {
+    let seconds = |name: &str| match json.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value) => value.as_u64().map(Some).ok_or_else(|| {
+            Error::credentials(format!("the IAM token response from {endpoint} has `{name}` {value}, not a whole number of seconds"))
+        }),
+    };
+    let lifetime = match (seconds("expires_in")?, seconds("expiration")?) {
         (Some(seconds), _) => Duration::from_secs(seconds),
         (None, Some(epoch)) => {
             let epoch = Duration::from_secs(epoch);
@@ -341,7 +346,8 @@ mod tests {
         for (body, says) in [
             ("not json", "not JSON"),
             (r#"{"access_token":"","expires_in":1}"#, "no access_token"),
-            (r#"{"access_token":"t","expires_in":-5}"#, "neither expires_in nor expiration"),
+            (r#"{"access_token":"t","expires_in":-5}"#, "`expires_in` -5, not a whole number"),
+            (r#"{"access_token":"t"}"#, "neither expires_in nor expiration"),
         ] {
             let Err(error) = parse(body) else { panic!("{body} was accepted") };
             let error = error.to_string();

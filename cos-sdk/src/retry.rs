@@ -342,6 +342,11 @@ mod tests {
 
     #[test]
     fn backoff_stays_within_bounds() {
+        // The largest settings saturate instead of overflowing.
+        let huge = RetryConfig::default().with_initial_backoff(Duration::MAX).with_max_backoff(Duration::MAX);
+        for retry in [0, 1, 30, u32::MAX] {
+            assert!(huge.backoff(retry) <= Duration::MAX);
+        }
         let config = RetryConfig::default();
         for retry in 0..10 {
             let ceiling = Duration::from_secs(1u64 << retry).min(Duration::from_secs(20));

@@ -168,7 +168,9 @@ impl CopyJob {
         let size = pin.size;
         self.progress.set_total(Some(size));
         self.progress.report(0, ProgressEvent::Started);
-        let copy_source = copy_source_header(&self.source.bucket, &self.source.key, self.source.version_id.as_deref());
+        // On a versioned bucket the copy reads the version the HEAD saw.
+        let version = self.source.version_id.as_deref().or(pin.version_id.as_deref());
+        let copy_source = copy_source_header(&self.source.bucket, &self.source.key, version);
         let s = &self.settings;
 
         if size < self.inner.config.multipart_threshold() {
@@ -196,6 +198,7 @@ impl CopyJob {
                 Ok(r) => r?,
                 Err(reason) => return Err(StopSignal::error(reason, "copy")),
             };
+            pin.check_identity(None, output.copy_source_version_id.as_deref())?;
             self.progress.report(size, ProgressEvent::PartDone { part_number: 1, bytes: size });
             self.progress.report(0, ProgressEvent::Completed);
             return Ok(CopyOutput {
@@ -265,7 +268,7 @@ impl CopyJob {
                 .head_object()
                 .bucket(&this.source.bucket)
                 .key(&this.source.key)
-                .set_version_id(this.source.version_id.clone())
+                .set_version_id(this.source.version_id.clone().or_else(|| pin.version_id.clone()))
                 .set_sse_customer_algorithm(algorithm)
                 .set_sse_customer_key(key)
                 .set_sse_customer_key_md5(key_md5)

@@ -435,7 +435,8 @@ impl DownloadJob {
                     .key(&self.key)
                     .set_range(range.map(|(offset, len)| format!("bytes={}-{}", offset, offset + len - 1)))
                     .set_if_match(info.e_tag.clone())
-                    .set_version_id(self.settings.version_id.clone())
+                    // On a versioned bucket every part asks for the version the HEAD saw.
+                    .set_version_id(self.settings.version_id.clone().or_else(|| info.version_id.clone()))
                     .set_sse_customer_algorithm(algorithm.clone())
                     .set_sse_customer_key(key.clone())
                     .set_sse_customer_key_md5(key_md5.clone())
@@ -470,7 +471,7 @@ impl DownloadJob {
                     if is_object_changed(&e) {
                         return Err(match e.service_error() {
                             // The store kept If-Match: the same outcome, said the same way.
-                            Some(details) => object_changed("the object changed during the download (its ETag no longer matches)")
+                            Some(details) => object_changed("the store refused the object's ETag (412 Precondition Failed)")
                                 .with_service_error(details.clone()),
                             None => e,
                         });

@@ -146,18 +146,21 @@ pub(crate) async fn abort_upload(client: &Client, bucket: &str, key: &str, uploa
     let mut round = 1;
     let aborted = loop {
         match client.abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await {
-            // Already gone (completed or aborted by an earlier attempt whose answer was lost).
-            Err(e) if e.code() == Some("NoSuchUpload") => break Ok(()),
+            // Already gone: aborted (or completed) by an earlier attempt whose answer was lost.
+            Err(e) if is_no_such_upload(&e) => break Err(None),
             Err(e) if round < ABORT_ROUNDS && part_error_is_retryable(&e) => {
                 tokio::time::sleep(part_backoff(round)).await;
                 round += 1;
             }
-            done => break done.map(|_| ()),
+            done => break done.map(|_| ()).map_err(Some),
         }
     };
     match aborted {
-        Ok(_) => error.map_message(|m| join_message(m, &format!("the multipart upload {upload_id} was aborted"))),
-        Err(e) => error.map_message(|m| {
+        Ok(()) => error.map_message(|m| join_message(m, &format!("the multipart upload {upload_id} was aborted"))),
+        Err(None) => error.map_message(|m| {
+            join_message(m, &format!("the multipart upload {upload_id} no longer exists (an earlier abort or completion went through)"))
+        }),
+        Err(Some(e)) => error.map_message(|m| {
             join_message(
                 m,
                 &format!(

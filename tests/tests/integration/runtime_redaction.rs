@@ -23,6 +23,8 @@ async fn traces_carry_spans_but_no_secrets() {
     let hmac = Config::builder()
         .endpoint_url(s3.url())
         .credentials(Credentials::hmac("AKIDVISIBLE", "hmac-secret-value").with_session_token("session-secret-value"))
+        // The SSE-C key below goes to the local server over plain http.
+        .allow_http(true)
         .retry(retry)
         .build()
         .unwrap();

@@ -164,7 +164,7 @@ async fn an_object_that_changes_during_a_download_leaves_no_file() {
     let target = out_dir.path().join("t");
     std::fs::write(&target, b"the old version").unwrap();
     let err = manager.download_file("changes", "k", &target).await.unwrap_err();
-    assert!(err.to_string().contains("the object changed during the download"), "{err}");
+    assert!(err.to_string().contains("the object changed during the transfer"), "{err}");
     // Every ranged GET carried the ETag.
     let gets: Vec<Seen> = proxy.seen().into_iter().filter(|s| s.operation() == "GetObject").collect();
     assert!(!gets.is_empty() && gets.iter().all(|s| s.headers.contains_key("if-match")));

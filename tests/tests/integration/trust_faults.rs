@@ -254,8 +254,10 @@ async fn oversized_answers_fail_naming_the_limit() {
     let error = default.list_objects_v2().bucket("declared").send().await.unwrap_err();
     assert!(error.to_string().contains("ResponseLimits::result_body"), "{error}");
     assert!(started.elapsed() < Duration::from_secs(10), "refused from the header, not after a stall");
+    // An error body past its limit is dropped; the status still says what happened.
     let error = default.list_objects_v2().bucket("error").send().await.unwrap_err();
-    assert!(error.to_string().contains("ResponseLimits::error_body"), "{error}");
+    assert_eq!((error.kind(), error.code()), (ErrorKind::Service, Some("NotFound")), "{error}");
+    assert_eq!(error.service_error().map(|s| s.status()), Some(404));
 }
 
 #[tokio::test]
@@ -303,6 +305,22 @@ async fn timestamps_with_multibyte_characters_are_errors_not_panics() {
     let error = client.list_objects_v2().bucket("b").send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ResponseParse, "{error}");
     assert!(error.to_string().contains("2026-11-24T14:08:0éZ"), "{error}");
+}
+
+#[tokio::test]
+async fn the_largest_timeouts_saturate_instead_of_overflowing() {
+    let store = FaultServer::start(|_, _| respond(200, &[], Bytes::new())).await;
+    let max = Some(Duration::MAX);
+    let timeouts = cos_sdk::Timeouts { connect: max, attempt: max, operation: max, stall: max, token: max };
+    let retry = RetryConfig::disabled();
+    let config =
+        Config::builder().endpoint_url(store.url()).credentials(Credentials::anonymous()).timeouts(timeouts).retry(retry).build().unwrap();
+    let client = Client::new(&config).unwrap();
+    // A plain request and one of the operations that wait ten times the stall timeout for their answer.
+    client.head_bucket().bucket("b").send().await.unwrap();
+    client.put_object().bucket("b").key("k").body(cos_sdk::ByteStream::from("x")).send().await.unwrap();
+    let copied = client.copy_object().bucket("b").key("k2").copy_source("b/k").send().await;
+    assert!(copied.is_err(), "an empty 200 to CopyObject is an error behind a 200, and it must not panic");
 }
 
 #[tokio::test]
