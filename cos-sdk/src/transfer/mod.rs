@@ -16,6 +16,7 @@
 //! Every operation returns a request builder; awaiting it starts the transfer and waits for it, and
 //! `start()` gives a [`TransferHandle`] to cancel, pause or watch it.
 
+mod complete;
 mod config;
 mod copy;
 mod directory;

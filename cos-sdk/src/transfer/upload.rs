@@ -20,7 +20,6 @@ use tokio::task::JoinSet;
 use super::config::{part_count, part_range, part_size_for, MAX_PARTS};
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::{apply_settings, ObjectSettings};
-use super::pin::real_version;
 use super::pool::PartBuffer;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
@@ -28,8 +27,6 @@ use super::{abort_upload, is_no_such_upload, join_message, part_backoff, part_er
 use crate::body::{run_blocking, BoxError};
 use crate::checksum::Algorithm;
 use crate::error::{Error, ErrorKind};
-use crate::types::{CompletedMultipartUpload, CompletedPart};
-use crate::wire::base64_decode;
 use crate::ByteStream;
 
 /// What an upload produced.
@@ -202,16 +199,16 @@ pub(crate) struct UploadJob {
 }
 
 /// The parts of one multipart upload, shared by its part tasks.
-struct PartContext {
-    inner: Arc<ManagerInner>,
-    bucket: String,
-    key: String,
-    upload_id: String,
-    settings: Arc<ObjectSettings>,
-    progress: Arc<ProgressState>,
-    state: Option<StateLog>,
+pub(crate) struct PartContext {
+    pub(crate) inner: Arc<ManagerInner>,
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+    pub(crate) upload_id: String,
+    pub(crate) settings: Arc<ObjectSettings>,
+    pub(crate) progress: Arc<ProgressState>,
+    pub(crate) state: Option<StateLog>,
     /// The total number of parts, when known, for messages.
-    part_count: Option<u64>,
+    pub(crate) part_count: Option<u64>,
 }
 
 impl UploadJob {
@@ -579,155 +576,6 @@ impl UploadJob {
             upload_id: None,
         })
     }
-
-    /// CompleteMultipartUpload with the retention settings, then a size check with HeadObject.
-    async fn complete(
-        &self,
-        ctx: &PartContext,
-        parts: BTreeMap<u32, RecordedPart>,
-        expected: Option<u64>,
-    ) -> Result<UploadOutput, Error> {
-        let client = &self.inner.client;
-        let algorithm = self.inner.config.part_checksum();
-        let size: u64 = parts.values().map(|p| p.size).sum();
-        let count = parts.len() as u32;
-        let result = async {
-            if let Some(expected) = expected {
-                if size != expected {
-                    return Err(Error::new(
-                        ErrorKind::Integrity,
-                        format!("the parts hold {size} bytes but the source has {expected}; the source changed during the upload"),
-                    ));
-                }
-            }
-            let completed = parts
-                .values()
-                .map(|p| {
-                    let part = CompletedPart::builder().part_number(p.part_number as i32).e_tag(p.etag.clone());
-                    apply_checksum!(part, algorithm, p.checksum.as_ref(), values).build()
-                })
-                .collect::<Result<Vec<_>, Error>>()?;
-            let upload = CompletedMultipartUpload::builder().parts(completed).build()?;
-            let s = &*self.settings;
-            let request = client
-                .complete_multipart_upload()
-                .bucket(&self.bucket)
-                .key(&self.key)
-                .upload_id(&ctx.upload_id)
-                .multipart_upload(upload);
-            let request = apply_settings!(request, s, sse_c);
-            let request = apply_settings!(request, s, retention);
-            request.send().await
-        };
-        let output = match until_stopped(&self.stop, result).await {
-            Ok(Ok(output)) => output,
-            Ok(Err(e)) => {
-                if let Some(state) = &ctx.state {
-                    state.remove();
-                }
-                return Err(abort_upload(client, &self.bucket, &self.key, &ctx.upload_id, e).await);
-            }
-            Err(reason) => {
-                if reason == Stopped::Cancelled {
-                    if let Some(state) = &ctx.state {
-                        state.remove();
-                    }
-                    let e = StopSignal::error(reason, "upload");
-                    return Err(abort_upload(client, &self.bucket, &self.key, &ctx.upload_id, e).await);
-                }
-                return Err(StopSignal::error(reason, "upload"));
-            }
-        };
-        if let Some(state) = &ctx.state {
-            state.remove();
-        }
-        check_composite_checksum(algorithm, &parts, &output)?;
-        // `null` is what stores answer for unversioned buckets: it names no version to ask for.
-        let version_id = real_version(output.version_id.as_deref()).map(str::to_string);
-        self.check_completed_size(&version_id, size, count).await?;
-        Ok(UploadOutput {
-            bucket: self.bucket.clone(),
-            key: self.key.clone(),
-            e_tag: output.e_tag,
-            version_id,
-            size,
-            parts: count,
-            upload_id: Some(ctx.upload_id.clone()),
-        })
-    }
-}
-
-impl UploadJob {
-    /// Checks the size of a completed multipart object with a HEAD. The service has already said the
-    /// upload completed, so a HEAD that fails (no read permission, a store quirk) is logged, never
-    /// reported as a failed upload; only a size that differs is an error.
-    async fn check_completed_size(&self, version_id: &Option<String>, size: u64, count: u32) -> Result<(), Error> {
-        let (algorithm, key, key_md5) = self.settings.sse_c();
-        let head = self
-            .inner
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .set_version_id(version_id.clone())
-            .set_sse_customer_algorithm(algorithm)
-            .set_sse_customer_key(key)
-            .set_sse_customer_key_md5(key_md5)
-            .send()
-            .await;
-        let stored = match head {
-            Ok(head) => head.content_length,
-            Err(e) => {
-                tracing::warn!(error = %e, "the upload completed, but the HEAD that checks its size failed; not checked");
-                None
-            }
-        };
-        match stored {
-            Some(stored) if u64::try_from(stored).ok() != Some(size) => Err(Error::new(
-                ErrorKind::Integrity,
-                format!(
-                    "the completed object is {stored} bytes but {size} were uploaded in {count} parts; delete it and \
-                     upload again"
-                ),
-            )),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Checks the composite checksum the service gives the completed object (the checksum of the parts'
-/// checksums, `-` and the part count) against the one computed from the parts sent. A full-object checksum
-/// (no `-N`) or none at all is not checked here.
-fn check_composite_checksum(
-    algorithm: Algorithm,
-    parts: &BTreeMap<u32, RecordedPart>,
-    output: &crate::types::CompleteMultipartUploadOutput,
-) -> Result<(), Error> {
-    let returned = match algorithm {
-        Algorithm::Md5 => None,
-        Algorithm::Crc32 => output.checksum_crc32.as_deref(),
-        Algorithm::Crc32c => output.checksum_crc32c.as_deref(),
-        Algorithm::Crc64Nvme => output.checksum_crc64_nvme.as_deref(),
-        Algorithm::Sha1 => output.checksum_sha1.as_deref(),
-        Algorithm::Sha256 => output.checksum_sha256.as_deref(),
-    };
-    // Base64 has no `-`: it only separates a composite checksum from its part count.
-    let Some(returned) = returned.filter(|r| r.contains('-')) else { return Ok(()) };
-    let digests: Option<Vec<Vec<u8>>> = parts.values().map(|p| p.checksum.as_deref().and_then(base64_decode)).collect();
-    let Some(digests) = digests else { return Ok(()) };
-    let expected = algorithm.composite(digests.iter().map(Vec::as_slice));
-    if returned == expected {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::Integrity,
-            format!(
-                "the completed object's {} checksum is {returned}, but its parts give {expected}; \
-                 the object does not hold what was sent, delete it and upload again",
-                algorithm.name()
-            ),
-        ))
-    }
 }
 
 /// Unwraps a finished part task.
@@ -851,7 +699,7 @@ macro_rules! apply_checksum {
             .set_checksum_sha256(of(Algorithm::Sha256))
     }};
 }
-use apply_checksum;
+pub(crate) use apply_checksum;
 
 pub(crate) fn file_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("could not {what} `{}`; check that it exists and is accessible", path.display()))
