@@ -20,29 +20,34 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         collect_secrets(&value, &mut secrets);
     }
-    match result {
-        Ok(found) => {
-            let shown = format!("{found:?}");
-            let on_purpose = [
-                found.credentials.access_key_id().unwrap_or_default(),
-                found.instance_id.as_deref().unwrap_or_default(),
-                found.iam_endpoint.as_deref().unwrap_or_default(),
-                found.source.as_str(),
-            ];
-            for secret in &secrets {
-                if shown.contains(secret.as_str()) && !on_purpose.iter().any(|value| value.contains(secret.as_str())) {
-                    panic!("the Debug form shows the secret {secret:?}: {shown}");
-                }
-            }
-        }
-        Err(error) => {
-            let shown = format!("{error} {error:?}");
-            for secret in &secrets {
-                assert!(!shown.contains(secret.as_str()), "an error shows the secret {secret:?}: {shown}");
-            }
+    let shown = shown(&result);
+    if let Ok(found) = &result {
+        let on_purpose = [
+            found.credentials.access_key_id().unwrap_or_default(),
+            found.instance_id.as_deref().unwrap_or_default(),
+            found.iam_endpoint.as_deref().unwrap_or_default(),
+            found.source.as_str(),
+        ];
+        secrets.retain(|secret| !on_purpose.iter().any(|value| value.contains(secret.as_str())));
+    }
+    for secret in &secrets {
+        if shown.contains(secret.as_str()) {
+            // A secret that is part of the parser's own words (`cos_hmac_ke` in "cos_hmac_keys") is
+            // still there when the secret is masked in the input: that is not a leak.
+            let masked = text.replace(secret.as_str(), &"Q".repeat(secret.len()));
+            let vocabulary = self::shown(&parse_service_credentials(&masked)).contains(secret.as_str());
+            assert!(vocabulary, "the secret {secret:?} is shown: {shown}");
         }
     }
 });
+
+/// What the parser's result shows: the `Debug` form of the credentials, or the error's text and `Debug`.
+fn shown<T: std::fmt::Debug>(result: &Result<T, cos_sdk::Error>) -> String {
+    match result {
+        Ok(found) => format!("{found:?}"),
+        Err(error) => format!("{error} {error:?}"),
+    }
+}
 
 /// Every string under a key named like a secret, anywhere in the document.
 fn collect_secrets(value: &Value, secrets: &mut Vec<String>) {

@@ -3,9 +3,10 @@
 //! S3 server for N minutes, checking every byte they read back against what they wrote.
 //!
 //! `soak URL ACCESS_KEY SECRET_KEY MINUTES` prints one summary line: operations, errors (each is printed
-//! too), operations per second, and this process's resident memory after the warm-up (the first tenth
-//! of the run, at least 20 s) and at the end. It exits non-zero when any operation failed or memory grew
-//! by 5% or more between the two, which is what a leak looks like.
+//! too), operations per second, and this process's resident memory, sampled every second: the median of
+//! a window after the warm-up (the first tenth of the run, at least 20 s) and of the last window, and the
+//! peak. It exits non-zero when any operation failed or the median grew by 5% or more, which is what a
+//! leak looks like.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,20 +64,38 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
         let (client, manager, bucket, tally) = (client.clone(), manager.clone(), bucket.clone(), tally.clone());
         workers.push(tokio::spawn(async move { work(worker, client, manager, bucket, tally, deadline).await }));
     }
-    let warm_up = (length / 10).max(Duration::from_secs(20)).min(length / 2);
-    tokio::time::sleep(warm_up).await;
-    let rss_start = rss_kib();
+    // Memory is sampled every second; at any one instant it swings by the part buffers of the transfers
+    // in flight, so the start is the median of the window after the warm-up and the end the median of
+    // the last window of the same length. A leak moves both medians apart; a swing does not.
+    let sampler = tokio::spawn(async move {
+        let mut samples = Vec::new();
+        while Instant::now() < deadline {
+            samples.push((started.elapsed(), rss_kib()));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        samples
+    });
     for worker in workers {
         worker.await.expect("a soak worker panicked");
     }
-    let rss_end = rss_kib();
+    let samples = sampler.await.expect("the memory sampler panicked");
+    let warm_up = (length / 10).max(Duration::from_secs(20)).min(length / 2);
+    let window = (length / 10).max(Duration::from_secs(10));
+    let median_between = |from: Duration, to: Duration| {
+        let mut in_window: Vec<u64> = samples.iter().filter(|(at, _)| (from..to).contains(at)).map(|(_, rss)| *rss).collect();
+        in_window.sort_unstable();
+        in_window.get(in_window.len() / 2).copied().unwrap_or(0)
+    };
+    let rss_start = median_between(warm_up, warm_up + window);
+    let rss_end = median_between(length.saturating_sub(window), length);
+    let peak = samples.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
     let elapsed = started.elapsed().as_secs_f64();
     let operations = tally.operations.load(Ordering::Relaxed);
     let errors = tally.errors.load(Ordering::Relaxed);
     let growth = (rss_end as f64 - rss_start as f64) / rss_start.max(1) as f64 * 100.0;
     println!(
-        "soak: {operations} operations in {elapsed:.0} s ({:.0}/s) by {WORKERS} workers, {errors} errors, RSS {rss_start} KiB after \
-         warm-up, {rss_end} KiB at the end ({growth:+.1}%)",
+        "soak: {operations} operations in {elapsed:.0} s ({:.0}/s) by {WORKERS} workers, {errors} errors; RSS median {rss_start} KiB \
+         after the warm-up, {rss_end} KiB at the end ({growth:+.1}%), peak {peak} KiB",
         operations as f64 / elapsed
     );
     if rss_start == 0 || rss_end == 0 {
