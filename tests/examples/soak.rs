@@ -89,6 +89,10 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
     let rss_start = median_between(warm_up, warm_up + window);
     let rss_end = median_between(length.saturating_sub(window), length);
     let peak = samples.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+    let curve: Vec<String> = (0..10)
+        .map(|tenth| median_between(length * tenth / 10, length * (tenth + 1) / 10).div_ceil(1024).to_string())
+        .collect();
+    println!("soak: RSS median of each tenth of the run (MiB): {}", curve.join(", "));
     let elapsed = started.elapsed().as_secs_f64();
     let operations = tally.operations.load(Ordering::Relaxed);
     let errors = tally.errors.load(Ordering::Relaxed);
