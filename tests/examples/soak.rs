@@ -2,11 +2,13 @@
 //! list, delete, presign, and now and then a multipart upload and a streamed multipart download) to an
 //! S3 server for N minutes, checking every byte they read back against what they wrote.
 //!
-//! `soak URL ACCESS_KEY SECRET_KEY MINUTES` prints one summary line: operations, errors (each is printed
-//! too), operations per second, and this process's resident memory, sampled every second: the median of
-//! a window after the warm-up (the first tenth of the run, at least 20 s) and of the last window, and the
-//! peak. It exits non-zero when any operation failed or the median grew by 5% or more, which is what a
-//! leak looks like.
+//! `soak URL ACCESS_KEY SECRET_KEY MINUTES` prints operations, errors (each is printed too) and
+//! operations per second, then two memory measures: this process's resident memory and the bytes it
+//! holds on the heap (counted by a global allocator). Under load both swing with the part buffers of the
+//! transfers in flight, so they are printed as a curve (the median of each tenth of the run) and a
+//! peak; the verdict compares them at rest: the workers all stop after the warm-up (the first tenth,
+//! at least 20 s) and again at the end, and what the process holds then is what a leak would grow. It
+//! exits non-zero when any operation failed or either measure grew by 5% or more between the two rests.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +20,35 @@ use cos_sdk::transfer::{TransferConfig, TransferManager, MIB};
 use cos_sdk::{ByteStream, Client, Config, Credentials, PayloadSigning};
 
 const WORKERS: usize = 64;
+
+/// The system allocator, counting the bytes allocated and not yet freed.
+struct Counting;
+
+static HEAP_BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call goes to the system allocator unchanged; the counter only observes sizes.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        std::alloc::System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        std::alloc::System.dealloc(ptr, layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        std::alloc::System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        HEAP_BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        std::alloc::System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 /// Keys each worker cycles through, so objects are overwritten and deleted over and over.
 const KEYS_PER_WORKER: u64 = 16;
 
@@ -36,9 +67,11 @@ fn main() {
     std::process::exit(if passed { 0 } else { 1 });
 }
 
-/// Counters shared by the workers.
-#[derive(Default)]
-struct Tally {
+/// What the workers share: where they send operations, and their counters.
+struct Shared {
+    client: Client,
+    manager: TransferManager,
+    bucket: String,
     operations: AtomicU64,
     errors: AtomicU64,
 }
@@ -56,57 +89,76 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
     let transfers =
         TransferConfig::builder().multipart_threshold(5 * MIB).part_size(5 * MIB).max_concurrency(8).build().expect("a transfer config");
     let manager = TransferManager::with_config(client.clone(), transfers);
-    let tally = Arc::new(Tally::default());
+    let shared = Arc::new(Shared { client, manager, bucket, operations: AtomicU64::new(0), errors: AtomicU64::new(0) });
     let started = Instant::now();
-    let deadline = started + length;
-    let mut workers = Vec::new();
-    for worker in 0..WORKERS {
-        let (client, manager, bucket, tally) = (client.clone(), manager.clone(), bucket.clone(), tally.clone());
-        workers.push(tokio::spawn(async move { work(worker, client, manager, bucket, tally, deadline).await }));
-    }
-    // Memory is sampled every second; at any one instant it swings by the part buffers of the transfers
-    // in flight, so the start is the median of the window after the warm-up and the end the median of
-    // the last window of the same length. A leak moves both medians apart; a swing does not.
+    let warm_up = (length / 10).max(Duration::from_secs(20)).min(length / 2);
+    // Memory is sampled every second for the curve; at any one instant it swings by the part buffers of
+    // the transfers in flight. The verdict compares memory at rest instead: after the warm-up and at
+    // the end, every worker stops, and what the process still holds is what a leak would grow.
     let sampler = tokio::spawn(async move {
         let mut samples = Vec::new();
-        while Instant::now() < deadline {
-            samples.push((started.elapsed(), rss_kib()));
+        while started.elapsed() < length {
+            samples.push((started.elapsed(), rss_kib(), HEAP_BYTES.load(Ordering::Relaxed) / 1024));
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
         samples
     });
-    for worker in workers {
-        worker.await.expect("a soak worker panicked");
+    let mut books: Vec<HashMap<String, Written>> = vec![HashMap::new(); WORKERS];
+    let mut at_rest = Vec::new();
+    for (phase, phase_end) in [started + warm_up, started + length].into_iter().enumerate() {
+        let mut workers = Vec::new();
+        for (worker, written) in books.drain(..).enumerate() {
+            let seed = (phase * WORKERS + worker) as u64;
+            workers.push(tokio::spawn(work(worker, seed, written, shared.clone(), phase_end)));
+        }
+        for worker in workers {
+            books.push(worker.await.expect("a soak worker panicked"));
+        }
+        // Idle pooled connections and finished tasks settle within a moment.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        at_rest.push((rss_kib(), HEAP_BYTES.load(Ordering::Relaxed) / 1024));
     }
     let samples = sampler.await.expect("the memory sampler panicked");
-    let warm_up = (length / 10).max(Duration::from_secs(20)).min(length / 2);
-    let window = (length / 10).max(Duration::from_secs(10));
+    let elapsed = started.elapsed().as_secs_f64();
+    let operations = shared.operations.load(Ordering::Relaxed);
+    let errors = shared.errors.load(Ordering::Relaxed);
+    println!(
+        "soak: {operations} operations in {elapsed:.0} s ({:.0}/s) by {WORKERS} workers, {errors} errors",
+        operations as f64 / elapsed
+    );
+    let [(rss_start, heap_start), (rss_end, heap_end)] = at_rest[..] else { unreachable!("two phases") };
+    let rss_growth = report("resident memory", &samples, |s| s.1, length, (rss_start, rss_end));
+    let heap_growth = report("heap in use", &samples, |s| s.2, length, (heap_start, heap_end));
+    errors == 0 && rss_growth.is_some_and(|g| g < 5.0) && heap_growth.is_some_and(|g| g < 5.0)
+}
+
+/// One memory sample: time into the run, resident memory and heap in use, both in KiB.
+type Sample = (Duration, u64, u64);
+
+/// Prints how one memory measure moved: its median per tenth of the run and its peak under load, and
+/// its value at rest after the warm-up and at the end; returns the growth at rest in percent (`None`
+/// when nothing was measured).
+fn report(what: &str, samples: &[Sample], measure: fn(&Sample) -> u64, length: Duration, (start, end): (u64, u64)) -> Option<f64> {
     let median_between = |from: Duration, to: Duration| {
-        let mut in_window: Vec<u64> = samples.iter().filter(|(at, _)| (from..to).contains(at)).map(|(_, rss)| *rss).collect();
+        let mut in_window: Vec<u64> = samples.iter().filter(|s| (from..to).contains(&s.0)).map(measure).collect();
         in_window.sort_unstable();
         in_window.get(in_window.len() / 2).copied().unwrap_or(0)
     };
-    let rss_start = median_between(warm_up, warm_up + window);
-    let rss_end = median_between(length.saturating_sub(window), length);
-    let peak = samples.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+    let peak = samples.iter().map(measure).max().unwrap_or(0);
     let curve: Vec<String> = (0..10)
         .map(|tenth| median_between(length * tenth / 10, length * (tenth + 1) / 10).div_ceil(1024).to_string())
         .collect();
-    println!("soak: RSS median of each tenth of the run (MiB): {}", curve.join(", "));
-    let elapsed = started.elapsed().as_secs_f64();
-    let operations = tally.operations.load(Ordering::Relaxed);
-    let errors = tally.errors.load(Ordering::Relaxed);
-    let growth = (rss_end as f64 - rss_start as f64) / rss_start.max(1) as f64 * 100.0;
-    println!(
-        "soak: {operations} operations in {elapsed:.0} s ({:.0}/s) by {WORKERS} workers, {errors} errors; RSS median {rss_start} KiB \
-         after the warm-up, {rss_end} KiB at the end ({growth:+.1}%), peak {peak} KiB",
-        operations as f64 / elapsed
-    );
-    if rss_start == 0 || rss_end == 0 {
-        eprintln!("soak: /proc/self/status gave no VmRSS, so memory was not measured");
-        return false;
+    if start == 0 || end == 0 {
+        eprintln!("soak: {what} was not measured");
+        return None;
     }
-    errors == 0 && growth < 5.0
+    let growth = (end as f64 - start as f64) / start as f64 * 100.0;
+    println!(
+        "soak: {what}: at rest {start} KiB after the warm-up, {end} KiB at the end ({growth:+.1}%); under load, \
+         peak {peak} KiB, median of each tenth (MiB): {}",
+        curve.join(", ")
+    );
+    Some(growth)
 }
 
 /// What a worker wrote to a key: its length and a hash of its bytes (not the bytes, so the soak's own
@@ -135,19 +187,26 @@ impl Written {
     }
 }
 
-/// One worker: operations until the deadline on its own keys, every read checked against its writes.
-async fn work(worker: usize, client: Client, manager: TransferManager, bucket: String, tally: Arc<Tally>, deadline: Instant) {
-    let mut rng = fastrand::Rng::with_seed(worker as u64);
-    let mut written: HashMap<String, Written> = HashMap::new();
+/// One worker: operations until the deadline on its own keys, every read checked against its writes
+/// (`written`, handed back for the next phase); `seed` makes the run reproducible.
+async fn work(
+    worker: usize,
+    seed: u64,
+    mut written: HashMap<String, Written>,
+    shared: Arc<Shared>,
+    deadline: Instant,
+) -> HashMap<String, Written> {
+    let mut rng = fastrand::Rng::with_seed(seed);
     while Instant::now() < deadline {
         let key = format!("w{worker:02}/k{:02}", rng.u64(..KEYS_PER_WORKER));
-        let result = step(&client, &manager, &bucket, &key, &mut written, &mut rng).await;
-        tally.operations.fetch_add(1, Ordering::Relaxed);
+        let result = step(&shared.client, &shared.manager, &shared.bucket, &key, &mut written, &mut rng).await;
+        shared.operations.fetch_add(1, Ordering::Relaxed);
         if let Err(problem) = result {
-            tally.errors.fetch_add(1, Ordering::Relaxed);
+            shared.errors.fetch_add(1, Ordering::Relaxed);
             eprintln!("soak worker {worker}, {key}: {problem}");
         }
     }
+    written
 }
 
 async fn step(
