@@ -7,8 +7,8 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
-use crate::credentials::ResolvedCredentials;
-use crate::error::Error;
+use crate::runtime::auth::credentials::ResolvedCredentials;
+use crate::runtime::error::Error;
 
 use crate::transfer::state as transfer_state;
 
@@ -17,18 +17,18 @@ const INPUT_PATH: &str = "fuzz-input";
 
 /// The service credential file parser (`~/.bluemix/cos_credentials`).
 pub fn parse_service_credentials(text: &str) -> Result<ResolvedCredentials, Error> {
-    crate::credentials::parse_service_credentials(Path::new(INPUT_PATH), text)
+    crate::runtime::auth::credentials::parse_service_credentials(Path::new(INPUT_PATH), text)
 }
 
 /// The INI parser of `~/.aws/credentials` and `~/.aws/config`: sections of lower-cased keys and values.
 pub fn parse_ini(text: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, Error> {
-    crate::credentials::parse_ini(Path::new(INPUT_PATH), text)
+    crate::runtime::auth::credentials::parse_ini(Path::new(INPUT_PATH), text)
 }
 
 /// The IAM token service's JSON answer, read as if it arrived at `now` from `endpoint`. The token it
 /// yields stays private to the crate; the target checks that reading never panics.
 pub fn parse_token_response(body: &[u8], endpoint: &str, now: SystemTime) -> Result<(), Error> {
-    crate::iam::parse_token_response(body, endpoint, now).map(drop)
+    crate::runtime::auth::iam::parse_token_response(body, endpoint, now).map(drop)
 }
 
 /// A transfer state file as read back: its header object and the parts it records.

@@ -158,46 +158,36 @@
 //! error is reachable with [`Error::operation_error`].
 #![warn(missing_docs, missing_debug_implementations)]
 
-pub mod body;
-mod checksum;
 mod client;
-pub mod config;
-pub mod credentials;
-pub mod endpoint;
-pub mod error;
-pub mod request;
-mod iam;
-pub mod retry;
-mod sign;
-mod transport;
-
-mod datetime;
-mod paginate;
-pub mod presign;
 #[rustfmt::skip]
 mod generated;
+mod runtime;
 #[doc(hidden)]
 pub mod rt;
-mod wire;
-pub mod xml;
 pub mod transfer;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use datetime::{DateTime, TimestampFormat};
+pub use client::{config, presign};
+pub use runtime::auth::credentials;
+pub use runtime::config::endpoint;
+pub use runtime::http::body;
+pub use runtime::{error, retry};
+
 pub use generated::{operation, paginator, types, waiter};
 /// The JSON bridge: every operation by name, boto3-style JSON in and out (the `serde` feature).
 #[cfg(feature = "serde")]
 pub use generated::json;
-pub use presign::PresignedRequest;
-pub use wire::UnknownValue;
 
 pub use body::ByteStream;
-pub use endpoint::Endpoint;
-pub use error::{Error, ErrorKind, ServiceError};
 pub use client::Client;
 pub use config::{Config, ConfigBuilder, Environment, PayloadSigning, ResponseLimits, Timeouts};
 pub use credentials::{AccessToken, Credentials, CredentialsKind, TokenProvider};
-pub use endpoint::EndpointType;
+pub use endpoint::{Endpoint, EndpointType};
+pub use error::{Error, ErrorKind, ServiceError};
+pub use presign::PresignedRequest;
 pub use retry::{RetryConfig, RetryMode};
+pub use runtime::protocol::datetime::{DateTime, TimestampFormat};
+pub use runtime::protocol::request::OperationMeta;
+pub use runtime::protocol::scalars::UnknownValue;

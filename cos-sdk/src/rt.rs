@@ -1,21 +1,40 @@
-//! The façade generated code calls: one stable path to every runtime type and function it needs.
+//! The façade generated code calls: one stable path to every runtime type and function it needs, each
+//! named here (no globs), so this file is the list of what the generator may use.
 //! Not for application code (hidden from the docs); its contents may change with the generator.
 
-pub use crate::body::ByteStream;
-pub use crate::datetime::{DateTime, TimestampFormat};
-pub use crate::endpoint::Endpoint;
-pub use crate::error::{Error, ServiceError};
-pub use crate::presign::PresignedRequest;
-pub use crate::request::{OperationMeta, RequestParts};
-pub use crate::wire::*;
-#[cfg(feature = "serde")]
-pub use crate::wire::json_bridge::*;
-pub use crate::xml::{XmlDocument, XmlElement, XmlWriter};
 pub use bytes::Bytes;
+pub use futures_core::Stream;
 pub use http;
+
+pub use crate::client::presign::PresignedRequest;
 pub use crate::client::{attempts_made, Client};
-pub use crate::paginate::{
+pub use crate::runtime::config::endpoint::Endpoint;
+pub use crate::runtime::error::{Error, ServiceError};
+pub use crate::runtime::http::body::ByteStream;
+pub use crate::runtime::paginate::{
     decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, ResultStream,
     WaiterAcceptor, WaiterState,
 };
-pub use futures_core::Stream;
+pub use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
+pub use crate::runtime::protocol::errors::{error_details, error_element, is_error_response};
+pub use crate::runtime::protocol::headers::{
+    header_json, header_list, header_string, header_timestamp, header_timestamp_list, prefix_headers,
+    quote_header_list_item,
+};
+pub use crate::runtime::protocol::request::{OperationMeta, RequestParts};
+pub use crate::runtime::protocol::scalars::{
+    base64_encode, body_bytes, body_string, check_min, fmt_bool, fmt_f32, fmt_float, idempotency_token, parse_base64,
+    parse_bool, parse_f64, parse_i32, parse_i64, parse_timestamp, required, required_in_response, sorted_entries,
+    url_decode_in_place, xml_base64, xml_bool, xml_f64, xml_i32, xml_i64, xml_timestamp, UnknownValue,
+};
+pub use crate::runtime::protocol::xml::{XmlDocument, XmlElement, XmlWriter};
+#[cfg(feature = "serde")]
+pub use crate::runtime::protocol::json_bridge::{
+    json_error, json_fields, json_input, json_output, json_put_payload, json_take_payload, json_unknown_operation,
+    read_response_body, JsonValue,
+};
+#[cfg(feature = "serde")]
+pub use crate::runtime::protocol::serde_members::{
+    serde_blob, serde_blob_opt, serde_f32, serde_f32_opt, serde_float, serde_float_opt, serde_json_text,
+    serde_json_text_opt,
+};

@@ -9,10 +9,10 @@ use super::options::apply_settings;
 use super::pin::real_version;
 use super::state::RecordedPart;
 use super::upload::{apply_checksum, PartContext, UploadJob, UploadOutput};
-use crate::checksum::Algorithm;
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
+use crate::runtime::protocol::checksum::Algorithm;
+use crate::runtime::protocol::scalars::base64_decode;
 use crate::types::{CompletedMultipartUpload, CompletedPart};
-use crate::wire::base64_decode;
 
 impl UploadJob {
     /// CompleteMultipartUpload with the retention settings, then a size check with HeadObject.

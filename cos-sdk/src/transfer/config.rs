@@ -1,8 +1,8 @@
 //! `TransferConfig`: when to go multipart, how big the parts are, how many requests run at once, and the
 //! part-size arithmetic that keeps every object within S3's 10,000-part limit.
 
-use crate::checksum::Algorithm;
-use crate::error::Error;
+use crate::runtime::error::Error;
+use crate::runtime::protocol::checksum::Algorithm;
 use crate::types::ChecksumAlgorithm;
 
 /// One mebibyte.
@@ -73,7 +73,7 @@ impl TransferConfig {
     /// The flexible checksum sent with every part (and checked by the service), or `None` when parts
     /// carry `Content-MD5`.
     pub fn checksum_algorithm(&self) -> Option<ChecksumAlgorithm> {
-        self.part_checksum.to_model()
+        model_algorithm(self.part_checksum)
     }
 
     pub(crate) fn part_checksum(&self) -> Algorithm {
@@ -167,7 +167,7 @@ impl TransferConfigBuilder {
     pub fn build(self) -> Result<TransferConfig, Error> {
         let mut c = self.config;
         if let Some(algorithm) = &self.checksum_algorithm {
-            c.part_checksum = Algorithm::from_model(algorithm, "TransferConfig.checksum_algorithm")?;
+            c.part_checksum = Algorithm::flexible(algorithm.as_str(), "TransferConfig.checksum_algorithm")?;
         }
         if c.multipart_threshold == 0 {
             return Err(Error::invalid_input(
@@ -194,6 +194,11 @@ impl TransferConfigBuilder {
         }
         Ok(c)
     }
+}
+
+/// The model's value for a flexible checksum; `None` for `Content-MD5`, which is not one.
+pub(crate) fn model_algorithm(algorithm: Algorithm) -> Option<ChecksumAlgorithm> {
+    (algorithm != Algorithm::Md5).then(|| ChecksumAlgorithm::from(algorithm.name()))
 }
 
 #[cfg(test)]

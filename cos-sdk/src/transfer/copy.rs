@@ -16,7 +16,7 @@ use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::{
     abort_upload, copy_source_header, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager,
 };
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
 use crate::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective, RetentionDirective, TaggingDirective};
 
 /// The object a copy reads.

@@ -15,7 +15,7 @@ use super::options::{DownloadSettings, ObjectSettings};
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::upload::{file_error, UploadJob};
 use super::{join_message, TransferManager};
-use crate::error::Error;
+use crate::runtime::error::Error;
 
 /// What a directory transfer did.
 #[derive(Debug, Default)]
@@ -144,7 +144,7 @@ impl DirectoryUploadRequest {
         let include = compile(&self.include)?;
         let exclude = compile(&self.exclude)?;
         let root = self.dir.clone();
-        let files = crate::body::run_blocking("listing the directory", move || walk(&root)).await??;
+        let files = crate::runtime::http::body::run_blocking("listing the directory", move || walk(&root)).await??;
         let files: Vec<(String, PathBuf, u64)> = files.into_iter().filter(|(rel, _, _)| selected(rel, &include, &exclude)).collect();
         progress.set_total(Some(files.iter().map(|f| f.2).sum()));
         progress.report(0, ProgressEvent::Started);

@@ -26,8 +26,8 @@ use super::state::{read_state, RecordedPart, StateLog};
 use super::upload::file_error;
 use super::pin::{is_object_changed, object_changed, ObjectPin};
 use super::{join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
-use crate::body::run_blocking;
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
+use crate::runtime::http::body::run_blocking;
 use crate::types::ChecksumMode;
 
 /// What a download produced.

@@ -2,7 +2,7 @@
 //! `/`-separated relative paths: `*` (any run of characters except `/`), `**` (any run including `/`;
 //! `**/` also matches nothing), `?` (one character except `/`), `[abc]`, `[a-z]` and `[!abc]`.
 
-use crate::error::Error;
+use crate::runtime::error::Error;
 
 /// A compiled glob pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]

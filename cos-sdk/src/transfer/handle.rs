@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::progress::ProgressState;
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
 
 const RUNNING: u8 = 0;
 const CANCELLED: u8 = 1;

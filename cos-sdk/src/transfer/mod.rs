@@ -45,8 +45,8 @@ pub use options::{CustomerKey, DownloadSettings, ObjectSettings};
 pub use progress::{Progress, ProgressEvent, ProgressListener};
 pub use upload::{UploadOutput, UploadRequest};
 
-use crate::error::{Error, ErrorKind};
-use crate::Client;
+use crate::client::Client;
+use crate::runtime::error::{Error, ErrorKind};
 use pool::BufferPool;
 
 /// Moves objects between local files or streams and buckets, in parallel parts above the multipart
@@ -193,12 +193,12 @@ mod tests {
 
     #[test]
     fn only_transient_part_errors_are_retried() {
-        let transient = Error::service(crate::ServiceError::new(503, "SlowDown"));
+        let transient = Error::service(crate::runtime::error::ServiceError::new(503, "SlowDown"));
         assert!(part_error_is_retryable(&transient));
         assert!(part_error_is_retryable(&Error::transport("reset")));
-        assert!(part_error_is_retryable(&Error::service(crate::ServiceError::new(400, "BadDigest"))));
-        assert!(!part_error_is_retryable(&Error::service(crate::ServiceError::new(404, "NoSuchUpload"))));
-        assert!(!part_error_is_retryable(&Error::service(crate::ServiceError::new(403, "AccessDenied"))));
+        assert!(part_error_is_retryable(&Error::service(crate::runtime::error::ServiceError::new(400, "BadDigest"))));
+        assert!(!part_error_is_retryable(&Error::service(crate::runtime::error::ServiceError::new(404, "NoSuchUpload"))));
+        assert!(!part_error_is_retryable(&Error::service(crate::runtime::error::ServiceError::new(403, "AccessDenied"))));
         assert!(!part_error_is_retryable(&Error::invalid_input("bad")));
         for attempt in 0..20 {
             assert!(part_backoff(attempt) <= Duration::from_secs(5));

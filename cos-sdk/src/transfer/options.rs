@@ -10,9 +10,9 @@ use std::fmt;
 
 use md5::{Digest, Md5};
 
+use crate::runtime::protocol::datetime::DateTime;
+use crate::runtime::protocol::scalars::base64_encode;
 use crate::types::{ObjectCannedACL, ObjectLockLegalHoldStatus, ObjectLockMode, ServerSideEncryption, StorageClass};
-use crate::wire::base64_encode;
-use crate::DateTime;
 
 /// A customer-provided encryption key (SSE-C): 32 bytes, sent with every request that reads or writes the
 /// object. `Debug` never shows it.

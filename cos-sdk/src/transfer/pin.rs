@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
 use crate::types::{GetObjectOutput, HeadObjectOutput};
 
 /// The identity of the object as the first answer gave it.
@@ -199,7 +199,7 @@ mod tests {
         assert!(is_object_changed(&p.check_get(&whole, None).unwrap_err()));
         whole.content_length = Some(100);
         assert!(p.check_get(&whole, None).is_ok());
-        assert!(is_object_changed(&Error::service(crate::ServiceError::new(412, "PreconditionFailed"))));
+        assert!(is_object_changed(&Error::service(crate::runtime::error::ServiceError::new(412, "PreconditionFailed"))));
         assert!(!is_object_changed(&Error::new(ErrorKind::Integrity, "checksum mismatch")));
     }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
 
 /// A fixed number of reusable part buffers.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
 
 /// One finished part as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]

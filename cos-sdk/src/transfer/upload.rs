@@ -17,17 +17,16 @@ use serde_json::{json, Map};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::task::JoinSet;
 
-use super::config::{part_count, part_range, part_size_for, MAX_PARTS};
+use super::config::{model_algorithm, part_count, part_range, part_size_for, MAX_PARTS};
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::{apply_settings, ObjectSettings};
 use super::pool::PartBuffer;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::{abort_upload, is_no_such_upload, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
-use crate::body::{run_blocking, BoxError};
-use crate::checksum::Algorithm;
-use crate::error::{Error, ErrorKind};
-use crate::ByteStream;
+use crate::runtime::error::{Error, ErrorKind};
+use crate::runtime::http::body::{run_blocking, BoxError, ByteStream};
+use crate::runtime::protocol::checksum::Algorithm;
 
 /// What an upload produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -529,7 +528,7 @@ impl UploadJob {
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(&self.key)
-            .set_checksum_algorithm(self.inner.config.part_checksum().to_model());
+            .set_checksum_algorithm(model_algorithm(self.inner.config.part_checksum()));
         let request = apply_settings!(request, s, content);
         let request = apply_settings!(request, s, object);
         let request = apply_settings!(request, s, sse_c);
@@ -686,7 +685,7 @@ macro_rules! apply_checksum {
     ($builder:expr, $algorithm:expr, $value:expr, with_algorithm) => {{
         let (algorithm, value): (Algorithm, &String) = ($algorithm, $value);
         let builder = apply_checksum!($builder, algorithm, Some(value), values);
-        builder.set_content_md5((algorithm == Algorithm::Md5).then(|| value.clone())).set_checksum_algorithm(algorithm.to_model())
+        builder.set_content_md5((algorithm == Algorithm::Md5).then(|| value.clone())).set_checksum_algorithm(model_algorithm(algorithm))
     }};
     ($builder:expr, $algorithm:expr, $value:expr, values) => {{
         let (algorithm, value): (Algorithm, Option<&String>) = ($algorithm, $value);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cos_sdk::credentials::{AccessToken, TokenFuture, TokenProvider};
-use cos_sdk::request::OperationMeta;
+use cos_sdk::OperationMeta;
 use cos_sdk::{ByteStream, Client, Config, Credentials, ErrorKind, RetryConfig, Timeouts};
 use cos_sdk_tests::fault_server::{FaultServer, Reply};
 use cos_sdk_tests::iam_server::{parse_form, IamBehavior, IamServer, GOOD_API_KEY};

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cos_sdk::request::OperationMeta;
+use cos_sdk::OperationMeta;
 use cos_sdk::{ByteStream, Client, Config, Credentials, RetryConfig};
 use cos_sdk_tests::fault_server::{FaultServer, Reply};
 use cos_sdk_tests::iam_server::{IamBehavior, IamServer, GOOD_API_KEY};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use cos_sdk::request::OperationMeta;
+use cos_sdk::OperationMeta;
 use cos_sdk::{ByteStream, Client, Config, Credentials, ErrorKind, RetryConfig, RetryMode, Timeouts};
 use cos_sdk_tests::fault_server::{FaultServer, RecordedRequest, Reply};
 use cos_sdk_tests::temp::TempDir;

@@ -1,7 +1,7 @@
 //! SigV4 against the embedded s3s server, which verifies every signature: hand-built requests go through
 //! `Client::invoke` and must be accepted, and a wrong secret must be refused with `SignatureDoesNotMatch`.
 
-use cos_sdk::request::OperationMeta;
+use cos_sdk::OperationMeta;
 use cos_sdk::{ByteStream, Client, Config, Credentials, PayloadSigning, RetryConfig};
 use cos_sdk_tests::s3s_server::{S3sServer, ACCESS_KEY, SECRET_KEY};
 use cos_sdk_tests::temp::TempDir;

@@ -1,7 +1,7 @@
 //! TLS against a local HTTPS server whose certificate is made at test time: rejected by default, accepted
 //! with its CA bundle given in config or through `AWS_CA_BUNDLE`.
 
-use cos_sdk::request::OperationMeta;
+use cos_sdk::OperationMeta;
 use cos_sdk::{ByteStream, Client, Config, ConfigBuilder, Credentials, Environment, ErrorKind, RetryConfig};
 use cos_sdk_tests::fault_server::{FaultServer, Reply};
 use cos_sdk_tests::temp::TempDir;

@@ -1,7 +1,7 @@
 //! The runtime half of paginators and waiters: the page loop, resume tokens, and the waiter's
 //! acceptor matching. Generated code supplies plain functions; the loops live here once.
 
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
 use futures_core::Stream;
 use std::future::Future;
 use std::pin::Pin;
@@ -107,13 +107,13 @@ pub fn encode_resume_token(tokens: &[Option<String>]) -> String {
             joined.push_str(t);
         }
     }
-    crate::wire::base64_encode(joined.as_bytes())
+    crate::runtime::protocol::scalars::base64_encode(joined.as_bytes())
 }
 
 /// Decodes a token made by [`encode_resume_token`] with `count` entries.
 pub fn decode_resume_token(token: &str, count: usize) -> Result<PageTokens, Error> {
     let invalid = || Error::invalid_input("the resume token is not one a paginator of this operation produced");
-    let bytes = crate::wire::base64_decode(token).ok_or_else(invalid)?;
+    let bytes = crate::runtime::protocol::scalars::base64_decode(token).ok_or_else(invalid)?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let tokens: PageTokens = text
         .split('\n')
@@ -243,11 +243,11 @@ mod tests {
     fn waiter_steps() {
         let acceptors = [WaiterAcceptor::Status(200, WaiterState::Success), WaiterAcceptor::Status(404, WaiterState::Retry)];
         assert_eq!(waiter_step("W", &acceptors, 200, Ok(()), 1, 3).unwrap(), Some(()));
-        let not_found = || Err(Error::service(crate::ServiceError::new(404, "NotFound")));
+        let not_found = || Err(Error::service(crate::runtime::error::ServiceError::new(404, "NotFound")));
         assert_eq!(waiter_step("W", &acceptors, 404, not_found(), 1, 3).unwrap(), None);
         let gave_up = waiter_step("W", &acceptors, 404, not_found(), 3, 3).unwrap_err();
         assert_eq!(gave_up.kind(), ErrorKind::Timeout);
-        let other = waiter_step("W", &acceptors, 500, Err(Error::service(crate::ServiceError::new(500, "InternalError"))), 1, 3);
+        let other = waiter_step("W", &acceptors, 500, Err(Error::service(crate::runtime::error::ServiceError::new(500, "InternalError"))), 1, 3);
         assert_eq!(other.unwrap_err().code(), Some("InternalError"));
     }
 }

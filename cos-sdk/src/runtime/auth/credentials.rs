@@ -11,8 +11,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::config::Environment;
-use crate::error::Error;
+use crate::runtime::config::env::Environment;
+use crate::runtime::error::Error;
 
 /// A secret string (a key, a token) whose `Debug` and `Display` print `** redacted **`.
 #[derive(Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Endpoints: where requests go, and whether the bucket goes into the host name or the path.
 
-use crate::config::Environment;
-use crate::error::Error;
+use crate::runtime::config::env::Environment;
+use crate::runtime::error::Error;
 
 /// Which network an IBM COS endpoint is reached over.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -215,10 +215,10 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert_eq!(without_userinfo("https://u:p@host:1/a@b"), "https://***@host:1/a@b");
         assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
-        let builder = crate::Config::builder()
+        let builder = crate::client::config::Config::builder()
             .endpoint_url("http://u:hunter2@s3.example")
             .iam_endpoint("https://key:hunter2@iam.example/identity/token")
-            .credentials(crate::Credentials::api_key("k"));
+            .credentials(crate::runtime::auth::credentials::Credentials::api_key("k"));
         let debug = format!("{builder:?}");
         assert!(!debug.contains("hunter2") && debug.contains("***@iam.example"), "{debug}");
         let iam = builder.endpoint_url("https://s3.example").build().unwrap_err().to_string();

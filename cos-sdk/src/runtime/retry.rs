@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::runtime::error::Error;
 
 /// How failed requests are retried.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -11,10 +11,9 @@ use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use md5::Digest;
 
-use crate::body::{BoxError, ByteStream};
-use crate::error::{Error, ErrorKind};
-use crate::types::ChecksumAlgorithm;
-use crate::wire::base64_encode;
+use crate::runtime::error::{Error, ErrorKind};
+use crate::runtime::http::body::{BoxError, ByteStream};
+use crate::runtime::protocol::scalars::base64_encode;
 
 /// The request header naming the flexible checksum the SDK should compute.
 const REQUESTED_ALGORITHM: &str = "x-amz-sdk-checksum-algorithm";
@@ -37,12 +36,12 @@ const FLEXIBLE: [Algorithm; 5] =
     [Algorithm::Crc64Nvme, Algorithm::Crc32c, Algorithm::Crc32, Algorithm::Sha256, Algorithm::Sha1];
 
 impl Algorithm {
-    /// The algorithm of a model value; `Unknown` values are an error listing the ones the SDK computes.
-    pub(crate) fn from_model(algorithm: &ChecksumAlgorithm, field: &str) -> Result<Algorithm, Error> {
-        Algorithm::from_name(algorithm.as_str()).filter(|a| *a != Algorithm::Md5).ok_or_else(|| {
+    /// The flexible checksum named `name` (a `ChecksumAlgorithm` value, set in `field`); other names are
+    /// an error listing the ones the SDK computes.
+    pub(crate) fn flexible(name: &str, field: &str) -> Result<Algorithm, Error> {
+        Algorithm::from_name(name).filter(|a| *a != Algorithm::Md5).ok_or_else(|| {
             Error::invalid_input(format!(
-                "{field} is `{}`, which cos-sdk cannot compute; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256",
-                algorithm.as_str()
+                "{field} is `{name}`, which cos-sdk cannot compute; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256"
             ))
         })
     }
@@ -74,11 +73,6 @@ impl Algorithm {
             Algorithm::Sha1 => "x-amz-checksum-sha1",
             Algorithm::Sha256 => "x-amz-checksum-sha256",
         }
-    }
-
-    /// The model value, for a flexible checksum.
-    pub(crate) fn to_model(self) -> Option<ChecksumAlgorithm> {
-        (self != Algorithm::Md5).then(|| ChecksumAlgorithm::from(self.name()))
     }
 
     pub(crate) fn hasher(self) -> Hasher {
@@ -189,7 +183,7 @@ pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) ->
     let (algorithm, why, member) = match headers.get(REQUESTED_ALGORITHM) {
         Some(requested) => {
             let name = requested.to_str().unwrap_or_default();
-            let algorithm = Algorithm::from_model(&ChecksumAlgorithm::from(name), "ChecksumAlgorithm")?;
+            let algorithm = Algorithm::flexible(name, "ChecksumAlgorithm")?;
             (algorithm, format!("ChecksumAlgorithm is {name}"), format!("the matching Checksum{name} member"))
         }
         None if OBJECT_LOCK_HEADERS.iter().any(|h| headers.contains_key(*h)) && !has_checksum(headers) => {
@@ -204,7 +198,7 @@ pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) ->
         algorithm.base64(bytes)
     } else if let Some((path, offset, length)) = body.file_range() {
         let path = path.to_path_buf();
-        crate::body::run_blocking("the checksum task", move || hash_file_range(algorithm, &path, offset, length)).await??
+        crate::runtime::http::body::run_blocking("the checksum task", move || hash_file_range(algorithm, &path, offset, length)).await??
     } else {
         return Err(Error::invalid_input(format!(
             "{why} but the body is a stream, which cannot be read twice to compute it; set the checksum value \
@@ -377,18 +371,17 @@ mod tests {
     }
 
     #[test]
-    fn names_and_model_values() {
+    fn names() {
         assert_eq!(Algorithm::from_name("crc32c"), Some(Algorithm::Crc32c));
-        assert_eq!(Algorithm::from_model(&ChecksumAlgorithm::Sha256, "f").unwrap(), Algorithm::Sha256);
-        let e = Algorithm::from_model(&ChecksumAlgorithm::from("XXH3"), "TransferConfig.checksum_algorithm").unwrap_err();
+        assert_eq!(Algorithm::flexible("SHA256", "f").unwrap(), Algorithm::Sha256);
+        assert!(Algorithm::flexible("MD5", "f").is_err());
+        let e = Algorithm::flexible("XXH3", "TransferConfig.checksum_algorithm").unwrap_err();
         assert!(e.to_string().contains("TransferConfig.checksum_algorithm is `XXH3`"), "{e}");
-        assert_eq!(Algorithm::Crc64Nvme.to_model(), Some(ChecksumAlgorithm::Crc64Nvme));
-        assert_eq!(Algorithm::Md5.to_model(), None);
     }
 
     #[test]
     fn requested_checksums_are_computed_for_bytes_and_files_but_not_streams() {
-        crate::body::tests::runtime().block_on(requested_checksums());
+        crate::runtime::http::body::tests::runtime().block_on(requested_checksums());
     }
 
     async fn requested_checksums() {

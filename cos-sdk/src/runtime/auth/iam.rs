@@ -11,13 +11,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tracing::Instrument;
 use percent_encoding::utf8_percent_encode;
 
-use crate::body::ByteStream;
-use crate::credentials::{AccessToken, Secret, TokenFuture, TokenProvider};
-use crate::error::{Error, ErrorKind, ServiceError};
-use crate::retry::RetryConfig;
+use crate::runtime::auth::credentials::{AccessToken, Secret, TokenFuture, TokenProvider};
+use crate::runtime::error::{Error, ErrorKind, ServiceError};
+use crate::runtime::http::body::ByteStream;
+use crate::runtime::retry::RetryConfig;
 // Form values keep only the unreserved characters, like query values.
-use crate::request::ENCODE as FORM_VALUE;
-use crate::transport::Transport;
+use crate::runtime::http::transport::Transport;
+use crate::runtime::protocol::request::ENCODE as FORM_VALUE;
+
+/// The IAM token endpoint used when none is configured.
+pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.cloud.ibm.com/identity/token";
 
 
 /// Fraction of the lifetime left at which a refresh is tried, keeping the old token if it fails.
@@ -304,6 +307,26 @@ impl TokenProvider for StaticToken {
     fn token(&self) -> TokenFuture<'_> {
         let token = AccessToken::new(self.0.expose(), None);
         Box::pin(async move { Ok(token) })
+    }
+}
+
+/// The token endpoint as configured: an http(s) URL with a host and no userinfo; a URL without a path
+/// gets `/identity/token`.
+pub(crate) fn normalize_iam_endpoint(url: &str) -> Result<String, Error> {
+    let shown = crate::runtime::config::endpoint::without_userinfo(url);
+    let uri: http::Uri = url.parse().map_err(|e| {
+        Error::invalid_input(format!("IAM endpoint `{shown}` is not a valid URL ({e}); use https://host/identity/token"))
+    })?;
+    let Some(authority) = uri.authority().filter(|_| matches!(uri.scheme_str(), Some("http" | "https"))) else {
+        return Err(Error::invalid_input(format!(
+            "IAM endpoint `{shown}` must be an http(s) URL with a host, such as {DEFAULT_IAM_ENDPOINT}"
+        )));
+    };
+    crate::runtime::config::endpoint::refuse_userinfo(authority.as_str(), "IAM endpoint", &shown)?;
+    if uri.path() == "/" || uri.path().is_empty() {
+        Ok(format!("{}/identity/token", url.trim_end_matches('/')))
+    } else {
+        Ok(url.to_string())
     }
 }
 

@@ -5,10 +5,10 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use crate::body::ByteStream;
 use crate::client::Client;
-use crate::error::Error;
-use crate::request::OperationMeta;
+use crate::runtime::error::Error;
+use crate::runtime::http::body::ByteStream;
+use crate::runtime::protocol::request::OperationMeta;
 
 /// SigV4 accepts at most seven days.
 pub const MAX_PRESIGNED_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);

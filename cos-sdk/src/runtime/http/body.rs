@@ -17,7 +17,7 @@ use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, ReadBuf};
 
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
 
 /// The error type of a streaming body: anything that can be boxed and sent between threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

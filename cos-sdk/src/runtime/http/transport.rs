@@ -16,8 +16,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
 
-use crate::body::{BoxError, ByteStream, Progress};
-use crate::error::{Error, ErrorKind};
+use crate::runtime::error::{Error, ErrorKind};
+use crate::runtime::http::body::{BoxError, ByteStream, Progress};
 
 type HyperClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, ByteStream>;
 

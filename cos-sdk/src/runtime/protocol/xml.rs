@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::Error;
+use crate::runtime::error::Error;
 use quick_xml::events::Event;
 
 /// The deepest nesting a response may have.
@@ -263,7 +263,7 @@ impl<'a> XmlDocument<'a> {
     }
 
     /// Parses a body that may be empty (no document at all).
-    pub fn parse_optional(body: &'a crate::ByteStream) -> Result<Option<XmlDocument<'a>>, Error> {
+    pub fn parse_optional(body: &'a crate::runtime::http::body::ByteStream) -> Result<Option<XmlDocument<'a>>, Error> {
         match body.as_bytes() {
             Some(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(None),
             Some(bytes) => XmlDocument::parse(bytes).map(Some),

@@ -15,12 +15,11 @@ use http::uri::{PathAndQuery, Port, Uri};
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 
-use crate::body::ByteStream;
-use crate::config::PayloadSigning;
-use crate::credentials::HmacKeys;
-use crate::datetime::{DateTime, TimestampFormat};
-use crate::error::Error;
-use crate::request::ENCODE;
+use crate::runtime::auth::credentials::HmacKeys;
+use crate::runtime::error::Error;
+use crate::runtime::http::body::ByteStream;
+use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
+use crate::runtime::protocol::request::ENCODE;
 
 /// The signing algorithm, as named in the `Authorization` header and the string to sign.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -43,7 +42,8 @@ pub(crate) struct Signer {
     keys: HmacKeys,
     cache: Mutex<Option<CachedKey>>,
     /// How many times a signing key was derived (for the cache tests).
-    #[cfg(test)]
+    
+#[cfg(test)]
     derivations: std::sync::atomic::AtomicUsize,
 }
 
@@ -193,7 +193,7 @@ pub(crate) async fn payload_hash(body: &ByteStream, payload: PayloadSigning) -> 
         Some(bytes) if payload == PayloadSigning::Auto && bytes.len() >= BLOCKING_HASH_SIZE => {
             let shared = bytes.clone();
             // Hashing cannot panic; should the task be lost anyway, the hash is made here.
-            crate::body::run_blocking("hashing the payload", move || sha256_hex(&shared)).await.unwrap_or_else(|_| sha256_hex(bytes))
+            crate::runtime::http::body::run_blocking("hashing the payload", move || sha256_hex(&shared)).await.unwrap_or_else(|_| sha256_hex(bytes))
         }
         _ => payload_hash_now(body, payload),
     }
@@ -367,10 +367,22 @@ fn sha256_hex(data: &[u8]) -> String {
     hex
 }
 
+/// How the payload of a SigV4-signed request is covered by the signature.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PayloadSigning {
+    /// The real SHA-256 of in-memory bodies; `UNSIGNED-PAYLOAD` for files and streams (which would
+    /// otherwise have to be read twice).
+    #[default]
+    Auto,
+    /// `UNSIGNED-PAYLOAD` for every body.
+    Unsigned,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::Secret;
+    use crate::runtime::auth::credentials::Secret;
     use aws_sigv4::http_request::{
         PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest, SignatureLocation,
         SigningSettings, UriPathNormalizationMode,
@@ -411,10 +423,10 @@ mod tests {
     #[test]
     fn big_bodies_are_hashed_off_the_runtime_with_the_same_result() {
         let big = ByteStream::from(vec![7u8; BLOCKING_HASH_SIZE + 1]);
-        let hashed = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Auto));
+        let hashed = crate::runtime::http::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Auto));
         assert_eq!(hashed, payload_hash_now(&big, PayloadSigning::Auto));
         assert_eq!(hashed.len(), 64);
-        let unsigned = crate::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Unsigned));
+        let unsigned = crate::runtime::http::body::tests::runtime().block_on(payload_hash(&big, PayloadSigning::Unsigned));
         assert_eq!(unsigned, UNSIGNED_PAYLOAD);
     }
 
@@ -677,7 +689,7 @@ mod tests {
             .body(ByteStream::new())
             .unwrap();
         let e = sign_now(&Signer::new(keys()), &mut request, "us-east-1", PayloadSigning::Auto, at(DAY)).unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(e.kind(), crate::runtime::error::ErrorKind::InvalidInput);
         assert!(e.to_string().contains("header `x-amz-meta-name` has a value that is not visible ASCII"), "{e}");
         assert!(request.headers().get("authorization").is_none());
     }

@@ -1,71 +1,26 @@
 //! Client configuration: endpoint, credentials, TLS, timeouts and retries, built explicitly or read from
-//! an [`Environment`] (the process environment and home directory, or a fixed set for tests).
+//! an [`Environment`] (the process environment and home directory, or a fixed set for tests). It sits
+//! above the runtime's rooms because it gathers their settings: credentials (auth), the endpoint and
+//! environment (config), retries and the signing of payloads.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
-use crate::credentials::{resolve_credentials, Credentials};
-use crate::endpoint::{Endpoint, EndpointType};
-use crate::error::Error;
-use crate::retry::{RetryConfig, RetryMode};
+use crate::runtime::auth::credentials::{resolve_credentials, Credentials};
+use crate::runtime::config::endpoint::{Endpoint, EndpointType};
+use crate::runtime::error::Error;
+use crate::runtime::retry::{RetryConfig, RetryMode};
 
-/// The IAM token endpoint used when none is configured.
-pub const DEFAULT_IAM_ENDPOINT: &str = "https://iam.cloud.ibm.com/identity/token";
+pub use crate::runtime::auth::iam::DEFAULT_IAM_ENDPOINT;
+pub use crate::runtime::auth::sign::PayloadSigning;
+pub use crate::runtime::config::env::Environment;
+use crate::runtime::auth::iam::normalize_iam_endpoint;
 
-/// Environment variables and a home directory, read once. Loading configuration from an `Environment`
-/// rather than from the process directly keeps it testable without changing the process environment.
-#[derive(Clone)]
-pub struct Environment {
-    vars: HashMap<String, String>,
-    home: Option<PathBuf>,
-}
-
-impl Environment {
-    /// The current process's environment variables and home directory (`HOME`, or `USERPROFILE` on Windows).
-    pub fn from_process() -> Environment {
-        let vars: HashMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        let home = vars.get("HOME").or_else(|| vars.get("USERPROFILE")).map(PathBuf::from);
-        Environment { vars, home }
-    }
-
-    /// A fixed set of variables and home directory.
-    pub fn from_vars<K: Into<String>, V: Into<String>>(
-        vars: impl IntoIterator<Item = (K, V)>,
-        home: Option<&Path>,
-    ) -> Environment {
-        Environment {
-            vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
-            home: home.map(Path::to_path_buf),
-        }
-    }
-
-    /// A variable's value; unset and empty are both `None`.
-    pub fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).filter(|v| !v.trim().is_empty()).cloned()
-    }
-
-    /// The home directory, where `~/.bluemix` and `~/.aws` are looked for.
-    pub fn home(&self) -> Option<&Path> {
-        self.home.as_deref()
-    }
-}
-
-impl fmt::Debug for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Variable values may be secrets: only their names are shown.
-        let mut names: Vec<&String> = self.vars.keys().collect();
-        names.sort();
-        f.debug_struct("Environment").field("names", &names).field("home", &self.home).finish()
-    }
-}
 
 /// Timeouts of the transport. `None` turns one off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,19 +91,7 @@ impl Default for ResponseLimits {
     }
 }
 
-/// How the payload of a SigV4-signed request is covered by the signature.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PayloadSigning {
-    /// The real SHA-256 of in-memory bodies; `UNSIGNED-PAYLOAD` for files and streams (which would
-    /// otherwise have to be read twice).
-    #[default]
-    Auto,
-    /// `UNSIGNED-PAYLOAD` for every body.
-    Unsigned,
-}
-
-/// Everything a [`crate::Client`] needs. Build one with [`Config::builder`] or [`Config::from_env`].
+/// Everything a [`crate::client::Client`] needs. Build one with [`Config::builder`] or [`Config::from_env`].
 #[derive(Clone)]
 pub struct Config {
     pub(crate) endpoint: Endpoint,
@@ -243,7 +186,7 @@ struct GivenUrl(String);
 
 impl fmt::Debug for GivenUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&crate::endpoint::without_userinfo(&self.0), f)
+        fmt::Debug::fmt(&crate::runtime::config::endpoint::without_userinfo(&self.0), f)
     }
 }
 
@@ -481,23 +424,6 @@ impl ConfigBuilder {
     }
 }
 
-fn normalize_iam_endpoint(url: &str) -> Result<String, Error> {
-    let shown = crate::endpoint::without_userinfo(url);
-    let uri: http::Uri = url.parse().map_err(|e| {
-        Error::invalid_input(format!("IAM endpoint `{shown}` is not a valid URL ({e}); use https://host/identity/token"))
-    })?;
-    let Some(authority) = uri.authority().filter(|_| matches!(uri.scheme_str(), Some("http" | "https"))) else {
-        return Err(Error::invalid_input(format!(
-            "IAM endpoint `{shown}` must be an http(s) URL with a host, such as {DEFAULT_IAM_ENDPOINT}"
-        )));
-    };
-    crate::endpoint::refuse_userinfo(authority.as_str(), "IAM endpoint", &shown)?;
-    if uri.path() == "/" || uri.path().is_empty() {
-        Ok(format!("{}/identity/token", url.trim_end_matches('/')))
-    } else {
-        Ok(url.to_string())
-    }
-}
 
 fn parse_ca_bundle(pem: &[u8], origin: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
     let mut certificates = Vec::new();
@@ -518,7 +444,7 @@ fn parse_ca_bundle(pem: &[u8], origin: &str) -> Result<Vec<CertificateDer<'stati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::CredentialsKind;
+    use crate::runtime::auth::credentials::CredentialsKind;
 
     #[test]
     fn builder_needs_endpoint_and_credentials() {
@@ -570,7 +496,7 @@ mod tests {
 
     #[test]
     fn zero_timeouts_are_refused_and_huge_ones_saturate() {
-        let builder = || Config::builder().endpoint_url("https://s3.example").credentials(crate::Credentials::anonymous());
+        let builder = || Config::builder().endpoint_url("https://s3.example").credentials(crate::runtime::auth::credentials::Credentials::anonymous());
         for (name, timeouts) in [
             ("stall", Timeouts { stall: Some(Duration::ZERO), ..Timeouts::default() }),
             ("connect", Timeouts { connect: Some(Duration::ZERO), ..Timeouts::default() }),

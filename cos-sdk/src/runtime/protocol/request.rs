@@ -28,9 +28,9 @@ impl OperationMeta {
     }
 }
 
-use crate::body::ByteStream;
-use crate::endpoint::Endpoint;
-use crate::error::Error;
+use crate::runtime::config::endpoint::Endpoint;
+use crate::runtime::error::Error;
+use crate::runtime::http::body::ByteStream;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but RFC 3986 unreserved characters is percent-encoded in labels and query strings.
@@ -247,7 +247,7 @@ impl RequestParts {
         if checksum_required && !self.headers.contains_key("content-md5") {
             if let Some(bytes) = self.body.as_bytes() {
                 let digest = <md5::Md5 as md5::Digest>::digest(bytes);
-                let value = crate::wire::base64_encode(&digest);
+                let value = crate::runtime::protocol::scalars::base64_encode(&digest);
                 self.headers.insert("content-md5", http::HeaderValue::from_str(&value).expect("base64 is a valid header"));
             }
         }

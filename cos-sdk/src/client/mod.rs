@@ -1,6 +1,9 @@
 //! The client: holds the configuration, the connection pool and the credentials, and runs every
 //! operation's request through authentication, retries, timeouts and tracing (`invoke`).
 
+pub mod config;
+pub mod presign;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -8,16 +11,17 @@ use std::time::{Instant, SystemTime};
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST, USER_AGENT};
 use tracing::Instrument;
 
-use crate::body::ByteStream;
-use crate::config::{Config, ConfigBuilder, Environment};
-use crate::credentials::{CredentialsInner, TokenProvider};
-use crate::endpoint::Endpoint;
-use crate::error::{Error, ErrorKind, ServiceError};
-use crate::iam::{IamTokenProvider, StaticToken};
-use crate::request::OperationMeta;
-use crate::retry::{classify_response, RateLimiter, RetryKind, RetryMode, RetryQuota};
-use crate::sign::Signer;
-use crate::transport::{StallGuard, Transport};
+use crate::client::config::{Config, ConfigBuilder};
+use crate::runtime::auth::credentials::{CredentialsInner, TokenProvider};
+use crate::runtime::auth::iam::{IamTokenProvider, StaticToken};
+use crate::runtime::auth::sign::Signer;
+use crate::runtime::config::endpoint::Endpoint;
+use crate::runtime::config::env::Environment;
+use crate::runtime::error::{Error, ErrorKind, ServiceError};
+use crate::runtime::http::body::ByteStream;
+use crate::runtime::http::transport::{StallGuard, Transport};
+use crate::runtime::protocol::request::OperationMeta;
+use crate::runtime::retry::{classify_response, RateLimiter, RetryKind, RetryMode, RetryQuota};
 
 const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id");
 const SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
@@ -239,10 +243,10 @@ impl Client {
         }
         parts.headers.insert(USER_AGENT, inner.user_agent.clone());
         parts.headers.insert(INVOCATION_ID, invocation_id());
-        crate::checksum::add_requested(&mut parts.headers, &body).await?;
+        crate::runtime::protocol::checksum::add_requested(&mut parts.headers, &body).await?;
         // The body is the same on every attempt, so its SigV4 payload hash is computed once.
         let payload_hash = match inner.auth {
-            Auth::SigV4(_) => crate::sign::payload_hash(&body, config.payload_signing).await,
+            Auth::SigV4(_) => crate::runtime::auth::sign::payload_hash(&body, config.payload_signing).await,
             _ => String::new(),
         };
 
@@ -381,7 +385,7 @@ impl Client {
         let host = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
         let header_timeout =
             timeouts.stall.map(|s| if op.error_in_200 { s.saturating_mul(LONG_OPERATION_FACTOR) } else { s });
-        let validate = op.streaming_response && crate::checksum::validation_requested(request.headers());
+        let validate = op.streaming_response && crate::runtime::protocol::checksum::validation_requested(request.headers());
         let exchange = async {
             let response = self.inner.transport.send(request, header_timeout).await?;
             let (parts, incoming) = response.into_parts();
@@ -390,10 +394,10 @@ impl Client {
             let success = (200..300).contains(&status);
             if success && op.streaming_response {
                 // A whole object (200, not a 206 range) is checked against its checksum when one was asked for.
-                let expected = if validate && status == 200 { crate::checksum::expected_checksum(&parts.headers) } else { None };
+                let expected = if validate && status == 200 { crate::runtime::protocol::checksum::expected_checksum(&parts.headers) } else { None };
                 let body = match expected {
                     Some((algorithm, value)) => {
-                        ByteStream::from_body(crate::checksum::ValidatingBody::new(guarded, algorithm, value), None)
+                        ByteStream::from_body(crate::runtime::protocol::checksum::ValidatingBody::new(guarded, algorithm, value), None)
                     }
                     None => ByteStream::from_body(guarded, None),
                 };
@@ -420,15 +424,15 @@ impl Client {
                 }
             };
             let (retry_kind, code) = if success {
-                if op.error_in_200 && crate::wire::is_error_response(parts.status, &body, true) {
+                if op.error_in_200 && crate::runtime::protocol::errors::is_error_response(parts.status, &body, true) {
                     // An `<Error>` document, or no result document at all, behind a 200.
-                    let details = crate::wire::error_details(parts.status, &parts.headers, &body);
+                    let details = crate::runtime::protocol::errors::error_details(parts.status, &parts.headers, &body);
                     (Some(RetryKind::Transient), Some(details.code().to_string()))
                 } else {
                     (None, None)
                 }
             } else {
-                let code = crate::wire::error_element(&body)
+                let code = crate::runtime::protocol::errors::error_element(&body)
                     .and_then(|e| e.child_text("Code").map(|c| c.trim().to_string()))
                     .filter(|c| !c.is_empty());
                 (classify_response(status, code.as_deref()), code)
@@ -478,7 +482,7 @@ pub fn attempts_made<B>(response: &http::Response<B>) -> u32 {
 
 /// A random version-4 UUID, unique per operation (the same for all its attempts).
 fn invocation_id() -> HeaderValue {
-    HeaderValue::from_str(&crate::wire::idempotency_token()).expect("a UUID is a valid header")
+    HeaderValue::from_str(&crate::runtime::protocol::scalars::idempotency_token()).expect("a UUID is a valid header")
 }
 
 #[cfg(test)]
@@ -499,7 +503,7 @@ mod tests {
     fn client_debug_hides_secrets_and_plain_http_api_key_is_refused() {
         let config = Config::builder()
             .endpoint_url("https://s3.example")
-            .credentials(crate::Credentials::hmac("AKID", "hmac-secret-value"))
+            .credentials(crate::runtime::auth::credentials::Credentials::hmac("AKID", "hmac-secret-value"))
             .build()
             .unwrap();
         let client = Client::new(&config).unwrap();
@@ -509,7 +513,7 @@ mod tests {
         let config = Config::builder()
             .endpoint_url("https://s3.example")
             .iam_endpoint("http://127.0.0.1:1/identity/token")
-            .credentials(crate::Credentials::api_key("key"))
+            .credentials(crate::runtime::auth::credentials::Credentials::api_key("key"))
             .build()
             .unwrap();
         let err = Client::new(&config).unwrap_err().to_string();

@@ -1,0 +1,263 @@
+//! Scalar values on the wire: text forms of numbers, booleans, blobs and timestamps, body readers, and
+//! the checks generated builders and readers call. All non-generic.
+
+use crate::runtime::error::Error;
+use crate::runtime::http::body::ByteStream;
+use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
+use crate::runtime::protocol::xml::XmlElement;
+use bytes::Bytes;
+use std::collections::HashMap;
+
+/// An enum value the model does not list, kept as the server sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    #[doc(hidden)]
+    pub fn new(value: &str) -> Self {
+        UnknownValue(value.to_string())
+    }
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A required member of a builder, or an error that names it and the setter to call.
+pub fn required<T>(value: Option<T>, shape: &str, member: &str, setter: &str) -> Result<T, Error> {
+    value.ok_or_else(|| Error::invalid_input(format!("{shape}.{member} is required: set it with `.{setter}(...)`")))
+}
+
+/// Checks a model `min` constraint (a length, or a value for numbers).
+pub fn check_min(shape: &str, member: &str, what: &str, actual: i64, min: i64) -> Result<(), Error> {
+    if actual < min {
+        return Err(Error::invalid_input(format!(
+            "{shape}.{member}: {what} {actual} is below the minimum of {min}"
+        )));
+    }
+    Ok(())
+}
+
+/// A member the model requires in a response, or a parse error naming it.
+pub fn required_in_response<T>(value: Option<T>, shape: &str, member: &str) -> Result<T, Error> {
+    value.ok_or_else(|| {
+        Error::response_parse(format!("the response lacks `{member}` of `{shape}`, which the model requires"))
+    })
+}
+
+/// `true` / `false`.
+pub fn fmt_bool(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// A float as text: `1.5`, `1.0`, `NaN`, `Infinity`, `-Infinity`.
+pub fn fmt_float(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".into()
+    } else if value.is_infinite() {
+        if value > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// An `f32` as text in its own shortest form (`4.1`, not the `4.099999904632568` of its `f64` value).
+pub fn fmt_f32(value: f32) -> String {
+    if value.is_finite() {
+        format!("{value:?}")
+    } else {
+        fmt_float(f64::from(value))
+    }
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard base64 (padding optional, whitespace ignored); `None` when it is not base64.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    let mut padding = 0;
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        if c == b'=' {
+            padding += 1;
+            continue;
+        }
+        if padding > 0 {
+            return None;
+        }
+        let v = BASE64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if padding > 2 {
+        return None;
+    }
+    Some(out)
+}
+
+pub(crate) fn bad_value(what: &str, text: &str, expected: &str) -> Error {
+    Error::response_parse(format!("`{what}` is `{text}`, which is not {expected}"))
+}
+
+/// Parses an integer that fits `i32`.
+pub fn parse_i32(text: &str, what: &str) -> Result<i32, Error> {
+    text.trim().parse().map_err(|_| bad_value(what, text, "a 32-bit integer"))
+}
+/// Parses an integer that fits `i64`.
+pub fn parse_i64(text: &str, what: &str) -> Result<i64, Error> {
+    text.trim().parse().map_err(|_| bad_value(what, text, "a 64-bit integer"))
+}
+/// Parses `true` or `false` (any case).
+pub fn parse_bool(text: &str, what: &str) -> Result<bool, Error> {
+    match text.trim() {
+        t if t.eq_ignore_ascii_case("true") => Ok(true),
+        t if t.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(bad_value(what, text, "true or false")),
+    }
+}
+/// Parses a number, including `NaN`, `Infinity` and `-Infinity`.
+pub fn parse_f64(text: &str, what: &str) -> Result<f64, Error> {
+    match text.trim() {
+        "NaN" => Ok(f64::NAN),
+        "Infinity" => Ok(f64::INFINITY),
+        "-Infinity" => Ok(f64::NEG_INFINITY),
+        t => t.parse().map_err(|_| bad_value(what, text, "a number")),
+    }
+}
+/// Parses a timestamp in any of the three forms, `format` first.
+pub fn parse_timestamp(text: &str, format: TimestampFormat, what: &str) -> Result<DateTime, Error> {
+    DateTime::parse(text, format).ok_or_else(|| bad_value(what, text, "a timestamp"))
+}
+/// Decodes base64.
+pub fn parse_base64(text: &str, what: &str) -> Result<Bytes, Error> {
+    base64_decode(text).map(Bytes::from).ok_or_else(|| bad_value(what, text, "base64"))
+}
+
+/// Reads an `i32` element.
+pub fn xml_i32(e: &XmlElement) -> Result<i32, Error> {
+    parse_i32(e.text(), e.name())
+}
+/// Reads an `i64` element.
+pub fn xml_i64(e: &XmlElement) -> Result<i64, Error> {
+    parse_i64(e.text(), e.name())
+}
+/// Reads a boolean element.
+pub fn xml_bool(e: &XmlElement) -> Result<bool, Error> {
+    parse_bool(e.text(), e.name())
+}
+/// Reads a number element.
+pub fn xml_f64(e: &XmlElement) -> Result<f64, Error> {
+    parse_f64(e.text(), e.name())
+}
+/// Reads a timestamp element.
+pub fn xml_timestamp(e: &XmlElement, format: TimestampFormat) -> Result<DateTime, Error> {
+    parse_timestamp(e.text(), format, e.name())
+}
+/// Reads a base64 element.
+pub fn xml_base64(e: &XmlElement) -> Result<Bytes, Error> {
+    parse_base64(e.text(), e.name())
+}
+
+/// A map's entries sorted by key, so that requests are the same bytes every time.
+pub fn sorted_entries<V>(map: &HashMap<String, V>) -> Vec<(&str, &V)> {
+    let mut entries: Vec<(&str, &V)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    entries
+}
+
+fn in_memory(body: &ByteStream) -> Result<&Bytes, Error> {
+    body.as_bytes().ok_or_else(|| Error::response_parse("the response body was not read before parsing"))
+}
+
+/// A blob payload; an empty body is no payload.
+pub fn body_bytes(body: &ByteStream) -> Result<Option<Bytes>, Error> {
+    let bytes = in_memory(body)?;
+    Ok((!bytes.is_empty()).then(|| bytes.clone()))
+}
+
+/// A text payload.
+pub fn body_string(body: &ByteStream) -> Result<Option<String>, Error> {
+    let bytes = in_memory(body)?;
+    String::from_utf8(bytes.to_vec())
+        .map(Some)
+        .map_err(|_| Error::response_parse("the response body is not valid UTF-8 text"))
+}
+
+/// Decodes `application/x-www-form-urlencoded`-style text in place (`+` is a space), as S3 sends
+/// keys when asked for `encoding-type=url`.
+pub fn url_decode_in_place(value: &mut Option<String>) -> Result<(), Error> {
+    if let Some(text) = value.as_mut() {
+        let spaced = text.replace('+', " ");
+        let decoded = percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8()
+            .map_err(|_| Error::response_parse(format!("`{text}` does not URL-decode to UTF-8")))?;
+        *text = decoded.into_owned();
+    }
+    Ok(())
+}
+
+/// A random UUID (version 4): idempotency tokens and `amz-sdk-invocation-id`.
+pub fn idempotency_token() -> String {
+    let mut bytes = [0u8; 16];
+    bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for (raw, enc) in [(&b""[..], ""), (b"f", "Zg=="), (b"fo", "Zm8="), (b"foo", "Zm9v"), (b"foob", "Zm9vYg==")] {
+            assert_eq!(base64_encode(raw), enc);
+            assert_eq!(base64_decode(enc).unwrap(), raw);
+        }
+        assert_eq!(base64_decode("Zm9v!"), None);
+    }
+
+    #[test]
+    fn url_decoding() {
+        let mut v = Some("a+b%2Fc%C3%A9".to_string());
+        url_decode_in_place(&mut v).unwrap();
+        assert_eq!(v.as_deref(), Some("a b/cé"));
+    }
+
+    #[test]
+    fn uuid_shape() {
+        let t = idempotency_token();
+        assert_eq!(t.len(), 36);
+        assert_eq!(&t[14..15], "4");
+        assert_ne!(t, idempotency_token());
+    }
+}
