@@ -7,6 +7,9 @@ pub struct OperationCustomizations {
     pub always_content_md5: bool,
     /// A `200 OK` may carry an `<Error>` body, which counts as a retryable server error.
     pub error_in_200: bool,
+    /// The service works for a long time before it answers (it sends the status only when done), so
+    /// the client waits longer for the headers.
+    pub long_running: bool,
     /// Send `encoding-type=url` unless the caller chose an encoding, and URL-decode these output
     /// members (paths of member names through structures and lists) in the answer.
     pub url_decode: &'static [&'static [&'static str]],
@@ -21,9 +24,11 @@ pub struct OperationCustomizations {
 pub fn for_operation(name: &str) -> OperationCustomizations {
     match name {
         "CompleteMultipartUpload" => {
-            OperationCustomizations { always_content_md5: true, error_in_200: true, ..Default::default() }
+            OperationCustomizations { always_content_md5: true, error_in_200: true, long_running: true, ..Default::default() }
         }
-        "CopyObject" | "UploadPartCopy" => OperationCustomizations { error_in_200: true, ..Default::default() },
+        "CopyObject" | "UploadPartCopy" => {
+            OperationCustomizations { error_in_200: true, long_running: true, ..Default::default() }
+        }
         "GetBucketLocation" => {
             OperationCustomizations { root_text_member: Some("LocationConstraint"), ..Default::default() }
         }
@@ -53,6 +58,10 @@ pub fn for_operation(name: &str) -> OperationCustomizations {
         _ => OperationCustomizations::default(),
     }
 }
+
+/// IBM's header naming the service instance (a CRN) that bucket creation and listing act on: an input
+/// member in this header makes the client fill it from its configuration (`OperationMeta::instance_id`).
+pub const INSTANCE_ID_HEADER: &str = "ibm-service-instance-id";
 
 /// Integer shapes of the S3 model whose values outgrow 32 bits on real servers: the model says
 /// `integer`, but `Size` is an object's size in bytes (up to 10 TiB on COS), so it becomes `i64`.

@@ -36,11 +36,16 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let input_builder = ident_fmt(format!("{}Builder", service.shape(&op.input).rust_name));
     let error_ty = ident_fmt(format!("{}Error", op.name));
     let name = &op.name;
-    let input = service.structure(&op.input);
-    let output = service.structure(&op.output);
-    let streaming_response = output.members.iter().any(|m| m.ty == Type::Stream);
-    let error_in_200 = op.customizations.error_in_200;
-    let instance_id = input.members.iter().any(|m| m.location == Location::Header && m.wire_name.eq_ignore_ascii_case("ibm-service-instance-id"));
+    // An input with no members is not read by the serializer.
+    let input_param = if service.structure(&op.input).members.is_empty() { quote!(_input) } else { quote!(input) };
+    let facts = [
+        (op.streaming_response, quote!(.streaming_response())),
+        (op.customizations.error_in_200, quote!(.error_in_200())),
+        (op.customizations.long_running, quote!(.long_running())),
+        (op.instance_id, quote!(.instance_id())),
+        (op.checksum_required, quote!(.checksum_required())),
+    ];
+    let facts = facts.into_iter().filter(|(set, _)| *set).map(|(_, setter)| setter);
 
     // Errors.
     let variants = op.errors.iter().map(|e| {
@@ -71,10 +76,17 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             },
         }
     });
-    let error_node = if op.errors.is_empty() {
-        TokenStream::new()
+    // The typed error: the modeled error the code names, else `Unhandled`.
+    let typed = if op.errors.is_empty() {
+        quote!(#error_ty::Unhandled(details.clone()))
     } else {
-        quote!(let error_node = #rt::error_element(&body).unwrap_or_default();)
+        quote! {{
+            let error_node = #rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                #(#match_arms)*
+                _ => #error_ty::Unhandled(details.clone()),
+            }
+        }}
     };
     let error_doc = format!("The errors `{name}` can return: the ones the model lists, and `Unhandled` for any other.");
 
@@ -91,7 +103,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         pub use #gen::types::{#input_ty, #input_builder, #output_ty};
 
         #meta_doc_attr
-        pub static META: #rt::OperationMeta = #rt::OperationMeta::new(#name, #streaming_response, #error_in_200, #instance_id);
+        pub static META: #rt::OperationMeta = #rt::OperationMeta::new(#name) #(#facts)*;
 
         #error_doc_attr
         #[derive(::std::fmt::Debug)]
@@ -115,7 +127,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
         #ser_doc_attr
         pub fn serialize_request(
-            input: #input_ty,
+            #input_param: #input_ty,
             endpoint: &#rt::Endpoint,
         ) -> ::std::result::Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
             #serializer
@@ -128,11 +140,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             let (parts, body) = response.into_parts();
             if #rt::is_error_response(parts.status, &body, META.error_in_200) {
                 let details = #rt::error_details(parts.status, &parts.headers, &body);
-                #error_node
-                let typed = match details.code() {
-                    #(#match_arms)*
-                    _ => #error_ty::Unhandled(details.clone()),
-                };
+                let typed = #typed;
                 return ::std::result::Result::Err(
                     #rt::Error::service(details).with_operation(#name).with_operation_error(typed),
                 );
@@ -442,12 +450,10 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     if let Some(s) = stream_body {
         stmts.push(s);
     }
-    let checksum = op.checksum_required;
     quote! {
-        let _ = &input;
         let mut request = #rt::RequestParts::new(#method);
         #(#stmts)*
-        request.finish(endpoint, #checksum)
+        request.finish(endpoint, &META)
     }
 }
 

@@ -40,7 +40,7 @@ const SENSITIVE_HEADERS: &[&str] = &[
     SSE_C_KEY_HEADERS[1],
 ];
 
-/// How many times longer operations that answer only when done (`error_in_200`) wait for headers.
+/// How many times longer long-running operations (`OperationMeta::long_running`) wait for headers.
 const LONG_OPERATION_FACTOR: u32 = 10;
 
 /// A client for IBM Cloud Object Storage (or any S3-compatible service). Cheap to clone: clones share the
@@ -217,7 +217,7 @@ impl Client {
                 )));
             }
         }
-        if op.instance_id_header && !parts.headers.contains_key(&INSTANCE_ID) {
+        if op.instance_id && !parts.headers.contains_key(&INSTANCE_ID) {
             if let Some(id) = &config.instance_id {
                 let value = HeaderValue::from_str(id).map_err(|_| {
                     Error::invalid_input("the service instance id has characters a header cannot hold; check it")
@@ -384,7 +384,7 @@ impl Client {
         let timeouts = &self.inner.config.timeouts;
         let host = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
         let header_timeout =
-            timeouts.stall.map(|s| if op.error_in_200 { s.saturating_mul(LONG_OPERATION_FACTOR) } else { s });
+            timeouts.stall.map(|s| if op.long_running { s.saturating_mul(LONG_OPERATION_FACTOR) } else { s });
         let validate = op.streaming_response && crate::runtime::protocol::checksum::validation_requested(request.headers());
         let exchange = async {
             let response = self.inner.transport.send(request, header_timeout).await?;

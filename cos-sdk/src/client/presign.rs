@@ -98,7 +98,7 @@ mod tests {
     use super::*;
     use crate::{Config, Credentials};
 
-    static META: OperationMeta = OperationMeta::new("GetObject", true, false, false);
+    static META: OperationMeta = OperationMeta::new("GetObject").streaming_response();
 
     fn client(credentials: Credentials) -> Client {
         let config = Config::builder()

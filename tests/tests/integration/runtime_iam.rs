@@ -11,8 +11,8 @@ use cos_sdk::{ByteStream, Client, Config, Credentials, ErrorKind, RetryConfig, T
 use cos_sdk_tests::fault_server::{FaultServer, Reply};
 use cos_sdk_tests::iam_server::{parse_form, IamBehavior, IamServer, GOOD_API_KEY};
 
-static LIST_BUCKETS: OperationMeta = OperationMeta::new("ListBuckets", false, false, true);
-static HEAD_OBJECT: OperationMeta = OperationMeta::new("HeadObject", false, false, false);
+static LIST_BUCKETS: OperationMeta = OperationMeta::new("ListBuckets").instance_id();
+static HEAD_OBJECT: OperationMeta = OperationMeta::new("HeadObject");
 
 async fn s3_fixture() -> FaultServer {
     FaultServer::start(|_, _| Reply::status(200, "<ListAllMyBucketsResult/>")).await

@@ -9,7 +9,7 @@ use cos_sdk_tests::fault_server::{FaultServer, Reply};
 use cos_sdk_tests::iam_server::{IamBehavior, IamServer, GOOD_API_KEY};
 use cos_sdk_tests::log_capture::LogCapture;
 
-static PUT_OBJECT: OperationMeta = OperationMeta::new("PutObject", false, false, false);
+static PUT_OBJECT: OperationMeta = OperationMeta::new("PutObject");
 
 #[tokio::test]
 async fn traces_carry_spans_but_no_secrets() {

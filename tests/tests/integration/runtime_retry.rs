@@ -10,10 +10,10 @@ use cos_sdk::{ByteStream, Client, Config, Credentials, ErrorKind, RetryConfig, R
 use cos_sdk_tests::fault_server::{FaultServer, RecordedRequest, Reply};
 use cos_sdk_tests::temp::TempDir;
 
-static PUT_OBJECT: OperationMeta = OperationMeta::new("PutObject", false, false, false);
-static GET_OBJECT: OperationMeta = OperationMeta::new("GetObject", true, false, false);
-static HEAD_OBJECT: OperationMeta = OperationMeta::new("HeadObject", false, false, false);
-static COPY_OBJECT: OperationMeta = OperationMeta::new("CopyObject", false, true, false);
+static PUT_OBJECT: OperationMeta = OperationMeta::new("PutObject");
+static GET_OBJECT: OperationMeta = OperationMeta::new("GetObject").streaming_response();
+static HEAD_OBJECT: OperationMeta = OperationMeta::new("HeadObject");
+static COPY_OBJECT: OperationMeta = OperationMeta::new("CopyObject").error_in_200().long_running();
 
 const BACKOFF: Duration = Duration::from_millis(40);
 

@@ -6,10 +6,10 @@ use cos_sdk::{ByteStream, Client, Config, Credentials, PayloadSigning, RetryConf
 use cos_sdk_tests::s3s_server::{S3sServer, ACCESS_KEY, SECRET_KEY};
 use cos_sdk_tests::temp::TempDir;
 
-static CREATE_BUCKET: OperationMeta = OperationMeta::new("CreateBucket", false, false, true);
-static PUT_OBJECT: OperationMeta = OperationMeta::new("PutObject", false, false, false);
-static GET_OBJECT: OperationMeta = OperationMeta::new("GetObject", true, false, false);
-static LIST_OBJECTS: OperationMeta = OperationMeta::new("ListObjectsV2", false, false, false);
+static CREATE_BUCKET: OperationMeta = OperationMeta::new("CreateBucket").instance_id();
+static PUT_OBJECT: OperationMeta = OperationMeta::new("PutObject");
+static GET_OBJECT: OperationMeta = OperationMeta::new("GetObject").streaming_response();
+static LIST_OBJECTS: OperationMeta = OperationMeta::new("ListObjectsV2");
 
 fn client(server: &S3sServer, secret: &str, payload: PayloadSigning) -> Client {
     let config = Config::builder()

@@ -7,7 +7,7 @@ use cos_sdk_tests::fault_server::{FaultServer, Reply};
 use cos_sdk_tests::temp::TempDir;
 use cos_sdk_tests::tls::TestCa;
 
-static HEAD_BUCKET: OperationMeta = OperationMeta::new("HeadBucket", false, false, false);
+static HEAD_BUCKET: OperationMeta = OperationMeta::new("HeadBucket");
 
 fn head(server: &FaultServer) -> http::Request<ByteStream> {
     http::Request::head(format!("{}/bucket", server.url())).body(ByteStream::new()).unwrap()

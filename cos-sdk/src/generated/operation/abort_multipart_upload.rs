@@ -7,9 +7,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `AbortMultipartUpload`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "AbortMultipartUpload",
-    false,
-    false,
-    false,
 );
 /// The errors `AbortMultipartUpload` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -37,7 +34,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("DELETE");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -52,7 +48,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `AbortMultipartUpload`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -61,22 +57,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "NoSuchUpload" => {
-                match crate::generated::protocol::de_no_such_upload_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        AbortMultipartUploadError::NoSuchUpload(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        AbortMultipartUploadError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "NoSuchUpload" => {
+                    match crate::generated::protocol::de_no_such_upload_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            AbortMultipartUploadError::NoSuchUpload(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            AbortMultipartUploadError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => AbortMultipartUploadError::Unhandled(details.clone()),
             }
-            _ => AbortMultipartUploadError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

@@ -6,9 +6,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `AddLegalHold`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "AddLegalHold",
-    false,
-    false,
-    false,
 );
 /// The errors `AddLegalHold` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -33,14 +30,13 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("legalHold");
     request.query("add", input.retention_legal_hold_id.as_str());
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `AddLegalHold`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -49,9 +45,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => AddLegalHoldError::Unhandled(details.clone()),
-        };
+        let typed = AddLegalHoldError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("AddLegalHold")

@@ -6,11 +6,11 @@ pub use crate::generated::types::{
 };
 /// What the runtime needs to know about `CompleteMultipartUpload`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "CompleteMultipartUpload",
-    false,
-    true,
-    false,
-);
+        "CompleteMultipartUpload",
+    )
+    .error_in_200()
+    .long_running()
+    .checksum_required();
 /// The errors `CompleteMultipartUpload` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -34,7 +34,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -97,7 +96,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.retention_period {
         request.header("Retention-Period", &v.to_string());
     }
-    request.finish(endpoint, true)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `CompleteMultipartUpload`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -106,9 +105,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => CompleteMultipartUploadError::Unhandled(details.clone()),
-        };
+        let typed = CompleteMultipartUploadError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("CompleteMultipartUpload")

@@ -4,12 +4,9 @@ pub use crate::generated::types::{
     CopyObjectRequest, CopyObjectRequestBuilder, CopyObjectOutput,
 };
 /// What the runtime needs to know about `CopyObject`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "CopyObject",
-    false,
-    true,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("CopyObject")
+    .error_in_200()
+    .long_running();
 /// The errors `CopyObject` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -38,7 +35,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -194,7 +190,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_source_bucket_owner {
         request.header("x-amz-source-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `CopyObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -203,22 +199,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "ObjectNotInActiveTierError" => {
-                match crate::generated::protocol::de_object_not_in_active_tier_error_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        CopyObjectError::ObjectNotInActiveTierError(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        CopyObjectError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "ObjectNotInActiveTierError" => {
+                    match crate::generated::protocol::de_object_not_in_active_tier_error_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            CopyObjectError::ObjectNotInActiveTierError(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            CopyObjectError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => CopyObjectError::Unhandled(details.clone()),
             }
-            _ => CopyObjectError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

@@ -4,12 +4,8 @@ pub use crate::generated::types::{
     CreateBucketRequest, CreateBucketRequestBuilder, CreateBucketOutput,
 };
 /// What the runtime needs to know about `CreateBucket`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "CreateBucket",
-    false,
-    false,
-    true,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("CreateBucket")
+    .instance_id();
 /// The errors `CreateBucket` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -39,7 +35,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     if let ::std::option::Option::Some(v) = &input.acl {
@@ -80,7 +75,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.ibm_sse_kp_customer_root_key_crn {
         request.header("ibm-sse-kp-customer-root-key-crn", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `CreateBucket`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -89,35 +84,37 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "BucketAlreadyExists" => {
-                match crate::generated::protocol::de_bucket_already_exists_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        CreateBucketError::BucketAlreadyExists(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        CreateBucketError::Unhandled(details.clone())
-                    }
-                }
-            }
-            "BucketAlreadyOwnedByYou" => {
-                match crate::generated::protocol::de_bucket_already_owned_by_you_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        CreateBucketError::BucketAlreadyOwnedByYou(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        CreateBucketError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "BucketAlreadyExists" => {
+                    match crate::generated::protocol::de_bucket_already_exists_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            CreateBucketError::BucketAlreadyExists(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            CreateBucketError::Unhandled(details.clone())
+                        }
                     }
                 }
+                "BucketAlreadyOwnedByYou" => {
+                    match crate::generated::protocol::de_bucket_already_owned_by_you_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            CreateBucketError::BucketAlreadyOwnedByYou(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            CreateBucketError::Unhandled(details.clone())
+                        }
+                    }
+                }
+                _ => CreateBucketError::Unhandled(details.clone()),
             }
-            _ => CreateBucketError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

@@ -7,9 +7,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `CreateMultipartUpload`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "CreateMultipartUpload",
-    false,
-    false,
-    false,
 );
 /// The errors `CreateMultipartUpload` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -34,7 +31,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -127,7 +123,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.checksum_type {
         request.header("x-amz-checksum-type", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `CreateMultipartUpload`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -136,9 +132,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => CreateMultipartUploadError::Unhandled(details.clone()),
-        };
+        let typed = CreateMultipartUploadError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("CreateMultipartUpload")

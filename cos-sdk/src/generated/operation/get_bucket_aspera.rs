@@ -6,9 +6,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `GetBucketAspera`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketAspera",
-    false,
-    false,
-    false,
 );
 /// The errors `GetBucketAspera` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -33,11 +30,10 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("faspConnectionInfo");
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `GetBucketAspera`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -46,9 +42,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => GetBucketAsperaError::Unhandled(details.clone()),
-        };
+        let typed = GetBucketAsperaError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketAspera")

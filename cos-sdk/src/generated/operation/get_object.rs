@@ -4,12 +4,8 @@ pub use crate::generated::types::{
     GetObjectRequest, GetObjectRequestBuilder, GetObjectOutput,
 };
 /// What the runtime needs to know about `GetObject`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "GetObject",
-    true,
-    false,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("GetObject")
+    .streaming_response();
 /// The errors `GetObject` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -36,7 +32,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -110,7 +105,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.checksum_mode {
         request.header("x-amz-checksum-mode", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `GetObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -119,20 +114,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "NoSuchKey" => {
-                match crate::generated::protocol::de_no_such_key_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => GetObjectError::NoSuchKey(value),
-                    ::std::result::Result::Err(_) => {
-                        GetObjectError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "NoSuchKey" => {
+                    match crate::generated::protocol::de_no_such_key_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            GetObjectError::NoSuchKey(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            GetObjectError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => GetObjectError::Unhandled(details.clone()),
             }
-            _ => GetObjectError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

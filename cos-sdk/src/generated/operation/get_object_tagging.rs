@@ -6,9 +6,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `GetObjectTagging`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetObjectTagging",
-    false,
-    false,
-    false,
 );
 /// The errors `GetObjectTagging` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -33,7 +30,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -48,7 +44,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `GetObjectTagging`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -57,9 +53,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => GetObjectTaggingError::Unhandled(details.clone()),
-        };
+        let typed = GetObjectTaggingError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("GetObjectTagging")

@@ -5,11 +5,9 @@ pub use crate::generated::types::{
 };
 /// What the runtime needs to know about `GetObjectTorrent`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "GetObjectTorrent",
-    true,
-    false,
-    false,
-);
+        "GetObjectTorrent",
+    )
+    .streaming_response();
 /// The errors `GetObjectTorrent` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -33,7 +31,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -45,7 +42,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `GetObjectTorrent`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -54,9 +51,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => GetObjectTorrentError::Unhandled(details.clone()),
-        };
+        let typed = GetObjectTorrentError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("GetObjectTorrent")

@@ -4,12 +4,7 @@ pub use crate::generated::types::{
     HeadBucketRequest, HeadBucketRequestBuilder, HeadBucketOutput,
 };
 /// What the runtime needs to know about `HeadBucket`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "HeadBucket",
-    false,
-    false,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("HeadBucket");
 /// The errors `HeadBucket` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -36,13 +31,12 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("HEAD");
     request.bucket(input.bucket.as_str());
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `HeadBucket`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -51,22 +45,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "NoSuchBucket" => {
-                match crate::generated::protocol::de_no_such_bucket_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        HeadBucketError::NoSuchBucket(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        HeadBucketError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "NoSuchBucket" => {
+                    match crate::generated::protocol::de_no_such_bucket_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            HeadBucketError::NoSuchBucket(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            HeadBucketError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => HeadBucketError::Unhandled(details.clone()),
             }
-            _ => HeadBucketError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

@@ -4,12 +4,7 @@ pub use crate::generated::types::{
     HeadObjectRequest, HeadObjectRequestBuilder, HeadObjectOutput,
 };
 /// What the runtime needs to know about `HeadObject`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "HeadObject",
-    false,
-    false,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("HeadObject");
 /// The errors `HeadObject` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -36,7 +31,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("HEAD");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -91,7 +85,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.checksum_mode {
         request.header("x-amz-checksum-mode", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `HeadObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -100,20 +94,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "NoSuchKey" => {
-                match crate::generated::protocol::de_no_such_key_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => HeadObjectError::NoSuchKey(value),
-                    ::std::result::Result::Err(_) => {
-                        HeadObjectError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "NoSuchKey" => {
+                    match crate::generated::protocol::de_no_such_key_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            HeadObjectError::NoSuchKey(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            HeadObjectError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => HeadObjectError::Unhandled(details.clone()),
             }
-            _ => HeadObjectError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

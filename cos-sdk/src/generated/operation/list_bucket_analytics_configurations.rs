@@ -8,9 +8,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `ListBucketAnalyticsConfigurations`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ListBucketAnalyticsConfigurations",
-    false,
-    false,
-    false,
 );
 /// The errors `ListBucketAnalyticsConfigurations` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -35,7 +32,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("analytics");
@@ -45,7 +41,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `ListBucketAnalyticsConfigurations`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -54,9 +50,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => ListBucketAnalyticsConfigurationsError::Unhandled(details.clone()),
-        };
+        let typed = ListBucketAnalyticsConfigurationsError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("ListBucketAnalyticsConfigurations")

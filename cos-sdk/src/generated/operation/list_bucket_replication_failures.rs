@@ -6,11 +6,9 @@ pub use crate::generated::types::{
 };
 /// What the runtime needs to know about `ListBucketReplicationFailures`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "ListBucketReplicationFailures",
-    false,
-    false,
-    false,
-);
+        "ListBucketReplicationFailures",
+    )
+    .checksum_required();
 /// The errors `ListBucketReplicationFailures` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -34,7 +32,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("ibm-replication-failures");
@@ -50,7 +47,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.encoding_type {
         request.query("encoding-type", v.as_str());
     }
-    request.finish(endpoint, true)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `ListBucketReplicationFailures`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -59,9 +56,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => ListBucketReplicationFailuresError::Unhandled(details.clone()),
-        };
+        let typed = ListBucketReplicationFailuresError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("ListBucketReplicationFailures")

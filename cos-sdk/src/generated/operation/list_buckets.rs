@@ -4,12 +4,8 @@ pub use crate::generated::types::{
     ListBucketsRequest, ListBucketsRequestBuilder, ListBucketsOutput,
 };
 /// What the runtime needs to know about `ListBuckets`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "ListBuckets",
-    false,
-    false,
-    true,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("ListBuckets")
+    .instance_id();
 /// The errors `ListBuckets` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -33,13 +29,12 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.path_literal("/");
     if let ::std::option::Option::Some(v) = &input.ibm_service_instance_id {
         request.header("ibm-service-instance-id", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `ListBuckets`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -48,9 +43,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => ListBucketsError::Unhandled(details.clone()),
-        };
+        let typed = ListBucketsError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("ListBuckets")

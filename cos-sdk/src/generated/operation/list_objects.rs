@@ -4,12 +4,7 @@ pub use crate::generated::types::{
     ListObjectsRequest, ListObjectsRequestBuilder, ListObjectsOutput,
 };
 /// What the runtime needs to know about `ListObjects`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "ListObjects",
-    false,
-    false,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("ListObjects");
 /// The errors `ListObjects` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -36,7 +31,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     if input.encoding_type.is_none() {
@@ -66,7 +60,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `ListObjects`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -75,22 +69,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "NoSuchBucket" => {
-                match crate::generated::protocol::de_no_such_bucket_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        ListObjectsError::NoSuchBucket(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        ListObjectsError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "NoSuchBucket" => {
+                    match crate::generated::protocol::de_no_such_bucket_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            ListObjectsError::NoSuchBucket(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            ListObjectsError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => ListObjectsError::Unhandled(details.clone()),
             }
-            _ => ListObjectsError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

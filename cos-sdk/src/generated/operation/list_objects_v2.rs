@@ -6,9 +6,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `ListObjectsV2`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ListObjectsV2",
-    false,
-    false,
-    false,
 );
 /// The errors `ListObjectsV2` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -36,7 +33,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query("list-type", "2");
@@ -67,7 +63,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `ListObjectsV2`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -76,22 +72,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "NoSuchBucket" => {
-                match crate::generated::protocol::de_no_such_bucket_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        ListObjectsV2Error::NoSuchBucket(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        ListObjectsV2Error::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "NoSuchBucket" => {
+                    match crate::generated::protocol::de_no_such_bucket_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            ListObjectsV2Error::NoSuchBucket(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            ListObjectsV2Error::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => ListObjectsV2Error::Unhandled(details.clone()),
             }
-            _ => ListObjectsV2Error::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

@@ -4,12 +4,7 @@ pub use crate::generated::types::{
     ListPartsRequest, ListPartsRequestBuilder, ListPartsOutput,
 };
 /// What the runtime needs to know about `ListParts`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "ListParts",
-    false,
-    false,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("ListParts");
 /// The errors `ListParts` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -33,7 +28,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -57,7 +51,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `ListParts`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -66,9 +60,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => ListPartsError::Unhandled(details.clone()),
-        };
+        let typed = ListPartsError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("ListParts")

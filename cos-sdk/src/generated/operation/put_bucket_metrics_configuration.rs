@@ -7,9 +7,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `PutBucketMetricsConfiguration`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "PutBucketMetricsConfiguration",
-    false,
-    false,
-    false,
 );
 /// The errors `PutBucketMetricsConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -34,7 +31,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("metrics");
@@ -54,7 +50,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `PutBucketMetricsConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -63,9 +59,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => PutBucketMetricsConfigurationError::Unhandled(details.clone()),
-        };
+        let typed = PutBucketMetricsConfigurationError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketMetricsConfiguration")

@@ -7,11 +7,9 @@ pub use crate::generated::types::{
 };
 /// What the runtime needs to know about `PutBucketProtectionConfiguration`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "PutBucketProtectionConfiguration",
-    false,
-    false,
-    false,
-);
+        "PutBucketProtectionConfiguration",
+    )
+    .checksum_required();
 /// The errors `PutBucketProtectionConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -35,7 +33,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("protection");
@@ -47,7 +44,7 @@ pub fn serialize_request(
         w.end("ProtectionConfiguration");
         request.xml_body(w.finish());
     }
-    request.finish(endpoint, true)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `PutBucketProtectionConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -56,9 +53,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => PutBucketProtectionConfigurationError::Unhandled(details.clone()),
-        };
+        let typed = PutBucketProtectionConfigurationError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketProtectionConfiguration")

@@ -6,11 +6,9 @@ pub use crate::generated::types::{
 };
 /// What the runtime needs to know about `PutBucketReplicationReattempt`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "PutBucketReplicationReattempt",
-    false,
-    false,
-    false,
-);
+        "PutBucketReplicationReattempt",
+    )
+    .checksum_required();
 /// The errors `PutBucketReplicationReattempt` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -34,11 +32,10 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("ibm-replication-reattempt");
-    request.finish(endpoint, true)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `PutBucketReplicationReattempt`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -47,9 +44,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => PutBucketReplicationReattemptError::Unhandled(details.clone()),
-        };
+        let typed = PutBucketReplicationReattemptError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketReplicationReattempt")

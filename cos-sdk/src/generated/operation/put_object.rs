@@ -4,12 +4,7 @@ pub use crate::generated::types::{
     PutObjectRequest, PutObjectRequestBuilder, PutObjectOutput,
 };
 /// What the runtime needs to know about `PutObject`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "PutObject",
-    false,
-    false,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("PutObject");
 /// The errors `PutObject` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -33,7 +28,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -157,7 +151,7 @@ pub fn serialize_request(
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.body(input.body);
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `PutObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -166,9 +160,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => PutObjectError::Unhandled(details.clone()),
-        };
+        let typed = PutObjectError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("PutObject")

@@ -4,12 +4,8 @@ pub use crate::generated::types::{
     PutObjectAclRequest, PutObjectAclRequestBuilder, PutObjectAclOutput,
 };
 /// What the runtime needs to know about `PutObjectAcl`.
-pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "PutObjectAcl",
-    false,
-    false,
-    false,
-);
+pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("PutObjectAcl")
+    .checksum_required();
 /// The errors `PutObjectAcl` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -36,7 +32,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -80,7 +75,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, true)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `PutObjectAcl`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -89,22 +84,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "NoSuchKey" => {
-                match crate::generated::protocol::de_no_such_key_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        PutObjectAclError::NoSuchKey(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        PutObjectAclError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "NoSuchKey" => {
+                    match crate::generated::protocol::de_no_such_key_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            PutObjectAclError::NoSuchKey(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            PutObjectAclError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => PutObjectAclError::Unhandled(details.clone()),
             }
-            _ => PutObjectAclError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

@@ -6,9 +6,6 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `RestoreObject`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "RestoreObject",
-    false,
-    false,
-    false,
 );
 /// The errors `RestoreObject` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
@@ -40,7 +37,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -57,7 +53,7 @@ pub fn serialize_request(
         w.end("RestoreRequest");
         request.xml_body(w.finish());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `RestoreObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -66,22 +62,24 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let error_node = crate::rt::error_element(&body).unwrap_or_default();
-        let typed = match details.code() {
-            "ObjectAlreadyInActiveTierError" => {
-                match crate::generated::protocol::de_object_already_in_active_tier_error_response(
-                    &parts,
-                    &error_node,
-                ) {
-                    ::std::result::Result::Ok(value) => {
-                        RestoreObjectError::ObjectAlreadyInActiveTierError(value)
-                    }
-                    ::std::result::Result::Err(_) => {
-                        RestoreObjectError::Unhandled(details.clone())
+        let typed = {
+            let error_node = crate::rt::error_element(&body).unwrap_or_default();
+            match details.code() {
+                "ObjectAlreadyInActiveTierError" => {
+                    match crate::generated::protocol::de_object_already_in_active_tier_error_response(
+                        &parts,
+                        &error_node,
+                    ) {
+                        ::std::result::Result::Ok(value) => {
+                            RestoreObjectError::ObjectAlreadyInActiveTierError(value)
+                        }
+                        ::std::result::Result::Err(_) => {
+                            RestoreObjectError::Unhandled(details.clone())
+                        }
                     }
                 }
+                _ => RestoreObjectError::Unhandled(details.clone()),
             }
-            _ => RestoreObjectError::Unhandled(details.clone()),
         };
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)

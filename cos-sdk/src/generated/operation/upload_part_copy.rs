@@ -5,11 +5,10 @@ pub use crate::generated::types::{
 };
 /// What the runtime needs to know about `UploadPartCopy`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
-    "UploadPartCopy",
-    false,
-    true,
-    false,
-);
+        "UploadPartCopy",
+    )
+    .error_in_200()
+    .long_running();
 /// The errors `UploadPartCopy` can return: the ones the model lists, and `Unhandled` for any other.
 #[derive(::std::fmt::Debug)]
 #[non_exhaustive]
@@ -33,7 +32,6 @@ pub fn serialize_request(
     crate::rt::http::Request<crate::rt::ByteStream>,
     crate::rt::Error,
 > {
-    let _ = &input;
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -109,7 +107,7 @@ pub fn serialize_request(
     if let ::std::option::Option::Some(v) = &input.expected_source_bucket_owner {
         request.header("x-amz-source-expected-bucket-owner", v.as_str());
     }
-    request.finish(endpoint, false)
+    request.finish(endpoint, &META)
 }
 /// Reads the HTTP response of `UploadPartCopy`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
@@ -118,9 +116,7 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
-        let typed = match details.code() {
-            _ => UploadPartCopyError::Unhandled(details.clone()),
-        };
+        let typed = UploadPartCopyError::Unhandled(details.clone());
         return ::std::result::Result::Err(
             crate::rt::Error::service(details)
                 .with_operation("UploadPartCopy")

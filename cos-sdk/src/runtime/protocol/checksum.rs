@@ -210,6 +210,15 @@ pub(crate) async fn add_requested(headers: &mut HeaderMap, body: &ByteStream) ->
     Ok(())
 }
 
+/// Adds `Content-MD5` to a request that must carry a checksum and has none, when its body is in memory
+/// (a file or stream body gets one from [`add_requested`] or its caller).
+pub(crate) fn add_content_md5(headers: &mut HeaderMap, body: &ByteStream) {
+    if let (false, Some(bytes)) = (has_checksum(headers), body.as_bytes()) {
+        let value = http::HeaderValue::from_str(&Algorithm::Md5.base64(bytes)).expect("base64 is a valid header value");
+        headers.insert(Algorithm::Md5.header(), value);
+    }
+}
+
 /// Whether the request already carries `Content-MD5` or a flexible checksum.
 fn has_checksum(headers: &HeaderMap) -> bool {
     [Algorithm::Md5].into_iter().chain(FLEXIBLE).any(|a| headers.contains_key(a.header()))

@@ -1,6 +1,8 @@
 //! What the generated serializers produce and the runtime needs to know about each operation.
 
-/// Static facts about one operation that the runtime acts on. Generated, one per operation.
+/// Static facts about one operation that the runtime acts on. Generated, one per operation, from the
+/// model and the generator's customization table; [`Client::invoke`](crate::Client::invoke) callers
+/// build their own with [`OperationMeta::new`] and the setters.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct OperationMeta {
@@ -11,20 +13,58 @@ pub struct OperationMeta {
     /// A `200 OK` answer may still carry an `<Error>` body (CopyObject, UploadPartCopy,
     /// CompleteMultipartUpload): such an answer, or an unparseable one, counts as a retryable 500.
     pub error_in_200: bool,
+    /// The service may work for minutes before it answers (a server-side copy, assembling the parts of
+    /// an upload), so the wait for the answer's headers is longer than the stall timeout.
+    pub long_running: bool,
     /// The request carries `ibm-service-instance-id`; the client adds its configured instance id when
     /// the input did not set one.
-    pub instance_id_header: bool,
+    pub instance_id: bool,
+    /// The request must carry a checksum: `Content-MD5` is computed over an in-memory body that has
+    /// none.
+    pub checksum_required: bool,
 }
 
 impl OperationMeta {
-    #[doc(hidden)]
-    pub const fn new(
-        name: &'static str,
-        streaming_response: bool,
-        error_in_200: bool,
-        instance_id_header: bool,
-    ) -> Self {
-        OperationMeta { name, streaming_response, error_in_200, instance_id_header }
+    /// An operation named `name` with none of the facts set.
+    pub const fn new(name: &'static str) -> Self {
+        OperationMeta {
+            name,
+            streaming_response: false,
+            error_in_200: false,
+            long_running: false,
+            instance_id: false,
+            checksum_required: false,
+        }
+    }
+
+    /// Sets [`OperationMeta::streaming_response`].
+    pub const fn streaming_response(mut self) -> Self {
+        self.streaming_response = true;
+        self
+    }
+
+    /// Sets [`OperationMeta::error_in_200`].
+    pub const fn error_in_200(mut self) -> Self {
+        self.error_in_200 = true;
+        self
+    }
+
+    /// Sets [`OperationMeta::long_running`].
+    pub const fn long_running(mut self) -> Self {
+        self.long_running = true;
+        self
+    }
+
+    /// Sets [`OperationMeta::instance_id`].
+    pub const fn instance_id(mut self) -> Self {
+        self.instance_id = true;
+        self
+    }
+
+    /// Sets [`OperationMeta::checksum_required`].
+    pub const fn checksum_required(mut self) -> Self {
+        self.checksum_required = true;
+        self
     }
 }
 
@@ -199,7 +239,7 @@ impl RequestParts {
 
     /// Assembles the `http::Request` for `endpoint`: URL with path prefix and addressing style,
     /// encoded query, `Content-Length`, and `Content-MD5` when the operation needs a checksum.
-    pub fn finish(mut self, endpoint: &Endpoint, checksum_required: bool) -> Result<http::Request<ByteStream>, Error> {
+    pub fn finish(mut self, endpoint: &Endpoint, operation: &OperationMeta) -> Result<http::Request<ByteStream>, Error> {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
@@ -244,12 +284,8 @@ impl RequestParts {
             .parse()
             .map_err(|e| Error::invalid_input(format!("the request URL `{url}` is not valid ({e})")))?;
 
-        if checksum_required && !self.headers.contains_key("content-md5") {
-            if let Some(bytes) = self.body.as_bytes() {
-                let digest = <md5::Md5 as md5::Digest>::digest(bytes);
-                let value = crate::runtime::protocol::scalars::base64_encode(&digest);
-                self.headers.insert("content-md5", http::HeaderValue::from_str(&value).expect("base64 is a valid header"));
-            }
+        if operation.checksum_required {
+            crate::runtime::protocol::checksum::add_content_md5(&mut self.headers, &self.body);
         }
         if let Some(content_type) = self.default_content_type {
             if !self.headers.contains_key(http::header::CONTENT_TYPE) {
@@ -284,6 +320,9 @@ pub fn is_dns_bucket(bucket: &str) -> bool {
 mod tests {
     use super::*;
 
+    const PLAIN: OperationMeta = OperationMeta::new("Test");
+    const MD5: OperationMeta = OperationMeta::new("Test").checksum_required();
+
     fn endpoint(url: &str) -> Endpoint {
         Endpoint::new(url).unwrap()
     }
@@ -311,7 +350,7 @@ mod tests {
             parts.path_literal("/");
             parts.path_label("Key", &key, true);
             parts.query("v", &value);
-            let request = parts.finish(&endpoint("https://s3.example"), false).unwrap();
+            let request = parts.finish(&endpoint("https://s3.example"), &PLAIN).unwrap();
             let path = request.uri().path();
             let encoded = path.strip_prefix("/b/").unwrap();
             assert!(
@@ -326,7 +365,7 @@ mod tests {
             let mut label = RequestParts::new("GET");
             label.path_literal("/");
             label.path_label("Id", &key, false);
-            let request = label.finish(&endpoint("https://s3.example"), false).unwrap();
+            let request = label.finish(&endpoint("https://s3.example"), &PLAIN).unwrap();
             let encoded = request.uri().path().trim_start_matches('/');
             assert!(!encoded.contains('/'), "{key:?} -> {encoded}");
             assert_eq!(percent_encoding::percent_decode_str(encoded).decode_utf8().unwrap(), key);
@@ -342,7 +381,7 @@ mod tests {
             let value = random_text(&mut rng);
             let mut parts = RequestParts::new("GET");
             parts.header("x-amz-meta-note", &value);
-            match parts.finish(&endpoint("https://s3.example"), false) {
+            match parts.finish(&endpoint("https://s3.example"), &PLAIN) {
                 Ok(request) => {
                     assert!(!value.contains(['\r', '\n', '\u{0}']), "{value:?} was accepted");
                     assert_eq!(request.headers()["x-amz-meta-note"].as_bytes(), value.as_bytes());
@@ -362,7 +401,7 @@ mod tests {
             let mut parts = RequestParts::new("GET");
             parts.bucket(bucket);
             parts.path_label("Key", key, true);
-            parts.finish(&endpoint("https://s3.example"), false)
+            parts.finish(&endpoint("https://s3.example"), &PLAIN)
         };
         for (bad, why) in [
             ("", "empty"),
@@ -397,7 +436,7 @@ mod tests {
         r.path_label("Key", "a b/c+d%?#é", true);
         r.query_flag("legalHold");
         r.query("add", "hold 1/2");
-        let req = r.finish(&endpoint("http://127.0.0.1:9000/prefix/"), false).unwrap();
+        let req = r.finish(&endpoint("http://127.0.0.1:9000/prefix/"), &PLAIN).unwrap();
         assert_eq!(
             req.uri().to_string(),
             "http://127.0.0.1:9000/prefix/my-bucket/a%20b/c%2Bd%25%3F%23%C3%A9?legalHold&add=hold%201%2F2"
@@ -411,10 +450,10 @@ mod tests {
         let mut r = RequestParts::new("GET");
         r.bucket("logs");
         r.query_flag("acl");
-        assert_eq!(r.finish(&ep, false).unwrap().uri().to_string(), "https://logs.s3.us-south.cloud-object-storage.appdomain.cloud/?acl");
+        assert_eq!(r.finish(&ep, &PLAIN).unwrap().uri().to_string(), "https://logs.s3.us-south.cloud-object-storage.appdomain.cloud/?acl");
         let mut r = RequestParts::new("GET");
         r.bucket("with.dots");
-        assert_eq!(r.finish(&ep, false).unwrap().uri().to_string(), "https://s3.us-south.cloud-object-storage.appdomain.cloud/with.dots");
+        assert_eq!(r.finish(&ep, &PLAIN).unwrap().uri().to_string(), "https://s3.us-south.cloud-object-storage.appdomain.cloud/with.dots");
     }
 
     #[test]
@@ -422,7 +461,7 @@ mod tests {
         let mut r = RequestParts::new("PUT");
         r.bucket("b");
         r.xml_body("<Tagging></Tagging>".into());
-        let req = r.finish(&endpoint("http://h"), true).unwrap();
+        let req = r.finish(&endpoint("http://h"), &MD5).unwrap();
         assert_eq!(req.headers()["content-md5"], "LqZ+4+XlqgnOj2+V9Ka/ZA==");
         assert_eq!(req.headers()["content-length"], "19");
     }
@@ -431,9 +470,9 @@ mod tests {
     fn bad_input_is_an_error_not_a_panic() {
         let mut r = RequestParts::new("GET");
         r.bucket("");
-        assert!(r.finish(&endpoint("http://h"), false).unwrap_err().to_string().contains("Bucket"));
+        assert!(r.finish(&endpoint("http://h"), &PLAIN).unwrap_err().to_string().contains("Bucket"));
         let mut r = RequestParts::new("GET");
         r.header("x-amz-meta-a", "line\nbreak");
-        assert!(r.finish(&endpoint("http://h"), false).unwrap_err().to_string().contains("x-amz-meta-a"));
+        assert!(r.finish(&endpoint("http://h"), &PLAIN).unwrap_err().to_string().contains("x-amz-meta-a"));
     }
 }

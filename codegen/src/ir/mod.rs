@@ -1,6 +1,9 @@
 //! The resolved model: every shape, member and operation with its Rust name and its wire facts,
 //! validated once so the emitters never look at the JSON or compute a name.
 
+mod paginators;
+mod passes;
+
 use crate::model::{self, OrderedMap, XmlNamespace};
 use crate::{naming, Error};
 use serde_json::Value;
@@ -199,7 +202,14 @@ pub struct Operation {
     pub input_root: Option<(String, Option<XmlNamespace>)>,
     pub errors: Vec<String>,
     pub response_code: Option<u16>,
+    /// The request must carry a checksum (the model's `httpChecksumRequired`, a required request
+    /// checksum, or the customization table's `always_content_md5`).
     pub checksum_required: bool,
+    /// The output has a streaming member, handed to the caller unread (set by a pass).
+    pub streaming_response: bool,
+    /// The input carries IBM's service instance id header, which the client fills in from its
+    /// configuration (set by a pass).
+    pub instance_id: bool,
     pub host_prefix: Option<String>,
     pub deprecated: bool,
     pub alias: Option<String>,
@@ -340,15 +350,16 @@ pub fn resolve(
         waiters: Vec::new(),
         index,
     };
-    check_collisions(&service)?;
-    check_body_roots(&service)?;
-    mark_boxes(&mut service);
-    mark_streams_and_sensitive(&mut service);
+    passes::check_collisions(&service)?;
+    passes::check_body_roots(&service)?;
+    passes::mark_boxes(&mut service);
+    passes::mark_streams_and_sensitive(&mut service);
+    passes::mark_operation_facts(&mut service);
     if let Some(text) = paginators_json {
-        service.paginators = resolve_paginators(&service, text)?;
+        service.paginators = paginators::resolve_paginators(&service, text)?;
     }
     if let Some(text) = waiters_json {
-        service.waiters = resolve_waiters(&service, text)?;
+        service.waiters = paginators::resolve_waiters(&service, text)?;
     }
     Ok(service)
 }
@@ -767,6 +778,8 @@ impl<'r, 'a> Builder<'r, 'a> {
             errors,
             response_code: op.http.response_code,
             checksum_required: checksum_required || customizations.always_content_md5,
+            streaming_response: false,
+            instance_id: false,
             host_prefix: op.endpoint.map(|e| e.host_prefix),
             deprecated: op.deprecated,
             alias: op.alias,
@@ -830,276 +843,4 @@ impl<'r, 'a> Builder<'r, 'a> {
         }
         Ok((parts, query))
     }
-}
-
-/// Two shapes, or an operation module and a shape, that map to one Rust name are an error.
-fn check_collisions(service: &Service) -> Result<(), Error> {
-    let mut types: HashMap<&str, &str> = HashMap::new();
-    for shape in &service.shapes {
-        if let Some(first) = types.insert(&shape.rust_name, &shape.name) {
-            return Err(Error::Collision {
-                path: "shapes".into(),
-                first: first.to_string(),
-                second: shape.name.clone(),
-                rust: shape.rust_name.clone(),
-            });
-        }
-        // Builders are named `<Type>Builder`; a shape of that name would collide.
-        let builder = format!("{}Builder", shape.rust_name);
-        if let Some(other) = service.shapes.iter().find(|s| s.rust_name == builder) {
-            return Err(Error::Collision {
-                path: "shapes".into(),
-                first: format!("{} (its builder)", shape.name),
-                second: other.name.clone(),
-                rust: builder,
-            });
-        }
-    }
-    let mut ops: HashMap<&str, &str> = HashMap::new();
-    for op in &service.operations {
-        if let Some(first) = ops.insert(&op.rust_name, &op.name) {
-            return Err(Error::Collision {
-                path: "operations".into(),
-                first: first.to_string(),
-                second: op.name.clone(),
-                rust: op.rust_name.clone(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Boxes every member whose structure can reach back to the structure that holds it without going
-/// through a list or map (which are already on the heap).
-fn mark_boxes(service: &mut Service) {
-    let edges: HashMap<String, Vec<String>> = service
-        .shapes
-        .iter()
-        .filter_map(|s| match &s.kind {
-            ShapeKind::Structure(st) => Some((
-                s.name.clone(),
-                st.members
-                    .iter()
-                    .filter_map(|m| match &m.ty {
-                        Type::Structure(t) => Some(t.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            )),
-            ShapeKind::Enum(_) => None,
-        })
-        .collect();
-    let reaches = |from: &str, to: &str| -> bool {
-        let mut stack = vec![from.to_string()];
-        let mut seen = BTreeSet::new();
-        while let Some(next) = stack.pop() {
-            if next == to {
-                return true;
-            }
-            if seen.insert(next.clone()) {
-                stack.extend(edges.get(&next).into_iter().flatten().cloned());
-            }
-        }
-        false
-    };
-    let mut boxed = Vec::new();
-    for shape in &service.shapes {
-        if let ShapeKind::Structure(st) = &shape.kind {
-            for (i, m) in st.members.iter().enumerate() {
-                if let Type::Structure(t) = &m.ty {
-                    if reaches(t, &shape.name) {
-                        boxed.push((shape.name.clone(), i));
-                    }
-                }
-            }
-        }
-    }
-    for (name, i) in boxed {
-        let idx = service.index[&name];
-        if let ShapeKind::Structure(st) = &mut service.shapes[idx].kind {
-            st.members[i].boxed = true;
-        }
-    }
-}
-
-/// Computes `has_stream` and `has_sensitive` for every structure.
-fn mark_streams_and_sensitive(service: &mut Service) {
-    fn type_has_stream(service: &Service, ty: &Type, seen: &mut BTreeSet<String>) -> bool {
-        match ty {
-            Type::Stream => true,
-            Type::List(l) => type_has_stream(service, &l.member, seen),
-            Type::Map(m) => type_has_stream(service, &m.value, seen),
-            Type::Structure(name) => {
-                if !seen.insert(name.clone()) {
-                    return false;
-                }
-                service.structure(name).members.iter().any(|m| type_has_stream(service, &m.ty, seen))
-            }
-            _ => false,
-        }
-    }
-    let flags: Vec<(bool, bool)> = service
-        .shapes
-        .iter()
-        .map(|s| match &s.kind {
-            ShapeKind::Structure(st) => (
-                st.members.iter().any(|m| type_has_stream(service, &m.ty, &mut BTreeSet::new())),
-                st.members.iter().any(|m| m.sensitive),
-            ),
-            ShapeKind::Enum(_) => (false, false),
-        })
-        .collect();
-    for (shape, (stream, sensitive)) in service.shapes.iter_mut().zip(flags) {
-        if let ShapeKind::Structure(st) = &mut shape.kind {
-            st.has_stream = stream;
-            st.has_sensitive = sensitive;
-        }
-    }
-}
-
-/// Refuses an operation whose input has body members but no payload, when nothing in the model names
-/// the body's root element: the body would be rooted at the input shape's name (`<CopyObjectRequest>`),
-/// which no service reads. Such a member almost always lacks its `location`: give it one in
-/// `customize::MEMBER_LOCATIONS`.
-fn check_body_roots(service: &Service) -> Result<(), Error> {
-    for op in &service.operations {
-        let input = service.shape(&op.input);
-        let body: Vec<&str> = service
-            .structure(&op.input)
-            .members
-            .iter()
-            .filter(|m| m.location == Location::Body)
-            .map(|m| m.name.as_str())
-            .collect();
-        let named_root = input.xml_name != input.name || op.input_root.is_some();
-        if !body.is_empty() && !named_root {
-            return Err(Error::Model {
-                path: format!("operations.{}.input", op.name),
-                message: format!(
-                    "members {} of `{}` have no location, so they would form an XML body rooted at `<{}>`, and \
-                     neither the input nor its shape has a locationName; give the members their location (in \
-                     customize::MEMBER_LOCATIONS when the model lacks it) or the input a locationName",
-                    body.join(", "),
-                    input.name,
-                    input.name
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Paginator>, Error> {
-    let file: model::PaginatorsFile = model::from_str(text, "paginators")?;
-    let mut out = Vec::new();
-    for (name, p) in file.pagination {
-        let path = format!("pagination.{name}");
-        let op = service.operation(&name).ok_or_else(|| Error::Model {
-            path: path.clone(),
-            message: format!("names operation `{name}`, which the model does not define"),
-        })?;
-        let input = service.structure(&op.input);
-        let output = service.structure(&op.output);
-        let input_tokens = p.input_token.to_vec();
-        for token in input_tokens.iter().chain(p.limit_key.iter()) {
-            if !input.members.iter().any(|m| &m.name == token) {
-                return Err(Error::Model {
-                    path: path.clone(),
-                    message: format!("input member `{token}` is not a member of `{}`", op.input),
-                });
-            }
-        }
-        let output_tokens = p.output_token.to_vec();
-        if output_tokens.len() != input_tokens.len() {
-            return Err(Error::Model {
-                path: path.clone(),
-                message: "input_token and output_token must have as many entries".into(),
-            });
-        }
-        let fail = |message: String| Error::Model { path: path.clone(), message };
-        let member = |name: &str| {
-            output
-                .members
-                .iter()
-                .find(|m| m.name == name)
-                .ok_or_else(|| fail(format!("output member `{name}` is not a member of `{}`", op.output)))
-        };
-        // Output tokens: `Member`, `A || B`, or `List[-1].Member` over a list of structures.
-        for expr in output_tokens.iter().flat_map(|e| e.split("||")).map(str::trim) {
-            match expr.split_once("[-1].") {
-                None => {
-                    member(expr)?;
-                }
-                Some((list, field)) => match &member(list)?.ty {
-                    Type::List(l) => match &l.member {
-                        Type::Structure(item) if service.structure(item).members.iter().any(|m| m.name == field) => {}
-                        _ => return Err(fail(format!("output token `{expr}`: the items of `{list}` have no member `{field}`"))),
-                    },
-                    _ => return Err(fail(format!("output token `{expr}`: `{list}` is not a list"))),
-                },
-            }
-        }
-        let result_keys = p.result_key.map(|r| r.to_vec()).unwrap_or_default();
-        for key in &result_keys {
-            if !matches!(member(key)?.ty, Type::List(_)) {
-                return Err(fail(format!("result key `{key}` must be a list member of `{}`", op.output)));
-            }
-        }
-        if let Some(more) = &p.more_results {
-            member(more)?;
-        }
-        out.push(Paginator {
-            operation: name,
-            input_tokens,
-            output_tokens,
-            limit_key: p.limit_key,
-            more_results: p.more_results,
-            result_keys,
-        });
-    }
-    Ok(out)
-}
-
-fn resolve_waiters(service: &Service, text: &str) -> Result<Vec<Waiter>, Error> {
-    let file: model::WaitersFile = model::from_str(text, "waiters")?;
-    let mut out = Vec::new();
-    for (name, w) in file.waiters {
-        let path = format!("waiters.{name}");
-        if service.operation(&w.operation).is_none() {
-            return Err(Error::Model {
-                path: format!("{path}.operation"),
-                message: format!("names operation `{}`, which the model does not define", w.operation),
-            });
-        }
-        let mut acceptors = Vec::new();
-        for (i, a) in w.acceptors.iter().enumerate() {
-            let apath = format!("{path}.acceptors[{i}]");
-            let state = match a.state.as_str() {
-                "success" => WaiterState::Success,
-                "retry" => WaiterState::Retry,
-                "failure" => WaiterState::Failure,
-                other => {
-                    return Err(Error::Model { path: apath, message: format!("unknown state `{other}`") });
-                }
-            };
-            acceptors.push(match (a.matcher.as_str(), &a.expected) {
-                ("status", Value::Number(n)) => Acceptor::Status {
-                    status: n.as_u64().and_then(|n| u16::try_from(n).ok()).ok_or_else(|| Error::Model {
-                        path: apath.clone(),
-                        message: "a status acceptor expects an HTTP status code".into(),
-                    })?,
-                    state,
-                },
-                ("error", Value::String(code)) => Acceptor::Error { code: code.clone(), state },
-                (matcher, _) => {
-                    return Err(Error::Model {
-                        path: apath,
-                        message: format!("matcher `{matcher}` is not supported (status and error are)"),
-                    })
-                }
-            });
-        }
-        out.push(Waiter { name, operation: w.operation, delay: w.delay, max_attempts: w.max_attempts, acceptors });
-    }
-    Ok(out)
 }

@@ -1,0 +1,182 @@
+//! Whole-service passes over the resolved model: checks that need every shape (name collisions, body
+//! roots) and the facts derived from the shapes an operation reaches (boxes, streams, sensitive
+//! members, the operation facts the runtime acts on).
+
+use super::*;
+
+/// Two shapes, or an operation module and a shape, that map to one Rust name are an error.
+pub(super) fn check_collisions(service: &Service) -> Result<(), Error> {
+    let mut types: HashMap<&str, &str> = HashMap::new();
+    for shape in &service.shapes {
+        if let Some(first) = types.insert(&shape.rust_name, &shape.name) {
+            return Err(Error::Collision {
+                path: "shapes".into(),
+                first: first.to_string(),
+                second: shape.name.clone(),
+                rust: shape.rust_name.clone(),
+            });
+        }
+        // Builders are named `<Type>Builder`; a shape of that name would collide.
+        let builder = format!("{}Builder", shape.rust_name);
+        if let Some(other) = service.shapes.iter().find(|s| s.rust_name == builder) {
+            return Err(Error::Collision {
+                path: "shapes".into(),
+                first: format!("{} (its builder)", shape.name),
+                second: other.name.clone(),
+                rust: builder,
+            });
+        }
+    }
+    let mut ops: HashMap<&str, &str> = HashMap::new();
+    for op in &service.operations {
+        if let Some(first) = ops.insert(&op.rust_name, &op.name) {
+            return Err(Error::Collision {
+                path: "operations".into(),
+                first: first.to_string(),
+                second: op.name.clone(),
+                rust: op.rust_name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Boxes every member whose structure can reach back to the structure that holds it without going
+/// through a list or map (which are already on the heap).
+pub(super) fn mark_boxes(service: &mut Service) {
+    let edges: HashMap<String, Vec<String>> = service
+        .shapes
+        .iter()
+        .filter_map(|s| match &s.kind {
+            ShapeKind::Structure(st) => Some((
+                s.name.clone(),
+                st.members
+                    .iter()
+                    .filter_map(|m| match &m.ty {
+                        Type::Structure(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            )),
+            ShapeKind::Enum(_) => None,
+        })
+        .collect();
+    let reaches = |from: &str, to: &str| -> bool {
+        let mut stack = vec![from.to_string()];
+        let mut seen = BTreeSet::new();
+        while let Some(next) = stack.pop() {
+            if next == to {
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                stack.extend(edges.get(&next).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    let mut boxed = Vec::new();
+    for shape in &service.shapes {
+        if let ShapeKind::Structure(st) = &shape.kind {
+            for (i, m) in st.members.iter().enumerate() {
+                if let Type::Structure(t) = &m.ty {
+                    if reaches(t, &shape.name) {
+                        boxed.push((shape.name.clone(), i));
+                    }
+                }
+            }
+        }
+    }
+    for (name, i) in boxed {
+        let idx = service.index[&name];
+        if let ShapeKind::Structure(st) = &mut service.shapes[idx].kind {
+            st.members[i].boxed = true;
+        }
+    }
+}
+
+/// Computes `has_stream` and `has_sensitive` for every structure.
+pub(super) fn mark_streams_and_sensitive(service: &mut Service) {
+    fn type_has_stream(service: &Service, ty: &Type, seen: &mut BTreeSet<String>) -> bool {
+        match ty {
+            Type::Stream => true,
+            Type::List(l) => type_has_stream(service, &l.member, seen),
+            Type::Map(m) => type_has_stream(service, &m.value, seen),
+            Type::Structure(name) => {
+                if !seen.insert(name.clone()) {
+                    return false;
+                }
+                service.structure(name).members.iter().any(|m| type_has_stream(service, &m.ty, seen))
+            }
+            _ => false,
+        }
+    }
+    let flags: Vec<(bool, bool)> = service
+        .shapes
+        .iter()
+        .map(|s| match &s.kind {
+            ShapeKind::Structure(st) => (
+                st.members.iter().any(|m| type_has_stream(service, &m.ty, &mut BTreeSet::new())),
+                st.members.iter().any(|m| m.sensitive),
+            ),
+            ShapeKind::Enum(_) => (false, false),
+        })
+        .collect();
+    for (shape, (stream, sensitive)) in service.shapes.iter_mut().zip(flags) {
+        if let ShapeKind::Structure(st) = &mut shape.kind {
+            st.has_stream = stream;
+            st.has_sensitive = sensitive;
+        }
+    }
+}
+
+/// The facts of each operation that come from the shapes it reaches: whether its output streams, and
+/// whether its input carries IBM's service instance id header (`customize::INSTANCE_ID_HEADER`).
+pub(super) fn mark_operation_facts(service: &mut Service) {
+    let facts: Vec<(bool, bool)> = service
+        .operations
+        .iter()
+        .map(|op| {
+            let streams = service.structure(&op.output).members.iter().any(|m| m.ty == Type::Stream);
+            let instance_id = service.structure(&op.input).members.iter().any(|m| {
+                m.location == Location::Header && m.wire_name.eq_ignore_ascii_case(crate::customize::INSTANCE_ID_HEADER)
+            });
+            (streams, instance_id)
+        })
+        .collect();
+    for (op, (streams, instance_id)) in service.operations.iter_mut().zip(facts) {
+        op.streaming_response = streams;
+        op.instance_id = instance_id;
+    }
+}
+
+/// Refuses an operation whose input has body members but no payload, when nothing in the model names
+/// the body's root element: the body would be rooted at the input shape's name (`<CopyObjectRequest>`),
+/// which no service reads. Such a member almost always lacks its `location`: give it one in
+/// `customize::MEMBER_LOCATIONS`.
+pub(super) fn check_body_roots(service: &Service) -> Result<(), Error> {
+    for op in &service.operations {
+        let input = service.shape(&op.input);
+        let body: Vec<&str> = service
+            .structure(&op.input)
+            .members
+            .iter()
+            .filter(|m| m.location == Location::Body)
+            .map(|m| m.name.as_str())
+            .collect();
+        let named_root = input.xml_name != input.name || op.input_root.is_some();
+        if !body.is_empty() && !named_root {
+            return Err(Error::Model {
+                path: format!("operations.{}.input", op.name),
+                message: format!(
+                    "members {} of `{}` have no location, so they would form an XML body rooted at `<{}>`, and \
+                     neither the input nor its shape has a locationName; give the members their location (in \
+                     customize::MEMBER_LOCATIONS when the model lacks it) or the input a locationName",
+                    body.join(", "),
+                    input.name,
+                    input.name
+                ),
+            });
+        }
+    }
+    Ok(())
+}
