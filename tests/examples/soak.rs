@@ -8,7 +8,8 @@
 //! transfers in flight, so they are printed as a curve (the median of each tenth of the run) and a
 //! peak; the verdict compares them at rest: the workers all stop after the warm-up (the first tenth,
 //! at least 20 s) and again at the end, and what the process holds then is what a leak would grow. It
-//! exits non-zero when any operation failed or either measure grew by 5% or more between the two rests.
+//! exits non-zero when any operation failed or the heap in use grew by 5% or more between the two
+//! rests; resident memory is reported beside it (see the end of [`soak`] for why it can grow alone).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -129,7 +130,18 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
     let [(rss_start, heap_start), (rss_end, heap_end)] = at_rest[..] else { unreachable!("two phases") };
     let rss_growth = report("resident memory", &samples, |s| s.1, length, (rss_start, rss_end));
     let heap_growth = report("heap in use", &samples, |s| s.2, length, (heap_start, heap_end));
-    errors == 0 && rss_growth.is_some_and(|g| g < 5.0) && heap_growth.is_some_and(|g| g < 5.0)
+    // A leak grows the heap in use. Resident memory can grow without one: glibc keeps freed blocks of a
+    // few MiB (part buffers) in its per-thread arenas once its dynamic mmap threshold has risen, so the
+    // same work spread over more arenas holds more resident memory. That is reported, not failed.
+    if let (Some(rss), Some(heap)) = (rss_growth, heap_growth) {
+        if rss >= 5.0 && heap < 5.0 {
+            println!(
+                "soak: resident memory grew while the heap in use did not: that is the C allocator keeping freed \
+                 memory, not a leak (MALLOC_MMAP_THRESHOLD_=1048576 or MALLOC_ARENA_MAX=2 show it)"
+            );
+        }
+    }
+    errors == 0 && heap_growth.is_some_and(|g| g < 5.0) && rss_growth.is_some()
 }
 
 /// One memory sample: time into the run, resident memory and heap in use, both in KiB.
@@ -287,19 +299,22 @@ async fn step(
     Ok(())
 }
 
-/// The chunks of a made-up object: `len` pseudo-random bytes from `seed`, 1 MiB at a time.
+/// The chunks of a made-up object: `len` bytes of a fixed pseudo-random pattern, starting at an offset
+/// taken from `seed`, 1 MiB at a time. The chunks are slices of the pattern, so the soak itself
+/// allocates nothing per object and the memory it reports is the SDK's.
 fn generated_chunks(seed: u64, len: usize) -> impl Iterator<Item = Bytes> {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut left = len;
-    std::iter::from_fn(move || {
-        if left == 0 {
-            return None;
-        }
-        let mut chunk = vec![0u8; left.min(MIB as usize)];
-        rng.fill(&mut chunk);
-        left -= chunk.len();
-        Some(Bytes::from(chunk))
-    })
+    static PATTERN: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    let max_object = 12 * MIB as usize;
+    let pattern = PATTERN.get_or_init(|| {
+        let mut rng = fastrand::Rng::with_seed(0x50a4);
+        let mut data = vec![0u8; 2 * max_object];
+        rng.fill(&mut data);
+        Bytes::from(data)
+    });
+    assert!(len <= max_object, "generated objects are at most 12 MiB");
+    let start = (seed % max_object as u64) as usize;
+    let object = pattern.slice(start..start + len);
+    (0..len.div_ceil(MIB as usize)).map(move |i| object.slice(i * MIB as usize..((i + 1) * MIB as usize).min(len)))
 }
 
 /// [`generated_chunks`] as a stream, for `upload_chunks`.
