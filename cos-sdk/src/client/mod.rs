@@ -21,7 +21,7 @@ use crate::runtime::error::{Error, ErrorKind, ServiceError};
 use crate::runtime::http::body::ByteStream;
 use crate::runtime::http::transport::{StallGuard, Transport};
 use crate::runtime::protocol::request::OperationMeta;
-use crate::runtime::retry::{classify_response, RateLimiter, RetryKind, RetryMode, RetryQuota};
+use crate::runtime::retry::{classify_error, classify_response, RateLimiter, RetryKind, RetryMode, RetryQuota, RetryRun, Verdict};
 
 const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id");
 const SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
@@ -78,23 +78,15 @@ impl Client {
         let transport = Transport::new(config.ca_bundle.as_deref().map(|v| v.as_slice()), config.timeouts.connect)?;
         let auth = match &config.credentials.inner {
             CredentialsInner::Hmac(keys) => Auth::SigV4(Signer::new(keys.clone())),
-            CredentialsInner::ApiKey(key) => {
-                if config.iam_endpoint.starts_with("http://") && !config.allow_http {
-                    return Err(Error::credentials(format!(
-                        "refusing to send the API key to the IAM endpoint {} over plain http; use https, or allow it \
-                         for local testing with Config::builder().allow_http(true) or COS_ALLOW_HTTP=1",
-                        config.iam_endpoint
-                    )));
-                }
-                Auth::Bearer(Arc::new(IamTokenProvider::new(
-                    key.clone(),
-                    config.iam_endpoint.clone(),
-                    transport.clone(),
-                    config.timeouts.token,
-                    config.retry,
-                    config.response_limits.result_body,
-                )))
-            }
+            CredentialsInner::ApiKey(key) => Auth::Bearer(Arc::new(IamTokenProvider::new(
+                key.clone(),
+                config.iam_endpoint.clone(),
+                config.allow_http,
+                transport.clone(),
+                config.timeouts.token,
+                config.retry,
+                config.response_limits.result_body,
+            )?)),
             CredentialsInner::BearerToken(token) => Auth::Bearer(Arc::new(StaticToken(token.clone()))),
             CredentialsInner::Provider(provider) => Auth::Bearer(provider.clone()),
             CredentialsInner::Anonymous => Auth::Anonymous,
@@ -226,12 +218,8 @@ impl Client {
             }
         }
         if !parts.headers.contains_key(HOST) {
-            if let Some(authority) = parts.uri.authority() {
-                let host = match (parts.uri.scheme_str(), authority.port_u16()) {
-                    (Some("https"), Some(443)) | (Some("http"), Some(80)) => authority.host().to_string(),
-                    _ => authority.as_str().to_string(),
-                };
-                let value = HeaderValue::from_str(&host)
+            if let Some(host) = crate::runtime::http::host_header(&parts.uri) {
+                let value = HeaderValue::from_str(host)
                     .map_err(|_| Error::invalid_input(format!("the host `{host}` cannot go into a Host header")))?;
                 parts.headers.insert(HOST, value);
             }
@@ -250,11 +238,10 @@ impl Client {
             _ => String::new(),
         };
 
-        let retry = config.retry;
-        let max_attempts = retry.max_attempts();
+        let max_attempts = config.retry.max_attempts();
         let replayable = body.is_replayable();
+        let mut rules = RetryRun::new(config.retry, &inner.quota, inner.limiter.as_ref(), replayable);
         let mut original = Some(body);
-        let mut last_retry_cost: Option<u32> = None;
         let started = Instant::now();
 
         for attempt in 1..=max_attempts {
@@ -263,13 +250,7 @@ impl Client {
             } else {
                 original.take().expect("a one-shot body is sent once")
             };
-            if let Some(limiter) = &inner.limiter {
-                let delay = limiter.delay_before_send();
-                if !delay.is_zero() {
-                    tracing::debug!(delay_ms = delay.as_millis() as u64, "adaptive retry mode: waiting before sending");
-                    tokio::time::sleep(delay).await;
-                }
-            }
+            rules.before_attempt().await;
             let mut request = http::Request::from_parts(parts.clone(), body);
             let sdk_request = format!("attempt={attempt}; max={max_attempts}");
             request.headers_mut().insert(SDK_REQUEST, HeaderValue::from_str(&sdk_request).expect("ascii"));
@@ -277,80 +258,65 @@ impl Client {
 
             let attempt_span = tracing::debug_span!("cos_sdk.attempt", attempt, status = tracing::field::Empty);
             let outcome = self.attempt(op, request).instrument(attempt_span.clone()).await;
-
-            let (retry_kind, failure) = match &outcome {
+            let (retry_kind, success) = match &outcome {
                 Ok(done) => {
                     attempt_span.record("status", done.response.status().as_u16());
-                    (done.retry_kind, None)
+                    (done.retry_kind, done.response.status().is_success())
                 }
-                Err(e) => {
-                    let kind = match e.kind() {
-                        ErrorKind::Timeout => Some(RetryKind::Timeout),
-                        ErrorKind::Transport => Some(RetryKind::Transient),
-                        _ => None,
-                    };
-                    (kind, Some(e.to_string()))
-                }
-            };
-            if let Some(limiter) = &inner.limiter {
-                limiter.update(retry_kind == Some(RetryKind::Throttling));
-            }
-            let Some(kind) = retry_kind else {
-                // Success, or an answer that retrying cannot change.
-                if outcome.as_ref().is_ok_and(|done| done.response.status().is_success()) {
-                    inner.quota.release(last_retry_cost);
-                }
-                tracing::Span::current().record("attempts", attempt);
-                return with_attempts(outcome, attempt);
+                Err(e) => (classify_error(e), false),
             };
             let describe = || match &outcome {
                 Ok(done) => match &done.code {
                     Some(code) => format!("HTTP {} {code}", done.response.status().as_u16()),
                     None => format!("HTTP {}", done.response.status().as_u16()),
                 },
-                Err(_) => failure.clone().unwrap_or_default(),
+                Err(e) => e.to_string(),
             };
-            if attempt == max_attempts {
-                tracing::debug!(attempt, failure = %describe(), "giving up: no attempts left");
-                tracing::Span::current().record("attempts", attempt);
-                return with_attempts(outcome, attempt);
-            }
-            if !replayable {
-                let message = format!(
-                    "the request failed with a retryable error ({}) but its body is a one-shot stream that cannot be \
-                     sent again; use an in-memory body or ByteStream::from_path so it can be retried",
-                    describe()
+            let verdict = rules.after_attempt(attempt, retry_kind, success);
+            if let Verdict::RetryAfter(delay) = verdict {
+                tracing::debug!(
+                    attempt,
+                    failure = %describe(),
+                    delay_ms = delay.as_millis() as u64,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "retrying"
                 );
-                tracing::Span::current().record("attempts", attempt);
-                return Err(match outcome {
-                    Ok(done) => {
-                        let details = ServiceError::new(done.response.status().as_u16(), done.code.clone().unwrap_or_default());
-                        Error::new(ErrorKind::Service, message).with_service_error(details)
-                    }
-                    Err(e) => Error::new(e.kind(), message),
-                });
+                drop(outcome);
+                tokio::time::sleep(delay).await;
+                continue;
             }
-            let Some(cost) = inner.quota.acquire(kind) else {
-                tracing::debug!(attempt, failure = %describe(), "not retrying: the retry quota is exhausted");
-                tracing::Span::current().record("attempts", attempt);
-                let outcome = outcome.map_err(|e| {
-                    e.map_message(|m| {
-                        format!("{m}; not retried because the client's retry quota is exhausted (too many recent failures)")
+            tracing::Span::current().record("attempts", attempt);
+            return match verdict {
+                Verdict::OneShotBody => {
+                    let message = format!(
+                        "the request failed with a retryable error ({}) but its body is a one-shot stream that cannot \
+                         be sent again; use an in-memory body or ByteStream::from_path so it can be retried",
+                        describe()
+                    );
+                    Err(match outcome {
+                        Ok(done) => {
+                            let details =
+                                ServiceError::new(done.response.status().as_u16(), done.code.clone().unwrap_or_default());
+                            Error::new(ErrorKind::Service, message).with_service_error(details)
+                        }
+                        Err(e) => Error::new(e.kind(), message),
                     })
-                });
-                return with_attempts(outcome, attempt);
+                }
+                Verdict::QuotaExhausted => {
+                    tracing::debug!(attempt, failure = %describe(), "not retrying: the retry quota is exhausted");
+                    let outcome = outcome.map_err(|e| {
+                        e.map_message(|m| {
+                            format!("{m}; not retried because the client's retry quota is exhausted (too many recent failures)")
+                        })
+                    });
+                    with_attempts(outcome, attempt)
+                }
+                Verdict::NoAttemptsLeft => {
+                    tracing::debug!(attempt, failure = %describe(), "giving up: no attempts left");
+                    with_attempts(outcome, attempt)
+                }
+                Verdict::Done | Verdict::RetryAfter(_) => with_attempts(outcome, attempt),
             };
-            last_retry_cost = Some(cost);
-            let delay = retry.backoff(attempt - 1);
-            tracing::debug!(
-                attempt,
-                failure = %describe(),
-                delay_ms = delay.as_millis() as u64,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "retrying"
-            );
-            drop(outcome);
-            tokio::time::sleep(delay).await;
         }
         unreachable!("the last attempt returns")
     }

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::runtime::error::Error;
+use crate::runtime::error::{Error, ErrorKind};
 
 /// How failed requests are retried.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -154,6 +154,108 @@ pub(crate) fn classify_response(status: u16, code: Option<&str>) -> Option<Retry
         429 => Some(RetryKind::Throttling),
         500 | 502 | 503 | 504 => Some(RetryKind::Transient),
         _ => None,
+    }
+}
+
+/// Classifies a failure that got no HTTP answer, or a service error as an operation returns it.
+pub(crate) fn classify_error(error: &Error) -> Option<RetryKind> {
+    match error.kind() {
+        ErrorKind::Timeout => Some(RetryKind::Timeout),
+        ErrorKind::Transport => Some(RetryKind::Transient),
+        ErrorKind::Service => error.service_error().and_then(|s| classify_response(s.status(), Some(s.code()))),
+        _ => None,
+    }
+}
+
+/// Error codes that say the bytes of a request or answer were damaged on the way.
+const DAMAGED_BYTES_CODES: &[&str] = &["BadDigest", "IncompleteBody"];
+
+/// Whether a part of a multipart transfer is worth another attempt after `error`, which the client
+/// already retried as a request: what retries a request, plus damaged bytes (an answer that did not
+/// parse or failed its checksum, `BadDigest`, `IncompleteBody`), which a new attempt sends or fetches again.
+pub(crate) fn part_is_retryable(error: &Error) -> bool {
+    classify_error(error).is_some()
+        || matches!(error.kind(), ErrorKind::ResponseParse | ErrorKind::Integrity)
+        || error.service_error().is_some_and(|s| DAMAGED_BYTES_CODES.contains(&s.code()))
+}
+
+/// The wait before attempt `attempt + 1` of a part (or of an abort): shorter than a request's, since
+/// the client already waited between the request's own attempts; from 100 ms, capped at 5 s.
+pub(crate) fn part_backoff(attempt: u32) -> Duration {
+    RetryConfig::new(RetryMode::Standard)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_max_backoff(Duration::from_secs(5))
+        .backoff(attempt)
+}
+
+/// What to do after an attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The answer stands: a success, or a failure that retrying cannot change.
+    Done,
+    /// Send the request again after this wait.
+    RetryAfter(Duration),
+    /// The failure is retryable, but no attempts are left.
+    NoAttemptsLeft,
+    /// The failure is retryable, but the body is a one-shot stream that cannot be sent again.
+    OneShotBody,
+    /// The failure is retryable, but the client's retry quota is used up.
+    QuotaExhausted,
+}
+
+/// The retry rules applied to the attempts of one request: the client's settings, its shared quota,
+/// and in adaptive mode its rate limiter. The client sends; this decides.
+#[derive(Debug)]
+pub(crate) struct RetryRun<'a> {
+    config: RetryConfig,
+    quota: &'a RetryQuota,
+    limiter: Option<&'a RateLimiter>,
+    replayable: bool,
+    last_cost: Option<u32>,
+}
+
+impl<'a> RetryRun<'a> {
+    /// The rules for a request whose body can (`replayable`) or cannot be sent again.
+    pub(crate) fn new(config: RetryConfig, quota: &'a RetryQuota, limiter: Option<&'a RateLimiter>, replayable: bool) -> Self {
+        RetryRun { config, quota, limiter, replayable, last_cost: None }
+    }
+
+    /// Waits before an attempt as long as the adaptive mode's rate limiter asks.
+    pub(crate) async fn before_attempt(&self) {
+        if let Some(limiter) = self.limiter {
+            let delay = limiter.delay_before_send();
+            if !delay.is_zero() {
+                tracing::debug!(delay_ms = delay.as_millis() as u64, "adaptive retry mode: waiting before sending");
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+
+    /// Decides after attempt number `attempt` (from 1), whose failure was classified `kind` (`None`
+    /// for a success or a failure not worth retrying); `success` says the answer was a 2xx.
+    pub(crate) fn after_attempt(&mut self, attempt: u32, kind: Option<RetryKind>, success: bool) -> Verdict {
+        if let Some(limiter) = self.limiter {
+            limiter.update(kind == Some(RetryKind::Throttling));
+        }
+        let Some(kind) = kind else {
+            if success {
+                self.quota.release(self.last_cost);
+            }
+            return Verdict::Done;
+        };
+        if attempt >= self.config.max_attempts() {
+            return Verdict::NoAttemptsLeft;
+        }
+        if !self.replayable {
+            return Verdict::OneShotBody;
+        }
+        match self.quota.acquire(kind) {
+            Some(cost) => {
+                self.last_cost = Some(cost);
+                Verdict::RetryAfter(self.config.backoff(attempt - 1))
+            }
+            None => Verdict::QuotaExhausted,
+        }
     }
 }
 
@@ -338,6 +440,41 @@ mod tests {
         assert_eq!(classify_response(404, Some("NoSuchKey")), None);
         assert_eq!(classify_response(403, Some("SignatureDoesNotMatch")), None);
         assert_eq!(classify_response(501, None), None);
+    }
+
+    #[test]
+    fn errors_and_parts() {
+        use crate::runtime::error::ServiceError;
+        assert_eq!(classify_error(&Error::timeout("slow")), Some(RetryKind::Timeout));
+        assert_eq!(classify_error(&Error::transport("reset")), Some(RetryKind::Transient));
+        assert_eq!(classify_error(&Error::service(ServiceError::new(503, "SlowDown"))), Some(RetryKind::Throttling));
+        assert_eq!(classify_error(&Error::service(ServiceError::new(404, "NoSuchKey"))), None);
+        assert!(part_is_retryable(&Error::service(ServiceError::new(400, "BadDigest"))));
+        assert!(part_is_retryable(&Error::new(ErrorKind::Integrity, "checksum")));
+        assert!(!part_is_retryable(&Error::service(ServiceError::new(404, "NoSuchUpload"))));
+        assert!(!part_is_retryable(&Error::service(ServiceError::new(403, "AccessDenied"))));
+        assert!(!part_is_retryable(&Error::invalid_input("bad")));
+        for attempt in 0..40 {
+            assert!(part_backoff(attempt) <= Duration::from_secs(5));
+        }
+    }
+
+    #[test]
+    fn verdicts() {
+        let quota = RetryQuota::new(RetryMode::Standard);
+        let config = RetryConfig::new(RetryMode::Standard).with_initial_backoff(Duration::from_millis(1));
+        let mut run = RetryRun::new(config, &quota, None, true);
+        assert!(matches!(run.after_attempt(1, Some(RetryKind::Transient), false), Verdict::RetryAfter(_)));
+        assert_eq!(quota.available(), QUOTA_CAPACITY - RETRY_COST);
+        assert_eq!(run.after_attempt(2, None, true), Verdict::Done);
+        assert_eq!(quota.available(), QUOTA_CAPACITY, "a success gives back what its retry cost");
+        assert_eq!(run.after_attempt(3, Some(RetryKind::Timeout), false), Verdict::NoAttemptsLeft);
+        let mut one_shot = RetryRun::new(config, &quota, None, false);
+        assert_eq!(one_shot.after_attempt(1, Some(RetryKind::Transient), false), Verdict::OneShotBody);
+        let empty = RetryQuota::new(RetryMode::Standard);
+        while empty.acquire(RetryKind::Timeout).is_some() {}
+        let mut starved = RetryRun::new(config, &empty, None, true);
+        assert_eq!(starved.after_attempt(1, Some(RetryKind::Transient), false), Verdict::QuotaExhausted);
     }
 
     #[test]

@@ -14,8 +14,9 @@ use super::options::{apply_settings, CustomerKey, ObjectSettings};
 use super::pin::{object_changed, ObjectPin};
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::{
-    abort_upload, copy_source_header, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager,
+    abort_upload, copy_source_header, join_message, ManagerInner, TransferManager,
 };
+use crate::runtime::retry::{part_backoff, part_is_retryable};
 use crate::runtime::error::{Error, ErrorKind};
 use crate::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective, RetentionDirective, TaggingDirective};
 
@@ -361,7 +362,7 @@ impl CopyJob {
                 }
                 Err(e) => e,
             };
-            if attempt < attempts && part_error_is_retryable(&failed) {
+            if attempt < attempts && part_is_retryable(&failed) {
                 self.progress.report(0, ProgressEvent::PartRetry { part_number, attempt, reason: failed.to_string() });
                 tokio::time::sleep(part_backoff(attempt)).await;
                 continue;

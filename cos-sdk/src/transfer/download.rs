@@ -25,7 +25,8 @@ use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::upload::file_error;
 use super::pin::{is_object_changed, object_changed, ObjectPin};
-use super::{join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
+use super::{join_message, ManagerInner, TransferManager};
+use crate::runtime::retry::{part_backoff, part_is_retryable};
 use crate::runtime::error::{Error, ErrorKind};
 use crate::runtime::http::body::run_blocking;
 use crate::types::ChecksumMode;
@@ -476,7 +477,7 @@ impl DownloadJob {
                             None => e,
                         });
                     }
-                    if attempt < attempts && part_error_is_retryable(&e) {
+                    if attempt < attempts && part_is_retryable(&e) {
                         self.progress.report(0, ProgressEvent::PartRetry { part_number, attempt, reason: e.to_string() });
                         tokio::time::sleep(part_backoff(attempt)).await;
                         failed = Some(e);

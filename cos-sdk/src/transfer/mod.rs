@@ -31,7 +31,6 @@ pub(crate) mod state;
 mod upload;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
@@ -46,7 +45,8 @@ pub use progress::{Progress, ProgressEvent, ProgressListener};
 pub use upload::{UploadOutput, UploadRequest};
 
 use crate::client::Client;
-use crate::runtime::error::{Error, ErrorKind};
+use crate::runtime::error::Error;
+use crate::runtime::retry::{part_backoff, part_is_retryable};
 use pool::BufferPool;
 
 /// Moves objects between local files or streams and buckets, in parallel parts above the multipart
@@ -97,30 +97,6 @@ impl TransferManager {
     }
 }
 
-/// Whether a part that failed with `error` is worth another attempt. The client has already retried
-/// transport errors and throttling on its own; what is left that another attempt can fix is a body that
-/// broke mid-way, a digest that did not match, or a server error that outlived the client's retries.
-pub(crate) fn part_error_is_retryable(error: &Error) -> bool {
-    match error.kind() {
-        // Integrity: the bytes were damaged on the way; another attempt fetches them again.
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::ResponseParse | ErrorKind::Integrity => true,
-        ErrorKind::Service => match error.service_error() {
-            Some(s) => {
-                s.status() >= 500
-                    || matches!(s.code(), "BadDigest" | "RequestTimeout" | "IncompleteBody" | "SlowDown" | "InternalError")
-            }
-            None => false,
-        },
-        _ => false,
-    }
-}
-
-/// A short pause between attempts of one part: 100 ms, 200 ms, 400 ms ... up to 5 s, with jitter.
-pub(crate) fn part_backoff(attempt: u32) -> Duration {
-    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
-    Duration::from_millis(base / 2 + fastrand::u64(0..=base / 2))
-}
-
 /// Whether `error` says the multipart upload no longer exists.
 pub(crate) fn is_no_such_upload(error: &Error) -> bool {
     error.service_error().map(|s| s.code() == "NoSuchUpload" || s.status() == 404).unwrap_or(false)
@@ -149,7 +125,7 @@ pub(crate) async fn abort_upload(client: &Client, bucket: &str, key: &str, uploa
         match client.abort_multipart_upload().bucket(bucket).key(key).upload_id(upload_id).send().await {
             // Already gone: aborted (or completed) by an earlier attempt whose answer was lost.
             Err(e) if is_no_such_upload(&e) => break Err(None),
-            Err(e) if round < ABORT_ROUNDS && part_error_is_retryable(&e) => {
+            Err(e) if round < ABORT_ROUNDS && part_is_retryable(&e) => {
                 tokio::time::sleep(part_backoff(round)).await;
                 round += 1;
             }
@@ -189,19 +165,5 @@ mod tests {
     fn copy_source_encodes_the_key_but_not_slashes() {
         assert_eq!(copy_source_header("b", "dir/a b+c?.txt", None), "b/dir/a%20b%2Bc%3F.txt");
         assert_eq!(copy_source_header("b", "k", Some("v 1")), "b/k?versionId=v%201");
-    }
-
-    #[test]
-    fn only_transient_part_errors_are_retried() {
-        let transient = Error::service(crate::runtime::error::ServiceError::new(503, "SlowDown"));
-        assert!(part_error_is_retryable(&transient));
-        assert!(part_error_is_retryable(&Error::transport("reset")));
-        assert!(part_error_is_retryable(&Error::service(crate::runtime::error::ServiceError::new(400, "BadDigest"))));
-        assert!(!part_error_is_retryable(&Error::service(crate::runtime::error::ServiceError::new(404, "NoSuchUpload"))));
-        assert!(!part_error_is_retryable(&Error::service(crate::runtime::error::ServiceError::new(403, "AccessDenied"))));
-        assert!(!part_error_is_retryable(&Error::invalid_input("bad")));
-        for attempt in 0..20 {
-            assert!(part_backoff(attempt) <= Duration::from_secs(5));
-        }
     }
 }

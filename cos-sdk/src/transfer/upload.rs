@@ -23,7 +23,8 @@ use super::options::{apply_settings, ObjectSettings};
 use super::pool::PartBuffer;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
-use super::{abort_upload, is_no_such_upload, join_message, part_backoff, part_error_is_retryable, ManagerInner, TransferManager};
+use super::{abort_upload, is_no_such_upload, join_message, ManagerInner, TransferManager};
+use crate::runtime::retry::{part_backoff, part_is_retryable};
 use crate::runtime::error::{Error, ErrorKind};
 use crate::runtime::http::body::{run_blocking, BoxError, ByteStream};
 use crate::runtime::protocol::checksum::Algorithm;
@@ -620,7 +621,7 @@ async fn send_part(
                 Some(etag) if !etag.is_empty() => break Ok(etag),
                 _ => break Err(Error::response_parse("UploadPart answered without an ETag")),
             },
-            Err(e) if attempt < attempts && part_error_is_retryable(&e) => {
+            Err(e) if attempt < attempts && part_is_retryable(&e) => {
                 ctx.progress.report(0, ProgressEvent::PartRetry { part_number, attempt, reason: e.to_string() });
                 tokio::time::sleep(part_backoff(attempt)).await;
             }

@@ -85,15 +85,24 @@ impl fmt::Debug for IamTokenProvider {
 }
 
 impl IamTokenProvider {
+    /// A provider that exchanges `api_key` at `endpoint`. The key is refused over plain http unless
+    /// `allow_http` (local testing) says otherwise.
     pub(crate) fn new(
         api_key: Secret,
         endpoint: String,
+        allow_http: bool,
         transport: Transport,
         timeout: Option<Duration>,
         retry: RetryConfig,
         body_limit: u64,
-    ) -> Self {
-        IamTokenProvider {
+    ) -> Result<Self, Error> {
+        if endpoint.starts_with("http://") && !allow_http {
+            return Err(Error::credentials(format!(
+                "refusing to send the API key to the IAM endpoint {endpoint} over plain http; use https, or allow it \
+                 for local testing with Config::builder().allow_http(true) or COS_ALLOW_HTTP=1"
+            )));
+        }
+        Ok(IamTokenProvider {
             api_key,
             endpoint,
             transport,
@@ -102,7 +111,7 @@ impl IamTokenProvider {
             body_limit,
             cached: Mutex::new(None),
             refresh_lock: tokio::sync::Mutex::new(()),
-        }
+        })
     }
 
     fn cached(&self) -> Option<CachedToken> {

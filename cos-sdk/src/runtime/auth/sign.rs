@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
 use http::header::HeaderValue;
-use http::uri::{PathAndQuery, Port, Uri};
+use http::uri::{PathAndQuery, Uri};
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 
@@ -278,17 +278,11 @@ fn trim_spaces(value: &str) -> Cow<'_, str> {
     Cow::Owned(trimmed)
 }
 
-/// The `host` signed when the request has no Host header: the URI's authority, without the port when
-/// it is the scheme's default (HTTP clients leave it out of the Host header they send).
+/// The `host` signed when the request has no Host header: the one the transport sends.
 fn host(uri: &Uri) -> Result<&str, Error> {
-    let authority = uri.authority().ok_or_else(|| {
+    crate::runtime::http::host_header(uri).ok_or_else(|| {
         Error::invalid_input(format!("the request URI `{uri}` has no host, so the request cannot be signed"))
-    })?;
-    let default_port = matches!(
-        (uri.scheme_str(), authority.port().as_ref().map(Port::as_str)),
-        (Some("http"), Some("80")) | (Some("https"), Some("443"))
-    );
-    Ok(if default_port { authority.host() } else { authority.as_str() })
+    })
 }
 
 /// The canonical query string: the URI's parameters and `added` ones (given unencoded), each name and

@@ -3,3 +3,12 @@
 
 pub mod body;
 pub(crate) mod transport;
+
+/// The Host header of a request to `uri`: its authority, without the port when it is the scheme's
+/// default (HTTP clients leave it out of the Host header they send, so SigV4 signs it the same way).
+/// `None` when the URI has no authority.
+pub(crate) fn host_header(uri: &http::Uri) -> Option<&str> {
+    let authority = uri.authority()?;
+    let default_port = matches!((uri.scheme_str(), authority.port_u16()), (Some("http"), Some(80)) | (Some("https"), Some(443)));
+    Some(if default_port { authority.host() } else { authority.as_str() })
+}
