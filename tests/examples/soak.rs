@@ -7,7 +7,8 @@
 //! holds on the heap (counted by a global allocator). Under load both swing with the part buffers of the
 //! transfers in flight, so they are printed as a curve (the median of each tenth of the run) and a
 //! peak; the verdict compares them at rest: the workers all stop after the warm-up (the first tenth,
-//! at least 20 s) and again at the end, and what the process holds then is what a leak would grow. It
+//! at least 20 s) and again at the end, for 65 s so that idle pooled connections close, and what the
+//! process holds then is what a leak would grow. It
 //! exits non-zero when any operation failed or the heap in use grew by 5% or more between the two
 //! rests; resident memory is reported beside it (see the end of [`soak`] for why it can grow alone).
 
@@ -50,6 +51,8 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
+/// How long the workers stay stopped before memory is measured at rest.
+const REST: Duration = Duration::from_secs(65);
 /// Keys each worker cycles through, so objects are overwritten and deleted over and over.
 const KEYS_PER_WORKER: u64 = 16;
 
@@ -96,9 +99,11 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
     // Memory is sampled every second for the curve; at any one instant it swings by the part buffers of
     // the transfers in flight. The verdict compares memory at rest instead: after the warm-up and at
     // the end, every worker stops, and what the process still holds is what a leak would grow.
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_sampling = sampling.clone();
     let sampler = tokio::spawn(async move {
         let mut samples = Vec::new();
-        while started.elapsed() < length {
+        while still_sampling.load(Ordering::Relaxed) {
             samples.push((started.elapsed(), rss_kib(), HEAP_BYTES.load(Ordering::Relaxed) / 1024));
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -106,7 +111,9 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
     });
     let mut books: Vec<HashMap<String, Written>> = vec![HashMap::new(); WORKERS];
     let mut at_rest = Vec::new();
-    for (phase, phase_end) in [started + warm_up, started + length].into_iter().enumerate() {
+    // The warm-up, then the rest of the run; each phase is followed by a rest.
+    for (phase, busy) in [warm_up, length - warm_up].into_iter().enumerate() {
+        let phase_end = Instant::now() + busy;
         let mut workers = Vec::new();
         for (worker, written) in books.drain(..).enumerate() {
             let seed = (phase * WORKERS + worker) as u64;
@@ -115,12 +122,15 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
         for worker in workers {
             books.push(worker.await.expect("a soak worker panicked"));
         }
-        // Idle pooled connections and finished tasks settle within a moment.
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // At rest, the pool's idle connections (and the read buffers they grew) are closed after the
+        // transport's idle timeout of 30 s, checked on the same period; what is left after that is the
+        // client's own state.
+        tokio::time::sleep(REST).await;
         at_rest.push((rss_kib(), HEAP_BYTES.load(Ordering::Relaxed) / 1024));
     }
+    sampling.store(false, Ordering::Relaxed);
     let samples = sampler.await.expect("the memory sampler panicked");
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = length.as_secs_f64();
     let operations = shared.operations.load(Ordering::Relaxed);
     let errors = shared.errors.load(Ordering::Relaxed);
     println!(
@@ -128,8 +138,9 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
         operations as f64 / elapsed
     );
     let [(rss_start, heap_start), (rss_end, heap_end)] = at_rest[..] else { unreachable!("two phases") };
-    let rss_growth = report("resident memory", &samples, |s| s.1, length, (rss_start, rss_end));
-    let heap_growth = report("heap in use", &samples, |s| s.2, length, (heap_start, heap_end));
+    let sampled = started.elapsed();
+    let rss_growth = report("resident memory", &samples, |s| s.1, sampled, (rss_start, rss_end));
+    let heap_growth = report("heap in use", &samples, |s| s.2, sampled, (heap_start, heap_end));
     // A leak grows the heap in use. Resident memory can grow without one: glibc keeps freed blocks of a
     // few MiB (part buffers) in its per-thread arenas once its dynamic mmap threshold has risen, so the
     // same work spread over more arenas holds more resident memory. That is reported, not failed.
@@ -147,8 +158,8 @@ async fn soak(url: &str, access_key: &str, secret_key: &str, length: Duration) -
 /// One memory sample: time into the run, resident memory and heap in use, both in KiB.
 type Sample = (Duration, u64, u64);
 
-/// Prints how one memory measure moved: its median per tenth of the run and its peak under load, and
-/// its value at rest after the warm-up and at the end; returns the growth at rest in percent (`None`
+/// Prints how one memory measure moved: its median per tenth of the `length` it was sampled for (rests
+/// included) and its peak, and its value at rest after the warm-up and at the end; returns the growth at rest in percent (`None`
 /// when nothing was measured).
 fn report(what: &str, samples: &[Sample], measure: fn(&Sample) -> u64, length: Duration, (start, end): (u64, u64)) -> Option<f64> {
     let median_between = |from: Duration, to: Duration| {
@@ -166,8 +177,8 @@ fn report(what: &str, samples: &[Sample], measure: fn(&Sample) -> u64, length: D
     }
     let growth = (end as f64 - start as f64) / start as f64 * 100.0;
     println!(
-        "soak: {what}: at rest {start} KiB after the warm-up, {end} KiB at the end ({growth:+.1}%); under load, \
-         peak {peak} KiB, median of each tenth (MiB): {}",
+        "soak: {what}: at rest {start} KiB after the warm-up, {end} KiB at the end ({growth:+.1}%); peak {peak} KiB, \
+         median of each tenth of the run (MiB): {}",
         curve.join(", ")
     );
     Some(growth)
@@ -307,12 +318,12 @@ fn generated_chunks(seed: u64, len: usize) -> impl Iterator<Item = Bytes> {
     let max_object = 12 * MIB as usize;
     let pattern = PATTERN.get_or_init(|| {
         let mut rng = fastrand::Rng::with_seed(0x50a4);
-        let mut data = vec![0u8; 2 * max_object];
+        let mut data = vec![0u8; max_object + MIB as usize];
         rng.fill(&mut data);
         Bytes::from(data)
     });
     assert!(len <= max_object, "generated objects are at most 12 MiB");
-    let start = (seed % max_object as u64) as usize;
+    let start = (seed % MIB) as usize;
     let object = pattern.slice(start..start + len);
     (0..len.div_ceil(MIB as usize)).map(move |i| object.slice(i * MIB as usize..((i + 1) * MIB as usize).min(len)))
 }
