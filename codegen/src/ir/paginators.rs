@@ -1,7 +1,9 @@
 //! Paginators and waiters: the `paginators-1.json` and `waiters-2.json` files, resolved against the
 //! model so that every operation and member they name exists.
 
-use super::*;
+use super::{Acceptor, Paginator, Service, Type, Waiter, WaiterState};
+use crate::{model, Error};
+use serde_json::Value;
 
 pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Paginator>, Error> {
     let file: model::PaginatorsFile = model::from_str(text, "paginators")?;

@@ -2,7 +2,9 @@
 //! roots) and the facts derived from the shapes an operation reaches (boxes, streams, sensitive
 //! members, the operation facts the runtime acts on).
 
-use super::*;
+use super::{Location, Service, ShapeKind, Type};
+use crate::Error;
+use std::collections::{BTreeSet, HashMap};
 
 /// Two shapes, or an operation module and a shape, that map to one Rust name are an error.
 pub(super) fn check_collisions(service: &Service) -> Result<(), Error> {

@@ -1,0 +1,528 @@
+//! Resolving the raw model into the IR, one shape at a time: types of member references, enums,
+//! structures (with their members' wire facts and Rust names), operations and their request URIs,
+//! each checked as it is read so that an error names the JSON path at fault.
+
+use super::{
+    EnumValue, ExceptionInfo, ListType, Location, MapType, Member, Operation, PathPart, QueryPart, Shape, ShapeKind,
+    Structure, TimestampFormat, Type,
+};
+use crate::model::{self, OrderedMap};
+use crate::{naming, Error};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// The raw shapes of a model, parsed lazily and by name.
+pub(super) struct Raw<'a> {
+    pub(super) shapes: &'a OrderedMap<Value>,
+    pub(super) parsed: HashMap<String, model::Shape>,
+}
+
+impl<'a> Raw<'a> {
+    fn get(&mut self, name: &str, referenced_from: &str) -> Result<&model::Shape, Error> {
+        if !self.parsed.contains_key(name) {
+            let value = self.shapes.get(name).ok_or_else(|| Error::Model {
+                path: referenced_from.to_string(),
+                message: format!("refers to shape `{name}`, which the model does not define"),
+            })?;
+            let shape: model::Shape = model::from_value(value, &format!("shapes.{name}"))?;
+            self.parsed.insert(name.to_string(), shape);
+        }
+        Ok(&self.parsed[name])
+    }
+}
+
+fn timestamp_format(text: Option<&str>, path: &str) -> Result<Option<TimestampFormat>, Error> {
+    Ok(match text {
+        None => None,
+        Some("iso8601") => Some(TimestampFormat::Iso8601),
+        Some("rfc822") => Some(TimestampFormat::HttpDate),
+        Some("unixTimestamp") => Some(TimestampFormat::EpochSeconds),
+        Some(other) => {
+            return Err(Error::Model {
+                path: path.to_string(),
+                message: format!("unknown timestampFormat `{other}`; expected iso8601, rfc822 or unixTimestamp"),
+            })
+        }
+    })
+}
+
+pub(super) struct Builder<'r, 'a> {
+    pub(super) raw: &'r mut Raw<'a>,
+    /// Resolved structure and enum shapes by name (`None` while a structure is being resolved).
+    pub(super) types: BTreeMap<String, Option<Shape>>,
+    pub(super) order: Vec<String>,
+}
+
+impl<'r, 'a> Builder<'r, 'a> {
+    /// The Rust-facing type of a reference, resolving (and recording) structure and enum shapes.
+    pub(super) fn type_of(&mut self, r: &model::ShapeRef, path: &str) -> Result<Type, Error> {
+        let name = r.shape.clone();
+        let shape_path = format!("shapes.{name}");
+        let (type_, has_enum, member, key, value, flattened) = {
+            let s = self.raw.get(&name, path)?;
+            (s.type_.clone(), s.enum_.is_some(), s.member.clone(), s.key.clone(), s.value.clone(), s.flattened)
+        };
+        Ok(match type_.as_str() {
+            "string" if has_enum => {
+                self.enum_shape(&name)?;
+                Type::Enum(name)
+            }
+            "string" => Type::String,
+            "character" => Type::String,
+            "integer" if crate::customize::WIDE_INTEGER_SHAPES.contains(&name.as_str()) => Type::Long,
+            "integer" | "short" | "byte" => Type::Integer,
+            "long" => Type::Long,
+            "boolean" => Type::Boolean,
+            "float" => Type::Float,
+            "double" | "bigdecimal" => Type::Double,
+            "timestamp" => Type::Timestamp,
+            "blob" => {
+                let streaming = r.streaming || self.raw.get(&name, path)?.streaming;
+                if streaming {
+                    Type::Stream
+                } else {
+                    Type::Blob
+                }
+            }
+            "structure" => {
+                self.structure_shape(&name)?;
+                Type::Structure(name)
+            }
+            "list" => {
+                let member = member.ok_or_else(|| Error::Model {
+                    path: shape_path.clone(),
+                    message: "a list shape needs `member`".into(),
+                })?;
+                let member_path = format!("{shape_path}.member");
+                let member_ty = self.type_of(&member, &member_path)?;
+                let member_fmt = self.timestamp_format_of(&member, &member_path)?;
+                let member_ns = match &member.xml_namespace {
+                    Some(ns) => Some(ns.clone()),
+                    None => self.raw.get(&member.shape, &member_path)?.xml_namespace.clone(),
+                };
+                Type::List(Box::new(ListType {
+                    member: member_ty,
+                    member_xml_name: member.location_name.clone().unwrap_or_else(|| "member".to_string()),
+                    member_location_name: member.location_name.clone(),
+                    flattened: r.flattened.or(flattened).unwrap_or(false),
+                    member_timestamp_format: member_fmt,
+                    member_namespace: member_ns,
+                }))
+            }
+            "map" => {
+                let (key, value) = match (key, value) {
+                    (Some(k), Some(v)) => (k, v),
+                    _ => {
+                        return Err(Error::Model {
+                            path: shape_path,
+                            message: "a map shape needs `key` and `value`".into(),
+                        })
+                    }
+                };
+                let key_ty = self.type_of(&key, &format!("{shape_path}.key"))?;
+                if !matches!(key_ty, Type::String | Type::Enum(_)) {
+                    return Err(Error::Model {
+                        path: format!("{shape_path}.key"),
+                        message: "map keys must be strings".into(),
+                    });
+                }
+                let value_ty = self.type_of(&value, &format!("{shape_path}.value"))?;
+                Type::Map(Box::new(MapType {
+                    value: value_ty,
+                    key_xml_name: key.location_name.clone().unwrap_or_else(|| "key".into()),
+                    value_xml_name: value.location_name.clone().unwrap_or_else(|| "value".into()),
+                    flattened: r.flattened.or(flattened).unwrap_or(false),
+                    key_namespace: key.xml_namespace.clone(),
+                    value_namespace: value.xml_namespace.clone(),
+                }))
+            }
+            other => {
+                return Err(Error::Model {
+                    path: format!("{shape_path}.type"),
+                    message: format!("shape type `{other}` is not supported by rest-xml"),
+                })
+            }
+        })
+    }
+
+    fn timestamp_format_of(&mut self, r: &model::ShapeRef, path: &str) -> Result<Option<TimestampFormat>, Error> {
+        let shape_fmt = self.raw.get(&r.shape, path)?.timestamp_format.clone();
+        timestamp_format(r.timestamp_format.as_deref().or(shape_fmt.as_deref()), path)
+    }
+
+    fn record(&mut self, name: &str) -> bool {
+        if self.types.contains_key(name) {
+            return false;
+        }
+        self.types.insert(name.to_string(), None);
+        self.order.push(name.to_string());
+        true
+    }
+
+    fn enum_shape(&mut self, name: &str) -> Result<(), Error> {
+        if !self.record(name) {
+            return Ok(());
+        }
+        let path = format!("shapes.{name}");
+        let s = self.raw.get(name, &path)?;
+        let values = s.enum_.clone().unwrap_or_default();
+        let (sensitive, deprecated, ns) = (s.sensitive, s.deprecated, s.xml_namespace.clone());
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for value in values {
+            let rust_name = naming::variant_name(&value);
+            if let Some(previous) = seen.insert(rust_name.clone(), value.clone()) {
+                if previous == value {
+                    continue;
+                }
+                return Err(Error::Collision {
+                    path: format!("{path}.enum"),
+                    first: previous,
+                    second: value,
+                    rust: rust_name,
+                });
+            }
+            out.push(EnumValue { value, rust_name });
+        }
+        self.types.insert(
+            name.to_string(),
+            Some(Shape {
+                name: name.to_string(),
+                rust_name: naming::type_name(name),
+                kind: ShapeKind::Enum(out),
+                xml_namespace: ns,
+                xml_name: name.to_string(),
+                sensitive,
+                deprecated,
+            }),
+        );
+        Ok(())
+    }
+
+    fn structure_shape(&mut self, name: &str) -> Result<(), Error> {
+        if !self.record(name) {
+            return Ok(());
+        }
+        let path = format!("shapes.{name}");
+        let (members_json, required, payload, ns, location_name, exception, error, sensitive, deprecated) = {
+            let s = self.raw.get(name, &path)?;
+            if s.eventstream || s.event {
+                return Err(Error::Model {
+                    path: path.clone(),
+                    message: "event streams (application/vnd.amazon.eventstream) are not supported by the generator".into(),
+                });
+            }
+            (
+                s.members.clone(),
+                s.required.clone(),
+                s.payload.clone(),
+                s.xml_namespace.clone(),
+                s.location_name.clone(),
+                s.exception || s.fault,
+                s.error.as_ref().map(|e| (e.code.clone(), e.http_status_code)),
+                s.sensitive,
+                s.deprecated,
+            )
+        };
+        for r in &required {
+            if !members_json.contains_key(r) {
+                return Err(Error::Model {
+                    path: format!("{path}.required"),
+                    message: format!("lists `{r}`, which is not a member"),
+                });
+            }
+        }
+        if let Some(p) = &payload {
+            if !members_json.contains_key(p) {
+                return Err(Error::Model {
+                    path: format!("{path}.payload"),
+                    message: format!("names `{p}`, which is not a member"),
+                });
+            }
+        }
+        let mut members = Vec::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for (member_name, value) in &members_json {
+            let member_path = format!("{path}.members.{member_name}");
+            let r: model::ShapeRef = model::from_value(value, &member_path)?;
+            let ty = self.type_of(&r, &member_path)?;
+            let target = self.raw.get(&r.shape, &member_path)?;
+            let (target_sensitive, target_min, target_ns, target_location, target_location_name) = (
+                target.sensitive,
+                target.min,
+                target.xml_namespace.clone(),
+                target.location.clone(),
+                target.location_name.clone(),
+            );
+            let customized = crate::customize::member_location(name, member_name);
+            let location = if payload.as_deref() == Some(member_name.as_str()) {
+                Location::Payload
+            } else {
+                match r.location.as_deref().or(target_location.as_deref()).or(customized.map(|(location, _)| location)) {
+                    None => Location::Body,
+                    Some("uri") => Location::Uri,
+                    Some("querystring") => Location::Query,
+                    Some("header") => Location::Header,
+                    Some("headers") => Location::PrefixHeaders,
+                    Some("statusCode") => Location::StatusCode,
+                    Some(other) => {
+                        return Err(Error::Model {
+                            path: format!("{member_path}.location"),
+                            message: format!(
+                                "unknown location `{other}`; expected uri, querystring, header, headers or statusCode"
+                            ),
+                        })
+                    }
+                }
+            };
+            if location == Location::PrefixHeaders && !matches!(ty, Type::Map(_)) {
+                return Err(Error::Model {
+                    path: member_path,
+                    message: "a `headers` member must be a map".into(),
+                });
+            }
+            // Old models put `location` and `locationName` of headers on the shape; a shape's
+            // `locationName` names body elements only when it is a document root, never here.
+            let shape_wire_name = match location {
+                Location::Body | Location::Payload => None,
+                _ => target_location_name,
+            };
+            let wire_name = r
+                .query_name
+                .clone()
+                .or_else(|| r.location_name.clone())
+                .or(shape_wire_name)
+                .or(customized.map(|(_, wire)| wire.to_string()))
+                .unwrap_or_else(|| {
+                if location == Location::PrefixHeaders {
+                    String::new()
+                } else {
+                    member_name.clone()
+                }
+            });
+            let xml_parse_name = wire_name.clone();
+            let xml_alt_parse_name = match &ty {
+                Type::List(list) if list.flattened => {
+                    list.member_location_name.clone().filter(|n| n != &wire_name)
+                }
+                _ => None,
+            };
+            let rust_name = naming::member_name(member_name);
+            if let Some(previous) = seen.insert(rust_name.clone(), member_name.clone()) {
+                return Err(Error::Collision {
+                    path: format!("{path}.members"),
+                    first: previous,
+                    second: member_name.clone(),
+                    rust: rust_name,
+                });
+            }
+            members.push(Member {
+                name: member_name.clone(),
+                rust_name,
+                shape: r.shape.clone(),
+                timestamp_format: self.timestamp_format_of(&r, &member_path)?,
+                location,
+                wire_name,
+                xml_parse_name,
+                xml_alt_parse_name,
+                has_location_name: r.location_name.is_some(),
+                xml_namespace: r.xml_namespace.clone().or(match &ty {
+                    Type::Structure(_) => None,
+                    _ => target_ns,
+                }),
+                xml_attribute: r.xml_attribute,
+                required: required.contains(member_name),
+                sensitive: target_sensitive,
+                boxed: false,
+                deprecated: r.deprecated,
+                jsonvalue: r.jsonvalue,
+                idempotency_token: r.idempotency_token,
+                host_label: r.host_label,
+                min: target_min.map(|m| m as i64),
+                ty,
+            });
+        }
+        let exception = if exception {
+            let (code, status) = error.unwrap_or((None, None));
+            Some(ExceptionInfo { code: code.unwrap_or_else(|| name.to_string()), status })
+        } else {
+            None
+        };
+        self.types.insert(
+            name.to_string(),
+            Some(Shape {
+                name: name.to_string(),
+                rust_name: naming::type_name(name),
+                kind: ShapeKind::Structure(Structure {
+                    members,
+                    payload,
+                    exception,
+                    has_stream: false,
+                    has_sensitive: false,
+                }),
+                xml_namespace: ns,
+                xml_name: location_name.unwrap_or_else(|| name.to_string()),
+                sensitive,
+                deprecated,
+            }),
+        );
+        Ok(())
+    }
+
+    /// Records an empty structure for an operation without input or output, under a name that
+    /// collides with nothing in the model.
+    fn synthetic_structure(&mut self, name: &str, path: &str) -> Result<(), Error> {
+        if self.raw.shapes.contains_key(name) || self.types.contains_key(name) {
+            return Err(Error::Model {
+                path: path.to_string(),
+                message: format!("needs a synthetic shape `{name}`, but the model already has one by that name"),
+            });
+        }
+        self.record(name);
+        self.types.insert(
+            name.to_string(),
+            Some(Shape {
+                name: name.to_string(),
+                rust_name: naming::type_name(name),
+                kind: ShapeKind::Structure(Structure {
+                    members: Vec::new(),
+                    payload: None,
+                    exception: None,
+                    has_stream: false,
+                    has_sensitive: false,
+                }),
+                xml_namespace: None,
+                xml_name: name.to_string(),
+                sensitive: false,
+                deprecated: false,
+            }),
+        );
+        Ok(())
+    }
+
+    pub(super) fn operation(&mut self, name: &str, op: model::Operation, path: &str) -> Result<Operation, Error> {
+        if op.name != name {
+            return Err(Error::Model {
+                path: format!("{path}.name"),
+                message: format!("is `{}`, but the operation is keyed `{name}`", op.name),
+            });
+        }
+        let (input, input_root) = match &op.input {
+            Some(r) => {
+                let t = self.type_of(r, &format!("{path}.input"))?;
+                if !matches!(t, Type::Structure(_)) {
+                    return Err(Error::Model { path: format!("{path}.input"), message: "must be a structure".into() });
+                }
+                let root = r.location_name.clone().map(|n| (n, r.xml_namespace.clone()));
+                (r.shape.clone(), root)
+            }
+            None => {
+                let synthetic = format!("{name}Request");
+                self.synthetic_structure(&synthetic, &format!("{path}.input"))?;
+                (synthetic, None)
+            }
+        };
+        // IBM's model sets RestoreObject's output aside as `_output`; its members are optional
+        // headers, so reading them when present is harmless and keeps the natural type name.
+        let output = match op.output.as_ref().or(op.disabled_output.as_ref()) {
+            Some(r) => {
+                let t = self.type_of(r, &format!("{path}.output"))?;
+                if !matches!(t, Type::Structure(_)) {
+                    return Err(Error::Model { path: format!("{path}.output"), message: "must be a structure".into() });
+                }
+                r.shape.clone()
+            }
+            None => {
+                let synthetic = format!("{name}Output");
+                self.synthetic_structure(&synthetic, &format!("{path}.output"))?;
+                synthetic
+            }
+        };
+        let mut errors = Vec::new();
+        for (i, e) in op.errors.iter().enumerate() {
+            self.type_of(e, &format!("{path}.errors[{i}]"))?;
+            errors.push(e.shape.clone());
+        }
+        let (path_parts, query) = self.parse_uri(&op.http.request_uri, &input, &format!("{path}.http.requestUri"))?;
+        let checksum_required =
+            op.http_checksum_required || op.http_checksum.as_ref().is_some_and(|c| c.request_checksum_required);
+        let customizations = crate::customize::for_operation(name);
+        Ok(Operation {
+            name: name.to_string(),
+            rust_name: naming::operation_name(name),
+            method: op.http.method.to_uppercase(),
+            request_uri: op.http.request_uri.clone(),
+            path: path_parts,
+            query,
+            input,
+            output,
+            input_root,
+            errors,
+            response_code: op.http.response_code,
+            checksum_required: checksum_required || customizations.always_content_md5,
+            streaming_response: false,
+            instance_id: false,
+            host_prefix: op.endpoint.map(|e| e.host_prefix),
+            deprecated: op.deprecated,
+            alias: op.alias,
+            customizations,
+        })
+    }
+
+    /// Splits a request URI template into path parts and literal query parts, checking every label
+    /// against the input's `uri` members.
+    fn parse_uri(&mut self, uri: &str, input: &str, path: &str) -> Result<(Vec<PathPart>, Vec<QueryPart>), Error> {
+        let labels: HashMap<String, String> = match self.types.get(input) {
+            Some(Some(Shape { kind: ShapeKind::Structure(s), .. })) => s
+                .members
+                .iter()
+                .filter(|m| m.location == Location::Uri)
+                .map(|m| (m.wire_name.clone(), m.rust_name.clone()))
+                .collect(),
+            _ => HashMap::new(),
+        };
+        let member_of = |label: &str| {
+            labels.get(label).cloned().ok_or_else(|| Error::Model {
+                path: path.to_string(),
+                message: format!("label `{{{label}}}` has no `uri` member named `{label}` in `{input}`"),
+            })
+        };
+        let (path_text, query_text) = match uri.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (uri, None),
+        };
+        let mut parts = Vec::new();
+        let mut rest = path_text;
+        while let Some(start) = rest.find('{') {
+            if start > 0 {
+                parts.push(PathPart::Literal(rest[..start].to_string()));
+            }
+            let end = rest[start..].find('}').ok_or_else(|| Error::Model {
+                path: path.to_string(),
+                message: "has a `{` without a closing `}`".into(),
+            })? + start;
+            let inner = &rest[start + 1..end];
+            let (label, greedy) = match inner.strip_suffix('+') {
+                Some(l) => (l, true),
+                None => (inner, false),
+            };
+            parts.push(PathPart::Label { label: label.to_string(), member: member_of(label)?, greedy });
+            rest = &rest[end + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(PathPart::Literal(rest.to_string()));
+        }
+        let mut query = Vec::new();
+        for piece in query_text.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            query.push(match piece.split_once('=') {
+                None => QueryPart::Flag(piece.to_string()),
+                Some((k, v)) if v.starts_with('{') && v.ends_with('}') => {
+                    let label = &v[1..v.len() - 1];
+                    QueryPart::Label { key: k.to_string(), label: label.to_string(), member: member_of(label)? }
+                }
+                Some((k, v)) => QueryPart::Value(k.to_string(), v.to_string()),
+            });
+        }
+        Ok((parts, query))
+    }
+}
