@@ -106,14 +106,24 @@ pub fn member_name(model_name: &str) -> String {
     sanitize(&snake)
 }
 
+/// Names of the standard prelude that generated code uses unqualified (`Option`, `Result`, `Clone`, ...).
+/// A shape with one of these names would shadow it, so its type takes a `Shape` suffix.
+const PRELUDE_NAMES: &[&str] = &[
+    "AsRef", "Box", "Clone", "Default", "Eq", "Err", "From", "Into", "None", "Ok", "Option", "Ord", "PartialEq",
+    "PartialOrd", "Result", "Some", "String", "ToString", "Vec",
+];
+
 /// The UpperCamelCase type name of a shape. Model shape names are already in that case; only
-/// characters that cannot appear in a type name are replaced.
+/// characters that cannot appear in a type name are replaced, and prelude names take a `Shape` suffix.
 pub fn type_name(model_name: &str) -> String {
     let camel = if model_name.contains(|c: char| !c.is_ascii_alphanumeric()) {
         model_name.to_upper_camel_case()
     } else {
         model_name.to_string()
     };
+    if PRELUDE_NAMES.contains(&camel.as_str()) {
+        return format!("{camel}Shape");
+    }
     sanitize(&camel)
 }
 
@@ -175,6 +185,8 @@ mod tests {
         assert_eq!(sanitize("9lives"), "_9lives");
         assert_eq!(type_name("Type"), "r#Type".replace("r#", ""));
         assert_eq!(type_name("Self"), "Self_");
+        assert_eq!(type_name("Option"), "OptionShape");
+        assert_eq!(type_name("Result"), "ResultShape");
     }
 
     #[test]

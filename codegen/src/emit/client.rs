@@ -39,7 +39,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             pub fn presigned(
                 self,
                 expires_in: ::std::time::Duration,
-            ) -> ::std::result::Result<#rt::PresignedRequest, #rt::Error> {
+            ) -> Result<#rt::PresignedRequest, #rt::Error> {
                 let input = self.input.build().map_err(|e| e.with_operation(#name))?;
                 let request = serialize_request(input, self.client.endpoint()).map_err(|e| e.with_operation(#name))?;
                 self.client.presign(&META, request, expires_in)
@@ -48,7 +48,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     });
     quote! {
         #doc
-        #[derive(::std::fmt::Debug)]
+        #[derive(Debug)]
         pub struct #fluent {
             client: #client,
             input: #input_builder,
@@ -67,7 +67,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             #(#setters)*
 
             /// Sends the request and reads the answer.
-            pub async fn send(self) -> ::std::result::Result<#output_ty, #rt::Error> {
+            pub async fn send(self) -> Result<#output_ty, #rt::Error> {
                 let input = self.input.build().map_err(|e| e.with_operation(#name))?;
                 send_input(&self.client, input).await
             }
@@ -80,7 +80,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         pub(crate) async fn send_input(
             client: &#client,
             input: #input_ty,
-        ) -> ::std::result::Result<#output_ty, #rt::Error> {
+        ) -> Result<#output_ty, #rt::Error> {
             let request = serialize_request(input, client.endpoint()).map_err(|e| e.with_operation(#name))?;
             let response = client.invoke(&META, request).await?;
             let attempts = #rt::attempts_made(&response);
@@ -103,7 +103,7 @@ fn fluent_setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
             self
         }
         #set_doc
-        pub fn #set_id(mut self, value: ::std::option::Option<#ty>) -> Self {
+        pub fn #set_id(mut self, value: Option<#ty>) -> Self {
             self.input = self.input.#set_id(value);
             self
         }
@@ -143,7 +143,7 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
     let wrapper = if ctx.wrapper_client {
         quote! {
             /// A client for this service, on cos-sdk's runtime.
-            #[derive(::std::clone::Clone, ::std::fmt::Debug)]
+            #[derive(Clone, Debug)]
             pub struct Client {
                 inner: #rt::Client,
             }
@@ -164,7 +164,7 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
                     &self,
                     operation: &'static #rt::OperationMeta,
                     request: #rt::http::Request<#rt::ByteStream>,
-                ) -> ::std::result::Result<#rt::http::Response<#rt::ByteStream>, #rt::Error> {
+                ) -> Result<#rt::http::Response<#rt::ByteStream>, #rt::Error> {
                     self.inner.invoke(operation, request).await
                 }
 
@@ -174,7 +174,7 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
                     operation: &'static #rt::OperationMeta,
                     request: #rt::http::Request<#rt::ByteStream>,
                     expires_in: ::std::time::Duration,
-                ) -> ::std::result::Result<#rt::PresignedRequest, #rt::Error> {
+                ) -> Result<#rt::PresignedRequest, #rt::Error> {
                     self.inner.presign(operation, request, expires_in)
                 }
             }
@@ -315,35 +315,35 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     ));
     quote! {
         #doc
-        #[derive(::std::fmt::Debug)]
+        #[derive(Debug)]
         pub struct #ty {
             client: #client,
             input: #gen::types::#input_builder,
-            max_items: ::std::option::Option<usize>,
+            max_items: Option<usize>,
         }
 
         impl #ty {
             pub(crate) fn new(client: #client, input: #gen::types::#input_builder) -> Self {
-                #ty { client, input, max_items: ::std::option::Option::None }
+                #ty { client, input, max_items: None }
             }
 
             #page_size
 
             /// Stops `items` after this many items.
             pub fn max_items(mut self, max_items: usize) -> Self {
-                self.max_items = ::std::option::Option::Some(max_items);
+                self.max_items = Some(max_items);
                 self
             }
 
             /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
-            pub fn starting_token(mut self, token: &str) -> ::std::result::Result<Self, #rt::Error> {
+            pub fn starting_token(mut self, token: &str) -> Result<Self, #rt::Error> {
                 let tokens = #rt::decode_resume_token(token, #token_count)?;
                 self.input = #with_tokens(self.input, &tokens);
-                ::std::result::Result::Ok(self)
+                Ok(self)
             }
 
             /// The token that resumes a listing after `page`, or `None` on the last page.
-            pub fn resume_token(page: &#gen::operation::#module::#output_ty) -> ::std::option::Option<::std::string::String> {
+            pub fn resume_token(page: &#gen::operation::#module::#output_ty) -> Option<String> {
                 #next_tokens(page).map(|tokens| #rt::encode_resume_token(&tokens))
             }
 
@@ -356,12 +356,12 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
             #items
         }
 
-        fn #next_tokens(output: &#gen::operation::#module::#output_ty) -> ::std::option::Option<::std::vec::Vec<::std::option::Option<::std::string::String>>> {
-            let tokens: ::std::vec::Vec<::std::option::Option<::std::string::String>> = ::std::vec![#(#reads),*];
-            if !(#more) || tokens.iter().all(::std::option::Option::is_none) {
-                return ::std::option::Option::None;
+        fn #next_tokens(output: &#gen::operation::#module::#output_ty) -> Option<Vec<Option<String>>> {
+            let tokens: Vec<Option<String>> = ::std::vec![#(#reads),*];
+            if !(#more) || tokens.iter().all(Option::is_none) {
+                return None;
             }
-            ::std::option::Option::Some(tokens)
+            Some(tokens)
         }
 
         #fns
@@ -403,8 +403,8 @@ fn paginator_fns(
         fn #fetch(
             client: #client,
             input: #gen::types::#input_builder,
-        ) -> #rt::BoxFuture<::std::result::Result<#gen::operation::#module::#output_ty, #rt::Error>> {
-            ::std::boxed::Box::pin(async move {
+        ) -> #rt::BoxFuture<Result<#gen::operation::#module::#output_ty, #rt::Error>> {
+            Box::pin(async move {
                 let input = input.build().map_err(|e| e.with_operation(#gen::operation::#module::META.name))?;
                 #gen::operation::#module::send_input(&client, input).await
             })
@@ -412,7 +412,7 @@ fn paginator_fns(
 
         fn #with_tokens(
             input: #gen::types::#input_builder,
-            tokens: &[::std::option::Option<::std::string::String>],
+            tokens: &[Option<String>],
         ) -> #gen::types::#input_builder {
             let mut input = input;
             #(#sets)*
@@ -465,7 +465,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
     ));
     quote! {
         #doc
-        #[derive(::std::fmt::Debug)]
+        #[derive(Debug)]
         pub struct #ty {
             client: #client,
             input: #gen::types::#input_builder,
@@ -498,7 +498,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
             #(#setters)*
 
             /// Polls until success (`Ok`), a failure state, an unexpected error, or the attempts run out.
-            pub async fn wait(self) -> ::std::result::Result<(), #rt::Error> {
+            pub async fn wait(self) -> Result<(), #rt::Error> {
                 const ACCEPTORS: &[#rt::WaiterAcceptor] = &[#(#acceptors),*];
                 let input = self.input.build().map_err(|e| e.with_operation(#gen::operation::#module::META.name))?;
                 let mut attempt = 0;
@@ -509,8 +509,8 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
                     let status = response.status().as_u16();
                     let result = #gen::operation::#module::parse_response(response).map(|_| ());
                     match #rt::waiter_step(#name, ACCEPTORS, status, result, attempt, self.max_attempts)? {
-                        ::std::option::Option::Some(()) => return ::std::result::Result::Ok(()),
-                        ::std::option::Option::None => #rt::sleep(self.delay).await,
+                        Some(()) => return Ok(()),
+                        None => #rt::sleep(self.delay).await,
                     }
                 }
             }

@@ -39,10 +39,10 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
             operation: &str,
             input: #rt::JsonValue,
             endpoint: &#rt::Endpoint,
-        ) -> ::std::result::Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
+        ) -> Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
             match operation {
                 #(#serialize_arms)*
-                _ => ::std::result::Result::Err(#rt::json_unknown_operation(operation)),
+                _ => Err(#rt::json_unknown_operation(operation)),
             }
         }
 
@@ -51,10 +51,10 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
         pub fn parse_response(
             operation: &str,
             response: #rt::http::Response<#rt::ByteStream>,
-        ) -> ::std::result::Result<#rt::JsonValue, #rt::Error> {
+        ) -> Result<#rt::JsonValue, #rt::Error> {
             match operation {
                 #(#parse_arms)*
-                _ => ::std::result::Result::Err(#rt::json_unknown_operation(operation)),
+                _ => Err(#rt::json_unknown_operation(operation)),
             }
         }
 
@@ -62,9 +62,9 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
         /// other fields of the error document), `ResponseMetadata`, and when the code names one of
         /// the operation's modeled errors, its members and `ModeledError` (the error shape's name).
         pub fn error_to_json(operation: &str, error: &#rt::Error) -> #rt::JsonValue {
-            let modeled: ::std::option::Option<(&'static str, #rt::JsonValue)> = match operation {
+            let modeled: Option<(&'static str, #rt::JsonValue)> = match operation {
                 #(#error_arms)*
-                _ => ::std::option::Option::None,
+                _ => None,
             };
             #rt::json_error(error, modeled)
         }
@@ -75,11 +75,11 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
             client: &#client,
             operation: &str,
             input: #rt::JsonValue,
-        ) -> ::std::result::Result<#rt::JsonValue, #rt::Error> {
+        ) -> Result<#rt::JsonValue, #rt::Error> {
             let request = serialize_request(operation, input, client.endpoint())?;
             let meta: &'static #rt::OperationMeta = match operation {
                 #(#invoke_arms)*
-                _ => return ::std::result::Result::Err(#rt::json_unknown_operation(operation)),
+                _ => return Err(#rt::json_unknown_operation(operation)),
             };
             let response = client.invoke(meta, request).await?;
             let attempts = #rt::attempts_made(&response);
@@ -103,11 +103,11 @@ fn serialize_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let wire = &p.name;
         let id = ident(&p.rust_name);
         let set = match (&p.ty, super::is_optional(p)) {
-            (Type::Stream, _) => quote!(if let ::std::option::Option::Some(b) = raw { input.#id = #rt::ByteStream::from(b); }),
+            (Type::Stream, _) => quote!(if let Some(b) = raw { input.#id = #rt::ByteStream::from(b); }),
             (Type::Blob, true) => quote!(input.#id = raw;),
-            (Type::Blob, false) => quote!(if let ::std::option::Option::Some(b) = raw { input.#id = b; }),
-            (_, true) => quote!(input.#id = raw.map(|b| ::std::string::String::from_utf8_lossy(&b).into_owned());),
-            (_, false) => quote!(if let ::std::option::Option::Some(b) = raw { input.#id = ::std::string::String::from_utf8_lossy(&b).into_owned(); }),
+            (Type::Blob, false) => quote!(if let Some(b) = raw { input.#id = b; }),
+            (_, true) => quote!(input.#id = raw.map(|b| String::from_utf8_lossy(&b).into_owned());),
+            (_, false) => quote!(if let Some(b) = raw { input.#id = String::from_utf8_lossy(&b).into_owned(); }),
         };
         (quote!(let raw = #rt::json_take_payload(&mut fields, #wire, #name)?;), set)
     });
@@ -135,9 +135,9 @@ fn parse_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         match (&p.ty, super::is_optional(p)) {
             (Type::Stream, _) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_bytes().map(|b| b.as_ref()));),
             (Type::Blob, true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|b| b.as_ref()));),
-            (Type::Blob, false) => quote!(#rt::json_put_payload(&mut value, #wire, ::std::option::Option::Some(output.#id.as_ref()));),
+            (Type::Blob, false) => quote!(#rt::json_put_payload(&mut value, #wire, Some(output.#id.as_ref()));),
             (_, true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|s| s.as_bytes()));),
-            (_, false) => quote!(#rt::json_put_payload(&mut value, #wire, ::std::option::Option::Some(output.#id.as_bytes()));),
+            (_, false) => quote!(#rt::json_put_payload(&mut value, #wire, Some(output.#id.as_bytes()));),
         }
     });
     let mutability = if payload.is_some() { quote!(mut) } else { quote!() };
@@ -146,7 +146,7 @@ fn parse_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             let output = #gen::operation::#m::parse_response(response)?;
             let #mutability value = #rt::json_output(&output, #name)?;
             #payload
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
     }
 }
@@ -160,14 +160,14 @@ fn error_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let variants = op.errors.iter().map(|e| {
         let id = ident(&ctx.service.shape(e).rust_name);
         let shape_name = &ctx.service.shape(e).name;
-        quote!(::std::option::Option::Some(#gen::operation::#m::#error_ty::#id(v)) => {
+        quote!(Some(#gen::operation::#m::#error_ty::#id(v)) => {
             #rt::json_output(v, #name).ok().map(|value| (#shape_name, value))
         })
     });
     quote! {
         #name => match error.operation_error::<#gen::operation::#m::#error_ty>() {
             #(#variants)*
-            _ => ::std::option::Option::None,
+            _ => None,
         },
     }
 }

@@ -100,7 +100,7 @@ impl Ctx<'_> {
         let rt = &self.rt;
         let gen = &self.gen;
         match ty {
-            Type::String => quote!(::std::string::String),
+            Type::String => quote!(String),
             Type::Enum(name) | Type::Structure(name) => {
                 let id = ident(&self.service.shape(name).rust_name);
                 quote!(#gen::types::#id)
@@ -115,11 +115,11 @@ impl Ctx<'_> {
             Type::Stream => quote!(#rt::ByteStream),
             Type::List(list) => {
                 let member = self.rust_type(&list.member);
-                quote!(::std::vec::Vec<#member>)
+                quote!(Vec<#member>)
             }
             Type::Map(map) => {
                 let value = self.rust_type(&map.value);
-                quote!(::std::collections::HashMap<::std::string::String, #value>)
+                quote!(::std::collections::HashMap<String, #value>)
             }
         }
     }
@@ -129,10 +129,10 @@ impl Ctx<'_> {
     pub fn field_type(&self, member: &Member) -> TokenStream {
         let mut ty = self.rust_type(&member.ty);
         if member.boxed {
-            ty = quote!(::std::boxed::Box<#ty>);
+            ty = quote!(Box<#ty>);
         }
         if is_optional(member) {
-            quote!(::std::option::Option<#ty>)
+            quote!(Option<#ty>)
         } else {
             ty
         }

@@ -71,8 +71,8 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let de = super::protocol::de_response_fn(shape);
         quote! {
             #code => match #gen::protocol::#de(&parts, &error_node) {
-                ::std::result::Result::Ok(value) => #error_ty::#id(value),
-                ::std::result::Result::Err(_) => #error_ty::Unhandled(details.clone()),
+                Ok(value) => #error_ty::#id(value),
+                Err(_) => #error_ty::Unhandled(details.clone()),
             },
         }
     });
@@ -106,7 +106,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         pub static META: #rt::OperationMeta = #rt::OperationMeta::new(#name) #(#facts)*;
 
         #error_doc_attr
-        #[derive(::std::fmt::Debug)]
+        #[derive(Debug)]
         #[non_exhaustive]
         pub enum #error_ty {
             #(#variants)*
@@ -129,19 +129,19 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         pub fn serialize_request(
             #input_param: #input_ty,
             endpoint: &#rt::Endpoint,
-        ) -> ::std::result::Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
+        ) -> Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
             #serializer
         }
 
         #parse_doc_attr
         pub fn parse_response(
             response: #rt::http::Response<#rt::ByteStream>,
-        ) -> ::std::result::Result<#output_ty, #rt::Error> {
+        ) -> Result<#output_ty, #rt::Error> {
             let (parts, body) = response.into_parts();
             if #rt::is_error_response(parts.status, &body, META.error_in_200) {
                 let details = #rt::error_details(parts.status, &parts.headers, &body);
                 let typed = #typed;
-                return ::std::result::Result::Err(
+                return Err(
                     #rt::Error::service(details).with_operation(#name).with_operation_error(typed),
                 );
             }
@@ -154,7 +154,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         fn read_output(
             parts: &#rt::http::response::Parts,
             body: #rt::ByteStream,
-        ) -> ::std::result::Result<#output_ty, #rt::Error> {
+        ) -> Result<#output_ty, #rt::Error> {
             #parser
         }
     }
@@ -182,7 +182,7 @@ fn text_of(ctx: &Ctx<'_>, ty: &Type, v: TokenStream, fmt: TimestampFormat) -> To
 fn with_value(m: &Member, body: TokenStream) -> TokenStream {
     let id = ident(&m.rust_name);
     if is_optional(m) {
-        quote!(if let ::std::option::Option::Some(v) = &input.#id { #body })
+        quote!(if let Some(v) = &input.#id { #body })
     } else {
         quote!({ let v = &input.#id; #body })
     }
@@ -245,7 +245,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             None => quote!(prefix.push_str(#lit);),
         });
         stmts.push(quote!({
-            let mut prefix = ::std::string::String::new();
+            let mut prefix = String::new();
             #(#pushes)*
             prefix.push_str(#text);
             request.host_prefix(prefix);
@@ -291,8 +291,8 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 let stmt = if m.idempotency_token {
                     let id = ident(&m.rust_name);
                     quote!(match &input.#id {
-                        ::std::option::Option::Some(v) => { #stmt }
-                        ::std::option::Option::None => request.query(#key, &#rt::idempotency_token()),
+                        Some(v) => { #stmt }
+                        None => request.query(#key, &#rt::idempotency_token()),
                     })
                 } else {
                     with_value(m, stmt)
@@ -304,12 +304,12 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     Type::List(list) => {
                         let text = text_of(ctx, &list.member, quote!(item), list.member_timestamp_format.unwrap_or(fmt(TimestampFormat::HttpDate)));
                         let item = if list.member == Type::Timestamp {
-                            quote!(::std::string::ToString::to_string(#text))
+                            quote!(ToString::to_string(#text))
                         } else {
                             quote!(#rt::quote_header_list_item(#text))
                         };
                         quote!(if !v.is_empty() {
-                            let items: ::std::vec::Vec<::std::string::String> = v.iter().map(|item| #item).collect();
+                            let items: Vec<String> = v.iter().map(|item| #item).collect();
                             request.header(#key, &items.join(", "));
                         })
                     }
@@ -322,8 +322,8 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 let stmt = if m.idempotency_token {
                     let id = ident(&m.rust_name);
                     quote!(match &input.#id {
-                        ::std::option::Option::Some(v) => { #stmt }
-                        ::std::option::Option::None => request.header(#key, &#rt::idempotency_token()),
+                        Some(v) => { #stmt }
+                        None => request.header(#key, &#rt::idempotency_token()),
                     })
                 } else {
                     with_value(m, stmt)
@@ -414,18 +414,18 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 let text = text_of(ctx, &m.ty, quote!(v), TimestampFormat::Iso8601);
                 let key = &m.wire_name;
                 if is_optional(m) {
-                    quote!(if let ::std::option::Option::Some(v) = &input.#id { w.attribute(#key, #text); })
+                    quote!(if let Some(v) = &input.#id { w.attribute(#key, #text); })
                 } else {
                     quote!({ let v = &input.#id; w.attribute(#key, #text); })
                 }
             } else if m.idempotency_token && is_optional(m) {
                 let key = &m.wire_name;
                 quote!(match &input.#id {
-                    ::std::option::Option::Some(v) => { #write }
-                    ::std::option::Option::None => w.leaf(#key, &#rt::idempotency_token()),
+                    Some(v) => { #write }
+                    None => w.leaf(#key, &#rt::idempotency_token()),
                 })
             } else if is_optional(m) {
-                quote!(if let ::std::option::Option::Some(v) = &input.#id { #write })
+                quote!(if let Some(v) = &input.#id { #write })
             } else {
                 quote!({ let v = &input.#id; #write })
             }
@@ -469,8 +469,8 @@ fn label_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
         (ty, true) => {
             let text = text_of(ctx, ty, quote!(v), fmt);
             quote!(&match &input.#id {
-                ::std::option::Option::Some(v) => ::std::string::ToString::to_string(#text),
-                ::std::option::Option::None => ::std::string::String::new(),
+                Some(v) => ToString::to_string(#text),
+                None => String::new(),
             })
         }
     }
@@ -498,7 +498,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 stmts.push(quote!(let #id = #rt::prefix_headers(&parts.headers, #key);));
             }
             Location::StatusCode => {
-                stmts.push(finish_member(ctx, m, shape_name, wire, quote!(let #id = ::std::option::Option::Some(parts.status.as_u16() as i32);)));
+                stmts.push(finish_member(ctx, m, shape_name, wire, quote!(let #id = Some(parts.status.as_u16() as i32);)));
             }
             Location::Payload => {
                 let value = match &m.ty {
@@ -512,8 +512,8 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     Type::Structure(target) => {
                         let f = de_fn(service.shape(target));
                         quote!(let #id = match #rt::XmlDocument::parse_optional(&body)? {
-                            ::std::option::Option::Some(doc) => ::std::option::Option::Some(#gen::protocol::#f(doc.root())?),
-                            ::std::option::Option::None => ::std::option::Option::None,
+                            Some(doc) => Some(#gen::protocol::#f(doc.root())?),
+                            None => None,
                         };)
                     }
                     other => unreachable!("payload of type {other:?}"),
@@ -543,7 +543,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             let value = super::protocol::read_value(ctx, &m.ty, quote!(node), m.timestamp_format);
             stmts.push(quote! {
                 if #id.is_none() && node.name() == #wire {
-                    #id = ::std::option::Option::Some(#value);
+                    #id = Some(#value);
                 }
             });
         }
@@ -558,7 +558,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     });
     quote! {
         #(#stmts)*
-        ::std::result::Result::Ok(#out_ty { #(#fields)* })
+        Ok(#out_ty { #(#fields)* })
     }
 }
 
@@ -577,20 +577,20 @@ pub(in crate::emit) fn header_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
         Type::List(list) => {
             let item = read_scalar_text(ctx, &list.member, quote!(item.as_str()), list.member_timestamp_format.or(m.timestamp_format), &m.name);
             quote!(match #rt::header_list(&parts.headers, #key)? {
-                ::std::option::Option::Some(items) => {
-                    let mut out = ::std::vec::Vec::new();
+                Some(items) => {
+                    let mut out = Vec::new();
                     for item in items { out.push(#item); }
-                    ::std::option::Option::Some(out)
+                    Some(out)
                 }
-                ::std::option::Option::None => ::std::option::Option::None,
+                None => None,
             })
         }
         Type::Timestamp => quote!(#rt::header_timestamp(&parts.headers, #key, #fmt)?),
         ty => {
             let item = read_scalar_text(ctx, ty, quote!(text.as_str()), m.timestamp_format, &m.name);
             quote!(match #rt::header_string(&parts.headers, #key)? {
-                ::std::option::Option::Some(text) => ::std::option::Option::Some(#item),
-                ::std::option::Option::None => ::std::option::Option::None,
+                Some(text) => Some(#item),
+                None => None,
             })
         }
     }
@@ -629,7 +629,7 @@ fn url_decode(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 let Some(inner) = service.structure(item_shape).members.iter().find(|m| m.name == path[1]) else { continue };
                 let inner_id = ident(&inner.rust_name);
                 stmts.push(quote!(
-                    if let ::std::option::Option::Some(items) = #id.as_mut() {
+                    if let Some(items) = #id.as_mut() {
                         for item in items.iter_mut() { #rt::url_decode_in_place(&mut item.#inner_id)?; }
                     }
                 ));
@@ -638,7 +638,7 @@ fn url_decode(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         }
     }
     quote! {
-        if #enc.as_ref().map(|e| e.as_str()) == ::std::option::Option::Some("url") {
+        if #enc.as_ref().map(|e| e.as_str()) == Some("url") {
             #(#stmts)*
         }
     }

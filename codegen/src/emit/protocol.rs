@@ -54,7 +54,7 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         let wire = &m.wire_name;
         let text = scalar_text(ctx, &m.ty, quote!(v), m.timestamp_format.unwrap_or(TimestampFormat::Iso8601));
         if is_optional(m) {
-            quote!(if let ::std::option::Option::Some(v) = &value.#id { w.attribute(#wire, #text); })
+            quote!(if let Some(v) = &value.#id { w.attribute(#wire, #text); })
         } else {
             quote!({ let v = &value.#id; w.attribute(#wire, #text); })
         }
@@ -63,7 +63,7 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         let id = ident(&m.rust_name);
         let write = write_value(ctx, &m.ty, quote!(v), &m.wire_name, m.xml_namespace.as_ref(), m.timestamp_format, is_flattened(&m.ty));
         if is_optional(m) {
-            quote!(if let ::std::option::Option::Some(v) = &value.#id { #write })
+            quote!(if let Some(v) = &value.#id { #write })
         } else {
             quote!({ let v = &value.#id; #write })
         }
@@ -158,7 +158,7 @@ pub(super) fn write_value(
             let value = write_value(ctx, &map.value, quote!(item), &map.value_xml_name, map.value_namespace.as_ref(), fmt, false);
             let key = write_value(ctx, &Type::String, quote!(key), key_name, map.key_namespace.as_ref(), None, false);
             let entries = quote! {
-                let mut entries: ::std::vec::Vec<_> = #v.iter().collect();
+                let mut entries: Vec<_> = #v.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));
             };
             if flattened {
@@ -203,9 +203,9 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     quote! {
         #doc_attr
         #[allow(dead_code, unused_mut, unused_variables)]
-        pub(crate) fn #name(node: &#rt::XmlElement) -> ::std::result::Result<#gen::types::#ty, #rt::Error> {
+        pub(crate) fn #name(node: &#rt::XmlElement) -> Result<#gen::types::#ty, #rt::Error> {
             #body
-            ::std::result::Result::Ok(#gen::types::#ty { #(#fields)* })
+            Ok(#gen::types::#ty { #(#fields)* })
         }
     }
 }
@@ -235,7 +235,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         let value = match m.location {
             Location::Header => super::operations::header_value(ctx, m),
             Location::PrefixHeaders => quote!(#rt::prefix_headers(&parts.headers, #key)),
-            _ => quote!(::std::option::Option::Some(parts.status.as_u16() as i32)),
+            _ => quote!(Some(parts.status.as_u16() as i32)),
         };
         let (shape_name, wire) = (&shape.name, &m.name);
         if is_optional(m) {
@@ -258,10 +258,10 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         pub(crate) fn #name(
             parts: &#rt::http::response::Parts,
             node: &#rt::XmlElement,
-        ) -> ::std::result::Result<#gen::types::#ty, #rt::Error> {
+        ) -> Result<#gen::types::#ty, #rt::Error> {
             #body
             #(#others)*
-            ::std::result::Result::Ok(#gen::types::#ty { #(#fields)* })
+            Ok(#gen::types::#ty { #(#fields)* })
         }
     }
 }
@@ -273,16 +273,16 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
     let decls = members.iter().map(|m| {
         let id = super::local(m);
         let ty = ctx.rust_type(&m.ty);
-        let ty = if m.boxed { quote!(::std::boxed::Box<#ty>) } else { ty };
-        quote!(let mut #id: ::std::option::Option<#ty> = ::std::option::Option::None;)
+        let ty = if m.boxed { quote!(Box<#ty>) } else { ty };
+        quote!(let mut #id: Option<#ty> = None;)
     });
     let attrs = members.iter().filter(|m| m.xml_attribute).map(|m| {
         let id = super::local(m);
         let wire = &m.wire_name;
         let parse = read_scalar_text(ctx, &m.ty, quote!(text), m.timestamp_format, &m.name);
         quote! {
-            if let ::std::option::Option::Some(text) = #node.attribute(#wire) {
-                #id = ::std::option::Option::Some(#parse);
+            if let Some(text) = #node.attribute(#wire) {
+                #id = Some(#parse);
             }
         }
     });
@@ -296,7 +296,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
         match &m.ty {
             Type::List(list) if list.flattened => {
                 let item = read_value(ctx, &list.member, quote!(child), list.member_timestamp_format.or(m.timestamp_format));
-                (wire, quote!(#id.get_or_insert_with(::std::vec::Vec::new).push(#item);))
+                (wire, quote!(#id.get_or_insert_with(Vec::new).push(#item);))
             }
             Type::Map(map) if map.flattened => {
                 let key_name = &map.key_xml_name;
@@ -304,7 +304,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
                 let value = read_value(ctx, &map.value, quote!(value), m.timestamp_format);
                 (wire, quote! {
                     let key = child.child(#key_name).map(|k| k.text().to_string()).unwrap_or_default();
-                    if let ::std::option::Option::Some(value) = child.child(#value_name) {
+                    if let Some(value) = child.child(#value_name) {
                         #id.get_or_insert_with(::std::collections::HashMap::new).insert(key, #value);
                     }
                 })
@@ -312,9 +312,9 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
             ty => {
                 let mut value = read_value(ctx, ty, quote!(child), m.timestamp_format);
                 if m.boxed {
-                    value = quote!(::std::boxed::Box::new(#value));
+                    value = quote!(Box::new(#value));
                 }
-                (wire, quote!(#id = ::std::option::Option::Some(#value);))
+                (wire, quote!(#id = Some(#value);))
             }
         }
     });
@@ -373,7 +373,7 @@ pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<T
         Type::List(list) => {
             let item = read_value(ctx, &list.member, quote!(item), list.member_timestamp_format.or(fmt));
             quote!({
-                let mut items = ::std::vec::Vec::new();
+                let mut items = Vec::new();
                 for item in #e.children() { items.push(#item); }
                 items
             })
@@ -386,7 +386,7 @@ pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<T
                 let mut map = ::std::collections::HashMap::new();
                 for entry in #e.children() {
                     let key = entry.child(#key_name).map(|k| k.text().to_string()).unwrap_or_default();
-                    if let ::std::option::Option::Some(value) = entry.child(#value_name) {
+                    if let Some(value) = entry.child(#value_name) {
                         map.insert(key, #value);
                     }
                 }

@@ -40,12 +40,12 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         derives.clear();
     }
     if !st.has_stream {
-        derives.push(quote!(::std::clone::Clone));
-        derives.push(quote!(::std::cmp::PartialEq));
+        derives.push(quote!(Clone));
+        derives.push(quote!(PartialEq));
     }
     let serde_derive = quote! {
         #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
-        #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+        #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
     };
     let debug_impl = if st.has_sensitive { redacted_debug(shape, st) } else { TokenStream::new() };
 
@@ -53,7 +53,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     let builder_fields = st.members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let ty = builder_field_type(ctx, m);
-        quote!(#id: ::std::option::Option<#ty>,)
+        quote!(#id: Option<#ty>,)
     });
     let setters = st.members.iter().map(|m| setter(ctx, m));
     let checks = st.members.iter().filter_map(|m| min_check(ctx, shape, m));
@@ -73,9 +73,9 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     });
     let builder_doc_attr = super::doc(&format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", shape.rust_name));
     let builder_derive = if st.has_stream {
-        quote!(#[derive(::std::default::Default)])
+        quote!(#[derive(Default)])
     } else {
-        quote!(#[derive(::std::default::Default, ::std::clone::Clone)])
+        quote!(#[derive(Default, Clone)])
     };
     let builder_debug = if st.has_sensitive {
         let text = format!("{}Builder {{ .. }}", shape.rust_name);
@@ -87,7 +87,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
             }
         }
     } else {
-        quote!(#[derive(::std::fmt::Debug)])
+        quote!(#[derive(Debug)])
     };
     let (builder_debug_attr, builder_debug_impl) =
         if st.has_sensitive { (TokenStream::new(), builder_debug) } else { (builder_debug, TokenStream::new()) };
@@ -125,10 +125,10 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
             #(#setters)*
 
             /// Builds the value, or says which member is missing or invalid.
-            pub fn build(self) -> ::std::result::Result<#name, #rt::Error> {
+            pub fn build(self) -> Result<#name, #rt::Error> {
                 #unused_mut
                 #(#checks)*
-                ::std::result::Result::Ok(#name {
+                Ok(#name {
                     #(#builds)*
                 })
             }
@@ -140,7 +140,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
 pub(super) fn builder_field_type(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let ty = ctx.rust_type(&m.ty);
     if m.boxed {
-        quote!(::std::boxed::Box<#ty>)
+        quote!(Box<#ty>)
     } else {
         ty
     }
@@ -153,14 +153,14 @@ pub(super) fn setter_arg(ctx: &Ctx<'_>, m: &Member) -> (TokenStream, TokenStream
         Type::String | Type::Enum(_) | Type::Timestamp | Type::Blob | Type::Stream => {
             let base = ctx.rust_type(&m.ty);
             if m.boxed {
-                (quote!(impl ::std::convert::Into<#base>), quote!(::std::boxed::Box::new(value.into())))
+                (quote!(impl Into<#base>), quote!(Box::new(value.into())))
             } else {
-                (quote!(impl ::std::convert::Into<#base>), quote!(value.into()))
+                (quote!(impl Into<#base>), quote!(value.into()))
             }
         }
         Type::Structure(_) if m.boxed => {
             let base = ctx.rust_type(&m.ty);
-            (quote!(#base), quote!(::std::boxed::Box::new(value)))
+            (quote!(#base), quote!(Box::new(value)))
         }
         _ => (ty, quote!(value)),
     }
@@ -176,11 +176,11 @@ fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     quote! {
         #doc_attr
         pub fn #id(mut self, value: #arg) -> Self {
-            self.#id = ::std::option::Option::Some(#conv);
+            self.#id = Some(#conv);
             self
         }
         #set_doc_attr
-        pub fn #set_id(mut self, value: ::std::option::Option<#ty>) -> Self {
+        pub fn #set_id(mut self, value: Option<#ty>) -> Self {
             self.#id = value;
             self
         }
@@ -203,7 +203,7 @@ fn min_check(ctx: &Ctx<'_>, shape: &Shape, m: &Member) -> Option<TokenStream> {
         _ => "length",
     };
     Some(quote! {
-        if let ::std::option::Option::Some(value) = &self.#id {
+        if let Some(value) = &self.#id {
             #rt::check_min(#shape_name, #wire, #what, #measure, #min)?;
         }
     })
@@ -233,42 +233,61 @@ fn redacted_debug(shape: &Shape, st: &Structure) -> TokenStream {
     }
 }
 
-/// serde attributes of a field: the model's member name, optional members skipped when absent,
-/// blobs as base64, streams not serialized.
+/// serde attributes of a field, none when the container's defaults do: the model's member name when
+/// the container's `rename_all = "PascalCase"` does not give it, optional members skipped when absent,
+/// blobs as base64, non-finite floats and JSON text in their own forms, streams not serialized.
 fn serde_field_attr(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let wire = &m.name;
-    let mut parts = vec![quote!(rename = #wire)];
+    let mut parts = Vec::new();
+    if serde_pascal_case(m.rust_name.trim_start_matches("r#")) != *wire {
+        parts.push(quote!(rename = #wire));
+    }
     if m.ty == Type::Stream {
         parts.push(quote!(skip));
     } else if is_optional(m) {
-        parts.push(quote!(default, skip_serializing_if = "::std::option::Option::is_none"));
+        parts.push(quote!(skip_serializing_if = "Option::is_none"));
     }
-    match (&m.ty, is_optional(m)) {
-        (Type::String, optional) if m.jsonvalue => {
-            let path = format!("{}::{}", ctx.rt_path, if optional { "serde_json_text_opt" } else { "serde_json_text" });
-            parts.push(quote!(with = #path))
+    let optional = is_optional(m);
+    let with_module = match (&m.ty, optional) {
+        (Type::String, false) if m.jsonvalue => Some("serde_json_text"),
+        (Type::String, true) if m.jsonvalue => Some("serde_json_text_opt"),
+        (Type::Blob, false) => Some("serde_blob"),
+        (Type::Blob, true) => Some("serde_blob_opt"),
+        (Type::Double, false) => Some("serde_float"),
+        (Type::Double, true) => Some("serde_float_opt"),
+        (Type::Float, false) => Some("serde_f32"),
+        (Type::Float, true) => Some("serde_f32_opt"),
+        _ => None,
+    };
+    if let Some(module) = with_module {
+        let path = format!("{}::{module}", ctx.rt_path);
+        parts.push(quote!(with = #path));
+        // Read through `with`, a field is not known to be an `Option`: an absent one needs `default`.
+        if optional {
+            parts.push(quote!(default));
         }
-        (Type::Blob, false) => {
-            let path = format!("{}::serde_blob", ctx.rt_path);
-            parts.push(quote!(with = #path))
-        }
-        (Type::Blob, true) => {
-            let path = format!("{}::serde_blob_opt", ctx.rt_path);
-            parts.push(quote!(with = #path))
-        }
-        (Type::Double, false) | (Type::Double, true) | (Type::Float, false) | (Type::Float, true) => {
-            let module = match (&m.ty, is_optional(m)) {
-                (Type::Double, false) => "serde_float",
-                (Type::Double, true) => "serde_float_opt",
-                (_, false) => "serde_f32",
-                (_, true) => "serde_f32_opt",
-            };
-            let path = format!("{}::{module}", ctx.rt_path);
-            parts.push(quote!(with = #path))
-        }
-        _ => {}
+    }
+    if parts.is_empty() {
+        return TokenStream::new();
     }
     quote!(#[cfg_attr(feature = "serde", serde(#(#parts),*))])
+}
+
+/// The name serde's `rename_all = "PascalCase"` gives a field: each `_`-separated word capitalized.
+fn serde_pascal_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut capitalize = true;
+    for c in field.chars() {
+        if c == '_' {
+            capitalize = true;
+        } else if capitalize {
+            out.push(c.to_ascii_uppercase());
+            capitalize = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) -> TokenStream {
@@ -301,9 +320,9 @@ fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) ->
     let all = values.iter().map(|v| &v.value);
     quote! {
         #doc_attr
-        #[derive(::std::clone::Clone, ::std::fmt::Debug, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
-        #[cfg_attr(feature = "serde", serde(from = "::std::string::String", into = "::std::string::String"))]
+        #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
@@ -324,7 +343,7 @@ fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) ->
             }
         }
 
-        impl ::std::convert::From<&str> for #name {
+        impl From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
@@ -333,13 +352,13 @@ fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) ->
             }
         }
 
-        impl ::std::convert::From<::std::string::String> for #name {
-            fn from(value: ::std::string::String) -> Self {
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
                 Self::from(value.as_str())
             }
         }
 
-        impl ::std::convert::From<#name> for ::std::string::String {
+        impl From<#name> for String {
             fn from(value: #name) -> Self {
                 value.as_str().to_string()
             }
@@ -347,12 +366,12 @@ fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) ->
 
         impl ::std::str::FromStr for #name {
             type Err = ::std::convert::Infallible;
-            fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-                ::std::result::Result::Ok(Self::from(value))
+            fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
+                Ok(Self::from(value))
             }
         }
 
-        impl ::std::convert::AsRef<str> for #name {
+        impl AsRef<str> for #name {
             fn as_ref(&self) -> &str {
                 self.as_str()
             }

@@ -92,10 +92,7 @@ pub fn serialize_request(
     operation: &str,
     input: crate::rt::JsonValue,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     match operation {
         "AbortMultipartUpload" => {
             let fields = crate::rt::json_fields(input, "AbortMultipartUpload")?;
@@ -912,7 +909,7 @@ pub fn serialize_request(
                 fields,
                 "PutObject",
             )?;
-            if let ::std::option::Option::Some(b) = raw {
+            if let Some(b) = raw {
                 input.body = crate::rt::ByteStream::from(b);
             }
             crate::generated::operation::put_object::serialize_request(input, endpoint)
@@ -1001,7 +998,7 @@ pub fn serialize_request(
                 fields,
                 "UploadPart",
             )?;
-            if let ::std::option::Option::Some(b) = raw {
+            if let Some(b) = raw {
                 input.body = crate::rt::ByteStream::from(b);
             }
             crate::generated::operation::upload_part::serialize_request(input, endpoint)
@@ -1017,7 +1014,7 @@ pub fn serialize_request(
                 endpoint,
             )
         }
-        _ => ::std::result::Result::Err(crate::rt::json_unknown_operation(operation)),
+        _ => Err(crate::rt::json_unknown_operation(operation)),
     }
 }
 /// Reads the HTTP response of `operation` (its body already in memory) into boto3-style JSON
@@ -1025,56 +1022,56 @@ pub fn serialize_request(
 pub fn parse_response(
     operation: &str,
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<crate::rt::JsonValue, crate::rt::Error> {
+) -> Result<crate::rt::JsonValue, crate::rt::Error> {
     match operation {
         "AbortMultipartUpload" => {
             let output = crate::generated::operation::abort_multipart_upload::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "AbortMultipartUpload")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "AddLegalHold" => {
             let output = crate::generated::operation::add_legal_hold::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "AddLegalHold")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "CompleteMultipartUpload" => {
             let output = crate::generated::operation::complete_multipart_upload::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "CompleteMultipartUpload")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "CopyObject" => {
             let output = crate::generated::operation::copy_object::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "CopyObject")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "CreateBucket" => {
             let output = crate::generated::operation::create_bucket::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "CreateBucket")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "CreateMultipartUpload" => {
             let output = crate::generated::operation::create_multipart_upload::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "CreateMultipartUpload")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucket" => {
             let output = crate::generated::operation::delete_bucket::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteBucket")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketAnalyticsConfiguration" => {
             let output = crate::generated::operation::delete_bucket_analytics_configuration::parse_response(
@@ -1084,14 +1081,14 @@ pub fn parse_response(
                 &output,
                 "DeleteBucketAnalyticsConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketCors" => {
             let output = crate::generated::operation::delete_bucket_cors::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteBucketCors")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketInventoryConfiguration" => {
             let output = crate::generated::operation::delete_bucket_inventory_configuration::parse_response(
@@ -1101,14 +1098,14 @@ pub fn parse_response(
                 &output,
                 "DeleteBucketInventoryConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketLifecycle" => {
             let output = crate::generated::operation::delete_bucket_lifecycle::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteBucketLifecycle")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketMetricsConfiguration" => {
             let output = crate::generated::operation::delete_bucket_metrics_configuration::parse_response(
@@ -1118,77 +1115,77 @@ pub fn parse_response(
                 &output,
                 "DeleteBucketMetricsConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketPolicy" => {
             let output = crate::generated::operation::delete_bucket_policy::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteBucketPolicy")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketReplication" => {
             let output = crate::generated::operation::delete_bucket_replication::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteBucketReplication")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketTagging" => {
             let output = crate::generated::operation::delete_bucket_tagging::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteBucketTagging")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteBucketWebsite" => {
             let output = crate::generated::operation::delete_bucket_website::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteBucketWebsite")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteLegalHold" => {
             let output = crate::generated::operation::delete_legal_hold::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteLegalHold")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteObject" => {
             let output = crate::generated::operation::delete_object::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteObject")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteObjectTagging" => {
             let output = crate::generated::operation::delete_object_tagging::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteObjectTagging")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeleteObjects" => {
             let output = crate::generated::operation::delete_objects::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeleteObjects")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "DeletePublicAccessBlock" => {
             let output = crate::generated::operation::delete_public_access_block::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "DeletePublicAccessBlock")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ExtendObjectRetention" => {
             let output = crate::generated::operation::extend_object_retention::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ExtendObjectRetention")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketAccelerateConfiguration" => {
             let output = crate::generated::operation::get_bucket_accelerate_configuration::parse_response(
@@ -1198,14 +1195,14 @@ pub fn parse_response(
                 &output,
                 "GetBucketAccelerateConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketAcl" => {
             let output = crate::generated::operation::get_bucket_acl::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketAcl")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketAnalyticsConfiguration" => {
             let output = crate::generated::operation::get_bucket_analytics_configuration::parse_response(
@@ -1215,21 +1212,21 @@ pub fn parse_response(
                 &output,
                 "GetBucketAnalyticsConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketAspera" => {
             let output = crate::generated::operation::get_bucket_aspera::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketAspera")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketCors" => {
             let output = crate::generated::operation::get_bucket_cors::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketCors")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketInventoryConfiguration" => {
             let output = crate::generated::operation::get_bucket_inventory_configuration::parse_response(
@@ -1239,7 +1236,7 @@ pub fn parse_response(
                 &output,
                 "GetBucketInventoryConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketLifecycleConfiguration" => {
             let output = crate::generated::operation::get_bucket_lifecycle_configuration::parse_response(
@@ -1249,14 +1246,14 @@ pub fn parse_response(
                 &output,
                 "GetBucketLifecycleConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketLocation" => {
             let output = crate::generated::operation::get_bucket_location::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketLocation")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketMetricsConfiguration" => {
             let output = crate::generated::operation::get_bucket_metrics_configuration::parse_response(
@@ -1266,7 +1263,7 @@ pub fn parse_response(
                 &output,
                 "GetBucketMetricsConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketProtectionConfiguration" => {
             let output = crate::generated::operation::get_bucket_protection_configuration::parse_response(
@@ -1276,35 +1273,35 @@ pub fn parse_response(
                 &output,
                 "GetBucketProtectionConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketReplication" => {
             let output = crate::generated::operation::get_bucket_replication::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketReplication")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketTagging" => {
             let output = crate::generated::operation::get_bucket_tagging::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketTagging")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketVersioning" => {
             let output = crate::generated::operation::get_bucket_versioning::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketVersioning")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetBucketWebsite" => {
             let output = crate::generated::operation::get_bucket_website::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetBucketWebsite")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetObject" => {
             let output = crate::generated::operation::get_object::parse_response(
@@ -1316,42 +1313,42 @@ pub fn parse_response(
                 "Body",
                 output.body.as_bytes().map(|b| b.as_ref()),
             );
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetObjectAcl" => {
             let output = crate::generated::operation::get_object_acl::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetObjectAcl")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetObjectLegalHold" => {
             let output = crate::generated::operation::get_object_legal_hold::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetObjectLegalHold")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetObjectLockConfiguration" => {
             let output = crate::generated::operation::get_object_lock_configuration::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetObjectLockConfiguration")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetObjectRetention" => {
             let output = crate::generated::operation::get_object_retention::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetObjectRetention")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetObjectTagging" => {
             let output = crate::generated::operation::get_object_tagging::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetObjectTagging")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetObjectTorrent" => {
             let output = crate::generated::operation::get_object_torrent::parse_response(
@@ -1363,28 +1360,28 @@ pub fn parse_response(
                 "Body",
                 output.body.as_bytes().map(|b| b.as_ref()),
             );
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "GetPublicAccessBlock" => {
             let output = crate::generated::operation::get_public_access_block::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "GetPublicAccessBlock")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "HeadBucket" => {
             let output = crate::generated::operation::head_bucket::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "HeadBucket")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "HeadObject" => {
             let output = crate::generated::operation::head_object::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "HeadObject")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListBucketAnalyticsConfigurations" => {
             let output = crate::generated::operation::list_bucket_analytics_configurations::parse_response(
@@ -1394,7 +1391,7 @@ pub fn parse_response(
                 &output,
                 "ListBucketAnalyticsConfigurations",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListBucketInventoryConfigurations" => {
             let output = crate::generated::operation::list_bucket_inventory_configurations::parse_response(
@@ -1404,7 +1401,7 @@ pub fn parse_response(
                 &output,
                 "ListBucketInventoryConfigurations",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListBucketMetricsConfigurations" => {
             let output = crate::generated::operation::list_bucket_metrics_configurations::parse_response(
@@ -1414,63 +1411,63 @@ pub fn parse_response(
                 &output,
                 "ListBucketMetricsConfigurations",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListBuckets" => {
             let output = crate::generated::operation::list_buckets::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListBuckets")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListBucketsExtended" => {
             let output = crate::generated::operation::list_buckets_extended::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListBucketsExtended")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListLegalHolds" => {
             let output = crate::generated::operation::list_legal_holds::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListLegalHolds")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListMultipartUploads" => {
             let output = crate::generated::operation::list_multipart_uploads::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListMultipartUploads")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListObjectVersions" => {
             let output = crate::generated::operation::list_object_versions::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListObjectVersions")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListObjects" => {
             let output = crate::generated::operation::list_objects::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListObjects")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListObjectsV2" => {
             let output = crate::generated::operation::list_objects_v2::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListObjectsV2")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListParts" => {
             let output = crate::generated::operation::list_parts::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "ListParts")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketAccelerateConfiguration" => {
             let output = crate::generated::operation::put_bucket_accelerate_configuration::parse_response(
@@ -1480,7 +1477,7 @@ pub fn parse_response(
                 &output,
                 "PutBucketAccelerateConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketProtectionConfiguration" => {
             let output = crate::generated::operation::put_bucket_protection_configuration::parse_response(
@@ -1490,14 +1487,14 @@ pub fn parse_response(
                 &output,
                 "PutBucketProtectionConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketAcl" => {
             let output = crate::generated::operation::put_bucket_acl::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutBucketAcl")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketAnalyticsConfiguration" => {
             let output = crate::generated::operation::put_bucket_analytics_configuration::parse_response(
@@ -1507,14 +1504,14 @@ pub fn parse_response(
                 &output,
                 "PutBucketAnalyticsConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketCors" => {
             let output = crate::generated::operation::put_bucket_cors::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutBucketCors")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketInventoryConfiguration" => {
             let output = crate::generated::operation::put_bucket_inventory_configuration::parse_response(
@@ -1524,7 +1521,7 @@ pub fn parse_response(
                 &output,
                 "PutBucketInventoryConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketLifecycleConfiguration" => {
             let output = crate::generated::operation::put_bucket_lifecycle_configuration::parse_response(
@@ -1534,7 +1531,7 @@ pub fn parse_response(
                 &output,
                 "PutBucketLifecycleConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketMetricsConfiguration" => {
             let output = crate::generated::operation::put_bucket_metrics_configuration::parse_response(
@@ -1544,14 +1541,14 @@ pub fn parse_response(
                 &output,
                 "PutBucketMetricsConfiguration",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketReplication" => {
             let output = crate::generated::operation::put_bucket_replication::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutBucketReplication")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketReplicationReattempt" => {
             let output = crate::generated::operation::put_bucket_replication_reattempt::parse_response(
@@ -1561,7 +1558,7 @@ pub fn parse_response(
                 &output,
                 "PutBucketReplicationReattempt",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "ListBucketReplicationFailures" => {
             let output = crate::generated::operation::list_bucket_replication_failures::parse_response(
@@ -1571,114 +1568,114 @@ pub fn parse_response(
                 &output,
                 "ListBucketReplicationFailures",
             )?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketTagging" => {
             let output = crate::generated::operation::put_bucket_tagging::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutBucketTagging")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketVersioning" => {
             let output = crate::generated::operation::put_bucket_versioning::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutBucketVersioning")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutBucketWebsite" => {
             let output = crate::generated::operation::put_bucket_website::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutBucketWebsite")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutObject" => {
             let output = crate::generated::operation::put_object::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutObject")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutObjectAcl" => {
             let output = crate::generated::operation::put_object_acl::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutObjectAcl")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutObjectLegalHold" => {
             let output = crate::generated::operation::put_object_legal_hold::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutObjectLegalHold")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutObjectLockConfiguration" => {
             let output = crate::generated::operation::put_object_lock_configuration::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutObjectLockConfiguration")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutObjectRetention" => {
             let output = crate::generated::operation::put_object_retention::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutObjectRetention")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutObjectTagging" => {
             let output = crate::generated::operation::put_object_tagging::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutObjectTagging")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "PutPublicAccessBlock" => {
             let output = crate::generated::operation::put_public_access_block::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "PutPublicAccessBlock")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "RestoreObject" => {
             let output = crate::generated::operation::restore_object::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "RestoreObject")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "UploadPart" => {
             let output = crate::generated::operation::upload_part::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "UploadPart")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
         "UploadPartCopy" => {
             let output = crate::generated::operation::upload_part_copy::parse_response(
                 response,
             )?;
             let value = crate::rt::json_output(&output, "UploadPartCopy")?;
-            ::std::result::Result::Ok(value)
+            Ok(value)
         }
-        _ => ::std::result::Result::Err(crate::rt::json_unknown_operation(operation)),
+        _ => Err(crate::rt::json_unknown_operation(operation)),
     }
 }
 /// The boto3-style JSON form of an error of `operation`: `Error` (`Code`, `Message` and the
 /// other fields of the error document), `ResponseMetadata`, and when the code names one of
 /// the operation's modeled errors, its members and `ModeledError` (the error shape's name).
 pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::JsonValue {
-    let modeled: ::std::option::Option<(&'static str, crate::rt::JsonValue)> = match operation {
+    let modeled: Option<(&'static str, crate::rt::JsonValue)> = match operation {
         "AbortMultipartUpload" => {
             match error
                 .operation_error::<
                     crate::generated::operation::abort_multipart_upload::AbortMultipartUploadError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::abort_multipart_upload::AbortMultipartUploadError::NoSuchUpload(
                         v,
                     ),
@@ -1687,7 +1684,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("NoSuchUpload", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "CopyObject" => {
@@ -1696,7 +1693,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::copy_object::CopyObjectError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::copy_object::CopyObjectError::ObjectNotInActiveTierError(
                         v,
                     ),
@@ -1705,7 +1702,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("ObjectNotInActiveTierError", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "CreateBucket" => {
@@ -1714,7 +1711,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::create_bucket::CreateBucketError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::create_bucket::CreateBucketError::BucketAlreadyExists(
                         v,
                     ),
@@ -1723,7 +1720,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("BucketAlreadyExists", value))
                 }
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::create_bucket::CreateBucketError::BucketAlreadyOwnedByYou(
                         v,
                     ),
@@ -1732,7 +1729,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("BucketAlreadyOwnedByYou", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "GetObject" => {
@@ -1741,14 +1738,14 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::get_object::GetObjectError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::get_object::GetObjectError::NoSuchKey(v),
                 ) => {
                     crate::rt::json_output(v, "GetObject")
                         .ok()
                         .map(|value| ("NoSuchKey", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "GetObjectAcl" => {
@@ -1757,7 +1754,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::get_object_acl::GetObjectAclError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::get_object_acl::GetObjectAclError::NoSuchKey(
                         v,
                     ),
@@ -1766,7 +1763,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("NoSuchKey", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "HeadBucket" => {
@@ -1775,7 +1772,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::head_bucket::HeadBucketError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::head_bucket::HeadBucketError::NoSuchBucket(
                         v,
                     ),
@@ -1784,7 +1781,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("NoSuchBucket", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "HeadObject" => {
@@ -1793,7 +1790,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::head_object::HeadObjectError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::head_object::HeadObjectError::NoSuchKey(
                         v,
                     ),
@@ -1802,7 +1799,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("NoSuchKey", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "ListObjects" => {
@@ -1811,7 +1808,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::list_objects::ListObjectsError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::list_objects::ListObjectsError::NoSuchBucket(
                         v,
                     ),
@@ -1820,7 +1817,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("NoSuchBucket", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "ListObjectsV2" => {
@@ -1829,7 +1826,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::list_objects_v2::ListObjectsV2Error,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::list_objects_v2::ListObjectsV2Error::NoSuchBucket(
                         v,
                     ),
@@ -1838,7 +1835,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("NoSuchBucket", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "PutObjectAcl" => {
@@ -1847,7 +1844,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::put_object_acl::PutObjectAclError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::put_object_acl::PutObjectAclError::NoSuchKey(
                         v,
                     ),
@@ -1856,7 +1853,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("NoSuchKey", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
         "RestoreObject" => {
@@ -1865,7 +1862,7 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                     crate::generated::operation::restore_object::RestoreObjectError,
                 >()
             {
-                ::std::option::Option::Some(
+                Some(
                     crate::generated::operation::restore_object::RestoreObjectError::ObjectAlreadyInActiveTierError(
                         v,
                     ),
@@ -1874,10 +1871,10 @@ pub fn error_to_json(operation: &str, error: &crate::rt::Error) -> crate::rt::Js
                         .ok()
                         .map(|value| ("ObjectAlreadyInActiveTierError", value))
                 }
-                _ => ::std::option::Option::None,
+                _ => None,
             }
         }
-        _ => ::std::option::Option::None,
+        _ => None,
     };
     crate::rt::json_error(error, modeled)
 }
@@ -1887,7 +1884,7 @@ pub async fn invoke(
     client: &crate::rt::Client,
     operation: &str,
     input: crate::rt::JsonValue,
-) -> ::std::result::Result<crate::rt::JsonValue, crate::rt::Error> {
+) -> Result<crate::rt::JsonValue, crate::rt::Error> {
     let request = serialize_request(operation, input, client.endpoint())?;
     let meta: &'static crate::rt::OperationMeta = match operation {
         "AbortMultipartUpload" => {
@@ -2051,11 +2048,7 @@ pub async fn invoke(
         "RestoreObject" => &crate::generated::operation::restore_object::META,
         "UploadPart" => &crate::generated::operation::upload_part::META,
         "UploadPartCopy" => &crate::generated::operation::upload_part_copy::META,
-        _ => {
-            return ::std::result::Result::Err(
-                crate::rt::json_unknown_operation(operation),
-            );
-        }
+        _ => return Err(crate::rt::json_unknown_operation(operation)),
     };
     let response = client.invoke(meta, request).await?;
     let attempts = crate::rt::attempts_made(&response);

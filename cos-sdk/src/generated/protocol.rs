@@ -6,7 +6,7 @@ pub(crate) fn ser_abort_incomplete_multipart_upload(
     value: &crate::generated::types::AbortIncompleteMultipartUpload,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.days_after_initiation {
+    if let Some(v) = &value.days_after_initiation {
         w.leaf("DaysAfterInitiation", &v.to_string());
     }
 }
@@ -14,22 +14,17 @@ pub(crate) fn ser_abort_incomplete_multipart_upload(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_abort_incomplete_multipart_upload(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AbortIncompleteMultipartUpload,
-    crate::rt::Error,
-> {
-    let mut f_days_after_initiation: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> Result<crate::generated::types::AbortIncompleteMultipartUpload, crate::rt::Error> {
+    let mut f_days_after_initiation: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "DaysAfterInitiation" => {
-                f_days_after_initiation = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_days_after_initiation = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::AbortIncompleteMultipartUpload {
+    Ok(crate::generated::types::AbortIncompleteMultipartUpload {
         days_after_initiation: f_days_after_initiation,
     })
 }
@@ -39,7 +34,7 @@ pub(crate) fn ser_abort_multipart_upload_output(
     value: &crate::generated::types::AbortMultipartUploadOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -47,24 +42,19 @@ pub(crate) fn ser_abort_multipart_upload_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_abort_multipart_upload_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AbortMultipartUploadOutput,
-    crate::rt::Error,
-> {
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::AbortMultipartUploadOutput, crate::rt::Error> {
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::AbortMultipartUploadOutput {
+    Ok(crate::generated::types::AbortMultipartUploadOutput {
         request_charged: f_request_charged,
     })
 }
@@ -86,10 +76,10 @@ pub(crate) fn ser_abort_multipart_upload_request(
         let v = &value.upload_id;
         w.leaf("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -97,37 +87,30 @@ pub(crate) fn ser_abort_multipart_upload_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_abort_multipart_upload_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AbortMultipartUploadRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::AbortMultipartUploadRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_upload_id: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "uploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -147,7 +130,7 @@ pub(crate) fn de_abort_multipart_upload_request(
         "AbortMultipartUploadRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::AbortMultipartUploadRequest {
+    Ok(crate::generated::types::AbortMultipartUploadRequest {
         bucket: f_bucket,
         key: f_key,
         upload_id: f_upload_id,
@@ -161,7 +144,7 @@ pub(crate) fn ser_accelerate_configuration(
     value: &crate::generated::types::AccelerateConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.status {
+    if let Some(v) = &value.status {
         w.leaf("Status", v.as_str());
     }
 }
@@ -169,24 +152,19 @@ pub(crate) fn ser_accelerate_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_accelerate_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AccelerateConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::BucketAccelerateStatus,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::AccelerateConfiguration, crate::rt::Error> {
+    let mut f_status: Option<crate::generated::types::BucketAccelerateStatus> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::BucketAccelerateStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::AccelerateConfiguration {
+    Ok(crate::generated::types::AccelerateConfiguration {
         status: f_status,
     })
 }
@@ -196,7 +174,7 @@ pub(crate) fn ser_access_control_policy(
     value: &crate::generated::types::AccessControlPolicy,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.grants {
+    if let Some(v) = &value.grants {
         w.start("AccessControlList");
         for item in v.iter() {
             w.start("Grant");
@@ -205,7 +183,7 @@ pub(crate) fn ser_access_control_policy(
         }
         w.end("AccessControlList");
     }
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
@@ -215,19 +193,14 @@ pub(crate) fn ser_access_control_policy(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_access_control_policy(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AccessControlPolicy,
-    crate::rt::Error,
-> {
-    let mut f_grants: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Grant>,
-    > = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+) -> Result<crate::generated::types::AccessControlPolicy, crate::rt::Error> {
+    let mut f_grants: Option<Vec<crate::generated::types::Grant>> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
     for child in node.children() {
         match child.name() {
             "AccessControlList" => {
-                f_grants = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_grants = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
                     }
@@ -235,14 +208,12 @@ pub(crate) fn de_access_control_policy(
                 });
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::AccessControlPolicy {
+    Ok(crate::generated::types::AccessControlPolicy {
         grants: f_grants,
         owner: f_owner,
     })
@@ -253,10 +224,10 @@ pub(crate) fn ser_analytics_and_operator(
     value: &crate::generated::types::AnalyticsAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tags {
+    if let Some(v) = &value.tags {
         for item in v.iter() {
             w.start("Tag");
             crate::generated::protocol::ser_tag(item, w);
@@ -268,28 +239,23 @@ pub(crate) fn ser_analytics_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AnalyticsAndOperator,
-    crate::rt::Error,
-> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tags: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Tag>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::AnalyticsAndOperator, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tags: Option<Vec<crate::generated::types::Tag>> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
                 f_tags
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::AnalyticsAndOperator {
+    Ok(crate::generated::types::AnalyticsAndOperator {
         prefix: f_prefix,
         tags: f_tags,
     })
@@ -304,7 +270,7 @@ pub(crate) fn ser_analytics_configuration(
         let v = &value.id;
         w.leaf("Id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.filter {
+    if let Some(v) = &value.filter {
         w.start("Filter");
         crate::generated::protocol::ser_analytics_filter(v, w);
         w.end("Filter");
@@ -320,27 +286,22 @@ pub(crate) fn ser_analytics_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AnalyticsConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<crate::generated::types::AnalyticsFilter> = ::std::option::Option::None;
-    let mut f_storage_class_analysis: ::std::option::Option<
+) -> Result<crate::generated::types::AnalyticsConfiguration, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_filter: Option<crate::generated::types::AnalyticsFilter> = None;
+    let mut f_storage_class_analysis: Option<
         crate::generated::types::StorageClassAnalysis,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
-                    crate::generated::protocol::de_analytics_filter(child)?,
-                );
+                f_filter = Some(crate::generated::protocol::de_analytics_filter(child)?);
             }
             "StorageClassAnalysis" => {
-                f_storage_class_analysis = ::std::option::Option::Some(
+                f_storage_class_analysis = Some(
                     crate::generated::protocol::de_storage_class_analysis(child)?,
                 );
             }
@@ -353,7 +314,7 @@ pub(crate) fn de_analytics_configuration(
         "AnalyticsConfiguration",
         "StorageClassAnalysis",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::AnalyticsConfiguration {
+    Ok(crate::generated::types::AnalyticsConfiguration {
         id: f_id,
         filter: f_filter,
         storage_class_analysis: f_storage_class_analysis,
@@ -376,17 +337,14 @@ pub(crate) fn ser_analytics_export_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_export_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AnalyticsExportDestination,
-    crate::rt::Error,
-> {
-    let mut f_s3_bucket_destination: ::std::option::Option<
+) -> Result<crate::generated::types::AnalyticsExportDestination, crate::rt::Error> {
+    let mut f_s3_bucket_destination: Option<
         crate::generated::types::AnalyticsS3BucketDestination,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "S3BucketDestination" => {
-                f_s3_bucket_destination = ::std::option::Option::Some(
+                f_s3_bucket_destination = Some(
                     crate::generated::protocol::de_analytics_s3_bucket_destination(
                         child,
                     )?,
@@ -400,7 +358,7 @@ pub(crate) fn de_analytics_export_destination(
         "AnalyticsExportDestination",
         "S3BucketDestination",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::AnalyticsExportDestination {
+    Ok(crate::generated::types::AnalyticsExportDestination {
         s3_bucket_destination: f_s3_bucket_destination,
     })
 }
@@ -410,15 +368,15 @@ pub(crate) fn ser_analytics_filter(
     value: &crate::generated::types::AnalyticsFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tag {
+    if let Some(v) = &value.tag {
         w.start("Tag");
         crate::generated::protocol::ser_tag(v, w);
         w.end("Tag");
     }
-    if let ::std::option::Option::Some(v) = &value.and {
+    if let Some(v) = &value.and {
         w.start("And");
         crate::generated::protocol::ser_analytics_and_operator(v, w);
         w.end("And");
@@ -428,31 +386,27 @@ pub(crate) fn ser_analytics_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::AnalyticsFilter, crate::rt::Error> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
-    let mut f_and: ::std::option::Option<
-        crate::generated::types::AnalyticsAndOperator,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::AnalyticsFilter, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tag: Option<crate::generated::types::Tag> = None;
+    let mut f_and: Option<crate::generated::types::AnalyticsAndOperator> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
-                f_tag = ::std::option::Option::Some(
-                    crate::generated::protocol::de_tag(child)?,
-                );
+                f_tag = Some(crate::generated::protocol::de_tag(child)?);
             }
             "And" => {
-                f_and = ::std::option::Option::Some(
+                f_and = Some(
                     crate::generated::protocol::de_analytics_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::AnalyticsFilter {
+    Ok(crate::generated::types::AnalyticsFilter {
         prefix: f_prefix,
         tag: f_tag,
         and: f_and,
@@ -468,14 +422,14 @@ pub(crate) fn ser_analytics_s3_bucket_destination(
         let v = &value.format;
         w.leaf("Format", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bucket_account_id {
+    if let Some(v) = &value.bucket_account_id {
         w.leaf("BucketAccountId", v.as_str());
     }
     {
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
 }
@@ -483,35 +437,28 @@ pub(crate) fn ser_analytics_s3_bucket_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_analytics_s3_bucket_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AnalyticsS3BucketDestination,
-    crate::rt::Error,
-> {
-    let mut f_format: ::std::option::Option<
-        crate::generated::types::AnalyticsS3ExportFileFormat,
-    > = ::std::option::Option::None;
-    let mut f_bucket_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::AnalyticsS3BucketDestination, crate::rt::Error> {
+    let mut f_format: Option<crate::generated::types::AnalyticsS3ExportFileFormat> = None;
+    let mut f_bucket_account_id: Option<String> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Format" => {
-                f_format = ::std::option::Option::Some(
+                f_format = Some(
                     crate::generated::types::AnalyticsS3ExportFileFormat::from(
                         child.text(),
                     ),
                 );
             }
             "BucketAccountId" => {
-                f_bucket_account_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_bucket_account_id = Some(child.text().to_string());
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -526,7 +473,7 @@ pub(crate) fn de_analytics_s3_bucket_destination(
         "AnalyticsS3BucketDestination",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::AnalyticsS3BucketDestination {
+    Ok(crate::generated::types::AnalyticsS3BucketDestination {
         format: f_format,
         bucket_account_id: f_bucket_account_id,
         bucket: f_bucket,
@@ -539,10 +486,10 @@ pub(crate) fn ser_access_key(
     value: &crate::generated::types::AccessKey,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("Id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.secret {
+    if let Some(v) = &value.secret {
         w.leaf("Secret", v.as_str());
     }
 }
@@ -550,21 +497,21 @@ pub(crate) fn ser_access_key(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_access_key(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::AccessKey, crate::rt::Error> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_secret: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::AccessKey, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_secret: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Secret" => {
-                f_secret = ::std::option::Option::Some(child.text().to_string());
+                f_secret = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::AccessKey {
+    Ok(crate::generated::types::AccessKey {
         id: f_id,
         secret: f_secret,
     })
@@ -575,16 +522,16 @@ pub(crate) fn ser_bucket(
     value: &crate::generated::types::Bucket,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.name {
+    if let Some(v) = &value.name {
         w.leaf("Name", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.creation_date {
+    if let Some(v) = &value.creation_date {
         w.leaf("CreationDate", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.creation_template_id {
+    if let Some(v) = &value.creation_template_id {
         w.leaf("CreationTemplateId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.location_constraint {
+    if let Some(v) = &value.location_constraint {
         w.leaf("LocationConstraint", v.as_str());
     }
 }
@@ -592,37 +539,35 @@ pub(crate) fn ser_bucket(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Bucket, crate::rt::Error> {
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_creation_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_creation_template_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_location_constraint: ::std::option::Option<
+) -> Result<crate::generated::types::Bucket, crate::rt::Error> {
+    let mut f_name: Option<String> = None;
+    let mut f_creation_date: Option<crate::rt::DateTime> = None;
+    let mut f_creation_template_id: Option<String> = None;
+    let mut f_location_constraint: Option<
         crate::generated::types::BucketLocationConstraint,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "CreationDate" => {
-                f_creation_date = ::std::option::Option::Some(
+                f_creation_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "CreationTemplateId" => {
-                f_creation_template_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_creation_template_id = Some(child.text().to_string());
             }
             "LocationConstraint" => {
-                f_location_constraint = ::std::option::Option::Some(
+                f_location_constraint = Some(
                     crate::generated::types::BucketLocationConstraint::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Bucket {
+    Ok(crate::generated::types::Bucket {
         name: f_name,
         creation_date: f_creation_date,
         creation_template_id: f_creation_template_id,
@@ -641,12 +586,9 @@ pub(crate) fn ser_bucket_already_exists(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_already_exists(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::BucketAlreadyExists,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::BucketAlreadyExists, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyExists {
+    Ok(crate::generated::types::BucketAlreadyExists {
     })
 }
 /// Reads a `BucketAlreadyExists` from an error response and its `<Error>` element.
@@ -654,12 +596,9 @@ pub(crate) fn de_bucket_already_exists(
 pub(crate) fn de_bucket_already_exists_response(
     parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::BucketAlreadyExists,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::BucketAlreadyExists, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyExists {
+    Ok(crate::generated::types::BucketAlreadyExists {
     })
 }
 /// Writes the attributes and children of a `BucketAlreadyOwnedByYou` element.
@@ -674,12 +613,9 @@ pub(crate) fn ser_bucket_already_owned_by_you(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_already_owned_by_you(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::BucketAlreadyOwnedByYou,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::BucketAlreadyOwnedByYou, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyOwnedByYou {
+    Ok(crate::generated::types::BucketAlreadyOwnedByYou {
     })
 }
 /// Reads a `BucketAlreadyOwnedByYou` from an error response and its `<Error>` element.
@@ -687,12 +623,9 @@ pub(crate) fn de_bucket_already_owned_by_you(
 pub(crate) fn de_bucket_already_owned_by_you_response(
     parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::BucketAlreadyOwnedByYou,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::BucketAlreadyOwnedByYou, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::BucketAlreadyOwnedByYou {
+    Ok(crate::generated::types::BucketAlreadyOwnedByYou {
     })
 }
 /// Writes the attributes and children of a `BucketLifecycleConfiguration` element.
@@ -714,25 +647,20 @@ pub(crate) fn ser_bucket_lifecycle_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_lifecycle_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::BucketLifecycleConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::BucketLifecycleConfiguration, crate::rt::Error> {
+    let mut f_rules: Option<Vec<crate::generated::types::LifecycleRule>> = None;
     for child in node.children() {
         match child.name() {
             "Rule" => {
                 f_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_lifecycle_rule(child)?);
             }
             _ => {}
         }
     }
     let f_rules = f_rules.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::BucketLifecycleConfiguration {
+    Ok(crate::generated::types::BucketLifecycleConfiguration {
         rules: f_rules,
     })
 }
@@ -742,7 +670,7 @@ pub(crate) fn ser_bucket_logging_status(
     value: &crate::generated::types::BucketLoggingStatus,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.logging_enabled {
+    if let Some(v) = &value.logging_enabled {
         w.start("LoggingEnabled");
         crate::generated::protocol::ser_logging_enabled(v, w);
         w.end("LoggingEnabled");
@@ -752,24 +680,19 @@ pub(crate) fn ser_bucket_logging_status(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_logging_status(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::BucketLoggingStatus,
-    crate::rt::Error,
-> {
-    let mut f_logging_enabled: ::std::option::Option<
-        crate::generated::types::LoggingEnabled,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::BucketLoggingStatus, crate::rt::Error> {
+    let mut f_logging_enabled: Option<crate::generated::types::LoggingEnabled> = None;
     for child in node.children() {
         match child.name() {
             "LoggingEnabled" => {
-                f_logging_enabled = ::std::option::Option::Some(
+                f_logging_enabled = Some(
                     crate::generated::protocol::de_logging_enabled(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::BucketLoggingStatus {
+    Ok(crate::generated::types::BucketLoggingStatus {
         logging_enabled: f_logging_enabled,
     })
 }
@@ -788,15 +711,15 @@ pub(crate) fn ser_bucket_protection_default_retention(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_protection_default_retention(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::BucketProtectionDefaultRetention,
     crate::rt::Error,
 > {
-    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_days: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
@@ -806,7 +729,7 @@ pub(crate) fn de_bucket_protection_default_retention(
         "BucketProtectionDefaultRetention",
         "Days",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::BucketProtectionDefaultRetention {
+    Ok(crate::generated::types::BucketProtectionDefaultRetention {
         days: f_days,
     })
 }
@@ -825,15 +748,15 @@ pub(crate) fn ser_bucket_protection_maximum_retention(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_protection_maximum_retention(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::BucketProtectionMaximumRetention,
     crate::rt::Error,
 > {
-    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_days: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
@@ -843,7 +766,7 @@ pub(crate) fn de_bucket_protection_maximum_retention(
         "BucketProtectionMaximumRetention",
         "Days",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::BucketProtectionMaximumRetention {
+    Ok(crate::generated::types::BucketProtectionMaximumRetention {
         days: f_days,
     })
 }
@@ -862,15 +785,15 @@ pub(crate) fn ser_bucket_protection_minimum_retention(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_bucket_protection_minimum_retention(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::BucketProtectionMinimumRetention,
     crate::rt::Error,
 > {
-    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
+    let mut f_days: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
@@ -880,7 +803,7 @@ pub(crate) fn de_bucket_protection_minimum_retention(
         "BucketProtectionMinimumRetention",
         "Days",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::BucketProtectionMinimumRetention {
+    Ok(crate::generated::types::BucketProtectionMinimumRetention {
         days: f_days,
     })
 }
@@ -903,25 +826,20 @@ pub(crate) fn ser_cors_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_cors_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CORSConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_cors_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CORSRule>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::CORSConfiguration, crate::rt::Error> {
+    let mut f_cors_rules: Option<Vec<crate::generated::types::CORSRule>> = None;
     for child in node.children() {
         match child.name() {
             "CORSRule" => {
                 f_cors_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_cors_rule(child)?);
             }
             _ => {}
         }
     }
     let f_cors_rules = f_cors_rules.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::CORSConfiguration {
+    Ok(crate::generated::types::CORSConfiguration {
         cors_rules: f_cors_rules,
     })
 }
@@ -931,10 +849,10 @@ pub(crate) fn ser_cors_rule(
     value: &crate::generated::types::CORSRule,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.allowed_headers {
+    if let Some(v) = &value.allowed_headers {
         for item in v.iter() {
             w.leaf("AllowedHeader", item.as_str());
         }
@@ -951,12 +869,12 @@ pub(crate) fn ser_cors_rule(
             w.leaf("AllowedOrigin", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.expose_headers {
+    if let Some(v) = &value.expose_headers {
         for item in v.iter() {
             w.leaf("ExposeHeader", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.max_age_seconds {
+    if let Some(v) = &value.max_age_seconds {
         w.leaf("MaxAgeSeconds", &v.to_string());
     }
 }
@@ -964,57 +882,47 @@ pub(crate) fn ser_cors_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_cors_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::CORSRule, crate::rt::Error> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_allowed_headers: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    > = ::std::option::Option::None;
-    let mut f_allowed_methods: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    > = ::std::option::Option::None;
-    let mut f_allowed_origins: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    > = ::std::option::Option::None;
-    let mut f_expose_headers: ::std::option::Option<
-        ::std::vec::Vec<::std::string::String>,
-    > = ::std::option::Option::None;
-    let mut f_max_age_seconds: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> Result<crate::generated::types::CORSRule, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_allowed_headers: Option<Vec<String>> = None;
+    let mut f_allowed_methods: Option<Vec<String>> = None;
+    let mut f_allowed_origins: Option<Vec<String>> = None;
+    let mut f_expose_headers: Option<Vec<String>> = None;
+    let mut f_max_age_seconds: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "ID" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "AllowedHeader" => {
                 f_allowed_headers
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(child.text().to_string());
             }
             "AllowedMethod" => {
                 f_allowed_methods
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(child.text().to_string());
             }
             "AllowedOrigin" => {
                 f_allowed_origins
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(child.text().to_string());
             }
             "ExposeHeader" => {
                 f_expose_headers
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(child.text().to_string());
             }
             "MaxAgeSeconds" => {
-                f_max_age_seconds = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_max_age_seconds = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
     let f_allowed_methods = f_allowed_methods.unwrap_or_default();
     let f_allowed_origins = f_allowed_origins.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::CORSRule {
+    Ok(crate::generated::types::CORSRule {
         id: f_id,
         allowed_headers: f_allowed_headers,
         allowed_methods: f_allowed_methods,
@@ -1029,22 +937,22 @@ pub(crate) fn ser_checksum(
     value: &crate::generated::types::Checksum,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("ChecksumCRC32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("ChecksumCRC32C", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("ChecksumCRC64NVME", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("ChecksumSHA1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("ChecksumSHA256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("ChecksumType", v.as_str());
     }
 }
@@ -1052,47 +960,39 @@ pub(crate) fn ser_checksum(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_checksum(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Checksum, crate::rt::Error> {
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::Checksum, crate::rt::Error> {
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "ChecksumCRC32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Checksum {
+    Ok(crate::generated::types::Checksum {
         checksum_crc32: f_checksum_crc32,
         checksum_crc32c: f_checksum_crc32c,
         checksum_crc64_nvme: f_checksum_crc64_nvme,
@@ -1107,21 +1007,21 @@ pub(crate) fn ser_cloud_function_configuration(
     value: &crate::generated::types::CloudFunctionConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("Id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.event {
+    if let Some(v) = &value.event {
         w.leaf("Event", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.events {
+    if let Some(v) = &value.events {
         for item in v.iter() {
             w.leaf("Event", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.cloud_function {
+    if let Some(v) = &value.cloud_function {
         w.leaf("CloudFunction", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.invocation_role {
+    if let Some(v) = &value.invocation_role {
         w.leaf("InvocationRole", v.as_str());
     }
 }
@@ -1129,42 +1029,33 @@ pub(crate) fn ser_cloud_function_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_cloud_function_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CloudFunctionConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_event: ::std::option::Option<crate::generated::types::Event> = ::std::option::Option::None;
-    let mut f_events: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Event>,
-    > = ::std::option::Option::None;
-    let mut f_cloud_function: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_invocation_role: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::CloudFunctionConfiguration, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_event: Option<crate::generated::types::Event> = None;
+    let mut f_events: Option<Vec<crate::generated::types::Event>> = None;
+    let mut f_cloud_function: Option<String> = None;
+    let mut f_invocation_role: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Event" => {
-                f_event = ::std::option::Option::Some(
-                    crate::generated::types::Event::from(child.text()),
-                );
+                f_event = Some(crate::generated::types::Event::from(child.text()));
                 f_events
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::types::Event::from(child.text()));
             }
             "CloudFunction" => {
-                f_cloud_function = ::std::option::Option::Some(child.text().to_string());
+                f_cloud_function = Some(child.text().to_string());
             }
             "InvocationRole" => {
-                f_invocation_role = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_invocation_role = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CloudFunctionConfiguration {
+    Ok(crate::generated::types::CloudFunctionConfiguration {
         id: f_id,
         event: f_event,
         events: f_events,
@@ -1178,7 +1069,7 @@ pub(crate) fn ser_common_prefix(
     value: &crate::generated::types::CommonPrefix,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
 }
@@ -1186,17 +1077,17 @@ pub(crate) fn ser_common_prefix(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_common_prefix(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::CommonPrefix, crate::rt::Error> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::CommonPrefix, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CommonPrefix {
+    Ok(crate::generated::types::CommonPrefix {
         prefix: f_prefix,
     })
 }
@@ -1206,55 +1097,55 @@ pub(crate) fn ser_complete_multipart_upload_output(
     value: &crate::generated::types::CompleteMultipartUploadOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.location {
+    if let Some(v) = &value.location {
         w.leaf("Location", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bucket {
+    if let Some(v) = &value.bucket {
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expiration {
+    if let Some(v) = &value.expiration {
         w.leaf("x-amz-expiration", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("ChecksumCRC32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("ChecksumCRC32C", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("ChecksumCRC64NVME", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("ChecksumSHA1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("ChecksumSHA256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("ChecksumType", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bucket_key_enabled {
+    if let Some(v) = &value.bucket_key_enabled {
         w.leaf(
             "x-amz-server-side-encryption-bucket-key-enabled",
             crate::rt::fmt_bool(*v),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -1262,100 +1153,85 @@ pub(crate) fn ser_complete_multipart_upload_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_complete_multipart_upload_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CompleteMultipartUploadOutput,
-    crate::rt::Error,
-> {
-    let mut f_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::CompleteMultipartUploadOutput, crate::rt::Error> {
+    let mut f_location: Option<String> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_expiration: Option<String> = None;
+    let mut f_e_tag: Option<String> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bucket_key_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_bucket_key_enabled: Option<bool> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "Location" => {
-                f_location = ::std::option::Option::Some(child.text().to_string());
+                f_location = Some(child.text().to_string());
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "x-amz-expiration" => {
-                f_expiration = ::std::option::Option::Some(child.text().to_string());
+                f_expiration = Some(child.text().to_string());
             }
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-bucket-key-enabled" => {
-                f_bucket_key_enabled = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_bucket_key_enabled = Some(crate::rt::xml_bool(child)?);
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CompleteMultipartUploadOutput {
+    Ok(crate::generated::types::CompleteMultipartUploadOutput {
         location: f_location,
         bucket: f_bucket,
         key: f_key,
@@ -1388,7 +1264,7 @@ pub(crate) fn ser_complete_multipart_upload_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.multipart_upload {
+    if let Some(v) = &value.multipart_upload {
         w.start("CompleteMultipartUpload");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_completed_multipart_upload(v, w);
@@ -1398,49 +1274,49 @@ pub(crate) fn ser_complete_multipart_upload_request(
         let v = &value.upload_id;
         w.leaf("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("x-amz-checksum-crc32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("x-amz-checksum-crc32c", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("x-amz-checksum-crc64nvme", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("x-amz-checksum-sha1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("x-amz-checksum-sha256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("x-amz-checksum-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key {
+    if let Some(v) = &value.sse_customer_key {
         w.leaf("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.retention_expiration_date {
+    if let Some(v) = &value.retention_expiration_date {
         w.leaf(
             "Retention-Expiration-Date",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.retention_legal_hold_id {
+    if let Some(v) = &value.retention_legal_hold_id {
         w.leaf("Retention-Legal-Hold-ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.retention_period {
+    if let Some(v) = &value.retention_period {
         w.leaf("Retention-Period", &v.to_string());
     }
 }
@@ -1448,115 +1324,90 @@ pub(crate) fn ser_complete_multipart_upload_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_complete_multipart_upload_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CompleteMultipartUploadRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_multipart_upload: ::std::option::Option<
+) -> Result<crate::generated::types::CompleteMultipartUploadRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_multipart_upload: Option<
         crate::generated::types::CompletedMultipartUpload,
-    > = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+    > = None;
+    let mut f_upload_id: Option<String> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_retention_expiration_date: Option<crate::rt::DateTime> = None;
+    let mut f_retention_legal_hold_id: Option<String> = None;
+    let mut f_retention_period: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "CompleteMultipartUpload" => {
-                f_multipart_upload = ::std::option::Option::Some(
+                f_multipart_upload = Some(
                     crate::generated::protocol::de_completed_multipart_upload(child)?,
                 );
             }
             "uploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "x-amz-checksum-crc32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "x-amz-checksum-crc32c" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "x-amz-checksum-crc64nvme" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "x-amz-checksum-sha1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "x-amz-checksum-sha256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "x-amz-checksum-type" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key" => {
-                f_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "Retention-Expiration-Date" => {
-                f_retention_expiration_date = ::std::option::Option::Some(
+                f_retention_expiration_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Retention-Legal-Hold-ID" => {
-                f_retention_legal_hold_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_retention_legal_hold_id = Some(child.text().to_string());
             }
             "Retention-Period" => {
-                f_retention_period = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_retention_period = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
@@ -1576,7 +1427,7 @@ pub(crate) fn de_complete_multipart_upload_request(
         "CompleteMultipartUploadRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::CompleteMultipartUploadRequest {
+    Ok(crate::generated::types::CompleteMultipartUploadRequest {
         bucket: f_bucket,
         key: f_key,
         multipart_upload: f_multipart_upload,
@@ -1603,7 +1454,7 @@ pub(crate) fn ser_completed_multipart_upload(
     value: &crate::generated::types::CompletedMultipartUpload,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.parts {
+    if let Some(v) = &value.parts {
         for item in v.iter() {
             w.start("Part");
             crate::generated::protocol::ser_completed_part(item, w);
@@ -1615,24 +1466,19 @@ pub(crate) fn ser_completed_multipart_upload(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_completed_multipart_upload(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CompletedMultipartUpload,
-    crate::rt::Error,
-> {
-    let mut f_parts: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CompletedPart>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::CompletedMultipartUpload, crate::rt::Error> {
+    let mut f_parts: Option<Vec<crate::generated::types::CompletedPart>> = None;
     for child in node.children() {
         match child.name() {
             "Part" => {
                 f_parts
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_completed_part(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CompletedMultipartUpload {
+    Ok(crate::generated::types::CompletedMultipartUpload {
         parts: f_parts,
     })
 }
@@ -1642,25 +1488,25 @@ pub(crate) fn ser_completed_part(
     value: &crate::generated::types::CompletedPart,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("ChecksumCRC32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("ChecksumCRC32C", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("ChecksumCRC64NVME", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("ChecksumSHA1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("ChecksumSHA256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.part_number {
+    if let Some(v) = &value.part_number {
         w.leaf("PartNumber", &v.to_string());
     }
 }
@@ -1668,47 +1514,41 @@ pub(crate) fn ser_completed_part(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_completed_part(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::CompletedPart, crate::rt::Error> {
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> Result<crate::generated::types::CompletedPart, crate::rt::Error> {
+    let mut f_e_tag: Option<String> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_part_number: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "PartNumber" => {
-                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_part_number = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CompletedPart {
+    Ok(crate::generated::types::CompletedPart {
         e_tag: f_e_tag,
         checksum_crc32: f_checksum_crc32,
         checksum_crc32c: f_checksum_crc32c,
@@ -1724,10 +1564,10 @@ pub(crate) fn ser_condition(
     value: &crate::generated::types::Condition,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.http_error_code_returned_equals {
+    if let Some(v) = &value.http_error_code_returned_equals {
         w.leaf("HttpErrorCodeReturnedEquals", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key_prefix_equals {
+    if let Some(v) = &value.key_prefix_equals {
         w.leaf("KeyPrefixEquals", v.as_str());
     }
 }
@@ -1735,27 +1575,21 @@ pub(crate) fn ser_condition(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_condition(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Condition, crate::rt::Error> {
-    let mut f_http_error_code_returned_equals: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_key_prefix_equals: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Condition, crate::rt::Error> {
+    let mut f_http_error_code_returned_equals: Option<String> = None;
+    let mut f_key_prefix_equals: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "HttpErrorCodeReturnedEquals" => {
-                f_http_error_code_returned_equals = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_http_error_code_returned_equals = Some(child.text().to_string());
             }
             "KeyPrefixEquals" => {
-                f_key_prefix_equals = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_key_prefix_equals = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Condition {
+    Ok(crate::generated::types::Condition {
         http_error_code_returned_equals: f_http_error_code_returned_equals,
         key_prefix_equals: f_key_prefix_equals,
     })
@@ -1766,33 +1600,33 @@ pub(crate) fn ser_copy_object_output(
     value: &crate::generated::types::CopyObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.copy_object_result {
+    if let Some(v) = &value.copy_object_result {
         w.start("CopyObjectResult");
         crate::generated::protocol::ser_copy_object_result(v, w);
         w.end("CopyObjectResult");
     }
-    if let ::std::option::Option::Some(v) = &value.expiration {
+    if let Some(v) = &value.expiration {
         w.leaf("x-amz-expiration", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_version_id {
+    if let Some(v) = &value.copy_source_version_id {
         w.leaf("x-amz-copy-source-version-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -1800,67 +1634,57 @@ pub(crate) fn ser_copy_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::CopyObjectOutput, crate::rt::Error> {
-    let mut f_copy_object_result: ::std::option::Option<
-        crate::generated::types::CopyObjectResult,
-    > = ::std::option::Option::None;
-    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::CopyObjectOutput, crate::rt::Error> {
+    let mut f_copy_object_result: Option<crate::generated::types::CopyObjectResult> = None;
+    let mut f_expiration: Option<String> = None;
+    let mut f_copy_source_version_id: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "CopyObjectResult" => {
-                f_copy_object_result = ::std::option::Option::Some(
+                f_copy_object_result = Some(
                     crate::generated::protocol::de_copy_object_result(child)?,
                 );
             }
             "x-amz-expiration" => {
-                f_expiration = ::std::option::Option::Some(child.text().to_string());
+                f_expiration = Some(child.text().to_string());
             }
             "x-amz-copy-source-version-id" => {
-                f_copy_source_version_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_version_id = Some(child.text().to_string());
             }
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CopyObjectOutput {
+    Ok(crate::generated::types::CopyObjectOutput {
         copy_object_result: f_copy_object_result,
         expiration: f_expiration,
         copy_source_version_id: f_copy_source_version_id,
@@ -1878,75 +1702,75 @@ pub(crate) fn ser_copy_object_request(
     value: &crate::generated::types::CopyObjectRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.acl {
+    if let Some(v) = &value.acl {
         w.leaf("x-amz-acl", v.as_str());
     }
     {
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.cache_control {
+    if let Some(v) = &value.cache_control {
         w.leaf("Cache-Control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_disposition {
+    if let Some(v) = &value.content_disposition {
         w.leaf("Content-Disposition", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_encoding {
+    if let Some(v) = &value.content_encoding {
         w.leaf("Content-Encoding", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_language {
+    if let Some(v) = &value.content_language {
         w.leaf("Content-Language", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_type {
+    if let Some(v) = &value.content_type {
         w.leaf("Content-Type", v.as_str());
     }
     {
         let v = &value.copy_source;
         w.leaf("x-amz-copy-source", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_match {
+    if let Some(v) = &value.copy_source_if_match {
         w.leaf("x-amz-copy-source-if-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_modified_since {
+    if let Some(v) = &value.copy_source_if_modified_since {
         w.leaf(
             "x-amz-copy-source-if-modified-since",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_none_match {
+    if let Some(v) = &value.copy_source_if_none_match {
         w.leaf("x-amz-copy-source-if-none-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_unmodified_since {
+    if let Some(v) = &value.copy_source_if_unmodified_since {
         w.leaf(
             "x-amz-copy-source-if-unmodified-since",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.expires {
+    if let Some(v) = &value.expires {
         w.leaf("Expires", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.grant_full_control {
+    if let Some(v) = &value.grant_full_control {
         w.leaf("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read {
+    if let Some(v) = &value.grant_read {
         w.leaf("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read_acp {
+    if let Some(v) = &value.grant_read_acp {
         w.leaf("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write_acp {
+    if let Some(v) = &value.grant_write_acp {
         w.leaf("x-amz-grant-write-acp", v.as_str());
     }
     {
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.metadata {
+    if let Some(v) = &value.metadata {
         w.start("x-amz-meta-");
-        let mut entries: ::std::vec::Vec<_> = v.iter().collect();
+        let mut entries: Vec<_> = v.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         for (key, item) in entries {
             w.start("entry");
@@ -1956,82 +1780,82 @@ pub(crate) fn ser_copy_object_request(
         }
         w.end("x-amz-meta-");
     }
-    if let ::std::option::Option::Some(v) = &value.metadata_directive {
+    if let Some(v) = &value.metadata_directive {
         w.leaf("x-amz-metadata-directive", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tagging_directive {
+    if let Some(v) = &value.tagging_directive {
         w.leaf("x-amz-tagging-directive", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.retention_directive {
+    if let Some(v) = &value.retention_directive {
         w.leaf("Retention-Directive", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.retention_expiration_date {
+    if let Some(v) = &value.retention_expiration_date {
         w.leaf(
             "Retention-Expiration-Date",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.retention_legal_hold_id {
+    if let Some(v) = &value.retention_legal_hold_id {
         w.leaf("Retention-Legal-Hold-ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.retention_period {
+    if let Some(v) = &value.retention_period {
         w.leaf("Retention-Period", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("x-amz-storage-class", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.website_redirect_location {
+    if let Some(v) = &value.website_redirect_location {
         w.leaf("x-amz-website-redirect-location", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key {
+    if let Some(v) = &value.sse_customer_key {
         w.leaf("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_sse_customer_algorithm {
+    if let Some(v) = &value.copy_source_sse_customer_algorithm {
         w.leaf(
             "x-amz-copy-source-server-side-encryption-customer-algorithm",
             v.as_str(),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_sse_customer_key {
+    if let Some(v) = &value.copy_source_sse_customer_key {
         w.leaf("x-amz-copy-source-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_sse_customer_key_md5 {
+    if let Some(v) = &value.copy_source_sse_customer_key_md5 {
         w.leaf("x-amz-copy-source-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tagging {
+    if let Some(v) = &value.tagging {
         w.leaf("x-amz-tagging", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_mode {
+    if let Some(v) = &value.object_lock_mode {
         w.leaf("x-amz-object-lock-mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_retain_until_date {
+    if let Some(v) = &value.object_lock_retain_until_date {
         w.leaf(
             "x-amz-object-lock-retain-until-date",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_legal_hold_status {
+    if let Some(v) = &value.object_lock_legal_hold_status {
         w.leaf("x-amz-object-lock-legal-hold", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_source_bucket_owner {
+    if let Some(v) = &value.expected_source_bucket_owner {
         w.leaf("x-amz-source-expected-bucket-owner", v.as_str());
     }
 }
@@ -2039,180 +1863,132 @@ pub(crate) fn ser_copy_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CopyObjectRequest,
-    crate::rt::Error,
-> {
-    let mut f_acl: ::std::option::Option<crate::generated::types::ObjectCannedACL> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_if_modified_since: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_copy_source_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_if_unmodified_since: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_metadata: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > = ::std::option::Option::None;
-    let mut f_metadata_directive: ::std::option::Option<
-        crate::generated::types::MetadataDirective,
-    > = ::std::option::Option::None;
-    let mut f_tagging_directive: ::std::option::Option<
-        crate::generated::types::TaggingDirective,
-    > = ::std::option::Option::None;
-    let mut f_retention_directive: ::std::option::Option<
-        crate::generated::types::RetentionDirective,
-    > = ::std::option::Option::None;
-    let mut f_retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::CopyObjectRequest, crate::rt::Error> {
+    let mut f_acl: Option<crate::generated::types::ObjectCannedACL> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_cache_control: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_content_disposition: Option<String> = None;
+    let mut f_content_encoding: Option<String> = None;
+    let mut f_content_language: Option<String> = None;
+    let mut f_content_type: Option<String> = None;
+    let mut f_copy_source: Option<String> = None;
+    let mut f_copy_source_if_match: Option<String> = None;
+    let mut f_copy_source_if_modified_since: Option<crate::rt::DateTime> = None;
+    let mut f_copy_source_if_none_match: Option<String> = None;
+    let mut f_copy_source_if_unmodified_since: Option<crate::rt::DateTime> = None;
+    let mut f_expires: Option<crate::rt::DateTime> = None;
+    let mut f_grant_full_control: Option<String> = None;
+    let mut f_grant_read: Option<String> = None;
+    let mut f_grant_read_acp: Option<String> = None;
+    let mut f_grant_write_acp: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_metadata: Option<::std::collections::HashMap<String, String>> = None;
+    let mut f_metadata_directive: Option<crate::generated::types::MetadataDirective> = None;
+    let mut f_tagging_directive: Option<crate::generated::types::TaggingDirective> = None;
+    let mut f_retention_directive: Option<crate::generated::types::RetentionDirective> = None;
+    let mut f_retention_expiration_date: Option<crate::rt::DateTime> = None;
+    let mut f_retention_legal_hold_id: Option<String> = None;
+    let mut f_retention_period: Option<i32> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
-    let mut f_website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_sse_customer_algorithm: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_copy_source_sse_customer_key: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_copy_source_sse_customer_key_md5: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_tagging: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_object_lock_mode: ::std::option::Option<
-        crate::generated::types::ObjectLockMode,
-    > = ::std::option::Option::None;
-    let mut f_object_lock_retain_until_date: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_object_lock_legal_hold_status: ::std::option::Option<
+    > = None;
+    let mut f_storage_class: Option<crate::generated::types::StorageClass> = None;
+    let mut f_website_redirect_location: Option<String> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_copy_source_sse_customer_algorithm: Option<String> = None;
+    let mut f_copy_source_sse_customer_key: Option<String> = None;
+    let mut f_copy_source_sse_customer_key_md5: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_tagging: Option<String> = None;
+    let mut f_object_lock_mode: Option<crate::generated::types::ObjectLockMode> = None;
+    let mut f_object_lock_retain_until_date: Option<crate::rt::DateTime> = None;
+    let mut f_object_lock_legal_hold_status: Option<
         crate::generated::types::ObjectLockLegalHoldStatus,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_source_bucket_owner: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_expected_source_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                f_acl = ::std::option::Option::Some(
+                f_acl = Some(
                     crate::generated::types::ObjectCannedACL::from(child.text()),
                 );
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Cache-Control" => {
-                f_cache_control = ::std::option::Option::Some(child.text().to_string());
+                f_cache_control = Some(child.text().to_string());
             }
             "x-amz-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "Content-Disposition" => {
-                f_content_disposition = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_disposition = Some(child.text().to_string());
             }
             "Content-Encoding" => {
-                f_content_encoding = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_encoding = Some(child.text().to_string());
             }
             "Content-Language" => {
-                f_content_language = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_language = Some(child.text().to_string());
             }
             "Content-Type" => {
-                f_content_type = ::std::option::Option::Some(child.text().to_string());
+                f_content_type = Some(child.text().to_string());
             }
             "x-amz-copy-source" => {
-                f_copy_source = ::std::option::Option::Some(child.text().to_string());
+                f_copy_source = Some(child.text().to_string());
             }
             "x-amz-copy-source-if-match" => {
-                f_copy_source_if_match = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_if_match = Some(child.text().to_string());
             }
             "x-amz-copy-source-if-modified-since" => {
-                f_copy_source_if_modified_since = ::std::option::Option::Some(
+                f_copy_source_if_modified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-copy-source-if-none-match" => {
-                f_copy_source_if_none_match = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_if_none_match = Some(child.text().to_string());
             }
             "x-amz-copy-source-if-unmodified-since" => {
-                f_copy_source_if_unmodified_since = ::std::option::Option::Some(
+                f_copy_source_if_unmodified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Expires" => {
-                f_expires = ::std::option::Option::Some(
+                f_expires = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-grant-full-control" => {
-                f_grant_full_control = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_full_control = Some(child.text().to_string());
             }
             "x-amz-grant-read" => {
-                f_grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                f_grant_write_acp = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_write_acp = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "x-amz-meta-" => {
-                f_metadata = ::std::option::Option::Some({
+                f_metadata = Some({
                     let mut map = ::std::collections::HashMap::new();
                     for entry in child.children() {
                         let key = entry
                             .child("key")
                             .map(|k| k.text().to_string())
                             .unwrap_or_default();
-                        if let ::std::option::Option::Some(value) = entry.child("value")
-                        {
+                        if let Some(value) = entry.child("value") {
                             map.insert(key, value.text().to_string());
                         }
                     }
@@ -2220,117 +1996,95 @@ pub(crate) fn de_copy_object_request(
                 });
             }
             "x-amz-metadata-directive" => {
-                f_metadata_directive = ::std::option::Option::Some(
+                f_metadata_directive = Some(
                     crate::generated::types::MetadataDirective::from(child.text()),
                 );
             }
             "x-amz-tagging-directive" => {
-                f_tagging_directive = ::std::option::Option::Some(
+                f_tagging_directive = Some(
                     crate::generated::types::TaggingDirective::from(child.text()),
                 );
             }
             "Retention-Directive" => {
-                f_retention_directive = ::std::option::Option::Some(
+                f_retention_directive = Some(
                     crate::generated::types::RetentionDirective::from(child.text()),
                 );
             }
             "Retention-Expiration-Date" => {
-                f_retention_expiration_date = ::std::option::Option::Some(
+                f_retention_expiration_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Retention-Legal-Hold-ID" => {
-                f_retention_legal_hold_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_retention_legal_hold_id = Some(child.text().to_string());
             }
             "Retention-Period" => {
-                f_retention_period = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_retention_period = Some(crate::rt::xml_i32(child)?);
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-storage-class" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "x-amz-website-redirect-location" => {
-                f_website_redirect_location = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_website_redirect_location = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key" => {
-                f_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-copy-source-server-side-encryption-customer-algorithm" => {
-                f_copy_source_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-copy-source-server-side-encryption-customer-key" => {
-                f_copy_source_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-copy-source-server-side-encryption-customer-key-MD5" => {
-                f_copy_source_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-tagging" => {
-                f_tagging = ::std::option::Option::Some(child.text().to_string());
+                f_tagging = Some(child.text().to_string());
             }
             "x-amz-object-lock-mode" => {
-                f_object_lock_mode = ::std::option::Option::Some(
+                f_object_lock_mode = Some(
                     crate::generated::types::ObjectLockMode::from(child.text()),
                 );
             }
             "x-amz-object-lock-retain-until-date" => {
-                f_object_lock_retain_until_date = ::std::option::Option::Some(
+                f_object_lock_retain_until_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-object-lock-legal-hold" => {
-                f_object_lock_legal_hold_status = ::std::option::Option::Some(
+                f_object_lock_legal_hold_status = Some(
                     crate::generated::types::ObjectLockLegalHoldStatus::from(
                         child.text(),
                     ),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-source-expected-bucket-owner" => {
-                f_expected_source_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_source_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -2346,7 +2100,7 @@ pub(crate) fn de_copy_object_request(
         "CopySource",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "CopyObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::CopyObjectRequest {
+    Ok(crate::generated::types::CopyObjectRequest {
         acl: f_acl,
         bucket: f_bucket,
         cache_control: f_cache_control,
@@ -2398,28 +2152,28 @@ pub(crate) fn ser_copy_object_result(
     value: &crate::generated::types::CopyObjectResult,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.last_modified {
+    if let Some(v) = &value.last_modified {
         w.leaf("LastModified", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("ChecksumType", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("ChecksumCRC32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("ChecksumCRC32C", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("ChecksumCRC64NVME", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("ChecksumSHA1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("ChecksumSHA256", v.as_str());
     }
 }
@@ -2427,57 +2181,49 @@ pub(crate) fn ser_copy_object_result(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_object_result(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::CopyObjectResult, crate::rt::Error> {
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::CopyObjectResult, crate::rt::Error> {
+    let mut f_e_tag: Option<String> = None;
+    let mut f_last_modified: Option<crate::rt::DateTime> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "LastModified" => {
-                f_last_modified = ::std::option::Option::Some(
+                f_last_modified = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CopyObjectResult {
+    Ok(crate::generated::types::CopyObjectResult {
         e_tag: f_e_tag,
         last_modified: f_last_modified,
         checksum_type: f_checksum_type,
@@ -2494,25 +2240,25 @@ pub(crate) fn ser_copy_part_result(
     value: &crate::generated::types::CopyPartResult,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.last_modified {
+    if let Some(v) = &value.last_modified {
         w.leaf("LastModified", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("ChecksumCRC32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("ChecksumCRC32C", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("ChecksumCRC64NVME", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("ChecksumSHA1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("ChecksumSHA256", v.as_str());
     }
 }
@@ -2520,49 +2266,43 @@ pub(crate) fn ser_copy_part_result(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_copy_part_result(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::CopyPartResult, crate::rt::Error> {
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::CopyPartResult, crate::rt::Error> {
+    let mut f_e_tag: Option<String> = None;
+    let mut f_last_modified: Option<crate::rt::DateTime> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "LastModified" => {
-                f_last_modified = ::std::option::Option::Some(
+                f_last_modified = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CopyPartResult {
+    Ok(crate::generated::types::CopyPartResult {
         e_tag: f_e_tag,
         last_modified: f_last_modified,
         checksum_crc32: f_checksum_crc32,
@@ -2578,7 +2318,7 @@ pub(crate) fn ser_create_bucket_configuration(
     value: &crate::generated::types::CreateBucketConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.location_constraint {
+    if let Some(v) = &value.location_constraint {
         w.leaf("LocationConstraint", v.as_str());
     }
 }
@@ -2586,24 +2326,21 @@ pub(crate) fn ser_create_bucket_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_bucket_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CreateBucketConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_location_constraint: ::std::option::Option<
+) -> Result<crate::generated::types::CreateBucketConfiguration, crate::rt::Error> {
+    let mut f_location_constraint: Option<
         crate::generated::types::BucketLocationConstraint,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "LocationConstraint" => {
-                f_location_constraint = ::std::option::Option::Some(
+                f_location_constraint = Some(
                     crate::generated::types::BucketLocationConstraint::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CreateBucketConfiguration {
+    Ok(crate::generated::types::CreateBucketConfiguration {
         location_constraint: f_location_constraint,
     })
 }
@@ -2613,7 +2350,7 @@ pub(crate) fn ser_create_bucket_output(
     value: &crate::generated::types::CreateBucketOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.location {
+    if let Some(v) = &value.location {
         w.leaf("Location", v.as_str());
     }
 }
@@ -2621,20 +2358,17 @@ pub(crate) fn ser_create_bucket_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_bucket_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CreateBucketOutput,
-    crate::rt::Error,
-> {
-    let mut f_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::CreateBucketOutput, crate::rt::Error> {
+    let mut f_location: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Location" => {
-                f_location = ::std::option::Option::Some(child.text().to_string());
+                f_location = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CreateBucketOutput {
+    Ok(crate::generated::types::CreateBucketOutput {
         location: f_location,
     })
 }
@@ -2644,44 +2378,44 @@ pub(crate) fn ser_create_bucket_request(
     value: &crate::generated::types::CreateBucketRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.acl {
+    if let Some(v) = &value.acl {
         w.leaf("x-amz-acl", v.as_str());
     }
     {
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.create_bucket_configuration {
+    if let Some(v) = &value.create_bucket_configuration {
         w.start("CreateBucketConfiguration");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_create_bucket_configuration(v, w);
         w.end("CreateBucketConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.grant_full_control {
+    if let Some(v) = &value.grant_full_control {
         w.leaf("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read {
+    if let Some(v) = &value.grant_read {
         w.leaf("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read_acp {
+    if let Some(v) = &value.grant_read_acp {
         w.leaf("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write {
+    if let Some(v) = &value.grant_write {
         w.leaf("x-amz-grant-write", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write_acp {
+    if let Some(v) = &value.grant_write_acp {
         w.leaf("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_enabled_for_bucket {
+    if let Some(v) = &value.object_lock_enabled_for_bucket {
         w.leaf("x-amz-bucket-object-lock-enabled", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_service_instance_id {
+    if let Some(v) = &value.ibm_service_instance_id {
         w.leaf("ibm-service-instance-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_sse_kp_encryption_algorithm {
+    if let Some(v) = &value.ibm_sse_kp_encryption_algorithm {
         w.leaf("ibm-sse-kp-encryption-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_sse_kp_customer_root_key_crn {
+    if let Some(v) = &value.ibm_sse_kp_customer_root_key_crn {
         w.leaf("ibm-sse-kp-customer-root-key-crn", v.as_str());
     }
 }
@@ -2689,81 +2423,66 @@ pub(crate) fn ser_create_bucket_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_bucket_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CreateBucketRequest,
-    crate::rt::Error,
-> {
-    let mut f_acl: ::std::option::Option<crate::generated::types::BucketCannedACL> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_create_bucket_configuration: ::std::option::Option<
+) -> Result<crate::generated::types::CreateBucketRequest, crate::rt::Error> {
+    let mut f_acl: Option<crate::generated::types::BucketCannedACL> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_create_bucket_configuration: Option<
         crate::generated::types::CreateBucketConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_object_lock_enabled_for_bucket: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_ibm_sse_kp_encryption_algorithm: ::std::option::Option<
+    > = None;
+    let mut f_grant_full_control: Option<String> = None;
+    let mut f_grant_read: Option<String> = None;
+    let mut f_grant_read_acp: Option<String> = None;
+    let mut f_grant_write: Option<String> = None;
+    let mut f_grant_write_acp: Option<String> = None;
+    let mut f_object_lock_enabled_for_bucket: Option<bool> = None;
+    let mut f_ibm_service_instance_id: Option<String> = None;
+    let mut f_ibm_sse_kp_encryption_algorithm: Option<
         crate::generated::types::SSEKPEncryptionAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_ibm_sse_kp_customer_root_key_crn: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_ibm_sse_kp_customer_root_key_crn: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                f_acl = ::std::option::Option::Some(
+                f_acl = Some(
                     crate::generated::types::BucketCannedACL::from(child.text()),
                 );
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "CreateBucketConfiguration" => {
-                f_create_bucket_configuration = ::std::option::Option::Some(
+                f_create_bucket_configuration = Some(
                     crate::generated::protocol::de_create_bucket_configuration(child)?,
                 );
             }
             "x-amz-grant-full-control" => {
-                f_grant_full_control = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_full_control = Some(child.text().to_string());
             }
             "x-amz-grant-read" => {
-                f_grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = Some(child.text().to_string());
             }
             "x-amz-grant-write" => {
-                f_grant_write = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write = Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                f_grant_write_acp = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_write_acp = Some(child.text().to_string());
             }
             "x-amz-bucket-object-lock-enabled" => {
-                f_object_lock_enabled_for_bucket = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_object_lock_enabled_for_bucket = Some(crate::rt::xml_bool(child)?);
             }
             "ibm-service-instance-id" => {
-                f_ibm_service_instance_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_ibm_service_instance_id = Some(child.text().to_string());
             }
             "ibm-sse-kp-encryption-algorithm" => {
-                f_ibm_sse_kp_encryption_algorithm = ::std::option::Option::Some(
+                f_ibm_sse_kp_encryption_algorithm = Some(
                     crate::generated::types::SSEKPEncryptionAlgorithm::from(child.text()),
                 );
             }
             "ibm-sse-kp-customer-root-key-crn" => {
-                f_ibm_sse_kp_customer_root_key_crn = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_ibm_sse_kp_customer_root_key_crn = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -2773,7 +2492,7 @@ pub(crate) fn de_create_bucket_request(
         "CreateBucketRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::CreateBucketRequest {
+    Ok(crate::generated::types::CreateBucketRequest {
         acl: f_acl,
         bucket: f_bucket,
         create_bucket_configuration: f_create_bucket_configuration,
@@ -2794,40 +2513,40 @@ pub(crate) fn ser_create_multipart_upload_output(
     value: &crate::generated::types::CreateMultipartUploadOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.abort_date {
+    if let Some(v) = &value.abort_date {
         w.leaf("x-amz-abort-date", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.abort_rule_id {
+    if let Some(v) = &value.abort_rule_id {
         w.leaf("x-amz-abort-rule-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bucket {
+    if let Some(v) = &value.bucket {
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.upload_id {
+    if let Some(v) = &value.upload_id {
         w.leaf("UploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("x-amz-checksum-type", v.as_str());
     }
 }
@@ -2835,86 +2554,73 @@ pub(crate) fn ser_create_multipart_upload_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_multipart_upload_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CreateMultipartUploadOutput,
-    crate::rt::Error,
-> {
-    let mut f_abort_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_abort_rule_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::CreateMultipartUploadOutput, crate::rt::Error> {
+    let mut f_abort_date: Option<crate::rt::DateTime> = None;
+    let mut f_abort_rule_id: Option<String> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_upload_id: Option<String> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-abort-date" => {
-                f_abort_date = ::std::option::Option::Some(
+                f_abort_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-abort-rule-id" => {
-                f_abort_rule_id = ::std::option::Option::Some(child.text().to_string());
+                f_abort_rule_id = Some(child.text().to_string());
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "UploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             "x-amz-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-checksum-type" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::CreateMultipartUploadOutput {
+    Ok(crate::generated::types::CreateMultipartUploadOutput {
         abort_date: f_abort_date,
         abort_rule_id: f_abort_rule_id,
         bucket: f_bucket,
@@ -2935,50 +2641,50 @@ pub(crate) fn ser_create_multipart_upload_request(
     value: &crate::generated::types::CreateMultipartUploadRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.acl {
+    if let Some(v) = &value.acl {
         w.leaf("x-amz-acl", v.as_str());
     }
     {
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.cache_control {
+    if let Some(v) = &value.cache_control {
         w.leaf("Cache-Control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_disposition {
+    if let Some(v) = &value.content_disposition {
         w.leaf("Content-Disposition", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_encoding {
+    if let Some(v) = &value.content_encoding {
         w.leaf("Content-Encoding", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_language {
+    if let Some(v) = &value.content_language {
         w.leaf("Content-Language", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_type {
+    if let Some(v) = &value.content_type {
         w.leaf("Content-Type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expires {
+    if let Some(v) = &value.expires {
         w.leaf("Expires", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.grant_full_control {
+    if let Some(v) = &value.grant_full_control {
         w.leaf("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read {
+    if let Some(v) = &value.grant_read {
         w.leaf("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read_acp {
+    if let Some(v) = &value.grant_read_acp {
         w.leaf("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write_acp {
+    if let Some(v) = &value.grant_write_acp {
         w.leaf("x-amz-grant-write-acp", v.as_str());
     }
     {
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.metadata {
+    if let Some(v) = &value.metadata {
         w.start("x-amz-meta-");
-        let mut entries: ::std::vec::Vec<_> = v.iter().collect();
+        let mut entries: Vec<_> = v.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         for (key, item) in entries {
             w.start("entry");
@@ -2988,52 +2694,52 @@ pub(crate) fn ser_create_multipart_upload_request(
         }
         w.end("x-amz-meta-");
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("x-amz-storage-class", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.website_redirect_location {
+    if let Some(v) = &value.website_redirect_location {
         w.leaf("x-amz-website-redirect-location", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key {
+    if let Some(v) = &value.sse_customer_key {
         w.leaf("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tagging {
+    if let Some(v) = &value.tagging {
         w.leaf("x-amz-tagging", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_mode {
+    if let Some(v) = &value.object_lock_mode {
         w.leaf("x-amz-object-lock-mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_retain_until_date {
+    if let Some(v) = &value.object_lock_retain_until_date {
         w.leaf(
             "x-amz-object-lock-retain-until-date",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_legal_hold_status {
+    if let Some(v) = &value.object_lock_legal_hold_status {
         w.leaf("x-amz-object-lock-legal-hold", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("x-amz-checksum-type", v.as_str());
     }
 }
@@ -3041,122 +2747,94 @@ pub(crate) fn ser_create_multipart_upload_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_create_multipart_upload_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::CreateMultipartUploadRequest,
-    crate::rt::Error,
-> {
-    let mut f_acl: ::std::option::Option<crate::generated::types::ObjectCannedACL> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_metadata: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::CreateMultipartUploadRequest, crate::rt::Error> {
+    let mut f_acl: Option<crate::generated::types::ObjectCannedACL> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_cache_control: Option<String> = None;
+    let mut f_content_disposition: Option<String> = None;
+    let mut f_content_encoding: Option<String> = None;
+    let mut f_content_language: Option<String> = None;
+    let mut f_content_type: Option<String> = None;
+    let mut f_expires: Option<crate::rt::DateTime> = None;
+    let mut f_grant_full_control: Option<String> = None;
+    let mut f_grant_read: Option<String> = None;
+    let mut f_grant_read_acp: Option<String> = None;
+    let mut f_grant_write_acp: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_metadata: Option<::std::collections::HashMap<String, String>> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
-    let mut f_website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_tagging: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_object_lock_mode: ::std::option::Option<
-        crate::generated::types::ObjectLockMode,
-    > = ::std::option::Option::None;
-    let mut f_object_lock_retain_until_date: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_object_lock_legal_hold_status: ::std::option::Option<
+    > = None;
+    let mut f_storage_class: Option<crate::generated::types::StorageClass> = None;
+    let mut f_website_redirect_location: Option<String> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_tagging: Option<String> = None;
+    let mut f_object_lock_mode: Option<crate::generated::types::ObjectLockMode> = None;
+    let mut f_object_lock_retain_until_date: Option<crate::rt::DateTime> = None;
+    let mut f_object_lock_legal_hold_status: Option<
         crate::generated::types::ObjectLockLegalHoldStatus,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                f_acl = ::std::option::Option::Some(
+                f_acl = Some(
                     crate::generated::types::ObjectCannedACL::from(child.text()),
                 );
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Cache-Control" => {
-                f_cache_control = ::std::option::Option::Some(child.text().to_string());
+                f_cache_control = Some(child.text().to_string());
             }
             "Content-Disposition" => {
-                f_content_disposition = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_disposition = Some(child.text().to_string());
             }
             "Content-Encoding" => {
-                f_content_encoding = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_encoding = Some(child.text().to_string());
             }
             "Content-Language" => {
-                f_content_language = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_language = Some(child.text().to_string());
             }
             "Content-Type" => {
-                f_content_type = ::std::option::Option::Some(child.text().to_string());
+                f_content_type = Some(child.text().to_string());
             }
             "Expires" => {
-                f_expires = ::std::option::Option::Some(
+                f_expires = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-grant-full-control" => {
-                f_grant_full_control = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_full_control = Some(child.text().to_string());
             }
             "x-amz-grant-read" => {
-                f_grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                f_grant_write_acp = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_write_acp = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "x-amz-meta-" => {
-                f_metadata = ::std::option::Option::Some({
+                f_metadata = Some({
                     let mut map = ::std::collections::HashMap::new();
                     for entry in child.children() {
                         let key = entry
                             .child("key")
                             .map(|k| k.text().to_string())
                             .unwrap_or_default();
-                        if let ::std::option::Option::Some(value) = entry.child("value")
-                        {
+                        if let Some(value) = entry.child("value") {
                             map.insert(key, value.text().to_string());
                         }
                     }
@@ -3164,75 +2842,65 @@ pub(crate) fn de_create_multipart_upload_request(
                 });
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-storage-class" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "x-amz-website-redirect-location" => {
-                f_website_redirect_location = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_website_redirect_location = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key" => {
-                f_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-tagging" => {
-                f_tagging = ::std::option::Option::Some(child.text().to_string());
+                f_tagging = Some(child.text().to_string());
             }
             "x-amz-object-lock-mode" => {
-                f_object_lock_mode = ::std::option::Option::Some(
+                f_object_lock_mode = Some(
                     crate::generated::types::ObjectLockMode::from(child.text()),
                 );
             }
             "x-amz-object-lock-retain-until-date" => {
-                f_object_lock_retain_until_date = ::std::option::Option::Some(
+                f_object_lock_retain_until_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-object-lock-legal-hold" => {
-                f_object_lock_legal_hold_status = ::std::option::Option::Some(
+                f_object_lock_legal_hold_status = Some(
                     crate::generated::types::ObjectLockLegalHoldStatus::from(
                         child.text(),
                     ),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-checksum-type" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
@@ -3249,7 +2917,7 @@ pub(crate) fn de_create_multipart_upload_request(
         "CreateMultipartUploadRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::CreateMultipartUploadRequest {
+    Ok(crate::generated::types::CreateMultipartUploadRequest {
         acl: f_acl,
         bucket: f_bucket,
         cache_control: f_cache_control,
@@ -3287,13 +2955,13 @@ pub(crate) fn ser_default_retention(
     value: &crate::generated::types::DefaultRetention,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.mode {
+    if let Some(v) = &value.mode {
         w.leaf("Mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.days {
+    if let Some(v) = &value.days {
         w.leaf("Days", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.years {
+    if let Some(v) = &value.years {
         w.leaf("Years", &v.to_string());
     }
 }
@@ -3301,29 +2969,27 @@ pub(crate) fn ser_default_retention(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_default_retention(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::DefaultRetention, crate::rt::Error> {
-    let mut f_mode: ::std::option::Option<
-        crate::generated::types::ObjectLockRetentionMode,
-    > = ::std::option::Option::None;
-    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_years: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DefaultRetention, crate::rt::Error> {
+    let mut f_mode: Option<crate::generated::types::ObjectLockRetentionMode> = None;
+    let mut f_days: Option<i32> = None;
+    let mut f_years: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "Mode" => {
-                f_mode = ::std::option::Option::Some(
+                f_mode = Some(
                     crate::generated::types::ObjectLockRetentionMode::from(child.text()),
                 );
             }
             "Days" => {
-                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = Some(crate::rt::xml_i32(child)?);
             }
             "Years" => {
-                f_years = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_years = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::DefaultRetention {
+    Ok(crate::generated::types::DefaultRetention {
         mode: f_mode,
         days: f_days,
         years: f_years,
@@ -3343,7 +3009,7 @@ pub(crate) fn ser_delete(
             w.end("Object");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.quiet {
+    if let Some(v) = &value.quiet {
         w.leaf("Quiet", crate::rt::fmt_bool(*v));
     }
 }
@@ -3351,26 +3017,24 @@ pub(crate) fn ser_delete(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Delete, crate::rt::Error> {
-    let mut f_objects: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::ObjectIdentifier>,
-    > = ::std::option::Option::None;
-    let mut f_quiet: ::std::option::Option<bool> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Delete, crate::rt::Error> {
+    let mut f_objects: Option<Vec<crate::generated::types::ObjectIdentifier>> = None;
+    let mut f_quiet: Option<bool> = None;
     for child in node.children() {
         match child.name() {
             "Object" => {
                 f_objects
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object_identifier(child)?);
             }
             "Quiet" => {
-                f_quiet = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_quiet = Some(crate::rt::xml_bool(child)?);
             }
             _ => {}
         }
     }
     let f_objects = f_objects.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::Delete {
+    Ok(crate::generated::types::Delete {
         objects: f_objects,
         quiet: f_quiet,
     })
@@ -3389,7 +3053,7 @@ pub(crate) fn ser_delete_bucket_analytics_configuration_request(
         let v = &value.id;
         w.leaf("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3397,25 +3061,23 @@ pub(crate) fn ser_delete_bucket_analytics_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_analytics_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::DeleteBucketAnalyticsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3430,7 +3092,7 @@ pub(crate) fn de_delete_bucket_analytics_configuration_request(
         "DeleteBucketAnalyticsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketAnalyticsConfigurationRequest {
+    Ok(crate::generated::types::DeleteBucketAnalyticsConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -3446,7 +3108,7 @@ pub(crate) fn ser_delete_bucket_cors_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3454,21 +3116,16 @@ pub(crate) fn ser_delete_bucket_cors_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_cors_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketCorsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteBucketCorsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3478,7 +3135,7 @@ pub(crate) fn de_delete_bucket_cors_request(
         "DeleteBucketCorsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketCorsRequest {
+    Ok(crate::generated::types::DeleteBucketCorsRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -3497,7 +3154,7 @@ pub(crate) fn ser_delete_bucket_inventory_configuration_request(
         let v = &value.id;
         w.leaf("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3505,25 +3162,23 @@ pub(crate) fn ser_delete_bucket_inventory_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_inventory_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::DeleteBucketInventoryConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3538,7 +3193,7 @@ pub(crate) fn de_delete_bucket_inventory_configuration_request(
         "DeleteBucketInventoryConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketInventoryConfigurationRequest {
+    Ok(crate::generated::types::DeleteBucketInventoryConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -3554,7 +3209,7 @@ pub(crate) fn ser_delete_bucket_lifecycle_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3562,21 +3217,16 @@ pub(crate) fn ser_delete_bucket_lifecycle_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_lifecycle_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketLifecycleRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteBucketLifecycleRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3586,7 +3236,7 @@ pub(crate) fn de_delete_bucket_lifecycle_request(
         "DeleteBucketLifecycleRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketLifecycleRequest {
+    Ok(crate::generated::types::DeleteBucketLifecycleRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -3605,7 +3255,7 @@ pub(crate) fn ser_delete_bucket_metrics_configuration_request(
         let v = &value.id;
         w.leaf("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3613,25 +3263,23 @@ pub(crate) fn ser_delete_bucket_metrics_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_metrics_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::DeleteBucketMetricsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3646,7 +3294,7 @@ pub(crate) fn de_delete_bucket_metrics_configuration_request(
         "DeleteBucketMetricsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketMetricsConfigurationRequest {
+    Ok(crate::generated::types::DeleteBucketMetricsConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -3662,7 +3310,7 @@ pub(crate) fn ser_delete_bucket_policy_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3670,21 +3318,16 @@ pub(crate) fn ser_delete_bucket_policy_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_policy_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketPolicyRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteBucketPolicyRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3694,7 +3337,7 @@ pub(crate) fn de_delete_bucket_policy_request(
         "DeleteBucketPolicyRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketPolicyRequest {
+    Ok(crate::generated::types::DeleteBucketPolicyRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -3709,7 +3352,7 @@ pub(crate) fn ser_delete_bucket_replication_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3717,21 +3360,16 @@ pub(crate) fn ser_delete_bucket_replication_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_replication_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketReplicationRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteBucketReplicationRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3741,7 +3379,7 @@ pub(crate) fn de_delete_bucket_replication_request(
         "DeleteBucketReplicationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketReplicationRequest {
+    Ok(crate::generated::types::DeleteBucketReplicationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -3756,7 +3394,7 @@ pub(crate) fn ser_delete_bucket_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3764,21 +3402,16 @@ pub(crate) fn ser_delete_bucket_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteBucketRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3788,7 +3421,7 @@ pub(crate) fn de_delete_bucket_request(
         "DeleteBucketRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketRequest {
+    Ok(crate::generated::types::DeleteBucketRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -3803,7 +3436,7 @@ pub(crate) fn ser_delete_bucket_tagging_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3811,21 +3444,16 @@ pub(crate) fn ser_delete_bucket_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketTaggingRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteBucketTaggingRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3835,7 +3463,7 @@ pub(crate) fn de_delete_bucket_tagging_request(
         "DeleteBucketTaggingRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketTaggingRequest {
+    Ok(crate::generated::types::DeleteBucketTaggingRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -3850,7 +3478,7 @@ pub(crate) fn ser_delete_bucket_website_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -3858,21 +3486,16 @@ pub(crate) fn ser_delete_bucket_website_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_website_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketWebsiteRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteBucketWebsiteRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -3882,7 +3505,7 @@ pub(crate) fn de_delete_bucket_website_request(
         "DeleteBucketWebsiteRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketWebsiteRequest {
+    Ok(crate::generated::types::DeleteBucketWebsiteRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -3893,21 +3516,21 @@ pub(crate) fn ser_delete_marker_entry(
     value: &crate::generated::types::DeleteMarkerEntry,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
     }
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("VersionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.is_latest {
+    if let Some(v) = &value.is_latest {
         w.leaf("IsLatest", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.last_modified {
+    if let Some(v) = &value.last_modified {
         w.leaf("LastModified", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
 }
@@ -3915,40 +3538,35 @@ pub(crate) fn ser_delete_marker_entry(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_marker_entry(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteMarkerEntry,
-    crate::rt::Error,
-> {
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_is_latest: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteMarkerEntry, crate::rt::Error> {
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_is_latest: Option<bool> = None;
+    let mut f_last_modified: Option<crate::rt::DateTime> = None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "VersionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "IsLatest" => {
-                f_is_latest = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_latest = Some(crate::rt::xml_bool(child)?);
             }
             "LastModified" => {
-                f_last_modified = ::std::option::Option::Some(
+                f_last_modified = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::DeleteMarkerEntry {
+    Ok(crate::generated::types::DeleteMarkerEntry {
         owner: f_owner,
         key: f_key,
         version_id: f_version_id,
@@ -3971,17 +3589,12 @@ pub(crate) fn ser_delete_marker_replication(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_marker_replication(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteMarkerReplication,
-    crate::rt::Error,
-> {
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::DeleteMarkerReplicationStatus,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteMarkerReplication, crate::rt::Error> {
+    let mut f_status: Option<crate::generated::types::DeleteMarkerReplicationStatus> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::DeleteMarkerReplicationStatus::from(
                         child.text(),
                     ),
@@ -3995,7 +3608,7 @@ pub(crate) fn de_delete_marker_replication(
         "DeleteMarkerReplication",
         "Status",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteMarkerReplication {
+    Ok(crate::generated::types::DeleteMarkerReplication {
         status: f_status,
     })
 }
@@ -4005,13 +3618,13 @@ pub(crate) fn ser_delete_object_output(
     value: &crate::generated::types::DeleteObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.delete_marker {
+    if let Some(v) = &value.delete_marker {
         w.leaf("x-amz-delete-marker", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -4019,34 +3632,27 @@ pub(crate) fn ser_delete_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteObjectOutput,
-    crate::rt::Error,
-> {
-    let mut f_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteObjectOutput, crate::rt::Error> {
+    let mut f_delete_marker: Option<bool> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-delete-marker" => {
-                f_delete_marker = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_delete_marker = Some(crate::rt::xml_bool(child)?);
             }
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::DeleteObjectOutput {
+    Ok(crate::generated::types::DeleteObjectOutput {
         delete_marker: f_delete_marker,
         version_id: f_version_id,
         request_charged: f_request_charged,
@@ -4066,22 +3672,22 @@ pub(crate) fn ser_delete_object_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mfa {
+    if let Some(v) = &value.mfa {
         w.leaf("x-amz-mfa", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bypass_governance_retention {
+    if let Some(v) = &value.bypass_governance_retention {
         w.leaf("x-amz-bypass-governance-retention", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
 }
@@ -4089,53 +3695,42 @@ pub(crate) fn ser_delete_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteObjectRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteObjectRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_mfa: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_bypass_governance_retention: Option<bool> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "x-amz-mfa" => {
-                f_mfa = ::std::option::Option::Some(child.text().to_string());
+                f_mfa = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-bypass-governance-retention" => {
-                f_bypass_governance_retention = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_bypass_governance_retention = Some(crate::rt::xml_bool(child)?);
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
@@ -4148,7 +3743,7 @@ pub(crate) fn de_delete_object_request(
         "Bucket",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "DeleteObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteObjectRequest {
+    Ok(crate::generated::types::DeleteObjectRequest {
         bucket: f_bucket,
         key: f_key,
         mfa: f_mfa,
@@ -4165,7 +3760,7 @@ pub(crate) fn ser_delete_object_tagging_output(
     value: &crate::generated::types::DeleteObjectTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
 }
@@ -4173,20 +3768,17 @@ pub(crate) fn ser_delete_object_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteObjectTaggingOutput,
-    crate::rt::Error,
-> {
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteObjectTaggingOutput, crate::rt::Error> {
+    let mut f_version_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::DeleteObjectTaggingOutput {
+    Ok(crate::generated::types::DeleteObjectTaggingOutput {
         version_id: f_version_id,
     })
 }
@@ -4204,10 +3796,10 @@ pub(crate) fn ser_delete_object_tagging_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -4215,29 +3807,24 @@ pub(crate) fn ser_delete_object_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_object_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteObjectTaggingRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteObjectTaggingRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -4252,7 +3839,7 @@ pub(crate) fn de_delete_object_tagging_request(
         "DeleteObjectTaggingRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteObjectTaggingRequest {
+    Ok(crate::generated::types::DeleteObjectTaggingRequest {
         bucket: f_bucket,
         key: f_key,
         version_id: f_version_id,
@@ -4265,17 +3852,17 @@ pub(crate) fn ser_delete_objects_output(
     value: &crate::generated::types::DeleteObjectsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.deleted {
+    if let Some(v) = &value.deleted {
         for item in v.iter() {
             w.start("Deleted");
             crate::generated::protocol::ser_deleted_object(item, w);
             w.end("Deleted");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.errors {
+    if let Some(v) = &value.errors {
         for item in v.iter() {
             w.start("Error");
             crate::generated::protocol::ser_error(item, w);
@@ -4287,40 +3874,31 @@ pub(crate) fn ser_delete_objects_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_objects_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteObjectsOutput,
-    crate::rt::Error,
-> {
-    let mut f_deleted: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::DeletedObject>,
-    > = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
-    let mut f_errors: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Error>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteObjectsOutput, crate::rt::Error> {
+    let mut f_deleted: Option<Vec<crate::generated::types::DeletedObject>> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
+    let mut f_errors: Option<Vec<crate::generated::types::Error>> = None;
     for child in node.children() {
         match child.name() {
             "Deleted" => {
                 f_deleted
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_deleted_object(child)?);
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             "Error" => {
                 f_errors
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_error(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::DeleteObjectsOutput {
+    Ok(crate::generated::types::DeleteObjectsOutput {
         deleted: f_deleted,
         request_charged: f_request_charged,
         errors: f_errors,
@@ -4343,16 +3921,16 @@ pub(crate) fn ser_delete_objects_request(
         crate::generated::protocol::ser_delete(v, w);
         w.end("Delete");
     }
-    if let ::std::option::Option::Some(v) = &value.mfa {
+    if let Some(v) = &value.mfa {
         w.leaf("x-amz-mfa", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bypass_governance_retention {
+    if let Some(v) = &value.bypass_governance_retention {
         w.leaf("x-amz-bypass-governance-retention", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -4360,45 +3938,34 @@ pub(crate) fn ser_delete_objects_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_objects_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteObjectsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delete: ::std::option::Option<crate::generated::types::Delete> = ::std::option::Option::None;
-    let mut f_mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeleteObjectsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_delete: Option<crate::generated::types::Delete> = None;
+    let mut f_mfa: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_bypass_governance_retention: Option<bool> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Delete" => {
-                f_delete = ::std::option::Option::Some(
-                    crate::generated::protocol::de_delete(child)?,
-                );
+                f_delete = Some(crate::generated::protocol::de_delete(child)?);
             }
             "x-amz-mfa" => {
-                f_mfa = ::std::option::Option::Some(child.text().to_string());
+                f_mfa = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-bypass-governance-retention" => {
-                f_bypass_governance_retention = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_bypass_governance_retention = Some(crate::rt::xml_bool(child)?);
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -4413,7 +3980,7 @@ pub(crate) fn de_delete_objects_request(
         "DeleteObjectsRequest",
         "Delete",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeleteObjectsRequest {
+    Ok(crate::generated::types::DeleteObjectsRequest {
         bucket: f_bucket,
         delete: f_delete,
         mfa: f_mfa,
@@ -4432,7 +3999,7 @@ pub(crate) fn ser_delete_public_access_block_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -4440,21 +4007,16 @@ pub(crate) fn ser_delete_public_access_block_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_public_access_block_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeletePublicAccessBlockRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeletePublicAccessBlockRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -4464,7 +4026,7 @@ pub(crate) fn de_delete_public_access_block_request(
         "DeletePublicAccessBlockRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::DeletePublicAccessBlockRequest {
+    Ok(crate::generated::types::DeletePublicAccessBlockRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -4475,16 +4037,16 @@ pub(crate) fn ser_deleted_object(
     value: &crate::generated::types::DeletedObject,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("VersionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delete_marker {
+    if let Some(v) = &value.delete_marker {
         w.leaf("DeleteMarker", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.delete_marker_version_id {
+    if let Some(v) = &value.delete_marker_version_id {
         w.leaf("DeleteMarkerVersionId", v.as_str());
     }
 }
@@ -4492,33 +4054,29 @@ pub(crate) fn ser_deleted_object(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_deleted_object(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::DeletedObject, crate::rt::Error> {
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_delete_marker_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::DeletedObject, crate::rt::Error> {
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_delete_marker: Option<bool> = None;
+    let mut f_delete_marker_version_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "VersionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "DeleteMarker" => {
-                f_delete_marker = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_delete_marker = Some(crate::rt::xml_bool(child)?);
             }
             "DeleteMarkerVersionId" => {
-                f_delete_marker_version_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_delete_marker_version_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::DeletedObject {
+    Ok(crate::generated::types::DeletedObject {
         key: f_key,
         version_id: f_version_id,
         delete_marker: f_delete_marker,
@@ -4535,7 +4093,7 @@ pub(crate) fn ser_destination(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("StorageClass", v.as_str());
     }
 }
@@ -4543,18 +4101,16 @@ pub(crate) fn ser_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Destination, crate::rt::Error> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::Destination, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_storage_class: Option<crate::generated::types::StorageClass> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "StorageClass" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
@@ -4562,7 +4118,7 @@ pub(crate) fn de_destination(
         }
     }
     let f_bucket = crate::rt::required_in_response(f_bucket, "Destination", "Bucket")?;
-    ::std::result::Result::Ok(crate::generated::types::Destination {
+    Ok(crate::generated::types::Destination {
         bucket: f_bucket,
         storage_class: f_storage_class,
     })
@@ -4573,16 +4129,16 @@ pub(crate) fn ser_error(
     value: &crate::generated::types::Error,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("VersionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.code {
+    if let Some(v) = &value.code {
         w.leaf("Code", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.message {
+    if let Some(v) = &value.message {
         w.leaf("Message", v.as_str());
     }
 }
@@ -4590,29 +4146,29 @@ pub(crate) fn ser_error(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_error(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Error, crate::rt::Error> {
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_message: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Error, crate::rt::Error> {
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_code: Option<String> = None;
+    let mut f_message: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "VersionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "Code" => {
-                f_code = ::std::option::Option::Some(child.text().to_string());
+                f_code = Some(child.text().to_string());
             }
             "Message" => {
-                f_message = ::std::option::Option::Some(child.text().to_string());
+                f_message = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Error {
+    Ok(crate::generated::types::Error {
         key: f_key,
         version_id: f_version_id,
         code: f_code,
@@ -4634,18 +4190,18 @@ pub(crate) fn ser_error_document(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_error_document(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::ErrorDocument, crate::rt::Error> {
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ErrorDocument, crate::rt::Error> {
+    let mut f_key: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             _ => {}
         }
     }
     let f_key = crate::rt::required_in_response(f_key, "ErrorDocument", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::ErrorDocument {
+    Ok(crate::generated::types::ErrorDocument {
         key: f_key,
     })
 }
@@ -4663,19 +4219,19 @@ pub(crate) fn ser_extend_object_retention_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.additional_retention_period {
+    if let Some(v) = &value.additional_retention_period {
         w.leaf("Additional-Retention-Period", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.extend_retention_from_current_time {
+    if let Some(v) = &value.extend_retention_from_current_time {
         w.leaf("Extend-Retention-From-Current-Time", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.new_retention_expiration_date {
+    if let Some(v) = &value.new_retention_expiration_date {
         w.leaf(
             "New-Retention-Expiration-Date",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.new_retention_period {
+    if let Some(v) = &value.new_retention_period {
         w.leaf("New-Retention-Period", &v.to_string());
     }
 }
@@ -4683,45 +4239,34 @@ pub(crate) fn ser_extend_object_retention_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_extend_object_retention_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ExtendObjectRetentionRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_additional_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_extend_retention_from_current_time: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_new_retention_expiration_date: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_new_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ExtendObjectRetentionRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_additional_retention_period: Option<i32> = None;
+    let mut f_extend_retention_from_current_time: Option<i32> = None;
+    let mut f_new_retention_expiration_date: Option<crate::rt::DateTime> = None;
+    let mut f_new_retention_period: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Additional-Retention-Period" => {
-                f_additional_retention_period = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_additional_retention_period = Some(crate::rt::xml_i32(child)?);
             }
             "Extend-Retention-From-Current-Time" => {
-                f_extend_retention_from_current_time = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_extend_retention_from_current_time = Some(crate::rt::xml_i32(child)?);
             }
             "New-Retention-Expiration-Date" => {
-                f_new_retention_expiration_date = ::std::option::Option::Some(
+                f_new_retention_expiration_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "New-Retention-Period" => {
-                f_new_retention_period = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_new_retention_period = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
@@ -4736,7 +4281,7 @@ pub(crate) fn de_extend_object_retention_request(
         "ExtendObjectRetentionRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ExtendObjectRetentionRequest {
+    Ok(crate::generated::types::ExtendObjectRetentionRequest {
         bucket: f_bucket,
         key: f_key,
         additional_retention_period: f_additional_retention_period,
@@ -4751,10 +4296,10 @@ pub(crate) fn ser_filter_rule(
     value: &crate::generated::types::FilterRule,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.name {
+    if let Some(v) = &value.name {
         w.leaf("Name", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.value {
+    if let Some(v) = &value.value {
         w.leaf("Value", v.as_str());
     }
 }
@@ -4762,23 +4307,23 @@ pub(crate) fn ser_filter_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_filter_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::FilterRule, crate::rt::Error> {
-    let mut f_name: ::std::option::Option<crate::generated::types::FilterRuleName> = ::std::option::Option::None;
-    let mut f_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::FilterRule, crate::rt::Error> {
+    let mut f_name: Option<crate::generated::types::FilterRuleName> = None;
+    let mut f_value: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Name" => {
-                f_name = ::std::option::Option::Some(
+                f_name = Some(
                     crate::generated::types::FilterRuleName::from(child.text()),
                 );
             }
             "Value" => {
-                f_value = ::std::option::Option::Some(child.text().to_string());
+                f_value = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::FilterRule {
+    Ok(crate::generated::types::FilterRule {
         name: f_name,
         value: f_value,
     })
@@ -4789,7 +4334,7 @@ pub(crate) fn ser_get_bucket_accelerate_configuration_output(
     value: &crate::generated::types::GetBucketAccelerateConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.status {
+    if let Some(v) = &value.status {
         w.leaf("Status", v.as_str());
     }
 }
@@ -4797,24 +4342,22 @@ pub(crate) fn ser_get_bucket_accelerate_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_accelerate_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketAccelerateConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::BucketAccelerateStatus,
-    > = ::std::option::Option::None;
+    let mut f_status: Option<crate::generated::types::BucketAccelerateStatus> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::BucketAccelerateStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAccelerateConfigurationOutput {
+    Ok(crate::generated::types::GetBucketAccelerateConfigurationOutput {
         status: f_status,
     })
 }
@@ -4828,7 +4371,7 @@ pub(crate) fn ser_get_bucket_accelerate_configuration_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -4836,21 +4379,19 @@ pub(crate) fn ser_get_bucket_accelerate_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_accelerate_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketAccelerateConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -4860,7 +4401,7 @@ pub(crate) fn de_get_bucket_accelerate_configuration_request(
         "GetBucketAccelerateConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAccelerateConfigurationRequest {
+    Ok(crate::generated::types::GetBucketAccelerateConfigurationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -4871,12 +4412,12 @@ pub(crate) fn ser_get_bucket_acl_output(
     value: &crate::generated::types::GetBucketAclOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
     }
-    if let ::std::option::Option::Some(v) = &value.grants {
+    if let Some(v) = &value.grants {
         w.start("AccessControlList");
         for item in v.iter() {
             w.start("Grant");
@@ -4890,24 +4431,17 @@ pub(crate) fn ser_get_bucket_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketAclOutput,
-    crate::rt::Error,
-> {
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_grants: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Grant>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketAclOutput, crate::rt::Error> {
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_grants: Option<Vec<crate::generated::types::Grant>> = None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "AccessControlList" => {
-                f_grants = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_grants = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
                     }
@@ -4917,7 +4451,7 @@ pub(crate) fn de_get_bucket_acl_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAclOutput {
+    Ok(crate::generated::types::GetBucketAclOutput {
         owner: f_owner,
         grants: f_grants,
     })
@@ -4932,7 +4466,7 @@ pub(crate) fn ser_get_bucket_acl_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -4940,21 +4474,16 @@ pub(crate) fn ser_get_bucket_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketAclRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketAclRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -4964,7 +4493,7 @@ pub(crate) fn de_get_bucket_acl_request(
         "GetBucketAclRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAclRequest {
+    Ok(crate::generated::types::GetBucketAclRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -4975,12 +4504,12 @@ pub(crate) fn ser_get_bucket_aspera_output(
     value: &crate::generated::types::GetBucketAsperaOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.access_key {
+    if let Some(v) = &value.access_key {
         w.start("AccessKey");
         crate::generated::protocol::ser_access_key(v, w);
         w.end("AccessKey");
     }
-    if let ::std::option::Option::Some(v) = &value.ats_endpoint {
+    if let Some(v) = &value.ats_endpoint {
         w.leaf("ATSEndpoint", v.as_str());
     }
 }
@@ -4988,26 +4517,21 @@ pub(crate) fn ser_get_bucket_aspera_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_aspera_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketAsperaOutput,
-    crate::rt::Error,
-> {
-    let mut f_access_key: ::std::option::Option<crate::generated::types::AccessKey> = ::std::option::Option::None;
-    let mut f_ats_endpoint: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketAsperaOutput, crate::rt::Error> {
+    let mut f_access_key: Option<crate::generated::types::AccessKey> = None;
+    let mut f_ats_endpoint: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "AccessKey" => {
-                f_access_key = ::std::option::Option::Some(
-                    crate::generated::protocol::de_access_key(child)?,
-                );
+                f_access_key = Some(crate::generated::protocol::de_access_key(child)?);
             }
             "ATSEndpoint" => {
-                f_ats_endpoint = ::std::option::Option::Some(child.text().to_string());
+                f_ats_endpoint = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAsperaOutput {
+    Ok(crate::generated::types::GetBucketAsperaOutput {
         access_key: f_access_key,
         ats_endpoint: f_ats_endpoint,
     })
@@ -5027,15 +4551,12 @@ pub(crate) fn ser_get_bucket_aspera_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_aspera_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketAsperaRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketAsperaRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5045,7 +4566,7 @@ pub(crate) fn de_get_bucket_aspera_request(
         "GetBucketAsperaRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAsperaRequest {
+    Ok(crate::generated::types::GetBucketAsperaRequest {
         bucket: f_bucket,
     })
 }
@@ -5055,7 +4576,7 @@ pub(crate) fn ser_get_bucket_analytics_configuration_output(
     value: &crate::generated::types::GetBucketAnalyticsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.analytics_configuration {
+    if let Some(v) = &value.analytics_configuration {
         w.start("AnalyticsConfiguration");
         crate::generated::protocol::ser_analytics_configuration(v, w);
         w.end("AnalyticsConfiguration");
@@ -5065,24 +4586,24 @@ pub(crate) fn ser_get_bucket_analytics_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_analytics_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketAnalyticsConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_analytics_configuration: ::std::option::Option<
+    let mut f_analytics_configuration: Option<
         crate::generated::types::AnalyticsConfiguration,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "AnalyticsConfiguration" => {
-                f_analytics_configuration = ::std::option::Option::Some(
+                f_analytics_configuration = Some(
                     crate::generated::protocol::de_analytics_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAnalyticsConfigurationOutput {
+    Ok(crate::generated::types::GetBucketAnalyticsConfigurationOutput {
         analytics_configuration: f_analytics_configuration,
     })
 }
@@ -5100,7 +4621,7 @@ pub(crate) fn ser_get_bucket_analytics_configuration_request(
         let v = &value.id;
         w.leaf("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5108,25 +4629,23 @@ pub(crate) fn ser_get_bucket_analytics_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_analytics_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketAnalyticsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5141,7 +4660,7 @@ pub(crate) fn de_get_bucket_analytics_configuration_request(
         "GetBucketAnalyticsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketAnalyticsConfigurationRequest {
+    Ok(crate::generated::types::GetBucketAnalyticsConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -5153,7 +4672,7 @@ pub(crate) fn ser_get_bucket_cors_output(
     value: &crate::generated::types::GetBucketCorsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.cors_rules {
+    if let Some(v) = &value.cors_rules {
         for item in v.iter() {
             w.start("CORSRule");
             crate::generated::protocol::ser_cors_rule(item, w);
@@ -5165,24 +4684,19 @@ pub(crate) fn ser_get_bucket_cors_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_cors_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketCorsOutput,
-    crate::rt::Error,
-> {
-    let mut f_cors_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CORSRule>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketCorsOutput, crate::rt::Error> {
+    let mut f_cors_rules: Option<Vec<crate::generated::types::CORSRule>> = None;
     for child in node.children() {
         match child.name() {
             "CORSRule" => {
                 f_cors_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_cors_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketCorsOutput {
+    Ok(crate::generated::types::GetBucketCorsOutput {
         cors_rules: f_cors_rules,
     })
 }
@@ -5196,10 +4710,10 @@ pub(crate) fn ser_get_bucket_cors_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
 }
@@ -5207,27 +4721,20 @@ pub(crate) fn ser_get_bucket_cors_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_cors_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketCorsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketCorsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_mirror_destination: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5237,7 +4744,7 @@ pub(crate) fn de_get_bucket_cors_request(
         "GetBucketCorsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketCorsRequest {
+    Ok(crate::generated::types::GetBucketCorsRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
         mirror_destination: f_mirror_destination,
@@ -5249,7 +4756,7 @@ pub(crate) fn ser_get_bucket_inventory_configuration_output(
     value: &crate::generated::types::GetBucketInventoryConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.inventory_configuration {
+    if let Some(v) = &value.inventory_configuration {
         w.start("InventoryConfiguration");
         crate::generated::protocol::ser_inventory_configuration(v, w);
         w.end("InventoryConfiguration");
@@ -5259,24 +4766,24 @@ pub(crate) fn ser_get_bucket_inventory_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_inventory_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketInventoryConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_inventory_configuration: ::std::option::Option<
+    let mut f_inventory_configuration: Option<
         crate::generated::types::InventoryConfiguration,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "InventoryConfiguration" => {
-                f_inventory_configuration = ::std::option::Option::Some(
+                f_inventory_configuration = Some(
                     crate::generated::protocol::de_inventory_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketInventoryConfigurationOutput {
+    Ok(crate::generated::types::GetBucketInventoryConfigurationOutput {
         inventory_configuration: f_inventory_configuration,
     })
 }
@@ -5294,7 +4801,7 @@ pub(crate) fn ser_get_bucket_inventory_configuration_request(
         let v = &value.id;
         w.leaf("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5302,25 +4809,23 @@ pub(crate) fn ser_get_bucket_inventory_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_inventory_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketInventoryConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5335,7 +4840,7 @@ pub(crate) fn de_get_bucket_inventory_configuration_request(
         "GetBucketInventoryConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketInventoryConfigurationRequest {
+    Ok(crate::generated::types::GetBucketInventoryConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -5347,7 +4852,7 @@ pub(crate) fn ser_get_bucket_lifecycle_configuration_output(
     value: &crate::generated::types::GetBucketLifecycleConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.rules {
+    if let Some(v) = &value.rules {
         for item in v.iter() {
             w.start("Rule");
             crate::generated::protocol::ser_lifecycle_rule(item, w);
@@ -5359,24 +4864,22 @@ pub(crate) fn ser_get_bucket_lifecycle_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_lifecycle_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketLifecycleConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
-    > = ::std::option::Option::None;
+    let mut f_rules: Option<Vec<crate::generated::types::LifecycleRule>> = None;
     for child in node.children() {
         match child.name() {
             "Rule" => {
                 f_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_lifecycle_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketLifecycleConfigurationOutput {
+    Ok(crate::generated::types::GetBucketLifecycleConfigurationOutput {
         rules: f_rules,
     })
 }
@@ -5390,7 +4893,7 @@ pub(crate) fn ser_get_bucket_lifecycle_configuration_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5398,21 +4901,19 @@ pub(crate) fn ser_get_bucket_lifecycle_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_lifecycle_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketLifecycleConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5422,7 +4923,7 @@ pub(crate) fn de_get_bucket_lifecycle_configuration_request(
         "GetBucketLifecycleConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketLifecycleConfigurationRequest {
+    Ok(crate::generated::types::GetBucketLifecycleConfigurationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -5433,7 +4934,7 @@ pub(crate) fn ser_get_bucket_location_output(
     value: &crate::generated::types::GetBucketLocationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.location_constraint {
+    if let Some(v) = &value.location_constraint {
         w.leaf("LocationConstraint", v.as_str());
     }
 }
@@ -5441,24 +4942,21 @@ pub(crate) fn ser_get_bucket_location_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_location_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketLocationOutput,
-    crate::rt::Error,
-> {
-    let mut f_location_constraint: ::std::option::Option<
+) -> Result<crate::generated::types::GetBucketLocationOutput, crate::rt::Error> {
+    let mut f_location_constraint: Option<
         crate::generated::types::BucketLocationConstraint,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "LocationConstraint" => {
-                f_location_constraint = ::std::option::Option::Some(
+                f_location_constraint = Some(
                     crate::generated::types::BucketLocationConstraint::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketLocationOutput {
+    Ok(crate::generated::types::GetBucketLocationOutput {
         location_constraint: f_location_constraint,
     })
 }
@@ -5472,7 +4970,7 @@ pub(crate) fn ser_get_bucket_location_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5480,21 +4978,16 @@ pub(crate) fn ser_get_bucket_location_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_location_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketLocationRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketLocationRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5504,7 +4997,7 @@ pub(crate) fn de_get_bucket_location_request(
         "GetBucketLocationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketLocationRequest {
+    Ok(crate::generated::types::GetBucketLocationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -5515,7 +5008,7 @@ pub(crate) fn ser_get_bucket_logging_output(
     value: &crate::generated::types::GetBucketLoggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.logging_enabled {
+    if let Some(v) = &value.logging_enabled {
         w.start("LoggingEnabled");
         crate::generated::protocol::ser_logging_enabled(v, w);
         w.end("LoggingEnabled");
@@ -5525,24 +5018,19 @@ pub(crate) fn ser_get_bucket_logging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_logging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketLoggingOutput,
-    crate::rt::Error,
-> {
-    let mut f_logging_enabled: ::std::option::Option<
-        crate::generated::types::LoggingEnabled,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketLoggingOutput, crate::rt::Error> {
+    let mut f_logging_enabled: Option<crate::generated::types::LoggingEnabled> = None;
     for child in node.children() {
         match child.name() {
             "LoggingEnabled" => {
-                f_logging_enabled = ::std::option::Option::Some(
+                f_logging_enabled = Some(
                     crate::generated::protocol::de_logging_enabled(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketLoggingOutput {
+    Ok(crate::generated::types::GetBucketLoggingOutput {
         logging_enabled: f_logging_enabled,
     })
 }
@@ -5556,7 +5044,7 @@ pub(crate) fn ser_get_bucket_logging_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5564,21 +5052,16 @@ pub(crate) fn ser_get_bucket_logging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_logging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketLoggingRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketLoggingRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5588,7 +5071,7 @@ pub(crate) fn de_get_bucket_logging_request(
         "GetBucketLoggingRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketLoggingRequest {
+    Ok(crate::generated::types::GetBucketLoggingRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -5599,7 +5082,7 @@ pub(crate) fn ser_get_bucket_metrics_configuration_output(
     value: &crate::generated::types::GetBucketMetricsConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.metrics_configuration {
+    if let Some(v) = &value.metrics_configuration {
         w.start("MetricsConfiguration");
         crate::generated::protocol::ser_metrics_configuration(v, w);
         w.end("MetricsConfiguration");
@@ -5609,24 +5092,24 @@ pub(crate) fn ser_get_bucket_metrics_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_metrics_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketMetricsConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_metrics_configuration: ::std::option::Option<
+    let mut f_metrics_configuration: Option<
         crate::generated::types::MetricsConfiguration,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "MetricsConfiguration" => {
-                f_metrics_configuration = ::std::option::Option::Some(
+                f_metrics_configuration = Some(
                     crate::generated::protocol::de_metrics_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketMetricsConfigurationOutput {
+    Ok(crate::generated::types::GetBucketMetricsConfigurationOutput {
         metrics_configuration: f_metrics_configuration,
     })
 }
@@ -5644,7 +5127,7 @@ pub(crate) fn ser_get_bucket_metrics_configuration_request(
         let v = &value.id;
         w.leaf("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5652,25 +5135,23 @@ pub(crate) fn ser_get_bucket_metrics_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_metrics_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketMetricsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5685,7 +5166,7 @@ pub(crate) fn de_get_bucket_metrics_configuration_request(
         "GetBucketMetricsConfigurationRequest",
         "Id",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketMetricsConfigurationRequest {
+    Ok(crate::generated::types::GetBucketMetricsConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -5701,7 +5182,7 @@ pub(crate) fn ser_get_bucket_notification_configuration_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5709,21 +5190,19 @@ pub(crate) fn ser_get_bucket_notification_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_notification_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketNotificationConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5733,7 +5212,7 @@ pub(crate) fn de_get_bucket_notification_configuration_request(
         "GetBucketNotificationConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketNotificationConfigurationRequest {
+    Ok(crate::generated::types::GetBucketNotificationConfigurationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -5744,7 +5223,7 @@ pub(crate) fn ser_get_bucket_policy_output(
     value: &crate::generated::types::GetBucketPolicyOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.policy {
+    if let Some(v) = &value.policy {
         w.leaf("Policy", v.as_str());
     }
 }
@@ -5752,20 +5231,17 @@ pub(crate) fn ser_get_bucket_policy_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_policy_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketPolicyOutput,
-    crate::rt::Error,
-> {
-    let mut f_policy: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketPolicyOutput, crate::rt::Error> {
+    let mut f_policy: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Policy" => {
-                f_policy = ::std::option::Option::Some(child.text().to_string());
+                f_policy = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketPolicyOutput {
+    Ok(crate::generated::types::GetBucketPolicyOutput {
         policy: f_policy,
     })
 }
@@ -5779,7 +5255,7 @@ pub(crate) fn ser_get_bucket_policy_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5787,21 +5263,16 @@ pub(crate) fn ser_get_bucket_policy_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_policy_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketPolicyRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketPolicyRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5811,7 +5282,7 @@ pub(crate) fn de_get_bucket_policy_request(
         "GetBucketPolicyRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketPolicyRequest {
+    Ok(crate::generated::types::GetBucketPolicyRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -5822,12 +5293,12 @@ pub(crate) fn ser_get_bucket_protection_configuration_output(
     value: &crate::generated::types::GetBucketProtectionConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.protection_configuration {
+    if let Some(v) = &value.protection_configuration {
         w.start("ProtectionConfiguration");
         crate::generated::protocol::ser_protection_configuration(v, w);
         w.end("ProtectionConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_protection_management_state {
+    if let Some(v) = &value.ibm_protection_management_state {
         w.leaf("x-ibm-protection-management-state", v.as_str());
     }
 }
@@ -5835,25 +5306,25 @@ pub(crate) fn ser_get_bucket_protection_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_protection_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketProtectionConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_protection_configuration: ::std::option::Option<
+    let mut f_protection_configuration: Option<
         crate::generated::types::ProtectionConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_ibm_protection_management_state: ::std::option::Option<
+    > = None;
+    let mut f_ibm_protection_management_state: Option<
         crate::generated::types::IbmProtectionManagementState,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "ProtectionConfiguration" => {
-                f_protection_configuration = ::std::option::Option::Some(
+                f_protection_configuration = Some(
                     crate::generated::protocol::de_protection_configuration(child)?,
                 );
             }
             "x-ibm-protection-management-state" => {
-                f_ibm_protection_management_state = ::std::option::Option::Some(
+                f_ibm_protection_management_state = Some(
                     crate::generated::types::IbmProtectionManagementState::from(
                         child.text(),
                     ),
@@ -5862,7 +5333,7 @@ pub(crate) fn de_get_bucket_protection_configuration_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketProtectionConfigurationOutput {
+    Ok(crate::generated::types::GetBucketProtectionConfigurationOutput {
         protection_configuration: f_protection_configuration,
         ibm_protection_management_state: f_ibm_protection_management_state,
     })
@@ -5877,7 +5348,7 @@ pub(crate) fn ser_get_bucket_protection_configuration_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5885,21 +5356,19 @@ pub(crate) fn ser_get_bucket_protection_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_protection_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetBucketProtectionConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5909,7 +5378,7 @@ pub(crate) fn de_get_bucket_protection_configuration_request(
         "GetBucketProtectionConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketProtectionConfigurationRequest {
+    Ok(crate::generated::types::GetBucketProtectionConfigurationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -5920,7 +5389,7 @@ pub(crate) fn ser_get_bucket_replication_output(
     value: &crate::generated::types::GetBucketReplicationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.replication_configuration {
+    if let Some(v) = &value.replication_configuration {
         w.start("ReplicationConfiguration");
         crate::generated::protocol::ser_replication_configuration(v, w);
         w.end("ReplicationConfiguration");
@@ -5930,24 +5399,21 @@ pub(crate) fn ser_get_bucket_replication_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_replication_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketReplicationOutput,
-    crate::rt::Error,
-> {
-    let mut f_replication_configuration: ::std::option::Option<
+) -> Result<crate::generated::types::GetBucketReplicationOutput, crate::rt::Error> {
+    let mut f_replication_configuration: Option<
         crate::generated::types::ReplicationConfiguration,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "ReplicationConfiguration" => {
-                f_replication_configuration = ::std::option::Option::Some(
+                f_replication_configuration = Some(
                     crate::generated::protocol::de_replication_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketReplicationOutput {
+    Ok(crate::generated::types::GetBucketReplicationOutput {
         replication_configuration: f_replication_configuration,
     })
 }
@@ -5961,7 +5427,7 @@ pub(crate) fn ser_get_bucket_replication_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -5969,21 +5435,16 @@ pub(crate) fn ser_get_bucket_replication_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_replication_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketReplicationRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketReplicationRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -5993,7 +5454,7 @@ pub(crate) fn de_get_bucket_replication_request(
         "GetBucketReplicationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketReplicationRequest {
+    Ok(crate::generated::types::GetBucketReplicationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -6008,16 +5469,16 @@ pub(crate) fn ser_list_bucket_replication_failures_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.first_sync_attempted_before {
+    if let Some(v) = &value.first_sync_attempted_before {
         w.leaf("first-sync-attempted-before", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("encoding-type", v.as_str());
     }
 }
@@ -6025,39 +5486,31 @@ pub(crate) fn ser_list_bucket_replication_failures_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_replication_failures_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketReplicationFailuresRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_first_sync_attempted_before: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_first_sync_attempted_before: Option<String> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "continuation-token" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "max-keys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "first-sync-attempted-before" => {
-                f_first_sync_attempted_before = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_first_sync_attempted_before = Some(child.text().to_string());
             }
             "encoding-type" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
@@ -6069,7 +5522,7 @@ pub(crate) fn de_list_bucket_replication_failures_request(
         "ListBucketReplicationFailuresRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListBucketReplicationFailuresRequest {
+    Ok(crate::generated::types::ListBucketReplicationFailuresRequest {
         bucket: f_bucket,
         continuation_token: f_continuation_token,
         max_keys: f_max_keys,
@@ -6083,7 +5536,7 @@ pub(crate) fn ser_list_bucket_replication_failures_output(
     value: &crate::generated::types::ListBucketReplicationFailuresOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.list_replication_failure_result {
+    if let Some(v) = &value.list_replication_failure_result {
         w.start("ListReplicationFailureResult");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_list_replication_failure_result(v, w);
@@ -6094,17 +5547,17 @@ pub(crate) fn ser_list_bucket_replication_failures_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_replication_failures_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketReplicationFailuresOutput,
     crate::rt::Error,
 > {
-    let mut f_list_replication_failure_result: ::std::option::Option<
+    let mut f_list_replication_failure_result: Option<
         crate::generated::types::ListReplicationFailureResult,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "ListReplicationFailureResult" => {
-                f_list_replication_failure_result = ::std::option::Option::Some(
+                f_list_replication_failure_result = Some(
                     crate::generated::protocol::de_list_replication_failure_result(
                         child,
                     )?,
@@ -6113,7 +5566,7 @@ pub(crate) fn de_list_bucket_replication_failures_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketReplicationFailuresOutput {
+    Ok(crate::generated::types::ListBucketReplicationFailuresOutput {
         list_replication_failure_result: f_list_replication_failure_result,
     })
 }
@@ -6132,15 +5585,15 @@ pub(crate) fn ser_put_bucket_replication_reattempt_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_replication_reattempt_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketReplicationReattemptRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -6150,7 +5603,7 @@ pub(crate) fn de_put_bucket_replication_reattempt_request(
         "PutBucketReplicationReattemptRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationReattemptRequest {
+    Ok(crate::generated::types::PutBucketReplicationReattemptRequest {
         bucket: f_bucket,
     })
 }
@@ -6175,18 +5628,13 @@ pub(crate) fn ser_get_bucket_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketTaggingOutput,
-    crate::rt::Error,
-> {
-    let mut f_tag_set: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Tag>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketTaggingOutput, crate::rt::Error> {
+    let mut f_tag_set: Option<Vec<crate::generated::types::Tag>> = None;
     for child in node.children() {
         match child.name() {
             "TagSet" => {
-                f_tag_set = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_tag_set = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_tag(item)?);
                     }
@@ -6197,7 +5645,7 @@ pub(crate) fn de_get_bucket_tagging_output(
         }
     }
     let f_tag_set = f_tag_set.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::GetBucketTaggingOutput {
+    Ok(crate::generated::types::GetBucketTaggingOutput {
         tag_set: f_tag_set,
     })
 }
@@ -6211,10 +5659,10 @@ pub(crate) fn ser_get_bucket_tagging_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
 }
@@ -6222,27 +5670,20 @@ pub(crate) fn ser_get_bucket_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketTaggingRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketTaggingRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_mirror_destination: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -6252,7 +5693,7 @@ pub(crate) fn de_get_bucket_tagging_request(
         "GetBucketTaggingRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketTaggingRequest {
+    Ok(crate::generated::types::GetBucketTaggingRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
         mirror_destination: f_mirror_destination,
@@ -6264,10 +5705,10 @@ pub(crate) fn ser_get_bucket_versioning_output(
     value: &crate::generated::types::GetBucketVersioningOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.status {
+    if let Some(v) = &value.status {
         w.leaf("Status", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mfa_delete {
+    if let Some(v) = &value.mfa_delete {
         w.leaf("MfaDelete", v.as_str());
     }
 }
@@ -6275,32 +5716,25 @@ pub(crate) fn ser_get_bucket_versioning_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_versioning_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketVersioningOutput,
-    crate::rt::Error,
-> {
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::BucketVersioningStatus,
-    > = ::std::option::Option::None;
-    let mut f_mfa_delete: ::std::option::Option<
-        crate::generated::types::MFADeleteStatus,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketVersioningOutput, crate::rt::Error> {
+    let mut f_status: Option<crate::generated::types::BucketVersioningStatus> = None;
+    let mut f_mfa_delete: Option<crate::generated::types::MFADeleteStatus> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::BucketVersioningStatus::from(child.text()),
                 );
             }
             "MfaDelete" => {
-                f_mfa_delete = ::std::option::Option::Some(
+                f_mfa_delete = Some(
                     crate::generated::types::MFADeleteStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketVersioningOutput {
+    Ok(crate::generated::types::GetBucketVersioningOutput {
         status: f_status,
         mfa_delete: f_mfa_delete,
     })
@@ -6315,7 +5749,7 @@ pub(crate) fn ser_get_bucket_versioning_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -6323,21 +5757,16 @@ pub(crate) fn ser_get_bucket_versioning_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_versioning_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketVersioningRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketVersioningRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -6347,7 +5776,7 @@ pub(crate) fn de_get_bucket_versioning_request(
         "GetBucketVersioningRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketVersioningRequest {
+    Ok(crate::generated::types::GetBucketVersioningRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -6358,22 +5787,22 @@ pub(crate) fn ser_get_bucket_website_output(
     value: &crate::generated::types::GetBucketWebsiteOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.redirect_all_requests_to {
+    if let Some(v) = &value.redirect_all_requests_to {
         w.start("RedirectAllRequestsTo");
         crate::generated::protocol::ser_redirect_all_requests_to(v, w);
         w.end("RedirectAllRequestsTo");
     }
-    if let ::std::option::Option::Some(v) = &value.index_document {
+    if let Some(v) = &value.index_document {
         w.start("IndexDocument");
         crate::generated::protocol::ser_index_document(v, w);
         w.end("IndexDocument");
     }
-    if let ::std::option::Option::Some(v) = &value.error_document {
+    if let Some(v) = &value.error_document {
         w.start("ErrorDocument");
         crate::generated::protocol::ser_error_document(v, w);
         w.end("ErrorDocument");
     }
-    if let ::std::option::Option::Some(v) = &value.routing_rules {
+    if let Some(v) = &value.routing_rules {
         w.start("RoutingRules");
         for item in v.iter() {
             w.start("RoutingRule");
@@ -6387,42 +5816,33 @@ pub(crate) fn ser_get_bucket_website_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_website_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketWebsiteOutput,
-    crate::rt::Error,
-> {
-    let mut f_redirect_all_requests_to: ::std::option::Option<
+) -> Result<crate::generated::types::GetBucketWebsiteOutput, crate::rt::Error> {
+    let mut f_redirect_all_requests_to: Option<
         crate::generated::types::RedirectAllRequestsTo,
-    > = ::std::option::Option::None;
-    let mut f_index_document: ::std::option::Option<
-        crate::generated::types::IndexDocument,
-    > = ::std::option::Option::None;
-    let mut f_error_document: ::std::option::Option<
-        crate::generated::types::ErrorDocument,
-    > = ::std::option::Option::None;
-    let mut f_routing_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::RoutingRule>,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_index_document: Option<crate::generated::types::IndexDocument> = None;
+    let mut f_error_document: Option<crate::generated::types::ErrorDocument> = None;
+    let mut f_routing_rules: Option<Vec<crate::generated::types::RoutingRule>> = None;
     for child in node.children() {
         match child.name() {
             "RedirectAllRequestsTo" => {
-                f_redirect_all_requests_to = ::std::option::Option::Some(
+                f_redirect_all_requests_to = Some(
                     crate::generated::protocol::de_redirect_all_requests_to(child)?,
                 );
             }
             "IndexDocument" => {
-                f_index_document = ::std::option::Option::Some(
+                f_index_document = Some(
                     crate::generated::protocol::de_index_document(child)?,
                 );
             }
             "ErrorDocument" => {
-                f_error_document = ::std::option::Option::Some(
+                f_error_document = Some(
                     crate::generated::protocol::de_error_document(child)?,
                 );
             }
             "RoutingRules" => {
-                f_routing_rules = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_routing_rules = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_routing_rule(item)?);
                     }
@@ -6432,7 +5852,7 @@ pub(crate) fn de_get_bucket_website_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetBucketWebsiteOutput {
+    Ok(crate::generated::types::GetBucketWebsiteOutput {
         redirect_all_requests_to: f_redirect_all_requests_to,
         index_document: f_index_document,
         error_document: f_error_document,
@@ -6449,7 +5869,7 @@ pub(crate) fn ser_get_bucket_website_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -6457,21 +5877,16 @@ pub(crate) fn ser_get_bucket_website_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_bucket_website_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetBucketWebsiteRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetBucketWebsiteRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -6481,7 +5896,7 @@ pub(crate) fn de_get_bucket_website_request(
         "GetBucketWebsiteRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetBucketWebsiteRequest {
+    Ok(crate::generated::types::GetBucketWebsiteRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -6492,12 +5907,12 @@ pub(crate) fn ser_get_object_acl_output(
     value: &crate::generated::types::GetObjectAclOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
     }
-    if let ::std::option::Option::Some(v) = &value.grants {
+    if let Some(v) = &value.grants {
         w.start("AccessControlList");
         for item in v.iter() {
             w.start("Grant");
@@ -6506,7 +5921,7 @@ pub(crate) fn ser_get_object_acl_output(
         }
         w.end("AccessControlList");
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -6514,27 +5929,18 @@ pub(crate) fn ser_get_object_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectAclOutput,
-    crate::rt::Error,
-> {
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_grants: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Grant>,
-    > = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectAclOutput, crate::rt::Error> {
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_grants: Option<Vec<crate::generated::types::Grant>> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "AccessControlList" => {
-                f_grants = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_grants = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
                     }
@@ -6542,14 +5948,14 @@ pub(crate) fn de_get_object_acl_output(
                 });
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetObjectAclOutput {
+    Ok(crate::generated::types::GetObjectAclOutput {
         owner: f_owner,
         grants: f_grants,
         request_charged: f_request_charged,
@@ -6569,16 +5975,16 @@ pub(crate) fn ser_get_object_acl_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -6586,43 +5992,34 @@ pub(crate) fn ser_get_object_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectAclRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectAclRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_mirror_destination: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -6633,7 +6030,7 @@ pub(crate) fn de_get_object_acl_request(
         "Bucket",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "GetObjectAclRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::GetObjectAclRequest {
+    Ok(crate::generated::types::GetObjectAclRequest {
         bucket: f_bucket,
         key: f_key,
         mirror_destination: f_mirror_destination,
@@ -6648,7 +6045,7 @@ pub(crate) fn ser_get_object_legal_hold_output(
     value: &crate::generated::types::GetObjectLegalHoldOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.legal_hold {
+    if let Some(v) = &value.legal_hold {
         w.start("LegalHold");
         crate::generated::protocol::ser_object_lock_legal_hold(v, w);
         w.end("LegalHold");
@@ -6658,24 +6055,19 @@ pub(crate) fn ser_get_object_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectLegalHoldOutput,
-    crate::rt::Error,
-> {
-    let mut f_legal_hold: ::std::option::Option<
-        crate::generated::types::ObjectLockLegalHold,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectLegalHoldOutput, crate::rt::Error> {
+    let mut f_legal_hold: Option<crate::generated::types::ObjectLockLegalHold> = None;
     for child in node.children() {
         match child.name() {
             "LegalHold" => {
-                f_legal_hold = ::std::option::Option::Some(
+                f_legal_hold = Some(
                     crate::generated::protocol::de_object_lock_legal_hold(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetObjectLegalHoldOutput {
+    Ok(crate::generated::types::GetObjectLegalHoldOutput {
         legal_hold: f_legal_hold,
     })
 }
@@ -6693,16 +6085,16 @@ pub(crate) fn ser_get_object_legal_hold_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -6710,41 +6102,34 @@ pub(crate) fn ser_get_object_legal_hold_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_legal_hold_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectLegalHoldRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectLegalHoldRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -6759,7 +6144,7 @@ pub(crate) fn de_get_object_legal_hold_request(
         "GetObjectLegalHoldRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetObjectLegalHoldRequest {
+    Ok(crate::generated::types::GetObjectLegalHoldRequest {
         bucket: f_bucket,
         key: f_key,
         version_id: f_version_id,
@@ -6774,12 +6159,12 @@ pub(crate) fn ser_get_object_lock_configuration_output(
     value: &crate::generated::types::GetObjectLockConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.object_lock_configuration {
+    if let Some(v) = &value.object_lock_configuration {
         w.start("ObjectLockConfiguration");
         crate::generated::protocol::ser_object_lock_configuration(v, w);
         w.end("ObjectLockConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_protection_management_state {
+    if let Some(v) = &value.ibm_protection_management_state {
         w.leaf("x-ibm-protection-management-state", v.as_str());
     }
 }
@@ -6787,25 +6172,25 @@ pub(crate) fn ser_get_object_lock_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_lock_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetObjectLockConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_object_lock_configuration: ::std::option::Option<
+    let mut f_object_lock_configuration: Option<
         crate::generated::types::ObjectLockConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_ibm_protection_management_state: ::std::option::Option<
+    > = None;
+    let mut f_ibm_protection_management_state: Option<
         crate::generated::types::IbmProtectionManagementState,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "ObjectLockConfiguration" => {
-                f_object_lock_configuration = ::std::option::Option::Some(
+                f_object_lock_configuration = Some(
                     crate::generated::protocol::de_object_lock_configuration(child)?,
                 );
             }
             "x-ibm-protection-management-state" => {
-                f_ibm_protection_management_state = ::std::option::Option::Some(
+                f_ibm_protection_management_state = Some(
                     crate::generated::types::IbmProtectionManagementState::from(
                         child.text(),
                     ),
@@ -6814,7 +6199,7 @@ pub(crate) fn de_get_object_lock_configuration_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetObjectLockConfigurationOutput {
+    Ok(crate::generated::types::GetObjectLockConfigurationOutput {
         object_lock_configuration: f_object_lock_configuration,
         ibm_protection_management_state: f_ibm_protection_management_state,
     })
@@ -6829,7 +6214,7 @@ pub(crate) fn ser_get_object_lock_configuration_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -6837,21 +6222,19 @@ pub(crate) fn ser_get_object_lock_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_lock_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::GetObjectLockConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -6861,7 +6244,7 @@ pub(crate) fn de_get_object_lock_configuration_request(
         "GetObjectLockConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetObjectLockConfigurationRequest {
+    Ok(crate::generated::types::GetObjectLockConfigurationRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -6876,68 +6259,68 @@ pub(crate) fn ser_get_object_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.if_match {
+    if let Some(v) = &value.if_match {
         w.leaf("If-Match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.if_modified_since {
+    if let Some(v) = &value.if_modified_since {
         w.leaf("If-Modified-Since", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.if_none_match {
+    if let Some(v) = &value.if_none_match {
         w.leaf("If-None-Match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.if_unmodified_since {
+    if let Some(v) = &value.if_unmodified_since {
         w.leaf("If-Unmodified-Since", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
     {
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.range {
+    if let Some(v) = &value.range {
         w.leaf("Range", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.response_cache_control {
+    if let Some(v) = &value.response_cache_control {
         w.leaf("response-cache-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.response_content_disposition {
+    if let Some(v) = &value.response_content_disposition {
         w.leaf("response-content-disposition", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.response_content_encoding {
+    if let Some(v) = &value.response_content_encoding {
         w.leaf("response-content-encoding", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.response_content_language {
+    if let Some(v) = &value.response_content_language {
         w.leaf("response-content-language", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.response_content_type {
+    if let Some(v) = &value.response_content_type {
         w.leaf("response-content-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.response_expires {
+    if let Some(v) = &value.response_expires {
         w.leaf("response-expires", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key {
+    if let Some(v) = &value.sse_customer_key {
         w.leaf("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.part_number {
+    if let Some(v) = &value.part_number {
         w.leaf("partNumber", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_mode {
+    if let Some(v) = &value.checksum_mode {
         w.leaf("x-amz-checksum-mode", v.as_str());
     }
 }
@@ -6945,130 +6328,104 @@ pub(crate) fn ser_get_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::GetObjectRequest, crate::rt::Error> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_if_unmodified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_response_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_response_content_disposition: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_response_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_response_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_response_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_response_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_mode: ::std::option::Option<
-        crate::generated::types::ChecksumMode,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_if_match: Option<String> = None;
+    let mut f_if_modified_since: Option<crate::rt::DateTime> = None;
+    let mut f_if_none_match: Option<String> = None;
+    let mut f_if_unmodified_since: Option<crate::rt::DateTime> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_mirror_destination: Option<String> = None;
+    let mut f_range: Option<String> = None;
+    let mut f_response_cache_control: Option<String> = None;
+    let mut f_response_content_disposition: Option<String> = None;
+    let mut f_response_content_encoding: Option<String> = None;
+    let mut f_response_content_language: Option<String> = None;
+    let mut f_response_content_type: Option<String> = None;
+    let mut f_response_expires: Option<crate::rt::DateTime> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_part_number: Option<i32> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_checksum_mode: Option<crate::generated::types::ChecksumMode> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "If-Match" => {
-                f_if_match = ::std::option::Option::Some(child.text().to_string());
+                f_if_match = Some(child.text().to_string());
             }
             "If-Modified-Since" => {
-                f_if_modified_since = ::std::option::Option::Some(
+                f_if_modified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "If-None-Match" => {
-                f_if_none_match = ::std::option::Option::Some(child.text().to_string());
+                f_if_none_match = Some(child.text().to_string());
             }
             "If-Unmodified-Since" => {
-                f_if_unmodified_since = ::std::option::Option::Some(
+                f_if_unmodified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             "Range" => {
-                f_range = ::std::option::Option::Some(child.text().to_string());
+                f_range = Some(child.text().to_string());
             }
             "response-cache-control" => {
-                f_response_cache_control = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_response_cache_control = Some(child.text().to_string());
             }
             "response-content-disposition" => {
-                f_response_content_disposition = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_response_content_disposition = Some(child.text().to_string());
             }
             "response-content-encoding" => {
-                f_response_content_encoding = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_response_content_encoding = Some(child.text().to_string());
             }
             "response-content-language" => {
-                f_response_content_language = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_response_content_language = Some(child.text().to_string());
             }
             "response-content-type" => {
-                f_response_content_type = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_response_content_type = Some(child.text().to_string());
             }
             "response-expires" => {
-                f_response_expires = ::std::option::Option::Some(
+                f_response_expires = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key" => {
-                f_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "partNumber" => {
-                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_part_number = Some(crate::rt::xml_i32(child)?);
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-checksum-mode" => {
-                f_checksum_mode = ::std::option::Option::Some(
+                f_checksum_mode = Some(
                     crate::generated::types::ChecksumMode::from(child.text()),
                 );
             }
@@ -7081,7 +6438,7 @@ pub(crate) fn de_get_object_request(
         "Bucket",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "GetObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::GetObjectRequest {
+    Ok(crate::generated::types::GetObjectRequest {
         bucket: f_bucket,
         if_match: f_if_match,
         if_modified_since: f_if_modified_since,
@@ -7112,7 +6469,7 @@ pub(crate) fn ser_get_object_retention_output(
     value: &crate::generated::types::GetObjectRetentionOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.retention {
+    if let Some(v) = &value.retention {
         w.start("Retention");
         crate::generated::protocol::ser_object_lock_retention(v, w);
         w.end("Retention");
@@ -7122,24 +6479,19 @@ pub(crate) fn ser_get_object_retention_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_retention_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectRetentionOutput,
-    crate::rt::Error,
-> {
-    let mut f_retention: ::std::option::Option<
-        crate::generated::types::ObjectLockRetention,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectRetentionOutput, crate::rt::Error> {
+    let mut f_retention: Option<crate::generated::types::ObjectLockRetention> = None;
     for child in node.children() {
         match child.name() {
             "Retention" => {
-                f_retention = ::std::option::Option::Some(
+                f_retention = Some(
                     crate::generated::protocol::de_object_lock_retention(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetObjectRetentionOutput {
+    Ok(crate::generated::types::GetObjectRetentionOutput {
         retention: f_retention,
     })
 }
@@ -7157,13 +6509,13 @@ pub(crate) fn ser_get_object_retention_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -7171,37 +6523,30 @@ pub(crate) fn ser_get_object_retention_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_retention_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectRetentionRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectRetentionRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -7216,7 +6561,7 @@ pub(crate) fn de_get_object_retention_request(
         "GetObjectRetentionRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetObjectRetentionRequest {
+    Ok(crate::generated::types::GetObjectRetentionRequest {
         bucket: f_bucket,
         key: f_key,
         version_id: f_version_id,
@@ -7230,7 +6575,7 @@ pub(crate) fn ser_get_object_tagging_output(
     value: &crate::generated::types::GetObjectTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
     {
@@ -7248,22 +6593,17 @@ pub(crate) fn ser_get_object_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectTaggingOutput,
-    crate::rt::Error,
-> {
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tag_set: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Tag>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectTaggingOutput, crate::rt::Error> {
+    let mut f_version_id: Option<String> = None;
+    let mut f_tag_set: Option<Vec<crate::generated::types::Tag>> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "TagSet" => {
-                f_tag_set = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_tag_set = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_tag(item)?);
                     }
@@ -7274,7 +6614,7 @@ pub(crate) fn de_get_object_tagging_output(
         }
     }
     let f_tag_set = f_tag_set.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::GetObjectTaggingOutput {
+    Ok(crate::generated::types::GetObjectTaggingOutput {
         version_id: f_version_id,
         tag_set: f_tag_set,
     })
@@ -7293,13 +6633,13 @@ pub(crate) fn ser_get_object_tagging_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
 }
@@ -7307,35 +6647,28 @@ pub(crate) fn ser_get_object_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectTaggingRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectTaggingRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
@@ -7352,7 +6685,7 @@ pub(crate) fn de_get_object_tagging_request(
         "GetObjectTaggingRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetObjectTaggingRequest {
+    Ok(crate::generated::types::GetObjectTaggingRequest {
         bucket: f_bucket,
         key: f_key,
         version_id: f_version_id,
@@ -7374,10 +6707,10 @@ pub(crate) fn ser_get_object_torrent_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -7385,33 +6718,26 @@ pub(crate) fn ser_get_object_torrent_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_object_torrent_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetObjectTorrentRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetObjectTorrentRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -7426,7 +6752,7 @@ pub(crate) fn de_get_object_torrent_request(
         "GetObjectTorrentRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetObjectTorrentRequest {
+    Ok(crate::generated::types::GetObjectTorrentRequest {
         bucket: f_bucket,
         key: f_key,
         request_payer: f_request_payer,
@@ -7439,7 +6765,7 @@ pub(crate) fn ser_get_public_access_block_output(
     value: &crate::generated::types::GetPublicAccessBlockOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.public_access_block_configuration {
+    if let Some(v) = &value.public_access_block_configuration {
         w.start("PublicAccessBlockConfiguration");
         crate::generated::protocol::ser_public_access_block_configuration(v, w);
         w.end("PublicAccessBlockConfiguration");
@@ -7449,17 +6775,14 @@ pub(crate) fn ser_get_public_access_block_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_public_access_block_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetPublicAccessBlockOutput,
-    crate::rt::Error,
-> {
-    let mut f_public_access_block_configuration: ::std::option::Option<
+) -> Result<crate::generated::types::GetPublicAccessBlockOutput, crate::rt::Error> {
+    let mut f_public_access_block_configuration: Option<
         crate::generated::types::PublicAccessBlockConfiguration,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "PublicAccessBlockConfiguration" => {
-                f_public_access_block_configuration = ::std::option::Option::Some(
+                f_public_access_block_configuration = Some(
                     crate::generated::protocol::de_public_access_block_configuration(
                         child,
                     )?,
@@ -7468,7 +6791,7 @@ pub(crate) fn de_get_public_access_block_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::GetPublicAccessBlockOutput {
+    Ok(crate::generated::types::GetPublicAccessBlockOutput {
         public_access_block_configuration: f_public_access_block_configuration,
     })
 }
@@ -7482,7 +6805,7 @@ pub(crate) fn ser_get_public_access_block_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -7490,21 +6813,16 @@ pub(crate) fn ser_get_public_access_block_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_get_public_access_block_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GetPublicAccessBlockRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GetPublicAccessBlockRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -7514,7 +6832,7 @@ pub(crate) fn de_get_public_access_block_request(
         "GetPublicAccessBlockRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GetPublicAccessBlockRequest {
+    Ok(crate::generated::types::GetPublicAccessBlockRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -7534,17 +6852,12 @@ pub(crate) fn ser_glacier_job_parameters(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_glacier_job_parameters(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::GlacierJobParameters,
-    crate::rt::Error,
-> {
-    let mut f_tier: ::std::option::Option<crate::generated::types::Tier> = ::std::option::Option::None;
+) -> Result<crate::generated::types::GlacierJobParameters, crate::rt::Error> {
+    let mut f_tier: Option<crate::generated::types::Tier> = None;
     for child in node.children() {
         match child.name() {
             "Tier" => {
-                f_tier = ::std::option::Option::Some(
-                    crate::generated::types::Tier::from(child.text()),
-                );
+                f_tier = Some(crate::generated::types::Tier::from(child.text()));
             }
             _ => {}
         }
@@ -7554,7 +6867,7 @@ pub(crate) fn de_glacier_job_parameters(
         "GlacierJobParameters",
         "Tier",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::GlacierJobParameters {
+    Ok(crate::generated::types::GlacierJobParameters {
         tier: f_tier,
     })
 }
@@ -7564,13 +6877,13 @@ pub(crate) fn ser_grant(
     value: &crate::generated::types::Grant,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.grantee {
+    if let Some(v) = &value.grantee {
         w.start("Grantee");
         w.attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
         crate::generated::protocol::ser_grantee(v, w);
         w.end("Grantee");
     }
-    if let ::std::option::Option::Some(v) = &value.permission {
+    if let Some(v) = &value.permission {
         w.leaf("Permission", v.as_str());
     }
 }
@@ -7578,25 +6891,23 @@ pub(crate) fn ser_grant(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_grant(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Grant, crate::rt::Error> {
-    let mut f_grantee: ::std::option::Option<crate::generated::types::Grantee> = ::std::option::Option::None;
-    let mut f_permission: ::std::option::Option<crate::generated::types::Permission> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Grant, crate::rt::Error> {
+    let mut f_grantee: Option<crate::generated::types::Grantee> = None;
+    let mut f_permission: Option<crate::generated::types::Permission> = None;
     for child in node.children() {
         match child.name() {
             "Grantee" => {
-                f_grantee = ::std::option::Option::Some(
-                    crate::generated::protocol::de_grantee(child)?,
-                );
+                f_grantee = Some(crate::generated::protocol::de_grantee(child)?);
             }
             "Permission" => {
-                f_permission = ::std::option::Option::Some(
+                f_permission = Some(
                     crate::generated::types::Permission::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Grant {
+    Ok(crate::generated::types::Grant {
         grantee: f_grantee,
         permission: f_permission,
     })
@@ -7611,16 +6922,16 @@ pub(crate) fn ser_grantee(
         let v = &value.r#type;
         w.attribute("xsi:type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.display_name {
+    if let Some(v) = &value.display_name {
         w.leaf("DisplayName", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.email_address {
+    if let Some(v) = &value.email_address {
         w.leaf("EmailAddress", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.uri {
+    if let Some(v) = &value.uri {
         w.leaf("URI", v.as_str());
     }
 }
@@ -7628,34 +6939,34 @@ pub(crate) fn ser_grantee(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_grantee(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Grantee, crate::rt::Error> {
-    let mut f_display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_email_address: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_type: ::std::option::Option<crate::generated::types::Type> = ::std::option::Option::None;
-    let mut f_uri: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    if let ::std::option::Option::Some(text) = node.attribute("xsi:type") {
-        f_type = ::std::option::Option::Some(crate::generated::types::Type::from(text));
+) -> Result<crate::generated::types::Grantee, crate::rt::Error> {
+    let mut f_display_name: Option<String> = None;
+    let mut f_email_address: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_type: Option<crate::generated::types::Type> = None;
+    let mut f_uri: Option<String> = None;
+    if let Some(text) = node.attribute("xsi:type") {
+        f_type = Some(crate::generated::types::Type::from(text));
     }
     for child in node.children() {
         match child.name() {
             "DisplayName" => {
-                f_display_name = ::std::option::Option::Some(child.text().to_string());
+                f_display_name = Some(child.text().to_string());
             }
             "EmailAddress" => {
-                f_email_address = ::std::option::Option::Some(child.text().to_string());
+                f_email_address = Some(child.text().to_string());
             }
             "ID" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "URI" => {
-                f_uri = ::std::option::Option::Some(child.text().to_string());
+                f_uri = Some(child.text().to_string());
             }
             _ => {}
         }
     }
     let f_type = crate::rt::required_in_response(f_type, "Grantee", "Type")?;
-    ::std::result::Result::Ok(crate::generated::types::Grantee {
+    Ok(crate::generated::types::Grantee {
         display_name: f_display_name,
         email_address: f_email_address,
         id: f_id,
@@ -7669,10 +6980,10 @@ pub(crate) fn ser_head_bucket_output(
     value: &crate::generated::types::HeadBucketOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.ibm_sse_kp_enabled {
+    if let Some(v) = &value.ibm_sse_kp_enabled {
         w.leaf("ibm-sse-kp-enabled", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_sse_kp_crk_id {
+    if let Some(v) = &value.ibm_sse_kp_crk_id {
         w.leaf("ibm-sse-kp-crk-id", v.as_str());
     }
 }
@@ -7680,25 +6991,21 @@ pub(crate) fn ser_head_bucket_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_bucket_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::HeadBucketOutput, crate::rt::Error> {
-    let mut f_ibm_sse_kp_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::HeadBucketOutput, crate::rt::Error> {
+    let mut f_ibm_sse_kp_enabled: Option<bool> = None;
+    let mut f_ibm_sse_kp_crk_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ibm-sse-kp-enabled" => {
-                f_ibm_sse_kp_enabled = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_ibm_sse_kp_enabled = Some(crate::rt::xml_bool(child)?);
             }
             "ibm-sse-kp-crk-id" => {
-                f_ibm_sse_kp_crk_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_ibm_sse_kp_crk_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::HeadBucketOutput {
+    Ok(crate::generated::types::HeadBucketOutput {
         ibm_sse_kp_enabled: f_ibm_sse_kp_enabled,
         ibm_sse_kp_crk_id: f_ibm_sse_kp_crk_id,
     })
@@ -7713,7 +7020,7 @@ pub(crate) fn ser_head_bucket_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -7721,21 +7028,16 @@ pub(crate) fn ser_head_bucket_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_bucket_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::HeadBucketRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::HeadBucketRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -7745,7 +7047,7 @@ pub(crate) fn de_head_bucket_request(
         "HeadBucketRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::HeadBucketRequest {
+    Ok(crate::generated::types::HeadBucketRequest {
         bucket: f_bucket,
         expected_bucket_owner: f_expected_bucket_owner,
     })
@@ -7756,78 +7058,78 @@ pub(crate) fn ser_head_object_output(
     value: &crate::generated::types::HeadObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.delete_marker {
+    if let Some(v) = &value.delete_marker {
         w.leaf("x-amz-delete-marker", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.accept_ranges {
+    if let Some(v) = &value.accept_ranges {
         w.leaf("accept-ranges", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expiration {
+    if let Some(v) = &value.expiration {
         w.leaf("x-amz-expiration", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.restore {
+    if let Some(v) = &value.restore {
         w.leaf("x-amz-restore", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.last_modified {
+    if let Some(v) = &value.last_modified {
         w.leaf("Last-Modified", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.content_length {
+    if let Some(v) = &value.content_length {
         w.leaf("Content-Length", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("x-amz-checksum-crc32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("x-amz-checksum-crc32c", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("x-amz-checksum-crc64nvme", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("x-amz-checksum-sha1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("x-amz-checksum-sha256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("x-amz-checksum-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.missing_meta {
+    if let Some(v) = &value.missing_meta {
         w.leaf("x-amz-missing-meta", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.cache_control {
+    if let Some(v) = &value.cache_control {
         w.leaf("Cache-Control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_disposition {
+    if let Some(v) = &value.content_disposition {
         w.leaf("Content-Disposition", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_encoding {
+    if let Some(v) = &value.content_encoding {
         w.leaf("Content-Encoding", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_language {
+    if let Some(v) = &value.content_language {
         w.leaf("Content-Language", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_type {
+    if let Some(v) = &value.content_type {
         w.leaf("Content-Type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expires {
+    if let Some(v) = &value.expires {
         w.leaf("Expires", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.website_redirect_location {
+    if let Some(v) = &value.website_redirect_location {
         w.leaf("x-amz-website-redirect-location", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.metadata {
+    if let Some(v) = &value.metadata {
         w.start("x-amz-meta-");
-        let mut entries: ::std::vec::Vec<_> = v.iter().collect();
+        let mut entries: Vec<_> = v.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         for (key, item) in entries {
             w.start("entry");
@@ -7837,55 +7139,55 @@ pub(crate) fn ser_head_object_output(
         }
         w.end("x-amz-meta-");
     }
-    if let ::std::option::Option::Some(v) = &value.retention_expiration_date {
+    if let Some(v) = &value.retention_expiration_date {
         w.leaf(
             "Retention-Expiration-Date",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.retention_legal_hold_count {
+    if let Some(v) = &value.retention_legal_hold_count {
         w.leaf("Retention-Legal-Hold-Count", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.retention_period {
+    if let Some(v) = &value.retention_period {
         w.leaf("Retention-Period", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("x-amz-storage-class", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.replication_status {
+    if let Some(v) = &value.replication_status {
         w.leaf("x-amz-replication-status", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.parts_count {
+    if let Some(v) = &value.parts_count {
         w.leaf("x-amz-mp-parts-count", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_mode {
+    if let Some(v) = &value.object_lock_mode {
         w.leaf("x-amz-object-lock-mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_retain_until_date {
+    if let Some(v) = &value.object_lock_retain_until_date {
         w.leaf(
             "x-amz-object-lock-retain-until-date",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_legal_hold_status {
+    if let Some(v) = &value.object_lock_legal_hold_status {
         w.leaf("x-amz-object-lock-legal-hold", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_restored_copy_storage_class {
+    if let Some(v) = &value.ibm_restored_copy_storage_class {
         w.leaf("x-ibm-restored-copy-storage-class", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_transition {
+    if let Some(v) = &value.ibm_transition {
         w.leaf("x-ibm-transition", v.as_str());
     }
 }
@@ -7893,173 +7195,140 @@ pub(crate) fn ser_head_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::HeadObjectOutput, crate::rt::Error> {
-    let mut f_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_accept_ranges: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_restore: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_content_length: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_missing_meta: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_cache_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_disposition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_encoding: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_language: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expires: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_website_redirect_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::HeadObjectOutput, crate::rt::Error> {
+    let mut f_delete_marker: Option<bool> = None;
+    let mut f_accept_ranges: Option<String> = None;
+    let mut f_expiration: Option<String> = None;
+    let mut f_restore: Option<String> = None;
+    let mut f_last_modified: Option<crate::rt::DateTime> = None;
+    let mut f_content_length: Option<i64> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
+    let mut f_e_tag: Option<String> = None;
+    let mut f_missing_meta: Option<i32> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_cache_control: Option<String> = None;
+    let mut f_content_disposition: Option<String> = None;
+    let mut f_content_encoding: Option<String> = None;
+    let mut f_content_language: Option<String> = None;
+    let mut f_content_type: Option<String> = None;
+    let mut f_expires: Option<crate::rt::DateTime> = None;
+    let mut f_website_redirect_location: Option<String> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_metadata: ::std::option::Option<
-        ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    > = ::std::option::Option::None;
-    let mut f_retention_expiration_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_retention_legal_hold_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
-    let mut f_replication_status: ::std::option::Option<
-        crate::generated::types::ReplicationStatus,
-    > = ::std::option::Option::None;
-    let mut f_parts_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_object_lock_mode: ::std::option::Option<
-        crate::generated::types::ObjectLockMode,
-    > = ::std::option::Option::None;
-    let mut f_object_lock_retain_until_date: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_object_lock_legal_hold_status: ::std::option::Option<
+    > = None;
+    let mut f_metadata: Option<::std::collections::HashMap<String, String>> = None;
+    let mut f_retention_expiration_date: Option<crate::rt::DateTime> = None;
+    let mut f_retention_legal_hold_count: Option<i32> = None;
+    let mut f_retention_period: Option<i32> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_storage_class: Option<crate::generated::types::StorageClass> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
+    let mut f_replication_status: Option<crate::generated::types::ReplicationStatus> = None;
+    let mut f_parts_count: Option<i32> = None;
+    let mut f_object_lock_mode: Option<crate::generated::types::ObjectLockMode> = None;
+    let mut f_object_lock_retain_until_date: Option<crate::rt::DateTime> = None;
+    let mut f_object_lock_legal_hold_status: Option<
         crate::generated::types::ObjectLockLegalHoldStatus,
-    > = ::std::option::Option::None;
-    let mut f_ibm_restored_copy_storage_class: ::std::option::Option<
+    > = None;
+    let mut f_ibm_restored_copy_storage_class: Option<
         crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
-    let mut f_ibm_transition: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_ibm_transition: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-delete-marker" => {
-                f_delete_marker = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_delete_marker = Some(crate::rt::xml_bool(child)?);
             }
             "accept-ranges" => {
-                f_accept_ranges = ::std::option::Option::Some(child.text().to_string());
+                f_accept_ranges = Some(child.text().to_string());
             }
             "x-amz-expiration" => {
-                f_expiration = ::std::option::Option::Some(child.text().to_string());
+                f_expiration = Some(child.text().to_string());
             }
             "x-amz-restore" => {
-                f_restore = ::std::option::Option::Some(child.text().to_string());
+                f_restore = Some(child.text().to_string());
             }
             "Last-Modified" => {
-                f_last_modified = ::std::option::Option::Some(
+                f_last_modified = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Content-Length" => {
-                f_content_length = ::std::option::Option::Some(
-                    crate::rt::xml_i64(child)?,
-                );
+                f_content_length = Some(crate::rt::xml_i64(child)?);
             }
             "x-amz-checksum-crc32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "x-amz-checksum-crc32c" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "x-amz-checksum-crc64nvme" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "x-amz-checksum-sha1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "x-amz-checksum-sha256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "x-amz-checksum-type" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "x-amz-missing-meta" => {
-                f_missing_meta = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_missing_meta = Some(crate::rt::xml_i32(child)?);
             }
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "Cache-Control" => {
-                f_cache_control = ::std::option::Option::Some(child.text().to_string());
+                f_cache_control = Some(child.text().to_string());
             }
             "Content-Disposition" => {
-                f_content_disposition = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_disposition = Some(child.text().to_string());
             }
             "Content-Encoding" => {
-                f_content_encoding = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_encoding = Some(child.text().to_string());
             }
             "Content-Language" => {
-                f_content_language = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_content_language = Some(child.text().to_string());
             }
             "Content-Type" => {
-                f_content_type = ::std::option::Option::Some(child.text().to_string());
+                f_content_type = Some(child.text().to_string());
             }
             "Expires" => {
-                f_expires = ::std::option::Option::Some(
+                f_expires = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-website-redirect-location" => {
-                f_website_redirect_location = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_website_redirect_location = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-meta-" => {
-                f_metadata = ::std::option::Option::Some({
+                f_metadata = Some({
                     let mut map = ::std::collections::HashMap::new();
                     for entry in child.children() {
                         let key = entry
                             .child("key")
                             .map(|k| k.text().to_string())
                             .unwrap_or_default();
-                        if let ::std::option::Option::Some(value) = entry.child("value")
-                        {
+                        if let Some(value) = entry.child("value") {
                             map.insert(key, value.text().to_string());
                         }
                     }
@@ -8067,80 +7336,72 @@ pub(crate) fn de_head_object_output(
                 });
             }
             "Retention-Expiration-Date" => {
-                f_retention_expiration_date = ::std::option::Option::Some(
+                f_retention_expiration_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Retention-Legal-Hold-Count" => {
-                f_retention_legal_hold_count = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_retention_legal_hold_count = Some(crate::rt::xml_i32(child)?);
             }
             "Retention-Period" => {
-                f_retention_period = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_retention_period = Some(crate::rt::xml_i32(child)?);
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-storage-class" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             "x-amz-replication-status" => {
-                f_replication_status = ::std::option::Option::Some(
+                f_replication_status = Some(
                     crate::generated::types::ReplicationStatus::from(child.text()),
                 );
             }
             "x-amz-mp-parts-count" => {
-                f_parts_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_parts_count = Some(crate::rt::xml_i32(child)?);
             }
             "x-amz-object-lock-mode" => {
-                f_object_lock_mode = ::std::option::Option::Some(
+                f_object_lock_mode = Some(
                     crate::generated::types::ObjectLockMode::from(child.text()),
                 );
             }
             "x-amz-object-lock-retain-until-date" => {
-                f_object_lock_retain_until_date = ::std::option::Option::Some(
+                f_object_lock_retain_until_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-object-lock-legal-hold" => {
-                f_object_lock_legal_hold_status = ::std::option::Option::Some(
+                f_object_lock_legal_hold_status = Some(
                     crate::generated::types::ObjectLockLegalHoldStatus::from(
                         child.text(),
                     ),
                 );
             }
             "x-ibm-restored-copy-storage-class" => {
-                f_ibm_restored_copy_storage_class = ::std::option::Option::Some(
+                f_ibm_restored_copy_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "x-ibm-transition" => {
-                f_ibm_transition = ::std::option::Option::Some(child.text().to_string());
+                f_ibm_transition = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::HeadObjectOutput {
+    Ok(crate::generated::types::HeadObjectOutput {
         delete_marker: f_delete_marker,
         accept_ranges: f_accept_ranges,
         expiration: f_expiration,
@@ -8192,50 +7453,50 @@ pub(crate) fn ser_head_object_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.if_match {
+    if let Some(v) = &value.if_match {
         w.leaf("If-Match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.if_modified_since {
+    if let Some(v) = &value.if_modified_since {
         w.leaf("If-Modified-Since", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.if_none_match {
+    if let Some(v) = &value.if_none_match {
         w.leaf("If-None-Match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.if_unmodified_since {
+    if let Some(v) = &value.if_unmodified_since {
         w.leaf("If-Unmodified-Since", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
     {
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.range {
+    if let Some(v) = &value.range {
         w.leaf("Range", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key {
+    if let Some(v) = &value.sse_customer_key {
         w.leaf("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.part_number {
+    if let Some(v) = &value.part_number {
         w.leaf("partNumber", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_mode {
+    if let Some(v) = &value.checksum_mode {
         w.leaf("x-amz-checksum-mode", v.as_str());
     }
 }
@@ -8243,95 +7504,78 @@ pub(crate) fn ser_head_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_head_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::HeadObjectRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_if_modified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_if_unmodified_since: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_mode: ::std::option::Option<
-        crate::generated::types::ChecksumMode,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::HeadObjectRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_if_match: Option<String> = None;
+    let mut f_if_modified_since: Option<crate::rt::DateTime> = None;
+    let mut f_if_none_match: Option<String> = None;
+    let mut f_if_unmodified_since: Option<crate::rt::DateTime> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_mirror_destination: Option<String> = None;
+    let mut f_range: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_part_number: Option<i32> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_checksum_mode: Option<crate::generated::types::ChecksumMode> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "If-Match" => {
-                f_if_match = ::std::option::Option::Some(child.text().to_string());
+                f_if_match = Some(child.text().to_string());
             }
             "If-Modified-Since" => {
-                f_if_modified_since = ::std::option::Option::Some(
+                f_if_modified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "If-None-Match" => {
-                f_if_none_match = ::std::option::Option::Some(child.text().to_string());
+                f_if_none_match = Some(child.text().to_string());
             }
             "If-Unmodified-Since" => {
-                f_if_unmodified_since = ::std::option::Option::Some(
+                f_if_unmodified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             "Range" => {
-                f_range = ::std::option::Option::Some(child.text().to_string());
+                f_range = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key" => {
-                f_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "partNumber" => {
-                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_part_number = Some(crate::rt::xml_i32(child)?);
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-checksum-mode" => {
-                f_checksum_mode = ::std::option::Option::Some(
+                f_checksum_mode = Some(
                     crate::generated::types::ChecksumMode::from(child.text()),
                 );
             }
@@ -8344,7 +7588,7 @@ pub(crate) fn de_head_object_request(
         "Bucket",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "HeadObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::HeadObjectRequest {
+    Ok(crate::generated::types::HeadObjectRequest {
         bucket: f_bucket,
         if_match: f_if_match,
         if_modified_since: f_if_modified_since,
@@ -8378,18 +7622,18 @@ pub(crate) fn ser_index_document(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_index_document(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::IndexDocument, crate::rt::Error> {
-    let mut f_suffix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::IndexDocument, crate::rt::Error> {
+    let mut f_suffix: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Suffix" => {
-                f_suffix = ::std::option::Option::Some(child.text().to_string());
+                f_suffix = Some(child.text().to_string());
             }
             _ => {}
         }
     }
     let f_suffix = crate::rt::required_in_response(f_suffix, "IndexDocument", "Suffix")?;
-    ::std::result::Result::Ok(crate::generated::types::IndexDocument {
+    Ok(crate::generated::types::IndexDocument {
         suffix: f_suffix,
     })
 }
@@ -8399,10 +7643,10 @@ pub(crate) fn ser_initiator(
     value: &crate::generated::types::Initiator,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.display_name {
+    if let Some(v) = &value.display_name {
         w.leaf("DisplayName", v.as_str());
     }
 }
@@ -8410,21 +7654,21 @@ pub(crate) fn ser_initiator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_initiator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Initiator, crate::rt::Error> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Initiator, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_display_name: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ID" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "DisplayName" => {
-                f_display_name = ::std::option::Option::Some(child.text().to_string());
+                f_display_name = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Initiator {
+    Ok(crate::generated::types::Initiator {
         id: f_id,
         display_name: f_display_name,
     })
@@ -8445,7 +7689,7 @@ pub(crate) fn ser_inventory_configuration(
         let v = &value.is_enabled;
         w.leaf("IsEnabled", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.filter {
+    if let Some(v) = &value.filter {
         w.start("Filter");
         crate::generated::protocol::ser_inventory_filter(v, w);
         w.end("Filter");
@@ -8458,7 +7702,7 @@ pub(crate) fn ser_inventory_configuration(
         let v = &value.included_object_versions;
         w.leaf("IncludedObjectVersions", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.optional_fields {
+    if let Some(v) = &value.optional_fields {
         w.start("OptionalFields");
         for item in v.iter() {
             w.leaf("Field", item.as_str());
@@ -8476,53 +7720,44 @@ pub(crate) fn ser_inventory_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::InventoryConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_destination: ::std::option::Option<
-        crate::generated::types::InventoryDestination,
-    > = ::std::option::Option::None;
-    let mut f_is_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<crate::generated::types::InventoryFilter> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_included_object_versions: ::std::option::Option<
+) -> Result<crate::generated::types::InventoryConfiguration, crate::rt::Error> {
+    let mut f_destination: Option<crate::generated::types::InventoryDestination> = None;
+    let mut f_is_enabled: Option<bool> = None;
+    let mut f_filter: Option<crate::generated::types::InventoryFilter> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_included_object_versions: Option<
         crate::generated::types::InventoryIncludedObjectVersions,
-    > = ::std::option::Option::None;
-    let mut f_optional_fields: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::InventoryOptionalField>,
-    > = ::std::option::Option::None;
-    let mut f_schedule: ::std::option::Option<
-        crate::generated::types::InventorySchedule,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_optional_fields: Option<
+        Vec<crate::generated::types::InventoryOptionalField>,
+    > = None;
+    let mut f_schedule: Option<crate::generated::types::InventorySchedule> = None;
     for child in node.children() {
         match child.name() {
             "Destination" => {
-                f_destination = ::std::option::Option::Some(
+                f_destination = Some(
                     crate::generated::protocol::de_inventory_destination(child)?,
                 );
             }
             "IsEnabled" => {
-                f_is_enabled = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_enabled = Some(crate::rt::xml_bool(child)?);
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
-                    crate::generated::protocol::de_inventory_filter(child)?,
-                );
+                f_filter = Some(crate::generated::protocol::de_inventory_filter(child)?);
             }
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "IncludedObjectVersions" => {
-                f_included_object_versions = ::std::option::Option::Some(
+                f_included_object_versions = Some(
                     crate::generated::types::InventoryIncludedObjectVersions::from(
                         child.text(),
                     ),
                 );
             }
             "OptionalFields" => {
-                f_optional_fields = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_optional_fields = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items
                             .push(
@@ -8535,7 +7770,7 @@ pub(crate) fn de_inventory_configuration(
                 });
             }
             "Schedule" => {
-                f_schedule = ::std::option::Option::Some(
+                f_schedule = Some(
                     crate::generated::protocol::de_inventory_schedule(child)?,
                 );
             }
@@ -8563,7 +7798,7 @@ pub(crate) fn de_inventory_configuration(
         "InventoryConfiguration",
         "Schedule",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::InventoryConfiguration {
+    Ok(crate::generated::types::InventoryConfiguration {
         destination: f_destination,
         is_enabled: f_is_enabled,
         filter: f_filter,
@@ -8590,17 +7825,14 @@ pub(crate) fn ser_inventory_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::InventoryDestination,
-    crate::rt::Error,
-> {
-    let mut f_s3_bucket_destination: ::std::option::Option<
+) -> Result<crate::generated::types::InventoryDestination, crate::rt::Error> {
+    let mut f_s3_bucket_destination: Option<
         crate::generated::types::InventoryS3BucketDestination,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "S3BucketDestination" => {
-                f_s3_bucket_destination = ::std::option::Option::Some(
+                f_s3_bucket_destination = Some(
                     crate::generated::protocol::de_inventory_s3_bucket_destination(
                         child,
                     )?,
@@ -8614,7 +7846,7 @@ pub(crate) fn de_inventory_destination(
         "InventoryDestination",
         "S3BucketDestination",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::InventoryDestination {
+    Ok(crate::generated::types::InventoryDestination {
         s3_bucket_destination: f_s3_bucket_destination,
     })
 }
@@ -8633,12 +7865,12 @@ pub(crate) fn ser_inventory_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::InventoryFilter, crate::rt::Error> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::InventoryFilter, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -8648,7 +7880,7 @@ pub(crate) fn de_inventory_filter(
         "InventoryFilter",
         "Prefix",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::InventoryFilter {
+    Ok(crate::generated::types::InventoryFilter {
         prefix: f_prefix,
     })
 }
@@ -8658,7 +7890,7 @@ pub(crate) fn ser_inventory_s3_bucket_destination(
     value: &crate::generated::types::InventoryS3BucketDestination,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.account_id {
+    if let Some(v) = &value.account_id {
         w.leaf("AccountId", v.as_str());
     }
     {
@@ -8669,7 +7901,7 @@ pub(crate) fn ser_inventory_s3_bucket_destination(
         let v = &value.format;
         w.leaf("Format", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
 }
@@ -8677,29 +7909,26 @@ pub(crate) fn ser_inventory_s3_bucket_destination(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_s3_bucket_destination(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::InventoryS3BucketDestination,
-    crate::rt::Error,
-> {
-    let mut f_account_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_format: ::std::option::Option<crate::generated::types::InventoryFormat> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::InventoryS3BucketDestination, crate::rt::Error> {
+    let mut f_account_id: Option<String> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_format: Option<crate::generated::types::InventoryFormat> = None;
+    let mut f_prefix: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "AccountId" => {
-                f_account_id = ::std::option::Option::Some(child.text().to_string());
+                f_account_id = Some(child.text().to_string());
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Format" => {
-                f_format = ::std::option::Option::Some(
+                f_format = Some(
                     crate::generated::types::InventoryFormat::from(child.text()),
                 );
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -8714,7 +7943,7 @@ pub(crate) fn de_inventory_s3_bucket_destination(
         "InventoryS3BucketDestination",
         "Format",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::InventoryS3BucketDestination {
+    Ok(crate::generated::types::InventoryS3BucketDestination {
         account_id: f_account_id,
         bucket: f_bucket,
         format: f_format,
@@ -8736,17 +7965,12 @@ pub(crate) fn ser_inventory_schedule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_inventory_schedule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::InventorySchedule,
-    crate::rt::Error,
-> {
-    let mut f_frequency: ::std::option::Option<
-        crate::generated::types::InventoryFrequency,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::InventorySchedule, crate::rt::Error> {
+    let mut f_frequency: Option<crate::generated::types::InventoryFrequency> = None;
     for child in node.children() {
         match child.name() {
             "Frequency" => {
-                f_frequency = ::std::option::Option::Some(
+                f_frequency = Some(
                     crate::generated::types::InventoryFrequency::from(child.text()),
                 );
             }
@@ -8758,7 +7982,7 @@ pub(crate) fn de_inventory_schedule(
         "InventorySchedule",
         "Frequency",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::InventorySchedule {
+    Ok(crate::generated::types::InventorySchedule {
         frequency: f_frequency,
     })
 }
@@ -8768,7 +7992,7 @@ pub(crate) fn ser_lambda_function_configuration(
     value: &crate::generated::types::LambdaFunctionConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("Id", v.as_str());
     }
     {
@@ -8781,7 +8005,7 @@ pub(crate) fn ser_lambda_function_configuration(
             w.leaf("Event", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.filter {
+    if let Some(v) = &value.filter {
         w.start("Filter");
         crate::generated::protocol::ser_notification_configuration_filter(v, w);
         w.end("Filter");
@@ -8791,35 +8015,26 @@ pub(crate) fn ser_lambda_function_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lambda_function_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::LambdaFunctionConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_lambda_function_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_events: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Event>,
-    > = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<
-        crate::generated::types::NotificationConfigurationFilter,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::LambdaFunctionConfiguration, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_lambda_function_arn: Option<String> = None;
+    let mut f_events: Option<Vec<crate::generated::types::Event>> = None;
+    let mut f_filter: Option<crate::generated::types::NotificationConfigurationFilter> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "CloudFunction" => {
-                f_lambda_function_arn = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_lambda_function_arn = Some(child.text().to_string());
             }
             "Event" => {
                 f_events
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::types::Event::from(child.text()));
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
+                f_filter = Some(
                     crate::generated::protocol::de_notification_configuration_filter(
                         child,
                     )?,
@@ -8834,7 +8049,7 @@ pub(crate) fn de_lambda_function_configuration(
         "LambdaFunctionArn",
     )?;
     let f_events = f_events.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::LambdaFunctionConfiguration {
+    Ok(crate::generated::types::LambdaFunctionConfiguration {
         id: f_id,
         lambda_function_arn: f_lambda_function_arn,
         events: f_events,
@@ -8847,10 +8062,10 @@ pub(crate) fn ser_legal_hold(
     value: &crate::generated::types::LegalHold,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.date {
+    if let Some(v) = &value.date {
         w.leaf("Date", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("ID", v.as_str());
     }
 }
@@ -8858,23 +8073,23 @@ pub(crate) fn ser_legal_hold(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_legal_hold(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::LegalHold, crate::rt::Error> {
-    let mut f_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::LegalHold, crate::rt::Error> {
+    let mut f_date: Option<crate::rt::DateTime> = None;
+    let mut f_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Date" => {
-                f_date = ::std::option::Option::Some(
+                f_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ID" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::LegalHold {
+    Ok(crate::generated::types::LegalHold {
         date: f_date,
         id: f_id,
     })
@@ -8902,22 +8117,20 @@ pub(crate) fn ser_legal_hold_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_legal_hold_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::LegalHoldRequest, crate::rt::Error> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_retention_legal_hold_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::LegalHoldRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_retention_legal_hold_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "RetentionLegalHoldId" => {
-                f_retention_legal_hold_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_retention_legal_hold_id = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -8933,7 +8146,7 @@ pub(crate) fn de_legal_hold_request(
         "LegalHoldRequest",
         "RetentionLegalHoldId",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::LegalHoldRequest {
+    Ok(crate::generated::types::LegalHoldRequest {
         bucket: f_bucket,
         key: f_key,
         retention_legal_hold_id: f_retention_legal_hold_id,
@@ -8945,13 +8158,13 @@ pub(crate) fn ser_lifecycle_expiration(
     value: &crate::generated::types::LifecycleExpiration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.date {
+    if let Some(v) = &value.date {
         w.leaf("Date", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.days {
+    if let Some(v) = &value.days {
         w.leaf("Days", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.expired_object_delete_marker {
+    if let Some(v) = &value.expired_object_delete_marker {
         w.leaf("ExpiredObjectDeleteMarker", crate::rt::fmt_bool(*v));
     }
 }
@@ -8959,32 +8172,27 @@ pub(crate) fn ser_lifecycle_expiration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_expiration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::LifecycleExpiration,
-    crate::rt::Error,
-> {
-    let mut f_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_expired_object_delete_marker: ::std::option::Option<bool> = ::std::option::Option::None;
+) -> Result<crate::generated::types::LifecycleExpiration, crate::rt::Error> {
+    let mut f_date: Option<crate::rt::DateTime> = None;
+    let mut f_days: Option<i32> = None;
+    let mut f_expired_object_delete_marker: Option<bool> = None;
     for child in node.children() {
         match child.name() {
             "Date" => {
-                f_date = ::std::option::Option::Some(
+                f_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Days" => {
-                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = Some(crate::rt::xml_i32(child)?);
             }
             "ExpiredObjectDeleteMarker" => {
-                f_expired_object_delete_marker = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_expired_object_delete_marker = Some(crate::rt::xml_bool(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::LifecycleExpiration {
+    Ok(crate::generated::types::LifecycleExpiration {
         date: f_date,
         days: f_days,
         expired_object_delete_marker: f_expired_object_delete_marker,
@@ -8996,15 +8204,15 @@ pub(crate) fn ser_lifecycle_rule(
     value: &crate::generated::types::LifecycleRule,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.expiration {
+    if let Some(v) = &value.expiration {
         w.start("Expiration");
         crate::generated::protocol::ser_lifecycle_expiration(v, w);
         w.end("Expiration");
     }
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
     {
@@ -9017,19 +8225,19 @@ pub(crate) fn ser_lifecycle_rule(
         let v = &value.status;
         w.leaf("Status", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.transitions {
+    if let Some(v) = &value.transitions {
         for item in v.iter() {
             w.start("Transition");
             crate::generated::protocol::ser_transition(item, w);
             w.end("Transition");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.noncurrent_version_expiration {
+    if let Some(v) = &value.noncurrent_version_expiration {
         w.start("NoncurrentVersionExpiration");
         crate::generated::protocol::ser_noncurrent_version_expiration(v, w);
         w.end("NoncurrentVersionExpiration");
     }
-    if let ::std::option::Option::Some(v) = &value.abort_incomplete_multipart_upload {
+    if let Some(v) = &value.abort_incomplete_multipart_upload {
         w.start("AbortIncompleteMultipartUpload");
         crate::generated::protocol::ser_abort_incomplete_multipart_upload(v, w);
         w.end("AbortIncompleteMultipartUpload");
@@ -9039,60 +8247,54 @@ pub(crate) fn ser_lifecycle_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::LifecycleRule, crate::rt::Error> {
-    let mut f_expiration: ::std::option::Option<
-        crate::generated::types::LifecycleExpiration,
-    > = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<
-        crate::generated::types::LifecycleRuleFilter,
-    > = ::std::option::Option::None;
-    let mut f_status: ::std::option::Option<crate::generated::types::ExpirationStatus> = ::std::option::Option::None;
-    let mut f_transitions: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Transition>,
-    > = ::std::option::Option::None;
-    let mut f_noncurrent_version_expiration: ::std::option::Option<
+) -> Result<crate::generated::types::LifecycleRule, crate::rt::Error> {
+    let mut f_expiration: Option<crate::generated::types::LifecycleExpiration> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_filter: Option<crate::generated::types::LifecycleRuleFilter> = None;
+    let mut f_status: Option<crate::generated::types::ExpirationStatus> = None;
+    let mut f_transitions: Option<Vec<crate::generated::types::Transition>> = None;
+    let mut f_noncurrent_version_expiration: Option<
         crate::generated::types::NoncurrentVersionExpiration,
-    > = ::std::option::Option::None;
-    let mut f_abort_incomplete_multipart_upload: ::std::option::Option<
+    > = None;
+    let mut f_abort_incomplete_multipart_upload: Option<
         crate::generated::types::AbortIncompleteMultipartUpload,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "Expiration" => {
-                f_expiration = ::std::option::Option::Some(
+                f_expiration = Some(
                     crate::generated::protocol::de_lifecycle_expiration(child)?,
                 );
             }
             "ID" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
+                f_filter = Some(
                     crate::generated::protocol::de_lifecycle_rule_filter(child)?,
                 );
             }
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::ExpirationStatus::from(child.text()),
                 );
             }
             "Transition" => {
                 f_transitions
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_transition(child)?);
             }
             "NoncurrentVersionExpiration" => {
-                f_noncurrent_version_expiration = ::std::option::Option::Some(
+                f_noncurrent_version_expiration = Some(
                     crate::generated::protocol::de_noncurrent_version_expiration(child)?,
                 );
             }
             "AbortIncompleteMultipartUpload" => {
-                f_abort_incomplete_multipart_upload = ::std::option::Option::Some(
+                f_abort_incomplete_multipart_upload = Some(
                     crate::generated::protocol::de_abort_incomplete_multipart_upload(
                         child,
                     )?,
@@ -9103,7 +8305,7 @@ pub(crate) fn de_lifecycle_rule(
     }
     let f_filter = crate::rt::required_in_response(f_filter, "LifecycleRule", "Filter")?;
     let f_status = crate::rt::required_in_response(f_status, "LifecycleRule", "Status")?;
-    ::std::result::Result::Ok(crate::generated::types::LifecycleRule {
+    Ok(crate::generated::types::LifecycleRule {
         expiration: f_expiration,
         id: f_id,
         prefix: f_prefix,
@@ -9120,20 +8322,20 @@ pub(crate) fn ser_lifecycle_rule_and_operator(
     value: &crate::generated::types::LifecycleRuleAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tags {
+    if let Some(v) = &value.tags {
         for item in v.iter() {
             w.start("Tag");
             crate::generated::protocol::ser_tag(item, w);
             w.end("Tag");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.object_size_greater_than {
+    if let Some(v) = &value.object_size_greater_than {
         w.leaf("ObjectSizeGreaterThan", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.object_size_less_than {
+    if let Some(v) = &value.object_size_less_than {
         w.leaf("ObjectSizeLessThan", &v.to_string());
     }
 }
@@ -9141,40 +8343,31 @@ pub(crate) fn ser_lifecycle_rule_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_rule_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::LifecycleRuleAndOperator,
-    crate::rt::Error,
-> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tags: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Tag>,
-    > = ::std::option::Option::None;
-    let mut f_object_size_greater_than: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut f_object_size_less_than: ::std::option::Option<i64> = ::std::option::Option::None;
+) -> Result<crate::generated::types::LifecycleRuleAndOperator, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tags: Option<Vec<crate::generated::types::Tag>> = None;
+    let mut f_object_size_greater_than: Option<i64> = None;
+    let mut f_object_size_less_than: Option<i64> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
                 f_tags
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             "ObjectSizeGreaterThan" => {
-                f_object_size_greater_than = ::std::option::Option::Some(
-                    crate::rt::xml_i64(child)?,
-                );
+                f_object_size_greater_than = Some(crate::rt::xml_i64(child)?);
             }
             "ObjectSizeLessThan" => {
-                f_object_size_less_than = ::std::option::Option::Some(
-                    crate::rt::xml_i64(child)?,
-                );
+                f_object_size_less_than = Some(crate::rt::xml_i64(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::LifecycleRuleAndOperator {
+    Ok(crate::generated::types::LifecycleRuleAndOperator {
         prefix: f_prefix,
         tags: f_tags,
         object_size_greater_than: f_object_size_greater_than,
@@ -9187,21 +8380,21 @@ pub(crate) fn ser_lifecycle_rule_filter(
     value: &crate::generated::types::LifecycleRuleFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tag {
+    if let Some(v) = &value.tag {
         w.start("Tag");
         crate::generated::protocol::ser_tag(v, w);
         w.end("Tag");
     }
-    if let ::std::option::Option::Some(v) = &value.object_size_greater_than {
+    if let Some(v) = &value.object_size_greater_than {
         w.leaf("ObjectSizeGreaterThan", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.object_size_less_than {
+    if let Some(v) = &value.object_size_less_than {
         w.leaf("ObjectSizeLessThan", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.and {
+    if let Some(v) = &value.and {
         w.start("And");
         crate::generated::protocol::ser_lifecycle_rule_and_operator(v, w);
         w.end("And");
@@ -9211,46 +8404,35 @@ pub(crate) fn ser_lifecycle_rule_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_lifecycle_rule_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::LifecycleRuleFilter,
-    crate::rt::Error,
-> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
-    let mut f_object_size_greater_than: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut f_object_size_less_than: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut f_and: ::std::option::Option<
-        crate::generated::types::LifecycleRuleAndOperator,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::LifecycleRuleFilter, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tag: Option<crate::generated::types::Tag> = None;
+    let mut f_object_size_greater_than: Option<i64> = None;
+    let mut f_object_size_less_than: Option<i64> = None;
+    let mut f_and: Option<crate::generated::types::LifecycleRuleAndOperator> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
-                f_tag = ::std::option::Option::Some(
-                    crate::generated::protocol::de_tag(child)?,
-                );
+                f_tag = Some(crate::generated::protocol::de_tag(child)?);
             }
             "ObjectSizeGreaterThan" => {
-                f_object_size_greater_than = ::std::option::Option::Some(
-                    crate::rt::xml_i64(child)?,
-                );
+                f_object_size_greater_than = Some(crate::rt::xml_i64(child)?);
             }
             "ObjectSizeLessThan" => {
-                f_object_size_less_than = ::std::option::Option::Some(
-                    crate::rt::xml_i64(child)?,
-                );
+                f_object_size_less_than = Some(crate::rt::xml_i64(child)?);
             }
             "And" => {
-                f_and = ::std::option::Option::Some(
+                f_and = Some(
                     crate::generated::protocol::de_lifecycle_rule_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::LifecycleRuleFilter {
+    Ok(crate::generated::types::LifecycleRuleFilter {
         prefix: f_prefix,
         tag: f_tag,
         object_size_greater_than: f_object_size_greater_than,
@@ -9264,16 +8446,16 @@ pub(crate) fn ser_list_bucket_analytics_configurations_output(
     value: &crate::generated::types::ListBucketAnalyticsConfigurationsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("ContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_continuation_token {
+    if let Some(v) = &value.next_continuation_token {
         w.leaf("NextContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.analytics_configuration_list {
+    if let Some(v) = &value.analytics_configuration_list {
         for item in v.iter() {
             w.start("AnalyticsConfiguration");
             crate::generated::protocol::ser_analytics_configuration(item, w);
@@ -9285,36 +8467,30 @@ pub(crate) fn ser_list_bucket_analytics_configurations_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_analytics_configurations_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketAnalyticsConfigurationsOutput,
     crate::rt::Error,
 > {
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_analytics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::AnalyticsConfiguration>,
-    > = ::std::option::Option::None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_next_continuation_token: Option<String> = None;
+    let mut f_analytics_configuration_list: Option<
+        Vec<crate::generated::types::AnalyticsConfiguration>,
+    > = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "ContinuationToken" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_continuation_token = Some(child.text().to_string());
             }
             "AnalyticsConfiguration" => {
                 f_analytics_configuration_list
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(
                         crate::generated::protocol::de_analytics_configuration(child)?,
                     );
@@ -9322,7 +8498,7 @@ pub(crate) fn de_list_bucket_analytics_configurations_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketAnalyticsConfigurationsOutput {
+    Ok(crate::generated::types::ListBucketAnalyticsConfigurationsOutput {
         is_truncated: f_is_truncated,
         continuation_token: f_continuation_token,
         next_continuation_token: f_next_continuation_token,
@@ -9339,10 +8515,10 @@ pub(crate) fn ser_list_bucket_analytics_configurations_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -9350,27 +8526,23 @@ pub(crate) fn ser_list_bucket_analytics_configurations_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_analytics_configurations_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketAnalyticsConfigurationsRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "continuation-token" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -9380,7 +8552,7 @@ pub(crate) fn de_list_bucket_analytics_configurations_request(
         "ListBucketAnalyticsConfigurationsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListBucketAnalyticsConfigurationsRequest {
+    Ok(crate::generated::types::ListBucketAnalyticsConfigurationsRequest {
         bucket: f_bucket,
         continuation_token: f_continuation_token,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -9392,16 +8564,16 @@ pub(crate) fn ser_list_buckets_extended_request(
     value: &crate::generated::types::ListBucketsExtendedRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.ibm_service_instance_id {
+    if let Some(v) = &value.ibm_service_instance_id {
         w.leaf("ibm-service-instance-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.marker {
+    if let Some(v) = &value.marker {
         w.leaf("marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("prefix", v.as_str());
     }
 }
@@ -9409,34 +8581,29 @@ pub(crate) fn ser_list_buckets_extended_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_extended_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListBucketsExtendedRequest,
-    crate::rt::Error,
-> {
-    let mut f_ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListBucketsExtendedRequest, crate::rt::Error> {
+    let mut f_ibm_service_instance_id: Option<String> = None;
+    let mut f_marker: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_prefix: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ibm-service-instance-id" => {
-                f_ibm_service_instance_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_ibm_service_instance_id = Some(child.text().to_string());
             }
             "marker" => {
-                f_marker = ::std::option::Option::Some(child.text().to_string());
+                f_marker = Some(child.text().to_string());
             }
             "max-keys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketsExtendedRequest {
+    Ok(crate::generated::types::ListBucketsExtendedRequest {
         ibm_service_instance_id: f_ibm_service_instance_id,
         marker: f_marker,
         max_keys: f_max_keys,
@@ -9449,13 +8616,13 @@ pub(crate) fn ser_list_buckets_extended_output(
     value: &crate::generated::types::ListBucketsExtendedOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.next_marker {
+    if let Some(v) = &value.next_marker {
         w.leaf("NextMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.buckets {
+    if let Some(v) = &value.buckets {
         w.start("Buckets");
         for item in v.iter() {
             w.start("Bucket");
@@ -9464,7 +8631,7 @@ pub(crate) fn ser_list_buckets_extended_output(
         }
         w.end("Buckets");
     }
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
@@ -9474,29 +8641,22 @@ pub(crate) fn ser_list_buckets_extended_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_extended_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListBucketsExtendedOutput,
-    crate::rt::Error,
-> {
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_buckets: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Bucket>,
-    > = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListBucketsExtendedOutput, crate::rt::Error> {
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_next_marker: Option<String> = None;
+    let mut f_buckets: Option<Vec<crate::generated::types::Bucket>> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "NextMarker" => {
-                f_next_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_marker = Some(child.text().to_string());
             }
             "Buckets" => {
-                f_buckets = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_buckets = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_bucket(item)?);
                     }
@@ -9504,14 +8664,12 @@ pub(crate) fn de_list_buckets_extended_output(
                 });
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketsExtendedOutput {
+    Ok(crate::generated::types::ListBucketsExtendedOutput {
         is_truncated: f_is_truncated,
         next_marker: f_next_marker,
         buckets: f_buckets,
@@ -9524,20 +8682,20 @@ pub(crate) fn ser_list_bucket_inventory_configurations_output(
     value: &crate::generated::types::ListBucketInventoryConfigurationsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("ContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.inventory_configuration_list {
+    if let Some(v) = &value.inventory_configuration_list {
         for item in v.iter() {
             w.start("InventoryConfiguration");
             crate::generated::protocol::ser_inventory_configuration(item, w);
             w.end("InventoryConfiguration");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.next_continuation_token {
+    if let Some(v) = &value.next_continuation_token {
         w.leaf("NextContinuationToken", v.as_str());
     }
 }
@@ -9545,44 +8703,38 @@ pub(crate) fn ser_list_bucket_inventory_configurations_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_inventory_configurations_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketInventoryConfigurationsOutput,
     crate::rt::Error,
 > {
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_inventory_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::InventoryConfiguration>,
-    > = ::std::option::Option::None;
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_inventory_configuration_list: Option<
+        Vec<crate::generated::types::InventoryConfiguration>,
+    > = None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_next_continuation_token: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ContinuationToken" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "InventoryConfiguration" => {
                 f_inventory_configuration_list
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(
                         crate::generated::protocol::de_inventory_configuration(child)?,
                     );
             }
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_continuation_token = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketInventoryConfigurationsOutput {
+    Ok(crate::generated::types::ListBucketInventoryConfigurationsOutput {
         continuation_token: f_continuation_token,
         inventory_configuration_list: f_inventory_configuration_list,
         is_truncated: f_is_truncated,
@@ -9599,10 +8751,10 @@ pub(crate) fn ser_list_bucket_inventory_configurations_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -9610,27 +8762,23 @@ pub(crate) fn ser_list_bucket_inventory_configurations_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_inventory_configurations_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketInventoryConfigurationsRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "continuation-token" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -9640,7 +8788,7 @@ pub(crate) fn de_list_bucket_inventory_configurations_request(
         "ListBucketInventoryConfigurationsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListBucketInventoryConfigurationsRequest {
+    Ok(crate::generated::types::ListBucketInventoryConfigurationsRequest {
         bucket: f_bucket,
         continuation_token: f_continuation_token,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -9652,16 +8800,16 @@ pub(crate) fn ser_list_bucket_metrics_configurations_output(
     value: &crate::generated::types::ListBucketMetricsConfigurationsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("ContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_continuation_token {
+    if let Some(v) = &value.next_continuation_token {
         w.leaf("NextContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.metrics_configuration_list {
+    if let Some(v) = &value.metrics_configuration_list {
         for item in v.iter() {
             w.start("MetricsConfiguration");
             crate::generated::protocol::ser_metrics_configuration(item, w);
@@ -9673,42 +8821,36 @@ pub(crate) fn ser_list_bucket_metrics_configurations_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_metrics_configurations_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketMetricsConfigurationsOutput,
     crate::rt::Error,
 > {
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_metrics_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::MetricsConfiguration>,
-    > = ::std::option::Option::None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_next_continuation_token: Option<String> = None;
+    let mut f_metrics_configuration_list: Option<
+        Vec<crate::generated::types::MetricsConfiguration>,
+    > = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "ContinuationToken" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_continuation_token = Some(child.text().to_string());
             }
             "MetricsConfiguration" => {
                 f_metrics_configuration_list
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_metrics_configuration(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketMetricsConfigurationsOutput {
+    Ok(crate::generated::types::ListBucketMetricsConfigurationsOutput {
         is_truncated: f_is_truncated,
         continuation_token: f_continuation_token,
         next_continuation_token: f_next_continuation_token,
@@ -9725,10 +8867,10 @@ pub(crate) fn ser_list_bucket_metrics_configurations_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -9736,27 +8878,23 @@ pub(crate) fn ser_list_bucket_metrics_configurations_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_bucket_metrics_configurations_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::ListBucketMetricsConfigurationsRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "continuation-token" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -9766,7 +8904,7 @@ pub(crate) fn de_list_bucket_metrics_configurations_request(
         "ListBucketMetricsConfigurationsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListBucketMetricsConfigurationsRequest {
+    Ok(crate::generated::types::ListBucketMetricsConfigurationsRequest {
         bucket: f_bucket,
         continuation_token: f_continuation_token,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -9778,7 +8916,7 @@ pub(crate) fn ser_list_buckets_output(
     value: &crate::generated::types::ListBucketsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.buckets {
+    if let Some(v) = &value.buckets {
         w.start("Buckets");
         for item in v.iter() {
             w.start("Bucket");
@@ -9787,7 +8925,7 @@ pub(crate) fn ser_list_buckets_output(
         }
         w.end("Buckets");
     }
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
@@ -9797,19 +8935,14 @@ pub(crate) fn ser_list_buckets_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListBucketsOutput,
-    crate::rt::Error,
-> {
-    let mut f_buckets: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Bucket>,
-    > = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListBucketsOutput, crate::rt::Error> {
+    let mut f_buckets: Option<Vec<crate::generated::types::Bucket>> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
     for child in node.children() {
         match child.name() {
             "Buckets" => {
-                f_buckets = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_buckets = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_bucket(item)?);
                     }
@@ -9817,14 +8950,12 @@ pub(crate) fn de_list_buckets_output(
                 });
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketsOutput {
+    Ok(crate::generated::types::ListBucketsOutput {
         buckets: f_buckets,
         owner: f_owner,
     })
@@ -9835,48 +8966,48 @@ pub(crate) fn ser_list_multipart_uploads_output(
     value: &crate::generated::types::ListMultipartUploadsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.bucket {
+    if let Some(v) = &value.bucket {
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key_marker {
+    if let Some(v) = &value.key_marker {
         w.leaf("KeyMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.upload_id_marker {
+    if let Some(v) = &value.upload_id_marker {
         w.leaf("UploadIdMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_key_marker {
+    if let Some(v) = &value.next_key_marker {
         w.leaf("NextKeyMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("Delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_upload_id_marker {
+    if let Some(v) = &value.next_upload_id_marker {
         w.leaf("NextUploadIdMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_uploads {
+    if let Some(v) = &value.max_uploads {
         w.leaf("MaxUploads", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.uploads {
+    if let Some(v) = &value.uploads {
         for item in v.iter() {
             w.start("Upload");
             crate::generated::protocol::ser_multipart_upload(item, w);
             w.end("Upload");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.common_prefixes {
+    if let Some(v) = &value.common_prefixes {
         for item in v.iter() {
             w.start("CommonPrefixes");
             crate::generated::protocol::ser_common_prefix(item, w);
             w.end("CommonPrefixes");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("EncodingType", v.as_str());
     }
 }
@@ -9884,84 +9015,67 @@ pub(crate) fn ser_list_multipart_uploads_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_multipart_uploads_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListMultipartUploadsOutput,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_uploads: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_uploads: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::MultipartUpload>,
-    > = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListMultipartUploadsOutput, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key_marker: Option<String> = None;
+    let mut f_upload_id_marker: Option<String> = None;
+    let mut f_next_key_marker: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_next_upload_id_marker: Option<String> = None;
+    let mut f_max_uploads: Option<i32> = None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_uploads: Option<Vec<crate::generated::types::MultipartUpload>> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "KeyMarker" => {
-                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = Some(child.text().to_string());
             }
             "UploadIdMarker" => {
-                f_upload_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_upload_id_marker = Some(child.text().to_string());
             }
             "NextKeyMarker" => {
-                f_next_key_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_key_marker = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "NextUploadIdMarker" => {
-                f_next_upload_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_upload_id_marker = Some(child.text().to_string());
             }
             "MaxUploads" => {
-                f_max_uploads = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_uploads = Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Upload" => {
                 f_uploads
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_multipart_upload(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListMultipartUploadsOutput {
+    Ok(crate::generated::types::ListMultipartUploadsOutput {
         bucket: f_bucket,
         key_marker: f_key_marker,
         upload_id_marker: f_upload_id_marker,
@@ -9982,7 +9096,7 @@ pub(crate) fn ser_list_buckets_request(
     value: &crate::generated::types::ListBucketsRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.ibm_service_instance_id {
+    if let Some(v) = &value.ibm_service_instance_id {
         w.leaf("ibm-service-instance-id", v.as_str());
     }
 }
@@ -9990,22 +9104,17 @@ pub(crate) fn ser_list_buckets_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_buckets_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListBucketsRequest,
-    crate::rt::Error,
-> {
-    let mut f_ibm_service_instance_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListBucketsRequest, crate::rt::Error> {
+    let mut f_ibm_service_instance_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ibm-service-instance-id" => {
-                f_ibm_service_instance_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_ibm_service_instance_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListBucketsRequest {
+    Ok(crate::generated::types::ListBucketsRequest {
         ibm_service_instance_id: f_ibm_service_instance_id,
     })
 }
@@ -10015,10 +9124,10 @@ pub(crate) fn ser_list_legal_holds_output(
     value: &crate::generated::types::ListLegalHoldsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.create_time {
+    if let Some(v) = &value.create_time {
         w.leaf("CreateTime", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.legal_holds {
+    if let Some(v) = &value.legal_holds {
         w.start("LegalHolds");
         for item in v.iter() {
             w.start("member");
@@ -10027,10 +9136,10 @@ pub(crate) fn ser_list_legal_holds_output(
         }
         w.end("LegalHolds");
     }
-    if let ::std::option::Option::Some(v) = &value.retention_period {
+    if let Some(v) = &value.retention_period {
         w.leaf("RetentionPeriod", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.retention_period_expiration_date {
+    if let Some(v) = &value.retention_period_expiration_date {
         w.leaf(
             "RetentionPeriodExpirationDate",
             &v.format(crate::rt::TimestampFormat::Iso8601),
@@ -10041,28 +9150,21 @@ pub(crate) fn ser_list_legal_holds_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_legal_holds_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListLegalHoldsOutput,
-    crate::rt::Error,
-> {
-    let mut f_create_time: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_legal_holds: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::LegalHold>,
-    > = ::std::option::Option::None;
-    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_retention_period_expiration_date: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListLegalHoldsOutput, crate::rt::Error> {
+    let mut f_create_time: Option<crate::rt::DateTime> = None;
+    let mut f_legal_holds: Option<Vec<crate::generated::types::LegalHold>> = None;
+    let mut f_retention_period: Option<i32> = None;
+    let mut f_retention_period_expiration_date: Option<crate::rt::DateTime> = None;
     for child in node.children() {
         match child.name() {
             "CreateTime" => {
-                f_create_time = ::std::option::Option::Some(
+                f_create_time = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "LegalHolds" => {
-                f_legal_holds = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_legal_holds = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_legal_hold(item)?);
                     }
@@ -10070,19 +9172,17 @@ pub(crate) fn de_list_legal_holds_output(
                 });
             }
             "RetentionPeriod" => {
-                f_retention_period = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_retention_period = Some(crate::rt::xml_i32(child)?);
             }
             "RetentionPeriodExpirationDate" => {
-                f_retention_period_expiration_date = ::std::option::Option::Some(
+                f_retention_period_expiration_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListLegalHoldsOutput {
+    Ok(crate::generated::types::ListLegalHoldsOutput {
         create_time: f_create_time,
         legal_holds: f_legal_holds,
         retention_period: f_retention_period,
@@ -10103,7 +9203,7 @@ pub(crate) fn ser_list_legal_holds_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
 }
@@ -10111,25 +9211,20 @@ pub(crate) fn ser_list_legal_holds_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_legal_holds_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListLegalHoldsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListLegalHoldsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_mirror_destination: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -10140,7 +9235,7 @@ pub(crate) fn de_list_legal_holds_request(
         "Bucket",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "ListLegalHoldsRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::ListLegalHoldsRequest {
+    Ok(crate::generated::types::ListLegalHoldsRequest {
         bucket: f_bucket,
         key: f_key,
         mirror_destination: f_mirror_destination,
@@ -10156,28 +9251,28 @@ pub(crate) fn ser_list_multipart_uploads_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key_marker {
+    if let Some(v) = &value.key_marker {
         w.leaf("key-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_uploads {
+    if let Some(v) = &value.max_uploads {
         w.leaf("max-uploads", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.upload_id_marker {
+    if let Some(v) = &value.upload_id_marker {
         w.leaf("upload-id-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -10185,57 +9280,46 @@ pub(crate) fn ser_list_multipart_uploads_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_multipart_uploads_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListMultipartUploadsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
-    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_uploads: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListMultipartUploadsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
+    let mut f_key_marker: Option<String> = None;
+    let mut f_max_uploads: Option<i32> = None;
+    let mut f_mirror_destination: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_upload_id_marker: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "encoding-type" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "key-marker" => {
-                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = Some(child.text().to_string());
             }
             "max-uploads" => {
-                f_max_uploads = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_uploads = Some(crate::rt::xml_i32(child)?);
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             "prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "upload-id-marker" => {
-                f_upload_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_upload_id_marker = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -10245,7 +9329,7 @@ pub(crate) fn de_list_multipart_uploads_request(
         "ListMultipartUploadsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListMultipartUploadsRequest {
+    Ok(crate::generated::types::ListMultipartUploadsRequest {
         bucket: f_bucket,
         delimiter: f_delimiter,
         encoding_type: f_encoding_type,
@@ -10263,55 +9347,55 @@ pub(crate) fn ser_list_object_versions_output(
     value: &crate::generated::types::ListObjectVersionsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.key_marker {
+    if let Some(v) = &value.key_marker {
         w.leaf("KeyMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id_marker {
+    if let Some(v) = &value.version_id_marker {
         w.leaf("VersionIdMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_key_marker {
+    if let Some(v) = &value.next_key_marker {
         w.leaf("NextKeyMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_version_id_marker {
+    if let Some(v) = &value.next_version_id_marker {
         w.leaf("NextVersionIdMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.versions {
+    if let Some(v) = &value.versions {
         for item in v.iter() {
             w.start("Version");
             crate::generated::protocol::ser_object_version(item, w);
             w.end("Version");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.delete_markers {
+    if let Some(v) = &value.delete_markers {
         for item in v.iter() {
             w.start("DeleteMarker");
             crate::generated::protocol::ser_delete_marker_entry(item, w);
             w.end("DeleteMarker");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.name {
+    if let Some(v) = &value.name {
         w.leaf("Name", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("Delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("MaxKeys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.common_prefixes {
+    if let Some(v) = &value.common_prefixes {
         for item in v.iter() {
             w.start("CommonPrefixes");
             crate::generated::protocol::ser_common_prefix(item, w);
             w.end("CommonPrefixes");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("EncodingType", v.as_str());
     }
 }
@@ -10319,92 +9403,73 @@ pub(crate) fn ser_list_object_versions_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_object_versions_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListObjectVersionsOutput,
-    crate::rt::Error,
-> {
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_versions: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::ObjectVersion>,
-    > = ::std::option::Option::None;
-    let mut f_delete_markers: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::DeleteMarkerEntry>,
-    > = ::std::option::Option::None;
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListObjectVersionsOutput, crate::rt::Error> {
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_key_marker: Option<String> = None;
+    let mut f_version_id_marker: Option<String> = None;
+    let mut f_next_key_marker: Option<String> = None;
+    let mut f_next_version_id_marker: Option<String> = None;
+    let mut f_versions: Option<Vec<crate::generated::types::ObjectVersion>> = None;
+    let mut f_delete_markers: Option<Vec<crate::generated::types::DeleteMarkerEntry>> = None;
+    let mut f_name: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "KeyMarker" => {
-                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = Some(child.text().to_string());
             }
             "VersionIdMarker" => {
-                f_version_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_version_id_marker = Some(child.text().to_string());
             }
             "NextKeyMarker" => {
-                f_next_key_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_key_marker = Some(child.text().to_string());
             }
             "NextVersionIdMarker" => {
-                f_next_version_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_version_id_marker = Some(child.text().to_string());
             }
             "Version" => {
                 f_versions
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object_version(child)?);
             }
             "DeleteMarker" => {
                 f_delete_markers
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_delete_marker_entry(child)?);
             }
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "MaxKeys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListObjectVersionsOutput {
+    Ok(crate::generated::types::ListObjectVersionsOutput {
         is_truncated: f_is_truncated,
         key_marker: f_key_marker,
         version_id_marker: f_version_id_marker,
@@ -10430,25 +9495,25 @@ pub(crate) fn ser_list_object_versions_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key_marker {
+    if let Some(v) = &value.key_marker {
         w.leaf("key-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id_marker {
+    if let Some(v) = &value.version_id_marker {
         w.leaf("version-id-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -10456,51 +9521,42 @@ pub(crate) fn ser_list_object_versions_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_object_versions_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListObjectVersionsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
-    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListObjectVersionsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
+    let mut f_key_marker: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_version_id_marker: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "encoding-type" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "key-marker" => {
-                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = Some(child.text().to_string());
             }
             "max-keys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "version-id-marker" => {
-                f_version_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_version_id_marker = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -10510,7 +9566,7 @@ pub(crate) fn de_list_object_versions_request(
         "ListObjectVersionsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListObjectVersionsRequest {
+    Ok(crate::generated::types::ListObjectVersionsRequest {
         bucket: f_bucket,
         delimiter: f_delimiter,
         encoding_type: f_encoding_type,
@@ -10527,48 +9583,48 @@ pub(crate) fn ser_list_objects_output(
     value: &crate::generated::types::ListObjectsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.marker {
+    if let Some(v) = &value.marker {
         w.leaf("Marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_marker {
+    if let Some(v) = &value.next_marker {
         w.leaf("NextMarker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.contents {
+    if let Some(v) = &value.contents {
         for item in v.iter() {
             w.start("Contents");
             crate::generated::protocol::ser_object(item, w);
             w.end("Contents");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.name {
+    if let Some(v) = &value.name {
         w.leaf("Name", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_sse_kp_enabled {
+    if let Some(v) = &value.ibm_sse_kp_enabled {
         w.leaf("ibm-sse-kp-enabled", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.ibm_sse_kp_crk_id {
+    if let Some(v) = &value.ibm_sse_kp_crk_id {
         w.leaf("ibm-sse-kp-crk-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("Delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("MaxKeys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.common_prefixes {
+    if let Some(v) = &value.common_prefixes {
         for item in v.iter() {
             w.start("CommonPrefixes");
             crate::generated::protocol::ser_common_prefix(item, w);
             w.end("CommonPrefixes");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("EncodingType", v.as_str());
     }
 }
@@ -10576,82 +9632,67 @@ pub(crate) fn ser_list_objects_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListObjectsOutput,
-    crate::rt::Error,
-> {
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_contents: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Object>,
-    > = ::std::option::Option::None;
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_ibm_sse_kp_enabled: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_ibm_sse_kp_crk_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListObjectsOutput, crate::rt::Error> {
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_marker: Option<String> = None;
+    let mut f_next_marker: Option<String> = None;
+    let mut f_contents: Option<Vec<crate::generated::types::Object>> = None;
+    let mut f_name: Option<String> = None;
+    let mut f_ibm_sse_kp_enabled: Option<bool> = None;
+    let mut f_ibm_sse_kp_crk_id: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Marker" => {
-                f_marker = ::std::option::Option::Some(child.text().to_string());
+                f_marker = Some(child.text().to_string());
             }
             "NextMarker" => {
-                f_next_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_marker = Some(child.text().to_string());
             }
             "Contents" => {
                 f_contents
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object(child)?);
             }
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "ibm-sse-kp-enabled" => {
-                f_ibm_sse_kp_enabled = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_ibm_sse_kp_enabled = Some(crate::rt::xml_bool(child)?);
             }
             "ibm-sse-kp-crk-id" => {
-                f_ibm_sse_kp_crk_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_ibm_sse_kp_crk_id = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "MaxKeys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListObjectsOutput {
+    Ok(crate::generated::types::ListObjectsOutput {
         is_truncated: f_is_truncated,
         marker: f_marker,
         next_marker: f_next_marker,
@@ -10676,28 +9717,28 @@ pub(crate) fn ser_list_objects_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.marker {
+    if let Some(v) = &value.marker {
         w.leaf("marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -10705,59 +9746,48 @@ pub(crate) fn ser_list_objects_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListObjectsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
-    let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListObjectsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
+    let mut f_marker: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_mirror_destination: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "encoding-type" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "marker" => {
-                f_marker = ::std::option::Option::Some(child.text().to_string());
+                f_marker = Some(child.text().to_string());
             }
             "max-keys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             "prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -10767,7 +9797,7 @@ pub(crate) fn de_list_objects_request(
         "ListObjectsRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListObjectsRequest {
+    Ok(crate::generated::types::ListObjectsRequest {
         bucket: f_bucket,
         delimiter: f_delimiter,
         encoding_type: f_encoding_type,
@@ -10785,48 +9815,48 @@ pub(crate) fn ser_list_objects_v2_output(
     value: &crate::generated::types::ListObjectsV2Output,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.contents {
+    if let Some(v) = &value.contents {
         for item in v.iter() {
             w.start("Contents");
             crate::generated::protocol::ser_object(item, w);
             w.end("Contents");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.name {
+    if let Some(v) = &value.name {
         w.leaf("Name", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("Delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("MaxKeys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.common_prefixes {
+    if let Some(v) = &value.common_prefixes {
         for item in v.iter() {
             w.start("CommonPrefixes");
             crate::generated::protocol::ser_common_prefix(item, w);
             w.end("CommonPrefixes");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("EncodingType", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key_count {
+    if let Some(v) = &value.key_count {
         w.leaf("KeyCount", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("ContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_continuation_token {
+    if let Some(v) = &value.next_continuation_token {
         w.leaf("NextContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.start_after {
+    if let Some(v) = &value.start_after {
         w.leaf("StartAfter", v.as_str());
     }
 }
@@ -10834,82 +9864,67 @@ pub(crate) fn ser_list_objects_v2_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_v2_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListObjectsV2Output,
-    crate::rt::Error,
-> {
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_contents: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Object>,
-    > = ::std::option::Option::None;
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
-    let mut f_key_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListObjectsV2Output, crate::rt::Error> {
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_contents: Option<Vec<crate::generated::types::Object>> = None;
+    let mut f_name: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
+    let mut f_key_count: Option<i32> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_next_continuation_token: Option<String> = None;
+    let mut f_start_after: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Contents" => {
                 f_contents
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object(child)?);
             }
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "MaxKeys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "KeyCount" => {
-                f_key_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_key_count = Some(crate::rt::xml_i32(child)?);
             }
             "ContinuationToken" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_continuation_token = Some(child.text().to_string());
             }
             "StartAfter" => {
-                f_start_after = ::std::option::Option::Some(child.text().to_string());
+                f_start_after = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListObjectsV2Output {
+    Ok(crate::generated::types::ListObjectsV2Output {
         is_truncated: f_is_truncated,
         contents: f_contents,
         name: f_name,
@@ -10934,28 +9949,28 @@ pub(crate) fn ser_list_objects_v2_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.delimiter {
+    if let Some(v) = &value.delimiter {
         w.leaf("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.fetch_owner {
+    if let Some(v) = &value.fetch_owner {
         w.leaf("fetch-owner", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.start_after {
+    if let Some(v) = &value.start_after {
         w.leaf("start-after", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -10963,55 +9978,46 @@ pub(crate) fn ser_list_objects_v2_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_objects_v2_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListObjectsV2Request,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_fetch_owner: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListObjectsV2Request, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_fetch_owner: Option<bool> = None;
+    let mut f_start_after: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "encoding-type" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "max-keys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "continuation-token" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "fetch-owner" => {
-                f_fetch_owner = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_fetch_owner = Some(crate::rt::xml_bool(child)?);
             }
             "start-after" => {
-                f_start_after = ::std::option::Option::Some(child.text().to_string());
+                f_start_after = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -11021,7 +10027,7 @@ pub(crate) fn de_list_objects_v2_request(
         "ListObjectsV2Request",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListObjectsV2Request {
+    Ok(crate::generated::types::ListObjectsV2Request {
         bucket: f_bucket,
         delimiter: f_delimiter,
         encoding_type: f_encoding_type,
@@ -11039,60 +10045,60 @@ pub(crate) fn ser_list_parts_output(
     value: &crate::generated::types::ListPartsOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.abort_date {
+    if let Some(v) = &value.abort_date {
         w.leaf("x-amz-abort-date", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.abort_rule_id {
+    if let Some(v) = &value.abort_rule_id {
         w.leaf("x-amz-abort-rule-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bucket {
+    if let Some(v) = &value.bucket {
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.upload_id {
+    if let Some(v) = &value.upload_id {
         w.leaf("UploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.part_number_marker {
+    if let Some(v) = &value.part_number_marker {
         w.leaf("PartNumberMarker", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.next_part_number_marker {
+    if let Some(v) = &value.next_part_number_marker {
         w.leaf("NextPartNumberMarker", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.max_parts {
+    if let Some(v) = &value.max_parts {
         w.leaf("MaxParts", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.is_truncated {
+    if let Some(v) = &value.is_truncated {
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.parts {
+    if let Some(v) = &value.parts {
         for item in v.iter() {
             w.start("Part");
             crate::generated::protocol::ser_part(item, w);
             w.end("Part");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.initiator {
+    if let Some(v) = &value.initiator {
         w.start("Initiator");
         crate::generated::protocol::ser_initiator(v, w);
         w.end("Initiator");
     }
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("StorageClass", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("ChecksumAlgorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("ChecksumType", v.as_str());
     }
 }
@@ -11100,109 +10106,89 @@ pub(crate) fn ser_list_parts_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_parts_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::ListPartsOutput, crate::rt::Error> {
-    let mut f_abort_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_abort_rule_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_next_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_max_parts: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_parts: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Part>,
-    > = ::std::option::Option::None;
-    let mut f_initiator: ::std::option::Option<crate::generated::types::Initiator> = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListPartsOutput, crate::rt::Error> {
+    let mut f_abort_date: Option<crate::rt::DateTime> = None;
+    let mut f_abort_rule_id: Option<String> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_upload_id: Option<String> = None;
+    let mut f_part_number_marker: Option<i32> = None;
+    let mut f_next_part_number_marker: Option<i32> = None;
+    let mut f_max_parts: Option<i32> = None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_parts: Option<Vec<crate::generated::types::Part>> = None;
+    let mut f_initiator: Option<crate::generated::types::Initiator> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_storage_class: Option<crate::generated::types::StorageClass> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-abort-date" => {
-                f_abort_date = ::std::option::Option::Some(
+                f_abort_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-abort-rule-id" => {
-                f_abort_rule_id = ::std::option::Option::Some(child.text().to_string());
+                f_abort_rule_id = Some(child.text().to_string());
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "UploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "PartNumberMarker" => {
-                f_part_number_marker = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_part_number_marker = Some(crate::rt::xml_i32(child)?);
             }
             "NextPartNumberMarker" => {
-                f_next_part_number_marker = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_next_part_number_marker = Some(crate::rt::xml_i32(child)?);
             }
             "MaxParts" => {
-                f_max_parts = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_parts = Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Part" => {
                 f_parts
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_part(child)?);
             }
             "Initiator" => {
-                f_initiator = ::std::option::Option::Some(
-                    crate::generated::protocol::de_initiator(child)?,
-                );
+                f_initiator = Some(crate::generated::protocol::de_initiator(child)?);
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "StorageClass" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             "ChecksumAlgorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ListPartsOutput {
+    Ok(crate::generated::types::ListPartsOutput {
         abort_date: f_abort_date,
         abort_rule_id: f_abort_rule_id,
         bucket: f_bucket,
@@ -11235,23 +10221,23 @@ pub(crate) fn ser_list_parts_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_parts {
+    if let Some(v) = &value.max_parts {
         w.leaf("max-parts", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.mirror_destination {
+    if let Some(v) = &value.mirror_destination {
         w.leaf("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.part_number_marker {
+    if let Some(v) = &value.part_number_marker {
         w.leaf("part-number-marker", &v.to_string());
     }
     {
         let v = &value.upload_id;
         w.leaf("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -11259,50 +10245,42 @@ pub(crate) fn ser_list_parts_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_parts_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::ListPartsRequest, crate::rt::Error> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_parts: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_mirror_destination: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListPartsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_max_parts: Option<i32> = None;
+    let mut f_mirror_destination: Option<String> = None;
+    let mut f_part_number_marker: Option<i32> = None;
+    let mut f_upload_id: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "max-parts" => {
-                f_max_parts = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_parts = Some(crate::rt::xml_i32(child)?);
             }
             "Mirror-Destination" => {
-                f_mirror_destination = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_mirror_destination = Some(child.text().to_string());
             }
             "part-number-marker" => {
-                f_part_number_marker = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_part_number_marker = Some(crate::rt::xml_i32(child)?);
             }
             "uploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -11318,7 +10296,7 @@ pub(crate) fn de_list_parts_request(
         "ListPartsRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ListPartsRequest {
+    Ok(crate::generated::types::ListPartsRequest {
         bucket: f_bucket,
         key: f_key,
         max_parts: f_max_parts,
@@ -11335,10 +10313,10 @@ pub(crate) fn ser_logging_enabled(
     value: &crate::generated::types::LoggingEnabled,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.target_bucket {
+    if let Some(v) = &value.target_bucket {
         w.leaf("TargetBucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.target_grants {
+    if let Some(v) = &value.target_grants {
         w.start("TargetGrants");
         for item in v.iter() {
             w.start("Grant");
@@ -11347,7 +10325,7 @@ pub(crate) fn ser_logging_enabled(
         }
         w.end("TargetGrants");
     }
-    if let ::std::option::Option::Some(v) = &value.target_prefix {
+    if let Some(v) = &value.target_prefix {
         w.leaf("TargetPrefix", v.as_str());
     }
 }
@@ -11355,20 +10333,18 @@ pub(crate) fn ser_logging_enabled(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_logging_enabled(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::LoggingEnabled, crate::rt::Error> {
-    let mut f_target_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_target_grants: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::TargetGrant>,
-    > = ::std::option::Option::None;
-    let mut f_target_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::LoggingEnabled, crate::rt::Error> {
+    let mut f_target_bucket: Option<String> = None;
+    let mut f_target_grants: Option<Vec<crate::generated::types::TargetGrant>> = None;
+    let mut f_target_prefix: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "TargetBucket" => {
-                f_target_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_target_bucket = Some(child.text().to_string());
             }
             "TargetGrants" => {
-                f_target_grants = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_target_grants = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_target_grant(item)?);
                     }
@@ -11376,12 +10352,12 @@ pub(crate) fn de_logging_enabled(
                 });
             }
             "TargetPrefix" => {
-                f_target_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_target_prefix = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::LoggingEnabled {
+    Ok(crate::generated::types::LoggingEnabled {
         target_bucket: f_target_bucket,
         target_grants: f_target_grants,
         target_prefix: f_target_prefix,
@@ -11393,10 +10369,10 @@ pub(crate) fn ser_metrics_and_operator(
     value: &crate::generated::types::MetricsAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tags {
+    if let Some(v) = &value.tags {
         for item in v.iter() {
             w.start("Tag");
             crate::generated::protocol::ser_tag(item, w);
@@ -11408,28 +10384,23 @@ pub(crate) fn ser_metrics_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_metrics_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::MetricsAndOperator,
-    crate::rt::Error,
-> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tags: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Tag>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::MetricsAndOperator, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tags: Option<Vec<crate::generated::types::Tag>> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
                 f_tags
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::MetricsAndOperator {
+    Ok(crate::generated::types::MetricsAndOperator {
         prefix: f_prefix,
         tags: f_tags,
     })
@@ -11444,7 +10415,7 @@ pub(crate) fn ser_metrics_configuration(
         let v = &value.id;
         w.leaf("Id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.filter {
+    if let Some(v) = &value.filter {
         w.start("Filter");
         crate::generated::protocol::ser_metrics_filter(v, w);
         w.end("Filter");
@@ -11454,27 +10425,22 @@ pub(crate) fn ser_metrics_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_metrics_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::MetricsConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<crate::generated::types::MetricsFilter> = ::std::option::Option::None;
+) -> Result<crate::generated::types::MetricsConfiguration, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_filter: Option<crate::generated::types::MetricsFilter> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
-                    crate::generated::protocol::de_metrics_filter(child)?,
-                );
+                f_filter = Some(crate::generated::protocol::de_metrics_filter(child)?);
             }
             _ => {}
         }
     }
     let f_id = crate::rt::required_in_response(f_id, "MetricsConfiguration", "Id")?;
-    ::std::result::Result::Ok(crate::generated::types::MetricsConfiguration {
+    Ok(crate::generated::types::MetricsConfiguration {
         id: f_id,
         filter: f_filter,
     })
@@ -11485,15 +10451,15 @@ pub(crate) fn ser_metrics_filter(
     value: &crate::generated::types::MetricsFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tag {
+    if let Some(v) = &value.tag {
         w.start("Tag");
         crate::generated::protocol::ser_tag(v, w);
         w.end("Tag");
     }
-    if let ::std::option::Option::Some(v) = &value.and {
+    if let Some(v) = &value.and {
         w.start("And");
         crate::generated::protocol::ser_metrics_and_operator(v, w);
         w.end("And");
@@ -11503,29 +10469,27 @@ pub(crate) fn ser_metrics_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_metrics_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::MetricsFilter, crate::rt::Error> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
-    let mut f_and: ::std::option::Option<crate::generated::types::MetricsAndOperator> = ::std::option::Option::None;
+) -> Result<crate::generated::types::MetricsFilter, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tag: Option<crate::generated::types::Tag> = None;
+    let mut f_and: Option<crate::generated::types::MetricsAndOperator> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
-                f_tag = ::std::option::Option::Some(
-                    crate::generated::protocol::de_tag(child)?,
-                );
+                f_tag = Some(crate::generated::protocol::de_tag(child)?);
             }
             "And" => {
-                f_and = ::std::option::Option::Some(
+                f_and = Some(
                     crate::generated::protocol::de_metrics_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::MetricsFilter {
+    Ok(crate::generated::types::MetricsFilter {
         prefix: f_prefix,
         tag: f_tag,
         and: f_and,
@@ -11537,32 +10501,32 @@ pub(crate) fn ser_multipart_upload(
     value: &crate::generated::types::MultipartUpload,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.upload_id {
+    if let Some(v) = &value.upload_id {
         w.leaf("UploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.initiated {
+    if let Some(v) = &value.initiated {
         w.leaf("Initiated", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("StorageClass", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
     }
-    if let ::std::option::Option::Some(v) = &value.initiator {
+    if let Some(v) = &value.initiator {
         w.start("Initiator");
         crate::generated::protocol::ser_initiator(v, w);
         w.end("Initiator");
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("ChecksumAlgorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("ChecksumType", v.as_str());
     }
 }
@@ -11570,63 +10534,53 @@ pub(crate) fn ser_multipart_upload(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_multipart_upload(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::MultipartUpload, crate::rt::Error> {
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_initiated: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_initiator: ::std::option::Option<crate::generated::types::Initiator> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::MultipartUpload, crate::rt::Error> {
+    let mut f_upload_id: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_initiated: Option<crate::rt::DateTime> = None;
+    let mut f_storage_class: Option<crate::generated::types::StorageClass> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_initiator: Option<crate::generated::types::Initiator> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "UploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Initiated" => {
-                f_initiated = ::std::option::Option::Some(
+                f_initiated = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "StorageClass" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "Initiator" => {
-                f_initiator = ::std::option::Option::Some(
-                    crate::generated::protocol::de_initiator(child)?,
-                );
+                f_initiator = Some(crate::generated::protocol::de_initiator(child)?);
             }
             "ChecksumAlgorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::MultipartUpload {
+    Ok(crate::generated::types::MultipartUpload {
         upload_id: f_upload_id,
         key: f_key,
         initiated: f_initiated,
@@ -11649,9 +10603,9 @@ pub(crate) fn ser_no_such_bucket(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_no_such_bucket(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::NoSuchBucket, crate::rt::Error> {
+) -> Result<crate::generated::types::NoSuchBucket, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::NoSuchBucket {
+    Ok(crate::generated::types::NoSuchBucket {
     })
 }
 /// Reads a `NoSuchBucket` from an error response and its `<Error>` element.
@@ -11659,9 +10613,9 @@ pub(crate) fn de_no_such_bucket(
 pub(crate) fn de_no_such_bucket_response(
     parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::NoSuchBucket, crate::rt::Error> {
+) -> Result<crate::generated::types::NoSuchBucket, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::NoSuchBucket {
+    Ok(crate::generated::types::NoSuchBucket {
     })
 }
 /// Writes the attributes and children of a `NoSuchKey` element.
@@ -11676,9 +10630,9 @@ pub(crate) fn ser_no_such_key(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_no_such_key(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::NoSuchKey, crate::rt::Error> {
+) -> Result<crate::generated::types::NoSuchKey, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::NoSuchKey {
+    Ok(crate::generated::types::NoSuchKey {
     })
 }
 /// Reads a `NoSuchKey` from an error response and its `<Error>` element.
@@ -11686,9 +10640,9 @@ pub(crate) fn de_no_such_key(
 pub(crate) fn de_no_such_key_response(
     parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::NoSuchKey, crate::rt::Error> {
+) -> Result<crate::generated::types::NoSuchKey, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::NoSuchKey {
+    Ok(crate::generated::types::NoSuchKey {
     })
 }
 /// Writes the attributes and children of a `NoSuchUpload` element.
@@ -11703,9 +10657,9 @@ pub(crate) fn ser_no_such_upload(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_no_such_upload(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::NoSuchUpload, crate::rt::Error> {
+) -> Result<crate::generated::types::NoSuchUpload, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::NoSuchUpload {
+    Ok(crate::generated::types::NoSuchUpload {
     })
 }
 /// Reads a `NoSuchUpload` from an error response and its `<Error>` element.
@@ -11713,9 +10667,9 @@ pub(crate) fn de_no_such_upload(
 pub(crate) fn de_no_such_upload_response(
     parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::NoSuchUpload, crate::rt::Error> {
+) -> Result<crate::generated::types::NoSuchUpload, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::NoSuchUpload {
+    Ok(crate::generated::types::NoSuchUpload {
     })
 }
 /// Writes the attributes and children of a `NoncurrentVersionExpiration` element.
@@ -11724,10 +10678,10 @@ pub(crate) fn ser_noncurrent_version_expiration(
     value: &crate::generated::types::NoncurrentVersionExpiration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.noncurrent_days {
+    if let Some(v) = &value.noncurrent_days {
         w.leaf("NoncurrentDays", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.newer_noncurrent_versions {
+    if let Some(v) = &value.newer_noncurrent_versions {
         w.leaf("NewerNoncurrentVersions", &v.to_string());
     }
 }
@@ -11735,28 +10689,21 @@ pub(crate) fn ser_noncurrent_version_expiration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_noncurrent_version_expiration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::NoncurrentVersionExpiration,
-    crate::rt::Error,
-> {
-    let mut f_noncurrent_days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_newer_noncurrent_versions: ::std::option::Option<i32> = ::std::option::Option::None;
+) -> Result<crate::generated::types::NoncurrentVersionExpiration, crate::rt::Error> {
+    let mut f_noncurrent_days: Option<i32> = None;
+    let mut f_newer_noncurrent_versions: Option<i32> = None;
     for child in node.children() {
         match child.name() {
             "NoncurrentDays" => {
-                f_noncurrent_days = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_noncurrent_days = Some(crate::rt::xml_i32(child)?);
             }
             "NewerNoncurrentVersions" => {
-                f_newer_noncurrent_versions = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_newer_noncurrent_versions = Some(crate::rt::xml_i32(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::NoncurrentVersionExpiration {
+    Ok(crate::generated::types::NoncurrentVersionExpiration {
         noncurrent_days: f_noncurrent_days,
         newer_noncurrent_versions: f_newer_noncurrent_versions,
     })
@@ -11767,21 +10714,21 @@ pub(crate) fn ser_notification_configuration(
     value: &crate::generated::types::NotificationConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.topic_configurations {
+    if let Some(v) = &value.topic_configurations {
         for item in v.iter() {
             w.start("TopicConfiguration");
             crate::generated::protocol::ser_topic_configuration(item, w);
             w.end("TopicConfiguration");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.queue_configurations {
+    if let Some(v) = &value.queue_configurations {
         for item in v.iter() {
             w.start("QueueConfiguration");
             crate::generated::protocol::ser_queue_configuration(item, w);
             w.end("QueueConfiguration");
         }
     }
-    if let ::std::option::Option::Some(v) = &value.lambda_function_configurations {
+    if let Some(v) = &value.lambda_function_configurations {
         for item in v.iter() {
             w.start("CloudFunctionConfiguration");
             crate::generated::protocol::ser_lambda_function_configuration(item, w);
@@ -11793,34 +10740,31 @@ pub(crate) fn ser_notification_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_notification_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::NotificationConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_topic_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::TopicConfiguration>,
-    > = ::std::option::Option::None;
-    let mut f_queue_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::QueueConfiguration>,
-    > = ::std::option::Option::None;
-    let mut f_lambda_function_configurations: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::LambdaFunctionConfiguration>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::NotificationConfiguration, crate::rt::Error> {
+    let mut f_topic_configurations: Option<
+        Vec<crate::generated::types::TopicConfiguration>,
+    > = None;
+    let mut f_queue_configurations: Option<
+        Vec<crate::generated::types::QueueConfiguration>,
+    > = None;
+    let mut f_lambda_function_configurations: Option<
+        Vec<crate::generated::types::LambdaFunctionConfiguration>,
+    > = None;
     for child in node.children() {
         match child.name() {
             "TopicConfiguration" => {
                 f_topic_configurations
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_topic_configuration(child)?);
             }
             "QueueConfiguration" => {
                 f_queue_configurations
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_queue_configuration(child)?);
             }
             "CloudFunctionConfiguration" => {
                 f_lambda_function_configurations
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(
                         crate::generated::protocol::de_lambda_function_configuration(
                             child,
@@ -11830,7 +10774,7 @@ pub(crate) fn de_notification_configuration(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::NotificationConfiguration {
+    Ok(crate::generated::types::NotificationConfiguration {
         topic_configurations: f_topic_configurations,
         queue_configurations: f_queue_configurations,
         lambda_function_configurations: f_lambda_function_configurations,
@@ -11842,17 +10786,17 @@ pub(crate) fn ser_notification_configuration_deprecated(
     value: &crate::generated::types::NotificationConfigurationDeprecated,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.topic_configuration {
+    if let Some(v) = &value.topic_configuration {
         w.start("TopicConfiguration");
         crate::generated::protocol::ser_topic_configuration_deprecated(v, w);
         w.end("TopicConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.queue_configuration {
+    if let Some(v) = &value.queue_configuration {
         w.start("QueueConfiguration");
         crate::generated::protocol::ser_queue_configuration_deprecated(v, w);
         w.end("QueueConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.cloud_function_configuration {
+    if let Some(v) = &value.cloud_function_configuration {
         w.start("CloudFunctionConfiguration");
         crate::generated::protocol::ser_cloud_function_configuration(v, w);
         w.end("CloudFunctionConfiguration");
@@ -11862,40 +10806,40 @@ pub(crate) fn ser_notification_configuration_deprecated(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_notification_configuration_deprecated(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::NotificationConfigurationDeprecated,
     crate::rt::Error,
 > {
-    let mut f_topic_configuration: ::std::option::Option<
+    let mut f_topic_configuration: Option<
         crate::generated::types::TopicConfigurationDeprecated,
-    > = ::std::option::Option::None;
-    let mut f_queue_configuration: ::std::option::Option<
+    > = None;
+    let mut f_queue_configuration: Option<
         crate::generated::types::QueueConfigurationDeprecated,
-    > = ::std::option::Option::None;
-    let mut f_cloud_function_configuration: ::std::option::Option<
+    > = None;
+    let mut f_cloud_function_configuration: Option<
         crate::generated::types::CloudFunctionConfiguration,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "TopicConfiguration" => {
-                f_topic_configuration = ::std::option::Option::Some(
+                f_topic_configuration = Some(
                     crate::generated::protocol::de_topic_configuration_deprecated(child)?,
                 );
             }
             "QueueConfiguration" => {
-                f_queue_configuration = ::std::option::Option::Some(
+                f_queue_configuration = Some(
                     crate::generated::protocol::de_queue_configuration_deprecated(child)?,
                 );
             }
             "CloudFunctionConfiguration" => {
-                f_cloud_function_configuration = ::std::option::Option::Some(
+                f_cloud_function_configuration = Some(
                     crate::generated::protocol::de_cloud_function_configuration(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::NotificationConfigurationDeprecated {
+    Ok(crate::generated::types::NotificationConfigurationDeprecated {
         topic_configuration: f_topic_configuration,
         queue_configuration: f_queue_configuration,
         cloud_function_configuration: f_cloud_function_configuration,
@@ -11907,7 +10851,7 @@ pub(crate) fn ser_notification_configuration_filter(
     value: &crate::generated::types::NotificationConfigurationFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.start("S3Key");
         crate::generated::protocol::ser_s3_key_filter(v, w);
         w.end("S3Key");
@@ -11917,22 +10861,17 @@ pub(crate) fn ser_notification_configuration_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_notification_configuration_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::NotificationConfigurationFilter,
-    crate::rt::Error,
-> {
-    let mut f_key: ::std::option::Option<crate::generated::types::S3KeyFilter> = ::std::option::Option::None;
+) -> Result<crate::generated::types::NotificationConfigurationFilter, crate::rt::Error> {
+    let mut f_key: Option<crate::generated::types::S3KeyFilter> = None;
     for child in node.children() {
         match child.name() {
             "S3Key" => {
-                f_key = ::std::option::Option::Some(
-                    crate::generated::protocol::de_s3_key_filter(child)?,
-                );
+                f_key = Some(crate::generated::protocol::de_s3_key_filter(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::NotificationConfigurationFilter {
+    Ok(crate::generated::types::NotificationConfigurationFilter {
         key: f_key,
     })
 }
@@ -11942,30 +10881,30 @@ pub(crate) fn ser_object(
     value: &crate::generated::types::Object,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.last_modified {
+    if let Some(v) = &value.last_modified {
         w.leaf("LastModified", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         for item in v.iter() {
             w.leaf("ChecksumAlgorithm", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("ChecksumType", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.size {
+    if let Some(v) = &value.size {
         w.leaf("Size", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("StorageClass", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
@@ -11975,63 +10914,57 @@ pub(crate) fn ser_object(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Object, crate::rt::Error> {
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
-    > = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
-    let mut f_size: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::ObjectStorageClass,
-    > = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Object, crate::rt::Error> {
+    let mut f_key: Option<String> = None;
+    let mut f_last_modified: Option<crate::rt::DateTime> = None;
+    let mut f_e_tag: Option<String> = None;
+    let mut f_checksum_algorithm: Option<
+        Vec<crate::generated::types::ChecksumAlgorithm>,
+    > = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
+    let mut f_size: Option<i64> = None;
+    let mut f_storage_class: Option<crate::generated::types::ObjectStorageClass> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "LastModified" => {
-                f_last_modified = ::std::option::Option::Some(
+                f_last_modified = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "ChecksumAlgorithm" => {
                 f_checksum_algorithm
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(
                         crate::generated::types::ChecksumAlgorithm::from(child.text()),
                     );
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "Size" => {
-                f_size = ::std::option::Option::Some(crate::rt::xml_i64(child)?);
+                f_size = Some(crate::rt::xml_i64(child)?);
             }
             "StorageClass" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::ObjectStorageClass::from(child.text()),
                 );
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Object {
+    Ok(crate::generated::types::Object {
         key: f_key,
         last_modified: f_last_modified,
         e_tag: f_e_tag,
@@ -12054,12 +10987,9 @@ pub(crate) fn ser_object_already_in_active_tier_error(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_already_in_active_tier_error(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectAlreadyInActiveTierError,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::ObjectAlreadyInActiveTierError, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::ObjectAlreadyInActiveTierError {
+    Ok(crate::generated::types::ObjectAlreadyInActiveTierError {
     })
 }
 /// Reads a `ObjectAlreadyInActiveTierError` from an error response and its `<Error>` element.
@@ -12067,12 +10997,9 @@ pub(crate) fn de_object_already_in_active_tier_error(
 pub(crate) fn de_object_already_in_active_tier_error_response(
     parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectAlreadyInActiveTierError,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::ObjectAlreadyInActiveTierError, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::ObjectAlreadyInActiveTierError {
+    Ok(crate::generated::types::ObjectAlreadyInActiveTierError {
     })
 }
 /// Writes the attributes and children of a `ObjectIdentifier` element.
@@ -12085,7 +11012,7 @@ pub(crate) fn ser_object_identifier(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("VersionId", v.as_str());
     }
 }
@@ -12093,22 +11020,22 @@ pub(crate) fn ser_object_identifier(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_identifier(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::ObjectIdentifier, crate::rt::Error> {
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ObjectIdentifier, crate::rt::Error> {
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "VersionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
     let f_key = crate::rt::required_in_response(f_key, "ObjectIdentifier", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::ObjectIdentifier {
+    Ok(crate::generated::types::ObjectIdentifier {
         key: f_key,
         version_id: f_version_id,
     })
@@ -12119,10 +11046,10 @@ pub(crate) fn ser_object_lock_configuration(
     value: &crate::generated::types::ObjectLockConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.object_lock_enabled {
+    if let Some(v) = &value.object_lock_enabled {
         w.leaf("ObjectLockEnabled", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.rule {
+    if let Some(v) = &value.rule {
         w.start("Rule");
         crate::generated::protocol::ser_object_lock_rule(v, w);
         w.end("Rule");
@@ -12132,30 +11059,23 @@ pub(crate) fn ser_object_lock_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectLockConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_object_lock_enabled: ::std::option::Option<
-        crate::generated::types::ObjectLockEnabled,
-    > = ::std::option::Option::None;
-    let mut f_rule: ::std::option::Option<crate::generated::types::ObjectLockRule> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ObjectLockConfiguration, crate::rt::Error> {
+    let mut f_object_lock_enabled: Option<crate::generated::types::ObjectLockEnabled> = None;
+    let mut f_rule: Option<crate::generated::types::ObjectLockRule> = None;
     for child in node.children() {
         match child.name() {
             "ObjectLockEnabled" => {
-                f_object_lock_enabled = ::std::option::Option::Some(
+                f_object_lock_enabled = Some(
                     crate::generated::types::ObjectLockEnabled::from(child.text()),
                 );
             }
             "Rule" => {
-                f_rule = ::std::option::Option::Some(
-                    crate::generated::protocol::de_object_lock_rule(child)?,
-                );
+                f_rule = Some(crate::generated::protocol::de_object_lock_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ObjectLockConfiguration {
+    Ok(crate::generated::types::ObjectLockConfiguration {
         object_lock_enabled: f_object_lock_enabled,
         rule: f_rule,
     })
@@ -12166,7 +11086,7 @@ pub(crate) fn ser_object_lock_legal_hold(
     value: &crate::generated::types::ObjectLockLegalHold,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.status {
+    if let Some(v) = &value.status {
         w.leaf("Status", v.as_str());
     }
 }
@@ -12174,17 +11094,12 @@ pub(crate) fn ser_object_lock_legal_hold(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_legal_hold(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectLockLegalHold,
-    crate::rt::Error,
-> {
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::ObjectLockLegalHoldStatus,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ObjectLockLegalHold, crate::rt::Error> {
+    let mut f_status: Option<crate::generated::types::ObjectLockLegalHoldStatus> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::ObjectLockLegalHoldStatus::from(
                         child.text(),
                     ),
@@ -12193,7 +11108,7 @@ pub(crate) fn de_object_lock_legal_hold(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ObjectLockLegalHold {
+    Ok(crate::generated::types::ObjectLockLegalHold {
         status: f_status,
     })
 }
@@ -12203,10 +11118,10 @@ pub(crate) fn ser_object_lock_retention(
     value: &crate::generated::types::ObjectLockRetention,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.mode {
+    if let Some(v) = &value.mode {
         w.leaf("Mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.retain_until_date {
+    if let Some(v) = &value.retain_until_date {
         w.leaf("RetainUntilDate", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
 }
@@ -12214,30 +11129,25 @@ pub(crate) fn ser_object_lock_retention(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_retention(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectLockRetention,
-    crate::rt::Error,
-> {
-    let mut f_mode: ::std::option::Option<
-        crate::generated::types::ObjectLockRetentionMode,
-    > = ::std::option::Option::None;
-    let mut f_retain_until_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ObjectLockRetention, crate::rt::Error> {
+    let mut f_mode: Option<crate::generated::types::ObjectLockRetentionMode> = None;
+    let mut f_retain_until_date: Option<crate::rt::DateTime> = None;
     for child in node.children() {
         match child.name() {
             "Mode" => {
-                f_mode = ::std::option::Option::Some(
+                f_mode = Some(
                     crate::generated::types::ObjectLockRetentionMode::from(child.text()),
                 );
             }
             "RetainUntilDate" => {
-                f_retain_until_date = ::std::option::Option::Some(
+                f_retain_until_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ObjectLockRetention {
+    Ok(crate::generated::types::ObjectLockRetention {
         mode: f_mode,
         retain_until_date: f_retain_until_date,
     })
@@ -12248,7 +11158,7 @@ pub(crate) fn ser_object_lock_rule(
     value: &crate::generated::types::ObjectLockRule,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.default_retention {
+    if let Some(v) = &value.default_retention {
         w.start("DefaultRetention");
         crate::generated::protocol::ser_default_retention(v, w);
         w.end("DefaultRetention");
@@ -12258,21 +11168,19 @@ pub(crate) fn ser_object_lock_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_lock_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::ObjectLockRule, crate::rt::Error> {
-    let mut f_default_retention: ::std::option::Option<
-        crate::generated::types::DefaultRetention,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ObjectLockRule, crate::rt::Error> {
+    let mut f_default_retention: Option<crate::generated::types::DefaultRetention> = None;
     for child in node.children() {
         match child.name() {
             "DefaultRetention" => {
-                f_default_retention = ::std::option::Option::Some(
+                f_default_retention = Some(
                     crate::generated::protocol::de_default_retention(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ObjectLockRule {
+    Ok(crate::generated::types::ObjectLockRule {
         default_retention: f_default_retention,
     })
 }
@@ -12288,12 +11196,9 @@ pub(crate) fn ser_object_not_in_active_tier_error(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_not_in_active_tier_error(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectNotInActiveTierError,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::ObjectNotInActiveTierError, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::ObjectNotInActiveTierError {
+    Ok(crate::generated::types::ObjectNotInActiveTierError {
     })
 }
 /// Reads a `ObjectNotInActiveTierError` from an error response and its `<Error>` element.
@@ -12301,12 +11206,9 @@ pub(crate) fn de_object_not_in_active_tier_error(
 pub(crate) fn de_object_not_in_active_tier_error_response(
     parts: &crate::rt::http::response::Parts,
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectNotInActiveTierError,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::ObjectNotInActiveTierError, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::ObjectNotInActiveTierError {
+    Ok(crate::generated::types::ObjectNotInActiveTierError {
     })
 }
 /// Writes the attributes and children of a `ObjectVersion` element.
@@ -12315,38 +11217,38 @@ pub(crate) fn ser_object_version(
     value: &crate::generated::types::ObjectVersion,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.size {
+    if let Some(v) = &value.size {
         w.leaf("Size", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("StorageClass", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.key {
+    if let Some(v) = &value.key {
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("VersionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.is_latest {
+    if let Some(v) = &value.is_latest {
         w.leaf("IsLatest", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.last_modified {
+    if let Some(v) = &value.last_modified {
         w.leaf("LastModified", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.owner {
+    if let Some(v) = &value.owner {
         w.start("Owner");
         crate::generated::protocol::ser_owner(v, w);
         w.end("Owner");
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         for item in v.iter() {
             w.leaf("ChecksumAlgorithm", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("ChecksumType", v.as_str());
     }
 }
@@ -12354,73 +11256,69 @@ pub(crate) fn ser_object_version(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_version(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::ObjectVersion, crate::rt::Error> {
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_size: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
+) -> Result<crate::generated::types::ObjectVersion, crate::rt::Error> {
+    let mut f_e_tag: Option<String> = None;
+    let mut f_size: Option<i64> = None;
+    let mut f_storage_class: Option<
         crate::generated::types::ObjectVersionStorageClass,
-    > = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_is_latest: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::ChecksumAlgorithm>,
-    > = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_is_latest: Option<bool> = None;
+    let mut f_last_modified: Option<crate::rt::DateTime> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_checksum_algorithm: Option<
+        Vec<crate::generated::types::ChecksumAlgorithm>,
+    > = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "Size" => {
-                f_size = ::std::option::Option::Some(crate::rt::xml_i64(child)?);
+                f_size = Some(crate::rt::xml_i64(child)?);
             }
             "StorageClass" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::ObjectVersionStorageClass::from(
                         child.text(),
                     ),
                 );
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "VersionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "IsLatest" => {
-                f_is_latest = ::std::option::Option::Some(crate::rt::xml_bool(child)?);
+                f_is_latest = Some(crate::rt::xml_bool(child)?);
             }
             "LastModified" => {
-                f_last_modified = ::std::option::Option::Some(
+                f_last_modified = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "ChecksumAlgorithm" => {
                 f_checksum_algorithm
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(
                         crate::generated::types::ChecksumAlgorithm::from(child.text()),
                     );
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ObjectVersion {
+    Ok(crate::generated::types::ObjectVersion {
         e_tag: f_e_tag,
         size: f_size,
         storage_class: f_storage_class,
@@ -12439,10 +11337,10 @@ pub(crate) fn ser_owner(
     value: &crate::generated::types::Owner,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.display_name {
+    if let Some(v) = &value.display_name {
         w.leaf("DisplayName", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("ID", v.as_str());
     }
 }
@@ -12450,21 +11348,21 @@ pub(crate) fn ser_owner(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_owner(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Owner, crate::rt::Error> {
-    let mut f_display_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Owner, crate::rt::Error> {
+    let mut f_display_name: Option<String> = None;
+    let mut f_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "DisplayName" => {
-                f_display_name = ::std::option::Option::Some(child.text().to_string());
+                f_display_name = Some(child.text().to_string());
             }
             "ID" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Owner {
+    Ok(crate::generated::types::Owner {
         display_name: f_display_name,
         id: f_id,
     })
@@ -12475,31 +11373,31 @@ pub(crate) fn ser_part(
     value: &crate::generated::types::Part,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.part_number {
+    if let Some(v) = &value.part_number {
         w.leaf("PartNumber", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.last_modified {
+    if let Some(v) = &value.last_modified {
         w.leaf("LastModified", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.size {
+    if let Some(v) = &value.size {
         w.leaf("Size", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("ChecksumCRC32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("ChecksumCRC32C", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("ChecksumCRC64NVME", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("ChecksumSHA1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("ChecksumSHA256", v.as_str());
     }
 }
@@ -12507,57 +11405,51 @@ pub(crate) fn ser_part(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_part(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Part, crate::rt::Error> {
-    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_last_modified: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_size: ::std::option::Option<i64> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Part, crate::rt::Error> {
+    let mut f_part_number: Option<i32> = None;
+    let mut f_last_modified: Option<crate::rt::DateTime> = None;
+    let mut f_e_tag: Option<String> = None;
+    let mut f_size: Option<i64> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "PartNumber" => {
-                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_part_number = Some(crate::rt::xml_i32(child)?);
             }
             "LastModified" => {
-                f_last_modified = ::std::option::Option::Some(
+                f_last_modified = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "Size" => {
-                f_size = ::std::option::Option::Some(crate::rt::xml_i64(child)?);
+                f_size = Some(crate::rt::xml_i64(child)?);
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Part {
+    Ok(crate::generated::types::Part {
         part_number: f_part_number,
         last_modified: f_last_modified,
         e_tag: f_e_tag,
@@ -12575,25 +11467,25 @@ pub(crate) fn ser_protection_configuration(
     value: &crate::generated::types::ProtectionConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.status {
+    if let Some(v) = &value.status {
         w.leaf("Status", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.minimum_retention {
+    if let Some(v) = &value.minimum_retention {
         w.start("MinimumRetention");
         crate::generated::protocol::ser_bucket_protection_minimum_retention(v, w);
         w.end("MinimumRetention");
     }
-    if let ::std::option::Option::Some(v) = &value.default_retention {
+    if let Some(v) = &value.default_retention {
         w.start("DefaultRetention");
         crate::generated::protocol::ser_bucket_protection_default_retention(v, w);
         w.end("DefaultRetention");
     }
-    if let ::std::option::Option::Some(v) = &value.maximum_retention {
+    if let Some(v) = &value.maximum_retention {
         w.start("MaximumRetention");
         crate::generated::protocol::ser_bucket_protection_maximum_retention(v, w);
         w.end("MaximumRetention");
     }
-    if let ::std::option::Option::Some(v) = &value.enable_permanent_retention {
+    if let Some(v) = &value.enable_permanent_retention {
         w.leaf("EnablePermanentRetention", crate::rt::fmt_bool(*v));
     }
 }
@@ -12601,60 +11493,53 @@ pub(crate) fn ser_protection_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_protection_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ProtectionConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::BucketProtectionStatus,
-    > = ::std::option::Option::None;
-    let mut f_minimum_retention: ::std::option::Option<
+) -> Result<crate::generated::types::ProtectionConfiguration, crate::rt::Error> {
+    let mut f_status: Option<crate::generated::types::BucketProtectionStatus> = None;
+    let mut f_minimum_retention: Option<
         crate::generated::types::BucketProtectionMinimumRetention,
-    > = ::std::option::Option::None;
-    let mut f_default_retention: ::std::option::Option<
+    > = None;
+    let mut f_default_retention: Option<
         crate::generated::types::BucketProtectionDefaultRetention,
-    > = ::std::option::Option::None;
-    let mut f_maximum_retention: ::std::option::Option<
+    > = None;
+    let mut f_maximum_retention: Option<
         crate::generated::types::BucketProtectionMaximumRetention,
-    > = ::std::option::Option::None;
-    let mut f_enable_permanent_retention: ::std::option::Option<bool> = ::std::option::Option::None;
+    > = None;
+    let mut f_enable_permanent_retention: Option<bool> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::BucketProtectionStatus::from(child.text()),
                 );
             }
             "MinimumRetention" => {
-                f_minimum_retention = ::std::option::Option::Some(
+                f_minimum_retention = Some(
                     crate::generated::protocol::de_bucket_protection_minimum_retention(
                         child,
                     )?,
                 );
             }
             "DefaultRetention" => {
-                f_default_retention = ::std::option::Option::Some(
+                f_default_retention = Some(
                     crate::generated::protocol::de_bucket_protection_default_retention(
                         child,
                     )?,
                 );
             }
             "MaximumRetention" => {
-                f_maximum_retention = ::std::option::Option::Some(
+                f_maximum_retention = Some(
                     crate::generated::protocol::de_bucket_protection_maximum_retention(
                         child,
                     )?,
                 );
             }
             "EnablePermanentRetention" => {
-                f_enable_permanent_retention = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_enable_permanent_retention = Some(crate::rt::xml_bool(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ProtectionConfiguration {
+    Ok(crate::generated::types::ProtectionConfiguration {
         status: f_status,
         minimum_retention: f_minimum_retention,
         default_retention: f_default_retention,
@@ -12668,10 +11553,10 @@ pub(crate) fn ser_public_access_block_configuration(
     value: &crate::generated::types::PublicAccessBlockConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.block_public_acls {
+    if let Some(v) = &value.block_public_acls {
         w.leaf("BlockPublicAcls", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.ignore_public_acls {
+    if let Some(v) = &value.ignore_public_acls {
         w.leaf("IgnorePublicAcls", crate::rt::fmt_bool(*v));
     }
 }
@@ -12679,28 +11564,21 @@ pub(crate) fn ser_public_access_block_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_public_access_block_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PublicAccessBlockConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_block_public_acls: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_ignore_public_acls: ::std::option::Option<bool> = ::std::option::Option::None;
+) -> Result<crate::generated::types::PublicAccessBlockConfiguration, crate::rt::Error> {
+    let mut f_block_public_acls: Option<bool> = None;
+    let mut f_ignore_public_acls: Option<bool> = None;
     for child in node.children() {
         match child.name() {
             "BlockPublicAcls" => {
-                f_block_public_acls = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_block_public_acls = Some(crate::rt::xml_bool(child)?);
             }
             "IgnorePublicAcls" => {
-                f_ignore_public_acls = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_ignore_public_acls = Some(crate::rt::xml_bool(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::PublicAccessBlockConfiguration {
+    Ok(crate::generated::types::PublicAccessBlockConfiguration {
         block_public_acls: f_block_public_acls,
         ignore_public_acls: f_ignore_public_acls,
     })
@@ -12722,10 +11600,10 @@ pub(crate) fn ser_put_bucket_accelerate_configuration_request(
         crate::generated::protocol::ser_accelerate_configuration(v, w);
         w.end("AccelerateConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
 }
@@ -12733,35 +11611,31 @@ pub(crate) fn ser_put_bucket_accelerate_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_accelerate_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketAccelerateConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_accelerate_configuration: ::std::option::Option<
+    let mut f_bucket: Option<String> = None;
+    let mut f_accelerate_configuration: Option<
         crate::generated::types::AccelerateConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "AccelerateConfiguration" => {
-                f_accelerate_configuration = ::std::option::Option::Some(
+                f_accelerate_configuration = Some(
                     crate::generated::protocol::de_accelerate_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
@@ -12778,7 +11652,7 @@ pub(crate) fn de_put_bucket_accelerate_configuration_request(
         "PutBucketAccelerateConfigurationRequest",
         "AccelerateConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketAccelerateConfigurationRequest {
+    Ok(crate::generated::types::PutBucketAccelerateConfigurationRequest {
         bucket: f_bucket,
         accelerate_configuration: f_accelerate_configuration,
         expected_bucket_owner: f_expected_bucket_owner,
@@ -12791,10 +11665,10 @@ pub(crate) fn ser_put_bucket_acl_request(
     value: &crate::generated::types::PutBucketAclRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.acl {
+    if let Some(v) = &value.acl {
         w.leaf("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.access_control_policy {
+    if let Some(v) = &value.access_control_policy {
         w.start("AccessControlPolicy");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_access_control_policy(v, w);
@@ -12804,28 +11678,28 @@ pub(crate) fn ser_put_bucket_acl_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_full_control {
+    if let Some(v) = &value.grant_full_control {
         w.leaf("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read {
+    if let Some(v) = &value.grant_read {
         w.leaf("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read_acp {
+    if let Some(v) = &value.grant_read_acp {
         w.leaf("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write {
+    if let Some(v) = &value.grant_write {
         w.leaf("x-amz-grant-write", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write_acp {
+    if let Some(v) = &value.grant_write_acp {
         w.leaf("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -12833,71 +11707,60 @@ pub(crate) fn ser_put_bucket_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketAclRequest,
-    crate::rt::Error,
-> {
-    let mut f_acl: ::std::option::Option<crate::generated::types::BucketCannedACL> = ::std::option::Option::None;
-    let mut f_access_control_policy: ::std::option::Option<
+) -> Result<crate::generated::types::PutBucketAclRequest, crate::rt::Error> {
+    let mut f_acl: Option<crate::generated::types::BucketCannedACL> = None;
+    let mut f_access_control_policy: Option<
         crate::generated::types::AccessControlPolicy,
-    > = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_grant_full_control: Option<String> = None;
+    let mut f_grant_read: Option<String> = None;
+    let mut f_grant_read_acp: Option<String> = None;
+    let mut f_grant_write: Option<String> = None;
+    let mut f_grant_write_acp: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                f_acl = ::std::option::Option::Some(
+                f_acl = Some(
                     crate::generated::types::BucketCannedACL::from(child.text()),
                 );
             }
             "AccessControlPolicy" => {
-                f_access_control_policy = ::std::option::Option::Some(
+                f_access_control_policy = Some(
                     crate::generated::protocol::de_access_control_policy(child)?,
                 );
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-grant-full-control" => {
-                f_grant_full_control = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_full_control = Some(child.text().to_string());
             }
             "x-amz-grant-read" => {
-                f_grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = Some(child.text().to_string());
             }
             "x-amz-grant-write" => {
-                f_grant_write = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write = Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                f_grant_write_acp = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_write_acp = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -12907,7 +11770,7 @@ pub(crate) fn de_put_bucket_acl_request(
         "PutBucketAclRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketAclRequest {
+    Ok(crate::generated::types::PutBucketAclRequest {
         acl: f_acl,
         access_control_policy: f_access_control_policy,
         bucket: f_bucket,
@@ -12942,7 +11805,7 @@ pub(crate) fn ser_put_bucket_analytics_configuration_request(
         crate::generated::protocol::ser_analytics_configuration(v, w);
         w.end("AnalyticsConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -12950,33 +11813,31 @@ pub(crate) fn ser_put_bucket_analytics_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_analytics_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketAnalyticsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_analytics_configuration: ::std::option::Option<
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_analytics_configuration: Option<
         crate::generated::types::AnalyticsConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "AnalyticsConfiguration" => {
-                f_analytics_configuration = ::std::option::Option::Some(
+                f_analytics_configuration = Some(
                     crate::generated::protocol::de_analytics_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -12996,7 +11857,7 @@ pub(crate) fn de_put_bucket_analytics_configuration_request(
         "PutBucketAnalyticsConfigurationRequest",
         "AnalyticsConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketAnalyticsConfigurationRequest {
+    Ok(crate::generated::types::PutBucketAnalyticsConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         analytics_configuration: f_analytics_configuration,
@@ -13020,13 +11881,13 @@ pub(crate) fn ser_put_bucket_cors_request(
         crate::generated::protocol::ser_cors_configuration(v, w);
         w.end("CORSConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13034,41 +11895,32 @@ pub(crate) fn ser_put_bucket_cors_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_cors_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketCorsRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_cors_configuration: ::std::option::Option<
-        crate::generated::types::CORSConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutBucketCorsRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_cors_configuration: Option<crate::generated::types::CORSConfiguration> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "CORSConfiguration" => {
-                f_cors_configuration = ::std::option::Option::Some(
+                f_cors_configuration = Some(
                     crate::generated::protocol::de_cors_configuration(child)?,
                 );
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13083,7 +11935,7 @@ pub(crate) fn de_put_bucket_cors_request(
         "PutBucketCorsRequest",
         "CORSConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketCorsRequest {
+    Ok(crate::generated::types::PutBucketCorsRequest {
         bucket: f_bucket,
         cors_configuration: f_cors_configuration,
         content_md5: f_content_md5,
@@ -13112,7 +11964,7 @@ pub(crate) fn ser_put_bucket_inventory_configuration_request(
         crate::generated::protocol::ser_inventory_configuration(v, w);
         w.end("InventoryConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13120,33 +11972,31 @@ pub(crate) fn ser_put_bucket_inventory_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_inventory_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketInventoryConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_inventory_configuration: ::std::option::Option<
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_inventory_configuration: Option<
         crate::generated::types::InventoryConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "InventoryConfiguration" => {
-                f_inventory_configuration = ::std::option::Option::Some(
+                f_inventory_configuration = Some(
                     crate::generated::protocol::de_inventory_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13166,7 +12016,7 @@ pub(crate) fn de_put_bucket_inventory_configuration_request(
         "PutBucketInventoryConfigurationRequest",
         "InventoryConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketInventoryConfigurationRequest {
+    Ok(crate::generated::types::PutBucketInventoryConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         inventory_configuration: f_inventory_configuration,
@@ -13183,16 +12033,16 @@ pub(crate) fn ser_put_bucket_lifecycle_configuration_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.lifecycle_configuration {
+    if let Some(v) = &value.lifecycle_configuration {
         w.start("LifecycleConfiguration");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_bucket_lifecycle_configuration(v, w);
         w.end("LifecycleConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13200,37 +12050,33 @@ pub(crate) fn ser_put_bucket_lifecycle_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_lifecycle_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketLifecycleConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_lifecycle_configuration: ::std::option::Option<
+    let mut f_bucket: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_lifecycle_configuration: Option<
         crate::generated::types::BucketLifecycleConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "LifecycleConfiguration" => {
-                f_lifecycle_configuration = ::std::option::Option::Some(
+                f_lifecycle_configuration = Some(
                     crate::generated::protocol::de_bucket_lifecycle_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13240,7 +12086,7 @@ pub(crate) fn de_put_bucket_lifecycle_configuration_request(
         "PutBucketLifecycleConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketLifecycleConfigurationRequest {
+    Ok(crate::generated::types::PutBucketLifecycleConfigurationRequest {
         bucket: f_bucket,
         checksum_algorithm: f_checksum_algorithm,
         lifecycle_configuration: f_lifecycle_configuration,
@@ -13268,7 +12114,7 @@ pub(crate) fn ser_put_bucket_metrics_configuration_request(
         crate::generated::protocol::ser_metrics_configuration(v, w);
         w.end("MetricsConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13276,33 +12122,31 @@ pub(crate) fn ser_put_bucket_metrics_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_metrics_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketMetricsConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_metrics_configuration: ::std::option::Option<
+    let mut f_bucket: Option<String> = None;
+    let mut f_id: Option<String> = None;
+    let mut f_metrics_configuration: Option<
         crate::generated::types::MetricsConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "MetricsConfiguration" => {
-                f_metrics_configuration = ::std::option::Option::Some(
+                f_metrics_configuration = Some(
                     crate::generated::protocol::de_metrics_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13322,7 +12166,7 @@ pub(crate) fn de_put_bucket_metrics_configuration_request(
         "PutBucketMetricsConfigurationRequest",
         "MetricsConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketMetricsConfigurationRequest {
+    Ok(crate::generated::types::PutBucketMetricsConfigurationRequest {
         bucket: f_bucket,
         id: f_id,
         metrics_configuration: f_metrics_configuration,
@@ -13350,21 +12194,21 @@ pub(crate) fn ser_put_bucket_protection_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_protection_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketProtectionConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_protection_configuration: ::std::option::Option<
+    let mut f_bucket: Option<String> = None;
+    let mut f_protection_configuration: Option<
         crate::generated::types::ProtectionConfiguration,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "ProtectionConfiguration" => {
-                f_protection_configuration = ::std::option::Option::Some(
+                f_protection_configuration = Some(
                     crate::generated::protocol::de_protection_configuration(child)?,
                 );
             }
@@ -13381,7 +12225,7 @@ pub(crate) fn de_put_bucket_protection_configuration_request(
         "PutBucketProtectionConfigurationRequest",
         "ProtectionConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketProtectionConfigurationRequest {
+    Ok(crate::generated::types::PutBucketProtectionConfigurationRequest {
         bucket: f_bucket,
         protection_configuration: f_protection_configuration,
     })
@@ -13396,10 +12240,10 @@ pub(crate) fn ser_put_bucket_replication_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
     {
@@ -13409,10 +12253,10 @@ pub(crate) fn ser_put_bucket_replication_request(
         crate::generated::protocol::ser_replication_configuration(v, w);
         w.end("ReplicationConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.token {
+    if let Some(v) = &value.token {
         w.leaf("x-amz-bucket-object-lock-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13420,45 +12264,38 @@ pub(crate) fn ser_put_bucket_replication_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_replication_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketReplicationRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_replication_configuration: ::std::option::Option<
+) -> Result<crate::generated::types::PutBucketReplicationRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_replication_configuration: Option<
         crate::generated::types::ReplicationConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_token: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "ReplicationConfiguration" => {
-                f_replication_configuration = ::std::option::Option::Some(
+                f_replication_configuration = Some(
                     crate::generated::protocol::de_replication_configuration(child)?,
                 );
             }
             "x-amz-bucket-object-lock-token" => {
-                f_token = ::std::option::Option::Some(child.text().to_string());
+                f_token = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13473,7 +12310,7 @@ pub(crate) fn de_put_bucket_replication_request(
         "PutBucketReplicationRequest",
         "ReplicationConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationRequest {
+    Ok(crate::generated::types::PutBucketReplicationRequest {
         bucket: f_bucket,
         content_md5: f_content_md5,
         checksum_algorithm: f_checksum_algorithm,
@@ -13492,10 +12329,10 @@ pub(crate) fn ser_put_bucket_tagging_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
     {
@@ -13505,7 +12342,7 @@ pub(crate) fn ser_put_bucket_tagging_request(
         crate::generated::protocol::ser_tagging(v, w);
         w.end("Tagging");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13513,39 +12350,30 @@ pub(crate) fn ser_put_bucket_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketTaggingRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_tagging: ::std::option::Option<crate::generated::types::Tagging> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutBucketTaggingRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_tagging: Option<crate::generated::types::Tagging> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "Tagging" => {
-                f_tagging = ::std::option::Option::Some(
-                    crate::generated::protocol::de_tagging(child)?,
-                );
+                f_tagging = Some(crate::generated::protocol::de_tagging(child)?);
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13560,7 +12388,7 @@ pub(crate) fn de_put_bucket_tagging_request(
         "PutBucketTaggingRequest",
         "Tagging",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketTaggingRequest {
+    Ok(crate::generated::types::PutBucketTaggingRequest {
         bucket: f_bucket,
         content_md5: f_content_md5,
         checksum_algorithm: f_checksum_algorithm,
@@ -13578,13 +12406,13 @@ pub(crate) fn ser_put_bucket_versioning_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.mfa {
+    if let Some(v) = &value.mfa {
         w.leaf("x-amz-mfa", v.as_str());
     }
     {
@@ -13594,7 +12422,7 @@ pub(crate) fn ser_put_bucket_versioning_request(
         crate::generated::protocol::ser_versioning_configuration(v, w);
         w.end("VersioningConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13602,45 +12430,38 @@ pub(crate) fn ser_put_bucket_versioning_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_versioning_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketVersioningRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_mfa: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_versioning_configuration: ::std::option::Option<
+) -> Result<crate::generated::types::PutBucketVersioningRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_mfa: Option<String> = None;
+    let mut f_versioning_configuration: Option<
         crate::generated::types::VersioningConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-mfa" => {
-                f_mfa = ::std::option::Option::Some(child.text().to_string());
+                f_mfa = Some(child.text().to_string());
             }
             "VersioningConfiguration" => {
-                f_versioning_configuration = ::std::option::Option::Some(
+                f_versioning_configuration = Some(
                     crate::generated::protocol::de_versioning_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13655,7 +12476,7 @@ pub(crate) fn de_put_bucket_versioning_request(
         "PutBucketVersioningRequest",
         "VersioningConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketVersioningRequest {
+    Ok(crate::generated::types::PutBucketVersioningRequest {
         bucket: f_bucket,
         content_md5: f_content_md5,
         checksum_algorithm: f_checksum_algorithm,
@@ -13674,10 +12495,10 @@ pub(crate) fn ser_put_bucket_website_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
     {
@@ -13687,7 +12508,7 @@ pub(crate) fn ser_put_bucket_website_request(
         crate::generated::protocol::ser_website_configuration(v, w);
         w.end("WebsiteConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13695,41 +12516,34 @@ pub(crate) fn ser_put_bucket_website_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_website_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketWebsiteRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_website_configuration: ::std::option::Option<
+) -> Result<crate::generated::types::PutBucketWebsiteRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_website_configuration: Option<
         crate::generated::types::WebsiteConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "WebsiteConfiguration" => {
-                f_website_configuration = ::std::option::Option::Some(
+                f_website_configuration = Some(
                     crate::generated::protocol::de_website_configuration(child)?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13744,7 +12558,7 @@ pub(crate) fn de_put_bucket_website_request(
         "PutBucketWebsiteRequest",
         "WebsiteConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketWebsiteRequest {
+    Ok(crate::generated::types::PutBucketWebsiteRequest {
         bucket: f_bucket,
         content_md5: f_content_md5,
         checksum_algorithm: f_checksum_algorithm,
@@ -13758,7 +12572,7 @@ pub(crate) fn ser_put_object_acl_output(
     value: &crate::generated::types::PutObjectAclOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -13766,24 +12580,19 @@ pub(crate) fn ser_put_object_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectAclOutput,
-    crate::rt::Error,
-> {
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutObjectAclOutput, crate::rt::Error> {
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::PutObjectAclOutput {
+    Ok(crate::generated::types::PutObjectAclOutput {
         request_charged: f_request_charged,
     })
 }
@@ -13793,10 +12602,10 @@ pub(crate) fn ser_put_object_acl_request(
     value: &crate::generated::types::PutObjectAclRequest,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.acl {
+    if let Some(v) = &value.acl {
         w.leaf("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.access_control_policy {
+    if let Some(v) = &value.access_control_policy {
         w.start("AccessControlPolicy");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_access_control_policy(v, w);
@@ -13806,35 +12615,35 @@ pub(crate) fn ser_put_object_acl_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_full_control {
+    if let Some(v) = &value.grant_full_control {
         w.leaf("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read {
+    if let Some(v) = &value.grant_read {
         w.leaf("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_read_acp {
+    if let Some(v) = &value.grant_read_acp {
         w.leaf("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write {
+    if let Some(v) = &value.grant_write {
         w.leaf("x-amz-grant-write", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.grant_write_acp {
+    if let Some(v) = &value.grant_write_acp {
         w.leaf("x-amz-grant-write-acp", v.as_str());
     }
     {
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -13842,79 +12651,68 @@ pub(crate) fn ser_put_object_acl_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_acl_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectAclRequest,
-    crate::rt::Error,
-> {
-    let mut f_acl: ::std::option::Option<crate::generated::types::ObjectCannedACL> = ::std::option::Option::None;
-    let mut f_access_control_policy: ::std::option::Option<
+) -> Result<crate::generated::types::PutObjectAclRequest, crate::rt::Error> {
+    let mut f_acl: Option<crate::generated::types::ObjectCannedACL> = None;
+    let mut f_access_control_policy: Option<
         crate::generated::types::AccessControlPolicy,
-    > = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_full_control: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_read_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_grant_write_acp: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_grant_full_control: Option<String> = None;
+    let mut f_grant_read: Option<String> = None;
+    let mut f_grant_read_acp: Option<String> = None;
+    let mut f_grant_write: Option<String> = None;
+    let mut f_grant_write_acp: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-acl" => {
-                f_acl = ::std::option::Option::Some(
+                f_acl = Some(
                     crate::generated::types::ObjectCannedACL::from(child.text()),
                 );
             }
             "AccessControlPolicy" => {
-                f_access_control_policy = ::std::option::Option::Some(
+                f_access_control_policy = Some(
                     crate::generated::protocol::de_access_control_policy(child)?,
                 );
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-grant-full-control" => {
-                f_grant_full_control = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_full_control = Some(child.text().to_string());
             }
             "x-amz-grant-read" => {
-                f_grant_read = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read = Some(child.text().to_string());
             }
             "x-amz-grant-read-acp" => {
-                f_grant_read_acp = ::std::option::Option::Some(child.text().to_string());
+                f_grant_read_acp = Some(child.text().to_string());
             }
             "x-amz-grant-write" => {
-                f_grant_write = ::std::option::Option::Some(child.text().to_string());
+                f_grant_write = Some(child.text().to_string());
             }
             "x-amz-grant-write-acp" => {
-                f_grant_write_acp = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_grant_write_acp = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -13925,7 +12723,7 @@ pub(crate) fn de_put_object_acl_request(
         "Bucket",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "PutObjectAclRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::PutObjectAclRequest {
+    Ok(crate::generated::types::PutObjectAclRequest {
         acl: f_acl,
         access_control_policy: f_access_control_policy,
         bucket: f_bucket,
@@ -13947,7 +12745,7 @@ pub(crate) fn ser_put_object_legal_hold_output(
     value: &crate::generated::types::PutObjectLegalHoldOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -13955,24 +12753,19 @@ pub(crate) fn ser_put_object_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectLegalHoldOutput,
-    crate::rt::Error,
-> {
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutObjectLegalHoldOutput, crate::rt::Error> {
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::PutObjectLegalHoldOutput {
+    Ok(crate::generated::types::PutObjectLegalHoldOutput {
         request_charged: f_request_charged,
     })
 }
@@ -13990,22 +12783,22 @@ pub(crate) fn ser_put_object_legal_hold_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.legal_hold {
+    if let Some(v) = &value.legal_hold {
         w.start("LegalHold");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_object_lock_legal_hold(v, w);
         w.end("LegalHold");
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -14013,49 +12806,40 @@ pub(crate) fn ser_put_object_legal_hold_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_legal_hold_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectLegalHoldRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_legal_hold: ::std::option::Option<
-        crate::generated::types::ObjectLockLegalHold,
-    > = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutObjectLegalHoldRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_legal_hold: Option<crate::generated::types::ObjectLockLegalHold> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "LegalHold" => {
-                f_legal_hold = ::std::option::Option::Some(
+                f_legal_hold = Some(
                     crate::generated::protocol::de_object_lock_legal_hold(child)?,
                 );
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -14070,7 +12854,7 @@ pub(crate) fn de_put_object_legal_hold_request(
         "PutObjectLegalHoldRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutObjectLegalHoldRequest {
+    Ok(crate::generated::types::PutObjectLegalHoldRequest {
         bucket: f_bucket,
         key: f_key,
         legal_hold: f_legal_hold,
@@ -14086,7 +12870,7 @@ pub(crate) fn ser_put_object_lock_configuration_output(
     value: &crate::generated::types::PutObjectLockConfigurationOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -14094,24 +12878,22 @@ pub(crate) fn ser_put_object_lock_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_lock_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutObjectLockConfigurationOutput,
     crate::rt::Error,
 > {
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::PutObjectLockConfigurationOutput {
+    Ok(crate::generated::types::PutObjectLockConfigurationOutput {
         request_charged: f_request_charged,
     })
 }
@@ -14125,25 +12907,25 @@ pub(crate) fn ser_put_object_lock_configuration_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.object_lock_configuration {
+    if let Some(v) = &value.object_lock_configuration {
         w.start("ObjectLockConfiguration");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_object_lock_configuration(v, w);
         w.end("ObjectLockConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.token {
+    if let Some(v) = &value.token {
         w.leaf("x-amz-bucket-object-lock-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -14151,53 +12933,47 @@ pub(crate) fn ser_put_object_lock_configuration_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_lock_configuration_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutObjectLockConfigurationRequest,
     crate::rt::Error,
 > {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_object_lock_configuration: ::std::option::Option<
+    let mut f_bucket: Option<String> = None;
+    let mut f_object_lock_configuration: Option<
         crate::generated::types::ObjectLockConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_token: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "ObjectLockConfiguration" => {
-                f_object_lock_configuration = ::std::option::Option::Some(
+                f_object_lock_configuration = Some(
                     crate::generated::protocol::de_object_lock_configuration(child)?,
                 );
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-bucket-object-lock-token" => {
-                f_token = ::std::option::Option::Some(child.text().to_string());
+                f_token = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -14207,7 +12983,7 @@ pub(crate) fn de_put_object_lock_configuration_request(
         "PutObjectLockConfigurationRequest",
         "Bucket",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutObjectLockConfigurationRequest {
+    Ok(crate::generated::types::PutObjectLockConfigurationRequest {
         bucket: f_bucket,
         object_lock_configuration: f_object_lock_configuration,
         request_payer: f_request_payer,
@@ -14223,46 +12999,46 @@ pub(crate) fn ser_put_object_output(
     value: &crate::generated::types::PutObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.expiration {
+    if let Some(v) = &value.expiration {
         w.leaf("x-amz-expiration", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("x-amz-checksum-crc32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("x-amz-checksum-crc32c", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("x-amz-checksum-crc64nvme", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("x-amz-checksum-sha1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("x-amz-checksum-sha256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_type {
+    if let Some(v) = &value.checksum_type {
         w.leaf("x-amz-checksum-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -14270,91 +13046,77 @@ pub(crate) fn ser_put_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::PutObjectOutput, crate::rt::Error> {
-    let mut f_expiration: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::PutObjectOutput, crate::rt::Error> {
+    let mut f_expiration: Option<String> = None;
+    let mut f_e_tag: Option<String> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-expiration" => {
-                f_expiration = ::std::option::Option::Some(child.text().to_string());
+                f_expiration = Some(child.text().to_string());
             }
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "x-amz-checksum-crc32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "x-amz-checksum-crc32c" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "x-amz-checksum-crc64nvme" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "x-amz-checksum-sha1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "x-amz-checksum-sha256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "x-amz-checksum-type" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::PutObjectOutput {
+    Ok(crate::generated::types::PutObjectOutput {
         expiration: f_expiration,
         e_tag: f_e_tag,
         checksum_crc32: f_checksum_crc32,
@@ -14377,7 +13139,7 @@ pub(crate) fn ser_put_object_retention_output(
     value: &crate::generated::types::PutObjectRetentionOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -14385,24 +13147,19 @@ pub(crate) fn ser_put_object_retention_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_retention_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectRetentionOutput,
-    crate::rt::Error,
-> {
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutObjectRetentionOutput, crate::rt::Error> {
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::PutObjectRetentionOutput {
+    Ok(crate::generated::types::PutObjectRetentionOutput {
         request_charged: f_request_charged,
     })
 }
@@ -14420,25 +13177,25 @@ pub(crate) fn ser_put_object_retention_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.retention {
+    if let Some(v) = &value.retention {
         w.start("Retention");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_object_lock_retention(v, w);
         w.end("Retention");
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.bypass_governance_retention {
+    if let Some(v) = &value.bypass_governance_retention {
         w.leaf("x-amz-bypass-governance-retention", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -14446,55 +13203,44 @@ pub(crate) fn ser_put_object_retention_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_retention_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectRetentionRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_retention: ::std::option::Option<
-        crate::generated::types::ObjectLockRetention,
-    > = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bypass_governance_retention: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutObjectRetentionRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_retention: Option<crate::generated::types::ObjectLockRetention> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_bypass_governance_retention: Option<bool> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Retention" => {
-                f_retention = ::std::option::Option::Some(
+                f_retention = Some(
                     crate::generated::protocol::de_object_lock_retention(child)?,
                 );
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "x-amz-bypass-governance-retention" => {
-                f_bypass_governance_retention = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_bypass_governance_retention = Some(crate::rt::xml_bool(child)?);
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -14509,7 +13255,7 @@ pub(crate) fn de_put_object_retention_request(
         "PutObjectRetentionRequest",
         "Key",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutObjectRetentionRequest {
+    Ok(crate::generated::types::PutObjectRetentionRequest {
         bucket: f_bucket,
         key: f_key,
         retention: f_retention,
@@ -14526,7 +13272,7 @@ pub(crate) fn ser_put_object_tagging_output(
     value: &crate::generated::types::PutObjectTaggingOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("x-amz-version-id", v.as_str());
     }
 }
@@ -14534,20 +13280,17 @@ pub(crate) fn ser_put_object_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectTaggingOutput,
-    crate::rt::Error,
-> {
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutObjectTaggingOutput, crate::rt::Error> {
+    let mut f_version_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-version-id" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::PutObjectTaggingOutput {
+    Ok(crate::generated::types::PutObjectTaggingOutput {
         version_id: f_version_id,
     })
 }
@@ -14565,10 +13308,10 @@ pub(crate) fn ser_put_object_tagging_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
     {
@@ -14578,13 +13321,13 @@ pub(crate) fn ser_put_object_tagging_request(
         crate::generated::protocol::ser_tagging(v, w);
         w.end("Tagging");
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
 }
@@ -14592,53 +13335,42 @@ pub(crate) fn ser_put_object_tagging_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_object_tagging_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutObjectTaggingRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tagging: ::std::option::Option<crate::generated::types::Tagging> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::PutObjectTaggingRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_tagging: Option<crate::generated::types::Tagging> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "Tagging" => {
-                f_tagging = ::std::option::Option::Some(
-                    crate::generated::protocol::de_tagging(child)?,
-                );
+                f_tagging = Some(crate::generated::protocol::de_tagging(child)?);
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
@@ -14660,7 +13392,7 @@ pub(crate) fn de_put_object_tagging_request(
         "PutObjectTaggingRequest",
         "Tagging",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutObjectTaggingRequest {
+    Ok(crate::generated::types::PutObjectTaggingRequest {
         bucket: f_bucket,
         key: f_key,
         version_id: f_version_id,
@@ -14681,10 +13413,10 @@ pub(crate) fn ser_put_public_access_block_request(
         let v = &value.bucket;
         w.leaf("Bucket", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.content_md5 {
+    if let Some(v) = &value.content_md5 {
         w.leaf("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_algorithm {
+    if let Some(v) = &value.checksum_algorithm {
         w.leaf("x-amz-sdk-checksum-algorithm", v.as_str());
     }
     {
@@ -14694,7 +13426,7 @@ pub(crate) fn ser_put_public_access_block_request(
         crate::generated::protocol::ser_public_access_block_configuration(v, w);
         w.end("PublicAccessBlockConfiguration");
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
 }
@@ -14702,43 +13434,36 @@ pub(crate) fn ser_put_public_access_block_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_public_access_block_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutPublicAccessBlockRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_content_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_public_access_block_configuration: ::std::option::Option<
+) -> Result<crate::generated::types::PutPublicAccessBlockRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_content_md5: Option<String> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_public_access_block_configuration: Option<
         crate::generated::types::PublicAccessBlockConfiguration,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    > = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Content-MD5" => {
-                f_content_md5 = ::std::option::Option::Some(child.text().to_string());
+                f_content_md5 = Some(child.text().to_string());
             }
             "x-amz-sdk-checksum-algorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "PublicAccessBlockConfiguration" => {
-                f_public_access_block_configuration = ::std::option::Option::Some(
+                f_public_access_block_configuration = Some(
                     crate::generated::protocol::de_public_access_block_configuration(
                         child,
                     )?,
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -14753,7 +13478,7 @@ pub(crate) fn de_put_public_access_block_request(
         "PutPublicAccessBlockRequest",
         "PublicAccessBlockConfiguration",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::PutPublicAccessBlockRequest {
+    Ok(crate::generated::types::PutPublicAccessBlockRequest {
         bucket: f_bucket,
         content_md5: f_content_md5,
         checksum_algorithm: f_checksum_algorithm,
@@ -14767,7 +13492,7 @@ pub(crate) fn ser_queue_configuration(
     value: &crate::generated::types::QueueConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("Id", v.as_str());
     }
     {
@@ -14780,7 +13505,7 @@ pub(crate) fn ser_queue_configuration(
             w.leaf("Event", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.filter {
+    if let Some(v) = &value.filter {
         w.start("Filter");
         crate::generated::protocol::ser_notification_configuration_filter(v, w);
         w.end("Filter");
@@ -14790,33 +13515,26 @@ pub(crate) fn ser_queue_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_queue_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::QueueConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_queue_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_events: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Event>,
-    > = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<
-        crate::generated::types::NotificationConfigurationFilter,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::QueueConfiguration, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_queue_arn: Option<String> = None;
+    let mut f_events: Option<Vec<crate::generated::types::Event>> = None;
+    let mut f_filter: Option<crate::generated::types::NotificationConfigurationFilter> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Queue" => {
-                f_queue_arn = ::std::option::Option::Some(child.text().to_string());
+                f_queue_arn = Some(child.text().to_string());
             }
             "Event" => {
                 f_events
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::types::Event::from(child.text()));
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
+                f_filter = Some(
                     crate::generated::protocol::de_notification_configuration_filter(
                         child,
                     )?,
@@ -14831,7 +13549,7 @@ pub(crate) fn de_queue_configuration(
         "QueueArn",
     )?;
     let f_events = f_events.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::QueueConfiguration {
+    Ok(crate::generated::types::QueueConfiguration {
         id: f_id,
         queue_arn: f_queue_arn,
         events: f_events,
@@ -14844,18 +13562,18 @@ pub(crate) fn ser_queue_configuration_deprecated(
     value: &crate::generated::types::QueueConfigurationDeprecated,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("Id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.event {
+    if let Some(v) = &value.event {
         w.leaf("Event", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.events {
+    if let Some(v) = &value.events {
         for item in v.iter() {
             w.leaf("Event", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.queue {
+    if let Some(v) = &value.queue {
         w.leaf("Queue", v.as_str());
     }
 }
@@ -14863,36 +13581,29 @@ pub(crate) fn ser_queue_configuration_deprecated(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_queue_configuration_deprecated(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::QueueConfigurationDeprecated,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_event: ::std::option::Option<crate::generated::types::Event> = ::std::option::Option::None;
-    let mut f_events: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Event>,
-    > = ::std::option::Option::None;
-    let mut f_queue: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::QueueConfigurationDeprecated, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_event: Option<crate::generated::types::Event> = None;
+    let mut f_events: Option<Vec<crate::generated::types::Event>> = None;
+    let mut f_queue: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Event" => {
-                f_event = ::std::option::Option::Some(
-                    crate::generated::types::Event::from(child.text()),
-                );
+                f_event = Some(crate::generated::types::Event::from(child.text()));
                 f_events
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::types::Event::from(child.text()));
             }
             "Queue" => {
-                f_queue = ::std::option::Option::Some(child.text().to_string());
+                f_queue = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::QueueConfigurationDeprecated {
+    Ok(crate::generated::types::QueueConfigurationDeprecated {
         id: f_id,
         event: f_event,
         events: f_events,
@@ -14905,19 +13616,19 @@ pub(crate) fn ser_redirect(
     value: &crate::generated::types::Redirect,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.host_name {
+    if let Some(v) = &value.host_name {
         w.leaf("HostName", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.http_redirect_code {
+    if let Some(v) = &value.http_redirect_code {
         w.leaf("HttpRedirectCode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.protocol {
+    if let Some(v) = &value.protocol {
         w.leaf("Protocol", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.replace_key_prefix_with {
+    if let Some(v) = &value.replace_key_prefix_with {
         w.leaf("ReplaceKeyPrefixWith", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.replace_key_with {
+    if let Some(v) = &value.replace_key_with {
         w.leaf("ReplaceKeyWith", v.as_str());
     }
 }
@@ -14925,41 +13636,33 @@ pub(crate) fn ser_redirect(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_redirect(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Redirect, crate::rt::Error> {
-    let mut f_host_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_http_redirect_code: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_protocol: ::std::option::Option<crate::generated::types::Protocol> = ::std::option::Option::None;
-    let mut f_replace_key_prefix_with: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_replace_key_with: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Redirect, crate::rt::Error> {
+    let mut f_host_name: Option<String> = None;
+    let mut f_http_redirect_code: Option<String> = None;
+    let mut f_protocol: Option<crate::generated::types::Protocol> = None;
+    let mut f_replace_key_prefix_with: Option<String> = None;
+    let mut f_replace_key_with: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "HostName" => {
-                f_host_name = ::std::option::Option::Some(child.text().to_string());
+                f_host_name = Some(child.text().to_string());
             }
             "HttpRedirectCode" => {
-                f_http_redirect_code = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_http_redirect_code = Some(child.text().to_string());
             }
             "Protocol" => {
-                f_protocol = ::std::option::Option::Some(
-                    crate::generated::types::Protocol::from(child.text()),
-                );
+                f_protocol = Some(crate::generated::types::Protocol::from(child.text()));
             }
             "ReplaceKeyPrefixWith" => {
-                f_replace_key_prefix_with = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_replace_key_prefix_with = Some(child.text().to_string());
             }
             "ReplaceKeyWith" => {
-                f_replace_key_with = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_replace_key_with = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Redirect {
+    Ok(crate::generated::types::Redirect {
         host_name: f_host_name,
         http_redirect_code: f_http_redirect_code,
         protocol: f_protocol,
@@ -14977,7 +13680,7 @@ pub(crate) fn ser_redirect_all_requests_to(
         let v = &value.host_name;
         w.leaf("HostName", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.protocol {
+    if let Some(v) = &value.protocol {
         w.leaf("Protocol", v.as_str());
     }
 }
@@ -14985,21 +13688,16 @@ pub(crate) fn ser_redirect_all_requests_to(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_redirect_all_requests_to(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::RedirectAllRequestsTo,
-    crate::rt::Error,
-> {
-    let mut f_host_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_protocol: ::std::option::Option<crate::generated::types::Protocol> = ::std::option::Option::None;
+) -> Result<crate::generated::types::RedirectAllRequestsTo, crate::rt::Error> {
+    let mut f_host_name: Option<String> = None;
+    let mut f_protocol: Option<crate::generated::types::Protocol> = None;
     for child in node.children() {
         match child.name() {
             "HostName" => {
-                f_host_name = ::std::option::Option::Some(child.text().to_string());
+                f_host_name = Some(child.text().to_string());
             }
             "Protocol" => {
-                f_protocol = ::std::option::Option::Some(
-                    crate::generated::types::Protocol::from(child.text()),
-                );
+                f_protocol = Some(crate::generated::types::Protocol::from(child.text()));
             }
             _ => {}
         }
@@ -15009,7 +13707,7 @@ pub(crate) fn de_redirect_all_requests_to(
         "RedirectAllRequestsTo",
         "HostName",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::RedirectAllRequestsTo {
+    Ok(crate::generated::types::RedirectAllRequestsTo {
         host_name: f_host_name,
         protocol: f_protocol,
     })
@@ -15020,7 +13718,7 @@ pub(crate) fn ser_replication_configuration(
     value: &crate::generated::types::ReplicationConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.role {
+    if let Some(v) = &value.role {
         w.leaf("Role", v.as_str());
     }
     {
@@ -15036,29 +13734,24 @@ pub(crate) fn ser_replication_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ReplicationConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_role: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::ReplicationRule>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ReplicationConfiguration, crate::rt::Error> {
+    let mut f_role: Option<String> = None;
+    let mut f_rules: Option<Vec<crate::generated::types::ReplicationRule>> = None;
     for child in node.children() {
         match child.name() {
             "Role" => {
-                f_role = ::std::option::Option::Some(child.text().to_string());
+                f_role = Some(child.text().to_string());
             }
             "Rule" => {
                 f_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_replication_rule(child)?);
             }
             _ => {}
         }
     }
     let f_rules = f_rules.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::ReplicationConfiguration {
+    Ok(crate::generated::types::ReplicationConfiguration {
         role: f_role,
         rules: f_rules,
     })
@@ -15069,14 +13762,14 @@ pub(crate) fn ser_replication_rule(
     value: &crate::generated::types::ReplicationRule,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("ID", v.as_str());
     }
     {
         let v = &value.priority;
         w.leaf("Priority", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
     {
@@ -15106,48 +13799,42 @@ pub(crate) fn ser_replication_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::ReplicationRule, crate::rt::Error> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_priority: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<
-        crate::generated::types::ReplicationRuleFilter,
-    > = ::std::option::Option::None;
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::ReplicationRuleStatus,
-    > = ::std::option::Option::None;
-    let mut f_destination: ::std::option::Option<crate::generated::types::Destination> = ::std::option::Option::None;
-    let mut f_delete_marker_replication: ::std::option::Option<
+) -> Result<crate::generated::types::ReplicationRule, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_priority: Option<i32> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_filter: Option<crate::generated::types::ReplicationRuleFilter> = None;
+    let mut f_status: Option<crate::generated::types::ReplicationRuleStatus> = None;
+    let mut f_destination: Option<crate::generated::types::Destination> = None;
+    let mut f_delete_marker_replication: Option<
         crate::generated::types::DeleteMarkerReplication,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "ID" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Priority" => {
-                f_priority = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_priority = Some(crate::rt::xml_i32(child)?);
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
+                f_filter = Some(
                     crate::generated::protocol::de_replication_rule_filter(child)?,
                 );
             }
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::ReplicationRuleStatus::from(child.text()),
                 );
             }
             "Destination" => {
-                f_destination = ::std::option::Option::Some(
-                    crate::generated::protocol::de_destination(child)?,
-                );
+                f_destination = Some(crate::generated::protocol::de_destination(child)?);
             }
             "DeleteMarkerReplication" => {
-                f_delete_marker_replication = ::std::option::Option::Some(
+                f_delete_marker_replication = Some(
                     crate::generated::protocol::de_delete_marker_replication(child)?,
                 );
             }
@@ -15179,7 +13866,7 @@ pub(crate) fn de_replication_rule(
         "ReplicationRule",
         "DeleteMarkerReplication",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ReplicationRule {
+    Ok(crate::generated::types::ReplicationRule {
         id: f_id,
         priority: f_priority,
         prefix: f_prefix,
@@ -15195,10 +13882,10 @@ pub(crate) fn ser_replication_rule_and_operator(
     value: &crate::generated::types::ReplicationRuleAndOperator,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tags {
+    if let Some(v) = &value.tags {
         for item in v.iter() {
             w.start("Tag");
             crate::generated::protocol::ser_tag(item, w);
@@ -15210,28 +13897,23 @@ pub(crate) fn ser_replication_rule_and_operator(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_rule_and_operator(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ReplicationRuleAndOperator,
-    crate::rt::Error,
-> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tags: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Tag>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ReplicationRuleAndOperator, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tags: Option<Vec<crate::generated::types::Tag>> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
                 f_tags
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_tag(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ReplicationRuleAndOperator {
+    Ok(crate::generated::types::ReplicationRuleAndOperator {
         prefix: f_prefix,
         tags: f_tags,
     })
@@ -15242,15 +13924,15 @@ pub(crate) fn ser_replication_rule_filter(
     value: &crate::generated::types::ReplicationRuleFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.prefix {
+    if let Some(v) = &value.prefix {
         w.leaf("Prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.tag {
+    if let Some(v) = &value.tag {
         w.start("Tag");
         crate::generated::protocol::ser_tag(v, w);
         w.end("Tag");
     }
-    if let ::std::option::Option::Some(v) = &value.and {
+    if let Some(v) = &value.and {
         w.start("And");
         crate::generated::protocol::ser_replication_rule_and_operator(v, w);
         w.end("And");
@@ -15260,34 +13942,27 @@ pub(crate) fn ser_replication_rule_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_replication_rule_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ReplicationRuleFilter,
-    crate::rt::Error,
-> {
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_tag: ::std::option::Option<crate::generated::types::Tag> = ::std::option::Option::None;
-    let mut f_and: ::std::option::Option<
-        crate::generated::types::ReplicationRuleAndOperator,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ReplicationRuleFilter, crate::rt::Error> {
+    let mut f_prefix: Option<String> = None;
+    let mut f_tag: Option<crate::generated::types::Tag> = None;
+    let mut f_and: Option<crate::generated::types::ReplicationRuleAndOperator> = None;
     for child in node.children() {
         match child.name() {
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Tag" => {
-                f_tag = ::std::option::Option::Some(
-                    crate::generated::protocol::de_tag(child)?,
-                );
+                f_tag = Some(crate::generated::protocol::de_tag(child)?);
             }
             "And" => {
-                f_and = ::std::option::Option::Some(
+                f_and = Some(
                     crate::generated::protocol::de_replication_rule_and_operator(child)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::ReplicationRuleFilter {
+    Ok(crate::generated::types::ReplicationRuleFilter {
         prefix: f_prefix,
         tag: f_tag,
         and: f_and,
@@ -15303,27 +13978,27 @@ pub(crate) fn ser_list_replication_failure_result(
         let v = &value.name;
         w.leaf("Name", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.first_sync_attempted_before {
+    if let Some(v) = &value.first_sync_attempted_before {
         w.leaf("FirstSyncAttemptedBefore", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.max_keys {
+    if let Some(v) = &value.max_keys {
         w.leaf("MaxKeys", &v.to_string());
     }
     {
         let v = &value.is_truncated;
         w.leaf("IsTruncated", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &value.encoding_type {
+    if let Some(v) = &value.encoding_type {
         w.leaf("EncodingType", v.as_str());
     }
     {
         let v = &value.key_count;
         w.leaf("KeyCount", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.continuation_token {
+    if let Some(v) = &value.continuation_token {
         w.leaf("ContinuationToken", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.next_continuation_token {
+    if let Some(v) = &value.next_continuation_token {
         w.leaf("NextContinuationToken", v.as_str());
     }
     {
@@ -15339,64 +14014,47 @@ pub(crate) fn ser_list_replication_failure_result(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_list_replication_failure_result(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ListReplicationFailureResult,
-    crate::rt::Error,
-> {
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_first_sync_attempted_before: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
-    let mut f_key_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_contents: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::ObjectSyncAttempted>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::ListReplicationFailureResult, crate::rt::Error> {
+    let mut f_name: Option<String> = None;
+    let mut f_first_sync_attempted_before: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
+    let mut f_key_count: Option<i32> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_next_continuation_token: Option<String> = None;
+    let mut f_contents: Option<Vec<crate::generated::types::ObjectSyncAttempted>> = None;
     for child in node.children() {
         match child.name() {
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "FirstSyncAttemptedBefore" => {
-                f_first_sync_attempted_before = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_first_sync_attempted_before = Some(child.text().to_string());
             }
             "MaxKeys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "KeyCount" => {
-                f_key_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_key_count = Some(crate::rt::xml_i32(child)?);
             }
             "ContinuationToken" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_continuation_token = Some(child.text().to_string());
             }
             "Contents" => {
                 f_contents
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object_sync_attempted(child)?);
             }
             _ => {}
@@ -15418,7 +14076,7 @@ pub(crate) fn de_list_replication_failure_result(
         "KeyCount",
     )?;
     let f_contents = f_contents.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::ListReplicationFailureResult {
+    Ok(crate::generated::types::ListReplicationFailureResult {
         name: f_name,
         first_sync_attempted_before: f_first_sync_attempted_before,
         max_keys: f_max_keys,
@@ -15456,7 +14114,7 @@ pub(crate) fn ser_object_sync_attempted(
         let v = &value.last_sync_attempted;
         w.leaf("LastSyncAttempted", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.sync_failure_cause {
+    if let Some(v) = &value.sync_failure_cause {
         w.leaf("SyncFailureCause", v.as_str());
     }
 }
@@ -15464,41 +14122,36 @@ pub(crate) fn ser_object_sync_attempted(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_object_sync_attempted(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ObjectSyncAttempted,
-    crate::rt::Error,
-> {
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sync_type: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_first_sync_attempted: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_last_sync_attempted: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_sync_failure_cause: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::ObjectSyncAttempted, crate::rt::Error> {
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_sync_type: Option<String> = None;
+    let mut f_first_sync_attempted: Option<crate::rt::DateTime> = None;
+    let mut f_last_sync_attempted: Option<crate::rt::DateTime> = None;
+    let mut f_sync_failure_cause: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "VersionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "SyncType" => {
-                f_sync_type = ::std::option::Option::Some(child.text().to_string());
+                f_sync_type = Some(child.text().to_string());
             }
             "FirstSyncAttempted" => {
-                f_first_sync_attempted = ::std::option::Option::Some(
+                f_first_sync_attempted = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "LastSyncAttempted" => {
-                f_last_sync_attempted = ::std::option::Option::Some(
+                f_last_sync_attempted = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "SyncFailureCause" => {
-                f_sync_failure_cause = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sync_failure_cause = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -15524,7 +14177,7 @@ pub(crate) fn de_object_sync_attempted(
         "ObjectSyncAttempted",
         "LastSyncAttempted",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::ObjectSyncAttempted {
+    Ok(crate::generated::types::ObjectSyncAttempted {
         key: f_key,
         version_id: f_version_id,
         sync_type: f_sync_type,
@@ -15539,7 +14192,7 @@ pub(crate) fn ser_restore_object_output(
     value: &crate::generated::types::RestoreObjectOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -15547,24 +14200,19 @@ pub(crate) fn ser_restore_object_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_restore_object_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::RestoreObjectOutput,
-    crate::rt::Error,
-> {
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::RestoreObjectOutput, crate::rt::Error> {
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::RestoreObjectOutput {
+    Ok(crate::generated::types::RestoreObjectOutput {
         request_charged: f_request_charged,
     })
 }
@@ -15582,10 +14230,10 @@ pub(crate) fn ser_restore_object_request(
         let v = &value.key;
         w.leaf("Key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.version_id {
+    if let Some(v) = &value.version_id {
         w.leaf("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.restore_request {
+    if let Some(v) = &value.restore_request {
         w.start("RestoreRequest");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
         crate::generated::protocol::ser_restore_request(v, w);
@@ -15596,29 +14244,24 @@ pub(crate) fn ser_restore_object_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_restore_object_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::RestoreObjectRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_restore_request: ::std::option::Option<
-        crate::generated::types::RestoreRequest,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::RestoreObjectRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_version_id: Option<String> = None;
+    let mut f_restore_request: Option<crate::generated::types::RestoreRequest> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "versionId" => {
-                f_version_id = ::std::option::Option::Some(child.text().to_string());
+                f_version_id = Some(child.text().to_string());
             }
             "RestoreRequest" => {
-                f_restore_request = ::std::option::Option::Some(
+                f_restore_request = Some(
                     crate::generated::protocol::de_restore_request(child)?,
                 );
             }
@@ -15631,7 +14274,7 @@ pub(crate) fn de_restore_object_request(
         "Bucket",
     )?;
     let f_key = crate::rt::required_in_response(f_key, "RestoreObjectRequest", "Key")?;
-    ::std::result::Result::Ok(crate::generated::types::RestoreObjectRequest {
+    Ok(crate::generated::types::RestoreObjectRequest {
         bucket: f_bucket,
         key: f_key,
         version_id: f_version_id,
@@ -15648,7 +14291,7 @@ pub(crate) fn ser_restore_request(
         let v = &value.days;
         w.leaf("Days", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.glacier_job_parameters {
+    if let Some(v) = &value.glacier_job_parameters {
         w.start("GlacierJobParameters");
         crate::generated::protocol::ser_glacier_job_parameters(v, w);
         w.end("GlacierJobParameters");
@@ -15658,18 +14301,18 @@ pub(crate) fn ser_restore_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_restore_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::RestoreRequest, crate::rt::Error> {
-    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_glacier_job_parameters: ::std::option::Option<
+) -> Result<crate::generated::types::RestoreRequest, crate::rt::Error> {
+    let mut f_days: Option<i32> = None;
+    let mut f_glacier_job_parameters: Option<
         crate::generated::types::GlacierJobParameters,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "Days" => {
-                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = Some(crate::rt::xml_i32(child)?);
             }
             "GlacierJobParameters" => {
-                f_glacier_job_parameters = ::std::option::Option::Some(
+                f_glacier_job_parameters = Some(
                     crate::generated::protocol::de_glacier_job_parameters(child)?,
                 );
             }
@@ -15677,7 +14320,7 @@ pub(crate) fn de_restore_request(
         }
     }
     let f_days = crate::rt::required_in_response(f_days, "RestoreRequest", "Days")?;
-    ::std::result::Result::Ok(crate::generated::types::RestoreRequest {
+    Ok(crate::generated::types::RestoreRequest {
         days: f_days,
         glacier_job_parameters: f_glacier_job_parameters,
     })
@@ -15688,7 +14331,7 @@ pub(crate) fn ser_routing_rule(
     value: &crate::generated::types::RoutingRule,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.condition {
+    if let Some(v) = &value.condition {
         w.start("Condition");
         crate::generated::protocol::ser_condition(v, w);
         w.end("Condition");
@@ -15704,20 +14347,16 @@ pub(crate) fn ser_routing_rule(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_routing_rule(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::RoutingRule, crate::rt::Error> {
-    let mut f_condition: ::std::option::Option<crate::generated::types::Condition> = ::std::option::Option::None;
-    let mut f_redirect: ::std::option::Option<crate::generated::types::Redirect> = ::std::option::Option::None;
+) -> Result<crate::generated::types::RoutingRule, crate::rt::Error> {
+    let mut f_condition: Option<crate::generated::types::Condition> = None;
+    let mut f_redirect: Option<crate::generated::types::Redirect> = None;
     for child in node.children() {
         match child.name() {
             "Condition" => {
-                f_condition = ::std::option::Option::Some(
-                    crate::generated::protocol::de_condition(child)?,
-                );
+                f_condition = Some(crate::generated::protocol::de_condition(child)?);
             }
             "Redirect" => {
-                f_redirect = ::std::option::Option::Some(
-                    crate::generated::protocol::de_redirect(child)?,
-                );
+                f_redirect = Some(crate::generated::protocol::de_redirect(child)?);
             }
             _ => {}
         }
@@ -15727,7 +14366,7 @@ pub(crate) fn de_routing_rule(
         "RoutingRule",
         "Redirect",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::RoutingRule {
+    Ok(crate::generated::types::RoutingRule {
         condition: f_condition,
         redirect: f_redirect,
     })
@@ -15738,7 +14377,7 @@ pub(crate) fn ser_s3_key_filter(
     value: &crate::generated::types::S3KeyFilter,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.filter_rules {
+    if let Some(v) = &value.filter_rules {
         for item in v.iter() {
             w.start("FilterRule");
             crate::generated::protocol::ser_filter_rule(item, w);
@@ -15750,21 +14389,19 @@ pub(crate) fn ser_s3_key_filter(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_s3_key_filter(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::S3KeyFilter, crate::rt::Error> {
-    let mut f_filter_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::FilterRule>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::S3KeyFilter, crate::rt::Error> {
+    let mut f_filter_rules: Option<Vec<crate::generated::types::FilterRule>> = None;
     for child in node.children() {
         match child.name() {
             "FilterRule" => {
                 f_filter_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_filter_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::S3KeyFilter {
+    Ok(crate::generated::types::S3KeyFilter {
         filter_rules: f_filter_rules,
     })
 }
@@ -15774,7 +14411,7 @@ pub(crate) fn ser_storage_class_analysis(
     value: &crate::generated::types::StorageClassAnalysis,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.data_export {
+    if let Some(v) = &value.data_export {
         w.start("DataExport");
         crate::generated::protocol::ser_storage_class_analysis_data_export(v, w);
         w.end("DataExport");
@@ -15784,17 +14421,14 @@ pub(crate) fn ser_storage_class_analysis(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_storage_class_analysis(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::StorageClassAnalysis,
-    crate::rt::Error,
-> {
-    let mut f_data_export: ::std::option::Option<
+) -> Result<crate::generated::types::StorageClassAnalysis, crate::rt::Error> {
+    let mut f_data_export: Option<
         crate::generated::types::StorageClassAnalysisDataExport,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "DataExport" => {
-                f_data_export = ::std::option::Option::Some(
+                f_data_export = Some(
                     crate::generated::protocol::de_storage_class_analysis_data_export(
                         child,
                     )?,
@@ -15803,7 +14437,7 @@ pub(crate) fn de_storage_class_analysis(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::StorageClassAnalysis {
+    Ok(crate::generated::types::StorageClassAnalysis {
         data_export: f_data_export,
     })
 }
@@ -15828,27 +14462,22 @@ pub(crate) fn ser_storage_class_analysis_data_export(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_storage_class_analysis_data_export(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::StorageClassAnalysisDataExport,
-    crate::rt::Error,
-> {
-    let mut f_output_schema_version: ::std::option::Option<
+) -> Result<crate::generated::types::StorageClassAnalysisDataExport, crate::rt::Error> {
+    let mut f_output_schema_version: Option<
         crate::generated::types::StorageClassAnalysisSchemaVersion,
-    > = ::std::option::Option::None;
-    let mut f_destination: ::std::option::Option<
-        crate::generated::types::AnalyticsExportDestination,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_destination: Option<crate::generated::types::AnalyticsExportDestination> = None;
     for child in node.children() {
         match child.name() {
             "OutputSchemaVersion" => {
-                f_output_schema_version = ::std::option::Option::Some(
+                f_output_schema_version = Some(
                     crate::generated::types::StorageClassAnalysisSchemaVersion::from(
                         child.text(),
                     ),
                 );
             }
             "Destination" => {
-                f_destination = ::std::option::Option::Some(
+                f_destination = Some(
                     crate::generated::protocol::de_analytics_export_destination(child)?,
                 );
             }
@@ -15865,7 +14494,7 @@ pub(crate) fn de_storage_class_analysis_data_export(
         "StorageClassAnalysisDataExport",
         "Destination",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::StorageClassAnalysisDataExport {
+    Ok(crate::generated::types::StorageClassAnalysisDataExport {
         output_schema_version: f_output_schema_version,
         destination: f_destination,
     })
@@ -15889,23 +14518,23 @@ pub(crate) fn ser_tag(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_tag(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Tag, crate::rt::Error> {
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_value: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::Tag, crate::rt::Error> {
+    let mut f_key: Option<String> = None;
+    let mut f_value: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "Value" => {
-                f_value = ::std::option::Option::Some(child.text().to_string());
+                f_value = Some(child.text().to_string());
             }
             _ => {}
         }
     }
     let f_key = crate::rt::required_in_response(f_key, "Tag", "Key")?;
     let f_value = crate::rt::required_in_response(f_value, "Tag", "Value")?;
-    ::std::result::Result::Ok(crate::generated::types::Tag {
+    Ok(crate::generated::types::Tag {
         key: f_key,
         value: f_value,
     })
@@ -15931,15 +14560,13 @@ pub(crate) fn ser_tagging(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_tagging(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Tagging, crate::rt::Error> {
-    let mut f_tag_set: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Tag>,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::Tagging, crate::rt::Error> {
+    let mut f_tag_set: Option<Vec<crate::generated::types::Tag>> = None;
     for child in node.children() {
         match child.name() {
             "TagSet" => {
-                f_tag_set = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_tag_set = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_tag(item)?);
                     }
@@ -15950,7 +14577,7 @@ pub(crate) fn de_tagging(
         }
     }
     let f_tag_set = f_tag_set.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::Tagging {
+    Ok(crate::generated::types::Tagging {
         tag_set: f_tag_set,
     })
 }
@@ -15960,13 +14587,13 @@ pub(crate) fn ser_target_grant(
     value: &crate::generated::types::TargetGrant,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.grantee {
+    if let Some(v) = &value.grantee {
         w.start("Grantee");
         w.attribute("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance");
         crate::generated::protocol::ser_grantee(v, w);
         w.end("Grantee");
     }
-    if let ::std::option::Option::Some(v) = &value.permission {
+    if let Some(v) = &value.permission {
         w.leaf("Permission", v.as_str());
     }
 }
@@ -15974,27 +14601,23 @@ pub(crate) fn ser_target_grant(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_target_grant(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::TargetGrant, crate::rt::Error> {
-    let mut f_grantee: ::std::option::Option<crate::generated::types::Grantee> = ::std::option::Option::None;
-    let mut f_permission: ::std::option::Option<
-        crate::generated::types::BucketLogsPermission,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::TargetGrant, crate::rt::Error> {
+    let mut f_grantee: Option<crate::generated::types::Grantee> = None;
+    let mut f_permission: Option<crate::generated::types::BucketLogsPermission> = None;
     for child in node.children() {
         match child.name() {
             "Grantee" => {
-                f_grantee = ::std::option::Option::Some(
-                    crate::generated::protocol::de_grantee(child)?,
-                );
+                f_grantee = Some(crate::generated::protocol::de_grantee(child)?);
             }
             "Permission" => {
-                f_permission = ::std::option::Option::Some(
+                f_permission = Some(
                     crate::generated::types::BucketLogsPermission::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::TargetGrant {
+    Ok(crate::generated::types::TargetGrant {
         grantee: f_grantee,
         permission: f_permission,
     })
@@ -16005,7 +14628,7 @@ pub(crate) fn ser_topic_configuration(
     value: &crate::generated::types::TopicConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("Id", v.as_str());
     }
     {
@@ -16018,7 +14641,7 @@ pub(crate) fn ser_topic_configuration(
             w.leaf("Event", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.filter {
+    if let Some(v) = &value.filter {
         w.start("Filter");
         crate::generated::protocol::ser_notification_configuration_filter(v, w);
         w.end("Filter");
@@ -16028,33 +14651,26 @@ pub(crate) fn ser_topic_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_topic_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::TopicConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_topic_arn: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_events: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Event>,
-    > = ::std::option::Option::None;
-    let mut f_filter: ::std::option::Option<
-        crate::generated::types::NotificationConfigurationFilter,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::TopicConfiguration, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_topic_arn: Option<String> = None;
+    let mut f_events: Option<Vec<crate::generated::types::Event>> = None;
+    let mut f_filter: Option<crate::generated::types::NotificationConfigurationFilter> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Topic" => {
-                f_topic_arn = ::std::option::Option::Some(child.text().to_string());
+                f_topic_arn = Some(child.text().to_string());
             }
             "Event" => {
                 f_events
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::types::Event::from(child.text()));
             }
             "Filter" => {
-                f_filter = ::std::option::Option::Some(
+                f_filter = Some(
                     crate::generated::protocol::de_notification_configuration_filter(
                         child,
                     )?,
@@ -16069,7 +14685,7 @@ pub(crate) fn de_topic_configuration(
         "TopicArn",
     )?;
     let f_events = f_events.unwrap_or_default();
-    ::std::result::Result::Ok(crate::generated::types::TopicConfiguration {
+    Ok(crate::generated::types::TopicConfiguration {
         id: f_id,
         topic_arn: f_topic_arn,
         events: f_events,
@@ -16082,18 +14698,18 @@ pub(crate) fn ser_topic_configuration_deprecated(
     value: &crate::generated::types::TopicConfigurationDeprecated,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.id {
+    if let Some(v) = &value.id {
         w.leaf("Id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.events {
+    if let Some(v) = &value.events {
         for item in v.iter() {
             w.leaf("Event", item.as_str());
         }
     }
-    if let ::std::option::Option::Some(v) = &value.event {
+    if let Some(v) = &value.event {
         w.leaf("Event", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.topic {
+    if let Some(v) = &value.topic {
         w.leaf("Topic", v.as_str());
     }
 }
@@ -16101,36 +14717,29 @@ pub(crate) fn ser_topic_configuration_deprecated(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_topic_configuration_deprecated(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::TopicConfigurationDeprecated,
-    crate::rt::Error,
-> {
-    let mut f_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_events: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Event>,
-    > = ::std::option::Option::None;
-    let mut f_event: ::std::option::Option<crate::generated::types::Event> = ::std::option::Option::None;
-    let mut f_topic: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+) -> Result<crate::generated::types::TopicConfigurationDeprecated, crate::rt::Error> {
+    let mut f_id: Option<String> = None;
+    let mut f_events: Option<Vec<crate::generated::types::Event>> = None;
+    let mut f_event: Option<crate::generated::types::Event> = None;
+    let mut f_topic: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Id" => {
-                f_id = ::std::option::Option::Some(child.text().to_string());
+                f_id = Some(child.text().to_string());
             }
             "Event" => {
                 f_events
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::types::Event::from(child.text()));
-                f_event = ::std::option::Option::Some(
-                    crate::generated::types::Event::from(child.text()),
-                );
+                f_event = Some(crate::generated::types::Event::from(child.text()));
             }
             "Topic" => {
-                f_topic = ::std::option::Option::Some(child.text().to_string());
+                f_topic = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::TopicConfigurationDeprecated {
+    Ok(crate::generated::types::TopicConfigurationDeprecated {
         id: f_id,
         events: f_events,
         event: f_event,
@@ -16143,13 +14752,13 @@ pub(crate) fn ser_transition(
     value: &crate::generated::types::Transition,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.date {
+    if let Some(v) = &value.date {
         w.leaf("Date", &v.format(crate::rt::TimestampFormat::Iso8601));
     }
-    if let ::std::option::Option::Some(v) = &value.days {
+    if let Some(v) = &value.days {
         w.leaf("Days", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &value.storage_class {
+    if let Some(v) = &value.storage_class {
         w.leaf("StorageClass", v.as_str());
     }
 }
@@ -16157,31 +14766,29 @@ pub(crate) fn ser_transition(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_transition(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::Transition, crate::rt::Error> {
-    let mut f_date: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_days: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::TransitionStorageClass,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::Transition, crate::rt::Error> {
+    let mut f_date: Option<crate::rt::DateTime> = None;
+    let mut f_days: Option<i32> = None;
+    let mut f_storage_class: Option<crate::generated::types::TransitionStorageClass> = None;
     for child in node.children() {
         match child.name() {
             "Date" => {
-                f_date = ::std::option::Option::Some(
+                f_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "Days" => {
-                f_days = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_days = Some(crate::rt::xml_i32(child)?);
             }
             "StorageClass" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::TransitionStorageClass::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::Transition {
+    Ok(crate::generated::types::Transition {
         date: f_date,
         days: f_days,
         storage_class: f_storage_class,
@@ -16193,27 +14800,27 @@ pub(crate) fn ser_upload_part_copy_output(
     value: &crate::generated::types::UploadPartCopyOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.copy_source_version_id {
+    if let Some(v) = &value.copy_source_version_id {
         w.leaf("x-amz-copy-source-version-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_part_result {
+    if let Some(v) = &value.copy_part_result {
         w.start("CopyPartResult");
         crate::generated::protocol::ser_copy_part_result(v, w);
         w.end("CopyPartResult");
     }
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -16221,62 +14828,49 @@ pub(crate) fn ser_upload_part_copy_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_upload_part_copy_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::UploadPartCopyOutput,
-    crate::rt::Error,
-> {
-    let mut f_copy_source_version_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_part_result: ::std::option::Option<
-        crate::generated::types::CopyPartResult,
-    > = ::std::option::Option::None;
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::UploadPartCopyOutput, crate::rt::Error> {
+    let mut f_copy_source_version_id: Option<String> = None;
+    let mut f_copy_part_result: Option<crate::generated::types::CopyPartResult> = None;
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-copy-source-version-id" => {
-                f_copy_source_version_id = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_version_id = Some(child.text().to_string());
             }
             "CopyPartResult" => {
-                f_copy_part_result = ::std::option::Option::Some(
+                f_copy_part_result = Some(
                     crate::generated::protocol::de_copy_part_result(child)?,
                 );
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::UploadPartCopyOutput {
+    Ok(crate::generated::types::UploadPartCopyOutput {
         copy_source_version_id: f_copy_source_version_id,
         copy_part_result: f_copy_part_result,
         server_side_encryption: f_server_side_encryption,
@@ -16300,25 +14894,25 @@ pub(crate) fn ser_upload_part_copy_request(
         let v = &value.copy_source;
         w.leaf("x-amz-copy-source", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_match {
+    if let Some(v) = &value.copy_source_if_match {
         w.leaf("x-amz-copy-source-if-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_modified_since {
+    if let Some(v) = &value.copy_source_if_modified_since {
         w.leaf(
             "x-amz-copy-source-if-modified-since",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_none_match {
+    if let Some(v) = &value.copy_source_if_none_match {
         w.leaf("x-amz-copy-source-if-none-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_if_unmodified_since {
+    if let Some(v) = &value.copy_source_if_unmodified_since {
         w.leaf(
             "x-amz-copy-source-if-unmodified-since",
             &v.format(crate::rt::TimestampFormat::Iso8601),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_range {
+    if let Some(v) = &value.copy_source_range {
         w.leaf("x-amz-copy-source-range", v.as_str());
     }
     {
@@ -16333,34 +14927,34 @@ pub(crate) fn ser_upload_part_copy_request(
         let v = &value.upload_id;
         w.leaf("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key {
+    if let Some(v) = &value.sse_customer_key {
         w.leaf("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_sse_customer_algorithm {
+    if let Some(v) = &value.copy_source_sse_customer_algorithm {
         w.leaf(
             "x-amz-copy-source-server-side-encryption-customer-algorithm",
             v.as_str(),
         );
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_sse_customer_key {
+    if let Some(v) = &value.copy_source_sse_customer_key {
         w.leaf("x-amz-copy-source-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.copy_source_sse_customer_key_md5 {
+    if let Some(v) = &value.copy_source_sse_customer_key_md5 {
         w.leaf("x-amz-copy-source-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_payer {
+    if let Some(v) = &value.request_payer {
         w.leaf("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_bucket_owner {
+    if let Some(v) = &value.expected_bucket_owner {
         w.leaf("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.expected_source_bucket_owner {
+    if let Some(v) = &value.expected_source_bucket_owner {
         w.leaf("x-amz-source-expected-bucket-owner", v.as_str());
     }
 }
@@ -16368,129 +14962,90 @@ pub(crate) fn ser_upload_part_copy_request(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_upload_part_copy_request(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::UploadPartCopyRequest,
-    crate::rt::Error,
-> {
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_if_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_if_modified_since: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_copy_source_if_none_match: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_if_unmodified_since: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
-    let mut f_copy_source_range: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_part_number: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_copy_source_sse_customer_algorithm: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_copy_source_sse_customer_key: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_copy_source_sse_customer_key_md5: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
-    let mut f_request_payer: ::std::option::Option<
-        crate::generated::types::RequestPayer,
-    > = ::std::option::Option::None;
-    let mut f_expected_bucket_owner: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_expected_source_bucket_owner: ::std::option::Option<
-        ::std::string::String,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::UploadPartCopyRequest, crate::rt::Error> {
+    let mut f_bucket: Option<String> = None;
+    let mut f_copy_source: Option<String> = None;
+    let mut f_copy_source_if_match: Option<String> = None;
+    let mut f_copy_source_if_modified_since: Option<crate::rt::DateTime> = None;
+    let mut f_copy_source_if_none_match: Option<String> = None;
+    let mut f_copy_source_if_unmodified_since: Option<crate::rt::DateTime> = None;
+    let mut f_copy_source_range: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_part_number: Option<i32> = None;
+    let mut f_upload_id: Option<String> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_copy_source_sse_customer_algorithm: Option<String> = None;
+    let mut f_copy_source_sse_customer_key: Option<String> = None;
+    let mut f_copy_source_sse_customer_key_md5: Option<String> = None;
+    let mut f_request_payer: Option<crate::generated::types::RequestPayer> = None;
+    let mut f_expected_bucket_owner: Option<String> = None;
+    let mut f_expected_source_bucket_owner: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "x-amz-copy-source" => {
-                f_copy_source = ::std::option::Option::Some(child.text().to_string());
+                f_copy_source = Some(child.text().to_string());
             }
             "x-amz-copy-source-if-match" => {
-                f_copy_source_if_match = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_if_match = Some(child.text().to_string());
             }
             "x-amz-copy-source-if-modified-since" => {
-                f_copy_source_if_modified_since = ::std::option::Option::Some(
+                f_copy_source_if_modified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-copy-source-if-none-match" => {
-                f_copy_source_if_none_match = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_if_none_match = Some(child.text().to_string());
             }
             "x-amz-copy-source-if-unmodified-since" => {
-                f_copy_source_if_unmodified_since = ::std::option::Option::Some(
+                f_copy_source_if_unmodified_since = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "x-amz-copy-source-range" => {
-                f_copy_source_range = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_range = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "partNumber" => {
-                f_part_number = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_part_number = Some(crate::rt::xml_i32(child)?);
             }
             "uploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key" => {
-                f_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-copy-source-server-side-encryption-customer-algorithm" => {
-                f_copy_source_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-copy-source-server-side-encryption-customer-key" => {
-                f_copy_source_sse_customer_key = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_sse_customer_key = Some(child.text().to_string());
             }
             "x-amz-copy-source-server-side-encryption-customer-key-MD5" => {
-                f_copy_source_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_copy_source_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-request-payer" => {
-                f_request_payer = ::std::option::Option::Some(
+                f_request_payer = Some(
                     crate::generated::types::RequestPayer::from(child.text()),
                 );
             }
             "x-amz-expected-bucket-owner" => {
-                f_expected_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_bucket_owner = Some(child.text().to_string());
             }
             "x-amz-source-expected-bucket-owner" => {
-                f_expected_source_bucket_owner = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_expected_source_bucket_owner = Some(child.text().to_string());
             }
             _ => {}
         }
@@ -16516,7 +15071,7 @@ pub(crate) fn de_upload_part_copy_request(
         "UploadPartCopyRequest",
         "UploadId",
     )?;
-    ::std::result::Result::Ok(crate::generated::types::UploadPartCopyRequest {
+    Ok(crate::generated::types::UploadPartCopyRequest {
         bucket: f_bucket,
         copy_source: f_copy_source,
         copy_source_if_match: f_copy_source_if_match,
@@ -16544,37 +15099,37 @@ pub(crate) fn ser_upload_part_output(
     value: &crate::generated::types::UploadPartOutput,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.server_side_encryption {
+    if let Some(v) = &value.server_side_encryption {
         w.leaf("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.e_tag {
+    if let Some(v) = &value.e_tag {
         w.leaf("ETag", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32 {
+    if let Some(v) = &value.checksum_crc32 {
         w.leaf("x-amz-checksum-crc32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc32c {
+    if let Some(v) = &value.checksum_crc32c {
         w.leaf("x-amz-checksum-crc32c", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_crc64_nvme {
+    if let Some(v) = &value.checksum_crc64_nvme {
         w.leaf("x-amz-checksum-crc64nvme", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha1 {
+    if let Some(v) = &value.checksum_sha1 {
         w.leaf("x-amz-checksum-sha1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.checksum_sha256 {
+    if let Some(v) = &value.checksum_sha256 {
         w.leaf("x-amz-checksum-sha256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_algorithm {
+    if let Some(v) = &value.sse_customer_algorithm {
         w.leaf("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_customer_key_md5 {
+    if let Some(v) = &value.sse_customer_key_md5 {
         w.leaf("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.sse_kms_key_id {
+    if let Some(v) = &value.sse_kms_key_id {
         w.leaf("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.request_charged {
+    if let Some(v) = &value.request_charged {
         w.leaf("x-amz-request-charged", v.as_str());
     }
 }
@@ -16582,75 +15137,63 @@ pub(crate) fn ser_upload_part_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_upload_part_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<crate::generated::types::UploadPartOutput, crate::rt::Error> {
-    let mut f_server_side_encryption: ::std::option::Option<
+) -> Result<crate::generated::types::UploadPartOutput, crate::rt::Error> {
+    let mut f_server_side_encryption: Option<
         crate::generated::types::ServerSideEncryption,
-    > = ::std::option::Option::None;
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_algorithm: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_customer_key_md5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_sse_kms_key_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_request_charged: ::std::option::Option<
-        crate::generated::types::RequestCharged,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_e_tag: Option<String> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_sse_customer_algorithm: Option<String> = None;
+    let mut f_sse_customer_key_md5: Option<String> = None;
+    let mut f_sse_kms_key_id: Option<String> = None;
+    let mut f_request_charged: Option<crate::generated::types::RequestCharged> = None;
     for child in node.children() {
         match child.name() {
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = ::std::option::Option::Some(
+                f_server_side_encryption = Some(
                     crate::generated::types::ServerSideEncryption::from(child.text()),
                 );
             }
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "x-amz-checksum-crc32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "x-amz-checksum-crc32c" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "x-amz-checksum-crc64nvme" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "x-amz-checksum-sha1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "x-amz-checksum-sha256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_algorithm = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-customer-key-MD5" => {
-                f_sse_customer_key_md5 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_sse_customer_key_md5 = Some(child.text().to_string());
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = ::std::option::Option::Some(child.text().to_string());
+                f_sse_kms_key_id = Some(child.text().to_string());
             }
             "x-amz-request-charged" => {
-                f_request_charged = ::std::option::Option::Some(
+                f_request_charged = Some(
                     crate::generated::types::RequestCharged::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::UploadPartOutput {
+    Ok(crate::generated::types::UploadPartOutput {
         server_side_encryption: f_server_side_encryption,
         e_tag: f_e_tag,
         checksum_crc32: f_checksum_crc32,
@@ -16670,10 +15213,10 @@ pub(crate) fn ser_versioning_configuration(
     value: &crate::generated::types::VersioningConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.mfa_delete {
+    if let Some(v) = &value.mfa_delete {
         w.leaf("MfaDelete", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &value.status {
+    if let Some(v) = &value.status {
         w.leaf("Status", v.as_str());
     }
 }
@@ -16681,30 +15224,25 @@ pub(crate) fn ser_versioning_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_versioning_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::VersioningConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_mfa_delete: ::std::option::Option<crate::generated::types::MFADelete> = ::std::option::Option::None;
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::BucketVersioningStatus,
-    > = ::std::option::Option::None;
+) -> Result<crate::generated::types::VersioningConfiguration, crate::rt::Error> {
+    let mut f_mfa_delete: Option<crate::generated::types::MFADelete> = None;
+    let mut f_status: Option<crate::generated::types::BucketVersioningStatus> = None;
     for child in node.children() {
         match child.name() {
             "MfaDelete" => {
-                f_mfa_delete = ::std::option::Option::Some(
+                f_mfa_delete = Some(
                     crate::generated::types::MFADelete::from(child.text()),
                 );
             }
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::BucketVersioningStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::VersioningConfiguration {
+    Ok(crate::generated::types::VersioningConfiguration {
         mfa_delete: f_mfa_delete,
         status: f_status,
     })
@@ -16715,22 +15253,22 @@ pub(crate) fn ser_website_configuration(
     value: &crate::generated::types::WebsiteConfiguration,
     w: &mut crate::rt::XmlWriter,
 ) {
-    if let ::std::option::Option::Some(v) = &value.error_document {
+    if let Some(v) = &value.error_document {
         w.start("ErrorDocument");
         crate::generated::protocol::ser_error_document(v, w);
         w.end("ErrorDocument");
     }
-    if let ::std::option::Option::Some(v) = &value.index_document {
+    if let Some(v) = &value.index_document {
         w.start("IndexDocument");
         crate::generated::protocol::ser_index_document(v, w);
         w.end("IndexDocument");
     }
-    if let ::std::option::Option::Some(v) = &value.redirect_all_requests_to {
+    if let Some(v) = &value.redirect_all_requests_to {
         w.start("RedirectAllRequestsTo");
         crate::generated::protocol::ser_redirect_all_requests_to(v, w);
         w.end("RedirectAllRequestsTo");
     }
-    if let ::std::option::Option::Some(v) = &value.routing_rules {
+    if let Some(v) = &value.routing_rules {
         w.start("RoutingRules");
         for item in v.iter() {
             w.start("RoutingRule");
@@ -16744,42 +15282,33 @@ pub(crate) fn ser_website_configuration(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_website_configuration(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::WebsiteConfiguration,
-    crate::rt::Error,
-> {
-    let mut f_error_document: ::std::option::Option<
-        crate::generated::types::ErrorDocument,
-    > = ::std::option::Option::None;
-    let mut f_index_document: ::std::option::Option<
-        crate::generated::types::IndexDocument,
-    > = ::std::option::Option::None;
-    let mut f_redirect_all_requests_to: ::std::option::Option<
+) -> Result<crate::generated::types::WebsiteConfiguration, crate::rt::Error> {
+    let mut f_error_document: Option<crate::generated::types::ErrorDocument> = None;
+    let mut f_index_document: Option<crate::generated::types::IndexDocument> = None;
+    let mut f_redirect_all_requests_to: Option<
         crate::generated::types::RedirectAllRequestsTo,
-    > = ::std::option::Option::None;
-    let mut f_routing_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::RoutingRule>,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_routing_rules: Option<Vec<crate::generated::types::RoutingRule>> = None;
     for child in node.children() {
         match child.name() {
             "ErrorDocument" => {
-                f_error_document = ::std::option::Option::Some(
+                f_error_document = Some(
                     crate::generated::protocol::de_error_document(child)?,
                 );
             }
             "IndexDocument" => {
-                f_index_document = ::std::option::Option::Some(
+                f_index_document = Some(
                     crate::generated::protocol::de_index_document(child)?,
                 );
             }
             "RedirectAllRequestsTo" => {
-                f_redirect_all_requests_to = ::std::option::Option::Some(
+                f_redirect_all_requests_to = Some(
                     crate::generated::protocol::de_redirect_all_requests_to(child)?,
                 );
             }
             "RoutingRules" => {
-                f_routing_rules = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_routing_rules = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_routing_rule(item)?);
                     }
@@ -16789,7 +15318,7 @@ pub(crate) fn de_website_configuration(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(crate::generated::types::WebsiteConfiguration {
+    Ok(crate::generated::types::WebsiteConfiguration {
         error_document: f_error_document,
         index_document: f_index_document,
         redirect_all_requests_to: f_redirect_all_requests_to,
@@ -16808,12 +15337,9 @@ pub(crate) fn ser_add_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_add_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::AddLegalHoldOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::AddLegalHoldOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::AddLegalHoldOutput {
+    Ok(crate::generated::types::AddLegalHoldOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketOutput` element.
@@ -16828,12 +15354,9 @@ pub(crate) fn ser_delete_bucket_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteBucketOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketOutput {
+    Ok(crate::generated::types::DeleteBucketOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketAnalyticsConfigurationOutput` element.
@@ -16848,12 +15371,13 @@ pub(crate) fn ser_delete_bucket_analytics_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_analytics_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::DeleteBucketAnalyticsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketAnalyticsConfigurationOutput {})
+    Ok(crate::generated::types::DeleteBucketAnalyticsConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `DeleteBucketCorsOutput` element.
 #[allow(dead_code)]
@@ -16867,12 +15391,9 @@ pub(crate) fn ser_delete_bucket_cors_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_cors_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketCorsOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteBucketCorsOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketCorsOutput {
+    Ok(crate::generated::types::DeleteBucketCorsOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketInventoryConfigurationOutput` element.
@@ -16887,12 +15408,13 @@ pub(crate) fn ser_delete_bucket_inventory_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_inventory_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::DeleteBucketInventoryConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketInventoryConfigurationOutput {})
+    Ok(crate::generated::types::DeleteBucketInventoryConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `DeleteBucketLifecycleOutput` element.
 #[allow(dead_code)]
@@ -16906,12 +15428,9 @@ pub(crate) fn ser_delete_bucket_lifecycle_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_lifecycle_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketLifecycleOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteBucketLifecycleOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketLifecycleOutput {
+    Ok(crate::generated::types::DeleteBucketLifecycleOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketMetricsConfigurationOutput` element.
@@ -16926,12 +15445,13 @@ pub(crate) fn ser_delete_bucket_metrics_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_metrics_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::DeleteBucketMetricsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketMetricsConfigurationOutput {})
+    Ok(crate::generated::types::DeleteBucketMetricsConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `DeleteBucketPolicyOutput` element.
 #[allow(dead_code)]
@@ -16945,12 +15465,9 @@ pub(crate) fn ser_delete_bucket_policy_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_policy_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketPolicyOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteBucketPolicyOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketPolicyOutput {
+    Ok(crate::generated::types::DeleteBucketPolicyOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketReplicationOutput` element.
@@ -16965,12 +15482,9 @@ pub(crate) fn ser_delete_bucket_replication_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_replication_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketReplicationOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteBucketReplicationOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketReplicationOutput {
+    Ok(crate::generated::types::DeleteBucketReplicationOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketTaggingOutput` element.
@@ -16985,12 +15499,9 @@ pub(crate) fn ser_delete_bucket_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketTaggingOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteBucketTaggingOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketTaggingOutput {
+    Ok(crate::generated::types::DeleteBucketTaggingOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteBucketWebsiteOutput` element.
@@ -17005,12 +15516,9 @@ pub(crate) fn ser_delete_bucket_website_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_bucket_website_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteBucketWebsiteOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteBucketWebsiteOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteBucketWebsiteOutput {
+    Ok(crate::generated::types::DeleteBucketWebsiteOutput {
     })
 }
 /// Writes the attributes and children of a `DeleteLegalHoldOutput` element.
@@ -17025,12 +15533,9 @@ pub(crate) fn ser_delete_legal_hold_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_legal_hold_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeleteLegalHoldOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeleteLegalHoldOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeleteLegalHoldOutput {
+    Ok(crate::generated::types::DeleteLegalHoldOutput {
     })
 }
 /// Writes the attributes and children of a `DeletePublicAccessBlockOutput` element.
@@ -17045,12 +15550,9 @@ pub(crate) fn ser_delete_public_access_block_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_delete_public_access_block_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::DeletePublicAccessBlockOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::DeletePublicAccessBlockOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::DeletePublicAccessBlockOutput {
+    Ok(crate::generated::types::DeletePublicAccessBlockOutput {
     })
 }
 /// Writes the attributes and children of a `ExtendObjectRetentionOutput` element.
@@ -17065,12 +15567,9 @@ pub(crate) fn ser_extend_object_retention_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_extend_object_retention_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::ExtendObjectRetentionOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::ExtendObjectRetentionOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::ExtendObjectRetentionOutput {
+    Ok(crate::generated::types::ExtendObjectRetentionOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketAccelerateConfigurationOutput` element.
@@ -17085,12 +15584,13 @@ pub(crate) fn ser_put_bucket_accelerate_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_accelerate_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketAccelerateConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketAccelerateConfigurationOutput {})
+    Ok(crate::generated::types::PutBucketAccelerateConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `PutBucketProtectionConfigurationOutput` element.
 #[allow(dead_code)]
@@ -17104,12 +15604,13 @@ pub(crate) fn ser_put_bucket_protection_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_protection_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketProtectionConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketProtectionConfigurationOutput {})
+    Ok(crate::generated::types::PutBucketProtectionConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `PutBucketAclOutput` element.
 #[allow(dead_code)]
@@ -17123,12 +15624,9 @@ pub(crate) fn ser_put_bucket_acl_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_acl_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketAclOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::PutBucketAclOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketAclOutput {
+    Ok(crate::generated::types::PutBucketAclOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketAnalyticsConfigurationOutput` element.
@@ -17143,12 +15641,13 @@ pub(crate) fn ser_put_bucket_analytics_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_analytics_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketAnalyticsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketAnalyticsConfigurationOutput {})
+    Ok(crate::generated::types::PutBucketAnalyticsConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `PutBucketCorsOutput` element.
 #[allow(dead_code)]
@@ -17162,12 +15661,9 @@ pub(crate) fn ser_put_bucket_cors_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_cors_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketCorsOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::PutBucketCorsOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketCorsOutput {
+    Ok(crate::generated::types::PutBucketCorsOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketInventoryConfigurationOutput` element.
@@ -17182,12 +15678,13 @@ pub(crate) fn ser_put_bucket_inventory_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_inventory_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketInventoryConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketInventoryConfigurationOutput {})
+    Ok(crate::generated::types::PutBucketInventoryConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `PutBucketLifecycleConfigurationOutput` element.
 #[allow(dead_code)]
@@ -17201,12 +15698,13 @@ pub(crate) fn ser_put_bucket_lifecycle_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_lifecycle_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketLifecycleConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketLifecycleConfigurationOutput {})
+    Ok(crate::generated::types::PutBucketLifecycleConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `PutBucketMetricsConfigurationOutput` element.
 #[allow(dead_code)]
@@ -17220,12 +15718,13 @@ pub(crate) fn ser_put_bucket_metrics_configuration_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_metrics_configuration_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketMetricsConfigurationOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketMetricsConfigurationOutput {})
+    Ok(crate::generated::types::PutBucketMetricsConfigurationOutput {
+    })
 }
 /// Writes the attributes and children of a `PutBucketReplicationOutput` element.
 #[allow(dead_code)]
@@ -17239,12 +15738,9 @@ pub(crate) fn ser_put_bucket_replication_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_replication_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketReplicationOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::PutBucketReplicationOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationOutput {
+    Ok(crate::generated::types::PutBucketReplicationOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketReplicationReattemptOutput` element.
@@ -17259,12 +15755,13 @@ pub(crate) fn ser_put_bucket_replication_reattempt_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_replication_reattempt_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
+) -> Result<
     crate::generated::types::PutBucketReplicationReattemptOutput,
     crate::rt::Error,
 > {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketReplicationReattemptOutput {})
+    Ok(crate::generated::types::PutBucketReplicationReattemptOutput {
+    })
 }
 /// Writes the attributes and children of a `PutBucketTaggingOutput` element.
 #[allow(dead_code)]
@@ -17278,12 +15775,9 @@ pub(crate) fn ser_put_bucket_tagging_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_tagging_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketTaggingOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::PutBucketTaggingOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketTaggingOutput {
+    Ok(crate::generated::types::PutBucketTaggingOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketVersioningOutput` element.
@@ -17298,12 +15792,9 @@ pub(crate) fn ser_put_bucket_versioning_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_versioning_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketVersioningOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::PutBucketVersioningOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketVersioningOutput {
+    Ok(crate::generated::types::PutBucketVersioningOutput {
     })
 }
 /// Writes the attributes and children of a `PutBucketWebsiteOutput` element.
@@ -17318,12 +15809,9 @@ pub(crate) fn ser_put_bucket_website_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_bucket_website_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutBucketWebsiteOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::PutBucketWebsiteOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutBucketWebsiteOutput {
+    Ok(crate::generated::types::PutBucketWebsiteOutput {
     })
 }
 /// Writes the attributes and children of a `PutPublicAccessBlockOutput` element.
@@ -17338,11 +15826,8 @@ pub(crate) fn ser_put_public_access_block_output(
 #[allow(dead_code, unused_mut, unused_variables)]
 pub(crate) fn de_put_public_access_block_output(
     node: &crate::rt::XmlElement,
-) -> ::std::result::Result<
-    crate::generated::types::PutPublicAccessBlockOutput,
-    crate::rt::Error,
-> {
+) -> Result<crate::generated::types::PutPublicAccessBlockOutput, crate::rt::Error> {
     let _ = node;
-    ::std::result::Result::Ok(crate::generated::types::PutPublicAccessBlockOutput {
+    Ok(crate::generated::types::PutPublicAccessBlockOutput {
     })
 }

@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "AbortMultipartUpload",
 );
 /// The errors `AbortMultipartUpload` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum AbortMultipartUploadError {
     /// `NoSuchUpload` (HTTP 404).
@@ -30,10 +30,7 @@ impl ::std::error::Error for AbortMultipartUploadError {}
 pub fn serialize_request(
     input: AbortMultipartUploadRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("DELETE");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -42,10 +39,10 @@ pub fn serialize_request(
         let v = &input.upload_id;
         request.query("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -53,7 +50,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `AbortMultipartUpload`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<AbortMultipartUploadOutput, crate::rt::Error> {
+) -> Result<AbortMultipartUploadOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -65,18 +62,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            AbortMultipartUploadError::NoSuchUpload(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            AbortMultipartUploadError::Unhandled(details.clone())
-                        }
+                        Ok(value) => AbortMultipartUploadError::NoSuchUpload(value),
+                        Err(_) => AbortMultipartUploadError::Unhandled(details.clone()),
                     }
                 }
                 _ => AbortMultipartUploadError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("AbortMultipartUpload")
                 .with_operation_error(typed),
@@ -85,7 +78,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("AbortMultipartUpload"))
 }
 /// Sends a `AbortMultipartUpload` request (`DELETE /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct AbortMultipartUploadFluentBuilder {
     client: crate::rt::Client,
     input: AbortMultipartUploadRequestBuilder,
@@ -102,57 +95,39 @@ impl AbortMultipartUploadFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `UploadId` (required).
-    pub fn upload_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required).
-    pub fn set_upload_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -160,31 +135,23 @@ impl AbortMultipartUploadFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<AbortMultipartUploadOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<AbortMultipartUploadOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -196,7 +163,7 @@ impl AbortMultipartUploadFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: AbortMultipartUploadRequest,
-) -> ::std::result::Result<AbortMultipartUploadOutput, crate::rt::Error> {
+) -> Result<AbortMultipartUploadOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("AbortMultipartUpload"))?;
     let response = client.invoke(&META, request).await?;
@@ -207,19 +174,15 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<AbortMultipartUploadOutput, crate::rt::Error> {
+) -> Result<AbortMultipartUploadOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(AbortMultipartUploadOutput {
+    Ok(AbortMultipartUploadOutput {
         request_charged: f_request_charged,
     })
 }

@@ -12,7 +12,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     .long_running()
     .checksum_required();
 /// The errors `CompleteMultipartUpload` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum CompleteMultipartUploadError {
     /// An error the model does not list for this operation.
@@ -30,15 +30,12 @@ impl ::std::error::Error for CompleteMultipartUploadError {}
 pub fn serialize_request(
     input: CompleteMultipartUploadRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
-    if let ::std::option::Option::Some(v) = &input.multipart_upload {
+    if let Some(v) = &input.multipart_upload {
         let mut w = crate::rt::XmlWriter::new();
         w.start("CompleteMultipartUpload");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -50,50 +47,50 @@ pub fn serialize_request(
         let v = &input.upload_id;
         request.query("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc32 {
+    if let Some(v) = &input.checksum_crc32 {
         request.header("x-amz-checksum-crc32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc32c {
+    if let Some(v) = &input.checksum_crc32c {
         request.header("x-amz-checksum-crc32c", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc64_nvme {
+    if let Some(v) = &input.checksum_crc64_nvme {
         request.header("x-amz-checksum-crc64nvme", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_sha1 {
+    if let Some(v) = &input.checksum_sha1 {
         request.header("x-amz-checksum-sha1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_sha256 {
+    if let Some(v) = &input.checksum_sha256 {
         request.header("x-amz-checksum-sha256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_type {
+    if let Some(v) = &input.checksum_type {
         request.header("x-amz-checksum-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
+    if let Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key {
+    if let Some(v) = &input.sse_customer_key {
         request.header("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key_md5 {
+    if let Some(v) = &input.sse_customer_key_md5 {
         request.header("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.retention_expiration_date {
+    if let Some(v) = &input.retention_expiration_date {
         request
             .header(
                 "Retention-Expiration-Date",
                 &v.format(crate::rt::TimestampFormat::Iso8601),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.retention_legal_hold_id {
+    if let Some(v) = &input.retention_legal_hold_id {
         request.header("Retention-Legal-Hold-ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.retention_period {
+    if let Some(v) = &input.retention_period {
         request.header("Retention-Period", &v.to_string());
     }
     request.finish(endpoint, &META)
@@ -101,12 +98,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `CompleteMultipartUpload`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<CompleteMultipartUploadOutput, crate::rt::Error> {
+) -> Result<CompleteMultipartUploadOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = CompleteMultipartUploadError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("CompleteMultipartUpload")
                 .with_operation_error(typed),
@@ -115,7 +112,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("CompleteMultipartUpload"))
 }
 /// Sends a `CompleteMultipartUpload` request (`POST /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct CompleteMultipartUploadFluentBuilder {
     client: crate::rt::Client,
     input: CompleteMultipartUploadRequestBuilder,
@@ -132,34 +129,22 @@ impl CompleteMultipartUploadFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
@@ -174,111 +159,75 @@ impl CompleteMultipartUploadFluentBuilder {
     /// Sets or clears `MultipartUpload`.
     pub fn set_multipart_upload(
         mut self,
-        value: ::std::option::Option<crate::generated::types::CompletedMultipartUpload>,
+        value: Option<crate::generated::types::CompletedMultipartUpload>,
     ) -> Self {
         self.input = self.input.set_multipart_upload(value);
         self
     }
     /// Sets `UploadId` (required).
-    pub fn upload_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required).
-    pub fn set_upload_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `ChecksumCRC32`.
-    pub fn checksum_crc32(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32(value);
         self
     }
     /// Sets or clears `ChecksumCRC32`.
-    pub fn set_checksum_crc32(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32(value);
         self
     }
     /// Sets `ChecksumCRC32C`.
-    pub fn checksum_crc32c(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32c(value);
         self
     }
     /// Sets or clears `ChecksumCRC32C`.
-    pub fn set_checksum_crc32c(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32c(value);
         self
     }
     /// Sets `ChecksumCRC64NVME`.
-    pub fn checksum_crc64_nvme(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc64_nvme(value);
         self
     }
     /// Sets or clears `ChecksumCRC64NVME`.
-    pub fn set_checksum_crc64_nvme(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
     /// Sets `ChecksumSHA1`.
-    pub fn checksum_sha1(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha1(value);
         self
     }
     /// Sets or clears `ChecksumSHA1`.
-    pub fn set_checksum_sha1(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha1(value);
         self
     }
     /// Sets `ChecksumSHA256`.
-    pub fn checksum_sha256(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha256(value);
         self
     }
     /// Sets or clears `ChecksumSHA256`.
-    pub fn set_checksum_sha256(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha256(value);
         self
     }
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
+        value: impl Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.input = self.input.checksum_type(value);
         self
@@ -286,63 +235,45 @@ impl CompleteMultipartUploadFluentBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumType>,
+        value: Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.input = self.input.set_checksum_type(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`.
-    pub fn sse_customer_algorithm(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`.
-    pub fn set_sse_customer_algorithm(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`.
-    pub fn sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`.
-    pub fn set_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`.
-    pub fn sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`.
-    pub fn set_sse_customer_key_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -350,31 +281,25 @@ impl CompleteMultipartUploadFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `RetentionExpirationDate`.
     pub fn retention_expiration_date(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.retention_expiration_date(value);
         self
@@ -382,24 +307,18 @@ impl CompleteMultipartUploadFluentBuilder {
     /// Sets or clears `RetentionExpirationDate`.
     pub fn set_retention_expiration_date(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_retention_expiration_date(value);
         self
     }
     /// Sets `RetentionLegalHoldId`.
-    pub fn retention_legal_hold_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId`.
-    pub fn set_retention_legal_hold_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
@@ -409,14 +328,12 @@ impl CompleteMultipartUploadFluentBuilder {
         self
     }
     /// Sets or clears `RetentionPeriod`.
-    pub fn set_retention_period(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_retention_period(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<CompleteMultipartUploadOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<CompleteMultipartUploadOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -428,7 +345,7 @@ impl CompleteMultipartUploadFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: CompleteMultipartUploadRequest,
-) -> ::std::result::Result<CompleteMultipartUploadOutput, crate::rt::Error> {
+) -> Result<CompleteMultipartUploadOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("CompleteMultipartUpload"))?;
     let response = client.invoke(&META, request).await?;
@@ -439,126 +356,102 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<CompleteMultipartUploadOutput, crate::rt::Error> {
+) -> Result<CompleteMultipartUploadOutput, crate::rt::Error> {
     let f_expiration = match crate::rt::header_string(
         &parts.headers,
         "x-amz-expiration",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ServerSideEncryption::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-version-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_kms_key_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_bucket_key_enabled = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-bucket-key-enabled",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_bool(text.as_str(), "BucketKeyEnabled")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "BucketKeyEnabled")?),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_location: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_e_tag: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc32c: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_crc64_nvme: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha1: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_sha256: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+    let mut f_location: Option<String> = None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_e_tag: Option<String> = None;
+    let mut f_checksum_crc32: Option<String> = None;
+    let mut f_checksum_crc32c: Option<String> = None;
+    let mut f_checksum_crc64_nvme: Option<String> = None;
+    let mut f_checksum_sha1: Option<String> = None;
+    let mut f_checksum_sha256: Option<String> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "Location" => {
-                f_location = ::std::option::Option::Some(child.text().to_string());
+                f_location = Some(child.text().to_string());
             }
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "ETag" => {
-                f_e_tag = ::std::option::Option::Some(child.text().to_string());
+                f_e_tag = Some(child.text().to_string());
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_crc32 = Some(child.text().to_string());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc32c = Some(child.text().to_string());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_crc64_nvme = Some(child.text().to_string());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = ::std::option::Option::Some(child.text().to_string());
+                f_checksum_sha1 = Some(child.text().to_string());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_checksum_sha256 = Some(child.text().to_string());
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(CompleteMultipartUploadOutput {
+    Ok(CompleteMultipartUploadOutput {
         location: f_location,
         bucket: f_bucket,
         key: f_key,

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("CopyO
     .error_in_200()
     .long_running();
 /// The errors `CopyObject` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum CopyObjectError {
     /// `ObjectNotInActiveTierError`.
@@ -31,163 +31,160 @@ impl ::std::error::Error for CopyObjectError {}
 pub fn serialize_request(
     input: CopyObjectRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
-    if let ::std::option::Option::Some(v) = &input.acl {
+    if let Some(v) = &input.acl {
         request.header("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.cache_control {
+    if let Some(v) = &input.cache_control {
         request.header("Cache-Control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_disposition {
+    if let Some(v) = &input.content_disposition {
         request.header("Content-Disposition", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_encoding {
+    if let Some(v) = &input.content_encoding {
         request.header("Content-Encoding", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_language {
+    if let Some(v) = &input.content_language {
         request.header("Content-Language", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_type {
+    if let Some(v) = &input.content_type {
         request.header("Content-Type", v.as_str());
     }
     {
         let v = &input.copy_source;
         request.header("x-amz-copy-source", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_match {
+    if let Some(v) = &input.copy_source_if_match {
         request.header("x-amz-copy-source-if-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_modified_since {
+    if let Some(v) = &input.copy_source_if_modified_since {
         request
             .header(
                 "x-amz-copy-source-if-modified-since",
                 &v.format(crate::rt::TimestampFormat::HttpDate),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_none_match {
+    if let Some(v) = &input.copy_source_if_none_match {
         request.header("x-amz-copy-source-if-none-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_unmodified_since {
+    if let Some(v) = &input.copy_source_if_unmodified_since {
         request
             .header(
                 "x-amz-copy-source-if-unmodified-since",
                 &v.format(crate::rt::TimestampFormat::HttpDate),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.expires {
+    if let Some(v) = &input.expires {
         request.header("Expires", &v.format(crate::rt::TimestampFormat::HttpDate));
     }
-    if let ::std::option::Option::Some(v) = &input.grant_full_control {
+    if let Some(v) = &input.grant_full_control {
         request.header("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read {
+    if let Some(v) = &input.grant_read {
         request.header("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read_acp {
+    if let Some(v) = &input.grant_read_acp {
         request.header("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write_acp {
+    if let Some(v) = &input.grant_write_acp {
         request.header("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.metadata {
+    if let Some(v) = &input.metadata {
         for (k, item) in crate::rt::sorted_entries(v) {
             request.prefixed_header("x-amz-meta-", k, item);
         }
     }
-    if let ::std::option::Option::Some(v) = &input.metadata_directive {
+    if let Some(v) = &input.metadata_directive {
         request.header("x-amz-metadata-directive", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.tagging_directive {
+    if let Some(v) = &input.tagging_directive {
         request.header("x-amz-tagging-directive", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.retention_directive {
+    if let Some(v) = &input.retention_directive {
         request.header("Retention-Directive", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.retention_expiration_date {
+    if let Some(v) = &input.retention_expiration_date {
         request
             .header(
                 "Retention-Expiration-Date",
                 &v.format(crate::rt::TimestampFormat::Iso8601),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.retention_legal_hold_id {
+    if let Some(v) = &input.retention_legal_hold_id {
         request.header("Retention-Legal-Hold-ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.retention_period {
+    if let Some(v) = &input.retention_period {
         request.header("Retention-Period", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.server_side_encryption {
+    if let Some(v) = &input.server_side_encryption {
         request.header("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.storage_class {
+    if let Some(v) = &input.storage_class {
         request.header("x-amz-storage-class", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.website_redirect_location {
+    if let Some(v) = &input.website_redirect_location {
         request.header("x-amz-website-redirect-location", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
+    if let Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key {
+    if let Some(v) = &input.sse_customer_key {
         request.header("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key_md5 {
+    if let Some(v) = &input.sse_customer_key_md5 {
         request.header("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_kms_key_id {
+    if let Some(v) = &input.sse_kms_key_id {
         request.header("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_sse_customer_algorithm {
+    if let Some(v) = &input.copy_source_sse_customer_algorithm {
         request
             .header(
                 "x-amz-copy-source-server-side-encryption-customer-algorithm",
                 v.as_str(),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_sse_customer_key {
+    if let Some(v) = &input.copy_source_sse_customer_key {
         request
             .header("x-amz-copy-source-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_sse_customer_key_md5 {
+    if let Some(v) = &input.copy_source_sse_customer_key_md5 {
         request
             .header(
                 "x-amz-copy-source-server-side-encryption-customer-key-MD5",
                 v.as_str(),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.tagging {
+    if let Some(v) = &input.tagging {
         request.header("x-amz-tagging", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_mode {
+    if let Some(v) = &input.object_lock_mode {
         request.header("x-amz-object-lock-mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_retain_until_date {
+    if let Some(v) = &input.object_lock_retain_until_date {
         request
             .header(
                 "x-amz-object-lock-retain-until-date",
                 &v.format(crate::rt::TimestampFormat::Iso8601),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_legal_hold_status {
+    if let Some(v) = &input.object_lock_legal_hold_status {
         request.header("x-amz-object-lock-legal-hold", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_source_bucket_owner {
+    if let Some(v) = &input.expected_source_bucket_owner {
         request.header("x-amz-source-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -195,7 +192,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `CopyObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<CopyObjectOutput, crate::rt::Error> {
+) -> Result<CopyObjectOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -207,18 +204,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            CopyObjectError::ObjectNotInActiveTierError(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            CopyObjectError::Unhandled(details.clone())
-                        }
+                        Ok(value) => CopyObjectError::ObjectNotInActiveTierError(value),
+                        Err(_) => CopyObjectError::Unhandled(details.clone()),
                     }
                 }
                 _ => CopyObjectError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("CopyObject")
                 .with_operation_error(typed),
@@ -227,7 +220,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("CopyObject"))
 }
 /// Sends a `CopyObject` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct CopyObjectFluentBuilder {
     client: crate::rt::Client,
     input: CopyObjectRequestBuilder,
@@ -246,7 +239,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
+        value: impl Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.acl(value);
         self
@@ -254,47 +247,35 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
+        value: Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CacheControl`.
-    pub fn cache_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cache_control(value);
         self
     }
     /// Sets or clears `CacheControl`.
-    pub fn set_cache_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cache_control(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -302,111 +283,75 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ContentDisposition`.
-    pub fn content_disposition(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_disposition(value);
         self
     }
     /// Sets or clears `ContentDisposition`.
-    pub fn set_content_disposition(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_disposition(value);
         self
     }
     /// Sets `ContentEncoding`.
-    pub fn content_encoding(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_encoding(value);
         self
     }
     /// Sets or clears `ContentEncoding`.
-    pub fn set_content_encoding(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_encoding(value);
         self
     }
     /// Sets `ContentLanguage`.
-    pub fn content_language(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_language(value);
         self
     }
     /// Sets or clears `ContentLanguage`.
-    pub fn set_content_language(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_language(value);
         self
     }
     /// Sets `ContentType`.
-    pub fn content_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_type(value);
         self
     }
     /// Sets or clears `ContentType`.
-    pub fn set_content_type(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_type(value);
         self
     }
     /// Sets `CopySource` (required).
-    pub fn copy_source(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source(value);
         self
     }
     /// Sets or clears `CopySource` (required).
-    pub fn set_copy_source(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source(value);
         self
     }
     /// Sets `CopySourceIfMatch`.
-    pub fn copy_source_if_match(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_match(value);
         self
     }
     /// Sets or clears `CopySourceIfMatch`.
-    pub fn set_copy_source_if_match(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_match(value);
         self
     }
     /// Sets `CopySourceIfModifiedSince`.
     pub fn copy_source_if_modified_since(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.copy_source_if_modified_since(value);
         self
@@ -414,31 +359,25 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `CopySourceIfModifiedSince`.
     pub fn set_copy_source_if_modified_since(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_copy_source_if_modified_since(value);
         self
     }
     /// Sets `CopySourceIfNoneMatch`.
-    pub fn copy_source_if_none_match(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_none_match(value);
         self
     }
     /// Sets or clears `CopySourceIfNoneMatch`.
-    pub fn set_copy_source_if_none_match(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_none_match(value);
         self
     }
     /// Sets `CopySourceIfUnmodifiedSince`.
     pub fn copy_source_if_unmodified_since(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.copy_source_if_unmodified_since(value);
         self
@@ -446,111 +385,75 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `CopySourceIfUnmodifiedSince`.
     pub fn set_copy_source_if_unmodified_since(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_copy_source_if_unmodified_since(value);
         self
     }
     /// Sets `Expires`.
-    pub fn expires(
-        mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn expires(mut self, value: impl Into<crate::rt::DateTime>) -> Self {
         self.input = self.input.expires(value);
         self
     }
     /// Sets or clears `Expires`.
-    pub fn set_expires(
-        mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn set_expires(mut self, value: Option<crate::rt::DateTime>) -> Self {
         self.input = self.input.set_expires(value);
         self
     }
     /// Sets `GrantFullControl`.
-    pub fn grant_full_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
-    pub fn set_grant_full_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
-    pub fn grant_read(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
-    pub fn set_grant_read(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
-    pub fn grant_read_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
-    pub fn set_grant_read_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWriteACP`.
-    pub fn grant_write_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
-    pub fn set_grant_write_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `Metadata`.
     pub fn metadata(
         mut self,
-        value: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        value: ::std::collections::HashMap<String, String>,
     ) -> Self {
         self.input = self.input.metadata(value);
         self
@@ -558,9 +461,7 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `Metadata`.
     pub fn set_metadata(
         mut self,
-        value: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
+        value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
         self.input = self.input.set_metadata(value);
         self
@@ -568,7 +469,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `MetadataDirective`.
     pub fn metadata_directive(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::MetadataDirective>,
+        value: impl Into<crate::generated::types::MetadataDirective>,
     ) -> Self {
         self.input = self.input.metadata_directive(value);
         self
@@ -576,7 +477,7 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `MetadataDirective`.
     pub fn set_metadata_directive(
         mut self,
-        value: ::std::option::Option<crate::generated::types::MetadataDirective>,
+        value: Option<crate::generated::types::MetadataDirective>,
     ) -> Self {
         self.input = self.input.set_metadata_directive(value);
         self
@@ -584,7 +485,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `TaggingDirective`.
     pub fn tagging_directive(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::TaggingDirective>,
+        value: impl Into<crate::generated::types::TaggingDirective>,
     ) -> Self {
         self.input = self.input.tagging_directive(value);
         self
@@ -592,7 +493,7 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `TaggingDirective`.
     pub fn set_tagging_directive(
         mut self,
-        value: ::std::option::Option<crate::generated::types::TaggingDirective>,
+        value: Option<crate::generated::types::TaggingDirective>,
     ) -> Self {
         self.input = self.input.set_tagging_directive(value);
         self
@@ -600,7 +501,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `RetentionDirective`.
     pub fn retention_directive(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RetentionDirective>,
+        value: impl Into<crate::generated::types::RetentionDirective>,
     ) -> Self {
         self.input = self.input.retention_directive(value);
         self
@@ -608,7 +509,7 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `RetentionDirective`.
     pub fn set_retention_directive(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RetentionDirective>,
+        value: Option<crate::generated::types::RetentionDirective>,
     ) -> Self {
         self.input = self.input.set_retention_directive(value);
         self
@@ -616,7 +517,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `RetentionExpirationDate`.
     pub fn retention_expiration_date(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.retention_expiration_date(value);
         self
@@ -624,24 +525,18 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `RetentionExpirationDate`.
     pub fn set_retention_expiration_date(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_retention_expiration_date(value);
         self
     }
     /// Sets `RetentionLegalHoldId`.
-    pub fn retention_legal_hold_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId`.
-    pub fn set_retention_legal_hold_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
@@ -651,14 +546,14 @@ impl CopyObjectFluentBuilder {
         self
     }
     /// Sets or clears `RetentionPeriod`.
-    pub fn set_retention_period(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_retention_period(value);
         self
     }
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
+        value: impl Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.input = self.input.server_side_encryption(value);
         self
@@ -666,7 +561,7 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
+        value: Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.input = self.input.set_server_side_encryption(value);
         self
@@ -674,7 +569,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
+        value: impl Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.input = self.input.storage_class(value);
         self
@@ -682,95 +577,65 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::generated::types::StorageClass>,
+        value: Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.input = self.input.set_storage_class(value);
         self
     }
     /// Sets `WebsiteRedirectLocation`.
-    pub fn website_redirect_location(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.website_redirect_location(value);
         self
     }
     /// Sets or clears `WebsiteRedirectLocation`.
-    pub fn set_website_redirect_location(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_website_redirect_location(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`.
-    pub fn sse_customer_algorithm(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`.
-    pub fn set_sse_customer_algorithm(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`.
-    pub fn sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`.
-    pub fn set_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`.
-    pub fn sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`.
-    pub fn set_sse_customer_key_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `SSEKMSKeyId`.
-    pub fn sse_kms_key_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_kms_key_id(value);
         self
     }
     /// Sets or clears `SSEKMSKeyId`.
-    pub fn set_sse_kms_key_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_kms_key_id(value);
         self
     }
     /// Sets `CopySourceSSECustomerAlgorithm`.
     pub fn copy_source_sse_customer_algorithm(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl Into<String>,
     ) -> Self {
         self.input = self.input.copy_source_sse_customer_algorithm(value);
         self
@@ -778,39 +643,30 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `CopySourceSSECustomerAlgorithm`.
     pub fn set_copy_source_sse_customer_algorithm(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: Option<String>,
     ) -> Self {
         self.input = self.input.set_copy_source_sse_customer_algorithm(value);
         self
     }
     /// Sets `CopySourceSSECustomerKey`.
-    pub fn copy_source_sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKey`.
-    pub fn set_copy_source_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_sse_customer_key(value);
         self
     }
     /// Sets `CopySourceSSECustomerKeyMD5`.
-    pub fn copy_source_sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKeyMD5`.
     pub fn set_copy_source_sse_customer_key_md5(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: Option<String>,
     ) -> Self {
         self.input = self.input.set_copy_source_sse_customer_key_md5(value);
         self
@@ -818,7 +674,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -826,31 +682,25 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Tagging`.
-    pub fn tagging(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.tagging(value);
         self
     }
     /// Sets or clears `Tagging`.
-    pub fn set_tagging(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_tagging(value);
         self
     }
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
+        value: impl Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.input = self.input.object_lock_mode(value);
         self
@@ -858,7 +708,7 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
+        value: Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.input = self.input.set_object_lock_mode(value);
         self
@@ -866,7 +716,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `ObjectLockRetainUntilDate`.
     pub fn object_lock_retain_until_date(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.object_lock_retain_until_date(value);
         self
@@ -874,7 +724,7 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `ObjectLockRetainUntilDate`.
     pub fn set_object_lock_retain_until_date(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_object_lock_retain_until_date(value);
         self
@@ -882,9 +732,7 @@ impl CopyObjectFluentBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<
-            crate::generated::types::ObjectLockLegalHoldStatus,
-        >,
+        value: impl Into<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.input = self.input.object_lock_legal_hold_status(value);
         self
@@ -892,47 +740,33 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
+        value: Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.input = self.input.set_object_lock_legal_hold_status(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ExpectedSourceBucketOwner`.
-    pub fn expected_source_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_source_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedSourceBucketOwner`.
-    pub fn set_expected_source_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_source_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<CopyObjectOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<CopyObjectOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("CopyObject"))?;
         send_input(&self.client, input).await
     }
@@ -941,7 +775,7 @@ impl CopyObjectFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: CopyObjectRequest,
-) -> ::std::result::Result<CopyObjectOutput, crate::rt::Error> {
+) -> Result<CopyObjectOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("CopyObject"))?;
     let response = client.invoke(&META, request).await?;
@@ -952,92 +786,70 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<CopyObjectOutput, crate::rt::Error> {
+) -> Result<CopyObjectOutput, crate::rt::Error> {
     let f_copy_object_result = match crate::rt::XmlDocument::parse_optional(&body)? {
-        ::std::option::Option::Some(doc) => {
-            ::std::option::Option::Some(
-                crate::generated::protocol::de_copy_object_result(doc.root())?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(doc) => Some(crate::generated::protocol::de_copy_object_result(doc.root())?),
+        None => None,
     };
     let f_expiration = match crate::rt::header_string(
         &parts.headers,
         "x-amz-expiration",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_copy_source_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-copy-source-version-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-version-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ServerSideEncryption::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_sse_customer_algorithm = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_key_md5 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_kms_key_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(CopyObjectOutput {
+    Ok(CopyObjectOutput {
         copy_object_result: f_copy_object_result,
         expiration: f_expiration,
         copy_source_version_id: f_copy_source_version_id,

@@ -7,7 +7,7 @@ pub use crate::generated::types::{
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("CreateBucket")
     .instance_id();
 /// The errors `CreateBucket` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum CreateBucketError {
     /// `BucketAlreadyExists` (HTTP 409).
@@ -31,16 +31,13 @@ impl ::std::error::Error for CreateBucketError {}
 pub fn serialize_request(
     input: CreateBucketRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
-    if let ::std::option::Option::Some(v) = &input.acl {
+    if let Some(v) = &input.acl {
         request.header("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.create_bucket_configuration {
+    if let Some(v) = &input.create_bucket_configuration {
         let mut w = crate::rt::XmlWriter::new();
         w.start("CreateBucketConfiguration");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -48,31 +45,31 @@ pub fn serialize_request(
         w.end("CreateBucketConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_full_control {
+    if let Some(v) = &input.grant_full_control {
         request.header("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read {
+    if let Some(v) = &input.grant_read {
         request.header("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read_acp {
+    if let Some(v) = &input.grant_read_acp {
         request.header("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write {
+    if let Some(v) = &input.grant_write {
         request.header("x-amz-grant-write", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write_acp {
+    if let Some(v) = &input.grant_write_acp {
         request.header("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_enabled_for_bucket {
+    if let Some(v) = &input.object_lock_enabled_for_bucket {
         request.header("x-amz-bucket-object-lock-enabled", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &input.ibm_service_instance_id {
+    if let Some(v) = &input.ibm_service_instance_id {
         request.header("ibm-service-instance-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.ibm_sse_kp_encryption_algorithm {
+    if let Some(v) = &input.ibm_sse_kp_encryption_algorithm {
         request.header("ibm-sse-kp-encryption-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.ibm_sse_kp_customer_root_key_crn {
+    if let Some(v) = &input.ibm_sse_kp_customer_root_key_crn {
         request.header("ibm-sse-kp-customer-root-key-crn", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -80,7 +77,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `CreateBucket`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<CreateBucketOutput, crate::rt::Error> {
+) -> Result<CreateBucketOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -92,12 +89,8 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            CreateBucketError::BucketAlreadyExists(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            CreateBucketError::Unhandled(details.clone())
-                        }
+                        Ok(value) => CreateBucketError::BucketAlreadyExists(value),
+                        Err(_) => CreateBucketError::Unhandled(details.clone()),
                     }
                 }
                 "BucketAlreadyOwnedByYou" => {
@@ -105,18 +98,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            CreateBucketError::BucketAlreadyOwnedByYou(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            CreateBucketError::Unhandled(details.clone())
-                        }
+                        Ok(value) => CreateBucketError::BucketAlreadyOwnedByYou(value),
+                        Err(_) => CreateBucketError::Unhandled(details.clone()),
                     }
                 }
                 _ => CreateBucketError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("CreateBucket")
                 .with_operation_error(typed),
@@ -125,7 +114,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("CreateBucket"))
 }
 /// Sends a `CreateBucket` request (`PUT /{Bucket}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct CreateBucketFluentBuilder {
     client: crate::rt::Client,
     input: CreateBucketRequestBuilder,
@@ -144,7 +133,7 @@ impl CreateBucketFluentBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::BucketCannedACL>,
+        value: impl Into<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.input = self.input.acl(value);
         self
@@ -152,24 +141,18 @@ impl CreateBucketFluentBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::generated::types::BucketCannedACL>,
+        value: Option<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
@@ -184,88 +167,58 @@ impl CreateBucketFluentBuilder {
     /// Sets or clears `CreateBucketConfiguration`.
     pub fn set_create_bucket_configuration(
         mut self,
-        value: ::std::option::Option<crate::generated::types::CreateBucketConfiguration>,
+        value: Option<crate::generated::types::CreateBucketConfiguration>,
     ) -> Self {
         self.input = self.input.set_create_bucket_configuration(value);
         self
     }
     /// Sets `GrantFullControl`.
-    pub fn grant_full_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
-    pub fn set_grant_full_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
-    pub fn grant_read(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
-    pub fn set_grant_read(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
-    pub fn grant_read_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
-    pub fn set_grant_read_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWrite`.
-    pub fn grant_write(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write(value);
         self
     }
     /// Sets or clears `GrantWrite`.
-    pub fn set_grant_write(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write(value);
         self
     }
     /// Sets `GrantWriteACP`.
-    pub fn grant_write_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
-    pub fn set_grant_write_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
@@ -275,35 +228,24 @@ impl CreateBucketFluentBuilder {
         self
     }
     /// Sets or clears `ObjectLockEnabledForBucket`.
-    pub fn set_object_lock_enabled_for_bucket(
-        mut self,
-        value: ::std::option::Option<bool>,
-    ) -> Self {
+    pub fn set_object_lock_enabled_for_bucket(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_object_lock_enabled_for_bucket(value);
         self
     }
     /// Sets `IBMServiceInstanceId`.
-    pub fn ibm_service_instance_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
         self
     }
     /// Sets or clears `IBMServiceInstanceId`.
-    pub fn set_ibm_service_instance_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
     /// Sets `IBMSSEKPEncryptionAlgorithm`.
     pub fn ibm_sse_kp_encryption_algorithm(
         mut self,
-        value: impl ::std::convert::Into<
-            crate::generated::types::SSEKPEncryptionAlgorithm,
-        >,
+        value: impl Into<crate::generated::types::SSEKPEncryptionAlgorithm>,
     ) -> Self {
         self.input = self.input.ibm_sse_kp_encryption_algorithm(value);
         self
@@ -311,31 +253,26 @@ impl CreateBucketFluentBuilder {
     /// Sets or clears `IBMSSEKPEncryptionAlgorithm`.
     pub fn set_ibm_sse_kp_encryption_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::SSEKPEncryptionAlgorithm>,
+        value: Option<crate::generated::types::SSEKPEncryptionAlgorithm>,
     ) -> Self {
         self.input = self.input.set_ibm_sse_kp_encryption_algorithm(value);
         self
     }
     /// Sets `IBMSSEKPCustomerRootKeyCrn`.
-    pub fn ibm_sse_kp_customer_root_key_crn(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn ibm_sse_kp_customer_root_key_crn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_sse_kp_customer_root_key_crn(value);
         self
     }
     /// Sets or clears `IBMSSEKPCustomerRootKeyCrn`.
     pub fn set_ibm_sse_kp_customer_root_key_crn(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: Option<String>,
     ) -> Self {
         self.input = self.input.set_ibm_sse_kp_customer_root_key_crn(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<CreateBucketOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<CreateBucketOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("CreateBucket"))?;
         send_input(&self.client, input).await
     }
@@ -344,7 +281,7 @@ impl CreateBucketFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: CreateBucketRequest,
-) -> ::std::result::Result<CreateBucketOutput, crate::rt::Error> {
+) -> Result<CreateBucketOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("CreateBucket"))?;
     let response = client.invoke(&META, request).await?;
@@ -355,14 +292,12 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<CreateBucketOutput, crate::rt::Error> {
+) -> Result<CreateBucketOutput, crate::rt::Error> {
     let f_location = match crate::rt::header_string(&parts.headers, "Location")? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
-    ::std::result::Result::Ok(CreateBucketOutput {
+    Ok(CreateBucketOutput {
         location: f_location,
     })
 }

@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "CreateMultipartUpload",
 );
 /// The errors `CreateMultipartUpload` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum CreateMultipartUploadError {
     /// An error the model does not list for this operation.
@@ -27,100 +27,97 @@ impl ::std::error::Error for CreateMultipartUploadError {}
 pub fn serialize_request(
     input: CreateMultipartUploadRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("uploads");
-    if let ::std::option::Option::Some(v) = &input.acl {
+    if let Some(v) = &input.acl {
         request.header("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.cache_control {
+    if let Some(v) = &input.cache_control {
         request.header("Cache-Control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_disposition {
+    if let Some(v) = &input.content_disposition {
         request.header("Content-Disposition", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_encoding {
+    if let Some(v) = &input.content_encoding {
         request.header("Content-Encoding", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_language {
+    if let Some(v) = &input.content_language {
         request.header("Content-Language", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_type {
+    if let Some(v) = &input.content_type {
         request.header("Content-Type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expires {
+    if let Some(v) = &input.expires {
         request.header("Expires", &v.format(crate::rt::TimestampFormat::HttpDate));
     }
-    if let ::std::option::Option::Some(v) = &input.grant_full_control {
+    if let Some(v) = &input.grant_full_control {
         request.header("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read {
+    if let Some(v) = &input.grant_read {
         request.header("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read_acp {
+    if let Some(v) = &input.grant_read_acp {
         request.header("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write_acp {
+    if let Some(v) = &input.grant_write_acp {
         request.header("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.metadata {
+    if let Some(v) = &input.metadata {
         for (k, item) in crate::rt::sorted_entries(v) {
             request.prefixed_header("x-amz-meta-", k, item);
         }
     }
-    if let ::std::option::Option::Some(v) = &input.server_side_encryption {
+    if let Some(v) = &input.server_side_encryption {
         request.header("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.storage_class {
+    if let Some(v) = &input.storage_class {
         request.header("x-amz-storage-class", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.website_redirect_location {
+    if let Some(v) = &input.website_redirect_location {
         request.header("x-amz-website-redirect-location", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
+    if let Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key {
+    if let Some(v) = &input.sse_customer_key {
         request.header("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key_md5 {
+    if let Some(v) = &input.sse_customer_key_md5 {
         request.header("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_kms_key_id {
+    if let Some(v) = &input.sse_kms_key_id {
         request.header("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.tagging {
+    if let Some(v) = &input.tagging {
         request.header("x-amz-tagging", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_mode {
+    if let Some(v) = &input.object_lock_mode {
         request.header("x-amz-object-lock-mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_retain_until_date {
+    if let Some(v) = &input.object_lock_retain_until_date {
         request
             .header(
                 "x-amz-object-lock-retain-until-date",
                 &v.format(crate::rt::TimestampFormat::Iso8601),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_legal_hold_status {
+    if let Some(v) = &input.object_lock_legal_hold_status {
         request.header("x-amz-object-lock-legal-hold", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_type {
+    if let Some(v) = &input.checksum_type {
         request.header("x-amz-checksum-type", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -128,12 +125,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `CreateMultipartUpload`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<CreateMultipartUploadOutput, crate::rt::Error> {
+) -> Result<CreateMultipartUploadOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = CreateMultipartUploadError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("CreateMultipartUpload")
                 .with_operation_error(typed),
@@ -142,7 +139,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("CreateMultipartUpload"))
 }
 /// Sends a `CreateMultipartUpload` request (`POST /{Bucket}/{Key+}?uploads`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct CreateMultipartUploadFluentBuilder {
     client: crate::rt::Client,
     input: CreateMultipartUploadRequestBuilder,
@@ -161,7 +158,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
+        value: impl Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.acl(value);
         self
@@ -169,207 +166,135 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
+        value: Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CacheControl`.
-    pub fn cache_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cache_control(value);
         self
     }
     /// Sets or clears `CacheControl`.
-    pub fn set_cache_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cache_control(value);
         self
     }
     /// Sets `ContentDisposition`.
-    pub fn content_disposition(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_disposition(value);
         self
     }
     /// Sets or clears `ContentDisposition`.
-    pub fn set_content_disposition(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_disposition(value);
         self
     }
     /// Sets `ContentEncoding`.
-    pub fn content_encoding(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_encoding(value);
         self
     }
     /// Sets or clears `ContentEncoding`.
-    pub fn set_content_encoding(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_encoding(value);
         self
     }
     /// Sets `ContentLanguage`.
-    pub fn content_language(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_language(value);
         self
     }
     /// Sets or clears `ContentLanguage`.
-    pub fn set_content_language(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_language(value);
         self
     }
     /// Sets `ContentType`.
-    pub fn content_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_type(value);
         self
     }
     /// Sets or clears `ContentType`.
-    pub fn set_content_type(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_type(value);
         self
     }
     /// Sets `Expires`.
-    pub fn expires(
-        mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn expires(mut self, value: impl Into<crate::rt::DateTime>) -> Self {
         self.input = self.input.expires(value);
         self
     }
     /// Sets or clears `Expires`.
-    pub fn set_expires(
-        mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn set_expires(mut self, value: Option<crate::rt::DateTime>) -> Self {
         self.input = self.input.set_expires(value);
         self
     }
     /// Sets `GrantFullControl`.
-    pub fn grant_full_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
-    pub fn set_grant_full_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
-    pub fn grant_read(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
-    pub fn set_grant_read(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
-    pub fn grant_read_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
-    pub fn set_grant_read_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWriteACP`.
-    pub fn grant_write_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
-    pub fn set_grant_write_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `Metadata`.
     pub fn metadata(
         mut self,
-        value: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        value: ::std::collections::HashMap<String, String>,
     ) -> Self {
         self.input = self.input.metadata(value);
         self
@@ -377,9 +302,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `Metadata`.
     pub fn set_metadata(
         mut self,
-        value: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
+        value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
         self.input = self.input.set_metadata(value);
         self
@@ -387,7 +310,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
+        value: impl Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.input = self.input.server_side_encryption(value);
         self
@@ -395,7 +318,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
+        value: Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.input = self.input.set_server_side_encryption(value);
         self
@@ -403,7 +326,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
+        value: impl Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.input = self.input.storage_class(value);
         self
@@ -411,95 +334,65 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::generated::types::StorageClass>,
+        value: Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.input = self.input.set_storage_class(value);
         self
     }
     /// Sets `WebsiteRedirectLocation`.
-    pub fn website_redirect_location(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.website_redirect_location(value);
         self
     }
     /// Sets or clears `WebsiteRedirectLocation`.
-    pub fn set_website_redirect_location(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_website_redirect_location(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`.
-    pub fn sse_customer_algorithm(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`.
-    pub fn set_sse_customer_algorithm(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`.
-    pub fn sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`.
-    pub fn set_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`.
-    pub fn sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`.
-    pub fn set_sse_customer_key_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `SSEKMSKeyId`.
-    pub fn sse_kms_key_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_kms_key_id(value);
         self
     }
     /// Sets or clears `SSEKMSKeyId`.
-    pub fn set_sse_kms_key_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_kms_key_id(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -507,31 +400,25 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Tagging`.
-    pub fn tagging(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.tagging(value);
         self
     }
     /// Sets or clears `Tagging`.
-    pub fn set_tagging(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_tagging(value);
         self
     }
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
+        value: impl Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.input = self.input.object_lock_mode(value);
         self
@@ -539,7 +426,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
+        value: Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.input = self.input.set_object_lock_mode(value);
         self
@@ -547,7 +434,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets `ObjectLockRetainUntilDate`.
     pub fn object_lock_retain_until_date(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.object_lock_retain_until_date(value);
         self
@@ -555,7 +442,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ObjectLockRetainUntilDate`.
     pub fn set_object_lock_retain_until_date(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_object_lock_retain_until_date(value);
         self
@@ -563,9 +450,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<
-            crate::generated::types::ObjectLockLegalHoldStatus,
-        >,
+        value: impl Into<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.input = self.input.object_lock_legal_hold_status(value);
         self
@@ -573,31 +458,25 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
+        value: Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.input = self.input.set_object_lock_legal_hold_status(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -605,7 +484,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
@@ -613,7 +492,7 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets `ChecksumType`.
     pub fn checksum_type(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumType>,
+        value: impl Into<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.input = self.input.checksum_type(value);
         self
@@ -621,15 +500,13 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ChecksumType`.
     pub fn set_checksum_type(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumType>,
+        value: Option<crate::generated::types::ChecksumType>,
     ) -> Self {
         self.input = self.input.set_checksum_type(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<CreateMultipartUploadOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<CreateMultipartUploadOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -641,7 +518,7 @@ impl CreateMultipartUploadFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: CreateMultipartUploadRequest,
-) -> ::std::result::Result<CreateMultipartUploadOutput, crate::rt::Error> {
+) -> Result<CreateMultipartUploadOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("CreateMultipartUpload"))?;
     let response = client.invoke(&META, request).await?;
@@ -652,7 +529,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<CreateMultipartUploadOutput, crate::rt::Error> {
+) -> Result<CreateMultipartUploadOutput, crate::rt::Error> {
     let f_abort_date = crate::rt::header_timestamp(
         &parts.headers,
         "x-amz-abort-date",
@@ -662,103 +539,83 @@ fn read_output(
         &parts.headers,
         "x-amz-abort-rule-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ServerSideEncryption::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_sse_customer_algorithm = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_key_md5 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_kms_key_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
     let f_checksum_algorithm = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-algorithm",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ChecksumAlgorithm::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ChecksumAlgorithm::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_checksum_type = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-type",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ChecksumType::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::ChecksumType::from(text.as_str())),
+        None => None,
     };
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_upload_id: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "UploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(CreateMultipartUploadOutput {
+    Ok(CreateMultipartUploadOutput {
         abort_date: f_abort_date,
         abort_rule_id: f_abort_rule_id,
         bucket: f_bucket,

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "DeleteBucket",
 );
 /// The errors `DeleteBucket` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum DeleteBucketError {
     /// An error the model does not list for this operation.
@@ -26,13 +26,10 @@ impl ::std::error::Error for DeleteBucketError {}
 pub fn serialize_request(
     input: DeleteBucketRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("DELETE");
     request.bucket(input.bucket.as_str());
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -40,12 +37,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `DeleteBucket`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<DeleteBucketOutput, crate::rt::Error> {
+) -> Result<DeleteBucketOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("DeleteBucket")
                 .with_operation_error(typed),
@@ -54,7 +51,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("DeleteBucket"))
 }
 /// Sends a `DeleteBucket` request (`DELETE /{Bucket}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct DeleteBucketFluentBuilder {
     client: crate::rt::Client,
     input: DeleteBucketRequestBuilder,
@@ -71,41 +68,27 @@ impl DeleteBucketFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<DeleteBucketOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<DeleteBucketOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("DeleteBucket"))?;
         send_input(&self.client, input).await
     }
@@ -114,7 +97,7 @@ impl DeleteBucketFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: DeleteBucketRequest,
-) -> ::std::result::Result<DeleteBucketOutput, crate::rt::Error> {
+) -> Result<DeleteBucketOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteBucket"))?;
     let response = client.invoke(&META, request).await?;
@@ -125,6 +108,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<DeleteBucketOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(DeleteBucketOutput {})
+) -> Result<DeleteBucketOutput, crate::rt::Error> {
+    Ok(DeleteBucketOutput {})
 }

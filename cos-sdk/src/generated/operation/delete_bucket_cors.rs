@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "DeleteBucketCors",
 );
 /// The errors `DeleteBucketCors` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum DeleteBucketCorsError {
     /// An error the model does not list for this operation.
@@ -26,14 +26,11 @@ impl ::std::error::Error for DeleteBucketCorsError {}
 pub fn serialize_request(
     input: DeleteBucketCorsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("DELETE");
     request.bucket(input.bucket.as_str());
     request.query_flag("cors");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -41,12 +38,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `DeleteBucketCors`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<DeleteBucketCorsOutput, crate::rt::Error> {
+) -> Result<DeleteBucketCorsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketCorsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("DeleteBucketCors")
                 .with_operation_error(typed),
@@ -55,7 +52,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("DeleteBucketCors"))
 }
 /// Sends a `DeleteBucketCors` request (`DELETE /{Bucket}?cors`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct DeleteBucketCorsFluentBuilder {
     client: crate::rt::Client,
     input: DeleteBucketCorsRequestBuilder,
@@ -72,41 +69,27 @@ impl DeleteBucketCorsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<DeleteBucketCorsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<DeleteBucketCorsOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -118,7 +101,7 @@ impl DeleteBucketCorsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: DeleteBucketCorsRequest,
-) -> ::std::result::Result<DeleteBucketCorsOutput, crate::rt::Error> {
+) -> Result<DeleteBucketCorsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteBucketCors"))?;
     let response = client.invoke(&META, request).await?;
@@ -129,6 +112,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<DeleteBucketCorsOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(DeleteBucketCorsOutput {})
+) -> Result<DeleteBucketCorsOutput, crate::rt::Error> {
+    Ok(DeleteBucketCorsOutput {})
 }

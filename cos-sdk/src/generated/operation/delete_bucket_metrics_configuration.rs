@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "DeleteBucketMetricsConfiguration",
 );
 /// The errors `DeleteBucketMetricsConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum DeleteBucketMetricsConfigurationError {
     /// An error the model does not list for this operation.
@@ -28,10 +28,7 @@ impl ::std::error::Error for DeleteBucketMetricsConfigurationError {}
 pub fn serialize_request(
     input: DeleteBucketMetricsConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("DELETE");
     request.bucket(input.bucket.as_str());
     request.query_flag("metrics");
@@ -39,7 +36,7 @@ pub fn serialize_request(
         let v = &input.id;
         request.query("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -47,12 +44,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `DeleteBucketMetricsConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<DeleteBucketMetricsConfigurationOutput, crate::rt::Error> {
+) -> Result<DeleteBucketMetricsConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketMetricsConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("DeleteBucketMetricsConfiguration")
                 .with_operation_error(typed),
@@ -62,7 +59,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("DeleteBucketMetricsConfiguration"))
 }
 /// Sends a `DeleteBucketMetricsConfiguration` request (`DELETE /{Bucket}?metrics`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct DeleteBucketMetricsConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: DeleteBucketMetricsConfigurationRequestBuilder,
@@ -79,60 +76,39 @@ impl DeleteBucketMetricsConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Id` (required).
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.id(value);
         self
     }
     /// Sets or clears `Id` (required).
-    pub fn set_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_id(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<
-        DeleteBucketMetricsConfigurationOutput,
-        crate::rt::Error,
-    > {
+    ) -> Result<DeleteBucketMetricsConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -144,7 +120,7 @@ impl DeleteBucketMetricsConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: DeleteBucketMetricsConfigurationRequest,
-) -> ::std::result::Result<DeleteBucketMetricsConfigurationOutput, crate::rt::Error> {
+) -> Result<DeleteBucketMetricsConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteBucketMetricsConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -155,7 +131,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<DeleteBucketMetricsConfigurationOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(DeleteBucketMetricsConfigurationOutput {
+) -> Result<DeleteBucketMetricsConfigurationOutput, crate::rt::Error> {
+    Ok(DeleteBucketMetricsConfigurationOutput {
     })
 }

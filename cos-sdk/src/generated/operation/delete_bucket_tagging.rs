@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "DeleteBucketTagging",
 );
 /// The errors `DeleteBucketTagging` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum DeleteBucketTaggingError {
     /// An error the model does not list for this operation.
@@ -27,14 +27,11 @@ impl ::std::error::Error for DeleteBucketTaggingError {}
 pub fn serialize_request(
     input: DeleteBucketTaggingRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("DELETE");
     request.bucket(input.bucket.as_str());
     request.query_flag("tagging");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -42,12 +39,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `DeleteBucketTagging`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<DeleteBucketTaggingOutput, crate::rt::Error> {
+) -> Result<DeleteBucketTaggingOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketTaggingError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("DeleteBucketTagging")
                 .with_operation_error(typed),
@@ -56,7 +53,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("DeleteBucketTagging"))
 }
 /// Sends a `DeleteBucketTagging` request (`DELETE /{Bucket}?tagging`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct DeleteBucketTaggingFluentBuilder {
     client: crate::rt::Client,
     input: DeleteBucketTaggingRequestBuilder,
@@ -73,41 +70,27 @@ impl DeleteBucketTaggingFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<DeleteBucketTaggingOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<DeleteBucketTaggingOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -119,7 +102,7 @@ impl DeleteBucketTaggingFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: DeleteBucketTaggingRequest,
-) -> ::std::result::Result<DeleteBucketTaggingOutput, crate::rt::Error> {
+) -> Result<DeleteBucketTaggingOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteBucketTagging"))?;
     let response = client.invoke(&META, request).await?;
@@ -130,6 +113,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<DeleteBucketTaggingOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(DeleteBucketTaggingOutput {})
+) -> Result<DeleteBucketTaggingOutput, crate::rt::Error> {
+    Ok(DeleteBucketTaggingOutput {})
 }

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "DeleteLegalHold",
 );
 /// The errors `DeleteLegalHold` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum DeleteLegalHoldError {
     /// An error the model does not list for this operation.
@@ -26,10 +26,7 @@ impl ::std::error::Error for DeleteLegalHoldError {}
 pub fn serialize_request(
     input: LegalHoldRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -41,12 +38,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `DeleteLegalHold`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<DeleteLegalHoldOutput, crate::rt::Error> {
+) -> Result<DeleteLegalHoldOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteLegalHoldError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("DeleteLegalHold")
                 .with_operation_error(typed),
@@ -55,7 +52,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("DeleteLegalHold"))
 }
 /// Sends a `DeleteLegalHold` request (`POST /{Bucket}/{Key+}?legalHold&remove={RetentionLegalHoldId}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct DeleteLegalHoldFluentBuilder {
     client: crate::rt::Client,
     input: LegalHoldRequestBuilder,
@@ -72,57 +69,37 @@ impl DeleteLegalHoldFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `RetentionLegalHoldId` (required).
-    pub fn retention_legal_hold_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId` (required).
-    pub fn set_retention_legal_hold_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<DeleteLegalHoldOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<DeleteLegalHoldOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("DeleteLegalHold"))?;
         send_input(&self.client, input).await
     }
@@ -131,7 +108,7 @@ impl DeleteLegalHoldFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: LegalHoldRequest,
-) -> ::std::result::Result<DeleteLegalHoldOutput, crate::rt::Error> {
+) -> Result<DeleteLegalHoldOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteLegalHold"))?;
     let response = client.invoke(&META, request).await?;
@@ -142,6 +119,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<DeleteLegalHoldOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(DeleteLegalHoldOutput {})
+) -> Result<DeleteLegalHoldOutput, crate::rt::Error> {
+    Ok(DeleteLegalHoldOutput {})
 }

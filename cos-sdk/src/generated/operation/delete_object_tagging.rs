@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "DeleteObjectTagging",
 );
 /// The errors `DeleteObjectTagging` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum DeleteObjectTaggingError {
     /// An error the model does not list for this operation.
@@ -27,19 +27,16 @@ impl ::std::error::Error for DeleteObjectTaggingError {}
 pub fn serialize_request(
     input: DeleteObjectTaggingRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("DELETE");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("tagging");
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -47,12 +44,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `DeleteObjectTagging`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<DeleteObjectTaggingOutput, crate::rt::Error> {
+) -> Result<DeleteObjectTaggingOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteObjectTaggingError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("DeleteObjectTagging")
                 .with_operation_error(typed),
@@ -61,7 +58,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("DeleteObjectTagging"))
 }
 /// Sends a `DeleteObjectTagging` request (`DELETE /{Bucket}/{Key+}?tagging`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct DeleteObjectTaggingFluentBuilder {
     client: crate::rt::Client,
     input: DeleteObjectTaggingRequestBuilder,
@@ -78,73 +75,47 @@ impl DeleteObjectTaggingFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<DeleteObjectTaggingOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<DeleteObjectTaggingOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -156,7 +127,7 @@ impl DeleteObjectTaggingFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: DeleteObjectTaggingRequest,
-) -> ::std::result::Result<DeleteObjectTaggingOutput, crate::rt::Error> {
+) -> Result<DeleteObjectTaggingOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteObjectTagging"))?;
     let response = client.invoke(&META, request).await?;
@@ -167,17 +138,15 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<DeleteObjectTaggingOutput, crate::rt::Error> {
+) -> Result<DeleteObjectTaggingOutput, crate::rt::Error> {
     let f_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-version-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
-    ::std::result::Result::Ok(DeleteObjectTaggingOutput {
+    Ok(DeleteObjectTaggingOutput {
         version_id: f_version_id,
     })
 }

@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `DeleteObjects` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum DeleteObjectsError {
     /// An error the model does not list for this operation.
@@ -27,10 +27,7 @@ impl ::std::error::Error for DeleteObjectsError {}
 pub fn serialize_request(
     input: DeleteObjectsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.query_flag("delete");
@@ -43,16 +40,16 @@ pub fn serialize_request(
         w.end("Delete");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.mfa {
+    if let Some(v) = &input.mfa {
         request.header("x-amz-mfa", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.bypass_governance_retention {
+    if let Some(v) = &input.bypass_governance_retention {
         request.header("x-amz-bypass-governance-retention", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -60,12 +57,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `DeleteObjects`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<DeleteObjectsOutput, crate::rt::Error> {
+) -> Result<DeleteObjectsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteObjectsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("DeleteObjects")
                 .with_operation_error(typed),
@@ -74,7 +71,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("DeleteObjects"))
 }
 /// Sends a `DeleteObjects` request (`POST /{Bucket}?delete`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct DeleteObjectsFluentBuilder {
     client: crate::rt::Client,
     input: DeleteObjectsRequestBuilder,
@@ -91,18 +88,12 @@ impl DeleteObjectsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
@@ -112,33 +103,24 @@ impl DeleteObjectsFluentBuilder {
         self
     }
     /// Sets or clears `Delete` (required).
-    pub fn set_delete(
-        mut self,
-        value: ::std::option::Option<crate::generated::types::Delete>,
-    ) -> Self {
+    pub fn set_delete(mut self, value: Option<crate::generated::types::Delete>) -> Self {
         self.input = self.input.set_delete(value);
         self
     }
     /// Sets `MFA`.
-    pub fn mfa(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mfa(value);
         self
     }
     /// Sets or clears `MFA`.
-    pub fn set_mfa(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mfa(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -146,7 +128,7 @@ impl DeleteObjectsFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
@@ -157,33 +139,22 @@ impl DeleteObjectsFluentBuilder {
         self
     }
     /// Sets or clears `BypassGovernanceRetention`.
-    pub fn set_bypass_governance_retention(
-        mut self,
-        value: ::std::option::Option<bool>,
-    ) -> Self {
+    pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_bypass_governance_retention(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<DeleteObjectsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<DeleteObjectsOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("DeleteObjects"))?;
         send_input(&self.client, input).await
     }
@@ -192,7 +163,7 @@ impl DeleteObjectsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: DeleteObjectsRequest,
-) -> ::std::result::Result<DeleteObjectsOutput, crate::rt::Error> {
+) -> Result<DeleteObjectsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("DeleteObjects"))?;
     let response = client.invoke(&META, request).await?;
@@ -203,43 +174,35 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<DeleteObjectsOutput, crate::rt::Error> {
+) -> Result<DeleteObjectsOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_deleted: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::DeletedObject>,
-    > = ::std::option::Option::None;
-    let mut f_errors: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Error>,
-    > = ::std::option::Option::None;
+    let mut f_deleted: Option<Vec<crate::generated::types::DeletedObject>> = None;
+    let mut f_errors: Option<Vec<crate::generated::types::Error>> = None;
     for child in node.children() {
         match child.name() {
             "Deleted" => {
                 f_deleted
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_deleted_object(child)?);
             }
             "Error" => {
                 f_errors
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_error(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(DeleteObjectsOutput {
+    Ok(DeleteObjectsOutput {
         deleted: f_deleted,
         request_charged: f_request_charged,
         errors: f_errors,

@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ExtendObjectRetention",
 );
 /// The errors `ExtendObjectRetention` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ExtendObjectRetentionError {
     /// An error the model does not list for this operation.
@@ -27,29 +27,26 @@ impl ::std::error::Error for ExtendObjectRetentionError {}
 pub fn serialize_request(
     input: ExtendObjectRetentionRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("extendRetention");
-    if let ::std::option::Option::Some(v) = &input.additional_retention_period {
+    if let Some(v) = &input.additional_retention_period {
         request.header("Additional-Retention-Period", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.extend_retention_from_current_time {
+    if let Some(v) = &input.extend_retention_from_current_time {
         request.header("Extend-Retention-From-Current-Time", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.new_retention_expiration_date {
+    if let Some(v) = &input.new_retention_expiration_date {
         request
             .header(
                 "New-Retention-Expiration-Date",
                 &v.format(crate::rt::TimestampFormat::Iso8601),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.new_retention_period {
+    if let Some(v) = &input.new_retention_period {
         request.header("New-Retention-Period", &v.to_string());
     }
     request.finish(endpoint, &META)
@@ -57,12 +54,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ExtendObjectRetention`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ExtendObjectRetentionOutput, crate::rt::Error> {
+) -> Result<ExtendObjectRetentionOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ExtendObjectRetentionError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ExtendObjectRetention")
                 .with_operation_error(typed),
@@ -71,7 +68,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ExtendObjectRetention"))
 }
 /// Sends a `ExtendObjectRetention` request (`POST /{Bucket}/{Key+}?extendRetention`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ExtendObjectRetentionFluentBuilder {
     client: crate::rt::Client,
     input: ExtendObjectRetentionRequestBuilder,
@@ -88,34 +85,22 @@ impl ExtendObjectRetentionFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
@@ -125,10 +110,7 @@ impl ExtendObjectRetentionFluentBuilder {
         self
     }
     /// Sets or clears `AdditionalRetentionPeriod`.
-    pub fn set_additional_retention_period(
-        mut self,
-        value: ::std::option::Option<i32>,
-    ) -> Self {
+    pub fn set_additional_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_additional_retention_period(value);
         self
     }
@@ -138,17 +120,14 @@ impl ExtendObjectRetentionFluentBuilder {
         self
     }
     /// Sets or clears `ExtendRetentionFromCurrentTime`.
-    pub fn set_extend_retention_from_current_time(
-        mut self,
-        value: ::std::option::Option<i32>,
-    ) -> Self {
+    pub fn set_extend_retention_from_current_time(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_extend_retention_from_current_time(value);
         self
     }
     /// Sets `NewRetentionExpirationDate`.
     pub fn new_retention_expiration_date(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.new_retention_expiration_date(value);
         self
@@ -156,7 +135,7 @@ impl ExtendObjectRetentionFluentBuilder {
     /// Sets or clears `NewRetentionExpirationDate`.
     pub fn set_new_retention_expiration_date(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_new_retention_expiration_date(value);
         self
@@ -167,17 +146,12 @@ impl ExtendObjectRetentionFluentBuilder {
         self
     }
     /// Sets or clears `NewRetentionPeriod`.
-    pub fn set_new_retention_period(
-        mut self,
-        value: ::std::option::Option<i32>,
-    ) -> Self {
+    pub fn set_new_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_new_retention_period(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ExtendObjectRetentionOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ExtendObjectRetentionOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -189,7 +163,7 @@ impl ExtendObjectRetentionFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ExtendObjectRetentionRequest,
-) -> ::std::result::Result<ExtendObjectRetentionOutput, crate::rt::Error> {
+) -> Result<ExtendObjectRetentionOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ExtendObjectRetention"))?;
     let response = client.invoke(&META, request).await?;
@@ -200,6 +174,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ExtendObjectRetentionOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(ExtendObjectRetentionOutput {})
+) -> Result<ExtendObjectRetentionOutput, crate::rt::Error> {
+    Ok(ExtendObjectRetentionOutput {})
 }

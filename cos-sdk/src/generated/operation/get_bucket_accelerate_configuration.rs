@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketAccelerateConfiguration",
 );
 /// The errors `GetBucketAccelerateConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketAccelerateConfigurationError {
     /// An error the model does not list for this operation.
@@ -28,14 +28,11 @@ impl ::std::error::Error for GetBucketAccelerateConfigurationError {}
 pub fn serialize_request(
     input: GetBucketAccelerateConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("accelerate");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -43,12 +40,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketAccelerateConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketAccelerateConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketAccelerateConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketAccelerateConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketAccelerateConfiguration")
                 .with_operation_error(typed),
@@ -58,7 +55,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("GetBucketAccelerateConfiguration"))
 }
 /// Sends a `GetBucketAccelerateConfiguration` request (`GET /{Bucket}?accelerate`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketAccelerateConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketAccelerateConfigurationRequestBuilder,
@@ -75,44 +72,29 @@ impl GetBucketAccelerateConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<
-        GetBucketAccelerateConfigurationOutput,
-        crate::rt::Error,
-    > {
+    ) -> Result<GetBucketAccelerateConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -124,7 +106,7 @@ impl GetBucketAccelerateConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketAccelerateConfigurationRequest,
-) -> ::std::result::Result<GetBucketAccelerateConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketAccelerateConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketAccelerateConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -135,24 +117,22 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketAccelerateConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketAccelerateConfigurationOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::BucketAccelerateStatus,
-    > = ::std::option::Option::None;
+    let mut f_status: Option<crate::generated::types::BucketAccelerateStatus> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::BucketAccelerateStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetBucketAccelerateConfigurationOutput {
+    Ok(GetBucketAccelerateConfigurationOutput {
         status: f_status,
     })
 }

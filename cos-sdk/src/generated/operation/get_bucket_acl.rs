@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketAcl",
 );
 /// The errors `GetBucketAcl` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketAclError {
     /// An error the model does not list for this operation.
@@ -26,14 +26,11 @@ impl ::std::error::Error for GetBucketAclError {}
 pub fn serialize_request(
     input: GetBucketAclRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("acl");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -41,12 +38,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketAcl`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketAclOutput, crate::rt::Error> {
+) -> Result<GetBucketAclOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketAclError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketAcl")
                 .with_operation_error(typed),
@@ -55,7 +52,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetBucketAcl"))
 }
 /// Sends a `GetBucketAcl` request (`GET /{Bucket}?acl`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketAclFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketAclRequestBuilder,
@@ -72,41 +69,27 @@ impl GetBucketAclFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetBucketAclOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetBucketAclOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("GetBucketAcl"))?;
         send_input(&self.client, input).await
     }
@@ -115,7 +98,7 @@ impl GetBucketAclFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketAclRequest,
-) -> ::std::result::Result<GetBucketAclOutput, crate::rt::Error> {
+) -> Result<GetBucketAclOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketAcl"))?;
     let response = client.invoke(&META, request).await?;
@@ -126,24 +109,20 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketAclOutput, crate::rt::Error> {
+) -> Result<GetBucketAclOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_grants: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Grant>,
-    > = ::std::option::Option::None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_grants: Option<Vec<crate::generated::types::Grant>> = None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "AccessControlList" => {
-                f_grants = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_grants = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
                     }
@@ -153,7 +132,7 @@ fn read_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetBucketAclOutput {
+    Ok(GetBucketAclOutput {
         owner: f_owner,
         grants: f_grants,
     })

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketAspera",
 );
 /// The errors `GetBucketAspera` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketAsperaError {
     /// An error the model does not list for this operation.
@@ -26,10 +26,7 @@ impl ::std::error::Error for GetBucketAsperaError {}
 pub fn serialize_request(
     input: GetBucketAsperaRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("faspConnectionInfo");
@@ -38,12 +35,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketAspera`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketAsperaOutput, crate::rt::Error> {
+) -> Result<GetBucketAsperaOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketAsperaError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketAspera")
                 .with_operation_error(typed),
@@ -52,7 +49,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetBucketAspera"))
 }
 /// Sends a `GetBucketAspera` request (`GET /{Bucket}?faspConnectionInfo`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketAsperaFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketAsperaRequestBuilder,
@@ -69,25 +66,17 @@ impl GetBucketAsperaFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetBucketAsperaOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetBucketAsperaOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("GetBucketAspera"))?;
         send_input(&self.client, input).await
     }
@@ -96,7 +85,7 @@ impl GetBucketAsperaFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketAsperaRequest,
-) -> ::std::result::Result<GetBucketAsperaOutput, crate::rt::Error> {
+) -> Result<GetBucketAsperaOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketAspera"))?;
     let response = client.invoke(&META, request).await?;
@@ -107,26 +96,24 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketAsperaOutput, crate::rt::Error> {
+) -> Result<GetBucketAsperaOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_access_key: ::std::option::Option<crate::generated::types::AccessKey> = ::std::option::Option::None;
-    let mut f_ats_endpoint: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_access_key: Option<crate::generated::types::AccessKey> = None;
+    let mut f_ats_endpoint: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "AccessKey" => {
-                f_access_key = ::std::option::Option::Some(
-                    crate::generated::protocol::de_access_key(child)?,
-                );
+                f_access_key = Some(crate::generated::protocol::de_access_key(child)?);
             }
             "ATSEndpoint" => {
-                f_ats_endpoint = ::std::option::Option::Some(child.text().to_string());
+                f_ats_endpoint = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetBucketAsperaOutput {
+    Ok(GetBucketAsperaOutput {
         access_key: f_access_key,
         ats_endpoint: f_ats_endpoint,
     })

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketCors",
 );
 /// The errors `GetBucketCors` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketCorsError {
     /// An error the model does not list for this operation.
@@ -26,17 +26,14 @@ impl ::std::error::Error for GetBucketCorsError {}
 pub fn serialize_request(
     input: GetBucketCorsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("cors");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.mirror_destination {
+    if let Some(v) = &input.mirror_destination {
         request.header("Mirror-Destination", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -44,12 +41,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketCors`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketCorsOutput, crate::rt::Error> {
+) -> Result<GetBucketCorsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketCorsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketCors")
                 .with_operation_error(typed),
@@ -58,7 +55,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetBucketCors"))
 }
 /// Sends a `GetBucketCors` request (`GET /{Bucket}?cors`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketCorsFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketCorsRequestBuilder,
@@ -75,57 +72,37 @@ impl GetBucketCorsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `MirrorDestination`.
-    pub fn mirror_destination(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`.
-    pub fn set_mirror_destination(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetBucketCorsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetBucketCorsOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("GetBucketCors"))?;
         send_input(&self.client, input).await
     }
@@ -134,7 +111,7 @@ impl GetBucketCorsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketCorsRequest,
-) -> ::std::result::Result<GetBucketCorsOutput, crate::rt::Error> {
+) -> Result<GetBucketCorsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketCors"))?;
     let response = client.invoke(&META, request).await?;
@@ -145,24 +122,22 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketCorsOutput, crate::rt::Error> {
+) -> Result<GetBucketCorsOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_cors_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CORSRule>,
-    > = ::std::option::Option::None;
+    let mut f_cors_rules: Option<Vec<crate::generated::types::CORSRule>> = None;
     for child in node.children() {
         match child.name() {
             "CORSRule" => {
                 f_cors_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_cors_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetBucketCorsOutput {
+    Ok(GetBucketCorsOutput {
         cors_rules: f_cors_rules,
     })
 }

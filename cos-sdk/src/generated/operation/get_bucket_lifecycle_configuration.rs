@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketLifecycleConfiguration",
 );
 /// The errors `GetBucketLifecycleConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketLifecycleConfigurationError {
     /// An error the model does not list for this operation.
@@ -27,14 +27,11 @@ impl ::std::error::Error for GetBucketLifecycleConfigurationError {}
 pub fn serialize_request(
     input: GetBucketLifecycleConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("lifecycle");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -42,12 +39,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketLifecycleConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketLifecycleConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketLifecycleConfiguration")
                 .with_operation_error(typed),
@@ -57,7 +54,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("GetBucketLifecycleConfiguration"))
 }
 /// Sends a `GetBucketLifecycleConfiguration` request (`GET /{Bucket}?lifecycle`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketLifecycleConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketLifecycleConfigurationRequestBuilder,
@@ -74,41 +71,29 @@ impl GetBucketLifecycleConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
+    ) -> Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -120,7 +105,7 @@ impl GetBucketLifecycleConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketLifecycleConfigurationRequest,
-) -> ::std::result::Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketLifecycleConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -131,24 +116,22 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketLifecycleConfigurationOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::LifecycleRule>,
-    > = ::std::option::Option::None;
+    let mut f_rules: Option<Vec<crate::generated::types::LifecycleRule>> = None;
     for child in node.children() {
         match child.name() {
             "Rule" => {
                 f_rules
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_lifecycle_rule(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetBucketLifecycleConfigurationOutput {
+    Ok(GetBucketLifecycleConfigurationOutput {
         rules: f_rules,
     })
 }

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketLocation",
 );
 /// The errors `GetBucketLocation` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketLocationError {
     /// An error the model does not list for this operation.
@@ -26,14 +26,11 @@ impl ::std::error::Error for GetBucketLocationError {}
 pub fn serialize_request(
     input: GetBucketLocationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("location");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -41,12 +38,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketLocation`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketLocationOutput, crate::rt::Error> {
+) -> Result<GetBucketLocationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketLocationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketLocation")
                 .with_operation_error(typed),
@@ -55,7 +52,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetBucketLocation"))
 }
 /// Sends a `GetBucketLocation` request (`GET /{Bucket}?location`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketLocationFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketLocationRequestBuilder,
@@ -72,41 +69,27 @@ impl GetBucketLocationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetBucketLocationOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetBucketLocationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -118,7 +101,7 @@ impl GetBucketLocationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketLocationRequest,
-) -> ::std::result::Result<GetBucketLocationOutput, crate::rt::Error> {
+) -> Result<GetBucketLocationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketLocation"))?;
     let response = client.invoke(&META, request).await?;
@@ -129,17 +112,17 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketLocationOutput, crate::rt::Error> {
+) -> Result<GetBucketLocationOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_location_constraint: ::std::option::Option<
+    let mut f_location_constraint: Option<
         crate::generated::types::BucketLocationConstraint,
-    > = ::std::option::Option::None;
+    > = None;
     for child in node.children() {
         match child.name() {
             "LocationConstraint" => {
-                f_location_constraint = ::std::option::Option::Some(
+                f_location_constraint = Some(
                     crate::generated::types::BucketLocationConstraint::from(child.text()),
                 );
             }
@@ -147,11 +130,11 @@ fn read_output(
         }
     }
     if f_location_constraint.is_none() && node.name() == "LocationConstraint" {
-        f_location_constraint = ::std::option::Option::Some(
+        f_location_constraint = Some(
             crate::generated::types::BucketLocationConstraint::from(node.text()),
         );
     }
-    ::std::result::Result::Ok(GetBucketLocationOutput {
+    Ok(GetBucketLocationOutput {
         location_constraint: f_location_constraint,
     })
 }

@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketMetricsConfiguration",
 );
 /// The errors `GetBucketMetricsConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketMetricsConfigurationError {
     /// An error the model does not list for this operation.
@@ -27,10 +27,7 @@ impl ::std::error::Error for GetBucketMetricsConfigurationError {}
 pub fn serialize_request(
     input: GetBucketMetricsConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("metrics");
@@ -38,7 +35,7 @@ pub fn serialize_request(
         let v = &input.id;
         request.query("id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -46,12 +43,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketMetricsConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketMetricsConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketMetricsConfiguration")
                 .with_operation_error(typed),
@@ -61,7 +58,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("GetBucketMetricsConfiguration"))
 }
 /// Sends a `GetBucketMetricsConfiguration` request (`GET /{Bucket}?metrics`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketMetricsConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketMetricsConfigurationRequestBuilder,
@@ -78,57 +75,39 @@ impl GetBucketMetricsConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Id` (required).
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.id(value);
         self
     }
     /// Sets or clears `Id` (required).
-    pub fn set_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_id(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
+    ) -> Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -140,7 +119,7 @@ impl GetBucketMetricsConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketMetricsConfigurationRequest,
-) -> ::std::result::Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketMetricsConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -151,16 +130,14 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketMetricsConfigurationOutput, crate::rt::Error> {
     let f_metrics_configuration = match crate::rt::XmlDocument::parse_optional(&body)? {
-        ::std::option::Option::Some(doc) => {
-            ::std::option::Option::Some(
-                crate::generated::protocol::de_metrics_configuration(doc.root())?,
-            )
+        Some(doc) => {
+            Some(crate::generated::protocol::de_metrics_configuration(doc.root())?)
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
-    ::std::result::Result::Ok(GetBucketMetricsConfigurationOutput {
+    Ok(GetBucketMetricsConfigurationOutput {
         metrics_configuration: f_metrics_configuration,
     })
 }

@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketProtectionConfiguration",
 );
 /// The errors `GetBucketProtectionConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketProtectionConfigurationError {
     /// An error the model does not list for this operation.
@@ -28,14 +28,11 @@ impl ::std::error::Error for GetBucketProtectionConfigurationError {}
 pub fn serialize_request(
     input: GetBucketProtectionConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("protection");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -43,12 +40,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketProtectionConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketProtectionConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketProtectionConfiguration")
                 .with_operation_error(typed),
@@ -58,7 +55,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("GetBucketProtectionConfiguration"))
 }
 /// Sends a `GetBucketProtectionConfiguration` request (`GET /{Bucket}?protection`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketProtectionConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketProtectionConfigurationRequestBuilder,
@@ -75,44 +72,29 @@ impl GetBucketProtectionConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<
-        GetBucketProtectionConfigurationOutput,
-        crate::rt::Error,
-    > {
+    ) -> Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -124,7 +106,7 @@ impl GetBucketProtectionConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketProtectionConfigurationRequest,
-) -> ::std::result::Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketProtectionConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -135,31 +117,29 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
+) -> Result<GetBucketProtectionConfigurationOutput, crate::rt::Error> {
     let f_protection_configuration = match crate::rt::XmlDocument::parse_optional(
         &body,
     )? {
-        ::std::option::Option::Some(doc) => {
-            ::std::option::Option::Some(
-                crate::generated::protocol::de_protection_configuration(doc.root())?,
-            )
+        Some(doc) => {
+            Some(crate::generated::protocol::de_protection_configuration(doc.root())?)
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_ibm_protection_management_state = match crate::rt::header_string(
         &parts.headers,
         "x-ibm-protection-management-state",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
+        Some(text) => {
+            Some(
                 crate::generated::types::IbmProtectionManagementState::from(
                     text.as_str(),
                 ),
             )
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
-    ::std::result::Result::Ok(GetBucketProtectionConfigurationOutput {
+    Ok(GetBucketProtectionConfigurationOutput {
         protection_configuration: f_protection_configuration,
         ibm_protection_management_state: f_ibm_protection_management_state,
     })

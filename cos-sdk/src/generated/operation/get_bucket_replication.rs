@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketReplication",
 );
 /// The errors `GetBucketReplication` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketReplicationError {
     /// An error the model does not list for this operation.
@@ -27,14 +27,11 @@ impl ::std::error::Error for GetBucketReplicationError {}
 pub fn serialize_request(
     input: GetBucketReplicationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("replication");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -42,12 +39,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketReplication`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketReplicationOutput, crate::rt::Error> {
+) -> Result<GetBucketReplicationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketReplicationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketReplication")
                 .with_operation_error(typed),
@@ -56,7 +53,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetBucketReplication"))
 }
 /// Sends a `GetBucketReplication` request (`GET /{Bucket}?replication`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketReplicationFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketReplicationRequestBuilder,
@@ -73,41 +70,27 @@ impl GetBucketReplicationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetBucketReplicationOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetBucketReplicationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -119,7 +102,7 @@ impl GetBucketReplicationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketReplicationRequest,
-) -> ::std::result::Result<GetBucketReplicationOutput, crate::rt::Error> {
+) -> Result<GetBucketReplicationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketReplication"))?;
     let response = client.invoke(&META, request).await?;
@@ -130,18 +113,16 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketReplicationOutput, crate::rt::Error> {
+) -> Result<GetBucketReplicationOutput, crate::rt::Error> {
     let f_replication_configuration = match crate::rt::XmlDocument::parse_optional(
         &body,
     )? {
-        ::std::option::Option::Some(doc) => {
-            ::std::option::Option::Some(
-                crate::generated::protocol::de_replication_configuration(doc.root())?,
-            )
+        Some(doc) => {
+            Some(crate::generated::protocol::de_replication_configuration(doc.root())?)
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
-    ::std::result::Result::Ok(GetBucketReplicationOutput {
+    Ok(GetBucketReplicationOutput {
         replication_configuration: f_replication_configuration,
     })
 }

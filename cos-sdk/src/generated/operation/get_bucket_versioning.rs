@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketVersioning",
 );
 /// The errors `GetBucketVersioning` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketVersioningError {
     /// An error the model does not list for this operation.
@@ -27,14 +27,11 @@ impl ::std::error::Error for GetBucketVersioningError {}
 pub fn serialize_request(
     input: GetBucketVersioningRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("versioning");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -42,12 +39,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketVersioning`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketVersioningOutput, crate::rt::Error> {
+) -> Result<GetBucketVersioningOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketVersioningError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketVersioning")
                 .with_operation_error(typed),
@@ -56,7 +53,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetBucketVersioning"))
 }
 /// Sends a `GetBucketVersioning` request (`GET /{Bucket}?versioning`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketVersioningFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketVersioningRequestBuilder,
@@ -73,41 +70,27 @@ impl GetBucketVersioningFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetBucketVersioningOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetBucketVersioningOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -119,7 +102,7 @@ impl GetBucketVersioningFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketVersioningRequest,
-) -> ::std::result::Result<GetBucketVersioningOutput, crate::rt::Error> {
+) -> Result<GetBucketVersioningOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketVersioning"))?;
     let response = client.invoke(&META, request).await?;
@@ -130,32 +113,28 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketVersioningOutput, crate::rt::Error> {
+) -> Result<GetBucketVersioningOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_status: ::std::option::Option<
-        crate::generated::types::BucketVersioningStatus,
-    > = ::std::option::Option::None;
-    let mut f_mfa_delete: ::std::option::Option<
-        crate::generated::types::MFADeleteStatus,
-    > = ::std::option::Option::None;
+    let mut f_status: Option<crate::generated::types::BucketVersioningStatus> = None;
+    let mut f_mfa_delete: Option<crate::generated::types::MFADeleteStatus> = None;
     for child in node.children() {
         match child.name() {
             "Status" => {
-                f_status = ::std::option::Option::Some(
+                f_status = Some(
                     crate::generated::types::BucketVersioningStatus::from(child.text()),
                 );
             }
             "MfaDelete" => {
-                f_mfa_delete = ::std::option::Option::Some(
+                f_mfa_delete = Some(
                     crate::generated::types::MFADeleteStatus::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetBucketVersioningOutput {
+    Ok(GetBucketVersioningOutput {
         status: f_status,
         mfa_delete: f_mfa_delete,
     })

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetBucketWebsite",
 );
 /// The errors `GetBucketWebsite` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetBucketWebsiteError {
     /// An error the model does not list for this operation.
@@ -26,14 +26,11 @@ impl ::std::error::Error for GetBucketWebsiteError {}
 pub fn serialize_request(
     input: GetBucketWebsiteRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("website");
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -41,12 +38,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetBucketWebsite`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetBucketWebsiteOutput, crate::rt::Error> {
+) -> Result<GetBucketWebsiteOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketWebsiteError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetBucketWebsite")
                 .with_operation_error(typed),
@@ -55,7 +52,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetBucketWebsite"))
 }
 /// Sends a `GetBucketWebsite` request (`GET /{Bucket}?website`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetBucketWebsiteFluentBuilder {
     client: crate::rt::Client,
     input: GetBucketWebsiteRequestBuilder,
@@ -72,41 +69,27 @@ impl GetBucketWebsiteFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetBucketWebsiteOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetBucketWebsiteOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -118,7 +101,7 @@ impl GetBucketWebsiteFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetBucketWebsiteRequest,
-) -> ::std::result::Result<GetBucketWebsiteOutput, crate::rt::Error> {
+) -> Result<GetBucketWebsiteOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetBucketWebsite"))?;
     let response = client.invoke(&META, request).await?;
@@ -129,42 +112,36 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetBucketWebsiteOutput, crate::rt::Error> {
+) -> Result<GetBucketWebsiteOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_redirect_all_requests_to: ::std::option::Option<
+    let mut f_redirect_all_requests_to: Option<
         crate::generated::types::RedirectAllRequestsTo,
-    > = ::std::option::Option::None;
-    let mut f_index_document: ::std::option::Option<
-        crate::generated::types::IndexDocument,
-    > = ::std::option::Option::None;
-    let mut f_error_document: ::std::option::Option<
-        crate::generated::types::ErrorDocument,
-    > = ::std::option::Option::None;
-    let mut f_routing_rules: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::RoutingRule>,
-    > = ::std::option::Option::None;
+    > = None;
+    let mut f_index_document: Option<crate::generated::types::IndexDocument> = None;
+    let mut f_error_document: Option<crate::generated::types::ErrorDocument> = None;
+    let mut f_routing_rules: Option<Vec<crate::generated::types::RoutingRule>> = None;
     for child in node.children() {
         match child.name() {
             "RedirectAllRequestsTo" => {
-                f_redirect_all_requests_to = ::std::option::Option::Some(
+                f_redirect_all_requests_to = Some(
                     crate::generated::protocol::de_redirect_all_requests_to(child)?,
                 );
             }
             "IndexDocument" => {
-                f_index_document = ::std::option::Option::Some(
+                f_index_document = Some(
                     crate::generated::protocol::de_index_document(child)?,
                 );
             }
             "ErrorDocument" => {
-                f_error_document = ::std::option::Option::Some(
+                f_error_document = Some(
                     crate::generated::protocol::de_error_document(child)?,
                 );
             }
             "RoutingRules" => {
-                f_routing_rules = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_routing_rules = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_routing_rule(item)?);
                     }
@@ -174,7 +151,7 @@ fn read_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetBucketWebsiteOutput {
+    Ok(GetBucketWebsiteOutput {
         redirect_all_requests_to: f_redirect_all_requests_to,
         index_document: f_index_document,
         error_document: f_error_document,

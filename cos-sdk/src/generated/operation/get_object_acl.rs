@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetObjectAcl",
 );
 /// The errors `GetObjectAcl` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetObjectAclError {
     /// `NoSuchKey` (HTTP 404).
@@ -29,25 +29,22 @@ impl ::std::error::Error for GetObjectAclError {}
 pub fn serialize_request(
     input: GetObjectAclRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("acl");
-    if let ::std::option::Option::Some(v) = &input.mirror_destination {
+    if let Some(v) = &input.mirror_destination {
         request.header("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -55,7 +52,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetObjectAcl`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetObjectAclOutput, crate::rt::Error> {
+) -> Result<GetObjectAclOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -67,18 +64,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            GetObjectAclError::NoSuchKey(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            GetObjectAclError::Unhandled(details.clone())
-                        }
+                        Ok(value) => GetObjectAclError::NoSuchKey(value),
+                        Err(_) => GetObjectAclError::Unhandled(details.clone()),
                     }
                 }
                 _ => GetObjectAclError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetObjectAcl")
                 .with_operation_error(typed),
@@ -87,7 +80,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetObjectAcl"))
 }
 /// Sends a `GetObjectAcl` request (`GET /{Bucket}/{Key+}?acl`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetObjectAclFluentBuilder {
     client: crate::rt::Client,
     input: GetObjectAclRequestBuilder,
@@ -104,73 +97,49 @@ impl GetObjectAclFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `MirrorDestination`.
-    pub fn mirror_destination(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`.
-    pub fn set_mirror_destination(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -178,31 +147,23 @@ impl GetObjectAclFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetObjectAclOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetObjectAclOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("GetObjectAcl"))?;
         send_input(&self.client, input).await
     }
@@ -211,7 +172,7 @@ impl GetObjectAclFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetObjectAclRequest,
-) -> ::std::result::Result<GetObjectAclOutput, crate::rt::Error> {
+) -> Result<GetObjectAclOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetObjectAcl"))?;
     let response = client.invoke(&META, request).await?;
@@ -222,35 +183,27 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetObjectAclOutput, crate::rt::Error> {
+) -> Result<GetObjectAclOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_grants: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Grant>,
-    > = ::std::option::Option::None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_grants: Option<Vec<crate::generated::types::Grant>> = None;
     for child in node.children() {
         match child.name() {
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "AccessControlList" => {
-                f_grants = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_grants = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_grant(item)?);
                     }
@@ -260,7 +213,7 @@ fn read_output(
             _ => {}
         }
     }
-    ::std::result::Result::Ok(GetObjectAclOutput {
+    Ok(GetObjectAclOutput {
         owner: f_owner,
         grants: f_grants,
         request_charged: f_request_charged,

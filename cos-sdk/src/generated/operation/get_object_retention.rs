@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "GetObjectRetention",
 );
 /// The errors `GetObjectRetention` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum GetObjectRetentionError {
     /// An error the model does not list for this operation.
@@ -26,22 +26,19 @@ impl ::std::error::Error for GetObjectRetentionError {}
 pub fn serialize_request(
     input: GetObjectRetentionRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("retention");
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -49,12 +46,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `GetObjectRetention`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<GetObjectRetentionOutput, crate::rt::Error> {
+) -> Result<GetObjectRetentionOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetObjectRetentionError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("GetObjectRetention")
                 .with_operation_error(typed),
@@ -63,7 +60,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("GetObjectRetention"))
 }
 /// Sends a `GetObjectRetention` request (`GET /{Bucket}/{Key+}?retention`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct GetObjectRetentionFluentBuilder {
     client: crate::rt::Client,
     input: GetObjectRetentionRequestBuilder,
@@ -80,57 +77,39 @@ impl GetObjectRetentionFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -138,31 +117,23 @@ impl GetObjectRetentionFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<GetObjectRetentionOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<GetObjectRetentionOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -174,7 +145,7 @@ impl GetObjectRetentionFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: GetObjectRetentionRequest,
-) -> ::std::result::Result<GetObjectRetentionOutput, crate::rt::Error> {
+) -> Result<GetObjectRetentionOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("GetObjectRetention"))?;
     let response = client.invoke(&META, request).await?;
@@ -185,16 +156,14 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<GetObjectRetentionOutput, crate::rt::Error> {
+) -> Result<GetObjectRetentionOutput, crate::rt::Error> {
     let f_retention = match crate::rt::XmlDocument::parse_optional(&body)? {
-        ::std::option::Option::Some(doc) => {
-            ::std::option::Option::Some(
-                crate::generated::protocol::de_object_lock_retention(doc.root())?,
-            )
+        Some(doc) => {
+            Some(crate::generated::protocol::de_object_lock_retention(doc.root())?)
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
-    ::std::result::Result::Ok(GetObjectRetentionOutput {
+    Ok(GetObjectRetentionOutput {
         retention: f_retention,
     })
 }

@@ -6,7 +6,7 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `HeadBucket`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("HeadBucket");
 /// The errors `HeadBucket` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum HeadBucketError {
     /// `NoSuchBucket` (HTTP 404).
@@ -27,13 +27,10 @@ impl ::std::error::Error for HeadBucketError {}
 pub fn serialize_request(
     input: HeadBucketRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("HEAD");
     request.bucket(input.bucket.as_str());
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -41,7 +38,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `HeadBucket`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<HeadBucketOutput, crate::rt::Error> {
+) -> Result<HeadBucketOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -53,18 +50,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            HeadBucketError::NoSuchBucket(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            HeadBucketError::Unhandled(details.clone())
-                        }
+                        Ok(value) => HeadBucketError::NoSuchBucket(value),
+                        Err(_) => HeadBucketError::Unhandled(details.clone()),
                     }
                 }
                 _ => HeadBucketError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("HeadBucket")
                 .with_operation_error(typed),
@@ -73,7 +66,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("HeadBucket"))
 }
 /// Sends a `HeadBucket` request (`HEAD /{Bucket}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct HeadBucketFluentBuilder {
     client: crate::rt::Client,
     input: HeadBucketRequestBuilder,
@@ -90,41 +83,27 @@ impl HeadBucketFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<HeadBucketOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<HeadBucketOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("HeadBucket"))?;
         send_input(&self.client, input).await
     }
@@ -133,7 +112,7 @@ impl HeadBucketFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: HeadBucketRequest,
-) -> ::std::result::Result<HeadBucketOutput, crate::rt::Error> {
+) -> Result<HeadBucketOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("HeadBucket"))?;
     let response = client.invoke(&META, request).await?;
@@ -144,28 +123,22 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<HeadBucketOutput, crate::rt::Error> {
+) -> Result<HeadBucketOutput, crate::rt::Error> {
     let f_ibm_sse_kp_enabled = match crate::rt::header_string(
         &parts.headers,
         "ibm-sse-kp-enabled",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_bool(text.as_str(), "IBMSSEKPEnabled")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "IBMSSEKPEnabled")?),
+        None => None,
     };
     let f_ibm_sse_kp_crk_id = match crate::rt::header_string(
         &parts.headers,
         "ibm-sse-kp-crk-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
-    ::std::result::Result::Ok(HeadBucketOutput {
+    Ok(HeadBucketOutput {
         ibm_sse_kp_enabled: f_ibm_sse_kp_enabled,
         ibm_sse_kp_crk_id: f_ibm_sse_kp_crk_id,
     })

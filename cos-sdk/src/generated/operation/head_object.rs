@@ -6,7 +6,7 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `HeadObject`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("HeadObject");
 /// The errors `HeadObject` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum HeadObjectError {
     /// `NoSuchKey` (HTTP 404).
@@ -27,62 +27,59 @@ impl ::std::error::Error for HeadObjectError {}
 pub fn serialize_request(
     input: HeadObjectRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("HEAD");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
-    if let ::std::option::Option::Some(v) = &input.if_match {
+    if let Some(v) = &input.if_match {
         request.header("If-Match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.if_modified_since {
+    if let Some(v) = &input.if_modified_since {
         request
             .header(
                 "If-Modified-Since",
                 &v.format(crate::rt::TimestampFormat::HttpDate),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.if_none_match {
+    if let Some(v) = &input.if_none_match {
         request.header("If-None-Match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.if_unmodified_since {
+    if let Some(v) = &input.if_unmodified_since {
         request
             .header(
                 "If-Unmodified-Since",
                 &v.format(crate::rt::TimestampFormat::HttpDate),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.mirror_destination {
+    if let Some(v) = &input.mirror_destination {
         request.header("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.range {
+    if let Some(v) = &input.range {
         request.header("Range", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
+    if let Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key {
+    if let Some(v) = &input.sse_customer_key {
         request.header("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key_md5 {
+    if let Some(v) = &input.sse_customer_key_md5 {
         request.header("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.part_number {
+    if let Some(v) = &input.part_number {
         request.query("partNumber", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_mode {
+    if let Some(v) = &input.checksum_mode {
         request.header("x-amz-checksum-mode", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -90,7 +87,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `HeadObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<HeadObjectOutput, crate::rt::Error> {
+) -> Result<HeadObjectOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -102,18 +99,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            HeadObjectError::NoSuchKey(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            HeadObjectError::Unhandled(details.clone())
-                        }
+                        Ok(value) => HeadObjectError::NoSuchKey(value),
+                        Err(_) => HeadObjectError::Unhandled(details.clone()),
                     }
                 }
                 _ => HeadObjectError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("HeadObject")
                 .with_operation_error(typed),
@@ -122,7 +115,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("HeadObject"))
 }
 /// Sends a `HeadObject` request (`HEAD /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct HeadObjectFluentBuilder {
     client: crate::rt::Client,
     input: HeadObjectRequestBuilder,
@@ -139,201 +132,132 @@ impl HeadObjectFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `IfMatch`.
-    pub fn if_match(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn if_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.if_match(value);
         self
     }
     /// Sets or clears `IfMatch`.
-    pub fn set_if_match(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_if_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_if_match(value);
         self
     }
     /// Sets `IfModifiedSince`.
-    pub fn if_modified_since(
-        mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn if_modified_since(mut self, value: impl Into<crate::rt::DateTime>) -> Self {
         self.input = self.input.if_modified_since(value);
         self
     }
     /// Sets or clears `IfModifiedSince`.
-    pub fn set_if_modified_since(
-        mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn set_if_modified_since(mut self, value: Option<crate::rt::DateTime>) -> Self {
         self.input = self.input.set_if_modified_since(value);
         self
     }
     /// Sets `IfNoneMatch`.
-    pub fn if_none_match(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn if_none_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.if_none_match(value);
         self
     }
     /// Sets or clears `IfNoneMatch`.
-    pub fn set_if_none_match(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_if_none_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_if_none_match(value);
         self
     }
     /// Sets `IfUnmodifiedSince`.
-    pub fn if_unmodified_since(
-        mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn if_unmodified_since(mut self, value: impl Into<crate::rt::DateTime>) -> Self {
         self.input = self.input.if_unmodified_since(value);
         self
     }
     /// Sets or clears `IfUnmodifiedSince`.
     pub fn set_if_unmodified_since(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_if_unmodified_since(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `MirrorDestination`.
-    pub fn mirror_destination(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`.
-    pub fn set_mirror_destination(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `Range`.
-    pub fn range(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn range(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.range(value);
         self
     }
     /// Sets or clears `Range`.
-    pub fn set_range(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_range(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_range(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`.
-    pub fn sse_customer_algorithm(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`.
-    pub fn set_sse_customer_algorithm(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`.
-    pub fn sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`.
-    pub fn set_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`.
-    pub fn sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`.
-    pub fn set_sse_customer_key_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -341,7 +265,7 @@ impl HeadObjectFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
@@ -352,30 +276,24 @@ impl HeadObjectFluentBuilder {
         self
     }
     /// Sets or clears `PartNumber`.
-    pub fn set_part_number(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumMode`.
     pub fn checksum_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumMode>,
+        value: impl Into<crate::generated::types::ChecksumMode>,
     ) -> Self {
         self.input = self.input.checksum_mode(value);
         self
@@ -383,15 +301,13 @@ impl HeadObjectFluentBuilder {
     /// Sets or clears `ChecksumMode`.
     pub fn set_checksum_mode(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumMode>,
+        value: Option<crate::generated::types::ChecksumMode>,
     ) -> Self {
         self.input = self.input.set_checksum_mode(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<HeadObjectOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<HeadObjectOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("HeadObject"))?;
         send_input(&self.client, input).await
     }
@@ -400,7 +316,7 @@ impl HeadObjectFluentBuilder {
     pub fn presigned(
         self,
         expires_in: ::std::time::Duration,
-    ) -> ::std::result::Result<crate::rt::PresignedRequest, crate::rt::Error> {
+    ) -> Result<crate::rt::PresignedRequest, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("HeadObject"))?;
         let request = serialize_request(input, self.client.endpoint())
             .map_err(|e| e.with_operation("HeadObject"))?;
@@ -411,7 +327,7 @@ impl HeadObjectFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: HeadObjectRequest,
-) -> ::std::result::Result<HeadObjectOutput, crate::rt::Error> {
+) -> Result<HeadObjectOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("HeadObject"))?;
     let response = client.invoke(&META, request).await?;
@@ -422,41 +338,31 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<HeadObjectOutput, crate::rt::Error> {
+) -> Result<HeadObjectOutput, crate::rt::Error> {
     let f_delete_marker = match crate::rt::header_string(
         &parts.headers,
         "x-amz-delete-marker",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_bool(text.as_str(), "DeleteMarker")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "DeleteMarker")?),
+        None => None,
     };
     let f_accept_ranges = match crate::rt::header_string(
         &parts.headers,
         "accept-ranges",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_expiration = match crate::rt::header_string(
         &parts.headers,
         "x-amz-expiration",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_restore = match crate::rt::header_string(&parts.headers, "x-amz-restore")? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_last_modified = crate::rt::header_timestamp(
         &parts.headers,
@@ -467,139 +373,103 @@ fn read_output(
         &parts.headers,
         "Content-Length",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_i64(text.as_str(), "ContentLength")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_i64(text.as_str(), "ContentLength")?),
+        None => None,
     };
     let f_checksum_crc32 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc32c = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32c",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc64_nvme = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc64nvme",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_sha1 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha1",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_sha256 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha256",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_type = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-type",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ChecksumType::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::ChecksumType::from(text.as_str())),
+        None => None,
     };
     let f_e_tag = match crate::rt::header_string(&parts.headers, "ETag")? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_missing_meta = match crate::rt::header_string(
         &parts.headers,
         "x-amz-missing-meta",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_i32(text.as_str(), "MissingMeta")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_i32(text.as_str(), "MissingMeta")?),
+        None => None,
     };
     let f_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-version-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_cache_control = match crate::rt::header_string(
         &parts.headers,
         "Cache-Control",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_content_disposition = match crate::rt::header_string(
         &parts.headers,
         "Content-Disposition",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_content_encoding = match crate::rt::header_string(
         &parts.headers,
         "Content-Encoding",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_content_language = match crate::rt::header_string(
         &parts.headers,
         "Content-Language",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_content_type = match crate::rt::header_string(
         &parts.headers,
         "Content-Type",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_expires = crate::rt::header_timestamp(
         &parts.headers,
@@ -610,21 +480,17 @@ fn read_output(
         &parts.headers,
         "x-amz-website-redirect-location",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ServerSideEncryption::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_metadata = crate::rt::prefix_headers(&parts.headers, "x-amz-meta-");
     let f_retention_expiration_date = crate::rt::header_timestamp(
@@ -636,105 +502,75 @@ fn read_output(
         &parts.headers,
         "Retention-Legal-Hold-Count",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_i32(text.as_str(), "RetentionLegalHoldCount")?,
-            )
+        Some(text) => {
+            Some(crate::rt::parse_i32(text.as_str(), "RetentionLegalHoldCount")?)
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_retention_period = match crate::rt::header_string(
         &parts.headers,
         "Retention-Period",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_i32(text.as_str(), "RetentionPeriod")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_i32(text.as_str(), "RetentionPeriod")?),
+        None => None,
     };
     let f_sse_customer_algorithm = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_key_md5 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_kms_key_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_storage_class = match crate::rt::header_string(
         &parts.headers,
         "x-amz-storage-class",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::StorageClass::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::StorageClass::from(text.as_str())),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
     let f_replication_status = match crate::rt::header_string(
         &parts.headers,
         "x-amz-replication-status",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ReplicationStatus::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ReplicationStatus::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_parts_count = match crate::rt::header_string(
         &parts.headers,
         "x-amz-mp-parts-count",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_i32(text.as_str(), "PartsCount")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_i32(text.as_str(), "PartsCount")?),
+        None => None,
     };
     let f_object_lock_mode = match crate::rt::header_string(
         &parts.headers,
         "x-amz-object-lock-mode",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ObjectLockMode::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::ObjectLockMode::from(text.as_str())),
+        None => None,
     };
     let f_object_lock_retain_until_date = crate::rt::header_timestamp(
         &parts.headers,
@@ -745,34 +581,26 @@ fn read_output(
         &parts.headers,
         "x-amz-object-lock-legal-hold",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ObjectLockLegalHoldStatus::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ObjectLockLegalHoldStatus::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_ibm_restored_copy_storage_class = match crate::rt::header_string(
         &parts.headers,
         "x-ibm-restored-copy-storage-class",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::StorageClass::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::StorageClass::from(text.as_str())),
+        None => None,
     };
     let f_ibm_transition = match crate::rt::header_string(
         &parts.headers,
         "x-ibm-transition",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
-    ::std::result::Result::Ok(HeadObjectOutput {
+    Ok(HeadObjectOutput {
         delete_marker: f_delete_marker,
         accept_ranges: f_accept_ranges,
         expiration: f_expiration,

@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ListBucketInventoryConfigurations",
 );
 /// The errors `ListBucketInventoryConfigurations` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListBucketInventoryConfigurationsError {
     /// An error the model does not list for this operation.
@@ -28,17 +28,14 @@ impl ::std::error::Error for ListBucketInventoryConfigurationsError {}
 pub fn serialize_request(
     input: ListBucketInventoryConfigurationsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("inventory");
-    if let ::std::option::Option::Some(v) = &input.continuation_token {
+    if let Some(v) = &input.continuation_token {
         request.query("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -46,12 +43,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListBucketInventoryConfigurations`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListBucketInventoryConfigurationsOutput, crate::rt::Error> {
+) -> Result<ListBucketInventoryConfigurationsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketInventoryConfigurationsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListBucketInventoryConfigurations")
                 .with_operation_error(typed),
@@ -61,7 +58,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("ListBucketInventoryConfigurations"))
 }
 /// Sends a `ListBucketInventoryConfigurations` request (`GET /{Bucket}?inventory`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListBucketInventoryConfigurationsFluentBuilder {
     client: crate::rt::Client,
     input: ListBucketInventoryConfigurationsRequestBuilder,
@@ -78,60 +75,39 @@ impl ListBucketInventoryConfigurationsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContinuationToken`.
-    pub fn continuation_token(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.continuation_token(value);
         self
     }
     /// Sets or clears `ContinuationToken`.
-    pub fn set_continuation_token(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_continuation_token(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<
-        ListBucketInventoryConfigurationsOutput,
-        crate::rt::Error,
-    > {
+    ) -> Result<ListBucketInventoryConfigurationsOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -143,7 +119,7 @@ impl ListBucketInventoryConfigurationsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListBucketInventoryConfigurationsRequest,
-) -> ::std::result::Result<ListBucketInventoryConfigurationsOutput, crate::rt::Error> {
+) -> Result<ListBucketInventoryConfigurationsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListBucketInventoryConfigurations"))?;
     let response = client.invoke(&META, request).await?;
@@ -154,44 +130,38 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListBucketInventoryConfigurationsOutput, crate::rt::Error> {
+) -> Result<ListBucketInventoryConfigurationsOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_inventory_configuration_list: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::InventoryConfiguration>,
-    > = ::std::option::Option::None;
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_inventory_configuration_list: Option<
+        Vec<crate::generated::types::InventoryConfiguration>,
+    > = None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_next_continuation_token: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "ContinuationToken" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "InventoryConfiguration" => {
                 f_inventory_configuration_list
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(
                         crate::generated::protocol::de_inventory_configuration(child)?,
                     );
             }
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_continuation_token = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(ListBucketInventoryConfigurationsOutput {
+    Ok(ListBucketInventoryConfigurationsOutput {
         continuation_token: f_continuation_token,
         inventory_configuration_list: f_inventory_configuration_list,
         is_truncated: f_is_truncated,

@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `ListBucketReplicationFailures` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListBucketReplicationFailuresError {
     /// An error the model does not list for this operation.
@@ -28,23 +28,20 @@ impl ::std::error::Error for ListBucketReplicationFailuresError {}
 pub fn serialize_request(
     input: ListBucketReplicationFailuresRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("ibm-replication-failures");
-    if let ::std::option::Option::Some(v) = &input.continuation_token {
+    if let Some(v) = &input.continuation_token {
         request.query("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.max_keys {
+    if let Some(v) = &input.max_keys {
         request.query("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.first_sync_attempted_before {
+    if let Some(v) = &input.first_sync_attempted_before {
         request.query("first-sync-attempted-before", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.encoding_type {
+    if let Some(v) = &input.encoding_type {
         request.query("encoding-type", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -52,12 +49,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListBucketReplicationFailures`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
+) -> Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketReplicationFailuresError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListBucketReplicationFailures")
                 .with_operation_error(typed),
@@ -67,7 +64,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("ListBucketReplicationFailures"))
 }
 /// Sends a `ListBucketReplicationFailures` request (`GET /{Bucket}?ibm-replication-failures`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListBucketReplicationFailuresFluentBuilder {
     client: crate::rt::Client,
     input: ListBucketReplicationFailuresRequestBuilder,
@@ -84,34 +81,22 @@ impl ListBucketReplicationFailuresFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContinuationToken`.
-    pub fn continuation_token(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.continuation_token(value);
         self
     }
     /// Sets or clears `ContinuationToken`.
-    pub fn set_continuation_token(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_continuation_token(value);
         self
     }
@@ -121,30 +106,24 @@ impl ListBucketReplicationFailuresFluentBuilder {
         self
     }
     /// Sets or clears `MaxKeys`.
-    pub fn set_max_keys(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `FirstSyncAttemptedBefore`.
-    pub fn first_sync_attempted_before(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn first_sync_attempted_before(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.first_sync_attempted_before(value);
         self
     }
     /// Sets or clears `FirstSyncAttemptedBefore`.
-    pub fn set_first_sync_attempted_before(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_first_sync_attempted_before(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_first_sync_attempted_before(value);
         self
     }
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
+        value: impl Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.encoding_type(value);
         self
@@ -152,7 +131,7 @@ impl ListBucketReplicationFailuresFluentBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::generated::types::EncodingType>,
+        value: Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.set_encoding_type(value);
         self
@@ -160,7 +139,7 @@ impl ListBucketReplicationFailuresFluentBuilder {
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
+    ) -> Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -172,7 +151,7 @@ impl ListBucketReplicationFailuresFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListBucketReplicationFailuresRequest,
-) -> ::std::result::Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
+) -> Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListBucketReplicationFailures"))?;
     let response = client.invoke(&META, request).await?;
@@ -183,20 +162,20 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
+) -> Result<ListBucketReplicationFailuresOutput, crate::rt::Error> {
     let f_list_replication_failure_result = match crate::rt::XmlDocument::parse_optional(
         &body,
     )? {
-        ::std::option::Option::Some(doc) => {
-            ::std::option::Option::Some(
+        Some(doc) => {
+            Some(
                 crate::generated::protocol::de_list_replication_failure_result(
                     doc.root(),
                 )?,
             )
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
-    ::std::result::Result::Ok(ListBucketReplicationFailuresOutput {
+    Ok(ListBucketReplicationFailuresOutput {
         list_replication_failure_result: f_list_replication_failure_result,
     })
 }

@@ -7,7 +7,7 @@ pub use crate::generated::types::{
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("ListBuckets")
     .instance_id();
 /// The errors `ListBuckets` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListBucketsError {
     /// An error the model does not list for this operation.
@@ -25,13 +25,10 @@ impl ::std::error::Error for ListBucketsError {}
 pub fn serialize_request(
     input: ListBucketsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.path_literal("/");
-    if let ::std::option::Option::Some(v) = &input.ibm_service_instance_id {
+    if let Some(v) = &input.ibm_service_instance_id {
         request.header("ibm-service-instance-id", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -39,12 +36,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListBuckets`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListBucketsOutput, crate::rt::Error> {
+) -> Result<ListBucketsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListBuckets")
                 .with_operation_error(typed),
@@ -53,7 +50,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListBuckets"))
 }
 /// Sends a `ListBuckets` request (`GET /`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListBucketsFluentBuilder {
     client: crate::rt::Client,
     input: ListBucketsRequestBuilder,
@@ -70,25 +67,17 @@ impl ListBucketsFluentBuilder {
         &self.input
     }
     /// Sets `IBMServiceInstanceId`.
-    pub fn ibm_service_instance_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
         self
     }
     /// Sets or clears `IBMServiceInstanceId`.
-    pub fn set_ibm_service_instance_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ListBucketsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListBucketsOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("ListBuckets"))?;
         send_input(&self.client, input).await
     }
@@ -97,7 +86,7 @@ impl ListBucketsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListBucketsRequest,
-) -> ::std::result::Result<ListBucketsOutput, crate::rt::Error> {
+) -> Result<ListBucketsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListBuckets"))?;
     let response = client.invoke(&META, request).await?;
@@ -108,19 +97,17 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListBucketsOutput, crate::rt::Error> {
+) -> Result<ListBucketsOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_buckets: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Bucket>,
-    > = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_buckets: Option<Vec<crate::generated::types::Bucket>> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
     for child in node.children() {
         match child.name() {
             "Buckets" => {
-                f_buckets = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_buckets = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_bucket(item)?);
                     }
@@ -128,14 +115,12 @@ fn read_output(
                 });
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(ListBucketsOutput {
+    Ok(ListBucketsOutput {
         buckets: f_buckets,
         owner: f_owner,
     })

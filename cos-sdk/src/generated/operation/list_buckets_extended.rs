@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .instance_id();
 /// The errors `ListBucketsExtended` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListBucketsExtendedError {
     /// An error the model does not list for this operation.
@@ -28,23 +28,20 @@ impl ::std::error::Error for ListBucketsExtendedError {}
 pub fn serialize_request(
     input: ListBucketsExtendedRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.path_literal("/");
     request.query_flag("extended");
-    if let ::std::option::Option::Some(v) = &input.ibm_service_instance_id {
+    if let Some(v) = &input.ibm_service_instance_id {
         request.header("ibm-service-instance-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.marker {
+    if let Some(v) = &input.marker {
         request.query("marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.max_keys {
+    if let Some(v) = &input.max_keys {
         request.query("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.prefix {
+    if let Some(v) = &input.prefix {
         request.query("prefix", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -52,12 +49,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListBucketsExtended`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListBucketsExtendedOutput, crate::rt::Error> {
+) -> Result<ListBucketsExtendedOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketsExtendedError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListBucketsExtended")
                 .with_operation_error(typed),
@@ -66,7 +63,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListBucketsExtended"))
 }
 /// Sends a `ListBucketsExtended` request (`GET /?extended`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListBucketsExtendedFluentBuilder {
     client: crate::rt::Client,
     input: ListBucketsExtendedRequestBuilder,
@@ -83,34 +80,22 @@ impl ListBucketsExtendedFluentBuilder {
         &self.input
     }
     /// Sets `IBMServiceInstanceId`.
-    pub fn ibm_service_instance_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
         self
     }
     /// Sets or clears `IBMServiceInstanceId`.
-    pub fn set_ibm_service_instance_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
     /// Sets `Marker`.
-    pub fn marker(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.marker(value);
         self
     }
     /// Sets or clears `Marker`.
-    pub fn set_marker(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_marker(value);
         self
     }
@@ -120,30 +105,22 @@ impl ListBucketsExtendedFluentBuilder {
         self
     }
     /// Sets or clears `MaxKeys`.
-    pub fn set_max_keys(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `Prefix`.
-    pub fn prefix(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`.
-    pub fn set_prefix(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ListBucketsExtendedOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListBucketsExtendedOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -164,7 +141,7 @@ impl ListBucketsExtendedFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListBucketsExtendedRequest,
-) -> ::std::result::Result<ListBucketsExtendedOutput, crate::rt::Error> {
+) -> Result<ListBucketsExtendedOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListBucketsExtended"))?;
     let response = client.invoke(&META, request).await?;
@@ -175,29 +152,25 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListBucketsExtendedOutput, crate::rt::Error> {
+) -> Result<ListBucketsExtendedOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_buckets: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Bucket>,
-    > = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_next_marker: Option<String> = None;
+    let mut f_buckets: Option<Vec<crate::generated::types::Bucket>> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "NextMarker" => {
-                f_next_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_marker = Some(child.text().to_string());
             }
             "Buckets" => {
-                f_buckets = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_buckets = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_bucket(item)?);
                     }
@@ -205,14 +178,12 @@ fn read_output(
                 });
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(ListBucketsExtendedOutput {
+    Ok(ListBucketsExtendedOutput {
         is_truncated: f_is_truncated,
         next_marker: f_next_marker,
         buckets: f_buckets,

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ListLegalHolds",
 );
 /// The errors `ListLegalHolds` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListLegalHoldsError {
     /// An error the model does not list for this operation.
@@ -26,16 +26,13 @@ impl ::std::error::Error for ListLegalHoldsError {}
 pub fn serialize_request(
     input: ListLegalHoldsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("legalHold");
-    if let ::std::option::Option::Some(v) = &input.mirror_destination {
+    if let Some(v) = &input.mirror_destination {
         request.header("Mirror-Destination", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -43,12 +40,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListLegalHolds`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListLegalHoldsOutput, crate::rt::Error> {
+) -> Result<ListLegalHoldsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListLegalHoldsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListLegalHolds")
                 .with_operation_error(typed),
@@ -57,7 +54,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListLegalHolds"))
 }
 /// Sends a `ListLegalHolds` request (`GET /{Bucket}/{Key+}?legalHold`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListLegalHoldsFluentBuilder {
     client: crate::rt::Client,
     input: ListLegalHoldsRequestBuilder,
@@ -74,57 +71,37 @@ impl ListLegalHoldsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `MirrorDestination`.
-    pub fn mirror_destination(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`.
-    pub fn set_mirror_destination(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ListLegalHoldsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListLegalHoldsOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("ListLegalHolds"))?;
         send_input(&self.client, input).await
     }
@@ -133,7 +110,7 @@ impl ListLegalHoldsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListLegalHoldsRequest,
-) -> ::std::result::Result<ListLegalHoldsOutput, crate::rt::Error> {
+) -> Result<ListLegalHoldsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListLegalHolds"))?;
     let response = client.invoke(&META, request).await?;
@@ -144,28 +121,24 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListLegalHoldsOutput, crate::rt::Error> {
+) -> Result<ListLegalHoldsOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_create_time: ::std::option::Option<crate::rt::DateTime> = ::std::option::Option::None;
-    let mut f_legal_holds: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::LegalHold>,
-    > = ::std::option::Option::None;
-    let mut f_retention_period: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_retention_period_expiration_date: ::std::option::Option<
-        crate::rt::DateTime,
-    > = ::std::option::Option::None;
+    let mut f_create_time: Option<crate::rt::DateTime> = None;
+    let mut f_legal_holds: Option<Vec<crate::generated::types::LegalHold>> = None;
+    let mut f_retention_period: Option<i32> = None;
+    let mut f_retention_period_expiration_date: Option<crate::rt::DateTime> = None;
     for child in node.children() {
         match child.name() {
             "CreateTime" => {
-                f_create_time = ::std::option::Option::Some(
+                f_create_time = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             "LegalHolds" => {
-                f_legal_holds = ::std::option::Option::Some({
-                    let mut items = ::std::vec::Vec::new();
+                f_legal_holds = Some({
+                    let mut items = Vec::new();
                     for item in child.children() {
                         items.push(crate::generated::protocol::de_legal_hold(item)?);
                     }
@@ -173,19 +146,17 @@ fn read_output(
                 });
             }
             "RetentionPeriod" => {
-                f_retention_period = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_retention_period = Some(crate::rt::xml_i32(child)?);
             }
             "RetentionPeriodExpirationDate" => {
-                f_retention_period_expiration_date = ::std::option::Option::Some(
+                f_retention_period_expiration_date = Some(
                     crate::rt::xml_timestamp(child, crate::rt::TimestampFormat::Iso8601)?,
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(ListLegalHoldsOutput {
+    Ok(ListLegalHoldsOutput {
         create_time: f_create_time,
         legal_holds: f_legal_holds,
         retention_period: f_retention_period,

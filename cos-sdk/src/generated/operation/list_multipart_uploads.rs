@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ListMultipartUploads",
 );
 /// The errors `ListMultipartUploads` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListMultipartUploadsError {
     /// An error the model does not list for this operation.
@@ -27,35 +27,32 @@ impl ::std::error::Error for ListMultipartUploadsError {}
 pub fn serialize_request(
     input: ListMultipartUploadsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("uploads");
-    if let ::std::option::Option::Some(v) = &input.delimiter {
+    if let Some(v) = &input.delimiter {
         request.query("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.encoding_type {
+    if let Some(v) = &input.encoding_type {
         request.query("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.key_marker {
+    if let Some(v) = &input.key_marker {
         request.query("key-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.max_uploads {
+    if let Some(v) = &input.max_uploads {
         request.query("max-uploads", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.mirror_destination {
+    if let Some(v) = &input.mirror_destination {
         request.header("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.prefix {
+    if let Some(v) = &input.prefix {
         request.query("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.upload_id_marker {
+    if let Some(v) = &input.upload_id_marker {
         request.query("upload-id-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -63,12 +60,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListMultipartUploads`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListMultipartUploadsOutput, crate::rt::Error> {
+) -> Result<ListMultipartUploadsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListMultipartUploadsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListMultipartUploads")
                 .with_operation_error(typed),
@@ -77,7 +74,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListMultipartUploads"))
 }
 /// Sends a `ListMultipartUploads` request (`GET /{Bucket}?uploads`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListMultipartUploadsFluentBuilder {
     client: crate::rt::Client,
     input: ListMultipartUploadsRequestBuilder,
@@ -94,41 +91,29 @@ impl ListMultipartUploadsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delimiter`.
-    pub fn delimiter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.delimiter(value);
         self
     }
     /// Sets or clears `Delimiter`.
-    pub fn set_delimiter(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_delimiter(value);
         self
     }
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
+        value: impl Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.encoding_type(value);
         self
@@ -136,24 +121,18 @@ impl ListMultipartUploadsFluentBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::generated::types::EncodingType>,
+        value: Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.set_encoding_type(value);
         self
     }
     /// Sets `KeyMarker`.
-    pub fn key_marker(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key_marker(value);
         self
     }
     /// Sets or clears `KeyMarker`.
-    pub fn set_key_marker(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key_marker(value);
         self
     }
@@ -163,78 +142,52 @@ impl ListMultipartUploadsFluentBuilder {
         self
     }
     /// Sets or clears `MaxUploads`.
-    pub fn set_max_uploads(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_max_uploads(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_uploads(value);
         self
     }
     /// Sets `MirrorDestination`.
-    pub fn mirror_destination(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`.
-    pub fn set_mirror_destination(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `Prefix`.
-    pub fn prefix(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`.
-    pub fn set_prefix(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self
     }
     /// Sets `UploadIdMarker`.
-    pub fn upload_id_marker(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn upload_id_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id_marker(value);
         self
     }
     /// Sets or clears `UploadIdMarker`.
-    pub fn set_upload_id_marker(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_upload_id_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id_marker(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ListMultipartUploadsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListMultipartUploadsOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -255,7 +208,7 @@ impl ListMultipartUploadsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListMultipartUploadsRequest,
-) -> ::std::result::Result<ListMultipartUploadsOutput, crate::rt::Error> {
+) -> Result<ListMultipartUploadsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListMultipartUploads"))?;
     let response = client.invoke(&META, request).await?;
@@ -266,84 +219,70 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListMultipartUploadsOutput, crate::rt::Error> {
+) -> Result<ListMultipartUploadsOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_upload_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_uploads: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_uploads: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::MultipartUpload>,
-    > = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_key_marker: Option<String> = None;
+    let mut f_upload_id_marker: Option<String> = None;
+    let mut f_next_key_marker: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_next_upload_id_marker: Option<String> = None;
+    let mut f_max_uploads: Option<i32> = None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_uploads: Option<Vec<crate::generated::types::MultipartUpload>> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "KeyMarker" => {
-                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = Some(child.text().to_string());
             }
             "UploadIdMarker" => {
-                f_upload_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_upload_id_marker = Some(child.text().to_string());
             }
             "NextKeyMarker" => {
-                f_next_key_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_key_marker = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "NextUploadIdMarker" => {
-                f_next_upload_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_upload_id_marker = Some(child.text().to_string());
             }
             "MaxUploads" => {
-                f_max_uploads = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_uploads = Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Upload" => {
                 f_uploads
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_multipart_upload(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(ListMultipartUploadsOutput {
+    Ok(ListMultipartUploadsOutput {
         bucket: f_bucket,
         key_marker: f_key_marker,
         upload_id_marker: f_upload_id_marker,

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ListObjectVersions",
 );
 /// The errors `ListObjectVersions` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListObjectVersionsError {
     /// An error the model does not list for this operation.
@@ -26,35 +26,32 @@ impl ::std::error::Error for ListObjectVersionsError {}
 pub fn serialize_request(
     input: ListObjectVersionsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query_flag("versions");
     if input.encoding_type.is_none() {
         request.query("encoding-type", "url");
     }
-    if let ::std::option::Option::Some(v) = &input.delimiter {
+    if let Some(v) = &input.delimiter {
         request.query("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.encoding_type {
+    if let Some(v) = &input.encoding_type {
         request.query("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.key_marker {
+    if let Some(v) = &input.key_marker {
         request.query("key-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.max_keys {
+    if let Some(v) = &input.max_keys {
         request.query("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.prefix {
+    if let Some(v) = &input.prefix {
         request.query("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.version_id_marker {
+    if let Some(v) = &input.version_id_marker {
         request.query("version-id-marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -62,12 +59,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListObjectVersions`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListObjectVersionsOutput, crate::rt::Error> {
+) -> Result<ListObjectVersionsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListObjectVersionsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListObjectVersions")
                 .with_operation_error(typed),
@@ -76,7 +73,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListObjectVersions"))
 }
 /// Sends a `ListObjectVersions` request (`GET /{Bucket}?versions`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListObjectVersionsFluentBuilder {
     client: crate::rt::Client,
     input: ListObjectVersionsRequestBuilder,
@@ -93,41 +90,29 @@ impl ListObjectVersionsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delimiter`.
-    pub fn delimiter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.delimiter(value);
         self
     }
     /// Sets or clears `Delimiter`.
-    pub fn set_delimiter(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_delimiter(value);
         self
     }
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
+        value: impl Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.encoding_type(value);
         self
@@ -135,24 +120,18 @@ impl ListObjectVersionsFluentBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::generated::types::EncodingType>,
+        value: Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.set_encoding_type(value);
         self
     }
     /// Sets `KeyMarker`.
-    pub fn key_marker(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key_marker(value);
         self
     }
     /// Sets or clears `KeyMarker`.
-    pub fn set_key_marker(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key_marker(value);
         self
     }
@@ -162,62 +141,42 @@ impl ListObjectVersionsFluentBuilder {
         self
     }
     /// Sets or clears `MaxKeys`.
-    pub fn set_max_keys(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `Prefix`.
-    pub fn prefix(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`.
-    pub fn set_prefix(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self
     }
     /// Sets `VersionIdMarker`.
-    pub fn version_id_marker(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id_marker(value);
         self
     }
     /// Sets or clears `VersionIdMarker`.
-    pub fn set_version_id_marker(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id_marker(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ListObjectVersionsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListObjectVersionsOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -238,7 +197,7 @@ impl ListObjectVersionsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListObjectVersionsRequest,
-) -> ::std::result::Result<ListObjectVersionsOutput, crate::rt::Error> {
+) -> Result<ListObjectVersionsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListObjectVersions"))?;
     let response = client.invoke(&META, request).await?;
@@ -249,114 +208,97 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListObjectVersionsOutput, crate::rt::Error> {
+) -> Result<ListObjectVersionsOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_key_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_version_id_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_versions: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::ObjectVersion>,
-    > = ::std::option::Option::None;
-    let mut f_delete_markers: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::DeleteMarkerEntry>,
-    > = ::std::option::Option::None;
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_key_marker: Option<String> = None;
+    let mut f_version_id_marker: Option<String> = None;
+    let mut f_next_key_marker: Option<String> = None;
+    let mut f_next_version_id_marker: Option<String> = None;
+    let mut f_versions: Option<Vec<crate::generated::types::ObjectVersion>> = None;
+    let mut f_delete_markers: Option<Vec<crate::generated::types::DeleteMarkerEntry>> = None;
+    let mut f_name: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "KeyMarker" => {
-                f_key_marker = ::std::option::Option::Some(child.text().to_string());
+                f_key_marker = Some(child.text().to_string());
             }
             "VersionIdMarker" => {
-                f_version_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_version_id_marker = Some(child.text().to_string());
             }
             "NextKeyMarker" => {
-                f_next_key_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_key_marker = Some(child.text().to_string());
             }
             "NextVersionIdMarker" => {
-                f_next_version_id_marker = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_version_id_marker = Some(child.text().to_string());
             }
             "Version" => {
                 f_versions
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object_version(child)?);
             }
             "DeleteMarker" => {
                 f_delete_markers
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_delete_marker_entry(child)?);
             }
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "MaxKeys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    if f_encoding_type.as_ref().map(|e| e.as_str()) == ::std::option::Option::Some("url")
-    {
+    if f_encoding_type.as_ref().map(|e| e.as_str()) == Some("url") {
         crate::rt::url_decode_in_place(&mut f_key_marker)?;
         crate::rt::url_decode_in_place(&mut f_next_key_marker)?;
         crate::rt::url_decode_in_place(&mut f_prefix)?;
         crate::rt::url_decode_in_place(&mut f_delimiter)?;
-        if let ::std::option::Option::Some(items) = f_versions.as_mut() {
+        if let Some(items) = f_versions.as_mut() {
             for item in items.iter_mut() {
                 crate::rt::url_decode_in_place(&mut item.key)?;
             }
         }
-        if let ::std::option::Option::Some(items) = f_delete_markers.as_mut() {
+        if let Some(items) = f_delete_markers.as_mut() {
             for item in items.iter_mut() {
                 crate::rt::url_decode_in_place(&mut item.key)?;
             }
         }
-        if let ::std::option::Option::Some(items) = f_common_prefixes.as_mut() {
+        if let Some(items) = f_common_prefixes.as_mut() {
             for item in items.iter_mut() {
                 crate::rt::url_decode_in_place(&mut item.prefix)?;
             }
         }
     }
-    ::std::result::Result::Ok(ListObjectVersionsOutput {
+    Ok(ListObjectVersionsOutput {
         is_truncated: f_is_truncated,
         key_marker: f_key_marker,
         version_id_marker: f_version_id_marker,

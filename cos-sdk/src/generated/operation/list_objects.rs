@@ -6,7 +6,7 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `ListObjects`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("ListObjects");
 /// The errors `ListObjects` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListObjectsError {
     /// `NoSuchBucket` (HTTP 404).
@@ -27,37 +27,34 @@ impl ::std::error::Error for ListObjectsError {}
 pub fn serialize_request(
     input: ListObjectsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     if input.encoding_type.is_none() {
         request.query("encoding-type", "url");
     }
-    if let ::std::option::Option::Some(v) = &input.delimiter {
+    if let Some(v) = &input.delimiter {
         request.query("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.encoding_type {
+    if let Some(v) = &input.encoding_type {
         request.query("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.marker {
+    if let Some(v) = &input.marker {
         request.query("marker", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.max_keys {
+    if let Some(v) = &input.max_keys {
         request.query("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.mirror_destination {
+    if let Some(v) = &input.mirror_destination {
         request.header("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.prefix {
+    if let Some(v) = &input.prefix {
         request.query("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -65,7 +62,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListObjects`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListObjectsOutput, crate::rt::Error> {
+) -> Result<ListObjectsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -77,18 +74,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            ListObjectsError::NoSuchBucket(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            ListObjectsError::Unhandled(details.clone())
-                        }
+                        Ok(value) => ListObjectsError::NoSuchBucket(value),
+                        Err(_) => ListObjectsError::Unhandled(details.clone()),
                     }
                 }
                 _ => ListObjectsError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListObjects")
                 .with_operation_error(typed),
@@ -97,7 +90,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListObjects"))
 }
 /// Sends a `ListObjects` request (`GET /{Bucket}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListObjectsFluentBuilder {
     client: crate::rt::Client,
     input: ListObjectsRequestBuilder,
@@ -114,41 +107,29 @@ impl ListObjectsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delimiter`.
-    pub fn delimiter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.delimiter(value);
         self
     }
     /// Sets or clears `Delimiter`.
-    pub fn set_delimiter(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_delimiter(value);
         self
     }
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
+        value: impl Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.encoding_type(value);
         self
@@ -156,24 +137,18 @@ impl ListObjectsFluentBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::generated::types::EncodingType>,
+        value: Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.set_encoding_type(value);
         self
     }
     /// Sets `Marker`.
-    pub fn marker(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.marker(value);
         self
     }
     /// Sets or clears `Marker`.
-    pub fn set_marker(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_marker(value);
         self
     }
@@ -183,46 +158,34 @@ impl ListObjectsFluentBuilder {
         self
     }
     /// Sets or clears `MaxKeys`.
-    pub fn set_max_keys(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `MirrorDestination`.
-    pub fn mirror_destination(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`.
-    pub fn set_mirror_destination(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `Prefix`.
-    pub fn prefix(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`.
-    pub fn set_prefix(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -230,31 +193,23 @@ impl ListObjectsFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ListObjectsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListObjectsOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("ListObjects"))?;
         send_input(&self.client, input).await
     }
@@ -267,7 +222,7 @@ impl ListObjectsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListObjectsRequest,
-) -> ::std::result::Result<ListObjectsOutput, crate::rt::Error> {
+) -> Result<ListObjectsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListObjects"))?;
     let response = client.invoke(&META, request).await?;
@@ -278,107 +233,92 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListObjectsOutput, crate::rt::Error> {
+) -> Result<ListObjectsOutput, crate::rt::Error> {
     let f_ibm_sse_kp_enabled = match crate::rt::header_string(
         &parts.headers,
         "ibm-sse-kp-enabled",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::rt::parse_bool(text.as_str(), "IBMSSEKPEnabled")?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "IBMSSEKPEnabled")?),
+        None => None,
     };
     let f_ibm_sse_kp_crk_id = match crate::rt::header_string(
         &parts.headers,
         "ibm-sse-kp-crk-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_marker: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_contents: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Object>,
-    > = ::std::option::Option::None;
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_marker: Option<String> = None;
+    let mut f_next_marker: Option<String> = None;
+    let mut f_contents: Option<Vec<crate::generated::types::Object>> = None;
+    let mut f_name: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Marker" => {
-                f_marker = ::std::option::Option::Some(child.text().to_string());
+                f_marker = Some(child.text().to_string());
             }
             "NextMarker" => {
-                f_next_marker = ::std::option::Option::Some(child.text().to_string());
+                f_next_marker = Some(child.text().to_string());
             }
             "Contents" => {
                 f_contents
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object(child)?);
             }
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "MaxKeys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    if f_encoding_type.as_ref().map(|e| e.as_str()) == ::std::option::Option::Some("url")
-    {
+    if f_encoding_type.as_ref().map(|e| e.as_str()) == Some("url") {
         crate::rt::url_decode_in_place(&mut f_delimiter)?;
         crate::rt::url_decode_in_place(&mut f_marker)?;
         crate::rt::url_decode_in_place(&mut f_next_marker)?;
         crate::rt::url_decode_in_place(&mut f_prefix)?;
-        if let ::std::option::Option::Some(items) = f_contents.as_mut() {
+        if let Some(items) = f_contents.as_mut() {
             for item in items.iter_mut() {
                 crate::rt::url_decode_in_place(&mut item.key)?;
             }
         }
-        if let ::std::option::Option::Some(items) = f_common_prefixes.as_mut() {
+        if let Some(items) = f_common_prefixes.as_mut() {
             for item in items.iter_mut() {
                 crate::rt::url_decode_in_place(&mut item.prefix)?;
             }
         }
     }
-    ::std::result::Result::Ok(ListObjectsOutput {
+    Ok(ListObjectsOutput {
         is_truncated: f_is_truncated,
         marker: f_marker,
         next_marker: f_next_marker,

@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "ListObjectsV2",
 );
 /// The errors `ListObjectsV2` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListObjectsV2Error {
     /// `NoSuchBucket` (HTTP 404).
@@ -29,38 +29,35 @@ impl ::std::error::Error for ListObjectsV2Error {}
 pub fn serialize_request(
     input: ListObjectsV2Request,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.query("list-type", "2");
     if input.encoding_type.is_none() {
         request.query("encoding-type", "url");
     }
-    if let ::std::option::Option::Some(v) = &input.delimiter {
+    if let Some(v) = &input.delimiter {
         request.query("delimiter", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.encoding_type {
+    if let Some(v) = &input.encoding_type {
         request.query("encoding-type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.max_keys {
+    if let Some(v) = &input.max_keys {
         request.query("max-keys", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.prefix {
+    if let Some(v) = &input.prefix {
         request.query("prefix", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.continuation_token {
+    if let Some(v) = &input.continuation_token {
         request.query("continuation-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.fetch_owner {
+    if let Some(v) = &input.fetch_owner {
         request.query("fetch-owner", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &input.start_after {
+    if let Some(v) = &input.start_after {
         request.query("start-after", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -68,7 +65,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListObjectsV2`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListObjectsV2Output, crate::rt::Error> {
+) -> Result<ListObjectsV2Output, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -80,18 +77,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            ListObjectsV2Error::NoSuchBucket(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            ListObjectsV2Error::Unhandled(details.clone())
-                        }
+                        Ok(value) => ListObjectsV2Error::NoSuchBucket(value),
+                        Err(_) => ListObjectsV2Error::Unhandled(details.clone()),
                     }
                 }
                 _ => ListObjectsV2Error::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListObjectsV2")
                 .with_operation_error(typed),
@@ -100,7 +93,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListObjectsV2"))
 }
 /// Sends a `ListObjectsV2` request (`GET /{Bucket}?list-type=2`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListObjectsV2FluentBuilder {
     client: crate::rt::Client,
     input: ListObjectsV2RequestBuilder,
@@ -117,41 +110,29 @@ impl ListObjectsV2FluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delimiter`.
-    pub fn delimiter(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.delimiter(value);
         self
     }
     /// Sets or clears `Delimiter`.
-    pub fn set_delimiter(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_delimiter(value);
         self
     }
     /// Sets `EncodingType`.
     pub fn encoding_type(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::EncodingType>,
+        value: impl Into<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.encoding_type(value);
         self
@@ -159,7 +140,7 @@ impl ListObjectsV2FluentBuilder {
     /// Sets or clears `EncodingType`.
     pub fn set_encoding_type(
         mut self,
-        value: ::std::option::Option<crate::generated::types::EncodingType>,
+        value: Option<crate::generated::types::EncodingType>,
     ) -> Self {
         self.input = self.input.set_encoding_type(value);
         self
@@ -170,39 +151,27 @@ impl ListObjectsV2FluentBuilder {
         self
     }
     /// Sets or clears `MaxKeys`.
-    pub fn set_max_keys(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `Prefix`.
-    pub fn prefix(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`.
-    pub fn set_prefix(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self
     }
     /// Sets `ContinuationToken`.
-    pub fn continuation_token(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.continuation_token(value);
         self
     }
     /// Sets or clears `ContinuationToken`.
-    pub fn set_continuation_token(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_continuation_token(value);
         self
     }
@@ -212,46 +181,32 @@ impl ListObjectsV2FluentBuilder {
         self
     }
     /// Sets or clears `FetchOwner`.
-    pub fn set_fetch_owner(mut self, value: ::std::option::Option<bool>) -> Self {
+    pub fn set_fetch_owner(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_fetch_owner(value);
         self
     }
     /// Sets `StartAfter`.
-    pub fn start_after(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn start_after(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.start_after(value);
         self
     }
     /// Sets or clears `StartAfter`.
-    pub fn set_start_after(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_start_after(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_start_after(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<ListObjectsV2Output, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListObjectsV2Output, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("ListObjectsV2"))?;
         send_input(&self.client, input).await
     }
@@ -264,7 +219,7 @@ impl ListObjectsV2FluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListObjectsV2Request,
-) -> ::std::result::Result<ListObjectsV2Output, crate::rt::Error> {
+) -> Result<ListObjectsV2Output, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListObjectsV2"))?;
     let response = client.invoke(&META, request).await?;
@@ -275,98 +230,85 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListObjectsV2Output, crate::rt::Error> {
+) -> Result<ListObjectsV2Output, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_contents: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Object>,
-    > = ::std::option::Option::None;
-    let mut f_name: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_prefix: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_delimiter: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_max_keys: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_common_prefixes: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::CommonPrefix>,
-    > = ::std::option::Option::None;
-    let mut f_encoding_type: ::std::option::Option<
-        crate::generated::types::EncodingType,
-    > = ::std::option::Option::None;
-    let mut f_key_count: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_next_continuation_token: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_start_after: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_contents: Option<Vec<crate::generated::types::Object>> = None;
+    let mut f_name: Option<String> = None;
+    let mut f_prefix: Option<String> = None;
+    let mut f_delimiter: Option<String> = None;
+    let mut f_max_keys: Option<i32> = None;
+    let mut f_common_prefixes: Option<Vec<crate::generated::types::CommonPrefix>> = None;
+    let mut f_encoding_type: Option<crate::generated::types::EncodingType> = None;
+    let mut f_key_count: Option<i32> = None;
+    let mut f_continuation_token: Option<String> = None;
+    let mut f_next_continuation_token: Option<String> = None;
+    let mut f_start_after: Option<String> = None;
     for child in node.children() {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Contents" => {
                 f_contents
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_object(child)?);
             }
             "Name" => {
-                f_name = ::std::option::Option::Some(child.text().to_string());
+                f_name = Some(child.text().to_string());
             }
             "Prefix" => {
-                f_prefix = ::std::option::Option::Some(child.text().to_string());
+                f_prefix = Some(child.text().to_string());
             }
             "Delimiter" => {
-                f_delimiter = ::std::option::Option::Some(child.text().to_string());
+                f_delimiter = Some(child.text().to_string());
             }
             "MaxKeys" => {
-                f_max_keys = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_keys = Some(crate::rt::xml_i32(child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_common_prefix(child)?);
             }
             "EncodingType" => {
-                f_encoding_type = ::std::option::Option::Some(
+                f_encoding_type = Some(
                     crate::generated::types::EncodingType::from(child.text()),
                 );
             }
             "KeyCount" => {
-                f_key_count = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_key_count = Some(crate::rt::xml_i32(child)?);
             }
             "ContinuationToken" => {
-                f_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_continuation_token = Some(child.text().to_string());
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = ::std::option::Option::Some(
-                    child.text().to_string(),
-                );
+                f_next_continuation_token = Some(child.text().to_string());
             }
             "StartAfter" => {
-                f_start_after = ::std::option::Option::Some(child.text().to_string());
+                f_start_after = Some(child.text().to_string());
             }
             _ => {}
         }
     }
-    if f_encoding_type.as_ref().map(|e| e.as_str()) == ::std::option::Option::Some("url")
-    {
+    if f_encoding_type.as_ref().map(|e| e.as_str()) == Some("url") {
         crate::rt::url_decode_in_place(&mut f_delimiter)?;
         crate::rt::url_decode_in_place(&mut f_prefix)?;
         crate::rt::url_decode_in_place(&mut f_start_after)?;
-        if let ::std::option::Option::Some(items) = f_contents.as_mut() {
+        if let Some(items) = f_contents.as_mut() {
             for item in items.iter_mut() {
                 crate::rt::url_decode_in_place(&mut item.key)?;
             }
         }
-        if let ::std::option::Option::Some(items) = f_common_prefixes.as_mut() {
+        if let Some(items) = f_common_prefixes.as_mut() {
             for item in items.iter_mut() {
                 crate::rt::url_decode_in_place(&mut item.prefix)?;
             }
         }
     }
-    ::std::result::Result::Ok(ListObjectsV2Output {
+    Ok(ListObjectsV2Output {
         is_truncated: f_is_truncated,
         contents: f_contents,
         name: f_name,

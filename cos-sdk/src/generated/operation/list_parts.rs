@@ -6,7 +6,7 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `ListParts`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("ListParts");
 /// The errors `ListParts` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum ListPartsError {
     /// An error the model does not list for this operation.
@@ -24,31 +24,28 @@ impl ::std::error::Error for ListPartsError {}
 pub fn serialize_request(
     input: ListPartsRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("GET");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
-    if let ::std::option::Option::Some(v) = &input.max_parts {
+    if let Some(v) = &input.max_parts {
         request.query("max-parts", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.mirror_destination {
+    if let Some(v) = &input.mirror_destination {
         request.header("Mirror-Destination", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.part_number_marker {
+    if let Some(v) = &input.part_number_marker {
         request.query("part-number-marker", &v.to_string());
     }
     {
         let v = &input.upload_id;
         request.query("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -56,12 +53,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `ListParts`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<ListPartsOutput, crate::rt::Error> {
+) -> Result<ListPartsOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListPartsError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("ListParts")
                 .with_operation_error(typed),
@@ -70,7 +67,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("ListParts"))
 }
 /// Sends a `ListParts` request (`GET /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct ListPartsFluentBuilder {
     client: crate::rt::Client,
     input: ListPartsRequestBuilder,
@@ -87,34 +84,22 @@ impl ListPartsFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
@@ -124,23 +109,17 @@ impl ListPartsFluentBuilder {
         self
     }
     /// Sets or clears `MaxParts`.
-    pub fn set_max_parts(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_max_parts(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_parts(value);
         self
     }
     /// Sets `MirrorDestination`.
-    pub fn mirror_destination(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`.
-    pub fn set_mirror_destination(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
@@ -150,30 +129,24 @@ impl ListPartsFluentBuilder {
         self
     }
     /// Sets or clears `PartNumberMarker`.
-    pub fn set_part_number_marker(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_part_number_marker(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number_marker(value);
         self
     }
     /// Sets `UploadId` (required).
-    pub fn upload_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required).
-    pub fn set_upload_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -181,29 +154,23 @@ impl ListPartsFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(self) -> ::std::result::Result<ListPartsOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<ListPartsOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("ListParts"))?;
         send_input(&self.client, input).await
     }
@@ -216,7 +183,7 @@ impl ListPartsFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: ListPartsRequest,
-) -> ::std::result::Result<ListPartsOutput, crate::rt::Error> {
+) -> Result<ListPartsOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("ListParts"))?;
     let response = client.invoke(&META, request).await?;
@@ -227,7 +194,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<ListPartsOutput, crate::rt::Error> {
+) -> Result<ListPartsOutput, crate::rt::Error> {
     let f_abort_date = crate::rt::header_timestamp(
         &parts.headers,
         "x-amz-abort-date",
@@ -237,109 +204,85 @@ fn read_output(
         &parts.headers,
         "x-amz-abort-rule-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
-    let mut f_bucket: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_key: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_upload_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
-    let mut f_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_next_part_number_marker: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_max_parts: ::std::option::Option<i32> = ::std::option::Option::None;
-    let mut f_is_truncated: ::std::option::Option<bool> = ::std::option::Option::None;
-    let mut f_parts: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::Part>,
-    > = ::std::option::Option::None;
-    let mut f_initiator: ::std::option::Option<crate::generated::types::Initiator> = ::std::option::Option::None;
-    let mut f_owner: ::std::option::Option<crate::generated::types::Owner> = ::std::option::Option::None;
-    let mut f_storage_class: ::std::option::Option<
-        crate::generated::types::StorageClass,
-    > = ::std::option::Option::None;
-    let mut f_checksum_algorithm: ::std::option::Option<
-        crate::generated::types::ChecksumAlgorithm,
-    > = ::std::option::Option::None;
-    let mut f_checksum_type: ::std::option::Option<
-        crate::generated::types::ChecksumType,
-    > = ::std::option::Option::None;
+    let mut f_bucket: Option<String> = None;
+    let mut f_key: Option<String> = None;
+    let mut f_upload_id: Option<String> = None;
+    let mut f_part_number_marker: Option<i32> = None;
+    let mut f_next_part_number_marker: Option<i32> = None;
+    let mut f_max_parts: Option<i32> = None;
+    let mut f_is_truncated: Option<bool> = None;
+    let mut f_parts: Option<Vec<crate::generated::types::Part>> = None;
+    let mut f_initiator: Option<crate::generated::types::Initiator> = None;
+    let mut f_owner: Option<crate::generated::types::Owner> = None;
+    let mut f_storage_class: Option<crate::generated::types::StorageClass> = None;
+    let mut f_checksum_algorithm: Option<crate::generated::types::ChecksumAlgorithm> = None;
+    let mut f_checksum_type: Option<crate::generated::types::ChecksumType> = None;
     for child in node.children() {
         match child.name() {
             "Bucket" => {
-                f_bucket = ::std::option::Option::Some(child.text().to_string());
+                f_bucket = Some(child.text().to_string());
             }
             "Key" => {
-                f_key = ::std::option::Option::Some(child.text().to_string());
+                f_key = Some(child.text().to_string());
             }
             "UploadId" => {
-                f_upload_id = ::std::option::Option::Some(child.text().to_string());
+                f_upload_id = Some(child.text().to_string());
             }
             "PartNumberMarker" => {
-                f_part_number_marker = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_part_number_marker = Some(crate::rt::xml_i32(child)?);
             }
             "NextPartNumberMarker" => {
-                f_next_part_number_marker = ::std::option::Option::Some(
-                    crate::rt::xml_i32(child)?,
-                );
+                f_next_part_number_marker = Some(crate::rt::xml_i32(child)?);
             }
             "MaxParts" => {
-                f_max_parts = ::std::option::Option::Some(crate::rt::xml_i32(child)?);
+                f_max_parts = Some(crate::rt::xml_i32(child)?);
             }
             "IsTruncated" => {
-                f_is_truncated = ::std::option::Option::Some(
-                    crate::rt::xml_bool(child)?,
-                );
+                f_is_truncated = Some(crate::rt::xml_bool(child)?);
             }
             "Part" => {
                 f_parts
-                    .get_or_insert_with(::std::vec::Vec::new)
+                    .get_or_insert_with(Vec::new)
                     .push(crate::generated::protocol::de_part(child)?);
             }
             "Initiator" => {
-                f_initiator = ::std::option::Option::Some(
-                    crate::generated::protocol::de_initiator(child)?,
-                );
+                f_initiator = Some(crate::generated::protocol::de_initiator(child)?);
             }
             "Owner" => {
-                f_owner = ::std::option::Option::Some(
-                    crate::generated::protocol::de_owner(child)?,
-                );
+                f_owner = Some(crate::generated::protocol::de_owner(child)?);
             }
             "StorageClass" => {
-                f_storage_class = ::std::option::Option::Some(
+                f_storage_class = Some(
                     crate::generated::types::StorageClass::from(child.text()),
                 );
             }
             "ChecksumAlgorithm" => {
-                f_checksum_algorithm = ::std::option::Option::Some(
+                f_checksum_algorithm = Some(
                     crate::generated::types::ChecksumAlgorithm::from(child.text()),
                 );
             }
             "ChecksumType" => {
-                f_checksum_type = ::std::option::Option::Some(
+                f_checksum_type = Some(
                     crate::generated::types::ChecksumType::from(child.text()),
                 );
             }
             _ => {}
         }
     }
-    ::std::result::Result::Ok(ListPartsOutput {
+    Ok(ListPartsOutput {
         abort_date: f_abort_date,
         abort_rule_id: f_abort_rule_id,
         bucket: f_bucket,

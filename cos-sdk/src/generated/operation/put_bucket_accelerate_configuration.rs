@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "PutBucketAccelerateConfiguration",
 );
 /// The errors `PutBucketAccelerateConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketAccelerateConfigurationError {
     /// An error the model does not list for this operation.
@@ -28,10 +28,7 @@ impl ::std::error::Error for PutBucketAccelerateConfigurationError {}
 pub fn serialize_request(
     input: PutBucketAccelerateConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("accelerate");
@@ -44,10 +41,10 @@ pub fn serialize_request(
         w.end("AccelerateConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -55,12 +52,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketAccelerateConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketAccelerateConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketAccelerateConfiguration")
                 .with_operation_error(typed),
@@ -70,7 +67,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("PutBucketAccelerateConfiguration"))
 }
 /// Sends a `PutBucketAccelerateConfiguration` request (`PUT /{Bucket}?accelerate`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketAccelerateConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketAccelerateConfigurationRequestBuilder,
@@ -87,18 +84,12 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
@@ -113,31 +104,25 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
     /// Sets or clears `AccelerateConfiguration` (required).
     pub fn set_accelerate_configuration(
         mut self,
-        value: ::std::option::Option<crate::generated::types::AccelerateConfiguration>,
+        value: Option<crate::generated::types::AccelerateConfiguration>,
     ) -> Self {
         self.input = self.input.set_accelerate_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -145,7 +130,7 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
@@ -153,10 +138,7 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<
-        PutBucketAccelerateConfigurationOutput,
-        crate::rt::Error,
-    > {
+    ) -> Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -168,7 +150,7 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketAccelerateConfigurationRequest,
-) -> ::std::result::Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketAccelerateConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -179,7 +161,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketAccelerateConfigurationOutput {
+) -> Result<PutBucketAccelerateConfigurationOutput, crate::rt::Error> {
+    Ok(PutBucketAccelerateConfigurationOutput {
     })
 }

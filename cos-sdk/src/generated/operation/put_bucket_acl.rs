@@ -7,7 +7,7 @@ pub use crate::generated::types::{
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("PutBucketAcl")
     .checksum_required();
 /// The errors `PutBucketAcl` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketAclError {
     /// An error the model does not list for this operation.
@@ -25,17 +25,14 @@ impl ::std::error::Error for PutBucketAclError {}
 pub fn serialize_request(
     input: PutBucketAclRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("acl");
-    if let ::std::option::Option::Some(v) = &input.acl {
+    if let Some(v) = &input.acl {
         request.header("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.access_control_policy {
+    if let Some(v) = &input.access_control_policy {
         let mut w = crate::rt::XmlWriter::new();
         w.start("AccessControlPolicy");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -43,28 +40,28 @@ pub fn serialize_request(
         w.end("AccessControlPolicy");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_full_control {
+    if let Some(v) = &input.grant_full_control {
         request.header("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read {
+    if let Some(v) = &input.grant_read {
         request.header("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read_acp {
+    if let Some(v) = &input.grant_read_acp {
         request.header("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write {
+    if let Some(v) = &input.grant_write {
         request.header("x-amz-grant-write", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write_acp {
+    if let Some(v) = &input.grant_write_acp {
         request.header("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -72,12 +69,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketAcl`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketAclOutput, crate::rt::Error> {
+) -> Result<PutBucketAclOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketAclError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketAcl")
                 .with_operation_error(typed),
@@ -86,7 +83,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutBucketAcl"))
 }
 /// Sends a `PutBucketAcl` request (`PUT /{Bucket}?acl`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketAclFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketAclRequestBuilder,
@@ -105,7 +102,7 @@ impl PutBucketAclFluentBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::BucketCannedACL>,
+        value: impl Into<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.input = self.input.acl(value);
         self
@@ -113,7 +110,7 @@ impl PutBucketAclFluentBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::generated::types::BucketCannedACL>,
+        value: Option<crate::generated::types::BucketCannedACL>,
     ) -> Self {
         self.input = self.input.set_acl(value);
         self
@@ -129,47 +126,35 @@ impl PutBucketAclFluentBuilder {
     /// Sets or clears `AccessControlPolicy`.
     pub fn set_access_control_policy(
         mut self,
-        value: ::std::option::Option<crate::generated::types::AccessControlPolicy>,
+        value: Option<crate::generated::types::AccessControlPolicy>,
     ) -> Self {
         self.input = self.input.set_access_control_policy(value);
         self
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -177,111 +162,73 @@ impl PutBucketAclFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `GrantFullControl`.
-    pub fn grant_full_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
-    pub fn set_grant_full_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
-    pub fn grant_read(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
-    pub fn set_grant_read(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
-    pub fn grant_read_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
-    pub fn set_grant_read_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWrite`.
-    pub fn grant_write(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write(value);
         self
     }
     /// Sets or clears `GrantWrite`.
-    pub fn set_grant_write(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write(value);
         self
     }
     /// Sets `GrantWriteACP`.
-    pub fn grant_write_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
-    pub fn set_grant_write_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<PutBucketAclOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutBucketAclOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("PutBucketAcl"))?;
         send_input(&self.client, input).await
     }
@@ -290,7 +237,7 @@ impl PutBucketAclFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketAclRequest,
-) -> ::std::result::Result<PutBucketAclOutput, crate::rt::Error> {
+) -> Result<PutBucketAclOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketAcl"))?;
     let response = client.invoke(&META, request).await?;
@@ -301,6 +248,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketAclOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketAclOutput {})
+) -> Result<PutBucketAclOutput, crate::rt::Error> {
+    Ok(PutBucketAclOutput {})
 }

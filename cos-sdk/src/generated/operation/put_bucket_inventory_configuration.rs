@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "PutBucketInventoryConfiguration",
 );
 /// The errors `PutBucketInventoryConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketInventoryConfigurationError {
     /// An error the model does not list for this operation.
@@ -27,10 +27,7 @@ impl ::std::error::Error for PutBucketInventoryConfigurationError {}
 pub fn serialize_request(
     input: PutBucketInventoryConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("inventory");
@@ -47,7 +44,7 @@ pub fn serialize_request(
         w.end("InventoryConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -55,12 +52,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketInventoryConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketInventoryConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketInventoryConfiguration")
                 .with_operation_error(typed),
@@ -70,7 +67,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("PutBucketInventoryConfiguration"))
 }
 /// Sends a `PutBucketInventoryConfiguration` request (`PUT /{Bucket}?inventory`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketInventoryConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketInventoryConfigurationRequestBuilder,
@@ -87,34 +84,22 @@ impl PutBucketInventoryConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Id` (required).
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.id(value);
         self
     }
     /// Sets or clears `Id` (required).
-    pub fn set_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_id(value);
         self
     }
@@ -129,31 +114,25 @@ impl PutBucketInventoryConfigurationFluentBuilder {
     /// Sets or clears `InventoryConfiguration` (required).
     pub fn set_inventory_configuration(
         mut self,
-        value: ::std::option::Option<crate::generated::types::InventoryConfiguration>,
+        value: Option<crate::generated::types::InventoryConfiguration>,
     ) -> Self {
         self.input = self.input.set_inventory_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
+    ) -> Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -165,7 +144,7 @@ impl PutBucketInventoryConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketInventoryConfigurationRequest,
-) -> ::std::result::Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketInventoryConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -176,7 +155,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketInventoryConfigurationOutput {
+) -> Result<PutBucketInventoryConfigurationOutput, crate::rt::Error> {
+    Ok(PutBucketInventoryConfigurationOutput {
     })
 }

@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutBucketLifecycleConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketLifecycleConfigurationError {
     /// An error the model does not list for this operation.
@@ -28,17 +28,14 @@ impl ::std::error::Error for PutBucketLifecycleConfigurationError {}
 pub fn serialize_request(
     input: PutBucketLifecycleConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("lifecycle");
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.lifecycle_configuration {
+    if let Some(v) = &input.lifecycle_configuration {
         let mut w = crate::rt::XmlWriter::new();
         w.start("LifecycleConfiguration");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -46,7 +43,7 @@ pub fn serialize_request(
         w.end("LifecycleConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -54,12 +51,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketLifecycleConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketLifecycleConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketLifecycleConfiguration")
                 .with_operation_error(typed),
@@ -69,7 +66,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("PutBucketLifecycleConfiguration"))
 }
 /// Sends a `PutBucketLifecycleConfiguration` request (`PUT /{Bucket}?lifecycle`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketLifecycleConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketLifecycleConfigurationRequestBuilder,
@@ -86,25 +83,19 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -112,7 +103,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
@@ -128,33 +119,25 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
     /// Sets or clears `LifecycleConfiguration`.
     pub fn set_lifecycle_configuration(
         mut self,
-        value: ::std::option::Option<
-            crate::generated::types::BucketLifecycleConfiguration,
-        >,
+        value: Option<crate::generated::types::BucketLifecycleConfiguration>,
     ) -> Self {
         self.input = self.input.set_lifecycle_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
+    ) -> Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -166,7 +149,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketLifecycleConfigurationRequest,
-) -> ::std::result::Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketLifecycleConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -177,7 +160,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketLifecycleConfigurationOutput {
+) -> Result<PutBucketLifecycleConfigurationOutput, crate::rt::Error> {
+    Ok(PutBucketLifecycleConfigurationOutput {
     })
 }

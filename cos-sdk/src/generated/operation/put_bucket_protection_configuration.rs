@@ -11,7 +11,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutBucketProtectionConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketProtectionConfigurationError {
     /// An error the model does not list for this operation.
@@ -29,10 +29,7 @@ impl ::std::error::Error for PutBucketProtectionConfigurationError {}
 pub fn serialize_request(
     input: PutBucketProtectionConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("protection");
@@ -49,12 +46,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketProtectionConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketProtectionConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketProtectionConfiguration")
                 .with_operation_error(typed),
@@ -64,7 +61,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("PutBucketProtectionConfiguration"))
 }
 /// Sends a `PutBucketProtectionConfiguration` request (`PUT /{Bucket}?protection`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketProtectionConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketProtectionConfigurationRequestBuilder,
@@ -81,18 +78,12 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
@@ -107,7 +98,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
     /// Sets or clears `ProtectionConfiguration` (required).
     pub fn set_protection_configuration(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ProtectionConfiguration>,
+        value: Option<crate::generated::types::ProtectionConfiguration>,
     ) -> Self {
         self.input = self.input.set_protection_configuration(value);
         self
@@ -115,10 +106,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<
-        PutBucketProtectionConfigurationOutput,
-        crate::rt::Error,
-    > {
+    ) -> Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -130,7 +118,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketProtectionConfigurationRequest,
-) -> ::std::result::Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
+) -> Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketProtectionConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -141,7 +129,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketProtectionConfigurationOutput {
+) -> Result<PutBucketProtectionConfigurationOutput, crate::rt::Error> {
+    Ok(PutBucketProtectionConfigurationOutput {
     })
 }

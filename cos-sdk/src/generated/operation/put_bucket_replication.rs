@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutBucketReplication` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketReplicationError {
     /// An error the model does not list for this operation.
@@ -28,17 +28,14 @@ impl ::std::error::Error for PutBucketReplicationError {}
 pub fn serialize_request(
     input: PutBucketReplicationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("replication");
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
     {
@@ -50,10 +47,10 @@ pub fn serialize_request(
         w.end("ReplicationConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.token {
+    if let Some(v) = &input.token {
         request.header("x-amz-bucket-object-lock-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -61,12 +58,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketReplication`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketReplicationOutput, crate::rt::Error> {
+) -> Result<PutBucketReplicationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketReplicationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketReplication")
                 .with_operation_error(typed),
@@ -75,7 +72,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutBucketReplication"))
 }
 /// Sends a `PutBucketReplication` request (`PUT /{Bucket}?replication`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketReplicationFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketReplicationRequestBuilder,
@@ -92,41 +89,29 @@ impl PutBucketReplicationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -134,7 +119,7 @@ impl PutBucketReplicationFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
@@ -150,47 +135,33 @@ impl PutBucketReplicationFluentBuilder {
     /// Sets or clears `ReplicationConfiguration` (required).
     pub fn set_replication_configuration(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ReplicationConfiguration>,
+        value: Option<crate::generated::types::ReplicationConfiguration>,
     ) -> Self {
         self.input = self.input.set_replication_configuration(value);
         self
     }
     /// Sets `Token`.
-    pub fn token(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.token(value);
         self
     }
     /// Sets or clears `Token`.
-    pub fn set_token(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_token(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<PutBucketReplicationOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutBucketReplicationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -202,7 +173,7 @@ impl PutBucketReplicationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketReplicationRequest,
-) -> ::std::result::Result<PutBucketReplicationOutput, crate::rt::Error> {
+) -> Result<PutBucketReplicationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketReplication"))?;
     let response = client.invoke(&META, request).await?;
@@ -213,6 +184,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketReplicationOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketReplicationOutput {})
+) -> Result<PutBucketReplicationOutput, crate::rt::Error> {
+    Ok(PutBucketReplicationOutput {})
 }

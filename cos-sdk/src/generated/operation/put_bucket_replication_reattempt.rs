@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutBucketReplicationReattempt` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketReplicationReattemptError {
     /// An error the model does not list for this operation.
@@ -28,10 +28,7 @@ impl ::std::error::Error for PutBucketReplicationReattemptError {}
 pub fn serialize_request(
     input: PutBucketReplicationReattemptRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("ibm-replication-reattempt");
@@ -40,12 +37,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketReplicationReattempt`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
+) -> Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketReplicationReattemptError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketReplicationReattempt")
                 .with_operation_error(typed),
@@ -55,7 +52,7 @@ pub fn parse_response(
         .map_err(|e| e.with_operation("PutBucketReplicationReattempt"))
 }
 /// Sends a `PutBucketReplicationReattempt` request (`PUT /{Bucket}?ibm-replication-reattempt`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketReplicationReattemptFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketReplicationReattemptRequestBuilder,
@@ -72,25 +69,19 @@ impl PutBucketReplicationReattemptFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
+    ) -> Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -102,7 +93,7 @@ impl PutBucketReplicationReattemptFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketReplicationReattemptRequest,
-) -> ::std::result::Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
+) -> Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketReplicationReattempt"))?;
     let response = client.invoke(&META, request).await?;
@@ -113,7 +104,7 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketReplicationReattemptOutput {
+) -> Result<PutBucketReplicationReattemptOutput, crate::rt::Error> {
+    Ok(PutBucketReplicationReattemptOutput {
     })
 }

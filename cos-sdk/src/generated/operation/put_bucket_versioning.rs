@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutBucketVersioning` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutBucketVersioningError {
     /// An error the model does not list for this operation.
@@ -28,20 +28,17 @@ impl ::std::error::Error for PutBucketVersioningError {}
 pub fn serialize_request(
     input: PutBucketVersioningRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("versioning");
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.mfa {
+    if let Some(v) = &input.mfa {
         request.header("x-amz-mfa", v.as_str());
     }
     {
@@ -53,7 +50,7 @@ pub fn serialize_request(
         w.end("VersioningConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -61,12 +58,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutBucketVersioning`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutBucketVersioningOutput, crate::rt::Error> {
+) -> Result<PutBucketVersioningOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketVersioningError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutBucketVersioning")
                 .with_operation_error(typed),
@@ -75,7 +72,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutBucketVersioning"))
 }
 /// Sends a `PutBucketVersioning` request (`PUT /{Bucket}?versioning`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutBucketVersioningFluentBuilder {
     client: crate::rt::Client,
     input: PutBucketVersioningRequestBuilder,
@@ -92,41 +89,29 @@ impl PutBucketVersioningFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -134,24 +119,18 @@ impl PutBucketVersioningFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `MFA`.
-    pub fn mfa(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mfa(value);
         self
     }
     /// Sets or clears `MFA`.
-    pub fn set_mfa(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mfa(value);
         self
     }
@@ -166,31 +145,23 @@ impl PutBucketVersioningFluentBuilder {
     /// Sets or clears `VersioningConfiguration` (required).
     pub fn set_versioning_configuration(
         mut self,
-        value: ::std::option::Option<crate::generated::types::VersioningConfiguration>,
+        value: Option<crate::generated::types::VersioningConfiguration>,
     ) -> Self {
         self.input = self.input.set_versioning_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<PutBucketVersioningOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutBucketVersioningOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -202,7 +173,7 @@ impl PutBucketVersioningFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutBucketVersioningRequest,
-) -> ::std::result::Result<PutBucketVersioningOutput, crate::rt::Error> {
+) -> Result<PutBucketVersioningOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutBucketVersioning"))?;
     let response = client.invoke(&META, request).await?;
@@ -213,6 +184,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutBucketVersioningOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutBucketVersioningOutput {})
+) -> Result<PutBucketVersioningOutput, crate::rt::Error> {
+    Ok(PutBucketVersioningOutput {})
 }

@@ -6,7 +6,7 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `PutObject`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("PutObject");
 /// The errors `PutObject` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutObjectError {
     /// An error the model does not list for this operation.
@@ -24,130 +24,127 @@ impl ::std::error::Error for PutObjectError {}
 pub fn serialize_request(
     input: PutObjectRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
-    if let ::std::option::Option::Some(v) = &input.acl {
+    if let Some(v) = &input.acl {
         request.header("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.cache_control {
+    if let Some(v) = &input.cache_control {
         request.header("Cache-Control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_disposition {
+    if let Some(v) = &input.content_disposition {
         request.header("Content-Disposition", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_encoding {
+    if let Some(v) = &input.content_encoding {
         request.header("Content-Encoding", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_language {
+    if let Some(v) = &input.content_language {
         request.header("Content-Language", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_length {
+    if let Some(v) = &input.content_length {
         request.header("Content-Length", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_type {
+    if let Some(v) = &input.content_type {
         request.header("Content-Type", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc32 {
+    if let Some(v) = &input.checksum_crc32 {
         request.header("x-amz-checksum-crc32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc32c {
+    if let Some(v) = &input.checksum_crc32c {
         request.header("x-amz-checksum-crc32c", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc64_nvme {
+    if let Some(v) = &input.checksum_crc64_nvme {
         request.header("x-amz-checksum-crc64nvme", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_sha1 {
+    if let Some(v) = &input.checksum_sha1 {
         request.header("x-amz-checksum-sha1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_sha256 {
+    if let Some(v) = &input.checksum_sha256 {
         request.header("x-amz-checksum-sha256", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expires {
+    if let Some(v) = &input.expires {
         request.header("Expires", &v.format(crate::rt::TimestampFormat::HttpDate));
     }
-    if let ::std::option::Option::Some(v) = &input.grant_full_control {
+    if let Some(v) = &input.grant_full_control {
         request.header("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read {
+    if let Some(v) = &input.grant_read {
         request.header("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read_acp {
+    if let Some(v) = &input.grant_read_acp {
         request.header("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write_acp {
+    if let Some(v) = &input.grant_write_acp {
         request.header("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.metadata {
+    if let Some(v) = &input.metadata {
         for (k, item) in crate::rt::sorted_entries(v) {
             request.prefixed_header("x-amz-meta-", k, item);
         }
     }
-    if let ::std::option::Option::Some(v) = &input.retention_expiration_date {
+    if let Some(v) = &input.retention_expiration_date {
         request
             .header(
                 "Retention-Expiration-Date",
                 &v.format(crate::rt::TimestampFormat::Iso8601),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.retention_legal_hold_id {
+    if let Some(v) = &input.retention_legal_hold_id {
         request.header("Retention-Legal-Hold-ID", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.retention_period {
+    if let Some(v) = &input.retention_period {
         request.header("Retention-Period", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.server_side_encryption {
+    if let Some(v) = &input.server_side_encryption {
         request.header("x-amz-server-side-encryption", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.storage_class {
+    if let Some(v) = &input.storage_class {
         request.header("x-amz-storage-class", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.website_redirect_location {
+    if let Some(v) = &input.website_redirect_location {
         request.header("x-amz-website-redirect-location", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
+    if let Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key {
+    if let Some(v) = &input.sse_customer_key {
         request.header("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key_md5 {
+    if let Some(v) = &input.sse_customer_key_md5 {
         request.header("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_kms_key_id {
+    if let Some(v) = &input.sse_kms_key_id {
         request.header("x-amz-server-side-encryption-aws-kms-key-id", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.tagging {
+    if let Some(v) = &input.tagging {
         request.header("x-amz-tagging", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_mode {
+    if let Some(v) = &input.object_lock_mode {
         request.header("x-amz-object-lock-mode", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_retain_until_date {
+    if let Some(v) = &input.object_lock_retain_until_date {
         request
             .header(
                 "x-amz-object-lock-retain-until-date",
                 &v.format(crate::rt::TimestampFormat::Iso8601),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.object_lock_legal_hold_status {
+    if let Some(v) = &input.object_lock_legal_hold_status {
         request.header("x-amz-object-lock-legal-hold", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.body(input.body);
@@ -156,12 +153,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutObjectOutput, crate::rt::Error> {
+) -> Result<PutObjectOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutObject")
                 .with_operation_error(typed),
@@ -170,7 +167,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutObject"))
 }
 /// Sends a `PutObject` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutObjectFluentBuilder {
     client: crate::rt::Client,
     input: PutObjectRequestBuilder,
@@ -189,7 +186,7 @@ impl PutObjectFluentBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
+        value: impl Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.acl(value);
         self
@@ -197,104 +194,68 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
+        value: Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Body`.
-    pub fn body(
-        mut self,
-        value: impl ::std::convert::Into<crate::rt::ByteStream>,
-    ) -> Self {
+    pub fn body(mut self, value: impl Into<crate::rt::ByteStream>) -> Self {
         self.input = self.input.body(value);
         self
     }
     /// Sets or clears `Body`.
-    pub fn set_body(
-        mut self,
-        value: ::std::option::Option<crate::rt::ByteStream>,
-    ) -> Self {
+    pub fn set_body(mut self, value: Option<crate::rt::ByteStream>) -> Self {
         self.input = self.input.set_body(value);
         self
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CacheControl`.
-    pub fn cache_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cache_control(value);
         self
     }
     /// Sets or clears `CacheControl`.
-    pub fn set_cache_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cache_control(value);
         self
     }
     /// Sets `ContentDisposition`.
-    pub fn content_disposition(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_disposition(value);
         self
     }
     /// Sets or clears `ContentDisposition`.
-    pub fn set_content_disposition(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_disposition(value);
         self
     }
     /// Sets `ContentEncoding`.
-    pub fn content_encoding(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_encoding(value);
         self
     }
     /// Sets or clears `ContentEncoding`.
-    pub fn set_content_encoding(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_encoding(value);
         self
     }
     /// Sets `ContentLanguage`.
-    pub fn content_language(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_language(value);
         self
     }
     /// Sets or clears `ContentLanguage`.
-    pub fn set_content_language(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_language(value);
         self
     }
@@ -304,46 +265,34 @@ impl PutObjectFluentBuilder {
         self
     }
     /// Sets or clears `ContentLength`.
-    pub fn set_content_length(mut self, value: ::std::option::Option<i64>) -> Self {
+    pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.input = self.input.set_content_length(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ContentType`.
-    pub fn content_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_type(value);
         self
     }
     /// Sets or clears `ContentType`.
-    pub fn set_content_type(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_type(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -351,191 +300,125 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ChecksumCRC32`.
-    pub fn checksum_crc32(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32(value);
         self
     }
     /// Sets or clears `ChecksumCRC32`.
-    pub fn set_checksum_crc32(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32(value);
         self
     }
     /// Sets `ChecksumCRC32C`.
-    pub fn checksum_crc32c(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32c(value);
         self
     }
     /// Sets or clears `ChecksumCRC32C`.
-    pub fn set_checksum_crc32c(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32c(value);
         self
     }
     /// Sets `ChecksumCRC64NVME`.
-    pub fn checksum_crc64_nvme(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc64_nvme(value);
         self
     }
     /// Sets or clears `ChecksumCRC64NVME`.
-    pub fn set_checksum_crc64_nvme(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
     /// Sets `ChecksumSHA1`.
-    pub fn checksum_sha1(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha1(value);
         self
     }
     /// Sets or clears `ChecksumSHA1`.
-    pub fn set_checksum_sha1(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha1(value);
         self
     }
     /// Sets `ChecksumSHA256`.
-    pub fn checksum_sha256(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha256(value);
         self
     }
     /// Sets or clears `ChecksumSHA256`.
-    pub fn set_checksum_sha256(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha256(value);
         self
     }
     /// Sets `Expires`.
-    pub fn expires(
-        mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn expires(mut self, value: impl Into<crate::rt::DateTime>) -> Self {
         self.input = self.input.expires(value);
         self
     }
     /// Sets or clears `Expires`.
-    pub fn set_expires(
-        mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
-    ) -> Self {
+    pub fn set_expires(mut self, value: Option<crate::rt::DateTime>) -> Self {
         self.input = self.input.set_expires(value);
         self
     }
     /// Sets `GrantFullControl`.
-    pub fn grant_full_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
-    pub fn set_grant_full_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
-    pub fn grant_read(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
-    pub fn set_grant_read(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
-    pub fn grant_read_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
-    pub fn set_grant_read_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWriteACP`.
-    pub fn grant_write_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
-    pub fn set_grant_write_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `Metadata`.
     pub fn metadata(
         mut self,
-        value: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
+        value: ::std::collections::HashMap<String, String>,
     ) -> Self {
         self.input = self.input.metadata(value);
         self
@@ -543,9 +426,7 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `Metadata`.
     pub fn set_metadata(
         mut self,
-        value: ::std::option::Option<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-        >,
+        value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
         self.input = self.input.set_metadata(value);
         self
@@ -553,7 +434,7 @@ impl PutObjectFluentBuilder {
     /// Sets `RetentionExpirationDate`.
     pub fn retention_expiration_date(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.retention_expiration_date(value);
         self
@@ -561,24 +442,18 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `RetentionExpirationDate`.
     pub fn set_retention_expiration_date(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_retention_expiration_date(value);
         self
     }
     /// Sets `RetentionLegalHoldId`.
-    pub fn retention_legal_hold_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId`.
-    pub fn set_retention_legal_hold_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
@@ -588,14 +463,14 @@ impl PutObjectFluentBuilder {
         self
     }
     /// Sets or clears `RetentionPeriod`.
-    pub fn set_retention_period(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_retention_period(value);
         self
     }
     /// Sets `ServerSideEncryption`.
     pub fn server_side_encryption(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ServerSideEncryption>,
+        value: impl Into<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.input = self.input.server_side_encryption(value);
         self
@@ -603,7 +478,7 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `ServerSideEncryption`.
     pub fn set_server_side_encryption(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ServerSideEncryption>,
+        value: Option<crate::generated::types::ServerSideEncryption>,
     ) -> Self {
         self.input = self.input.set_server_side_encryption(value);
         self
@@ -611,7 +486,7 @@ impl PutObjectFluentBuilder {
     /// Sets `StorageClass`.
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::StorageClass>,
+        value: impl Into<crate::generated::types::StorageClass>,
     ) -> Self {
         self.input = self.input.storage_class(value);
         self
@@ -619,95 +494,65 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `StorageClass`.
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<crate::generated::types::StorageClass>,
+        value: Option<crate::generated::types::StorageClass>,
     ) -> Self {
         self.input = self.input.set_storage_class(value);
         self
     }
     /// Sets `WebsiteRedirectLocation`.
-    pub fn website_redirect_location(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.website_redirect_location(value);
         self
     }
     /// Sets or clears `WebsiteRedirectLocation`.
-    pub fn set_website_redirect_location(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_website_redirect_location(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`.
-    pub fn sse_customer_algorithm(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`.
-    pub fn set_sse_customer_algorithm(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`.
-    pub fn sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`.
-    pub fn set_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`.
-    pub fn sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`.
-    pub fn set_sse_customer_key_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `SSEKMSKeyId`.
-    pub fn sse_kms_key_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_kms_key_id(value);
         self
     }
     /// Sets or clears `SSEKMSKeyId`.
-    pub fn set_sse_kms_key_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_kms_key_id(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -715,31 +560,25 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Tagging`.
-    pub fn tagging(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.tagging(value);
         self
     }
     /// Sets or clears `Tagging`.
-    pub fn set_tagging(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_tagging(value);
         self
     }
     /// Sets `ObjectLockMode`.
     pub fn object_lock_mode(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ObjectLockMode>,
+        value: impl Into<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.input = self.input.object_lock_mode(value);
         self
@@ -747,7 +586,7 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `ObjectLockMode`.
     pub fn set_object_lock_mode(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockMode>,
+        value: Option<crate::generated::types::ObjectLockMode>,
     ) -> Self {
         self.input = self.input.set_object_lock_mode(value);
         self
@@ -755,7 +594,7 @@ impl PutObjectFluentBuilder {
     /// Sets `ObjectLockRetainUntilDate`.
     pub fn object_lock_retain_until_date(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.object_lock_retain_until_date(value);
         self
@@ -763,7 +602,7 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `ObjectLockRetainUntilDate`.
     pub fn set_object_lock_retain_until_date(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_object_lock_retain_until_date(value);
         self
@@ -771,9 +610,7 @@ impl PutObjectFluentBuilder {
     /// Sets `ObjectLockLegalHoldStatus`.
     pub fn object_lock_legal_hold_status(
         mut self,
-        value: impl ::std::convert::Into<
-            crate::generated::types::ObjectLockLegalHoldStatus,
-        >,
+        value: impl Into<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.input = self.input.object_lock_legal_hold_status(value);
         self
@@ -781,29 +618,23 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `ObjectLockLegalHoldStatus`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHoldStatus>,
+        value: Option<crate::generated::types::ObjectLockLegalHoldStatus>,
     ) -> Self {
         self.input = self.input.set_object_lock_legal_hold_status(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(self) -> ::std::result::Result<PutObjectOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutObjectOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("PutObject"))?;
         send_input(&self.client, input).await
     }
@@ -812,7 +643,7 @@ impl PutObjectFluentBuilder {
     pub fn presigned(
         self,
         expires_in: ::std::time::Duration,
-    ) -> ::std::result::Result<crate::rt::PresignedRequest, crate::rt::Error> {
+    ) -> Result<crate::rt::PresignedRequest, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("PutObject"))?;
         let request = serialize_request(input, self.client.endpoint())
             .map_err(|e| e.with_operation("PutObject"))?;
@@ -823,7 +654,7 @@ impl PutObjectFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutObjectRequest,
-) -> ::std::result::Result<PutObjectOutput, crate::rt::Error> {
+) -> Result<PutObjectOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutObject"))?;
     let response = client.invoke(&META, request).await?;
@@ -834,137 +665,105 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutObjectOutput, crate::rt::Error> {
+) -> Result<PutObjectOutput, crate::rt::Error> {
     let f_expiration = match crate::rt::header_string(
         &parts.headers,
         "x-amz-expiration",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_e_tag = match crate::rt::header_string(&parts.headers, "ETag")? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc32 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc32c = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32c",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc64_nvme = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc64nvme",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_sha1 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha1",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_sha256 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha256",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_type = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-type",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ChecksumType::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::ChecksumType::from(text.as_str())),
+        None => None,
     };
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ServerSideEncryption::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-version-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_algorithm = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_key_md5 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_kms_key_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(PutObjectOutput {
+    Ok(PutObjectOutput {
         expiration: f_expiration,
         e_tag: f_e_tag,
         checksum_crc32: f_checksum_crc32,

@@ -7,7 +7,7 @@ pub use crate::generated::types::{
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("PutObjectAcl")
     .checksum_required();
 /// The errors `PutObjectAcl` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutObjectAclError {
     /// `NoSuchKey` (HTTP 404).
@@ -28,19 +28,16 @@ impl ::std::error::Error for PutObjectAclError {}
 pub fn serialize_request(
     input: PutObjectAclRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("acl");
-    if let ::std::option::Option::Some(v) = &input.acl {
+    if let Some(v) = &input.acl {
         request.header("x-amz-acl", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.access_control_policy {
+    if let Some(v) = &input.access_control_policy {
         let mut w = crate::rt::XmlWriter::new();
         w.start("AccessControlPolicy");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -48,31 +45,31 @@ pub fn serialize_request(
         w.end("AccessControlPolicy");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_full_control {
+    if let Some(v) = &input.grant_full_control {
         request.header("x-amz-grant-full-control", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read {
+    if let Some(v) = &input.grant_read {
         request.header("x-amz-grant-read", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_read_acp {
+    if let Some(v) = &input.grant_read_acp {
         request.header("x-amz-grant-read-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write {
+    if let Some(v) = &input.grant_write {
         request.header("x-amz-grant-write", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.grant_write_acp {
+    if let Some(v) = &input.grant_write_acp {
         request.header("x-amz-grant-write-acp", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -80,7 +77,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutObjectAcl`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutObjectAclOutput, crate::rt::Error> {
+) -> Result<PutObjectAclOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -92,18 +89,14 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
-                            PutObjectAclError::NoSuchKey(value)
-                        }
-                        ::std::result::Result::Err(_) => {
-                            PutObjectAclError::Unhandled(details.clone())
-                        }
+                        Ok(value) => PutObjectAclError::NoSuchKey(value),
+                        Err(_) => PutObjectAclError::Unhandled(details.clone()),
                     }
                 }
                 _ => PutObjectAclError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutObjectAcl")
                 .with_operation_error(typed),
@@ -112,7 +105,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutObjectAcl"))
 }
 /// Sends a `PutObjectAcl` request (`PUT /{Bucket}/{Key+}?acl`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutObjectAclFluentBuilder {
     client: crate::rt::Client,
     input: PutObjectAclRequestBuilder,
@@ -131,7 +124,7 @@ impl PutObjectAclFluentBuilder {
     /// Sets `ACL`.
     pub fn acl(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ObjectCannedACL>,
+        value: impl Into<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.acl(value);
         self
@@ -139,7 +132,7 @@ impl PutObjectAclFluentBuilder {
     /// Sets or clears `ACL`.
     pub fn set_acl(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectCannedACL>,
+        value: Option<crate::generated::types::ObjectCannedACL>,
     ) -> Self {
         self.input = self.input.set_acl(value);
         self
@@ -155,143 +148,95 @@ impl PutObjectAclFluentBuilder {
     /// Sets or clears `AccessControlPolicy`.
     pub fn set_access_control_policy(
         mut self,
-        value: ::std::option::Option<crate::generated::types::AccessControlPolicy>,
+        value: Option<crate::generated::types::AccessControlPolicy>,
     ) -> Self {
         self.input = self.input.set_access_control_policy(value);
         self
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `GrantFullControl`.
-    pub fn grant_full_control(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
-    pub fn set_grant_full_control(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
-    pub fn grant_read(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
-    pub fn set_grant_read(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
-    pub fn grant_read_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
-    pub fn set_grant_read_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWrite`.
-    pub fn grant_write(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write(value);
         self
     }
     /// Sets or clears `GrantWrite`.
-    pub fn set_grant_write(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write(value);
         self
     }
     /// Sets `GrantWriteACP`.
-    pub fn grant_write_acp(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
-    pub fn set_grant_write_acp(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -299,47 +244,33 @@ impl PutObjectAclFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<PutObjectAclOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutObjectAclOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("PutObjectAcl"))?;
         send_input(&self.client, input).await
     }
@@ -348,7 +279,7 @@ impl PutObjectAclFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutObjectAclRequest,
-) -> ::std::result::Result<PutObjectAclOutput, crate::rt::Error> {
+) -> Result<PutObjectAclOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutObjectAcl"))?;
     let response = client.invoke(&META, request).await?;
@@ -359,19 +290,15 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutObjectAclOutput, crate::rt::Error> {
+) -> Result<PutObjectAclOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(PutObjectAclOutput {
+    Ok(PutObjectAclOutput {
         request_charged: f_request_charged,
     })
 }

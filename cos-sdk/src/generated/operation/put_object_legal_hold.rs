@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutObjectLegalHold` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutObjectLegalHoldError {
     /// An error the model does not list for this operation.
@@ -27,16 +27,13 @@ impl ::std::error::Error for PutObjectLegalHoldError {}
 pub fn serialize_request(
     input: PutObjectLegalHoldRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("legal-hold");
-    if let ::std::option::Option::Some(v) = &input.legal_hold {
+    if let Some(v) = &input.legal_hold {
         let mut w = crate::rt::XmlWriter::new();
         w.start("LegalHold");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -44,16 +41,16 @@ pub fn serialize_request(
         w.end("LegalHold");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -61,12 +58,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutObjectLegalHold`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutObjectLegalHoldOutput, crate::rt::Error> {
+) -> Result<PutObjectLegalHoldOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectLegalHoldError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutObjectLegalHold")
                 .with_operation_error(typed),
@@ -75,7 +72,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutObjectLegalHold"))
 }
 /// Sends a `PutObjectLegalHold` request (`PUT /{Bucket}/{Key+}?legal-hold`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutObjectLegalHoldFluentBuilder {
     client: crate::rt::Client,
     input: PutObjectLegalHoldRequestBuilder,
@@ -92,34 +89,22 @@ impl PutObjectLegalHoldFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
@@ -134,7 +119,7 @@ impl PutObjectLegalHoldFluentBuilder {
     /// Sets or clears `LegalHold`.
     pub fn set_legal_hold(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockLegalHold>,
+        value: Option<crate::generated::types::ObjectLockLegalHold>,
     ) -> Self {
         self.input = self.input.set_legal_hold(value);
         self
@@ -142,7 +127,7 @@ impl PutObjectLegalHoldFluentBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -150,63 +135,43 @@ impl PutObjectLegalHoldFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<PutObjectLegalHoldOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutObjectLegalHoldOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -218,7 +183,7 @@ impl PutObjectLegalHoldFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutObjectLegalHoldRequest,
-) -> ::std::result::Result<PutObjectLegalHoldOutput, crate::rt::Error> {
+) -> Result<PutObjectLegalHoldOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutObjectLegalHold"))?;
     let response = client.invoke(&META, request).await?;
@@ -229,19 +194,15 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutObjectLegalHoldOutput, crate::rt::Error> {
+) -> Result<PutObjectLegalHoldOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(PutObjectLegalHoldOutput {
+    Ok(PutObjectLegalHoldOutput {
         request_charged: f_request_charged,
     })
 }

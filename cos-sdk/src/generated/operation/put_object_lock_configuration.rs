@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutObjectLockConfiguration` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutObjectLockConfigurationError {
     /// An error the model does not list for this operation.
@@ -28,14 +28,11 @@ impl ::std::error::Error for PutObjectLockConfigurationError {}
 pub fn serialize_request(
     input: PutObjectLockConfigurationRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("object-lock");
-    if let ::std::option::Option::Some(v) = &input.object_lock_configuration {
+    if let Some(v) = &input.object_lock_configuration {
         let mut w = crate::rt::XmlWriter::new();
         w.start("ObjectLockConfiguration");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -43,19 +40,19 @@ pub fn serialize_request(
         w.end("ObjectLockConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.token {
+    if let Some(v) = &input.token {
         request.header("x-amz-bucket-object-lock-token", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -63,12 +60,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutObjectLockConfiguration`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
+) -> Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectLockConfigurationError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutObjectLockConfiguration")
                 .with_operation_error(typed),
@@ -77,7 +74,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutObjectLockConfiguration"))
 }
 /// Sends a `PutObjectLockConfiguration` request (`PUT /{Bucket}?object-lock`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutObjectLockConfigurationFluentBuilder {
     client: crate::rt::Client,
     input: PutObjectLockConfigurationRequestBuilder,
@@ -94,18 +91,12 @@ impl PutObjectLockConfigurationFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
@@ -120,7 +111,7 @@ impl PutObjectLockConfigurationFluentBuilder {
     /// Sets or clears `ObjectLockConfiguration`.
     pub fn set_object_lock_configuration(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockConfiguration>,
+        value: Option<crate::generated::types::ObjectLockConfiguration>,
     ) -> Self {
         self.input = self.input.set_object_lock_configuration(value);
         self
@@ -128,7 +119,7 @@ impl PutObjectLockConfigurationFluentBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -136,47 +127,35 @@ impl PutObjectLockConfigurationFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Token`.
-    pub fn token(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.token(value);
         self
     }
     /// Sets or clears `Token`.
-    pub fn set_token(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_token(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -184,31 +163,25 @@ impl PutObjectLockConfigurationFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
-    ) -> ::std::result::Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
+    ) -> Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -220,7 +193,7 @@ impl PutObjectLockConfigurationFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutObjectLockConfigurationRequest,
-) -> ::std::result::Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
+) -> Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutObjectLockConfiguration"))?;
     let response = client.invoke(&META, request).await?;
@@ -231,19 +204,15 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
+) -> Result<PutObjectLockConfigurationOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(PutObjectLockConfigurationOutput {
+    Ok(PutObjectLockConfigurationOutput {
         request_charged: f_request_charged,
     })
 }

@@ -9,7 +9,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutObjectRetention` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutObjectRetentionError {
     /// An error the model does not list for this operation.
@@ -27,16 +27,13 @@ impl ::std::error::Error for PutObjectRetentionError {}
 pub fn serialize_request(
     input: PutObjectRetentionRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("retention");
-    if let ::std::option::Option::Some(v) = &input.retention {
+    if let Some(v) = &input.retention {
         let mut w = crate::rt::XmlWriter::new();
         w.start("Retention");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -44,19 +41,19 @@ pub fn serialize_request(
         w.end("Retention");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.bypass_governance_retention {
+    if let Some(v) = &input.bypass_governance_retention {
         request.header("x-amz-bypass-governance-retention", crate::rt::fmt_bool(*v));
     }
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -64,12 +61,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutObjectRetention`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutObjectRetentionOutput, crate::rt::Error> {
+) -> Result<PutObjectRetentionOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectRetentionError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutObjectRetention")
                 .with_operation_error(typed),
@@ -78,7 +75,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutObjectRetention"))
 }
 /// Sends a `PutObjectRetention` request (`PUT /{Bucket}/{Key+}?retention`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutObjectRetentionFluentBuilder {
     client: crate::rt::Client,
     input: PutObjectRetentionRequestBuilder,
@@ -95,34 +92,22 @@ impl PutObjectRetentionFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
@@ -137,7 +122,7 @@ impl PutObjectRetentionFluentBuilder {
     /// Sets or clears `Retention`.
     pub fn set_retention(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ObjectLockRetention>,
+        value: Option<crate::generated::types::ObjectLockRetention>,
     ) -> Self {
         self.input = self.input.set_retention(value);
         self
@@ -145,7 +130,7 @@ impl PutObjectRetentionFluentBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -153,24 +138,18 @@ impl PutObjectRetentionFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
@@ -180,49 +159,32 @@ impl PutObjectRetentionFluentBuilder {
         self
     }
     /// Sets or clears `BypassGovernanceRetention`.
-    pub fn set_bypass_governance_retention(
-        mut self,
-        value: ::std::option::Option<bool>,
-    ) -> Self {
+    pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_bypass_governance_retention(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<PutObjectRetentionOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutObjectRetentionOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -234,7 +196,7 @@ impl PutObjectRetentionFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutObjectRetentionRequest,
-) -> ::std::result::Result<PutObjectRetentionOutput, crate::rt::Error> {
+) -> Result<PutObjectRetentionOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutObjectRetention"))?;
     let response = client.invoke(&META, request).await?;
@@ -245,19 +207,15 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutObjectRetentionOutput, crate::rt::Error> {
+) -> Result<PutObjectRetentionOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(PutObjectRetentionOutput {
+    Ok(PutObjectRetentionOutput {
         request_charged: f_request_charged,
     })
 }

@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     )
     .checksum_required();
 /// The errors `PutPublicAccessBlock` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PutPublicAccessBlockError {
     /// An error the model does not list for this operation.
@@ -28,17 +28,14 @@ impl ::std::error::Error for PutPublicAccessBlockError {}
 pub fn serialize_request(
     input: PutPublicAccessBlockRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.query_flag("publicAccessBlock");
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
     {
@@ -50,7 +47,7 @@ pub fn serialize_request(
         w.end("PublicAccessBlockConfiguration");
         request.xml_body(w.finish());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -58,12 +55,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `PutPublicAccessBlock`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<PutPublicAccessBlockOutput, crate::rt::Error> {
+) -> Result<PutPublicAccessBlockOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutPublicAccessBlockError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("PutPublicAccessBlock")
                 .with_operation_error(typed),
@@ -72,7 +69,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("PutPublicAccessBlock"))
 }
 /// Sends a `PutPublicAccessBlock` request (`PUT /{Bucket}?publicAccessBlock`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct PutPublicAccessBlockFluentBuilder {
     client: crate::rt::Client,
     input: PutPublicAccessBlockRequestBuilder,
@@ -89,41 +86,29 @@ impl PutPublicAccessBlockFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -131,7 +116,7 @@ impl PutPublicAccessBlockFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
@@ -147,33 +132,23 @@ impl PutPublicAccessBlockFluentBuilder {
     /// Sets or clears `PublicAccessBlockConfiguration` (required).
     pub fn set_public_access_block_configuration(
         mut self,
-        value: ::std::option::Option<
-            crate::generated::types::PublicAccessBlockConfiguration,
-        >,
+        value: Option<crate::generated::types::PublicAccessBlockConfiguration>,
     ) -> Self {
         self.input = self.input.set_public_access_block_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<PutPublicAccessBlockOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<PutPublicAccessBlockOutput, crate::rt::Error> {
         let input = self
             .input
             .build()
@@ -185,7 +160,7 @@ impl PutPublicAccessBlockFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: PutPublicAccessBlockRequest,
-) -> ::std::result::Result<PutPublicAccessBlockOutput, crate::rt::Error> {
+) -> Result<PutPublicAccessBlockOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("PutPublicAccessBlock"))?;
     let response = client.invoke(&META, request).await?;
@@ -196,6 +171,6 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<PutPublicAccessBlockOutput, crate::rt::Error> {
-    ::std::result::Result::Ok(PutPublicAccessBlockOutput {})
+) -> Result<PutPublicAccessBlockOutput, crate::rt::Error> {
+    Ok(PutPublicAccessBlockOutput {})
 }

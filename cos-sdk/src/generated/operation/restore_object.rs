@@ -8,7 +8,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     "RestoreObject",
 );
 /// The errors `RestoreObject` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum RestoreObjectError {
     /// `ObjectAlreadyInActiveTierError` (HTTP 403).
@@ -33,19 +33,16 @@ impl ::std::error::Error for RestoreObjectError {}
 pub fn serialize_request(
     input: RestoreObjectRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("POST");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
     request.query_flag("restore");
-    if let ::std::option::Option::Some(v) = &input.version_id {
+    if let Some(v) = &input.version_id {
         request.query("versionId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.restore_request {
+    if let Some(v) = &input.restore_request {
         let mut w = crate::rt::XmlWriter::new();
         w.start("RestoreRequest");
         w.attribute("xmlns", "http://s3.amazonaws.com/doc/2006-03-01/");
@@ -58,7 +55,7 @@ pub fn serialize_request(
 /// Reads the HTTP response of `RestoreObject`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<RestoreObjectOutput, crate::rt::Error> {
+) -> Result<RestoreObjectOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
@@ -70,18 +67,16 @@ pub fn parse_response(
                         &parts,
                         &error_node,
                     ) {
-                        ::std::result::Result::Ok(value) => {
+                        Ok(value) => {
                             RestoreObjectError::ObjectAlreadyInActiveTierError(value)
                         }
-                        ::std::result::Result::Err(_) => {
-                            RestoreObjectError::Unhandled(details.clone())
-                        }
+                        Err(_) => RestoreObjectError::Unhandled(details.clone()),
                     }
                 }
                 _ => RestoreObjectError::Unhandled(details.clone()),
             }
         };
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("RestoreObject")
                 .with_operation_error(typed),
@@ -90,7 +85,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("RestoreObject"))
 }
 /// Sends a `RestoreObject` request (`POST /{Bucket}/{Key+}?restore`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct RestoreObjectFluentBuilder {
     client: crate::rt::Client,
     input: RestoreObjectRequestBuilder,
@@ -107,50 +102,32 @@ impl RestoreObjectFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
     /// Sets `VersionId`.
-    pub fn version_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
-    pub fn set_version_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
@@ -165,15 +142,13 @@ impl RestoreObjectFluentBuilder {
     /// Sets or clears `RestoreRequest`.
     pub fn set_restore_request(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RestoreRequest>,
+        value: Option<crate::generated::types::RestoreRequest>,
     ) -> Self {
         self.input = self.input.set_restore_request(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<RestoreObjectOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<RestoreObjectOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("RestoreObject"))?;
         send_input(&self.client, input).await
     }
@@ -182,7 +157,7 @@ impl RestoreObjectFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: RestoreObjectRequest,
-) -> ::std::result::Result<RestoreObjectOutput, crate::rt::Error> {
+) -> Result<RestoreObjectOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("RestoreObject"))?;
     let response = client.invoke(&META, request).await?;
@@ -193,19 +168,15 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<RestoreObjectOutput, crate::rt::Error> {
+) -> Result<RestoreObjectOutput, crate::rt::Error> {
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(RestoreObjectOutput {
+    Ok(RestoreObjectOutput {
         request_charged: f_request_charged,
     })
 }

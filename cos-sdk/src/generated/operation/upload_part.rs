@@ -6,7 +6,7 @@ pub use crate::generated::types::{
 /// What the runtime needs to know about `UploadPart`.
 pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new("UploadPart");
 /// The errors `UploadPart` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum UploadPartError {
     /// An error the model does not list for this operation.
@@ -24,36 +24,33 @@ impl ::std::error::Error for UploadPartError {}
 pub fn serialize_request(
     input: UploadPartRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
     request.path_label("Key", input.key.as_str(), true);
-    if let ::std::option::Option::Some(v) = &input.content_length {
+    if let Some(v) = &input.content_length {
         request.header("Content-Length", &v.to_string());
     }
-    if let ::std::option::Option::Some(v) = &input.content_md5 {
+    if let Some(v) = &input.content_md5 {
         request.header("Content-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_algorithm {
+    if let Some(v) = &input.checksum_algorithm {
         request.header("x-amz-sdk-checksum-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc32 {
+    if let Some(v) = &input.checksum_crc32 {
         request.header("x-amz-checksum-crc32", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc32c {
+    if let Some(v) = &input.checksum_crc32c {
         request.header("x-amz-checksum-crc32c", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_crc64_nvme {
+    if let Some(v) = &input.checksum_crc64_nvme {
         request.header("x-amz-checksum-crc64nvme", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_sha1 {
+    if let Some(v) = &input.checksum_sha1 {
         request.header("x-amz-checksum-sha1", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.checksum_sha256 {
+    if let Some(v) = &input.checksum_sha256 {
         request.header("x-amz-checksum-sha256", v.as_str());
     }
     {
@@ -64,19 +61,19 @@ pub fn serialize_request(
         let v = &input.upload_id;
         request.query("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
+    if let Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key {
+    if let Some(v) = &input.sse_customer_key {
         request.header("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key_md5 {
+    if let Some(v) = &input.sse_customer_key_md5 {
         request.header("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
     request.body(input.body);
@@ -85,12 +82,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `UploadPart`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<UploadPartOutput, crate::rt::Error> {
+) -> Result<UploadPartOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = UploadPartError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("UploadPart")
                 .with_operation_error(typed),
@@ -99,7 +96,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("UploadPart"))
 }
 /// Sends a `UploadPart` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct UploadPartFluentBuilder {
     client: crate::rt::Client,
     input: UploadPartRequestBuilder,
@@ -116,34 +113,22 @@ impl UploadPartFluentBuilder {
         &self.input
     }
     /// Sets `Body`.
-    pub fn body(
-        mut self,
-        value: impl ::std::convert::Into<crate::rt::ByteStream>,
-    ) -> Self {
+    pub fn body(mut self, value: impl Into<crate::rt::ByteStream>) -> Self {
         self.input = self.input.body(value);
         self
     }
     /// Sets or clears `Body`.
-    pub fn set_body(
-        mut self,
-        value: ::std::option::Option<crate::rt::ByteStream>,
-    ) -> Self {
+    pub fn set_body(mut self, value: Option<crate::rt::ByteStream>) -> Self {
         self.input = self.input.set_body(value);
         self
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
@@ -153,30 +138,24 @@ impl UploadPartFluentBuilder {
         self
     }
     /// Sets or clears `ContentLength`.
-    pub fn set_content_length(mut self, value: ::std::option::Option<i64>) -> Self {
+    pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.input = self.input.set_content_length(value);
         self
     }
     /// Sets `ContentMD5`.
-    pub fn content_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
-    pub fn set_content_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
     pub fn checksum_algorithm(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::ChecksumAlgorithm>,
+        value: impl Into<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.checksum_algorithm(value);
         self
@@ -184,104 +163,68 @@ impl UploadPartFluentBuilder {
     /// Sets or clears `ChecksumAlgorithm`.
     pub fn set_checksum_algorithm(
         mut self,
-        value: ::std::option::Option<crate::generated::types::ChecksumAlgorithm>,
+        value: Option<crate::generated::types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ChecksumCRC32`.
-    pub fn checksum_crc32(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32(value);
         self
     }
     /// Sets or clears `ChecksumCRC32`.
-    pub fn set_checksum_crc32(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32(value);
         self
     }
     /// Sets `ChecksumCRC32C`.
-    pub fn checksum_crc32c(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32c(value);
         self
     }
     /// Sets or clears `ChecksumCRC32C`.
-    pub fn set_checksum_crc32c(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32c(value);
         self
     }
     /// Sets `ChecksumCRC64NVME`.
-    pub fn checksum_crc64_nvme(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc64_nvme(value);
         self
     }
     /// Sets or clears `ChecksumCRC64NVME`.
-    pub fn set_checksum_crc64_nvme(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
     /// Sets `ChecksumSHA1`.
-    pub fn checksum_sha1(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha1(value);
         self
     }
     /// Sets or clears `ChecksumSHA1`.
-    pub fn set_checksum_sha1(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha1(value);
         self
     }
     /// Sets `ChecksumSHA256`.
-    pub fn checksum_sha256(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha256(value);
         self
     }
     /// Sets or clears `ChecksumSHA256`.
-    pub fn set_checksum_sha256(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha256(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
@@ -291,78 +234,54 @@ impl UploadPartFluentBuilder {
         self
     }
     /// Sets or clears `PartNumber` (required).
-    pub fn set_part_number(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
     }
     /// Sets `UploadId` (required).
-    pub fn upload_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required).
-    pub fn set_upload_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`.
-    pub fn sse_customer_algorithm(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`.
-    pub fn set_sse_customer_algorithm(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`.
-    pub fn sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`.
-    pub fn set_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`.
-    pub fn sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`.
-    pub fn set_sse_customer_key_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -370,31 +289,23 @@ impl UploadPartFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<UploadPartOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<UploadPartOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("UploadPart"))?;
         send_input(&self.client, input).await
     }
@@ -403,7 +314,7 @@ impl UploadPartFluentBuilder {
     pub fn presigned(
         self,
         expires_in: ::std::time::Duration,
-    ) -> ::std::result::Result<crate::rt::PresignedRequest, crate::rt::Error> {
+    ) -> Result<crate::rt::PresignedRequest, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("UploadPart"))?;
         let request = serialize_request(input, self.client.endpoint())
             .map_err(|e| e.with_operation("UploadPart"))?;
@@ -414,7 +325,7 @@ impl UploadPartFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: UploadPartRequest,
-) -> ::std::result::Result<UploadPartOutput, crate::rt::Error> {
+) -> Result<UploadPartOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("UploadPart"))?;
     let response = client.invoke(&META, request).await?;
@@ -425,108 +336,84 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<UploadPartOutput, crate::rt::Error> {
+) -> Result<UploadPartOutput, crate::rt::Error> {
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ServerSideEncryption::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_e_tag = match crate::rt::header_string(&parts.headers, "ETag")? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc32 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc32c = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32c",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_crc64_nvme = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc64nvme",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_sha1 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha1",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_checksum_sha256 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha256",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_algorithm = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_key_md5 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_kms_key_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(UploadPartOutput {
+    Ok(UploadPartOutput {
         server_side_encryption: f_server_side_encryption,
         e_tag: f_e_tag,
         checksum_crc32: f_checksum_crc32,

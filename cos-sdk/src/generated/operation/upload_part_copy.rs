@@ -10,7 +10,7 @@ pub static META: crate::rt::OperationMeta = crate::rt::OperationMeta::new(
     .error_in_200()
     .long_running();
 /// The errors `UploadPartCopy` can return: the ones the model lists, and `Unhandled` for any other.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum UploadPartCopyError {
     /// An error the model does not list for this operation.
@@ -28,10 +28,7 @@ impl ::std::error::Error for UploadPartCopyError {}
 pub fn serialize_request(
     input: UploadPartCopyRequest,
     endpoint: &crate::rt::Endpoint,
-) -> ::std::result::Result<
-    crate::rt::http::Request<crate::rt::ByteStream>,
-    crate::rt::Error,
-> {
+) -> Result<crate::rt::http::Request<crate::rt::ByteStream>, crate::rt::Error> {
     let mut request = crate::rt::RequestParts::new("PUT");
     request.bucket(input.bucket.as_str());
     request.path_literal("/");
@@ -40,27 +37,27 @@ pub fn serialize_request(
         let v = &input.copy_source;
         request.header("x-amz-copy-source", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_match {
+    if let Some(v) = &input.copy_source_if_match {
         request.header("x-amz-copy-source-if-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_modified_since {
+    if let Some(v) = &input.copy_source_if_modified_since {
         request
             .header(
                 "x-amz-copy-source-if-modified-since",
                 &v.format(crate::rt::TimestampFormat::HttpDate),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_none_match {
+    if let Some(v) = &input.copy_source_if_none_match {
         request.header("x-amz-copy-source-if-none-match", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_if_unmodified_since {
+    if let Some(v) = &input.copy_source_if_unmodified_since {
         request
             .header(
                 "x-amz-copy-source-if-unmodified-since",
                 &v.format(crate::rt::TimestampFormat::HttpDate),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_range {
+    if let Some(v) = &input.copy_source_range {
         request.header("x-amz-copy-source-range", v.as_str());
     }
     {
@@ -71,40 +68,40 @@ pub fn serialize_request(
         let v = &input.upload_id;
         request.query("uploadId", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_algorithm {
+    if let Some(v) = &input.sse_customer_algorithm {
         request.header("x-amz-server-side-encryption-customer-algorithm", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key {
+    if let Some(v) = &input.sse_customer_key {
         request.header("x-amz-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.sse_customer_key_md5 {
+    if let Some(v) = &input.sse_customer_key_md5 {
         request.header("x-amz-server-side-encryption-customer-key-MD5", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_sse_customer_algorithm {
+    if let Some(v) = &input.copy_source_sse_customer_algorithm {
         request
             .header(
                 "x-amz-copy-source-server-side-encryption-customer-algorithm",
                 v.as_str(),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_sse_customer_key {
+    if let Some(v) = &input.copy_source_sse_customer_key {
         request
             .header("x-amz-copy-source-server-side-encryption-customer-key", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.copy_source_sse_customer_key_md5 {
+    if let Some(v) = &input.copy_source_sse_customer_key_md5 {
         request
             .header(
                 "x-amz-copy-source-server-side-encryption-customer-key-MD5",
                 v.as_str(),
             );
     }
-    if let ::std::option::Option::Some(v) = &input.request_payer {
+    if let Some(v) = &input.request_payer {
         request.header("x-amz-request-payer", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_bucket_owner {
+    if let Some(v) = &input.expected_bucket_owner {
         request.header("x-amz-expected-bucket-owner", v.as_str());
     }
-    if let ::std::option::Option::Some(v) = &input.expected_source_bucket_owner {
+    if let Some(v) = &input.expected_source_bucket_owner {
         request.header("x-amz-source-expected-bucket-owner", v.as_str());
     }
     request.finish(endpoint, &META)
@@ -112,12 +109,12 @@ pub fn serialize_request(
 /// Reads the HTTP response of `UploadPartCopy`: the output, or the typed error. Pure: no I/O.
 pub fn parse_response(
     response: crate::rt::http::Response<crate::rt::ByteStream>,
-) -> ::std::result::Result<UploadPartCopyOutput, crate::rt::Error> {
+) -> Result<UploadPartCopyOutput, crate::rt::Error> {
     let (parts, body) = response.into_parts();
     if crate::rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = crate::rt::error_details(parts.status, &parts.headers, &body);
         let typed = UploadPartCopyError::Unhandled(details.clone());
-        return ::std::result::Result::Err(
+        return Err(
             crate::rt::Error::service(details)
                 .with_operation("UploadPartCopy")
                 .with_operation_error(typed),
@@ -126,7 +123,7 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation("UploadPartCopy"))
 }
 /// Sends a `UploadPartCopy` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 pub struct UploadPartCopyFluentBuilder {
     client: crate::rt::Client,
     input: UploadPartCopyRequestBuilder,
@@ -143,57 +140,39 @@ impl UploadPartCopyFluentBuilder {
         &self.input
     }
     /// Sets `Bucket` (required).
-    pub fn bucket(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
-    pub fn set_bucket(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CopySource` (required).
-    pub fn copy_source(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source(value);
         self
     }
     /// Sets or clears `CopySource` (required).
-    pub fn set_copy_source(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source(value);
         self
     }
     /// Sets `CopySourceIfMatch`.
-    pub fn copy_source_if_match(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_match(value);
         self
     }
     /// Sets or clears `CopySourceIfMatch`.
-    pub fn set_copy_source_if_match(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_match(value);
         self
     }
     /// Sets `CopySourceIfModifiedSince`.
     pub fn copy_source_if_modified_since(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.copy_source_if_modified_since(value);
         self
@@ -201,31 +180,25 @@ impl UploadPartCopyFluentBuilder {
     /// Sets or clears `CopySourceIfModifiedSince`.
     pub fn set_copy_source_if_modified_since(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_copy_source_if_modified_since(value);
         self
     }
     /// Sets `CopySourceIfNoneMatch`.
-    pub fn copy_source_if_none_match(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_none_match(value);
         self
     }
     /// Sets or clears `CopySourceIfNoneMatch`.
-    pub fn set_copy_source_if_none_match(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_none_match(value);
         self
     }
     /// Sets `CopySourceIfUnmodifiedSince`.
     pub fn copy_source_if_unmodified_since(
         mut self,
-        value: impl ::std::convert::Into<crate::rt::DateTime>,
+        value: impl Into<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.copy_source_if_unmodified_since(value);
         self
@@ -233,40 +206,28 @@ impl UploadPartCopyFluentBuilder {
     /// Sets or clears `CopySourceIfUnmodifiedSince`.
     pub fn set_copy_source_if_unmodified_since(
         mut self,
-        value: ::std::option::Option<crate::rt::DateTime>,
+        value: Option<crate::rt::DateTime>,
     ) -> Self {
         self.input = self.input.set_copy_source_if_unmodified_since(value);
         self
     }
     /// Sets `CopySourceRange`.
-    pub fn copy_source_range(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_range(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_range(value);
         self
     }
     /// Sets or clears `CopySourceRange`.
-    pub fn set_copy_source_range(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source_range(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_range(value);
         self
     }
     /// Sets `Key` (required).
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
-    pub fn set_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
@@ -276,78 +237,54 @@ impl UploadPartCopyFluentBuilder {
         self
     }
     /// Sets or clears `PartNumber` (required).
-    pub fn set_part_number(mut self, value: ::std::option::Option<i32>) -> Self {
+    pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
     }
     /// Sets `UploadId` (required).
-    pub fn upload_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required).
-    pub fn set_upload_id(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`.
-    pub fn sse_customer_algorithm(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`.
-    pub fn set_sse_customer_algorithm(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`.
-    pub fn sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`.
-    pub fn set_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`.
-    pub fn sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`.
-    pub fn set_sse_customer_key_md5(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `CopySourceSSECustomerAlgorithm`.
     pub fn copy_source_sse_customer_algorithm(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl Into<String>,
     ) -> Self {
         self.input = self.input.copy_source_sse_customer_algorithm(value);
         self
@@ -355,39 +292,30 @@ impl UploadPartCopyFluentBuilder {
     /// Sets or clears `CopySourceSSECustomerAlgorithm`.
     pub fn set_copy_source_sse_customer_algorithm(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: Option<String>,
     ) -> Self {
         self.input = self.input.set_copy_source_sse_customer_algorithm(value);
         self
     }
     /// Sets `CopySourceSSECustomerKey`.
-    pub fn copy_source_sse_customer_key(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKey`.
-    pub fn set_copy_source_sse_customer_key(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_sse_customer_key(value);
         self
     }
     /// Sets `CopySourceSSECustomerKeyMD5`.
-    pub fn copy_source_sse_customer_key_md5(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKeyMD5`.
     pub fn set_copy_source_sse_customer_key_md5(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: Option<String>,
     ) -> Self {
         self.input = self.input.set_copy_source_sse_customer_key_md5(value);
         self
@@ -395,7 +323,7 @@ impl UploadPartCopyFluentBuilder {
     /// Sets `RequestPayer`.
     pub fn request_payer(
         mut self,
-        value: impl ::std::convert::Into<crate::generated::types::RequestPayer>,
+        value: impl Into<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.request_payer(value);
         self
@@ -403,47 +331,33 @@ impl UploadPartCopyFluentBuilder {
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(
         mut self,
-        value: ::std::option::Option<crate::generated::types::RequestPayer>,
+        value: Option<crate::generated::types::RequestPayer>,
     ) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
-    pub fn expected_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
-    pub fn set_expected_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ExpectedSourceBucketOwner`.
-    pub fn expected_source_bucket_owner(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_source_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedSourceBucketOwner`.
-    pub fn set_expected_source_bucket_owner(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_source_bucket_owner(value);
         self
     }
     /// Sends the request and reads the answer.
-    pub async fn send(
-        self,
-    ) -> ::std::result::Result<UploadPartCopyOutput, crate::rt::Error> {
+    pub async fn send(self) -> Result<UploadPartCopyOutput, crate::rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation("UploadPartCopy"))?;
         send_input(&self.client, input).await
     }
@@ -452,7 +366,7 @@ impl UploadPartCopyFluentBuilder {
 pub(crate) async fn send_input(
     client: &crate::rt::Client,
     input: UploadPartCopyRequest,
-) -> ::std::result::Result<UploadPartCopyOutput, crate::rt::Error> {
+) -> Result<UploadPartCopyOutput, crate::rt::Error> {
     let request = serialize_request(input, client.endpoint())
         .map_err(|e| e.with_operation("UploadPartCopy"))?;
     let response = client.invoke(&META, request).await?;
@@ -463,74 +377,56 @@ pub(crate) async fn send_input(
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
-) -> ::std::result::Result<UploadPartCopyOutput, crate::rt::Error> {
+) -> Result<UploadPartCopyOutput, crate::rt::Error> {
     let f_copy_source_version_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-copy-source-version-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_copy_part_result = match crate::rt::XmlDocument::parse_optional(&body)? {
-        ::std::option::Option::Some(doc) => {
-            ::std::option::Option::Some(
-                crate::generated::protocol::de_copy_part_result(doc.root())?,
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(doc) => Some(crate::generated::protocol::de_copy_part_result(doc.root())?),
+        None => None,
     };
     let f_server_side_encryption = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::ServerSideEncryption::from(text.as_str()),
-            )
+        Some(text) => {
+            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
         }
-        ::std::option::Option::None => ::std::option::Option::None,
+        None => None,
     };
     let f_sse_customer_algorithm = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_customer_key_md5 = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_sse_kms_key_id = match crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(text.as_str().to_string())
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(text.as_str().to_string()),
+        None => None,
     };
     let f_request_charged = match crate::rt::header_string(
         &parts.headers,
         "x-amz-request-charged",
     )? {
-        ::std::option::Option::Some(text) => {
-            ::std::option::Option::Some(
-                crate::generated::types::RequestCharged::from(text.as_str()),
-            )
-        }
-        ::std::option::Option::None => ::std::option::Option::None,
+        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
+        None => None,
     };
-    ::std::result::Result::Ok(UploadPartCopyOutput {
+    Ok(UploadPartCopyOutput {
         copy_source_version_id: f_copy_source_version_id,
         copy_part_result: f_copy_part_result,
         server_side_encryption: f_server_side_encryption,
