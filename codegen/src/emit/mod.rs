@@ -4,6 +4,7 @@ mod client;
 mod json;
 mod operations;
 mod protocol;
+mod scalars;
 mod types;
 
 use crate::ir::{Member, Service, Type};
@@ -48,9 +49,11 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
     let client = if input.wrapper_client { quote!(#gen::client::Client) } else { quote!(#rt::Client) };
     let ctx = Ctx { service, rt, rt_path, gen, client, wrapper_client: input.wrapper_client, source_label: input.source_label };
     let mut files = Vec::new();
-    files.push(file(&ctx, "mod.rs", "The generated part of the SDK: types, operations and their wire code.", quote! {
-        // Each model construct is emitted in one shape, even where a shorter one would do for a single case
-        // (a match with one arm, a match that could be `Option::map`).
+    let doc = "The generated part of the SDK: types, operations and their wire code.\n\n\
+               Clippy's `manual_map`, `match_single_binding` and `single_match` are allowed here: each model \
+               construct is emitted in one shape, even where a shorter one would do for a single case (a match \
+               with one arm, a match that could be `Option::map`).";
+    files.push(file(&ctx, "mod.rs", doc, quote! {
         #![allow(clippy::manual_map, clippy::match_single_binding, clippy::single_match)]
         pub mod client;
         #[cfg(feature = "serde")]

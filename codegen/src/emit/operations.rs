@@ -1,7 +1,8 @@
 //! Emits one module per operation: its metadata, error enum, request serializer and response parser.
 //! Serializer and parser are pure functions over `http` types, so every wire rule is testable offline.
 
-use super::protocol::{body_reader, de_fn, read_scalar_text, ser_fn, timestamp_format_tokens, write_value};
+use super::protocol::{body_reader, de_fn, ser_fn, write_value};
+use super::scalars::{header_value, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::ir::{Location, Member, Operation, PathPart, QueryPart, TimestampFormat, Type};
 use proc_macro2::TokenStream;
@@ -36,6 +37,11 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let input_builder = ident_fmt(format!("{}Builder", service.shape(&op.input).rust_name));
     let error_ty = ident_fmt(format!("{}Error", op.name));
     let name = &op.name;
+    // The output reader takes the status and headers, and the body, only when a member lives there.
+    let output_members = &service.structure(&op.output).members;
+    let from_head = |m: &&Member| matches!(m.location, Location::Header | Location::PrefixHeaders | Location::StatusCode);
+    let parts_param = if output_members.iter().any(|m| from_head(&m)) { quote!(parts) } else { quote!(_parts) };
+    let body_param = if output_members.iter().all(|m| from_head(&m)) { quote!(_body) } else { quote!(body) };
     // An input with no members is not read by the serializer.
     let input_param = if service.structure(&op.input).members.is_empty() { quote!(_input) } else { quote!(input) };
     let facts = [
@@ -150,31 +156,12 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
         #fluent
 
-        #[allow(unused_variables, unused_mut)]
         fn read_output(
-            parts: &#rt::http::response::Parts,
-            body: #rt::ByteStream,
+            #parts_param: &#rt::http::response::Parts,
+            #body_param: #rt::ByteStream,
         ) -> Result<#output_ty, #rt::Error> {
             #parser
         }
-    }
-}
-
-/// The text of a scalar member value `v` (a reference) for a header, query string or label.
-fn text_of(ctx: &Ctx<'_>, ty: &Type, v: TokenStream, fmt: TimestampFormat) -> TokenStream {
-    let rt = &ctx.rt;
-    match ty {
-        Type::String | Type::Enum(_) => quote!(#v.as_str()),
-        Type::Integer | Type::Long => quote!(&#v.to_string()),
-        Type::Boolean => quote!(#rt::fmt_bool(*#v)),
-        Type::Float => quote!(&#rt::fmt_f32(*#v)),
-        Type::Double => quote!(&#rt::fmt_float(*#v)),
-        Type::Timestamp => {
-            let f = timestamp_format_tokens(ctx, fmt);
-            quote!(&#v.format(#f))
-        }
-        Type::Blob => quote!(&#rt::base64_encode(#v)),
-        other => unreachable!("not a scalar: {other:?}"),
     }
 }
 
@@ -562,39 +549,6 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     }
 }
 
-/// An expression (using `?`) that reads a header member from `parts.headers` into an `Option`.
-pub(in crate::emit) fn header_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
-    let rt = &ctx.rt;
-    let key = &m.wire_name;
-    let fmt = timestamp_format_tokens(ctx, m.timestamp_format.unwrap_or(TimestampFormat::HttpDate));
-    match &m.ty {
-        Type::List(list) if list.member == Type::Timestamp => {
-            let fmt = list.member_timestamp_format.or(m.timestamp_format).unwrap_or(TimestampFormat::HttpDate);
-            let fmt = timestamp_format_tokens(ctx, fmt);
-            quote!(#rt::header_timestamp_list(&parts.headers, #key, #fmt)?)
-        }
-        Type::String if m.jsonvalue => quote!(#rt::header_json(&parts.headers, #key)?),
-        Type::List(list) => {
-            let item = read_scalar_text(ctx, &list.member, quote!(item.as_str()), list.member_timestamp_format.or(m.timestamp_format), &m.name);
-            quote!(match #rt::header_list(&parts.headers, #key)? {
-                Some(items) => {
-                    let mut out = Vec::new();
-                    for item in items { out.push(#item); }
-                    Some(out)
-                }
-                None => None,
-            })
-        }
-        Type::Timestamp => quote!(#rt::header_timestamp(&parts.headers, #key, #fmt)?),
-        ty => {
-            let item = read_scalar_text(ctx, ty, quote!(text.as_str()), m.timestamp_format, &m.name);
-            quote!(match #rt::header_string(&parts.headers, #key)? {
-                Some(text) => Some(#item),
-                None => None,
-            })
-        }
-    }
-}
 
 /// Applies a required check to a member read from headers or the payload.
 fn finish_member(ctx: &Ctx<'_>, m: &Member, shape_name: &str, wire: &str, read: TokenStream) -> TokenStream {

@@ -1,6 +1,7 @@
 //! Emits `protocol.rs`: for every structure shape, a function that writes it as XML and one that reads
 //! it from an XML element. Plain loops and matches over the runtime's non-generic XML types.
 
+use super::scalars::{header_value, read_scalar_text, text_of, timestamp_format_tokens};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::ir::{Location, Member, Shape, ShapeKind, TimestampFormat, Type};
 use crate::model::XmlNamespace;
@@ -14,8 +15,12 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
             if st.has_stream {
                 continue;
             }
-            out.extend(writer(ctx, shape));
-            out.extend(reader(ctx, shape));
+            if st.written {
+                out.extend(writer(ctx, shape));
+            }
+            if st.read {
+                out.extend(reader(ctx, shape));
+            }
             if st.exception.is_some() || ctx.service.operations.iter().any(|op| op.errors.contains(&shape.name)) {
                 out.extend(error_reader(ctx, shape));
             }
@@ -52,7 +57,7 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let attributes = st.members.iter().filter(|m| m.xml_attribute).map(|m| {
         let id = ident(&m.rust_name);
         let wire = &m.wire_name;
-        let text = scalar_text(ctx, &m.ty, quote!(v), m.timestamp_format.unwrap_or(TimestampFormat::Iso8601));
+        let text = text_of(ctx, &m.ty, quote!(v), m.timestamp_format.unwrap_or(TimestampFormat::Iso8601));
         if is_optional(m) {
             quote!(if let Some(v) = &value.#id { w.attribute(#wire, #text); })
         } else {
@@ -72,7 +77,6 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let doc_attr = super::doc(&format!("Writes the attributes and children of a `{}` element.", shape.name));
     quote! {
         #doc_attr
-        #[allow(dead_code)]
         pub(crate) fn #name(value: &#gen::types::#ty, w: &mut #rt::XmlWriter) {
             #unused
             #(#attributes)*
@@ -86,34 +90,6 @@ fn is_flattened(ty: &Type) -> bool {
         Type::List(l) => l.flattened,
         Type::Map(m) => m.flattened,
         _ => false,
-    }
-}
-
-/// The text of a scalar value `v` (a reference).
-fn scalar_text(ctx: &Ctx<'_>, ty: &Type, v: TokenStream, fmt: TimestampFormat) -> TokenStream {
-    let rt = &ctx.rt;
-    match ty {
-        Type::String => quote!(#v.as_str()),
-        Type::Enum(_) => quote!(#v.as_str()),
-        Type::Integer | Type::Long => quote!(&#v.to_string()),
-        Type::Boolean => quote!(#rt::fmt_bool(*#v)),
-        Type::Float => quote!(&#rt::fmt_f32(*#v)),
-        Type::Double => quote!(&#rt::fmt_float(*#v)),
-        Type::Timestamp => {
-            let f = timestamp_format_tokens(ctx, fmt);
-            quote!(&#v.format(#f))
-        }
-        Type::Blob => quote!(&#rt::base64_encode(#v)),
-        _ => unreachable!("not a scalar: {ty:?}"),
-    }
-}
-
-pub(super) fn timestamp_format_tokens(ctx: &Ctx<'_>, fmt: TimestampFormat) -> TokenStream {
-    let rt = &ctx.rt;
-    match fmt {
-        TimestampFormat::Iso8601 => quote!(#rt::TimestampFormat::Iso8601),
-        TimestampFormat::HttpDate => quote!(#rt::TimestampFormat::HttpDate),
-        TimestampFormat::EpochSeconds => quote!(#rt::TimestampFormat::EpochSeconds),
     }
 }
 
@@ -177,7 +153,7 @@ pub(super) fn write_value(
         }
         Type::Stream => quote!(),
         scalar => {
-            let text = scalar_text(ctx, scalar, v, fmt.unwrap_or(TimestampFormat::Iso8601));
+            let text = text_of(ctx, scalar, v, fmt.unwrap_or(TimestampFormat::Iso8601));
             match ns_attr {
                 Some(attr) => quote! { w.start(#name); #attr w.text(#text); w.end(#name); },
                 None => quote! { w.leaf(#name, #text); },
@@ -202,7 +178,6 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let doc_attr = super::doc(&format!("Reads a `{}` from its element.", shape.name));
     quote! {
         #doc_attr
-        #[allow(dead_code, unused_mut, unused_variables)]
         pub(crate) fn #name(node: &#rt::XmlElement) -> Result<#gen::types::#ty, #rt::Error> {
             #body
             Ok(#gen::types::#ty { #(#fields)* })
@@ -233,7 +208,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         let id = super::local(m);
         let key = &m.wire_name;
         let value = match m.location {
-            Location::Header => super::operations::header_value(ctx, m),
+            Location::Header => header_value(ctx, m),
             Location::PrefixHeaders => quote!(#rt::prefix_headers(&parts.headers, #key)),
             _ => quote!(Some(parts.status.as_u16() as i32)),
         };
@@ -252,11 +227,12 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         quote!(#id: #local,)
     });
     let doc_attr = super::doc(&format!("Reads a `{}` from an error response and its `<Error>` element.", shape.name));
+    // The response's status and headers are read only when a member lives there.
+    let parts = if body_members.len() == st.members.len() { quote!(_parts) } else { quote!(parts) };
     quote! {
         #doc_attr
-        #[allow(dead_code, unused_mut, unused_variables)]
         pub(crate) fn #name(
-            parts: &#rt::http::response::Parts,
+            #parts: &#rt::http::response::Parts,
             node: &#rt::XmlElement,
         ) -> Result<#gen::types::#ty, #rt::Error> {
             #body
@@ -420,23 +396,3 @@ fn read_element_scalar(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<Tim
     }
 }
 
-/// An expression reading a scalar from text (an attribute value), naming `what` in errors.
-pub(super) fn read_scalar_text(ctx: &Ctx<'_>, ty: &Type, text: TokenStream, fmt: Option<TimestampFormat>, what: &str) -> TokenStream {
-    let rt = &ctx.rt;
-    let f = timestamp_format_tokens(ctx, fmt.unwrap_or(TimestampFormat::Iso8601));
-    match ty {
-        Type::String => quote!(#text.to_string()),
-        Type::Enum(_) => {
-            let t = ctx.rust_type(ty);
-            quote!(#t::from(#text))
-        }
-        Type::Integer => quote!(#rt::parse_i32(#text, #what)?),
-        Type::Long => quote!(#rt::parse_i64(#text, #what)?),
-        Type::Boolean => quote!(#rt::parse_bool(#text, #what)?),
-        Type::Float => quote!(#rt::parse_f64(#text, #what)? as f32),
-        Type::Double => quote!(#rt::parse_f64(#text, #what)?),
-        Type::Timestamp => quote!(#rt::parse_timestamp(#text, #f, #what)?),
-        Type::Blob => quote!(#rt::parse_base64(#text, #what)?),
-        other => unreachable!("attributes are scalars, not {other:?}"),
-    }
-}

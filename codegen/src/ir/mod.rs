@@ -130,6 +130,11 @@ pub struct Structure {
     pub has_stream: bool,
     /// Has a sensitive member (or one of sensitive shape): `Debug` is written by hand.
     pub has_sensitive: bool,
+    /// Some operation's request body holds this structure, so it needs an XML writer (set by a pass).
+    pub written: bool,
+    /// Some operation's response or error body holds this structure, so it needs an XML reader (set
+    /// by a pass).
+    pub read: bool,
 }
 
 /// What the model says of an exception shape.
@@ -321,6 +326,7 @@ pub fn resolve(
     passes::mark_boxes(&mut service);
     passes::mark_streams_and_sensitive(&mut service);
     passes::mark_operation_facts(&mut service);
+    passes::mark_wire_directions(&mut service);
     if let Some(text) = paginators_json {
         service.paginators = paginators::resolve_paginators(&service, text)?;
     }

@@ -151,6 +151,43 @@ pub(super) fn mark_operation_facts(service: &mut Service) {
     }
 }
 
+/// Marks the structures that travel in XML bodies: written when an operation's request body holds
+/// them, read when a response or error body does, each with every structure below it. Structures
+/// that travel only in the other direction, or in none, get no writer or reader.
+pub(super) fn mark_wire_directions(service: &mut Service) {
+    fn reach(service: &Service, ty: &Type, seen: &mut BTreeSet<String>) {
+        match ty {
+            Type::List(l) => reach(service, &l.member, seen),
+            Type::Map(m) => reach(service, &m.value, seen),
+            Type::Structure(name) if seen.insert(name.clone()) => {
+                for m in &service.structure(name).members {
+                    reach(service, &m.ty, seen);
+                }
+            }
+            _ => {}
+        }
+    }
+    let in_body = |service: &Service, shape: &str, seen: &mut BTreeSet<String>| {
+        for m in service.structure(shape).members.iter().filter(|m| matches!(m.location, Location::Body | Location::Payload)) {
+            reach(service, &m.ty, seen);
+        }
+    };
+    let (mut written, mut read) = (BTreeSet::new(), BTreeSet::new());
+    for op in &service.operations {
+        in_body(service, &op.input, &mut written);
+        in_body(service, &op.output, &mut read);
+        for error in &op.errors {
+            in_body(service, error, &mut read);
+        }
+    }
+    for shape in &mut service.shapes {
+        if let ShapeKind::Structure(st) = &mut shape.kind {
+            st.written = written.contains(&shape.name);
+            st.read = read.contains(&shape.name);
+        }
+    }
+}
+
 /// Refuses an operation whose input has body members but no payload, when nothing in the model names
 /// the body's root element: the body would be rooted at the input shape's name (`<CopyObjectRequest>`),
 /// which no service reads. Such a member almost always lacks its `location`: give it one in

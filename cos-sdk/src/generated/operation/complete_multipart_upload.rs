@@ -352,55 +352,32 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> Result<CompleteMultipartUploadOutput, crate::rt::Error> {
-    let f_expiration = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-expiration",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_server_side_encryption = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
-        }
-        None => None,
-    };
-    let f_version_id = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-version-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_kms_key_id = match crate::rt::header_string(
+    let f_expiration = crate::rt::header_string(&parts.headers, "x-amz-expiration")?;
+    let f_server_side_encryption = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-server-side-encryption",
+        )?
+        .map(|text| crate::generated::types::ServerSideEncryption::from(text.as_str()));
+    let f_version_id = crate::rt::header_string(&parts.headers, "x-amz-version-id")?;
+    let f_sse_kms_key_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_bucket_key_enabled = match crate::rt::header_string(
+    )?;
+    let f_bucket_key_enabled = crate::rt::header_parsed(
         &parts.headers,
         "x-amz-server-side-encryption-bucket-key-enabled",
-    )? {
-        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "BucketKeyEnabled")?),
-        None => None,
-    };
-    let f_request_charged = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-request-charged",
-    )? {
-        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
-        None => None,
-    };
+        "BucketKeyEnabled",
+        crate::rt::parse_bool,
+    )?;
+    let f_request_charged = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-request-charged",
+        )?
+        .map(|text| crate::generated::types::RequestCharged::from(text.as_str()));
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);

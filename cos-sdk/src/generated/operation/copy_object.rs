@@ -782,7 +782,6 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
@@ -791,64 +790,34 @@ fn read_output(
         Some(doc) => Some(crate::generated::protocol::de_copy_object_result(doc.root())?),
         None => None,
     };
-    let f_expiration = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-expiration",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_copy_source_version_id = match crate::rt::header_string(
+    let f_expiration = crate::rt::header_string(&parts.headers, "x-amz-expiration")?;
+    let f_copy_source_version_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-copy-source-version-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_version_id = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-version-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_server_side_encryption = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
-        }
-        None => None,
-    };
-    let f_sse_customer_algorithm = match crate::rt::header_string(
+    )?;
+    let f_version_id = crate::rt::header_string(&parts.headers, "x-amz-version-id")?;
+    let f_server_side_encryption = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-server-side-encryption",
+        )?
+        .map(|text| crate::generated::types::ServerSideEncryption::from(text.as_str()));
+    let f_sse_customer_algorithm = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_customer_key_md5 = match crate::rt::header_string(
+    )?;
+    let f_sse_customer_key_md5 = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_kms_key_id = match crate::rt::header_string(
+    )?;
+    let f_sse_kms_key_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_request_charged = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-request-charged",
-    )? {
-        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
-        None => None,
-    };
+    )?;
+    let f_request_charged = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-request-charged",
+        )?
+        .map(|text| crate::generated::types::RequestCharged::from(text.as_str()));
     Ok(CopyObjectOutput {
         copy_object_result: f_copy_object_result,
         expiration: f_expiration,

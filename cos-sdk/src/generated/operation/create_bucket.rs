@@ -288,15 +288,11 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
-    body: crate::rt::ByteStream,
+    _body: crate::rt::ByteStream,
 ) -> Result<CreateBucketOutput, crate::rt::Error> {
-    let f_location = match crate::rt::header_string(&parts.headers, "Location")? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
+    let f_location = crate::rt::header_string(&parts.headers, "Location")?;
     Ok(CreateBucketOutput {
         location: f_location,
     })

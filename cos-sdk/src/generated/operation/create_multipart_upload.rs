@@ -525,7 +525,6 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
@@ -535,66 +534,42 @@ fn read_output(
         "x-amz-abort-date",
         crate::rt::TimestampFormat::HttpDate,
     )?;
-    let f_abort_rule_id = match crate::rt::header_string(
+    let f_abort_rule_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-abort-rule-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_server_side_encryption = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
-        }
-        None => None,
-    };
-    let f_sse_customer_algorithm = match crate::rt::header_string(
+    )?;
+    let f_server_side_encryption = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-server-side-encryption",
+        )?
+        .map(|text| crate::generated::types::ServerSideEncryption::from(text.as_str()));
+    let f_sse_customer_algorithm = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_customer_key_md5 = match crate::rt::header_string(
+    )?;
+    let f_sse_customer_key_md5 = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_kms_key_id = match crate::rt::header_string(
+    )?;
+    let f_sse_kms_key_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_request_charged = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-request-charged",
-    )? {
-        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
-        None => None,
-    };
-    let f_checksum_algorithm = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-checksum-algorithm",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ChecksumAlgorithm::from(text.as_str()))
-        }
-        None => None,
-    };
-    let f_checksum_type = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-checksum-type",
-    )? {
-        Some(text) => Some(crate::generated::types::ChecksumType::from(text.as_str())),
-        None => None,
-    };
+    )?;
+    let f_request_charged = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-request-charged",
+        )?
+        .map(|text| crate::generated::types::RequestCharged::from(text.as_str()));
+    let f_checksum_algorithm = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-checksum-algorithm",
+        )?
+        .map(|text| crate::generated::types::ChecksumAlgorithm::from(text.as_str()));
+    let f_checksum_type = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-checksum-type",
+        )?
+        .map(|text| crate::generated::types::ChecksumType::from(text.as_str()));
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);

@@ -204,32 +204,22 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
-    body: crate::rt::ByteStream,
+    _body: crate::rt::ByteStream,
 ) -> Result<DeleteObjectOutput, crate::rt::Error> {
-    let f_delete_marker = match crate::rt::header_string(
+    let f_delete_marker = crate::rt::header_parsed(
         &parts.headers,
         "x-amz-delete-marker",
-    )? {
-        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "DeleteMarker")?),
-        None => None,
-    };
-    let f_version_id = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-version-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_request_charged = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-request-charged",
-    )? {
-        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
-        None => None,
-    };
+        "DeleteMarker",
+        crate::rt::parse_bool,
+    )?;
+    let f_version_id = crate::rt::header_string(&parts.headers, "x-amz-version-id")?;
+    let f_request_charged = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-request-charged",
+        )?
+        .map(|text| crate::generated::types::RequestCharged::from(text.as_str()));
     Ok(DeleteObjectOutput {
         delete_marker: f_delete_marker,
         version_id: f_version_id,

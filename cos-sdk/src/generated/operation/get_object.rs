@@ -414,287 +414,173 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> Result<GetObjectOutput, crate::rt::Error> {
     let f_body = body;
-    let f_delete_marker = match crate::rt::header_string(
+    let f_delete_marker = crate::rt::header_parsed(
         &parts.headers,
         "x-amz-delete-marker",
-    )? {
-        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "DeleteMarker")?),
-        None => None,
-    };
-    let f_accept_ranges = match crate::rt::header_string(
-        &parts.headers,
-        "accept-ranges",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_expiration = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-expiration",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_restore = match crate::rt::header_string(&parts.headers, "x-amz-restore")? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
+        "DeleteMarker",
+        crate::rt::parse_bool,
+    )?;
+    let f_accept_ranges = crate::rt::header_string(&parts.headers, "accept-ranges")?;
+    let f_expiration = crate::rt::header_string(&parts.headers, "x-amz-expiration")?;
+    let f_restore = crate::rt::header_string(&parts.headers, "x-amz-restore")?;
     let f_last_modified = crate::rt::header_timestamp(
         &parts.headers,
         "Last-Modified",
         crate::rt::TimestampFormat::HttpDate,
     )?;
-    let f_content_length = match crate::rt::header_string(
+    let f_content_length = crate::rt::header_parsed(
         &parts.headers,
         "Content-Length",
-    )? {
-        Some(text) => Some(crate::rt::parse_i64(text.as_str(), "ContentLength")?),
-        None => None,
-    };
-    let f_e_tag = match crate::rt::header_string(&parts.headers, "ETag")? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_crc32 = match crate::rt::header_string(
+        "ContentLength",
+        crate::rt::parse_i64,
+    )?;
+    let f_e_tag = crate::rt::header_string(&parts.headers, "ETag")?;
+    let f_checksum_crc32 = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_crc32c = match crate::rt::header_string(
+    )?;
+    let f_checksum_crc32c = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32c",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_crc64_nvme = match crate::rt::header_string(
+    )?;
+    let f_checksum_crc64_nvme = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc64nvme",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_sha1 = match crate::rt::header_string(
+    )?;
+    let f_checksum_sha1 = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha1",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_sha256 = match crate::rt::header_string(
+    )?;
+    let f_checksum_sha256 = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha256",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_type = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-checksum-type",
-    )? {
-        Some(text) => Some(crate::generated::types::ChecksumType::from(text.as_str())),
-        None => None,
-    };
-    let f_missing_meta = match crate::rt::header_string(
+    )?;
+    let f_checksum_type = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-checksum-type",
+        )?
+        .map(|text| crate::generated::types::ChecksumType::from(text.as_str()));
+    let f_missing_meta = crate::rt::header_parsed(
         &parts.headers,
         "x-amz-missing-meta",
-    )? {
-        Some(text) => Some(crate::rt::parse_i32(text.as_str(), "MissingMeta")?),
-        None => None,
-    };
-    let f_version_id = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-version-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_cache_control = match crate::rt::header_string(
-        &parts.headers,
-        "Cache-Control",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_content_disposition = match crate::rt::header_string(
+        "MissingMeta",
+        crate::rt::parse_i32,
+    )?;
+    let f_version_id = crate::rt::header_string(&parts.headers, "x-amz-version-id")?;
+    let f_cache_control = crate::rt::header_string(&parts.headers, "Cache-Control")?;
+    let f_content_disposition = crate::rt::header_string(
         &parts.headers,
         "Content-Disposition",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_content_encoding = match crate::rt::header_string(
+    )?;
+    let f_content_encoding = crate::rt::header_string(
         &parts.headers,
         "Content-Encoding",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_content_language = match crate::rt::header_string(
+    )?;
+    let f_content_language = crate::rt::header_string(
         &parts.headers,
         "Content-Language",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_content_range = match crate::rt::header_string(
-        &parts.headers,
-        "Content-Range",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_content_type = match crate::rt::header_string(
-        &parts.headers,
-        "Content-Type",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
+    )?;
+    let f_content_range = crate::rt::header_string(&parts.headers, "Content-Range")?;
+    let f_content_type = crate::rt::header_string(&parts.headers, "Content-Type")?;
     let f_expires = crate::rt::header_timestamp(
         &parts.headers,
         "Expires",
         crate::rt::TimestampFormat::HttpDate,
     )?;
-    let f_website_redirect_location = match crate::rt::header_string(
+    let f_website_redirect_location = crate::rt::header_string(
         &parts.headers,
         "x-amz-website-redirect-location",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_server_side_encryption = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
-        }
-        None => None,
-    };
+    )?;
+    let f_server_side_encryption = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-server-side-encryption",
+        )?
+        .map(|text| crate::generated::types::ServerSideEncryption::from(text.as_str()));
     let f_metadata = crate::rt::prefix_headers(&parts.headers, "x-amz-meta-");
     let f_retention_expiration_date = crate::rt::header_timestamp(
         &parts.headers,
         "Retention-Expiration-Date",
         crate::rt::TimestampFormat::Iso8601,
     )?;
-    let f_retention_legal_hold_count = match crate::rt::header_string(
+    let f_retention_legal_hold_count = crate::rt::header_parsed(
         &parts.headers,
         "Retention-Legal-Hold-Count",
-    )? {
-        Some(text) => {
-            Some(crate::rt::parse_i32(text.as_str(), "RetentionLegalHoldCount")?)
-        }
-        None => None,
-    };
-    let f_retention_period = match crate::rt::header_string(
+        "RetentionLegalHoldCount",
+        crate::rt::parse_i32,
+    )?;
+    let f_retention_period = crate::rt::header_parsed(
         &parts.headers,
         "Retention-Period",
-    )? {
-        Some(text) => Some(crate::rt::parse_i32(text.as_str(), "RetentionPeriod")?),
-        None => None,
-    };
-    let f_sse_customer_algorithm = match crate::rt::header_string(
+        "RetentionPeriod",
+        crate::rt::parse_i32,
+    )?;
+    let f_sse_customer_algorithm = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_customer_key_md5 = match crate::rt::header_string(
+    )?;
+    let f_sse_customer_key_md5 = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_kms_key_id = match crate::rt::header_string(
+    )?;
+    let f_sse_kms_key_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_storage_class = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-storage-class",
-    )? {
-        Some(text) => Some(crate::generated::types::StorageClass::from(text.as_str())),
-        None => None,
-    };
-    let f_request_charged = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-request-charged",
-    )? {
-        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
-        None => None,
-    };
-    let f_replication_status = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-replication-status",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ReplicationStatus::from(text.as_str()))
-        }
-        None => None,
-    };
-    let f_parts_count = match crate::rt::header_string(
+    )?;
+    let f_storage_class = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-storage-class",
+        )?
+        .map(|text| crate::generated::types::StorageClass::from(text.as_str()));
+    let f_request_charged = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-request-charged",
+        )?
+        .map(|text| crate::generated::types::RequestCharged::from(text.as_str()));
+    let f_replication_status = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-replication-status",
+        )?
+        .map(|text| crate::generated::types::ReplicationStatus::from(text.as_str()));
+    let f_parts_count = crate::rt::header_parsed(
         &parts.headers,
         "x-amz-mp-parts-count",
-    )? {
-        Some(text) => Some(crate::rt::parse_i32(text.as_str(), "PartsCount")?),
-        None => None,
-    };
-    let f_tag_count = match crate::rt::header_string(
+        "PartsCount",
+        crate::rt::parse_i32,
+    )?;
+    let f_tag_count = crate::rt::header_parsed(
         &parts.headers,
         "x-amz-tagging-count",
-    )? {
-        Some(text) => Some(crate::rt::parse_i32(text.as_str(), "TagCount")?),
-        None => None,
-    };
-    let f_object_lock_mode = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-object-lock-mode",
-    )? {
-        Some(text) => Some(crate::generated::types::ObjectLockMode::from(text.as_str())),
-        None => None,
-    };
+        "TagCount",
+        crate::rt::parse_i32,
+    )?;
+    let f_object_lock_mode = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-object-lock-mode",
+        )?
+        .map(|text| crate::generated::types::ObjectLockMode::from(text.as_str()));
     let f_object_lock_retain_until_date = crate::rt::header_timestamp(
         &parts.headers,
         "x-amz-object-lock-retain-until-date",
         crate::rt::TimestampFormat::Iso8601,
     )?;
-    let f_object_lock_legal_hold_status = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-object-lock-legal-hold",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ObjectLockLegalHoldStatus::from(text.as_str()))
-        }
-        None => None,
-    };
-    let f_ibm_restored_copy_storage_class = match crate::rt::header_string(
-        &parts.headers,
-        "x-ibm-restored-copy-storage-class",
-    )? {
-        Some(text) => Some(crate::generated::types::StorageClass::from(text.as_str())),
-        None => None,
-    };
-    let f_ibm_transition = match crate::rt::header_string(
-        &parts.headers,
-        "x-ibm-transition",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
+    let f_object_lock_legal_hold_status = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-object-lock-legal-hold",
+        )?
+        .map(|text| crate::generated::types::ObjectLockLegalHoldStatus::from(
+            text.as_str(),
+        ));
+    let f_ibm_restored_copy_storage_class = crate::rt::header_string(
+            &parts.headers,
+            "x-ibm-restored-copy-storage-class",
+        )?
+        .map(|text| crate::generated::types::StorageClass::from(text.as_str()));
+    let f_ibm_transition = crate::rt::header_string(&parts.headers, "x-ibm-transition")?;
     Ok(GetObjectOutput {
         body: f_body,
         delete_marker: f_delete_marker,

@@ -111,7 +111,6 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
@@ -124,19 +123,13 @@ fn read_output(
         }
         None => None,
     };
-    let f_ibm_protection_management_state = match crate::rt::header_string(
-        &parts.headers,
-        "x-ibm-protection-management-state",
-    )? {
-        Some(text) => {
-            Some(
-                crate::generated::types::IbmProtectionManagementState::from(
-                    text.as_str(),
-                ),
-            )
-        }
-        None => None,
-    };
+    let f_ibm_protection_management_state = crate::rt::header_string(
+            &parts.headers,
+            "x-ibm-protection-management-state",
+        )?
+        .map(|text| crate::generated::types::IbmProtectionManagementState::from(
+            text.as_str(),
+        ));
     Ok(GetObjectLockConfigurationOutput {
         object_lock_configuration: f_object_lock_configuration,
         ibm_protection_management_state: f_ibm_protection_management_state,

@@ -152,18 +152,11 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> Result<GetObjectTaggingOutput, crate::rt::Error> {
-    let f_version_id = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-version-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
+    let f_version_id = crate::rt::header_string(&parts.headers, "x-amz-version-id")?;
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);

@@ -109,9 +109,8 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
-    parts: &crate::rt::http::response::Parts,
+    _parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> Result<GetPublicAccessBlockOutput, crate::rt::Error> {
     let f_public_access_block_configuration = match crate::rt::XmlDocument::parse_optional(

@@ -119,25 +119,20 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
-    body: crate::rt::ByteStream,
+    _body: crate::rt::ByteStream,
 ) -> Result<HeadBucketOutput, crate::rt::Error> {
-    let f_ibm_sse_kp_enabled = match crate::rt::header_string(
+    let f_ibm_sse_kp_enabled = crate::rt::header_parsed(
         &parts.headers,
         "ibm-sse-kp-enabled",
-    )? {
-        Some(text) => Some(crate::rt::parse_bool(text.as_str(), "IBMSSEKPEnabled")?),
-        None => None,
-    };
-    let f_ibm_sse_kp_crk_id = match crate::rt::header_string(
+        "IBMSSEKPEnabled",
+        crate::rt::parse_bool,
+    )?;
+    let f_ibm_sse_kp_crk_id = crate::rt::header_string(
         &parts.headers,
         "ibm-sse-kp-crk-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
+    )?;
     Ok(HeadBucketOutput {
         ibm_sse_kp_enabled: f_ibm_sse_kp_enabled,
         ibm_sse_kp_crk_id: f_ibm_sse_kp_crk_id,

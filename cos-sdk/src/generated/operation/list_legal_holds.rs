@@ -117,9 +117,8 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
-    parts: &crate::rt::http::response::Parts,
+    _parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
 ) -> Result<ListLegalHoldsOutput, crate::rt::Error> {
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;

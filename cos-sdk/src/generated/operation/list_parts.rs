@@ -190,7 +190,6 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
     body: crate::rt::ByteStream,
@@ -200,20 +199,15 @@ fn read_output(
         "x-amz-abort-date",
         crate::rt::TimestampFormat::HttpDate,
     )?;
-    let f_abort_rule_id = match crate::rt::header_string(
+    let f_abort_rule_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-abort-rule-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_request_charged = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-request-charged",
-    )? {
-        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
-        None => None,
-    };
+    )?;
+    let f_request_charged = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-request-charged",
+        )?
+        .map(|text| crate::generated::types::RequestCharged::from(text.as_str()));
     let doc = crate::rt::XmlDocument::parse_optional(&body)?;
     let empty = crate::rt::XmlElement::empty();
     let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);

@@ -151,10 +151,9 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
-    parts: &crate::rt::http::response::Parts,
-    body: crate::rt::ByteStream,
+    _parts: &crate::rt::http::response::Parts,
+    _body: crate::rt::ByteStream,
 ) -> Result<PutBucketMetricsConfigurationOutput, crate::rt::Error> {
     Ok(PutBucketMetricsConfigurationOutput {
     })

@@ -661,108 +661,60 @@ pub(crate) async fn send_input(
     let attempts = crate::rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
-#[allow(unused_variables, unused_mut)]
 fn read_output(
     parts: &crate::rt::http::response::Parts,
-    body: crate::rt::ByteStream,
+    _body: crate::rt::ByteStream,
 ) -> Result<PutObjectOutput, crate::rt::Error> {
-    let f_expiration = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-expiration",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_e_tag = match crate::rt::header_string(&parts.headers, "ETag")? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_crc32 = match crate::rt::header_string(
+    let f_expiration = crate::rt::header_string(&parts.headers, "x-amz-expiration")?;
+    let f_e_tag = crate::rt::header_string(&parts.headers, "ETag")?;
+    let f_checksum_crc32 = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_crc32c = match crate::rt::header_string(
+    )?;
+    let f_checksum_crc32c = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc32c",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_crc64_nvme = match crate::rt::header_string(
+    )?;
+    let f_checksum_crc64_nvme = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-crc64nvme",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_sha1 = match crate::rt::header_string(
+    )?;
+    let f_checksum_sha1 = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha1",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_sha256 = match crate::rt::header_string(
+    )?;
+    let f_checksum_sha256 = crate::rt::header_string(
         &parts.headers,
         "x-amz-checksum-sha256",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_checksum_type = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-checksum-type",
-    )? {
-        Some(text) => Some(crate::generated::types::ChecksumType::from(text.as_str())),
-        None => None,
-    };
-    let f_server_side_encryption = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption",
-    )? {
-        Some(text) => {
-            Some(crate::generated::types::ServerSideEncryption::from(text.as_str()))
-        }
-        None => None,
-    };
-    let f_version_id = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-version-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_customer_algorithm = match crate::rt::header_string(
+    )?;
+    let f_checksum_type = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-checksum-type",
+        )?
+        .map(|text| crate::generated::types::ChecksumType::from(text.as_str()));
+    let f_server_side_encryption = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-server-side-encryption",
+        )?
+        .map(|text| crate::generated::types::ServerSideEncryption::from(text.as_str()));
+    let f_version_id = crate::rt::header_string(&parts.headers, "x-amz-version-id")?;
+    let f_sse_customer_algorithm = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-algorithm",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_customer_key_md5 = match crate::rt::header_string(
+    )?;
+    let f_sse_customer_key_md5 = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-customer-key-MD5",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_sse_kms_key_id = match crate::rt::header_string(
+    )?;
+    let f_sse_kms_key_id = crate::rt::header_string(
         &parts.headers,
         "x-amz-server-side-encryption-aws-kms-key-id",
-    )? {
-        Some(text) => Some(text.as_str().to_string()),
-        None => None,
-    };
-    let f_request_charged = match crate::rt::header_string(
-        &parts.headers,
-        "x-amz-request-charged",
-    )? {
-        Some(text) => Some(crate::generated::types::RequestCharged::from(text.as_str())),
-        None => None,
-    };
+    )?;
+    let f_request_charged = crate::rt::header_string(
+            &parts.headers,
+            "x-amz-request-charged",
+        )?
+        .map(|text| crate::generated::types::RequestCharged::from(text.as_str()));
     Ok(PutObjectOutput {
         expiration: f_expiration,
         e_tag: f_e_tag,

@@ -24,6 +24,17 @@ pub fn header_string(headers: &HeaderMap, name: &str) -> Result<Option<String>, 
     Ok(out)
 }
 
+/// A header's value read by `parse` (one of the scalar `parse_*` functions), whose errors name the
+/// model member `member`.
+pub fn header_parsed<T>(
+    headers: &HeaderMap,
+    name: &str,
+    member: &str,
+    parse: fn(&str, &str) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    header_string(headers, name)?.map(|text| parse(&text, member)).transpose()
+}
+
 /// A list header split on commas outside double quotes, items trimmed and unquoted.
 pub fn header_list(headers: &HeaderMap, name: &str) -> Result<Option<Vec<String>>, Error> {
     let Some(text) = header_string(headers, name)? else { return Ok(None) };

@@ -126,6 +126,11 @@ pub(crate) fn bad_value(what: &str, text: &str, expected: &str) -> Error {
     Error::response_parse(format!("`{what}` is `{text}`, which is not {expected}"))
 }
 
+/// A 32-bit float member: parsed as `f64` (with its `NaN` and infinity forms) and narrowed.
+pub fn parse_f32(text: &str, what: &str) -> Result<f32, Error> {
+    parse_f64(text, what).map(|value| value as f32)
+}
+
 /// Parses an integer that fits `i32`.
 pub fn parse_i32(text: &str, what: &str) -> Result<i32, Error> {
     text.trim().parse().map_err(|_| bad_value(what, text, "a 32-bit integer"))
