@@ -2,7 +2,7 @@
 //! the client methods that start them, paginators and waiters.
 
 use super::{ident, ident_fmt, Ctx};
-use crate::ir::{Acceptor, Member, Operation, Paginator, Type, Waiter, WaiterState};
+use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, TokenPath, Type, Waiter, WaiterState};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -200,35 +200,25 @@ pub(super) fn paginators_file(ctx: &Ctx<'_>) -> TokenStream {
     out
 }
 
-/// An expression for an output token: a member, `A || B` (the first present), or `List[-1].Member`.
-fn token_expr(ctx: &Ctx<'_>, output_shape: &str, expr: &str) -> TokenStream {
-    let alternatives: Vec<TokenStream> = expr.split("||").map(|alt| token_alternative(ctx, output_shape, alt.trim())).collect();
-    let mut iter = alternatives.into_iter();
-    let first = iter.next().expect("split yields one item at least");
-    iter.fold(first, |acc, next| quote!(#acc.or_else(|| #next)))
+/// An expression for an output token: the first of its alternatives that is present.
+fn token_expr(token: &OutputToken) -> TokenStream {
+    let mut alternatives = token.alternatives.iter().map(token_alternative);
+    let first = alternatives.next().expect("a token has one path at least");
+    alternatives.fold(first, |acc, next| quote!(#acc.or_else(|| #next)))
 }
 
-fn token_alternative(ctx: &Ctx<'_>, output_shape: &str, expr: &str) -> TokenStream {
-    let output = ctx.service.structure(output_shape);
-    let member = |shape: &crate::ir::Structure, name: &str| -> Member {
-        shape.members.iter().find(|m| m.name == name).cloned().unwrap_or_else(|| panic!("paginator token `{expr}`: no member `{name}` in `{output_shape}`"))
-    };
-    match expr.split_once("[-1].") {
-        None => {
-            let m = member(output, expr);
+/// The text of one token path, as an `Option<String>`.
+fn token_alternative(path: &TokenPath) -> TokenStream {
+    match path {
+        TokenPath::Member(m) => {
             let id = ident(&m.rust_name);
-            text_of_token(&m, quote!(output.#id.as_ref()))
+            text_of_token(m, quote!(output.#id.as_ref()))
         }
-        Some((list, field)) => {
-            let lm = member(output, list);
-            let list_id = ident(&lm.rust_name);
-            let Type::List(list_ty) = &lm.ty else { panic!("paginator token `{expr}`: `{list}` is not a list") };
-            let Type::Structure(item) = &list_ty.member else { panic!("paginator token `{expr}`: items are not structures") };
-            let fm = member(ctx.service.structure(item), field);
-            let field_id = ident(&fm.rust_name);
-            let last = if super::is_optional(&lm) { quote!(output.#list_id.as_ref().and_then(|l| l.last())) } else { quote!(output.#list_id.last()) };
-            let value = if super::is_optional(&fm) { quote!(#last.and_then(|i| i.#field_id.as_ref())) } else { quote!(#last.map(|i| &i.#field_id)) };
-            text_of_token(&fm, value)
+        TokenPath::LastItem { list, field } => {
+            let (list_id, field_id) = (ident(&list.rust_name), ident(&field.rust_name));
+            let last = if super::is_optional(list) { quote!(output.#list_id.as_ref().and_then(|l| l.last())) } else { quote!(output.#list_id.last()) };
+            let value = if super::is_optional(field) { quote!(#last.and_then(|i| i.#field_id.as_ref())) } else { quote!(#last.map(|i| &i.#field_id)) };
+            text_of_token(field, value)
         }
     }
 }
@@ -253,20 +243,15 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let input_builder = ident_fmt(format!("{}Builder", input_shape.rust_name));
     let output_ty = ident(&service.shape(&op.output).rust_name);
     let ty = ident_fmt(format!("{}Paginator", op.name));
-    let input = service.structure(&op.input);
-    let output = service.structure(&op.output);
-
-    let input_member = |name: &str| input.members.iter().find(|m| m.name == name).expect("resolved").clone();
     let token_count = p.input_tokens.len();
-    let reads = p.output_tokens.iter().map(|expr| token_expr(ctx, &op.output, expr));
-    let sets = sets_tokens(p, input);
+    let reads = p.output_tokens.iter().map(token_expr);
+    let sets = sets_tokens(p);
     let fetch = ident_fmt(format!("fetch_{module}"));
     let next_tokens = ident_fmt(format!("next_tokens_{module}"));
     let with_tokens = ident_fmt(format!("with_tokens_{module}"));
     let fns = paginator_fns(ctx, &module, &input_builder, &output_ty, &sets);
     let more = match &p.more_results {
-        Some(name) => {
-            let m = output.members.iter().find(|m| &m.name == name).expect("resolved");
+        Some(m) => {
             let id = ident(&m.rust_name);
             if super::is_optional(m) {
                 quote!(output.#id.unwrap_or(false))
@@ -276,9 +261,8 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
         }
         None => quote!(true),
     };
-    let page_size = p.limit_key.as_ref().map(|limit| {
-        let m = input_member(limit);
-        let id = ident(&m.rust_name);
+    let page_size = p.limit_key.as_ref().map(|m| {
+        let (id, limit) = (ident(&m.rust_name), &m.name);
         let arg = match &m.ty {
             Type::Long => quote!(i64),
             _ => quote!(i32),
@@ -292,11 +276,9 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
             }
         }
     });
-    let items = p.result_keys.first().map(|key| {
-        let m = output.members.iter().find(|m| &m.name == key).expect("resolved");
-        let id = ident(&m.rust_name);
-        let Type::List(list) = &m.ty else { panic!("result key {key} of {} is not a list", op.name) };
-        let item_ty = ctx.rust_type(&list.member);
+    let items = p.result_keys.first().map(|ResultKey { member: m, item }| {
+        let (id, key) = (ident(&m.rust_name), &m.name);
+        let item_ty = ctx.rust_type(item);
         let take = if super::is_optional(m) { quote!(page.#id.unwrap_or_default()) } else { quote!(page.#id) };
         let doc = super::doc(&format!("Every `{key}` item of every page, stopping after `max_items` when set."));
         quote! {
@@ -310,8 +292,8 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let doc = super::doc(&format!(
         "Pages through `{}`, following `{}` with `{}`.",
         op.name,
-        p.output_tokens.join("`, `"),
-        p.input_tokens.join("`, `")
+        p.output_tokens.iter().map(|t| t.expression.as_str()).collect::<Vec<_>>().join("`, `"),
+        p.input_tokens.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("`, `")
     ));
     quote! {
         #doc
@@ -369,12 +351,11 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
 }
 
 /// Statements that copy decoded `tokens` into the input builder's token members.
-fn sets_tokens(p: &Paginator, input: &crate::ir::Structure) -> Vec<TokenStream> {
+fn sets_tokens(p: &Paginator) -> Vec<TokenStream> {
     p.input_tokens
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            let m = input.members.iter().find(|m| &m.name == name).expect("resolved");
+        .map(|(i, m)| {
             let set = ident_fmt(format!("set_{}", m.rust_name));
             let value = match &m.ty {
                 Type::Integer => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i32>().ok())),

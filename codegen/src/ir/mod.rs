@@ -222,16 +222,44 @@ pub struct Operation {
     pub customizations: crate::customize::OperationCustomizations,
 }
 
-/// A paginator of `paginators-1.json`, resolved against the model.
+/// A paginator of `paginators-1.json`, resolved against the model: every token and key is the
+/// member it names.
 #[derive(Debug)]
 pub struct Paginator {
     pub operation: String,
-    pub input_tokens: Vec<String>,
-    /// Output token expressions: a member path, `A || B`, or `List[-1].Member`.
-    pub output_tokens: Vec<String>,
-    pub limit_key: Option<String>,
-    pub more_results: Option<String>,
-    pub result_keys: Vec<String>,
+    /// The input members the tokens go back into, in order.
+    pub input_tokens: Vec<Member>,
+    /// Where each token comes from in the output, in the same order.
+    pub output_tokens: Vec<OutputToken>,
+    /// The input member that limits a page's size.
+    pub limit_key: Option<Member>,
+    /// The output member that says whether more pages follow.
+    pub more_results: Option<Member>,
+    /// The output list members holding a page's items (the first is what `items()` yields).
+    pub result_keys: Vec<ResultKey>,
+}
+
+/// One output token: the model's expression, and the paths it tries in order (`A || B`).
+#[derive(Debug)]
+pub struct OutputToken {
+    pub expression: String,
+    pub alternatives: Vec<TokenPath>,
+}
+
+/// Where an output token is read.
+#[derive(Debug)]
+pub enum TokenPath {
+    /// A member of the output.
+    Member(Box<Member>),
+    /// A member of the last item of an output list (`List[-1].Field`).
+    LastItem { list: Box<Member>, field: Box<Member> },
+}
+
+/// A list member of the output holding a page's items, and the items' type.
+#[derive(Debug)]
+pub struct ResultKey {
+    pub member: Member,
+    pub item: Type,
 }
 
 /// A waiter of `waiters-2.json`.

@@ -1,7 +1,7 @@
 //! Paginators and waiters: the `paginators-1.json` and `waiters-2.json` files, resolved against the
 //! model so that every operation and member they name exists.
 
-use super::{Acceptor, Paginator, Service, Type, Waiter, WaiterState};
+use super::{Acceptor, OutputToken, Paginator, ResultKey, Service, TokenPath, Type, Waiter, WaiterState};
 use crate::{model, Error};
 use serde_json::Value;
 
@@ -16,62 +16,65 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
         })?;
         let input = service.structure(&op.input);
         let output = service.structure(&op.output);
-        let input_tokens = p.input_token.to_vec();
-        for token in input_tokens.iter().chain(p.limit_key.iter()) {
-            if !input.members.iter().any(|m| &m.name == token) {
-                return Err(Error::Model {
-                    path: path.clone(),
-                    message: format!("input member `{token}` is not a member of `{}`", op.input),
-                });
-            }
-        }
-        let output_tokens = p.output_token.to_vec();
-        if output_tokens.len() != input_tokens.len() {
-            return Err(Error::Model {
-                path: path.clone(),
-                message: "input_token and output_token must have as many entries".into(),
-            });
-        }
         let fail = |message: String| Error::Model { path: path.clone(), message };
-        let member = |name: &str| {
+        let input_member = |name: &str| {
+            input
+                .members
+                .iter()
+                .find(|m| m.name == name)
+                .cloned()
+                .ok_or_else(|| fail(format!("input member `{name}` is not a member of `{}`", op.input)))
+        };
+        let output_member = |name: &str| {
             output
                 .members
                 .iter()
                 .find(|m| m.name == name)
+                .cloned()
                 .ok_or_else(|| fail(format!("output member `{name}` is not a member of `{}`", op.output)))
         };
+        let input_tokens = p.input_token.to_vec().iter().map(|t| input_member(t)).collect::<Result<Vec<_>, _>>()?;
+        let limit_key = p.limit_key.as_deref().map(input_member).transpose()?;
+        let expressions = p.output_token.to_vec();
+        if expressions.len() != input_tokens.len() {
+            return Err(fail("input_token and output_token must have as many entries".into()));
+        }
         // Output tokens: `Member`, `A || B`, or `List[-1].Member` over a list of structures.
-        for expr in output_tokens.iter().flat_map(|e| e.split("||")).map(str::trim) {
-            match expr.split_once("[-1].") {
-                None => {
-                    member(expr)?;
-                }
-                Some((list, field)) => match &member(list)?.ty {
-                    Type::List(l) => match &l.member {
-                        Type::Structure(item) if service.structure(item).members.iter().any(|m| m.name == field) => {}
-                        _ => return Err(fail(format!("output token `{expr}`: the items of `{list}` have no member `{field}`"))),
-                    },
-                    _ => return Err(fail(format!("output token `{expr}`: `{list}` is not a list"))),
-                },
+        let mut output_tokens = Vec::new();
+        for expression in expressions {
+            let mut alternatives = Vec::new();
+            for alternative in expression.split("||").map(str::trim) {
+                alternatives.push(match alternative.split_once("[-1].") {
+                    None => TokenPath::Member(Box::new(output_member(alternative)?)),
+                    Some((list, field_name)) => {
+                        let list = output_member(list)?;
+                        let field = match &list.ty {
+                            Type::List(l) => match &l.member {
+                                Type::Structure(item) => service.structure(item).members.iter().find(|m| m.name == field_name).cloned(),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        let field = field.ok_or_else(|| {
+                            fail(format!("output token `{alternative}`: `{}` is not a list of structures with a member `{field_name}`", list.name))
+                        })?;
+                        TokenPath::LastItem { list: Box::new(list), field: Box::new(field) }
+                    }
+                });
             }
+            output_tokens.push(OutputToken { expression, alternatives });
         }
-        let result_keys = p.result_key.map(|r| r.to_vec()).unwrap_or_default();
-        for key in &result_keys {
-            if !matches!(member(key)?.ty, Type::List(_)) {
+        let mut result_keys = Vec::new();
+        for key in p.result_key.map(|r| r.to_vec()).unwrap_or_default() {
+            let member = output_member(&key)?;
+            let Type::List(list) = &member.ty else {
                 return Err(fail(format!("result key `{key}` must be a list member of `{}`", op.output)));
-            }
+            };
+            let item = list.member.clone();
+            result_keys.push(ResultKey { member, item });
         }
-        if let Some(more) = &p.more_results {
-            member(more)?;
-        }
-        out.push(Paginator {
-            operation: name,
-            input_tokens,
-            output_tokens,
-            limit_key: p.limit_key,
-            more_results: p.more_results,
-            result_keys,
-        });
+        let more_results = p.more_results.as_deref().map(output_member).transpose()?;
+        out.push(Paginator { operation: name, input_tokens, output_tokens, limit_key, more_results, result_keys });
     }
     Ok(out)
 }
