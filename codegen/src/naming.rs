@@ -147,6 +147,58 @@ pub fn variant_name(value: &str) -> String {
     sanitize(&camel)
 }
 
+/// The builder type of a shape's type (`PutObjectRequestBuilder`).
+pub fn builder_type(type_name: &str) -> String {
+    format!("{type_name}Builder")
+}
+
+/// The error type of an operation (`PutObjectError`), in its operation module.
+pub fn error_type(operation: &str) -> String {
+    format!("{}Error", type_name(operation))
+}
+
+/// The fluent builder type of an operation (`PutObjectFluentBuilder`), in its operation module.
+pub fn fluent_builder_type(operation: &str) -> String {
+    format!("{}FluentBuilder", type_name(operation))
+}
+
+/// The paginator type of an operation (`ListObjectsV2Paginator`).
+pub fn paginator_type(operation: &str) -> String {
+    format!("{}Paginator", type_name(operation))
+}
+
+/// The three plain functions a paginator hands the runtime, from the operation's module name: fetch a
+/// page, read the next tokens, put tokens into an input.
+pub fn paginator_fns(module: &str) -> [String; 3] {
+    let module = module.trim_start_matches("r#");
+    [format!("fetch_{module}"), format!("next_tokens_{module}"), format!("with_tokens_{module}")]
+}
+
+/// The waiter type of a waiter (`BucketExistsWaiter`) and the client method that starts it
+/// (`wait_until_bucket_exists`).
+pub fn waiter_names(waiter: &str) -> (String, String) {
+    (format!("{}Waiter", type_name(waiter)), format!("wait_until_{}", operation_name(waiter)))
+}
+
+/// The setter of a member that takes an `Option` (`set_key`).
+pub fn option_setter(field: &str) -> String {
+    format!("set_{}", field.trim_start_matches("r#"))
+}
+
+/// The XML writer, reader and error-response reader functions of a structure shape
+/// (`ser_tagging`, `de_tagging`, `de_no_such_key_response`).
+pub fn wire_fns(shape: &str) -> [String; 3] {
+    let snake = operation_name(shape);
+    let snake = snake.trim_start_matches("r#");
+    [format!("ser_{snake}"), format!("de_{snake}"), format!("de_{snake}_response")]
+}
+
+/// The local variable that holds a member's value while a structure is read: `f_` + the field name,
+/// so that members named like the reader's own variables (`parts`, `body`, `node`) cannot shadow them.
+pub fn reader_local(field: &str) -> String {
+    format!("f_{}", field.trim_start_matches("r#"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,3 +113,18 @@ fn a_body_member_without_a_named_root_is_refused_unless_the_model_names_one() {
     let named = OP.replace(r#""input": {"shape": "In"}"#, r#""input": {"shape": "In", "locationName": "OpRequest"}"#);
     assert!(generate(&model(&named, shapes)).is_ok());
 }
+
+#[test]
+fn made_names_that_collide_fail() {
+    // `Foo`'s error-response reader and `FooResponse`'s reader would both be `de_foo_response`.
+    let shapes = r#""In": {"type": "structure", "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}}},
+        "S": {"type": "string"}, "Foo": {"type": "structure", "members": {}}, "FooResponse": {"type": "structure", "members": {}}"#;
+    let e = error_of(&model(OP, shapes));
+    assert!(e.contains("de_foo_response"), "{e}");
+    // An operation's error type and an output shape of the same name would share its module.
+    let op = r#""Op": {"name": "Op", "http": {"method": "GET", "requestUri": "/{Id}"}, "input": {"shape": "In"}, "output": {"shape": "OpError"}}"#;
+    let shapes = r#""In": {"type": "structure", "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}}},
+        "S": {"type": "string"}, "OpError": {"type": "structure", "members": {}}"#;
+    let e = error_of(&model(op, shapes));
+    assert!(e.contains("OpError") && e.contains("operations.Op"), "{e}");
+}

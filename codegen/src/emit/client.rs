@@ -2,6 +2,7 @@
 //! the client methods that start them, paginators and waiters.
 
 use super::{ident, ident_fmt, Ctx};
+use crate::naming;
 use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, TokenPath, Type, Waiter, WaiterState};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -13,9 +14,9 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let service = ctx.service;
     let input_shape = service.shape(&op.input);
     let input_ty = ident(&input_shape.rust_name);
-    let input_builder = ident_fmt(format!("{}Builder", input_shape.rust_name));
+    let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
     let output_ty = ident(&service.shape(&op.output).rust_name);
-    let fluent = ident_fmt(format!("{}FluentBuilder", op.name));
+    let fluent = ident_fmt(naming::fluent_builder_type(&op.name));
     let name = &op.name;
     let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));
     let doc = super::doc(&format!(
@@ -24,7 +25,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     ));
     let gen = &ctx.gen;
     let paginate = ctx.service.paginators.iter().find(|p| p.operation == op.name).map(|_| {
-        let paginator = ident_fmt(format!("{}Paginator", op.name));
+        let paginator = ident_fmt(naming::paginator_type(&op.name));
         quote! {
             /// Pages through all results instead of sending one request.
             pub fn into_paginator(self) -> #gen::paginator::#paginator {
@@ -91,7 +92,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
 fn fluent_setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let id = ident(&m.rust_name);
-    let set_id = ident_fmt(format!("set_{}", m.rust_name));
+    let set_id = ident_fmt(naming::option_setter(&m.rust_name));
     let (arg, _) = super::types::setter_arg(ctx, m);
     let ty = super::types::builder_field_type(ctx, m);
     let doc = super::doc(&format!("Sets {}", super::field_type_doc(m)));
@@ -117,7 +118,7 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
     let client = &ctx.client;
     let starters = ctx.service.operations.iter().map(|op| {
         let m = ident(&op.rust_name);
-        let fluent = ident_fmt(format!("{}FluentBuilder", op.name));
+        let fluent = ident_fmt(naming::fluent_builder_type(&op.name));
         let doc = super::doc(&format!("`{}`: `{} {}`.", op.name, op.method, op.request_uri));
         quote! {
             #doc
@@ -127,8 +128,8 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
         }
     });
     let waiters = ctx.service.waiters.iter().map(|w| {
-        let m = ident_fmt(format!("wait_until_{}", crate::naming::operation_name(&w.name)));
-        let ty = ident_fmt(format!("{}Waiter", w.name));
+        let (ty, method) = naming::waiter_names(&w.name);
+        let (m, ty) = (ident_fmt(method), ident_fmt(ty));
         let doc = super::doc(&format!(
             "Waits until {} ({} every {} s, at most {} times by default).",
             w.name, w.operation, w.delay, w.max_attempts
@@ -240,15 +241,13 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let op = service.operation(&p.operation).expect("paginators were resolved");
     let module = ident(&op.rust_name);
     let input_shape = service.shape(&op.input);
-    let input_builder = ident_fmt(format!("{}Builder", input_shape.rust_name));
+    let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
     let output_ty = ident(&service.shape(&op.output).rust_name);
-    let ty = ident_fmt(format!("{}Paginator", op.name));
+    let ty = ident_fmt(naming::paginator_type(&op.name));
     let token_count = p.input_tokens.len();
     let reads = p.output_tokens.iter().map(token_expr);
     let sets = sets_tokens(p);
-    let fetch = ident_fmt(format!("fetch_{module}"));
-    let next_tokens = ident_fmt(format!("next_tokens_{module}"));
-    let with_tokens = ident_fmt(format!("with_tokens_{module}"));
+    let [fetch, next_tokens, with_tokens] = naming::paginator_fns(&op.rust_name).map(ident_fmt);
     let fns = paginator_fns(ctx, &module, &input_builder, &output_ty, &sets);
     let more = match &p.more_results {
         Some(m) => {
@@ -356,7 +355,7 @@ fn sets_tokens(p: &Paginator) -> Vec<TokenStream> {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let set = ident_fmt(format!("set_{}", m.rust_name));
+            let set = ident_fmt(naming::option_setter(&m.rust_name));
             let value = match &m.ty {
                 Type::Integer => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i32>().ok())),
                 Type::Long => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i64>().ok())),
@@ -378,8 +377,7 @@ fn paginator_fns(
     let rt = &ctx.rt;
     let gen = &ctx.gen;
     let client = &ctx.client;
-    let fetch = ident_fmt(format!("fetch_{module}"));
-    let with_tokens = ident_fmt(format!("with_tokens_{module}"));
+    let [fetch, _, with_tokens] = naming::paginator_fns(&module.to_string()).map(ident_fmt);
     quote! {
         fn #fetch(
             client: #client,
@@ -420,8 +418,8 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
     let module = ident(&op.rust_name);
     let input_shape = service.shape(&op.input);
     let input_ty = ident(&input_shape.rust_name);
-    let input_builder = ident_fmt(format!("{}Builder", input_shape.rust_name));
-    let ty = ident_fmt(format!("{}Waiter", w.name));
+    let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
+    let ty = ident_fmt(naming::waiter_names(&w.name).0);
     let name = &w.name;
     let (delay, max_attempts) = (u64::from(w.delay), w.max_attempts);
     let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));

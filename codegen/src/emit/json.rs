@@ -6,6 +6,7 @@
 //! operation's input or output type; nothing here exists in a build without the feature.
 
 use super::{ident, ident_fmt, Ctx};
+use crate::naming;
 use crate::ir::{Location, Member, Operation, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -156,7 +157,7 @@ fn error_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let gen = &ctx.gen;
     let name = &op.name;
     let m = module(op);
-    let error_ty = ident_fmt(format!("{}Error", op.name));
+    let error_ty = ident_fmt(naming::error_type(&op.name));
     let variants = op.errors.iter().map(|e| {
         let id = ident(&ctx.service.shape(e).rust_name);
         let shape_name = &ctx.service.shape(e).name;

@@ -198,5 +198,5 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 /// The local variable that holds a member's value while a structure is read: `f_` + the field name,
 /// so that members named like the reader's own variables (`parts`, `body`, `node`) cannot shadow them.
 pub(crate) fn local(member: &Member) -> Ident {
-    ident_fmt(format!("f_{}", member.rust_name))
+    ident_fmt(crate::naming::reader_local(&member.rust_name))
 }

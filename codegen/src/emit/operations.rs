@@ -4,6 +4,7 @@
 use super::protocol::{body_reader, de_fn, ser_fn, write_value};
 use super::scalars::{header_value, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
+use crate::naming;
 use crate::ir::{Location, Member, Operation, PathPart, QueryPart, TimestampFormat, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -34,8 +35,8 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let service = ctx.service;
     let input_ty = ident(&service.shape(&op.input).rust_name);
     let output_ty = ident(&service.shape(&op.output).rust_name);
-    let input_builder = ident_fmt(format!("{}Builder", service.shape(&op.input).rust_name));
-    let error_ty = ident_fmt(format!("{}Error", op.name));
+    let input_builder = ident_fmt(naming::builder_type(&service.shape(&op.input).rust_name));
+    let error_ty = ident_fmt(naming::error_type(&op.name));
     let name = &op.name;
     // The output reader takes the status and headers, and the body, only when a member lives there.
     let output_members = &service.structure(&op.output).members;

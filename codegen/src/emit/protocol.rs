@@ -3,6 +3,7 @@
 
 use super::scalars::{header_value, read_scalar_text, text_of, timestamp_format_tokens};
 use super::{ident, ident_fmt, is_optional, Ctx};
+use crate::naming;
 use crate::ir::{Location, Member, Shape, ShapeKind, TimestampFormat, Type};
 use crate::model::XmlNamespace;
 use proc_macro2::TokenStream;
@@ -31,12 +32,14 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
 
 /// `ser_<shape>`: the name of a structure's XML writer.
 pub(super) fn ser_fn(shape: &Shape) -> proc_macro2::Ident {
-    ident_fmt(format!("ser_{}", crate::naming::operation_name(&shape.name)))
+    let [writer, _, _] = naming::wire_fns(&shape.name);
+    ident_fmt(writer)
 }
 
 /// `de_<shape>`: the name of a structure's XML reader.
 pub(super) fn de_fn(shape: &Shape) -> proc_macro2::Ident {
-    ident_fmt(format!("de_{}", crate::naming::operation_name(&shape.name)))
+    let [_, reader, _] = naming::wire_fns(&shape.name);
+    ident_fmt(reader)
 }
 
 /// The attribute that declares a namespace (`xmlns` or `xmlns:prefix`) and its URI.
@@ -187,7 +190,8 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
 
 /// `de_<shape>_response`: the name of an error structure's reader over a whole error response.
 pub(super) fn de_response_fn(shape: &Shape) -> proc_macro2::Ident {
-    ident_fmt(format!("de_{}_response", crate::naming::operation_name(&shape.name)))
+    let [_, _, error_reader] = naming::wire_fns(&shape.name);
+    ident_fmt(error_reader)
 }
 
 /// Reads an error structure from an error response: header and status-code members from the

@@ -1,6 +1,7 @@
 //! Emits `types.rs`: a struct with a builder per structure shape and an enum per string enum shape.
 
 use super::{field_type_doc, ident, ident_fmt, is_optional, member_doc, Ctx};
+use crate::naming;
 use crate::ir::{Member, Shape, ShapeKind, Structure, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -19,7 +20,7 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
 fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     let rt = &ctx.rt;
     let name = ident(&shape.rust_name);
-    let builder = ident_fmt(format!("{}Builder", shape.rust_name));
+    let builder = ident_fmt(naming::builder_type(&shape.rust_name));
     let kind = if st.exception.is_some() { "error structure" } else { "structure" };
     let doc_attr = super::doc(&format!("The `{}` {kind} of the model.\n\nShape: `{}`.", shape.name, shape.name));
 
@@ -168,7 +169,7 @@ pub(super) fn setter_arg(ctx: &Ctx<'_>, m: &Member) -> (TokenStream, TokenStream
 
 fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let id = ident(&m.rust_name);
-    let set_id = ident_fmt(format!("set_{}", m.rust_name));
+    let set_id = ident_fmt(naming::option_setter(&m.rust_name));
     let doc_attr = super::doc(&format!("Sets {}", field_type_doc(m)));
     let set_doc_attr = super::doc(&format!("Sets or clears {}", field_type_doc(m)));
     let ty = builder_field_type(ctx, m);

@@ -361,5 +361,6 @@ pub fn resolve(
     if let Some(text) = waiters_json {
         service.waiters = paginators::resolve_waiters(&service, text)?;
     }
+    passes::check_made_names(&service)?;
     Ok(service)
 }

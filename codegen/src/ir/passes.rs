@@ -3,7 +3,7 @@
 //! members, the operation facts the runtime acts on).
 
 use super::{Location, Service, ShapeKind, Type};
-use crate::Error;
+use crate::{naming, Error};
 use std::collections::{BTreeSet, HashMap};
 
 /// Two shapes, or an operation module and a shape, that map to one Rust name are an error.
@@ -38,6 +38,50 @@ pub(super) fn check_collisions(service: &Service) -> Result<(), Error> {
                 second: op.name.clone(),
                 rust: op.rust_name.clone(),
             });
+        }
+    }
+    Ok(())
+}
+
+/// The names the emitters make from model names (builders, errors, fluent builders, paginators,
+/// waiters, XML reader and writer functions) are distinct where they share a scope. Runs after the
+/// paginators and waiters are resolved.
+pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
+    // The XML functions of every structure share `protocol.rs`.
+    let mut wire = Vec::new();
+    for shape in service.shapes.iter().filter(|s| matches!(s.kind, ShapeKind::Structure(_))) {
+        let [writer, reader, error_reader] = naming::wire_fns(&shape.name);
+        wire.extend([(writer, format!("{} (its writer)", shape.name)), (reader, format!("{} (its reader)", shape.name))]);
+        wire.push((error_reader, format!("{} (its error reader)", shape.name)));
+    }
+    unique("shapes", wire)?;
+    // An operation's module holds its input, input builder, output, error and fluent builder types.
+    for op in &service.operations {
+        let input = &service.shape(&op.input).rust_name;
+        unique(
+            &format!("operations.{}", op.name),
+            [
+                (input.clone(), format!("{} (input)", op.input)),
+                (naming::builder_type(input), format!("{} (input builder)", op.input)),
+                (service.shape(&op.output).rust_name.clone(), format!("{} (output)", op.output)),
+                (naming::error_type(&op.name), format!("{} (error type)", op.name)),
+                (naming::fluent_builder_type(&op.name), format!("{} (fluent builder)", op.name)),
+            ],
+        )?;
+    }
+    // Paginators and waiters share their modules; waiters' methods share the client with operations'.
+    unique("pagination", service.paginators.iter().map(|p| (naming::paginator_type(&p.operation), p.operation.clone())))?;
+    unique("waiters", service.waiters.iter().map(|w| (naming::waiter_names(&w.name).0, w.name.clone())))?;
+    let methods = service.operations.iter().map(|op| (op.rust_name.clone(), op.name.clone()));
+    unique("waiters", methods.chain(service.waiters.iter().map(|w| (naming::waiter_names(&w.name).1, format!("waiter {}", w.name)))))
+}
+
+/// Fails on the first Rust name that two model things map to.
+fn unique(path: &str, names: impl IntoIterator<Item = (String, String)>) -> Result<(), Error> {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (rust, from) in names {
+        if let Some(first) = seen.insert(rust.clone(), from.clone()) {
+            return Err(Error::Collision { path: path.into(), first, second: from, rust });
         }
     }
     Ok(())
