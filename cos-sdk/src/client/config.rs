@@ -11,7 +11,7 @@ use std::time::Duration;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
-use crate::runtime::auth::credentials::{resolve_credentials, Credentials};
+use crate::runtime::auth::credentials::{resolve_credentials, Credentials, IbmSettings};
 use crate::runtime::config::endpoint::{Endpoint, EndpointType};
 use crate::runtime::error::Error;
 use crate::runtime::retry::{RetryConfig, RetryMode};
@@ -227,10 +227,12 @@ impl ConfigBuilder {
             builder.instance_id = found.instance_id;
             builder.iam_endpoint = found.iam_endpoint.map(GivenUrl);
         }
-        if let Some(id) = env.var("IBM_SERVICE_INSTANCE_ID") {
-            builder.instance_id = Some(id);
+        // The environment's IBM settings win over those of a credential file.
+        let ibm = IbmSettings::from_environment(env);
+        if ibm.instance_id.is_some() {
+            builder.instance_id = ibm.instance_id;
         }
-        if let Some(url) = env.var("IBM_AUTH_ENDPOINT") {
+        if let Some(url) = ibm.iam_endpoint {
             builder.iam_endpoint = Some(GivenUrl(url));
         }
         builder.environment_endpoint = Endpoint::from_environment(env)?;

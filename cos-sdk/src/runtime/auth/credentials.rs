@@ -251,12 +251,21 @@ fn from_env_vars(env: &Environment) -> Result<Option<ResolvedCredentials>, Error
             None => return Ok(None),
         },
     };
-    Ok(Some(ResolvedCredentials {
-        credentials,
-        instance_id: env.var("IBM_SERVICE_INSTANCE_ID"),
-        iam_endpoint: env.var("IBM_AUTH_ENDPOINT"),
-        source: "environment".to_string(),
-    }))
+    let IbmSettings { instance_id, iam_endpoint } = IbmSettings::from_environment(env);
+    Ok(Some(ResolvedCredentials { credentials, instance_id, iam_endpoint, source: "environment".to_string() }))
+}
+
+/// The IBM settings the environment gives beside credentials, read in this one place: the service
+/// instance id (`IBM_SERVICE_INSTANCE_ID`) and the IAM endpoint (`IBM_AUTH_ENDPOINT`).
+pub(crate) struct IbmSettings {
+    pub(crate) instance_id: Option<String>,
+    pub(crate) iam_endpoint: Option<String>,
+}
+
+impl IbmSettings {
+    pub(crate) fn from_environment(env: &Environment) -> IbmSettings {
+        IbmSettings { instance_id: env.var("IBM_SERVICE_INSTANCE_ID"), iam_endpoint: env.var("IBM_AUTH_ENDPOINT") }
+    }
 }
 
 fn from_service_credential_file(env: &Environment) -> Result<Option<ResolvedCredentials>, Error> {
