@@ -106,11 +106,12 @@ pub fn member_name(model_name: &str) -> String {
     sanitize(&snake)
 }
 
-/// Names of the standard prelude that generated code uses unqualified (`Option`, `Result`, `Clone`, ...).
-/// A shape with one of these names would shadow it, so its type takes a `Shape` suffix.
+/// Names generated code uses unqualified: the standard prelude's (`Option`, `Result`, `Clone`, ...) and
+/// the modules it imports (`rt`, `types`, `protocol`). A shape with one of these names would shadow
+/// it, so its type takes a `Shape` suffix.
 const PRELUDE_NAMES: &[&str] = &[
     "AsRef", "Box", "Clone", "Default", "Eq", "Err", "From", "Into", "None", "Ok", "Option", "Ord", "PartialEq",
-    "PartialOrd", "Result", "Some", "String", "ToString", "Vec",
+    "PartialOrd", "Result", "Some", "String", "ToString", "Vec", "protocol", "rt", "types",
 ];
 
 /// The UpperCamelCase type name of a shape. Model shape names are already in that case; only

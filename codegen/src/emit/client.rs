@@ -299,12 +299,12 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
         #[derive(Debug)]
         pub struct #ty {
             client: #client,
-            input: #gen::types::#input_builder,
+            input: types::#input_builder,
             max_items: Option<usize>,
         }
 
         impl #ty {
-            pub(crate) fn new(client: #client, input: #gen::types::#input_builder) -> Self {
+            pub(crate) fn new(client: #client, input: types::#input_builder) -> Self {
                 #ty { client, input, max_items: None }
             }
 
@@ -381,7 +381,7 @@ fn paginator_fns(
     quote! {
         fn #fetch(
             client: #client,
-            input: #gen::types::#input_builder,
+            input: types::#input_builder,
         ) -> #rt::BoxFuture<Result<#gen::operation::#module::#output_ty, #rt::Error>> {
             Box::pin(async move {
                 let input = input.build().map_err(|e| e.with_operation(#gen::operation::#module::META.name))?;
@@ -390,9 +390,9 @@ fn paginator_fns(
         }
 
         fn #with_tokens(
-            input: #gen::types::#input_builder,
+            input: types::#input_builder,
             tokens: &[Option<String>],
-        ) -> #gen::types::#input_builder {
+        ) -> types::#input_builder {
             let mut input = input;
             #(#sets)*
             input
@@ -447,7 +447,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
         #[derive(Debug)]
         pub struct #ty {
             client: #client,
-            input: #gen::types::#input_builder,
+            input: types::#input_builder,
             delay: ::std::time::Duration,
             max_attempts: u32,
         }
@@ -456,7 +456,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
             pub(crate) fn new(client: #client) -> Self {
                 #ty {
                     client,
-                    input: #gen::types::#input_ty::builder(),
+                    input: types::#input_ty::builder(),
                     delay: ::std::time::Duration::from_secs(#delay),
                     max_attempts: #max_attempts,
                 }

@@ -15,12 +15,15 @@ use quote::quote;
 /// Everything an emitter needs: the service and how to reach the runtime.
 pub(crate) struct Ctx<'a> {
     pub service: &'a Service,
-    /// `crate::rt` or `::cos_sdk::rt`.
+    /// `rt`: generated files name the runtime's façade through a `use` of [`Ctx::rt_use`].
     pub rt: TokenStream,
+    /// The façade's full path, `crate::rt` or `::cos_sdk::rt`, imported by each file that uses it.
+    pub rt_use: TokenStream,
     /// The same path as text, for attributes that take a path in a string.
     pub rt_path: String,
     /// The path of the generated module itself: `crate::generated`, or deeper when several
-    /// generated services share one crate (the conformance runner).
+    /// generated services share one crate (the conformance runner). Its `types` and `protocol`
+    /// modules are imported by each file that uses them and named as `types::` and `protocol::`.
     pub gen: TokenStream,
     /// The client type the fluent builders hold.
     pub client: TokenStream,
@@ -43,11 +46,12 @@ pub(crate) fn ident_fmt(text: String) -> Ident {
 }
 
 pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<GeneratedFile>, Error> {
-    let rt: TokenStream = format!("{}::rt", input.runtime_crate).parse().expect("runtime path is a Rust path");
+    let rt_use: TokenStream = format!("{}::rt", input.runtime_crate).parse().expect("runtime path is a Rust path");
+    let rt = quote!(rt);
     let rt_path = format!("{}::rt", input.runtime_crate);
     let gen: TokenStream = format!("{}::generated", input.module_root).parse().expect("module root is a Rust path");
     let client = if input.wrapper_client { quote!(#gen::client::Client) } else { quote!(#rt::Client) };
-    let ctx = Ctx { service, rt, rt_path, gen, client, wrapper_client: input.wrapper_client, source_label: input.source_label };
+    let ctx = Ctx { service, rt, rt_use, rt_path, gen, client, wrapper_client: input.wrapper_client, source_label: input.source_label };
     let mut files = Vec::new();
     let doc = "The generated part of the SDK: types, operations and their wire code.\n\n\
                Clippy's `manual_map`, `match_single_binding` and `single_match` are allowed here: each model \
@@ -84,8 +88,16 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
 /// Formats one file and puts the generated-file header line on top.
 fn file(ctx: &Ctx<'_>, path: &str, doc: &str, tokens: TokenStream) -> Result<GeneratedFile, Error> {
     let doc = format!(" {doc}");
+    // Short paths keep lines short: `rt::`, `types::` and `protocol::` through imports, made only where used.
+    let (rt_use, gen) = (&ctx.rt_use, &ctx.gen);
+    let rt_import = starts_path(&tokens, "rt").then(|| quote!(use #rt_use;));
+    let types_import = starts_path(&tokens, "types").then(|| quote!(use #gen::types;));
+    let protocol_import = starts_path(&tokens, "protocol").then(|| quote!(use #gen::protocol;));
     let with_doc = quote! {
         #![doc = #doc]
+        #rt_import
+        #types_import
+        #protocol_import
         #tokens
     };
     let parsed: syn::File = syn::parse2(with_doc).map_err(|e| Error::Emit { file: path.to_string(), message: e.to_string() })?;
@@ -97,16 +109,31 @@ fn file(ctx: &Ctx<'_>, path: &str, doc: &str, tokens: TokenStream) -> Result<Gen
     Ok(GeneratedFile { path: path.to_string(), contents })
 }
 
+/// Whether `tokens` hold a path that starts with the identifier `first` (`rt::Error`), not counting
+/// paths where it follows `::` (`crate::rt::Error`) or a `use` of it.
+fn starts_path(tokens: &TokenStream, first: &str) -> bool {
+    let trees: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    trees.iter().enumerate().any(|(i, tree)| match tree {
+        proc_macro2::TokenTree::Group(group) => starts_path(&group.stream(), first),
+        proc_macro2::TokenTree::Ident(id) if id == first => {
+            let colon = |at: Option<&proc_macro2::TokenTree>| matches!(at, Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == ':');
+            let after_colons = i >= 2 && colon(trees.get(i - 1)) && colon(trees.get(i - 2));
+            let followed_by_colons = colon(trees.get(i + 1)) && colon(trees.get(i + 2));
+            !after_colons && followed_by_colons
+        }
+        _ => false,
+    })
+}
+
 impl Ctx<'_> {
     /// The Rust type of a value of `ty` (without the `Option` of an optional member).
     pub fn rust_type(&self, ty: &Type) -> TokenStream {
         let rt = &self.rt;
-        let gen = &self.gen;
         match ty {
             Type::String => quote!(String),
             Type::Enum(name) | Type::Structure(name) => {
                 let id = ident(&self.service.shape(name).rust_name);
-                quote!(#gen::types::#id)
+                quote!(types::#id)
             }
             Type::Integer => quote!(i32),
             Type::Long => quote!(i64),

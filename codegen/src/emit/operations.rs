@@ -30,7 +30,6 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> Vec<(String, String, TokenStream)> {
 }
 
 fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
-    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let service = ctx.service;
     let input_ty = ident(&service.shape(&op.input).rust_name);
@@ -63,7 +62,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             None => format!("`{}`.", shape.name),
         };
         let doc_attr = super::doc(&doc);
-        quote!(#doc_attr #id(#gen::types::#id),)
+        quote!(#doc_attr #id(types::#id),)
     });
     let display_arms = op.errors.iter().map(|e| {
         let shape = service.shape(e);
@@ -77,7 +76,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let code = service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
         let de = super::protocol::de_response_fn(shape);
         quote! {
-            #code => match #gen::protocol::#de(&parts, &error_node) {
+            #code => match protocol::#de(&parts, &error_node) {
                 Ok(value) => #error_ty::#id(value),
                 Err(_) => #error_ty::Unhandled(details.clone()),
             },
@@ -107,7 +106,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         (super::doc(&meta_doc), super::doc(&error_doc), super::doc(&ser_doc), super::doc(&parse_doc));
 
     quote! {
-        pub use #gen::types::{#input_ty, #input_builder, #output_ty};
+        pub use types::{#input_ty, #input_builder, #output_ty};
 
         #meta_doc_attr
         pub static META: #rt::OperationMeta = #rt::OperationMeta::new(#name) #(#facts)*;
@@ -177,7 +176,6 @@ fn with_value(m: &Member, body: TokenStream) -> TokenStream {
 }
 
 fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
-    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let service = ctx.service;
     let input = service.structure(&op.input);
@@ -354,7 +352,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                             let mut w = #rt::XmlWriter::new();
                             w.start(#name);
                             #ns
-                            #gen::protocol::#f(v, &mut w);
+                            protocol::#f(v, &mut w);
                             w.end(#name);
                             request.xml_body(w.finish());
                         }));
@@ -465,7 +463,6 @@ fn label_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
 }
 
 fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
-    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let service = ctx.service;
     let shape = service.shape(&op.output);
@@ -500,7 +497,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     Type::Structure(target) => {
                         let f = de_fn(service.shape(target));
                         quote!(let #id = match #rt::XmlDocument::parse_optional(&body)? {
-                            Some(doc) => Some(#gen::protocol::#f(doc.root())?),
+                            Some(doc) => Some(protocol::#f(doc.root())?),
                             None => None,
                         };)
                     }

@@ -52,7 +52,6 @@ fn namespace_attr(ns: &XmlNamespace) -> (String, String) {
 }
 
 fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
-    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let st = ctx.service.structure(&shape.name);
     let name = ser_fn(shape);
@@ -80,7 +79,7 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let doc_attr = super::doc(&format!("Writes the attributes and children of a `{}` element.", shape.name));
     quote! {
         #doc_attr
-        pub(crate) fn #name(value: &#gen::types::#ty, w: &mut #rt::XmlWriter) {
+        pub(crate) fn #name(value: &types::#ty, w: &mut #rt::XmlWriter) {
             #unused
             #(#attributes)*
             #(#elements)*
@@ -106,7 +105,6 @@ pub(super) fn write_value(
     fmt: Option<TimestampFormat>,
     flattened: bool,
 ) -> TokenStream {
-    let gen = &ctx.gen;
     let ns_attr = ns.map(|ns| {
         let (attr, uri) = namespace_attr(ns);
         quote!(w.attribute(#attr, #uri);)
@@ -120,7 +118,7 @@ pub(super) fn write_value(
                 let (attr, uri) = namespace_attr(ns);
                 quote!(w.attribute(#attr, #uri);)
             });
-            quote! { w.start(#name); #ns_attr #gen::protocol::#f(#v, w); w.end(#name); }
+            quote! { w.start(#name); #ns_attr protocol::#f(#v, w); w.end(#name); }
         }
         Type::List(list) => {
             let item_fmt = list.member_timestamp_format.or(fmt);
@@ -166,7 +164,6 @@ pub(super) fn write_value(
 }
 
 fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
-    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let name = de_fn(shape);
     let ty = ident(&shape.rust_name);
@@ -181,9 +178,9 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let doc_attr = super::doc(&format!("Reads a `{}` from its element.", shape.name));
     quote! {
         #doc_attr
-        pub(crate) fn #name(node: &#rt::XmlElement) -> Result<#gen::types::#ty, #rt::Error> {
+        pub(crate) fn #name(node: &#rt::XmlElement) -> Result<types::#ty, #rt::Error> {
             #body
-            Ok(#gen::types::#ty { #(#fields)* })
+            Ok(types::#ty { #(#fields)* })
         }
     }
 }
@@ -197,7 +194,6 @@ pub(super) fn de_response_fn(shape: &Shape) -> proc_macro2::Ident {
 /// Reads an error structure from an error response: header and status-code members from the
 /// response, the others from the `<Error>` element.
 fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
-    let gen = &ctx.gen;
     let rt = &ctx.rt;
     let name = de_response_fn(shape);
     let ty = ident(&shape.rust_name);
@@ -238,10 +234,10 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         pub(crate) fn #name(
             #parts: &#rt::http::response::Parts,
             node: &#rt::XmlElement,
-        ) -> Result<#gen::types::#ty, #rt::Error> {
+        ) -> Result<types::#ty, #rt::Error> {
             #body
             #(#others)*
-            Ok(#gen::types::#ty { #(#fields)* })
+            Ok(types::#ty { #(#fields)* })
         }
     }
 }
@@ -343,12 +339,11 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
 
 /// An expression reading a value of `ty` from element `e` (a reference to an `XmlElement`).
 pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<TimestampFormat>) -> TokenStream {
-    let gen = &ctx.gen;
     let rt = &ctx.rt;
     match ty {
         Type::Structure(shape) => {
             let f = de_fn(ctx.service.shape(shape));
-            quote!(#gen::protocol::#f(#e)?)
+            quote!(protocol::#f(#e)?)
         }
         Type::List(list) => {
             let item = read_value(ctx, &list.member, quote!(item), list.member_timestamp_format.or(fmt));
