@@ -22,7 +22,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     let name = ident(&shape.rust_name);
     let builder = ident_fmt(naming::builder_type(&shape.rust_name));
     let kind = if st.exception.is_some() { "error structure" } else { "structure" };
-    let doc_attr = super::doc(&format!("The `{}` {kind} of the model.\n\nShape: `{}`.", shape.name, shape.name));
+    let doc_attr = super::doc(&format!("The `{}` {kind} of the model.{}", shape.name, renamed_note(shape)));
 
     let fields = st.members.iter().map(|m| {
         let id = ident(&m.rust_name);
@@ -291,15 +291,24 @@ fn serde_pascal_case(field: &str) -> String {
     out
 }
 
+/// A note naming the model shape when its Rust type has another name (`OptionShape`).
+fn renamed_note(shape: &Shape) -> String {
+    if shape.rust_name == shape.name {
+        String::new()
+    } else {
+        format!("\n\nShape: `{}`.", shape.name)
+    }
+}
+
 fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) -> TokenStream {
     let rt = &ctx.rt;
     let name = ident(&shape.rust_name);
     let listed: Vec<String> = values.iter().map(|v| format!("`{}`", v.value)).collect();
     let doc = format!(
-        "The `{}` enum of the model: {}.\n\nValues the model does not list arrive as `Unknown`.\n\nShape: `{}`.",
+        "The `{}` enum of the model: {}.\n\nValues the model does not list arrive as `Unknown`.{}",
         shape.name,
         listed.join(", "),
-        shape.name
+        renamed_note(shape)
     );
     let doc_attr = super::doc(&doc);
     let variants = values.iter().map(|v| {

@@ -3,8 +3,6 @@
 use crate::rt;
 use crate::generated::types;
 /// The `AbortIncompleteMultipartUpload` structure of the model.
-///
-/// Shape: `AbortIncompleteMultipartUpload`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -45,8 +43,6 @@ impl AbortIncompleteMultipartUploadBuilder {
     }
 }
 /// The `AbortMultipartUploadOutput` structure of the model.
-///
-/// Shape: `AbortMultipartUploadOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -87,8 +83,6 @@ impl AbortMultipartUploadOutputBuilder {
     }
 }
 /// The `AbortMultipartUploadRequest` structure of the model.
-///
-/// Shape: `AbortMultipartUploadRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -213,8 +207,6 @@ impl AbortMultipartUploadRequestBuilder {
     }
 }
 /// The `AccelerateConfiguration` structure of the model.
-///
-/// Shape: `AccelerateConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -257,8 +249,6 @@ impl AccelerateConfigurationBuilder {
     }
 }
 /// The `AccessControlPolicy` structure of the model.
-///
-/// Shape: `AccessControlPolicy`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -314,8 +304,6 @@ impl AccessControlPolicyBuilder {
     }
 }
 /// The `AnalyticsAndOperator` structure of the model.
-///
-/// Shape: `AnalyticsAndOperator`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -373,8 +361,6 @@ impl AnalyticsAndOperatorBuilder {
     }
 }
 /// The `AnalyticsConfiguration` structure of the model.
-///
-/// Shape: `AnalyticsConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -455,8 +441,6 @@ impl AnalyticsConfigurationBuilder {
     }
 }
 /// The `AnalyticsExportDestination` structure of the model.
-///
-/// Shape: `AnalyticsExportDestination`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -509,8 +493,6 @@ impl AnalyticsExportDestinationBuilder {
     }
 }
 /// The `AnalyticsFilter` structure of the model.
-///
-/// Shape: `AnalyticsFilter`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -583,8 +565,6 @@ impl AnalyticsFilterBuilder {
     }
 }
 /// The `AnalyticsS3BucketDestination` structure of the model.
-///
-/// Shape: `AnalyticsS3BucketDestination`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -692,8 +672,6 @@ impl AnalyticsS3BucketDestinationBuilder {
 /// The `AnalyticsS3ExportFileFormat` enum of the model: `CSV`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `AnalyticsS3ExportFileFormat`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -750,8 +728,6 @@ impl ::std::fmt::Display for AnalyticsS3ExportFileFormat {
     }
 }
 /// The `AccessKey` structure of the model.
-///
-/// Shape: `AccessKey`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -823,8 +799,6 @@ impl AccessKeyBuilder {
 /// The `ArchiveStatus` enum of the model: `ARCHIVE_ACCESS`, `DEEP_ARCHIVE_ACCESS`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ArchiveStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -888,8 +862,6 @@ impl ::std::fmt::Display for ArchiveStatus {
     }
 }
 /// The `Bucket` structure of the model.
-///
-/// Shape: `Bucket`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -987,8 +959,6 @@ impl BucketBuilder {
 /// The `BucketAccelerateStatus` enum of the model: `Enabled`, `Suspended`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `BucketAccelerateStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -1049,8 +1019,6 @@ impl ::std::fmt::Display for BucketAccelerateStatus {
     }
 }
 /// The `BucketAlreadyExists` error structure of the model.
-///
-/// Shape: `BucketAlreadyExists`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -1074,8 +1042,6 @@ impl BucketAlreadyExistsBuilder {
     }
 }
 /// The `BucketAlreadyOwnedByYou` error structure of the model.
-///
-/// Shape: `BucketAlreadyOwnedByYou`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -1101,8 +1067,6 @@ impl BucketAlreadyOwnedByYouBuilder {
 /// The `BucketCannedACL` enum of the model: `private`, `public-read`, `public-read-write`, `authenticated-read`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `BucketCannedACL`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -1176,8 +1140,6 @@ impl ::std::fmt::Display for BucketCannedACL {
     }
 }
 /// The `BucketLifecycleConfiguration` structure of the model.
-///
-/// Shape: `BucketLifecycleConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -1226,8 +1188,6 @@ impl BucketLifecycleConfigurationBuilder {
 /// The `BucketLocationConstraint` enum of the model: `au-syd-onerate_active`, `ca-tor-onerate_active`, `br-sao-onerate_active`, `jp-osa-onerate_active`, `jp-tok-onerate_active`, `us-standard`, `us-vault`, `us-cold`, `us-flex`, `us-east-standard`, `us-east-vault`, `us-east-cold`, `us-east-flex`, `us-east-onerate_active`, `us-south-standard`, `us-south-vault`, `us-south-cold`, `us-south-flex`, `us-south-onerate_active`, `eu-standard`, `eu-vault`, `eu-cold`, `eu-flex`, `eu-gb-standard`, `eu-gb-vault`, `eu-gb-cold`, `eu-gb-flex`, `eu-gb-onerate_active`, `eu-de-standard`, `eu-de-vault`, `eu-de-cold`, `eu-de-flex`, `eu-de-onerate_active`, `ap-standard`, `ap-vault`, `ap-cold`, `ap-flex`, `ams03-standard`, `ams03-vault`, `ams03-cold`, `ams03-flex`, `ams03-onerate_active`, `che01-standard`, `che01-vault`, `che01-cold`, `che01-flex`, `che01-onerate_active`, `mel01-standard`, `mel01-vault`, `mel01-cold`, `mel01-flex`, `mil01-onerate_active`, `mon01-onerate_active`, `osl01-standard`, `osl01-vault`, `osl01-cold`, `osl01-flex`, `par01-onerate_active`, `sao01-standard`, `sao01-vault`, `sao01-cold`, `sao01-flex`, `sjc04-onerate_active`, `sng01-onerate_active`, `tor01-standard`, `tor01-vault`, `tor01-cold`, `tor01-flex`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `BucketLocationConstraint`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -1621,8 +1581,6 @@ impl ::std::fmt::Display for BucketLocationConstraint {
     }
 }
 /// The `BucketLoggingStatus` structure of the model.
-///
-/// Shape: `BucketLoggingStatus`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -1665,8 +1623,6 @@ impl BucketLoggingStatusBuilder {
 /// The `BucketLogsPermission` enum of the model: `FULL_CONTROL`, `READ`, `WRITE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `BucketLogsPermission`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -1731,8 +1687,6 @@ impl ::std::fmt::Display for BucketLogsPermission {
     }
 }
 /// The `BucketProtectionDefaultRetention` structure of the model.
-///
-/// Shape: `BucketProtectionDefaultRetention`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -1777,8 +1731,6 @@ impl BucketProtectionDefaultRetentionBuilder {
     }
 }
 /// The `BucketProtectionMaximumRetention` structure of the model.
-///
-/// Shape: `BucketProtectionMaximumRetention`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -1823,8 +1775,6 @@ impl BucketProtectionMaximumRetentionBuilder {
     }
 }
 /// The `BucketProtectionMinimumRetention` structure of the model.
-///
-/// Shape: `BucketProtectionMinimumRetention`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -1871,8 +1821,6 @@ impl BucketProtectionMinimumRetentionBuilder {
 /// The `BucketProtectionStatus` enum of the model: `Retention`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `BucketProtectionStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -1931,8 +1879,6 @@ impl ::std::fmt::Display for BucketProtectionStatus {
 /// The `BucketVersioningStatus` enum of the model: `Enabled`, `Suspended`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `BucketVersioningStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -1993,8 +1939,6 @@ impl ::std::fmt::Display for BucketVersioningStatus {
     }
 }
 /// The `CORSConfiguration` structure of the model.
-///
-/// Shape: `CORSConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -2040,8 +1984,6 @@ impl CORSConfigurationBuilder {
     }
 }
 /// The `CORSRule` structure of the model.
-///
-/// Shape: `CORSRule`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -2168,8 +2110,6 @@ impl CORSRuleBuilder {
     }
 }
 /// The `Checksum` structure of the model.
-///
-/// Shape: `Checksum`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -2302,8 +2242,6 @@ impl ChecksumBuilder {
 /// The `ChecksumAlgorithm` enum of the model: `CRC32`, `CRC32C`, `SHA1`, `SHA256`, `CRC64NVME`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ChecksumAlgorithm`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -2384,8 +2322,6 @@ impl ::std::fmt::Display for ChecksumAlgorithm {
 /// The `ChecksumMode` enum of the model: `ENABLED`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ChecksumMode`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -2444,8 +2380,6 @@ impl ::std::fmt::Display for ChecksumMode {
 /// The `ChecksumType` enum of the model: `COMPOSITE`, `FULL_OBJECT`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ChecksumType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -2506,8 +2440,6 @@ impl ::std::fmt::Display for ChecksumType {
     }
 }
 /// The `CloudFunctionConfiguration` structure of the model.
-///
-/// Shape: `CloudFunctionConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -2614,8 +2546,6 @@ impl CloudFunctionConfigurationBuilder {
     }
 }
 /// The `CommonPrefix` structure of the model.
-///
-/// Shape: `CommonPrefix`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -2656,8 +2586,6 @@ impl CommonPrefixBuilder {
     }
 }
 /// The `CompleteMultipartUploadOutput` structure of the model.
-///
-/// Shape: `CompleteMultipartUploadOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -2988,8 +2916,6 @@ impl CompleteMultipartUploadOutputBuilder {
     }
 }
 /// The `CompleteMultipartUploadRequest` structure of the model.
-///
-/// Shape: `CompleteMultipartUploadRequest`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -3368,8 +3294,6 @@ impl CompleteMultipartUploadRequestBuilder {
     }
 }
 /// The `CompletedMultipartUpload` structure of the model.
-///
-/// Shape: `CompletedMultipartUpload`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -3412,8 +3336,6 @@ impl CompletedMultipartUploadBuilder {
     }
 }
 /// The `CompletedPart` structure of the model.
-///
-/// Shape: `CompletedPart`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -3559,8 +3481,6 @@ impl CompletedPartBuilder {
     }
 }
 /// The `Condition` structure of the model.
-///
-/// Shape: `Condition`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -3616,8 +3536,6 @@ impl ConditionBuilder {
     }
 }
 /// The `CopyObjectOutput` structure of the model.
-///
-/// Shape: `CopyObjectOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -3817,8 +3735,6 @@ impl CopyObjectOutputBuilder {
     }
 }
 /// The `CopyObjectRequest` structure of the model.
-///
-/// Shape: `CopyObjectRequest`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -4684,8 +4600,6 @@ impl CopyObjectRequestBuilder {
     }
 }
 /// The `CopyObjectResult` structure of the model.
-///
-/// Shape: `CopyObjectResult`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -4846,8 +4760,6 @@ impl CopyObjectResultBuilder {
     }
 }
 /// The `CopyPartResult` structure of the model.
-///
-/// Shape: `CopyPartResult`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -4993,8 +4905,6 @@ impl CopyPartResultBuilder {
     }
 }
 /// The `CreateBucketConfiguration` structure of the model.
-///
-/// Shape: `CreateBucketConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -5043,8 +4953,6 @@ impl CreateBucketConfigurationBuilder {
     }
 }
 /// The `CreateBucketOutput` structure of the model.
-///
-/// Shape: `CreateBucketOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -5085,8 +4993,6 @@ impl CreateBucketOutputBuilder {
     }
 }
 /// The `CreateBucketRequest` structure of the model.
-///
-/// Shape: `CreateBucketRequest`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -5373,8 +5279,6 @@ impl CreateBucketRequestBuilder {
     }
 }
 /// The `CreateMultipartUploadOutput` structure of the model.
-///
-/// Shape: `CreateMultipartUploadOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -5638,8 +5542,6 @@ impl CreateMultipartUploadOutputBuilder {
     }
 }
 /// The `CreateMultipartUploadRequest` structure of the model.
-///
-/// Shape: `CreateMultipartUploadRequest`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6212,8 +6114,6 @@ impl CreateMultipartUploadRequestBuilder {
     }
 }
 /// The `DefaultRetention` structure of the model.
-///
-/// Shape: `DefaultRetention`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6286,8 +6186,6 @@ impl DefaultRetentionBuilder {
     }
 }
 /// The `Delete` structure of the model.
-///
-/// Shape: `Delete`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6344,8 +6242,6 @@ impl DeleteBuilder {
     }
 }
 /// The `DeleteBucketAnalyticsConfigurationRequest` structure of the model.
-///
-/// Shape: `DeleteBucketAnalyticsConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6430,8 +6326,6 @@ impl DeleteBucketAnalyticsConfigurationRequestBuilder {
     }
 }
 /// The `DeleteBucketCorsRequest` structure of the model.
-///
-/// Shape: `DeleteBucketCorsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6495,8 +6389,6 @@ impl DeleteBucketCorsRequestBuilder {
     }
 }
 /// The `DeleteBucketInventoryConfigurationRequest` structure of the model.
-///
-/// Shape: `DeleteBucketInventoryConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6581,8 +6473,6 @@ impl DeleteBucketInventoryConfigurationRequestBuilder {
     }
 }
 /// The `DeleteBucketLifecycleRequest` structure of the model.
-///
-/// Shape: `DeleteBucketLifecycleRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6646,8 +6536,6 @@ impl DeleteBucketLifecycleRequestBuilder {
     }
 }
 /// The `DeleteBucketMetricsConfigurationRequest` structure of the model.
-///
-/// Shape: `DeleteBucketMetricsConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6732,8 +6620,6 @@ impl DeleteBucketMetricsConfigurationRequestBuilder {
     }
 }
 /// The `DeleteBucketPolicyRequest` structure of the model.
-///
-/// Shape: `DeleteBucketPolicyRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6797,8 +6683,6 @@ impl DeleteBucketPolicyRequestBuilder {
     }
 }
 /// The `DeleteBucketReplicationRequest` structure of the model.
-///
-/// Shape: `DeleteBucketReplicationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6862,8 +6746,6 @@ impl DeleteBucketReplicationRequestBuilder {
     }
 }
 /// The `DeleteBucketRequest` structure of the model.
-///
-/// Shape: `DeleteBucketRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6927,8 +6809,6 @@ impl DeleteBucketRequestBuilder {
     }
 }
 /// The `DeleteBucketTaggingRequest` structure of the model.
-///
-/// Shape: `DeleteBucketTaggingRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -6992,8 +6872,6 @@ impl DeleteBucketTaggingRequestBuilder {
     }
 }
 /// The `DeleteBucketWebsiteRequest` structure of the model.
-///
-/// Shape: `DeleteBucketWebsiteRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7057,8 +6935,6 @@ impl DeleteBucketWebsiteRequestBuilder {
     }
 }
 /// The `DeleteMarkerEntry` structure of the model.
-///
-/// Shape: `DeleteMarkerEntry`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7172,8 +7048,6 @@ impl DeleteMarkerEntryBuilder {
     }
 }
 /// The `DeleteMarkerReplication` structure of the model.
-///
-/// Shape: `DeleteMarkerReplication`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7228,8 +7102,6 @@ impl DeleteMarkerReplicationBuilder {
 /// The `DeleteMarkerReplicationStatus` enum of the model: `Enabled`, `Disabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `DeleteMarkerReplicationStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -7290,8 +7162,6 @@ impl ::std::fmt::Display for DeleteMarkerReplicationStatus {
     }
 }
 /// The `DeleteObjectOutput` structure of the model.
-///
-/// Shape: `DeleteObjectOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7364,8 +7234,6 @@ impl DeleteObjectOutputBuilder {
     }
 }
 /// The `DeleteObjectRequest` structure of the model.
-///
-/// Shape: `DeleteObjectRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7540,8 +7408,6 @@ impl DeleteObjectRequestBuilder {
     }
 }
 /// The `DeleteObjectTaggingOutput` structure of the model.
-///
-/// Shape: `DeleteObjectTaggingOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7584,8 +7450,6 @@ impl DeleteObjectTaggingOutputBuilder {
     }
 }
 /// The `DeleteObjectTaggingRequest` structure of the model.
-///
-/// Shape: `DeleteObjectTaggingRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7691,8 +7555,6 @@ impl DeleteObjectTaggingRequestBuilder {
     }
 }
 /// The `DeleteObjectsOutput` structure of the model.
-///
-/// Shape: `DeleteObjectsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7765,8 +7627,6 @@ impl DeleteObjectsOutputBuilder {
     }
 }
 /// The `DeleteObjectsRequest` structure of the model.
-///
-/// Shape: `DeleteObjectsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7897,8 +7757,6 @@ impl DeleteObjectsRequestBuilder {
     }
 }
 /// The `DeletePublicAccessBlockRequest` structure of the model.
-///
-/// Shape: `DeletePublicAccessBlockRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -7962,8 +7820,6 @@ impl DeletePublicAccessBlockRequestBuilder {
     }
 }
 /// The `DeletedObject` structure of the model.
-///
-/// Shape: `DeletedObject`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8056,8 +7912,6 @@ impl DeletedObjectBuilder {
     }
 }
 /// The `Destination` structure of the model.
-///
-/// Shape: `Destination`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8116,8 +7970,6 @@ impl DestinationBuilder {
 /// The `EncodingType` enum of the model: `url`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `EncodingType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -8174,8 +8026,6 @@ impl ::std::fmt::Display for EncodingType {
     }
 }
 /// The `Error` structure of the model.
-///
-/// Shape: `Error`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8268,8 +8118,6 @@ impl ErrorBuilder {
     }
 }
 /// The `ErrorDocument` structure of the model.
-///
-/// Shape: `ErrorDocument`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8316,8 +8164,6 @@ impl ErrorDocumentBuilder {
 /// The `Event` enum of the model: `s3:ReducedRedundancyLostObject`, `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, `s3:ObjectCreated:Post`, `s3:ObjectCreated:Copy`, `s3:ObjectCreated:CompleteMultipartUpload`, `s3:ObjectRemoved:*`, `s3:ObjectRemoved:Delete`, `s3:ObjectRemoved:DeleteMarkerCreated`, `s3:ObjectRestore:*`, `s3:ObjectRestore:Post`, `s3:ObjectRestore:Completed`, `s3:Replication:*`, `s3:Replication:OperationFailedReplication`, `s3:Replication:OperationNotTracked`, `s3:Replication:OperationMissedThreshold`, `s3:Replication:OperationReplicatedAfterThreshold`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `Event`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -8482,8 +8328,6 @@ impl ::std::fmt::Display for Event {
 /// The `ExpirationStatus` enum of the model: `Enabled`, `Disabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ExpirationStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -8544,8 +8388,6 @@ impl ::std::fmt::Display for ExpirationStatus {
     }
 }
 /// The `ExtendObjectRetentionRequest` structure of the model.
-///
-/// Shape: `ExtendObjectRetentionRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8683,8 +8525,6 @@ impl ExtendObjectRetentionRequestBuilder {
     }
 }
 /// The `FilterRule` structure of the model.
-///
-/// Shape: `FilterRule`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8746,8 +8586,6 @@ impl FilterRuleBuilder {
 /// The `FilterRuleName` enum of the model: `prefix`, `suffix`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `FilterRuleName`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -8808,8 +8646,6 @@ impl ::std::fmt::Display for FilterRuleName {
     }
 }
 /// The `GetBucketAccelerateConfigurationOutput` structure of the model.
-///
-/// Shape: `GetBucketAccelerateConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8852,8 +8688,6 @@ impl GetBucketAccelerateConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketAccelerateConfigurationRequest` structure of the model.
-///
-/// Shape: `GetBucketAccelerateConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8917,8 +8751,6 @@ impl GetBucketAccelerateConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketAclOutput` structure of the model.
-///
-/// Shape: `GetBucketAclOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -8974,8 +8806,6 @@ impl GetBucketAclOutputBuilder {
     }
 }
 /// The `GetBucketAclRequest` structure of the model.
-///
-/// Shape: `GetBucketAclRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9039,8 +8869,6 @@ impl GetBucketAclRequestBuilder {
     }
 }
 /// The `GetBucketAsperaOutput` structure of the model.
-///
-/// Shape: `GetBucketAsperaOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9111,8 +8939,6 @@ impl GetBucketAsperaOutputBuilder {
     }
 }
 /// The `GetBucketAsperaRequest` structure of the model.
-///
-/// Shape: `GetBucketAsperaRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9159,8 +8985,6 @@ impl GetBucketAsperaRequestBuilder {
     }
 }
 /// The `GetBucketAnalyticsConfigurationOutput` structure of the model.
-///
-/// Shape: `GetBucketAnalyticsConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9207,8 +9031,6 @@ impl GetBucketAnalyticsConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketAnalyticsConfigurationRequest` structure of the model.
-///
-/// Shape: `GetBucketAnalyticsConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9293,8 +9115,6 @@ impl GetBucketAnalyticsConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketCorsOutput` structure of the model.
-///
-/// Shape: `GetBucketCorsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9338,8 +9158,6 @@ impl GetBucketCorsOutputBuilder {
     }
 }
 /// The `GetBucketCorsRequest` structure of the model.
-///
-/// Shape: `GetBucketCorsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9418,8 +9236,6 @@ impl GetBucketCorsRequestBuilder {
     }
 }
 /// The `GetBucketInventoryConfigurationOutput` structure of the model.
-///
-/// Shape: `GetBucketInventoryConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9466,8 +9282,6 @@ impl GetBucketInventoryConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketInventoryConfigurationRequest` structure of the model.
-///
-/// Shape: `GetBucketInventoryConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9552,8 +9366,6 @@ impl GetBucketInventoryConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketLifecycleConfigurationOutput` structure of the model.
-///
-/// Shape: `GetBucketLifecycleConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9596,8 +9408,6 @@ impl GetBucketLifecycleConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketLifecycleConfigurationRequest` structure of the model.
-///
-/// Shape: `GetBucketLifecycleConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9661,8 +9471,6 @@ impl GetBucketLifecycleConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketLocationOutput` structure of the model.
-///
-/// Shape: `GetBucketLocationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9711,8 +9519,6 @@ impl GetBucketLocationOutputBuilder {
     }
 }
 /// The `GetBucketLocationRequest` structure of the model.
-///
-/// Shape: `GetBucketLocationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9776,8 +9582,6 @@ impl GetBucketLocationRequestBuilder {
     }
 }
 /// The `GetBucketLoggingOutput` structure of the model.
-///
-/// Shape: `GetBucketLoggingOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9818,8 +9622,6 @@ impl GetBucketLoggingOutputBuilder {
     }
 }
 /// The `GetBucketLoggingRequest` structure of the model.
-///
-/// Shape: `GetBucketLoggingRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9883,8 +9685,6 @@ impl GetBucketLoggingRequestBuilder {
     }
 }
 /// The `GetBucketMetricsConfigurationOutput` structure of the model.
-///
-/// Shape: `GetBucketMetricsConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -9928,8 +9728,6 @@ impl GetBucketMetricsConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketMetricsConfigurationRequest` structure of the model.
-///
-/// Shape: `GetBucketMetricsConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10014,8 +9812,6 @@ impl GetBucketMetricsConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketNotificationConfigurationRequest` structure of the model.
-///
-/// Shape: `GetBucketNotificationConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10079,8 +9875,6 @@ impl GetBucketNotificationConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketPolicyOutput` structure of the model.
-///
-/// Shape: `GetBucketPolicyOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10121,8 +9915,6 @@ impl GetBucketPolicyOutputBuilder {
     }
 }
 /// The `GetBucketPolicyRequest` structure of the model.
-///
-/// Shape: `GetBucketPolicyRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10186,8 +9978,6 @@ impl GetBucketPolicyRequestBuilder {
     }
 }
 /// The `GetBucketProtectionConfigurationOutput` structure of the model.
-///
-/// Shape: `GetBucketProtectionConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10255,8 +10045,6 @@ impl GetBucketProtectionConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketProtectionConfigurationRequest` structure of the model.
-///
-/// Shape: `GetBucketProtectionConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10320,8 +10108,6 @@ impl GetBucketProtectionConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketReplicationOutput` structure of the model.
-///
-/// Shape: `GetBucketReplicationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10368,8 +10154,6 @@ impl GetBucketReplicationOutputBuilder {
     }
 }
 /// The `GetBucketReplicationRequest` structure of the model.
-///
-/// Shape: `GetBucketReplicationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10433,8 +10217,6 @@ impl GetBucketReplicationRequestBuilder {
     }
 }
 /// The `ListBucketReplicationFailuresRequest` structure of the model.
-///
-/// Shape: `ListBucketReplicationFailuresRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10543,8 +10325,6 @@ impl ListBucketReplicationFailuresRequestBuilder {
     }
 }
 /// The `ListBucketReplicationFailuresOutput` structure of the model.
-///
-/// Shape: `ListBucketReplicationFailuresOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10591,8 +10371,6 @@ impl ListBucketReplicationFailuresOutputBuilder {
     }
 }
 /// The `PutBucketReplicationReattemptRequest` structure of the model.
-///
-/// Shape: `PutBucketReplicationReattemptRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10639,8 +10417,6 @@ impl PutBucketReplicationReattemptRequestBuilder {
     }
 }
 /// The `GetBucketTaggingOutput` structure of the model.
-///
-/// Shape: `GetBucketTaggingOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10685,8 +10461,6 @@ impl GetBucketTaggingOutputBuilder {
     }
 }
 /// The `GetBucketTaggingRequest` structure of the model.
-///
-/// Shape: `GetBucketTaggingRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10765,8 +10539,6 @@ impl GetBucketTaggingRequestBuilder {
     }
 }
 /// The `GetBucketVersioningOutput` structure of the model.
-///
-/// Shape: `GetBucketVersioningOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10829,8 +10601,6 @@ impl GetBucketVersioningOutputBuilder {
     }
 }
 /// The `GetBucketVersioningRequest` structure of the model.
-///
-/// Shape: `GetBucketVersioningRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10894,8 +10664,6 @@ impl GetBucketVersioningRequestBuilder {
     }
 }
 /// The `GetBucketWebsiteOutput` structure of the model.
-///
-/// Shape: `GetBucketWebsiteOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -10987,8 +10755,6 @@ impl GetBucketWebsiteOutputBuilder {
     }
 }
 /// The `GetBucketWebsiteRequest` structure of the model.
-///
-/// Shape: `GetBucketWebsiteRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -11052,8 +10818,6 @@ impl GetBucketWebsiteRequestBuilder {
     }
 }
 /// The `GetObjectAclOutput` structure of the model.
-///
-/// Shape: `GetObjectAclOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -11124,8 +10888,6 @@ impl GetObjectAclOutputBuilder {
     }
 }
 /// The `GetObjectAclRequest` structure of the model.
-///
-/// Shape: `GetObjectAclRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -11261,8 +11023,6 @@ impl GetObjectAclRequestBuilder {
     }
 }
 /// The `GetObjectLegalHoldOutput` structure of the model.
-///
-/// Shape: `GetObjectLegalHoldOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -11305,8 +11065,6 @@ impl GetObjectLegalHoldOutputBuilder {
     }
 }
 /// The `GetObjectLegalHoldRequest` structure of the model.
-///
-/// Shape: `GetObjectLegalHoldRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -11445,8 +11203,6 @@ impl GetObjectLegalHoldRequestBuilder {
     }
 }
 /// The `GetObjectLockConfigurationOutput` structure of the model.
-///
-/// Shape: `GetObjectLockConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -11514,8 +11270,6 @@ impl GetObjectLockConfigurationOutputBuilder {
     }
 }
 /// The `GetObjectLockConfigurationRequest` structure of the model.
-///
-/// Shape: `GetObjectLockConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -11579,8 +11333,6 @@ impl GetObjectLockConfigurationRequestBuilder {
     }
 }
 /// The `GetObjectOutput` structure of the model.
-///
-/// Shape: `GetObjectOutput`.
 #[derive()]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -12355,8 +12107,6 @@ impl GetObjectOutputBuilder {
     }
 }
 /// The `GetObjectRequest` structure of the model.
-///
-/// Shape: `GetObjectRequest`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -12768,8 +12518,6 @@ impl GetObjectRequestBuilder {
     }
 }
 /// The `GetObjectRetentionOutput` structure of the model.
-///
-/// Shape: `GetObjectRetentionOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -12812,8 +12560,6 @@ impl GetObjectRetentionOutputBuilder {
     }
 }
 /// The `GetObjectRetentionRequest` structure of the model.
-///
-/// Shape: `GetObjectRetentionRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -12934,8 +12680,6 @@ impl GetObjectRetentionRequestBuilder {
     }
 }
 /// The `GetObjectTaggingOutput` structure of the model.
-///
-/// Shape: `GetObjectTaggingOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -12997,8 +12741,6 @@ impl GetObjectTaggingOutputBuilder {
     }
 }
 /// The `GetObjectTaggingRequest` structure of the model.
-///
-/// Shape: `GetObjectTaggingRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13119,8 +12861,6 @@ impl GetObjectTaggingRequestBuilder {
     }
 }
 /// The `GetObjectTorrentOutput` structure of the model.
-///
-/// Shape: `GetObjectTorrentOutput`.
 #[derive(::std::fmt::Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13176,8 +12916,6 @@ impl GetObjectTorrentOutputBuilder {
     }
 }
 /// The `GetObjectTorrentRequest` structure of the model.
-///
-/// Shape: `GetObjectTorrentRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13281,8 +13019,6 @@ impl GetObjectTorrentRequestBuilder {
     }
 }
 /// The `GetPublicAccessBlockOutput` structure of the model.
-///
-/// Shape: `GetPublicAccessBlockOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13329,8 +13065,6 @@ impl GetPublicAccessBlockOutputBuilder {
     }
 }
 /// The `GetPublicAccessBlockRequest` structure of the model.
-///
-/// Shape: `GetPublicAccessBlockRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13394,8 +13128,6 @@ impl GetPublicAccessBlockRequestBuilder {
     }
 }
 /// The `GlacierJobParameters` structure of the model.
-///
-/// Shape: `GlacierJobParameters`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13435,8 +13167,6 @@ impl GlacierJobParametersBuilder {
     }
 }
 /// The `Grant` structure of the model.
-///
-/// Shape: `Grant`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13492,8 +13222,6 @@ impl GrantBuilder {
     }
 }
 /// The `Grantee` structure of the model.
-///
-/// Shape: `Grantee`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13599,8 +13327,6 @@ impl GranteeBuilder {
     }
 }
 /// The `HeadBucketOutput` structure of the model.
-///
-/// Shape: `HeadBucketOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13666,8 +13392,6 @@ impl HeadBucketOutputBuilder {
     }
 }
 /// The `HeadBucketRequest` structure of the model.
-///
-/// Shape: `HeadBucketRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -13726,8 +13450,6 @@ impl HeadBucketRequestBuilder {
     }
 }
 /// The `HeadObjectOutput` structure of the model.
-///
-/// Shape: `HeadObjectOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -14454,8 +14176,6 @@ impl HeadObjectOutputBuilder {
     }
 }
 /// The `HeadObjectRequest` structure of the model.
-///
-/// Shape: `HeadObjectRequest`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -14771,8 +14491,6 @@ impl HeadObjectRequestBuilder {
     }
 }
 /// The `IndexDocument` structure of the model.
-///
-/// Shape: `IndexDocument`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -14812,8 +14530,6 @@ impl IndexDocumentBuilder {
     }
 }
 /// The `Initiator` structure of the model.
-///
-/// Shape: `Initiator`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -14872,8 +14588,6 @@ impl InitiatorBuilder {
     }
 }
 /// The `InventoryConfiguration` structure of the model.
-///
-/// Shape: `InventoryConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15043,8 +14757,6 @@ impl InventoryConfigurationBuilder {
     }
 }
 /// The `InventoryDestination` structure of the model.
-///
-/// Shape: `InventoryDestination`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15097,8 +14809,6 @@ impl InventoryDestinationBuilder {
     }
 }
 /// The `InventoryFilter` structure of the model.
-///
-/// Shape: `InventoryFilter`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15140,8 +14850,6 @@ impl InventoryFilterBuilder {
 /// The `InventoryFormat` enum of the model: `CSV`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `InventoryFormat`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -15200,8 +14908,6 @@ impl ::std::fmt::Display for InventoryFormat {
 /// The `InventoryFrequency` enum of the model: `Daily`, `Weekly`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `InventoryFrequency`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -15264,8 +14970,6 @@ impl ::std::fmt::Display for InventoryFrequency {
 /// The `InventoryIncludedObjectVersions` enum of the model: `All`, `Current`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `InventoryIncludedObjectVersions`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -15328,8 +15032,6 @@ impl ::std::fmt::Display for InventoryIncludedObjectVersions {
 /// The `InventoryOptionalField` enum of the model: `Size`, `LastModifiedDate`, `StorageClass`, `ETag`, `IsMultipartUploaded`, `ReplicationStatus`, `BucketKeyStatus`, `ObjectLockRetainUntilDate`, `ObjectLockMode`, `ObjectLockLegalHoldStatus`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `InventoryOptionalField`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -15433,8 +15135,6 @@ impl ::std::fmt::Display for InventoryOptionalField {
     }
 }
 /// The `InventoryS3BucketDestination` structure of the model.
-///
-/// Shape: `InventoryS3BucketDestination`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15532,8 +15232,6 @@ impl InventoryS3BucketDestinationBuilder {
     }
 }
 /// The `InventorySchedule` structure of the model.
-///
-/// Shape: `InventorySchedule`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15580,8 +15278,6 @@ impl InventoryScheduleBuilder {
     }
 }
 /// The `LambdaFunctionConfiguration` structure of the model.
-///
-/// Shape: `LambdaFunctionConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15684,8 +15380,6 @@ impl LambdaFunctionConfigurationBuilder {
     }
 }
 /// The `LegalHold` structure of the model.
-///
-/// Shape: `LegalHold`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15746,8 +15440,6 @@ impl LegalHoldBuilder {
     }
 }
 /// The `LegalHoldRequest` structure of the model.
-///
-/// Shape: `LegalHoldRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15835,8 +15527,6 @@ impl LegalHoldRequestBuilder {
     }
 }
 /// The `LifecycleExpiration` structure of the model.
-///
-/// Shape: `LifecycleExpiration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -15907,8 +15597,6 @@ impl LifecycleExpirationBuilder {
     }
 }
 /// The `LifecycleRule` structure of the model.
-///
-/// Shape: `LifecycleRule`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16075,8 +15763,6 @@ impl LifecycleRuleBuilder {
     }
 }
 /// The `LifecycleRuleAndOperator` structure of the model.
-///
-/// Shape: `LifecycleRuleAndOperator`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16168,8 +15854,6 @@ impl LifecycleRuleAndOperatorBuilder {
     }
 }
 /// The `LifecycleRuleFilter` structure of the model.
-///
-/// Shape: `LifecycleRuleFilter`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16276,8 +15960,6 @@ impl LifecycleRuleFilterBuilder {
     }
 }
 /// The `ListBucketAnalyticsConfigurationsOutput` structure of the model.
-///
-/// Shape: `ListBucketAnalyticsConfigurationsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16373,8 +16055,6 @@ impl ListBucketAnalyticsConfigurationsOutputBuilder {
     }
 }
 /// The `ListBucketAnalyticsConfigurationsRequest` structure of the model.
-///
-/// Shape: `ListBucketAnalyticsConfigurationsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16455,8 +16135,6 @@ impl ListBucketAnalyticsConfigurationsRequestBuilder {
     }
 }
 /// The `ListBucketsExtendedRequest` structure of the model.
-///
-/// Shape: `ListBucketsExtendedRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16547,8 +16225,6 @@ impl ListBucketsExtendedRequestBuilder {
     }
 }
 /// The `ListBucketsExtendedOutput` structure of the model.
-///
-/// Shape: `ListBucketsExtendedOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16634,8 +16310,6 @@ impl ListBucketsExtendedOutputBuilder {
     }
 }
 /// The `ListBucketInventoryConfigurationsOutput` structure of the model.
-///
-/// Shape: `ListBucketInventoryConfigurationsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16731,8 +16405,6 @@ impl ListBucketInventoryConfigurationsOutputBuilder {
     }
 }
 /// The `ListBucketInventoryConfigurationsRequest` structure of the model.
-///
-/// Shape: `ListBucketInventoryConfigurationsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16813,8 +16485,6 @@ impl ListBucketInventoryConfigurationsRequestBuilder {
     }
 }
 /// The `ListBucketMetricsConfigurationsOutput` structure of the model.
-///
-/// Shape: `ListBucketMetricsConfigurationsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16910,8 +16580,6 @@ impl ListBucketMetricsConfigurationsOutputBuilder {
     }
 }
 /// The `ListBucketMetricsConfigurationsRequest` structure of the model.
-///
-/// Shape: `ListBucketMetricsConfigurationsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -16992,8 +16660,6 @@ impl ListBucketMetricsConfigurationsRequestBuilder {
     }
 }
 /// The `ListBucketsOutput` structure of the model.
-///
-/// Shape: `ListBucketsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -17049,8 +16715,6 @@ impl ListBucketsOutputBuilder {
     }
 }
 /// The `ListMultipartUploadsOutput` structure of the model.
-///
-/// Shape: `ListMultipartUploadsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -17265,8 +16929,6 @@ impl ListMultipartUploadsOutputBuilder {
     }
 }
 /// The `ListBucketsRequest` structure of the model.
-///
-/// Shape: `ListBucketsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -17312,8 +16974,6 @@ impl ListBucketsRequestBuilder {
     }
 }
 /// The `ListLegalHoldsOutput` structure of the model.
-///
-/// Shape: `ListLegalHoldsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -17407,8 +17067,6 @@ impl ListLegalHoldsOutputBuilder {
     }
 }
 /// The `ListLegalHoldsRequest` structure of the model.
-///
-/// Shape: `ListLegalHoldsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -17495,8 +17153,6 @@ impl ListLegalHoldsRequestBuilder {
     }
 }
 /// The `ListMultipartUploadsRequest` structure of the model.
-///
-/// Shape: `ListMultipartUploadsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -17665,8 +17321,6 @@ impl ListMultipartUploadsRequestBuilder {
     }
 }
 /// The `ListObjectVersionsOutput` structure of the model.
-///
-/// Shape: `ListObjectVersionsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -17899,8 +17553,6 @@ impl ListObjectVersionsOutputBuilder {
     }
 }
 /// The `ListObjectVersionsRequest` structure of the model.
-///
-/// Shape: `ListObjectVersionsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -18054,8 +17706,6 @@ impl ListObjectVersionsRequestBuilder {
     }
 }
 /// The `ListObjectsOutput` structure of the model.
-///
-/// Shape: `ListObjectsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -18280,8 +17930,6 @@ impl ListObjectsOutputBuilder {
     }
 }
 /// The `ListObjectsRequest` structure of the model.
-///
-/// Shape: `ListObjectsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -18445,8 +18093,6 @@ impl ListObjectsRequestBuilder {
     }
 }
 /// The `ListObjectsV2Output` structure of the model.
-///
-/// Shape: `ListObjectsV2Output`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -18665,8 +18311,6 @@ impl ListObjectsV2OutputBuilder {
     }
 }
 /// The `ListObjectsV2Request` structure of the model.
-///
-/// Shape: `ListObjectsV2Request`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -18837,8 +18481,6 @@ impl ListObjectsV2RequestBuilder {
     }
 }
 /// The `ListPartsOutput` structure of the model.
-///
-/// Shape: `ListPartsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19119,8 +18761,6 @@ impl ListPartsOutputBuilder {
     }
 }
 /// The `ListPartsRequest` structure of the model.
-///
-/// Shape: `ListPartsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19285,8 +18925,6 @@ impl ListPartsRequestBuilder {
     }
 }
 /// The `LoggingEnabled` structure of the model.
-///
-/// Shape: `LoggingEnabled`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19359,8 +18997,6 @@ impl LoggingEnabledBuilder {
 /// The `MFADelete` enum of the model: `Enabled`, `Disabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `MFADelete`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -19423,8 +19059,6 @@ impl ::std::fmt::Display for MFADelete {
 /// The `MFADeleteStatus` enum of the model: `Enabled`, `Disabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `MFADeleteStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -19487,8 +19121,6 @@ impl ::std::fmt::Display for MFADeleteStatus {
 /// The `MetadataDirective` enum of the model: `COPY`, `REPLACE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `MetadataDirective`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -19549,8 +19181,6 @@ impl ::std::fmt::Display for MetadataDirective {
     }
 }
 /// The `MetricsAndOperator` structure of the model.
-///
-/// Shape: `MetricsAndOperator`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19608,8 +19238,6 @@ impl MetricsAndOperatorBuilder {
     }
 }
 /// The `MetricsConfiguration` structure of the model.
-///
-/// Shape: `MetricsConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19668,8 +19296,6 @@ impl MetricsConfigurationBuilder {
     }
 }
 /// The `MetricsFilter` structure of the model.
-///
-/// Shape: `MetricsFilter`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19742,8 +19368,6 @@ impl MetricsFilterBuilder {
     }
 }
 /// The `MultipartUpload` structure of the model.
-///
-/// Shape: `MultipartUpload`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19902,8 +19526,6 @@ impl MultipartUploadBuilder {
     }
 }
 /// The `NoSuchBucket` error structure of the model.
-///
-/// Shape: `NoSuchBucket`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19927,8 +19549,6 @@ impl NoSuchBucketBuilder {
     }
 }
 /// The `NoSuchKey` error structure of the model.
-///
-/// Shape: `NoSuchKey`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19952,8 +19572,6 @@ impl NoSuchKeyBuilder {
     }
 }
 /// The `NoSuchUpload` error structure of the model.
-///
-/// Shape: `NoSuchUpload`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -19977,8 +19595,6 @@ impl NoSuchUploadBuilder {
     }
 }
 /// The `NoncurrentVersionExpiration` structure of the model.
-///
-/// Shape: `NoncurrentVersionExpiration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20038,8 +19654,6 @@ impl NoncurrentVersionExpirationBuilder {
     }
 }
 /// The `NotificationConfiguration` structure of the model.
-///
-/// Shape: `NotificationConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20134,8 +19748,6 @@ impl NotificationConfigurationBuilder {
     }
 }
 /// The `NotificationConfigurationDeprecated` structure of the model.
-///
-/// Shape: `NotificationConfigurationDeprecated`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20228,8 +19840,6 @@ impl NotificationConfigurationDeprecatedBuilder {
     }
 }
 /// The `NotificationConfigurationFilter` structure of the model.
-///
-/// Shape: `NotificationConfigurationFilter`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20272,8 +19882,6 @@ impl NotificationConfigurationFilterBuilder {
     }
 }
 /// The `Object` structure of the model.
-///
-/// Shape: `Object`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20434,8 +20042,6 @@ impl ObjectBuilder {
     }
 }
 /// The `ObjectAlreadyInActiveTierError` error structure of the model.
-///
-/// Shape: `ObjectAlreadyInActiveTierError`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20461,8 +20067,6 @@ impl ObjectAlreadyInActiveTierErrorBuilder {
 /// The `ObjectCannedACL` enum of the model: `private`, `public-read`, `public-read-write`, `authenticated-read`, `aws-exec-read`, `bucket-owner-read`, `bucket-owner-full-control`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ObjectCannedACL`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -20551,8 +20155,6 @@ impl ::std::fmt::Display for ObjectCannedACL {
     }
 }
 /// The `ObjectIdentifier` structure of the model.
-///
-/// Shape: `ObjectIdentifier`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20620,8 +20222,6 @@ impl ObjectIdentifierBuilder {
     }
 }
 /// The `ObjectLockConfiguration` structure of the model.
-///
-/// Shape: `ObjectLockConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20687,8 +20287,6 @@ impl ObjectLockConfigurationBuilder {
 /// The `ObjectLockEnabled` enum of the model: `Enabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ObjectLockEnabled`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -20745,8 +20343,6 @@ impl ::std::fmt::Display for ObjectLockEnabled {
     }
 }
 /// The `ObjectLockLegalHold` structure of the model.
-///
-/// Shape: `ObjectLockLegalHold`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20794,8 +20390,6 @@ impl ObjectLockLegalHoldBuilder {
 /// The `ObjectLockLegalHoldStatus` enum of the model: `ON`, `OFF`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ObjectLockLegalHoldStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -20858,8 +20452,6 @@ impl ::std::fmt::Display for ObjectLockLegalHoldStatus {
 /// The `ObjectLockMode` enum of the model: `GOVERNANCE`, `COMPLIANCE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ObjectLockMode`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -20920,8 +20512,6 @@ impl ::std::fmt::Display for ObjectLockMode {
     }
 }
 /// The `ObjectLockRetention` structure of the model.
-///
-/// Shape: `ObjectLockRetention`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -20983,8 +20573,6 @@ impl ObjectLockRetentionBuilder {
 /// The `ObjectLockRetentionMode` enum of the model: `GOVERNANCE`, `COMPLIANCE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ObjectLockRetentionMode`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -21045,8 +20633,6 @@ impl ::std::fmt::Display for ObjectLockRetentionMode {
     }
 }
 /// The `ObjectLockRule` structure of the model.
-///
-/// Shape: `ObjectLockRule`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -21090,8 +20676,6 @@ impl ObjectLockRuleBuilder {
     }
 }
 /// The `ObjectNotInActiveTierError` error structure of the model.
-///
-/// Shape: `ObjectNotInActiveTierError`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -21117,8 +20701,6 @@ impl ObjectNotInActiveTierErrorBuilder {
 /// The `ObjectStorageClass` enum of the model: `ACCELERATED`, `STANDARD`, `REDUCED_REDUNDANCY`, `GLACIER`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `DEEP_ARCHIVE`, `OUTPOSTS`, `GLACIER_IR`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ObjectStorageClass`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -21222,8 +20804,6 @@ impl ::std::fmt::Display for ObjectStorageClass {
     }
 }
 /// The `ObjectVersion` structure of the model.
-///
-/// Shape: `ObjectVersion`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -21421,8 +21001,6 @@ impl ObjectVersionBuilder {
 /// The `ObjectVersionStorageClass` enum of the model: `STANDARD`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ObjectVersionStorageClass`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -21479,8 +21057,6 @@ impl ::std::fmt::Display for ObjectVersionStorageClass {
     }
 }
 /// The `Owner` structure of the model.
-///
-/// Shape: `Owner`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -21539,8 +21115,6 @@ impl OwnerBuilder {
     }
 }
 /// The `Part` structure of the model.
-///
-/// Shape: `Part`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -21718,8 +21292,6 @@ impl PartBuilder {
 /// The `Payer` enum of the model: `Requester`, `BucketOwner`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `Payer`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -21782,8 +21354,6 @@ impl ::std::fmt::Display for Payer {
 /// The `Permission` enum of the model: `FULL_CONTROL`, `WRITE`, `WRITE_ACP`, `READ`, `READ_ACP`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `Permission`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -21862,8 +21432,6 @@ impl ::std::fmt::Display for Permission {
     }
 }
 /// The `ProtectionConfiguration` structure of the model.
-///
-/// Shape: `ProtectionConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -21994,8 +21562,6 @@ impl ProtectionConfigurationBuilder {
 /// The `Protocol` enum of the model: `http`, `https`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `Protocol`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -22056,8 +21622,6 @@ impl ::std::fmt::Display for Protocol {
     }
 }
 /// The `PublicAccessBlockConfiguration` structure of the model.
-///
-/// Shape: `PublicAccessBlockConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -22117,8 +21681,6 @@ impl PublicAccessBlockConfigurationBuilder {
     }
 }
 /// The `PutBucketAccelerateConfigurationRequest` structure of the model.
-///
-/// Shape: `PutBucketAccelerateConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -22228,8 +21790,6 @@ impl PutBucketAccelerateConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketAclRequest` structure of the model.
-///
-/// Shape: `PutBucketAclRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -22451,8 +22011,6 @@ impl PutBucketAclRequestBuilder {
     }
 }
 /// The `PutBucketAnalyticsConfigurationRequest` structure of the model.
-///
-/// Shape: `PutBucketAnalyticsConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -22562,8 +22120,6 @@ impl PutBucketAnalyticsConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketCorsRequest` structure of the model.
-///
-/// Shape: `PutBucketCorsRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -22689,8 +22245,6 @@ impl PutBucketCorsRequestBuilder {
     }
 }
 /// The `PutBucketInventoryConfigurationRequest` structure of the model.
-///
-/// Shape: `PutBucketInventoryConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -22800,8 +22354,6 @@ impl PutBucketInventoryConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketLifecycleConfigurationRequest` structure of the model.
-///
-/// Shape: `PutBucketLifecycleConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -22909,8 +22461,6 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketMetricsConfigurationRequest` structure of the model.
-///
-/// Shape: `PutBucketMetricsConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23017,8 +22567,6 @@ impl PutBucketMetricsConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketProtectionConfigurationRequest` structure of the model.
-///
-/// Shape: `PutBucketProtectionConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23090,8 +22638,6 @@ impl PutBucketProtectionConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketReplicationRequest` structure of the model.
-///
-/// Shape: `PutBucketReplicationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23236,8 +22782,6 @@ impl PutBucketReplicationRequestBuilder {
     }
 }
 /// The `PutBucketTaggingRequest` structure of the model.
-///
-/// Shape: `PutBucketTaggingRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23359,8 +22903,6 @@ impl PutBucketTaggingRequestBuilder {
     }
 }
 /// The `PutBucketVersioningRequest` structure of the model.
-///
-/// Shape: `PutBucketVersioningRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23506,8 +23048,6 @@ impl PutBucketVersioningRequestBuilder {
     }
 }
 /// The `PutBucketWebsiteRequest` structure of the model.
-///
-/// Shape: `PutBucketWebsiteRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23632,8 +23172,6 @@ impl PutBucketWebsiteRequestBuilder {
     }
 }
 /// The `PutObjectAclOutput` structure of the model.
-///
-/// Shape: `PutObjectAclOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23674,8 +23212,6 @@ impl PutObjectAclOutputBuilder {
     }
 }
 /// The `PutObjectAclRequest` structure of the model.
-///
-/// Shape: `PutObjectAclRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23933,8 +23469,6 @@ impl PutObjectAclRequestBuilder {
     }
 }
 /// The `PutObjectLegalHoldOutput` structure of the model.
-///
-/// Shape: `PutObjectLegalHoldOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -23975,8 +23509,6 @@ impl PutObjectLegalHoldOutputBuilder {
     }
 }
 /// The `PutObjectLegalHoldRequest` structure of the model.
-///
-/// Shape: `PutObjectLegalHoldRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -24132,8 +23664,6 @@ impl PutObjectLegalHoldRequestBuilder {
     }
 }
 /// The `PutObjectLockConfigurationOutput` structure of the model.
-///
-/// Shape: `PutObjectLockConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -24174,8 +23704,6 @@ impl PutObjectLockConfigurationOutputBuilder {
     }
 }
 /// The `PutObjectLockConfigurationRequest` structure of the model.
-///
-/// Shape: `PutObjectLockConfigurationRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -24331,8 +23859,6 @@ impl PutObjectLockConfigurationRequestBuilder {
     }
 }
 /// The `PutObjectOutput` structure of the model.
-///
-/// Shape: `PutObjectOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -24624,8 +24150,6 @@ impl PutObjectOutputBuilder {
     }
 }
 /// The `PutObjectRequest` structure of the model.
-///
-/// Shape: `PutObjectRequest`.
 #[derive()]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -25373,8 +24897,6 @@ impl PutObjectRequestBuilder {
     }
 }
 /// The `PutObjectRetentionOutput` structure of the model.
-///
-/// Shape: `PutObjectRetentionOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -25415,8 +24937,6 @@ impl PutObjectRetentionOutputBuilder {
     }
 }
 /// The `PutObjectRetentionRequest` structure of the model.
-///
-/// Shape: `PutObjectRetentionRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -25587,8 +25107,6 @@ impl PutObjectRetentionRequestBuilder {
     }
 }
 /// The `PutObjectTaggingOutput` structure of the model.
-///
-/// Shape: `PutObjectTaggingOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -25631,8 +25149,6 @@ impl PutObjectTaggingOutputBuilder {
     }
 }
 /// The `PutObjectTaggingRequest` structure of the model.
-///
-/// Shape: `PutObjectTaggingRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -25811,8 +25327,6 @@ impl PutObjectTaggingRequestBuilder {
     }
 }
 /// The `PutPublicAccessBlockRequest` structure of the model.
-///
-/// Shape: `PutPublicAccessBlockRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -25940,8 +25454,6 @@ impl PutPublicAccessBlockRequestBuilder {
     }
 }
 /// The `QueueConfiguration` structure of the model.
-///
-/// Shape: `QueueConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26039,8 +25551,6 @@ impl QueueConfigurationBuilder {
     }
 }
 /// The `QueueConfigurationDeprecated` structure of the model.
-///
-/// Shape: `QueueConfigurationDeprecated`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26132,8 +25642,6 @@ impl QueueConfigurationDeprecatedBuilder {
     }
 }
 /// The `Redirect` structure of the model.
-///
-/// Shape: `Redirect`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26234,8 +25742,6 @@ impl RedirectBuilder {
     }
 }
 /// The `RedirectAllRequestsTo` structure of the model.
-///
-/// Shape: `RedirectAllRequestsTo`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26295,8 +25801,6 @@ impl RedirectAllRequestsToBuilder {
     }
 }
 /// The `ReplicationConfiguration` structure of the model.
-///
-/// Shape: `ReplicationConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26358,8 +25862,6 @@ impl ReplicationConfigurationBuilder {
     }
 }
 /// The `ReplicationRule` structure of the model.
-///
-/// Shape: `ReplicationRule`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26513,8 +26015,6 @@ impl ReplicationRuleBuilder {
     }
 }
 /// The `ReplicationRuleAndOperator` structure of the model.
-///
-/// Shape: `ReplicationRuleAndOperator`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26572,8 +26072,6 @@ impl ReplicationRuleAndOperatorBuilder {
     }
 }
 /// The `ReplicationRuleFilter` structure of the model.
-///
-/// Shape: `ReplicationRuleFilter`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -26648,8 +26146,6 @@ impl ReplicationRuleFilterBuilder {
 /// The `ReplicationRuleStatus` enum of the model: `Enabled`, `Disabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ReplicationRuleStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -26712,8 +26208,6 @@ impl ::std::fmt::Display for ReplicationRuleStatus {
 /// The `ReplicationStatus` enum of the model: `COMPLETE`, `PENDING`, `FAILED`, `REPLICA`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ReplicationStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -26789,8 +26283,6 @@ impl ::std::fmt::Display for ReplicationStatus {
 /// The `RequestCharged` enum of the model: `requester`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `RequestCharged`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -26849,8 +26341,6 @@ impl ::std::fmt::Display for RequestCharged {
 /// The `RequestPayer` enum of the model: `requester`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `RequestPayer`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -26907,8 +26397,6 @@ impl ::std::fmt::Display for RequestPayer {
     }
 }
 /// The `ListReplicationFailureResult` structure of the model.
-///
-/// Shape: `ListReplicationFailureResult`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27096,8 +26584,6 @@ impl ListReplicationFailureResultBuilder {
     }
 }
 /// The `ObjectSyncAttempted` structure of the model.
-///
-/// Shape: `ObjectSyncAttempted`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27241,8 +26727,6 @@ impl ObjectSyncAttemptedBuilder {
     }
 }
 /// The `RestoreObjectOutput` structure of the model.
-///
-/// Shape: `RestoreObjectOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27283,8 +26767,6 @@ impl RestoreObjectOutputBuilder {
     }
 }
 /// The `RestoreObjectRequest` structure of the model.
-///
-/// Shape: `RestoreObjectRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27388,8 +26870,6 @@ impl RestoreObjectRequestBuilder {
     }
 }
 /// The `RestoreRequest` structure of the model.
-///
-/// Shape: `RestoreRequest`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27449,8 +26929,6 @@ impl RestoreRequestBuilder {
 /// The `RetentionDirective` enum of the model: `COPY`, `REPLACE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `RetentionDirective`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -27511,8 +26989,6 @@ impl ::std::fmt::Display for RetentionDirective {
     }
 }
 /// The `RoutingRule` structure of the model.
-///
-/// Shape: `RoutingRule`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27567,8 +27043,6 @@ impl RoutingRuleBuilder {
     }
 }
 /// The `S3KeyFilter` structure of the model.
-///
-/// Shape: `S3KeyFilter`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27613,8 +27087,6 @@ impl S3KeyFilterBuilder {
 /// The `SSEKPEncryptionAlgorithm` enum of the model: `AES256`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `SSEKPEncryptionAlgorithm`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -27673,8 +27145,6 @@ impl ::std::fmt::Display for SSEKPEncryptionAlgorithm {
 /// The `ServerSideEncryption` enum of the model: `AES256`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `ServerSideEncryption`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -27733,8 +27203,6 @@ impl ::std::fmt::Display for ServerSideEncryption {
 /// The `StorageClass` enum of the model: `ACCELERATED`, `STANDARD`, `REDUCED_REDUNDANCY`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `GLACIER`, `DEEP_ARCHIVE`, `OUTPOSTS`, `GLACIER_IR`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `StorageClass`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -27838,8 +27306,6 @@ impl ::std::fmt::Display for StorageClass {
     }
 }
 /// The `StorageClassAnalysis` structure of the model.
-///
-/// Shape: `StorageClassAnalysis`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27885,8 +27351,6 @@ impl StorageClassAnalysisBuilder {
     }
 }
 /// The `StorageClassAnalysisDataExport` structure of the model.
-///
-/// Shape: `StorageClassAnalysisDataExport`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -27965,8 +27429,6 @@ impl StorageClassAnalysisDataExportBuilder {
 /// The `StorageClassAnalysisSchemaVersion` enum of the model: `V_1`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `StorageClassAnalysisSchemaVersion`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -28023,8 +27485,6 @@ impl ::std::fmt::Display for StorageClassAnalysisSchemaVersion {
     }
 }
 /// The `Tag` structure of the model.
-///
-/// Shape: `Tag`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -28083,8 +27543,6 @@ impl TagBuilder {
     }
 }
 /// The `Tagging` structure of the model.
-///
-/// Shape: `Tagging`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -28126,8 +27584,6 @@ impl TaggingBuilder {
 /// The `TaggingDirective` enum of the model: `COPY`, `REPLACE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `TaggingDirective`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -28188,8 +27644,6 @@ impl ::std::fmt::Display for TaggingDirective {
     }
 }
 /// The `TargetGrant` structure of the model.
-///
-/// Shape: `TargetGrant`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -28249,8 +27703,6 @@ impl TargetGrantBuilder {
 /// The `Tier` enum of the model: `Accelerated`, `Standard`, `Bulk`, `Expedited`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `Tier`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -28324,8 +27776,6 @@ impl ::std::fmt::Display for Tier {
     }
 }
 /// The `TopicConfiguration` structure of the model.
-///
-/// Shape: `TopicConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -28423,8 +27873,6 @@ impl TopicConfigurationBuilder {
     }
 }
 /// The `TopicConfigurationDeprecated` structure of the model.
-///
-/// Shape: `TopicConfigurationDeprecated`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -28516,8 +27964,6 @@ impl TopicConfigurationDeprecatedBuilder {
     }
 }
 /// The `Transition` structure of the model.
-///
-/// Shape: `Transition`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -28598,8 +28044,6 @@ impl TransitionBuilder {
 /// The `TransitionStorageClass` enum of the model: `ACCELERATED`, `GLACIER`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `DEEP_ARCHIVE`, `GLACIER_IR`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `TransitionStorageClass`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -28690,8 +28134,6 @@ impl ::std::fmt::Display for TransitionStorageClass {
 /// The `Type` enum of the model: `CanonicalUser`, `AmazonCustomerByEmail`, `Group`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `Type`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -28760,8 +28202,6 @@ impl ::std::fmt::Display for Type {
     }
 }
 /// The `UploadPartCopyOutput` structure of the model.
-///
-/// Shape: `UploadPartCopyOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -28924,8 +28364,6 @@ impl UploadPartCopyOutputBuilder {
     }
 }
 /// The `UploadPartCopyRequest` structure of the model.
-///
-/// Shape: `UploadPartCopyRequest`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -29356,8 +28794,6 @@ impl UploadPartCopyRequestBuilder {
     }
 }
 /// The `UploadPartOutput` structure of the model.
-///
-/// Shape: `UploadPartOutput`.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -29599,8 +29035,6 @@ impl UploadPartOutputBuilder {
     }
 }
 /// The `UploadPartRequest` structure of the model.
-///
-/// Shape: `UploadPartRequest`.
 #[derive()]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -29980,8 +29414,6 @@ impl UploadPartRequestBuilder {
     }
 }
 /// The `VersioningConfiguration` structure of the model.
-///
-/// Shape: `VersioningConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30042,8 +29474,6 @@ impl VersioningConfigurationBuilder {
     }
 }
 /// The `WebsiteConfiguration` structure of the model.
-///
-/// Shape: `WebsiteConfiguration`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30137,8 +29567,6 @@ impl WebsiteConfigurationBuilder {
 /// The `IbmProtectionManagementState` enum of the model: `active`.
 ///
 /// Values the model does not list arrive as `Unknown`.
-///
-/// Shape: `IbmProtectionManagementState`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(from = "String", into = "String"))]
@@ -30195,8 +29623,6 @@ impl ::std::fmt::Display for IbmProtectionManagementState {
     }
 }
 /// The `AddLegalHoldOutput` structure of the model.
-///
-/// Shape: `AddLegalHoldOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30220,8 +29646,6 @@ impl AddLegalHoldOutputBuilder {
     }
 }
 /// The `DeleteBucketOutput` structure of the model.
-///
-/// Shape: `DeleteBucketOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30245,8 +29669,6 @@ impl DeleteBucketOutputBuilder {
     }
 }
 /// The `DeleteBucketAnalyticsConfigurationOutput` structure of the model.
-///
-/// Shape: `DeleteBucketAnalyticsConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30271,8 +29693,6 @@ impl DeleteBucketAnalyticsConfigurationOutputBuilder {
     }
 }
 /// The `DeleteBucketCorsOutput` structure of the model.
-///
-/// Shape: `DeleteBucketCorsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30296,8 +29716,6 @@ impl DeleteBucketCorsOutputBuilder {
     }
 }
 /// The `DeleteBucketInventoryConfigurationOutput` structure of the model.
-///
-/// Shape: `DeleteBucketInventoryConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30322,8 +29740,6 @@ impl DeleteBucketInventoryConfigurationOutputBuilder {
     }
 }
 /// The `DeleteBucketLifecycleOutput` structure of the model.
-///
-/// Shape: `DeleteBucketLifecycleOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30347,8 +29763,6 @@ impl DeleteBucketLifecycleOutputBuilder {
     }
 }
 /// The `DeleteBucketMetricsConfigurationOutput` structure of the model.
-///
-/// Shape: `DeleteBucketMetricsConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30373,8 +29787,6 @@ impl DeleteBucketMetricsConfigurationOutputBuilder {
     }
 }
 /// The `DeleteBucketPolicyOutput` structure of the model.
-///
-/// Shape: `DeleteBucketPolicyOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30398,8 +29810,6 @@ impl DeleteBucketPolicyOutputBuilder {
     }
 }
 /// The `DeleteBucketReplicationOutput` structure of the model.
-///
-/// Shape: `DeleteBucketReplicationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30423,8 +29833,6 @@ impl DeleteBucketReplicationOutputBuilder {
     }
 }
 /// The `DeleteBucketTaggingOutput` structure of the model.
-///
-/// Shape: `DeleteBucketTaggingOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30448,8 +29856,6 @@ impl DeleteBucketTaggingOutputBuilder {
     }
 }
 /// The `DeleteBucketWebsiteOutput` structure of the model.
-///
-/// Shape: `DeleteBucketWebsiteOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30473,8 +29879,6 @@ impl DeleteBucketWebsiteOutputBuilder {
     }
 }
 /// The `DeleteLegalHoldOutput` structure of the model.
-///
-/// Shape: `DeleteLegalHoldOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30498,8 +29902,6 @@ impl DeleteLegalHoldOutputBuilder {
     }
 }
 /// The `DeletePublicAccessBlockOutput` structure of the model.
-///
-/// Shape: `DeletePublicAccessBlockOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30523,8 +29925,6 @@ impl DeletePublicAccessBlockOutputBuilder {
     }
 }
 /// The `ExtendObjectRetentionOutput` structure of the model.
-///
-/// Shape: `ExtendObjectRetentionOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30548,8 +29948,6 @@ impl ExtendObjectRetentionOutputBuilder {
     }
 }
 /// The `PutBucketAccelerateConfigurationOutput` structure of the model.
-///
-/// Shape: `PutBucketAccelerateConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30574,8 +29972,6 @@ impl PutBucketAccelerateConfigurationOutputBuilder {
     }
 }
 /// The `PutBucketProtectionConfigurationOutput` structure of the model.
-///
-/// Shape: `PutBucketProtectionConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30600,8 +29996,6 @@ impl PutBucketProtectionConfigurationOutputBuilder {
     }
 }
 /// The `PutBucketAclOutput` structure of the model.
-///
-/// Shape: `PutBucketAclOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30625,8 +30019,6 @@ impl PutBucketAclOutputBuilder {
     }
 }
 /// The `PutBucketAnalyticsConfigurationOutput` structure of the model.
-///
-/// Shape: `PutBucketAnalyticsConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30651,8 +30043,6 @@ impl PutBucketAnalyticsConfigurationOutputBuilder {
     }
 }
 /// The `PutBucketCorsOutput` structure of the model.
-///
-/// Shape: `PutBucketCorsOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30676,8 +30066,6 @@ impl PutBucketCorsOutputBuilder {
     }
 }
 /// The `PutBucketInventoryConfigurationOutput` structure of the model.
-///
-/// Shape: `PutBucketInventoryConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30702,8 +30090,6 @@ impl PutBucketInventoryConfigurationOutputBuilder {
     }
 }
 /// The `PutBucketLifecycleConfigurationOutput` structure of the model.
-///
-/// Shape: `PutBucketLifecycleConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30728,8 +30114,6 @@ impl PutBucketLifecycleConfigurationOutputBuilder {
     }
 }
 /// The `PutBucketMetricsConfigurationOutput` structure of the model.
-///
-/// Shape: `PutBucketMetricsConfigurationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30754,8 +30138,6 @@ impl PutBucketMetricsConfigurationOutputBuilder {
     }
 }
 /// The `PutBucketReplicationOutput` structure of the model.
-///
-/// Shape: `PutBucketReplicationOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30779,8 +30161,6 @@ impl PutBucketReplicationOutputBuilder {
     }
 }
 /// The `PutBucketReplicationReattemptOutput` structure of the model.
-///
-/// Shape: `PutBucketReplicationReattemptOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30805,8 +30185,6 @@ impl PutBucketReplicationReattemptOutputBuilder {
     }
 }
 /// The `PutBucketTaggingOutput` structure of the model.
-///
-/// Shape: `PutBucketTaggingOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30830,8 +30208,6 @@ impl PutBucketTaggingOutputBuilder {
     }
 }
 /// The `PutBucketVersioningOutput` structure of the model.
-///
-/// Shape: `PutBucketVersioningOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30855,8 +30231,6 @@ impl PutBucketVersioningOutputBuilder {
     }
 }
 /// The `PutBucketWebsiteOutput` structure of the model.
-///
-/// Shape: `PutBucketWebsiteOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
@@ -30880,8 +30254,6 @@ impl PutBucketWebsiteOutputBuilder {
     }
 }
 /// The `PutPublicAccessBlockOutput` structure of the model.
-///
-/// Shape: `PutPublicAccessBlockOutput`.
 #[derive(::std::fmt::Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]

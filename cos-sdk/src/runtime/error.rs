@@ -258,6 +258,12 @@ impl Error {
     }
 
     #[doc(hidden)]
+    /// The error of `operation` for an error answer: its details, and the operation's typed error.
+    pub fn operation_service<E: Any + Send + Sync>(operation: &'static str, details: ServiceError, typed: E) -> Self {
+        Error::service(details).with_operation(operation).with_operation_error(typed)
+    }
+
+    #[doc(hidden)]
     /// Attaches the generated operation error enum to a service error.
     pub fn with_operation_error<E: Any + Send + Sync>(mut self, operation_error: E) -> Self {
         if let Some(service) = self.service.as_mut() {

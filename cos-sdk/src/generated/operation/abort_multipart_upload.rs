@@ -67,11 +67,7 @@ pub fn parse_response(
                 _ => AbortMultipartUploadError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("AbortMultipartUpload")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("AbortMultipartUpload", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("AbortMultipartUpload"))
 }

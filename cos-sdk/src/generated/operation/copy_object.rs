@@ -212,11 +212,7 @@ pub fn parse_response(
                 _ => CopyObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("CopyObject")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("CopyObject", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("CopyObject"))
 }

@@ -106,11 +106,7 @@ pub fn parse_response(
                 _ => CreateBucketError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("CreateBucket")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("CreateBucket", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("CreateBucket"))
 }

@@ -48,9 +48,11 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketLifecycleConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("GetBucketLifecycleConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service(
+                "GetBucketLifecycleConfiguration",
+                details,
+                typed,
+            ),
         );
     }
     read_output(&parts, body)

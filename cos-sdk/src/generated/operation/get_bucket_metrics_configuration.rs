@@ -52,9 +52,7 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketMetricsConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("GetBucketMetricsConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service("GetBucketMetricsConfiguration", details, typed),
         );
     }
     read_output(&parts, body)

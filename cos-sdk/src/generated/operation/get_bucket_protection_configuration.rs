@@ -49,9 +49,11 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketProtectionConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("GetBucketProtectionConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service(
+                "GetBucketProtectionConfiguration",
+                details,
+                typed,
+            ),
         );
     }
     read_output(&parts, body)

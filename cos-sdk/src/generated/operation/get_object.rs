@@ -115,11 +115,7 @@ pub fn parse_response(
                 _ => GetObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("GetObject")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("GetObject", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("GetObject"))
 }

@@ -67,11 +67,7 @@ pub fn parse_response(
                 _ => GetObjectAclError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("GetObjectAcl")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("GetObjectAcl", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("GetObjectAcl"))
 }

@@ -52,11 +52,7 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetObjectRetentionError::Unhandled(details.clone());
-        return Err(
-            rt::Error::service(details)
-                .with_operation("GetObjectRetention")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("GetObjectRetention", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("GetObjectRetention"))
 }

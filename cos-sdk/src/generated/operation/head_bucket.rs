@@ -55,11 +55,7 @@ pub fn parse_response(
                 _ => HeadBucketError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("HeadBucket")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("HeadBucket", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("HeadBucket"))
 }

@@ -96,11 +96,7 @@ pub fn parse_response(
                 _ => HeadObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("HeadObject")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("HeadObject", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("HeadObject"))
 }

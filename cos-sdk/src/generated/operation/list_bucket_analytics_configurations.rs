@@ -52,9 +52,11 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketAnalyticsConfigurationsError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("ListBucketAnalyticsConfigurations")
-                .with_operation_error(typed),
+            rt::Error::operation_service(
+                "ListBucketAnalyticsConfigurations",
+                details,
+                typed,
+            ),
         );
     }
     read_output(&parts, body)

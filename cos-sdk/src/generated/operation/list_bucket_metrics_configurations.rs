@@ -51,9 +51,11 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketMetricsConfigurationsError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("ListBucketMetricsConfigurations")
-                .with_operation_error(typed),
+            rt::Error::operation_service(
+                "ListBucketMetricsConfigurations",
+                details,
+                typed,
+            ),
         );
     }
     read_output(&parts, body)

@@ -58,9 +58,7 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketReplicationFailuresError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("ListBucketReplicationFailures")
-                .with_operation_error(typed),
+            rt::Error::operation_service("ListBucketReplicationFailures", details, typed),
         );
     }
     read_output(&parts, body)

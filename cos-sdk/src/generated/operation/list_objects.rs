@@ -79,11 +79,7 @@ pub fn parse_response(
                 _ => ListObjectsError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("ListObjects")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("ListObjects", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("ListObjects"))
 }

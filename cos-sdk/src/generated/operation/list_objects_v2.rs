@@ -80,11 +80,7 @@ pub fn parse_response(
                 _ => ListObjectsV2Error::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("ListObjectsV2")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("ListObjectsV2", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("ListObjectsV2"))
 }

@@ -61,9 +61,11 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketAnalyticsConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("PutBucketAnalyticsConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service(
+                "PutBucketAnalyticsConfiguration",
+                details,
+                typed,
+            ),
         );
     }
     read_output(&parts, body)

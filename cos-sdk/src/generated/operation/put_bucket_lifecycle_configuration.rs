@@ -60,9 +60,11 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketLifecycleConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("PutBucketLifecycleConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service(
+                "PutBucketLifecycleConfiguration",
+                details,
+                typed,
+            ),
         );
     }
     read_output(&parts, body)

@@ -61,9 +61,7 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketMetricsConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("PutBucketMetricsConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service("PutBucketMetricsConfiguration", details, typed),
         );
     }
     read_output(&parts, body)

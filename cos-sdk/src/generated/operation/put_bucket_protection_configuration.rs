@@ -55,9 +55,11 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketProtectionConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("PutBucketProtectionConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service(
+                "PutBucketProtectionConfiguration",
+                details,
+                typed,
+            ),
         );
     }
     read_output(&parts, body)

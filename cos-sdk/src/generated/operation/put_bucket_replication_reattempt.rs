@@ -45,9 +45,7 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketReplicationReattemptError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("PutBucketReplicationReattempt")
-                .with_operation_error(typed),
+            rt::Error::operation_service("PutBucketReplicationReattempt", details, typed),
         );
     }
     read_output(&parts, body)

@@ -94,11 +94,7 @@ pub fn parse_response(
                 _ => PutObjectAclError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("PutObjectAcl")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("PutObjectAcl", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("PutObjectAcl"))
 }

@@ -67,9 +67,7 @@ pub fn parse_response(
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectLockConfigurationError::Unhandled(details.clone());
         return Err(
-            rt::Error::service(details)
-                .with_operation("PutObjectLockConfiguration")
-                .with_operation_error(typed),
+            rt::Error::operation_service("PutObjectLockConfiguration", details, typed),
         );
     }
     read_output(&parts, body).map_err(|e| e.with_operation("PutObjectLockConfiguration"))

@@ -67,11 +67,7 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectRetentionError::Unhandled(details.clone());
-        return Err(
-            rt::Error::service(details)
-                .with_operation("PutObjectRetention")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("PutObjectRetention", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("PutObjectRetention"))
 }

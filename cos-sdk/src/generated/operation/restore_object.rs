@@ -73,11 +73,7 @@ pub fn parse_response(
                 _ => RestoreObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(
-            rt::Error::service(details)
-                .with_operation("RestoreObject")
-                .with_operation_error(typed),
-        );
+        return Err(rt::Error::operation_service("RestoreObject", details, typed));
     }
     read_output(&parts, body).map_err(|e| e.with_operation("RestoreObject"))
 }
