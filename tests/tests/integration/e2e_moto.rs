@@ -8,13 +8,7 @@ use cos_sdk_tests::servers::{moto, unique_bucket};
 #[tokio::test]
 async fn archived_object_is_unreadable_until_restored() {
     let Some(env) = moto() else { return };
-    let config = Config::builder()
-        .endpoint_url(&env.endpoint)
-        .credentials(Credentials::hmac(&env.access_key, &env.secret_key))
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
-    let client = Client::new(&config).unwrap();
+    let client = moto_client(&env);
     let bucket = unique_bucket("restore");
     client.create_bucket().bucket(&bucket).send().await.unwrap();
     client
