@@ -21,7 +21,7 @@ use crate::runtime::error::{Error, ErrorKind, ServiceError};
 use crate::runtime::http::body::ByteStream;
 use crate::runtime::http::transport::{StallGuard, Transport};
 use crate::runtime::protocol::request::OperationMeta;
-use crate::runtime::retry::{classify_error, classify_response, RateLimiter, RetryKind, RetryMode, RetryQuota, RetryRun, Verdict};
+use crate::runtime::retry::{classify_answer, classify_error, RateLimiter, RetryKind, RetryMode, RetryQuota, RetryRun, Verdict};
 
 const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id");
 const SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
@@ -389,20 +389,20 @@ impl Client {
                     Err(e) => return Err(e),
                 }
             };
-            let (retry_kind, code) = if success {
-                if op.error_in_200 && crate::runtime::protocol::errors::is_error_response(parts.status, &body, true) {
-                    // An `<Error>` document, or no result document at all, behind a 200.
-                    let details = crate::runtime::protocol::errors::error_details(parts.status, &parts.headers, &body);
-                    (Some(RetryKind::Transient), Some(details.code().to_string()))
-                } else {
-                    (None, None)
-                }
+            // The error code of an error answer: a status from 300 up, or (for operations that can do it)
+            // an `<Error>` document or no result document at all behind a 2xx.
+            let error_behind_success =
+                success && op.error_in_200 && crate::runtime::protocol::errors::is_error_response(parts.status, &body, true);
+            let code = if error_behind_success {
+                Some(crate::runtime::protocol::errors::error_details(parts.status, &parts.headers, &body).code().to_string())
+            } else if success {
+                None
             } else {
-                let code = crate::runtime::protocol::errors::error_element(&body)
+                crate::runtime::protocol::errors::error_element(&body)
                     .and_then(|e| e.child_text("Code").map(|c| c.trim().to_string()))
-                    .filter(|c| !c.is_empty());
-                (classify_response(status, code.as_deref()), code)
+                    .filter(|c| !c.is_empty())
             };
+            let retry_kind = classify_answer(status, code.as_deref(), error_behind_success);
             Ok(Attempted { response: http::Response::from_parts(parts, body), retry_kind, code })
         };
         match timeouts.attempt {

@@ -157,6 +157,16 @@ pub(crate) fn classify_response(status: u16, code: Option<&str>) -> Option<Retry
     }
 }
 
+/// Classifies an HTTP answer: its status, its error code when it has one, and whether it is an error
+/// behind a success status (an operation whose `200 OK` can carry an `<Error>` document, or none at
+/// all). An error behind a 200 is a server error worth retrying, whatever its code.
+pub(crate) fn classify_answer(status: u16, code: Option<&str>, error_behind_success: bool) -> Option<RetryKind> {
+    if error_behind_success {
+        return Some(RetryKind::Transient);
+    }
+    classify_response(status, code)
+}
+
 /// Classifies a failure that got no HTTP answer, or a service error as an operation returns it.
 pub(crate) fn classify_error(error: &Error) -> Option<RetryKind> {
     match error.kind() {
@@ -440,6 +450,9 @@ mod tests {
         assert_eq!(classify_response(404, Some("NoSuchKey")), None);
         assert_eq!(classify_response(403, Some("SignatureDoesNotMatch")), None);
         assert_eq!(classify_response(501, None), None);
+        assert_eq!(classify_answer(200, Some("AccessDenied"), true), Some(RetryKind::Transient));
+        assert_eq!(classify_answer(200, None, false), None);
+        assert_eq!(classify_answer(503, None, false), Some(RetryKind::Transient));
     }
 
     #[test]
