@@ -36,7 +36,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         }
     });
 
-    let mut derives = vec![quote!(::std::fmt::Debug)];
+    let mut derives = vec![quote!(Debug)];
     if st.has_sensitive {
         derives.clear();
     }
@@ -73,12 +73,16 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         quote!(#id: #value,)
     });
     let builder_doc_attr = super::doc(&format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", shape.rust_name));
-    let builder_derive = if st.has_stream {
-        quote!(#[derive(Default)])
-    } else {
-        quote!(#[derive(Default, Clone)])
-    };
-    let builder_debug = if st.has_sensitive {
+    // Builders derive `Default`, `Clone` unless a stream is inside, and `Debug` unless it must redact.
+    let mut builder_derives = vec![quote!(Default)];
+    if !st.has_stream {
+        builder_derives.push(quote!(Clone));
+    }
+    if !st.has_sensitive {
+        builder_derives.push(quote!(Debug));
+    }
+    let builder_derive = quote!(#[derive(#(#builder_derives),*)]);
+    let builder_debug_impl = st.has_sensitive.then(|| {
         let text = format!("{}Builder {{ .. }}", shape.rust_name);
         quote! {
             impl ::std::fmt::Debug for #builder {
@@ -87,17 +91,13 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
                 }
             }
         }
-    } else {
-        quote!(#[derive(Debug)])
-    };
-    let (builder_debug_attr, builder_debug_impl) =
-        if st.has_sensitive { (TokenStream::new(), builder_debug) } else { (builder_debug, TokenStream::new()) };
+    });
     let checks: Vec<TokenStream> = checks.collect();
-    let unused_mut = if st.members.is_empty() { quote!(let _ = &self;) } else { TokenStream::new() };
+    let derive_attr = if derives.is_empty() { TokenStream::new() } else { quote!(#[derive(#(#derives),*)]) };
 
     quote! {
         #doc_attr
-        #[derive(#(#derives),*)]
+        #derive_attr
         #serde_derive
         #[non_exhaustive]
         pub struct #name {
@@ -115,7 +115,6 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
 
         #builder_doc_attr
         #builder_derive
-        #builder_debug_attr
         pub struct #builder {
             #(#builder_fields)*
         }
@@ -127,7 +126,6 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
 
             /// Builds the value, or says which member is missing or invalid.
             pub fn build(self) -> Result<#name, #rt::Error> {
-                #unused_mut
                 #(#checks)*
                 Ok(#name {
                     #(#builds)*

@@ -3,7 +3,7 @@
 use crate::rt;
 use crate::generated::types;
 /// The `AbortIncompleteMultipartUpload` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19,8 +19,7 @@ impl AbortIncompleteMultipartUpload {
     }
 }
 /// Builds a [`AbortIncompleteMultipartUpload`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AbortIncompleteMultipartUploadBuilder {
     days_after_initiation: Option<i32>,
 }
@@ -43,7 +42,7 @@ impl AbortIncompleteMultipartUploadBuilder {
     }
 }
 /// The `AbortMultipartUploadOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -59,8 +58,7 @@ impl AbortMultipartUploadOutput {
     }
 }
 /// Builds a [`AbortMultipartUploadOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AbortMultipartUploadOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
@@ -83,7 +81,7 @@ impl AbortMultipartUploadOutputBuilder {
     }
 }
 /// The `AbortMultipartUploadRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -116,8 +114,7 @@ impl AbortMultipartUploadRequest {
     }
 }
 /// Builds a [`AbortMultipartUploadRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AbortMultipartUploadRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -207,7 +204,7 @@ impl AbortMultipartUploadRequestBuilder {
     }
 }
 /// The `AccelerateConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -225,8 +222,7 @@ impl AccelerateConfiguration {
     }
 }
 /// Builds a [`AccelerateConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AccelerateConfigurationBuilder {
     status: Option<types::BucketAccelerateStatus>,
 }
@@ -249,7 +245,7 @@ impl AccelerateConfigurationBuilder {
     }
 }
 /// The `AccessControlPolicy` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -268,8 +264,7 @@ impl AccessControlPolicy {
     }
 }
 /// Builds a [`AccessControlPolicy`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AccessControlPolicyBuilder {
     grants: Option<Vec<types::Grant>>,
     owner: Option<types::Owner>,
@@ -304,7 +299,7 @@ impl AccessControlPolicyBuilder {
     }
 }
 /// The `AnalyticsAndOperator` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -325,8 +320,7 @@ impl AnalyticsAndOperator {
     }
 }
 /// Builds a [`AnalyticsAndOperator`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AnalyticsAndOperatorBuilder {
     prefix: Option<String>,
     tags: Option<Vec<types::Tag>>,
@@ -361,7 +355,7 @@ impl AnalyticsAndOperatorBuilder {
     }
 }
 /// The `AnalyticsConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -385,8 +379,7 @@ impl AnalyticsConfiguration {
     }
 }
 /// Builds a [`AnalyticsConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AnalyticsConfigurationBuilder {
     id: Option<String>,
     filter: Option<types::AnalyticsFilter>,
@@ -441,7 +434,7 @@ impl AnalyticsConfigurationBuilder {
     }
 }
 /// The `AnalyticsExportDestination` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -458,8 +451,7 @@ impl AnalyticsExportDestination {
     }
 }
 /// Builds a [`AnalyticsExportDestination`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AnalyticsExportDestinationBuilder {
     s3_bucket_destination: Option<types::AnalyticsS3BucketDestination>,
 }
@@ -493,7 +485,7 @@ impl AnalyticsExportDestinationBuilder {
     }
 }
 /// The `AnalyticsFilter` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -517,8 +509,7 @@ impl AnalyticsFilter {
     }
 }
 /// Builds a [`AnalyticsFilter`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AnalyticsFilterBuilder {
     prefix: Option<String>,
     tag: Option<types::Tag>,
@@ -565,7 +556,7 @@ impl AnalyticsFilterBuilder {
     }
 }
 /// The `AnalyticsS3BucketDestination` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -594,8 +585,7 @@ impl AnalyticsS3BucketDestination {
     }
 }
 /// Builds a [`AnalyticsS3BucketDestination`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AnalyticsS3BucketDestinationBuilder {
     format: Option<types::AnalyticsS3ExportFileFormat>,
     bucket_account_id: Option<String>,
@@ -862,7 +852,7 @@ impl ::std::fmt::Display for ArchiveStatus {
     }
 }
 /// The `Bucket` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -891,8 +881,7 @@ impl Bucket {
     }
 }
 /// Builds a [`Bucket`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketBuilder {
     name: Option<String>,
     creation_date: Option<rt::DateTime>,
@@ -1019,7 +1008,7 @@ impl ::std::fmt::Display for BucketAccelerateStatus {
     }
 }
 /// The `BucketAlreadyExists` error structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1031,18 +1020,16 @@ impl BucketAlreadyExists {
     }
 }
 /// Builds a [`BucketAlreadyExists`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketAlreadyExistsBuilder {}
 impl BucketAlreadyExistsBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<BucketAlreadyExists, rt::Error> {
-        let _ = &self;
         Ok(BucketAlreadyExists {})
     }
 }
 /// The `BucketAlreadyOwnedByYou` error structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1054,13 +1041,11 @@ impl BucketAlreadyOwnedByYou {
     }
 }
 /// Builds a [`BucketAlreadyOwnedByYou`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketAlreadyOwnedByYouBuilder {}
 impl BucketAlreadyOwnedByYouBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<BucketAlreadyOwnedByYou, rt::Error> {
-        let _ = &self;
         Ok(BucketAlreadyOwnedByYou {})
     }
 }
@@ -1140,7 +1125,7 @@ impl ::std::fmt::Display for BucketCannedACL {
     }
 }
 /// The `BucketLifecycleConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1157,8 +1142,7 @@ impl BucketLifecycleConfiguration {
     }
 }
 /// Builds a [`BucketLifecycleConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketLifecycleConfigurationBuilder {
     rules: Option<Vec<types::LifecycleRule>>,
 }
@@ -1581,7 +1565,7 @@ impl ::std::fmt::Display for BucketLocationConstraint {
     }
 }
 /// The `BucketLoggingStatus` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1597,8 +1581,7 @@ impl BucketLoggingStatus {
     }
 }
 /// Builds a [`BucketLoggingStatus`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketLoggingStatusBuilder {
     logging_enabled: Option<types::LoggingEnabled>,
 }
@@ -1687,7 +1670,7 @@ impl ::std::fmt::Display for BucketLogsPermission {
     }
 }
 /// The `BucketProtectionDefaultRetention` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1702,8 +1685,7 @@ impl BucketProtectionDefaultRetention {
     }
 }
 /// Builds a [`BucketProtectionDefaultRetention`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketProtectionDefaultRetentionBuilder {
     days: Option<i32>,
 }
@@ -1731,7 +1713,7 @@ impl BucketProtectionDefaultRetentionBuilder {
     }
 }
 /// The `BucketProtectionMaximumRetention` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1746,8 +1728,7 @@ impl BucketProtectionMaximumRetention {
     }
 }
 /// Builds a [`BucketProtectionMaximumRetention`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketProtectionMaximumRetentionBuilder {
     days: Option<i32>,
 }
@@ -1775,7 +1756,7 @@ impl BucketProtectionMaximumRetentionBuilder {
     }
 }
 /// The `BucketProtectionMinimumRetention` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1790,8 +1771,7 @@ impl BucketProtectionMinimumRetention {
     }
 }
 /// Builds a [`BucketProtectionMinimumRetention`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct BucketProtectionMinimumRetentionBuilder {
     days: Option<i32>,
 }
@@ -1939,7 +1919,7 @@ impl ::std::fmt::Display for BucketVersioningStatus {
     }
 }
 /// The `CORSConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -1955,8 +1935,7 @@ impl CORSConfiguration {
     }
 }
 /// Builds a [`CORSConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CORSConfigurationBuilder {
     cors_rules: Option<Vec<types::CORSRule>>,
 }
@@ -1984,7 +1963,7 @@ impl CORSConfigurationBuilder {
     }
 }
 /// The `CORSRule` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2016,8 +1995,7 @@ impl CORSRule {
     }
 }
 /// Builds a [`CORSRule`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CORSRuleBuilder {
     id: Option<String>,
     allowed_headers: Option<Vec<String>>,
@@ -2110,7 +2088,7 @@ impl CORSRuleBuilder {
     }
 }
 /// The `Checksum` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2156,8 +2134,7 @@ impl Checksum {
     }
 }
 /// Builds a [`Checksum`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ChecksumBuilder {
     checksum_crc32: Option<String>,
     checksum_crc32c: Option<String>,
@@ -2440,7 +2417,7 @@ impl ::std::fmt::Display for ChecksumType {
     }
 }
 /// The `CloudFunctionConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2474,8 +2451,7 @@ impl CloudFunctionConfiguration {
     }
 }
 /// Builds a [`CloudFunctionConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CloudFunctionConfigurationBuilder {
     id: Option<String>,
     event: Option<types::Event>,
@@ -2546,7 +2522,7 @@ impl CloudFunctionConfigurationBuilder {
     }
 }
 /// The `CommonPrefix` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -2562,8 +2538,7 @@ impl CommonPrefix {
     }
 }
 /// Builds a [`CommonPrefix`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CommonPrefixBuilder {
     prefix: Option<String>,
 }
@@ -3294,7 +3269,7 @@ impl CompleteMultipartUploadRequestBuilder {
     }
 }
 /// The `CompletedMultipartUpload` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3312,8 +3287,7 @@ impl CompletedMultipartUpload {
     }
 }
 /// Builds a [`CompletedMultipartUpload`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CompletedMultipartUploadBuilder {
     parts: Option<Vec<types::CompletedPart>>,
 }
@@ -3336,7 +3310,7 @@ impl CompletedMultipartUploadBuilder {
     }
 }
 /// The `CompletedPart` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3385,8 +3359,7 @@ impl CompletedPart {
     }
 }
 /// Builds a [`CompletedPart`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CompletedPartBuilder {
     e_tag: Option<String>,
     checksum_crc32: Option<String>,
@@ -3481,7 +3454,7 @@ impl CompletedPartBuilder {
     }
 }
 /// The `Condition` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -3500,8 +3473,7 @@ impl Condition {
     }
 }
 /// Builds a [`Condition`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ConditionBuilder {
     http_error_code_returned_equals: Option<String>,
     key_prefix_equals: Option<String>,
@@ -4600,7 +4572,7 @@ impl CopyObjectRequestBuilder {
     }
 }
 /// The `CopyObjectResult` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4652,8 +4624,7 @@ impl CopyObjectResult {
     }
 }
 /// Builds a [`CopyObjectResult`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CopyObjectResultBuilder {
     e_tag: Option<String>,
     last_modified: Option<rt::DateTime>,
@@ -4760,7 +4731,7 @@ impl CopyObjectResultBuilder {
     }
 }
 /// The `CopyPartResult` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4809,8 +4780,7 @@ impl CopyPartResult {
     }
 }
 /// Builds a [`CopyPartResult`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CopyPartResultBuilder {
     e_tag: Option<String>,
     last_modified: Option<rt::DateTime>,
@@ -4905,7 +4875,7 @@ impl CopyPartResultBuilder {
     }
 }
 /// The `CreateBucketConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4923,8 +4893,7 @@ impl CreateBucketConfiguration {
     }
 }
 /// Builds a [`CreateBucketConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CreateBucketConfigurationBuilder {
     location_constraint: Option<types::BucketLocationConstraint>,
 }
@@ -4953,7 +4922,7 @@ impl CreateBucketConfigurationBuilder {
     }
 }
 /// The `CreateBucketOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -4969,8 +4938,7 @@ impl CreateBucketOutput {
     }
 }
 /// Builds a [`CreateBucketOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct CreateBucketOutputBuilder {
     location: Option<String>,
 }
@@ -6114,7 +6082,7 @@ impl CreateMultipartUploadRequestBuilder {
     }
 }
 /// The `DefaultRetention` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6138,8 +6106,7 @@ impl DefaultRetention {
     }
 }
 /// Builds a [`DefaultRetention`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DefaultRetentionBuilder {
     mode: Option<types::ObjectLockRetentionMode>,
     days: Option<i32>,
@@ -6186,7 +6153,7 @@ impl DefaultRetentionBuilder {
     }
 }
 /// The `Delete` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6206,8 +6173,7 @@ impl Delete {
     }
 }
 /// Builds a [`Delete`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBuilder {
     objects: Option<Vec<types::ObjectIdentifier>>,
     quiet: Option<bool>,
@@ -6242,7 +6208,7 @@ impl DeleteBuilder {
     }
 }
 /// The `DeleteBucketAnalyticsConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6268,8 +6234,7 @@ impl DeleteBucketAnalyticsConfigurationRequest {
     }
 }
 /// Builds a [`DeleteBucketAnalyticsConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketAnalyticsConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -6326,7 +6291,7 @@ impl DeleteBucketAnalyticsConfigurationRequestBuilder {
     }
 }
 /// The `DeleteBucketCorsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6348,8 +6313,7 @@ impl DeleteBucketCorsRequest {
     }
 }
 /// Builds a [`DeleteBucketCorsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketCorsRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -6389,7 +6353,7 @@ impl DeleteBucketCorsRequestBuilder {
     }
 }
 /// The `DeleteBucketInventoryConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6415,8 +6379,7 @@ impl DeleteBucketInventoryConfigurationRequest {
     }
 }
 /// Builds a [`DeleteBucketInventoryConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketInventoryConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -6473,7 +6436,7 @@ impl DeleteBucketInventoryConfigurationRequestBuilder {
     }
 }
 /// The `DeleteBucketLifecycleRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6495,8 +6458,7 @@ impl DeleteBucketLifecycleRequest {
     }
 }
 /// Builds a [`DeleteBucketLifecycleRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketLifecycleRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -6536,7 +6498,7 @@ impl DeleteBucketLifecycleRequestBuilder {
     }
 }
 /// The `DeleteBucketMetricsConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6562,8 +6524,7 @@ impl DeleteBucketMetricsConfigurationRequest {
     }
 }
 /// Builds a [`DeleteBucketMetricsConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketMetricsConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -6620,7 +6581,7 @@ impl DeleteBucketMetricsConfigurationRequestBuilder {
     }
 }
 /// The `DeleteBucketPolicyRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6642,8 +6603,7 @@ impl DeleteBucketPolicyRequest {
     }
 }
 /// Builds a [`DeleteBucketPolicyRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketPolicyRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -6683,7 +6643,7 @@ impl DeleteBucketPolicyRequestBuilder {
     }
 }
 /// The `DeleteBucketReplicationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6705,8 +6665,7 @@ impl DeleteBucketReplicationRequest {
     }
 }
 /// Builds a [`DeleteBucketReplicationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketReplicationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -6746,7 +6705,7 @@ impl DeleteBucketReplicationRequestBuilder {
     }
 }
 /// The `DeleteBucketRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6768,8 +6727,7 @@ impl DeleteBucketRequest {
     }
 }
 /// Builds a [`DeleteBucketRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -6809,7 +6767,7 @@ impl DeleteBucketRequestBuilder {
     }
 }
 /// The `DeleteBucketTaggingRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6831,8 +6789,7 @@ impl DeleteBucketTaggingRequest {
     }
 }
 /// Builds a [`DeleteBucketTaggingRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketTaggingRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -6872,7 +6829,7 @@ impl DeleteBucketTaggingRequestBuilder {
     }
 }
 /// The `DeleteBucketWebsiteRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6894,8 +6851,7 @@ impl DeleteBucketWebsiteRequest {
     }
 }
 /// Builds a [`DeleteBucketWebsiteRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketWebsiteRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -6935,7 +6891,7 @@ impl DeleteBucketWebsiteRequestBuilder {
     }
 }
 /// The `DeleteMarkerEntry` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -6967,8 +6923,7 @@ impl DeleteMarkerEntry {
     }
 }
 /// Builds a [`DeleteMarkerEntry`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteMarkerEntryBuilder {
     owner: Option<types::Owner>,
     key: Option<String>,
@@ -7048,7 +7003,7 @@ impl DeleteMarkerEntryBuilder {
     }
 }
 /// The `DeleteMarkerReplication` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7065,8 +7020,7 @@ impl DeleteMarkerReplication {
     }
 }
 /// Builds a [`DeleteMarkerReplication`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteMarkerReplicationBuilder {
     status: Option<types::DeleteMarkerReplicationStatus>,
 }
@@ -7162,7 +7116,7 @@ impl ::std::fmt::Display for DeleteMarkerReplicationStatus {
     }
 }
 /// The `DeleteObjectOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7186,8 +7140,7 @@ impl DeleteObjectOutput {
     }
 }
 /// Builds a [`DeleteObjectOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteObjectOutputBuilder {
     delete_marker: Option<bool>,
     version_id: Option<String>,
@@ -7234,7 +7187,7 @@ impl DeleteObjectOutputBuilder {
     }
 }
 /// The `DeleteObjectRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7280,8 +7233,7 @@ impl DeleteObjectRequest {
     }
 }
 /// Builds a [`DeleteObjectRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteObjectRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -7408,7 +7360,7 @@ impl DeleteObjectRequestBuilder {
     }
 }
 /// The `DeleteObjectTaggingOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7426,8 +7378,7 @@ impl DeleteObjectTaggingOutput {
     }
 }
 /// Builds a [`DeleteObjectTaggingOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteObjectTaggingOutputBuilder {
     version_id: Option<String>,
 }
@@ -7450,7 +7401,7 @@ impl DeleteObjectTaggingOutputBuilder {
     }
 }
 /// The `DeleteObjectTaggingRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7481,8 +7432,7 @@ impl DeleteObjectTaggingRequest {
     }
 }
 /// Builds a [`DeleteObjectTaggingRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteObjectTaggingRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -7555,7 +7505,7 @@ impl DeleteObjectTaggingRequestBuilder {
     }
 }
 /// The `DeleteObjectsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7579,8 +7529,7 @@ impl DeleteObjectsOutput {
     }
 }
 /// Builds a [`DeleteObjectsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteObjectsOutputBuilder {
     deleted: Option<Vec<types::DeletedObject>>,
     request_charged: Option<types::RequestCharged>,
@@ -7627,7 +7576,7 @@ impl DeleteObjectsOutputBuilder {
     }
 }
 /// The `DeleteObjectsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7663,8 +7612,7 @@ impl DeleteObjectsRequest {
     }
 }
 /// Builds a [`DeleteObjectsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteObjectsRequestBuilder {
     bucket: Option<String>,
     delete: Option<types::Delete>,
@@ -7757,7 +7705,7 @@ impl DeleteObjectsRequestBuilder {
     }
 }
 /// The `DeletePublicAccessBlockRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7779,8 +7727,7 @@ impl DeletePublicAccessBlockRequest {
     }
 }
 /// Builds a [`DeletePublicAccessBlockRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeletePublicAccessBlockRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -7820,7 +7767,7 @@ impl DeletePublicAccessBlockRequestBuilder {
     }
 }
 /// The `DeletedObject` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7849,8 +7796,7 @@ impl DeletedObject {
     }
 }
 /// Builds a [`DeletedObject`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeletedObjectBuilder {
     key: Option<String>,
     version_id: Option<String>,
@@ -7912,7 +7858,7 @@ impl DeletedObjectBuilder {
     }
 }
 /// The `Destination` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -7932,8 +7878,7 @@ impl Destination {
     }
 }
 /// Builds a [`Destination`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DestinationBuilder {
     bucket: Option<String>,
     storage_class: Option<types::StorageClass>,
@@ -8026,7 +7971,7 @@ impl ::std::fmt::Display for EncodingType {
     }
 }
 /// The `Error` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8055,8 +8000,7 @@ impl Error {
     }
 }
 /// Builds a [`Error`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ErrorBuilder {
     key: Option<String>,
     version_id: Option<String>,
@@ -8118,7 +8062,7 @@ impl ErrorBuilder {
     }
 }
 /// The `ErrorDocument` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8135,8 +8079,7 @@ impl ErrorDocument {
     }
 }
 /// Builds a [`ErrorDocument`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ErrorDocumentBuilder {
     key: Option<String>,
 }
@@ -8388,7 +8331,7 @@ impl ::std::fmt::Display for ExpirationStatus {
     }
 }
 /// The `ExtendObjectRetentionRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8421,8 +8364,7 @@ impl ExtendObjectRetentionRequest {
     }
 }
 /// Builds a [`ExtendObjectRetentionRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ExtendObjectRetentionRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -8525,7 +8467,7 @@ impl ExtendObjectRetentionRequestBuilder {
     }
 }
 /// The `FilterRule` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8548,8 +8490,7 @@ impl FilterRule {
     }
 }
 /// Builds a [`FilterRule`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct FilterRuleBuilder {
     name: Option<types::FilterRuleName>,
     value: Option<String>,
@@ -8646,7 +8587,7 @@ impl ::std::fmt::Display for FilterRuleName {
     }
 }
 /// The `GetBucketAccelerateConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8664,8 +8605,7 @@ impl GetBucketAccelerateConfigurationOutput {
     }
 }
 /// Builds a [`GetBucketAccelerateConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketAccelerateConfigurationOutputBuilder {
     status: Option<types::BucketAccelerateStatus>,
 }
@@ -8688,7 +8628,7 @@ impl GetBucketAccelerateConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketAccelerateConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8710,8 +8650,7 @@ impl GetBucketAccelerateConfigurationRequest {
     }
 }
 /// Builds a [`GetBucketAccelerateConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketAccelerateConfigurationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -8751,7 +8690,7 @@ impl GetBucketAccelerateConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketAclOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8770,8 +8709,7 @@ impl GetBucketAclOutput {
     }
 }
 /// Builds a [`GetBucketAclOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketAclOutputBuilder {
     owner: Option<types::Owner>,
     grants: Option<Vec<types::Grant>>,
@@ -8806,7 +8744,7 @@ impl GetBucketAclOutputBuilder {
     }
 }
 /// The `GetBucketAclRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8828,8 +8766,7 @@ impl GetBucketAclRequest {
     }
 }
 /// Builds a [`GetBucketAclRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketAclRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -8939,7 +8876,7 @@ impl GetBucketAsperaOutputBuilder {
     }
 }
 /// The `GetBucketAsperaRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -8956,8 +8893,7 @@ impl GetBucketAsperaRequest {
     }
 }
 /// Builds a [`GetBucketAsperaRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketAsperaRequestBuilder {
     bucket: Option<String>,
 }
@@ -8985,7 +8921,7 @@ impl GetBucketAsperaRequestBuilder {
     }
 }
 /// The `GetBucketAnalyticsConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9001,8 +8937,7 @@ impl GetBucketAnalyticsConfigurationOutput {
     }
 }
 /// Builds a [`GetBucketAnalyticsConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketAnalyticsConfigurationOutputBuilder {
     analytics_configuration: Option<types::AnalyticsConfiguration>,
 }
@@ -9031,7 +8966,7 @@ impl GetBucketAnalyticsConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketAnalyticsConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9057,8 +8992,7 @@ impl GetBucketAnalyticsConfigurationRequest {
     }
 }
 /// Builds a [`GetBucketAnalyticsConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketAnalyticsConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -9115,7 +9049,7 @@ impl GetBucketAnalyticsConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketCorsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9134,8 +9068,7 @@ impl GetBucketCorsOutput {
     }
 }
 /// Builds a [`GetBucketCorsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketCorsOutputBuilder {
     cors_rules: Option<Vec<types::CORSRule>>,
 }
@@ -9158,7 +9091,7 @@ impl GetBucketCorsOutputBuilder {
     }
 }
 /// The `GetBucketCorsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9183,8 +9116,7 @@ impl GetBucketCorsRequest {
     }
 }
 /// Builds a [`GetBucketCorsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketCorsRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -9236,7 +9168,7 @@ impl GetBucketCorsRequestBuilder {
     }
 }
 /// The `GetBucketInventoryConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9252,8 +9184,7 @@ impl GetBucketInventoryConfigurationOutput {
     }
 }
 /// Builds a [`GetBucketInventoryConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketInventoryConfigurationOutputBuilder {
     inventory_configuration: Option<types::InventoryConfiguration>,
 }
@@ -9282,7 +9213,7 @@ impl GetBucketInventoryConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketInventoryConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9308,8 +9239,7 @@ impl GetBucketInventoryConfigurationRequest {
     }
 }
 /// Builds a [`GetBucketInventoryConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketInventoryConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -9366,7 +9296,7 @@ impl GetBucketInventoryConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketLifecycleConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9384,8 +9314,7 @@ impl GetBucketLifecycleConfigurationOutput {
     }
 }
 /// Builds a [`GetBucketLifecycleConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketLifecycleConfigurationOutputBuilder {
     rules: Option<Vec<types::LifecycleRule>>,
 }
@@ -9408,7 +9337,7 @@ impl GetBucketLifecycleConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketLifecycleConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9430,8 +9359,7 @@ impl GetBucketLifecycleConfigurationRequest {
     }
 }
 /// Builds a [`GetBucketLifecycleConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketLifecycleConfigurationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -9471,7 +9399,7 @@ impl GetBucketLifecycleConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketLocationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9489,8 +9417,7 @@ impl GetBucketLocationOutput {
     }
 }
 /// Builds a [`GetBucketLocationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketLocationOutputBuilder {
     location_constraint: Option<types::BucketLocationConstraint>,
 }
@@ -9519,7 +9446,7 @@ impl GetBucketLocationOutputBuilder {
     }
 }
 /// The `GetBucketLocationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9541,8 +9468,7 @@ impl GetBucketLocationRequest {
     }
 }
 /// Builds a [`GetBucketLocationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketLocationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -9582,7 +9508,7 @@ impl GetBucketLocationRequestBuilder {
     }
 }
 /// The `GetBucketLoggingOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9598,8 +9524,7 @@ impl GetBucketLoggingOutput {
     }
 }
 /// Builds a [`GetBucketLoggingOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketLoggingOutputBuilder {
     logging_enabled: Option<types::LoggingEnabled>,
 }
@@ -9622,7 +9547,7 @@ impl GetBucketLoggingOutputBuilder {
     }
 }
 /// The `GetBucketLoggingRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9644,8 +9569,7 @@ impl GetBucketLoggingRequest {
     }
 }
 /// Builds a [`GetBucketLoggingRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketLoggingRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -9685,7 +9609,7 @@ impl GetBucketLoggingRequestBuilder {
     }
 }
 /// The `GetBucketMetricsConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9701,8 +9625,7 @@ impl GetBucketMetricsConfigurationOutput {
     }
 }
 /// Builds a [`GetBucketMetricsConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketMetricsConfigurationOutputBuilder {
     metrics_configuration: Option<types::MetricsConfiguration>,
 }
@@ -9728,7 +9651,7 @@ impl GetBucketMetricsConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketMetricsConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9754,8 +9677,7 @@ impl GetBucketMetricsConfigurationRequest {
     }
 }
 /// Builds a [`GetBucketMetricsConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketMetricsConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -9812,7 +9734,7 @@ impl GetBucketMetricsConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketNotificationConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9834,8 +9756,7 @@ impl GetBucketNotificationConfigurationRequest {
     }
 }
 /// Builds a [`GetBucketNotificationConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketNotificationConfigurationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -9875,7 +9796,7 @@ impl GetBucketNotificationConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketPolicyOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9891,8 +9812,7 @@ impl GetBucketPolicyOutput {
     }
 }
 /// Builds a [`GetBucketPolicyOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketPolicyOutputBuilder {
     policy: Option<String>,
 }
@@ -9915,7 +9835,7 @@ impl GetBucketPolicyOutputBuilder {
     }
 }
 /// The `GetBucketPolicyRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9937,8 +9857,7 @@ impl GetBucketPolicyRequest {
     }
 }
 /// Builds a [`GetBucketPolicyRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketPolicyRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -9978,7 +9897,7 @@ impl GetBucketPolicyRequestBuilder {
     }
 }
 /// The `GetBucketProtectionConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -9997,8 +9916,7 @@ impl GetBucketProtectionConfigurationOutput {
     }
 }
 /// Builds a [`GetBucketProtectionConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketProtectionConfigurationOutputBuilder {
     protection_configuration: Option<types::ProtectionConfiguration>,
     ibm_protection_management_state: Option<types::IbmProtectionManagementState>,
@@ -10045,7 +9963,7 @@ impl GetBucketProtectionConfigurationOutputBuilder {
     }
 }
 /// The `GetBucketProtectionConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10067,8 +9985,7 @@ impl GetBucketProtectionConfigurationRequest {
     }
 }
 /// Builds a [`GetBucketProtectionConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketProtectionConfigurationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -10108,7 +10025,7 @@ impl GetBucketProtectionConfigurationRequestBuilder {
     }
 }
 /// The `GetBucketReplicationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10124,8 +10041,7 @@ impl GetBucketReplicationOutput {
     }
 }
 /// Builds a [`GetBucketReplicationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketReplicationOutputBuilder {
     replication_configuration: Option<types::ReplicationConfiguration>,
 }
@@ -10154,7 +10070,7 @@ impl GetBucketReplicationOutputBuilder {
     }
 }
 /// The `GetBucketReplicationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10176,8 +10092,7 @@ impl GetBucketReplicationRequest {
     }
 }
 /// Builds a [`GetBucketReplicationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketReplicationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -10217,7 +10132,7 @@ impl GetBucketReplicationRequestBuilder {
     }
 }
 /// The `ListBucketReplicationFailuresRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10248,8 +10163,7 @@ impl ListBucketReplicationFailuresRequest {
     }
 }
 /// Builds a [`ListBucketReplicationFailuresRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketReplicationFailuresRequestBuilder {
     bucket: Option<String>,
     continuation_token: Option<String>,
@@ -10325,7 +10239,7 @@ impl ListBucketReplicationFailuresRequestBuilder {
     }
 }
 /// The `ListBucketReplicationFailuresOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10341,8 +10255,7 @@ impl ListBucketReplicationFailuresOutput {
     }
 }
 /// Builds a [`ListBucketReplicationFailuresOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketReplicationFailuresOutputBuilder {
     list_replication_failure_result: Option<types::ListReplicationFailureResult>,
 }
@@ -10371,7 +10284,7 @@ impl ListBucketReplicationFailuresOutputBuilder {
     }
 }
 /// The `PutBucketReplicationReattemptRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10388,8 +10301,7 @@ impl PutBucketReplicationReattemptRequest {
     }
 }
 /// Builds a [`PutBucketReplicationReattemptRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationReattemptRequestBuilder {
     bucket: Option<String>,
 }
@@ -10417,7 +10329,7 @@ impl PutBucketReplicationReattemptRequestBuilder {
     }
 }
 /// The `GetBucketTaggingOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10432,8 +10344,7 @@ impl GetBucketTaggingOutput {
     }
 }
 /// Builds a [`GetBucketTaggingOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketTaggingOutputBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
@@ -10461,7 +10372,7 @@ impl GetBucketTaggingOutputBuilder {
     }
 }
 /// The `GetBucketTaggingRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10486,8 +10397,7 @@ impl GetBucketTaggingRequest {
     }
 }
 /// Builds a [`GetBucketTaggingRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketTaggingRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -10539,7 +10449,7 @@ impl GetBucketTaggingRequestBuilder {
     }
 }
 /// The `GetBucketVersioningOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10565,8 +10475,7 @@ impl GetBucketVersioningOutput {
     }
 }
 /// Builds a [`GetBucketVersioningOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketVersioningOutputBuilder {
     status: Option<types::BucketVersioningStatus>,
     mfa_delete: Option<types::MFADeleteStatus>,
@@ -10601,7 +10510,7 @@ impl GetBucketVersioningOutputBuilder {
     }
 }
 /// The `GetBucketVersioningRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10623,8 +10532,7 @@ impl GetBucketVersioningRequest {
     }
 }
 /// Builds a [`GetBucketVersioningRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketVersioningRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -10664,7 +10572,7 @@ impl GetBucketVersioningRequestBuilder {
     }
 }
 /// The `GetBucketWebsiteOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10689,8 +10597,7 @@ impl GetBucketWebsiteOutput {
     }
 }
 /// Builds a [`GetBucketWebsiteOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketWebsiteOutputBuilder {
     redirect_all_requests_to: Option<types::RedirectAllRequestsTo>,
     index_document: Option<types::IndexDocument>,
@@ -10755,7 +10662,7 @@ impl GetBucketWebsiteOutputBuilder {
     }
 }
 /// The `GetBucketWebsiteRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10777,8 +10684,7 @@ impl GetBucketWebsiteRequest {
     }
 }
 /// Builds a [`GetBucketWebsiteRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetBucketWebsiteRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -10818,7 +10724,7 @@ impl GetBucketWebsiteRequestBuilder {
     }
 }
 /// The `GetObjectAclOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10840,8 +10746,7 @@ impl GetObjectAclOutput {
     }
 }
 /// Builds a [`GetObjectAclOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectAclOutputBuilder {
     owner: Option<types::Owner>,
     grants: Option<Vec<types::Grant>>,
@@ -10888,7 +10793,7 @@ impl GetObjectAclOutputBuilder {
     }
 }
 /// The `GetObjectAclRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -10925,8 +10830,7 @@ impl GetObjectAclRequest {
     }
 }
 /// Builds a [`GetObjectAclRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectAclRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -11023,7 +10927,7 @@ impl GetObjectAclRequestBuilder {
     }
 }
 /// The `GetObjectLegalHoldOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -11041,8 +10945,7 @@ impl GetObjectLegalHoldOutput {
     }
 }
 /// Builds a [`GetObjectLegalHoldOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectLegalHoldOutputBuilder {
     legal_hold: Option<types::ObjectLockLegalHold>,
 }
@@ -11065,7 +10968,7 @@ impl GetObjectLegalHoldOutputBuilder {
     }
 }
 /// The `GetObjectLegalHoldRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -11105,8 +11008,7 @@ impl GetObjectLegalHoldRequest {
     }
 }
 /// Builds a [`GetObjectLegalHoldRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectLegalHoldRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -11203,7 +11105,7 @@ impl GetObjectLegalHoldRequestBuilder {
     }
 }
 /// The `GetObjectLockConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -11222,8 +11124,7 @@ impl GetObjectLockConfigurationOutput {
     }
 }
 /// Builds a [`GetObjectLockConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectLockConfigurationOutputBuilder {
     object_lock_configuration: Option<types::ObjectLockConfiguration>,
     ibm_protection_management_state: Option<types::IbmProtectionManagementState>,
@@ -11270,7 +11171,7 @@ impl GetObjectLockConfigurationOutputBuilder {
     }
 }
 /// The `GetObjectLockConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -11292,8 +11193,7 @@ impl GetObjectLockConfigurationRequest {
     }
 }
 /// Builds a [`GetObjectLockConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectLockConfigurationRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -11333,7 +11233,6 @@ impl GetObjectLockConfigurationRequestBuilder {
     }
 }
 /// The `GetObjectOutput` structure of the model.
-#[derive()]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -12518,7 +12417,7 @@ impl GetObjectRequestBuilder {
     }
 }
 /// The `GetObjectRetentionOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -12536,8 +12435,7 @@ impl GetObjectRetentionOutput {
     }
 }
 /// Builds a [`GetObjectRetentionOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectRetentionOutputBuilder {
     retention: Option<types::ObjectLockRetention>,
 }
@@ -12560,7 +12458,7 @@ impl GetObjectRetentionOutputBuilder {
     }
 }
 /// The `GetObjectRetentionRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -12594,8 +12492,7 @@ impl GetObjectRetentionRequest {
     }
 }
 /// Builds a [`GetObjectRetentionRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectRetentionRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -12680,7 +12577,7 @@ impl GetObjectRetentionRequestBuilder {
     }
 }
 /// The `GetObjectTaggingOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -12700,8 +12597,7 @@ impl GetObjectTaggingOutput {
     }
 }
 /// Builds a [`GetObjectTaggingOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectTaggingOutputBuilder {
     version_id: Option<String>,
     tag_set: Option<Vec<types::Tag>>,
@@ -12741,7 +12637,7 @@ impl GetObjectTaggingOutputBuilder {
     }
 }
 /// The `GetObjectTaggingRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -12775,8 +12671,7 @@ impl GetObjectTaggingRequest {
     }
 }
 /// Builds a [`GetObjectTaggingRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectTaggingRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -12861,7 +12756,7 @@ impl GetObjectTaggingRequestBuilder {
     }
 }
 /// The `GetObjectTorrentOutput` structure of the model.
-#[derive(::std::fmt::Debug)]
+#[derive(Debug)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -12880,8 +12775,7 @@ impl GetObjectTorrentOutput {
     }
 }
 /// Builds a [`GetObjectTorrentOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default)]
-#[derive(Debug)]
+#[derive(Default, Debug)]
 pub struct GetObjectTorrentOutputBuilder {
     body: Option<rt::ByteStream>,
     request_charged: Option<types::RequestCharged>,
@@ -12916,7 +12810,7 @@ impl GetObjectTorrentOutputBuilder {
     }
 }
 /// The `GetObjectTorrentRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -12945,8 +12839,7 @@ impl GetObjectTorrentRequest {
     }
 }
 /// Builds a [`GetObjectTorrentRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetObjectTorrentRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -13019,7 +12912,7 @@ impl GetObjectTorrentRequestBuilder {
     }
 }
 /// The `GetPublicAccessBlockOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13035,8 +12928,7 @@ impl GetPublicAccessBlockOutput {
     }
 }
 /// Builds a [`GetPublicAccessBlockOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetPublicAccessBlockOutputBuilder {
     public_access_block_configuration: Option<types::PublicAccessBlockConfiguration>,
 }
@@ -13065,7 +12957,7 @@ impl GetPublicAccessBlockOutputBuilder {
     }
 }
 /// The `GetPublicAccessBlockRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13087,8 +12979,7 @@ impl GetPublicAccessBlockRequest {
     }
 }
 /// Builds a [`GetPublicAccessBlockRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GetPublicAccessBlockRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -13128,7 +13019,7 @@ impl GetPublicAccessBlockRequestBuilder {
     }
 }
 /// The `GlacierJobParameters` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13143,8 +13034,7 @@ impl GlacierJobParameters {
     }
 }
 /// Builds a [`GlacierJobParameters`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GlacierJobParametersBuilder {
     tier: Option<types::Tier>,
 }
@@ -13167,7 +13057,7 @@ impl GlacierJobParametersBuilder {
     }
 }
 /// The `Grant` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13186,8 +13076,7 @@ impl Grant {
     }
 }
 /// Builds a [`Grant`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GrantBuilder {
     grantee: Option<types::Grantee>,
     permission: Option<types::Permission>,
@@ -13222,7 +13111,7 @@ impl GrantBuilder {
     }
 }
 /// The `Grantee` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13255,8 +13144,7 @@ impl Grantee {
     }
 }
 /// Builds a [`Grantee`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct GranteeBuilder {
     display_name: Option<String>,
     email_address: Option<String>,
@@ -13327,7 +13215,7 @@ impl GranteeBuilder {
     }
 }
 /// The `HeadBucketOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13356,8 +13244,7 @@ impl HeadBucketOutput {
     }
 }
 /// Builds a [`HeadBucketOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct HeadBucketOutputBuilder {
     ibm_sse_kp_enabled: Option<bool>,
     ibm_sse_kp_crk_id: Option<String>,
@@ -13392,7 +13279,7 @@ impl HeadBucketOutputBuilder {
     }
 }
 /// The `HeadBucketRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -13414,8 +13301,7 @@ impl HeadBucketRequest {
     }
 }
 /// Builds a [`HeadBucketRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct HeadBucketRequestBuilder {
     bucket: Option<String>,
     expected_bucket_owner: Option<String>,
@@ -14491,7 +14377,7 @@ impl HeadObjectRequestBuilder {
     }
 }
 /// The `IndexDocument` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -14506,8 +14392,7 @@ impl IndexDocument {
     }
 }
 /// Builds a [`IndexDocument`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct IndexDocumentBuilder {
     suffix: Option<String>,
 }
@@ -14530,7 +14415,7 @@ impl IndexDocumentBuilder {
     }
 }
 /// The `Initiator` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -14552,8 +14437,7 @@ impl Initiator {
     }
 }
 /// Builds a [`Initiator`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct InitiatorBuilder {
     id: Option<String>,
     display_name: Option<String>,
@@ -14588,7 +14472,7 @@ impl InitiatorBuilder {
     }
 }
 /// The `InventoryConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -14629,8 +14513,7 @@ impl InventoryConfiguration {
     }
 }
 /// Builds a [`InventoryConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct InventoryConfigurationBuilder {
     destination: Option<types::InventoryDestination>,
     is_enabled: Option<bool>,
@@ -14757,7 +14640,7 @@ impl InventoryConfigurationBuilder {
     }
 }
 /// The `InventoryDestination` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -14774,8 +14657,7 @@ impl InventoryDestination {
     }
 }
 /// Builds a [`InventoryDestination`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct InventoryDestinationBuilder {
     s3_bucket_destination: Option<types::InventoryS3BucketDestination>,
 }
@@ -14809,7 +14691,7 @@ impl InventoryDestinationBuilder {
     }
 }
 /// The `InventoryFilter` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -14824,8 +14706,7 @@ impl InventoryFilter {
     }
 }
 /// Builds a [`InventoryFilter`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct InventoryFilterBuilder {
     prefix: Option<String>,
 }
@@ -15135,7 +15016,7 @@ impl ::std::fmt::Display for InventoryOptionalField {
     }
 }
 /// The `InventoryS3BucketDestination` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15162,8 +15043,7 @@ impl InventoryS3BucketDestination {
     }
 }
 /// Builds a [`InventoryS3BucketDestination`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct InventoryS3BucketDestinationBuilder {
     account_id: Option<String>,
     bucket: Option<String>,
@@ -15232,7 +15112,7 @@ impl InventoryS3BucketDestinationBuilder {
     }
 }
 /// The `InventorySchedule` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15249,8 +15129,7 @@ impl InventorySchedule {
     }
 }
 /// Builds a [`InventorySchedule`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct InventoryScheduleBuilder {
     frequency: Option<types::InventoryFrequency>,
 }
@@ -15278,7 +15157,7 @@ impl InventoryScheduleBuilder {
     }
 }
 /// The `LambdaFunctionConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15307,8 +15186,7 @@ impl LambdaFunctionConfiguration {
     }
 }
 /// Builds a [`LambdaFunctionConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LambdaFunctionConfigurationBuilder {
     id: Option<String>,
     lambda_function_arn: Option<String>,
@@ -15380,7 +15258,7 @@ impl LambdaFunctionConfigurationBuilder {
     }
 }
 /// The `LegalHold` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15404,8 +15282,7 @@ impl LegalHold {
     }
 }
 /// Builds a [`LegalHold`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LegalHoldBuilder {
     date: Option<rt::DateTime>,
     id: Option<String>,
@@ -15440,7 +15317,7 @@ impl LegalHoldBuilder {
     }
 }
 /// The `LegalHoldRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15465,8 +15342,7 @@ impl LegalHoldRequest {
     }
 }
 /// Builds a [`LegalHoldRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LegalHoldRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -15527,7 +15403,7 @@ impl LegalHoldRequestBuilder {
     }
 }
 /// The `LifecycleExpiration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15549,8 +15425,7 @@ impl LifecycleExpiration {
     }
 }
 /// Builds a [`LifecycleExpiration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LifecycleExpirationBuilder {
     date: Option<rt::DateTime>,
     days: Option<i32>,
@@ -15597,7 +15472,7 @@ impl LifecycleExpirationBuilder {
     }
 }
 /// The `LifecycleRule` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15643,8 +15518,7 @@ impl LifecycleRule {
     }
 }
 /// Builds a [`LifecycleRule`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleBuilder {
     expiration: Option<types::LifecycleExpiration>,
     id: Option<String>,
@@ -15763,7 +15637,7 @@ impl LifecycleRuleBuilder {
     }
 }
 /// The `LifecycleRuleAndOperator` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15794,8 +15668,7 @@ impl LifecycleRuleAndOperator {
     }
 }
 /// Builds a [`LifecycleRuleAndOperator`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleAndOperatorBuilder {
     prefix: Option<String>,
     tags: Option<Vec<types::Tag>>,
@@ -15854,7 +15727,7 @@ impl LifecycleRuleAndOperatorBuilder {
     }
 }
 /// The `LifecycleRuleFilter` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15888,8 +15761,7 @@ impl LifecycleRuleFilter {
     }
 }
 /// Builds a [`LifecycleRuleFilter`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleFilterBuilder {
     prefix: Option<String>,
     tag: Option<types::Tag>,
@@ -15960,7 +15832,7 @@ impl LifecycleRuleFilterBuilder {
     }
 }
 /// The `ListBucketAnalyticsConfigurationsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -15989,8 +15861,7 @@ impl ListBucketAnalyticsConfigurationsOutput {
     }
 }
 /// Builds a [`ListBucketAnalyticsConfigurationsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketAnalyticsConfigurationsOutputBuilder {
     is_truncated: Option<bool>,
     continuation_token: Option<String>,
@@ -16055,7 +15926,7 @@ impl ListBucketAnalyticsConfigurationsOutputBuilder {
     }
 }
 /// The `ListBucketAnalyticsConfigurationsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16082,8 +15953,7 @@ impl ListBucketAnalyticsConfigurationsRequest {
     }
 }
 /// Builds a [`ListBucketAnalyticsConfigurationsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketAnalyticsConfigurationsRequestBuilder {
     bucket: Option<String>,
     continuation_token: Option<String>,
@@ -16135,7 +16005,7 @@ impl ListBucketAnalyticsConfigurationsRequestBuilder {
     }
 }
 /// The `ListBucketsExtendedRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16165,8 +16035,7 @@ impl ListBucketsExtendedRequest {
     }
 }
 /// Builds a [`ListBucketsExtendedRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketsExtendedRequestBuilder {
     ibm_service_instance_id: Option<String>,
     marker: Option<String>,
@@ -16225,7 +16094,7 @@ impl ListBucketsExtendedRequestBuilder {
     }
 }
 /// The `ListBucketsExtendedOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16250,8 +16119,7 @@ impl ListBucketsExtendedOutput {
     }
 }
 /// Builds a [`ListBucketsExtendedOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketsExtendedOutputBuilder {
     is_truncated: Option<bool>,
     next_marker: Option<String>,
@@ -16310,7 +16178,7 @@ impl ListBucketsExtendedOutputBuilder {
     }
 }
 /// The `ListBucketInventoryConfigurationsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16339,8 +16207,7 @@ impl ListBucketInventoryConfigurationsOutput {
     }
 }
 /// Builds a [`ListBucketInventoryConfigurationsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketInventoryConfigurationsOutputBuilder {
     continuation_token: Option<String>,
     inventory_configuration_list: Option<Vec<types::InventoryConfiguration>>,
@@ -16405,7 +16272,7 @@ impl ListBucketInventoryConfigurationsOutputBuilder {
     }
 }
 /// The `ListBucketInventoryConfigurationsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16432,8 +16299,7 @@ impl ListBucketInventoryConfigurationsRequest {
     }
 }
 /// Builds a [`ListBucketInventoryConfigurationsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketInventoryConfigurationsRequestBuilder {
     bucket: Option<String>,
     continuation_token: Option<String>,
@@ -16485,7 +16351,7 @@ impl ListBucketInventoryConfigurationsRequestBuilder {
     }
 }
 /// The `ListBucketMetricsConfigurationsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16514,8 +16380,7 @@ impl ListBucketMetricsConfigurationsOutput {
     }
 }
 /// Builds a [`ListBucketMetricsConfigurationsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketMetricsConfigurationsOutputBuilder {
     is_truncated: Option<bool>,
     continuation_token: Option<String>,
@@ -16580,7 +16445,7 @@ impl ListBucketMetricsConfigurationsOutputBuilder {
     }
 }
 /// The `ListBucketMetricsConfigurationsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16607,8 +16472,7 @@ impl ListBucketMetricsConfigurationsRequest {
     }
 }
 /// Builds a [`ListBucketMetricsConfigurationsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketMetricsConfigurationsRequestBuilder {
     bucket: Option<String>,
     continuation_token: Option<String>,
@@ -16660,7 +16524,7 @@ impl ListBucketMetricsConfigurationsRequestBuilder {
     }
 }
 /// The `ListBucketsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16679,8 +16543,7 @@ impl ListBucketsOutput {
     }
 }
 /// Builds a [`ListBucketsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketsOutputBuilder {
     buckets: Option<Vec<types::Bucket>>,
     owner: Option<types::Owner>,
@@ -16715,7 +16578,7 @@ impl ListBucketsOutputBuilder {
     }
 }
 /// The `ListMultipartUploadsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16770,8 +16633,7 @@ impl ListMultipartUploadsOutput {
     }
 }
 /// Builds a [`ListMultipartUploadsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListMultipartUploadsOutputBuilder {
     bucket: Option<String>,
     key_marker: Option<String>,
@@ -16929,7 +16791,7 @@ impl ListMultipartUploadsOutputBuilder {
     }
 }
 /// The `ListBucketsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -16950,8 +16812,7 @@ impl ListBucketsRequest {
     }
 }
 /// Builds a [`ListBucketsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListBucketsRequestBuilder {
     ibm_service_instance_id: Option<String>,
 }
@@ -16974,7 +16835,7 @@ impl ListBucketsRequestBuilder {
     }
 }
 /// The `ListLegalHoldsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -17001,8 +16862,7 @@ impl ListLegalHoldsOutput {
     }
 }
 /// Builds a [`ListLegalHoldsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListLegalHoldsOutputBuilder {
     create_time: Option<rt::DateTime>,
     legal_holds: Option<Vec<types::LegalHold>>,
@@ -17067,7 +16927,7 @@ impl ListLegalHoldsOutputBuilder {
     }
 }
 /// The `ListLegalHoldsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -17091,8 +16951,7 @@ impl ListLegalHoldsRequest {
     }
 }
 /// Builds a [`ListLegalHoldsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListLegalHoldsRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -17153,7 +17012,7 @@ impl ListLegalHoldsRequestBuilder {
     }
 }
 /// The `ListMultipartUploadsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -17196,8 +17055,7 @@ impl ListMultipartUploadsRequest {
     }
 }
 /// Builds a [`ListMultipartUploadsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListMultipartUploadsRequestBuilder {
     bucket: Option<String>,
     delimiter: Option<String>,
@@ -17321,7 +17179,7 @@ impl ListMultipartUploadsRequestBuilder {
     }
 }
 /// The `ListObjectVersionsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -17379,8 +17237,7 @@ impl ListObjectVersionsOutput {
     }
 }
 /// Builds a [`ListObjectVersionsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListObjectVersionsOutputBuilder {
     is_truncated: Option<bool>,
     key_marker: Option<String>,
@@ -17553,7 +17410,7 @@ impl ListObjectVersionsOutputBuilder {
     }
 }
 /// The `ListObjectVersionsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -17593,8 +17450,7 @@ impl ListObjectVersionsRequest {
     }
 }
 /// Builds a [`ListObjectVersionsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListObjectVersionsRequestBuilder {
     bucket: Option<String>,
     delimiter: Option<String>,
@@ -17706,7 +17562,7 @@ impl ListObjectVersionsRequestBuilder {
     }
 }
 /// The `ListObjectsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -17771,8 +17627,7 @@ impl ListObjectsOutput {
     }
 }
 /// Builds a [`ListObjectsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListObjectsOutputBuilder {
     is_truncated: Option<bool>,
     marker: Option<String>,
@@ -17930,7 +17785,7 @@ impl ListObjectsOutputBuilder {
     }
 }
 /// The `ListObjectsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -17973,8 +17828,7 @@ impl ListObjectsRequest {
     }
 }
 /// Builds a [`ListObjectsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListObjectsRequestBuilder {
     bucket: Option<String>,
     delimiter: Option<String>,
@@ -18093,7 +17947,7 @@ impl ListObjectsRequestBuilder {
     }
 }
 /// The `ListObjectsV2Output` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -18152,8 +18006,7 @@ impl ListObjectsV2Output {
     }
 }
 /// Builds a [`ListObjectsV2Output`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListObjectsV2OutputBuilder {
     is_truncated: Option<bool>,
     contents: Option<Vec<types::Object>>,
@@ -18311,7 +18164,7 @@ impl ListObjectsV2OutputBuilder {
     }
 }
 /// The `ListObjectsV2Request` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -18356,8 +18209,7 @@ impl ListObjectsV2Request {
     }
 }
 /// Builds a [`ListObjectsV2Request`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListObjectsV2RequestBuilder {
     bucket: Option<String>,
     delimiter: Option<String>,
@@ -18481,7 +18333,7 @@ impl ListObjectsV2RequestBuilder {
     }
 }
 /// The `ListPartsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -18548,8 +18400,7 @@ impl ListPartsOutput {
     }
 }
 /// Builds a [`ListPartsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListPartsOutputBuilder {
     abort_date: Option<rt::DateTime>,
     abort_rule_id: Option<String>,
@@ -18761,7 +18612,7 @@ impl ListPartsOutputBuilder {
     }
 }
 /// The `ListPartsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -18803,8 +18654,7 @@ impl ListPartsRequest {
     }
 }
 /// Builds a [`ListPartsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListPartsRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -18925,7 +18775,7 @@ impl ListPartsRequestBuilder {
     }
 }
 /// The `LoggingEnabled` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -18947,8 +18797,7 @@ impl LoggingEnabled {
     }
 }
 /// Builds a [`LoggingEnabled`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct LoggingEnabledBuilder {
     target_bucket: Option<String>,
     target_grants: Option<Vec<types::TargetGrant>>,
@@ -19181,7 +19030,7 @@ impl ::std::fmt::Display for MetadataDirective {
     }
 }
 /// The `MetricsAndOperator` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19202,8 +19051,7 @@ impl MetricsAndOperator {
     }
 }
 /// Builds a [`MetricsAndOperator`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct MetricsAndOperatorBuilder {
     prefix: Option<String>,
     tags: Option<Vec<types::Tag>>,
@@ -19238,7 +19086,7 @@ impl MetricsAndOperatorBuilder {
     }
 }
 /// The `MetricsConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19260,8 +19108,7 @@ impl MetricsConfiguration {
     }
 }
 /// Builds a [`MetricsConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct MetricsConfigurationBuilder {
     id: Option<String>,
     filter: Option<types::MetricsFilter>,
@@ -19296,7 +19143,7 @@ impl MetricsConfigurationBuilder {
     }
 }
 /// The `MetricsFilter` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19320,8 +19167,7 @@ impl MetricsFilter {
     }
 }
 /// Builds a [`MetricsFilter`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct MetricsFilterBuilder {
     prefix: Option<String>,
     tag: Option<types::Tag>,
@@ -19368,7 +19214,7 @@ impl MetricsFilterBuilder {
     }
 }
 /// The `MultipartUpload` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19409,8 +19255,7 @@ impl MultipartUpload {
     }
 }
 /// Builds a [`MultipartUpload`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct MultipartUploadBuilder {
     upload_id: Option<String>,
     key: Option<String>,
@@ -19526,7 +19371,7 @@ impl MultipartUploadBuilder {
     }
 }
 /// The `NoSuchBucket` error structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19538,18 +19383,16 @@ impl NoSuchBucket {
     }
 }
 /// Builds a [`NoSuchBucket`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct NoSuchBucketBuilder {}
 impl NoSuchBucketBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<NoSuchBucket, rt::Error> {
-        let _ = &self;
         Ok(NoSuchBucket {})
     }
 }
 /// The `NoSuchKey` error structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19561,18 +19404,16 @@ impl NoSuchKey {
     }
 }
 /// Builds a [`NoSuchKey`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct NoSuchKeyBuilder {}
 impl NoSuchKeyBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<NoSuchKey, rt::Error> {
-        let _ = &self;
         Ok(NoSuchKey {})
     }
 }
 /// The `NoSuchUpload` error structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19584,18 +19425,16 @@ impl NoSuchUpload {
     }
 }
 /// Builds a [`NoSuchUpload`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct NoSuchUploadBuilder {}
 impl NoSuchUploadBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<NoSuchUpload, rt::Error> {
-        let _ = &self;
         Ok(NoSuchUpload {})
     }
 }
 /// The `NoncurrentVersionExpiration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19618,8 +19457,7 @@ impl NoncurrentVersionExpiration {
     }
 }
 /// Builds a [`NoncurrentVersionExpiration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct NoncurrentVersionExpirationBuilder {
     noncurrent_days: Option<i32>,
     newer_noncurrent_versions: Option<i32>,
@@ -19654,7 +19492,7 @@ impl NoncurrentVersionExpirationBuilder {
     }
 }
 /// The `NotificationConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19682,8 +19520,7 @@ impl NotificationConfiguration {
     }
 }
 /// Builds a [`NotificationConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationBuilder {
     topic_configurations: Option<Vec<types::TopicConfiguration>>,
     queue_configurations: Option<Vec<types::QueueConfiguration>>,
@@ -19748,7 +19585,7 @@ impl NotificationConfigurationBuilder {
     }
 }
 /// The `NotificationConfigurationDeprecated` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19774,8 +19611,7 @@ impl NotificationConfigurationDeprecated {
     }
 }
 /// Builds a [`NotificationConfigurationDeprecated`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationDeprecatedBuilder {
     topic_configuration: Option<types::TopicConfigurationDeprecated>,
     queue_configuration: Option<types::QueueConfigurationDeprecated>,
@@ -19840,7 +19676,7 @@ impl NotificationConfigurationDeprecatedBuilder {
     }
 }
 /// The `NotificationConfigurationFilter` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19858,8 +19694,7 @@ impl NotificationConfigurationFilter {
     }
 }
 /// Builds a [`NotificationConfigurationFilter`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationFilterBuilder {
     key: Option<types::S3KeyFilter>,
 }
@@ -19882,7 +19717,7 @@ impl NotificationConfigurationFilterBuilder {
     }
 }
 /// The `Object` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -19925,8 +19760,7 @@ impl Object {
     }
 }
 /// Builds a [`Object`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectBuilder {
     key: Option<String>,
     last_modified: Option<rt::DateTime>,
@@ -20042,7 +19876,7 @@ impl ObjectBuilder {
     }
 }
 /// The `ObjectAlreadyInActiveTierError` error structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20054,13 +19888,11 @@ impl ObjectAlreadyInActiveTierError {
     }
 }
 /// Builds a [`ObjectAlreadyInActiveTierError`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectAlreadyInActiveTierErrorBuilder {}
 impl ObjectAlreadyInActiveTierErrorBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ObjectAlreadyInActiveTierError, rt::Error> {
-        let _ = &self;
         Ok(ObjectAlreadyInActiveTierError {})
     }
 }
@@ -20155,7 +19987,7 @@ impl ::std::fmt::Display for ObjectCannedACL {
     }
 }
 /// The `ObjectIdentifier` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20177,8 +20009,7 @@ impl ObjectIdentifier {
     }
 }
 /// Builds a [`ObjectIdentifier`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectIdentifierBuilder {
     key: Option<String>,
     version_id: Option<String>,
@@ -20222,7 +20053,7 @@ impl ObjectIdentifierBuilder {
     }
 }
 /// The `ObjectLockConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20243,8 +20074,7 @@ impl ObjectLockConfiguration {
     }
 }
 /// Builds a [`ObjectLockConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectLockConfigurationBuilder {
     object_lock_enabled: Option<types::ObjectLockEnabled>,
     rule: Option<types::ObjectLockRule>,
@@ -20343,7 +20173,7 @@ impl ::std::fmt::Display for ObjectLockEnabled {
     }
 }
 /// The `ObjectLockLegalHold` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20361,8 +20191,7 @@ impl ObjectLockLegalHold {
     }
 }
 /// Builds a [`ObjectLockLegalHold`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectLockLegalHoldBuilder {
     status: Option<types::ObjectLockLegalHoldStatus>,
 }
@@ -20512,7 +20341,7 @@ impl ::std::fmt::Display for ObjectLockMode {
     }
 }
 /// The `ObjectLockRetention` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20535,8 +20364,7 @@ impl ObjectLockRetention {
     }
 }
 /// Builds a [`ObjectLockRetention`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectLockRetentionBuilder {
     mode: Option<types::ObjectLockRetentionMode>,
     retain_until_date: Option<rt::DateTime>,
@@ -20633,7 +20461,7 @@ impl ::std::fmt::Display for ObjectLockRetentionMode {
     }
 }
 /// The `ObjectLockRule` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20649,8 +20477,7 @@ impl ObjectLockRule {
     }
 }
 /// Builds a [`ObjectLockRule`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectLockRuleBuilder {
     default_retention: Option<types::DefaultRetention>,
 }
@@ -20676,7 +20503,7 @@ impl ObjectLockRuleBuilder {
     }
 }
 /// The `ObjectNotInActiveTierError` error structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20688,13 +20515,11 @@ impl ObjectNotInActiveTierError {
     }
 }
 /// Builds a [`ObjectNotInActiveTierError`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectNotInActiveTierErrorBuilder {}
 impl ObjectNotInActiveTierErrorBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ObjectNotInActiveTierError, rt::Error> {
-        let _ = &self;
         Ok(ObjectNotInActiveTierError {})
     }
 }
@@ -20804,7 +20629,7 @@ impl ::std::fmt::Display for ObjectStorageClass {
     }
 }
 /// The `ObjectVersion` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -20855,8 +20680,7 @@ impl ObjectVersion {
     }
 }
 /// Builds a [`ObjectVersion`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectVersionBuilder {
     e_tag: Option<String>,
     size: Option<i64>,
@@ -21057,7 +20881,7 @@ impl ::std::fmt::Display for ObjectVersionStorageClass {
     }
 }
 /// The `Owner` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -21079,8 +20903,7 @@ impl Owner {
     }
 }
 /// Builds a [`Owner`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct OwnerBuilder {
     display_name: Option<String>,
     id: Option<String>,
@@ -21115,7 +20938,7 @@ impl OwnerBuilder {
     }
 }
 /// The `Part` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -21170,8 +20993,7 @@ impl Part {
     }
 }
 /// Builds a [`Part`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PartBuilder {
     part_number: Option<i32>,
     last_modified: Option<rt::DateTime>,
@@ -21432,7 +21254,7 @@ impl ::std::fmt::Display for Permission {
     }
 }
 /// The `ProtectionConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -21470,8 +21292,7 @@ impl ProtectionConfiguration {
     }
 }
 /// Builds a [`ProtectionConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ProtectionConfigurationBuilder {
     status: Option<types::BucketProtectionStatus>,
     minimum_retention: Option<types::BucketProtectionMinimumRetention>,
@@ -21622,7 +21443,7 @@ impl ::std::fmt::Display for Protocol {
     }
 }
 /// The `PublicAccessBlockConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -21645,8 +21466,7 @@ impl PublicAccessBlockConfiguration {
     }
 }
 /// Builds a [`PublicAccessBlockConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PublicAccessBlockConfigurationBuilder {
     block_public_acls: Option<bool>,
     ignore_public_acls: Option<bool>,
@@ -21681,7 +21501,7 @@ impl PublicAccessBlockConfigurationBuilder {
     }
 }
 /// The `PutBucketAccelerateConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -21708,8 +21528,7 @@ impl PutBucketAccelerateConfigurationRequest {
     }
 }
 /// Builds a [`PutBucketAccelerateConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketAccelerateConfigurationRequestBuilder {
     bucket: Option<String>,
     accelerate_configuration: Option<types::AccelerateConfiguration>,
@@ -21790,7 +21609,7 @@ impl PutBucketAccelerateConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketAclRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -21853,8 +21672,7 @@ impl PutBucketAclRequest {
     }
 }
 /// Builds a [`PutBucketAclRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketAclRequestBuilder {
     acl: Option<types::BucketCannedACL>,
     access_control_policy: Option<types::AccessControlPolicy>,
@@ -22011,7 +21829,7 @@ impl PutBucketAclRequestBuilder {
     }
 }
 /// The `PutBucketAnalyticsConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22039,8 +21857,7 @@ impl PutBucketAnalyticsConfigurationRequest {
     }
 }
 /// Builds a [`PutBucketAnalyticsConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketAnalyticsConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -22120,7 +21937,7 @@ impl PutBucketAnalyticsConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketCorsRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22154,8 +21971,7 @@ impl PutBucketCorsRequest {
     }
 }
 /// Builds a [`PutBucketCorsRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketCorsRequestBuilder {
     bucket: Option<String>,
     cors_configuration: Option<types::CORSConfiguration>,
@@ -22245,7 +22061,7 @@ impl PutBucketCorsRequestBuilder {
     }
 }
 /// The `PutBucketInventoryConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22273,8 +22089,7 @@ impl PutBucketInventoryConfigurationRequest {
     }
 }
 /// Builds a [`PutBucketInventoryConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketInventoryConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -22354,7 +22169,7 @@ impl PutBucketInventoryConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketLifecycleConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22384,8 +22199,7 @@ impl PutBucketLifecycleConfigurationRequest {
     }
 }
 /// Builds a [`PutBucketLifecycleConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketLifecycleConfigurationRequestBuilder {
     bucket: Option<String>,
     checksum_algorithm: Option<types::ChecksumAlgorithm>,
@@ -22461,7 +22275,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketMetricsConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22489,8 +22303,7 @@ impl PutBucketMetricsConfigurationRequest {
     }
 }
 /// Builds a [`PutBucketMetricsConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketMetricsConfigurationRequestBuilder {
     bucket: Option<String>,
     id: Option<String>,
@@ -22567,7 +22380,7 @@ impl PutBucketMetricsConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketProtectionConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22586,8 +22399,7 @@ impl PutBucketProtectionConfigurationRequest {
     }
 }
 /// Builds a [`PutBucketProtectionConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketProtectionConfigurationRequestBuilder {
     bucket: Option<String>,
     protection_configuration: Option<types::ProtectionConfiguration>,
@@ -22638,7 +22450,7 @@ impl PutBucketProtectionConfigurationRequestBuilder {
     }
 }
 /// The `PutBucketReplicationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22676,8 +22488,7 @@ impl PutBucketReplicationRequest {
     }
 }
 /// Builds a [`PutBucketReplicationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationRequestBuilder {
     bucket: Option<String>,
     content_md5: Option<String>,
@@ -22782,7 +22593,7 @@ impl PutBucketReplicationRequestBuilder {
     }
 }
 /// The `PutBucketTaggingRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22815,8 +22626,7 @@ impl PutBucketTaggingRequest {
     }
 }
 /// Builds a [`PutBucketTaggingRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketTaggingRequestBuilder {
     bucket: Option<String>,
     content_md5: Option<String>,
@@ -22903,7 +22713,7 @@ impl PutBucketTaggingRequestBuilder {
     }
 }
 /// The `PutBucketVersioningRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -22942,8 +22752,7 @@ impl PutBucketVersioningRequest {
     }
 }
 /// Builds a [`PutBucketVersioningRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketVersioningRequestBuilder {
     bucket: Option<String>,
     content_md5: Option<String>,
@@ -23048,7 +22857,7 @@ impl PutBucketVersioningRequestBuilder {
     }
 }
 /// The `PutBucketWebsiteRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -23081,8 +22890,7 @@ impl PutBucketWebsiteRequest {
     }
 }
 /// Builds a [`PutBucketWebsiteRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketWebsiteRequestBuilder {
     bucket: Option<String>,
     content_md5: Option<String>,
@@ -23172,7 +22980,7 @@ impl PutBucketWebsiteRequestBuilder {
     }
 }
 /// The `PutObjectAclOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -23188,8 +22996,7 @@ impl PutObjectAclOutput {
     }
 }
 /// Builds a [`PutObjectAclOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectAclOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
@@ -23212,7 +23019,7 @@ impl PutObjectAclOutputBuilder {
     }
 }
 /// The `PutObjectAclRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -23284,8 +23091,7 @@ impl PutObjectAclRequest {
     }
 }
 /// Builds a [`PutObjectAclRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectAclRequestBuilder {
     acl: Option<types::ObjectCannedACL>,
     access_control_policy: Option<types::AccessControlPolicy>,
@@ -23469,7 +23275,7 @@ impl PutObjectAclRequestBuilder {
     }
 }
 /// The `PutObjectLegalHoldOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -23485,8 +23291,7 @@ impl PutObjectLegalHoldOutput {
     }
 }
 /// Builds a [`PutObjectLegalHoldOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectLegalHoldOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
@@ -23509,7 +23314,7 @@ impl PutObjectLegalHoldOutputBuilder {
     }
 }
 /// The `PutObjectLegalHoldRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -23554,8 +23359,7 @@ impl PutObjectLegalHoldRequest {
     }
 }
 /// Builds a [`PutObjectLegalHoldRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectLegalHoldRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -23664,7 +23468,7 @@ impl PutObjectLegalHoldRequestBuilder {
     }
 }
 /// The `PutObjectLockConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -23680,8 +23484,7 @@ impl PutObjectLockConfigurationOutput {
     }
 }
 /// Builds a [`PutObjectLockConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectLockConfigurationOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
@@ -23704,7 +23507,7 @@ impl PutObjectLockConfigurationOutputBuilder {
     }
 }
 /// The `PutObjectLockConfigurationRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -23746,8 +23549,7 @@ impl PutObjectLockConfigurationRequest {
     }
 }
 /// Builds a [`PutObjectLockConfigurationRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectLockConfigurationRequestBuilder {
     bucket: Option<String>,
     object_lock_configuration: Option<types::ObjectLockConfiguration>,
@@ -24150,7 +23952,6 @@ impl PutObjectOutputBuilder {
     }
 }
 /// The `PutObjectRequest` structure of the model.
-#[derive()]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -24897,7 +24698,7 @@ impl PutObjectRequestBuilder {
     }
 }
 /// The `PutObjectRetentionOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -24913,8 +24714,7 @@ impl PutObjectRetentionOutput {
     }
 }
 /// Builds a [`PutObjectRetentionOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectRetentionOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
@@ -24937,7 +24737,7 @@ impl PutObjectRetentionOutputBuilder {
     }
 }
 /// The `PutObjectRetentionRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -24985,8 +24785,7 @@ impl PutObjectRetentionRequest {
     }
 }
 /// Builds a [`PutObjectRetentionRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectRetentionRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -25107,7 +24906,7 @@ impl PutObjectRetentionRequestBuilder {
     }
 }
 /// The `PutObjectTaggingOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25125,8 +24924,7 @@ impl PutObjectTaggingOutput {
     }
 }
 /// Builds a [`PutObjectTaggingOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectTaggingOutputBuilder {
     version_id: Option<String>,
 }
@@ -25149,7 +24947,7 @@ impl PutObjectTaggingOutputBuilder {
     }
 }
 /// The `PutObjectTaggingRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25194,8 +24992,7 @@ impl PutObjectTaggingRequest {
     }
 }
 /// Builds a [`PutObjectTaggingRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutObjectTaggingRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -25327,7 +25124,7 @@ impl PutObjectTaggingRequestBuilder {
     }
 }
 /// The `PutPublicAccessBlockRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25360,8 +25157,7 @@ impl PutPublicAccessBlockRequest {
     }
 }
 /// Builds a [`PutPublicAccessBlockRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutPublicAccessBlockRequestBuilder {
     bucket: Option<String>,
     content_md5: Option<String>,
@@ -25454,7 +25250,7 @@ impl PutPublicAccessBlockRequestBuilder {
     }
 }
 /// The `QueueConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25483,8 +25279,7 @@ impl QueueConfiguration {
     }
 }
 /// Builds a [`QueueConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct QueueConfigurationBuilder {
     id: Option<String>,
     queue_arn: Option<String>,
@@ -25551,7 +25346,7 @@ impl QueueConfigurationBuilder {
     }
 }
 /// The `QueueConfigurationDeprecated` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25582,8 +25377,7 @@ impl QueueConfigurationDeprecated {
     }
 }
 /// Builds a [`QueueConfigurationDeprecated`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct QueueConfigurationDeprecatedBuilder {
     id: Option<String>,
     event: Option<types::Event>,
@@ -25642,7 +25436,7 @@ impl QueueConfigurationDeprecatedBuilder {
     }
 }
 /// The `Redirect` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25670,8 +25464,7 @@ impl Redirect {
     }
 }
 /// Builds a [`Redirect`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct RedirectBuilder {
     host_name: Option<String>,
     http_redirect_code: Option<String>,
@@ -25742,7 +25535,7 @@ impl RedirectBuilder {
     }
 }
 /// The `RedirectAllRequestsTo` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25760,8 +25553,7 @@ impl RedirectAllRequestsTo {
     }
 }
 /// Builds a [`RedirectAllRequestsTo`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct RedirectAllRequestsToBuilder {
     host_name: Option<String>,
     protocol: Option<types::Protocol>,
@@ -25801,7 +25593,7 @@ impl RedirectAllRequestsToBuilder {
     }
 }
 /// The `ReplicationConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25821,8 +25613,7 @@ impl ReplicationConfiguration {
     }
 }
 /// Builds a [`ReplicationConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ReplicationConfigurationBuilder {
     role: Option<String>,
     rules: Option<Vec<types::ReplicationRule>>,
@@ -25862,7 +25653,7 @@ impl ReplicationConfigurationBuilder {
     }
 }
 /// The `ReplicationRule` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -25898,8 +25689,7 @@ impl ReplicationRule {
     }
 }
 /// Builds a [`ReplicationRule`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleBuilder {
     id: Option<String>,
     priority: Option<i32>,
@@ -26015,7 +25805,7 @@ impl ReplicationRuleBuilder {
     }
 }
 /// The `ReplicationRuleAndOperator` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -26036,8 +25826,7 @@ impl ReplicationRuleAndOperator {
     }
 }
 /// Builds a [`ReplicationRuleAndOperator`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleAndOperatorBuilder {
     prefix: Option<String>,
     tags: Option<Vec<types::Tag>>,
@@ -26072,7 +25861,7 @@ impl ReplicationRuleAndOperatorBuilder {
     }
 }
 /// The `ReplicationRuleFilter` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -26096,8 +25885,7 @@ impl ReplicationRuleFilter {
     }
 }
 /// Builds a [`ReplicationRuleFilter`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleFilterBuilder {
     prefix: Option<String>,
     tag: Option<types::Tag>,
@@ -26397,7 +26185,7 @@ impl ::std::fmt::Display for RequestPayer {
     }
 }
 /// The `ListReplicationFailureResult` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -26441,8 +26229,7 @@ impl ListReplicationFailureResult {
     }
 }
 /// Builds a [`ListReplicationFailureResult`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ListReplicationFailureResultBuilder {
     name: Option<String>,
     first_sync_attempted_before: Option<String>,
@@ -26584,7 +26371,7 @@ impl ListReplicationFailureResultBuilder {
     }
 }
 /// The `ObjectSyncAttempted` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -26614,8 +26401,7 @@ impl ObjectSyncAttempted {
     }
 }
 /// Builds a [`ObjectSyncAttempted`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ObjectSyncAttemptedBuilder {
     key: Option<String>,
     version_id: Option<String>,
@@ -26727,7 +26513,7 @@ impl ObjectSyncAttemptedBuilder {
     }
 }
 /// The `RestoreObjectOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -26743,8 +26529,7 @@ impl RestoreObjectOutput {
     }
 }
 /// Builds a [`RestoreObjectOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct RestoreObjectOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
@@ -26767,7 +26552,7 @@ impl RestoreObjectOutputBuilder {
     }
 }
 /// The `RestoreObjectRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -26796,8 +26581,7 @@ impl RestoreObjectRequest {
     }
 }
 /// Builds a [`RestoreObjectRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct RestoreObjectRequestBuilder {
     bucket: Option<String>,
     key: Option<String>,
@@ -26870,7 +26654,7 @@ impl RestoreObjectRequestBuilder {
     }
 }
 /// The `RestoreRequest` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -26888,8 +26672,7 @@ impl RestoreRequest {
     }
 }
 /// Builds a [`RestoreRequest`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct RestoreRequestBuilder {
     days: Option<i32>,
     glacier_job_parameters: Option<types::GlacierJobParameters>,
@@ -26989,7 +26772,7 @@ impl ::std::fmt::Display for RetentionDirective {
     }
 }
 /// The `RoutingRule` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27007,8 +26790,7 @@ impl RoutingRule {
     }
 }
 /// Builds a [`RoutingRule`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct RoutingRuleBuilder {
     condition: Option<types::Condition>,
     redirect: Option<types::Redirect>,
@@ -27043,7 +26825,7 @@ impl RoutingRuleBuilder {
     }
 }
 /// The `S3KeyFilter` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27061,8 +26843,7 @@ impl S3KeyFilter {
     }
 }
 /// Builds a [`S3KeyFilter`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct S3KeyFilterBuilder {
     filter_rules: Option<Vec<types::FilterRule>>,
 }
@@ -27306,7 +27087,7 @@ impl ::std::fmt::Display for StorageClass {
     }
 }
 /// The `StorageClassAnalysis` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27324,8 +27105,7 @@ impl StorageClassAnalysis {
     }
 }
 /// Builds a [`StorageClassAnalysis`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct StorageClassAnalysisBuilder {
     data_export: Option<types::StorageClassAnalysisDataExport>,
 }
@@ -27351,7 +27131,7 @@ impl StorageClassAnalysisBuilder {
     }
 }
 /// The `StorageClassAnalysisDataExport` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27372,8 +27152,7 @@ impl StorageClassAnalysisDataExport {
     }
 }
 /// Builds a [`StorageClassAnalysisDataExport`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct StorageClassAnalysisDataExportBuilder {
     output_schema_version: Option<types::StorageClassAnalysisSchemaVersion>,
     destination: Option<types::AnalyticsExportDestination>,
@@ -27485,7 +27264,7 @@ impl ::std::fmt::Display for StorageClassAnalysisSchemaVersion {
     }
 }
 /// The `Tag` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27504,8 +27283,7 @@ impl Tag {
     }
 }
 /// Builds a [`Tag`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct TagBuilder {
     key: Option<String>,
     value: Option<String>,
@@ -27543,7 +27321,7 @@ impl TagBuilder {
     }
 }
 /// The `Tagging` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27558,8 +27336,7 @@ impl Tagging {
     }
 }
 /// Builds a [`Tagging`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct TaggingBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
@@ -27644,7 +27421,7 @@ impl ::std::fmt::Display for TaggingDirective {
     }
 }
 /// The `TargetGrant` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27665,8 +27442,7 @@ impl TargetGrant {
     }
 }
 /// Builds a [`TargetGrant`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct TargetGrantBuilder {
     grantee: Option<types::Grantee>,
     permission: Option<types::BucketLogsPermission>,
@@ -27776,7 +27552,7 @@ impl ::std::fmt::Display for Tier {
     }
 }
 /// The `TopicConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27805,8 +27581,7 @@ impl TopicConfiguration {
     }
 }
 /// Builds a [`TopicConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct TopicConfigurationBuilder {
     id: Option<String>,
     topic_arn: Option<String>,
@@ -27873,7 +27648,7 @@ impl TopicConfigurationBuilder {
     }
 }
 /// The `TopicConfigurationDeprecated` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27904,8 +27679,7 @@ impl TopicConfigurationDeprecated {
     }
 }
 /// Builds a [`TopicConfigurationDeprecated`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct TopicConfigurationDeprecatedBuilder {
     id: Option<String>,
     events: Option<Vec<types::Event>>,
@@ -27964,7 +27738,7 @@ impl TopicConfigurationDeprecatedBuilder {
     }
 }
 /// The `Transition` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -27988,8 +27762,7 @@ impl Transition {
     }
 }
 /// Builds a [`Transition`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct TransitionBuilder {
     date: Option<rt::DateTime>,
     days: Option<i32>,
@@ -29035,7 +28808,6 @@ impl UploadPartOutputBuilder {
     }
 }
 /// The `UploadPartRequest` structure of the model.
-#[derive()]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29414,7 +29186,7 @@ impl UploadPartRequestBuilder {
     }
 }
 /// The `VersioningConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29438,8 +29210,7 @@ impl VersioningConfiguration {
     }
 }
 /// Builds a [`VersioningConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct VersioningConfigurationBuilder {
     mfa_delete: Option<types::MFADelete>,
     status: Option<types::BucketVersioningStatus>,
@@ -29474,7 +29245,7 @@ impl VersioningConfigurationBuilder {
     }
 }
 /// The `WebsiteConfiguration` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29499,8 +29270,7 @@ impl WebsiteConfiguration {
     }
 }
 /// Builds a [`WebsiteConfiguration`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct WebsiteConfigurationBuilder {
     error_document: Option<types::ErrorDocument>,
     index_document: Option<types::IndexDocument>,
@@ -29623,7 +29393,7 @@ impl ::std::fmt::Display for IbmProtectionManagementState {
     }
 }
 /// The `AddLegalHoldOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29635,18 +29405,16 @@ impl AddLegalHoldOutput {
     }
 }
 /// Builds a [`AddLegalHoldOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct AddLegalHoldOutputBuilder {}
 impl AddLegalHoldOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<AddLegalHoldOutput, rt::Error> {
-        let _ = &self;
         Ok(AddLegalHoldOutput {})
     }
 }
 /// The `DeleteBucketOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29658,18 +29426,16 @@ impl DeleteBucketOutput {
     }
 }
 /// Builds a [`DeleteBucketOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketOutputBuilder {}
 impl DeleteBucketOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketOutput {})
     }
 }
 /// The `DeleteBucketAnalyticsConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29681,19 +29447,17 @@ impl DeleteBucketAnalyticsConfigurationOutput {
     }
 }
 /// Builds a [`DeleteBucketAnalyticsConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketAnalyticsConfigurationOutputBuilder {}
 impl DeleteBucketAnalyticsConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketAnalyticsConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketAnalyticsConfigurationOutput {
         })
     }
 }
 /// The `DeleteBucketCorsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29705,18 +29469,16 @@ impl DeleteBucketCorsOutput {
     }
 }
 /// Builds a [`DeleteBucketCorsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketCorsOutputBuilder {}
 impl DeleteBucketCorsOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketCorsOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketCorsOutput {})
     }
 }
 /// The `DeleteBucketInventoryConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29728,19 +29490,17 @@ impl DeleteBucketInventoryConfigurationOutput {
     }
 }
 /// Builds a [`DeleteBucketInventoryConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketInventoryConfigurationOutputBuilder {}
 impl DeleteBucketInventoryConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketInventoryConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketInventoryConfigurationOutput {
         })
     }
 }
 /// The `DeleteBucketLifecycleOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29752,18 +29512,16 @@ impl DeleteBucketLifecycleOutput {
     }
 }
 /// Builds a [`DeleteBucketLifecycleOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketLifecycleOutputBuilder {}
 impl DeleteBucketLifecycleOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketLifecycleOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketLifecycleOutput {})
     }
 }
 /// The `DeleteBucketMetricsConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29775,19 +29533,17 @@ impl DeleteBucketMetricsConfigurationOutput {
     }
 }
 /// Builds a [`DeleteBucketMetricsConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketMetricsConfigurationOutputBuilder {}
 impl DeleteBucketMetricsConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketMetricsConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketMetricsConfigurationOutput {
         })
     }
 }
 /// The `DeleteBucketPolicyOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29799,18 +29555,16 @@ impl DeleteBucketPolicyOutput {
     }
 }
 /// Builds a [`DeleteBucketPolicyOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketPolicyOutputBuilder {}
 impl DeleteBucketPolicyOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketPolicyOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketPolicyOutput {})
     }
 }
 /// The `DeleteBucketReplicationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29822,18 +29576,16 @@ impl DeleteBucketReplicationOutput {
     }
 }
 /// Builds a [`DeleteBucketReplicationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketReplicationOutputBuilder {}
 impl DeleteBucketReplicationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketReplicationOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketReplicationOutput {})
     }
 }
 /// The `DeleteBucketTaggingOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29845,18 +29597,16 @@ impl DeleteBucketTaggingOutput {
     }
 }
 /// Builds a [`DeleteBucketTaggingOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketTaggingOutputBuilder {}
 impl DeleteBucketTaggingOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketTaggingOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketTaggingOutput {})
     }
 }
 /// The `DeleteBucketWebsiteOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29868,18 +29618,16 @@ impl DeleteBucketWebsiteOutput {
     }
 }
 /// Builds a [`DeleteBucketWebsiteOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteBucketWebsiteOutputBuilder {}
 impl DeleteBucketWebsiteOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketWebsiteOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteBucketWebsiteOutput {})
     }
 }
 /// The `DeleteLegalHoldOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29891,18 +29639,16 @@ impl DeleteLegalHoldOutput {
     }
 }
 /// Builds a [`DeleteLegalHoldOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeleteLegalHoldOutputBuilder {}
 impl DeleteLegalHoldOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteLegalHoldOutput, rt::Error> {
-        let _ = &self;
         Ok(DeleteLegalHoldOutput {})
     }
 }
 /// The `DeletePublicAccessBlockOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29914,18 +29660,16 @@ impl DeletePublicAccessBlockOutput {
     }
 }
 /// Builds a [`DeletePublicAccessBlockOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct DeletePublicAccessBlockOutputBuilder {}
 impl DeletePublicAccessBlockOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeletePublicAccessBlockOutput, rt::Error> {
-        let _ = &self;
         Ok(DeletePublicAccessBlockOutput {})
     }
 }
 /// The `ExtendObjectRetentionOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29937,18 +29681,16 @@ impl ExtendObjectRetentionOutput {
     }
 }
 /// Builds a [`ExtendObjectRetentionOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct ExtendObjectRetentionOutputBuilder {}
 impl ExtendObjectRetentionOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ExtendObjectRetentionOutput, rt::Error> {
-        let _ = &self;
         Ok(ExtendObjectRetentionOutput {})
     }
 }
 /// The `PutBucketAccelerateConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29960,19 +29702,17 @@ impl PutBucketAccelerateConfigurationOutput {
     }
 }
 /// Builds a [`PutBucketAccelerateConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketAccelerateConfigurationOutputBuilder {}
 impl PutBucketAccelerateConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketAccelerateConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketAccelerateConfigurationOutput {
         })
     }
 }
 /// The `PutBucketProtectionConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -29984,19 +29724,17 @@ impl PutBucketProtectionConfigurationOutput {
     }
 }
 /// Builds a [`PutBucketProtectionConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketProtectionConfigurationOutputBuilder {}
 impl PutBucketProtectionConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketProtectionConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketProtectionConfigurationOutput {
         })
     }
 }
 /// The `PutBucketAclOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30008,18 +29746,16 @@ impl PutBucketAclOutput {
     }
 }
 /// Builds a [`PutBucketAclOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketAclOutputBuilder {}
 impl PutBucketAclOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketAclOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketAclOutput {})
     }
 }
 /// The `PutBucketAnalyticsConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30031,19 +29767,17 @@ impl PutBucketAnalyticsConfigurationOutput {
     }
 }
 /// Builds a [`PutBucketAnalyticsConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketAnalyticsConfigurationOutputBuilder {}
 impl PutBucketAnalyticsConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketAnalyticsConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketAnalyticsConfigurationOutput {
         })
     }
 }
 /// The `PutBucketCorsOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30055,18 +29789,16 @@ impl PutBucketCorsOutput {
     }
 }
 /// Builds a [`PutBucketCorsOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketCorsOutputBuilder {}
 impl PutBucketCorsOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketCorsOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketCorsOutput {})
     }
 }
 /// The `PutBucketInventoryConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30078,19 +29810,17 @@ impl PutBucketInventoryConfigurationOutput {
     }
 }
 /// Builds a [`PutBucketInventoryConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketInventoryConfigurationOutputBuilder {}
 impl PutBucketInventoryConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketInventoryConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketInventoryConfigurationOutput {
         })
     }
 }
 /// The `PutBucketLifecycleConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30102,19 +29832,17 @@ impl PutBucketLifecycleConfigurationOutput {
     }
 }
 /// Builds a [`PutBucketLifecycleConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketLifecycleConfigurationOutputBuilder {}
 impl PutBucketLifecycleConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketLifecycleConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketLifecycleConfigurationOutput {
         })
     }
 }
 /// The `PutBucketMetricsConfigurationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30126,19 +29854,17 @@ impl PutBucketMetricsConfigurationOutput {
     }
 }
 /// Builds a [`PutBucketMetricsConfigurationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketMetricsConfigurationOutputBuilder {}
 impl PutBucketMetricsConfigurationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketMetricsConfigurationOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketMetricsConfigurationOutput {
         })
     }
 }
 /// The `PutBucketReplicationOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30150,18 +29876,16 @@ impl PutBucketReplicationOutput {
     }
 }
 /// Builds a [`PutBucketReplicationOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationOutputBuilder {}
 impl PutBucketReplicationOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketReplicationOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketReplicationOutput {})
     }
 }
 /// The `PutBucketReplicationReattemptOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30173,19 +29897,17 @@ impl PutBucketReplicationReattemptOutput {
     }
 }
 /// Builds a [`PutBucketReplicationReattemptOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationReattemptOutputBuilder {}
 impl PutBucketReplicationReattemptOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketReplicationReattemptOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketReplicationReattemptOutput {
         })
     }
 }
 /// The `PutBucketTaggingOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30197,18 +29919,16 @@ impl PutBucketTaggingOutput {
     }
 }
 /// Builds a [`PutBucketTaggingOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketTaggingOutputBuilder {}
 impl PutBucketTaggingOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketTaggingOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketTaggingOutput {})
     }
 }
 /// The `PutBucketVersioningOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30220,18 +29940,16 @@ impl PutBucketVersioningOutput {
     }
 }
 /// Builds a [`PutBucketVersioningOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketVersioningOutputBuilder {}
 impl PutBucketVersioningOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketVersioningOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketVersioningOutput {})
     }
 }
 /// The `PutBucketWebsiteOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30243,18 +29961,16 @@ impl PutBucketWebsiteOutput {
     }
 }
 /// Builds a [`PutBucketWebsiteOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutBucketWebsiteOutputBuilder {}
 impl PutBucketWebsiteOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketWebsiteOutput, rt::Error> {
-        let _ = &self;
         Ok(PutBucketWebsiteOutput {})
     }
 }
 /// The `PutPublicAccessBlockOutput` structure of the model.
-#[derive(::std::fmt::Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
@@ -30266,13 +29982,11 @@ impl PutPublicAccessBlockOutput {
     }
 }
 /// Builds a [`PutPublicAccessBlockOutput`]; `build` checks required members and `min` constraints.
-#[derive(Default, Clone)]
-#[derive(Debug)]
+#[derive(Default, Clone, Debug)]
 pub struct PutPublicAccessBlockOutputBuilder {}
 impl PutPublicAccessBlockOutputBuilder {
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutPublicAccessBlockOutput, rt::Error> {
-        let _ = &self;
         Ok(PutPublicAccessBlockOutput {})
     }
 }
