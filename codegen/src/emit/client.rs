@@ -41,8 +41,8 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 self,
                 expires_in: ::std::time::Duration,
             ) -> Result<#rt::PresignedRequest, #rt::Error> {
-                let input = self.input.build().map_err(|e| e.with_operation(#name))?;
-                let request = serialize_request(input, self.client.endpoint()).map_err(|e| e.with_operation(#name))?;
+                let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
+                let request = serialize_request(input, self.client.endpoint()).map_err(|e| e.with_operation(META.name))?;
                 self.client.presign(&META, request, expires_in)
             }
         }
@@ -69,7 +69,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
             /// Sends the request and reads the answer.
             pub async fn send(self) -> Result<#output_ty, #rt::Error> {
-                let input = self.input.build().map_err(|e| e.with_operation(#name))?;
+                let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
                 send_input(&self.client, input).await
             }
 
@@ -82,7 +82,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             client: &#client,
             input: #input_ty,
         ) -> Result<#output_ty, #rt::Error> {
-            let request = serialize_request(input, client.endpoint()).map_err(|e| e.with_operation(#name))?;
+            let request = serialize_request(input, client.endpoint()).map_err(|e| e.with_operation(META.name))?;
             let response = client.invoke(&META, request).await?;
             let attempts = #rt::attempts_made(&response);
             parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -147,9 +147,9 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             if #rt::is_error_response(parts.status, &body, META.error_in_200) {
                 let details = #rt::error_details(parts.status, &parts.headers, &body);
                 let typed = #typed;
-                return Err(#rt::Error::operation_service(#name, details, typed));
+                return Err(#rt::Error::operation_service(META.name, details, typed));
             }
-            read_output(&parts, body).map_err(|e| e.with_operation(#name))
+            read_output(&parts, body).map_err(|e| e.with_operation(META.name))
         }
 
         #fluent

@@ -57,18 +57,23 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         quote!(#id: Option<#ty>,)
     });
     let setters = st.members.iter().map(|m| setter(ctx, m));
-    let checks = st.members.iter().filter_map(|m| min_check(ctx, shape, m));
+    let checks: Vec<TokenStream> = st.members.iter().filter_map(|m| min_check(ctx, m)).collect();
+    // Required members and `min` checks name their shape through one constant, so each fits on a line.
+    let needs_required = |m: &Member| m.ty != Type::Stream && !is_optional(m);
+    let shape_const = (st.members.iter().any(needs_required) || !checks.is_empty()).then(|| {
+        let shape_name = &shape.name;
+        quote!(const SHAPE: &str = #shape_name;)
+    });
     let builds = st.members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let wire = &m.name;
-        let shape_name = &shape.name;
         let setter_name = m.rust_name.trim_start_matches("r#");
         let value = if m.ty == Type::Stream {
             quote!(self.#id.unwrap_or_default())
         } else if is_optional(m) {
             quote!(self.#id)
         } else {
-            quote!(#rt::required(self.#id, #shape_name, #wire, #setter_name)?)
+            quote!(#rt::required(self.#id, SHAPE, #wire, #setter_name)?)
         };
         quote!(#id: #value,)
     });
@@ -92,7 +97,6 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
             }
         }
     });
-    let checks: Vec<TokenStream> = checks.collect();
     let derive_attr = if derives.is_empty() { TokenStream::new() } else { quote!(#[derive(#(#derives),*)]) };
 
     quote! {
@@ -126,6 +130,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
 
             /// Builds the value, or says which member is missing or invalid.
             pub fn build(self) -> Result<#name, #rt::Error> {
+                #shape_const
                 #(#checks)*
                 Ok(#name {
                     #(#builds)*
@@ -186,12 +191,13 @@ fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     }
 }
 
-/// A `min` check in `build`, for strings, blobs, lists and maps (length) and numbers (value).
-fn min_check(ctx: &Ctx<'_>, shape: &Shape, m: &Member) -> Option<TokenStream> {
+/// A `min` check in `build`, for strings, blobs, lists and maps (length) and numbers (value), naming
+/// the shape through `build`'s `SHAPE`.
+fn min_check(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
     let rt = &ctx.rt;
     let min = m.min?;
     let id = ident(&m.rust_name);
-    let (shape_name, wire) = (&shape.name, &m.name);
+    let wire = &m.name;
     let measure = match &m.ty {
         Type::String | Type::Blob | Type::List(_) | Type::Map(_) => quote!(value.len() as i64),
         Type::Integer | Type::Long => quote!(*value as i64),
@@ -203,7 +209,7 @@ fn min_check(ctx: &Ctx<'_>, shape: &Shape, m: &Member) -> Option<TokenStream> {
     };
     Some(quote! {
         if let Some(value) = &self.#id {
-            #rt::check_min(#shape_name, #wire, #what, #measure, #min)?;
+            #rt::check_min(SHAPE, #wire, #what, #measure, #min)?;
         }
     })
 }

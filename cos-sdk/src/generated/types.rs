@@ -175,29 +175,14 @@ impl AbortMultipartUploadRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<AbortMultipartUploadRequest, rt::Error> {
+        const SHAPE: &str = "AbortMultipartUploadRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "AbortMultipartUploadRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(AbortMultipartUploadRequest {
-            bucket: rt::required(
-                self.bucket,
-                "AbortMultipartUploadRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "AbortMultipartUploadRequest", "Key", "key")?,
-            upload_id: rt::required(
-                self.upload_id,
-                "AbortMultipartUploadRequest",
-                "UploadId",
-                "upload_id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
+            upload_id: rt::required(self.upload_id, SHAPE, "UploadId", "upload_id")?,
             request_payer: self.request_payer,
             expected_bucket_owner: self.expected_bucket_owner,
         })
@@ -421,12 +406,13 @@ impl AnalyticsConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<AnalyticsConfiguration, rt::Error> {
+        const SHAPE: &str = "AnalyticsConfiguration";
         Ok(AnalyticsConfiguration {
-            id: rt::required(self.id, "AnalyticsConfiguration", "Id", "id")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             filter: self.filter,
             storage_class_analysis: rt::required(
                 self.storage_class_analysis,
-                "AnalyticsConfiguration",
+                SHAPE,
                 "StorageClassAnalysis",
                 "storage_class_analysis",
             )?,
@@ -474,10 +460,11 @@ impl AnalyticsExportDestinationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<AnalyticsExportDestination, rt::Error> {
+        const SHAPE: &str = "AnalyticsExportDestination";
         Ok(AnalyticsExportDestination {
             s3_bucket_destination: rt::required(
                 self.s3_bucket_destination,
-                "AnalyticsExportDestination",
+                SHAPE,
                 "S3BucketDestination",
                 "s3_bucket_destination",
             )?,
@@ -641,20 +628,11 @@ impl AnalyticsS3BucketDestinationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<AnalyticsS3BucketDestination, rt::Error> {
+        const SHAPE: &str = "AnalyticsS3BucketDestination";
         Ok(AnalyticsS3BucketDestination {
-            format: rt::required(
-                self.format,
-                "AnalyticsS3BucketDestination",
-                "Format",
-                "format",
-            )?,
+            format: rt::required(self.format, SHAPE, "Format", "format")?,
             bucket_account_id: self.bucket_account_id,
-            bucket: rt::required(
-                self.bucket,
-                "AnalyticsS3BucketDestination",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             prefix: self.prefix,
         })
     }
@@ -1159,13 +1137,9 @@ impl BucketLifecycleConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<BucketLifecycleConfiguration, rt::Error> {
+        const SHAPE: &str = "BucketLifecycleConfiguration";
         Ok(BucketLifecycleConfiguration {
-            rules: rt::required(
-                self.rules,
-                "BucketLifecycleConfiguration",
-                "Rules",
-                "rules",
-            )?,
+            rules: rt::required(self.rules, SHAPE, "Rules", "rules")?,
         })
     }
 }
@@ -1702,13 +1676,9 @@ impl BucketProtectionDefaultRetentionBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<BucketProtectionDefaultRetention, rt::Error> {
+        const SHAPE: &str = "BucketProtectionDefaultRetention";
         Ok(BucketProtectionDefaultRetention {
-            days: rt::required(
-                self.days,
-                "BucketProtectionDefaultRetention",
-                "Days",
-                "days",
-            )?,
+            days: rt::required(self.days, SHAPE, "Days", "days")?,
         })
     }
 }
@@ -1745,13 +1715,9 @@ impl BucketProtectionMaximumRetentionBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<BucketProtectionMaximumRetention, rt::Error> {
+        const SHAPE: &str = "BucketProtectionMaximumRetention";
         Ok(BucketProtectionMaximumRetention {
-            days: rt::required(
-                self.days,
-                "BucketProtectionMaximumRetention",
-                "Days",
-                "days",
-            )?,
+            days: rt::required(self.days, SHAPE, "Days", "days")?,
         })
     }
 }
@@ -1788,13 +1754,9 @@ impl BucketProtectionMinimumRetentionBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<BucketProtectionMinimumRetention, rt::Error> {
+        const SHAPE: &str = "BucketProtectionMinimumRetention";
         Ok(BucketProtectionMinimumRetention {
-            days: rt::required(
-                self.days,
-                "BucketProtectionMinimumRetention",
-                "Days",
-                "days",
-            )?,
+            days: rt::required(self.days, SHAPE, "Days", "days")?,
         })
     }
 }
@@ -1952,13 +1914,9 @@ impl CORSConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CORSConfiguration, rt::Error> {
+        const SHAPE: &str = "CORSConfiguration";
         Ok(CORSConfiguration {
-            cors_rules: rt::required(
-                self.cors_rules,
-                "CORSConfiguration",
-                "CORSRules",
-                "cors_rules",
-            )?,
+            cors_rules: rt::required(self.cors_rules, SHAPE, "CORSRules", "cors_rules")?,
         })
     }
 }
@@ -2067,18 +2025,19 @@ impl CORSRuleBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CORSRule, rt::Error> {
+        const SHAPE: &str = "CORSRule";
         Ok(CORSRule {
             id: self.id,
             allowed_headers: self.allowed_headers,
             allowed_methods: rt::required(
                 self.allowed_methods,
-                "CORSRule",
+                SHAPE,
                 "AllowedMethods",
                 "allowed_methods",
             )?,
             allowed_origins: rt::required(
                 self.allowed_origins,
-                "CORSRule",
+                SHAPE,
                 "AllowedOrigins",
                 "allowed_origins",
             )?,
@@ -2861,14 +2820,9 @@ impl CompleteMultipartUploadOutputBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CompleteMultipartUploadOutput, rt::Error> {
+        const SHAPE: &str = "CompleteMultipartUploadOutput";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "CompleteMultipartUploadOutput",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(CompleteMultipartUploadOutput {
             location: self.location,
@@ -3227,30 +3181,15 @@ impl CompleteMultipartUploadRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CompleteMultipartUploadRequest, rt::Error> {
+        const SHAPE: &str = "CompleteMultipartUploadRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "CompleteMultipartUploadRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(CompleteMultipartUploadRequest {
-            bucket: rt::required(
-                self.bucket,
-                "CompleteMultipartUploadRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "CompleteMultipartUploadRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             multipart_upload: self.multipart_upload,
-            upload_id: rt::required(
-                self.upload_id,
-                "CompleteMultipartUploadRequest",
-                "UploadId",
-                "upload_id",
-            )?,
+            upload_id: rt::required(self.upload_id, SHAPE, "UploadId", "upload_id")?,
             checksum_crc32: self.checksum_crc32,
             checksum_crc32c: self.checksum_crc32c,
             checksum_crc64_nvme: self.checksum_crc64_nvme,
@@ -4510,18 +4449,13 @@ impl CopyObjectRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CopyObjectRequest, rt::Error> {
+        const SHAPE: &str = "CopyObjectRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "CopyObjectRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(CopyObjectRequest {
             acl: self.acl,
-            bucket: rt::required(self.bucket, "CopyObjectRequest", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             cache_control: self.cache_control,
             checksum_algorithm: self.checksum_algorithm,
             content_disposition: self.content_disposition,
@@ -4530,7 +4464,7 @@ impl CopyObjectRequestBuilder {
             content_type: self.content_type,
             copy_source: rt::required(
                 self.copy_source,
-                "CopyObjectRequest",
+                SHAPE,
                 "CopySource",
                 "copy_source",
             )?,
@@ -4543,7 +4477,7 @@ impl CopyObjectRequestBuilder {
             grant_read: self.grant_read,
             grant_read_acp: self.grant_read_acp,
             grant_write_acp: self.grant_write_acp,
-            key: rt::required(self.key, "CopyObjectRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             metadata: self.metadata,
             metadata_directive: self.metadata_directive,
             tagging_directive: self.tagging_directive,
@@ -5225,14 +5159,10 @@ impl CreateBucketRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CreateBucketRequest, rt::Error> {
+        const SHAPE: &str = "CreateBucketRequest";
         Ok(CreateBucketRequest {
             acl: self.acl,
-            bucket: rt::required(
-                self.bucket,
-                "CreateBucketRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             create_bucket_configuration: self.create_bucket_configuration,
             grant_full_control: self.grant_full_control,
             grant_read: self.grant_read,
@@ -5484,14 +5414,9 @@ impl CreateMultipartUploadOutputBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CreateMultipartUploadOutput, rt::Error> {
+        const SHAPE: &str = "CreateMultipartUploadOutput";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "CreateMultipartUploadOutput",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(CreateMultipartUploadOutput {
             abort_date: self.abort_date,
@@ -6034,23 +5959,13 @@ impl CreateMultipartUploadRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<CreateMultipartUploadRequest, rt::Error> {
+        const SHAPE: &str = "CreateMultipartUploadRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "CreateMultipartUploadRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(CreateMultipartUploadRequest {
             acl: self.acl,
-            bucket: rt::required(
-                self.bucket,
-                "CreateMultipartUploadRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             cache_control: self.cache_control,
             content_disposition: self.content_disposition,
             content_encoding: self.content_encoding,
@@ -6061,7 +5976,7 @@ impl CreateMultipartUploadRequestBuilder {
             grant_read: self.grant_read,
             grant_read_acp: self.grant_read_acp,
             grant_write_acp: self.grant_write_acp,
-            key: rt::required(self.key, "CreateMultipartUploadRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             metadata: self.metadata,
             server_side_encryption: self.server_side_encryption,
             storage_class: self.storage_class,
@@ -6201,8 +6116,9 @@ impl DeleteBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<Delete, rt::Error> {
+        const SHAPE: &str = "Delete";
         Ok(Delete {
-            objects: rt::required(self.objects, "Delete", "Objects", "objects")?,
+            objects: rt::required(self.objects, SHAPE, "Objects", "objects")?,
             quiet: self.quiet,
         })
     }
@@ -6273,19 +6189,10 @@ impl DeleteBucketAnalyticsConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketAnalyticsConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketAnalyticsConfigurationRequest";
         Ok(DeleteBucketAnalyticsConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketAnalyticsConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "DeleteBucketAnalyticsConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6341,13 +6248,9 @@ impl DeleteBucketCorsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketCorsRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketCorsRequest";
         Ok(DeleteBucketCorsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketCorsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6418,19 +6321,10 @@ impl DeleteBucketInventoryConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketInventoryConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketInventoryConfigurationRequest";
         Ok(DeleteBucketInventoryConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketInventoryConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "DeleteBucketInventoryConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6486,13 +6380,9 @@ impl DeleteBucketLifecycleRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketLifecycleRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketLifecycleRequest";
         Ok(DeleteBucketLifecycleRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketLifecycleRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6563,19 +6453,10 @@ impl DeleteBucketMetricsConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketMetricsConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketMetricsConfigurationRequest";
         Ok(DeleteBucketMetricsConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketMetricsConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "DeleteBucketMetricsConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6631,13 +6512,9 @@ impl DeleteBucketPolicyRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketPolicyRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketPolicyRequest";
         Ok(DeleteBucketPolicyRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketPolicyRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6693,13 +6570,9 @@ impl DeleteBucketReplicationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketReplicationRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketReplicationRequest";
         Ok(DeleteBucketReplicationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketReplicationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6755,13 +6628,9 @@ impl DeleteBucketRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketRequest";
         Ok(DeleteBucketRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6817,13 +6686,9 @@ impl DeleteBucketTaggingRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketTaggingRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketTaggingRequest";
         Ok(DeleteBucketTaggingRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketTaggingRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6879,13 +6744,9 @@ impl DeleteBucketWebsiteRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteBucketWebsiteRequest, rt::Error> {
+        const SHAPE: &str = "DeleteBucketWebsiteRequest";
         Ok(DeleteBucketWebsiteRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteBucketWebsiteRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -6984,14 +6845,9 @@ impl DeleteMarkerEntryBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteMarkerEntry, rt::Error> {
+        const SHAPE: &str = "DeleteMarkerEntry";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "DeleteMarkerEntry",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(DeleteMarkerEntry {
             owner: self.owner,
@@ -7043,13 +6899,9 @@ impl DeleteMarkerReplicationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteMarkerReplication, rt::Error> {
+        const SHAPE: &str = "DeleteMarkerReplication";
         Ok(DeleteMarkerReplication {
-            status: rt::required(
-                self.status,
-                "DeleteMarkerReplication",
-                "Status",
-                "status",
-            )?,
+            status: rt::required(self.status, SHAPE, "Status", "status")?,
         })
     }
 }
@@ -7333,23 +7185,13 @@ impl DeleteObjectRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteObjectRequest, rt::Error> {
+        const SHAPE: &str = "DeleteObjectRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "DeleteObjectRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(DeleteObjectRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteObjectRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "DeleteObjectRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             mfa: self.mfa,
             version_id: self.version_id,
             request_payer: self.request_payer,
@@ -7482,23 +7324,13 @@ impl DeleteObjectTaggingRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteObjectTaggingRequest, rt::Error> {
+        const SHAPE: &str = "DeleteObjectTaggingRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "DeleteObjectTaggingRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(DeleteObjectTaggingRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteObjectTaggingRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "DeleteObjectTaggingRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             version_id: self.version_id,
             expected_bucket_owner: self.expected_bucket_owner,
         })
@@ -7684,19 +7516,10 @@ impl DeleteObjectsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeleteObjectsRequest, rt::Error> {
+        const SHAPE: &str = "DeleteObjectsRequest";
         Ok(DeleteObjectsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeleteObjectsRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            delete: rt::required(
-                self.delete,
-                "DeleteObjectsRequest",
-                "Delete",
-                "delete",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            delete: rt::required(self.delete, SHAPE, "Delete", "delete")?,
             mfa: self.mfa,
             request_payer: self.request_payer,
             bypass_governance_retention: self.bypass_governance_retention,
@@ -7755,13 +7578,9 @@ impl DeletePublicAccessBlockRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeletePublicAccessBlockRequest, rt::Error> {
+        const SHAPE: &str = "DeletePublicAccessBlockRequest";
         Ok(DeletePublicAccessBlockRequest {
-            bucket: rt::required(
-                self.bucket,
-                "DeletePublicAccessBlockRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -7846,8 +7665,9 @@ impl DeletedObjectBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<DeletedObject, rt::Error> {
+        const SHAPE: &str = "DeletedObject";
         if let Some(value) = &self.key {
-            rt::check_min("DeletedObject", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(DeletedObject {
             key: self.key,
@@ -7906,8 +7726,9 @@ impl DestinationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<Destination, rt::Error> {
+        const SHAPE: &str = "Destination";
         Ok(Destination {
-            bucket: rt::required(self.bucket, "Destination", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             storage_class: self.storage_class,
         })
     }
@@ -8050,8 +7871,9 @@ impl ErrorBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<Error, rt::Error> {
+        const SHAPE: &str = "Error";
         if let Some(value) = &self.key {
-            rt::check_min("Error", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(Error {
             key: self.key,
@@ -8096,11 +7918,12 @@ impl ErrorDocumentBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ErrorDocument, rt::Error> {
+        const SHAPE: &str = "ErrorDocument";
         if let Some(value) = &self.key {
-            rt::check_min("ErrorDocument", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ErrorDocument {
-            key: rt::required(self.key, "ErrorDocument", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
         })
     }
 }
@@ -8442,23 +8265,13 @@ impl ExtendObjectRetentionRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ExtendObjectRetentionRequest, rt::Error> {
+        const SHAPE: &str = "ExtendObjectRetentionRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "ExtendObjectRetentionRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ExtendObjectRetentionRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ExtendObjectRetentionRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "ExtendObjectRetentionRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             additional_retention_period: self.additional_retention_period,
             extend_retention_from_current_time: self.extend_retention_from_current_time,
             new_retention_expiration_date: self.new_retention_expiration_date,
@@ -8678,13 +8491,9 @@ impl GetBucketAccelerateConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketAccelerateConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketAccelerateConfigurationRequest";
         Ok(GetBucketAccelerateConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketAccelerateConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -8794,13 +8603,9 @@ impl GetBucketAclRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketAclRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketAclRequest";
         Ok(GetBucketAclRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketAclRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -8910,13 +8715,9 @@ impl GetBucketAsperaRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketAsperaRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketAsperaRequest";
         Ok(GetBucketAsperaRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketAsperaRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
         })
     }
 }
@@ -9031,19 +8832,10 @@ impl GetBucketAnalyticsConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketAnalyticsConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketAnalyticsConfigurationRequest";
         Ok(GetBucketAnalyticsConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketAnalyticsConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "GetBucketAnalyticsConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -9155,13 +8947,9 @@ impl GetBucketCorsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketCorsRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketCorsRequest";
         Ok(GetBucketCorsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketCorsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
             mirror_destination: self.mirror_destination,
         })
@@ -9278,19 +9066,10 @@ impl GetBucketInventoryConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketInventoryConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketInventoryConfigurationRequest";
         Ok(GetBucketInventoryConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketInventoryConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "GetBucketInventoryConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -9387,13 +9166,9 @@ impl GetBucketLifecycleConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketLifecycleConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketLifecycleConfigurationRequest";
         Ok(GetBucketLifecycleConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketLifecycleConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -9496,13 +9271,9 @@ impl GetBucketLocationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketLocationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketLocationRequest";
         Ok(GetBucketLocationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketLocationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -9597,13 +9368,9 @@ impl GetBucketLoggingRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketLoggingRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketLoggingRequest";
         Ok(GetBucketLoggingRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketLoggingRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -9716,19 +9483,10 @@ impl GetBucketMetricsConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketMetricsConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketMetricsConfigurationRequest";
         Ok(GetBucketMetricsConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketMetricsConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "GetBucketMetricsConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -9784,13 +9542,9 @@ impl GetBucketNotificationConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketNotificationConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketNotificationConfigurationRequest";
         Ok(GetBucketNotificationConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketNotificationConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -9885,13 +9639,9 @@ impl GetBucketPolicyRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketPolicyRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketPolicyRequest";
         Ok(GetBucketPolicyRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketPolicyRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -10013,13 +9763,9 @@ impl GetBucketProtectionConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketProtectionConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketProtectionConfigurationRequest";
         Ok(GetBucketProtectionConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketProtectionConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -10120,13 +9866,9 @@ impl GetBucketReplicationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketReplicationRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketReplicationRequest";
         Ok(GetBucketReplicationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketReplicationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -10224,13 +9966,9 @@ impl ListBucketReplicationFailuresRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListBucketReplicationFailuresRequest, rt::Error> {
+        const SHAPE: &str = "ListBucketReplicationFailuresRequest";
         Ok(ListBucketReplicationFailuresRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ListBucketReplicationFailuresRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             continuation_token: self.continuation_token,
             max_keys: self.max_keys,
             first_sync_attempted_before: self.first_sync_attempted_before,
@@ -10318,13 +10056,9 @@ impl PutBucketReplicationReattemptRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketReplicationReattemptRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketReplicationReattemptRequest";
         Ok(PutBucketReplicationReattemptRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketReplicationReattemptRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
         })
     }
 }
@@ -10361,13 +10095,9 @@ impl GetBucketTaggingOutputBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketTaggingOutput, rt::Error> {
+        const SHAPE: &str = "GetBucketTaggingOutput";
         Ok(GetBucketTaggingOutput {
-            tag_set: rt::required(
-                self.tag_set,
-                "GetBucketTaggingOutput",
-                "TagSet",
-                "tag_set",
-            )?,
+            tag_set: rt::required(self.tag_set, SHAPE, "TagSet", "tag_set")?,
         })
     }
 }
@@ -10436,13 +10166,9 @@ impl GetBucketTaggingRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketTaggingRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketTaggingRequest";
         Ok(GetBucketTaggingRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketTaggingRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
             mirror_destination: self.mirror_destination,
         })
@@ -10560,13 +10286,9 @@ impl GetBucketVersioningRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketVersioningRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketVersioningRequest";
         Ok(GetBucketVersioningRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketVersioningRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -10712,13 +10434,9 @@ impl GetBucketWebsiteRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetBucketWebsiteRequest, rt::Error> {
+        const SHAPE: &str = "GetBucketWebsiteRequest";
         Ok(GetBucketWebsiteRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetBucketWebsiteRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -10902,23 +10620,13 @@ impl GetObjectAclRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectAclRequest, rt::Error> {
+        const SHAPE: &str = "GetObjectAclRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "GetObjectAclRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(GetObjectAclRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetObjectAclRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "GetObjectAclRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             mirror_destination: self.mirror_destination,
             version_id: self.version_id,
             request_payer: self.request_payer,
@@ -11080,23 +10788,13 @@ impl GetObjectLegalHoldRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectLegalHoldRequest, rt::Error> {
+        const SHAPE: &str = "GetObjectLegalHoldRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "GetObjectLegalHoldRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(GetObjectLegalHoldRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetObjectLegalHoldRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "GetObjectLegalHoldRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             version_id: self.version_id,
             request_payer: self.request_payer,
             content_md5: self.content_md5,
@@ -11221,13 +10919,9 @@ impl GetObjectLockConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectLockConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "GetObjectLockConfigurationRequest";
         Ok(GetObjectLockConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetObjectLockConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -12381,22 +12075,17 @@ impl GetObjectRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectRequest, rt::Error> {
+        const SHAPE: &str = "GetObjectRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "GetObjectRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(GetObjectRequest {
-            bucket: rt::required(self.bucket, "GetObjectRequest", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             if_match: self.if_match,
             if_modified_since: self.if_modified_since,
             if_none_match: self.if_none_match,
             if_unmodified_since: self.if_unmodified_since,
-            key: rt::required(self.key, "GetObjectRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             mirror_destination: self.mirror_destination,
             range: self.range,
             response_cache_control: self.response_cache_control,
@@ -12553,23 +12242,13 @@ impl GetObjectRetentionRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectRetentionRequest, rt::Error> {
+        const SHAPE: &str = "GetObjectRetentionRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "GetObjectRetentionRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(GetObjectRetentionRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetObjectRetentionRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "GetObjectRetentionRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             version_id: self.version_id,
             request_payer: self.request_payer,
             expected_bucket_owner: self.expected_bucket_owner,
@@ -12625,14 +12304,10 @@ impl GetObjectTaggingOutputBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectTaggingOutput, rt::Error> {
+        const SHAPE: &str = "GetObjectTaggingOutput";
         Ok(GetObjectTaggingOutput {
             version_id: self.version_id,
-            tag_set: rt::required(
-                self.tag_set,
-                "GetObjectTaggingOutput",
-                "TagSet",
-                "tag_set",
-            )?,
+            tag_set: rt::required(self.tag_set, SHAPE, "TagSet", "tag_set")?,
         })
     }
 }
@@ -12732,23 +12407,13 @@ impl GetObjectTaggingRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectTaggingRequest, rt::Error> {
+        const SHAPE: &str = "GetObjectTaggingRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "GetObjectTaggingRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(GetObjectTaggingRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetObjectTaggingRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "GetObjectTaggingRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             version_id: self.version_id,
             expected_bucket_owner: self.expected_bucket_owner,
             request_payer: self.request_payer,
@@ -12889,23 +12554,13 @@ impl GetObjectTorrentRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetObjectTorrentRequest, rt::Error> {
+        const SHAPE: &str = "GetObjectTorrentRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "GetObjectTorrentRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(GetObjectTorrentRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetObjectTorrentRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "GetObjectTorrentRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             request_payer: self.request_payer,
             expected_bucket_owner: self.expected_bucket_owner,
         })
@@ -13007,13 +12662,9 @@ impl GetPublicAccessBlockRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GetPublicAccessBlockRequest, rt::Error> {
+        const SHAPE: &str = "GetPublicAccessBlockRequest";
         Ok(GetPublicAccessBlockRequest {
-            bucket: rt::required(
-                self.bucket,
-                "GetPublicAccessBlockRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -13051,8 +12702,9 @@ impl GlacierJobParametersBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<GlacierJobParameters, rt::Error> {
+        const SHAPE: &str = "GlacierJobParameters";
         Ok(GlacierJobParameters {
-            tier: rt::required(self.tier, "GlacierJobParameters", "Tier", "tier")?,
+            tier: rt::required(self.tier, SHAPE, "Tier", "tier")?,
         })
     }
 }
@@ -13205,11 +12857,12 @@ impl GranteeBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<Grantee, rt::Error> {
+        const SHAPE: &str = "Grantee";
         Ok(Grantee {
             display_name: self.display_name,
             email_address: self.email_address,
             id: self.id,
-            r#type: rt::required(self.r#type, "Grantee", "Type", "type")?,
+            r#type: rt::required(self.r#type, SHAPE, "Type", "type")?,
             uri: self.uri,
         })
     }
@@ -13329,8 +12982,9 @@ impl HeadBucketRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<HeadBucketRequest, rt::Error> {
+        const SHAPE: &str = "HeadBucketRequest";
         Ok(HeadBucketRequest {
-            bucket: rt::required(self.bucket, "HeadBucketRequest", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -14347,22 +14001,17 @@ impl HeadObjectRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<HeadObjectRequest, rt::Error> {
+        const SHAPE: &str = "HeadObjectRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "HeadObjectRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(HeadObjectRequest {
-            bucket: rt::required(self.bucket, "HeadObjectRequest", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             if_match: self.if_match,
             if_modified_since: self.if_modified_since,
             if_none_match: self.if_none_match,
             if_unmodified_since: self.if_unmodified_since,
-            key: rt::required(self.key, "HeadObjectRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             mirror_destination: self.mirror_destination,
             range: self.range,
             version_id: self.version_id,
@@ -14409,8 +14058,9 @@ impl IndexDocumentBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<IndexDocument, rt::Error> {
+        const SHAPE: &str = "IndexDocument";
         Ok(IndexDocument {
-            suffix: rt::required(self.suffix, "IndexDocument", "Suffix", "suffix")?,
+            suffix: rt::required(self.suffix, SHAPE, "Suffix", "suffix")?,
         })
     }
 }
@@ -14608,34 +14258,25 @@ impl InventoryConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<InventoryConfiguration, rt::Error> {
+        const SHAPE: &str = "InventoryConfiguration";
         Ok(InventoryConfiguration {
             destination: rt::required(
                 self.destination,
-                "InventoryConfiguration",
+                SHAPE,
                 "Destination",
                 "destination",
             )?,
-            is_enabled: rt::required(
-                self.is_enabled,
-                "InventoryConfiguration",
-                "IsEnabled",
-                "is_enabled",
-            )?,
+            is_enabled: rt::required(self.is_enabled, SHAPE, "IsEnabled", "is_enabled")?,
             filter: self.filter,
-            id: rt::required(self.id, "InventoryConfiguration", "Id", "id")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             included_object_versions: rt::required(
                 self.included_object_versions,
-                "InventoryConfiguration",
+                SHAPE,
                 "IncludedObjectVersions",
                 "included_object_versions",
             )?,
             optional_fields: self.optional_fields,
-            schedule: rt::required(
-                self.schedule,
-                "InventoryConfiguration",
-                "Schedule",
-                "schedule",
-            )?,
+            schedule: rt::required(self.schedule, SHAPE, "Schedule", "schedule")?,
         })
     }
 }
@@ -14680,10 +14321,11 @@ impl InventoryDestinationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<InventoryDestination, rt::Error> {
+        const SHAPE: &str = "InventoryDestination";
         Ok(InventoryDestination {
             s3_bucket_destination: rt::required(
                 self.s3_bucket_destination,
-                "InventoryDestination",
+                SHAPE,
                 "S3BucketDestination",
                 "s3_bucket_destination",
             )?,
@@ -14723,8 +14365,9 @@ impl InventoryFilterBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<InventoryFilter, rt::Error> {
+        const SHAPE: &str = "InventoryFilter";
         Ok(InventoryFilter {
-            prefix: rt::required(self.prefix, "InventoryFilter", "Prefix", "prefix")?,
+            prefix: rt::required(self.prefix, SHAPE, "Prefix", "prefix")?,
         })
     }
 }
@@ -15093,20 +14736,11 @@ impl InventoryS3BucketDestinationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<InventoryS3BucketDestination, rt::Error> {
+        const SHAPE: &str = "InventoryS3BucketDestination";
         Ok(InventoryS3BucketDestination {
             account_id: self.account_id,
-            bucket: rt::required(
-                self.bucket,
-                "InventoryS3BucketDestination",
-                "Bucket",
-                "bucket",
-            )?,
-            format: rt::required(
-                self.format,
-                "InventoryS3BucketDestination",
-                "Format",
-                "format",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            format: rt::required(self.format, SHAPE, "Format", "format")?,
             prefix: self.prefix,
         })
     }
@@ -15146,13 +14780,9 @@ impl InventoryScheduleBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<InventorySchedule, rt::Error> {
+        const SHAPE: &str = "InventorySchedule";
         Ok(InventorySchedule {
-            frequency: rt::required(
-                self.frequency,
-                "InventorySchedule",
-                "Frequency",
-                "frequency",
-            )?,
+            frequency: rt::required(self.frequency, SHAPE, "Frequency", "frequency")?,
         })
     }
 }
@@ -15239,20 +14869,16 @@ impl LambdaFunctionConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<LambdaFunctionConfiguration, rt::Error> {
+        const SHAPE: &str = "LambdaFunctionConfiguration";
         Ok(LambdaFunctionConfiguration {
             id: self.id,
             lambda_function_arn: rt::required(
                 self.lambda_function_arn,
-                "LambdaFunctionConfiguration",
+                SHAPE,
                 "LambdaFunctionArn",
                 "lambda_function_arn",
             )?,
-            events: rt::required(
-                self.events,
-                "LambdaFunctionConfiguration",
-                "Events",
-                "events",
-            )?,
+            events: rt::required(self.events, SHAPE, "Events", "events")?,
             filter: self.filter,
         })
     }
@@ -15381,21 +15007,16 @@ impl LegalHoldRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<LegalHoldRequest, rt::Error> {
+        const SHAPE: &str = "LegalHoldRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "LegalHoldRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(LegalHoldRequest {
-            bucket: rt::required(self.bucket, "LegalHoldRequest", "Bucket", "bucket")?,
-            key: rt::required(self.key, "LegalHoldRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             retention_legal_hold_id: rt::required(
                 self.retention_legal_hold_id,
-                "LegalHoldRequest",
+                SHAPE,
                 "RetentionLegalHoldId",
                 "retention_legal_hold_id",
             )?,
@@ -15624,12 +15245,13 @@ impl LifecycleRuleBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<LifecycleRule, rt::Error> {
+        const SHAPE: &str = "LifecycleRule";
         Ok(LifecycleRule {
             expiration: self.expiration,
             id: self.id,
             prefix: self.prefix,
-            filter: rt::required(self.filter, "LifecycleRule", "Filter", "filter")?,
-            status: rt::required(self.status, "LifecycleRule", "Status", "status")?,
+            filter: rt::required(self.filter, SHAPE, "Filter", "filter")?,
+            status: rt::required(self.status, SHAPE, "Status", "status")?,
             transitions: self.transitions,
             noncurrent_version_expiration: self.noncurrent_version_expiration,
             abort_incomplete_multipart_upload: self.abort_incomplete_multipart_upload,
@@ -15992,13 +15614,9 @@ impl ListBucketAnalyticsConfigurationsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListBucketAnalyticsConfigurationsRequest, rt::Error> {
+        const SHAPE: &str = "ListBucketAnalyticsConfigurationsRequest";
         Ok(ListBucketAnalyticsConfigurationsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ListBucketAnalyticsConfigurationsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             continuation_token: self.continuation_token,
             expected_bucket_owner: self.expected_bucket_owner,
         })
@@ -16338,13 +15956,9 @@ impl ListBucketInventoryConfigurationsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListBucketInventoryConfigurationsRequest, rt::Error> {
+        const SHAPE: &str = "ListBucketInventoryConfigurationsRequest";
         Ok(ListBucketInventoryConfigurationsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ListBucketInventoryConfigurationsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             continuation_token: self.continuation_token,
             expected_bucket_owner: self.expected_bucket_owner,
         })
@@ -16511,13 +16125,9 @@ impl ListBucketMetricsConfigurationsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListBucketMetricsConfigurationsRequest, rt::Error> {
+        const SHAPE: &str = "ListBucketMetricsConfigurationsRequest";
         Ok(ListBucketMetricsConfigurationsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ListBucketMetricsConfigurationsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             continuation_token: self.continuation_token,
             expected_bucket_owner: self.expected_bucket_owner,
         })
@@ -16990,23 +16600,13 @@ impl ListLegalHoldsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListLegalHoldsRequest, rt::Error> {
+        const SHAPE: &str = "ListLegalHoldsRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "ListLegalHoldsRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ListLegalHoldsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ListLegalHoldsRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "ListLegalHoldsRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             mirror_destination: self.mirror_destination,
         })
     }
@@ -17160,13 +16760,9 @@ impl ListMultipartUploadsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListMultipartUploadsRequest, rt::Error> {
+        const SHAPE: &str = "ListMultipartUploadsRequest";
         Ok(ListMultipartUploadsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ListMultipartUploadsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             delimiter: self.delimiter,
             encoding_type: self.encoding_type,
             key_marker: self.key_marker,
@@ -17544,13 +17140,9 @@ impl ListObjectVersionsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListObjectVersionsRequest, rt::Error> {
+        const SHAPE: &str = "ListObjectVersionsRequest";
         Ok(ListObjectVersionsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "ListObjectVersionsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             delimiter: self.delimiter,
             encoding_type: self.encoding_type,
             key_marker: self.key_marker,
@@ -17933,8 +17525,9 @@ impl ListObjectsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListObjectsRequest, rt::Error> {
+        const SHAPE: &str = "ListObjectsRequest";
         Ok(ListObjectsRequest {
-            bucket: rt::required(self.bucket, "ListObjectsRequest", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             delimiter: self.delimiter,
             encoding_type: self.encoding_type,
             marker: self.marker,
@@ -18314,13 +17907,9 @@ impl ListObjectsV2RequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListObjectsV2Request, rt::Error> {
+        const SHAPE: &str = "ListObjectsV2Request";
         Ok(ListObjectsV2Request {
-            bucket: rt::required(
-                self.bucket,
-                "ListObjectsV2Request",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             delimiter: self.delimiter,
             encoding_type: self.encoding_type,
             max_keys: self.max_keys,
@@ -18588,8 +18177,9 @@ impl ListPartsOutputBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListPartsOutput, rt::Error> {
+        const SHAPE: &str = "ListPartsOutput";
         if let Some(value) = &self.key {
-            rt::check_min("ListPartsOutput", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ListPartsOutput {
             abort_date: self.abort_date,
@@ -18748,27 +18338,17 @@ impl ListPartsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListPartsRequest, rt::Error> {
+        const SHAPE: &str = "ListPartsRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "ListPartsRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ListPartsRequest {
-            bucket: rt::required(self.bucket, "ListPartsRequest", "Bucket", "bucket")?,
-            key: rt::required(self.key, "ListPartsRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             max_parts: self.max_parts,
             mirror_destination: self.mirror_destination,
             part_number_marker: self.part_number_marker,
-            upload_id: rt::required(
-                self.upload_id,
-                "ListPartsRequest",
-                "UploadId",
-                "upload_id",
-            )?,
+            upload_id: rt::required(self.upload_id, SHAPE, "UploadId", "upload_id")?,
             request_payer: self.request_payer,
             expected_bucket_owner: self.expected_bucket_owner,
         })
@@ -19136,8 +18716,9 @@ impl MetricsConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<MetricsConfiguration, rt::Error> {
+        const SHAPE: &str = "MetricsConfiguration";
         Ok(MetricsConfiguration {
-            id: rt::required(self.id, "MetricsConfiguration", "Id", "id")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             filter: self.filter,
         })
     }
@@ -19355,8 +18936,9 @@ impl MultipartUploadBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<MultipartUpload, rt::Error> {
+        const SHAPE: &str = "MultipartUpload";
         if let Some(value) = &self.key {
-            rt::check_min("MultipartUpload", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(MultipartUpload {
             upload_id: self.upload_id,
@@ -19860,8 +19442,9 @@ impl ObjectBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<Object, rt::Error> {
+        const SHAPE: &str = "Object";
         if let Some(value) = &self.key {
-            rt::check_min("Object", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(Object {
             key: self.key,
@@ -20037,17 +19620,12 @@ impl ObjectIdentifierBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ObjectIdentifier, rt::Error> {
+        const SHAPE: &str = "ObjectIdentifier";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "ObjectIdentifier",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ObjectIdentifier {
-            key: rt::required(self.key, "ObjectIdentifier", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             version_id: self.version_id,
         })
     }
@@ -20805,8 +20383,9 @@ impl ObjectVersionBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ObjectVersion, rt::Error> {
+        const SHAPE: &str = "ObjectVersion";
         if let Some(value) = &self.key {
-            rt::check_min("ObjectVersion", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ObjectVersion {
             e_tag: self.e_tag,
@@ -21590,16 +21169,12 @@ impl PutBucketAccelerateConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketAccelerateConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketAccelerateConfigurationRequest";
         Ok(PutBucketAccelerateConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketAccelerateConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             accelerate_configuration: rt::required(
                 self.accelerate_configuration,
-                "PutBucketAccelerateConfigurationRequest",
+                SHAPE,
                 "AccelerateConfiguration",
                 "accelerate_configuration",
             )?,
@@ -21808,15 +21383,11 @@ impl PutBucketAclRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketAclRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketAclRequest";
         Ok(PutBucketAclRequest {
             acl: self.acl,
             access_control_policy: self.access_control_policy,
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketAclRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_md5: self.content_md5,
             checksum_algorithm: self.checksum_algorithm,
             grant_full_control: self.grant_full_control,
@@ -21913,22 +21484,13 @@ impl PutBucketAnalyticsConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketAnalyticsConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketAnalyticsConfigurationRequest";
         Ok(PutBucketAnalyticsConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketAnalyticsConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "PutBucketAnalyticsConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             analytics_configuration: rt::required(
                 self.analytics_configuration,
-                "PutBucketAnalyticsConfigurationRequest",
+                SHAPE,
                 "AnalyticsConfiguration",
                 "analytics_configuration",
             )?,
@@ -22041,16 +21603,12 @@ impl PutBucketCorsRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketCorsRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketCorsRequest";
         Ok(PutBucketCorsRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketCorsRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             cors_configuration: rt::required(
                 self.cors_configuration,
-                "PutBucketCorsRequest",
+                SHAPE,
                 "CORSConfiguration",
                 "cors_configuration",
             )?,
@@ -22145,22 +21703,13 @@ impl PutBucketInventoryConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketInventoryConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketInventoryConfigurationRequest";
         Ok(PutBucketInventoryConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketInventoryConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "PutBucketInventoryConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             inventory_configuration: rt::required(
                 self.inventory_configuration,
-                "PutBucketInventoryConfigurationRequest",
+                SHAPE,
                 "InventoryConfiguration",
                 "inventory_configuration",
             )?,
@@ -22261,13 +21810,9 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketLifecycleConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketLifecycleConfigurationRequest";
         Ok(PutBucketLifecycleConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketLifecycleConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             checksum_algorithm: self.checksum_algorithm,
             lifecycle_configuration: self.lifecycle_configuration,
             expected_bucket_owner: self.expected_bucket_owner,
@@ -22356,22 +21901,13 @@ impl PutBucketMetricsConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketMetricsConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketMetricsConfigurationRequest";
         Ok(PutBucketMetricsConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketMetricsConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            id: rt::required(
-                self.id,
-                "PutBucketMetricsConfigurationRequest",
-                "Id",
-                "id",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            id: rt::required(self.id, SHAPE, "Id", "id")?,
             metrics_configuration: rt::required(
                 self.metrics_configuration,
-                "PutBucketMetricsConfigurationRequest",
+                SHAPE,
                 "MetricsConfiguration",
                 "metrics_configuration",
             )?,
@@ -22433,16 +21969,12 @@ impl PutBucketProtectionConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketProtectionConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketProtectionConfigurationRequest";
         Ok(PutBucketProtectionConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketProtectionConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             protection_configuration: rt::required(
                 self.protection_configuration,
-                "PutBucketProtectionConfigurationRequest",
+                SHAPE,
                 "ProtectionConfiguration",
                 "protection_configuration",
             )?,
@@ -22572,18 +22104,14 @@ impl PutBucketReplicationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketReplicationRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketReplicationRequest";
         Ok(PutBucketReplicationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketReplicationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_md5: self.content_md5,
             checksum_algorithm: self.checksum_algorithm,
             replication_configuration: rt::required(
                 self.replication_configuration,
-                "PutBucketReplicationRequest",
+                SHAPE,
                 "ReplicationConfiguration",
                 "replication_configuration",
             )?,
@@ -22693,21 +22221,12 @@ impl PutBucketTaggingRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketTaggingRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketTaggingRequest";
         Ok(PutBucketTaggingRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketTaggingRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_md5: self.content_md5,
             checksum_algorithm: self.checksum_algorithm,
-            tagging: rt::required(
-                self.tagging,
-                "PutBucketTaggingRequest",
-                "Tagging",
-                "tagging",
-            )?,
+            tagging: rt::required(self.tagging, SHAPE, "Tagging", "tagging")?,
             expected_bucket_owner: self.expected_bucket_owner,
         })
     }
@@ -22836,19 +22355,15 @@ impl PutBucketVersioningRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketVersioningRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketVersioningRequest";
         Ok(PutBucketVersioningRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketVersioningRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_md5: self.content_md5,
             checksum_algorithm: self.checksum_algorithm,
             mfa: self.mfa,
             versioning_configuration: rt::required(
                 self.versioning_configuration,
-                "PutBucketVersioningRequest",
+                SHAPE,
                 "VersioningConfiguration",
                 "versioning_configuration",
             )?,
@@ -22960,18 +22475,14 @@ impl PutBucketWebsiteRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutBucketWebsiteRequest, rt::Error> {
+        const SHAPE: &str = "PutBucketWebsiteRequest";
         Ok(PutBucketWebsiteRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutBucketWebsiteRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_md5: self.content_md5,
             checksum_algorithm: self.checksum_algorithm,
             website_configuration: rt::required(
                 self.website_configuration,
-                "PutBucketWebsiteRequest",
+                SHAPE,
                 "WebsiteConfiguration",
                 "website_configuration",
             )?,
@@ -23243,31 +22754,21 @@ impl PutObjectAclRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutObjectAclRequest, rt::Error> {
+        const SHAPE: &str = "PutObjectAclRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "PutObjectAclRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(PutObjectAclRequest {
             acl: self.acl,
             access_control_policy: self.access_control_policy,
-            bucket: rt::required(
-                self.bucket,
-                "PutObjectAclRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_md5: self.content_md5,
             grant_full_control: self.grant_full_control,
             grant_read: self.grant_read,
             grant_read_acp: self.grant_read_acp,
             grant_write: self.grant_write,
             grant_write_acp: self.grant_write_acp,
-            key: rt::required(self.key, "PutObjectAclRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             request_payer: self.request_payer,
             version_id: self.version_id,
             expected_bucket_owner: self.expected_bucket_owner,
@@ -23442,23 +22943,13 @@ impl PutObjectLegalHoldRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutObjectLegalHoldRequest, rt::Error> {
+        const SHAPE: &str = "PutObjectLegalHoldRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "PutObjectLegalHoldRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(PutObjectLegalHoldRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutObjectLegalHoldRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "PutObjectLegalHoldRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             legal_hold: self.legal_hold,
             request_payer: self.request_payer,
             version_id: self.version_id,
@@ -23644,13 +23135,9 @@ impl PutObjectLockConfigurationRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutObjectLockConfigurationRequest, rt::Error> {
+        const SHAPE: &str = "PutObjectLockConfigurationRequest";
         Ok(PutObjectLockConfigurationRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutObjectLockConfigurationRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             object_lock_configuration: self.object_lock_configuration,
             request_payer: self.request_payer,
             token: self.token,
@@ -24645,19 +24132,14 @@ impl PutObjectRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutObjectRequest, rt::Error> {
+        const SHAPE: &str = "PutObjectRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "PutObjectRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(PutObjectRequest {
             acl: self.acl,
             body: self.body.unwrap_or_default(),
-            bucket: rt::required(self.bucket, "PutObjectRequest", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             cache_control: self.cache_control,
             content_disposition: self.content_disposition,
             content_encoding: self.content_encoding,
@@ -24676,7 +24158,7 @@ impl PutObjectRequestBuilder {
             grant_read: self.grant_read,
             grant_read_acp: self.grant_read_acp,
             grant_write_acp: self.grant_write_acp,
-            key: rt::required(self.key, "PutObjectRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             metadata: self.metadata,
             retention_expiration_date: self.retention_expiration_date,
             retention_legal_hold_id: self.retention_legal_hold_id,
@@ -24879,23 +24361,13 @@ impl PutObjectRetentionRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutObjectRetentionRequest, rt::Error> {
+        const SHAPE: &str = "PutObjectRetentionRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "PutObjectRetentionRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(PutObjectRetentionRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutObjectRetentionRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "PutObjectRetentionRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             retention: self.retention,
             request_payer: self.request_payer,
             version_id: self.version_id,
@@ -25092,31 +24564,16 @@ impl PutObjectTaggingRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutObjectTaggingRequest, rt::Error> {
+        const SHAPE: &str = "PutObjectTaggingRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "PutObjectTaggingRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(PutObjectTaggingRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutObjectTaggingRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "PutObjectTaggingRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             version_id: self.version_id,
             content_md5: self.content_md5,
-            tagging: rt::required(
-                self.tagging,
-                "PutObjectTaggingRequest",
-                "Tagging",
-                "tagging",
-            )?,
+            tagging: rt::required(self.tagging, SHAPE, "Tagging", "tagging")?,
             checksum_algorithm: self.checksum_algorithm,
             expected_bucket_owner: self.expected_bucket_owner,
             request_payer: self.request_payer,
@@ -25230,18 +24687,14 @@ impl PutPublicAccessBlockRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<PutPublicAccessBlockRequest, rt::Error> {
+        const SHAPE: &str = "PutPublicAccessBlockRequest";
         Ok(PutPublicAccessBlockRequest {
-            bucket: rt::required(
-                self.bucket,
-                "PutPublicAccessBlockRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_md5: self.content_md5,
             checksum_algorithm: self.checksum_algorithm,
             public_access_block_configuration: rt::required(
                 self.public_access_block_configuration,
-                "PutPublicAccessBlockRequest",
+                SHAPE,
                 "PublicAccessBlockConfiguration",
                 "public_access_block_configuration",
             )?,
@@ -25332,15 +24785,11 @@ impl QueueConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<QueueConfiguration, rt::Error> {
+        const SHAPE: &str = "QueueConfiguration";
         Ok(QueueConfiguration {
             id: self.id,
-            queue_arn: rt::required(
-                self.queue_arn,
-                "QueueConfiguration",
-                "QueueArn",
-                "queue_arn",
-            )?,
-            events: rt::required(self.events, "QueueConfiguration", "Events", "events")?,
+            queue_arn: rt::required(self.queue_arn, SHAPE, "QueueArn", "queue_arn")?,
+            events: rt::required(self.events, SHAPE, "Events", "events")?,
             filter: self.filter,
         })
     }
@@ -25581,13 +25030,9 @@ impl RedirectAllRequestsToBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<RedirectAllRequestsTo, rt::Error> {
+        const SHAPE: &str = "RedirectAllRequestsTo";
         Ok(RedirectAllRequestsTo {
-            host_name: rt::required(
-                self.host_name,
-                "RedirectAllRequestsTo",
-                "HostName",
-                "host_name",
-            )?,
+            host_name: rt::required(self.host_name, SHAPE, "HostName", "host_name")?,
             protocol: self.protocol,
         })
     }
@@ -25641,14 +25086,10 @@ impl ReplicationConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ReplicationConfiguration, rt::Error> {
+        const SHAPE: &str = "ReplicationConfiguration";
         Ok(ReplicationConfiguration {
             role: self.role,
-            rules: rt::required(
-                self.rules,
-                "ReplicationConfiguration",
-                "Rules",
-                "rules",
-            )?,
+            rules: rt::required(self.rules, SHAPE, "Rules", "rules")?,
         })
     }
 }
@@ -25778,26 +25219,22 @@ impl ReplicationRuleBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ReplicationRule, rt::Error> {
+        const SHAPE: &str = "ReplicationRule";
         Ok(ReplicationRule {
             id: self.id,
-            priority: rt::required(
-                self.priority,
-                "ReplicationRule",
-                "Priority",
-                "priority",
-            )?,
+            priority: rt::required(self.priority, SHAPE, "Priority", "priority")?,
             prefix: self.prefix,
-            filter: rt::required(self.filter, "ReplicationRule", "Filter", "filter")?,
-            status: rt::required(self.status, "ReplicationRule", "Status", "status")?,
+            filter: rt::required(self.filter, SHAPE, "Filter", "filter")?,
+            status: rt::required(self.status, SHAPE, "Status", "status")?,
             destination: rt::required(
                 self.destination,
-                "ReplicationRule",
+                SHAPE,
                 "Destination",
                 "destination",
             )?,
             delete_marker_replication: rt::required(
                 self.delete_marker_replication,
-                "ReplicationRule",
+                SHAPE,
                 "DeleteMarkerReplication",
                 "delete_marker_replication",
             )?,
@@ -26337,36 +25774,22 @@ impl ListReplicationFailureResultBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ListReplicationFailureResult, rt::Error> {
+        const SHAPE: &str = "ListReplicationFailureResult";
         Ok(ListReplicationFailureResult {
-            name: rt::required(
-                self.name,
-                "ListReplicationFailureResult",
-                "Name",
-                "name",
-            )?,
+            name: rt::required(self.name, SHAPE, "Name", "name")?,
             first_sync_attempted_before: self.first_sync_attempted_before,
             max_keys: self.max_keys,
             is_truncated: rt::required(
                 self.is_truncated,
-                "ListReplicationFailureResult",
+                SHAPE,
                 "IsTruncated",
                 "is_truncated",
             )?,
             encoding_type: self.encoding_type,
-            key_count: rt::required(
-                self.key_count,
-                "ListReplicationFailureResult",
-                "KeyCount",
-                "key_count",
-            )?,
+            key_count: rt::required(self.key_count, SHAPE, "KeyCount", "key_count")?,
             continuation_token: self.continuation_token,
             next_continuation_token: self.next_continuation_token,
-            contents: rt::required(
-                self.contents,
-                "ListReplicationFailureResult",
-                "Contents",
-                "contents",
-            )?,
+            contents: rt::required(self.contents, SHAPE, "Contents", "contents")?,
         })
     }
 }
@@ -26473,38 +25896,23 @@ impl ObjectSyncAttemptedBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<ObjectSyncAttempted, rt::Error> {
+        const SHAPE: &str = "ObjectSyncAttempted";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "ObjectSyncAttempted",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(ObjectSyncAttempted {
-            key: rt::required(self.key, "ObjectSyncAttempted", "Key", "key")?,
-            version_id: rt::required(
-                self.version_id,
-                "ObjectSyncAttempted",
-                "VersionId",
-                "version_id",
-            )?,
-            sync_type: rt::required(
-                self.sync_type,
-                "ObjectSyncAttempted",
-                "SyncType",
-                "sync_type",
-            )?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
+            version_id: rt::required(self.version_id, SHAPE, "VersionId", "version_id")?,
+            sync_type: rt::required(self.sync_type, SHAPE, "SyncType", "sync_type")?,
             first_sync_attempted: rt::required(
                 self.first_sync_attempted,
-                "ObjectSyncAttempted",
+                SHAPE,
                 "FirstSyncAttempted",
                 "first_sync_attempted",
             )?,
             last_sync_attempted: rt::required(
                 self.last_sync_attempted,
-                "ObjectSyncAttempted",
+                SHAPE,
                 "LastSyncAttempted",
                 "last_sync_attempted",
             )?,
@@ -26631,23 +26039,13 @@ impl RestoreObjectRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<RestoreObjectRequest, rt::Error> {
+        const SHAPE: &str = "RestoreObjectRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "RestoreObjectRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(RestoreObjectRequest {
-            bucket: rt::required(
-                self.bucket,
-                "RestoreObjectRequest",
-                "Bucket",
-                "bucket",
-            )?,
-            key: rt::required(self.key, "RestoreObjectRequest", "Key", "key")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             version_id: self.version_id,
             restore_request: self.restore_request,
         })
@@ -26703,8 +26101,9 @@ impl RestoreRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<RestoreRequest, rt::Error> {
+        const SHAPE: &str = "RestoreRequest";
         Ok(RestoreRequest {
-            days: rt::required(self.days, "RestoreRequest", "Days", "days")?,
+            days: rt::required(self.days, SHAPE, "Days", "days")?,
             glacier_job_parameters: self.glacier_job_parameters,
         })
     }
@@ -26818,9 +26217,10 @@ impl RoutingRuleBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<RoutingRule, rt::Error> {
+        const SHAPE: &str = "RoutingRule";
         Ok(RoutingRule {
             condition: self.condition,
-            redirect: rt::required(self.redirect, "RoutingRule", "Redirect", "redirect")?,
+            redirect: rt::required(self.redirect, SHAPE, "Redirect", "redirect")?,
         })
     }
 }
@@ -27189,16 +26589,17 @@ impl StorageClassAnalysisDataExportBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<StorageClassAnalysisDataExport, rt::Error> {
+        const SHAPE: &str = "StorageClassAnalysisDataExport";
         Ok(StorageClassAnalysisDataExport {
             output_schema_version: rt::required(
                 self.output_schema_version,
-                "StorageClassAnalysisDataExport",
+                SHAPE,
                 "OutputSchemaVersion",
                 "output_schema_version",
             )?,
             destination: rt::required(
                 self.destination,
-                "StorageClassAnalysisDataExport",
+                SHAPE,
                 "Destination",
                 "destination",
             )?,
@@ -27311,12 +26712,13 @@ impl TagBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<Tag, rt::Error> {
+        const SHAPE: &str = "Tag";
         if let Some(value) = &self.key {
-            rt::check_min("Tag", "Key", "length", value.len() as i64, 1i64)?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(Tag {
-            key: rt::required(self.key, "Tag", "Key", "key")?,
-            value: rt::required(self.value, "Tag", "Value", "value")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
+            value: rt::required(self.value, SHAPE, "Value", "value")?,
         })
     }
 }
@@ -27353,8 +26755,9 @@ impl TaggingBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<Tagging, rt::Error> {
+        const SHAPE: &str = "Tagging";
         Ok(Tagging {
-            tag_set: rt::required(self.tag_set, "Tagging", "TagSet", "tag_set")?,
+            tag_set: rt::required(self.tag_set, SHAPE, "TagSet", "tag_set")?,
         })
     }
 }
@@ -27634,15 +27037,11 @@ impl TopicConfigurationBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<TopicConfiguration, rt::Error> {
+        const SHAPE: &str = "TopicConfiguration";
         Ok(TopicConfiguration {
             id: self.id,
-            topic_arn: rt::required(
-                self.topic_arn,
-                "TopicConfiguration",
-                "TopicArn",
-                "topic_arn",
-            )?,
-            events: rt::required(self.events, "TopicConfiguration", "Events", "events")?,
+            topic_arn: rt::required(self.topic_arn, SHAPE, "TopicArn", "topic_arn")?,
+            events: rt::required(self.events, SHAPE, "Events", "events")?,
             filter: self.filter,
         })
     }
@@ -28514,25 +27913,15 @@ impl UploadPartCopyRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<UploadPartCopyRequest, rt::Error> {
+        const SHAPE: &str = "UploadPartCopyRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "UploadPartCopyRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(UploadPartCopyRequest {
-            bucket: rt::required(
-                self.bucket,
-                "UploadPartCopyRequest",
-                "Bucket",
-                "bucket",
-            )?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             copy_source: rt::required(
                 self.copy_source,
-                "UploadPartCopyRequest",
+                SHAPE,
                 "CopySource",
                 "copy_source",
             )?,
@@ -28541,19 +27930,14 @@ impl UploadPartCopyRequestBuilder {
             copy_source_if_none_match: self.copy_source_if_none_match,
             copy_source_if_unmodified_since: self.copy_source_if_unmodified_since,
             copy_source_range: self.copy_source_range,
-            key: rt::required(self.key, "UploadPartCopyRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             part_number: rt::required(
                 self.part_number,
-                "UploadPartCopyRequest",
+                SHAPE,
                 "PartNumber",
                 "part_number",
             )?,
-            upload_id: rt::required(
-                self.upload_id,
-                "UploadPartCopyRequest",
-                "UploadId",
-                "upload_id",
-            )?,
+            upload_id: rt::required(self.upload_id, SHAPE, "UploadId", "upload_id")?,
             sse_customer_algorithm: self.sse_customer_algorithm,
             sse_customer_key: self.sse_customer_key,
             sse_customer_key_md5: self.sse_customer_key_md5,
@@ -29144,18 +28528,13 @@ impl UploadPartRequestBuilder {
     }
     /// Builds the value, or says which member is missing or invalid.
     pub fn build(self) -> Result<UploadPartRequest, rt::Error> {
+        const SHAPE: &str = "UploadPartRequest";
         if let Some(value) = &self.key {
-            rt::check_min(
-                "UploadPartRequest",
-                "Key",
-                "length",
-                value.len() as i64,
-                1i64,
-            )?;
+            rt::check_min(SHAPE, "Key", "length", value.len() as i64, 1i64)?;
         }
         Ok(UploadPartRequest {
             body: self.body.unwrap_or_default(),
-            bucket: rt::required(self.bucket, "UploadPartRequest", "Bucket", "bucket")?,
+            bucket: rt::required(self.bucket, SHAPE, "Bucket", "bucket")?,
             content_length: self.content_length,
             content_md5: self.content_md5,
             checksum_algorithm: self.checksum_algorithm,
@@ -29164,19 +28543,14 @@ impl UploadPartRequestBuilder {
             checksum_crc64_nvme: self.checksum_crc64_nvme,
             checksum_sha1: self.checksum_sha1,
             checksum_sha256: self.checksum_sha256,
-            key: rt::required(self.key, "UploadPartRequest", "Key", "key")?,
+            key: rt::required(self.key, SHAPE, "Key", "key")?,
             part_number: rt::required(
                 self.part_number,
-                "UploadPartRequest",
+                SHAPE,
                 "PartNumber",
                 "part_number",
             )?,
-            upload_id: rt::required(
-                self.upload_id,
-                "UploadPartRequest",
-                "UploadId",
-                "upload_id",
-            )?,
+            upload_id: rt::required(self.upload_id, SHAPE, "UploadId", "upload_id")?,
             sse_customer_algorithm: self.sse_customer_algorithm,
             sse_customer_key: self.sse_customer_key,
             sse_customer_key_md5: self.sse_customer_key_md5,

@@ -67,9 +67,9 @@ pub fn parse_response(
                 _ => AbortMultipartUploadError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("AbortMultipartUpload", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("AbortMultipartUpload"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `AbortMultipartUpload` request (`DELETE /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -140,10 +140,7 @@ impl AbortMultipartUploadFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<AbortMultipartUploadOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("AbortMultipartUpload"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -153,7 +150,7 @@ pub(crate) async fn send_input(
     input: AbortMultipartUploadRequest,
 ) -> Result<AbortMultipartUploadOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("AbortMultipartUpload"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

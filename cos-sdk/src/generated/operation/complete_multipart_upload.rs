@@ -104,11 +104,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = CompleteMultipartUploadError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("CompleteMultipartUpload", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("CompleteMultipartUpload"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `CompleteMultipartUpload` request (`POST /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -312,10 +310,7 @@ impl CompleteMultipartUploadFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<CompleteMultipartUploadOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("CompleteMultipartUpload"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -325,7 +320,7 @@ pub(crate) async fn send_input(
     input: CompleteMultipartUploadRequest,
 ) -> Result<CompleteMultipartUploadOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("CompleteMultipartUpload"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -212,9 +212,9 @@ pub fn parse_response(
                 _ => CopyObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("CopyObject", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("CopyObject"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `CopyObject` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -734,7 +734,7 @@ impl CopyObjectFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<CopyObjectOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("CopyObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -744,7 +744,7 @@ pub(crate) async fn send_input(
     input: CopyObjectRequest,
 ) -> Result<CopyObjectOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("CopyObject"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -106,9 +106,9 @@ pub fn parse_response(
                 _ => CreateBucketError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("CreateBucket", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("CreateBucket"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `CreateBucket` request (`PUT /{Bucket}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -264,7 +264,7 @@ impl CreateBucketFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<CreateBucketOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("CreateBucket"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -274,7 +274,7 @@ pub(crate) async fn send_input(
     input: CreateBucketRequest,
 ) -> Result<CreateBucketOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("CreateBucket"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

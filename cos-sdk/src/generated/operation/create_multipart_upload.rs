@@ -130,11 +130,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = CreateMultipartUploadError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("CreateMultipartUpload", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("CreateMultipartUpload"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `CreateMultipartUpload` request (`POST /{Bucket}/{Key+}?uploads`): set its members, then call `send`.
 #[derive(Debug)]
@@ -475,10 +473,7 @@ impl CreateMultipartUploadFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<CreateMultipartUploadOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("CreateMultipartUpload"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -488,7 +483,7 @@ pub(crate) async fn send_input(
     input: CreateMultipartUploadRequest,
 ) -> Result<CreateMultipartUploadOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("CreateMultipartUpload"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

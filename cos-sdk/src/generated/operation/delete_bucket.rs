@@ -40,9 +40,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteBucket", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteBucket"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteBucket` request (`DELETE /{Bucket}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl DeleteBucketFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteBucketOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("DeleteBucket"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -93,7 +93,7 @@ pub(crate) async fn send_input(
     input: DeleteBucketRequest,
 ) -> Result<DeleteBucketOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteBucket"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -51,16 +51,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketMetricsConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "DeleteBucketMetricsConfiguration",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("DeleteBucketMetricsConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteBucketMetricsConfiguration` request (`DELETE /{Bucket}?metrics`): set its members, then call `send`.
 #[derive(Debug)]
@@ -113,10 +106,7 @@ impl DeleteBucketMetricsConfigurationFluentBuilder {
     pub async fn send(
         self,
     ) -> Result<DeleteBucketMetricsConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("DeleteBucketMetricsConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -126,7 +116,7 @@ pub(crate) async fn send_input(
     input: DeleteBucketMetricsConfigurationRequest,
 ) -> Result<DeleteBucketMetricsConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteBucketMetricsConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

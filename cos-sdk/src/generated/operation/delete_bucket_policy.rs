@@ -43,9 +43,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketPolicyError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteBucketPolicy", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteBucketPolicy"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteBucketPolicy` request (`DELETE /{Bucket}?policy`): set its members, then call `send`.
 #[derive(Debug)]
@@ -86,10 +86,7 @@ impl DeleteBucketPolicyFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteBucketPolicyOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("DeleteBucketPolicy"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -99,7 +96,7 @@ pub(crate) async fn send_input(
     input: DeleteBucketPolicyRequest,
 ) -> Result<DeleteBucketPolicyOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteBucketPolicy"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -44,9 +44,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketTaggingError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteBucketTagging", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteBucketTagging"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteBucketTagging` request (`DELETE /{Bucket}?tagging`): set its members, then call `send`.
 #[derive(Debug)]
@@ -87,10 +87,7 @@ impl DeleteBucketTaggingFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteBucketTaggingOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("DeleteBucketTagging"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -100,7 +97,7 @@ pub(crate) async fn send_input(
     input: DeleteBucketTaggingRequest,
 ) -> Result<DeleteBucketTaggingOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteBucketTagging"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

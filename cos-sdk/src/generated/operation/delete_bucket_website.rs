@@ -44,9 +44,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteBucketWebsiteError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteBucketWebsite", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteBucketWebsite"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteBucketWebsite` request (`DELETE /{Bucket}?website`): set its members, then call `send`.
 #[derive(Debug)]
@@ -87,10 +87,7 @@ impl DeleteBucketWebsiteFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteBucketWebsiteOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("DeleteBucketWebsite"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -100,7 +97,7 @@ pub(crate) async fn send_input(
     input: DeleteBucketWebsiteRequest,
 ) -> Result<DeleteBucketWebsiteOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteBucketWebsite"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -41,9 +41,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteLegalHoldError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteLegalHold", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteLegalHold"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteLegalHold` request (`POST /{Bucket}/{Key+}?legalHold&remove={RetentionLegalHoldId}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -94,7 +94,7 @@ impl DeleteLegalHoldFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteLegalHoldOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("DeleteLegalHold"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -104,7 +104,7 @@ pub(crate) async fn send_input(
     input: LegalHoldRequest,
 ) -> Result<DeleteLegalHoldOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteLegalHold"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

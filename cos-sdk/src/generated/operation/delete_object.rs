@@ -57,9 +57,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteObjectError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteObject", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteObject"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteObject` request (`DELETE /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -166,7 +166,7 @@ impl DeleteObjectFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteObjectOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("DeleteObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
@@ -175,9 +175,9 @@ impl DeleteObjectFluentBuilder {
         self,
         expires_in: ::std::time::Duration,
     ) -> Result<rt::PresignedRequest, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("DeleteObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         let request = serialize_request(input, self.client.endpoint())
-            .map_err(|e| e.with_operation("DeleteObject"))?;
+            .map_err(|e| e.with_operation(META.name))?;
         self.client.presign(&META, request, expires_in)
     }
 }
@@ -187,7 +187,7 @@ pub(crate) async fn send_input(
     input: DeleteObjectRequest,
 ) -> Result<DeleteObjectOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteObject"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

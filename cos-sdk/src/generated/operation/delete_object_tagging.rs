@@ -49,9 +49,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteObjectTaggingError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteObjectTagging", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteObjectTagging"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteObjectTagging` request (`DELETE /{Bucket}/{Key+}?tagging`): set its members, then call `send`.
 #[derive(Debug)]
@@ -112,10 +112,7 @@ impl DeleteObjectTaggingFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteObjectTaggingOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("DeleteObjectTagging"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -125,7 +122,7 @@ pub(crate) async fn send_input(
     input: DeleteObjectTaggingRequest,
 ) -> Result<DeleteObjectTaggingOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteObjectTagging"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -61,9 +61,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeleteObjectsError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("DeleteObjects", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeleteObjects"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteObjects` request (`POST /{Bucket}?delete`): set its members, then call `send`.
 #[derive(Debug)]
@@ -144,7 +144,7 @@ impl DeleteObjectsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeleteObjectsOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("DeleteObjects"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -154,7 +154,7 @@ pub(crate) async fn send_input(
     input: DeleteObjectsRequest,
 ) -> Result<DeleteObjectsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeleteObjects"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

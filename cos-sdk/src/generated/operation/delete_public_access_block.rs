@@ -44,11 +44,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = DeletePublicAccessBlockError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("DeletePublicAccessBlock", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("DeletePublicAccessBlock"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeletePublicAccessBlock` request (`DELETE /{Bucket}?publicAccessBlock`): set its members, then call `send`.
 #[derive(Debug)]
@@ -89,10 +87,7 @@ impl DeletePublicAccessBlockFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<DeletePublicAccessBlockOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("DeletePublicAccessBlock"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -102,7 +97,7 @@ pub(crate) async fn send_input(
     input: DeletePublicAccessBlockRequest,
 ) -> Result<DeletePublicAccessBlockOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("DeletePublicAccessBlock"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -59,11 +59,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ExtendObjectRetentionError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("ExtendObjectRetention", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ExtendObjectRetention"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ExtendObjectRetention` request (`POST /{Bucket}/{Key+}?extendRetention`): set its members, then call `send`.
 #[derive(Debug)]
@@ -150,10 +148,7 @@ impl ExtendObjectRetentionFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ExtendObjectRetentionOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("ExtendObjectRetention"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -163,7 +158,7 @@ pub(crate) async fn send_input(
     input: ExtendObjectRetentionRequest,
 ) -> Result<ExtendObjectRetentionOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ExtendObjectRetention"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

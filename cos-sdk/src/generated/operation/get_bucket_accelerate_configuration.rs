@@ -47,16 +47,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketAccelerateConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "GetBucketAccelerateConfiguration",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("GetBucketAccelerateConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketAccelerateConfiguration` request (`GET /{Bucket}?accelerate`): set its members, then call `send`.
 #[derive(Debug)]
@@ -99,10 +92,7 @@ impl GetBucketAccelerateConfigurationFluentBuilder {
     pub async fn send(
         self,
     ) -> Result<GetBucketAccelerateConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetBucketAccelerateConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -112,7 +102,7 @@ pub(crate) async fn send_input(
     input: GetBucketAccelerateConfigurationRequest,
 ) -> Result<GetBucketAccelerateConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetBucketAccelerateConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

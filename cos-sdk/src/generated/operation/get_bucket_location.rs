@@ -43,9 +43,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketLocationError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("GetBucketLocation", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetBucketLocation"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketLocation` request (`GET /{Bucket}?location`): set its members, then call `send`.
 #[derive(Debug)]
@@ -86,10 +86,7 @@ impl GetBucketLocationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetBucketLocationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetBucketLocation"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -99,7 +96,7 @@ pub(crate) async fn send_input(
     input: GetBucketLocationRequest,
 ) -> Result<GetBucketLocationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetBucketLocation"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -51,12 +51,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketMetricsConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("GetBucketMetricsConfiguration", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("GetBucketMetricsConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketMetricsConfiguration` request (`GET /{Bucket}?metrics`): set its members, then call `send`.
 #[derive(Debug)]
@@ -107,10 +104,7 @@ impl GetBucketMetricsConfigurationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetBucketMetricsConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetBucketMetricsConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -120,7 +114,7 @@ pub(crate) async fn send_input(
     input: GetBucketMetricsConfigurationRequest,
 ) -> Result<GetBucketMetricsConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetBucketMetricsConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

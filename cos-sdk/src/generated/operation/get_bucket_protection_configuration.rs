@@ -48,16 +48,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketProtectionConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "GetBucketProtectionConfiguration",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("GetBucketProtectionConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketProtectionConfiguration` request (`GET /{Bucket}?protection`): set its members, then call `send`.
 #[derive(Debug)]
@@ -100,10 +93,7 @@ impl GetBucketProtectionConfigurationFluentBuilder {
     pub async fn send(
         self,
     ) -> Result<GetBucketProtectionConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetBucketProtectionConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -113,7 +103,7 @@ pub(crate) async fn send_input(
     input: GetBucketProtectionConfigurationRequest,
 ) -> Result<GetBucketProtectionConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetBucketProtectionConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -45,9 +45,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketReplicationError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("GetBucketReplication", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetBucketReplication"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketReplication` request (`GET /{Bucket}?replication`): set its members, then call `send`.
 #[derive(Debug)]
@@ -88,10 +88,7 @@ impl GetBucketReplicationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetBucketReplicationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetBucketReplication"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -101,7 +98,7 @@ pub(crate) async fn send_input(
     input: GetBucketReplicationRequest,
 ) -> Result<GetBucketReplicationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetBucketReplication"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -47,9 +47,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetBucketTaggingError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("GetBucketTagging", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetBucketTagging"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketTagging` request (`GET /{Bucket}?tagging`): set its members, then call `send`.
 #[derive(Debug)]
@@ -100,10 +100,7 @@ impl GetBucketTaggingFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetBucketTaggingOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetBucketTagging"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -113,7 +110,7 @@ pub(crate) async fn send_input(
     input: GetBucketTaggingRequest,
 ) -> Result<GetBucketTaggingOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetBucketTagging"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -115,9 +115,9 @@ pub fn parse_response(
                 _ => GetObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("GetObject", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetObject"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObject` request (`GET /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -358,7 +358,7 @@ impl GetObjectFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetObjectOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("GetObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
@@ -367,9 +367,9 @@ impl GetObjectFluentBuilder {
         self,
         expires_in: ::std::time::Duration,
     ) -> Result<rt::PresignedRequest, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("GetObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         let request = serialize_request(input, self.client.endpoint())
-            .map_err(|e| e.with_operation("GetObject"))?;
+            .map_err(|e| e.with_operation(META.name))?;
         self.client.presign(&META, request, expires_in)
     }
 }
@@ -379,7 +379,7 @@ pub(crate) async fn send_input(
     input: GetObjectRequest,
 ) -> Result<GetObjectOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetObject"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

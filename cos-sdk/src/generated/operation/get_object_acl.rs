@@ -67,9 +67,9 @@ pub fn parse_response(
                 _ => GetObjectAclError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("GetObjectAcl", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetObjectAcl"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObjectAcl` request (`GET /{Bucket}/{Key+}?acl`): set its members, then call `send`.
 #[derive(Debug)]
@@ -150,7 +150,7 @@ impl GetObjectAclFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetObjectAclOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("GetObjectAcl"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -160,7 +160,7 @@ pub(crate) async fn send_input(
     input: GetObjectAclRequest,
 ) -> Result<GetObjectAclOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetObjectAcl"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

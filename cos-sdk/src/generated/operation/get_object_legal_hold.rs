@@ -55,9 +55,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetObjectLegalHoldError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("GetObjectLegalHold", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetObjectLegalHold"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObjectLegalHold` request (`GET /{Bucket}/{Key+}?legal-hold`): set its members, then call `send`.
 #[derive(Debug)]
@@ -138,10 +138,7 @@ impl GetObjectLegalHoldFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetObjectLegalHoldOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetObjectLegalHold"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -151,7 +148,7 @@ pub(crate) async fn send_input(
     input: GetObjectLegalHoldRequest,
 ) -> Result<GetObjectLegalHoldOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetObjectLegalHold"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -47,11 +47,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetObjectLockConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("GetObjectLockConfiguration", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetObjectLockConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObjectLockConfiguration` request (`GET /{Bucket}?object-lock`): set its members, then call `send`.
 #[derive(Debug)]
@@ -92,10 +90,7 @@ impl GetObjectLockConfigurationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetObjectLockConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetObjectLockConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -105,7 +100,7 @@ pub(crate) async fn send_input(
     input: GetObjectLockConfigurationRequest,
 ) -> Result<GetObjectLockConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetObjectLockConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

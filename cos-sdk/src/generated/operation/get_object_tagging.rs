@@ -52,9 +52,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetObjectTaggingError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("GetObjectTagging", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetObjectTagging"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObjectTagging` request (`GET /{Bucket}/{Key+}?tagging`): set its members, then call `send`.
 #[derive(Debug)]
@@ -125,10 +125,7 @@ impl GetObjectTaggingFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetObjectTaggingOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetObjectTagging"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -138,7 +135,7 @@ pub(crate) async fn send_input(
     input: GetObjectTaggingRequest,
 ) -> Result<GetObjectTaggingOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetObjectTagging"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

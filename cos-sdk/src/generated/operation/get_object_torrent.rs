@@ -49,9 +49,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetObjectTorrentError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("GetObjectTorrent", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetObjectTorrent"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObjectTorrent` request (`GET /{Bucket}/{Key+}?torrent`): set its members, then call `send`.
 #[derive(Debug)]
@@ -112,10 +112,7 @@ impl GetObjectTorrentFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetObjectTorrentOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetObjectTorrent"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -125,7 +122,7 @@ pub(crate) async fn send_input(
     input: GetObjectTorrentRequest,
 ) -> Result<GetObjectTorrentOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetObjectTorrent"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

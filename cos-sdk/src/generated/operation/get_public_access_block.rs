@@ -45,9 +45,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = GetPublicAccessBlockError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("GetPublicAccessBlock", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("GetPublicAccessBlock"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetPublicAccessBlock` request (`GET /{Bucket}?publicAccessBlock`): set its members, then call `send`.
 #[derive(Debug)]
@@ -88,10 +88,7 @@ impl GetPublicAccessBlockFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetPublicAccessBlockOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("GetPublicAccessBlock"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -101,7 +98,7 @@ pub(crate) async fn send_input(
     input: GetPublicAccessBlockRequest,
 ) -> Result<GetPublicAccessBlockOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("GetPublicAccessBlock"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -55,9 +55,9 @@ pub fn parse_response(
                 _ => HeadBucketError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("HeadBucket", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("HeadBucket"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `HeadBucket` request (`HEAD /{Bucket}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -98,7 +98,7 @@ impl HeadBucketFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<HeadBucketOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("HeadBucket"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -108,7 +108,7 @@ pub(crate) async fn send_input(
     input: HeadBucketRequest,
 ) -> Result<HeadBucketOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("HeadBucket"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

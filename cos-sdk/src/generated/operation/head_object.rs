@@ -96,9 +96,9 @@ pub fn parse_response(
                 _ => HeadObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("HeadObject", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("HeadObject"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `HeadObject` request (`HEAD /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -279,7 +279,7 @@ impl HeadObjectFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<HeadObjectOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("HeadObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
@@ -288,9 +288,9 @@ impl HeadObjectFluentBuilder {
         self,
         expires_in: ::std::time::Duration,
     ) -> Result<rt::PresignedRequest, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("HeadObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         let request = serialize_request(input, self.client.endpoint())
-            .map_err(|e| e.with_operation("HeadObject"))?;
+            .map_err(|e| e.with_operation(META.name))?;
         self.client.presign(&META, request, expires_in)
     }
 }
@@ -300,7 +300,7 @@ pub(crate) async fn send_input(
     input: HeadObjectRequest,
 ) -> Result<HeadObjectOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("HeadObject"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

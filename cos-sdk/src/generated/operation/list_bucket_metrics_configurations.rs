@@ -50,16 +50,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketMetricsConfigurationsError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "ListBucketMetricsConfigurations",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("ListBucketMetricsConfigurations"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListBucketMetricsConfigurations` request (`GET /{Bucket}?metrics`): set its members, then call `send`.
 #[derive(Debug)]
@@ -110,10 +103,7 @@ impl ListBucketMetricsConfigurationsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListBucketMetricsConfigurationsOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("ListBucketMetricsConfigurations"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -123,7 +113,7 @@ pub(crate) async fn send_input(
     input: ListBucketMetricsConfigurationsRequest,
 ) -> Result<ListBucketMetricsConfigurationsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListBucketMetricsConfigurations"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

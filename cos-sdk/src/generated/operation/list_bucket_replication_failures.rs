@@ -57,12 +57,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketReplicationFailuresError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("ListBucketReplicationFailures", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("ListBucketReplicationFailures"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListBucketReplicationFailures` request (`GET /{Bucket}?ibm-replication-failures`): set its members, then call `send`.
 #[derive(Debug)]
@@ -133,10 +130,7 @@ impl ListBucketReplicationFailuresFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListBucketReplicationFailuresOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("ListBucketReplicationFailures"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -146,7 +140,7 @@ pub(crate) async fn send_input(
     input: ListBucketReplicationFailuresRequest,
 ) -> Result<ListBucketReplicationFailuresOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListBucketReplicationFailures"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -41,9 +41,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketsError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("ListBuckets", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListBuckets"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListBuckets` request (`GET /`): set its members, then call `send`.
 #[derive(Debug)]
@@ -74,7 +74,7 @@ impl ListBucketsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListBucketsOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("ListBuckets"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -84,7 +84,7 @@ pub(crate) async fn send_input(
     input: ListBucketsRequest,
 ) -> Result<ListBucketsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListBuckets"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

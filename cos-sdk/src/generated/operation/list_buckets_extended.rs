@@ -55,9 +55,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListBucketsExtendedError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("ListBucketsExtended", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListBucketsExtended"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListBucketsExtended` request (`GET /?extended`): set its members, then call `send`.
 #[derive(Debug)]
@@ -118,10 +118,7 @@ impl ListBucketsExtendedFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListBucketsExtendedOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("ListBucketsExtended"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// Pages through all results instead of sending one request.
@@ -140,7 +137,7 @@ pub(crate) async fn send_input(
     input: ListBucketsExtendedRequest,
 ) -> Result<ListBucketsExtendedOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListBucketsExtended"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

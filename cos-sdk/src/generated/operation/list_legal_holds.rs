@@ -46,9 +46,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListLegalHoldsError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("ListLegalHolds", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListLegalHolds"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListLegalHolds` request (`GET /{Bucket}/{Key+}?legalHold`): set its members, then call `send`.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ impl ListLegalHoldsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListLegalHoldsOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("ListLegalHolds"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -109,7 +109,7 @@ pub(crate) async fn send_input(
     input: ListLegalHoldsRequest,
 ) -> Result<ListLegalHoldsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListLegalHolds"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

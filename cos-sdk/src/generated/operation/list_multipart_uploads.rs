@@ -66,9 +66,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListMultipartUploadsError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("ListMultipartUploads", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListMultipartUploads"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListMultipartUploads` request (`GET /{Bucket}?uploads`): set its members, then call `send`.
 #[derive(Debug)]
@@ -179,10 +179,7 @@ impl ListMultipartUploadsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListMultipartUploadsOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("ListMultipartUploads"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// Pages through all results instead of sending one request.
@@ -201,7 +198,7 @@ pub(crate) async fn send_input(
     input: ListMultipartUploadsRequest,
 ) -> Result<ListMultipartUploadsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListMultipartUploads"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

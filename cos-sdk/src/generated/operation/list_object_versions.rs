@@ -65,9 +65,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListObjectVersionsError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("ListObjectVersions", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListObjectVersions"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListObjectVersions` request (`GET /{Bucket}?versions`): set its members, then call `send`.
 #[derive(Debug)]
@@ -168,10 +168,7 @@ impl ListObjectVersionsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListObjectVersionsOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("ListObjectVersions"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// Pages through all results instead of sending one request.
@@ -190,7 +187,7 @@ pub(crate) async fn send_input(
     input: ListObjectVersionsRequest,
 ) -> Result<ListObjectVersionsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListObjectVersions"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -79,9 +79,9 @@ pub fn parse_response(
                 _ => ListObjectsError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("ListObjects", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListObjects"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListObjects` request (`GET /{Bucket}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -192,7 +192,7 @@ impl ListObjectsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListObjectsOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("ListObjects"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// Pages through all results instead of sending one request.
@@ -206,7 +206,7 @@ pub(crate) async fn send_input(
     input: ListObjectsRequest,
 ) -> Result<ListObjectsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListObjects"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

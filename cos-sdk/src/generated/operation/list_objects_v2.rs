@@ -80,9 +80,9 @@ pub fn parse_response(
                 _ => ListObjectsV2Error::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("ListObjectsV2", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListObjectsV2"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListObjectsV2` request (`GET /{Bucket}?list-type=2`): set its members, then call `send`.
 #[derive(Debug)]
@@ -193,7 +193,7 @@ impl ListObjectsV2FluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListObjectsV2Output, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("ListObjectsV2"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// Pages through all results instead of sending one request.
@@ -207,7 +207,7 @@ pub(crate) async fn send_input(
     input: ListObjectsV2Request,
 ) -> Result<ListObjectsV2Output, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListObjectsV2"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

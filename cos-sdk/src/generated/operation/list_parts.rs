@@ -59,9 +59,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = ListPartsError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("ListParts", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("ListParts"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListParts` request (`GET /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -162,7 +162,7 @@ impl ListPartsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListPartsOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("ListParts"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// Pages through all results instead of sending one request.
@@ -176,7 +176,7 @@ pub(crate) async fn send_input(
     input: ListPartsRequest,
 ) -> Result<ListPartsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("ListParts"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

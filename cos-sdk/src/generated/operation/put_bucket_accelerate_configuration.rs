@@ -60,16 +60,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketAccelerateConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "PutBucketAccelerateConfiguration",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("PutBucketAccelerateConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketAccelerateConfiguration` request (`PUT /{Bucket}?accelerate`): set its members, then call `send`.
 #[derive(Debug)]
@@ -144,10 +137,7 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
     pub async fn send(
         self,
     ) -> Result<PutBucketAccelerateConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutBucketAccelerateConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -157,7 +147,7 @@ pub(crate) async fn send_input(
     input: PutBucketAccelerateConfigurationRequest,
 ) -> Result<PutBucketAccelerateConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketAccelerateConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -75,9 +75,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketAclError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("PutBucketAcl", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("PutBucketAcl"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketAcl` request (`PUT /{Bucket}?acl`): set its members, then call `send`.
 #[derive(Debug)]
@@ -217,7 +217,7 @@ impl PutBucketAclFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutBucketAclOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("PutBucketAcl"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -227,7 +227,7 @@ pub(crate) async fn send_input(
     input: PutBucketAclRequest,
 ) -> Result<PutBucketAclOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketAcl"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

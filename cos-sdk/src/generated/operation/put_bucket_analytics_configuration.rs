@@ -60,16 +60,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketAnalyticsConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "PutBucketAnalyticsConfiguration",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("PutBucketAnalyticsConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketAnalyticsConfiguration` request (`PUT /{Bucket}?analytics`): set its members, then call `send`.
 #[derive(Debug)]
@@ -136,10 +129,7 @@ impl PutBucketAnalyticsConfigurationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutBucketAnalyticsConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutBucketAnalyticsConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -149,7 +139,7 @@ pub(crate) async fn send_input(
     input: PutBucketAnalyticsConfigurationRequest,
 ) -> Result<PutBucketAnalyticsConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketAnalyticsConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

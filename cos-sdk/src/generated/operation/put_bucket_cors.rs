@@ -58,9 +58,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketCorsError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("PutBucketCors", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("PutBucketCors"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketCors` request (`PUT /{Bucket}?cors`): set its members, then call `send`.
 #[derive(Debug)]
@@ -140,7 +140,7 @@ impl PutBucketCorsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutBucketCorsOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("PutBucketCors"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -150,7 +150,7 @@ pub(crate) async fn send_input(
     input: PutBucketCorsRequest,
 ) -> Result<PutBucketCorsOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketCors"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

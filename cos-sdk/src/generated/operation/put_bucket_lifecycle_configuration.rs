@@ -59,16 +59,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketLifecycleConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "PutBucketLifecycleConfiguration",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("PutBucketLifecycleConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketLifecycleConfiguration` request (`PUT /{Bucket}?lifecycle`): set its members, then call `send`.
 #[derive(Debug)]
@@ -141,10 +134,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutBucketLifecycleConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutBucketLifecycleConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -154,7 +144,7 @@ pub(crate) async fn send_input(
     input: PutBucketLifecycleConfigurationRequest,
 ) -> Result<PutBucketLifecycleConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketLifecycleConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -60,12 +60,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketMetricsConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("PutBucketMetricsConfiguration", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("PutBucketMetricsConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketMetricsConfiguration` request (`PUT /{Bucket}?metrics`): set its members, then call `send`.
 #[derive(Debug)]
@@ -129,10 +126,7 @@ impl PutBucketMetricsConfigurationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutBucketMetricsConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutBucketMetricsConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -142,7 +136,7 @@ pub(crate) async fn send_input(
     input: PutBucketMetricsConfigurationRequest,
 ) -> Result<PutBucketMetricsConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketMetricsConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -54,16 +54,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketProtectionConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service(
-                "PutBucketProtectionConfiguration",
-                details,
-                typed,
-            ),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("PutBucketProtectionConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketProtectionConfiguration` request (`PUT /{Bucket}?protection`): set its members, then call `send`.
 #[derive(Debug)]
@@ -112,10 +105,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
     pub async fn send(
         self,
     ) -> Result<PutBucketProtectionConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutBucketProtectionConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -125,7 +115,7 @@ pub(crate) async fn send_input(
     input: PutBucketProtectionConfigurationRequest,
 ) -> Result<PutBucketProtectionConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketProtectionConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -44,12 +44,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutBucketReplicationReattemptError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("PutBucketReplicationReattempt", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body)
-        .map_err(|e| e.with_operation("PutBucketReplicationReattempt"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketReplicationReattempt` request (`PUT /{Bucket}?ibm-replication-reattempt`): set its members, then call `send`.
 #[derive(Debug)]
@@ -80,10 +77,7 @@ impl PutBucketReplicationReattemptFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutBucketReplicationReattemptOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutBucketReplicationReattempt"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -93,7 +87,7 @@ pub(crate) async fn send_input(
     input: PutBucketReplicationReattemptRequest,
 ) -> Result<PutBucketReplicationReattemptOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutBucketReplicationReattempt"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -94,9 +94,9 @@ pub fn parse_response(
                 _ => PutObjectAclError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("PutObjectAcl", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("PutObjectAcl"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutObjectAcl` request (`PUT /{Bucket}/{Key+}?acl`): set its members, then call `send`.
 #[derive(Debug)]
@@ -250,7 +250,7 @@ impl PutObjectAclFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutObjectAclOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("PutObjectAcl"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -260,7 +260,7 @@ pub(crate) async fn send_input(
     input: PutObjectAclRequest,
 ) -> Result<PutObjectAclOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutObjectAcl"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -64,9 +64,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectLegalHoldError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("PutObjectLegalHold", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("PutObjectLegalHold"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutObjectLegalHold` request (`PUT /{Bucket}/{Key+}?legal-hold`): set its members, then call `send`.
 #[derive(Debug)]
@@ -157,10 +157,7 @@ impl PutObjectLegalHoldFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutObjectLegalHoldOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutObjectLegalHold"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -170,7 +167,7 @@ pub(crate) async fn send_input(
     input: PutObjectLegalHoldRequest,
 ) -> Result<PutObjectLegalHoldOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutObjectLegalHold"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

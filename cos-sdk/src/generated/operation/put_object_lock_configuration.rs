@@ -66,11 +66,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectLockConfigurationError::Unhandled(details.clone());
-        return Err(
-            rt::Error::operation_service("PutObjectLockConfiguration", details, typed),
-        );
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("PutObjectLockConfiguration"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutObjectLockConfiguration` request (`PUT /{Bucket}?object-lock`): set its members, then call `send`.
 #[derive(Debug)]
@@ -173,10 +171,7 @@ impl PutObjectLockConfigurationFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutObjectLockConfigurationOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutObjectLockConfiguration"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -186,7 +181,7 @@ pub(crate) async fn send_input(
     input: PutObjectLockConfigurationRequest,
 ) -> Result<PutObjectLockConfigurationOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutObjectLockConfiguration"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -67,9 +67,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutObjectRetentionError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("PutObjectRetention", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("PutObjectRetention"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutObjectRetention` request (`PUT /{Bucket}/{Key+}?retention`): set its members, then call `send`.
 #[derive(Debug)]
@@ -170,10 +170,7 @@ impl PutObjectRetentionFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutObjectRetentionOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutObjectRetention"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -183,7 +180,7 @@ pub(crate) async fn send_input(
     input: PutObjectRetentionRequest,
 ) -> Result<PutObjectRetentionOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutObjectRetention"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

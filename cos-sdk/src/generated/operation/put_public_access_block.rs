@@ -61,9 +61,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = PutPublicAccessBlockError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("PutPublicAccessBlock", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("PutPublicAccessBlock"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutPublicAccessBlock` request (`PUT /{Bucket}?publicAccessBlock`): set its members, then call `send`.
 #[derive(Debug)]
@@ -146,10 +146,7 @@ impl PutPublicAccessBlockFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutPublicAccessBlockOutput, rt::Error> {
-        let input = self
-            .input
-            .build()
-            .map_err(|e| e.with_operation("PutPublicAccessBlock"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -159,7 +156,7 @@ pub(crate) async fn send_input(
     input: PutPublicAccessBlockRequest,
 ) -> Result<PutPublicAccessBlockOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("PutPublicAccessBlock"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

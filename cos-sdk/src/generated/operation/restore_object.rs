@@ -73,9 +73,9 @@ pub fn parse_response(
                 _ => RestoreObjectError::Unhandled(details.clone()),
             }
         };
-        return Err(rt::Error::operation_service("RestoreObject", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("RestoreObject"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `RestoreObject` request (`POST /{Bucket}/{Key+}?restore`): set its members, then call `send`.
 #[derive(Debug)]
@@ -136,7 +136,7 @@ impl RestoreObjectFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<RestoreObjectOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("RestoreObject"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -146,7 +146,7 @@ pub(crate) async fn send_input(
     input: RestoreObjectRequest,
 ) -> Result<RestoreObjectOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("RestoreObject"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -87,9 +87,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = UploadPartError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("UploadPart", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("UploadPart"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `UploadPart` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -296,7 +296,7 @@ impl UploadPartFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<UploadPartOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("UploadPart"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
@@ -305,9 +305,9 @@ impl UploadPartFluentBuilder {
         self,
         expires_in: ::std::time::Duration,
     ) -> Result<rt::PresignedRequest, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("UploadPart"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         let request = serialize_request(input, self.client.endpoint())
-            .map_err(|e| e.with_operation("UploadPart"))?;
+            .map_err(|e| e.with_operation(META.name))?;
         self.client.presign(&META, request, expires_in)
     }
 }
@@ -317,7 +317,7 @@ pub(crate) async fn send_input(
     input: UploadPartRequest,
 ) -> Result<UploadPartOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("UploadPart"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))

@@ -115,9 +115,9 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = UploadPartCopyError::Unhandled(details.clone());
-        return Err(rt::Error::operation_service("UploadPartCopy", details, typed));
+        return Err(rt::Error::operation_service(META.name, details, typed));
     }
-    read_output(&parts, body).map_err(|e| e.with_operation("UploadPartCopy"))
+    read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `UploadPartCopy` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
 #[derive(Debug)]
@@ -349,7 +349,7 @@ impl UploadPartCopyFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<UploadPartCopyOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation("UploadPartCopy"))?;
+        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
         send_input(&self.client, input).await
     }
 }
@@ -359,7 +359,7 @@ pub(crate) async fn send_input(
     input: UploadPartCopyRequest,
 ) -> Result<UploadPartCopyOutput, rt::Error> {
     let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation("UploadPartCopy"))?;
+        .map_err(|e| e.with_operation(META.name))?;
     let response = client.invoke(&META, request).await?;
     let attempts = rt::attempts_made(&response);
     parse_response(response).map_err(|e| e.with_attempts(attempts))
