@@ -222,6 +222,13 @@ pub(crate) fn doc(text: &str) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
+/// `const SHAPE`, naming the structure a reader reads, when one of `members` must be present (a
+/// scalar or structure that is not optional): the checks of those members name it.
+pub(crate) fn reader_shape_const<'m>(shape_name: &str, members: impl IntoIterator<Item = &'m Member>) -> Option<TokenStream> {
+    let checked = |m: &Member| !is_optional(m) && !matches!(m.ty, Type::Stream | Type::List(_) | Type::Map(_));
+    members.into_iter().any(checked).then(|| quote!(const SHAPE: &str = #shape_name;))
+}
+
 /// The local variable that holds a member's value while a structure is read: `f_` + the field name,
 /// so that members named like the reader's own variables (`parts`, `body`, `node`) cannot shadow them.
 pub(crate) fn local(member: &Member) -> Ident {

@@ -471,17 +471,17 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     for m in &output.members {
         let id = super::local(m);
         let key = &m.wire_name;
-        let (shape_name, wire) = (&op.output, &m.name);
+        let wire = &m.name;
         match m.location {
             Location::Header => {
                 let value = header_value(ctx, m);
-                stmts.push(finish_member(ctx, m, shape_name, wire, quote!(let #id = #value;)));
+                stmts.push(finish_member(ctx, m, wire, quote!(let #id = #value;)));
             }
             Location::PrefixHeaders => {
                 stmts.push(quote!(let #id = #rt::prefix_headers(&parts.headers, #key);));
             }
             Location::StatusCode => {
-                stmts.push(finish_member(ctx, m, shape_name, wire, quote!(let #id = Some(parts.status.as_u16() as i32);)));
+                stmts.push(finish_member(ctx, m, wire, quote!(let #id = Some(parts.status.as_u16() as i32);)));
             }
             Location::Payload => {
                 let value = match &m.ty {
@@ -504,14 +504,14 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 if m.ty == Type::Stream {
                     stmts.push(value);
                 } else {
-                    stmts.push(finish_member(ctx, m, shape_name, wire, value));
+                    stmts.push(finish_member(ctx, m, wire, value));
                 }
             }
             Location::Uri | Location::Query | Location::Body => body_members.push(m),
         }
     }
     if !body_members.is_empty() {
-        let reader = body_reader(ctx, shape, &body_members, quote!(node));
+        let reader = body_reader(ctx, &body_members, quote!(node));
         stmts.push(quote! {
             let doc = #rt::XmlDocument::parse_optional(&body)?;
             let empty = #rt::XmlElement::empty();
@@ -539,7 +539,9 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let local = super::local(m);
         quote!(#id: #local,)
     });
+    let shape_const = super::reader_shape_const(&op.output, output.members.iter());
     quote! {
+        #shape_const
         #(#stmts)*
         Ok(#out_ty { #(#fields)* })
     }
@@ -547,7 +549,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
 
 /// Applies a required check to a member read from headers or the payload.
-fn finish_member(ctx: &Ctx<'_>, m: &Member, shape_name: &str, wire: &str, read: TokenStream) -> TokenStream {
+fn finish_member(ctx: &Ctx<'_>, m: &Member, wire: &str, read: TokenStream) -> TokenStream {
     let rt = &ctx.rt;
     let id = super::local(m);
     if is_optional(m) || m.ty == Type::Stream {
@@ -555,7 +557,7 @@ fn finish_member(ctx: &Ctx<'_>, m: &Member, shape_name: &str, wire: &str, read: 
     } else if matches!(m.ty, Type::List(_) | Type::Map(_)) {
         quote!(#read let #id = #id.unwrap_or_default();)
     } else {
-        quote!(#read let #id = #rt::required_in_response(#id, #shape_name, #wire)?;)
+        quote!(#read let #id = #rt::required_in_response(#id, SHAPE, #wire)?;)
     }
 }
 

@@ -169,7 +169,8 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let ty = ident(&shape.rust_name);
     let st = ctx.service.structure(&shape.name);
     let members: Vec<&Member> = st.members.iter().collect();
-    let body = body_reader(ctx, shape, &members, quote!(node));
+    let body = body_reader(ctx, &members, quote!(node));
+    let shape_const = super::reader_shape_const(&shape.name, st.members.iter());
     let fields = members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let local = super::local(m);
@@ -179,6 +180,7 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     quote! {
         #doc_attr
         pub(crate) fn #name(node: &#rt::XmlElement) -> Result<types::#ty, #rt::Error> {
+            #shape_const
             #body
             Ok(types::#ty { #(#fields)* })
         }
@@ -203,7 +205,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         .iter()
         .filter(|m| !matches!(m.location, Location::Header | Location::PrefixHeaders | Location::StatusCode))
         .collect();
-    let body = body_reader(ctx, shape, &body_members, quote!(node));
+    let body = body_reader(ctx, &body_members, quote!(node));
     let others = st.members.iter().filter(|m| !body_members.iter().any(|b| b.name == m.name)).map(|m| {
         let id = super::local(m);
         let key = &m.wire_name;
@@ -212,13 +214,13 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
             Location::PrefixHeaders => quote!(#rt::prefix_headers(&parts.headers, #key)),
             _ => quote!(Some(parts.status.as_u16() as i32)),
         };
-        let (shape_name, wire) = (&shape.name, &m.name);
+        let wire = &m.name;
         if is_optional(m) {
             quote!(let #id = #value;)
         } else if matches!(m.ty, Type::Map(_) | Type::List(_)) {
             quote!(let #id = #value.unwrap_or_default();)
         } else {
-            quote!(let #id = #rt::required_in_response(#value, #shape_name, #wire)?;)
+            quote!(let #id = #rt::required_in_response(#value, SHAPE, #wire)?;)
         }
     });
     let fields = st.members.iter().map(|m| {
@@ -229,12 +231,14 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let doc_attr = super::doc(&format!("Reads a `{}` from an error response and its `<Error>` element.", shape.name));
     // The response's status and headers are read only when a member lives there.
     let parts = if body_members.len() == st.members.len() { quote!(_parts) } else { quote!(parts) };
+    let shape_const = super::reader_shape_const(&shape.name, st.members.iter());
     quote! {
         #doc_attr
         pub(crate) fn #name(
             #parts: &#rt::http::response::Parts,
             node: &#rt::XmlElement,
         ) -> Result<types::#ty, #rt::Error> {
+            #shape_const
             #body
             #(#others)*
             Ok(types::#ty { #(#fields)* })
@@ -244,7 +248,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
 
 /// Statements that read `members` from the children and attributes of element `node` into local
 /// variables named like the fields, with required ones checked.
-pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], node: TokenStream) -> TokenStream {
+pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], node: TokenStream) -> TokenStream {
     let rt = &ctx.rt;
     let decls = members.iter().map(|m| {
         let id = super::local(m);
@@ -305,7 +309,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
     let arms = grouped.iter().map(|(wire, reads)| quote!(#wire => { #(#reads)* }));
     let finals = members.iter().map(|m| {
         let id = super::local(m);
-        let (shape_name, wire) = (&shape.name, &m.name);
+        let wire = &m.name;
         if m.ty == Type::Stream {
             quote!(let #id = #id.unwrap_or_default();)
         } else if is_optional(m) {
@@ -313,7 +317,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, shape: &Shape, members: &[&Member], nod
         } else if matches!(m.ty, Type::List(_) | Type::Map(_)) {
             quote!(let #id = #id.unwrap_or_default();)
         } else {
-            quote!(let #id = #rt::required_in_response(#id, #shape_name, #wire)?;)
+            quote!(let #id = #rt::required_in_response(#id, SHAPE, #wire)?;)
         }
     });
     let has_elements = members.iter().any(|m| !m.xml_attribute);

@@ -272,10 +272,8 @@ fn serde_field_attr(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
             parts.push(quote!(default));
         }
     }
-    if parts.is_empty() {
-        return TokenStream::new();
-    }
-    quote!(#[cfg_attr(feature = "serde", serde(#(#parts),*))])
+    // One attribute per part keeps each on a line of its own.
+    quote!(#(#[cfg_attr(feature = "serde", serde(#parts))])*)
 }
 
 /// The name serde's `rename_all = "PascalCase"` gives a field: each `_`-separated word capitalized.

@@ -121,6 +121,7 @@ pub(crate) fn ser_analytics_configuration(
 pub(crate) fn de_analytics_configuration(
     node: &rt::XmlElement,
 ) -> Result<types::AnalyticsConfiguration, rt::Error> {
+    const SHAPE: &str = "AnalyticsConfiguration";
     let mut f_id: Option<String> = None;
     let mut f_filter: Option<types::AnalyticsFilter> = None;
     let mut f_storage_class_analysis: Option<types::StorageClassAnalysis> = None;
@@ -140,10 +141,10 @@ pub(crate) fn de_analytics_configuration(
             _ => {}
         }
     }
-    let f_id = rt::required_in_response(f_id, "AnalyticsConfiguration", "Id")?;
+    let f_id = rt::required_in_response(f_id, SHAPE, "Id")?;
     let f_storage_class_analysis = rt::required_in_response(
         f_storage_class_analysis,
-        "AnalyticsConfiguration",
+        SHAPE,
         "StorageClassAnalysis",
     )?;
     Ok(types::AnalyticsConfiguration {
@@ -168,6 +169,7 @@ pub(crate) fn ser_analytics_export_destination(
 pub(crate) fn de_analytics_export_destination(
     node: &rt::XmlElement,
 ) -> Result<types::AnalyticsExportDestination, rt::Error> {
+    const SHAPE: &str = "AnalyticsExportDestination";
     let mut f_s3_bucket_destination: Option<types::AnalyticsS3BucketDestination> = None;
     for child in node.children() {
         match child.name() {
@@ -181,7 +183,7 @@ pub(crate) fn de_analytics_export_destination(
     }
     let f_s3_bucket_destination = rt::required_in_response(
         f_s3_bucket_destination,
-        "AnalyticsExportDestination",
+        SHAPE,
         "S3BucketDestination",
     )?;
     Ok(types::AnalyticsExportDestination {
@@ -258,6 +260,7 @@ pub(crate) fn ser_analytics_s3_bucket_destination(
 pub(crate) fn de_analytics_s3_bucket_destination(
     node: &rt::XmlElement,
 ) -> Result<types::AnalyticsS3BucketDestination, rt::Error> {
+    const SHAPE: &str = "AnalyticsS3BucketDestination";
     let mut f_format: Option<types::AnalyticsS3ExportFileFormat> = None;
     let mut f_bucket_account_id: Option<String> = None;
     let mut f_bucket: Option<String> = None;
@@ -279,16 +282,8 @@ pub(crate) fn de_analytics_s3_bucket_destination(
             _ => {}
         }
     }
-    let f_format = rt::required_in_response(
-        f_format,
-        "AnalyticsS3BucketDestination",
-        "Format",
-    )?;
-    let f_bucket = rt::required_in_response(
-        f_bucket,
-        "AnalyticsS3BucketDestination",
-        "Bucket",
-    )?;
+    let f_format = rt::required_in_response(f_format, SHAPE, "Format")?;
+    let f_bucket = rt::required_in_response(f_bucket, SHAPE, "Bucket")?;
     Ok(types::AnalyticsS3BucketDestination {
         format: f_format,
         bucket_account_id: f_bucket_account_id,
@@ -396,6 +391,7 @@ pub(crate) fn ser_bucket_protection_default_retention(
 pub(crate) fn de_bucket_protection_default_retention(
     node: &rt::XmlElement,
 ) -> Result<types::BucketProtectionDefaultRetention, rt::Error> {
+    const SHAPE: &str = "BucketProtectionDefaultRetention";
     let mut f_days: Option<i32> = None;
     for child in node.children() {
         match child.name() {
@@ -405,11 +401,7 @@ pub(crate) fn de_bucket_protection_default_retention(
             _ => {}
         }
     }
-    let f_days = rt::required_in_response(
-        f_days,
-        "BucketProtectionDefaultRetention",
-        "Days",
-    )?;
+    let f_days = rt::required_in_response(f_days, SHAPE, "Days")?;
     Ok(types::BucketProtectionDefaultRetention {
         days: f_days,
     })
@@ -428,6 +420,7 @@ pub(crate) fn ser_bucket_protection_maximum_retention(
 pub(crate) fn de_bucket_protection_maximum_retention(
     node: &rt::XmlElement,
 ) -> Result<types::BucketProtectionMaximumRetention, rt::Error> {
+    const SHAPE: &str = "BucketProtectionMaximumRetention";
     let mut f_days: Option<i32> = None;
     for child in node.children() {
         match child.name() {
@@ -437,11 +430,7 @@ pub(crate) fn de_bucket_protection_maximum_retention(
             _ => {}
         }
     }
-    let f_days = rt::required_in_response(
-        f_days,
-        "BucketProtectionMaximumRetention",
-        "Days",
-    )?;
+    let f_days = rt::required_in_response(f_days, SHAPE, "Days")?;
     Ok(types::BucketProtectionMaximumRetention {
         days: f_days,
     })
@@ -460,6 +449,7 @@ pub(crate) fn ser_bucket_protection_minimum_retention(
 pub(crate) fn de_bucket_protection_minimum_retention(
     node: &rt::XmlElement,
 ) -> Result<types::BucketProtectionMinimumRetention, rt::Error> {
+    const SHAPE: &str = "BucketProtectionMinimumRetention";
     let mut f_days: Option<i32> = None;
     for child in node.children() {
         match child.name() {
@@ -469,11 +459,7 @@ pub(crate) fn de_bucket_protection_minimum_retention(
             _ => {}
         }
     }
-    let f_days = rt::required_in_response(
-        f_days,
-        "BucketProtectionMinimumRetention",
-        "Days",
-    )?;
+    let f_days = rt::required_in_response(f_days, SHAPE, "Days")?;
     Ok(types::BucketProtectionMinimumRetention {
         days: f_days,
     })
@@ -879,6 +865,7 @@ pub(crate) fn ser_delete_marker_replication(
 pub(crate) fn de_delete_marker_replication(
     node: &rt::XmlElement,
 ) -> Result<types::DeleteMarkerReplication, rt::Error> {
+    const SHAPE: &str = "DeleteMarkerReplication";
     let mut f_status: Option<types::DeleteMarkerReplicationStatus> = None;
     for child in node.children() {
         match child.name() {
@@ -890,11 +877,7 @@ pub(crate) fn de_delete_marker_replication(
             _ => {}
         }
     }
-    let f_status = rt::required_in_response(
-        f_status,
-        "DeleteMarkerReplication",
-        "Status",
-    )?;
+    let f_status = rt::required_in_response(f_status, SHAPE, "Status")?;
     Ok(types::DeleteMarkerReplication {
         status: f_status,
     })
@@ -945,6 +928,7 @@ pub(crate) fn ser_destination(value: &types::Destination, w: &mut rt::XmlWriter)
 pub(crate) fn de_destination(
     node: &rt::XmlElement,
 ) -> Result<types::Destination, rt::Error> {
+    const SHAPE: &str = "Destination";
     let mut f_bucket: Option<String> = None;
     let mut f_storage_class: Option<types::StorageClass> = None;
     for child in node.children() {
@@ -958,7 +942,7 @@ pub(crate) fn de_destination(
             _ => {}
         }
     }
-    let f_bucket = rt::required_in_response(f_bucket, "Destination", "Bucket")?;
+    let f_bucket = rt::required_in_response(f_bucket, SHAPE, "Bucket")?;
     Ok(types::Destination {
         bucket: f_bucket,
         storage_class: f_storage_class,
@@ -1005,6 +989,7 @@ pub(crate) fn ser_error_document(value: &types::ErrorDocument, w: &mut rt::XmlWr
 pub(crate) fn de_error_document(
     node: &rt::XmlElement,
 ) -> Result<types::ErrorDocument, rt::Error> {
+    const SHAPE: &str = "ErrorDocument";
     let mut f_key: Option<String> = None;
     for child in node.children() {
         match child.name() {
@@ -1014,7 +999,7 @@ pub(crate) fn de_error_document(
             _ => {}
         }
     }
-    let f_key = rt::required_in_response(f_key, "ErrorDocument", "Key")?;
+    let f_key = rt::required_in_response(f_key, SHAPE, "Key")?;
     Ok(types::ErrorDocument { key: f_key })
 }
 /// Writes the attributes and children of a `GlacierJobParameters` element.
@@ -1080,6 +1065,7 @@ pub(crate) fn ser_grantee(value: &types::Grantee, w: &mut rt::XmlWriter) {
 }
 /// Reads a `Grantee` from its element.
 pub(crate) fn de_grantee(node: &rt::XmlElement) -> Result<types::Grantee, rt::Error> {
+    const SHAPE: &str = "Grantee";
     let mut f_display_name: Option<String> = None;
     let mut f_email_address: Option<String> = None;
     let mut f_id: Option<String> = None;
@@ -1105,7 +1091,7 @@ pub(crate) fn de_grantee(node: &rt::XmlElement) -> Result<types::Grantee, rt::Er
             _ => {}
         }
     }
-    let f_type = rt::required_in_response(f_type, "Grantee", "Type")?;
+    let f_type = rt::required_in_response(f_type, SHAPE, "Type")?;
     Ok(types::Grantee {
         display_name: f_display_name,
         email_address: f_email_address,
@@ -1125,6 +1111,7 @@ pub(crate) fn ser_index_document(value: &types::IndexDocument, w: &mut rt::XmlWr
 pub(crate) fn de_index_document(
     node: &rt::XmlElement,
 ) -> Result<types::IndexDocument, rt::Error> {
+    const SHAPE: &str = "IndexDocument";
     let mut f_suffix: Option<String> = None;
     for child in node.children() {
         match child.name() {
@@ -1134,7 +1121,7 @@ pub(crate) fn de_index_document(
             _ => {}
         }
     }
-    let f_suffix = rt::required_in_response(f_suffix, "IndexDocument", "Suffix")?;
+    let f_suffix = rt::required_in_response(f_suffix, SHAPE, "Suffix")?;
     Ok(types::IndexDocument {
         suffix: f_suffix,
     })
@@ -1207,6 +1194,7 @@ pub(crate) fn ser_inventory_configuration(
 pub(crate) fn de_inventory_configuration(
     node: &rt::XmlElement,
 ) -> Result<types::InventoryConfiguration, rt::Error> {
+    const SHAPE: &str = "InventoryConfiguration";
     let mut f_destination: Option<types::InventoryDestination> = None;
     let mut f_is_enabled: Option<bool> = None;
     let mut f_filter: Option<types::InventoryFilter> = None;
@@ -1248,27 +1236,15 @@ pub(crate) fn de_inventory_configuration(
             _ => {}
         }
     }
-    let f_destination = rt::required_in_response(
-        f_destination,
-        "InventoryConfiguration",
-        "Destination",
-    )?;
-    let f_is_enabled = rt::required_in_response(
-        f_is_enabled,
-        "InventoryConfiguration",
-        "IsEnabled",
-    )?;
-    let f_id = rt::required_in_response(f_id, "InventoryConfiguration", "Id")?;
+    let f_destination = rt::required_in_response(f_destination, SHAPE, "Destination")?;
+    let f_is_enabled = rt::required_in_response(f_is_enabled, SHAPE, "IsEnabled")?;
+    let f_id = rt::required_in_response(f_id, SHAPE, "Id")?;
     let f_included_object_versions = rt::required_in_response(
         f_included_object_versions,
-        "InventoryConfiguration",
+        SHAPE,
         "IncludedObjectVersions",
     )?;
-    let f_schedule = rt::required_in_response(
-        f_schedule,
-        "InventoryConfiguration",
-        "Schedule",
-    )?;
+    let f_schedule = rt::required_in_response(f_schedule, SHAPE, "Schedule")?;
     Ok(types::InventoryConfiguration {
         destination: f_destination,
         is_enabled: f_is_enabled,
@@ -1295,6 +1271,7 @@ pub(crate) fn ser_inventory_destination(
 pub(crate) fn de_inventory_destination(
     node: &rt::XmlElement,
 ) -> Result<types::InventoryDestination, rt::Error> {
+    const SHAPE: &str = "InventoryDestination";
     let mut f_s3_bucket_destination: Option<types::InventoryS3BucketDestination> = None;
     for child in node.children() {
         match child.name() {
@@ -1308,7 +1285,7 @@ pub(crate) fn de_inventory_destination(
     }
     let f_s3_bucket_destination = rt::required_in_response(
         f_s3_bucket_destination,
-        "InventoryDestination",
+        SHAPE,
         "S3BucketDestination",
     )?;
     Ok(types::InventoryDestination {
@@ -1329,6 +1306,7 @@ pub(crate) fn ser_inventory_filter(
 pub(crate) fn de_inventory_filter(
     node: &rt::XmlElement,
 ) -> Result<types::InventoryFilter, rt::Error> {
+    const SHAPE: &str = "InventoryFilter";
     let mut f_prefix: Option<String> = None;
     for child in node.children() {
         match child.name() {
@@ -1338,7 +1316,7 @@ pub(crate) fn de_inventory_filter(
             _ => {}
         }
     }
-    let f_prefix = rt::required_in_response(f_prefix, "InventoryFilter", "Prefix")?;
+    let f_prefix = rt::required_in_response(f_prefix, SHAPE, "Prefix")?;
     Ok(types::InventoryFilter {
         prefix: f_prefix,
     })
@@ -1367,6 +1345,7 @@ pub(crate) fn ser_inventory_s3_bucket_destination(
 pub(crate) fn de_inventory_s3_bucket_destination(
     node: &rt::XmlElement,
 ) -> Result<types::InventoryS3BucketDestination, rt::Error> {
+    const SHAPE: &str = "InventoryS3BucketDestination";
     let mut f_account_id: Option<String> = None;
     let mut f_bucket: Option<String> = None;
     let mut f_format: Option<types::InventoryFormat> = None;
@@ -1388,16 +1367,8 @@ pub(crate) fn de_inventory_s3_bucket_destination(
             _ => {}
         }
     }
-    let f_bucket = rt::required_in_response(
-        f_bucket,
-        "InventoryS3BucketDestination",
-        "Bucket",
-    )?;
-    let f_format = rt::required_in_response(
-        f_format,
-        "InventoryS3BucketDestination",
-        "Format",
-    )?;
+    let f_bucket = rt::required_in_response(f_bucket, SHAPE, "Bucket")?;
+    let f_format = rt::required_in_response(f_format, SHAPE, "Format")?;
     Ok(types::InventoryS3BucketDestination {
         account_id: f_account_id,
         bucket: f_bucket,
@@ -1419,6 +1390,7 @@ pub(crate) fn ser_inventory_schedule(
 pub(crate) fn de_inventory_schedule(
     node: &rt::XmlElement,
 ) -> Result<types::InventorySchedule, rt::Error> {
+    const SHAPE: &str = "InventorySchedule";
     let mut f_frequency: Option<types::InventoryFrequency> = None;
     for child in node.children() {
         match child.name() {
@@ -1428,11 +1400,7 @@ pub(crate) fn de_inventory_schedule(
             _ => {}
         }
     }
-    let f_frequency = rt::required_in_response(
-        f_frequency,
-        "InventorySchedule",
-        "Frequency",
-    )?;
+    let f_frequency = rt::required_in_response(f_frequency, SHAPE, "Frequency")?;
     Ok(types::InventorySchedule {
         frequency: f_frequency,
     })
@@ -1546,6 +1514,7 @@ pub(crate) fn ser_lifecycle_rule(value: &types::LifecycleRule, w: &mut rt::XmlWr
 pub(crate) fn de_lifecycle_rule(
     node: &rt::XmlElement,
 ) -> Result<types::LifecycleRule, rt::Error> {
+    const SHAPE: &str = "LifecycleRule";
     let mut f_expiration: Option<types::LifecycleExpiration> = None;
     let mut f_id: Option<String> = None;
     let mut f_prefix: Option<String> = None;
@@ -1593,8 +1562,8 @@ pub(crate) fn de_lifecycle_rule(
             _ => {}
         }
     }
-    let f_filter = rt::required_in_response(f_filter, "LifecycleRule", "Filter")?;
-    let f_status = rt::required_in_response(f_status, "LifecycleRule", "Status")?;
+    let f_filter = rt::required_in_response(f_filter, SHAPE, "Filter")?;
+    let f_status = rt::required_in_response(f_status, SHAPE, "Status")?;
     Ok(types::LifecycleRule {
         expiration: f_expiration,
         id: f_id,
@@ -1779,6 +1748,7 @@ pub(crate) fn ser_metrics_configuration(
 pub(crate) fn de_metrics_configuration(
     node: &rt::XmlElement,
 ) -> Result<types::MetricsConfiguration, rt::Error> {
+    const SHAPE: &str = "MetricsConfiguration";
     let mut f_id: Option<String> = None;
     let mut f_filter: Option<types::MetricsFilter> = None;
     for child in node.children() {
@@ -1792,7 +1762,7 @@ pub(crate) fn de_metrics_configuration(
             _ => {}
         }
     }
-    let f_id = rt::required_in_response(f_id, "MetricsConfiguration", "Id")?;
+    let f_id = rt::required_in_response(f_id, SHAPE, "Id")?;
     Ok(types::MetricsConfiguration {
         id: f_id,
         filter: f_filter,
@@ -2496,6 +2466,7 @@ pub(crate) fn ser_redirect_all_requests_to(
 pub(crate) fn de_redirect_all_requests_to(
     node: &rt::XmlElement,
 ) -> Result<types::RedirectAllRequestsTo, rt::Error> {
+    const SHAPE: &str = "RedirectAllRequestsTo";
     let mut f_host_name: Option<String> = None;
     let mut f_protocol: Option<types::Protocol> = None;
     for child in node.children() {
@@ -2509,11 +2480,7 @@ pub(crate) fn de_redirect_all_requests_to(
             _ => {}
         }
     }
-    let f_host_name = rt::required_in_response(
-        f_host_name,
-        "RedirectAllRequestsTo",
-        "HostName",
-    )?;
+    let f_host_name = rt::required_in_response(f_host_name, SHAPE, "HostName")?;
     Ok(types::RedirectAllRequestsTo {
         host_name: f_host_name,
         protocol: f_protocol,
@@ -2603,6 +2570,7 @@ pub(crate) fn ser_replication_rule(
 pub(crate) fn de_replication_rule(
     node: &rt::XmlElement,
 ) -> Result<types::ReplicationRule, rt::Error> {
+    const SHAPE: &str = "ReplicationRule";
     let mut f_id: Option<String> = None;
     let mut f_priority: Option<i32> = None;
     let mut f_prefix: Option<String> = None;
@@ -2638,21 +2606,13 @@ pub(crate) fn de_replication_rule(
             _ => {}
         }
     }
-    let f_priority = rt::required_in_response(
-        f_priority,
-        "ReplicationRule",
-        "Priority",
-    )?;
-    let f_filter = rt::required_in_response(f_filter, "ReplicationRule", "Filter")?;
-    let f_status = rt::required_in_response(f_status, "ReplicationRule", "Status")?;
-    let f_destination = rt::required_in_response(
-        f_destination,
-        "ReplicationRule",
-        "Destination",
-    )?;
+    let f_priority = rt::required_in_response(f_priority, SHAPE, "Priority")?;
+    let f_filter = rt::required_in_response(f_filter, SHAPE, "Filter")?;
+    let f_status = rt::required_in_response(f_status, SHAPE, "Status")?;
+    let f_destination = rt::required_in_response(f_destination, SHAPE, "Destination")?;
     let f_delete_marker_replication = rt::required_in_response(
         f_delete_marker_replication,
-        "ReplicationRule",
+        SHAPE,
         "DeleteMarkerReplication",
     )?;
     Ok(types::ReplicationRule {
@@ -2753,6 +2713,7 @@ pub(crate) fn de_replication_rule_filter(
 pub(crate) fn de_list_replication_failure_result(
     node: &rt::XmlElement,
 ) -> Result<types::ListReplicationFailureResult, rt::Error> {
+    const SHAPE: &str = "ListReplicationFailureResult";
     let mut f_name: Option<String> = None;
     let mut f_first_sync_attempted_before: Option<String> = None;
     let mut f_max_keys: Option<i32> = None;
@@ -2796,21 +2757,9 @@ pub(crate) fn de_list_replication_failure_result(
             _ => {}
         }
     }
-    let f_name = rt::required_in_response(
-        f_name,
-        "ListReplicationFailureResult",
-        "Name",
-    )?;
-    let f_is_truncated = rt::required_in_response(
-        f_is_truncated,
-        "ListReplicationFailureResult",
-        "IsTruncated",
-    )?;
-    let f_key_count = rt::required_in_response(
-        f_key_count,
-        "ListReplicationFailureResult",
-        "KeyCount",
-    )?;
+    let f_name = rt::required_in_response(f_name, SHAPE, "Name")?;
+    let f_is_truncated = rt::required_in_response(f_is_truncated, SHAPE, "IsTruncated")?;
+    let f_key_count = rt::required_in_response(f_key_count, SHAPE, "KeyCount")?;
     let f_contents = f_contents.unwrap_or_default();
     Ok(types::ListReplicationFailureResult {
         name: f_name,
@@ -2828,6 +2777,7 @@ pub(crate) fn de_list_replication_failure_result(
 pub(crate) fn de_object_sync_attempted(
     node: &rt::XmlElement,
 ) -> Result<types::ObjectSyncAttempted, rt::Error> {
+    const SHAPE: &str = "ObjectSyncAttempted";
     let mut f_key: Option<String> = None;
     let mut f_version_id: Option<String> = None;
     let mut f_sync_type: Option<String> = None;
@@ -2861,25 +2811,17 @@ pub(crate) fn de_object_sync_attempted(
             _ => {}
         }
     }
-    let f_key = rt::required_in_response(f_key, "ObjectSyncAttempted", "Key")?;
-    let f_version_id = rt::required_in_response(
-        f_version_id,
-        "ObjectSyncAttempted",
-        "VersionId",
-    )?;
-    let f_sync_type = rt::required_in_response(
-        f_sync_type,
-        "ObjectSyncAttempted",
-        "SyncType",
-    )?;
+    let f_key = rt::required_in_response(f_key, SHAPE, "Key")?;
+    let f_version_id = rt::required_in_response(f_version_id, SHAPE, "VersionId")?;
+    let f_sync_type = rt::required_in_response(f_sync_type, SHAPE, "SyncType")?;
     let f_first_sync_attempted = rt::required_in_response(
         f_first_sync_attempted,
-        "ObjectSyncAttempted",
+        SHAPE,
         "FirstSyncAttempted",
     )?;
     let f_last_sync_attempted = rt::required_in_response(
         f_last_sync_attempted,
-        "ObjectSyncAttempted",
+        SHAPE,
         "LastSyncAttempted",
     )?;
     Ok(types::ObjectSyncAttempted {
@@ -2921,6 +2863,7 @@ pub(crate) fn ser_routing_rule(value: &types::RoutingRule, w: &mut rt::XmlWriter
 pub(crate) fn de_routing_rule(
     node: &rt::XmlElement,
 ) -> Result<types::RoutingRule, rt::Error> {
+    const SHAPE: &str = "RoutingRule";
     let mut f_condition: Option<types::Condition> = None;
     let mut f_redirect: Option<types::Redirect> = None;
     for child in node.children() {
@@ -2934,7 +2877,7 @@ pub(crate) fn de_routing_rule(
             _ => {}
         }
     }
-    let f_redirect = rt::required_in_response(f_redirect, "RoutingRule", "Redirect")?;
+    let f_redirect = rt::required_in_response(f_redirect, SHAPE, "Redirect")?;
     Ok(types::RoutingRule {
         condition: f_condition,
         redirect: f_redirect,
@@ -2990,6 +2933,7 @@ pub(crate) fn ser_storage_class_analysis_data_export(
 pub(crate) fn de_storage_class_analysis_data_export(
     node: &rt::XmlElement,
 ) -> Result<types::StorageClassAnalysisDataExport, rt::Error> {
+    const SHAPE: &str = "StorageClassAnalysisDataExport";
     let mut f_output_schema_version: Option<types::StorageClassAnalysisSchemaVersion> = None;
     let mut f_destination: Option<types::AnalyticsExportDestination> = None;
     for child in node.children() {
@@ -3007,14 +2951,10 @@ pub(crate) fn de_storage_class_analysis_data_export(
     }
     let f_output_schema_version = rt::required_in_response(
         f_output_schema_version,
-        "StorageClassAnalysisDataExport",
+        SHAPE,
         "OutputSchemaVersion",
     )?;
-    let f_destination = rt::required_in_response(
-        f_destination,
-        "StorageClassAnalysisDataExport",
-        "Destination",
-    )?;
+    let f_destination = rt::required_in_response(f_destination, SHAPE, "Destination")?;
     Ok(types::StorageClassAnalysisDataExport {
         output_schema_version: f_output_schema_version,
         destination: f_destination,
@@ -3033,6 +2973,7 @@ pub(crate) fn ser_tag(value: &types::Tag, w: &mut rt::XmlWriter) {
 }
 /// Reads a `Tag` from its element.
 pub(crate) fn de_tag(node: &rt::XmlElement) -> Result<types::Tag, rt::Error> {
+    const SHAPE: &str = "Tag";
     let mut f_key: Option<String> = None;
     let mut f_value: Option<String> = None;
     for child in node.children() {
@@ -3046,8 +2987,8 @@ pub(crate) fn de_tag(node: &rt::XmlElement) -> Result<types::Tag, rt::Error> {
             _ => {}
         }
     }
-    let f_key = rt::required_in_response(f_key, "Tag", "Key")?;
-    let f_value = rt::required_in_response(f_value, "Tag", "Value")?;
+    let f_key = rt::required_in_response(f_key, SHAPE, "Key")?;
+    let f_value = rt::required_in_response(f_value, SHAPE, "Value")?;
     Ok(types::Tag {
         key: f_key,
         value: f_value,

@@ -1927,10 +1927,8 @@ impl CORSConfigurationBuilder {
 #[non_exhaustive]
 pub struct CORSRule {
     /// `ID`: XML element `ID`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ID", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// `AllowedHeaders`: XML element `AllowedHeader`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -2053,34 +2051,24 @@ impl CORSRuleBuilder {
 #[non_exhaustive]
 pub struct Checksum {
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `ChecksumType`: XML element `ChecksumType`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -2545,34 +2533,24 @@ pub struct CompleteMultipartUploadOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `ChecksumType`: XML element `ChecksumType`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -2586,10 +2564,8 @@ pub struct CompleteMultipartUploadOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `BucketKeyEnabled`: header `x-amz-server-side-encryption-bucket-key-enabled`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -2868,55 +2844,39 @@ pub struct CompleteMultipartUploadRequest {
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3258,34 +3218,24 @@ pub struct CompletedPart {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `PartNumber`: XML element `PartNumber`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3470,22 +3420,16 @@ pub struct CopyObjectOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3654,10 +3598,8 @@ pub struct CopyObjectRequest {
     /// `ACL`: header `x-amz-acl`.
     ///
     /// Shape: `ObjectCannedACL`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ACL", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::ObjectCannedACL>,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
@@ -3705,16 +3647,12 @@ pub struct CopyObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
     /// `GrantReadACP`: header `x-amz-grant-read-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantReadACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
     /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantWriteACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
     /// `Key`: URI label `{Key}`; required; at least 1.
     ///
@@ -3753,55 +3691,32 @@ pub struct CopyObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `CopySourceSSECustomerAlgorithm`: header `x-amz-copy-source-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CopySourceSSECustomerAlgorithm",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_algorithm: Option<String>,
     /// `CopySourceSSECustomerKey`: header `x-amz-copy-source-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CopySourceSSECustomerKey",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key: Option<String>,
     /// `CopySourceSSECustomerKeyMD5`: header `x-amz-copy-source-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CopySourceSSECustomerKeyMD5",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key_md5: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -4521,34 +4436,24 @@ pub struct CopyObjectResult {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
 }
 impl CopyObjectResult {
@@ -4677,34 +4582,24 @@ pub struct CopyPartResult {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
 }
 impl CopyPartResult {
@@ -4903,10 +4798,8 @@ pub struct CreateBucketRequest {
     /// `ACL`: header `x-amz-acl`.
     ///
     /// Shape: `BucketCannedACL`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ACL", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::BucketCannedACL>,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
@@ -4922,19 +4815,15 @@ pub struct CreateBucketRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
     /// `GrantReadACP`: header `x-amz-grant-read-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantReadACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
     /// `GrantWrite`: header `x-amz-grant-write`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write: Option<String>,
     /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantWriteACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
     /// `ObjectLockEnabledForBucket`: header `x-amz-bucket-object-lock-enabled`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -4942,32 +4831,20 @@ pub struct CreateBucketRequest {
     /// `IBMServiceInstanceId`: header `ibm-service-instance-id`.
     ///
     /// Shape: `AccountId`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "IBMServiceInstanceId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMServiceInstanceId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_service_instance_id: Option<String>,
     /// `IBMSSEKPEncryptionAlgorithm`: header `ibm-sse-kp-encryption-algorithm`.
     ///
     /// Shape: `SSEKPEncryptionAlgorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "IBMSSEKPEncryptionAlgorithm",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPEncryptionAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_encryption_algorithm: Option<types::SSEKPEncryptionAlgorithm>,
     /// `IBMSSEKPCustomerRootKeyCrn`: header `ibm-sse-kp-customer-root-key-crn`; sensitive (redacted in `Debug`).
     ///
     /// Shape: `SSEKPCustomerRootKeyCrn`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "IBMSSEKPCustomerRootKeyCrn",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPCustomerRootKeyCrn"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_customer_root_key_crn: Option<String>,
 }
 impl ::std::fmt::Debug for CreateBucketRequest {
@@ -5207,22 +5084,16 @@ pub struct CreateMultipartUploadOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -5443,10 +5314,8 @@ pub struct CreateMultipartUploadRequest {
     /// `ACL`: header `x-amz-acl`.
     ///
     /// Shape: `ObjectCannedACL`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ACL", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::ObjectCannedACL>,
     /// `Bucket`: URI label `{Bucket}`; required.
     ///
@@ -5477,16 +5346,12 @@ pub struct CreateMultipartUploadRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
     /// `GrantReadACP`: header `x-amz-grant-read-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantReadACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
     /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantWriteACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
     /// `Key`: URI label `{Key}`; required; at least 1.
     ///
@@ -5505,28 +5370,20 @@ pub struct CreateMultipartUploadRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -7053,10 +6910,8 @@ pub struct DeleteObjectRequest {
     /// Shape: `ObjectKey`.
     pub key: String,
     /// `MFA`: header `x-amz-mfa`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "MFA", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
     /// `VersionId`: query parameter `versionId`.
     ///
@@ -7420,10 +7275,8 @@ pub struct DeleteObjectsRequest {
     /// `Delete`: the whole body; required.
     pub delete: types::Delete,
     /// `MFA`: header `x-amz-mfa`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "MFA", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -8620,10 +8473,8 @@ pub struct GetBucketAsperaOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub access_key: Option<types::AccessKey>,
     /// `ATSEndpoint`: XML element `ATSEndpoint`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ATSEndpoint", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ATSEndpoint"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ats_endpoint: Option<String>,
 }
 impl ::std::fmt::Debug for GetBucketAsperaOutput {
@@ -8847,10 +8698,8 @@ impl GetBucketAnalyticsConfigurationRequestBuilder {
 #[non_exhaustive]
 pub struct GetBucketCorsOutput {
     /// `CORSRules`: XML element `CORSRule`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "CORSRules", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CORSRules"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub cors_rules: Option<Vec<types::CORSRule>>,
 }
 impl GetBucketCorsOutput {
@@ -10188,10 +10037,8 @@ pub struct GetBucketVersioningOutput {
     /// `MFADelete`: XML element `MfaDelete`.
     ///
     /// Shape: `MFADeleteStatus`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "MFADelete", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MFADelete"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa_delete: Option<types::MFADeleteStatus>,
 }
 impl GetBucketVersioningOutput {
@@ -10698,10 +10545,8 @@ pub struct GetObjectLegalHoldRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -10956,34 +10801,24 @@ pub struct GetObjectOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -11036,22 +10871,16 @@ pub struct GetObjectOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `StorageClass`: header `x-amz-storage-class`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -11755,22 +11584,16 @@ pub struct GetObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -12775,18 +12598,14 @@ pub struct Grantee {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub email_address: Option<String>,
     /// `ID`: XML element `ID`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ID", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// `Type`: XML attribute `xsi:type`; required.
     pub r#type: types::Type,
     /// `URI`: XML element `URI`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "URI", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "URI"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub uri: Option<String>,
 }
 impl Grantee {
@@ -12876,18 +12695,14 @@ pub struct HeadBucketOutput {
     /// `IBMSSEKPEnabled`: header `ibm-sse-kp-enabled`.
     ///
     /// Shape: `SSEKPEnabled`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "IBMSSEKPEnabled", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPEnabled"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_enabled: Option<bool>,
     /// `IBMSSEKPCrkId`: header `ibm-sse-kp-crk-id`.
     ///
     /// Shape: `SSEKPCrkId`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "IBMSSEKPCrkId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPCrkId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_crk_id: Option<String>,
 }
 impl HeadBucketOutput {
@@ -13014,34 +12829,24 @@ pub struct HeadObjectOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -13094,22 +12899,16 @@ pub struct HeadObjectOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `StorageClass`: header `x-amz-storage-class`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -13753,22 +13552,16 @@ pub struct HeadObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -14071,10 +13864,8 @@ impl IndexDocumentBuilder {
 #[non_exhaustive]
 pub struct Initiator {
     /// `ID`: XML element `ID`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ID", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// `DisplayName`: XML element `DisplayName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -14895,10 +14686,8 @@ pub struct LegalHold {
     /// `ID`: XML element `ID`.
     ///
     /// Shape: `LegalHoldID`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ID", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
 }
 impl LegalHold {
@@ -15104,10 +14893,8 @@ pub struct LifecycleRule {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<types::LifecycleExpiration>,
     /// `ID`: XML element `ID`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ID", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// `Prefix`: XML element `Prefix`; deprecated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -15631,10 +15418,8 @@ pub struct ListBucketsExtendedRequest {
     /// `IBMServiceInstanceId`: header `ibm-service-instance-id`.
     ///
     /// Shape: `AccountId`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "IBMServiceInstanceId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMServiceInstanceId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_service_instance_id: Option<String>,
     /// `Marker`: query parameter `marker`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -16409,10 +16194,8 @@ pub struct ListBucketsRequest {
     /// `IBMServiceInstanceId`: header `ibm-service-instance-id`.
     ///
     /// Shape: `AccountId`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "IBMServiceInstanceId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMServiceInstanceId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_service_instance_id: Option<String>,
 }
 impl ListBucketsRequest {
@@ -17181,18 +16964,14 @@ pub struct ListObjectsOutput {
     /// `IBMSSEKPEnabled`: header `ibm-sse-kp-enabled`.
     ///
     /// Shape: `SSEKPEnabled`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "IBMSSEKPEnabled", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPEnabled"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_enabled: Option<bool>,
     /// `IBMSSEKPCrkId`: header `ibm-sse-kp-crk-id`.
     ///
     /// Shape: `SSEKPCrkId`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "IBMSSEKPCrkId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPCrkId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_crk_id: Option<String>,
     /// `Prefix`: XML element `Prefix`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -20469,10 +20248,8 @@ pub struct Owner {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub display_name: Option<String>,
     /// `ID`: XML element `ID`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ID", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
 }
 impl Owner {
@@ -20535,34 +20312,24 @@ pub struct Part {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub size: Option<i64>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
 }
 impl Part {
@@ -21192,10 +20959,8 @@ pub struct PutBucketAclRequest {
     /// `ACL`: header `x-amz-acl`.
     ///
     /// Shape: `BucketCannedACL`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ACL", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::BucketCannedACL>,
     /// `AccessControlPolicy`: the whole body.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -21205,10 +20970,8 @@ pub struct PutBucketAclRequest {
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -21220,19 +20983,15 @@ pub struct PutBucketAclRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
     /// `GrantReadACP`: header `x-amz-grant-read-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantReadACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
     /// `GrantWrite`: header `x-amz-grant-write`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write: Option<String>,
     /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantWriteACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -21512,10 +21271,8 @@ pub struct PutBucketCorsRequest {
     #[cfg_attr(feature = "serde", serde(rename = "CORSConfiguration"))]
     pub cors_configuration: types::CORSConfiguration,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -21992,10 +21749,8 @@ pub struct PutBucketReplicationRequest {
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -22131,10 +21886,8 @@ pub struct PutBucketTaggingRequest {
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -22242,19 +21995,15 @@ pub struct PutBucketVersioningRequest {
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
     /// `MFA`: header `x-amz-mfa`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "MFA", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
     /// `VersioningConfiguration`: the whole body; required.
     pub versioning_configuration: types::VersioningConfiguration,
@@ -22382,10 +22131,8 @@ pub struct PutBucketWebsiteRequest {
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -22538,10 +22285,8 @@ pub struct PutObjectAclRequest {
     /// `ACL`: header `x-amz-acl`.
     ///
     /// Shape: `ObjectCannedACL`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ACL", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::ObjectCannedACL>,
     /// `AccessControlPolicy`: the whole body.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -22551,10 +22296,8 @@ pub struct PutObjectAclRequest {
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `GrantFullControl`: header `x-amz-grant-full-control`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -22563,19 +22306,15 @@ pub struct PutObjectAclRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
     /// `GrantReadACP`: header `x-amz-grant-read-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantReadACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
     /// `GrantWrite`: header `x-amz-grant-write`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write: Option<String>,
     /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantWriteACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
     /// `Key`: URI label `{Key}`; required; at least 1.
     ///
@@ -22842,10 +22581,8 @@ pub struct PutObjectLegalHoldRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -23019,10 +22756,8 @@ pub struct PutObjectLockConfigurationRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub token: Option<String>,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23160,34 +22895,24 @@ pub struct PutObjectOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23201,22 +22926,16 @@ pub struct PutObjectOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23446,10 +23165,8 @@ pub struct PutObjectRequest {
     /// `ACL`: header `x-amz-acl`.
     ///
     /// Shape: `ObjectCannedACL`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ACL", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::ObjectCannedACL>,
     /// `Body`: the whole body.
     #[cfg_attr(feature = "serde", serde(skip))]
@@ -23474,10 +23191,8 @@ pub struct PutObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ContentType`: header `Content-Type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23486,34 +23201,24 @@ pub struct PutObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `Expires`: header `Expires`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23525,16 +23230,12 @@ pub struct PutObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
     /// `GrantReadACP`: header `x-amz-grant-read-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantReadACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
     /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "GrantWriteACP", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
     /// `Key`: URI label `{Key}`; required; at least 1.
     ///
@@ -23564,28 +23265,20 @@ pub struct PutObjectRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -24249,10 +23942,8 @@ pub struct PutObjectRetentionRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
     ///
@@ -24438,10 +24129,8 @@ pub struct PutObjectTaggingRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `Tagging`: the whole body; required.
     pub tagging: types::Tagging,
@@ -24591,10 +24280,8 @@ pub struct PutPublicAccessBlockRequest {
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -25100,10 +24787,8 @@ impl ReplicationConfigurationBuilder {
 #[non_exhaustive]
 pub struct ReplicationRule {
     /// `ID`: XML element `ID`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ID", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     /// `Priority`: XML element `Priority`; required.
     pub priority: i32,
@@ -27389,22 +27074,16 @@ pub struct UploadPartCopyOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -27573,49 +27252,28 @@ pub struct UploadPartCopyRequest {
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `CopySourceSSECustomerAlgorithm`: header `x-amz-copy-source-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CopySourceSSECustomerAlgorithm",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_algorithm: Option<String>,
     /// `CopySourceSSECustomerKey`: header `x-amz-copy-source-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CopySourceSSECustomerKey",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key: Option<String>,
     /// `CopySourceSSECustomerKeyMD5`: header `x-amz-copy-source-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(
-            rename = "CopySourceSSECustomerKeyMD5",
-            skip_serializing_if = "Option::is_none"
-        )
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key_md5: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -27963,52 +27621,36 @@ pub struct UploadPartOutput {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSEKMSKeyId", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestCharged`: header `x-amz-request-charged`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -28207,43 +27849,31 @@ pub struct UploadPartRequest {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
     /// `ContentMD5`: header `Content-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ContentMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
     /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
     /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
     /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
     /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
     /// `Key`: URI label `{Key}`; required; at least 1.
     ///
@@ -28256,22 +27886,16 @@ pub struct UploadPartRequest {
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerAlgorithm", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
     /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKey", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
     /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "SSECustomerKeyMD5", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -28566,10 +28190,8 @@ impl UploadPartRequestBuilder {
 #[non_exhaustive]
 pub struct VersioningConfiguration {
     /// `MFADelete`: XML element `MfaDelete`.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "MFADelete", skip_serializing_if = "Option::is_none")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "MFADelete"))]
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa_delete: Option<types::MFADelete>,
     /// `Status`: XML element `Status`.
     ///
