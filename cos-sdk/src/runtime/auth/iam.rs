@@ -277,7 +277,15 @@ pub(crate) fn parse_token_response(body: &[u8], endpoint: &str, now: SystemTime)
     let seconds = |name: &str| match json.get(name) {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(value) => value.as_u64().map(Some).ok_or_else(|| {
-            Error::credentials(format!("the IAM token response from {endpoint} has `{name}` {value}, not a whole number of seconds"))
+            // A number is shown; any other value only by its kind, as a garbled answer may hold a token.
+            let shown = match value {
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::String(_) => "a string".into(),
+                serde_json::Value::Bool(_) => "a boolean".into(),
+                serde_json::Value::Array(_) => "an array".into(),
+                _ => "an object".into(),
+            };
+            Error::credentials(format!("the IAM token response from {endpoint} has `{name}` {shown}, not a whole number of seconds"))
         }),
     };
     let lifetime = match (seconds("expires_in")?, seconds("expiration")?) {
@@ -379,6 +387,8 @@ mod tests {
             ("not json", "not JSON"),
             (r#"{"access_token":"","expires_in":1}"#, "no access_token"),
             (r#"{"access_token":"t","expires_in":-5}"#, "`expires_in` -5, not a whole number"),
+            // A string is not echoed: a garbled answer may carry a token in any field.
+            (r#"{"access_token":"tok","expiration":"secret-token-text"}"#, "`expiration` a string, not a whole number"),
             (r#"{"access_token":"t"}"#, "neither expires_in nor expiration"),
         ] {
             let Err(error) = parse(body) else { panic!("{body} was accepted") };
