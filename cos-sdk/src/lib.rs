@@ -175,6 +175,17 @@ pub use runtime::config::endpoint;
 pub use runtime::http::body;
 pub use runtime::{error, retry};
 
+/// How requests reach the network: the [`HttpClient`](transport::HttpClient) seam, the proxy and
+/// trust settings and the connection pool of the built-in transport, and
+/// [`MockTransport`](transport::MockTransport) for tests.
+pub mod transport {
+    pub use crate::runtime::http::hyper_client::PoolSettings;
+    pub use crate::runtime::http::mock::{MockTransport, RecordedRequest};
+    pub use crate::runtime::http::proxy::{Proxy, ProxyConfig};
+    pub use crate::runtime::http::tls::TlsRoots;
+    pub use crate::runtime::http::transport::{HttpClient, HttpFuture};
+}
+
 pub use generated::{operation, paginator, types, waiter};
 /// The JSON bridge: every operation by name, boto3-style JSON in and out (the `serde` feature).
 #[cfg(feature = "serde")]
@@ -188,6 +199,7 @@ pub use endpoint::{Endpoint, EndpointType};
 pub use error::{Error, ErrorKind, ServiceError};
 pub use presign::PresignedRequest;
 pub use retry::{RetryConfig, RetryMode};
+pub use transport::{ProxyConfig, TlsRoots};
 pub use runtime::protocol::datetime::{DateTime, TimestampFormat};
 pub use runtime::protocol::request::OperationMeta;
 pub use runtime::protocol::scalars::UnknownValue;

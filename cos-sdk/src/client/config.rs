@@ -14,6 +14,10 @@ use rustls_pki_types::CertificateDer;
 use crate::runtime::auth::credentials::{resolve_credentials, Credentials, IbmSettings};
 use crate::runtime::config::endpoint::{Endpoint, EndpointType};
 use crate::runtime::error::Error;
+use crate::runtime::http::hyper_client::PoolSettings;
+use crate::runtime::http::proxy::ProxyConfig;
+use crate::runtime::http::tls::TlsRoots;
+use crate::runtime::http::transport::HttpClient;
 use crate::runtime::retry::{RetryConfig, RetryMode};
 
 pub use crate::runtime::auth::iam::DEFAULT_IAM_ENDPOINT;
@@ -102,6 +106,10 @@ pub struct Config {
     pub(crate) iam_endpoint: String,
     pub(crate) allow_http: bool,
     pub(crate) ca_bundle: Option<Arc<Vec<CertificateDer<'static>>>>,
+    pub(crate) tls_roots: TlsRoots,
+    pub(crate) proxies: Arc<ProxyConfig>,
+    pub(crate) pool: PoolSettings,
+    pub(crate) http_client: Option<Arc<dyn HttpClient>>,
     pub(crate) retry: RetryConfig,
     pub(crate) timeouts: Timeouts,
     pub(crate) response_limits: ResponseLimits,
@@ -144,6 +152,18 @@ impl Config {
     pub fn allow_http(&self) -> bool {
         self.allow_http
     }
+    /// The trust anchors of the built-in transport.
+    pub fn tls_roots(&self) -> TlsRoots {
+        self.tls_roots
+    }
+    /// The proxies of the built-in transport.
+    pub fn proxies(&self) -> &ProxyConfig {
+        &self.proxies
+    }
+    /// The connection pool of the built-in transport.
+    pub fn pool(&self) -> &PoolSettings {
+        &self.pool
+    }
     /// The retry settings.
     pub fn retry(&self) -> &RetryConfig {
         &self.retry
@@ -170,6 +190,10 @@ impl fmt::Debug for Config {
             .field("iam_endpoint", &self.iam_endpoint)
             .field("allow_http", &self.allow_http)
             .field("ca_bundle", &self.ca_bundle.as_ref().map(|c| format!("{} certificates", c.len())))
+            .field("tls_roots", &self.tls_roots)
+            .field("proxies", &self.proxies)
+            .field("pool", &self.pool)
+            .field("http_client", &self.http_client)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("response_limits", &self.response_limits)
@@ -204,6 +228,10 @@ pub struct ConfigBuilder {
     iam_endpoint: Option<GivenUrl>,
     allow_http: bool,
     ca_bundle_pem: Option<(Vec<u8>, String)>,
+    tls_roots: TlsRoots,
+    proxies: Option<ProxyConfig>,
+    pool: PoolSettings,
+    http_client: Option<Arc<dyn HttpClient>>,
     retry: RetryConfig,
     timeouts: Timeouts,
     response_limits: ResponseLimits,
@@ -218,7 +246,8 @@ impl ConfigBuilder {
     /// the endpoint from `COS_ENDPOINT`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or the IBM location in
     /// `COS_REGION` / `AWS_REGION` with `COS_ENDPOINT_TYPE`; the signing region from `AWS_REGION`;
     /// `IBM_SERVICE_INSTANCE_ID`, `IBM_AUTH_ENDPOINT`, `AWS_CA_BUNDLE`, `AWS_MAX_ATTEMPTS`,
-    /// `AWS_RETRY_MODE` and `COS_ALLOW_HTTP=1`. Setters called afterwards override what it found.
+    /// `AWS_RETRY_MODE` and `COS_ALLOW_HTTP=1`; the proxies of `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
+    /// and `NO_PROXY` (see [`ProxyConfig::from_vars`]). Setters called afterwards override what it found.
     pub fn from_environment(env: &Environment) -> Result<ConfigBuilder, Error> {
         let mut builder = ConfigBuilder::default();
         if let Some(found) = resolve_credentials(env)? {
@@ -237,6 +266,7 @@ impl ConfigBuilder {
         }
         builder.environment_endpoint = Endpoint::from_environment(env)?;
         builder.region = env.var("AWS_REGION");
+        builder.proxies = Some(ProxyConfig::from_vars(|name| env.var(name))?);
         if let Some(path) = env.var("AWS_CA_BUNDLE") {
             let pem = std::fs::read(&path).map_err(|e| {
                 Error::invalid_input(format!(
@@ -327,13 +357,14 @@ impl ConfigBuilder {
         self
     }
 
-    /// Trusts only the certificates of this PEM bundle instead of the built-in web roots.
+    /// Also trusts the CA certificates of this PEM bundle (only them with [`TlsRoots::CaBundleOnly`]).
     pub fn ca_bundle_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.ca_bundle_pem = Some((pem.into(), "the configured CA bundle".to_string()));
         self
     }
 
-    /// Trusts only the certificates of the PEM file at `path` instead of the built-in web roots.
+    /// Also trusts the CA certificates of the PEM file at `path` (only them with
+    /// [`TlsRoots::CaBundleOnly`]).
     pub fn ca_bundle_file(mut self, path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let pem = std::fs::read(path).map_err(|e| {
@@ -341,6 +372,35 @@ impl ConfigBuilder {
         })?;
         self.ca_bundle_pem = Some((pem, format!("`{}`", path.display())));
         Ok(self)
+    }
+
+    /// Which trust anchors TLS checks server certificates against (default [`TlsRoots::Both`]: the
+    /// operating system's store and the bundled web roots).
+    pub fn tls_roots(mut self, roots: TlsRoots) -> Self {
+        self.tls_roots = roots;
+        self
+    }
+
+    /// The proxies requests (IAM token requests included) go through. Without this setting the
+    /// builder uses those of the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`: see
+    /// [`ProxyConfig::from_vars`]); [`ProxyConfig::none`] connects directly whatever the environment says.
+    pub fn proxy(mut self, proxies: ProxyConfig) -> Self {
+        self.proxies = Some(proxies);
+        self
+    }
+
+    /// The connection pool of the built-in transport.
+    pub fn pool(mut self, pool: PoolSettings) -> Self {
+        self.pool = pool;
+        self
+    }
+
+    /// Sends requests through `client` instead of the built-in hyper transport: a test double such as
+    /// [`crate::transport::MockTransport`], or an HTTP stack of your own. TLS, proxy and pool settings
+    /// are then the client's business; timeouts, retries and signing still apply.
+    pub fn http_client(mut self, client: impl HttpClient) -> Self {
+        self.http_client = Some(Arc::new(client));
+        self
     }
 
     /// The retry settings.
@@ -401,6 +461,13 @@ impl ConfigBuilder {
             Some((pem, origin)) => Some(Arc::new(parse_ca_bundle(pem, origin)?)),
         };
         self.timeouts.check()?;
+        let proxies = match self.proxies {
+            Some(proxies) => proxies,
+            None => {
+                let env = Environment::from_process();
+                ProxyConfig::from_vars(|name| env.var(name))?
+            }
+        };
         if let Some(region) = &self.region {
             if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 return Err(Error::invalid_input(format!(
@@ -417,6 +484,10 @@ impl ConfigBuilder {
             iam_endpoint,
             allow_http: self.allow_http,
             ca_bundle,
+            tls_roots: self.tls_roots,
+            proxies: Arc::new(proxies),
+            pool: self.pool,
+            http_client: self.http_client,
             retry: self.retry,
             timeouts: self.timeouts,
             response_limits: self.response_limits,

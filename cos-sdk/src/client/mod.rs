@@ -19,7 +19,8 @@ use crate::runtime::config::endpoint::Endpoint;
 use crate::runtime::config::env::Environment;
 use crate::runtime::error::{Error, ErrorKind, ServiceError};
 use crate::runtime::http::body::ByteStream;
-use crate::runtime::http::transport::{StallGuard, Transport};
+use crate::runtime::http::hyper_client::{HyperClient, TransportSettings};
+use crate::runtime::http::transport::{send_watched, HttpClient, StallGuard};
 use crate::runtime::protocol::request::OperationMeta;
 use crate::runtime::retry::{classify_answer, classify_error, RateLimiter, RetryKind, RetryMode, RetryQuota, RetryRun, Verdict};
 
@@ -35,6 +36,7 @@ const SSE_C_KEY_HEADERS: &[&str] =
 /// Headers whose values are secrets: marked sensitive so `Debug` of the headers hides them.
 const SENSITIVE_HEADERS: &[&str] = &[
     "authorization",
+    "proxy-authorization",
     "x-amz-security-token",
     SSE_C_KEY_HEADERS[0],
     SSE_C_KEY_HEADERS[1],
@@ -52,7 +54,7 @@ pub struct Client {
 
 struct ClientInner {
     config: Config,
-    transport: Transport,
+    transport: Arc<dyn HttpClient>,
     auth: Auth,
     quota: RetryQuota,
     limiter: Option<RateLimiter>,
@@ -75,7 +77,16 @@ impl Client {
     /// A client for `config`. Does no I/O (an IAM token is fetched with the first request), so it needs
     /// no runtime; sending requests needs a Tokio runtime with the time driver enabled.
     pub fn new(config: &Config) -> Result<Client, Error> {
-        let transport = Transport::new(config.ca_bundle.as_deref().map(|v| v.as_slice()), config.timeouts.connect)?;
+        let transport: Arc<dyn HttpClient> = match &config.http_client {
+            Some(client) => client.clone(),
+            None => Arc::new(HyperClient::new(TransportSettings {
+                roots: config.tls_roots,
+                ca_bundle: config.ca_bundle.as_deref().map_or(&[], |v| v.as_slice()),
+                connect_timeout: config.timeouts.connect,
+                proxies: config.proxies.clone(),
+                pool: config.pool,
+            })?),
+        };
         let auth = match &config.credentials.inner {
             CredentialsInner::Hmac(keys) => Auth::SigV4(Signer::new(keys.clone())),
             CredentialsInner::ApiKey(key) => Auth::Bearer(Arc::new(IamTokenProvider::new(
@@ -353,9 +364,9 @@ impl Client {
             timeouts.stall.map(|s| if op.long_running { s.saturating_mul(LONG_OPERATION_FACTOR) } else { s });
         let validate = op.streaming_response && crate::runtime::protocol::checksum::validation_requested(request.headers());
         let exchange = async {
-            let response = self.inner.transport.send(request, header_timeout).await?;
-            let (parts, incoming) = response.into_parts();
-            let guarded = StallGuard::new(incoming, timeouts.stall, host.clone());
+            let response = send_watched(&self.inner.transport, request, header_timeout).await?;
+            let (parts, body) = response.into_parts();
+            let guarded = StallGuard::new(body, timeouts.stall, host.clone());
             let status = parts.status.as_u16();
             let success = (200..300).contains(&status);
             if success && op.streaming_response {

@@ -26,6 +26,9 @@ pub enum ErrorKind {
     /// A transfer was cancelled or paused through its handle; `transfer::was_cancelled` and
     /// `transfer::was_paused` tell which.
     Stopped,
+    /// The HTTP proxy refused the request: it wants credentials, or its rules forbid the destination.
+    /// Not retried; the message names the proxy (never its credentials).
+    Proxy,
 }
 
 impl ErrorKind {
@@ -40,6 +43,7 @@ impl ErrorKind {
             ErrorKind::Io => "i/o error",
             ErrorKind::Integrity => "integrity check failed",
             ErrorKind::Stopped => "stopped",
+            ErrorKind::Proxy => "proxy error",
         }
     }
 }

@@ -5,7 +5,7 @@
 //! dropping the client leaves no task or thread behind.
 
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tracing::Instrument;
@@ -16,7 +16,7 @@ use crate::runtime::error::{Error, ErrorKind, ServiceError};
 use crate::runtime::http::body::ByteStream;
 use crate::runtime::retry::RetryConfig;
 // Form values keep only the unreserved characters, like query values.
-use crate::runtime::http::transport::Transport;
+use crate::runtime::http::transport::HttpClient;
 use crate::runtime::protocol::request::ENCODE as FORM_VALUE;
 
 /// The IAM token endpoint used when none is configured.
@@ -32,7 +32,7 @@ const MANDATORY_FRACTION: f64 = 0.17;
 pub(crate) struct IamTokenProvider {
     api_key: Secret,
     endpoint: String,
-    transport: Transport,
+    transport: Arc<dyn HttpClient>,
     timeout: Option<Duration>,
     retry: RetryConfig,
     /// The most bytes of a token answer read into memory.
@@ -91,7 +91,7 @@ impl IamTokenProvider {
         api_key: Secret,
         endpoint: String,
         allow_http: bool,
-        transport: Transport,
+        transport: Arc<dyn HttpClient>,
         timeout: Option<Duration>,
         retry: RetryConfig,
         body_limit: u64,
@@ -219,9 +219,9 @@ impl IamTokenProvider {
             .body(ByteStream::from(form.to_string()))
             .map_err(|e| Error::credentials(format!("could not build the IAM token request for {}: {e}", self.endpoint)))?;
         let exchange = async {
-            let response = self.transport.send(request, None).await?;
+            let response = self.transport.send(request).await?;
             let (parts, body) = response.into_parts();
-            let body = ByteStream::from_body(body, None)
+            let body = body
                 .collect_up_to(self.body_limit, "ResponseLimits::result_body")
                 .await
                 .map_err(|e| e.map_message(|m| format!("reading the IAM token response from {}: {m}", self.endpoint)))?;

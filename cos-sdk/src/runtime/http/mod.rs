@@ -1,7 +1,13 @@
-//! Bytes on the network: request and response bodies ([`body::ByteStream`]) and the pooled hyper
-//! transport with its timeouts. Nothing here knows S3.
+//! Bytes on the network: request and response bodies ([`body::ByteStream`]), the [`transport::HttpClient`]
+//! seam with its stall rule, the built-in pooled hyper client, proxies, trust anchors, and the mock
+//! transport for tests. Nothing here knows S3.
 
 pub mod body;
+pub(crate) mod connector;
+pub(crate) mod hyper_client;
+pub(crate) mod mock;
+pub(crate) mod proxy;
+pub(crate) mod tls;
 pub(crate) mod transport;
 
 /// The Host header of a request to `uri`: its authority, without the port when it is the scheme's
