@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Starts and stops the server processes of cos-sdk's end-to-end tests (radosgw and moto) in one go.
+# Starts and stops the server processes of cos-sdk's end-to-end tests (radosgw, moto and the tinyproxy
+# instances) in one go.
 #
 # Usage: tests/servers/run.sh up|down
-#   up    installs (if needed) and starts radosgw and moto, then writes target/test-servers.env with the
+#   up    installs (if needed) and starts radosgw, moto and tinyproxy, then writes target/test-servers.env with the
 #         export lines (COS_TEST_RADOSGW_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, COS_TEST_MOTO_ENDPOINT) for
 #         the test runner:  tests/servers/run.sh up && . target/test-servers.env && cargo test ...
 #   down  stops both and removes the env file; safe to run when nothing is up.
-# Environment: COS_TEST_WORK_DIR (default <repo>/target); COS_TEST_SERVERS=radosgw or moto to bring up one.
+# Environment: COS_TEST_WORK_DIR (default <repo>/target); COS_TEST_SERVERS=radosgw, moto or tinyproxy (or a
+# space-separated list) to bring up only those.
 # Installing needs root for apt-get (radosgw) and PyPI access (moto). Everything is bounded by timeouts.
 set -euo pipefail
 
@@ -14,7 +16,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 BASE="${COS_TEST_WORK_DIR:-$ROOT/target}"
 ENV_FILE="$BASE/test-servers.env"
-SERVERS="${COS_TEST_SERVERS:-radosgw moto}"
+SERVERS="${COS_TEST_SERVERS:-radosgw moto tinyproxy}"
 
 log() { echo "run.sh: $*" >&2; }
 
@@ -28,10 +30,20 @@ cmd_up() {
   local t0=$SECONDS s pids=() names=() i failed=0
   mkdir -p "$BASE" "$BASE/servers-log"
   rm -f "$ENV_FILE"
-  # Installs run side by side (apt-get and pip do not share anything).
+  # pip (moto) runs beside apt-get; the servers installed with apt-get (radosgw, tinyproxy) go one after
+  # the other, since apt-get holds its locks while it runs.
+  local apt_servers=""
   for s in $SERVERS; do
-    "$HERE/$s.sh" install >"$BASE/servers-log/$s-install.log" 2>&1 &
-    pids+=($!); names+=("$s")
+    case "$s" in
+      radosgw|tinyproxy) apt_servers="$apt_servers $s" ;;
+      *)
+        "$HERE/$s.sh" install >"$BASE/servers-log/$s-install.log" 2>&1 &
+        pids+=($!); names+=("$s")
+        ;;
+    esac
+  done
+  for s in $apt_servers; do
+    "$HERE/$s.sh" install >"$BASE/servers-log/$s-install.log" 2>&1 || { log "installing $s failed:"; cat "$BASE/servers-log/$s-install.log" >&2; failed=1; }
   done
   for i in "${!pids[@]}"; do
     if ! wait "${pids[$i]}"; then

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -17,12 +18,23 @@ pub const SECRET_KEY: &str = "cos-sdk-test-secret/with+chars";
 /// A running embedded S3 server; its files are removed when it is dropped.
 pub struct S3sServer {
     addr: SocketAddr,
+    scheme: &'static str,
     root: TempDir,
 }
 
 impl S3sServer {
     /// Starts the server with [`ACCESS_KEY`] and [`SECRET_KEY`].
     pub async fn start() -> S3sServer {
+        S3sServer::start_inner(None).await
+    }
+
+    /// Starts the server over HTTPS with the certificate of `tls`.
+    pub async fn start_tls(tls: Arc<tokio_rustls::rustls::ServerConfig>) -> S3sServer {
+        S3sServer::start_inner(Some(tokio_rustls::TlsAcceptor::from(tls))).await
+    }
+
+    async fn start_inner(tls: Option<tokio_rustls::TlsAcceptor>) -> S3sServer {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let root = TempDir::new("s3s");
         let fs = s3s_fs::FileSystem::new(root.path()).expect("s3s-fs over a temporary directory");
         let mut builder = s3s::service::S3ServiceBuilder::new(fs);
@@ -35,19 +47,33 @@ impl S3sServer {
                 let Ok((stream, _)) = listener.accept().await else { return };
                 let _ = stream.set_nodelay(true);
                 let service = service.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let builder = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                        }
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        }
+                    }
                 });
             }
         });
-        S3sServer { addr, root }
+        S3sServer { addr, scheme, root }
     }
 
-    /// The endpoint URL, `http://127.0.0.1:PORT`.
+    /// The endpoint URL, `http://127.0.0.1:PORT` (https for [`S3sServer::start_tls`]).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn authority(&self) -> String {
+        self.addr.to_string()
     }
 
     /// The directory holding the buckets (one folder each) and objects (files).

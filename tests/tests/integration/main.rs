@@ -20,3 +20,4 @@ mod generated_api;
 mod checksums;
 mod trust_faults;
 mod fault_suite;
+mod network_proxy;

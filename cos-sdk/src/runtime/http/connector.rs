@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tower_service::Service;
 
 use crate::runtime::http::body::BoxError;
-use crate::runtime::http::proxy::{Proxy, ProxyConfig};
+use crate::runtime::http::proxy::{credentials_fix, Proxy, ProxyConfig};
 use crate::runtime::http::transport::error_chain;
 
 /// The longest answer to a CONNECT request read before giving up on the proxy.
@@ -139,13 +139,9 @@ async fn tunnel(mut stream: TcpStream, target: &str, proxy: &Proxy) -> Result<Tc
         // TLS clients speak first, so nothing may follow the answer's head yet.
         Some(200..=299) if end == answer.len() => Ok(stream),
         Some(200..=299) => Err(failure(proxy, format!("it sent data after accepting CONNECT {target}"))),
-        Some(407) => {
-            let fix = if proxy.has_credentials() {
-                "it refused the user name and password of the proxy URL; check them"
-            } else {
-                "it wants credentials; put them in the proxy URL (http://user:password@host:port)"
-            };
-            Err(refusal(proxy, format!("it answered CONNECT {target} with 407 Proxy Authentication Required: {fix}")))
+        // tinyproxy answers wrong credentials with 401 rather than 407; from a proxy both mean the same.
+        Some(status @ (401 | 407)) => {
+            Err(refusal(proxy, format!("it answered CONNECT {target} with {status}: {}", credentials_fix(proxy))))
         }
         Some(403) => Err(refusal(
             proxy,

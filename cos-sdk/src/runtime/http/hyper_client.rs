@@ -13,7 +13,7 @@ use rustls_pki_types::CertificateDer;
 use crate::runtime::error::{Error, ErrorKind};
 use crate::runtime::http::body::ByteStream;
 use crate::runtime::http::connector::{ProxyConnector, ProxyError};
-use crate::runtime::http::proxy::ProxyConfig;
+use crate::runtime::http::proxy::{credentials_fix, Proxy, ProxyConfig};
 use crate::runtime::http::tls::{root_store, TlsRoots};
 use crate::runtime::http::transport::{error_chain, HttpClient, HttpFuture};
 
@@ -99,19 +99,30 @@ impl HttpClient for HyperClient {
                 request.headers_mut().insert(PROXY_AUTHORIZATION, value.clone());
             }
             let response = self.client.request(request).await.map_err(|e| transport_error(&host, e))?;
-            if let (Some(proxy), http::StatusCode::PROXY_AUTHENTICATION_REQUIRED) = (forward_proxy, response.status()) {
-                let fix = if proxy.has_credentials() {
-                    "it refused the user name and password of the proxy URL; check them"
-                } else {
-                    "it wants credentials; put them in the proxy URL (http://user:password@host:port)"
-                };
+            if let Some(proxy) = forward_proxy.filter(|p| refused_credentials(p, &response)) {
                 return Err(Error::new(
                     ErrorKind::Proxy,
-                    format!("the proxy {} refused: it answered a request for {host} with 407: {fix}", proxy.url()),
+                    format!(
+                        "the proxy {} refused: it answered a request for {host} with {}: {}",
+                        proxy.url(),
+                        response.status().as_u16(),
+                        credentials_fix(proxy)
+                    ),
                 ));
             }
             Ok(response.map(|incoming| ByteStream::from_body(incoming, None)))
         })
+    }
+}
+
+/// Whether `response`, to a request forwarded through `proxy`, is the proxy refusing its credentials:
+/// a 407, or the 401 with `WWW-Authenticate` some proxies (tinyproxy) answer wrong credentials with,
+/// which S3 services never send.
+fn refused_credentials<B>(proxy: &Proxy, response: &http::Response<B>) -> bool {
+    match response.status() {
+        http::StatusCode::PROXY_AUTHENTICATION_REQUIRED => true,
+        http::StatusCode::UNAUTHORIZED => proxy.has_credentials() && response.headers().contains_key(http::header::WWW_AUTHENTICATE),
+        _ => false,
     }
 }
 

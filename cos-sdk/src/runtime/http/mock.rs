@@ -32,7 +32,7 @@ const MAX_RECORDED_BODY: u64 = 256 * 1024 * 1024;
 ///     .build()?;
 /// let client = Client::new(&config)?;
 ///
-/// let put = client.put_object().bucket("photos").key("cat.jpg").body("meow".into()).send().await?;
+/// let put = client.put_object().bucket("photos").key("cat.jpg").body("meow").send().await?;
 /// assert_eq!(put.e_tag.as_deref(), Some("\"9bb58f26192e4ba00f01e2e7b136bbd8\""));
 ///
 /// let sent = mock.requests();

@@ -100,6 +100,15 @@ impl fmt::Debug for Proxy {
     }
 }
 
+/// What to do about a proxy that refused the request's credentials (or their absence).
+pub(crate) fn credentials_fix(proxy: &Proxy) -> &'static str {
+    if proxy.has_credentials() {
+        "it refused the user name and password of the proxy URL; check them"
+    } else {
+        "it wants credentials; put them in the proxy URL (http://user:password@host:port)"
+    }
+}
+
 /// A scheme as errors may show it: a URL with a mangled scheme could hold anything, so only a short
 /// run of scheme characters is echoed.
 fn scheme_name(scheme: &str) -> String {
