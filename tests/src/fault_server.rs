@@ -12,7 +12,6 @@ use bytes::Bytes;
 use http_body::{Body, Frame};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 /// A request as the server received it.
@@ -28,6 +27,8 @@ pub struct RecordedRequest {
     pub body: Bytes,
     /// When it arrived.
     pub at: Instant,
+    /// Which connection it came on: 0 for the first one the server accepted, and so on.
+    pub connection: usize,
 }
 
 impl RecordedRequest {
@@ -113,31 +114,16 @@ impl FaultServer {
         let recorded = requests.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
         tokio::spawn(async move {
-            loop {
+            for connection in 0.. {
                 let Ok((stream, _)) = listener.accept().await else { return };
-                let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
                 let recorded = recorded.clone();
-                let tls = tls.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
-                        let handler = handler.clone();
-                        let recorded = recorded.clone();
-                        async move { answer(request, handler, recorded).await }
-                    });
-                    let builder = hyper::server::conn::http1::Builder::new();
-                    match tls {
-                        None => {
-                            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-                        }
-                        Some(acceptor) => {
-                            // A failed handshake (the client rejected our certificate) just ends the connection.
-                            if let Ok(stream) = acceptor.accept(stream).await {
-                                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-                            }
-                        }
-                    }
+                let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
+                    let handler = handler.clone();
+                    let recorded = recorded.clone();
+                    async move { answer(request, handler, recorded, connection).await }
                 });
+                tokio::spawn(crate::tls::serve_connection(stream, tls.clone(), service));
             }
         });
         FaultServer { addr, scheme, requests }
@@ -180,13 +166,14 @@ async fn answer(
     request: http::Request<Incoming>,
     handler: Handler,
     recorded: Arc<Mutex<Vec<RecordedRequest>>>,
+    connection: usize,
 ) -> Result<http::Response<ReplyBody>, DropConnection> {
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(body) => body.to_bytes(),
         Err(_) => return Err(DropConnection),
     };
-    let request = RecordedRequest { method: parts.method, uri: parts.uri, headers: parts.headers, body, at: Instant::now() };
+    let request = RecordedRequest { method: parts.method, uri: parts.uri, headers: parts.headers, body, at: Instant::now(), connection };
     let index = {
         let mut all = recorded.lock().unwrap();
         all.push(request.clone());

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::temp::TempDir;
@@ -45,22 +44,7 @@ impl S3sServer {
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
-                let _ = stream.set_nodelay(true);
-                let service = service.clone();
-                let tls = tls.clone();
-                tokio::spawn(async move {
-                    let builder = hyper::server::conn::http1::Builder::new();
-                    match tls {
-                        None => {
-                            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-                        }
-                        Some(acceptor) => {
-                            if let Ok(stream) = acceptor.accept(stream).await {
-                                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-                            }
-                        }
-                    }
-                });
+                tokio::spawn(crate::tls::serve_connection(stream, tls.clone(), service.clone()));
             }
         });
         S3sServer { addr, scheme, root }

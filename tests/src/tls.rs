@@ -52,3 +52,26 @@ impl Default for TestCa {
         TestCa::new()
     }
 }
+
+/// Serves HTTP/1.1 on one accepted connection, over TLS when `tls` is given (TCP_NODELAY set). A
+/// failed handshake (the client refused the certificate) just ends the connection.
+pub async fn serve_connection<S, B>(stream: tokio::net::TcpStream, tls: Option<tokio_rustls::TlsAcceptor>, service: S)
+where
+    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let _ = stream.set_nodelay(true);
+    let builder = hyper::server::conn::http1::Builder::new();
+    match tls {
+        None => {
+            let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+        }
+        Some(acceptor) => {
+            if let Ok(stream) = acceptor.accept(stream).await {
+                let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+            }
+        }
+    }
+}

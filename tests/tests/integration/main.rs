@@ -21,3 +21,4 @@ mod checksums;
 mod trust_faults;
 mod fault_suite;
 mod network_proxy;
+mod network_transport;

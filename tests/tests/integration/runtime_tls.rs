@@ -1,8 +1,10 @@
-//! TLS against a local HTTPS server whose certificate is made at test time: rejected by default, accepted
-//! with its CA bundle given in config or through `AWS_CA_BUNDLE`.
+//! TLS against local HTTPS servers whose certificates are made at test time: rejected by default,
+//! accepted with their CA bundle given in config or through `AWS_CA_BUNDLE` (added to the default roots),
+//! and the roots chosen with `TlsRoots`, the operating system's store included (read from a test CA put
+//! in `SSL_CERT_FILE`, in a process of its own since the store is read once per process).
 
 use cos_sdk::OperationMeta;
-use cos_sdk::{ByteStream, Client, Config, ConfigBuilder, Credentials, Environment, ErrorKind, RetryConfig};
+use cos_sdk::{ByteStream, Client, Config, ConfigBuilder, Credentials, Environment, ErrorKind, RetryConfig, TlsRoots};
 use cos_sdk_tests::fault_server::{FaultServer, Reply};
 use cos_sdk_tests::temp::TempDir;
 use cos_sdk_tests::tls::TestCa;
@@ -80,4 +82,78 @@ async fn ca_bundle_from_the_environment() {
     let response = Client::new(&config).unwrap().invoke(&HEAD_BUCKET, head(&server)).await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(server.requests()[0].header("authorization").unwrap().starts_with("AWS4-HMAC-SHA256"));
+}
+
+/// Runs [`trust_anchors_child`] in a new process of this test binary with `SSL_CERT_FILE` naming a file
+/// the child fills with its own test CA.
+#[test]
+fn trust_anchors_native_bundled_and_ca_bundle_only() {
+    let dir = TempDir::new("native-store");
+    let store = dir.path().join("os-store.pem");
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["runtime_tls::trust_anchors_child", "--exact", "--ignored", "--test-threads=1", "--nocapture"])
+        .env("SSL_CERT_FILE", &store)
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success() && text.contains("1 passed"), "{text}");
+}
+
+/// Not a test of its own: [`trust_anchors_native_bundled_and_ca_bundle_only`] runs it with
+/// `SSL_CERT_FILE` set, which must happen before the process first reads the OS store.
+#[tokio::test]
+#[ignore = "run by trust_anchors_native_bundled_and_ca_bundle_only in a process of its own"]
+async fn trust_anchors_child() {
+    let store = std::env::var("SSL_CERT_FILE").expect("run by trust_anchors_native_bundled_and_ca_bundle_only");
+    // `os` stands for a corporate CA installed on the machine; `private` for one given as a CA bundle.
+    let os = TestCa::new();
+    let private = TestCa::new();
+    std::fs::write(&store, &os.ca_pem).unwrap();
+    let os_site = FaultServer::start_tls(|_, _| Reply::status(200, ""), os.server_config()).await;
+    let private_site = FaultServer::start_tls(|_, _| Reply::status(200, ""), private.server_config()).await;
+
+    let reaches = |roots: TlsRoots, bundle: Option<&str>, server: &FaultServer| {
+        let mut builder = Config::builder()
+            .endpoint_url(server.url())
+            .credentials(Credentials::anonymous())
+            .retry(RetryConfig::disabled())
+            .tls_roots(roots);
+        if let Some(pem) = bundle {
+            builder = builder.ca_bundle_pem(pem.to_string());
+        }
+        let client = Client::new(&builder.build().unwrap()).unwrap();
+        let request = head(server);
+        async move {
+            match client.invoke(&HEAD_BUCKET, request).await {
+                Ok(response) => response.status() == 200,
+                Err(e) => {
+                    assert!(e.kind() == ErrorKind::Transport && e.to_string().contains("TLS"), "{e}");
+                    false
+                }
+            }
+        }
+    };
+    let bundle = Some(private.ca_pem.as_str());
+    // The default reads the OS store, and a CA bundle adds to it.
+    assert!(reaches(TlsRoots::Both, None, &os_site).await);
+    assert!(!reaches(TlsRoots::Both, None, &private_site).await);
+    assert!(reaches(TlsRoots::Both, bundle, &os_site).await);
+    assert!(reaches(TlsRoots::Both, bundle, &private_site).await);
+    assert!(reaches(TlsRoots::Native, None, &os_site).await);
+    // The bundled web roots alone do not know the machine's CA.
+    assert!(!reaches(TlsRoots::Bundled, None, &os_site).await);
+    assert!(reaches(TlsRoots::Bundled, bundle, &private_site).await);
+    // Only the bundle: a site the OS store vouches for is refused.
+    assert!(!reaches(TlsRoots::CaBundleOnly, bundle, &os_site).await);
+    assert!(reaches(TlsRoots::CaBundleOnly, bundle, &private_site).await);
+
+    let no_bundle = Config::builder()
+        .endpoint_url(os_site.url())
+        .credentials(Credentials::anonymous())
+        .tls_roots(TlsRoots::CaBundleOnly)
+        .build()
+        .unwrap();
+    let err = Client::new(&no_bundle).unwrap_err();
+    assert!(err.to_string().contains("TlsRoots::CaBundleOnly") && err.to_string().contains("AWS_CA_BUNDLE"), "{err}");
 }

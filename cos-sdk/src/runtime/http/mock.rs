@@ -21,8 +21,7 @@ const MAX_RECORDED_BODY: u64 = 256 * 1024 * 1024;
 /// use cos_sdk::transport::MockTransport;
 /// use cos_sdk::{Client, Config, Credentials};
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), cos_sdk::Error> {
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// let mock = MockTransport::new()
 ///     .answer(200, &[("ETag", "\"9bb58f26192e4ba00f01e2e7b136bbd8\"")], "");
 /// let config = Config::builder()
@@ -41,8 +40,8 @@ const MAX_RECORDED_BODY: u64 = 256 * 1024 * 1024;
 /// assert_eq!(sent[0].uri.path(), "/photos/cat.jpg");
 /// assert_eq!(&sent[0].body[..], b"meow");
 /// assert!(sent[0].headers.contains_key("authorization"));
-/// # Ok(())
-/// # }
+/// # Ok::<(), cos_sdk::Error>(())
+/// # }).unwrap();
 /// ```
 #[derive(Clone, Default)]
 pub struct MockTransport {
