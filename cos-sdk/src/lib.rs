@@ -192,6 +192,7 @@ pub use generated::{operation, paginator, types, waiter};
 pub use generated::json;
 
 pub use body::ByteStream;
+pub use client::options::CallOptions;
 pub use client::Client;
 pub use config::{Config, ConfigBuilder, Environment, PayloadSigning, ResponseLimits, Timeouts};
 pub use credentials::{AccessToken, Credentials, CredentialsKind, TokenProvider};

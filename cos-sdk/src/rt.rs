@@ -7,6 +7,7 @@ pub use futures_core::Stream;
 pub use http;
 
 pub use crate::client::presign::PresignedRequest;
+pub use crate::client::options::CallOptions;
 pub use crate::client::{attempts_made, Client};
 pub use crate::runtime::config::endpoint::Endpoint;
 pub use crate::runtime::error::{Error, ServiceError};

@@ -67,6 +67,12 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
             #(#setters)*
 
+            /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
+            pub fn customize(mut self, options: #rt::CallOptions) -> Self {
+                self.client = self.client.with_call_options(options);
+                self
+            }
+
             /// Sends the request and reads the answer.
             pub async fn send(self) -> Result<#output_ty, #rt::Error> {
                 let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
@@ -167,6 +173,11 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
                     request: #rt::http::Request<#rt::ByteStream>,
                 ) -> Result<#rt::http::Response<#rt::ByteStream>, #rt::Error> {
                     self.inner.invoke(operation, request).await
+                }
+
+                /// A clone whose calls use `options` (see `cos_sdk::CallOptions`).
+                pub fn with_call_options(&self, options: #rt::CallOptions) -> Self {
+                    Client { inner: self.inner.with_call_options(options) }
                 }
 
                 /// Presigns a serialized request (HMAC keys only).

@@ -2,6 +2,7 @@
 //! operation's request through authentication, retries, timeouts and tracing (`invoke`).
 
 pub mod config;
+pub mod options;
 pub mod presign;
 
 use std::fmt;
@@ -12,6 +13,7 @@ use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST, USER_AGENT};
 use tracing::Instrument;
 
 use crate::client::config::{Config, ConfigBuilder};
+use crate::client::options::CallOptions;
 use crate::runtime::auth::credentials::{CredentialsInner, TokenProvider};
 use crate::runtime::auth::iam::{IamTokenProvider, StaticToken};
 use crate::runtime::auth::sign::Signer;
@@ -50,6 +52,8 @@ const LONG_OPERATION_FACTOR: u32 = 10;
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<ClientInner>,
+    /// Options of this clone's calls (see [`Client::with_call_options`]).
+    call: Option<Arc<CallOptions>>,
 }
 
 struct ClientInner {
@@ -69,7 +73,7 @@ enum Auth {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("config", &self.inner.config).finish_non_exhaustive()
+        f.debug_struct("Client").field("config", &self.inner.config).field("call_options", &self.call).finish_non_exhaustive()
     }
 }
 
@@ -120,7 +124,19 @@ impl Client {
                 limiter: (mode == RetryMode::Adaptive).then(RateLimiter::new),
                 user_agent,
             }),
+            call: None,
         })
+    }
+
+    /// A clone of this client (sharing its pool, tokens and retry quota) whose calls use `options` over
+    /// the config: extra headers, timeouts, retries. Options already on this clone stay under the new ones.
+    /// For one call, a fluent builder's `customize` does the same.
+    pub fn with_call_options(&self, options: CallOptions) -> Client {
+        let merged = match &self.call {
+            Some(current) => current.merged(options),
+            None => options,
+        };
+        Client { inner: self.inner.clone(), call: Some(Arc::new(merged)) }
     }
 
     /// A client configured from the process environment: the credential chain, the endpoint and the
@@ -174,11 +190,12 @@ impl Client {
             attempts = tracing::field::Empty,
         );
         let run = self.run(op, request);
-        let result = match self.inner.config.timeouts.operation {
+        let operation_timeout = self.call.as_ref().and_then(|c| c.timeout).or(self.inner.config.timeouts.operation);
+        let result = match operation_timeout {
             Some(limit) => match tokio::time::timeout(limit, run).instrument(span.clone()).await {
                 Ok(result) => result,
                 Err(_) => Err(Error::timeout(format!(
-                    "the operation did not finish within its timeout of {limit:?}; raise Timeouts::operation or retry"
+                    "the operation did not finish within its timeout of {limit:?}; raise Timeouts::operation (or CallOptions::timeout for one call) or retry"
                 ))),
             },
             None => run.instrument(span.clone()).await,
@@ -203,6 +220,9 @@ impl Client {
         let inner = &*self.inner;
         let config = &inner.config;
         let (mut parts, body) = request.into_parts();
+        if let Some(call) = &self.call {
+            call.apply_headers(&mut parts.headers)?;
+        }
 
         if matches!(inner.auth, Auth::Bearer(_)) && parts.uri.scheme_str() == Some("http") && !config.allow_http {
             return Err(Error::credentials(format!(
@@ -249,9 +269,10 @@ impl Client {
             _ => String::new(),
         };
 
-        let max_attempts = config.retry.max_attempts();
+        let retry = self.call.as_ref().and_then(|c| c.retry).unwrap_or(config.retry);
+        let max_attempts = retry.max_attempts();
         let replayable = body.is_replayable();
-        let mut rules = RetryRun::new(config.retry, &inner.quota, inner.limiter.as_ref(), replayable);
+        let mut rules = RetryRun::new(retry, &inner.quota, inner.limiter.as_ref(), replayable);
         let mut original = Some(body);
         let started = Instant::now();
 
@@ -416,10 +437,10 @@ impl Client {
             let retry_kind = classify_answer(status, code.as_deref(), error_behind_success);
             Ok(Attempted { response: http::Response::from_parts(parts, body), retry_kind, code })
         };
-        match timeouts.attempt {
+        match self.call.as_ref().and_then(|c| c.attempt_timeout).or(timeouts.attempt) {
             Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or_else(|_| {
                 Err(Error::timeout(format!(
-                    "the attempt did not finish within {limit:?}; raise Timeouts::attempt or check the network"
+                    "the attempt did not finish within {limit:?}; raise Timeouts::attempt (or CallOptions::attempt_timeout) or check the network"
                 )))
             }),
             None => exchange.await,

@@ -1,12 +1,13 @@
 //! The `HttpClient` seam: `MockTransport` answering the generated operations with no server at all
 //! (retries, typed errors, streamed bodies, an empty queue), a transport of the user's own wrapping
-//! another, and the built-in transport's pool settings.
+//! another, the built-in transport's pool settings, and per-call options (`customize`).
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use cos_sdk::operation::get_object::GetObjectError;
 use cos_sdk::transport::{HttpClient, HttpFuture, MockTransport, PoolSettings};
-use cos_sdk::{ByteStream, Client, Config, Credentials, ErrorKind, RetryConfig, RetryMode};
+use cos_sdk::{ByteStream, CallOptions, Client, Config, Credentials, ErrorKind, RetryConfig, RetryMode};
 use cos_sdk_tests::fault_server::{FaultServer, Reply};
 
 fn client_over(transport: impl HttpClient, retry: RetryConfig) -> Client {
@@ -127,4 +128,64 @@ async fn pool_settings_decide_whether_connections_are_reused() {
         let used: Vec<usize> = server.requests().iter().map(|r| r.connection).collect();
         assert_eq!(used, connections, "{pool:?}");
     }
+}
+
+#[tokio::test]
+async fn call_options_add_headers_and_override_retries_and_timeouts() {
+    let mock = MockTransport::new()
+        .answer(200, &[], "")
+        .answer(503, &[], "<Error><Code>SlowDown</Code></Error>")
+        .answer(503, &[], "<Error><Code>SlowDown</Code></Error>")
+        .answer(200, &[], "");
+    let client = client_over(mock.clone(), RetryConfig::new(RetryMode::Standard).with_max_attempts(3));
+
+    // A header of the caller's, signed with the rest; it replaces one the operation would send.
+    let options = CallOptions::new().header("x-request-origin", "nightly").header("Content-Type", "text/csv");
+    client.put_object().bucket("b").key("k").content_type("text/plain").body("x").customize(options).send().await.unwrap();
+    let sent = &mock.requests()[0];
+    assert_eq!(sent.headers["x-request-origin"], "nightly");
+    assert_eq!(sent.headers["content-type"], "text/csv");
+    let authorization = sent.headers["authorization"].to_str().unwrap();
+    assert!(authorization.contains("x-request-origin"), "{authorization}");
+
+    // No retries for this call, though the client would retry twice.
+    let err = client.head_bucket().bucket("b").customize(CallOptions::new().retry(RetryConfig::disabled())).send().await.unwrap_err();
+    assert_eq!(err.service_error().map(|s| s.status()), Some(503), "{err}");
+    assert_eq!(mock.requests().len(), 2);
+    // The next call has the client's settings again: it retries the 503 and succeeds.
+    client.head_bucket().bucket("b").send().await.unwrap();
+    assert_eq!(mock.requests().len(), 4);
+
+    // Headers the client sets itself, and malformed ones, fail the call before anything is sent.
+    for (options, said) in [
+        (CallOptions::new().header("Authorization", "Bearer mine"), "set by the client itself"),
+        (CallOptions::new().header("bad header", "v"), "not a valid header name"),
+        (CallOptions::new().header("x-ok", "line\nbreak"), "cannot hold"),
+    ] {
+        let err = client.head_bucket().bucket("b").customize(options).send().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains(said), "{err}");
+    }
+    assert_eq!(mock.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn call_options_timeout_bounds_one_call_and_layers_on_a_client() {
+    let server = FaultServer::start(|_, _| Reply::Delay(Duration::from_millis(400), Box::new(Reply::status(200, "")))).await;
+    let config = Config::builder().endpoint_url(server.url()).credentials(Credentials::anonymous()).build().unwrap();
+    let client = Client::new(&config).unwrap();
+
+    let quick = client.with_call_options(CallOptions::new().timeout(Duration::from_millis(50)).header("x-a", "1"));
+    let err = quick.head_bucket().bucket("b").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.to_string().contains("CallOptions::timeout"), "{err}");
+
+    // Options layer: a later timeout wins, headers add up; the original client is unchanged.
+    let patient = quick.with_call_options(CallOptions::new().timeout(Duration::from_secs(5)).header("x-b", "2"));
+    patient.head_bucket().bucket("b").send().await.unwrap();
+    client.head_bucket().bucket("b").send().await.unwrap();
+    let seen = server.requests();
+    let last_two: Vec<(Option<&str>, Option<&str>)> = seen[seen.len() - 2..].iter().map(|r| (r.header("x-a"), r.header("x-b"))).collect();
+    assert_eq!(last_two, [(Some("1"), Some("2")), (None, None)]);
+    assert!(format!("{patient:?}").contains("x-b"));
 }

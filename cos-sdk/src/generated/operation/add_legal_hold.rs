@@ -92,6 +92,11 @@ impl AddLegalHoldFluentBuilder {
         self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
+    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
+    pub fn customize(mut self, options: rt::CallOptions) -> Self {
+        self.client = self.client.with_call_options(options);
+        self
+    }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<AddLegalHoldOutput, rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;

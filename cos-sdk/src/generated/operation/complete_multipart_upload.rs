@@ -308,6 +308,11 @@ impl CompleteMultipartUploadFluentBuilder {
         self.input = self.input.set_retention_period(value);
         self
     }
+    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
+    pub fn customize(mut self, options: rt::CallOptions) -> Self {
+        self.client = self.client.with_call_options(options);
+        self
+    }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<CompleteMultipartUploadOutput, rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;

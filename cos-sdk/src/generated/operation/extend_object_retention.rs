@@ -146,6 +146,11 @@ impl ExtendObjectRetentionFluentBuilder {
         self.input = self.input.set_new_retention_period(value);
         self
     }
+    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
+    pub fn customize(mut self, options: rt::CallOptions) -> Self {
+        self.client = self.client.with_call_options(options);
+        self
+    }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ExtendObjectRetentionOutput, rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;

@@ -110,6 +110,11 @@ impl GetObjectTorrentFluentBuilder {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
+    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
+    pub fn customize(mut self, options: rt::CallOptions) -> Self {
+        self.client = self.client.with_call_options(options);
+        self
+    }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<GetObjectTorrentOutput, rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;

@@ -215,6 +215,11 @@ impl PutBucketAclFluentBuilder {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
+    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
+    pub fn customize(mut self, options: rt::CallOptions) -> Self {
+        self.client = self.client.with_call_options(options);
+        self
+    }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<PutBucketAclOutput, rt::Error> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;

@@ -101,6 +101,11 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         self.input = self.input.set_protection_configuration(value);
         self
     }
+    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
+    pub fn customize(mut self, options: rt::CallOptions) -> Self {
+        self.client = self.client.with_call_options(options);
+        self
+    }
     /// Sends the request and reads the answer.
     pub async fn send(
         self,
