@@ -9,3 +9,8 @@ pub mod s3s_server;
 pub mod servers;
 pub mod temp;
 pub mod tls;
+
+/// The README's examples, compiled as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
