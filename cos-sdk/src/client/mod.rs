@@ -7,7 +7,7 @@ pub mod presign;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, HOST, USER_AGENT};
 use tracing::Instrument;
@@ -24,7 +24,9 @@ use crate::runtime::http::body::ByteStream;
 use crate::runtime::http::hyper_client::{HyperClient, TransportSettings};
 use crate::runtime::http::transport::{send_watched, HttpClient, StallGuard};
 use crate::runtime::protocol::request::OperationMeta;
-use crate::runtime::retry::{classify_answer, classify_error, RateLimiter, RetryKind, RetryMode, RetryQuota, RetryRun, Verdict};
+use crate::runtime::retry::{
+    classify_answer, classify_error, Finished, RateLimiter, RetryKind, RetryMode, RetryQuota, RetryRun, Tried, Verdict,
+};
 
 const INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id");
 const SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
@@ -272,85 +274,72 @@ impl Client {
         let retry = self.call.as_ref().and_then(|c| c.retry).unwrap_or(config.retry);
         let max_attempts = retry.max_attempts();
         let replayable = body.is_replayable();
-        let mut rules = RetryRun::new(retry, &inner.quota, inner.limiter.as_ref(), replayable);
+        let rules = RetryRun::new(retry, &inner.quota, inner.limiter.as_ref(), replayable);
         let mut original = Some(body);
-        let started = Instant::now();
-
-        for attempt in 1..=max_attempts {
-            let body = if replayable {
-                original.as_ref().and_then(ByteStream::try_clone).expect("replayable bodies clone")
-            } else {
-                original.take().expect("a one-shot body is sent once")
-            };
-            rules.before_attempt().await;
-            let mut request = http::Request::from_parts(parts.clone(), body);
-            let sdk_request = format!("attempt={attempt}; max={max_attempts}");
-            request.headers_mut().insert(SDK_REQUEST, HeaderValue::from_str(&sdk_request).expect("ascii"));
-            self.authenticate(&mut request, &payload_hash).await?;
-
-            let attempt_span = tracing::debug_span!("cos_sdk.attempt", attempt, status = tracing::field::Empty);
-            let outcome = self.attempt(op, request).instrument(attempt_span.clone()).await;
-            let (retry_kind, success) = match &outcome {
-                Ok(done) => {
-                    attempt_span.record("status", done.response.status().as_u16());
-                    (done.retry_kind, done.response.status().is_success())
-                }
-                Err(e) => (classify_error(e), false),
-            };
-            let describe = || match &outcome {
-                Ok(done) => match &done.code {
-                    Some(code) => format!("HTTP {} {code}", done.response.status().as_u16()),
-                    None => format!("HTTP {}", done.response.status().as_u16()),
-                },
-                Err(e) => e.to_string(),
-            };
-            let verdict = rules.after_attempt(attempt, retry_kind, success);
-            if let Verdict::RetryAfter(delay) = verdict {
-                tracing::debug!(
-                    attempt,
-                    failure = %describe(),
-                    delay_ms = delay.as_millis() as u64,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "retrying"
-                );
-                drop(outcome);
-                tokio::time::sleep(delay).await;
-                continue;
-            }
-            tracing::Span::current().record("attempts", attempt);
-            return match verdict {
-                Verdict::OneShotBody => {
-                    let message = format!(
-                        "the request failed with a retryable error ({}) but its body is a one-shot stream that cannot \
-                         be sent again; use an in-memory body or ByteStream::from_path so it can be retried",
-                        describe()
-                    );
-                    Err(match outcome {
-                        Ok(done) => {
-                            let details =
-                                ServiceError::new(done.response.status().as_u16(), done.code.clone().unwrap_or_default());
-                            Error::new(ErrorKind::Service, message).with_service_error(details)
+        let payload_hash = payload_hash.as_str();
+        let finished = rules
+            .run(
+                |attempt| {
+                    let body = match original.as_ref().and_then(ByteStream::try_clone) {
+                        Some(copy) if replayable => copy,
+                        // A one-shot body goes out once: the rules never ask for a second attempt.
+                        _ => original.take().unwrap_or_default(),
+                    };
+                    let mut request = http::Request::from_parts(parts.clone(), body);
+                    let sdk_request = HeaderValue::from_str(&format!("attempt={attempt}; max={max_attempts}"))
+                        .unwrap_or_else(|_| HeaderValue::from_static("attempt=1"));
+                    request.headers_mut().insert(SDK_REQUEST, sdk_request);
+                    async move {
+                        if let Err(e) = self.authenticate(&mut request, payload_hash).await {
+                            return Tried { outcome: Err(e), kind: None, success: false };
                         }
-                        Err(e) => Error::new(e.kind(), message),
+                        let attempt_span = tracing::debug_span!("cos_sdk.attempt", attempt, status = tracing::field::Empty);
+                        let outcome = self.attempt(op, request).instrument(attempt_span.clone()).await;
+                        let (kind, success) = match &outcome {
+                            Ok(done) => {
+                                attempt_span.record("status", done.response.status().as_u16());
+                                (done.retry_kind, done.response.status().is_success())
+                            }
+                            Err(e) => (classify_error(e), false),
+                        };
+                        Tried { outcome, kind, success }
+                    }
+                },
+                describe,
+            )
+            .await;
+        let Finished { outcome, verdict, attempts } = finished;
+        tracing::Span::current().record("attempts", attempts);
+        match verdict {
+            Verdict::OneShotBody => {
+                let message = format!(
+                    "the request failed with a retryable error ({}) but its body is a one-shot stream that cannot be \
+                     sent again; use an in-memory body or ByteStream::from_path so it can be retried",
+                    describe(&outcome)
+                );
+                Err(match outcome {
+                    Ok(done) => {
+                        let details = ServiceError::new(done.response.status().as_u16(), done.code.clone().unwrap_or_default());
+                        Error::new(ErrorKind::Service, message).with_service_error(details)
+                    }
+                    Err(e) => Error::new(e.kind(), message),
+                })
+            }
+            Verdict::QuotaExhausted => {
+                tracing::debug!(attempts, failure = %describe(&outcome), "not retrying: the retry quota is exhausted");
+                let outcome = outcome.map_err(|e| {
+                    e.map_message(|m| {
+                        format!("{m}; not retried because the client's retry quota is exhausted (too many recent failures)")
                     })
-                }
-                Verdict::QuotaExhausted => {
-                    tracing::debug!(attempt, failure = %describe(), "not retrying: the retry quota is exhausted");
-                    let outcome = outcome.map_err(|e| {
-                        e.map_message(|m| {
-                            format!("{m}; not retried because the client's retry quota is exhausted (too many recent failures)")
-                        })
-                    });
-                    with_attempts(outcome, attempt)
-                }
-                Verdict::NoAttemptsLeft => {
-                    tracing::debug!(attempt, failure = %describe(), "giving up: no attempts left");
-                    with_attempts(outcome, attempt)
-                }
-                Verdict::Done | Verdict::RetryAfter(_) => with_attempts(outcome, attempt),
-            };
+                });
+                with_attempts(outcome, attempts)
+            }
+            Verdict::NoAttemptsLeft => {
+                tracing::debug!(attempts, failure = %describe(&outcome), "giving up: no attempts left");
+                with_attempts(outcome, attempts)
+            }
+            Verdict::Done | Verdict::RetryAfter(_) => with_attempts(outcome, attempts),
         }
-        unreachable!("the last attempt returns")
     }
 
     /// Adds the authentication of the client's credentials to one attempt's request; `payload_hash` is
@@ -445,6 +434,17 @@ impl Client {
             }),
             None => exchange.await,
         }
+    }
+}
+
+/// An attempt's outcome in a few words, for logs and messages: `HTTP 503 SlowDown`, or the error.
+fn describe(outcome: &Result<Attempted, Error>) -> String {
+    match outcome {
+        Ok(done) => match &done.code {
+            Some(code) => format!("HTTP {} {code}", done.response.status().as_u16()),
+            None => format!("HTTP {}", done.response.status().as_u16()),
+        },
+        Err(e) => e.to_string(),
     }
 }
 

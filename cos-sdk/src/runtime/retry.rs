@@ -1,6 +1,8 @@
-//! Retries: the modes (standard, legacy, adaptive), which failures are retried, the backoff, the retry
-//! quota shared by all requests of a client, and the adaptive mode's client-side rate limiter.
+//! Retries: the modes (standard, legacy, adaptive), which failures are retried, the attempt loop
+//! (`RetryRun::run`: the verdict after each attempt, backoff between them), the retry quota shared by
+//! all requests of a client, and the adaptive mode's client-side rate limiter.
 
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -265,6 +267,55 @@ impl<'a> RetryRun<'a> {
                 Verdict::RetryAfter(self.config.backoff(attempt - 1))
             }
             None => Verdict::QuotaExhausted,
+        }
+    }
+}
+
+/// One attempt as the attempt loop sees it: its outcome, how its failure classifies (`None` for a
+/// success or a failure not worth retrying), and whether it was a 2xx.
+pub(crate) struct Tried<T> {
+    pub(crate) outcome: Result<T, Error>,
+    pub(crate) kind: Option<RetryKind>,
+    pub(crate) success: bool,
+}
+
+/// How the attempts of a request ended: the last attempt's outcome, the verdict on it (never
+/// `RetryAfter`), and how many attempts were made.
+pub(crate) struct Finished<T> {
+    pub(crate) outcome: Result<T, Error>,
+    pub(crate) verdict: Verdict,
+    pub(crate) attempts: u32,
+}
+
+impl RetryRun<'_> {
+    /// The attempt loop: calls `attempt` with the attempt's number (from 1) until the verdict is not
+    /// a retry, waiting for the rate limiter before each attempt and for the backoff between them.
+    /// `describe` words an outcome for the log line of a retry.
+    pub(crate) async fn run<T, F: Future<Output = Tried<T>>>(
+        mut self,
+        mut attempt: impl FnMut(u32) -> F,
+        describe: impl Fn(&Result<T, Error>) -> String,
+    ) -> Finished<T> {
+        let started = Instant::now();
+        let mut number = 1;
+        loop {
+            self.before_attempt().await;
+            let tried = attempt(number).await;
+            match self.after_attempt(number, tried.kind, tried.success) {
+                Verdict::RetryAfter(delay) => {
+                    tracing::debug!(
+                        attempt = number,
+                        failure = %describe(&tried.outcome),
+                        delay_ms = delay.as_millis() as u64,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "retrying"
+                    );
+                    drop(tried);
+                    tokio::time::sleep(delay).await;
+                    number += 1;
+                }
+                verdict => return Finished { outcome: tried.outcome, verdict, attempts: number },
+            }
         }
     }
 }
