@@ -157,3 +157,45 @@ async fn trust_anchors_child() {
     let err = Client::new(&no_bundle).unwrap_err();
     assert!(err.to_string().contains("TlsRoots::CaBundleOnly") && err.to_string().contains("AWS_CA_BUNDLE"), "{err}");
 }
+
+/// With the `http2` feature (on in this crate), a TLS server that offers h2 gets HTTP/2, all requests
+/// sharing one connection; servers that offer nothing (the other tests here) get HTTP/1.1.
+#[tokio::test]
+async fn http2_is_used_when_the_server_offers_it() {
+    use std::sync::{Arc, Mutex};
+    let ca = TestCa::new();
+    let mut tls = (*ca.server_config()).clone();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen: Arc<Mutex<Vec<(usize, http::Version)>>> = Arc::default();
+    let recorded = seen.clone();
+    tokio::spawn(async move {
+        for connection in 0.. {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok(stream) = acceptor.accept(stream).await else { continue };
+            let recorded = recorded.clone();
+            let service = hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                recorded.lock().unwrap().push((connection, request.version()));
+                async { Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Empty::<bytes::Bytes>::new())) }
+            });
+            tokio::spawn(async move {
+                let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+            });
+        }
+    });
+    let config = Config::builder()
+        .endpoint_url(format!("https://{addr}"))
+        .credentials(Credentials::hmac("AKID", "secret"))
+        .ca_bundle_pem(ca.ca_pem.clone())
+        .build()
+        .unwrap();
+    let client = Client::new(&config).unwrap();
+    let heads = (0..4).map(|_| client.head_bucket().bucket("b").send());
+    for result in futures_util::future::join_all(heads).await {
+        result.unwrap();
+    }
+    assert_eq!(*seen.lock().unwrap(), vec![(0, http::Version::HTTP_2); 4]);
+}

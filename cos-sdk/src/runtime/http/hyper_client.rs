@@ -1,5 +1,6 @@
 //! The built-in transport: a pooled hyper 1 client over rustls (ring) with connect timeouts, TCP
-//! keep-alive, the trust anchors of [`TlsRoots`] and the proxies of [`ProxyConfig`].
+//! keep-alive, the trust anchors of [`TlsRoots`] and the proxies of [`ProxyConfig`]; HTTP/1.1, and
+//! HTTP/2 over TLS with the `http2` feature when the server offers it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,11 +72,13 @@ impl HyperClient {
         tcp.set_connect_timeout(settings.connect_timeout);
         tcp.set_keepalive(Some(Duration::from_secs(60)));
         let connector = ProxyConnector::new(tcp, settings.proxies.clone(), settings.connect_timeout);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(connector);
+        let https = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+        // With the `http2` feature the handshake offers h2 and http/1.1, and the pool uses whichever the
+        // server picks; plain http stays HTTP/1.1.
+        #[cfg(feature = "http2")]
+        let https = https.enable_all_versions().wrap_connector(connector);
+        #[cfg(not(feature = "http2"))]
+        let https = https.enable_http1().wrap_connector(connector);
         let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(settings.pool.idle_timeout)
