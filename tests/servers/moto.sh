@@ -28,8 +28,7 @@ WORK="$BASE/moto"
 PINS=("moto[s3,server]==5.2.5" "flask==3.1.3" "flask-cors==6.0.5")
 START_TIMEOUT="${COS_TEST_MOTO_START_TIMEOUT:-30}"
 
-log() { echo "moto.sh: $*" >&2; }
-die() { echo "moto.sh: error: $*" >&2; exit 1; }
+. "$HERE/common.sh"
 
 installed() {
   [ -x "$VENV/bin/moto_server" ] && "$VENV/bin/python" -c 'import moto, flask, flask_cors, sys; sys.exit(0 if moto.__version__ == "5.2.5" else 1)' 2>/dev/null
@@ -58,21 +57,9 @@ cmd_install() {
   installed || die "moto is still not importable from $VENV after pip install"
 }
 
-pid_alive() { [ -f "$WORK/moto.pid" ] && kill -0 "$(cat "$WORK/moto.pid")" 2>/dev/null; }
-
 cmd_stop() {
-  [ -f "$WORK/moto.pid" ] || return 0
-  local pid i
-  pid="$(cat "$WORK/moto.pid")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$WORK/moto.pid" "$WORK/endpoint"
+  stop_pidfile "$WORK/moto.pid" moto_server
+  rm -f "$WORK/endpoint"
 }
 
 cmd_start() {
@@ -85,7 +72,7 @@ cmd_start() {
   setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$WORK/moto.log" 2>&1 </dev/null &
   echo $! >"$WORK/moto.pid"
   until curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; do
-    pid_alive || die "moto_server exited; see $WORK/moto.log"
+    pid_alive "$WORK/moto.pid" || die "moto_server exited; see $WORK/moto.log"
     if [ $((SECONDS - t0)) -ge "$START_TIMEOUT" ]; then
       cmd_stop
       die "moto_server did not answer on 127.0.0.1:$port within ${START_TIMEOUT}s; see $WORK/moto.log"
@@ -97,7 +84,7 @@ cmd_start() {
 }
 
 cmd_status() {
-  if pid_alive; then echo "moto_server running (pid $(cat "$WORK/moto.pid"))"; else echo "moto_server not running"; fi
+  if pid_alive "$WORK/moto.pid"; then echo "moto_server running (pid $(cat "$WORK/moto.pid"))"; else echo "moto_server not running"; fi
 }
 
 cmd_env() {

@@ -37,13 +37,7 @@ ACCESS_KEY="cos-sdk-test-access-key"
 SECRET_KEY="cos-sdk-test-secret-key-0123456789abcdef"
 START_TIMEOUT="${COS_TEST_RADOSGW_START_TIMEOUT:-90}"
 
-log() { echo "radosgw.sh: $*" >&2; }
-die() { echo "radosgw.sh: error: $*" >&2; exit 1; }
-
-# Free TCP port on 127.0.0.1 (small race with other programs; start retries are not worth it here).
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+. "$HERE/common.sh"
 
 cmd_install() {
   local missing=()
@@ -61,28 +55,6 @@ cmd_install() {
   timeout 600 apt-get install -y -qq --no-install-recommends radosgw ceph-mon ceph-osd >/dev/null \
     || die "apt-get install radosgw ceph-mon ceph-osd failed; run it by hand to see why"
   command -v radosgw >/dev/null || die "radosgw still missing after apt-get install"
-}
-
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-
-# Stops the daemon whose pid file is $1: TERM, up to 10 s, then KILL.
-stop_pidfile() {
-  local pidfile="$1" name="$2" pid i
-  [ -f "$pidfile" ] || return 0
-  pid="$(cat "$pidfile")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$name (pid $pid) did not stop in 10 s, killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
-    fi
-  fi
-  rm -f "$pidfile"
 }
 
 cmd_stop() {

@@ -33,12 +33,7 @@ INSTANCES=(open auth strict)
 PROXY_USER="cosuser"
 PROXY_PASSWORD="proxy-s3cret-7"
 
-log() { echo "tinyproxy.sh: $*" >&2; }
-die() { echo "tinyproxy.sh: error: $*" >&2; exit 1; }
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+. "$HERE/common.sh"
 
 cmd_install() {
   if command -v tinyproxy >/dev/null; then
@@ -57,24 +52,12 @@ cmd_install() {
   command -v tinyproxy >/dev/null || die "tinyproxy still missing after apt-get install"
 }
 
-stop_one() {
-  local pidfile="$WORK/$1.pid" pid i
-  [ -f "$pidfile" ] || return 0
-  pid="$(cat "$pidfile")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile" "$WORK/$1.port"
-}
-
 cmd_stop() {
   local name
-  for name in "${INSTANCES[@]}"; do stop_one "$name"; done
+  for name in "${INSTANCES[@]}"; do
+    stop_pidfile "$WORK/$name.pid" "tinyproxy ($name)"
+    rm -f "$WORK/$name.port"
+  done
 }
 
 cmd_start() {
@@ -116,7 +99,7 @@ cmd_start() {
 cmd_status() {
   local name
   for name in "${INSTANCES[@]}"; do
-    if [ -f "$WORK/$name.pid" ] && kill -0 "$(cat "$WORK/$name.pid")" 2>/dev/null; then
+    if pid_alive "$WORK/$name.pid"; then
       echo "$name: running on port $(cat "$WORK/$name.port" 2>/dev/null)"
     else
       echo "$name: stopped"
