@@ -31,3 +31,11 @@ stop_pidfile() {
   fi
   rm -f "$pidfile"
 }
+
+# Runs the command $1 names (install, start, stop, status or env) as the sourcing script's cmd_$1.
+run_command() {
+  case "${1:-}" in
+    install | start | stop | status | env) "cmd_$1" ;;
+    *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
+  esac
+}

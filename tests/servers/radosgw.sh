@@ -218,11 +218,4 @@ cmd_env() {
   echo "export COS_TEST_RADOSGW_SECRET_KEY=$SECRET_KEY"
 }
 
-case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  env) cmd_env ;;
-  *) echo "usage: $0 install|start|stop|status|env" >&2; exit 2 ;;
-esac
+run_command "$@"
