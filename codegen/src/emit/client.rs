@@ -24,7 +24,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         op.method, op.request_uri
     ));
     let gen = &ctx.gen;
-    let paginate = ctx.service.paginators.iter().find(|p| p.operation == op.name).map(|_| {
+    let paginate = ctx.service.paginators.iter().find(|p| ctx.service.operation_at(p.operation).name == op.name).map(|_| {
         let paginator = ident_fmt(naming::paginator_type(&op.name));
         quote! {
             /// Pages through all results instead of sending one request.
@@ -138,7 +138,10 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
         let (m, ty) = (ident_fmt(method), ident_fmt(ty));
         let doc = super::doc(&format!(
             "Waits until {} ({} every {} s, at most {} times by default).",
-            w.name, w.operation, w.delay, w.max_attempts
+            w.name,
+            ctx.service.operation_at(w.operation).name,
+            w.delay,
+            w.max_attempts
         ));
         quote! {
             #doc
@@ -214,9 +217,8 @@ pub(super) fn paginators_file(ctx: &Ctx<'_>) -> TokenStream {
 
 /// An expression for an output token: the first of its alternatives that is present.
 fn token_expr(token: &OutputToken) -> TokenStream {
-    let mut alternatives = token.alternatives.iter().map(token_alternative);
-    let first = alternatives.next().expect("a token has one path at least");
-    alternatives.fold(first, |acc, next| quote!(#acc.or_else(|| #next)))
+    let first = token_alternative(&token.first);
+    token.rest.iter().map(token_alternative).fold(first, |acc, next| quote!(#acc.or_else(|| #next)))
 }
 
 /// The text of one token path, as an `Option<String>`.
@@ -249,7 +251,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let gen = &ctx.gen;
     let client = &ctx.client;
     let service = ctx.service;
-    let op = service.operation(&p.operation).expect("paginators were resolved");
+    let op = service.operation_at(p.operation);
     let module = ident(&op.rust_name);
     let input_shape = service.shape(&op.input);
     let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
@@ -425,7 +427,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
     let gen = &ctx.gen;
     let client = &ctx.client;
     let service = ctx.service;
-    let op = service.operation(&w.operation).expect("waiters were resolved");
+    let op = service.operation_at(w.operation);
     let module = ident(&op.rust_name);
     let input_shape = service.shape(&op.input);
     let input_ty = ident(&input_shape.rust_name);
@@ -451,7 +453,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
     });
     let doc = super::doc(&format!(
         "Waits until `{name}`: sends `{}` every {delay} s (at most {max_attempts} times by default) until an acceptor says success or failure.",
-        w.operation
+        op.name
     ));
     quote! {
         #doc

@@ -10,7 +10,7 @@ mod types;
 use crate::ir::{Member, Service, Type};
 use crate::{Error, GeneratedFile, Input};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{quote, ToTokens};
 
 /// Everything an emitter needs: the service and how to reach the runtime.
 pub(crate) struct Ctx<'a> {
@@ -46,10 +46,16 @@ pub(crate) fn ident_fmt(text: String) -> Ident {
 }
 
 pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<GeneratedFile>, Error> {
-    let rt_use: TokenStream = format!("{}::rt", input.runtime_crate).parse().expect("runtime path is a Rust path");
+    let path = |text: String, what: &str| {
+        syn::parse_str::<syn::Path>(&text).map(|p| p.to_token_stream()).map_err(|e| Error::Emit {
+            file: "mod.rs".into(),
+            message: format!("the {what} `{text}` is not a Rust path: {e}"),
+        })
+    };
+    let rt_use = path(format!("{}::rt", input.runtime_crate), "runtime crate")?;
     let rt = quote!(rt);
     let rt_path = format!("{}::rt", input.runtime_crate);
-    let gen: TokenStream = format!("{}::generated", input.module_root).parse().expect("module root is a Rust path");
+    let gen = path(format!("{}::generated", input.module_root), "module root")?;
     let client = if input.wrapper_client { quote!(#gen::client::Client) } else { quote!(#rt::Client) };
     let ctx = Ctx { service, rt, rt_use, rt_path, gen, client, wrapper_client: input.wrapper_client, source_label: input.source_label };
     let mut files = Vec::new();

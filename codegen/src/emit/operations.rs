@@ -179,14 +179,12 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let input = service.structure(&op.input);
     let method = &op.method;
     let mut stmts = Vec::new();
-    let member = |rust: &str| input.members.iter().find(|m| m.rust_name == rust).expect("labels were checked");
 
     // Path: a leading `/{Bucket}` is the bucket, which virtual-hosted style moves into the host.
     let mut parts: &[PathPart] = &op.path;
     if let [PathPart::Literal(slash), PathPart::Label { label, member: m, greedy: false }, rest @ ..] = parts {
         if slash == "/" && label == "Bucket" {
-            let mm = member(m);
-            let value = label_value(ctx, mm);
+            let value = label_value(ctx, m);
             stmts.push(quote!(request.bucket(#value);));
             parts = rest;
         }
@@ -195,7 +193,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         stmts.push(match part {
             PathPart::Literal(text) => quote!(request.path_literal(#text);),
             PathPart::Label { label, member: m, greedy } => {
-                let value = label_value(ctx, member(m));
+                let value = label_value(ctx, m);
                 quote!(request.path_label(#label, #value, #greedy);)
             }
         });
@@ -205,7 +203,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             QueryPart::Flag(key) => quote!(request.query_flag(#key);),
             QueryPart::Value(key, value) => quote!(request.query(#key, #value);),
             QueryPart::Label { key, member: m, .. } => {
-                let value = label_value(ctx, member(m));
+                let value = label_value(ctx, m);
                 quote!(request.query(#key, #value);)
             }
         });

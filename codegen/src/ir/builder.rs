@@ -476,17 +476,17 @@ impl<'r, 'a> Builder<'r, 'a> {
     /// Splits a request URI template into path parts and literal query parts, checking every label
     /// against the input's `uri` members.
     fn parse_uri(&mut self, uri: &str, input: &str, path: &str) -> Result<(Vec<PathPart>, Vec<QueryPart>), Error> {
-        let labels: HashMap<String, String> = match self.types.get(input) {
+        let labels: HashMap<String, Member> = match self.types.get(input) {
             Some(Some(Shape { kind: ShapeKind::Structure(s), .. })) => s
                 .members
                 .iter()
                 .filter(|m| m.location == Location::Uri)
-                .map(|m| (m.wire_name.clone(), m.rust_name.clone()))
+                .map(|m| (m.wire_name.clone(), m.clone()))
                 .collect(),
             _ => HashMap::new(),
         };
         let member_of = |label: &str| {
-            labels.get(label).cloned().ok_or_else(|| Error::Model {
+            labels.get(label).cloned().map(Box::new).ok_or_else(|| Error::Model {
                 path: path.to_string(),
                 message: format!("label `{{{label}}}` has no `uri` member named `{label}` in `{input}`"),
             })

@@ -178,19 +178,19 @@ pub struct Member {
 }
 
 /// One piece of a request URI's path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum PathPart {
     Literal(String),
-    /// A label with its member's Rust name; `greedy` keeps `/`.
-    Label { label: String, member: String, greedy: bool },
+    /// A label with the input member it takes its value from; `greedy` keeps `/`.
+    Label { label: String, member: Box<Member>, greedy: bool },
 }
 
 /// One literal query parameter of a request URI (`?uploads`, `?list-type=2`, `&add={Id}`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum QueryPart {
     Flag(String),
     Value(String, String),
-    Label { key: String, label: String, member: String },
+    Label { key: String, label: String, member: Box<Member> },
 }
 
 /// An operation.
@@ -222,11 +222,16 @@ pub struct Operation {
     pub customizations: crate::customize::OperationCustomizations,
 }
 
+/// An operation of the service, as paginators and waiters refer to it. Only the IR makes them (from a
+/// name the model defines), and operations are never removed, so a handle always names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationId(usize);
+
 /// A paginator of `paginators-1.json`, resolved against the model: every token and key is the
 /// member it names.
 #[derive(Debug)]
 pub struct Paginator {
-    pub operation: String,
+    pub operation: OperationId,
     /// The input members the tokens go back into, in order.
     pub input_tokens: Vec<Member>,
     /// Where each token comes from in the output, in the same order.
@@ -239,11 +244,13 @@ pub struct Paginator {
     pub result_keys: Vec<ResultKey>,
 }
 
-/// One output token: the model's expression, and the paths it tries in order (`A || B`).
+/// One output token: the model's expression, and the paths it tries in order (`A || B`): `first`,
+/// then each of `rest`.
 #[derive(Debug)]
 pub struct OutputToken {
     pub expression: String,
-    pub alternatives: Vec<TokenPath>,
+    pub first: TokenPath,
+    pub rest: Vec<TokenPath>,
 }
 
 /// Where an output token is read.
@@ -266,7 +273,7 @@ pub struct ResultKey {
 #[derive(Debug)]
 pub struct Waiter {
     pub name: String,
-    pub operation: String,
+    pub operation: OperationId,
     pub delay: u32,
     pub max_attempts: u32,
     pub acceptors: Vec<Acceptor>,
@@ -300,6 +307,16 @@ impl Service {
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {
         self.operations.iter().find(|o| o.name == name)
+    }
+
+    /// The operation named `name`, as a handle that cannot dangle.
+    pub fn operation_id(&self, name: &str) -> Option<OperationId> {
+        self.operations.iter().position(|o| o.name == name).map(OperationId)
+    }
+
+    /// The operation behind a handle.
+    pub fn operation_at(&self, id: OperationId) -> &Operation {
+        &self.operations[id.0]
     }
 }
 

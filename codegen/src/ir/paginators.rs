@@ -10,10 +10,11 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
     let mut out = Vec::new();
     for (name, p) in file.pagination {
         let path = format!("pagination.{name}");
-        let op = service.operation(&name).ok_or_else(|| Error::Model {
+        let id = service.operation_id(&name).ok_or_else(|| Error::Model {
             path: path.clone(),
             message: format!("names operation `{name}`, which the model does not define"),
         })?;
+        let op = service.operation_at(id);
         let input = service.structure(&op.input);
         let output = service.structure(&op.output);
         let fail = |message: String| Error::Model { path: path.clone(), message };
@@ -62,7 +63,9 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
                     }
                 });
             }
-            output_tokens.push(OutputToken { expression, alternatives });
+            let mut alternatives = alternatives.into_iter();
+            let first = alternatives.next().ok_or_else(|| fail(format!("output token `{expression}` is empty")))?;
+            output_tokens.push(OutputToken { expression, first, rest: alternatives.collect() });
         }
         let mut result_keys = Vec::new();
         for key in p.result_key.map(|r| r.to_vec()).unwrap_or_default() {
@@ -74,7 +77,7 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
             result_keys.push(ResultKey { member, item });
         }
         let more_results = p.more_results.as_deref().map(output_member).transpose()?;
-        out.push(Paginator { operation: name, input_tokens, output_tokens, limit_key, more_results, result_keys });
+        out.push(Paginator { operation: id, input_tokens, output_tokens, limit_key, more_results, result_keys });
     }
     Ok(out)
 }
@@ -84,12 +87,12 @@ pub(super) fn resolve_waiters(service: &Service, text: &str) -> Result<Vec<Waite
     let mut out = Vec::new();
     for (name, w) in file.waiters {
         let path = format!("waiters.{name}");
-        if service.operation(&w.operation).is_none() {
+        let Some(operation) = service.operation_id(&w.operation) else {
             return Err(Error::Model {
                 path: format!("{path}.operation"),
                 message: format!("names operation `{}`, which the model does not define", w.operation),
             });
-        }
+        };
         let mut acceptors = Vec::new();
         for (i, a) in w.acceptors.iter().enumerate() {
             let apath = format!("{path}.acceptors[{i}]");
@@ -118,7 +121,7 @@ pub(super) fn resolve_waiters(service: &Service, text: &str) -> Result<Vec<Waite
                 }
             });
         }
-        out.push(Waiter { name, operation: w.operation, delay: w.delay, max_attempts: w.max_attempts, acceptors });
+        out.push(Waiter { name, operation, delay: w.delay, max_attempts: w.max_attempts, acceptors });
     }
     Ok(out)
 }

@@ -70,7 +70,8 @@ pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
         )?;
     }
     // Paginators and waiters share their modules; waiters' methods share the client with operations'.
-    unique("pagination", service.paginators.iter().map(|p| (naming::paginator_type(&p.operation), p.operation.clone())))?;
+    let paginated = service.paginators.iter().map(|p| &service.operation_at(p.operation).name);
+    unique("pagination", paginated.map(|name| (naming::paginator_type(name), name.clone())))?;
     unique("waiters", service.waiters.iter().map(|w| (naming::waiter_names(&w.name).0, w.name.clone())))?;
     let methods = service.operations.iter().map(|op| (op.rust_name.clone(), op.name.clone()));
     unique("waiters", methods.chain(service.waiters.iter().map(|w| (naming::waiter_names(&w.name).1, format!("waiter {}", w.name)))))
