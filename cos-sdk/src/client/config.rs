@@ -15,7 +15,7 @@ use crate::runtime::auth::credentials::{resolve_credentials, Credentials, IbmSet
 use crate::runtime::config::endpoint::{Endpoint, EndpointType};
 use crate::runtime::error::Error;
 use crate::runtime::http::hyper_client::PoolSettings;
-use crate::runtime::http::proxy::ProxyConfig;
+use crate::runtime::http::proxy::{ProxyConfig, PROXY_VARIABLES};
 use crate::runtime::http::tls::TlsRoots;
 use crate::runtime::http::transport::HttpClient;
 use crate::runtime::retry::{RetryConfig, RetryMode};
@@ -230,6 +230,8 @@ pub struct ConfigBuilder {
     ca_bundle_pem: Option<(Vec<u8>, String)>,
     tls_roots: TlsRoots,
     proxies: Option<ProxyConfig>,
+    /// The proxy variables `from_environment` found, read in `build` unless a proxy or a transport is set.
+    proxy_vars: Option<Vec<(String, String)>>,
     pool: PoolSettings,
     http_client: Option<Arc<dyn HttpClient>>,
     retry: RetryConfig,
@@ -266,7 +268,8 @@ impl ConfigBuilder {
         }
         builder.environment_endpoint = Endpoint::from_environment(env)?;
         builder.region = env.var("AWS_REGION");
-        builder.proxies = Some(ProxyConfig::from_vars(|name| env.var(name))?);
+        builder.proxy_vars =
+            Some(PROXY_VARIABLES.iter().filter_map(|name| Some((name.to_string(), env.var_as_set(name)?))).collect());
         if let Some(path) = env.var("AWS_CA_BUNDLE") {
             let pem = std::fs::read(&path).map_err(|e| {
                 Error::invalid_input(format!(
@@ -396,8 +399,10 @@ impl ConfigBuilder {
     }
 
     /// Sends requests through `client` instead of the built-in hyper transport: a test double such as
-    /// [`crate::transport::MockTransport`], or an HTTP stack of your own. TLS, proxy and pool settings
-    /// are then the client's business; timeouts, retries and signing still apply.
+    /// [`crate::transport::MockTransport`], or an HTTP stack of your own (an `Arc` of one works too).
+    /// TLS, proxy, pool and connect-timeout settings are then the client's business and these ones are
+    /// not used (the environment's proxy variables are not read); the other timeouts, retries and
+    /// signing still apply. IAM token requests go through it as well.
     pub fn http_client(mut self, client: impl HttpClient) -> Self {
         self.http_client = Some(Arc::new(client));
         self
@@ -461,11 +466,17 @@ impl ConfigBuilder {
             Some((pem, origin)) => Some(Arc::new(parse_ca_bundle(pem, origin)?)),
         };
         self.timeouts.check()?;
-        let proxies = match self.proxies {
-            Some(proxies) => proxies,
-            None => {
+        // The environment's proxies are read only when they matter: a bad HTTPS_PROXY does not stop a
+        // client with an explicit proxy setting, or with a transport of its own, from being built.
+        let proxies = match (self.proxies, &self.http_client, self.proxy_vars) {
+            (Some(proxies), _, _) => proxies,
+            (None, Some(_), _) => ProxyConfig::none(),
+            (None, None, Some(vars)) => {
+                ProxyConfig::from_vars(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))?
+            }
+            (None, None, None) => {
                 let env = Environment::from_process();
-                ProxyConfig::from_vars(|name| env.var(name))?
+                ProxyConfig::from_vars(|name| env.var_as_set(name))?
             }
         };
         if let Some(region) = &self.region {

@@ -281,17 +281,23 @@ impl Client {
             .run(
                 |attempt| {
                     let body = match original.as_ref().and_then(ByteStream::try_clone) {
-                        Some(copy) if replayable => copy,
+                        Some(copy) if replayable => Some(copy),
                         // A one-shot body goes out once: the rules never ask for a second attempt.
-                        _ => original.take().unwrap_or_default(),
+                        _ => original.take(),
                     };
-                    let mut request = http::Request::from_parts(parts.clone(), body);
+                    let parts = parts.clone();
                     let sdk_request = HeaderValue::from_str(&format!("attempt={attempt}; max={max_attempts}"))
                         .unwrap_or_else(|_| HeaderValue::from_static("attempt=1"));
-                    request.headers_mut().insert(SDK_REQUEST, sdk_request);
                     async move {
+                        let Some(body) = body else {
+                            return Tried::unsent(Error::invalid_input(
+                                "a one-shot request body was asked for a second time; this is a bug in cos-sdk, please report it",
+                            ));
+                        };
+                        let mut request = http::Request::from_parts(parts, body);
+                        request.headers_mut().insert(SDK_REQUEST, sdk_request);
                         if let Err(e) = self.authenticate(&mut request, payload_hash).await {
-                            return Tried { outcome: Err(e), kind: None, success: false };
+                            return Tried::unsent(e);
                         }
                         let attempt_span = tracing::debug_span!("cos_sdk.attempt", attempt, status = tracing::field::Empty);
                         let outcome = self.attempt(op, request).instrument(attempt_span.clone()).await;
@@ -302,7 +308,7 @@ impl Client {
                             }
                             Err(e) => (classify_error(e), false),
                         };
-                        Tried { outcome, kind, success }
+                        Tried { outcome, kind, success, sent: true }
                     }
                 },
                 describe,

@@ -10,8 +10,25 @@ use http::header::{HeaderName, HeaderValue};
 use crate::runtime::error::Error;
 use crate::runtime::retry::RetryConfig;
 
-/// Headers the client itself sets on every request, which options may not replace.
-const RESERVED: &[&str] = &["authorization", "host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"];
+/// Headers options may not set: those the client sets on every request (authentication, identity,
+/// attempt numbering), those the transport owns (framing, connection, the proxy's credentials).
+const RESERVED: &[&str] = &[
+    "authorization",
+    "host",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "x-amz-security-token",
+    "user-agent",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+    "proxy-authorization",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "te",
+    "upgrade",
+    "expect",
+];
 
 /// Settings for a call, over the client's.
 ///
@@ -45,9 +62,12 @@ impl CallOptions {
     }
 
     /// Sets a header on the request, replacing one of the same name the operation would send. It is
-    /// signed like the operation's own headers. The headers the client sets itself (`Authorization`,
-    /// `Host`, `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token`) are refused, and so are
-    /// names or values HTTP does not allow; the call then fails with an error saying which.
+    /// signed like the operation's own headers. Headers the client or the transport own are refused
+    /// (`Authorization`, `Host`, `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token`,
+    /// `User-Agent` (see `ConfigBuilder::app_name`), `amz-sdk-*`, `Proxy-Authorization`,
+    /// `Content-Length`, `Transfer-Encoding`, `Connection`, `TE`, `Upgrade`, `Expect`), and so are names
+    /// or values HTTP does not allow; the call then fails with an error saying which. Presigned URLs
+    /// do not carry these headers.
     pub fn header(mut self, name: &str, value: &str) -> CallOptions {
         if self.invalid.is_some() {
             return self;
@@ -80,7 +100,8 @@ impl CallOptions {
     }
 
     /// Retries this call by `retry` instead of the client's settings. The client's retry quota still
-    /// applies.
+    /// applies, and so does the adaptive mode's rate limiter when the client's config chose that mode
+    /// (a call cannot start one of its own).
     pub fn retry(mut self, retry: RetryConfig) -> CallOptions {
         self.retry = Some(retry);
         self

@@ -277,6 +277,16 @@ pub(crate) struct Tried<T> {
     pub(crate) outcome: Result<T, Error>,
     pub(crate) kind: Option<RetryKind>,
     pub(crate) success: bool,
+    /// Whether the request went out; one that failed before (no credentials, no body left to send)
+    /// ends the loop with its error and is not counted by the rate limiter.
+    pub(crate) sent: bool,
+}
+
+impl<T> Tried<T> {
+    /// An attempt that failed before anything was sent.
+    pub(crate) fn unsent(error: Error) -> Tried<T> {
+        Tried { outcome: Err(error), kind: None, success: false, sent: false }
+    }
 }
 
 /// How the attempts of a request ended: the last attempt's outcome, the verdict on it (never
@@ -301,6 +311,9 @@ impl RetryRun<'_> {
         loop {
             self.before_attempt().await;
             let tried = attempt(number).await;
+            if !tried.sent {
+                return Finished { outcome: tried.outcome, verdict: Verdict::Done, attempts: number };
+            }
             match self.after_attempt(number, tried.kind, tried.success) {
                 Verdict::RetryAfter(delay) => {
                     tracing::debug!(

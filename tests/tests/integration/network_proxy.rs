@@ -12,12 +12,12 @@ use cos_sdk_tests::s3s_server::{S3sServer, ACCESS_KEY, SECRET_KEY};
 use cos_sdk_tests::servers::{self, PROXY_PASSWORD, PROXY_USER};
 use cos_sdk_tests::tls::TestCa;
 
+/// A client config for `server` through `proxies`, with the default retries: tinyproxy closes a client
+/// connection after each forwarded request without saying so (no `Connection: close`), so a pooled
+/// connection can die just as the next request goes out, a transport error that a retry absorbs.
+/// Refusals (`ErrorKind::Proxy`) are never retried.
 fn config(server: &S3sServer, proxies: ProxyConfig) -> ConfigBuilder {
-    Config::builder()
-        .endpoint_url(server.url())
-        .credentials(Credentials::hmac(ACCESS_KEY, SECRET_KEY))
-        .retry(RetryConfig::disabled())
-        .proxy(proxies)
+    Config::builder().endpoint_url(server.url()).credentials(Credentials::hmac(ACCESS_KEY, SECRET_KEY)).proxy(proxies)
 }
 
 /// Creates a bucket, writes an object and reads it back through `client`.

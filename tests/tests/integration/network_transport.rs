@@ -61,10 +61,11 @@ async fn mock_transport_answers_in_order_and_records_requests() {
     assert!(sent.iter().all(|r| r.headers["authorization"].to_str().unwrap().starts_with("AWS4-HMAC-SHA256 ")));
     assert_eq!(mock.answers_left(), 0);
 
-    // Nothing left to answer with: a clear transport error, not a hang.
+    // Nothing left to answer with: a clear error, not a hang, and not retried.
     let err = client.head_bucket().bucket("logs").send().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.to_string().contains("MockTransport has no answer left for HEAD"), "{err}");
+    assert_eq!(mock.requests().len(), 5);
 }
 
 #[tokio::test]
@@ -112,7 +113,7 @@ async fn a_transport_of_ones_own_wraps_another() {
 async fn pool_settings_decide_whether_connections_are_reused() {
     for (pool, connections) in [
         (PoolSettings::default(), vec![0, 0, 0]),
-        (PoolSettings { max_idle_per_host: 0, ..PoolSettings::default() }, vec![0, 1, 2]),
+        (PoolSettings::default().max_idle_per_host(0), vec![0, 1, 2]),
     ] {
         let server = FaultServer::start(|_, _| Reply::status(200, "")).await;
         let config = Config::builder()

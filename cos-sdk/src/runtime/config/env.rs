@@ -39,6 +39,11 @@ impl Environment {
         self.vars.get(name).filter(|v| !v.trim().is_empty()).cloned()
     }
 
+    /// A variable's value as set, empty included (`None` only when unset).
+    pub(crate) fn var_as_set(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+
     /// The home directory, where `~/.bluemix` and `~/.aws` are looked for.
     pub fn home(&self) -> Option<&Path> {
         self.home.as_deref()

@@ -17,12 +17,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tower_service::Service;
 
+use crate::runtime::error::ErrorKind;
 use crate::runtime::http::body::BoxError;
 use crate::runtime::http::proxy::{credentials_fix, Proxy, ProxyConfig};
 use crate::runtime::http::transport::error_chain;
 
 /// The longest answer to a CONNECT request read before giving up on the proxy.
 const MAX_CONNECT_ANSWER: usize = 16 * 1024;
+/// How long a proxy may take to answer CONNECT when the connect timeout is off: a proxy that accepts
+/// and never answers must not hold a connection attempt for ever.
+const DEFAULT_HANDSHAKE_LIMIT: Duration = Duration::from_secs(60);
 
 /// Opens TCP connections, through a proxy when [`ProxyConfig`] says so.
 #[derive(Clone)]
@@ -30,12 +34,12 @@ pub(crate) struct ProxyConnector {
     tcp: HttpConnector,
     proxies: Arc<ProxyConfig>,
     /// Bounds the CONNECT exchange (the TCP connect has its own bound in `tcp`).
-    handshake_timeout: Option<Duration>,
+    handshake_timeout: Duration,
 }
 
 impl ProxyConnector {
     pub(crate) fn new(tcp: HttpConnector, proxies: Arc<ProxyConfig>, handshake_timeout: Option<Duration>) -> ProxyConnector {
-        ProxyConnector { tcp, proxies, handshake_timeout }
+        ProxyConnector { tcp, proxies, handshake_timeout: handshake_timeout.unwrap_or(DEFAULT_HANDSHAKE_LIMIT) }
     }
 }
 
@@ -46,11 +50,11 @@ pub(crate) struct Conn {
 }
 
 /// A proxy's refusal or failure, described for the user; the transport turns it into an
-/// [`crate::Error`] of kind `Proxy` (refusals) or `Transport` (failures worth a retry).
+/// [`crate::Error`] of kind `Proxy` (refusals), `Timeout`, or `Transport` (failures worth a retry).
 #[derive(Debug)]
 pub(crate) struct ProxyError {
     pub(crate) message: String,
-    pub(crate) refused: bool,
+    pub(crate) kind: ErrorKind,
 }
 
 impl fmt::Display for ProxyError {
@@ -85,12 +89,13 @@ impl Service<Uri> for ProxyConnector {
             }
             let target = authority_with_port(&destination)?;
             let handshake = tunnel(io.into_inner(), &target, &proxy);
-            let stream = match handshake_timeout {
-                Some(limit) => tokio::time::timeout(limit, handshake).await.map_err(|_| {
-                    failure(&proxy, format!("it did not answer CONNECT {target} within {limit:?} (the connect timeout)"))
-                })??,
-                None => handshake.await?,
-            };
+            let stream = tokio::time::timeout(handshake_timeout, handshake).await.map_err(|_| ProxyError {
+                message: format!(
+                    "the proxy {}: it did not answer CONNECT {target} within {handshake_timeout:?} (the connect timeout)",
+                    proxy.url()
+                ),
+                kind: ErrorKind::Timeout,
+            })??;
             Ok(Conn { io: TokioIo::new(stream), forwarding: false })
         })
     }
@@ -122,15 +127,16 @@ async fn tunnel(mut stream: TcpStream, target: &str, proxy: &Proxy) -> Result<Tc
             return Err(failure(proxy, format!("it closed the connection instead of answering CONNECT {target}")));
         }
         answer.extend_from_slice(&chunk[..n]);
-        if let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end + 4;
+        // The head ends at an empty line; some proxies end lines with a bare LF.
+        if let Some(end) = head_end(&answer) {
+            break end;
         }
         if answer.len() > MAX_CONNECT_ANSWER {
             return Err(failure(proxy, format!("its answer to CONNECT is over {MAX_CONNECT_ANSWER} bytes without an end")));
         }
     };
     let status_line = answer.split(|b| *b == b'\n').next().unwrap_or_default();
-    let status_line = String::from_utf8_lossy(status_line);
+    let status_line = String::from_utf8_lossy(status_line.strip_suffix(b"\r").unwrap_or(status_line));
     let mut words = status_line.trim_end().splitn(3, ' ');
     let version = words.next().unwrap_or_default();
     let status = words.next().and_then(|s| s.parse::<u16>().ok()).filter(|_| version.starts_with("HTTP/1."));
@@ -152,12 +158,27 @@ async fn tunnel(mut stream: TcpStream, target: &str, proxy: &Proxy) -> Result<Tc
     }
 }
 
+/// Where the head of an answer ends (just past its empty line), if it has ended.
+fn head_end(answer: &[u8]) -> Option<usize> {
+    let mut line_start = 0;
+    for (i, byte) in answer.iter().enumerate() {
+        if *byte == b'\n' {
+            let line = &answer[line_start..i];
+            if (line.is_empty() || line == b"\r") && line_start > 0 {
+                return Some(i + 1);
+            }
+            line_start = i + 1;
+        }
+    }
+    None
+}
+
 fn failure(proxy: &Proxy, what: String) -> ProxyError {
-    ProxyError { message: format!("the proxy {}: {what}", proxy.url()), refused: false }
+    ProxyError { message: format!("the proxy {}: {what}", proxy.url()), kind: ErrorKind::Transport }
 }
 
 fn refusal(proxy: &Proxy, what: String) -> ProxyError {
-    ProxyError { message: format!("the proxy {} refused: {what}", proxy.url()), refused: true }
+    ProxyError { message: format!("the proxy {} refused: {what}", proxy.url()), kind: ErrorKind::Proxy }
 }
 
 impl Connection for Conn {
@@ -191,5 +212,73 @@ impl hyper::rt::Write for Conn {
 
     fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// Runs the CONNECT handshake against a fake proxy that reads the request and writes `answer`.
+    fn handshake(answer: &'static [u8], proxy_url: &str) -> (Result<(), ProxyError>, String) {
+        let proxy = Proxy::parse(proxy_url, "test").unwrap();
+        crate::runtime::http::body::tests::runtime().block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = vec![0u8; 4096];
+                let n = socket.read(&mut request).await.unwrap();
+                // The client may hang up before reading everything (an endless answer).
+                let _ = socket.write_all(answer).await;
+                String::from_utf8_lossy(&request[..n]).into_owned()
+            });
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let result = tunnel(stream, "s3.example:443", &proxy).await.map(|_| ());
+            (result, server.await.unwrap())
+        })
+    }
+
+    #[test]
+    fn connect_answers() {
+        let (ok, request) = handshake(b"HTTP/1.1 200 Connection established\r\n\r\n", "http://u:p@proxy:1");
+        assert!(ok.is_ok());
+        assert!(request.starts_with("CONNECT s3.example:443 HTTP/1.1\r\nHost: s3.example:443\r\n"), "{request}");
+        assert!(request.contains("Proxy-Authorization: Basic dTpw\r\n"), "{request}");
+        assert!(handshake(b"HTTP/1.0 200 OK\nProxy-agent: x\n\n", "proxy:1").0.is_ok(), "bare LF line ends");
+
+        let cases: [(&[u8], ErrorKind, &str); 6] = [
+            (b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", ErrorKind::Proxy, "407"),
+            (b"HTTP/1.1 403 Forbidden\r\n\r\n", ErrorKind::Proxy, "403 Forbidden"),
+            (b"HTTP/1.1 502 Bad Gateway\r\n\r\n", ErrorKind::Transport, "502 Bad Gateway"),
+            (b"HTTP/1.1 200 OK\r\n\r\nsurprise", ErrorKind::Transport, "sent data after"),
+            (b"SSH-2.0-OpenSSH\r\n\r\n", ErrorKind::Transport, "not HTTP/1.x"),
+            (b"HTTP/1.1 200", ErrorKind::Transport, "closed the connection"),
+        ];
+        for (answer, kind, said) in cases {
+            let err = handshake(answer, "http://user:pw-secret@proxy:1").0.unwrap_err();
+            assert_eq!(err.kind, kind, "{}", err.message);
+            assert!(err.message.contains(said) && err.message.contains("http://proxy:1"), "{}", err.message);
+            assert!(!err.message.contains("pw-secret"), "{}", err.message);
+        }
+        // A reason phrase is cut short and cleaned before it reaches a message.
+        let err = handshake(b"HTTP/1.1 403 \x1b[31mred\x07 and a very long reason that goes on and on and on and on and on\r\n\r\n", "proxy:1").0.unwrap_err();
+        assert!(!err.message.contains('\x1b') && !err.message.contains("and on and on and on and on"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_endless_answer_is_cut_off() {
+        static ENDLESS: [u8; 40_000] = [b'a'; 40_000];
+        let err = handshake(&ENDLESS, "proxy:1").0.unwrap_err();
+        assert!(err.message.contains("over 16384 bytes"), "{}", err.message);
+    }
+
+    #[test]
+    fn head_ends() {
+        assert_eq!(head_end(b"HTTP/1.1 200 OK\r\n\r\n"), Some(19));
+        assert_eq!(head_end(b"HTTP/1.1 200 OK\n\nrest"), Some(17));
+        assert_eq!(head_end(b"HTTP/1.1 200 OK\r\nA: b\r\n"), None);
+        assert_eq!(head_end(b"\r\nHTTP/1.1 200 OK\r\n\r\n"), Some(21));
     }
 }

@@ -28,14 +28,26 @@ pub(crate) struct TransportSettings<'a> {
     pub(crate) pool: PoolSettings,
 }
 
-/// The connection pool of the built-in transport.
+/// The connection pool of the built-in transport: `PoolSettings::default().max_idle_per_host(16)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolSettings {
+    max_idle_per_host: usize,
+    idle_timeout: Option<Duration>,
+}
+
+impl PoolSettings {
     /// The most idle connections kept per host (default 64); 0 keeps none, so every request connects anew.
-    pub max_idle_per_host: usize,
+    pub fn max_idle_per_host(mut self, count: usize) -> Self {
+        self.max_idle_per_host = count;
+        self
+    }
+
     /// How long an idle connection is kept before it is closed (default 30 s; `None` keeps it until the
     /// server closes it). Keep it under the server's own idle timeout.
-    pub idle_timeout: Option<Duration>,
+    pub fn idle_timeout(mut self, limit: Option<Duration>) -> Self {
+        self.idle_timeout = limit;
+        self
+    }
 }
 
 impl Default for PoolSettings {
@@ -133,8 +145,7 @@ fn refused_credentials<B>(proxy: &Proxy, response: &http::Response<B>) -> bool {
 /// the cause chain attached.
 fn transport_error(host: &str, e: hyper_util::client::legacy::Error) -> Error {
     if let Some(proxy) = find_cause::<ProxyError>(&e) {
-        let kind = if proxy.refused { ErrorKind::Proxy } else { ErrorKind::Transport };
-        return Error::new(kind, format!("could not reach {host}: {}", proxy.message));
+        return Error::new(proxy.kind, format!("could not reach {host}: {}", proxy.message));
     }
     let chain = error_chain(&e);
     let timed_out = find_cause::<std::io::Error>(&e).is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)

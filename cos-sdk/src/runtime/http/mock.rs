@@ -16,6 +16,9 @@ const MAX_RECORDED_BODY: u64 = 256 * 1024 * 1024;
 
 /// A transport for tests: each request gets the next queued answer, in order, and is recorded for
 /// assertions. Clones share the queue and the record, so keep one clone and give another to the config.
+/// Every attempt takes an answer (queue a 503 and a 200 to test a retry), and so does the IAM token
+/// request of a client with an API key; with no answer left, the request fails with an
+/// `InvalidInput` error that is not retried.
 ///
 /// ```
 /// use cos_sdk::transport::MockTransport;
@@ -126,7 +129,8 @@ impl HttpClient for MockTransport {
             let mut state = self.lock();
             state.requests.push(RecordedRequest { method: parts.method.clone(), uri: parts.uri.clone(), headers: parts.headers, body });
             let answer = state.answers.pop_front().ok_or_else(|| {
-                Error::transport(format!(
+                // Not a transport error: a missing answer is the test's mistake, and retrying cannot fix it.
+                Error::invalid_input(format!(
                     "MockTransport has no answer left for {} {}; queue one with MockTransport::answer",
                     parts.method, parts.uri
                 ))

@@ -127,14 +127,31 @@ fn split_host_port(text: &str) -> Option<(&str, Option<&str>)> {
             _ => (host, Some(after.strip_prefix(':')?)),
         }
     } else {
-        match text.rsplit_once(':') {
+        match text.split_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (text, None),
         }
     };
+    // Outside brackets a `:` can only be the port's.
+    if port.is_some_and(|p| p.contains(':')) {
+        return None;
+    }
     let valid = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || "-._:".contains(c));
     valid.then_some((host, port))
 }
+
+/// Every variable [`ProxyConfig::from_vars`] reads.
+pub(crate) const PROXY_VARIABLES: &[&str] = &[
+    "https_proxy",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",
+];
 
 /// Where requests go: a proxy per URL scheme and the `NO_PROXY` exceptions. The default of a config
 /// builder reads the environment (see [`ProxyConfig::from_env`]); [`ProxyConfig::none`] turns proxies off.
@@ -182,20 +199,24 @@ impl ProxyConfig {
         ProxyConfig::from_vars(|name| std::env::var(name).ok())
     }
 
-    /// The proxies the variables name, as curl and Python read them: `https_proxy` / `HTTPS_PROXY`
-    /// for https URLs, `http_proxy` / `HTTP_PROXY` for http URLs, `all_proxy` / `ALL_PROXY` for both
-    /// when the scheme's own is unset, and `no_proxy` / `NO_PROXY` for exceptions. The lower-case name
-    /// wins; an empty value counts as unset. `HTTP_PROXY` is ignored when `REQUEST_METHOD` is set, since
-    /// a CGI program's `HTTP_PROXY` comes from a request header (the "httpoxy" attack).
+    /// The proxies the variables name (`var` gives a variable's value as set, `None` when unset), as
+    /// curl and Python read them: `https_proxy` / `HTTPS_PROXY` for https URLs, `http_proxy` /
+    /// `HTTP_PROXY` for http URLs, `all_proxy` / `ALL_PROXY` for both when the scheme's own is unset,
+    /// and `no_proxy` / `NO_PROXY` for exceptions. The lower-case name wins, even when set to nothing
+    /// (which turns the upper-case one off); an empty upper-case one counts as unset. `HTTP_PROXY` is ignored when
+    /// `REQUEST_METHOD` is set, since a CGI program's `HTTP_PROXY` comes from a request header (the
+    /// "httpoxy" attack).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ProxyConfig, Error> {
-        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let either = |lower: &str, upper: &str| get(lower).map(|v| (v, lower.to_string())).or_else(|| get(upper).map(|v| (v, upper.to_string())));
-        let all = either("all_proxy", "ALL_PROXY");
-        let https = either("https_proxy", "HTTPS_PROXY").or_else(|| all.clone());
-        let http = match get("REQUEST_METHOD") {
-            Some(_) => get("http_proxy").map(|v| (v, "http_proxy".to_string())),
+        let found = |name: &str| var(name).map(|v| Some((v, name.to_string())).filter(|(v, _)| !v.trim().is_empty()));
+        // `Some(None)`: the lower-case variable is set to nothing, which turns the proxy off.
+        let either = |lower: &str, upper: &str| found(lower).or_else(|| found(upper).flatten().map(Some));
+        let all = either("all_proxy", "ALL_PROXY").flatten();
+        let https = either("https_proxy", "HTTPS_PROXY").flatten().or_else(|| all.clone());
+        let http = match var("REQUEST_METHOD") {
+            Some(_) => found("http_proxy"),
             None => either("http_proxy", "HTTP_PROXY"),
         }
+        .flatten()
         .or(all);
         let parse = |found: Option<(String, String)>| {
             found.map(|(url, name)| Proxy::parse(&url, &format!("environment variable {name}"))).transpose()
@@ -203,7 +224,7 @@ impl ProxyConfig {
         Ok(ProxyConfig {
             https: parse(https)?,
             http: parse(http)?,
-            no_proxy: NoProxy::parse(&either("no_proxy", "NO_PROXY").map(|(v, _)| v).unwrap_or_default()),
+            no_proxy: NoProxy::parse(&either("no_proxy", "NO_PROXY").flatten().map(|(v, _)| v).unwrap_or_default()),
         })
     }
 
@@ -263,8 +284,13 @@ impl NoProxy {
         self.rules.iter().any(|(rule, rule_port)| {
             rule_port.is_none_or(|p| p == port)
                 && match rule {
+                    // Names match names only: an IP address is never a domain's subdomain.
                     HostRule::Domain(domain) => {
-                        host == *domain || (host.len() > domain.len() && host.ends_with(domain.as_str()) && host[..host.len() - domain.len()].ends_with('.'))
+                        ip.is_none()
+                            && (host == *domain
+                                || (host.len() > domain.len()
+                                    && host.ends_with(domain.as_str())
+                                    && host[..host.len() - domain.len()].ends_with('.')))
                     }
                     HostRule::Address(address) => ip == Some(*address),
                     HostRule::Range(network, bits) => ip.is_some_and(|ip| in_range(ip, *network, *bits)),
@@ -334,6 +360,8 @@ mod tests {
             ("http://proxy:0", "port"),
             ("http://proxy:99999", "port"),
             ("http://user:secret@pro xy:1", "no valid host"),
+            ("a:b:3128", "no valid host"),
+            ("::1", "no valid host"),
         ] {
             let e = Proxy::parse(bad, "environment variable HTTPS_PROXY").unwrap_err();
             assert!(e.to_string().contains(said) && e.to_string().contains("HTTPS_PROXY"), "{bad}: {e}");
@@ -357,6 +385,12 @@ mod tests {
         // httpoxy: a CGI program's HTTP_PROXY is a request header, not the operator's setting.
         let config = ProxyConfig::from_vars(vars(&[("HTTP_PROXY", "http://evil:1"), ("REQUEST_METHOD", "GET")])).unwrap();
         assert!(config.proxy_for(&uri("http://x/")).is_none());
+
+        // A lower-case variable set to nothing turns the upper-case one off; ALL_PROXY still applies.
+        let config = ProxyConfig::from_vars(vars(&[("https_proxy", ""), ("HTTPS_PROXY", "http://up:1")])).unwrap();
+        assert!(config.proxy_for(&uri("https://x/")).is_none());
+        let config = ProxyConfig::from_vars(vars(&[("https_proxy", " "), ("HTTPS_PROXY", "http://up:1"), ("all_proxy", "a:2")])).unwrap();
+        assert_eq!(config.proxy_for(&uri("https://x/")).unwrap().url(), "http://a:2");
 
         let e = ProxyConfig::from_vars(vars(&[("HTTPS_PROXY", "https://p:1")])).unwrap_err();
         assert!(e.to_string().contains("environment variable HTTPS_PROXY"), "{e}");
@@ -386,6 +420,10 @@ mod tests {
         assert!(direct("https://s3.example:8443/"));
         assert!(!direct("https://s3.example/"));
         assert!(!direct("https://s3.us-south.cloud-object-storage.appdomain.cloud/"));
+
+        // A name rule never matches an address, whatever its digits.
+        let names = ProxyConfig::all("http://proxy:3128").unwrap().no_proxy("0.0.1,1.2.3");
+        assert!(names.proxy_for(&uri("http://10.0.0.1/")).is_some());
 
         let everything = ProxyConfig::all("http://proxy:3128").unwrap().no_proxy("*");
         assert!(everything.proxy_for(&uri("https://anything/")).is_none());

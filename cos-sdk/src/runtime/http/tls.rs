@@ -37,7 +37,7 @@ pub(crate) fn root_store(roots: TlsRoots, extra: &[CertificateDer<'static>]) -> 
     if matches!(roots, TlsRoots::Both | TlsRoots::Native) {
         let native = native_roots();
         let (added, _unusable) = store.add_parsable_certificates(native.certificates.iter().cloned());
-        if added == 0 && roots == TlsRoots::Native {
+        if added == 0 && roots == TlsRoots::Native && extra.is_empty() {
             return Err(Error::invalid_input(format!(
                 "TlsRoots::Native found no usable certificate in the operating system's trust store{}; install the \
                  CA certificates (ca-certificates on Debian), point SSL_CERT_FILE at a PEM bundle, or use TlsRoots::Both",

@@ -32,6 +32,12 @@ pub trait HttpClient: fmt::Debug + Send + Sync + 'static {
     fn send(&self, request: http::Request<ByteStream>) -> HttpFuture<'_>;
 }
 
+impl<T: HttpClient + ?Sized> HttpClient for Arc<T> {
+    fn send(&self, request: http::Request<ByteStream>) -> HttpFuture<'_> {
+        (**self).send(request)
+    }
+}
+
 /// Sends `request` through `client`. `stall` bounds every wait for progress: a body that keeps going
 /// out never times out however slow it is, but nothing sent and no answer for `stall` does.
 pub(crate) async fn send_watched(
