@@ -542,6 +542,36 @@ mod tests {
     }
 
     #[test]
+    fn environment_proxies_are_read_only_when_used() {
+        let env = Environment::from_vars(
+            [
+                ("COS_ENDPOINT", "https://s3.example"),
+                ("AWS_ACCESS_KEY_ID", "AKID"),
+                ("AWS_SECRET_ACCESS_KEY", "secret"),
+                ("HTTPS_PROXY", "socks5://proxy:1080"),
+                ("no_proxy", ".internal"),
+            ],
+            None,
+        );
+        let err = ConfigBuilder::from_environment(&env).unwrap().build().unwrap_err().to_string();
+        assert!(err.contains("environment variable HTTPS_PROXY") && err.contains("`socks5`"), "{err}");
+        // An explicit setting, or a transport of one's own, makes the variable irrelevant.
+        let explicit = ConfigBuilder::from_environment(&env).unwrap().proxy(ProxyConfig::all("http://p:3128").unwrap()).build().unwrap();
+        assert!(explicit.proxies().proxy_for(&"https://s3.example/".parse().unwrap()).is_some());
+        let own = ConfigBuilder::from_environment(&env).unwrap().http_client(crate::runtime::http::mock::MockTransport::new());
+        assert!(!own.build().unwrap().proxies().is_enabled());
+
+        let env = Environment::from_vars(
+            [("COS_ENDPOINT", "https://s3.example"), ("HTTPS_PROXY", "http://p:3128"), ("no_proxy", "s3.example")],
+            None,
+        );
+        let config = ConfigBuilder::from_environment(&env).unwrap().credentials(Credentials::anonymous()).build().unwrap();
+        assert!(config.proxies().is_enabled());
+        assert!(config.proxies().proxy_for(&"https://s3.example/".parse().unwrap()).is_none());
+        assert!(config.proxies().proxy_for(&"https://other.example/".parse().unwrap()).is_some());
+    }
+
+    #[test]
     fn iam_endpoint_without_path_gets_the_token_path() {
         assert_eq!(normalize_iam_endpoint("https://iam.test.cloud.ibm.com").unwrap(), "https://iam.test.cloud.ibm.com/identity/token");
         assert_eq!(normalize_iam_endpoint("http://127.0.0.1:1/x").unwrap(), "http://127.0.0.1:1/x");
