@@ -380,25 +380,18 @@ pub(super) fn extend_retention(
             .parse::<i64>()
             .map_err(|_| invalid_argument(format!("{name} is not an integer: {v:?}")))
     };
+    // A number of seconds to add, which may not be negative; `header` names it in the refusal.
+    let seconds_to_add = |v: &str, header: &str| match int(v)? {
+        n if n < 0 => Err(invalid_argument(format!("{header} cannot be negative"))),
+        n => Ok(n),
+    };
     // The new retention as seconds from the object's creation (-1 permanent).
     let new_period = match *name {
         "additional-retention-period" => {
-            let add = int(value)?;
-            if add < 0 {
-                return Err(invalid_argument(
-                    "Additional-Retention-Period cannot be negative",
-                ));
-            }
-            secs_between(o.created, current_expiration) + add
+            secs_between(o.created, current_expiration) + seconds_to_add(value, "Additional-Retention-Period")?
         }
         "extend-retention-from-current-time" => {
-            let secs = int(value)?;
-            if secs < 0 {
-                return Err(invalid_argument(
-                    "Extend-Retention-From-Current-Time cannot be negative",
-                ));
-            }
-            secs_between(o.created, now) + secs
+            secs_between(o.created, now) + seconds_to_add(value, "Extend-Retention-From-Current-Time")?
         }
         "new-retention-expiration-date" => {
             let at = parse_iso8601(value).ok_or_else(|| {

@@ -160,14 +160,12 @@ async fn tunnel(mut stream: TcpStream, target: &str, proxy: &Proxy) -> Result<Tc
 
 /// Where the head of an answer ends (just past its empty line), if it has ended.
 fn head_end(answer: &[u8]) -> Option<usize> {
-    let mut line_start = 0;
-    for (i, byte) in answer.iter().enumerate() {
-        if *byte == b'\n' {
-            let line = &answer[line_start..i];
-            if (line.is_empty() || line == b"\r") && line_start > 0 {
-                return Some(i + 1);
-            }
-            line_start = i + 1;
+    let mut offset = 0;
+    for line in answer.split_inclusive(|b| *b == b'\n') {
+        offset += line.len();
+        // An empty line that is not the first one ends the head.
+        if (line == b"\n" || line == b"\r\n") && offset > line.len() {
+            return Some(offset);
         }
     }
     None

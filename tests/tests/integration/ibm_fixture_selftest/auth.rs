@@ -7,12 +7,7 @@ use super::{call, fixture, INSTANCE};
 async fn ibm_fixture_requires_bearer_token_and_instance_id() {
     let f = fixture().await;
     let r = call(&f, "GET", "/").auth(None).send().await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (403, "AccessDenied"),
-        "{}",
-        r.body
-    );
+    r.assert_error(403, "AccessDenied");
     assert!(
         r.body.starts_with("<?xml") && r.body.contains("<RequestId>"),
         "S3 error body: {}",
@@ -20,7 +15,7 @@ async fn ibm_fixture_requires_bearer_token_and_instance_id() {
     );
     assert!(r.header("x-amz-request-id").is_some());
     let r = call(&f, "GET", "/").auth(Some("Bearer wrong")).send().await;
-    assert_eq!((r.status, r.code().as_str()), (403, "AccessDenied"));
+    r.assert_error(403, "AccessDenied");
     let r = call(&f, "GET", "/")
         .auth(Some("AWS4-HMAC-SHA256 Credential=x"))
         .send()
@@ -32,12 +27,7 @@ async fn ibm_fixture_requires_bearer_token_and_instance_id() {
 
     // The instance id is needed on ListBuckets and CreateBucket.
     let r = call(&f, "GET", "/").without_instance().send().await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (400, "InvalidArgument"),
-        "{}",
-        r.body
-    );
+    r.assert_error(400, "InvalidArgument");
     let r = call(&f, "PUT", "/no-instance")
         .without_instance()
         .send()

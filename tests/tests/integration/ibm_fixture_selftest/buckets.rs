@@ -175,5 +175,5 @@ async fn ibm_fixture_key_protect_replication_failures_and_aspera() {
     assert_eq!(r.tags("ATSEndpoint").len(), 1);
 
     let r = call(&f, "GET", "/kp-bucket?website").send().await;
-    assert_eq!((r.status, r.code().as_str()), (501, "NotImplemented"));
+    r.assert_error(501, "NotImplemented");
 }

@@ -155,12 +155,7 @@ async fn ibm_fixture_extend_retention() {
         .header("new-retention-period", DAY.to_string())
         .send()
         .await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (400, "InvalidArgument"),
-        "{}",
-        r.body
-    );
+    r.assert_error(400, "InvalidArgument");
     let r = call(&f, "POST", "/ext/k?extendRetention")
         .header("new-retention-period", (20 * DAY).to_string())
         .header("additional-retention-period", "10")

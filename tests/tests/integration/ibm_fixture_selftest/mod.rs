@@ -49,6 +49,12 @@ impl Reply {
     fn code(&self) -> String {
         self.tags("Code").into_iter().next().unwrap_or_default()
     }
+
+    /// Asserts an error answer with this status and code.
+    #[track_caller]
+    fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!((self.status, self.code().as_str()), (status, code), "{}", self.body);
+    }
 }
 
 /// A request to the fixture; `Authorization: Bearer TOKEN` and the instance id are added unless overridden.

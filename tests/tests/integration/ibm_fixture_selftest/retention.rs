@@ -31,12 +31,7 @@ async fn ibm_fixture_protection_configuration_round_trip() {
         .header("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg==")
         .send()
         .await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (400, "BadDigest"),
-        "{}",
-        r.body
-    );
+    r.assert_error(400, "BadDigest");
     let r = call(&f, "PUT", "/prot?protection")
         .body(xml)
         .md5()
@@ -59,15 +54,15 @@ async fn ibm_fixture_protection_configuration_round_trip() {
         .md5()
         .send()
         .await;
-    assert_eq!((r.status, r.code().as_str()), (400, "InvalidArgument"));
+    r.assert_error(400, "InvalidArgument");
     let r = call(&f, "PUT", "/prot?protection")
         .body(protection_xml(1, 5, 20, false))
         .md5()
         .send()
         .await;
-    assert_eq!((r.status, r.code().as_str()), (400, "InvalidArgument"));
+    r.assert_error(400, "InvalidArgument");
     let r = call(&f, "GET", "/missing?protection").send().await;
-    assert_eq!((r.status, r.code().as_str()), (404, "NoSuchBucket"));
+    r.assert_error(404, "NoSuchBucket");
 }
 
 #[tokio::test]
@@ -81,12 +76,7 @@ async fn ibm_fixture_enforces_retention_on_delete_and_overwrite() {
         .body("x")
         .send()
         .await;
-    assert_eq!(
-        (r.status, r.code().as_str()),
-        (400, "InvalidArgument"),
-        "{}",
-        r.body
-    );
+    r.assert_error(400, "InvalidArgument");
     let r = call(&f, "PUT", "/ret/long")
         .header("retention-period", (11 * DAY).to_string())
         .body("x")
@@ -149,7 +139,7 @@ async fn ibm_fixture_enforces_retention_on_delete_and_overwrite() {
         .header("range", "bytes=9-")
         .send()
         .await;
-    assert_eq!((r.status, r.code().as_str()), (416, "InvalidRange"));
+    r.assert_error(416, "InvalidRange");
     let r = call(&f, "GET", "/ret/dir/a%20b.txt")
         .header("if-match", etag.clone())
         .send()
@@ -159,7 +149,7 @@ async fn ibm_fixture_enforces_retention_on_delete_and_overwrite() {
         .header("if-match", "\"other\"")
         .send()
         .await;
-    assert_eq!((r.status, r.code().as_str()), (412, "PreconditionFailed"));
+    r.assert_error(412, "PreconditionFailed");
 
     // An expiration date inside the range is accepted.
     let at = SystemTime::now() + Duration::from_secs(5 * DAY);
@@ -235,7 +225,7 @@ async fn ibm_fixture_enforces_retention_on_delete_and_overwrite() {
         .body("x")
         .send()
         .await;
-    assert_eq!((r.status, r.code().as_str()), (400, "InvalidRequest"));
+    r.assert_error(400, "InvalidRequest");
     assert_eq!(
         call(&f, "PUT", "/plain/k").body("x").send().await.status,
         200
@@ -334,5 +324,5 @@ async fn ibm_fixture_multipart_retention_comes_from_complete() {
     let r = call(&f, "DELETE", format!("/mpu/gone?uploadId={id}"))
         .send()
         .await;
-    assert_eq!((r.status, r.code().as_str()), (404, "NoSuchUpload"));
+    r.assert_error(404, "NoSuchUpload");
 }
