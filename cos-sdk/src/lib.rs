@@ -201,6 +201,7 @@ pub use error::{Error, ErrorKind, ServiceError};
 pub use presign::PresignedRequest;
 pub use retry::{RetryConfig, RetryMode};
 pub use transport::{ProxyConfig, TlsRoots};
+pub use runtime::paginate::ResultStream;
 pub use runtime::protocol::datetime::{DateTime, TimestampFormat};
 pub use runtime::protocol::request::OperationMeta;
 pub use runtime::protocol::scalars::UnknownValue;

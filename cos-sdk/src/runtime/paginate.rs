@@ -5,13 +5,52 @@ use crate::runtime::error::{Error, ErrorKind};
 use futures_core::Stream;
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// A boxed, sendable future: what a generated page fetch returns.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// What paginators return: a stream of results that can be polled with `StreamExt::next` directly.
-pub type ResultStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'static>>;
+/// What paginators return: pages or items, each a `Result`, ending after the first error. Read it with
+/// [`next`](ResultStream::next) or [`try_collect`](ResultStream::try_collect), no trait import needed;
+/// it is also a `futures::Stream` for stream adapters.
+pub struct ResultStream<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'static>>,
+}
+
+impl<T> ResultStream<T> {
+    fn new(stream: impl Stream<Item = Result<T, Error>> + Send + 'static) -> ResultStream<T> {
+        ResultStream { inner: Box::pin(stream) }
+    }
+
+    /// The next page or item, or `None` after the last one (or after an error).
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+    }
+
+    /// Every page or item, in order, or the first error.
+    pub async fn try_collect(mut self) -> Result<Vec<T>, Error> {
+        let mut all = Vec::new();
+        while let Some(result) = self.next().await {
+            all.push(result?);
+        }
+        Ok(all)
+    }
+}
+
+impl<T> Stream for ResultStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T, Error>>> {
+        self.get_mut().inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T> std::fmt::Debug for ResultStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResultStream")
+    }
+}
 
 /// The tokens that lead from one page to the next, as text (`None` where a token is absent).
 pub type PageTokens = Vec<Option<String>>;
@@ -32,7 +71,7 @@ where
     O: Send + 'static,
 {
     let start: Option<(C, B, SeenTokens)> = Some((client, first, SeenTokens::default()));
-    Box::pin(futures_util::stream::unfold(start, move |state| async move {
+    ResultStream::new(futures_util::stream::unfold(start, move |state| async move {
         let (client, input, mut seen) = state?;
         match fetch(client.clone(), input.clone()).await {
             Err(error) => Some((Err(error), None)),
@@ -92,7 +131,7 @@ where
         };
         futures_util::stream::iter(batch)
     });
-    Box::pin(items.take(max_items.unwrap_or(usize::MAX)))
+    ResultStream::new(items.take(max_items.unwrap_or(usize::MAX)))
 }
 
 /// Encodes page tokens as one opaque, URL-safe string.
@@ -208,7 +247,6 @@ mod tests {
     }
 
     async fn pages_until_error(script: &'static [Option<&'static str>]) -> (usize, Option<Error>) {
-        use futures_util::StreamExt;
         let mut pages = scripted(script);
         let mut ok = 0;
         while let Some(page) = pages.next().await {

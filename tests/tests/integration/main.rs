@@ -22,3 +22,4 @@ mod trust_faults;
 mod fault_suite;
 mod network_proxy;
 mod network_transport;
+mod api_streams;

@@ -259,19 +259,10 @@ impl ByteStream {
         ByteStreamReader { body: self, chunk: Bytes::new() }
     }
 
-    /// Reads the next chunk of the body; `None` at its end.
+    /// Reads the next chunk of the body; `None` at its end. (`ByteStream` is also a `futures::Stream`
+    /// of the same items, for stream adapters.)
     pub async fn next_chunk(&mut self) -> Option<Result<Bytes, Error>> {
-        loop {
-            let frame = std::future::poll_fn(|cx| Pin::new(&mut *self).poll_frame(cx)).await?;
-            match frame {
-                Err(e) => return Some(Err(body_error(e))),
-                Ok(frame) => {
-                    if let Ok(data) = frame.into_data() {
-                        return Some(Ok(data));
-                    }
-                }
-            }
-        }
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut *self), cx)).await
     }
 }
 
@@ -310,6 +301,33 @@ pub(crate) fn body_error(e: BoxError) -> Error {
 fn file_error(what: &str, path: &Path, e: io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("could not {what} `{}`; check that the file exists and is readable", path.display()))
         .with_source(e)
+}
+
+/// The body's data chunks as they arrive: `while let Some(chunk) = body.next().await { ... }`, or any
+/// `futures` stream adapter.
+impl futures_core::Stream for ByteStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
+        let this = self.get_mut();
+        loop {
+            match Pin::new(&mut *this).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) if data.is_empty() => continue,
+                    Ok(data) => return Poll::Ready(Some(Ok(data))),
+                    // Trailers carry no data.
+                    Err(_) => continue,
+                },
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(body_error(e)))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, None)
+    }
 }
 
 impl Body for ByteStream {
