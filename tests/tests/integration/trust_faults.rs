@@ -12,7 +12,6 @@ use cos_sdk::transfer::{CopySource, CustomerKey, DownloadSettings, TransferConfi
 use cos_sdk::{Client, Config, Credentials, ErrorKind, ResponseLimits, RetryConfig};
 use cos_sdk_tests::fault_server::{FaultServer, RecordedRequest, Reply};
 use cos_sdk_tests::temp::TempDir;
-use futures_util::StreamExt;
 
 use crate::transfer_proxy::support::{names_in, random_bytes, MIB};
 
