@@ -82,6 +82,19 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             },
         }
     });
+    // A bodiless error (HEAD) is the modeled error of its status, when the model has one of that status.
+    let status_arms = op.errors.iter().filter(|_| op.bodiless_errors).filter_map(|e| {
+        let shape = service.shape(e);
+        let status = proc_macro2::Literal::u16_unsuffixed(service.structure(e).exception.as_ref().and_then(|x| x.status)?);
+        let id = ident(&shape.rust_name);
+        let de = super::protocol::de_response_fn(shape);
+        Some(quote! {
+            _ if details.status() == #status => match protocol::#de(&parts, &error_node) {
+                Ok(value) => #error_ty::#id(value),
+                Err(_) => #error_ty::Unhandled(details.clone()),
+            },
+        })
+    });
     // The typed error: the modeled error the code names, else `Unhandled`.
     let typed = if op.errors.is_empty() {
         quote!(#error_ty::Unhandled(details.clone()))
@@ -90,6 +103,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             let error_node = #rt::error_element(&body).unwrap_or_default();
             match details.code() {
                 #(#match_arms)*
+                #(#status_arms)*
                 _ => #error_ty::Unhandled(details.clone()),
             }
         }}

@@ -466,6 +466,7 @@ impl<'r, 'a> Builder<'r, 'a> {
             checksum_required: checksum_required || customizations.always_content_md5,
             streaming_response: false,
             instance_id: false,
+            bodiless_errors: false,
             host_prefix: op.endpoint.map(|e| e.host_prefix),
             deprecated: op.deprecated,
             alias: op.alias,

@@ -216,6 +216,9 @@ pub struct Operation {
     /// The input carries IBM's service instance id header, which the client fills in from its
     /// configuration (set by a pass).
     pub instance_id: bool,
+    /// Error answers carry no body (HEAD), so a modeled error is known only by its HTTP status (set by
+    /// a pass).
+    pub bodiless_errors: bool,
     pub host_prefix: Option<String>,
     pub deprecated: bool,
     pub alias: Option<String>,

@@ -193,6 +193,8 @@ pub(super) fn mark_operation_facts(service: &mut Service) {
     for (op, (streams, instance_id)) in service.operations.iter_mut().zip(facts) {
         op.streaming_response = streams;
         op.instance_id = instance_id;
+        // HTTP gives a HEAD answer no body, so its errors arrive as a bare status.
+        op.bodiless_errors = op.method == "HEAD";
     }
 }
 

@@ -290,6 +290,12 @@ impl Error {
         self.attempts
     }
 
+    /// Whether the service answered 404: no such bucket, key, version or upload. True for the bare
+    /// 404 of a HEAD request too, which has no body to name the error.
+    pub fn is_not_found(&self) -> bool {
+        self.service.as_ref().is_some_and(|s| s.status() == 404)
+    }
+
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
         self.kind

@@ -284,3 +284,34 @@ async fn large_objects_stream_to_and_from_files() {
     let err = ByteStream::from("x").write_to_file(dir.path().join("missing-dir/file")).await.unwrap_err();
     assert!(err.to_string().contains("could not create"), "{err}");
 }
+
+#[tokio::test]
+async fn a_bodiless_404_of_head_is_the_modeled_error() {
+    use cos_sdk::operation::head_bucket::HeadBucketError;
+    use cos_sdk::operation::head_object::HeadObjectError;
+    let server = S3sServer::start().await;
+    let client = client(&server);
+    new_bucket(&client, "present").await;
+
+    let err = client.head_object().bucket("present").key("absent").send().await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(matches!(err.operation_error::<HeadObjectError>(), Some(HeadObjectError::NoSuchKey(_))), "{err}");
+
+    let err = client.head_bucket().bucket("absent").send().await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(matches!(err.operation_error::<HeadBucketError>(), Some(HeadBucketError::NoSuchBucket(_))), "{err}");
+
+    // Another status stays unhandled, and is not "not found".
+    let err = Client::new(
+        &Config::builder().endpoint_url(server.url()).credentials(Credentials::hmac(ACCESS_KEY, "wrong-secret")).build().unwrap(),
+    )
+    .unwrap()
+    .head_object()
+    .bucket("present")
+    .key("absent")
+    .send()
+    .await
+    .unwrap_err();
+    assert!(!err.is_not_found(), "{err}");
+    assert!(matches!(err.operation_error::<HeadObjectError>(), Some(HeadObjectError::Unhandled(_))), "{err}");
+}

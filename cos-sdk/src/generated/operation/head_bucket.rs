@@ -52,6 +52,12 @@ pub fn parse_response(
                         Err(_) => HeadBucketError::Unhandled(details.clone()),
                     }
                 }
+                _ if details.status() == 404 => {
+                    match protocol::de_no_such_bucket_response(&parts, &error_node) {
+                        Ok(value) => HeadBucketError::NoSuchBucket(value),
+                        Err(_) => HeadBucketError::Unhandled(details.clone()),
+                    }
+                }
                 _ => HeadBucketError::Unhandled(details.clone()),
             }
         };

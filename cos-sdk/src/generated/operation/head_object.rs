@@ -93,6 +93,12 @@ pub fn parse_response(
                         Err(_) => HeadObjectError::Unhandled(details.clone()),
                     }
                 }
+                _ if details.status() == 404 => {
+                    match protocol::de_no_such_key_response(&parts, &error_node) {
+                        Ok(value) => HeadObjectError::NoSuchKey(value),
+                        Err(_) => HeadObjectError::Unhandled(details.clone()),
+                    }
+                }
                 _ => HeadObjectError::Unhandled(details.clone()),
             }
         };
