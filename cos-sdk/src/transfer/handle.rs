@@ -119,11 +119,14 @@ pub(crate) async fn until_stopped<T>(
 /// and clean up; [`pause`](Self::pause) it to stop and keep what is needed to resume; read
 /// [`bytes_done`](Self::bytes_done) and [`total`](Self::total) at any time.
 ///
-/// Dropping the handle does not stop the transfer; it keeps running in the background.
+/// Dropping the handle before the transfer ends cancels it, as [`cancel`](Self::cancel) does (so
+/// `tokio::time::timeout(limit, handle)` running out cleans up too); [`detach`](Self::detach) lets it
+/// run on in the background instead.
 pub struct TransferHandle<T> {
     task: JoinHandle<Result<T, Error>>,
     stop: Arc<StopSignal>,
     progress: Arc<ProgressState>,
+    detached: bool,
 }
 
 impl<T: Send + 'static> TransferHandle<T> {
@@ -132,7 +135,7 @@ impl<T: Send + 'static> TransferHandle<T> {
         progress: Arc<ProgressState>,
         work: impl Future<Output = Result<T, Error>> + Send + 'static,
     ) -> TransferHandle<T> {
-        TransferHandle { task: tokio::spawn(work), stop, progress }
+        TransferHandle { task: tokio::spawn(work), stop, progress, detached: false }
     }
 }
 
@@ -163,6 +166,21 @@ impl<T> TransferHandle<T> {
     /// Whether the transfer has ended (successfully or not).
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
+    }
+
+    /// Lets the transfer run to its end in the background, its result unread: dropping the handle then
+    /// no longer cancels it. Progress listeners still hear from it.
+    pub fn detach(mut self) {
+        self.detached = true;
+    }
+}
+
+impl<T> Drop for TransferHandle<T> {
+    fn drop(&mut self) {
+        // A stop after the end changes nothing; before it, the task sees it and cleans up on its own.
+        if !self.detached && !self.task.is_finished() {
+            self.stop.stop(CANCELLED);
+        }
     }
 }
 

@@ -215,6 +215,46 @@ async fn cancelling_aborts_uploads_and_removes_partial_downloads() {
     assert!(names_in(out_dir.path()).is_empty(), "{:?}", names_in(out_dir.path()));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_handle_cancels_and_a_detached_one_runs_on() {
+    let slow = |s: &Seen, _: usize| match s.operation() {
+        "UploadPart" if s.part_number() != Some(1) => Action::Delay(Duration::from_secs(30)),
+        _ => Action::Forward,
+    };
+    let (server, proxy, manager) = setup("dropped", 2, slow).await;
+    let dir = TempDir::new("transfer-drop");
+    let source = dir.path().join("s");
+    random_file(&source, 20 * MIB, 9);
+    let state = dir.path().join("state");
+
+    // A timeout that runs out drops the transfer, which cancels it: the upload is aborted.
+    let timed_out = tokio::time::timeout(Duration::from_secs(1), manager.upload_file(&source, "dropped", "k").state_file(&state)).await;
+    assert!(timed_out.is_err());
+    for _ in 0..100 {
+        if proxy.count("AbortMultipartUpload") == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(proxy.count("AbortMultipartUpload"), 1);
+    assert!(!server.object_path("dropped", "k").exists());
+
+    // A detached transfer finishes on its own.
+    proxy.set_rule(|_: &Seen, _| Action::Forward);
+    let (listener, mut events) = ProgressListener::channel();
+    manager.upload_file(&source, "dropped", "k2").on_progress(listener).start().detach();
+    let mut finished = false;
+    while let Some(p) = events.recv().await {
+        if p.event == ProgressEvent::Completed {
+            finished = true;
+            break;
+        }
+    }
+    assert!(finished);
+    assert_eq!(std::fs::metadata(server.object_path("dropped", "k2")).unwrap().len(), 20 * MIB as u64);
+    assert_eq!(proxy.count("AbortMultipartUpload"), 1);
+}
+
 #[test]
 fn an_upload_resumes_after_its_process_is_killed() {
     // The "kill": the runtime running the upload is shut down mid-way, so no cleanup code runs at all
@@ -243,7 +283,7 @@ fn an_upload_resumes_after_its_process_is_killed() {
     doomed.block_on(async move {
         let manager = TransferManager::with_config(client(&url), config(2));
         let (listener, mut events) = ProgressListener::channel();
-        let _handle = manager.upload_file(&source_in, "killed", "k").state_file(&state_in).on_progress(listener).start();
+        let handle = manager.upload_file(&source_in, "killed", "k").state_file(&state_in).on_progress(listener).start();
         let mut done = 0;
         while let Some(p) = events.recv().await {
             if matches!(p.event, ProgressEvent::PartDone { .. }) {
@@ -253,6 +293,8 @@ fn an_upload_resumes_after_its_process_is_killed() {
                 }
             }
         }
+        // Dropping a handle would cancel the upload and clean up; a killed process does not.
+        handle.detach();
     });
     doomed.shutdown_background();
     let recorded = std::fs::read_to_string(&state).unwrap();
