@@ -14,8 +14,9 @@ use super::options::{apply_settings, CustomerKey, ObjectSettings};
 use super::pin::{object_changed, ObjectPin};
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::{
-    abort_upload, copy_source_header, join_message, ManagerInner, TransferManager,
+    abort_upload, join_message, ManagerInner, TransferManager,
 };
+use crate::runtime::protocol::copy_source::copy_source;
 use crate::runtime::retry::{part_backoff, part_is_retryable};
 use crate::runtime::error::{Error, ErrorKind};
 use crate::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective, RetentionDirective, TaggingDirective};
@@ -171,7 +172,7 @@ impl CopyJob {
         self.progress.report(0, ProgressEvent::Started);
         // On a versioned bucket the copy reads the version the HEAD saw.
         let version = self.source.version_id.as_deref().or(pin.version_id.as_deref());
-        let copy_source = copy_source_header(&self.source.bucket, &self.source.key, version);
+        let copy_source = copy_source(&self.source.bucket, &self.source.key, version);
         let s = &self.settings;
 
         if size < self.inner.config.multipart_threshold() {

@@ -102,18 +102,6 @@ pub(crate) fn is_no_such_upload(error: &Error) -> bool {
     error.service_error().map(|s| s.code() == "NoSuchUpload" || s.status() == 404).unwrap_or(false)
 }
 
-/// The `x-amz-copy-source` value for an object: `bucket/key` with the key percent-encoded (keeping `/`).
-pub(crate) fn copy_source_header(bucket: &str, key: &str, version_id: Option<&str>) -> String {
-    const KEY: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
-    let mut source = format!("{bucket}/{}", percent_encoding::utf8_percent_encode(key, KEY));
-    if let Some(v) = version_id {
-        source.push_str("?versionId=");
-        source.push_str(&percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string());
-    }
-    source
-}
-
 /// How many times an abort is sent (each with the client's own retries) before its parts are left to
 /// a lifecycle rule: an upload left behind keeps taking space, so this tries harder than a part does.
 const ABORT_ROUNDS: u32 = 3;
@@ -154,16 +142,5 @@ pub(crate) fn join_message(first: &str, second: &str) -> String {
         second.to_string()
     } else {
         format!("{first}; {second}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copy_source_encodes_the_key_but_not_slashes() {
-        assert_eq!(copy_source_header("b", "dir/a b+c?.txt", None), "b/dir/a%20b%2Bc%3F.txt");
-        assert_eq!(copy_source_header("b", "k", Some("v 1")), "b/k?versionId=v%201");
     }
 }

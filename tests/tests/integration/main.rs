@@ -23,3 +23,4 @@ mod fault_suite;
 mod network_proxy;
 mod network_transport;
 mod api_streams;
+mod api_boto3;

@@ -1,8 +1,11 @@
 //! The runtime side of the JSON bridge (`generated/json.rs`, the `serde` feature): boto3-style JSON
 //! in and out of the generated types, raw payloads as strings, errors as boto3's error dict.
 
+use crate::runtime::base64::{base64_decode, base64_encode};
 use crate::runtime::error::Error;
 use crate::runtime::http::body::ByteStream;
+use crate::runtime::protocol::checksum::Algorithm;
+use crate::runtime::protocol::copy_source::{copy_source, encode_copy_source_text};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
@@ -14,15 +17,75 @@ pub fn json_unknown_operation(operation: &str) -> Error {
     Error::invalid_input(format!("`{operation}` is not an operation of this service; see `json::OPERATIONS`"))
 }
 
-/// The members of a JSON input: an object (`null` counts as `{}`).
+/// The members of a JSON input: an object (`null` counts as `{}`), with the parameters boto3 rewrites
+/// before sending rewritten the same way (see [`boto3_parameters`]).
 pub fn json_fields(input: Value, operation: &str) -> Result<Map<String, Value>, Error> {
-    match input {
-        Value::Object(map) => Ok(map),
-        Value::Null => Ok(Map::new()),
-        other => Err(Error::invalid_input(format!(
-            "the JSON input of {operation} must be an object of its members, not `{other}`"
-        ))),
+    let mut fields = match input {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        other => {
+            return Err(Error::invalid_input(format!(
+                "the JSON input of {operation} must be an object of its members, not `{other}`"
+            )))
+        }
+    };
+    boto3_parameters(&mut fields, operation)?;
+    Ok(fields)
+}
+
+/// What ibm_boto3 does to parameters before they reach the wire, done here so the same JSON means the
+/// same request:
+/// - `CopySource` as `"bucket/key"` (an optional `?versionId=...` at the end kept as it is) or as
+///   `{"Bucket", "Key", "VersionId"}` becomes the URL-encoded header value, so a key holding `+`, `%`,
+///   `?` or a space copies that very object;
+/// - `SSECustomerKey` and `CopySourceSSECustomerKey` without their `...KeyMD5` are the raw key (a string's
+///   UTF-8 bytes, or `{"base64": "..."}` for binary): they are sent base64-encoded with the MD5 the
+///   service checks them by. Given with their MD5, both are sent as they are.
+fn boto3_parameters(fields: &mut Map<String, Value>, operation: &str) -> Result<(), Error> {
+    if let Some(source) = fields.get("CopySource") {
+        let encoded = match source {
+            Value::String(text) => encode_copy_source_text(text),
+            Value::Object(parts) => {
+                let text = |name: &str| parts.get(name).and_then(Value::as_str);
+                let (Some(bucket), Some(key)) = (text("Bucket"), text("Key")) else {
+                    return Err(Error::invalid_input(format!(
+                        "{operation}.CopySource: give \"bucket/key\" or {{\"Bucket\": ..., \"Key\": ..., \"VersionId\": ...}} \
+                         with Bucket and Key as strings"
+                    )));
+                };
+                copy_source(bucket, key, text("VersionId"))
+            }
+            _ => {
+                return Err(Error::invalid_input(format!(
+                    "{operation}.CopySource: give \"bucket/key\" or {{\"Bucket\": ..., \"Key\": ..., \"VersionId\": ...}}"
+                )))
+            }
+        };
+        fields.insert("CopySource".into(), Value::String(encoded));
     }
+    for prefix in ["SSECustomer", "CopySourceSSECustomer"] {
+        let (key_member, md5_member) = (format!("{prefix}Key"), format!("{prefix}KeyMD5"));
+        if fields.contains_key(&md5_member) {
+            continue;
+        }
+        let raw = match fields.get(&key_member) {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(text)) => text.as_bytes().to_vec(),
+            Some(Value::Object(map)) if map.len() == 1 && map.get("base64").is_some_and(Value::is_string) => {
+                base64_decode(map["base64"].as_str().unwrap_or_default()).ok_or_else(|| {
+                    Error::invalid_input(format!("{operation}.{key_member}: `base64` is not valid base64"))
+                })?
+            }
+            Some(_) => {
+                return Err(Error::invalid_input(format!(
+                    "{operation}.{key_member} is the raw key: give a string or {{\"base64\": \"...\"}}"
+                )))
+            }
+        };
+        fields.insert(md5_member, Value::String(Algorithm::Md5.base64(&raw)));
+        fields.insert(key_member, Value::String(base64_encode(&raw)));
+    }
+    Ok(())
 }
 
 /// Takes a raw payload member (a blob, string or stream body) out of the input: a string is sent as
@@ -33,7 +96,7 @@ pub fn json_take_payload(fields: &mut Map<String, Value>, member: &str, operatio
         Some(Value::String(text)) => Ok(Some(Bytes::from(text))),
         Some(Value::Object(map)) if map.len() == 1 && map.get("base64").is_some_and(Value::is_string) => {
             let text = map["base64"].as_str().unwrap_or_default();
-            crate::runtime::protocol::scalars::base64_decode(text).map(|b| Some(Bytes::from(b))).ok_or_else(|| {
+            base64_decode(text).map(|b| Some(Bytes::from(b))).ok_or_else(|| {
                 Error::invalid_input(format!("{operation}.{member}: `base64` is not valid base64"))
             })
         }
@@ -62,7 +125,7 @@ pub fn json_put_payload(output: &mut Value, member: &str, payload: Option<&[u8]>
         Ok(text) => Value::String(text.to_string()),
         Err(_) => {
             let mut b = Map::new();
-            b.insert("base64".into(), Value::String(crate::runtime::protocol::scalars::base64_encode(bytes)));
+            b.insert("base64".into(), Value::String(base64_encode(bytes)));
             Value::Object(b)
         }
     };

@@ -1,9 +1,10 @@
 //! The rest-xml protocol as the generated code speaks it: requests being assembled and the facts of
 //! each operation ([`request`]), scalar text forms ([`scalars`]), response headers ([`headers`]), XML
-//! ([`xml`]), error documents ([`errors`]), timestamps ([`datetime`]) and body checksums
-//! ([`checksum`]); with the `serde` feature, the JSON bridge and serde helpers.
+//! ([`xml`]), error documents ([`errors`]), timestamps ([`datetime`]), body checksums ([`checksum`]) and
+//! copy sources ([`copy_source`]); with the `serde` feature, the JSON bridge and serde helpers.
 
 pub(crate) mod checksum;
+pub(crate) mod copy_source;
 pub(crate) mod datetime;
 pub(crate) mod errors;
 pub(crate) mod headers;
