@@ -251,7 +251,7 @@ async fn a_dropped_handle_cancels_and_a_detached_one_runs_on() {
         }
     }
     assert!(finished);
-    assert_eq!(std::fs::metadata(server.object_path("dropped", "k2")).unwrap().len(), 20 * MIB as u64);
+    assert_eq!(std::fs::metadata(server.object_path("dropped", "k2")).unwrap().len(), 20 * MIB);
     assert_eq!(proxy.count("AbortMultipartUpload"), 1);
 }
 
