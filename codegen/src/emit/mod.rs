@@ -62,9 +62,10 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
     let doc = "The generated part of the SDK: types, operations and their wire code.\n\n\
                Clippy's `manual_map`, `match_single_binding` and `single_match` are allowed here: each model \
                construct is emitted in one shape, even where a shorter one would do for a single case (a match \
-               with one arm, a match that could be `Option::map`).";
+               with one arm, a match that could be `Option::map`). `len_without_is_empty` too: accessors are named \
+               after members, and a model may have a member called `Len`.";
     files.push(file(&ctx, "mod.rs", doc, quote! {
-        #![allow(clippy::manual_map, clippy::match_single_binding, clippy::single_match)]
+        #![allow(clippy::len_without_is_empty, clippy::manual_map, clippy::match_single_binding, clippy::single_match)]
         pub mod client;
         #[cfg(feature = "serde")]
         pub mod json;

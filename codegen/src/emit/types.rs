@@ -57,6 +57,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         quote!(#id: Option<#ty>,)
     });
     let setters = st.members.iter().map(|m| setter(ctx, m));
+    let accessors = st.members.iter().filter(|_| st.answer).filter_map(|m| accessor(ctx, m));
     let checks: Vec<TokenStream> = st.members.iter().filter_map(|m| min_check(ctx, m)).collect();
     // Required members and `min` checks name their shape through one constant, so each fits on a line.
     let needs_required = |m: &Member| m.ty != Type::Stream && !is_optional(m);
@@ -115,6 +116,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
             pub fn builder() -> #builder {
                 #builder::default()
             }
+            #(#accessors)*
         }
 
         #builder_doc_attr
@@ -189,6 +191,48 @@ fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
             self
         }
     }
+}
+
+/// A borrowing accessor for a member of an answer: `&str` for text, `&[T]` for lists (empty when
+/// absent), values for numbers, booleans and timestamps, references for the rest. `#[inline]` keeps
+/// the ones a program does not call out of its build. Streams have none: they are taken by value.
+fn accessor(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
+    let id = ident(&m.rust_name);
+    let base = ctx.rust_type(&m.ty);
+    let optional = is_optional(m);
+    let (ty, body) = match (&m.ty, optional) {
+        (Type::Stream, _) => return None,
+        (Type::String, true) => (quote!(Option<&str>), quote!(self.#id.as_deref())),
+        (Type::String, false) => (quote!(&str), quote!(&self.#id)),
+        (Type::Blob, true) => (quote!(Option<&[u8]>), quote!(self.#id.as_deref())),
+        (Type::Blob, false) => (quote!(&[u8]), quote!(&self.#id)),
+        (Type::List(list), true) => {
+            let item = ctx.rust_type(&list.member);
+            (quote!(&[#item]), quote!(self.#id.as_deref().unwrap_or_default()))
+        }
+        (Type::List(list), false) => {
+            let item = ctx.rust_type(&list.member);
+            (quote!(&[#item]), quote!(&self.#id))
+        }
+        (Type::Integer | Type::Long | Type::Boolean | Type::Float | Type::Double | Type::Timestamp, true) => {
+            (quote!(Option<#base>), quote!(self.#id))
+        }
+        (Type::Integer | Type::Long | Type::Boolean | Type::Float | Type::Double | Type::Timestamp, false) => {
+            (base, quote!(self.#id))
+        }
+        (_, true) if m.boxed => (quote!(Option<&#base>), quote!(self.#id.as_deref())),
+        (_, true) => (quote!(Option<&#base>), quote!(self.#id.as_ref())),
+        (_, false) if m.boxed => (quote!(&#base), quote!(&self.#id)),
+        (_, false) => (quote!(&#base), quote!(&self.#id)),
+    };
+    let doc_attr = super::doc(&field_type_doc(m));
+    Some(quote! {
+        #doc_attr
+        #[inline]
+        pub fn #id(&self) -> #ty {
+            #body
+        }
+    })
 }
 
 /// A `min` check in `build`, for strings, blobs, lists and maps (length) and numbers (value), naming

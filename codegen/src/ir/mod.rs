@@ -135,6 +135,9 @@ pub struct Structure {
     /// Some operation's response or error body holds this structure, so it needs an XML reader (set
     /// by a pass).
     pub read: bool,
+    /// Users read it from an answer: an operation's output or error, or a structure a response body
+    /// holds; it gets borrowing accessors (set by a pass).
+    pub answer: bool,
 }
 
 /// What the model says of an exception shape.

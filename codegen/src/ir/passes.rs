@@ -55,6 +55,13 @@ pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
         wire.push((error_reader, format!("{} (its error reader)", shape.name)));
     }
     unique("shapes", wire)?;
+    // A structure's impl holds `builder()` and, for answers, one accessor per member.
+    for shape in &service.shapes {
+        if let ShapeKind::Structure(st) = &shape.kind {
+            let accessors = st.members.iter().filter(|_| st.answer).map(|m| (m.rust_name.clone(), format!("{} (accessor)", m.name)));
+            unique(&format!("shapes.{}", shape.name), std::iter::once(("builder".to_string(), "builder()".to_string())).chain(accessors))?;
+        }
+    }
     // An operation's module holds its input, input builder, output, error and fluent builder types.
     for op in &service.operations {
         let input = &service.shape(&op.input).rust_name;
@@ -219,18 +226,21 @@ pub(super) fn mark_wire_directions(service: &mut Service) {
             reach(service, &m.ty, seen);
         }
     };
-    let (mut written, mut read) = (BTreeSet::new(), BTreeSet::new());
+    let (mut written, mut read, mut answers) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for op in &service.operations {
         in_body(service, &op.input, &mut written);
         in_body(service, &op.output, &mut read);
+        answers.insert(op.output.clone());
         for error in &op.errors {
             in_body(service, error, &mut read);
+            answers.insert(error.clone());
         }
     }
     for shape in &mut service.shapes {
         if let ShapeKind::Structure(st) = &mut shape.kind {
             st.written = written.contains(&shape.name);
             st.read = read.contains(&shape.name);
+            st.answer = st.read || answers.contains(&shape.name);
         }
     }
 }

@@ -17,6 +17,11 @@ impl AbortIncompleteMultipartUpload {
     pub fn builder() -> AbortIncompleteMultipartUploadBuilder {
         AbortIncompleteMultipartUploadBuilder::default()
     }
+    /// `DaysAfterInitiation`.
+    #[inline]
+    pub fn days_after_initiation(&self) -> Option<i32> {
+        self.days_after_initiation
+    }
 }
 /// Builds a [`AbortIncompleteMultipartUpload`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -55,6 +60,11 @@ impl AbortMultipartUploadOutput {
     /// A builder for this type.
     pub fn builder() -> AbortMultipartUploadOutputBuilder {
         AbortMultipartUploadOutputBuilder::default()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`AbortMultipartUploadOutput`]; `build` checks required members and `min` constraints.
@@ -303,6 +313,16 @@ impl AnalyticsAndOperator {
     pub fn builder() -> AnalyticsAndOperatorBuilder {
         AnalyticsAndOperatorBuilder::default()
     }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tags`.
+    #[inline]
+    pub fn tags(&self) -> &[types::Tag] {
+        self.tags.as_deref().unwrap_or_default()
+    }
 }
 /// Builds a [`AnalyticsAndOperator`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -361,6 +381,21 @@ impl AnalyticsConfiguration {
     /// A builder for this type.
     pub fn builder() -> AnalyticsConfigurationBuilder {
         AnalyticsConfigurationBuilder::default()
+    }
+    /// `Id` (required).
+    #[inline]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `Filter`.
+    #[inline]
+    pub fn filter(&self) -> Option<&types::AnalyticsFilter> {
+        self.filter.as_ref()
+    }
+    /// `StorageClassAnalysis` (required).
+    #[inline]
+    pub fn storage_class_analysis(&self) -> &types::StorageClassAnalysis {
+        &self.storage_class_analysis
     }
 }
 /// Builds a [`AnalyticsConfiguration`]; `build` checks required members and `min` constraints.
@@ -435,6 +470,11 @@ impl AnalyticsExportDestination {
     pub fn builder() -> AnalyticsExportDestinationBuilder {
         AnalyticsExportDestinationBuilder::default()
     }
+    /// `S3BucketDestination` (required).
+    #[inline]
+    pub fn s3_bucket_destination(&self) -> &types::AnalyticsS3BucketDestination {
+        &self.s3_bucket_destination
+    }
 }
 /// Builds a [`AnalyticsExportDestination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -493,6 +533,21 @@ impl AnalyticsFilter {
     /// A builder for this type.
     pub fn builder() -> AnalyticsFilterBuilder {
         AnalyticsFilterBuilder::default()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tag`.
+    #[inline]
+    pub fn tag(&self) -> Option<&types::Tag> {
+        self.tag.as_ref()
+    }
+    /// `And`.
+    #[inline]
+    pub fn and(&self) -> Option<&types::AnalyticsAndOperator> {
+        self.and.as_ref()
     }
 }
 /// Builds a [`AnalyticsFilter`]; `build` checks required members and `min` constraints.
@@ -569,6 +624,26 @@ impl AnalyticsS3BucketDestination {
     /// A builder for this type.
     pub fn builder() -> AnalyticsS3BucketDestinationBuilder {
         AnalyticsS3BucketDestinationBuilder::default()
+    }
+    /// `Format` (required).
+    #[inline]
+    pub fn format(&self) -> &types::AnalyticsS3ExportFileFormat {
+        &self.format
+    }
+    /// `BucketAccountId`.
+    #[inline]
+    pub fn bucket_account_id(&self) -> Option<&str> {
+        self.bucket_account_id.as_deref()
+    }
+    /// `Bucket` (required).
+    #[inline]
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
     }
 }
 /// Builds a [`AnalyticsS3BucketDestination`]; `build` checks required members and `min` constraints.
@@ -723,6 +798,16 @@ impl AccessKey {
     pub fn builder() -> AccessKeyBuilder {
         AccessKeyBuilder::default()
     }
+    /// `Id`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// `Secret`.
+    #[inline]
+    pub fn secret(&self) -> Option<&str> {
+        self.secret.as_deref()
+    }
 }
 /// Builds a [`AccessKey`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
@@ -856,6 +941,26 @@ impl Bucket {
     /// A builder for this type.
     pub fn builder() -> BucketBuilder {
         BucketBuilder::default()
+    }
+    /// `Name`.
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// `CreationDate`.
+    #[inline]
+    pub fn creation_date(&self) -> Option<rt::DateTime> {
+        self.creation_date
+    }
+    /// `CreationTemplateId`.
+    #[inline]
+    pub fn creation_template_id(&self) -> Option<&str> {
+        self.creation_template_id.as_deref()
+    }
+    /// `LocationConstraint`.
+    #[inline]
+    pub fn location_constraint(&self) -> Option<&types::BucketLocationConstraint> {
+        self.location_constraint.as_ref()
     }
 }
 /// Builds a [`Bucket`]; `build` checks required members and `min` constraints.
@@ -1657,6 +1762,11 @@ impl BucketProtectionDefaultRetention {
     pub fn builder() -> BucketProtectionDefaultRetentionBuilder {
         BucketProtectionDefaultRetentionBuilder::default()
     }
+    /// `Days` (required).
+    #[inline]
+    pub fn days(&self) -> i32 {
+        self.days
+    }
 }
 /// Builds a [`BucketProtectionDefaultRetention`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -1696,6 +1806,11 @@ impl BucketProtectionMaximumRetention {
     pub fn builder() -> BucketProtectionMaximumRetentionBuilder {
         BucketProtectionMaximumRetentionBuilder::default()
     }
+    /// `Days` (required).
+    #[inline]
+    pub fn days(&self) -> i32 {
+        self.days
+    }
 }
 /// Builds a [`BucketProtectionMaximumRetention`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -1734,6 +1849,11 @@ impl BucketProtectionMinimumRetention {
     /// A builder for this type.
     pub fn builder() -> BucketProtectionMinimumRetentionBuilder {
         BucketProtectionMinimumRetentionBuilder::default()
+    }
+    /// `Days` (required).
+    #[inline]
+    pub fn days(&self) -> i32 {
+        self.days
     }
 }
 /// Builds a [`BucketProtectionMinimumRetention`]; `build` checks required members and `min` constraints.
@@ -1948,6 +2068,36 @@ impl CORSRule {
     /// A builder for this type.
     pub fn builder() -> CORSRuleBuilder {
         CORSRuleBuilder::default()
+    }
+    /// `ID`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// `AllowedHeaders`.
+    #[inline]
+    pub fn allowed_headers(&self) -> &[String] {
+        self.allowed_headers.as_deref().unwrap_or_default()
+    }
+    /// `AllowedMethods` (required).
+    #[inline]
+    pub fn allowed_methods(&self) -> &[String] {
+        &self.allowed_methods
+    }
+    /// `AllowedOrigins` (required).
+    #[inline]
+    pub fn allowed_origins(&self) -> &[String] {
+        &self.allowed_origins
+    }
+    /// `ExposeHeaders`.
+    #[inline]
+    pub fn expose_headers(&self) -> &[String] {
+        self.expose_headers.as_deref().unwrap_or_default()
+    }
+    /// `MaxAgeSeconds`.
+    #[inline]
+    pub fn max_age_seconds(&self) -> Option<i32> {
+        self.max_age_seconds
     }
 }
 /// Builds a [`CORSRule`]; `build` checks required members and `min` constraints.
@@ -2483,6 +2633,11 @@ impl CommonPrefix {
     pub fn builder() -> CommonPrefixBuilder {
         CommonPrefixBuilder::default()
     }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
 }
 /// Builds a [`CommonPrefix`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -2600,6 +2755,86 @@ impl CompleteMultipartUploadOutput {
     /// A builder for this type.
     pub fn builder() -> CompleteMultipartUploadOutputBuilder {
         CompleteMultipartUploadOutputBuilder::default()
+    }
+    /// `Location`.
+    #[inline]
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+    /// `Bucket`.
+    #[inline]
+    pub fn bucket(&self) -> Option<&str> {
+        self.bucket.as_deref()
+    }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `Expiration`.
+    #[inline]
+    pub fn expiration(&self) -> Option<&str> {
+        self.expiration.as_deref()
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `BucketKeyEnabled`.
+    #[inline]
+    pub fn bucket_key_enabled(&self) -> Option<bool> {
+        self.bucket_key_enabled
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`CompleteMultipartUploadOutput`]; `build` checks required members and `min` constraints.
@@ -3360,6 +3595,16 @@ impl Condition {
     pub fn builder() -> ConditionBuilder {
         ConditionBuilder::default()
     }
+    /// `HttpErrorCodeReturnedEquals`.
+    #[inline]
+    pub fn http_error_code_returned_equals(&self) -> Option<&str> {
+        self.http_error_code_returned_equals.as_deref()
+    }
+    /// `KeyPrefixEquals`.
+    #[inline]
+    pub fn key_prefix_equals(&self) -> Option<&str> {
+        self.key_prefix_equals.as_deref()
+    }
 }
 /// Builds a [`Condition`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -3454,6 +3699,51 @@ impl CopyObjectOutput {
     /// A builder for this type.
     pub fn builder() -> CopyObjectOutputBuilder {
         CopyObjectOutputBuilder::default()
+    }
+    /// `CopyObjectResult`.
+    #[inline]
+    pub fn copy_object_result(&self) -> Option<&types::CopyObjectResult> {
+        self.copy_object_result.as_ref()
+    }
+    /// `Expiration`.
+    #[inline]
+    pub fn expiration(&self) -> Option<&str> {
+        self.expiration.as_deref()
+    }
+    /// `CopySourceVersionId`.
+    #[inline]
+    pub fn copy_source_version_id(&self) -> Option<&str> {
+        self.copy_source_version_id.as_deref()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `SSECustomerAlgorithm`.
+    #[inline]
+    pub fn sse_customer_algorithm(&self) -> Option<&str> {
+        self.sse_customer_algorithm.as_deref()
+    }
+    /// `SSECustomerKeyMD5`.
+    #[inline]
+    pub fn sse_customer_key_md5(&self) -> Option<&str> {
+        self.sse_customer_key_md5.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`CopyObjectOutput`]; `build` checks required members and `min` constraints.
@@ -4461,6 +4751,46 @@ impl CopyObjectResult {
     pub fn builder() -> CopyObjectResultBuilder {
         CopyObjectResultBuilder::default()
     }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
+    }
 }
 /// Builds a [`CopyObjectResult`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -4606,6 +4936,41 @@ impl CopyPartResult {
     /// A builder for this type.
     pub fn builder() -> CopyPartResultBuilder {
         CopyPartResultBuilder::default()
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
     }
 }
 /// Builds a [`CopyPartResult`]; `build` checks required members and `min` constraints.
@@ -4764,6 +5129,11 @@ impl CreateBucketOutput {
     /// A builder for this type.
     pub fn builder() -> CreateBucketOutputBuilder {
         CreateBucketOutputBuilder::default()
+    }
+    /// `Location`.
+    #[inline]
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
     }
 }
 /// Builds a [`CreateBucketOutput`]; `build` checks required members and `min` constraints.
@@ -5127,6 +5497,66 @@ impl CreateMultipartUploadOutput {
     /// A builder for this type.
     pub fn builder() -> CreateMultipartUploadOutputBuilder {
         CreateMultipartUploadOutputBuilder::default()
+    }
+    /// `AbortDate`.
+    #[inline]
+    pub fn abort_date(&self) -> Option<rt::DateTime> {
+        self.abort_date
+    }
+    /// `AbortRuleId`.
+    #[inline]
+    pub fn abort_rule_id(&self) -> Option<&str> {
+        self.abort_rule_id.as_deref()
+    }
+    /// `Bucket`.
+    #[inline]
+    pub fn bucket(&self) -> Option<&str> {
+        self.bucket.as_deref()
+    }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `UploadId`.
+    #[inline]
+    pub fn upload_id(&self) -> Option<&str> {
+        self.upload_id.as_deref()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `SSECustomerAlgorithm`.
+    #[inline]
+    pub fn sse_customer_algorithm(&self) -> Option<&str> {
+        self.sse_customer_algorithm.as_deref()
+    }
+    /// `SSECustomerKeyMD5`.
+    #[inline]
+    pub fn sse_customer_key_md5(&self) -> Option<&str> {
+        self.sse_customer_key_md5.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
+    /// `ChecksumAlgorithm`.
+    #[inline]
+    pub fn checksum_algorithm(&self) -> Option<&types::ChecksumAlgorithm> {
+        self.checksum_algorithm.as_ref()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
     }
 }
 /// Builds a [`CreateMultipartUploadOutput`]; `build` checks required members and `min` constraints.
@@ -5875,6 +6305,21 @@ impl DefaultRetention {
     /// A builder for this type.
     pub fn builder() -> DefaultRetentionBuilder {
         DefaultRetentionBuilder::default()
+    }
+    /// `Mode`.
+    #[inline]
+    pub fn mode(&self) -> Option<&types::ObjectLockRetentionMode> {
+        self.mode.as_ref()
+    }
+    /// `Days`.
+    #[inline]
+    pub fn days(&self) -> Option<i32> {
+        self.days
+    }
+    /// `Years`.
+    #[inline]
+    pub fn years(&self) -> Option<i32> {
+        self.years
     }
 }
 /// Builds a [`DefaultRetention`]; `build` checks required members and `min` constraints.
@@ -6639,6 +7084,31 @@ impl DeleteMarkerEntry {
     pub fn builder() -> DeleteMarkerEntryBuilder {
         DeleteMarkerEntryBuilder::default()
     }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `IsLatest`.
+    #[inline]
+    pub fn is_latest(&self) -> Option<bool> {
+        self.is_latest
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
 }
 /// Builds a [`DeleteMarkerEntry`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -6730,6 +7200,11 @@ impl DeleteMarkerReplication {
     /// A builder for this type.
     pub fn builder() -> DeleteMarkerReplicationBuilder {
         DeleteMarkerReplicationBuilder::default()
+    }
+    /// `Status` (required).
+    #[inline]
+    pub fn status(&self) -> &types::DeleteMarkerReplicationStatus {
+        &self.status
     }
 }
 /// Builds a [`DeleteMarkerReplication`]; `build` checks required members and `min` constraints.
@@ -6846,6 +7321,21 @@ impl DeleteObjectOutput {
     /// A builder for this type.
     pub fn builder() -> DeleteObjectOutputBuilder {
         DeleteObjectOutputBuilder::default()
+    }
+    /// `DeleteMarker`.
+    #[inline]
+    pub fn delete_marker(&self) -> Option<bool> {
+        self.delete_marker
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`DeleteObjectOutput`]; `build` checks required members and `min` constraints.
@@ -7073,6 +7563,11 @@ impl DeleteObjectTaggingOutput {
     pub fn builder() -> DeleteObjectTaggingOutputBuilder {
         DeleteObjectTaggingOutputBuilder::default()
     }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
 }
 /// Builds a [`DeleteObjectTaggingOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -7213,6 +7708,21 @@ impl DeleteObjectsOutput {
     /// A builder for this type.
     pub fn builder() -> DeleteObjectsOutputBuilder {
         DeleteObjectsOutputBuilder::default()
+    }
+    /// `Deleted`.
+    #[inline]
+    pub fn deleted(&self) -> &[types::DeletedObject] {
+        self.deleted.as_deref().unwrap_or_default()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
+    /// `Errors`.
+    #[inline]
+    pub fn errors(&self) -> &[types::Error] {
+        self.errors.as_deref().unwrap_or_default()
     }
 }
 /// Builds a [`DeleteObjectsOutput`]; `build` checks required members and `min` constraints.
@@ -7466,6 +7976,26 @@ impl DeletedObject {
     pub fn builder() -> DeletedObjectBuilder {
         DeletedObjectBuilder::default()
     }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `DeleteMarker`.
+    #[inline]
+    pub fn delete_marker(&self) -> Option<bool> {
+        self.delete_marker
+    }
+    /// `DeleteMarkerVersionId`.
+    #[inline]
+    pub fn delete_marker_version_id(&self) -> Option<&str> {
+        self.delete_marker_version_id.as_deref()
+    }
 }
 /// Builds a [`DeletedObject`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -7548,6 +8078,16 @@ impl Destination {
     /// A builder for this type.
     pub fn builder() -> DestinationBuilder {
         DestinationBuilder::default()
+    }
+    /// `Bucket` (required).
+    #[inline]
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::StorageClass> {
+        self.storage_class.as_ref()
     }
 }
 /// Builds a [`Destination`]; `build` checks required members and `min` constraints.
@@ -7672,6 +8212,26 @@ impl Error {
     pub fn builder() -> ErrorBuilder {
         ErrorBuilder::default()
     }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `Code`.
+    #[inline]
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+    /// `Message`.
+    #[inline]
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
 }
 /// Builds a [`Error`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -7751,6 +8311,11 @@ impl ErrorDocument {
     /// A builder for this type.
     pub fn builder() -> ErrorDocumentBuilder {
         ErrorDocumentBuilder::default()
+    }
+    /// `Key` (required).
+    #[inline]
+    pub fn key(&self) -> &str {
+        &self.key
     }
 }
 /// Builds a [`ErrorDocument`]; `build` checks required members and `min` constraints.
@@ -8269,6 +8834,11 @@ impl GetBucketAccelerateConfigurationOutput {
     pub fn builder() -> GetBucketAccelerateConfigurationOutputBuilder {
         GetBucketAccelerateConfigurationOutputBuilder::default()
     }
+    /// `Status`.
+    #[inline]
+    pub fn status(&self) -> Option<&types::BucketAccelerateStatus> {
+        self.status.as_ref()
+    }
 }
 /// Builds a [`GetBucketAccelerateConfigurationOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -8368,6 +8938,16 @@ impl GetBucketAclOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketAclOutputBuilder {
         GetBucketAclOutputBuilder::default()
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
+    /// `Grants`.
+    #[inline]
+    pub fn grants(&self) -> &[types::Grant] {
+        self.grants.as_deref().unwrap_or_default()
     }
 }
 /// Builds a [`GetBucketAclOutput`]; `build` checks required members and `min` constraints.
@@ -8490,6 +9070,16 @@ impl GetBucketAsperaOutput {
     pub fn builder() -> GetBucketAsperaOutputBuilder {
         GetBucketAsperaOutputBuilder::default()
     }
+    /// `AccessKey`.
+    #[inline]
+    pub fn access_key(&self) -> Option<&types::AccessKey> {
+        self.access_key.as_ref()
+    }
+    /// `ATSEndpoint`.
+    #[inline]
+    pub fn ats_endpoint(&self) -> Option<&str> {
+        self.ats_endpoint.as_deref()
+    }
 }
 /// Builds a [`GetBucketAsperaOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
@@ -8586,6 +9176,11 @@ impl GetBucketAnalyticsConfigurationOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketAnalyticsConfigurationOutputBuilder {
         GetBucketAnalyticsConfigurationOutputBuilder::default()
+    }
+    /// `AnalyticsConfiguration`.
+    #[inline]
+    pub fn analytics_configuration(&self) -> Option<&types::AnalyticsConfiguration> {
+        self.analytics_configuration.as_ref()
     }
 }
 /// Builds a [`GetBucketAnalyticsConfigurationOutput`]; `build` checks required members and `min` constraints.
@@ -8707,6 +9302,11 @@ impl GetBucketCorsOutput {
     pub fn builder() -> GetBucketCorsOutputBuilder {
         GetBucketCorsOutputBuilder::default()
     }
+    /// `CORSRules`.
+    #[inline]
+    pub fn cors_rules(&self) -> &[types::CORSRule] {
+        self.cors_rules.as_deref().unwrap_or_default()
+    }
 }
 /// Builds a [`GetBucketCorsOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -8818,6 +9418,11 @@ impl GetBucketInventoryConfigurationOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketInventoryConfigurationOutputBuilder {
         GetBucketInventoryConfigurationOutputBuilder::default()
+    }
+    /// `InventoryConfiguration`.
+    #[inline]
+    pub fn inventory_configuration(&self) -> Option<&types::InventoryConfiguration> {
+        self.inventory_configuration.as_ref()
     }
 }
 /// Builds a [`GetBucketInventoryConfigurationOutput`]; `build` checks required members and `min` constraints.
@@ -8940,6 +9545,11 @@ impl GetBucketLifecycleConfigurationOutput {
     pub fn builder() -> GetBucketLifecycleConfigurationOutputBuilder {
         GetBucketLifecycleConfigurationOutputBuilder::default()
     }
+    /// `Rules`.
+    #[inline]
+    pub fn rules(&self) -> &[types::LifecycleRule] {
+        self.rules.as_deref().unwrap_or_default()
+    }
 }
 /// Builds a [`GetBucketLifecycleConfigurationOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -9038,6 +9648,11 @@ impl GetBucketLocationOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketLocationOutputBuilder {
         GetBucketLocationOutputBuilder::default()
+    }
+    /// `LocationConstraint`.
+    #[inline]
+    pub fn location_constraint(&self) -> Option<&types::BucketLocationConstraint> {
+        self.location_constraint.as_ref()
     }
 }
 /// Builds a [`GetBucketLocationOutput`]; `build` checks required members and `min` constraints.
@@ -9238,6 +9853,11 @@ impl GetBucketMetricsConfigurationOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketMetricsConfigurationOutputBuilder {
         GetBucketMetricsConfigurationOutputBuilder::default()
+    }
+    /// `MetricsConfiguration`.
+    #[inline]
+    pub fn metrics_configuration(&self) -> Option<&types::MetricsConfiguration> {
+        self.metrics_configuration.as_ref()
     }
 }
 /// Builds a [`GetBucketMetricsConfigurationOutput`]; `build` checks required members and `min` constraints.
@@ -9513,6 +10133,18 @@ impl GetBucketProtectionConfigurationOutput {
     pub fn builder() -> GetBucketProtectionConfigurationOutputBuilder {
         GetBucketProtectionConfigurationOutputBuilder::default()
     }
+    /// `ProtectionConfiguration`.
+    #[inline]
+    pub fn protection_configuration(&self) -> Option<&types::ProtectionConfiguration> {
+        self.protection_configuration.as_ref()
+    }
+    /// `IbmProtectionManagementState`.
+    #[inline]
+    pub fn ibm_protection_management_state(
+        &self,
+    ) -> Option<&types::IbmProtectionManagementState> {
+        self.ibm_protection_management_state.as_ref()
+    }
 }
 /// Builds a [`GetBucketProtectionConfigurationOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -9633,6 +10265,11 @@ impl GetBucketReplicationOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketReplicationOutputBuilder {
         GetBucketReplicationOutputBuilder::default()
+    }
+    /// `ReplicationConfiguration`.
+    #[inline]
+    pub fn replication_configuration(&self) -> Option<&types::ReplicationConfiguration> {
+        self.replication_configuration.as_ref()
     }
 }
 /// Builds a [`GetBucketReplicationOutput`]; `build` checks required members and `min` constraints.
@@ -9840,6 +10477,13 @@ impl ListBucketReplicationFailuresOutput {
     pub fn builder() -> ListBucketReplicationFailuresOutputBuilder {
         ListBucketReplicationFailuresOutputBuilder::default()
     }
+    /// `ListReplicationFailureResult`.
+    #[inline]
+    pub fn list_replication_failure_result(
+        &self,
+    ) -> Option<&types::ListReplicationFailureResult> {
+        self.list_replication_failure_result.as_ref()
+    }
 }
 /// Builds a [`ListBucketReplicationFailuresOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -9924,6 +10568,11 @@ impl GetBucketTaggingOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketTaggingOutputBuilder {
         GetBucketTaggingOutputBuilder::default()
+    }
+    /// `TagSet` (required).
+    #[inline]
+    pub fn tag_set(&self) -> &[types::Tag] {
+        &self.tag_set
     }
 }
 /// Builds a [`GetBucketTaggingOutput`]; `build` checks required members and `min` constraints.
@@ -10046,6 +10695,16 @@ impl GetBucketVersioningOutput {
     pub fn builder() -> GetBucketVersioningOutputBuilder {
         GetBucketVersioningOutputBuilder::default()
     }
+    /// `Status`.
+    #[inline]
+    pub fn status(&self) -> Option<&types::BucketVersioningStatus> {
+        self.status.as_ref()
+    }
+    /// `MFADelete`.
+    #[inline]
+    pub fn mfa_delete(&self) -> Option<&types::MFADeleteStatus> {
+        self.mfa_delete.as_ref()
+    }
 }
 /// Builds a [`GetBucketVersioningOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -10163,6 +10822,26 @@ impl GetBucketWebsiteOutput {
     /// A builder for this type.
     pub fn builder() -> GetBucketWebsiteOutputBuilder {
         GetBucketWebsiteOutputBuilder::default()
+    }
+    /// `RedirectAllRequestsTo`.
+    #[inline]
+    pub fn redirect_all_requests_to(&self) -> Option<&types::RedirectAllRequestsTo> {
+        self.redirect_all_requests_to.as_ref()
+    }
+    /// `IndexDocument`.
+    #[inline]
+    pub fn index_document(&self) -> Option<&types::IndexDocument> {
+        self.index_document.as_ref()
+    }
+    /// `ErrorDocument`.
+    #[inline]
+    pub fn error_document(&self) -> Option<&types::ErrorDocument> {
+        self.error_document.as_ref()
+    }
+    /// `RoutingRules`.
+    #[inline]
+    pub fn routing_rules(&self) -> &[types::RoutingRule] {
+        self.routing_rules.as_deref().unwrap_or_default()
     }
 }
 /// Builds a [`GetBucketWebsiteOutput`]; `build` checks required members and `min` constraints.
@@ -10308,6 +10987,21 @@ impl GetObjectAclOutput {
     /// A builder for this type.
     pub fn builder() -> GetObjectAclOutputBuilder {
         GetObjectAclOutputBuilder::default()
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
+    /// `Grants`.
+    #[inline]
+    pub fn grants(&self) -> &[types::Grant] {
+        self.grants.as_deref().unwrap_or_default()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`GetObjectAclOutput`]; `build` checks required members and `min` constraints.
@@ -10498,6 +11192,11 @@ impl GetObjectLegalHoldOutput {
     pub fn builder() -> GetObjectLegalHoldOutputBuilder {
         GetObjectLegalHoldOutputBuilder::default()
     }
+    /// `LegalHold`.
+    #[inline]
+    pub fn legal_hold(&self) -> Option<&types::ObjectLockLegalHold> {
+        self.legal_hold.as_ref()
+    }
 }
 /// Builds a [`GetObjectLegalHoldOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -10664,6 +11363,18 @@ impl GetObjectLockConfigurationOutput {
     /// A builder for this type.
     pub fn builder() -> GetObjectLockConfigurationOutputBuilder {
         GetObjectLockConfigurationOutputBuilder::default()
+    }
+    /// `ObjectLockConfiguration`.
+    #[inline]
+    pub fn object_lock_configuration(&self) -> Option<&types::ObjectLockConfiguration> {
+        self.object_lock_configuration.as_ref()
+    }
+    /// `IbmProtectionManagementState`.
+    #[inline]
+    pub fn ibm_protection_management_state(
+        &self,
+    ) -> Option<&types::IbmProtectionManagementState> {
+        self.ibm_protection_management_state.as_ref()
     }
 }
 /// Builds a [`GetObjectLockConfigurationOutput`]; `build` checks required members and `min` constraints.
@@ -10970,6 +11681,213 @@ impl GetObjectOutput {
     /// A builder for this type.
     pub fn builder() -> GetObjectOutputBuilder {
         GetObjectOutputBuilder::default()
+    }
+    /// `DeleteMarker`.
+    #[inline]
+    pub fn delete_marker(&self) -> Option<bool> {
+        self.delete_marker
+    }
+    /// `AcceptRanges`.
+    #[inline]
+    pub fn accept_ranges(&self) -> Option<&str> {
+        self.accept_ranges.as_deref()
+    }
+    /// `Expiration`.
+    #[inline]
+    pub fn expiration(&self) -> Option<&str> {
+        self.expiration.as_deref()
+    }
+    /// `Restore`.
+    #[inline]
+    pub fn restore(&self) -> Option<&str> {
+        self.restore.as_deref()
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
+    /// `ContentLength`.
+    #[inline]
+    pub fn content_length(&self) -> Option<i64> {
+        self.content_length
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
+    }
+    /// `MissingMeta`.
+    #[inline]
+    pub fn missing_meta(&self) -> Option<i32> {
+        self.missing_meta
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `CacheControl`.
+    #[inline]
+    pub fn cache_control(&self) -> Option<&str> {
+        self.cache_control.as_deref()
+    }
+    /// `ContentDisposition`.
+    #[inline]
+    pub fn content_disposition(&self) -> Option<&str> {
+        self.content_disposition.as_deref()
+    }
+    /// `ContentEncoding`.
+    #[inline]
+    pub fn content_encoding(&self) -> Option<&str> {
+        self.content_encoding.as_deref()
+    }
+    /// `ContentLanguage`.
+    #[inline]
+    pub fn content_language(&self) -> Option<&str> {
+        self.content_language.as_deref()
+    }
+    /// `ContentRange`.
+    #[inline]
+    pub fn content_range(&self) -> Option<&str> {
+        self.content_range.as_deref()
+    }
+    /// `ContentType`.
+    #[inline]
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+    /// `Expires`.
+    #[inline]
+    pub fn expires(&self) -> Option<rt::DateTime> {
+        self.expires
+    }
+    /// `WebsiteRedirectLocation`.
+    #[inline]
+    pub fn website_redirect_location(&self) -> Option<&str> {
+        self.website_redirect_location.as_deref()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `Metadata`.
+    #[inline]
+    pub fn metadata(&self) -> Option<&::std::collections::HashMap<String, String>> {
+        self.metadata.as_ref()
+    }
+    /// `RetentionExpirationDate`.
+    #[inline]
+    pub fn retention_expiration_date(&self) -> Option<rt::DateTime> {
+        self.retention_expiration_date
+    }
+    /// `RetentionLegalHoldCount`.
+    #[inline]
+    pub fn retention_legal_hold_count(&self) -> Option<i32> {
+        self.retention_legal_hold_count
+    }
+    /// `RetentionPeriod`.
+    #[inline]
+    pub fn retention_period(&self) -> Option<i32> {
+        self.retention_period
+    }
+    /// `SSECustomerAlgorithm`.
+    #[inline]
+    pub fn sse_customer_algorithm(&self) -> Option<&str> {
+        self.sse_customer_algorithm.as_deref()
+    }
+    /// `SSECustomerKeyMD5`.
+    #[inline]
+    pub fn sse_customer_key_md5(&self) -> Option<&str> {
+        self.sse_customer_key_md5.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::StorageClass> {
+        self.storage_class.as_ref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
+    /// `ReplicationStatus`.
+    #[inline]
+    pub fn replication_status(&self) -> Option<&types::ReplicationStatus> {
+        self.replication_status.as_ref()
+    }
+    /// `PartsCount`.
+    #[inline]
+    pub fn parts_count(&self) -> Option<i32> {
+        self.parts_count
+    }
+    /// `TagCount`.
+    #[inline]
+    pub fn tag_count(&self) -> Option<i32> {
+        self.tag_count
+    }
+    /// `ObjectLockMode`.
+    #[inline]
+    pub fn object_lock_mode(&self) -> Option<&types::ObjectLockMode> {
+        self.object_lock_mode.as_ref()
+    }
+    /// `ObjectLockRetainUntilDate`.
+    #[inline]
+    pub fn object_lock_retain_until_date(&self) -> Option<rt::DateTime> {
+        self.object_lock_retain_until_date
+    }
+    /// `ObjectLockLegalHoldStatus`.
+    #[inline]
+    pub fn object_lock_legal_hold_status(
+        &self,
+    ) -> Option<&types::ObjectLockLegalHoldStatus> {
+        self.object_lock_legal_hold_status.as_ref()
+    }
+    /// `IbmRestoredCopyStorageClass`.
+    #[inline]
+    pub fn ibm_restored_copy_storage_class(&self) -> Option<&types::StorageClass> {
+        self.ibm_restored_copy_storage_class.as_ref()
+    }
+    /// `IbmTransition`.
+    #[inline]
+    pub fn ibm_transition(&self) -> Option<&str> {
+        self.ibm_transition.as_deref()
     }
 }
 /// Builds a [`GetObjectOutput`]; `build` checks required members and `min` constraints.
@@ -11945,6 +12863,11 @@ impl GetObjectRetentionOutput {
     pub fn builder() -> GetObjectRetentionOutputBuilder {
         GetObjectRetentionOutputBuilder::default()
     }
+    /// `Retention`.
+    #[inline]
+    pub fn retention(&self) -> Option<&types::ObjectLockRetention> {
+        self.retention.as_ref()
+    }
 }
 /// Builds a [`GetObjectRetentionOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -12096,6 +13019,16 @@ impl GetObjectTaggingOutput {
     /// A builder for this type.
     pub fn builder() -> GetObjectTaggingOutputBuilder {
         GetObjectTaggingOutputBuilder::default()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `TagSet` (required).
+    #[inline]
+    pub fn tag_set(&self) -> &[types::Tag] {
+        &self.tag_set
     }
 }
 /// Builds a [`GetObjectTaggingOutput`]; `build` checks required members and `min` constraints.
@@ -12261,6 +13194,11 @@ impl GetObjectTorrentOutput {
     pub fn builder() -> GetObjectTorrentOutputBuilder {
         GetObjectTorrentOutputBuilder::default()
     }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
 }
 /// Builds a [`GetObjectTorrentOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Debug)]
@@ -12403,6 +13341,13 @@ impl GetPublicAccessBlockOutput {
     /// A builder for this type.
     pub fn builder() -> GetPublicAccessBlockOutputBuilder {
         GetPublicAccessBlockOutputBuilder::default()
+    }
+    /// `PublicAccessBlockConfiguration`.
+    #[inline]
+    pub fn public_access_block_configuration(
+        &self,
+    ) -> Option<&types::PublicAccessBlockConfiguration> {
+        self.public_access_block_configuration.as_ref()
     }
 }
 /// Builds a [`GetPublicAccessBlockOutput`]; `build` checks required members and `min` constraints.
@@ -12549,6 +13494,16 @@ impl Grant {
     pub fn builder() -> GrantBuilder {
         GrantBuilder::default()
     }
+    /// `Grantee`.
+    #[inline]
+    pub fn grantee(&self) -> Option<&types::Grantee> {
+        self.grantee.as_ref()
+    }
+    /// `Permission`.
+    #[inline]
+    pub fn permission(&self) -> Option<&types::Permission> {
+        self.permission.as_ref()
+    }
 }
 /// Builds a [`Grant`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -12612,6 +13567,31 @@ impl Grantee {
     /// A builder for this type.
     pub fn builder() -> GranteeBuilder {
         GranteeBuilder::default()
+    }
+    /// `DisplayName`.
+    #[inline]
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+    /// `EmailAddress`.
+    #[inline]
+    pub fn email_address(&self) -> Option<&str> {
+        self.email_address.as_deref()
+    }
+    /// `ID`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// `Type` (required).
+    #[inline]
+    pub fn r#type(&self) -> &types::Type {
+        &self.r#type
+    }
+    /// `URI`.
+    #[inline]
+    pub fn uri(&self) -> Option<&str> {
+        self.uri.as_deref()
     }
 }
 /// Builds a [`Grantee`]; `build` checks required members and `min` constraints.
@@ -12709,6 +13689,16 @@ impl HeadBucketOutput {
     /// A builder for this type.
     pub fn builder() -> HeadBucketOutputBuilder {
         HeadBucketOutputBuilder::default()
+    }
+    /// `IBMSSEKPEnabled`.
+    #[inline]
+    pub fn ibm_sse_kp_enabled(&self) -> Option<bool> {
+        self.ibm_sse_kp_enabled
+    }
+    /// `IBMSSEKPCrkId`.
+    #[inline]
+    pub fn ibm_sse_kp_crk_id(&self) -> Option<&str> {
+        self.ibm_sse_kp_crk_id.as_deref()
     }
 }
 /// Builds a [`HeadBucketOutput`]; `build` checks required members and `min` constraints.
@@ -12992,6 +13982,203 @@ impl HeadObjectOutput {
     /// A builder for this type.
     pub fn builder() -> HeadObjectOutputBuilder {
         HeadObjectOutputBuilder::default()
+    }
+    /// `DeleteMarker`.
+    #[inline]
+    pub fn delete_marker(&self) -> Option<bool> {
+        self.delete_marker
+    }
+    /// `AcceptRanges`.
+    #[inline]
+    pub fn accept_ranges(&self) -> Option<&str> {
+        self.accept_ranges.as_deref()
+    }
+    /// `Expiration`.
+    #[inline]
+    pub fn expiration(&self) -> Option<&str> {
+        self.expiration.as_deref()
+    }
+    /// `Restore`.
+    #[inline]
+    pub fn restore(&self) -> Option<&str> {
+        self.restore.as_deref()
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
+    /// `ContentLength`.
+    #[inline]
+    pub fn content_length(&self) -> Option<i64> {
+        self.content_length
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `MissingMeta`.
+    #[inline]
+    pub fn missing_meta(&self) -> Option<i32> {
+        self.missing_meta
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `CacheControl`.
+    #[inline]
+    pub fn cache_control(&self) -> Option<&str> {
+        self.cache_control.as_deref()
+    }
+    /// `ContentDisposition`.
+    #[inline]
+    pub fn content_disposition(&self) -> Option<&str> {
+        self.content_disposition.as_deref()
+    }
+    /// `ContentEncoding`.
+    #[inline]
+    pub fn content_encoding(&self) -> Option<&str> {
+        self.content_encoding.as_deref()
+    }
+    /// `ContentLanguage`.
+    #[inline]
+    pub fn content_language(&self) -> Option<&str> {
+        self.content_language.as_deref()
+    }
+    /// `ContentType`.
+    #[inline]
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+    /// `Expires`.
+    #[inline]
+    pub fn expires(&self) -> Option<rt::DateTime> {
+        self.expires
+    }
+    /// `WebsiteRedirectLocation`.
+    #[inline]
+    pub fn website_redirect_location(&self) -> Option<&str> {
+        self.website_redirect_location.as_deref()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `Metadata`.
+    #[inline]
+    pub fn metadata(&self) -> Option<&::std::collections::HashMap<String, String>> {
+        self.metadata.as_ref()
+    }
+    /// `RetentionExpirationDate`.
+    #[inline]
+    pub fn retention_expiration_date(&self) -> Option<rt::DateTime> {
+        self.retention_expiration_date
+    }
+    /// `RetentionLegalHoldCount`.
+    #[inline]
+    pub fn retention_legal_hold_count(&self) -> Option<i32> {
+        self.retention_legal_hold_count
+    }
+    /// `RetentionPeriod`.
+    #[inline]
+    pub fn retention_period(&self) -> Option<i32> {
+        self.retention_period
+    }
+    /// `SSECustomerAlgorithm`.
+    #[inline]
+    pub fn sse_customer_algorithm(&self) -> Option<&str> {
+        self.sse_customer_algorithm.as_deref()
+    }
+    /// `SSECustomerKeyMD5`.
+    #[inline]
+    pub fn sse_customer_key_md5(&self) -> Option<&str> {
+        self.sse_customer_key_md5.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::StorageClass> {
+        self.storage_class.as_ref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
+    /// `ReplicationStatus`.
+    #[inline]
+    pub fn replication_status(&self) -> Option<&types::ReplicationStatus> {
+        self.replication_status.as_ref()
+    }
+    /// `PartsCount`.
+    #[inline]
+    pub fn parts_count(&self) -> Option<i32> {
+        self.parts_count
+    }
+    /// `ObjectLockMode`.
+    #[inline]
+    pub fn object_lock_mode(&self) -> Option<&types::ObjectLockMode> {
+        self.object_lock_mode.as_ref()
+    }
+    /// `ObjectLockRetainUntilDate`.
+    #[inline]
+    pub fn object_lock_retain_until_date(&self) -> Option<rt::DateTime> {
+        self.object_lock_retain_until_date
+    }
+    /// `ObjectLockLegalHoldStatus`.
+    #[inline]
+    pub fn object_lock_legal_hold_status(
+        &self,
+    ) -> Option<&types::ObjectLockLegalHoldStatus> {
+        self.object_lock_legal_hold_status.as_ref()
+    }
+    /// `IbmRestoredCopyStorageClass`.
+    #[inline]
+    pub fn ibm_restored_copy_storage_class(&self) -> Option<&types::StorageClass> {
+        self.ibm_restored_copy_storage_class.as_ref()
+    }
+    /// `IbmTransition`.
+    #[inline]
+    pub fn ibm_transition(&self) -> Option<&str> {
+        self.ibm_transition.as_deref()
     }
 }
 /// Builds a [`HeadObjectOutput`]; `build` checks required members and `min` constraints.
@@ -13832,6 +15019,11 @@ impl IndexDocument {
     pub fn builder() -> IndexDocumentBuilder {
         IndexDocumentBuilder::default()
     }
+    /// `Suffix` (required).
+    #[inline]
+    pub fn suffix(&self) -> &str {
+        &self.suffix
+    }
 }
 /// Builds a [`IndexDocument`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -13875,6 +15067,16 @@ impl Initiator {
     /// A builder for this type.
     pub fn builder() -> InitiatorBuilder {
         InitiatorBuilder::default()
+    }
+    /// `ID`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// `DisplayName`.
+    #[inline]
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
     }
 }
 /// Builds a [`Initiator`]; `build` checks required members and `min` constraints.
@@ -13951,6 +15153,41 @@ impl InventoryConfiguration {
     /// A builder for this type.
     pub fn builder() -> InventoryConfigurationBuilder {
         InventoryConfigurationBuilder::default()
+    }
+    /// `Destination` (required).
+    #[inline]
+    pub fn destination(&self) -> &types::InventoryDestination {
+        &self.destination
+    }
+    /// `IsEnabled` (required).
+    #[inline]
+    pub fn is_enabled(&self) -> bool {
+        self.is_enabled
+    }
+    /// `Filter`.
+    #[inline]
+    pub fn filter(&self) -> Option<&types::InventoryFilter> {
+        self.filter.as_ref()
+    }
+    /// `Id` (required).
+    #[inline]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `IncludedObjectVersions` (required).
+    #[inline]
+    pub fn included_object_versions(&self) -> &types::InventoryIncludedObjectVersions {
+        &self.included_object_versions
+    }
+    /// `OptionalFields`.
+    #[inline]
+    pub fn optional_fields(&self) -> &[types::InventoryOptionalField] {
+        self.optional_fields.as_deref().unwrap_or_default()
+    }
+    /// `Schedule` (required).
+    #[inline]
+    pub fn schedule(&self) -> &types::InventorySchedule {
+        &self.schedule
     }
 }
 /// Builds a [`InventoryConfiguration`]; `build` checks required members and `min` constraints.
@@ -14087,6 +15324,11 @@ impl InventoryDestination {
     pub fn builder() -> InventoryDestinationBuilder {
         InventoryDestinationBuilder::default()
     }
+    /// `S3BucketDestination` (required).
+    #[inline]
+    pub fn s3_bucket_destination(&self) -> &types::InventoryS3BucketDestination {
+        &self.s3_bucket_destination
+    }
 }
 /// Builds a [`InventoryDestination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -14136,6 +15378,11 @@ impl InventoryFilter {
     /// A builder for this type.
     pub fn builder() -> InventoryFilterBuilder {
         InventoryFilterBuilder::default()
+    }
+    /// `Prefix` (required).
+    #[inline]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 }
 /// Builds a [`InventoryFilter`]; `build` checks required members and `min` constraints.
@@ -14475,6 +15722,26 @@ impl InventoryS3BucketDestination {
     pub fn builder() -> InventoryS3BucketDestinationBuilder {
         InventoryS3BucketDestinationBuilder::default()
     }
+    /// `AccountId`.
+    #[inline]
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id.as_deref()
+    }
+    /// `Bucket` (required).
+    #[inline]
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+    /// `Format` (required).
+    #[inline]
+    pub fn format(&self) -> &types::InventoryFormat {
+        &self.format
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
 }
 /// Builds a [`InventoryS3BucketDestination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -14551,6 +15818,11 @@ impl InventorySchedule {
     /// A builder for this type.
     pub fn builder() -> InventoryScheduleBuilder {
         InventoryScheduleBuilder::default()
+    }
+    /// `Frequency` (required).
+    #[inline]
+    pub fn frequency(&self) -> &types::InventoryFrequency {
+        &self.frequency
     }
 }
 /// Builds a [`InventorySchedule`]; `build` checks required members and `min` constraints.
@@ -14695,6 +15967,16 @@ impl LegalHold {
     pub fn builder() -> LegalHoldBuilder {
         LegalHoldBuilder::default()
     }
+    /// `Date`.
+    #[inline]
+    pub fn date(&self) -> Option<rt::DateTime> {
+        self.date
+    }
+    /// `ID`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
 }
 /// Builds a [`LegalHold`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -14833,6 +16115,21 @@ impl LifecycleExpiration {
     pub fn builder() -> LifecycleExpirationBuilder {
         LifecycleExpirationBuilder::default()
     }
+    /// `Date`.
+    #[inline]
+    pub fn date(&self) -> Option<rt::DateTime> {
+        self.date
+    }
+    /// `Days`.
+    #[inline]
+    pub fn days(&self) -> Option<i32> {
+        self.days
+    }
+    /// `ExpiredObjectDeleteMarker`.
+    #[inline]
+    pub fn expired_object_delete_marker(&self) -> Option<bool> {
+        self.expired_object_delete_marker
+    }
 }
 /// Builds a [`LifecycleExpiration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -14923,6 +16220,50 @@ impl LifecycleRule {
     /// A builder for this type.
     pub fn builder() -> LifecycleRuleBuilder {
         LifecycleRuleBuilder::default()
+    }
+    /// `Expiration`.
+    #[inline]
+    pub fn expiration(&self) -> Option<&types::LifecycleExpiration> {
+        self.expiration.as_ref()
+    }
+    /// `ID`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Filter` (required).
+    #[inline]
+    pub fn filter(&self) -> &types::LifecycleRuleFilter {
+        &self.filter
+    }
+    /// `Status` (required).
+    #[inline]
+    pub fn status(&self) -> &types::ExpirationStatus {
+        &self.status
+    }
+    /// `Transitions`.
+    #[inline]
+    pub fn transitions(&self) -> &[types::Transition] {
+        self.transitions.as_deref().unwrap_or_default()
+    }
+    /// `NoncurrentVersionExpiration`.
+    #[inline]
+    pub fn noncurrent_version_expiration(
+        &self,
+    ) -> Option<&types::NoncurrentVersionExpiration> {
+        self.noncurrent_version_expiration.as_ref()
+    }
+    /// `AbortIncompleteMultipartUpload`.
+    #[inline]
+    pub fn abort_incomplete_multipart_upload(
+        &self,
+    ) -> Option<&types::AbortIncompleteMultipartUpload> {
+        self.abort_incomplete_multipart_upload.as_ref()
     }
 }
 /// Builds a [`LifecycleRule`]; `build` checks required members and `min` constraints.
@@ -15075,6 +16416,26 @@ impl LifecycleRuleAndOperator {
     pub fn builder() -> LifecycleRuleAndOperatorBuilder {
         LifecycleRuleAndOperatorBuilder::default()
     }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tags`.
+    #[inline]
+    pub fn tags(&self) -> &[types::Tag] {
+        self.tags.as_deref().unwrap_or_default()
+    }
+    /// `ObjectSizeGreaterThan`.
+    #[inline]
+    pub fn object_size_greater_than(&self) -> Option<i64> {
+        self.object_size_greater_than
+    }
+    /// `ObjectSizeLessThan`.
+    #[inline]
+    pub fn object_size_less_than(&self) -> Option<i64> {
+        self.object_size_less_than
+    }
 }
 /// Builds a [`LifecycleRuleAndOperator`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -15167,6 +16528,31 @@ impl LifecycleRuleFilter {
     /// A builder for this type.
     pub fn builder() -> LifecycleRuleFilterBuilder {
         LifecycleRuleFilterBuilder::default()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tag`.
+    #[inline]
+    pub fn tag(&self) -> Option<&types::Tag> {
+        self.tag.as_ref()
+    }
+    /// `ObjectSizeGreaterThan`.
+    #[inline]
+    pub fn object_size_greater_than(&self) -> Option<i64> {
+        self.object_size_greater_than
+    }
+    /// `ObjectSizeLessThan`.
+    #[inline]
+    pub fn object_size_less_than(&self) -> Option<i64> {
+        self.object_size_less_than
+    }
+    /// `And`.
+    #[inline]
+    pub fn and(&self) -> Option<&types::LifecycleRuleAndOperator> {
+        self.and.as_ref()
     }
 }
 /// Builds a [`LifecycleRuleFilter`]; `build` checks required members and `min` constraints.
@@ -15267,6 +16653,26 @@ impl ListBucketAnalyticsConfigurationsOutput {
     /// A builder for this type.
     pub fn builder() -> ListBucketAnalyticsConfigurationsOutputBuilder {
         ListBucketAnalyticsConfigurationsOutputBuilder::default()
+    }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `ContinuationToken`.
+    #[inline]
+    pub fn continuation_token(&self) -> Option<&str> {
+        self.continuation_token.as_deref()
+    }
+    /// `NextContinuationToken`.
+    #[inline]
+    pub fn next_continuation_token(&self) -> Option<&str> {
+        self.next_continuation_token.as_deref()
+    }
+    /// `AnalyticsConfigurationList`.
+    #[inline]
+    pub fn analytics_configuration_list(&self) -> &[types::AnalyticsConfiguration] {
+        self.analytics_configuration_list.as_deref().unwrap_or_default()
     }
 }
 /// Builds a [`ListBucketAnalyticsConfigurationsOutput`]; `build` checks required members and `min` constraints.
@@ -15520,6 +16926,26 @@ impl ListBucketsExtendedOutput {
     pub fn builder() -> ListBucketsExtendedOutputBuilder {
         ListBucketsExtendedOutputBuilder::default()
     }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `NextMarker`.
+    #[inline]
+    pub fn next_marker(&self) -> Option<&str> {
+        self.next_marker.as_deref()
+    }
+    /// `Buckets`.
+    #[inline]
+    pub fn buckets(&self) -> &[types::Bucket] {
+        self.buckets.as_deref().unwrap_or_default()
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
 }
 /// Builds a [`ListBucketsExtendedOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -15607,6 +17033,26 @@ impl ListBucketInventoryConfigurationsOutput {
     /// A builder for this type.
     pub fn builder() -> ListBucketInventoryConfigurationsOutputBuilder {
         ListBucketInventoryConfigurationsOutputBuilder::default()
+    }
+    /// `ContinuationToken`.
+    #[inline]
+    pub fn continuation_token(&self) -> Option<&str> {
+        self.continuation_token.as_deref()
+    }
+    /// `InventoryConfigurationList`.
+    #[inline]
+    pub fn inventory_configuration_list(&self) -> &[types::InventoryConfiguration] {
+        self.inventory_configuration_list.as_deref().unwrap_or_default()
+    }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `NextContinuationToken`.
+    #[inline]
+    pub fn next_continuation_token(&self) -> Option<&str> {
+        self.next_continuation_token.as_deref()
     }
 }
 /// Builds a [`ListBucketInventoryConfigurationsOutput`]; `build` checks required members and `min` constraints.
@@ -15777,6 +17223,26 @@ impl ListBucketMetricsConfigurationsOutput {
     pub fn builder() -> ListBucketMetricsConfigurationsOutputBuilder {
         ListBucketMetricsConfigurationsOutputBuilder::default()
     }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `ContinuationToken`.
+    #[inline]
+    pub fn continuation_token(&self) -> Option<&str> {
+        self.continuation_token.as_deref()
+    }
+    /// `NextContinuationToken`.
+    #[inline]
+    pub fn next_continuation_token(&self) -> Option<&str> {
+        self.next_continuation_token.as_deref()
+    }
+    /// `MetricsConfigurationList`.
+    #[inline]
+    pub fn metrics_configuration_list(&self) -> &[types::MetricsConfiguration] {
+        self.metrics_configuration_list.as_deref().unwrap_or_default()
+    }
 }
 /// Builds a [`ListBucketMetricsConfigurationsOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -15936,6 +17402,16 @@ impl ListBucketsOutput {
     pub fn builder() -> ListBucketsOutputBuilder {
         ListBucketsOutputBuilder::default()
     }
+    /// `Buckets`.
+    #[inline]
+    pub fn buckets(&self) -> &[types::Bucket] {
+        self.buckets.as_deref().unwrap_or_default()
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
 }
 /// Builds a [`ListBucketsOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -16025,6 +17501,66 @@ impl ListMultipartUploadsOutput {
     /// A builder for this type.
     pub fn builder() -> ListMultipartUploadsOutputBuilder {
         ListMultipartUploadsOutputBuilder::default()
+    }
+    /// `Bucket`.
+    #[inline]
+    pub fn bucket(&self) -> Option<&str> {
+        self.bucket.as_deref()
+    }
+    /// `KeyMarker`.
+    #[inline]
+    pub fn key_marker(&self) -> Option<&str> {
+        self.key_marker.as_deref()
+    }
+    /// `UploadIdMarker`.
+    #[inline]
+    pub fn upload_id_marker(&self) -> Option<&str> {
+        self.upload_id_marker.as_deref()
+    }
+    /// `NextKeyMarker`.
+    #[inline]
+    pub fn next_key_marker(&self) -> Option<&str> {
+        self.next_key_marker.as_deref()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Delimiter`.
+    #[inline]
+    pub fn delimiter(&self) -> Option<&str> {
+        self.delimiter.as_deref()
+    }
+    /// `NextUploadIdMarker`.
+    #[inline]
+    pub fn next_upload_id_marker(&self) -> Option<&str> {
+        self.next_upload_id_marker.as_deref()
+    }
+    /// `MaxUploads`.
+    #[inline]
+    pub fn max_uploads(&self) -> Option<i32> {
+        self.max_uploads
+    }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `Uploads`.
+    #[inline]
+    pub fn uploads(&self) -> &[types::MultipartUpload] {
+        self.uploads.as_deref().unwrap_or_default()
+    }
+    /// `CommonPrefixes`.
+    #[inline]
+    pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
+        self.common_prefixes.as_deref().unwrap_or_default()
+    }
+    /// `EncodingType`.
+    #[inline]
+    pub fn encoding_type(&self) -> Option<&types::EncodingType> {
+        self.encoding_type.as_ref()
     }
 }
 /// Builds a [`ListMultipartUploadsOutput`]; `build` checks required members and `min` constraints.
@@ -16252,6 +17788,26 @@ impl ListLegalHoldsOutput {
     /// A builder for this type.
     pub fn builder() -> ListLegalHoldsOutputBuilder {
         ListLegalHoldsOutputBuilder::default()
+    }
+    /// `CreateTime`.
+    #[inline]
+    pub fn create_time(&self) -> Option<rt::DateTime> {
+        self.create_time
+    }
+    /// `LegalHolds`.
+    #[inline]
+    pub fn legal_holds(&self) -> &[types::LegalHold] {
+        self.legal_holds.as_deref().unwrap_or_default()
+    }
+    /// `RetentionPeriod`.
+    #[inline]
+    pub fn retention_period(&self) -> Option<i32> {
+        self.retention_period
+    }
+    /// `RetentionPeriodExpirationDate`.
+    #[inline]
+    pub fn retention_period_expiration_date(&self) -> Option<rt::DateTime> {
+        self.retention_period_expiration_date
     }
 }
 /// Builds a [`ListLegalHoldsOutput`]; `build` checks required members and `min` constraints.
@@ -16613,6 +18169,71 @@ impl ListObjectVersionsOutput {
     /// A builder for this type.
     pub fn builder() -> ListObjectVersionsOutputBuilder {
         ListObjectVersionsOutputBuilder::default()
+    }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `KeyMarker`.
+    #[inline]
+    pub fn key_marker(&self) -> Option<&str> {
+        self.key_marker.as_deref()
+    }
+    /// `VersionIdMarker`.
+    #[inline]
+    pub fn version_id_marker(&self) -> Option<&str> {
+        self.version_id_marker.as_deref()
+    }
+    /// `NextKeyMarker`.
+    #[inline]
+    pub fn next_key_marker(&self) -> Option<&str> {
+        self.next_key_marker.as_deref()
+    }
+    /// `NextVersionIdMarker`.
+    #[inline]
+    pub fn next_version_id_marker(&self) -> Option<&str> {
+        self.next_version_id_marker.as_deref()
+    }
+    /// `Versions`.
+    #[inline]
+    pub fn versions(&self) -> &[types::ObjectVersion] {
+        self.versions.as_deref().unwrap_or_default()
+    }
+    /// `DeleteMarkers`.
+    #[inline]
+    pub fn delete_markers(&self) -> &[types::DeleteMarkerEntry] {
+        self.delete_markers.as_deref().unwrap_or_default()
+    }
+    /// `Name`.
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Delimiter`.
+    #[inline]
+    pub fn delimiter(&self) -> Option<&str> {
+        self.delimiter.as_deref()
+    }
+    /// `MaxKeys`.
+    #[inline]
+    pub fn max_keys(&self) -> Option<i32> {
+        self.max_keys
+    }
+    /// `CommonPrefixes`.
+    #[inline]
+    pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
+        self.common_prefixes.as_deref().unwrap_or_default()
+    }
+    /// `EncodingType`.
+    #[inline]
+    pub fn encoding_type(&self) -> Option<&types::EncodingType> {
+        self.encoding_type.as_ref()
     }
 }
 /// Builds a [`ListObjectVersionsOutput`]; `build` checks required members and `min` constraints.
@@ -16996,6 +18617,66 @@ impl ListObjectsOutput {
     pub fn builder() -> ListObjectsOutputBuilder {
         ListObjectsOutputBuilder::default()
     }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `Marker`.
+    #[inline]
+    pub fn marker(&self) -> Option<&str> {
+        self.marker.as_deref()
+    }
+    /// `NextMarker`.
+    #[inline]
+    pub fn next_marker(&self) -> Option<&str> {
+        self.next_marker.as_deref()
+    }
+    /// `Contents`.
+    #[inline]
+    pub fn contents(&self) -> &[types::Object] {
+        self.contents.as_deref().unwrap_or_default()
+    }
+    /// `Name`.
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// `IBMSSEKPEnabled`.
+    #[inline]
+    pub fn ibm_sse_kp_enabled(&self) -> Option<bool> {
+        self.ibm_sse_kp_enabled
+    }
+    /// `IBMSSEKPCrkId`.
+    #[inline]
+    pub fn ibm_sse_kp_crk_id(&self) -> Option<&str> {
+        self.ibm_sse_kp_crk_id.as_deref()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Delimiter`.
+    #[inline]
+    pub fn delimiter(&self) -> Option<&str> {
+        self.delimiter.as_deref()
+    }
+    /// `MaxKeys`.
+    #[inline]
+    pub fn max_keys(&self) -> Option<i32> {
+        self.max_keys
+    }
+    /// `CommonPrefixes`.
+    #[inline]
+    pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
+        self.common_prefixes.as_deref().unwrap_or_default()
+    }
+    /// `EncodingType`.
+    #[inline]
+    pub fn encoding_type(&self) -> Option<&types::EncodingType> {
+        self.encoding_type.as_ref()
+    }
 }
 /// Builds a [`ListObjectsOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -17375,6 +19056,66 @@ impl ListObjectsV2Output {
     /// A builder for this type.
     pub fn builder() -> ListObjectsV2OutputBuilder {
         ListObjectsV2OutputBuilder::default()
+    }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `Contents`.
+    #[inline]
+    pub fn contents(&self) -> &[types::Object] {
+        self.contents.as_deref().unwrap_or_default()
+    }
+    /// `Name`.
+    #[inline]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Delimiter`.
+    #[inline]
+    pub fn delimiter(&self) -> Option<&str> {
+        self.delimiter.as_deref()
+    }
+    /// `MaxKeys`.
+    #[inline]
+    pub fn max_keys(&self) -> Option<i32> {
+        self.max_keys
+    }
+    /// `CommonPrefixes`.
+    #[inline]
+    pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
+        self.common_prefixes.as_deref().unwrap_or_default()
+    }
+    /// `EncodingType`.
+    #[inline]
+    pub fn encoding_type(&self) -> Option<&types::EncodingType> {
+        self.encoding_type.as_ref()
+    }
+    /// `KeyCount`.
+    #[inline]
+    pub fn key_count(&self) -> Option<i32> {
+        self.key_count
+    }
+    /// `ContinuationToken`.
+    #[inline]
+    pub fn continuation_token(&self) -> Option<&str> {
+        self.continuation_token.as_deref()
+    }
+    /// `NextContinuationToken`.
+    #[inline]
+    pub fn next_continuation_token(&self) -> Option<&str> {
+        self.next_continuation_token.as_deref()
+    }
+    /// `StartAfter`.
+    #[inline]
+    pub fn start_after(&self) -> Option<&str> {
+        self.start_after.as_deref()
     }
 }
 /// Builds a [`ListObjectsV2Output`]; `build` checks required members and `min` constraints.
@@ -17765,6 +19506,86 @@ impl ListPartsOutput {
     /// A builder for this type.
     pub fn builder() -> ListPartsOutputBuilder {
         ListPartsOutputBuilder::default()
+    }
+    /// `AbortDate`.
+    #[inline]
+    pub fn abort_date(&self) -> Option<rt::DateTime> {
+        self.abort_date
+    }
+    /// `AbortRuleId`.
+    #[inline]
+    pub fn abort_rule_id(&self) -> Option<&str> {
+        self.abort_rule_id.as_deref()
+    }
+    /// `Bucket`.
+    #[inline]
+    pub fn bucket(&self) -> Option<&str> {
+        self.bucket.as_deref()
+    }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `UploadId`.
+    #[inline]
+    pub fn upload_id(&self) -> Option<&str> {
+        self.upload_id.as_deref()
+    }
+    /// `PartNumberMarker`.
+    #[inline]
+    pub fn part_number_marker(&self) -> Option<i32> {
+        self.part_number_marker
+    }
+    /// `NextPartNumberMarker`.
+    #[inline]
+    pub fn next_part_number_marker(&self) -> Option<i32> {
+        self.next_part_number_marker
+    }
+    /// `MaxParts`.
+    #[inline]
+    pub fn max_parts(&self) -> Option<i32> {
+        self.max_parts
+    }
+    /// `IsTruncated`.
+    #[inline]
+    pub fn is_truncated(&self) -> Option<bool> {
+        self.is_truncated
+    }
+    /// `Parts`.
+    #[inline]
+    pub fn parts(&self) -> &[types::Part] {
+        self.parts.as_deref().unwrap_or_default()
+    }
+    /// `Initiator`.
+    #[inline]
+    pub fn initiator(&self) -> Option<&types::Initiator> {
+        self.initiator.as_ref()
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::StorageClass> {
+        self.storage_class.as_ref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
+    /// `ChecksumAlgorithm`.
+    #[inline]
+    pub fn checksum_algorithm(&self) -> Option<&types::ChecksumAlgorithm> {
+        self.checksum_algorithm.as_ref()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
     }
 }
 /// Builds a [`ListPartsOutput`]; `build` checks required members and `min` constraints.
@@ -18408,6 +20229,16 @@ impl MetricsAndOperator {
     pub fn builder() -> MetricsAndOperatorBuilder {
         MetricsAndOperatorBuilder::default()
     }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tags`.
+    #[inline]
+    pub fn tags(&self) -> &[types::Tag] {
+        self.tags.as_deref().unwrap_or_default()
+    }
 }
 /// Builds a [`MetricsAndOperator`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -18464,6 +20295,16 @@ impl MetricsConfiguration {
     /// A builder for this type.
     pub fn builder() -> MetricsConfigurationBuilder {
         MetricsConfigurationBuilder::default()
+    }
+    /// `Id` (required).
+    #[inline]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// `Filter`.
+    #[inline]
+    pub fn filter(&self) -> Option<&types::MetricsFilter> {
+        self.filter.as_ref()
     }
 }
 /// Builds a [`MetricsConfiguration`]; `build` checks required members and `min` constraints.
@@ -18524,6 +20365,21 @@ impl MetricsFilter {
     /// A builder for this type.
     pub fn builder() -> MetricsFilterBuilder {
         MetricsFilterBuilder::default()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tag`.
+    #[inline]
+    pub fn tag(&self) -> Option<&types::Tag> {
+        self.tag.as_ref()
+    }
+    /// `And`.
+    #[inline]
+    pub fn and(&self) -> Option<&types::MetricsAndOperator> {
+        self.and.as_ref()
     }
 }
 /// Builds a [`MetricsFilter`]; `build` checks required members and `min` constraints.
@@ -18612,6 +20468,46 @@ impl MultipartUpload {
     /// A builder for this type.
     pub fn builder() -> MultipartUploadBuilder {
         MultipartUploadBuilder::default()
+    }
+    /// `UploadId`.
+    #[inline]
+    pub fn upload_id(&self) -> Option<&str> {
+        self.upload_id.as_deref()
+    }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `Initiated`.
+    #[inline]
+    pub fn initiated(&self) -> Option<rt::DateTime> {
+        self.initiated
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::StorageClass> {
+        self.storage_class.as_ref()
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
+    /// `Initiator`.
+    #[inline]
+    pub fn initiator(&self) -> Option<&types::Initiator> {
+        self.initiator.as_ref()
+    }
+    /// `ChecksumAlgorithm`.
+    #[inline]
+    pub fn checksum_algorithm(&self) -> Option<&types::ChecksumAlgorithm> {
+        self.checksum_algorithm.as_ref()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
     }
 }
 /// Builds a [`MultipartUpload`]; `build` checks required members and `min` constraints.
@@ -18815,6 +20711,16 @@ impl NoncurrentVersionExpiration {
     /// A builder for this type.
     pub fn builder() -> NoncurrentVersionExpirationBuilder {
         NoncurrentVersionExpirationBuilder::default()
+    }
+    /// `NoncurrentDays`.
+    #[inline]
+    pub fn noncurrent_days(&self) -> Option<i32> {
+        self.noncurrent_days
+    }
+    /// `NewerNoncurrentVersions`.
+    #[inline]
+    pub fn newer_noncurrent_versions(&self) -> Option<i32> {
+        self.newer_noncurrent_versions
     }
 }
 /// Builds a [`NoncurrentVersionExpiration`]; `build` checks required members and `min` constraints.
@@ -19118,6 +21024,46 @@ impl Object {
     /// A builder for this type.
     pub fn builder() -> ObjectBuilder {
         ObjectBuilder::default()
+    }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `ChecksumAlgorithm`.
+    #[inline]
+    pub fn checksum_algorithm(&self) -> &[types::ChecksumAlgorithm] {
+        self.checksum_algorithm.as_deref().unwrap_or_default()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
+    }
+    /// `Size`.
+    #[inline]
+    pub fn size(&self) -> Option<i64> {
+        self.size
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::ObjectStorageClass> {
+        self.storage_class.as_ref()
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
     }
 }
 /// Builds a [`Object`]; `build` checks required members and `min` constraints.
@@ -19429,6 +21375,16 @@ impl ObjectLockConfiguration {
     pub fn builder() -> ObjectLockConfigurationBuilder {
         ObjectLockConfigurationBuilder::default()
     }
+    /// `ObjectLockEnabled`.
+    #[inline]
+    pub fn object_lock_enabled(&self) -> Option<&types::ObjectLockEnabled> {
+        self.object_lock_enabled.as_ref()
+    }
+    /// `Rule`.
+    #[inline]
+    pub fn rule(&self) -> Option<&types::ObjectLockRule> {
+        self.rule.as_ref()
+    }
 }
 /// Builds a [`ObjectLockConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -19545,6 +21501,11 @@ impl ObjectLockLegalHold {
     /// A builder for this type.
     pub fn builder() -> ObjectLockLegalHoldBuilder {
         ObjectLockLegalHoldBuilder::default()
+    }
+    /// `Status`.
+    #[inline]
+    pub fn status(&self) -> Option<&types::ObjectLockLegalHoldStatus> {
+        self.status.as_ref()
     }
 }
 /// Builds a [`ObjectLockLegalHold`]; `build` checks required members and `min` constraints.
@@ -19719,6 +21680,16 @@ impl ObjectLockRetention {
     pub fn builder() -> ObjectLockRetentionBuilder {
         ObjectLockRetentionBuilder::default()
     }
+    /// `Mode`.
+    #[inline]
+    pub fn mode(&self) -> Option<&types::ObjectLockRetentionMode> {
+        self.mode.as_ref()
+    }
+    /// `RetainUntilDate`.
+    #[inline]
+    pub fn retain_until_date(&self) -> Option<rt::DateTime> {
+        self.retain_until_date
+    }
 }
 /// Builds a [`ObjectLockRetention`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -19831,6 +21802,11 @@ impl ObjectLockRule {
     /// A builder for this type.
     pub fn builder() -> ObjectLockRuleBuilder {
         ObjectLockRuleBuilder::default()
+    }
+    /// `DefaultRetention`.
+    #[inline]
+    pub fn default_retention(&self) -> Option<&types::DefaultRetention> {
+        self.default_retention.as_ref()
     }
 }
 /// Builds a [`ObjectLockRule`]; `build` checks required members and `min` constraints.
@@ -20034,6 +22010,56 @@ impl ObjectVersion {
     /// A builder for this type.
     pub fn builder() -> ObjectVersionBuilder {
         ObjectVersionBuilder::default()
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `Size`.
+    #[inline]
+    pub fn size(&self) -> Option<i64> {
+        self.size
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::ObjectVersionStorageClass> {
+        self.storage_class.as_ref()
+    }
+    /// `Key`.
+    #[inline]
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `IsLatest`.
+    #[inline]
+    pub fn is_latest(&self) -> Option<bool> {
+        self.is_latest
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
+    /// `Owner`.
+    #[inline]
+    pub fn owner(&self) -> Option<&types::Owner> {
+        self.owner.as_ref()
+    }
+    /// `ChecksumAlgorithm`.
+    #[inline]
+    pub fn checksum_algorithm(&self) -> &[types::ChecksumAlgorithm] {
+        self.checksum_algorithm.as_deref().unwrap_or_default()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
     }
 }
 /// Builds a [`ObjectVersion`]; `build` checks required members and `min` constraints.
@@ -20257,6 +22283,16 @@ impl Owner {
     pub fn builder() -> OwnerBuilder {
         OwnerBuilder::default()
     }
+    /// `DisplayName`.
+    #[inline]
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+    /// `ID`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
 }
 /// Builds a [`Owner`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -20336,6 +22372,51 @@ impl Part {
     /// A builder for this type.
     pub fn builder() -> PartBuilder {
         PartBuilder::default()
+    }
+    /// `PartNumber`.
+    #[inline]
+    pub fn part_number(&self) -> Option<i32> {
+        self.part_number
+    }
+    /// `LastModified`.
+    #[inline]
+    pub fn last_modified(&self) -> Option<rt::DateTime> {
+        self.last_modified
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `Size`.
+    #[inline]
+    pub fn size(&self) -> Option<i64> {
+        self.size
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
     }
 }
 /// Builds a [`Part`]; `build` checks required members and `min` constraints.
@@ -20636,6 +22717,31 @@ impl ProtectionConfiguration {
     pub fn builder() -> ProtectionConfigurationBuilder {
         ProtectionConfigurationBuilder::default()
     }
+    /// `Status`.
+    #[inline]
+    pub fn status(&self) -> Option<&types::BucketProtectionStatus> {
+        self.status.as_ref()
+    }
+    /// `MinimumRetention`.
+    #[inline]
+    pub fn minimum_retention(&self) -> Option<&types::BucketProtectionMinimumRetention> {
+        self.minimum_retention.as_ref()
+    }
+    /// `DefaultRetention`.
+    #[inline]
+    pub fn default_retention(&self) -> Option<&types::BucketProtectionDefaultRetention> {
+        self.default_retention.as_ref()
+    }
+    /// `MaximumRetention`.
+    #[inline]
+    pub fn maximum_retention(&self) -> Option<&types::BucketProtectionMaximumRetention> {
+        self.maximum_retention.as_ref()
+    }
+    /// `EnablePermanentRetention`.
+    #[inline]
+    pub fn enable_permanent_retention(&self) -> Option<bool> {
+        self.enable_permanent_retention
+    }
 }
 /// Builds a [`ProtectionConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -20809,6 +22915,16 @@ impl PublicAccessBlockConfiguration {
     /// A builder for this type.
     pub fn builder() -> PublicAccessBlockConfigurationBuilder {
         PublicAccessBlockConfigurationBuilder::default()
+    }
+    /// `BlockPublicAcls`.
+    #[inline]
+    pub fn block_public_acls(&self) -> Option<bool> {
+        self.block_public_acls
+    }
+    /// `IgnorePublicAcls`.
+    #[inline]
+    pub fn ignore_public_acls(&self) -> Option<bool> {
+        self.ignore_public_acls
     }
 }
 /// Builds a [`PublicAccessBlockConfiguration`]; `build` checks required members and `min` constraints.
@@ -22252,6 +24368,11 @@ impl PutObjectAclOutput {
     pub fn builder() -> PutObjectAclOutputBuilder {
         PutObjectAclOutputBuilder::default()
     }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
 }
 /// Builds a [`PutObjectAclOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -22529,6 +24650,11 @@ impl PutObjectLegalHoldOutput {
     pub fn builder() -> PutObjectLegalHoldOutputBuilder {
         PutObjectLegalHoldOutputBuilder::default()
     }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
 }
 /// Builds a [`PutObjectLegalHoldOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -22709,6 +24835,11 @@ impl PutObjectLockConfigurationOutput {
     /// A builder for this type.
     pub fn builder() -> PutObjectLockConfigurationOutputBuilder {
         PutObjectLockConfigurationOutputBuilder::default()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`PutObjectLockConfigurationOutput`]; `build` checks required members and `min` constraints.
@@ -22965,6 +25096,76 @@ impl PutObjectOutput {
     /// A builder for this type.
     pub fn builder() -> PutObjectOutputBuilder {
         PutObjectOutputBuilder::default()
+    }
+    /// `Expiration`.
+    #[inline]
+    pub fn expiration(&self) -> Option<&str> {
+        self.expiration.as_deref()
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
+    }
+    /// `ChecksumType`.
+    #[inline]
+    pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
+        self.checksum_type.as_ref()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
+    }
+    /// `SSECustomerAlgorithm`.
+    #[inline]
+    pub fn sse_customer_algorithm(&self) -> Option<&str> {
+        self.sse_customer_algorithm.as_deref()
+    }
+    /// `SSECustomerKeyMD5`.
+    #[inline]
+    pub fn sse_customer_key_md5(&self) -> Option<&str> {
+        self.sse_customer_key_md5.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`PutObjectOutput`]; `build` checks required members and `min` constraints.
@@ -23887,6 +26088,11 @@ impl PutObjectRetentionOutput {
     pub fn builder() -> PutObjectRetentionOutputBuilder {
         PutObjectRetentionOutputBuilder::default()
     }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
+    }
 }
 /// Builds a [`PutObjectRetentionOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -24084,6 +26290,11 @@ impl PutObjectTaggingOutput {
     /// A builder for this type.
     pub fn builder() -> PutObjectTaggingOutputBuilder {
         PutObjectTaggingOutputBuilder::default()
+    }
+    /// `VersionId`.
+    #[inline]
+    pub fn version_id(&self) -> Option<&str> {
+        self.version_id.as_deref()
     }
 }
 /// Builds a [`PutObjectTaggingOutput`]; `build` checks required members and `min` constraints.
@@ -24598,6 +26809,31 @@ impl Redirect {
     pub fn builder() -> RedirectBuilder {
         RedirectBuilder::default()
     }
+    /// `HostName`.
+    #[inline]
+    pub fn host_name(&self) -> Option<&str> {
+        self.host_name.as_deref()
+    }
+    /// `HttpRedirectCode`.
+    #[inline]
+    pub fn http_redirect_code(&self) -> Option<&str> {
+        self.http_redirect_code.as_deref()
+    }
+    /// `Protocol`.
+    #[inline]
+    pub fn protocol(&self) -> Option<&types::Protocol> {
+        self.protocol.as_ref()
+    }
+    /// `ReplaceKeyPrefixWith`.
+    #[inline]
+    pub fn replace_key_prefix_with(&self) -> Option<&str> {
+        self.replace_key_prefix_with.as_deref()
+    }
+    /// `ReplaceKeyWith`.
+    #[inline]
+    pub fn replace_key_with(&self) -> Option<&str> {
+        self.replace_key_with.as_deref()
+    }
 }
 /// Builds a [`Redirect`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -24687,6 +26923,16 @@ impl RedirectAllRequestsTo {
     pub fn builder() -> RedirectAllRequestsToBuilder {
         RedirectAllRequestsToBuilder::default()
     }
+    /// `HostName` (required).
+    #[inline]
+    pub fn host_name(&self) -> &str {
+        &self.host_name
+    }
+    /// `Protocol`.
+    #[inline]
+    pub fn protocol(&self) -> Option<&types::Protocol> {
+        self.protocol.as_ref()
+    }
 }
 /// Builds a [`RedirectAllRequestsTo`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -24742,6 +26988,16 @@ impl ReplicationConfiguration {
     /// A builder for this type.
     pub fn builder() -> ReplicationConfigurationBuilder {
         ReplicationConfigurationBuilder::default()
+    }
+    /// `Role`.
+    #[inline]
+    pub fn role(&self) -> Option<&str> {
+        self.role.as_deref()
+    }
+    /// `Rules` (required).
+    #[inline]
+    pub fn rules(&self) -> &[types::ReplicationRule] {
+        &self.rules
     }
 }
 /// Builds a [`ReplicationConfiguration`]; `build` checks required members and `min` constraints.
@@ -24812,6 +27068,41 @@ impl ReplicationRule {
     /// A builder for this type.
     pub fn builder() -> ReplicationRuleBuilder {
         ReplicationRuleBuilder::default()
+    }
+    /// `ID`.
+    #[inline]
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    /// `Priority` (required).
+    #[inline]
+    pub fn priority(&self) -> i32 {
+        self.priority
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Filter` (required).
+    #[inline]
+    pub fn filter(&self) -> &types::ReplicationRuleFilter {
+        &self.filter
+    }
+    /// `Status` (required).
+    #[inline]
+    pub fn status(&self) -> &types::ReplicationRuleStatus {
+        &self.status
+    }
+    /// `Destination` (required).
+    #[inline]
+    pub fn destination(&self) -> &types::Destination {
+        &self.destination
+    }
+    /// `DeleteMarkerReplication` (required).
+    #[inline]
+    pub fn delete_marker_replication(&self) -> &types::DeleteMarkerReplication {
+        &self.delete_marker_replication
     }
 }
 /// Builds a [`ReplicationRule`]; `build` checks required members and `min` constraints.
@@ -24946,6 +27237,16 @@ impl ReplicationRuleAndOperator {
     pub fn builder() -> ReplicationRuleAndOperatorBuilder {
         ReplicationRuleAndOperatorBuilder::default()
     }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tags`.
+    #[inline]
+    pub fn tags(&self) -> &[types::Tag] {
+        self.tags.as_deref().unwrap_or_default()
+    }
 }
 /// Builds a [`ReplicationRuleAndOperator`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -25004,6 +27305,21 @@ impl ReplicationRuleFilter {
     /// A builder for this type.
     pub fn builder() -> ReplicationRuleFilterBuilder {
         ReplicationRuleFilterBuilder::default()
+    }
+    /// `Prefix`.
+    #[inline]
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+    /// `Tag`.
+    #[inline]
+    pub fn tag(&self) -> Option<&types::Tag> {
+        self.tag.as_ref()
+    }
+    /// `And`.
+    #[inline]
+    pub fn and(&self) -> Option<&types::ReplicationRuleAndOperator> {
+        self.and.as_ref()
     }
 }
 /// Builds a [`ReplicationRuleFilter`]; `build` checks required members and `min` constraints.
@@ -25349,6 +27665,51 @@ impl ListReplicationFailureResult {
     pub fn builder() -> ListReplicationFailureResultBuilder {
         ListReplicationFailureResultBuilder::default()
     }
+    /// `Name` (required).
+    #[inline]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// `FirstSyncAttemptedBefore`.
+    #[inline]
+    pub fn first_sync_attempted_before(&self) -> Option<&str> {
+        self.first_sync_attempted_before.as_deref()
+    }
+    /// `MaxKeys`.
+    #[inline]
+    pub fn max_keys(&self) -> Option<i32> {
+        self.max_keys
+    }
+    /// `IsTruncated` (required).
+    #[inline]
+    pub fn is_truncated(&self) -> bool {
+        self.is_truncated
+    }
+    /// `EncodingType`.
+    #[inline]
+    pub fn encoding_type(&self) -> Option<&types::EncodingType> {
+        self.encoding_type.as_ref()
+    }
+    /// `KeyCount` (required).
+    #[inline]
+    pub fn key_count(&self) -> i32 {
+        self.key_count
+    }
+    /// `ContinuationToken`.
+    #[inline]
+    pub fn continuation_token(&self) -> Option<&str> {
+        self.continuation_token.as_deref()
+    }
+    /// `NextContinuationToken`.
+    #[inline]
+    pub fn next_continuation_token(&self) -> Option<&str> {
+        self.next_continuation_token.as_deref()
+    }
+    /// `Contents` (required).
+    #[inline]
+    pub fn contents(&self) -> &[types::ObjectSyncAttempted] {
+        &self.contents
+    }
 }
 /// Builds a [`ListReplicationFailureResult`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -25507,6 +27868,36 @@ impl ObjectSyncAttempted {
     pub fn builder() -> ObjectSyncAttemptedBuilder {
         ObjectSyncAttemptedBuilder::default()
     }
+    /// `Key` (required).
+    #[inline]
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+    /// `VersionId` (required).
+    #[inline]
+    pub fn version_id(&self) -> &str {
+        &self.version_id
+    }
+    /// `SyncType` (required).
+    #[inline]
+    pub fn sync_type(&self) -> &str {
+        &self.sync_type
+    }
+    /// `FirstSyncAttempted` (required).
+    #[inline]
+    pub fn first_sync_attempted(&self) -> rt::DateTime {
+        self.first_sync_attempted
+    }
+    /// `LastSyncAttempted` (required).
+    #[inline]
+    pub fn last_sync_attempted(&self) -> rt::DateTime {
+        self.last_sync_attempted
+    }
+    /// `SyncFailureCause`.
+    #[inline]
+    pub fn sync_failure_cause(&self) -> Option<&str> {
+        self.sync_failure_cause.as_deref()
+    }
 }
 /// Builds a [`ObjectSyncAttempted`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -25619,6 +28010,11 @@ impl RestoreObjectOutput {
     /// A builder for this type.
     pub fn builder() -> RestoreObjectOutputBuilder {
         RestoreObjectOutputBuilder::default()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`RestoreObjectOutput`]; `build` checks required members and `min` constraints.
@@ -25871,6 +28267,16 @@ impl RoutingRule {
     /// A builder for this type.
     pub fn builder() -> RoutingRuleBuilder {
         RoutingRuleBuilder::default()
+    }
+    /// `Condition`.
+    #[inline]
+    pub fn condition(&self) -> Option<&types::Condition> {
+        self.condition.as_ref()
+    }
+    /// `Redirect` (required).
+    #[inline]
+    pub fn redirect(&self) -> &types::Redirect {
+        &self.redirect
     }
 }
 /// Builds a [`RoutingRule`]; `build` checks required members and `min` constraints.
@@ -26188,6 +28594,11 @@ impl StorageClassAnalysis {
     pub fn builder() -> StorageClassAnalysisBuilder {
         StorageClassAnalysisBuilder::default()
     }
+    /// `DataExport`.
+    #[inline]
+    pub fn data_export(&self) -> Option<&types::StorageClassAnalysisDataExport> {
+        self.data_export.as_ref()
+    }
 }
 /// Builds a [`StorageClassAnalysis`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -26234,6 +28645,16 @@ impl StorageClassAnalysisDataExport {
     /// A builder for this type.
     pub fn builder() -> StorageClassAnalysisDataExportBuilder {
         StorageClassAnalysisDataExportBuilder::default()
+    }
+    /// `OutputSchemaVersion` (required).
+    #[inline]
+    pub fn output_schema_version(&self) -> &types::StorageClassAnalysisSchemaVersion {
+        &self.output_schema_version
+    }
+    /// `Destination` (required).
+    #[inline]
+    pub fn destination(&self) -> &types::AnalyticsExportDestination {
+        &self.destination
     }
 }
 /// Builds a [`StorageClassAnalysisDataExport`]; `build` checks required members and `min` constraints.
@@ -26366,6 +28787,16 @@ impl Tag {
     /// A builder for this type.
     pub fn builder() -> TagBuilder {
         TagBuilder::default()
+    }
+    /// `Key` (required).
+    #[inline]
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+    /// `Value` (required).
+    #[inline]
+    pub fn value(&self) -> &str {
+        &self.value
     }
 }
 /// Builds a [`Tag`]; `build` checks required members and `min` constraints.
@@ -26844,6 +29275,21 @@ impl Transition {
     pub fn builder() -> TransitionBuilder {
         TransitionBuilder::default()
     }
+    /// `Date`.
+    #[inline]
+    pub fn date(&self) -> Option<rt::DateTime> {
+        self.date
+    }
+    /// `Days`.
+    #[inline]
+    pub fn days(&self) -> Option<i32> {
+        self.days
+    }
+    /// `StorageClass`.
+    #[inline]
+    pub fn storage_class(&self) -> Option<&types::TransitionStorageClass> {
+        self.storage_class.as_ref()
+    }
 }
 /// Builds a [`Transition`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
@@ -27106,6 +29552,41 @@ impl UploadPartCopyOutput {
     /// A builder for this type.
     pub fn builder() -> UploadPartCopyOutputBuilder {
         UploadPartCopyOutputBuilder::default()
+    }
+    /// `CopySourceVersionId`.
+    #[inline]
+    pub fn copy_source_version_id(&self) -> Option<&str> {
+        self.copy_source_version_id.as_deref()
+    }
+    /// `CopyPartResult`.
+    #[inline]
+    pub fn copy_part_result(&self) -> Option<&types::CopyPartResult> {
+        self.copy_part_result.as_ref()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `SSECustomerAlgorithm`.
+    #[inline]
+    pub fn sse_customer_algorithm(&self) -> Option<&str> {
+        self.sse_customer_algorithm.as_deref()
+    }
+    /// `SSECustomerKeyMD5`.
+    #[inline]
+    pub fn sse_customer_key_md5(&self) -> Option<&str> {
+        self.sse_customer_key_md5.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`UploadPartCopyOutput`]; `build` checks required members and `min` constraints.
@@ -27677,6 +30158,61 @@ impl UploadPartOutput {
     /// A builder for this type.
     pub fn builder() -> UploadPartOutputBuilder {
         UploadPartOutputBuilder::default()
+    }
+    /// `ServerSideEncryption`.
+    #[inline]
+    pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
+        self.server_side_encryption.as_ref()
+    }
+    /// `ETag`.
+    #[inline]
+    pub fn e_tag(&self) -> Option<&str> {
+        self.e_tag.as_deref()
+    }
+    /// `ChecksumCRC32`.
+    #[inline]
+    pub fn checksum_crc32(&self) -> Option<&str> {
+        self.checksum_crc32.as_deref()
+    }
+    /// `ChecksumCRC32C`.
+    #[inline]
+    pub fn checksum_crc32c(&self) -> Option<&str> {
+        self.checksum_crc32c.as_deref()
+    }
+    /// `ChecksumCRC64NVME`.
+    #[inline]
+    pub fn checksum_crc64_nvme(&self) -> Option<&str> {
+        self.checksum_crc64_nvme.as_deref()
+    }
+    /// `ChecksumSHA1`.
+    #[inline]
+    pub fn checksum_sha1(&self) -> Option<&str> {
+        self.checksum_sha1.as_deref()
+    }
+    /// `ChecksumSHA256`.
+    #[inline]
+    pub fn checksum_sha256(&self) -> Option<&str> {
+        self.checksum_sha256.as_deref()
+    }
+    /// `SSECustomerAlgorithm`.
+    #[inline]
+    pub fn sse_customer_algorithm(&self) -> Option<&str> {
+        self.sse_customer_algorithm.as_deref()
+    }
+    /// `SSECustomerKeyMD5`.
+    #[inline]
+    pub fn sse_customer_key_md5(&self) -> Option<&str> {
+        self.sse_customer_key_md5.as_deref()
+    }
+    /// `SSEKMSKeyId`.
+    #[inline]
+    pub fn sse_kms_key_id(&self) -> Option<&str> {
+        self.sse_kms_key_id.as_deref()
+    }
+    /// `RequestCharged`.
+    #[inline]
+    pub fn request_charged(&self) -> Option<&types::RequestCharged> {
+        self.request_charged.as_ref()
     }
 }
 /// Builds a [`UploadPartOutput`]; `build` checks required members and `min` constraints.

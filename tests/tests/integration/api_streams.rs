@@ -1,5 +1,6 @@
 //! Pages, items and bodies read without importing a stream trait (`next`, `try_collect`,
-//! `next_chunk`), and the same values as `futures` streams for adapters. Answers come from a
+//! `next_chunk`), and the same values as `futures` streams for adapters; outputs read through their
+//! borrowing accessors. Answers come from a
 //! `MockTransport`, so no server is needed. This file deliberately imports no `StreamExt`.
 
 use cos_sdk::transport::MockTransport;
@@ -38,7 +39,8 @@ async fn pages_and_items_need_no_trait_import() {
     let mut pages = client(&mock).list_objects_v2().bucket("b").into_paginator().page_size(2).send();
     let mut sizes = Vec::new();
     while let Some(page) = pages.next().await {
-        sizes.push(page.unwrap().contents.unwrap_or_default().len());
+        // Accessors borrow: a missing list reads as an empty slice.
+        sizes.push(page.unwrap().contents().len());
     }
     assert_eq!(sizes, [2, 2, 1]);
     let queries: Vec<String> = mock.requests().iter().map(|r| r.uri.query().unwrap_or_default().to_string()).collect();
@@ -53,8 +55,8 @@ async fn pages_and_items_need_no_trait_import() {
         .try_collect()
         .await
         .unwrap()
-        .into_iter()
-        .filter_map(|o| o.key)
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
         .collect();
     assert_eq!(keys, ["a", "b", "c", "d", "e"]);
 
@@ -68,7 +70,9 @@ async fn pages_and_items_need_no_trait_import() {
 async fn bodies_are_chunk_streams() {
     let mock = MockTransport::new().answer(200, &[], "hello body").answer(200, &[], "0123456789");
     let client = client(&mock);
-    let mut body = client.get_object().bucket("b").key("k").send().await.unwrap().body;
+    let got = client.get_object().bucket("b").key("k").send().await.unwrap();
+    assert_eq!((got.e_tag(), got.content_length(), got.metadata()), (None, None, None));
+    let mut body = got.body;
     let mut read = Vec::new();
     while let Some(chunk) = body.next_chunk().await {
         read.extend_from_slice(&chunk.unwrap());
