@@ -105,9 +105,9 @@
 //! let rule = LifecycleRule::builder()
 //!     .id("archive-after-30-days")
 //!     .status(ExpirationStatus::Enabled)
-//!     .filter(LifecycleRuleFilter::builder().prefix("").build()?)
-//!     .transitions(vec![Transition::builder().days(30).storage_class(TransitionStorageClass::Accelerated).build()?])
-//!     .build()?;
+//!     .filter(LifecycleRuleFilter::builder().prefix("").build())
+//!     .transitions(vec![Transition::builder().days(30).storage_class(TransitionStorageClass::Accelerated).build()])
+//!     .build()?; // `Status` is required, so this build can fail; the two above cannot.
 //! client
 //!     .put_bucket_lifecycle_configuration()
 //!     .bucket("docs")
@@ -139,7 +139,7 @@
 //!     .minimum_retention(BucketProtectionMinimumRetention::builder().days(1).build()?)
 //!     .default_retention(BucketProtectionDefaultRetention::builder().days(30).build()?)
 //!     .maximum_retention(BucketProtectionMaximumRetention::builder().days(365).build()?)
-//!     .build()?;
+//!     .build();
 //! client.put_bucket_protection_configuration().bucket("records").protection_configuration(protection).send().await?;
 //!
 //! // Retention for one object (seconds), and a legal hold that blocks deletion until removed.

@@ -8,10 +8,21 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// The fluent builder of one operation, emitted into the operation's module.
+/// Builds `op`'s input from the builder `builder`: `?` with the operation named in the error when the
+/// input has something to check, the plain value when it has not. `meta` is the operation's `META`.
+fn build_input(ctx: &Ctx<'_>, op: &Operation, builder: TokenStream, meta: TokenStream) -> TokenStream {
+    if ctx.service.structure(&op.input).build_can_fail() {
+        quote!(#builder.build().map_err(|e| e.with_operation(#meta.name))?)
+    } else {
+        quote!(#builder.build())
+    }
+}
+
 pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
     let client = &ctx.client;
     let service = ctx.service;
+    let build_input = build_input(ctx, op, quote!(self.input), quote!(META));
     let input_shape = service.shape(&op.input);
     let input_ty = ident(&input_shape.rust_name);
     let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
@@ -41,7 +52,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 self,
                 expires_in: ::std::time::Duration,
             ) -> Result<#rt::PresignedRequest, #rt::Error> {
-                let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
+                let input = #build_input;
                 let request = serialize_request(input, self.client.endpoint()).map_err(|e| e.with_operation(META.name))?;
                 self.client.presign(&META, request, expires_in)
             }
@@ -75,7 +86,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
             /// Sends the request and reads the answer.
             pub async fn send(self) -> Result<#output_ty, #rt::Error> {
-                let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
+                let input = #build_input;
                 send_input(&self.client, input).await
             }
 
@@ -261,7 +272,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let reads = p.output_tokens.iter().map(token_expr);
     let sets = sets_tokens(p);
     let [fetch, next_tokens, with_tokens] = naming::paginator_fns(&op.rust_name).map(ident_fmt);
-    let fns = paginator_fns(ctx, &module, &input_builder, &output_ty, &sets);
+    let fns = paginator_fns(ctx, op, &module, &input_builder, &output_ty, &sets);
     let more = match &p.more_results {
         Some(m) => {
             let id = ident(&m.rust_name);
@@ -382,6 +393,7 @@ fn sets_tokens(p: &Paginator) -> Vec<TokenStream> {
 /// The two plain functions a paginator hands the runtime: fetch a page, and make the next input.
 fn paginator_fns(
     ctx: &Ctx<'_>,
+    op: &Operation,
     module: &proc_macro2::Ident,
     input_builder: &proc_macro2::Ident,
     output_ty: &proc_macro2::Ident,
@@ -390,6 +402,7 @@ fn paginator_fns(
     let rt = &ctx.rt;
     let gen = &ctx.gen;
     let client = &ctx.client;
+    let build_input = build_input(ctx, op, quote!(input), quote!(#gen::operation::#module::META));
     let [fetch, _, with_tokens] = naming::paginator_fns(&module.to_string()).map(ident_fmt);
     quote! {
         fn #fetch(
@@ -397,7 +410,7 @@ fn paginator_fns(
             input: types::#input_builder,
         ) -> #rt::BoxFuture<Result<#gen::operation::#module::#output_ty, #rt::Error>> {
             Box::pin(async move {
-                let input = input.build().map_err(|e| e.with_operation(#gen::operation::#module::META.name))?;
+                let input = #build_input;
                 #gen::operation::#module::send_input(&client, input).await
             })
         }
@@ -429,6 +442,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
     let service = ctx.service;
     let op = service.operation_at(w.operation);
     let module = ident(&op.rust_name);
+    let build_input = build_input(ctx, op, quote!(self.input), quote!(#gen::operation::#module::META));
     let input_shape = service.shape(&op.input);
     let input_ty = ident(&input_shape.rust_name);
     let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
@@ -492,7 +506,7 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
             /// Polls until success (`Ok`), a failure state, an unexpected error, or the attempts run out.
             pub async fn wait(self) -> Result<(), #rt::Error> {
                 const ACCEPTORS: &[#rt::WaiterAcceptor] = &[#(#acceptors),*];
-                let input = self.input.build().map_err(|e| e.with_operation(#gen::operation::#module::META.name))?;
+                let input = #build_input;
                 let mut attempt = 0;
                 loop {
                     attempt += 1;

@@ -60,12 +60,12 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     let accessors = st.members.iter().filter(|_| st.answer).filter_map(|m| accessor(ctx, m));
     let checks: Vec<TokenStream> = st.members.iter().filter_map(|m| min_check(ctx, m)).collect();
     // Required members and `min` checks name their shape through one constant, so each fits on a line.
-    let needs_required = |m: &Member| m.ty != Type::Stream && !is_optional(m);
-    let shape_const = (st.members.iter().any(needs_required) || !checks.is_empty()).then(|| {
+    let can_fail = st.build_can_fail();
+    let shape_const = can_fail.then(|| {
         let shape_name = &shape.name;
         quote!(const SHAPE: &str = #shape_name;)
     });
-    let builds = st.members.iter().map(|m| {
+    let builds: Vec<TokenStream> = st.members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let wire = &m.name;
         let setter_name = m.rust_name.trim_start_matches("r#");
@@ -77,7 +77,29 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
             quote!(#rt::required(self.#id, SHAPE, #wire, #setter_name)?)
         };
         quote!(#id: #value,)
-    });
+    }).collect();
+    // A builder with nothing to check returns the value itself.
+    let build_fn = if can_fail {
+        quote! {
+            /// Builds the value, or says which member is missing or invalid.
+            pub fn build(self) -> Result<#name, #rt::Error> {
+                #shape_const
+                #(#checks)*
+                Ok(#name {
+                    #(#builds)*
+                })
+            }
+        }
+    } else {
+        quote! {
+            /// Builds the value (every member is optional, so nothing can be missing).
+            pub fn build(self) -> #name {
+                #name {
+                    #(#builds)*
+                }
+            }
+        }
+    };
     let builder_doc_attr = super::doc(&format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", shape.rust_name));
     // Builders derive `Default`, `Clone` unless a stream is inside, and `Debug` unless it must redact.
     let mut builder_derives = vec![quote!(Default)];
@@ -130,14 +152,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         impl #builder {
             #(#setters)*
 
-            /// Builds the value, or says which member is missing or invalid.
-            pub fn build(self) -> Result<#name, #rt::Error> {
-                #shape_const
-                #(#checks)*
-                Ok(#name {
-                    #(#builds)*
-                })
-            }
+            #build_fn
         }
     }
 }
@@ -239,13 +254,12 @@ fn accessor(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
 /// the shape through `build`'s `SHAPE`.
 fn min_check(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
     let rt = &ctx.rt;
-    let min = m.min?;
+    let min = m.checked_min()?;
     let id = ident(&m.rust_name);
     let wire = &m.name;
     let measure = match &m.ty {
-        Type::String | Type::Blob | Type::List(_) | Type::Map(_) => quote!(value.len() as i64),
         Type::Integer | Type::Long => quote!(*value as i64),
-        _ => return None,
+        _ => quote!(value.len() as i64),
     };
     let what = match &m.ty {
         Type::Integer | Type::Long => "value",

@@ -147,6 +147,25 @@ pub struct ExceptionInfo {
     pub status: Option<u16>,
 }
 
+impl Structure {
+    /// Whether building it can fail: a required member (streams default to empty) or a `min` to check.
+    /// A builder that cannot fail returns its value, not a `Result`.
+    pub fn build_can_fail(&self) -> bool {
+        self.members.iter().any(|m| (m.required && m.ty != Type::Stream) || m.checked_min().is_some())
+    }
+}
+
+impl Member {
+    /// The member's `min`, where the builder checks it: a length of text, bytes, lists and maps, or the
+    /// value of integers.
+    pub fn checked_min(&self) -> Option<i64> {
+        match self.ty {
+            Type::String | Type::Blob | Type::List(_) | Type::Map(_) | Type::Integer | Type::Long => self.min,
+            _ => None,
+        }
+    }
+}
+
 /// One member of a structure.
 #[derive(Debug, Clone)]
 pub struct Member {

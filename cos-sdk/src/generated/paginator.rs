@@ -92,14 +92,7 @@ fn fetch_list_buckets_extended(
     >,
 > {
     Box::pin(async move {
-        let input = input
-            .build()
-            .map_err(|e| {
-                e
-                    .with_operation(
-                        crate::generated::operation::list_buckets_extended::META.name,
-                    )
-            })?;
+        let input = input.build();
         crate::generated::operation::list_buckets_extended::send_input(&client, input)
             .await
     })

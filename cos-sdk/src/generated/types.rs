@@ -39,11 +39,11 @@ impl AbortIncompleteMultipartUploadBuilder {
         self.days_after_initiation = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AbortIncompleteMultipartUpload, rt::Error> {
-        Ok(AbortIncompleteMultipartUpload {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AbortIncompleteMultipartUpload {
+        AbortIncompleteMultipartUpload {
             days_after_initiation: self.days_after_initiation,
-        })
+        }
     }
 }
 /// The `AbortMultipartUploadOutput` structure of the model.
@@ -83,11 +83,11 @@ impl AbortMultipartUploadOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AbortMultipartUploadOutput, rt::Error> {
-        Ok(AbortMultipartUploadOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AbortMultipartUploadOutput {
+        AbortMultipartUploadOutput {
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `AbortMultipartUploadRequest` structure of the model.
@@ -232,11 +232,11 @@ impl AccelerateConfigurationBuilder {
         self.status = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AccelerateConfiguration, rt::Error> {
-        Ok(AccelerateConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AccelerateConfiguration {
+        AccelerateConfiguration {
             status: self.status,
-        })
+        }
     }
 }
 /// The `AccessControlPolicy` structure of the model.
@@ -285,12 +285,12 @@ impl AccessControlPolicyBuilder {
         self.owner = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AccessControlPolicy, rt::Error> {
-        Ok(AccessControlPolicy {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AccessControlPolicy {
+        AccessControlPolicy {
             grants: self.grants,
             owner: self.owner,
-        })
+        }
     }
 }
 /// The `AnalyticsAndOperator` structure of the model.
@@ -351,12 +351,12 @@ impl AnalyticsAndOperatorBuilder {
         self.tags = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AnalyticsAndOperator, rt::Error> {
-        Ok(AnalyticsAndOperator {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AnalyticsAndOperator {
+        AnalyticsAndOperator {
             prefix: self.prefix,
             tags: self.tags,
-        })
+        }
     }
 }
 /// The `AnalyticsConfiguration` structure of the model.
@@ -588,13 +588,13 @@ impl AnalyticsFilterBuilder {
         self.and = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AnalyticsFilter, rt::Error> {
-        Ok(AnalyticsFilter {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AnalyticsFilter {
+        AnalyticsFilter {
             prefix: self.prefix,
             tag: self.tag,
             and: self.and,
-        })
+        }
     }
 }
 /// The `AnalyticsS3BucketDestination` structure of the model.
@@ -841,12 +841,12 @@ impl AccessKeyBuilder {
         self.secret = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AccessKey, rt::Error> {
-        Ok(AccessKey {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AccessKey {
+        AccessKey {
             id: self.id,
             secret: self.secret,
-        })
+        }
     }
 }
 /// The `ArchiveStatus` enum of the model: `ARCHIVE_ACCESS`, `DEEP_ARCHIVE_ACCESS`.
@@ -1018,14 +1018,14 @@ impl BucketBuilder {
         self.location_constraint = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Bucket, rt::Error> {
-        Ok(Bucket {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Bucket {
+        Bucket {
             name: self.name,
             creation_date: self.creation_date,
             creation_template_id: self.creation_template_id,
             location_constraint: self.location_constraint,
-        })
+        }
     }
 }
 /// The `BucketAccelerateStatus` enum of the model: `Enabled`, `Suspended`.
@@ -1106,9 +1106,9 @@ impl BucketAlreadyExists {
 #[derive(Default, Clone, Debug)]
 pub struct BucketAlreadyExistsBuilder {}
 impl BucketAlreadyExistsBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<BucketAlreadyExists, rt::Error> {
-        Ok(BucketAlreadyExists {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> BucketAlreadyExists {
+        BucketAlreadyExists {}
     }
 }
 /// The `BucketAlreadyOwnedByYou` error structure of the model.
@@ -1127,9 +1127,9 @@ impl BucketAlreadyOwnedByYou {
 #[derive(Default, Clone, Debug)]
 pub struct BucketAlreadyOwnedByYouBuilder {}
 impl BucketAlreadyOwnedByYouBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<BucketAlreadyOwnedByYou, rt::Error> {
-        Ok(BucketAlreadyOwnedByYou {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> BucketAlreadyOwnedByYou {
+        BucketAlreadyOwnedByYou {}
     }
 }
 /// The `BucketCannedACL` enum of the model: `private`, `public-read`, `public-read-write`, `authenticated-read`.
@@ -1675,11 +1675,11 @@ impl BucketLoggingStatusBuilder {
         self.logging_enabled = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<BucketLoggingStatus, rt::Error> {
-        Ok(BucketLoggingStatus {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> BucketLoggingStatus {
+        BucketLoggingStatus {
             logging_enabled: self.logging_enabled,
-        })
+        }
     }
 }
 /// The `BucketLogsPermission` enum of the model: `FULL_CONTROL`, `READ`, `WRITE`.
@@ -2301,16 +2301,16 @@ impl ChecksumBuilder {
         self.checksum_type = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Checksum, rt::Error> {
-        Ok(Checksum {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Checksum {
+        Checksum {
             checksum_crc32: self.checksum_crc32,
             checksum_crc32c: self.checksum_crc32c,
             checksum_crc64_nvme: self.checksum_crc64_nvme,
             checksum_sha1: self.checksum_sha1,
             checksum_sha256: self.checksum_sha256,
             checksum_type: self.checksum_type,
-        })
+        }
     }
 }
 /// The `ChecksumAlgorithm` enum of the model: `CRC32`, `CRC32C`, `SHA1`, `SHA256`, `CRC64NVME`.
@@ -2607,15 +2607,15 @@ impl CloudFunctionConfigurationBuilder {
         self.invocation_role = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CloudFunctionConfiguration, rt::Error> {
-        Ok(CloudFunctionConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CloudFunctionConfiguration {
+        CloudFunctionConfiguration {
             id: self.id,
             event: self.event,
             events: self.events,
             cloud_function: self.cloud_function,
             invocation_role: self.invocation_role,
-        })
+        }
     }
 }
 /// The `CommonPrefix` structure of the model.
@@ -2655,11 +2655,11 @@ impl CommonPrefixBuilder {
         self.prefix = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CommonPrefix, rt::Error> {
-        Ok(CommonPrefix {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CommonPrefix {
+        CommonPrefix {
             prefix: self.prefix,
-        })
+        }
     }
 }
 /// The `CompleteMultipartUploadOutput` structure of the model.
@@ -3436,11 +3436,11 @@ impl CompletedMultipartUploadBuilder {
         self.parts = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CompletedMultipartUpload, rt::Error> {
-        Ok(CompletedMultipartUpload {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CompletedMultipartUpload {
+        CompletedMultipartUpload {
             parts: self.parts,
-        })
+        }
     }
 }
 /// The `CompletedPart` structure of the model.
@@ -3564,9 +3564,9 @@ impl CompletedPartBuilder {
         self.part_number = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CompletedPart, rt::Error> {
-        Ok(CompletedPart {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CompletedPart {
+        CompletedPart {
             e_tag: self.e_tag,
             checksum_crc32: self.checksum_crc32,
             checksum_crc32c: self.checksum_crc32c,
@@ -3574,7 +3574,7 @@ impl CompletedPartBuilder {
             checksum_sha1: self.checksum_sha1,
             checksum_sha256: self.checksum_sha256,
             part_number: self.part_number,
-        })
+        }
     }
 }
 /// The `Condition` structure of the model.
@@ -3633,12 +3633,12 @@ impl ConditionBuilder {
         self.key_prefix_equals = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Condition, rt::Error> {
-        Ok(Condition {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Condition {
+        Condition {
             http_error_code_returned_equals: self.http_error_code_returned_equals,
             key_prefix_equals: self.key_prefix_equals,
-        })
+        }
     }
 }
 /// The `CopyObjectOutput` structure of the model.
@@ -3864,9 +3864,9 @@ impl CopyObjectOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CopyObjectOutput, rt::Error> {
-        Ok(CopyObjectOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CopyObjectOutput {
+        CopyObjectOutput {
             copy_object_result: self.copy_object_result,
             expiration: self.expiration,
             copy_source_version_id: self.copy_source_version_id,
@@ -3876,7 +3876,7 @@ impl CopyObjectOutputBuilder {
             sse_customer_key_md5: self.sse_customer_key_md5,
             sse_kms_key_id: self.sse_kms_key_id,
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `CopyObjectRequest` structure of the model.
@@ -4885,9 +4885,9 @@ impl CopyObjectResultBuilder {
         self.checksum_sha256 = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CopyObjectResult, rt::Error> {
-        Ok(CopyObjectResult {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CopyObjectResult {
+        CopyObjectResult {
             e_tag: self.e_tag,
             last_modified: self.last_modified,
             checksum_type: self.checksum_type,
@@ -4896,7 +4896,7 @@ impl CopyObjectResultBuilder {
             checksum_crc64_nvme: self.checksum_crc64_nvme,
             checksum_sha1: self.checksum_sha1,
             checksum_sha256: self.checksum_sha256,
-        })
+        }
     }
 }
 /// The `CopyPartResult` structure of the model.
@@ -5055,9 +5055,9 @@ impl CopyPartResultBuilder {
         self.checksum_sha256 = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CopyPartResult, rt::Error> {
-        Ok(CopyPartResult {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CopyPartResult {
+        CopyPartResult {
             e_tag: self.e_tag,
             last_modified: self.last_modified,
             checksum_crc32: self.checksum_crc32,
@@ -5065,7 +5065,7 @@ impl CopyPartResultBuilder {
             checksum_crc64_nvme: self.checksum_crc64_nvme,
             checksum_sha1: self.checksum_sha1,
             checksum_sha256: self.checksum_sha256,
-        })
+        }
     }
 }
 /// The `CreateBucketConfiguration` structure of the model.
@@ -5108,11 +5108,11 @@ impl CreateBucketConfigurationBuilder {
         self.location_constraint = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CreateBucketConfiguration, rt::Error> {
-        Ok(CreateBucketConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CreateBucketConfiguration {
+        CreateBucketConfiguration {
             location_constraint: self.location_constraint,
-        })
+        }
     }
 }
 /// The `CreateBucketOutput` structure of the model.
@@ -5152,11 +5152,11 @@ impl CreateBucketOutputBuilder {
         self.location = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<CreateBucketOutput, rt::Error> {
-        Ok(CreateBucketOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> CreateBucketOutput {
+        CreateBucketOutput {
             location: self.location,
-        })
+        }
     }
 }
 /// The `CreateBucketRequest` structure of the model.
@@ -6360,13 +6360,13 @@ impl DefaultRetentionBuilder {
         self.years = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DefaultRetention, rt::Error> {
-        Ok(DefaultRetention {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DefaultRetention {
+        DefaultRetention {
             mode: self.mode,
             days: self.days,
             years: self.years,
-        })
+        }
     }
 }
 /// The `Delete` structure of the model.
@@ -7376,13 +7376,13 @@ impl DeleteObjectOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteObjectOutput, rt::Error> {
-        Ok(DeleteObjectOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteObjectOutput {
+        DeleteObjectOutput {
             delete_marker: self.delete_marker,
             version_id: self.version_id,
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `DeleteObjectRequest` structure of the model.
@@ -7585,11 +7585,11 @@ impl DeleteObjectTaggingOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteObjectTaggingOutput, rt::Error> {
-        Ok(DeleteObjectTaggingOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteObjectTaggingOutput {
+        DeleteObjectTaggingOutput {
             version_id: self.version_id,
-        })
+        }
     }
 }
 /// The `DeleteObjectTaggingRequest` structure of the model.
@@ -7763,13 +7763,13 @@ impl DeleteObjectsOutputBuilder {
         self.errors = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteObjectsOutput, rt::Error> {
-        Ok(DeleteObjectsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteObjectsOutput {
+        DeleteObjectsOutput {
             deleted: self.deleted,
             request_charged: self.request_charged,
             errors: self.errors,
-        })
+        }
     }
 }
 /// The `DeleteObjectsRequest` structure of the model.
@@ -8747,12 +8747,12 @@ impl FilterRuleBuilder {
         self.value = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<FilterRule, rt::Error> {
-        Ok(FilterRule {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> FilterRule {
+        FilterRule {
             name: self.name,
             value: self.value,
-        })
+        }
     }
 }
 /// The `FilterRuleName` enum of the model: `prefix`, `suffix`.
@@ -8856,11 +8856,11 @@ impl GetBucketAccelerateConfigurationOutputBuilder {
         self.status = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketAccelerateConfigurationOutput, rt::Error> {
-        Ok(GetBucketAccelerateConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketAccelerateConfigurationOutput {
+        GetBucketAccelerateConfigurationOutput {
             status: self.status,
-        })
+        }
     }
 }
 /// The `GetBucketAccelerateConfigurationRequest` structure of the model.
@@ -8977,12 +8977,12 @@ impl GetBucketAclOutputBuilder {
         self.grants = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketAclOutput, rt::Error> {
-        Ok(GetBucketAclOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketAclOutput {
+        GetBucketAclOutput {
             owner: self.owner,
             grants: self.grants,
-        })
+        }
     }
 }
 /// The `GetBucketAclRequest` structure of the model.
@@ -9113,12 +9113,12 @@ impl GetBucketAsperaOutputBuilder {
         self.ats_endpoint = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketAsperaOutput, rt::Error> {
-        Ok(GetBucketAsperaOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketAsperaOutput {
+        GetBucketAsperaOutput {
             access_key: self.access_key,
             ats_endpoint: self.ats_endpoint,
-        })
+        }
     }
 }
 /// The `GetBucketAsperaRequest` structure of the model.
@@ -9205,11 +9205,11 @@ impl GetBucketAnalyticsConfigurationOutputBuilder {
         self.analytics_configuration = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketAnalyticsConfigurationOutput, rt::Error> {
-        Ok(GetBucketAnalyticsConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketAnalyticsConfigurationOutput {
+        GetBucketAnalyticsConfigurationOutput {
             analytics_configuration: self.analytics_configuration,
-        })
+        }
     }
 }
 /// The `GetBucketAnalyticsConfigurationRequest` structure of the model.
@@ -9324,11 +9324,11 @@ impl GetBucketCorsOutputBuilder {
         self.cors_rules = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketCorsOutput, rt::Error> {
-        Ok(GetBucketCorsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketCorsOutput {
+        GetBucketCorsOutput {
             cors_rules: self.cors_rules,
-        })
+        }
     }
 }
 /// The `GetBucketCorsRequest` structure of the model.
@@ -9447,11 +9447,11 @@ impl GetBucketInventoryConfigurationOutputBuilder {
         self.inventory_configuration = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketInventoryConfigurationOutput, rt::Error> {
-        Ok(GetBucketInventoryConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketInventoryConfigurationOutput {
+        GetBucketInventoryConfigurationOutput {
             inventory_configuration: self.inventory_configuration,
-        })
+        }
     }
 }
 /// The `GetBucketInventoryConfigurationRequest` structure of the model.
@@ -9567,11 +9567,11 @@ impl GetBucketLifecycleConfigurationOutputBuilder {
         self.rules = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketLifecycleConfigurationOutput, rt::Error> {
-        Ok(GetBucketLifecycleConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketLifecycleConfigurationOutput {
+        GetBucketLifecycleConfigurationOutput {
             rules: self.rules,
-        })
+        }
     }
 }
 /// The `GetBucketLifecycleConfigurationRequest` structure of the model.
@@ -9677,11 +9677,11 @@ impl GetBucketLocationOutputBuilder {
         self.location_constraint = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketLocationOutput, rt::Error> {
-        Ok(GetBucketLocationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketLocationOutput {
+        GetBucketLocationOutput {
             location_constraint: self.location_constraint,
-        })
+        }
     }
 }
 /// The `GetBucketLocationRequest` structure of the model.
@@ -9774,11 +9774,11 @@ impl GetBucketLoggingOutputBuilder {
         self.logging_enabled = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketLoggingOutput, rt::Error> {
-        Ok(GetBucketLoggingOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketLoggingOutput {
+        GetBucketLoggingOutput {
             logging_enabled: self.logging_enabled,
-        })
+        }
     }
 }
 /// The `GetBucketLoggingRequest` structure of the model.
@@ -9879,11 +9879,11 @@ impl GetBucketMetricsConfigurationOutputBuilder {
         self.metrics_configuration = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketMetricsConfigurationOutput, rt::Error> {
-        Ok(GetBucketMetricsConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketMetricsConfigurationOutput {
+        GetBucketMetricsConfigurationOutput {
             metrics_configuration: self.metrics_configuration,
-        })
+        }
     }
 }
 /// The `GetBucketMetricsConfigurationRequest` structure of the model.
@@ -10050,11 +10050,11 @@ impl GetBucketPolicyOutputBuilder {
         self.policy = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketPolicyOutput, rt::Error> {
-        Ok(GetBucketPolicyOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketPolicyOutput {
+        GetBucketPolicyOutput {
             policy: self.policy,
-        })
+        }
     }
 }
 /// The `GetBucketPolicyRequest` structure of the model.
@@ -10185,12 +10185,12 @@ impl GetBucketProtectionConfigurationOutputBuilder {
         self.ibm_protection_management_state = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketProtectionConfigurationOutput, rt::Error> {
-        Ok(GetBucketProtectionConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketProtectionConfigurationOutput {
+        GetBucketProtectionConfigurationOutput {
             protection_configuration: self.protection_configuration,
             ibm_protection_management_state: self.ibm_protection_management_state,
-        })
+        }
     }
 }
 /// The `GetBucketProtectionConfigurationRequest` structure of the model.
@@ -10294,11 +10294,11 @@ impl GetBucketReplicationOutputBuilder {
         self.replication_configuration = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketReplicationOutput, rt::Error> {
-        Ok(GetBucketReplicationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketReplicationOutput {
+        GetBucketReplicationOutput {
             replication_configuration: self.replication_configuration,
-        })
+        }
     }
 }
 /// The `GetBucketReplicationRequest` structure of the model.
@@ -10507,11 +10507,11 @@ impl ListBucketReplicationFailuresOutputBuilder {
         self.list_replication_failure_result = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketReplicationFailuresOutput, rt::Error> {
-        Ok(ListBucketReplicationFailuresOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketReplicationFailuresOutput {
+        ListBucketReplicationFailuresOutput {
             list_replication_failure_result: self.list_replication_failure_result,
-        })
+        }
     }
 }
 /// The `PutBucketReplicationReattemptRequest` structure of the model.
@@ -10733,12 +10733,12 @@ impl GetBucketVersioningOutputBuilder {
         self.mfa_delete = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketVersioningOutput, rt::Error> {
-        Ok(GetBucketVersioningOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketVersioningOutput {
+        GetBucketVersioningOutput {
             status: self.status,
             mfa_delete: self.mfa_delete,
-        })
+        }
     }
 }
 /// The `GetBucketVersioningRequest` structure of the model.
@@ -10899,14 +10899,14 @@ impl GetBucketWebsiteOutputBuilder {
         self.routing_rules = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetBucketWebsiteOutput, rt::Error> {
-        Ok(GetBucketWebsiteOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetBucketWebsiteOutput {
+        GetBucketWebsiteOutput {
             redirect_all_requests_to: self.redirect_all_requests_to,
             index_document: self.index_document,
             error_document: self.error_document,
             routing_rules: self.routing_rules,
-        })
+        }
     }
 }
 /// The `GetBucketWebsiteRequest` structure of the model.
@@ -11042,13 +11042,13 @@ impl GetObjectAclOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetObjectAclOutput, rt::Error> {
-        Ok(GetObjectAclOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetObjectAclOutput {
+        GetObjectAclOutput {
             owner: self.owner,
             grants: self.grants,
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `GetObjectAclRequest` structure of the model.
@@ -11214,11 +11214,11 @@ impl GetObjectLegalHoldOutputBuilder {
         self.legal_hold = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetObjectLegalHoldOutput, rt::Error> {
-        Ok(GetObjectLegalHoldOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetObjectLegalHoldOutput {
+        GetObjectLegalHoldOutput {
             legal_hold: self.legal_hold,
-        })
+        }
     }
 }
 /// The `GetObjectLegalHoldRequest` structure of the model.
@@ -11416,12 +11416,12 @@ impl GetObjectLockConfigurationOutputBuilder {
         self.ibm_protection_management_state = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetObjectLockConfigurationOutput, rt::Error> {
-        Ok(GetObjectLockConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetObjectLockConfigurationOutput {
+        GetObjectLockConfigurationOutput {
             object_lock_configuration: self.object_lock_configuration,
             ibm_protection_management_state: self.ibm_protection_management_state,
-        })
+        }
     }
 }
 /// The `GetObjectLockConfigurationRequest` structure of the model.
@@ -12398,9 +12398,9 @@ impl GetObjectOutputBuilder {
         self.ibm_transition = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetObjectOutput, rt::Error> {
-        Ok(GetObjectOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetObjectOutput {
+        GetObjectOutput {
             body: self.body.unwrap_or_default(),
             delete_marker: self.delete_marker,
             accept_ranges: self.accept_ranges,
@@ -12443,7 +12443,7 @@ impl GetObjectOutputBuilder {
             object_lock_legal_hold_status: self.object_lock_legal_hold_status,
             ibm_restored_copy_storage_class: self.ibm_restored_copy_storage_class,
             ibm_transition: self.ibm_transition,
-        })
+        }
     }
 }
 /// The `GetObjectRequest` structure of the model.
@@ -12885,11 +12885,11 @@ impl GetObjectRetentionOutputBuilder {
         self.retention = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetObjectRetentionOutput, rt::Error> {
-        Ok(GetObjectRetentionOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetObjectRetentionOutput {
+        GetObjectRetentionOutput {
             retention: self.retention,
-        })
+        }
     }
 }
 /// The `GetObjectRetentionRequest` structure of the model.
@@ -13227,12 +13227,12 @@ impl GetObjectTorrentOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetObjectTorrentOutput, rt::Error> {
-        Ok(GetObjectTorrentOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetObjectTorrentOutput {
+        GetObjectTorrentOutput {
             body: self.body.unwrap_or_default(),
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `GetObjectTorrentRequest` structure of the model.
@@ -13372,11 +13372,11 @@ impl GetPublicAccessBlockOutputBuilder {
         self.public_access_block_configuration = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<GetPublicAccessBlockOutput, rt::Error> {
-        Ok(GetPublicAccessBlockOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> GetPublicAccessBlockOutput {
+        GetPublicAccessBlockOutput {
             public_access_block_configuration: self.public_access_block_configuration,
-        })
+        }
     }
 }
 /// The `GetPublicAccessBlockRequest` structure of the model.
@@ -13532,12 +13532,12 @@ impl GrantBuilder {
         self.permission = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Grant, rt::Error> {
-        Ok(Grant {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Grant {
+        Grant {
             grantee: self.grantee,
             permission: self.permission,
-        })
+        }
     }
 }
 /// The `Grantee` structure of the model.
@@ -13728,12 +13728,12 @@ impl HeadBucketOutputBuilder {
         self.ibm_sse_kp_crk_id = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<HeadBucketOutput, rt::Error> {
-        Ok(HeadBucketOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> HeadBucketOutput {
+        HeadBucketOutput {
             ibm_sse_kp_enabled: self.ibm_sse_kp_enabled,
             ibm_sse_kp_crk_id: self.ibm_sse_kp_crk_id,
-        })
+        }
     }
 }
 /// The `HeadBucketRequest` structure of the model.
@@ -14656,9 +14656,9 @@ impl HeadObjectOutputBuilder {
         self.ibm_transition = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<HeadObjectOutput, rt::Error> {
-        Ok(HeadObjectOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> HeadObjectOutput {
+        HeadObjectOutput {
             delete_marker: self.delete_marker,
             accept_ranges: self.accept_ranges,
             expiration: self.expiration,
@@ -14698,7 +14698,7 @@ impl HeadObjectOutputBuilder {
             object_lock_legal_hold_status: self.object_lock_legal_hold_status,
             ibm_restored_copy_storage_class: self.ibm_restored_copy_storage_class,
             ibm_transition: self.ibm_transition,
-        })
+        }
     }
 }
 /// The `HeadObjectRequest` structure of the model.
@@ -15106,12 +15106,12 @@ impl InitiatorBuilder {
         self.display_name = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Initiator, rt::Error> {
-        Ok(Initiator {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Initiator {
+        Initiator {
             id: self.id,
             display_name: self.display_name,
-        })
+        }
     }
 }
 /// The `InventoryConfiguration` structure of the model.
@@ -16005,12 +16005,12 @@ impl LegalHoldBuilder {
         self.id = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<LegalHold, rt::Error> {
-        Ok(LegalHold {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> LegalHold {
+        LegalHold {
             date: self.date,
             id: self.id,
-        })
+        }
     }
 }
 /// The `LegalHoldRequest` structure of the model.
@@ -16169,13 +16169,13 @@ impl LifecycleExpirationBuilder {
         self.expired_object_delete_marker = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<LifecycleExpiration, rt::Error> {
-        Ok(LifecycleExpiration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> LifecycleExpiration {
+        LifecycleExpiration {
             date: self.date,
             days: self.days,
             expired_object_delete_marker: self.expired_object_delete_marker,
-        })
+        }
     }
 }
 /// The `LifecycleRule` structure of the model.
@@ -16486,14 +16486,14 @@ impl LifecycleRuleAndOperatorBuilder {
         self.object_size_less_than = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<LifecycleRuleAndOperator, rt::Error> {
-        Ok(LifecycleRuleAndOperator {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> LifecycleRuleAndOperator {
+        LifecycleRuleAndOperator {
             prefix: self.prefix,
             tags: self.tags,
             object_size_greater_than: self.object_size_greater_than,
             object_size_less_than: self.object_size_less_than,
-        })
+        }
     }
 }
 /// The `LifecycleRuleFilter` structure of the model.
@@ -16615,15 +16615,15 @@ impl LifecycleRuleFilterBuilder {
         self.and = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<LifecycleRuleFilter, rt::Error> {
-        Ok(LifecycleRuleFilter {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> LifecycleRuleFilter {
+        LifecycleRuleFilter {
             prefix: self.prefix,
             tag: self.tag,
             object_size_greater_than: self.object_size_greater_than,
             object_size_less_than: self.object_size_less_than,
             and: self.and,
-        })
+        }
     }
 }
 /// The `ListBucketAnalyticsConfigurationsOutput` structure of the model.
@@ -16730,14 +16730,14 @@ impl ListBucketAnalyticsConfigurationsOutputBuilder {
         self.analytics_configuration_list = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketAnalyticsConfigurationsOutput, rt::Error> {
-        Ok(ListBucketAnalyticsConfigurationsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketAnalyticsConfigurationsOutput {
+        ListBucketAnalyticsConfigurationsOutput {
             is_truncated: self.is_truncated,
             continuation_token: self.continuation_token,
             next_continuation_token: self.next_continuation_token,
             analytics_configuration_list: self.analytics_configuration_list,
-        })
+        }
     }
 }
 /// The `ListBucketAnalyticsConfigurationsRequest` structure of the model.
@@ -16892,14 +16892,14 @@ impl ListBucketsExtendedRequestBuilder {
         self.prefix = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketsExtendedRequest, rt::Error> {
-        Ok(ListBucketsExtendedRequest {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketsExtendedRequest {
+        ListBucketsExtendedRequest {
             ibm_service_instance_id: self.ibm_service_instance_id,
             marker: self.marker,
             max_keys: self.max_keys,
             prefix: self.prefix,
-        })
+        }
     }
 }
 /// The `ListBucketsExtendedOutput` structure of the model.
@@ -16996,14 +16996,14 @@ impl ListBucketsExtendedOutputBuilder {
         self.owner = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketsExtendedOutput, rt::Error> {
-        Ok(ListBucketsExtendedOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketsExtendedOutput {
+        ListBucketsExtendedOutput {
             is_truncated: self.is_truncated,
             next_marker: self.next_marker,
             buckets: self.buckets,
             owner: self.owner,
-        })
+        }
     }
 }
 /// The `ListBucketInventoryConfigurationsOutput` structure of the model.
@@ -17110,14 +17110,14 @@ impl ListBucketInventoryConfigurationsOutputBuilder {
         self.next_continuation_token = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketInventoryConfigurationsOutput, rt::Error> {
-        Ok(ListBucketInventoryConfigurationsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketInventoryConfigurationsOutput {
+        ListBucketInventoryConfigurationsOutput {
             continuation_token: self.continuation_token,
             inventory_configuration_list: self.inventory_configuration_list,
             is_truncated: self.is_truncated,
             next_continuation_token: self.next_continuation_token,
-        })
+        }
     }
 }
 /// The `ListBucketInventoryConfigurationsRequest` structure of the model.
@@ -17299,14 +17299,14 @@ impl ListBucketMetricsConfigurationsOutputBuilder {
         self.metrics_configuration_list = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketMetricsConfigurationsOutput, rt::Error> {
-        Ok(ListBucketMetricsConfigurationsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketMetricsConfigurationsOutput {
+        ListBucketMetricsConfigurationsOutput {
             is_truncated: self.is_truncated,
             continuation_token: self.continuation_token,
             next_continuation_token: self.next_continuation_token,
             metrics_configuration_list: self.metrics_configuration_list,
-        })
+        }
     }
 }
 /// The `ListBucketMetricsConfigurationsRequest` structure of the model.
@@ -17440,12 +17440,12 @@ impl ListBucketsOutputBuilder {
         self.owner = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketsOutput, rt::Error> {
-        Ok(ListBucketsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketsOutput {
+        ListBucketsOutput {
             buckets: self.buckets,
             owner: self.owner,
-        })
+        }
     }
 }
 /// The `ListMultipartUploadsOutput` structure of the model.
@@ -17703,9 +17703,9 @@ impl ListMultipartUploadsOutputBuilder {
         self.encoding_type = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListMultipartUploadsOutput, rt::Error> {
-        Ok(ListMultipartUploadsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListMultipartUploadsOutput {
+        ListMultipartUploadsOutput {
             bucket: self.bucket,
             key_marker: self.key_marker,
             upload_id_marker: self.upload_id_marker,
@@ -17718,7 +17718,7 @@ impl ListMultipartUploadsOutputBuilder {
             uploads: self.uploads,
             common_prefixes: self.common_prefixes,
             encoding_type: self.encoding_type,
-        })
+        }
     }
 }
 /// The `ListBucketsRequest` structure of the model.
@@ -17756,11 +17756,11 @@ impl ListBucketsRequestBuilder {
         self.ibm_service_instance_id = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListBucketsRequest, rt::Error> {
-        Ok(ListBucketsRequest {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListBucketsRequest {
+        ListBucketsRequest {
             ibm_service_instance_id: self.ibm_service_instance_id,
-        })
+        }
     }
 }
 /// The `ListLegalHoldsOutput` structure of the model.
@@ -17865,14 +17865,14 @@ impl ListLegalHoldsOutputBuilder {
         self.retention_period_expiration_date = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListLegalHoldsOutput, rt::Error> {
-        Ok(ListLegalHoldsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListLegalHoldsOutput {
+        ListLegalHoldsOutput {
             create_time: self.create_time,
             legal_holds: self.legal_holds,
             retention_period: self.retention_period,
             retention_period_expiration_date: self.retention_period_expiration_date,
-        })
+        }
     }
 }
 /// The `ListLegalHoldsRequest` structure of the model.
@@ -18390,9 +18390,9 @@ impl ListObjectVersionsOutputBuilder {
         self.encoding_type = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListObjectVersionsOutput, rt::Error> {
-        Ok(ListObjectVersionsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListObjectVersionsOutput {
+        ListObjectVersionsOutput {
             is_truncated: self.is_truncated,
             key_marker: self.key_marker,
             version_id_marker: self.version_id_marker,
@@ -18406,7 +18406,7 @@ impl ListObjectVersionsOutputBuilder {
             max_keys: self.max_keys,
             common_prefixes: self.common_prefixes,
             encoding_type: self.encoding_type,
-        })
+        }
     }
 }
 /// The `ListObjectVersionsRequest` structure of the model.
@@ -18818,9 +18818,9 @@ impl ListObjectsOutputBuilder {
         self.encoding_type = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListObjectsOutput, rt::Error> {
-        Ok(ListObjectsOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListObjectsOutput {
+        ListObjectsOutput {
             is_truncated: self.is_truncated,
             marker: self.marker,
             next_marker: self.next_marker,
@@ -18833,7 +18833,7 @@ impl ListObjectsOutputBuilder {
             max_keys: self.max_keys,
             common_prefixes: self.common_prefixes,
             encoding_type: self.encoding_type,
-        })
+        }
     }
 }
 /// The `ListObjectsRequest` structure of the model.
@@ -19258,9 +19258,9 @@ impl ListObjectsV2OutputBuilder {
         self.start_after = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ListObjectsV2Output, rt::Error> {
-        Ok(ListObjectsV2Output {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ListObjectsV2Output {
+        ListObjectsV2Output {
             is_truncated: self.is_truncated,
             contents: self.contents,
             name: self.name,
@@ -19273,7 +19273,7 @@ impl ListObjectsV2OutputBuilder {
             continuation_token: self.continuation_token,
             next_continuation_token: self.next_continuation_token,
             start_after: self.start_after,
-        })
+        }
     }
 }
 /// The `ListObjectsV2Request` structure of the model.
@@ -20014,13 +20014,13 @@ impl LoggingEnabledBuilder {
         self.target_prefix = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<LoggingEnabled, rt::Error> {
-        Ok(LoggingEnabled {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> LoggingEnabled {
+        LoggingEnabled {
             target_bucket: self.target_bucket,
             target_grants: self.target_grants,
             target_prefix: self.target_prefix,
-        })
+        }
     }
 }
 /// The `MFADelete` enum of the model: `Enabled`, `Disabled`.
@@ -20267,12 +20267,12 @@ impl MetricsAndOperatorBuilder {
         self.tags = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<MetricsAndOperator, rt::Error> {
-        Ok(MetricsAndOperator {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> MetricsAndOperator {
+        MetricsAndOperator {
             prefix: self.prefix,
             tags: self.tags,
-        })
+        }
     }
 }
 /// The `MetricsConfiguration` structure of the model.
@@ -20420,13 +20420,13 @@ impl MetricsFilterBuilder {
         self.and = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<MetricsFilter, rt::Error> {
-        Ok(MetricsFilter {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> MetricsFilter {
+        MetricsFilter {
             prefix: self.prefix,
             tag: self.tag,
             and: self.and,
-        })
+        }
     }
 }
 /// The `MultipartUpload` structure of the model.
@@ -20643,9 +20643,9 @@ impl NoSuchBucket {
 #[derive(Default, Clone, Debug)]
 pub struct NoSuchBucketBuilder {}
 impl NoSuchBucketBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<NoSuchBucket, rt::Error> {
-        Ok(NoSuchBucket {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> NoSuchBucket {
+        NoSuchBucket {}
     }
 }
 /// The `NoSuchKey` error structure of the model.
@@ -20664,9 +20664,9 @@ impl NoSuchKey {
 #[derive(Default, Clone, Debug)]
 pub struct NoSuchKeyBuilder {}
 impl NoSuchKeyBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<NoSuchKey, rt::Error> {
-        Ok(NoSuchKey {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> NoSuchKey {
+        NoSuchKey {}
     }
 }
 /// The `NoSuchUpload` error structure of the model.
@@ -20685,9 +20685,9 @@ impl NoSuchUpload {
 #[derive(Default, Clone, Debug)]
 pub struct NoSuchUploadBuilder {}
 impl NoSuchUploadBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<NoSuchUpload, rt::Error> {
-        Ok(NoSuchUpload {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> NoSuchUpload {
+        NoSuchUpload {}
     }
 }
 /// The `NoncurrentVersionExpiration` structure of the model.
@@ -20750,12 +20750,12 @@ impl NoncurrentVersionExpirationBuilder {
         self.newer_noncurrent_versions = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<NoncurrentVersionExpiration, rt::Error> {
-        Ok(NoncurrentVersionExpiration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> NoncurrentVersionExpiration {
+        NoncurrentVersionExpiration {
             noncurrent_days: self.noncurrent_days,
             newer_noncurrent_versions: self.newer_noncurrent_versions,
-        })
+        }
     }
 }
 /// The `NotificationConfiguration` structure of the model.
@@ -20842,13 +20842,13 @@ impl NotificationConfigurationBuilder {
         self.lambda_function_configurations = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<NotificationConfiguration, rt::Error> {
-        Ok(NotificationConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> NotificationConfiguration {
+        NotificationConfiguration {
             topic_configurations: self.topic_configurations,
             queue_configurations: self.queue_configurations,
             lambda_function_configurations: self.lambda_function_configurations,
-        })
+        }
     }
 }
 /// The `NotificationConfigurationDeprecated` structure of the model.
@@ -20933,13 +20933,13 @@ impl NotificationConfigurationDeprecatedBuilder {
         self.cloud_function_configuration = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<NotificationConfigurationDeprecated, rt::Error> {
-        Ok(NotificationConfigurationDeprecated {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> NotificationConfigurationDeprecated {
+        NotificationConfigurationDeprecated {
             topic_configuration: self.topic_configuration,
             queue_configuration: self.queue_configuration,
             cloud_function_configuration: self.cloud_function_configuration,
-        })
+        }
     }
 }
 /// The `NotificationConfigurationFilter` structure of the model.
@@ -20976,11 +20976,11 @@ impl NotificationConfigurationFilterBuilder {
         self.key = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<NotificationConfigurationFilter, rt::Error> {
-        Ok(NotificationConfigurationFilter {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> NotificationConfigurationFilter {
+        NotificationConfigurationFilter {
             key: self.key,
-        })
+        }
     }
 }
 /// The `Object` structure of the model.
@@ -21199,9 +21199,9 @@ impl ObjectAlreadyInActiveTierError {
 #[derive(Default, Clone, Debug)]
 pub struct ObjectAlreadyInActiveTierErrorBuilder {}
 impl ObjectAlreadyInActiveTierErrorBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ObjectAlreadyInActiveTierError, rt::Error> {
-        Ok(ObjectAlreadyInActiveTierError {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ObjectAlreadyInActiveTierError {
+        ObjectAlreadyInActiveTierError {}
     }
 }
 /// The `ObjectCannedACL` enum of the model: `private`, `public-read`, `public-read-write`, `authenticated-read`, `aws-exec-read`, `bucket-owner-read`, `bucket-owner-full-control`.
@@ -21419,12 +21419,12 @@ impl ObjectLockConfigurationBuilder {
         self.rule = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ObjectLockConfiguration, rt::Error> {
-        Ok(ObjectLockConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ObjectLockConfiguration {
+        ObjectLockConfiguration {
             object_lock_enabled: self.object_lock_enabled,
             rule: self.rule,
-        })
+        }
     }
 }
 /// The `ObjectLockEnabled` enum of the model: `Enabled`.
@@ -21527,11 +21527,11 @@ impl ObjectLockLegalHoldBuilder {
         self.status = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ObjectLockLegalHold, rt::Error> {
-        Ok(ObjectLockLegalHold {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ObjectLockLegalHold {
+        ObjectLockLegalHold {
             status: self.status,
-        })
+        }
     }
 }
 /// The `ObjectLockLegalHoldStatus` enum of the model: `ON`, `OFF`.
@@ -21718,12 +21718,12 @@ impl ObjectLockRetentionBuilder {
         self.retain_until_date = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ObjectLockRetention, rt::Error> {
-        Ok(ObjectLockRetention {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ObjectLockRetention {
+        ObjectLockRetention {
             mode: self.mode,
             retain_until_date: self.retain_until_date,
-        })
+        }
     }
 }
 /// The `ObjectLockRetentionMode` enum of the model: `GOVERNANCE`, `COMPLIANCE`.
@@ -21828,11 +21828,11 @@ impl ObjectLockRuleBuilder {
         self.default_retention = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ObjectLockRule, rt::Error> {
-        Ok(ObjectLockRule {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ObjectLockRule {
+        ObjectLockRule {
             default_retention: self.default_retention,
-        })
+        }
     }
 }
 /// The `ObjectNotInActiveTierError` error structure of the model.
@@ -21851,9 +21851,9 @@ impl ObjectNotInActiveTierError {
 #[derive(Default, Clone, Debug)]
 pub struct ObjectNotInActiveTierErrorBuilder {}
 impl ObjectNotInActiveTierErrorBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ObjectNotInActiveTierError, rt::Error> {
-        Ok(ObjectNotInActiveTierError {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ObjectNotInActiveTierError {
+        ObjectNotInActiveTierError {}
     }
 }
 /// The `ObjectStorageClass` enum of the model: `ACCELERATED`, `STANDARD`, `REDUCED_REDUNDANCY`, `GLACIER`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `DEEP_ARCHIVE`, `OUTPOSTS`, `GLACIER_IR`.
@@ -22321,12 +22321,12 @@ impl OwnerBuilder {
         self.id = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Owner, rt::Error> {
-        Ok(Owner {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Owner {
+        Owner {
             display_name: self.display_name,
             id: self.id,
-        })
+        }
     }
 }
 /// The `Part` structure of the model.
@@ -22523,9 +22523,9 @@ impl PartBuilder {
         self.checksum_sha256 = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Part, rt::Error> {
-        Ok(Part {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Part {
+        Part {
             part_number: self.part_number,
             last_modified: self.last_modified,
             e_tag: self.e_tag,
@@ -22535,7 +22535,7 @@ impl PartBuilder {
             checksum_crc64_nvme: self.checksum_crc64_nvme,
             checksum_sha1: self.checksum_sha1,
             checksum_sha256: self.checksum_sha256,
-        })
+        }
     }
 }
 /// The `Payer` enum of the model: `Requester`, `BucketOwner`.
@@ -22821,15 +22821,15 @@ impl ProtectionConfigurationBuilder {
         self.enable_permanent_retention = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ProtectionConfiguration, rt::Error> {
-        Ok(ProtectionConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ProtectionConfiguration {
+        ProtectionConfiguration {
             status: self.status,
             minimum_retention: self.minimum_retention,
             default_retention: self.default_retention,
             maximum_retention: self.maximum_retention,
             enable_permanent_retention: self.enable_permanent_retention,
-        })
+        }
     }
 }
 /// The `Protocol` enum of the model: `http`, `https`.
@@ -22954,12 +22954,12 @@ impl PublicAccessBlockConfigurationBuilder {
         self.ignore_public_acls = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PublicAccessBlockConfiguration, rt::Error> {
-        Ok(PublicAccessBlockConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PublicAccessBlockConfiguration {
+        PublicAccessBlockConfiguration {
             block_public_acls: self.block_public_acls,
             ignore_public_acls: self.ignore_public_acls,
-        })
+        }
     }
 }
 /// The `PutBucketAccelerateConfigurationRequest` structure of the model.
@@ -24390,11 +24390,11 @@ impl PutObjectAclOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutObjectAclOutput, rt::Error> {
-        Ok(PutObjectAclOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutObjectAclOutput {
+        PutObjectAclOutput {
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `PutObjectAclRequest` structure of the model.
@@ -24672,11 +24672,11 @@ impl PutObjectLegalHoldOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutObjectLegalHoldOutput, rt::Error> {
-        Ok(PutObjectLegalHoldOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutObjectLegalHoldOutput {
+        PutObjectLegalHoldOutput {
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `PutObjectLegalHoldRequest` structure of the model.
@@ -24858,11 +24858,11 @@ impl PutObjectLockConfigurationOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutObjectLockConfigurationOutput, rt::Error> {
-        Ok(PutObjectLockConfigurationOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutObjectLockConfigurationOutput {
+        PutObjectLockConfigurationOutput {
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `PutObjectLockConfigurationRequest` structure of the model.
@@ -25338,9 +25338,9 @@ impl PutObjectOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutObjectOutput, rt::Error> {
-        Ok(PutObjectOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutObjectOutput {
+        PutObjectOutput {
             expiration: self.expiration,
             e_tag: self.e_tag,
             checksum_crc32: self.checksum_crc32,
@@ -25355,7 +25355,7 @@ impl PutObjectOutputBuilder {
             sse_customer_key_md5: self.sse_customer_key_md5,
             sse_kms_key_id: self.sse_kms_key_id,
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `PutObjectRequest` structure of the model.
@@ -26110,11 +26110,11 @@ impl PutObjectRetentionOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutObjectRetentionOutput, rt::Error> {
-        Ok(PutObjectRetentionOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutObjectRetentionOutput {
+        PutObjectRetentionOutput {
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `PutObjectRetentionRequest` structure of the model.
@@ -26313,11 +26313,11 @@ impl PutObjectTaggingOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutObjectTaggingOutput, rt::Error> {
-        Ok(PutObjectTaggingOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutObjectTaggingOutput {
+        PutObjectTaggingOutput {
             version_id: self.version_id,
-        })
+        }
     }
 }
 /// The `PutObjectTaggingRequest` structure of the model.
@@ -26772,14 +26772,14 @@ impl QueueConfigurationDeprecatedBuilder {
         self.queue = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<QueueConfigurationDeprecated, rt::Error> {
-        Ok(QueueConfigurationDeprecated {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> QueueConfigurationDeprecated {
+        QueueConfigurationDeprecated {
             id: self.id,
             event: self.event,
             events: self.events,
             queue: self.queue,
-        })
+        }
     }
 }
 /// The `Redirect` structure of the model.
@@ -26895,15 +26895,15 @@ impl RedirectBuilder {
         self.replace_key_with = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Redirect, rt::Error> {
-        Ok(Redirect {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Redirect {
+        Redirect {
             host_name: self.host_name,
             http_redirect_code: self.http_redirect_code,
             protocol: self.protocol,
             replace_key_prefix_with: self.replace_key_prefix_with,
             replace_key_with: self.replace_key_with,
-        })
+        }
     }
 }
 /// The `RedirectAllRequestsTo` structure of the model.
@@ -27275,12 +27275,12 @@ impl ReplicationRuleAndOperatorBuilder {
         self.tags = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ReplicationRuleAndOperator, rt::Error> {
-        Ok(ReplicationRuleAndOperator {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ReplicationRuleAndOperator {
+        ReplicationRuleAndOperator {
             prefix: self.prefix,
             tags: self.tags,
-        })
+        }
     }
 }
 /// The `ReplicationRuleFilter` structure of the model.
@@ -27360,13 +27360,13 @@ impl ReplicationRuleFilterBuilder {
         self.and = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ReplicationRuleFilter, rt::Error> {
-        Ok(ReplicationRuleFilter {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ReplicationRuleFilter {
+        ReplicationRuleFilter {
             prefix: self.prefix,
             tag: self.tag,
             and: self.and,
-        })
+        }
     }
 }
 /// The `ReplicationRuleStatus` enum of the model: `Enabled`, `Disabled`.
@@ -28033,11 +28033,11 @@ impl RestoreObjectOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<RestoreObjectOutput, rt::Error> {
-        Ok(RestoreObjectOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> RestoreObjectOutput {
+        RestoreObjectOutput {
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `RestoreObjectRequest` structure of the model.
@@ -28349,11 +28349,11 @@ impl S3KeyFilterBuilder {
         self.filter_rules = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<S3KeyFilter, rt::Error> {
-        Ok(S3KeyFilter {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> S3KeyFilter {
+        S3KeyFilter {
             filter_rules: self.filter_rules,
-        })
+        }
     }
 }
 /// The `SSEKPEncryptionAlgorithm` enum of the model: `AES256`.
@@ -28619,11 +28619,11 @@ impl StorageClassAnalysisBuilder {
         self.data_export = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<StorageClassAnalysis, rt::Error> {
-        Ok(StorageClassAnalysis {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> StorageClassAnalysis {
+        StorageClassAnalysis {
             data_export: self.data_export,
-        })
+        }
     }
 }
 /// The `StorageClassAnalysisDataExport` structure of the model.
@@ -28987,12 +28987,12 @@ impl TargetGrantBuilder {
         self.permission = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<TargetGrant, rt::Error> {
-        Ok(TargetGrant {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> TargetGrant {
+        TargetGrant {
             grantee: self.grantee,
             permission: self.permission,
-        })
+        }
     }
 }
 /// The `Tier` enum of the model: `Accelerated`, `Standard`, `Bulk`, `Expedited`.
@@ -29242,14 +29242,14 @@ impl TopicConfigurationDeprecatedBuilder {
         self.topic = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<TopicConfigurationDeprecated, rt::Error> {
-        Ok(TopicConfigurationDeprecated {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> TopicConfigurationDeprecated {
+        TopicConfigurationDeprecated {
             id: self.id,
             events: self.events,
             event: self.event,
             topic: self.topic,
-        })
+        }
     }
 }
 /// The `Transition` structure of the model.
@@ -29335,13 +29335,13 @@ impl TransitionBuilder {
         self.storage_class = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<Transition, rt::Error> {
-        Ok(Transition {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> Transition {
+        Transition {
             date: self.date,
             days: self.days,
             storage_class: self.storage_class,
-        })
+        }
     }
 }
 /// The `TransitionStorageClass` enum of the model: `ACCELERATED`, `GLACIER`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `DEEP_ARCHIVE`, `GLACIER_IR`.
@@ -29682,9 +29682,9 @@ impl UploadPartCopyOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<UploadPartCopyOutput, rt::Error> {
-        Ok(UploadPartCopyOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> UploadPartCopyOutput {
+        UploadPartCopyOutput {
             copy_source_version_id: self.copy_source_version_id,
             copy_part_result: self.copy_part_result,
             server_side_encryption: self.server_side_encryption,
@@ -29692,7 +29692,7 @@ impl UploadPartCopyOutputBuilder {
             sse_customer_key_md5: self.sse_customer_key_md5,
             sse_kms_key_id: self.sse_kms_key_id,
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `UploadPartCopyRequest` structure of the model.
@@ -30352,9 +30352,9 @@ impl UploadPartOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<UploadPartOutput, rt::Error> {
-        Ok(UploadPartOutput {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> UploadPartOutput {
+        UploadPartOutput {
             server_side_encryption: self.server_side_encryption,
             e_tag: self.e_tag,
             checksum_crc32: self.checksum_crc32,
@@ -30366,7 +30366,7 @@ impl UploadPartOutputBuilder {
             sse_customer_key_md5: self.sse_customer_key_md5,
             sse_kms_key_id: self.sse_kms_key_id,
             request_charged: self.request_charged,
-        })
+        }
     }
 }
 /// The `UploadPartRequest` structure of the model.
@@ -30768,12 +30768,12 @@ impl VersioningConfigurationBuilder {
         self.status = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<VersioningConfiguration, rt::Error> {
-        Ok(VersioningConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> VersioningConfiguration {
+        VersioningConfiguration {
             mfa_delete: self.mfa_delete,
             status: self.status,
-        })
+        }
     }
 }
 /// The `WebsiteConfiguration` structure of the model.
@@ -30856,14 +30856,14 @@ impl WebsiteConfigurationBuilder {
         self.routing_rules = value;
         self
     }
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<WebsiteConfiguration, rt::Error> {
-        Ok(WebsiteConfiguration {
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> WebsiteConfiguration {
+        WebsiteConfiguration {
             error_document: self.error_document,
             index_document: self.index_document,
             redirect_all_requests_to: self.redirect_all_requests_to,
             routing_rules: self.routing_rules,
-        })
+        }
     }
 }
 /// The `IbmProtectionManagementState` enum of the model: `active`.
@@ -30940,9 +30940,9 @@ impl AddLegalHoldOutput {
 #[derive(Default, Clone, Debug)]
 pub struct AddLegalHoldOutputBuilder {}
 impl AddLegalHoldOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<AddLegalHoldOutput, rt::Error> {
-        Ok(AddLegalHoldOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> AddLegalHoldOutput {
+        AddLegalHoldOutput {}
     }
 }
 /// The `DeleteBucketOutput` structure of the model.
@@ -30961,9 +30961,9 @@ impl DeleteBucketOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketOutputBuilder {}
 impl DeleteBucketOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketOutput, rt::Error> {
-        Ok(DeleteBucketOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketOutput {
+        DeleteBucketOutput {}
     }
 }
 /// The `DeleteBucketAnalyticsConfigurationOutput` structure of the model.
@@ -30982,10 +30982,10 @@ impl DeleteBucketAnalyticsConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketAnalyticsConfigurationOutputBuilder {}
 impl DeleteBucketAnalyticsConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketAnalyticsConfigurationOutput, rt::Error> {
-        Ok(DeleteBucketAnalyticsConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketAnalyticsConfigurationOutput {
+        DeleteBucketAnalyticsConfigurationOutput {
+        }
     }
 }
 /// The `DeleteBucketCorsOutput` structure of the model.
@@ -31004,9 +31004,9 @@ impl DeleteBucketCorsOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketCorsOutputBuilder {}
 impl DeleteBucketCorsOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketCorsOutput, rt::Error> {
-        Ok(DeleteBucketCorsOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketCorsOutput {
+        DeleteBucketCorsOutput {}
     }
 }
 /// The `DeleteBucketInventoryConfigurationOutput` structure of the model.
@@ -31025,10 +31025,10 @@ impl DeleteBucketInventoryConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketInventoryConfigurationOutputBuilder {}
 impl DeleteBucketInventoryConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketInventoryConfigurationOutput, rt::Error> {
-        Ok(DeleteBucketInventoryConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketInventoryConfigurationOutput {
+        DeleteBucketInventoryConfigurationOutput {
+        }
     }
 }
 /// The `DeleteBucketLifecycleOutput` structure of the model.
@@ -31047,9 +31047,9 @@ impl DeleteBucketLifecycleOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketLifecycleOutputBuilder {}
 impl DeleteBucketLifecycleOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketLifecycleOutput, rt::Error> {
-        Ok(DeleteBucketLifecycleOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketLifecycleOutput {
+        DeleteBucketLifecycleOutput {}
     }
 }
 /// The `DeleteBucketMetricsConfigurationOutput` structure of the model.
@@ -31068,10 +31068,10 @@ impl DeleteBucketMetricsConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketMetricsConfigurationOutputBuilder {}
 impl DeleteBucketMetricsConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketMetricsConfigurationOutput, rt::Error> {
-        Ok(DeleteBucketMetricsConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketMetricsConfigurationOutput {
+        DeleteBucketMetricsConfigurationOutput {
+        }
     }
 }
 /// The `DeleteBucketPolicyOutput` structure of the model.
@@ -31090,9 +31090,9 @@ impl DeleteBucketPolicyOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketPolicyOutputBuilder {}
 impl DeleteBucketPolicyOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketPolicyOutput, rt::Error> {
-        Ok(DeleteBucketPolicyOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketPolicyOutput {
+        DeleteBucketPolicyOutput {}
     }
 }
 /// The `DeleteBucketReplicationOutput` structure of the model.
@@ -31111,9 +31111,9 @@ impl DeleteBucketReplicationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketReplicationOutputBuilder {}
 impl DeleteBucketReplicationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketReplicationOutput, rt::Error> {
-        Ok(DeleteBucketReplicationOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketReplicationOutput {
+        DeleteBucketReplicationOutput {}
     }
 }
 /// The `DeleteBucketTaggingOutput` structure of the model.
@@ -31132,9 +31132,9 @@ impl DeleteBucketTaggingOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketTaggingOutputBuilder {}
 impl DeleteBucketTaggingOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketTaggingOutput, rt::Error> {
-        Ok(DeleteBucketTaggingOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketTaggingOutput {
+        DeleteBucketTaggingOutput {}
     }
 }
 /// The `DeleteBucketWebsiteOutput` structure of the model.
@@ -31153,9 +31153,9 @@ impl DeleteBucketWebsiteOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketWebsiteOutputBuilder {}
 impl DeleteBucketWebsiteOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteBucketWebsiteOutput, rt::Error> {
-        Ok(DeleteBucketWebsiteOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteBucketWebsiteOutput {
+        DeleteBucketWebsiteOutput {}
     }
 }
 /// The `DeleteLegalHoldOutput` structure of the model.
@@ -31174,9 +31174,9 @@ impl DeleteLegalHoldOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeleteLegalHoldOutputBuilder {}
 impl DeleteLegalHoldOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeleteLegalHoldOutput, rt::Error> {
-        Ok(DeleteLegalHoldOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeleteLegalHoldOutput {
+        DeleteLegalHoldOutput {}
     }
 }
 /// The `DeletePublicAccessBlockOutput` structure of the model.
@@ -31195,9 +31195,9 @@ impl DeletePublicAccessBlockOutput {
 #[derive(Default, Clone, Debug)]
 pub struct DeletePublicAccessBlockOutputBuilder {}
 impl DeletePublicAccessBlockOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<DeletePublicAccessBlockOutput, rt::Error> {
-        Ok(DeletePublicAccessBlockOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> DeletePublicAccessBlockOutput {
+        DeletePublicAccessBlockOutput {}
     }
 }
 /// The `ExtendObjectRetentionOutput` structure of the model.
@@ -31216,9 +31216,9 @@ impl ExtendObjectRetentionOutput {
 #[derive(Default, Clone, Debug)]
 pub struct ExtendObjectRetentionOutputBuilder {}
 impl ExtendObjectRetentionOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<ExtendObjectRetentionOutput, rt::Error> {
-        Ok(ExtendObjectRetentionOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> ExtendObjectRetentionOutput {
+        ExtendObjectRetentionOutput {}
     }
 }
 /// The `PutBucketAccelerateConfigurationOutput` structure of the model.
@@ -31237,10 +31237,10 @@ impl PutBucketAccelerateConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAccelerateConfigurationOutputBuilder {}
 impl PutBucketAccelerateConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketAccelerateConfigurationOutput, rt::Error> {
-        Ok(PutBucketAccelerateConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketAccelerateConfigurationOutput {
+        PutBucketAccelerateConfigurationOutput {
+        }
     }
 }
 /// The `PutBucketProtectionConfigurationOutput` structure of the model.
@@ -31259,10 +31259,10 @@ impl PutBucketProtectionConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketProtectionConfigurationOutputBuilder {}
 impl PutBucketProtectionConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketProtectionConfigurationOutput, rt::Error> {
-        Ok(PutBucketProtectionConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketProtectionConfigurationOutput {
+        PutBucketProtectionConfigurationOutput {
+        }
     }
 }
 /// The `PutBucketAclOutput` structure of the model.
@@ -31281,9 +31281,9 @@ impl PutBucketAclOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAclOutputBuilder {}
 impl PutBucketAclOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketAclOutput, rt::Error> {
-        Ok(PutBucketAclOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketAclOutput {
+        PutBucketAclOutput {}
     }
 }
 /// The `PutBucketAnalyticsConfigurationOutput` structure of the model.
@@ -31302,10 +31302,10 @@ impl PutBucketAnalyticsConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAnalyticsConfigurationOutputBuilder {}
 impl PutBucketAnalyticsConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketAnalyticsConfigurationOutput, rt::Error> {
-        Ok(PutBucketAnalyticsConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketAnalyticsConfigurationOutput {
+        PutBucketAnalyticsConfigurationOutput {
+        }
     }
 }
 /// The `PutBucketCorsOutput` structure of the model.
@@ -31324,9 +31324,9 @@ impl PutBucketCorsOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketCorsOutputBuilder {}
 impl PutBucketCorsOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketCorsOutput, rt::Error> {
-        Ok(PutBucketCorsOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketCorsOutput {
+        PutBucketCorsOutput {}
     }
 }
 /// The `PutBucketInventoryConfigurationOutput` structure of the model.
@@ -31345,10 +31345,10 @@ impl PutBucketInventoryConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketInventoryConfigurationOutputBuilder {}
 impl PutBucketInventoryConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketInventoryConfigurationOutput, rt::Error> {
-        Ok(PutBucketInventoryConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketInventoryConfigurationOutput {
+        PutBucketInventoryConfigurationOutput {
+        }
     }
 }
 /// The `PutBucketLifecycleConfigurationOutput` structure of the model.
@@ -31367,10 +31367,10 @@ impl PutBucketLifecycleConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketLifecycleConfigurationOutputBuilder {}
 impl PutBucketLifecycleConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketLifecycleConfigurationOutput, rt::Error> {
-        Ok(PutBucketLifecycleConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketLifecycleConfigurationOutput {
+        PutBucketLifecycleConfigurationOutput {
+        }
     }
 }
 /// The `PutBucketMetricsConfigurationOutput` structure of the model.
@@ -31389,10 +31389,10 @@ impl PutBucketMetricsConfigurationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketMetricsConfigurationOutputBuilder {}
 impl PutBucketMetricsConfigurationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketMetricsConfigurationOutput, rt::Error> {
-        Ok(PutBucketMetricsConfigurationOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketMetricsConfigurationOutput {
+        PutBucketMetricsConfigurationOutput {
+        }
     }
 }
 /// The `PutBucketReplicationOutput` structure of the model.
@@ -31411,9 +31411,9 @@ impl PutBucketReplicationOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationOutputBuilder {}
 impl PutBucketReplicationOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketReplicationOutput, rt::Error> {
-        Ok(PutBucketReplicationOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketReplicationOutput {
+        PutBucketReplicationOutput {}
     }
 }
 /// The `PutBucketReplicationReattemptOutput` structure of the model.
@@ -31432,10 +31432,10 @@ impl PutBucketReplicationReattemptOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationReattemptOutputBuilder {}
 impl PutBucketReplicationReattemptOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketReplicationReattemptOutput, rt::Error> {
-        Ok(PutBucketReplicationReattemptOutput {
-        })
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketReplicationReattemptOutput {
+        PutBucketReplicationReattemptOutput {
+        }
     }
 }
 /// The `PutBucketTaggingOutput` structure of the model.
@@ -31454,9 +31454,9 @@ impl PutBucketTaggingOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketTaggingOutputBuilder {}
 impl PutBucketTaggingOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketTaggingOutput, rt::Error> {
-        Ok(PutBucketTaggingOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketTaggingOutput {
+        PutBucketTaggingOutput {}
     }
 }
 /// The `PutBucketVersioningOutput` structure of the model.
@@ -31475,9 +31475,9 @@ impl PutBucketVersioningOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketVersioningOutputBuilder {}
 impl PutBucketVersioningOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketVersioningOutput, rt::Error> {
-        Ok(PutBucketVersioningOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketVersioningOutput {
+        PutBucketVersioningOutput {}
     }
 }
 /// The `PutBucketWebsiteOutput` structure of the model.
@@ -31496,9 +31496,9 @@ impl PutBucketWebsiteOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketWebsiteOutputBuilder {}
 impl PutBucketWebsiteOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutBucketWebsiteOutput, rt::Error> {
-        Ok(PutBucketWebsiteOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutBucketWebsiteOutput {
+        PutBucketWebsiteOutput {}
     }
 }
 /// The `PutPublicAccessBlockOutput` structure of the model.
@@ -31517,8 +31517,8 @@ impl PutPublicAccessBlockOutput {
 #[derive(Default, Clone, Debug)]
 pub struct PutPublicAccessBlockOutputBuilder {}
 impl PutPublicAccessBlockOutputBuilder {
-    /// Builds the value, or says which member is missing or invalid.
-    pub fn build(self) -> Result<PutPublicAccessBlockOutput, rt::Error> {
-        Ok(PutPublicAccessBlockOutput {})
+    /// Builds the value (every member is optional, so nothing can be missing).
+    pub fn build(self) -> PutPublicAccessBlockOutput {
+        PutPublicAccessBlockOutput {}
     }
 }

@@ -41,8 +41,8 @@ impl UploadJob {
                     let part = CompletedPart::builder().part_number(p.part_number as i32).e_tag(p.etag.clone());
                     apply_checksum!(part, algorithm, p.checksum.as_ref(), values).build()
                 })
-                .collect::<Result<Vec<_>, Error>>()?;
-            let upload = CompletedMultipartUpload::builder().parts(completed).build()?;
+                .collect::<Vec<_>>();
+            let upload = CompletedMultipartUpload::builder().parts(completed).build();
             let s = &*self.settings;
             let request = client
                 .complete_multipart_upload()

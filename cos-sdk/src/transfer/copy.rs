@@ -283,13 +283,13 @@ impl CopyJob {
             let completed = parts
                 .iter()
                 .map(|(n, etag)| CompletedPart::builder().part_number(*n as i32).e_tag(etag.clone()).build())
-                .collect::<Result<Vec<_>, Error>>()?;
+                .collect::<Vec<_>>();
             let request = client
                 .complete_multipart_upload()
                 .bucket(&this.bucket)
                 .key(&this.key)
                 .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().parts(completed).build()?);
+                .multipart_upload(CompletedMultipartUpload::builder().parts(completed).build());
             let request = apply_settings!(request, s, sse_c);
             let request = apply_settings!(request, s, retention);
             request.send().await

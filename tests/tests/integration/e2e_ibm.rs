@@ -39,7 +39,7 @@ fn protection(min: i32, default: i32, max: i32) -> ProtectionConfiguration {
         .default_retention(BucketProtectionDefaultRetention::builder().days(default).build().unwrap())
         .maximum_retention(BucketProtectionMaximumRetention::builder().days(max).build().unwrap())
         .build()
-        .unwrap()
+        
 }
 
 #[tokio::test]
@@ -170,9 +170,9 @@ async fn retention_headers_go_on_complete_not_create() {
         .retention_legal_hold_id("hold-mpu")
         .multipart_upload(
             CompletedMultipartUpload::builder()
-                .parts(vec![CompletedPart::builder().part_number(1).e_tag(part.e_tag.unwrap()).build().unwrap()])
+                .parts(vec![CompletedPart::builder().part_number(1).e_tag(part.e_tag.unwrap()).build()])
                 .build()
-                .unwrap(),
+                ,
         )
         .send()
         .await

@@ -31,7 +31,7 @@ async fn versioning_and_list_object_versions() {
     client
         .put_bucket_versioning()
         .bucket(&bucket)
-        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build().unwrap())
+        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
         .send()
         .await
         .unwrap();
@@ -82,13 +82,13 @@ async fn object_lock_retention_and_legal_hold_are_enforced() {
 
     let held = client.put_object().bucket(&bucket).key("held").body(ByteStream::from("evidence")).send().await.unwrap();
     let held_version = held.version_id.unwrap();
-    let on = ObjectLockLegalHold::builder().status(ObjectLockLegalHoldStatus::On).build().unwrap();
+    let on = ObjectLockLegalHold::builder().status(ObjectLockLegalHoldStatus::On).build();
     client.put_object_legal_hold().bucket(&bucket).key("held").legal_hold(on).send().await.unwrap();
     let status = client.get_object_legal_hold().bucket(&bucket).key("held").send().await.unwrap();
     assert_eq!(status.legal_hold.and_then(|h| h.status), Some(ObjectLockLegalHoldStatus::On));
     let err = client.delete_object().bucket(&bucket).key("held").version_id(&held_version).send().await.unwrap_err();
     assert_eq!(err.code(), Some("AccessDenied"), "{err}");
-    let off = ObjectLockLegalHold::builder().status(ObjectLockLegalHoldStatus::Off).build().unwrap();
+    let off = ObjectLockLegalHold::builder().status(ObjectLockLegalHoldStatus::Off).build();
     client.put_object_legal_hold().bucket(&bucket).key("held").legal_hold(off).send().await.unwrap();
     client.delete_object().bucket(&bucket).key("held").version_id(&held_version).send().await.unwrap();
 
@@ -149,8 +149,8 @@ async fn lifecycle_transition_to_glacier_runs() {
     let rule = LifecycleRule::builder()
         .id("to-glacier")
         .status(ExpirationStatus::Enabled)
-        .filter(LifecycleRuleFilter::builder().prefix("logs/").build().unwrap())
-        .transitions(vec![Transition::builder().days(1).storage_class(TransitionStorageClass::Glacier).build().unwrap()])
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .transitions(vec![Transition::builder().days(1).storage_class(TransitionStorageClass::Glacier).build()])
         .build()
         .unwrap();
     client

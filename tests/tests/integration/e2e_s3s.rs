@@ -141,7 +141,7 @@ async fn manual_multipart_upload_completes_and_aborts() {
             .send()
             .await
             .unwrap();
-        parts.push(CompletedPart::builder().part_number(number).e_tag(out.e_tag.unwrap()).build().unwrap());
+        parts.push(CompletedPart::builder().part_number(number).e_tag(out.e_tag.unwrap()).build());
     }
     let listed = client.list_parts().bucket("multi").key("big").upload_id(&upload_id).send().await.unwrap();
     assert_eq!(listed.parts.unwrap_or_default().len(), 3);
@@ -150,7 +150,7 @@ async fn manual_multipart_upload_completes_and_aborts() {
         .bucket("multi")
         .key("big")
         .upload_id(&upload_id)
-        .multipart_upload(CompletedMultipartUpload::builder().parts(parts).build().unwrap())
+        .multipart_upload(CompletedMultipartUpload::builder().parts(parts).build())
         .send()
         .await
         .unwrap();

@@ -43,7 +43,7 @@ async fn retention_goes_on_complete_for_multipart_and_on_put_for_single_part() {
         .default_retention(BucketProtectionDefaultRetention::builder().days(1).build().unwrap())
         .maximum_retention(BucketProtectionMaximumRetention::builder().days(30).build().unwrap())
         .build()
-        .unwrap();
+        ;
     client.put_bucket_protection_configuration().bucket("vault").protection_configuration(protection).send().await.unwrap();
     let manager = TransferManager::with_config(client.clone(), small_parts());
     let settings = ObjectSettings::new()

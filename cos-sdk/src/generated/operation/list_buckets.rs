@@ -79,7 +79,7 @@ impl ListBucketsFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListBucketsOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
+        let input = self.input.build();
         send_input(&self.client, input).await
     }
 }

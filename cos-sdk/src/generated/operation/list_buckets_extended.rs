@@ -123,7 +123,7 @@ impl ListBucketsExtendedFluentBuilder {
     }
     /// Sends the request and reads the answer.
     pub async fn send(self) -> Result<ListBucketsExtendedOutput, rt::Error> {
-        let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
+        let input = self.input.build();
         send_input(&self.client, input).await
     }
     /// Pages through all results instead of sending one request.
