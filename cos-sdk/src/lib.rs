@@ -106,12 +106,12 @@
 //!     .id("archive-after-30-days")
 //!     .status(ExpirationStatus::Enabled)
 //!     .filter(LifecycleRuleFilter::builder().prefix("").build())
-//!     .transitions(vec![Transition::builder().days(30).storage_class(TransitionStorageClass::Accelerated).build()])
+//!     .transitions(Transition::builder().days(30).storage_class(TransitionStorageClass::Accelerated).build())
 //!     .build()?; // `Status` is required, so this build can fail; the two above cannot.
 //! client
 //!     .put_bucket_lifecycle_configuration()
 //!     .bucket("docs")
-//!     .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(vec![rule]).build()?)
+//!     .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(rule).build()?)
 //!     .send()
 //!     .await?;
 //!

@@ -79,7 +79,7 @@ async fn tour(client: &Client, bucket: &str) -> Result<(), String> {
         .bucket(bucket)
         .key(key)
         .content_type("text/plain")
-        .metadata([("purpose".to_string(), "quickstart".to_string())].into())
+        .metadata("purpose", "quickstart")
         .body(ByteStream::from(content))
         .send()
         .await

@@ -110,14 +110,14 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 fn fluent_setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let id = ident(&m.rust_name);
     let set_id = ident_fmt(naming::option_setter(&m.rust_name));
-    let (arg, _) = super::types::setter_arg(ctx, m);
+    let super::types::Setter { params, args, doc, .. } = super::types::setter_parts(ctx, m);
     let ty = super::types::builder_field_type(ctx, m);
-    let doc = super::doc(&format!("Sets {}", super::field_type_doc(m)));
+    let doc = super::doc(&doc);
     let set_doc = super::doc(&format!("Sets or clears {}", super::field_type_doc(m)));
     quote! {
         #doc
-        pub fn #id(mut self, value: #arg) -> Self {
-            self.input = self.input.#id(value);
+        pub fn #id(mut self, #params) -> Self {
+            self.input = self.input.#id(#args);
             self
         }
         #set_doc

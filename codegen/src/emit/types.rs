@@ -167,37 +167,73 @@ pub(super) fn builder_field_type(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     }
 }
 
-/// The argument type of a member's setter and how it becomes the builder's value.
-pub(super) fn setter_arg(ctx: &Ctx<'_>, m: &Member) -> (TokenStream, TokenStream) {
-    let ty = builder_field_type(ctx, m);
+/// A member's plain setter, shared by the builder and the fluent builder: its parameters, the
+/// arguments the fluent builder passes on, what it does to the builder's field, and its doc. Lists
+/// and maps get an appending setter (`rules(rule)`, `metadata(key, value)`); `set_*` sets the whole.
+pub(super) struct Setter {
+    pub(super) params: TokenStream,
+    pub(super) args: TokenStream,
+    pub(super) store: TokenStream,
+    pub(super) doc: String,
+}
+
+/// A parameter for a value of `ty` named `name`, and the expression that makes it a `ty`: text-like
+/// types take anything that converts.
+fn value_param(ctx: &Ctx<'_>, ty: &Type, name: TokenStream) -> (TokenStream, TokenStream) {
+    let base = ctx.rust_type(ty);
+    match ty {
+        Type::String | Type::Enum(_) | Type::Timestamp | Type::Blob | Type::Stream => (quote!(impl Into<#base>), quote!(#name.into())),
+        _ => (base, name),
+    }
+}
+
+pub(super) fn setter_parts(ctx: &Ctx<'_>, m: &Member) -> Setter {
+    let id = ident(&m.rust_name);
+    let whole = naming::option_setter(&m.rust_name);
+    let whole = whole.trim_start_matches("r#");
     match &m.ty {
-        Type::String | Type::Enum(_) | Type::Timestamp | Type::Blob | Type::Stream => {
-            let base = ctx.rust_type(&m.ty);
-            if m.boxed {
-                (quote!(impl Into<#base>), quote!(Box::new(value.into())))
-            } else {
-                (quote!(impl Into<#base>), quote!(value.into()))
+        Type::List(list) => {
+            let (param, conv) = value_param(ctx, &list.member, quote!(item));
+            Setter {
+                params: quote!(item: #param),
+                args: quote!(item),
+                store: quote!(self.#id.get_or_insert_with(Vec::new).push(#conv);),
+                doc: format!("Appends one item to {} `{whole}` sets or clears the whole list.", field_type_doc(m)),
             }
         }
-        Type::Structure(_) if m.boxed => {
-            let base = ctx.rust_type(&m.ty);
-            (quote!(#base), quote!(Box::new(value)))
+        Type::Map(map) => {
+            let (param, conv) = value_param(ctx, &map.value, quote!(value));
+            Setter {
+                params: quote!(key: impl Into<String>, value: #param),
+                args: quote!(key, value),
+                store: quote!(self.#id.get_or_insert_with(Default::default).insert(key.into(), #conv);),
+                doc: format!("Adds one entry to {} `{whole}` sets or clears the whole map.", field_type_doc(m)),
+            }
         }
-        _ => (ty, quote!(value)),
+        _ => {
+            let (param, conv) = value_param(ctx, &m.ty, quote!(value));
+            let conv = if m.boxed { quote!(Box::new(#conv)) } else { conv };
+            Setter {
+                params: quote!(value: #param),
+                args: quote!(value),
+                store: quote!(self.#id = Some(#conv);),
+                doc: format!("Sets {}", field_type_doc(m)),
+            }
+        }
     }
 }
 
 fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let id = ident(&m.rust_name);
     let set_id = ident_fmt(naming::option_setter(&m.rust_name));
-    let doc_attr = super::doc(&format!("Sets {}", field_type_doc(m)));
     let set_doc_attr = super::doc(&format!("Sets or clears {}", field_type_doc(m)));
     let ty = builder_field_type(ctx, m);
-    let (arg, conv) = setter_arg(ctx, m);
+    let Setter { params, store, doc, .. } = setter_parts(ctx, m);
+    let doc_attr = super::doc(&doc);
     quote! {
         #doc_attr
-        pub fn #id(mut self, value: #arg) -> Self {
-            self.#id = Some(#conv);
+        pub fn #id(mut self, #params) -> Self {
+            #store
             self
         }
         #set_doc_attr

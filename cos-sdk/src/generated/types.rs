@@ -265,9 +265,9 @@ pub struct AccessControlPolicyBuilder {
     owner: Option<types::Owner>,
 }
 impl AccessControlPolicyBuilder {
-    /// Sets `Grants`.
-    pub fn grants(mut self, value: Vec<types::Grant>) -> Self {
-        self.grants = Some(value);
+    /// Appends one item to `Grants`. `set_grants` sets or clears the whole list.
+    pub fn grants(mut self, item: types::Grant) -> Self {
+        self.grants.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Grants`.
@@ -341,9 +341,9 @@ impl AnalyticsAndOperatorBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `Tags`.
-    pub fn tags(mut self, value: Vec<types::Tag>) -> Self {
-        self.tags = Some(value);
+    /// Appends one item to `Tags`. `set_tags` sets or clears the whole list.
+    pub fn tags(mut self, item: types::Tag) -> Self {
+        self.tags.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Tags`.
@@ -1230,9 +1230,9 @@ pub struct BucketLifecycleConfigurationBuilder {
     rules: Option<Vec<types::LifecycleRule>>,
 }
 impl BucketLifecycleConfigurationBuilder {
-    /// Sets `Rules` (required).
-    pub fn rules(mut self, value: Vec<types::LifecycleRule>) -> Self {
-        self.rules = Some(value);
+    /// Appends one item to `Rules` (required). `set_rules` sets or clears the whole list.
+    pub fn rules(mut self, item: types::LifecycleRule) -> Self {
+        self.rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Rules` (required).
@@ -2022,9 +2022,9 @@ pub struct CORSConfigurationBuilder {
     cors_rules: Option<Vec<types::CORSRule>>,
 }
 impl CORSConfigurationBuilder {
-    /// Sets `CORSRules` (required).
-    pub fn cors_rules(mut self, value: Vec<types::CORSRule>) -> Self {
-        self.cors_rules = Some(value);
+    /// Appends one item to `CORSRules` (required). `set_cors_rules` sets or clears the whole list.
+    pub fn cors_rules(mut self, item: types::CORSRule) -> Self {
+        self.cors_rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `CORSRules` (required).
@@ -2121,9 +2121,9 @@ impl CORSRuleBuilder {
         self.id = value;
         self
     }
-    /// Sets `AllowedHeaders`.
-    pub fn allowed_headers(mut self, value: Vec<String>) -> Self {
-        self.allowed_headers = Some(value);
+    /// Appends one item to `AllowedHeaders`. `set_allowed_headers` sets or clears the whole list.
+    pub fn allowed_headers(mut self, item: impl Into<String>) -> Self {
+        self.allowed_headers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `AllowedHeaders`.
@@ -2131,9 +2131,9 @@ impl CORSRuleBuilder {
         self.allowed_headers = value;
         self
     }
-    /// Sets `AllowedMethods` (required).
-    pub fn allowed_methods(mut self, value: Vec<String>) -> Self {
-        self.allowed_methods = Some(value);
+    /// Appends one item to `AllowedMethods` (required). `set_allowed_methods` sets or clears the whole list.
+    pub fn allowed_methods(mut self, item: impl Into<String>) -> Self {
+        self.allowed_methods.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `AllowedMethods` (required).
@@ -2141,9 +2141,9 @@ impl CORSRuleBuilder {
         self.allowed_methods = value;
         self
     }
-    /// Sets `AllowedOrigins` (required).
-    pub fn allowed_origins(mut self, value: Vec<String>) -> Self {
-        self.allowed_origins = Some(value);
+    /// Appends one item to `AllowedOrigins` (required). `set_allowed_origins` sets or clears the whole list.
+    pub fn allowed_origins(mut self, item: impl Into<String>) -> Self {
+        self.allowed_origins.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `AllowedOrigins` (required).
@@ -2151,9 +2151,9 @@ impl CORSRuleBuilder {
         self.allowed_origins = value;
         self
     }
-    /// Sets `ExposeHeaders`.
-    pub fn expose_headers(mut self, value: Vec<String>) -> Self {
-        self.expose_headers = Some(value);
+    /// Appends one item to `ExposeHeaders`. `set_expose_headers` sets or clears the whole list.
+    pub fn expose_headers(mut self, item: impl Into<String>) -> Self {
+        self.expose_headers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `ExposeHeaders`.
@@ -2577,9 +2577,9 @@ impl CloudFunctionConfigurationBuilder {
         self.event = value;
         self
     }
-    /// Sets `Events`.
-    pub fn events(mut self, value: Vec<types::Event>) -> Self {
-        self.events = Some(value);
+    /// Appends one item to `Events`. `set_events` sets or clears the whole list.
+    pub fn events(mut self, item: impl Into<types::Event>) -> Self {
+        self.events.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `Events`.
@@ -3426,9 +3426,9 @@ pub struct CompletedMultipartUploadBuilder {
     parts: Option<Vec<types::CompletedPart>>,
 }
 impl CompletedMultipartUploadBuilder {
-    /// Sets `Parts`.
-    pub fn parts(mut self, value: Vec<types::CompletedPart>) -> Self {
-        self.parts = Some(value);
+    /// Appends one item to `Parts`. `set_parts` sets or clears the whole list.
+    pub fn parts(mut self, item: types::CompletedPart) -> Self {
+        self.parts.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Parts`.
@@ -4361,12 +4361,11 @@ impl CopyObjectRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `Metadata`.
-    pub fn metadata(
-        mut self,
-        value: ::std::collections::HashMap<String, String>,
-    ) -> Self {
-        self.metadata = Some(value);
+    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), value.into());
         self
     }
     /// Sets or clears `Metadata`.
@@ -6054,12 +6053,11 @@ impl CreateMultipartUploadRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `Metadata`.
-    pub fn metadata(
-        mut self,
-        value: ::std::collections::HashMap<String, String>,
-    ) -> Self {
-        self.metadata = Some(value);
+    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), value.into());
         self
     }
     /// Sets or clears `Metadata`.
@@ -6396,9 +6394,9 @@ pub struct DeleteBuilder {
     quiet: Option<bool>,
 }
 impl DeleteBuilder {
-    /// Sets `Objects` (required).
-    pub fn objects(mut self, value: Vec<types::ObjectIdentifier>) -> Self {
-        self.objects = Some(value);
+    /// Appends one item to `Objects` (required). `set_objects` sets or clears the whole list.
+    pub fn objects(mut self, item: types::ObjectIdentifier) -> Self {
+        self.objects.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Objects` (required).
@@ -7733,9 +7731,9 @@ pub struct DeleteObjectsOutputBuilder {
     errors: Option<Vec<types::Error>>,
 }
 impl DeleteObjectsOutputBuilder {
-    /// Sets `Deleted`.
-    pub fn deleted(mut self, value: Vec<types::DeletedObject>) -> Self {
-        self.deleted = Some(value);
+    /// Appends one item to `Deleted`. `set_deleted` sets or clears the whole list.
+    pub fn deleted(mut self, item: types::DeletedObject) -> Self {
+        self.deleted.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Deleted`.
@@ -7753,9 +7751,9 @@ impl DeleteObjectsOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Sets `Errors`.
-    pub fn errors(mut self, value: Vec<types::Error>) -> Self {
-        self.errors = Some(value);
+    /// Appends one item to `Errors`. `set_errors` sets or clears the whole list.
+    pub fn errors(mut self, item: types::Error) -> Self {
+        self.errors.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Errors`.
@@ -8967,9 +8965,9 @@ impl GetBucketAclOutputBuilder {
         self.owner = value;
         self
     }
-    /// Sets `Grants`.
-    pub fn grants(mut self, value: Vec<types::Grant>) -> Self {
-        self.grants = Some(value);
+    /// Appends one item to `Grants`. `set_grants` sets or clears the whole list.
+    pub fn grants(mut self, item: types::Grant) -> Self {
+        self.grants.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Grants`.
@@ -9314,9 +9312,9 @@ pub struct GetBucketCorsOutputBuilder {
     cors_rules: Option<Vec<types::CORSRule>>,
 }
 impl GetBucketCorsOutputBuilder {
-    /// Sets `CORSRules`.
-    pub fn cors_rules(mut self, value: Vec<types::CORSRule>) -> Self {
-        self.cors_rules = Some(value);
+    /// Appends one item to `CORSRules`. `set_cors_rules` sets or clears the whole list.
+    pub fn cors_rules(mut self, item: types::CORSRule) -> Self {
+        self.cors_rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `CORSRules`.
@@ -9557,9 +9555,9 @@ pub struct GetBucketLifecycleConfigurationOutputBuilder {
     rules: Option<Vec<types::LifecycleRule>>,
 }
 impl GetBucketLifecycleConfigurationOutputBuilder {
-    /// Sets `Rules`.
-    pub fn rules(mut self, value: Vec<types::LifecycleRule>) -> Self {
-        self.rules = Some(value);
+    /// Appends one item to `Rules`. `set_rules` sets or clears the whole list.
+    pub fn rules(mut self, item: types::LifecycleRule) -> Self {
+        self.rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Rules`.
@@ -10581,9 +10579,9 @@ pub struct GetBucketTaggingOutputBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
 impl GetBucketTaggingOutputBuilder {
-    /// Sets `TagSet` (required).
-    pub fn tag_set(mut self, value: Vec<types::Tag>) -> Self {
-        self.tag_set = Some(value);
+    /// Appends one item to `TagSet` (required). `set_tag_set` sets or clears the whole list.
+    pub fn tag_set(mut self, item: types::Tag) -> Self {
+        self.tag_set.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `TagSet` (required).
@@ -10889,9 +10887,9 @@ impl GetBucketWebsiteOutputBuilder {
         self.error_document = value;
         self
     }
-    /// Sets `RoutingRules`.
-    pub fn routing_rules(mut self, value: Vec<types::RoutingRule>) -> Self {
-        self.routing_rules = Some(value);
+    /// Appends one item to `RoutingRules`. `set_routing_rules` sets or clears the whole list.
+    pub fn routing_rules(mut self, item: types::RoutingRule) -> Self {
+        self.routing_rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `RoutingRules`.
@@ -11022,9 +11020,9 @@ impl GetObjectAclOutputBuilder {
         self.owner = value;
         self
     }
-    /// Sets `Grants`.
-    pub fn grants(mut self, value: Vec<types::Grant>) -> Self {
-        self.grants = Some(value);
+    /// Appends one item to `Grants`. `set_grants` sets or clears the whole list.
+    pub fn grants(mut self, item: types::Grant) -> Self {
+        self.grants.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Grants`.
@@ -12198,12 +12196,11 @@ impl GetObjectOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `Metadata`.
-    pub fn metadata(
-        mut self,
-        value: ::std::collections::HashMap<String, String>,
-    ) -> Self {
-        self.metadata = Some(value);
+    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), value.into());
         self
     }
     /// Sets or clears `Metadata`.
@@ -13048,9 +13045,9 @@ impl GetObjectTaggingOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `TagSet` (required).
-    pub fn tag_set(mut self, value: Vec<types::Tag>) -> Self {
-        self.tag_set = Some(value);
+    /// Appends one item to `TagSet` (required). `set_tag_set` sets or clears the whole list.
+    pub fn tag_set(mut self, item: types::Tag) -> Self {
+        self.tag_set.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `TagSet` (required).
@@ -14466,12 +14463,11 @@ impl HeadObjectOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `Metadata`.
-    pub fn metadata(
-        mut self,
-        value: ::std::collections::HashMap<String, String>,
-    ) -> Self {
-        self.metadata = Some(value);
+    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), value.into());
         self
     }
     /// Sets or clears `Metadata`.
@@ -15261,9 +15257,12 @@ impl InventoryConfigurationBuilder {
         self.included_object_versions = value;
         self
     }
-    /// Sets `OptionalFields`.
-    pub fn optional_fields(mut self, value: Vec<types::InventoryOptionalField>) -> Self {
-        self.optional_fields = Some(value);
+    /// Appends one item to `OptionalFields`. `set_optional_fields` sets or clears the whole list.
+    pub fn optional_fields(
+        mut self,
+        item: impl Into<types::InventoryOptionalField>,
+    ) -> Self {
+        self.optional_fields.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `OptionalFields`.
@@ -15907,9 +15906,9 @@ impl LambdaFunctionConfigurationBuilder {
         self.lambda_function_arn = value;
         self
     }
-    /// Sets `Events` (required).
-    pub fn events(mut self, value: Vec<types::Event>) -> Self {
-        self.events = Some(value);
+    /// Appends one item to `Events` (required). `set_events` sets or clears the whole list.
+    pub fn events(mut self, item: impl Into<types::Event>) -> Self {
+        self.events.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `Events` (required).
@@ -16329,9 +16328,9 @@ impl LifecycleRuleBuilder {
         self.status = value;
         self
     }
-    /// Sets `Transitions`.
-    pub fn transitions(mut self, value: Vec<types::Transition>) -> Self {
-        self.transitions = Some(value);
+    /// Appends one item to `Transitions`. `set_transitions` sets or clears the whole list.
+    pub fn transitions(mut self, item: types::Transition) -> Self {
+        self.transitions.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Transitions`.
@@ -16456,9 +16455,9 @@ impl LifecycleRuleAndOperatorBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `Tags`.
-    pub fn tags(mut self, value: Vec<types::Tag>) -> Self {
-        self.tags = Some(value);
+    /// Appends one item to `Tags`. `set_tags` sets or clears the whole list.
+    pub fn tags(mut self, item: types::Tag) -> Self {
+        self.tags.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Tags`.
@@ -16714,12 +16713,12 @@ impl ListBucketAnalyticsConfigurationsOutputBuilder {
         self.next_continuation_token = value;
         self
     }
-    /// Sets `AnalyticsConfigurationList`.
+    /// Appends one item to `AnalyticsConfigurationList`. `set_analytics_configuration_list` sets or clears the whole list.
     pub fn analytics_configuration_list(
         mut self,
-        value: Vec<types::AnalyticsConfiguration>,
+        item: types::AnalyticsConfiguration,
     ) -> Self {
-        self.analytics_configuration_list = Some(value);
+        self.analytics_configuration_list.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `AnalyticsConfigurationList`.
@@ -16976,9 +16975,9 @@ impl ListBucketsExtendedOutputBuilder {
         self.next_marker = value;
         self
     }
-    /// Sets `Buckets`.
-    pub fn buckets(mut self, value: Vec<types::Bucket>) -> Self {
-        self.buckets = Some(value);
+    /// Appends one item to `Buckets`. `set_buckets` sets or clears the whole list.
+    pub fn buckets(mut self, item: types::Bucket) -> Self {
+        self.buckets.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Buckets`.
@@ -17074,12 +17073,12 @@ impl ListBucketInventoryConfigurationsOutputBuilder {
         self.continuation_token = value;
         self
     }
-    /// Sets `InventoryConfigurationList`.
+    /// Appends one item to `InventoryConfigurationList`. `set_inventory_configuration_list` sets or clears the whole list.
     pub fn inventory_configuration_list(
         mut self,
-        value: Vec<types::InventoryConfiguration>,
+        item: types::InventoryConfiguration,
     ) -> Self {
-        self.inventory_configuration_list = Some(value);
+        self.inventory_configuration_list.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `InventoryConfigurationList`.
@@ -17283,12 +17282,12 @@ impl ListBucketMetricsConfigurationsOutputBuilder {
         self.next_continuation_token = value;
         self
     }
-    /// Sets `MetricsConfigurationList`.
+    /// Appends one item to `MetricsConfigurationList`. `set_metrics_configuration_list` sets or clears the whole list.
     pub fn metrics_configuration_list(
         mut self,
-        value: Vec<types::MetricsConfiguration>,
+        item: types::MetricsConfiguration,
     ) -> Self {
-        self.metrics_configuration_list = Some(value);
+        self.metrics_configuration_list.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `MetricsConfigurationList`.
@@ -17420,9 +17419,9 @@ pub struct ListBucketsOutputBuilder {
     owner: Option<types::Owner>,
 }
 impl ListBucketsOutputBuilder {
-    /// Sets `Buckets`.
-    pub fn buckets(mut self, value: Vec<types::Bucket>) -> Self {
-        self.buckets = Some(value);
+    /// Appends one item to `Buckets`. `set_buckets` sets or clears the whole list.
+    pub fn buckets(mut self, item: types::Bucket) -> Self {
+        self.buckets.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Buckets`.
@@ -17670,9 +17669,9 @@ impl ListMultipartUploadsOutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Sets `Uploads`.
-    pub fn uploads(mut self, value: Vec<types::MultipartUpload>) -> Self {
-        self.uploads = Some(value);
+    /// Appends one item to `Uploads`. `set_uploads` sets or clears the whole list.
+    pub fn uploads(mut self, item: types::MultipartUpload) -> Self {
+        self.uploads.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Uploads`.
@@ -17680,9 +17679,9 @@ impl ListMultipartUploadsOutputBuilder {
         self.uploads = value;
         self
     }
-    /// Sets `CommonPrefixes`.
-    pub fn common_prefixes(mut self, value: Vec<types::CommonPrefix>) -> Self {
-        self.common_prefixes = Some(value);
+    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
+        self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `CommonPrefixes`.
@@ -17829,9 +17828,9 @@ impl ListLegalHoldsOutputBuilder {
         self.create_time = value;
         self
     }
-    /// Sets `LegalHolds`.
-    pub fn legal_holds(mut self, value: Vec<types::LegalHold>) -> Self {
-        self.legal_holds = Some(value);
+    /// Appends one item to `LegalHolds`. `set_legal_holds` sets or clears the whole list.
+    pub fn legal_holds(mut self, item: types::LegalHold) -> Self {
+        self.legal_holds.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `LegalHolds`.
@@ -18304,9 +18303,9 @@ impl ListObjectVersionsOutputBuilder {
         self.next_version_id_marker = value;
         self
     }
-    /// Sets `Versions`.
-    pub fn versions(mut self, value: Vec<types::ObjectVersion>) -> Self {
-        self.versions = Some(value);
+    /// Appends one item to `Versions`. `set_versions` sets or clears the whole list.
+    pub fn versions(mut self, item: types::ObjectVersion) -> Self {
+        self.versions.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Versions`.
@@ -18314,9 +18313,9 @@ impl ListObjectVersionsOutputBuilder {
         self.versions = value;
         self
     }
-    /// Sets `DeleteMarkers`.
-    pub fn delete_markers(mut self, value: Vec<types::DeleteMarkerEntry>) -> Self {
-        self.delete_markers = Some(value);
+    /// Appends one item to `DeleteMarkers`. `set_delete_markers` sets or clears the whole list.
+    pub fn delete_markers(mut self, item: types::DeleteMarkerEntry) -> Self {
+        self.delete_markers.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `DeleteMarkers`.
@@ -18367,9 +18366,9 @@ impl ListObjectVersionsOutputBuilder {
         self.max_keys = value;
         self
     }
-    /// Sets `CommonPrefixes`.
-    pub fn common_prefixes(mut self, value: Vec<types::CommonPrefix>) -> Self {
-        self.common_prefixes = Some(value);
+    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
+        self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `CommonPrefixes`.
@@ -18725,9 +18724,9 @@ impl ListObjectsOutputBuilder {
         self.next_marker = value;
         self
     }
-    /// Sets `Contents`.
-    pub fn contents(mut self, value: Vec<types::Object>) -> Self {
-        self.contents = Some(value);
+    /// Appends one item to `Contents`. `set_contents` sets or clears the whole list.
+    pub fn contents(mut self, item: types::Object) -> Self {
+        self.contents.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Contents`.
@@ -18795,9 +18794,9 @@ impl ListObjectsOutputBuilder {
         self.max_keys = value;
         self
     }
-    /// Sets `CommonPrefixes`.
-    pub fn common_prefixes(mut self, value: Vec<types::CommonPrefix>) -> Self {
-        self.common_prefixes = Some(value);
+    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
+        self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `CommonPrefixes`.
@@ -19145,9 +19144,9 @@ impl ListObjectsV2OutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Sets `Contents`.
-    pub fn contents(mut self, value: Vec<types::Object>) -> Self {
-        self.contents = Some(value);
+    /// Appends one item to `Contents`. `set_contents` sets or clears the whole list.
+    pub fn contents(mut self, item: types::Object) -> Self {
+        self.contents.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Contents`.
@@ -19195,9 +19194,9 @@ impl ListObjectsV2OutputBuilder {
         self.max_keys = value;
         self
     }
-    /// Sets `CommonPrefixes`.
-    pub fn common_prefixes(mut self, value: Vec<types::CommonPrefix>) -> Self {
-        self.common_prefixes = Some(value);
+    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
+        self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `CommonPrefixes`.
@@ -19699,9 +19698,9 @@ impl ListPartsOutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Sets `Parts`.
-    pub fn parts(mut self, value: Vec<types::Part>) -> Self {
-        self.parts = Some(value);
+    /// Appends one item to `Parts`. `set_parts` sets or clears the whole list.
+    pub fn parts(mut self, item: types::Part) -> Self {
+        self.parts.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Parts`.
@@ -19994,9 +19993,9 @@ impl LoggingEnabledBuilder {
         self.target_bucket = value;
         self
     }
-    /// Sets `TargetGrants`.
-    pub fn target_grants(mut self, value: Vec<types::TargetGrant>) -> Self {
-        self.target_grants = Some(value);
+    /// Appends one item to `TargetGrants`. `set_target_grants` sets or clears the whole list.
+    pub fn target_grants(mut self, item: types::TargetGrant) -> Self {
+        self.target_grants.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `TargetGrants`.
@@ -20257,9 +20256,9 @@ impl MetricsAndOperatorBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `Tags`.
-    pub fn tags(mut self, value: Vec<types::Tag>) -> Self {
-        self.tags = Some(value);
+    /// Appends one item to `Tags`. `set_tags` sets or clears the whole list.
+    pub fn tags(mut self, item: types::Tag) -> Self {
+        self.tags.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Tags`.
@@ -20794,12 +20793,9 @@ pub struct NotificationConfigurationBuilder {
     lambda_function_configurations: Option<Vec<types::LambdaFunctionConfiguration>>,
 }
 impl NotificationConfigurationBuilder {
-    /// Sets `TopicConfigurations`.
-    pub fn topic_configurations(
-        mut self,
-        value: Vec<types::TopicConfiguration>,
-    ) -> Self {
-        self.topic_configurations = Some(value);
+    /// Appends one item to `TopicConfigurations`. `set_topic_configurations` sets or clears the whole list.
+    pub fn topic_configurations(mut self, item: types::TopicConfiguration) -> Self {
+        self.topic_configurations.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `TopicConfigurations`.
@@ -20810,12 +20806,9 @@ impl NotificationConfigurationBuilder {
         self.topic_configurations = value;
         self
     }
-    /// Sets `QueueConfigurations`.
-    pub fn queue_configurations(
-        mut self,
-        value: Vec<types::QueueConfiguration>,
-    ) -> Self {
-        self.queue_configurations = Some(value);
+    /// Appends one item to `QueueConfigurations`. `set_queue_configurations` sets or clears the whole list.
+    pub fn queue_configurations(mut self, item: types::QueueConfiguration) -> Self {
+        self.queue_configurations.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `QueueConfigurations`.
@@ -20826,12 +20819,12 @@ impl NotificationConfigurationBuilder {
         self.queue_configurations = value;
         self
     }
-    /// Sets `LambdaFunctionConfigurations`.
+    /// Appends one item to `LambdaFunctionConfigurations`. `set_lambda_function_configurations` sets or clears the whole list.
     pub fn lambda_function_configurations(
         mut self,
-        value: Vec<types::LambdaFunctionConfiguration>,
+        item: types::LambdaFunctionConfiguration,
     ) -> Self {
-        self.lambda_function_configurations = Some(value);
+        self.lambda_function_configurations.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `LambdaFunctionConfigurations`.
@@ -21109,9 +21102,12 @@ impl ObjectBuilder {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
-    pub fn checksum_algorithm(mut self, value: Vec<types::ChecksumAlgorithm>) -> Self {
-        self.checksum_algorithm = Some(value);
+    /// Appends one item to `ChecksumAlgorithm`. `set_checksum_algorithm` sets or clears the whole list.
+    pub fn checksum_algorithm(
+        mut self,
+        item: impl Into<types::ChecksumAlgorithm>,
+    ) -> Self {
+        self.checksum_algorithm.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `ChecksumAlgorithm`.
@@ -22163,9 +22159,12 @@ impl ObjectVersionBuilder {
         self.owner = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
-    pub fn checksum_algorithm(mut self, value: Vec<types::ChecksumAlgorithm>) -> Self {
-        self.checksum_algorithm = Some(value);
+    /// Appends one item to `ChecksumAlgorithm`. `set_checksum_algorithm` sets or clears the whole list.
+    pub fn checksum_algorithm(
+        mut self,
+        item: impl Into<types::ChecksumAlgorithm>,
+    ) -> Self {
+        self.checksum_algorithm.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `ChecksumAlgorithm`.
@@ -25830,12 +25829,11 @@ impl PutObjectRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `Metadata`.
-    pub fn metadata(
-        mut self,
-        value: ::std::collections::HashMap<String, String>,
-    ) -> Self {
-        self.metadata = Some(value);
+    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), value.into());
         self
     }
     /// Sets or clears `Metadata`.
@@ -26658,9 +26656,9 @@ impl QueueConfigurationBuilder {
         self.queue_arn = value;
         self
     }
-    /// Sets `Events` (required).
-    pub fn events(mut self, value: Vec<types::Event>) -> Self {
-        self.events = Some(value);
+    /// Appends one item to `Events` (required). `set_events` sets or clears the whole list.
+    pub fn events(mut self, item: impl Into<types::Event>) -> Self {
+        self.events.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `Events` (required).
@@ -26752,9 +26750,9 @@ impl QueueConfigurationDeprecatedBuilder {
         self.event = value;
         self
     }
-    /// Sets `Events`.
-    pub fn events(mut self, value: Vec<types::Event>) -> Self {
-        self.events = Some(value);
+    /// Appends one item to `Events`. `set_events` sets or clears the whole list.
+    pub fn events(mut self, item: impl Into<types::Event>) -> Self {
+        self.events.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `Events`.
@@ -27017,9 +27015,9 @@ impl ReplicationConfigurationBuilder {
         self.role = value;
         self
     }
-    /// Sets `Rules` (required).
-    pub fn rules(mut self, value: Vec<types::ReplicationRule>) -> Self {
-        self.rules = Some(value);
+    /// Appends one item to `Rules` (required). `set_rules` sets or clears the whole list.
+    pub fn rules(mut self, item: types::ReplicationRule) -> Self {
+        self.rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Rules` (required).
@@ -27265,9 +27263,9 @@ impl ReplicationRuleAndOperatorBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `Tags`.
-    pub fn tags(mut self, value: Vec<types::Tag>) -> Self {
-        self.tags = Some(value);
+    /// Appends one item to `Tags`. `set_tags` sets or clears the whole list.
+    pub fn tags(mut self, item: types::Tag) -> Self {
+        self.tags.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Tags`.
@@ -27805,9 +27803,9 @@ impl ListReplicationFailureResultBuilder {
         self.next_continuation_token = value;
         self
     }
-    /// Sets `Contents` (required).
-    pub fn contents(mut self, value: Vec<types::ObjectSyncAttempted>) -> Self {
-        self.contents = Some(value);
+    /// Appends one item to `Contents` (required). `set_contents` sets or clears the whole list.
+    pub fn contents(mut self, item: types::ObjectSyncAttempted) -> Self {
+        self.contents.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `Contents` (required).
@@ -28339,9 +28337,9 @@ pub struct S3KeyFilterBuilder {
     filter_rules: Option<Vec<types::FilterRule>>,
 }
 impl S3KeyFilterBuilder {
-    /// Sets `FilterRules`.
-    pub fn filter_rules(mut self, value: Vec<types::FilterRule>) -> Self {
-        self.filter_rules = Some(value);
+    /// Appends one item to `FilterRules`. `set_filter_rules` sets or clears the whole list.
+    pub fn filter_rules(mut self, item: types::FilterRule) -> Self {
+        self.filter_rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `FilterRules`.
@@ -28859,9 +28857,9 @@ pub struct TaggingBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
 impl TaggingBuilder {
-    /// Sets `TagSet` (required).
-    pub fn tag_set(mut self, value: Vec<types::Tag>) -> Self {
-        self.tag_set = Some(value);
+    /// Appends one item to `TagSet` (required). `set_tag_set` sets or clears the whole list.
+    pub fn tag_set(mut self, item: types::Tag) -> Self {
+        self.tag_set.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `TagSet` (required).
@@ -29128,9 +29126,9 @@ impl TopicConfigurationBuilder {
         self.topic_arn = value;
         self
     }
-    /// Sets `Events` (required).
-    pub fn events(mut self, value: Vec<types::Event>) -> Self {
-        self.events = Some(value);
+    /// Appends one item to `Events` (required). `set_events` sets or clears the whole list.
+    pub fn events(mut self, item: impl Into<types::Event>) -> Self {
+        self.events.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `Events` (required).
@@ -29212,9 +29210,9 @@ impl TopicConfigurationDeprecatedBuilder {
         self.id = value;
         self
     }
-    /// Sets `Events`.
-    pub fn events(mut self, value: Vec<types::Event>) -> Self {
-        self.events = Some(value);
+    /// Appends one item to `Events`. `set_events` sets or clears the whole list.
+    pub fn events(mut self, item: impl Into<types::Event>) -> Self {
+        self.events.get_or_insert_with(Vec::new).push(item.into());
         self
     }
     /// Sets or clears `Events`.
@@ -30846,9 +30844,9 @@ impl WebsiteConfigurationBuilder {
         self.redirect_all_requests_to = value;
         self
     }
-    /// Sets `RoutingRules`.
-    pub fn routing_rules(mut self, value: Vec<types::RoutingRule>) -> Self {
-        self.routing_rules = Some(value);
+    /// Appends one item to `RoutingRules`. `set_routing_rules` sets or clears the whole list.
+    pub fn routing_rules(mut self, item: types::RoutingRule) -> Self {
+        self.routing_rules.get_or_insert_with(Vec::new).push(item);
         self
     }
     /// Sets or clears `RoutingRules`.

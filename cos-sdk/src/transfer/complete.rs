@@ -42,7 +42,7 @@ impl UploadJob {
                     apply_checksum!(part, algorithm, p.checksum.as_ref(), values).build()
                 })
                 .collect::<Vec<_>>();
-            let upload = CompletedMultipartUpload::builder().parts(completed).build();
+            let upload = CompletedMultipartUpload::builder().set_parts(Some(completed)).build();
             let s = &*self.settings;
             let request = client
                 .complete_multipart_upload()

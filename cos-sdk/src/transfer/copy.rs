@@ -289,7 +289,7 @@ impl CopyJob {
                 .bucket(&this.bucket)
                 .key(&this.key)
                 .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().parts(completed).build());
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build());
             let request = apply_settings!(request, s, sse_c);
             let request = apply_settings!(request, s, retention);
             request.send().await

@@ -170,7 +170,7 @@ async fn retention_headers_go_on_complete_not_create() {
         .retention_legal_hold_id("hold-mpu")
         .multipart_upload(
             CompletedMultipartUpload::builder()
-                .parts(vec![CompletedPart::builder().part_number(1).e_tag(part.e_tag.unwrap()).build()])
+                .parts(CompletedPart::builder().part_number(1).e_tag(part.e_tag.unwrap()).build())
                 .build()
                 ,
         )

@@ -112,22 +112,23 @@ async fn tagging_and_cors_round_trip() {
         Tag::builder().key("team").value("storage").build().unwrap(),
         Tag::builder().key("note").value("a & b <c>").build().unwrap(),
     ];
-    client.put_object_tagging().bucket(&bucket).key("o").tagging(Tagging::builder().tag_set(tags.clone()).build().unwrap()).send().await.unwrap();
+    client.put_object_tagging().bucket(&bucket).key("o").tagging(Tagging::builder().set_tag_set(Some(tags.clone())).build().unwrap()).send().await.unwrap();
     let mut got = client.get_object_tagging().bucket(&bucket).key("o").send().await.unwrap().tag_set;
     got.sort_by(|a, b| b.key.cmp(&a.key));
     assert_eq!(got, tags);
 
     let rule = CORSRule::builder()
-        .allowed_methods(vec!["GET".into(), "PUT".into()])
-        .allowed_origins(vec!["https://example.com".into()])
-        .allowed_headers(vec!["*".into()])
+        .allowed_methods("GET")
+        .allowed_methods("PUT")
+        .allowed_origins("https://example.com")
+        .allowed_headers("*")
         .max_age_seconds(600)
         .build()
         .unwrap();
     client
         .put_bucket_cors()
         .bucket(&bucket)
-        .cors_configuration(CORSConfiguration::builder().cors_rules(vec![rule.clone()]).build().unwrap())
+        .cors_configuration(CORSConfiguration::builder().cors_rules(rule.clone()).build().unwrap())
         .send()
         .await
         .unwrap();
@@ -150,13 +151,13 @@ async fn lifecycle_transition_to_glacier_runs() {
         .id("to-glacier")
         .status(ExpirationStatus::Enabled)
         .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
-        .transitions(vec![Transition::builder().days(1).storage_class(TransitionStorageClass::Glacier).build()])
+        .transitions(Transition::builder().days(1).storage_class(TransitionStorageClass::Glacier).build())
         .build()
         .unwrap();
     client
         .put_bucket_lifecycle_configuration()
         .bucket(&bucket)
-        .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(vec![rule]).build().unwrap())
+        .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(rule).build().unwrap())
         .send()
         .await
         .unwrap();

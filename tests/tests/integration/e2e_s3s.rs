@@ -69,7 +69,7 @@ async fn objects_round_trip_with_metadata_and_awkward_keys() {
             .bucket("objects")
             .key(*key)
             .content_type("text/plain; charset=utf-8")
-            .metadata(metadata)
+            .set_metadata(Some(metadata))
             .body(ByteStream::from(body.clone()))
             .send()
             .await
@@ -150,7 +150,7 @@ async fn manual_multipart_upload_completes_and_aborts() {
         .bucket("multi")
         .key("big")
         .upload_id(&upload_id)
-        .multipart_upload(CompletedMultipartUpload::builder().parts(parts).build())
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
         .send()
         .await
         .unwrap();
@@ -194,11 +194,11 @@ async fn paginator_walks_2500_keys_and_delete_objects_removes_them() {
     assert_eq!(first_ten.len(), 10);
 
     for chunk in keys.chunks(1000) {
-        let objects = chunk.iter().map(|k| ObjectIdentifier::builder().key(k).build().unwrap()).collect();
+        let objects: Vec<_> = chunk.iter().map(|k| ObjectIdentifier::builder().key(k).build().unwrap()).collect();
         let out = client
             .delete_objects()
             .bucket("many")
-            .delete(Delete::builder().objects(objects).build().unwrap())
+            .delete(Delete::builder().set_objects(Some(objects)).build().unwrap())
             .send()
             .await
             .unwrap();

@@ -45,7 +45,7 @@ fn serializer_and_parser_are_pure() {
         .bucket("docs")
         .key("a b/ü+%.txt")
         .content_type("text/plain")
-        .metadata([("owner".to_string(), "me".to_string())].into())
+        .metadata("owner", "me")
         .retention_period(3600)
         .body(ByteStream::from("hello"))
         .build()

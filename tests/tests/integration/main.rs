@@ -24,3 +24,4 @@ mod network_proxy;
 mod network_transport;
 mod api_streams;
 mod api_boto3;
+mod api_builders;

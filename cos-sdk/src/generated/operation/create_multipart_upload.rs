@@ -281,12 +281,9 @@ impl CreateMultipartUploadFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `Metadata`.
-    pub fn metadata(
-        mut self,
-        value: ::std::collections::HashMap<String, String>,
-    ) -> Self {
-        self.input = self.input.metadata(value);
+    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.input = self.input.metadata(key, value);
         self
     }
     /// Sets or clears `Metadata`.
