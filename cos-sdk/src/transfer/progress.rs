@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::runtime::http::body::SentObserver;
+
 /// What just happened in a transfer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -34,7 +36,8 @@ pub enum ProgressEvent {
         /// Why it failed.
         reason: String,
     },
-    /// Bytes arrived or were sent within a part (single GETs and downloads report these).
+    /// Bytes arrived or were sent within a part: downloads report each chunk written, uploads at least
+    /// every MiB sent.
     Bytes,
     /// The transfer finished successfully.
     Completed,
@@ -152,5 +155,45 @@ impl ProgressState {
     #[allow(dead_code)]
     pub(crate) fn has_listener(&self) -> bool {
         self.listener.is_some() || self.parent.as_ref().is_some_and(|p| p.has_listener())
+    }
+}
+
+/// Reports, as `Bytes` events, what a request body of one part has sent: at least every MiB, and only
+/// bytes not reported before, so an attempt that starts over counts nothing twice.
+pub(crate) struct SentBytes {
+    progress: Arc<ProgressState>,
+    reported: AtomicU64,
+}
+
+/// Bytes reported at once, at least (the last ones of a part come with its `PartDone`).
+const REPORT_STEP: u64 = 1024 * 1024;
+
+impl SentBytes {
+    pub(crate) fn new(progress: Arc<ProgressState>) -> Arc<SentBytes> {
+        Arc::new(SentBytes { progress, reported: AtomicU64::new(0) })
+    }
+
+    /// The observer to give the part's body.
+    pub(crate) fn observer(self: &Arc<Self>) -> SentObserver {
+        let this = self.clone();
+        Arc::new(move |sent| this.sent(sent))
+    }
+
+    fn sent(&self, sent: u64) {
+        let mut before = self.reported.load(Ordering::Relaxed);
+        while sent >= before.saturating_add(REPORT_STEP) {
+            match self.reported.compare_exchange(before, sent, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    self.progress.report(sent - before, ProgressEvent::Bytes);
+                    return;
+                }
+                Err(now) => before = now,
+            }
+        }
+    }
+
+    /// The bytes of a part of `len` bytes not reported yet, for its `PartDone`.
+    pub(crate) fn rest(&self, len: u64) -> u64 {
+        len.saturating_sub(self.reported.load(Ordering::Relaxed))
     }
 }

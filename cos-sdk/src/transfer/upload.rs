@@ -21,7 +21,7 @@ use super::config::{model_algorithm, part_count, part_range, part_size_for, MAX_
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::{apply_settings, ObjectSettings};
 use super::pool::PartBuffer;
-use super::progress::{ProgressEvent, ProgressListener, ProgressState};
+use super::progress::{ProgressEvent, ProgressListener, ProgressState, SentBytes};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::{abort_upload, is_no_such_upload, join_message, ManagerInner, TransferManager};
 use crate::runtime::retry::{part_backoff, part_is_retryable};
@@ -544,6 +544,7 @@ impl UploadJob {
         let s = &*self.settings;
         let bytes = buffer.freeze();
         let size = bytes.len() as u64;
+        let sent_bytes = SentBytes::new(self.progress.clone());
         let request = self
             .inner
             .client
@@ -551,7 +552,7 @@ impl UploadJob {
             .bucket(&self.bucket)
             .key(&self.key)
             .content_length(size as i64)
-            .body(ByteStream::from(bytes.clone()));
+            .body(ByteStream::from(bytes.clone()).observe_sent(sent_bytes.observer()));
         let request = apply_checksum!(request, self.inner.config.part_checksum(), &checksum, with_algorithm);
         let request = apply_settings!(request, s, content);
         let request = apply_settings!(request, s, object);
@@ -565,7 +566,7 @@ impl UploadJob {
             Ok(result) => result?,
             Err(reason) => return Err(StopSignal::error(reason, "upload")),
         };
-        self.progress.report(size, ProgressEvent::PartDone { part_number: 1, bytes: size });
+        self.progress.report(sent_bytes.rest(size), ProgressEvent::PartDone { part_number: 1, bytes: size });
         Ok(UploadOutput {
             bucket: self.bucket.clone(),
             key: self.key.clone(),
@@ -600,6 +601,7 @@ async fn send_part(
     let attempts = ctx.inner.config.part_attempts();
     let algorithm = ctx.inner.config.part_checksum();
     let mut attempt = 0;
+    let sent_bytes = SentBytes::new(ctx.progress.clone());
     let result = loop {
         attempt += 1;
         let permit = ctx.inner.requests.acquire().await;
@@ -612,7 +614,7 @@ async fn send_part(
             .upload_id(&ctx.upload_id)
             .part_number(part_number as i32)
             .content_length(len as i64)
-            .body(ByteStream::from(bytes.clone()));
+            .body(ByteStream::from(bytes.clone()).observe_sent(sent_bytes.observer()));
         let request = apply_checksum!(request, algorithm, &checksum, with_algorithm);
         let sent = apply_settings!(request, &*ctx.settings, sse_c).send().await;
         drop(permit);
@@ -643,7 +645,7 @@ async fn send_part(
             tracing::warn!(error = %e, "could not record a finished part in the state file");
         }
     }
-    ctx.progress.report(len, ProgressEvent::PartDone { part_number, bytes: len });
+    ctx.progress.report(sent_bytes.rest(len), ProgressEvent::PartDone { part_number, bytes: len });
     Ok(part)
 }
 

@@ -127,9 +127,22 @@ async fn a_connection_reset_mid_part_and_a_response_cut_short_are_recovered() {
     let dir = TempDir::new("transfer-resets");
     let source = dir.path().join("s");
     let md5 = random_file(&source, 13 * MIB, 4);
-    manager.upload_file(&source, "resets", "k").await.unwrap();
+    let (listener, mut sent) = ProgressListener::channel();
+    manager.upload_file(&source, "resets", "k").on_progress(listener).await.unwrap();
     assert_eq!(file_md5(&server.object_path("resets", "k")), md5);
     assert!(proxy.seen().iter().filter(|s| s.operation() == "UploadPart" && s.part_number() == Some(2)).count() >= 2);
+    // Upload progress comes at least every MiB sent, and the reset attempt's bytes count once.
+    let mut done = Vec::new();
+    let mut byte_events = 0;
+    while let Ok(p) = sent.try_recv() {
+        byte_events += usize::from(p.event == ProgressEvent::Bytes);
+        done.push(p.bytes_done);
+    }
+    assert!(byte_events >= 10, "{byte_events} Bytes events for 13 MiB");
+    // Reports from parallel parts may arrive out of order; sorted, they climb by at most a MiB.
+    done.sort_unstable();
+    assert!(done.windows(2).all(|w| w[1] - w[0] <= MIB), "{done:?}");
+    assert_eq!(done.last().copied(), Some(13 * MIB));
 
     let target = dir.path().join("t");
     let (listener, mut events) = ProgressListener::channel();

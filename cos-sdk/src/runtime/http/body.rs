@@ -26,6 +26,12 @@ type BoxBody = http_body_util::combinators::BoxBody<Bytes, BoxError>;
 
 /// How many bytes a file body reads at a time; memory stays bounded by this whatever the file size.
 const FILE_CHUNK_SIZE: usize = 64 * 1024;
+/// The largest chunk an in-memory body hands over at once, so that what watches it sees progress at
+/// least every MiB (the bytes are shared, not copied).
+const MEMORY_CHUNK_SIZE: usize = 1024 * 1024;
+
+/// Told, after each chunk of a request body goes out, how many bytes that body has sent so far.
+pub(crate) type SentObserver = Arc<dyn Fn(u64) + Send + Sync>;
 
 /// A request or response body: bytes in memory, a file, or a stream that is never buffered whole.
 ///
@@ -37,6 +43,10 @@ pub struct ByteStream {
     /// Noted each time a chunk is handed to the connection, so the transport can tell a slow upload
     /// from a stalled one.
     progress: Option<Arc<Progress>>,
+    /// Told the bytes sent so far after each chunk (a transfer's progress); copies share it, each
+    /// counting from zero.
+    observer: Option<SentObserver>,
+    sent: u64,
 }
 
 /// When a body last made progress, shared between the body being sent and the transport waiting on it.
@@ -71,7 +81,7 @@ enum Inner {
 
 impl ByteStream {
     fn of(inner: Inner) -> ByteStream {
-        ByteStream { inner, progress: None }
+        ByteStream { inner, progress: None, observer: None, sent: 0 }
     }
 
     /// An empty body.
@@ -167,11 +177,19 @@ impl ByteStream {
 
     /// A fresh copy of a replayable body (a file body starts again from its first byte); `None` for a stream.
     pub fn try_clone(&self) -> Option<ByteStream> {
-        match &self.inner {
-            Inner::Bytes(b) => Some(ByteStream::from(b.clone())),
-            Inner::File(f) => Some(ByteStream::of(Inner::File(FileBody::new(f.path.clone(), f.offset, f.length)))),
-            _ => None,
-        }
+        let mut copy = match &self.inner {
+            Inner::Bytes(b) => ByteStream::from(b.clone()),
+            Inner::File(f) => ByteStream::of(Inner::File(FileBody::new(f.path.clone(), f.offset, f.length))),
+            _ => return None,
+        };
+        copy.observer = self.observer.clone();
+        Some(copy)
+    }
+
+    /// Calls `observer` with the bytes sent so far after each chunk goes out.
+    pub(crate) fn observe_sent(mut self, observer: SentObserver) -> ByteStream {
+        self.observer = Some(observer);
+        self
     }
 
     /// Reads the whole body into memory.
@@ -337,8 +355,14 @@ impl Body for ByteStream {
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
         let polled = this.poll_inner(cx);
-        if let (Poll::Ready(Some(Ok(_))), Some(progress)) = (&polled, &this.progress) {
-            progress.touch();
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(progress) = &this.progress {
+                progress.touch();
+            }
+            if let (Some(observer), Some(data)) = (&this.observer, frame.data_ref()) {
+                this.sent += data.len() as u64;
+                observer(this.sent);
+            }
         }
         polled
     }
@@ -364,7 +388,7 @@ impl ByteStream {
                 if b.is_empty() {
                     Poll::Ready(None)
                 } else {
-                    Poll::Ready(Some(Ok(Frame::data(std::mem::take(b)))))
+                    Poll::Ready(Some(Ok(Frame::data(b.split_to(b.len().min(MEMORY_CHUNK_SIZE))))))
                 }
             }
             Inner::File(f) => f.poll_chunk(cx).map(|o| o.map(|r| r.map(Frame::data).map_err(Into::into))),
