@@ -25,3 +25,4 @@ mod network_transport;
 mod api_streams;
 mod api_boto3;
 mod api_builders;
+mod examples;
