@@ -58,6 +58,10 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let shape = service.shape(e);
         let id = ident(&shape.rust_name);
         let doc = match service.structure(e).exception.as_ref().and_then(|x| x.status) {
+            Some(status) if op.bodiless_errors => format!(
+                "`{}` (HTTP {status}). A {} answer has no body to name its error, so every {status} is reported as this one.",
+                shape.name, op.method
+            ),
             Some(status) => format!("`{}` (HTTP {status}).", shape.name),
             None => format!("`{}`.", shape.name),
         };

@@ -100,7 +100,12 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
             }
         }
     };
-    let builder_doc_attr = super::doc(&format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", shape.rust_name));
+    let builder_doc = if st.build_can_fail() {
+        format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", shape.rust_name)
+    } else {
+        format!("Builds a [`{}`]; every member is optional, so `build` returns it as it is.", shape.rust_name)
+    };
+    let builder_doc_attr = super::doc(&builder_doc);
     // Builders derive `Default`, `Clone` unless a stream is inside, and `Debug` unless it must redact.
     let mut builder_derives = vec![quote!(Default)];
     if !st.has_stream {

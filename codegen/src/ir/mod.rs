@@ -396,6 +396,7 @@ pub fn resolve(
     passes::mark_boxes(&mut service);
     passes::mark_streams_and_sensitive(&mut service);
     passes::mark_operation_facts(&mut service);
+    passes::check_bodiless_errors(&service)?;
     passes::mark_wire_directions(&mut service);
     if let Some(text) = paginators_json {
         service.paginators = paginators::resolve_paginators(&service, text)?;

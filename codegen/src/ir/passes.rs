@@ -205,6 +205,28 @@ pub(super) fn mark_operation_facts(service: &mut Service) {
     }
 }
 
+/// A body-less error (HEAD) is known by its status alone, so an operation with such errors may model
+/// at most one error per status.
+pub(super) fn check_bodiless_errors(service: &Service) -> Result<(), Error> {
+    for op in service.operations.iter().filter(|op| op.bodiless_errors) {
+        let mut seen: HashMap<u16, &str> = HashMap::new();
+        for error in &op.errors {
+            let Some(status) = service.structure(error).exception.as_ref().and_then(|x| x.status) else { continue };
+            if let Some(first) = seen.insert(status, error) {
+                return Err(Error::Model {
+                    path: format!("operations.{}.errors", op.name),
+                    message: format!(
+                        "`{first}` and `{error}` both have HTTP status {status}, but {} answers errors without a body, \
+                         so only the status can tell them apart",
+                        op.name
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Marks the structures that travel in XML bodies: written when an operation's request body holds
 /// them, read when a response or error body does, each with every structure below it. Structures
 /// that travel only in the other direction, or in none, get no writer or reader.

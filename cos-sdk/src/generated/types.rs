@@ -23,7 +23,7 @@ impl AbortIncompleteMultipartUpload {
         self.days_after_initiation
     }
 }
-/// Builds a [`AbortIncompleteMultipartUpload`]; `build` checks required members and `min` constraints.
+/// Builds a [`AbortIncompleteMultipartUpload`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AbortIncompleteMultipartUploadBuilder {
     days_after_initiation: Option<i32>,
@@ -67,7 +67,7 @@ impl AbortMultipartUploadOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`AbortMultipartUploadOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`AbortMultipartUploadOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AbortMultipartUploadOutputBuilder {
     request_charged: Option<types::RequestCharged>,
@@ -216,7 +216,7 @@ impl AccelerateConfiguration {
         AccelerateConfigurationBuilder::default()
     }
 }
-/// Builds a [`AccelerateConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`AccelerateConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AccelerateConfigurationBuilder {
     status: Option<types::BucketAccelerateStatus>,
@@ -258,7 +258,7 @@ impl AccessControlPolicy {
         AccessControlPolicyBuilder::default()
     }
 }
-/// Builds a [`AccessControlPolicy`]; `build` checks required members and `min` constraints.
+/// Builds a [`AccessControlPolicy`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AccessControlPolicyBuilder {
     grants: Option<Vec<types::Grant>>,
@@ -324,7 +324,7 @@ impl AnalyticsAndOperator {
         self.tags.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`AnalyticsAndOperator`]; `build` checks required members and `min` constraints.
+/// Builds a [`AnalyticsAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AnalyticsAndOperatorBuilder {
     prefix: Option<String>,
@@ -550,7 +550,7 @@ impl AnalyticsFilter {
         self.and.as_ref()
     }
 }
-/// Builds a [`AnalyticsFilter`]; `build` checks required members and `min` constraints.
+/// Builds a [`AnalyticsFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AnalyticsFilterBuilder {
     prefix: Option<String>,
@@ -809,7 +809,7 @@ impl AccessKey {
         self.secret.as_deref()
     }
 }
-/// Builds a [`AccessKey`]; `build` checks required members and `min` constraints.
+/// Builds a [`AccessKey`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct AccessKeyBuilder {
     id: Option<String>,
@@ -963,7 +963,7 @@ impl Bucket {
         self.location_constraint.as_ref()
     }
 }
-/// Builds a [`Bucket`]; `build` checks required members and `min` constraints.
+/// Builds a [`Bucket`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct BucketBuilder {
     name: Option<String>,
@@ -1102,7 +1102,7 @@ impl BucketAlreadyExists {
         BucketAlreadyExistsBuilder::default()
     }
 }
-/// Builds a [`BucketAlreadyExists`]; `build` checks required members and `min` constraints.
+/// Builds a [`BucketAlreadyExists`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct BucketAlreadyExistsBuilder {}
 impl BucketAlreadyExistsBuilder {
@@ -1123,7 +1123,7 @@ impl BucketAlreadyOwnedByYou {
         BucketAlreadyOwnedByYouBuilder::default()
     }
 }
-/// Builds a [`BucketAlreadyOwnedByYou`]; `build` checks required members and `min` constraints.
+/// Builds a [`BucketAlreadyOwnedByYou`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct BucketAlreadyOwnedByYouBuilder {}
 impl BucketAlreadyOwnedByYouBuilder {
@@ -1659,7 +1659,7 @@ impl BucketLoggingStatus {
         BucketLoggingStatusBuilder::default()
     }
 }
-/// Builds a [`BucketLoggingStatus`]; `build` checks required members and `min` constraints.
+/// Builds a [`BucketLoggingStatus`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct BucketLoggingStatusBuilder {
     logging_enabled: Option<types::LoggingEnabled>,
@@ -2230,7 +2230,7 @@ impl Checksum {
         ChecksumBuilder::default()
     }
 }
-/// Builds a [`Checksum`]; `build` checks required members and `min` constraints.
+/// Builds a [`Checksum`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ChecksumBuilder {
     checksum_crc32: Option<String>,
@@ -2547,7 +2547,7 @@ impl CloudFunctionConfiguration {
         CloudFunctionConfigurationBuilder::default()
     }
 }
-/// Builds a [`CloudFunctionConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`CloudFunctionConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CloudFunctionConfigurationBuilder {
     id: Option<String>,
@@ -2639,7 +2639,7 @@ impl CommonPrefix {
         self.prefix.as_deref()
     }
 }
-/// Builds a [`CommonPrefix`]; `build` checks required members and `min` constraints.
+/// Builds a [`CommonPrefix`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CommonPrefixBuilder {
     prefix: Option<String>,
@@ -3420,7 +3420,7 @@ impl CompletedMultipartUpload {
         CompletedMultipartUploadBuilder::default()
     }
 }
-/// Builds a [`CompletedMultipartUpload`]; `build` checks required members and `min` constraints.
+/// Builds a [`CompletedMultipartUpload`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CompletedMultipartUploadBuilder {
     parts: Option<Vec<types::CompletedPart>>,
@@ -3482,7 +3482,7 @@ impl CompletedPart {
         CompletedPartBuilder::default()
     }
 }
-/// Builds a [`CompletedPart`]; `build` checks required members and `min` constraints.
+/// Builds a [`CompletedPart`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CompletedPartBuilder {
     e_tag: Option<String>,
@@ -3606,7 +3606,7 @@ impl Condition {
         self.key_prefix_equals.as_deref()
     }
 }
-/// Builds a [`Condition`]; `build` checks required members and `min` constraints.
+/// Builds a [`Condition`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ConditionBuilder {
     http_error_code_returned_equals: Option<String>,
@@ -3746,7 +3746,7 @@ impl CopyObjectOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`CopyObjectOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`CopyObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct CopyObjectOutputBuilder {
     copy_object_result: Option<types::CopyObjectResult>,
@@ -4791,7 +4791,7 @@ impl CopyObjectResult {
         self.checksum_sha256.as_deref()
     }
 }
-/// Builds a [`CopyObjectResult`]; `build` checks required members and `min` constraints.
+/// Builds a [`CopyObjectResult`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CopyObjectResultBuilder {
     e_tag: Option<String>,
@@ -4972,7 +4972,7 @@ impl CopyPartResult {
         self.checksum_sha256.as_deref()
     }
 }
-/// Builds a [`CopyPartResult`]; `build` checks required members and `min` constraints.
+/// Builds a [`CopyPartResult`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CopyPartResultBuilder {
     e_tag: Option<String>,
@@ -5085,7 +5085,7 @@ impl CreateBucketConfiguration {
         CreateBucketConfigurationBuilder::default()
     }
 }
-/// Builds a [`CreateBucketConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`CreateBucketConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CreateBucketConfigurationBuilder {
     location_constraint: Option<types::BucketLocationConstraint>,
@@ -5135,7 +5135,7 @@ impl CreateBucketOutput {
         self.location.as_deref()
     }
 }
-/// Builds a [`CreateBucketOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`CreateBucketOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CreateBucketOutputBuilder {
     location: Option<String>,
@@ -6320,7 +6320,7 @@ impl DefaultRetention {
         self.years
     }
 }
-/// Builds a [`DefaultRetention`]; `build` checks required members and `min` constraints.
+/// Builds a [`DefaultRetention`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DefaultRetentionBuilder {
     mode: Option<types::ObjectLockRetentionMode>,
@@ -7336,7 +7336,7 @@ impl DeleteObjectOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`DeleteObjectOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectOutputBuilder {
     delete_marker: Option<bool>,
@@ -7567,7 +7567,7 @@ impl DeleteObjectTaggingOutput {
         self.version_id.as_deref()
     }
 }
-/// Builds a [`DeleteObjectTaggingOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteObjectTaggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectTaggingOutputBuilder {
     version_id: Option<String>,
@@ -7723,7 +7723,7 @@ impl DeleteObjectsOutput {
         self.errors.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`DeleteObjectsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteObjectsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectsOutputBuilder {
     deleted: Option<Vec<types::DeletedObject>>,
@@ -8718,7 +8718,7 @@ impl FilterRule {
         FilterRuleBuilder::default()
     }
 }
-/// Builds a [`FilterRule`]; `build` checks required members and `min` constraints.
+/// Builds a [`FilterRule`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct FilterRuleBuilder {
     name: Option<types::FilterRuleName>,
@@ -8838,7 +8838,7 @@ impl GetBucketAccelerateConfigurationOutput {
         self.status.as_ref()
     }
 }
-/// Builds a [`GetBucketAccelerateConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketAccelerateConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAccelerateConfigurationOutputBuilder {
     status: Option<types::BucketAccelerateStatus>,
@@ -8948,7 +8948,7 @@ impl GetBucketAclOutput {
         self.grants.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`GetBucketAclOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketAclOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAclOutputBuilder {
     owner: Option<types::Owner>,
@@ -9079,7 +9079,7 @@ impl GetBucketAsperaOutput {
         self.ats_endpoint.as_deref()
     }
 }
-/// Builds a [`GetBucketAsperaOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketAsperaOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct GetBucketAsperaOutputBuilder {
     access_key: Option<types::AccessKey>,
@@ -9181,7 +9181,7 @@ impl GetBucketAnalyticsConfigurationOutput {
         self.analytics_configuration.as_ref()
     }
 }
-/// Builds a [`GetBucketAnalyticsConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketAnalyticsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAnalyticsConfigurationOutputBuilder {
     analytics_configuration: Option<types::AnalyticsConfiguration>,
@@ -9306,7 +9306,7 @@ impl GetBucketCorsOutput {
         self.cors_rules.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`GetBucketCorsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketCorsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketCorsOutputBuilder {
     cors_rules: Option<Vec<types::CORSRule>>,
@@ -9423,7 +9423,7 @@ impl GetBucketInventoryConfigurationOutput {
         self.inventory_configuration.as_ref()
     }
 }
-/// Builds a [`GetBucketInventoryConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketInventoryConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketInventoryConfigurationOutputBuilder {
     inventory_configuration: Option<types::InventoryConfiguration>,
@@ -9549,7 +9549,7 @@ impl GetBucketLifecycleConfigurationOutput {
         self.rules.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`GetBucketLifecycleConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketLifecycleConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLifecycleConfigurationOutputBuilder {
     rules: Option<Vec<types::LifecycleRule>>,
@@ -9653,7 +9653,7 @@ impl GetBucketLocationOutput {
         self.location_constraint.as_ref()
     }
 }
-/// Builds a [`GetBucketLocationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketLocationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLocationOutputBuilder {
     location_constraint: Option<types::BucketLocationConstraint>,
@@ -9756,7 +9756,7 @@ impl GetBucketLoggingOutput {
         GetBucketLoggingOutputBuilder::default()
     }
 }
-/// Builds a [`GetBucketLoggingOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketLoggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLoggingOutputBuilder {
     logging_enabled: Option<types::LoggingEnabled>,
@@ -9858,7 +9858,7 @@ impl GetBucketMetricsConfigurationOutput {
         self.metrics_configuration.as_ref()
     }
 }
-/// Builds a [`GetBucketMetricsConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketMetricsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketMetricsConfigurationOutputBuilder {
     metrics_configuration: Option<types::MetricsConfiguration>,
@@ -10032,7 +10032,7 @@ impl GetBucketPolicyOutput {
         GetBucketPolicyOutputBuilder::default()
     }
 }
-/// Builds a [`GetBucketPolicyOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketPolicyOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketPolicyOutputBuilder {
     policy: Option<String>,
@@ -10144,7 +10144,7 @@ impl GetBucketProtectionConfigurationOutput {
         self.ibm_protection_management_state.as_ref()
     }
 }
-/// Builds a [`GetBucketProtectionConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketProtectionConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketProtectionConfigurationOutputBuilder {
     protection_configuration: Option<types::ProtectionConfiguration>,
@@ -10270,7 +10270,7 @@ impl GetBucketReplicationOutput {
         self.replication_configuration.as_ref()
     }
 }
-/// Builds a [`GetBucketReplicationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketReplicationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketReplicationOutputBuilder {
     replication_configuration: Option<types::ReplicationConfiguration>,
@@ -10483,7 +10483,7 @@ impl ListBucketReplicationFailuresOutput {
         self.list_replication_failure_result.as_ref()
     }
 }
-/// Builds a [`ListBucketReplicationFailuresOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketReplicationFailuresOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketReplicationFailuresOutputBuilder {
     list_replication_failure_result: Option<types::ListReplicationFailureResult>,
@@ -10704,7 +10704,7 @@ impl GetBucketVersioningOutput {
         self.mfa_delete.as_ref()
     }
 }
-/// Builds a [`GetBucketVersioningOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketVersioningOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketVersioningOutputBuilder {
     status: Option<types::BucketVersioningStatus>,
@@ -10842,7 +10842,7 @@ impl GetBucketWebsiteOutput {
         self.routing_rules.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`GetBucketWebsiteOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetBucketWebsiteOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketWebsiteOutputBuilder {
     redirect_all_requests_to: Option<types::RedirectAllRequestsTo>,
@@ -11002,7 +11002,7 @@ impl GetObjectAclOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`GetObjectAclOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetObjectAclOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectAclOutputBuilder {
     owner: Option<types::Owner>,
@@ -11196,7 +11196,7 @@ impl GetObjectLegalHoldOutput {
         self.legal_hold.as_ref()
     }
 }
-/// Builds a [`GetObjectLegalHoldOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetObjectLegalHoldOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectLegalHoldOutputBuilder {
     legal_hold: Option<types::ObjectLockLegalHold>,
@@ -11375,7 +11375,7 @@ impl GetObjectLockConfigurationOutput {
         self.ibm_protection_management_state.as_ref()
     }
 }
-/// Builds a [`GetObjectLockConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetObjectLockConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectLockConfigurationOutputBuilder {
     object_lock_configuration: Option<types::ObjectLockConfiguration>,
@@ -11888,7 +11888,7 @@ impl GetObjectOutput {
         self.ibm_transition.as_deref()
     }
 }
-/// Builds a [`GetObjectOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default)]
 pub struct GetObjectOutputBuilder {
     body: Option<rt::ByteStream>,
@@ -12866,7 +12866,7 @@ impl GetObjectRetentionOutput {
         self.retention.as_ref()
     }
 }
-/// Builds a [`GetObjectRetentionOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetObjectRetentionOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectRetentionOutputBuilder {
     retention: Option<types::ObjectLockRetention>,
@@ -13197,7 +13197,7 @@ impl GetObjectTorrentOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`GetObjectTorrentOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetObjectTorrentOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Debug)]
 pub struct GetObjectTorrentOutputBuilder {
     body: Option<rt::ByteStream>,
@@ -13347,7 +13347,7 @@ impl GetPublicAccessBlockOutput {
         self.public_access_block_configuration.as_ref()
     }
 }
-/// Builds a [`GetPublicAccessBlockOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`GetPublicAccessBlockOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetPublicAccessBlockOutputBuilder {
     public_access_block_configuration: Option<types::PublicAccessBlockConfiguration>,
@@ -13502,7 +13502,7 @@ impl Grant {
         self.permission.as_ref()
     }
 }
-/// Builds a [`Grant`]; `build` checks required members and `min` constraints.
+/// Builds a [`Grant`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GrantBuilder {
     grantee: Option<types::Grantee>,
@@ -13698,7 +13698,7 @@ impl HeadBucketOutput {
         self.ibm_sse_kp_crk_id.as_deref()
     }
 }
-/// Builds a [`HeadBucketOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`HeadBucketOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct HeadBucketOutputBuilder {
     ibm_sse_kp_enabled: Option<bool>,
@@ -14178,7 +14178,7 @@ impl HeadObjectOutput {
         self.ibm_transition.as_deref()
     }
 }
-/// Builds a [`HeadObjectOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`HeadObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct HeadObjectOutputBuilder {
     delete_marker: Option<bool>,
@@ -15075,7 +15075,7 @@ impl Initiator {
         self.display_name.as_deref()
     }
 }
-/// Builds a [`Initiator`]; `build` checks required members and `min` constraints.
+/// Builds a [`Initiator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct InitiatorBuilder {
     id: Option<String>,
@@ -15977,7 +15977,7 @@ impl LegalHold {
         self.id.as_deref()
     }
 }
-/// Builds a [`LegalHold`]; `build` checks required members and `min` constraints.
+/// Builds a [`LegalHold`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LegalHoldBuilder {
     date: Option<rt::DateTime>,
@@ -16130,7 +16130,7 @@ impl LifecycleExpiration {
         self.expired_object_delete_marker
     }
 }
-/// Builds a [`LifecycleExpiration`]; `build` checks required members and `min` constraints.
+/// Builds a [`LifecycleExpiration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LifecycleExpirationBuilder {
     date: Option<rt::DateTime>,
@@ -16436,7 +16436,7 @@ impl LifecycleRuleAndOperator {
         self.object_size_less_than
     }
 }
-/// Builds a [`LifecycleRuleAndOperator`]; `build` checks required members and `min` constraints.
+/// Builds a [`LifecycleRuleAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleAndOperatorBuilder {
     prefix: Option<String>,
@@ -16554,7 +16554,7 @@ impl LifecycleRuleFilter {
         self.and.as_ref()
     }
 }
-/// Builds a [`LifecycleRuleFilter`]; `build` checks required members and `min` constraints.
+/// Builds a [`LifecycleRuleFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleFilterBuilder {
     prefix: Option<String>,
@@ -16674,7 +16674,7 @@ impl ListBucketAnalyticsConfigurationsOutput {
         self.analytics_configuration_list.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`ListBucketAnalyticsConfigurationsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketAnalyticsConfigurationsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketAnalyticsConfigurationsOutputBuilder {
     is_truncated: Option<bool>,
@@ -16842,7 +16842,7 @@ impl ListBucketsExtendedRequest {
         ListBucketsExtendedRequestBuilder::default()
     }
 }
-/// Builds a [`ListBucketsExtendedRequest`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketsExtendedRequest`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsExtendedRequestBuilder {
     ibm_service_instance_id: Option<String>,
@@ -16946,7 +16946,7 @@ impl ListBucketsExtendedOutput {
         self.owner.as_ref()
     }
 }
-/// Builds a [`ListBucketsExtendedOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketsExtendedOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsExtendedOutputBuilder {
     is_truncated: Option<bool>,
@@ -17054,7 +17054,7 @@ impl ListBucketInventoryConfigurationsOutput {
         self.next_continuation_token.as_deref()
     }
 }
-/// Builds a [`ListBucketInventoryConfigurationsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketInventoryConfigurationsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketInventoryConfigurationsOutputBuilder {
     continuation_token: Option<String>,
@@ -17243,7 +17243,7 @@ impl ListBucketMetricsConfigurationsOutput {
         self.metrics_configuration_list.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`ListBucketMetricsConfigurationsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketMetricsConfigurationsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketMetricsConfigurationsOutputBuilder {
     is_truncated: Option<bool>,
@@ -17412,7 +17412,7 @@ impl ListBucketsOutput {
         self.owner.as_ref()
     }
 }
-/// Builds a [`ListBucketsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsOutputBuilder {
     buckets: Option<Vec<types::Bucket>>,
@@ -17562,7 +17562,7 @@ impl ListMultipartUploadsOutput {
         self.encoding_type.as_ref()
     }
 }
-/// Builds a [`ListMultipartUploadsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListMultipartUploadsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListMultipartUploadsOutputBuilder {
     bucket: Option<String>,
@@ -17739,7 +17739,7 @@ impl ListBucketsRequest {
         ListBucketsRequestBuilder::default()
     }
 }
-/// Builds a [`ListBucketsRequest`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListBucketsRequest`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsRequestBuilder {
     ibm_service_instance_id: Option<String>,
@@ -17809,7 +17809,7 @@ impl ListLegalHoldsOutput {
         self.retention_period_expiration_date
     }
 }
-/// Builds a [`ListLegalHoldsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListLegalHoldsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListLegalHoldsOutputBuilder {
     create_time: Option<rt::DateTime>,
@@ -18235,7 +18235,7 @@ impl ListObjectVersionsOutput {
         self.encoding_type.as_ref()
     }
 }
-/// Builds a [`ListObjectVersionsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListObjectVersionsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectVersionsOutputBuilder {
     is_truncated: Option<bool>,
@@ -18677,7 +18677,7 @@ impl ListObjectsOutput {
         self.encoding_type.as_ref()
     }
 }
-/// Builds a [`ListObjectsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListObjectsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectsOutputBuilder {
     is_truncated: Option<bool>,
@@ -19117,7 +19117,7 @@ impl ListObjectsV2Output {
         self.start_after.as_deref()
     }
 }
-/// Builds a [`ListObjectsV2Output`]; `build` checks required members and `min` constraints.
+/// Builds a [`ListObjectsV2Output`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectsV2OutputBuilder {
     is_truncated: Option<bool>,
@@ -19975,7 +19975,7 @@ impl LoggingEnabled {
         LoggingEnabledBuilder::default()
     }
 }
-/// Builds a [`LoggingEnabled`]; `build` checks required members and `min` constraints.
+/// Builds a [`LoggingEnabled`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LoggingEnabledBuilder {
     target_bucket: Option<String>,
@@ -20239,7 +20239,7 @@ impl MetricsAndOperator {
         self.tags.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`MetricsAndOperator`]; `build` checks required members and `min` constraints.
+/// Builds a [`MetricsAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct MetricsAndOperatorBuilder {
     prefix: Option<String>,
@@ -20381,7 +20381,7 @@ impl MetricsFilter {
         self.and.as_ref()
     }
 }
-/// Builds a [`MetricsFilter`]; `build` checks required members and `min` constraints.
+/// Builds a [`MetricsFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct MetricsFilterBuilder {
     prefix: Option<String>,
@@ -20638,7 +20638,7 @@ impl NoSuchBucket {
         NoSuchBucketBuilder::default()
     }
 }
-/// Builds a [`NoSuchBucket`]; `build` checks required members and `min` constraints.
+/// Builds a [`NoSuchBucket`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NoSuchBucketBuilder {}
 impl NoSuchBucketBuilder {
@@ -20659,7 +20659,7 @@ impl NoSuchKey {
         NoSuchKeyBuilder::default()
     }
 }
-/// Builds a [`NoSuchKey`]; `build` checks required members and `min` constraints.
+/// Builds a [`NoSuchKey`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NoSuchKeyBuilder {}
 impl NoSuchKeyBuilder {
@@ -20680,7 +20680,7 @@ impl NoSuchUpload {
         NoSuchUploadBuilder::default()
     }
 }
-/// Builds a [`NoSuchUpload`]; `build` checks required members and `min` constraints.
+/// Builds a [`NoSuchUpload`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NoSuchUploadBuilder {}
 impl NoSuchUploadBuilder {
@@ -20722,7 +20722,7 @@ impl NoncurrentVersionExpiration {
         self.newer_noncurrent_versions
     }
 }
-/// Builds a [`NoncurrentVersionExpiration`]; `build` checks required members and `min` constraints.
+/// Builds a [`NoncurrentVersionExpiration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NoncurrentVersionExpirationBuilder {
     noncurrent_days: Option<i32>,
@@ -20785,7 +20785,7 @@ impl NotificationConfiguration {
         NotificationConfigurationBuilder::default()
     }
 }
-/// Builds a [`NotificationConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`NotificationConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationBuilder {
     topic_configurations: Option<Vec<types::TopicConfiguration>>,
@@ -20870,7 +20870,7 @@ impl NotificationConfigurationDeprecated {
         NotificationConfigurationDeprecatedBuilder::default()
     }
 }
-/// Builds a [`NotificationConfigurationDeprecated`]; `build` checks required members and `min` constraints.
+/// Builds a [`NotificationConfigurationDeprecated`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationDeprecatedBuilder {
     topic_configuration: Option<types::TopicConfigurationDeprecated>,
@@ -20953,7 +20953,7 @@ impl NotificationConfigurationFilter {
         NotificationConfigurationFilterBuilder::default()
     }
 }
-/// Builds a [`NotificationConfigurationFilter`]; `build` checks required members and `min` constraints.
+/// Builds a [`NotificationConfigurationFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationFilterBuilder {
     key: Option<types::S3KeyFilter>,
@@ -21191,7 +21191,7 @@ impl ObjectAlreadyInActiveTierError {
         ObjectAlreadyInActiveTierErrorBuilder::default()
     }
 }
-/// Builds a [`ObjectAlreadyInActiveTierError`]; `build` checks required members and `min` constraints.
+/// Builds a [`ObjectAlreadyInActiveTierError`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectAlreadyInActiveTierErrorBuilder {}
 impl ObjectAlreadyInActiveTierErrorBuilder {
@@ -21382,7 +21382,7 @@ impl ObjectLockConfiguration {
         self.rule.as_ref()
     }
 }
-/// Builds a [`ObjectLockConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`ObjectLockConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockConfigurationBuilder {
     object_lock_enabled: Option<types::ObjectLockEnabled>,
@@ -21504,7 +21504,7 @@ impl ObjectLockLegalHold {
         self.status.as_ref()
     }
 }
-/// Builds a [`ObjectLockLegalHold`]; `build` checks required members and `min` constraints.
+/// Builds a [`ObjectLockLegalHold`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockLegalHoldBuilder {
     status: Option<types::ObjectLockLegalHoldStatus>,
@@ -21687,7 +21687,7 @@ impl ObjectLockRetention {
         self.retain_until_date
     }
 }
-/// Builds a [`ObjectLockRetention`]; `build` checks required members and `min` constraints.
+/// Builds a [`ObjectLockRetention`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockRetentionBuilder {
     mode: Option<types::ObjectLockRetentionMode>,
@@ -21805,7 +21805,7 @@ impl ObjectLockRule {
         self.default_retention.as_ref()
     }
 }
-/// Builds a [`ObjectLockRule`]; `build` checks required members and `min` constraints.
+/// Builds a [`ObjectLockRule`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockRuleBuilder {
     default_retention: Option<types::DefaultRetention>,
@@ -21843,7 +21843,7 @@ impl ObjectNotInActiveTierError {
         ObjectNotInActiveTierErrorBuilder::default()
     }
 }
-/// Builds a [`ObjectNotInActiveTierError`]; `build` checks required members and `min` constraints.
+/// Builds a [`ObjectNotInActiveTierError`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectNotInActiveTierErrorBuilder {}
 impl ObjectNotInActiveTierErrorBuilder {
@@ -22293,7 +22293,7 @@ impl Owner {
         self.id.as_deref()
     }
 }
-/// Builds a [`Owner`]; `build` checks required members and `min` constraints.
+/// Builds a [`Owner`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct OwnerBuilder {
     display_name: Option<String>,
@@ -22418,7 +22418,7 @@ impl Part {
         self.checksum_sha256.as_deref()
     }
 }
-/// Builds a [`Part`]; `build` checks required members and `min` constraints.
+/// Builds a [`Part`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PartBuilder {
     part_number: Option<i32>,
@@ -22742,7 +22742,7 @@ impl ProtectionConfiguration {
         self.enable_permanent_retention
     }
 }
-/// Builds a [`ProtectionConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`ProtectionConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ProtectionConfigurationBuilder {
     status: Option<types::BucketProtectionStatus>,
@@ -22926,7 +22926,7 @@ impl PublicAccessBlockConfiguration {
         self.ignore_public_acls
     }
 }
-/// Builds a [`PublicAccessBlockConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`PublicAccessBlockConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PublicAccessBlockConfigurationBuilder {
     block_public_acls: Option<bool>,
@@ -24373,7 +24373,7 @@ impl PutObjectAclOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`PutObjectAclOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutObjectAclOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectAclOutputBuilder {
     request_charged: Option<types::RequestCharged>,
@@ -24655,7 +24655,7 @@ impl PutObjectLegalHoldOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`PutObjectLegalHoldOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutObjectLegalHoldOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectLegalHoldOutputBuilder {
     request_charged: Option<types::RequestCharged>,
@@ -24841,7 +24841,7 @@ impl PutObjectLockConfigurationOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`PutObjectLockConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutObjectLockConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectLockConfigurationOutputBuilder {
     request_charged: Option<types::RequestCharged>,
@@ -25167,7 +25167,7 @@ impl PutObjectOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`PutObjectOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct PutObjectOutputBuilder {
     expiration: Option<String>,
@@ -26092,7 +26092,7 @@ impl PutObjectRetentionOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`PutObjectRetentionOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutObjectRetentionOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectRetentionOutputBuilder {
     request_charged: Option<types::RequestCharged>,
@@ -26295,7 +26295,7 @@ impl PutObjectTaggingOutput {
         self.version_id.as_deref()
     }
 }
-/// Builds a [`PutObjectTaggingOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutObjectTaggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectTaggingOutputBuilder {
     version_id: Option<String>,
@@ -26721,7 +26721,7 @@ impl QueueConfigurationDeprecated {
         QueueConfigurationDeprecatedBuilder::default()
     }
 }
-/// Builds a [`QueueConfigurationDeprecated`]; `build` checks required members and `min` constraints.
+/// Builds a [`QueueConfigurationDeprecated`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct QueueConfigurationDeprecatedBuilder {
     id: Option<String>,
@@ -26833,7 +26833,7 @@ impl Redirect {
         self.replace_key_with.as_deref()
     }
 }
-/// Builds a [`Redirect`]; `build` checks required members and `min` constraints.
+/// Builds a [`Redirect`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct RedirectBuilder {
     host_name: Option<String>,
@@ -27246,7 +27246,7 @@ impl ReplicationRuleAndOperator {
         self.tags.as_deref().unwrap_or_default()
     }
 }
-/// Builds a [`ReplicationRuleAndOperator`]; `build` checks required members and `min` constraints.
+/// Builds a [`ReplicationRuleAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleAndOperatorBuilder {
     prefix: Option<String>,
@@ -27320,7 +27320,7 @@ impl ReplicationRuleFilter {
         self.and.as_ref()
     }
 }
-/// Builds a [`ReplicationRuleFilter`]; `build` checks required members and `min` constraints.
+/// Builds a [`ReplicationRuleFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleFilterBuilder {
     prefix: Option<String>,
@@ -28015,7 +28015,7 @@ impl RestoreObjectOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`RestoreObjectOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`RestoreObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct RestoreObjectOutputBuilder {
     request_charged: Option<types::RequestCharged>,
@@ -28331,7 +28331,7 @@ impl S3KeyFilter {
         S3KeyFilterBuilder::default()
     }
 }
-/// Builds a [`S3KeyFilter`]; `build` checks required members and `min` constraints.
+/// Builds a [`S3KeyFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct S3KeyFilterBuilder {
     filter_rules: Option<Vec<types::FilterRule>>,
@@ -28598,7 +28598,7 @@ impl StorageClassAnalysis {
         self.data_export.as_ref()
     }
 }
-/// Builds a [`StorageClassAnalysis`]; `build` checks required members and `min` constraints.
+/// Builds a [`StorageClassAnalysis`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct StorageClassAnalysisBuilder {
     data_export: Option<types::StorageClassAnalysisDataExport>,
@@ -28958,7 +28958,7 @@ impl TargetGrant {
         TargetGrantBuilder::default()
     }
 }
-/// Builds a [`TargetGrant`]; `build` checks required members and `min` constraints.
+/// Builds a [`TargetGrant`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct TargetGrantBuilder {
     grantee: Option<types::Grantee>,
@@ -29191,7 +29191,7 @@ impl TopicConfigurationDeprecated {
         TopicConfigurationDeprecatedBuilder::default()
     }
 }
-/// Builds a [`TopicConfigurationDeprecated`]; `build` checks required members and `min` constraints.
+/// Builds a [`TopicConfigurationDeprecated`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct TopicConfigurationDeprecatedBuilder {
     id: Option<String>,
@@ -29289,7 +29289,7 @@ impl Transition {
         self.storage_class.as_ref()
     }
 }
-/// Builds a [`Transition`]; `build` checks required members and `min` constraints.
+/// Builds a [`Transition`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct TransitionBuilder {
     date: Option<rt::DateTime>,
@@ -29587,7 +29587,7 @@ impl UploadPartCopyOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`UploadPartCopyOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`UploadPartCopyOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct UploadPartCopyOutputBuilder {
     copy_source_version_id: Option<String>,
@@ -30213,7 +30213,7 @@ impl UploadPartOutput {
         self.request_charged.as_ref()
     }
 }
-/// Builds a [`UploadPartOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`UploadPartOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct UploadPartOutputBuilder {
     server_side_encryption: Option<types::ServerSideEncryption>,
@@ -30739,7 +30739,7 @@ impl VersioningConfiguration {
         VersioningConfigurationBuilder::default()
     }
 }
-/// Builds a [`VersioningConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`VersioningConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct VersioningConfigurationBuilder {
     mfa_delete: Option<types::MFADelete>,
@@ -30799,7 +30799,7 @@ impl WebsiteConfiguration {
         WebsiteConfigurationBuilder::default()
     }
 }
-/// Builds a [`WebsiteConfiguration`]; `build` checks required members and `min` constraints.
+/// Builds a [`WebsiteConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct WebsiteConfigurationBuilder {
     error_document: Option<types::ErrorDocument>,
@@ -30934,7 +30934,7 @@ impl AddLegalHoldOutput {
         AddLegalHoldOutputBuilder::default()
     }
 }
-/// Builds a [`AddLegalHoldOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`AddLegalHoldOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AddLegalHoldOutputBuilder {}
 impl AddLegalHoldOutputBuilder {
@@ -30955,7 +30955,7 @@ impl DeleteBucketOutput {
         DeleteBucketOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketOutputBuilder {}
 impl DeleteBucketOutputBuilder {
@@ -30976,7 +30976,7 @@ impl DeleteBucketAnalyticsConfigurationOutput {
         DeleteBucketAnalyticsConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketAnalyticsConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketAnalyticsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketAnalyticsConfigurationOutputBuilder {}
 impl DeleteBucketAnalyticsConfigurationOutputBuilder {
@@ -30998,7 +30998,7 @@ impl DeleteBucketCorsOutput {
         DeleteBucketCorsOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketCorsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketCorsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketCorsOutputBuilder {}
 impl DeleteBucketCorsOutputBuilder {
@@ -31019,7 +31019,7 @@ impl DeleteBucketInventoryConfigurationOutput {
         DeleteBucketInventoryConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketInventoryConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketInventoryConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketInventoryConfigurationOutputBuilder {}
 impl DeleteBucketInventoryConfigurationOutputBuilder {
@@ -31041,7 +31041,7 @@ impl DeleteBucketLifecycleOutput {
         DeleteBucketLifecycleOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketLifecycleOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketLifecycleOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketLifecycleOutputBuilder {}
 impl DeleteBucketLifecycleOutputBuilder {
@@ -31062,7 +31062,7 @@ impl DeleteBucketMetricsConfigurationOutput {
         DeleteBucketMetricsConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketMetricsConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketMetricsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketMetricsConfigurationOutputBuilder {}
 impl DeleteBucketMetricsConfigurationOutputBuilder {
@@ -31084,7 +31084,7 @@ impl DeleteBucketPolicyOutput {
         DeleteBucketPolicyOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketPolicyOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketPolicyOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketPolicyOutputBuilder {}
 impl DeleteBucketPolicyOutputBuilder {
@@ -31105,7 +31105,7 @@ impl DeleteBucketReplicationOutput {
         DeleteBucketReplicationOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketReplicationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketReplicationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketReplicationOutputBuilder {}
 impl DeleteBucketReplicationOutputBuilder {
@@ -31126,7 +31126,7 @@ impl DeleteBucketTaggingOutput {
         DeleteBucketTaggingOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketTaggingOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketTaggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketTaggingOutputBuilder {}
 impl DeleteBucketTaggingOutputBuilder {
@@ -31147,7 +31147,7 @@ impl DeleteBucketWebsiteOutput {
         DeleteBucketWebsiteOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteBucketWebsiteOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteBucketWebsiteOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketWebsiteOutputBuilder {}
 impl DeleteBucketWebsiteOutputBuilder {
@@ -31168,7 +31168,7 @@ impl DeleteLegalHoldOutput {
         DeleteLegalHoldOutputBuilder::default()
     }
 }
-/// Builds a [`DeleteLegalHoldOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeleteLegalHoldOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteLegalHoldOutputBuilder {}
 impl DeleteLegalHoldOutputBuilder {
@@ -31189,7 +31189,7 @@ impl DeletePublicAccessBlockOutput {
         DeletePublicAccessBlockOutputBuilder::default()
     }
 }
-/// Builds a [`DeletePublicAccessBlockOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`DeletePublicAccessBlockOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeletePublicAccessBlockOutputBuilder {}
 impl DeletePublicAccessBlockOutputBuilder {
@@ -31210,7 +31210,7 @@ impl ExtendObjectRetentionOutput {
         ExtendObjectRetentionOutputBuilder::default()
     }
 }
-/// Builds a [`ExtendObjectRetentionOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`ExtendObjectRetentionOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ExtendObjectRetentionOutputBuilder {}
 impl ExtendObjectRetentionOutputBuilder {
@@ -31231,7 +31231,7 @@ impl PutBucketAccelerateConfigurationOutput {
         PutBucketAccelerateConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketAccelerateConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketAccelerateConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAccelerateConfigurationOutputBuilder {}
 impl PutBucketAccelerateConfigurationOutputBuilder {
@@ -31253,7 +31253,7 @@ impl PutBucketProtectionConfigurationOutput {
         PutBucketProtectionConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketProtectionConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketProtectionConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketProtectionConfigurationOutputBuilder {}
 impl PutBucketProtectionConfigurationOutputBuilder {
@@ -31275,7 +31275,7 @@ impl PutBucketAclOutput {
         PutBucketAclOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketAclOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketAclOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAclOutputBuilder {}
 impl PutBucketAclOutputBuilder {
@@ -31296,7 +31296,7 @@ impl PutBucketAnalyticsConfigurationOutput {
         PutBucketAnalyticsConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketAnalyticsConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketAnalyticsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAnalyticsConfigurationOutputBuilder {}
 impl PutBucketAnalyticsConfigurationOutputBuilder {
@@ -31318,7 +31318,7 @@ impl PutBucketCorsOutput {
         PutBucketCorsOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketCorsOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketCorsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketCorsOutputBuilder {}
 impl PutBucketCorsOutputBuilder {
@@ -31339,7 +31339,7 @@ impl PutBucketInventoryConfigurationOutput {
         PutBucketInventoryConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketInventoryConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketInventoryConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketInventoryConfigurationOutputBuilder {}
 impl PutBucketInventoryConfigurationOutputBuilder {
@@ -31361,7 +31361,7 @@ impl PutBucketLifecycleConfigurationOutput {
         PutBucketLifecycleConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketLifecycleConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketLifecycleConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketLifecycleConfigurationOutputBuilder {}
 impl PutBucketLifecycleConfigurationOutputBuilder {
@@ -31383,7 +31383,7 @@ impl PutBucketMetricsConfigurationOutput {
         PutBucketMetricsConfigurationOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketMetricsConfigurationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketMetricsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketMetricsConfigurationOutputBuilder {}
 impl PutBucketMetricsConfigurationOutputBuilder {
@@ -31405,7 +31405,7 @@ impl PutBucketReplicationOutput {
         PutBucketReplicationOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketReplicationOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketReplicationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationOutputBuilder {}
 impl PutBucketReplicationOutputBuilder {
@@ -31426,7 +31426,7 @@ impl PutBucketReplicationReattemptOutput {
         PutBucketReplicationReattemptOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketReplicationReattemptOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketReplicationReattemptOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationReattemptOutputBuilder {}
 impl PutBucketReplicationReattemptOutputBuilder {
@@ -31448,7 +31448,7 @@ impl PutBucketTaggingOutput {
         PutBucketTaggingOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketTaggingOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketTaggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketTaggingOutputBuilder {}
 impl PutBucketTaggingOutputBuilder {
@@ -31469,7 +31469,7 @@ impl PutBucketVersioningOutput {
         PutBucketVersioningOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketVersioningOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketVersioningOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketVersioningOutputBuilder {}
 impl PutBucketVersioningOutputBuilder {
@@ -31490,7 +31490,7 @@ impl PutBucketWebsiteOutput {
         PutBucketWebsiteOutputBuilder::default()
     }
 }
-/// Builds a [`PutBucketWebsiteOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutBucketWebsiteOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketWebsiteOutputBuilder {}
 impl PutBucketWebsiteOutputBuilder {
@@ -31511,7 +31511,7 @@ impl PutPublicAccessBlockOutput {
         PutPublicAccessBlockOutputBuilder::default()
     }
 }
-/// Builds a [`PutPublicAccessBlockOutput`]; `build` checks required members and `min` constraints.
+/// Builds a [`PutPublicAccessBlockOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutPublicAccessBlockOutputBuilder {}
 impl PutPublicAccessBlockOutputBuilder {

@@ -119,13 +119,18 @@ pub(crate) async fn until_stopped<T>(
 /// and clean up; [`pause`](Self::pause) it to stop and keep what is needed to resume; read
 /// [`bytes_done`](Self::bytes_done) and [`total`](Self::total) at any time.
 ///
-/// Dropping the handle before the transfer ends cancels it, as [`cancel`](Self::cancel) does (so
-/// `tokio::time::timeout(limit, handle)` running out cleans up too); [`detach`](Self::detach) lets it
-/// run on in the background instead.
+/// Dropping the handle before the transfer ends stops it: an upload with a state file is paused (its
+/// state and multipart upload are kept for a resume), anything else is cancelled as by
+/// [`cancel`](Self::cancel), so a `tokio::time::timeout(limit, handle)` that runs out cleans up too.
+/// The cleanup runs on the transfer's task, so it needs the runtime to keep running a moment.
+/// [`detach`](Self::detach) lets the transfer run on in the background instead.
+#[must_use = "dropping a TransferHandle stops the transfer; await it, or call detach() to let it run on"]
 pub struct TransferHandle<T> {
     task: JoinHandle<Result<T, Error>>,
     stop: Arc<StopSignal>,
     progress: Arc<ProgressState>,
+    /// What a drop before the end does: `CANCELLED`, or `PAUSED` when the transfer can resume.
+    on_drop: u8,
     detached: bool,
 }
 
@@ -135,7 +140,14 @@ impl<T: Send + 'static> TransferHandle<T> {
         progress: Arc<ProgressState>,
         work: impl Future<Output = Result<T, Error>> + Send + 'static,
     ) -> TransferHandle<T> {
-        TransferHandle { task: tokio::spawn(work), stop, progress, detached: false }
+        TransferHandle { task: tokio::spawn(work), stop, progress, on_drop: CANCELLED, detached: false }
+    }
+
+    /// Makes a drop before the end pause the transfer rather than cancel it (it has a state file to
+    /// resume from).
+    pub(crate) fn pause_on_drop(mut self) -> TransferHandle<T> {
+        self.on_drop = PAUSED;
+        self
     }
 }
 
@@ -179,7 +191,7 @@ impl<T> Drop for TransferHandle<T> {
     fn drop(&mut self) {
         // A stop after the end changes nothing; before it, the task sees it and cleans up on its own.
         if !self.detached && !self.task.is_finished() {
-            self.stop.stop(CANCELLED);
+            self.stop.stop(self.on_drop);
         }
     }
 }

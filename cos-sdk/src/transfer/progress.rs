@@ -54,7 +54,10 @@ pub struct Progress {
     pub total: Option<u64>,
 }
 
-/// A function called with every progress report. It runs on the transfer's tasks, so keep it short.
+/// A function called with every progress report. It runs on the transfer's tasks and, for upload bytes,
+/// while a request body is being sent, so keep it short: a slow listener slows the transfer. Reports
+/// of parts in flight at once may arrive slightly out of `bytes_done` order. A listener that panics
+/// is logged and otherwise ignored; it never fails the transfer.
 #[derive(Clone)]
 pub struct ProgressListener(Arc<dyn Fn(&Progress) + Send + Sync>);
 
@@ -147,7 +150,11 @@ impl ProgressState {
             }
         }
         if let Some(listener) = &self.listener {
-            (listener.0)(&Progress { event, bytes_done: done, total: self.total() });
+            let progress = Progress { event, bytes_done: done, total: self.total() };
+            let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (listener.0)(&progress)));
+            if called.is_err() {
+                tracing::warn!("a transfer progress listener panicked; the transfer goes on");
+            }
         }
     }
 
@@ -192,8 +199,9 @@ impl SentBytes {
         }
     }
 
-    /// The bytes of a part of `len` bytes not reported yet, for its `PartDone`.
+    /// The bytes of a part of `len` bytes not reported yet, for its `PartDone`; nothing sent later
+    /// (a body polled after its answer came) is reported again.
     pub(crate) fn rest(&self, len: u64) -> u64 {
-        len.saturating_sub(self.reported.load(Ordering::Relaxed))
+        len.saturating_sub(self.reported.swap(len, Ordering::Relaxed))
     }
 }

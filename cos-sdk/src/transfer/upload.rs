@@ -174,7 +174,13 @@ impl UploadRequest {
             progress: progress.clone(),
         };
         let source = self.source;
-        TransferHandle::spawn(stop, progress, async move { job.run(source).await })
+        let resumable = job.state_file.is_some();
+        let handle = TransferHandle::spawn(stop, progress, async move { job.run(source).await });
+        if resumable {
+            handle.pause_on_drop()
+        } else {
+            handle
+        }
     }
 }
 
@@ -336,20 +342,24 @@ impl UploadJob {
         let client = &self.inner.client;
         match until_stopped(&self.stop, work).await {
             Ok(Ok(parts)) => Ok(parts),
+            // The state file goes only once the abort has run: a process that ends before then keeps it,
+            // and the next run with it finds the upload to abort or resume.
             Ok(Err(e)) => {
+                let error = abort_upload(client, &self.bucket, &self.key, &ctx.upload_id, e).await;
                 if let Some(state) = &ctx.state {
                     state.remove();
                 }
-                Err(abort_upload(client, &self.bucket, &self.key, &ctx.upload_id, e).await)
+                Err(error)
             }
             Err(Stopped::Paused) => Err(StopSignal::error(Stopped::Paused, "upload")
                 .map_message(|m| join_message(m, &format!("multipart upload {} kept", ctx.upload_id)))),
             Err(Stopped::Cancelled) => {
+                let cancelled = StopSignal::error(Stopped::Cancelled, "upload");
+                let error = abort_upload(client, &self.bucket, &self.key, &ctx.upload_id, cancelled).await;
                 if let Some(state) = &ctx.state {
                     state.remove();
                 }
-                Err(abort_upload(client, &self.bucket, &self.key, &ctx.upload_id, StopSignal::error(Stopped::Cancelled, "upload"))
-                    .await)
+                Err(error)
             }
         }
     }

@@ -69,6 +69,13 @@ async fn raw_sse_c_keys_are_encoded_with_their_md5() {
     .await
     .unwrap();
 
+    // A key that is already base64 (of 32 bytes) without its MD5 would be encoded twice: refused.
+    let err = json::invoke(&client, "GetObject", json!({"Bucket": "b", "Key": "k", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": encoded_key()}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("looks base64-encoded") && err.to_string().contains("SSECustomerKeyMD5"), "{err}");
+
     let sent = mock.requests();
     // base64 of the 32 bytes, and base64 of their MD5 (echo -n 0123...ef | openssl md5 -binary | base64).
     let encoded = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -79,4 +86,9 @@ async fn raw_sse_c_keys_are_encoded_with_their_md5() {
     assert_eq!(sent[1].headers["x-amz-copy-source-server-side-encryption-customer-key-md5"], md5);
     assert_eq!(sent[2].headers["x-amz-server-side-encryption-customer-key"], "ZW5jb2RlZA==");
     assert_eq!(sent[2].headers["x-amz-server-side-encryption-customer-key-md5"], "bWQ1");
+}
+
+/// The test key, base64-encoded.
+fn encoded_key() -> &'static str {
+    "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 }

@@ -10,7 +10,7 @@ use cos_sdk_tests::temp::TempDir;
 /// Where cargo put the example binaries: `target/<profile>/examples`, beside this test's `deps`.
 fn example(name: &str) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(name);
+    let path = exe.parent()?.parent()?.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     path.exists().then_some(path)
 }
 

@@ -241,7 +241,7 @@ async fn a_dropped_handle_cancels_and_a_detached_one_runs_on() {
     let state = dir.path().join("state");
 
     // A timeout that runs out drops the transfer, which cancels it: the upload is aborted.
-    let timed_out = tokio::time::timeout(Duration::from_secs(1), manager.upload_file(&source, "dropped", "k").state_file(&state)).await;
+    let timed_out = tokio::time::timeout(Duration::from_secs(1), manager.upload_file(&source, "dropped", "k")).await;
     assert!(timed_out.is_err());
     for _ in 0..100 {
         if proxy.count("AbortMultipartUpload") == 1 {
@@ -251,6 +251,13 @@ async fn a_dropped_handle_cancels_and_a_detached_one_runs_on() {
     }
     assert_eq!(proxy.count("AbortMultipartUpload"), 1);
     assert!(!server.object_path("dropped", "k").exists());
+
+    // With a state file, a drop pauses instead: the state and the multipart upload stay for a resume.
+    let timed_out = tokio::time::timeout(Duration::from_secs(1), manager.upload_file(&source, "dropped", "k").state_file(&state)).await;
+    assert!(timed_out.is_err());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(state.exists(), "the paused upload's state file is kept");
+    assert_eq!(proxy.count("AbortMultipartUpload"), 1, "nothing more was aborted");
 
     // A detached transfer finishes on its own.
     proxy.set_rule(|_: &Seen, _| Action::Forward);

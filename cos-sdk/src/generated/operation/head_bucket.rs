@@ -10,7 +10,7 @@ pub static META: rt::OperationMeta = rt::OperationMeta::new("HeadBucket");
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum HeadBucketError {
-    /// `NoSuchBucket` (HTTP 404).
+    /// `NoSuchBucket` (HTTP 404). A HEAD answer has no body to name its error, so every 404 is reported as this one.
     NoSuchBucket(types::NoSuchBucket),
     /// An error the model does not list for this operation.
     Unhandled(rt::ServiceError),

@@ -10,7 +10,7 @@ pub static META: rt::OperationMeta = rt::OperationMeta::new("HeadObject");
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum HeadObjectError {
-    /// `NoSuchKey` (HTTP 404).
+    /// `NoSuchKey` (HTTP 404). A HEAD answer has no body to name its error, so every 404 is reported as this one.
     NoSuchKey(types::NoSuchKey),
     /// An error the model does not list for this operation.
     Unhandled(rt::ServiceError),

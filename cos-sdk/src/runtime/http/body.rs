@@ -321,8 +321,8 @@ fn file_error(what: &str, path: &Path, e: io::Error) -> Error {
         .with_source(e)
 }
 
-/// The body's data chunks as they arrive: `while let Some(chunk) = body.next().await { ... }`, or any
-/// `futures` stream adapter.
+/// The body's data chunks as they arrive, for `futures` stream adapters (without a trait import,
+/// [`ByteStream::next_chunk`] reads them one by one).
 impl futures_core::Stream for ByteStream {
     type Item = Result<Bytes, Error>;
 

@@ -70,6 +70,14 @@ fn boto3_parameters(fields: &mut Map<String, Value>, operation: &str) -> Result<
         }
         let raw = match fields.get(&key_member) {
             None | Some(Value::Null) => continue,
+            // A 256-bit key given in base64 by mistake would be encoded again, and the service would
+            // refuse the request with no hint why.
+            Some(Value::String(text)) if text.len() != 32 && base64_decode(text).is_some_and(|k| k.len() == 32) => {
+                return Err(Error::invalid_input(format!(
+                    "{operation}.{key_member} looks base64-encoded (it decodes to a 32-byte key); give the raw key, \
+                     or {{\"base64\": \"...\"}} for binary, or add {md5_member} to send it as it is"
+                )))
+            }
             Some(Value::String(text)) => text.as_bytes().to_vec(),
             Some(Value::Object(map)) if map.len() == 1 && map.get("base64").is_some_and(Value::is_string) => {
                 base64_decode(map["base64"].as_str().unwrap_or_default()).ok_or_else(|| {
