@@ -39,6 +39,8 @@ pub struct Input<'a> {
     pub module_root: &'a str,
     /// Generate a `Client` type wrapping cos-sdk's (standalone crates) instead of adding methods to it.
     pub wrapper_client: bool,
+    /// The documentation table (`models/docs.txt`), when there is one.
+    pub docs: Option<&'a str>,
 }
 
 /// One generated file, with its path relative to the output folder.
@@ -50,7 +52,10 @@ pub struct GeneratedFile {
 
 /// Generates the files of `cos-sdk/src/generated/` (or of a standalone crate's `src/generated/`).
 pub fn generate(input: &Input<'_>) -> Result<Vec<GeneratedFile>, Error> {
-    let service = ir::resolve(input.service, input.paginators, input.waiters)?;
+    let mut service = ir::resolve(input.service, input.paginators, input.waiters)?;
+    if let Some(table) = input.docs {
+        ir::docs::apply(&mut service, table)?;
+    }
     emit::emit(&service, input)
 }
 

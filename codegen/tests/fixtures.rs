@@ -23,6 +23,7 @@ fn generate(name: &str) -> Vec<GeneratedFile> {
             runtime_crate: "::cos_sdk",
             module_root: "crate",
             wrapper_client: false,
+            docs: None,
         },
         &CrateOptions { crate_name: name, cos_sdk: CosSdkDependency::Path("../../../cos-sdk") },
     )
@@ -92,6 +93,7 @@ fn output_is_deterministic() {
         runtime_crate: "crate",
         module_root: "crate",
         wrapper_client: false,
+        docs: None,
     };
     let first = codegen::generate(&input).unwrap();
     let second = codegen::generate(&input).unwrap();

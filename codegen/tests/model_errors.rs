@@ -9,6 +9,7 @@ fn generate(model: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> 
         runtime_crate: "crate",
         module_root: "crate",
         wrapper_client: false,
+        docs: None,
     })
 }
 
@@ -91,6 +92,7 @@ fn paginator_tokens_are_checked_against_the_output() {
             runtime_crate: "crate",
             module_root: "crate",
             wrapper_client: false,
+            docs: None,
         })
         .expect_err("the paginator should be rejected")
         .to_string()
@@ -127,4 +129,37 @@ fn made_names_that_collide_fail() {
         "S": {"type": "string"}, "OpError": {"type": "structure", "members": {}}"#;
     let e = error_of(&model(op, shapes));
     assert!(e.contains("OpError") && e.contains("operations.Op"), "{e}");
+}
+
+fn generate_with_docs(model: &str, docs: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
+    codegen::generate(&codegen::Input {
+        service: model,
+        paginators: None,
+        waiters: None,
+        source_label: "test.json",
+        runtime_crate: "crate",
+        module_root: "crate",
+        wrapper_client: false,
+        docs: Some(docs),
+    })
+}
+
+#[test]
+fn the_documentation_table_reaches_rustdoc_and_names_only_what_exists() {
+    let good = model(OP, r#""In": {"type": "structure", "required": ["Id"], "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}}}, "S": {"type": "string"}"#);
+    let files = generate_with_docs(&good, "# ours\nIn.Id:\n  The widget's number,\n  in decimal.\nOp():\n  Fetches one widget.\n").unwrap();
+    let all: String = files.iter().map(|f| f.contents.as_str()).collect();
+    assert!(all.contains("The widget's number, in decimal."), "member text is merged");
+    assert!(all.contains("Fetches one widget."), "operation text is merged");
+
+    for (table, said) in [
+        ("In.Nope:\n  text\n", "line 1: `In.Nope` names no member"),
+        ("Missing():\n  text\n", "`Missing()` names no operation"),
+        ("In.Id:\n", "an entry without text"),
+        ("In.Id\n  text\n", "a line is a comment"),
+        ("  text first\n", "text before any targets"),
+    ] {
+        let e = generate_with_docs(&good, table).expect_err(table).to_string();
+        assert!(e.contains("docs table") && e.contains(said), "{table:?}: {e}");
+    }
 }

@@ -8,6 +8,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// The fluent builder of one operation, emitted into the operation's module.
+/// Our words on `op` from the documentation table, as a paragraph of its own (empty without).
+fn op_doc(op: &Operation) -> String {
+    op.doc.as_ref().map(|d| format!("\n\n{d}")).unwrap_or_default()
+}
+
 /// Builds `op`'s input from the builder `builder`: `?` with the operation named in the error when the
 /// input has something to check, the plain value when it has not. `meta` is the operation's `META`.
 fn build_input(ctx: &Ctx<'_>, op: &Operation, builder: TokenStream, meta: TokenStream) -> TokenStream {
@@ -31,8 +36,10 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let name = &op.name;
     let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));
     let doc = super::doc(&format!(
-        "Sends a `{name}` request (`{} {}`): set its members, then call `send`.",
-        op.method, op.request_uri
+        "Sends a `{name}` request (`{} {}`): set its members, then call `send`.{}",
+        op.method,
+        op.request_uri,
+        op_doc(op)
     ));
     let gen = &ctx.gen;
     let paginate = ctx.service.paginators.iter().find(|p| ctx.service.operation_at(p.operation).name == op.name).map(|_| {
@@ -136,7 +143,7 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
     let starters = ctx.service.operations.iter().map(|op| {
         let m = ident(&op.rust_name);
         let fluent = ident_fmt(naming::fluent_builder_type(&op.name));
-        let doc = super::doc(&format!("`{}`: `{} {}`.", op.name, op.method, op.request_uri));
+        let doc = super::doc(&format!("`{}`: `{} {}`.{}", op.name, op.method, op.request_uri, op_doc(op)));
         quote! {
             #doc
             pub fn #m(&self) -> #gen::operation::#m::#fluent {

@@ -208,6 +208,10 @@ pub(crate) fn member_doc(member: &Member) -> String {
         doc.push_str("; deprecated");
     }
     doc.push('.');
+    if let Some(ours) = &member.doc {
+        doc.push(' ');
+        doc.push_str(ours);
+    }
     if member.shape != member.name {
         doc.push_str(&format!("\n\nShape: `{}`.", member.shape));
     }
@@ -216,10 +220,10 @@ pub(crate) fn member_doc(member: &Member) -> String {
 
 /// A short phrase naming a member for setter docs: "`Key` (required)."
 pub(crate) fn field_type_doc(member: &Member) -> String {
-    if member.required {
-        format!("`{}` (required).", member.name)
-    } else {
-        format!("`{}`.", member.name)
+    let name = if member.required { format!("`{}` (required).", member.name) } else { format!("`{}`.", member.name) };
+    match &member.doc {
+        Some(ours) => format!("{name} {ours}"),
+        None => name,
     }
 }
 

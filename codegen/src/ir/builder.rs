@@ -334,6 +334,7 @@ impl<'r, 'a> Builder<'r, 'a> {
                 required: required.contains(member_name),
                 sensitive: target_sensitive,
                 boxed: false,
+                doc: None,
                 deprecated: r.deprecated,
                 jsonvalue: r.jsonvalue,
                 idempotency_token: r.idempotency_token,
@@ -472,6 +473,7 @@ impl<'r, 'a> Builder<'r, 'a> {
             host_prefix: op.endpoint.map(|e| e.host_prefix),
             deprecated: op.deprecated,
             alias: op.alias,
+            doc: None,
             customizations,
         })
     }

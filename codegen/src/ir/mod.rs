@@ -2,6 +2,7 @@
 //! validated once so the emitters never look at the JSON or compute a name.
 
 mod builder;
+pub mod docs;
 mod paginators;
 mod passes;
 
@@ -197,6 +198,8 @@ pub struct Member {
     pub host_label: bool,
     /// `min` of the member's shape (length of strings, lists and maps; value of numbers).
     pub min: Option<i64>,
+    /// Our words on the member (unit, format, allowed values), from the documentation table.
+    pub doc: Option<String>,
 }
 
 /// One piece of a request URI's path.
@@ -245,6 +248,8 @@ pub struct Operation {
     pub deprecated: bool,
     pub alias: Option<String>,
     pub customizations: crate::customize::OperationCustomizations,
+    /// Our words on the operation, from the documentation table.
+    pub doc: Option<String>,
 }
 
 /// An operation of the service, as paginators and waiters refer to it. Only the IR makes them (from a

@@ -11,6 +11,8 @@ impl rt::Client {
         )
     }
     /// `AddLegalHold`: `POST /{Bucket}/{Key+}?legalHold&add={RetentionLegalHoldId}`.
+    ///
+    /// Places a legal hold on an object: while any hold remains, the object cannot be deleted, whatever its retention.
     pub fn add_legal_hold(
         &self,
     ) -> crate::generated::operation::add_legal_hold::AddLegalHoldFluentBuilder {
@@ -131,6 +133,8 @@ impl rt::Client {
         )
     }
     /// `DeleteLegalHold`: `POST /{Bucket}/{Key+}?legalHold&remove={RetentionLegalHoldId}`.
+    ///
+    /// Removes one legal hold from an object, by its id.
     pub fn delete_legal_hold(
         &self,
     ) -> crate::generated::operation::delete_legal_hold::DeleteLegalHoldFluentBuilder {
@@ -171,6 +175,8 @@ impl rt::Client {
         )
     }
     /// `ExtendObjectRetention`: `POST /{Bucket}/{Key+}?extendRetention`.
+    ///
+    /// Lengthens an object's retention; it can never be shortened. Give exactly one of the four ways to say by how much.
     pub fn extend_object_retention(
         &self,
     ) -> crate::generated::operation::extend_object_retention::ExtendObjectRetentionFluentBuilder {
@@ -251,6 +257,8 @@ impl rt::Client {
         )
     }
     /// `GetBucketProtectionConfiguration`: `GET /{Bucket}?protection`.
+    ///
+    /// A bucket's retention rules.
     pub fn get_bucket_protection_configuration(
         &self,
     ) -> crate::generated::operation::get_bucket_protection_configuration::GetBucketProtectionConfigurationFluentBuilder {
@@ -403,6 +411,8 @@ impl rt::Client {
         )
     }
     /// `ListBucketsExtended`: `GET /?extended`.
+    ///
+    /// Lists buckets with their location and creation template, a page at a time (by Marker).
     pub fn list_buckets_extended(
         &self,
     ) -> crate::generated::operation::list_buckets_extended::ListBucketsExtendedFluentBuilder {
@@ -411,6 +421,8 @@ impl rt::Client {
         )
     }
     /// `ListLegalHolds`: `GET /{Bucket}/{Key+}?legalHold`.
+    ///
+    /// The legal holds of an object, with its retention.
     pub fn list_legal_holds(
         &self,
     ) -> crate::generated::operation::list_legal_holds::ListLegalHoldsFluentBuilder {
@@ -467,6 +479,8 @@ impl rt::Client {
         )
     }
     /// `PutBucketProtectionConfiguration`: `PUT /{Bucket}?protection`.
+    ///
+    /// Sets a bucket's retention rules (its protection configuration). Once retention is on, objects in the bucket cannot be deleted or overwritten before their retention ends. The request carries Content-MD5, which the client adds.
     pub fn put_bucket_protection_configuration(
         &self,
     ) -> crate::generated::operation::put_bucket_protection_configuration::PutBucketProtectionConfigurationFluentBuilder {
@@ -531,6 +545,8 @@ impl rt::Client {
         )
     }
     /// `PutBucketReplicationReattempt`: `PUT /{Bucket}?ibm-replication-reattempt`.
+    ///
+    /// Asks the service to try the failed replications of the bucket again.
     pub fn put_bucket_replication_reattempt(
         &self,
     ) -> crate::generated::operation::put_bucket_replication_reattempt::PutBucketReplicationReattemptFluentBuilder {
@@ -539,6 +555,8 @@ impl rt::Client {
         )
     }
     /// `ListBucketReplicationFailures`: `GET /{Bucket}?ibm-replication-failures`.
+    ///
+    /// The objects whose replication to the destination bucket failed, a page at a time.
     pub fn list_bucket_replication_failures(
         &self,
     ) -> crate::generated::operation::list_bucket_replication_failures::ListBucketReplicationFailuresFluentBuilder {
@@ -627,6 +645,8 @@ impl rt::Client {
         )
     }
     /// `RestoreObject`: `POST /{Bucket}/{Key+}?restore`.
+    ///
+    /// Brings a temporary copy of an archived object (storage class GLACIER or ACCELERATED) back for reading; its progress shows in HeadObject's `Restore`.
     pub fn restore_object(
         &self,
     ) -> crate::generated::operation::restore_object::RestoreObjectFluentBuilder {

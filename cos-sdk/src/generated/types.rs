@@ -928,10 +928,10 @@ pub struct Bucket {
     /// `CreationDate`: XML element `CreationDate`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub creation_date: Option<rt::DateTime>,
-    /// `CreationTemplateId`: XML element `CreationTemplateId`.
+    /// `CreationTemplateId`: XML element `CreationTemplateId`. The id of the template the bucket was created from, when there was one; ListBucketsExtended fills it in.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub creation_template_id: Option<String>,
-    /// `LocationConstraint`: XML element `LocationConstraint`.
+    /// `LocationConstraint`: XML element `LocationConstraint`. The bucket's location and storage class together, such as `us-south-smart`; ListBucketsExtended fills it in.
     ///
     /// Shape: `BucketLocationConstraint`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -952,12 +952,12 @@ impl Bucket {
     pub fn creation_date(&self) -> Option<rt::DateTime> {
         self.creation_date
     }
-    /// `CreationTemplateId`.
+    /// `CreationTemplateId`. The id of the template the bucket was created from, when there was one; ListBucketsExtended fills it in.
     #[inline]
     pub fn creation_template_id(&self) -> Option<&str> {
         self.creation_template_id.as_deref()
     }
-    /// `LocationConstraint`.
+    /// `LocationConstraint`. The bucket's location and storage class together, such as `us-south-smart`; ListBucketsExtended fills it in.
     #[inline]
     pub fn location_constraint(&self) -> Option<&types::BucketLocationConstraint> {
         self.location_constraint.as_ref()
@@ -992,17 +992,17 @@ impl BucketBuilder {
         self.creation_date = value;
         self
     }
-    /// Sets `CreationTemplateId`.
+    /// Sets `CreationTemplateId`. The id of the template the bucket was created from, when there was one; ListBucketsExtended fills it in.
     pub fn creation_template_id(mut self, value: impl Into<String>) -> Self {
         self.creation_template_id = Some(value.into());
         self
     }
-    /// Sets or clears `CreationTemplateId`.
+    /// Sets or clears `CreationTemplateId`. The id of the template the bucket was created from, when there was one; ListBucketsExtended fills it in.
     pub fn set_creation_template_id(mut self, value: Option<String>) -> Self {
         self.creation_template_id = value;
         self
     }
-    /// Sets `LocationConstraint`.
+    /// Sets `LocationConstraint`. The bucket's location and storage class together, such as `us-south-smart`; ListBucketsExtended fills it in.
     pub fn location_constraint(
         mut self,
         value: impl Into<types::BucketLocationConstraint>,
@@ -1010,7 +1010,7 @@ impl BucketBuilder {
         self.location_constraint = Some(value.into());
         self
     }
-    /// Sets or clears `LocationConstraint`.
+    /// Sets or clears `LocationConstraint`. The bucket's location and storage class together, such as `us-south-smart`; ListBucketsExtended fills it in.
     pub fn set_location_constraint(
         mut self,
         value: Option<types::BucketLocationConstraint>,
@@ -1754,7 +1754,7 @@ impl ::std::fmt::Display for BucketLogsPermission {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct BucketProtectionDefaultRetention {
-    /// `Days`: XML element `Days`; required.
+    /// `Days`: XML element `Days`; required. A number of days (object retention periods are in seconds).
     pub days: i32,
 }
 impl BucketProtectionDefaultRetention {
@@ -1762,7 +1762,7 @@ impl BucketProtectionDefaultRetention {
     pub fn builder() -> BucketProtectionDefaultRetentionBuilder {
         BucketProtectionDefaultRetentionBuilder::default()
     }
-    /// `Days` (required).
+    /// `Days` (required). A number of days (object retention periods are in seconds).
     #[inline]
     pub fn days(&self) -> i32 {
         self.days
@@ -1774,12 +1774,12 @@ pub struct BucketProtectionDefaultRetentionBuilder {
     days: Option<i32>,
 }
 impl BucketProtectionDefaultRetentionBuilder {
-    /// Sets `Days` (required).
+    /// Sets `Days` (required). A number of days (object retention periods are in seconds).
     pub fn days(mut self, value: i32) -> Self {
         self.days = Some(value);
         self
     }
-    /// Sets or clears `Days` (required).
+    /// Sets or clears `Days` (required). A number of days (object retention periods are in seconds).
     pub fn set_days(mut self, value: Option<i32>) -> Self {
         self.days = value;
         self
@@ -1798,7 +1798,7 @@ impl BucketProtectionDefaultRetentionBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct BucketProtectionMaximumRetention {
-    /// `Days`: XML element `Days`; required.
+    /// `Days`: XML element `Days`; required. A number of days (object retention periods are in seconds).
     pub days: i32,
 }
 impl BucketProtectionMaximumRetention {
@@ -1806,7 +1806,7 @@ impl BucketProtectionMaximumRetention {
     pub fn builder() -> BucketProtectionMaximumRetentionBuilder {
         BucketProtectionMaximumRetentionBuilder::default()
     }
-    /// `Days` (required).
+    /// `Days` (required). A number of days (object retention periods are in seconds).
     #[inline]
     pub fn days(&self) -> i32 {
         self.days
@@ -1818,12 +1818,12 @@ pub struct BucketProtectionMaximumRetentionBuilder {
     days: Option<i32>,
 }
 impl BucketProtectionMaximumRetentionBuilder {
-    /// Sets `Days` (required).
+    /// Sets `Days` (required). A number of days (object retention periods are in seconds).
     pub fn days(mut self, value: i32) -> Self {
         self.days = Some(value);
         self
     }
-    /// Sets or clears `Days` (required).
+    /// Sets or clears `Days` (required). A number of days (object retention periods are in seconds).
     pub fn set_days(mut self, value: Option<i32>) -> Self {
         self.days = value;
         self
@@ -1842,7 +1842,7 @@ impl BucketProtectionMaximumRetentionBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct BucketProtectionMinimumRetention {
-    /// `Days`: XML element `Days`; required.
+    /// `Days`: XML element `Days`; required. A number of days (object retention periods are in seconds).
     pub days: i32,
 }
 impl BucketProtectionMinimumRetention {
@@ -1850,7 +1850,7 @@ impl BucketProtectionMinimumRetention {
     pub fn builder() -> BucketProtectionMinimumRetentionBuilder {
         BucketProtectionMinimumRetentionBuilder::default()
     }
-    /// `Days` (required).
+    /// `Days` (required). A number of days (object retention periods are in seconds).
     #[inline]
     pub fn days(&self) -> i32 {
         self.days
@@ -1862,12 +1862,12 @@ pub struct BucketProtectionMinimumRetentionBuilder {
     days: Option<i32>,
 }
 impl BucketProtectionMinimumRetentionBuilder {
-    /// Sets `Days` (required).
+    /// Sets `Days` (required). A number of days (object retention periods are in seconds).
     pub fn days(mut self, value: i32) -> Self {
         self.days = Some(value);
         self
     }
-    /// Sets or clears `Days` (required).
+    /// Sets or clears `Days` (required). A number of days (object retention periods are in seconds).
     pub fn set_days(mut self, value: Option<i32>) -> Self {
         self.days = value;
         self
@@ -3121,15 +3121,15 @@ pub struct CompleteMultipartUploadRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`.
+    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. The moment the object's retention ends, instead of a period.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_expiration_date: Option<rt::DateTime>,
-    /// `RetentionLegalHoldId`: header `Retention-Legal-Hold-ID`.
+    /// `RetentionLegalHoldId`: header `Retention-Legal-Hold-ID`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     ///
     /// Shape: `RetentionLegalHoldID`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_legal_hold_id: Option<String>,
-    /// `RetentionPeriod`: header `Retention-Period`.
+    /// `RetentionPeriod`: header `Retention-Period`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
 }
@@ -3344,32 +3344,32 @@ impl CompleteMultipartUploadRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `RetentionExpirationDate`.
+    /// Sets `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.retention_expiration_date = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionExpirationDate`.
+    /// Sets or clears `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.retention_expiration_date = value;
         self
     }
-    /// Sets `RetentionLegalHoldId`.
+    /// Sets `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.retention_legal_hold_id = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionLegalHoldId`.
+    /// Sets or clears `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.retention_legal_hold_id = value;
         self
     }
-    /// Sets `RetentionPeriod`.
+    /// Sets `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn retention_period(mut self, value: i32) -> Self {
         self.retention_period = Some(value);
         self
     }
-    /// Sets or clears `RetentionPeriod`.
+    /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.retention_period = value;
         self
@@ -3957,18 +3957,18 @@ pub struct CopyObjectRequest {
     /// `TaggingDirective`: header `x-amz-tagging-directive`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tagging_directive: Option<types::TaggingDirective>,
-    /// `RetentionDirective`: header `Retention-Directive`.
+    /// `RetentionDirective`: header `Retention-Directive`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_directive: Option<types::RetentionDirective>,
-    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`.
+    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. The moment the object's retention ends, instead of a period.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_expiration_date: Option<rt::DateTime>,
-    /// `RetentionLegalHoldId`: header `Retention-Legal-Hold-ID`.
+    /// `RetentionLegalHoldId`: header `Retention-Legal-Hold-ID`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     ///
     /// Shape: `RetentionLegalHoldID`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_legal_hold_id: Option<String>,
-    /// `RetentionPeriod`: header `Retention-Period`.
+    /// `RetentionPeriod`: header `Retention-Period`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
@@ -4408,7 +4408,7 @@ impl CopyObjectRequestBuilder {
         self.tagging_directive = value;
         self
     }
-    /// Sets `RetentionDirective`.
+    /// Sets `RetentionDirective`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
     pub fn retention_directive(
         mut self,
         value: impl Into<types::RetentionDirective>,
@@ -4416,7 +4416,7 @@ impl CopyObjectRequestBuilder {
         self.retention_directive = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionDirective`.
+    /// Sets or clears `RetentionDirective`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
     pub fn set_retention_directive(
         mut self,
         value: Option<types::RetentionDirective>,
@@ -4424,32 +4424,32 @@ impl CopyObjectRequestBuilder {
         self.retention_directive = value;
         self
     }
-    /// Sets `RetentionExpirationDate`.
+    /// Sets `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.retention_expiration_date = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionExpirationDate`.
+    /// Sets or clears `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.retention_expiration_date = value;
         self
     }
-    /// Sets `RetentionLegalHoldId`.
+    /// Sets `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.retention_legal_hold_id = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionLegalHoldId`.
+    /// Sets or clears `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.retention_legal_hold_id = value;
         self
     }
-    /// Sets `RetentionPeriod`.
+    /// Sets `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn retention_period(mut self, value: i32) -> Self {
         self.retention_period = Some(value);
         self
     }
-    /// Sets or clears `RetentionPeriod`.
+    /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.retention_period = value;
         self
@@ -5197,19 +5197,19 @@ pub struct CreateBucketRequest {
     /// `ObjectLockEnabledForBucket`: header `x-amz-bucket-object-lock-enabled`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_enabled_for_bucket: Option<bool>,
-    /// `IBMServiceInstanceId`: header `ibm-service-instance-id`.
+    /// `IBMServiceInstanceId`: header `ibm-service-instance-id`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMServiceInstanceId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_service_instance_id: Option<String>,
-    /// `IBMSSEKPEncryptionAlgorithm`: header `ibm-sse-kp-encryption-algorithm`.
+    /// `IBMSSEKPEncryptionAlgorithm`: header `ibm-sse-kp-encryption-algorithm`. The algorithm of that root key, `AES256`.
     ///
     /// Shape: `SSEKPEncryptionAlgorithm`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPEncryptionAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_encryption_algorithm: Option<types::SSEKPEncryptionAlgorithm>,
-    /// `IBMSSEKPCustomerRootKeyCrn`: header `ibm-sse-kp-customer-root-key-crn`; sensitive (redacted in `Debug`).
+    /// `IBMSSEKPCustomerRootKeyCrn`: header `ibm-sse-kp-customer-root-key-crn`; sensitive (redacted in `Debug`). The CRN of the Key Protect (or Hyper Protect Crypto Services) root key that encrypts the bucket's objects; give it with IBMSSEKPEncryptionAlgorithm.
     ///
     /// Shape: `SSEKPCustomerRootKeyCrn`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPCustomerRootKeyCrn"))]
@@ -5364,17 +5364,17 @@ impl CreateBucketRequestBuilder {
         self.object_lock_enabled_for_bucket = value;
         self
     }
-    /// Sets `IBMServiceInstanceId`.
+    /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.ibm_service_instance_id = Some(value.into());
         self
     }
-    /// Sets or clears `IBMServiceInstanceId`.
+    /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.ibm_service_instance_id = value;
         self
     }
-    /// Sets `IBMSSEKPEncryptionAlgorithm`.
+    /// Sets `IBMSSEKPEncryptionAlgorithm`. The algorithm of that root key, `AES256`.
     pub fn ibm_sse_kp_encryption_algorithm(
         mut self,
         value: impl Into<types::SSEKPEncryptionAlgorithm>,
@@ -5382,7 +5382,7 @@ impl CreateBucketRequestBuilder {
         self.ibm_sse_kp_encryption_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `IBMSSEKPEncryptionAlgorithm`.
+    /// Sets or clears `IBMSSEKPEncryptionAlgorithm`. The algorithm of that root key, `AES256`.
     pub fn set_ibm_sse_kp_encryption_algorithm(
         mut self,
         value: Option<types::SSEKPEncryptionAlgorithm>,
@@ -5390,12 +5390,12 @@ impl CreateBucketRequestBuilder {
         self.ibm_sse_kp_encryption_algorithm = value;
         self
     }
-    /// Sets `IBMSSEKPCustomerRootKeyCrn`.
+    /// Sets `IBMSSEKPCustomerRootKeyCrn`. The CRN of the Key Protect (or Hyper Protect Crypto Services) root key that encrypts the bucket's objects; give it with IBMSSEKPEncryptionAlgorithm.
     pub fn ibm_sse_kp_customer_root_key_crn(mut self, value: impl Into<String>) -> Self {
         self.ibm_sse_kp_customer_root_key_crn = Some(value.into());
         self
     }
-    /// Sets or clears `IBMSSEKPCustomerRootKeyCrn`.
+    /// Sets or clears `IBMSSEKPCustomerRootKeyCrn`. The CRN of the Key Protect (or Hyper Protect Crypto Services) root key that encrypts the bucket's objects; give it with IBMSSEKPEncryptionAlgorithm.
     pub fn set_ibm_sse_kp_customer_root_key_crn(
         mut self,
         value: Option<String>,
@@ -8583,16 +8583,16 @@ pub struct ExtendObjectRetentionRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `AdditionalRetentionPeriod`: header `Additional-Retention-Period`.
+    /// `AdditionalRetentionPeriod`: header `Additional-Retention-Period`. Seconds added to the current end of the retention.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub additional_retention_period: Option<i32>,
-    /// `ExtendRetentionFromCurrentTime`: header `Extend-Retention-From-Current-Time`.
+    /// `ExtendRetentionFromCurrentTime`: header `Extend-Retention-From-Current-Time`. Seconds from now for the new end of the retention (refused if that would be earlier than the current end).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub extend_retention_from_current_time: Option<i32>,
-    /// `NewRetentionExpirationDate`: header `New-Retention-Expiration-Date`.
+    /// `NewRetentionExpirationDate`: header `New-Retention-Expiration-Date`. The new end of the retention, a moment later than the current one.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub new_retention_expiration_date: Option<rt::DateTime>,
-    /// `NewRetentionPeriod`: header `New-Retention-Period`.
+    /// `NewRetentionPeriod`: header `New-Retention-Period`. The new retention in seconds from the object's creation, longer than the current one.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub new_retention_period: Option<i32>,
 }
@@ -8633,27 +8633,27 @@ impl ExtendObjectRetentionRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `AdditionalRetentionPeriod`.
+    /// Sets `AdditionalRetentionPeriod`. Seconds added to the current end of the retention.
     pub fn additional_retention_period(mut self, value: i32) -> Self {
         self.additional_retention_period = Some(value);
         self
     }
-    /// Sets or clears `AdditionalRetentionPeriod`.
+    /// Sets or clears `AdditionalRetentionPeriod`. Seconds added to the current end of the retention.
     pub fn set_additional_retention_period(mut self, value: Option<i32>) -> Self {
         self.additional_retention_period = value;
         self
     }
-    /// Sets `ExtendRetentionFromCurrentTime`.
+    /// Sets `ExtendRetentionFromCurrentTime`. Seconds from now for the new end of the retention (refused if that would be earlier than the current end).
     pub fn extend_retention_from_current_time(mut self, value: i32) -> Self {
         self.extend_retention_from_current_time = Some(value);
         self
     }
-    /// Sets or clears `ExtendRetentionFromCurrentTime`.
+    /// Sets or clears `ExtendRetentionFromCurrentTime`. Seconds from now for the new end of the retention (refused if that would be earlier than the current end).
     pub fn set_extend_retention_from_current_time(mut self, value: Option<i32>) -> Self {
         self.extend_retention_from_current_time = value;
         self
     }
-    /// Sets `NewRetentionExpirationDate`.
+    /// Sets `NewRetentionExpirationDate`. The new end of the retention, a moment later than the current one.
     pub fn new_retention_expiration_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -8661,7 +8661,7 @@ impl ExtendObjectRetentionRequestBuilder {
         self.new_retention_expiration_date = Some(value.into());
         self
     }
-    /// Sets or clears `NewRetentionExpirationDate`.
+    /// Sets or clears `NewRetentionExpirationDate`. The new end of the retention, a moment later than the current one.
     pub fn set_new_retention_expiration_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -8669,12 +8669,12 @@ impl ExtendObjectRetentionRequestBuilder {
         self.new_retention_expiration_date = value;
         self
     }
-    /// Sets `NewRetentionPeriod`.
+    /// Sets `NewRetentionPeriod`. The new retention in seconds from the object's creation, longer than the current one.
     pub fn new_retention_period(mut self, value: i32) -> Self {
         self.new_retention_period = Some(value);
         self
     }
-    /// Sets or clears `NewRetentionPeriod`.
+    /// Sets or clears `NewRetentionPeriod`. The new retention in seconds from the object's creation, longer than the current one.
     pub fn set_new_retention_period(mut self, value: Option<i32>) -> Self {
         self.new_retention_period = value;
         self
@@ -10375,7 +10375,7 @@ pub struct ListBucketReplicationFailuresRequest {
     /// `MaxKeys`: query parameter `max-keys`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `FirstSyncAttemptedBefore`: query parameter `first-sync-attempted-before`.
+    /// `FirstSyncAttemptedBefore`: query parameter `first-sync-attempted-before`. Lists only failures whose first attempt came before this moment.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub first_sync_attempted_before: Option<String>,
     /// `EncodingType`: query parameter `encoding-type`.
@@ -10428,12 +10428,12 @@ impl ListBucketReplicationFailuresRequestBuilder {
         self.max_keys = value;
         self
     }
-    /// Sets `FirstSyncAttemptedBefore`.
+    /// Sets `FirstSyncAttemptedBefore`. Lists only failures whose first attempt came before this moment.
     pub fn first_sync_attempted_before(mut self, value: impl Into<String>) -> Self {
         self.first_sync_attempted_before = Some(value.into());
         self
     }
-    /// Sets or clears `FirstSyncAttemptedBefore`.
+    /// Sets or clears `FirstSyncAttemptedBefore`. Lists only failures whose first attempt came before this moment.
     pub fn set_first_sync_attempted_before(mut self, value: Option<String>) -> Self {
         self.first_sync_attempted_before = value;
         self
@@ -11497,7 +11497,7 @@ pub struct GetObjectOutput {
     /// `Expiration`: header `x-amz-expiration`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
-    /// `Restore`: header `x-amz-restore`.
+    /// `Restore`: header `x-amz-restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub restore: Option<String>,
     /// `LastModified`: header `Last-Modified`.
@@ -11570,13 +11570,13 @@ pub struct GetObjectOutput {
     /// `Metadata`: headers `x-amz-meta-*`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
-    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`.
+    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. When the object's retention ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_expiration_date: Option<rt::DateTime>,
-    /// `RetentionLegalHoldCount`: header `Retention-Legal-Hold-Count`.
+    /// `RetentionLegalHoldCount`: header `Retention-Legal-Hold-Count`. How many legal holds the object has; it cannot be deleted while this is above zero.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_legal_hold_count: Option<i32>,
-    /// `RetentionPeriod`: header `Retention-Period`.
+    /// `RetentionPeriod`: header `Retention-Period`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
@@ -11620,7 +11620,7 @@ pub struct GetObjectOutput {
     /// Shape: `StorageClass`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_restored_copy_storage_class: Option<types::StorageClass>,
-    /// `IbmTransition`: header `x-ibm-transition`.
+    /// `IbmTransition`: header `x-ibm-transition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_transition: Option<String>,
 }
@@ -11695,7 +11695,7 @@ impl GetObjectOutput {
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
     }
-    /// `Restore`.
+    /// `Restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     #[inline]
     pub fn restore(&self) -> Option<&str> {
         self.restore.as_deref()
@@ -11805,17 +11805,17 @@ impl GetObjectOutput {
     pub fn metadata(&self) -> Option<&::std::collections::HashMap<String, String>> {
         self.metadata.as_ref()
     }
-    /// `RetentionExpirationDate`.
+    /// `RetentionExpirationDate`. When the object's retention ends.
     #[inline]
     pub fn retention_expiration_date(&self) -> Option<rt::DateTime> {
         self.retention_expiration_date
     }
-    /// `RetentionLegalHoldCount`.
+    /// `RetentionLegalHoldCount`. How many legal holds the object has; it cannot be deleted while this is above zero.
     #[inline]
     pub fn retention_legal_hold_count(&self) -> Option<i32> {
         self.retention_legal_hold_count
     }
-    /// `RetentionPeriod`.
+    /// `RetentionPeriod`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     #[inline]
     pub fn retention_period(&self) -> Option<i32> {
         self.retention_period
@@ -11882,7 +11882,7 @@ impl GetObjectOutput {
     pub fn ibm_restored_copy_storage_class(&self) -> Option<&types::StorageClass> {
         self.ibm_restored_copy_storage_class.as_ref()
     }
-    /// `IbmTransition`.
+    /// `IbmTransition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     #[inline]
     pub fn ibm_transition(&self) -> Option<&str> {
         self.ibm_transition.as_deref()
@@ -11980,12 +11980,12 @@ impl GetObjectOutputBuilder {
         self.expiration = value;
         self
     }
-    /// Sets `Restore`.
+    /// Sets `Restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     pub fn restore(mut self, value: impl Into<String>) -> Self {
         self.restore = Some(value.into());
         self
     }
-    /// Sets or clears `Restore`.
+    /// Sets or clears `Restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     pub fn set_restore(mut self, value: Option<String>) -> Self {
         self.restore = value;
         self
@@ -12211,32 +12211,32 @@ impl GetObjectOutputBuilder {
         self.metadata = value;
         self
     }
-    /// Sets `RetentionExpirationDate`.
+    /// Sets `RetentionExpirationDate`. When the object's retention ends.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.retention_expiration_date = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionExpirationDate`.
+    /// Sets or clears `RetentionExpirationDate`. When the object's retention ends.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.retention_expiration_date = value;
         self
     }
-    /// Sets `RetentionLegalHoldCount`.
+    /// Sets `RetentionLegalHoldCount`. How many legal holds the object has; it cannot be deleted while this is above zero.
     pub fn retention_legal_hold_count(mut self, value: i32) -> Self {
         self.retention_legal_hold_count = Some(value);
         self
     }
-    /// Sets or clears `RetentionLegalHoldCount`.
+    /// Sets or clears `RetentionLegalHoldCount`. How many legal holds the object has; it cannot be deleted while this is above zero.
     pub fn set_retention_legal_hold_count(mut self, value: Option<i32>) -> Self {
         self.retention_legal_hold_count = value;
         self
     }
-    /// Sets `RetentionPeriod`.
+    /// Sets `RetentionPeriod`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     pub fn retention_period(mut self, value: i32) -> Self {
         self.retention_period = Some(value);
         self
     }
-    /// Sets or clears `RetentionPeriod`.
+    /// Sets or clears `RetentionPeriod`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.retention_period = value;
         self
@@ -12385,12 +12385,12 @@ impl GetObjectOutputBuilder {
         self.ibm_restored_copy_storage_class = value;
         self
     }
-    /// Sets `IbmTransition`.
+    /// Sets `IbmTransition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     pub fn ibm_transition(mut self, value: impl Into<String>) -> Self {
         self.ibm_transition = Some(value.into());
         self
     }
-    /// Sets or clears `IbmTransition`.
+    /// Sets or clears `IbmTransition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     pub fn set_ibm_transition(mut self, value: Option<String>) -> Self {
         self.ibm_transition = value;
         self
@@ -13440,7 +13440,7 @@ impl GetPublicAccessBlockRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GlacierJobParameters {
-    /// `Tier`: XML element `Tier`; required.
+    /// `Tier`: XML element `Tier`; required. How fast the copy is made: `Accelerated` (IBM's tier, within about 2 hours, for ACCELERATED archives), `Standard` (within about 12 hours), or `Bulk`.
     pub tier: types::Tier,
 }
 impl GlacierJobParameters {
@@ -13455,12 +13455,12 @@ pub struct GlacierJobParametersBuilder {
     tier: Option<types::Tier>,
 }
 impl GlacierJobParametersBuilder {
-    /// Sets `Tier` (required).
+    /// Sets `Tier` (required). How fast the copy is made: `Accelerated` (IBM's tier, within about 2 hours, for ACCELERATED archives), `Standard` (within about 12 hours), or `Bulk`.
     pub fn tier(mut self, value: impl Into<types::Tier>) -> Self {
         self.tier = Some(value.into());
         self
     }
-    /// Sets or clears `Tier` (required).
+    /// Sets or clears `Tier` (required). How fast the copy is made: `Accelerated` (IBM's tier, within about 2 hours, for ACCELERATED archives), `Standard` (within about 12 hours), or `Bulk`.
     pub fn set_tier(mut self, value: Option<types::Tier>) -> Self {
         self.tier = value;
         self
@@ -13669,13 +13669,13 @@ impl GranteeBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct HeadBucketOutput {
-    /// `IBMSSEKPEnabled`: header `ibm-sse-kp-enabled`.
+    /// `IBMSSEKPEnabled`: header `ibm-sse-kp-enabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     ///
     /// Shape: `SSEKPEnabled`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPEnabled"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_enabled: Option<bool>,
-    /// `IBMSSEKPCrkId`: header `ibm-sse-kp-crk-id`.
+    /// `IBMSSEKPCrkId`: header `ibm-sse-kp-crk-id`. The id of the bucket's Key Protect root key.
     ///
     /// Shape: `SSEKPCrkId`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPCrkId"))]
@@ -13687,12 +13687,12 @@ impl HeadBucketOutput {
     pub fn builder() -> HeadBucketOutputBuilder {
         HeadBucketOutputBuilder::default()
     }
-    /// `IBMSSEKPEnabled`.
+    /// `IBMSSEKPEnabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     #[inline]
     pub fn ibm_sse_kp_enabled(&self) -> Option<bool> {
         self.ibm_sse_kp_enabled
     }
-    /// `IBMSSEKPCrkId`.
+    /// `IBMSSEKPCrkId`. The id of the bucket's Key Protect root key.
     #[inline]
     pub fn ibm_sse_kp_crk_id(&self) -> Option<&str> {
         self.ibm_sse_kp_crk_id.as_deref()
@@ -13705,22 +13705,22 @@ pub struct HeadBucketOutputBuilder {
     ibm_sse_kp_crk_id: Option<String>,
 }
 impl HeadBucketOutputBuilder {
-    /// Sets `IBMSSEKPEnabled`.
+    /// Sets `IBMSSEKPEnabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     pub fn ibm_sse_kp_enabled(mut self, value: bool) -> Self {
         self.ibm_sse_kp_enabled = Some(value);
         self
     }
-    /// Sets or clears `IBMSSEKPEnabled`.
+    /// Sets or clears `IBMSSEKPEnabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     pub fn set_ibm_sse_kp_enabled(mut self, value: Option<bool>) -> Self {
         self.ibm_sse_kp_enabled = value;
         self
     }
-    /// Sets `IBMSSEKPCrkId`.
+    /// Sets `IBMSSEKPCrkId`. The id of the bucket's Key Protect root key.
     pub fn ibm_sse_kp_crk_id(mut self, value: impl Into<String>) -> Self {
         self.ibm_sse_kp_crk_id = Some(value.into());
         self
     }
-    /// Sets or clears `IBMSSEKPCrkId`.
+    /// Sets or clears `IBMSSEKPCrkId`. The id of the bucket's Key Protect root key.
     pub fn set_ibm_sse_kp_crk_id(mut self, value: Option<String>) -> Self {
         self.ibm_sse_kp_crk_id = value;
         self
@@ -13806,7 +13806,7 @@ pub struct HeadObjectOutput {
     /// `Expiration`: header `x-amz-expiration`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
-    /// `Restore`: header `x-amz-restore`.
+    /// `Restore`: header `x-amz-restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub restore: Option<String>,
     /// `LastModified`: header `Last-Modified`.
@@ -13876,13 +13876,13 @@ pub struct HeadObjectOutput {
     /// `Metadata`: headers `x-amz-meta-*`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
-    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`.
+    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. When the object's retention ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_expiration_date: Option<rt::DateTime>,
-    /// `RetentionLegalHoldCount`: header `Retention-Legal-Hold-Count`.
+    /// `RetentionLegalHoldCount`: header `Retention-Legal-Hold-Count`. How many legal holds the object has; it cannot be deleted while this is above zero.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_legal_hold_count: Option<i32>,
-    /// `RetentionPeriod`: header `Retention-Period`.
+    /// `RetentionPeriod`: header `Retention-Period`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
@@ -13918,12 +13918,12 @@ pub struct HeadObjectOutput {
     /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    /// `IbmRestoredCopyStorageClass`: header `x-ibm-restored-copy-storage-class`.
+    /// `IbmRestoredCopyStorageClass`: header `x-ibm-restored-copy-storage-class`. The storage class of the restored copy of an archived object.
     ///
     /// Shape: `StorageClass`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_restored_copy_storage_class: Option<types::StorageClass>,
-    /// `IbmTransition`: header `x-ibm-transition`.
+    /// `IbmTransition`: header `x-ibm-transition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_transition: Option<String>,
 }
@@ -13995,7 +13995,7 @@ impl HeadObjectOutput {
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
     }
-    /// `Restore`.
+    /// `Restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     #[inline]
     pub fn restore(&self) -> Option<&str> {
         self.restore.as_deref()
@@ -14100,17 +14100,17 @@ impl HeadObjectOutput {
     pub fn metadata(&self) -> Option<&::std::collections::HashMap<String, String>> {
         self.metadata.as_ref()
     }
-    /// `RetentionExpirationDate`.
+    /// `RetentionExpirationDate`. When the object's retention ends.
     #[inline]
     pub fn retention_expiration_date(&self) -> Option<rt::DateTime> {
         self.retention_expiration_date
     }
-    /// `RetentionLegalHoldCount`.
+    /// `RetentionLegalHoldCount`. How many legal holds the object has; it cannot be deleted while this is above zero.
     #[inline]
     pub fn retention_legal_hold_count(&self) -> Option<i32> {
         self.retention_legal_hold_count
     }
-    /// `RetentionPeriod`.
+    /// `RetentionPeriod`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     #[inline]
     pub fn retention_period(&self) -> Option<i32> {
         self.retention_period
@@ -14167,12 +14167,12 @@ impl HeadObjectOutput {
     ) -> Option<&types::ObjectLockLegalHoldStatus> {
         self.object_lock_legal_hold_status.as_ref()
     }
-    /// `IbmRestoredCopyStorageClass`.
+    /// `IbmRestoredCopyStorageClass`. The storage class of the restored copy of an archived object.
     #[inline]
     pub fn ibm_restored_copy_storage_class(&self) -> Option<&types::StorageClass> {
         self.ibm_restored_copy_storage_class.as_ref()
     }
-    /// `IbmTransition`.
+    /// `IbmTransition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     #[inline]
     pub fn ibm_transition(&self) -> Option<&str> {
         self.ibm_transition.as_deref()
@@ -14257,12 +14257,12 @@ impl HeadObjectOutputBuilder {
         self.expiration = value;
         self
     }
-    /// Sets `Restore`.
+    /// Sets `Restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     pub fn restore(mut self, value: impl Into<String>) -> Self {
         self.restore = Some(value.into());
         self
     }
-    /// Sets or clears `Restore`.
+    /// Sets or clears `Restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     pub fn set_restore(mut self, value: Option<String>) -> Self {
         self.restore = value;
         self
@@ -14478,32 +14478,32 @@ impl HeadObjectOutputBuilder {
         self.metadata = value;
         self
     }
-    /// Sets `RetentionExpirationDate`.
+    /// Sets `RetentionExpirationDate`. When the object's retention ends.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.retention_expiration_date = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionExpirationDate`.
+    /// Sets or clears `RetentionExpirationDate`. When the object's retention ends.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.retention_expiration_date = value;
         self
     }
-    /// Sets `RetentionLegalHoldCount`.
+    /// Sets `RetentionLegalHoldCount`. How many legal holds the object has; it cannot be deleted while this is above zero.
     pub fn retention_legal_hold_count(mut self, value: i32) -> Self {
         self.retention_legal_hold_count = Some(value);
         self
     }
-    /// Sets or clears `RetentionLegalHoldCount`.
+    /// Sets or clears `RetentionLegalHoldCount`. How many legal holds the object has; it cannot be deleted while this is above zero.
     pub fn set_retention_legal_hold_count(mut self, value: Option<i32>) -> Self {
         self.retention_legal_hold_count = value;
         self
     }
-    /// Sets `RetentionPeriod`.
+    /// Sets `RetentionPeriod`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     pub fn retention_period(mut self, value: i32) -> Self {
         self.retention_period = Some(value);
         self
     }
-    /// Sets or clears `RetentionPeriod`.
+    /// Sets or clears `RetentionPeriod`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.retention_period = value;
         self
@@ -14626,7 +14626,7 @@ impl HeadObjectOutputBuilder {
         self.object_lock_legal_hold_status = value;
         self
     }
-    /// Sets `IbmRestoredCopyStorageClass`.
+    /// Sets `IbmRestoredCopyStorageClass`. The storage class of the restored copy of an archived object.
     pub fn ibm_restored_copy_storage_class(
         mut self,
         value: impl Into<types::StorageClass>,
@@ -14634,7 +14634,7 @@ impl HeadObjectOutputBuilder {
         self.ibm_restored_copy_storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `IbmRestoredCopyStorageClass`.
+    /// Sets or clears `IbmRestoredCopyStorageClass`. The storage class of the restored copy of an archived object.
     pub fn set_ibm_restored_copy_storage_class(
         mut self,
         value: Option<types::StorageClass>,
@@ -14642,12 +14642,12 @@ impl HeadObjectOutputBuilder {
         self.ibm_restored_copy_storage_class = value;
         self
     }
-    /// Sets `IbmTransition`.
+    /// Sets `IbmTransition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     pub fn ibm_transition(mut self, value: impl Into<String>) -> Self {
         self.ibm_transition = Some(value.into());
         self
     }
-    /// Sets or clears `IbmTransition`.
+    /// Sets or clears `IbmTransition`. IBM's report of the object's transition to an archive tier by a lifecycle rule.
     pub fn set_ibm_transition(mut self, value: Option<String>) -> Self {
         self.ibm_transition = value;
         self
@@ -16026,7 +16026,7 @@ pub struct LegalHoldRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `RetentionLegalHoldId`: URI label `{RetentionLegalHoldId}`; required.
+    /// `RetentionLegalHoldId`: URI label `{RetentionLegalHoldId}`; required. The hold's id: text of your choosing that names the case or reason.
     ///
     /// Shape: `RetentionLegalHoldID`.
     pub retention_legal_hold_id: String,
@@ -16065,12 +16065,12 @@ impl LegalHoldRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `RetentionLegalHoldId` (required).
+    /// Sets `RetentionLegalHoldId` (required). The hold's id: text of your choosing that names the case or reason.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.retention_legal_hold_id = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionLegalHoldId` (required).
+    /// Sets or clears `RetentionLegalHoldId` (required). The hold's id: text of your choosing that names the case or reason.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.retention_legal_hold_id = value;
         self
@@ -16820,7 +16820,7 @@ impl ListBucketAnalyticsConfigurationsRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListBucketsExtendedRequest {
-    /// `IBMServiceInstanceId`: header `ibm-service-instance-id`.
+    /// `IBMServiceInstanceId`: header `ibm-service-instance-id`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMServiceInstanceId"))]
@@ -16851,12 +16851,12 @@ pub struct ListBucketsExtendedRequestBuilder {
     prefix: Option<String>,
 }
 impl ListBucketsExtendedRequestBuilder {
-    /// Sets `IBMServiceInstanceId`.
+    /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.ibm_service_instance_id = Some(value.into());
         self
     }
-    /// Sets or clears `IBMServiceInstanceId`.
+    /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.ibm_service_instance_id = value;
         self
@@ -17768,7 +17768,7 @@ impl ListBucketsRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListLegalHoldsOutput {
-    /// `CreateTime`: XML element `CreateTime`.
+    /// `CreateTime`: XML element `CreateTime`. When the object was created, which its retention period counts from.
     ///
     /// Shape: `Date`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -17776,10 +17776,10 @@ pub struct ListLegalHoldsOutput {
     /// `LegalHolds`: XML element `LegalHolds`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub legal_holds: Option<Vec<types::LegalHold>>,
-    /// `RetentionPeriod`: XML element `RetentionPeriod`.
+    /// `RetentionPeriod`: XML element `RetentionPeriod`. Seconds the object is kept from its creation.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
-    /// `RetentionPeriodExpirationDate`: XML element `RetentionPeriodExpirationDate`.
+    /// `RetentionPeriodExpirationDate`: XML element `RetentionPeriodExpirationDate`. When the object's retention ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period_expiration_date: Option<rt::DateTime>,
 }
@@ -17788,7 +17788,7 @@ impl ListLegalHoldsOutput {
     pub fn builder() -> ListLegalHoldsOutputBuilder {
         ListLegalHoldsOutputBuilder::default()
     }
-    /// `CreateTime`.
+    /// `CreateTime`. When the object was created, which its retention period counts from.
     #[inline]
     pub fn create_time(&self) -> Option<rt::DateTime> {
         self.create_time
@@ -17798,12 +17798,12 @@ impl ListLegalHoldsOutput {
     pub fn legal_holds(&self) -> &[types::LegalHold] {
         self.legal_holds.as_deref().unwrap_or_default()
     }
-    /// `RetentionPeriod`.
+    /// `RetentionPeriod`. Seconds the object is kept from its creation.
     #[inline]
     pub fn retention_period(&self) -> Option<i32> {
         self.retention_period
     }
-    /// `RetentionPeriodExpirationDate`.
+    /// `RetentionPeriodExpirationDate`. When the object's retention ends.
     #[inline]
     pub fn retention_period_expiration_date(&self) -> Option<rt::DateTime> {
         self.retention_period_expiration_date
@@ -17818,12 +17818,12 @@ pub struct ListLegalHoldsOutputBuilder {
     retention_period_expiration_date: Option<rt::DateTime>,
 }
 impl ListLegalHoldsOutputBuilder {
-    /// Sets `CreateTime`.
+    /// Sets `CreateTime`. When the object was created, which its retention period counts from.
     pub fn create_time(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.create_time = Some(value.into());
         self
     }
-    /// Sets or clears `CreateTime`.
+    /// Sets or clears `CreateTime`. When the object was created, which its retention period counts from.
     pub fn set_create_time(mut self, value: Option<rt::DateTime>) -> Self {
         self.create_time = value;
         self
@@ -17838,17 +17838,17 @@ impl ListLegalHoldsOutputBuilder {
         self.legal_holds = value;
         self
     }
-    /// Sets `RetentionPeriod`.
+    /// Sets `RetentionPeriod`. Seconds the object is kept from its creation.
     pub fn retention_period(mut self, value: i32) -> Self {
         self.retention_period = Some(value);
         self
     }
-    /// Sets or clears `RetentionPeriod`.
+    /// Sets or clears `RetentionPeriod`. Seconds the object is kept from its creation.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.retention_period = value;
         self
     }
-    /// Sets `RetentionPeriodExpirationDate`.
+    /// Sets `RetentionPeriodExpirationDate`. When the object's retention ends.
     pub fn retention_period_expiration_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -17856,7 +17856,7 @@ impl ListLegalHoldsOutputBuilder {
         self.retention_period_expiration_date = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionPeriodExpirationDate`.
+    /// Sets or clears `RetentionPeriodExpirationDate`. When the object's retention ends.
     pub fn set_retention_period_expiration_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -22685,27 +22685,27 @@ impl ::std::fmt::Display for Permission {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ProtectionConfiguration {
-    /// `Status`: XML element `Status`.
+    /// `Status`: XML element `Status`. `Retention` turns the rules on.
     ///
     /// Shape: `BucketProtectionStatus`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<types::BucketProtectionStatus>,
-    /// `MinimumRetention`: XML element `MinimumRetention`.
+    /// `MinimumRetention`: XML element `MinimumRetention`. The shortest retention an object may be given, in days.
     ///
     /// Shape: `BucketProtectionMinimumRetention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub minimum_retention: Option<types::BucketProtectionMinimumRetention>,
-    /// `DefaultRetention`: XML element `DefaultRetention`.
+    /// `DefaultRetention`: XML element `DefaultRetention`. The retention of an object written without one, in days; between the minimum and the maximum.
     ///
     /// Shape: `BucketProtectionDefaultRetention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub default_retention: Option<types::BucketProtectionDefaultRetention>,
-    /// `MaximumRetention`: XML element `MaximumRetention`.
+    /// `MaximumRetention`: XML element `MaximumRetention`. The longest retention an object may be given, in days.
     ///
     /// Shape: `BucketProtectionMaximumRetention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub maximum_retention: Option<types::BucketProtectionMaximumRetention>,
-    /// `EnablePermanentRetention`: XML element `EnablePermanentRetention`.
+    /// `EnablePermanentRetention`: XML element `EnablePermanentRetention`. Allows objects to be kept for ever (a retention period of -1).
     ///
     /// Shape: `BucketProtectionEnablePermanentRetention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -22716,27 +22716,27 @@ impl ProtectionConfiguration {
     pub fn builder() -> ProtectionConfigurationBuilder {
         ProtectionConfigurationBuilder::default()
     }
-    /// `Status`.
+    /// `Status`. `Retention` turns the rules on.
     #[inline]
     pub fn status(&self) -> Option<&types::BucketProtectionStatus> {
         self.status.as_ref()
     }
-    /// `MinimumRetention`.
+    /// `MinimumRetention`. The shortest retention an object may be given, in days.
     #[inline]
     pub fn minimum_retention(&self) -> Option<&types::BucketProtectionMinimumRetention> {
         self.minimum_retention.as_ref()
     }
-    /// `DefaultRetention`.
+    /// `DefaultRetention`. The retention of an object written without one, in days; between the minimum and the maximum.
     #[inline]
     pub fn default_retention(&self) -> Option<&types::BucketProtectionDefaultRetention> {
         self.default_retention.as_ref()
     }
-    /// `MaximumRetention`.
+    /// `MaximumRetention`. The longest retention an object may be given, in days.
     #[inline]
     pub fn maximum_retention(&self) -> Option<&types::BucketProtectionMaximumRetention> {
         self.maximum_retention.as_ref()
     }
-    /// `EnablePermanentRetention`.
+    /// `EnablePermanentRetention`. Allows objects to be kept for ever (a retention period of -1).
     #[inline]
     pub fn enable_permanent_retention(&self) -> Option<bool> {
         self.enable_permanent_retention
@@ -22752,17 +22752,17 @@ pub struct ProtectionConfigurationBuilder {
     enable_permanent_retention: Option<bool>,
 }
 impl ProtectionConfigurationBuilder {
-    /// Sets `Status`.
+    /// Sets `Status`. `Retention` turns the rules on.
     pub fn status(mut self, value: impl Into<types::BucketProtectionStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Sets or clears `Status`.
+    /// Sets or clears `Status`. `Retention` turns the rules on.
     pub fn set_status(mut self, value: Option<types::BucketProtectionStatus>) -> Self {
         self.status = value;
         self
     }
-    /// Sets `MinimumRetention`.
+    /// Sets `MinimumRetention`. The shortest retention an object may be given, in days.
     pub fn minimum_retention(
         mut self,
         value: types::BucketProtectionMinimumRetention,
@@ -22770,7 +22770,7 @@ impl ProtectionConfigurationBuilder {
         self.minimum_retention = Some(value);
         self
     }
-    /// Sets or clears `MinimumRetention`.
+    /// Sets or clears `MinimumRetention`. The shortest retention an object may be given, in days.
     pub fn set_minimum_retention(
         mut self,
         value: Option<types::BucketProtectionMinimumRetention>,
@@ -22778,7 +22778,7 @@ impl ProtectionConfigurationBuilder {
         self.minimum_retention = value;
         self
     }
-    /// Sets `DefaultRetention`.
+    /// Sets `DefaultRetention`. The retention of an object written without one, in days; between the minimum and the maximum.
     pub fn default_retention(
         mut self,
         value: types::BucketProtectionDefaultRetention,
@@ -22786,7 +22786,7 @@ impl ProtectionConfigurationBuilder {
         self.default_retention = Some(value);
         self
     }
-    /// Sets or clears `DefaultRetention`.
+    /// Sets or clears `DefaultRetention`. The retention of an object written without one, in days; between the minimum and the maximum.
     pub fn set_default_retention(
         mut self,
         value: Option<types::BucketProtectionDefaultRetention>,
@@ -22794,7 +22794,7 @@ impl ProtectionConfigurationBuilder {
         self.default_retention = value;
         self
     }
-    /// Sets `MaximumRetention`.
+    /// Sets `MaximumRetention`. The longest retention an object may be given, in days.
     pub fn maximum_retention(
         mut self,
         value: types::BucketProtectionMaximumRetention,
@@ -22802,7 +22802,7 @@ impl ProtectionConfigurationBuilder {
         self.maximum_retention = Some(value);
         self
     }
-    /// Sets or clears `MaximumRetention`.
+    /// Sets or clears `MaximumRetention`. The longest retention an object may be given, in days.
     pub fn set_maximum_retention(
         mut self,
         value: Option<types::BucketProtectionMaximumRetention>,
@@ -22810,12 +22810,12 @@ impl ProtectionConfigurationBuilder {
         self.maximum_retention = value;
         self
     }
-    /// Sets `EnablePermanentRetention`.
+    /// Sets `EnablePermanentRetention`. Allows objects to be kept for ever (a retention period of -1).
     pub fn enable_permanent_retention(mut self, value: bool) -> Self {
         self.enable_permanent_retention = Some(value);
         self
     }
-    /// Sets or clears `EnablePermanentRetention`.
+    /// Sets or clears `EnablePermanentRetention`. Allows objects to be kept for ever (a retention period of -1).
     pub fn set_enable_permanent_retention(mut self, value: Option<bool>) -> Self {
         self.enable_permanent_retention = value;
         self
@@ -25444,15 +25444,15 @@ pub struct PutObjectRequest {
     /// `Metadata`: headers `x-amz-meta-*`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
-    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`.
+    /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. The moment the object's retention ends, instead of a period.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_expiration_date: Option<rt::DateTime>,
-    /// `RetentionLegalHoldId`: header `Retention-Legal-Hold-ID`.
+    /// `RetentionLegalHoldId`: header `Retention-Legal-Hold-ID`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     ///
     /// Shape: `RetentionLegalHoldID`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_legal_hold_id: Option<String>,
-    /// `RetentionPeriod`: header `Retention-Period`.
+    /// `RetentionPeriod`: header `Retention-Period`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
@@ -25844,32 +25844,32 @@ impl PutObjectRequestBuilder {
         self.metadata = value;
         self
     }
-    /// Sets `RetentionExpirationDate`.
+    /// Sets `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.retention_expiration_date = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionExpirationDate`.
+    /// Sets or clears `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.retention_expiration_date = value;
         self
     }
-    /// Sets `RetentionLegalHoldId`.
+    /// Sets `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.retention_legal_hold_id = Some(value.into());
         self
     }
-    /// Sets or clears `RetentionLegalHoldId`.
+    /// Sets or clears `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.retention_legal_hold_id = value;
         self
     }
-    /// Sets `RetentionPeriod`.
+    /// Sets `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn retention_period(mut self, value: i32) -> Self {
         self.retention_period = Some(value);
         self
     }
-    /// Sets or clears `RetentionPeriod`.
+    /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.retention_period = value;
         self
@@ -28136,7 +28136,7 @@ impl RestoreObjectRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RestoreRequest {
-    /// `Days`: XML element `Days`; required.
+    /// `Days`: XML element `Days`; required. How many days the restored copy stays readable.
     pub days: i32,
     /// `GlacierJobParameters`: XML element `GlacierJobParameters`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -28155,12 +28155,12 @@ pub struct RestoreRequestBuilder {
     glacier_job_parameters: Option<types::GlacierJobParameters>,
 }
 impl RestoreRequestBuilder {
-    /// Sets `Days` (required).
+    /// Sets `Days` (required). How many days the restored copy stays readable.
     pub fn days(mut self, value: i32) -> Self {
         self.days = Some(value);
         self
     }
-    /// Sets or clears `Days` (required).
+    /// Sets or clears `Days` (required). How many days the restored copy stays readable.
     pub fn set_days(mut self, value: Option<i32>) -> Self {
         self.days = value;
         self

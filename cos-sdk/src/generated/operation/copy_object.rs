@@ -486,7 +486,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_tagging_directive(value);
         self
     }
-    /// Sets `RetentionDirective`.
+    /// Sets `RetentionDirective`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
     pub fn retention_directive(
         mut self,
         value: impl Into<types::RetentionDirective>,
@@ -494,7 +494,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.retention_directive(value);
         self
     }
-    /// Sets or clears `RetentionDirective`.
+    /// Sets or clears `RetentionDirective`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
     pub fn set_retention_directive(
         mut self,
         value: Option<types::RetentionDirective>,
@@ -502,32 +502,32 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_retention_directive(value);
         self
     }
-    /// Sets `RetentionExpirationDate`.
+    /// Sets `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.retention_expiration_date(value);
         self
     }
-    /// Sets or clears `RetentionExpirationDate`.
+    /// Sets or clears `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_retention_expiration_date(value);
         self
     }
-    /// Sets `RetentionLegalHoldId`.
+    /// Sets `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.retention_legal_hold_id(value);
         self
     }
-    /// Sets or clears `RetentionLegalHoldId`.
+    /// Sets or clears `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
-    /// Sets `RetentionPeriod`.
+    /// Sets `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn retention_period(mut self, value: i32) -> Self {
         self.input = self.input.retention_period(value);
         self
     }
-    /// Sets or clears `RetentionPeriod`.
+    /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_retention_period(value);
         self

@@ -223,17 +223,17 @@ impl CreateBucketFluentBuilder {
         self.input = self.input.set_object_lock_enabled_for_bucket(value);
         self
     }
-    /// Sets `IBMServiceInstanceId`.
+    /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
         self
     }
-    /// Sets or clears `IBMServiceInstanceId`.
+    /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
-    /// Sets `IBMSSEKPEncryptionAlgorithm`.
+    /// Sets `IBMSSEKPEncryptionAlgorithm`. The algorithm of that root key, `AES256`.
     pub fn ibm_sse_kp_encryption_algorithm(
         mut self,
         value: impl Into<types::SSEKPEncryptionAlgorithm>,
@@ -241,7 +241,7 @@ impl CreateBucketFluentBuilder {
         self.input = self.input.ibm_sse_kp_encryption_algorithm(value);
         self
     }
-    /// Sets or clears `IBMSSEKPEncryptionAlgorithm`.
+    /// Sets or clears `IBMSSEKPEncryptionAlgorithm`. The algorithm of that root key, `AES256`.
     pub fn set_ibm_sse_kp_encryption_algorithm(
         mut self,
         value: Option<types::SSEKPEncryptionAlgorithm>,
@@ -249,12 +249,12 @@ impl CreateBucketFluentBuilder {
         self.input = self.input.set_ibm_sse_kp_encryption_algorithm(value);
         self
     }
-    /// Sets `IBMSSEKPCustomerRootKeyCrn`.
+    /// Sets `IBMSSEKPCustomerRootKeyCrn`. The CRN of the Key Protect (or Hyper Protect Crypto Services) root key that encrypts the bucket's objects; give it with IBMSSEKPEncryptionAlgorithm.
     pub fn ibm_sse_kp_customer_root_key_crn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_sse_kp_customer_root_key_crn(value);
         self
     }
-    /// Sets or clears `IBMSSEKPCustomerRootKeyCrn`.
+    /// Sets or clears `IBMSSEKPCustomerRootKeyCrn`. The CRN of the Key Protect (or Hyper Protect Crypto Services) root key that encrypts the bucket's objects; give it with IBMSSEKPEncryptionAlgorithm.
     pub fn set_ibm_sse_kp_customer_root_key_crn(
         mut self,
         value: Option<String>,

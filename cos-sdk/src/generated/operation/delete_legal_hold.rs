@@ -46,6 +46,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteLegalHold` request (`POST /{Bucket}/{Key+}?legalHold&remove={RetentionLegalHoldId}`): set its members, then call `send`.
+///
+/// Removes one legal hold from an object, by its id.
 #[derive(Debug)]
 pub struct DeleteLegalHoldFluentBuilder {
     client: rt::Client,
@@ -82,12 +84,12 @@ impl DeleteLegalHoldFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `RetentionLegalHoldId` (required).
+    /// Sets `RetentionLegalHoldId` (required). The hold's id: text of your choosing that names the case or reason.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.retention_legal_hold_id(value);
         self
     }
-    /// Sets or clears `RetentionLegalHoldId` (required).
+    /// Sets or clears `RetentionLegalHoldId` (required). The hold's id: text of your choosing that names the case or reason.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_retention_legal_hold_id(value);
         self

@@ -64,6 +64,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ExtendObjectRetention` request (`POST /{Bucket}/{Key+}?extendRetention`): set its members, then call `send`.
+///
+/// Lengthens an object's retention; it can never be shortened. Give exactly one of the four ways to say by how much.
 #[derive(Debug)]
 pub struct ExtendObjectRetentionFluentBuilder {
     client: rt::Client,
@@ -100,27 +102,27 @@ impl ExtendObjectRetentionFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `AdditionalRetentionPeriod`.
+    /// Sets `AdditionalRetentionPeriod`. Seconds added to the current end of the retention.
     pub fn additional_retention_period(mut self, value: i32) -> Self {
         self.input = self.input.additional_retention_period(value);
         self
     }
-    /// Sets or clears `AdditionalRetentionPeriod`.
+    /// Sets or clears `AdditionalRetentionPeriod`. Seconds added to the current end of the retention.
     pub fn set_additional_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_additional_retention_period(value);
         self
     }
-    /// Sets `ExtendRetentionFromCurrentTime`.
+    /// Sets `ExtendRetentionFromCurrentTime`. Seconds from now for the new end of the retention (refused if that would be earlier than the current end).
     pub fn extend_retention_from_current_time(mut self, value: i32) -> Self {
         self.input = self.input.extend_retention_from_current_time(value);
         self
     }
-    /// Sets or clears `ExtendRetentionFromCurrentTime`.
+    /// Sets or clears `ExtendRetentionFromCurrentTime`. Seconds from now for the new end of the retention (refused if that would be earlier than the current end).
     pub fn set_extend_retention_from_current_time(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_extend_retention_from_current_time(value);
         self
     }
-    /// Sets `NewRetentionExpirationDate`.
+    /// Sets `NewRetentionExpirationDate`. The new end of the retention, a moment later than the current one.
     pub fn new_retention_expiration_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -128,7 +130,7 @@ impl ExtendObjectRetentionFluentBuilder {
         self.input = self.input.new_retention_expiration_date(value);
         self
     }
-    /// Sets or clears `NewRetentionExpirationDate`.
+    /// Sets or clears `NewRetentionExpirationDate`. The new end of the retention, a moment later than the current one.
     pub fn set_new_retention_expiration_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -136,12 +138,12 @@ impl ExtendObjectRetentionFluentBuilder {
         self.input = self.input.set_new_retention_expiration_date(value);
         self
     }
-    /// Sets `NewRetentionPeriod`.
+    /// Sets `NewRetentionPeriod`. The new retention in seconds from the object's creation, longer than the current one.
     pub fn new_retention_period(mut self, value: i32) -> Self {
         self.input = self.input.new_retention_period(value);
         self
     }
-    /// Sets or clears `NewRetentionPeriod`.
+    /// Sets or clears `NewRetentionPeriod`. The new retention in seconds from the object's creation, longer than the current one.
     pub fn set_new_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_new_retention_period(value);
         self

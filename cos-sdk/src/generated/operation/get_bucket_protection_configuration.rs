@@ -53,6 +53,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketProtectionConfiguration` request (`GET /{Bucket}?protection`): set its members, then call `send`.
+///
+/// A bucket's retention rules.
 #[derive(Debug)]
 pub struct GetBucketProtectionConfigurationFluentBuilder {
     client: rt::Client,

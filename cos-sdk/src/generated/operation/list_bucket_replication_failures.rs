@@ -62,6 +62,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListBucketReplicationFailures` request (`GET /{Bucket}?ibm-replication-failures`): set its members, then call `send`.
+///
+/// The objects whose replication to the destination bucket failed, a page at a time.
 #[derive(Debug)]
 pub struct ListBucketReplicationFailuresFluentBuilder {
     client: rt::Client,
@@ -108,12 +110,12 @@ impl ListBucketReplicationFailuresFluentBuilder {
         self.input = self.input.set_max_keys(value);
         self
     }
-    /// Sets `FirstSyncAttemptedBefore`.
+    /// Sets `FirstSyncAttemptedBefore`. Lists only failures whose first attempt came before this moment.
     pub fn first_sync_attempted_before(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.first_sync_attempted_before(value);
         self
     }
-    /// Sets or clears `FirstSyncAttemptedBefore`.
+    /// Sets or clears `FirstSyncAttemptedBefore`. Lists only failures whose first attempt came before this moment.
     pub fn set_first_sync_attempted_before(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_first_sync_attempted_before(value);
         self

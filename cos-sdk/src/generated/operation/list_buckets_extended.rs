@@ -60,6 +60,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListBucketsExtended` request (`GET /?extended`): set its members, then call `send`.
+///
+/// Lists buckets with their location and creation template, a page at a time (by Marker).
 #[derive(Debug)]
 pub struct ListBucketsExtendedFluentBuilder {
     client: rt::Client,
@@ -76,12 +78,12 @@ impl ListBucketsExtendedFluentBuilder {
     pub fn as_input(&self) -> &ListBucketsExtendedRequestBuilder {
         &self.input
     }
-    /// Sets `IBMServiceInstanceId`.
+    /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
         self
     }
-    /// Sets or clears `IBMServiceInstanceId`.
+    /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_ibm_service_instance_id(value);
         self

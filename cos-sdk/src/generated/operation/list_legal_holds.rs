@@ -51,6 +51,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListLegalHolds` request (`GET /{Bucket}/{Key+}?legalHold`): set its members, then call `send`.
+///
+/// The legal holds of an object, with its retention.
 #[derive(Debug)]
 pub struct ListLegalHoldsFluentBuilder {
     client: rt::Client,

@@ -59,6 +59,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketProtectionConfiguration` request (`PUT /{Bucket}?protection`): set its members, then call `send`.
+///
+/// Sets a bucket's retention rules (its protection configuration). Once retention is on, objects in the bucket cannot be deleted or overwritten before their retention ends. The request carries Content-MD5, which the client adds.
 #[derive(Debug)]
 pub struct PutBucketProtectionConfigurationFluentBuilder {
     client: rt::Client,

@@ -49,6 +49,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketReplicationReattempt` request (`PUT /{Bucket}?ibm-replication-reattempt`): set its members, then call `send`.
+///
+/// Asks the service to try the failed replications of the bucket again.
 #[derive(Debug)]
 pub struct PutBucketReplicationReattemptFluentBuilder {
     client: rt::Client,

@@ -78,6 +78,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `RestoreObject` request (`POST /{Bucket}/{Key+}?restore`): set its members, then call `send`.
+///
+/// Brings a temporary copy of an archived object (storage class GLACIER or ACCELERATED) back for reading; its progress shows in HeadObject's `Restore`.
 #[derive(Debug)]
 pub struct RestoreObjectFluentBuilder {
     client: rt::Client,

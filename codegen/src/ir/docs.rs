@@ -1,0 +1,63 @@
+//! The documentation table (`models/docs.txt`): our own words for members and operations, merged into
+//! the IR so the emitters add them to rustdoc. The model's documentation strings are not ours, so they
+//! are not used at all; an entry that names nothing in the model is an error.
+//!
+//! The format: `#` starts a comment line. An entry is a line of targets ending in `:`, then its text on
+//! the lines below, each indented by two spaces. A target is `Shape.Member` (model names) or
+//! `Operation()`.
+
+use super::Service;
+use crate::Error;
+
+/// Adds the table's text to the members and operations it names.
+pub fn apply(service: &mut Service, table: &str) -> Result<(), Error> {
+    for (line, targets, text) in entries(table)? {
+        let at = |message: String| Error::Model { path: format!("docs table, line {line}"), message };
+        for target in targets.split_whitespace() {
+            if let Some(operation) = target.strip_suffix("()") {
+                let op = service.operations.iter_mut().find(|o| o.name == operation);
+                let op = op.ok_or_else(|| at(format!("`{target}` names no operation of the model")))?;
+                op.doc = Some(text.clone());
+                continue;
+            }
+            let (shape, member) =
+                target.split_once('.').ok_or_else(|| at(format!("`{target}` is neither `Shape.Member` nor `Operation()`")))?;
+            let found = service.shapes.iter_mut().find(|s| s.name == shape).and_then(|s| match &mut s.kind {
+                super::ShapeKind::Structure(st) => st.members.iter_mut().find(|m| m.name == member),
+                super::ShapeKind::Enum(_) => None,
+            });
+            found.ok_or_else(|| at(format!("`{target}` names no member of the model")))?.doc = Some(text.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The entries: their line number, targets and text (continuation lines joined with spaces).
+fn entries(table: &str) -> Result<Vec<(usize, String, String)>, Error> {
+    let mut out: Vec<(usize, String, String)> = Vec::new();
+    for (n, line) in table.lines().enumerate().map(|(i, l)| (i + 1, l)) {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(text) = line.strip_prefix("  ") {
+            let Some((_, _, body)) = out.last_mut() else {
+                return Err(Error::Model { path: format!("docs table, line {n}"), message: "text before any targets".into() });
+            };
+            if !body.is_empty() {
+                body.push(' ');
+            }
+            body.push_str(text.trim());
+        } else if let Some(targets) = line.strip_suffix(':') {
+            out.push((n, targets.to_string(), String::new()));
+        } else {
+            return Err(Error::Model {
+                path: format!("docs table, line {n}"),
+                message: "a line is a comment (`#`), targets ending in `:`, or text indented by two spaces".into(),
+            });
+        }
+    }
+    if let Some((n, _, _)) = out.iter().find(|(_, _, text)| text.is_empty()) {
+        return Err(Error::Model { path: format!("docs table, line {n}"), message: "an entry without text".into() });
+    }
+    Ok(out)
+}
