@@ -96,22 +96,22 @@ impl AbortMultipartUploadOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AbortMultipartUploadRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `UploadId`: query parameter `uploadId`; required.
+    /// `UploadId`: query parameter `uploadId`; required. The multipart upload's id, from CreateMultipartUpload.
     ///
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -133,52 +133,52 @@ pub struct AbortMultipartUploadRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl AbortMultipartUploadRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `UploadId` (required).
+    /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId` (required).
+    /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -2684,7 +2684,7 @@ pub struct CompleteMultipartUploadOutput {
     /// `Expiration`: header `x-amz-expiration`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
-    /// `ETag`: XML element `ETag`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
@@ -2713,7 +2713,7 @@ pub struct CompleteMultipartUploadOutput {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -2776,7 +2776,7 @@ impl CompleteMultipartUploadOutput {
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -2816,7 +2816,7 @@ impl CompleteMultipartUploadOutput {
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -2903,12 +2903,12 @@ impl CompleteMultipartUploadOutputBuilder {
         self.expiration = value;
         self
     }
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -2989,12 +2989,12 @@ impl CompleteMultipartUploadOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -3061,11 +3061,11 @@ impl CompleteMultipartUploadOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CompleteMultipartUploadRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
@@ -3074,7 +3074,7 @@ pub struct CompleteMultipartUploadRequest {
     /// Shape: `CompletedMultipartUpload`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub multipart_upload: Option<types::CompletedMultipartUpload>,
-    /// `UploadId`: query parameter `uploadId`; required.
+    /// `UploadId`: query parameter `uploadId`; required. The multipart upload's id, from CreateMultipartUpload.
     ///
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
@@ -3101,22 +3101,22 @@ pub struct CompleteMultipartUploadRequest {
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3191,22 +3191,22 @@ impl ::std::fmt::Debug for CompleteMultipartUploadRequestBuilder {
     }
 }
 impl CompleteMultipartUploadRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
@@ -3224,12 +3224,12 @@ impl CompleteMultipartUploadRequestBuilder {
         self.multipart_upload = value;
         self
     }
-    /// Sets `UploadId` (required).
+    /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId` (required).
+    /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
@@ -3294,52 +3294,52 @@ impl CompleteMultipartUploadRequestBuilder {
         self.checksum_type = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -3656,7 +3656,7 @@ pub struct CopyObjectOutput {
     /// `CopySourceVersionId`: header `x-amz-copy-source-version-id`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_version_id: Option<String>,
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3715,7 +3715,7 @@ impl CopyObjectOutput {
     pub fn copy_source_version_id(&self) -> Option<&str> {
         self.copy_source_version_id.as_deref()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -3798,12 +3798,12 @@ impl CopyObjectOutputBuilder {
         self.copy_source_version_id = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -3891,7 +3891,7 @@ pub struct CopyObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::ObjectCannedACL>,
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
@@ -3913,7 +3913,7 @@ pub struct CopyObjectRequest {
     /// `ContentType`: header `Content-Type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_type: Option<String>,
-    /// `CopySource`: header `x-amz-copy-source`; required.
+    /// `CopySource`: header `x-amz-copy-source`; required. The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub copy_source: String,
     /// `CopySourceIfMatch`: header `x-amz-copy-source-if-match`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3944,11 +3944,11 @@ pub struct CopyObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `Metadata`: headers `x-amz-meta-*`.
+    /// `Metadata`: headers `x-amz-meta-*`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
     /// `MetadataDirective`: header `x-amz-metadata-directive`.
@@ -3974,21 +3974,21 @@ pub struct CopyObjectRequest {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `StorageClass`: header `x-amz-storage-class`.
+    /// `StorageClass`: header `x-amz-storage-class`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
     /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
@@ -4008,7 +4008,7 @@ pub struct CopyObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key_md5: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `Tagging`: header `x-amz-tagging`.
@@ -4025,7 +4025,7 @@ pub struct CopyObjectRequest {
     /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -4163,12 +4163,12 @@ impl CopyObjectRequestBuilder {
         self.acl = value;
         self
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -4239,12 +4239,12 @@ impl CopyObjectRequestBuilder {
         self.content_type = value;
         self
     }
-    /// Sets `CopySource` (required).
+    /// Sets `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn copy_source(mut self, value: impl Into<String>) -> Self {
         self.copy_source = Some(value.into());
         self
     }
-    /// Sets or clears `CopySource` (required).
+    /// Sets or clears `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn set_copy_source(mut self, value: Option<String>) -> Self {
         self.copy_source = value;
         self
@@ -4351,24 +4351,24 @@ impl CopyObjectRequestBuilder {
         self.grant_write_acp = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    /// Adds one entry to `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS). `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata
             .get_or_insert_with(Default::default)
             .insert(key.into(), value.into());
         self
     }
-    /// Sets or clears `Metadata`.
+    /// Sets or clears `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     pub fn set_metadata(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
@@ -4470,12 +4470,12 @@ impl CopyObjectRequestBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
@@ -4490,32 +4490,32 @@ impl CopyObjectRequestBuilder {
         self.website_redirect_location = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
@@ -4569,12 +4569,12 @@ impl CopyObjectRequestBuilder {
         self.copy_source_sse_customer_key_md5 = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -4631,12 +4631,12 @@ impl CopyObjectRequestBuilder {
         self.object_lock_legal_hold_status = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -5170,7 +5170,7 @@ pub struct CreateBucketRequest {
     #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::BucketCannedACL>,
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
@@ -5278,12 +5278,12 @@ impl CreateBucketRequestBuilder {
         self.acl = value;
         self
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -5746,7 +5746,7 @@ pub struct CreateMultipartUploadRequest {
     #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::ObjectCannedACL>,
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
@@ -5782,31 +5782,31 @@ pub struct CreateMultipartUploadRequest {
     #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `Metadata`: headers `x-amz-meta-*`.
+    /// `Metadata`: headers `x-amz-meta-*`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `StorageClass`: header `x-amz-storage-class`.
+    /// `StorageClass`: header `x-amz-storage-class`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
     /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
@@ -5814,7 +5814,7 @@ pub struct CreateMultipartUploadRequest {
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `Tagging`: header `x-amz-tagging`.
@@ -5831,7 +5831,7 @@ pub struct CreateMultipartUploadRequest {
     /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -5933,12 +5933,12 @@ impl CreateMultipartUploadRequestBuilder {
         self.acl = value;
         self
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -6043,24 +6043,24 @@ impl CreateMultipartUploadRequestBuilder {
         self.grant_write_acp = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    /// Adds one entry to `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS). `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata
             .get_or_insert_with(Default::default)
             .insert(key.into(), value.into());
         self
     }
-    /// Sets or clears `Metadata`.
+    /// Sets or clears `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     pub fn set_metadata(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
@@ -6084,12 +6084,12 @@ impl CreateMultipartUploadRequestBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
@@ -6104,32 +6104,32 @@ impl CreateMultipartUploadRequestBuilder {
         self.website_redirect_location = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
@@ -6144,12 +6144,12 @@ impl CreateMultipartUploadRequestBuilder {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -6206,12 +6206,12 @@ impl CreateMultipartUploadRequestBuilder {
         self.object_lock_legal_hold_status = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -6883,11 +6883,11 @@ impl DeleteBucketReplicationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteBucketRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -6906,22 +6906,22 @@ pub struct DeleteBucketRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -7303,10 +7303,10 @@ impl ::std::fmt::Display for DeleteMarkerReplicationStatus {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteObjectOutput {
-    /// `DeleteMarker`: header `x-amz-delete-marker`.
+    /// `DeleteMarker`: header `x-amz-delete-marker`. Whether the version concerned is a delete marker (versioned buckets).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_marker: Option<bool>,
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -7320,12 +7320,12 @@ impl DeleteObjectOutput {
     pub fn builder() -> DeleteObjectOutputBuilder {
         DeleteObjectOutputBuilder::default()
     }
-    /// `DeleteMarker`.
+    /// `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     #[inline]
     pub fn delete_marker(&self) -> Option<bool> {
         self.delete_marker
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -7344,22 +7344,22 @@ pub struct DeleteObjectOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
 impl DeleteObjectOutputBuilder {
-    /// Sets `DeleteMarker`.
+    /// Sets `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     pub fn delete_marker(mut self, value: bool) -> Self {
         self.delete_marker = Some(value);
         self
     }
-    /// Sets or clears `DeleteMarker`.
+    /// Sets or clears `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     pub fn set_delete_marker(mut self, value: Option<bool>) -> Self {
         self.delete_marker = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -7389,11 +7389,11 @@ impl DeleteObjectOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteObjectRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
@@ -7401,18 +7401,18 @@ pub struct DeleteObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -7440,22 +7440,22 @@ pub struct DeleteObjectRequestBuilder {
     checksum_algorithm: Option<types::ChecksumAlgorithm>,
 }
 impl DeleteObjectRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
@@ -7470,22 +7470,22 @@ impl DeleteObjectRequestBuilder {
         self.mfa = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -7500,12 +7500,12 @@ impl DeleteObjectRequestBuilder {
         self.bypass_governance_retention = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -7776,7 +7776,7 @@ impl DeleteObjectsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteObjectsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
@@ -7786,13 +7786,13 @@ pub struct DeleteObjectsRequest {
     #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -7815,12 +7815,12 @@ pub struct DeleteObjectsRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl DeleteObjectsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -7845,12 +7845,12 @@ impl DeleteObjectsRequestBuilder {
         self.mfa = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -7865,12 +7865,12 @@ impl DeleteObjectsRequestBuilder {
         self.bypass_governance_retention = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -9335,11 +9335,11 @@ impl GetBucketCorsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketCorsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -9362,22 +9362,22 @@ pub struct GetBucketCorsRequestBuilder {
     mirror_destination: Option<String>,
 }
 impl GetBucketCorsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -9578,11 +9578,11 @@ impl GetBucketLifecycleConfigurationOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketLifecycleConfigurationRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -9601,22 +9601,22 @@ pub struct GetBucketLifecycleConfigurationRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl GetBucketLifecycleConfigurationRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -10745,11 +10745,11 @@ impl GetBucketVersioningOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketVersioningRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -10768,22 +10768,22 @@ pub struct GetBucketVersioningRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl GetBucketVersioningRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -11488,7 +11488,7 @@ pub struct GetObjectOutput {
     /// `Body`: the whole body.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub body: rt::ByteStream,
-    /// `DeleteMarker`: header `x-amz-delete-marker`.
+    /// `DeleteMarker`: header `x-amz-delete-marker`. Whether the version concerned is a delete marker (versioned buckets).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_marker: Option<bool>,
     /// `AcceptRanges`: header `accept-ranges`.
@@ -11500,13 +11500,13 @@ pub struct GetObjectOutput {
     /// `Restore`: header `x-amz-restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub restore: Option<String>,
-    /// `LastModified`: header `Last-Modified`.
+    /// `LastModified`: header `Last-Modified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ContentLength`: header `Content-Length`.
+    /// `ContentLength`: header `Content-Length`. The body's size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
-    /// `ETag`: header `ETag`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
@@ -11535,7 +11535,7 @@ pub struct GetObjectOutput {
     /// `MissingMeta`: header `x-amz-missing-meta`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub missing_meta: Option<i32>,
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -11552,7 +11552,7 @@ pub struct GetObjectOutput {
     /// `ContentLanguage`: header `Content-Language`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_language: Option<String>,
-    /// `ContentRange`: header `Content-Range`.
+    /// `ContentRange`: header `Content-Range`. Which bytes of the object this answer holds, `bytes first-last/total`, when a range was asked for.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_range: Option<String>,
     /// `ContentType`: header `Content-Type`.
@@ -11567,7 +11567,7 @@ pub struct GetObjectOutput {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `Metadata`: headers `x-amz-meta-*`.
+    /// `Metadata`: headers `x-amz-meta-*`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
     /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. When the object's retention ends.
@@ -11680,7 +11680,7 @@ impl GetObjectOutput {
     pub fn builder() -> GetObjectOutputBuilder {
         GetObjectOutputBuilder::default()
     }
-    /// `DeleteMarker`.
+    /// `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     #[inline]
     pub fn delete_marker(&self) -> Option<bool> {
         self.delete_marker
@@ -11700,17 +11700,17 @@ impl GetObjectOutput {
     pub fn restore(&self) -> Option<&str> {
         self.restore.as_deref()
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ContentLength`.
+    /// `ContentLength`. The body's size in bytes.
     #[inline]
     pub fn content_length(&self) -> Option<i64> {
         self.content_length
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -11750,7 +11750,7 @@ impl GetObjectOutput {
     pub fn missing_meta(&self) -> Option<i32> {
         self.missing_meta
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -11775,7 +11775,7 @@ impl GetObjectOutput {
     pub fn content_language(&self) -> Option<&str> {
         self.content_language.as_deref()
     }
-    /// `ContentRange`.
+    /// `ContentRange`. Which bytes of the object this answer holds, `bytes first-last/total`, when a range was asked for.
     #[inline]
     pub fn content_range(&self) -> Option<&str> {
         self.content_range.as_deref()
@@ -11800,7 +11800,7 @@ impl GetObjectOutput {
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `Metadata`.
+    /// `Metadata`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
     #[inline]
     pub fn metadata(&self) -> Option<&::std::collections::HashMap<String, String>> {
         self.metadata.as_ref()
@@ -11950,12 +11950,12 @@ impl GetObjectOutputBuilder {
         self.body = value;
         self
     }
-    /// Sets `DeleteMarker`.
+    /// Sets `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     pub fn delete_marker(mut self, value: bool) -> Self {
         self.delete_marker = Some(value);
         self
     }
-    /// Sets or clears `DeleteMarker`.
+    /// Sets or clears `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     pub fn set_delete_marker(mut self, value: Option<bool>) -> Self {
         self.delete_marker = value;
         self
@@ -11990,32 +11990,32 @@ impl GetObjectOutputBuilder {
         self.restore = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
     }
-    /// Sets `ContentLength`.
+    /// Sets `ContentLength`. The body's size in bytes.
     pub fn content_length(mut self, value: i64) -> Self {
         self.content_length = Some(value);
         self
     }
-    /// Sets or clears `ContentLength`.
+    /// Sets or clears `ContentLength`. The body's size in bytes.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.content_length = value;
         self
     }
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -12090,12 +12090,12 @@ impl GetObjectOutputBuilder {
         self.missing_meta = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -12140,12 +12140,12 @@ impl GetObjectOutputBuilder {
         self.content_language = value;
         self
     }
-    /// Sets `ContentRange`.
+    /// Sets `ContentRange`. Which bytes of the object this answer holds, `bytes first-last/total`, when a range was asked for.
     pub fn content_range(mut self, value: impl Into<String>) -> Self {
         self.content_range = Some(value.into());
         self
     }
-    /// Sets or clears `ContentRange`.
+    /// Sets or clears `ContentRange`. Which bytes of the object this answer holds, `bytes first-last/total`, when a range was asked for.
     pub fn set_content_range(mut self, value: Option<String>) -> Self {
         self.content_range = value;
         self
@@ -12196,14 +12196,14 @@ impl GetObjectOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    /// Adds one entry to `Metadata`. The object's user metadata (`x-amz-meta-*`), names lower-cased. `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata
             .get_or_insert_with(Default::default)
             .insert(key.into(), value.into());
         self
     }
-    /// Sets or clears `Metadata`.
+    /// Sets or clears `Metadata`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
     pub fn set_metadata(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
@@ -12449,30 +12449,30 @@ impl GetObjectOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `IfMatch`: header `If-Match`.
+    /// `IfMatch`: header `If-Match`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_match: Option<String>,
     /// `IfModifiedSince`: header `If-Modified-Since`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_modified_since: Option<rt::DateTime>,
-    /// `IfNoneMatch`: header `If-None-Match`.
+    /// `IfNoneMatch`: header `If-None-Match`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_none_match: Option<String>,
     /// `IfUnmodifiedSince`: header `If-Unmodified-Since`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_unmodified_since: Option<rt::DateTime>,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
     /// `MirrorDestination`: header `Mirror-Destination`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
-    /// `Range`: header `Range`.
+    /// `Range`: header `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub range: Option<String>,
     /// `ResponseCacheControl`: query parameter `response-cache-control`.
@@ -12493,30 +12493,30 @@ pub struct GetObjectRequest {
     /// `ResponseExpires`: query parameter `response-expires`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response_expires: Option<rt::DateTime>,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `PartNumber`: query parameter `partNumber`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number: Option<i32>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -12591,22 +12591,22 @@ impl ::std::fmt::Debug for GetObjectRequestBuilder {
     }
 }
 impl GetObjectRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `IfMatch`.
+    /// Sets `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn if_match(mut self, value: impl Into<String>) -> Self {
         self.if_match = Some(value.into());
         self
     }
-    /// Sets or clears `IfMatch`.
+    /// Sets or clears `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn set_if_match(mut self, value: Option<String>) -> Self {
         self.if_match = value;
         self
@@ -12621,12 +12621,12 @@ impl GetObjectRequestBuilder {
         self.if_modified_since = value;
         self
     }
-    /// Sets `IfNoneMatch`.
+    /// Sets `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn if_none_match(mut self, value: impl Into<String>) -> Self {
         self.if_none_match = Some(value.into());
         self
     }
-    /// Sets or clears `IfNoneMatch`.
+    /// Sets or clears `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn set_if_none_match(mut self, value: Option<String>) -> Self {
         self.if_none_match = value;
         self
@@ -12641,12 +12641,12 @@ impl GetObjectRequestBuilder {
         self.if_unmodified_since = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
@@ -12661,12 +12661,12 @@ impl GetObjectRequestBuilder {
         self.mirror_destination = value;
         self
     }
-    /// Sets `Range`.
+    /// Sets `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn range(mut self, value: impl Into<String>) -> Self {
         self.range = Some(value.into());
         self
     }
-    /// Sets or clears `Range`.
+    /// Sets or clears `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn set_range(mut self, value: Option<String>) -> Self {
         self.range = value;
         self
@@ -12731,52 +12731,52 @@ impl GetObjectRequestBuilder {
         self.response_expires = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -12791,12 +12791,12 @@ impl GetObjectRequestBuilder {
         self.part_number = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -13004,7 +13004,7 @@ impl GetObjectRetentionRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectTaggingOutput {
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -13017,7 +13017,7 @@ impl GetObjectTaggingOutput {
     pub fn builder() -> GetObjectTaggingOutputBuilder {
         GetObjectTaggingOutputBuilder::default()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -13035,12 +13035,12 @@ pub struct GetObjectTaggingOutputBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
 impl GetObjectTaggingOutputBuilder {
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -13070,25 +13070,25 @@ impl GetObjectTaggingOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectTaggingRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
 }
@@ -13108,52 +13108,52 @@ pub struct GetObjectTaggingRequestBuilder {
     request_payer: Option<types::RequestPayer>,
 }
 impl GetObjectTaggingRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -13739,11 +13739,11 @@ impl HeadBucketOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct HeadBucketRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -13762,22 +13762,22 @@ pub struct HeadBucketRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl HeadBucketRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -13797,7 +13797,7 @@ impl HeadBucketRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct HeadObjectOutput {
-    /// `DeleteMarker`: header `x-amz-delete-marker`.
+    /// `DeleteMarker`: header `x-amz-delete-marker`. Whether the version concerned is a delete marker (versioned buckets).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_marker: Option<bool>,
     /// `AcceptRanges`: header `accept-ranges`.
@@ -13809,10 +13809,10 @@ pub struct HeadObjectOutput {
     /// `Restore`: header `x-amz-restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub restore: Option<String>,
-    /// `LastModified`: header `Last-Modified`.
+    /// `LastModified`: header `Last-Modified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ContentLength`: header `Content-Length`.
+    /// `ContentLength`: header `Content-Length`. The body's size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
@@ -13838,13 +13838,13 @@ pub struct HeadObjectOutput {
     /// `ChecksumType`: header `x-amz-checksum-type`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `ETag`: header `ETag`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `MissingMeta`: header `x-amz-missing-meta`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub missing_meta: Option<i32>,
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -13873,7 +13873,7 @@ pub struct HeadObjectOutput {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `Metadata`: headers `x-amz-meta-*`.
+    /// `Metadata`: headers `x-amz-meta-*`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
     /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. When the object's retention ends.
@@ -13980,7 +13980,7 @@ impl HeadObjectOutput {
     pub fn builder() -> HeadObjectOutputBuilder {
         HeadObjectOutputBuilder::default()
     }
-    /// `DeleteMarker`.
+    /// `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     #[inline]
     pub fn delete_marker(&self) -> Option<bool> {
         self.delete_marker
@@ -14000,12 +14000,12 @@ impl HeadObjectOutput {
     pub fn restore(&self) -> Option<&str> {
         self.restore.as_deref()
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ContentLength`.
+    /// `ContentLength`. The body's size in bytes.
     #[inline]
     pub fn content_length(&self) -> Option<i64> {
         self.content_length
@@ -14040,7 +14040,7 @@ impl HeadObjectOutput {
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -14050,7 +14050,7 @@ impl HeadObjectOutput {
     pub fn missing_meta(&self) -> Option<i32> {
         self.missing_meta
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -14095,7 +14095,7 @@ impl HeadObjectOutput {
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `Metadata`.
+    /// `Metadata`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
     #[inline]
     pub fn metadata(&self) -> Option<&::std::collections::HashMap<String, String>> {
         self.metadata.as_ref()
@@ -14227,12 +14227,12 @@ impl ::std::fmt::Debug for HeadObjectOutputBuilder {
     }
 }
 impl HeadObjectOutputBuilder {
-    /// Sets `DeleteMarker`.
+    /// Sets `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     pub fn delete_marker(mut self, value: bool) -> Self {
         self.delete_marker = Some(value);
         self
     }
-    /// Sets or clears `DeleteMarker`.
+    /// Sets or clears `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
     pub fn set_delete_marker(mut self, value: Option<bool>) -> Self {
         self.delete_marker = value;
         self
@@ -14267,22 +14267,22 @@ impl HeadObjectOutputBuilder {
         self.restore = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
     }
-    /// Sets `ContentLength`.
+    /// Sets `ContentLength`. The body's size in bytes.
     pub fn content_length(mut self, value: i64) -> Self {
         self.content_length = Some(value);
         self
     }
-    /// Sets or clears `ContentLength`.
+    /// Sets or clears `ContentLength`. The body's size in bytes.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.content_length = value;
         self
@@ -14347,12 +14347,12 @@ impl HeadObjectOutputBuilder {
         self.checksum_type = value;
         self
     }
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -14367,12 +14367,12 @@ impl HeadObjectOutputBuilder {
         self.missing_meta = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -14463,14 +14463,14 @@ impl HeadObjectOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    /// Adds one entry to `Metadata`. The object's user metadata (`x-amz-meta-*`), names lower-cased. `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata
             .get_or_insert_with(Default::default)
             .insert(key.into(), value.into());
         self
     }
-    /// Sets or clears `Metadata`.
+    /// Sets or clears `Metadata`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
     pub fn set_metadata(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
@@ -14703,56 +14703,56 @@ impl HeadObjectOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct HeadObjectRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `IfMatch`: header `If-Match`.
+    /// `IfMatch`: header `If-Match`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_match: Option<String>,
     /// `IfModifiedSince`: header `If-Modified-Since`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_modified_since: Option<rt::DateTime>,
-    /// `IfNoneMatch`: header `If-None-Match`.
+    /// `IfNoneMatch`: header `If-None-Match`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_none_match: Option<String>,
     /// `IfUnmodifiedSince`: header `If-Unmodified-Since`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_unmodified_since: Option<rt::DateTime>,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
     /// `MirrorDestination`: header `Mirror-Destination`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
-    /// `Range`: header `Range`.
+    /// `Range`: header `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub range: Option<String>,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `PartNumber`: query parameter `partNumber`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number: Option<i32>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -14815,22 +14815,22 @@ impl ::std::fmt::Debug for HeadObjectRequestBuilder {
     }
 }
 impl HeadObjectRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `IfMatch`.
+    /// Sets `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn if_match(mut self, value: impl Into<String>) -> Self {
         self.if_match = Some(value.into());
         self
     }
-    /// Sets or clears `IfMatch`.
+    /// Sets or clears `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn set_if_match(mut self, value: Option<String>) -> Self {
         self.if_match = value;
         self
@@ -14845,12 +14845,12 @@ impl HeadObjectRequestBuilder {
         self.if_modified_since = value;
         self
     }
-    /// Sets `IfNoneMatch`.
+    /// Sets `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn if_none_match(mut self, value: impl Into<String>) -> Self {
         self.if_none_match = Some(value.into());
         self
     }
-    /// Sets or clears `IfNoneMatch`.
+    /// Sets or clears `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn set_if_none_match(mut self, value: Option<String>) -> Self {
         self.if_none_match = value;
         self
@@ -14865,12 +14865,12 @@ impl HeadObjectRequestBuilder {
         self.if_unmodified_since = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
@@ -14885,62 +14885,62 @@ impl HeadObjectRequestBuilder {
         self.mirror_destination = value;
         self
     }
-    /// Sets `Range`.
+    /// Sets `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn range(mut self, value: impl Into<String>) -> Self {
         self.range = Some(value.into());
         self
     }
-    /// Sets or clears `Range`.
+    /// Sets or clears `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn set_range(mut self, value: Option<String>) -> Self {
         self.range = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -14955,12 +14955,12 @@ impl HeadObjectRequestBuilder {
         self.part_number = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -17479,7 +17479,7 @@ pub struct ListMultipartUploadsOutput {
     /// `MaxUploads`: XML element `MaxUploads`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_uploads: Option<i32>,
-    /// `IsTruncated`: XML element `IsTruncated`.
+    /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
     /// `Uploads`: XML element `Upload`.
@@ -17541,7 +17541,7 @@ impl ListMultipartUploadsOutput {
     pub fn max_uploads(&self) -> Option<i32> {
         self.max_uploads
     }
-    /// `IsTruncated`.
+    /// `IsTruncated`. Whether more entries follow this page.
     #[inline]
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
@@ -17659,12 +17659,12 @@ impl ListMultipartUploadsOutputBuilder {
         self.max_uploads = value;
         self
     }
-    /// Sets `IsTruncated`.
+    /// Sets `IsTruncated`. Whether more entries follow this page.
     pub fn is_truncated(mut self, value: bool) -> Self {
         self.is_truncated = Some(value);
         self
     }
-    /// Sets or clears `IsTruncated`.
+    /// Sets or clears `IsTruncated`. Whether more entries follow this page.
     pub fn set_is_truncated(mut self, value: Option<bool>) -> Self {
         self.is_truncated = value;
         self
@@ -17955,14 +17955,14 @@ impl ListLegalHoldsRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListMultipartUploadsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Delimiter`: query parameter `delimiter`.
+    /// `Delimiter`: query parameter `delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `EncodingType`: query parameter `encoding-type`.
+    /// `EncodingType`: query parameter `encoding-type`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
     /// `KeyMarker`: query parameter `key-marker`.
@@ -17974,13 +17974,13 @@ pub struct ListMultipartUploadsRequest {
     /// `MirrorDestination`: header `Mirror-Destination`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
-    /// `Prefix`: query parameter `prefix`.
+    /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
     /// `UploadIdMarker`: query parameter `upload-id-marker`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub upload_id_marker: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -18006,32 +18006,32 @@ pub struct ListMultipartUploadsRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl ListMultipartUploadsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -18066,12 +18066,12 @@ impl ListMultipartUploadsRequestBuilder {
         self.mirror_destination = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
@@ -18086,12 +18086,12 @@ impl ListMultipartUploadsRequestBuilder {
         self.upload_id_marker = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -18118,7 +18118,7 @@ impl ListMultipartUploadsRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListObjectVersionsOutput {
-    /// `IsTruncated`: XML element `IsTruncated`.
+    /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
     /// `KeyMarker`: XML element `KeyMarker`.
@@ -18169,7 +18169,7 @@ impl ListObjectVersionsOutput {
     pub fn builder() -> ListObjectVersionsOutputBuilder {
         ListObjectVersionsOutputBuilder::default()
     }
-    /// `IsTruncated`.
+    /// `IsTruncated`. Whether more entries follow this page.
     #[inline]
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
@@ -18253,12 +18253,12 @@ pub struct ListObjectVersionsOutputBuilder {
     encoding_type: Option<types::EncodingType>,
 }
 impl ListObjectVersionsOutputBuilder {
-    /// Sets `IsTruncated`.
+    /// Sets `IsTruncated`. Whether more entries follow this page.
     pub fn is_truncated(mut self, value: bool) -> Self {
         self.is_truncated = Some(value);
         self
     }
-    /// Sets or clears `IsTruncated`.
+    /// Sets or clears `IsTruncated`. Whether more entries follow this page.
     pub fn set_is_truncated(mut self, value: Option<bool>) -> Self {
         self.is_truncated = value;
         self
@@ -18414,29 +18414,29 @@ impl ListObjectVersionsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListObjectVersionsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Delimiter`: query parameter `delimiter`.
+    /// `Delimiter`: query parameter `delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `EncodingType`: query parameter `encoding-type`.
+    /// `EncodingType`: query parameter `encoding-type`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
     /// `KeyMarker`: query parameter `key-marker`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key_marker: Option<String>,
-    /// `MaxKeys`: query parameter `max-keys`.
+    /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `Prefix`: query parameter `prefix`.
+    /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
     /// `VersionIdMarker`: query parameter `version-id-marker`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id_marker: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -18461,32 +18461,32 @@ pub struct ListObjectVersionsRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl ListObjectVersionsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -18501,22 +18501,22 @@ impl ListObjectVersionsRequestBuilder {
         self.key_marker = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
@@ -18531,12 +18531,12 @@ impl ListObjectVersionsRequestBuilder {
         self.version_id_marker = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -18562,7 +18562,7 @@ impl ListObjectVersionsRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListObjectsOutput {
-    /// `IsTruncated`: XML element `IsTruncated`.
+    /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
     /// `Marker`: XML element `Marker`.
@@ -18616,7 +18616,7 @@ impl ListObjectsOutput {
     pub fn builder() -> ListObjectsOutputBuilder {
         ListObjectsOutputBuilder::default()
     }
-    /// `IsTruncated`.
+    /// `IsTruncated`. Whether more entries follow this page.
     #[inline]
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
@@ -18694,12 +18694,12 @@ pub struct ListObjectsOutputBuilder {
     encoding_type: Option<types::EncodingType>,
 }
 impl ListObjectsOutputBuilder {
-    /// Sets `IsTruncated`.
+    /// Sets `IsTruncated`. Whether more entries follow this page.
     pub fn is_truncated(mut self, value: bool) -> Self {
         self.is_truncated = Some(value);
         self
     }
-    /// Sets or clears `IsTruncated`.
+    /// Sets or clears `IsTruncated`. Whether more entries follow this page.
     pub fn set_is_truncated(mut self, value: Option<bool>) -> Self {
         self.is_truncated = value;
         self
@@ -18841,32 +18841,32 @@ impl ListObjectsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListObjectsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Delimiter`: query parameter `delimiter`.
+    /// `Delimiter`: query parameter `delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `EncodingType`: query parameter `encoding-type`.
+    /// `EncodingType`: query parameter `encoding-type`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
     /// `Marker`: query parameter `marker`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub marker: Option<String>,
-    /// `MaxKeys`: query parameter `max-keys`.
+    /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
     /// `MirrorDestination`: header `Mirror-Destination`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
-    /// `Prefix`: query parameter `prefix`.
+    /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -18892,32 +18892,32 @@ pub struct ListObjectsRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl ListObjectsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -18932,12 +18932,12 @@ impl ListObjectsRequestBuilder {
         self.marker = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
@@ -18952,32 +18952,32 @@ impl ListObjectsRequestBuilder {
         self.mirror_destination = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -19004,7 +19004,7 @@ impl ListObjectsRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListObjectsV2Output {
-    /// `IsTruncated`: XML element `IsTruncated`.
+    /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
     /// `Contents`: XML element `Contents`.
@@ -19034,7 +19034,7 @@ pub struct ListObjectsV2Output {
     /// `EncodingType`: XML element `EncodingType`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
-    /// `KeyCount`: XML element `KeyCount`.
+    /// `KeyCount`: XML element `KeyCount`. How many keys and common prefixes this page holds.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key_count: Option<i32>,
     /// `ContinuationToken`: XML element `ContinuationToken`.
@@ -19042,7 +19042,7 @@ pub struct ListObjectsV2Output {
     /// Shape: `Token`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub continuation_token: Option<String>,
-    /// `NextContinuationToken`: XML element `NextContinuationToken`.
+    /// `NextContinuationToken`: XML element `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     ///
     /// Shape: `NextToken`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -19056,7 +19056,7 @@ impl ListObjectsV2Output {
     pub fn builder() -> ListObjectsV2OutputBuilder {
         ListObjectsV2OutputBuilder::default()
     }
-    /// `IsTruncated`.
+    /// `IsTruncated`. Whether more entries follow this page.
     #[inline]
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
@@ -19096,7 +19096,7 @@ impl ListObjectsV2Output {
     pub fn encoding_type(&self) -> Option<&types::EncodingType> {
         self.encoding_type.as_ref()
     }
-    /// `KeyCount`.
+    /// `KeyCount`. How many keys and common prefixes this page holds.
     #[inline]
     pub fn key_count(&self) -> Option<i32> {
         self.key_count
@@ -19106,7 +19106,7 @@ impl ListObjectsV2Output {
     pub fn continuation_token(&self) -> Option<&str> {
         self.continuation_token.as_deref()
     }
-    /// `NextContinuationToken`.
+    /// `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     #[inline]
     pub fn next_continuation_token(&self) -> Option<&str> {
         self.next_continuation_token.as_deref()
@@ -19134,12 +19134,12 @@ pub struct ListObjectsV2OutputBuilder {
     start_after: Option<String>,
 }
 impl ListObjectsV2OutputBuilder {
-    /// Sets `IsTruncated`.
+    /// Sets `IsTruncated`. Whether more entries follow this page.
     pub fn is_truncated(mut self, value: bool) -> Self {
         self.is_truncated = Some(value);
         self
     }
-    /// Sets or clears `IsTruncated`.
+    /// Sets or clears `IsTruncated`. Whether more entries follow this page.
     pub fn set_is_truncated(mut self, value: Option<bool>) -> Self {
         self.is_truncated = value;
         self
@@ -19217,12 +19217,12 @@ impl ListObjectsV2OutputBuilder {
         self.encoding_type = value;
         self
     }
-    /// Sets `KeyCount`.
+    /// Sets `KeyCount`. How many keys and common prefixes this page holds.
     pub fn key_count(mut self, value: i32) -> Self {
         self.key_count = Some(value);
         self
     }
-    /// Sets or clears `KeyCount`.
+    /// Sets or clears `KeyCount`. How many keys and common prefixes this page holds.
     pub fn set_key_count(mut self, value: Option<i32>) -> Self {
         self.key_count = value;
         self
@@ -19237,12 +19237,12 @@ impl ListObjectsV2OutputBuilder {
         self.continuation_token = value;
         self
     }
-    /// Sets `NextContinuationToken`.
+    /// Sets `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     pub fn next_continuation_token(mut self, value: impl Into<String>) -> Self {
         self.next_continuation_token = Some(value.into());
         self
     }
-    /// Sets or clears `NextContinuationToken`.
+    /// Sets or clears `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     pub fn set_next_continuation_token(mut self, value: Option<String>) -> Self {
         self.next_continuation_token = value;
         self
@@ -19281,23 +19281,23 @@ impl ListObjectsV2OutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListObjectsV2Request {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Delimiter`: query parameter `delimiter`.
+    /// `Delimiter`: query parameter `delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `EncodingType`: query parameter `encoding-type`.
+    /// `EncodingType`: query parameter `encoding-type`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
-    /// `MaxKeys`: query parameter `max-keys`.
+    /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `Prefix`: query parameter `prefix`.
+    /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `ContinuationToken`: query parameter `continuation-token`.
+    /// `ContinuationToken`: query parameter `continuation-token`. The `NextContinuationToken` of the previous page, to get the next one; paginators do this for you.
     ///
     /// Shape: `Token`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -19305,10 +19305,10 @@ pub struct ListObjectsV2Request {
     /// `FetchOwner`: query parameter `fetch-owner`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub fetch_owner: Option<bool>,
-    /// `StartAfter`: query parameter `start-after`.
+    /// `StartAfter`: query parameter `start-after`. Lists keys after this one, in UTF-8 byte order.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub start_after: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -19334,62 +19334,62 @@ pub struct ListObjectsV2RequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl ListObjectsV2RequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `ContinuationToken`.
+    /// Sets `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one; paginators do this for you.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.continuation_token = Some(value.into());
         self
     }
-    /// Sets or clears `ContinuationToken`.
+    /// Sets or clears `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one; paginators do this for you.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.continuation_token = value;
         self
@@ -19404,22 +19404,22 @@ impl ListObjectsV2RequestBuilder {
         self.fetch_owner = value;
         self
     }
-    /// Sets `StartAfter`.
+    /// Sets `StartAfter`. Lists keys after this one, in UTF-8 byte order.
     pub fn start_after(mut self, value: impl Into<String>) -> Self {
         self.start_after = Some(value.into());
         self
     }
-    /// Sets or clears `StartAfter`.
+    /// Sets or clears `StartAfter`. Lists keys after this one, in UTF-8 byte order.
     pub fn set_start_after(mut self, value: Option<String>) -> Self {
         self.start_after = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -19476,7 +19476,7 @@ pub struct ListPartsOutput {
     /// `MaxParts`: XML element `MaxParts`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_parts: Option<i32>,
-    /// `IsTruncated`: XML element `IsTruncated`.
+    /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
     /// `Parts`: XML element `Part`.
@@ -19546,7 +19546,7 @@ impl ListPartsOutput {
     pub fn max_parts(&self) -> Option<i32> {
         self.max_parts
     }
-    /// `IsTruncated`.
+    /// `IsTruncated`. Whether more entries follow this page.
     #[inline]
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
@@ -19688,12 +19688,12 @@ impl ListPartsOutputBuilder {
         self.max_parts = value;
         self
     }
-    /// Sets `IsTruncated`.
+    /// Sets `IsTruncated`. Whether more entries follow this page.
     pub fn is_truncated(mut self, value: bool) -> Self {
         self.is_truncated = Some(value);
         self
     }
-    /// Sets or clears `IsTruncated`.
+    /// Sets or clears `IsTruncated`. Whether more entries follow this page.
     pub fn set_is_truncated(mut self, value: Option<bool>) -> Self {
         self.is_truncated = value;
         self
@@ -19806,11 +19806,11 @@ impl ListPartsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListPartsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
@@ -19823,14 +19823,14 @@ pub struct ListPartsRequest {
     /// `PartNumberMarker`: query parameter `part-number-marker`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number_marker: Option<i32>,
-    /// `UploadId`: query parameter `uploadId`; required.
+    /// `UploadId`: query parameter `uploadId`; required. The multipart upload's id, from CreateMultipartUpload.
     ///
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -19855,22 +19855,22 @@ pub struct ListPartsRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl ListPartsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
@@ -19905,32 +19905,32 @@ impl ListPartsRequestBuilder {
         self.part_number_marker = value;
         self
     }
-    /// Sets `UploadId` (required).
+    /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId` (required).
+    /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -23378,21 +23378,21 @@ impl PutBucketAnalyticsConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutBucketCorsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `CORSConfiguration`: the whole body; required.
     #[cfg_attr(feature = "serde", serde(rename = "CORSConfiguration"))]
     pub cors_configuration: types::CORSConfiguration,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23414,12 +23414,12 @@ pub struct PutBucketCorsRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl PutBucketCorsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -23437,12 +23437,12 @@ impl PutBucketCorsRequestBuilder {
         self.cors_configuration = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
@@ -23463,12 +23463,12 @@ impl PutBucketCorsRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -23595,7 +23595,7 @@ impl PutBucketInventoryConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutBucketLifecycleConfigurationRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
@@ -23607,7 +23607,7 @@ pub struct PutBucketLifecycleConfigurationRequest {
     /// Shape: `BucketLifecycleConfiguration`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub lifecycle_configuration: Option<types::BucketLifecycleConfiguration>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23628,12 +23628,12 @@ pub struct PutBucketLifecycleConfigurationRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl PutBucketLifecycleConfigurationRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -23670,12 +23670,12 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
         self.lifecycle_configuration = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -24105,11 +24105,11 @@ impl PutBucketTaggingRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutBucketVersioningRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
@@ -24122,7 +24122,7 @@ pub struct PutBucketVersioningRequest {
     pub mfa: Option<String>,
     /// `VersioningConfiguration`: the whole body; required.
     pub versioning_configuration: types::VersioningConfiguration,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -24145,22 +24145,22 @@ pub struct PutBucketVersioningRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl PutBucketVersioningRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
@@ -24207,12 +24207,12 @@ impl PutBucketVersioningRequestBuilder {
         self.versioning_configuration = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -25021,7 +25021,7 @@ pub struct PutObjectOutput {
     /// `Expiration`: header `x-amz-expiration`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
-    /// `ETag`: header `ETag`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
@@ -25050,7 +25050,7 @@ pub struct PutObjectOutput {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -25101,7 +25101,7 @@ impl PutObjectOutput {
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -25141,7 +25141,7 @@ impl PutObjectOutput {
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -25201,12 +25201,12 @@ impl PutObjectOutputBuilder {
         self.expiration = value;
         self
     }
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -25287,12 +25287,12 @@ impl PutObjectOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -25371,7 +25371,7 @@ pub struct PutObjectRequest {
     /// `Body`: the whole body.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub body: rt::ByteStream,
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
@@ -25390,7 +25390,7 @@ pub struct PutObjectRequest {
     /// `ContentLength`: header `Content-Length`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
@@ -25437,11 +25437,11 @@ pub struct PutObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `Metadata`: headers `x-amz-meta-*`.
+    /// `Metadata`: headers `x-amz-meta-*`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
     /// `RetentionExpirationDate`: header `Retention-Expiration-Date`. The moment the object's retention ends, instead of a period.
@@ -25458,21 +25458,21 @@ pub struct PutObjectRequest {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `StorageClass`: header `x-amz-storage-class`.
+    /// `StorageClass`: header `x-amz-storage-class`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
     /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
@@ -25480,7 +25480,7 @@ pub struct PutObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
     /// `Tagging`: header `x-amz-tagging`.
@@ -25497,7 +25497,7 @@ pub struct PutObjectRequest {
     /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -25623,12 +25623,12 @@ impl PutObjectRequestBuilder {
         self.body = value;
         self
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -25683,12 +25683,12 @@ impl PutObjectRequestBuilder {
         self.content_length = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
@@ -25819,24 +25819,24 @@ impl PutObjectRequestBuilder {
         self.grant_write_acp = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    /// Adds one entry to `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS). `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata
             .get_or_insert_with(Default::default)
             .insert(key.into(), value.into());
         self
     }
-    /// Sets or clears `Metadata`.
+    /// Sets or clears `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     pub fn set_metadata(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
@@ -25890,12 +25890,12 @@ impl PutObjectRequestBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
@@ -25910,32 +25910,32 @@ impl PutObjectRequestBuilder {
         self.website_redirect_location = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
@@ -25950,12 +25950,12 @@ impl PutObjectRequestBuilder {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -26012,12 +26012,12 @@ impl PutObjectRequestBuilder {
         self.object_lock_legal_hold_status = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -26278,7 +26278,7 @@ impl PutObjectRetentionRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectTaggingOutput {
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -26289,7 +26289,7 @@ impl PutObjectTaggingOutput {
     pub fn builder() -> PutObjectTaggingOutputBuilder {
         PutObjectTaggingOutputBuilder::default()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version the request created or read, in a bucket with versioning.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -26301,12 +26301,12 @@ pub struct PutObjectTaggingOutputBuilder {
     version_id: Option<String>,
 }
 impl PutObjectTaggingOutputBuilder {
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version the request created or read, in a bucket with versioning.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -26324,20 +26324,20 @@ impl PutObjectTaggingOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectTaggingRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
@@ -26346,12 +26346,12 @@ pub struct PutObjectTaggingRequest {
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
 }
@@ -26374,42 +26374,42 @@ pub struct PutObjectTaggingRequestBuilder {
     request_payer: Option<types::RequestPayer>,
 }
 impl PutObjectTaggingRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
@@ -26440,22 +26440,22 @@ impl PutObjectTaggingRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
@@ -28044,15 +28044,15 @@ impl RestoreObjectOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RestoreObjectRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -28076,32 +28076,32 @@ pub struct RestoreObjectRequestBuilder {
     restore_request: Option<types::RestoreRequest>,
 }
 impl RestoreObjectRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -29699,11 +29699,11 @@ impl UploadPartCopyOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UploadPartCopyRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `CopySource`: header `x-amz-copy-source`; required.
+    /// `CopySource`: header `x-amz-copy-source`; required. The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub copy_source: String,
     /// `CopySourceIfMatch`: header `x-amz-copy-source-if-match`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -29717,28 +29717,28 @@ pub struct UploadPartCopyRequest {
     /// `CopySourceIfUnmodifiedSince`: header `x-amz-copy-source-if-unmodified-since`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_unmodified_since: Option<rt::DateTime>,
-    /// `CopySourceRange`: header `x-amz-copy-source-range`.
+    /// `CopySourceRange`: header `x-amz-copy-source-range`. The bytes of the source to copy into this part, as `bytes=first-last` (both inclusive).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_range: Option<String>,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `PartNumber`: query parameter `partNumber`; required.
+    /// `PartNumber`: query parameter `partNumber`; required. The part's number, 1 to 10,000; parts are assembled in this order.
     pub part_number: i32,
-    /// `UploadId`: query parameter `uploadId`; required.
+    /// `UploadId`: query parameter `uploadId`; required. The multipart upload's id, from CreateMultipartUpload.
     ///
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
@@ -29754,10 +29754,10 @@ pub struct UploadPartCopyRequest {
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key_md5: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -29837,22 +29837,22 @@ impl ::std::fmt::Debug for UploadPartCopyRequestBuilder {
     }
 }
 impl UploadPartCopyRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `CopySource` (required).
+    /// Sets `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn copy_source(mut self, value: impl Into<String>) -> Self {
         self.copy_source = Some(value.into());
         self
     }
-    /// Sets or clears `CopySource` (required).
+    /// Sets or clears `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn set_copy_source(mut self, value: Option<String>) -> Self {
         self.copy_source = value;
         self
@@ -29909,72 +29909,72 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source_if_unmodified_since = value;
         self
     }
-    /// Sets `CopySourceRange`.
+    /// Sets `CopySourceRange`. The bytes of the source to copy into this part, as `bytes=first-last` (both inclusive).
     pub fn copy_source_range(mut self, value: impl Into<String>) -> Self {
         self.copy_source_range = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceRange`.
+    /// Sets or clears `CopySourceRange`. The bytes of the source to copy into this part, as `bytes=first-last` (both inclusive).
     pub fn set_copy_source_range(mut self, value: Option<String>) -> Self {
         self.copy_source_range = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `PartNumber` (required).
+    /// Sets `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn part_number(mut self, value: i32) -> Self {
         self.part_number = Some(value);
         self
     }
-    /// Sets or clears `PartNumber` (required).
+    /// Sets or clears `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.part_number = value;
         self
     }
-    /// Sets `UploadId` (required).
+    /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId` (required).
+    /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
@@ -30018,22 +30018,22 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source_sse_customer_key_md5 = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -30096,7 +30096,7 @@ pub struct UploadPartOutput {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `ETag`: header `ETag`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
@@ -30162,7 +30162,7 @@ impl UploadPartOutput {
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -30250,12 +30250,12 @@ impl UploadPartOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -30375,14 +30375,14 @@ pub struct UploadPartRequest {
     /// `Body`: the whole body.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub body: rt::ByteStream,
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
     /// `ContentLength`: header `Content-Length`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
@@ -30409,32 +30409,32 @@ pub struct UploadPartRequest {
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `PartNumber`: query parameter `partNumber`; required.
+    /// `PartNumber`: query parameter `partNumber`; required. The part's number, 1 to 10,000; parts are assembled in this order.
     pub part_number: i32,
-    /// `UploadId`: query parameter `uploadId`; required.
+    /// `UploadId`: query parameter `uploadId`; required. The multipart upload's id, from CreateMultipartUpload.
     ///
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `SSECustomerKey`: header `x-amz-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -30508,12 +30508,12 @@ impl UploadPartRequestBuilder {
         self.body = value;
         self
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -30528,12 +30528,12 @@ impl UploadPartRequestBuilder {
         self.content_length = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
@@ -30604,82 +30604,82 @@ impl UploadPartRequestBuilder {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `PartNumber` (required).
+    /// Sets `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn part_number(mut self, value: i32) -> Self {
         self.part_number = Some(value);
         self
     }
-    /// Sets or clears `PartNumber` (required).
+    /// Sets or clears `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.part_number = value;
         self
     }
-    /// Sets `UploadId` (required).
+    /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId` (required).
+    /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.sse_customer_key = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self

@@ -161,12 +161,12 @@ impl CreateMultipartUploadFluentBuilder {
         self.input = self.input.set_acl(value);
         self
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
@@ -271,22 +271,22 @@ impl CreateMultipartUploadFluentBuilder {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
-    /// Adds one entry to `Metadata`. `set_metadata` sets or clears the whole map.
+    /// Adds one entry to `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS). `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.input = self.input.metadata(key, value);
         self
     }
-    /// Sets or clears `Metadata`.
+    /// Sets or clears `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     pub fn set_metadata(
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
@@ -310,12 +310,12 @@ impl CreateMultipartUploadFluentBuilder {
         self.input = self.input.set_server_side_encryption(value);
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.input = self.input.storage_class(value);
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.input = self.input.set_storage_class(value);
         self
@@ -330,32 +330,32 @@ impl CreateMultipartUploadFluentBuilder {
         self.input = self.input.set_website_redirect_location(value);
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
@@ -370,12 +370,12 @@ impl CreateMultipartUploadFluentBuilder {
         self.input = self.input.set_sse_kms_key_id(value);
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.input = self.input.request_payer(value);
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
         self
@@ -432,12 +432,12 @@ impl CreateMultipartUploadFluentBuilder {
         self.input = self.input.set_object_lock_legal_hold_status(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

@@ -82,12 +82,12 @@ impl DeleteObjectsFluentBuilder {
     pub fn as_input(&self) -> &DeleteObjectsRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
@@ -112,12 +112,12 @@ impl DeleteObjectsFluentBuilder {
         self.input = self.input.set_mfa(value);
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.input = self.input.request_payer(value);
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
         self
@@ -132,12 +132,12 @@ impl DeleteObjectsFluentBuilder {
         self.input = self.input.set_bypass_governance_retention(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

@@ -136,22 +136,22 @@ impl GetObjectFluentBuilder {
     pub fn as_input(&self) -> &GetObjectRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `IfMatch`.
+    /// Sets `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn if_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.if_match(value);
         self
     }
-    /// Sets or clears `IfMatch`.
+    /// Sets or clears `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn set_if_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_if_match(value);
         self
@@ -166,12 +166,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_if_modified_since(value);
         self
     }
-    /// Sets `IfNoneMatch`.
+    /// Sets `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn if_none_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.if_none_match(value);
         self
     }
-    /// Sets or clears `IfNoneMatch`.
+    /// Sets or clears `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn set_if_none_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_if_none_match(value);
         self
@@ -186,12 +186,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_if_unmodified_since(value);
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
@@ -206,12 +206,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_mirror_destination(value);
         self
     }
-    /// Sets `Range`.
+    /// Sets `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn range(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.range(value);
         self
     }
-    /// Sets or clears `Range`.
+    /// Sets or clears `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn set_range(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_range(value);
         self
@@ -276,52 +276,52 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_response_expires(value);
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.input = self.input.request_payer(value);
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
         self
@@ -336,12 +336,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_part_number(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

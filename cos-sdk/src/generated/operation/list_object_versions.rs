@@ -86,32 +86,32 @@ impl ListObjectVersionsFluentBuilder {
     pub fn as_input(&self) -> &ListObjectVersionsRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.delimiter(value);
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_delimiter(value);
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.input = self.input.encoding_type(value);
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.input = self.input.set_encoding_type(value);
         self
@@ -126,22 +126,22 @@ impl ListObjectVersionsFluentBuilder {
         self.input = self.input.set_key_marker(value);
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.input = self.input.max_keys(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self
@@ -156,12 +156,12 @@ impl ListObjectVersionsFluentBuilder {
         self.input = self.input.set_version_id_marker(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

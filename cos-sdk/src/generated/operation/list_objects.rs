@@ -100,32 +100,32 @@ impl ListObjectsFluentBuilder {
     pub fn as_input(&self) -> &ListObjectsRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.delimiter(value);
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_delimiter(value);
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.input = self.input.encoding_type(value);
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.input = self.input.set_encoding_type(value);
         self
@@ -140,12 +140,12 @@ impl ListObjectsFluentBuilder {
         self.input = self.input.set_marker(value);
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.input = self.input.max_keys(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
@@ -160,32 +160,32 @@ impl ListObjectsFluentBuilder {
         self.input = self.input.set_mirror_destination(value);
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.input = self.input.request_payer(value);
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

@@ -79,12 +79,12 @@ impl PutBucketCorsFluentBuilder {
     pub fn as_input(&self) -> &PutBucketCorsRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
@@ -102,12 +102,12 @@ impl PutBucketCorsFluentBuilder {
         self.input = self.input.set_cors_configuration(value);
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
@@ -128,12 +128,12 @@ impl PutBucketCorsFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

@@ -96,32 +96,32 @@ impl RestoreObjectFluentBuilder {
     pub fn as_input(&self) -> &RestoreObjectRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self

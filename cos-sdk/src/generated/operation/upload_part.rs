@@ -118,12 +118,12 @@ impl UploadPartFluentBuilder {
         self.input = self.input.set_body(value);
         self
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
@@ -138,12 +138,12 @@ impl UploadPartFluentBuilder {
         self.input = self.input.set_content_length(value);
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
@@ -214,82 +214,82 @@ impl UploadPartFluentBuilder {
         self.input = self.input.set_checksum_sha256(value);
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `PartNumber` (required).
+    /// Sets `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn part_number(mut self, value: i32) -> Self {
         self.input = self.input.part_number(value);
         self
     }
-    /// Sets or clears `PartNumber` (required).
+    /// Sets or clears `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
     }
-    /// Sets `UploadId` (required).
+    /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id(value);
         self
     }
-    /// Sets or clears `UploadId` (required).
+    /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id(value);
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_algorithm(value);
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
-    /// Sets `SSECustomerKey`.
+    /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key(value);
         self
     }
-    /// Sets or clears `SSECustomerKey`.
+    /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key(value);
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_customer_key_md5(value);
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.input = self.input.request_payer(value);
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self
