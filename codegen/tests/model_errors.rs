@@ -1,16 +1,7 @@
 //! Bad models fail with errors that name the JSON path and what was expected.
 
 fn generate(model: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
-    codegen::generate(&codegen::Input {
-        service: model,
-        paginators: None,
-        waiters: None,
-        source_label: "test.json",
-        runtime_crate: "crate",
-        module_root: "crate",
-        wrapper_client: false,
-        docs: None,
-    })
+    generate_with_docs(model, None)
 }
 
 fn model(operations: &str, shapes: &str) -> String {
@@ -131,7 +122,7 @@ fn made_names_that_collide_fail() {
     assert!(e.contains("OpError") && e.contains("operations.Op"), "{e}");
 }
 
-fn generate_with_docs(model: &str, docs: &str) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
+fn generate_with_docs(model: &str, docs: Option<&str>) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
     codegen::generate(&codegen::Input {
         service: model,
         paginators: None,
@@ -140,14 +131,14 @@ fn generate_with_docs(model: &str, docs: &str) -> Result<Vec<codegen::GeneratedF
         runtime_crate: "crate",
         module_root: "crate",
         wrapper_client: false,
-        docs: Some(docs),
+        docs,
     })
 }
 
 #[test]
 fn the_documentation_table_reaches_rustdoc_and_names_only_what_exists() {
     let good = model(OP, r#""In": {"type": "structure", "required": ["Id"], "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}}}, "S": {"type": "string"}"#);
-    let files = generate_with_docs(&good, "# ours\nIn.Id:\n  The widget's number,\n  in decimal.\nOp():\n  Fetches one widget.\n").unwrap();
+    let files = generate_with_docs(&good, Some("# ours\nIn.Id:\n  The widget's number,\n  in decimal.\nOp():\n  Fetches one widget.\n")).unwrap();
     let all: String = files.iter().map(|f| f.contents.as_str()).collect();
     assert!(all.contains("The widget's number, in decimal."), "member text is merged");
     assert!(all.contains("Fetches one widget."), "operation text is merged");
@@ -159,7 +150,7 @@ fn the_documentation_table_reaches_rustdoc_and_names_only_what_exists() {
         ("In.Id\n  text\n", "a line is a comment"),
         ("  text first\n", "text before any targets"),
     ] {
-        let e = generate_with_docs(&good, table).expect_err(table).to_string();
+        let e = generate_with_docs(&good, Some(table)).expect_err(table).to_string();
         assert!(e.contains("docs table") && e.contains(said), "{table:?}: {e}");
     }
 }

@@ -4,6 +4,7 @@
 pub mod fault_server;
 pub mod iam_server;
 pub mod log_capture;
+pub mod mock_client;
 pub mod ibm_fixture;
 pub mod s3s_server;
 pub mod servers;

@@ -3,7 +3,8 @@
 //! right object (checked on the embedded s3s server), and raw SSE-C keys encoded with their MD5.
 
 use cos_sdk::transport::MockTransport;
-use cos_sdk::{json, Client, Config, Credentials, ErrorKind};
+use cos_sdk::{json, Client, Config, Credentials, ErrorKind, RetryConfig};
+use cos_sdk_tests::mock_client::client_over;
 use cos_sdk_tests::s3s_server::{S3sServer, ACCESS_KEY, SECRET_KEY};
 use serde_json::json;
 
@@ -40,13 +41,7 @@ async fn copy_source_in_both_forms_copies_the_named_object() {
 async fn raw_sse_c_keys_are_encoded_with_their_md5() {
     let copied = "<CopyObjectResult><ETag>\"e\"</ETag></CopyObjectResult>";
     let mock = MockTransport::new().answer(200, &[], "").answer(200, &[], copied).answer(200, &[], "");
-    let config = Config::builder()
-        .endpoint_url("https://s3.example")
-        .credentials(Credentials::hmac("AKID", "secret"))
-        .http_client(mock.clone())
-        .build()
-        .unwrap();
-    let client = Client::new(&config).unwrap();
+    let client = client_over(mock.clone(), RetryConfig::disabled());
     let raw = "0123456789abcdef0123456789abcdef";
     json::invoke(&client, "PutObject", json!({"Bucket": "b", "Key": "k", "Body": "x", "SSECustomerAlgorithm": "AES256", "SSECustomerKey": raw}))
         .await

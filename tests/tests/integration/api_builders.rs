@@ -4,24 +4,14 @@
 
 use cos_sdk::transport::MockTransport;
 use cos_sdk::types::{Delete, LifecycleRuleFilter, ObjectIdentifier, Transition, TransitionStorageClass};
-use cos_sdk::{Client, Config, Credentials, RetryConfig};
-
-fn client(mock: &MockTransport) -> Client {
-    let config = Config::builder()
-        .endpoint_url("https://s3.example")
-        .credentials(Credentials::hmac("AKID", "secret"))
-        .retry(RetryConfig::disabled())
-        .http_client(mock.clone())
-        .build()
-        .unwrap();
-    Client::new(&config).unwrap()
-}
+use cos_sdk::RetryConfig;
+use cos_sdk_tests::mock_client::client_over;
 
 #[tokio::test]
 async fn collections_grow_one_item_at_a_time() {
     let deleted = "<DeleteResult><Deleted><Key>a</Key></Deleted><Deleted><Key>b</Key></Deleted></DeleteResult>";
     let mock = MockTransport::new().answer(200, &[], "").answer(200, &[], "").answer(200, &[], deleted);
-    let client = client(&mock);
+    let client = client_over(mock.clone(), RetryConfig::disabled());
     client.put_object().bucket("b").key("k").metadata("owner", "me").metadata("team", "storage").body("x").send().await.unwrap();
     // The whole map at once replaces what the appending setter added.
     let fresh = [("only".to_string(), "this".to_string())].into_iter().collect();

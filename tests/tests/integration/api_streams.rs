@@ -4,7 +4,8 @@
 //! `MockTransport`, so no server is needed. This file deliberately imports no `StreamExt`.
 
 use cos_sdk::transport::MockTransport;
-use cos_sdk::{Client, Config, Credentials, RetryConfig};
+use cos_sdk::RetryConfig;
+use cos_sdk_tests::mock_client::client_over;
 
 fn page(keys: &[&str], next: Option<&str>) -> String {
     let contents: String = keys.iter().map(|k| format!("<Contents><Key>{k}</Key><Size>1</Size></Contents>")).collect();
@@ -13,17 +14,6 @@ fn page(keys: &[&str], next: Option<&str>) -> String {
         None => "<IsTruncated>false</IsTruncated>".to_string(),
     };
     format!("<ListBucketResult><Name>b</Name><KeyCount>{}</KeyCount>{more}{contents}</ListBucketResult>", keys.len())
-}
-
-fn client(mock: &MockTransport) -> Client {
-    let config = Config::builder()
-        .endpoint_url("https://s3.example")
-        .credentials(Credentials::hmac("AKID", "secret"))
-        .retry(RetryConfig::disabled())
-        .http_client(mock.clone())
-        .build()
-        .unwrap();
-    Client::new(&config).unwrap()
 }
 
 fn three_pages() -> MockTransport {
@@ -36,7 +26,7 @@ fn three_pages() -> MockTransport {
 #[tokio::test]
 async fn pages_and_items_need_no_trait_import() {
     let mock = three_pages();
-    let mut pages = client(&mock).list_objects_v2().bucket("b").into_paginator().page_size(2).send();
+    let mut pages = client_over(mock.clone(), RetryConfig::disabled()).list_objects_v2().bucket("b").into_paginator().page_size(2).send();
     let mut sizes = Vec::new();
     while let Some(page) = pages.next().await {
         // Accessors borrow: a missing list reads as an empty slice.
@@ -47,7 +37,7 @@ async fn pages_and_items_need_no_trait_import() {
     assert!(queries[1].contains("continuation-token=t1") && queries[2].contains("continuation-token=t2"), "{queries:?}");
 
     let mock = three_pages();
-    let keys: Vec<String> = client(&mock)
+    let keys: Vec<String> = client_over(mock.clone(), RetryConfig::disabled())
         .list_objects_v2()
         .bucket("b")
         .into_paginator()
@@ -62,14 +52,14 @@ async fn pages_and_items_need_no_trait_import() {
 
     // try_collect stops at the first error and returns it.
     let failing = MockTransport::new().answer(200, &[], page(&["a"], Some("t1"))).answer(500, &[], "<Error><Code>InternalError</Code></Error>");
-    let err = client(&failing).list_objects_v2().bucket("b").into_paginator().items().try_collect().await.unwrap_err();
+    let err = client_over(failing.clone(), RetryConfig::disabled()).list_objects_v2().bucket("b").into_paginator().items().try_collect().await.unwrap_err();
     assert_eq!(err.service_error().map(|s| s.code()), Some("InternalError"), "{err}");
 }
 
 #[tokio::test]
 async fn bodies_are_chunk_streams() {
     let mock = MockTransport::new().answer(200, &[], "hello body").answer(200, &[], "0123456789");
-    let client = client(&mock);
+    let client = client_over(mock.clone(), RetryConfig::disabled());
     let got = client.get_object().bucket("b").key("k").send().await.unwrap();
     assert_eq!((got.e_tag(), got.content_length(), got.metadata()), (None, None, None));
     let mut body = got.body;

@@ -9,17 +9,7 @@ use cos_sdk::operation::get_object::GetObjectError;
 use cos_sdk::transport::{HttpClient, HttpFuture, MockTransport, PoolSettings};
 use cos_sdk::{ByteStream, CallOptions, Client, Config, Credentials, ErrorKind, RetryConfig, RetryMode};
 use cos_sdk_tests::fault_server::{FaultServer, Reply};
-
-fn client_over(transport: impl HttpClient, retry: RetryConfig) -> Client {
-    let config = Config::builder()
-        .endpoint_url("https://s3.eu-de.cloud-object-storage.appdomain.cloud")
-        .credentials(Credentials::hmac("AKID", "secret"))
-        .retry(retry)
-        .http_client(transport)
-        .build()
-        .unwrap();
-    Client::new(&config).unwrap()
-}
+use cos_sdk_tests::mock_client::client_over;
 
 #[tokio::test]
 async fn mock_transport_answers_in_order_and_records_requests() {
@@ -51,10 +41,10 @@ async fn mock_transport_answers_in_order_and_records_requests() {
     assert_eq!(
         lines,
         [
-            "GET https://s3.eu-de.cloud-object-storage.appdomain.cloud/logs?list-type=2&encoding-type=url",
-            "GET https://s3.eu-de.cloud-object-storage.appdomain.cloud/logs?list-type=2&encoding-type=url",
-            "GET https://s3.eu-de.cloud-object-storage.appdomain.cloud/logs/2026/11/29.gz",
-            "GET https://s3.eu-de.cloud-object-storage.appdomain.cloud/logs/old",
+            "GET https://s3.example/logs?list-type=2&encoding-type=url",
+            "GET https://s3.example/logs?list-type=2&encoding-type=url",
+            "GET https://s3.example/logs/2026/11/29.gz",
+            "GET https://s3.example/logs/old",
         ]
     );
     assert_eq!(sent[1].headers["amz-sdk-request"], "attempt=2; max=3");
