@@ -17,7 +17,7 @@ async fn main() -> Result<(), cos_sdk::Error> {
 
     // A GET of a missing key: the modeled error of the operation, with the service's details.
     let err = client.get_object().bucket(&bucket).key("missing").send().await.unwrap_err();
-    match err.operation_error() {
+    match err.as_operation_error() {
         Some(GetObjectError::NoSuchKey(_)) => println!("GET: no such key"),
         other => println!("GET: something else: {other:?}"),
     }
@@ -28,7 +28,7 @@ async fn main() -> Result<(), cos_sdk::Error> {
     // A HEAD answer has no body, yet its 404 is the same modeled error, and `is_not_found` says so.
     let err = client.head_object().bucket(&bucket).key("missing").send().await.unwrap_err();
     assert!(err.is_not_found());
-    if let Some(HeadObjectError::NoSuchKey(_)) = err.operation_error() {
+    if let Some(HeadObjectError::NoSuchKey(_)) = err.as_operation_error() {
         println!("HEAD: no such key");
     }
 

@@ -153,9 +153,24 @@
 //!
 //! # Errors
 //!
-//! Every operation returns [`Error`]: its [`kind`](Error::kind) says what went wrong, its `Display`
-//! names the operation, HTTP status, error code, message and request id, and the operation's typed
-//! error is reachable with [`Error::operation_error`].
+//! Every operation's `send()` fails with a [`SendError`]: an [`Error`] tied to that operation's error
+//! enum. Its [`kind`](Error::kind) says what went wrong; its `Display` names the operation, HTTP status,
+//! error code, message, request id and, after retries, the number of attempts;
+//! [`as_operation_error`](SendError::as_operation_error) gives the enum to match, with no type to name.
+//! `?` turns it into a plain [`Error`], which every other function of the crate returns.
+//!
+//! ```no_run
+//! use cos_sdk::operation::head_object::HeadObjectError;
+//!
+//! # async fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! match client.head_object().bucket("photos").key("cat.jpg").send().await {
+//!     Ok(head) => println!("{:?} bytes", head.content_length()),
+//!     // HEAD answers have no body, yet a 404 is still the operation's modeled error.
+//!     Err(e) if matches!(e.as_operation_error(), Some(HeadObjectError::NoSuchKey(_))) => println!("absent"),
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs, missing_debug_implementations)]
 
 mod client;
@@ -197,7 +212,7 @@ pub use client::Client;
 pub use config::{Config, ConfigBuilder, Environment, PayloadSigning, ResponseLimits, Timeouts};
 pub use credentials::{AccessToken, Credentials, CredentialsKind, TokenProvider};
 pub use endpoint::{Endpoint, EndpointType};
-pub use error::{Error, ErrorKind, ServiceError};
+pub use error::{Error, ErrorKind, SendError, ServiceError};
 pub use presign::PresignedRequest;
 pub use retry::{RetryConfig, RetryMode};
 pub use transport::{ProxyConfig, TlsRoots};

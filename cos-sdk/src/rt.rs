@@ -10,7 +10,7 @@ pub use crate::client::presign::PresignedRequest;
 pub use crate::client::options::CallOptions;
 pub use crate::client::{attempts_made, Client};
 pub use crate::runtime::config::endpoint::Endpoint;
-pub use crate::runtime::error::{Error, ServiceError};
+pub use crate::runtime::error::{Error, SendError, ServiceError};
 pub use crate::runtime::http::body::ByteStream;
 pub use crate::runtime::paginate::{
     decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, ResultStream,

@@ -240,20 +240,19 @@ async fn step(
     written: &mut HashMap<String, Written>,
     rng: &mut fastrand::Rng,
 ) -> Result<(), String> {
-    let e = |e: cos_sdk::Error| e.to_string();
     match rng.u8(..100) {
         0..=29 => {
             let mut data = vec![0u8; rng.usize(..64 * 1024)];
             rng.fill(&mut data);
             let data = Bytes::from(data);
-            client.put_object().bucket(bucket).key(key).body(ByteStream::from(data.clone())).send().await.map_err(e)?;
+            client.put_object().bucket(bucket).key(key).body(ByteStream::from(data.clone())).send().await.map_err(|e| e.to_string())?;
             written.insert(key.to_string(), Written::of(&data));
         }
         30..=59 => {
             let got = client.get_object().bucket(bucket).key(key).send().await;
             match (got, written.get(key)) {
                 (Ok(output), Some(expected)) => {
-                    let bytes = output.body.collect().await.map_err(e)?;
+                    let bytes = output.body.collect().await.map_err(|e| e.to_string())?;
                     if Written::of(&bytes) != *expected {
                         return Err(format!("read {} bytes that differ from the {} written", bytes.len(), expected.len));
                     }
@@ -273,35 +272,35 @@ async fn step(
         }
         70..=79 => {
             let prefix = key.split('/').next().unwrap_or_default();
-            let listing = client.list_objects_v2().bucket(bucket).prefix(format!("{prefix}/")).send().await.map_err(e)?;
+            let listing = client.list_objects_v2().bucket(bucket).prefix(format!("{prefix}/")).send().await.map_err(|e| e.to_string())?;
             let listed = listing.contents.unwrap_or_default().len();
             if listed != written.len() {
                 return Err(format!("listed {listed} objects, {} exist", written.len()));
             }
         }
         80..=89 => {
-            client.delete_object().bucket(bucket).key(key).send().await.map_err(e)?;
+            client.delete_object().bucket(bucket).key(key).send().await.map_err(|e| e.to_string())?;
             written.remove(key);
         }
         90..=97 => {
-            client.get_object().bucket(bucket).key(key).presigned(Duration::from_secs(600)).map_err(e)?;
+            client.get_object().bucket(bucket).key(key).presigned(Duration::from_secs(600)).map_err(|e| e.to_string())?;
         }
         _ => {
             // A multipart round trip: 6 to 12 MiB made up as they are uploaded, read back as a stream; both
             // sides hash as they go, so the soak holds one chunk, not the object.
             let (seed, len) = (rng.u64(..), rng.usize(6 * MIB as usize..=12 * MIB as usize));
-            manager.upload_chunks(generated(seed, len), bucket, key).await.map_err(e)?;
+            manager.upload_chunks(generated(seed, len), bucket, key).await.map_err(|e| e.to_string())?;
             let expected = Written::of_chunks(generated_chunks(seed, len));
             written.insert(key.to_string(), expected);
             let mut chunks = manager.download_stream(bucket, key).into_chunks();
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
             let mut got = 0;
             while let Some(chunk) = chunks.next_chunk().await {
-                let chunk = chunk.map_err(e)?;
+                let chunk = chunk.map_err(|e| e.to_string())?;
                 std::hash::Hasher::write(&mut hasher, &chunk);
                 got += chunk.len();
             }
-            chunks.finish().await.map_err(e)?;
+            chunks.finish().await.map_err(|e| e.to_string())?;
             if (Written { len: got, hash: std::hash::Hasher::finish(&hasher) }) != expected {
                 return Err(format!("a streamed download of {got} bytes differs from the {len} uploaded"));
             }

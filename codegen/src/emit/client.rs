@@ -34,6 +34,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let output_ty = ident(&service.shape(&op.output).rust_name);
     let fluent = ident_fmt(naming::fluent_builder_type(&op.name));
     let name = &op.name;
+    let error_ty = ident_fmt(naming::error_type(&op.name));
     let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));
     let doc = super::doc(&format!(
         "Sends a `{name}` request (`{} {}`): set its members, then call `send`.{}",
@@ -91,10 +92,11 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 self
             }
 
-            /// Sends the request and reads the answer.
-            pub async fn send(self) -> Result<#output_ty, #rt::Error> {
+            /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this
+            /// operation's error enum.
+            pub async fn send(self) -> Result<#output_ty, #rt::SendError<#error_ty>> {
                 let input = #build_input;
-                send_input(&self.client, input).await
+                Ok(send_input(&self.client, input).await?)
             }
 
             #paginate

@@ -2,6 +2,8 @@
 
 use std::any::Any;
 use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 /// What went wrong, broadly; match on it to decide what to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,8 +170,8 @@ impl fmt::Display for ServiceError {
 /// The error every operation and client function returns.
 ///
 /// Its `Display` names the operation and, for service errors, the HTTP status, error code, message and
-/// request id. The typed error of the operation (for example `GetObjectError::NoSuchKey`) is reachable
-/// with [`Error::operation_error`].
+/// request id. An operation's `send()` returns it wrapped in a [`SendError`], which also gives the
+/// operation's typed error (for example `GetObjectError::NoSuchKey`).
 pub struct Error {
     kind: ErrorKind,
     operation: Option<&'static str>,
@@ -316,19 +318,102 @@ impl Error {
         self.service.as_deref().map(ServiceError::code)
     }
 
-    /// The typed error of the operation, such as `cos_sdk::operation::get_object::GetObjectError`.
-    ///
-    /// ```no_run
-    /// # async fn f(client: cos_sdk::Client) {
-    /// use cos_sdk::operation::get_object::GetObjectError;
-    /// match client.get_object().bucket("b").key("k").send().await {
-    ///     Err(e) if matches!(e.operation_error::<GetObjectError>(), Some(GetObjectError::NoSuchKey(_))) => {}
-    ///     _ => {}
-    /// }
-    /// # }
-    /// ```
+    #[doc(hidden)]
+    /// The typed error attached by the operation that failed, if it is of type `E`; application code
+    /// uses [`SendError::as_operation_error`], whose type cannot be the wrong one.
     pub fn operation_error<E: Any>(&self) -> Option<&E> {
         self.service.as_deref()?.operation_error.as_deref()?.downcast_ref::<E>()
+    }
+}
+
+/// What an operation's `send()` fails with: the [`Error`], tied to the operation's own error enum `E`
+/// (`GetObjectError`, `HeadBucketError`, ...), so matching it names no type and cannot name the wrong one.
+///
+/// It dereferences to [`Error`] for the kind, code, status, request id and retry count, and `?` turns it
+/// into an [`Error`] where one operation's error type is not wanted.
+///
+/// ```no_run
+/// # async fn f(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+/// use cos_sdk::operation::get_object::GetObjectError;
+/// match client.get_object().bucket("b").key("k").send().await {
+///     Ok(object) => println!("{} bytes", object.content_length().unwrap_or(0)),
+///     Err(e) => match e.as_operation_error() {
+///         Some(GetObjectError::NoSuchKey(_)) => println!("no such key"),
+///         _ => return Err(e.into()),
+///     },
+/// }
+/// # Ok(()) }
+/// ```
+pub struct SendError<E> {
+    error: Error,
+    operation: PhantomData<fn() -> E>,
+}
+
+impl<E: Any> SendError<E> {
+    /// The operation's error enum, for every error answer the service sent (codes the model does not
+    /// list for the operation are its `Unhandled` variant); `None` when no such answer came: invalid
+    /// input, credentials, timeouts, transport failures.
+    pub fn as_operation_error(&self) -> Option<&E> {
+        self.error.operation_error::<E>()
+    }
+
+    /// The operation's error enum by value, or the [`Error`] itself when the service sent no error answer.
+    pub fn into_operation_error(mut self) -> Result<E, Error> {
+        let typed = self.error.service.as_mut().and_then(|s| s.operation_error.take());
+        match typed.map(|t| t.downcast::<E>()) {
+            Some(Ok(typed)) => Ok(*typed),
+            Some(Err(other)) => {
+                if let Some(service) = self.error.service.as_mut() {
+                    service.operation_error = Some(other);
+                }
+                Err(self.error)
+            }
+            None => Err(self.error),
+        }
+    }
+}
+
+impl<E> SendError<E> {
+    /// The error without its operation's type.
+    pub fn into_error(self) -> Error {
+        self.error
+    }
+}
+
+impl<E> Deref for SendError<E> {
+    type Target = Error;
+    fn deref(&self) -> &Error {
+        &self.error
+    }
+}
+
+impl<E> From<Error> for SendError<E> {
+    fn from(error: Error) -> Self {
+        SendError { error, operation: PhantomData }
+    }
+}
+
+impl<E> From<SendError<E>> for Error {
+    fn from(error: SendError<E>) -> Self {
+        error.error
+    }
+}
+
+impl<E> fmt::Debug for SendError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl<E> fmt::Display for SendError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl<E> std::error::Error for SendError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
     }
 }
 

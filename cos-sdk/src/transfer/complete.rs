@@ -52,7 +52,7 @@ impl UploadJob {
                 .multipart_upload(upload);
             let request = apply_settings!(request, s, sse_c);
             let request = apply_settings!(request, s, retention);
-            request.send().await
+            request.send().await.map_err(Error::from)
         };
         let output = match until_stopped(&self.stop, result).await {
             Ok(Ok(output)) => output,

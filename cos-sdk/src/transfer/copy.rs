@@ -292,7 +292,7 @@ impl CopyJob {
                 .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build());
             let request = apply_settings!(request, s, sse_c);
             let request = apply_settings!(request, s, retention);
-            request.send().await
+            request.send().await.map_err(Error::from)
         };
         let output = match until_stopped(&self.stop, work).await {
             Ok(Ok(output)) => output,
@@ -361,7 +361,7 @@ impl CopyJob {
                         None => Error::response_parse("UploadPartCopy answered without an ETag"),
                     }
                 }
-                Err(e) => e,
+                Err(e) => e.into_error(),
             };
             if attempt < attempts && part_is_retryable(&failed) {
                 self.progress.report(0, ProgressEvent::PartRetry { part_number, attempt, reason: failed.to_string() });

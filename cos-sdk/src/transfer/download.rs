@@ -618,7 +618,7 @@ impl DownloadJob {
             }
             let file = tokio::fs::OpenOptions::new().write(true).open(&temp).await.map_err(|e| file_error("open", &temp, e))?;
             file.sync_all().await.map_err(|e| file_error("sync", &temp, e))?;
-            Ok(())
+            Ok::<_, Error>(())
         };
         match until_stopped(&self.stop, work).await {
             Ok(Ok(())) => {

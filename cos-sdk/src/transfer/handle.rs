@@ -103,14 +103,14 @@ impl StopSignal {
 
 /// Runs `work` until it finishes or the transfer is stopped; on a stop, `work` is dropped (its tasks are
 /// aborted) and the reason is returned.
-pub(crate) async fn until_stopped<T>(
+pub(crate) async fn until_stopped<T, E: Into<Error>>(
     stop: &StopSignal,
-    work: impl Future<Output = Result<T, Error>>,
+    work: impl Future<Output = Result<T, E>>,
 ) -> Result<Result<T, Error>, Stopped> {
     let work = std::pin::pin!(work);
     let stopped = std::pin::pin!(stop.stopped());
     match futures_util::future::select(work, stopped).await {
-        futures_util::future::Either::Left((result, _)) => Ok(result),
+        futures_util::future::Either::Left((result, _)) => Ok(result.map_err(Into::into)),
         futures_util::future::Either::Right((reason, _)) => Err(reason),
     }
 }

@@ -637,7 +637,7 @@ async fn send_part(
                 ctx.progress.report(0, ProgressEvent::PartRetry { part_number, attempt, reason: e.to_string() });
                 tokio::time::sleep(part_backoff(attempt)).await;
             }
-            Err(e) => break Err(e),
+            Err(e) => break Err(e.into_error()),
         }
     };
     buffer.recycle(bytes);

@@ -100,7 +100,7 @@ async fn objects_round_trip_with_metadata_and_awkward_keys() {
         client.delete_object().bucket("objects").key(key).send().await.unwrap();
     }
     let err = client.get_object().bucket("objects").key("plain.txt").send().await.unwrap_err();
-    assert!(matches!(err.operation_error::<GetObjectError>(), Some(GetObjectError::NoSuchKey(_))), "{err}");
+    assert!(matches!(err.as_operation_error(), Some(GetObjectError::NoSuchKey(_))), "{err}");
     assert!(err.to_string().contains("NoSuchKey"), "{err}");
 }
 
@@ -295,11 +295,11 @@ async fn a_bodiless_404_of_head_is_the_modeled_error() {
 
     let err = client.head_object().bucket("present").key("absent").send().await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
-    assert!(matches!(err.operation_error::<HeadObjectError>(), Some(HeadObjectError::NoSuchKey(_))), "{err}");
+    assert!(matches!(err.as_operation_error(), Some(HeadObjectError::NoSuchKey(_))), "{err}");
 
     let err = client.head_bucket().bucket("absent").send().await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
-    assert!(matches!(err.operation_error::<HeadBucketError>(), Some(HeadBucketError::NoSuchBucket(_))), "{err}");
+    assert!(matches!(err.as_operation_error(), Some(HeadBucketError::NoSuchBucket(_))), "{err}");
 
     // Another status stays unhandled, and is not "not found".
     let err = Client::new(
@@ -313,5 +313,5 @@ async fn a_bodiless_404_of_head_is_the_modeled_error() {
     .await
     .unwrap_err();
     assert!(!err.is_not_found(), "{err}");
-    assert!(matches!(err.operation_error::<HeadObjectError>(), Some(HeadObjectError::Unhandled(_))), "{err}");
+    assert!(matches!(err.as_operation_error(), Some(HeadObjectError::Unhandled(_))), "{err}");
 }

@@ -152,14 +152,14 @@ impl Run {
             0..=24 => {
                 let data = Bytes::from(random_bytes(rng.usize(..=64 * 1024), rng.u64(..)));
                 let sent = self.client.put_object().bucket(&self.bucket).key(&key).body(ByteStream::from(data.clone())).send().await;
-                self.record_write(&what, &key, Some(data), sent.map(|_| ()));
+                self.record_write(&what, &key, Some(data), sent.map(|_| ()).map_err(Error::from));
             }
             25..=44 => {
                 let got = self.client.get_object().bucket(&self.bucket).key(&key).send().await;
                 let got = match got {
                     Ok(output) => output.body.collect().await.map(Some),
                     Err(e) if e.code() == Some("NoSuchKey") => Ok(None),
-                    Err(e) => Err(e),
+                    Err(e) => Err(e.into_error()),
                 };
                 match got {
                     Ok(bytes) => {
@@ -251,7 +251,7 @@ impl Run {
             }
             _ => {
                 let sent = self.client.delete_object().bucket(&self.bucket).key(&key).send().await;
-                self.record_write(&what, &key, None, sent.map(|_| ()));
+                self.record_write(&what, &key, None, sent.map(|_| ()).map_err(Error::from));
             }
         }
     }

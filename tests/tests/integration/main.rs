@@ -25,4 +25,5 @@ mod network_transport;
 mod api_streams;
 mod api_boto3;
 mod api_builders;
+mod api_errors;
 mod examples;

@@ -34,7 +34,7 @@ async fn mock_transport_answers_in_order_and_records_requests() {
     assert_eq!(&got.body.collect().await.unwrap()[..], b"hello world");
 
     let err = client.get_object().bucket("logs").key("old").send().await.unwrap_err();
-    assert!(matches!(err.operation_error::<GetObjectError>(), Some(GetObjectError::NoSuchKey(_))), "{err}");
+    assert!(matches!(err.as_operation_error(), Some(GetObjectError::NoSuchKey(_))), "{err}");
 
     let sent = mock.requests();
     let lines: Vec<String> = sent.iter().map(|r| format!("{} {}", r.method, r.uri)).collect();

@@ -123,10 +123,13 @@ impl ListBucketsExtendedFluentBuilder {
         self.client = self.client.with_call_options(options);
         self
     }
-    /// Sends the request and reads the answer.
-    pub async fn send(self) -> Result<ListBucketsExtendedOutput, rt::Error> {
+    /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this
+    /// operation's error enum.
+    pub async fn send(
+        self,
+    ) -> Result<ListBucketsExtendedOutput, rt::SendError<ListBucketsExtendedError>> {
         let input = self.input.build();
-        send_input(&self.client, input).await
+        Ok(send_input(&self.client, input).await?)
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(

@@ -195,10 +195,13 @@ impl ListObjectsFluentBuilder {
         self.client = self.client.with_call_options(options);
         self
     }
-    /// Sends the request and reads the answer.
-    pub async fn send(self) -> Result<ListObjectsOutput, rt::Error> {
+    /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this
+    /// operation's error enum.
+    pub async fn send(
+        self,
+    ) -> Result<ListObjectsOutput, rt::SendError<ListObjectsError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        send_input(&self.client, input).await
+        Ok(send_input(&self.client, input).await?)
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(self) -> crate::generated::paginator::ListObjectsPaginator {

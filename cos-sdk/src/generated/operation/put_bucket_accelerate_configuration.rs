@@ -138,12 +138,16 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
         self.client = self.client.with_call_options(options);
         self
     }
-    /// Sends the request and reads the answer.
+    /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this
+    /// operation's error enum.
     pub async fn send(
         self,
-    ) -> Result<PutBucketAccelerateConfigurationOutput, rt::Error> {
+    ) -> Result<
+        PutBucketAccelerateConfigurationOutput,
+        rt::SendError<PutBucketAccelerateConfigurationError>,
+    > {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        send_input(&self.client, input).await
+        Ok(send_input(&self.client, input).await?)
     }
 }
 /// Serializes, sends and parses one request: what every way of calling the operation ends in.

@@ -141,10 +141,13 @@ impl RestoreObjectFluentBuilder {
         self.client = self.client.with_call_options(options);
         self
     }
-    /// Sends the request and reads the answer.
-    pub async fn send(self) -> Result<RestoreObjectOutput, rt::Error> {
+    /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this
+    /// operation's error enum.
+    pub async fn send(
+        self,
+    ) -> Result<RestoreObjectOutput, rt::SendError<RestoreObjectError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        send_input(&self.client, input).await
+        Ok(send_input(&self.client, input).await?)
     }
 }
 /// Serializes, sends and parses one request: what every way of calling the operation ends in.

@@ -299,10 +299,11 @@ impl UploadPartFluentBuilder {
         self.client = self.client.with_call_options(options);
         self
     }
-    /// Sends the request and reads the answer.
-    pub async fn send(self) -> Result<UploadPartOutput, rt::Error> {
+    /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this
+    /// operation's error enum.
+    pub async fn send(self) -> Result<UploadPartOutput, rt::SendError<UploadPartError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        send_input(&self.client, input).await
+        Ok(send_input(&self.client, input).await?)
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
     /// keys, valid for `expires_in` (at most 7 days).
