@@ -146,6 +146,9 @@ fn the_documentation_table_reaches_rustdoc_and_names_only_what_exists() {
     for (table, said) in [
         ("In.Nope:\n  text\n", "line 1: `In.Nope` names no member"),
         ("Missing():\n  text\n", "`Missing()` names no operation"),
+        ("paginator/Op:\n  text\n", "`paginator/Op` names no paginator"),
+        ("waiter/OpDone:\n  text\n", "`waiter/OpDone` names no waiter"),
+        ("Widgets:\n  text\n", "is not `Shape.Member`, `Operation()`, `paginator/Operation` or `waiter/Name`"),
         ("In.Id:\n", "an entry without text"),
         ("In.Id\n  text\n", "a line is a comment"),
         ("  text first\n", "text before any targets"),

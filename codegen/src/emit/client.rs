@@ -8,9 +8,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// The fluent builder of one operation, emitted into the operation's module.
-/// Our words on `op` from the documentation table, as a paragraph of its own (empty without).
-fn op_doc(op: &Operation) -> String {
-    op.doc.as_ref().map(|d| format!("\n\n{d}")).unwrap_or_default()
+/// Our words from the documentation table, as a paragraph of its own (empty without).
+fn paragraph(doc: &Option<String>) -> String {
+    doc.as_ref().map(|d| format!("\n\n{d}")).unwrap_or_default()
 }
 
 /// Builds `op`'s input from the builder `builder`: `?` with the operation named in the error when the
@@ -40,7 +40,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         "Sends a `{name}` request (`{} {}`): set its members, then call `send`.{}",
         op.method,
         op.request_uri,
-        op_doc(op)
+        paragraph(&op.doc)
     ));
     let gen = &ctx.gen;
     let paginate = ctx.service.paginators.iter().find(|p| ctx.service.operation_at(p.operation).name == op.name).map(|_| {
@@ -145,7 +145,7 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
     let starters = ctx.service.operations.iter().map(|op| {
         let m = ident(&op.rust_name);
         let fluent = ident_fmt(naming::fluent_builder_type(&op.name));
-        let doc = super::doc(&format!("`{}`: `{} {}`.{}", op.name, op.method, op.request_uri, op_doc(op)));
+        let doc = super::doc(&format!("`{}`: `{} {}`.{}", op.name, op.method, op.request_uri, paragraph(&op.doc)));
         quote! {
             #doc
             pub fn #m(&self) -> #gen::operation::#m::#fluent {
@@ -157,11 +157,12 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
         let (ty, method) = naming::waiter_names(&w.name);
         let (m, ty) = (ident_fmt(method), ident_fmt(ty));
         let doc = super::doc(&format!(
-            "Waits until {} ({} every {} s, at most {} times by default).",
+            "Waits until {} ({} every {} s, at most {} times by default).{}",
             w.name,
             ctx.service.operation_at(w.operation).name,
             w.delay,
-            w.max_attempts
+            w.max_attempts,
+            paragraph(&w.doc)
         ));
         quote! {
             #doc
@@ -322,10 +323,11 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
         }
     });
     let doc = super::doc(&format!(
-        "Pages through `{}`, following `{}` with `{}`.",
+        "Pages through `{}`, following `{}` with `{}`.{}",
         op.name,
         p.output_tokens.iter().map(|t| t.expression.as_str()).collect::<Vec<_>>().join("`, `"),
-        p.input_tokens.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("`, `")
+        p.input_tokens.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("`, `"),
+        paragraph(&p.doc)
     ));
     quote! {
         #doc
@@ -475,8 +477,9 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
         }
     });
     let doc = super::doc(&format!(
-        "Waits until `{name}`: sends `{}` every {delay} s (at most {max_attempts} times by default) until an acceptor says success or failure.",
-        op.name
+        "Waits until `{name}`: sends `{}` every {delay} s (at most {max_attempts} times by default) until an acceptor says success or failure.{}",
+        op.name,
+        paragraph(&w.doc)
     ));
     quote! {
         #doc

@@ -3,8 +3,8 @@
 //! are not used at all; an entry that names nothing in the model is an error.
 //!
 //! The format: `#` starts a comment line. An entry is a line of targets ending in `:`, then its text on
-//! the lines below, each indented by two spaces. A target is `Shape.Member` (model names) or
-//! `Operation()`.
+//! the lines below, each indented by two spaces. A target is `Shape.Member` (model names),
+//! `Operation()`, `paginator/Operation` or `waiter/Name`.
 
 use super::Service;
 use crate::Error;
@@ -14,6 +14,17 @@ pub fn apply(service: &mut Service, table: &str) -> Result<(), Error> {
     for (line, targets, text) in entries(table)? {
         let at = |message: String| Error::Model { path: format!("docs table, line {line}"), message };
         for target in targets.split_whitespace() {
+            if let Some(operation) = target.strip_prefix("paginator/") {
+                let found = service.paginators.iter().position(|p| service.operation_at(p.operation).name == operation);
+                let found = found.ok_or_else(|| at(format!("`{target}` names no paginator of the model")))?;
+                service.paginators[found].doc = Some(text.clone());
+                continue;
+            }
+            if let Some(name) = target.strip_prefix("waiter/") {
+                let waiter = service.waiters.iter_mut().find(|w| w.name == name);
+                waiter.ok_or_else(|| at(format!("`{target}` names no waiter of the model")))?.doc = Some(text.clone());
+                continue;
+            }
             if let Some(operation) = target.strip_suffix("()") {
                 let op = service.operations.iter_mut().find(|o| o.name == operation);
                 let op = op.ok_or_else(|| at(format!("`{target}` names no operation of the model")))?;
@@ -21,7 +32,9 @@ pub fn apply(service: &mut Service, table: &str) -> Result<(), Error> {
                 continue;
             }
             let (shape, member) =
-                target.split_once('.').ok_or_else(|| at(format!("`{target}` is neither `Shape.Member` nor `Operation()`")))?;
+                target.split_once('.').ok_or_else(|| {
+                    at(format!("`{target}` is not `Shape.Member`, `Operation()`, `paginator/Operation` or `waiter/Name`"))
+                })?;
             let found = service.shapes.iter_mut().find(|s| s.name == shape).and_then(|s| match &mut s.kind {
                 super::ShapeKind::Structure(st) => st.members.iter_mut().find(|m| m.name == member),
                 super::ShapeKind::Enum(_) => None,

@@ -272,6 +272,8 @@ pub struct Paginator {
     pub more_results: Option<Member>,
     /// The output list members holding a page's items (the first is what `items()` yields).
     pub result_keys: Vec<ResultKey>,
+    /// Our words on the paginator, from the documentation table.
+    pub doc: Option<String>,
 }
 
 /// One output token: the model's expression, and the paths it tries in order (`A || B`): `first`,
@@ -307,6 +309,8 @@ pub struct Waiter {
     pub delay: u32,
     pub max_attempts: u32,
     pub acceptors: Vec<Acceptor>,
+    /// Our words on the waiter, from the documentation table.
+    pub doc: Option<String>,
 }
 
 /// A waiter acceptor the generator supports: status codes and error codes.

@@ -77,7 +77,7 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
             result_keys.push(ResultKey { member, item });
         }
         let more_results = p.more_results.as_deref().map(output_member).transpose()?;
-        out.push(Paginator { operation: id, input_tokens, output_tokens, limit_key, more_results, result_keys });
+        out.push(Paginator { operation: id, input_tokens, output_tokens, limit_key, more_results, result_keys, doc: None });
     }
     Ok(out)
 }
@@ -121,7 +121,7 @@ pub(super) fn resolve_waiters(service: &Service, text: &str) -> Result<Vec<Waite
                 }
             });
         }
-        out.push(Waiter { name, operation, delay: w.delay, max_attempts: w.max_attempts, acceptors });
+        out.push(Waiter { name, operation, delay: w.delay, max_attempts: w.max_attempts, acceptors, doc: None });
     }
     Ok(out)
 }

@@ -3,6 +3,8 @@
 use crate::rt;
 impl rt::Client {
     /// `AbortMultipartUpload`: `DELETE /{Bucket}/{Key+}`.
+    ///
+    /// Abandons a multipart upload and deletes its parts.
     pub fn abort_multipart_upload(
         &self,
     ) -> crate::generated::operation::abort_multipart_upload::AbortMultipartUploadFluentBuilder {
@@ -21,6 +23,8 @@ impl rt::Client {
         )
     }
     /// `CompleteMultipartUpload`: `POST /{Bucket}/{Key+}`.
+    ///
+    /// Assembles the uploaded parts into the object. The answer can be an error even with status 200, which the client turns into an error.
     pub fn complete_multipart_upload(
         &self,
     ) -> crate::generated::operation::complete_multipart_upload::CompleteMultipartUploadFluentBuilder {
@@ -29,6 +33,8 @@ impl rt::Client {
         )
     }
     /// `CopyObject`: `PUT /{Bucket}/{Key+}`.
+    ///
+    /// Copies an object up to 5 GiB inside the service, with no data through the client; larger ones need UploadPartCopy (`TransferManager::copy`).
     pub fn copy_object(
         &self,
     ) -> crate::generated::operation::copy_object::CopyObjectFluentBuilder {
@@ -37,6 +43,8 @@ impl rt::Client {
         )
     }
     /// `CreateBucket`: `PUT /{Bucket}`.
+    ///
+    /// Creates a bucket. On COS its location and storage class come from `LocationConstraint` and must match the endpoint; Key Protect encryption is chosen here too.
     pub fn create_bucket(
         &self,
     ) -> crate::generated::operation::create_bucket::CreateBucketFluentBuilder {
@@ -45,6 +53,8 @@ impl rt::Client {
         )
     }
     /// `CreateMultipartUpload`: `POST /{Bucket}/{Key+}?uploads`.
+    ///
+    /// Starts a multipart upload and answers its id. Parts stay stored (and billed) until the upload is completed or aborted.
     pub fn create_multipart_upload(
         &self,
     ) -> crate::generated::operation::create_multipart_upload::CreateMultipartUploadFluentBuilder {
@@ -53,6 +63,8 @@ impl rt::Client {
         )
     }
     /// `DeleteBucket`: `DELETE /{Bucket}`.
+    ///
+    /// Deletes an empty bucket.
     pub fn delete_bucket(
         &self,
     ) -> crate::generated::operation::delete_bucket::DeleteBucketFluentBuilder {
@@ -69,6 +81,8 @@ impl rt::Client {
         )
     }
     /// `DeleteBucketCors`: `DELETE /{Bucket}?cors`.
+    ///
+    /// Removes all CORS rules of the bucket.
     pub fn delete_bucket_cors(
         &self,
     ) -> crate::generated::operation::delete_bucket_cors::DeleteBucketCorsFluentBuilder {
@@ -85,6 +99,8 @@ impl rt::Client {
         )
     }
     /// `DeleteBucketLifecycle`: `DELETE /{Bucket}?lifecycle`.
+    ///
+    /// Removes all lifecycle rules of the bucket.
     pub fn delete_bucket_lifecycle(
         &self,
     ) -> crate::generated::operation::delete_bucket_lifecycle::DeleteBucketLifecycleFluentBuilder {
@@ -109,6 +125,8 @@ impl rt::Client {
         )
     }
     /// `DeleteBucketReplication`: `DELETE /{Bucket}?replication`.
+    ///
+    /// Removes the bucket's replication rules.
     pub fn delete_bucket_replication(
         &self,
     ) -> crate::generated::operation::delete_bucket_replication::DeleteBucketReplicationFluentBuilder {
@@ -117,6 +135,8 @@ impl rt::Client {
         )
     }
     /// `DeleteBucketTagging`: `DELETE /{Bucket}?tagging`.
+    ///
+    /// Removes all tags of the bucket.
     pub fn delete_bucket_tagging(
         &self,
     ) -> crate::generated::operation::delete_bucket_tagging::DeleteBucketTaggingFluentBuilder {
@@ -143,6 +163,8 @@ impl rt::Client {
         )
     }
     /// `DeleteObject`: `DELETE /{Bucket}/{Key+}`.
+    ///
+    /// Deletes an object, or one version of it; deleting a key that does not exist succeeds. In a versioned bucket without a version id, it adds a delete marker.
     pub fn delete_object(
         &self,
     ) -> crate::generated::operation::delete_object::DeleteObjectFluentBuilder {
@@ -151,6 +173,8 @@ impl rt::Client {
         )
     }
     /// `DeleteObjectTagging`: `DELETE /{Bucket}/{Key+}?tagging`.
+    ///
+    /// Removes all tags of an object.
     pub fn delete_object_tagging(
         &self,
     ) -> crate::generated::operation::delete_object_tagging::DeleteObjectTaggingFluentBuilder {
@@ -159,6 +183,8 @@ impl rt::Client {
         )
     }
     /// `DeleteObjects`: `POST /{Bucket}?delete`.
+    ///
+    /// Deletes up to 1,000 keys in one request; the answer says, key by key, what was deleted and what failed. The client sends the required body checksum.
     pub fn delete_objects(
         &self,
     ) -> crate::generated::operation::delete_objects::DeleteObjectsFluentBuilder {
@@ -217,6 +243,8 @@ impl rt::Client {
         )
     }
     /// `GetBucketCors`: `GET /{Bucket}?cors`.
+    ///
+    /// Reads the bucket's CORS rules.
     pub fn get_bucket_cors(
         &self,
     ) -> crate::generated::operation::get_bucket_cors::GetBucketCorsFluentBuilder {
@@ -233,6 +261,8 @@ impl rt::Client {
         )
     }
     /// `GetBucketLifecycleConfiguration`: `GET /{Bucket}?lifecycle`.
+    ///
+    /// Reads the bucket's lifecycle rules.
     pub fn get_bucket_lifecycle_configuration(
         &self,
     ) -> crate::generated::operation::get_bucket_lifecycle_configuration::GetBucketLifecycleConfigurationFluentBuilder {
@@ -267,6 +297,8 @@ impl rt::Client {
         )
     }
     /// `GetBucketReplication`: `GET /{Bucket}?replication`.
+    ///
+    /// Reads the bucket's replication rules.
     pub fn get_bucket_replication(
         &self,
     ) -> crate::generated::operation::get_bucket_replication::GetBucketReplicationFluentBuilder {
@@ -275,6 +307,8 @@ impl rt::Client {
         )
     }
     /// `GetBucketTagging`: `GET /{Bucket}?tagging`.
+    ///
+    /// Reads the bucket's tags.
     pub fn get_bucket_tagging(
         &self,
     ) -> crate::generated::operation::get_bucket_tagging::GetBucketTaggingFluentBuilder {
@@ -283,6 +317,8 @@ impl rt::Client {
         )
     }
     /// `GetBucketVersioning`: `GET /{Bucket}?versioning`.
+    ///
+    /// Reads the bucket's versioning state.
     pub fn get_bucket_versioning(
         &self,
     ) -> crate::generated::operation::get_bucket_versioning::GetBucketVersioningFluentBuilder {
@@ -299,6 +335,8 @@ impl rt::Client {
         )
     }
     /// `GetObject`: `GET /{Bucket}/{Key+}`.
+    ///
+    /// Reads an object, or a byte range of it, as a stream; the body is read as you consume it.
     pub fn get_object(
         &self,
     ) -> crate::generated::operation::get_object::GetObjectFluentBuilder {
@@ -315,6 +353,8 @@ impl rt::Client {
         )
     }
     /// `GetObjectLegalHold`: `GET /{Bucket}/{Key+}?legal-hold`.
+    ///
+    /// Reads an object's Object Lock legal hold (`ON` or `OFF`).
     pub fn get_object_legal_hold(
         &self,
     ) -> crate::generated::operation::get_object_legal_hold::GetObjectLegalHoldFluentBuilder {
@@ -331,6 +371,8 @@ impl rt::Client {
         )
     }
     /// `GetObjectRetention`: `GET /{Bucket}/{Key+}?retention`.
+    ///
+    /// Reads an object's Object Lock retention.
     pub fn get_object_retention(
         &self,
     ) -> crate::generated::operation::get_object_retention::GetObjectRetentionFluentBuilder {
@@ -339,6 +381,8 @@ impl rt::Client {
         )
     }
     /// `GetObjectTagging`: `GET /{Bucket}/{Key+}?tagging`.
+    ///
+    /// Reads an object's tags.
     pub fn get_object_tagging(
         &self,
     ) -> crate::generated::operation::get_object_tagging::GetObjectTaggingFluentBuilder {
@@ -363,6 +407,8 @@ impl rt::Client {
         )
     }
     /// `HeadBucket`: `HEAD /{Bucket}`.
+    ///
+    /// Checks that a bucket exists and that you may use it; a missing bucket is `HeadBucketError::NoSuchBucket`. On COS the answer says whether Key Protect encrypts it.
     pub fn head_bucket(
         &self,
     ) -> crate::generated::operation::head_bucket::HeadBucketFluentBuilder {
@@ -371,6 +417,8 @@ impl rt::Client {
         )
     }
     /// `HeadObject`: `HEAD /{Bucket}/{Key+}`.
+    ///
+    /// Reads an object's metadata without its body: size, ETag, type, user metadata, retention and archive state. A missing object is `HeadObjectError::NoSuchKey`.
     pub fn head_object(
         &self,
     ) -> crate::generated::operation::head_object::HeadObjectFluentBuilder {
@@ -403,6 +451,8 @@ impl rt::Client {
         )
     }
     /// `ListBuckets`: `GET /`.
+    ///
+    /// Lists the buckets of the service instance (the configured instance id, or `IBMServiceInstanceId`).
     pub fn list_buckets(
         &self,
     ) -> crate::generated::operation::list_buckets::ListBucketsFluentBuilder {
@@ -431,6 +481,8 @@ impl rt::Client {
         )
     }
     /// `ListMultipartUploads`: `GET /{Bucket}?uploads`.
+    ///
+    /// Lists the multipart uploads in progress in a bucket, a page at a time.
     pub fn list_multipart_uploads(
         &self,
     ) -> crate::generated::operation::list_multipart_uploads::ListMultipartUploadsFluentBuilder {
@@ -439,6 +491,8 @@ impl rt::Client {
         )
     }
     /// `ListObjectVersions`: `GET /{Bucket}?versions`.
+    ///
+    /// Lists every version and delete marker of a bucket's keys, a page at a time.
     pub fn list_object_versions(
         &self,
     ) -> crate::generated::operation::list_object_versions::ListObjectVersionsFluentBuilder {
@@ -447,6 +501,8 @@ impl rt::Client {
         )
     }
     /// `ListObjects`: `GET /{Bucket}`.
+    ///
+    /// Lists a bucket's keys, a page of up to 1,000 at a time (version 1 of the listing, paged by `Marker`); prefer ListObjectsV2.
     pub fn list_objects(
         &self,
     ) -> crate::generated::operation::list_objects::ListObjectsFluentBuilder {
@@ -455,6 +511,8 @@ impl rt::Client {
         )
     }
     /// `ListObjectsV2`: `GET /{Bucket}?list-type=2`.
+    ///
+    /// Lists a bucket's keys, a page of up to 1,000 at a time, in UTF-8 byte order; `into_paginator()` follows the pages.
     pub fn list_objects_v2(
         &self,
     ) -> crate::generated::operation::list_objects_v2::ListObjectsV2FluentBuilder {
@@ -463,6 +521,8 @@ impl rt::Client {
         )
     }
     /// `ListParts`: `GET /{Bucket}/{Key+}`.
+    ///
+    /// Lists the parts uploaded so far for a multipart upload, a page at a time.
     pub fn list_parts(
         &self,
     ) -> crate::generated::operation::list_parts::ListPartsFluentBuilder {
@@ -505,6 +565,8 @@ impl rt::Client {
         )
     }
     /// `PutBucketCors`: `PUT /{Bucket}?cors`.
+    ///
+    /// Sets the bucket's CORS rules, which let browser scripts from other origins use it, replacing any it had.
     pub fn put_bucket_cors(
         &self,
     ) -> crate::generated::operation::put_bucket_cors::PutBucketCorsFluentBuilder {
@@ -521,6 +583,8 @@ impl rt::Client {
         )
     }
     /// `PutBucketLifecycleConfiguration`: `PUT /{Bucket}?lifecycle`.
+    ///
+    /// Sets the bucket's lifecycle rules (archive, expiry, cleanup of unfinished uploads), replacing any it had.
     pub fn put_bucket_lifecycle_configuration(
         &self,
     ) -> crate::generated::operation::put_bucket_lifecycle_configuration::PutBucketLifecycleConfigurationFluentBuilder {
@@ -537,6 +601,8 @@ impl rt::Client {
         )
     }
     /// `PutBucketReplication`: `PUT /{Bucket}?replication`.
+    ///
+    /// Sets the bucket's replication rules, which copy new objects to another bucket; both buckets need versioning.
     pub fn put_bucket_replication(
         &self,
     ) -> crate::generated::operation::put_bucket_replication::PutBucketReplicationFluentBuilder {
@@ -565,6 +631,8 @@ impl rt::Client {
         )
     }
     /// `PutBucketTagging`: `PUT /{Bucket}?tagging`.
+    ///
+    /// Sets the bucket's tags, replacing its current ones.
     pub fn put_bucket_tagging(
         &self,
     ) -> crate::generated::operation::put_bucket_tagging::PutBucketTaggingFluentBuilder {
@@ -573,6 +641,8 @@ impl rt::Client {
         )
     }
     /// `PutBucketVersioning`: `PUT /{Bucket}?versioning`.
+    ///
+    /// Turns versioning on (`Enabled`) or suspends it (`Suspended`); once on, it can never be turned off.
     pub fn put_bucket_versioning(
         &self,
     ) -> crate::generated::operation::put_bucket_versioning::PutBucketVersioningFluentBuilder {
@@ -589,6 +659,8 @@ impl rt::Client {
         )
     }
     /// `PutObject`: `PUT /{Bucket}/{Key+}`.
+    ///
+    /// Writes a whole object in one request (up to 5 GiB; larger ones need a multipart upload, which `TransferManager` does for you). An object of that key is replaced.
     pub fn put_object(
         &self,
     ) -> crate::generated::operation::put_object::PutObjectFluentBuilder {
@@ -605,6 +677,8 @@ impl rt::Client {
         )
     }
     /// `PutObjectLegalHold`: `PUT /{Bucket}/{Key+}?legal-hold`.
+    ///
+    /// Puts an Object Lock legal hold on an object or lifts it.
     pub fn put_object_legal_hold(
         &self,
     ) -> crate::generated::operation::put_object_legal_hold::PutObjectLegalHoldFluentBuilder {
@@ -621,6 +695,8 @@ impl rt::Client {
         )
     }
     /// `PutObjectRetention`: `PUT /{Bucket}/{Key+}?retention`.
+    ///
+    /// Sets or lengthens an object's Object Lock retention.
     pub fn put_object_retention(
         &self,
     ) -> crate::generated::operation::put_object_retention::PutObjectRetentionFluentBuilder {
@@ -629,6 +705,8 @@ impl rt::Client {
         )
     }
     /// `PutObjectTagging`: `PUT /{Bucket}/{Key+}?tagging`.
+    ///
+    /// Sets an object's tags, replacing its current ones.
     pub fn put_object_tagging(
         &self,
     ) -> crate::generated::operation::put_object_tagging::PutObjectTaggingFluentBuilder {
@@ -655,6 +733,8 @@ impl rt::Client {
         )
     }
     /// `UploadPart`: `PUT /{Bucket}/{Key+}`.
+    ///
+    /// Uploads one part of a multipart upload: 5 MiB to 5 GiB, except the last, which may be smaller.
     pub fn upload_part(
         &self,
     ) -> crate::generated::operation::upload_part::UploadPartFluentBuilder {
@@ -663,6 +743,8 @@ impl rt::Client {
         )
     }
     /// `UploadPartCopy`: `PUT /{Bucket}/{Key+}`.
+    ///
+    /// Copies a byte range of an existing object as one part of a multipart upload.
     pub fn upload_part_copy(
         &self,
     ) -> crate::generated::operation::upload_part_copy::UploadPartCopyFluentBuilder {
@@ -671,24 +753,32 @@ impl rt::Client {
         )
     }
     /// Waits until BucketExists (HeadBucket every 5 s, at most 20 times by default).
+    ///
+    /// Succeeds once HeadBucket answers 200 (or 301 or 403: the bucket exists, elsewhere or for someone else); retries while it answers 404.
     pub fn wait_until_bucket_exists(
         &self,
     ) -> crate::generated::waiter::BucketExistsWaiter {
         crate::generated::waiter::BucketExistsWaiter::new(self.clone())
     }
     /// Waits until BucketNotExists (HeadBucket every 5 s, at most 20 times by default).
+    ///
+    /// Succeeds once HeadBucket answers 404; retries while the bucket is still there.
     pub fn wait_until_bucket_not_exists(
         &self,
     ) -> crate::generated::waiter::BucketNotExistsWaiter {
         crate::generated::waiter::BucketNotExistsWaiter::new(self.clone())
     }
     /// Waits until ObjectExists (HeadObject every 5 s, at most 20 times by default).
+    ///
+    /// Succeeds once HeadObject answers 200; retries while it answers 404.
     pub fn wait_until_object_exists(
         &self,
     ) -> crate::generated::waiter::ObjectExistsWaiter {
         crate::generated::waiter::ObjectExistsWaiter::new(self.clone())
     }
     /// Waits until ObjectNotExists (HeadObject every 5 s, at most 20 times by default).
+    ///
+    /// Succeeds once HeadObject answers 404; retries while the object is still there.
     pub fn wait_until_object_not_exists(
         &self,
     ) -> crate::generated::waiter::ObjectNotExistsWaiter {

@@ -3,6 +3,8 @@
 use crate::rt;
 use crate::generated::types;
 /// Pages through `ListBucketsExtended`, following `Buckets[-1].Name` with `Marker`.
+///
+/// Stops when `IsTruncated` is false; `items()` yields every bucket with its location and storage class.
 #[derive(Debug)]
 pub struct ListBucketsExtendedPaginator {
     client: rt::Client,
@@ -106,6 +108,8 @@ fn with_tokens_list_buckets_extended(
     input
 }
 /// Pages through `ListMultipartUploads`, following `NextKeyMarker`, `NextUploadIdMarker` with `KeyMarker`, `UploadIdMarker`.
+///
+/// The two markers travel together; `items()` yields every upload in progress.
 #[derive(Debug)]
 pub struct ListMultipartUploadsPaginator {
     client: rt::Client,
@@ -217,6 +221,8 @@ fn with_tokens_list_multipart_uploads(
     input
 }
 /// Pages through `ListObjectVersions`, following `NextKeyMarker`, `NextVersionIdMarker` with `KeyMarker`, `VersionIdMarker`.
+///
+/// The two markers travel together; `items()` yields every version, while delete markers and common prefixes stay on the pages.
 #[derive(Debug)]
 pub struct ListObjectVersionsPaginator {
     client: rt::Client,
@@ -328,6 +334,8 @@ fn with_tokens_list_object_versions(
     input
 }
 /// Pages through `ListObjects`, following `NextMarker || Contents[-1].Key` with `Marker`.
+///
+/// Uses the last key of a page when the service sends no `NextMarker` (it sends one only with a delimiter); `items()` yields every object.
 #[derive(Debug)]
 pub struct ListObjectsPaginator {
     client: rt::Client,
@@ -428,6 +436,8 @@ fn with_tokens_list_objects(
     input
 }
 /// Pages through `ListObjectsV2`, following `NextContinuationToken` with `ContinuationToken`.
+///
+/// Stops when `IsTruncated` is false; `items()` yields every object, while common prefixes stay on the pages. A token seen twice in one listing ends it with an error instead of a loop.
 #[derive(Debug)]
 pub struct ListObjectsV2Paginator {
     client: rt::Client,
@@ -529,6 +539,8 @@ fn with_tokens_list_objects_v2(
     input
 }
 /// Pages through `ListParts`, following `NextPartNumberMarker` with `PartNumberMarker`.
+///
+/// `items()` yields every part uploaded so far.
 #[derive(Debug)]
 pub struct ListPartsPaginator {
     client: rt::Client,

@@ -8,7 +8,7 @@ use crate::generated::types;
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AbortIncompleteMultipartUpload {
-    /// `DaysAfterInitiation`: XML element `DaysAfterInitiation`.
+    /// `DaysAfterInitiation`: XML element `DaysAfterInitiation`. Days after an upload started at which it is aborted.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub days_after_initiation: Option<i32>,
 }
@@ -17,7 +17,7 @@ impl AbortIncompleteMultipartUpload {
     pub fn builder() -> AbortIncompleteMultipartUploadBuilder {
         AbortIncompleteMultipartUploadBuilder::default()
     }
-    /// `DaysAfterInitiation`.
+    /// `DaysAfterInitiation`. Days after an upload started at which it is aborted.
     #[inline]
     pub fn days_after_initiation(&self) -> Option<i32> {
         self.days_after_initiation
@@ -29,12 +29,12 @@ pub struct AbortIncompleteMultipartUploadBuilder {
     days_after_initiation: Option<i32>,
 }
 impl AbortIncompleteMultipartUploadBuilder {
-    /// Sets `DaysAfterInitiation`.
+    /// Sets `DaysAfterInitiation`. Days after an upload started at which it is aborted.
     pub fn days_after_initiation(mut self, value: i32) -> Self {
         self.days_after_initiation = Some(value);
         self
     }
-    /// Sets or clears `DaysAfterInitiation`.
+    /// Sets or clears `DaysAfterInitiation`. Days after an upload started at which it is aborted.
     pub fn set_days_after_initiation(mut self, value: Option<i32>) -> Self {
         self.days_after_initiation = value;
         self
@@ -52,7 +52,7 @@ impl AbortIncompleteMultipartUploadBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct AbortMultipartUploadOutput {
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -61,7 +61,7 @@ impl AbortMultipartUploadOutput {
     pub fn builder() -> AbortMultipartUploadOutputBuilder {
         AbortMultipartUploadOutputBuilder::default()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -73,12 +73,12 @@ pub struct AbortMultipartUploadOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
 impl AbortMultipartUploadOutputBuilder {
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -920,12 +920,12 @@ impl ::std::fmt::Display for ArchiveStatus {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Bucket {
-    /// `Name`: XML element `Name`.
+    /// `Name`: XML element `Name`. The bucket's name.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
-    /// `CreationDate`: XML element `CreationDate`.
+    /// `CreationDate`: XML element `CreationDate`. When the bucket was created.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub creation_date: Option<rt::DateTime>,
     /// `CreationTemplateId`: XML element `CreationTemplateId`. The id of the template the bucket was created from, when there was one; ListBucketsExtended fills it in.
@@ -942,12 +942,12 @@ impl Bucket {
     pub fn builder() -> BucketBuilder {
         BucketBuilder::default()
     }
-    /// `Name`.
+    /// `Name`. The bucket's name.
     #[inline]
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
-    /// `CreationDate`.
+    /// `CreationDate`. When the bucket was created.
     #[inline]
     pub fn creation_date(&self) -> Option<rt::DateTime> {
         self.creation_date
@@ -972,22 +972,22 @@ pub struct BucketBuilder {
     location_constraint: Option<types::BucketLocationConstraint>,
 }
 impl BucketBuilder {
-    /// Sets `Name`.
+    /// Sets `Name`. The bucket's name.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    /// Sets or clears `Name`.
+    /// Sets or clears `Name`. The bucket's name.
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
-    /// Sets `CreationDate`.
+    /// Sets `CreationDate`. When the bucket was created.
     pub fn creation_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.creation_date = Some(value.into());
         self
     }
-    /// Sets or clears `CreationDate`.
+    /// Sets or clears `CreationDate`. When the bucket was created.
     pub fn set_creation_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.creation_date = value;
         self
@@ -1213,7 +1213,7 @@ impl ::std::fmt::Display for BucketCannedACL {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct BucketLifecycleConfiguration {
-    /// `Rules`: XML element `Rule`; required.
+    /// `Rules`: XML element `Rule`; required. The rules, at most 1,000; each has an id, a filter, a status and what to do.
     ///
     /// Shape: `LifecycleRules`.
     pub rules: Vec<types::LifecycleRule>,
@@ -1230,12 +1230,12 @@ pub struct BucketLifecycleConfigurationBuilder {
     rules: Option<Vec<types::LifecycleRule>>,
 }
 impl BucketLifecycleConfigurationBuilder {
-    /// Appends one item to `Rules` (required). `set_rules` sets or clears the whole list.
+    /// Appends one item to `Rules` (required). The rules, at most 1,000; each has an id, a filter, a status and what to do. `set_rules` sets or clears the whole list.
     pub fn rules(mut self, item: types::LifecycleRule) -> Self {
         self.rules.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Rules` (required).
+    /// Sets or clears `Rules` (required). The rules, at most 1,000; each has an id, a filter, a status and what to do.
     pub fn set_rules(mut self, value: Option<Vec<types::LifecycleRule>>) -> Self {
         self.rules = value;
         self
@@ -2006,7 +2006,7 @@ impl ::std::fmt::Display for BucketVersioningStatus {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CORSConfiguration {
-    /// `CORSRules`: XML element `CORSRule`; required.
+    /// `CORSRules`: XML element `CORSRule`; required. The bucket's CORS rules (at most 100); a browser request is allowed by the first rule that matches its origin and method.
     #[cfg_attr(feature = "serde", serde(rename = "CORSRules"))]
     pub cors_rules: Vec<types::CORSRule>,
 }
@@ -2022,12 +2022,12 @@ pub struct CORSConfigurationBuilder {
     cors_rules: Option<Vec<types::CORSRule>>,
 }
 impl CORSConfigurationBuilder {
-    /// Appends one item to `CORSRules` (required). `set_cors_rules` sets or clears the whole list.
+    /// Appends one item to `CORSRules` (required). The bucket's CORS rules (at most 100); a browser request is allowed by the first rule that matches its origin and method. `set_cors_rules` sets or clears the whole list.
     pub fn cors_rules(mut self, item: types::CORSRule) -> Self {
         self.cors_rules.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `CORSRules` (required).
+    /// Sets or clears `CORSRules` (required). The bucket's CORS rules (at most 100); a browser request is allowed by the first rule that matches its origin and method.
     pub fn set_cors_rules(mut self, value: Option<Vec<types::CORSRule>>) -> Self {
         self.cors_rules = value;
         self
@@ -2046,21 +2046,21 @@ impl CORSConfigurationBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CORSRule {
-    /// `ID`: XML element `ID`.
+    /// `ID`: XML element `ID`. The rule's name, unique in the bucket, up to 255 characters.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
-    /// `AllowedHeaders`: XML element `AllowedHeader`.
+    /// `AllowedHeaders`: XML element `AllowedHeader`. Request headers a browser may send in the real request after a preflight (`*` for any).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub allowed_headers: Option<Vec<String>>,
-    /// `AllowedMethods`: XML element `AllowedMethod`; required.
+    /// `AllowedMethods`: XML element `AllowedMethod`; required. HTTP methods allowed from the origins: `GET`, `PUT`, `POST`, `DELETE`, `HEAD`.
     pub allowed_methods: Vec<String>,
-    /// `AllowedOrigins`: XML element `AllowedOrigin`; required.
+    /// `AllowedOrigins`: XML element `AllowedOrigin`; required. Origins allowed to make cross-origin requests, such as `https://app.example.com`; one `*` wildcard allowed.
     pub allowed_origins: Vec<String>,
-    /// `ExposeHeaders`: XML element `ExposeHeader`.
+    /// `ExposeHeaders`: XML element `ExposeHeader`. Response headers a browser script may read, such as `ETag`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expose_headers: Option<Vec<String>>,
-    /// `MaxAgeSeconds`: XML element `MaxAgeSeconds`.
+    /// `MaxAgeSeconds`: XML element `MaxAgeSeconds`. Seconds a browser may cache the preflight answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_age_seconds: Option<i32>,
 }
@@ -2069,32 +2069,32 @@ impl CORSRule {
     pub fn builder() -> CORSRuleBuilder {
         CORSRuleBuilder::default()
     }
-    /// `ID`.
+    /// `ID`. The rule's name, unique in the bucket, up to 255 characters.
     #[inline]
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
     }
-    /// `AllowedHeaders`.
+    /// `AllowedHeaders`. Request headers a browser may send in the real request after a preflight (`*` for any).
     #[inline]
     pub fn allowed_headers(&self) -> &[String] {
         self.allowed_headers.as_deref().unwrap_or_default()
     }
-    /// `AllowedMethods` (required).
+    /// `AllowedMethods` (required). HTTP methods allowed from the origins: `GET`, `PUT`, `POST`, `DELETE`, `HEAD`.
     #[inline]
     pub fn allowed_methods(&self) -> &[String] {
         &self.allowed_methods
     }
-    /// `AllowedOrigins` (required).
+    /// `AllowedOrigins` (required). Origins allowed to make cross-origin requests, such as `https://app.example.com`; one `*` wildcard allowed.
     #[inline]
     pub fn allowed_origins(&self) -> &[String] {
         &self.allowed_origins
     }
-    /// `ExposeHeaders`.
+    /// `ExposeHeaders`. Response headers a browser script may read, such as `ETag`.
     #[inline]
     pub fn expose_headers(&self) -> &[String] {
         self.expose_headers.as_deref().unwrap_or_default()
     }
-    /// `MaxAgeSeconds`.
+    /// `MaxAgeSeconds`. Seconds a browser may cache the preflight answer.
     #[inline]
     pub fn max_age_seconds(&self) -> Option<i32> {
         self.max_age_seconds
@@ -2111,62 +2111,62 @@ pub struct CORSRuleBuilder {
     max_age_seconds: Option<i32>,
 }
 impl CORSRuleBuilder {
-    /// Sets `ID`.
+    /// Sets `ID`. The rule's name, unique in the bucket, up to 255 characters.
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    /// Sets or clears `ID`.
+    /// Sets or clears `ID`. The rule's name, unique in the bucket, up to 255 characters.
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
-    /// Appends one item to `AllowedHeaders`. `set_allowed_headers` sets or clears the whole list.
+    /// Appends one item to `AllowedHeaders`. Request headers a browser may send in the real request after a preflight (`*` for any). `set_allowed_headers` sets or clears the whole list.
     pub fn allowed_headers(mut self, item: impl Into<String>) -> Self {
         self.allowed_headers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears `AllowedHeaders`.
+    /// Sets or clears `AllowedHeaders`. Request headers a browser may send in the real request after a preflight (`*` for any).
     pub fn set_allowed_headers(mut self, value: Option<Vec<String>>) -> Self {
         self.allowed_headers = value;
         self
     }
-    /// Appends one item to `AllowedMethods` (required). `set_allowed_methods` sets or clears the whole list.
+    /// Appends one item to `AllowedMethods` (required). HTTP methods allowed from the origins: `GET`, `PUT`, `POST`, `DELETE`, `HEAD`. `set_allowed_methods` sets or clears the whole list.
     pub fn allowed_methods(mut self, item: impl Into<String>) -> Self {
         self.allowed_methods.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears `AllowedMethods` (required).
+    /// Sets or clears `AllowedMethods` (required). HTTP methods allowed from the origins: `GET`, `PUT`, `POST`, `DELETE`, `HEAD`.
     pub fn set_allowed_methods(mut self, value: Option<Vec<String>>) -> Self {
         self.allowed_methods = value;
         self
     }
-    /// Appends one item to `AllowedOrigins` (required). `set_allowed_origins` sets or clears the whole list.
+    /// Appends one item to `AllowedOrigins` (required). Origins allowed to make cross-origin requests, such as `https://app.example.com`; one `*` wildcard allowed. `set_allowed_origins` sets or clears the whole list.
     pub fn allowed_origins(mut self, item: impl Into<String>) -> Self {
         self.allowed_origins.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears `AllowedOrigins` (required).
+    /// Sets or clears `AllowedOrigins` (required). Origins allowed to make cross-origin requests, such as `https://app.example.com`; one `*` wildcard allowed.
     pub fn set_allowed_origins(mut self, value: Option<Vec<String>>) -> Self {
         self.allowed_origins = value;
         self
     }
-    /// Appends one item to `ExposeHeaders`. `set_expose_headers` sets or clears the whole list.
+    /// Appends one item to `ExposeHeaders`. Response headers a browser script may read, such as `ETag`. `set_expose_headers` sets or clears the whole list.
     pub fn expose_headers(mut self, item: impl Into<String>) -> Self {
         self.expose_headers.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears `ExposeHeaders`.
+    /// Sets or clears `ExposeHeaders`. Response headers a browser script may read, such as `ETag`.
     pub fn set_expose_headers(mut self, value: Option<Vec<String>>) -> Self {
         self.expose_headers = value;
         self
     }
-    /// Sets `MaxAgeSeconds`.
+    /// Sets `MaxAgeSeconds`. Seconds a browser may cache the preflight answer.
     pub fn max_age_seconds(mut self, value: i32) -> Self {
         self.max_age_seconds = Some(value);
         self
     }
-    /// Sets or clears `MaxAgeSeconds`.
+    /// Sets or clears `MaxAgeSeconds`. Seconds a browser may cache the preflight answer.
     pub fn set_max_age_seconds(mut self, value: Option<i32>) -> Self {
         self.max_age_seconds = value;
         self
@@ -2624,7 +2624,7 @@ impl CloudFunctionConfigurationBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CommonPrefix {
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. A common prefix: everything up to and including the delimiter.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
 }
@@ -2633,7 +2633,7 @@ impl CommonPrefix {
     pub fn builder() -> CommonPrefixBuilder {
         CommonPrefixBuilder::default()
     }
-    /// `Prefix`.
+    /// `Prefix`. A common prefix: everything up to and including the delimiter.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
@@ -2645,12 +2645,12 @@ pub struct CommonPrefixBuilder {
     prefix: Option<String>,
 }
 impl CommonPrefixBuilder {
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. A common prefix: everything up to and including the delimiter.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. A common prefix: everything up to and including the delimiter.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
@@ -2668,49 +2668,49 @@ impl CommonPrefixBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CompleteMultipartUploadOutput {
-    /// `Location`: XML element `Location`.
+    /// `Location`: XML element `Location`. The URL of the new object.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub location: Option<String>,
-    /// `Bucket`: XML element `Bucket`.
+    /// `Bucket`: XML element `Bucket`. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bucket: Option<String>,
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The object's key, echoed back.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `Expiration`: header `x-amz-expiration`.
+    /// `Expiration`: header `x-amz-expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
     /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
+    /// `ChecksumSHA1`: XML element `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
+    /// `ChecksumSHA256`: XML element `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `ChecksumType`: XML element `ChecksumType`.
+    /// `ChecksumType`: XML element `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
@@ -2718,14 +2718,14 @@ pub struct CompleteMultipartUploadOutput {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `BucketKeyEnabled`: header `x-amz-server-side-encryption-bucket-key-enabled`.
+    /// `BucketKeyEnabled`: header `x-amz-server-side-encryption-bucket-key-enabled`. Whether an S3 Bucket Key was used for KMS encryption (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bucket_key_enabled: Option<bool>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -2756,22 +2756,22 @@ impl CompleteMultipartUploadOutput {
     pub fn builder() -> CompleteMultipartUploadOutputBuilder {
         CompleteMultipartUploadOutputBuilder::default()
     }
-    /// `Location`.
+    /// `Location`. The URL of the new object.
     #[inline]
     pub fn location(&self) -> Option<&str> {
         self.location.as_deref()
     }
-    /// `Bucket`.
+    /// `Bucket`. The bucket's name, echoed back.
     #[inline]
     pub fn bucket(&self) -> Option<&str> {
         self.bucket.as_deref()
     }
-    /// `Key`.
+    /// `Key`. The object's key, echoed back.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `Expiration`.
+    /// `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[inline]
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
@@ -2781,37 +2781,37 @@ impl CompleteMultipartUploadOutput {
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
@@ -2821,17 +2821,17 @@ impl CompleteMultipartUploadOutput {
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `BucketKeyEnabled`.
+    /// `BucketKeyEnabled`. Whether an S3 Bucket Key was used for KMS encryption (an AWS feature; COS does not send it).
     #[inline]
     pub fn bucket_key_enabled(&self) -> Option<bool> {
         self.bucket_key_enabled
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -2863,42 +2863,42 @@ impl ::std::fmt::Debug for CompleteMultipartUploadOutputBuilder {
     }
 }
 impl CompleteMultipartUploadOutputBuilder {
-    /// Sets `Location`.
+    /// Sets `Location`. The URL of the new object.
     pub fn location(mut self, value: impl Into<String>) -> Self {
         self.location = Some(value.into());
         self
     }
-    /// Sets or clears `Location`.
+    /// Sets or clears `Location`. The URL of the new object.
     pub fn set_location(mut self, value: Option<String>) -> Self {
         self.location = value;
         self
     }
-    /// Sets `Bucket`.
+    /// Sets `Bucket`. The bucket's name, echoed back.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket`.
+    /// Sets or clears `Bucket`. The bucket's name, echoed back.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key`.
+    /// Sets `Key`. The object's key, echoed back.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The object's key, echoed back.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `Expiration`.
+    /// Sets `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn expiration(mut self, value: impl Into<String>) -> Self {
         self.expiration = Some(value.into());
         self
     }
-    /// Sets or clears `Expiration`.
+    /// Sets or clears `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn set_expiration(mut self, value: Option<String>) -> Self {
         self.expiration = value;
         self
@@ -2913,67 +2913,67 @@ impl CompleteMultipartUploadOutputBuilder {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -2981,7 +2981,7 @@ impl CompleteMultipartUploadOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -2999,32 +2999,32 @@ impl CompleteMultipartUploadOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `BucketKeyEnabled`.
+    /// Sets `BucketKeyEnabled`. Whether an S3 Bucket Key was used for KMS encryption (an AWS feature; COS does not send it).
     pub fn bucket_key_enabled(mut self, value: bool) -> Self {
         self.bucket_key_enabled = Some(value);
         self
     }
-    /// Sets or clears `BucketKeyEnabled`.
+    /// Sets or clears `BucketKeyEnabled`. Whether an S3 Bucket Key was used for KMS encryption (an AWS feature; COS does not send it).
     pub fn set_bucket_key_enabled(mut self, value: Option<bool>) -> Self {
         self.bucket_key_enabled = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -3069,7 +3069,7 @@ pub struct CompleteMultipartUploadRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MultipartUpload`: the whole body.
+    /// `MultipartUpload`: the whole body. The parts to assemble, in ascending part-number order, each with the ETag UploadPart answered.
     ///
     /// Shape: `CompletedMultipartUpload`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3078,27 +3078,27 @@ pub struct CompleteMultipartUploadRequest {
     ///
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
+    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
+    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
+    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `ChecksumType`: header `x-amz-checksum-type`.
+    /// `ChecksumType`: header `x-amz-checksum-type`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
@@ -3211,12 +3211,12 @@ impl CompleteMultipartUploadRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MultipartUpload`.
+    /// Sets `MultipartUpload`. The parts to assemble, in ascending part-number order, each with the ETag UploadPart answered.
     pub fn multipart_upload(mut self, value: types::CompletedMultipartUpload) -> Self {
         self.multipart_upload = Some(value);
         self
     }
-    /// Sets or clears `MultipartUpload`.
+    /// Sets or clears `MultipartUpload`. The parts to assemble, in ascending part-number order, each with the ETag UploadPart answered.
     pub fn set_multipart_upload(
         mut self,
         value: Option<types::CompletedMultipartUpload>,
@@ -3234,62 +3234,62 @@ impl CompleteMultipartUploadRequestBuilder {
         self.upload_id = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
@@ -3408,7 +3408,7 @@ impl CompleteMultipartUploadRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CompletedMultipartUpload {
-    /// `Parts`: XML element `Part`.
+    /// `Parts`: XML element `Part`. The parts to assemble, in ascending part-number order.
     ///
     /// Shape: `CompletedPartList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -3426,12 +3426,12 @@ pub struct CompletedMultipartUploadBuilder {
     parts: Option<Vec<types::CompletedPart>>,
 }
 impl CompletedMultipartUploadBuilder {
-    /// Appends one item to `Parts`. `set_parts` sets or clears the whole list.
+    /// Appends one item to `Parts`. The parts to assemble, in ascending part-number order. `set_parts` sets or clears the whole list.
     pub fn parts(mut self, item: types::CompletedPart) -> Self {
         self.parts.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Parts`.
+    /// Sets or clears `Parts`. The parts to assemble, in ascending part-number order.
     pub fn set_parts(mut self, value: Option<Vec<types::CompletedPart>>) -> Self {
         self.parts = value;
         self
@@ -3449,30 +3449,30 @@ impl CompletedMultipartUploadBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CompletedPart {
-    /// `ETag`: XML element `ETag`.
+    /// `ETag`: XML element `ETag`. The part's ETag, as UploadPart answered it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
+    /// `ChecksumSHA1`: XML element `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
+    /// `ChecksumSHA256`: XML element `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `PartNumber`: XML element `PartNumber`.
+    /// `PartNumber`: XML element `PartNumber`. The part's number, as given to UploadPart.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number: Option<i32>,
 }
@@ -3494,72 +3494,72 @@ pub struct CompletedPartBuilder {
     part_number: Option<i32>,
 }
 impl CompletedPartBuilder {
-    /// Sets `ETag`.
+    /// Sets `ETag`. The part's ETag, as UploadPart answered it.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The part's ETag, as UploadPart answered it.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. The part's number, as given to UploadPart.
     pub fn part_number(mut self, value: i32) -> Self {
         self.part_number = Some(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. The part's number, as given to UploadPart.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.part_number = value;
         self
@@ -3647,13 +3647,13 @@ impl ConditionBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CopyObjectOutput {
-    /// `CopyObjectResult`: the whole body.
+    /// `CopyObjectResult`: the whole body. The new object's ETag, modification time and checksums.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_object_result: Option<types::CopyObjectResult>,
-    /// `Expiration`: header `x-amz-expiration`.
+    /// `Expiration`: header `x-amz-expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
-    /// `CopySourceVersionId`: header `x-amz-copy-source-version-id`.
+    /// `CopySourceVersionId`: header `x-amz-copy-source-version-id`. The version of the source that was copied, in a bucket with versioning.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_version_id: Option<String>,
     /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
@@ -3661,22 +3661,22 @@ pub struct CopyObjectOutput {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -3700,17 +3700,17 @@ impl CopyObjectOutput {
     pub fn builder() -> CopyObjectOutputBuilder {
         CopyObjectOutputBuilder::default()
     }
-    /// `CopyObjectResult`.
+    /// `CopyObjectResult`. The new object's ETag, modification time and checksums.
     #[inline]
     pub fn copy_object_result(&self) -> Option<&types::CopyObjectResult> {
         self.copy_object_result.as_ref()
     }
-    /// `Expiration`.
+    /// `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[inline]
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
     }
-    /// `CopySourceVersionId`.
+    /// `CopySourceVersionId`. The version of the source that was copied, in a bucket with versioning.
     #[inline]
     pub fn copy_source_version_id(&self) -> Option<&str> {
         self.copy_source_version_id.as_deref()
@@ -3720,27 +3720,27 @@ impl CopyObjectOutput {
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `SSECustomerAlgorithm`.
+    /// `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[inline]
     pub fn sse_customer_algorithm(&self) -> Option<&str> {
         self.sse_customer_algorithm.as_deref()
     }
-    /// `SSECustomerKeyMD5`.
+    /// `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[inline]
     pub fn sse_customer_key_md5(&self) -> Option<&str> {
         self.sse_customer_key_md5.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -3765,12 +3765,12 @@ impl ::std::fmt::Debug for CopyObjectOutputBuilder {
     }
 }
 impl CopyObjectOutputBuilder {
-    /// Sets `CopyObjectResult`.
+    /// Sets `CopyObjectResult`. The new object's ETag, modification time and checksums.
     pub fn copy_object_result(mut self, value: types::CopyObjectResult) -> Self {
         self.copy_object_result = Some(value);
         self
     }
-    /// Sets or clears `CopyObjectResult`.
+    /// Sets or clears `CopyObjectResult`. The new object's ETag, modification time and checksums.
     pub fn set_copy_object_result(
         mut self,
         value: Option<types::CopyObjectResult>,
@@ -3778,22 +3778,22 @@ impl CopyObjectOutputBuilder {
         self.copy_object_result = value;
         self
     }
-    /// Sets `Expiration`.
+    /// Sets `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn expiration(mut self, value: impl Into<String>) -> Self {
         self.expiration = Some(value.into());
         self
     }
-    /// Sets or clears `Expiration`.
+    /// Sets or clears `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn set_expiration(mut self, value: Option<String>) -> Self {
         self.expiration = value;
         self
     }
-    /// Sets `CopySourceVersionId`.
+    /// Sets `CopySourceVersionId`. The version of the source that was copied, in a bucket with versioning.
     pub fn copy_source_version_id(mut self, value: impl Into<String>) -> Self {
         self.copy_source_version_id = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceVersionId`.
+    /// Sets or clears `CopySourceVersionId`. The version of the source that was copied, in a bucket with versioning.
     pub fn set_copy_source_version_id(mut self, value: Option<String>) -> Self {
         self.copy_source_version_id = value;
         self
@@ -3808,7 +3808,7 @@ impl CopyObjectOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -3816,7 +3816,7 @@ impl CopyObjectOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -3824,42 +3824,42 @@ impl CopyObjectOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -3885,7 +3885,7 @@ impl CopyObjectOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CopyObjectRequest {
-    /// `ACL`: header `x-amz-acl`.
+    /// `ACL`: header `x-amz-acl`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     ///
     /// Shape: `ObjectCannedACL`.
     #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
@@ -3895,52 +3895,52 @@ pub struct CopyObjectRequest {
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `CacheControl`: header `Cache-Control`.
+    /// `CacheControl`: header `Cache-Control`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub cache_control: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-checksum-algorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ContentDisposition`: header `Content-Disposition`.
+    /// `ContentDisposition`: header `Content-Disposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_disposition: Option<String>,
-    /// `ContentEncoding`: header `Content-Encoding`.
+    /// `ContentEncoding`: header `Content-Encoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_encoding: Option<String>,
-    /// `ContentLanguage`: header `Content-Language`.
+    /// `ContentLanguage`: header `Content-Language`. The `Content-Language` header stored with the object, such as `en-GB`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_language: Option<String>,
-    /// `ContentType`: header `Content-Type`.
+    /// `ContentType`: header `Content-Type`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_type: Option<String>,
     /// `CopySource`: header `x-amz-copy-source`; required. The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub copy_source: String,
-    /// `CopySourceIfMatch`: header `x-amz-copy-source-if-match`.
+    /// `CopySourceIfMatch`: header `x-amz-copy-source-if-match`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_match: Option<String>,
-    /// `CopySourceIfModifiedSince`: header `x-amz-copy-source-if-modified-since`.
+    /// `CopySourceIfModifiedSince`: header `x-amz-copy-source-if-modified-since`. Copies only if the source changed after this moment (else 412).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_modified_since: Option<rt::DateTime>,
-    /// `CopySourceIfNoneMatch`: header `x-amz-copy-source-if-none-match`.
+    /// `CopySourceIfNoneMatch`: header `x-amz-copy-source-if-none-match`. Copies only if the source's ETag is not this one (else 412).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_none_match: Option<String>,
-    /// `CopySourceIfUnmodifiedSince`: header `x-amz-copy-source-if-unmodified-since`.
+    /// `CopySourceIfUnmodifiedSince`: header `x-amz-copy-source-if-unmodified-since`. Copies only if the source did not change after this moment (else 412).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_unmodified_since: Option<rt::DateTime>,
-    /// `Expires`: header `Expires`.
+    /// `Expires`: header `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expires: Option<rt::DateTime>,
-    /// `GrantFullControl`: header `x-amz-grant-full-control`.
+    /// `GrantFullControl`: header `x-amz-grant-full-control`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_full_control: Option<String>,
-    /// `GrantRead`: header `x-amz-grant-read`.
+    /// `GrantRead`: header `x-amz-grant-read`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
-    /// `GrantReadACP`: header `x-amz-grant-read-acp`.
+    /// `GrantReadACP`: header `x-amz-grant-read-acp`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
-    /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
+    /// `GrantWriteACP`: header `x-amz-grant-write-acp`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
@@ -3951,10 +3951,10 @@ pub struct CopyObjectRequest {
     /// `Metadata`: headers `x-amz-meta-*`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
-    /// `MetadataDirective`: header `x-amz-metadata-directive`.
+    /// `MetadataDirective`: header `x-amz-metadata-directive`. Whether the copy keeps the source's metadata (`COPY`, the default) or takes the metadata given with this request (`REPLACE`); copying an object onto itself needs `REPLACE`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata_directive: Option<types::MetadataDirective>,
-    /// `TaggingDirective`: header `x-amz-tagging-directive`.
+    /// `TaggingDirective`: header `x-amz-tagging-directive`. Whether the copy keeps the source's tags (`COPY`, the default) or takes `Tagging` (`REPLACE`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tagging_directive: Option<types::TaggingDirective>,
     /// `RetentionDirective`: header `Retention-Directive`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
@@ -3971,13 +3971,13 @@ pub struct CopyObjectRequest {
     /// `RetentionPeriod`: header `Retention-Period`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `StorageClass`: header `x-amz-storage-class`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
-    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
+    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
@@ -3992,37 +3992,37 @@ pub struct CopyObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `CopySourceSSECustomerAlgorithm`: header `x-amz-copy-source-server-side-encryption-customer-algorithm`.
+    /// `CopySourceSSECustomerAlgorithm`: header `x-amz-copy-source-server-side-encryption-customer-algorithm`. `AES256`, when the source object is encrypted with SSE-C.
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_algorithm: Option<String>,
-    /// `CopySourceSSECustomerKey`: header `x-amz-copy-source-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `CopySourceSSECustomerKey`: header `x-amz-copy-source-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key: Option<String>,
-    /// `CopySourceSSECustomerKeyMD5`: header `x-amz-copy-source-server-side-encryption-customer-key-MD5`.
+    /// `CopySourceSSECustomerKeyMD5`: header `x-amz-copy-source-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key_md5: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `Tagging`: header `x-amz-tagging`.
+    /// `Tagging`: header `x-amz-tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     ///
     /// Shape: `TaggingHeader`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tagging: Option<String>,
-    /// `ObjectLockMode`: header `x-amz-object-lock-mode`.
+    /// `ObjectLockMode`: header `x-amz-object-lock-mode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_mode: Option<types::ObjectLockMode>,
-    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
+    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`. When the Object Lock retention of the object ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_retain_until_date: Option<rt::DateTime>,
-    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
+    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`. The Object Lock legal hold on the object: `ON` or `OFF`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -4030,7 +4030,7 @@ pub struct CopyObjectRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `ExpectedSourceBucketOwner`: header `x-amz-source-expected-bucket-owner`.
+    /// `ExpectedSourceBucketOwner`: header `x-amz-source-expected-bucket-owner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -4153,12 +4153,12 @@ impl ::std::fmt::Debug for CopyObjectRequestBuilder {
     }
 }
 impl CopyObjectRequestBuilder {
-    /// Sets `ACL`.
+    /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.acl = Some(value.into());
         self
     }
-    /// Sets or clears `ACL`.
+    /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
         self.acl = value;
         self
@@ -4173,17 +4173,17 @@ impl CopyObjectRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `CacheControl`.
+    /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.cache_control = Some(value.into());
         self
     }
-    /// Sets or clears `CacheControl`.
+    /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.cache_control = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -4191,7 +4191,7 @@ impl CopyObjectRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -4199,42 +4199,42 @@ impl CopyObjectRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ContentDisposition`.
+    /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.content_disposition = Some(value.into());
         self
     }
-    /// Sets or clears `ContentDisposition`.
+    /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.content_disposition = value;
         self
     }
-    /// Sets `ContentEncoding`.
+    /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.content_encoding = Some(value.into());
         self
     }
-    /// Sets or clears `ContentEncoding`.
+    /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.content_encoding = value;
         self
     }
-    /// Sets `ContentLanguage`.
+    /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.content_language = Some(value.into());
         self
     }
-    /// Sets or clears `ContentLanguage`.
+    /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.content_language = value;
         self
     }
-    /// Sets `ContentType`.
+    /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.content_type = Some(value.into());
         self
     }
-    /// Sets or clears `ContentType`.
+    /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.content_type = value;
         self
@@ -4249,17 +4249,17 @@ impl CopyObjectRequestBuilder {
         self.copy_source = value;
         self
     }
-    /// Sets `CopySourceIfMatch`.
+    /// Sets `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
         self.copy_source_if_match = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfMatch`.
+    /// Sets or clears `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
         self.copy_source_if_match = value;
         self
     }
-    /// Sets `CopySourceIfModifiedSince`.
+    /// Sets `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn copy_source_if_modified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -4267,7 +4267,7 @@ impl CopyObjectRequestBuilder {
         self.copy_source_if_modified_since = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfModifiedSince`.
+    /// Sets or clears `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn set_copy_source_if_modified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -4275,17 +4275,17 @@ impl CopyObjectRequestBuilder {
         self.copy_source_if_modified_since = value;
         self
     }
-    /// Sets `CopySourceIfNoneMatch`.
+    /// Sets `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
         self.copy_source_if_none_match = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfNoneMatch`.
+    /// Sets or clears `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
         self.copy_source_if_none_match = value;
         self
     }
-    /// Sets `CopySourceIfUnmodifiedSince`.
+    /// Sets `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn copy_source_if_unmodified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -4293,7 +4293,7 @@ impl CopyObjectRequestBuilder {
         self.copy_source_if_unmodified_since = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfUnmodifiedSince`.
+    /// Sets or clears `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn set_copy_source_if_unmodified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -4301,52 +4301,52 @@ impl CopyObjectRequestBuilder {
         self.copy_source_if_unmodified_since = value;
         self
     }
-    /// Sets `Expires`.
+    /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.expires = Some(value.into());
         self
     }
-    /// Sets or clears `Expires`.
+    /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.expires = value;
         self
     }
-    /// Sets `GrantFullControl`.
+    /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.grant_full_control = Some(value.into());
         self
     }
-    /// Sets or clears `GrantFullControl`.
+    /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.grant_full_control = value;
         self
     }
-    /// Sets `GrantRead`.
+    /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.grant_read = Some(value.into());
         self
     }
-    /// Sets or clears `GrantRead`.
+    /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.grant_read = value;
         self
     }
-    /// Sets `GrantReadACP`.
+    /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_read_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantReadACP`.
+    /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.grant_read_acp = value;
         self
     }
-    /// Sets `GrantWriteACP`.
+    /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_write_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantWriteACP`.
+    /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.grant_write_acp = value;
         self
@@ -4376,7 +4376,7 @@ impl CopyObjectRequestBuilder {
         self.metadata = value;
         self
     }
-    /// Sets `MetadataDirective`.
+    /// Sets `MetadataDirective`. Whether the copy keeps the source's metadata (`COPY`, the default) or takes the metadata given with this request (`REPLACE`); copying an object onto itself needs `REPLACE`.
     pub fn metadata_directive(
         mut self,
         value: impl Into<types::MetadataDirective>,
@@ -4384,7 +4384,7 @@ impl CopyObjectRequestBuilder {
         self.metadata_directive = Some(value.into());
         self
     }
-    /// Sets or clears `MetadataDirective`.
+    /// Sets or clears `MetadataDirective`. Whether the copy keeps the source's metadata (`COPY`, the default) or takes the metadata given with this request (`REPLACE`); copying an object onto itself needs `REPLACE`.
     pub fn set_metadata_directive(
         mut self,
         value: Option<types::MetadataDirective>,
@@ -4392,7 +4392,7 @@ impl CopyObjectRequestBuilder {
         self.metadata_directive = value;
         self
     }
-    /// Sets `TaggingDirective`.
+    /// Sets `TaggingDirective`. Whether the copy keeps the source's tags (`COPY`, the default) or takes `Tagging` (`REPLACE`).
     pub fn tagging_directive(
         mut self,
         value: impl Into<types::TaggingDirective>,
@@ -4400,7 +4400,7 @@ impl CopyObjectRequestBuilder {
         self.tagging_directive = Some(value.into());
         self
     }
-    /// Sets or clears `TaggingDirective`.
+    /// Sets or clears `TaggingDirective`. Whether the copy keeps the source's tags (`COPY`, the default) or takes `Tagging` (`REPLACE`).
     pub fn set_tagging_directive(
         mut self,
         value: Option<types::TaggingDirective>,
@@ -4454,7 +4454,7 @@ impl CopyObjectRequestBuilder {
         self.retention_period = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -4462,7 +4462,7 @@ impl CopyObjectRequestBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -4480,12 +4480,12 @@ impl CopyObjectRequestBuilder {
         self.storage_class = value;
         self
     }
-    /// Sets `WebsiteRedirectLocation`.
+    /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.website_redirect_location = Some(value.into());
         self
     }
-    /// Sets or clears `WebsiteRedirectLocation`.
+    /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.website_redirect_location = value;
         self
@@ -4520,17 +4520,17 @@ impl CopyObjectRequestBuilder {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `CopySourceSSECustomerAlgorithm`.
+    /// Sets `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn copy_source_sse_customer_algorithm(
         mut self,
         value: impl Into<String>,
@@ -4538,7 +4538,7 @@ impl CopyObjectRequestBuilder {
         self.copy_source_sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceSSECustomerAlgorithm`.
+    /// Sets or clears `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn set_copy_source_sse_customer_algorithm(
         mut self,
         value: Option<String>,
@@ -4546,22 +4546,22 @@ impl CopyObjectRequestBuilder {
         self.copy_source_sse_customer_algorithm = value;
         self
     }
-    /// Sets `CopySourceSSECustomerKey`.
+    /// Sets `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.copy_source_sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKey`.
+    /// Sets or clears `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.copy_source_sse_customer_key = value;
         self
     }
-    /// Sets `CopySourceSSECustomerKeyMD5`.
+    /// Sets `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.copy_source_sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKeyMD5`.
+    /// Sets or clears `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn set_copy_source_sse_customer_key_md5(
         mut self,
         value: Option<String>,
@@ -4579,27 +4579,27 @@ impl CopyObjectRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `Tagging`.
+    /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.tagging = Some(value.into());
         self
     }
-    /// Sets or clears `Tagging`.
+    /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.tagging = value;
         self
     }
-    /// Sets `ObjectLockMode`.
+    /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockMode`.
+    /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = value;
         self
     }
-    /// Sets `ObjectLockRetainUntilDate`.
+    /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn object_lock_retain_until_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -4607,7 +4607,7 @@ impl CopyObjectRequestBuilder {
         self.object_lock_retain_until_date = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockRetainUntilDate`.
+    /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn set_object_lock_retain_until_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -4615,7 +4615,7 @@ impl CopyObjectRequestBuilder {
         self.object_lock_retain_until_date = value;
         self
     }
-    /// Sets `ObjectLockLegalHoldStatus`.
+    /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn object_lock_legal_hold_status(
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
@@ -4623,7 +4623,7 @@ impl CopyObjectRequestBuilder {
         self.object_lock_legal_hold_status = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockLegalHoldStatus`.
+    /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
@@ -4641,12 +4641,12 @@ impl CopyObjectRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `ExpectedSourceBucketOwner`.
+    /// Sets `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_source_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedSourceBucketOwner`.
+    /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_source_bucket_owner = value;
         self
@@ -4715,32 +4715,32 @@ impl CopyObjectRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CopyObjectResult {
-    /// `ETag`: XML element `ETag`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `LastModified`: XML element `LastModified`.
+    /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ChecksumType`: XML element `ChecksumType`.
+    /// `ChecksumType`: XML element `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
+    /// `ChecksumSHA1`: XML element `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
+    /// `ChecksumSHA256`: XML element `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
@@ -4750,42 +4750,42 @@ impl CopyObjectResult {
     pub fn builder() -> CopyObjectResultBuilder {
         CopyObjectResultBuilder::default()
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
@@ -4804,82 +4804,82 @@ pub struct CopyObjectResultBuilder {
     checksum_sha256: Option<String>,
 }
 impl CopyObjectResultBuilder {
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
@@ -4904,29 +4904,29 @@ impl CopyObjectResultBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CopyPartResult {
-    /// `ETag`: XML element `ETag`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `LastModified`: XML element `LastModified`.
+    /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
+    /// `ChecksumSHA1`: XML element `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
+    /// `ChecksumSHA256`: XML element `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
@@ -4936,37 +4936,37 @@ impl CopyPartResult {
     pub fn builder() -> CopyPartResultBuilder {
         CopyPartResultBuilder::default()
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
@@ -4984,72 +4984,72 @@ pub struct CopyPartResultBuilder {
     checksum_sha256: Option<String>,
 }
 impl CopyPartResultBuilder {
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
@@ -5073,7 +5073,7 @@ impl CopyPartResultBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateBucketConfiguration {
-    /// `LocationConstraint`: XML element `LocationConstraint`.
+    /// `LocationConstraint`: XML element `LocationConstraint`. The bucket's location and storage class together, such as `us-south-standard` or `eu-de-smart`; the location must match the endpoint the request goes to.
     ///
     /// Shape: `BucketLocationConstraint`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -5091,7 +5091,7 @@ pub struct CreateBucketConfigurationBuilder {
     location_constraint: Option<types::BucketLocationConstraint>,
 }
 impl CreateBucketConfigurationBuilder {
-    /// Sets `LocationConstraint`.
+    /// Sets `LocationConstraint`. The bucket's location and storage class together, such as `us-south-standard` or `eu-de-smart`; the location must match the endpoint the request goes to.
     pub fn location_constraint(
         mut self,
         value: impl Into<types::BucketLocationConstraint>,
@@ -5099,7 +5099,7 @@ impl CreateBucketConfigurationBuilder {
         self.location_constraint = Some(value.into());
         self
     }
-    /// Sets or clears `LocationConstraint`.
+    /// Sets or clears `LocationConstraint`. The bucket's location and storage class together, such as `us-south-standard` or `eu-de-smart`; the location must match the endpoint the request goes to.
     pub fn set_location_constraint(
         mut self,
         value: Option<types::BucketLocationConstraint>,
@@ -5120,7 +5120,7 @@ impl CreateBucketConfigurationBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateBucketOutput {
-    /// `Location`: header `Location`.
+    /// `Location`: header `Location`. The new bucket's path, `/bucket`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub location: Option<String>,
 }
@@ -5129,7 +5129,7 @@ impl CreateBucketOutput {
     pub fn builder() -> CreateBucketOutputBuilder {
         CreateBucketOutputBuilder::default()
     }
-    /// `Location`.
+    /// `Location`. The new bucket's path, `/bucket`.
     #[inline]
     pub fn location(&self) -> Option<&str> {
         self.location.as_deref()
@@ -5141,12 +5141,12 @@ pub struct CreateBucketOutputBuilder {
     location: Option<String>,
 }
 impl CreateBucketOutputBuilder {
-    /// Sets `Location`.
+    /// Sets `Location`. The new bucket's path, `/bucket`.
     pub fn location(mut self, value: impl Into<String>) -> Self {
         self.location = Some(value.into());
         self
     }
-    /// Sets or clears `Location`.
+    /// Sets or clears `Location`. The new bucket's path, `/bucket`.
     pub fn set_location(mut self, value: Option<String>) -> Self {
         self.location = value;
         self
@@ -5164,7 +5164,7 @@ impl CreateBucketOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateBucketRequest {
-    /// `ACL`: header `x-amz-acl`.
+    /// `ACL`: header `x-amz-acl`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     ///
     /// Shape: `BucketCannedACL`.
     #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
@@ -5174,27 +5174,27 @@ pub struct CreateBucketRequest {
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `CreateBucketConfiguration`: the whole body.
+    /// `CreateBucketConfiguration`: the whole body. Where the bucket lives and its storage class, as `LocationConstraint`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub create_bucket_configuration: Option<types::CreateBucketConfiguration>,
-    /// `GrantFullControl`: header `x-amz-grant-full-control`.
+    /// `GrantFullControl`: header `x-amz-grant-full-control`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_full_control: Option<String>,
-    /// `GrantRead`: header `x-amz-grant-read`.
+    /// `GrantRead`: header `x-amz-grant-read`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
-    /// `GrantReadACP`: header `x-amz-grant-read-acp`.
+    /// `GrantReadACP`: header `x-amz-grant-read-acp`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
-    /// `GrantWrite`: header `x-amz-grant-write`.
+    /// `GrantWrite`: header `x-amz-grant-write`. Grants writing objects into the bucket to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write: Option<String>,
-    /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
+    /// `GrantWriteACP`: header `x-amz-grant-write-acp`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
-    /// `ObjectLockEnabledForBucket`: header `x-amz-bucket-object-lock-enabled`.
+    /// `ObjectLockEnabledForBucket`: header `x-amz-bucket-object-lock-enabled`. Creates the bucket with Object Lock on (which also turns versioning on); it cannot be turned off later.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_enabled_for_bucket: Option<bool>,
     /// `IBMServiceInstanceId`: header `ibm-service-instance-id`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
@@ -5268,12 +5268,12 @@ impl ::std::fmt::Debug for CreateBucketRequestBuilder {
     }
 }
 impl CreateBucketRequestBuilder {
-    /// Sets `ACL`.
+    /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::BucketCannedACL>) -> Self {
         self.acl = Some(value.into());
         self
     }
-    /// Sets or clears `ACL`.
+    /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::BucketCannedACL>) -> Self {
         self.acl = value;
         self
@@ -5288,7 +5288,7 @@ impl CreateBucketRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `CreateBucketConfiguration`.
+    /// Sets `CreateBucketConfiguration`. Where the bucket lives and its storage class, as `LocationConstraint`.
     pub fn create_bucket_configuration(
         mut self,
         value: types::CreateBucketConfiguration,
@@ -5296,7 +5296,7 @@ impl CreateBucketRequestBuilder {
         self.create_bucket_configuration = Some(value);
         self
     }
-    /// Sets or clears `CreateBucketConfiguration`.
+    /// Sets or clears `CreateBucketConfiguration`. Where the bucket lives and its storage class, as `LocationConstraint`.
     pub fn set_create_bucket_configuration(
         mut self,
         value: Option<types::CreateBucketConfiguration>,
@@ -5304,62 +5304,62 @@ impl CreateBucketRequestBuilder {
         self.create_bucket_configuration = value;
         self
     }
-    /// Sets `GrantFullControl`.
+    /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.grant_full_control = Some(value.into());
         self
     }
-    /// Sets or clears `GrantFullControl`.
+    /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.grant_full_control = value;
         self
     }
-    /// Sets `GrantRead`.
+    /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.grant_read = Some(value.into());
         self
     }
-    /// Sets or clears `GrantRead`.
+    /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.grant_read = value;
         self
     }
-    /// Sets `GrantReadACP`.
+    /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_read_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantReadACP`.
+    /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.grant_read_acp = value;
         self
     }
-    /// Sets `GrantWrite`.
+    /// Sets `GrantWrite`. Grants writing objects into the bucket to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write(mut self, value: impl Into<String>) -> Self {
         self.grant_write = Some(value.into());
         self
     }
-    /// Sets or clears `GrantWrite`.
+    /// Sets or clears `GrantWrite`. Grants writing objects into the bucket to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write(mut self, value: Option<String>) -> Self {
         self.grant_write = value;
         self
     }
-    /// Sets `GrantWriteACP`.
+    /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_write_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantWriteACP`.
+    /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.grant_write_acp = value;
         self
     }
-    /// Sets `ObjectLockEnabledForBucket`.
+    /// Sets `ObjectLockEnabledForBucket`. Creates the bucket with Object Lock on (which also turns versioning on); it cannot be turned off later.
     pub fn object_lock_enabled_for_bucket(mut self, value: bool) -> Self {
         self.object_lock_enabled_for_bucket = Some(value);
         self
     }
-    /// Sets or clears `ObjectLockEnabledForBucket`.
+    /// Sets or clears `ObjectLockEnabledForBucket`. Creates the bucket with Object Lock on (which also turns versioning on); it cannot be turned off later.
     pub fn set_object_lock_enabled_for_bucket(mut self, value: Option<bool>) -> Self {
         self.object_lock_enabled_for_bucket = value;
         self
@@ -5428,49 +5428,49 @@ impl CreateBucketRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateMultipartUploadOutput {
-    /// `AbortDate`: header `x-amz-abort-date`.
+    /// `AbortDate`: header `x-amz-abort-date`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub abort_date: Option<rt::DateTime>,
-    /// `AbortRuleId`: header `x-amz-abort-rule-id`.
+    /// `AbortRuleId`: header `x-amz-abort-rule-id`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub abort_rule_id: Option<String>,
-    /// `Bucket`: XML element `Bucket`.
+    /// `Bucket`: XML element `Bucket`. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bucket: Option<String>,
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The object's key, echoed back.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `UploadId`: XML element `UploadId`.
+    /// `UploadId`: XML element `UploadId`. The new upload's id: give it to UploadPart, CompleteMultipartUpload and AbortMultipartUpload.
     ///
     /// Shape: `MultipartUploadId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub upload_id: Option<String>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
-    /// `ChecksumAlgorithm`: header `x-amz-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-checksum-algorithm`. The checksum algorithm the object was stored with.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumType`: header `x-amz-checksum-type`.
+    /// `ChecksumType`: header `x-amz-checksum-type`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
 }
@@ -5497,62 +5497,62 @@ impl CreateMultipartUploadOutput {
     pub fn builder() -> CreateMultipartUploadOutputBuilder {
         CreateMultipartUploadOutputBuilder::default()
     }
-    /// `AbortDate`.
+    /// `AbortDate`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     #[inline]
     pub fn abort_date(&self) -> Option<rt::DateTime> {
         self.abort_date
     }
-    /// `AbortRuleId`.
+    /// `AbortRuleId`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     #[inline]
     pub fn abort_rule_id(&self) -> Option<&str> {
         self.abort_rule_id.as_deref()
     }
-    /// `Bucket`.
+    /// `Bucket`. The bucket's name, echoed back.
     #[inline]
     pub fn bucket(&self) -> Option<&str> {
         self.bucket.as_deref()
     }
-    /// `Key`.
+    /// `Key`. The object's key, echoed back.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `UploadId`.
+    /// `UploadId`. The new upload's id: give it to UploadPart, CompleteMultipartUpload and AbortMultipartUpload.
     #[inline]
     pub fn upload_id(&self) -> Option<&str> {
         self.upload_id.as_deref()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `SSECustomerAlgorithm`.
+    /// `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[inline]
     pub fn sse_customer_algorithm(&self) -> Option<&str> {
         self.sse_customer_algorithm.as_deref()
     }
-    /// `SSECustomerKeyMD5`.
+    /// `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[inline]
     pub fn sse_customer_key_md5(&self) -> Option<&str> {
         self.sse_customer_key_md5.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
     }
-    /// `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     #[inline]
     pub fn checksum_algorithm(&self) -> Option<&types::ChecksumAlgorithm> {
         self.checksum_algorithm.as_ref()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
@@ -5580,57 +5580,57 @@ impl ::std::fmt::Debug for CreateMultipartUploadOutputBuilder {
     }
 }
 impl CreateMultipartUploadOutputBuilder {
-    /// Sets `AbortDate`.
+    /// Sets `AbortDate`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     pub fn abort_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.abort_date = Some(value.into());
         self
     }
-    /// Sets or clears `AbortDate`.
+    /// Sets or clears `AbortDate`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     pub fn set_abort_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.abort_date = value;
         self
     }
-    /// Sets `AbortRuleId`.
+    /// Sets `AbortRuleId`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     pub fn abort_rule_id(mut self, value: impl Into<String>) -> Self {
         self.abort_rule_id = Some(value.into());
         self
     }
-    /// Sets or clears `AbortRuleId`.
+    /// Sets or clears `AbortRuleId`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     pub fn set_abort_rule_id(mut self, value: Option<String>) -> Self {
         self.abort_rule_id = value;
         self
     }
-    /// Sets `Bucket`.
+    /// Sets `Bucket`. The bucket's name, echoed back.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket`.
+    /// Sets or clears `Bucket`. The bucket's name, echoed back.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key`.
+    /// Sets `Key`. The object's key, echoed back.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The object's key, echoed back.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `UploadId`.
+    /// Sets `UploadId`. The new upload's id: give it to UploadPart, CompleteMultipartUpload and AbortMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId`.
+    /// Sets or clears `UploadId`. The new upload's id: give it to UploadPart, CompleteMultipartUpload and AbortMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -5638,7 +5638,7 @@ impl CreateMultipartUploadOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -5646,47 +5646,47 @@ impl CreateMultipartUploadOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -5694,7 +5694,7 @@ impl CreateMultipartUploadOutputBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -5702,12 +5702,12 @@ impl CreateMultipartUploadOutputBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
@@ -5740,7 +5740,7 @@ impl CreateMultipartUploadOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CreateMultipartUploadRequest {
-    /// `ACL`: header `x-amz-acl`.
+    /// `ACL`: header `x-amz-acl`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     ///
     /// Shape: `ObjectCannedACL`.
     #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
@@ -5750,35 +5750,35 @@ pub struct CreateMultipartUploadRequest {
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `CacheControl`: header `Cache-Control`.
+    /// `CacheControl`: header `Cache-Control`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub cache_control: Option<String>,
-    /// `ContentDisposition`: header `Content-Disposition`.
+    /// `ContentDisposition`: header `Content-Disposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_disposition: Option<String>,
-    /// `ContentEncoding`: header `Content-Encoding`.
+    /// `ContentEncoding`: header `Content-Encoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_encoding: Option<String>,
-    /// `ContentLanguage`: header `Content-Language`.
+    /// `ContentLanguage`: header `Content-Language`. The `Content-Language` header stored with the object, such as `en-GB`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_language: Option<String>,
-    /// `ContentType`: header `Content-Type`.
+    /// `ContentType`: header `Content-Type`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_type: Option<String>,
-    /// `Expires`: header `Expires`.
+    /// `Expires`: header `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expires: Option<rt::DateTime>,
-    /// `GrantFullControl`: header `x-amz-grant-full-control`.
+    /// `GrantFullControl`: header `x-amz-grant-full-control`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_full_control: Option<String>,
-    /// `GrantRead`: header `x-amz-grant-read`.
+    /// `GrantRead`: header `x-amz-grant-read`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
-    /// `GrantReadACP`: header `x-amz-grant-read-acp`.
+    /// `GrantReadACP`: header `x-amz-grant-read-acp`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
-    /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
+    /// `GrantWriteACP`: header `x-amz-grant-write-acp`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
@@ -5789,13 +5789,13 @@ pub struct CreateMultipartUploadRequest {
     /// `Metadata`: headers `x-amz-meta-*`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub metadata: Option<::std::collections::HashMap<String, String>>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `StorageClass`: header `x-amz-storage-class`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
-    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
+    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
@@ -5810,25 +5810,25 @@ pub struct CreateMultipartUploadRequest {
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `Tagging`: header `x-amz-tagging`.
+    /// `Tagging`: header `x-amz-tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     ///
     /// Shape: `TaggingHeader`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tagging: Option<String>,
-    /// `ObjectLockMode`: header `x-amz-object-lock-mode`.
+    /// `ObjectLockMode`: header `x-amz-object-lock-mode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_mode: Option<types::ObjectLockMode>,
-    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
+    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`. When the Object Lock retention of the object ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_retain_until_date: Option<rt::DateTime>,
-    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
+    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`. The Object Lock legal hold on the object: `ON` or `OFF`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -5836,10 +5836,10 @@ pub struct CreateMultipartUploadRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-checksum-algorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumType`: header `x-amz-checksum-type`.
+    /// `ChecksumType`: header `x-amz-checksum-type`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
 }
@@ -5923,12 +5923,12 @@ impl ::std::fmt::Debug for CreateMultipartUploadRequestBuilder {
     }
 }
 impl CreateMultipartUploadRequestBuilder {
-    /// Sets `ACL`.
+    /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.acl = Some(value.into());
         self
     }
-    /// Sets or clears `ACL`.
+    /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
         self.acl = value;
         self
@@ -5943,102 +5943,102 @@ impl CreateMultipartUploadRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `CacheControl`.
+    /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.cache_control = Some(value.into());
         self
     }
-    /// Sets or clears `CacheControl`.
+    /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.cache_control = value;
         self
     }
-    /// Sets `ContentDisposition`.
+    /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.content_disposition = Some(value.into());
         self
     }
-    /// Sets or clears `ContentDisposition`.
+    /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.content_disposition = value;
         self
     }
-    /// Sets `ContentEncoding`.
+    /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.content_encoding = Some(value.into());
         self
     }
-    /// Sets or clears `ContentEncoding`.
+    /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.content_encoding = value;
         self
     }
-    /// Sets `ContentLanguage`.
+    /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.content_language = Some(value.into());
         self
     }
-    /// Sets or clears `ContentLanguage`.
+    /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.content_language = value;
         self
     }
-    /// Sets `ContentType`.
+    /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.content_type = Some(value.into());
         self
     }
-    /// Sets or clears `ContentType`.
+    /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.content_type = value;
         self
     }
-    /// Sets `Expires`.
+    /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.expires = Some(value.into());
         self
     }
-    /// Sets or clears `Expires`.
+    /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.expires = value;
         self
     }
-    /// Sets `GrantFullControl`.
+    /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.grant_full_control = Some(value.into());
         self
     }
-    /// Sets or clears `GrantFullControl`.
+    /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.grant_full_control = value;
         self
     }
-    /// Sets `GrantRead`.
+    /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.grant_read = Some(value.into());
         self
     }
-    /// Sets or clears `GrantRead`.
+    /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.grant_read = value;
         self
     }
-    /// Sets `GrantReadACP`.
+    /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_read_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantReadACP`.
+    /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.grant_read_acp = value;
         self
     }
-    /// Sets `GrantWriteACP`.
+    /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_write_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantWriteACP`.
+    /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.grant_write_acp = value;
         self
@@ -6068,7 +6068,7 @@ impl CreateMultipartUploadRequestBuilder {
         self.metadata = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -6076,7 +6076,7 @@ impl CreateMultipartUploadRequestBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -6094,12 +6094,12 @@ impl CreateMultipartUploadRequestBuilder {
         self.storage_class = value;
         self
     }
-    /// Sets `WebsiteRedirectLocation`.
+    /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.website_redirect_location = Some(value.into());
         self
     }
-    /// Sets or clears `WebsiteRedirectLocation`.
+    /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.website_redirect_location = value;
         self
@@ -6134,12 +6134,12 @@ impl CreateMultipartUploadRequestBuilder {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
@@ -6154,27 +6154,27 @@ impl CreateMultipartUploadRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `Tagging`.
+    /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.tagging = Some(value.into());
         self
     }
-    /// Sets or clears `Tagging`.
+    /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.tagging = value;
         self
     }
-    /// Sets `ObjectLockMode`.
+    /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockMode`.
+    /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = value;
         self
     }
-    /// Sets `ObjectLockRetainUntilDate`.
+    /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn object_lock_retain_until_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -6182,7 +6182,7 @@ impl CreateMultipartUploadRequestBuilder {
         self.object_lock_retain_until_date = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockRetainUntilDate`.
+    /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn set_object_lock_retain_until_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -6190,7 +6190,7 @@ impl CreateMultipartUploadRequestBuilder {
         self.object_lock_retain_until_date = value;
         self
     }
-    /// Sets `ObjectLockLegalHoldStatus`.
+    /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn object_lock_legal_hold_status(
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
@@ -6198,7 +6198,7 @@ impl CreateMultipartUploadRequestBuilder {
         self.object_lock_legal_hold_status = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockLegalHoldStatus`.
+    /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
@@ -6216,7 +6216,7 @@ impl CreateMultipartUploadRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -6224,7 +6224,7 @@ impl CreateMultipartUploadRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -6232,12 +6232,12 @@ impl CreateMultipartUploadRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
@@ -6373,11 +6373,11 @@ impl DefaultRetentionBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Delete {
-    /// `Objects`: XML element `Object`; required.
+    /// `Objects`: XML element `Object`; required. The keys to delete, each with a version id when one version is meant.
     ///
     /// Shape: `ObjectIdentifierList`.
     pub objects: Vec<types::ObjectIdentifier>,
-    /// `Quiet`: XML element `Quiet`.
+    /// `Quiet`: XML element `Quiet`. Whether the answer lists only the keys that failed.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub quiet: Option<bool>,
 }
@@ -6394,22 +6394,22 @@ pub struct DeleteBuilder {
     quiet: Option<bool>,
 }
 impl DeleteBuilder {
-    /// Appends one item to `Objects` (required). `set_objects` sets or clears the whole list.
+    /// Appends one item to `Objects` (required). The keys to delete, each with a version id when one version is meant. `set_objects` sets or clears the whole list.
     pub fn objects(mut self, item: types::ObjectIdentifier) -> Self {
         self.objects.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Objects` (required).
+    /// Sets or clears `Objects` (required). The keys to delete, each with a version id when one version is meant.
     pub fn set_objects(mut self, value: Option<Vec<types::ObjectIdentifier>>) -> Self {
         self.objects = value;
         self
     }
-    /// Sets `Quiet`.
+    /// Sets `Quiet`. Whether the answer lists only the keys that failed.
     pub fn quiet(mut self, value: bool) -> Self {
         self.quiet = Some(value);
         self
     }
-    /// Sets or clears `Quiet`.
+    /// Sets or clears `Quiet`. Whether the answer lists only the keys that failed.
     pub fn set_quiet(mut self, value: Option<bool>) -> Self {
         self.quiet = value;
         self
@@ -6503,11 +6503,11 @@ impl DeleteBucketAnalyticsConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteBucketCorsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -6526,22 +6526,22 @@ pub struct DeleteBucketCorsRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketCorsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -6635,11 +6635,11 @@ impl DeleteBucketInventoryConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteBucketLifecycleRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -6658,22 +6658,22 @@ pub struct DeleteBucketLifecycleRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketLifecycleRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -6825,11 +6825,11 @@ impl DeleteBucketPolicyRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteBucketReplicationRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -6848,22 +6848,22 @@ pub struct DeleteBucketReplicationRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketReplicationRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -6941,11 +6941,11 @@ impl DeleteBucketRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteBucketTaggingRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -6964,22 +6964,22 @@ pub struct DeleteBucketTaggingRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketTaggingRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -7057,23 +7057,23 @@ impl DeleteBucketWebsiteRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteMarkerEntry {
-    /// `Owner`: XML element `Owner`.
+    /// `Owner`: XML element `Owner`. The owner: its id and, where the service keeps one, its display name.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub owner: Option<types::Owner>,
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The object's key.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `VersionId`: XML element `VersionId`.
+    /// `VersionId`: XML element `VersionId`. The version this entry is about.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `IsLatest`: XML element `IsLatest`.
+    /// `IsLatest`: XML element `IsLatest`. Whether this is the current version of its key.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_latest: Option<bool>,
-    /// `LastModified`: XML element `LastModified`.
+    /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
 }
@@ -7082,27 +7082,27 @@ impl DeleteMarkerEntry {
     pub fn builder() -> DeleteMarkerEntryBuilder {
         DeleteMarkerEntryBuilder::default()
     }
-    /// `Owner`.
+    /// `Owner`. The owner: its id and, where the service keeps one, its display name.
     #[inline]
     pub fn owner(&self) -> Option<&types::Owner> {
         self.owner.as_ref()
     }
-    /// `Key`.
+    /// `Key`. The object's key.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version this entry is about.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `IsLatest`.
+    /// `IsLatest`. Whether this is the current version of its key.
     #[inline]
     pub fn is_latest(&self) -> Option<bool> {
         self.is_latest
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
@@ -7118,52 +7118,52 @@ pub struct DeleteMarkerEntryBuilder {
     last_modified: Option<rt::DateTime>,
 }
 impl DeleteMarkerEntryBuilder {
-    /// Sets `Owner`.
+    /// Sets `Owner`. The owner: its id and, where the service keeps one, its display name.
     pub fn owner(mut self, value: types::Owner) -> Self {
         self.owner = Some(value);
         self
     }
-    /// Sets or clears `Owner`.
+    /// Sets or clears `Owner`. The owner: its id and, where the service keeps one, its display name.
     pub fn set_owner(mut self, value: Option<types::Owner>) -> Self {
         self.owner = value;
         self
     }
-    /// Sets `Key`.
+    /// Sets `Key`. The object's key.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The object's key.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version this entry is about.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version this entry is about.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `IsLatest`.
+    /// Sets `IsLatest`. Whether this is the current version of its key.
     pub fn is_latest(mut self, value: bool) -> Self {
         self.is_latest = Some(value);
         self
     }
-    /// Sets or clears `IsLatest`.
+    /// Sets or clears `IsLatest`. Whether this is the current version of its key.
     pub fn set_is_latest(mut self, value: Option<bool>) -> Self {
         self.is_latest = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
@@ -7189,7 +7189,7 @@ impl DeleteMarkerEntryBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteMarkerReplication {
-    /// `Status`: XML element `Status`; required.
+    /// `Status`: XML element `Status`; required. `Enabled` or `Disabled`.
     ///
     /// Shape: `DeleteMarkerReplicationStatus`.
     pub status: types::DeleteMarkerReplicationStatus,
@@ -7199,7 +7199,7 @@ impl DeleteMarkerReplication {
     pub fn builder() -> DeleteMarkerReplicationBuilder {
         DeleteMarkerReplicationBuilder::default()
     }
-    /// `Status` (required).
+    /// `Status` (required). `Enabled` or `Disabled`.
     #[inline]
     pub fn status(&self) -> &types::DeleteMarkerReplicationStatus {
         &self.status
@@ -7211,7 +7211,7 @@ pub struct DeleteMarkerReplicationBuilder {
     status: Option<types::DeleteMarkerReplicationStatus>,
 }
 impl DeleteMarkerReplicationBuilder {
-    /// Sets `Status` (required).
+    /// Sets `Status` (required). `Enabled` or `Disabled`.
     pub fn status(
         mut self,
         value: impl Into<types::DeleteMarkerReplicationStatus>,
@@ -7219,7 +7219,7 @@ impl DeleteMarkerReplicationBuilder {
         self.status = Some(value.into());
         self
     }
-    /// Sets or clears `Status` (required).
+    /// Sets or clears `Status` (required). `Enabled` or `Disabled`.
     pub fn set_status(
         mut self,
         value: Option<types::DeleteMarkerReplicationStatus>,
@@ -7311,7 +7311,7 @@ pub struct DeleteObjectOutput {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -7330,7 +7330,7 @@ impl DeleteObjectOutput {
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -7364,12 +7364,12 @@ impl DeleteObjectOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -7397,7 +7397,7 @@ pub struct DeleteObjectRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MFA`: header `x-amz-mfa`.
+    /// `MFA`: header `x-amz-mfa`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
@@ -7409,7 +7409,7 @@ pub struct DeleteObjectRequest {
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`.
+    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -7417,7 +7417,7 @@ pub struct DeleteObjectRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
 }
@@ -7460,12 +7460,12 @@ impl DeleteObjectRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MFA`.
+    /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.mfa = Some(value.into());
         self
     }
-    /// Sets or clears `MFA`.
+    /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.mfa = value;
         self
@@ -7490,12 +7490,12 @@ impl DeleteObjectRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `BypassGovernanceRetention`.
+    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.bypass_governance_retention = Some(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`.
+    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.bypass_governance_retention = value;
         self
@@ -7510,7 +7510,7 @@ impl DeleteObjectRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -7518,7 +7518,7 @@ impl DeleteObjectRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -7550,7 +7550,7 @@ impl DeleteObjectRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteObjectTaggingOutput {
-    /// `VersionId`: header `x-amz-version-id`.
+    /// `VersionId`: header `x-amz-version-id`. The version whose tags were removed.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -7561,7 +7561,7 @@ impl DeleteObjectTaggingOutput {
     pub fn builder() -> DeleteObjectTaggingOutputBuilder {
         DeleteObjectTaggingOutputBuilder::default()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version whose tags were removed.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
@@ -7573,12 +7573,12 @@ pub struct DeleteObjectTaggingOutputBuilder {
     version_id: Option<String>,
 }
 impl DeleteObjectTaggingOutputBuilder {
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version whose tags were removed.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version whose tags were removed.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -7596,20 +7596,20 @@ impl DeleteObjectTaggingOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteObjectTaggingRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -7630,42 +7630,42 @@ pub struct DeleteObjectTaggingRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl DeleteObjectTaggingRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -7690,15 +7690,15 @@ impl DeleteObjectTaggingRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeleteObjectsOutput {
-    /// `Deleted`: XML element `Deleted`.
+    /// `Deleted`: XML element `Deleted`. The keys (and versions) that were deleted; empty in quiet mode.
     ///
     /// Shape: `DeletedObjects`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub deleted: Option<Vec<types::DeletedObject>>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
-    /// `Errors`: XML element `Error`.
+    /// `Errors`: XML element `Error`. The keys that could not be deleted, with the reason for each.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub errors: Option<Vec<types::Error>>,
 }
@@ -7707,17 +7707,17 @@ impl DeleteObjectsOutput {
     pub fn builder() -> DeleteObjectsOutputBuilder {
         DeleteObjectsOutputBuilder::default()
     }
-    /// `Deleted`.
+    /// `Deleted`. The keys (and versions) that were deleted; empty in quiet mode.
     #[inline]
     pub fn deleted(&self) -> &[types::DeletedObject] {
         self.deleted.as_deref().unwrap_or_default()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
     }
-    /// `Errors`.
+    /// `Errors`. The keys that could not be deleted, with the reason for each.
     #[inline]
     pub fn errors(&self) -> &[types::Error] {
         self.errors.as_deref().unwrap_or_default()
@@ -7731,32 +7731,32 @@ pub struct DeleteObjectsOutputBuilder {
     errors: Option<Vec<types::Error>>,
 }
 impl DeleteObjectsOutputBuilder {
-    /// Appends one item to `Deleted`. `set_deleted` sets or clears the whole list.
+    /// Appends one item to `Deleted`. The keys (and versions) that were deleted; empty in quiet mode. `set_deleted` sets or clears the whole list.
     pub fn deleted(mut self, item: types::DeletedObject) -> Self {
         self.deleted.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Deleted`.
+    /// Sets or clears `Deleted`. The keys (and versions) that were deleted; empty in quiet mode.
     pub fn set_deleted(mut self, value: Option<Vec<types::DeletedObject>>) -> Self {
         self.deleted = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
     }
-    /// Appends one item to `Errors`. `set_errors` sets or clears the whole list.
+    /// Appends one item to `Errors`. The keys that could not be deleted, with the reason for each. `set_errors` sets or clears the whole list.
     pub fn errors(mut self, item: types::Error) -> Self {
         self.errors.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Errors`.
+    /// Sets or clears `Errors`. The keys that could not be deleted, with the reason for each.
     pub fn set_errors(mut self, value: Option<Vec<types::Error>>) -> Self {
         self.errors = value;
         self
@@ -7780,16 +7780,16 @@ pub struct DeleteObjectsRequest {
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Delete`: the whole body; required.
+    /// `Delete`: the whole body; required. The keys (and versions) to delete, at most 1,000, and whether the answer lists only failures (`Quiet`).
     pub delete: types::Delete,
-    /// `MFA`: header `x-amz-mfa`.
+    /// `MFA`: header `x-amz-mfa`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`.
+    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -7825,22 +7825,22 @@ impl DeleteObjectsRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `Delete` (required).
+    /// Sets `Delete` (required). The keys (and versions) to delete, at most 1,000, and whether the answer lists only failures (`Quiet`).
     pub fn delete(mut self, value: types::Delete) -> Self {
         self.delete = Some(value);
         self
     }
-    /// Sets or clears `Delete` (required).
+    /// Sets or clears `Delete` (required). The keys (and versions) to delete, at most 1,000, and whether the answer lists only failures (`Quiet`).
     pub fn set_delete(mut self, value: Option<types::Delete>) -> Self {
         self.delete = value;
         self
     }
-    /// Sets `MFA`.
+    /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.mfa = Some(value.into());
         self
     }
-    /// Sets or clears `MFA`.
+    /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.mfa = value;
         self
@@ -7855,12 +7855,12 @@ impl DeleteObjectsRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `BypassGovernanceRetention`.
+    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.bypass_governance_retention = Some(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`.
+    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.bypass_governance_retention = value;
         self
@@ -7952,20 +7952,20 @@ impl DeletePublicAccessBlockRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct DeletedObject {
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The key this entry is about.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `VersionId`: XML element `VersionId`.
+    /// `VersionId`: XML element `VersionId`. The version this entry is about.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `DeleteMarker`: XML element `DeleteMarker`.
+    /// `DeleteMarker`: XML element `DeleteMarker`. Whether the deletion created, or removed, a delete marker.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_marker: Option<bool>,
-    /// `DeleteMarkerVersionId`: XML element `DeleteMarkerVersionId`.
+    /// `DeleteMarkerVersionId`: XML element `DeleteMarkerVersionId`. The version id of the delete marker created or removed.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_marker_version_id: Option<String>,
 }
@@ -7974,22 +7974,22 @@ impl DeletedObject {
     pub fn builder() -> DeletedObjectBuilder {
         DeletedObjectBuilder::default()
     }
-    /// `Key`.
+    /// `Key`. The key this entry is about.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version this entry is about.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `DeleteMarker`.
+    /// `DeleteMarker`. Whether the deletion created, or removed, a delete marker.
     #[inline]
     pub fn delete_marker(&self) -> Option<bool> {
         self.delete_marker
     }
-    /// `DeleteMarkerVersionId`.
+    /// `DeleteMarkerVersionId`. The version id of the delete marker created or removed.
     #[inline]
     pub fn delete_marker_version_id(&self) -> Option<&str> {
         self.delete_marker_version_id.as_deref()
@@ -8004,42 +8004,42 @@ pub struct DeletedObjectBuilder {
     delete_marker_version_id: Option<String>,
 }
 impl DeletedObjectBuilder {
-    /// Sets `Key`.
+    /// Sets `Key`. The key this entry is about.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The key this entry is about.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version this entry is about.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version this entry is about.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `DeleteMarker`.
+    /// Sets `DeleteMarker`. Whether the deletion created, or removed, a delete marker.
     pub fn delete_marker(mut self, value: bool) -> Self {
         self.delete_marker = Some(value);
         self
     }
-    /// Sets or clears `DeleteMarker`.
+    /// Sets or clears `DeleteMarker`. Whether the deletion created, or removed, a delete marker.
     pub fn set_delete_marker(mut self, value: Option<bool>) -> Self {
         self.delete_marker = value;
         self
     }
-    /// Sets `DeleteMarkerVersionId`.
+    /// Sets `DeleteMarkerVersionId`. The version id of the delete marker created or removed.
     pub fn delete_marker_version_id(mut self, value: impl Into<String>) -> Self {
         self.delete_marker_version_id = Some(value.into());
         self
     }
-    /// Sets or clears `DeleteMarkerVersionId`.
+    /// Sets or clears `DeleteMarkerVersionId`. The version id of the delete marker created or removed.
     pub fn set_delete_marker_version_id(mut self, value: Option<String>) -> Self {
         self.delete_marker_version_id = value;
         self
@@ -8064,11 +8064,11 @@ impl DeletedObjectBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Destination {
-    /// `Bucket`: XML element `Bucket`; required.
+    /// `Bucket`: XML element `Bucket`; required. The destination bucket, by CRN on COS (`arn:...`) or by name.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `StorageClass`: XML element `StorageClass`.
+    /// `StorageClass`: XML element `StorageClass`. The storage class of the replicas; by default the source's.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
 }
@@ -8077,12 +8077,12 @@ impl Destination {
     pub fn builder() -> DestinationBuilder {
         DestinationBuilder::default()
     }
-    /// `Bucket` (required).
+    /// `Bucket` (required). The destination bucket, by CRN on COS (`arn:...`) or by name.
     #[inline]
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The storage class of the replicas; by default the source's.
     #[inline]
     pub fn storage_class(&self) -> Option<&types::StorageClass> {
         self.storage_class.as_ref()
@@ -8095,22 +8095,22 @@ pub struct DestinationBuilder {
     storage_class: Option<types::StorageClass>,
 }
 impl DestinationBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The destination bucket, by CRN on COS (`arn:...`) or by name.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The destination bucket, by CRN on COS (`arn:...`) or by name.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class of the replicas; by default the source's.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class of the replicas; by default the source's.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
@@ -8188,20 +8188,20 @@ impl ::std::fmt::Display for EncodingType {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Error {
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The key this entry is about.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `VersionId`: XML element `VersionId`.
+    /// `VersionId`: XML element `VersionId`. The version this entry is about.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `Code`: XML element `Code`.
+    /// `Code`: XML element `Code`. The error code for this key, such as `AccessDenied` or `NoSuchVersion`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub code: Option<String>,
-    /// `Message`: XML element `Message`.
+    /// `Message`: XML element `Message`. The service's explanation of why this key was not deleted.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub message: Option<String>,
 }
@@ -8210,22 +8210,22 @@ impl Error {
     pub fn builder() -> ErrorBuilder {
         ErrorBuilder::default()
     }
-    /// `Key`.
+    /// `Key`. The key this entry is about.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version this entry is about.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `Code`.
+    /// `Code`. The error code for this key, such as `AccessDenied` or `NoSuchVersion`.
     #[inline]
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
-    /// `Message`.
+    /// `Message`. The service's explanation of why this key was not deleted.
     #[inline]
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
@@ -8240,42 +8240,42 @@ pub struct ErrorBuilder {
     message: Option<String>,
 }
 impl ErrorBuilder {
-    /// Sets `Key`.
+    /// Sets `Key`. The key this entry is about.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The key this entry is about.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version this entry is about.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version this entry is about.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `Code`.
+    /// Sets `Code`. The error code for this key, such as `AccessDenied` or `NoSuchVersion`.
     pub fn code(mut self, value: impl Into<String>) -> Self {
         self.code = Some(value.into());
         self
     }
-    /// Sets or clears `Code`.
+    /// Sets or clears `Code`. The error code for this key, such as `AccessDenied` or `NoSuchVersion`.
     pub fn set_code(mut self, value: Option<String>) -> Self {
         self.code = value;
         self
     }
-    /// Sets `Message`.
+    /// Sets `Message`. The service's explanation of why this key was not deleted.
     pub fn message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
-    /// Sets or clears `Message`.
+    /// Sets or clears `Message`. The service's explanation of why this key was not deleted.
     pub fn set_message(mut self, value: Option<String>) -> Self {
         self.message = value;
         self
@@ -8575,11 +8575,11 @@ impl ::std::fmt::Display for ExpirationStatus {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ExtendObjectRetentionRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
@@ -8613,22 +8613,22 @@ pub struct ExtendObjectRetentionRequestBuilder {
     new_retention_period: Option<i32>,
 }
 impl ExtendObjectRetentionRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
@@ -9290,7 +9290,7 @@ impl GetBucketAnalyticsConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketCorsOutput {
-    /// `CORSRules`: XML element `CORSRule`.
+    /// `CORSRules`: XML element `CORSRule`. The bucket's CORS rules.
     #[cfg_attr(feature = "serde", serde(rename = "CORSRules"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub cors_rules: Option<Vec<types::CORSRule>>,
@@ -9300,7 +9300,7 @@ impl GetBucketCorsOutput {
     pub fn builder() -> GetBucketCorsOutputBuilder {
         GetBucketCorsOutputBuilder::default()
     }
-    /// `CORSRules`.
+    /// `CORSRules`. The bucket's CORS rules.
     #[inline]
     pub fn cors_rules(&self) -> &[types::CORSRule] {
         self.cors_rules.as_deref().unwrap_or_default()
@@ -9312,12 +9312,12 @@ pub struct GetBucketCorsOutputBuilder {
     cors_rules: Option<Vec<types::CORSRule>>,
 }
 impl GetBucketCorsOutputBuilder {
-    /// Appends one item to `CORSRules`. `set_cors_rules` sets or clears the whole list.
+    /// Appends one item to `CORSRules`. The bucket's CORS rules. `set_cors_rules` sets or clears the whole list.
     pub fn cors_rules(mut self, item: types::CORSRule) -> Self {
         self.cors_rules.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `CORSRules`.
+    /// Sets or clears `CORSRules`. The bucket's CORS rules.
     pub fn set_cors_rules(mut self, value: Option<Vec<types::CORSRule>>) -> Self {
         self.cors_rules = value;
         self
@@ -9344,7 +9344,7 @@ pub struct GetBucketCorsRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
 }
@@ -9382,12 +9382,12 @@ impl GetBucketCorsRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -9532,7 +9532,7 @@ impl GetBucketInventoryConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketLifecycleConfigurationOutput {
-    /// `Rules`: XML element `Rule`.
+    /// `Rules`: XML element `Rule`. The bucket's lifecycle rules.
     ///
     /// Shape: `LifecycleRules`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -9543,7 +9543,7 @@ impl GetBucketLifecycleConfigurationOutput {
     pub fn builder() -> GetBucketLifecycleConfigurationOutputBuilder {
         GetBucketLifecycleConfigurationOutputBuilder::default()
     }
-    /// `Rules`.
+    /// `Rules`. The bucket's lifecycle rules.
     #[inline]
     pub fn rules(&self) -> &[types::LifecycleRule] {
         self.rules.as_deref().unwrap_or_default()
@@ -9555,12 +9555,12 @@ pub struct GetBucketLifecycleConfigurationOutputBuilder {
     rules: Option<Vec<types::LifecycleRule>>,
 }
 impl GetBucketLifecycleConfigurationOutputBuilder {
-    /// Appends one item to `Rules`. `set_rules` sets or clears the whole list.
+    /// Appends one item to `Rules`. The bucket's lifecycle rules. `set_rules` sets or clears the whole list.
     pub fn rules(mut self, item: types::LifecycleRule) -> Self {
         self.rules.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Rules`.
+    /// Sets or clears `Rules`. The bucket's lifecycle rules.
     pub fn set_rules(mut self, value: Option<Vec<types::LifecycleRule>>) -> Self {
         self.rules = value;
         self
@@ -10119,10 +10119,10 @@ impl GetBucketPolicyRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketProtectionConfigurationOutput {
-    /// `ProtectionConfiguration`: the whole body.
+    /// `ProtectionConfiguration`: the whole body. The bucket's retention policy, with its periods in days.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub protection_configuration: Option<types::ProtectionConfiguration>,
-    /// `IbmProtectionManagementState`: header `x-ibm-protection-management-state`.
+    /// `IbmProtectionManagementState`: header `x-ibm-protection-management-state`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_protection_management_state: Option<types::IbmProtectionManagementState>,
 }
@@ -10131,12 +10131,12 @@ impl GetBucketProtectionConfigurationOutput {
     pub fn builder() -> GetBucketProtectionConfigurationOutputBuilder {
         GetBucketProtectionConfigurationOutputBuilder::default()
     }
-    /// `ProtectionConfiguration`.
+    /// `ProtectionConfiguration`. The bucket's retention policy, with its periods in days.
     #[inline]
     pub fn protection_configuration(&self) -> Option<&types::ProtectionConfiguration> {
         self.protection_configuration.as_ref()
     }
-    /// `IbmProtectionManagementState`.
+    /// `IbmProtectionManagementState`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     #[inline]
     pub fn ibm_protection_management_state(
         &self,
@@ -10151,7 +10151,7 @@ pub struct GetBucketProtectionConfigurationOutputBuilder {
     ibm_protection_management_state: Option<types::IbmProtectionManagementState>,
 }
 impl GetBucketProtectionConfigurationOutputBuilder {
-    /// Sets `ProtectionConfiguration`.
+    /// Sets `ProtectionConfiguration`. The bucket's retention policy, with its periods in days.
     pub fn protection_configuration(
         mut self,
         value: types::ProtectionConfiguration,
@@ -10159,7 +10159,7 @@ impl GetBucketProtectionConfigurationOutputBuilder {
         self.protection_configuration = Some(value);
         self
     }
-    /// Sets or clears `ProtectionConfiguration`.
+    /// Sets or clears `ProtectionConfiguration`. The bucket's retention policy, with its periods in days.
     pub fn set_protection_configuration(
         mut self,
         value: Option<types::ProtectionConfiguration>,
@@ -10167,7 +10167,7 @@ impl GetBucketProtectionConfigurationOutputBuilder {
         self.protection_configuration = value;
         self
     }
-    /// Sets `IbmProtectionManagementState`.
+    /// Sets `IbmProtectionManagementState`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     pub fn ibm_protection_management_state(
         mut self,
         value: impl Into<types::IbmProtectionManagementState>,
@@ -10175,7 +10175,7 @@ impl GetBucketProtectionConfigurationOutputBuilder {
         self.ibm_protection_management_state = Some(value.into());
         self
     }
-    /// Sets or clears `IbmProtectionManagementState`.
+    /// Sets or clears `IbmProtectionManagementState`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     pub fn set_ibm_protection_management_state(
         mut self,
         value: Option<types::IbmProtectionManagementState>,
@@ -10197,11 +10197,11 @@ impl GetBucketProtectionConfigurationOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketProtectionConfigurationRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -10220,22 +10220,22 @@ pub struct GetBucketProtectionConfigurationRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl GetBucketProtectionConfigurationRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -10255,7 +10255,7 @@ impl GetBucketProtectionConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketReplicationOutput {
-    /// `ReplicationConfiguration`: the whole body.
+    /// `ReplicationConfiguration`: the whole body. The bucket's replication rules and, on AWS, the role replication runs as.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub replication_configuration: Option<types::ReplicationConfiguration>,
 }
@@ -10264,7 +10264,7 @@ impl GetBucketReplicationOutput {
     pub fn builder() -> GetBucketReplicationOutputBuilder {
         GetBucketReplicationOutputBuilder::default()
     }
-    /// `ReplicationConfiguration`.
+    /// `ReplicationConfiguration`. The bucket's replication rules and, on AWS, the role replication runs as.
     #[inline]
     pub fn replication_configuration(&self) -> Option<&types::ReplicationConfiguration> {
         self.replication_configuration.as_ref()
@@ -10276,7 +10276,7 @@ pub struct GetBucketReplicationOutputBuilder {
     replication_configuration: Option<types::ReplicationConfiguration>,
 }
 impl GetBucketReplicationOutputBuilder {
-    /// Sets `ReplicationConfiguration`.
+    /// Sets `ReplicationConfiguration`. The bucket's replication rules and, on AWS, the role replication runs as.
     pub fn replication_configuration(
         mut self,
         value: types::ReplicationConfiguration,
@@ -10284,7 +10284,7 @@ impl GetBucketReplicationOutputBuilder {
         self.replication_configuration = Some(value);
         self
     }
-    /// Sets or clears `ReplicationConfiguration`.
+    /// Sets or clears `ReplicationConfiguration`. The bucket's replication rules and, on AWS, the role replication runs as.
     pub fn set_replication_configuration(
         mut self,
         value: Option<types::ReplicationConfiguration>,
@@ -10305,11 +10305,11 @@ impl GetBucketReplicationOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketReplicationRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -10328,22 +10328,22 @@ pub struct GetBucketReplicationRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl GetBucketReplicationRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -10363,22 +10363,22 @@ impl GetBucketReplicationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListBucketReplicationFailuresRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ContinuationToken`: query parameter `continuation-token`.
+    /// `ContinuationToken`: query parameter `continuation-token`. The `NextContinuationToken` of the previous page, to get the next one.
     ///
     /// Shape: `Token`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub continuation_token: Option<String>,
-    /// `MaxKeys`: query parameter `max-keys`.
+    /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
     /// `FirstSyncAttemptedBefore`: query parameter `first-sync-attempted-before`. Lists only failures whose first attempt came before this moment.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub first_sync_attempted_before: Option<String>,
-    /// `EncodingType`: query parameter `encoding-type`.
+    /// `EncodingType`: query parameter `encoding-type`. `url` to have keys URL-encoded in the answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
 }
@@ -10398,32 +10398,32 @@ pub struct ListBucketReplicationFailuresRequestBuilder {
     encoding_type: Option<types::EncodingType>,
 }
 impl ListBucketReplicationFailuresRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ContinuationToken`.
+    /// Sets `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.continuation_token = Some(value.into());
         self
     }
-    /// Sets or clears `ContinuationToken`.
+    /// Sets or clears `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.continuation_token = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
@@ -10438,12 +10438,12 @@ impl ListBucketReplicationFailuresRequestBuilder {
         self.first_sync_attempted_before = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -10466,7 +10466,7 @@ impl ListBucketReplicationFailuresRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListBucketReplicationFailuresOutput {
-    /// `ListReplicationFailureResult`: the whole body.
+    /// `ListReplicationFailureResult`: the whole body. The failed replications and the listing's paging state.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub list_replication_failure_result: Option<types::ListReplicationFailureResult>,
 }
@@ -10475,7 +10475,7 @@ impl ListBucketReplicationFailuresOutput {
     pub fn builder() -> ListBucketReplicationFailuresOutputBuilder {
         ListBucketReplicationFailuresOutputBuilder::default()
     }
-    /// `ListReplicationFailureResult`.
+    /// `ListReplicationFailureResult`. The failed replications and the listing's paging state.
     #[inline]
     pub fn list_replication_failure_result(
         &self,
@@ -10489,7 +10489,7 @@ pub struct ListBucketReplicationFailuresOutputBuilder {
     list_replication_failure_result: Option<types::ListReplicationFailureResult>,
 }
 impl ListBucketReplicationFailuresOutputBuilder {
-    /// Sets `ListReplicationFailureResult`.
+    /// Sets `ListReplicationFailureResult`. The failed replications and the listing's paging state.
     pub fn list_replication_failure_result(
         mut self,
         value: types::ListReplicationFailureResult,
@@ -10497,7 +10497,7 @@ impl ListBucketReplicationFailuresOutputBuilder {
         self.list_replication_failure_result = Some(value);
         self
     }
-    /// Sets or clears `ListReplicationFailureResult`.
+    /// Sets or clears `ListReplicationFailureResult`. The failed replications and the listing's paging state.
     pub fn set_list_replication_failure_result(
         mut self,
         value: Option<types::ListReplicationFailureResult>,
@@ -10518,7 +10518,7 @@ impl ListBucketReplicationFailuresOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutBucketReplicationReattemptRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
@@ -10535,12 +10535,12 @@ pub struct PutBucketReplicationReattemptRequestBuilder {
     bucket: Option<String>,
 }
 impl PutBucketReplicationReattemptRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
@@ -10559,7 +10559,7 @@ impl PutBucketReplicationReattemptRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketTaggingOutput {
-    /// `TagSet`: XML element `TagSet`; required.
+    /// `TagSet`: XML element `TagSet`; required. The bucket's tags.
     pub tag_set: Vec<types::Tag>,
 }
 impl GetBucketTaggingOutput {
@@ -10567,7 +10567,7 @@ impl GetBucketTaggingOutput {
     pub fn builder() -> GetBucketTaggingOutputBuilder {
         GetBucketTaggingOutputBuilder::default()
     }
-    /// `TagSet` (required).
+    /// `TagSet` (required). The bucket's tags.
     #[inline]
     pub fn tag_set(&self) -> &[types::Tag] {
         &self.tag_set
@@ -10579,12 +10579,12 @@ pub struct GetBucketTaggingOutputBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
 impl GetBucketTaggingOutputBuilder {
-    /// Appends one item to `TagSet` (required). `set_tag_set` sets or clears the whole list.
+    /// Appends one item to `TagSet` (required). The bucket's tags. `set_tag_set` sets or clears the whole list.
     pub fn tag_set(mut self, item: types::Tag) -> Self {
         self.tag_set.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `TagSet` (required).
+    /// Sets or clears `TagSet` (required). The bucket's tags.
     pub fn set_tag_set(mut self, value: Option<Vec<types::Tag>>) -> Self {
         self.tag_set = value;
         self
@@ -10603,16 +10603,16 @@ impl GetBucketTaggingOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketTaggingRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
 }
@@ -10630,32 +10630,32 @@ pub struct GetBucketTaggingRequestBuilder {
     mirror_destination: Option<String>,
 }
 impl GetBucketTaggingRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -10676,12 +10676,12 @@ impl GetBucketTaggingRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetBucketVersioningOutput {
-    /// `Status`: XML element `Status`.
+    /// `Status`: XML element `Status`. `Enabled` or `Suspended`; absent when versioning was never turned on.
     ///
     /// Shape: `BucketVersioningStatus`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<types::BucketVersioningStatus>,
-    /// `MFADelete`: XML element `MfaDelete`.
+    /// `MFADelete`: XML element `MfaDelete`. Whether MFA Delete is on (an AWS feature).
     ///
     /// Shape: `MFADeleteStatus`.
     #[cfg_attr(feature = "serde", serde(rename = "MFADelete"))]
@@ -10693,12 +10693,12 @@ impl GetBucketVersioningOutput {
     pub fn builder() -> GetBucketVersioningOutputBuilder {
         GetBucketVersioningOutputBuilder::default()
     }
-    /// `Status`.
+    /// `Status`. `Enabled` or `Suspended`; absent when versioning was never turned on.
     #[inline]
     pub fn status(&self) -> Option<&types::BucketVersioningStatus> {
         self.status.as_ref()
     }
-    /// `MFADelete`.
+    /// `MFADelete`. Whether MFA Delete is on (an AWS feature).
     #[inline]
     pub fn mfa_delete(&self) -> Option<&types::MFADeleteStatus> {
         self.mfa_delete.as_ref()
@@ -10711,22 +10711,22 @@ pub struct GetBucketVersioningOutputBuilder {
     mfa_delete: Option<types::MFADeleteStatus>,
 }
 impl GetBucketVersioningOutputBuilder {
-    /// Sets `Status`.
+    /// Sets `Status`. `Enabled` or `Suspended`; absent when versioning was never turned on.
     pub fn status(mut self, value: impl Into<types::BucketVersioningStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Sets or clears `Status`.
+    /// Sets or clears `Status`. `Enabled` or `Suspended`; absent when versioning was never turned on.
     pub fn set_status(mut self, value: Option<types::BucketVersioningStatus>) -> Self {
         self.status = value;
         self
     }
-    /// Sets `MFADelete`.
+    /// Sets `MFADelete`. Whether MFA Delete is on (an AWS feature).
     pub fn mfa_delete(mut self, value: impl Into<types::MFADeleteStatus>) -> Self {
         self.mfa_delete = Some(value.into());
         self
     }
-    /// Sets or clears `MFADelete`.
+    /// Sets or clears `MFADelete`. Whether MFA Delete is on (an AWS feature).
     pub fn set_mfa_delete(mut self, value: Option<types::MFADeleteStatus>) -> Self {
         self.mfa_delete = value;
         self
@@ -11063,7 +11063,7 @@ pub struct GetObjectAclRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `VersionId`: query parameter `versionId`.
@@ -11117,12 +11117,12 @@ impl GetObjectAclRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -11179,7 +11179,7 @@ impl GetObjectAclRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectLegalHoldOutput {
-    /// `LegalHold`: the whole body.
+    /// `LegalHold`: the whole body. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
     ///
     /// Shape: `ObjectLockLegalHold`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -11190,7 +11190,7 @@ impl GetObjectLegalHoldOutput {
     pub fn builder() -> GetObjectLegalHoldOutputBuilder {
         GetObjectLegalHoldOutputBuilder::default()
     }
-    /// `LegalHold`.
+    /// `LegalHold`. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
     #[inline]
     pub fn legal_hold(&self) -> Option<&types::ObjectLockLegalHold> {
         self.legal_hold.as_ref()
@@ -11202,12 +11202,12 @@ pub struct GetObjectLegalHoldOutputBuilder {
     legal_hold: Option<types::ObjectLockLegalHold>,
 }
 impl GetObjectLegalHoldOutputBuilder {
-    /// Sets `LegalHold`.
+    /// Sets `LegalHold`. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
     pub fn legal_hold(mut self, value: types::ObjectLockLegalHold) -> Self {
         self.legal_hold = Some(value);
         self
     }
-    /// Sets or clears `LegalHold`.
+    /// Sets or clears `LegalHold`. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
     pub fn set_legal_hold(mut self, value: Option<types::ObjectLockLegalHold>) -> Self {
         self.legal_hold = value;
         self
@@ -11225,27 +11225,27 @@ impl GetObjectLegalHoldOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectLegalHoldRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -11268,62 +11268,62 @@ pub struct GetObjectLegalHoldRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl GetObjectLegalHoldRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -11353,7 +11353,7 @@ pub struct GetObjectLockConfigurationOutput {
     /// `ObjectLockConfiguration`: the whole body.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_configuration: Option<types::ObjectLockConfiguration>,
-    /// `IbmProtectionManagementState`: header `x-ibm-protection-management-state`.
+    /// `IbmProtectionManagementState`: header `x-ibm-protection-management-state`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_protection_management_state: Option<types::IbmProtectionManagementState>,
 }
@@ -11367,7 +11367,7 @@ impl GetObjectLockConfigurationOutput {
     pub fn object_lock_configuration(&self) -> Option<&types::ObjectLockConfiguration> {
         self.object_lock_configuration.as_ref()
     }
-    /// `IbmProtectionManagementState`.
+    /// `IbmProtectionManagementState`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     #[inline]
     pub fn ibm_protection_management_state(
         &self,
@@ -11398,7 +11398,7 @@ impl GetObjectLockConfigurationOutputBuilder {
         self.object_lock_configuration = value;
         self
     }
-    /// Sets `IbmProtectionManagementState`.
+    /// Sets `IbmProtectionManagementState`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     pub fn ibm_protection_management_state(
         mut self,
         value: impl Into<types::IbmProtectionManagementState>,
@@ -11406,7 +11406,7 @@ impl GetObjectLockConfigurationOutputBuilder {
         self.ibm_protection_management_state = Some(value.into());
         self
     }
-    /// Sets or clears `IbmProtectionManagementState`.
+    /// Sets or clears `IbmProtectionManagementState`. Who may manage the bucket's protection, as IBM COS reports it (for example when it is managed for you); absent on other stores.
     pub fn set_ibm_protection_management_state(
         mut self,
         value: Option<types::IbmProtectionManagementState>,
@@ -11485,16 +11485,16 @@ impl GetObjectLockConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectOutput {
-    /// `Body`: the whole body.
+    /// `Body`: the whole body. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub body: rt::ByteStream,
     /// `DeleteMarker`: header `x-amz-delete-marker`. Whether the version concerned is a delete marker (versioned buckets).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_marker: Option<bool>,
-    /// `AcceptRanges`: header `accept-ranges`.
+    /// `AcceptRanges`: header `accept-ranges`. `bytes` when the service serves byte ranges of the object.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub accept_ranges: Option<String>,
-    /// `Expiration`: header `x-amz-expiration`.
+    /// `Expiration`: header `x-amz-expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
     /// `Restore`: header `x-amz-restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
@@ -11509,30 +11509,30 @@ pub struct GetObjectOutput {
     /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
+    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
+    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
+    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `ChecksumType`: header `x-amz-checksum-type`.
+    /// `ChecksumType`: header `x-amz-checksum-type`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `MissingMeta`: header `x-amz-missing-meta`.
+    /// `MissingMeta`: header `x-amz-missing-meta`. How many metadata entries could not be sent as HTTP headers.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub missing_meta: Option<i32>,
     /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
@@ -11540,31 +11540,31 @@ pub struct GetObjectOutput {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `CacheControl`: header `Cache-Control`.
+    /// `CacheControl`: header `Cache-Control`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub cache_control: Option<String>,
-    /// `ContentDisposition`: header `Content-Disposition`.
+    /// `ContentDisposition`: header `Content-Disposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_disposition: Option<String>,
-    /// `ContentEncoding`: header `Content-Encoding`.
+    /// `ContentEncoding`: header `Content-Encoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_encoding: Option<String>,
-    /// `ContentLanguage`: header `Content-Language`.
+    /// `ContentLanguage`: header `Content-Language`. The `Content-Language` header stored with the object, such as `en-GB`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_language: Option<String>,
     /// `ContentRange`: header `Content-Range`. Which bytes of the object this answer holds, `bytes first-last/total`, when a range was asked for.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_range: Option<String>,
-    /// `ContentType`: header `Content-Type`.
+    /// `ContentType`: header `Content-Type`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_type: Option<String>,
-    /// `Expires`: header `Expires`.
+    /// `Expires`: header `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expires: Option<rt::DateTime>,
-    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
+    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `Metadata`: headers `x-amz-meta-*`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
@@ -11579,43 +11579,43 @@ pub struct GetObjectOutput {
     /// `RetentionPeriod`: header `Retention-Period`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `StorageClass`: header `x-amz-storage-class`.
+    /// `StorageClass`: header `x-amz-storage-class`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
-    /// `ReplicationStatus`: header `x-amz-replication-status`.
+    /// `ReplicationStatus`: header `x-amz-replication-status`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub replication_status: Option<types::ReplicationStatus>,
-    /// `PartsCount`: header `x-amz-mp-parts-count`.
+    /// `PartsCount`: header `x-amz-mp-parts-count`. How many parts the object was uploaded in, when it was a multipart upload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub parts_count: Option<i32>,
-    /// `TagCount`: header `x-amz-tagging-count`.
+    /// `TagCount`: header `x-amz-tagging-count`. How many tags the object has.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tag_count: Option<i32>,
-    /// `ObjectLockMode`: header `x-amz-object-lock-mode`.
+    /// `ObjectLockMode`: header `x-amz-object-lock-mode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_mode: Option<types::ObjectLockMode>,
-    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
+    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`. When the Object Lock retention of the object ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_retain_until_date: Option<rt::DateTime>,
-    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
+    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`. The Object Lock legal hold on the object: `ON` or `OFF`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    /// `IbmRestoredCopyStorageClass`: header `x-ibm-restored-copy-storage-class`.
+    /// `IbmRestoredCopyStorageClass`: header `x-ibm-restored-copy-storage-class`. For an archived object with a restored copy: the storage class of that temporary copy.
     ///
     /// Shape: `StorageClass`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -11685,12 +11685,12 @@ impl GetObjectOutput {
     pub fn delete_marker(&self) -> Option<bool> {
         self.delete_marker
     }
-    /// `AcceptRanges`.
+    /// `AcceptRanges`. `bytes` when the service serves byte ranges of the object.
     #[inline]
     pub fn accept_ranges(&self) -> Option<&str> {
         self.accept_ranges.as_deref()
     }
-    /// `Expiration`.
+    /// `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[inline]
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
@@ -11715,37 +11715,37 @@ impl GetObjectOutput {
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `MissingMeta`.
+    /// `MissingMeta`. How many metadata entries could not be sent as HTTP headers.
     #[inline]
     pub fn missing_meta(&self) -> Option<i32> {
         self.missing_meta
@@ -11755,22 +11755,22 @@ impl GetObjectOutput {
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `CacheControl`.
+    /// `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     #[inline]
     pub fn cache_control(&self) -> Option<&str> {
         self.cache_control.as_deref()
     }
-    /// `ContentDisposition`.
+    /// `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     #[inline]
     pub fn content_disposition(&self) -> Option<&str> {
         self.content_disposition.as_deref()
     }
-    /// `ContentEncoding`.
+    /// `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     #[inline]
     pub fn content_encoding(&self) -> Option<&str> {
         self.content_encoding.as_deref()
     }
-    /// `ContentLanguage`.
+    /// `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     #[inline]
     pub fn content_language(&self) -> Option<&str> {
         self.content_language.as_deref()
@@ -11780,22 +11780,22 @@ impl GetObjectOutput {
     pub fn content_range(&self) -> Option<&str> {
         self.content_range.as_deref()
     }
-    /// `ContentType`.
+    /// `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     #[inline]
     pub fn content_type(&self) -> Option<&str> {
         self.content_type.as_deref()
     }
-    /// `Expires`.
+    /// `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     #[inline]
     pub fn expires(&self) -> Option<rt::DateTime> {
         self.expires
     }
-    /// `WebsiteRedirectLocation`.
+    /// `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     #[inline]
     pub fn website_redirect_location(&self) -> Option<&str> {
         self.website_redirect_location.as_deref()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
@@ -11820,64 +11820,64 @@ impl GetObjectOutput {
     pub fn retention_period(&self) -> Option<i32> {
         self.retention_period
     }
-    /// `SSECustomerAlgorithm`.
+    /// `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[inline]
     pub fn sse_customer_algorithm(&self) -> Option<&str> {
         self.sse_customer_algorithm.as_deref()
     }
-    /// `SSECustomerKeyMD5`.
+    /// `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[inline]
     pub fn sse_customer_key_md5(&self) -> Option<&str> {
         self.sse_customer_key_md5.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     #[inline]
     pub fn storage_class(&self) -> Option<&types::StorageClass> {
         self.storage_class.as_ref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
     }
-    /// `ReplicationStatus`.
+    /// `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     #[inline]
     pub fn replication_status(&self) -> Option<&types::ReplicationStatus> {
         self.replication_status.as_ref()
     }
-    /// `PartsCount`.
+    /// `PartsCount`. How many parts the object was uploaded in, when it was a multipart upload.
     #[inline]
     pub fn parts_count(&self) -> Option<i32> {
         self.parts_count
     }
-    /// `TagCount`.
+    /// `TagCount`. How many tags the object has.
     #[inline]
     pub fn tag_count(&self) -> Option<i32> {
         self.tag_count
     }
-    /// `ObjectLockMode`.
+    /// `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     #[inline]
     pub fn object_lock_mode(&self) -> Option<&types::ObjectLockMode> {
         self.object_lock_mode.as_ref()
     }
-    /// `ObjectLockRetainUntilDate`.
+    /// `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     #[inline]
     pub fn object_lock_retain_until_date(&self) -> Option<rt::DateTime> {
         self.object_lock_retain_until_date
     }
-    /// `ObjectLockLegalHoldStatus`.
+    /// `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     #[inline]
     pub fn object_lock_legal_hold_status(
         &self,
     ) -> Option<&types::ObjectLockLegalHoldStatus> {
         self.object_lock_legal_hold_status.as_ref()
     }
-    /// `IbmRestoredCopyStorageClass`.
+    /// `IbmRestoredCopyStorageClass`. For an archived object with a restored copy: the storage class of that temporary copy.
     #[inline]
     pub fn ibm_restored_copy_storage_class(&self) -> Option<&types::StorageClass> {
         self.ibm_restored_copy_storage_class.as_ref()
@@ -11940,12 +11940,12 @@ impl ::std::fmt::Debug for GetObjectOutputBuilder {
     }
 }
 impl GetObjectOutputBuilder {
-    /// Sets `Body`.
+    /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
         self.body = Some(value.into());
         self
     }
-    /// Sets or clears `Body`.
+    /// Sets or clears `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn set_body(mut self, value: Option<rt::ByteStream>) -> Self {
         self.body = value;
         self
@@ -11960,22 +11960,22 @@ impl GetObjectOutputBuilder {
         self.delete_marker = value;
         self
     }
-    /// Sets `AcceptRanges`.
+    /// Sets `AcceptRanges`. `bytes` when the service serves byte ranges of the object.
     pub fn accept_ranges(mut self, value: impl Into<String>) -> Self {
         self.accept_ranges = Some(value.into());
         self
     }
-    /// Sets or clears `AcceptRanges`.
+    /// Sets or clears `AcceptRanges`. `bytes` when the service serves byte ranges of the object.
     pub fn set_accept_ranges(mut self, value: Option<String>) -> Self {
         self.accept_ranges = value;
         self
     }
-    /// Sets `Expiration`.
+    /// Sets `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn expiration(mut self, value: impl Into<String>) -> Self {
         self.expiration = Some(value.into());
         self
     }
-    /// Sets or clears `Expiration`.
+    /// Sets or clears `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn set_expiration(mut self, value: Option<String>) -> Self {
         self.expiration = value;
         self
@@ -12020,72 +12020,72 @@ impl GetObjectOutputBuilder {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
     }
-    /// Sets `MissingMeta`.
+    /// Sets `MissingMeta`. How many metadata entries could not be sent as HTTP headers.
     pub fn missing_meta(mut self, value: i32) -> Self {
         self.missing_meta = Some(value);
         self
     }
-    /// Sets or clears `MissingMeta`.
+    /// Sets or clears `MissingMeta`. How many metadata entries could not be sent as HTTP headers.
     pub fn set_missing_meta(mut self, value: Option<i32>) -> Self {
         self.missing_meta = value;
         self
@@ -12100,42 +12100,42 @@ impl GetObjectOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `CacheControl`.
+    /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.cache_control = Some(value.into());
         self
     }
-    /// Sets or clears `CacheControl`.
+    /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.cache_control = value;
         self
     }
-    /// Sets `ContentDisposition`.
+    /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.content_disposition = Some(value.into());
         self
     }
-    /// Sets or clears `ContentDisposition`.
+    /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.content_disposition = value;
         self
     }
-    /// Sets `ContentEncoding`.
+    /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.content_encoding = Some(value.into());
         self
     }
-    /// Sets or clears `ContentEncoding`.
+    /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.content_encoding = value;
         self
     }
-    /// Sets `ContentLanguage`.
+    /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.content_language = Some(value.into());
         self
     }
-    /// Sets or clears `ContentLanguage`.
+    /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.content_language = value;
         self
@@ -12150,37 +12150,37 @@ impl GetObjectOutputBuilder {
         self.content_range = value;
         self
     }
-    /// Sets `ContentType`.
+    /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.content_type = Some(value.into());
         self
     }
-    /// Sets or clears `ContentType`.
+    /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.content_type = value;
         self
     }
-    /// Sets `Expires`.
+    /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.expires = Some(value.into());
         self
     }
-    /// Sets or clears `Expires`.
+    /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.expires = value;
         self
     }
-    /// Sets `WebsiteRedirectLocation`.
+    /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.website_redirect_location = Some(value.into());
         self
     }
-    /// Sets or clears `WebsiteRedirectLocation`.
+    /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.website_redirect_location = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -12188,7 +12188,7 @@ impl GetObjectOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -12241,57 +12241,57 @@ impl GetObjectOutputBuilder {
         self.retention_period = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
     }
-    /// Sets `ReplicationStatus`.
+    /// Sets `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     pub fn replication_status(
         mut self,
         value: impl Into<types::ReplicationStatus>,
@@ -12299,7 +12299,7 @@ impl GetObjectOutputBuilder {
         self.replication_status = Some(value.into());
         self
     }
-    /// Sets or clears `ReplicationStatus`.
+    /// Sets or clears `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     pub fn set_replication_status(
         mut self,
         value: Option<types::ReplicationStatus>,
@@ -12307,37 +12307,37 @@ impl GetObjectOutputBuilder {
         self.replication_status = value;
         self
     }
-    /// Sets `PartsCount`.
+    /// Sets `PartsCount`. How many parts the object was uploaded in, when it was a multipart upload.
     pub fn parts_count(mut self, value: i32) -> Self {
         self.parts_count = Some(value);
         self
     }
-    /// Sets or clears `PartsCount`.
+    /// Sets or clears `PartsCount`. How many parts the object was uploaded in, when it was a multipart upload.
     pub fn set_parts_count(mut self, value: Option<i32>) -> Self {
         self.parts_count = value;
         self
     }
-    /// Sets `TagCount`.
+    /// Sets `TagCount`. How many tags the object has.
     pub fn tag_count(mut self, value: i32) -> Self {
         self.tag_count = Some(value);
         self
     }
-    /// Sets or clears `TagCount`.
+    /// Sets or clears `TagCount`. How many tags the object has.
     pub fn set_tag_count(mut self, value: Option<i32>) -> Self {
         self.tag_count = value;
         self
     }
-    /// Sets `ObjectLockMode`.
+    /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockMode`.
+    /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = value;
         self
     }
-    /// Sets `ObjectLockRetainUntilDate`.
+    /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn object_lock_retain_until_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -12345,7 +12345,7 @@ impl GetObjectOutputBuilder {
         self.object_lock_retain_until_date = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockRetainUntilDate`.
+    /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn set_object_lock_retain_until_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -12353,7 +12353,7 @@ impl GetObjectOutputBuilder {
         self.object_lock_retain_until_date = value;
         self
     }
-    /// Sets `ObjectLockLegalHoldStatus`.
+    /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn object_lock_legal_hold_status(
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
@@ -12361,7 +12361,7 @@ impl GetObjectOutputBuilder {
         self.object_lock_legal_hold_status = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockLegalHoldStatus`.
+    /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
@@ -12369,7 +12369,7 @@ impl GetObjectOutputBuilder {
         self.object_lock_legal_hold_status = value;
         self
     }
-    /// Sets `IbmRestoredCopyStorageClass`.
+    /// Sets `IbmRestoredCopyStorageClass`. For an archived object with a restored copy: the storage class of that temporary copy.
     pub fn ibm_restored_copy_storage_class(
         mut self,
         value: impl Into<types::StorageClass>,
@@ -12377,7 +12377,7 @@ impl GetObjectOutputBuilder {
         self.ibm_restored_copy_storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `IbmRestoredCopyStorageClass`.
+    /// Sets or clears `IbmRestoredCopyStorageClass`. For an archived object with a restored copy: the storage class of that temporary copy.
     pub fn set_ibm_restored_copy_storage_class(
         mut self,
         value: Option<types::StorageClass>,
@@ -12456,41 +12456,41 @@ pub struct GetObjectRequest {
     /// `IfMatch`: header `If-Match`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_match: Option<String>,
-    /// `IfModifiedSince`: header `If-Modified-Since`.
+    /// `IfModifiedSince`: header `If-Modified-Since`. Answers only if the object changed after this moment (else 304 Not Modified).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_modified_since: Option<rt::DateTime>,
     /// `IfNoneMatch`: header `If-None-Match`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_none_match: Option<String>,
-    /// `IfUnmodifiedSince`: header `If-Unmodified-Since`.
+    /// `IfUnmodifiedSince`: header `If-Unmodified-Since`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_unmodified_since: Option<rt::DateTime>,
     /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Range`: header `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub range: Option<String>,
-    /// `ResponseCacheControl`: query parameter `response-cache-control`.
+    /// `ResponseCacheControl`: query parameter `response-cache-control`. Overrides the `Cache-Control` header of this answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response_cache_control: Option<String>,
-    /// `ResponseContentDisposition`: query parameter `response-content-disposition`.
+    /// `ResponseContentDisposition`: query parameter `response-content-disposition`. Overrides the `Content-Disposition` header of this answer, for example to name a download in a presigned URL.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response_content_disposition: Option<String>,
-    /// `ResponseContentEncoding`: query parameter `response-content-encoding`.
+    /// `ResponseContentEncoding`: query parameter `response-content-encoding`. Overrides the `Content-Encoding` header of this answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response_content_encoding: Option<String>,
-    /// `ResponseContentLanguage`: query parameter `response-content-language`.
+    /// `ResponseContentLanguage`: query parameter `response-content-language`. Overrides the `Content-Language` header of this answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response_content_language: Option<String>,
-    /// `ResponseContentType`: query parameter `response-content-type`.
+    /// `ResponseContentType`: query parameter `response-content-type`. Overrides the `Content-Type` header of this answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response_content_type: Option<String>,
-    /// `ResponseExpires`: query parameter `response-expires`.
+    /// `ResponseExpires`: query parameter `response-expires`. Overrides the `Expires` header of this answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response_expires: Option<rt::DateTime>,
     /// `VersionId`: query parameter `versionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
@@ -12513,7 +12513,7 @@ pub struct GetObjectRequest {
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `PartNumber`: query parameter `partNumber`.
+    /// `PartNumber`: query parameter `partNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number: Option<i32>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -12521,7 +12521,7 @@ pub struct GetObjectRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `ChecksumMode`: header `x-amz-checksum-mode`.
+    /// `ChecksumMode`: header `x-amz-checksum-mode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_mode: Option<types::ChecksumMode>,
 }
@@ -12611,12 +12611,12 @@ impl GetObjectRequestBuilder {
         self.if_match = value;
         self
     }
-    /// Sets `IfModifiedSince`.
+    /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.if_modified_since = Some(value.into());
         self
     }
-    /// Sets or clears `IfModifiedSince`.
+    /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.if_modified_since = value;
         self
@@ -12631,12 +12631,12 @@ impl GetObjectRequestBuilder {
         self.if_none_match = value;
         self
     }
-    /// Sets `IfUnmodifiedSince`.
+    /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.if_unmodified_since = Some(value.into());
         self
     }
-    /// Sets or clears `IfUnmodifiedSince`.
+    /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.if_unmodified_since = value;
         self
@@ -12651,12 +12651,12 @@ impl GetObjectRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -12671,62 +12671,62 @@ impl GetObjectRequestBuilder {
         self.range = value;
         self
     }
-    /// Sets `ResponseCacheControl`.
+    /// Sets `ResponseCacheControl`. Overrides the `Cache-Control` header of this answer.
     pub fn response_cache_control(mut self, value: impl Into<String>) -> Self {
         self.response_cache_control = Some(value.into());
         self
     }
-    /// Sets or clears `ResponseCacheControl`.
+    /// Sets or clears `ResponseCacheControl`. Overrides the `Cache-Control` header of this answer.
     pub fn set_response_cache_control(mut self, value: Option<String>) -> Self {
         self.response_cache_control = value;
         self
     }
-    /// Sets `ResponseContentDisposition`.
+    /// Sets `ResponseContentDisposition`. Overrides the `Content-Disposition` header of this answer, for example to name a download in a presigned URL.
     pub fn response_content_disposition(mut self, value: impl Into<String>) -> Self {
         self.response_content_disposition = Some(value.into());
         self
     }
-    /// Sets or clears `ResponseContentDisposition`.
+    /// Sets or clears `ResponseContentDisposition`. Overrides the `Content-Disposition` header of this answer, for example to name a download in a presigned URL.
     pub fn set_response_content_disposition(mut self, value: Option<String>) -> Self {
         self.response_content_disposition = value;
         self
     }
-    /// Sets `ResponseContentEncoding`.
+    /// Sets `ResponseContentEncoding`. Overrides the `Content-Encoding` header of this answer.
     pub fn response_content_encoding(mut self, value: impl Into<String>) -> Self {
         self.response_content_encoding = Some(value.into());
         self
     }
-    /// Sets or clears `ResponseContentEncoding`.
+    /// Sets or clears `ResponseContentEncoding`. Overrides the `Content-Encoding` header of this answer.
     pub fn set_response_content_encoding(mut self, value: Option<String>) -> Self {
         self.response_content_encoding = value;
         self
     }
-    /// Sets `ResponseContentLanguage`.
+    /// Sets `ResponseContentLanguage`. Overrides the `Content-Language` header of this answer.
     pub fn response_content_language(mut self, value: impl Into<String>) -> Self {
         self.response_content_language = Some(value.into());
         self
     }
-    /// Sets or clears `ResponseContentLanguage`.
+    /// Sets or clears `ResponseContentLanguage`. Overrides the `Content-Language` header of this answer.
     pub fn set_response_content_language(mut self, value: Option<String>) -> Self {
         self.response_content_language = value;
         self
     }
-    /// Sets `ResponseContentType`.
+    /// Sets `ResponseContentType`. Overrides the `Content-Type` header of this answer.
     pub fn response_content_type(mut self, value: impl Into<String>) -> Self {
         self.response_content_type = Some(value.into());
         self
     }
-    /// Sets or clears `ResponseContentType`.
+    /// Sets or clears `ResponseContentType`. Overrides the `Content-Type` header of this answer.
     pub fn set_response_content_type(mut self, value: Option<String>) -> Self {
         self.response_content_type = value;
         self
     }
-    /// Sets `ResponseExpires`.
+    /// Sets `ResponseExpires`. Overrides the `Expires` header of this answer.
     pub fn response_expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.response_expires = Some(value.into());
         self
     }
-    /// Sets or clears `ResponseExpires`.
+    /// Sets or clears `ResponseExpires`. Overrides the `Expires` header of this answer.
     pub fn set_response_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.response_expires = value;
         self
@@ -12781,12 +12781,12 @@ impl GetObjectRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
         self.part_number = Some(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.part_number = value;
         self
@@ -12801,12 +12801,12 @@ impl GetObjectRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `ChecksumMode`.
+    /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
         self.checksum_mode = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumMode`.
+    /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
         self.checksum_mode = value;
         self
@@ -12849,7 +12849,7 @@ impl GetObjectRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectRetentionOutput {
-    /// `Retention`: the whole body.
+    /// `Retention`: the whole body. The Object Lock retention: its mode and the date it ends.
     ///
     /// Shape: `ObjectLockRetention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -12860,7 +12860,7 @@ impl GetObjectRetentionOutput {
     pub fn builder() -> GetObjectRetentionOutputBuilder {
         GetObjectRetentionOutputBuilder::default()
     }
-    /// `Retention`.
+    /// `Retention`. The Object Lock retention: its mode and the date it ends.
     #[inline]
     pub fn retention(&self) -> Option<&types::ObjectLockRetention> {
         self.retention.as_ref()
@@ -12872,12 +12872,12 @@ pub struct GetObjectRetentionOutputBuilder {
     retention: Option<types::ObjectLockRetention>,
 }
 impl GetObjectRetentionOutputBuilder {
-    /// Sets `Retention`.
+    /// Sets `Retention`. The Object Lock retention: its mode and the date it ends.
     pub fn retention(mut self, value: types::ObjectLockRetention) -> Self {
         self.retention = Some(value);
         self
     }
-    /// Sets or clears `Retention`.
+    /// Sets or clears `Retention`. The Object Lock retention: its mode and the date it ends.
     pub fn set_retention(mut self, value: Option<types::ObjectLockRetention>) -> Self {
         self.retention = value;
         self
@@ -12895,23 +12895,23 @@ impl GetObjectRetentionOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GetObjectRetentionRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -12933,52 +12933,52 @@ pub struct GetObjectRetentionRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl GetObjectRetentionRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -13009,7 +13009,7 @@ pub struct GetObjectTaggingOutput {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `TagSet`: XML element `TagSet`; required.
+    /// `TagSet`: XML element `TagSet`; required. The object's tags.
     pub tag_set: Vec<types::Tag>,
 }
 impl GetObjectTaggingOutput {
@@ -13022,7 +13022,7 @@ impl GetObjectTaggingOutput {
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `TagSet` (required).
+    /// `TagSet` (required). The object's tags.
     #[inline]
     pub fn tag_set(&self) -> &[types::Tag] {
         &self.tag_set
@@ -13045,12 +13045,12 @@ impl GetObjectTaggingOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Appends one item to `TagSet` (required). `set_tag_set` sets or clears the whole list.
+    /// Appends one item to `TagSet` (required). The object's tags. `set_tag_set` sets or clears the whole list.
     pub fn tag_set(mut self, item: types::Tag) -> Self {
         self.tag_set.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `TagSet` (required).
+    /// Sets or clears `TagSet` (required). The object's tags.
     pub fn set_tag_set(mut self, value: Option<Vec<types::Tag>>) -> Self {
         self.tag_set = value;
         self
@@ -13800,10 +13800,10 @@ pub struct HeadObjectOutput {
     /// `DeleteMarker`: header `x-amz-delete-marker`. Whether the version concerned is a delete marker (versioned buckets).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_marker: Option<bool>,
-    /// `AcceptRanges`: header `accept-ranges`.
+    /// `AcceptRanges`: header `accept-ranges`. `bytes` when the service serves byte ranges of the object.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub accept_ranges: Option<String>,
-    /// `Expiration`: header `x-amz-expiration`.
+    /// `Expiration`: header `x-amz-expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
     /// `Restore`: header `x-amz-restore`. The restore state of an archived object: `ongoing-request="true"` while the copy is being made, then `ongoing-request="false"` with the expiry date of the copy.
@@ -13815,33 +13815,33 @@ pub struct HeadObjectOutput {
     /// `ContentLength`: header `Content-Length`. The body's size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
+    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
+    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
+    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `ChecksumType`: header `x-amz-checksum-type`.
+    /// `ChecksumType`: header `x-amz-checksum-type`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
     /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `MissingMeta`: header `x-amz-missing-meta`.
+    /// `MissingMeta`: header `x-amz-missing-meta`. How many metadata entries could not be sent as HTTP headers.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub missing_meta: Option<i32>,
     /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
@@ -13849,28 +13849,28 @@ pub struct HeadObjectOutput {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `CacheControl`: header `Cache-Control`.
+    /// `CacheControl`: header `Cache-Control`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub cache_control: Option<String>,
-    /// `ContentDisposition`: header `Content-Disposition`.
+    /// `ContentDisposition`: header `Content-Disposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_disposition: Option<String>,
-    /// `ContentEncoding`: header `Content-Encoding`.
+    /// `ContentEncoding`: header `Content-Encoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_encoding: Option<String>,
-    /// `ContentLanguage`: header `Content-Language`.
+    /// `ContentLanguage`: header `Content-Language`. The `Content-Language` header stored with the object, such as `en-GB`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_language: Option<String>,
-    /// `ContentType`: header `Content-Type`.
+    /// `ContentType`: header `Content-Type`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_type: Option<String>,
-    /// `Expires`: header `Expires`.
+    /// `Expires`: header `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expires: Option<rt::DateTime>,
-    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
+    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `Metadata`: headers `x-amz-meta-*`. The object's user metadata (`x-amz-meta-*`), names lower-cased.
@@ -13885,37 +13885,37 @@ pub struct HeadObjectOutput {
     /// `RetentionPeriod`: header `Retention-Period`. Seconds the object is kept from its creation, when its bucket has a protection configuration.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `StorageClass`: header `x-amz-storage-class`.
+    /// `StorageClass`: header `x-amz-storage-class`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
-    /// `ReplicationStatus`: header `x-amz-replication-status`.
+    /// `ReplicationStatus`: header `x-amz-replication-status`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub replication_status: Option<types::ReplicationStatus>,
-    /// `PartsCount`: header `x-amz-mp-parts-count`.
+    /// `PartsCount`: header `x-amz-mp-parts-count`. How many parts the object was uploaded in, when it was a multipart upload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub parts_count: Option<i32>,
-    /// `ObjectLockMode`: header `x-amz-object-lock-mode`.
+    /// `ObjectLockMode`: header `x-amz-object-lock-mode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_mode: Option<types::ObjectLockMode>,
-    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
+    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`. When the Object Lock retention of the object ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_retain_until_date: Option<rt::DateTime>,
-    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
+    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`. The Object Lock legal hold on the object: `ON` or `OFF`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
     /// `IbmRestoredCopyStorageClass`: header `x-ibm-restored-copy-storage-class`. The storage class of the restored copy of an archived object.
@@ -13985,12 +13985,12 @@ impl HeadObjectOutput {
     pub fn delete_marker(&self) -> Option<bool> {
         self.delete_marker
     }
-    /// `AcceptRanges`.
+    /// `AcceptRanges`. `bytes` when the service serves byte ranges of the object.
     #[inline]
     pub fn accept_ranges(&self) -> Option<&str> {
         self.accept_ranges.as_deref()
     }
-    /// `Expiration`.
+    /// `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[inline]
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
@@ -14010,32 +14010,32 @@ impl HeadObjectOutput {
     pub fn content_length(&self) -> Option<i64> {
         self.content_length
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
@@ -14045,7 +14045,7 @@ impl HeadObjectOutput {
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `MissingMeta`.
+    /// `MissingMeta`. How many metadata entries could not be sent as HTTP headers.
     #[inline]
     pub fn missing_meta(&self) -> Option<i32> {
         self.missing_meta
@@ -14055,42 +14055,42 @@ impl HeadObjectOutput {
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `CacheControl`.
+    /// `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     #[inline]
     pub fn cache_control(&self) -> Option<&str> {
         self.cache_control.as_deref()
     }
-    /// `ContentDisposition`.
+    /// `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     #[inline]
     pub fn content_disposition(&self) -> Option<&str> {
         self.content_disposition.as_deref()
     }
-    /// `ContentEncoding`.
+    /// `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     #[inline]
     pub fn content_encoding(&self) -> Option<&str> {
         self.content_encoding.as_deref()
     }
-    /// `ContentLanguage`.
+    /// `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     #[inline]
     pub fn content_language(&self) -> Option<&str> {
         self.content_language.as_deref()
     }
-    /// `ContentType`.
+    /// `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     #[inline]
     pub fn content_type(&self) -> Option<&str> {
         self.content_type.as_deref()
     }
-    /// `Expires`.
+    /// `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     #[inline]
     pub fn expires(&self) -> Option<rt::DateTime> {
         self.expires
     }
-    /// `WebsiteRedirectLocation`.
+    /// `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     #[inline]
     pub fn website_redirect_location(&self) -> Option<&str> {
         self.website_redirect_location.as_deref()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
@@ -14115,52 +14115,52 @@ impl HeadObjectOutput {
     pub fn retention_period(&self) -> Option<i32> {
         self.retention_period
     }
-    /// `SSECustomerAlgorithm`.
+    /// `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[inline]
     pub fn sse_customer_algorithm(&self) -> Option<&str> {
         self.sse_customer_algorithm.as_deref()
     }
-    /// `SSECustomerKeyMD5`.
+    /// `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[inline]
     pub fn sse_customer_key_md5(&self) -> Option<&str> {
         self.sse_customer_key_md5.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     #[inline]
     pub fn storage_class(&self) -> Option<&types::StorageClass> {
         self.storage_class.as_ref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
     }
-    /// `ReplicationStatus`.
+    /// `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     #[inline]
     pub fn replication_status(&self) -> Option<&types::ReplicationStatus> {
         self.replication_status.as_ref()
     }
-    /// `PartsCount`.
+    /// `PartsCount`. How many parts the object was uploaded in, when it was a multipart upload.
     #[inline]
     pub fn parts_count(&self) -> Option<i32> {
         self.parts_count
     }
-    /// `ObjectLockMode`.
+    /// `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     #[inline]
     pub fn object_lock_mode(&self) -> Option<&types::ObjectLockMode> {
         self.object_lock_mode.as_ref()
     }
-    /// `ObjectLockRetainUntilDate`.
+    /// `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     #[inline]
     pub fn object_lock_retain_until_date(&self) -> Option<rt::DateTime> {
         self.object_lock_retain_until_date
     }
-    /// `ObjectLockLegalHoldStatus`.
+    /// `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     #[inline]
     pub fn object_lock_legal_hold_status(
         &self,
@@ -14237,22 +14237,22 @@ impl HeadObjectOutputBuilder {
         self.delete_marker = value;
         self
     }
-    /// Sets `AcceptRanges`.
+    /// Sets `AcceptRanges`. `bytes` when the service serves byte ranges of the object.
     pub fn accept_ranges(mut self, value: impl Into<String>) -> Self {
         self.accept_ranges = Some(value.into());
         self
     }
-    /// Sets or clears `AcceptRanges`.
+    /// Sets or clears `AcceptRanges`. `bytes` when the service serves byte ranges of the object.
     pub fn set_accept_ranges(mut self, value: Option<String>) -> Self {
         self.accept_ranges = value;
         self
     }
-    /// Sets `Expiration`.
+    /// Sets `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn expiration(mut self, value: impl Into<String>) -> Self {
         self.expiration = Some(value.into());
         self
     }
-    /// Sets or clears `Expiration`.
+    /// Sets or clears `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn set_expiration(mut self, value: Option<String>) -> Self {
         self.expiration = value;
         self
@@ -14287,62 +14287,62 @@ impl HeadObjectOutputBuilder {
         self.content_length = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
@@ -14357,12 +14357,12 @@ impl HeadObjectOutputBuilder {
         self.e_tag = value;
         self
     }
-    /// Sets `MissingMeta`.
+    /// Sets `MissingMeta`. How many metadata entries could not be sent as HTTP headers.
     pub fn missing_meta(mut self, value: i32) -> Self {
         self.missing_meta = Some(value);
         self
     }
-    /// Sets or clears `MissingMeta`.
+    /// Sets or clears `MissingMeta`. How many metadata entries could not be sent as HTTP headers.
     pub fn set_missing_meta(mut self, value: Option<i32>) -> Self {
         self.missing_meta = value;
         self
@@ -14377,77 +14377,77 @@ impl HeadObjectOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `CacheControl`.
+    /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.cache_control = Some(value.into());
         self
     }
-    /// Sets or clears `CacheControl`.
+    /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.cache_control = value;
         self
     }
-    /// Sets `ContentDisposition`.
+    /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.content_disposition = Some(value.into());
         self
     }
-    /// Sets or clears `ContentDisposition`.
+    /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.content_disposition = value;
         self
     }
-    /// Sets `ContentEncoding`.
+    /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.content_encoding = Some(value.into());
         self
     }
-    /// Sets or clears `ContentEncoding`.
+    /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.content_encoding = value;
         self
     }
-    /// Sets `ContentLanguage`.
+    /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.content_language = Some(value.into());
         self
     }
-    /// Sets or clears `ContentLanguage`.
+    /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.content_language = value;
         self
     }
-    /// Sets `ContentType`.
+    /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.content_type = Some(value.into());
         self
     }
-    /// Sets or clears `ContentType`.
+    /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.content_type = value;
         self
     }
-    /// Sets `Expires`.
+    /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.expires = Some(value.into());
         self
     }
-    /// Sets or clears `Expires`.
+    /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.expires = value;
         self
     }
-    /// Sets `WebsiteRedirectLocation`.
+    /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.website_redirect_location = Some(value.into());
         self
     }
-    /// Sets or clears `WebsiteRedirectLocation`.
+    /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.website_redirect_location = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -14455,7 +14455,7 @@ impl HeadObjectOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -14508,57 +14508,57 @@ impl HeadObjectOutputBuilder {
         self.retention_period = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The object's storage class; absent for `STANDARD`. `GLACIER` or `ACCELERATED` for archived objects, which need RestoreObject before a GET.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
     }
-    /// Sets `ReplicationStatus`.
+    /// Sets `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     pub fn replication_status(
         mut self,
         value: impl Into<types::ReplicationStatus>,
@@ -14566,7 +14566,7 @@ impl HeadObjectOutputBuilder {
         self.replication_status = Some(value.into());
         self
     }
-    /// Sets or clears `ReplicationStatus`.
+    /// Sets or clears `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
     pub fn set_replication_status(
         mut self,
         value: Option<types::ReplicationStatus>,
@@ -14574,27 +14574,27 @@ impl HeadObjectOutputBuilder {
         self.replication_status = value;
         self
     }
-    /// Sets `PartsCount`.
+    /// Sets `PartsCount`. How many parts the object was uploaded in, when it was a multipart upload.
     pub fn parts_count(mut self, value: i32) -> Self {
         self.parts_count = Some(value);
         self
     }
-    /// Sets or clears `PartsCount`.
+    /// Sets or clears `PartsCount`. How many parts the object was uploaded in, when it was a multipart upload.
     pub fn set_parts_count(mut self, value: Option<i32>) -> Self {
         self.parts_count = value;
         self
     }
-    /// Sets `ObjectLockMode`.
+    /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockMode`.
+    /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = value;
         self
     }
-    /// Sets `ObjectLockRetainUntilDate`.
+    /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn object_lock_retain_until_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -14602,7 +14602,7 @@ impl HeadObjectOutputBuilder {
         self.object_lock_retain_until_date = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockRetainUntilDate`.
+    /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn set_object_lock_retain_until_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -14610,7 +14610,7 @@ impl HeadObjectOutputBuilder {
         self.object_lock_retain_until_date = value;
         self
     }
-    /// Sets `ObjectLockLegalHoldStatus`.
+    /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn object_lock_legal_hold_status(
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
@@ -14618,7 +14618,7 @@ impl HeadObjectOutputBuilder {
         self.object_lock_legal_hold_status = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockLegalHoldStatus`.
+    /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
@@ -14710,20 +14710,20 @@ pub struct HeadObjectRequest {
     /// `IfMatch`: header `If-Match`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_match: Option<String>,
-    /// `IfModifiedSince`: header `If-Modified-Since`.
+    /// `IfModifiedSince`: header `If-Modified-Since`. Answers only if the object changed after this moment (else 304 Not Modified).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_modified_since: Option<rt::DateTime>,
     /// `IfNoneMatch`: header `If-None-Match`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_none_match: Option<String>,
-    /// `IfUnmodifiedSince`: header `If-Unmodified-Since`.
+    /// `IfUnmodifiedSince`: header `If-Unmodified-Since`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub if_unmodified_since: Option<rt::DateTime>,
     /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Range`: header `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
@@ -14749,7 +14749,7 @@ pub struct HeadObjectRequest {
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `PartNumber`: query parameter `partNumber`.
+    /// `PartNumber`: query parameter `partNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number: Option<i32>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -14757,7 +14757,7 @@ pub struct HeadObjectRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `ChecksumMode`: header `x-amz-checksum-mode`.
+    /// `ChecksumMode`: header `x-amz-checksum-mode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_mode: Option<types::ChecksumMode>,
 }
@@ -14835,12 +14835,12 @@ impl HeadObjectRequestBuilder {
         self.if_match = value;
         self
     }
-    /// Sets `IfModifiedSince`.
+    /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.if_modified_since = Some(value.into());
         self
     }
-    /// Sets or clears `IfModifiedSince`.
+    /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.if_modified_since = value;
         self
@@ -14855,12 +14855,12 @@ impl HeadObjectRequestBuilder {
         self.if_none_match = value;
         self
     }
-    /// Sets `IfUnmodifiedSince`.
+    /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.if_unmodified_since = Some(value.into());
         self
     }
-    /// Sets or clears `IfUnmodifiedSince`.
+    /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.if_unmodified_since = value;
         self
@@ -14875,12 +14875,12 @@ impl HeadObjectRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -14945,12 +14945,12 @@ impl HeadObjectRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
         self.part_number = Some(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.part_number = value;
         self
@@ -14965,12 +14965,12 @@ impl HeadObjectRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `ChecksumMode`.
+    /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
         self.checksum_mode = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumMode`.
+    /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
         self.checksum_mode = value;
         self
@@ -15051,11 +15051,11 @@ impl IndexDocumentBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Initiator {
-    /// `ID`: XML element `ID`.
+    /// `ID`: XML element `ID`. The canonical id of the account or user.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
-    /// `DisplayName`: XML element `DisplayName`.
+    /// `DisplayName`: XML element `DisplayName`. The owner's display name, where the service keeps one.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub display_name: Option<String>,
 }
@@ -15064,12 +15064,12 @@ impl Initiator {
     pub fn builder() -> InitiatorBuilder {
         InitiatorBuilder::default()
     }
-    /// `ID`.
+    /// `ID`. The canonical id of the account or user.
     #[inline]
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
     }
-    /// `DisplayName`.
+    /// `DisplayName`. The owner's display name, where the service keeps one.
     #[inline]
     pub fn display_name(&self) -> Option<&str> {
         self.display_name.as_deref()
@@ -15082,22 +15082,22 @@ pub struct InitiatorBuilder {
     display_name: Option<String>,
 }
 impl InitiatorBuilder {
-    /// Sets `ID`.
+    /// Sets `ID`. The canonical id of the account or user.
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    /// Sets or clears `ID`.
+    /// Sets or clears `ID`. The canonical id of the account or user.
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
-    /// Sets `DisplayName`.
+    /// Sets `DisplayName`. The owner's display name, where the service keeps one.
     pub fn display_name(mut self, value: impl Into<String>) -> Self {
         self.display_name = Some(value.into());
         self
     }
-    /// Sets or clears `DisplayName`.
+    /// Sets or clears `DisplayName`. The owner's display name, where the service keeps one.
     pub fn set_display_name(mut self, value: Option<String>) -> Self {
         self.display_name = value;
         self
@@ -15951,10 +15951,10 @@ impl LambdaFunctionConfigurationBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LegalHold {
-    /// `Date`: XML element `Date`.
+    /// `Date`: XML element `Date`. When the legal hold was added.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub date: Option<rt::DateTime>,
-    /// `ID`: XML element `ID`.
+    /// `ID`: XML element `ID`. The legal hold's id, as given when it was added.
     ///
     /// Shape: `LegalHoldID`.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
@@ -15966,12 +15966,12 @@ impl LegalHold {
     pub fn builder() -> LegalHoldBuilder {
         LegalHoldBuilder::default()
     }
-    /// `Date`.
+    /// `Date`. When the legal hold was added.
     #[inline]
     pub fn date(&self) -> Option<rt::DateTime> {
         self.date
     }
-    /// `ID`.
+    /// `ID`. The legal hold's id, as given when it was added.
     #[inline]
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
@@ -15984,22 +15984,22 @@ pub struct LegalHoldBuilder {
     id: Option<String>,
 }
 impl LegalHoldBuilder {
-    /// Sets `Date`.
+    /// Sets `Date`. When the legal hold was added.
     pub fn date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.date = Some(value.into());
         self
     }
-    /// Sets or clears `Date`.
+    /// Sets or clears `Date`. When the legal hold was added.
     pub fn set_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.date = value;
         self
     }
-    /// Sets `ID`.
+    /// Sets `ID`. The legal hold's id, as given when it was added.
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    /// Sets or clears `ID`.
+    /// Sets or clears `ID`. The legal hold's id, as given when it was added.
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
@@ -16018,11 +16018,11 @@ impl LegalHoldBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LegalHoldRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
@@ -16045,22 +16045,22 @@ pub struct LegalHoldRequestBuilder {
     retention_legal_hold_id: Option<String>,
 }
 impl LegalHoldRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
@@ -16099,13 +16099,13 @@ impl LegalHoldRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LifecycleExpiration {
-    /// `Date`: XML element `Date`.
+    /// `Date`: XML element `Date`. The day objects expire, at midnight UTC (ISO 8601).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub date: Option<rt::DateTime>,
-    /// `Days`: XML element `Days`.
+    /// `Days`: XML element `Days`. Days after an object's creation at which it expires; a positive number.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub days: Option<i32>,
-    /// `ExpiredObjectDeleteMarker`: XML element `ExpiredObjectDeleteMarker`.
+    /// `ExpiredObjectDeleteMarker`: XML element `ExpiredObjectDeleteMarker`. Removes delete markers that no longer hide any version (versioned buckets); not with `Days` or `Date`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expired_object_delete_marker: Option<bool>,
 }
@@ -16114,17 +16114,17 @@ impl LifecycleExpiration {
     pub fn builder() -> LifecycleExpirationBuilder {
         LifecycleExpirationBuilder::default()
     }
-    /// `Date`.
+    /// `Date`. The day objects expire, at midnight UTC (ISO 8601).
     #[inline]
     pub fn date(&self) -> Option<rt::DateTime> {
         self.date
     }
-    /// `Days`.
+    /// `Days`. Days after an object's creation at which it expires; a positive number.
     #[inline]
     pub fn days(&self) -> Option<i32> {
         self.days
     }
-    /// `ExpiredObjectDeleteMarker`.
+    /// `ExpiredObjectDeleteMarker`. Removes delete markers that no longer hide any version (versioned buckets); not with `Days` or `Date`.
     #[inline]
     pub fn expired_object_delete_marker(&self) -> Option<bool> {
         self.expired_object_delete_marker
@@ -16138,32 +16138,32 @@ pub struct LifecycleExpirationBuilder {
     expired_object_delete_marker: Option<bool>,
 }
 impl LifecycleExpirationBuilder {
-    /// Sets `Date`.
+    /// Sets `Date`. The day objects expire, at midnight UTC (ISO 8601).
     pub fn date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.date = Some(value.into());
         self
     }
-    /// Sets or clears `Date`.
+    /// Sets or clears `Date`. The day objects expire, at midnight UTC (ISO 8601).
     pub fn set_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.date = value;
         self
     }
-    /// Sets `Days`.
+    /// Sets `Days`. Days after an object's creation at which it expires; a positive number.
     pub fn days(mut self, value: i32) -> Self {
         self.days = Some(value);
         self
     }
-    /// Sets or clears `Days`.
+    /// Sets or clears `Days`. Days after an object's creation at which it expires; a positive number.
     pub fn set_days(mut self, value: Option<i32>) -> Self {
         self.days = value;
         self
     }
-    /// Sets `ExpiredObjectDeleteMarker`.
+    /// Sets `ExpiredObjectDeleteMarker`. Removes delete markers that no longer hide any version (versioned buckets); not with `Days` or `Date`.
     pub fn expired_object_delete_marker(mut self, value: bool) -> Self {
         self.expired_object_delete_marker = Some(value);
         self
     }
-    /// Sets or clears `ExpiredObjectDeleteMarker`.
+    /// Sets or clears `ExpiredObjectDeleteMarker`. Removes delete markers that no longer hide any version (versioned buckets); not with `Days` or `Date`.
     pub fn set_expired_object_delete_marker(mut self, value: Option<bool>) -> Self {
         self.expired_object_delete_marker = value;
         self
@@ -16183,35 +16183,35 @@ impl LifecycleExpirationBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LifecycleRule {
-    /// `Expiration`: XML element `Expiration`.
+    /// `Expiration`: XML element `Expiration`. Deletes objects some days after creation or on a date.
     ///
     /// Shape: `LifecycleExpiration`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<types::LifecycleExpiration>,
-    /// `ID`: XML element `ID`.
+    /// `ID`: XML element `ID`. The rule's name, unique in the bucket, up to 255 characters.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
-    /// `Prefix`: XML element `Prefix`; deprecated.
+    /// `Prefix`: XML element `Prefix`; deprecated. An older way to choose objects by key prefix; prefer `Filter`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Filter`: XML element `Filter`; required.
+    /// `Filter`: XML element `Filter`; required. Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     ///
     /// Shape: `LifecycleRuleFilter`.
     pub filter: types::LifecycleRuleFilter,
-    /// `Status`: XML element `Status`; required.
+    /// `Status`: XML element `Status`; required. `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     ///
     /// Shape: `ExpirationStatus`.
     pub status: types::ExpirationStatus,
-    /// `Transitions`: XML element `Transition`.
+    /// `Transitions`: XML element `Transition`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive).
     ///
     /// Shape: `TransitionList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub transitions: Option<Vec<types::Transition>>,
-    /// `NoncurrentVersionExpiration`: XML element `NoncurrentVersionExpiration`.
+    /// `NoncurrentVersionExpiration`: XML element `NoncurrentVersionExpiration`. Expires versions some days after they stop being current (versioned buckets).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub noncurrent_version_expiration: Option<types::NoncurrentVersionExpiration>,
-    /// `AbortIncompleteMultipartUpload`: XML element `AbortIncompleteMultipartUpload`.
+    /// `AbortIncompleteMultipartUpload`: XML element `AbortIncompleteMultipartUpload`. Aborts multipart uploads left unfinished this many days after they started, freeing their parts.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub abort_incomplete_multipart_upload: Option<types::AbortIncompleteMultipartUpload>,
 }
@@ -16220,44 +16220,44 @@ impl LifecycleRule {
     pub fn builder() -> LifecycleRuleBuilder {
         LifecycleRuleBuilder::default()
     }
-    /// `Expiration`.
+    /// `Expiration`. Deletes objects some days after creation or on a date.
     #[inline]
     pub fn expiration(&self) -> Option<&types::LifecycleExpiration> {
         self.expiration.as_ref()
     }
-    /// `ID`.
+    /// `ID`. The rule's name, unique in the bucket, up to 255 characters.
     #[inline]
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
     }
-    /// `Prefix`.
+    /// `Prefix`. An older way to choose objects by key prefix; prefer `Filter`.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Filter` (required).
+    /// `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     #[inline]
     pub fn filter(&self) -> &types::LifecycleRuleFilter {
         &self.filter
     }
-    /// `Status` (required).
+    /// `Status` (required). `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     #[inline]
     pub fn status(&self) -> &types::ExpirationStatus {
         &self.status
     }
-    /// `Transitions`.
+    /// `Transitions`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive).
     #[inline]
     pub fn transitions(&self) -> &[types::Transition] {
         self.transitions.as_deref().unwrap_or_default()
     }
-    /// `NoncurrentVersionExpiration`.
+    /// `NoncurrentVersionExpiration`. Expires versions some days after they stop being current (versioned buckets).
     #[inline]
     pub fn noncurrent_version_expiration(
         &self,
     ) -> Option<&types::NoncurrentVersionExpiration> {
         self.noncurrent_version_expiration.as_ref()
     }
-    /// `AbortIncompleteMultipartUpload`.
+    /// `AbortIncompleteMultipartUpload`. Aborts multipart uploads left unfinished this many days after they started, freeing their parts.
     #[inline]
     pub fn abort_incomplete_multipart_upload(
         &self,
@@ -16278,67 +16278,67 @@ pub struct LifecycleRuleBuilder {
     abort_incomplete_multipart_upload: Option<types::AbortIncompleteMultipartUpload>,
 }
 impl LifecycleRuleBuilder {
-    /// Sets `Expiration`.
+    /// Sets `Expiration`. Deletes objects some days after creation or on a date.
     pub fn expiration(mut self, value: types::LifecycleExpiration) -> Self {
         self.expiration = Some(value);
         self
     }
-    /// Sets or clears `Expiration`.
+    /// Sets or clears `Expiration`. Deletes objects some days after creation or on a date.
     pub fn set_expiration(mut self, value: Option<types::LifecycleExpiration>) -> Self {
         self.expiration = value;
         self
     }
-    /// Sets `ID`.
+    /// Sets `ID`. The rule's name, unique in the bucket, up to 255 characters.
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    /// Sets or clears `ID`.
+    /// Sets or clears `ID`. The rule's name, unique in the bucket, up to 255 characters.
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. An older way to choose objects by key prefix; prefer `Filter`.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. An older way to choose objects by key prefix; prefer `Filter`.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Filter` (required).
+    /// Sets `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     pub fn filter(mut self, value: types::LifecycleRuleFilter) -> Self {
         self.filter = Some(value);
         self
     }
-    /// Sets or clears `Filter` (required).
+    /// Sets or clears `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     pub fn set_filter(mut self, value: Option<types::LifecycleRuleFilter>) -> Self {
         self.filter = value;
         self
     }
-    /// Sets `Status` (required).
+    /// Sets `Status` (required). `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     pub fn status(mut self, value: impl Into<types::ExpirationStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Sets or clears `Status` (required).
+    /// Sets or clears `Status` (required). `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     pub fn set_status(mut self, value: Option<types::ExpirationStatus>) -> Self {
         self.status = value;
         self
     }
-    /// Appends one item to `Transitions`. `set_transitions` sets or clears the whole list.
+    /// Appends one item to `Transitions`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive). `set_transitions` sets or clears the whole list.
     pub fn transitions(mut self, item: types::Transition) -> Self {
         self.transitions.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Transitions`.
+    /// Sets or clears `Transitions`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive).
     pub fn set_transitions(mut self, value: Option<Vec<types::Transition>>) -> Self {
         self.transitions = value;
         self
     }
-    /// Sets `NoncurrentVersionExpiration`.
+    /// Sets `NoncurrentVersionExpiration`. Expires versions some days after they stop being current (versioned buckets).
     pub fn noncurrent_version_expiration(
         mut self,
         value: types::NoncurrentVersionExpiration,
@@ -16346,7 +16346,7 @@ impl LifecycleRuleBuilder {
         self.noncurrent_version_expiration = Some(value);
         self
     }
-    /// Sets or clears `NoncurrentVersionExpiration`.
+    /// Sets or clears `NoncurrentVersionExpiration`. Expires versions some days after they stop being current (versioned buckets).
     pub fn set_noncurrent_version_expiration(
         mut self,
         value: Option<types::NoncurrentVersionExpiration>,
@@ -16354,7 +16354,7 @@ impl LifecycleRuleBuilder {
         self.noncurrent_version_expiration = value;
         self
     }
-    /// Sets `AbortIncompleteMultipartUpload`.
+    /// Sets `AbortIncompleteMultipartUpload`. Aborts multipart uploads left unfinished this many days after they started, freeing their parts.
     pub fn abort_incomplete_multipart_upload(
         mut self,
         value: types::AbortIncompleteMultipartUpload,
@@ -16362,7 +16362,7 @@ impl LifecycleRuleBuilder {
         self.abort_incomplete_multipart_upload = Some(value);
         self
     }
-    /// Sets or clears `AbortIncompleteMultipartUpload`.
+    /// Sets or clears `AbortIncompleteMultipartUpload`. Aborts multipart uploads left unfinished this many days after they started, freeing their parts.
     pub fn set_abort_incomplete_multipart_upload(
         mut self,
         value: Option<types::AbortIncompleteMultipartUpload>,
@@ -16391,20 +16391,20 @@ impl LifecycleRuleBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LifecycleRuleAndOperator {
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. Applies to keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Tags`: XML element `Tag`.
+    /// `Tags`: XML element `Tag`. Tags the object must all carry.
     ///
     /// Shape: `TagSet`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tags: Option<Vec<types::Tag>>,
-    /// `ObjectSizeGreaterThan`: XML element `ObjectSizeGreaterThan`.
+    /// `ObjectSizeGreaterThan`: XML element `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     ///
     /// Shape: `ObjectSizeGreaterThanBytes`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_size_greater_than: Option<i64>,
-    /// `ObjectSizeLessThan`: XML element `ObjectSizeLessThan`.
+    /// `ObjectSizeLessThan`: XML element `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     ///
     /// Shape: `ObjectSizeLessThanBytes`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -16415,22 +16415,22 @@ impl LifecycleRuleAndOperator {
     pub fn builder() -> LifecycleRuleAndOperatorBuilder {
         LifecycleRuleAndOperatorBuilder::default()
     }
-    /// `Prefix`.
+    /// `Prefix`. Applies to keys that start with this text.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Tags`.
+    /// `Tags`. Tags the object must all carry.
     #[inline]
     pub fn tags(&self) -> &[types::Tag] {
         self.tags.as_deref().unwrap_or_default()
     }
-    /// `ObjectSizeGreaterThan`.
+    /// `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     #[inline]
     pub fn object_size_greater_than(&self) -> Option<i64> {
         self.object_size_greater_than
     }
-    /// `ObjectSizeLessThan`.
+    /// `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     #[inline]
     pub fn object_size_less_than(&self) -> Option<i64> {
         self.object_size_less_than
@@ -16445,42 +16445,42 @@ pub struct LifecycleRuleAndOperatorBuilder {
     object_size_less_than: Option<i64>,
 }
 impl LifecycleRuleAndOperatorBuilder {
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Applies to keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Applies to keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Appends one item to `Tags`. `set_tags` sets or clears the whole list.
+    /// Appends one item to `Tags`. Tags the object must all carry. `set_tags` sets or clears the whole list.
     pub fn tags(mut self, item: types::Tag) -> Self {
         self.tags.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Tags`.
+    /// Sets or clears `Tags`. Tags the object must all carry.
     pub fn set_tags(mut self, value: Option<Vec<types::Tag>>) -> Self {
         self.tags = value;
         self
     }
-    /// Sets `ObjectSizeGreaterThan`.
+    /// Sets `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     pub fn object_size_greater_than(mut self, value: i64) -> Self {
         self.object_size_greater_than = Some(value);
         self
     }
-    /// Sets or clears `ObjectSizeGreaterThan`.
+    /// Sets or clears `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     pub fn set_object_size_greater_than(mut self, value: Option<i64>) -> Self {
         self.object_size_greater_than = value;
         self
     }
-    /// Sets `ObjectSizeLessThan`.
+    /// Sets `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     pub fn object_size_less_than(mut self, value: i64) -> Self {
         self.object_size_less_than = Some(value);
         self
     }
-    /// Sets or clears `ObjectSizeLessThan`.
+    /// Sets or clears `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     pub fn set_object_size_less_than(mut self, value: Option<i64>) -> Self {
         self.object_size_less_than = value;
         self
@@ -16501,23 +16501,23 @@ impl LifecycleRuleAndOperatorBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct LifecycleRuleFilter {
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. Applies to keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Tag`: XML element `Tag`.
+    /// `Tag`: XML element `Tag`. A single tag (key and value) the object must carry.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tag: Option<types::Tag>,
-    /// `ObjectSizeGreaterThan`: XML element `ObjectSizeGreaterThan`.
+    /// `ObjectSizeGreaterThan`: XML element `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     ///
     /// Shape: `ObjectSizeGreaterThanBytes`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_size_greater_than: Option<i64>,
-    /// `ObjectSizeLessThan`: XML element `ObjectSizeLessThan`.
+    /// `ObjectSizeLessThan`: XML element `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     ///
     /// Shape: `ObjectSizeLessThanBytes`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_size_less_than: Option<i64>,
-    /// `And`: XML element `And`.
+    /// `And`: XML element `And`. Several conditions that must all hold (prefix, tags, sizes).
     ///
     /// Shape: `LifecycleRuleAndOperator`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -16528,27 +16528,27 @@ impl LifecycleRuleFilter {
     pub fn builder() -> LifecycleRuleFilterBuilder {
         LifecycleRuleFilterBuilder::default()
     }
-    /// `Prefix`.
+    /// `Prefix`. Applies to keys that start with this text.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Tag`.
+    /// `Tag`. A single tag (key and value) the object must carry.
     #[inline]
     pub fn tag(&self) -> Option<&types::Tag> {
         self.tag.as_ref()
     }
-    /// `ObjectSizeGreaterThan`.
+    /// `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     #[inline]
     pub fn object_size_greater_than(&self) -> Option<i64> {
         self.object_size_greater_than
     }
-    /// `ObjectSizeLessThan`.
+    /// `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     #[inline]
     pub fn object_size_less_than(&self) -> Option<i64> {
         self.object_size_less_than
     }
-    /// `And`.
+    /// `And`. Several conditions that must all hold (prefix, tags, sizes).
     #[inline]
     pub fn and(&self) -> Option<&types::LifecycleRuleAndOperator> {
         self.and.as_ref()
@@ -16564,52 +16564,52 @@ pub struct LifecycleRuleFilterBuilder {
     and: Option<types::LifecycleRuleAndOperator>,
 }
 impl LifecycleRuleFilterBuilder {
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Applies to keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Applies to keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Tag`.
+    /// Sets `Tag`. A single tag (key and value) the object must carry.
     pub fn tag(mut self, value: types::Tag) -> Self {
         self.tag = Some(value);
         self
     }
-    /// Sets or clears `Tag`.
+    /// Sets or clears `Tag`. A single tag (key and value) the object must carry.
     pub fn set_tag(mut self, value: Option<types::Tag>) -> Self {
         self.tag = value;
         self
     }
-    /// Sets `ObjectSizeGreaterThan`.
+    /// Sets `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     pub fn object_size_greater_than(mut self, value: i64) -> Self {
         self.object_size_greater_than = Some(value);
         self
     }
-    /// Sets or clears `ObjectSizeGreaterThan`.
+    /// Sets or clears `ObjectSizeGreaterThan`. Applies to objects larger than this many bytes.
     pub fn set_object_size_greater_than(mut self, value: Option<i64>) -> Self {
         self.object_size_greater_than = value;
         self
     }
-    /// Sets `ObjectSizeLessThan`.
+    /// Sets `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     pub fn object_size_less_than(mut self, value: i64) -> Self {
         self.object_size_less_than = Some(value);
         self
     }
-    /// Sets or clears `ObjectSizeLessThan`.
+    /// Sets or clears `ObjectSizeLessThan`. Applies to objects smaller than this many bytes.
     pub fn set_object_size_less_than(mut self, value: Option<i64>) -> Self {
         self.object_size_less_than = value;
         self
     }
-    /// Sets `And`.
+    /// Sets `And`. Several conditions that must all hold (prefix, tags, sizes).
     pub fn and(mut self, value: types::LifecycleRuleAndOperator) -> Self {
         self.and = Some(value);
         self
     }
-    /// Sets or clears `And`.
+    /// Sets or clears `And`. Several conditions that must all hold (prefix, tags, sizes).
     pub fn set_and(mut self, value: Option<types::LifecycleRuleAndOperator>) -> Self {
         self.and = value;
         self
@@ -16826,13 +16826,13 @@ pub struct ListBucketsExtendedRequest {
     #[cfg_attr(feature = "serde", serde(rename = "IBMServiceInstanceId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_service_instance_id: Option<String>,
-    /// `Marker`: query parameter `marker`.
+    /// `Marker`: query parameter `marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub marker: Option<String>,
-    /// `MaxKeys`: query parameter `max-keys`.
+    /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `Prefix`: query parameter `prefix`.
+    /// `Prefix`: query parameter `prefix`. Lists only buckets whose names start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
 }
@@ -16861,32 +16861,32 @@ impl ListBucketsExtendedRequestBuilder {
         self.ibm_service_instance_id = value;
         self
     }
-    /// Sets `Marker`.
+    /// Sets `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.marker = Some(value.into());
         self
     }
-    /// Sets or clears `Marker`.
+    /// Sets or clears `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.marker = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Lists only buckets whose names start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Lists only buckets whose names start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
@@ -16907,16 +16907,16 @@ impl ListBucketsExtendedRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListBucketsExtendedOutput {
-    /// `IsTruncated`: XML element `IsTruncated`.
+    /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
-    /// `NextMarker`: XML element `NextMarker`.
+    /// `NextMarker`: XML element `NextMarker`. Give it as `Marker` to get the next page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_marker: Option<String>,
-    /// `Buckets`: XML element `Buckets`.
+    /// `Buckets`: XML element `Buckets`. The buckets, in name order.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub buckets: Option<Vec<types::Bucket>>,
-    /// `Owner`: XML element `Owner`.
+    /// `Owner`: XML element `Owner`. The owner of the listed buckets.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub owner: Option<types::Owner>,
 }
@@ -16925,22 +16925,22 @@ impl ListBucketsExtendedOutput {
     pub fn builder() -> ListBucketsExtendedOutputBuilder {
         ListBucketsExtendedOutputBuilder::default()
     }
-    /// `IsTruncated`.
+    /// `IsTruncated`. Whether more entries follow this page.
     #[inline]
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
     }
-    /// `NextMarker`.
+    /// `NextMarker`. Give it as `Marker` to get the next page.
     #[inline]
     pub fn next_marker(&self) -> Option<&str> {
         self.next_marker.as_deref()
     }
-    /// `Buckets`.
+    /// `Buckets`. The buckets, in name order.
     #[inline]
     pub fn buckets(&self) -> &[types::Bucket] {
         self.buckets.as_deref().unwrap_or_default()
     }
-    /// `Owner`.
+    /// `Owner`. The owner of the listed buckets.
     #[inline]
     pub fn owner(&self) -> Option<&types::Owner> {
         self.owner.as_ref()
@@ -16955,42 +16955,42 @@ pub struct ListBucketsExtendedOutputBuilder {
     owner: Option<types::Owner>,
 }
 impl ListBucketsExtendedOutputBuilder {
-    /// Sets `IsTruncated`.
+    /// Sets `IsTruncated`. Whether more entries follow this page.
     pub fn is_truncated(mut self, value: bool) -> Self {
         self.is_truncated = Some(value);
         self
     }
-    /// Sets or clears `IsTruncated`.
+    /// Sets or clears `IsTruncated`. Whether more entries follow this page.
     pub fn set_is_truncated(mut self, value: Option<bool>) -> Self {
         self.is_truncated = value;
         self
     }
-    /// Sets `NextMarker`.
+    /// Sets `NextMarker`. Give it as `Marker` to get the next page.
     pub fn next_marker(mut self, value: impl Into<String>) -> Self {
         self.next_marker = Some(value.into());
         self
     }
-    /// Sets or clears `NextMarker`.
+    /// Sets or clears `NextMarker`. Give it as `Marker` to get the next page.
     pub fn set_next_marker(mut self, value: Option<String>) -> Self {
         self.next_marker = value;
         self
     }
-    /// Appends one item to `Buckets`. `set_buckets` sets or clears the whole list.
+    /// Appends one item to `Buckets`. The buckets, in name order. `set_buckets` sets or clears the whole list.
     pub fn buckets(mut self, item: types::Bucket) -> Self {
         self.buckets.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Buckets`.
+    /// Sets or clears `Buckets`. The buckets, in name order.
     pub fn set_buckets(mut self, value: Option<Vec<types::Bucket>>) -> Self {
         self.buckets = value;
         self
     }
-    /// Sets `Owner`.
+    /// Sets `Owner`. The owner of the listed buckets.
     pub fn owner(mut self, value: types::Owner) -> Self {
         self.owner = Some(value);
         self
     }
-    /// Sets or clears `Owner`.
+    /// Sets or clears `Owner`. The owner of the listed buckets.
     pub fn set_owner(mut self, value: Option<types::Owner>) -> Self {
         self.owner = value;
         self
@@ -17389,10 +17389,10 @@ impl ListBucketMetricsConfigurationsRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListBucketsOutput {
-    /// `Buckets`: XML element `Buckets`.
+    /// `Buckets`: XML element `Buckets`. The buckets, in name order.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub buckets: Option<Vec<types::Bucket>>,
-    /// `Owner`: XML element `Owner`.
+    /// `Owner`: XML element `Owner`. The owner of the listed buckets.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub owner: Option<types::Owner>,
 }
@@ -17401,12 +17401,12 @@ impl ListBucketsOutput {
     pub fn builder() -> ListBucketsOutputBuilder {
         ListBucketsOutputBuilder::default()
     }
-    /// `Buckets`.
+    /// `Buckets`. The buckets, in name order.
     #[inline]
     pub fn buckets(&self) -> &[types::Bucket] {
         self.buckets.as_deref().unwrap_or_default()
     }
-    /// `Owner`.
+    /// `Owner`. The owner of the listed buckets.
     #[inline]
     pub fn owner(&self) -> Option<&types::Owner> {
         self.owner.as_ref()
@@ -17419,22 +17419,22 @@ pub struct ListBucketsOutputBuilder {
     owner: Option<types::Owner>,
 }
 impl ListBucketsOutputBuilder {
-    /// Appends one item to `Buckets`. `set_buckets` sets or clears the whole list.
+    /// Appends one item to `Buckets`. The buckets, in name order. `set_buckets` sets or clears the whole list.
     pub fn buckets(mut self, item: types::Bucket) -> Self {
         self.buckets.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Buckets`.
+    /// Sets or clears `Buckets`. The buckets, in name order.
     pub fn set_buckets(mut self, value: Option<Vec<types::Bucket>>) -> Self {
         self.buckets = value;
         self
     }
-    /// Sets `Owner`.
+    /// Sets `Owner`. The owner of the listed buckets.
     pub fn owner(mut self, value: types::Owner) -> Self {
         self.owner = Some(value);
         self
     }
-    /// Sets or clears `Owner`.
+    /// Sets or clears `Owner`. The owner of the listed buckets.
     pub fn set_owner(mut self, value: Option<types::Owner>) -> Self {
         self.owner = value;
         self
@@ -17453,46 +17453,46 @@ impl ListBucketsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListMultipartUploadsOutput {
-    /// `Bucket`: XML element `Bucket`.
+    /// `Bucket`: XML element `Bucket`. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bucket: Option<String>,
-    /// `KeyMarker`: XML element `KeyMarker`.
+    /// `KeyMarker`: XML element `KeyMarker`. The key marker the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key_marker: Option<String>,
-    /// `UploadIdMarker`: XML element `UploadIdMarker`.
+    /// `UploadIdMarker`: XML element `UploadIdMarker`. The upload id marker the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub upload_id_marker: Option<String>,
-    /// `NextKeyMarker`: XML element `NextKeyMarker`.
+    /// `NextKeyMarker`: XML element `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_key_marker: Option<String>,
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. The prefix the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Delimiter`: XML element `Delimiter`.
+    /// `Delimiter`: XML element `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `NextUploadIdMarker`: XML element `NextUploadIdMarker`.
+    /// `NextUploadIdMarker`: XML element `NextUploadIdMarker`. Give it as `UploadIdMarker` (with `NextKeyMarker`) to get the next page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_upload_id_marker: Option<String>,
-    /// `MaxUploads`: XML element `MaxUploads`.
+    /// `MaxUploads`: XML element `MaxUploads`. The most uploads a page may hold, as asked.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_uploads: Option<i32>,
     /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
-    /// `Uploads`: XML element `Upload`.
+    /// `Uploads`: XML element `Upload`. The multipart uploads in progress of this page.
     ///
     /// Shape: `MultipartUploadList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub uploads: Option<Vec<types::MultipartUpload>>,
-    /// `CommonPrefixes`: XML element `CommonPrefixes`.
+    /// `CommonPrefixes`: XML element `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     ///
     /// Shape: `CommonPrefixList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub common_prefixes: Option<Vec<types::CommonPrefix>>,
-    /// `EncodingType`: XML element `EncodingType`.
+    /// `EncodingType`: XML element `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
 }
@@ -17501,42 +17501,42 @@ impl ListMultipartUploadsOutput {
     pub fn builder() -> ListMultipartUploadsOutputBuilder {
         ListMultipartUploadsOutputBuilder::default()
     }
-    /// `Bucket`.
+    /// `Bucket`. The bucket's name, echoed back.
     #[inline]
     pub fn bucket(&self) -> Option<&str> {
         self.bucket.as_deref()
     }
-    /// `KeyMarker`.
+    /// `KeyMarker`. The key marker the listing was asked for, echoed back.
     #[inline]
     pub fn key_marker(&self) -> Option<&str> {
         self.key_marker.as_deref()
     }
-    /// `UploadIdMarker`.
+    /// `UploadIdMarker`. The upload id marker the listing was asked for, echoed back.
     #[inline]
     pub fn upload_id_marker(&self) -> Option<&str> {
         self.upload_id_marker.as_deref()
     }
-    /// `NextKeyMarker`.
+    /// `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     #[inline]
     pub fn next_key_marker(&self) -> Option<&str> {
         self.next_key_marker.as_deref()
     }
-    /// `Prefix`.
+    /// `Prefix`. The prefix the listing was asked for, echoed back.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Delimiter`.
+    /// `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[inline]
     pub fn delimiter(&self) -> Option<&str> {
         self.delimiter.as_deref()
     }
-    /// `NextUploadIdMarker`.
+    /// `NextUploadIdMarker`. Give it as `UploadIdMarker` (with `NextKeyMarker`) to get the next page.
     #[inline]
     pub fn next_upload_id_marker(&self) -> Option<&str> {
         self.next_upload_id_marker.as_deref()
     }
-    /// `MaxUploads`.
+    /// `MaxUploads`. The most uploads a page may hold, as asked.
     #[inline]
     pub fn max_uploads(&self) -> Option<i32> {
         self.max_uploads
@@ -17546,17 +17546,17 @@ impl ListMultipartUploadsOutput {
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
     }
-    /// `Uploads`.
+    /// `Uploads`. The multipart uploads in progress of this page.
     #[inline]
     pub fn uploads(&self) -> &[types::MultipartUpload] {
         self.uploads.as_deref().unwrap_or_default()
     }
-    /// `CommonPrefixes`.
+    /// `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     #[inline]
     pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
         self.common_prefixes.as_deref().unwrap_or_default()
     }
-    /// `EncodingType`.
+    /// `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[inline]
     pub fn encoding_type(&self) -> Option<&types::EncodingType> {
         self.encoding_type.as_ref()
@@ -17579,82 +17579,82 @@ pub struct ListMultipartUploadsOutputBuilder {
     encoding_type: Option<types::EncodingType>,
 }
 impl ListMultipartUploadsOutputBuilder {
-    /// Sets `Bucket`.
+    /// Sets `Bucket`. The bucket's name, echoed back.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket`.
+    /// Sets or clears `Bucket`. The bucket's name, echoed back.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `KeyMarker`.
+    /// Sets `KeyMarker`. The key marker the listing was asked for, echoed back.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.key_marker = Some(value.into());
         self
     }
-    /// Sets or clears `KeyMarker`.
+    /// Sets or clears `KeyMarker`. The key marker the listing was asked for, echoed back.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.key_marker = value;
         self
     }
-    /// Sets `UploadIdMarker`.
+    /// Sets `UploadIdMarker`. The upload id marker the listing was asked for, echoed back.
     pub fn upload_id_marker(mut self, value: impl Into<String>) -> Self {
         self.upload_id_marker = Some(value.into());
         self
     }
-    /// Sets or clears `UploadIdMarker`.
+    /// Sets or clears `UploadIdMarker`. The upload id marker the listing was asked for, echoed back.
     pub fn set_upload_id_marker(mut self, value: Option<String>) -> Self {
         self.upload_id_marker = value;
         self
     }
-    /// Sets `NextKeyMarker`.
+    /// Sets `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     pub fn next_key_marker(mut self, value: impl Into<String>) -> Self {
         self.next_key_marker = Some(value.into());
         self
     }
-    /// Sets or clears `NextKeyMarker`.
+    /// Sets or clears `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     pub fn set_next_key_marker(mut self, value: Option<String>) -> Self {
         self.next_key_marker = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `NextUploadIdMarker`.
+    /// Sets `NextUploadIdMarker`. Give it as `UploadIdMarker` (with `NextKeyMarker`) to get the next page.
     pub fn next_upload_id_marker(mut self, value: impl Into<String>) -> Self {
         self.next_upload_id_marker = Some(value.into());
         self
     }
-    /// Sets or clears `NextUploadIdMarker`.
+    /// Sets or clears `NextUploadIdMarker`. Give it as `UploadIdMarker` (with `NextKeyMarker`) to get the next page.
     pub fn set_next_upload_id_marker(mut self, value: Option<String>) -> Self {
         self.next_upload_id_marker = value;
         self
     }
-    /// Sets `MaxUploads`.
+    /// Sets `MaxUploads`. The most uploads a page may hold, as asked.
     pub fn max_uploads(mut self, value: i32) -> Self {
         self.max_uploads = Some(value);
         self
     }
-    /// Sets or clears `MaxUploads`.
+    /// Sets or clears `MaxUploads`. The most uploads a page may hold, as asked.
     pub fn set_max_uploads(mut self, value: Option<i32>) -> Self {
         self.max_uploads = value;
         self
@@ -17669,22 +17669,22 @@ impl ListMultipartUploadsOutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Appends one item to `Uploads`. `set_uploads` sets or clears the whole list.
+    /// Appends one item to `Uploads`. The multipart uploads in progress of this page. `set_uploads` sets or clears the whole list.
     pub fn uploads(mut self, item: types::MultipartUpload) -> Self {
         self.uploads.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Uploads`.
+    /// Sets or clears `Uploads`. The multipart uploads in progress of this page.
     pub fn set_uploads(mut self, value: Option<Vec<types::MultipartUpload>>) -> Self {
         self.uploads = value;
         self
     }
-    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    /// Appends one item to `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it. `set_common_prefixes` sets or clears the whole list.
     pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
         self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `CommonPrefixes`.
+    /// Sets or clears `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     pub fn set_common_prefixes(
         mut self,
         value: Option<Vec<types::CommonPrefix>>,
@@ -17692,12 +17692,12 @@ impl ListMultipartUploadsOutputBuilder {
         self.common_prefixes = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -17726,7 +17726,7 @@ impl ListMultipartUploadsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListBucketsRequest {
-    /// `IBMServiceInstanceId`: header `ibm-service-instance-id`.
+    /// `IBMServiceInstanceId`: header `ibm-service-instance-id`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMServiceInstanceId"))]
@@ -17745,12 +17745,12 @@ pub struct ListBucketsRequestBuilder {
     ibm_service_instance_id: Option<String>,
 }
 impl ListBucketsRequestBuilder {
-    /// Sets `IBMServiceInstanceId`.
+    /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.ibm_service_instance_id = Some(value.into());
         self
     }
-    /// Sets or clears `IBMServiceInstanceId`.
+    /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.ibm_service_instance_id = value;
         self
@@ -17773,7 +17773,7 @@ pub struct ListLegalHoldsOutput {
     /// Shape: `Date`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub create_time: Option<rt::DateTime>,
-    /// `LegalHolds`: XML element `LegalHolds`.
+    /// `LegalHolds`: XML element `LegalHolds`. The object's legal holds, each with its id and the date it was placed.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub legal_holds: Option<Vec<types::LegalHold>>,
     /// `RetentionPeriod`: XML element `RetentionPeriod`. Seconds the object is kept from its creation.
@@ -17793,7 +17793,7 @@ impl ListLegalHoldsOutput {
     pub fn create_time(&self) -> Option<rt::DateTime> {
         self.create_time
     }
-    /// `LegalHolds`.
+    /// `LegalHolds`. The object's legal holds, each with its id and the date it was placed.
     #[inline]
     pub fn legal_holds(&self) -> &[types::LegalHold] {
         self.legal_holds.as_deref().unwrap_or_default()
@@ -17828,12 +17828,12 @@ impl ListLegalHoldsOutputBuilder {
         self.create_time = value;
         self
     }
-    /// Appends one item to `LegalHolds`. `set_legal_holds` sets or clears the whole list.
+    /// Appends one item to `LegalHolds`. The object's legal holds, each with its id and the date it was placed. `set_legal_holds` sets or clears the whole list.
     pub fn legal_holds(mut self, item: types::LegalHold) -> Self {
         self.legal_holds.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `LegalHolds`.
+    /// Sets or clears `LegalHolds`. The object's legal holds, each with its id and the date it was placed.
     pub fn set_legal_holds(mut self, value: Option<Vec<types::LegalHold>>) -> Self {
         self.legal_holds = value;
         self
@@ -17880,15 +17880,15 @@ impl ListLegalHoldsOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListLegalHoldsRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
 }
@@ -17906,32 +17906,32 @@ pub struct ListLegalHoldsRequestBuilder {
     mirror_destination: Option<String>,
 }
 impl ListLegalHoldsRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -17965,19 +17965,19 @@ pub struct ListMultipartUploadsRequest {
     /// `EncodingType`: query parameter `encoding-type`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
-    /// `KeyMarker`: query parameter `key-marker`.
+    /// `KeyMarker`: query parameter `key-marker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key_marker: Option<String>,
-    /// `MaxUploads`: query parameter `max-uploads`.
+    /// `MaxUploads`: query parameter `max-uploads`. The most uploads in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_uploads: Option<i32>,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `UploadIdMarker`: query parameter `upload-id-marker`.
+    /// `UploadIdMarker`: query parameter `upload-id-marker`. With `KeyMarker`: lists uploads of that key after this upload id; paginators set it for you.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub upload_id_marker: Option<String>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -18036,32 +18036,32 @@ impl ListMultipartUploadsRequestBuilder {
         self.encoding_type = value;
         self
     }
-    /// Sets `KeyMarker`.
+    /// Sets `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.key_marker = Some(value.into());
         self
     }
-    /// Sets or clears `KeyMarker`.
+    /// Sets or clears `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.key_marker = value;
         self
     }
-    /// Sets `MaxUploads`.
+    /// Sets `MaxUploads`. The most uploads in one page, up to 1,000 (also the default).
     pub fn max_uploads(mut self, value: i32) -> Self {
         self.max_uploads = Some(value);
         self
     }
-    /// Sets or clears `MaxUploads`.
+    /// Sets or clears `MaxUploads`. The most uploads in one page, up to 1,000 (also the default).
     pub fn set_max_uploads(mut self, value: Option<i32>) -> Self {
         self.max_uploads = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -18076,12 +18076,12 @@ impl ListMultipartUploadsRequestBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `UploadIdMarker`.
+    /// Sets `UploadIdMarker`. With `KeyMarker`: lists uploads of that key after this upload id; paginators set it for you.
     pub fn upload_id_marker(mut self, value: impl Into<String>) -> Self {
         self.upload_id_marker = Some(value.into());
         self
     }
-    /// Sets or clears `UploadIdMarker`.
+    /// Sets or clears `UploadIdMarker`. With `KeyMarker`: lists uploads of that key after this upload id; paginators set it for you.
     pub fn set_upload_id_marker(mut self, value: Option<String>) -> Self {
         self.upload_id_marker = value;
         self
@@ -18121,46 +18121,46 @@ pub struct ListObjectVersionsOutput {
     /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
-    /// `KeyMarker`: XML element `KeyMarker`.
+    /// `KeyMarker`: XML element `KeyMarker`. The key marker the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key_marker: Option<String>,
-    /// `VersionIdMarker`: XML element `VersionIdMarker`.
+    /// `VersionIdMarker`: XML element `VersionIdMarker`. The version id marker the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id_marker: Option<String>,
-    /// `NextKeyMarker`: XML element `NextKeyMarker`.
+    /// `NextKeyMarker`: XML element `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_key_marker: Option<String>,
-    /// `NextVersionIdMarker`: XML element `NextVersionIdMarker`.
+    /// `NextVersionIdMarker`: XML element `NextVersionIdMarker`. Give it as `VersionIdMarker` (with `NextKeyMarker`) to get the next page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_version_id_marker: Option<String>,
-    /// `Versions`: XML element `Version`.
+    /// `Versions`: XML element `Version`. The object versions of this page, newest first within a key.
     ///
     /// Shape: `ObjectVersionList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub versions: Option<Vec<types::ObjectVersion>>,
-    /// `DeleteMarkers`: XML element `DeleteMarker`.
+    /// `DeleteMarkers`: XML element `DeleteMarker`. The delete markers of this page: versions that record a deletion.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delete_markers: Option<Vec<types::DeleteMarkerEntry>>,
-    /// `Name`: XML element `Name`.
+    /// `Name`: XML element `Name`. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. The prefix the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Delimiter`: XML element `Delimiter`.
+    /// `Delimiter`: XML element `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `MaxKeys`: XML element `MaxKeys`.
+    /// `MaxKeys`: XML element `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `CommonPrefixes`: XML element `CommonPrefixes`.
+    /// `CommonPrefixes`: XML element `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     ///
     /// Shape: `CommonPrefixList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub common_prefixes: Option<Vec<types::CommonPrefix>>,
-    /// `EncodingType`: XML element `EncodingType`.
+    /// `EncodingType`: XML element `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
 }
@@ -18174,62 +18174,62 @@ impl ListObjectVersionsOutput {
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
     }
-    /// `KeyMarker`.
+    /// `KeyMarker`. The key marker the listing was asked for, echoed back.
     #[inline]
     pub fn key_marker(&self) -> Option<&str> {
         self.key_marker.as_deref()
     }
-    /// `VersionIdMarker`.
+    /// `VersionIdMarker`. The version id marker the listing was asked for, echoed back.
     #[inline]
     pub fn version_id_marker(&self) -> Option<&str> {
         self.version_id_marker.as_deref()
     }
-    /// `NextKeyMarker`.
+    /// `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     #[inline]
     pub fn next_key_marker(&self) -> Option<&str> {
         self.next_key_marker.as_deref()
     }
-    /// `NextVersionIdMarker`.
+    /// `NextVersionIdMarker`. Give it as `VersionIdMarker` (with `NextKeyMarker`) to get the next page.
     #[inline]
     pub fn next_version_id_marker(&self) -> Option<&str> {
         self.next_version_id_marker.as_deref()
     }
-    /// `Versions`.
+    /// `Versions`. The object versions of this page, newest first within a key.
     #[inline]
     pub fn versions(&self) -> &[types::ObjectVersion] {
         self.versions.as_deref().unwrap_or_default()
     }
-    /// `DeleteMarkers`.
+    /// `DeleteMarkers`. The delete markers of this page: versions that record a deletion.
     #[inline]
     pub fn delete_markers(&self) -> &[types::DeleteMarkerEntry] {
         self.delete_markers.as_deref().unwrap_or_default()
     }
-    /// `Name`.
+    /// `Name`. The bucket's name, echoed back.
     #[inline]
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
-    /// `Prefix`.
+    /// `Prefix`. The prefix the listing was asked for, echoed back.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Delimiter`.
+    /// `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[inline]
     pub fn delimiter(&self) -> Option<&str> {
         self.delimiter.as_deref()
     }
-    /// `MaxKeys`.
+    /// `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[inline]
     pub fn max_keys(&self) -> Option<i32> {
         self.max_keys
     }
-    /// `CommonPrefixes`.
+    /// `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     #[inline]
     pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
         self.common_prefixes.as_deref().unwrap_or_default()
     }
-    /// `EncodingType`.
+    /// `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[inline]
     pub fn encoding_type(&self) -> Option<&types::EncodingType> {
         self.encoding_type.as_ref()
@@ -18263,62 +18263,62 @@ impl ListObjectVersionsOutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Sets `KeyMarker`.
+    /// Sets `KeyMarker`. The key marker the listing was asked for, echoed back.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.key_marker = Some(value.into());
         self
     }
-    /// Sets or clears `KeyMarker`.
+    /// Sets or clears `KeyMarker`. The key marker the listing was asked for, echoed back.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.key_marker = value;
         self
     }
-    /// Sets `VersionIdMarker`.
+    /// Sets `VersionIdMarker`. The version id marker the listing was asked for, echoed back.
     pub fn version_id_marker(mut self, value: impl Into<String>) -> Self {
         self.version_id_marker = Some(value.into());
         self
     }
-    /// Sets or clears `VersionIdMarker`.
+    /// Sets or clears `VersionIdMarker`. The version id marker the listing was asked for, echoed back.
     pub fn set_version_id_marker(mut self, value: Option<String>) -> Self {
         self.version_id_marker = value;
         self
     }
-    /// Sets `NextKeyMarker`.
+    /// Sets `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     pub fn next_key_marker(mut self, value: impl Into<String>) -> Self {
         self.next_key_marker = Some(value.into());
         self
     }
-    /// Sets or clears `NextKeyMarker`.
+    /// Sets or clears `NextKeyMarker`. Give it as `KeyMarker` to get the next page.
     pub fn set_next_key_marker(mut self, value: Option<String>) -> Self {
         self.next_key_marker = value;
         self
     }
-    /// Sets `NextVersionIdMarker`.
+    /// Sets `NextVersionIdMarker`. Give it as `VersionIdMarker` (with `NextKeyMarker`) to get the next page.
     pub fn next_version_id_marker(mut self, value: impl Into<String>) -> Self {
         self.next_version_id_marker = Some(value.into());
         self
     }
-    /// Sets or clears `NextVersionIdMarker`.
+    /// Sets or clears `NextVersionIdMarker`. Give it as `VersionIdMarker` (with `NextKeyMarker`) to get the next page.
     pub fn set_next_version_id_marker(mut self, value: Option<String>) -> Self {
         self.next_version_id_marker = value;
         self
     }
-    /// Appends one item to `Versions`. `set_versions` sets or clears the whole list.
+    /// Appends one item to `Versions`. The object versions of this page, newest first within a key. `set_versions` sets or clears the whole list.
     pub fn versions(mut self, item: types::ObjectVersion) -> Self {
         self.versions.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Versions`.
+    /// Sets or clears `Versions`. The object versions of this page, newest first within a key.
     pub fn set_versions(mut self, value: Option<Vec<types::ObjectVersion>>) -> Self {
         self.versions = value;
         self
     }
-    /// Appends one item to `DeleteMarkers`. `set_delete_markers` sets or clears the whole list.
+    /// Appends one item to `DeleteMarkers`. The delete markers of this page: versions that record a deletion. `set_delete_markers` sets or clears the whole list.
     pub fn delete_markers(mut self, item: types::DeleteMarkerEntry) -> Self {
         self.delete_markers.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `DeleteMarkers`.
+    /// Sets or clears `DeleteMarkers`. The delete markers of this page: versions that record a deletion.
     pub fn set_delete_markers(
         mut self,
         value: Option<Vec<types::DeleteMarkerEntry>>,
@@ -18326,52 +18326,52 @@ impl ListObjectVersionsOutputBuilder {
         self.delete_markers = value;
         self
     }
-    /// Sets `Name`.
+    /// Sets `Name`. The bucket's name, echoed back.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    /// Sets or clears `Name`.
+    /// Sets or clears `Name`. The bucket's name, echoed back.
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
     }
-    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    /// Appends one item to `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it. `set_common_prefixes` sets or clears the whole list.
     pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
         self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `CommonPrefixes`.
+    /// Sets or clears `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     pub fn set_common_prefixes(
         mut self,
         value: Option<Vec<types::CommonPrefix>>,
@@ -18379,12 +18379,12 @@ impl ListObjectVersionsOutputBuilder {
         self.common_prefixes = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -18424,7 +18424,7 @@ pub struct ListObjectVersionsRequest {
     /// `EncodingType`: query parameter `encoding-type`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
-    /// `KeyMarker`: query parameter `key-marker`.
+    /// `KeyMarker`: query parameter `key-marker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key_marker: Option<String>,
     /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000 (also the default).
@@ -18433,7 +18433,7 @@ pub struct ListObjectVersionsRequest {
     /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `VersionIdMarker`: query parameter `version-id-marker`.
+    /// `VersionIdMarker`: query parameter `version-id-marker`. With `KeyMarker`: lists versions of that key after this version id; paginators set it for you.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id_marker: Option<String>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -18491,12 +18491,12 @@ impl ListObjectVersionsRequestBuilder {
         self.encoding_type = value;
         self
     }
-    /// Sets `KeyMarker`.
+    /// Sets `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.key_marker = Some(value.into());
         self
     }
-    /// Sets or clears `KeyMarker`.
+    /// Sets or clears `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.key_marker = value;
         self
@@ -18521,12 +18521,12 @@ impl ListObjectVersionsRequestBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `VersionIdMarker`.
+    /// Sets `VersionIdMarker`. With `KeyMarker`: lists versions of that key after this version id; paginators set it for you.
     pub fn version_id_marker(mut self, value: impl Into<String>) -> Self {
         self.version_id_marker = Some(value.into());
         self
     }
-    /// Sets or clears `VersionIdMarker`.
+    /// Sets or clears `VersionIdMarker`. With `KeyMarker`: lists versions of that key after this version id; paginators set it for you.
     pub fn set_version_id_marker(mut self, value: Option<String>) -> Self {
         self.version_id_marker = value;
         self
@@ -18565,49 +18565,49 @@ pub struct ListObjectsOutput {
     /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
-    /// `Marker`: XML element `Marker`.
+    /// `Marker`: XML element `Marker`. The marker the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub marker: Option<String>,
-    /// `NextMarker`: XML element `NextMarker`.
+    /// `NextMarker`: XML element `NextMarker`. Give it as `Marker` to get the next page (sent only when a delimiter was given; otherwise use the last key).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_marker: Option<String>,
-    /// `Contents`: XML element `Contents`.
+    /// `Contents`: XML element `Contents`. The objects of this page, in UTF-8 byte order of their keys.
     ///
     /// Shape: `ObjectList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub contents: Option<Vec<types::Object>>,
-    /// `Name`: XML element `Name`.
+    /// `Name`: XML element `Name`. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
-    /// `IBMSSEKPEnabled`: header `ibm-sse-kp-enabled`.
+    /// `IBMSSEKPEnabled`: header `ibm-sse-kp-enabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     ///
     /// Shape: `SSEKPEnabled`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPEnabled"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_enabled: Option<bool>,
-    /// `IBMSSEKPCrkId`: header `ibm-sse-kp-crk-id`.
+    /// `IBMSSEKPCrkId`: header `ibm-sse-kp-crk-id`. The id of the bucket's Key Protect root key, when it has one.
     ///
     /// Shape: `SSEKPCrkId`.
     #[cfg_attr(feature = "serde", serde(rename = "IBMSSEKPCrkId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ibm_sse_kp_crk_id: Option<String>,
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. The prefix the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Delimiter`: XML element `Delimiter`.
+    /// `Delimiter`: XML element `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `MaxKeys`: XML element `MaxKeys`.
+    /// `MaxKeys`: XML element `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `CommonPrefixes`: XML element `CommonPrefixes`.
+    /// `CommonPrefixes`: XML element `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     ///
     /// Shape: `CommonPrefixList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub common_prefixes: Option<Vec<types::CommonPrefix>>,
-    /// `EncodingType`: XML element `EncodingType`.
+    /// `EncodingType`: XML element `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
 }
@@ -18621,57 +18621,57 @@ impl ListObjectsOutput {
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
     }
-    /// `Marker`.
+    /// `Marker`. The marker the listing was asked for, echoed back.
     #[inline]
     pub fn marker(&self) -> Option<&str> {
         self.marker.as_deref()
     }
-    /// `NextMarker`.
+    /// `NextMarker`. Give it as `Marker` to get the next page (sent only when a delimiter was given; otherwise use the last key).
     #[inline]
     pub fn next_marker(&self) -> Option<&str> {
         self.next_marker.as_deref()
     }
-    /// `Contents`.
+    /// `Contents`. The objects of this page, in UTF-8 byte order of their keys.
     #[inline]
     pub fn contents(&self) -> &[types::Object] {
         self.contents.as_deref().unwrap_or_default()
     }
-    /// `Name`.
+    /// `Name`. The bucket's name, echoed back.
     #[inline]
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
-    /// `IBMSSEKPEnabled`.
+    /// `IBMSSEKPEnabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     #[inline]
     pub fn ibm_sse_kp_enabled(&self) -> Option<bool> {
         self.ibm_sse_kp_enabled
     }
-    /// `IBMSSEKPCrkId`.
+    /// `IBMSSEKPCrkId`. The id of the bucket's Key Protect root key, when it has one.
     #[inline]
     pub fn ibm_sse_kp_crk_id(&self) -> Option<&str> {
         self.ibm_sse_kp_crk_id.as_deref()
     }
-    /// `Prefix`.
+    /// `Prefix`. The prefix the listing was asked for, echoed back.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Delimiter`.
+    /// `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[inline]
     pub fn delimiter(&self) -> Option<&str> {
         self.delimiter.as_deref()
     }
-    /// `MaxKeys`.
+    /// `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[inline]
     pub fn max_keys(&self) -> Option<i32> {
         self.max_keys
     }
-    /// `CommonPrefixes`.
+    /// `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     #[inline]
     pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
         self.common_prefixes.as_deref().unwrap_or_default()
     }
-    /// `EncodingType`.
+    /// `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[inline]
     pub fn encoding_type(&self) -> Option<&types::EncodingType> {
         self.encoding_type.as_ref()
@@ -18704,102 +18704,102 @@ impl ListObjectsOutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Sets `Marker`.
+    /// Sets `Marker`. The marker the listing was asked for, echoed back.
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.marker = Some(value.into());
         self
     }
-    /// Sets or clears `Marker`.
+    /// Sets or clears `Marker`. The marker the listing was asked for, echoed back.
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.marker = value;
         self
     }
-    /// Sets `NextMarker`.
+    /// Sets `NextMarker`. Give it as `Marker` to get the next page (sent only when a delimiter was given; otherwise use the last key).
     pub fn next_marker(mut self, value: impl Into<String>) -> Self {
         self.next_marker = Some(value.into());
         self
     }
-    /// Sets or clears `NextMarker`.
+    /// Sets or clears `NextMarker`. Give it as `Marker` to get the next page (sent only when a delimiter was given; otherwise use the last key).
     pub fn set_next_marker(mut self, value: Option<String>) -> Self {
         self.next_marker = value;
         self
     }
-    /// Appends one item to `Contents`. `set_contents` sets or clears the whole list.
+    /// Appends one item to `Contents`. The objects of this page, in UTF-8 byte order of their keys. `set_contents` sets or clears the whole list.
     pub fn contents(mut self, item: types::Object) -> Self {
         self.contents.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Contents`.
+    /// Sets or clears `Contents`. The objects of this page, in UTF-8 byte order of their keys.
     pub fn set_contents(mut self, value: Option<Vec<types::Object>>) -> Self {
         self.contents = value;
         self
     }
-    /// Sets `Name`.
+    /// Sets `Name`. The bucket's name, echoed back.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    /// Sets or clears `Name`.
+    /// Sets or clears `Name`. The bucket's name, echoed back.
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
-    /// Sets `IBMSSEKPEnabled`.
+    /// Sets `IBMSSEKPEnabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     pub fn ibm_sse_kp_enabled(mut self, value: bool) -> Self {
         self.ibm_sse_kp_enabled = Some(value);
         self
     }
-    /// Sets or clears `IBMSSEKPEnabled`.
+    /// Sets or clears `IBMSSEKPEnabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
     pub fn set_ibm_sse_kp_enabled(mut self, value: Option<bool>) -> Self {
         self.ibm_sse_kp_enabled = value;
         self
     }
-    /// Sets `IBMSSEKPCrkId`.
+    /// Sets `IBMSSEKPCrkId`. The id of the bucket's Key Protect root key, when it has one.
     pub fn ibm_sse_kp_crk_id(mut self, value: impl Into<String>) -> Self {
         self.ibm_sse_kp_crk_id = Some(value.into());
         self
     }
-    /// Sets or clears `IBMSSEKPCrkId`.
+    /// Sets or clears `IBMSSEKPCrkId`. The id of the bucket's Key Protect root key, when it has one.
     pub fn set_ibm_sse_kp_crk_id(mut self, value: Option<String>) -> Self {
         self.ibm_sse_kp_crk_id = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
     }
-    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    /// Appends one item to `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it. `set_common_prefixes` sets or clears the whole list.
     pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
         self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `CommonPrefixes`.
+    /// Sets or clears `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     pub fn set_common_prefixes(
         mut self,
         value: Option<Vec<types::CommonPrefix>>,
@@ -18807,12 +18807,12 @@ impl ListObjectsOutputBuilder {
         self.common_prefixes = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -18851,13 +18851,13 @@ pub struct ListObjectsRequest {
     /// `EncodingType`: query parameter `encoding-type`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
-    /// `Marker`: query parameter `marker`.
+    /// `Marker`: query parameter `marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub marker: Option<String>,
     /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
@@ -18922,12 +18922,12 @@ impl ListObjectsRequestBuilder {
         self.encoding_type = value;
         self
     }
-    /// Sets `Marker`.
+    /// Sets `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.marker = Some(value.into());
         self
     }
-    /// Sets or clears `Marker`.
+    /// Sets or clears `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.marker = value;
         self
@@ -18942,12 +18942,12 @@ impl ListObjectsRequestBuilder {
         self.max_keys = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -19007,37 +19007,37 @@ pub struct ListObjectsV2Output {
     /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
-    /// `Contents`: XML element `Contents`.
+    /// `Contents`: XML element `Contents`. The objects of this page, in UTF-8 byte order of their keys.
     ///
     /// Shape: `ObjectList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub contents: Option<Vec<types::Object>>,
-    /// `Name`: XML element `Name`.
+    /// `Name`: XML element `Name`. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub name: Option<String>,
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. The prefix the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Delimiter`: XML element `Delimiter`.
+    /// `Delimiter`: XML element `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delimiter: Option<String>,
-    /// `MaxKeys`: XML element `MaxKeys`.
+    /// `MaxKeys`: XML element `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `CommonPrefixes`: XML element `CommonPrefixes`.
+    /// `CommonPrefixes`: XML element `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     ///
     /// Shape: `CommonPrefixList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub common_prefixes: Option<Vec<types::CommonPrefix>>,
-    /// `EncodingType`: XML element `EncodingType`.
+    /// `EncodingType`: XML element `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
     /// `KeyCount`: XML element `KeyCount`. How many keys and common prefixes this page holds.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key_count: Option<i32>,
-    /// `ContinuationToken`: XML element `ContinuationToken`.
+    /// `ContinuationToken`: XML element `ContinuationToken`. The token this page was asked for with, echoed back.
     ///
     /// Shape: `Token`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -19047,7 +19047,7 @@ pub struct ListObjectsV2Output {
     /// Shape: `NextToken`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_continuation_token: Option<String>,
-    /// `StartAfter`: XML element `StartAfter`.
+    /// `StartAfter`: XML element `StartAfter`. The `StartAfter` the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub start_after: Option<String>,
 }
@@ -19061,37 +19061,37 @@ impl ListObjectsV2Output {
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
     }
-    /// `Contents`.
+    /// `Contents`. The objects of this page, in UTF-8 byte order of their keys.
     #[inline]
     pub fn contents(&self) -> &[types::Object] {
         self.contents.as_deref().unwrap_or_default()
     }
-    /// `Name`.
+    /// `Name`. The bucket's name, echoed back.
     #[inline]
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
-    /// `Prefix`.
+    /// `Prefix`. The prefix the listing was asked for, echoed back.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Delimiter`.
+    /// `Delimiter`. The delimiter the listing was asked for, echoed back.
     #[inline]
     pub fn delimiter(&self) -> Option<&str> {
         self.delimiter.as_deref()
     }
-    /// `MaxKeys`.
+    /// `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[inline]
     pub fn max_keys(&self) -> Option<i32> {
         self.max_keys
     }
-    /// `CommonPrefixes`.
+    /// `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     #[inline]
     pub fn common_prefixes(&self) -> &[types::CommonPrefix] {
         self.common_prefixes.as_deref().unwrap_or_default()
     }
-    /// `EncodingType`.
+    /// `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     #[inline]
     pub fn encoding_type(&self) -> Option<&types::EncodingType> {
         self.encoding_type.as_ref()
@@ -19101,7 +19101,7 @@ impl ListObjectsV2Output {
     pub fn key_count(&self) -> Option<i32> {
         self.key_count
     }
-    /// `ContinuationToken`.
+    /// `ContinuationToken`. The token this page was asked for with, echoed back.
     #[inline]
     pub fn continuation_token(&self) -> Option<&str> {
         self.continuation_token.as_deref()
@@ -19111,7 +19111,7 @@ impl ListObjectsV2Output {
     pub fn next_continuation_token(&self) -> Option<&str> {
         self.next_continuation_token.as_deref()
     }
-    /// `StartAfter`.
+    /// `StartAfter`. The `StartAfter` the listing was asked for, echoed back.
     #[inline]
     pub fn start_after(&self) -> Option<&str> {
         self.start_after.as_deref()
@@ -19144,62 +19144,62 @@ impl ListObjectsV2OutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Appends one item to `Contents`. `set_contents` sets or clears the whole list.
+    /// Appends one item to `Contents`. The objects of this page, in UTF-8 byte order of their keys. `set_contents` sets or clears the whole list.
     pub fn contents(mut self, item: types::Object) -> Self {
         self.contents.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Contents`.
+    /// Sets or clears `Contents`. The objects of this page, in UTF-8 byte order of their keys.
     pub fn set_contents(mut self, value: Option<Vec<types::Object>>) -> Self {
         self.contents = value;
         self
     }
-    /// Sets `Name`.
+    /// Sets `Name`. The bucket's name, echoed back.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    /// Sets or clears `Name`.
+    /// Sets or clears `Name`. The bucket's name, echoed back.
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. The prefix the listing was asked for, echoed back.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Delimiter`.
+    /// Sets `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
         self.delimiter = Some(value.into());
         self
     }
-    /// Sets or clears `Delimiter`.
+    /// Sets or clears `Delimiter`. The delimiter the listing was asked for, echoed back.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
         self.delimiter = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
     }
-    /// Appends one item to `CommonPrefixes`. `set_common_prefixes` sets or clears the whole list.
+    /// Appends one item to `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it. `set_common_prefixes` sets or clears the whole list.
     pub fn common_prefixes(mut self, item: types::CommonPrefix) -> Self {
         self.common_prefixes.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `CommonPrefixes`.
+    /// Sets or clears `CommonPrefixes`. With a delimiter: the distinct key prefixes up to and including the delimiter (the "folders"), each listed once instead of the keys under it.
     pub fn set_common_prefixes(
         mut self,
         value: Option<Vec<types::CommonPrefix>>,
@@ -19207,12 +19207,12 @@ impl ListObjectsV2OutputBuilder {
         self.common_prefixes = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` when keys in this answer were URL-encoded; the client has already decoded them.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
@@ -19227,12 +19227,12 @@ impl ListObjectsV2OutputBuilder {
         self.key_count = value;
         self
     }
-    /// Sets `ContinuationToken`.
+    /// Sets `ContinuationToken`. The token this page was asked for with, echoed back.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.continuation_token = Some(value.into());
         self
     }
-    /// Sets or clears `ContinuationToken`.
+    /// Sets or clears `ContinuationToken`. The token this page was asked for with, echoed back.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.continuation_token = value;
         self
@@ -19247,12 +19247,12 @@ impl ListObjectsV2OutputBuilder {
         self.next_continuation_token = value;
         self
     }
-    /// Sets `StartAfter`.
+    /// Sets `StartAfter`. The `StartAfter` the listing was asked for, echoed back.
     pub fn start_after(mut self, value: impl Into<String>) -> Self {
         self.start_after = Some(value.into());
         self
     }
-    /// Sets or clears `StartAfter`.
+    /// Sets or clears `StartAfter`. The `StartAfter` the listing was asked for, echoed back.
     pub fn set_start_after(mut self, value: Option<String>) -> Self {
         self.start_after = value;
         self
@@ -19302,7 +19302,7 @@ pub struct ListObjectsV2Request {
     /// Shape: `Token`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub continuation_token: Option<String>,
-    /// `FetchOwner`: query parameter `fetch-owner`.
+    /// `FetchOwner`: query parameter `fetch-owner`. Whether each entry carries its `Owner` (ListObjectsV2 leaves it out by default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub fetch_owner: Option<bool>,
     /// `StartAfter`: query parameter `start-after`. Lists keys after this one, in UTF-8 byte order.
@@ -19394,12 +19394,12 @@ impl ListObjectsV2RequestBuilder {
         self.continuation_token = value;
         self
     }
-    /// Sets `FetchOwner`.
+    /// Sets `FetchOwner`. Whether each entry carries its `Owner` (ListObjectsV2 leaves it out by default).
     pub fn fetch_owner(mut self, value: bool) -> Self {
         self.fetch_owner = Some(value);
         self
     }
-    /// Sets or clears `FetchOwner`.
+    /// Sets or clears `FetchOwner`. Whether each entry carries its `Owner` (ListObjectsV2 leaves it out by default).
     pub fn set_fetch_owner(mut self, value: Option<bool>) -> Self {
         self.fetch_owner = value;
         self
@@ -19446,58 +19446,58 @@ impl ListObjectsV2RequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListPartsOutput {
-    /// `AbortDate`: header `x-amz-abort-date`.
+    /// `AbortDate`: header `x-amz-abort-date`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub abort_date: Option<rt::DateTime>,
-    /// `AbortRuleId`: header `x-amz-abort-rule-id`.
+    /// `AbortRuleId`: header `x-amz-abort-rule-id`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub abort_rule_id: Option<String>,
-    /// `Bucket`: XML element `Bucket`.
+    /// `Bucket`: XML element `Bucket`. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bucket: Option<String>,
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The object's key, echoed back.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `UploadId`: XML element `UploadId`.
+    /// `UploadId`: XML element `UploadId`. The upload's id, echoed back.
     ///
     /// Shape: `MultipartUploadId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub upload_id: Option<String>,
-    /// `PartNumberMarker`: XML element `PartNumberMarker`.
+    /// `PartNumberMarker`: XML element `PartNumberMarker`. The part number marker the listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number_marker: Option<i32>,
-    /// `NextPartNumberMarker`: XML element `NextPartNumberMarker`.
+    /// `NextPartNumberMarker`: XML element `NextPartNumberMarker`. Give it as `PartNumberMarker` to get the next page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_part_number_marker: Option<i32>,
-    /// `MaxParts`: XML element `MaxParts`.
+    /// `MaxParts`: XML element `MaxParts`. The most parts a page may hold, as asked.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_parts: Option<i32>,
     /// `IsTruncated`: XML element `IsTruncated`. Whether more entries follow this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_truncated: Option<bool>,
-    /// `Parts`: XML element `Part`.
+    /// `Parts`: XML element `Part`. The parts uploaded so far, of this page.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub parts: Option<Vec<types::Part>>,
-    /// `Initiator`: XML element `Initiator`.
+    /// `Initiator`: XML element `Initiator`. Who started the multipart upload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub initiator: Option<types::Initiator>,
-    /// `Owner`: XML element `Owner`.
+    /// `Owner`: XML element `Owner`. Who owns the object being uploaded.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub owner: Option<types::Owner>,
-    /// `StorageClass`: XML element `StorageClass`.
+    /// `StorageClass`: XML element `StorageClass`. The storage class the object will have.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
-    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumType`: XML element `ChecksumType`.
+    /// `ChecksumType`: XML element `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
 }
@@ -19506,42 +19506,42 @@ impl ListPartsOutput {
     pub fn builder() -> ListPartsOutputBuilder {
         ListPartsOutputBuilder::default()
     }
-    /// `AbortDate`.
+    /// `AbortDate`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     #[inline]
     pub fn abort_date(&self) -> Option<rt::DateTime> {
         self.abort_date
     }
-    /// `AbortRuleId`.
+    /// `AbortRuleId`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     #[inline]
     pub fn abort_rule_id(&self) -> Option<&str> {
         self.abort_rule_id.as_deref()
     }
-    /// `Bucket`.
+    /// `Bucket`. The bucket's name, echoed back.
     #[inline]
     pub fn bucket(&self) -> Option<&str> {
         self.bucket.as_deref()
     }
-    /// `Key`.
+    /// `Key`. The object's key, echoed back.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `UploadId`.
+    /// `UploadId`. The upload's id, echoed back.
     #[inline]
     pub fn upload_id(&self) -> Option<&str> {
         self.upload_id.as_deref()
     }
-    /// `PartNumberMarker`.
+    /// `PartNumberMarker`. The part number marker the listing was asked for, echoed back.
     #[inline]
     pub fn part_number_marker(&self) -> Option<i32> {
         self.part_number_marker
     }
-    /// `NextPartNumberMarker`.
+    /// `NextPartNumberMarker`. Give it as `PartNumberMarker` to get the next page.
     #[inline]
     pub fn next_part_number_marker(&self) -> Option<i32> {
         self.next_part_number_marker
     }
-    /// `MaxParts`.
+    /// `MaxParts`. The most parts a page may hold, as asked.
     #[inline]
     pub fn max_parts(&self) -> Option<i32> {
         self.max_parts
@@ -19551,37 +19551,37 @@ impl ListPartsOutput {
     pub fn is_truncated(&self) -> Option<bool> {
         self.is_truncated
     }
-    /// `Parts`.
+    /// `Parts`. The parts uploaded so far, of this page.
     #[inline]
     pub fn parts(&self) -> &[types::Part] {
         self.parts.as_deref().unwrap_or_default()
     }
-    /// `Initiator`.
+    /// `Initiator`. Who started the multipart upload.
     #[inline]
     pub fn initiator(&self) -> Option<&types::Initiator> {
         self.initiator.as_ref()
     }
-    /// `Owner`.
+    /// `Owner`. Who owns the object being uploaded.
     #[inline]
     pub fn owner(&self) -> Option<&types::Owner> {
         self.owner.as_ref()
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The storage class the object will have.
     #[inline]
     pub fn storage_class(&self) -> Option<&types::StorageClass> {
         self.storage_class.as_ref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
     }
-    /// `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     #[inline]
     pub fn checksum_algorithm(&self) -> Option<&types::ChecksumAlgorithm> {
         self.checksum_algorithm.as_ref()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
@@ -19608,82 +19608,82 @@ pub struct ListPartsOutputBuilder {
     checksum_type: Option<types::ChecksumType>,
 }
 impl ListPartsOutputBuilder {
-    /// Sets `AbortDate`.
+    /// Sets `AbortDate`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     pub fn abort_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.abort_date = Some(value.into());
         self
     }
-    /// Sets or clears `AbortDate`.
+    /// Sets or clears `AbortDate`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
     pub fn set_abort_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.abort_date = value;
         self
     }
-    /// Sets `AbortRuleId`.
+    /// Sets `AbortRuleId`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     pub fn abort_rule_id(mut self, value: impl Into<String>) -> Self {
         self.abort_rule_id = Some(value.into());
         self
     }
-    /// Sets or clears `AbortRuleId`.
+    /// Sets or clears `AbortRuleId`. The id of the lifecycle rule that will abort this upload (see `AbortDate`).
     pub fn set_abort_rule_id(mut self, value: Option<String>) -> Self {
         self.abort_rule_id = value;
         self
     }
-    /// Sets `Bucket`.
+    /// Sets `Bucket`. The bucket's name, echoed back.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket`.
+    /// Sets or clears `Bucket`. The bucket's name, echoed back.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key`.
+    /// Sets `Key`. The object's key, echoed back.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The object's key, echoed back.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `UploadId`.
+    /// Sets `UploadId`. The upload's id, echoed back.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId`.
+    /// Sets or clears `UploadId`. The upload's id, echoed back.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
     }
-    /// Sets `PartNumberMarker`.
+    /// Sets `PartNumberMarker`. The part number marker the listing was asked for, echoed back.
     pub fn part_number_marker(mut self, value: i32) -> Self {
         self.part_number_marker = Some(value);
         self
     }
-    /// Sets or clears `PartNumberMarker`.
+    /// Sets or clears `PartNumberMarker`. The part number marker the listing was asked for, echoed back.
     pub fn set_part_number_marker(mut self, value: Option<i32>) -> Self {
         self.part_number_marker = value;
         self
     }
-    /// Sets `NextPartNumberMarker`.
+    /// Sets `NextPartNumberMarker`. Give it as `PartNumberMarker` to get the next page.
     pub fn next_part_number_marker(mut self, value: i32) -> Self {
         self.next_part_number_marker = Some(value);
         self
     }
-    /// Sets or clears `NextPartNumberMarker`.
+    /// Sets or clears `NextPartNumberMarker`. Give it as `PartNumberMarker` to get the next page.
     pub fn set_next_part_number_marker(mut self, value: Option<i32>) -> Self {
         self.next_part_number_marker = value;
         self
     }
-    /// Sets `MaxParts`.
+    /// Sets `MaxParts`. The most parts a page may hold, as asked.
     pub fn max_parts(mut self, value: i32) -> Self {
         self.max_parts = Some(value);
         self
     }
-    /// Sets or clears `MaxParts`.
+    /// Sets or clears `MaxParts`. The most parts a page may hold, as asked.
     pub fn set_max_parts(mut self, value: Option<i32>) -> Self {
         self.max_parts = value;
         self
@@ -19698,57 +19698,57 @@ impl ListPartsOutputBuilder {
         self.is_truncated = value;
         self
     }
-    /// Appends one item to `Parts`. `set_parts` sets or clears the whole list.
+    /// Appends one item to `Parts`. The parts uploaded so far, of this page. `set_parts` sets or clears the whole list.
     pub fn parts(mut self, item: types::Part) -> Self {
         self.parts.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Parts`.
+    /// Sets or clears `Parts`. The parts uploaded so far, of this page.
     pub fn set_parts(mut self, value: Option<Vec<types::Part>>) -> Self {
         self.parts = value;
         self
     }
-    /// Sets `Initiator`.
+    /// Sets `Initiator`. Who started the multipart upload.
     pub fn initiator(mut self, value: types::Initiator) -> Self {
         self.initiator = Some(value);
         self
     }
-    /// Sets or clears `Initiator`.
+    /// Sets or clears `Initiator`. Who started the multipart upload.
     pub fn set_initiator(mut self, value: Option<types::Initiator>) -> Self {
         self.initiator = value;
         self
     }
-    /// Sets `Owner`.
+    /// Sets `Owner`. Who owns the object being uploaded.
     pub fn owner(mut self, value: types::Owner) -> Self {
         self.owner = Some(value);
         self
     }
-    /// Sets or clears `Owner`.
+    /// Sets or clears `Owner`. Who owns the object being uploaded.
     pub fn set_owner(mut self, value: Option<types::Owner>) -> Self {
         self.owner = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class the object will have.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class the object will have.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -19756,7 +19756,7 @@ impl ListPartsOutputBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -19764,12 +19764,12 @@ impl ListPartsOutputBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
@@ -19814,13 +19814,13 @@ pub struct ListPartsRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MaxParts`: query parameter `max-parts`.
+    /// `MaxParts`: query parameter `max-parts`. The most parts in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_parts: Option<i32>,
-    /// `MirrorDestination`: header `Mirror-Destination`.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
-    /// `PartNumberMarker`: query parameter `part-number-marker`.
+    /// `PartNumberMarker`: query parameter `part-number-marker`. Lists parts after this part number; paginators set it for you.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number_marker: Option<i32>,
     /// `UploadId`: query parameter `uploadId`; required. The multipart upload's id, from CreateMultipartUpload.
@@ -19875,32 +19875,32 @@ impl ListPartsRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MaxParts`.
+    /// Sets `MaxParts`. The most parts in one page, up to 1,000 (also the default).
     pub fn max_parts(mut self, value: i32) -> Self {
         self.max_parts = Some(value);
         self
     }
-    /// Sets or clears `MaxParts`.
+    /// Sets or clears `MaxParts`. The most parts in one page, up to 1,000 (also the default).
     pub fn set_max_parts(mut self, value: Option<i32>) -> Self {
         self.max_parts = value;
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
     }
-    /// Sets `PartNumberMarker`.
+    /// Sets `PartNumberMarker`. Lists parts after this part number; paginators set it for you.
     pub fn part_number_marker(mut self, value: i32) -> Self {
         self.part_number_marker = Some(value);
         self
     }
-    /// Sets or clears `PartNumberMarker`.
+    /// Sets or clears `PartNumberMarker`. Lists parts after this part number; paginators set it for you.
     pub fn set_part_number_marker(mut self, value: Option<i32>) -> Self {
         self.part_number_marker = value;
         self
@@ -20434,32 +20434,32 @@ impl MetricsFilterBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct MultipartUpload {
-    /// `UploadId`: XML element `UploadId`.
+    /// `UploadId`: XML element `UploadId`. The upload's id.
     ///
     /// Shape: `MultipartUploadId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub upload_id: Option<String>,
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The object's key.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `Initiated`: XML element `Initiated`.
+    /// `Initiated`: XML element `Initiated`. When the multipart upload was started.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub initiated: Option<rt::DateTime>,
-    /// `StorageClass`: XML element `StorageClass`.
+    /// `StorageClass`: XML element `StorageClass`. The storage class the object will have.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
-    /// `Owner`: XML element `Owner`.
+    /// `Owner`: XML element `Owner`. Who owns the object being uploaded.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub owner: Option<types::Owner>,
-    /// `Initiator`: XML element `Initiator`.
+    /// `Initiator`: XML element `Initiator`. Who started the multipart upload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub initiator: Option<types::Initiator>,
-    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumType`: XML element `ChecksumType`.
+    /// `ChecksumType`: XML element `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
 }
@@ -20468,42 +20468,42 @@ impl MultipartUpload {
     pub fn builder() -> MultipartUploadBuilder {
         MultipartUploadBuilder::default()
     }
-    /// `UploadId`.
+    /// `UploadId`. The upload's id.
     #[inline]
     pub fn upload_id(&self) -> Option<&str> {
         self.upload_id.as_deref()
     }
-    /// `Key`.
+    /// `Key`. The object's key.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `Initiated`.
+    /// `Initiated`. When the multipart upload was started.
     #[inline]
     pub fn initiated(&self) -> Option<rt::DateTime> {
         self.initiated
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The storage class the object will have.
     #[inline]
     pub fn storage_class(&self) -> Option<&types::StorageClass> {
         self.storage_class.as_ref()
     }
-    /// `Owner`.
+    /// `Owner`. Who owns the object being uploaded.
     #[inline]
     pub fn owner(&self) -> Option<&types::Owner> {
         self.owner.as_ref()
     }
-    /// `Initiator`.
+    /// `Initiator`. Who started the multipart upload.
     #[inline]
     pub fn initiator(&self) -> Option<&types::Initiator> {
         self.initiator.as_ref()
     }
-    /// `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     #[inline]
     pub fn checksum_algorithm(&self) -> Option<&types::ChecksumAlgorithm> {
         self.checksum_algorithm.as_ref()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
@@ -20522,67 +20522,67 @@ pub struct MultipartUploadBuilder {
     checksum_type: Option<types::ChecksumType>,
 }
 impl MultipartUploadBuilder {
-    /// Sets `UploadId`.
+    /// Sets `UploadId`. The upload's id.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
         self.upload_id = Some(value.into());
         self
     }
-    /// Sets or clears `UploadId`.
+    /// Sets or clears `UploadId`. The upload's id.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
         self.upload_id = value;
         self
     }
-    /// Sets `Key`.
+    /// Sets `Key`. The object's key.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The object's key.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `Initiated`.
+    /// Sets `Initiated`. When the multipart upload was started.
     pub fn initiated(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.initiated = Some(value.into());
         self
     }
-    /// Sets or clears `Initiated`.
+    /// Sets or clears `Initiated`. When the multipart upload was started.
     pub fn set_initiated(mut self, value: Option<rt::DateTime>) -> Self {
         self.initiated = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class the object will have.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class the object will have.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
     }
-    /// Sets `Owner`.
+    /// Sets `Owner`. Who owns the object being uploaded.
     pub fn owner(mut self, value: types::Owner) -> Self {
         self.owner = Some(value);
         self
     }
-    /// Sets or clears `Owner`.
+    /// Sets or clears `Owner`. Who owns the object being uploaded.
     pub fn set_owner(mut self, value: Option<types::Owner>) -> Self {
         self.owner = value;
         self
     }
-    /// Sets `Initiator`.
+    /// Sets `Initiator`. Who started the multipart upload.
     pub fn initiator(mut self, value: types::Initiator) -> Self {
         self.initiator = Some(value);
         self
     }
-    /// Sets or clears `Initiator`.
+    /// Sets or clears `Initiator`. Who started the multipart upload.
     pub fn set_initiator(mut self, value: Option<types::Initiator>) -> Self {
         self.initiator = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -20590,7 +20590,7 @@ impl MultipartUploadBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -20598,12 +20598,12 @@ impl MultipartUploadBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
@@ -20695,12 +20695,12 @@ impl NoSuchUploadBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct NoncurrentVersionExpiration {
-    /// `NoncurrentDays`: XML element `NoncurrentDays`.
+    /// `NoncurrentDays`: XML element `NoncurrentDays`. Days after a version stops being current at which it expires.
     ///
     /// Shape: `Days`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub noncurrent_days: Option<i32>,
-    /// `NewerNoncurrentVersions`: XML element `NewerNoncurrentVersions`.
+    /// `NewerNoncurrentVersions`: XML element `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
     ///
     /// Shape: `VersionCount`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -20711,12 +20711,12 @@ impl NoncurrentVersionExpiration {
     pub fn builder() -> NoncurrentVersionExpirationBuilder {
         NoncurrentVersionExpirationBuilder::default()
     }
-    /// `NoncurrentDays`.
+    /// `NoncurrentDays`. Days after a version stops being current at which it expires.
     #[inline]
     pub fn noncurrent_days(&self) -> Option<i32> {
         self.noncurrent_days
     }
-    /// `NewerNoncurrentVersions`.
+    /// `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
     #[inline]
     pub fn newer_noncurrent_versions(&self) -> Option<i32> {
         self.newer_noncurrent_versions
@@ -20729,22 +20729,22 @@ pub struct NoncurrentVersionExpirationBuilder {
     newer_noncurrent_versions: Option<i32>,
 }
 impl NoncurrentVersionExpirationBuilder {
-    /// Sets `NoncurrentDays`.
+    /// Sets `NoncurrentDays`. Days after a version stops being current at which it expires.
     pub fn noncurrent_days(mut self, value: i32) -> Self {
         self.noncurrent_days = Some(value);
         self
     }
-    /// Sets or clears `NoncurrentDays`.
+    /// Sets or clears `NoncurrentDays`. Days after a version stops being current at which it expires.
     pub fn set_noncurrent_days(mut self, value: Option<i32>) -> Self {
         self.noncurrent_days = value;
         self
     }
-    /// Sets `NewerNoncurrentVersions`.
+    /// Sets `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
     pub fn newer_noncurrent_versions(mut self, value: i32) -> Self {
         self.newer_noncurrent_versions = Some(value);
         self
     }
-    /// Sets or clears `NewerNoncurrentVersions`.
+    /// Sets or clears `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
     pub fn set_newer_noncurrent_versions(mut self, value: Option<i32>) -> Self {
         self.newer_noncurrent_versions = value;
         self
@@ -20982,34 +20982,34 @@ impl NotificationConfigurationFilterBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Object {
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The object's key.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `LastModified`: XML element `LastModified`.
+    /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ETag`: XML element `ETag`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     ///
     /// Shape: `ChecksumAlgorithmList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<Vec<types::ChecksumAlgorithm>>,
-    /// `ChecksumType`: XML element `ChecksumType`.
+    /// `ChecksumType`: XML element `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `Size`: XML element `Size`.
+    /// `Size`: XML element `Size`. The size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub size: Option<i64>,
-    /// `StorageClass`: XML element `StorageClass`.
+    /// `StorageClass`: XML element `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     ///
     /// Shape: `ObjectStorageClass`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::ObjectStorageClass>,
-    /// `Owner`: XML element `Owner`.
+    /// `Owner`: XML element `Owner`. The owner: its id and, where the service keeps one, its display name.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub owner: Option<types::Owner>,
 }
@@ -21018,42 +21018,42 @@ impl Object {
     pub fn builder() -> ObjectBuilder {
         ObjectBuilder::default()
     }
-    /// `Key`.
+    /// `Key`. The object's key.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     #[inline]
     pub fn checksum_algorithm(&self) -> &[types::ChecksumAlgorithm] {
         self.checksum_algorithm.as_deref().unwrap_or_default()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `Size`.
+    /// `Size`. The size in bytes.
     #[inline]
     pub fn size(&self) -> Option<i64> {
         self.size
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     #[inline]
     pub fn storage_class(&self) -> Option<&types::ObjectStorageClass> {
         self.storage_class.as_ref()
     }
-    /// `Owner`.
+    /// `Owner`. The owner: its id and, where the service keeps one, its display name.
     #[inline]
     pub fn owner(&self) -> Option<&types::Owner> {
         self.owner.as_ref()
@@ -21072,37 +21072,37 @@ pub struct ObjectBuilder {
     owner: Option<types::Owner>,
 }
 impl ObjectBuilder {
-    /// Sets `Key`.
+    /// Sets `Key`. The object's key.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The object's key.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
     }
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Appends one item to `ChecksumAlgorithm`. `set_checksum_algorithm` sets or clears the whole list.
+    /// Appends one item to `ChecksumAlgorithm`. The checksum algorithm the object was stored with. `set_checksum_algorithm` sets or clears the whole list.
     pub fn checksum_algorithm(
         mut self,
         item: impl Into<types::ChecksumAlgorithm>,
@@ -21110,7 +21110,7 @@ impl ObjectBuilder {
         self.checksum_algorithm.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<Vec<types::ChecksumAlgorithm>>,
@@ -21118,32 +21118,32 @@ impl ObjectBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
     }
-    /// Sets `Size`.
+    /// Sets `Size`. The size in bytes.
     pub fn size(mut self, value: i64) -> Self {
         self.size = Some(value);
         self
     }
-    /// Sets or clears `Size`.
+    /// Sets or clears `Size`. The size in bytes.
     pub fn set_size(mut self, value: Option<i64>) -> Self {
         self.size = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     pub fn storage_class(mut self, value: impl Into<types::ObjectStorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     pub fn set_storage_class(
         mut self,
         value: Option<types::ObjectStorageClass>,
@@ -21151,12 +21151,12 @@ impl ObjectBuilder {
         self.storage_class = value;
         self
     }
-    /// Sets `Owner`.
+    /// Sets `Owner`. The owner: its id and, where the service keeps one, its display name.
     pub fn owner(mut self, value: types::Owner) -> Self {
         self.owner = Some(value);
         self
     }
-    /// Sets or clears `Owner`.
+    /// Sets or clears `Owner`. The owner: its id and, where the service keeps one, its display name.
     pub fn set_owner(mut self, value: Option<types::Owner>) -> Self {
         self.owner = value;
         self
@@ -21296,11 +21296,11 @@ impl ::std::fmt::Display for ObjectCannedACL {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ObjectIdentifier {
-    /// `Key`: XML element `Key`; required; at least 1.
+    /// `Key`: XML element `Key`; required; at least 1. The key to delete.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: XML element `VersionId`.
+    /// `VersionId`: XML element `VersionId`. The version to delete; without it the key's current version is deleted (in a versioned bucket, a delete marker is added).
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -21319,22 +21319,22 @@ pub struct ObjectIdentifierBuilder {
     version_id: Option<String>,
 }
 impl ObjectIdentifierBuilder {
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The key to delete.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The key to delete.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version to delete; without it the key's current version is deleted (in a versioned bucket, a delete marker is added).
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version to delete; without it the key's current version is deleted (in a versioned bucket, a delete marker is added).
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
@@ -21487,7 +21487,7 @@ impl ::std::fmt::Display for ObjectLockEnabled {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ObjectLockLegalHold {
-    /// `Status`: XML element `Status`.
+    /// `Status`: XML element `Status`. `ON` or `OFF`.
     ///
     /// Shape: `ObjectLockLegalHoldStatus`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -21498,7 +21498,7 @@ impl ObjectLockLegalHold {
     pub fn builder() -> ObjectLockLegalHoldBuilder {
         ObjectLockLegalHoldBuilder::default()
     }
-    /// `Status`.
+    /// `Status`. `ON` or `OFF`.
     #[inline]
     pub fn status(&self) -> Option<&types::ObjectLockLegalHoldStatus> {
         self.status.as_ref()
@@ -21510,12 +21510,12 @@ pub struct ObjectLockLegalHoldBuilder {
     status: Option<types::ObjectLockLegalHoldStatus>,
 }
 impl ObjectLockLegalHoldBuilder {
-    /// Sets `Status`.
+    /// Sets `Status`. `ON` or `OFF`.
     pub fn status(mut self, value: impl Into<types::ObjectLockLegalHoldStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Sets or clears `Status`.
+    /// Sets or clears `Status`. `ON` or `OFF`.
     pub fn set_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
@@ -21660,12 +21660,12 @@ impl ::std::fmt::Display for ObjectLockMode {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ObjectLockRetention {
-    /// `Mode`: XML element `Mode`.
+    /// `Mode`: XML element `Mode`. `COMPLIANCE` (nobody can shorten or remove the retention) or `GOVERNANCE` (callers with a special permission can).
     ///
     /// Shape: `ObjectLockRetentionMode`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mode: Option<types::ObjectLockRetentionMode>,
-    /// `RetainUntilDate`: XML element `RetainUntilDate`.
+    /// `RetainUntilDate`: XML element `RetainUntilDate`. When the retention ends.
     ///
     /// Shape: `Date`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -21676,12 +21676,12 @@ impl ObjectLockRetention {
     pub fn builder() -> ObjectLockRetentionBuilder {
         ObjectLockRetentionBuilder::default()
     }
-    /// `Mode`.
+    /// `Mode`. `COMPLIANCE` (nobody can shorten or remove the retention) or `GOVERNANCE` (callers with a special permission can).
     #[inline]
     pub fn mode(&self) -> Option<&types::ObjectLockRetentionMode> {
         self.mode.as_ref()
     }
-    /// `RetainUntilDate`.
+    /// `RetainUntilDate`. When the retention ends.
     #[inline]
     pub fn retain_until_date(&self) -> Option<rt::DateTime> {
         self.retain_until_date
@@ -21694,22 +21694,22 @@ pub struct ObjectLockRetentionBuilder {
     retain_until_date: Option<rt::DateTime>,
 }
 impl ObjectLockRetentionBuilder {
-    /// Sets `Mode`.
+    /// Sets `Mode`. `COMPLIANCE` (nobody can shorten or remove the retention) or `GOVERNANCE` (callers with a special permission can).
     pub fn mode(mut self, value: impl Into<types::ObjectLockRetentionMode>) -> Self {
         self.mode = Some(value.into());
         self
     }
-    /// Sets or clears `Mode`.
+    /// Sets or clears `Mode`. `COMPLIANCE` (nobody can shorten or remove the retention) or `GOVERNANCE` (callers with a special permission can).
     pub fn set_mode(mut self, value: Option<types::ObjectLockRetentionMode>) -> Self {
         self.mode = value;
         self
     }
-    /// Sets `RetainUntilDate`.
+    /// Sets `RetainUntilDate`. When the retention ends.
     pub fn retain_until_date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.retain_until_date = Some(value.into());
         self
     }
-    /// Sets or clears `RetainUntilDate`.
+    /// Sets or clears `RetainUntilDate`. When the retention ends.
     pub fn set_retain_until_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.retain_until_date = value;
         self
@@ -21963,42 +21963,42 @@ impl ::std::fmt::Display for ObjectStorageClass {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ObjectVersion {
-    /// `ETag`: XML element `ETag`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `Size`: XML element `Size`.
+    /// `Size`: XML element `Size`. The size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub size: Option<i64>,
-    /// `StorageClass`: XML element `StorageClass`.
+    /// `StorageClass`: XML element `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     ///
     /// Shape: `ObjectVersionStorageClass`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::ObjectVersionStorageClass>,
-    /// `Key`: XML element `Key`; at least 1.
+    /// `Key`: XML element `Key`; at least 1. The object's key.
     ///
     /// Shape: `ObjectKey`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub key: Option<String>,
-    /// `VersionId`: XML element `VersionId`.
+    /// `VersionId`: XML element `VersionId`. The version this entry is about.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `IsLatest`: XML element `IsLatest`.
+    /// `IsLatest`: XML element `IsLatest`. Whether this is the current version of its key.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_latest: Option<bool>,
-    /// `LastModified`: XML element `LastModified`.
+    /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `Owner`: XML element `Owner`.
+    /// `Owner`: XML element `Owner`. The owner: its id and, where the service keeps one, its display name.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub owner: Option<types::Owner>,
-    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     ///
     /// Shape: `ChecksumAlgorithmList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<Vec<types::ChecksumAlgorithm>>,
-    /// `ChecksumType`: XML element `ChecksumType`.
+    /// `ChecksumType`: XML element `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
 }
@@ -22007,52 +22007,52 @@ impl ObjectVersion {
     pub fn builder() -> ObjectVersionBuilder {
         ObjectVersionBuilder::default()
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `Size`.
+    /// `Size`. The size in bytes.
     #[inline]
     pub fn size(&self) -> Option<i64> {
         self.size
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     #[inline]
     pub fn storage_class(&self) -> Option<&types::ObjectVersionStorageClass> {
         self.storage_class.as_ref()
     }
-    /// `Key`.
+    /// `Key`. The object's key.
     #[inline]
     pub fn key(&self) -> Option<&str> {
         self.key.as_deref()
     }
-    /// `VersionId`.
+    /// `VersionId`. The version this entry is about.
     #[inline]
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `IsLatest`.
+    /// `IsLatest`. Whether this is the current version of its key.
     #[inline]
     pub fn is_latest(&self) -> Option<bool> {
         self.is_latest
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `Owner`.
+    /// `Owner`. The owner: its id and, where the service keeps one, its display name.
     #[inline]
     pub fn owner(&self) -> Option<&types::Owner> {
         self.owner.as_ref()
     }
-    /// `ChecksumAlgorithm`.
+    /// `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     #[inline]
     pub fn checksum_algorithm(&self) -> &[types::ChecksumAlgorithm] {
         self.checksum_algorithm.as_deref().unwrap_or_default()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
@@ -22073,27 +22073,27 @@ pub struct ObjectVersionBuilder {
     checksum_type: Option<types::ChecksumType>,
 }
 impl ObjectVersionBuilder {
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `Size`.
+    /// Sets `Size`. The size in bytes.
     pub fn size(mut self, value: i64) -> Self {
         self.size = Some(value);
         self
     }
-    /// Sets or clears `Size`.
+    /// Sets or clears `Size`. The size in bytes.
     pub fn set_size(mut self, value: Option<i64>) -> Self {
         self.size = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     pub fn storage_class(
         mut self,
         value: impl Into<types::ObjectVersionStorageClass>,
@@ -22101,7 +22101,7 @@ impl ObjectVersionBuilder {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The storage class, such as `STANDARD`, or `GLACIER` and `ACCELERATED` for objects archived by a lifecycle rule.
     pub fn set_storage_class(
         mut self,
         value: Option<types::ObjectVersionStorageClass>,
@@ -22109,57 +22109,57 @@ impl ObjectVersionBuilder {
         self.storage_class = value;
         self
     }
-    /// Sets `Key`.
+    /// Sets `Key`. The object's key.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key`.
+    /// Sets or clears `Key`. The object's key.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. The version this entry is about.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. The version this entry is about.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `IsLatest`.
+    /// Sets `IsLatest`. Whether this is the current version of its key.
     pub fn is_latest(mut self, value: bool) -> Self {
         self.is_latest = Some(value);
         self
     }
-    /// Sets or clears `IsLatest`.
+    /// Sets or clears `IsLatest`. Whether this is the current version of its key.
     pub fn set_is_latest(mut self, value: Option<bool>) -> Self {
         self.is_latest = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
     }
-    /// Sets `Owner`.
+    /// Sets `Owner`. The owner: its id and, where the service keeps one, its display name.
     pub fn owner(mut self, value: types::Owner) -> Self {
         self.owner = Some(value);
         self
     }
-    /// Sets or clears `Owner`.
+    /// Sets or clears `Owner`. The owner: its id and, where the service keeps one, its display name.
     pub fn set_owner(mut self, value: Option<types::Owner>) -> Self {
         self.owner = value;
         self
     }
-    /// Appends one item to `ChecksumAlgorithm`. `set_checksum_algorithm` sets or clears the whole list.
+    /// Appends one item to `ChecksumAlgorithm`. The checksum algorithm the object was stored with. `set_checksum_algorithm` sets or clears the whole list.
     pub fn checksum_algorithm(
         mut self,
         item: impl Into<types::ChecksumAlgorithm>,
@@ -22167,7 +22167,7 @@ impl ObjectVersionBuilder {
         self.checksum_algorithm.get_or_insert_with(Vec::new).push(item.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<Vec<types::ChecksumAlgorithm>>,
@@ -22175,12 +22175,12 @@ impl ObjectVersionBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
@@ -22269,10 +22269,10 @@ impl ::std::fmt::Display for ObjectVersionStorageClass {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Owner {
-    /// `DisplayName`: XML element `DisplayName`.
+    /// `DisplayName`: XML element `DisplayName`. The owner's display name, where the service keeps one.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub display_name: Option<String>,
-    /// `ID`: XML element `ID`.
+    /// `ID`: XML element `ID`. The canonical id of the account or user.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
@@ -22282,12 +22282,12 @@ impl Owner {
     pub fn builder() -> OwnerBuilder {
         OwnerBuilder::default()
     }
-    /// `DisplayName`.
+    /// `DisplayName`. The owner's display name, where the service keeps one.
     #[inline]
     pub fn display_name(&self) -> Option<&str> {
         self.display_name.as_deref()
     }
-    /// `ID`.
+    /// `ID`. The canonical id of the account or user.
     #[inline]
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
@@ -22300,22 +22300,22 @@ pub struct OwnerBuilder {
     id: Option<String>,
 }
 impl OwnerBuilder {
-    /// Sets `DisplayName`.
+    /// Sets `DisplayName`. The owner's display name, where the service keeps one.
     pub fn display_name(mut self, value: impl Into<String>) -> Self {
         self.display_name = Some(value.into());
         self
     }
-    /// Sets or clears `DisplayName`.
+    /// Sets or clears `DisplayName`. The owner's display name, where the service keeps one.
     pub fn set_display_name(mut self, value: Option<String>) -> Self {
         self.display_name = value;
         self
     }
-    /// Sets `ID`.
+    /// Sets `ID`. The canonical id of the account or user.
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    /// Sets or clears `ID`.
+    /// Sets or clears `ID`. The canonical id of the account or user.
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
@@ -22334,35 +22334,35 @@ impl OwnerBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Part {
-    /// `PartNumber`: XML element `PartNumber`.
+    /// `PartNumber`: XML element `PartNumber`. The part's number.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub part_number: Option<i32>,
-    /// `LastModified`: XML element `LastModified`.
+    /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ETag`: XML element `ETag`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `Size`: XML element `Size`.
+    /// `Size`: XML element `Size`. The part's size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub size: Option<i64>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`: XML element `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: XML element `ChecksumSHA1`.
+    /// `ChecksumSHA1`: XML element `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: XML element `ChecksumSHA256`.
+    /// `ChecksumSHA256`: XML element `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
@@ -22372,47 +22372,47 @@ impl Part {
     pub fn builder() -> PartBuilder {
         PartBuilder::default()
     }
-    /// `PartNumber`.
+    /// `PartNumber`. The part's number.
     #[inline]
     pub fn part_number(&self) -> Option<i32> {
         self.part_number
     }
-    /// `LastModified`.
+    /// `LastModified`. When the object (this version) was written.
     #[inline]
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ETag`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `Size`.
+    /// `Size`. The part's size in bytes.
     #[inline]
     pub fn size(&self) -> Option<i64> {
         self.size
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
@@ -22432,92 +22432,92 @@ pub struct PartBuilder {
     checksum_sha256: Option<String>,
 }
 impl PartBuilder {
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. The part's number.
     pub fn part_number(mut self, value: i32) -> Self {
         self.part_number = Some(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. The part's number.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.part_number = value;
         self
     }
-    /// Sets `LastModified`.
+    /// Sets `LastModified`. When the object (this version) was written.
     pub fn last_modified(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_modified = Some(value.into());
         self
     }
-    /// Sets or clears `LastModified`.
+    /// Sets or clears `LastModified`. When the object (this version) was written.
     pub fn set_last_modified(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_modified = value;
         self
     }
-    /// Sets `ETag`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `Size`.
+    /// Sets `Size`. The part's size in bytes.
     pub fn size(mut self, value: i64) -> Self {
         self.size = Some(value);
         self
     }
-    /// Sets or clears `Size`.
+    /// Sets or clears `Size`. The part's size in bytes.
     pub fn set_size(mut self, value: Option<i64>) -> Self {
         self.size = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
@@ -23382,14 +23382,14 @@ pub struct PutBucketCorsRequest {
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `CORSConfiguration`: the whole body; required.
+    /// `CORSConfiguration`: the whole body; required. The bucket's CORS rules, which replace any it had.
     #[cfg_attr(feature = "serde", serde(rename = "CORSConfiguration"))]
     pub cors_configuration: types::CORSConfiguration,
     /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -23424,12 +23424,12 @@ impl PutBucketCorsRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `CORSConfiguration` (required).
+    /// Sets `CORSConfiguration` (required). The bucket's CORS rules, which replace any it had.
     pub fn cors_configuration(mut self, value: types::CORSConfiguration) -> Self {
         self.cors_configuration = Some(value);
         self
     }
-    /// Sets or clears `CORSConfiguration` (required).
+    /// Sets or clears `CORSConfiguration` (required). The bucket's CORS rules, which replace any it had.
     pub fn set_cors_configuration(
         mut self,
         value: Option<types::CORSConfiguration>,
@@ -23447,7 +23447,7 @@ impl PutBucketCorsRequestBuilder {
         self.content_md5 = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -23455,7 +23455,7 @@ impl PutBucketCorsRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -23599,10 +23599,10 @@ pub struct PutBucketLifecycleConfigurationRequest {
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `LifecycleConfiguration`: the whole body.
+    /// `LifecycleConfiguration`: the whole body. The bucket's lifecycle rules, which replace any it had. COS allows at most 1,000 rules.
     ///
     /// Shape: `BucketLifecycleConfiguration`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23638,7 +23638,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -23646,7 +23646,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -23654,7 +23654,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `LifecycleConfiguration`.
+    /// Sets `LifecycleConfiguration`. The bucket's lifecycle rules, which replace any it had. COS allows at most 1,000 rules.
     pub fn lifecycle_configuration(
         mut self,
         value: types::BucketLifecycleConfiguration,
@@ -23662,7 +23662,7 @@ impl PutBucketLifecycleConfigurationRequestBuilder {
         self.lifecycle_configuration = Some(value);
         self
     }
-    /// Sets or clears `LifecycleConfiguration`.
+    /// Sets or clears `LifecycleConfiguration`. The bucket's lifecycle rules, which replace any it had. COS allows at most 1,000 rules.
     pub fn set_lifecycle_configuration(
         mut self,
         value: Option<types::BucketLifecycleConfiguration>,
@@ -23793,11 +23793,11 @@ impl PutBucketMetricsConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutBucketProtectionConfigurationRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ProtectionConfiguration`: the whole body; required.
+    /// `ProtectionConfiguration`: the whole body; required. The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
     pub protection_configuration: types::ProtectionConfiguration,
 }
 impl PutBucketProtectionConfigurationRequest {
@@ -23813,17 +23813,17 @@ pub struct PutBucketProtectionConfigurationRequestBuilder {
     protection_configuration: Option<types::ProtectionConfiguration>,
 }
 impl PutBucketProtectionConfigurationRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ProtectionConfiguration` (required).
+    /// Sets `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
     pub fn protection_configuration(
         mut self,
         value: types::ProtectionConfiguration,
@@ -23831,7 +23831,7 @@ impl PutBucketProtectionConfigurationRequestBuilder {
         self.protection_configuration = Some(value);
         self
     }
-    /// Sets or clears `ProtectionConfiguration` (required).
+    /// Sets or clears `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
     pub fn set_protection_configuration(
         mut self,
         value: Option<types::ProtectionConfiguration>,
@@ -23859,25 +23859,25 @@ impl PutBucketProtectionConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutBucketReplicationRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ReplicationConfiguration`: the whole body; required.
+    /// `ReplicationConfiguration`: the whole body; required. The bucket's replication rules and, on AWS, the role replication runs as.
     pub replication_configuration: types::ReplicationConfiguration,
-    /// `Token`: header `x-amz-bucket-object-lock-token`.
+    /// `Token`: header `x-amz-bucket-object-lock-token`. The Object Lock token of the bucket, when Object Lock is on (an AWS feature).
     ///
     /// Shape: `ObjectLockToken`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub token: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23900,27 +23900,27 @@ pub struct PutBucketReplicationRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl PutBucketReplicationRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -23928,7 +23928,7 @@ impl PutBucketReplicationRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -23936,7 +23936,7 @@ impl PutBucketReplicationRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ReplicationConfiguration` (required).
+    /// Sets `ReplicationConfiguration` (required). The bucket's replication rules and, on AWS, the role replication runs as.
     pub fn replication_configuration(
         mut self,
         value: types::ReplicationConfiguration,
@@ -23944,7 +23944,7 @@ impl PutBucketReplicationRequestBuilder {
         self.replication_configuration = Some(value);
         self
     }
-    /// Sets or clears `ReplicationConfiguration` (required).
+    /// Sets or clears `ReplicationConfiguration` (required). The bucket's replication rules and, on AWS, the role replication runs as.
     pub fn set_replication_configuration(
         mut self,
         value: Option<types::ReplicationConfiguration>,
@@ -23952,22 +23952,22 @@ impl PutBucketReplicationRequestBuilder {
         self.replication_configuration = value;
         self
     }
-    /// Sets `Token`.
+    /// Sets `Token`. The Object Lock token of the bucket, when Object Lock is on (an AWS feature).
     pub fn token(mut self, value: impl Into<String>) -> Self {
         self.token = Some(value.into());
         self
     }
-    /// Sets or clears `Token`.
+    /// Sets or clears `Token`. The Object Lock token of the bucket, when Object Lock is on (an AWS feature).
     pub fn set_token(mut self, value: Option<String>) -> Self {
         self.token = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -23996,20 +23996,20 @@ impl PutBucketReplicationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutBucketTaggingRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `Tagging`: the whole body; required.
+    /// `Tagging`: the whole body; required. The tags, which replace all the current ones.
     pub tagging: types::Tagging,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -24031,27 +24031,27 @@ pub struct PutBucketTaggingRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl PutBucketTaggingRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -24059,7 +24059,7 @@ impl PutBucketTaggingRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -24067,22 +24067,22 @@ impl PutBucketTaggingRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `Tagging` (required).
+    /// Sets `Tagging` (required). The tags, which replace all the current ones.
     pub fn tagging(mut self, value: types::Tagging) -> Self {
         self.tagging = Some(value);
         self
     }
-    /// Sets or clears `Tagging` (required).
+    /// Sets or clears `Tagging` (required). The tags, which replace all the current ones.
     pub fn set_tagging(mut self, value: Option<types::Tagging>) -> Self {
         self.tagging = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -24113,14 +24113,14 @@ pub struct PutBucketVersioningRequest {
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `MFA`: header `x-amz-mfa`.
+    /// `MFA`: header `x-amz-mfa`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     #[cfg_attr(feature = "serde", serde(rename = "MFA"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa: Option<String>,
-    /// `VersioningConfiguration`: the whole body; required.
+    /// `VersioningConfiguration`: the whole body; required. Versioning's new state (`Enabled` or `Suspended`) and, on AWS, MFA Delete.
     pub versioning_configuration: types::VersioningConfiguration,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
@@ -24165,7 +24165,7 @@ impl PutBucketVersioningRequestBuilder {
         self.content_md5 = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -24173,7 +24173,7 @@ impl PutBucketVersioningRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -24181,17 +24181,17 @@ impl PutBucketVersioningRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `MFA`.
+    /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.mfa = Some(value.into());
         self
     }
-    /// Sets or clears `MFA`.
+    /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.mfa = value;
         self
     }
-    /// Sets `VersioningConfiguration` (required).
+    /// Sets `VersioningConfiguration` (required). Versioning's new state (`Enabled` or `Suspended`) and, on AWS, MFA Delete.
     pub fn versioning_configuration(
         mut self,
         value: types::VersioningConfiguration,
@@ -24199,7 +24199,7 @@ impl PutBucketVersioningRequestBuilder {
         self.versioning_configuration = Some(value);
         self
     }
-    /// Sets or clears `VersioningConfiguration` (required).
+    /// Sets or clears `VersioningConfiguration` (required). Versioning's new state (`Enabled` or `Suspended`) and, on AWS, MFA Delete.
     pub fn set_versioning_configuration(
         mut self,
         value: Option<types::VersioningConfiguration>,
@@ -24640,7 +24640,7 @@ impl PutObjectAclRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectLegalHoldOutput {
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -24649,7 +24649,7 @@ impl PutObjectLegalHoldOutput {
     pub fn builder() -> PutObjectLegalHoldOutputBuilder {
         PutObjectLegalHoldOutputBuilder::default()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -24661,12 +24661,12 @@ pub struct PutObjectLegalHoldOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
 impl PutObjectLegalHoldOutputBuilder {
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -24684,32 +24684,32 @@ impl PutObjectLegalHoldOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectLegalHoldRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `LegalHold`: the whole body.
+    /// `LegalHold`: the whole body. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
     ///
     /// Shape: `ObjectLockLegalHold`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub legal_hold: Option<types::ObjectLockLegalHold>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -24733,72 +24733,72 @@ pub struct PutObjectLegalHoldRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl PutObjectLegalHoldRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `LegalHold`.
+    /// Sets `LegalHold`. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
     pub fn legal_hold(mut self, value: types::ObjectLockLegalHold) -> Self {
         self.legal_hold = Some(value);
         self
     }
-    /// Sets or clears `LegalHold`.
+    /// Sets or clears `LegalHold`. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
     pub fn set_legal_hold(mut self, value: Option<types::ObjectLockLegalHold>) -> Self {
         self.legal_hold = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -25018,36 +25018,36 @@ impl PutObjectLockConfigurationRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectOutput {
-    /// `Expiration`: header `x-amz-expiration`.
+    /// `Expiration`: header `x-amz-expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
     /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
+    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
+    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
+    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `ChecksumType`: header `x-amz-checksum-type`.
+    /// `ChecksumType`: header `x-amz-checksum-type`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `VersionId`: header `x-amz-version-id`. The version the request created or read, in a bucket with versioning.
@@ -25055,19 +25055,19 @@ pub struct PutObjectOutput {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -25096,7 +25096,7 @@ impl PutObjectOutput {
     pub fn builder() -> PutObjectOutputBuilder {
         PutObjectOutputBuilder::default()
     }
-    /// `Expiration`.
+    /// `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[inline]
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
@@ -25106,37 +25106,37 @@ impl PutObjectOutput {
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
     }
-    /// `ChecksumType`.
+    /// `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[inline]
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
@@ -25146,22 +25146,22 @@ impl PutObjectOutput {
     pub fn version_id(&self) -> Option<&str> {
         self.version_id.as_deref()
     }
-    /// `SSECustomerAlgorithm`.
+    /// `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[inline]
     pub fn sse_customer_algorithm(&self) -> Option<&str> {
         self.sse_customer_algorithm.as_deref()
     }
-    /// `SSECustomerKeyMD5`.
+    /// `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[inline]
     pub fn sse_customer_key_md5(&self) -> Option<&str> {
         self.sse_customer_key_md5.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -25191,12 +25191,12 @@ impl ::std::fmt::Debug for PutObjectOutputBuilder {
     }
 }
 impl PutObjectOutputBuilder {
-    /// Sets `Expiration`.
+    /// Sets `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn expiration(mut self, value: impl Into<String>) -> Self {
         self.expiration = Some(value.into());
         self
     }
-    /// Sets or clears `Expiration`.
+    /// Sets or clears `Expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     pub fn set_expiration(mut self, value: Option<String>) -> Self {
         self.expiration = value;
         self
@@ -25211,67 +25211,67 @@ impl PutObjectOutputBuilder {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.checksum_type = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.checksum_type = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -25279,7 +25279,7 @@ impl PutObjectOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -25297,42 +25297,42 @@ impl PutObjectOutputBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -25362,78 +25362,78 @@ impl PutObjectOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectRequest {
-    /// `ACL`: header `x-amz-acl`.
+    /// `ACL`: header `x-amz-acl`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     ///
     /// Shape: `ObjectCannedACL`.
     #[cfg_attr(feature = "serde", serde(rename = "ACL"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub acl: Option<types::ObjectCannedACL>,
-    /// `Body`: the whole body.
+    /// `Body`: the whole body. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub body: rt::ByteStream,
     /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `CacheControl`: header `Cache-Control`.
+    /// `CacheControl`: header `Cache-Control`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub cache_control: Option<String>,
-    /// `ContentDisposition`: header `Content-Disposition`.
+    /// `ContentDisposition`: header `Content-Disposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_disposition: Option<String>,
-    /// `ContentEncoding`: header `Content-Encoding`.
+    /// `ContentEncoding`: header `Content-Encoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_encoding: Option<String>,
-    /// `ContentLanguage`: header `Content-Language`.
+    /// `ContentLanguage`: header `Content-Language`. The `Content-Language` header stored with the object, such as `en-GB`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_language: Option<String>,
-    /// `ContentLength`: header `Content-Length`.
+    /// `ContentLength`: header `Content-Length`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
     /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ContentType`: header `Content-Type`.
+    /// `ContentType`: header `Content-Type`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_type: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
+    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
+    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
+    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `Expires`: header `Expires`.
+    /// `Expires`: header `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expires: Option<rt::DateTime>,
-    /// `GrantFullControl`: header `x-amz-grant-full-control`.
+    /// `GrantFullControl`: header `x-amz-grant-full-control`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_full_control: Option<String>,
-    /// `GrantRead`: header `x-amz-grant-read`.
+    /// `GrantRead`: header `x-amz-grant-read`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read: Option<String>,
-    /// `GrantReadACP`: header `x-amz-grant-read-acp`.
+    /// `GrantReadACP`: header `x-amz-grant-read-acp`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantReadACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_read_acp: Option<String>,
-    /// `GrantWriteACP`: header `x-amz-grant-write-acp`.
+    /// `GrantWriteACP`: header `x-amz-grant-write-acp`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     #[cfg_attr(feature = "serde", serde(rename = "GrantWriteACP"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub grant_write_acp: Option<String>,
@@ -25455,13 +25455,13 @@ pub struct PutObjectRequest {
     /// `RetentionPeriod`: header `Retention-Period`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention_period: Option<i32>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `StorageClass`: header `x-amz-storage-class`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
-    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`.
+    /// `WebsiteRedirectLocation`: header `x-amz-website-redirect-location`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub website_redirect_location: Option<String>,
     /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
@@ -25476,25 +25476,25 @@ pub struct PutObjectRequest {
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `Tagging`: header `x-amz-tagging`.
+    /// `Tagging`: header `x-amz-tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     ///
     /// Shape: `TaggingHeader`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tagging: Option<String>,
-    /// `ObjectLockMode`: header `x-amz-object-lock-mode`.
+    /// `ObjectLockMode`: header `x-amz-object-lock-mode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_mode: Option<types::ObjectLockMode>,
-    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`.
+    /// `ObjectLockRetainUntilDate`: header `x-amz-object-lock-retain-until-date`. When the Object Lock retention of the object ends.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_retain_until_date: Option<rt::DateTime>,
-    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`.
+    /// `ObjectLockLegalHoldStatus`: header `x-amz-object-lock-legal-hold`. The Object Lock legal hold on the object: `ON` or `OFF`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -25603,22 +25603,22 @@ impl ::std::fmt::Debug for PutObjectRequestBuilder {
     }
 }
 impl PutObjectRequestBuilder {
-    /// Sets `ACL`.
+    /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.acl = Some(value.into());
         self
     }
-    /// Sets or clears `ACL`.
+    /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
         self.acl = value;
         self
     }
-    /// Sets `Body`.
+    /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
         self.body = Some(value.into());
         self
     }
-    /// Sets or clears `Body`.
+    /// Sets or clears `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn set_body(mut self, value: Option<rt::ByteStream>) -> Self {
         self.body = value;
         self
@@ -25633,52 +25633,52 @@ impl PutObjectRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `CacheControl`.
+    /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.cache_control = Some(value.into());
         self
     }
-    /// Sets or clears `CacheControl`.
+    /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.cache_control = value;
         self
     }
-    /// Sets `ContentDisposition`.
+    /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.content_disposition = Some(value.into());
         self
     }
-    /// Sets or clears `ContentDisposition`.
+    /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.content_disposition = value;
         self
     }
-    /// Sets `ContentEncoding`.
+    /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.content_encoding = Some(value.into());
         self
     }
-    /// Sets or clears `ContentEncoding`.
+    /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.content_encoding = value;
         self
     }
-    /// Sets `ContentLanguage`.
+    /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.content_language = Some(value.into());
         self
     }
-    /// Sets or clears `ContentLanguage`.
+    /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.content_language = value;
         self
     }
-    /// Sets `ContentLength`.
+    /// Sets `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn content_length(mut self, value: i64) -> Self {
         self.content_length = Some(value);
         self
     }
-    /// Sets or clears `ContentLength`.
+    /// Sets or clears `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.content_length = value;
         self
@@ -25693,17 +25693,17 @@ impl PutObjectRequestBuilder {
         self.content_md5 = value;
         self
     }
-    /// Sets `ContentType`.
+    /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.content_type = Some(value.into());
         self
     }
-    /// Sets or clears `ContentType`.
+    /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.content_type = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -25711,7 +25711,7 @@ impl PutObjectRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -25719,102 +25719,102 @@ impl PutObjectRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `Expires`.
+    /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.expires = Some(value.into());
         self
     }
-    /// Sets or clears `Expires`.
+    /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.expires = value;
         self
     }
-    /// Sets `GrantFullControl`.
+    /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.grant_full_control = Some(value.into());
         self
     }
-    /// Sets or clears `GrantFullControl`.
+    /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.grant_full_control = value;
         self
     }
-    /// Sets `GrantRead`.
+    /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.grant_read = Some(value.into());
         self
     }
-    /// Sets or clears `GrantRead`.
+    /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.grant_read = value;
         self
     }
-    /// Sets `GrantReadACP`.
+    /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_read_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantReadACP`.
+    /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.grant_read_acp = value;
         self
     }
-    /// Sets `GrantWriteACP`.
+    /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.grant_write_acp = Some(value.into());
         self
     }
-    /// Sets or clears `GrantWriteACP`.
+    /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.grant_write_acp = value;
         self
@@ -25874,7 +25874,7 @@ impl PutObjectRequestBuilder {
         self.retention_period = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -25882,7 +25882,7 @@ impl PutObjectRequestBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -25900,12 +25900,12 @@ impl PutObjectRequestBuilder {
         self.storage_class = value;
         self
     }
-    /// Sets `WebsiteRedirectLocation`.
+    /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.website_redirect_location = Some(value.into());
         self
     }
-    /// Sets or clears `WebsiteRedirectLocation`.
+    /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.website_redirect_location = value;
         self
@@ -25940,12 +25940,12 @@ impl PutObjectRequestBuilder {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
@@ -25960,27 +25960,27 @@ impl PutObjectRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `Tagging`.
+    /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.tagging = Some(value.into());
         self
     }
-    /// Sets or clears `Tagging`.
+    /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.tagging = value;
         self
     }
-    /// Sets `ObjectLockMode`.
+    /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockMode`.
+    /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
         self.object_lock_mode = value;
         self
     }
-    /// Sets `ObjectLockRetainUntilDate`.
+    /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn object_lock_retain_until_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -25988,7 +25988,7 @@ impl PutObjectRequestBuilder {
         self.object_lock_retain_until_date = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockRetainUntilDate`.
+    /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn set_object_lock_retain_until_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -25996,7 +25996,7 @@ impl PutObjectRequestBuilder {
         self.object_lock_retain_until_date = value;
         self
     }
-    /// Sets `ObjectLockLegalHoldStatus`.
+    /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn object_lock_legal_hold_status(
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
@@ -26004,7 +26004,7 @@ impl PutObjectRequestBuilder {
         self.object_lock_legal_hold_status = Some(value.into());
         self
     }
-    /// Sets or clears `ObjectLockLegalHoldStatus`.
+    /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
@@ -26077,7 +26077,7 @@ impl PutObjectRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectRetentionOutput {
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -26086,7 +26086,7 @@ impl PutObjectRetentionOutput {
     pub fn builder() -> PutObjectRetentionOutputBuilder {
         PutObjectRetentionOutputBuilder::default()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -26098,12 +26098,12 @@ pub struct PutObjectRetentionOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
 impl PutObjectRetentionOutputBuilder {
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -26121,35 +26121,35 @@ impl PutObjectRetentionOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct PutObjectRetentionRequest {
-    /// `Bucket`: URI label `{Bucket}`; required.
+    /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `Key`: URI label `{Key}`; required; at least 1.
+    /// `Key`: URI label `{Key}`; required; at least 1. The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `Retention`: the whole body.
+    /// `Retention`: the whole body. The Object Lock retention: its mode and the date it ends.
     ///
     /// Shape: `ObjectLockRetention`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub retention: Option<types::ObjectLockRetention>,
-    /// `RequestPayer`: header `x-amz-request-payer`.
+    /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `VersionId`: query parameter `versionId`.
+    /// `VersionId`: query parameter `versionId`. A version of the object; without it the request is about the current version.
     ///
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`.
+    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
-    /// `ContentMD5`: header `Content-MD5`.
+    /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`.
+    /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -26174,82 +26174,82 @@ pub struct PutObjectRetentionRequestBuilder {
     expected_bucket_owner: Option<String>,
 }
 impl PutObjectRetentionRequestBuilder {
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `Retention`.
+    /// Sets `Retention`. The Object Lock retention: its mode and the date it ends.
     pub fn retention(mut self, value: types::ObjectLockRetention) -> Self {
         self.retention = Some(value);
         self
     }
-    /// Sets or clears `Retention`.
+    /// Sets or clears `Retention`. The Object Lock retention: its mode and the date it ends.
     pub fn set_retention(mut self, value: Option<types::ObjectLockRetention>) -> Self {
         self.retention = value;
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.request_payer = Some(value.into());
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.request_payer = value;
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `BypassGovernanceRetention`.
+    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.bypass_governance_retention = Some(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`.
+    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.bypass_governance_retention = value;
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.content_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.content_md5 = value;
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_bucket_owner = value;
         self
@@ -26341,9 +26341,9 @@ pub struct PutObjectTaggingRequest {
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `Tagging`: the whole body; required.
+    /// `Tagging`: the whole body; required. The tags, which replace all the current ones.
     pub tagging: types::Tagging,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -26414,17 +26414,17 @@ impl PutObjectTaggingRequestBuilder {
         self.content_md5 = value;
         self
     }
-    /// Sets `Tagging` (required).
+    /// Sets `Tagging` (required). The tags, which replace all the current ones.
     pub fn tagging(mut self, value: types::Tagging) -> Self {
         self.tagging = Some(value);
         self
     }
-    /// Sets or clears `Tagging` (required).
+    /// Sets or clears `Tagging` (required). The tags, which replace all the current ones.
     pub fn set_tagging(mut self, value: Option<types::Tagging>) -> Self {
         self.tagging = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -26432,7 +26432,7 @@ impl PutObjectTaggingRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -26974,10 +26974,10 @@ impl RedirectAllRequestsToBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ReplicationConfiguration {
-    /// `Role`: XML element `Role`.
+    /// `Role`: XML element `Role`. The IAM role replication runs as (AWS); COS accepts any value here.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub role: Option<String>,
-    /// `Rules`: XML element `Rule`; required.
+    /// `Rules`: XML element `Rule`; required. The replication rules; an object goes by the matching rule of highest priority.
     ///
     /// Shape: `ReplicationRules`.
     pub rules: Vec<types::ReplicationRule>,
@@ -26987,12 +26987,12 @@ impl ReplicationConfiguration {
     pub fn builder() -> ReplicationConfigurationBuilder {
         ReplicationConfigurationBuilder::default()
     }
-    /// `Role`.
+    /// `Role`. The IAM role replication runs as (AWS); COS accepts any value here.
     #[inline]
     pub fn role(&self) -> Option<&str> {
         self.role.as_deref()
     }
-    /// `Rules` (required).
+    /// `Rules` (required). The replication rules; an object goes by the matching rule of highest priority.
     #[inline]
     pub fn rules(&self) -> &[types::ReplicationRule] {
         &self.rules
@@ -27005,22 +27005,22 @@ pub struct ReplicationConfigurationBuilder {
     rules: Option<Vec<types::ReplicationRule>>,
 }
 impl ReplicationConfigurationBuilder {
-    /// Sets `Role`.
+    /// Sets `Role`. The IAM role replication runs as (AWS); COS accepts any value here.
     pub fn role(mut self, value: impl Into<String>) -> Self {
         self.role = Some(value.into());
         self
     }
-    /// Sets or clears `Role`.
+    /// Sets or clears `Role`. The IAM role replication runs as (AWS); COS accepts any value here.
     pub fn set_role(mut self, value: Option<String>) -> Self {
         self.role = value;
         self
     }
-    /// Appends one item to `Rules` (required). `set_rules` sets or clears the whole list.
+    /// Appends one item to `Rules` (required). The replication rules; an object goes by the matching rule of highest priority. `set_rules` sets or clears the whole list.
     pub fn rules(mut self, item: types::ReplicationRule) -> Self {
         self.rules.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Rules` (required).
+    /// Sets or clears `Rules` (required). The replication rules; an object goes by the matching rule of highest priority.
     pub fn set_rules(mut self, value: Option<Vec<types::ReplicationRule>>) -> Self {
         self.rules = value;
         self
@@ -27040,26 +27040,26 @@ impl ReplicationConfigurationBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ReplicationRule {
-    /// `ID`: XML element `ID`.
+    /// `ID`: XML element `ID`. The rule's name, unique in the bucket, up to 255 characters.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
-    /// `Priority`: XML element `Priority`; required.
+    /// `Priority`: XML element `Priority`; required. Which rule wins when several match an object: the higher number.
     pub priority: i32,
-    /// `Prefix`: XML element `Prefix`; deprecated.
+    /// `Prefix`: XML element `Prefix`; deprecated. An older way to choose objects by key prefix; prefer `Filter`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Filter`: XML element `Filter`; required.
+    /// `Filter`: XML element `Filter`; required. Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     ///
     /// Shape: `ReplicationRuleFilter`.
     pub filter: types::ReplicationRuleFilter,
-    /// `Status`: XML element `Status`; required.
+    /// `Status`: XML element `Status`; required. `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     ///
     /// Shape: `ReplicationRuleStatus`.
     pub status: types::ReplicationRuleStatus,
-    /// `Destination`: XML element `Destination`; required.
+    /// `Destination`: XML element `Destination`; required. The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
     pub destination: types::Destination,
-    /// `DeleteMarkerReplication`: XML element `DeleteMarkerReplication`; required.
+    /// `DeleteMarkerReplication`: XML element `DeleteMarkerReplication`; required. Whether delete markers are replicated: `Enabled` or `Disabled`.
     pub delete_marker_replication: types::DeleteMarkerReplication,
 }
 impl ReplicationRule {
@@ -27067,37 +27067,37 @@ impl ReplicationRule {
     pub fn builder() -> ReplicationRuleBuilder {
         ReplicationRuleBuilder::default()
     }
-    /// `ID`.
+    /// `ID`. The rule's name, unique in the bucket, up to 255 characters.
     #[inline]
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
     }
-    /// `Priority` (required).
+    /// `Priority` (required). Which rule wins when several match an object: the higher number.
     #[inline]
     pub fn priority(&self) -> i32 {
         self.priority
     }
-    /// `Prefix`.
+    /// `Prefix`. An older way to choose objects by key prefix; prefer `Filter`.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Filter` (required).
+    /// `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     #[inline]
     pub fn filter(&self) -> &types::ReplicationRuleFilter {
         &self.filter
     }
-    /// `Status` (required).
+    /// `Status` (required). `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     #[inline]
     pub fn status(&self) -> &types::ReplicationRuleStatus {
         &self.status
     }
-    /// `Destination` (required).
+    /// `Destination` (required). The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
     #[inline]
     pub fn destination(&self) -> &types::Destination {
         &self.destination
     }
-    /// `DeleteMarkerReplication` (required).
+    /// `DeleteMarkerReplication` (required). Whether delete markers are replicated: `Enabled` or `Disabled`.
     #[inline]
     pub fn delete_marker_replication(&self) -> &types::DeleteMarkerReplication {
         &self.delete_marker_replication
@@ -27115,67 +27115,67 @@ pub struct ReplicationRuleBuilder {
     delete_marker_replication: Option<types::DeleteMarkerReplication>,
 }
 impl ReplicationRuleBuilder {
-    /// Sets `ID`.
+    /// Sets `ID`. The rule's name, unique in the bucket, up to 255 characters.
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());
         self
     }
-    /// Sets or clears `ID`.
+    /// Sets or clears `ID`. The rule's name, unique in the bucket, up to 255 characters.
     pub fn set_id(mut self, value: Option<String>) -> Self {
         self.id = value;
         self
     }
-    /// Sets `Priority` (required).
+    /// Sets `Priority` (required). Which rule wins when several match an object: the higher number.
     pub fn priority(mut self, value: i32) -> Self {
         self.priority = Some(value);
         self
     }
-    /// Sets or clears `Priority` (required).
+    /// Sets or clears `Priority` (required). Which rule wins when several match an object: the higher number.
     pub fn set_priority(mut self, value: Option<i32>) -> Self {
         self.priority = value;
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. An older way to choose objects by key prefix; prefer `Filter`.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. An older way to choose objects by key prefix; prefer `Filter`.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Filter` (required).
+    /// Sets `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     pub fn filter(mut self, value: types::ReplicationRuleFilter) -> Self {
         self.filter = Some(value);
         self
     }
-    /// Sets or clears `Filter` (required).
+    /// Sets or clears `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
     pub fn set_filter(mut self, value: Option<types::ReplicationRuleFilter>) -> Self {
         self.filter = value;
         self
     }
-    /// Sets `Status` (required).
+    /// Sets `Status` (required). `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     pub fn status(mut self, value: impl Into<types::ReplicationRuleStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Sets or clears `Status` (required).
+    /// Sets or clears `Status` (required). `Enabled` or `Disabled`; a disabled rule is kept but not applied.
     pub fn set_status(mut self, value: Option<types::ReplicationRuleStatus>) -> Self {
         self.status = value;
         self
     }
-    /// Sets `Destination` (required).
+    /// Sets `Destination` (required). The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
     pub fn destination(mut self, value: types::Destination) -> Self {
         self.destination = Some(value);
         self
     }
-    /// Sets or clears `Destination` (required).
+    /// Sets or clears `Destination` (required). The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
     pub fn set_destination(mut self, value: Option<types::Destination>) -> Self {
         self.destination = value;
         self
     }
-    /// Sets `DeleteMarkerReplication` (required).
+    /// Sets `DeleteMarkerReplication` (required). Whether delete markers are replicated: `Enabled` or `Disabled`.
     pub fn delete_marker_replication(
         mut self,
         value: types::DeleteMarkerReplication,
@@ -27183,7 +27183,7 @@ impl ReplicationRuleBuilder {
         self.delete_marker_replication = Some(value);
         self
     }
-    /// Sets or clears `DeleteMarkerReplication` (required).
+    /// Sets or clears `DeleteMarkerReplication` (required). Whether delete markers are replicated: `Enabled` or `Disabled`.
     pub fn set_delete_marker_replication(
         mut self,
         value: Option<types::DeleteMarkerReplication>,
@@ -27221,10 +27221,10 @@ impl ReplicationRuleBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ReplicationRuleAndOperator {
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. Applies to keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Tags`: XML element `Tag`.
+    /// `Tags`: XML element `Tag`. Tags the object must all carry.
     ///
     /// Shape: `TagSet`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -27235,12 +27235,12 @@ impl ReplicationRuleAndOperator {
     pub fn builder() -> ReplicationRuleAndOperatorBuilder {
         ReplicationRuleAndOperatorBuilder::default()
     }
-    /// `Prefix`.
+    /// `Prefix`. Applies to keys that start with this text.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Tags`.
+    /// `Tags`. Tags the object must all carry.
     #[inline]
     pub fn tags(&self) -> &[types::Tag] {
         self.tags.as_deref().unwrap_or_default()
@@ -27253,22 +27253,22 @@ pub struct ReplicationRuleAndOperatorBuilder {
     tags: Option<Vec<types::Tag>>,
 }
 impl ReplicationRuleAndOperatorBuilder {
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Applies to keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Applies to keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Appends one item to `Tags`. `set_tags` sets or clears the whole list.
+    /// Appends one item to `Tags`. Tags the object must all carry. `set_tags` sets or clears the whole list.
     pub fn tags(mut self, item: types::Tag) -> Self {
         self.tags.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Tags`.
+    /// Sets or clears `Tags`. Tags the object must all carry.
     pub fn set_tags(mut self, value: Option<Vec<types::Tag>>) -> Self {
         self.tags = value;
         self
@@ -27287,13 +27287,13 @@ impl ReplicationRuleAndOperatorBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ReplicationRuleFilter {
-    /// `Prefix`: XML element `Prefix`.
+    /// `Prefix`: XML element `Prefix`. Applies to keys that start with this text.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Tag`: XML element `Tag`.
+    /// `Tag`: XML element `Tag`. A single tag (key and value) the object must carry.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub tag: Option<types::Tag>,
-    /// `And`: XML element `And`.
+    /// `And`: XML element `And`. Several conditions that must all hold (prefix, tags, sizes).
     ///
     /// Shape: `ReplicationRuleAndOperator`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -27304,17 +27304,17 @@ impl ReplicationRuleFilter {
     pub fn builder() -> ReplicationRuleFilterBuilder {
         ReplicationRuleFilterBuilder::default()
     }
-    /// `Prefix`.
+    /// `Prefix`. Applies to keys that start with this text.
     #[inline]
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Tag`.
+    /// `Tag`. A single tag (key and value) the object must carry.
     #[inline]
     pub fn tag(&self) -> Option<&types::Tag> {
         self.tag.as_ref()
     }
-    /// `And`.
+    /// `And`. Several conditions that must all hold (prefix, tags, sizes).
     #[inline]
     pub fn and(&self) -> Option<&types::ReplicationRuleAndOperator> {
         self.and.as_ref()
@@ -27328,32 +27328,32 @@ pub struct ReplicationRuleFilterBuilder {
     and: Option<types::ReplicationRuleAndOperator>,
 }
 impl ReplicationRuleFilterBuilder {
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Applies to keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.prefix = Some(value.into());
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Applies to keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.prefix = value;
         self
     }
-    /// Sets `Tag`.
+    /// Sets `Tag`. A single tag (key and value) the object must carry.
     pub fn tag(mut self, value: types::Tag) -> Self {
         self.tag = Some(value);
         self
     }
-    /// Sets or clears `Tag`.
+    /// Sets or clears `Tag`. A single tag (key and value) the object must carry.
     pub fn set_tag(mut self, value: Option<types::Tag>) -> Self {
         self.tag = value;
         self
     }
-    /// Sets `And`.
+    /// Sets `And`. Several conditions that must all hold (prefix, tags, sizes).
     pub fn and(mut self, value: types::ReplicationRuleAndOperator) -> Self {
         self.and = Some(value);
         self
     }
-    /// Sets or clears `And`.
+    /// Sets or clears `And`. Several conditions that must all hold (prefix, tags, sizes).
     pub fn set_and(mut self, value: Option<types::ReplicationRuleAndOperator>) -> Self {
         self.and = value;
         self
@@ -27626,34 +27626,34 @@ impl ::std::fmt::Display for RequestPayer {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ListReplicationFailureResult {
-    /// `Name`: XML element `Name`; required.
+    /// `Name`: XML element `Name`; required. The bucket's name, echoed back.
     ///
     /// Shape: `BucketName`.
     pub name: String,
-    /// `FirstSyncAttemptedBefore`: XML element `FirstSyncAttemptedBefore`.
+    /// `FirstSyncAttemptedBefore`: XML element `FirstSyncAttemptedBefore`. The cut-off this listing was asked for, echoed back.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub first_sync_attempted_before: Option<String>,
-    /// `MaxKeys`: XML element `MaxKeys`.
+    /// `MaxKeys`: XML element `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `IsTruncated`: XML element `IsTruncated`; required.
+    /// `IsTruncated`: XML element `IsTruncated`; required. Whether more entries follow this page.
     pub is_truncated: bool,
-    /// `EncodingType`: XML element `EncodingType`.
+    /// `EncodingType`: XML element `EncodingType`. `url` to have keys URL-encoded in the answer.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub encoding_type: Option<types::EncodingType>,
-    /// `KeyCount`: XML element `KeyCount`; required.
+    /// `KeyCount`: XML element `KeyCount`; required. How many entries this page holds.
     pub key_count: i32,
-    /// `ContinuationToken`: XML element `ContinuationToken`.
+    /// `ContinuationToken`: XML element `ContinuationToken`. The token this page was asked for with, echoed back.
     ///
     /// Shape: `Token`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub continuation_token: Option<String>,
-    /// `NextContinuationToken`: XML element `NextContinuationToken`.
+    /// `NextContinuationToken`: XML element `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     ///
     /// Shape: `NextToken`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_continuation_token: Option<String>,
-    /// `Contents`: XML element `Contents`; required.
+    /// `Contents`: XML element `Contents`; required. The objects whose replication failed, with when and why.
     ///
     /// Shape: `ContentsList`.
     pub contents: Vec<types::ObjectSyncAttempted>,
@@ -27663,47 +27663,47 @@ impl ListReplicationFailureResult {
     pub fn builder() -> ListReplicationFailureResultBuilder {
         ListReplicationFailureResultBuilder::default()
     }
-    /// `Name` (required).
+    /// `Name` (required). The bucket's name, echoed back.
     #[inline]
     pub fn name(&self) -> &str {
         &self.name
     }
-    /// `FirstSyncAttemptedBefore`.
+    /// `FirstSyncAttemptedBefore`. The cut-off this listing was asked for, echoed back.
     #[inline]
     pub fn first_sync_attempted_before(&self) -> Option<&str> {
         self.first_sync_attempted_before.as_deref()
     }
-    /// `MaxKeys`.
+    /// `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     #[inline]
     pub fn max_keys(&self) -> Option<i32> {
         self.max_keys
     }
-    /// `IsTruncated` (required).
+    /// `IsTruncated` (required). Whether more entries follow this page.
     #[inline]
     pub fn is_truncated(&self) -> bool {
         self.is_truncated
     }
-    /// `EncodingType`.
+    /// `EncodingType`. `url` to have keys URL-encoded in the answer.
     #[inline]
     pub fn encoding_type(&self) -> Option<&types::EncodingType> {
         self.encoding_type.as_ref()
     }
-    /// `KeyCount` (required).
+    /// `KeyCount` (required). How many entries this page holds.
     #[inline]
     pub fn key_count(&self) -> i32 {
         self.key_count
     }
-    /// `ContinuationToken`.
+    /// `ContinuationToken`. The token this page was asked for with, echoed back.
     #[inline]
     pub fn continuation_token(&self) -> Option<&str> {
         self.continuation_token.as_deref()
     }
-    /// `NextContinuationToken`.
+    /// `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     #[inline]
     pub fn next_continuation_token(&self) -> Option<&str> {
         self.next_continuation_token.as_deref()
     }
-    /// `Contents` (required).
+    /// `Contents` (required). The objects whose replication failed, with when and why.
     #[inline]
     pub fn contents(&self) -> &[types::ObjectSyncAttempted] {
         &self.contents
@@ -27723,92 +27723,92 @@ pub struct ListReplicationFailureResultBuilder {
     contents: Option<Vec<types::ObjectSyncAttempted>>,
 }
 impl ListReplicationFailureResultBuilder {
-    /// Sets `Name` (required).
+    /// Sets `Name` (required). The bucket's name, echoed back.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    /// Sets or clears `Name` (required).
+    /// Sets or clears `Name` (required). The bucket's name, echoed back.
     pub fn set_name(mut self, value: Option<String>) -> Self {
         self.name = value;
         self
     }
-    /// Sets `FirstSyncAttemptedBefore`.
+    /// Sets `FirstSyncAttemptedBefore`. The cut-off this listing was asked for, echoed back.
     pub fn first_sync_attempted_before(mut self, value: impl Into<String>) -> Self {
         self.first_sync_attempted_before = Some(value.into());
         self
     }
-    /// Sets or clears `FirstSyncAttemptedBefore`.
+    /// Sets or clears `FirstSyncAttemptedBefore`. The cut-off this listing was asked for, echoed back.
     pub fn set_first_sync_attempted_before(mut self, value: Option<String>) -> Self {
         self.first_sync_attempted_before = value;
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn max_keys(mut self, value: i32) -> Self {
         self.max_keys = Some(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries one page may hold, as asked (at most 1,000).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.max_keys = value;
         self
     }
-    /// Sets `IsTruncated` (required).
+    /// Sets `IsTruncated` (required). Whether more entries follow this page.
     pub fn is_truncated(mut self, value: bool) -> Self {
         self.is_truncated = Some(value);
         self
     }
-    /// Sets or clears `IsTruncated` (required).
+    /// Sets or clears `IsTruncated` (required). Whether more entries follow this page.
     pub fn set_is_truncated(mut self, value: Option<bool>) -> Self {
         self.is_truncated = value;
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.encoding_type = Some(value.into());
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.encoding_type = value;
         self
     }
-    /// Sets `KeyCount` (required).
+    /// Sets `KeyCount` (required). How many entries this page holds.
     pub fn key_count(mut self, value: i32) -> Self {
         self.key_count = Some(value);
         self
     }
-    /// Sets or clears `KeyCount` (required).
+    /// Sets or clears `KeyCount` (required). How many entries this page holds.
     pub fn set_key_count(mut self, value: Option<i32>) -> Self {
         self.key_count = value;
         self
     }
-    /// Sets `ContinuationToken`.
+    /// Sets `ContinuationToken`. The token this page was asked for with, echoed back.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.continuation_token = Some(value.into());
         self
     }
-    /// Sets or clears `ContinuationToken`.
+    /// Sets or clears `ContinuationToken`. The token this page was asked for with, echoed back.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.continuation_token = value;
         self
     }
-    /// Sets `NextContinuationToken`.
+    /// Sets `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     pub fn next_continuation_token(mut self, value: impl Into<String>) -> Self {
         self.next_continuation_token = Some(value.into());
         self
     }
-    /// Sets or clears `NextContinuationToken`.
+    /// Sets or clears `NextContinuationToken`. Give it as `ContinuationToken` to get the next page.
     pub fn set_next_continuation_token(mut self, value: Option<String>) -> Self {
         self.next_continuation_token = value;
         self
     }
-    /// Appends one item to `Contents` (required). `set_contents` sets or clears the whole list.
+    /// Appends one item to `Contents` (required). The objects whose replication failed, with when and why. `set_contents` sets or clears the whole list.
     pub fn contents(mut self, item: types::ObjectSyncAttempted) -> Self {
         self.contents.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Contents` (required).
+    /// Sets or clears `Contents` (required). The objects whose replication failed, with when and why.
     pub fn set_contents(
         mut self,
         value: Option<Vec<types::ObjectSyncAttempted>>,
@@ -27843,21 +27843,21 @@ impl ListReplicationFailureResultBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ObjectSyncAttempted {
-    /// `Key`: XML element `Key`; required; at least 1.
+    /// `Key`: XML element `Key`; required; at least 1. The object's key.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `VersionId`: XML element `VersionId`; required.
+    /// `VersionId`: XML element `VersionId`; required. The version this entry is about.
     ///
     /// Shape: `ObjectVersionId`.
     pub version_id: String,
-    /// `SyncType`: XML element `SyncType`; required.
+    /// `SyncType`: XML element `SyncType`; required. What was being replicated: the object's data, its metadata, or a deletion.
     pub sync_type: String,
-    /// `FirstSyncAttempted`: XML element `FirstSyncAttempted`; required.
+    /// `FirstSyncAttempted`: XML element `FirstSyncAttempted`; required. When replication of this object was first tried.
     pub first_sync_attempted: rt::DateTime,
-    /// `LastSyncAttempted`: XML element `LastSyncAttempted`; required.
+    /// `LastSyncAttempted`: XML element `LastSyncAttempted`; required. When replication of this object was last tried.
     pub last_sync_attempted: rt::DateTime,
-    /// `SyncFailureCause`: XML element `SyncFailureCause`.
+    /// `SyncFailureCause`: XML element `SyncFailureCause`. Why the replication failed, as the service words it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sync_failure_cause: Option<String>,
 }
@@ -27866,32 +27866,32 @@ impl ObjectSyncAttempted {
     pub fn builder() -> ObjectSyncAttemptedBuilder {
         ObjectSyncAttemptedBuilder::default()
     }
-    /// `Key` (required).
+    /// `Key` (required). The object's key.
     #[inline]
     pub fn key(&self) -> &str {
         &self.key
     }
-    /// `VersionId` (required).
+    /// `VersionId` (required). The version this entry is about.
     #[inline]
     pub fn version_id(&self) -> &str {
         &self.version_id
     }
-    /// `SyncType` (required).
+    /// `SyncType` (required). What was being replicated: the object's data, its metadata, or a deletion.
     #[inline]
     pub fn sync_type(&self) -> &str {
         &self.sync_type
     }
-    /// `FirstSyncAttempted` (required).
+    /// `FirstSyncAttempted` (required). When replication of this object was first tried.
     #[inline]
     pub fn first_sync_attempted(&self) -> rt::DateTime {
         self.first_sync_attempted
     }
-    /// `LastSyncAttempted` (required).
+    /// `LastSyncAttempted` (required). When replication of this object was last tried.
     #[inline]
     pub fn last_sync_attempted(&self) -> rt::DateTime {
         self.last_sync_attempted
     }
-    /// `SyncFailureCause`.
+    /// `SyncFailureCause`. Why the replication failed, as the service words it.
     #[inline]
     pub fn sync_failure_cause(&self) -> Option<&str> {
         self.sync_failure_cause.as_deref()
@@ -27908,62 +27908,62 @@ pub struct ObjectSyncAttemptedBuilder {
     sync_failure_cause: Option<String>,
 }
 impl ObjectSyncAttemptedBuilder {
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `VersionId` (required).
+    /// Sets `VersionId` (required). The version this entry is about.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.version_id = Some(value.into());
         self
     }
-    /// Sets or clears `VersionId` (required).
+    /// Sets or clears `VersionId` (required). The version this entry is about.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.version_id = value;
         self
     }
-    /// Sets `SyncType` (required).
+    /// Sets `SyncType` (required). What was being replicated: the object's data, its metadata, or a deletion.
     pub fn sync_type(mut self, value: impl Into<String>) -> Self {
         self.sync_type = Some(value.into());
         self
     }
-    /// Sets or clears `SyncType` (required).
+    /// Sets or clears `SyncType` (required). What was being replicated: the object's data, its metadata, or a deletion.
     pub fn set_sync_type(mut self, value: Option<String>) -> Self {
         self.sync_type = value;
         self
     }
-    /// Sets `FirstSyncAttempted` (required).
+    /// Sets `FirstSyncAttempted` (required). When replication of this object was first tried.
     pub fn first_sync_attempted(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.first_sync_attempted = Some(value.into());
         self
     }
-    /// Sets or clears `FirstSyncAttempted` (required).
+    /// Sets or clears `FirstSyncAttempted` (required). When replication of this object was first tried.
     pub fn set_first_sync_attempted(mut self, value: Option<rt::DateTime>) -> Self {
         self.first_sync_attempted = value;
         self
     }
-    /// Sets `LastSyncAttempted` (required).
+    /// Sets `LastSyncAttempted` (required). When replication of this object was last tried.
     pub fn last_sync_attempted(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.last_sync_attempted = Some(value.into());
         self
     }
-    /// Sets or clears `LastSyncAttempted` (required).
+    /// Sets or clears `LastSyncAttempted` (required). When replication of this object was last tried.
     pub fn set_last_sync_attempted(mut self, value: Option<rt::DateTime>) -> Self {
         self.last_sync_attempted = value;
         self
     }
-    /// Sets `SyncFailureCause`.
+    /// Sets `SyncFailureCause`. Why the replication failed, as the service words it.
     pub fn sync_failure_cause(mut self, value: impl Into<String>) -> Self {
         self.sync_failure_cause = Some(value.into());
         self
     }
-    /// Sets or clears `SyncFailureCause`.
+    /// Sets or clears `SyncFailureCause`. Why the replication failed, as the service words it.
     pub fn set_sync_failure_cause(mut self, value: Option<String>) -> Self {
         self.sync_failure_cause = value;
         self
@@ -28000,7 +28000,7 @@ impl ObjectSyncAttemptedBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct RestoreObjectOutput {
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -28009,7 +28009,7 @@ impl RestoreObjectOutput {
     pub fn builder() -> RestoreObjectOutputBuilder {
         RestoreObjectOutputBuilder::default()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -28021,12 +28021,12 @@ pub struct RestoreObjectOutputBuilder {
     request_charged: Option<types::RequestCharged>,
 }
 impl RestoreObjectOutputBuilder {
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -28057,7 +28057,7 @@ pub struct RestoreObjectRequest {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `RestoreRequest`: the whole body.
+    /// `RestoreRequest`: the whole body. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub restore_request: Option<types::RestoreRequest>,
 }
@@ -28106,12 +28106,12 @@ impl RestoreObjectRequestBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `RestoreRequest`.
+    /// Sets `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
     pub fn restore_request(mut self, value: types::RestoreRequest) -> Self {
         self.restore_request = Some(value);
         self
     }
-    /// Sets or clears `RestoreRequest`.
+    /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
     pub fn set_restore_request(mut self, value: Option<types::RestoreRequest>) -> Self {
         self.restore_request = value;
         self
@@ -28138,7 +28138,7 @@ impl RestoreObjectRequestBuilder {
 pub struct RestoreRequest {
     /// `Days`: XML element `Days`; required. How many days the restored copy stays readable.
     pub days: i32,
-    /// `GlacierJobParameters`: XML element `GlacierJobParameters`.
+    /// `GlacierJobParameters`: XML element `GlacierJobParameters`. How fast the restore runs: its `Tier`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub glacier_job_parameters: Option<types::GlacierJobParameters>,
 }
@@ -28165,12 +28165,12 @@ impl RestoreRequestBuilder {
         self.days = value;
         self
     }
-    /// Sets `GlacierJobParameters`.
+    /// Sets `GlacierJobParameters`. How fast the restore runs: its `Tier`.
     pub fn glacier_job_parameters(mut self, value: types::GlacierJobParameters) -> Self {
         self.glacier_job_parameters = Some(value);
         self
     }
-    /// Sets or clears `GlacierJobParameters`.
+    /// Sets or clears `GlacierJobParameters`. How fast the restore runs: its `Tier`.
     pub fn set_glacier_job_parameters(
         mut self,
         value: Option<types::GlacierJobParameters>,
@@ -28774,11 +28774,11 @@ impl ::std::fmt::Display for StorageClassAnalysisSchemaVersion {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Tag {
-    /// `Key`: XML element `Key`; required; at least 1.
+    /// `Key`: XML element `Key`; required; at least 1. The tag's key, up to 128 characters.
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `Value`: XML element `Value`; required.
+    /// `Value`: XML element `Value`; required. The tag's value, up to 256 characters.
     pub value: String,
 }
 impl Tag {
@@ -28786,12 +28786,12 @@ impl Tag {
     pub fn builder() -> TagBuilder {
         TagBuilder::default()
     }
-    /// `Key` (required).
+    /// `Key` (required). The tag's key, up to 128 characters.
     #[inline]
     pub fn key(&self) -> &str {
         &self.key
     }
-    /// `Value` (required).
+    /// `Value` (required). The tag's value, up to 256 characters.
     #[inline]
     pub fn value(&self) -> &str {
         &self.value
@@ -28804,22 +28804,22 @@ pub struct TagBuilder {
     value: Option<String>,
 }
 impl TagBuilder {
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The tag's key, up to 128 characters.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.key = Some(value.into());
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The tag's key, up to 128 characters.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.key = value;
         self
     }
-    /// Sets `Value` (required).
+    /// Sets `Value` (required). The tag's value, up to 256 characters.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.value = Some(value.into());
         self
     }
-    /// Sets or clears `Value` (required).
+    /// Sets or clears `Value` (required). The tag's value, up to 256 characters.
     pub fn set_value(mut self, value: Option<String>) -> Self {
         self.value = value;
         self
@@ -28842,7 +28842,7 @@ impl TagBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Tagging {
-    /// `TagSet`: XML element `TagSet`; required.
+    /// `TagSet`: XML element `TagSet`; required. The tags: at most 10 per object and 50 per bucket, keys unique.
     pub tag_set: Vec<types::Tag>,
 }
 impl Tagging {
@@ -28857,12 +28857,12 @@ pub struct TaggingBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
 impl TaggingBuilder {
-    /// Appends one item to `TagSet` (required). `set_tag_set` sets or clears the whole list.
+    /// Appends one item to `TagSet` (required). The tags: at most 10 per object and 50 per bucket, keys unique. `set_tag_set` sets or clears the whole list.
     pub fn tag_set(mut self, item: types::Tag) -> Self {
         self.tag_set.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `TagSet` (required).
+    /// Sets or clears `TagSet` (required). The tags: at most 10 per object and 50 per bucket, keys unique.
     pub fn set_tag_set(mut self, value: Option<Vec<types::Tag>>) -> Self {
         self.tag_set = value;
         self
@@ -29256,13 +29256,13 @@ impl TopicConfigurationDeprecatedBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Transition {
-    /// `Date`: XML element `Date`.
+    /// `Date`: XML element `Date`. The day objects move, at midnight UTC (ISO 8601).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub date: Option<rt::DateTime>,
-    /// `Days`: XML element `Days`.
+    /// `Days`: XML element `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub days: Option<i32>,
-    /// `StorageClass`: XML element `StorageClass`.
+    /// `StorageClass`: XML element `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
     ///
     /// Shape: `TransitionStorageClass`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -29273,17 +29273,17 @@ impl Transition {
     pub fn builder() -> TransitionBuilder {
         TransitionBuilder::default()
     }
-    /// `Date`.
+    /// `Date`. The day objects move, at midnight UTC (ISO 8601).
     #[inline]
     pub fn date(&self) -> Option<rt::DateTime> {
         self.date
     }
-    /// `Days`.
+    /// `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
     #[inline]
     pub fn days(&self) -> Option<i32> {
         self.days
     }
-    /// `StorageClass`.
+    /// `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
     #[inline]
     pub fn storage_class(&self) -> Option<&types::TransitionStorageClass> {
         self.storage_class.as_ref()
@@ -29297,27 +29297,27 @@ pub struct TransitionBuilder {
     storage_class: Option<types::TransitionStorageClass>,
 }
 impl TransitionBuilder {
-    /// Sets `Date`.
+    /// Sets `Date`. The day objects move, at midnight UTC (ISO 8601).
     pub fn date(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.date = Some(value.into());
         self
     }
-    /// Sets or clears `Date`.
+    /// Sets or clears `Date`. The day objects move, at midnight UTC (ISO 8601).
     pub fn set_date(mut self, value: Option<rt::DateTime>) -> Self {
         self.date = value;
         self
     }
-    /// Sets `Days`.
+    /// Sets `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
     pub fn days(mut self, value: i32) -> Self {
         self.days = Some(value);
         self
     }
-    /// Sets or clears `Days`.
+    /// Sets or clears `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
     pub fn set_days(mut self, value: Option<i32>) -> Self {
         self.days = value;
         self
     }
-    /// Sets `StorageClass`.
+    /// Sets `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
     pub fn storage_class(
         mut self,
         value: impl Into<types::TransitionStorageClass>,
@@ -29325,7 +29325,7 @@ impl TransitionBuilder {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`.
+    /// Sets or clears `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
     pub fn set_storage_class(
         mut self,
         value: Option<types::TransitionStorageClass>,
@@ -29508,28 +29508,28 @@ impl ::std::fmt::Display for Type {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UploadPartCopyOutput {
-    /// `CopySourceVersionId`: header `x-amz-copy-source-version-id`.
+    /// `CopySourceVersionId`: header `x-amz-copy-source-version-id`. The version of the source that was copied, in a bucket with versioning.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_version_id: Option<String>,
-    /// `CopyPartResult`: the whole body.
+    /// `CopyPartResult`: the whole body. The new part's ETag, modification time and checksums.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_part_result: Option<types::CopyPartResult>,
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -29551,37 +29551,37 @@ impl UploadPartCopyOutput {
     pub fn builder() -> UploadPartCopyOutputBuilder {
         UploadPartCopyOutputBuilder::default()
     }
-    /// `CopySourceVersionId`.
+    /// `CopySourceVersionId`. The version of the source that was copied, in a bucket with versioning.
     #[inline]
     pub fn copy_source_version_id(&self) -> Option<&str> {
         self.copy_source_version_id.as_deref()
     }
-    /// `CopyPartResult`.
+    /// `CopyPartResult`. The new part's ETag, modification time and checksums.
     #[inline]
     pub fn copy_part_result(&self) -> Option<&types::CopyPartResult> {
         self.copy_part_result.as_ref()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `SSECustomerAlgorithm`.
+    /// `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[inline]
     pub fn sse_customer_algorithm(&self) -> Option<&str> {
         self.sse_customer_algorithm.as_deref()
     }
-    /// `SSECustomerKeyMD5`.
+    /// `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[inline]
     pub fn sse_customer_key_md5(&self) -> Option<&str> {
         self.sse_customer_key_md5.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -29604,27 +29604,27 @@ impl ::std::fmt::Debug for UploadPartCopyOutputBuilder {
     }
 }
 impl UploadPartCopyOutputBuilder {
-    /// Sets `CopySourceVersionId`.
+    /// Sets `CopySourceVersionId`. The version of the source that was copied, in a bucket with versioning.
     pub fn copy_source_version_id(mut self, value: impl Into<String>) -> Self {
         self.copy_source_version_id = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceVersionId`.
+    /// Sets or clears `CopySourceVersionId`. The version of the source that was copied, in a bucket with versioning.
     pub fn set_copy_source_version_id(mut self, value: Option<String>) -> Self {
         self.copy_source_version_id = value;
         self
     }
-    /// Sets `CopyPartResult`.
+    /// Sets `CopyPartResult`. The new part's ETag, modification time and checksums.
     pub fn copy_part_result(mut self, value: types::CopyPartResult) -> Self {
         self.copy_part_result = Some(value);
         self
     }
-    /// Sets or clears `CopyPartResult`.
+    /// Sets or clears `CopyPartResult`. The new part's ETag, modification time and checksums.
     pub fn set_copy_part_result(mut self, value: Option<types::CopyPartResult>) -> Self {
         self.copy_part_result = value;
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -29632,7 +29632,7 @@ impl UploadPartCopyOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -29640,42 +29640,42 @@ impl UploadPartCopyOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -29705,16 +29705,16 @@ pub struct UploadPartCopyRequest {
     pub bucket: String,
     /// `CopySource`: header `x-amz-copy-source`; required. The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub copy_source: String,
-    /// `CopySourceIfMatch`: header `x-amz-copy-source-if-match`.
+    /// `CopySourceIfMatch`: header `x-amz-copy-source-if-match`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_match: Option<String>,
-    /// `CopySourceIfModifiedSince`: header `x-amz-copy-source-if-modified-since`.
+    /// `CopySourceIfModifiedSince`: header `x-amz-copy-source-if-modified-since`. Copies only if the source changed after this moment (else 412).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_modified_since: Option<rt::DateTime>,
-    /// `CopySourceIfNoneMatch`: header `x-amz-copy-source-if-none-match`.
+    /// `CopySourceIfNoneMatch`: header `x-amz-copy-source-if-none-match`. Copies only if the source's ETag is not this one (else 412).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_none_match: Option<String>,
-    /// `CopySourceIfUnmodifiedSince`: header `x-amz-copy-source-if-unmodified-since`.
+    /// `CopySourceIfUnmodifiedSince`: header `x-amz-copy-source-if-unmodified-since`. Copies only if the source did not change after this moment (else 412).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_if_unmodified_since: Option<rt::DateTime>,
     /// `CopySourceRange`: header `x-amz-copy-source-range`. The bytes of the source to copy into this part, as `bytes=first-last` (both inclusive).
@@ -29742,15 +29742,15 @@ pub struct UploadPartCopyRequest {
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `CopySourceSSECustomerAlgorithm`: header `x-amz-copy-source-server-side-encryption-customer-algorithm`.
+    /// `CopySourceSSECustomerAlgorithm`: header `x-amz-copy-source-server-side-encryption-customer-algorithm`. `AES256`, when the source object is encrypted with SSE-C.
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_algorithm: Option<String>,
-    /// `CopySourceSSECustomerKey`: header `x-amz-copy-source-server-side-encryption-customer-key`; sensitive (redacted in `Debug`).
+    /// `CopySourceSSECustomerKey`: header `x-amz-copy-source-server-side-encryption-customer-key`; sensitive (redacted in `Debug`). The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKey"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key: Option<String>,
-    /// `CopySourceSSECustomerKeyMD5`: header `x-amz-copy-source-server-side-encryption-customer-key-MD5`.
+    /// `CopySourceSSECustomerKeyMD5`: header `x-amz-copy-source-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     #[cfg_attr(feature = "serde", serde(rename = "CopySourceSSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub copy_source_sse_customer_key_md5: Option<String>,
@@ -29762,7 +29762,7 @@ pub struct UploadPartCopyRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `ExpectedSourceBucketOwner`: header `x-amz-source-expected-bucket-owner`.
+    /// `ExpectedSourceBucketOwner`: header `x-amz-source-expected-bucket-owner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     ///
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -29857,17 +29857,17 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source = value;
         self
     }
-    /// Sets `CopySourceIfMatch`.
+    /// Sets `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
         self.copy_source_if_match = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfMatch`.
+    /// Sets or clears `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
         self.copy_source_if_match = value;
         self
     }
-    /// Sets `CopySourceIfModifiedSince`.
+    /// Sets `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn copy_source_if_modified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -29875,7 +29875,7 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source_if_modified_since = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfModifiedSince`.
+    /// Sets or clears `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn set_copy_source_if_modified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -29883,17 +29883,17 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source_if_modified_since = value;
         self
     }
-    /// Sets `CopySourceIfNoneMatch`.
+    /// Sets `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
         self.copy_source_if_none_match = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfNoneMatch`.
+    /// Sets or clears `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
         self.copy_source_if_none_match = value;
         self
     }
-    /// Sets `CopySourceIfUnmodifiedSince`.
+    /// Sets `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn copy_source_if_unmodified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -29901,7 +29901,7 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source_if_unmodified_since = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceIfUnmodifiedSince`.
+    /// Sets or clears `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn set_copy_source_if_unmodified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -29979,7 +29979,7 @@ impl UploadPartCopyRequestBuilder {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `CopySourceSSECustomerAlgorithm`.
+    /// Sets `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn copy_source_sse_customer_algorithm(
         mut self,
         value: impl Into<String>,
@@ -29987,7 +29987,7 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source_sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceSSECustomerAlgorithm`.
+    /// Sets or clears `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn set_copy_source_sse_customer_algorithm(
         mut self,
         value: Option<String>,
@@ -29995,22 +29995,22 @@ impl UploadPartCopyRequestBuilder {
         self.copy_source_sse_customer_algorithm = value;
         self
     }
-    /// Sets `CopySourceSSECustomerKey`.
+    /// Sets `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.copy_source_sse_customer_key = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKey`.
+    /// Sets or clears `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.copy_source_sse_customer_key = value;
         self
     }
-    /// Sets `CopySourceSSECustomerKeyMD5`.
+    /// Sets `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.copy_source_sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKeyMD5`.
+    /// Sets or clears `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn set_copy_source_sse_customer_key_md5(
         mut self,
         value: Option<String>,
@@ -30038,12 +30038,12 @@ impl UploadPartCopyRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `ExpectedSourceBucketOwner`.
+    /// Sets `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.expected_source_bucket_owner = Some(value.into());
         self
     }
-    /// Sets or clears `ExpectedSourceBucketOwner`.
+    /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.expected_source_bucket_owner = value;
         self
@@ -30093,45 +30093,45 @@ impl UploadPartCopyRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UploadPartOutput {
-    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`.
+    /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
     /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
+    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
+    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
+    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
-    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`.
+    /// `SSECustomerAlgorithm`: header `x-amz-server-side-encryption-customer-algorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerAlgorithm"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_algorithm: Option<String>,
-    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`.
+    /// `SSECustomerKeyMD5`: header `x-amz-server-side-encryption-customer-key-MD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[cfg_attr(feature = "serde", serde(rename = "SSECustomerKeyMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_customer_key_md5: Option<String>,
-    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`).
+    /// `SSEKMSKeyId`: header `x-amz-server-side-encryption-aws-kms-key-id`; sensitive (redacted in `Debug`). The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[cfg_attr(feature = "serde", serde(rename = "SSEKMSKeyId"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sse_kms_key_id: Option<String>,
-    /// `RequestCharged`: header `x-amz-request-charged`.
+    /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
 }
@@ -30157,7 +30157,7 @@ impl UploadPartOutput {
     pub fn builder() -> UploadPartOutputBuilder {
         UploadPartOutputBuilder::default()
     }
-    /// `ServerSideEncryption`.
+    /// `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[inline]
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
@@ -30167,47 +30167,47 @@ impl UploadPartOutput {
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
     }
-    /// `ChecksumCRC64NVME`.
+    /// `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[inline]
     pub fn checksum_crc64_nvme(&self) -> Option<&str> {
         self.checksum_crc64_nvme.as_deref()
     }
-    /// `ChecksumSHA1`.
+    /// `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha1(&self) -> Option<&str> {
         self.checksum_sha1.as_deref()
     }
-    /// `ChecksumSHA256`.
+    /// `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[inline]
     pub fn checksum_sha256(&self) -> Option<&str> {
         self.checksum_sha256.as_deref()
     }
-    /// `SSECustomerAlgorithm`.
+    /// `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     #[inline]
     pub fn sse_customer_algorithm(&self) -> Option<&str> {
         self.sse_customer_algorithm.as_deref()
     }
-    /// `SSECustomerKeyMD5`.
+    /// `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     #[inline]
     pub fn sse_customer_key_md5(&self) -> Option<&str> {
         self.sse_customer_key_md5.as_deref()
     }
-    /// `SSEKMSKeyId`.
+    /// `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     #[inline]
     pub fn sse_kms_key_id(&self) -> Option<&str> {
         self.sse_kms_key_id.as_deref()
     }
-    /// `RequestCharged`.
+    /// `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[inline]
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
@@ -30234,7 +30234,7 @@ impl ::std::fmt::Debug for UploadPartOutputBuilder {
     }
 }
 impl UploadPartOutputBuilder {
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -30242,7 +30242,7 @@ impl UploadPartOutputBuilder {
         self.server_side_encryption = Some(value.into());
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -30260,92 +30260,92 @@ impl UploadPartOutputBuilder {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
     }
-    /// Sets `SSECustomerAlgorithm`.
+    /// Sets `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerAlgorithm`.
+    /// Sets or clears `SSECustomerAlgorithm`. `AES256` when the object is encrypted with an SSE-C key.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
         self.sse_customer_algorithm = value;
         self
     }
-    /// Sets `SSECustomerKeyMD5`.
+    /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.sse_customer_key_md5 = Some(value.into());
         self
     }
-    /// Sets or clears `SSECustomerKeyMD5`.
+    /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key the object is encrypted with, so you can tell which key it was.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
         self.sse_customer_key_md5 = value;
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.sse_kms_key_id = Some(value.into());
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.sse_kms_key_id = value;
         self
     }
-    /// Sets `RequestCharged`.
+    /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn request_charged(mut self, value: impl Into<types::RequestCharged>) -> Self {
         self.request_charged = Some(value.into());
         self
     }
-    /// Sets or clears `RequestCharged`.
+    /// Sets or clears `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     pub fn set_request_charged(mut self, value: Option<types::RequestCharged>) -> Self {
         self.request_charged = value;
         self
@@ -30372,40 +30372,40 @@ impl UploadPartOutputBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct UploadPartRequest {
-    /// `Body`: the whole body.
+    /// `Body`: the whole body. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     #[cfg_attr(feature = "serde", serde(skip))]
     pub body: rt::ByteStream,
     /// `Bucket`: URI label `{Bucket}`; required. The bucket's name. COS serves a bucket only at the endpoint of its location.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ContentLength`: header `Content-Length`.
+    /// `ContentLength`: header `Content-Length`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
     /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     #[cfg_attr(feature = "serde", serde(rename = "ContentMD5"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_md5: Option<String>,
-    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`.
+    /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
-    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`.
+    /// `ChecksumCRC64NVME`: header `x-amz-checksum-crc64nvme`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC64NVME"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc64_nvme: Option<String>,
-    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`.
+    /// `ChecksumSHA1`: header `x-amz-checksum-sha1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA1"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha1: Option<String>,
-    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`.
+    /// `ChecksumSHA256`: header `x-amz-checksum-sha256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumSHA256"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_sha256: Option<String>,
@@ -30498,12 +30498,12 @@ impl ::std::fmt::Debug for UploadPartRequestBuilder {
     }
 }
 impl UploadPartRequestBuilder {
-    /// Sets `Body`.
+    /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
         self.body = Some(value.into());
         self
     }
-    /// Sets or clears `Body`.
+    /// Sets or clears `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn set_body(mut self, value: Option<rt::ByteStream>) -> Self {
         self.body = value;
         self
@@ -30518,12 +30518,12 @@ impl UploadPartRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `ContentLength`.
+    /// Sets `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn content_length(mut self, value: i64) -> Self {
         self.content_length = Some(value);
         self
     }
-    /// Sets or clears `ContentLength`.
+    /// Sets or clears `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.content_length = value;
         self
@@ -30538,7 +30538,7 @@ impl UploadPartRequestBuilder {
         self.content_md5 = value;
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -30546,7 +30546,7 @@ impl UploadPartRequestBuilder {
         self.checksum_algorithm = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -30554,52 +30554,52 @@ impl UploadPartRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc64_nvme = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.checksum_crc64_nvme = value;
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha1 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.checksum_sha1 = value;
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.checksum_sha256 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.checksum_sha256 = value;
         self
@@ -30723,11 +30723,11 @@ impl UploadPartRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct VersioningConfiguration {
-    /// `MFADelete`: XML element `MfaDelete`.
+    /// `MFADelete`: XML element `MfaDelete`. Whether deleting versions and changing versioning need an MFA code: `Enabled` or `Disabled` (an AWS feature).
     #[cfg_attr(feature = "serde", serde(rename = "MFADelete"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mfa_delete: Option<types::MFADelete>,
-    /// `Status`: XML element `Status`.
+    /// `Status`: XML element `Status`. `Enabled` or `Suspended`. Once enabled, versioning can be suspended but never turned off.
     ///
     /// Shape: `BucketVersioningStatus`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -30746,22 +30746,22 @@ pub struct VersioningConfigurationBuilder {
     status: Option<types::BucketVersioningStatus>,
 }
 impl VersioningConfigurationBuilder {
-    /// Sets `MFADelete`.
+    /// Sets `MFADelete`. Whether deleting versions and changing versioning need an MFA code: `Enabled` or `Disabled` (an AWS feature).
     pub fn mfa_delete(mut self, value: impl Into<types::MFADelete>) -> Self {
         self.mfa_delete = Some(value.into());
         self
     }
-    /// Sets or clears `MFADelete`.
+    /// Sets or clears `MFADelete`. Whether deleting versions and changing versioning need an MFA code: `Enabled` or `Disabled` (an AWS feature).
     pub fn set_mfa_delete(mut self, value: Option<types::MFADelete>) -> Self {
         self.mfa_delete = value;
         self
     }
-    /// Sets `Status`.
+    /// Sets `Status`. `Enabled` or `Suspended`. Once enabled, versioning can be suspended but never turned off.
     pub fn status(mut self, value: impl Into<types::BucketVersioningStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Sets or clears `Status`.
+    /// Sets or clears `Status`. `Enabled` or `Suspended`. Once enabled, versioning can be suspended but never turned off.
     pub fn set_status(mut self, value: Option<types::BucketVersioningStatus>) -> Self {
         self.status = value;
         self

@@ -3,6 +3,8 @@
 use crate::rt;
 use crate::generated::types;
 /// Waits until `BucketExists`: sends `HeadBucket` every 5 s (at most 20 times by default) until an acceptor says success or failure.
+///
+/// Succeeds once HeadBucket answers 200 (or 301 or 403: the bucket exists, elsewhere or for someone else); retries while it answers 404.
 #[derive(Debug)]
 pub struct BucketExistsWaiter {
     client: rt::Client,
@@ -94,6 +96,8 @@ impl BucketExistsWaiter {
     }
 }
 /// Waits until `BucketNotExists`: sends `HeadBucket` every 5 s (at most 20 times by default) until an acceptor says success or failure.
+///
+/// Succeeds once HeadBucket answers 404; retries while the bucket is still there.
 #[derive(Debug)]
 pub struct BucketNotExistsWaiter {
     client: rt::Client,
@@ -182,6 +186,8 @@ impl BucketNotExistsWaiter {
     }
 }
 /// Waits until `ObjectExists`: sends `HeadObject` every 5 s (at most 20 times by default) until an acceptor says success or failure.
+///
+/// Succeeds once HeadObject answers 200; retries while it answers 404.
 #[derive(Debug)]
 pub struct ObjectExistsWaiter {
     client: rt::Client,
@@ -228,12 +234,12 @@ impl ObjectExistsWaiter {
         self.input = self.input.set_if_match(value);
         self
     }
-    /// Sets `IfModifiedSince`.
+    /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_modified_since(value);
         self
     }
-    /// Sets or clears `IfModifiedSince`.
+    /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_modified_since(value);
         self
@@ -248,12 +254,12 @@ impl ObjectExistsWaiter {
         self.input = self.input.set_if_none_match(value);
         self
     }
-    /// Sets `IfUnmodifiedSince`.
+    /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_unmodified_since(value);
         self
     }
-    /// Sets or clears `IfUnmodifiedSince`.
+    /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_unmodified_since(value);
         self
@@ -268,12 +274,12 @@ impl ObjectExistsWaiter {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
@@ -338,12 +344,12 @@ impl ObjectExistsWaiter {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
         self.input = self.input.part_number(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
@@ -358,12 +364,12 @@ impl ObjectExistsWaiter {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
-    /// Sets `ChecksumMode`.
+    /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
         self.input = self.input.checksum_mode(value);
         self
     }
-    /// Sets or clears `ChecksumMode`.
+    /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
         self.input = self.input.set_checksum_mode(value);
         self
@@ -411,6 +417,8 @@ impl ObjectExistsWaiter {
     }
 }
 /// Waits until `ObjectNotExists`: sends `HeadObject` every 5 s (at most 20 times by default) until an acceptor says success or failure.
+///
+/// Succeeds once HeadObject answers 404; retries while the object is still there.
 #[derive(Debug)]
 pub struct ObjectNotExistsWaiter {
     client: rt::Client,
@@ -457,12 +465,12 @@ impl ObjectNotExistsWaiter {
         self.input = self.input.set_if_match(value);
         self
     }
-    /// Sets `IfModifiedSince`.
+    /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_modified_since(value);
         self
     }
-    /// Sets or clears `IfModifiedSince`.
+    /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_modified_since(value);
         self
@@ -477,12 +485,12 @@ impl ObjectNotExistsWaiter {
         self.input = self.input.set_if_none_match(value);
         self
     }
-    /// Sets `IfUnmodifiedSince`.
+    /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_unmodified_since(value);
         self
     }
-    /// Sets or clears `IfUnmodifiedSince`.
+    /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_unmodified_since(value);
         self
@@ -497,12 +505,12 @@ impl ObjectNotExistsWaiter {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
@@ -567,12 +575,12 @@ impl ObjectNotExistsWaiter {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
         self.input = self.input.part_number(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
@@ -587,12 +595,12 @@ impl ObjectNotExistsWaiter {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
-    /// Sets `ChecksumMode`.
+    /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
         self.input = self.input.checksum_mode(value);
         self
     }
-    /// Sets or clears `ChecksumMode`.
+    /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
         self.input = self.input.set_checksum_mode(value);
         self

@@ -72,6 +72,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `AbortMultipartUpload` request (`DELETE /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Abandons a multipart upload and deletes its parts.
 #[derive(Debug)]
 pub struct AbortMultipartUploadFluentBuilder {
     client: rt::Client,

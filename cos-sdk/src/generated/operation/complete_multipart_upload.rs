@@ -109,6 +109,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `CompleteMultipartUpload` request (`POST /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Assembles the uploaded parts into the object. The answer can be an error even with status 200, which the client turns into an error.
 #[derive(Debug)]
 pub struct CompleteMultipartUploadFluentBuilder {
     client: rt::Client,
@@ -145,12 +147,12 @@ impl CompleteMultipartUploadFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `MultipartUpload`.
+    /// Sets `MultipartUpload`. The parts to assemble, in ascending part-number order, each with the ETag UploadPart answered.
     pub fn multipart_upload(mut self, value: types::CompletedMultipartUpload) -> Self {
         self.input = self.input.multipart_upload(value);
         self
     }
-    /// Sets or clears `MultipartUpload`.
+    /// Sets or clears `MultipartUpload`. The parts to assemble, in ascending part-number order, each with the ETag UploadPart answered.
     pub fn set_multipart_upload(
         mut self,
         value: Option<types::CompletedMultipartUpload>,
@@ -168,62 +170,62 @@ impl CompleteMultipartUploadFluentBuilder {
         self.input = self.input.set_upload_id(value);
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32(value);
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32c(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32c(value);
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc64_nvme(value);
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha1(value);
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha1(value);
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha256(value);
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha256(value);
         self
     }
-    /// Sets `ChecksumType`.
+    /// Sets `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
         self.input = self.input.checksum_type(value);
         self
     }
-    /// Sets or clears `ChecksumType`.
+    /// Sets or clears `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.input = self.input.set_checksum_type(value);
         self

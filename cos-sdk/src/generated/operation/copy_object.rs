@@ -217,6 +217,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `CopyObject` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Copies an object up to 5 GiB inside the service, with no data through the client; larger ones need UploadPartCopy (`TransferManager::copy`).
 #[derive(Debug)]
 pub struct CopyObjectFluentBuilder {
     client: rt::Client,
@@ -233,12 +235,12 @@ impl CopyObjectFluentBuilder {
     pub fn as_input(&self) -> &CopyObjectRequestBuilder {
         &self.input
     }
-    /// Sets `ACL`.
+    /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.input = self.input.acl(value);
         self
     }
-    /// Sets or clears `ACL`.
+    /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
         self.input = self.input.set_acl(value);
         self
@@ -253,17 +255,17 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `CacheControl`.
+    /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cache_control(value);
         self
     }
-    /// Sets or clears `CacheControl`.
+    /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cache_control(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -271,7 +273,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -279,42 +281,42 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `ContentDisposition`.
+    /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_disposition(value);
         self
     }
-    /// Sets or clears `ContentDisposition`.
+    /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_disposition(value);
         self
     }
-    /// Sets `ContentEncoding`.
+    /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_encoding(value);
         self
     }
-    /// Sets or clears `ContentEncoding`.
+    /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_encoding(value);
         self
     }
-    /// Sets `ContentLanguage`.
+    /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_language(value);
         self
     }
-    /// Sets or clears `ContentLanguage`.
+    /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_language(value);
         self
     }
-    /// Sets `ContentType`.
+    /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_type(value);
         self
     }
-    /// Sets or clears `ContentType`.
+    /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_type(value);
         self
@@ -329,17 +331,17 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_copy_source(value);
         self
     }
-    /// Sets `CopySourceIfMatch`.
+    /// Sets `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_match(value);
         self
     }
-    /// Sets or clears `CopySourceIfMatch`.
+    /// Sets or clears `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_match(value);
         self
     }
-    /// Sets `CopySourceIfModifiedSince`.
+    /// Sets `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn copy_source_if_modified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -347,7 +349,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.copy_source_if_modified_since(value);
         self
     }
-    /// Sets or clears `CopySourceIfModifiedSince`.
+    /// Sets or clears `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn set_copy_source_if_modified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -355,17 +357,17 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_copy_source_if_modified_since(value);
         self
     }
-    /// Sets `CopySourceIfNoneMatch`.
+    /// Sets `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_none_match(value);
         self
     }
-    /// Sets or clears `CopySourceIfNoneMatch`.
+    /// Sets or clears `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_none_match(value);
         self
     }
-    /// Sets `CopySourceIfUnmodifiedSince`.
+    /// Sets `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn copy_source_if_unmodified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -373,7 +375,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.copy_source_if_unmodified_since(value);
         self
     }
-    /// Sets or clears `CopySourceIfUnmodifiedSince`.
+    /// Sets or clears `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn set_copy_source_if_unmodified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -381,52 +383,52 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_copy_source_if_unmodified_since(value);
         self
     }
-    /// Sets `Expires`.
+    /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.expires(value);
         self
     }
-    /// Sets or clears `Expires`.
+    /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_expires(value);
         self
     }
-    /// Sets `GrantFullControl`.
+    /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
-    /// Sets or clears `GrantFullControl`.
+    /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
-    /// Sets `GrantRead`.
+    /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
-    /// Sets or clears `GrantRead`.
+    /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
-    /// Sets `GrantReadACP`.
+    /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
-    /// Sets or clears `GrantReadACP`.
+    /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
-    /// Sets `GrantWriteACP`.
+    /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
-    /// Sets or clears `GrantWriteACP`.
+    /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
@@ -454,7 +456,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_metadata(value);
         self
     }
-    /// Sets `MetadataDirective`.
+    /// Sets `MetadataDirective`. Whether the copy keeps the source's metadata (`COPY`, the default) or takes the metadata given with this request (`REPLACE`); copying an object onto itself needs `REPLACE`.
     pub fn metadata_directive(
         mut self,
         value: impl Into<types::MetadataDirective>,
@@ -462,7 +464,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.metadata_directive(value);
         self
     }
-    /// Sets or clears `MetadataDirective`.
+    /// Sets or clears `MetadataDirective`. Whether the copy keeps the source's metadata (`COPY`, the default) or takes the metadata given with this request (`REPLACE`); copying an object onto itself needs `REPLACE`.
     pub fn set_metadata_directive(
         mut self,
         value: Option<types::MetadataDirective>,
@@ -470,7 +472,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_metadata_directive(value);
         self
     }
-    /// Sets `TaggingDirective`.
+    /// Sets `TaggingDirective`. Whether the copy keeps the source's tags (`COPY`, the default) or takes `Tagging` (`REPLACE`).
     pub fn tagging_directive(
         mut self,
         value: impl Into<types::TaggingDirective>,
@@ -478,7 +480,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.tagging_directive(value);
         self
     }
-    /// Sets or clears `TaggingDirective`.
+    /// Sets or clears `TaggingDirective`. Whether the copy keeps the source's tags (`COPY`, the default) or takes `Tagging` (`REPLACE`).
     pub fn set_tagging_directive(
         mut self,
         value: Option<types::TaggingDirective>,
@@ -532,7 +534,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_retention_period(value);
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -540,7 +542,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.server_side_encryption(value);
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -558,12 +560,12 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_storage_class(value);
         self
     }
-    /// Sets `WebsiteRedirectLocation`.
+    /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.website_redirect_location(value);
         self
     }
-    /// Sets or clears `WebsiteRedirectLocation`.
+    /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_website_redirect_location(value);
         self
@@ -598,17 +600,17 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_kms_key_id(value);
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_kms_key_id(value);
         self
     }
-    /// Sets `CopySourceSSECustomerAlgorithm`.
+    /// Sets `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn copy_source_sse_customer_algorithm(
         mut self,
         value: impl Into<String>,
@@ -616,7 +618,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.copy_source_sse_customer_algorithm(value);
         self
     }
-    /// Sets or clears `CopySourceSSECustomerAlgorithm`.
+    /// Sets or clears `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn set_copy_source_sse_customer_algorithm(
         mut self,
         value: Option<String>,
@@ -624,22 +626,22 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_copy_source_sse_customer_algorithm(value);
         self
     }
-    /// Sets `CopySourceSSECustomerKey`.
+    /// Sets `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key(value);
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKey`.
+    /// Sets or clears `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_sse_customer_key(value);
         self
     }
-    /// Sets `CopySourceSSECustomerKeyMD5`.
+    /// Sets `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key_md5(value);
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKeyMD5`.
+    /// Sets or clears `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn set_copy_source_sse_customer_key_md5(
         mut self,
         value: Option<String>,
@@ -657,27 +659,27 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `Tagging`.
+    /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.tagging(value);
         self
     }
-    /// Sets or clears `Tagging`.
+    /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_tagging(value);
         self
     }
-    /// Sets `ObjectLockMode`.
+    /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
         self.input = self.input.object_lock_mode(value);
         self
     }
-    /// Sets or clears `ObjectLockMode`.
+    /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
         self.input = self.input.set_object_lock_mode(value);
         self
     }
-    /// Sets `ObjectLockRetainUntilDate`.
+    /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn object_lock_retain_until_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -685,7 +687,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.object_lock_retain_until_date(value);
         self
     }
-    /// Sets or clears `ObjectLockRetainUntilDate`.
+    /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn set_object_lock_retain_until_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -693,7 +695,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_object_lock_retain_until_date(value);
         self
     }
-    /// Sets `ObjectLockLegalHoldStatus`.
+    /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn object_lock_legal_hold_status(
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
@@ -701,7 +703,7 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.object_lock_legal_hold_status(value);
         self
     }
-    /// Sets or clears `ObjectLockLegalHoldStatus`.
+    /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
@@ -719,12 +721,12 @@ impl CopyObjectFluentBuilder {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
-    /// Sets `ExpectedSourceBucketOwner`.
+    /// Sets `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_source_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedSourceBucketOwner`.
+    /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_source_bucket_owner(value);
         self

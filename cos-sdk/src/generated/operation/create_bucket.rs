@@ -111,6 +111,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `CreateBucket` request (`PUT /{Bucket}`): set its members, then call `send`.
+///
+/// Creates a bucket. On COS its location and storage class come from `LocationConstraint` and must match the endpoint; Key Protect encryption is chosen here too.
 #[derive(Debug)]
 pub struct CreateBucketFluentBuilder {
     client: rt::Client,
@@ -127,12 +129,12 @@ impl CreateBucketFluentBuilder {
     pub fn as_input(&self) -> &CreateBucketRequestBuilder {
         &self.input
     }
-    /// Sets `ACL`.
+    /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::BucketCannedACL>) -> Self {
         self.input = self.input.acl(value);
         self
     }
-    /// Sets or clears `ACL`.
+    /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::BucketCannedACL>) -> Self {
         self.input = self.input.set_acl(value);
         self
@@ -147,7 +149,7 @@ impl CreateBucketFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `CreateBucketConfiguration`.
+    /// Sets `CreateBucketConfiguration`. Where the bucket lives and its storage class, as `LocationConstraint`.
     pub fn create_bucket_configuration(
         mut self,
         value: types::CreateBucketConfiguration,
@@ -155,7 +157,7 @@ impl CreateBucketFluentBuilder {
         self.input = self.input.create_bucket_configuration(value);
         self
     }
-    /// Sets or clears `CreateBucketConfiguration`.
+    /// Sets or clears `CreateBucketConfiguration`. Where the bucket lives and its storage class, as `LocationConstraint`.
     pub fn set_create_bucket_configuration(
         mut self,
         value: Option<types::CreateBucketConfiguration>,
@@ -163,62 +165,62 @@ impl CreateBucketFluentBuilder {
         self.input = self.input.set_create_bucket_configuration(value);
         self
     }
-    /// Sets `GrantFullControl`.
+    /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
-    /// Sets or clears `GrantFullControl`.
+    /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
-    /// Sets `GrantRead`.
+    /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
-    /// Sets or clears `GrantRead`.
+    /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
-    /// Sets `GrantReadACP`.
+    /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
-    /// Sets or clears `GrantReadACP`.
+    /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
-    /// Sets `GrantWrite`.
+    /// Sets `GrantWrite`. Grants writing objects into the bucket to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write(value);
         self
     }
-    /// Sets or clears `GrantWrite`.
+    /// Sets or clears `GrantWrite`. Grants writing objects into the bucket to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write(value);
         self
     }
-    /// Sets `GrantWriteACP`.
+    /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
-    /// Sets or clears `GrantWriteACP`.
+    /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
     }
-    /// Sets `ObjectLockEnabledForBucket`.
+    /// Sets `ObjectLockEnabledForBucket`. Creates the bucket with Object Lock on (which also turns versioning on); it cannot be turned off later.
     pub fn object_lock_enabled_for_bucket(mut self, value: bool) -> Self {
         self.input = self.input.object_lock_enabled_for_bucket(value);
         self
     }
-    /// Sets or clears `ObjectLockEnabledForBucket`.
+    /// Sets or clears `ObjectLockEnabledForBucket`. Creates the bucket with Object Lock on (which also turns versioning on); it cannot be turned off later.
     pub fn set_object_lock_enabled_for_bucket(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_object_lock_enabled_for_bucket(value);
         self

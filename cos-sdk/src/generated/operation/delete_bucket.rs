@@ -45,6 +45,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteBucket` request (`DELETE /{Bucket}`): set its members, then call `send`.
+///
+/// Deletes an empty bucket.
 #[derive(Debug)]
 pub struct DeleteBucketFluentBuilder {
     client: rt::Client,

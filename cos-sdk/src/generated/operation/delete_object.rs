@@ -62,6 +62,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteObject` request (`DELETE /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Deletes an object, or one version of it; deleting a key that does not exist succeeds. In a versioned bucket without a version id, it adds a delete marker.
 #[derive(Debug)]
 pub struct DeleteObjectFluentBuilder {
     client: rt::Client,
@@ -98,12 +100,12 @@ impl DeleteObjectFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `MFA`.
+    /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mfa(value);
         self
     }
-    /// Sets or clears `MFA`.
+    /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mfa(value);
         self
@@ -128,12 +130,12 @@ impl DeleteObjectFluentBuilder {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `BypassGovernanceRetention`.
+    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.input = self.input.bypass_governance_retention(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`.
+    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_bypass_governance_retention(value);
         self
@@ -148,7 +150,7 @@ impl DeleteObjectFluentBuilder {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -156,7 +158,7 @@ impl DeleteObjectFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,

@@ -66,6 +66,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `DeleteObjects` request (`POST /{Bucket}?delete`): set its members, then call `send`.
+///
+/// Deletes up to 1,000 keys in one request; the answer says, key by key, what was deleted and what failed. The client sends the required body checksum.
 #[derive(Debug)]
 pub struct DeleteObjectsFluentBuilder {
     client: rt::Client,
@@ -92,22 +94,22 @@ impl DeleteObjectsFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `Delete` (required).
+    /// Sets `Delete` (required). The keys (and versions) to delete, at most 1,000, and whether the answer lists only failures (`Quiet`).
     pub fn delete(mut self, value: types::Delete) -> Self {
         self.input = self.input.delete(value);
         self
     }
-    /// Sets or clears `Delete` (required).
+    /// Sets or clears `Delete` (required). The keys (and versions) to delete, at most 1,000, and whether the answer lists only failures (`Quiet`).
     pub fn set_delete(mut self, value: Option<types::Delete>) -> Self {
         self.input = self.input.set_delete(value);
         self
     }
-    /// Sets `MFA`.
+    /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mfa(value);
         self
     }
-    /// Sets or clears `MFA`.
+    /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mfa(value);
         self
@@ -122,12 +124,12 @@ impl DeleteObjectsFluentBuilder {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `BypassGovernanceRetention`.
+    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.input = self.input.bypass_governance_retention(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`.
+    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_bypass_governance_retention(value);
         self

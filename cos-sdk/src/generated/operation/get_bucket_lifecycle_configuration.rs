@@ -52,6 +52,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketLifecycleConfiguration` request (`GET /{Bucket}?lifecycle`): set its members, then call `send`.
+///
+/// Reads the bucket's lifecycle rules.
 #[derive(Debug)]
 pub struct GetBucketLifecycleConfigurationFluentBuilder {
     client: rt::Client,

@@ -49,6 +49,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetBucketVersioning` request (`GET /{Bucket}?versioning`): set its members, then call `send`.
+///
+/// Reads the bucket's versioning state.
 #[derive(Debug)]
 pub struct GetBucketVersioningFluentBuilder {
     client: rt::Client,

@@ -120,6 +120,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObject` request (`GET /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Reads an object, or a byte range of it, as a stream; the body is read as you consume it.
 #[derive(Debug)]
 pub struct GetObjectFluentBuilder {
     client: rt::Client,
@@ -156,12 +158,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_if_match(value);
         self
     }
-    /// Sets `IfModifiedSince`.
+    /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_modified_since(value);
         self
     }
-    /// Sets or clears `IfModifiedSince`.
+    /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_modified_since(value);
         self
@@ -176,12 +178,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_if_none_match(value);
         self
     }
-    /// Sets `IfUnmodifiedSince`.
+    /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_unmodified_since(value);
         self
     }
-    /// Sets or clears `IfUnmodifiedSince`.
+    /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_unmodified_since(value);
         self
@@ -196,12 +198,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
@@ -216,62 +218,62 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_range(value);
         self
     }
-    /// Sets `ResponseCacheControl`.
+    /// Sets `ResponseCacheControl`. Overrides the `Cache-Control` header of this answer.
     pub fn response_cache_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.response_cache_control(value);
         self
     }
-    /// Sets or clears `ResponseCacheControl`.
+    /// Sets or clears `ResponseCacheControl`. Overrides the `Cache-Control` header of this answer.
     pub fn set_response_cache_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_response_cache_control(value);
         self
     }
-    /// Sets `ResponseContentDisposition`.
+    /// Sets `ResponseContentDisposition`. Overrides the `Content-Disposition` header of this answer, for example to name a download in a presigned URL.
     pub fn response_content_disposition(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.response_content_disposition(value);
         self
     }
-    /// Sets or clears `ResponseContentDisposition`.
+    /// Sets or clears `ResponseContentDisposition`. Overrides the `Content-Disposition` header of this answer, for example to name a download in a presigned URL.
     pub fn set_response_content_disposition(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_response_content_disposition(value);
         self
     }
-    /// Sets `ResponseContentEncoding`.
+    /// Sets `ResponseContentEncoding`. Overrides the `Content-Encoding` header of this answer.
     pub fn response_content_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.response_content_encoding(value);
         self
     }
-    /// Sets or clears `ResponseContentEncoding`.
+    /// Sets or clears `ResponseContentEncoding`. Overrides the `Content-Encoding` header of this answer.
     pub fn set_response_content_encoding(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_response_content_encoding(value);
         self
     }
-    /// Sets `ResponseContentLanguage`.
+    /// Sets `ResponseContentLanguage`. Overrides the `Content-Language` header of this answer.
     pub fn response_content_language(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.response_content_language(value);
         self
     }
-    /// Sets or clears `ResponseContentLanguage`.
+    /// Sets or clears `ResponseContentLanguage`. Overrides the `Content-Language` header of this answer.
     pub fn set_response_content_language(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_response_content_language(value);
         self
     }
-    /// Sets `ResponseContentType`.
+    /// Sets `ResponseContentType`. Overrides the `Content-Type` header of this answer.
     pub fn response_content_type(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.response_content_type(value);
         self
     }
-    /// Sets or clears `ResponseContentType`.
+    /// Sets or clears `ResponseContentType`. Overrides the `Content-Type` header of this answer.
     pub fn set_response_content_type(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_response_content_type(value);
         self
     }
-    /// Sets `ResponseExpires`.
+    /// Sets `ResponseExpires`. Overrides the `Expires` header of this answer.
     pub fn response_expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.response_expires(value);
         self
     }
-    /// Sets or clears `ResponseExpires`.
+    /// Sets or clears `ResponseExpires`. Overrides the `Expires` header of this answer.
     pub fn set_response_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_response_expires(value);
         self
@@ -326,12 +328,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
         self.input = self.input.part_number(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
@@ -346,12 +348,12 @@ impl GetObjectFluentBuilder {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
-    /// Sets `ChecksumMode`.
+    /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
         self.input = self.input.checksum_mode(value);
         self
     }
-    /// Sets or clears `ChecksumMode`.
+    /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
         self.input = self.input.set_checksum_mode(value);
         self

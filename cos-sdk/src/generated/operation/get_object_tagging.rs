@@ -57,6 +57,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `GetObjectTagging` request (`GET /{Bucket}/{Key+}?tagging`): set its members, then call `send`.
+///
+/// Reads an object's tags.
 #[derive(Debug)]
 pub struct GetObjectTaggingFluentBuilder {
     client: rt::Client,

@@ -66,6 +66,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `HeadBucket` request (`HEAD /{Bucket}`): set its members, then call `send`.
+///
+/// Checks that a bucket exists and that you may use it; a missing bucket is `HeadBucketError::NoSuchBucket`. On COS the answer says whether Key Protect encrypts it.
 #[derive(Debug)]
 pub struct HeadBucketFluentBuilder {
     client: rt::Client,

@@ -107,6 +107,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `HeadObject` request (`HEAD /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Reads an object's metadata without its body: size, ETag, type, user metadata, retention and archive state. A missing object is `HeadObjectError::NoSuchKey`.
 #[derive(Debug)]
 pub struct HeadObjectFluentBuilder {
     client: rt::Client,
@@ -143,12 +145,12 @@ impl HeadObjectFluentBuilder {
         self.input = self.input.set_if_match(value);
         self
     }
-    /// Sets `IfModifiedSince`.
+    /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_modified_since(value);
         self
     }
-    /// Sets or clears `IfModifiedSince`.
+    /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_modified_since(value);
         self
@@ -163,12 +165,12 @@ impl HeadObjectFluentBuilder {
         self.input = self.input.set_if_none_match(value);
         self
     }
-    /// Sets `IfUnmodifiedSince`.
+    /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.if_unmodified_since(value);
         self
     }
-    /// Sets or clears `IfUnmodifiedSince`.
+    /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_if_unmodified_since(value);
         self
@@ -183,12 +185,12 @@ impl HeadObjectFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
@@ -253,12 +255,12 @@ impl HeadObjectFluentBuilder {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `PartNumber`.
+    /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
         self.input = self.input.part_number(value);
         self
     }
-    /// Sets or clears `PartNumber`.
+    /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number(value);
         self
@@ -273,12 +275,12 @@ impl HeadObjectFluentBuilder {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
-    /// Sets `ChecksumMode`.
+    /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
         self.input = self.input.checksum_mode(value);
         self
     }
-    /// Sets or clears `ChecksumMode`.
+    /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
         self.input = self.input.set_checksum_mode(value);
         self

@@ -80,32 +80,32 @@ impl ListBucketReplicationFailuresFluentBuilder {
     pub fn as_input(&self) -> &ListBucketReplicationFailuresRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `ContinuationToken`.
+    /// Sets `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.continuation_token(value);
         self
     }
-    /// Sets or clears `ContinuationToken`.
+    /// Sets or clears `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_continuation_token(value);
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn max_keys(mut self, value: i32) -> Self {
         self.input = self.input.max_keys(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
@@ -120,12 +120,12 @@ impl ListBucketReplicationFailuresFluentBuilder {
         self.input = self.input.set_first_sync_attempted_before(value);
         self
     }
-    /// Sets `EncodingType`.
+    /// Sets `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
         self.input = self.input.encoding_type(value);
         self
     }
-    /// Sets or clears `EncodingType`.
+    /// Sets or clears `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.input = self.input.set_encoding_type(value);
         self

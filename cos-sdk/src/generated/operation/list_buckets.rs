@@ -46,6 +46,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListBuckets` request (`GET /`): set its members, then call `send`.
+///
+/// Lists the buckets of the service instance (the configured instance id, or `IBMServiceInstanceId`).
 #[derive(Debug)]
 pub struct ListBucketsFluentBuilder {
     client: rt::Client,
@@ -62,12 +64,12 @@ impl ListBucketsFluentBuilder {
     pub fn as_input(&self) -> &ListBucketsRequestBuilder {
         &self.input
     }
-    /// Sets `IBMServiceInstanceId`.
+    /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
         self
     }
-    /// Sets or clears `IBMServiceInstanceId`.
+    /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_ibm_service_instance_id(value);
         self

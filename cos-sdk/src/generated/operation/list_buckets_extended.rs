@@ -88,32 +88,32 @@ impl ListBucketsExtendedFluentBuilder {
         self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
-    /// Sets `Marker`.
+    /// Sets `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.marker(value);
         self
     }
-    /// Sets or clears `Marker`.
+    /// Sets or clears `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_marker(value);
         self
     }
-    /// Sets `MaxKeys`.
+    /// Sets `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn max_keys(mut self, value: i32) -> Self {
         self.input = self.input.max_keys(value);
         self
     }
-    /// Sets or clears `MaxKeys`.
+    /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_keys(value);
         self
     }
-    /// Sets `Prefix`.
+    /// Sets `Prefix`. Lists only buckets whose names start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.prefix(value);
         self
     }
-    /// Sets or clears `Prefix`.
+    /// Sets or clears `Prefix`. Lists only buckets whose names start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
         self

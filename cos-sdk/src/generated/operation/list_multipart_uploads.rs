@@ -71,6 +71,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListMultipartUploads` request (`GET /{Bucket}?uploads`): set its members, then call `send`.
+///
+/// Lists the multipart uploads in progress in a bucket, a page at a time.
 #[derive(Debug)]
 pub struct ListMultipartUploadsFluentBuilder {
     client: rt::Client,
@@ -117,32 +119,32 @@ impl ListMultipartUploadsFluentBuilder {
         self.input = self.input.set_encoding_type(value);
         self
     }
-    /// Sets `KeyMarker`.
+    /// Sets `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key_marker(value);
         self
     }
-    /// Sets or clears `KeyMarker`.
+    /// Sets or clears `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key_marker(value);
         self
     }
-    /// Sets `MaxUploads`.
+    /// Sets `MaxUploads`. The most uploads in one page, up to 1,000 (also the default).
     pub fn max_uploads(mut self, value: i32) -> Self {
         self.input = self.input.max_uploads(value);
         self
     }
-    /// Sets or clears `MaxUploads`.
+    /// Sets or clears `MaxUploads`. The most uploads in one page, up to 1,000 (also the default).
     pub fn set_max_uploads(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_uploads(value);
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
@@ -157,12 +159,12 @@ impl ListMultipartUploadsFluentBuilder {
         self.input = self.input.set_prefix(value);
         self
     }
-    /// Sets `UploadIdMarker`.
+    /// Sets `UploadIdMarker`. With `KeyMarker`: lists uploads of that key after this upload id; paginators set it for you.
     pub fn upload_id_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.upload_id_marker(value);
         self
     }
-    /// Sets or clears `UploadIdMarker`.
+    /// Sets or clears `UploadIdMarker`. With `KeyMarker`: lists uploads of that key after this upload id; paginators set it for you.
     pub fn set_upload_id_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_upload_id_marker(value);
         self

@@ -70,6 +70,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListObjectVersions` request (`GET /{Bucket}?versions`): set its members, then call `send`.
+///
+/// Lists every version and delete marker of a bucket's keys, a page at a time.
 #[derive(Debug)]
 pub struct ListObjectVersionsFluentBuilder {
     client: rt::Client,
@@ -116,12 +118,12 @@ impl ListObjectVersionsFluentBuilder {
         self.input = self.input.set_encoding_type(value);
         self
     }
-    /// Sets `KeyMarker`.
+    /// Sets `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key_marker(value);
         self
     }
-    /// Sets or clears `KeyMarker`.
+    /// Sets or clears `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key_marker(value);
         self
@@ -146,12 +148,12 @@ impl ListObjectVersionsFluentBuilder {
         self.input = self.input.set_prefix(value);
         self
     }
-    /// Sets `VersionIdMarker`.
+    /// Sets `VersionIdMarker`. With `KeyMarker`: lists versions of that key after this version id; paginators set it for you.
     pub fn version_id_marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id_marker(value);
         self
     }
-    /// Sets or clears `VersionIdMarker`.
+    /// Sets or clears `VersionIdMarker`. With `KeyMarker`: lists versions of that key after this version id; paginators set it for you.
     pub fn set_version_id_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id_marker(value);
         self

@@ -84,6 +84,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListObjects` request (`GET /{Bucket}`): set its members, then call `send`.
+///
+/// Lists a bucket's keys, a page of up to 1,000 at a time (version 1 of the listing, paged by `Marker`); prefer ListObjectsV2.
 #[derive(Debug)]
 pub struct ListObjectsFluentBuilder {
     client: rt::Client,
@@ -130,12 +132,12 @@ impl ListObjectsFluentBuilder {
         self.input = self.input.set_encoding_type(value);
         self
     }
-    /// Sets `Marker`.
+    /// Sets `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn marker(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.marker(value);
         self
     }
-    /// Sets or clears `Marker`.
+    /// Sets or clears `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn set_marker(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_marker(value);
         self
@@ -150,12 +152,12 @@ impl ListObjectsFluentBuilder {
         self.input = self.input.set_max_keys(value);
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self

@@ -85,6 +85,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListObjectsV2` request (`GET /{Bucket}?list-type=2`): set its members, then call `send`.
+///
+/// Lists a bucket's keys, a page of up to 1,000 at a time, in UTF-8 byte order; `into_paginator()` follows the pages.
 #[derive(Debug)]
 pub struct ListObjectsV2FluentBuilder {
     client: rt::Client,
@@ -161,12 +163,12 @@ impl ListObjectsV2FluentBuilder {
         self.input = self.input.set_continuation_token(value);
         self
     }
-    /// Sets `FetchOwner`.
+    /// Sets `FetchOwner`. Whether each entry carries its `Owner` (ListObjectsV2 leaves it out by default).
     pub fn fetch_owner(mut self, value: bool) -> Self {
         self.input = self.input.fetch_owner(value);
         self
     }
-    /// Sets or clears `FetchOwner`.
+    /// Sets or clears `FetchOwner`. Whether each entry carries its `Owner` (ListObjectsV2 leaves it out by default).
     pub fn set_fetch_owner(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_fetch_owner(value);
         self

@@ -64,6 +64,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `ListParts` request (`GET /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Lists the parts uploaded so far for a multipart upload, a page at a time.
 #[derive(Debug)]
 pub struct ListPartsFluentBuilder {
     client: rt::Client,
@@ -100,32 +102,32 @@ impl ListPartsFluentBuilder {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `MaxParts`.
+    /// Sets `MaxParts`. The most parts in one page, up to 1,000 (also the default).
     pub fn max_parts(mut self, value: i32) -> Self {
         self.input = self.input.max_parts(value);
         self
     }
-    /// Sets or clears `MaxParts`.
+    /// Sets or clears `MaxParts`. The most parts in one page, up to 1,000 (also the default).
     pub fn set_max_parts(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_max_parts(value);
         self
     }
-    /// Sets `MirrorDestination`.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self
     }
-    /// Sets `PartNumberMarker`.
+    /// Sets `PartNumberMarker`. Lists parts after this part number; paginators set it for you.
     pub fn part_number_marker(mut self, value: i32) -> Self {
         self.input = self.input.part_number_marker(value);
         self
     }
-    /// Sets or clears `PartNumberMarker`.
+    /// Sets or clears `PartNumberMarker`. Lists parts after this part number; paginators set it for you.
     pub fn set_part_number_marker(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_part_number_marker(value);
         self

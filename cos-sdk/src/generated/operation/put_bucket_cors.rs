@@ -63,6 +63,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketCors` request (`PUT /{Bucket}?cors`): set its members, then call `send`.
+///
+/// Sets the bucket's CORS rules, which let browser scripts from other origins use it, replacing any it had.
 #[derive(Debug)]
 pub struct PutBucketCorsFluentBuilder {
     client: rt::Client,
@@ -89,12 +91,12 @@ impl PutBucketCorsFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `CORSConfiguration` (required).
+    /// Sets `CORSConfiguration` (required). The bucket's CORS rules, which replace any it had.
     pub fn cors_configuration(mut self, value: types::CORSConfiguration) -> Self {
         self.input = self.input.cors_configuration(value);
         self
     }
-    /// Sets or clears `CORSConfiguration` (required).
+    /// Sets or clears `CORSConfiguration` (required). The bucket's CORS rules, which replace any it had.
     pub fn set_cors_configuration(
         mut self,
         value: Option<types::CORSConfiguration>,
@@ -112,7 +114,7 @@ impl PutBucketCorsFluentBuilder {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -120,7 +122,7 @@ impl PutBucketCorsFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,

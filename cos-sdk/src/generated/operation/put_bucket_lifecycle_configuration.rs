@@ -64,6 +64,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketLifecycleConfiguration` request (`PUT /{Bucket}?lifecycle`): set its members, then call `send`.
+///
+/// Sets the bucket's lifecycle rules (archive, expiry, cleanup of unfinished uploads), replacing any it had.
 #[derive(Debug)]
 pub struct PutBucketLifecycleConfigurationFluentBuilder {
     client: rt::Client,
@@ -90,7 +92,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -98,7 +100,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -106,7 +108,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `LifecycleConfiguration`.
+    /// Sets `LifecycleConfiguration`. The bucket's lifecycle rules, which replace any it had. COS allows at most 1,000 rules.
     pub fn lifecycle_configuration(
         mut self,
         value: types::BucketLifecycleConfiguration,
@@ -114,7 +116,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         self.input = self.input.lifecycle_configuration(value);
         self
     }
-    /// Sets or clears `LifecycleConfiguration`.
+    /// Sets or clears `LifecycleConfiguration`. The bucket's lifecycle rules, which replace any it had. COS allows at most 1,000 rules.
     pub fn set_lifecycle_configuration(
         mut self,
         value: Option<types::BucketLifecycleConfiguration>,

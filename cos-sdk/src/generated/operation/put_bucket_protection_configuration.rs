@@ -77,17 +77,17 @@ impl PutBucketProtectionConfigurationFluentBuilder {
     pub fn as_input(&self) -> &PutBucketProtectionConfigurationRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `ProtectionConfiguration` (required).
+    /// Sets `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
     pub fn protection_configuration(
         mut self,
         value: types::ProtectionConfiguration,
@@ -95,7 +95,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         self.input = self.input.protection_configuration(value);
         self
     }
-    /// Sets or clears `ProtectionConfiguration` (required).
+    /// Sets or clears `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
     pub fn set_protection_configuration(
         mut self,
         value: Option<types::ProtectionConfiguration>,

@@ -69,6 +69,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketReplication` request (`PUT /{Bucket}?replication`): set its members, then call `send`.
+///
+/// Sets the bucket's replication rules, which copy new objects to another bucket; both buckets need versioning.
 #[derive(Debug)]
 pub struct PutBucketReplicationFluentBuilder {
     client: rt::Client,
@@ -85,27 +87,27 @@ impl PutBucketReplicationFluentBuilder {
     pub fn as_input(&self) -> &PutBucketReplicationRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -113,7 +115,7 @@ impl PutBucketReplicationFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -121,7 +123,7 @@ impl PutBucketReplicationFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `ReplicationConfiguration` (required).
+    /// Sets `ReplicationConfiguration` (required). The bucket's replication rules and, on AWS, the role replication runs as.
     pub fn replication_configuration(
         mut self,
         value: types::ReplicationConfiguration,
@@ -129,7 +131,7 @@ impl PutBucketReplicationFluentBuilder {
         self.input = self.input.replication_configuration(value);
         self
     }
-    /// Sets or clears `ReplicationConfiguration` (required).
+    /// Sets or clears `ReplicationConfiguration` (required). The bucket's replication rules and, on AWS, the role replication runs as.
     pub fn set_replication_configuration(
         mut self,
         value: Option<types::ReplicationConfiguration>,
@@ -137,22 +139,22 @@ impl PutBucketReplicationFluentBuilder {
         self.input = self.input.set_replication_configuration(value);
         self
     }
-    /// Sets `Token`.
+    /// Sets `Token`. The Object Lock token of the bucket, when Object Lock is on (an AWS feature).
     pub fn token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.token(value);
         self
     }
-    /// Sets or clears `Token`.
+    /// Sets or clears `Token`. The Object Lock token of the bucket, when Object Lock is on (an AWS feature).
     pub fn set_token(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_token(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

@@ -65,6 +65,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketTagging` request (`PUT /{Bucket}?tagging`): set its members, then call `send`.
+///
+/// Sets the bucket's tags, replacing its current ones.
 #[derive(Debug)]
 pub struct PutBucketTaggingFluentBuilder {
     client: rt::Client,
@@ -81,27 +83,27 @@ impl PutBucketTaggingFluentBuilder {
     pub fn as_input(&self) -> &PutBucketTaggingRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -109,7 +111,7 @@ impl PutBucketTaggingFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -117,22 +119,22 @@ impl PutBucketTaggingFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `Tagging` (required).
+    /// Sets `Tagging` (required). The tags, which replace all the current ones.
     pub fn tagging(mut self, value: types::Tagging) -> Self {
         self.input = self.input.tagging(value);
         self
     }
-    /// Sets or clears `Tagging` (required).
+    /// Sets or clears `Tagging` (required). The tags, which replace all the current ones.
     pub fn set_tagging(mut self, value: Option<types::Tagging>) -> Self {
         self.input = self.input.set_tagging(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

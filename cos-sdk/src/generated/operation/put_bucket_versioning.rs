@@ -69,6 +69,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutBucketVersioning` request (`PUT /{Bucket}?versioning`): set its members, then call `send`.
+///
+/// Turns versioning on (`Enabled`) or suspends it (`Suspended`); once on, it can never be turned off.
 #[derive(Debug)]
 pub struct PutBucketVersioningFluentBuilder {
     client: rt::Client,
@@ -105,7 +107,7 @@ impl PutBucketVersioningFluentBuilder {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -113,7 +115,7 @@ impl PutBucketVersioningFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -121,17 +123,17 @@ impl PutBucketVersioningFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `MFA`.
+    /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mfa(value);
         self
     }
-    /// Sets or clears `MFA`.
+    /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mfa(value);
         self
     }
-    /// Sets `VersioningConfiguration` (required).
+    /// Sets `VersioningConfiguration` (required). Versioning's new state (`Enabled` or `Suspended`) and, on AWS, MFA Delete.
     pub fn versioning_configuration(
         mut self,
         value: types::VersioningConfiguration,
@@ -139,7 +141,7 @@ impl PutBucketVersioningFluentBuilder {
         self.input = self.input.versioning_configuration(value);
         self
     }
-    /// Sets or clears `VersioningConfiguration` (required).
+    /// Sets or clears `VersioningConfiguration` (required). Versioning's new state (`Enabled` or `Suspended`) and, on AWS, MFA Delete.
     pub fn set_versioning_configuration(
         mut self,
         value: Option<types::VersioningConfiguration>,

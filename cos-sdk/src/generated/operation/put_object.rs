@@ -163,6 +163,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutObject` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Writes a whole object in one request (up to 5 GiB; larger ones need a multipart upload, which `TransferManager` does for you). An object of that key is replaced.
 #[derive(Debug)]
 pub struct PutObjectFluentBuilder {
     client: rt::Client,
@@ -179,22 +181,22 @@ impl PutObjectFluentBuilder {
     pub fn as_input(&self) -> &PutObjectRequestBuilder {
         &self.input
     }
-    /// Sets `ACL`.
+    /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.input = self.input.acl(value);
         self
     }
-    /// Sets or clears `ACL`.
+    /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
         self.input = self.input.set_acl(value);
         self
     }
-    /// Sets `Body`.
+    /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
         self.input = self.input.body(value);
         self
     }
-    /// Sets or clears `Body`.
+    /// Sets or clears `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn set_body(mut self, value: Option<rt::ByteStream>) -> Self {
         self.input = self.input.set_body(value);
         self
@@ -209,52 +211,52 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `CacheControl`.
+    /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.cache_control(value);
         self
     }
-    /// Sets or clears `CacheControl`.
+    /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_cache_control(value);
         self
     }
-    /// Sets `ContentDisposition`.
+    /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_disposition(value);
         self
     }
-    /// Sets or clears `ContentDisposition`.
+    /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_disposition(value);
         self
     }
-    /// Sets `ContentEncoding`.
+    /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_encoding(value);
         self
     }
-    /// Sets or clears `ContentEncoding`.
+    /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_encoding(value);
         self
     }
-    /// Sets `ContentLanguage`.
+    /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_language(value);
         self
     }
-    /// Sets or clears `ContentLanguage`.
+    /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_language(value);
         self
     }
-    /// Sets `ContentLength`.
+    /// Sets `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn content_length(mut self, value: i64) -> Self {
         self.input = self.input.content_length(value);
         self
     }
-    /// Sets or clears `ContentLength`.
+    /// Sets or clears `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.input = self.input.set_content_length(value);
         self
@@ -269,17 +271,17 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `ContentType`.
+    /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_type(value);
         self
     }
-    /// Sets or clears `ContentType`.
+    /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_type(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -287,7 +289,7 @@ impl PutObjectFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -295,102 +297,102 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32(value);
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32c(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32c(value);
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc64_nvme(value);
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha1(value);
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha1(value);
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha256(value);
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha256(value);
         self
     }
-    /// Sets `Expires`.
+    /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
         self.input = self.input.expires(value);
         self
     }
-    /// Sets or clears `Expires`.
+    /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
         self.input = self.input.set_expires(value);
         self
     }
-    /// Sets `GrantFullControl`.
+    /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_full_control(value);
         self
     }
-    /// Sets or clears `GrantFullControl`.
+    /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_full_control(value);
         self
     }
-    /// Sets `GrantRead`.
+    /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read(value);
         self
     }
-    /// Sets or clears `GrantRead`.
+    /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read(value);
         self
     }
-    /// Sets `GrantReadACP`.
+    /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_read_acp(value);
         self
     }
-    /// Sets or clears `GrantReadACP`.
+    /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_read_acp(value);
         self
     }
-    /// Sets `GrantWriteACP`.
+    /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.grant_write_acp(value);
         self
     }
-    /// Sets or clears `GrantWriteACP`.
+    /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_grant_write_acp(value);
         self
@@ -448,7 +450,7 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_retention_period(value);
         self
     }
-    /// Sets `ServerSideEncryption`.
+    /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn server_side_encryption(
         mut self,
         value: impl Into<types::ServerSideEncryption>,
@@ -456,7 +458,7 @@ impl PutObjectFluentBuilder {
         self.input = self.input.server_side_encryption(value);
         self
     }
-    /// Sets or clears `ServerSideEncryption`.
+    /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     pub fn set_server_side_encryption(
         mut self,
         value: Option<types::ServerSideEncryption>,
@@ -474,12 +476,12 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_storage_class(value);
         self
     }
-    /// Sets `WebsiteRedirectLocation`.
+    /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.website_redirect_location(value);
         self
     }
-    /// Sets or clears `WebsiteRedirectLocation`.
+    /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_website_redirect_location(value);
         self
@@ -514,12 +516,12 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
-    /// Sets `SSEKMSKeyId`.
+    /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.sse_kms_key_id(value);
         self
     }
-    /// Sets or clears `SSEKMSKeyId`.
+    /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_sse_kms_key_id(value);
         self
@@ -534,27 +536,27 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `Tagging`.
+    /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.tagging(value);
         self
     }
-    /// Sets or clears `Tagging`.
+    /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_tagging(value);
         self
     }
-    /// Sets `ObjectLockMode`.
+    /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
         self.input = self.input.object_lock_mode(value);
         self
     }
-    /// Sets or clears `ObjectLockMode`.
+    /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
         self.input = self.input.set_object_lock_mode(value);
         self
     }
-    /// Sets `ObjectLockRetainUntilDate`.
+    /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn object_lock_retain_until_date(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -562,7 +564,7 @@ impl PutObjectFluentBuilder {
         self.input = self.input.object_lock_retain_until_date(value);
         self
     }
-    /// Sets or clears `ObjectLockRetainUntilDate`.
+    /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
     pub fn set_object_lock_retain_until_date(
         mut self,
         value: Option<rt::DateTime>,
@@ -570,7 +572,7 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_object_lock_retain_until_date(value);
         self
     }
-    /// Sets `ObjectLockLegalHoldStatus`.
+    /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn object_lock_legal_hold_status(
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
@@ -578,7 +580,7 @@ impl PutObjectFluentBuilder {
         self.input = self.input.object_lock_legal_hold_status(value);
         self
     }
-    /// Sets or clears `ObjectLockLegalHoldStatus`.
+    /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
     pub fn set_object_lock_legal_hold_status(
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,

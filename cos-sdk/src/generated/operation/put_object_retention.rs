@@ -72,6 +72,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutObjectRetention` request (`PUT /{Bucket}/{Key+}?retention`): set its members, then call `send`.
+///
+/// Sets or lengthens an object's Object Lock retention.
 #[derive(Debug)]
 pub struct PutObjectRetentionFluentBuilder {
     client: rt::Client,
@@ -88,82 +90,82 @@ impl PutObjectRetentionFluentBuilder {
     pub fn as_input(&self) -> &PutObjectRetentionRequestBuilder {
         &self.input
     }
-    /// Sets `Bucket` (required).
+    /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
         self
     }
-    /// Sets or clears `Bucket` (required).
+    /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `Key` (required).
+    /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.key(value);
         self
     }
-    /// Sets or clears `Key` (required).
+    /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_key(value);
         self
     }
-    /// Sets `Retention`.
+    /// Sets `Retention`. The Object Lock retention: its mode and the date it ends.
     pub fn retention(mut self, value: types::ObjectLockRetention) -> Self {
         self.input = self.input.retention(value);
         self
     }
-    /// Sets or clears `Retention`.
+    /// Sets or clears `Retention`. The Object Lock retention: its mode and the date it ends.
     pub fn set_retention(mut self, value: Option<types::ObjectLockRetention>) -> Self {
         self.input = self.input.set_retention(value);
         self
     }
-    /// Sets `RequestPayer`.
+    /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
         self.input = self.input.request_payer(value);
         self
     }
-    /// Sets or clears `RequestPayer`.
+    /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
         self
     }
-    /// Sets `VersionId`.
+    /// Sets `VersionId`. A version of the object; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.version_id(value);
         self
     }
-    /// Sets or clears `VersionId`.
+    /// Sets or clears `VersionId`. A version of the object; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_version_id(value);
         self
     }
-    /// Sets `BypassGovernanceRetention`.
+    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.input = self.input.bypass_governance_retention(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`.
+    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_bypass_governance_retention(value);
         self
     }
-    /// Sets `ContentMD5`.
+    /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.content_md5(value);
         self
     }
-    /// Sets or clears `ContentMD5`.
+    /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `ExpectedBucketOwner`.
+    /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedBucketOwner`.
+    /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
         self

@@ -73,6 +73,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `PutObjectTagging` request (`PUT /{Bucket}/{Key+}?tagging`): set its members, then call `send`.
+///
+/// Sets an object's tags, replacing its current ones.
 #[derive(Debug)]
 pub struct PutObjectTaggingFluentBuilder {
     client: rt::Client,
@@ -129,17 +131,17 @@ impl PutObjectTaggingFluentBuilder {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `Tagging` (required).
+    /// Sets `Tagging` (required). The tags, which replace all the current ones.
     pub fn tagging(mut self, value: types::Tagging) -> Self {
         self.input = self.input.tagging(value);
         self
     }
-    /// Sets or clears `Tagging` (required).
+    /// Sets or clears `Tagging` (required). The tags, which replace all the current ones.
     pub fn set_tagging(mut self, value: Option<types::Tagging>) -> Self {
         self.input = self.input.set_tagging(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -147,7 +149,7 @@ impl PutObjectTaggingFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,

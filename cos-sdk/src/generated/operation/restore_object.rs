@@ -126,12 +126,12 @@ impl RestoreObjectFluentBuilder {
         self.input = self.input.set_version_id(value);
         self
     }
-    /// Sets `RestoreRequest`.
+    /// Sets `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
     pub fn restore_request(mut self, value: types::RestoreRequest) -> Self {
         self.input = self.input.restore_request(value);
         self
     }
-    /// Sets or clears `RestoreRequest`.
+    /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
     pub fn set_restore_request(mut self, value: Option<types::RestoreRequest>) -> Self {
         self.input = self.input.set_restore_request(value);
         self

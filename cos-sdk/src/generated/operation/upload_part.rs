@@ -92,6 +92,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `UploadPart` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Uploads one part of a multipart upload: 5 MiB to 5 GiB, except the last, which may be smaller.
 #[derive(Debug)]
 pub struct UploadPartFluentBuilder {
     client: rt::Client,
@@ -108,12 +110,12 @@ impl UploadPartFluentBuilder {
     pub fn as_input(&self) -> &UploadPartRequestBuilder {
         &self.input
     }
-    /// Sets `Body`.
+    /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
         self.input = self.input.body(value);
         self
     }
-    /// Sets or clears `Body`.
+    /// Sets or clears `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn set_body(mut self, value: Option<rt::ByteStream>) -> Self {
         self.input = self.input.set_body(value);
         self
@@ -128,12 +130,12 @@ impl UploadPartFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `ContentLength`.
+    /// Sets `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn content_length(mut self, value: i64) -> Self {
         self.input = self.input.content_length(value);
         self
     }
-    /// Sets or clears `ContentLength`.
+    /// Sets or clears `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
         self.input = self.input.set_content_length(value);
         self
@@ -148,7 +150,7 @@ impl UploadPartFluentBuilder {
         self.input = self.input.set_content_md5(value);
         self
     }
-    /// Sets `ChecksumAlgorithm`.
+    /// Sets `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn checksum_algorithm(
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
@@ -156,7 +158,7 @@ impl UploadPartFluentBuilder {
         self.input = self.input.checksum_algorithm(value);
         self
     }
-    /// Sets or clears `ChecksumAlgorithm`.
+    /// Sets or clears `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     pub fn set_checksum_algorithm(
         mut self,
         value: Option<types::ChecksumAlgorithm>,
@@ -164,52 +166,52 @@ impl UploadPartFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `ChecksumCRC32`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32(value);
         self
     }
-    /// Sets `ChecksumCRC32C`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32c(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32C`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32c(value);
         self
     }
-    /// Sets `ChecksumCRC64NVME`.
+    /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc64_nvme(value);
         self
     }
-    /// Sets or clears `ChecksumCRC64NVME`.
+    /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
-    /// Sets `ChecksumSHA1`.
+    /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha1(value);
         self
     }
-    /// Sets or clears `ChecksumSHA1`.
+    /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha1(value);
         self
     }
-    /// Sets `ChecksumSHA256`.
+    /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_sha256(value);
         self
     }
-    /// Sets or clears `ChecksumSHA256`.
+    /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_sha256(value);
         self

@@ -120,6 +120,8 @@ pub fn parse_response(
     read_output(&parts, body).map_err(|e| e.with_operation(META.name))
 }
 /// Sends a `UploadPartCopy` request (`PUT /{Bucket}/{Key+}`): set its members, then call `send`.
+///
+/// Copies a byte range of an existing object as one part of a multipart upload.
 #[derive(Debug)]
 pub struct UploadPartCopyFluentBuilder {
     client: rt::Client,
@@ -156,17 +158,17 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.set_copy_source(value);
         self
     }
-    /// Sets `CopySourceIfMatch`.
+    /// Sets `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_match(value);
         self
     }
-    /// Sets or clears `CopySourceIfMatch`.
+    /// Sets or clears `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_match(value);
         self
     }
-    /// Sets `CopySourceIfModifiedSince`.
+    /// Sets `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn copy_source_if_modified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -174,7 +176,7 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.copy_source_if_modified_since(value);
         self
     }
-    /// Sets or clears `CopySourceIfModifiedSince`.
+    /// Sets or clears `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
     pub fn set_copy_source_if_modified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -182,17 +184,17 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.set_copy_source_if_modified_since(value);
         self
     }
-    /// Sets `CopySourceIfNoneMatch`.
+    /// Sets `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_if_none_match(value);
         self
     }
-    /// Sets or clears `CopySourceIfNoneMatch`.
+    /// Sets or clears `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_if_none_match(value);
         self
     }
-    /// Sets `CopySourceIfUnmodifiedSince`.
+    /// Sets `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn copy_source_if_unmodified_since(
         mut self,
         value: impl Into<rt::DateTime>,
@@ -200,7 +202,7 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.copy_source_if_unmodified_since(value);
         self
     }
-    /// Sets or clears `CopySourceIfUnmodifiedSince`.
+    /// Sets or clears `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
     pub fn set_copy_source_if_unmodified_since(
         mut self,
         value: Option<rt::DateTime>,
@@ -278,7 +280,7 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
-    /// Sets `CopySourceSSECustomerAlgorithm`.
+    /// Sets `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn copy_source_sse_customer_algorithm(
         mut self,
         value: impl Into<String>,
@@ -286,7 +288,7 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.copy_source_sse_customer_algorithm(value);
         self
     }
-    /// Sets or clears `CopySourceSSECustomerAlgorithm`.
+    /// Sets or clears `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
     pub fn set_copy_source_sse_customer_algorithm(
         mut self,
         value: Option<String>,
@@ -294,22 +296,22 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.set_copy_source_sse_customer_algorithm(value);
         self
     }
-    /// Sets `CopySourceSSECustomerKey`.
+    /// Sets `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key(value);
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKey`.
+    /// Sets or clears `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_copy_source_sse_customer_key(value);
         self
     }
-    /// Sets `CopySourceSSECustomerKeyMD5`.
+    /// Sets `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.copy_source_sse_customer_key_md5(value);
         self
     }
-    /// Sets or clears `CopySourceSSECustomerKeyMD5`.
+    /// Sets or clears `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn set_copy_source_sse_customer_key_md5(
         mut self,
         value: Option<String>,
@@ -337,12 +339,12 @@ impl UploadPartCopyFluentBuilder {
         self.input = self.input.set_expected_bucket_owner(value);
         self
     }
-    /// Sets `ExpectedSourceBucketOwner`.
+    /// Sets `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.expected_source_bucket_owner(value);
         self
     }
-    /// Sets or clears `ExpectedSourceBucketOwner`.
+    /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_source_bucket_owner(value);
         self

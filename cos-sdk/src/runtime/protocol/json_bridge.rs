@@ -18,7 +18,7 @@ pub fn json_unknown_operation(operation: &str) -> Error {
 }
 
 /// The members of a JSON input: an object (`null` counts as `{}`), with the parameters boto3 rewrites
-/// before sending rewritten the same way (see [`boto3_parameters`]).
+/// before sending rewritten the same way (see `boto3_parameters`).
 pub fn json_fields(input: Value, operation: &str) -> Result<Map<String, Value>, Error> {
     let mut fields = match input {
         Value::Object(map) => map,

@@ -1,0 +1,106 @@
+//! The documentation table covers what it promises: every member reachable from the most used
+//! operations and from IBM's own operations, every IBM member elsewhere (`Ibm*`, `IBM*`, `Retention*`,
+//! `MirrorDestination`), those operations themselves, and every paginator and waiter. A member added
+//! to the model without words fails here with its `Shape.Member` name.
+
+use codegen::ir::{self, Service, Type};
+use std::collections::BTreeSet;
+
+/// The operations whose every member, at any depth, must have our words.
+const COVERED: &[&str] = &[
+    // Objects, multipart uploads, buckets.
+    "PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "ListObjects",
+    "ListObjectsV2", "ListObjectVersions", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
+    "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "ListMultipartUploads", "CreateBucket",
+    "DeleteBucket", "HeadBucket", "ListBuckets",
+    // Lifecycle, tagging, versioning, CORS, restore, Object Lock.
+    "PutBucketLifecycleConfiguration", "GetBucketLifecycleConfiguration", "DeleteBucketLifecycle",
+    "PutObjectTagging", "GetObjectTagging", "DeleteObjectTagging", "PutBucketTagging", "GetBucketTagging",
+    "DeleteBucketTagging", "PutBucketVersioning", "GetBucketVersioning", "PutBucketCors", "GetBucketCors",
+    "DeleteBucketCors", "RestoreObject", "GetObjectLegalHold", "PutObjectLegalHold", "GetObjectRetention",
+    "PutObjectRetention",
+    // IBM's own: protection, legal holds, retention, extended listings, replication.
+    "PutBucketProtectionConfiguration", "GetBucketProtectionConfiguration", "AddLegalHold", "ListLegalHolds",
+    "DeleteLegalHold", "ExtendObjectRetention", "ListBucketsExtended", "PutBucketReplication",
+    "GetBucketReplication", "DeleteBucketReplication", "ListBucketReplicationFailures",
+    "PutBucketReplicationReattempt",
+];
+
+fn service() -> Service {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../models");
+    let read = |path: &str| std::fs::read_to_string(format!("{root}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut service = ir::resolve(
+        &read("s3/2006-03-01/service-2.json"),
+        Some(&read("s3/2006-03-01/paginators-1.json")),
+        Some(&read("s3/2006-03-01/waiters-2.json")),
+    )
+    .expect("the committed model resolves");
+    ir::docs::apply(&mut service, &read("docs.txt")).expect("the committed table applies");
+    service
+}
+
+/// The structure a member type leads to, through lists and maps.
+fn structure_of(ty: &Type) -> Option<&str> {
+    match ty {
+        Type::Structure(name) => Some(name),
+        Type::List(list) => structure_of(&list.member),
+        Type::Map(map) => structure_of(&map.value),
+        _ => None,
+    }
+}
+
+/// Every `Shape.Member` reachable from `shape` that has no words, walking each structure once.
+fn undocumented(service: &Service, shape: &str, seen: &mut BTreeSet<String>, out: &mut BTreeSet<String>) {
+    if !seen.insert(shape.to_string()) {
+        return;
+    }
+    for member in &service.structure(shape).members {
+        if member.doc.is_none() {
+            out.insert(format!("{shape}.{}", member.name));
+        }
+        if let Some(inner) = structure_of(&member.ty) {
+            undocumented(service, inner, seen, out);
+        }
+    }
+}
+
+#[test]
+fn the_most_used_and_ibm_operations_are_documented_member_by_member() {
+    let service = service();
+    let (mut seen, mut missing) = (BTreeSet::new(), BTreeSet::new());
+    for name in COVERED {
+        let op = service.operations.iter().find(|o| o.name == *name).unwrap_or_else(|| panic!("{name} is not in the model"));
+        if op.doc.is_none() {
+            missing.insert(format!("{name}()"));
+        }
+        undocumented(&service, &op.input, &mut seen, &mut missing);
+        undocumented(&service, &op.output, &mut seen, &mut missing);
+    }
+    assert!(missing.is_empty(), "models/docs.txt has no words for {} targets:\n{}", missing.len(), Vec::from_iter(missing).join("\n"));
+}
+
+#[test]
+fn ibm_members_are_documented_wherever_they_appear() {
+    let service = service();
+    let mut missing = Vec::new();
+    for shape in &service.shapes {
+        let ir::ShapeKind::Structure(structure) = &shape.kind else { continue };
+        for member in &structure.members {
+            let ibm = ["Ibm", "IBM", "Retention", "MirrorDestination"].iter().any(|p| member.name.starts_with(p));
+            if ibm && member.doc.is_none() {
+                missing.push(format!("{}.{}", shape.name, member.name));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "IBM members without words in models/docs.txt:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn every_paginator_and_waiter_is_documented() {
+    let service = service();
+    let paginators = service.paginators.iter().filter(|p| p.doc.is_none()).map(|p| format!("paginator/{}", service.operation_at(p.operation).name));
+    let waiters = service.waiters.iter().filter(|w| w.doc.is_none()).map(|w| format!("waiter/{}", w.name));
+    let missing: Vec<String> = paginators.chain(waiters).collect();
+    assert!(missing.is_empty(), "without words in models/docs.txt: {missing:?}");
+    assert!(!service.paginators.is_empty() && !service.waiters.is_empty());
+}
