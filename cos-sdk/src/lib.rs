@@ -38,7 +38,17 @@
 //! ```
 //!
 //! `Client::from_env().await` finds credentials and endpoint in the environment, the service credential
-//! file (`~/.bluemix/cos_credentials`) or `~/.aws` profiles.
+//! file (`~/.bluemix/cos_credentials`) or `~/.aws` profiles. A service credential's `apikey` and
+//! `resource_instance_id` are all it takes (the `service_credential` example):
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), cos_sdk::Error> {
+//! // COS_CREDENTIALS_FILE=./credential.json COS_REGION=us-south
+//! let config = cos_sdk::Config::from_env()?;
+//! assert_eq!(config.credentials().kind(), cos_sdk::CredentialsKind::ApiKey);
+//! let client = cos_sdk::Client::new(&config)?;
+//! # let _ = client; Ok(()) }
+//! ```
 //!
 //! # Upload and download
 //!
@@ -51,9 +61,35 @@
 //! client.put_object().bucket("docs").key("2026/report.pdf").content_type("application/pdf").body(body).send().await?;
 //!
 //! let object = client.get_object().bucket("docs").key("2026/report.pdf").send().await?;
-//! println!("{} bytes, ETag {:?}", object.content_length.unwrap_or_default(), object.e_tag);
+//! println!("{} bytes, ETag {:?}", object.content_length().unwrap_or_default(), object.e_tag());
 //! let bytes = object.body.collect().await?;
 //! # let _ = bytes; Ok(()) }
+//! ```
+//!
+//! # Presigned URLs
+//!
+//! Any operation's request can become a URL that works without credentials for a while (HMAC keys
+//! only; the `presigned` example):
+//!
+//! ```no_run
+//! # fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! let share = client.get_object().bucket("docs").key("2026/report.pdf").presigned(std::time::Duration::from_secs(3600))?;
+//! println!("{}", share.uri());
+//! # Ok(()) }
+//! ```
+//!
+//! # Large files, with progress
+//!
+//! [`transfer::TransferManager`] moves files of any size in parallel parts, with bounded memory and
+//! progress events (the `transfer_progress` example):
+//!
+//! ```no_run
+//! use cos_sdk::transfer::{ProgressListener, TransferManager};
+//!
+//! # async fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
+//! let progress = ProgressListener::new(|p| println!("{} of {:?} bytes", p.bytes_done, p.total));
+//! TransferManager::new(client).upload_file("backup.tar", "backups", "2026/backup.tar").on_progress(progress).await?;
+//! # Ok(()) }
 //! ```
 //!
 //! # Checksums
@@ -76,16 +112,15 @@
 //!
 //! # Listing
 //!
-//! Paginators follow continuation tokens for you, as a stream of pages or of items.
+//! Paginators follow continuation tokens for you, as a stream of pages or of items; `next()` and
+//! `try_collect()` need no trait import (the `pagination` example).
 //!
 //! ```no_run
-//! use futures_util::StreamExt;
-//!
 //! # async fn example(client: cos_sdk::Client) -> Result<(), cos_sdk::Error> {
 //! let mut objects = client.list_objects_v2().bucket("docs").prefix("2026/").into_paginator().items();
 //! while let Some(object) = objects.next().await {
 //!     let object = object?;
-//!     println!("{} ({} bytes)", object.key.unwrap_or_default(), object.size.unwrap_or_default());
+//!     println!("{} ({} bytes)", object.key().unwrap_or_default(), object.size().unwrap_or_default());
 //! }
 //! # Ok(()) }
 //! ```
@@ -93,7 +128,8 @@
 //! # Archive policy and restore
 //!
 //! Objects move to the archive tier (`GLACIER`, restored within 12 hours, or `ACCELERATED`, within 2)
-//! by a lifecycle rule; `RestoreObject` brings a temporary copy back.
+//! by a lifecycle rule; `RestoreObject` brings a temporary copy back (the `archive_restore` example
+//! polls it to the end).
 //!
 //! ```no_run
 //! use cos_sdk::types::{
@@ -121,11 +157,14 @@
 //!     .build()?;
 //! client.restore_object().bucket("docs").key("2025/old.pdf").restore_request(restore).send().await?;
 //! let head = client.head_object().bucket("docs").key("2025/old.pdf").send().await?;
-//! println!("restore status: {:?}", head.restore); // `ongoing-request="true"` until the copy is ready
+//! println!("restore status: {:?}", head.restore()); // `ongoing-request="true"` until the copy is ready
 //! # Ok(()) }
 //! ```
 //!
 //! # Immutable Object Storage: protection configuration and legal holds
+//!
+//! Bucket retention is in days, an object's in seconds; retained or held objects cannot be deleted
+//! (the `retention` example shows the refusal).
 //!
 //! ```no_run
 //! use cos_sdk::types::{
@@ -146,7 +185,7 @@
 //! client.put_object().bucket("records").key("contract.pdf").retention_period(90 * 24 * 3600).send().await?;
 //! client.add_legal_hold().bucket("records").key("contract.pdf").retention_legal_hold_id("case-4711").send().await?;
 //! let holds = client.list_legal_holds().bucket("records").key("contract.pdf").send().await?;
-//! println!("legal holds: {:?}", holds.legal_holds);
+//! println!("legal holds: {:?}", holds.legal_holds());
 //! client.delete_legal_hold().bucket("records").key("contract.pdf").retention_legal_hold_id("case-4711").send().await?;
 //! # Ok(()) }
 //! ```

@@ -158,6 +158,7 @@ pub(super) fn create_bucket(state: &mut State, req: &Req, bucket: &str) -> Resul
             creation_template_id: None,
             kp_root_key_crn,
             protection: None,
+            lifecycle: None,
             objects: BTreeMap::new(),
             uploads: HashMap::new(),
             replication_failures: Vec::new(),

@@ -19,6 +19,7 @@
 //! `routing` turns HTTP requests into handler calls; `buckets`, `objects` and `retention` hold the
 //! handlers; `wire` and `dates` are the parsing and formatting helpers they share.
 
+mod archive;
 mod buckets;
 mod dates;
 mod objects;
@@ -37,9 +38,11 @@ use http::Request;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+pub use archive::RESTORE_TIME;
 pub use dates::{iso8601, parse_iso8601};
 pub use wire::parse_query;
 
+use archive::{ArchiveRule, ArchiveState};
 use routing::serve;
 
 /// The HTTP status COS uses when a retained or held object cannot be deleted or overwritten.
@@ -129,6 +132,7 @@ struct Object {
     created: SystemTime,
     retention: Option<Retention>,
     legal_holds: Vec<(String, SystemTime)>,
+    archive: ArchiveState,
 }
 
 #[derive(Debug)]
@@ -147,9 +151,18 @@ struct Bucket {
     creation_template_id: Option<String>,
     kp_root_key_crn: Option<String>,
     protection: Option<Protection>,
+    /// The lifecycle document as put, and the archive rule it holds.
+    lifecycle: Option<(String, Option<ArchiveRule>)>,
     objects: BTreeMap<String, Object>,
     uploads: HashMap<String, Upload>,
     replication_failures: Vec<ReplicationFailure>,
+}
+
+impl Bucket {
+    /// The archive rule new objects are written under.
+    fn archive_rule(&self) -> Option<&ArchiveRule> {
+        self.lifecycle.as_ref().and_then(|(_, rule)| rule.as_ref())
+    }
 }
 
 #[derive(Debug, Default)]

@@ -15,7 +15,7 @@ use super::routing::{
     require_md5, Ok200, Req, S3Error,
 };
 use super::wire::{esc, hex, parse_range, percent_decode, XmlNode};
-use super::{Bucket, Object, State, Upload, S3_NS};
+use super::{ArchiveState, Bucket, Object, State, Upload, S3_NS};
 
 fn user_metadata(req: &Req) -> Vec<(String, String)> {
     req.headers
@@ -58,6 +58,7 @@ pub(super) fn put_object(
         created: now,
         retention,
         legal_holds,
+        archive: ArchiveState::for_new_object(b.archive_rule(), now),
     };
     get_bucket_mut(state, bucket)?
         .objects
@@ -73,8 +74,16 @@ pub(super) fn get_object(
     key: &str,
     with_body: bool,
 ) -> Result<Ok200, S3Error> {
+    let now = state.now();
     let b = get_bucket(state, bucket)?;
     let o = b.objects.get(key).ok_or_else(|| no_such_key(key))?;
+    if with_body && !o.archive.readable(now) {
+        return Err(err(
+            403,
+            "InvalidObjectState",
+            "The object is archived; restore it (RestoreObject) before reading it",
+        ));
+    }
     if let Some(want) = req.header("if-match") {
         if want.trim_matches('"') != o.etag.trim_matches('"') && want != "*" {
             return Err(err(
@@ -132,6 +141,7 @@ pub(super) fn get_object(
     for (n, v) in &o.metadata {
         ok = ok.header(n, v.clone());
     }
+    let ok = o.archive.headers(ok, now);
     Ok(retention_headers(ok, o, b.protection.is_some()))
 }
 
@@ -203,6 +213,7 @@ pub(super) fn copy_object(
         created: now,
         retention,
         legal_holds,
+        archive: ArchiveState::for_new_object(b.archive_rule(), now),
     };
     let etag = object.etag.clone();
     get_bucket_mut(state, bucket)?
@@ -325,6 +336,7 @@ pub(super) fn complete_upload(
     check_overwrite(b, key, now)?;
     let retention = retention_for_write(b.protection.as_ref(), req, now, None)?;
     let legal_holds = initial_holds(req, now)?;
+    let archive = ArchiveState::for_new_object(b.archive_rule(), now);
     let b = get_bucket_mut(state, bucket)?;
     let upload = upload_for(b, req)?;
     let mut data = Vec::new();
@@ -362,6 +374,7 @@ pub(super) fn complete_upload(
             created: now,
             retention,
             legal_holds,
+            archive,
         },
     );
     Ok(Ok200::xml(format!(

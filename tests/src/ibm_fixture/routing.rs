@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, Request, Response};
 use http_body_util::{BodyExt, Full};
 use md5::{Digest, Md5};
 
+use super::archive::{delete_lifecycle, get_lifecycle, put_lifecycle, restore_object};
 use super::buckets::{
     aspera, create_bucket, delete_bucket, head_bucket, list_buckets, list_buckets_extended,
     replication_failures,
@@ -257,6 +258,9 @@ fn route(state: &mut State, req: &Req) -> Result<Ok200, S3Error> {
             let bucket = bucket.as_str();
             match *m {
                 Method::PUT if req.has("protection") => put_protection(state, req, bucket),
+                Method::PUT if req.has("lifecycle") => put_lifecycle(state, req, bucket),
+                Method::GET if req.has("lifecycle") => get_lifecycle(state, bucket),
+                Method::DELETE if req.has("lifecycle") => delete_lifecycle(state, bucket),
                 Method::PUT if req.has("ibm-replication-reattempt") => {
                     require_md5(req)?;
                     get_bucket(state, bucket)?;
@@ -296,6 +300,7 @@ fn route(state: &mut State, req: &Req) -> Result<Ok200, S3Error> {
                 Method::POST if req.has("uploads") => create_upload(state, req, bucket, key),
                 Method::POST if req.has("uploadId") => complete_upload(state, req, bucket, key),
                 Method::POST if req.has("legalHold") => legal_hold(state, req, bucket, key),
+                Method::POST if req.has("restore") => restore_object(state, req, bucket, key),
                 Method::POST if req.has("extendRetention") => {
                     extend_retention(state, req, bucket, key)
                 }

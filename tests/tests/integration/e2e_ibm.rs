@@ -4,11 +4,13 @@
 use std::time::{Duration, SystemTime};
 
 use cos_sdk::types::{
-    BucketProtectionDefaultRetention, BucketProtectionMaximumRetention, BucketProtectionMinimumRetention,
-    BucketProtectionStatus, CompletedMultipartUpload, CompletedPart, ProtectionConfiguration,
+    BucketLifecycleConfiguration, BucketProtectionDefaultRetention, BucketProtectionMaximumRetention,
+    BucketProtectionMinimumRetention, BucketProtectionStatus, CompletedMultipartUpload, CompletedPart, ExpirationStatus,
+    GlacierJobParameters, LifecycleRule, LifecycleRuleFilter, ProtectionConfiguration, RestoreRequest, StorageClass, Tier,
+    Transition, TransitionStorageClass,
 };
 use cos_sdk::{ByteStream, Client, Config, Credentials, DateTime, ErrorKind, RetryConfig};
-use cos_sdk_tests::ibm_fixture::{IbmFixture, ReplicationFailure, ASPERA_ACCESS_KEY_ID, PROTECTED_OBJECT_STATUS};
+use cos_sdk_tests::ibm_fixture::{IbmFixture, ReplicationFailure, ASPERA_ACCESS_KEY_ID, PROTECTED_OBJECT_STATUS, RESTORE_TIME};
 use futures_util::StreamExt;
 
 const TOKEN: &str = "fixture-bearer-token";
@@ -39,7 +41,6 @@ fn protection(min: i32, default: i32, max: i32) -> ProtectionConfiguration {
         .default_retention(BucketProtectionDefaultRetention::builder().days(default).build().unwrap())
         .maximum_retention(BucketProtectionMaximumRetention::builder().days(max).build().unwrap())
         .build()
-        
 }
 
 #[tokio::test]
@@ -213,4 +214,57 @@ async fn replication_failures_and_aspera() {
     let aspera = client.get_bucket_aspera().bucket("replicated").send().await.unwrap();
     assert_eq!(aspera.access_key.unwrap().id.as_deref(), Some(ASPERA_ACCESS_KEY_ID));
     assert!(!format!("{:?}", client.get_bucket_aspera().bucket("replicated").send().await.unwrap()).contains("fixture-aspera-secret"), "the Aspera secret is redacted in Debug");
+}
+
+#[tokio::test]
+async fn an_archive_rule_archives_new_objects_and_a_restore_brings_them_back() {
+    let (fixture, client) = start().await;
+    client.create_bucket().bucket("cold").send().await.unwrap();
+    client.put_object().bucket("cold").key("before").body("written before the rule").send().await.unwrap();
+    let rule = LifecycleRule::builder()
+        .id("archive")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .transitions(Transition::builder().days(0).storage_class(TransitionStorageClass::Glacier).build())
+        .build()
+        .unwrap();
+    let config = BucketLifecycleConfiguration::builder().rules(rule).build().unwrap();
+    client.put_bucket_lifecycle_configuration().bucket("cold").lifecycle_configuration(config).send().await.unwrap();
+    let read = client.get_bucket_lifecycle_configuration().bucket("cold").send().await.unwrap();
+    let transition = &read.rules()[0].transitions()[0];
+    assert_eq!((transition.days(), transition.storage_class()), (Some(0), Some(&TransitionStorageClass::Glacier)));
+
+    // Objects written before the rule stay readable; new ones are archived at once.
+    client.put_object().bucket("cold").key("after").body("archived").send().await.unwrap();
+    client.get_object().bucket("cold").key("before").send().await.unwrap();
+    let head = client.head_object().bucket("cold").key("after").send().await.unwrap();
+    assert_eq!((head.storage_class(), head.restore()), (Some(&StorageClass::Glacier), None));
+    let err = client.get_object().bucket("cold").key("after").send().await.unwrap_err();
+    assert_eq!((err.service_error().map(|s| s.status()), err.code()), (Some(403), Some("InvalidObjectState")));
+
+    let restore = |key: &'static str, tier: Tier| {
+        let parameters = GlacierJobParameters::builder().tier(tier).build().unwrap();
+        let request = RestoreRequest::builder().days(2).glacier_job_parameters(parameters).build().unwrap();
+        client.restore_object().bucket("cold").key(key).restore_request(request).send()
+    };
+    let err = restore("before", Tier::Bulk).await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidObjectState"), "only archived objects are restored");
+    restore("after", Tier::Bulk).await.unwrap();
+    let err = restore("after", Tier::Bulk).await.unwrap_err();
+    assert_eq!((err.service_error().map(|s| s.status()), err.code()), (Some(409), Some("RestoreAlreadyInProgress")));
+    let head = client.head_object().bucket("cold").key("after").send().await.unwrap();
+    assert_eq!(head.restore(), Some("ongoing-request=\"true\""));
+
+    fixture.advance_clock(RESTORE_TIME);
+    let head = client.head_object().bucket("cold").key("after").send().await.unwrap();
+    assert!(head.restore().is_some_and(|r| r.starts_with("ongoing-request=\"false\", expiry-date=")), "{:?}", head.restore());
+    let body = client.get_object().bucket("cold").key("after").send().await.unwrap().body.collect().await.unwrap();
+    assert_eq!(&body[..], b"archived");
+    // The copy goes away after its days; the object is archived again.
+    fixture.advance_clock(Duration::from_secs(2 * 86_400));
+    assert!(client.get_object().bucket("cold").key("after").send().await.is_err());
+
+    client.delete_bucket_lifecycle().bucket("cold").send().await.unwrap();
+    let err = client.get_bucket_lifecycle_configuration().bucket("cold").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("NoSuchLifecycleConfiguration"));
 }
