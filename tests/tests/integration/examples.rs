@@ -58,6 +58,19 @@ async fn topic_examples_run_against_a_real_server() {
     }
 }
 
+#[tokio::test]
+async fn the_quickstart_embeds_a_server_when_nothing_is_configured() {
+    let Some(mut paths) = examples(&["quickstart"]) else { return };
+    let home = TempDir::new("examples-quickstart-home");
+    let mut command = Command::new(paths.remove(0));
+    command.env_clear().env("HOME", home.path()).env("TMPDIR", home.path());
+    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success() && text.contains("quickstart: every step succeeded"), "{text}");
+    assert!(text.contains("started an embedded S3 server") && text.contains("fetched 20 bytes without credentials"), "{text}");
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0, "the quickstart left files behind");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ibm_examples_run_with_a_service_credential() {
     let names = ["service_credential", "archive_restore", "retention"];

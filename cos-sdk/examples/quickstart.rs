@@ -7,12 +7,18 @@
 //!
 //! Run it with `cargo run --example quickstart`.
 
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use cos_sdk::credentials::resolve_credentials;
 use cos_sdk::{ByteStream, Client, Config, Credentials, CredentialsKind, Environment};
-use cos_sdk_tests::s3s_server::{S3sServer, ACCESS_KEY, SECRET_KEY};
+
+/// The keys the embedded server accepts (it is reachable only from this machine, and only while the
+/// quickstart runs).
+const ACCESS_KEY: &str = "quickstart-access-key";
+const SECRET_KEY: &str = "quickstart-secret-key";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -33,35 +39,66 @@ fn step(text: &str) {
 }
 
 async fn run() -> Result<(), String> {
-    // Keeps the embedded server alive for the whole tour when there is no configured service.
-    let mut _embedded = None;
     let env = Environment::from_process();
     let configured = resolve_credentials(&env).map_err(|e| e.to_string())?.is_some();
-    let client = if configured {
+    if configured {
         step("using the COS service configured in the environment");
-        Client::from_env().await.map_err(|e| e.to_string())?
-    } else {
-        let server = S3sServer::start().await;
-        step(&format!("no COS settings found: started an embedded S3 server at {}", server.url()));
-        let config = Config::builder()
-            .endpoint_url(server.url())
-            .credentials(Credentials::hmac(ACCESS_KEY, SECRET_KEY))
-            .build()
-            .map_err(|e| e.to_string())?;
-        _embedded = Some(server);
-        Client::new(&config).map_err(|e| e.to_string())?
-    };
+        let client = Client::from_env().await.map_err(|e| e.to_string())?;
+        return run_with(&client).await;
+    }
+    let root = std::env::temp_dir().join(format!("cos-sdk-quickstart-{}", std::process::id()));
+    std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
+    let result = embedded(&root).await;
+    let _ = std::fs::remove_dir_all(&root);
+    result
+}
+
+/// The tour against an S3 server started in this process over `root`, which the caller removes.
+async fn embedded(root: &Path) -> Result<(), String> {
+    let addr = start_server(root.to_path_buf()).await?;
+    step(&format!("no COS settings found: started an embedded S3 server at http://{addr}"));
+    let config = Config::builder()
+        .endpoint_url(format!("http://{addr}"))
+        .credentials(Credentials::hmac(ACCESS_KEY, SECRET_KEY))
+        .build()
+        .map_err(|e| e.to_string())?;
+    run_with(&Client::new(&config).map_err(|e| e.to_string())?).await
+}
+
+/// s3s over s3s-fs (buckets are folders of `root`, objects files), checking SigV4 against
+/// [`ACCESS_KEY`], on 127.0.0.1 with a free port; it serves until the process ends.
+async fn start_server(root: PathBuf) -> Result<SocketAddr, String> {
+    let fs = s3s_fs::FileSystem::new(&root).map_err(|e| format!("s3s-fs over {}: {e:?}", root.display()))?;
+    let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+    builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+    let service = builder.build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("bind 127.0.0.1:0: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// Lists, makes a bucket, tours it, and removes the bucket whatever happened.
+async fn run_with(client: &Client) -> Result<(), String> {
     println!("    endpoint: {}://{}", client.endpoint().scheme(), client.endpoint().authority());
 
     step("ListBuckets");
     let buckets = client.list_buckets().send().await.map_err(|e| e.to_string())?;
-    println!("    {} bucket(s)", buckets.buckets.as_ref().map_or(0, Vec::len));
+    println!("    {} bucket(s)", buckets.buckets().len());
 
-    let bucket = format!("cos-sdk-quickstart-{:08x}", fastrand_u32());
+    let bucket = format!("cos-sdk-quickstart-{:08x}", fastrand::u32(..));
     step(&format!("CreateBucket {bucket}"));
     client.create_bucket().bucket(&bucket).send().await.map_err(|e| e.to_string())?;
 
-    let result = tour(&client, &bucket).await;
+    let result = tour(client, &bucket).await;
 
     step(&format!("DeleteBucket {bucket}"));
     let cleanup = client.delete_bucket().bucket(&bucket).send().await.map_err(|e| e.to_string());
@@ -84,13 +121,13 @@ async fn tour(client: &Client, bucket: &str) -> Result<(), String> {
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    println!("    ETag {}", put.e_tag.unwrap_or_default());
+    println!("    ETag {}", put.e_tag().unwrap_or_default());
 
     step("ListObjectsV2");
     let listing = client.list_objects_v2().bucket(bucket).send().await.map_err(|e| e.to_string())?;
-    let keys: Vec<String> = listing.contents.unwrap_or_default().into_iter().filter_map(|o| o.key).collect();
+    let keys: Vec<&str> = listing.contents().iter().filter_map(|o| o.key()).collect();
     println!("    keys: {keys:?}");
-    if !keys.iter().any(|k| k == key) {
+    if !keys.contains(&key) {
         return Err(format!("ListObjectsV2 did not list {key}"));
     }
 
@@ -106,7 +143,7 @@ async fn tour(client: &Client, bucket: &str) -> Result<(), String> {
     let head = client.head_object().bucket(bucket).key(key).send().await.map_err(|e| e.to_string())?;
     println!(
         "    content-length {:?}, content-type {:?}, metadata {:?}",
-        head.content_length, head.content_type, head.metadata
+        head.content_length(), head.content_type(), head.metadata
     );
 
     step("presigned GET, fetched with a plain HTTP client");
@@ -149,11 +186,4 @@ async fn plain_get(url: &str) -> Result<Vec<u8>, String> {
         return Err(format!("presigned GET answered {status}: {}", String::from_utf8_lossy(&body)));
     }
     Ok(body.to_vec())
-}
-
-fn fastrand_u32() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
-    h.finish() as u32
 }
