@@ -22,7 +22,9 @@ commands:
   conformance [--ours] [FILES] protocol conformance: our case files and botocore's rest-xml suites
   fuzz [--seconds N] [--target NAME]
                                build the libFuzzer targets in fuzz/ and run each (or NAME) N seconds (default 20)
-  bench [ITERATIONS]           wire benchmarks: parse a 1,000-key listing, serialize a 1,000-key DeleteObjects
+  bench [--quick] [--size MIB] [WORKLOAD...]
+                               wire micro-benchmarks, then cos-sdk beside a raw hyper floor on a sink server
+                               (small PUT+GET, listing, 1 GiB put/upload/get/download); `bench wire [N]` alone
   soak [--minutes N]           64 workers of mixed operations for N minutes (default 10): errors and memory growth";
 
 fn main() -> ExitCode {

@@ -2,10 +2,8 @@
 //! DeleteObjects request (XML body and its Content-MD5) and presigning GetObject URLs (SigV4), with
 //! `std::time` only.
 //!
-//! Run with `cargo xtask bench`, which builds this file in release mode in a small crate under
-//! `target/bench/` (so cos-sdk's manifest needs no bench entry). It prints the median, mean and
-//! fastest time per operation over many iterations.
-#![allow(dead_code)]
+//! `cargo xtask bench` runs them (`cos-sdk-bench wire [ITERATIONS]`) before the client benchmarks. It
+//! prints the median, mean and fastest time per operation over many iterations.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -78,8 +76,7 @@ fn measure(name: &str, iterations: usize, mut f: impl FnMut()) -> Duration {
     median
 }
 
-pub fn main() {
-    let iterations: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(300);
+pub fn main(iterations: usize) {
     let body = bytes::Bytes::from(listing_body());
     println!("ListObjectsV2 response: {} keys, {} bytes", KEYS, body.len());
     measure("parse ListObjectsV2 (1,000 keys)", iterations, || {
