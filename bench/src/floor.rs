@@ -3,7 +3,8 @@
 //! A pooled hyper 1 client, requests signed with aws-sigv4's own signer by the rules cos-sdk follows
 //! (`UNSIGNED-PAYLOAD` for files, the SHA-256 of in-memory bodies), the same CRC32C part checksums
 //! the benchmark asks of cos-sdk's transfer manager, files read and written in 1 MiB blocks by a
-//! thread of their own, and a quick-xml pull parser that fills typed listing entries. No retries, no
+//! thread of their own and flushed to disk before a download counts as done (cos-sdk's downloads
+//! land only when durable), and a quick-xml pull parser that fills typed listing entries. No retries, no
 //! timeouts, no checks of what comes back beyond the status: the least a client can do.
 
 use std::fs::File;
@@ -210,6 +211,7 @@ impl Floor {
                 file.write_all(&chunk)?;
                 written += chunk.len() as u64;
             }
+            file.sync_all()?;
             Ok(written)
         });
         let mut body = response.into_body();
@@ -248,7 +250,9 @@ impl Floor {
             .buffer_unordered(PARTS_IN_FLIGHT)
             .collect()
             .await;
-        results.into_iter().collect()
+        results.into_iter().collect::<Result<(), Error>>()?;
+        tokio::task::spawn_blocking(move || file.sync_all()).await??;
+        Ok(())
     }
 }
 

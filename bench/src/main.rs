@@ -243,7 +243,9 @@ fn orchestrate(args: &[String]) -> Result<(), Error> {
         taskset
     };
 
-    let dir = std::env::temp_dir().join("cos-sdk-bench");
+    // In memory (tmpfs) where there is one, so the figures are the clients' and not the disk's.
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() { shm.join("cos-sdk-bench") } else { std::env::temp_dir().join("cos-sdk-bench") };
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("data-{mib}MiB"));
     let size = mib * 1024 * 1024;
@@ -260,7 +262,7 @@ fn orchestrate(args: &[String]) -> Result<(), Error> {
     let mut port = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(sink.stdout.take().ok_or("no sink stdout")?), &mut port)?;
     let url = format!("http://127.0.0.1:{}", port.trim());
-    println!("sink at {url}; {}", if pinned { "sink on CPU 0, clients on CPU 1" } else { "taskset is missing: nothing pinned" });
+    println!("sink at {url}; {}; files in {}", if pinned { "sink on CPU 0, clients on CPU 1" } else { "taskset is missing: nothing pinned" }, dir.display());
 
     let mut rows = Vec::new();
     for workload in workloads {
@@ -285,6 +287,7 @@ fn orchestrate(args: &[String]) -> Result<(), Error> {
         eprint!(".");
     }
     let _ = sink.kill();
+    let _ = std::fs::remove_file(file.with_extension("out"));
     eprintln!();
     print_table(&rows, mib);
     Ok(())

@@ -26,6 +26,8 @@ type BoxBody = http_body_util::combinators::BoxBody<Bytes, BoxError>;
 
 /// How many bytes a file body reads at a time; memory stays bounded by this whatever the file size.
 const FILE_CHUNK_SIZE: usize = 64 * 1024;
+/// How many received chunks may wait for the file writer of [`ByteStream::write_to_file`].
+const WRITE_QUEUE: usize = 8;
 /// The largest chunk an in-memory body hands over at once, so that what watches it sees progress at
 /// least every MiB (the bytes are shared, not copied).
 const MEMORY_CHUNK_SIZE: usize = 1024 * 1024;
@@ -231,7 +233,6 @@ impl ByteStream {
     /// a temporary file beside it, renamed into place only when the whole body arrived and was flushed to
     /// disk, so a failed or truncated download never leaves a partial file under `path`.
     pub async fn write_to_file(mut self, path: impl AsRef<Path>) -> Result<u64, Error> {
-        use tokio::io::AsyncWriteExt;
         let path = path.as_ref();
         let name = path.file_name().ok_or_else(|| {
             Error::invalid_input(format!("`{}` is not a file path; name the file to write", path.display()))
@@ -244,19 +245,36 @@ impl ByteStream {
             Error::new(ErrorKind::Io, format!("could not {what} `{}`; check the directory exists and is writable", temp.display()))
                 .with_source(e)
         };
-        let mut file = tokio::fs::File::create(&temp).await.map_err(|e| write_error("create", e))?;
-        let result: Result<u64, Error> = async {
+        // One blocking task writes the chunks as they come, from a short queue (memory stays bounded
+        // by a few chunks), and flushes the file to disk at the end.
+        let mut file = tokio::fs::File::create(&temp).await.map_err(|e| write_error("create", e))?.into_std().await;
+        let (chunks, mut queue) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let writer = run_blocking("the file writing task", move || -> Result<(), (&'static str, io::Error)> {
+            use std::io::Write;
+            while let Some(chunk) = queue.blocking_recv() {
+                file.write_all(&chunk).map_err(|e| ("write to", e))?;
+            }
+            file.sync_all().map_err(|e| ("flush", e))
+        });
+        let sending = async {
             let mut written = 0u64;
             while let Some(chunk) = self.next_chunk().await {
                 let chunk = chunk?;
-                file.write_all(&chunk).await.map_err(|e| write_error("write to", e))?;
                 written += chunk.len() as u64;
+                if chunks.send(chunk).await.is_err() {
+                    break; // the writer failed; its error follows
+                }
             }
-            file.sync_all().await.map_err(|e| write_error("flush", e))?;
-            Ok(written)
-        }
-        .await;
-        drop(file);
+            drop(chunks);
+            Ok::<u64, Error>(written)
+        };
+        let (sent, wrote) = futures_util::future::join(sending, writer).await;
+        let result = match (sent, wrote) {
+            (Err(e), _) => Err(e),
+            (_, Err(e)) => Err(e),
+            (_, Ok(Err((what, e)))) => Err(write_error(what, e)),
+            (Ok(written), Ok(Ok(()))) => Ok(written),
+        };
         match result {
             Ok(written) => {
                 tokio::fs::rename(&temp, path).await.map_err(|e| {
@@ -670,6 +688,30 @@ pub(crate) mod tests {
             assert_eq!(body.content_length(), Some(3));
             assert!(format!("{body:?}").contains("stream of 3 bytes"));
             assert_eq!(body.collect().await.unwrap(), Bytes::from_static(b"xyz"));
+        });
+    }
+
+    #[test]
+    fn write_to_file_lands_only_complete_bodies() {
+        runtime().block_on(async {
+            let dir = std::env::temp_dir().join(format!("cos-sdk-write-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let chunk = |i: u8| Ok::<_, io::Error>(Frame::data(Bytes::from(vec![i; 100_000])));
+            // More chunks than the writer's queue holds: the sender waits, nothing is lost.
+            let body = http_body_util::StreamBody::new(futures_util::stream::iter((0..40).map(chunk)));
+            let written = ByteStream::from_body(body, None).write_to_file(dir.join("whole.bin")).await.unwrap();
+            let back = std::fs::read(dir.join("whole.bin")).unwrap();
+            assert_eq!((written, back.len()), (4_000_000, 4_000_000));
+            assert!(back.chunks(100_000).enumerate().all(|(i, c)| c.iter().all(|b| usize::from(*b) == i)));
+
+            // A body that breaks part-way leaves nothing under the name, and no temporary file.
+            let broken = (0..3).map(chunk).chain([Err(io::Error::other("connection reset"))]);
+            let body = http_body_util::StreamBody::new(futures_util::stream::iter(broken));
+            let err = ByteStream::from_body(body, None).write_to_file(dir.join("broken.bin")).await.unwrap_err();
+            assert!(err.to_string().contains("connection reset"), "{err}");
+            let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(names, ["whole.bin"]);
+            std::fs::remove_dir_all(&dir).unwrap();
         });
     }
 }
