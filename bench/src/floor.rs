@@ -226,33 +226,49 @@ impl Floor {
         Ok(writer.join().map_err(|_| "the writer thread panicked")??)
     }
 
-    /// A ranged download into a file: [`PART_SIZE`] ranges, [`PARTS_IN_FLIGHT`] at once.
+    /// A ranged download into a file: [`PART_SIZE`] ranges, [`PARTS_IN_FLIGHT`] at once, each frame
+    /// written at its place by one writer thread as it arrives.
     pub async fn download_file(&self, key: &str, size: u64, path: &Path) -> Result<(), Error> {
-        let file = Arc::new(File::create(path)?);
+        let file = File::create(path)?;
         file.set_len(size)?;
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(u64, Bytes)>(16);
+        let writer = std::thread::spawn(move || -> std::io::Result<()> {
+            for (offset, data) in receiver {
+                file.write_all_at(&data, offset)?;
+            }
+            file.sync_all()
+        });
         let parts = size.div_ceil(PART_SIZE);
         let results: Vec<Result<(), Error>> = futures_util::stream::iter(0..parts)
             .map(|index| {
-                let file = file.clone();
+                let sender = sender.clone();
                 async move {
                     let first = index * PART_SIZE;
                     let last = (first + PART_SIZE).min(size) - 1;
                     let range = [("range", format!("bytes={first}-{last}"))];
                     let response = self.send(Method::GET, &format!("/bench/{key}"), &range, FloorBody::Bytes(None)).await?;
-                    let data = response.into_body().collect().await?.to_bytes();
-                    if data.len() as u64 != last - first + 1 {
+                    let mut body = response.into_body();
+                    let mut offset = first;
+                    while let Some(frame) = body.frame().await {
+                        if let Ok(data) = frame?.into_data() {
+                            let len = data.len() as u64;
+                            // A full queue blocks this worker a moment, as a bounded writer must.
+                            sender.send((offset, data)).map_err(|_| "the writer thread stopped")?;
+                            offset += len;
+                        }
+                    }
+                    if offset != last + 1 {
                         return Err("a range answered the wrong size".into());
                     }
-                    tokio::task::spawn_blocking(move || file.write_all_at(&data, first)).await??;
                     Ok(())
                 }
             })
             .buffer_unordered(PARTS_IN_FLIGHT)
             .collect()
             .await;
+        drop(sender);
         results.into_iter().collect::<Result<(), Error>>()?;
-        tokio::task::spawn_blocking(move || file.sync_all()).await??;
-        Ok(())
+        Ok(writer.join().map_err(|_| "the writer thread panicked")??)
     }
 }
 
