@@ -157,3 +157,18 @@ fn the_documentation_table_reaches_rustdoc_and_names_only_what_exists() {
         assert!(e.contains("docs table") && e.contains(said), "{table:?}: {e}");
     }
 }
+
+#[test]
+fn only_scalars_share_an_element() {
+    let op = r#""Op": {"name": "Op", "http": {"method": "GET", "requestUri": "/"}, "output": {"shape": "Out"}}"#;
+    let shared = |second: &str| {
+        model(op, &format!(r#""Out": {{"type": "structure", "members": {{"Event": {{"shape": "S"}}, "Events": {{"shape": "{second}", "locationName": "Event"}}}}}},
+            "S": {{"type": "string"}}, "L": {{"type": "list", "member": {{"shape": "S"}}, "flattened": true}}, "T": {{"type": "structure", "members": {{}}}}"#))
+    };
+    // A member beside its flattened-list replacement reads the element's text once, for both.
+    let files = generate(&shared("L")).expect("scalars may share an element");
+    let all: String = files.iter().map(|f| f.contents.as_str()).collect();
+    assert!(all.contains("let text = r.text(&child)?;"), "the shared element is read once");
+    let e = error_of(&shared("T"));
+    assert!(e.contains("shapes.Out.members") && e.contains("both read element `Event`"), "{e}");
+}

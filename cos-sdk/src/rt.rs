@@ -17,7 +17,7 @@ pub use crate::runtime::paginate::{
     WaiterAcceptor, WaiterState,
 };
 pub use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
-pub use crate::runtime::protocol::errors::{error_details, error_element, is_error_response};
+pub use crate::runtime::protocol::errors::{error_details, is_error_response, read_error_element};
 pub use crate::runtime::protocol::headers::{
     header_json, header_list, header_parsed, header_string, header_timestamp, header_timestamp_list, prefix_headers,
     quote_header_list_item,
@@ -26,9 +26,9 @@ pub use crate::runtime::protocol::request::{OperationMeta, RequestParts};
 pub use crate::runtime::protocol::scalars::{
     base64_encode, body_bytes, body_string, check_min, fmt_bool, fmt_f32, fmt_float, idempotency_token, parse_base64,
     parse_bool, parse_f32, parse_f64, parse_i32, parse_i64, parse_timestamp, required, required_in_response, sorted_entries,
-    url_decode_in_place, xml_base64, xml_bool, xml_f64, xml_i32, xml_i64, xml_timestamp, UnknownValue,
+    url_decode_in_place, UnknownValue,
 };
-pub use crate::runtime::protocol::xml::{XmlDocument, XmlElement, XmlWriter};
+pub use crate::runtime::protocol::xml::{XmlReader, XmlStart, XmlWriter};
 #[cfg(feature = "serde")]
 pub use crate::runtime::protocol::json_bridge::{
     json_error, json_fields, json_input, json_output, json_put_payload, json_take_payload, json_unknown_operation,

@@ -74,13 +74,15 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let code = &service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
         quote!(Self::#id(_) => f.write_str(#code),)
     });
+    // Reads an error structure from the body's `<Error>` element (one reader per arm taken).
+    let read_error = |de: proc_macro2::Ident| quote!(#rt::read_error_element(&body, |r, node| protocol::#de(&parts, r, node)));
     let match_arms = op.errors.iter().map(|e| {
         let shape = service.shape(e);
         let id = ident(&shape.rust_name);
         let code = service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
-        let de = super::protocol::de_response_fn(shape);
+        let read = read_error(super::protocol::de_response_fn(shape));
         quote! {
-            #code => match protocol::#de(&parts, &error_node) {
+            #code => match #read {
                 Ok(value) => #error_ty::#id(value),
                 Err(_) => #error_ty::Unhandled(details.clone()),
             },
@@ -91,9 +93,9 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let shape = service.shape(e);
         let status = proc_macro2::Literal::u16_unsuffixed(service.structure(e).exception.as_ref().and_then(|x| x.status)?);
         let id = ident(&shape.rust_name);
-        let de = super::protocol::de_response_fn(shape);
+        let read = read_error(super::protocol::de_response_fn(shape));
         Some(quote! {
-            _ if details.status() == #status => match protocol::#de(&parts, &error_node) {
+            _ if details.status() == #status => match #read {
                 Ok(value) => #error_ty::#id(value),
                 Err(_) => #error_ty::Unhandled(details.clone()),
             },
@@ -104,7 +106,6 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         quote!(#error_ty::Unhandled(details.clone()))
     } else {
         quote! {{
-            let error_node = #rt::error_element(&body).unwrap_or_default();
             match details.code() {
                 #(#match_arms)*
                 #(#status_arms)*
@@ -510,8 +511,12 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     }
                     Type::Structure(target) => {
                         let f = de_fn(service.shape(target));
-                        quote!(let #id = match #rt::XmlDocument::parse_optional(&body)? {
-                            Some(doc) => Some(protocol::#f(doc.root())?),
+                        quote!(let #id = match #rt::XmlReader::open(&body)? {
+                            Some((mut r, node)) => {
+                                let value = protocol::#f(&mut r, &node)?;
+                                r.finish()?;
+                                Some(value)
+                            }
                             None => None,
                         };)
                     }
@@ -527,25 +532,14 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         }
     }
     if !body_members.is_empty() {
-        let reader = body_reader(ctx, &body_members, quote!(node));
+        let root_text = op.customizations.root_text_member.and_then(|name| body_members.iter().find(|m| m.name == name)).copied();
+        let reader = body_reader(ctx, &body_members, root_text);
         stmts.push(quote! {
-            let doc = #rt::XmlDocument::parse_optional(&body)?;
-            let empty = #rt::XmlElement::empty();
-            let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+            let (mut reader, node) = #rt::XmlReader::open_or_empty(&body)?;
+            let (r, node) = (&mut reader, &node);
             #reader
+            reader.finish()?;
         });
-    }
-    if let Some(name) = op.customizations.root_text_member {
-        if let Some(m) = body_members.iter().find(|m| m.name == name) {
-            let id = super::local(m);
-            let wire = &m.wire_name;
-            let value = super::protocol::read_value(ctx, &m.ty, quote!(node), m.timestamp_format);
-            stmts.push(quote! {
-                if #id.is_none() && node.name() == #wire {
-                    #id = Some(#value);
-                }
-            });
-        }
     }
     if !op.customizations.url_decode.is_empty() {
         stmts.push(url_decode(ctx, op));

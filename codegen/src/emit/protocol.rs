@@ -1,7 +1,7 @@
 //! Emits `protocol.rs`: for every structure shape, a function that writes it as XML and one that reads
 //! it from an XML element. Plain loops and matches over the runtime's non-generic XML types.
 
-use super::scalars::{header_value, read_scalar_text, text_of, timestamp_format_tokens};
+use super::scalars::{header_value, read_scalar_text, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::naming;
 use crate::ir::{Location, Member, Shape, ShapeKind, TimestampFormat, Type};
@@ -169,17 +169,17 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let ty = ident(&shape.rust_name);
     let st = ctx.service.structure(&shape.name);
     let members: Vec<&Member> = st.members.iter().collect();
-    let body = body_reader(ctx, &members, quote!(node));
+    let body = body_reader(ctx, &members, None);
     let shape_const = super::reader_shape_const(&shape.name, st.members.iter());
     let fields = members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let local = super::local(m);
         quote!(#id: #local,)
     });
-    let doc_attr = super::doc(&format!("Reads a `{}` from its element.", shape.name));
+    let doc_attr = super::doc(&format!("Reads a `{}` from its element, to the element's end.", shape.name));
     quote! {
         #doc_attr
-        pub(crate) fn #name(node: &#rt::XmlElement) -> Result<types::#ty, #rt::Error> {
+        pub(crate) fn #name(r: &mut #rt::XmlReader<'_>, node: &#rt::XmlStart<'_>) -> Result<types::#ty, #rt::Error> {
             #shape_const
             #body
             Ok(types::#ty { #(#fields)* })
@@ -205,7 +205,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         .iter()
         .filter(|m| !matches!(m.location, Location::Header | Location::PrefixHeaders | Location::StatusCode))
         .collect();
-    let body = body_reader(ctx, &body_members, quote!(node));
+    let body = body_reader(ctx, &body_members, None);
     let others = st.members.iter().filter(|m| !body_members.iter().any(|b| b.name == m.name)).map(|m| {
         let id = super::local(m);
         let key = &m.wire_name;
@@ -236,7 +236,8 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         #doc_attr
         pub(crate) fn #name(
             #parts: &#rt::http::response::Parts,
-            node: &#rt::XmlElement,
+            r: &mut #rt::XmlReader<'_>,
+            node: &#rt::XmlStart<'_>,
         ) -> Result<types::#ty, #rt::Error> {
             #shape_const
             #body
@@ -246,9 +247,11 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     }
 }
 
-/// Statements that read `members` from the children and attributes of element `node` into local
-/// variables named like the fields, with required ones checked.
-pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], node: TokenStream) -> TokenStream {
+/// Statements that read `members` from the attributes and children of element `node` (a
+/// `&XmlStart`) with reader `r`, to the element's end, into local variables named like the fields,
+/// with required ones checked. `root_text` is a member read from the text of `node` itself when
+/// `node` has the member's name (a document whose root is the value).
+pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], root_text: Option<&Member>) -> TokenStream {
     let rt = &ctx.rt;
     let decls = members.iter().map(|m| {
         let id = super::local(m);
@@ -261,52 +264,43 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], node: TokenStream)
         let wire = &m.wire_name;
         let parse = read_scalar_text(ctx, &m.ty, quote!(text), m.timestamp_format, &m.name);
         quote! {
-            if let Some(text) = #node.attribute(#wire) {
+            if let Some(text) = node.attribute(#wire) {
+                let text: &str = &text;
                 #id = Some(#parse);
             }
         }
     });
     let reads = members.iter().filter(|m| !m.xml_attribute).flat_map(|m| {
         // A flattened list's items are also accepted under the list member's name, when no other
-        // member reads that element.
-        let alt = m.xml_alt_parse_name.as_ref().filter(|alt| !members.iter().any(|o| &o.xml_parse_name == *alt));
-        std::iter::once(&m.xml_parse_name).chain(alt).map(move |wire| (m, wire))
-    }).map(|(m, wire)| {
-        let id = super::local(m);
-        match &m.ty {
-            Type::List(list) if list.flattened => {
-                let item = read_value(ctx, &list.member, quote!(child), list.member_timestamp_format.or(m.timestamp_format));
-                (wire, quote!(#id.get_or_insert_with(Vec::new).push(#item);))
-            }
-            Type::Map(map) if map.flattened => {
-                let key_name = &map.key_xml_name;
-                let value_name = &map.value_xml_name;
-                let value = read_value(ctx, &map.value, quote!(value), m.timestamp_format);
-                (wire, quote! {
-                    let key = child.child(#key_name).map(|k| k.text().to_string()).unwrap_or_default();
-                    if let Some(value) = child.child(#value_name) {
-                        #id.get_or_insert_with(::std::collections::HashMap::new).insert(key, #value);
-                    }
-                })
-            }
-            ty => {
-                let mut value = read_value(ctx, ty, quote!(child), m.timestamp_format);
-                if m.boxed {
-                    value = quote!(Box::new(#value));
-                }
-                (wire, quote!(#id = Some(#value);))
-            }
-        }
+        // member reads that element or claims it the same way.
+        let alt = m.xml_alt_parse_name.as_ref().filter(|alt| {
+            !members.iter().any(|o| &o.xml_parse_name == *alt || (o.name != m.name && o.xml_alt_parse_name.as_ref() == Some(*alt)))
+        });
+        std::iter::once(&m.xml_parse_name).chain(alt).map(move |wire| (*m, wire))
     });
-    // Members that share an element name (a deprecated member beside its replacement) read it together.
-    let mut grouped: Vec<(&String, Vec<TokenStream>)> = Vec::new();
-    for (wire, read) in reads {
+    // Members that share an element name (a deprecated member beside its replacement; the IR allows
+    // it for scalars only) read its text once, together.
+    let mut grouped: Vec<(&String, Vec<&Member>)> = Vec::new();
+    for (m, wire) in reads {
         match grouped.iter_mut().find(|(w, _)| *w == wire) {
-            Some((_, list)) => list.push(read),
-            None => grouped.push((wire, vec![read])),
+            Some((_, list)) => list.push(m),
+            None => grouped.push((wire, vec![m])),
         }
     }
-    let arms = grouped.iter().map(|(wire, reads)| quote!(#wire => { #(#reads)* }));
+    let arms = grouped.iter().map(|(wire, group)| {
+        let read = match group.as_slice() {
+            [m] => member_from_element(ctx, m),
+            shared => {
+                let each = shared.iter().map(|m| member_from_text(ctx, m));
+                quote! {
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    #(#each)*
+                }
+            }
+        };
+        quote!(#wire => { #read })
+    });
     let finals = members.iter().map(|m| {
         let id = super::local(m);
         let wire = &m.name;
@@ -321,18 +315,30 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], node: TokenStream)
         }
     });
     let has_elements = members.iter().any(|m| !m.xml_attribute);
-    let loop_ = if has_elements {
+    let mut loop_ = if has_elements {
         quote! {
-            for child in #node.children() {
+            while let Some(child) = r.next_child(node)? {
                 match child.name() {
                     #(#arms)*
-                    _ => {}
+                    _ => r.skip(&child)?,
                 }
             }
         }
     } else {
-        quote!(let _ = #node;)
+        quote!(r.skip(node)?;)
     };
+    if let Some(m) = root_text {
+        let id = super::local(m);
+        let wire = &m.wire_name;
+        let value = read_value(ctx, &m.ty, quote!(node), m.timestamp_format, &m.name);
+        loop_ = quote! {
+            if node.name() == #wire {
+                #id = Some(#value);
+            } else {
+                #loop_
+            }
+        };
+    }
     quote! {
         #(#decls)*
         #(#attrs)*
@@ -341,61 +347,109 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], node: TokenStream)
     }
 }
 
-/// An expression reading a value of `ty` from element `e` (a reference to an `XmlElement`).
-pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<TimestampFormat>) -> TokenStream {
+/// A statement that reads member `m` from element `child`, to its end.
+fn member_from_element(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let id = super::local(m);
+    match &m.ty {
+        Type::List(list) if list.flattened => {
+            let fmt = list.member_timestamp_format.or(m.timestamp_format);
+            let item = read_value(ctx, &list.member, quote!(&child), fmt, &m.name);
+            quote!(#id.get_or_insert_with(Vec::new).push(#item);)
+        }
+        Type::Map(map) if map.flattened => {
+            let entry = read_entry(ctx, map, quote!(&child), m.timestamp_format, &m.name);
+            quote! {
+                if let (key, Some(value)) = #entry {
+                    #id.get_or_insert_with(::std::collections::HashMap::new).insert(key, value);
+                }
+            }
+        }
+        ty => {
+            let mut value = read_value(ctx, ty, quote!(&child), m.timestamp_format, &m.name);
+            if m.boxed {
+                value = quote!(Box::new(#value));
+            }
+            quote!(#id = Some(#value);)
+        }
+    }
+}
+
+/// A statement that reads scalar member `m` (or an item of its flattened list) from `text`, a `&str`.
+fn member_from_text(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+    let id = super::local(m);
+    match &m.ty {
+        Type::List(list) => {
+            let fmt = list.member_timestamp_format.or(m.timestamp_format);
+            let item = read_scalar_text(ctx, &list.member, quote!(text), fmt, &m.name);
+            quote!(#id.get_or_insert_with(Vec::new).push(#item);)
+        }
+        ty => {
+            let value = read_scalar_text(ctx, ty, quote!(text), m.timestamp_format, &m.name);
+            quote!(#id = Some(#value);)
+        }
+    }
+}
+
+/// An expression reading a map entry's `(key, Option<value>)` from element `e` (a `&XmlStart`), to its end.
+fn read_entry(ctx: &Ctx<'_>, map: &crate::ir::MapType, e: TokenStream, fmt: Option<TimestampFormat>, what: &str) -> TokenStream {
+    let key_name = &map.key_xml_name;
+    let value_name = &map.value_xml_name;
+    let value = read_value(ctx, &map.value, quote!(&part), fmt, what);
+    quote!({
+        let (mut key, mut value) = (String::new(), None);
+        while let Some(part) = r.next_child(#e)? {
+            match part.name() {
+                #key_name => key = r.text(&part)?.into_owned(),
+                #value_name => value = Some(#value),
+                _ => r.skip(&part)?,
+            }
+        }
+        (key, value)
+    })
+}
+
+/// An expression reading a value of `ty` from element `e` (a `&XmlStart`) with reader `r`, to the
+/// element's end; `what` names the member in errors.
+pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<TimestampFormat>, what: &str) -> TokenStream {
     let rt = &ctx.rt;
     match ty {
         Type::Structure(shape) => {
             let f = de_fn(ctx.service.shape(shape));
-            quote!(protocol::#f(#e)?)
+            quote!(protocol::#f(r, #e)?)
         }
         Type::List(list) => {
-            let item = read_value(ctx, &list.member, quote!(item), list.member_timestamp_format.or(fmt));
+            let item = read_value(ctx, &list.member, quote!(&item), list.member_timestamp_format.or(fmt), what);
             quote!({
                 let mut items = Vec::new();
-                for item in #e.children() { items.push(#item); }
+                while let Some(item) = r.next_child(#e)? { items.push(#item); }
                 items
             })
         }
         Type::Map(map) => {
-            let key_name = &map.key_xml_name;
-            let value_name = &map.value_xml_name;
-            let value = read_value(ctx, &map.value, quote!(value), fmt);
+            let entry = read_entry(ctx, map, quote!(&entry), fmt, what);
             quote!({
                 let mut map = ::std::collections::HashMap::new();
-                for entry in #e.children() {
-                    let key = entry.child(#key_name).map(|k| k.text().to_string()).unwrap_or_default();
-                    if let Some(value) = entry.child(#value_name) {
-                        map.insert(key, #value);
+                while let Some(entry) = r.next_child(#e)? {
+                    if let (key, Some(value)) = #entry {
+                        map.insert(key, value);
                     }
                 }
                 map
             })
         }
-        Type::Stream => quote!(#rt::ByteStream::new()),
-        scalar => read_element_scalar(ctx, scalar, e, fmt),
-    }
-}
-
-fn read_element_scalar(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<TimestampFormat>) -> TokenStream {
-    let rt = &ctx.rt;
-    match ty {
-        Type::String => quote!(#e.text().to_string()),
-        Type::Enum(_) => {
-            let t = ctx.rust_type(ty);
-            quote!(#t::from(#e.text()))
+        Type::Stream => quote!({
+            r.skip(#e)?;
+            #rt::ByteStream::new()
+        }),
+        Type::String => quote!(r.text(#e)?.into_owned()),
+        scalar => {
+            let parse = read_scalar_text(ctx, scalar, quote!(text), fmt, what);
+            quote!({
+                let text = r.text(#e)?;
+                let text: &str = &text;
+                #parse
+            })
         }
-        Type::Integer => quote!(#rt::xml_i32(#e)?),
-        Type::Long => quote!(#rt::xml_i64(#e)?),
-        Type::Boolean => quote!(#rt::xml_bool(#e)?),
-        Type::Float => quote!(#rt::xml_f64(#e)? as f32),
-        Type::Double => quote!(#rt::xml_f64(#e)?),
-        Type::Timestamp => {
-            let f = timestamp_format_tokens(ctx, fmt.unwrap_or(TimestampFormat::Iso8601));
-            quote!(#rt::xml_timestamp(#e, #f)?)
-        }
-        Type::Blob => quote!(#rt::xml_base64(#e)?),
-        _ => unreachable!("not a scalar: {ty:?}"),
     }
 }
 

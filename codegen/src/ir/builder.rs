@@ -343,6 +343,7 @@ impl<'r, 'a> Builder<'r, 'a> {
                 ty,
             });
         }
+        check_shared_elements(&members, &path)?;
         let exception = if exception {
             let (code, status) = error.unwrap_or((None, None));
             Some(ExceptionInfo { code: code.unwrap_or_else(|| name.to_string()), status })
@@ -534,4 +535,30 @@ impl<'r, 'a> Builder<'r, 'a> {
         }
         Ok((parts, query))
     }
+}
+
+/// Body members that read the same element (a deprecated member beside its replacement) are read
+/// from its text together, so only scalars and flattened lists of scalars may share one.
+fn check_shared_elements(members: &[Member], path: &str) -> Result<(), Error> {
+    let in_body = |m: &&Member| matches!(m.location, Location::Body | Location::Uri | Location::Query) && !m.xml_attribute;
+    let text_only = |ty: &Type| match ty {
+        Type::Structure(_) | Type::Map(_) | Type::Stream => false,
+        Type::List(list) => list.flattened && !matches!(list.member, Type::Structure(_) | Type::Map(_) | Type::List(_)),
+        _ => true,
+    };
+    let body: Vec<&Member> = members.iter().filter(in_body).collect();
+    for (i, a) in body.iter().enumerate() {
+        if let Some(b) = body[i + 1..].iter().find(|b| b.xml_parse_name == a.xml_parse_name) {
+            if !text_only(&a.ty) || !text_only(&b.ty) {
+                return Err(Error::Model {
+                    path: format!("{path}.members"),
+                    message: format!(
+                        "`{}` and `{}` both read element `{}`; members may share an element only when both are scalars or flattened lists of scalars",
+                        a.name, b.name, a.xml_parse_name
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }

@@ -425,9 +425,7 @@ impl Client {
             } else if success {
                 None
             } else {
-                crate::runtime::protocol::errors::error_element(&body)
-                    .and_then(|e| e.child_text("Code").map(|c| c.trim().to_string()))
-                    .filter(|c| !c.is_empty())
+                crate::runtime::protocol::errors::error_code(&body)
             };
             let retry_kind = classify_answer(status, code.as_deref(), error_behind_success);
             Ok(Attempted { response: http::Response::from_parts(parts, body), retry_kind, code })

@@ -12,17 +12,22 @@ pub(crate) fn ser_abort_incomplete_multipart_upload(
         w.leaf("DaysAfterInitiation", &v.to_string());
     }
 }
-/// Reads a `AbortIncompleteMultipartUpload` from its element.
+/// Reads a `AbortIncompleteMultipartUpload` from its element, to the element's end.
 pub(crate) fn de_abort_incomplete_multipart_upload(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::AbortIncompleteMultipartUpload, rt::Error> {
     let mut f_days_after_initiation: Option<i32> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "DaysAfterInitiation" => {
-                f_days_after_initiation = Some(rt::xml_i32(child)?);
+                f_days_after_initiation = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "DaysAfterInitiation")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::AbortIncompleteMultipartUpload {
@@ -74,21 +79,22 @@ pub(crate) fn ser_analytics_and_operator(
         }
     }
 }
-/// Reads a `AnalyticsAndOperator` from its element.
+/// Reads a `AnalyticsAndOperator` from its element, to the element's end.
 pub(crate) fn de_analytics_and_operator(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::AnalyticsAndOperator, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tags: Option<Vec<types::Tag>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::AnalyticsAndOperator {
@@ -117,28 +123,29 @@ pub(crate) fn ser_analytics_configuration(
         w.end("StorageClassAnalysis");
     }
 }
-/// Reads a `AnalyticsConfiguration` from its element.
+/// Reads a `AnalyticsConfiguration` from its element, to the element's end.
 pub(crate) fn de_analytics_configuration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::AnalyticsConfiguration, rt::Error> {
     const SHAPE: &str = "AnalyticsConfiguration";
     let mut f_id: Option<String> = None;
     let mut f_filter: Option<types::AnalyticsFilter> = None;
     let mut f_storage_class_analysis: Option<types::StorageClassAnalysis> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Id" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "Filter" => {
-                f_filter = Some(protocol::de_analytics_filter(child)?);
+                f_filter = Some(protocol::de_analytics_filter(r, &child)?);
             }
             "StorageClassAnalysis" => {
                 f_storage_class_analysis = Some(
-                    protocol::de_storage_class_analysis(child)?,
+                    protocol::de_storage_class_analysis(r, &child)?,
                 );
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_id = rt::required_in_response(f_id, SHAPE, "Id")?;
@@ -165,20 +172,21 @@ pub(crate) fn ser_analytics_export_destination(
         w.end("S3BucketDestination");
     }
 }
-/// Reads a `AnalyticsExportDestination` from its element.
+/// Reads a `AnalyticsExportDestination` from its element, to the element's end.
 pub(crate) fn de_analytics_export_destination(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::AnalyticsExportDestination, rt::Error> {
     const SHAPE: &str = "AnalyticsExportDestination";
     let mut f_s3_bucket_destination: Option<types::AnalyticsS3BucketDestination> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "S3BucketDestination" => {
                 f_s3_bucket_destination = Some(
-                    protocol::de_analytics_s3_bucket_destination(child)?,
+                    protocol::de_analytics_s3_bucket_destination(r, &child)?,
                 );
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_s3_bucket_destination = rt::required_in_response(
@@ -209,25 +217,26 @@ pub(crate) fn ser_analytics_filter(
         w.end("And");
     }
 }
-/// Reads a `AnalyticsFilter` from its element.
+/// Reads a `AnalyticsFilter` from its element, to the element's end.
 pub(crate) fn de_analytics_filter(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::AnalyticsFilter, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tag: Option<types::Tag> = None;
     let mut f_and: Option<types::AnalyticsAndOperator> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tag = Some(protocol::de_tag(child)?);
+                f_tag = Some(protocol::de_tag(r, &child)?);
             }
             "And" => {
-                f_and = Some(protocol::de_analytics_and_operator(child)?);
+                f_and = Some(protocol::de_analytics_and_operator(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::AnalyticsFilter {
@@ -256,30 +265,35 @@ pub(crate) fn ser_analytics_s3_bucket_destination(
         w.leaf("Prefix", v.as_str());
     }
 }
-/// Reads a `AnalyticsS3BucketDestination` from its element.
+/// Reads a `AnalyticsS3BucketDestination` from its element, to the element's end.
 pub(crate) fn de_analytics_s3_bucket_destination(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::AnalyticsS3BucketDestination, rt::Error> {
     const SHAPE: &str = "AnalyticsS3BucketDestination";
     let mut f_format: Option<types::AnalyticsS3ExportFileFormat> = None;
     let mut f_bucket_account_id: Option<String> = None;
     let mut f_bucket: Option<String> = None;
     let mut f_prefix: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Format" => {
-                f_format = Some(types::AnalyticsS3ExportFileFormat::from(child.text()));
+                f_format = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::AnalyticsS3ExportFileFormat::from(text)
+                });
             }
             "BucketAccountId" => {
-                f_bucket_account_id = Some(child.text().to_string());
+                f_bucket_account_id = Some(r.text(&child)?.into_owned());
             }
             "Bucket" => {
-                f_bucket = Some(child.text().to_string());
+                f_bucket = Some(r.text(&child)?.into_owned());
             }
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_format = rt::required_in_response(f_format, SHAPE, "Format")?;
@@ -291,21 +305,22 @@ pub(crate) fn de_analytics_s3_bucket_destination(
         prefix: f_prefix,
     })
 }
-/// Reads a `AccessKey` from its element.
+/// Reads a `AccessKey` from its element, to the element's end.
 pub(crate) fn de_access_key(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::AccessKey, rt::Error> {
     let mut f_id: Option<String> = None;
     let mut f_secret: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Id" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "Secret" => {
-                f_secret = Some(child.text().to_string());
+                f_secret = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::AccessKey {
@@ -313,31 +328,42 @@ pub(crate) fn de_access_key(
         secret: f_secret,
     })
 }
-/// Reads a `Bucket` from its element.
-pub(crate) fn de_bucket(node: &rt::XmlElement) -> Result<types::Bucket, rt::Error> {
+/// Reads a `Bucket` from its element, to the element's end.
+pub(crate) fn de_bucket(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Bucket, rt::Error> {
     let mut f_name: Option<String> = None;
     let mut f_creation_date: Option<rt::DateTime> = None;
     let mut f_creation_template_id: Option<String> = None;
     let mut f_location_constraint: Option<types::BucketLocationConstraint> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Name" => {
-                f_name = Some(child.text().to_string());
+                f_name = Some(r.text(&child)?.into_owned());
             }
             "CreationDate" => {
-                f_creation_date = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_creation_date = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "CreationDate",
+                    )?
+                });
             }
             "CreationTemplateId" => {
-                f_creation_template_id = Some(child.text().to_string());
+                f_creation_template_id = Some(r.text(&child)?.into_owned());
             }
             "LocationConstraint" => {
-                f_location_constraint = Some(
-                    types::BucketLocationConstraint::from(child.text()),
-                );
+                f_location_constraint = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::BucketLocationConstraint::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Bucket {
@@ -350,17 +376,19 @@ pub(crate) fn de_bucket(node: &rt::XmlElement) -> Result<types::Bucket, rt::Erro
 /// Reads a `BucketAlreadyExists` from an error response and its `<Error>` element.
 pub(crate) fn de_bucket_already_exists_response(
     _parts: &rt::http::response::Parts,
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::BucketAlreadyExists, rt::Error> {
-    let _ = node;
+    r.skip(node)?;
     Ok(types::BucketAlreadyExists {})
 }
 /// Reads a `BucketAlreadyOwnedByYou` from an error response and its `<Error>` element.
 pub(crate) fn de_bucket_already_owned_by_you_response(
     _parts: &rt::http::response::Parts,
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::BucketAlreadyOwnedByYou, rt::Error> {
-    let _ = node;
+    r.skip(node)?;
     Ok(types::BucketAlreadyOwnedByYou {})
 }
 /// Writes the attributes and children of a `BucketLifecycleConfiguration` element.
@@ -387,18 +415,23 @@ pub(crate) fn ser_bucket_protection_default_retention(
         w.leaf("Days", &v.to_string());
     }
 }
-/// Reads a `BucketProtectionDefaultRetention` from its element.
+/// Reads a `BucketProtectionDefaultRetention` from its element, to the element's end.
 pub(crate) fn de_bucket_protection_default_retention(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::BucketProtectionDefaultRetention, rt::Error> {
     const SHAPE: &str = "BucketProtectionDefaultRetention";
     let mut f_days: Option<i32> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Days" => {
-                f_days = Some(rt::xml_i32(child)?);
+                f_days = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Days")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_days = rt::required_in_response(f_days, SHAPE, "Days")?;
@@ -416,18 +449,23 @@ pub(crate) fn ser_bucket_protection_maximum_retention(
         w.leaf("Days", &v.to_string());
     }
 }
-/// Reads a `BucketProtectionMaximumRetention` from its element.
+/// Reads a `BucketProtectionMaximumRetention` from its element, to the element's end.
 pub(crate) fn de_bucket_protection_maximum_retention(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::BucketProtectionMaximumRetention, rt::Error> {
     const SHAPE: &str = "BucketProtectionMaximumRetention";
     let mut f_days: Option<i32> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Days" => {
-                f_days = Some(rt::xml_i32(child)?);
+                f_days = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Days")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_days = rt::required_in_response(f_days, SHAPE, "Days")?;
@@ -445,18 +483,23 @@ pub(crate) fn ser_bucket_protection_minimum_retention(
         w.leaf("Days", &v.to_string());
     }
 }
-/// Reads a `BucketProtectionMinimumRetention` from its element.
+/// Reads a `BucketProtectionMinimumRetention` from its element, to the element's end.
 pub(crate) fn de_bucket_protection_minimum_retention(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::BucketProtectionMinimumRetention, rt::Error> {
     const SHAPE: &str = "BucketProtectionMinimumRetention";
     let mut f_days: Option<i32> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Days" => {
-                f_days = Some(rt::xml_i32(child)?);
+                f_days = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Days")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_days = rt::required_in_response(f_days, SHAPE, "Days")?;
@@ -509,43 +552,50 @@ pub(crate) fn ser_cors_rule(value: &types::CORSRule, w: &mut rt::XmlWriter) {
         w.leaf("MaxAgeSeconds", &v.to_string());
     }
 }
-/// Reads a `CORSRule` from its element.
-pub(crate) fn de_cors_rule(node: &rt::XmlElement) -> Result<types::CORSRule, rt::Error> {
+/// Reads a `CORSRule` from its element, to the element's end.
+pub(crate) fn de_cors_rule(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::CORSRule, rt::Error> {
     let mut f_id: Option<String> = None;
     let mut f_allowed_headers: Option<Vec<String>> = None;
     let mut f_allowed_methods: Option<Vec<String>> = None;
     let mut f_allowed_origins: Option<Vec<String>> = None;
     let mut f_expose_headers: Option<Vec<String>> = None;
     let mut f_max_age_seconds: Option<i32> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ID" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "AllowedHeader" => {
                 f_allowed_headers
                     .get_or_insert_with(Vec::new)
-                    .push(child.text().to_string());
+                    .push(r.text(&child)?.into_owned());
             }
             "AllowedMethod" => {
                 f_allowed_methods
                     .get_or_insert_with(Vec::new)
-                    .push(child.text().to_string());
+                    .push(r.text(&child)?.into_owned());
             }
             "AllowedOrigin" => {
                 f_allowed_origins
                     .get_or_insert_with(Vec::new)
-                    .push(child.text().to_string());
+                    .push(r.text(&child)?.into_owned());
             }
             "ExposeHeader" => {
                 f_expose_headers
                     .get_or_insert_with(Vec::new)
-                    .push(child.text().to_string());
+                    .push(r.text(&child)?.into_owned());
             }
             "MaxAgeSeconds" => {
-                f_max_age_seconds = Some(rt::xml_i32(child)?);
+                f_max_age_seconds = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "MaxAgeSeconds")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_allowed_methods = f_allowed_methods.unwrap_or_default();
@@ -559,17 +609,18 @@ pub(crate) fn de_cors_rule(node: &rt::XmlElement) -> Result<types::CORSRule, rt:
         max_age_seconds: f_max_age_seconds,
     })
 }
-/// Reads a `CommonPrefix` from its element.
+/// Reads a `CommonPrefix` from its element, to the element's end.
 pub(crate) fn de_common_prefix(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::CommonPrefix, rt::Error> {
     let mut f_prefix: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::CommonPrefix {
@@ -622,21 +673,22 @@ pub(crate) fn ser_condition(value: &types::Condition, w: &mut rt::XmlWriter) {
         w.leaf("KeyPrefixEquals", v.as_str());
     }
 }
-/// Reads a `Condition` from its element.
+/// Reads a `Condition` from its element, to the element's end.
 pub(crate) fn de_condition(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::Condition, rt::Error> {
     let mut f_http_error_code_returned_equals: Option<String> = None;
     let mut f_key_prefix_equals: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "HttpErrorCodeReturnedEquals" => {
-                f_http_error_code_returned_equals = Some(child.text().to_string());
+                f_http_error_code_returned_equals = Some(r.text(&child)?.into_owned());
             }
             "KeyPrefixEquals" => {
-                f_key_prefix_equals = Some(child.text().to_string());
+                f_key_prefix_equals = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Condition {
@@ -644,9 +696,10 @@ pub(crate) fn de_condition(
         key_prefix_equals: f_key_prefix_equals,
     })
 }
-/// Reads a `CopyObjectResult` from its element.
+/// Reads a `CopyObjectResult` from its element, to the element's end.
 pub(crate) fn de_copy_object_result(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::CopyObjectResult, rt::Error> {
     let mut f_e_tag: Option<String> = None;
     let mut f_last_modified: Option<rt::DateTime> = None;
@@ -656,35 +709,45 @@ pub(crate) fn de_copy_object_result(
     let mut f_checksum_crc64_nvme: Option<String> = None;
     let mut f_checksum_sha1: Option<String> = None;
     let mut f_checksum_sha256: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ETag" => {
-                f_e_tag = Some(child.text().to_string());
+                f_e_tag = Some(r.text(&child)?.into_owned());
             }
             "LastModified" => {
-                f_last_modified = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_last_modified = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "LastModified",
+                    )?
+                });
             }
             "ChecksumType" => {
-                f_checksum_type = Some(types::ChecksumType::from(child.text()));
+                f_checksum_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumType::from(text)
+                });
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(child.text().to_string());
+                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(child.text().to_string());
+                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = Some(child.text().to_string());
+                f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(child.text().to_string());
+                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(child.text().to_string());
+                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::CopyObjectResult {
@@ -698,9 +761,10 @@ pub(crate) fn de_copy_object_result(
         checksum_sha256: f_checksum_sha256,
     })
 }
-/// Reads a `CopyPartResult` from its element.
+/// Reads a `CopyPartResult` from its element, to the element's end.
 pub(crate) fn de_copy_part_result(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::CopyPartResult, rt::Error> {
     let mut f_e_tag: Option<String> = None;
     let mut f_last_modified: Option<rt::DateTime> = None;
@@ -709,32 +773,38 @@ pub(crate) fn de_copy_part_result(
     let mut f_checksum_crc64_nvme: Option<String> = None;
     let mut f_checksum_sha1: Option<String> = None;
     let mut f_checksum_sha256: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ETag" => {
-                f_e_tag = Some(child.text().to_string());
+                f_e_tag = Some(r.text(&child)?.into_owned());
             }
             "LastModified" => {
-                f_last_modified = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_last_modified = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "LastModified",
+                    )?
+                });
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(child.text().to_string());
+                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(child.text().to_string());
+                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = Some(child.text().to_string());
+                f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(child.text().to_string());
+                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(child.text().to_string());
+                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::CopyPartResult {
@@ -771,25 +841,38 @@ pub(crate) fn ser_default_retention(
         w.leaf("Years", &v.to_string());
     }
 }
-/// Reads a `DefaultRetention` from its element.
+/// Reads a `DefaultRetention` from its element, to the element's end.
 pub(crate) fn de_default_retention(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::DefaultRetention, rt::Error> {
     let mut f_mode: Option<types::ObjectLockRetentionMode> = None;
     let mut f_days: Option<i32> = None;
     let mut f_years: Option<i32> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Mode" => {
-                f_mode = Some(types::ObjectLockRetentionMode::from(child.text()));
+                f_mode = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ObjectLockRetentionMode::from(text)
+                });
             }
             "Days" => {
-                f_days = Some(rt::xml_i32(child)?);
+                f_days = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Days")?
+                });
             }
             "Years" => {
-                f_years = Some(rt::xml_i32(child)?);
+                f_years = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Years")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::DefaultRetention {
@@ -812,35 +895,46 @@ pub(crate) fn ser_delete(value: &types::Delete, w: &mut rt::XmlWriter) {
         w.leaf("Quiet", rt::fmt_bool(*v));
     }
 }
-/// Reads a `DeleteMarkerEntry` from its element.
+/// Reads a `DeleteMarkerEntry` from its element, to the element's end.
 pub(crate) fn de_delete_marker_entry(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::DeleteMarkerEntry, rt::Error> {
     let mut f_owner: Option<types::Owner> = None;
     let mut f_key: Option<String> = None;
     let mut f_version_id: Option<String> = None;
     let mut f_is_latest: Option<bool> = None;
     let mut f_last_modified: Option<rt::DateTime> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "VersionId" => {
-                f_version_id = Some(child.text().to_string());
+                f_version_id = Some(r.text(&child)?.into_owned());
             }
             "IsLatest" => {
-                f_is_latest = Some(rt::xml_bool(child)?);
+                f_is_latest = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsLatest")?
+                });
             }
             "LastModified" => {
-                f_last_modified = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_last_modified = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "LastModified",
+                    )?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::DeleteMarkerEntry {
@@ -861,20 +955,23 @@ pub(crate) fn ser_delete_marker_replication(
         w.leaf("Status", v.as_str());
     }
 }
-/// Reads a `DeleteMarkerReplication` from its element.
+/// Reads a `DeleteMarkerReplication` from its element, to the element's end.
 pub(crate) fn de_delete_marker_replication(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::DeleteMarkerReplication, rt::Error> {
     const SHAPE: &str = "DeleteMarkerReplication";
     let mut f_status: Option<types::DeleteMarkerReplicationStatus> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some(
-                    types::DeleteMarkerReplicationStatus::from(child.text()),
-                );
+                f_status = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::DeleteMarkerReplicationStatus::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_status = rt::required_in_response(f_status, SHAPE, "Status")?;
@@ -882,29 +979,34 @@ pub(crate) fn de_delete_marker_replication(
         status: f_status,
     })
 }
-/// Reads a `DeletedObject` from its element.
+/// Reads a `DeletedObject` from its element, to the element's end.
 pub(crate) fn de_deleted_object(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::DeletedObject, rt::Error> {
     let mut f_key: Option<String> = None;
     let mut f_version_id: Option<String> = None;
     let mut f_delete_marker: Option<bool> = None;
     let mut f_delete_marker_version_id: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "VersionId" => {
-                f_version_id = Some(child.text().to_string());
+                f_version_id = Some(r.text(&child)?.into_owned());
             }
             "DeleteMarker" => {
-                f_delete_marker = Some(rt::xml_bool(child)?);
+                f_delete_marker = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "DeleteMarker")?
+                });
             }
             "DeleteMarkerVersionId" => {
-                f_delete_marker_version_id = Some(child.text().to_string());
+                f_delete_marker_version_id = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::DeletedObject {
@@ -924,22 +1026,27 @@ pub(crate) fn ser_destination(value: &types::Destination, w: &mut rt::XmlWriter)
         w.leaf("StorageClass", v.as_str());
     }
 }
-/// Reads a `Destination` from its element.
+/// Reads a `Destination` from its element, to the element's end.
 pub(crate) fn de_destination(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::Destination, rt::Error> {
     const SHAPE: &str = "Destination";
     let mut f_bucket: Option<String> = None;
     let mut f_storage_class: Option<types::StorageClass> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Bucket" => {
-                f_bucket = Some(child.text().to_string());
+                f_bucket = Some(r.text(&child)?.into_owned());
             }
             "StorageClass" => {
-                f_storage_class = Some(types::StorageClass::from(child.text()));
+                f_storage_class = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::StorageClass::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_bucket = rt::required_in_response(f_bucket, SHAPE, "Bucket")?;
@@ -948,27 +1055,30 @@ pub(crate) fn de_destination(
         storage_class: f_storage_class,
     })
 }
-/// Reads a `Error` from its element.
-pub(crate) fn de_error(node: &rt::XmlElement) -> Result<types::Error, rt::Error> {
+/// Reads a `Error` from its element, to the element's end.
+pub(crate) fn de_error(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Error, rt::Error> {
     let mut f_key: Option<String> = None;
     let mut f_version_id: Option<String> = None;
     let mut f_code: Option<String> = None;
     let mut f_message: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "VersionId" => {
-                f_version_id = Some(child.text().to_string());
+                f_version_id = Some(r.text(&child)?.into_owned());
             }
             "Code" => {
-                f_code = Some(child.text().to_string());
+                f_code = Some(r.text(&child)?.into_owned());
             }
             "Message" => {
-                f_message = Some(child.text().to_string());
+                f_message = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Error {
@@ -985,18 +1095,19 @@ pub(crate) fn ser_error_document(value: &types::ErrorDocument, w: &mut rt::XmlWr
         w.leaf("Key", v.as_str());
     }
 }
-/// Reads a `ErrorDocument` from its element.
+/// Reads a `ErrorDocument` from its element, to the element's end.
 pub(crate) fn de_error_document(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ErrorDocument, rt::Error> {
     const SHAPE: &str = "ErrorDocument";
     let mut f_key: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_key = rt::required_in_response(f_key, SHAPE, "Key")?;
@@ -1024,19 +1135,26 @@ pub(crate) fn ser_grant(value: &types::Grant, w: &mut rt::XmlWriter) {
         w.leaf("Permission", v.as_str());
     }
 }
-/// Reads a `Grant` from its element.
-pub(crate) fn de_grant(node: &rt::XmlElement) -> Result<types::Grant, rt::Error> {
+/// Reads a `Grant` from its element, to the element's end.
+pub(crate) fn de_grant(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Grant, rt::Error> {
     let mut f_grantee: Option<types::Grantee> = None;
     let mut f_permission: Option<types::Permission> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Grantee" => {
-                f_grantee = Some(protocol::de_grantee(child)?);
+                f_grantee = Some(protocol::de_grantee(r, &child)?);
             }
             "Permission" => {
-                f_permission = Some(types::Permission::from(child.text()));
+                f_permission = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::Permission::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Grant {
@@ -1063,8 +1181,11 @@ pub(crate) fn ser_grantee(value: &types::Grantee, w: &mut rt::XmlWriter) {
         w.leaf("URI", v.as_str());
     }
 }
-/// Reads a `Grantee` from its element.
-pub(crate) fn de_grantee(node: &rt::XmlElement) -> Result<types::Grantee, rt::Error> {
+/// Reads a `Grantee` from its element, to the element's end.
+pub(crate) fn de_grantee(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Grantee, rt::Error> {
     const SHAPE: &str = "Grantee";
     let mut f_display_name: Option<String> = None;
     let mut f_email_address: Option<String> = None;
@@ -1072,23 +1193,24 @@ pub(crate) fn de_grantee(node: &rt::XmlElement) -> Result<types::Grantee, rt::Er
     let mut f_type: Option<types::Type> = None;
     let mut f_uri: Option<String> = None;
     if let Some(text) = node.attribute("xsi:type") {
+        let text: &str = &text;
         f_type = Some(types::Type::from(text));
     }
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "DisplayName" => {
-                f_display_name = Some(child.text().to_string());
+                f_display_name = Some(r.text(&child)?.into_owned());
             }
             "EmailAddress" => {
-                f_email_address = Some(child.text().to_string());
+                f_email_address = Some(r.text(&child)?.into_owned());
             }
             "ID" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "URI" => {
-                f_uri = Some(child.text().to_string());
+                f_uri = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_type = rt::required_in_response(f_type, SHAPE, "Type")?;
@@ -1107,18 +1229,19 @@ pub(crate) fn ser_index_document(value: &types::IndexDocument, w: &mut rt::XmlWr
         w.leaf("Suffix", v.as_str());
     }
 }
-/// Reads a `IndexDocument` from its element.
+/// Reads a `IndexDocument` from its element, to the element's end.
 pub(crate) fn de_index_document(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::IndexDocument, rt::Error> {
     const SHAPE: &str = "IndexDocument";
     let mut f_suffix: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Suffix" => {
-                f_suffix = Some(child.text().to_string());
+                f_suffix = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_suffix = rt::required_in_response(f_suffix, SHAPE, "Suffix")?;
@@ -1126,21 +1249,22 @@ pub(crate) fn de_index_document(
         suffix: f_suffix,
     })
 }
-/// Reads a `Initiator` from its element.
+/// Reads a `Initiator` from its element, to the element's end.
 pub(crate) fn de_initiator(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::Initiator, rt::Error> {
     let mut f_id: Option<String> = None;
     let mut f_display_name: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ID" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "DisplayName" => {
-                f_display_name = Some(child.text().to_string());
+                f_display_name = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Initiator {
@@ -1190,9 +1314,10 @@ pub(crate) fn ser_inventory_configuration(
         w.end("Schedule");
     }
 }
-/// Reads a `InventoryConfiguration` from its element.
+/// Reads a `InventoryConfiguration` from its element, to the element's end.
 pub(crate) fn de_inventory_configuration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::InventoryConfiguration, rt::Error> {
     const SHAPE: &str = "InventoryConfiguration";
     let mut f_destination: Option<types::InventoryDestination> = None;
@@ -1202,38 +1327,49 @@ pub(crate) fn de_inventory_configuration(
     let mut f_included_object_versions: Option<types::InventoryIncludedObjectVersions> = None;
     let mut f_optional_fields: Option<Vec<types::InventoryOptionalField>> = None;
     let mut f_schedule: Option<types::InventorySchedule> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Destination" => {
-                f_destination = Some(protocol::de_inventory_destination(child)?);
+                f_destination = Some(protocol::de_inventory_destination(r, &child)?);
             }
             "IsEnabled" => {
-                f_is_enabled = Some(rt::xml_bool(child)?);
+                f_is_enabled = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsEnabled")?
+                });
             }
             "Filter" => {
-                f_filter = Some(protocol::de_inventory_filter(child)?);
+                f_filter = Some(protocol::de_inventory_filter(r, &child)?);
             }
             "Id" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "IncludedObjectVersions" => {
-                f_included_object_versions = Some(
-                    types::InventoryIncludedObjectVersions::from(child.text()),
-                );
+                f_included_object_versions = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::InventoryIncludedObjectVersions::from(text)
+                });
             }
             "OptionalFields" => {
                 f_optional_fields = Some({
                     let mut items = Vec::new();
-                    for item in child.children() {
-                        items.push(types::InventoryOptionalField::from(item.text()));
+                    while let Some(item) = r.next_child(&child)? {
+                        items
+                            .push({
+                                let text = r.text(&item)?;
+                                let text: &str = &text;
+                                types::InventoryOptionalField::from(text)
+                            });
                     }
                     items
                 });
             }
             "Schedule" => {
-                f_schedule = Some(protocol::de_inventory_schedule(child)?);
+                f_schedule = Some(protocol::de_inventory_schedule(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_destination = rt::required_in_response(f_destination, SHAPE, "Destination")?;
@@ -1267,20 +1403,21 @@ pub(crate) fn ser_inventory_destination(
         w.end("S3BucketDestination");
     }
 }
-/// Reads a `InventoryDestination` from its element.
+/// Reads a `InventoryDestination` from its element, to the element's end.
 pub(crate) fn de_inventory_destination(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::InventoryDestination, rt::Error> {
     const SHAPE: &str = "InventoryDestination";
     let mut f_s3_bucket_destination: Option<types::InventoryS3BucketDestination> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "S3BucketDestination" => {
                 f_s3_bucket_destination = Some(
-                    protocol::de_inventory_s3_bucket_destination(child)?,
+                    protocol::de_inventory_s3_bucket_destination(r, &child)?,
                 );
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_s3_bucket_destination = rt::required_in_response(
@@ -1302,18 +1439,19 @@ pub(crate) fn ser_inventory_filter(
         w.leaf("Prefix", v.as_str());
     }
 }
-/// Reads a `InventoryFilter` from its element.
+/// Reads a `InventoryFilter` from its element, to the element's end.
 pub(crate) fn de_inventory_filter(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::InventoryFilter, rt::Error> {
     const SHAPE: &str = "InventoryFilter";
     let mut f_prefix: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_prefix = rt::required_in_response(f_prefix, SHAPE, "Prefix")?;
@@ -1341,30 +1479,35 @@ pub(crate) fn ser_inventory_s3_bucket_destination(
         w.leaf("Prefix", v.as_str());
     }
 }
-/// Reads a `InventoryS3BucketDestination` from its element.
+/// Reads a `InventoryS3BucketDestination` from its element, to the element's end.
 pub(crate) fn de_inventory_s3_bucket_destination(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::InventoryS3BucketDestination, rt::Error> {
     const SHAPE: &str = "InventoryS3BucketDestination";
     let mut f_account_id: Option<String> = None;
     let mut f_bucket: Option<String> = None;
     let mut f_format: Option<types::InventoryFormat> = None;
     let mut f_prefix: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "AccountId" => {
-                f_account_id = Some(child.text().to_string());
+                f_account_id = Some(r.text(&child)?.into_owned());
             }
             "Bucket" => {
-                f_bucket = Some(child.text().to_string());
+                f_bucket = Some(r.text(&child)?.into_owned());
             }
             "Format" => {
-                f_format = Some(types::InventoryFormat::from(child.text()));
+                f_format = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::InventoryFormat::from(text)
+                });
             }
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_bucket = rt::required_in_response(f_bucket, SHAPE, "Bucket")?;
@@ -1386,18 +1529,23 @@ pub(crate) fn ser_inventory_schedule(
         w.leaf("Frequency", v.as_str());
     }
 }
-/// Reads a `InventorySchedule` from its element.
+/// Reads a `InventorySchedule` from its element, to the element's end.
 pub(crate) fn de_inventory_schedule(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::InventorySchedule, rt::Error> {
     const SHAPE: &str = "InventorySchedule";
     let mut f_frequency: Option<types::InventoryFrequency> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Frequency" => {
-                f_frequency = Some(types::InventoryFrequency::from(child.text()));
+                f_frequency = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::InventoryFrequency::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_frequency = rt::required_in_response(f_frequency, SHAPE, "Frequency")?;
@@ -1405,21 +1553,26 @@ pub(crate) fn de_inventory_schedule(
         frequency: f_frequency,
     })
 }
-/// Reads a `LegalHold` from its element.
+/// Reads a `LegalHold` from its element, to the element's end.
 pub(crate) fn de_legal_hold(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::LegalHold, rt::Error> {
     let mut f_date: Option<rt::DateTime> = None;
     let mut f_id: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Date" => {
-                f_date = Some(rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?);
+                f_date = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Date")?
+                });
             }
             "ID" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::LegalHold {
@@ -1442,25 +1595,38 @@ pub(crate) fn ser_lifecycle_expiration(
         w.leaf("ExpiredObjectDeleteMarker", rt::fmt_bool(*v));
     }
 }
-/// Reads a `LifecycleExpiration` from its element.
+/// Reads a `LifecycleExpiration` from its element, to the element's end.
 pub(crate) fn de_lifecycle_expiration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::LifecycleExpiration, rt::Error> {
     let mut f_date: Option<rt::DateTime> = None;
     let mut f_days: Option<i32> = None;
     let mut f_expired_object_delete_marker: Option<bool> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Date" => {
-                f_date = Some(rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?);
+                f_date = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Date")?
+                });
             }
             "Days" => {
-                f_days = Some(rt::xml_i32(child)?);
+                f_days = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Days")?
+                });
             }
             "ExpiredObjectDeleteMarker" => {
-                f_expired_object_delete_marker = Some(rt::xml_bool(child)?);
+                f_expired_object_delete_marker = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "ExpiredObjectDeleteMarker")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::LifecycleExpiration {
@@ -1510,9 +1676,10 @@ pub(crate) fn ser_lifecycle_rule(value: &types::LifecycleRule, w: &mut rt::XmlWr
         w.end("AbortIncompleteMultipartUpload");
     }
 }
-/// Reads a `LifecycleRule` from its element.
+/// Reads a `LifecycleRule` from its element, to the element's end.
 pub(crate) fn de_lifecycle_rule(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::LifecycleRule, rt::Error> {
     const SHAPE: &str = "LifecycleRule";
     let mut f_expiration: Option<types::LifecycleExpiration> = None;
@@ -1527,39 +1694,43 @@ pub(crate) fn de_lifecycle_rule(
     let mut f_abort_incomplete_multipart_upload: Option<
         types::AbortIncompleteMultipartUpload,
     > = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Expiration" => {
-                f_expiration = Some(protocol::de_lifecycle_expiration(child)?);
+                f_expiration = Some(protocol::de_lifecycle_expiration(r, &child)?);
             }
             "ID" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Filter" => {
-                f_filter = Some(protocol::de_lifecycle_rule_filter(child)?);
+                f_filter = Some(protocol::de_lifecycle_rule_filter(r, &child)?);
             }
             "Status" => {
-                f_status = Some(types::ExpirationStatus::from(child.text()));
+                f_status = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ExpirationStatus::from(text)
+                });
             }
             "Transition" => {
                 f_transitions
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_transition(child)?);
+                    .push(protocol::de_transition(r, &child)?);
             }
             "NoncurrentVersionExpiration" => {
                 f_noncurrent_version_expiration = Some(
-                    protocol::de_noncurrent_version_expiration(child)?,
+                    protocol::de_noncurrent_version_expiration(r, &child)?,
                 );
             }
             "AbortIncompleteMultipartUpload" => {
                 f_abort_incomplete_multipart_upload = Some(
-                    protocol::de_abort_incomplete_multipart_upload(child)?,
+                    protocol::de_abort_incomplete_multipart_upload(r, &child)?,
                 );
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_filter = rt::required_in_response(f_filter, SHAPE, "Filter")?;
@@ -1597,29 +1768,38 @@ pub(crate) fn ser_lifecycle_rule_and_operator(
         w.leaf("ObjectSizeLessThan", &v.to_string());
     }
 }
-/// Reads a `LifecycleRuleAndOperator` from its element.
+/// Reads a `LifecycleRuleAndOperator` from its element, to the element's end.
 pub(crate) fn de_lifecycle_rule_and_operator(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::LifecycleRuleAndOperator, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tags: Option<Vec<types::Tag>> = None;
     let mut f_object_size_greater_than: Option<i64> = None;
     let mut f_object_size_less_than: Option<i64> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
             }
             "ObjectSizeGreaterThan" => {
-                f_object_size_greater_than = Some(rt::xml_i64(child)?);
+                f_object_size_greater_than = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i64(text, "ObjectSizeGreaterThan")?
+                });
             }
             "ObjectSizeLessThan" => {
-                f_object_size_less_than = Some(rt::xml_i64(child)?);
+                f_object_size_less_than = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i64(text, "ObjectSizeLessThan")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::LifecycleRuleAndOperator {
@@ -1654,33 +1834,42 @@ pub(crate) fn ser_lifecycle_rule_filter(
         w.end("And");
     }
 }
-/// Reads a `LifecycleRuleFilter` from its element.
+/// Reads a `LifecycleRuleFilter` from its element, to the element's end.
 pub(crate) fn de_lifecycle_rule_filter(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::LifecycleRuleFilter, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tag: Option<types::Tag> = None;
     let mut f_object_size_greater_than: Option<i64> = None;
     let mut f_object_size_less_than: Option<i64> = None;
     let mut f_and: Option<types::LifecycleRuleAndOperator> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tag = Some(protocol::de_tag(child)?);
+                f_tag = Some(protocol::de_tag(r, &child)?);
             }
             "ObjectSizeGreaterThan" => {
-                f_object_size_greater_than = Some(rt::xml_i64(child)?);
+                f_object_size_greater_than = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i64(text, "ObjectSizeGreaterThan")?
+                });
             }
             "ObjectSizeLessThan" => {
-                f_object_size_less_than = Some(rt::xml_i64(child)?);
+                f_object_size_less_than = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i64(text, "ObjectSizeLessThan")?
+                });
             }
             "And" => {
-                f_and = Some(protocol::de_lifecycle_rule_and_operator(child)?);
+                f_and = Some(protocol::de_lifecycle_rule_and_operator(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::LifecycleRuleFilter {
@@ -1707,21 +1896,22 @@ pub(crate) fn ser_metrics_and_operator(
         }
     }
 }
-/// Reads a `MetricsAndOperator` from its element.
+/// Reads a `MetricsAndOperator` from its element, to the element's end.
 pub(crate) fn de_metrics_and_operator(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::MetricsAndOperator, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tags: Option<Vec<types::Tag>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::MetricsAndOperator {
@@ -1744,22 +1934,23 @@ pub(crate) fn ser_metrics_configuration(
         w.end("Filter");
     }
 }
-/// Reads a `MetricsConfiguration` from its element.
+/// Reads a `MetricsConfiguration` from its element, to the element's end.
 pub(crate) fn de_metrics_configuration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::MetricsConfiguration, rt::Error> {
     const SHAPE: &str = "MetricsConfiguration";
     let mut f_id: Option<String> = None;
     let mut f_filter: Option<types::MetricsFilter> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Id" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "Filter" => {
-                f_filter = Some(protocol::de_metrics_filter(child)?);
+                f_filter = Some(protocol::de_metrics_filter(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_id = rt::required_in_response(f_id, SHAPE, "Id")?;
@@ -1784,25 +1975,26 @@ pub(crate) fn ser_metrics_filter(value: &types::MetricsFilter, w: &mut rt::XmlWr
         w.end("And");
     }
 }
-/// Reads a `MetricsFilter` from its element.
+/// Reads a `MetricsFilter` from its element, to the element's end.
 pub(crate) fn de_metrics_filter(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::MetricsFilter, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tag: Option<types::Tag> = None;
     let mut f_and: Option<types::MetricsAndOperator> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tag = Some(protocol::de_tag(child)?);
+                f_tag = Some(protocol::de_tag(r, &child)?);
             }
             "And" => {
-                f_and = Some(protocol::de_metrics_and_operator(child)?);
+                f_and = Some(protocol::de_metrics_and_operator(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::MetricsFilter {
@@ -1811,9 +2003,10 @@ pub(crate) fn de_metrics_filter(
         and: f_and,
     })
 }
-/// Reads a `MultipartUpload` from its element.
+/// Reads a `MultipartUpload` from its element, to the element's end.
 pub(crate) fn de_multipart_upload(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::MultipartUpload, rt::Error> {
     let mut f_upload_id: Option<String> = None;
     let mut f_key: Option<String> = None;
@@ -1823,37 +2016,49 @@ pub(crate) fn de_multipart_upload(
     let mut f_initiator: Option<types::Initiator> = None;
     let mut f_checksum_algorithm: Option<types::ChecksumAlgorithm> = None;
     let mut f_checksum_type: Option<types::ChecksumType> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "UploadId" => {
-                f_upload_id = Some(child.text().to_string());
+                f_upload_id = Some(r.text(&child)?.into_owned());
             }
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "Initiated" => {
-                f_initiated = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_initiated = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Initiated")?
+                });
             }
             "StorageClass" => {
-                f_storage_class = Some(types::StorageClass::from(child.text()));
+                f_storage_class = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::StorageClass::from(text)
+                });
             }
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
             "Initiator" => {
-                f_initiator = Some(protocol::de_initiator(child)?);
+                f_initiator = Some(protocol::de_initiator(r, &child)?);
             }
             "ChecksumAlgorithm" => {
-                f_checksum_algorithm = Some(
-                    types::ChecksumAlgorithm::from(child.text()),
-                );
+                f_checksum_algorithm = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumAlgorithm::from(text)
+                });
             }
             "ChecksumType" => {
-                f_checksum_type = Some(types::ChecksumType::from(child.text()));
+                f_checksum_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumType::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::MultipartUpload {
@@ -1870,25 +2075,28 @@ pub(crate) fn de_multipart_upload(
 /// Reads a `NoSuchBucket` from an error response and its `<Error>` element.
 pub(crate) fn de_no_such_bucket_response(
     _parts: &rt::http::response::Parts,
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::NoSuchBucket, rt::Error> {
-    let _ = node;
+    r.skip(node)?;
     Ok(types::NoSuchBucket {})
 }
 /// Reads a `NoSuchKey` from an error response and its `<Error>` element.
 pub(crate) fn de_no_such_key_response(
     _parts: &rt::http::response::Parts,
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::NoSuchKey, rt::Error> {
-    let _ = node;
+    r.skip(node)?;
     Ok(types::NoSuchKey {})
 }
 /// Reads a `NoSuchUpload` from an error response and its `<Error>` element.
 pub(crate) fn de_no_such_upload_response(
     _parts: &rt::http::response::Parts,
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::NoSuchUpload, rt::Error> {
-    let _ = node;
+    r.skip(node)?;
     Ok(types::NoSuchUpload {})
 }
 /// Writes the attributes and children of a `NoncurrentVersionExpiration` element.
@@ -1903,21 +2111,30 @@ pub(crate) fn ser_noncurrent_version_expiration(
         w.leaf("NewerNoncurrentVersions", &v.to_string());
     }
 }
-/// Reads a `NoncurrentVersionExpiration` from its element.
+/// Reads a `NoncurrentVersionExpiration` from its element, to the element's end.
 pub(crate) fn de_noncurrent_version_expiration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::NoncurrentVersionExpiration, rt::Error> {
     let mut f_noncurrent_days: Option<i32> = None;
     let mut f_newer_noncurrent_versions: Option<i32> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "NoncurrentDays" => {
-                f_noncurrent_days = Some(rt::xml_i32(child)?);
+                f_noncurrent_days = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "NoncurrentDays")?
+                });
             }
             "NewerNoncurrentVersions" => {
-                f_newer_noncurrent_versions = Some(rt::xml_i32(child)?);
+                f_newer_noncurrent_versions = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "NewerNoncurrentVersions")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::NoncurrentVersionExpiration {
@@ -1925,8 +2142,11 @@ pub(crate) fn de_noncurrent_version_expiration(
         newer_noncurrent_versions: f_newer_noncurrent_versions,
     })
 }
-/// Reads a `Object` from its element.
-pub(crate) fn de_object(node: &rt::XmlElement) -> Result<types::Object, rt::Error> {
+/// Reads a `Object` from its element, to the element's end.
+pub(crate) fn de_object(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Object, rt::Error> {
     let mut f_key: Option<String> = None;
     let mut f_last_modified: Option<rt::DateTime> = None;
     let mut f_e_tag: Option<String> = None;
@@ -1935,37 +2155,59 @@ pub(crate) fn de_object(node: &rt::XmlElement) -> Result<types::Object, rt::Erro
     let mut f_size: Option<i64> = None;
     let mut f_storage_class: Option<types::ObjectStorageClass> = None;
     let mut f_owner: Option<types::Owner> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "LastModified" => {
-                f_last_modified = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_last_modified = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "LastModified",
+                    )?
+                });
             }
             "ETag" => {
-                f_e_tag = Some(child.text().to_string());
+                f_e_tag = Some(r.text(&child)?.into_owned());
             }
             "ChecksumAlgorithm" => {
                 f_checksum_algorithm
                     .get_or_insert_with(Vec::new)
-                    .push(types::ChecksumAlgorithm::from(child.text()));
+                    .push({
+                        let text = r.text(&child)?;
+                        let text: &str = &text;
+                        types::ChecksumAlgorithm::from(text)
+                    });
             }
             "ChecksumType" => {
-                f_checksum_type = Some(types::ChecksumType::from(child.text()));
+                f_checksum_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumType::from(text)
+                });
             }
             "Size" => {
-                f_size = Some(rt::xml_i64(child)?);
+                f_size = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i64(text, "Size")?
+                });
             }
             "StorageClass" => {
-                f_storage_class = Some(types::ObjectStorageClass::from(child.text()));
+                f_storage_class = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ObjectStorageClass::from(text)
+                });
             }
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Object {
@@ -1982,9 +2224,10 @@ pub(crate) fn de_object(node: &rt::XmlElement) -> Result<types::Object, rt::Erro
 /// Reads a `ObjectAlreadyInActiveTierError` from an error response and its `<Error>` element.
 pub(crate) fn de_object_already_in_active_tier_error_response(
     _parts: &rt::http::response::Parts,
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectAlreadyInActiveTierError, rt::Error> {
-    let _ = node;
+    r.skip(node)?;
     Ok(types::ObjectAlreadyInActiveTierError {
     })
 }
@@ -2015,23 +2258,26 @@ pub(crate) fn ser_object_lock_configuration(
         w.end("Rule");
     }
 }
-/// Reads a `ObjectLockConfiguration` from its element.
+/// Reads a `ObjectLockConfiguration` from its element, to the element's end.
 pub(crate) fn de_object_lock_configuration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectLockConfiguration, rt::Error> {
     let mut f_object_lock_enabled: Option<types::ObjectLockEnabled> = None;
     let mut f_rule: Option<types::ObjectLockRule> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ObjectLockEnabled" => {
-                f_object_lock_enabled = Some(
-                    types::ObjectLockEnabled::from(child.text()),
-                );
+                f_object_lock_enabled = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ObjectLockEnabled::from(text)
+                });
             }
             "Rule" => {
-                f_rule = Some(protocol::de_object_lock_rule(child)?);
+                f_rule = Some(protocol::de_object_lock_rule(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ObjectLockConfiguration {
@@ -2048,17 +2294,22 @@ pub(crate) fn ser_object_lock_legal_hold(
         w.leaf("Status", v.as_str());
     }
 }
-/// Reads a `ObjectLockLegalHold` from its element.
+/// Reads a `ObjectLockLegalHold` from its element, to the element's end.
 pub(crate) fn de_object_lock_legal_hold(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectLockLegalHold, rt::Error> {
     let mut f_status: Option<types::ObjectLockLegalHoldStatus> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some(types::ObjectLockLegalHoldStatus::from(child.text()));
+                f_status = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ObjectLockLegalHoldStatus::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ObjectLockLegalHold {
@@ -2077,23 +2328,34 @@ pub(crate) fn ser_object_lock_retention(
         w.leaf("RetainUntilDate", &v.format(rt::TimestampFormat::Iso8601));
     }
 }
-/// Reads a `ObjectLockRetention` from its element.
+/// Reads a `ObjectLockRetention` from its element, to the element's end.
 pub(crate) fn de_object_lock_retention(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectLockRetention, rt::Error> {
     let mut f_mode: Option<types::ObjectLockRetentionMode> = None;
     let mut f_retain_until_date: Option<rt::DateTime> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Mode" => {
-                f_mode = Some(types::ObjectLockRetentionMode::from(child.text()));
+                f_mode = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ObjectLockRetentionMode::from(text)
+                });
             }
             "RetainUntilDate" => {
-                f_retain_until_date = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_retain_until_date = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "RetainUntilDate",
+                    )?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ObjectLockRetention {
@@ -2112,17 +2374,18 @@ pub(crate) fn ser_object_lock_rule(
         w.end("DefaultRetention");
     }
 }
-/// Reads a `ObjectLockRule` from its element.
+/// Reads a `ObjectLockRule` from its element, to the element's end.
 pub(crate) fn de_object_lock_rule(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectLockRule, rt::Error> {
     let mut f_default_retention: Option<types::DefaultRetention> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "DefaultRetention" => {
-                f_default_retention = Some(protocol::de_default_retention(child)?);
+                f_default_retention = Some(protocol::de_default_retention(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ObjectLockRule {
@@ -2132,15 +2395,17 @@ pub(crate) fn de_object_lock_rule(
 /// Reads a `ObjectNotInActiveTierError` from an error response and its `<Error>` element.
 pub(crate) fn de_object_not_in_active_tier_error_response(
     _parts: &rt::http::response::Parts,
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectNotInActiveTierError, rt::Error> {
-    let _ = node;
+    r.skip(node)?;
     Ok(types::ObjectNotInActiveTierError {
     })
 }
-/// Reads a `ObjectVersion` from its element.
+/// Reads a `ObjectVersion` from its element, to the element's end.
 pub(crate) fn de_object_version(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectVersion, rt::Error> {
     let mut f_e_tag: Option<String> = None;
     let mut f_size: Option<i64> = None;
@@ -2152,45 +2417,69 @@ pub(crate) fn de_object_version(
     let mut f_owner: Option<types::Owner> = None;
     let mut f_checksum_algorithm: Option<Vec<types::ChecksumAlgorithm>> = None;
     let mut f_checksum_type: Option<types::ChecksumType> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ETag" => {
-                f_e_tag = Some(child.text().to_string());
+                f_e_tag = Some(r.text(&child)?.into_owned());
             }
             "Size" => {
-                f_size = Some(rt::xml_i64(child)?);
+                f_size = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i64(text, "Size")?
+                });
             }
             "StorageClass" => {
-                f_storage_class = Some(
-                    types::ObjectVersionStorageClass::from(child.text()),
-                );
+                f_storage_class = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ObjectVersionStorageClass::from(text)
+                });
             }
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "VersionId" => {
-                f_version_id = Some(child.text().to_string());
+                f_version_id = Some(r.text(&child)?.into_owned());
             }
             "IsLatest" => {
-                f_is_latest = Some(rt::xml_bool(child)?);
+                f_is_latest = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsLatest")?
+                });
             }
             "LastModified" => {
-                f_last_modified = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_last_modified = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "LastModified",
+                    )?
+                });
             }
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
             "ChecksumAlgorithm" => {
                 f_checksum_algorithm
                     .get_or_insert_with(Vec::new)
-                    .push(types::ChecksumAlgorithm::from(child.text()));
+                    .push({
+                        let text = r.text(&child)?;
+                        let text: &str = &text;
+                        types::ChecksumAlgorithm::from(text)
+                    });
             }
             "ChecksumType" => {
-                f_checksum_type = Some(types::ChecksumType::from(child.text()));
+                f_checksum_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumType::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ObjectVersion {
@@ -2215,19 +2504,22 @@ pub(crate) fn ser_owner(value: &types::Owner, w: &mut rt::XmlWriter) {
         w.leaf("ID", v.as_str());
     }
 }
-/// Reads a `Owner` from its element.
-pub(crate) fn de_owner(node: &rt::XmlElement) -> Result<types::Owner, rt::Error> {
+/// Reads a `Owner` from its element, to the element's end.
+pub(crate) fn de_owner(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Owner, rt::Error> {
     let mut f_display_name: Option<String> = None;
     let mut f_id: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "DisplayName" => {
-                f_display_name = Some(child.text().to_string());
+                f_display_name = Some(r.text(&child)?.into_owned());
             }
             "ID" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Owner {
@@ -2235,8 +2527,11 @@ pub(crate) fn de_owner(node: &rt::XmlElement) -> Result<types::Owner, rt::Error>
         id: f_id,
     })
 }
-/// Reads a `Part` from its element.
-pub(crate) fn de_part(node: &rt::XmlElement) -> Result<types::Part, rt::Error> {
+/// Reads a `Part` from its element, to the element's end.
+pub(crate) fn de_part(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Part, rt::Error> {
     let mut f_part_number: Option<i32> = None;
     let mut f_last_modified: Option<rt::DateTime> = None;
     let mut f_e_tag: Option<String> = None;
@@ -2246,38 +2541,52 @@ pub(crate) fn de_part(node: &rt::XmlElement) -> Result<types::Part, rt::Error> {
     let mut f_checksum_crc64_nvme: Option<String> = None;
     let mut f_checksum_sha1: Option<String> = None;
     let mut f_checksum_sha256: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "PartNumber" => {
-                f_part_number = Some(rt::xml_i32(child)?);
+                f_part_number = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "PartNumber")?
+                });
             }
             "LastModified" => {
-                f_last_modified = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_last_modified = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "LastModified",
+                    )?
+                });
             }
             "ETag" => {
-                f_e_tag = Some(child.text().to_string());
+                f_e_tag = Some(r.text(&child)?.into_owned());
             }
             "Size" => {
-                f_size = Some(rt::xml_i64(child)?);
+                f_size = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i64(text, "Size")?
+                });
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(child.text().to_string());
+                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(child.text().to_string());
+                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = Some(child.text().to_string());
+                f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(child.text().to_string());
+                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(child.text().to_string());
+                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Part {
@@ -2319,39 +2628,48 @@ pub(crate) fn ser_protection_configuration(
         w.leaf("EnablePermanentRetention", rt::fmt_bool(*v));
     }
 }
-/// Reads a `ProtectionConfiguration` from its element.
+/// Reads a `ProtectionConfiguration` from its element, to the element's end.
 pub(crate) fn de_protection_configuration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ProtectionConfiguration, rt::Error> {
     let mut f_status: Option<types::BucketProtectionStatus> = None;
     let mut f_minimum_retention: Option<types::BucketProtectionMinimumRetention> = None;
     let mut f_default_retention: Option<types::BucketProtectionDefaultRetention> = None;
     let mut f_maximum_retention: Option<types::BucketProtectionMaximumRetention> = None;
     let mut f_enable_permanent_retention: Option<bool> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some(types::BucketProtectionStatus::from(child.text()));
+                f_status = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::BucketProtectionStatus::from(text)
+                });
             }
             "MinimumRetention" => {
                 f_minimum_retention = Some(
-                    protocol::de_bucket_protection_minimum_retention(child)?,
+                    protocol::de_bucket_protection_minimum_retention(r, &child)?,
                 );
             }
             "DefaultRetention" => {
                 f_default_retention = Some(
-                    protocol::de_bucket_protection_default_retention(child)?,
+                    protocol::de_bucket_protection_default_retention(r, &child)?,
                 );
             }
             "MaximumRetention" => {
                 f_maximum_retention = Some(
-                    protocol::de_bucket_protection_maximum_retention(child)?,
+                    protocol::de_bucket_protection_maximum_retention(r, &child)?,
                 );
             }
             "EnablePermanentRetention" => {
-                f_enable_permanent_retention = Some(rt::xml_bool(child)?);
+                f_enable_permanent_retention = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "EnablePermanentRetention")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ProtectionConfiguration {
@@ -2374,21 +2692,30 @@ pub(crate) fn ser_public_access_block_configuration(
         w.leaf("IgnorePublicAcls", rt::fmt_bool(*v));
     }
 }
-/// Reads a `PublicAccessBlockConfiguration` from its element.
+/// Reads a `PublicAccessBlockConfiguration` from its element, to the element's end.
 pub(crate) fn de_public_access_block_configuration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::PublicAccessBlockConfiguration, rt::Error> {
     let mut f_block_public_acls: Option<bool> = None;
     let mut f_ignore_public_acls: Option<bool> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "BlockPublicAcls" => {
-                f_block_public_acls = Some(rt::xml_bool(child)?);
+                f_block_public_acls = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "BlockPublicAcls")?
+                });
             }
             "IgnorePublicAcls" => {
-                f_ignore_public_acls = Some(rt::xml_bool(child)?);
+                f_ignore_public_acls = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IgnorePublicAcls")?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::PublicAccessBlockConfiguration {
@@ -2414,31 +2741,38 @@ pub(crate) fn ser_redirect(value: &types::Redirect, w: &mut rt::XmlWriter) {
         w.leaf("ReplaceKeyWith", v.as_str());
     }
 }
-/// Reads a `Redirect` from its element.
-pub(crate) fn de_redirect(node: &rt::XmlElement) -> Result<types::Redirect, rt::Error> {
+/// Reads a `Redirect` from its element, to the element's end.
+pub(crate) fn de_redirect(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Redirect, rt::Error> {
     let mut f_host_name: Option<String> = None;
     let mut f_http_redirect_code: Option<String> = None;
     let mut f_protocol: Option<types::Protocol> = None;
     let mut f_replace_key_prefix_with: Option<String> = None;
     let mut f_replace_key_with: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "HostName" => {
-                f_host_name = Some(child.text().to_string());
+                f_host_name = Some(r.text(&child)?.into_owned());
             }
             "HttpRedirectCode" => {
-                f_http_redirect_code = Some(child.text().to_string());
+                f_http_redirect_code = Some(r.text(&child)?.into_owned());
             }
             "Protocol" => {
-                f_protocol = Some(types::Protocol::from(child.text()));
+                f_protocol = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::Protocol::from(text)
+                });
             }
             "ReplaceKeyPrefixWith" => {
-                f_replace_key_prefix_with = Some(child.text().to_string());
+                f_replace_key_prefix_with = Some(r.text(&child)?.into_owned());
             }
             "ReplaceKeyWith" => {
-                f_replace_key_with = Some(child.text().to_string());
+                f_replace_key_with = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Redirect {
@@ -2462,22 +2796,27 @@ pub(crate) fn ser_redirect_all_requests_to(
         w.leaf("Protocol", v.as_str());
     }
 }
-/// Reads a `RedirectAllRequestsTo` from its element.
+/// Reads a `RedirectAllRequestsTo` from its element, to the element's end.
 pub(crate) fn de_redirect_all_requests_to(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::RedirectAllRequestsTo, rt::Error> {
     const SHAPE: &str = "RedirectAllRequestsTo";
     let mut f_host_name: Option<String> = None;
     let mut f_protocol: Option<types::Protocol> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "HostName" => {
-                f_host_name = Some(child.text().to_string());
+                f_host_name = Some(r.text(&child)?.into_owned());
             }
             "Protocol" => {
-                f_protocol = Some(types::Protocol::from(child.text()));
+                f_protocol = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::Protocol::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_host_name = rt::required_in_response(f_host_name, SHAPE, "HostName")?;
@@ -2503,23 +2842,24 @@ pub(crate) fn ser_replication_configuration(
         }
     }
 }
-/// Reads a `ReplicationConfiguration` from its element.
+/// Reads a `ReplicationConfiguration` from its element, to the element's end.
 pub(crate) fn de_replication_configuration(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ReplicationConfiguration, rt::Error> {
     let mut f_role: Option<String> = None;
     let mut f_rules: Option<Vec<types::ReplicationRule>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Role" => {
-                f_role = Some(child.text().to_string());
+                f_role = Some(r.text(&child)?.into_owned());
             }
             "Rule" => {
                 f_rules
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_replication_rule(child)?);
+                    .push(protocol::de_replication_rule(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_rules = f_rules.unwrap_or_default();
@@ -2566,9 +2906,10 @@ pub(crate) fn ser_replication_rule(
         w.end("DeleteMarkerReplication");
     }
 }
-/// Reads a `ReplicationRule` from its element.
+/// Reads a `ReplicationRule` from its element, to the element's end.
 pub(crate) fn de_replication_rule(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ReplicationRule, rt::Error> {
     const SHAPE: &str = "ReplicationRule";
     let mut f_id: Option<String> = None;
@@ -2578,32 +2919,40 @@ pub(crate) fn de_replication_rule(
     let mut f_status: Option<types::ReplicationRuleStatus> = None;
     let mut f_destination: Option<types::Destination> = None;
     let mut f_delete_marker_replication: Option<types::DeleteMarkerReplication> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ID" => {
-                f_id = Some(child.text().to_string());
+                f_id = Some(r.text(&child)?.into_owned());
             }
             "Priority" => {
-                f_priority = Some(rt::xml_i32(child)?);
+                f_priority = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Priority")?
+                });
             }
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Filter" => {
-                f_filter = Some(protocol::de_replication_rule_filter(child)?);
+                f_filter = Some(protocol::de_replication_rule_filter(r, &child)?);
             }
             "Status" => {
-                f_status = Some(types::ReplicationRuleStatus::from(child.text()));
+                f_status = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ReplicationRuleStatus::from(text)
+                });
             }
             "Destination" => {
-                f_destination = Some(protocol::de_destination(child)?);
+                f_destination = Some(protocol::de_destination(r, &child)?);
             }
             "DeleteMarkerReplication" => {
                 f_delete_marker_replication = Some(
-                    protocol::de_delete_marker_replication(child)?,
+                    protocol::de_delete_marker_replication(r, &child)?,
                 );
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_priority = rt::required_in_response(f_priority, SHAPE, "Priority")?;
@@ -2641,21 +2990,22 @@ pub(crate) fn ser_replication_rule_and_operator(
         }
     }
 }
-/// Reads a `ReplicationRuleAndOperator` from its element.
+/// Reads a `ReplicationRuleAndOperator` from its element, to the element's end.
 pub(crate) fn de_replication_rule_and_operator(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ReplicationRuleAndOperator, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tags: Option<Vec<types::Tag>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ReplicationRuleAndOperator {
@@ -2682,25 +3032,26 @@ pub(crate) fn ser_replication_rule_filter(
         w.end("And");
     }
 }
-/// Reads a `ReplicationRuleFilter` from its element.
+/// Reads a `ReplicationRuleFilter` from its element, to the element's end.
 pub(crate) fn de_replication_rule_filter(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ReplicationRuleFilter, rt::Error> {
     let mut f_prefix: Option<String> = None;
     let mut f_tag: Option<types::Tag> = None;
     let mut f_and: Option<types::ReplicationRuleAndOperator> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Tag" => {
-                f_tag = Some(protocol::de_tag(child)?);
+                f_tag = Some(protocol::de_tag(r, &child)?);
             }
             "And" => {
-                f_and = Some(protocol::de_replication_rule_and_operator(child)?);
+                f_and = Some(protocol::de_replication_rule_and_operator(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::ReplicationRuleFilter {
@@ -2709,9 +3060,10 @@ pub(crate) fn de_replication_rule_filter(
         and: f_and,
     })
 }
-/// Reads a `ListReplicationFailureResult` from its element.
+/// Reads a `ListReplicationFailureResult` from its element, to the element's end.
 pub(crate) fn de_list_replication_failure_result(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ListReplicationFailureResult, rt::Error> {
     const SHAPE: &str = "ListReplicationFailureResult";
     let mut f_name: Option<String> = None;
@@ -2723,38 +3075,54 @@ pub(crate) fn de_list_replication_failure_result(
     let mut f_continuation_token: Option<String> = None;
     let mut f_next_continuation_token: Option<String> = None;
     let mut f_contents: Option<Vec<types::ObjectSyncAttempted>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Name" => {
-                f_name = Some(child.text().to_string());
+                f_name = Some(r.text(&child)?.into_owned());
             }
             "FirstSyncAttemptedBefore" => {
-                f_first_sync_attempted_before = Some(child.text().to_string());
+                f_first_sync_attempted_before = Some(r.text(&child)?.into_owned());
             }
             "MaxKeys" => {
-                f_max_keys = Some(rt::xml_i32(child)?);
+                f_max_keys = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "MaxKeys")?
+                });
             }
             "IsTruncated" => {
-                f_is_truncated = Some(rt::xml_bool(child)?);
+                f_is_truncated = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsTruncated")?
+                });
             }
             "EncodingType" => {
-                f_encoding_type = Some(types::EncodingType::from(child.text()));
+                f_encoding_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::EncodingType::from(text)
+                });
             }
             "KeyCount" => {
-                f_key_count = Some(rt::xml_i32(child)?);
+                f_key_count = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "KeyCount")?
+                });
             }
             "ContinuationToken" => {
-                f_continuation_token = Some(child.text().to_string());
+                f_continuation_token = Some(r.text(&child)?.into_owned());
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = Some(child.text().to_string());
+                f_next_continuation_token = Some(r.text(&child)?.into_owned());
             }
             "Contents" => {
                 f_contents
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_object_sync_attempted(child)?);
+                    .push(protocol::de_object_sync_attempted(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_name = rt::required_in_response(f_name, SHAPE, "Name")?;
@@ -2773,9 +3141,10 @@ pub(crate) fn de_list_replication_failure_result(
         contents: f_contents,
     })
 }
-/// Reads a `ObjectSyncAttempted` from its element.
+/// Reads a `ObjectSyncAttempted` from its element, to the element's end.
 pub(crate) fn de_object_sync_attempted(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::ObjectSyncAttempted, rt::Error> {
     const SHAPE: &str = "ObjectSyncAttempted";
     let mut f_key: Option<String> = None;
@@ -2784,31 +3153,43 @@ pub(crate) fn de_object_sync_attempted(
     let mut f_first_sync_attempted: Option<rt::DateTime> = None;
     let mut f_last_sync_attempted: Option<rt::DateTime> = None;
     let mut f_sync_failure_cause: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "VersionId" => {
-                f_version_id = Some(child.text().to_string());
+                f_version_id = Some(r.text(&child)?.into_owned());
             }
             "SyncType" => {
-                f_sync_type = Some(child.text().to_string());
+                f_sync_type = Some(r.text(&child)?.into_owned());
             }
             "FirstSyncAttempted" => {
-                f_first_sync_attempted = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_first_sync_attempted = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "FirstSyncAttempted",
+                    )?
+                });
             }
             "LastSyncAttempted" => {
-                f_last_sync_attempted = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_last_sync_attempted = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "LastSyncAttempted",
+                    )?
+                });
             }
             "SyncFailureCause" => {
-                f_sync_failure_cause = Some(child.text().to_string());
+                f_sync_failure_cause = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_key = rt::required_in_response(f_key, SHAPE, "Key")?;
@@ -2859,22 +3240,23 @@ pub(crate) fn ser_routing_rule(value: &types::RoutingRule, w: &mut rt::XmlWriter
         w.end("Redirect");
     }
 }
-/// Reads a `RoutingRule` from its element.
+/// Reads a `RoutingRule` from its element, to the element's end.
 pub(crate) fn de_routing_rule(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::RoutingRule, rt::Error> {
     const SHAPE: &str = "RoutingRule";
     let mut f_condition: Option<types::Condition> = None;
     let mut f_redirect: Option<types::Redirect> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Condition" => {
-                f_condition = Some(protocol::de_condition(child)?);
+                f_condition = Some(protocol::de_condition(r, &child)?);
             }
             "Redirect" => {
-                f_redirect = Some(protocol::de_redirect(child)?);
+                f_redirect = Some(protocol::de_redirect(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_redirect = rt::required_in_response(f_redirect, SHAPE, "Redirect")?;
@@ -2894,19 +3276,20 @@ pub(crate) fn ser_storage_class_analysis(
         w.end("DataExport");
     }
 }
-/// Reads a `StorageClassAnalysis` from its element.
+/// Reads a `StorageClassAnalysis` from its element, to the element's end.
 pub(crate) fn de_storage_class_analysis(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::StorageClassAnalysis, rt::Error> {
     let mut f_data_export: Option<types::StorageClassAnalysisDataExport> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "DataExport" => {
                 f_data_export = Some(
-                    protocol::de_storage_class_analysis_data_export(child)?,
+                    protocol::de_storage_class_analysis_data_export(r, &child)?,
                 );
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::StorageClassAnalysis {
@@ -2929,24 +3312,29 @@ pub(crate) fn ser_storage_class_analysis_data_export(
         w.end("Destination");
     }
 }
-/// Reads a `StorageClassAnalysisDataExport` from its element.
+/// Reads a `StorageClassAnalysisDataExport` from its element, to the element's end.
 pub(crate) fn de_storage_class_analysis_data_export(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::StorageClassAnalysisDataExport, rt::Error> {
     const SHAPE: &str = "StorageClassAnalysisDataExport";
     let mut f_output_schema_version: Option<types::StorageClassAnalysisSchemaVersion> = None;
     let mut f_destination: Option<types::AnalyticsExportDestination> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "OutputSchemaVersion" => {
-                f_output_schema_version = Some(
-                    types::StorageClassAnalysisSchemaVersion::from(child.text()),
-                );
+                f_output_schema_version = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::StorageClassAnalysisSchemaVersion::from(text)
+                });
             }
             "Destination" => {
-                f_destination = Some(protocol::de_analytics_export_destination(child)?);
+                f_destination = Some(
+                    protocol::de_analytics_export_destination(r, &child)?,
+                );
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_output_schema_version = rt::required_in_response(
@@ -2971,20 +3359,23 @@ pub(crate) fn ser_tag(value: &types::Tag, w: &mut rt::XmlWriter) {
         w.leaf("Value", v.as_str());
     }
 }
-/// Reads a `Tag` from its element.
-pub(crate) fn de_tag(node: &rt::XmlElement) -> Result<types::Tag, rt::Error> {
+/// Reads a `Tag` from its element, to the element's end.
+pub(crate) fn de_tag(
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
+) -> Result<types::Tag, rt::Error> {
     const SHAPE: &str = "Tag";
     let mut f_key: Option<String> = None;
     let mut f_value: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "Value" => {
-                f_value = Some(child.text().to_string());
+                f_value = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_key = rt::required_in_response(f_key, SHAPE, "Key")?;
@@ -3019,27 +3410,38 @@ pub(crate) fn ser_transition(value: &types::Transition, w: &mut rt::XmlWriter) {
         w.leaf("StorageClass", v.as_str());
     }
 }
-/// Reads a `Transition` from its element.
+/// Reads a `Transition` from its element, to the element's end.
 pub(crate) fn de_transition(
-    node: &rt::XmlElement,
+    r: &mut rt::XmlReader<'_>,
+    node: &rt::XmlStart<'_>,
 ) -> Result<types::Transition, rt::Error> {
     let mut f_date: Option<rt::DateTime> = None;
     let mut f_days: Option<i32> = None;
     let mut f_storage_class: Option<types::TransitionStorageClass> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Date" => {
-                f_date = Some(rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?);
+                f_date = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Date")?
+                });
             }
             "Days" => {
-                f_days = Some(rt::xml_i32(child)?);
+                f_days = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "Days")?
+                });
             }
             "StorageClass" => {
-                f_storage_class = Some(
-                    types::TransitionStorageClass::from(child.text()),
-                );
+                f_storage_class = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::TransitionStorageClass::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     Ok(types::Transition {

@@ -29259,10 +29259,10 @@ pub struct Transition {
     /// `Date`: XML element `Date`. The day objects move, at midnight UTC (ISO 8601).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub date: Option<rt::DateTime>,
-    /// `Days`: XML element `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
+    /// `Days`: XML element `Days`. Days after an object's creation at which it moves; 0 on COS archives new objects right away. A COS archive rule applies to objects written after it was set, not to older ones.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub days: Option<i32>,
-    /// `StorageClass`: XML element `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
+    /// `StorageClass`: XML element `StorageClass`. The class objects move to; on COS `GLACIER` (Archive: a restore takes up to 12 hours) or `ACCELERATED` (Accelerated Archive: up to 2 hours).
     ///
     /// Shape: `TransitionStorageClass`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -29278,12 +29278,12 @@ impl Transition {
     pub fn date(&self) -> Option<rt::DateTime> {
         self.date
     }
-    /// `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
+    /// `Days`. Days after an object's creation at which it moves; 0 on COS archives new objects right away. A COS archive rule applies to objects written after it was set, not to older ones.
     #[inline]
     pub fn days(&self) -> Option<i32> {
         self.days
     }
-    /// `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
+    /// `StorageClass`. The class objects move to; on COS `GLACIER` (Archive: a restore takes up to 12 hours) or `ACCELERATED` (Accelerated Archive: up to 2 hours).
     #[inline]
     pub fn storage_class(&self) -> Option<&types::TransitionStorageClass> {
         self.storage_class.as_ref()
@@ -29307,17 +29307,17 @@ impl TransitionBuilder {
         self.date = value;
         self
     }
-    /// Sets `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
+    /// Sets `Days`. Days after an object's creation at which it moves; 0 on COS archives new objects right away. A COS archive rule applies to objects written after it was set, not to older ones.
     pub fn days(mut self, value: i32) -> Self {
         self.days = Some(value);
         self
     }
-    /// Sets or clears `Days`. Days after an object's creation at which it moves; 0 on COS means as soon as possible.
+    /// Sets or clears `Days`. Days after an object's creation at which it moves; 0 on COS archives new objects right away. A COS archive rule applies to objects written after it was set, not to older ones.
     pub fn set_days(mut self, value: Option<i32>) -> Self {
         self.days = value;
         self
     }
-    /// Sets `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
+    /// Sets `StorageClass`. The class objects move to; on COS `GLACIER` (Archive: a restore takes up to 12 hours) or `ACCELERATED` (Accelerated Archive: up to 2 hours).
     pub fn storage_class(
         mut self,
         value: impl Into<types::TransitionStorageClass>,
@@ -29325,7 +29325,7 @@ impl TransitionBuilder {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`. The class objects move to; on COS `GLACIER` (restores take hours) or `ACCELERATED` (restores take minutes to hours).
+    /// Sets or clears `StorageClass`. The class objects move to; on COS `GLACIER` (Archive: a restore takes up to 12 hours) or `ACCELERATED` (Accelerated Archive: up to 2 hours).
     pub fn set_storage_class(
         mut self,
         value: Option<types::TransitionStorageClass>,

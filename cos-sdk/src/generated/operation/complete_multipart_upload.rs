@@ -361,9 +361,8 @@ fn read_output(
     )?;
     let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
         .map(|text| types::RequestCharged::from(text.as_str()));
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_location: Option<String> = None;
     let mut f_bucket: Option<String> = None;
     let mut f_key: Option<String> = None;
@@ -374,41 +373,46 @@ fn read_output(
     let mut f_checksum_sha1: Option<String> = None;
     let mut f_checksum_sha256: Option<String> = None;
     let mut f_checksum_type: Option<types::ChecksumType> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Location" => {
-                f_location = Some(child.text().to_string());
+                f_location = Some(r.text(&child)?.into_owned());
             }
             "Bucket" => {
-                f_bucket = Some(child.text().to_string());
+                f_bucket = Some(r.text(&child)?.into_owned());
             }
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "ETag" => {
-                f_e_tag = Some(child.text().to_string());
+                f_e_tag = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(child.text().to_string());
+                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(child.text().to_string());
+                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
             }
             "ChecksumCRC64NVME" => {
-                f_checksum_crc64_nvme = Some(child.text().to_string());
+                f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(child.text().to_string());
+                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(child.text().to_string());
+                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
             }
             "ChecksumType" => {
-                f_checksum_type = Some(types::ChecksumType::from(child.text()));
+                f_checksum_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumType::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(CompleteMultipartUploadOutput {
         location: f_location,
         bucket: f_bucket,

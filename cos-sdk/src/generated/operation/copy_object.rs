@@ -198,12 +198,15 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = {
-            let error_node = rt::error_element(&body).unwrap_or_default();
             match details.code() {
                 "ObjectNotInActiveTierError" => {
-                    match protocol::de_object_not_in_active_tier_error_response(
-                        &parts,
-                        &error_node,
+                    match rt::read_error_element(
+                        &body,
+                        |r, node| protocol::de_object_not_in_active_tier_error_response(
+                            &parts,
+                            r,
+                            node,
+                        ),
                     ) {
                         Ok(value) => CopyObjectError::ObjectNotInActiveTierError(value),
                         Err(_) => CopyObjectError::Unhandled(details.clone()),
@@ -758,8 +761,12 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<CopyObjectOutput, rt::Error> {
-    let f_copy_object_result = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_copy_object_result(doc.root())?),
+    let f_copy_object_result = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_copy_object_result(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     let f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;

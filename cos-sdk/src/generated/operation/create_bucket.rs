@@ -83,21 +83,28 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = {
-            let error_node = rt::error_element(&body).unwrap_or_default();
             match details.code() {
                 "BucketAlreadyExists" => {
-                    match protocol::de_bucket_already_exists_response(
-                        &parts,
-                        &error_node,
+                    match rt::read_error_element(
+                        &body,
+                        |r, node| protocol::de_bucket_already_exists_response(
+                            &parts,
+                            r,
+                            node,
+                        ),
                     ) {
                         Ok(value) => CreateBucketError::BucketAlreadyExists(value),
                         Err(_) => CreateBucketError::Unhandled(details.clone()),
                     }
                 }
                 "BucketAlreadyOwnedByYou" => {
-                    match protocol::de_bucket_already_owned_by_you_response(
-                        &parts,
-                        &error_node,
+                    match rt::read_error_element(
+                        &body,
+                        |r, node| protocol::de_bucket_already_owned_by_you_response(
+                            &parts,
+                            r,
+                            node,
+                        ),
                     ) {
                         Ok(value) => CreateBucketError::BucketAlreadyOwnedByYou(value),
                         Err(_) => CreateBucketError::Unhandled(details.clone()),

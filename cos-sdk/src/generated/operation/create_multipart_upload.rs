@@ -531,26 +531,26 @@ fn read_output(
         .map(|text| types::ChecksumAlgorithm::from(text.as_str()));
     let f_checksum_type = rt::header_string(&parts.headers, "x-amz-checksum-type")?
         .map(|text| types::ChecksumType::from(text.as_str()));
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_bucket: Option<String> = None;
     let mut f_key: Option<String> = None;
     let mut f_upload_id: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Bucket" => {
-                f_bucket = Some(child.text().to_string());
+                f_bucket = Some(r.text(&child)?.into_owned());
             }
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "UploadId" => {
-                f_upload_id = Some(child.text().to_string());
+                f_upload_id = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(CreateMultipartUploadOutput {
         abort_date: f_abort_date,
         abort_rule_id: f_abort_rule_id,

@@ -175,24 +175,26 @@ fn read_output(
 ) -> Result<DeleteObjectsOutput, rt::Error> {
     let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
         .map(|text| types::RequestCharged::from(text.as_str()));
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_deleted: Option<Vec<types::DeletedObject>> = None;
     let mut f_errors: Option<Vec<types::Error>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Deleted" => {
                 f_deleted
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_deleted_object(child)?);
+                    .push(protocol::de_deleted_object(r, &child)?);
             }
             "Error" => {
-                f_errors.get_or_insert_with(Vec::new).push(protocol::de_error(child)?);
+                f_errors
+                    .get_or_insert_with(Vec::new)
+                    .push(protocol::de_error(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(DeleteObjectsOutput {
         deleted: f_deleted,
         request_charged: f_request_charged,

@@ -120,18 +120,22 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketAccelerateConfigurationOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_status: Option<types::BucketAccelerateStatus> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some(types::BucketAccelerateStatus::from(child.text()));
+                f_status = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::BucketAccelerateStatus::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetBucketAccelerateConfigurationOutput {
         status: f_status,
     })

@@ -112,28 +112,28 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketAclOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_owner: Option<types::Owner> = None;
     let mut f_grants: Option<Vec<types::Grant>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
             "AccessControlList" => {
                 f_grants = Some({
                     let mut items = Vec::new();
-                    for item in child.children() {
-                        items.push(protocol::de_grant(item)?);
+                    while let Some(item) = r.next_child(&child)? {
+                        items.push(protocol::de_grant(r, &item)?);
                     }
                     items
                 });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetBucketAclOutput {
         owner: f_owner,
         grants: f_grants,

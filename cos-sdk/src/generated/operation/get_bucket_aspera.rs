@@ -101,22 +101,22 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketAsperaOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_access_key: Option<types::AccessKey> = None;
     let mut f_ats_endpoint: Option<String> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "AccessKey" => {
-                f_access_key = Some(protocol::de_access_key(child)?);
+                f_access_key = Some(protocol::de_access_key(r, &child)?);
             }
             "ATSEndpoint" => {
-                f_ats_endpoint = Some(child.text().to_string());
+                f_ats_endpoint = Some(r.text(&child)?.into_owned());
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetBucketAsperaOutput {
         access_key: f_access_key,
         ats_endpoint: f_ats_endpoint,

@@ -127,20 +127,20 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketCorsOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_cors_rules: Option<Vec<types::CORSRule>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "CORSRule" => {
                 f_cors_rules
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_cors_rule(child)?);
+                    .push(protocol::de_cors_rule(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetBucketCorsOutput {
         cors_rules: f_cors_rules,
     })

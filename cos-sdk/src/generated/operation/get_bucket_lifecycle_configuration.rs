@@ -122,20 +122,20 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketLifecycleConfigurationOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_rules: Option<Vec<types::LifecycleRule>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Rule" => {
                 f_rules
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_lifecycle_rule(child)?);
+                    .push(protocol::de_lifecycle_rule(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetBucketLifecycleConfigurationOutput {
         rules: f_rules,
     })

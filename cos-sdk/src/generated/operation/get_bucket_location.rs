@@ -113,23 +113,30 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketLocationOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_location_constraint: Option<types::BucketLocationConstraint> = None;
-    for child in node.children() {
-        match child.name() {
-            "LocationConstraint" => {
-                f_location_constraint = Some(
-                    types::BucketLocationConstraint::from(child.text()),
-                );
+    if node.name() == "LocationConstraint" {
+        f_location_constraint = Some({
+            let text = r.text(node)?;
+            let text: &str = &text;
+            types::BucketLocationConstraint::from(text)
+        });
+    } else {
+        while let Some(child) = r.next_child(node)? {
+            match child.name() {
+                "LocationConstraint" => {
+                    f_location_constraint = Some({
+                        let text = r.text(&child)?;
+                        let text: &str = &text;
+                        types::BucketLocationConstraint::from(text)
+                    });
+                }
+                _ => r.skip(&child)?,
             }
-            _ => {}
         }
     }
-    if f_location_constraint.is_none() && node.name() == "LocationConstraint" {
-        f_location_constraint = Some(types::BucketLocationConstraint::from(node.text()));
-    }
+    reader.finish()?;
     Ok(GetBucketLocationOutput {
         location_constraint: f_location_constraint,
     })

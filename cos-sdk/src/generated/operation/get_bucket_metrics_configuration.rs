@@ -134,8 +134,12 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketMetricsConfigurationOutput, rt::Error> {
-    let f_metrics_configuration = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_metrics_configuration(doc.root())?),
+    let f_metrics_configuration = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_metrics_configuration(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     Ok(GetBucketMetricsConfigurationOutput {

@@ -123,8 +123,12 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketProtectionConfigurationOutput, rt::Error> {
-    let f_protection_configuration = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_protection_configuration(doc.root())?),
+    let f_protection_configuration = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_protection_configuration(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     let f_ibm_protection_management_state = rt::header_string(

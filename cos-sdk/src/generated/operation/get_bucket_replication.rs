@@ -117,8 +117,12 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketReplicationOutput, rt::Error> {
-    let f_replication_configuration = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_replication_configuration(doc.root())?),
+    let f_replication_configuration = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_replication_configuration(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     Ok(GetBucketReplicationOutput {

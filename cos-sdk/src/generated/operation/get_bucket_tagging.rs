@@ -129,25 +129,25 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketTaggingOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_tag_set: Option<Vec<types::Tag>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "TagSet" => {
                 f_tag_set = Some({
                     let mut items = Vec::new();
-                    for item in child.children() {
-                        items.push(protocol::de_tag(item)?);
+                    while let Some(item) = r.next_child(&child)? {
+                        items.push(protocol::de_tag(r, &item)?);
                     }
                     items
                 });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
     let f_tag_set = f_tag_set.unwrap_or_default();
+    reader.finish()?;
     Ok(GetBucketTaggingOutput {
         tag_set: f_tag_set,
     })

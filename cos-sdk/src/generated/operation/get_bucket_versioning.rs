@@ -116,22 +116,30 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketVersioningOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_status: Option<types::BucketVersioningStatus> = None;
     let mut f_mfa_delete: Option<types::MFADeleteStatus> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some(types::BucketVersioningStatus::from(child.text()));
+                f_status = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::BucketVersioningStatus::from(text)
+                });
             }
             "MfaDelete" => {
-                f_mfa_delete = Some(types::MFADeleteStatus::from(child.text()));
+                f_mfa_delete = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::MFADeleteStatus::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetBucketVersioningOutput {
         status: f_status,
         mfa_delete: f_mfa_delete,

@@ -114,38 +114,38 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketWebsiteOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_redirect_all_requests_to: Option<types::RedirectAllRequestsTo> = None;
     let mut f_index_document: Option<types::IndexDocument> = None;
     let mut f_error_document: Option<types::ErrorDocument> = None;
     let mut f_routing_rules: Option<Vec<types::RoutingRule>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "RedirectAllRequestsTo" => {
                 f_redirect_all_requests_to = Some(
-                    protocol::de_redirect_all_requests_to(child)?,
+                    protocol::de_redirect_all_requests_to(r, &child)?,
                 );
             }
             "IndexDocument" => {
-                f_index_document = Some(protocol::de_index_document(child)?);
+                f_index_document = Some(protocol::de_index_document(r, &child)?);
             }
             "ErrorDocument" => {
-                f_error_document = Some(protocol::de_error_document(child)?);
+                f_error_document = Some(protocol::de_error_document(r, &child)?);
             }
             "RoutingRules" => {
                 f_routing_rules = Some({
                     let mut items = Vec::new();
-                    for item in child.children() {
-                        items.push(protocol::de_routing_rule(item)?);
+                    while let Some(item) = r.next_child(&child)? {
+                        items.push(protocol::de_routing_rule(r, &item)?);
                     }
                     items
                 });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetBucketWebsiteOutput {
         redirect_all_requests_to: f_redirect_all_requests_to,
         index_document: f_index_document,

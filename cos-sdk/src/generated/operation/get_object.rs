@@ -104,10 +104,12 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = {
-            let error_node = rt::error_element(&body).unwrap_or_default();
             match details.code() {
                 "NoSuchKey" => {
-                    match protocol::de_no_such_key_response(&parts, &error_node) {
+                    match rt::read_error_element(
+                        &body,
+                        |r, node| protocol::de_no_such_key_response(&parts, r, node),
+                    ) {
                         Ok(value) => GetObjectError::NoSuchKey(value),
                         Err(_) => GetObjectError::Unhandled(details.clone()),
                     }

@@ -56,10 +56,12 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = {
-            let error_node = rt::error_element(&body).unwrap_or_default();
             match details.code() {
                 "NoSuchKey" => {
-                    match protocol::de_no_such_key_response(&parts, &error_node) {
+                    match rt::read_error_element(
+                        &body,
+                        |r, node| protocol::de_no_such_key_response(&parts, r, node),
+                    ) {
                         Ok(value) => GetObjectAclError::NoSuchKey(value),
                         Err(_) => GetObjectAclError::Unhandled(details.clone()),
                     }
@@ -179,28 +181,28 @@ fn read_output(
 ) -> Result<GetObjectAclOutput, rt::Error> {
     let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
         .map(|text| types::RequestCharged::from(text.as_str()));
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_owner: Option<types::Owner> = None;
     let mut f_grants: Option<Vec<types::Grant>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
             "AccessControlList" => {
                 f_grants = Some({
                     let mut items = Vec::new();
-                    for item in child.children() {
-                        items.push(protocol::de_grant(item)?);
+                    while let Some(item) = r.next_child(&child)? {
+                        items.push(protocol::de_grant(r, &item)?);
                     }
                     items
                 });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(GetObjectAclOutput {
         owner: f_owner,
         grants: f_grants,

@@ -167,8 +167,12 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectLegalHoldOutput, rt::Error> {
-    let f_legal_hold = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_object_lock_legal_hold(doc.root())?),
+    let f_legal_hold = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_object_lock_legal_hold(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     Ok(GetObjectLegalHoldOutput {

@@ -120,8 +120,12 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectLockConfigurationOutput, rt::Error> {
-    let f_object_lock_configuration = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_object_lock_configuration(doc.root())?),
+    let f_object_lock_configuration = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_object_lock_configuration(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     let f_ibm_protection_management_state = rt::header_string(

@@ -154,8 +154,12 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectRetentionOutput, rt::Error> {
-    let f_retention = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_object_lock_retention(doc.root())?),
+    let f_retention = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_object_lock_retention(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     Ok(GetObjectRetentionOutput {

@@ -115,10 +115,12 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetPublicAccessBlockOutput, rt::Error> {
-    let f_public_access_block_configuration = match rt::XmlDocument::parse_optional(
-        &body,
-    )? {
-        Some(doc) => Some(protocol::de_public_access_block_configuration(doc.root())?),
+    let f_public_access_block_configuration = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_public_access_block_configuration(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     Ok(GetPublicAccessBlockOutput {

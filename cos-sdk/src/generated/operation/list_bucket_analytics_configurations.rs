@@ -134,32 +134,36 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListBucketAnalyticsConfigurationsOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_is_truncated: Option<bool> = None;
     let mut f_continuation_token: Option<String> = None;
     let mut f_next_continuation_token: Option<String> = None;
     let mut f_analytics_configuration_list: Option<Vec<types::AnalyticsConfiguration>> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some(rt::xml_bool(child)?);
+                f_is_truncated = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsTruncated")?
+                });
             }
             "ContinuationToken" => {
-                f_continuation_token = Some(child.text().to_string());
+                f_continuation_token = Some(r.text(&child)?.into_owned());
             }
             "NextContinuationToken" => {
-                f_next_continuation_token = Some(child.text().to_string());
+                f_next_continuation_token = Some(r.text(&child)?.into_owned());
             }
             "AnalyticsConfiguration" => {
                 f_analytics_configuration_list
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_analytics_configuration(child)?);
+                    .push(protocol::de_analytics_configuration(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(ListBucketAnalyticsConfigurationsOutput {
         is_truncated: f_is_truncated,
         continuation_token: f_continuation_token,

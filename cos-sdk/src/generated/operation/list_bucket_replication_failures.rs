@@ -162,10 +162,12 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListBucketReplicationFailuresOutput, rt::Error> {
-    let f_list_replication_failure_result = match rt::XmlDocument::parse_optional(
-        &body,
-    )? {
-        Some(doc) => Some(protocol::de_list_replication_failure_result(doc.root())?),
+    let f_list_replication_failure_result = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_list_replication_failure_result(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     Ok(ListBucketReplicationFailuresOutput {

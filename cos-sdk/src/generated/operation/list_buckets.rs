@@ -103,28 +103,28 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListBucketsOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_buckets: Option<Vec<types::Bucket>> = None;
     let mut f_owner: Option<types::Owner> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Buckets" => {
                 f_buckets = Some({
                     let mut items = Vec::new();
-                    for item in child.children() {
-                        items.push(protocol::de_bucket(item)?);
+                    while let Some(item) = r.next_child(&child)? {
+                        items.push(protocol::de_bucket(r, &item)?);
                     }
                     items
                 });
             }
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(ListBucketsOutput {
         buckets: f_buckets,
         owner: f_owner,

@@ -128,40 +128,56 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListLegalHoldsOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_create_time: Option<rt::DateTime> = None;
     let mut f_legal_holds: Option<Vec<types::LegalHold>> = None;
     let mut f_retention_period: Option<i32> = None;
     let mut f_retention_period_expiration_date: Option<rt::DateTime> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "CreateTime" => {
-                f_create_time = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_create_time = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "CreateTime",
+                    )?
+                });
             }
             "LegalHolds" => {
                 f_legal_holds = Some({
                     let mut items = Vec::new();
-                    for item in child.children() {
-                        items.push(protocol::de_legal_hold(item)?);
+                    while let Some(item) = r.next_child(&child)? {
+                        items.push(protocol::de_legal_hold(r, &item)?);
                     }
                     items
                 });
             }
             "RetentionPeriod" => {
-                f_retention_period = Some(rt::xml_i32(child)?);
+                f_retention_period = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "RetentionPeriod")?
+                });
             }
             "RetentionPeriodExpirationDate" => {
-                f_retention_period_expiration_date = Some(
-                    rt::xml_timestamp(child, rt::TimestampFormat::Iso8601)?,
-                );
+                f_retention_period_expiration_date = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_timestamp(
+                        text,
+                        rt::TimestampFormat::Iso8601,
+                        "RetentionPeriodExpirationDate",
+                    )?
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(ListLegalHoldsOutput {
         create_time: f_create_time,
         legal_holds: f_legal_holds,

@@ -217,9 +217,8 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListMultipartUploadsOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_bucket: Option<String> = None;
     let mut f_key_marker: Option<String> = None;
     let mut f_upload_id_marker: Option<String> = None;
@@ -232,51 +231,64 @@ fn read_output(
     let mut f_uploads: Option<Vec<types::MultipartUpload>> = None;
     let mut f_common_prefixes: Option<Vec<types::CommonPrefix>> = None;
     let mut f_encoding_type: Option<types::EncodingType> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Bucket" => {
-                f_bucket = Some(child.text().to_string());
+                f_bucket = Some(r.text(&child)?.into_owned());
             }
             "KeyMarker" => {
-                f_key_marker = Some(child.text().to_string());
+                f_key_marker = Some(r.text(&child)?.into_owned());
             }
             "UploadIdMarker" => {
-                f_upload_id_marker = Some(child.text().to_string());
+                f_upload_id_marker = Some(r.text(&child)?.into_owned());
             }
             "NextKeyMarker" => {
-                f_next_key_marker = Some(child.text().to_string());
+                f_next_key_marker = Some(r.text(&child)?.into_owned());
             }
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Delimiter" => {
-                f_delimiter = Some(child.text().to_string());
+                f_delimiter = Some(r.text(&child)?.into_owned());
             }
             "NextUploadIdMarker" => {
-                f_next_upload_id_marker = Some(child.text().to_string());
+                f_next_upload_id_marker = Some(r.text(&child)?.into_owned());
             }
             "MaxUploads" => {
-                f_max_uploads = Some(rt::xml_i32(child)?);
+                f_max_uploads = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "MaxUploads")?
+                });
             }
             "IsTruncated" => {
-                f_is_truncated = Some(rt::xml_bool(child)?);
+                f_is_truncated = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsTruncated")?
+                });
             }
             "Upload" => {
                 f_uploads
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_multipart_upload(child)?);
+                    .push(protocol::de_multipart_upload(r, &child)?);
             }
             "CommonPrefixes" => {
                 f_common_prefixes
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_common_prefix(child)?);
+                    .push(protocol::de_common_prefix(r, &child)?);
             }
             "EncodingType" => {
-                f_encoding_type = Some(types::EncodingType::from(child.text()));
+                f_encoding_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::EncodingType::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(ListMultipartUploadsOutput {
         bucket: f_bucket,
         key_marker: f_key_marker,

@@ -206,9 +206,8 @@ fn read_output(
     _parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListObjectVersionsOutput, rt::Error> {
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_is_truncated: Option<bool> = None;
     let mut f_key_marker: Option<String> = None;
     let mut f_version_id_marker: Option<String> = None;
@@ -222,56 +221,69 @@ fn read_output(
     let mut f_max_keys: Option<i32> = None;
     let mut f_common_prefixes: Option<Vec<types::CommonPrefix>> = None;
     let mut f_encoding_type: Option<types::EncodingType> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some(rt::xml_bool(child)?);
+                f_is_truncated = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsTruncated")?
+                });
             }
             "KeyMarker" => {
-                f_key_marker = Some(child.text().to_string());
+                f_key_marker = Some(r.text(&child)?.into_owned());
             }
             "VersionIdMarker" => {
-                f_version_id_marker = Some(child.text().to_string());
+                f_version_id_marker = Some(r.text(&child)?.into_owned());
             }
             "NextKeyMarker" => {
-                f_next_key_marker = Some(child.text().to_string());
+                f_next_key_marker = Some(r.text(&child)?.into_owned());
             }
             "NextVersionIdMarker" => {
-                f_next_version_id_marker = Some(child.text().to_string());
+                f_next_version_id_marker = Some(r.text(&child)?.into_owned());
             }
             "Version" => {
                 f_versions
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_object_version(child)?);
+                    .push(protocol::de_object_version(r, &child)?);
             }
             "DeleteMarker" => {
                 f_delete_markers
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_delete_marker_entry(child)?);
+                    .push(protocol::de_delete_marker_entry(r, &child)?);
             }
             "Name" => {
-                f_name = Some(child.text().to_string());
+                f_name = Some(r.text(&child)?.into_owned());
             }
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Delimiter" => {
-                f_delimiter = Some(child.text().to_string());
+                f_delimiter = Some(r.text(&child)?.into_owned());
             }
             "MaxKeys" => {
-                f_max_keys = Some(rt::xml_i32(child)?);
+                f_max_keys = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "MaxKeys")?
+                });
             }
             "CommonPrefixes" => {
                 f_common_prefixes
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_common_prefix(child)?);
+                    .push(protocol::de_common_prefix(r, &child)?);
             }
             "EncodingType" => {
-                f_encoding_type = Some(types::EncodingType::from(child.text()));
+                f_encoding_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::EncodingType::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     if f_encoding_type.as_ref().map(|e| e.as_str()) == Some("url") {
         rt::url_decode_in_place(&mut f_key_marker)?;
         rt::url_decode_in_place(&mut f_next_key_marker)?;

@@ -68,10 +68,12 @@ pub fn parse_response(
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
         let typed = {
-            let error_node = rt::error_element(&body).unwrap_or_default();
             match details.code() {
                 "NoSuchBucket" => {
-                    match protocol::de_no_such_bucket_response(&parts, &error_node) {
+                    match rt::read_error_element(
+                        &body,
+                        |r, node| protocol::de_no_such_bucket_response(&parts, r, node),
+                    ) {
                         Ok(value) => ListObjectsError::NoSuchBucket(value),
                         Err(_) => ListObjectsError::Unhandled(details.clone()),
                     }
@@ -232,9 +234,8 @@ fn read_output(
         rt::parse_bool,
     )?;
     let f_ibm_sse_kp_crk_id = rt::header_string(&parts.headers, "ibm-sse-kp-crk-id")?;
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_is_truncated: Option<bool> = None;
     let mut f_marker: Option<String> = None;
     let mut f_next_marker: Option<String> = None;
@@ -245,45 +246,58 @@ fn read_output(
     let mut f_max_keys: Option<i32> = None;
     let mut f_common_prefixes: Option<Vec<types::CommonPrefix>> = None;
     let mut f_encoding_type: Option<types::EncodingType> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some(rt::xml_bool(child)?);
+                f_is_truncated = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsTruncated")?
+                });
             }
             "Marker" => {
-                f_marker = Some(child.text().to_string());
+                f_marker = Some(r.text(&child)?.into_owned());
             }
             "NextMarker" => {
-                f_next_marker = Some(child.text().to_string());
+                f_next_marker = Some(r.text(&child)?.into_owned());
             }
             "Contents" => {
                 f_contents
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_object(child)?);
+                    .push(protocol::de_object(r, &child)?);
             }
             "Name" => {
-                f_name = Some(child.text().to_string());
+                f_name = Some(r.text(&child)?.into_owned());
             }
             "Prefix" => {
-                f_prefix = Some(child.text().to_string());
+                f_prefix = Some(r.text(&child)?.into_owned());
             }
             "Delimiter" => {
-                f_delimiter = Some(child.text().to_string());
+                f_delimiter = Some(r.text(&child)?.into_owned());
             }
             "MaxKeys" => {
-                f_max_keys = Some(rt::xml_i32(child)?);
+                f_max_keys = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "MaxKeys")?
+                });
             }
             "CommonPrefixes" => {
                 f_common_prefixes
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_common_prefix(child)?);
+                    .push(protocol::de_common_prefix(r, &child)?);
             }
             "EncodingType" => {
-                f_encoding_type = Some(types::EncodingType::from(child.text()));
+                f_encoding_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::EncodingType::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     if f_encoding_type.as_ref().map(|e| e.as_str()) == Some("url") {
         rt::url_decode_in_place(&mut f_delimiter)?;
         rt::url_decode_in_place(&mut f_marker)?;

@@ -201,9 +201,8 @@ fn read_output(
     let f_abort_rule_id = rt::header_string(&parts.headers, "x-amz-abort-rule-id")?;
     let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
         .map(|text| types::RequestCharged::from(text.as_str()));
-    let doc = rt::XmlDocument::parse_optional(&body)?;
-    let empty = rt::XmlElement::empty();
-    let node = doc.as_ref().map(|d| d.root()).unwrap_or(&empty);
+    let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
+    let (r, node) = (&mut reader, &node);
     let mut f_bucket: Option<String> = None;
     let mut f_key: Option<String> = None;
     let mut f_upload_id: Option<String> = None;
@@ -217,52 +216,79 @@ fn read_output(
     let mut f_storage_class: Option<types::StorageClass> = None;
     let mut f_checksum_algorithm: Option<types::ChecksumAlgorithm> = None;
     let mut f_checksum_type: Option<types::ChecksumType> = None;
-    for child in node.children() {
+    while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Bucket" => {
-                f_bucket = Some(child.text().to_string());
+                f_bucket = Some(r.text(&child)?.into_owned());
             }
             "Key" => {
-                f_key = Some(child.text().to_string());
+                f_key = Some(r.text(&child)?.into_owned());
             }
             "UploadId" => {
-                f_upload_id = Some(child.text().to_string());
+                f_upload_id = Some(r.text(&child)?.into_owned());
             }
             "PartNumberMarker" => {
-                f_part_number_marker = Some(rt::xml_i32(child)?);
+                f_part_number_marker = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "PartNumberMarker")?
+                });
             }
             "NextPartNumberMarker" => {
-                f_next_part_number_marker = Some(rt::xml_i32(child)?);
+                f_next_part_number_marker = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "NextPartNumberMarker")?
+                });
             }
             "MaxParts" => {
-                f_max_parts = Some(rt::xml_i32(child)?);
+                f_max_parts = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_i32(text, "MaxParts")?
+                });
             }
             "IsTruncated" => {
-                f_is_truncated = Some(rt::xml_bool(child)?);
+                f_is_truncated = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    rt::parse_bool(text, "IsTruncated")?
+                });
             }
             "Part" => {
-                f_parts.get_or_insert_with(Vec::new).push(protocol::de_part(child)?);
+                f_parts.get_or_insert_with(Vec::new).push(protocol::de_part(r, &child)?);
             }
             "Initiator" => {
-                f_initiator = Some(protocol::de_initiator(child)?);
+                f_initiator = Some(protocol::de_initiator(r, &child)?);
             }
             "Owner" => {
-                f_owner = Some(protocol::de_owner(child)?);
+                f_owner = Some(protocol::de_owner(r, &child)?);
             }
             "StorageClass" => {
-                f_storage_class = Some(types::StorageClass::from(child.text()));
+                f_storage_class = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::StorageClass::from(text)
+                });
             }
             "ChecksumAlgorithm" => {
-                f_checksum_algorithm = Some(
-                    types::ChecksumAlgorithm::from(child.text()),
-                );
+                f_checksum_algorithm = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumAlgorithm::from(text)
+                });
             }
             "ChecksumType" => {
-                f_checksum_type = Some(types::ChecksumType::from(child.text()));
+                f_checksum_type = Some({
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    types::ChecksumType::from(text)
+                });
             }
-            _ => {}
+            _ => r.skip(&child)?,
         }
     }
+    reader.finish()?;
     Ok(ListPartsOutput {
         abort_date: f_abort_date,
         abort_rule_id: f_abort_rule_id,

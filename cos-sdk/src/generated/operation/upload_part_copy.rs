@@ -382,8 +382,12 @@ fn read_output(
         &parts.headers,
         "x-amz-copy-source-version-id",
     )?;
-    let f_copy_part_result = match rt::XmlDocument::parse_optional(&body)? {
-        Some(doc) => Some(protocol::de_copy_part_result(doc.root())?),
+    let f_copy_part_result = match rt::XmlReader::open(&body)? {
+        Some((mut r, node)) => {
+            let value = protocol::de_copy_part_result(&mut r, &node)?;
+            r.finish()?;
+            Some(value)
+        }
         None => None,
     };
     let f_server_side_encryption = rt::header_string(

@@ -3,20 +3,49 @@
 
 use crate::runtime::error::ServiceError;
 use crate::runtime::http::body::ByteStream;
-use crate::runtime::protocol::xml::{XmlDocument, XmlElement};
+use crate::runtime::error::Error;
+use crate::runtime::protocol::xml::{XmlReader, XmlStart};
 use http::{HeaderMap, StatusCode};
 
-/// The `<Error>` element of an error body (also inside `<ErrorResponse>` or `<Errors>`).
-pub fn error_element(body: &ByteStream) -> Option<XmlElement<'_>> {
-    let doc = XmlDocument::parse_optional(body).ok()??;
-    find_error(doc.root()).cloned()
+/// Runs `read` on the `<Error>` element of an error body (the root, or inside `<ErrorResponse>` or
+/// `<Errors>`), or on an element without content when there is none.
+pub fn read_error_element<T>(
+    body: &ByteStream,
+    read: impl FnOnce(&mut XmlReader<'_>, &XmlStart<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let (mut reader, element) = find_error(body).ok().flatten().unwrap_or_else(XmlReader::nothing);
+    read(&mut reader, &element)
 }
 
-fn find_error<'e, 'a>(root: &'e XmlElement<'a>) -> Option<&'e XmlElement<'a>> {
+fn find_error(body: &ByteStream) -> Result<Option<(XmlReader<'_>, XmlStart<'_>)>, Error> {
+    let Some((mut r, root)) = XmlReader::open(body)? else { return Ok(None) };
     if root.name() == "Error" {
-        return Some(root);
+        return Ok(Some((r, root)));
     }
-    root.children().find_map(|c| if c.name() == "Error" { Some(c) } else { c.child("Error") })
+    while let Some(child) = r.next_child(&root)? {
+        if child.name() == "Error" {
+            return Ok(Some((r, child)));
+        }
+        while let Some(grandchild) = r.next_child(&child)? {
+            if grandchild.name() == "Error" {
+                return Ok(Some((r, grandchild)));
+            }
+            r.skip(&grandchild)?;
+        }
+    }
+    Ok(None)
+}
+
+/// The `<Code>` of an error body, trimmed, when it has a non-empty one.
+pub fn error_code(body: &ByteStream) -> Option<String> {
+    let (mut r, error) = find_error(body).ok()??;
+    while let Some(child) = r.next_child(&error).ok()? {
+        let text = r.text(&child).ok()?;
+        if child.name() == "Code" {
+            return Some(text.trim().to_string()).filter(|c| !c.is_empty());
+        }
+    }
+    None
 }
 
 /// Whether a response is an error: any status from 300 up, and for operations that can answer
@@ -28,27 +57,36 @@ pub fn is_error_response(status: StatusCode, body: &ByteStream, error_in_200: bo
     if !error_in_200 {
         return false;
     }
-    match XmlDocument::parse_optional(body) {
-        Ok(Some(doc)) => doc.root().name() == "Error",
-        Ok(None) | Err(_) => true,
-    }
+    // Not an error only when the whole body is a well-formed document that is not `<Error>`.
+    let well_formed_result = |(mut r, root): (XmlReader<'_>, XmlStart<'_>)| -> Result<bool, Error> {
+        if root.name() == "Error" {
+            return Ok(false);
+        }
+        r.skip(&root)?;
+        r.finish()?;
+        Ok(true)
+    };
+    !matches!(XmlReader::open(body).and_then(|found| found.map(well_formed_result).transpose()), Ok(Some(true)))
 }
 
 /// The details of an error response: from its `<Error>` body when there is one, else from the
 /// status (a HEAD error has no body) and the `x-amz-request-id` / `x-amz-id-2` headers.
 pub fn error_details(status: StatusCode, headers: &HeaderMap, body: &ByteStream) -> ServiceError {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let element = error_element(body);
+    let found = find_error(body).ok().flatten();
+    let (mut code, mut message, mut request_id, mut host_id, mut extras) = (None, None, None, None, Vec::new());
     let fallback_code = if status.is_success() {
         // A 200 that should have been a result: treat it like the server error it is.
         "InternalError".to_string()
     } else {
         status.canonical_reason().unwrap_or("Unknown").replace([' ', '-'], "")
     };
-    let (mut code, mut message, mut request_id, mut host_id, mut extras) = (None, None, None, None, Vec::new());
-    if let Some(e) = &element {
-        for child in e.children() {
-            let text = child.text().to_string();
+    let no_document = found.is_none();
+    if let Some((mut r, error)) = found {
+        // A document that breaks part-way keeps what was read before the break.
+        while let Ok(Some(child)) = r.next_child(&error) {
+            let Ok(text) = r.text(&child) else { break };
+            let text = text.into_owned();
             match child.name() {
                 "Code" => code = Some(text),
                 "Message" => message = Some(text),
@@ -58,7 +96,7 @@ pub fn error_details(status: StatusCode, headers: &HeaderMap, body: &ByteStream)
             }
         }
     }
-    if element.is_none() && status.is_success() {
+    if no_document && status.is_success() {
         message = Some("the service answered 200 OK with a body that is not a valid result document".into());
     }
     ServiceError::new(status.as_u16(), code.filter(|c| !c.is_empty()).unwrap_or(fallback_code))

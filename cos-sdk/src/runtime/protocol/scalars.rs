@@ -5,7 +5,6 @@ use crate::runtime::error::Error;
 pub use crate::runtime::base64::{base64_decode, base64_encode};
 use crate::runtime::http::body::ByteStream;
 use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
-use crate::runtime::protocol::xml::XmlElement;
 use bytes::Bytes;
 use std::collections::HashMap;
 
@@ -116,31 +115,6 @@ pub fn parse_timestamp(text: &str, format: TimestampFormat, what: &str) -> Resul
 /// Decodes base64.
 pub fn parse_base64(text: &str, what: &str) -> Result<Bytes, Error> {
     base64_decode(text).map(Bytes::from).ok_or_else(|| bad_value(what, text, "base64"))
-}
-
-/// Reads an `i32` element.
-pub fn xml_i32(e: &XmlElement) -> Result<i32, Error> {
-    parse_i32(e.text(), e.name())
-}
-/// Reads an `i64` element.
-pub fn xml_i64(e: &XmlElement) -> Result<i64, Error> {
-    parse_i64(e.text(), e.name())
-}
-/// Reads a boolean element.
-pub fn xml_bool(e: &XmlElement) -> Result<bool, Error> {
-    parse_bool(e.text(), e.name())
-}
-/// Reads a number element.
-pub fn xml_f64(e: &XmlElement) -> Result<f64, Error> {
-    parse_f64(e.text(), e.name())
-}
-/// Reads a timestamp element.
-pub fn xml_timestamp(e: &XmlElement, format: TimestampFormat) -> Result<DateTime, Error> {
-    parse_timestamp(e.text(), format, e.name())
-}
-/// Reads a base64 element.
-pub fn xml_base64(e: &XmlElement) -> Result<Bytes, Error> {
-    parse_base64(e.text(), e.name())
 }
 
 /// A map's entries sorted by key, so that requests are the same bytes every time.

@@ -1,21 +1,23 @@
-//! XML for the rest-xml protocol: a writer for request bodies and a small, tolerant, bounded reader
-//! that turns a response body into a tree of elements for the generated readers to walk. The tree
-//! borrows names and text from the body; only text with escapes or CDATA is copied.
+//! XML for the rest-xml protocol: a writer for request bodies and a small, tolerant, bounded pull
+//! reader that the generated readers walk, filling typed outputs with no tree in between. Names and
+//! text borrow from the body; only text with escapes, or in several pieces, is copied.
 //!
 //! The reader keeps local names (namespaces are ignored, as S3-compatible servers differ in them),
 //! ignores what it does not know, and refuses documents deeper than [`MAX_DEPTH`] or with more than
 //! [`MAX_ELEMENTS`] elements, so a hostile body cannot exhaust memory or the stack.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use crate::runtime::error::Error;
-use quick_xml::events::Event;
+use crate::runtime::http::body::ByteStream;
+use quick_xml::events::{BytesStart, Event};
 
 /// The deepest nesting a response may have.
 pub const MAX_DEPTH: usize = 64;
 /// The most elements a response may have: a full 1,000-key listing has about 10,000 and a 10,000-part
-/// ListParts about 60,000, so about a million leaves ample room while capping the tree (roughly 100
-/// bytes per element) at about 100 MiB.
+/// ListParts about 60,000, so about a million leaves ample room while capping what a hostile answer
+/// can make a reader build.
 pub const MAX_ELEMENTS: usize = 1 << 20;
 
 /// Writes an XML document into a string. Attributes must follow `start` before any content.
@@ -102,62 +104,33 @@ fn escape_into(out: &mut String, text: &str, attribute: bool) {
     }
 }
 
-/// An element of a parsed document: local name, attributes, text and child elements, borrowed from
-/// the document's bytes where they need no unescaping.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct XmlElement<'a> {
-    name: Cow<'a, str>,
-    attributes: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-    text: Cow<'a, str>,
-    children: Vec<XmlElement<'a>>,
+/// The body a reader reads: its bytes, and the same as text when it is UTF-8 (checked once), so that
+/// names and text are handed out as slices of it without checking each again.
+#[derive(Debug, Clone, Copy)]
+struct Source<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
 }
 
-impl XmlElement<'static> {
-    /// An element with no name, content or children (stands in for an absent body).
-    pub fn empty() -> Self {
-        XmlElement::default()
+impl<'a> Source<'a> {
+    fn new(bytes: &'a [u8]) -> Source<'a> {
+        Source { bytes, text: std::str::from_utf8(bytes).ok() }
     }
-}
 
-impl<'a> XmlElement<'a> {
-    /// The local name (without namespace prefix).
-    pub fn name(&self) -> &str {
-        &self.name
+    /// `part` as text borrowed from the body, when it lies inside it and the body is UTF-8.
+    fn str_of(&self, part: &[u8]) -> Option<&'a str> {
+        let start = (part.as_ptr() as usize).checked_sub(self.bytes.as_ptr() as usize)?;
+        let inside = self.text?.get(start..start.checked_add(part.len())?)?;
+        (inside.as_ptr() == part.as_ptr()).then_some(inside)
     }
-    /// The text directly inside the element (character data and CDATA, unescaped).
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-    /// The child elements in document order.
-    pub fn children(&self) -> std::slice::Iter<'_, XmlElement<'a>> {
-        self.children.iter()
-    }
-    /// The first child element with local name `name`.
-    pub fn child(&self, name: &str) -> Option<&XmlElement<'a>> {
-        self.children.iter().find(|c| c.name == name)
-    }
-    /// The text of the first child element named `name`.
-    pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name).map(XmlElement::text)
-    }
-    /// The value of an attribute, matched by local name (`xsi:type` matches `type`).
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        let local = local_name(name);
-        self.attributes.iter().find(|(k, _)| local_name(k) == local).map(|(_, v)| v.as_ref())
-    }
-}
 
-fn local_name(name: &str) -> &str {
-    name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
-}
-
-/// Text of the document as a string borrowed from `input` when `part` lies inside it (the reader hands
-/// out slices of the input), else copied; bytes that are not UTF-8 become U+FFFD.
-fn text_from<'a>(input: &'a [u8], part: &[u8]) -> Cow<'a, str> {
-    let start = (part.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
-    match input.get(start..start.wrapping_add(part.len())) {
-        Some(inside) if inside.as_ptr() == part.as_ptr() => String::from_utf8_lossy(inside),
-        _ => Cow::Owned(String::from_utf8_lossy(part).into_owned()),
+    /// `part` as text: borrowed from the body where it can be, else copied, with bytes that are not
+    /// UTF-8 as U+FFFD.
+    fn cow(&self, part: &[u8]) -> Cow<'a, str> {
+        match self.str_of(part) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(String::from_utf8_lossy(part).into_owned()),
+        }
     }
 }
 
@@ -170,110 +143,231 @@ fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
     }
 }
 
-/// A parsed document, borrowing from the bytes it was parsed from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XmlDocument<'a> {
-    root: XmlElement<'a>,
+fn local_name(name: &str) -> &str {
+    name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
 }
 
-impl<'a> XmlDocument<'a> {
-    /// Parses a whole document; errors name the problem and where it was found.
-    pub fn parse(bytes: &'a [u8]) -> Result<XmlDocument<'a>, Error> {
-        XmlDocument::parse_bounded(bytes, MAX_DEPTH, MAX_ELEMENTS)
+/// An element the reader has reached: its local name and attributes. What is inside it is read next,
+/// through the [`XmlReader`] with [`XmlReader::next_child`], [`XmlReader::text`] or [`XmlReader::skip`].
+#[derive(Debug, Clone)]
+pub struct XmlStart<'a> {
+    name: Cow<'a, str>,
+    start: Option<BytesStart<'a>>,
+    source: Source<'a>,
+    empty: bool,
+}
+
+impl<'a> XmlStart<'a> {
+    /// The local name (without namespace prefix).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    fn parse_bounded(bytes: &'a [u8], max_depth: usize, max_elements: usize) -> Result<XmlDocument<'a>, Error> {
-        let mut reader = quick_xml::Reader::from_reader(bytes);
+    /// The value of an attribute, matched by local name (`xsi:type` matches `type`); an attribute that
+    /// cannot be read counts as absent.
+    pub fn attribute(&self, name: &str) -> Option<Cow<'a, str>> {
+        let local = local_name(name);
+        let start = self.start.as_ref()?;
+        start.attributes().flatten().find(|a| local_name(&String::from_utf8_lossy(a.key.as_ref())) == local).and_then(|a| {
+            match a.unescape_value().ok()? {
+                Cow::Borrowed(value) => Some(self.source.cow(value.as_bytes())),
+                Cow::Owned(value) => Some(Cow::Owned(value)),
+            }
+        })
+    }
+}
+
+/// A bounded pull reader over a response body: the generated readers walk a document with it, filling
+/// their typed outputs as they go, with no tree in between. Names and text borrow from the body where
+/// they need no unescaping.
+///
+/// It keeps local names (namespaces are ignored, as S3-compatible servers differ in them), ignores what
+/// it does not know, and refuses documents nested deeper than [`MAX_DEPTH`], with more than
+/// [`MAX_ELEMENTS`] elements read, malformed, truncated, or with content after the root element.
+pub struct XmlReader<'a> {
+    reader: quick_xml::Reader<&'a [u8]>,
+    source: Source<'a>,
+    depth: usize,
+    elements: usize,
+    max_depth: usize,
+    max_elements: usize,
+}
+
+impl fmt::Debug for XmlReader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("XmlReader").field("position", &self.reader.buffer_position()).field("depth", &self.depth).finish()
+    }
+}
+
+impl<'a> XmlReader<'a> {
+    fn new(input: &'a [u8], max_depth: usize, max_elements: usize) -> XmlReader<'a> {
+        let mut reader = quick_xml::Reader::from_reader(input);
         reader.config_mut().trim_text(false);
         reader.config_mut().check_end_names = true;
-        let mut stack: Vec<XmlElement<'a>> = Vec::new();
-        let mut root: Option<XmlElement<'a>> = None;
-        let mut count = 0usize;
-        let fail = |reader: &quick_xml::Reader<&[u8]>, what: String| {
-            Error::response_parse(format!("malformed XML at byte {}: {what}", reader.buffer_position()))
-        };
-        loop {
-            let event = reader.read_event().map_err(|e| fail(&reader, e.to_string()))?;
-            match event {
-                Event::Start(ref e) | Event::Empty(ref e) => {
-                    count += 1;
-                    if count > max_elements {
-                        return Err(fail(&reader, format!("more than {max_elements} elements")));
-                    }
-                    if stack.len() >= max_depth {
-                        return Err(fail(&reader, format!("nested deeper than {max_depth} levels")));
-                    }
-                    if root.is_some() && stack.is_empty() {
-                        return Err(fail(&reader, "content after the root element".into()));
-                    }
-                    let name = text_from(bytes, e.local_name().as_ref());
-                    let mut attributes = Vec::new();
-                    for attr in e.attributes() {
-                        let attr = attr.map_err(|err| fail(&reader, err.to_string()))?;
-                        let key = text_from(bytes, attr.key.as_ref());
-                        let value = match attr.unescape_value() {
-                            Ok(Cow::Borrowed(value)) => text_from(bytes, value.as_bytes()),
-                            Ok(Cow::Owned(value)) => Cow::Owned(value),
-                            Err(err) => return Err(fail(&reader, format!("attribute {key}: {err}"))),
-                        };
-                        attributes.push((key, value));
-                    }
-                    let element = XmlElement { name, attributes, text: Cow::Borrowed(""), children: Vec::new() };
-                    if matches!(event, Event::Empty(_)) {
-                        match stack.last_mut() {
-                            Some(parent) => parent.children.push(element),
-                            None => root = Some(element),
-                        }
-                    } else {
-                        stack.push(element);
-                    }
-                }
-                Event::End(_) => {
-                    let element = stack.pop().ok_or_else(|| fail(&reader, "unexpected end tag".into()))?;
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(element),
-                        None => root = Some(element),
-                    }
-                }
-                Event::Text(ref t) => {
-                    if let Some(current) = stack.last_mut() {
-                        let text = t.unescape().map_err(|e| fail(&reader, e.to_string()))?;
-                        append(&mut current.text, text);
-                    } else if !t.iter().all(u8::is_ascii_whitespace) {
-                        return Err(fail(&reader, "text outside the root element".into()));
-                    }
-                }
-                Event::CData(ref t) => {
-                    if let Some(current) = stack.last_mut() {
-                        append(&mut current.text, text_from(bytes, t));
-                    }
-                }
-                Event::Eof => break,
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
-            }
-        }
-        if let Some(open) = stack.last() {
-            return Err(Error::response_parse(format!(
-                "truncated XML: element `{}` is never closed",
-                open.name
-            )));
-        }
-        root.map(|root| XmlDocument { root })
-            .ok_or_else(|| Error::response_parse("the XML document has no root element"))
+        XmlReader { reader, source: Source::new(input), depth: 0, elements: 0, max_depth, max_elements }
     }
 
-    /// Parses a body that may be empty (no document at all).
-    pub fn parse_optional(body: &'a crate::runtime::http::body::ByteStream) -> Result<Option<XmlDocument<'a>>, Error> {
+    fn fail(&self, what: impl fmt::Display) -> Error {
+        Error::response_parse(format!("malformed XML at byte {}: {what}", self.reader.buffer_position()))
+    }
+
+    fn event(&mut self) -> Result<Event<'a>, Error> {
+        self.reader.read_event().map_err(|e| Error::response_parse(format!("malformed XML at byte {}: {e}", self.reader.buffer_position())))
+    }
+
+    /// Counts an element and turns its start tag into an [`XmlStart`].
+    fn reached(&mut self, start: BytesStart<'a>, empty: bool) -> Result<XmlStart<'a>, Error> {
+        self.elements += 1;
+        if self.elements > self.max_elements {
+            return Err(self.fail(format!("more than {} elements", self.max_elements)));
+        }
+        if !empty {
+            self.depth += 1;
+            if self.depth > self.max_depth {
+                return Err(self.fail(format!("nested deeper than {} levels", self.max_depth)));
+            }
+        }
+        let name = self.source.cow(start.local_name().into_inner());
+        Ok(XmlStart { name, start: Some(start), source: self.source, empty })
+    }
+
+    /// Reads a document up to its root element; `None` for a body that is empty or only whitespace.
+    pub fn open(body: &'a ByteStream) -> Result<Option<(XmlReader<'a>, XmlStart<'a>)>, Error> {
         match body.as_bytes() {
             Some(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(None),
-            Some(bytes) => XmlDocument::parse(bytes).map(Some),
+            Some(bytes) => XmlReader::open_bytes(bytes, MAX_DEPTH, MAX_ELEMENTS).map(Some),
             None => Err(Error::response_parse("the response body was not read before parsing")),
         }
     }
 
-    /// The root element.
-    pub fn root(&self) -> &XmlElement<'a> {
-        &self.root
+    /// Like [`XmlReader::open`], with an element that has no content standing in for an absent body.
+    pub fn open_or_empty(body: &'a ByteStream) -> Result<(XmlReader<'a>, XmlStart<'a>), Error> {
+        Ok(XmlReader::open(body)?.unwrap_or_else(XmlReader::nothing))
+    }
+
+    /// A reader with nothing to read, at an element without content.
+    pub fn nothing() -> (XmlReader<'a>, XmlStart<'a>) {
+        let reader = XmlReader::new(b"", MAX_DEPTH, MAX_ELEMENTS);
+        let source = reader.source;
+        (reader, XmlStart { name: Cow::Borrowed(""), start: None, source, empty: true })
+    }
+
+    fn open_bytes(bytes: &'a [u8], max_depth: usize, max_elements: usize) -> Result<(XmlReader<'a>, XmlStart<'a>), Error> {
+        let mut reader = XmlReader::new(bytes, max_depth, max_elements);
+        loop {
+            match reader.event()? {
+                Event::Start(start) => return reader.reached(start, false).map(|root| (reader, root)),
+                Event::Empty(start) => return reader.reached(start, true).map(|root| (reader, root)),
+                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => return Err(reader.fail("text outside the root element")),
+                Event::Eof => return Err(Error::response_parse("the XML document has no root element")),
+                Event::End(_) => return Err(reader.fail("unexpected end tag")),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next child element of `parent` (the element last reached), or `None` at its end. Text
+    /// between children is ignored. Each child must be read (`text`, `skip`, or its own children)
+    /// before the next is asked for.
+    pub fn next_child(&mut self, parent: &XmlStart<'_>) -> Result<Option<XmlStart<'a>>, Error> {
+        if parent.empty {
+            return Ok(None);
+        }
+        loop {
+            match self.event()? {
+                Event::Start(start) => return self.reached(start, false).map(Some),
+                Event::Empty(start) => return self.reached(start, true).map(Some),
+                Event::End(_) => {
+                    self.depth -= 1;
+                    return Ok(None);
+                }
+                Event::Eof => return Err(self.truncated(parent)),
+                _ => {}
+            }
+        }
+    }
+
+    fn truncated(&self, element: &XmlStart<'_>) -> Error {
+        Error::response_parse(format!("truncated XML: element `{}` is never closed", element.name))
+    }
+
+    /// The text inside `element` (character data and CDATA, unescaped), reading to its end; elements
+    /// inside it are skipped.
+    pub fn text(&mut self, element: &XmlStart<'_>) -> Result<Cow<'a, str>, Error> {
+        let mut text = Cow::Borrowed("");
+        if element.empty {
+            return Ok(text);
+        }
+        loop {
+            match self.event()? {
+                Event::Text(t) => {
+                    // Unescaped from a slice of the body: borrowed unless it has escapes.
+                    let raw = t.into_inner();
+                    let more = match self.source.str_of(&raw) {
+                        Some(raw) => quick_xml::escape::unescape(raw).map_err(|e| self.fail(e))?,
+                        None => {
+                            let raw = std::str::from_utf8(&raw).map_err(|e| self.fail(e))?;
+                            Cow::Owned(quick_xml::escape::unescape(raw).map_err(|e| self.fail(e))?.into_owned())
+                        }
+                    };
+                    append(&mut text, more);
+                }
+                Event::CData(t) => append(&mut text, self.source.cow(&t)),
+                Event::Start(start) => {
+                    let inner = self.reached(start, false)?;
+                    self.skip(&inner)?;
+                }
+                Event::Empty(start) => {
+                    self.reached(start, true)?;
+                }
+                Event::End(_) => {
+                    self.depth -= 1;
+                    return Ok(text);
+                }
+                Event::Eof => return Err(self.truncated(element)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads past everything inside `element` to its end; what it skips still counts towards the depth
+    /// and element limits.
+    pub fn skip(&mut self, element: &XmlStart<'_>) -> Result<(), Error> {
+        if element.empty {
+            return Ok(());
+        }
+        let floor = self.depth;
+        loop {
+            match self.event()? {
+                Event::Start(start) => {
+                    self.reached(start, false)?;
+                }
+                Event::Empty(start) => {
+                    self.reached(start, true)?;
+                }
+                Event::End(_) => {
+                    self.depth -= 1;
+                    if self.depth < floor {
+                        return Ok(());
+                    }
+                }
+                Event::Eof => return Err(self.truncated(element)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Checks that nothing but whitespace, comments and processing instructions follows the root
+    /// element, once it has been read.
+    pub fn finish(mut self) -> Result<(), Error> {
+        loop {
+            match self.event()? {
+                Event::Eof => return Ok(()),
+                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+                Event::Comment(_) | Event::PI(_) => {}
+                _ => return Err(self.fail("content after the root element")),
+            }
+        }
     }
 }
 
@@ -298,67 +392,106 @@ mod tests {
         );
     }
 
+    /// Reads a whole document the way generated readers do: `Some(text)` for leaves named in `leaves`,
+    /// children for the others; answers `name[attr]=text` lines in document order.
+    fn walk(body: &[u8], leaves: &[&str]) -> Result<Vec<String>, Error> {
+        fn element(r: &mut XmlReader<'_>, e: &XmlStart<'_>, leaves: &[&str], out: &mut Vec<String>) -> Result<(), Error> {
+            while let Some(child) = r.next_child(e)? {
+                if leaves.contains(&child.name()) {
+                    let text = r.text(&child)?;
+                    out.push(format!("{}={text}", child.name()));
+                } else if child.name() == "Skip" {
+                    r.skip(&child)?;
+                } else {
+                    out.push(format!("{}[{}]", child.name(), child.attribute("xsi:type").unwrap_or_default()));
+                    element(r, &child, leaves, out)?;
+                }
+            }
+            Ok(())
+        }
+        let (mut r, root) = XmlReader::open_bytes(body, MAX_DEPTH, MAX_ELEMENTS)?;
+        let mut out = vec![root.name().to_string()];
+        element(&mut r, &root, leaves, &mut out)?;
+        r.finish()?;
+        Ok(out)
+    }
+
     #[test]
     fn reads_tolerantly() {
-        let doc = XmlDocument::parse(
-            b"<?xml version=\"1.0\"?>\n<r:Root xmlns:r=\"urn:x\" a=\"1\"><Key> sp&amp;ce </Key><Empty/><E></E>\
-              <Unknown><Deep/></Unknown><C><![CDATA[<raw>]]></C><G xmlns:xsi=\"urn:i\" xsi:type=\"Group\"/></r:Root>",
-        )
-        .unwrap();
-        let root = doc.root();
-        assert_eq!(root.name(), "Root");
-        assert_eq!(root.attribute("a"), Some("1"));
-        assert_eq!(root.child_text("Key"), Some(" sp&ce "));
-        assert_eq!(root.child_text("Empty"), Some(""));
-        assert_eq!(root.child_text("C"), Some("<raw>"));
-        assert_eq!(root.child("G").unwrap().attribute("xsi:type"), Some("Group"));
-        assert_eq!(root.children().count(), 6);
+        let body = b"<?xml version=\"1.0\"?>\n<r:Root xmlns:r=\"urn:x\" a=\"1\"><Key> sp&amp;ce </Key><Empty/><E></E>\
+              <Skip><Deep><Deeper/></Deep>text</Skip><C><![CDATA[<raw>]]></C><G xmlns:xsi=\"urn:i\" xsi:type=\"Group\"/>\
+              <K>a<ignored>x</ignored>b</K></r:Root>\n<!-- trailing comment -->";
+        let read = walk(body, &["Key", "Empty", "E", "C", "K"]).unwrap();
+        assert_eq!(read, ["Root", "Key= sp&ce ", "Empty=", "E=", "C=<raw>", "G[Group]", "K=ab"]);
+        let (_, root) = XmlReader::open_bytes(body, MAX_DEPTH, MAX_ELEMENTS).unwrap();
+        assert_eq!(root.attribute("a").as_deref(), Some("1"));
+        assert_eq!(root.attribute("missing"), None);
     }
 
     #[test]
     fn names_and_plain_text_borrow_from_the_body() {
         let body = b"<R a=\"v\" b=\"x&amp;y\"><K>plain</K><E>a&lt;b</E><M>one<![CDATA[two]]></M></R>";
-        let doc = XmlDocument::parse(body).unwrap();
-        let root = doc.root();
-        let k = root.child("K").unwrap();
-        assert!(matches!(k.name, Cow::Borrowed(_)) && matches!(k.text, Cow::Borrowed("plain")));
-        assert!(matches!(root.attributes[0].1, Cow::Borrowed("v")));
+        let (mut r, root) = XmlReader::open_bytes(body, MAX_DEPTH, MAX_ELEMENTS).unwrap();
+        assert!(matches!(root.attribute("a"), Some(Cow::Borrowed("v"))));
+        assert_eq!(root.attribute("b").as_deref(), Some("x&y"));
+        let k = r.next_child(&root).unwrap().unwrap();
+        assert!(matches!(k.name, Cow::Borrowed("K")));
+        assert!(matches!(r.text(&k).unwrap(), Cow::Borrowed("plain")));
         // Unescaped or joined text is a copy, with the right content.
-        assert_eq!(root.attribute("b"), Some("x&y"));
-        assert!(matches!(root.child("E").unwrap().text, Cow::Owned(_)));
-        assert_eq!(root.child_text("E"), Some("a<b"));
-        assert_eq!(root.child_text("M"), Some("onetwo"));
-        // A slice from elsewhere is copied, never misread.
-        assert_eq!(text_from(b"abc", b"xyz"), "xyz");
-        assert!(matches!(text_from(body, &body[1..2]), Cow::Borrowed("R")));
+        let e = r.next_child(&root).unwrap().unwrap();
+        assert!(matches!(r.text(&e).unwrap(), Cow::Owned(t) if t == "a<b"));
+        let m = r.next_child(&root).unwrap().unwrap();
+        assert_eq!(r.text(&m).unwrap(), "onetwo");
+        assert!(r.next_child(&root).unwrap().is_none());
+        r.finish().unwrap();
+        // A slice from elsewhere is copied, never misread; a body that is not UTF-8 is read lossily.
+        let source = Source::new(body);
+        assert_eq!(source.cow(b"xyz"), "xyz");
+        assert!(matches!(source.cow(&body[1..2]), Cow::Borrowed("R")));
+        assert!(matches!(Source::new(b"<R>\xff</R>").cow(b"R"), Cow::Owned(_)));
     }
 
     #[test]
     fn rejects_bad_documents_with_clear_errors() {
         for (body, expect) in [
             (&b"<A><B>text</B>"[..], "never closed"),
+            (b"<A><B>text", "never closed"),
             (b"<A></B>", "malformed"),
             (b"", "no root"),
             (b"<A/><B/>", "after the root"),
+            (b"<A/>text", "after the root"),
             (b"not xml", "outside the root"),
+            (b"<A><Skip><x></Skip></A>", "malformed"),
         ] {
-            let err = XmlDocument::parse(body).unwrap_err().to_string();
-            assert!(err.contains(expect), "{body:?}: {err}");
+            let err = walk(body, &["B"]).unwrap_err().to_string();
+            assert!(err.contains(expect), "{:?}: {err}", String::from_utf8_lossy(body));
         }
-        let deep = "<a>".repeat(MAX_DEPTH + 1);
-        let err = XmlDocument::parse(deep.as_bytes()).unwrap_err().to_string();
+        let deep = format!("{}{}", "<a>".repeat(MAX_DEPTH + 1), "</a>".repeat(MAX_DEPTH + 1));
+        let err = walk(deep.as_bytes(), &[]).unwrap_err().to_string();
         assert!(err.contains("deeper"), "{err}");
-        // Exactly at the depth limit is fine.
+        // Exactly at the depth limit is fine; what is skipped, or inside a text element, counts too.
         let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
-        assert!(XmlDocument::parse(ok.as_bytes()).is_ok());
+        assert!(walk(ok.as_bytes(), &[]).is_ok());
+        for leaf in ["Skip", "B"] {
+            let deep = format!("<r><{leaf}>{}{}</{leaf}></r>", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+            let err = walk(deep.as_bytes(), &["B"]).unwrap_err().to_string();
+            assert!(err.contains("deeper"), "{leaf}: {err}");
+        }
     }
 
     #[test]
     fn element_count_is_bounded() {
-        let body = format!("<r>{}</r>", "<e/>".repeat(99));
-        assert!(XmlDocument::parse_bounded(body.as_bytes(), MAX_DEPTH, 100).is_ok());
-        let body = format!("<r>{}</r>", "<e/>".repeat(100));
-        let err = XmlDocument::parse_bounded(body.as_bytes(), MAX_DEPTH, 100).unwrap_err().to_string();
+        let read = |body: &str| -> Result<usize, Error> {
+            let (mut r, root) = XmlReader::open_bytes(body.as_bytes(), MAX_DEPTH, 100)?;
+            let mut n = 0;
+            while let Some(child) = r.next_child(&root)? {
+                r.skip(&child)?;
+                n += 1;
+            }
+            Ok(n)
+        };
+        assert_eq!(read(&format!("<r>{}</r>", "<e/>".repeat(99))).unwrap(), 99);
+        let err = read(&format!("<r>{}</r>", "<e/>".repeat(100))).unwrap_err().to_string();
         assert!(err.contains("more than 100 elements"), "{err}");
     }
 
@@ -367,16 +500,16 @@ mod tests {
         let cases: [&[u8]; 9] = [
             b"<a><b></a></b>",
             b"<a attr=\"unterminated></a>",
-            b"<a>&undefined;</a>",
-            b"<a>&#xFFFFFFFF;</a>",
+            b"<a><b>&undefined;</b></a>",
+            b"<a><b>&#xFFFFFFFF;</b></a>",
             b"<?xml version=\"1.0\"?>",
-            b"<a><![CDATA[never closed</a>",
+            b"<a><b><![CDATA[never closed</b></a>",
             b"\xff\xfe<\x00a\x00>",
             b"<a></a></a>",
-            b"<!DOCTYPE a [<!ENTITY x \"&x;&x;\">]><a>&x;</a>",
+            b"<!DOCTYPE a [<!ENTITY x \"&x;&x;\">]><a><b>&x;</b></a>",
         ];
         for body in cases {
-            assert!(XmlDocument::parse(body).is_err(), "{:?} parsed", String::from_utf8_lossy(body));
+            assert!(walk(body, &["b"]).is_err(), "{:?} parsed", String::from_utf8_lossy(body));
         }
     }
 }
