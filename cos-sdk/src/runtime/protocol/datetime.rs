@@ -171,11 +171,9 @@ fn fraction(digits: &str) -> Option<u32> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut padded: String = digits.chars().take(9).collect();
-    while padded.len() < 9 {
-        padded.push('0');
-    }
-    padded.parse().ok()
+    let taken = digits.len().min(9);
+    let value = digits.bytes().take(9).fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    Some(value * 10u32.pow((9 - taken) as u32))
 }
 
 /// `YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)`, also with a space instead of `T`.

@@ -118,6 +118,7 @@ impl<'a> Source<'a> {
     }
 
     /// `part` as text borrowed from the body, when it lies inside it and the body is UTF-8.
+    #[inline]
     fn str_of(&self, part: &[u8]) -> Option<&'a str> {
         let start = (part.as_ptr() as usize).checked_sub(self.bytes.as_ptr() as usize)?;
         let inside = self.text?.get(start..start.checked_add(part.len())?)?;
@@ -126,6 +127,7 @@ impl<'a> Source<'a> {
 
     /// `part` as text: borrowed from the body where it can be, else copied, with bytes that are not
     /// UTF-8 as U+FFFD.
+    #[inline]
     fn cow(&self, part: &[u8]) -> Cow<'a, str> {
         match self.str_of(part) {
             Some(text) => Cow::Borrowed(text),
@@ -211,11 +213,13 @@ impl<'a> XmlReader<'a> {
         Error::response_parse(format!("malformed XML at byte {}: {what}", self.reader.buffer_position()))
     }
 
+    #[inline]
     fn event(&mut self) -> Result<Event<'a>, Error> {
         self.reader.read_event().map_err(|e| Error::response_parse(format!("malformed XML at byte {}: {e}", self.reader.buffer_position())))
     }
 
     /// Counts an element and turns its start tag into an [`XmlStart`].
+    #[inline]
     fn reached(&mut self, start: BytesStart<'a>, empty: bool) -> Result<XmlStart<'a>, Error> {
         self.elements += 1;
         if self.elements > self.max_elements {
