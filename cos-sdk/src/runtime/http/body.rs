@@ -24,8 +24,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 type BoxBody = http_body_util::combinators::BoxBody<Bytes, BoxError>;
 
-/// How many bytes a file body reads at a time; memory stays bounded by this whatever the file size.
-const FILE_CHUNK_SIZE: usize = 64 * 1024;
+/// How many bytes a file body reads at a time (one chunk is read ahead while the previous one is
+/// sent); memory stays bounded by twice this whatever the file size.
+const FILE_CHUNK_SIZE: usize = 512 * 1024;
+/// How many bytes a body over a caller's reader asks for at a time.
+const READER_CHUNK_SIZE: usize = 64 * 1024;
 /// How many received chunks may wait for the file writer of [`ByteStream::write_to_file`].
 const WRITE_QUEUE: usize = 8;
 /// The largest chunk an in-memory body hands over at once, so that what watches it sees progress at
@@ -451,8 +454,26 @@ struct FileBody {
 
 enum FileState {
     Closed,
-    Opening(tokio::task::JoinHandle<io::Result<std::fs::File>>),
-    Open(Pin<Box<tokio::fs::File>>, BytesMut),
+    /// A blocking task opening the file (when it is the first chunk) and reading the next chunk; the
+    /// file comes back with the chunk. One chunk is read ahead while the previous one is sent.
+    Reading(tokio::task::JoinHandle<io::Result<(std::fs::File, Bytes)>>),
+}
+
+/// Reads up to `want` bytes at the file's position (fewer only at its end).
+fn read_chunk(file: &mut std::fs::File, want: usize) -> io::Result<Bytes> {
+    use std::io::Read;
+    let mut buf = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
+    Ok(Bytes::from(buf))
 }
 
 impl FileBody {
@@ -461,61 +482,48 @@ impl FileBody {
     }
 
     fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Bytes>>> {
-        loop {
-            if self.remaining == 0 {
-                self.state = FileState::Closed;
-                return Poll::Ready(None);
-            }
-            match &mut self.state {
-                FileState::Closed => {
-                    let path = self.path.clone();
-                    let offset = self.offset;
-                    self.state = FileState::Opening(tokio::task::spawn_blocking(move || {
-                        use std::io::Seek;
-                        let mut file = std::fs::File::open(&path)?;
-                        if offset > 0 {
-                            file.seek(io::SeekFrom::Start(offset))?;
-                        }
-                        Ok(file)
-                    }));
-                }
-                FileState::Opening(handle) => {
-                    let opened = ready!(Pin::new(handle).poll(cx)).map_err(io::Error::other).and_then(|r| r);
-                    match opened {
-                        Ok(file) => {
-                            self.state = FileState::Open(Box::pin(tokio::fs::File::from_std(file)), BytesMut::new());
-                        }
-                        Err(e) => {
-                            self.remaining = 0;
-                            let message = format!("could not open `{}` to send it: {e}", self.path.display());
-                            return Poll::Ready(Some(Err(io::Error::new(e.kind(), message))));
-                        }
-                    }
-                }
-                FileState::Open(file, buf) => {
-                    let want = (self.remaining.min(FILE_CHUNK_SIZE as u64)) as usize;
-                    if buf.capacity() < want {
-                        buf.reserve(want);
-                    }
-                    buf.resize(want, 0);
-                    let mut read_buf = ReadBuf::new(&mut buf[..want]);
-                    ready!(file.as_mut().poll_read(cx, &mut read_buf))?;
-                    let n = read_buf.filled().len();
-                    if n == 0 {
-                        let message = format!(
-                            "`{}` ended {} bytes early; it changed while being sent",
-                            self.path.display(),
-                            self.remaining
-                        );
-                        self.remaining = 0;
-                        return Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::UnexpectedEof, message))));
-                    }
-                    self.remaining -= n as u64;
-                    let chunk = buf.split_to(n).freeze();
-                    return Poll::Ready(Some(Ok(chunk)));
-                }
-            }
+        if self.remaining == 0 {
+            self.state = FileState::Closed;
+            return Poll::Ready(None);
         }
+        let want = self.remaining.min(FILE_CHUNK_SIZE as u64) as usize;
+        if let FileState::Closed = self.state {
+            let (path, offset) = (self.path.clone(), self.offset);
+            self.state = FileState::Reading(tokio::task::spawn_blocking(move || {
+                use std::io::Seek;
+                let mut file = std::fs::File::open(&path)?;
+                if offset > 0 {
+                    file.seek(io::SeekFrom::Start(offset))?;
+                }
+                let chunk = read_chunk(&mut file, want)?;
+                Ok((file, chunk))
+            }));
+        }
+        let FileState::Reading(handle) = &mut self.state else { return Poll::Ready(None) };
+        let read = ready!(Pin::new(handle).poll(cx)).map_err(io::Error::other).and_then(|r| r);
+        let (mut file, chunk) = match read {
+            Ok(read) => read,
+            Err(e) => {
+                self.remaining = 0;
+                self.state = FileState::Closed;
+                let message = format!("could not read `{}` to send it: {e}", self.path.display());
+                return Poll::Ready(Some(Err(io::Error::new(e.kind(), message))));
+            }
+        };
+        if chunk.is_empty() {
+            let message = format!("`{}` ended {} bytes early; it changed while being sent", self.path.display(), self.remaining);
+            self.remaining = 0;
+            self.state = FileState::Closed;
+            return Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::UnexpectedEof, message))));
+        }
+        self.remaining -= (chunk.len() as u64).min(self.remaining);
+        self.state = if self.remaining > 0 {
+            let next = self.remaining.min(FILE_CHUNK_SIZE as u64) as usize;
+            FileState::Reading(tokio::task::spawn_blocking(move || read_chunk(&mut file, next).map(|chunk| (file, chunk))))
+        } else {
+            FileState::Closed
+        };
+        Poll::Ready(Some(Ok(chunk)))
     }
 }
 
@@ -531,7 +539,7 @@ impl ReaderBody {
         if self.done {
             return Poll::Ready(None);
         }
-        let mut buf = vec![0u8; FILE_CHUNK_SIZE];
+        let mut buf = vec![0u8; READER_CHUNK_SIZE];
         let mut read_buf = ReadBuf::new(&mut buf);
         ready!(self.reader.as_mut().poll_read(cx, &mut read_buf))?;
         let n = read_buf.filled().len();
