@@ -191,7 +191,8 @@ impl Client {
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let run = self.run(op, request);
+        // Boxed: the wrappers below move the future, and it is a few KiB.
+        let run = Box::pin(self.run(op, request));
         let operation_timeout = self.call.as_ref().and_then(|c| c.timeout).or(self.inner.config.timeouts.operation);
         let result = match operation_timeout {
             Some(limit) => match tokio::time::timeout(limit, run).instrument(span.clone()).await {
@@ -300,7 +301,7 @@ impl Client {
                             return Tried::unsent(e);
                         }
                         let attempt_span = tracing::debug_span!("cos_sdk.attempt", attempt, status = tracing::field::Empty);
-                        let outcome = self.attempt(op, request).instrument(attempt_span.clone()).await;
+                        let outcome = Box::pin(self.attempt(op, request)).instrument(attempt_span.clone()).await;
                         let (kind, success) = match &outcome {
                             Ok(done) => {
                                 attempt_span.record("status", done.response.status().as_u16());
