@@ -36,16 +36,24 @@ fn find_error(body: &ByteStream) -> Result<Option<(XmlReader<'_>, XmlStart<'_>)>
     Ok(None)
 }
 
+/// The children of the `<Error>` element of an error body, each as its name and text, read to the
+/// element's end; `None` when there is no such element or it breaks off, so a broken document gives
+/// nothing rather than part of its details.
+fn error_fields(body: &ByteStream) -> Option<Vec<(String, String)>> {
+    let (mut r, error) = find_error(body).ok()??;
+    let mut fields = Vec::new();
+    while let Some(child) = r.next_child(&error).ok()? {
+        let text = r.text(&child).ok()?.into_owned();
+        fields.push((child.name().to_string(), text));
+    }
+    Some(fields)
+}
+
 /// The `<Code>` of an error body, trimmed, when it has a non-empty one.
 pub fn error_code(body: &ByteStream) -> Option<String> {
-    let (mut r, error) = find_error(body).ok()??;
-    while let Some(child) = r.next_child(&error).ok()? {
-        let text = r.text(&child).ok()?;
-        if child.name() == "Code" {
-            return Some(text.trim().to_string()).filter(|c| !c.is_empty());
-        }
-    }
-    None
+    let fields = error_fields(body)?;
+    let code = fields.into_iter().find(|(name, _)| name == "Code")?.1;
+    Some(code.trim().to_string()).filter(|c| !c.is_empty())
 }
 
 /// Whether a response is an error: any status from 300 up, and for operations that can answer
@@ -73,7 +81,7 @@ pub fn is_error_response(status: StatusCode, body: &ByteStream, error_in_200: bo
 /// status (a HEAD error has no body) and the `x-amz-request-id` / `x-amz-id-2` headers.
 pub fn error_details(status: StatusCode, headers: &HeaderMap, body: &ByteStream) -> ServiceError {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let found = find_error(body).ok().flatten();
+    let fields = error_fields(body);
     let (mut code, mut message, mut request_id, mut host_id, mut extras) = (None, None, None, None, Vec::new());
     let fallback_code = if status.is_success() {
         // A 200 that should have been a result: treat it like the server error it is.
@@ -81,19 +89,14 @@ pub fn error_details(status: StatusCode, headers: &HeaderMap, body: &ByteStream)
     } else {
         status.canonical_reason().unwrap_or("Unknown").replace([' ', '-'], "")
     };
-    let no_document = found.is_none();
-    if let Some((mut r, error)) = found {
-        // A document that breaks part-way keeps what was read before the break.
-        while let Ok(Some(child)) = r.next_child(&error) {
-            let Ok(text) = r.text(&child) else { break };
-            let text = text.into_owned();
-            match child.name() {
-                "Code" => code = Some(text),
-                "Message" => message = Some(text),
-                "RequestId" => request_id = Some(text),
-                "HostId" => host_id = Some(text),
-                other => extras.push((other.to_string(), text)),
-            }
+    let no_document = fields.is_none();
+    for (name, text) in fields.unwrap_or_default() {
+        match name.as_str() {
+            "Code" => code = Some(text),
+            "Message" => message = Some(text),
+            "RequestId" => request_id = Some(text),
+            "HostId" => host_id = Some(text),
+            _ => extras.push((name, text)),
         }
     }
     if no_document && status.is_success() {
@@ -124,5 +127,15 @@ mod tests {
         assert!(is_error_response(StatusCode::OK, &ByteStream::from("<Error><Code>InternalError</Code></Error>"), true));
         assert!(is_error_response(StatusCode::OK, &ByteStream::from("<CopyObjectResult"), true));
         assert!(!is_error_response(StatusCode::OK, &ByteStream::from("<CopyObjectResult/>"), true));
+    }
+
+    #[test]
+    fn a_broken_error_document_gives_no_details() {
+        let body = ByteStream::from("<Error><Code>NoSuchKey</Code><Message>The specified");
+        let d = error_details(StatusCode::NOT_FOUND, &HeaderMap::new(), &body);
+        assert_eq!((d.code(), d.message()), ("NotFound", None));
+        assert_eq!(error_code(&body), None);
+        let nested = ByteStream::from("<ErrorResponse><Error><Code> SlowDown </Code></Error></ErrorResponse>");
+        assert_eq!(error_code(&nested).as_deref(), Some("SlowDown"));
     }
 }

@@ -157,6 +157,8 @@ pub struct XmlStart<'a> {
     start: Option<BytesStart<'a>>,
     source: Source<'a>,
     empty: bool,
+    /// How many elements are open while inside this one (itself included unless it is empty).
+    depth: usize,
 }
 
 impl<'a> XmlStart<'a> {
@@ -232,7 +234,7 @@ impl<'a> XmlReader<'a> {
             }
         }
         let name = self.source.cow(start.local_name().into_inner());
-        Ok(XmlStart { name, start: Some(start), source: self.source, empty })
+        Ok(XmlStart { name, start: Some(start), source: self.source, empty, depth: self.depth })
     }
 
     /// Reads a document up to its root element; `None` for a body that is empty or only whitespace.
@@ -253,7 +255,7 @@ impl<'a> XmlReader<'a> {
     pub fn nothing() -> (XmlReader<'a>, XmlStart<'a>) {
         let reader = XmlReader::new(b"", MAX_DEPTH, MAX_ELEMENTS);
         let source = reader.source;
-        (reader, XmlStart { name: Cow::Borrowed(""), start: None, source, empty: true })
+        (reader, XmlStart { name: Cow::Borrowed(""), start: None, source, empty: true, depth: 0 })
     }
 
     fn open_bytes(bytes: &'a [u8], max_depth: usize, max_elements: usize) -> Result<(XmlReader<'a>, XmlStart<'a>), Error> {
@@ -282,13 +284,20 @@ impl<'a> XmlReader<'a> {
                 Event::Start(start) => return self.reached(start, false).map(Some),
                 Event::Empty(start) => return self.reached(start, true).map(Some),
                 Event::End(_) => {
-                    self.depth -= 1;
+                    self.close(parent);
                     return Ok(None);
                 }
                 Event::Eof => return Err(self.truncated(parent)),
                 _ => {}
             }
         }
+    }
+
+    /// Leaves `element` at its end tag. (quick-xml checks end names, so the tag is the innermost open
+    /// element's; the assertion catches a reader that left one of its children unread.)
+    fn close(&mut self, element: &XmlStart<'_>) {
+        debug_assert_eq!(self.depth, element.depth, "`{}` closed with a child left unread", element.name);
+        self.depth = self.depth.saturating_sub(1);
     }
 
     fn truncated(&self, element: &XmlStart<'_>) -> Error {
@@ -325,7 +334,7 @@ impl<'a> XmlReader<'a> {
                     self.reached(start, true)?;
                 }
                 Event::End(_) => {
-                    self.depth -= 1;
+                    self.close(element);
                     return Ok(text);
                 }
                 Event::Eof => return Err(self.truncated(element)),
@@ -349,12 +358,11 @@ impl<'a> XmlReader<'a> {
                 Event::Empty(start) => {
                     self.reached(start, true)?;
                 }
-                Event::End(_) => {
-                    self.depth -= 1;
-                    if self.depth < floor {
-                        return Ok(());
-                    }
+                Event::End(_) if self.depth == floor => {
+                    self.close(element);
+                    return Ok(());
                 }
+                Event::End(_) => self.depth -= 1,
                 Event::Eof => return Err(self.truncated(element)),
                 _ => {}
             }
