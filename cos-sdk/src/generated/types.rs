@@ -2684,14 +2684,14 @@ pub struct CompleteMultipartUploadOutput {
     /// `Expiration`: header `x-amz-expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
-    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -2776,17 +2776,17 @@ impl CompleteMultipartUploadOutput {
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -2903,32 +2903,32 @@ impl CompleteMultipartUploadOutputBuilder {
         self.expiration = value;
         self
     }
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -3078,11 +3078,11 @@ pub struct CompleteMultipartUploadRequest {
     ///
     /// Shape: `MultipartUploadId`.
     pub upload_id: String,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -3234,22 +3234,22 @@ impl CompleteMultipartUploadRequestBuilder {
         self.upload_id = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -3452,11 +3452,11 @@ pub struct CompletedPart {
     /// `ETag`: XML element `ETag`. The part's ETag, as UploadPart answered it.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -3504,22 +3504,22 @@ impl CompletedPartBuilder {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -4715,7 +4715,7 @@ impl CopyObjectRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CopyObjectResult {
-    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
@@ -4724,11 +4724,11 @@ pub struct CopyObjectResult {
     /// `ChecksumType`: XML element `ChecksumType`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -4750,7 +4750,7 @@ impl CopyObjectResult {
     pub fn builder() -> CopyObjectResultBuilder {
         CopyObjectResultBuilder::default()
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -4765,12 +4765,12 @@ impl CopyObjectResult {
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -4804,12 +4804,12 @@ pub struct CopyObjectResultBuilder {
     checksum_sha256: Option<String>,
 }
 impl CopyObjectResultBuilder {
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -4834,22 +4834,22 @@ impl CopyObjectResultBuilder {
         self.checksum_type = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -4904,17 +4904,17 @@ impl CopyObjectResultBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct CopyPartResult {
-    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -4936,7 +4936,7 @@ impl CopyPartResult {
     pub fn builder() -> CopyPartResultBuilder {
         CopyPartResultBuilder::default()
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -4946,12 +4946,12 @@ impl CopyPartResult {
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -4984,12 +4984,12 @@ pub struct CopyPartResultBuilder {
     checksum_sha256: Option<String>,
 }
 impl CopyPartResultBuilder {
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -5004,22 +5004,22 @@ impl CopyPartResultBuilder {
         self.last_modified = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -7409,7 +7409,7 @@ pub struct DeleteObjectRequest {
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -7490,12 +7490,12 @@ impl DeleteObjectRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.bypass_governance_retention = Some(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets or clears `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.bypass_governance_retention = value;
         self
@@ -7789,7 +7789,7 @@ pub struct DeleteObjectsRequest {
     /// `RequestPayer`: header `x-amz-request-payer`. `requester` for Requester Pays buckets (an AWS feature).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_payer: Option<types::RequestPayer>,
-    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
     /// `ExpectedBucketOwner`: header `x-amz-expected-bucket-owner`. The account id the bucket must belong to, else the request fails (an AWS feature).
@@ -7855,12 +7855,12 @@ impl DeleteObjectsRequestBuilder {
         self.request_payer = value;
         self
     }
-    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.bypass_governance_retention = Some(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets or clears `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.bypass_governance_retention = value;
         self
@@ -8064,11 +8064,11 @@ impl DeletedObjectBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Destination {
-    /// `Bucket`: XML element `Bucket`; required. The destination bucket, by CRN on COS (`arn:...`) or by name.
+    /// `Bucket`: XML element `Bucket`; required. The destination bucket: its CRN on COS (`crn:v1:...:bucket:<name>`), its ARN on AWS.
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `StorageClass`: XML element `StorageClass`. The storage class of the replicas; by default the source's.
+    /// `StorageClass`: XML element `StorageClass`. The storage class of the replicas; by default the source's (an AWS feature: COS's destination has only `Bucket`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub storage_class: Option<types::StorageClass>,
 }
@@ -8077,12 +8077,12 @@ impl Destination {
     pub fn builder() -> DestinationBuilder {
         DestinationBuilder::default()
     }
-    /// `Bucket` (required). The destination bucket, by CRN on COS (`arn:...`) or by name.
+    /// `Bucket` (required). The destination bucket: its CRN on COS (`crn:v1:...:bucket:<name>`), its ARN on AWS.
     #[inline]
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
-    /// `StorageClass`. The storage class of the replicas; by default the source's.
+    /// `StorageClass`. The storage class of the replicas; by default the source's (an AWS feature: COS's destination has only `Bucket`).
     #[inline]
     pub fn storage_class(&self) -> Option<&types::StorageClass> {
         self.storage_class.as_ref()
@@ -8095,22 +8095,22 @@ pub struct DestinationBuilder {
     storage_class: Option<types::StorageClass>,
 }
 impl DestinationBuilder {
-    /// Sets `Bucket` (required). The destination bucket, by CRN on COS (`arn:...`) or by name.
+    /// Sets `Bucket` (required). The destination bucket: its CRN on COS (`crn:v1:...:bucket:<name>`), its ARN on AWS.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.bucket = Some(value.into());
         self
     }
-    /// Sets or clears `Bucket` (required). The destination bucket, by CRN on COS (`arn:...`) or by name.
+    /// Sets or clears `Bucket` (required). The destination bucket: its CRN on COS (`crn:v1:...:bucket:<name>`), its ARN on AWS.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.bucket = value;
         self
     }
-    /// Sets `StorageClass`. The storage class of the replicas; by default the source's.
+    /// Sets `StorageClass`. The storage class of the replicas; by default the source's (an AWS feature: COS's destination has only `Bucket`).
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
         self.storage_class = Some(value.into());
         self
     }
-    /// Sets or clears `StorageClass`. The storage class of the replicas; by default the source's.
+    /// Sets or clears `StorageClass`. The storage class of the replicas; by default the source's (an AWS feature: COS's destination has only `Bucket`).
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
         self.storage_class = value;
         self
@@ -9344,7 +9344,7 @@ pub struct GetBucketCorsRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
 }
@@ -9382,12 +9382,12 @@ impl GetBucketCorsRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -10612,7 +10612,7 @@ pub struct GetBucketTaggingRequest {
     /// Shape: `AccountId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expected_bucket_owner: Option<String>,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
 }
@@ -10650,12 +10650,12 @@ impl GetBucketTaggingRequestBuilder {
         self.expected_bucket_owner = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -11063,7 +11063,7 @@ pub struct GetObjectAclRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `VersionId`: query parameter `versionId`.
@@ -11117,12 +11117,12 @@ impl GetObjectAclRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -11506,14 +11506,14 @@ pub struct GetObjectOutput {
     /// `ContentLength`: header `Content-Length`. The body's size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
-    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -11597,7 +11597,7 @@ pub struct GetObjectOutput {
     /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
-    /// `ReplicationStatus`: header `x-amz-replication-status`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// `ReplicationStatus`: header `x-amz-replication-status`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub replication_status: Option<types::ReplicationStatus>,
     /// `PartsCount`: header `x-amz-mp-parts-count`. How many parts the object was uploaded in, when it was a multipart upload.
@@ -11710,17 +11710,17 @@ impl GetObjectOutput {
     pub fn content_length(&self) -> Option<i64> {
         self.content_length
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -11845,7 +11845,7 @@ impl GetObjectOutput {
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
     }
-    /// `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     #[inline]
     pub fn replication_status(&self) -> Option<&types::ReplicationStatus> {
         self.replication_status.as_ref()
@@ -12010,32 +12010,32 @@ impl GetObjectOutputBuilder {
         self.content_length = value;
         self
     }
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -12291,7 +12291,7 @@ impl GetObjectOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Sets `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// Sets `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     pub fn replication_status(
         mut self,
         value: impl Into<types::ReplicationStatus>,
@@ -12299,7 +12299,7 @@ impl GetObjectOutputBuilder {
         self.replication_status = Some(value.into());
         self
     }
-    /// Sets or clears `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// Sets or clears `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     pub fn set_replication_status(
         mut self,
         value: Option<types::ReplicationStatus>,
@@ -12469,7 +12469,7 @@ pub struct GetObjectRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Range`: header `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
@@ -12651,12 +12651,12 @@ impl GetObjectRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -13815,11 +13815,11 @@ pub struct HeadObjectOutput {
     /// `ContentLength`: header `Content-Length`. The body's size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_length: Option<i64>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -13838,7 +13838,7 @@ pub struct HeadObjectOutput {
     /// `ChecksumType`: header `x-amz-checksum-type`. `FULL_OBJECT` (the checksum covers all the bytes) or `COMPOSITE` (it covers the parts' checksums).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_type: Option<types::ChecksumType>,
-    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `MissingMeta`: header `x-amz-missing-meta`. How many metadata entries could not be sent as HTTP headers.
@@ -13903,7 +13903,7 @@ pub struct HeadObjectOutput {
     /// `RequestCharged`: header `x-amz-request-charged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub request_charged: Option<types::RequestCharged>,
-    /// `ReplicationStatus`: header `x-amz-replication-status`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// `ReplicationStatus`: header `x-amz-replication-status`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub replication_status: Option<types::ReplicationStatus>,
     /// `PartsCount`: header `x-amz-mp-parts-count`. How many parts the object was uploaded in, when it was a multipart upload.
@@ -14010,12 +14010,12 @@ impl HeadObjectOutput {
     pub fn content_length(&self) -> Option<i64> {
         self.content_length
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -14040,7 +14040,7 @@ impl HeadObjectOutput {
     pub fn checksum_type(&self) -> Option<&types::ChecksumType> {
         self.checksum_type.as_ref()
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -14140,7 +14140,7 @@ impl HeadObjectOutput {
     pub fn request_charged(&self) -> Option<&types::RequestCharged> {
         self.request_charged.as_ref()
     }
-    /// `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     #[inline]
     pub fn replication_status(&self) -> Option<&types::ReplicationStatus> {
         self.replication_status.as_ref()
@@ -14287,22 +14287,22 @@ impl HeadObjectOutputBuilder {
         self.content_length = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -14347,12 +14347,12 @@ impl HeadObjectOutputBuilder {
         self.checksum_type = value;
         self
     }
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -14558,7 +14558,7 @@ impl HeadObjectOutputBuilder {
         self.request_charged = value;
         self
     }
-    /// Sets `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// Sets `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     pub fn replication_status(
         mut self,
         value: impl Into<types::ReplicationStatus>,
@@ -14566,7 +14566,7 @@ impl HeadObjectOutputBuilder {
         self.replication_status = Some(value.into());
         self
     }
-    /// Sets or clears `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETED` or `FAILED` on the source, `REPLICA` on the copy.
+    /// Sets or clears `ReplicationStatus`. Where replication of this object stands: `PENDING`, `COMPLETE` or `FAILED` on the source, `REPLICA` on the copy (other values arrive as `Unknown`).
     pub fn set_replication_status(
         mut self,
         value: Option<types::ReplicationStatus>,
@@ -14723,7 +14723,7 @@ pub struct HeadObjectRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Range`: header `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
@@ -14875,12 +14875,12 @@ impl HeadObjectRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -16195,7 +16195,7 @@ pub struct LifecycleRule {
     /// `Prefix`: XML element `Prefix`; deprecated. An older way to choose objects by key prefix; prefer `Filter`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Filter`: XML element `Filter`; required. Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// `Filter`: XML element `Filter`; required. Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     ///
     /// Shape: `LifecycleRuleFilter`.
     pub filter: types::LifecycleRuleFilter,
@@ -16203,7 +16203,7 @@ pub struct LifecycleRule {
     ///
     /// Shape: `ExpirationStatus`.
     pub status: types::ExpirationStatus,
-    /// `Transitions`: XML element `Transition`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive).
+    /// `Transitions`: XML element `Transition`. Moves objects to another storage class some days after creation or on a date. On COS to `GLACIER` or `ACCELERATED` (archive), in at most one such rule per bucket, whose filter must be an empty prefix (the whole bucket).
     ///
     /// Shape: `TransitionList`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -16235,7 +16235,7 @@ impl LifecycleRule {
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     #[inline]
     pub fn filter(&self) -> &types::LifecycleRuleFilter {
         &self.filter
@@ -16245,7 +16245,7 @@ impl LifecycleRule {
     pub fn status(&self) -> &types::ExpirationStatus {
         &self.status
     }
-    /// `Transitions`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive).
+    /// `Transitions`. Moves objects to another storage class some days after creation or on a date. On COS to `GLACIER` or `ACCELERATED` (archive), in at most one such rule per bucket, whose filter must be an empty prefix (the whole bucket).
     #[inline]
     pub fn transitions(&self) -> &[types::Transition] {
         self.transitions.as_deref().unwrap_or_default()
@@ -16308,12 +16308,12 @@ impl LifecycleRuleBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// Sets `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     pub fn filter(mut self, value: types::LifecycleRuleFilter) -> Self {
         self.filter = Some(value);
         self
     }
-    /// Sets or clears `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// Sets or clears `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     pub fn set_filter(mut self, value: Option<types::LifecycleRuleFilter>) -> Self {
         self.filter = value;
         self
@@ -16328,12 +16328,12 @@ impl LifecycleRuleBuilder {
         self.status = value;
         self
     }
-    /// Appends one item to `Transitions`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive). `set_transitions` sets or clears the whole list.
+    /// Appends one item to `Transitions`. Moves objects to another storage class some days after creation or on a date. On COS to `GLACIER` or `ACCELERATED` (archive), in at most one such rule per bucket, whose filter must be an empty prefix (the whole bucket). `set_transitions` sets or clears the whole list.
     pub fn transitions(mut self, item: types::Transition) -> Self {
         self.transitions.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `Transitions`. Moves objects to another storage class some days after creation or on a date; on COS to `GLACIER` or `ACCELERATED` (archive).
+    /// Sets or clears `Transitions`. Moves objects to another storage class some days after creation or on a date. On COS to `GLACIER` or `ACCELERATED` (archive), in at most one such rule per bucket, whose filter must be an empty prefix (the whole bucket).
     pub fn set_transitions(mut self, value: Option<Vec<types::Transition>>) -> Self {
         self.transitions = value;
         self
@@ -17888,7 +17888,7 @@ pub struct ListLegalHoldsRequest {
     ///
     /// Shape: `ObjectKey`.
     pub key: String,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
 }
@@ -17926,12 +17926,12 @@ impl ListLegalHoldsRequestBuilder {
         self.key = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -17971,7 +17971,7 @@ pub struct ListMultipartUploadsRequest {
     /// `MaxUploads`: query parameter `max-uploads`. The most uploads in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_uploads: Option<i32>,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
@@ -18056,12 +18056,12 @@ impl ListMultipartUploadsRequestBuilder {
         self.max_uploads = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -18857,7 +18857,7 @@ pub struct ListObjectsRequest {
     /// `MaxKeys`: query parameter `max-keys`. The most entries in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_keys: Option<i32>,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `Prefix`: query parameter `prefix`. Only keys that start with this text.
@@ -18942,12 +18942,12 @@ impl ListObjectsRequestBuilder {
         self.max_keys = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -19817,7 +19817,7 @@ pub struct ListPartsRequest {
     /// `MaxParts`: query parameter `max-parts`. The most parts in one page, up to 1,000 (also the default).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub max_parts: Option<i32>,
-    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// `MirrorDestination`: header `Mirror-Destination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub mirror_destination: Option<String>,
     /// `PartNumberMarker`: query parameter `part-number-marker`. Lists parts after this part number; paginators set it for you.
@@ -19885,12 +19885,12 @@ impl ListPartsRequestBuilder {
         self.max_parts = value;
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.mirror_destination = Some(value.into());
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.mirror_destination = value;
         self
@@ -20700,7 +20700,7 @@ pub struct NoncurrentVersionExpiration {
     /// Shape: `Days`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub noncurrent_days: Option<i32>,
-    /// `NewerNoncurrentVersions`: XML element `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
+    /// `NewerNoncurrentVersions`: XML element `NewerNoncurrentVersions`. How many noncurrent versions to keep whatever their age; older ones expire once they reach `NoncurrentDays` (an AWS feature; COS documents only `NoncurrentDays`).
     ///
     /// Shape: `VersionCount`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -20716,7 +20716,7 @@ impl NoncurrentVersionExpiration {
     pub fn noncurrent_days(&self) -> Option<i32> {
         self.noncurrent_days
     }
-    /// `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
+    /// `NewerNoncurrentVersions`. How many noncurrent versions to keep whatever their age; older ones expire once they reach `NoncurrentDays` (an AWS feature; COS documents only `NoncurrentDays`).
     #[inline]
     pub fn newer_noncurrent_versions(&self) -> Option<i32> {
         self.newer_noncurrent_versions
@@ -20739,12 +20739,12 @@ impl NoncurrentVersionExpirationBuilder {
         self.noncurrent_days = value;
         self
     }
-    /// Sets `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
+    /// Sets `NewerNoncurrentVersions`. How many noncurrent versions to keep whatever their age; older ones expire once they reach `NoncurrentDays` (an AWS feature; COS documents only `NoncurrentDays`).
     pub fn newer_noncurrent_versions(mut self, value: i32) -> Self {
         self.newer_noncurrent_versions = Some(value);
         self
     }
-    /// Sets or clears `NewerNoncurrentVersions`. How many noncurrent versions to keep regardless of age; older ones expire.
+    /// Sets or clears `NewerNoncurrentVersions`. How many noncurrent versions to keep whatever their age; older ones expire once they reach `NoncurrentDays` (an AWS feature; COS documents only `NoncurrentDays`).
     pub fn set_newer_noncurrent_versions(mut self, value: Option<i32>) -> Self {
         self.newer_noncurrent_versions = value;
         self
@@ -20990,7 +20990,7 @@ pub struct Object {
     /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `ChecksumAlgorithm`: XML element `ChecksumAlgorithm`. The checksum algorithm the object was stored with.
@@ -21028,7 +21028,7 @@ impl Object {
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -21092,12 +21092,12 @@ impl ObjectBuilder {
         self.last_modified = value;
         self
     }
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -21963,7 +21963,7 @@ impl ::std::fmt::Display for ObjectStorageClass {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct ObjectVersion {
-    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `Size`: XML element `Size`. The size in bytes.
@@ -22007,7 +22007,7 @@ impl ObjectVersion {
     pub fn builder() -> ObjectVersionBuilder {
         ObjectVersionBuilder::default()
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -22073,12 +22073,12 @@ pub struct ObjectVersionBuilder {
     checksum_type: Option<types::ChecksumType>,
 }
 impl ObjectVersionBuilder {
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -22340,17 +22340,17 @@ pub struct Part {
     /// `LastModified`: XML element `LastModified`. When the object (this version) was written.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub last_modified: Option<rt::DateTime>,
-    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: XML element `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
     /// `Size`: XML element `Size`. The part's size in bytes.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub size: Option<i64>,
-    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: XML element `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: XML element `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -22382,7 +22382,7 @@ impl Part {
     pub fn last_modified(&self) -> Option<rt::DateTime> {
         self.last_modified
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
@@ -22392,12 +22392,12 @@ impl Part {
     pub fn size(&self) -> Option<i64> {
         self.size
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -22452,12 +22452,12 @@ impl PartBuilder {
         self.last_modified = value;
         self
     }
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted upload; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
@@ -22472,22 +22472,22 @@ impl PartBuilder {
         self.size = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -23797,7 +23797,7 @@ pub struct PutBucketProtectionConfigurationRequest {
     ///
     /// Shape: `BucketName`.
     pub bucket: String,
-    /// `ProtectionConfiguration`: the whole body; required. The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
+    /// `ProtectionConfiguration`: the whole body; required. The retention policy: status and minimum, default and maximum retention in days. It can be set only on an empty bucket and never removed; its periods can be changed later.
     pub protection_configuration: types::ProtectionConfiguration,
 }
 impl PutBucketProtectionConfigurationRequest {
@@ -23823,7 +23823,7 @@ impl PutBucketProtectionConfigurationRequestBuilder {
         self.bucket = value;
         self
     }
-    /// Sets `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
+    /// Sets `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. It can be set only on an empty bucket and never removed; its periods can be changed later.
     pub fn protection_configuration(
         mut self,
         value: types::ProtectionConfiguration,
@@ -23831,7 +23831,7 @@ impl PutBucketProtectionConfigurationRequestBuilder {
         self.protection_configuration = Some(value);
         self
     }
-    /// Sets or clears `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
+    /// Sets or clears `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. It can be set only on an empty bucket and never removed; its periods can be changed later.
     pub fn set_protection_configuration(
         mut self,
         value: Option<types::ProtectionConfiguration>,
@@ -25021,14 +25021,14 @@ pub struct PutObjectOutput {
     /// `Expiration`: header `x-amz-expiration`. When a lifecycle rule will expire the object: `expiry-date="<HTTP date>", rule-id="<rule>"`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub expiration: Option<String>,
-    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -25101,17 +25101,17 @@ impl PutObjectOutput {
     pub fn expiration(&self) -> Option<&str> {
         self.expiration.as_deref()
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -25201,32 +25201,32 @@ impl PutObjectOutputBuilder {
         self.expiration = value;
         self
     }
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -25400,11 +25400,11 @@ pub struct PutObjectRequest {
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -25719,22 +25719,22 @@ impl PutObjectRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -26142,7 +26142,7 @@ pub struct PutObjectRetentionRequest {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// `BypassGovernanceRetention`: header `x-amz-bypass-governance-retention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub bypass_governance_retention: Option<bool>,
     /// `ContentMD5`: header `Content-MD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
@@ -26224,12 +26224,12 @@ impl PutObjectRetentionRequestBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.bypass_governance_retention = Some(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets or clears `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.bypass_governance_retention = value;
         self
@@ -27049,7 +27049,7 @@ pub struct ReplicationRule {
     /// `Prefix`: XML element `Prefix`; deprecated. An older way to choose objects by key prefix; prefer `Filter`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub prefix: Option<String>,
-    /// `Filter`: XML element `Filter`; required. Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// `Filter`: XML element `Filter`; required. Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     ///
     /// Shape: `ReplicationRuleFilter`.
     pub filter: types::ReplicationRuleFilter,
@@ -27057,7 +27057,7 @@ pub struct ReplicationRule {
     ///
     /// Shape: `ReplicationRuleStatus`.
     pub status: types::ReplicationRuleStatus,
-    /// `Destination`: XML element `Destination`; required. The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
+    /// `Destination`: XML element `Destination`; required. The bucket replicas go to, named by its CRN on COS (`crn:v1:bluemix:public:cloud-object- storage:global:a/<account>:<instance>:bucket:<name>`).
     pub destination: types::Destination,
     /// `DeleteMarkerReplication`: XML element `DeleteMarkerReplication`; required. Whether delete markers are replicated: `Enabled` or `Disabled`.
     pub delete_marker_replication: types::DeleteMarkerReplication,
@@ -27082,7 +27082,7 @@ impl ReplicationRule {
     pub fn prefix(&self) -> Option<&str> {
         self.prefix.as_deref()
     }
-    /// `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     #[inline]
     pub fn filter(&self) -> &types::ReplicationRuleFilter {
         &self.filter
@@ -27092,7 +27092,7 @@ impl ReplicationRule {
     pub fn status(&self) -> &types::ReplicationRuleStatus {
         &self.status
     }
-    /// `Destination` (required). The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
+    /// `Destination` (required). The bucket replicas go to, named by its CRN on COS (`crn:v1:bluemix:public:cloud-object- storage:global:a/<account>:<instance>:bucket:<name>`).
     #[inline]
     pub fn destination(&self) -> &types::Destination {
         &self.destination
@@ -27145,12 +27145,12 @@ impl ReplicationRuleBuilder {
         self.prefix = value;
         self
     }
-    /// Sets `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// Sets `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     pub fn filter(mut self, value: types::ReplicationRuleFilter) -> Self {
         self.filter = Some(value);
         self
     }
-    /// Sets or clears `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`. An empty filter means every object.
+    /// Sets or clears `Filter` (required). Which objects the rule applies to: a prefix, a tag, object sizes, or several of them under `And`; an empty filter means every object. On COS only expiration rules take a non-empty filter.
     pub fn set_filter(mut self, value: Option<types::ReplicationRuleFilter>) -> Self {
         self.filter = value;
         self
@@ -27165,12 +27165,12 @@ impl ReplicationRuleBuilder {
         self.status = value;
         self
     }
-    /// Sets `Destination` (required). The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
+    /// Sets `Destination` (required). The bucket replicas go to, named by its CRN on COS (`crn:v1:bluemix:public:cloud-object- storage:global:a/<account>:<instance>:bucket:<name>`).
     pub fn destination(mut self, value: types::Destination) -> Self {
         self.destination = Some(value);
         self
     }
-    /// Sets or clears `Destination` (required). The bucket replicas go to, given as its CRN on COS (`arn:...`), and optionally their storage class.
+    /// Sets or clears `Destination` (required). The bucket replicas go to, named by its CRN on COS (`crn:v1:bluemix:public:cloud-object- storage:global:a/<account>:<instance>:bucket:<name>`).
     pub fn set_destination(mut self, value: Option<types::Destination>) -> Self {
         self.destination = value;
         self
@@ -28057,7 +28057,7 @@ pub struct RestoreObjectRequest {
     /// Shape: `ObjectVersionId`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version_id: Option<String>,
-    /// `RestoreRequest`: the whole body. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
+    /// `RestoreRequest`: the whole body. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub restore_request: Option<types::RestoreRequest>,
 }
@@ -28106,12 +28106,12 @@ impl RestoreObjectRequestBuilder {
         self.version_id = value;
         self
     }
-    /// Sets `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
+    /// Sets `RestoreRequest`. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     pub fn restore_request(mut self, value: types::RestoreRequest) -> Self {
         self.restore_request = Some(value);
         self
     }
-    /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
+    /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     pub fn set_restore_request(mut self, value: Option<types::RestoreRequest>) -> Self {
         self.restore_request = value;
         self
@@ -28842,7 +28842,7 @@ impl TagBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct Tagging {
-    /// `TagSet`: XML element `TagSet`; required. The tags: at most 10 per object and 50 per bucket, keys unique.
+    /// `TagSet`: XML element `TagSet`; required. The tags: at most 10 per object (keys up to 128 characters, values up to 256), keys unique; AWS allows 50 per bucket.
     pub tag_set: Vec<types::Tag>,
 }
 impl Tagging {
@@ -28857,12 +28857,12 @@ pub struct TaggingBuilder {
     tag_set: Option<Vec<types::Tag>>,
 }
 impl TaggingBuilder {
-    /// Appends one item to `TagSet` (required). The tags: at most 10 per object and 50 per bucket, keys unique. `set_tag_set` sets or clears the whole list.
+    /// Appends one item to `TagSet` (required). The tags: at most 10 per object (keys up to 128 characters, values up to 256), keys unique; AWS allows 50 per bucket. `set_tag_set` sets or clears the whole list.
     pub fn tag_set(mut self, item: types::Tag) -> Self {
         self.tag_set.get_or_insert_with(Vec::new).push(item);
         self
     }
-    /// Sets or clears `TagSet` (required). The tags: at most 10 per object and 50 per bucket, keys unique.
+    /// Sets or clears `TagSet` (required). The tags: at most 10 per object (keys up to 128 characters, values up to 256), keys unique; AWS allows 50 per bucket.
     pub fn set_tag_set(mut self, value: Option<Vec<types::Tag>>) -> Self {
         self.tag_set = value;
         self
@@ -30096,14 +30096,14 @@ pub struct UploadPartOutput {
     /// `ServerSideEncryption`: header `x-amz-server-side-encryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub server_side_encryption: Option<types::ServerSideEncryption>,
-    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`: header `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub e_tag: Option<String>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -30162,17 +30162,17 @@ impl UploadPartOutput {
     pub fn server_side_encryption(&self) -> Option<&types::ServerSideEncryption> {
         self.server_side_encryption.as_ref()
     }
-    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     #[inline]
     pub fn e_tag(&self) -> Option<&str> {
         self.e_tag.as_deref()
     }
-    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32(&self) -> Option<&str> {
         self.checksum_crc32.as_deref()
     }
-    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[inline]
     pub fn checksum_crc32c(&self) -> Option<&str> {
         self.checksum_crc32c.as_deref()
@@ -30250,32 +30250,32 @@ impl UploadPartOutputBuilder {
         self.server_side_encryption = value;
         self
     }
-    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn e_tag(mut self, value: impl Into<String>) -> Self {
         self.e_tag = Some(value.into());
         self
     }
-    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single unencrypted PUT; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
+    /// Sets or clears `ETag`. The entity tag, quoted: the hex MD5 of the content for a single PUT not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
     pub fn set_e_tag(mut self, value: Option<String>) -> Self {
         self.e_tag = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self
@@ -30389,11 +30389,11 @@ pub struct UploadPartRequest {
     /// `ChecksumAlgorithm`: header `x-amz-sdk-checksum-algorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32`: header `x-amz-checksum-crc32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32: Option<String>,
-    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// `ChecksumCRC32C`: header `x-amz-checksum-crc32c`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     #[cfg_attr(feature = "serde", serde(rename = "ChecksumCRC32C"))]
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub checksum_crc32c: Option<String>,
@@ -30554,22 +30554,22 @@ impl UploadPartRequestBuilder {
         self.checksum_algorithm = value;
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32 = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.checksum_crc32 = value;
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.checksum_crc32c = Some(value.into());
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.checksum_crc32c = value;
         self

@@ -112,12 +112,12 @@ impl ListPartsFluentBuilder {
         self.input = self.input.set_max_parts(value);
         self
     }
-    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.mirror_destination(value);
         self
     }
-    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a protected mirror to read from, by vault id; ignored elsewhere.
+    /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
         self

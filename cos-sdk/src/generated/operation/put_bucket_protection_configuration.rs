@@ -87,7 +87,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         self.input = self.input.set_bucket(value);
         self
     }
-    /// Sets `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
+    /// Sets `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. It can be set only on an empty bucket and never removed; its periods can be changed later.
     pub fn protection_configuration(
         mut self,
         value: types::ProtectionConfiguration,
@@ -95,7 +95,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         self.input = self.input.protection_configuration(value);
         self
     }
-    /// Sets or clears `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. Once enabled it cannot be turned off, and its periods can only grow.
+    /// Sets or clears `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. It can be set only on an empty bucket and never removed; its periods can be changed later.
     pub fn set_protection_configuration(
         mut self,
         value: Option<types::ProtectionConfiguration>,

@@ -297,22 +297,22 @@ impl PutObjectFluentBuilder {
         self.input = self.input.set_checksum_algorithm(value);
         self
     }
-    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32(value);
         self
     }
-    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.checksum_crc32c(value);
         self
     }
-    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
+    /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_checksum_crc32c(value);
         self

@@ -140,12 +140,12 @@ impl PutObjectRetentionFluentBuilder {
         self.input = self.input.set_version_id(value);
         self
     }
-    /// Sets `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
         self.input = self.input.bypass_governance_retention(value);
         self
     }
-    /// Sets or clears `BypassGovernanceRetention`. Deletes or shortens an Object Lock retention in `GOVERNANCE` mode, for callers allowed to (an AWS feature).
+    /// Sets or clears `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
         self.input = self.input.set_bypass_governance_retention(value);
         self

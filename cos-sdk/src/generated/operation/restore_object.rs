@@ -129,12 +129,12 @@ impl RestoreObjectFluentBuilder {
         self.input = self.input.set_version_id(value);
         self
     }
-    /// Sets `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
+    /// Sets `RestoreRequest`. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     pub fn restore_request(mut self, value: types::RestoreRequest) -> Self {
         self.input = self.input.restore_request(value);
         self
     }
-    /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and how fast it is made (`GlacierJobParameters.Tier`).
+    /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     pub fn set_restore_request(mut self, value: Option<types::RestoreRequest>) -> Self {
         self.input = self.input.set_restore_request(value);
         self
