@@ -13440,7 +13440,7 @@ impl GetPublicAccessBlockRequestBuilder {
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
 #[non_exhaustive]
 pub struct GlacierJobParameters {
-    /// `Tier`: XML element `Tier`; required. How fast the copy is made: `Accelerated` (IBM's tier, within about 2 hours, for ACCELERATED archives), `Standard` (within about 12 hours), or `Bulk`.
+    /// `Tier`: XML element `Tier`; required. The restore tier. On COS it follows the archive class: `Bulk` for `GLACIER` (up to 12 hours) and `Accelerated` for `ACCELERATED` (up to 2 hours); `Standard` and `Expedited` are AWS tiers.
     pub tier: types::Tier,
 }
 impl GlacierJobParameters {
@@ -13455,12 +13455,12 @@ pub struct GlacierJobParametersBuilder {
     tier: Option<types::Tier>,
 }
 impl GlacierJobParametersBuilder {
-    /// Sets `Tier` (required). How fast the copy is made: `Accelerated` (IBM's tier, within about 2 hours, for ACCELERATED archives), `Standard` (within about 12 hours), or `Bulk`.
+    /// Sets `Tier` (required). The restore tier. On COS it follows the archive class: `Bulk` for `GLACIER` (up to 12 hours) and `Accelerated` for `ACCELERATED` (up to 2 hours); `Standard` and `Expedited` are AWS tiers.
     pub fn tier(mut self, value: impl Into<types::Tier>) -> Self {
         self.tier = Some(value.into());
         self
     }
-    /// Sets or clears `Tier` (required). How fast the copy is made: `Accelerated` (IBM's tier, within about 2 hours, for ACCELERATED archives), `Standard` (within about 12 hours), or `Bulk`.
+    /// Sets or clears `Tier` (required). The restore tier. On COS it follows the archive class: `Bulk` for `GLACIER` (up to 12 hours) and `Accelerated` for `ACCELERATED` (up to 2 hours); `Standard` and `Expedited` are AWS tiers.
     pub fn set_tier(mut self, value: Option<types::Tier>) -> Self {
         self.tier = value;
         self
