@@ -483,17 +483,14 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let shape = service.shape(&op.output);
     let output = service.structure(&op.output);
     let out_ty = ident(&shape.rust_name);
-    let mut stmts = Vec::new();
+    let mut stmts = vec![header_reader(ctx, &output.members)];
     let mut body_members: Vec<&Member> = Vec::new();
     for m in &output.members {
         let id = super::local(m);
         let key = &m.wire_name;
         let wire = &m.name;
         match m.location {
-            Location::Header => {
-                let value = header_value(ctx, m);
-                stmts.push(finish_member(ctx, m, wire, quote!(let #id = #value;)));
-            }
+            Location::Header => stmts.push(finish_member(ctx, m, wire, quote!())),
             Location::PrefixHeaders => {
                 stmts.push(quote!(let #id = #rt::prefix_headers(&parts.headers, #key);));
             }
@@ -559,6 +556,42 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
 
 /// Applies a required check to a member read from headers or the payload.
+/// Reads the header members of an output in one pass over the headers the response has (a few),
+/// rather than one lookup per member the model names (dozens for GetObject): each present header is
+/// read by its member's reader, into a local variable named like the field.
+fn header_reader(ctx: &Ctx<'_>, members: &[Member]) -> TokenStream {
+    let headers: Vec<&Member> = members.iter().filter(|m| m.location == Location::Header).collect();
+    if headers.is_empty() {
+        return quote!();
+    }
+    let decls = headers.iter().map(|m| {
+        let id = super::local(m);
+        quote!(let mut #id = None;)
+    });
+    // Members that name the same header (in any case) read it together.
+    let mut arms: Vec<(String, Vec<TokenStream>)> = Vec::new();
+    for m in &headers {
+        let id = super::local(m);
+        let value = header_value(ctx, m);
+        let read = quote!(#id = #value;);
+        let name = m.wire_name.to_ascii_lowercase();
+        match arms.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, reads)) => reads.push(read),
+            None => arms.push((name, vec![read])),
+        }
+    }
+    let arms = arms.iter().map(|(name, reads)| quote!(#name => { #(#reads)* }));
+    quote! {
+        #(#decls)*
+        for name in parts.headers.keys() {
+            match name.as_str() {
+                #(#arms)*
+                _ => {}
+            }
+        }
+    }
+}
+
 fn finish_member(ctx: &Ctx<'_>, m: &Member, wire: &str, read: TokenStream) -> TokenStream {
     let rt = &ctx.rt;
     let id = super::local(m);

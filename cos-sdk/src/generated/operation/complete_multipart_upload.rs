@@ -342,25 +342,51 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<CompleteMultipartUploadOutput, rt::Error> {
-    let f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
-    let f_server_side_encryption = rt::header_string(
-            &parts.headers,
-            "x-amz-server-side-encryption",
-        )?
-        .map(|text| types::ServerSideEncryption::from(text.as_str()));
-    let f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-    let f_sse_kms_key_id = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-aws-kms-key-id",
-    )?;
-    let f_bucket_key_enabled = rt::header_parsed(
-        &parts.headers,
-        "x-amz-server-side-encryption-bucket-key-enabled",
-        "BucketKeyEnabled",
-        rt::parse_bool,
-    )?;
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
+    let mut f_expiration = None;
+    let mut f_server_side_encryption = None;
+    let mut f_version_id = None;
+    let mut f_sse_kms_key_id = None;
+    let mut f_bucket_key_enabled = None;
+    let mut f_request_charged = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-expiration" => {
+                f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = rt::header_string(
+                        &parts.headers,
+                        "x-amz-server-side-encryption",
+                    )?
+                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+            }
+            "x-amz-version-id" => {
+                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-aws-kms-key-id",
+                )?;
+            }
+            "x-amz-server-side-encryption-bucket-key-enabled" => {
+                f_bucket_key_enabled = rt::header_parsed(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-bucket-key-enabled",
+                    "BucketKeyEnabled",
+                    rt::parse_bool,
+                )?;
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_location: Option<String> = None;

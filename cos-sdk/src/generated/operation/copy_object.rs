@@ -761,6 +761,63 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<CopyObjectOutput, rt::Error> {
+    let mut f_expiration = None;
+    let mut f_copy_source_version_id = None;
+    let mut f_version_id = None;
+    let mut f_server_side_encryption = None;
+    let mut f_sse_customer_algorithm = None;
+    let mut f_sse_customer_key_md5 = None;
+    let mut f_sse_kms_key_id = None;
+    let mut f_request_charged = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-expiration" => {
+                f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
+            }
+            "x-amz-copy-source-version-id" => {
+                f_copy_source_version_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-copy-source-version-id",
+                )?;
+            }
+            "x-amz-version-id" => {
+                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = rt::header_string(
+                        &parts.headers,
+                        "x-amz-server-side-encryption",
+                    )?
+                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-algorithm",
+                )?;
+            }
+            "x-amz-server-side-encryption-customer-key-md5" => {
+                f_sse_customer_key_md5 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-key-MD5",
+                )?;
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-aws-kms-key-id",
+                )?;
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     let f_copy_object_result = match rt::XmlReader::open(&body)? {
         Some((mut r, node)) => {
             let value = protocol::de_copy_object_result(&mut r, &node)?;
@@ -769,31 +826,6 @@ fn read_output(
         }
         None => None,
     };
-    let f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
-    let f_copy_source_version_id = rt::header_string(
-        &parts.headers,
-        "x-amz-copy-source-version-id",
-    )?;
-    let f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-    let f_server_side_encryption = rt::header_string(
-            &parts.headers,
-            "x-amz-server-side-encryption",
-        )?
-        .map(|text| types::ServerSideEncryption::from(text.as_str()));
-    let f_sse_customer_algorithm = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-algorithm",
-    )?;
-    let f_sse_customer_key_md5 = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-key-MD5",
-    )?;
-    let f_sse_kms_key_id = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-aws-kms-key-id",
-    )?;
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
     Ok(CopyObjectOutput {
         copy_object_result: f_copy_object_result,
         expiration: f_expiration,

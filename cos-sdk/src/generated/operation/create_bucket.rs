@@ -300,7 +300,15 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<CreateBucketOutput, rt::Error> {
-    let f_location = rt::header_string(&parts.headers, "Location")?;
+    let mut f_location = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "location" => {
+                f_location = rt::header_string(&parts.headers, "Location")?;
+            }
+            _ => {}
+        }
+    }
     Ok(CreateBucketOutput {
         location: f_location,
     })

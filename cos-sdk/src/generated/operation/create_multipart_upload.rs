@@ -499,38 +499,79 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<CreateMultipartUploadOutput, rt::Error> {
-    let f_abort_date = rt::header_timestamp(
-        &parts.headers,
-        "x-amz-abort-date",
-        rt::TimestampFormat::HttpDate,
-    )?;
-    let f_abort_rule_id = rt::header_string(&parts.headers, "x-amz-abort-rule-id")?;
-    let f_server_side_encryption = rt::header_string(
-            &parts.headers,
-            "x-amz-server-side-encryption",
-        )?
-        .map(|text| types::ServerSideEncryption::from(text.as_str()));
-    let f_sse_customer_algorithm = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-algorithm",
-    )?;
-    let f_sse_customer_key_md5 = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-key-MD5",
-    )?;
-    let f_sse_kms_key_id = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-aws-kms-key-id",
-    )?;
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
-    let f_checksum_algorithm = rt::header_string(
-            &parts.headers,
-            "x-amz-checksum-algorithm",
-        )?
-        .map(|text| types::ChecksumAlgorithm::from(text.as_str()));
-    let f_checksum_type = rt::header_string(&parts.headers, "x-amz-checksum-type")?
-        .map(|text| types::ChecksumType::from(text.as_str()));
+    let mut f_abort_date = None;
+    let mut f_abort_rule_id = None;
+    let mut f_server_side_encryption = None;
+    let mut f_sse_customer_algorithm = None;
+    let mut f_sse_customer_key_md5 = None;
+    let mut f_sse_kms_key_id = None;
+    let mut f_request_charged = None;
+    let mut f_checksum_algorithm = None;
+    let mut f_checksum_type = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-abort-date" => {
+                f_abort_date = rt::header_timestamp(
+                    &parts.headers,
+                    "x-amz-abort-date",
+                    rt::TimestampFormat::HttpDate,
+                )?;
+            }
+            "x-amz-abort-rule-id" => {
+                f_abort_rule_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-abort-rule-id",
+                )?;
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = rt::header_string(
+                        &parts.headers,
+                        "x-amz-server-side-encryption",
+                    )?
+                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-algorithm",
+                )?;
+            }
+            "x-amz-server-side-encryption-customer-key-md5" => {
+                f_sse_customer_key_md5 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-key-MD5",
+                )?;
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-aws-kms-key-id",
+                )?;
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            "x-amz-checksum-algorithm" => {
+                f_checksum_algorithm = rt::header_string(
+                        &parts.headers,
+                        "x-amz-checksum-algorithm",
+                    )?
+                    .map(|text| types::ChecksumAlgorithm::from(text.as_str()));
+            }
+            "x-amz-checksum-type" => {
+                f_checksum_type = rt::header_string(
+                        &parts.headers,
+                        "x-amz-checksum-type",
+                    )?
+                    .map(|text| types::ChecksumType::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_bucket: Option<String> = None;

@@ -206,15 +206,32 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<DeleteObjectOutput, rt::Error> {
-    let f_delete_marker = rt::header_parsed(
-        &parts.headers,
-        "x-amz-delete-marker",
-        "DeleteMarker",
-        rt::parse_bool,
-    )?;
-    let f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
+    let mut f_delete_marker = None;
+    let mut f_version_id = None;
+    let mut f_request_charged = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-delete-marker" => {
+                f_delete_marker = rt::header_parsed(
+                    &parts.headers,
+                    "x-amz-delete-marker",
+                    "DeleteMarker",
+                    rt::parse_bool,
+                )?;
+            }
+            "x-amz-version-id" => {
+                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     Ok(DeleteObjectOutput {
         delete_marker: f_delete_marker,
         version_id: f_version_id,

@@ -141,7 +141,15 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<DeleteObjectTaggingOutput, rt::Error> {
-    let f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+    let mut f_version_id = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-version-id" => {
+                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+            }
+            _ => {}
+        }
+    }
     Ok(DeleteObjectTaggingOutput {
         version_id: f_version_id,
     })

@@ -123,6 +123,21 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketProtectionConfigurationOutput, rt::Error> {
+    let mut f_ibm_protection_management_state = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-ibm-protection-management-state" => {
+                f_ibm_protection_management_state = rt::header_string(
+                        &parts.headers,
+                        "x-ibm-protection-management-state",
+                    )?
+                    .map(|text| types::IbmProtectionManagementState::from(
+                        text.as_str(),
+                    ));
+            }
+            _ => {}
+        }
+    }
     let f_protection_configuration = match rt::XmlReader::open(&body)? {
         Some((mut r, node)) => {
             let value = protocol::de_protection_configuration(&mut r, &node)?;
@@ -131,11 +146,6 @@ fn read_output(
         }
         None => None,
     };
-    let f_ibm_protection_management_state = rt::header_string(
-            &parts.headers,
-            "x-ibm-protection-management-state",
-        )?
-        .map(|text| types::IbmProtectionManagementState::from(text.as_str()));
     Ok(GetBucketProtectionConfigurationOutput {
         protection_configuration: f_protection_configuration,
         ibm_protection_management_state: f_ibm_protection_management_state,

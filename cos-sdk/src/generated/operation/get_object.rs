@@ -398,137 +398,295 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectOutput, rt::Error> {
+    let mut f_delete_marker = None;
+    let mut f_accept_ranges = None;
+    let mut f_expiration = None;
+    let mut f_restore = None;
+    let mut f_last_modified = None;
+    let mut f_content_length = None;
+    let mut f_e_tag = None;
+    let mut f_checksum_crc32 = None;
+    let mut f_checksum_crc32c = None;
+    let mut f_checksum_crc64_nvme = None;
+    let mut f_checksum_sha1 = None;
+    let mut f_checksum_sha256 = None;
+    let mut f_checksum_type = None;
+    let mut f_missing_meta = None;
+    let mut f_version_id = None;
+    let mut f_cache_control = None;
+    let mut f_content_disposition = None;
+    let mut f_content_encoding = None;
+    let mut f_content_language = None;
+    let mut f_content_range = None;
+    let mut f_content_type = None;
+    let mut f_expires = None;
+    let mut f_website_redirect_location = None;
+    let mut f_server_side_encryption = None;
+    let mut f_retention_expiration_date = None;
+    let mut f_retention_legal_hold_count = None;
+    let mut f_retention_period = None;
+    let mut f_sse_customer_algorithm = None;
+    let mut f_sse_customer_key_md5 = None;
+    let mut f_sse_kms_key_id = None;
+    let mut f_storage_class = None;
+    let mut f_request_charged = None;
+    let mut f_replication_status = None;
+    let mut f_parts_count = None;
+    let mut f_tag_count = None;
+    let mut f_object_lock_mode = None;
+    let mut f_object_lock_retain_until_date = None;
+    let mut f_object_lock_legal_hold_status = None;
+    let mut f_ibm_restored_copy_storage_class = None;
+    let mut f_ibm_transition = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-delete-marker" => {
+                f_delete_marker = rt::header_parsed(
+                    &parts.headers,
+                    "x-amz-delete-marker",
+                    "DeleteMarker",
+                    rt::parse_bool,
+                )?;
+            }
+            "accept-ranges" => {
+                f_accept_ranges = rt::header_string(&parts.headers, "accept-ranges")?;
+            }
+            "x-amz-expiration" => {
+                f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
+            }
+            "x-amz-restore" => {
+                f_restore = rt::header_string(&parts.headers, "x-amz-restore")?;
+            }
+            "last-modified" => {
+                f_last_modified = rt::header_timestamp(
+                    &parts.headers,
+                    "Last-Modified",
+                    rt::TimestampFormat::HttpDate,
+                )?;
+            }
+            "content-length" => {
+                f_content_length = rt::header_parsed(
+                    &parts.headers,
+                    "Content-Length",
+                    "ContentLength",
+                    rt::parse_i64,
+                )?;
+            }
+            "etag" => {
+                f_e_tag = rt::header_string(&parts.headers, "ETag")?;
+            }
+            "x-amz-checksum-crc32" => {
+                f_checksum_crc32 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-crc32",
+                )?;
+            }
+            "x-amz-checksum-crc32c" => {
+                f_checksum_crc32c = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-crc32c",
+                )?;
+            }
+            "x-amz-checksum-crc64nvme" => {
+                f_checksum_crc64_nvme = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-crc64nvme",
+                )?;
+            }
+            "x-amz-checksum-sha1" => {
+                f_checksum_sha1 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-sha1",
+                )?;
+            }
+            "x-amz-checksum-sha256" => {
+                f_checksum_sha256 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-sha256",
+                )?;
+            }
+            "x-amz-checksum-type" => {
+                f_checksum_type = rt::header_string(
+                        &parts.headers,
+                        "x-amz-checksum-type",
+                    )?
+                    .map(|text| types::ChecksumType::from(text.as_str()));
+            }
+            "x-amz-missing-meta" => {
+                f_missing_meta = rt::header_parsed(
+                    &parts.headers,
+                    "x-amz-missing-meta",
+                    "MissingMeta",
+                    rt::parse_i32,
+                )?;
+            }
+            "x-amz-version-id" => {
+                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+            }
+            "cache-control" => {
+                f_cache_control = rt::header_string(&parts.headers, "Cache-Control")?;
+            }
+            "content-disposition" => {
+                f_content_disposition = rt::header_string(
+                    &parts.headers,
+                    "Content-Disposition",
+                )?;
+            }
+            "content-encoding" => {
+                f_content_encoding = rt::header_string(
+                    &parts.headers,
+                    "Content-Encoding",
+                )?;
+            }
+            "content-language" => {
+                f_content_language = rt::header_string(
+                    &parts.headers,
+                    "Content-Language",
+                )?;
+            }
+            "content-range" => {
+                f_content_range = rt::header_string(&parts.headers, "Content-Range")?;
+            }
+            "content-type" => {
+                f_content_type = rt::header_string(&parts.headers, "Content-Type")?;
+            }
+            "expires" => {
+                f_expires = rt::header_timestamp(
+                    &parts.headers,
+                    "Expires",
+                    rt::TimestampFormat::HttpDate,
+                )?;
+            }
+            "x-amz-website-redirect-location" => {
+                f_website_redirect_location = rt::header_string(
+                    &parts.headers,
+                    "x-amz-website-redirect-location",
+                )?;
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = rt::header_string(
+                        &parts.headers,
+                        "x-amz-server-side-encryption",
+                    )?
+                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+            }
+            "retention-expiration-date" => {
+                f_retention_expiration_date = rt::header_timestamp(
+                    &parts.headers,
+                    "Retention-Expiration-Date",
+                    rt::TimestampFormat::Iso8601,
+                )?;
+            }
+            "retention-legal-hold-count" => {
+                f_retention_legal_hold_count = rt::header_parsed(
+                    &parts.headers,
+                    "Retention-Legal-Hold-Count",
+                    "RetentionLegalHoldCount",
+                    rt::parse_i32,
+                )?;
+            }
+            "retention-period" => {
+                f_retention_period = rt::header_parsed(
+                    &parts.headers,
+                    "Retention-Period",
+                    "RetentionPeriod",
+                    rt::parse_i32,
+                )?;
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-algorithm",
+                )?;
+            }
+            "x-amz-server-side-encryption-customer-key-md5" => {
+                f_sse_customer_key_md5 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-key-MD5",
+                )?;
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-aws-kms-key-id",
+                )?;
+            }
+            "x-amz-storage-class" => {
+                f_storage_class = rt::header_string(
+                        &parts.headers,
+                        "x-amz-storage-class",
+                    )?
+                    .map(|text| types::StorageClass::from(text.as_str()));
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            "x-amz-replication-status" => {
+                f_replication_status = rt::header_string(
+                        &parts.headers,
+                        "x-amz-replication-status",
+                    )?
+                    .map(|text| types::ReplicationStatus::from(text.as_str()));
+            }
+            "x-amz-mp-parts-count" => {
+                f_parts_count = rt::header_parsed(
+                    &parts.headers,
+                    "x-amz-mp-parts-count",
+                    "PartsCount",
+                    rt::parse_i32,
+                )?;
+            }
+            "x-amz-tagging-count" => {
+                f_tag_count = rt::header_parsed(
+                    &parts.headers,
+                    "x-amz-tagging-count",
+                    "TagCount",
+                    rt::parse_i32,
+                )?;
+            }
+            "x-amz-object-lock-mode" => {
+                f_object_lock_mode = rt::header_string(
+                        &parts.headers,
+                        "x-amz-object-lock-mode",
+                    )?
+                    .map(|text| types::ObjectLockMode::from(text.as_str()));
+            }
+            "x-amz-object-lock-retain-until-date" => {
+                f_object_lock_retain_until_date = rt::header_timestamp(
+                    &parts.headers,
+                    "x-amz-object-lock-retain-until-date",
+                    rt::TimestampFormat::Iso8601,
+                )?;
+            }
+            "x-amz-object-lock-legal-hold" => {
+                f_object_lock_legal_hold_status = rt::header_string(
+                        &parts.headers,
+                        "x-amz-object-lock-legal-hold",
+                    )?
+                    .map(|text| types::ObjectLockLegalHoldStatus::from(text.as_str()));
+            }
+            "x-ibm-restored-copy-storage-class" => {
+                f_ibm_restored_copy_storage_class = rt::header_string(
+                        &parts.headers,
+                        "x-ibm-restored-copy-storage-class",
+                    )?
+                    .map(|text| types::StorageClass::from(text.as_str()));
+            }
+            "x-ibm-transition" => {
+                f_ibm_transition = rt::header_string(
+                    &parts.headers,
+                    "x-ibm-transition",
+                )?;
+            }
+            _ => {}
+        }
+    }
     let f_body = body;
-    let f_delete_marker = rt::header_parsed(
-        &parts.headers,
-        "x-amz-delete-marker",
-        "DeleteMarker",
-        rt::parse_bool,
-    )?;
-    let f_accept_ranges = rt::header_string(&parts.headers, "accept-ranges")?;
-    let f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
-    let f_restore = rt::header_string(&parts.headers, "x-amz-restore")?;
-    let f_last_modified = rt::header_timestamp(
-        &parts.headers,
-        "Last-Modified",
-        rt::TimestampFormat::HttpDate,
-    )?;
-    let f_content_length = rt::header_parsed(
-        &parts.headers,
-        "Content-Length",
-        "ContentLength",
-        rt::parse_i64,
-    )?;
-    let f_e_tag = rt::header_string(&parts.headers, "ETag")?;
-    let f_checksum_crc32 = rt::header_string(&parts.headers, "x-amz-checksum-crc32")?;
-    let f_checksum_crc32c = rt::header_string(&parts.headers, "x-amz-checksum-crc32c")?;
-    let f_checksum_crc64_nvme = rt::header_string(
-        &parts.headers,
-        "x-amz-checksum-crc64nvme",
-    )?;
-    let f_checksum_sha1 = rt::header_string(&parts.headers, "x-amz-checksum-sha1")?;
-    let f_checksum_sha256 = rt::header_string(&parts.headers, "x-amz-checksum-sha256")?;
-    let f_checksum_type = rt::header_string(&parts.headers, "x-amz-checksum-type")?
-        .map(|text| types::ChecksumType::from(text.as_str()));
-    let f_missing_meta = rt::header_parsed(
-        &parts.headers,
-        "x-amz-missing-meta",
-        "MissingMeta",
-        rt::parse_i32,
-    )?;
-    let f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-    let f_cache_control = rt::header_string(&parts.headers, "Cache-Control")?;
-    let f_content_disposition = rt::header_string(
-        &parts.headers,
-        "Content-Disposition",
-    )?;
-    let f_content_encoding = rt::header_string(&parts.headers, "Content-Encoding")?;
-    let f_content_language = rt::header_string(&parts.headers, "Content-Language")?;
-    let f_content_range = rt::header_string(&parts.headers, "Content-Range")?;
-    let f_content_type = rt::header_string(&parts.headers, "Content-Type")?;
-    let f_expires = rt::header_timestamp(
-        &parts.headers,
-        "Expires",
-        rt::TimestampFormat::HttpDate,
-    )?;
-    let f_website_redirect_location = rt::header_string(
-        &parts.headers,
-        "x-amz-website-redirect-location",
-    )?;
-    let f_server_side_encryption = rt::header_string(
-            &parts.headers,
-            "x-amz-server-side-encryption",
-        )?
-        .map(|text| types::ServerSideEncryption::from(text.as_str()));
     let f_metadata = rt::prefix_headers(&parts.headers, "x-amz-meta-");
-    let f_retention_expiration_date = rt::header_timestamp(
-        &parts.headers,
-        "Retention-Expiration-Date",
-        rt::TimestampFormat::Iso8601,
-    )?;
-    let f_retention_legal_hold_count = rt::header_parsed(
-        &parts.headers,
-        "Retention-Legal-Hold-Count",
-        "RetentionLegalHoldCount",
-        rt::parse_i32,
-    )?;
-    let f_retention_period = rt::header_parsed(
-        &parts.headers,
-        "Retention-Period",
-        "RetentionPeriod",
-        rt::parse_i32,
-    )?;
-    let f_sse_customer_algorithm = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-algorithm",
-    )?;
-    let f_sse_customer_key_md5 = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-key-MD5",
-    )?;
-    let f_sse_kms_key_id = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-aws-kms-key-id",
-    )?;
-    let f_storage_class = rt::header_string(&parts.headers, "x-amz-storage-class")?
-        .map(|text| types::StorageClass::from(text.as_str()));
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
-    let f_replication_status = rt::header_string(
-            &parts.headers,
-            "x-amz-replication-status",
-        )?
-        .map(|text| types::ReplicationStatus::from(text.as_str()));
-    let f_parts_count = rt::header_parsed(
-        &parts.headers,
-        "x-amz-mp-parts-count",
-        "PartsCount",
-        rt::parse_i32,
-    )?;
-    let f_tag_count = rt::header_parsed(
-        &parts.headers,
-        "x-amz-tagging-count",
-        "TagCount",
-        rt::parse_i32,
-    )?;
-    let f_object_lock_mode = rt::header_string(&parts.headers, "x-amz-object-lock-mode")?
-        .map(|text| types::ObjectLockMode::from(text.as_str()));
-    let f_object_lock_retain_until_date = rt::header_timestamp(
-        &parts.headers,
-        "x-amz-object-lock-retain-until-date",
-        rt::TimestampFormat::Iso8601,
-    )?;
-    let f_object_lock_legal_hold_status = rt::header_string(
-            &parts.headers,
-            "x-amz-object-lock-legal-hold",
-        )?
-        .map(|text| types::ObjectLockLegalHoldStatus::from(text.as_str()));
-    let f_ibm_restored_copy_storage_class = rt::header_string(
-            &parts.headers,
-            "x-ibm-restored-copy-storage-class",
-        )?
-        .map(|text| types::StorageClass::from(text.as_str()));
-    let f_ibm_transition = rt::header_string(&parts.headers, "x-ibm-transition")?;
     Ok(GetObjectOutput {
         body: f_body,
         delete_marker: f_delete_marker,

@@ -120,6 +120,21 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectLockConfigurationOutput, rt::Error> {
+    let mut f_ibm_protection_management_state = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-ibm-protection-management-state" => {
+                f_ibm_protection_management_state = rt::header_string(
+                        &parts.headers,
+                        "x-ibm-protection-management-state",
+                    )?
+                    .map(|text| types::IbmProtectionManagementState::from(
+                        text.as_str(),
+                    ));
+            }
+            _ => {}
+        }
+    }
     let f_object_lock_configuration = match rt::XmlReader::open(&body)? {
         Some((mut r, node)) => {
             let value = protocol::de_object_lock_configuration(&mut r, &node)?;
@@ -128,11 +143,6 @@ fn read_output(
         }
         None => None,
     };
-    let f_ibm_protection_management_state = rt::header_string(
-            &parts.headers,
-            "x-ibm-protection-management-state",
-        )?
-        .map(|text| types::IbmProtectionManagementState::from(text.as_str()));
     Ok(GetObjectLockConfigurationOutput {
         object_lock_configuration: f_object_lock_configuration,
         ibm_protection_management_state: f_ibm_protection_management_state,

@@ -154,7 +154,15 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectTaggingOutput, rt::Error> {
-    let f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+    let mut f_version_id = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-version-id" => {
+                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+            }
+            _ => {}
+        }
+    }
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_tag_set: Option<Vec<types::Tag>> = None;

@@ -139,9 +139,20 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectTorrentOutput, rt::Error> {
+    let mut f_request_charged = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     let f_body = body;
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
     Ok(GetObjectTorrentOutput {
         body: f_body,
         request_charged: f_request_charged,

@@ -227,13 +227,27 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListObjectsOutput, rt::Error> {
-    let f_ibm_sse_kp_enabled = rt::header_parsed(
-        &parts.headers,
-        "ibm-sse-kp-enabled",
-        "IBMSSEKPEnabled",
-        rt::parse_bool,
-    )?;
-    let f_ibm_sse_kp_crk_id = rt::header_string(&parts.headers, "ibm-sse-kp-crk-id")?;
+    let mut f_ibm_sse_kp_enabled = None;
+    let mut f_ibm_sse_kp_crk_id = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "ibm-sse-kp-enabled" => {
+                f_ibm_sse_kp_enabled = rt::header_parsed(
+                    &parts.headers,
+                    "ibm-sse-kp-enabled",
+                    "IBMSSEKPEnabled",
+                    rt::parse_bool,
+                )?;
+            }
+            "ibm-sse-kp-crk-id" => {
+                f_ibm_sse_kp_crk_id = rt::header_string(
+                    &parts.headers,
+                    "ibm-sse-kp-crk-id",
+                )?;
+            }
+            _ => {}
+        }
+    }
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_is_truncated: Option<bool> = None;

@@ -193,14 +193,34 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<ListPartsOutput, rt::Error> {
-    let f_abort_date = rt::header_timestamp(
-        &parts.headers,
-        "x-amz-abort-date",
-        rt::TimestampFormat::HttpDate,
-    )?;
-    let f_abort_rule_id = rt::header_string(&parts.headers, "x-amz-abort-rule-id")?;
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
+    let mut f_abort_date = None;
+    let mut f_abort_rule_id = None;
+    let mut f_request_charged = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-abort-date" => {
+                f_abort_date = rt::header_timestamp(
+                    &parts.headers,
+                    "x-amz-abort-date",
+                    rt::TimestampFormat::HttpDate,
+                )?;
+            }
+            "x-amz-abort-rule-id" => {
+                f_abort_rule_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-abort-rule-id",
+                )?;
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_bucket: Option<String> = None;

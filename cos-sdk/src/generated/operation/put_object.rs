@@ -636,38 +636,103 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<PutObjectOutput, rt::Error> {
-    let f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
-    let f_e_tag = rt::header_string(&parts.headers, "ETag")?;
-    let f_checksum_crc32 = rt::header_string(&parts.headers, "x-amz-checksum-crc32")?;
-    let f_checksum_crc32c = rt::header_string(&parts.headers, "x-amz-checksum-crc32c")?;
-    let f_checksum_crc64_nvme = rt::header_string(
-        &parts.headers,
-        "x-amz-checksum-crc64nvme",
-    )?;
-    let f_checksum_sha1 = rt::header_string(&parts.headers, "x-amz-checksum-sha1")?;
-    let f_checksum_sha256 = rt::header_string(&parts.headers, "x-amz-checksum-sha256")?;
-    let f_checksum_type = rt::header_string(&parts.headers, "x-amz-checksum-type")?
-        .map(|text| types::ChecksumType::from(text.as_str()));
-    let f_server_side_encryption = rt::header_string(
-            &parts.headers,
-            "x-amz-server-side-encryption",
-        )?
-        .map(|text| types::ServerSideEncryption::from(text.as_str()));
-    let f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-    let f_sse_customer_algorithm = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-algorithm",
-    )?;
-    let f_sse_customer_key_md5 = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-customer-key-MD5",
-    )?;
-    let f_sse_kms_key_id = rt::header_string(
-        &parts.headers,
-        "x-amz-server-side-encryption-aws-kms-key-id",
-    )?;
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
+    let mut f_expiration = None;
+    let mut f_e_tag = None;
+    let mut f_checksum_crc32 = None;
+    let mut f_checksum_crc32c = None;
+    let mut f_checksum_crc64_nvme = None;
+    let mut f_checksum_sha1 = None;
+    let mut f_checksum_sha256 = None;
+    let mut f_checksum_type = None;
+    let mut f_server_side_encryption = None;
+    let mut f_version_id = None;
+    let mut f_sse_customer_algorithm = None;
+    let mut f_sse_customer_key_md5 = None;
+    let mut f_sse_kms_key_id = None;
+    let mut f_request_charged = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-expiration" => {
+                f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
+            }
+            "etag" => {
+                f_e_tag = rt::header_string(&parts.headers, "ETag")?;
+            }
+            "x-amz-checksum-crc32" => {
+                f_checksum_crc32 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-crc32",
+                )?;
+            }
+            "x-amz-checksum-crc32c" => {
+                f_checksum_crc32c = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-crc32c",
+                )?;
+            }
+            "x-amz-checksum-crc64nvme" => {
+                f_checksum_crc64_nvme = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-crc64nvme",
+                )?;
+            }
+            "x-amz-checksum-sha1" => {
+                f_checksum_sha1 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-sha1",
+                )?;
+            }
+            "x-amz-checksum-sha256" => {
+                f_checksum_sha256 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-checksum-sha256",
+                )?;
+            }
+            "x-amz-checksum-type" => {
+                f_checksum_type = rt::header_string(
+                        &parts.headers,
+                        "x-amz-checksum-type",
+                    )?
+                    .map(|text| types::ChecksumType::from(text.as_str()));
+            }
+            "x-amz-server-side-encryption" => {
+                f_server_side_encryption = rt::header_string(
+                        &parts.headers,
+                        "x-amz-server-side-encryption",
+                    )?
+                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+            }
+            "x-amz-version-id" => {
+                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
+            }
+            "x-amz-server-side-encryption-customer-algorithm" => {
+                f_sse_customer_algorithm = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-algorithm",
+                )?;
+            }
+            "x-amz-server-side-encryption-customer-key-md5" => {
+                f_sse_customer_key_md5 = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-customer-key-MD5",
+                )?;
+            }
+            "x-amz-server-side-encryption-aws-kms-key-id" => {
+                f_sse_kms_key_id = rt::header_string(
+                    &parts.headers,
+                    "x-amz-server-side-encryption-aws-kms-key-id",
+                )?;
+            }
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     Ok(PutObjectOutput {
         expiration: f_expiration,
         e_tag: f_e_tag,

@@ -186,8 +186,19 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<PutObjectLegalHoldOutput, rt::Error> {
-    let f_request_charged = rt::header_string(&parts.headers, "x-amz-request-charged")?
-        .map(|text| types::RequestCharged::from(text.as_str()));
+    let mut f_request_charged = None;
+    for name in parts.headers.keys() {
+        match name.as_str() {
+            "x-amz-request-charged" => {
+                f_request_charged = rt::header_string(
+                        &parts.headers,
+                        "x-amz-request-charged",
+                    )?
+                    .map(|text| types::RequestCharged::from(text.as_str()));
+            }
+            _ => {}
+        }
+    }
     Ok(PutObjectLegalHoldOutput {
         request_charged: f_request_charged,
     })
