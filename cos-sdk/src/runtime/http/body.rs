@@ -219,17 +219,30 @@ impl ByteStream {
         if this.content_length().is_some_and(|n| n > limit) {
             return Err(too_large());
         }
-        let mut buf = BytesMut::with_capacity(this.content_length().unwrap_or(0).min(16 * 1024 * 1024) as usize);
+        // A body that arrives in one chunk (most small answers) is handed on as it is, not copied.
+        let mut first: Option<Bytes> = None;
+        let mut buf = BytesMut::new();
+        let mut len = 0u64;
         while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut this).poll_frame(cx)).await {
             let frame = frame.map_err(body_error)?;
             if let Ok(data) = frame.into_data() {
-                if (buf.len() + data.len()) as u64 > limit {
+                len += data.len() as u64;
+                if len > limit {
                     return Err(too_large());
                 }
-                buf.extend_from_slice(&data);
+                match first.take() {
+                    None if buf.is_empty() => first = Some(data),
+                    earlier => {
+                        if buf.is_empty() {
+                            buf.reserve(this.content_length().unwrap_or(len).clamp(len, 16 * 1024 * 1024) as usize);
+                        }
+                        buf.extend_from_slice(&earlier.unwrap_or_default());
+                        buf.extend_from_slice(&data);
+                    }
+                }
             }
         }
-        Ok(buf.freeze())
+        Ok(first.unwrap_or_else(|| buf.freeze()))
     }
 
     /// Streams the body into the file at `path` and returns the number of bytes written. The bytes go to
@@ -720,6 +733,23 @@ pub(crate) mod tests {
             let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
             assert_eq!(names, ["whole.bin"]);
             std::fs::remove_dir_all(&dir).unwrap();
+        });
+    }
+
+    #[test]
+    fn collecting_joins_chunks_and_keeps_a_single_one_as_it_is() {
+        runtime().block_on(async {
+            let frames = |parts: Vec<&'static [u8]>| {
+                let stream = futures_util::stream::iter(parts.into_iter().map(|p| Ok::<_, io::Error>(Frame::data(Bytes::from_static(p)))));
+                ByteStream::from_body(http_body_util::StreamBody::new(stream), None)
+            };
+            let one: &'static [u8] = b"whole";
+            let got = frames(vec![one]).collect().await.unwrap();
+            assert_eq!(got.as_ptr(), one.as_ptr(), "a single chunk is not copied");
+            assert_eq!(frames(vec![b"ab", b"", b"cd", b"e"]).collect().await.unwrap(), Bytes::from_static(b"abcde"));
+            assert_eq!(frames(vec![]).collect().await.unwrap(), Bytes::new());
+            let err = frames(vec![b"abc", b"def"]).collect_up_to(5, "the limit").await.unwrap_err();
+            assert!(err.to_string().contains("larger than 5 bytes"), "{err}");
         });
     }
 }
