@@ -4,7 +4,6 @@
 //! one HMAC instead of five.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -233,30 +232,44 @@ fn canonical_headers<'a>(
     added: &[(&'a str, &'a str)],
     presigned: bool,
 ) -> Result<CanonicalHeaders, Error> {
-    let mut headers: BTreeMap<&str, Vec<Cow<'_, str>>> = BTreeMap::new();
+    // (name, value) pairs sorted by name; a repeated header's values keep their order.
+    let mut headers: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(request.headers().len() + added.len() + 1);
     for (name, value) in request.headers() {
+        let name = name.as_str();
+        if added.iter().any(|(a, _)| *a == name) {
+            continue;
+        }
         let value = value.to_str().map_err(|_| {
             Error::invalid_input(format!(
                 "header `{name}` has a value that is not visible ASCII, so it cannot be signed; percent-encode it"
             ))
         })?;
-        headers.entry(name.as_str()).or_default().push(trim_spaces(value));
+        headers.push((name, trim_spaces(value)));
     }
-    if !headers.contains_key("host") {
-        headers.insert("host", vec![Cow::Borrowed(host(request.uri())?)]);
+    if !headers.iter().any(|(name, _)| *name == "host") && !added.iter().any(|(name, _)| *name == "host") {
+        headers.push(("host", Cow::Borrowed(host(request.uri())?)));
     }
-    for &(name, value) in added {
-        headers.insert(name, vec![Cow::Borrowed(value)]);
-    }
-    headers.retain(|name, _| !(UNSIGNED_HEADERS.contains(name) || presigned && UNSIGNED_IN_URLS.contains(name)));
-    let mut lines = String::new();
-    for (name, values) in &headers {
-        lines.push_str(name);
-        lines.push(':');
-        lines.push_str(&values.join(","));
+    headers.extend(added.iter().map(|&(name, value)| (name, Cow::Borrowed(value))));
+    headers.retain(|(name, _)| !(UNSIGNED_HEADERS.contains(name) || presigned && UNSIGNED_IN_URLS.contains(name)));
+    headers.sort_by(|a, b| a.0.cmp(b.0));
+    let (mut lines, mut signed) = (String::with_capacity(512), String::with_capacity(128));
+    let mut previous: Option<&str> = None;
+    for (name, value) in &headers {
+        if previous == Some(*name) {
+            lines.pop(); // the newline: this value joins the line of the same name
+            lines.push(',');
+        } else {
+            if previous.is_some() {
+                signed.push(';');
+            }
+            signed.push_str(name);
+            lines.push_str(name);
+            lines.push(':');
+        }
+        lines.push_str(value);
         lines.push('\n');
+        previous = Some(name);
     }
-    let signed = headers.into_keys().collect::<Vec<_>>().join(";");
     Ok(CanonicalHeaders { lines, signed })
 }
 
