@@ -159,8 +159,7 @@ impl Signer {
     /// The hex signature of a canonical request: its hash goes into the string to sign (with the time
     /// and the credential scope), which is signed with the key of the day and region.
     fn signature(&self, canonical_request: &str, amz_date: &str, scope: &str, region: &str, time: SystemTime) -> String {
-        let string_to_sign =
-            format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical_request.as_bytes()));
+        let string_to_sign = [ALGORITHM, amz_date, scope, &sha256_hex(canonical_request.as_bytes())].join("\n");
         calculate_signature(self.signing_key(&amz_date[..8], region, time), string_to_sign.as_bytes())
     }
 
@@ -214,13 +213,7 @@ fn canonical_request(
     headers: &CanonicalHeaders,
     payload_hash: &str,
 ) -> String {
-    format!(
-        "{}\n{}\n{query}\n{}\n{}\n{payload_hash}",
-        request.method(),
-        request.uri().path(),
-        headers.lines,
-        headers.signed
-    )
+    [request.method().as_str(), request.uri().path(), query, &headers.lines, &headers.signed, payload_hash].join("\n")
 }
 
 /// The request's headers in canonical form, with `added` (the signing headers) replacing any of the
@@ -355,7 +348,9 @@ fn append_query(request: &mut http::Request<ByteStream>, params: &[(&str, &str)]
 /// The SigV4 timestamp of `time`, `yyyymmddThhmmssZ` in UTC, to the second.
 fn amz_date(time: SystemTime) -> String {
     let whole_seconds = DateTime::from_secs(DateTime::from(time).secs());
-    whole_seconds.format(TimestampFormat::Iso8601).replace(['-', ':'], "")
+    let mut out = whole_seconds.format(TimestampFormat::Iso8601);
+    out.retain(|c| c != '-' && c != ':');
+    out
 }
 
 /// The credential scope: `yyyymmdd/region/s3/aws4_request`.
