@@ -1,7 +1,17 @@
 //! Standard base64 (RFC 4648, with padding), the one codec for every base64 the SDK writes or reads:
-//! checksums, binary members, resume tokens and proxy credentials. A leaf: it imports nothing.
+//! checksums, binary members, resume tokens and proxy credentials; and lowercase hex, for signatures
+//! and ids. A leaf: it imports nothing.
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Appends `bytes` to `out` as lowercase hex.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+}
 
 /// Standard base64 with padding.
 pub fn base64_encode(bytes: &[u8]) -> String {

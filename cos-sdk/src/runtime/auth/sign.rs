@@ -360,12 +360,8 @@ fn scope(amz_date: &str, region: &str) -> String {
 
 /// The SHA-256 of `data` as lowercase hex.
 fn sha256_hex(data: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
-    for byte in Sha256::digest(data) {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
+    crate::runtime::base64::push_hex(&mut hex, &Sha256::digest(data));
     hex
 }
 

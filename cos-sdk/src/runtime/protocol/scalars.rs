@@ -161,8 +161,14 @@ pub fn idempotency_token() -> String {
     bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    let mut token = String::with_capacity(36);
+    for (i, group) in [&bytes[0..4], &bytes[4..6], &bytes[6..8], &bytes[8..10], &bytes[10..16]].into_iter().enumerate() {
+        if i > 0 {
+            token.push('-');
+        }
+        crate::runtime::base64::push_hex(&mut token, group);
+    }
+    token
 }
 
 #[cfg(test)]
