@@ -186,8 +186,8 @@ impl<'a> XmlStart<'a> {
 /// they need no unescaping.
 ///
 /// It keeps local names (namespaces are ignored, as S3-compatible servers differ in them), ignores what
-/// it does not know, and refuses documents nested deeper than [`MAX_DEPTH`], with more than
-/// [`MAX_ELEMENTS`] elements read, malformed, truncated, or with content after the root element.
+/// it does not know, and refuses documents nested deeper than 64 levels, with more than about a
+/// million elements, malformed, truncated, or with content after the root element.
 pub struct XmlReader<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
     source: Source<'a>,
