@@ -4,7 +4,8 @@
 //! (`UNSIGNED-PAYLOAD` for files, the SHA-256 of in-memory bodies), the same CRC32C part checksums
 //! the benchmark asks of cos-sdk's transfer manager, files read and written in 1 MiB blocks by a
 //! thread of their own and flushed to disk before a download counts as done (cos-sdk's downloads
-//! land only when durable), and a quick-xml pull parser that fills typed listing entries. No retries, no
+//! land only when durable), and a quick-xml pull parser that fills typed listing entries (a timestamp,
+//! a number and a storage class, as cos-sdk's are). No retries, no
 //! timeouts, no checks of what comes back beyond the status: the least a client can do.
 
 use std::fs::File;
@@ -140,7 +141,7 @@ impl Floor {
         let response = self.send(Method::GET, "/bench?list-type=2&encoding-type=url", &[], FloorBody::Bytes(None)).await?;
         let body = response.into_body().collect().await?.to_bytes();
         let entries = parse_listing(&body)?;
-        if entries.iter().any(|e| e.key.is_empty() || e.e_tag.is_empty() || e.last_modified.is_empty() || e.storage_class.is_empty()) {
+        if entries.iter().any(|e| e.key.is_empty() || e.e_tag.is_empty() || e.storage_class != StorageClass::Standard) {
             return Err("an entry lacks a field".into());
         }
         Ok(entries.len())
@@ -293,14 +294,35 @@ fn read_blocks(path: &Path, offset: u64, len: u64) -> std::io::Result<mpsc::Rece
     Ok(receiver)
 }
 
-/// A listing entry, as a typed client holds it.
+/// A listing entry with the types a typed client gives it: a timestamp, a number, a storage class.
 #[derive(Default)]
 struct Entry {
     key: String,
-    last_modified: String,
+    last_modified: i64,
     e_tag: String,
     size: u64,
-    storage_class: String,
+    storage_class: StorageClass,
+}
+
+#[derive(Default, PartialEq)]
+enum StorageClass {
+    #[default]
+    Standard,
+    Glacier,
+    Other(String),
+}
+
+/// Seconds since 1970 of `YYYY-MM-DDThh:mm:ss[.fff]Z`, as S3 writes listing dates (no more checks).
+fn epoch_seconds(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        b.get(range)?.iter().try_fold(0i64, |n, d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    // Days from the civil date, counting March as the first month of the year.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d - 719_469;
+    Some(days * 86_400 + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?)
 }
 
 /// Reads `<Contents>` entries with a pull parser, no tree.
@@ -323,10 +345,16 @@ fn parse_listing(body: &[u8]) -> Result<Vec<Entry>, Error> {
                     let text = text.unescape()?;
                     match field.as_slice() {
                         b"Key" => entry.key = text.into_owned(),
-                        b"LastModified" => entry.last_modified = text.into_owned(),
+                        b"LastModified" => entry.last_modified = epoch_seconds(&text).ok_or("a bad LastModified")?,
                         b"ETag" => entry.e_tag = text.into_owned(),
                         b"Size" => entry.size = text.parse()?,
-                        b"StorageClass" => entry.storage_class = text.into_owned(),
+                        b"StorageClass" => {
+                            entry.storage_class = match &*text {
+                                "STANDARD" => StorageClass::Standard,
+                                "GLACIER" => StorageClass::Glacier,
+                                other => StorageClass::Other(other.to_string()),
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -336,8 +364,8 @@ fn parse_listing(body: &[u8]) -> Result<Vec<Entry>, Error> {
             _ => {}
         }
     }
-    if entries.iter().map(|e| e.size).sum::<u64>() == 0 {
-        return Err("the listing has no sizes".into());
+    if entries.iter().map(|e| e.size).sum::<u64>() == 0 || entries.iter().any(|e| e.last_modified < 1_700_000_000) {
+        return Err("the listing has no sizes or dates".into());
     }
     Ok(entries)
 }
