@@ -28,6 +28,8 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
     let parse_arms = ctx.service.operations.iter().map(|op| parse_arm(ctx, op));
     let error_arms = ctx.service.operations.iter().filter(|op| !op.errors.is_empty()).map(|op| error_arm(ctx, op));
     let invoke_arms = ctx.service.operations.iter().map(|op| invoke_arm(ctx, op));
+    let skeletons =
+        ctx.service.operations.iter().map(|op| skeleton(ctx, &Type::Structure(op.input.clone()), &mut Vec::new()).to_string());
     quote! {
         /// The name of every operation, in model order.
         pub static OPERATIONS: &[&str] = &[#(#names),*];
@@ -69,6 +71,17 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
             };
             #rt::json_error(error, modeled)
         }
+
+        /// A template of `operation`'s JSON input: every member with a placeholder of its type (`""`
+        /// for text, `0` for numbers, `true`, the epoch for timestamps, an enum's values joined by `|`,
+        /// one item for lists and maps). `None` for an unknown operation.
+        pub fn input_skeleton(operation: &str) -> Option<&'static str> {
+            let index = OPERATIONS.iter().position(|name| *name == operation)?;
+            Some(INPUT_SKELETONS[index])
+        }
+
+        /// The input templates of [`input_skeleton`], in the order of [`OPERATIONS`].
+        static INPUT_SKELETONS: &[&str] = &[#(#skeletons),*];
 
         /// Sends `operation` with boto3-style JSON input through `client` and returns its JSON output
         /// (a streaming body is read whole).
@@ -178,4 +191,40 @@ fn invoke_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let name = &op.name;
     let m = module(op);
     quote!(#name => &#gen::operation::#m::META,)
+}
+
+/// The placeholder JSON of a value of type `ty`; `seen` holds the structures being expanded, so a
+/// recursive shape stops at `{}`.
+fn skeleton(ctx: &Ctx<'_>, ty: &Type, seen: &mut Vec<String>) -> serde_json::Value {
+    use serde_json::Value;
+    match ty {
+        Type::String | Type::Blob | Type::Stream => Value::String(String::new()),
+        Type::Enum(shape) => match &ctx.service.shape(shape).kind {
+            crate::ir::ShapeKind::Enum(values) => {
+                Value::String(values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join("|"))
+            }
+            crate::ir::ShapeKind::Structure(_) => Value::String(String::new()),
+        },
+        Type::Integer | Type::Long => Value::from(0),
+        Type::Float | Type::Double => Value::from(0.0),
+        Type::Boolean => Value::Bool(true),
+        Type::Timestamp => Value::String("1970-01-01T00:00:00Z".to_string()),
+        Type::List(list) => Value::Array(vec![skeleton(ctx, &list.member, seen)]),
+        Type::Map(map) => {
+            let mut object = serde_json::Map::new();
+            object.insert("KeyName".to_string(), skeleton(ctx, &map.value, seen));
+            Value::Object(object)
+        }
+        Type::Structure(shape) => {
+            let mut object = serde_json::Map::new();
+            if !seen.contains(shape) {
+                seen.push(shape.clone());
+                for member in &ctx.service.structure(shape).members {
+                    object.insert(member.name.clone(), skeleton(ctx, &member.ty, seen));
+                }
+                seen.pop();
+            }
+            Value::Object(object)
+        }
+    }
 }

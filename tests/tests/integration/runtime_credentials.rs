@@ -187,6 +187,24 @@ fn full_configuration_from_an_environment() {
 }
 
 #[test]
+fn a_profile_names_its_endpoint() {
+    let home = TempDir::new("creds-profile-endpoint");
+    home.write(".aws/credentials", "[work]\naws_access_key_id = id\naws_secret_access_key = s\n");
+    home.write(".aws/config", "[profile work]\nendpoint_url = http://127.0.0.1:9/base\n[profile bad]\nendpoint_url = ftp://x\nibm_api_key_id = k\n");
+    let config = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "work")])).unwrap().build().unwrap();
+    assert_eq!(config.endpoint().authority(), "127.0.0.1:9");
+    assert_eq!(config.endpoint().path_prefix(), "/base");
+    // The environment's endpoint wins over the profile's.
+    let config = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "work"), ("COS_ENDPOINT", "http://127.0.0.1:7")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(config.endpoint().authority(), "127.0.0.1:7");
+    let err = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "bad")])).unwrap_err().to_string();
+    assert!(err.contains("endpoint_url") && err.contains("profile `bad`") && err.contains("ftp://x"), "{err}");
+}
+
+#[test]
 fn debug_output_never_shows_secrets() {
     let home = TempDir::new("creds-redact");
     home.write(".bluemix/cos_credentials", SERVICE_CREDENTIAL);

@@ -206,6 +206,8 @@ pub struct ResolvedCredentials {
     pub instance_id: Option<String>,
     /// The IAM token endpoint found beside them, if any.
     pub iam_endpoint: Option<String>,
+    /// The service URL found beside them (`endpoint_url` of a `~/.aws` profile), if any.
+    pub endpoint_url: Option<String>,
     /// Where they came from: `environment`, or a file's path and profile.
     pub source: String,
 }
@@ -252,7 +254,7 @@ fn from_env_vars(env: &Environment) -> Result<Option<ResolvedCredentials>, Error
         },
     };
     let IbmSettings { instance_id, iam_endpoint } = IbmSettings::from_environment(env);
-    Ok(Some(ResolvedCredentials { credentials, instance_id, iam_endpoint, source: "environment".to_string() }))
+    Ok(Some(ResolvedCredentials { credentials, instance_id, iam_endpoint, endpoint_url: None, source: "environment".to_string() }))
 }
 
 /// The IBM settings the environment gives beside credentials, read in this one place: the service
@@ -344,6 +346,7 @@ pub(crate) fn parse_service_credentials(path: &Path, text: &str) -> Result<Resol
         credentials,
         instance_id: string("resource_instance_id")?,
         iam_endpoint: string("iam_auth_endpoint")?,
+        endpoint_url: None,
         source: format!("service credential file `{}`", path.display()),
     })
 }
@@ -422,6 +425,7 @@ fn from_aws_profiles(env: &Environment) -> Result<Option<ResolvedCredentials>, E
         credentials,
         instance_id: get("ibm_service_instance_id"),
         iam_endpoint: get("ibm_auth_endpoint"),
+        endpoint_url: get("endpoint_url"),
         source: where_,
     }))
 }
