@@ -1,0 +1,380 @@
+//! `cp` and `mv`: a plan of single transfers (upload, download, server-side copy) from the sources
+//! and destination, run by a worker pool over one transfer manager, `--concurrency` at a time.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use cos_sdk::transfer::{CopySource, ObjectSettings, ProgressEvent, ProgressListener};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::cli::{CopyArgs, ObjectArgs};
+use crate::context::{usage, Ctx, Fail, Outcome};
+use crate::location::{expand, local_target, walk, Location, Remote};
+
+/// One transfer of a plan.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Upload {
+        path: PathBuf,
+        size: u64,
+        to: Remote,
+    },
+    Download {
+        from: Remote,
+        size: u64,
+        path: PathBuf,
+        modified: Option<cos_sdk::DateTime>,
+    },
+    Copy {
+        from: Remote,
+        size: u64,
+        to: Remote,
+    },
+}
+
+impl Job {
+    pub fn source(&self) -> String {
+        match self {
+            Job::Upload { path, .. } => path.display().to_string(),
+            Job::Download { from, .. } | Job::Copy { from, .. } => from.url(&from.key),
+        }
+    }
+
+    pub fn destination(&self) -> String {
+        match self {
+            Job::Download { path, .. } => path.display().to_string(),
+            Job::Upload { to, .. } | Job::Copy { to, .. } => to.url(&to.key),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Job::Upload { size, .. } | Job::Download { size, .. } | Job::Copy { size, .. } => *size,
+        }
+    }
+}
+
+/// Whether a local destination names a directory: it is one, or it ends with a separator.
+fn local_is_dir(path: &Path) -> bool {
+    path.is_dir()
+        || path
+            .as_os_str()
+            .to_string_lossy()
+            .ends_with(std::path::MAIN_SEPARATOR)
+}
+
+/// The transfers `cp SOURCES... DESTINATION` means.
+pub async fn plan(ctx: &Ctx, paths: &[String], recursive: bool) -> Result<Vec<Job>, Fail> {
+    let (dest, sources) = paths.split_last().expect("clap requires two paths");
+    let dest = Location::parse(dest)?;
+    let many_sources = sources.len() > 1;
+    let mut jobs = Vec::new();
+    for source in sources {
+        match plan_source(ctx, source, &dest, recursive, many_sources, &mut jobs).await {
+            Err(Fail::Failed(problem)) => ctx.out.failure("cp", source, &problem),
+            other => other?,
+        }
+    }
+    Ok(jobs)
+}
+
+/// Adds the transfers of one source to `jobs`.
+async fn plan_source(
+    ctx: &Ctx,
+    source: &str,
+    dest: &Location,
+    recursive: bool,
+    many_sources: bool,
+    jobs: &mut Vec<Job>,
+) -> Result<(), Fail> {
+    match (Location::parse(source)?, dest) {
+        (Location::Local(_), Location::Local(_)) => {
+            return usage("one side of cp must be a cos:// URL")
+        }
+        (Location::Local(path), Location::Remote(to)) => {
+            let files = walk(&path, recursive)?;
+            let single = !path.is_dir();
+            for file in files {
+                let key = if single && !many_sources && !to.key.is_empty() && !to.key.ends_with('/')
+                {
+                    to.key.clone()
+                } else {
+                    format!("{}{}", to.dir_prefix(), file.relative)
+                };
+                jobs.push(Job::Upload {
+                    path: file.path,
+                    size: file.size,
+                    to: Remote {
+                        bucket: to.bucket.clone(),
+                        key,
+                    },
+                });
+            }
+        }
+        (Location::Remote(from), dest) => {
+            let single = !from.has_wildcard()
+                && !recursive
+                && !from.key.is_empty()
+                && !from.key.ends_with('/');
+            for object in expand(&ctx.client, &from, recursive).await? {
+                let source = Remote {
+                    bucket: from.bucket.clone(),
+                    key: object.key.clone(),
+                };
+                match dest {
+                    Location::Local(dir) => {
+                        let path = if single && !many_sources && !local_is_dir(dir) {
+                            dir.clone()
+                        } else {
+                            match local_target(dir, &object.relative) {
+                                Ok(path) => path,
+                                Err(problem) => {
+                                    ctx.out.failure("cp", &source.url(&source.key), &problem);
+                                    continue;
+                                }
+                            }
+                        };
+                        jobs.push(Job::Download {
+                            from: source,
+                            size: object.size,
+                            path,
+                            modified: object.last_modified,
+                        });
+                    }
+                    Location::Remote(to) => {
+                        let key = if single
+                            && !many_sources
+                            && !to.key.is_empty()
+                            && !to.key.ends_with('/')
+                        {
+                            to.key.clone()
+                        } else {
+                            format!("{}{}", to.dir_prefix(), object.relative)
+                        };
+                        jobs.push(Job::Copy {
+                            from: source,
+                            size: object.size,
+                            to: Remote {
+                                bucket: to.bucket.clone(),
+                                key,
+                            },
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn settings(args: &ObjectArgs) -> Result<ObjectSettings, Fail> {
+    let mut settings = ObjectSettings::new();
+    if let Some(class) = &args.storage_class {
+        settings = settings.storage_class(class.as_str());
+    }
+    if let Some(content_type) = &args.content_type {
+        settings = settings.content_type(content_type);
+    }
+    for pair in &args.metadata {
+        let Some((name, value)) = pair.split_once('=') else {
+            return usage(format!("--metadata `{pair}` must be NAME=VALUE"));
+        };
+        settings = settings.metadata(name, value);
+    }
+    Ok(settings)
+}
+
+pub async fn cp(ctx: &Ctx, args: &CopyArgs, remove_source: bool) -> Outcome {
+    let operation = if remove_source { "mv" } else { "cp" };
+    let jobs = plan(ctx, &args.paths, args.recursive).await?;
+    if jobs.is_empty() && ctx.out.failed() == 0 {
+        return Err(Fail::Failed("nothing matched the sources".to_string()));
+    }
+    let settings = settings(&args.object)?;
+    run_jobs(ctx, operation, jobs, &settings, args.resume, remove_source).await;
+    Ok(())
+}
+
+/// Runs `jobs` `--concurrency` at a time, reporting each as it ends; a failed job is reported and
+/// the others go on.
+pub async fn run_jobs(
+    ctx: &Ctx,
+    operation: &str,
+    jobs: Vec<Job>,
+    settings: &ObjectSettings,
+    resume: bool,
+    remove_source: bool,
+) {
+    if ctx.dry_run {
+        for job in jobs {
+            let (source, destination) = (job.source(), job.destination());
+            ctx.out.result(
+                json!({"operation": operation, "dry_run": true, "source": source, "destination": destination, "size": job.size()}),
+                || format!("(dry run) {operation} {source} {destination}"),
+            );
+        }
+        return;
+    }
+    ctx.out.expect_bytes(jobs.iter().map(Job::size).sum());
+    let mut results = futures_util::stream::iter(jobs)
+        .map(|job| async move {
+            let result = run_job(ctx, &job, settings, resume).await;
+            (job, result)
+        })
+        .buffer_unordered(ctx.concurrency);
+    while let Some((job, result)) = results.next().await {
+        let (source, destination) = (job.source(), job.destination());
+        let result = match result {
+            Ok(done) if remove_source => remove(ctx, &job).await.map(|()| done),
+            other => other,
+        };
+        match result {
+            Ok(done) => ctx.out.result(
+                json!({"operation": operation, "source": source, "destination": destination, "size": done.size, "resumed_bytes": done.resumed}),
+                || format!("{operation} {source} {destination}"),
+            ),
+            Err(e) => ctx.out.failure(operation, &source, &e),
+        }
+    }
+}
+
+pub struct Done {
+    pub size: u64,
+    /// Bytes a resumed transfer did not move again.
+    pub resumed: u64,
+}
+
+async fn run_job(
+    ctx: &Ctx,
+    job: &Job,
+    settings: &ObjectSettings,
+    resume: bool,
+) -> Result<Done, String> {
+    let progress = ctx.out.transfer_progress();
+    let resumed = Arc::new(AtomicU64::new(0));
+    let (counted, bar) = (resumed.clone(), progress.clone());
+    let listener = ProgressListener::new(move |p| {
+        if let ProgressEvent::PartSkipped { bytes, .. } = p.event {
+            counted.fetch_add(bytes, Ordering::Relaxed);
+        }
+        if let Some(bar) = &bar {
+            bar.observe(p);
+        }
+    });
+    let result = match job {
+        Job::Upload { path, to, .. } => {
+            let state = upload_state_file(path, to);
+            if !resume {
+                let _ = std::fs::remove_file(&state);
+            }
+            let request = ctx
+                .manager
+                .upload_file(path, &to.bucket, &to.key)
+                .settings(settings.clone())
+                .on_progress(listener);
+            let request = match state.parent().map(std::fs::create_dir_all) {
+                Some(Ok(())) => request.state_file(&state),
+                _ => request,
+            };
+            request.await.map(|o| o.size)
+        }
+        Job::Download {
+            from,
+            path,
+            modified,
+            ..
+        } => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            let done = ctx
+                .manager
+                .download_file(&from.bucket, &from.key, path)
+                .resume(resume)
+                .on_progress(listener)
+                .await;
+            if let (Ok(_), Some(modified)) = (&done, modified) {
+                // The object's time becomes the file's, so `sync` sees the two as the same.
+                set_modified(path, modified);
+            }
+            done.map(|o| o.size)
+        }
+        Job::Copy { from, to, size } => ctx
+            .manager
+            .copy(
+                CopySource::new(&from.bucket, &from.key),
+                &to.bucket,
+                &to.key,
+            )
+            .settings(settings.clone())
+            .on_progress(listener)
+            .await
+            .map(|_| *size),
+    };
+    let size = result.as_ref().map(|s| *s).unwrap_or(0);
+    if let Some(counter) = &progress {
+        counter.settle(size, job.size());
+    }
+    result
+        .map(|size| Done {
+            size,
+            resumed: resumed.load(Ordering::Relaxed),
+        })
+        .map_err(|e| e.to_string())
+}
+
+fn set_modified(path: &Path, when: &cos_sdk::DateTime) {
+    let Ok(secs) = u64::try_from(when.secs()) else {
+        return;
+    };
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    if let Ok(file) = std::fs::File::options().write(true).open(path) {
+        let _ = file.set_modified(time);
+    }
+}
+
+/// Removes a moved job's source.
+async fn remove(ctx: &Ctx, job: &Job) -> Result<(), String> {
+    match job {
+        Job::Upload { path, .. } => std::fs::remove_file(path)
+            .map_err(|e| format!("copied, but cannot remove {}: {e}", path.display())),
+        Job::Download { from, .. } | Job::Copy { from, .. } => ctx
+            .client
+            .delete_object()
+            .bucket(&from.bucket)
+            .key(&from.key)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("copied, but cannot remove the source: {e}")),
+    }
+}
+
+/// Where the state of a multipart upload of `path` to `to` is kept between runs, so `--resume` can
+/// continue it: one file per (file, object) in `$XDG_STATE_HOME/cos/uploads` (else
+/// `~/.local/state/cos/uploads`, else the temporary directory).
+fn upload_state_file(path: &Path, to: &Remote) -> PathBuf {
+    let dir = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("cos/uploads");
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // FNV-1a: a stable name from the file and the object, the same in every run and build.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in absolute
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .chain(b"\0")
+        .chain(to.bucket.as_bytes())
+        .chain(b"\0")
+        .chain(to.key.as_bytes())
+    {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    dir.join(format!("{hash:016x}.state"))
+}

@@ -1,0 +1,414 @@
+//! Commands on single objects and buckets: `ls`, `buckets`, `cat`, `pipe`, `stat`, `du`, `mb`, `rb`,
+//! `presign`.
+
+use std::time::Duration;
+
+use cos_sdk::DateTime;
+use serde_json::{json, Map, Value};
+use tokio::io::AsyncWriteExt;
+
+use crate::cli::{LsArgs, MbArgs, ObjectArgs};
+use crate::commands::copy::settings;
+use crate::context::{usage, Ctx, Fail, Outcome};
+use crate::location::{expand, list_prefix, Remote};
+use crate::output::{human_size, size_text};
+
+/// `2026-11-30 04:05:06`, or blanks when unknown.
+fn time_text(when: Option<&DateTime>) -> String {
+    match when {
+        Some(t) => t.to_string().replace('T', " ").chars().take(19).collect(),
+        None => " ".repeat(19),
+    }
+}
+
+pub async fn ls(ctx: &Ctx, args: &LsArgs) -> Outcome {
+    let Some(url) = &args.url else {
+        return buckets(ctx, false).await;
+    };
+    let remote = Remote::parse(url)?;
+    if args.versions {
+        return versions(ctx, &remote, args).await;
+    }
+    if remote.has_wildcard() {
+        for o in expand(&ctx.client, &remote, true).await? {
+            print_object(
+                ctx,
+                &remote,
+                &o.key,
+                o.size,
+                o.last_modified.as_ref(),
+                o.etag.as_deref(),
+                o.storage_class.as_deref(),
+                args,
+            );
+        }
+        return Ok(());
+    }
+    let mut request = ctx
+        .client
+        .list_objects_v2()
+        .bucket(&remote.bucket)
+        .prefix(&remote.key);
+    if !args.recursive {
+        request = request.delimiter("/");
+    }
+    let mut pages = request.into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        for prefix in page
+            .common_prefixes
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.prefix)
+        {
+            let url = remote.url(&prefix);
+            ctx.out.result(json!({"prefix": url}), || {
+                format!("{:>19}  {:>10}  {url}", "", "DIR")
+            });
+        }
+        for o in page.contents.unwrap_or_default() {
+            let Some(key) = &o.key else { continue };
+            let class = o.storage_class.as_ref().map(|c| c.as_str());
+            let size = o.size.unwrap_or(0).max(0) as u64;
+            print_object(
+                ctx,
+                &remote,
+                key,
+                size,
+                o.last_modified.as_ref(),
+                o.e_tag.as_deref(),
+                class,
+                args,
+            );
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn print_object(
+    ctx: &Ctx,
+    remote: &Remote,
+    key: &str,
+    size: u64,
+    modified: Option<&DateTime>,
+    etag: Option<&str>,
+    class: Option<&str>,
+    args: &LsArgs,
+) {
+    let url = remote.url(key);
+    ctx.out.result(
+        json!({"key": url, "size": size, "last_modified": modified.map(|t| t.to_string()), "etag": etag, "storage_class": class}),
+        || {
+            let mut line = format!("{}  {:>10}  ", time_text(modified), size_text(size, args.human));
+            if args.long {
+                line.push_str(&format!("{:<34}  {:<12}  ", etag.unwrap_or("-"), class.unwrap_or("STANDARD")));
+            }
+            line + &url
+        },
+    );
+}
+
+async fn versions(ctx: &Ctx, remote: &Remote, args: &LsArgs) -> Outcome {
+    let mut request = ctx
+        .client
+        .list_object_versions()
+        .bucket(&remote.bucket)
+        .prefix(&remote.key);
+    if !args.recursive {
+        request = request.delimiter("/");
+    }
+    let mut pages = request.into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page?;
+        for v in page.versions.unwrap_or_default() {
+            let (Some(key), size) = (&v.key, v.size.unwrap_or(0).max(0) as u64) else {
+                continue;
+            };
+            let (url, id, latest) = (
+                remote.url(key),
+                v.version_id.clone().unwrap_or_default(),
+                v.is_latest.unwrap_or(false),
+            );
+            ctx.out.result(
+                json!({"key": url, "version_id": id, "is_latest": latest, "size": size, "last_modified": v.last_modified.map(|t| t.to_string())}),
+                || format!("{}  {:>10}  {}{}  {url}", time_text(v.last_modified.as_ref()), size_text(size, args.human), id, if latest { " (latest)" } else { "" }),
+            );
+        }
+        for m in page.delete_markers.unwrap_or_default() {
+            let Some(key) = &m.key else { continue };
+            let (url, id) = (remote.url(key), m.version_id.clone().unwrap_or_default());
+            ctx.out.result(
+                json!({"key": url, "version_id": id, "delete_marker": true, "last_modified": m.last_modified.map(|t| t.to_string())}),
+                || format!("{}  {:>10}  {id}  {url}", time_text(m.last_modified.as_ref()), "DELETED"),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn buckets(ctx: &Ctx, extended: bool) -> Outcome {
+    let (operation, input) = if extended {
+        ("ListBucketsExtended", json!({}))
+    } else {
+        ("ListBuckets", json!({}))
+    };
+    let mut input = input;
+    loop {
+        let output = ctx.call(operation, input.clone()).await?;
+        let list = output
+            .get("Buckets")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut last = None;
+        for b in &list {
+            let name = b
+                .get("Name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let created = b
+                .get("CreationDate")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .replace('T', " ");
+            let location = b
+                .get("LocationConstraint")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            ctx.out.result(b.clone(), || {
+                format!(
+                    "{:<19}  {name}  {location}",
+                    created.chars().take(19).collect::<String>()
+                )
+            });
+            last = Some(name);
+        }
+        // ListBucketsExtended pages with a marker; ListBuckets answers at once.
+        match (
+            extended,
+            output.get("IsTruncated").and_then(Value::as_bool),
+            last,
+        ) {
+            (true, Some(true), Some(marker)) => input = json!({"Marker": marker}),
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// `0-99`, `100-`, `-100` or a whole `bytes=...` header value, as a Range header value.
+fn range_header(text: &str) -> Result<String, Fail> {
+    let spec = text.strip_prefix("bytes=").unwrap_or(text);
+    let valid = spec.split_once('-').is_some_and(|(a, b)| {
+        let number = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+        (number(a) || a.is_empty())
+            && (number(b) || b.is_empty())
+            && !(a.is_empty() && b.is_empty())
+    });
+    if !valid {
+        return usage(format!(
+            "--range `{text}` must be FIRST-LAST, FIRST- or -COUNT (bytes)"
+        ));
+    }
+    Ok(format!("bytes={spec}"))
+}
+
+pub async fn cat(ctx: &Ctx, url: &str, range: Option<&str>) -> Outcome {
+    let remote = Remote::parse_object(url)?;
+    let mut request = ctx
+        .client
+        .get_object()
+        .bucket(&remote.bucket)
+        .key(&remote.key);
+    if let Some(range) = range {
+        request = request.range(range_header(range)?);
+    }
+    let mut output = request.send().await?;
+    let mut stdout = tokio::io::stdout();
+    while let Some(chunk) = output.body.next_chunk().await {
+        let chunk = chunk?;
+        if let Err(e) = stdout.write_all(&chunk).await {
+            // The reader went away (`cos cat ... | head`): stop quietly.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(Fail::Failed(format!("writing to stdout: {e}")));
+        }
+    }
+    stdout
+        .flush()
+        .await
+        .map_err(|e| Fail::Failed(format!("writing to stdout: {e}")))?;
+    Ok(())
+}
+
+pub async fn pipe(ctx: &Ctx, url: &str, object: &ObjectArgs) -> Outcome {
+    let remote = Remote::parse_object(url)?;
+    let target = remote.url(&remote.key);
+    if ctx.dry_run {
+        ctx.out.result(
+            json!({"operation": "pipe", "dry_run": true, "destination": target}),
+            || format!("(dry run) pipe stdin {target}"),
+        );
+        return Ok(());
+    }
+    let mut request = ctx
+        .manager
+        .upload_stream(tokio::io::stdin(), &remote.bucket, &remote.key)
+        .settings(settings(object)?);
+    if let Some(counter) = ctx.out.transfer_progress() {
+        request = request.on_progress(cos_sdk::transfer::ProgressListener::new(move |p| {
+            counter.observe(p)
+        }));
+    }
+    let done = request.await?;
+    ctx.out.result(
+        json!({"operation": "pipe", "destination": target, "size": done.size}),
+        || format!("pipe stdin {target} ({})", human_size(done.size)),
+    );
+    Ok(())
+}
+
+pub async fn stat(ctx: &Ctx, url: &str) -> Outcome {
+    let remote = Remote::parse_object(url)?;
+    let output = ctx
+        .call(
+            "HeadObject",
+            json!({"Bucket": remote.bucket, "Key": remote.key}),
+        )
+        .await?;
+    let mut fields: Map<String, Value> = output.as_object().cloned().unwrap_or_default();
+    fields.remove("ResponseMetadata");
+    fields.insert("Url".into(), Value::String(remote.url(&remote.key)));
+    let text = fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k:<28} {}",
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    ctx.out.result(Value::Object(fields), || text);
+    Ok(())
+}
+
+pub async fn du(ctx: &Ctx, url: &str, human: bool) -> Outcome {
+    let remote = Remote::parse(url)?;
+    let objects = if remote.has_wildcard() {
+        expand(&ctx.client, &remote, true).await?
+    } else {
+        list_prefix(&ctx.client, &remote.bucket, &remote.key).await?
+    };
+    let size: u64 = objects.iter().map(|o| o.size).sum();
+    let count = objects.len();
+    ctx.out
+        .result(json!({"target": url, "size": size, "count": count}), || {
+            format!("{}  {count} objects  {url}", size_text(size, human))
+        });
+    Ok(())
+}
+
+fn bucket_only(url: &str) -> Result<Remote, Fail> {
+    let remote = Remote::parse(url)?;
+    if !remote.key.is_empty() {
+        return usage(format!("`{url}` must name a bucket only: cos://bucket"));
+    }
+    Ok(remote)
+}
+
+pub async fn mb(ctx: &Ctx, args: &MbArgs) -> Outcome {
+    let remote = bucket_only(&args.url)?;
+    let mut input = json!({"Bucket": remote.bucket});
+    if let Some(constraint) = &args.location_constraint {
+        input["CreateBucketConfiguration"] = json!({"LocationConstraint": constraint});
+    }
+    if let Some(crn) = &args.kp_root_key_crn {
+        input["IBMSSEKPCustomerRootKeyCrn"] = json!(crn);
+        input["IBMSSEKPEncryptionAlgorithm"] =
+            json!(args.kp_encryption_algorithm.as_deref().unwrap_or("AES256"));
+    }
+    change(ctx, "mb", &args.url, "CreateBucket", input).await
+}
+
+pub async fn rb(ctx: &Ctx, url: &str) -> Outcome {
+    let remote = bucket_only(url)?;
+    change(
+        ctx,
+        "rb",
+        url,
+        "DeleteBucket",
+        json!({"Bucket": remote.bucket}),
+    )
+    .await
+}
+
+/// Sends one changing operation (or, with `--dry-run`, says it would) and reports it.
+pub async fn change(
+    ctx: &Ctx,
+    command: &str,
+    target: &str,
+    operation: &str,
+    input: Value,
+) -> Outcome {
+    if ctx.dry_run {
+        ctx.out.result(
+            json!({"operation": command, "dry_run": true, "target": target, "request": operation}),
+            || format!("(dry run) {command} {target}"),
+        );
+        return Ok(());
+    }
+    let mut output = ctx.call(operation, input).await?;
+    if let Some(fields) = output.as_object_mut() {
+        fields.remove("ResponseMetadata");
+    }
+    ctx.out.result(
+        json!({"operation": command, "target": target, "output": output}),
+        || format!("{command} {target}"),
+    );
+    Ok(())
+}
+
+pub async fn presign(ctx: &Ctx, url: &str, expires: u64, put: bool) -> Outcome {
+    let remote = Remote::parse_object(url)?;
+    let expires_in = Duration::from_secs(expires);
+    let presigned = if put {
+        ctx.client
+            .put_object()
+            .bucket(&remote.bucket)
+            .key(&remote.key)
+            .presigned(expires_in)?
+    } else {
+        ctx.client
+            .get_object()
+            .bucket(&remote.bucket)
+            .key(&remote.key)
+            .presigned(expires_in)?
+    };
+    let link = presigned.url();
+    ctx.out.result(
+        json!({"url": link, "method": presigned.method().as_str(), "expires_in": expires}),
+        || link.clone(),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::range_header;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(range_header("0-99").unwrap(), "bytes=0-99");
+        assert_eq!(range_header("-5").unwrap(), "bytes=-5");
+        assert_eq!(range_header("bytes=7-").unwrap(), "bytes=7-");
+        for bad in ["", "-", "a-b", "5", "1-2-3", "bytes=x"] {
+            assert!(range_header(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! `rm`: the keys a URL names, deleted 1,000 per DeleteObjects request, several requests at once.
+//! `--dry-run` prints the same list the real run deletes, computed by the same code.
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use crate::cli::RmArgs;
+use crate::context::{usage, Ctx, Outcome};
+use crate::location::{expand, Remote};
+
+/// The most keys one DeleteObjects request takes.
+const BATCH: usize = 1000;
+
+pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
+    for url in &args.urls {
+        let remote = Remote::parse(url)?;
+        let many = remote.has_wildcard() || args.recursive;
+        if !many && (remote.key.is_empty() || remote.key.ends_with('/')) {
+            return usage(format!(
+                "`{url}` is a prefix; add --recursive to remove everything under it"
+            ));
+        }
+        let keys = if many {
+            expand(&ctx.client, &remote, args.recursive)
+                .await?
+                .into_iter()
+                .map(|o| o.key)
+                .collect()
+        } else {
+            vec![remote.key.clone()]
+        };
+        delete_keys(ctx, "rm", &remote.bucket, keys).await;
+    }
+    Ok(())
+}
+
+/// Deletes `keys` from `bucket` (or, with `--dry-run`, prints them), reporting each key.
+pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<String>) {
+    let remote = Remote {
+        bucket: bucket.to_string(),
+        key: String::new(),
+    };
+    if ctx.dry_run {
+        for key in keys {
+            let url = remote.url(&key);
+            ctx.out.result(
+                json!({"operation": operation, "dry_run": true, "target": url}),
+                || format!("(dry run) {operation} {url}"),
+            );
+        }
+        return;
+    }
+    let batches: Vec<Vec<String>> = keys.chunks(BATCH).map(<[String]>::to_vec).collect();
+    let mut results = futures_util::stream::iter(batches)
+        .map(|batch| async move {
+            let objects: Vec<Value> = batch.iter().map(|k| json!({"Key": k})).collect();
+            let result = ctx
+                .call(
+                    "DeleteObjects",
+                    json!({"Bucket": bucket, "Delete": {"Objects": objects}}),
+                )
+                .await;
+            (batch, result)
+        })
+        .buffer_unordered(ctx.concurrency.clamp(1, 8));
+    while let Some((batch, result)) = results.next().await {
+        match result {
+            Ok(output) => report_batch(ctx, operation, &remote, &output),
+            Err(e) => {
+                for key in batch {
+                    ctx.out
+                        .failure(operation, &remote.url(&key), &e.to_string());
+                }
+            }
+        }
+    }
+}
+
+fn report_batch(ctx: &Ctx, operation: &str, remote: &Remote, output: &Value) {
+    let list = |name: &str| {
+        output
+            .get(name)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    for deleted in list("Deleted") {
+        let url = remote.url(
+            deleted
+                .get("Key")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        ctx.out
+            .result(json!({"operation": operation, "target": url}), || {
+                format!("{operation} {url}")
+            });
+    }
+    for error in list("Errors") {
+        let field = |name: &str| {
+            error
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let message = format!("{}: {}", field("Code"), field("Message"));
+        ctx.out
+            .failure(operation, &remote.url(&field("Key")), &message);
+    }
+}

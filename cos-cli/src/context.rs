@@ -1,0 +1,107 @@
+//! What every command runs with: the client and transfer manager built from the configuration chain
+//! and the flags, the output, and the global switches.
+
+use std::sync::Arc;
+
+use cos_sdk::transfer::{TransferConfig, TransferManager, MIB};
+use cos_sdk::{Client, ConfigBuilder, EndpointType, Environment, Error};
+
+use crate::cli::{EndpointKind, Global};
+use crate::output::Output;
+
+/// A failure that ends a command: a wrong command line (exit 2) or a failed operation (exit 1).
+#[derive(Debug)]
+pub enum Fail {
+    Usage(String),
+    Failed(String),
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail::Failed(e.to_string())
+    }
+}
+
+impl<E> From<cos_sdk::SendError<E>> for Fail {
+    fn from(e: cos_sdk::SendError<E>) -> Fail {
+        Fail::Failed(Error::from(e).to_string())
+    }
+}
+
+pub type Outcome = Result<(), Fail>;
+
+pub fn usage<T>(message: impl Into<String>) -> Result<T, Fail> {
+    Err(Fail::Usage(message.into()))
+}
+
+/// Everything a command needs; cheap to clone for the tasks of a worker pool.
+#[derive(Clone)]
+pub struct Ctx {
+    pub client: Client,
+    pub manager: TransferManager,
+    pub out: Arc<Output>,
+    pub dry_run: bool,
+    pub concurrency: usize,
+}
+
+/// The process environment with `--profile` applied, as the SDK's configuration chain reads it.
+pub fn environment(global: &Global) -> Environment {
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| k != "AWS_PROFILE" || global.profile.is_none())
+        .collect();
+    if let Some(profile) = &global.profile {
+        vars.push(("AWS_PROFILE".to_string(), profile.clone()));
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    Environment::from_vars(vars, home.as_deref())
+}
+
+impl Ctx {
+    pub fn new(global: &Global, out: Arc<Output>) -> Result<Ctx, Fail> {
+        let env = environment(global);
+        let mut builder = ConfigBuilder::from_environment(&env)?
+            .app_name(concat!("cos-cli/", env!("CARGO_PKG_VERSION")));
+        if let Some(url) = &global.endpoint {
+            // A URL typed on the command line is explicit about its scheme, plain http included.
+            builder = builder
+                .endpoint_url(url)
+                .allow_http(url.starts_with("http://"));
+        }
+        if let Some(location) = &global.location {
+            builder = builder.location(location);
+        }
+        if let Some(kind) = global.endpoint_type {
+            builder = builder.endpoint_type(match kind {
+                EndpointKind::Public => EndpointType::Public,
+                EndpointKind::Private => EndpointType::Private,
+                EndpointKind::Direct => EndpointType::Direct,
+            });
+        }
+        if let Some(id) = &global.instance_id {
+            builder = builder.instance_id(id);
+        }
+        let client = Client::new(&builder.build()?)?;
+        let concurrency = global.concurrency as usize;
+        let mut transfer = TransferConfig::builder().max_concurrency(concurrency);
+        if let Some(mib) = global.part_size {
+            transfer = transfer.part_size(mib * MIB).multipart_threshold(mib * MIB);
+        }
+        let manager = TransferManager::with_config(client.clone(), transfer.build()?);
+        Ok(Ctx {
+            client,
+            manager,
+            out,
+            dry_run: global.dry_run,
+            concurrency,
+        })
+    }
+
+    /// Calls `operation` through the SDK's JSON bridge.
+    pub async fn call(
+        &self,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> Result<serde_json::Value, Error> {
+        cos_sdk::json::invoke(&self.client, operation, input).await
+    }
+}

@@ -1,0 +1,340 @@
+//! Where commands read and write: `cos://bucket/key` URLs (with wildcards) and local paths, and how a
+//! source expands into the objects or files it names, each with the relative name it keeps at the
+//! destination.
+
+use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
+
+use cos_sdk::transfer::Glob;
+use cos_sdk::{Client, DateTime};
+
+use crate::context::{usage, Fail};
+
+/// A bucket and a key (or prefix, or pattern).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    pub bucket: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Local(PathBuf),
+    Remote(Remote),
+}
+
+const WILDCARDS: &[char] = &['*', '?', '['];
+
+impl Location {
+    /// `cos://bucket/key` (or `s3://`) is remote; anything else is a local path.
+    pub fn parse(text: &str) -> Result<Location, Fail> {
+        let Some(rest) = text
+            .strip_prefix("cos://")
+            .or_else(|| text.strip_prefix("s3://"))
+        else {
+            if text.is_empty() {
+                return usage("an empty path");
+            }
+            return Ok(Location::Local(PathBuf::from(text)));
+        };
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() || bucket.contains(WILDCARDS) {
+            return usage(format!("`{text}` names no bucket; write cos://bucket/key"));
+        }
+        Ok(Location::Remote(Remote {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        }))
+    }
+}
+
+impl Remote {
+    pub fn parse(text: &str) -> Result<Remote, Fail> {
+        match Location::parse(text)? {
+            Location::Remote(r) => Ok(r),
+            Location::Local(_) => usage(format!("`{text}` is not a cos://bucket/key URL")),
+        }
+    }
+
+    /// A URL that must name one object, not a prefix or a pattern.
+    pub fn parse_object(text: &str) -> Result<Remote, Fail> {
+        let remote = Remote::parse(text)?;
+        if remote.key.is_empty() || remote.key.ends_with('/') || remote.has_wildcard() {
+            return usage(format!("`{text}` must name one object: cos://bucket/key"));
+        }
+        Ok(remote)
+    }
+
+    pub fn has_wildcard(&self) -> bool {
+        self.key.contains(WILDCARDS)
+    }
+
+    pub fn url(&self, key: &str) -> String {
+        format!("cos://{}/{key}", self.bucket)
+    }
+
+    /// The key as a prefix that ends a "directory": empty, or ending with `/`.
+    pub fn dir_prefix(&self) -> String {
+        if self.key.is_empty() || self.key.ends_with('/') {
+            self.key.clone()
+        } else {
+            format!("{}/", self.key)
+        }
+    }
+}
+
+/// One object found by a listing.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub key: String,
+    /// The name it keeps below a destination directory (`/`-separated).
+    pub relative: String,
+    pub size: u64,
+    pub last_modified: Option<DateTime>,
+    pub etag: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+/// Every object under `prefix` (no delimiter), in key order.
+pub async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<Object>, Fail> {
+    let mut items = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .items();
+    let mut found = Vec::new();
+    while let Some(item) = items.next().await {
+        let item = item?;
+        let Some(key) = item.key else { continue };
+        found.push(Object {
+            relative: String::new(),
+            size: item.size.unwrap_or(0).max(0) as u64,
+            last_modified: item.last_modified,
+            etag: item.e_tag,
+            storage_class: item.storage_class.map(|c| c.as_str().to_string()),
+            key,
+        });
+    }
+    Ok(found)
+}
+
+/// The objects a source URL names:
+/// - a pattern (`logs/*.gz`, `**` crossing `/`): the matching keys, named relative to the pattern's
+///   last `/` before its first wildcard;
+/// - with `recursive`, or a key that is empty or ends with `/`: everything under it as a directory,
+///   named relative to it;
+/// - else the one object (which must exist), named by its last segment.
+pub async fn expand(
+    client: &Client,
+    source: &Remote,
+    recursive: bool,
+) -> Result<Vec<Object>, Fail> {
+    if source.has_wildcard() {
+        let literal = &source.key[..source.key.find(WILDCARDS).unwrap_or(source.key.len())];
+        let base = &literal[..literal.rfind('/').map(|i| i + 1).unwrap_or(0)];
+        let glob = Glob::new(&source.key[base.len()..]).map_err(|e| Fail::Usage(e.to_string()))?;
+        let mut objects = list_prefix(client, &source.bucket, literal).await?;
+        objects.retain(|o| glob.matches(&o.key[base.len()..]));
+        for o in &mut objects {
+            o.relative = o.key[base.len()..].to_string();
+        }
+        return Ok(objects);
+    }
+    if recursive || source.key.is_empty() || source.key.ends_with('/') {
+        let prefix = source.dir_prefix();
+        let mut objects = list_prefix(client, &source.bucket, &prefix).await?;
+        // A "directory marker" (a zero-byte key ending with `/`) is not content.
+        objects.retain(|o| !o.key.ends_with('/'));
+        for o in &mut objects {
+            o.relative = o.key[prefix.len()..].to_string();
+        }
+        return Ok(objects);
+    }
+    let head = client
+        .head_object()
+        .bucket(&source.bucket)
+        .key(&source.key)
+        .send()
+        .await?;
+    Ok(vec![Object {
+        relative: source
+            .key
+            .rsplit('/')
+            .next()
+            .unwrap_or(&source.key)
+            .to_string(),
+        size: head.content_length.unwrap_or(0).max(0) as u64,
+        last_modified: head.last_modified,
+        etag: head.e_tag,
+        storage_class: head.storage_class.map(|c| c.as_str().to_string()),
+        key: source.key.clone(),
+    }])
+}
+
+/// One local file found by a walk.
+#[derive(Debug, Clone)]
+pub struct LocalFile {
+    pub path: PathBuf,
+    /// Its name below the walked directory, `/`-separated.
+    pub relative: String,
+    pub size: u64,
+    pub modified: Option<SystemTime>,
+}
+
+/// The files a local source names: a file itself (named by its file name), or with `recursive` every
+/// file below a directory (symbolic links followed, named relative to it), in name order.
+pub fn walk(path: &Path, recursive: bool) -> Result<Vec<LocalFile>, Fail> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| Fail::Failed(format!("{}: {e}", path.display())))?;
+    if meta.is_file() {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok(vec![LocalFile {
+            path: path.to_path_buf(),
+            relative: name,
+            size: meta.len(),
+            modified: meta.modified().ok(),
+        }]);
+    }
+    if !recursive {
+        return usage(format!(
+            "{} is a directory; add --recursive",
+            path.display()
+        ));
+    }
+    let mut files = Vec::new();
+    let mut stack = vec![(path.to_path_buf(), String::new())];
+    while let Some((dir, relative)) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| Fail::Failed(format!("{}: {e}", dir.display())))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Fail::Failed(format!("{}: {e}", dir.display())))?;
+            let name = entry.file_name().into_string().map_err(|n| {
+                Fail::Failed(format!(
+                    "{}: the name {n:?} is not UTF-8 and cannot be a key",
+                    dir.display()
+                ))
+            })?;
+            let child = entry.path();
+            let child_relative = if relative.is_empty() {
+                name
+            } else {
+                format!("{relative}/{name}")
+            };
+            let meta = std::fs::metadata(&child)
+                .map_err(|e| Fail::Failed(format!("{}: {e}", child.display())))?;
+            if meta.is_dir() {
+                stack.push((child, child_relative));
+            } else if meta.is_file() {
+                files.push(LocalFile {
+                    path: child,
+                    relative: child_relative,
+                    size: meta.len(),
+                    modified: meta.modified().ok(),
+                });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(files)
+}
+
+/// `relative` below `dir`, refused when it would leave `dir` (`..`, an absolute path) or is empty:
+/// keys are outside input.
+pub fn local_target(dir: &Path, relative: &str) -> Result<PathBuf, String> {
+    let rel = Path::new(relative);
+    let safe = !relative.is_empty()
+        && !relative.ends_with('/')
+        && rel.components().all(|c| matches!(c, Component::Normal(_)));
+    if !safe {
+        return Err(format!(
+            "the key's name `{relative}` would land outside {}; skipped",
+            dir.display()
+        ));
+    }
+    Ok(dir.join(rel))
+}
+
+/// The glob filters of `sync`: a relative path is taken when it matches an include (if any) and no
+/// exclude.
+pub struct Filters {
+    include: Vec<Glob>,
+    exclude: Vec<Glob>,
+}
+
+impl Filters {
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Filters, Fail> {
+        let compile = |patterns: &[String]| -> Result<Vec<Glob>, Fail> {
+            patterns
+                .iter()
+                .map(|p| Glob::new(p).map_err(|e| Fail::Usage(e.to_string())))
+                .collect()
+        };
+        Ok(Filters {
+            include: compile(include)?,
+            exclude: compile(exclude)?,
+        })
+    }
+
+    pub fn takes(&self, relative: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|g| g.matches(relative)))
+            && !self.exclude.iter().any(|g| g.matches(relative))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_paths() {
+        assert_eq!(
+            Location::parse("cos://b/a/k").unwrap(),
+            Location::Remote(Remote {
+                bucket: "b".into(),
+                key: "a/k".into()
+            })
+        );
+        assert_eq!(
+            Location::parse("s3://b").unwrap(),
+            Location::Remote(Remote {
+                bucket: "b".into(),
+                key: "".into()
+            })
+        );
+        assert_eq!(
+            Location::parse("./x").unwrap(),
+            Location::Local(PathBuf::from("./x"))
+        );
+        assert!(matches!(Location::parse("cos:///k"), Err(Fail::Usage(_))));
+        assert!(matches!(Location::parse("cos://b*/k"), Err(Fail::Usage(_))));
+        assert!(matches!(
+            Remote::parse_object("cos://b/dir/"),
+            Err(Fail::Usage(_))
+        ));
+        assert!(Remote::parse("cos://b/logs/*.gz").unwrap().has_wildcard());
+    }
+
+    #[test]
+    fn keys_never_leave_the_destination() {
+        let dir = Path::new("/d");
+        assert_eq!(
+            local_target(dir, "a/b.txt").unwrap(),
+            PathBuf::from("/d/a/b.txt")
+        );
+        for bad in ["../x", "a/../../x", "/etc/passwd", "", "a/", "./a"] {
+            assert!(local_target(dir, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn filters_take_includes_minus_excludes() {
+        let f = Filters::new(&["**/*.txt".into()], &["tmp/**".into()]).unwrap();
+        assert!(f.takes("a.txt") && f.takes("d/a.txt"));
+        assert!(!f.takes("tmp/a.txt") && !f.takes("a.bin"));
+        assert!(Filters::new(&[], &[]).unwrap().takes("anything"));
+    }
+}

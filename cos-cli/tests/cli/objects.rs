@@ -1,0 +1,127 @@
+//! The object commands against the embedded server: what each prints in JSON, what it changed, and
+//! that `--dry-run` changes nothing.
+
+use crate::harness::{files_below, pattern, User};
+use cos_sdk_tests::s3s_server::S3sServer;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_round_trip_through_every_command() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://photos"]).await.ok();
+
+    // Upload a directory: keys are relative to it, below the destination prefix.
+    user.write("site/index.html", b"<h1>hi</h1>");
+    user.write("site/css/a.css", pattern(3000, 1));
+    user.write("site/img/b.bin", pattern(70_000, 2));
+    let up = user.run(&["--json", "cp", "-r", &user.path("site"), "cos://photos/web/"]).await.ok();
+    assert_eq!(up.field("destination"), ["cos://photos/web/css/a.css", "cos://photos/web/img/b.bin", "cos://photos/web/index.html"]);
+    assert_eq!(std::fs::read(server.object_path("photos", "web/img/b.bin")).unwrap(), pattern(70_000, 2));
+
+    // ls: one level (a directory row and one object), and recursive.
+    let ls = user.run(&["--json", "ls", "cos://photos/web/"]).await.ok();
+    assert_eq!(ls.field("prefix"), ["cos://photos/web/css/", "cos://photos/web/img/"]);
+    assert_eq!(ls.field("key"), ["cos://photos/web/index.html"]);
+    let all = user.run(&["--json", "ls", "-r", "cos://photos/"]).await.ok();
+    assert_eq!(all.json().iter().map(|v| v["size"].as_u64().unwrap()).sum::<u64>(), 11 + 3000 + 70_000);
+    let human = user.run(&["ls", "-H", "-r", "cos://photos/web/img/"]).await.ok();
+    assert!(human.stdout.contains("68.4 KiB") && human.stdout.contains("cos://photos/web/img/b.bin"), "{}", human.stdout);
+    let buckets = user.run(&["--json", "ls"]).await.ok();
+    assert_eq!(buckets.field("Name"), ["photos"]);
+
+    // Wildcards: `*` stays within a level, `**` crosses levels.
+    let star = user.run(&["--json", "ls", "cos://photos/web/*.html"]).await.ok();
+    assert_eq!(star.field("key"), ["cos://photos/web/index.html"]);
+    let deep = user.run(&["--json", "ls", "cos://photos/web/**/*.bin"]).await.ok();
+    assert_eq!(deep.field("key"), ["cos://photos/web/img/b.bin"]);
+
+    // du, stat, cat and a range of it.
+    let du = user.run(&["--json", "du", "cos://photos/web/"]).await.ok().json();
+    assert_eq!((du[0]["size"].as_u64(), du[0]["count"].as_u64()), (Some(73_011), Some(3)));
+    let stat = user.run(&["--json", "stat", "cos://photos/web/css/a.css"]).await.ok().json();
+    assert_eq!(stat[0]["ContentLength"], 3000);
+    assert!(stat[0]["ETag"].as_str().unwrap().starts_with('"'));
+    let cat = user.run(&["cat", "cos://photos/web/index.html"]).await.ok();
+    assert_eq!(cat.stdout, "<h1>hi</h1>");
+    let part = user.run(&["cat", "--range", "4-5", "cos://photos/web/index.html"]).await.ok();
+    assert_eq!(part.stdout, "hi");
+
+    // Download with a wildcard: names relative to the pattern's directory; the file's time is the object's.
+    let down = user.run(&["--json", "cp", "cos://photos/web/**", &user.path("copy/")]).await.ok();
+    assert_eq!(down.json().len(), 3);
+    assert_eq!(files_below(&user.home.path().join("copy")), ["css/a.css", "img/b.bin", "index.html"]);
+    assert_eq!(std::fs::read(user.home.path().join("copy/img/b.bin")).unwrap(), pattern(70_000, 2));
+
+    // pipe: stdin to an object.
+    let piped = user.run_with_stdin(&["--json", "pipe", "cos://photos/stdin.bin"], pattern(100_000, 3)).await.ok().json();
+    assert_eq!(piped[0]["size"], 100_000);
+    assert_eq!(std::fs::read(server.object_path("photos", "stdin.bin")).unwrap(), pattern(100_000, 3));
+
+    // Server-side copy, then mv, which removes the source.
+    user.run(&["cp", "cos://photos/stdin.bin", "cos://photos/copies/"]).await.ok();
+    user.run(&["mv", "cos://photos/copies/stdin.bin", "cos://photos/moved.bin"]).await.ok();
+    let moved = user.run(&["--json", "ls", "-r", "cos://photos/"]).await.ok().field("key");
+    assert!(moved.contains(&"cos://photos/moved.bin".to_string()) && !moved.iter().any(|k| k.contains("copies/")), "{moved:?}");
+
+    // presign: a URL with a signature.
+    let url = user.run(&["presign", "--expires", "600", "cos://photos/moved.bin"]).await.ok().stdout;
+    assert!(url.starts_with(&server.url()) && url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=600"), "{url}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rm_deletes_exactly_what_its_dry_run_printed() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://logs"]).await.ok();
+    for i in 0..30 {
+        user.write(&format!("l/2023/{i:02}.gz"), b"x");
+        user.write(&format!("l/2024/{i:02}.gz"), b"y");
+    }
+    user.write("l/2023/keep.txt", b"k");
+    user.run(&["cp", "-r", &user.path("l"), "cos://logs/"]).await.ok();
+    let before = user.run(&["--json", "ls", "-r", "cos://logs/"]).await.ok().field("key");
+    assert_eq!(before.len(), 61);
+
+    let dry = user.run(&["--json", "--dry-run", "rm", "cos://logs/2023/*.gz"]).await.ok();
+    assert!(dry.json().iter().all(|v| v["dry_run"] == true));
+    assert_eq!(user.run(&["--json", "ls", "-r", "cos://logs/"]).await.ok().field("key"), before, "a dry run changed something");
+
+    let real = user.run(&["--json", "rm", "cos://logs/2023/*.gz"]).await.ok();
+    assert_eq!(real.field("target"), dry.field("target"));
+    assert_eq!(real.json().len(), 30);
+    let after = user.run(&["--json", "ls", "-r", "cos://logs/"]).await.ok().field("key");
+    assert_eq!(after.len(), 31);
+    assert!(after.contains(&"cos://logs/2023/keep.txt".to_string()));
+
+    // A prefix without --recursive is a usage error; with it, everything goes.
+    assert_eq!(user.run(&["rm", "cos://logs/2024/"]).await.code, 2);
+    user.run(&["rm", "-r", "cos://logs/"]).await.ok();
+    assert!(user.run(&["--json", "ls", "-r", "cos://logs/"]).await.ok().stdout.is_empty());
+    user.run(&["rb", "cos://logs"]).await.ok();
+    assert!(user.run(&["--json", "ls"]).await.ok().field("Name").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_codes_and_errors() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://bkt"]).await.ok();
+    // Usage errors: 2.
+    assert_eq!(user.run(&["cp", "a", "b"]).await.code, 2);
+    assert_eq!(user.run(&["frobnicate"]).await.code, 2);
+    assert_eq!(user.run(&["cat", "cos://bkt/x", "--range", "oops"]).await.code, 2);
+    assert_eq!(user.run(&["api", "NoSuchOperation"]).await.code, 2);
+    // A failed operation: 1, with the reason.
+    let missing = user.run(&["cat", "cos://bkt/missing"]).await;
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("NoSuchKey") || missing.stderr.contains("not found"), "{}", missing.stderr);
+    // Some of many failed: 1, each failure reported, the rest done, and a summary.
+    user.write("ok.txt", b"fine");
+    let run = user.run(&["--json", "cp", &user.path("ok.txt"), &user.path("absent.txt"), "cos://bkt/"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("absent.txt"), "{}", run.stderr);
+    assert!(server.object_path("bkt", "ok.txt").exists(), "the good source was not copied");
+    let lines = run.json();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(lines.iter().any(|v| v["error"].as_str().is_some_and(|e| e.contains("absent.txt"))), "{}", run.stdout);
+}
