@@ -90,7 +90,7 @@ pub enum Command {
     Cat {
         url: String,
         /// A byte range: `0-99`, `100-` or `-100` (the last 100 bytes).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         range: Option<String>,
     },
     /// Upload stdin to an object, streamed in parts.

@@ -142,22 +142,21 @@ pub fn configure(global: &Global, args: &ConfigureArgs, out: &Output) -> Outcome
     if let Some(id) = &global.instance_id {
         settings.push(("ibm_service_instance_id", id.clone()));
     }
-    let credentials_path = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")?;
-    write_section(&credentials_path, &profile, &credentials)?;
-    let mut written = vec![credentials_path.display().to_string()];
+    let mut files = vec![(aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")?, profile.clone(), credentials.clone())];
     if !settings.is_empty() {
-        let config_path = aws_file("AWS_CONFIG_FILE", "config")?;
-        let section = if profile == "default" {
-            profile.clone()
-        } else {
-            format!("profile {profile}")
-        };
-        write_section(&config_path, &section, &settings)?;
-        written.push(config_path.display().to_string());
+        let section = if profile == "default" { profile.clone() } else { format!("profile {profile}") };
+        files.push((aws_file("AWS_CONFIG_FILE", "config")?, section, settings));
     }
+    if !global.dry_run {
+        for (path, section, body) in &files {
+            write_section(path, section, body)?;
+        }
+    }
+    let written: Vec<String> = files.iter().map(|(path, _, _)| path.display().to_string()).collect();
     let kind = credentials[0].0.trim_end_matches("_id").to_string();
-    out.result(json!({"operation": "configure", "profile": profile, "credentials": kind, "files": written}), || {
-        format!("configure: wrote profile `{profile}` ({kind}) to {}", written.join(" and "))
+    let (dry, verb) = if global.dry_run { (true, "(dry run) would write") } else { (false, "wrote") };
+    out.result(json!({"operation": "configure", "dry_run": dry, "profile": profile, "credentials": kind, "files": written}), || {
+        format!("configure: {verb} profile `{profile}` ({kind}) to {}", written.join(" and "))
     });
     Ok(())
 }

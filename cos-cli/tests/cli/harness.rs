@@ -10,7 +10,9 @@ use serde_json::Value;
 
 pub struct Run {
     pub code: i32,
+    /// stdout as text (lossy) and as bytes.
     pub stdout: String,
+    pub bytes: Vec<u8>,
     pub stderr: String,
 }
 
@@ -81,6 +83,7 @@ impl User {
             Run {
                 code: output.status.code().unwrap_or(-1),
                 stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                bytes: output.stdout,
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             }
         })

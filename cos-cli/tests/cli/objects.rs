@@ -66,6 +66,11 @@ async fn objects_round_trip_through_every_command() {
     // presign: a URL with a signature.
     let url = user.run(&["presign", "--expires", "600", "cos://photos/moved.bin"]).await.ok().stdout;
     assert!(url.starts_with(&server.url()) && url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=600"), "{url}");
+    // The URL works without credentials.
+    let fetch = "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())";
+    let link = url.trim().to_string();
+    let fetched = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(["-c", fetch, &link]).output().unwrap()).await.unwrap();
+    assert!(fetched.stdout == pattern(100_000, 3), "{}", String::from_utf8_lossy(&fetched.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread")]

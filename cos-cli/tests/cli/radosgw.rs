@@ -41,5 +41,29 @@ async fn everyday_commands_on_radosgw() {
     assert_eq!(user.run(&["--json", "ls", "-r", &root]).await.ok().json().len(), 26);
     let removed = user.run(&["--json", "rm", "-r", &format!("{root}/in/")]).await.ok();
     assert_eq!(removed.field("target"), dry.field("target"));
+
+    // pipe, mv, then versions: two writes of one key in a versioned bucket, listed and removed by id.
+    user.run_with_stdin(&["pipe", &format!("{root}/p.bin")], pattern(300_000, 6)).await.ok();
+    user.run(&["mv", &format!("{root}/p.bin"), &format!("{root}/q.bin")]).await.ok();
+    assert_eq!(user.run(&["--json", "ls", &format!("{root}/")]).await.ok().field("key"), [format!("{root}/q.bin")]);
+    assert!(user.run(&["cat", &format!("{root}/q.bin")]).await.ok().bytes == pattern(300_000, 6));
+    user.run(&["rm", &format!("{root}/q.bin")]).await.ok();
     user.run(&["rb", &root]).await.ok();
+
+    let versioned = unique_bucket("cli-ver");
+    user.run(&["mb", &format!("cos://{versioned}")]).await.ok();
+    let input = format!(r#"{{"Bucket": "{versioned}", "VersioningConfiguration": {{"Status": "Enabled"}}}}"#);
+    user.run(&["api", "PutBucketVersioning", "--input", &input]).await.ok();
+    for body in ["one", "two"] {
+        user.run_with_stdin(&["pipe", &format!("cos://{versioned}/k")], body.as_bytes().to_vec()).await.ok();
+    }
+    let versions = user.run(&["--json", "ls", "--versions", &format!("cos://{versioned}/")]).await.ok().json();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    assert_eq!(versions.iter().filter(|v| v["is_latest"] == true).count(), 1);
+    for v in &versions {
+        let id = v["version_id"].as_str().unwrap();
+        let input = format!(r#"{{"Bucket": "{versioned}", "Key": "k", "VersionId": "{id}"}}"#);
+        user.run(&["api", "DeleteObject", "--input", &input]).await.ok();
+    }
+    user.run(&["rb", &format!("cos://{versioned}")]).await.ok();
 }

@@ -66,6 +66,11 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     // No credentials or endpoint in the environment: only what `configure` writes.
     let mut user = User::new("unused", "", "");
     user.env = vec![("COS_ALLOW_HTTP".into(), "1".into()), ("THE_SECRET".into(), SECRET_KEY.into())];
+    let dry = user
+        .run(&["--dry-run", "--profile", "work", "--endpoint", &server.url(), "configure", "--access-key-id", ACCESS_KEY, "--secret-from-env", "THE_SECRET"])
+        .await
+        .ok();
+    assert!(dry.stdout.contains("(dry run)") && !user.home.path().join(".aws").exists(), "a dry run wrote: {}", dry.stdout);
     let out = user
         .run(&["--profile", "work", "--endpoint", &server.url(), "configure", "--access-key-id", ACCESS_KEY, "--secret-from-env", "THE_SECRET"])
         .await

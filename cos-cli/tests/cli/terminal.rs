@@ -41,15 +41,43 @@ async fn a_killed_upload_resumes_with_resume() {
     let file = user.write("big.bin", &data);
     let state_dir = user.home.path().join(".local/state/cos/uploads");
     // One part at a time, so the state file records parts well before the end; kill once it has some.
-    let mut child = user.command(&["--part-size", "5", "-c", "1", "cp", "--resume", &file, "cos://resume/big.bin"]).spawn().unwrap();
+    let child = user.command(&["--part-size", "5", "-c", "1", "cp", "--resume", &file, "cos://resume/big.bin"]).spawn().unwrap();
+    let killed = kill_after_parts(child, || std::fs::read_dir(&state_dir).ok()?.next()?.ok().map(|e| e.path()));
+    assert!(killed, "the upload finished (or stalled) before it recorded three parts");
+    assert!(!server.object_path("resume", "big.bin").exists());
+    let resumed = user.run(&["--json", "--part-size", "5", "cp", "--resume", &file, "cos://resume/big.bin"]).await.ok().json();
+    let skipped = resumed[0]["resumed_bytes"].as_u64().unwrap();
+    assert!(skipped >= 3 * (5 << 20), "only {skipped} bytes were not sent again");
+    assert_eq!(resumed[0]["size"], 160u64 << 20);
+    assert!(std::fs::read(server.object_path("resume", "big.bin")).unwrap() == data, "the resumed object differs");
+    assert!(std::fs::read_dir(&state_dir).unwrap().next().is_none(), "the state file outlived the upload");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_download_resumes_with_resume() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://resume"]).await.ok();
+    let data = pattern(160 << 20, 11);
+    user.run(&["--part-size", "5", "cp", &user.write("up.bin", &data), "cos://resume/big.bin"]).await.ok();
+    let target = user.home.path().join("down.bin");
+    let state = user.home.path().join(".down.bin.cos-download.state");
+    let child = user.command(&["--part-size", "5", "-c", "1", "cp", "cos://resume/big.bin", &user.path("down.bin")]).spawn().unwrap();
+    assert!(kill_after_parts(child, || Some(state.clone())), "the download finished before it recorded three parts");
+    assert!(!target.exists(), "a partial download landed at its name");
+    let resumed = user.run(&["--json", "--part-size", "5", "cp", "--resume", "cos://resume/big.bin", &user.path("down.bin")]).await.ok().json();
+    assert!(resumed[0]["resumed_bytes"].as_u64().unwrap() >= 3 * (5 << 20), "{resumed:?}");
+    assert!(std::fs::read(&target).unwrap() == data, "the resumed download differs");
+    assert!(!state.exists());
+}
+
+/// Kills `child` once the state file `path()` names records three finished parts; false when the
+/// transfer ended (or a minute passed) first.
+fn kill_after_parts(mut child: std::process::Child, path: impl Fn() -> Option<std::path::PathBuf>) -> bool {
     let deadline = Instant::now() + Duration::from_secs(60);
     let killed = loop {
-        let recorded = std::fs::read_dir(&state_dir)
-            .ok()
-            .and_then(|mut entries| entries.next())
-            .and_then(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
-            .is_some_and(|text| text.matches("\"etag\"").count() >= 3);
-        if recorded {
+        let parts = path().and_then(|p| std::fs::read_to_string(p).ok()).map_or(0, |text| text.matches("\"part\":").count());
+        if parts >= 3 {
             child.kill().unwrap();
             break true;
         }
@@ -59,12 +87,5 @@ async fn a_killed_upload_resumes_with_resume() {
         std::thread::sleep(Duration::from_millis(5));
     };
     let _ = child.wait();
-    assert!(killed, "the upload finished (or stalled) before it recorded three parts");
-    assert!(!server.object_path("resume", "big.bin").exists());
-    let resumed = user.run(&["--json", "--part-size", "5", "cp", "--resume", &file, "cos://resume/big.bin"]).await.ok().json();
-    let skipped = resumed[0]["resumed_bytes"].as_u64().unwrap();
-    assert!(skipped >= 3 * (5 << 20), "only {skipped} bytes were not sent again");
-    assert_eq!(resumed[0]["size"], 160u64 << 20);
-    assert!(std::fs::read(server.object_path("resume", "big.bin")).unwrap() == data, "the resumed object differs");
-    assert!(std::fs::read_dir(&state_dir).unwrap().next().is_none(), "the state file outlived the upload");
+    killed
 }
