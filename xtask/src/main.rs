@@ -1,6 +1,7 @@
-//! `cargo xtask`: the maintainers' commands (codegen, update-models, model-diff, conformance, fuzz, bench, soak).
+//! `cargo xtask`: the maintainers' commands (codegen, update-models, model-diff, conformance, fuzz, bench, bench-cli, soak).
 
 mod bench;
+mod bench_cli;
 mod codegen_task;
 mod conformance;
 mod fuzz;
@@ -25,6 +26,8 @@ commands:
   bench [--quick] [--size MIB] [WORKLOAD...]
                                wire micro-benchmarks, then cos-sdk beside a raw hyper floor on a sink server
                                (small PUT+GET, listing, 1 GiB put/upload/get/download); `bench wire [N]` alone
+  bench-cli [--runs N] [--tools cos,s5cmd,aws,rclone] [--small-only]
+                               the `cos` CLI beside s5cmd, the aws CLI and rclone on radosgw (not in CI)
   soak [--minutes N]           64 workers of mixed operations for N minutes (default 10): errors and memory growth";
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("bench-cli") => bench_cli::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
         _ => Err(USAGE.to_string()),
     };

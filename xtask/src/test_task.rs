@@ -40,7 +40,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn run_script(root: &Path, action: &str) -> Result<(), String> {
+pub(crate) fn run_script(root: &Path, action: &str) -> Result<(), String> {
     let status = Command::new("bash")
         .arg(root.join("tests/servers/run.sh"))
         .arg(action)
@@ -54,7 +54,7 @@ fn run_script(root: &Path, action: &str) -> Result<(), String> {
 }
 
 /// The `export NAME=value` lines the script wrote.
-fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(text
         .lines()
