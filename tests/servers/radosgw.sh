@@ -146,7 +146,7 @@ mon cluster log file = $WORK/log/cluster.log
 [osd]
 osd data = $WORK/osd/\$cluster-\$id
 osd objectstore = memstore
-memstore device bytes = 4294967296
+memstore device bytes = ${COS_TEST_RADOSGW_MEMSTORE_BYTES:-4294967296}
 osd max object name len = 460
 osd max object namespace len = 64
 osd op num threads per shard = 1

@@ -116,6 +116,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     prepare_data(&data)?;
 
     std::env::set_var("COS_TEST_SERVERS", "radosgw");
+    // Room for the 1 GiB objects of every tool in memstore, between garbage collections.
+    std::env::set_var("COS_TEST_RADOSGW_MEMSTORE_BYTES", (8u64 << 30).to_string());
     run_script(&root, "up")?;
     let result = (|| {
         let env = read_env_file(&work.parent().unwrap().join("test-servers.env"))?;
@@ -417,6 +419,11 @@ impl Bench {
                 // Uploads are removed at once: the server keeps everything in memory.
                 if matches!(workload, Workload::SmallUp | Workload::BigUp) {
                     admin(&["rm", "-r", &format!("cos://{target}/")])?;
+                    // radosgw frees the parts of deleted objects only when its garbage collector runs.
+                    let conf = work.parent().unwrap_or(work).join("radosgw/ceph.conf");
+                    let mut gc = Command::new("radosgw-admin");
+                    gc.arg("-c").arg(conf).args(["gc", "process", "--include-all"]).stderr(std::process::Stdio::null());
+                    check(&mut gc, "radosgw-admin gc process")?;
                 }
             }
         }
