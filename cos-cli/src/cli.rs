@@ -58,9 +58,25 @@ pub struct Global {
     /// Part size of multipart transfers, in MiB.
     #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(5..=5120))]
     pub part_size: Option<u64>,
+    /// The checksum every uploaded part carries, checked by the service. md5 sends Content-MD5, which
+    /// every S3 store checks but costs more CPU; the others are S3's flexible checksums (IBM COS and AWS
+    /// check them; stores that do not know them ignore them).
+    #[arg(long, global = true, value_enum, default_value_t = Checksum::Crc32c)]
+    pub checksum_algorithm: Checksum,
     /// Never draw the progress bar.
     #[arg(long, global = true)]
     pub no_progress: bool,
+}
+
+/// The checksums of uploads.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Checksum {
+    Crc32c,
+    Crc32,
+    Crc64nvme,
+    Sha1,
+    Sha256,
+    Md5,
 }
 
 /// The networks of an IBM location.

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use cos_sdk::transfer::{TransferConfig, TransferManager, MIB};
 use cos_sdk::{Client, ConfigBuilder, EndpointType, Environment, Error};
 
-use crate::cli::{EndpointKind, Global};
+use crate::cli::{Checksum, EndpointKind, Global};
+use cos_sdk::types::ChecksumAlgorithm;
 use crate::output::Output;
 
 /// A failure that ends a command: a wrong command line (exit 2) or a failed operation (exit 1).
@@ -83,6 +84,17 @@ impl Ctx {
         let client = Client::new(&builder.build()?)?;
         let concurrency = global.concurrency as usize;
         let mut transfer = TransferConfig::builder().max_concurrency(concurrency);
+        let algorithm = match global.checksum_algorithm {
+            Checksum::Crc32c => Some(ChecksumAlgorithm::Crc32c),
+            Checksum::Crc32 => Some(ChecksumAlgorithm::Crc32),
+            Checksum::Crc64nvme => Some(ChecksumAlgorithm::Crc64Nvme),
+            Checksum::Sha1 => Some(ChecksumAlgorithm::Sha1),
+            Checksum::Sha256 => Some(ChecksumAlgorithm::Sha256),
+            Checksum::Md5 => None,
+        };
+        if let Some(algorithm) = algorithm {
+            transfer = transfer.checksum_algorithm(algorithm);
+        }
         if let Some(mib) = global.part_size {
             transfer = transfer.part_size(mib * MIB).multipart_threshold(mib * MIB);
         }

@@ -26,6 +26,8 @@ pub enum Job {
         size: u64,
         path: PathBuf,
         modified: Option<cos_sdk::DateTime>,
+        /// The ETag the listing showed: the download then needs no HeadObject.
+        etag: Option<String>,
     },
     Copy {
         from: Remote,
@@ -141,6 +143,7 @@ async fn plan_source(
                             size: object.size,
                             path,
                             modified: object.last_modified,
+                            etag: object.etag,
                         });
                     }
                     Location::Remote(to) => {
@@ -284,18 +287,22 @@ async fn run_job(
             from,
             path,
             modified,
-            ..
+            etag,
+            size,
         } => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
-            let done = ctx
+            let mut request = ctx
                 .manager
                 .download_file(&from.bucket, &from.key, path)
                 .resume(resume)
-                .on_progress(listener)
-                .await;
+                .on_progress(listener);
+            if let Some(etag) = etag {
+                request = request.known_object(*size, etag);
+            }
+            let done = request.await;
             if let (Ok(_), Some(modified)) = (&done, modified) {
                 // The object's time becomes the file's, so `sync` sees the two as the same.
                 set_modified(path, modified);

@@ -182,6 +182,7 @@ fn job(source: &Tree, dest: &Tree, relative: &str, entry: &Entry) -> Result<Job,
             size,
             path: local_target(root, relative)?,
             modified: entry.modified.map(cos_sdk::DateTime::from_secs),
+            etag: entry.etag.clone(),
         },
         (Tree::Remote(from), Tree::Remote(to)) => Job::Copy {
             from: Remote {

@@ -62,6 +62,14 @@ async fn ibm_verbs_against_the_fixture() {
     assert!(restored.json().iter().any(|v| v["restored"] == true), "{}", restored.stdout);
     assert_eq!(run(a("cat cos://cold/old")).await.ok().stdout, "archived");
 
+    // Uploads carry CRC32C by default, Content-MD5 when asked.
+    let file = user.write("note.txt", b"a note");
+    for (flag, header) in [("crc32c", "x-amz-checksum-crc32c"), ("md5", "content-md5")] {
+        run(vec!["--checksum-algorithm".into(), flag.into(), "cp".into(), file.clone(), format!("cos://cold/note-{flag}")]).await.ok();
+        let put = fixture.requests().into_iter().rev().find(|r| r.method == "PUT").unwrap();
+        assert!(put.header(header).is_some(), "{flag}: {:?}", put.headers);
+    }
+
     // Replication failures.
     let now = std::time::SystemTime::now();
     let failure = ReplicationFailure {

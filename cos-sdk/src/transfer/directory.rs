@@ -9,6 +9,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 
 use super::download::DownloadJob;
+use super::pin::ObjectPin;
 use super::glob::{selected, Glob};
 use super::handle::{StopSignal, TransferHandle};
 use super::options::{DownloadSettings, ObjectSettings};
@@ -218,7 +219,13 @@ impl DirectoryDownloadRequest {
                 Some(path) => {
                     if selected(&rel, &include, &exclude) {
                         let size = object.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
-                        objects.push((rel, key, path, size));
+                        // With the listing's ETag each download skips its HeadObject, unless the
+                        // settings ask for a version, which the listing does not show.
+                        let known = object
+                            .e_tag
+                            .filter(|_| self.settings.version_id.is_none())
+                            .map(|e_tag| ObjectPin { size, e_tag: Some(e_tag), version_id: None });
+                        objects.push((rel, key, path, size, known));
                     }
                 }
                 None => {
@@ -232,7 +239,7 @@ impl DirectoryDownloadRequest {
         let concurrency = inner.config.max_concurrency();
         let dir = self.dir.clone();
         let results: Vec<(String, String, u64, Result<(), Error>)> = futures_util::stream::iter(objects)
-            .map(|(rel, key, path, size)| {
+            .map(|(rel, key, path, size, known)| {
                 let job = Arc::new(DownloadJob {
                     inner: inner.clone(),
                     bucket: self.bucket.clone(),
@@ -240,6 +247,7 @@ impl DirectoryDownloadRequest {
                     settings: self.settings.clone(),
                     stop: stop.clone(),
                     progress: ProgressState::child(&progress),
+                    known,
                 });
                 let target = dir.join(path);
                 async move {

@@ -11,7 +11,9 @@ use cos_sdk::transfer::{
 };
 use cos_sdk::types::{BucketProtectionDefaultRetention, BucketProtectionMaximumRetention, BucketProtectionMinimumRetention, BucketProtectionStatus, ProtectionConfiguration};
 use cos_sdk::{Client, Config, Credentials, RetryConfig};
+use cos_sdk_tests::fault_server::{FaultServer, RecordedRequest, Reply};
 use cos_sdk_tests::ibm_fixture::IbmFixture;
+use md5::Digest;
 use cos_sdk_tests::servers::{radosgw, unique_bucket};
 use cos_sdk_tests::temp::TempDir;
 
@@ -172,4 +174,73 @@ async fn radosgw_cancel_leaves_no_multipart_upload_and_round_trips() {
     }
     let _ = client.delete_object().bucket(&bucket).key("failed").send().await;
     client.delete_bucket().bucket(&bucket).send().await.unwrap();
+}
+
+/// A store of two objects, `d/a` and `d/b`, that lists them with their ETags, answers GET (412 when
+/// If-Match names another ETag), and counts every request; `d/a` changes after the listing when
+/// `changed` is set.
+fn listed_store(changed: bool) -> impl Fn(&RecordedRequest, usize) -> Reply + Send + Sync + 'static {
+    move |r, _| {
+        let body = |key: &str| if changed && key == "d/a" { "new".to_string() } else { key.repeat(1000) };
+        let etag = |key: &str| format!("\"{:x}\"", md5::Md5::digest(body(key).as_bytes()));
+        let original = |key: &str| format!("\"{:x}\"", md5::Md5::digest(key.repeat(1000).as_bytes()));
+        let path = r.uri.path().trim_start_matches("/listed/").to_string();
+        if r.method == http::Method::GET && r.uri.query().is_some_and(|q| q.contains("list-type=2")) {
+            let contents: String = ["d/a", "d/b"]
+                .iter()
+                .map(|k| format!("<Contents><Key>{k}</Key><Size>3000</Size><ETag>{}</ETag></Contents>", original(k)))
+                .collect();
+            let xml = format!("<ListBucketResult><Name>listed</Name><Prefix>d/</Prefix><KeyCount>2</KeyCount><IsTruncated>false</IsTruncated>{contents}</ListBucketResult>");
+            return Reply::status(200, xml);
+        }
+        if r.method != http::Method::GET {
+            return Reply::s3_error(405, "MethodNotAllowed", "this store only lists and reads");
+        }
+        if r.header("if-match").is_some_and(|m| m != etag(&path)) {
+            return Reply::s3_error(412, "PreconditionFailed", "At least one of the preconditions did not hold");
+        }
+        let data = body(&path);
+        Reply::Respond {
+            status: 200,
+            headers: vec![("etag".into(), etag(&path)), ("content-length".into(), data.len().to_string())],
+            body: Bytes::from(data),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_known_object_is_downloaded_without_a_head_and_a_changed_one_fails() {
+    let dir = TempDir::new("transfer-known");
+    for changed in [false, true] {
+        let store = FaultServer::start(listed_store(changed)).await;
+        let config = Config::builder().endpoint_url(store.url()).credentials(Credentials::hmac("id", "secret")).allow_http(true).build().unwrap();
+        let client = Client::new(&config).unwrap();
+        let manager = TransferManager::with_config(client.clone(), small_parts());
+        let listed = client.list_objects_v2().bucket("listed").prefix("d/").send().await.unwrap();
+        let a = &listed.contents.as_ref().unwrap()[0];
+        let (size, etag) = (a.size.unwrap() as u64, a.e_tag.clone().unwrap());
+        let target = dir.path().join(format!("a-{changed}"));
+        let result = manager.download_file("listed", "d/a", &target).known_object(size, &etag).await;
+        let methods: Vec<String> = store.requests().iter().skip(1).map(|r| r.method.to_string()).collect();
+        assert!(methods.iter().all(|m| m == "GET"), "no HEAD: {methods:?}");
+        assert_eq!(store.requests()[1].header("if-match"), Some(etag.as_str()));
+        if changed {
+            // The object changed after the listing: the download fails and nothing lands.
+            let err = result.unwrap_err();
+            assert!(err.to_string().contains("changed") || err.to_string().contains("412"), "{err}");
+            assert!(!target.exists());
+            continue;
+        }
+        assert_eq!(result.unwrap().size, 3000);
+        assert_eq!(methods.len(), 1, "one GET: {methods:?}");
+        assert_eq!(std::fs::read(&target).unwrap(), "d/a".repeat(1000).as_bytes());
+
+        // A directory download takes size and ETag from its listing: a list and two GETs.
+        let before = store.request_count();
+        let out = manager.download_directory("listed", "d/", dir.path().join("all")).await.unwrap();
+        assert_eq!(out.transferred.len(), 2);
+        let methods: Vec<String> = store.requests()[before..].iter().map(|r| r.method.to_string()).collect();
+        assert_eq!(methods, ["GET", "GET", "GET"]);
+        assert_eq!(std::fs::read(dir.path().join("all/b")).unwrap(), "d/b".repeat(1000).as_bytes());
+    }
 }
