@@ -59,7 +59,7 @@ impl Remote {
     /// A URL that must name one object, not a prefix or a pattern.
     pub fn parse_object(text: &str) -> Result<Remote, Fail> {
         let remote = Remote::parse(text)?;
-        if remote.key.is_empty() || remote.key.ends_with('/') || remote.has_wildcard() {
+        if remote.is_dir() || remote.has_wildcard() {
             return usage(format!("`{text}` must name one object: cos://bucket/key"));
         }
         Ok(remote)
@@ -73,9 +73,24 @@ impl Remote {
         format!("cos://{}/{key}", self.bucket)
     }
 
+    /// Whether the key names a "directory": it is empty or ends with `/`.
+    pub fn is_dir(&self) -> bool {
+        self.key.is_empty() || self.key.ends_with('/')
+    }
+
+    /// The key a source lands at: this key itself when `one` object goes to a key that names an
+    /// object, else `relative` below it as a directory.
+    pub fn landing_key(&self, one: bool, relative: &str) -> String {
+        if one && !self.is_dir() {
+            self.key.clone()
+        } else {
+            format!("{}{relative}", self.dir_prefix())
+        }
+    }
+
     /// The key as a prefix that ends a "directory": empty, or ending with `/`.
     pub fn dir_prefix(&self) -> String {
-        if self.key.is_empty() || self.key.ends_with('/') {
+        if self.is_dir() {
             self.key.clone()
         } else {
             format!("{}/", self.key)
@@ -141,7 +156,7 @@ pub async fn expand(
         }
         return Ok(objects);
     }
-    if recursive || source.key.is_empty() || source.key.ends_with('/') {
+    if recursive || source.is_dir() {
         let prefix = source.dir_prefix();
         let mut objects = list_prefix(client, &source.bucket, &prefix).await?;
         // A "directory marker" (a zero-byte key ending with `/`) is not content.

@@ -69,7 +69,9 @@ fn local_is_dir(path: &Path) -> bool {
 
 /// The transfers `cp SOURCES... DESTINATION` means.
 pub async fn plan(ctx: &Ctx, paths: &[String], recursive: bool) -> Result<Vec<Job>, Fail> {
-    let (dest, sources) = paths.split_last().expect("clap requires two paths");
+    let Some((dest, sources)) = paths.split_last().filter(|(_, sources)| !sources.is_empty()) else {
+        return usage("give one or more sources and a destination");
+    };
     let dest = Location::parse(dest)?;
     let many_sources = sources.len() > 1;
     let mut jobs = Vec::new();
@@ -99,12 +101,7 @@ async fn plan_source(
             let files = walk(&path, recursive)?;
             let single = !path.is_dir();
             for file in files {
-                let key = if single && !many_sources && !to.key.is_empty() && !to.key.ends_with('/')
-                {
-                    to.key.clone()
-                } else {
-                    format!("{}{}", to.dir_prefix(), file.relative)
-                };
+                let key = to.landing_key(single && !many_sources, &file.relative);
                 jobs.push(Job::Upload {
                     path: file.path,
                     size: file.size,
@@ -116,10 +113,7 @@ async fn plan_source(
             }
         }
         (Location::Remote(from), dest) => {
-            let single = !from.has_wildcard()
-                && !recursive
-                && !from.key.is_empty()
-                && !from.key.ends_with('/');
+            let single = !from.has_wildcard() && !recursive && !from.is_dir();
             for object in expand(&ctx.client, &from, recursive).await? {
                 let source = Remote {
                     bucket: from.bucket.clone(),
@@ -147,15 +141,7 @@ async fn plan_source(
                         });
                     }
                     Location::Remote(to) => {
-                        let key = if single
-                            && !many_sources
-                            && !to.key.is_empty()
-                            && !to.key.ends_with('/')
-                        {
-                            to.key.clone()
-                        } else {
-                            format!("{}{}", to.dir_prefix(), object.relative)
-                        };
+                        let key = to.landing_key(single && !many_sources, &object.relative);
                         jobs.push(Job::Copy {
                             from: source,
                             size: object.size,

@@ -15,7 +15,7 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
     for url in &args.urls {
         let remote = Remote::parse(url)?;
         let many = remote.has_wildcard() || args.recursive;
-        if !many && (remote.key.is_empty() || remote.key.ends_with('/')) {
+        if !many && remote.is_dir() {
             return usage(format!(
                 "`{url}` is a prefix; add --recursive to remove everything under it"
             ));
