@@ -7,8 +7,8 @@ use cos_sdk::transfer::{TransferConfig, TransferManager, MIB};
 use cos_sdk::{Client, ConfigBuilder, EndpointType, Environment, Error};
 
 use crate::cli::{Checksum, EndpointKind, Global};
-use cos_sdk::types::ChecksumAlgorithm;
 use crate::output::Output;
+use cos_sdk::types::ChecksumAlgorithm;
 
 /// A failure that ends a command: a wrong command line (exit 2) or a failed operation (exit 1).
 #[derive(Debug)]
@@ -47,9 +47,8 @@ pub struct Ctx {
 
 /// The process environment with `--profile` applied, as the SDK's configuration chain reads it.
 pub fn environment(global: &Global) -> Environment {
-    let mut vars: Vec<(String, String)> = std::env::vars()
-        .filter(|(k, _)| k != "AWS_PROFILE" || global.profile.is_none())
-        .collect();
+    let mut vars: Vec<(String, String)> =
+        std::env::vars().filter(|(k, _)| k != "AWS_PROFILE" || global.profile.is_none()).collect();
     if let Some(profile) = &global.profile {
         vars.push(("AWS_PROFILE".to_string(), profile.clone()));
     }
@@ -60,13 +59,11 @@ pub fn environment(global: &Global) -> Environment {
 impl Ctx {
     pub fn new(global: &Global, out: Arc<Output>) -> Result<Ctx, Fail> {
         let env = environment(global);
-        let mut builder = ConfigBuilder::from_environment(&env)?
-            .app_name(concat!("cos-cli/", env!("CARGO_PKG_VERSION")));
+        let mut builder =
+            ConfigBuilder::from_environment(&env)?.app_name(concat!("cos-cli/", env!("CARGO_PKG_VERSION")));
         if let Some(url) = &global.endpoint {
             // A URL typed on the command line is explicit about its scheme, plain http included.
-            builder = builder
-                .endpoint_url(url)
-                .allow_http(url.starts_with("http://"));
+            builder = builder.endpoint_url(url).allow_http(url.starts_with("http://"));
         }
         if let Some(location) = &global.location {
             builder = builder.location(location);
@@ -99,21 +96,11 @@ impl Ctx {
             transfer = transfer.part_size(mib * MIB).multipart_threshold(mib * MIB);
         }
         let manager = TransferManager::with_config(client.clone(), transfer.build()?);
-        Ok(Ctx {
-            client,
-            manager,
-            out,
-            dry_run: global.dry_run,
-            concurrency,
-        })
+        Ok(Ctx { client, manager, out, dry_run: global.dry_run, concurrency })
     }
 
     /// Calls `operation` through the SDK's JSON bridge.
-    pub async fn call(
-        &self,
-        operation: &str,
-        input: serde_json::Value,
-    ) -> Result<serde_json::Value, Error> {
+    pub async fn call(&self, operation: &str, input: serde_json::Value) -> Result<serde_json::Value, Error> {
         cos_sdk::json::invoke(&self.client, operation, input).await
     }
 }

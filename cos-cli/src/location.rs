@@ -28,10 +28,7 @@ const WILDCARDS: &[char] = &['*', '?', '['];
 impl Location {
     /// `cos://bucket/key` (or `s3://`) is remote; anything else is a local path.
     pub fn parse(text: &str) -> Result<Location, Fail> {
-        let Some(rest) = text
-            .strip_prefix("cos://")
-            .or_else(|| text.strip_prefix("s3://"))
-        else {
+        let Some(rest) = text.strip_prefix("cos://").or_else(|| text.strip_prefix("s3://")) else {
             if text.is_empty() {
                 return usage("an empty path");
             }
@@ -41,10 +38,7 @@ impl Location {
         if bucket.is_empty() || bucket.contains(WILDCARDS) {
             return usage(format!("`{text}` names no bucket; write cos://bucket/key"));
         }
-        Ok(Location::Remote(Remote {
-            bucket: bucket.to_string(),
-            key: key.to_string(),
-        }))
+        Ok(Location::Remote(Remote { bucket: bucket.to_string(), key: key.to_string() }))
     }
 }
 
@@ -54,6 +48,15 @@ impl Remote {
             Location::Remote(r) => Ok(r),
             Location::Local(_) => usage(format!("`{text}` is not a cos://bucket/key URL")),
         }
+    }
+
+    /// A URL that must name a bucket only; its name.
+    pub fn parse_bucket(text: &str) -> Result<String, Fail> {
+        let remote = Remote::parse(text)?;
+        if !remote.key.is_empty() {
+            return usage(format!("`{text}` must name a bucket only: cos://bucket"));
+        }
+        Ok(remote.bucket)
     }
 
     /// A URL that must name one object, not a prefix or a pattern.
@@ -112,12 +115,7 @@ pub struct Object {
 
 /// Every object under `prefix` (no delimiter), in key order.
 pub async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<Object>, Fail> {
-    let mut items = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .into_paginator()
-        .items();
+    let mut items = client.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().items();
     let mut found = Vec::new();
     while let Some(item) = items.next().await {
         let item = item?;
@@ -140,11 +138,7 @@ pub async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<
 /// - with `recursive`, or a key that is empty or ends with `/`: everything under it as a directory,
 ///   named relative to it;
 /// - else the one object (which must exist), named by its last segment.
-pub async fn expand(
-    client: &Client,
-    source: &Remote,
-    recursive: bool,
-) -> Result<Vec<Object>, Fail> {
+pub async fn expand(client: &Client, source: &Remote, recursive: bool) -> Result<Vec<Object>, Fail> {
     if source.has_wildcard() {
         let literal = &source.key[..source.key.find(WILDCARDS).unwrap_or(source.key.len())];
         let base = &literal[..literal.rfind('/').map(|i| i + 1).unwrap_or(0)];
@@ -166,19 +160,9 @@ pub async fn expand(
         }
         return Ok(objects);
     }
-    let head = client
-        .head_object()
-        .bucket(&source.bucket)
-        .key(&source.key)
-        .send()
-        .await?;
+    let head = client.head_object().bucket(&source.bucket).key(&source.key).send().await?;
     Ok(vec![Object {
-        relative: source
-            .key
-            .rsplit('/')
-            .next()
-            .unwrap_or(&source.key)
-            .to_string(),
+        relative: source.key.rsplit('/').next().unwrap_or(&source.key).to_string(),
         size: head.content_length.unwrap_or(0).max(0) as u64,
         last_modified: head.last_modified,
         etag: head.e_tag,
@@ -200,13 +184,9 @@ pub struct LocalFile {
 /// The files a local source names: a file itself (named by its file name), or with `recursive` every
 /// file below a directory (symbolic links followed, named relative to it), in name order.
 pub fn walk(path: &Path, recursive: bool) -> Result<Vec<LocalFile>, Fail> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| Fail::Failed(format!("{}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(|e| Fail::Failed(format!("{}: {e}", path.display())))?;
     if meta.is_file() {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         return Ok(vec![LocalFile {
             path: path.to_path_buf(),
             relative: name,
@@ -215,32 +195,20 @@ pub fn walk(path: &Path, recursive: bool) -> Result<Vec<LocalFile>, Fail> {
         }]);
     }
     if !recursive {
-        return usage(format!(
-            "{} is a directory; add --recursive",
-            path.display()
-        ));
+        return usage(format!("{} is a directory; add --recursive", path.display()));
     }
     let mut files = Vec::new();
     let mut stack = vec![(path.to_path_buf(), String::new())];
     while let Some((dir, relative)) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| Fail::Failed(format!("{}: {e}", dir.display())))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| Fail::Failed(format!("{}: {e}", dir.display())))?;
         for entry in entries {
             let entry = entry.map_err(|e| Fail::Failed(format!("{}: {e}", dir.display())))?;
             let name = entry.file_name().into_string().map_err(|n| {
-                Fail::Failed(format!(
-                    "{}: the name {n:?} is not UTF-8 and cannot be a key",
-                    dir.display()
-                ))
+                Fail::Failed(format!("{}: the name {n:?} is not UTF-8 and cannot be a key", dir.display()))
             })?;
             let child = entry.path();
-            let child_relative = if relative.is_empty() {
-                name
-            } else {
-                format!("{relative}/{name}")
-            };
-            let meta = std::fs::metadata(&child)
-                .map_err(|e| Fail::Failed(format!("{}: {e}", child.display())))?;
+            let child_relative = if relative.is_empty() { name } else { format!("{relative}/{name}") };
+            let meta = std::fs::metadata(&child).map_err(|e| Fail::Failed(format!("{}: {e}", child.display())))?;
             if meta.is_dir() {
                 stack.push((child, child_relative));
             } else if meta.is_file() {
@@ -261,14 +229,10 @@ pub fn walk(path: &Path, recursive: bool) -> Result<Vec<LocalFile>, Fail> {
 /// keys are outside input.
 pub fn local_target(dir: &Path, relative: &str) -> Result<PathBuf, String> {
     let rel = Path::new(relative);
-    let safe = !relative.is_empty()
-        && !relative.ends_with('/')
-        && rel.components().all(|c| matches!(c, Component::Normal(_)));
+    let safe =
+        !relative.is_empty() && !relative.ends_with('/') && rel.components().all(|c| matches!(c, Component::Normal(_)));
     if !safe {
-        return Err(format!(
-            "the key's name `{relative}` would land outside {}; skipped",
-            dir.display()
-        ));
+        return Err(format!("the key's name `{relative}` would land outside {}; skipped", dir.display()));
     }
     Ok(dir.join(rel))
 }
@@ -283,15 +247,9 @@ pub struct Filters {
 impl Filters {
     pub fn new(include: &[String], exclude: &[String]) -> Result<Filters, Fail> {
         let compile = |patterns: &[String]| -> Result<Vec<Glob>, Fail> {
-            patterns
-                .iter()
-                .map(|p| Glob::new(p).map_err(|e| Fail::Usage(e.to_string())))
-                .collect()
+            patterns.iter().map(|p| Glob::new(p).map_err(|e| Fail::Usage(e.to_string()))).collect()
         };
-        Ok(Filters {
-            include: compile(include)?,
-            exclude: compile(exclude)?,
-        })
+        Ok(Filters { include: compile(include)?, exclude: compile(exclude)? })
     }
 
     pub fn takes(&self, relative: &str) -> bool {
@@ -308,38 +266,20 @@ mod tests {
     fn urls_and_paths() {
         assert_eq!(
             Location::parse("cos://b/a/k").unwrap(),
-            Location::Remote(Remote {
-                bucket: "b".into(),
-                key: "a/k".into()
-            })
+            Location::Remote(Remote { bucket: "b".into(), key: "a/k".into() })
         );
-        assert_eq!(
-            Location::parse("s3://b").unwrap(),
-            Location::Remote(Remote {
-                bucket: "b".into(),
-                key: "".into()
-            })
-        );
-        assert_eq!(
-            Location::parse("./x").unwrap(),
-            Location::Local(PathBuf::from("./x"))
-        );
+        assert_eq!(Location::parse("s3://b").unwrap(), Location::Remote(Remote { bucket: "b".into(), key: "".into() }));
+        assert_eq!(Location::parse("./x").unwrap(), Location::Local(PathBuf::from("./x")));
         assert!(matches!(Location::parse("cos:///k"), Err(Fail::Usage(_))));
         assert!(matches!(Location::parse("cos://b*/k"), Err(Fail::Usage(_))));
-        assert!(matches!(
-            Remote::parse_object("cos://b/dir/"),
-            Err(Fail::Usage(_))
-        ));
+        assert!(matches!(Remote::parse_object("cos://b/dir/"), Err(Fail::Usage(_))));
         assert!(Remote::parse("cos://b/logs/*.gz").unwrap().has_wildcard());
     }
 
     #[test]
     fn keys_never_leave_the_destination() {
         let dir = Path::new("/d");
-        assert_eq!(
-            local_target(dir, "a/b.txt").unwrap(),
-            PathBuf::from("/d/a/b.txt")
-        );
+        assert_eq!(local_target(dir, "a/b.txt").unwrap(), PathBuf::from("/d/a/b.txt"));
         for bad in ["../x", "a/../../x", "/etc/passwd", "", "a/", "./a"] {
             assert!(local_target(dir, bad).is_err(), "{bad}");
         }

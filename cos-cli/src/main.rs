@@ -34,12 +34,10 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Configure(args) => commands::configure::configure(&cli.global, args, &out),
-        Command::Api(args) if args.list || args.skeleton => commands::api::offline(args, &out)
-            .unwrap_or_else(|| context::usage("no input template for this operation")),
-        _ => match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
+        Command::Api(args) if args.list || args.skeleton => {
+            commands::api::offline(args, &out).unwrap_or_else(|| context::usage("no input template for this operation"))
+        }
+        _ => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
             Ok(runtime) => runtime.block_on(async {
                 let ctx = Ctx::new(&cli.global, out.clone())?;
                 match &cli.command {

@@ -21,23 +21,15 @@ impl Output {
     pub fn new(json: bool, no_progress: bool) -> Output {
         let draw = !json && !no_progress && std::io::stderr().is_terminal();
         let bar = draw.then(|| {
-            let bar =
-                ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
-                )
-                .expect("a valid template"),
+                ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}")
+                    .expect("a valid template"),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        Output {
-            json,
-            bar,
-            failures: Mutex::new(Vec::new()),
-            succeeded: AtomicU64::new(0),
-        }
+        Output { json, bar, failures: Mutex::new(Vec::new()), succeeded: AtomicU64::new(0) }
     }
 
     pub fn is_json(&self) -> bool {
@@ -67,9 +59,7 @@ impl Output {
     pub fn failure(&self, operation: &str, target: &str, error: &str) {
         let text = format!("{operation} {target}: {error}");
         if self.json {
-            self.print_line(
-                &json!({"operation": operation, "target": target, "error": error}).to_string(),
-            );
+            self.print_line(&json!({"operation": operation, "target": target, "error": error}).to_string());
         } else {
             let write = || eprintln!("error: {text}");
             match &self.bar {
@@ -77,17 +67,11 @@ impl Output {
                 None => write(),
             }
         }
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(text);
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).push(text);
     }
 
     pub fn failed(&self) -> usize {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// Ends the progress bar and, after more than one result, summarizes the failures on stderr.
@@ -118,10 +102,7 @@ impl Output {
     /// What moves the bar as one transfer progresses.
     pub fn transfer_progress(&self) -> Option<Arc<TransferCounter>> {
         let bar = self.bar.clone()?;
-        Some(Arc::new(TransferCounter {
-            bar,
-            seen: AtomicU64::new(0),
-        }))
+        Some(Arc::new(TransferCounter { bar, seen: AtomicU64::new(0) }))
     }
 }
 
@@ -148,12 +129,7 @@ impl TransferCounter {
         }
         // A failed or shorter transfer leaves its share of the total unmoved.
         if expected > size.max(seen) {
-            self.bar.set_length(
-                self.bar
-                    .length()
-                    .unwrap_or(0)
-                    .saturating_sub(expected - size.max(seen)),
-            );
+            self.bar.set_length(self.bar.length().unwrap_or(0).saturating_sub(expected - size.max(seen)));
         }
     }
 }

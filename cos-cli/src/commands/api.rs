@@ -20,9 +20,7 @@ pub fn offline(args: &ApiArgs, out: &Output) -> Option<Outcome> {
     }
     let operation = args.operation.as_deref()?;
     if !OPERATIONS.contains(&operation) {
-        return Some(usage(format!(
-            "unknown operation `{operation}`; `cos api --list` names them all"
-        )));
+        return Some(usage(format!("unknown operation `{operation}`; `cos api --list` names them all")));
     }
     if !args.skeleton {
         return None;
@@ -38,9 +36,7 @@ fn input(args: &ApiArgs) -> Result<Value, Fail> {
         (Some(text), _) => (text.clone(), "--input".to_string()),
         (None, Some(path)) if path == "-" => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Fail::Failed(format!("reading stdin: {e}")))?;
+            std::io::stdin().read_to_string(&mut text).map_err(|e| Fail::Failed(format!("reading stdin: {e}")))?;
             (text, "stdin".to_string())
         }
         (None, Some(path)) => {
@@ -50,18 +46,16 @@ fn input(args: &ApiArgs) -> Result<Value, Fail> {
         }
         (None, None) => return Ok(json!({})),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Fail::Usage(format!("the input in {origin} is not JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| Fail::Usage(format!("the input in {origin} is not JSON: {e}")))
 }
 
 pub async fn api(ctx: &Ctx, args: &ApiArgs) -> Outcome {
     let operation = args.operation.as_deref().unwrap_or_default();
     let input = input(args)?;
     if ctx.dry_run {
-        ctx.out.result(
-            json!({"operation": operation, "dry_run": true, "input": input}),
-            || format!("(dry run) {operation} {input}"),
-        );
+        ctx.out.result(json!({"operation": operation, "dry_run": true, "input": input}), || {
+            format!("(dry run) {operation} {input}")
+        });
         return Ok(());
     }
     match invoke(&ctx.client, operation, input).await {
@@ -71,11 +65,7 @@ pub async fn api(ctx: &Ctx, args: &ApiArgs) -> Outcome {
         }
         Err(e) => {
             let detail = error_to_json(operation, &e);
-            let message = if ctx.out.is_json() {
-                detail.to_string()
-            } else {
-                e.to_string()
-            };
+            let message = if ctx.out.is_json() { detail.to_string() } else { e.to_string() };
             ctx.out.failure("api", operation, &message);
         }
     }

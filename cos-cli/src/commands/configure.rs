@@ -20,10 +20,7 @@ fn prompt(question: &str) -> Result<String, Fail> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Fail::Failed(format!("reading stdin: {e}")))?;
+    stdin.lock().read_line(&mut line).map_err(|e| Fail::Failed(format!("reading stdin: {e}")))?;
     Ok(line.trim().to_string())
 }
 
@@ -31,10 +28,7 @@ fn from_env(variable: &str) -> Result<String, Fail> {
     std::env::var(variable)
         .ok()
         .filter(|v| !v.is_empty())
-        .map_or_else(
-            || usage(format!("environment variable {variable} is not set")),
-            Ok,
-        )
+        .map_or_else(|| usage(format!("environment variable {variable} is not set")), Ok)
 }
 
 /// `text` with the section `name` replaced by `body` (appended when absent).
@@ -44,11 +38,7 @@ fn with_section(text: &str, name: &str, body: &[(&str, String)]) -> String {
     for line in text.lines() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') && trimmed.ends_with(']') {
-            skipping = trimmed[1..trimmed.len() - 1]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                == name;
+            skipping = trimmed[1..trimmed.len() - 1].split_whitespace().collect::<Vec<_>>().join(" ") == name;
         }
         if !skipping {
             out.push_str(line);
@@ -80,24 +70,19 @@ fn write_section(path: &Path, name: &str, body: &[(&str, String)]) -> Result<(),
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(failed)?;
-    file.write_all(with_section(&existing, name, body).as_bytes())
-        .map_err(failed)
+    file.write_all(with_section(&existing, name, body).as_bytes()).map_err(failed)
 }
 
 fn aws_file(variable: &str, name: &str) -> Result<PathBuf, Fail> {
     if let Some(path) = std::env::var_os(variable) {
         return Ok(PathBuf::from(path));
     }
-    let home = std::env::var_os("HOME")
-        .ok_or_else(|| Fail::Usage(format!("HOME is not set; set {variable}")))?;
+    let home = std::env::var_os("HOME").ok_or_else(|| Fail::Usage(format!("HOME is not set; set {variable}")))?;
     Ok(PathBuf::from(home).join(".aws").join(name))
 }
 
 pub fn configure(global: &Global, args: &ConfigureArgs, out: &Output) -> Outcome {
-    let profile = global
-        .profile
-        .clone()
-        .unwrap_or_else(|| "default".to_string());
+    let profile = global.profile.clone().unwrap_or_else(|| "default".to_string());
     let mut credentials: Vec<(&str, String)> = Vec::new();
     if let Some(variable) = &args.api_key_from_env {
         credentials.push(("ibm_api_key_id", from_env(variable)?));
@@ -134,15 +119,13 @@ pub fn configure(global: &Global, args: &ConfigureArgs, out: &Output) -> Outcome
         (None, None) => None,
     };
     if let Some(e) = endpoint {
-        settings.push((
-            "endpoint_url",
-            format!("{}://{}{}", e.scheme(), e.authority(), e.path_prefix()),
-        ));
+        settings.push(("endpoint_url", format!("{}://{}{}", e.scheme(), e.authority(), e.path_prefix())));
     }
     if let Some(id) = &global.instance_id {
         settings.push(("ibm_service_instance_id", id.clone()));
     }
-    let mut files = vec![(aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")?, profile.clone(), credentials.clone())];
+    let mut files =
+        vec![(aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")?, profile.clone(), credentials.clone())];
     if !settings.is_empty() {
         let section = if profile == "default" { profile.clone() } else { format!("profile {profile}") };
         files.push((aws_file("AWS_CONFIG_FILE", "config")?, section, settings));
@@ -155,9 +138,10 @@ pub fn configure(global: &Global, args: &ConfigureArgs, out: &Output) -> Outcome
     let written: Vec<String> = files.iter().map(|(path, _, _)| path.display().to_string()).collect();
     let kind = credentials[0].0.trim_end_matches("_id").to_string();
     let (dry, verb) = if global.dry_run { (true, "(dry run) would write") } else { (false, "wrote") };
-    out.result(json!({"operation": "configure", "dry_run": dry, "profile": profile, "credentials": kind, "files": written}), || {
-        format!("configure: {verb} profile `{profile}` ({kind}) to {}", written.join(" and "))
-    });
+    out.result(
+        json!({"operation": "configure", "dry_run": dry, "profile": profile, "credentials": kind, "files": written}),
+        || format!("configure: {verb} profile `{profile}` ({kind}) to {}", written.join(" and ")),
+    );
     Ok(())
 }
 
@@ -169,13 +153,7 @@ mod tests {
     fn a_section_is_replaced_and_the_rest_kept() {
         let text = "[default]\na = 1\n\n[profile p]\nb = 2\n[other]\nc = 3\n";
         let out = with_section(text, "profile p", &[("b", "9".into())]);
-        assert_eq!(
-            out,
-            "[default]\na = 1\n\n[other]\nc = 3\n\n[profile p]\nb = 9\n"
-        );
-        assert_eq!(
-            with_section("", "default", &[("k", "v".into())]),
-            "[default]\nk = v\n"
-        );
+        assert_eq!(out, "[default]\na = 1\n\n[other]\nc = 3\n\n[profile p]\nb = 9\n");
+        assert_eq!(with_section("", "default", &[("k", "v".into())]), "[default]\nk = v\n");
     }
 }

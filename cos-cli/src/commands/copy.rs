@@ -60,11 +60,7 @@ impl Job {
 
 /// Whether a local destination names a directory: it is one, or it ends with a separator.
 fn local_is_dir(path: &Path) -> bool {
-    path.is_dir()
-        || path
-            .as_os_str()
-            .to_string_lossy()
-            .ends_with(std::path::MAIN_SEPARATOR)
+    path.is_dir() || path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR)
 }
 
 /// The transfers `cp SOURCES... DESTINATION` means.
@@ -94,9 +90,7 @@ async fn plan_source(
     jobs: &mut Vec<Job>,
 ) -> Result<(), Fail> {
     match (Location::parse(source)?, dest) {
-        (Location::Local(_), Location::Local(_)) => {
-            return usage("one side of cp must be a cos:// URL")
-        }
+        (Location::Local(_), Location::Local(_)) => return usage("one side of cp must be a cos:// URL"),
         (Location::Local(path), Location::Remote(to)) => {
             let files = walk(&path, recursive)?;
             let single = !path.is_dir();
@@ -105,20 +99,14 @@ async fn plan_source(
                 jobs.push(Job::Upload {
                     path: file.path,
                     size: file.size,
-                    to: Remote {
-                        bucket: to.bucket.clone(),
-                        key,
-                    },
+                    to: Remote { bucket: to.bucket.clone(), key },
                 });
             }
         }
         (Location::Remote(from), dest) => {
             let single = !from.has_wildcard() && !recursive && !from.is_dir();
             for object in expand(&ctx.client, &from, recursive).await? {
-                let source = Remote {
-                    bucket: from.bucket.clone(),
-                    key: object.key.clone(),
-                };
+                let source = Remote { bucket: from.bucket.clone(), key: object.key.clone() };
                 match dest {
                     Location::Local(dir) => {
                         let path = if single && !many_sources && !local_is_dir(dir) {
@@ -145,10 +133,7 @@ async fn plan_source(
                         jobs.push(Job::Copy {
                             from: source,
                             size: object.size,
-                            to: Remote {
-                                bucket: to.bucket.clone(),
-                                key,
-                            },
+                            to: Remote { bucket: to.bucket.clone(), key },
                         });
                     }
                 }
@@ -235,12 +220,7 @@ pub struct Done {
     pub resumed: u64,
 }
 
-async fn run_job(
-    ctx: &Ctx,
-    job: &Job,
-    settings: &ObjectSettings,
-    resume: bool,
-) -> Result<Done, String> {
+async fn run_job(ctx: &Ctx, job: &Job, settings: &ObjectSettings, resume: bool) -> Result<Done, String> {
     let progress = ctx.out.transfer_progress();
     let resumed = Arc::new(AtomicU64::new(0));
     let (counted, bar) = (resumed.clone(), progress.clone());
@@ -258,33 +238,20 @@ async fn run_job(
             if !resume {
                 let _ = std::fs::remove_file(&state);
             }
-            let request = ctx
-                .manager
-                .upload_file(path, &to.bucket, &to.key)
-                .settings(settings.clone())
-                .on_progress(listener);
+            let request =
+                ctx.manager.upload_file(path, &to.bucket, &to.key).settings(settings.clone()).on_progress(listener);
             let request = match state.parent().map(std::fs::create_dir_all) {
                 Some(Ok(())) => request.state_file(&state),
                 _ => request,
             };
             request.await.map(|o| o.size)
         }
-        Job::Download {
-            from,
-            path,
-            modified,
-            etag,
-            size,
-        } => {
+        Job::Download { from, path, modified, etag, size } => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
-            let mut request = ctx
-                .manager
-                .download_file(&from.bucket, &from.key, path)
-                .resume(resume)
-                .on_progress(listener);
+            let mut request =
+                ctx.manager.download_file(&from.bucket, &from.key, path).resume(resume).on_progress(listener);
             if let Some(etag) = etag {
                 request = request.known_object(*size, etag);
             }
@@ -297,11 +264,7 @@ async fn run_job(
         }
         Job::Copy { from, to, size } => ctx
             .manager
-            .copy(
-                CopySource::new(&from.bucket, &from.key),
-                &to.bucket,
-                &to.key,
-            )
+            .copy(CopySource::new(&from.bucket, &from.key), &to.bucket, &to.key)
             .settings(settings.clone())
             .on_progress(listener)
             .await
@@ -311,12 +274,7 @@ async fn run_job(
     if let Some(counter) = &progress {
         counter.settle(size, job.size());
     }
-    result
-        .map(|size| Done {
-            size,
-            resumed: resumed.load(Ordering::Relaxed),
-        })
-        .map_err(|e| e.to_string())
+    result.map(|size| Done { size, resumed: resumed.load(Ordering::Relaxed) }).map_err(|e| e.to_string())
 }
 
 fn set_modified(path: &Path, when: &cos_sdk::DateTime) {
@@ -332,8 +290,9 @@ fn set_modified(path: &Path, when: &cos_sdk::DateTime) {
 /// Removes a moved job's source.
 async fn remove(ctx: &Ctx, job: &Job) -> Result<(), String> {
     match job {
-        Job::Upload { path, .. } => std::fs::remove_file(path)
-            .map_err(|e| format!("copied, but cannot remove {}: {e}", path.display())),
+        Job::Upload { path, .. } => {
+            std::fs::remove_file(path).map_err(|e| format!("copied, but cannot remove {}: {e}", path.display()))
+        }
         Job::Download { from, .. } | Job::Copy { from, .. } => ctx
             .client
             .delete_object()

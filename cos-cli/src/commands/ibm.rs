@@ -5,12 +5,16 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::cli::{
-    LegalHoldCommand, LifecycleCommand, ProtectionCommand, RestoreArgs, RetentionCommand,
-};
+use crate::cli::{LegalHoldCommand, LifecycleCommand, ProtectionCommand, RestoreArgs, RetentionCommand};
 use crate::commands::objects::change;
 use crate::context::{usage, Ctx, Fail, Outcome};
 use crate::location::Remote;
+
+/// Sends a read operation and prints its output.
+async fn read(ctx: &Ctx, operation: &str, input: serde_json::Value) -> Outcome {
+    show(ctx, ctx.call(operation, input).await?);
+    Ok(())
+}
 
 /// Prints a read operation's output: compact with `--json`, indented otherwise.
 fn show(ctx: &Ctx, mut output: Value) {
@@ -21,36 +25,14 @@ fn show(ctx: &Ctx, mut output: Value) {
     ctx.out.result(output, || text);
 }
 
-fn bucket(url: &str) -> Result<String, Fail> {
-    let remote = Remote::parse(url)?;
-    if !remote.key.is_empty() {
-        return usage(format!("`{url}` must name a bucket only: cos://bucket"));
-    }
-    Ok(remote.bucket)
-}
-
 pub async fn protection(ctx: &Ctx, command: &ProtectionCommand) -> Outcome {
     match command {
         ProtectionCommand::Get { url } => {
-            let output = ctx
-                .call(
-                    "GetBucketProtectionConfiguration",
-                    json!({"Bucket": bucket(url)?}),
-                )
-                .await?;
-            show(ctx, output);
-            Ok(())
+            read(ctx, "GetBucketProtectionConfiguration", json!({"Bucket": Remote::parse_bucket(url)?})).await
         }
-        ProtectionCommand::Set {
-            url,
-            min_days,
-            max_days,
-            default_days,
-        } => {
+        ProtectionCommand::Set { url, min_days, max_days, default_days } => {
             if !(min_days <= default_days && default_days <= max_days) {
-                return usage(
-                    "the periods must satisfy --min-days <= --default-days <= --max-days",
-                );
+                return usage("the periods must satisfy --min-days <= --default-days <= --max-days");
             }
             let config = json!({
                 "Status": "Retention",
@@ -58,26 +40,14 @@ pub async fn protection(ctx: &Ctx, command: &ProtectionCommand) -> Outcome {
                 "DefaultRetention": {"Days": default_days},
                 "MaximumRetention": {"Days": max_days},
             });
-            let input = json!({"Bucket": bucket(url)?, "ProtectionConfiguration": config});
-            change(
-                ctx,
-                "protection set",
-                url,
-                "PutBucketProtectionConfiguration",
-                input,
-            )
-            .await
+            let input = json!({"Bucket": Remote::parse_bucket(url)?, "ProtectionConfiguration": config});
+            change(ctx, "protection set", url, "PutBucketProtectionConfiguration", input).await
         }
     }
 }
 
 pub async fn retention(ctx: &Ctx, command: &RetentionCommand) -> Outcome {
-    let RetentionCommand::Extend {
-        url,
-        add_seconds,
-        period,
-        until,
-    } = command;
+    let RetentionCommand::Extend { url, add_seconds, period, until } = command;
     let object = Remote::parse_object(url)?;
     let mut input = json!({"Bucket": object.bucket, "Key": object.key});
     match (add_seconds, period, until) {
@@ -93,23 +63,15 @@ pub async fn legal_hold(ctx: &Ctx, command: &LegalHoldCommand) -> Outcome {
     let (url, id) = match command {
         LegalHoldCommand::Ls { url } => {
             let object = Remote::parse_object(url)?;
-            let output = ctx
-                .call(
-                    "ListLegalHolds",
-                    json!({"Bucket": object.bucket, "Key": object.key}),
-                )
-                .await?;
-            show(ctx, output);
-            return Ok(());
+            let input = json!({"Bucket": object.bucket, "Key": object.key});
+            return read(ctx, "ListLegalHolds", input).await;
         }
         LegalHoldCommand::Add { url, id } | LegalHoldCommand::Rm { url, id } => (url, id),
     };
     let object = Remote::parse_object(url)?;
     let input = json!({"Bucket": object.bucket, "Key": object.key, "RetentionLegalHoldId": id});
     match command {
-        LegalHoldCommand::Add { .. } => {
-            change(ctx, "legal-hold add", url, "AddLegalHold", input).await
-        }
+        LegalHoldCommand::Add { .. } => change(ctx, "legal-hold add", url, "AddLegalHold", input).await,
         _ => change(ctx, "legal-hold rm", url, "DeleteLegalHold", input).await,
     }
 }
@@ -117,32 +79,15 @@ pub async fn legal_hold(ctx: &Ctx, command: &LegalHoldCommand) -> Outcome {
 pub async fn lifecycle(ctx: &Ctx, command: &LifecycleCommand) -> Outcome {
     match command {
         LifecycleCommand::Get { url } => {
-            let output = ctx
-                .call(
-                    "GetBucketLifecycleConfiguration",
-                    json!({"Bucket": bucket(url)?}),
-                )
-                .await?;
-            show(ctx, output);
-            Ok(())
+            read(ctx, "GetBucketLifecycleConfiguration", json!({"Bucket": Remote::parse_bucket(url)?})).await
         }
-        LifecycleCommand::Archive {
-            url,
-            days,
-            storage_class,
-        } => {
-            let name = bucket(url)?;
+        LifecycleCommand::Archive { url, days, storage_class } => {
+            let name = Remote::parse_bucket(url)?;
             // COS allows one archive rule per bucket: it replaces any rule with transitions and keeps
             // the others (expirations, multipart clean-up).
-            let mut rules: Vec<Value> = match ctx
-                .call("GetBucketLifecycleConfiguration", json!({"Bucket": name}))
-                .await
+            let mut rules: Vec<Value> = match ctx.call("GetBucketLifecycleConfiguration", json!({"Bucket": name})).await
             {
-                Ok(existing) => existing
-                    .get("Rules")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
+                Ok(existing) => existing.get("Rules").and_then(Value::as_array).cloned().unwrap_or_default(),
                 Err(e) if e.code() == Some("NoSuchLifecycleConfiguration") => Vec::new(),
                 Err(e) => return Err(e.into()),
             };
@@ -154,14 +99,7 @@ pub async fn lifecycle(ctx: &Ctx, command: &LifecycleCommand) -> Outcome {
                 "Transitions": [{"Days": days, "StorageClass": storage_class}],
             }));
             let input = json!({"Bucket": name, "LifecycleConfiguration": {"Rules": rules}});
-            change(
-                ctx,
-                "lifecycle archive",
-                url,
-                "PutBucketLifecycleConfiguration",
-                input,
-            )
-            .await
+            change(ctx, "lifecycle archive", url, "PutBucketLifecycleConfiguration", input).await
         }
     }
 }
@@ -180,26 +118,17 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> Outcome {
     // Growing pauses, as a restore takes minutes (ACCELERATED) to hours (GLACIER).
     let mut pause = Duration::from_millis(500);
     loop {
-        let head = ctx
-            .call(
-                "HeadObject",
-                json!({"Bucket": object.bucket, "Key": object.key}),
-            )
-            .await?;
-        let status = head
-            .get("Restore")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let head = ctx.call("HeadObject", json!({"Bucket": object.bucket, "Key": object.key})).await?;
+        let status = head.get("Restore").and_then(Value::as_str).unwrap_or_default().to_string();
         if status.contains("ongoing-request=\"false\"") {
-            ctx.out.result(json!({"operation": "restore", "target": args.url, "restored": true, "restore": status}), || format!("restored {}: {status}", args.url));
+            ctx.out.result(
+                json!({"operation": "restore", "target": args.url, "restored": true, "restore": status}),
+                || format!("restored {}: {status}", args.url),
+            );
             return Ok(());
         }
         if status.is_empty() {
-            return Err(Fail::Failed(format!(
-                "{} shows no restore in progress",
-                args.url
-            )));
+            return Err(Fail::Failed(format!("{} shows no restore in progress", args.url)));
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(60));
@@ -207,27 +136,13 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> Outcome {
 }
 
 pub async fn replication_failures(ctx: &Ctx, url: &str) -> Outcome {
-    let name = bucket(url)?;
+    let name = Remote::parse_bucket(url)?;
     let mut input = json!({"Bucket": name});
     loop {
-        let output = ctx
-            .call("ListBucketReplicationFailures", input.clone())
-            .await?;
-        let result = output
-            .get("ListReplicationFailureResult")
-            .cloned()
-            .unwrap_or(Value::Null);
-        for failure in result
-            .get("Contents")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let key = failure
-                .get("Key")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+        let output = ctx.call("ListBucketReplicationFailures", input.clone()).await?;
+        let result = output.get("ListReplicationFailureResult").cloned().unwrap_or(Value::Null);
+        for failure in result.get("Contents").and_then(Value::as_array).cloned().unwrap_or_default() {
+            let key = failure.get("Key").and_then(Value::as_str).unwrap_or_default().to_string();
             let text = format!("cos://{name}/{key}  {}", failure);
             ctx.out.result(failure, || text);
         }

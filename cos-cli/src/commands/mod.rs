@@ -37,9 +37,7 @@ pub async fn execute(ctx: &Ctx, command: &Command) -> Outcome {
         Command::LegalHold(command) => ibm::legal_hold(ctx, command).await,
         Command::Lifecycle(command) => ibm::lifecycle(ctx, command).await,
         Command::Restore(args) => ibm::restore(ctx, args).await,
-        Command::Replication(ReplicationCommand::Failures { url }) => {
-            ibm::replication_failures(ctx, url).await
-        }
+        Command::Replication(ReplicationCommand::Failures { url }) => ibm::replication_failures(ctx, url).await,
         Command::Run { .. } | Command::Configure(_) | Command::Completions { .. } => {
             usage("this command cannot run here")
         }

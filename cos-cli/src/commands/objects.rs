@@ -44,42 +44,22 @@ pub async fn ls(ctx: &Ctx, args: &LsArgs) -> Outcome {
         }
         return Ok(());
     }
-    let mut request = ctx
-        .client
-        .list_objects_v2()
-        .bucket(&remote.bucket)
-        .prefix(&remote.key);
+    let mut request = ctx.client.list_objects_v2().bucket(&remote.bucket).prefix(&remote.key);
     if !args.recursive {
         request = request.delimiter("/");
     }
     let mut pages = request.into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page?;
-        for prefix in page
-            .common_prefixes
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| p.prefix)
-        {
+        for prefix in page.common_prefixes.unwrap_or_default().into_iter().filter_map(|p| p.prefix) {
             let url = remote.url(&prefix);
-            ctx.out.result(json!({"prefix": url}), || {
-                format!("{:>19}  {:>10}  {url}", "", "DIR")
-            });
+            ctx.out.result(json!({"prefix": url}), || format!("{:>19}  {:>10}  {url}", "", "DIR"));
         }
         for o in page.contents.unwrap_or_default() {
             let Some(key) = &o.key else { continue };
             let class = o.storage_class.as_ref().map(|c| c.as_str());
             let size = o.size.unwrap_or(0).max(0) as u64;
-            print_object(
-                ctx,
-                &remote,
-                key,
-                size,
-                o.last_modified.as_ref(),
-                o.e_tag.as_deref(),
-                class,
-                args,
-            );
+            print_object(ctx, &remote, key, size, o.last_modified.as_ref(), o.e_tag.as_deref(), class, args);
         }
     }
     Ok(())
@@ -110,11 +90,7 @@ fn print_object(
 }
 
 async fn versions(ctx: &Ctx, remote: &Remote, args: &LsArgs) -> Outcome {
-    let mut request = ctx
-        .client
-        .list_object_versions()
-        .bucket(&remote.bucket)
-        .prefix(&remote.key);
+    let mut request = ctx.client.list_object_versions().bucket(&remote.bucket).prefix(&remote.key);
     if !args.recursive {
         request = request.delimiter("/");
     }
@@ -125,11 +101,8 @@ async fn versions(ctx: &Ctx, remote: &Remote, args: &LsArgs) -> Outcome {
             let (Some(key), size) = (&v.key, v.size.unwrap_or(0).max(0) as u64) else {
                 continue;
             };
-            let (url, id, latest) = (
-                remote.url(key),
-                v.version_id.clone().unwrap_or_default(),
-                v.is_latest.unwrap_or(false),
-            );
+            let (url, id, latest) =
+                (remote.url(key), v.version_id.clone().unwrap_or_default(), v.is_latest.unwrap_or(false));
             ctx.out.result(
                 json!({"key": url, "version_id": id, "is_latest": latest, "size": size, "last_modified": v.last_modified.map(|t| t.to_string())}),
                 || format!("{}  {:>10}  {}{}  {url}", time_text(v.last_modified.as_ref()), size_text(size, args.human), id, if latest { " (latest)" } else { "" }),
@@ -148,50 +121,23 @@ async fn versions(ctx: &Ctx, remote: &Remote, args: &LsArgs) -> Outcome {
 }
 
 pub async fn buckets(ctx: &Ctx, extended: bool) -> Outcome {
-    let (operation, input) = if extended {
-        ("ListBucketsExtended", json!({}))
-    } else {
-        ("ListBuckets", json!({}))
-    };
+    let (operation, input) = if extended { ("ListBucketsExtended", json!({})) } else { ("ListBuckets", json!({})) };
     let mut input = input;
     loop {
         let output = ctx.call(operation, input.clone()).await?;
-        let list = output
-            .get("Buckets")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let list = output.get("Buckets").and_then(Value::as_array).cloned().unwrap_or_default();
         let mut last = None;
         for b in &list {
-            let name = b
-                .get("Name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let created = b
-                .get("CreationDate")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .replace('T', " ");
-            let location = b
-                .get("LocationConstraint")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let name = b.get("Name").and_then(Value::as_str).unwrap_or_default().to_string();
+            let created = b.get("CreationDate").and_then(Value::as_str).unwrap_or_default().replace('T', " ");
+            let location = b.get("LocationConstraint").and_then(Value::as_str).unwrap_or_default().to_string();
             ctx.out.result(b.clone(), || {
-                format!(
-                    "{:<19}  {name}  {location}",
-                    created.chars().take(19).collect::<String>()
-                )
+                format!("{:<19}  {name}  {location}", created.chars().take(19).collect::<String>())
             });
             last = Some(name);
         }
         // ListBucketsExtended pages with a marker; ListBuckets answers at once.
-        match (
-            extended,
-            output.get("IsTruncated").and_then(Value::as_bool),
-            last,
-        ) {
+        match (extended, output.get("IsTruncated").and_then(Value::as_bool), last) {
             (true, Some(true), Some(marker)) => input = json!({"Marker": marker}),
             _ => return Ok(()),
         }
@@ -203,25 +149,17 @@ fn range_header(text: &str) -> Result<String, Fail> {
     let spec = text.strip_prefix("bytes=").unwrap_or(text);
     let valid = spec.split_once('-').is_some_and(|(a, b)| {
         let number = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-        (number(a) || a.is_empty())
-            && (number(b) || b.is_empty())
-            && !(a.is_empty() && b.is_empty())
+        (number(a) || a.is_empty()) && (number(b) || b.is_empty()) && !(a.is_empty() && b.is_empty())
     });
     if !valid {
-        return usage(format!(
-            "--range `{text}` must be FIRST-LAST, FIRST- or -COUNT (bytes)"
-        ));
+        return usage(format!("--range `{text}` must be FIRST-LAST, FIRST- or -COUNT (bytes)"));
     }
     Ok(format!("bytes={spec}"))
 }
 
 pub async fn cat(ctx: &Ctx, url: &str, range: Option<&str>) -> Outcome {
     let remote = Remote::parse_object(url)?;
-    let mut request = ctx
-        .client
-        .get_object()
-        .bucket(&remote.bucket)
-        .key(&remote.key);
+    let mut request = ctx.client.get_object().bucket(&remote.bucket).key(&remote.key);
     if let Some(range) = range {
         request = request.range(range_header(range)?);
     }
@@ -237,10 +175,7 @@ pub async fn cat(ctx: &Ctx, url: &str, range: Option<&str>) -> Outcome {
             return Err(Fail::Failed(format!("writing to stdout: {e}")));
         }
     }
-    stdout
-        .flush()
-        .await
-        .map_err(|e| Fail::Failed(format!("writing to stdout: {e}")))?;
+    stdout.flush().await.map_err(|e| Fail::Failed(format!("writing to stdout: {e}")))?;
     Ok(())
 }
 
@@ -248,50 +183,32 @@ pub async fn pipe(ctx: &Ctx, url: &str, object: &ObjectArgs) -> Outcome {
     let remote = Remote::parse_object(url)?;
     let target = remote.url(&remote.key);
     if ctx.dry_run {
-        ctx.out.result(
-            json!({"operation": "pipe", "dry_run": true, "destination": target}),
-            || format!("(dry run) pipe stdin {target}"),
-        );
+        ctx.out.result(json!({"operation": "pipe", "dry_run": true, "destination": target}), || {
+            format!("(dry run) pipe stdin {target}")
+        });
         return Ok(());
     }
-    let mut request = ctx
-        .manager
-        .upload_stream(tokio::io::stdin(), &remote.bucket, &remote.key)
-        .settings(settings(object)?);
+    let mut request =
+        ctx.manager.upload_stream(tokio::io::stdin(), &remote.bucket, &remote.key).settings(settings(object)?);
     if let Some(counter) = ctx.out.transfer_progress() {
-        request = request.on_progress(cos_sdk::transfer::ProgressListener::new(move |p| {
-            counter.observe(p)
-        }));
+        request = request.on_progress(cos_sdk::transfer::ProgressListener::new(move |p| counter.observe(p)));
     }
     let done = request.await?;
-    ctx.out.result(
-        json!({"operation": "pipe", "destination": target, "size": done.size}),
-        || format!("pipe stdin {target} ({})", human_size(done.size)),
-    );
+    ctx.out.result(json!({"operation": "pipe", "destination": target, "size": done.size}), || {
+        format!("pipe stdin {target} ({})", human_size(done.size))
+    });
     Ok(())
 }
 
 pub async fn stat(ctx: &Ctx, url: &str) -> Outcome {
     let remote = Remote::parse_object(url)?;
-    let output = ctx
-        .call(
-            "HeadObject",
-            json!({"Bucket": remote.bucket, "Key": remote.key}),
-        )
-        .await?;
+    let output = ctx.call("HeadObject", json!({"Bucket": remote.bucket, "Key": remote.key})).await?;
     let mut fields: Map<String, Value> = output.as_object().cloned().unwrap_or_default();
     fields.remove("ResponseMetadata");
     fields.insert("Url".into(), Value::String(remote.url(&remote.key)));
     let text = fields
         .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k:<28} {}",
-                v.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string())
-            )
-        })
+        .map(|(k, v)| format!("{k:<28} {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
         .collect::<Vec<_>>()
         .join("\n");
     ctx.out.result(Value::Object(fields), || text);
@@ -307,70 +224,43 @@ pub async fn du(ctx: &Ctx, url: &str, human: bool) -> Outcome {
     };
     let size: u64 = objects.iter().map(|o| o.size).sum();
     let count = objects.len();
-    ctx.out
-        .result(json!({"target": url, "size": size, "count": count}), || {
-            format!("{}  {count} objects  {url}", size_text(size, human))
-        });
+    ctx.out.result(json!({"target": url, "size": size, "count": count}), || {
+        format!("{}  {count} objects  {url}", size_text(size, human))
+    });
     Ok(())
 }
 
-fn bucket_only(url: &str) -> Result<Remote, Fail> {
-    let remote = Remote::parse(url)?;
-    if !remote.key.is_empty() {
-        return usage(format!("`{url}` must name a bucket only: cos://bucket"));
-    }
-    Ok(remote)
-}
-
 pub async fn mb(ctx: &Ctx, args: &MbArgs) -> Outcome {
-    let remote = bucket_only(&args.url)?;
-    let mut input = json!({"Bucket": remote.bucket});
+    let bucket = Remote::parse_bucket(&args.url)?;
+    let mut input = json!({"Bucket": bucket});
     if let Some(constraint) = &args.location_constraint {
         input["CreateBucketConfiguration"] = json!({"LocationConstraint": constraint});
     }
     if let Some(crn) = &args.kp_root_key_crn {
         input["IBMSSEKPCustomerRootKeyCrn"] = json!(crn);
-        input["IBMSSEKPEncryptionAlgorithm"] =
-            json!(args.kp_encryption_algorithm.as_deref().unwrap_or("AES256"));
+        input["IBMSSEKPEncryptionAlgorithm"] = json!(args.kp_encryption_algorithm.as_deref().unwrap_or("AES256"));
     }
     change(ctx, "mb", &args.url, "CreateBucket", input).await
 }
 
 pub async fn rb(ctx: &Ctx, url: &str) -> Outcome {
-    let remote = bucket_only(url)?;
-    change(
-        ctx,
-        "rb",
-        url,
-        "DeleteBucket",
-        json!({"Bucket": remote.bucket}),
-    )
-    .await
+    let bucket = Remote::parse_bucket(url)?;
+    change(ctx, "rb", url, "DeleteBucket", json!({"Bucket": bucket})).await
 }
 
 /// Sends one changing operation (or, with `--dry-run`, says it would) and reports it.
-pub async fn change(
-    ctx: &Ctx,
-    command: &str,
-    target: &str,
-    operation: &str,
-    input: Value,
-) -> Outcome {
+pub async fn change(ctx: &Ctx, command: &str, target: &str, operation: &str, input: Value) -> Outcome {
     if ctx.dry_run {
-        ctx.out.result(
-            json!({"operation": command, "dry_run": true, "target": target, "request": operation}),
-            || format!("(dry run) {command} {target}"),
-        );
+        ctx.out.result(json!({"operation": command, "dry_run": true, "target": target, "request": operation}), || {
+            format!("(dry run) {command} {target}")
+        });
         return Ok(());
     }
     let mut output = ctx.call(operation, input).await?;
     if let Some(fields) = output.as_object_mut() {
         fields.remove("ResponseMetadata");
     }
-    ctx.out.result(
-        json!({"operation": command, "target": target, "output": output}),
-        || format!("{command} {target}"),
-    );
+    ctx.out.result(json!({"operation": command, "target": target, "output": output}), || format!("{command} {target}"));
     Ok(())
 }
 
@@ -378,23 +268,12 @@ pub async fn presign(ctx: &Ctx, url: &str, expires: u64, put: bool) -> Outcome {
     let remote = Remote::parse_object(url)?;
     let expires_in = Duration::from_secs(expires);
     let presigned = if put {
-        ctx.client
-            .put_object()
-            .bucket(&remote.bucket)
-            .key(&remote.key)
-            .presigned(expires_in)?
+        ctx.client.put_object().bucket(&remote.bucket).key(&remote.key).presigned(expires_in)?
     } else {
-        ctx.client
-            .get_object()
-            .bucket(&remote.bucket)
-            .key(&remote.key)
-            .presigned(expires_in)?
+        ctx.client.get_object().bucket(&remote.bucket).key(&remote.key).presigned(expires_in)?
     };
     let link = presigned.url();
-    ctx.out.result(
-        json!({"url": link, "method": presigned.method().as_str(), "expires_in": expires}),
-        || link.clone(),
-    );
+    ctx.out.result(json!({"url": link, "method": presigned.method().as_str(), "expires_in": expires}), || link.clone());
     Ok(())
 }
 

@@ -16,16 +16,10 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
         let remote = Remote::parse(url)?;
         let many = remote.has_wildcard() || args.recursive;
         if !many && remote.is_dir() {
-            return usage(format!(
-                "`{url}` is a prefix; add --recursive to remove everything under it"
-            ));
+            return usage(format!("`{url}` is a prefix; add --recursive to remove everything under it"));
         }
         let keys = if many {
-            expand(&ctx.client, &remote, args.recursive)
-                .await?
-                .into_iter()
-                .map(|o| o.key)
-                .collect()
+            expand(&ctx.client, &remote, args.recursive).await?.into_iter().map(|o| o.key).collect()
         } else {
             vec![remote.key.clone()]
         };
@@ -36,17 +30,13 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
 
 /// Deletes `keys` from `bucket` (or, with `--dry-run`, prints them), reporting each key.
 pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<String>) {
-    let remote = Remote {
-        bucket: bucket.to_string(),
-        key: String::new(),
-    };
+    let remote = Remote { bucket: bucket.to_string(), key: String::new() };
     if ctx.dry_run {
         for key in keys {
             let url = remote.url(&key);
-            ctx.out.result(
-                json!({"operation": operation, "dry_run": true, "target": url}),
-                || format!("(dry run) {operation} {url}"),
-            );
+            ctx.out.result(json!({"operation": operation, "dry_run": true, "target": url}), || {
+                format!("(dry run) {operation} {url}")
+            });
         }
         return;
     }
@@ -54,12 +44,7 @@ pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<Str
     let mut results = futures_util::stream::iter(batches)
         .map(|batch| async move {
             let objects: Vec<Value> = batch.iter().map(|k| json!({"Key": k})).collect();
-            let result = ctx
-                .call(
-                    "DeleteObjects",
-                    json!({"Bucket": bucket, "Delete": {"Objects": objects}}),
-                )
-                .await;
+            let result = ctx.call("DeleteObjects", json!({"Bucket": bucket, "Delete": {"Objects": objects}})).await;
             (batch, result)
         })
         .buffer_unordered(ctx.concurrency.clamp(1, 8));
@@ -68,8 +53,7 @@ pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<Str
             Ok(output) => report_batch(ctx, operation, &remote, &output),
             Err(e) => {
                 for key in batch {
-                    ctx.out
-                        .failure(operation, &remote.url(&key), &e.to_string());
+                    ctx.out.failure(operation, &remote.url(&key), &e.to_string());
                 }
             }
         }
@@ -77,35 +61,14 @@ pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<Str
 }
 
 fn report_batch(ctx: &Ctx, operation: &str, remote: &Remote, output: &Value) {
-    let list = |name: &str| {
-        output
-            .get(name)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let list = |name: &str| output.get(name).and_then(Value::as_array).cloned().unwrap_or_default();
     for deleted in list("Deleted") {
-        let url = remote.url(
-            deleted
-                .get("Key")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        );
-        ctx.out
-            .result(json!({"operation": operation, "target": url}), || {
-                format!("{operation} {url}")
-            });
+        let url = remote.url(deleted.get("Key").and_then(Value::as_str).unwrap_or_default());
+        ctx.out.result(json!({"operation": operation, "target": url}), || format!("{operation} {url}"));
     }
     for error in list("Errors") {
-        let field = |name: &str| {
-            error
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
+        let field = |name: &str| error.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
         let message = format!("{}: {}", field("Code"), field("Message"));
-        ctx.out
-            .failure(operation, &remote.url(&field("Key")), &message);
+        ctx.out.failure(operation, &remote.url(&field("Key")), &message);
     }
 }

@@ -49,13 +49,10 @@ pub async fn run(ctx: &Ctx, file: Option<&str>) -> Outcome {
     let text = match file {
         None | Some("-") => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Fail::Failed(format!("reading stdin: {e}")))?;
+            std::io::stdin().read_to_string(&mut text).map_err(|e| Fail::Failed(format!("reading stdin: {e}")))?;
             text
         }
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| Fail::Usage(format!("cannot read {path}: {e}")))?,
+        Some(path) => std::fs::read_to_string(path).map_err(|e| Fail::Usage(format!("cannot read {path}: {e}")))?,
     };
     let mut commands = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -65,25 +62,13 @@ pub async fn run(ctx: &Ctx, file: Option<&str>) -> Outcome {
         }
         let parsed = words(line)
             .ok_or_else(|| "an unclosed quote".to_string())
-            .and_then(|w| {
-                Cli::try_parse_from(std::iter::once("cos".to_string()).chain(w))
-                    .map_err(|e| e.to_string())
-            });
+            .and_then(|w| Cli::try_parse_from(std::iter::once("cos".to_string()).chain(w)).map_err(|e| e.to_string()));
         match parsed {
-            Ok(Cli {
-                command: Command::Run { .. },
-                ..
-            }) => ctx.out.failure(
-                "run",
-                &format!("line {}", index + 1),
-                "`run` cannot run itself",
-            ),
+            Ok(Cli { command: Command::Run { .. }, .. }) => {
+                ctx.out.failure("run", &format!("line {}", index + 1), "`run` cannot run itself")
+            }
             Ok(cli) => commands.push((index + 1, cli.command)),
-            Err(e) => ctx.out.failure(
-                "run",
-                &format!("line {}", index + 1),
-                e.lines().next().unwrap_or_default(),
-            ),
+            Err(e) => ctx.out.failure("run", &format!("line {}", index + 1), e.lines().next().unwrap_or_default()),
         }
     }
     let mut results = futures_util::stream::iter(commands)

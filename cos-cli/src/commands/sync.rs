@@ -40,10 +40,7 @@ impl Tree {
                     remote.url(&remote.key)
                 ))
             }
-            Location::Remote(remote) => Tree::Remote(Remote {
-                key: remote.dir_prefix(),
-                bucket: remote.bucket,
-            }),
+            Location::Remote(remote) => Tree::Remote(Remote { key: remote.dir_prefix(), bucket: remote.bucket }),
         })
     }
 
@@ -57,14 +54,7 @@ impl Tree {
                         .modified
                         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                         .map(|d| d.as_secs() as i64);
-                    entries.insert(
-                        file.relative,
-                        Entry {
-                            size: file.size,
-                            modified,
-                            etag: None,
-                        },
-                    );
+                    entries.insert(file.relative, Entry { size: file.size, modified, etag: None });
                 }
             }
             Tree::Remote(remote) => {
@@ -75,11 +65,7 @@ impl Tree {
                     }
                     entries.insert(
                         relative,
-                        Entry {
-                            size: o.size,
-                            modified: o.last_modified.map(|t| t.secs()),
-                            etag: o.etag,
-                        },
+                        Entry { size: o.size, modified: o.last_modified.map(|t| t.secs()), etag: o.etag },
                     );
                 }
             }
@@ -108,17 +94,12 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
             return usage(format!("{} is not a directory", root.display()));
         }
     }
-    let (from, to) = (
-        source.entries(ctx, &filters).await?,
-        dest.entries(ctx, &filters).await?,
-    );
+    let (from, to) = (source.entries(ctx, &filters).await?, dest.entries(ctx, &filters).await?);
     let mut jobs = Vec::new();
     for (relative, entry) in &from {
         let wanted = match to.get(relative) {
             None => true,
-            Some(there) if args.checksum => {
-                !same_content(ctx, &source, &dest, relative, entry, there).await
-            }
+            Some(there) if args.checksum => !same_content(ctx, &source, &dest, relative, entry, there).await,
             Some(there) if args.size_only => entry.size != there.size,
             Some(there) => entry.size != there.size || entry.modified > there.modified,
         };
@@ -142,17 +123,14 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
                     let path = root.join(relative);
                     let target = path.display().to_string();
                     if ctx.dry_run {
-                        ctx.out.result(
-                            json!({"operation": "delete", "dry_run": true, "target": target}),
-                            || format!("(dry run) delete {target}"),
-                        );
+                        ctx.out.result(json!({"operation": "delete", "dry_run": true, "target": target}), || {
+                            format!("(dry run) delete {target}")
+                        });
                     } else {
                         match std::fs::remove_file(&path) {
-                            Ok(()) => ctx
-                                .out
-                                .result(json!({"operation": "delete", "target": target}), || {
-                                    format!("delete {target}")
-                                }),
+                            Ok(()) => ctx.out.result(json!({"operation": "delete", "target": target}), || {
+                                format!("delete {target}")
+                            }),
                             Err(e) => ctx.out.failure("delete", &target, &e.to_string()),
                         }
                     }
@@ -169,31 +147,19 @@ fn job(source: &Tree, dest: &Tree, relative: &str, entry: &Entry) -> Result<Job,
         (Tree::Local(root), Tree::Remote(to)) => Job::Upload {
             path: root.join(relative),
             size,
-            to: Remote {
-                bucket: to.bucket.clone(),
-                key: format!("{}{relative}", to.key),
-            },
+            to: Remote { bucket: to.bucket.clone(), key: format!("{}{relative}", to.key) },
         },
         (Tree::Remote(from), Tree::Local(root)) => Job::Download {
-            from: Remote {
-                bucket: from.bucket.clone(),
-                key: format!("{}{relative}", from.key),
-            },
+            from: Remote { bucket: from.bucket.clone(), key: format!("{}{relative}", from.key) },
             size,
             path: local_target(root, relative)?,
             modified: entry.modified.map(cos_sdk::DateTime::from_secs),
             etag: entry.etag.clone(),
         },
         (Tree::Remote(from), Tree::Remote(to)) => Job::Copy {
-            from: Remote {
-                bucket: from.bucket.clone(),
-                key: format!("{}{relative}", from.key),
-            },
+            from: Remote { bucket: from.bucket.clone(), key: format!("{}{relative}", from.key) },
             size,
-            to: Remote {
-                bucket: to.bucket.clone(),
-                key: format!("{}{relative}", to.key),
-            },
+            to: Remote { bucket: to.bucket.clone(), key: format!("{}{relative}", to.key) },
         },
         (Tree::Local(_), Tree::Local(_)) => unreachable!("refused before planning"),
     })
@@ -202,14 +168,7 @@ fn job(source: &Tree, dest: &Tree, relative: &str, entry: &Entry) -> Result<Job,
 /// Whether the two sides hold the same bytes: equal ETags between objects; between a file and an
 /// object, the file's MD5 (of each part, for a multipart ETag `hex-N`) against the ETag. An ETag that
 /// is not an MD5 (SSE-KMS, another part size) reads as different, so the file is copied again.
-async fn same_content(
-    ctx: &Ctx,
-    source: &Tree,
-    dest: &Tree,
-    relative: &str,
-    a: &Entry,
-    b: &Entry,
-) -> bool {
+async fn same_content(ctx: &Ctx, source: &Tree, dest: &Tree, relative: &str, a: &Entry, b: &Entry) -> bool {
     if a.size != b.size {
         return false;
     }
@@ -223,12 +182,10 @@ async fn same_content(
         _ => return false,
     };
     let part_size = match etag.split_once('-') {
-        Some((_, parts)) if parts.parse::<u64>().is_ok() => {
-            match ctx.manager.config().part_size_for(a.size) {
-                Ok(size) => Some(size),
-                Err(_) => return false,
-            }
-        }
+        Some((_, parts)) if parts.parse::<u64>().is_ok() => match ctx.manager.config().part_size_for(a.size) {
+            Ok(size) => Some(size),
+            Err(_) => return false,
+        },
         _ => None,
     };
     let computed = tokio::task::spawn_blocking(move || file_etag(&file, part_size)).await;
@@ -237,7 +194,9 @@ async fn same_content(
 
 /// The ETag of an object of `tree`: from the listing, else from HEAD; `None` for a file or a failure.
 async fn etag_of(ctx: &Ctx, tree: &Tree, relative: &str, entry: &Entry) -> Option<String> {
-    let Tree::Remote(remote) = tree else { return None };
+    let Tree::Remote(remote) = tree else {
+        return None;
+    };
     if entry.etag.is_some() {
         return entry.etag.clone();
     }
@@ -294,10 +253,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("f");
         std::fs::write(&path, b"hello").unwrap();
-        assert_eq!(
-            file_etag(&path, None).unwrap(),
-            "5d41402abc4b2a76b9719d911017c592"
-        );
+        assert_eq!(file_etag(&path, None).unwrap(), "5d41402abc4b2a76b9719d911017c592");
         // Parts "hel" and "lo": MD5 over the two binary MD5s, then the part count.
         let etag = file_etag(&path, Some(3)).unwrap();
         assert!(etag.ends_with("-2") && etag.len() == 34, "{etag}");

@@ -19,12 +19,16 @@ pub struct Run {
 impl Run {
     /// Every stdout line parsed as JSON (the `--json` form).
     pub fn json(&self) -> Vec<Value> {
-        self.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}\n{}", self.stderr))).collect()
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}\n{}", self.stderr)))
+            .collect()
     }
 
     /// The values of `field` over the JSON lines, sorted.
     pub fn field(&self, field: &str) -> Vec<String> {
-        let mut values: Vec<String> = self.json().iter().filter_map(|v| v.get(field)?.as_str().map(str::to_string)).collect();
+        let mut values: Vec<String> =
+            self.json().iter().filter_map(|v| v.get(field)?.as_str().map(str::to_string)).collect();
         values.sort();
         values
     }
@@ -73,7 +77,8 @@ impl User {
         let mut command = self.command(args);
         tokio::task::spawn_blocking(move || {
             use std::io::Write;
-            let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run cos");
+            let mut child =
+                command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run cos");
             let mut input = child.stdin.take().unwrap();
             let writer = std::thread::spawn(move || {
                 let _ = input.write_all(&stdin);

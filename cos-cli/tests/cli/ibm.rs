@@ -17,7 +17,17 @@ async fn ibm_verbs_against_the_fixture() {
         ("IBM_AUTH_ENDPOINT".into(), iam.token_url()),
         ("API_KEY".into(), GOOD_API_KEY.into()),
     ];
-    user.run(&["--endpoint", &fixture.endpoint(), "--instance-id", INSTANCE, "configure", "--api-key-from-env", "API_KEY"]).await.ok();
+    user.run(&[
+        "--endpoint",
+        &fixture.endpoint(),
+        "--instance-id",
+        INSTANCE,
+        "configure",
+        "--api-key-from-env",
+        "API_KEY",
+    ])
+    .await
+    .ok();
     // Every run is a new process that signs in once; the fixture takes the token IAM issues next.
     let run = |args: Vec<String>| {
         fixture.set_token(&format!("token-{}", iam.issued() + 1));
@@ -65,7 +75,15 @@ async fn ibm_verbs_against_the_fixture() {
     // Uploads carry CRC32C by default, Content-MD5 when asked.
     let file = user.write("note.txt", b"a note");
     for (flag, header) in [("crc32c", "x-amz-checksum-crc32c"), ("md5", "content-md5")] {
-        run(vec!["--checksum-algorithm".into(), flag.into(), "cp".into(), file.clone(), format!("cos://cold/note-{flag}")]).await.ok();
+        run(vec![
+            "--checksum-algorithm".into(),
+            flag.into(),
+            "cp".into(),
+            file.clone(),
+            format!("cos://cold/note-{flag}"),
+        ])
+        .await
+        .ok();
         let put = fixture.requests().into_iter().rev().find(|r| r.method == "PUT").unwrap();
         assert!(put.header(header).is_some(), "{flag}: {:?}", put.headers);
     }

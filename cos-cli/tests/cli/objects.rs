@@ -15,7 +15,10 @@ async fn objects_round_trip_through_every_command() {
     user.write("site/css/a.css", pattern(3000, 1));
     user.write("site/img/b.bin", pattern(70_000, 2));
     let up = user.run(&["--json", "cp", "-r", &user.path("site"), "cos://photos/web/"]).await.ok();
-    assert_eq!(up.field("destination"), ["cos://photos/web/css/a.css", "cos://photos/web/img/b.bin", "cos://photos/web/index.html"]);
+    assert_eq!(
+        up.field("destination"),
+        ["cos://photos/web/css/a.css", "cos://photos/web/img/b.bin", "cos://photos/web/index.html"]
+    );
     assert_eq!(std::fs::read(server.object_path("photos", "web/img/b.bin")).unwrap(), pattern(70_000, 2));
 
     // ls: one level (a directory row and one object), and recursive.
@@ -25,7 +28,11 @@ async fn objects_round_trip_through_every_command() {
     let all = user.run(&["--json", "ls", "-r", "cos://photos/"]).await.ok();
     assert_eq!(all.json().iter().map(|v| v["size"].as_u64().unwrap()).sum::<u64>(), 11 + 3000 + 70_000);
     let human = user.run(&["ls", "-H", "-r", "cos://photos/web/img/"]).await.ok();
-    assert!(human.stdout.contains("68.4 KiB") && human.stdout.contains("cos://photos/web/img/b.bin"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("68.4 KiB") && human.stdout.contains("cos://photos/web/img/b.bin"),
+        "{}",
+        human.stdout
+    );
     let buckets = user.run(&["--json", "ls"]).await.ok();
     assert_eq!(buckets.field("Name"), ["photos"]);
 
@@ -53,7 +60,8 @@ async fn objects_round_trip_through_every_command() {
     assert_eq!(std::fs::read(user.home.path().join("copy/img/b.bin")).unwrap(), pattern(70_000, 2));
 
     // pipe: stdin to an object.
-    let piped = user.run_with_stdin(&["--json", "pipe", "cos://photos/stdin.bin"], pattern(100_000, 3)).await.ok().json();
+    let piped =
+        user.run_with_stdin(&["--json", "pipe", "cos://photos/stdin.bin"], pattern(100_000, 3)).await.ok().json();
     assert_eq!(piped[0]["size"], 100_000);
     assert_eq!(std::fs::read(server.object_path("photos", "stdin.bin")).unwrap(), pattern(100_000, 3));
 
@@ -61,15 +69,25 @@ async fn objects_round_trip_through_every_command() {
     user.run(&["cp", "cos://photos/stdin.bin", "cos://photos/copies/"]).await.ok();
     user.run(&["mv", "cos://photos/copies/stdin.bin", "cos://photos/moved.bin"]).await.ok();
     let moved = user.run(&["--json", "ls", "-r", "cos://photos/"]).await.ok().field("key");
-    assert!(moved.contains(&"cos://photos/moved.bin".to_string()) && !moved.iter().any(|k| k.contains("copies/")), "{moved:?}");
+    assert!(
+        moved.contains(&"cos://photos/moved.bin".to_string()) && !moved.iter().any(|k| k.contains("copies/")),
+        "{moved:?}"
+    );
 
     // presign: a URL with a signature.
     let url = user.run(&["presign", "--expires", "600", "cos://photos/moved.bin"]).await.ok().stdout;
-    assert!(url.starts_with(&server.url()) && url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=600"), "{url}");
+    assert!(
+        url.starts_with(&server.url()) && url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=600"),
+        "{url}"
+    );
     // The URL works without credentials.
     let fetch = "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())";
     let link = url.trim().to_string();
-    let fetched = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args(["-c", fetch, &link]).output().unwrap()).await.unwrap();
+    let fetched = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(["-c", fetch, &link]).output().unwrap()
+    })
+    .await
+    .unwrap();
     assert!(fetched.stdout == pattern(100_000, 3), "{}", String::from_utf8_lossy(&fetched.stderr));
 }
 
@@ -89,7 +107,11 @@ async fn rm_deletes_exactly_what_its_dry_run_printed() {
 
     let dry = user.run(&["--json", "--dry-run", "rm", "cos://logs/2023/*.gz"]).await.ok();
     assert!(dry.json().iter().all(|v| v["dry_run"] == true));
-    assert_eq!(user.run(&["--json", "ls", "-r", "cos://logs/"]).await.ok().field("key"), before, "a dry run changed something");
+    assert_eq!(
+        user.run(&["--json", "ls", "-r", "cos://logs/"]).await.ok().field("key"),
+        before,
+        "a dry run changed something"
+    );
 
     let real = user.run(&["--json", "rm", "cos://logs/2023/*.gz"]).await.ok();
     assert_eq!(real.field("target"), dry.field("target"));

@@ -20,16 +20,25 @@ async fn everyday_commands_on_radosgw() {
     assert_eq!(up.json().len(), 26);
     let listed = user.run(&["--json", "ls", "-r", &format!("{root}/in/")]).await.ok();
     assert_eq!(listed.json().len(), 26);
-    let etag = listed.json().iter().find(|v| v["key"].as_str().unwrap().ends_with("big.bin")).unwrap()["etag"].as_str().unwrap().to_string();
+    let etag = listed.json().iter().find(|v| v["key"].as_str().unwrap().ends_with("big.bin")).unwrap()["etag"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(etag.ends_with("-3\""), "a multipart ETag: {etag}");
     let du = user.run(&["--json", "du", &format!("{root}/in/")]).await.ok().json();
     assert_eq!(du[0]["count"], 26);
 
     // sync --checksum recognises the multipart ETag as the same content.
-    let same = user.run(&["--json", "--part-size", "5", "sync", "--checksum", &user.path("d"), &format!("{root}/in/")]).await.ok();
+    let same = user
+        .run(&["--json", "--part-size", "5", "sync", "--checksum", &user.path("d"), &format!("{root}/in/")])
+        .await
+        .ok();
     assert!(same.stdout.is_empty(), "{}", same.stdout);
 
-    let down = user.run(&["--json", "--part-size", "5", "cp", &format!("{root}/in/big.bin"), &user.path("big.copy")]).await.ok();
+    let down = user
+        .run(&["--json", "--part-size", "5", "cp", &format!("{root}/in/big.bin"), &user.path("big.copy")])
+        .await
+        .ok();
     assert_eq!(down.json()[0]["size"], 12u64 << 20);
     assert!(std::fs::read(user.home.path().join("big.copy")).unwrap() == big);
     assert_eq!(user.run(&["cat", "--range", "-7", &format!("{root}/in/03.txt")]).await.ok().stdout, "body 3");

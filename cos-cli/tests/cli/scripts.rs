@@ -11,16 +11,30 @@ async fn api_calls_any_operation_with_json() {
     assert_eq!(list.stdout.lines().count(), 81);
     assert!(list.stdout.lines().any(|l| l == "ListBucketsExtended"));
     // A template needs no server and parses as the operation's input.
-    let skeleton: serde_json::Value = serde_json::from_str(&User::new("http://127.0.0.1:9", "x", "y").run(&["api", "PutObject", "--skeleton"]).await.ok().stdout).unwrap();
-    assert!(skeleton["Bucket"].is_string() && skeleton["Metadata"].is_object() && skeleton["ContentLength"].is_number(), "{skeleton}");
+    let skeleton: serde_json::Value = serde_json::from_str(
+        &User::new("http://127.0.0.1:9", "x", "y").run(&["api", "PutObject", "--skeleton"]).await.ok().stdout,
+    )
+    .unwrap();
+    assert!(
+        skeleton["Bucket"].is_string() && skeleton["Metadata"].is_object() && skeleton["ContentLength"].is_number(),
+        "{skeleton}"
+    );
 
     user.run(&["api", "CreateBucket", "--input", r#"{"Bucket": "bkt"}"#]).await.ok();
-    user.run(&["api", "PutObject", "--input", r#"{"Bucket": "bkt", "Key": "k", "Body": "hello", "Metadata": {"m": "1"}}"#]).await.ok();
+    user.run(&[
+        "api",
+        "PutObject",
+        "--input",
+        r#"{"Bucket": "bkt", "Key": "k", "Body": "hello", "Metadata": {"m": "1"}}"#,
+    ])
+    .await
+    .ok();
     user.write("in.json", br#"{"Bucket": "bkt", "Prefix": "k"}"#);
     let listed = user.run(&["--json", "api", "ListObjectsV2", "--input-file", &user.path("in.json")]).await.ok().json();
     assert_eq!(listed[0]["Contents"][0]["Key"], "k");
     assert_eq!(listed[0]["Contents"][0]["Size"], 5);
-    let head = user.run(&["--json", "api", "HeadObject", "--input", r#"{"Bucket": "bkt", "Key": "k"}"#]).await.ok().json();
+    let head =
+        user.run(&["--json", "api", "HeadObject", "--input", r#"{"Bucket": "bkt", "Key": "k"}"#]).await.ok().json();
     assert_eq!(head[0]["Metadata"]["m"], "1");
     // A service error: exit 1 and boto3's error form; bad JSON: exit 2.
     let missing = user.run(&["--json", "api", "GetObject", "--input", r#"{"Bucket": "bkt", "Key": "nope"}"#]).await;
@@ -52,10 +66,16 @@ async fn run_executes_a_file_of_commands_in_parallel() {
     assert_eq!(lines.iter().filter(|v| v["operation"] == "cp" && v.get("error").is_none()).count(), 40);
     assert_eq!(lines.iter().filter(|v| v.get("error").is_some()).count(), 2, "{}", run.stdout);
     for i in [0, 17, 39] {
-        assert_eq!(std::fs::read(server.object_path("batch", &format!("up/{i}.txt"))).unwrap(), format!("file {i}").as_bytes());
+        assert_eq!(
+            std::fs::read(server.object_path("batch", &format!("up/{i}.txt"))).unwrap(),
+            format!("file {i}").as_bytes()
+        );
     }
     // The same from stdin.
-    let piped = user.run_with_stdin(&["--json", "run"], b"rm cos://batch/up/0.txt\nls cos://batch/up/1.txt\n".to_vec()).await.ok();
+    let piped = user
+        .run_with_stdin(&["--json", "run"], b"rm cos://batch/up/0.txt\nls cos://batch/up/1.txt\n".to_vec())
+        .await
+        .ok();
     assert_eq!(piped.json().len(), 2);
     assert!(!server.object_path("batch", "up/0.txt").exists());
 }
@@ -66,15 +86,25 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     // No credentials or endpoint in the environment: only what `configure` writes.
     let mut user = User::new("unused", "", "");
     user.env = vec![("COS_ALLOW_HTTP".into(), "1".into()), ("THE_SECRET".into(), SECRET_KEY.into())];
-    let dry = user
-        .run(&["--dry-run", "--profile", "work", "--endpoint", &server.url(), "configure", "--access-key-id", ACCESS_KEY, "--secret-from-env", "THE_SECRET"])
-        .await
-        .ok();
-    assert!(dry.stdout.contains("(dry run)") && !user.home.path().join(".aws").exists(), "a dry run wrote: {}", dry.stdout);
-    let out = user
-        .run(&["--profile", "work", "--endpoint", &server.url(), "configure", "--access-key-id", ACCESS_KEY, "--secret-from-env", "THE_SECRET"])
-        .await
-        .ok();
+    let url = server.url();
+    let configure = [
+        "--profile",
+        "work",
+        "--endpoint",
+        &url,
+        "configure",
+        "--access-key-id",
+        ACCESS_KEY,
+        "--secret-from-env",
+        "THE_SECRET",
+    ];
+    let dry = user.run(&[&["--dry-run"], &configure[..]].concat()).await.ok();
+    assert!(
+        dry.stdout.contains("(dry run)") && !user.home.path().join(".aws").exists(),
+        "a dry run wrote: {}",
+        dry.stdout
+    );
+    let out = user.run(&configure).await.ok();
     assert!(!out.stdout.contains(SECRET_KEY) && !out.stderr.contains(SECRET_KEY));
     let credentials = std::fs::read_to_string(user.home.path().join(".aws/credentials")).unwrap();
     assert!(credentials.contains("[work]") && credentials.contains(SECRET_KEY));
@@ -85,7 +115,10 @@ async fn configure_writes_a_profile_the_next_command_uses() {
         assert_eq!(mode & 0o077, 0, "the credentials file is readable by others");
     }
     let config = std::fs::read_to_string(user.home.path().join(".aws/config")).unwrap();
-    assert!(config.contains("[profile work]") && config.contains(&format!("endpoint_url = {}", server.url())), "{config}");
+    assert!(
+        config.contains("[profile work]") && config.contains(&format!("endpoint_url = {}", server.url())),
+        "{config}"
+    );
     // The profile alone reaches the server: credentials and endpoint.
     user.run(&["--profile", "work", "mb", "cos://configured"]).await.ok();
     assert!(server.root().join("configured").is_dir());

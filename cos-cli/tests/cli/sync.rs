@@ -16,7 +16,12 @@ async fn sync_up_and_down_copies_only_what_changed() {
     let first = user.run(&["--json", "sync", "--exclude", "tmp/**", &src, "cos://site/www"]).await.ok();
     assert_eq!(
         first.field("destination"),
-        ["cos://site/www/a/one.txt", "cos://site/www/a/two.txt", "cos://site/www/b/three.log", "cos://site/www/index.html"]
+        [
+            "cos://site/www/a/one.txt",
+            "cos://site/www/a/two.txt",
+            "cos://site/www/b/three.log",
+            "cos://site/www/index.html"
+        ]
     );
     // Nothing changed: nothing is copied.
     let again = user.run(&["--json", "sync", "--exclude", "tmp/**", &src, "cos://site/www/"]).await.ok();
@@ -34,7 +39,10 @@ async fn sync_up_and_down_copies_only_what_changed() {
 
     // --delete: the dry run names what the real run deletes, and only that.
     std::fs::remove_file(user.home.path().join("src/b/three.log")).unwrap();
-    let dry = user.run(&["--json", "--dry-run", "sync", "--delete", "--include", "**/*.log", &src, "cos://site/www/"]).await.ok();
+    let dry = user
+        .run(&["--json", "--dry-run", "sync", "--delete", "--include", "**/*.log", &src, "cos://site/www/"])
+        .await
+        .ok();
     assert_eq!(dry.field("target"), ["cos://site/www/b/three.log"]);
     assert!(server.object_path("site", "www/b/three.log").exists(), "the dry run deleted");
     let real = user.run(&["--json", "sync", "--delete", "--include", "**/*.log", &src, "cos://site/www/"]).await.ok();
@@ -45,7 +53,10 @@ async fn sync_up_and_down_copies_only_what_changed() {
     // Down: everything, then nothing, then --delete of a local extra.
     let down = user.run(&["--json", "sync", "cos://site/www/", &user.path("mirror")]).await.ok();
     assert_eq!(down.json().len(), 4);
-    assert_eq!(files_below(&user.home.path().join("mirror")), ["a/one.txt", "a/two.txt", "index.html", "tmp/scratch.txt"]);
+    assert_eq!(
+        files_below(&user.home.path().join("mirror")),
+        ["a/one.txt", "a/two.txt", "index.html", "tmp/scratch.txt"]
+    );
     assert_eq!(std::fs::read(user.home.path().join("mirror/a/two.txt")).unwrap(), b"A/TWO.TXT");
     let second = user.run(&["--json", "sync", "cos://site/www/", &user.path("mirror")]).await.ok();
     assert!(second.stdout.is_empty(), "downloaded files keep the objects' times, so nothing is new: {}", second.stdout);

@@ -17,7 +17,11 @@ async fn the_progress_bar_draws_on_a_terminal_only() {
     let line = format!("{cos} --part-size 5 -c 2 cp {file} cos://tty/big.bin");
     let tty = tokio::task::spawn_blocking({
         let mut script = std::process::Command::new("script");
-        script.env_clear().envs(user.env.iter().map(|(k, v)| (k, v))).env("HOME", user.home.path()).env("TERM", "xterm");
+        script
+            .env_clear()
+            .envs(user.env.iter().map(|(k, v)| (k, v)))
+            .env("HOME", user.home.path())
+            .env("TERM", "xterm");
         script.args(["-qec", &line, "/dev/null"]);
         move || script.output().expect("run script (util-linux)")
     })
@@ -41,11 +45,15 @@ async fn a_killed_upload_resumes_with_resume() {
     let file = user.write("big.bin", &data);
     let state_dir = user.home.path().join(".local/state/cos/uploads");
     // One part at a time, so the state file records parts well before the end; kill once it has some.
-    let child = user.command(&["--part-size", "5", "-c", "1", "cp", "--resume", &file, "cos://resume/big.bin"]).spawn().unwrap();
+    let child = user
+        .command(&["--part-size", "5", "-c", "1", "cp", "--resume", &file, "cos://resume/big.bin"])
+        .spawn()
+        .unwrap();
     let killed = kill_after_parts(child, || std::fs::read_dir(&state_dir).ok()?.next()?.ok().map(|e| e.path()));
     assert!(killed, "the upload finished (or stalled) before it recorded three parts");
     assert!(!server.object_path("resume", "big.bin").exists());
-    let resumed = user.run(&["--json", "--part-size", "5", "cp", "--resume", &file, "cos://resume/big.bin"]).await.ok().json();
+    let resumed =
+        user.run(&["--json", "--part-size", "5", "cp", "--resume", &file, "cos://resume/big.bin"]).await.ok().json();
     let skipped = resumed[0]["resumed_bytes"].as_u64().unwrap();
     assert!(skipped >= 3 * (5 << 20), "only {skipped} bytes were not sent again");
     assert_eq!(resumed[0]["size"], 160u64 << 20);
@@ -62,10 +70,17 @@ async fn a_killed_download_resumes_with_resume() {
     user.run(&["--part-size", "5", "cp", &user.write("up.bin", &data), "cos://resume/big.bin"]).await.ok();
     let target = user.home.path().join("down.bin");
     let state = user.home.path().join(".down.bin.cos-download.state");
-    let child = user.command(&["--part-size", "5", "-c", "1", "cp", "cos://resume/big.bin", &user.path("down.bin")]).spawn().unwrap();
+    let child = user
+        .command(&["--part-size", "5", "-c", "1", "cp", "cos://resume/big.bin", &user.path("down.bin")])
+        .spawn()
+        .unwrap();
     assert!(kill_after_parts(child, || Some(state.clone())), "the download finished before it recorded three parts");
     assert!(!target.exists(), "a partial download landed at its name");
-    let resumed = user.run(&["--json", "--part-size", "5", "cp", "--resume", "cos://resume/big.bin", &user.path("down.bin")]).await.ok().json();
+    let resumed = user
+        .run(&["--json", "--part-size", "5", "cp", "--resume", "cos://resume/big.bin", &user.path("down.bin")])
+        .await
+        .ok()
+        .json();
     assert!(resumed[0]["resumed_bytes"].as_u64().unwrap() >= 3 * (5 << 20), "{resumed:?}");
     assert!(std::fs::read(&target).unwrap() == data, "the resumed download differs");
     assert!(!state.exists());
@@ -76,7 +91,8 @@ async fn a_killed_download_resumes_with_resume() {
 fn kill_after_parts(mut child: std::process::Child, path: impl Fn() -> Option<std::path::PathBuf>) -> bool {
     let deadline = Instant::now() + Duration::from_secs(60);
     let killed = loop {
-        let parts = path().and_then(|p| std::fs::read_to_string(p).ok()).map_or(0, |text| text.matches("\"part\":").count());
+        let parts =
+            path().and_then(|p| std::fs::read_to_string(p).ok()).map_or(0, |text| text.matches("\"part\":").count());
         if parts >= 3 {
             child.kill().unwrap();
             break true;
