@@ -131,9 +131,16 @@ pub async fn buckets(ctx: &Ctx, extended: bool) -> Outcome {
             let name = b.get("Name").and_then(Value::as_str).unwrap_or_default().to_string();
             let created = b.get("CreationDate").and_then(Value::as_str).unwrap_or_default().replace('T', " ");
             let location = b.get("LocationConstraint").and_then(Value::as_str).unwrap_or_default().to_string();
-            ctx.out.result(b.clone(), || {
-                format!("{:<19}  {name}  {location}", created.chars().take(19).collect::<String>())
+            let template = b.get("CreationTemplateId").and_then(Value::as_str);
+            let value = json!({
+                "bucket": format!("cos://{name}"),
+                "name": name,
+                "created": b.get("CreationDate"),
+                "location_constraint": (!location.is_empty()).then_some(&location),
+                "creation_template_id": template,
             });
+            ctx.out
+                .result(value, || format!("{:<19}  {name}  {location}", created.chars().take(19).collect::<String>()));
             last = Some(name);
         }
         // ListBucketsExtended pages with a marker; ListBuckets answers at once.

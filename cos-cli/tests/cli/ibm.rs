@@ -44,7 +44,7 @@ async fn ibm_verbs_against_the_fixture() {
     assert_eq!(create.header("ibm-sse-kp-encryption-algorithm"), Some("AES256"));
     assert_eq!(create.header("ibm-service-instance-id"), Some(INSTANCE));
     let buckets = run(a("--json buckets --extended")).await.ok().json();
-    assert!(buckets.iter().any(|b| b["Name"] == "vault" && b.get("LocationConstraint").is_some()), "{buckets:?}");
+    assert!(buckets.iter().any(|b| b["name"] == "vault" && b["location_constraint"].is_string()), "{buckets:?}");
 
     // Protection, then an object under retention, extended; legal holds.
     run(a("protection set cos://vault --min-days 1 --default-days 2 --max-days 30")).await.ok();

@@ -34,7 +34,7 @@ async fn objects_round_trip_through_every_command() {
         human.stdout
     );
     let buckets = user.run(&["--json", "ls"]).await.ok();
-    assert_eq!(buckets.field("Name"), ["photos"]);
+    assert_eq!(buckets.field("name"), ["photos"]);
 
     // Wildcards: `*` stays within a level, `**` crosses levels.
     let star = user.run(&["--json", "ls", "cos://photos/web/*.html"]).await.ok();
@@ -125,7 +125,7 @@ async fn rm_deletes_exactly_what_its_dry_run_printed() {
     user.run(&["rm", "-r", "cos://logs/"]).await.ok();
     assert!(user.run(&["--json", "ls", "-r", "cos://logs/"]).await.ok().stdout.is_empty());
     user.run(&["rb", "cos://logs"]).await.ok();
-    assert!(user.run(&["--json", "ls"]).await.ok().field("Name").is_empty());
+    assert!(user.run(&["--json", "ls"]).await.ok().field("name").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -56,7 +56,20 @@ async fn everyday_commands_on_radosgw() {
     user.run(&["mv", &format!("{root}/p.bin"), &format!("{root}/q.bin")]).await.ok();
     assert_eq!(user.run(&["--json", "ls", &format!("{root}/")]).await.ok().field("key"), [format!("{root}/q.bin")]);
     assert!(user.run(&["cat", &format!("{root}/q.bin")]).await.ok().bytes == pattern(300_000, 6));
-    user.run(&["rm", &format!("{root}/q.bin")]).await.ok();
+    // presign: the URL reads the object without credentials; run: a file of commands.
+    let url = user.run(&["presign", &format!("{root}/q.bin")]).await.ok().stdout.trim().to_string();
+    let fetch = "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())";
+    let fetched = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(["-c", fetch, &url]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(fetched.stdout == pattern(300_000, 6), "{}", String::from_utf8_lossy(&fetched.stderr));
+    let script = user.write("cmds.txt", format!("cp {root}/q.bin {root}/r.bin\nstat {root}/q.bin\n"));
+    let ran = user.run(&["--json", "run", &script]).await.ok().json();
+    assert_eq!(ran.len(), 2);
+    assert!(user.run(&["--json", "buckets"]).await.ok().field("name").contains(&bucket));
+    user.run(&["rm", &format!("{root}/q.bin"), &format!("{root}/r.bin")]).await.ok();
     user.run(&["rb", &root]).await.ok();
 
     let versioned = unique_bucket("cli-ver");
