@@ -16,7 +16,9 @@ Examples:
 
 Configuration comes from the environment (COS_ENDPOINT, COS_REGION, IBM_API_KEY_ID, AWS_ACCESS_KEY_ID,
 ...), ~/.bluemix/cos_credentials and ~/.aws profiles, as for cos-sdk's Client::from_env; flags win.
-Exit codes: 0 all succeeded, 1 some operation failed, 2 the command line was wrong.";
+Exit codes: 0 all succeeded, 1 some operation failed, 2 the command line was wrong, 130 interrupted.
+Ctrl-C stops transfers cleanly: with --resume they keep their parts for the next --resume run, without
+it multipart uploads are aborted and partial downloads removed.";
 
 /// cos: the command line for IBM Cloud Object Storage (and other S3-compatible services).
 #[derive(Debug, Parser)]
@@ -214,7 +216,7 @@ pub struct CopyArgs {
     /// Copy directories and prefixes with everything under them.
     #[arg(short = 'r', long)]
     pub recursive: bool,
-    /// Continue an interrupted transfer of a large file where it stopped.
+    /// Make large transfers resumable, and continue one that an earlier --resume run left unfinished.
     #[arg(long)]
     pub resume: bool,
     #[command(flatten)]

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use cos_sdk::transfer::{TransferConfig, TransferManager, MIB};
+use cos_sdk::transfer::{TransferConfig, TransferHandle, TransferManager, MIB};
 use cos_sdk::{Client, ConfigBuilder, EndpointType, Environment, Error};
+use tokio::sync::watch;
 
 use crate::cli::{Checksum, EndpointKind, Global};
 use crate::output::Output;
@@ -15,6 +16,8 @@ use cos_sdk::types::ChecksumAlgorithm;
 pub enum Fail {
     Usage(String),
     Failed(String),
+    /// Ctrl-C.
+    Interrupted,
 }
 
 impl From<Error> for Fail {
@@ -43,6 +46,9 @@ pub struct Ctx {
     pub out: Arc<Output>,
     pub dry_run: bool,
     pub concurrency: usize,
+    /// Becomes true on Ctrl-C: transfers stop (paused with `--resume`, else cancelled) and no new
+    /// one starts.
+    interrupt: watch::Receiver<bool>,
 }
 
 /// The process environment with `--profile` applied, as the SDK's configuration chain reads it.
@@ -57,7 +63,7 @@ pub fn environment(global: &Global) -> Environment {
 }
 
 impl Ctx {
-    pub fn new(global: &Global, out: Arc<Output>) -> Result<Ctx, Fail> {
+    pub fn new(global: &Global, out: Arc<Output>, interrupt: watch::Receiver<bool>) -> Result<Ctx, Fail> {
         let env = environment(global);
         let mut builder =
             ConfigBuilder::from_environment(&env)?.app_name(concat!("cos-cli/", env!("CARGO_PKG_VERSION")));
@@ -96,7 +102,30 @@ impl Ctx {
             transfer = transfer.part_size(mib * MIB).multipart_threshold(mib * MIB);
         }
         let manager = TransferManager::with_config(client.clone(), transfer.build()?);
-        Ok(Ctx { client, manager, out, dry_run: global.dry_run, concurrency })
+        Ok(Ctx { client, manager, out, dry_run: global.dry_run, concurrency, interrupt })
+    }
+
+    pub fn interrupted(&self) -> bool {
+        *self.interrupt.borrow()
+    }
+
+    /// Awaits a transfer; on Ctrl-C pauses it when `resume` (its parts and state file stay for the
+    /// next `--resume`), else cancels it (a multipart upload is aborted, a partial download removed).
+    pub async fn finish<T: Send + 'static>(&self, mut handle: TransferHandle<T>, resume: bool) -> Result<T, Error> {
+        let mut interrupt = self.interrupt.clone();
+        let interrupted = async move {
+            if interrupt.wait_for(|stop| *stop).await.is_err() {
+                // The sender is gone: no Ctrl-C will come.
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = &mut handle => result,
+            () = interrupted => {
+                if resume { handle.pause() } else { handle.cancel() }
+                handle.await
+            }
+        }
     }
 
     /// Calls `operation` through the SDK's JSON bridge.

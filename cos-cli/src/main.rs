@@ -23,6 +23,37 @@ use output::Output;
 const OK: u8 = 0;
 const FAILED: u8 = 1;
 const USAGE: u8 = 2;
+/// 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+const INTERRUPTED: u8 = 130;
+
+/// Runs a command that needs the service. The first Ctrl-C stops transfers cleanly (paused with
+/// `--resume`, else cancelled, which aborts multipart uploads) and waits for that; a second one, or a
+/// Ctrl-C during any other command, ends at once.
+async fn run(cli: &Cli, out: Arc<Output>) -> Result<(), Fail> {
+    let (stop, interrupt) = tokio::sync::watch::channel(false);
+    let ctx = Ctx::new(&cli.global, out, interrupt)?;
+    let work = async {
+        match &cli.command {
+            Command::Run { file } => commands::run::run(&ctx, file.as_deref()).await,
+            command => commands::execute(&ctx, command).await,
+        }
+    };
+    tokio::pin!(work);
+    tokio::select! {
+        result = &mut work => result,
+        _ = tokio::signal::ctrl_c() => {
+            let _ = stop.send(true);
+            if matches!(cli.command, Command::Cp(_) | Command::Mv(_) | Command::Sync(_) | Command::Pipe { .. } | Command::Run { .. }) {
+                eprintln!("interrupted: stopping the transfers in flight (Ctrl-C again to quit at once)");
+                tokio::select! {
+                    _ = &mut work => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(Fail::Interrupted)
+        }
+    }
+}
 
 fn main() -> ExitCode {
     // clap exits with 2 on a usage error and 0 after --help or --version.
@@ -38,13 +69,7 @@ fn main() -> ExitCode {
             commands::api::offline(args, &out).unwrap_or_else(|| context::usage("no input template for this operation"))
         }
         _ => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-            Ok(runtime) => runtime.block_on(async {
-                let ctx = Ctx::new(&cli.global, out.clone())?;
-                match &cli.command {
-                    Command::Run { file } => commands::run::run(&ctx, file.as_deref()).await,
-                    command => commands::execute(&ctx, command).await,
-                }
-            }),
+            Ok(runtime) => runtime.block_on(run(&cli, out.clone())),
             Err(e) => Err(Fail::Failed(format!("cannot start the async runtime: {e}"))),
         },
     };
@@ -57,6 +82,10 @@ fn main() -> ExitCode {
         Err(Fail::Failed(message)) => {
             eprintln!("error: {message}");
             FAILED
+        }
+        Err(Fail::Interrupted) => {
+            eprintln!("interrupted; large transfers started with --resume continue where they stopped when run again with --resume");
+            INTERRUPTED
         }
         Ok(()) if out.failed() > 0 => FAILED,
         Ok(()) => OK,

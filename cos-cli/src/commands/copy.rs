@@ -194,6 +194,10 @@ pub async fn run_jobs(
     ctx.out.expect_bytes(jobs.iter().map(Job::size).sum());
     let mut results = futures_util::stream::iter(jobs)
         .map(|job| async move {
+            // After Ctrl-C nothing new starts.
+            if ctx.interrupted() {
+                return (job, Err("not started: interrupted".to_string()));
+            }
             let result = run_job(ctx, &job, settings, resume).await;
             (job, result)
         })
@@ -234,17 +238,17 @@ async fn run_job(ctx: &Ctx, job: &Job, settings: &ObjectSettings, resume: bool) 
     });
     let result = match job {
         Job::Upload { path, to, .. } => {
-            let state = upload_state_file(path, to);
-            if !resume {
-                let _ = std::fs::remove_file(&state);
-            }
-            let request =
+            let mut request =
                 ctx.manager.upload_file(path, &to.bucket, &to.key).settings(settings.clone()).on_progress(listener);
-            let request = match state.parent().map(std::fs::create_dir_all) {
-                Some(Ok(())) => request.state_file(&state),
-                _ => request,
-            };
-            request.await.map(|o| o.size)
+            // Only a resumable upload keeps its parts after a failure; the others are aborted.
+            if resume {
+                let state = upload_state_file(path, to);
+                if let Some(dir) = state.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                request = request.state_file(&state);
+            }
+            ctx.finish(request.start(), resume).await.map(|o| o.size)
         }
         Job::Download { from, path, modified, etag, size } => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -255,20 +259,21 @@ async fn run_job(ctx: &Ctx, job: &Job, settings: &ObjectSettings, resume: bool) 
             if let Some(etag) = etag {
                 request = request.known_object(*size, etag);
             }
-            let done = request.await;
+            let done = ctx.finish(request.start(), resume).await;
             if let (Ok(_), Some(modified)) = (&done, modified) {
                 // The object's time becomes the file's, so `sync` sees the two as the same.
                 set_modified(path, modified);
             }
             done.map(|o| o.size)
         }
-        Job::Copy { from, to, size } => ctx
-            .manager
-            .copy(CopySource::new(&from.bucket, &from.key), &to.bucket, &to.key)
-            .settings(settings.clone())
-            .on_progress(listener)
-            .await
-            .map(|_| *size),
+        Job::Copy { from, to, size } => {
+            let request = ctx
+                .manager
+                .copy(CopySource::new(&from.bucket, &from.key), &to.bucket, &to.key)
+                .settings(settings.clone())
+                .on_progress(listener);
+            ctx.finish(request.start(), false).await.map(|_| *size)
+        }
     };
     let size = result.as_ref().map(|s| *s).unwrap_or(0);
     if let Some(counter) = &progress {

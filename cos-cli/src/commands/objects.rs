@@ -200,7 +200,7 @@ pub async fn pipe(ctx: &Ctx, url: &str, object: &ObjectArgs) -> Outcome {
     if let Some(counter) = ctx.out.transfer_progress() {
         request = request.on_progress(cos_sdk::transfer::ProgressListener::new(move |p| counter.observe(p)));
     }
-    let done = request.await?;
+    let done = ctx.finish(request.start(), false).await?;
     ctx.out.result(json!({"operation": "pipe", "destination": target, "size": done.size}), || {
         format!("pipe stdin {target} ({})", human_size(done.size))
     });

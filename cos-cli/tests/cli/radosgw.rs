@@ -89,3 +89,28 @@ async fn everyday_commands_on_radosgw() {
     }
     user.run(&["rb", &format!("cos://{versioned}")]).await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_aborts_an_upload_started_without_resume() {
+    let Some(server) = radosgw() else { return };
+    let user = User::new(&server.endpoint, &server.access_key, &server.secret_key);
+    let bucket = unique_bucket("cli-int");
+    user.run(&["mb", &format!("cos://{bucket}")]).await.ok();
+    let file = user.write("big.bin", pattern(200 << 20, 13));
+    let uploads_input = format!(r#"{{"Bucket": "{bucket}"}}"#);
+    let uploads = |user: &User| {
+        let mut command = user.command(&["--json", "api", "ListMultipartUploads", "--input", &uploads_input]);
+        let output = command.output().unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        value["Uploads"].as_array().map_or(0, Vec::len)
+    };
+    let child = user
+        .command(&["--part-size", "5", "-c", "1", "cp", &file, &format!("cos://{bucket}/big.bin")])
+        .spawn()
+        .unwrap();
+    let status = tokio::task::block_in_place(|| crate::terminal::signal_when(child, "INT", || uploads(&user) > 0))
+        .expect("the upload ended before its multipart upload was listed");
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(uploads(&user), 0, "Ctrl-C left a multipart upload behind");
+    user.run(&["rb", &format!("cos://{bucket}")]).await.ok();
+}

@@ -1,5 +1,6 @@
-//! The progress bar on a terminal (a pseudo-terminal from util-linux's `script`), none when piped,
-//! and `cp --resume` continuing an upload that was killed.
+//! The progress bar on a terminal (a pseudo-terminal from util-linux's `script`), none when piped;
+//! `cp --resume` continuing an upload or a download that was killed; Ctrl-C (SIGINT) pausing a
+//! resumable upload and aborting one that is not.
 
 use std::time::{Duration, Instant};
 
@@ -71,7 +72,7 @@ async fn a_killed_download_resumes_with_resume() {
     let target = user.home.path().join("down.bin");
     let state = user.home.path().join(".down.bin.cos-download.state");
     let child = user
-        .command(&["--part-size", "5", "-c", "1", "cp", "cos://resume/big.bin", &user.path("down.bin")])
+        .command(&["--part-size", "5", "-c", "1", "cp", "--resume", "cos://resume/big.bin", &user.path("down.bin")])
         .spawn()
         .unwrap();
     assert!(kill_after_parts(child, || Some(state.clone())), "the download finished before it recorded three parts");
@@ -86,22 +87,57 @@ async fn a_killed_download_resumes_with_resume() {
     assert!(!state.exists());
 }
 
+/// The number of parts the state file `path()` names records.
+fn parts_recorded(path: Option<std::path::PathBuf>) -> usize {
+    path.and_then(|p| std::fs::read_to_string(p).ok()).map_or(0, |text| text.matches("\"part\":").count())
+}
+
 /// Kills `child` once the state file `path()` names records three finished parts; false when the
 /// transfer ended (or a minute passed) first.
-fn kill_after_parts(mut child: std::process::Child, path: impl Fn() -> Option<std::path::PathBuf>) -> bool {
+fn kill_after_parts(child: std::process::Child, path: impl Fn() -> Option<std::path::PathBuf>) -> bool {
+    signal_when(child, "KILL", || parts_recorded(path()) >= 3).is_some()
+}
+
+/// Sends `signal` to `child` once `ready()` holds and returns how it ended; `None` when it ended (or
+/// a minute passed) first.
+pub fn signal_when(
+    mut child: std::process::Child,
+    signal: &str,
+    ready: impl Fn() -> bool,
+) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let killed = loop {
-        let parts =
-            path().and_then(|p| std::fs::read_to_string(p).ok()).map_or(0, |text| text.matches("\"part\":").count());
-        if parts >= 3 {
-            child.kill().unwrap();
-            break true;
+    loop {
+        if ready() {
+            let sent =
+                std::process::Command::new("kill").args(["-s", signal, &child.id().to_string()]).status().unwrap();
+            assert!(sent.success());
+            return Some(child.wait().unwrap());
         }
         if child.try_wait().unwrap().is_some() || Instant::now() > deadline {
-            break false;
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
         }
         std::thread::sleep(Duration::from_millis(5));
-    };
-    let _ = child.wait();
-    killed
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_pauses_a_resumable_upload() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://int"]).await.ok();
+    let data = pattern(160 << 20, 12);
+    let file = user.write("big.bin", &data);
+    let state_dir = user.home.path().join(".local/state/cos/uploads");
+    let state = || std::fs::read_dir(&state_dir).ok()?.next()?.ok().map(|e| e.path());
+    let child =
+        user.command(&["--part-size", "5", "-c", "1", "cp", "--resume", &file, "cos://int/big.bin"]).spawn().unwrap();
+    let status = signal_when(child, "INT", || parts_recorded(state()) >= 2).expect("the upload ended before two parts");
+    assert_eq!(status.code(), Some(130));
+    assert!(state().is_some(), "a paused upload keeps its state file");
+    let resumed =
+        user.run(&["--json", "--part-size", "5", "cp", "--resume", &file, "cos://int/big.bin"]).await.ok().json();
+    assert!(resumed[0]["resumed_bytes"].as_u64().unwrap() >= 2 * (5 << 20), "{resumed:?}");
+    assert!(std::fs::read(server.object_path("int", "big.bin")).unwrap() == data);
 }
