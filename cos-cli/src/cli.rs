@@ -31,7 +31,7 @@ pub struct Cli {
 }
 
 /// Flags every command takes.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, PartialEq)]
 pub struct Global {
     /// The ~/.aws profile to read credentials and endpoint_url from (else AWS_PROFILE, else `default`).
     #[arg(long, global = true)]
@@ -65,13 +65,16 @@ pub struct Global {
     /// check them; stores that do not know them ignore them).
     #[arg(long, global = true, value_enum, default_value_t = Checksum::Crc32c)]
     pub checksum_algorithm: Checksum,
+    /// Take URLs literally: `*`, `?` and `[` are parts of keys, not wildcards.
+    #[arg(long, global = true)]
+    pub raw: bool,
     /// Never draw the progress bar.
     #[arg(long, global = true)]
     pub no_progress: bool,
 }
 
 /// The checksums of uploads.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
 pub enum Checksum {
     Crc32c,
     Crc32,
@@ -82,7 +85,7 @@ pub enum Checksum {
 }
 
 /// The networks of an IBM location.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
 pub enum EndpointKind {
     Public,
     Private,
@@ -114,6 +117,10 @@ pub enum Command {
     /// Upload stdin to an object, streamed in parts.
     Pipe {
         url: String,
+        /// About how many bytes will come: picks parts big enough for them (without it, parts of
+        /// --part-size allow at most 10,000 x that size).
+        #[arg(long, value_name = "BYTES")]
+        expected_size: Option<u64>,
         #[command(flatten)]
         object: ObjectArgs,
     },

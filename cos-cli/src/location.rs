@@ -2,7 +2,9 @@
 //! source expands into the objects or files it names, each with the relative name it keeps at the
 //! destination.
 
-use std::path::{Component, Path, PathBuf};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use cos_sdk::transfer::Glob;
@@ -24,6 +26,13 @@ pub enum Location {
 }
 
 const WILDCARDS: &[char] = &['*', '?', '['];
+
+/// `--raw`: URLs are taken literally, so keys holding `*`, `?` or `[` can be named.
+static LITERAL: AtomicBool = AtomicBool::new(false);
+
+pub fn set_literal(literal: bool) {
+    LITERAL.store(literal, Ordering::Relaxed);
+}
 
 impl Location {
     /// `cos://bucket/key` (or `s3://`) is remote; anything else is a local path.
@@ -69,7 +78,7 @@ impl Remote {
     }
 
     pub fn has_wildcard(&self) -> bool {
-        self.key.contains(WILDCARDS)
+        !LITERAL.load(Ordering::Relaxed) && self.key.contains(WILDCARDS)
     }
 
     pub fn url(&self, key: &str) -> String {
@@ -119,7 +128,8 @@ pub async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<
     let mut found = Vec::new();
     while let Some(item) = items.next().await {
         let item = item?;
-        let Some(key) = item.key else { continue };
+        // A store that ignores `prefix` must not widen what a command touches.
+        let Some(key) = item.key.filter(|k| k.starts_with(prefix)) else { continue };
         found.push(Object {
             relative: String::new(),
             size: item.size.unwrap_or(0).max(0) as u64,
@@ -135,30 +145,33 @@ pub async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<
 /// The objects a source URL names:
 /// - a pattern (`logs/*.gz`, `**` crossing `/`): the matching keys, named relative to the pattern's
 ///   last `/` before its first wildcard;
-/// - with `recursive`, or a key that is empty or ends with `/`: everything under it as a directory,
-///   named relative to it;
+/// - a key that is empty or ends with `/`, or any key with `recursive`: everything under it as a
+///   directory, named relative to it (with `recursive`, a key with nothing under it is the one object);
 /// - else the one object (which must exist), named by its last segment.
+///
+/// Folder markers (keys ending with `/`) are not content and are left out.
 pub async fn expand(client: &Client, source: &Remote, recursive: bool) -> Result<Vec<Object>, Fail> {
+    let below = |mut objects: Vec<Object>, base: &str| -> Vec<Object> {
+        objects.retain(|o| !o.key.ends_with('/'));
+        for o in &mut objects {
+            o.relative = o.key.strip_prefix(base).unwrap_or(&o.key).to_string();
+        }
+        objects
+    };
     if source.has_wildcard() {
         let literal = &source.key[..source.key.find(WILDCARDS).unwrap_or(source.key.len())];
         let base = &literal[..literal.rfind('/').map(|i| i + 1).unwrap_or(0)];
         let glob = Glob::new(&source.key[base.len()..]).map_err(|e| Fail::Usage(e.to_string()))?;
-        let mut objects = list_prefix(client, &source.bucket, literal).await?;
-        objects.retain(|o| glob.matches(&o.key[base.len()..]));
-        for o in &mut objects {
-            o.relative = o.key[base.len()..].to_string();
-        }
+        let mut objects = below(list_prefix(client, &source.bucket, literal).await?, base);
+        objects.retain(|o| glob.matches(&o.relative));
         return Ok(objects);
     }
     if recursive || source.is_dir() {
         let prefix = source.dir_prefix();
-        let mut objects = list_prefix(client, &source.bucket, &prefix).await?;
-        // A "directory marker" (a zero-byte key ending with `/`) is not content.
-        objects.retain(|o| !o.key.ends_with('/'));
-        for o in &mut objects {
-            o.relative = o.key[prefix.len()..].to_string();
+        let objects = below(list_prefix(client, &source.bucket, &prefix).await?, &prefix);
+        if !objects.is_empty() || source.is_dir() {
+            return Ok(objects);
         }
-        return Ok(objects);
     }
     let head = client.head_object().bucket(&source.bucket).key(&source.key).send().await?;
     Ok(vec![Object {
@@ -181,60 +194,114 @@ pub struct LocalFile {
     pub modified: Option<SystemTime>,
 }
 
-/// The files a local source names: a file itself (named by its file name), or with `recursive` every
-/// file below a directory (symbolic links followed, named relative to it), in name order.
-pub fn walk(path: &Path, recursive: bool) -> Result<Vec<LocalFile>, Fail> {
+/// What a walk found: the files, and what it could not take (each a message naming the path).
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<LocalFile>,
+    pub problems: Vec<String>,
+}
+
+/// The files a local path names: a file itself (named by its file name), or with `recursive` every
+/// file below a directory (named relative to it), in name order. A source (`follow_links`) follows
+/// symbolic links, each directory once, so a link loop ends; a destination tree does not list links
+/// at all, so nothing behind one is compared, written or deleted. A name that is not UTF-8 or an
+/// entry that cannot be read is a problem of its own; the rest of the walk goes on.
+pub fn walk(path: &Path, recursive: bool, follow_links: bool) -> Result<Walk, Fail> {
     let meta = std::fs::metadata(path).map_err(|e| Fail::Failed(format!("{}: {e}", path.display())))?;
     if meta.is_file() {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        return Ok(vec![LocalFile {
-            path: path.to_path_buf(),
-            relative: name,
-            size: meta.len(),
-            modified: meta.modified().ok(),
-        }]);
+        let file =
+            LocalFile { path: path.to_path_buf(), relative: name, size: meta.len(), modified: meta.modified().ok() };
+        return Ok(Walk { files: vec![file], problems: Vec::new() });
     }
     if !recursive {
         return usage(format!("{} is a directory; add --recursive", path.display()));
     }
-    let mut files = Vec::new();
+    let mut walk = Walk::default();
+    let mut seen = HashSet::new();
     let mut stack = vec![(path.to_path_buf(), String::new())];
     while let Some((dir, relative)) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Fail::Failed(format!("{}: {e}", dir.display())))?;
+        let Ok(meta) = std::fs::metadata(&dir) else { continue };
+        if !seen.insert(identity(&meta)) {
+            continue;
+        }
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                walk.problems.push(format!("{}: {e}", dir.display()));
+                continue;
+            }
+        };
         for entry in entries {
-            let entry = entry.map_err(|e| Fail::Failed(format!("{}: {e}", dir.display())))?;
-            let name = entry.file_name().into_string().map_err(|n| {
-                Fail::Failed(format!("{}: the name {n:?} is not UTF-8 and cannot be a key", dir.display()))
-            })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    walk.problems.push(format!("{}: {e}", dir.display()));
+                    continue;
+                }
+            };
             let child = entry.path();
+            let Ok(name) = entry.file_name().into_string() else {
+                walk.problems
+                    .push(format!("{}: the name is not UTF-8, so it cannot be a key; skipped", child.display()));
+                continue;
+            };
             let child_relative = if relative.is_empty() { name } else { format!("{relative}/{name}") };
-            let meta = std::fs::metadata(&child).map_err(|e| Fail::Failed(format!("{}: {e}", child.display())))?;
-            if meta.is_dir() {
-                stack.push((child, child_relative));
-            } else if meta.is_file() {
-                files.push(LocalFile {
-                    path: child,
-                    relative: child_relative,
-                    size: meta.len(),
-                    modified: meta.modified().ok(),
-                });
+            let meta = if follow_links { std::fs::metadata(&child) } else { std::fs::symlink_metadata(&child) };
+            match meta {
+                Ok(meta) if meta.is_dir() => stack.push((child, child_relative)),
+                Ok(meta) if meta.is_file() => {
+                    let modified = meta.modified().ok();
+                    walk.files.push(LocalFile { path: child, relative: child_relative, size: meta.len(), modified });
+                }
+                Ok(_) => {}
+                Err(e) => walk.problems.push(format!("{}: {e}; skipped", child.display())),
             }
         }
     }
-    files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(files)
+    walk.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(walk)
 }
 
-/// `relative` below `dir`, refused when it would leave `dir` (`..`, an absolute path) or is empty:
-/// keys are outside input.
+/// What tells one directory from another, so a walk enters each once.
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    (
+        meta.len(),
+        meta.modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64),
+    )
+}
+
+/// `relative` (a key's name, `/`-separated) below `dir`. Keys are outside input, so a name is refused
+/// when any segment is empty, `.` or `..` (two keys must never land on one file, and none outside
+/// `dir`), and when a directory on the way is a symbolic link (which could lead anywhere).
 pub fn local_target(dir: &Path, relative: &str) -> Result<PathBuf, String> {
-    let rel = Path::new(relative);
-    let safe =
-        !relative.is_empty() && !relative.ends_with('/') && rel.components().all(|c| matches!(c, Component::Normal(_)));
-    if !safe {
-        return Err(format!("the key's name `{relative}` would land outside {}; skipped", dir.display()));
+    let refused = |why: &str| Err(format!("the key's name `{relative}` {why}; skipped"));
+    if relative
+        .split('/')
+        .any(|segment| segment.is_empty() || segment == "." || segment == ".." || segment.contains('\0'))
+    {
+        return refused(&format!("has an empty, `.` or `..` segment and cannot land below {}", dir.display()));
     }
-    Ok(dir.join(rel))
+    let mut path = dir.to_path_buf();
+    let segments: Vec<&str> = relative.split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        path.push(segment);
+        let last = i + 1 == segments.len();
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink() && !last) {
+            return refused(&format!("passes through the symbolic link {}", path.display()));
+        }
+    }
+    Ok(path)
 }
 
 /// The glob filters of `sync`: a relative path is taken when it matches an include (if any) and no
@@ -280,7 +347,7 @@ mod tests {
     fn keys_never_leave_the_destination() {
         let dir = Path::new("/d");
         assert_eq!(local_target(dir, "a/b.txt").unwrap(), PathBuf::from("/d/a/b.txt"));
-        for bad in ["../x", "a/../../x", "/etc/passwd", "", "a/", "./a"] {
+        for bad in ["../x", "a/../../x", "/etc/passwd", "", "a/", "./a", "a//b", "a/./b", "a/b/.", "a/.."] {
             assert!(local_target(dir, bad).is_err(), "{bad}");
         }
     }

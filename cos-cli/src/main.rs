@@ -44,7 +44,7 @@ async fn run(cli: &Cli, out: Arc<Output>) -> Result<(), Fail> {
         _ = tokio::signal::ctrl_c() => {
             let _ = stop.send(true);
             if matches!(cli.command, Command::Cp(_) | Command::Mv(_) | Command::Sync(_) | Command::Pipe { .. } | Command::Run { .. }) {
-                eprintln!("interrupted: stopping the transfers in flight (Ctrl-C again to quit at once)");
+                output::warn("interrupted: stopping the transfers in flight (Ctrl-C again to quit at once)");
                 tokio::select! {
                     _ = &mut work => {}
                     _ = tokio::signal::ctrl_c() => {}
@@ -59,9 +59,13 @@ fn main() -> ExitCode {
     // clap exits with 2 on a usage error and 0 after --help or --version.
     let cli = Cli::parse();
     let out = Arc::new(Output::new(cli.global.json, cli.global.no_progress));
+    location::set_literal(cli.global.raw);
     let result = match &cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "cos", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "cos", &mut script);
+            // A closed stdout (`cos completions bash | head`) is the reader's choice, not an error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
             Ok(())
         }
         Command::Configure(args) => commands::configure::configure(&cli.global, args, &out),
@@ -76,15 +80,17 @@ fn main() -> ExitCode {
     out.finish();
     let code = match result {
         Err(Fail::Usage(message)) => {
-            eprintln!("error: {message}");
+            output::warn(&format!("error: {message}"));
             USAGE
         }
         Err(Fail::Failed(message)) => {
-            eprintln!("error: {message}");
+            output::warn(&format!("error: {message}"));
             FAILED
         }
         Err(Fail::Interrupted) => {
-            eprintln!("interrupted; large transfers started with --resume continue where they stopped when run again with --resume");
+            output::warn(
+                "interrupted; large transfers started with --resume continue where they stopped when run again with --resume",
+            );
             INTERRUPTED
         }
         Ok(()) if out.failed() > 0 => FAILED,

@@ -46,8 +46,13 @@ impl Output {
     fn print_line(&self, line: &str) {
         let write = || {
             let mut out = std::io::stdout().lock();
-            // A closed pipe (`cos ls | head`) is not worth a panic.
-            let _ = writeln!(out, "{line}");
+            if let Err(e) = writeln!(out, "{line}") {
+                // The reader went away (`cos ls -r ... | head`): nobody will see more, so stop now, as a
+                // program killed by SIGPIPE would (128 + 13).
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    std::process::exit(141);
+                }
+            }
         };
         match &self.bar {
             Some(bar) => bar.suspend(write),
@@ -61,7 +66,7 @@ impl Output {
         if self.json {
             self.print_line(&json!({"operation": operation, "target": target, "error": error}).to_string());
         } else {
-            let write = || eprintln!("error: {text}");
+            let write = || warn(&format!("error: {text}"));
             match &self.bar {
                 Some(bar) => bar.suspend(write),
                 None => write(),
@@ -82,12 +87,12 @@ impl Output {
         let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let total = failures.len() as u64 + self.succeeded.load(Ordering::Relaxed);
         if !failures.is_empty() && total > 1 {
-            eprintln!("{} of {total} operations failed:", failures.len());
+            warn(&format!("{} of {total} operations failed:", failures.len()));
             for failure in failures.iter().take(20) {
-                eprintln!("  {failure}");
+                warn(&format!("  {failure}"));
             }
             if failures.len() > 20 {
-                eprintln!("  ... and {} more", failures.len() - 20);
+                warn(&format!("  ... and {} more", failures.len() - 20));
             }
         }
     }
@@ -132,6 +137,11 @@ impl TransferCounter {
             self.bar.set_length(self.bar.length().unwrap_or(0).saturating_sub(expected - size.max(seen)));
         }
     }
+}
+
+/// Writes a line to stderr; a closed stderr is no reason to stop (or panic, as `eprintln!` would).
+pub fn warn(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// `bytes` as a person reads it: 1023 B, 1.5 KiB, 2.0 GiB.

@@ -1,6 +1,7 @@
 //! `cp` and `mv`: a plan of single transfers (upload, download, server-side copy) from the sources
 //! and destination, run by a worker pool over one transfer manager, `--concurrency` at a time.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -77,6 +78,20 @@ pub async fn plan(ctx: &Ctx, paths: &[String], recursive: bool) -> Result<Vec<Jo
             other => other?,
         }
     }
+    // Each destination takes one source, and an object is never copied (or moved) onto itself.
+    let mut taken = HashSet::new();
+    jobs.retain(|job| {
+        let (source, destination) = (job.source(), job.destination());
+        let problem = if source == destination {
+            "the source and the destination are the same object"
+        } else if !taken.insert(destination.clone()) {
+            "another source already lands at the same destination"
+        } else {
+            return true;
+        };
+        ctx.out.failure("cp", &source, &format!("{problem} ({destination}); skipped"));
+        false
+    });
     Ok(jobs)
 }
 
@@ -92,9 +107,12 @@ async fn plan_source(
     match (Location::parse(source)?, dest) {
         (Location::Local(_), Location::Local(_)) => return usage("one side of cp must be a cos:// URL"),
         (Location::Local(path), Location::Remote(to)) => {
-            let files = walk(&path, recursive)?;
+            let walked = walk(&path, recursive, true)?;
+            for problem in walked.problems {
+                ctx.out.failure("cp", source, &problem);
+            }
             let single = !path.is_dir();
-            for file in files {
+            for file in walked.files {
                 let key = to.landing_key(single && !many_sources, &file.relative);
                 jobs.push(Job::Upload {
                     path: file.path,
@@ -102,6 +120,9 @@ async fn plan_source(
                     to: Remote { bucket: to.bucket.clone(), key },
                 });
             }
+        }
+        (Location::Remote(from), _) if from.is_dir() && !from.has_wildcard() && !recursive => {
+            return usage(format!("`{source}` is a prefix; add --recursive to copy everything under it"))
         }
         (Location::Remote(from), dest) => {
             let single = !from.has_wildcard() && !recursive && !from.is_dir();

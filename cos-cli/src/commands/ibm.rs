@@ -148,6 +148,9 @@ pub async fn replication_failures(ctx: &Ctx, url: &str) -> Outcome {
         }
         match result.get("NextContinuationToken").and_then(Value::as_str) {
             Some(token) if result.get("IsTruncated").and_then(Value::as_bool) == Some(true) => {
+                if input.get("ContinuationToken").and_then(Value::as_str) == Some(token) {
+                    return Err(Fail::Failed("the listing repeated its continuation token; stopped".into()));
+                }
                 input = json!({"Bucket": name, "ContinuationToken": token});
             }
             _ => return Ok(()),

@@ -21,7 +21,7 @@ pub async fn execute(ctx: &Ctx, command: &Command) -> Outcome {
         Command::Mv(args) => copy::cp(ctx, args, true).await,
         Command::Rm(args) => remove::rm(ctx, args).await,
         Command::Cat { url, range } => objects::cat(ctx, url, range.as_deref()).await,
-        Command::Pipe { url, object } => objects::pipe(ctx, url, object).await,
+        Command::Pipe { url, expected_size, object } => objects::pipe(ctx, url, *expected_size, object).await,
         Command::Stat { url } => objects::stat(ctx, url).await,
         Command::Du { url, human } => objects::du(ctx, url, *human).await,
         Command::Mb(args) => objects::mb(ctx, args).await,

@@ -145,7 +145,14 @@ pub async fn buckets(ctx: &Ctx, extended: bool) -> Outcome {
         }
         // ListBucketsExtended pages with a marker; ListBuckets answers at once.
         match (extended, output.get("IsTruncated").and_then(Value::as_bool), last) {
-            (true, Some(true), Some(marker)) => input = json!({"Marker": marker}),
+            (true, Some(true), Some(marker))
+                if input.get("Marker").and_then(Value::as_str) != Some(marker.as_str()) =>
+            {
+                input = json!({"Marker": marker})
+            }
+            (true, Some(true), _) => {
+                return Err(Fail::Failed("the bucket listing repeated its last page; stopped".into()))
+            }
             _ => return Ok(()),
         }
     }
@@ -186,7 +193,7 @@ pub async fn cat(ctx: &Ctx, url: &str, range: Option<&str>) -> Outcome {
     Ok(())
 }
 
-pub async fn pipe(ctx: &Ctx, url: &str, object: &ObjectArgs) -> Outcome {
+pub async fn pipe(ctx: &Ctx, url: &str, expected_size: Option<u64>, object: &ObjectArgs) -> Outcome {
     let remote = Remote::parse_object(url)?;
     let target = remote.url(&remote.key);
     if ctx.dry_run {
@@ -197,6 +204,9 @@ pub async fn pipe(ctx: &Ctx, url: &str, object: &ObjectArgs) -> Outcome {
     }
     let mut request =
         ctx.manager.upload_stream(tokio::io::stdin(), &remote.bucket, &remote.key).settings(settings(object)?);
+    if let Some(bytes) = expected_size {
+        request = request.size_hint(bytes);
+    }
     if let Some(counter) = ctx.out.transfer_progress() {
         request = request.on_progress(cos_sdk::transfer::ProgressListener::new(move |p| counter.observe(p)));
     }
@@ -224,10 +234,11 @@ pub async fn stat(ctx: &Ctx, url: &str) -> Outcome {
 
 pub async fn du(ctx: &Ctx, url: &str, human: bool) -> Outcome {
     let remote = Remote::parse(url)?;
+    // A prefix is a folder: `du cos://b/photos` does not count `photos-old/`.
     let objects = if remote.has_wildcard() {
         expand(&ctx.client, &remote, true).await?
     } else {
-        list_prefix(&ctx.client, &remote.bucket, &remote.key).await?
+        list_prefix(&ctx.client, &remote.bucket, &remote.dir_prefix()).await?
     };
     let size: u64 = objects.iter().map(|o| o.size).sum();
     let count = objects.len();

@@ -12,17 +12,26 @@ use crate::location::{expand, Remote};
 const BATCH: usize = 1000;
 
 pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
+    // Every URL is checked before anything is deleted.
+    let mut targets = Vec::new();
     for url in &args.urls {
         let remote = Remote::parse(url)?;
         let many = remote.has_wildcard() || args.recursive;
         if !many && remote.is_dir() {
             return usage(format!("`{url}` is a prefix; add --recursive to remove everything under it"));
         }
-        let keys = if many {
+        targets.push((url, remote, many));
+    }
+    for (url, remote, many) in targets {
+        let keys: Vec<String> = if many {
             expand(&ctx.client, &remote, args.recursive).await?.into_iter().map(|o| o.key).collect()
         } else {
             vec![remote.key.clone()]
         };
+        if keys.is_empty() {
+            ctx.out.failure("rm", url, "nothing matched");
+            continue;
+        }
         delete_keys(ctx, "rm", &remote.bucket, keys).await;
     }
     Ok(())
@@ -43,8 +52,13 @@ pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<Str
     let batches: Vec<Vec<String>> = keys.chunks(BATCH).map(<[String]>::to_vec).collect();
     let mut results = futures_util::stream::iter(batches)
         .map(|batch| async move {
+            // After Ctrl-C no further batch is sent.
+            if ctx.interrupted() {
+                return (batch, Err("not sent: interrupted".to_string()));
+            }
             let objects: Vec<Value> = batch.iter().map(|k| json!({"Key": k})).collect();
-            let result = ctx.call("DeleteObjects", json!({"Bucket": bucket, "Delete": {"Objects": objects}})).await;
+            let input = json!({"Bucket": bucket, "Delete": {"Objects": objects}});
+            let result = ctx.call("DeleteObjects", input).await.map_err(|e| e.to_string());
             (batch, result)
         })
         .buffer_unordered(ctx.concurrency.clamp(1, 8));
@@ -53,7 +67,7 @@ pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<Str
             Ok(output) => report_batch(ctx, operation, &remote, &output),
             Err(e) => {
                 for key in batch {
-                    ctx.out.failure(operation, &remote.url(&key), &e.to_string());
+                    ctx.out.failure(operation, &remote.url(&key), &e);
                 }
             }
         }

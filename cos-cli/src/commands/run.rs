@@ -54,6 +54,9 @@ pub async fn run(ctx: &Ctx, file: Option<&str>) -> Outcome {
         }
         Some(path) => std::fs::read_to_string(path).map_err(|e| Fail::Usage(format!("cannot read {path}: {e}")))?,
     };
+    // Global flags belong on the `cos run` command line: one on a line would be silently ignored
+    // (a `--dry-run` there would not keep the line from changing anything).
+    let defaults = Cli::try_parse_from(["cos", "ls"]).map(|cli| cli.global).ok();
     let mut commands = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -67,12 +70,23 @@ pub async fn run(ctx: &Ctx, file: Option<&str>) -> Outcome {
             Ok(Cli { command: Command::Run { .. }, .. }) => {
                 ctx.out.failure("run", &format!("line {}", index + 1), "`run` cannot run itself")
             }
+            Ok(cli) if Some(&cli.global) != defaults.as_ref() => ctx.out.failure(
+                "run",
+                &format!("line {}", index + 1),
+                "global flags (--dry-run, --profile, --json, ...) go on the `cos run` command line, not on a line",
+            ),
             Ok(cli) => commands.push((index + 1, cli.command)),
             Err(e) => ctx.out.failure("run", &format!("line {}", index + 1), e.lines().next().unwrap_or_default()),
         }
     }
     let mut results = futures_util::stream::iter(commands)
-        .map(|(line, command)| async move { (line, execute(ctx, &command).await) })
+        .map(|(line, command)| async move {
+            // After Ctrl-C no further line starts.
+            if ctx.interrupted() {
+                return (line, Err(Fail::Failed("not started: interrupted".to_string())));
+            }
+            (line, execute(ctx, &command).await)
+        })
         .buffer_unordered(ctx.concurrency);
     while let Some((line, result)) = results.next().await {
         if let Err(Fail::Usage(message) | Fail::Failed(message)) = result {

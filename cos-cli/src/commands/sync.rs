@@ -44,12 +44,18 @@ impl Tree {
         })
     }
 
-    async fn entries(&self, ctx: &Ctx, filters: &Filters) -> Result<BTreeMap<String, Entry>, Fail> {
+    /// The tree's entries by relative name; a local source follows symbolic links, a local
+    /// destination leaves them out (see `walk`).
+    async fn entries(&self, ctx: &Ctx, filters: &Filters, is_source: bool) -> Result<BTreeMap<String, Entry>, Fail> {
         let mut entries = BTreeMap::new();
         match self {
             Tree::Local(root) if !root.exists() => {}
             Tree::Local(root) => {
-                for file in walk(root, true)? {
+                let walked = walk(root, true, is_source)?;
+                for problem in walked.problems {
+                    ctx.out.failure("sync", &root.display().to_string(), &problem);
+                }
+                for file in walked.files {
                     let modified = file
                         .modified
                         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -59,7 +65,7 @@ impl Tree {
             }
             Tree::Remote(remote) => {
                 for o in list_prefix(&ctx.client, &remote.bucket, &remote.key).await? {
-                    let relative = o.key[remote.key.len()..].to_string();
+                    let relative = o.key.strip_prefix(&remote.key).unwrap_or(&o.key).to_string();
                     if relative.is_empty() || relative.ends_with('/') {
                         continue;
                     }
@@ -94,7 +100,7 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
             return usage(format!("{} is not a directory", root.display()));
         }
     }
-    let (from, to) = (source.entries(ctx, &filters).await?, dest.entries(ctx, &filters).await?);
+    let (from, to) = (source.entries(ctx, &filters, true).await?, dest.entries(ctx, &filters, false).await?);
     let mut jobs = Vec::new();
     for (relative, entry) in &from {
         let wanted = match to.get(relative) {
@@ -111,7 +117,8 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
         }
     }
     run_jobs(ctx, "sync", jobs, &settings(&args.object)?, false, false).await;
-    if args.delete {
+    // After Ctrl-C nothing is deleted.
+    if args.delete && !ctx.interrupted() {
         let extra: Vec<&String> = to.keys().filter(|k| !from.contains_key(*k)).collect();
         match &dest {
             Tree::Remote(remote) => {
@@ -181,15 +188,35 @@ async fn same_content(ctx: &Ctx, source: &Tree, dest: &Tree, relative: &str, a: 
         }
         _ => return false,
     };
-    let part_size = match etag.split_once('-') {
-        Some((_, parts)) if parts.parse::<u64>().is_ok() => match ctx.manager.config().part_size_for(a.size) {
-            Ok(size) => Some(size),
-            Err(_) => return false,
+    let size = a.size;
+    let part_sizes = match etag.split_once('-') {
+        None => Vec::new(),
+        Some((_, count)) => match count.parse::<u64>() {
+            Ok(count) if count >= 1 => part_size_candidates(size, count, ctx.manager.config().part_size_for(size).ok()),
+            _ => return false,
         },
-        _ => None,
     };
-    let computed = tokio::task::spawn_blocking(move || file_etag(&file, part_size)).await;
-    matches!(computed, Ok(Ok(text)) if text == etag)
+    if !etag.contains('-') || !part_sizes.is_empty() {
+        let computed = tokio::task::spawn_blocking(move || file_etags(&file, &part_sizes)).await;
+        return matches!(computed, Ok(Ok(etags)) if etags.contains(&etag));
+    }
+    false
+}
+
+/// The part sizes an upload of `size` bytes in `count` parts may have used, most likely first: this
+/// tool's own, the smallest whole MiB that gives `count` parts, and the defaults of common tools (5,
+/// 8, 16, 50 and 64 MiB), each only if it gives `count` parts; at most four, all tried in one read.
+fn part_size_candidates(size: u64, count: u64, ours: Option<u64>) -> Vec<u64> {
+    const MIB: u64 = 1 << 20;
+    let fits = |p: u64| p > 0 && size.div_ceil(p) == count;
+    let smallest = size.div_ceil(count).div_ceil(MIB) * MIB;
+    let mut out: Vec<u64> = Vec::new();
+    for p in ours.into_iter().chain([smallest, 5 * MIB, 8 * MIB, 16 * MIB, 50 * MIB, 64 * MIB]) {
+        if fits(p) && !out.contains(&p) && out.len() < 4 {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// The ETag of an object of `tree`: from the listing, else from HEAD; `None` for a file or a failure.
@@ -204,48 +231,64 @@ async fn etag_of(ctx: &Ctx, tree: &Tree, relative: &str, entry: &Entry) -> Optio
     ctx.client.head_object().bucket(&remote.bucket).key(key).send().await.ok()?.e_tag
 }
 
-/// The ETag S3 gives a file uploaded whole (`part_size` `None`) or in parts of `part_size`.
-fn file_etag(path: &Path, part_size: Option<u64>) -> std::io::Result<String> {
+/// The ETags S3 gives the file at `path`: uploaded whole when `part_sizes` is empty, else in parts of
+/// each of `part_sizes` (`hex(md5(md5(part 1) .. md5(part n)))-n`), all from one read.
+fn file_etags(path: &Path, part_sizes: &[u64]) -> std::io::Result<Vec<String>> {
+    struct Parts {
+        size: u64,
+        current: Md5,
+        filled: u64,
+        digests: Md5,
+        count: u64,
+    }
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut whole = Md5::new();
+    let mut parts: Vec<Parts> = part_sizes
+        .iter()
+        .map(|&size| Parts { size, current: Md5::new(), filled: 0, digests: Md5::new(), count: 0 })
+        .collect();
     let mut file = std::fs::File::open(path)?;
     let mut buf = vec![0u8; 1 << 20];
-    let mut parts = Vec::new();
-    let mut part = Md5::new();
-    let mut in_part = 0u64;
     loop {
-        let want = match part_size {
-            Some(size) => (size - in_part).min(buf.len() as u64) as usize,
-            None => buf.len(),
-        };
-        let n = file.read(&mut buf[..want])?;
+        let n = file.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        part.update(&buf[..n]);
-        in_part += n as u64;
-        if part_size == Some(in_part) {
-            parts.push(std::mem::take(&mut part).finalize());
-            in_part = 0;
+        if parts.is_empty() {
+            whole.update(&buf[..n]);
+        }
+        for p in &mut parts {
+            let mut chunk = &buf[..n];
+            while !chunk.is_empty() {
+                let take = ((p.size - p.filled) as usize).min(chunk.len());
+                p.current.update(&chunk[..take]);
+                p.filled += take as u64;
+                chunk = &chunk[take..];
+                if p.filled == p.size {
+                    p.digests.update(std::mem::take(&mut p.current).finalize());
+                    (p.filled, p.count) = (0, p.count + 1);
+                }
+            }
         }
     }
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    Ok(match part_size {
-        None => hex(&part.finalize()),
-        Some(_) => {
-            if in_part > 0 {
-                parts.push(part.finalize());
+    if parts.is_empty() {
+        return Ok(vec![hex(&whole.finalize())]);
+    }
+    Ok(parts
+        .into_iter()
+        .map(|mut p| {
+            if p.filled > 0 {
+                p.digests.update(p.current.finalize());
+                p.count += 1;
             }
-            let mut whole = Md5::new();
-            for p in &parts {
-                whole.update(p);
-            }
-            format!("{}-{}", hex(&whole.finalize()), parts.len())
-        }
-    })
+            format!("{}-{}", hex(&p.digests.finalize()), p.count)
+        })
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::file_etag;
+    use super::{file_etags, part_size_candidates};
 
     #[test]
     fn etags_of_whole_and_multipart_files() {
@@ -253,11 +296,22 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("f");
         std::fs::write(&path, b"hello").unwrap();
-        assert_eq!(file_etag(&path, None).unwrap(), "5d41402abc4b2a76b9719d911017c592");
-        // Parts "hel" and "lo": MD5 over the two binary MD5s, then the part count.
-        let etag = file_etag(&path, Some(3)).unwrap();
-        assert!(etag.ends_with("-2") && etag.len() == 34, "{etag}");
-        assert_ne!(etag, file_etag(&path, Some(2)).unwrap());
+        assert_eq!(file_etags(&path, &[]).unwrap(), ["5d41402abc4b2a76b9719d911017c592"]);
+        // Parts "hel" and "lo": md5(md5("hel") || md5("lo")), then the count (computed independently
+        // with Python's hashlib).
+        assert_eq!(
+            file_etags(&path, &[3, 2]).unwrap(),
+            ["554a2f6105cc700b8cc987b5ddfb8102-2", "75994d598838ab475c86e3140adc14c7-3"]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn part_sizes_that_give_the_count() {
+        const MIB: u64 = 1 << 20;
+        // 100 MiB in 2 parts: 50 MiB (the smallest whole MiB and s5cmd's), 64 MiB; not 5, 8 or 16.
+        assert_eq!(part_size_candidates(100 * MIB, 2, Some(8 * MIB)), [50 * MIB, 64 * MIB]);
+        assert_eq!(part_size_candidates(20 * MIB, 3, Some(8 * MIB)), [8 * MIB, 7 * MIB]);
+        assert!(part_size_candidates(10, 20, None).is_empty());
     }
 }

@@ -6,6 +6,7 @@ mod harness;
 mod ibm;
 mod objects;
 mod radosgw;
+mod safety;
 mod scripts;
 mod sync;
 mod terminal;

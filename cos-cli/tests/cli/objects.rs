@@ -58,6 +58,9 @@ async fn objects_round_trip_through_every_command() {
     assert_eq!(down.json().len(), 3);
     assert_eq!(files_below(&user.home.path().join("copy")), ["css/a.css", "img/b.bin", "index.html"]);
     assert_eq!(std::fs::read(user.home.path().join("copy/img/b.bin")).unwrap(), pattern(70_000, 2));
+    let object_time = stat_time(&user, "cos://photos/web/img/b.bin").await;
+    let file_time = std::fs::metadata(user.home.path().join("copy/img/b.bin")).unwrap().modified().unwrap();
+    assert_eq!(file_time.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(), object_time);
 
     // pipe: stdin to an object.
     let piped =
@@ -151,4 +154,24 @@ async fn exit_codes_and_errors() {
     let lines = run.json();
     assert_eq!(lines.len(), 2, "{}", run.stdout);
     assert!(lines.iter().any(|v| v["error"].as_str().is_some_and(|e| e.contains("absent.txt"))), "{}", run.stdout);
+}
+
+/// An object's LastModified in seconds since the epoch, as `cos ls` reports it.
+async fn stat_time(user: &User, url: &str) -> u64 {
+    let listed = user.run(&["--json", "ls", url]).await.ok().json();
+    let text = listed[0]["last_modified"].as_str().unwrap().to_string();
+    // `2026-11-30T04:05:06Z`: days from the civil date, then the time of day.
+    let (y, m, d) =
+        (text[0..4].parse::<i64>().unwrap(), text[5..7].parse::<i64>().unwrap(), text[8..10].parse::<i64>().unwrap());
+    let (h, mi, se) = (
+        text[11..13].parse::<i64>().unwrap(),
+        text[14..16].parse::<i64>().unwrap(),
+        text[17..19].parse::<i64>().unwrap(),
+    );
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    (days * 86_400 + h * 3600 + mi * 60 + se) as u64
 }

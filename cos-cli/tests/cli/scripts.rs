@@ -85,6 +85,10 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     let server = S3sServer::start().await;
     // No credentials or endpoint in the environment: only what `configure` writes.
     let mut user = User::new("unused", "", "");
+    // A credentials file that exists, readable by others: configure must tighten it.
+    let existing = user.write(".aws/credentials", "[keep]\naws_access_key_id = k\naws_secret_access_key = s\n");
+    #[cfg(unix)]
+    std::fs::set_permissions(&existing, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     user.env = vec![("COS_ALLOW_HTTP".into(), "1".into()), ("THE_SECRET".into(), SECRET_KEY.into())];
     let url = server.url();
     let configure = [
@@ -100,7 +104,7 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     ];
     let dry = user.run(&[&["--dry-run"], &configure[..]].concat()).await.ok();
     assert!(
-        dry.stdout.contains("(dry run)") && !user.home.path().join(".aws").exists(),
+        dry.stdout.contains("(dry run)") && !user.home.path().join(".aws/config").exists(),
         "a dry run wrote: {}",
         dry.stdout
     );
@@ -108,6 +112,7 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     assert!(!out.stdout.contains(SECRET_KEY) && !out.stderr.contains(SECRET_KEY));
     let credentials = std::fs::read_to_string(user.home.path().join(".aws/credentials")).unwrap();
     assert!(credentials.contains("[work]") && credentials.contains(SECRET_KEY));
+    assert!(credentials.contains("[keep]\naws_access_key_id = k"), "another profile was lost: {credentials}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -27,6 +27,17 @@ async fn sync_up_and_down_copies_only_what_changed() {
     let again = user.run(&["--json", "sync", "--exclude", "tmp/**", &src, "cos://site/www/"]).await.ok();
     assert!(again.stdout.is_empty(), "{}", again.stdout);
 
+    // A newer file of the same size: copied by default, not with --size-only.
+    let index = std::fs::File::options().write(true).open(user.home.path().join("src/index.html")).unwrap();
+    index.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(3600)).unwrap();
+    assert!(user
+        .run(&["--json", "sync", "--size-only", "--exclude", "tmp/**", &src, "cos://site/www/"])
+        .await
+        .ok()
+        .stdout
+        .is_empty());
+    let newer = user.run(&["--json", "sync", "--exclude", "tmp/**", &src, "cos://site/www/"]).await.ok();
+    assert_eq!(newer.field("destination"), ["cos://site/www/index.html"]);
     // A changed size is copied by default and with --size-only.
     user.write("src/a/one.txt", b"a longer body");
     let changed = user.run(&["--json", "sync", "--size-only", &src, "cos://site/www/"]).await.ok();
