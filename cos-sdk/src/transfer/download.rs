@@ -280,8 +280,10 @@ const WRITE_BATCH: usize = 1024 * 1024;
 /// Where the bytes of one GET go; `restart` is called before each attempt.
 enum PartTarget<'a, 'b> {
     /// A region of the temporary file, from `offset`, written in batches on a blocking thread through a
-    /// handle of its own (so parts never share a file position).
-    File { file: Arc<std::fs::File>, offset: u64, written: u64, pending: bytes::BytesMut, path: &'a Path },
+    /// handle of its own (so parts never share a file position). The handle is opened with the first
+    /// write, so a part waiting for a request slot holds no file open: open files stay bounded by the
+    /// requests in flight, however many downloads run at once.
+    File { file: Option<Arc<std::fs::File>>, offset: u64, written: u64, pending: bytes::BytesMut, path: &'a Path },
     /// A part buffer (ordered streams).
     Buffer(&'a mut bytes::BytesMut),
     /// Straight on to the caller (a small object in a stream download); cannot restart once bytes left.
@@ -289,15 +291,26 @@ enum PartTarget<'a, 'b> {
 }
 
 impl<'a> PartTarget<'a, '_> {
-    /// The region of `path` from `offset`, through a new handle.
+    /// The region of `path` from `offset`: a file created now when `create`, else an existing one,
+    /// opened through a new handle at the first write.
     async fn file(path: &'a Path, offset: u64, create: bool) -> Result<PartTarget<'a, 'static>, Error> {
-        let file = if create {
-            tokio::fs::File::create(path).await.map_err(|e| file_error("create", path, e))?
-        } else {
-            tokio::fs::OpenOptions::new().write(true).open(path).await.map_err(|e| file_error("open", path, e))?
+        let file = match create {
+            true => {
+                let file = tokio::fs::File::create(path).await.map_err(|e| file_error("create", path, e))?;
+                Some(Arc::new(file.into_std().await))
+            }
+            false => None,
         };
-        let file = Arc::new(file.into_std().await);
         Ok(PartTarget::File { file, offset, written: 0, pending: bytes::BytesMut::new(), path })
+    }
+
+    /// The handle of a file target, opened on first use.
+    async fn handle(file: &mut Option<Arc<std::fs::File>>, path: &Path) -> Result<Arc<std::fs::File>, Error> {
+        if let Some(handle) = file {
+            return Ok(handle.clone());
+        }
+        let opened = tokio::fs::OpenOptions::new().write(true).open(path).await.map_err(|e| file_error("open", path, e))?;
+        Ok(file.insert(Arc::new(opened.into_std().await)).clone())
     }
 
     async fn restart(&mut self) -> Result<(), Error> {
@@ -347,8 +360,8 @@ impl<'a> PartTarget<'a, '_> {
         }
         let position = *offset + *written;
         let len = pending.len() as u64;
+        let handle = Self::handle(file, path).await?;
         let mut data = std::mem::take(pending);
-        let handle = file.clone();
         let (result, data) = run_blocking("the file writing task", move || {
             use std::io::{Seek, SeekFrom, Write};
             let mut f: &std::fs::File = &handle;
@@ -370,7 +383,7 @@ impl<'a> PartTarget<'a, '_> {
     /// Makes the file's data durable (before it is renamed into place).
     async fn sync(&mut self) -> Result<(), Error> {
         if let PartTarget::File { file, path, .. } = self {
-            let handle = file.clone();
+            let handle = Self::handle(file, path).await?;
             let synced = run_blocking("the file sync task", move || handle.sync_all()).await?;
             synced.map_err(|e| file_error("sync", path, e))?;
         }

@@ -244,3 +244,60 @@ async fn a_known_object_is_downloaded_without_a_head_and_a_changed_one_fails() {
         assert_eq!(std::fs::read(dir.path().join("all/b")).unwrap(), "d/b".repeat(1000).as_bytes());
     }
 }
+
+/// Bytes `offset..offset + len` of the 20 MiB object the slow store serves.
+fn slow_bytes(offset: u64, len: u64) -> Bytes {
+    (offset..offset + len).map(|i| (i % 251) as u8).collect()
+}
+
+/// A store of 20 MiB objects that answers each ranged GET after 100 ms.
+fn slow_store(r: &RecordedRequest, _: usize) -> Reply {
+    const SIZE: u64 = 20 * MIB;
+    let headers = |extra: Vec<(String, String)>| {
+        let mut h = vec![("etag".to_string(), "\"slow\"".to_string())];
+        h.extend(extra);
+        h
+    };
+    if r.method == http::Method::HEAD {
+        return Reply::Respond { status: 200, headers: headers(vec![("content-length".into(), SIZE.to_string())]), body: Bytes::new() };
+    }
+    let range = r.header("range").and_then(|v| v.strip_prefix("bytes=")).and_then(|v| v.split_once('-'));
+    let Some((first, last)) = range.and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?))) else {
+        return Reply::s3_error(400, "InvalidRange", "this store only serves ranges");
+    };
+    let body = slow_bytes(first, last - first + 1);
+    let extra = vec![
+        ("content-range".to_string(), format!("bytes {first}-{last}/{SIZE}")),
+        ("content-length".to_string(), body.len().to_string()),
+    ];
+    Reply::Delay(Duration::from_millis(100), Box::new(Reply::Respond { status: 206, headers: headers(extra), body }))
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_downloads_hold_no_more_files_open_than_requests_in_flight() {
+    let store = FaultServer::start(slow_store).await;
+    let config = Config::builder().endpoint_url(store.url()).credentials(Credentials::hmac("id", "secret")).allow_http(true).build().unwrap();
+    let manager = TransferManager::with_config(Client::new(&config).unwrap(), small_parts());
+    let dir = TempDir::new("transfer-fds");
+    // Twelve 4-part downloads at once through 2 request slots.
+    let handles: Vec<_> = (0..12).map(|i| manager.download_file("b", format!("k{i}"), dir.path().join(format!("f{i}"))).start()).collect();
+    let open_temp_files = || {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .filter(|target| target.to_string_lossy().ends_with(".cos-download"))
+            .count()
+    };
+    let mut most = 0;
+    while handles.iter().any(|h| !h.is_finished()) {
+        most = most.max(open_temp_files());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for handle in handles {
+        assert_eq!(handle.await.unwrap().size, 20 * MIB);
+    }
+    // Two parts being written, and a moment of overlap as one closes and the next opens.
+    assert!(most <= 4, "{most} temporary files open at once through 2 request slots");
+    assert!(std::fs::read(dir.path().join("f7")).unwrap() == slow_bytes(0, 20 * MIB));
+}
