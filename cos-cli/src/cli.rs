@@ -54,8 +54,9 @@ pub struct Global {
     /// Print what would change, and change nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
-    /// Requests in flight at once: objects, and the parts of large ones.
-    #[arg(long, short = 'c', global = true, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    /// Requests in flight at once: objects, and the parts of large ones. Uploads hold up to this many
+    /// parts in memory (32 x 8 MiB parts: 256 MiB at most).
+    #[arg(long, short = 'c', global = true, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: u32,
     /// Part size of multipart transfers, in MiB.
     #[arg(long, global = true, value_name = "MIB", value_parser = clap::value_parser!(u64).range(5..=5120))]
@@ -95,6 +96,12 @@ pub enum EndpointKind {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List buckets, or the objects under a cos://bucket/prefix (wildcards allowed).
+    #[command(after_help = "Examples:
+  cos ls                          your buckets
+  cos ls -H cos://b/photos/       one level below photos/ (DIR rows for deeper prefixes)
+  cos ls -r -l cos://b/           every object, with ETag and storage class
+  cos ls 'cos://b/logs/*.gz'      a pattern: * within a level, ** across levels
+  cos ls --versions cos://b/doc   every version and delete marker")]
     Ls(LsArgs),
     /// List buckets; --extended adds each bucket's location and creation template (IBM).
     Buckets {
@@ -102,10 +109,21 @@ pub enum Command {
         extended: bool,
     },
     /// Copy files and objects: local to cos://, cos:// to local, or cos:// to cos://.
+    #[command(after_help = "Examples:
+  cos cp report.pdf cos://b/docs/            to cos://b/docs/report.pdf
+  cos cp -r ./site cos://b/www/              the directory's files below www/
+  cos cp 'cos://b/logs/2024-*.gz' ./logs/    matching objects, named below logs/
+  cos cp -r cos://b/www/ ./mirror/           a prefix to a directory
+  cos cp cos://b/a.txt cos://other/a.txt     server-side copy, any size
+  cos cp --resume big.iso cos://b/           resumable: run again after a failure or Ctrl-C")]
     Cp(CopyArgs),
     /// Move: copy, then remove each source that was copied.
     Mv(CopyArgs),
     /// Remove objects (wildcards and --recursive expand to many, deleted 1,000 per request).
+    #[command(after_help = "Examples:
+  cos rm cos://b/old.txt
+  cos rm --dry-run 'cos://b/tmp/**'     prints what the same command without --dry-run deletes
+  cos rm -r cos://b/build/              everything under build/, 1,000 keys per request")]
     Rm(RmArgs),
     /// Write an object (or a byte range of it) to stdout.
     Cat {
@@ -149,6 +167,10 @@ pub enum Command {
         put: bool,
     },
     /// Make a destination match a source: copy what is new or changed, optionally delete the rest.
+    #[command(after_help = "Examples:
+  cos sync ./site cos://b/www/                         new and newer files, and changed sizes
+  cos sync --delete --exclude '*.tmp' ./site cos://b/www/
+  cos sync --checksum cos://b/data/ ./data/            compares contents (MD5 and ETag)")]
     Sync(SyncArgs),
     /// Run the commands of FILE (or stdin), one per line, many at once.
     Run {
@@ -156,6 +178,11 @@ pub enum Command {
         file: Option<String>,
     },
     /// Call any operation by name with boto3-style JSON input; prints its JSON output.
+    #[command(after_help = "Examples:
+  cos api --list
+  cos api PutBucketTagging --skeleton > tagging.json
+  cos api PutBucketTagging --input-file tagging.json
+  cos api HeadObject --input '{\"Bucket\": \"b\", \"Key\": \"k\"}'")]
     Api(ApiArgs),
     /// A bucket's protection (retention) configuration (IBM).
     #[command(subcommand)]

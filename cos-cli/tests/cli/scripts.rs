@@ -142,6 +142,10 @@ async fn completions_for_each_shell() {
         let out = user.run(&["completions", shell]).await.ok();
         assert!(out.stdout.contains(marker) && out.stdout.contains("legal-hold"), "{shell}");
     }
+    for command in ["ls", "cp", "rm", "sync", "api"] {
+        let help = user.run(&[command, "--help"]).await.ok();
+        assert!(help.stdout.contains("Examples:") && help.stdout.contains(&format!("cos {command}")), "{command}");
+    }
     let help = user.run(&["--help"]).await.ok();
     assert!(help.stdout.contains("Examples:") && help.stdout.contains("Exit codes"));
 }
