@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
+use cos_sdk::operation::list_objects_v2::ListObjectsV2Output;
 use cos_sdk::transfer::Glob;
-use cos_sdk::{Client, DateTime};
+use cos_sdk::{Client, DateTime, ResultStream};
 
 use crate::context::{usage, Fail};
 
@@ -122,24 +123,124 @@ pub struct Object {
     pub storage_class: Option<String>,
 }
 
+/// An object of a listing page, if its key is below `prefix`: a store that ignores `prefix` must not
+/// widen what a command touches.
+fn listed(item: cos_sdk::types::Object, prefix: &str) -> Option<Object> {
+    let key = item.key.filter(|k| k.starts_with(prefix))?;
+    Some(Object {
+        relative: String::new(),
+        size: item.size.unwrap_or(0).max(0) as u64,
+        last_modified: item.last_modified,
+        etag: item.e_tag,
+        storage_class: item.storage_class.map(|c| c.as_str().to_string()),
+        key,
+    })
+}
+
 /// Every object under `prefix` (no delimiter), in key order.
 pub async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<Object>, Fail> {
     let mut items = client.list_objects_v2().bucket(bucket).prefix(prefix).into_paginator().items();
     let mut found = Vec::new();
     while let Some(item) = items.next().await {
-        let item = item?;
-        // A store that ignores `prefix` must not widen what a command touches.
-        let Some(key) = item.key.filter(|k| k.starts_with(prefix)) else { continue };
-        found.push(Object {
-            relative: String::new(),
-            size: item.size.unwrap_or(0).max(0) as u64,
-            last_modified: item.last_modified,
-            etag: item.e_tag,
-            storage_class: item.storage_class.map(|c| c.as_str().to_string()),
-            key,
-        });
+        found.extend(listed(item?, prefix));
     }
     Ok(found)
+}
+
+/// The objects a source URL names (see [`expand`]), a listing page at a time, so a command over
+/// millions of keys holds one page of them.
+pub struct Expansion {
+    pages: Option<ResultStream<ListObjectsV2Output>>,
+    /// What the listing asks for; every key must start with it.
+    prefix: String,
+    /// Relative names are below it.
+    base: String,
+    glob: Option<Glob>,
+    /// The one object to HEAD: from the start, or (with `recursive`) when the listing found nothing.
+    single: Option<Remote>,
+    found: bool,
+}
+
+impl Expansion {
+    pub fn new(client: &Client, source: &Remote, recursive: bool) -> Result<Expansion, Fail> {
+        let list =
+            |prefix: &str| Some(client.list_objects_v2().bucket(&source.bucket).prefix(prefix).into_paginator().send());
+        if source.has_wildcard() {
+            let literal = &source.key[..source.key.find(WILDCARDS).unwrap_or(source.key.len())];
+            let base = literal[..literal.rfind('/').map(|i| i + 1).unwrap_or(0)].to_string();
+            let glob = Glob::new(&source.key[base.len()..]).map_err(|e| Fail::Usage(e.to_string()))?;
+            return Ok(Expansion {
+                pages: list(literal),
+                prefix: literal.to_string(),
+                base,
+                glob: Some(glob),
+                single: None,
+                found: false,
+            });
+        }
+        if recursive || source.is_dir() {
+            let prefix = source.dir_prefix();
+            let single = (!source.is_dir()).then(|| source.clone());
+            return Ok(Expansion {
+                pages: list(&prefix),
+                base: prefix.clone(),
+                prefix,
+                glob: None,
+                single,
+                found: false,
+            });
+        }
+        Ok(Expansion {
+            pages: None,
+            prefix: String::new(),
+            base: String::new(),
+            glob: None,
+            single: Some(source.clone()),
+            found: false,
+        })
+    }
+
+    /// The next page of objects (possibly empty), or `None` at the end. Folder markers (keys ending
+    /// with `/`) are not content and are left out.
+    pub async fn next_page(&mut self, client: &Client) -> Option<Result<Vec<Object>, Fail>> {
+        if let Some(pages) = &mut self.pages {
+            match pages.next().await {
+                Some(Ok(page)) => {
+                    let mut objects: Vec<Object> = page
+                        .contents
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|item| listed(item, &self.prefix))
+                        .filter(|o| !o.key.ends_with('/'))
+                        .collect();
+                    for o in &mut objects {
+                        o.relative = o.key.strip_prefix(self.base.as_str()).unwrap_or(&o.key).to_string();
+                    }
+                    if let Some(glob) = &self.glob {
+                        objects.retain(|o| glob.matches(&o.relative));
+                    }
+                    self.found |= !objects.is_empty();
+                    return Some(Ok(objects));
+                }
+                Some(Err(e)) => return Some(Err(e.into())),
+                None => self.pages = None,
+            }
+        }
+        let single = self.single.take().filter(|_| !self.found)?;
+        Some(head_object(client, &single).await.map(|o| vec![o]))
+    }
+}
+
+async fn head_object(client: &Client, source: &Remote) -> Result<Object, Fail> {
+    let head = client.head_object().bucket(&source.bucket).key(&source.key).send().await?;
+    Ok(Object {
+        relative: source.key.rsplit('/').next().unwrap_or(&source.key).to_string(),
+        size: head.content_length.unwrap_or(0).max(0) as u64,
+        last_modified: head.last_modified,
+        etag: head.e_tag,
+        storage_class: head.storage_class.map(|c| c.as_str().to_string()),
+        key: source.key.clone(),
+    })
 }
 
 /// The objects a source URL names:
@@ -148,40 +249,13 @@ pub async fn list_prefix(client: &Client, bucket: &str, prefix: &str) -> Result<
 /// - a key that is empty or ends with `/`, or any key with `recursive`: everything under it as a
 ///   directory, named relative to it (with `recursive`, a key with nothing under it is the one object);
 /// - else the one object (which must exist), named by its last segment.
-///
-/// Folder markers (keys ending with `/`) are not content and are left out.
 pub async fn expand(client: &Client, source: &Remote, recursive: bool) -> Result<Vec<Object>, Fail> {
-    let below = |mut objects: Vec<Object>, base: &str| -> Vec<Object> {
-        objects.retain(|o| !o.key.ends_with('/'));
-        for o in &mut objects {
-            o.relative = o.key.strip_prefix(base).unwrap_or(&o.key).to_string();
-        }
-        objects
-    };
-    if source.has_wildcard() {
-        let literal = &source.key[..source.key.find(WILDCARDS).unwrap_or(source.key.len())];
-        let base = &literal[..literal.rfind('/').map(|i| i + 1).unwrap_or(0)];
-        let glob = Glob::new(&source.key[base.len()..]).map_err(|e| Fail::Usage(e.to_string()))?;
-        let mut objects = below(list_prefix(client, &source.bucket, literal).await?, base);
-        objects.retain(|o| glob.matches(&o.relative));
-        return Ok(objects);
+    let mut expansion = Expansion::new(client, source, recursive)?;
+    let mut objects = Vec::new();
+    while let Some(page) = expansion.next_page(client).await {
+        objects.extend(page?);
     }
-    if recursive || source.is_dir() {
-        let prefix = source.dir_prefix();
-        let objects = below(list_prefix(client, &source.bucket, &prefix).await?, &prefix);
-        if !objects.is_empty() || source.is_dir() {
-            return Ok(objects);
-        }
-    }
-    let head = client.head_object().bucket(&source.bucket).key(&source.key).send().await?;
-    Ok(vec![Object {
-        relative: source.key.rsplit('/').next().unwrap_or(&source.key).to_string(),
-        size: head.content_length.unwrap_or(0).max(0) as u64,
-        last_modified: head.last_modified,
-        etag: head.e_tag,
-        storage_class: head.storage_class.map(|c| c.as_str().to_string()),
-        key: source.key.clone(),
-    }])
+    Ok(objects)
 }
 
 /// One local file found by a walk.

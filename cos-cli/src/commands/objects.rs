@@ -10,7 +10,7 @@ use tokio::io::AsyncWriteExt;
 use crate::cli::{LsArgs, MbArgs, ObjectArgs};
 use crate::commands::copy::settings;
 use crate::context::{usage, Ctx, Fail, Outcome};
-use crate::location::{expand, list_prefix, Remote};
+use crate::location::{Expansion, Remote};
 use crate::output::{human_size, size_text};
 
 /// `2026-11-30 04:05:06`, or blanks when unknown.
@@ -30,17 +30,20 @@ pub async fn ls(ctx: &Ctx, args: &LsArgs) -> Outcome {
         return versions(ctx, &remote, args).await;
     }
     if remote.has_wildcard() {
-        for o in expand(&ctx.client, &remote, true).await? {
-            print_object(
-                ctx,
-                &remote,
-                &o.key,
-                o.size,
-                o.last_modified.as_ref(),
-                o.etag.as_deref(),
-                o.storage_class.as_deref(),
-                args,
-            );
+        let mut expansion = Expansion::new(&ctx.client, &remote, true)?;
+        while let Some(page) = expansion.next_page(&ctx.client).await {
+            for o in page? {
+                print_object(
+                    ctx,
+                    &remote,
+                    &o.key,
+                    o.size,
+                    o.last_modified.as_ref(),
+                    o.etag.as_deref(),
+                    o.storage_class.as_deref(),
+                    args,
+                );
+            }
         }
         return Ok(());
     }
@@ -235,13 +238,18 @@ pub async fn stat(ctx: &Ctx, url: &str) -> Outcome {
 pub async fn du(ctx: &Ctx, url: &str, human: bool) -> Outcome {
     let remote = Remote::parse(url)?;
     // A prefix is a folder: `du cos://b/photos` does not count `photos-old/`.
-    let objects = if remote.has_wildcard() {
-        expand(&ctx.client, &remote, true).await?
-    } else {
-        list_prefix(&ctx.client, &remote.bucket, &remote.dir_prefix()).await?
+    let target = match remote.has_wildcard() {
+        true => remote,
+        false => Remote { key: remote.dir_prefix(), bucket: remote.bucket },
     };
-    let size: u64 = objects.iter().map(|o| o.size).sum();
-    let count = objects.len();
+    // Summed a listing page at a time, so memory stays bounded.
+    let (mut size, mut count) = (0u64, 0usize);
+    let mut expansion = Expansion::new(&ctx.client, &target, true)?;
+    while let Some(page) = expansion.next_page(&ctx.client).await {
+        let page = page?;
+        size += page.iter().map(|o| o.size).sum::<u64>();
+        count += page.len();
+    }
     ctx.out.result(json!({"target": url, "size": size, "count": count}), || {
         format!("{}  {count} objects  {url}", size_text(size, human))
     });

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::cli::RmArgs;
 use crate::context::{usage, Ctx, Outcome};
-use crate::location::{expand, Remote};
+use crate::location::{Expansion, Remote};
 
 /// The most keys one DeleteObjects request takes.
 const BATCH: usize = 1000;
@@ -23,16 +23,24 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
         targets.push((url, remote, many));
     }
     for (url, remote, many) in targets {
-        let keys: Vec<String> = if many {
-            expand(&ctx.client, &remote, args.recursive).await?.into_iter().map(|o| o.key).collect()
-        } else {
-            vec![remote.key.clone()]
-        };
-        if keys.is_empty() {
-            ctx.out.failure("rm", url, "nothing matched");
+        if !many {
+            delete_keys(ctx, "rm", &remote.bucket, vec![remote.key.clone()]).await;
             continue;
         }
-        delete_keys(ctx, "rm", &remote.bucket, keys).await;
+        // A listing page (up to 1,000 keys) at a time: memory stays bounded however many keys match.
+        let mut expansion = Expansion::new(&ctx.client, &remote, args.recursive)?;
+        let mut matched = 0;
+        while let Some(page) = expansion.next_page(&ctx.client).await {
+            let keys: Vec<String> = page?.into_iter().map(|o| o.key).collect();
+            matched += keys.len();
+            delete_keys(ctx, "rm", &remote.bucket, keys).await;
+            if ctx.interrupted() {
+                break;
+            }
+        }
+        if matched == 0 {
+            ctx.out.failure("rm", url, "nothing matched");
+        }
     }
     Ok(())
 }

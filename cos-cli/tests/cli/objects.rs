@@ -175,3 +175,21 @@ async fn stat_time(user: &User, url: &str) -> u64 {
     let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
     (days * 86_400 + h * 3600 + mi * 60 + se) as u64
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rm_and_du_go_page_by_page_over_many_keys() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://many"]).await.ok();
+    for i in 0..1200 {
+        user.write(&format!("m/{i:04}"), b"x");
+    }
+    user.run(&["cp", "-r", &user.path("m"), "cos://many/m/"]).await.ok();
+    let du = user.run(&["--json", "du", "cos://many/m"]).await.ok().json();
+    assert_eq!((du[0]["count"].as_u64(), du[0]["size"].as_u64()), (Some(1200), Some(1200)));
+    let listed = user.run(&["--json", "ls", "cos://many/m/*1"]).await.ok();
+    assert_eq!(listed.json().len(), 120, "the pattern's listing spans two pages");
+    let removed = user.run(&["--json", "rm", "-r", "cos://many/m/"]).await.ok();
+    assert_eq!(removed.json().len(), 1200);
+    assert!(user.run(&["--json", "ls", "-r", "cos://many/"]).await.ok().stdout.is_empty());
+}
