@@ -219,16 +219,16 @@ pub async fn run_jobs(
             if ctx.interrupted() {
                 return (job, Err("not started: interrupted".to_string()));
             }
-            let result = run_job(ctx, &job, settings, resume).await;
+            // mv removes each source as soon as its copy is done, in parallel with the other jobs.
+            let result = match run_job(ctx, &job, settings, resume).await {
+                Ok(done) if remove_source => remove(ctx, &job).await.map(|()| done),
+                other => other,
+            };
             (job, result)
         })
         .buffer_unordered(ctx.concurrency);
     while let Some((job, result)) = results.next().await {
         let (source, destination) = (job.source(), job.destination());
-        let result = match result {
-            Ok(done) if remove_source => remove(ctx, &job).await.map(|()| done),
-            other => other,
-        };
         match result {
             Ok(done) => ctx.out.result(
                 json!({"operation": operation, "source": source, "destination": destination, "size": done.size, "resumed_bytes": done.resumed}),
