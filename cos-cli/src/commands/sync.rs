@@ -100,7 +100,11 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
             return usage(format!("{} is not a directory", root.display()));
         }
     }
-    let (from, to) = (source.entries(ctx, &filters, true).await?, dest.entries(ctx, &filters, false).await?);
+    let failures_before = ctx.out.failed();
+    let from = source.entries(ctx, &filters, true).await?;
+    // A source entry that could not be read must not make its copy look extra.
+    let source_complete = ctx.out.failed() == failures_before;
+    let to = dest.entries(ctx, &filters, false).await?;
     let mut jobs = Vec::new();
     for (relative, entry) in &from {
         let wanted = match to.get(relative) {
@@ -117,8 +121,12 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
         }
     }
     run_jobs(ctx, "sync", jobs, &settings(&args.object)?, false, false).await;
+    if args.delete && !source_complete {
+        let reason = "parts of the source could not be read (see above), so --delete removed nothing";
+        ctx.out.failure("sync", &args.source, reason);
+    }
     // After Ctrl-C nothing is deleted.
-    if args.delete && !ctx.interrupted() {
+    if args.delete && source_complete && !ctx.interrupted() {
         let extra: Vec<&String> = to.keys().filter(|k| !from.contains_key(*k)).collect();
         match &dest {
             Tree::Remote(remote) => {

@@ -73,3 +73,23 @@ async fn a_symbolic_link_in_the_destination_is_left_alone() {
     assert!(out.stdout.contains("symbolic link"), "{}", out.stdout);
     assert_eq!(std::fs::read(user.home.path().join("mirror/keep.txt")).unwrap(), b"keep");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_source_entry_stops_sync_delete() {
+    use std::os::unix::ffi::OsStrExt;
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://mirror"]).await.ok();
+    user.write("src/a.txt", b"a");
+    user.write("src/b.txt", b"b");
+    user.run(&["sync", &user.path("src"), "cos://mirror/"]).await.ok();
+    // b.txt goes away locally, and a name that cannot be a key appears: the walk is incomplete.
+    std::fs::remove_file(user.home.path().join("src/b.txt")).unwrap();
+    let odd = user.home.path().join("src").join(std::ffi::OsStr::from_bytes(b"bad-\xff-name"));
+    std::fs::write(odd, b"?").unwrap();
+    let out = user.run(&["--json", "sync", "--delete", &user.path("src"), "cos://mirror/"]).await;
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("not UTF-8") && out.stdout.contains("removed nothing"), "{}", out.stdout);
+    assert!(server.object_path("mirror", "b.txt").exists(), "--delete ran on an incomplete source");
+}
