@@ -333,22 +333,34 @@ impl Bench {
 /// Runs `command`, returning its wall time, CPU time and peak RSS from `wait4`.
 fn timed(mut command: Command) -> Result<Sample, String> {
     let started = Instant::now();
-    let child = command
+    let mut child = command
         .stdout(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot run {:?}: {e}", command.get_program()))?;
     let mut status = 0;
     // SAFETY: `usage` is a plain C struct that wait4 fills; the pid is our own child's.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let pid = loop {
+        let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+        if pid >= 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            break pid;
+        }
+    };
     let wall = started.elapsed().as_secs_f64();
-    if pid < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+    if pid < 0 {
+        // Never leave a tool running into the next measurement.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("waiting for {command:?} failed: {}", std::io::Error::last_os_error()));
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         return Err(format!("{command:?} failed (wait status {status})"));
     }
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Ok(Sample {
         wall,
         cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        // Linux reports ru_maxrss in KiB.
         rss_mib: usage.ru_maxrss as f64 / 1024.0,
     })
 }

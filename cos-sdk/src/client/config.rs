@@ -246,8 +246,9 @@ impl ConfigBuilder {
     /// A builder filled from `env`:
     /// credentials from the chain (environment, service-credential file, `~/.aws` profiles);
     /// the endpoint from `COS_ENDPOINT`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, or the IBM location in
-    /// `COS_REGION` / `AWS_REGION` with `COS_ENDPOINT_TYPE`, else the `endpoint_url` of the `~/.aws`
-    /// profile the credentials came from; the signing region from `AWS_REGION`;
+    /// `COS_REGION` / `AWS_REGION` with `COS_ENDPOINT_TYPE`, where the `endpoint_url` of the `~/.aws`
+    /// profile the credentials came from ranks after the URL variables and before the location ones;
+    /// the signing region from `AWS_REGION`;
     /// `IBM_SERVICE_INSTANCE_ID`, `IBM_AUTH_ENDPOINT`, `AWS_CA_BUNDLE`, `AWS_MAX_ATTEMPTS`,
     /// `AWS_RETRY_MODE` and `COS_ALLOW_HTTP=1`; the proxies of `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
     /// and `NO_PROXY` (see [`ProxyConfig::from_vars`]). Setters called afterwards override what it found.
@@ -255,11 +256,7 @@ impl ConfigBuilder {
         let mut builder = ConfigBuilder::default();
         let mut profile_endpoint = None;
         if let Some(found) = resolve_credentials(env)? {
-            if let Some(url) = found.endpoint_url {
-                profile_endpoint = Some(Endpoint::new(&url).map_err(|e| {
-                    Error::invalid_input(format!("endpoint_url of {}: {}", found.source, e.message()))
-                })?);
-            }
+            profile_endpoint = found.endpoint_url.map(|url| (url, found.source.clone()));
             builder.credentials = Some(found.credentials);
             builder.credentials_source = Some(found.source);
             builder.instance_id = found.instance_id;
@@ -273,7 +270,16 @@ impl ConfigBuilder {
         if let Some(url) = ibm.iam_endpoint {
             builder.iam_endpoint = Some(GivenUrl(url));
         }
-        builder.environment_endpoint = Endpoint::from_environment(env)?.or(profile_endpoint);
+        // A URL variable, then the profile's endpoint_url (read only when it is the one that counts),
+        // then an IBM location variable.
+        builder.environment_endpoint = match (Endpoint::from_url_variables(env)?, profile_endpoint) {
+            (Some(endpoint), _) => Some(endpoint),
+            (None, Some((url, source))) => Some(
+                Endpoint::new(&url)
+                    .map_err(|e| Error::invalid_input(format!("endpoint_url of {source}: {}", e.message())))?,
+            ),
+            (None, None) => Endpoint::from_location_variables(env)?,
+        };
         builder.region = env.var("AWS_REGION");
         builder.proxy_vars =
             Some(PROXY_VARIABLES.iter().filter_map(|name| Some((name.to_string(), env.var_as_set(name)?))).collect());

@@ -219,12 +219,13 @@ impl DirectoryDownloadRequest {
                 Some(path) => {
                     if selected(&rel, &include, &exclude) {
                         let size = object.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
-                        // With the listing's ETag each download skips its HeadObject, unless the
-                        // settings ask for a version, which the listing does not show.
+                        // With the listing's size and ETag each download skips its HeadObject, unless
+                        // the settings ask for a version, which the listing does not show.
                         let known = object
                             .e_tag
+                            .filter(|e_tag| !e_tag.trim_matches('"').is_empty() && object.size.is_some())
                             .filter(|_| self.settings.version_id.is_none())
-                            .map(|e_tag| ObjectPin { size, e_tag: Some(e_tag), version_id: None });
+                            .map(|e_tag| ObjectPin::listed(size, &e_tag));
                         objects.push((rel, key, path, size, known));
                     }
                 }

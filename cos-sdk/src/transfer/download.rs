@@ -24,7 +24,7 @@ use super::options::DownloadSettings;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::upload::file_error;
-use super::pin::{is_object_changed, object_changed, ObjectPin};
+use super::pin::{bare_etag, is_object_changed, object_changed, ObjectPin};
 use super::{join_message, ManagerInner, TransferManager};
 use crate::runtime::retry::{part_backoff, part_is_retryable};
 use crate::runtime::error::{Error, ErrorKind};
@@ -128,8 +128,12 @@ impl DownloadFileRequest {
     /// which halves the requests for an object below the multipart threshold. Every GET still asks for
     /// this ETag (`If-Match`) and its length is checked against `size`, so an object that changed since
     /// it was listed fails the download instead of mixing two versions.
-    pub fn known_object(mut self, size: u64, e_tag: impl Into<String>) -> Self {
-        self.known = Some(ObjectPin { size, e_tag: Some(e_tag.into()), version_id: None });
+    ///
+    /// Ignored when [`DownloadSettings::version_id`] asks for a version (the listing shows the latest).
+    /// If the store refuses the listed ETag, the download asks HeadObject once and goes on from there:
+    /// some stores list an ETag that differs from the one their GETs answer with.
+    pub fn known_object(mut self, size: u64, e_tag: impl AsRef<str>) -> Self {
+        self.known = Some(ObjectPin::listed(size, e_tag.as_ref()));
         self
     }
 
@@ -391,6 +395,7 @@ impl<'a> PartTarget<'a, '_> {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct DownloadJob {
     pub(crate) inner: Arc<ManagerInner>,
     pub(crate) bucket: String,
@@ -408,7 +413,7 @@ impl DownloadJob {
     }
 
     async fn head(&self) -> Result<ObjectPin, Error> {
-        if let Some(pin) = &self.known {
+        if let Some(pin) = self.known.as_ref().filter(|_| self.settings.version_id.is_none()) {
             self.progress.set_total(Some(pin.size));
             self.progress.report(0, ProgressEvent::Started);
             return Ok(pin.clone());
@@ -527,7 +532,12 @@ impl DownloadJob {
     }
 
     pub(crate) async fn to_file(self: Arc<Self>, target: &Path, resume: bool) -> Result<DownloadOutput, Error> {
-        let result = self.clone().to_file_inner(target, resume).await;
+        let mut result = self.clone().to_file_inner(target, resume).await;
+        // A listed ETag the store refuses: ask HeadObject once, then pin what it says.
+        if matches!(&result, Err(e) if is_object_changed(e)) && self.known.is_some() {
+            let headed = Arc::new(DownloadJob { known: None, ..(*self).clone() });
+            result = headed.to_file_inner(target, resume).await;
+        }
         result.map_err(|e| self.context(e))
     }
 
@@ -590,7 +600,7 @@ impl DownloadJob {
                 let matches = saved.str("bucket") == Some(self.bucket.as_str())
                     && saved.str("key") == Some(self.key.as_str())
                     && !etag.is_empty()
-                    && saved.str("etag") == Some(etag.as_str())
+                    && saved.str("etag").map(bare_etag) == Some(bare_etag(&etag))
                     && saved.u64("size") == Some(info.size)
                     && saved.u64("part_size") == Some(part_size)
                     && temp_len == Some(info.size);

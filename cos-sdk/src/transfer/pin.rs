@@ -43,7 +43,7 @@ pub(crate) fn object_changed(what: &str) -> Error {
 
 /// An ETag without the weak-validator prefix and the quotes, which stores do not all write the same
 /// way in every answer.
-fn bare_etag(e_tag: &str) -> &str {
+pub(crate) fn bare_etag(e_tag: &str) -> &str {
     let e_tag = e_tag.trim();
     e_tag.strip_prefix("W/").unwrap_or(e_tag).trim_matches('"')
 }
@@ -57,6 +57,11 @@ pub(crate) fn is_object_changed(error: &Error) -> bool {
 
 impl ObjectPin {
     /// The identity a HEAD answered with; an answer without a size is an error.
+    /// A pin from what a listing showed: the ETag in its quoted form, as `If-Match` wants it.
+    pub(crate) fn listed(size: u64, e_tag: &str) -> ObjectPin {
+        ObjectPin { size, e_tag: Some(format!("\"{}\"", bare_etag(e_tag))), version_id: None }
+    }
+
     pub(crate) fn from_head(head: &HeadObjectOutput, what: &str) -> Result<ObjectPin, Error> {
         let size = head
             .content_length

@@ -200,6 +200,18 @@ fn a_profile_names_its_endpoint() {
         .build()
         .unwrap();
     assert_eq!(config.endpoint().authority(), "127.0.0.1:7");
+    // The profile's URL ranks above an IBM location variable (AWS_REGION is often set for signing).
+    let config = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "work"), ("AWS_REGION", "us-east-1")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(config.endpoint().authority(), "127.0.0.1:9");
+    // A broken endpoint_url does not matter when a URL variable names the service.
+    let config = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "bad"), ("COS_ENDPOINT", "http://127.0.0.1:7")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(config.endpoint().authority(), "127.0.0.1:7");
     let err = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "bad")])).unwrap_err().to_string();
     assert!(err.contains("endpoint_url") && err.contains("profile `bad`") && err.contains("ftp://x"), "{err}");
 }

@@ -176,9 +176,9 @@ async fn radosgw_cancel_leaves_no_multipart_upload_and_round_trips() {
     client.delete_bucket().bucket(&bucket).send().await.unwrap();
 }
 
-/// A store of two objects, `d/a` and `d/b`, that lists them with their ETags, answers GET (412 when
-/// If-Match names another ETag), and counts every request; `d/a` changes after the listing when
-/// `changed` is set.
+/// A store of two objects, `d/a` and `d/b`, that lists them with their ETags, answers HEAD and GET
+/// (412 when If-Match names another ETag), and counts every request; `d/a` changes after the listing
+/// when `changed` is set.
 fn listed_store(changed: bool) -> impl Fn(&RecordedRequest, usize) -> Reply + Send + Sync + 'static {
     move |r, _| {
         let body = |key: &str| if changed && key == "d/a" { "new".to_string() } else { key.repeat(1000) };
@@ -192,6 +192,10 @@ fn listed_store(changed: bool) -> impl Fn(&RecordedRequest, usize) -> Reply + Se
                 .collect();
             let xml = format!("<ListBucketResult><Name>listed</Name><Prefix>d/</Prefix><KeyCount>2</KeyCount><IsTruncated>false</IsTruncated>{contents}</ListBucketResult>");
             return Reply::status(200, xml);
+        }
+        if r.method == http::Method::HEAD {
+            let headers = vec![("etag".into(), etag(&path)), ("content-length".into(), body(&path).len().to_string())];
+            return Reply::Respond { status: 200, headers, body: Bytes::new() };
         }
         if r.method != http::Method::GET {
             return Reply::s3_error(405, "MethodNotAllowed", "this store only lists and reads");
@@ -220,17 +224,21 @@ async fn a_known_object_is_downloaded_without_a_head_and_a_changed_one_fails() {
         let a = &listed.contents.as_ref().unwrap()[0];
         let (size, etag) = (a.size.unwrap() as u64, a.e_tag.clone().unwrap());
         let target = dir.path().join(format!("a-{changed}"));
+        // An unquoted ETag (as some listings show it) is sent quoted.
+        let etag = if changed { etag.trim_matches('"').to_string() } else { etag };
         let result = manager.download_file("listed", "d/a", &target).known_object(size, &etag).await;
         let methods: Vec<String> = store.requests().iter().skip(1).map(|r| r.method.to_string()).collect();
-        assert!(methods.iter().all(|m| m == "GET"), "no HEAD: {methods:?}");
-        assert_eq!(store.requests()[1].header("if-match"), Some(etag.as_str()));
+        let quoted = format!("\"{}\"", etag.trim_matches('"'));
+        assert_eq!(store.requests()[1].header("if-match"), Some(quoted.as_str()));
         if changed {
-            // The object changed after the listing: the download fails and nothing lands.
-            let err = result.unwrap_err();
-            assert!(err.to_string().contains("changed") || err.to_string().contains("412"), "{err}");
-            assert!(!target.exists());
+            // The object changed after the listing: the listed ETag is refused (412), HeadObject pins
+            // the object as it is now, and that is what lands; never a mix of the two.
+            assert_eq!(methods, ["GET", "HEAD", "GET"]);
+            assert_eq!(result.unwrap().size, 3);
+            assert_eq!(std::fs::read(&target).unwrap(), b"new");
             continue;
         }
+        assert!(methods.iter().all(|m| m == "GET"), "no HEAD: {methods:?}");
         assert_eq!(result.unwrap().size, 3000);
         assert_eq!(methods.len(), 1, "one GET: {methods:?}");
         assert_eq!(std::fs::read(&target).unwrap(), "d/a".repeat(1000).as_bytes());
@@ -286,7 +294,7 @@ async fn many_downloads_hold_no_more_files_open_than_requests_in_flight() {
         std::fs::read_dir("/proc/self/fd")
             .unwrap()
             .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
-            .filter(|target| target.to_string_lossy().ends_with(".cos-download"))
+            .filter(|target| target.starts_with(dir.path()) && target.to_string_lossy().ends_with(".cos-download"))
             .count()
     };
     let mut most = 0;
@@ -297,7 +305,9 @@ async fn many_downloads_hold_no_more_files_open_than_requests_in_flight() {
     for handle in handles {
         assert_eq!(handle.await.unwrap().size, 20 * MIB);
     }
-    // Two parts being written, and a moment of overlap as one closes and the next opens.
-    assert!(most <= 4, "{most} temporary files open at once through 2 request slots");
+    // Two parts being written, plus moments of overlap (a part closing as the next opens, a finished
+    // download syncing its file before the rename); without the bound it was 24.
+    assert!(most <= 6, "{most} temporary files open at once through 2 request slots");
+    assert!(most >= 1, "the sampling never saw a temporary file open");
     assert!(std::fs::read(dir.path().join("f7")).unwrap() == slow_bytes(0, 20 * MIB));
 }

@@ -152,6 +152,14 @@ impl Endpoint {
     /// `AWS_ENDPOINT_URL` (first set wins), else the IBM location in `COS_REGION` or `AWS_REGION` over the
     /// network in `COS_ENDPOINT_TYPE` (public by default). `None` when none of them is set.
     pub fn from_environment(env: &Environment) -> Result<Option<Endpoint>, Error> {
+        match Endpoint::from_url_variables(env)? {
+            Some(endpoint) => Ok(Some(endpoint)),
+            None => Endpoint::from_location_variables(env),
+        }
+    }
+
+    /// The URL in `COS_ENDPOINT`, `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` (first set wins).
+    pub(crate) fn from_url_variables(env: &Environment) -> Result<Option<Endpoint>, Error> {
         for name in ["COS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] {
             if let Some(url) = env.var(name) {
                 return Endpoint::new(&url)
@@ -159,6 +167,11 @@ impl Endpoint {
                     .map_err(|e| Error::invalid_input(format!("environment variable {name}: {}", e.message())));
             }
         }
+        Ok(None)
+    }
+
+    /// The IBM location in `COS_REGION` or `AWS_REGION` over the network in `COS_ENDPOINT_TYPE`.
+    pub(crate) fn from_location_variables(env: &Environment) -> Result<Option<Endpoint>, Error> {
         let endpoint_type = match env.var("COS_ENDPOINT_TYPE") {
             Some(t) => EndpointType::parse(&t)
                 .map_err(|e| Error::invalid_input(format!("environment variable COS_ENDPOINT_TYPE: {}", e.message())))?,
