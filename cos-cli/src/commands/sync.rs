@@ -176,7 +176,7 @@ fn job(source: &Tree, dest: &Tree, relative: &str, entry: &Entry) -> Result<Job,
             size,
             to: Remote { bucket: to.bucket.clone(), key: format!("{}{relative}", to.key) },
         },
-        (Tree::Local(_), Tree::Local(_)) => unreachable!("refused before planning"),
+        (Tree::Local(_), Tree::Local(_)) => return Err("one side of sync must be a cos:// URL".to_string()),
     })
 }
 
