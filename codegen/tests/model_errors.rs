@@ -62,9 +62,41 @@ fn members_that_collide_after_casing_fail() {
 fn shapes_that_collide_after_casing_fail() {
     let e = error_of(&model(
         OP,
-        r#""In": {"type": "structure", "members": {"Id": {"shape": "a-b", "location": "uri", "locationName": "Id"}, "X": {"shape": "AB"}}}, "a-b": {"type": "structure", "members": {}}, "AB": {"type": "structure", "members": {}}"#,
+        r#""In": {"type": "structure", "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}, "X": {"shape": "a-b"}, "Y": {"shape": "AB"}}}, "S": {"type": "string"}, "a-b": {"type": "structure", "members": {}}, "AB": {"type": "structure", "members": {}}"#,
     ));
     assert!(e.contains("both become `AB`"), "{e}");
+}
+
+/// A member whose type cannot travel where the model puts it is refused with its path, before any
+/// code is written (the emitters rely on it).
+#[test]
+fn members_that_cannot_travel_where_they_are_put_fail() {
+    let label = r#""Id": {"shape": "S", "location": "uri", "locationName": "Id"}"#;
+    let cases = [
+        (r#""H": {"shape": "T", "location": "header", "locationName": "x-h"}"#, "a header holds a scalar or a list of scalars; its type is a structure"),
+        (r#""H": {"shape": "M", "location": "querystring", "locationName": "q"}"#, "query string map holds scalars or lists of scalars; its type is a map"),
+        (r#""H": {"shape": "M", "location": "headers", "locationName": "x-m-"}"#, "a `headers` member must be a map of strings; its type is a map"),
+        (r#""H": {"shape": "S", "location": "statusCode"}"#, "a `statusCode` member must be an integer; its type is a scalar"),
+        (r#""H": {"shape": "T", "xmlAttribute": true}"#, "an XML attribute holds one scalar value; its type is a structure"),
+    ];
+    for (member, expected) in cases {
+        let shapes = format!(
+            r#""In": {{"type": "structure", "members": {{{label}, {member}}}}}, "S": {{"type": "string"}}, "T": {{"type": "structure", "members": {{}}}},
+               "M": {{"type": "map", "key": {{"shape": "S"}}, "value": {{"shape": "T"}}}}"#
+        );
+        let e = error_of(&model(OP, &shapes));
+        assert!(e.contains("shapes.In.members.H") && e.contains(expected), "{member}: {e}");
+    }
+    let payload = r#""In": {"type": "structure", "payload": "Body", "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}, "Body": {"shape": "N"}}}, "S": {"type": "string"}, "N": {"type": "integer"}"#;
+    let e = error_of(&model(OP, payload));
+    assert!(e.contains("shapes.In.members.Body") && e.contains("a payload member is a blob, a stream, a string or a structure"), "{e}");
+}
+
+#[test]
+fn host_prefix_labels_name_scalar_members() {
+    let op = r#""Op": {"name": "Op", "http": {"method": "GET", "requestUri": "/"}, "input": {"shape": "In"}, "endpoint": {"hostPrefix": "{Account}."}}"#;
+    let e = error_of(&model(op, r#""In": {"type": "structure", "members": {"Other": {"shape": "S"}}}, "S": {"type": "string"}"#));
+    assert!(e.contains("operations.Op.endpoint.hostPrefix") && e.contains("`{Account}` names no scalar member of `In`"), "{e}");
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //! libFuzzer's output to `fuzz/artifacts/logs/<target>.log`; none of them is committed.
 
 use crate::workspace_root;
-use codegen::ir::{Location, Service, ShapeKind, TimestampFormat, Type};
+use codegen::ir::{Location, Scalar, Service, ShapeKind, TimestampFormat, Type};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -382,7 +382,7 @@ impl SeedSet {
             let mut headers = Vec::new();
             for member in &output.members {
                 match member.location {
-                    Location::Header => headers.push((member.wire_name.clone(), header_sample(&member.ty, member.timestamp_format))),
+                    Location::Header(_) => headers.push((member.wire_name.clone(), header_sample(&member.ty, member.timestamp_format))),
                     Location::PrefixHeaders => headers.push((format!("{}color", member.wire_name), "blue".to_string())),
                     _ => continue,
                 }
@@ -399,7 +399,7 @@ impl SeedSet {
                     }
                     _ => "payload bytes".to_string(),
                 },
-                None if output.members.iter().any(|m| m.location == Location::Body) => {
+                None if output.members.iter().any(|m| matches!(m.location, Location::Body | Location::Attribute(_))) => {
                     let mut xml = String::new();
                     self.structure_xml(service, &operation.output, &service.shape(&operation.output).xml_name, 0, &mut xml);
                     xml
@@ -428,8 +428,8 @@ impl SeedSet {
     /// Writes `<name>` with the body members of structure `shape`, nesting up to a few levels.
     fn structure_xml(&mut self, service: &Service, shape: &str, name: &str, depth: usize, out: &mut String) {
         let structure = service.structure(shape);
-        let body_members = structure.members.iter().filter(|m| m.location == Location::Body);
-        let (attributes, elements): (Vec<_>, Vec<_>) = body_members.partition(|m| m.xml_attribute);
+        let body_members = structure.members.iter().filter(|m| matches!(m.location, Location::Body | Location::Attribute(_)));
+        let (attributes, elements): (Vec<_>, Vec<_>) = body_members.partition(|m| matches!(m.location, Location::Attribute(_)));
         out.push('<');
         out.push_str(name);
         for attribute in attributes {
@@ -482,15 +482,15 @@ impl SeedSet {
 /// A plausible text for a scalar in XML (timestamps ISO 8601 unless the member says otherwise).
 fn text_sample(ty: &Type, format: Option<TimestampFormat>, service: &Service) -> String {
     match ty {
-        Type::Enum(shape) => match &service.shape(shape).kind {
+        Type::Scalar(Scalar::Enum(shape)) => match &service.shape(shape).kind {
             ShapeKind::Enum(values) => values.first().map(|v| v.value.clone()).unwrap_or_default(),
             ShapeKind::Structure(_) => String::new(),
         },
-        Type::Integer | Type::Long => "42".into(),
-        Type::Boolean => "true".into(),
-        Type::Float | Type::Double => "1.5".into(),
-        Type::Timestamp => timestamp_sample(format.unwrap_or(TimestampFormat::Iso8601)).into(),
-        Type::Blob => "aGVsbG8=".into(),
+        Type::Scalar(Scalar::Integer | Scalar::Long) => "42".into(),
+        Type::Scalar(Scalar::Boolean) => "true".into(),
+        Type::Scalar(Scalar::Float | Scalar::Double) => "1.5".into(),
+        Type::Scalar(Scalar::Timestamp) => timestamp_sample(format.unwrap_or(TimestampFormat::Iso8601)).into(),
+        Type::Scalar(Scalar::Blob) => "aGVsbG8=".into(),
         _ => "text".into(),
     }
 }
@@ -498,10 +498,10 @@ fn text_sample(ty: &Type, format: Option<TimestampFormat>, service: &Service) ->
 /// A plausible header value (timestamps as HTTP-dates unless the member says otherwise).
 fn header_sample(ty: &Type, format: Option<TimestampFormat>) -> String {
     match ty {
-        Type::Integer | Type::Long => "42".into(),
-        Type::Boolean => "true".into(),
-        Type::Float | Type::Double => "1.5".into(),
-        Type::Timestamp => timestamp_sample(format.unwrap_or(TimestampFormat::HttpDate)).into(),
+        Type::Scalar(Scalar::Integer | Scalar::Long) => "42".into(),
+        Type::Scalar(Scalar::Boolean) => "true".into(),
+        Type::Scalar(Scalar::Float | Scalar::Double) => "1.5".into(),
+        Type::Scalar(Scalar::Timestamp) => timestamp_sample(format.unwrap_or(TimestampFormat::HttpDate)).into(),
         Type::List(_) => "a, \"b,c\"".into(),
         _ => "value".into(),
     }

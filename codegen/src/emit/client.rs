@@ -3,7 +3,7 @@
 
 use super::{ident, ident_fmt, Ctx};
 use crate::naming;
-use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, TokenPath, Type, Waiter, WaiterState};
+use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, TokenPath, Scalar, Type, Waiter, WaiterState};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -261,8 +261,8 @@ fn token_alternative(path: &TokenPath) -> TokenStream {
 /// Converts `Option<&T>` of a token member to `Option<String>`.
 fn text_of_token(m: &Member, value: TokenStream) -> TokenStream {
     match &m.ty {
-        Type::String => quote!(#value.cloned()),
-        Type::Integer | Type::Long => quote!(#value.map(|v| v.to_string())),
+        Type::Scalar(Scalar::String) => quote!(#value.cloned()),
+        Type::Scalar(Scalar::Integer | Scalar::Long) => quote!(#value.map(|v| v.to_string())),
         _ => quote!(#value.map(|v| v.as_str().to_string())),
     }
 }
@@ -297,7 +297,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let page_size = p.limit_key.as_ref().map(|m| {
         let (id, limit) = (ident(&m.rust_name), &m.name);
         let arg = match &m.ty {
-            Type::Long => quote!(i64),
+            Type::Scalar(Scalar::Long) => quote!(i64),
             _ => quote!(i32),
         };
         let doc = super::doc(&format!("Asks for at most `size` results per page (`{limit}`)."));
@@ -392,8 +392,8 @@ fn sets_tokens(p: &Paginator) -> Vec<TokenStream> {
         .map(|(i, m)| {
             let set = ident_fmt(naming::option_setter(&m.rust_name));
             let value = match &m.ty {
-                Type::Integer => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i32>().ok())),
-                Type::Long => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i64>().ok())),
+                Type::Scalar(Scalar::Integer) => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i32>().ok())),
+                Type::Scalar(Scalar::Long) => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i64>().ok())),
                 _ => quote!(tokens[#i].clone()),
             };
             quote!(input = input.#set(#value);)

@@ -7,7 +7,7 @@
 
 use super::{ident, ident_fmt, Ctx};
 use crate::naming;
-use crate::ir::{Location, Member, Operation, Type};
+use crate::ir::{Location, Member, Operation, PayloadForm, Scalar, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -17,7 +17,7 @@ fn raw_payload<'a>(ctx: &'a Ctx<'_>, shape: &str) -> Option<&'a Member> {
         .structure(shape)
         .members
         .iter()
-        .find(|m| m.location == Location::Payload && matches!(m.ty, Type::Blob | Type::Stream | Type::String))
+        .find(|m| matches!(m.location, Location::Payload(PayloadForm::Blob | PayloadForm::Stream | PayloadForm::Text(Scalar::String))))
 }
 
 pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
@@ -118,8 +118,8 @@ fn serialize_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let id = ident(&p.rust_name);
         let set = match (&p.ty, super::is_optional(p)) {
             (Type::Stream, _) => quote!(if let Some(b) = raw { input.#id = #rt::ByteStream::from(b); }),
-            (Type::Blob, true) => quote!(input.#id = raw;),
-            (Type::Blob, false) => quote!(if let Some(b) = raw { input.#id = b; }),
+            (Type::Scalar(Scalar::Blob), true) => quote!(input.#id = raw;),
+            (Type::Scalar(Scalar::Blob), false) => quote!(if let Some(b) = raw { input.#id = b; }),
             (_, true) => quote!(input.#id = raw.map(|b| String::from_utf8_lossy(&b).into_owned());),
             (_, false) => quote!(if let Some(b) = raw { input.#id = String::from_utf8_lossy(&b).into_owned(); }),
         };
@@ -148,8 +148,8 @@ fn parse_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let id = ident(&p.rust_name);
         match (&p.ty, super::is_optional(p)) {
             (Type::Stream, _) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_bytes().map(|b| b.as_ref()));),
-            (Type::Blob, true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|b| b.as_ref()));),
-            (Type::Blob, false) => quote!(#rt::json_put_payload(&mut value, #wire, Some(output.#id.as_ref()));),
+            (Type::Scalar(Scalar::Blob), true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|b| b.as_ref()));),
+            (Type::Scalar(Scalar::Blob), false) => quote!(#rt::json_put_payload(&mut value, #wire, Some(output.#id.as_ref()));),
             (_, true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|s| s.as_bytes()));),
             (_, false) => quote!(#rt::json_put_payload(&mut value, #wire, Some(output.#id.as_bytes()));),
         }
@@ -198,17 +198,17 @@ fn invoke_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 fn skeleton(ctx: &Ctx<'_>, ty: &Type, seen: &mut Vec<String>) -> serde_json::Value {
     use serde_json::Value;
     match ty {
-        Type::String | Type::Blob | Type::Stream => Value::String(String::new()),
-        Type::Enum(shape) => match &ctx.service.shape(shape).kind {
+        Type::Scalar(Scalar::String | Scalar::Blob) | Type::Stream => Value::String(String::new()),
+        Type::Scalar(Scalar::Enum(shape)) => match &ctx.service.shape(shape).kind {
             crate::ir::ShapeKind::Enum(values) => {
                 Value::String(values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join("|"))
             }
             crate::ir::ShapeKind::Structure(_) => Value::String(String::new()),
         },
-        Type::Integer | Type::Long => Value::from(0),
-        Type::Float | Type::Double => Value::from(0.0),
-        Type::Boolean => Value::Bool(true),
-        Type::Timestamp => Value::String("1970-01-01T00:00:00Z".to_string()),
+        Type::Scalar(Scalar::Integer | Scalar::Long) => Value::from(0),
+        Type::Scalar(Scalar::Float | Scalar::Double) => Value::from(0.0),
+        Type::Scalar(Scalar::Boolean) => Value::Bool(true),
+        Type::Scalar(Scalar::Timestamp) => Value::String("1970-01-01T00:00:00Z".to_string()),
         Type::List(list) => Value::Array(vec![skeleton(ctx, &list.member, seen)]),
         Type::Map(map) => {
             let mut object = serde_json::Map::new();

@@ -7,7 +7,7 @@ mod protocol;
 mod scalars;
 mod types;
 
-use crate::ir::{Member, Service, Type};
+use crate::ir::{Member, Service, Scalar, Type};
 use crate::{Error, GeneratedFile, Input};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -137,18 +137,8 @@ impl Ctx<'_> {
     pub fn rust_type(&self, ty: &Type) -> TokenStream {
         let rt = &self.rt;
         match ty {
-            Type::String => quote!(String),
-            Type::Enum(name) | Type::Structure(name) => {
-                let id = ident(&self.service.shape(name).rust_name);
-                quote!(types::#id)
-            }
-            Type::Integer => quote!(i32),
-            Type::Long => quote!(i64),
-            Type::Boolean => quote!(bool),
-            Type::Float => quote!(f32),
-            Type::Double => quote!(f64),
-            Type::Timestamp => quote!(#rt::DateTime),
-            Type::Blob => quote!(#rt::Bytes),
+            Type::Scalar(scalar) => self.scalar_type(scalar),
+            Type::Structure(name) => self.shape_type(name),
             Type::Stream => quote!(#rt::ByteStream),
             Type::List(list) => {
                 let member = self.rust_type(&list.member);
@@ -159,6 +149,28 @@ impl Ctx<'_> {
                 quote!(::std::collections::HashMap<String, #value>)
             }
         }
+    }
+
+    /// The Rust type of a scalar.
+    pub fn scalar_type(&self, scalar: &Scalar) -> TokenStream {
+        let rt = &self.rt;
+        match scalar {
+            Scalar::String => quote!(String),
+            Scalar::Enum(name) => self.shape_type(name),
+            Scalar::Integer => quote!(i32),
+            Scalar::Long => quote!(i64),
+            Scalar::Boolean => quote!(bool),
+            Scalar::Float => quote!(f32),
+            Scalar::Double => quote!(f64),
+            Scalar::Timestamp => quote!(#rt::DateTime),
+            Scalar::Blob => quote!(#rt::Bytes),
+        }
+    }
+
+    /// The generated type of a structure or enum shape.
+    fn shape_type(&self, name: &str) -> TokenStream {
+        let id = ident(&self.service.shape(name).rust_name);
+        quote!(types::#id)
     }
 
     /// The type of a member's field: boxed when recursive, `Option` unless required (streams are
@@ -185,13 +197,13 @@ pub(crate) fn is_optional(member: &Member) -> bool {
 pub(crate) fn member_doc(member: &Member) -> String {
     use crate::ir::Location;
     let place = match member.location {
-        Location::Uri => format!("URI label `{{{}}}`", member.wire_name),
-        Location::Query => format!("query parameter `{}`", member.wire_name),
-        Location::Header => format!("header `{}`", member.wire_name),
+        Location::Uri(_) => format!("URI label `{{{}}}`", member.wire_name),
+        Location::Query(_) => format!("query parameter `{}`", member.wire_name),
+        Location::Header(_) => format!("header `{}`", member.wire_name),
         Location::PrefixHeaders => format!("headers `{}*`", member.wire_name),
         Location::StatusCode => "the HTTP status code".to_string(),
-        Location::Payload => "the whole body".to_string(),
-        Location::Body if member.xml_attribute => format!("XML attribute `{}`", member.wire_name),
+        Location::Payload(_) => "the whole body".to_string(),
+        Location::Attribute(_) => format!("XML attribute `{}`", member.wire_name),
         Location::Body => format!("XML element `{}`", member.wire_name),
     };
     let mut doc = format!("`{}`: {place}", member.name);

@@ -5,7 +5,7 @@ use super::protocol::{body_reader, de_fn, ser_fn, write_value};
 use super::scalars::{header_value, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::naming;
-use crate::ir::{Location, Member, Operation, PathPart, QueryPart, TimestampFormat, Type};
+use crate::ir::{HeaderForm, Location, Member, Operation, PathPart, PayloadForm, QueryForm, QueryPart, Scalar, TimestampFormat, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -39,7 +39,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let name = &op.name;
     // The output reader takes the status and headers, and the body, only when a member lives there.
     let output_members = &service.structure(&op.output).members;
-    let from_head = |m: &&Member| matches!(m.location, Location::Header | Location::PrefixHeaders | Location::StatusCode);
+    let from_head = |m: &&Member| matches!(m.location, Location::Header(_) | Location::PrefixHeaders | Location::StatusCode);
     let parts_param = if output_members.iter().any(|m| from_head(&m)) { quote!(parts) } else { quote!(_parts) };
     let body_param = if output_members.iter().all(|m| from_head(&m)) { quote!(_body) } else { quote!(body) };
     // An input with no members is not read by the serializer.
@@ -201,9 +201,9 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
     // Path: a leading `/{Bucket}` is the bucket, which virtual-hosted style moves into the host.
     let mut parts: &[PathPart] = &op.path;
-    if let [PathPart::Literal(slash), PathPart::Label { label, member: m, greedy: false }, rest @ ..] = parts {
+    if let [PathPart::Literal(slash), PathPart::Label { label, member: m, scalar, greedy: false }, rest @ ..] = parts {
         if slash == "/" && label == "Bucket" {
-            let value = label_value(ctx, m);
+            let value = label_value(ctx, m, scalar);
             stmts.push(quote!(request.bucket(#value);));
             parts = rest;
         }
@@ -211,8 +211,8 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     for part in parts {
         stmts.push(match part {
             PathPart::Literal(text) => quote!(request.path_literal(#text);),
-            PathPart::Label { label, member: m, greedy } => {
-                let value = label_value(ctx, m);
+            PathPart::Label { label, member: m, scalar, greedy } => {
+                let value = label_value(ctx, m, scalar);
                 quote!(request.path_label(#label, #value, #greedy);)
             }
         });
@@ -221,34 +221,23 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         stmts.push(match q {
             QueryPart::Flag(key) => quote!(request.query_flag(#key);),
             QueryPart::Value(key, value) => quote!(request.query(#key, #value);),
-            QueryPart::Label { key, member: m, .. } => {
-                let value = label_value(ctx, m);
+            QueryPart::Label { key, member: m, scalar, .. } => {
+                let value = label_value(ctx, m, scalar);
                 quote!(request.query(#key, #value);)
             }
         });
     }
     if let Some(prefix) = &op.host_prefix {
-        let mut text = prefix.clone();
-        let mut pieces = Vec::new();
-        while let Some(start) = text.find('{') {
-            let end = text[start..].find('}').map(|e| e + start).unwrap_or(text.len() - 1);
-            let label = text[start + 1..end].to_string();
-            if let Some(m) = input.members.iter().find(|m| m.name == label) {
-                let value = label_value(ctx, m);
-                pieces.push((text[..start].to_string(), Some(value)));
-            } else {
-                pieces.push((text[..=end].to_string(), None));
+        let pushes = prefix.iter().map(|part| match part {
+            PathPart::Literal(text) => quote!(prefix.push_str(#text);),
+            PathPart::Label { member: m, scalar, .. } => {
+                let value = label_value(ctx, m, scalar);
+                quote!(prefix.push_str(#value);)
             }
-            text = text[end + 1..].to_string();
-        }
-        let pushes = pieces.iter().map(|(lit, value)| match value {
-            Some(v) => quote!(prefix.push_str(#lit); prefix.push_str(#v);),
-            None => quote!(prefix.push_str(#lit);),
         });
         stmts.push(quote!({
             let mut prefix = String::new();
             #(#pushes)*
-            prefix.push_str(#text);
             request.host_prefix(prefix);
         }));
     }
@@ -266,26 +255,24 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     for m in &input.members {
         let fmt = |default| m.timestamp_format.unwrap_or(default);
         let key = &m.wire_name;
-        match m.location {
-            Location::Uri | Location::StatusCode => {}
-            Location::Query => {
-                let stmt = match &m.ty {
-                    Type::List(list) => {
-                        let text = text_of(ctx, &list.member, quote!(item), list.member_timestamp_format.unwrap_or(fmt(TimestampFormat::Iso8601)));
+        match &m.location {
+            Location::Uri(_) | Location::StatusCode => {}
+            Location::Query(form) => {
+                let stmt = match form {
+                    QueryForm::List(item, item_fmt) => {
+                        let text = text_of(ctx, item, quote!(item), item_fmt.unwrap_or(TimestampFormat::Iso8601));
                         quote!(for item in v.iter() { request.query(#key, #text); })
                     }
-                    Type::Map(map) => match &map.value {
-                        Type::List(list) => {
-                            let text = text_of(ctx, &list.member, quote!(item), TimestampFormat::Iso8601);
-                            quote!(for (k, items) in #rt::sorted_entries(v) { for item in items.iter() { request.query_from_map(k, #text); } })
-                        }
-                        value => {
-                            let text = text_of(ctx, value, quote!(item), TimestampFormat::Iso8601);
-                            quote!(for (k, item) in #rt::sorted_entries(v) { request.query_from_map(k, #text); })
-                        }
-                    },
-                    ty => {
-                        let text = text_of(ctx, ty, quote!(v), fmt(TimestampFormat::Iso8601));
+                    QueryForm::MapOfLists(item) => {
+                        let text = text_of(ctx, item, quote!(item), TimestampFormat::Iso8601);
+                        quote!(for (k, items) in #rt::sorted_entries(v) { for item in items.iter() { request.query_from_map(k, #text); } })
+                    }
+                    QueryForm::Map(value) => {
+                        let text = text_of(ctx, value, quote!(item), TimestampFormat::Iso8601);
+                        quote!(for (k, item) in #rt::sorted_entries(v) { request.query_from_map(k, #text); })
+                    }
+                    QueryForm::One(scalar) => {
+                        let text = text_of(ctx, scalar, quote!(v), fmt(TimestampFormat::Iso8601));
                         quote!(request.query(#key, #text);)
                     }
                 };
@@ -300,11 +287,11 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 };
                 stmts.push(stmt);
             }
-            Location::Header => {
-                let stmt = match &m.ty {
-                    Type::List(list) => {
-                        let text = text_of(ctx, &list.member, quote!(item), list.member_timestamp_format.unwrap_or(fmt(TimestampFormat::HttpDate)));
-                        let item = if list.member == Type::Timestamp {
+            Location::Header(form) => {
+                let stmt = match form {
+                    HeaderForm::List(item, item_fmt) => {
+                        let text = text_of(ctx, item, quote!(item), item_fmt.unwrap_or(TimestampFormat::HttpDate));
+                        let item = if *item == Scalar::Timestamp {
                             quote!(ToString::to_string(#text))
                         } else {
                             quote!(#rt::quote_header_list_item(#text))
@@ -314,9 +301,9 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                             request.header(#key, &items.join(", "));
                         })
                     }
-                    Type::String if m.jsonvalue => quote!(request.header(#key, &#rt::base64_encode(v.as_bytes()));),
-                    ty => {
-                        let text = text_of(ctx, ty, quote!(v), fmt(TimestampFormat::HttpDate));
+                    HeaderForm::Json => quote!(request.header(#key, &#rt::base64_encode(v.as_bytes()));),
+                    HeaderForm::One(scalar) => {
+                        let text = text_of(ctx, scalar, quote!(v), fmt(TimestampFormat::HttpDate));
                         quote!(request.header(#key, #text);)
                     }
                 };
@@ -334,14 +321,14 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             Location::PrefixHeaders => {
                 stmts.push(with_value(m, quote!(for (k, item) in #rt::sorted_entries(v) { request.prefixed_header(#key, k, item); })));
             }
-            Location::Payload => {
+            Location::Payload(form) => {
                 let id = ident(&m.rust_name);
-                match &m.ty {
-                    Type::Stream => stream_body = Some(quote!(request.body(input.#id);)),
-                    Type::Blob => stmts.push(with_value(m, quote!(request.body(#rt::ByteStream::from(v.clone()));))),
-                    Type::String => stmts.push(with_value(m, quote!(request.text_body(v.clone());))),
-                    Type::Enum(_) => stmts.push(with_value(m, quote!(request.text_body(v.as_str().to_string());))),
-                    Type::Structure(shape) => {
+                match form {
+                    PayloadForm::Stream => stream_body = Some(quote!(request.body(input.#id);)),
+                    PayloadForm::Blob => stmts.push(with_value(m, quote!(request.body(#rt::ByteStream::from(v.clone()));))),
+                    PayloadForm::Text(Scalar::String) => stmts.push(with_value(m, quote!(request.text_body(v.clone());))),
+                    PayloadForm::Text(_) => stmts.push(with_value(m, quote!(request.text_body(v.as_str().to_string());))),
+                    PayloadForm::Structure(shape) => {
                         let target = service.shape(shape);
                         // The root element: a `locationName` of the member that renames it, else
                         // the shape's own `locationName`, else the member's `locationName` (S3 roots
@@ -372,10 +359,9 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                             request.xml_body(w.finish());
                         }));
                     }
-                    other => unreachable!("payload of type {other:?}"),
                 }
             }
-            Location::Body => body_members.push(m),
+            Location::Body | Location::Attribute(_) => body_members.push(m),
         }
     }
     if !body_members.is_empty() {
@@ -411,8 +397,8 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 _ => false,
             });
             let id = ident(&m.rust_name);
-            if m.xml_attribute {
-                let text = text_of(ctx, &m.ty, quote!(v), TimestampFormat::Iso8601);
+            if let Location::Attribute(scalar) = &m.location {
+                let text = text_of(ctx, scalar, quote!(v), TimestampFormat::Iso8601);
                 let key = &m.wire_name;
                 if is_optional(m) {
                     quote!(if let Some(v) = &input.#id { w.attribute(#key, #text); })
@@ -432,7 +418,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             }
         });
         // Attributes first: they belong to the root's start tag.
-        let (attrs, elems): (Vec<_>, Vec<_>) = body_members.iter().zip(writes).partition(|(m, _)| m.xml_attribute);
+        let (attrs, elems): (Vec<_>, Vec<_>) = body_members.iter().zip(writes).partition(|(m, _)| matches!(m.location, Location::Attribute(_)));
         let attrs = attrs.into_iter().map(|(_, t)| t);
         let elems = elems.into_iter().map(|(_, t)| t);
         stmts.push(quote! {
@@ -459,16 +445,16 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 }
 
 /// The text of a URI label member; an absent one is empty, which the request records as an error.
-fn label_value(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+fn label_value(ctx: &Ctx<'_>, m: &Member, scalar: &Scalar) -> TokenStream {
     let id = ident(&m.rust_name);
     let fmt = m.timestamp_format.unwrap_or(TimestampFormat::Iso8601);
-    match (&m.ty, is_optional(m)) {
-        (Type::String, false) => quote!(input.#id.as_str()),
-        (Type::String, true) => quote!(input.#id.as_deref().unwrap_or_default()),
-        (Type::Integer | Type::Long, false) => quote!(&input.#id.to_string()),
-        (ty, false) => text_of(ctx, ty, quote!((&input.#id)), fmt),
-        (ty, true) => {
-            let text = text_of(ctx, ty, quote!(v), fmt);
+    match (scalar, is_optional(m)) {
+        (Scalar::String, false) => quote!(input.#id.as_str()),
+        (Scalar::String, true) => quote!(input.#id.as_deref().unwrap_or_default()),
+        (Scalar::Integer | Scalar::Long, false) => quote!(&input.#id.to_string()),
+        (_, false) => text_of(ctx, scalar, quote!((&input.#id)), fmt),
+        (_, true) => {
+            let text = text_of(ctx, scalar, quote!(v), fmt);
             quote!(&match &input.#id {
                 Some(v) => ToString::to_string(#text),
                 None => String::new(),
@@ -489,24 +475,24 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let id = super::local(m);
         let key = &m.wire_name;
         let wire = &m.name;
-        match m.location {
-            Location::Header => stmts.push(finish_member(ctx, m, wire, quote!())),
+        match &m.location {
+            Location::Header(_) => stmts.push(finish_member(ctx, m, wire, quote!())),
             Location::PrefixHeaders => {
                 stmts.push(quote!(let #id = #rt::prefix_headers(&parts.headers, #key);));
             }
             Location::StatusCode => {
                 stmts.push(finish_member(ctx, m, wire, quote!(let #id = Some(parts.status.as_u16() as i32);)));
             }
-            Location::Payload => {
-                let value = match &m.ty {
-                    Type::Stream => quote!(let #id = body;),
-                    Type::Blob => quote!(let #id = #rt::body_bytes(&body)?;),
-                    Type::String => quote!(let #id = #rt::body_string(&body)?;),
-                    Type::Enum(_) => {
-                        let ty = ctx.rust_type(&m.ty);
+            Location::Payload(form) => {
+                let value = match form {
+                    PayloadForm::Stream => quote!(let #id = body;),
+                    PayloadForm::Blob => quote!(let #id = #rt::body_bytes(&body)?;),
+                    PayloadForm::Text(Scalar::String) => quote!(let #id = #rt::body_string(&body)?;),
+                    PayloadForm::Text(text) => {
+                        let ty = ctx.scalar_type(text);
                         quote!(let #id = #rt::body_string(&body)?.map(|text| #ty::from(text.as_str()));)
                     }
-                    Type::Structure(target) => {
+                    PayloadForm::Structure(target) => {
                         let f = de_fn(service.shape(target));
                         quote!(let #id = match #rt::XmlReader::open(&body)? {
                             Some((mut r, node)) => {
@@ -517,15 +503,14 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                             None => None,
                         };)
                     }
-                    other => unreachable!("payload of type {other:?}"),
                 };
-                if m.ty == Type::Stream {
+                if *form == PayloadForm::Stream {
                     stmts.push(value);
                 } else {
                     stmts.push(finish_member(ctx, m, wire, value));
                 }
             }
-            Location::Uri | Location::Query | Location::Body => body_members.push(m),
+            Location::Uri(_) | Location::Query(_) | Location::Body | Location::Attribute(_) => body_members.push(m),
         }
     }
     if !body_members.is_empty() {
@@ -560,19 +545,25 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 /// rather than one lookup per member the model names (dozens for GetObject): each present header is
 /// read by its member's reader, into a local variable named like the field.
 fn header_reader(ctx: &Ctx<'_>, members: &[Member]) -> TokenStream {
-    let headers: Vec<&Member> = members.iter().filter(|m| m.location == Location::Header).collect();
+    let headers: Vec<(&Member, &HeaderForm)> = members
+        .iter()
+        .filter_map(|m| match &m.location {
+            Location::Header(form) => Some((m, form)),
+            _ => None,
+        })
+        .collect();
     if headers.is_empty() {
         return quote!();
     }
-    let decls = headers.iter().map(|m| {
+    let decls = headers.iter().map(|(m, _)| {
         let id = super::local(m);
         quote!(let mut #id = None;)
     });
     // Members that name the same header (in any case) read it together.
     let mut arms: Vec<(String, Vec<TokenStream>)> = Vec::new();
-    for m in &headers {
+    for (m, form) in &headers {
         let id = super::local(m);
-        let value = header_value(ctx, m);
+        let value = header_value(ctx, m, form);
         let read = quote!(#id = #value;);
         let name = m.wire_name.to_ascii_lowercase();
         match arms.iter_mut().find(|(n, _)| *n == name) {
@@ -618,7 +609,7 @@ fn url_decode(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let Some(first) = output.members.iter().find(|m| m.name == path[0]) else { continue };
         let id = super::local(first);
         match (path.len(), &first.ty) {
-            (1, Type::String) => stmts.push(quote!(#rt::url_decode_in_place(&mut #id)?;)),
+            (1, Type::Scalar(Scalar::String)) => stmts.push(quote!(#rt::url_decode_in_place(&mut #id)?;)),
             (2, Type::List(list)) => {
                 let Type::Structure(item_shape) = &list.member else { continue };
                 let Some(inner) = service.structure(item_shape).members.iter().find(|m| m.name == path[1]) else { continue };

@@ -4,7 +4,7 @@
 use super::scalars::{header_value, read_scalar_text, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::naming;
-use crate::ir::{Location, Member, Shape, ShapeKind, TimestampFormat, Type};
+use crate::ir::{Location, Member, Shape, ShapeKind, TimestampFormat, Scalar, Type};
 use crate::model::XmlNamespace;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -56,17 +56,17 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let st = ctx.service.structure(&shape.name);
     let name = ser_fn(shape);
     let ty = ident(&shape.rust_name);
-    let attributes = st.members.iter().filter(|m| m.xml_attribute).map(|m| {
+    let attributes = st.members.iter().filter_map(attribute).map(|(m, scalar)| {
         let id = ident(&m.rust_name);
         let wire = &m.wire_name;
-        let text = text_of(ctx, &m.ty, quote!(v), m.timestamp_format.unwrap_or(TimestampFormat::Iso8601));
+        let text = text_of(ctx, scalar, quote!(v), m.timestamp_format.unwrap_or(TimestampFormat::Iso8601));
         if is_optional(m) {
             quote!(if let Some(v) = &value.#id { w.attribute(#wire, #text); })
         } else {
             quote!({ let v = &value.#id; w.attribute(#wire, #text); })
         }
     });
-    let elements = st.members.iter().filter(|m| !m.xml_attribute).map(|m| {
+    let elements = st.members.iter().filter(|m| attribute(m).is_none()).map(|m| {
         let id = ident(&m.rust_name);
         let write = write_value(ctx, &m.ty, quote!(v), &m.wire_name, m.xml_namespace.as_ref(), m.timestamp_format, is_flattened(&m.ty));
         if is_optional(m) {
@@ -133,7 +133,7 @@ pub(super) fn write_value(
         Type::Map(map) => {
             let key_name = &map.key_xml_name;
             let value = write_value(ctx, &map.value, quote!(item), &map.value_xml_name, map.value_namespace.as_ref(), fmt, false);
-            let key = write_value(ctx, &Type::String, quote!(key), key_name, map.key_namespace.as_ref(), None, false);
+            let key = write_value(ctx, &Type::Scalar(Scalar::String), quote!(key), key_name, map.key_namespace.as_ref(), None, false);
             let entries = quote! {
                 let mut entries: Vec<_> = #v.iter().collect();
                 entries.sort_by(|a, b| a.0.cmp(b.0));
@@ -153,7 +153,7 @@ pub(super) fn write_value(
             }
         }
         Type::Stream => quote!(),
-        scalar => {
+        Type::Scalar(scalar) => {
             let text = text_of(ctx, scalar, v, fmt.unwrap_or(TimestampFormat::Iso8601));
             match ns_attr {
                 Some(attr) => quote! { w.start(#name); #attr w.text(#text); w.end(#name); },
@@ -203,14 +203,14 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let body_members: Vec<&Member> = st
         .members
         .iter()
-        .filter(|m| !matches!(m.location, Location::Header | Location::PrefixHeaders | Location::StatusCode))
+        .filter(|m| !matches!(m.location, Location::Header(_) | Location::PrefixHeaders | Location::StatusCode))
         .collect();
     let body = body_reader(ctx, &body_members, None);
     let others = st.members.iter().filter(|m| !body_members.iter().any(|b| b.name == m.name)).map(|m| {
         let id = super::local(m);
         let key = &m.wire_name;
-        let value = match m.location {
-            Location::Header => header_value(ctx, m),
+        let value = match &m.location {
+            Location::Header(form) => header_value(ctx, m, form),
             Location::PrefixHeaders => quote!(#rt::prefix_headers(&parts.headers, #key)),
             _ => quote!(Some(parts.status.as_u16() as i32)),
         };
@@ -259,10 +259,10 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], root_text: Option<
         let ty = if m.boxed { quote!(Box<#ty>) } else { ty };
         quote!(let mut #id: Option<#ty> = None;)
     });
-    let attrs = members.iter().filter(|m| m.xml_attribute).map(|m| {
+    let attrs = members.iter().copied().filter_map(attribute).map(|(m, scalar)| {
         let id = super::local(m);
         let wire = &m.wire_name;
-        let parse = read_scalar_text(ctx, &m.ty, quote!(text), m.timestamp_format, &m.name);
+        let parse = read_scalar_text(ctx, scalar, quote!(text), m.timestamp_format, &m.name);
         quote! {
             if let Some(text) = node.attribute(#wire) {
                 let text: &str = &text;
@@ -270,7 +270,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], root_text: Option<
             }
         }
     });
-    let reads = members.iter().filter(|m| !m.xml_attribute).flat_map(|m| {
+    let reads = members.iter().filter(|m| attribute(m).is_none()).flat_map(|m| {
         // A flattened list's items are also accepted under the list member's name, when no other
         // member reads that element or claims it the same way.
         let alt = m.xml_alt_parse_name.as_ref().filter(|alt| {
@@ -288,16 +288,16 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], root_text: Option<
         }
     }
     let arms = grouped.iter().map(|(wire, group)| {
-        let read = match group.as_slice() {
-            [m] => member_from_element(ctx, m),
-            shared => {
-                let each = shared.iter().map(|m| member_from_text(ctx, m));
-                quote! {
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    #(#each)*
-                }
-            }
+        // The IR lets only members read from text share an element; were another among them, the
+        // first member alone would read it.
+        let texts: Option<Vec<TokenStream>> = group.iter().map(|m| member_from_text(ctx, m)).collect();
+        let read = match (group.as_slice(), texts) {
+            ([_, _, ..], Some(each)) => quote! {
+                let text = r.text(&child)?;
+                let text: &str = &text;
+                #(#each)*
+            },
+            _ => member_from_element(ctx, group[0]),
         };
         quote!(#wire => { #read })
     });
@@ -314,7 +314,7 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], root_text: Option<
             quote!(let #id = #rt::required_in_response(#id, SHAPE, #wire)?;)
         }
     });
-    let has_elements = members.iter().any(|m| !m.xml_attribute);
+    let has_elements = members.iter().any(|m| attribute(m).is_none());
     let mut loop_ = if has_elements {
         quote! {
             while let Some(child) = r.next_child(node)? {
@@ -374,19 +374,30 @@ fn member_from_element(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     }
 }
 
-/// A statement that reads scalar member `m` (or an item of its flattened list) from `text`, a `&str`.
-fn member_from_text(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
+/// A statement that reads scalar member `m` (or an item of its flattened list) from `text`, a `&str`;
+/// `None` for a member that is not read from text.
+fn member_from_text(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
     let id = super::local(m);
     match &m.ty {
         Type::List(list) => {
+            let Type::Scalar(scalar) = &list.member else { return None };
             let fmt = list.member_timestamp_format.or(m.timestamp_format);
-            let item = read_scalar_text(ctx, &list.member, quote!(text), fmt, &m.name);
-            quote!(#id.get_or_insert_with(Vec::new).push(#item);)
+            let item = read_scalar_text(ctx, scalar, quote!(text), fmt, &m.name);
+            Some(quote!(#id.get_or_insert_with(Vec::new).push(#item);))
         }
-        ty => {
-            let value = read_scalar_text(ctx, ty, quote!(text), m.timestamp_format, &m.name);
-            quote!(#id = Some(#value);)
+        Type::Scalar(scalar) => {
+            let value = read_scalar_text(ctx, scalar, quote!(text), m.timestamp_format, &m.name);
+            Some(quote!(#id = Some(#value);))
         }
+        Type::Structure(_) | Type::Map(_) | Type::Stream => None,
+    }
+}
+
+/// The member and its scalar when it is an XML attribute.
+fn attribute(m: &Member) -> Option<(&Member, &Scalar)> {
+    match &m.location {
+        Location::Attribute(scalar) => Some((m, scalar)),
+        _ => None,
     }
 }
 
@@ -441,8 +452,8 @@ pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<T
             r.skip(#e)?;
             #rt::ByteStream::new()
         }),
-        Type::String => quote!(r.text(#e)?.into_owned()),
-        scalar => {
+        Type::Scalar(Scalar::String) => quote!(r.text(#e)?.into_owned()),
+        Type::Scalar(scalar) => {
             let parse = read_scalar_text(ctx, scalar, quote!(text), fmt, what);
             quote!({
                 let text = r.text(#e)?;

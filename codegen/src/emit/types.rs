@@ -2,7 +2,7 @@
 
 use super::{field_type_doc, ident, ident_fmt, is_optional, member_doc, Ctx};
 use crate::naming;
-use crate::ir::{Member, Shape, ShapeKind, Structure, Type};
+use crate::ir::{Member, Shape, ShapeKind, Structure, Scalar, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -187,7 +187,7 @@ pub(super) struct Setter {
 fn value_param(ctx: &Ctx<'_>, ty: &Type, name: TokenStream) -> (TokenStream, TokenStream) {
     let base = ctx.rust_type(ty);
     match ty {
-        Type::String | Type::Enum(_) | Type::Timestamp | Type::Blob | Type::Stream => (quote!(impl Into<#base>), quote!(#name.into())),
+        Type::Scalar(Scalar::String | Scalar::Enum(_) | Scalar::Timestamp | Scalar::Blob) | Type::Stream => (quote!(impl Into<#base>), quote!(#name.into())),
         _ => (base, name),
     }
 }
@@ -258,10 +258,10 @@ fn accessor(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
     let optional = is_optional(m);
     let (ty, body) = match (&m.ty, optional) {
         (Type::Stream, _) => return None,
-        (Type::String, true) => (quote!(Option<&str>), quote!(self.#id.as_deref())),
-        (Type::String, false) => (quote!(&str), quote!(&self.#id)),
-        (Type::Blob, true) => (quote!(Option<&[u8]>), quote!(self.#id.as_deref())),
-        (Type::Blob, false) => (quote!(&[u8]), quote!(&self.#id)),
+        (Type::Scalar(Scalar::String), true) => (quote!(Option<&str>), quote!(self.#id.as_deref())),
+        (Type::Scalar(Scalar::String), false) => (quote!(&str), quote!(&self.#id)),
+        (Type::Scalar(Scalar::Blob), true) => (quote!(Option<&[u8]>), quote!(self.#id.as_deref())),
+        (Type::Scalar(Scalar::Blob), false) => (quote!(&[u8]), quote!(&self.#id)),
         (Type::List(list), true) => {
             let item = ctx.rust_type(&list.member);
             (quote!(&[#item]), quote!(self.#id.as_deref().unwrap_or_default()))
@@ -270,10 +270,10 @@ fn accessor(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
             let item = ctx.rust_type(&list.member);
             (quote!(&[#item]), quote!(&self.#id))
         }
-        (Type::Integer | Type::Long | Type::Boolean | Type::Float | Type::Double | Type::Timestamp, true) => {
+        (Type::Scalar(Scalar::Integer | Scalar::Long | Scalar::Boolean | Scalar::Float | Scalar::Double | Scalar::Timestamp), true) => {
             (quote!(Option<#base>), quote!(self.#id))
         }
-        (Type::Integer | Type::Long | Type::Boolean | Type::Float | Type::Double | Type::Timestamp, false) => {
+        (Type::Scalar(Scalar::Integer | Scalar::Long | Scalar::Boolean | Scalar::Float | Scalar::Double | Scalar::Timestamp), false) => {
             (base, quote!(self.#id))
         }
         (_, true) if m.boxed => (quote!(Option<&#base>), quote!(self.#id.as_deref())),
@@ -299,11 +299,11 @@ fn min_check(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
     let id = ident(&m.rust_name);
     let wire = &m.name;
     let measure = match &m.ty {
-        Type::Integer | Type::Long => quote!(*value as i64),
+        Type::Scalar(Scalar::Integer | Scalar::Long) => quote!(*value as i64),
         _ => quote!(value.len() as i64),
     };
     let what = match &m.ty {
-        Type::Integer | Type::Long => "value",
+        Type::Scalar(Scalar::Integer | Scalar::Long) => "value",
         _ => "length",
     };
     Some(quote! {
@@ -353,14 +353,14 @@ fn serde_field_attr(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     }
     let optional = is_optional(m);
     let with_module = match (&m.ty, optional) {
-        (Type::String, false) if m.jsonvalue => Some("serde_json_text"),
-        (Type::String, true) if m.jsonvalue => Some("serde_json_text_opt"),
-        (Type::Blob, false) => Some("serde_blob"),
-        (Type::Blob, true) => Some("serde_blob_opt"),
-        (Type::Double, false) => Some("serde_float"),
-        (Type::Double, true) => Some("serde_float_opt"),
-        (Type::Float, false) => Some("serde_f32"),
-        (Type::Float, true) => Some("serde_f32_opt"),
+        (Type::Scalar(Scalar::String), false) if m.jsonvalue => Some("serde_json_text"),
+        (Type::Scalar(Scalar::String), true) if m.jsonvalue => Some("serde_json_text_opt"),
+        (Type::Scalar(Scalar::Blob), false) => Some("serde_blob"),
+        (Type::Scalar(Scalar::Blob), true) => Some("serde_blob_opt"),
+        (Type::Scalar(Scalar::Double), false) => Some("serde_float"),
+        (Type::Scalar(Scalar::Double), true) => Some("serde_float_opt"),
+        (Type::Scalar(Scalar::Float), false) => Some("serde_f32"),
+        (Type::Scalar(Scalar::Float), true) => Some("serde_f32_opt"),
         _ => None,
     };
     if let Some(module) = with_module {

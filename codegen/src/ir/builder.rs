@@ -3,8 +3,8 @@
 //! each checked as it is read so that an error names the JSON path at fault.
 
 use super::{
-    EnumValue, ExceptionInfo, ListType, Location, MapType, Member, Operation, PathPart, QueryPart, Shape, ShapeKind,
-    Structure, TimestampFormat, Type,
+    EnumValue, ExceptionInfo, HeaderForm, ListType, Location, MapType, Member, Operation, PathPart, PayloadForm,
+    QueryForm, QueryPart, Scalar, Shape, ShapeKind, Structure, TimestampFormat, Type,
 };
 use crate::model::{self, OrderedMap};
 use crate::{naming, Error};
@@ -65,23 +65,23 @@ impl<'r, 'a> Builder<'r, 'a> {
         Ok(match type_.as_str() {
             "string" if has_enum => {
                 self.enum_shape(&name)?;
-                Type::Enum(name)
+                Type::Scalar(Scalar::Enum(name))
             }
-            "string" => Type::String,
-            "character" => Type::String,
-            "integer" if crate::customize::WIDE_INTEGER_SHAPES.contains(&name.as_str()) => Type::Long,
-            "integer" | "short" | "byte" => Type::Integer,
-            "long" => Type::Long,
-            "boolean" => Type::Boolean,
-            "float" => Type::Float,
-            "double" | "bigdecimal" => Type::Double,
-            "timestamp" => Type::Timestamp,
+            "string" => Type::Scalar(Scalar::String),
+            "character" => Type::Scalar(Scalar::String),
+            "integer" if crate::customize::WIDE_INTEGER_SHAPES.contains(&name.as_str()) => Type::Scalar(Scalar::Long),
+            "integer" | "short" | "byte" => Type::Scalar(Scalar::Integer),
+            "long" => Type::Scalar(Scalar::Long),
+            "boolean" => Type::Scalar(Scalar::Boolean),
+            "float" => Type::Scalar(Scalar::Float),
+            "double" | "bigdecimal" => Type::Scalar(Scalar::Double),
+            "timestamp" => Type::Scalar(Scalar::Timestamp),
             "blob" => {
                 let streaming = r.streaming || self.raw.get(&name, path)?.streaming;
                 if streaming {
                     Type::Stream
                 } else {
-                    Type::Blob
+                    Type::Scalar(Scalar::Blob)
                 }
             }
             "structure" => {
@@ -120,7 +120,7 @@ impl<'r, 'a> Builder<'r, 'a> {
                     }
                 };
                 let key_ty = self.type_of(&key, &format!("{shape_path}.key"))?;
-                if !matches!(key_ty, Type::String | Type::Enum(_)) {
+                if !matches!(key_ty, Type::Scalar(Scalar::String | Scalar::Enum(_))) {
                     return Err(Error::Model {
                         path: format!("{shape_path}.key"),
                         message: "map keys must be strings".into(),
@@ -255,16 +255,18 @@ impl<'r, 'a> Builder<'r, 'a> {
                 target.location_name.clone(),
             );
             let customized = crate::customize::member_location(name, member_name);
-            let location = if payload.as_deref() == Some(member_name.as_str()) {
-                Location::Payload
+            let timestamp_format = self.timestamp_format_of(&r, &member_path)?;
+            let place = if payload.as_deref() == Some(member_name.as_str()) {
+                Place::Payload
             } else {
                 match r.location.as_deref().or(target_location.as_deref()).or(customized.map(|(location, _)| location)) {
-                    None => Location::Body,
-                    Some("uri") => Location::Uri,
-                    Some("querystring") => Location::Query,
-                    Some("header") => Location::Header,
-                    Some("headers") => Location::PrefixHeaders,
-                    Some("statusCode") => Location::StatusCode,
+                    None if r.xml_attribute => Place::Attribute,
+                    None => Place::Body,
+                    Some("uri") => Place::Uri,
+                    Some("querystring") => Place::Query,
+                    Some("header") => Place::Header,
+                    Some("headers") => Place::PrefixHeaders,
+                    Some("statusCode") => Place::StatusCode,
                     Some(other) => {
                         return Err(Error::Model {
                             path: format!("{member_path}.location"),
@@ -275,16 +277,11 @@ impl<'r, 'a> Builder<'r, 'a> {
                     }
                 }
             };
-            if location == Location::PrefixHeaders && !matches!(ty, Type::Map(_)) {
-                return Err(Error::Model {
-                    path: member_path,
-                    message: "a `headers` member must be a map".into(),
-                });
-            }
+            let location = located(place, &ty, r.jsonvalue, timestamp_format, &member_path)?;
             // Old models put `location` and `locationName` of headers on the shape; a shape's
             // `locationName` names body elements only when it is a document root, never here.
             let shape_wire_name = match location {
-                Location::Body | Location::Payload => None,
+                Location::Body | Location::Attribute(_) | Location::Payload(_) => None,
                 _ => target_location_name,
             };
             let wire_name = r
@@ -320,7 +317,7 @@ impl<'r, 'a> Builder<'r, 'a> {
                 name: member_name.clone(),
                 rust_name,
                 shape: r.shape.clone(),
-                timestamp_format: self.timestamp_format_of(&r, &member_path)?,
+                timestamp_format,
                 location,
                 wire_name,
                 xml_parse_name,
@@ -330,7 +327,6 @@ impl<'r, 'a> Builder<'r, 'a> {
                     Type::Structure(_) => None,
                     _ => target_ns,
                 }),
-                xml_attribute: r.xml_attribute,
                 required: required.contains(member_name),
                 sensitive: target_sensitive,
                 boxed: false,
@@ -452,6 +448,10 @@ impl<'r, 'a> Builder<'r, 'a> {
             errors.push(e.shape.clone());
         }
         let (path_parts, query) = self.parse_uri(&op.http.request_uri, &input, &format!("{path}.http.requestUri"))?;
+        let host_prefix = match &op.endpoint {
+            Some(e) => Some(self.parse_host_prefix(&e.host_prefix, &input, &format!("{path}.endpoint.hostPrefix"))?),
+            None => None,
+        };
         let checksum_required =
             op.http_checksum_required || op.http_checksum.as_ref().is_some_and(|c| c.request_checksum_required);
         let customizations = crate::customize::for_operation(name);
@@ -471,7 +471,7 @@ impl<'r, 'a> Builder<'r, 'a> {
             streaming_response: false,
             instance_id: false,
             bodiless_errors: false,
-            host_prefix: op.endpoint.map(|e| e.host_prefix),
+            host_prefix,
             deprecated: op.deprecated,
             alias: op.alias,
             doc: None,
@@ -479,68 +479,105 @@ impl<'r, 'a> Builder<'r, 'a> {
         })
     }
 
+    /// The input's members, once it is built.
+    fn input_members(&self, input: &str) -> &[Member] {
+        match self.types.get(input) {
+            Some(Some(Shape { kind: ShapeKind::Structure(s), .. })) => &s.members,
+            _ => &[],
+        }
+    }
+
     /// Splits a request URI template into path parts and literal query parts, checking every label
     /// against the input's `uri` members.
-    fn parse_uri(&mut self, uri: &str, input: &str, path: &str) -> Result<(Vec<PathPart>, Vec<QueryPart>), Error> {
-        let labels: HashMap<String, Member> = match self.types.get(input) {
-            Some(Some(Shape { kind: ShapeKind::Structure(s), .. })) => s
-                .members
-                .iter()
-                .filter(|m| m.location == Location::Uri)
-                .map(|m| (m.wire_name.clone(), m.clone()))
-                .collect(),
-            _ => HashMap::new(),
-        };
+    fn parse_uri(&self, uri: &str, input: &str, path: &str) -> Result<(Vec<PathPart>, Vec<QueryPart>), Error> {
+        let members = self.input_members(input);
         let member_of = |label: &str| {
-            labels.get(label).cloned().map(Box::new).ok_or_else(|| Error::Model {
-                path: path.to_string(),
-                message: format!("label `{{{label}}}` has no `uri` member named `{label}` in `{input}`"),
-            })
+            members
+                .iter()
+                .find_map(|m| match &m.location {
+                    Location::Uri(scalar) if m.wire_name == label => Some((Box::new(m.clone()), scalar.clone())),
+                    _ => None,
+                })
+                .ok_or_else(|| Error::Model {
+                    path: path.to_string(),
+                    message: format!("label `{{{label}}}` has no `uri` member named `{label}` in `{input}`"),
+                })
         };
         let (path_text, query_text) = match uri.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (uri, None),
         };
-        let mut parts = Vec::new();
-        let mut rest = path_text;
-        while let Some(start) = rest.find('{') {
-            if start > 0 {
-                parts.push(PathPart::Literal(rest[..start].to_string()));
-            }
-            let end = rest[start..].find('}').ok_or_else(|| Error::Model {
-                path: path.to_string(),
-                message: "has a `{` without a closing `}`".into(),
-            })? + start;
-            let inner = &rest[start + 1..end];
-            let (label, greedy) = match inner.strip_suffix('+') {
-                Some(l) => (l, true),
-                None => (inner, false),
-            };
-            parts.push(PathPart::Label { label: label.to_string(), member: member_of(label)?, greedy });
-            rest = &rest[end + 1..];
-        }
-        if !rest.is_empty() {
-            parts.push(PathPart::Literal(rest.to_string()));
-        }
+        let parts = template_parts(path_text, path, member_of)?;
         let mut query = Vec::new();
         for piece in query_text.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             query.push(match piece.split_once('=') {
                 None => QueryPart::Flag(piece.to_string()),
                 Some((k, v)) if v.starts_with('{') && v.ends_with('}') => {
                     let label = &v[1..v.len() - 1];
-                    QueryPart::Label { key: k.to_string(), label: label.to_string(), member: member_of(label)? }
+                    let (member, scalar) = member_of(label)?;
+                    QueryPart::Label { key: k.to_string(), label: label.to_string(), member, scalar }
                 }
                 Some((k, v)) => QueryPart::Value(k.to_string(), v.to_string()),
             });
         }
         Ok((parts, query))
     }
+
+    /// Splits an endpoint's host prefix into literals and labels, each label naming a scalar input
+    /// member.
+    fn parse_host_prefix(&self, prefix: &str, input: &str, path: &str) -> Result<Vec<PathPart>, Error> {
+        let members = self.input_members(input);
+        template_parts(prefix, path, |label| {
+            members
+                .iter()
+                .find_map(|m| match &m.ty {
+                    Type::Scalar(scalar) if m.name == label => Some((Box::new(m.clone()), scalar.clone())),
+                    _ => None,
+                })
+                .ok_or_else(|| Error::Model {
+                    path: path.to_string(),
+                    message: format!("host prefix label `{{{label}}}` names no scalar member of `{input}`"),
+                })
+        })
+    }
+}
+
+/// The literals and `{Label}`s (`{Label+}` when greedy) of a template, each label with the member
+/// `member_of` finds for it.
+fn template_parts(
+    template: &str,
+    path: &str,
+    member_of: impl Fn(&str) -> Result<(Box<Member>, Scalar), Error>,
+) -> Result<Vec<PathPart>, Error> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        if start > 0 {
+            parts.push(PathPart::Literal(rest[..start].to_string()));
+        }
+        let end = rest[start..].find('}').ok_or_else(|| Error::Model {
+            path: path.to_string(),
+            message: "has a `{` without a closing `}`".into(),
+        })? + start;
+        let inner = &rest[start + 1..end];
+        let (label, greedy) = match inner.strip_suffix('+') {
+            Some(l) => (l, true),
+            None => (inner, false),
+        };
+        let (member, scalar) = member_of(label)?;
+        parts.push(PathPart::Label { label: label.to_string(), member, scalar, greedy });
+        rest = &rest[end + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(PathPart::Literal(rest.to_string()));
+    }
+    Ok(parts)
 }
 
 /// Body members that read the same element (a deprecated member beside its replacement) are read
 /// from its text together, so only scalars and flattened lists of scalars may share one.
 fn check_shared_elements(members: &[Member], path: &str) -> Result<(), Error> {
-    let in_body = |m: &&Member| matches!(m.location, Location::Body | Location::Uri | Location::Query) && !m.xml_attribute;
+    let in_body = |m: &&Member| matches!(m.location, Location::Body | Location::Uri(_) | Location::Query(_));
     let text_only = |ty: &Type| match ty {
         Type::Structure(_) | Type::Map(_) | Type::Stream => false,
         Type::List(list) => list.flattened && !matches!(list.member, Type::Structure(_) | Type::Map(_) | Type::List(_)),
@@ -561,4 +598,84 @@ fn check_shared_elements(members: &[Member], path: &str) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Where the model puts a member, before its form is checked.
+#[derive(Clone, Copy)]
+enum Place {
+    Uri,
+    Query,
+    Header,
+    PrefixHeaders,
+    StatusCode,
+    Payload,
+    Body,
+    Attribute,
+}
+
+/// The member's location with the form its type takes there, or an error naming the member when the
+/// type cannot travel there (a structure in a header, a list in a URI label, a number as the body).
+fn located(place: Place, ty: &Type, jsonvalue: bool, fmt: Option<TimestampFormat>, path: &str) -> Result<Location, Error> {
+    let scalar = match ty {
+        Type::Scalar(s) => Some(s.clone()),
+        _ => None,
+    };
+    let list_of_scalars = match ty {
+        Type::List(list) => match &list.member {
+            Type::Scalar(s) => Some((s.clone(), list.member_timestamp_format.or(fmt))),
+            _ => None,
+        },
+        _ => None,
+    };
+    let wrong = |what: &str| Error::Model { path: path.to_string(), message: format!("{what}; its type is {}", describe(ty)) };
+    Ok(match place {
+        Place::Uri => Location::Uri(scalar.ok_or_else(|| wrong("a URI label holds one scalar value"))?),
+        Place::Attribute => Location::Attribute(scalar.ok_or_else(|| wrong("an XML attribute holds one scalar value"))?),
+        Place::Query => match (scalar, list_of_scalars, ty) {
+            (Some(s), _, _) => Location::Query(QueryForm::One(s)),
+            (_, Some((s, fmt)), _) => Location::Query(QueryForm::List(s, fmt)),
+            (_, _, Type::Map(map)) => match &map.value {
+                Type::Scalar(s) => Location::Query(QueryForm::Map(s.clone())),
+                Type::List(list) => match &list.member {
+                    Type::Scalar(s) => Location::Query(QueryForm::MapOfLists(s.clone())),
+                    _ => return Err(wrong("a query string map holds scalars or lists of scalars")),
+                },
+                _ => return Err(wrong("a query string map holds scalars or lists of scalars")),
+            },
+            _ => return Err(wrong("a query string parameter holds a scalar, a list of scalars or a map of them")),
+        },
+        Place::Header => match (scalar, list_of_scalars) {
+            (Some(Scalar::String), _) if jsonvalue => Location::Header(HeaderForm::Json),
+            (Some(s), _) => Location::Header(HeaderForm::One(s)),
+            (_, Some((s, fmt))) => Location::Header(HeaderForm::List(s, fmt)),
+            _ => return Err(wrong("a header holds a scalar or a list of scalars")),
+        },
+        Place::PrefixHeaders => match ty {
+            Type::Map(map) if map.value == Type::Scalar(Scalar::String) => Location::PrefixHeaders,
+            _ => return Err(wrong("a `headers` member must be a map of strings")),
+        },
+        Place::StatusCode => match ty {
+            Type::Scalar(Scalar::Integer) => Location::StatusCode,
+            _ => return Err(wrong("a `statusCode` member must be an integer")),
+        },
+        Place::Payload => Location::Payload(match ty {
+            Type::Stream => PayloadForm::Stream,
+            Type::Scalar(Scalar::Blob) => PayloadForm::Blob,
+            Type::Scalar(s @ (Scalar::String | Scalar::Enum(_))) => PayloadForm::Text(s.clone()),
+            Type::Structure(shape) => PayloadForm::Structure(shape.clone()),
+            _ => return Err(wrong("a payload member is a blob, a stream, a string or a structure")),
+        }),
+        Place::Body => Location::Body,
+    })
+}
+
+/// A type's kind, for errors.
+fn describe(ty: &Type) -> &'static str {
+    match ty {
+        Type::Scalar(_) => "a scalar",
+        Type::Stream => "a stream",
+        Type::Structure(_) => "a structure",
+        Type::List(_) => "a list",
+        Type::Map(_) => "a map",
+    }
 }

@@ -23,23 +23,63 @@ pub struct Service {
     index: HashMap<String, usize>,
 }
 
-/// Where a member travels in an HTTP message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a member travels in an HTTP message, with the form its value takes there. The builder
+/// checks each form against the member's type, so emitters match whole cases and never meet a type
+/// that cannot travel where the member does.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Location {
     /// A `{Label}` of the request URI.
-    Uri,
+    Uri(Scalar),
     /// A query string parameter.
-    Query,
+    Query(QueryForm),
     /// One header.
-    Header,
+    Header(HeaderForm),
     /// A map of headers sharing a prefix (`x-amz-meta-`).
     PrefixHeaders,
     /// The HTTP status code of a response.
     StatusCode,
     /// The member named by the structure's `payload`: the whole body.
-    Payload,
-    /// An element (or attribute) of the XML body.
+    Payload(PayloadForm),
+    /// An element of the XML body.
     Body,
+    /// An attribute of the structure's XML element.
+    Attribute(Scalar),
+}
+
+/// What a query string member holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryForm {
+    /// One parameter.
+    One(Scalar),
+    /// The parameter repeated, once per item; the items' timestamp format when the model gives one.
+    List(Scalar, Option<TimestampFormat>),
+    /// A map whose keys name the parameters.
+    Map(Scalar),
+    /// A map of lists: each key repeated, once per item.
+    MapOfLists(Scalar),
+}
+
+/// What a header member holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeaderForm {
+    One(Scalar),
+    /// Comma-separated items; the items' timestamp format when the model gives one.
+    List(Scalar, Option<TimestampFormat>),
+    /// A string holding a JSON document (the model's `jsonvalue`), base64-encoded on the wire.
+    Json,
+}
+
+/// What a payload member holds: the whole body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PayloadForm {
+    /// Streamed bytes (`ByteStream`).
+    Stream,
+    /// Bytes read whole.
+    Blob,
+    /// Text (a string or an enum).
+    Text(Scalar),
+    /// An XML document, by structure shape name.
+    Structure(String),
 }
 
 /// A timestamp's text form.
@@ -50,9 +90,9 @@ pub enum TimestampFormat {
     EpochSeconds,
 }
 
-/// The type of a shape, with what its references need.
+/// A value with a text form: what labels, query strings, headers, XML text and attributes carry.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Type {
+pub enum Scalar {
     String,
     /// A string with an enum trait: a generated enum, by shape name.
     Enum(String),
@@ -63,6 +103,12 @@ pub enum Type {
     Double,
     Timestamp,
     Blob,
+}
+
+/// The type of a shape, with what its references need.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Type {
+    Scalar(Scalar),
     /// A streaming blob: a `ByteStream`.
     Stream,
     /// A structure, by shape name.
@@ -161,7 +207,7 @@ impl Member {
     /// value of integers.
     pub fn checked_min(&self) -> Option<i64> {
         match self.ty {
-            Type::String | Type::Blob | Type::List(_) | Type::Map(_) | Type::Integer | Type::Long => self.min,
+            Type::Scalar(Scalar::String | Scalar::Blob | Scalar::Integer | Scalar::Long) | Type::List(_) | Type::Map(_) => self.min,
             _ => None,
         }
     }
@@ -187,7 +233,6 @@ pub struct Member {
     /// shape's XML name).
     pub has_location_name: bool,
     pub xml_namespace: Option<XmlNamespace>,
-    pub xml_attribute: bool,
     pub timestamp_format: Option<TimestampFormat>,
     pub required: bool,
     pub sensitive: bool,
@@ -202,12 +247,12 @@ pub struct Member {
     pub doc: Option<String>,
 }
 
-/// One piece of a request URI's path.
+/// One piece of a request URI's path or of a host prefix.
 #[derive(Debug, Clone)]
 pub enum PathPart {
     Literal(String),
-    /// A label with the input member it takes its value from; `greedy` keeps `/`.
-    Label { label: String, member: Box<Member>, greedy: bool },
+    /// A label with the input member it takes its value from (a scalar); `greedy` keeps `/`.
+    Label { label: String, member: Box<Member>, scalar: Scalar, greedy: bool },
 }
 
 /// One literal query parameter of a request URI (`?uploads`, `?list-type=2`, `&add={Id}`).
@@ -215,7 +260,7 @@ pub enum PathPart {
 pub enum QueryPart {
     Flag(String),
     Value(String, String),
-    Label { key: String, label: String, member: Box<Member> },
+    Label { key: String, label: String, member: Box<Member>, scalar: Scalar },
 }
 
 /// An operation.
@@ -244,7 +289,8 @@ pub struct Operation {
     /// Error answers carry no body (HEAD), so a modeled error is known only by its HTTP status (set by
     /// a pass).
     pub bodiless_errors: bool,
-    pub host_prefix: Option<String>,
+    /// The endpoint's host prefix (`{AccountId}.`), its labels naming input members.
+    pub host_prefix: Option<Vec<PathPart>>,
     pub deprecated: bool,
     pub alias: Option<String>,
     pub customizations: crate::customize::OperationCustomizations,

@@ -192,7 +192,7 @@ pub(super) fn mark_operation_facts(service: &mut Service) {
         .map(|op| {
             let streams = service.structure(&op.output).members.iter().any(|m| m.ty == Type::Stream);
             let instance_id = service.structure(&op.input).members.iter().any(|m| {
-                m.location == Location::Header && m.wire_name.eq_ignore_ascii_case(crate::customize::INSTANCE_ID_HEADER)
+                matches!(m.location, Location::Header(_)) && m.wire_name.eq_ignore_ascii_case(crate::customize::INSTANCE_ID_HEADER)
             });
             (streams, instance_id)
         })
@@ -244,7 +244,7 @@ pub(super) fn mark_wire_directions(service: &mut Service) {
         }
     }
     let in_body = |service: &Service, shape: &str, seen: &mut BTreeSet<String>| {
-        for m in service.structure(shape).members.iter().filter(|m| matches!(m.location, Location::Body | Location::Payload)) {
+        for m in service.structure(shape).members.iter().filter(|m| matches!(m.location, Location::Body | Location::Attribute(_) | Location::Payload(_))) {
             reach(service, &m.ty, seen);
         }
     };
@@ -278,7 +278,7 @@ pub(super) fn check_body_roots(service: &Service) -> Result<(), Error> {
             .structure(&op.input)
             .members
             .iter()
-            .filter(|m| m.location == Location::Body)
+            .filter(|m| matches!(m.location, Location::Body | Location::Attribute(_)))
             .map(|m| m.name.as_str())
             .collect();
         let named_root = input.xml_name != input.name || op.input_root.is_some();

@@ -1,7 +1,7 @@
 //! Value comparison guided by the model type: structures, lists, maps, timestamps, blobs and floats.
 
 use super::base64::unbase64;
-use codegen::ir::{Location, Service, Type};
+use codegen::ir::{Location, Scalar, Service, Type};
 use serde_json::Value;
 
 /// Compares an expected value (botocore's test form) with our JSON output, guided by the model type.
@@ -16,7 +16,7 @@ pub(super) fn compare(service: &Service, ty: &Type, expected: &Value, actual: &V
                 let member = st.members.iter().find(|m| &m.name == k);
                 let sub = format!("{path}.{k}");
                 match (member, got.get(k)) {
-                    (Some(m), Some(a)) => compare(service, &m.ty, v, a, &sub, m.location == Location::Payload)?,
+                    (Some(m), Some(a)) => compare(service, &m.ty, v, a, &sub, matches!(m.location, Location::Payload(_)))?,
                     (Some(_), None) if is_empty(v) => {}
                     (None, Some(a)) => compare_untyped(v, a, &sub)?,
                     (_, None) => return Err(format!("{sub}: expected {v}, but it is absent")),
@@ -50,11 +50,11 @@ pub(super) fn compare(service: &Service, ty: &Type, expected: &Value, actual: &V
             }
             Ok(())
         }
-        Type::Timestamp => match (timestamp_value(expected), timestamp_value(actual)) {
+        Type::Scalar(Scalar::Timestamp) => match (timestamp_value(expected), timestamp_value(actual)) {
             (Some(w), Some(g)) if (w - g).abs() < 1e-3 => Ok(()),
             _ => mismatch(),
         },
-        Type::Blob | Type::Stream => {
+        Type::Scalar(Scalar::Blob) | Type::Stream => {
             let want = expected.as_str().map(|s| s.as_bytes().to_vec());
             let got = match actual {
                 Value::String(s) if raw || *ty == Type::Stream => Some(s.as_bytes().to_vec()),
@@ -68,11 +68,11 @@ pub(super) fn compare(service: &Service, ty: &Type, expected: &Value, actual: &V
                 mismatch()
             }
         }
-        Type::Float | Type::Double => {
+        Type::Scalar(Scalar::Float | Scalar::Double) => {
             let (Some(w), Some(g)) = (float_value(expected), float_value(actual)) else { return mismatch() };
             let same = if w.is_nan() || g.is_nan() {
                 w.is_nan() && g.is_nan()
-            } else if *ty == Type::Float {
+            } else if *ty == Type::Scalar(Scalar::Float) {
                 (w as f32) == (g as f32)
             } else {
                 w == g || (w - g).abs() <= 1e-9 * w.abs().max(1.0)

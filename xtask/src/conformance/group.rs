@@ -4,7 +4,7 @@
 use super::base64::base64;
 use super::cases::{case_key, find_skip, label_of, suite_model, Skip};
 use super::judge::judge;
-use codegen::ir::{Location, Service, Type};
+use codegen::ir::{Location, Scalar, Service, Type};
 use serde_json::{json, Map, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -330,7 +330,7 @@ fn normalize_input(service: &Service, ty: &Type, value: &Value, raw: bool) -> Va
             let mut out = Map::new();
             for (k, v) in map {
                 let normalized = match st.members.iter().find(|m| &m.name == k) {
-                    Some(m) => normalize_input(service, &m.ty, v, m.location == Location::Payload),
+                    Some(m) => normalize_input(service, &m.ty, v, matches!(m.location, Location::Payload(_))),
                     None => v.clone(),
                 };
                 out.insert(k.clone(), normalized);
@@ -343,7 +343,7 @@ fn normalize_input(service: &Service, ty: &Type, value: &Value, raw: bool) -> Va
         (Type::Map(map), Value::Object(entries)) => Value::Object(
             entries.iter().map(|(k, v)| (k.clone(), normalize_input(service, &map.value, v, false))).collect(),
         ),
-        (Type::Blob, Value::String(text)) if !raw => json!(base64(text.as_bytes())),
+        (Type::Scalar(Scalar::Blob), Value::String(text)) if !raw => json!(base64(text.as_bytes())),
         _ => value.clone(),
     }
 }

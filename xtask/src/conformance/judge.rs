@@ -22,7 +22,7 @@ pub(super) fn judge(service: &Service, operation: &str, case: &Value, actual: &V
         // The type of the XML body: the structure payload, else the input's body members.
         let body_type = service.operation(operation).map(|op| {
             let input = service.structure(&op.input);
-            match input.members.iter().find(|m| m.location == Location::Payload) {
+            match input.members.iter().find(|m| matches!(m.location, Location::Payload(_))) {
                 Some(m) => m.ty.clone(),
                 None => Type::Structure(op.input.clone()),
             }
