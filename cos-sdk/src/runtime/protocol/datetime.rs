@@ -151,19 +151,31 @@ fn from_parts(year: i64, month: u32, day: u32, h: u32, m: u32, s: u32, nanos: u3
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    if civil_from_days(days) != (year, month, day) {
+    if day > days_in_month(year, month) {
         return None;
     }
+    let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s.min(59));
     Some(DateTime { secs, nanos })
 }
 
+/// `text` as a number of at most nine digits (every field of a date has fewer).
 fn number(text: &str) -> Option<u32> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.is_empty() || text.len() > 9 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    Some(text.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
+}
+
+/// Days in `month` (1 to 12) of `year`, proleptic Gregorian.
+fn days_in_month(year: i64, month: u32) -> u32 {
+    let leap = year.rem_euclid(4) == 0 && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Digits after a decimal point as nanoseconds (extra digits are dropped).
@@ -377,9 +389,24 @@ mod tests {
             DateTime::parse("-1.5", TimestampFormat::EpochSeconds),
             Some(DateTime::from_secs_and_nanos(-2, 500_000_000))
         );
-        for bad in ["", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday", "Tue, 24 Foo 2026 14:08:00 GMT"] {
+        for bad in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "Thu, 29 Feb 2026 00:00:00 GMT",
+            "yesterday",
+            "Tue, 24 Foo 2026 14:08:00 GMT",
+        ] {
             assert_eq!(DateTime::parse(bad, TimestampFormat::Iso8601), None, "{bad}");
         }
+        // Leap days, by the Gregorian rule (every 4th year, not every 100th, but every 400th).
+        for (text, secs) in [("2024-02-29T00:00:00Z", 1_709_164_800), ("2000-02-29T12:00:00Z", 951_825_600)] {
+            assert_eq!(DateTime::parse(text, TimestampFormat::Iso8601), Some(DateTime::from_secs_and_nanos(secs, 0)), "{text}");
+        }
+        assert_eq!(DateTime::parse("Sat, 31 Dec 2022 23:59:59 GMT", TimestampFormat::HttpDate), Some(DateTime::from_secs_and_nanos(1_672_531_199, 0)));
     }
 
     #[test]

@@ -233,7 +233,14 @@ impl<'a> XmlReader<'a> {
                 return Err(self.fail(format!("nested deeper than {} levels", self.max_depth)));
             }
         }
-        let name = self.source.cow(start.local_name().into_inner());
+        // The local name: what follows the first `:`, found by a plain scan (names are short, and
+        // quick-xml's `local_name` costs a vectorized search per element).
+        let qualified = start.name().into_inner();
+        let local = match qualified.iter().position(|&b| b == b':') {
+            Some(colon) => &qualified[colon + 1..],
+            None => qualified,
+        };
+        let name = self.source.cow(local);
         Ok(XmlStart { name, start: Some(start), source: self.source, empty, depth: self.depth })
     }
 
