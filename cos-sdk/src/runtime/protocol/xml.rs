@@ -137,6 +137,7 @@ impl<'a> Source<'a> {
 }
 
 /// Appends `more` to `text`, keeping it borrowed when it was empty.
+#[inline]
 fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
     if text.is_empty() {
         *text = more;
@@ -324,6 +325,8 @@ impl<'a> XmlReader<'a> {
                     // Unescaped from a slice of the body: borrowed unless it has escapes.
                     let raw = t.into_inner();
                     let more = match self.source.str_of(&raw) {
+                        // Most text has no reference to resolve: handed out as it is, unscanned.
+                        Some(raw) if !raw.as_bytes().contains(&b'&') => Cow::Borrowed(raw),
                         Some(raw) => quick_xml::escape::unescape(raw).map_err(|e| self.fail(e))?,
                         None => {
                             let raw = std::str::from_utf8(&raw).map_err(|e| self.fail(e))?;
