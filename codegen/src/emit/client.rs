@@ -48,7 +48,7 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         quote! {
             /// Pages through all results instead of sending one request.
             pub fn into_paginator(self) -> #gen::paginator::#paginator {
-                #gen::paginator::#paginator::new(self.client, *self.input)
+                #gen::paginator::#paginator::new(self.client, self.input)
             }
         }
     });
@@ -71,14 +71,12 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         #[derive(Debug)]
         pub struct #fluent {
             client: #client,
-            // Boxed: setters change it in place, and a fluent builder (and the future of `send`)
-            // moves a pointer rather than a request of a kilobyte or more.
-            input: Box<#input_builder>,
+            input: #input_builder,
         }
 
         impl #fluent {
             pub(crate) fn new(client: #client) -> Self {
-                #fluent { client, input: Box::new(#input_ty::builder()) }
+                #fluent { client, input: #input_ty::builder() }
             }
 
             /// The input as set so far.
@@ -121,19 +119,19 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 fn fluent_setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let id = ident(&m.rust_name);
     let set_id = ident_fmt(naming::option_setter(&m.rust_name));
-    let super::types::Setter { params, store, doc } = super::types::setter_parts(ctx, m);
+    let super::types::Setter { params, args, doc, .. } = super::types::setter_parts(ctx, m);
     let ty = super::types::builder_field_type(ctx, m);
     let doc = super::doc(&doc);
     let set_doc = super::doc(&format!("Sets or clears {}", super::field_type_doc(m)));
     quote! {
         #doc
         pub fn #id(mut self, #params) -> Self {
-            self.input.#store
+            self.input = self.input.#id(#args);
             self
         }
         #set_doc
         pub fn #set_id(mut self, value: Option<#ty>) -> Self {
-            self.input.#id = value;
+            self.input = self.input.#set_id(value);
             self
         }
     }
@@ -306,7 +304,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
         quote! {
             #doc
             pub fn page_size(mut self, size: #arg) -> Self {
-                self.input.#id = Some(size);
+                self.input = self.input.#id(size);
                 self
             }
         }

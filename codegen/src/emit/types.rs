@@ -54,7 +54,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     let builder_fields = st.members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let ty = builder_field_type(ctx, m);
-        quote!(pub(crate) #id: Option<#ty>,)
+        quote!(#id: Option<#ty>,)
     });
     let setters = st.members.iter().map(|m| setter(ctx, m));
     let accessors = st.members.iter().filter(|_| st.answer).filter_map(|m| accessor(ctx, m));
@@ -172,12 +172,12 @@ pub(super) fn builder_field_type(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     }
 }
 
-/// A member's plain setter, shared by the builder and the fluent builder: its parameters, what it does
-/// to the builder's field (the statement after the builder: `self.` in the builder, `self.input.` in
-/// the fluent builder, which changes its boxed builder in place), and its doc. Lists and maps get an
-/// appending setter (`rules(rule)`, `metadata(key, value)`); `set_*` sets the whole.
+/// A member's plain setter, shared by the builder and the fluent builder: its parameters, the
+/// arguments the fluent builder passes on, what it does to the builder's field, and its doc. Lists
+/// and maps get an appending setter (`rules(rule)`, `metadata(key, value)`); `set_*` sets the whole.
 pub(super) struct Setter {
     pub(super) params: TokenStream,
+    pub(super) args: TokenStream,
     pub(super) store: TokenStream,
     pub(super) doc: String,
 }
@@ -201,7 +201,8 @@ pub(super) fn setter_parts(ctx: &Ctx<'_>, m: &Member) -> Setter {
             let (param, conv) = value_param(ctx, &list.member, quote!(item));
             Setter {
                 params: quote!(item: #param),
-                store: quote!(#id.get_or_insert_with(Vec::new).push(#conv);),
+                args: quote!(item),
+                store: quote!(self.#id.get_or_insert_with(Vec::new).push(#conv);),
                 doc: format!("Appends one item to {} `{whole}` sets or clears the whole list.", field_type_doc(m)),
             }
         }
@@ -209,7 +210,8 @@ pub(super) fn setter_parts(ctx: &Ctx<'_>, m: &Member) -> Setter {
             let (param, conv) = value_param(ctx, &map.value, quote!(value));
             Setter {
                 params: quote!(key: impl Into<String>, value: #param),
-                store: quote!(#id.get_or_insert_with(Default::default).insert(key.into(), #conv);),
+                args: quote!(key, value),
+                store: quote!(self.#id.get_or_insert_with(Default::default).insert(key.into(), #conv);),
                 doc: format!("Adds one entry to {} `{whole}` sets or clears the whole map.", field_type_doc(m)),
             }
         }
@@ -218,7 +220,8 @@ pub(super) fn setter_parts(ctx: &Ctx<'_>, m: &Member) -> Setter {
             let conv = if m.boxed { quote!(Box::new(#conv)) } else { conv };
             Setter {
                 params: quote!(value: #param),
-                store: quote!(#id = Some(#conv);),
+                args: quote!(value),
+                store: quote!(self.#id = Some(#conv);),
                 doc: format!("Sets {}", field_type_doc(m)),
             }
         }
@@ -230,12 +233,12 @@ fn setter(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let set_id = ident_fmt(naming::option_setter(&m.rust_name));
     let set_doc_attr = super::doc(&format!("Sets or clears {}", field_type_doc(m)));
     let ty = builder_field_type(ctx, m);
-    let Setter { params, store, doc } = setter_parts(ctx, m);
+    let Setter { params, store, doc, .. } = setter_parts(ctx, m);
     let doc_attr = super::doc(&doc);
     quote! {
         #doc_attr
         pub fn #id(mut self, #params) -> Self {
-            self.#store
+            #store
             self
         }
         #set_doc_attr

@@ -24,7 +24,7 @@ impl ListBucketsExtendedPaginator {
     }
     /// Asks for at most `size` results per page (`MaxKeys`).
     pub fn page_size(mut self, size: i32) -> Self {
-        self.input.max_keys = Some(size);
+        self.input = self.input.max_keys(size);
         self
     }
     /// Stops `items` after this many items.
@@ -129,7 +129,7 @@ impl ListMultipartUploadsPaginator {
     }
     /// Asks for at most `size` results per page (`MaxUploads`).
     pub fn page_size(mut self, size: i32) -> Self {
-        self.input.max_uploads = Some(size);
+        self.input = self.input.max_uploads(size);
         self
     }
     /// Stops `items` after this many items.
@@ -242,7 +242,7 @@ impl ListObjectVersionsPaginator {
     }
     /// Asks for at most `size` results per page (`MaxKeys`).
     pub fn page_size(mut self, size: i32) -> Self {
-        self.input.max_keys = Some(size);
+        self.input = self.input.max_keys(size);
         self
     }
     /// Stops `items` after this many items.
@@ -355,7 +355,7 @@ impl ListObjectsPaginator {
     }
     /// Asks for at most `size` results per page (`MaxKeys`).
     pub fn page_size(mut self, size: i32) -> Self {
-        self.input.max_keys = Some(size);
+        self.input = self.input.max_keys(size);
         self
     }
     /// Stops `items` after this many items.
@@ -457,7 +457,7 @@ impl ListObjectsV2Paginator {
     }
     /// Asks for at most `size` results per page (`MaxKeys`).
     pub fn page_size(mut self, size: i32) -> Self {
-        self.input.max_keys = Some(size);
+        self.input = self.input.max_keys(size);
         self
     }
     /// Stops `items` after this many items.
@@ -560,7 +560,7 @@ impl ListPartsPaginator {
     }
     /// Asks for at most `size` results per page (`MaxParts`).
     pub fn page_size(mut self, size: i32) -> Self {
-        self.input.max_parts = Some(size);
+        self.input = self.input.max_parts(size);
         self
     }
     /// Stops `items` after this many items.

@@ -26,7 +26,7 @@ impl AbortIncompleteMultipartUpload {
 /// Builds a [`AbortIncompleteMultipartUpload`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AbortIncompleteMultipartUploadBuilder {
-    pub(crate) days_after_initiation: Option<i32>,
+    days_after_initiation: Option<i32>,
 }
 impl AbortIncompleteMultipartUploadBuilder {
     /// Sets `DaysAfterInitiation`. Days after an upload started at which it is aborted.
@@ -70,7 +70,7 @@ impl AbortMultipartUploadOutput {
 /// Builds a [`AbortMultipartUploadOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AbortMultipartUploadOutputBuilder {
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl AbortMultipartUploadOutputBuilder {
     /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
@@ -126,11 +126,11 @@ impl AbortMultipartUploadRequest {
 /// Builds a [`AbortMultipartUploadRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct AbortMultipartUploadRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) upload_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    upload_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
 }
 impl AbortMultipartUploadRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -219,7 +219,7 @@ impl AccelerateConfiguration {
 /// Builds a [`AccelerateConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AccelerateConfigurationBuilder {
-    pub(crate) status: Option<types::BucketAccelerateStatus>,
+    status: Option<types::BucketAccelerateStatus>,
 }
 impl AccelerateConfigurationBuilder {
     /// Sets `Status`.
@@ -261,8 +261,8 @@ impl AccessControlPolicy {
 /// Builds a [`AccessControlPolicy`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AccessControlPolicyBuilder {
-    pub(crate) grants: Option<Vec<types::Grant>>,
-    pub(crate) owner: Option<types::Owner>,
+    grants: Option<Vec<types::Grant>>,
+    owner: Option<types::Owner>,
 }
 impl AccessControlPolicyBuilder {
     /// Appends one item to `Grants`. `set_grants` sets or clears the whole list.
@@ -327,8 +327,8 @@ impl AnalyticsAndOperator {
 /// Builds a [`AnalyticsAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AnalyticsAndOperatorBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tags: Option<Vec<types::Tag>>,
+    prefix: Option<String>,
+    tags: Option<Vec<types::Tag>>,
 }
 impl AnalyticsAndOperatorBuilder {
     /// Sets `Prefix`.
@@ -401,9 +401,9 @@ impl AnalyticsConfiguration {
 /// Builds a [`AnalyticsConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct AnalyticsConfigurationBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) filter: Option<types::AnalyticsFilter>,
-    pub(crate) storage_class_analysis: Option<types::StorageClassAnalysis>,
+    id: Option<String>,
+    filter: Option<types::AnalyticsFilter>,
+    storage_class_analysis: Option<types::StorageClassAnalysis>,
 }
 impl AnalyticsConfigurationBuilder {
     /// Sets `Id` (required).
@@ -479,7 +479,7 @@ impl AnalyticsExportDestination {
 /// Builds a [`AnalyticsExportDestination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct AnalyticsExportDestinationBuilder {
-    pub(crate) s3_bucket_destination: Option<types::AnalyticsS3BucketDestination>,
+    s3_bucket_destination: Option<types::AnalyticsS3BucketDestination>,
 }
 impl AnalyticsExportDestinationBuilder {
     /// Sets `S3BucketDestination` (required).
@@ -553,9 +553,9 @@ impl AnalyticsFilter {
 /// Builds a [`AnalyticsFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct AnalyticsFilterBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tag: Option<types::Tag>,
-    pub(crate) and: Option<types::AnalyticsAndOperator>,
+    prefix: Option<String>,
+    tag: Option<types::Tag>,
+    and: Option<types::AnalyticsAndOperator>,
 }
 impl AnalyticsFilterBuilder {
     /// Sets `Prefix`.
@@ -649,10 +649,10 @@ impl AnalyticsS3BucketDestination {
 /// Builds a [`AnalyticsS3BucketDestination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct AnalyticsS3BucketDestinationBuilder {
-    pub(crate) format: Option<types::AnalyticsS3ExportFileFormat>,
-    pub(crate) bucket_account_id: Option<String>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) prefix: Option<String>,
+    format: Option<types::AnalyticsS3ExportFileFormat>,
+    bucket_account_id: Option<String>,
+    bucket: Option<String>,
+    prefix: Option<String>,
 }
 impl AnalyticsS3BucketDestinationBuilder {
     /// Sets `Format` (required).
@@ -812,8 +812,8 @@ impl AccessKey {
 /// Builds a [`AccessKey`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct AccessKeyBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) secret: Option<String>,
+    id: Option<String>,
+    secret: Option<String>,
 }
 impl ::std::fmt::Debug for AccessKeyBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -966,10 +966,10 @@ impl Bucket {
 /// Builds a [`Bucket`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct BucketBuilder {
-    pub(crate) name: Option<String>,
-    pub(crate) creation_date: Option<rt::DateTime>,
-    pub(crate) creation_template_id: Option<String>,
-    pub(crate) location_constraint: Option<types::BucketLocationConstraint>,
+    name: Option<String>,
+    creation_date: Option<rt::DateTime>,
+    creation_template_id: Option<String>,
+    location_constraint: Option<types::BucketLocationConstraint>,
 }
 impl BucketBuilder {
     /// Sets `Name`. The bucket's name.
@@ -1227,7 +1227,7 @@ impl BucketLifecycleConfiguration {
 /// Builds a [`BucketLifecycleConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct BucketLifecycleConfigurationBuilder {
-    pub(crate) rules: Option<Vec<types::LifecycleRule>>,
+    rules: Option<Vec<types::LifecycleRule>>,
 }
 impl BucketLifecycleConfigurationBuilder {
     /// Appends one item to `Rules` (required). The rules, at most 1,000; each has an id, a filter, a status and what to do. `set_rules` sets or clears the whole list.
@@ -1662,7 +1662,7 @@ impl BucketLoggingStatus {
 /// Builds a [`BucketLoggingStatus`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct BucketLoggingStatusBuilder {
-    pub(crate) logging_enabled: Option<types::LoggingEnabled>,
+    logging_enabled: Option<types::LoggingEnabled>,
 }
 impl BucketLoggingStatusBuilder {
     /// Sets `LoggingEnabled`.
@@ -1771,7 +1771,7 @@ impl BucketProtectionDefaultRetention {
 /// Builds a [`BucketProtectionDefaultRetention`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct BucketProtectionDefaultRetentionBuilder {
-    pub(crate) days: Option<i32>,
+    days: Option<i32>,
 }
 impl BucketProtectionDefaultRetentionBuilder {
     /// Sets `Days` (required). A number of days (object retention periods are in seconds).
@@ -1815,7 +1815,7 @@ impl BucketProtectionMaximumRetention {
 /// Builds a [`BucketProtectionMaximumRetention`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct BucketProtectionMaximumRetentionBuilder {
-    pub(crate) days: Option<i32>,
+    days: Option<i32>,
 }
 impl BucketProtectionMaximumRetentionBuilder {
     /// Sets `Days` (required). A number of days (object retention periods are in seconds).
@@ -1859,7 +1859,7 @@ impl BucketProtectionMinimumRetention {
 /// Builds a [`BucketProtectionMinimumRetention`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct BucketProtectionMinimumRetentionBuilder {
-    pub(crate) days: Option<i32>,
+    days: Option<i32>,
 }
 impl BucketProtectionMinimumRetentionBuilder {
     /// Sets `Days` (required). A number of days (object retention periods are in seconds).
@@ -2019,7 +2019,7 @@ impl CORSConfiguration {
 /// Builds a [`CORSConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct CORSConfigurationBuilder {
-    pub(crate) cors_rules: Option<Vec<types::CORSRule>>,
+    cors_rules: Option<Vec<types::CORSRule>>,
 }
 impl CORSConfigurationBuilder {
     /// Appends one item to `CORSRules` (required). The bucket's CORS rules (at most 100); a browser request is allowed by the first rule that matches its origin and method. `set_cors_rules` sets or clears the whole list.
@@ -2103,12 +2103,12 @@ impl CORSRule {
 /// Builds a [`CORSRule`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct CORSRuleBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) allowed_headers: Option<Vec<String>>,
-    pub(crate) allowed_methods: Option<Vec<String>>,
-    pub(crate) allowed_origins: Option<Vec<String>>,
-    pub(crate) expose_headers: Option<Vec<String>>,
-    pub(crate) max_age_seconds: Option<i32>,
+    id: Option<String>,
+    allowed_headers: Option<Vec<String>>,
+    allowed_methods: Option<Vec<String>>,
+    allowed_origins: Option<Vec<String>>,
+    expose_headers: Option<Vec<String>>,
+    max_age_seconds: Option<i32>,
 }
 impl CORSRuleBuilder {
     /// Sets `ID`. The rule's name, unique in the bucket, up to 255 characters.
@@ -2233,12 +2233,12 @@ impl Checksum {
 /// Builds a [`Checksum`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ChecksumBuilder {
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    checksum_type: Option<types::ChecksumType>,
 }
 impl ChecksumBuilder {
     /// Sets `ChecksumCRC32`.
@@ -2550,11 +2550,11 @@ impl CloudFunctionConfiguration {
 /// Builds a [`CloudFunctionConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CloudFunctionConfigurationBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) event: Option<types::Event>,
-    pub(crate) events: Option<Vec<types::Event>>,
-    pub(crate) cloud_function: Option<String>,
-    pub(crate) invocation_role: Option<String>,
+    id: Option<String>,
+    event: Option<types::Event>,
+    events: Option<Vec<types::Event>>,
+    cloud_function: Option<String>,
+    invocation_role: Option<String>,
 }
 impl CloudFunctionConfigurationBuilder {
     /// Sets `Id`.
@@ -2642,7 +2642,7 @@ impl CommonPrefix {
 /// Builds a [`CommonPrefix`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CommonPrefixBuilder {
-    pub(crate) prefix: Option<String>,
+    prefix: Option<String>,
 }
 impl CommonPrefixBuilder {
     /// Sets `Prefix`. A common prefix: everything up to and including the delimiter.
@@ -2840,22 +2840,22 @@ impl CompleteMultipartUploadOutput {
 /// Builds a [`CompleteMultipartUploadOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct CompleteMultipartUploadOutputBuilder {
-    pub(crate) location: Option<String>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) expiration: Option<String>,
-    pub(crate) e_tag: Option<String>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) bucket_key_enabled: Option<bool>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    location: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    expiration: Option<String>,
+    e_tag: Option<String>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    checksum_type: Option<types::ChecksumType>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    version_id: Option<String>,
+    sse_kms_key_id: Option<String>,
+    bucket_key_enabled: Option<bool>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl ::std::fmt::Debug for CompleteMultipartUploadOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3166,24 +3166,24 @@ impl CompleteMultipartUploadRequest {
 /// Builds a [`CompleteMultipartUploadRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct CompleteMultipartUploadRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) multipart_upload: Option<types::CompletedMultipartUpload>,
-    pub(crate) upload_id: Option<String>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) retention_expiration_date: Option<rt::DateTime>,
-    pub(crate) retention_legal_hold_id: Option<String>,
-    pub(crate) retention_period: Option<i32>,
+    bucket: Option<String>,
+    key: Option<String>,
+    multipart_upload: Option<types::CompletedMultipartUpload>,
+    upload_id: Option<String>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    checksum_type: Option<types::ChecksumType>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
+    retention_expiration_date: Option<rt::DateTime>,
+    retention_legal_hold_id: Option<String>,
+    retention_period: Option<i32>,
 }
 impl ::std::fmt::Debug for CompleteMultipartUploadRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3423,7 +3423,7 @@ impl CompletedMultipartUpload {
 /// Builds a [`CompletedMultipartUpload`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CompletedMultipartUploadBuilder {
-    pub(crate) parts: Option<Vec<types::CompletedPart>>,
+    parts: Option<Vec<types::CompletedPart>>,
 }
 impl CompletedMultipartUploadBuilder {
     /// Appends one item to `Parts`. The parts to assemble, in ascending part-number order. `set_parts` sets or clears the whole list.
@@ -3485,13 +3485,13 @@ impl CompletedPart {
 /// Builds a [`CompletedPart`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CompletedPartBuilder {
-    pub(crate) e_tag: Option<String>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) part_number: Option<i32>,
+    e_tag: Option<String>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    part_number: Option<i32>,
 }
 impl CompletedPartBuilder {
     /// Sets `ETag`. The part's ETag, as UploadPart answered it.
@@ -3609,8 +3609,8 @@ impl Condition {
 /// Builds a [`Condition`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ConditionBuilder {
-    pub(crate) http_error_code_returned_equals: Option<String>,
-    pub(crate) key_prefix_equals: Option<String>,
+    http_error_code_returned_equals: Option<String>,
+    key_prefix_equals: Option<String>,
 }
 impl ConditionBuilder {
     /// Sets `HttpErrorCodeReturnedEquals`.
@@ -3749,15 +3749,15 @@ impl CopyObjectOutput {
 /// Builds a [`CopyObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct CopyObjectOutputBuilder {
-    pub(crate) copy_object_result: Option<types::CopyObjectResult>,
-    pub(crate) expiration: Option<String>,
-    pub(crate) copy_source_version_id: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    copy_object_result: Option<types::CopyObjectResult>,
+    expiration: Option<String>,
+    copy_source_version_id: Option<String>,
+    version_id: Option<String>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl ::std::fmt::Debug for CopyObjectOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4103,49 +4103,49 @@ impl CopyObjectRequest {
 /// Builds a [`CopyObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct CopyObjectRequestBuilder {
-    pub(crate) acl: Option<types::ObjectCannedACL>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) cache_control: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) content_disposition: Option<String>,
-    pub(crate) content_encoding: Option<String>,
-    pub(crate) content_language: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) copy_source: Option<String>,
-    pub(crate) copy_source_if_match: Option<String>,
-    pub(crate) copy_source_if_modified_since: Option<rt::DateTime>,
-    pub(crate) copy_source_if_none_match: Option<String>,
-    pub(crate) copy_source_if_unmodified_since: Option<rt::DateTime>,
-    pub(crate) expires: Option<rt::DateTime>,
-    pub(crate) grant_full_control: Option<String>,
-    pub(crate) grant_read: Option<String>,
-    pub(crate) grant_read_acp: Option<String>,
-    pub(crate) grant_write_acp: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) metadata: Option<::std::collections::HashMap<String, String>>,
-    pub(crate) metadata_directive: Option<types::MetadataDirective>,
-    pub(crate) tagging_directive: Option<types::TaggingDirective>,
-    pub(crate) retention_directive: Option<types::RetentionDirective>,
-    pub(crate) retention_expiration_date: Option<rt::DateTime>,
-    pub(crate) retention_legal_hold_id: Option<String>,
-    pub(crate) retention_period: Option<i32>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) storage_class: Option<types::StorageClass>,
-    pub(crate) website_redirect_location: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) copy_source_sse_customer_algorithm: Option<String>,
-    pub(crate) copy_source_sse_customer_key: Option<String>,
-    pub(crate) copy_source_sse_customer_key_md5: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) tagging: Option<String>,
-    pub(crate) object_lock_mode: Option<types::ObjectLockMode>,
-    pub(crate) object_lock_retain_until_date: Option<rt::DateTime>,
-    pub(crate) object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) expected_source_bucket_owner: Option<String>,
+    acl: Option<types::ObjectCannedACL>,
+    bucket: Option<String>,
+    cache_control: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    content_type: Option<String>,
+    copy_source: Option<String>,
+    copy_source_if_match: Option<String>,
+    copy_source_if_modified_since: Option<rt::DateTime>,
+    copy_source_if_none_match: Option<String>,
+    copy_source_if_unmodified_since: Option<rt::DateTime>,
+    expires: Option<rt::DateTime>,
+    grant_full_control: Option<String>,
+    grant_read: Option<String>,
+    grant_read_acp: Option<String>,
+    grant_write_acp: Option<String>,
+    key: Option<String>,
+    metadata: Option<::std::collections::HashMap<String, String>>,
+    metadata_directive: Option<types::MetadataDirective>,
+    tagging_directive: Option<types::TaggingDirective>,
+    retention_directive: Option<types::RetentionDirective>,
+    retention_expiration_date: Option<rt::DateTime>,
+    retention_legal_hold_id: Option<String>,
+    retention_period: Option<i32>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    storage_class: Option<types::StorageClass>,
+    website_redirect_location: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    copy_source_sse_customer_algorithm: Option<String>,
+    copy_source_sse_customer_key: Option<String>,
+    copy_source_sse_customer_key_md5: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    tagging: Option<String>,
+    object_lock_mode: Option<types::ObjectLockMode>,
+    object_lock_retain_until_date: Option<rt::DateTime>,
+    object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
+    expected_bucket_owner: Option<String>,
+    expected_source_bucket_owner: Option<String>,
 }
 impl ::std::fmt::Debug for CopyObjectRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4794,14 +4794,14 @@ impl CopyObjectResult {
 /// Builds a [`CopyObjectResult`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CopyObjectResultBuilder {
-    pub(crate) e_tag: Option<String>,
-    pub(crate) last_modified: Option<rt::DateTime>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
+    e_tag: Option<String>,
+    last_modified: Option<rt::DateTime>,
+    checksum_type: Option<types::ChecksumType>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
 }
 impl CopyObjectResultBuilder {
     /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
@@ -4975,13 +4975,13 @@ impl CopyPartResult {
 /// Builds a [`CopyPartResult`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CopyPartResultBuilder {
-    pub(crate) e_tag: Option<String>,
-    pub(crate) last_modified: Option<rt::DateTime>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
+    e_tag: Option<String>,
+    last_modified: Option<rt::DateTime>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
 }
 impl CopyPartResultBuilder {
     /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
@@ -5088,7 +5088,7 @@ impl CreateBucketConfiguration {
 /// Builds a [`CreateBucketConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CreateBucketConfigurationBuilder {
-    pub(crate) location_constraint: Option<types::BucketLocationConstraint>,
+    location_constraint: Option<types::BucketLocationConstraint>,
 }
 impl CreateBucketConfigurationBuilder {
     /// Sets `LocationConstraint`. The bucket's location and storage class together, such as `us-south-standard` or `eu-de-smart`; the location must match the endpoint the request goes to.
@@ -5138,7 +5138,7 @@ impl CreateBucketOutput {
 /// Builds a [`CreateBucketOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct CreateBucketOutputBuilder {
-    pub(crate) location: Option<String>,
+    location: Option<String>,
 }
 impl CreateBucketOutputBuilder {
     /// Sets `Location`. The new bucket's path, `/bucket`.
@@ -5249,18 +5249,18 @@ impl CreateBucketRequest {
 /// Builds a [`CreateBucketRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct CreateBucketRequestBuilder {
-    pub(crate) acl: Option<types::BucketCannedACL>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) create_bucket_configuration: Option<types::CreateBucketConfiguration>,
-    pub(crate) grant_full_control: Option<String>,
-    pub(crate) grant_read: Option<String>,
-    pub(crate) grant_read_acp: Option<String>,
-    pub(crate) grant_write: Option<String>,
-    pub(crate) grant_write_acp: Option<String>,
-    pub(crate) object_lock_enabled_for_bucket: Option<bool>,
-    pub(crate) ibm_service_instance_id: Option<String>,
-    pub(crate) ibm_sse_kp_encryption_algorithm: Option<types::SSEKPEncryptionAlgorithm>,
-    pub(crate) ibm_sse_kp_customer_root_key_crn: Option<String>,
+    acl: Option<types::BucketCannedACL>,
+    bucket: Option<String>,
+    create_bucket_configuration: Option<types::CreateBucketConfiguration>,
+    grant_full_control: Option<String>,
+    grant_read: Option<String>,
+    grant_read_acp: Option<String>,
+    grant_write: Option<String>,
+    grant_write_acp: Option<String>,
+    object_lock_enabled_for_bucket: Option<bool>,
+    ibm_service_instance_id: Option<String>,
+    ibm_sse_kp_encryption_algorithm: Option<types::SSEKPEncryptionAlgorithm>,
+    ibm_sse_kp_customer_root_key_crn: Option<String>,
 }
 impl ::std::fmt::Debug for CreateBucketRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5561,18 +5561,18 @@ impl CreateMultipartUploadOutput {
 /// Builds a [`CreateMultipartUploadOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct CreateMultipartUploadOutputBuilder {
-    pub(crate) abort_date: Option<rt::DateTime>,
-    pub(crate) abort_rule_id: Option<String>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) upload_id: Option<String>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
+    abort_date: Option<rt::DateTime>,
+    abort_rule_id: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    upload_id: Option<String>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    request_charged: Option<types::RequestCharged>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    checksum_type: Option<types::ChecksumType>,
 }
 impl ::std::fmt::Debug for CreateMultipartUploadOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -5887,35 +5887,35 @@ impl CreateMultipartUploadRequest {
 /// Builds a [`CreateMultipartUploadRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct CreateMultipartUploadRequestBuilder {
-    pub(crate) acl: Option<types::ObjectCannedACL>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) cache_control: Option<String>,
-    pub(crate) content_disposition: Option<String>,
-    pub(crate) content_encoding: Option<String>,
-    pub(crate) content_language: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) expires: Option<rt::DateTime>,
-    pub(crate) grant_full_control: Option<String>,
-    pub(crate) grant_read: Option<String>,
-    pub(crate) grant_read_acp: Option<String>,
-    pub(crate) grant_write_acp: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) metadata: Option<::std::collections::HashMap<String, String>>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) storage_class: Option<types::StorageClass>,
-    pub(crate) website_redirect_location: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) tagging: Option<String>,
-    pub(crate) object_lock_mode: Option<types::ObjectLockMode>,
-    pub(crate) object_lock_retain_until_date: Option<rt::DateTime>,
-    pub(crate) object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
+    acl: Option<types::ObjectCannedACL>,
+    bucket: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    content_type: Option<String>,
+    expires: Option<rt::DateTime>,
+    grant_full_control: Option<String>,
+    grant_read: Option<String>,
+    grant_read_acp: Option<String>,
+    grant_write_acp: Option<String>,
+    key: Option<String>,
+    metadata: Option<::std::collections::HashMap<String, String>>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    storage_class: Option<types::StorageClass>,
+    website_redirect_location: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    tagging: Option<String>,
+    object_lock_mode: Option<types::ObjectLockMode>,
+    object_lock_retain_until_date: Option<rt::DateTime>,
+    object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
+    expected_bucket_owner: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    checksum_type: Option<types::ChecksumType>,
 }
 impl ::std::fmt::Debug for CreateMultipartUploadRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -6323,9 +6323,9 @@ impl DefaultRetention {
 /// Builds a [`DefaultRetention`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DefaultRetentionBuilder {
-    pub(crate) mode: Option<types::ObjectLockRetentionMode>,
-    pub(crate) days: Option<i32>,
-    pub(crate) years: Option<i32>,
+    mode: Option<types::ObjectLockRetentionMode>,
+    days: Option<i32>,
+    years: Option<i32>,
 }
 impl DefaultRetentionBuilder {
     /// Sets `Mode`.
@@ -6390,8 +6390,8 @@ impl Delete {
 /// Builds a [`Delete`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBuilder {
-    pub(crate) objects: Option<Vec<types::ObjectIdentifier>>,
-    pub(crate) quiet: Option<bool>,
+    objects: Option<Vec<types::ObjectIdentifier>>,
+    quiet: Option<bool>,
 }
 impl DeleteBuilder {
     /// Appends one item to `Objects` (required). The keys to delete, each with a version id when one version is meant. `set_objects` sets or clears the whole list.
@@ -6452,9 +6452,9 @@ impl DeleteBucketAnalyticsConfigurationRequest {
 /// Builds a [`DeleteBucketAnalyticsConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketAnalyticsConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketAnalyticsConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -6522,8 +6522,8 @@ impl DeleteBucketCorsRequest {
 /// Builds a [`DeleteBucketCorsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketCorsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketCorsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -6584,9 +6584,9 @@ impl DeleteBucketInventoryConfigurationRequest {
 /// Builds a [`DeleteBucketInventoryConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketInventoryConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketInventoryConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -6654,8 +6654,8 @@ impl DeleteBucketLifecycleRequest {
 /// Builds a [`DeleteBucketLifecycleRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketLifecycleRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketLifecycleRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -6716,9 +6716,9 @@ impl DeleteBucketMetricsConfigurationRequest {
 /// Builds a [`DeleteBucketMetricsConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketMetricsConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketMetricsConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -6786,8 +6786,8 @@ impl DeleteBucketPolicyRequest {
 /// Builds a [`DeleteBucketPolicyRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketPolicyRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketPolicyRequestBuilder {
     /// Sets `Bucket` (required).
@@ -6844,8 +6844,8 @@ impl DeleteBucketReplicationRequest {
 /// Builds a [`DeleteBucketReplicationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketReplicationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketReplicationRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -6902,8 +6902,8 @@ impl DeleteBucketRequest {
 /// Builds a [`DeleteBucketRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -6960,8 +6960,8 @@ impl DeleteBucketTaggingRequest {
 /// Builds a [`DeleteBucketTaggingRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketTaggingRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketTaggingRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -7018,8 +7018,8 @@ impl DeleteBucketWebsiteRequest {
 /// Builds a [`DeleteBucketWebsiteRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteBucketWebsiteRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteBucketWebsiteRequestBuilder {
     /// Sets `Bucket` (required).
@@ -7111,11 +7111,11 @@ impl DeleteMarkerEntry {
 /// Builds a [`DeleteMarkerEntry`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteMarkerEntryBuilder {
-    pub(crate) owner: Option<types::Owner>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) is_latest: Option<bool>,
-    pub(crate) last_modified: Option<rt::DateTime>,
+    owner: Option<types::Owner>,
+    key: Option<String>,
+    version_id: Option<String>,
+    is_latest: Option<bool>,
+    last_modified: Option<rt::DateTime>,
 }
 impl DeleteMarkerEntryBuilder {
     /// Sets `Owner`. The owner: its id and, where the service keeps one, its display name.
@@ -7208,7 +7208,7 @@ impl DeleteMarkerReplication {
 /// Builds a [`DeleteMarkerReplication`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteMarkerReplicationBuilder {
-    pub(crate) status: Option<types::DeleteMarkerReplicationStatus>,
+    status: Option<types::DeleteMarkerReplicationStatus>,
 }
 impl DeleteMarkerReplicationBuilder {
     /// Sets `Status` (required). `Enabled` or `Disabled`.
@@ -7339,9 +7339,9 @@ impl DeleteObjectOutput {
 /// Builds a [`DeleteObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectOutputBuilder {
-    pub(crate) delete_marker: Option<bool>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    delete_marker: Option<bool>,
+    version_id: Option<String>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl DeleteObjectOutputBuilder {
     /// Sets `DeleteMarker`. Whether the version concerned is a delete marker (versioned buckets).
@@ -7430,14 +7430,14 @@ impl DeleteObjectRequest {
 /// Builds a [`DeleteObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) mfa: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) bypass_governance_retention: Option<bool>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    bucket: Option<String>,
+    key: Option<String>,
+    mfa: Option<String>,
+    version_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    bypass_governance_retention: Option<bool>,
+    expected_bucket_owner: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
 }
 impl DeleteObjectRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -7570,7 +7570,7 @@ impl DeleteObjectTaggingOutput {
 /// Builds a [`DeleteObjectTaggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectTaggingOutputBuilder {
-    pub(crate) version_id: Option<String>,
+    version_id: Option<String>,
 }
 impl DeleteObjectTaggingOutputBuilder {
     /// Sets `VersionId`. The version whose tags were removed.
@@ -7624,10 +7624,10 @@ impl DeleteObjectTaggingRequest {
 /// Builds a [`DeleteObjectTaggingRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectTaggingRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteObjectTaggingRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -7726,9 +7726,9 @@ impl DeleteObjectsOutput {
 /// Builds a [`DeleteObjectsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectsOutputBuilder {
-    pub(crate) deleted: Option<Vec<types::DeletedObject>>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
-    pub(crate) errors: Option<Vec<types::Error>>,
+    deleted: Option<Vec<types::DeletedObject>>,
+    request_charged: Option<types::RequestCharged>,
+    errors: Option<Vec<types::Error>>,
 }
 impl DeleteObjectsOutputBuilder {
     /// Appends one item to `Deleted`. The keys (and versions) that were deleted; empty in quiet mode. `set_deleted` sets or clears the whole list.
@@ -7807,12 +7807,12 @@ impl DeleteObjectsRequest {
 /// Builds a [`DeleteObjectsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeleteObjectsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) delete: Option<types::Delete>,
-    pub(crate) mfa: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) bypass_governance_retention: Option<bool>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    delete: Option<types::Delete>,
+    mfa: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    bypass_governance_retention: Option<bool>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeleteObjectsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -7913,8 +7913,8 @@ impl DeletePublicAccessBlockRequest {
 /// Builds a [`DeletePublicAccessBlockRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeletePublicAccessBlockRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl DeletePublicAccessBlockRequestBuilder {
     /// Sets `Bucket` (required).
@@ -7998,10 +7998,10 @@ impl DeletedObject {
 /// Builds a [`DeletedObject`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DeletedObjectBuilder {
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) delete_marker: Option<bool>,
-    pub(crate) delete_marker_version_id: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    delete_marker: Option<bool>,
+    delete_marker_version_id: Option<String>,
 }
 impl DeletedObjectBuilder {
     /// Sets `Key`. The key this entry is about.
@@ -8091,8 +8091,8 @@ impl Destination {
 /// Builds a [`Destination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct DestinationBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) storage_class: Option<types::StorageClass>,
+    bucket: Option<String>,
+    storage_class: Option<types::StorageClass>,
 }
 impl DestinationBuilder {
     /// Sets `Bucket` (required). The destination bucket: its CRN on COS (`crn:v1:...:bucket:<name>`), its ARN on AWS.
@@ -8234,10 +8234,10 @@ impl Error {
 /// Builds a [`Error`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ErrorBuilder {
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) code: Option<String>,
-    pub(crate) message: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    code: Option<String>,
+    message: Option<String>,
 }
 impl ErrorBuilder {
     /// Sets `Key`. The key this entry is about.
@@ -8319,7 +8319,7 @@ impl ErrorDocument {
 /// Builds a [`ErrorDocument`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ErrorDocumentBuilder {
-    pub(crate) key: Option<String>,
+    key: Option<String>,
 }
 impl ErrorDocumentBuilder {
     /// Sets `Key` (required).
@@ -8605,12 +8605,12 @@ impl ExtendObjectRetentionRequest {
 /// Builds a [`ExtendObjectRetentionRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ExtendObjectRetentionRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) additional_retention_period: Option<i32>,
-    pub(crate) extend_retention_from_current_time: Option<i32>,
-    pub(crate) new_retention_expiration_date: Option<rt::DateTime>,
-    pub(crate) new_retention_period: Option<i32>,
+    bucket: Option<String>,
+    key: Option<String>,
+    additional_retention_period: Option<i32>,
+    extend_retention_from_current_time: Option<i32>,
+    new_retention_expiration_date: Option<rt::DateTime>,
+    new_retention_period: Option<i32>,
 }
 impl ExtendObjectRetentionRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -8721,8 +8721,8 @@ impl FilterRule {
 /// Builds a [`FilterRule`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct FilterRuleBuilder {
-    pub(crate) name: Option<types::FilterRuleName>,
-    pub(crate) value: Option<String>,
+    name: Option<types::FilterRuleName>,
+    value: Option<String>,
 }
 impl FilterRuleBuilder {
     /// Sets `Name`.
@@ -8841,7 +8841,7 @@ impl GetBucketAccelerateConfigurationOutput {
 /// Builds a [`GetBucketAccelerateConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAccelerateConfigurationOutputBuilder {
-    pub(crate) status: Option<types::BucketAccelerateStatus>,
+    status: Option<types::BucketAccelerateStatus>,
 }
 impl GetBucketAccelerateConfigurationOutputBuilder {
     /// Sets `Status`.
@@ -8886,8 +8886,8 @@ impl GetBucketAccelerateConfigurationRequest {
 /// Builds a [`GetBucketAccelerateConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAccelerateConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketAccelerateConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -8951,8 +8951,8 @@ impl GetBucketAclOutput {
 /// Builds a [`GetBucketAclOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAclOutputBuilder {
-    pub(crate) owner: Option<types::Owner>,
-    pub(crate) grants: Option<Vec<types::Grant>>,
+    owner: Option<types::Owner>,
+    grants: Option<Vec<types::Grant>>,
 }
 impl GetBucketAclOutputBuilder {
     /// Sets `Owner`.
@@ -9008,8 +9008,8 @@ impl GetBucketAclRequest {
 /// Builds a [`GetBucketAclRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAclRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketAclRequestBuilder {
     /// Sets `Bucket` (required).
@@ -9082,8 +9082,8 @@ impl GetBucketAsperaOutput {
 /// Builds a [`GetBucketAsperaOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct GetBucketAsperaOutputBuilder {
-    pub(crate) access_key: Option<types::AccessKey>,
-    pub(crate) ats_endpoint: Option<String>,
+    access_key: Option<types::AccessKey>,
+    ats_endpoint: Option<String>,
 }
 impl ::std::fmt::Debug for GetBucketAsperaOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -9139,7 +9139,7 @@ impl GetBucketAsperaRequest {
 /// Builds a [`GetBucketAsperaRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAsperaRequestBuilder {
-    pub(crate) bucket: Option<String>,
+    bucket: Option<String>,
 }
 impl GetBucketAsperaRequestBuilder {
     /// Sets `Bucket` (required).
@@ -9184,7 +9184,7 @@ impl GetBucketAnalyticsConfigurationOutput {
 /// Builds a [`GetBucketAnalyticsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAnalyticsConfigurationOutputBuilder {
-    pub(crate) analytics_configuration: Option<types::AnalyticsConfiguration>,
+    analytics_configuration: Option<types::AnalyticsConfiguration>,
 }
 impl GetBucketAnalyticsConfigurationOutputBuilder {
     /// Sets `AnalyticsConfiguration`.
@@ -9239,9 +9239,9 @@ impl GetBucketAnalyticsConfigurationRequest {
 /// Builds a [`GetBucketAnalyticsConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketAnalyticsConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketAnalyticsConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -9309,7 +9309,7 @@ impl GetBucketCorsOutput {
 /// Builds a [`GetBucketCorsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketCorsOutputBuilder {
-    pub(crate) cors_rules: Option<Vec<types::CORSRule>>,
+    cors_rules: Option<Vec<types::CORSRule>>,
 }
 impl GetBucketCorsOutputBuilder {
     /// Appends one item to `CORSRules`. The bucket's CORS rules. `set_cors_rules` sets or clears the whole list.
@@ -9357,9 +9357,9 @@ impl GetBucketCorsRequest {
 /// Builds a [`GetBucketCorsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketCorsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) mirror_destination: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
+    mirror_destination: Option<String>,
 }
 impl GetBucketCorsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -9426,7 +9426,7 @@ impl GetBucketInventoryConfigurationOutput {
 /// Builds a [`GetBucketInventoryConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketInventoryConfigurationOutputBuilder {
-    pub(crate) inventory_configuration: Option<types::InventoryConfiguration>,
+    inventory_configuration: Option<types::InventoryConfiguration>,
 }
 impl GetBucketInventoryConfigurationOutputBuilder {
     /// Sets `InventoryConfiguration`.
@@ -9481,9 +9481,9 @@ impl GetBucketInventoryConfigurationRequest {
 /// Builds a [`GetBucketInventoryConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketInventoryConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketInventoryConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -9552,7 +9552,7 @@ impl GetBucketLifecycleConfigurationOutput {
 /// Builds a [`GetBucketLifecycleConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLifecycleConfigurationOutputBuilder {
-    pub(crate) rules: Option<Vec<types::LifecycleRule>>,
+    rules: Option<Vec<types::LifecycleRule>>,
 }
 impl GetBucketLifecycleConfigurationOutputBuilder {
     /// Appends one item to `Rules`. The bucket's lifecycle rules. `set_rules` sets or clears the whole list.
@@ -9597,8 +9597,8 @@ impl GetBucketLifecycleConfigurationRequest {
 /// Builds a [`GetBucketLifecycleConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLifecycleConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketLifecycleConfigurationRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -9656,7 +9656,7 @@ impl GetBucketLocationOutput {
 /// Builds a [`GetBucketLocationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLocationOutputBuilder {
-    pub(crate) location_constraint: Option<types::BucketLocationConstraint>,
+    location_constraint: Option<types::BucketLocationConstraint>,
 }
 impl GetBucketLocationOutputBuilder {
     /// Sets `LocationConstraint`.
@@ -9707,8 +9707,8 @@ impl GetBucketLocationRequest {
 /// Builds a [`GetBucketLocationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLocationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketLocationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -9759,7 +9759,7 @@ impl GetBucketLoggingOutput {
 /// Builds a [`GetBucketLoggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLoggingOutputBuilder {
-    pub(crate) logging_enabled: Option<types::LoggingEnabled>,
+    logging_enabled: Option<types::LoggingEnabled>,
 }
 impl GetBucketLoggingOutputBuilder {
     /// Sets `LoggingEnabled`.
@@ -9804,8 +9804,8 @@ impl GetBucketLoggingRequest {
 /// Builds a [`GetBucketLoggingRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketLoggingRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketLoggingRequestBuilder {
     /// Sets `Bucket` (required).
@@ -9861,7 +9861,7 @@ impl GetBucketMetricsConfigurationOutput {
 /// Builds a [`GetBucketMetricsConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketMetricsConfigurationOutputBuilder {
-    pub(crate) metrics_configuration: Option<types::MetricsConfiguration>,
+    metrics_configuration: Option<types::MetricsConfiguration>,
 }
 impl GetBucketMetricsConfigurationOutputBuilder {
     /// Sets `MetricsConfiguration`.
@@ -9913,9 +9913,9 @@ impl GetBucketMetricsConfigurationRequest {
 /// Builds a [`GetBucketMetricsConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketMetricsConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketMetricsConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -9983,8 +9983,8 @@ impl GetBucketNotificationConfigurationRequest {
 /// Builds a [`GetBucketNotificationConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketNotificationConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketNotificationConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -10035,7 +10035,7 @@ impl GetBucketPolicyOutput {
 /// Builds a [`GetBucketPolicyOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketPolicyOutputBuilder {
-    pub(crate) policy: Option<String>,
+    policy: Option<String>,
 }
 impl GetBucketPolicyOutputBuilder {
     /// Sets `Policy`.
@@ -10080,8 +10080,8 @@ impl GetBucketPolicyRequest {
 /// Builds a [`GetBucketPolicyRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketPolicyRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketPolicyRequestBuilder {
     /// Sets `Bucket` (required).
@@ -10147,10 +10147,8 @@ impl GetBucketProtectionConfigurationOutput {
 /// Builds a [`GetBucketProtectionConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketProtectionConfigurationOutputBuilder {
-    pub(crate) protection_configuration: Option<types::ProtectionConfiguration>,
-    pub(crate) ibm_protection_management_state: Option<
-        types::IbmProtectionManagementState,
-    >,
+    protection_configuration: Option<types::ProtectionConfiguration>,
+    ibm_protection_management_state: Option<types::IbmProtectionManagementState>,
 }
 impl GetBucketProtectionConfigurationOutputBuilder {
     /// Sets `ProtectionConfiguration`. The bucket's retention policy, with its periods in days.
@@ -10218,8 +10216,8 @@ impl GetBucketProtectionConfigurationRequest {
 /// Builds a [`GetBucketProtectionConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketProtectionConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketProtectionConfigurationRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -10275,7 +10273,7 @@ impl GetBucketReplicationOutput {
 /// Builds a [`GetBucketReplicationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketReplicationOutputBuilder {
-    pub(crate) replication_configuration: Option<types::ReplicationConfiguration>,
+    replication_configuration: Option<types::ReplicationConfiguration>,
 }
 impl GetBucketReplicationOutputBuilder {
     /// Sets `ReplicationConfiguration`. The bucket's replication rules and, on AWS, the role replication runs as.
@@ -10326,8 +10324,8 @@ impl GetBucketReplicationRequest {
 /// Builds a [`GetBucketReplicationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketReplicationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketReplicationRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -10393,11 +10391,11 @@ impl ListBucketReplicationFailuresRequest {
 /// Builds a [`ListBucketReplicationFailuresRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketReplicationFailuresRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) first_sync_attempted_before: Option<String>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
+    bucket: Option<String>,
+    continuation_token: Option<String>,
+    max_keys: Option<i32>,
+    first_sync_attempted_before: Option<String>,
+    encoding_type: Option<types::EncodingType>,
 }
 impl ListBucketReplicationFailuresRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -10488,9 +10486,7 @@ impl ListBucketReplicationFailuresOutput {
 /// Builds a [`ListBucketReplicationFailuresOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketReplicationFailuresOutputBuilder {
-    pub(crate) list_replication_failure_result: Option<
-        types::ListReplicationFailureResult,
-    >,
+    list_replication_failure_result: Option<types::ListReplicationFailureResult>,
 }
 impl ListBucketReplicationFailuresOutputBuilder {
     /// Sets `ListReplicationFailureResult`. The failed replications and the listing's paging state.
@@ -10536,7 +10532,7 @@ impl PutBucketReplicationReattemptRequest {
 /// Builds a [`PutBucketReplicationReattemptRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationReattemptRequestBuilder {
-    pub(crate) bucket: Option<String>,
+    bucket: Option<String>,
 }
 impl PutBucketReplicationReattemptRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -10580,7 +10576,7 @@ impl GetBucketTaggingOutput {
 /// Builds a [`GetBucketTaggingOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketTaggingOutputBuilder {
-    pub(crate) tag_set: Option<Vec<types::Tag>>,
+    tag_set: Option<Vec<types::Tag>>,
 }
 impl GetBucketTaggingOutputBuilder {
     /// Appends one item to `TagSet` (required). The bucket's tags. `set_tag_set` sets or clears the whole list.
@@ -10629,9 +10625,9 @@ impl GetBucketTaggingRequest {
 /// Builds a [`GetBucketTaggingRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketTaggingRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) mirror_destination: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
+    mirror_destination: Option<String>,
 }
 impl GetBucketTaggingRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -10711,8 +10707,8 @@ impl GetBucketVersioningOutput {
 /// Builds a [`GetBucketVersioningOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketVersioningOutputBuilder {
-    pub(crate) status: Option<types::BucketVersioningStatus>,
-    pub(crate) mfa_delete: Option<types::MFADeleteStatus>,
+    status: Option<types::BucketVersioningStatus>,
+    mfa_delete: Option<types::MFADeleteStatus>,
 }
 impl GetBucketVersioningOutputBuilder {
     /// Sets `Status`. `Enabled` or `Suspended`; absent when versioning was never turned on.
@@ -10768,8 +10764,8 @@ impl GetBucketVersioningRequest {
 /// Builds a [`GetBucketVersioningRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketVersioningRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketVersioningRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -10849,10 +10845,10 @@ impl GetBucketWebsiteOutput {
 /// Builds a [`GetBucketWebsiteOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketWebsiteOutputBuilder {
-    pub(crate) redirect_all_requests_to: Option<types::RedirectAllRequestsTo>,
-    pub(crate) index_document: Option<types::IndexDocument>,
-    pub(crate) error_document: Option<types::ErrorDocument>,
-    pub(crate) routing_rules: Option<Vec<types::RoutingRule>>,
+    redirect_all_requests_to: Option<types::RedirectAllRequestsTo>,
+    index_document: Option<types::IndexDocument>,
+    error_document: Option<types::ErrorDocument>,
+    routing_rules: Option<Vec<types::RoutingRule>>,
 }
 impl GetBucketWebsiteOutputBuilder {
     /// Sets `RedirectAllRequestsTo`.
@@ -10936,8 +10932,8 @@ impl GetBucketWebsiteRequest {
 /// Builds a [`GetBucketWebsiteRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetBucketWebsiteRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetBucketWebsiteRequestBuilder {
     /// Sets `Bucket` (required).
@@ -11009,9 +11005,9 @@ impl GetObjectAclOutput {
 /// Builds a [`GetObjectAclOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectAclOutputBuilder {
-    pub(crate) owner: Option<types::Owner>,
-    pub(crate) grants: Option<Vec<types::Grant>>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    owner: Option<types::Owner>,
+    grants: Option<Vec<types::Grant>>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl GetObjectAclOutputBuilder {
     /// Sets `Owner`.
@@ -11093,12 +11089,12 @@ impl GetObjectAclRequest {
 /// Builds a [`GetObjectAclRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectAclRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) mirror_destination: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    mirror_destination: Option<String>,
+    version_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetObjectAclRequestBuilder {
     /// Sets `Bucket` (required).
@@ -11203,7 +11199,7 @@ impl GetObjectLegalHoldOutput {
 /// Builds a [`GetObjectLegalHoldOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectLegalHoldOutputBuilder {
-    pub(crate) legal_hold: Option<types::ObjectLockLegalHold>,
+    legal_hold: Option<types::ObjectLockLegalHold>,
 }
 impl GetObjectLegalHoldOutputBuilder {
     /// Sets `LegalHold`. The Object Lock legal hold: `ON` or `OFF`. (IBM's named legal holds are AddLegalHold and friends.)
@@ -11264,12 +11260,12 @@ impl GetObjectLegalHoldRequest {
 /// Builds a [`GetObjectLegalHoldRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectLegalHoldRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    content_md5: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetObjectLegalHoldRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -11382,10 +11378,8 @@ impl GetObjectLockConfigurationOutput {
 /// Builds a [`GetObjectLockConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectLockConfigurationOutputBuilder {
-    pub(crate) object_lock_configuration: Option<types::ObjectLockConfiguration>,
-    pub(crate) ibm_protection_management_state: Option<
-        types::IbmProtectionManagementState,
-    >,
+    object_lock_configuration: Option<types::ObjectLockConfiguration>,
+    ibm_protection_management_state: Option<types::IbmProtectionManagementState>,
 }
 impl GetObjectLockConfigurationOutputBuilder {
     /// Sets `ObjectLockConfiguration`.
@@ -11453,8 +11447,8 @@ impl GetObjectLockConfigurationRequest {
 /// Builds a [`GetObjectLockConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectLockConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetObjectLockConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -11897,48 +11891,48 @@ impl GetObjectOutput {
 /// Builds a [`GetObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default)]
 pub struct GetObjectOutputBuilder {
-    pub(crate) body: Option<rt::ByteStream>,
-    pub(crate) delete_marker: Option<bool>,
-    pub(crate) accept_ranges: Option<String>,
-    pub(crate) expiration: Option<String>,
-    pub(crate) restore: Option<String>,
-    pub(crate) last_modified: Option<rt::DateTime>,
-    pub(crate) content_length: Option<i64>,
-    pub(crate) e_tag: Option<String>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
-    pub(crate) missing_meta: Option<i32>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) cache_control: Option<String>,
-    pub(crate) content_disposition: Option<String>,
-    pub(crate) content_encoding: Option<String>,
-    pub(crate) content_language: Option<String>,
-    pub(crate) content_range: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) expires: Option<rt::DateTime>,
-    pub(crate) website_redirect_location: Option<String>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) metadata: Option<::std::collections::HashMap<String, String>>,
-    pub(crate) retention_expiration_date: Option<rt::DateTime>,
-    pub(crate) retention_legal_hold_count: Option<i32>,
-    pub(crate) retention_period: Option<i32>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) storage_class: Option<types::StorageClass>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
-    pub(crate) replication_status: Option<types::ReplicationStatus>,
-    pub(crate) parts_count: Option<i32>,
-    pub(crate) tag_count: Option<i32>,
-    pub(crate) object_lock_mode: Option<types::ObjectLockMode>,
-    pub(crate) object_lock_retain_until_date: Option<rt::DateTime>,
-    pub(crate) object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    pub(crate) ibm_restored_copy_storage_class: Option<types::StorageClass>,
-    pub(crate) ibm_transition: Option<String>,
+    body: Option<rt::ByteStream>,
+    delete_marker: Option<bool>,
+    accept_ranges: Option<String>,
+    expiration: Option<String>,
+    restore: Option<String>,
+    last_modified: Option<rt::DateTime>,
+    content_length: Option<i64>,
+    e_tag: Option<String>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    checksum_type: Option<types::ChecksumType>,
+    missing_meta: Option<i32>,
+    version_id: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    content_range: Option<String>,
+    content_type: Option<String>,
+    expires: Option<rt::DateTime>,
+    website_redirect_location: Option<String>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    metadata: Option<::std::collections::HashMap<String, String>>,
+    retention_expiration_date: Option<rt::DateTime>,
+    retention_legal_hold_count: Option<i32>,
+    retention_period: Option<i32>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    storage_class: Option<types::StorageClass>,
+    request_charged: Option<types::RequestCharged>,
+    replication_status: Option<types::ReplicationStatus>,
+    parts_count: Option<i32>,
+    tag_count: Option<i32>,
+    object_lock_mode: Option<types::ObjectLockMode>,
+    object_lock_retain_until_date: Option<rt::DateTime>,
+    object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
+    ibm_restored_copy_storage_class: Option<types::StorageClass>,
+    ibm_transition: Option<String>,
 }
 impl ::std::fmt::Debug for GetObjectOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -12568,28 +12562,28 @@ impl GetObjectRequest {
 /// Builds a [`GetObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct GetObjectRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) if_match: Option<String>,
-    pub(crate) if_modified_since: Option<rt::DateTime>,
-    pub(crate) if_none_match: Option<String>,
-    pub(crate) if_unmodified_since: Option<rt::DateTime>,
-    pub(crate) key: Option<String>,
-    pub(crate) mirror_destination: Option<String>,
-    pub(crate) range: Option<String>,
-    pub(crate) response_cache_control: Option<String>,
-    pub(crate) response_content_disposition: Option<String>,
-    pub(crate) response_content_encoding: Option<String>,
-    pub(crate) response_content_language: Option<String>,
-    pub(crate) response_content_type: Option<String>,
-    pub(crate) response_expires: Option<rt::DateTime>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) part_number: Option<i32>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) checksum_mode: Option<types::ChecksumMode>,
+    bucket: Option<String>,
+    if_match: Option<String>,
+    if_modified_since: Option<rt::DateTime>,
+    if_none_match: Option<String>,
+    if_unmodified_since: Option<rt::DateTime>,
+    key: Option<String>,
+    mirror_destination: Option<String>,
+    range: Option<String>,
+    response_cache_control: Option<String>,
+    response_content_disposition: Option<String>,
+    response_content_encoding: Option<String>,
+    response_content_language: Option<String>,
+    response_content_type: Option<String>,
+    response_expires: Option<rt::DateTime>,
+    version_id: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    part_number: Option<i32>,
+    expected_bucket_owner: Option<String>,
+    checksum_mode: Option<types::ChecksumMode>,
 }
 impl ::std::fmt::Debug for GetObjectRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -12875,7 +12869,7 @@ impl GetObjectRetentionOutput {
 /// Builds a [`GetObjectRetentionOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectRetentionOutputBuilder {
-    pub(crate) retention: Option<types::ObjectLockRetention>,
+    retention: Option<types::ObjectLockRetention>,
 }
 impl GetObjectRetentionOutputBuilder {
     /// Sets `Retention`. The Object Lock retention: its mode and the date it ends.
@@ -12932,11 +12926,11 @@ impl GetObjectRetentionRequest {
 /// Builds a [`GetObjectRetentionRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectRetentionRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetObjectRetentionRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -13037,8 +13031,8 @@ impl GetObjectTaggingOutput {
 /// Builds a [`GetObjectTaggingOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectTaggingOutputBuilder {
-    pub(crate) version_id: Option<String>,
-    pub(crate) tag_set: Option<Vec<types::Tag>>,
+    version_id: Option<String>,
+    tag_set: Option<Vec<types::Tag>>,
 }
 impl GetObjectTaggingOutputBuilder {
     /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
@@ -13107,11 +13101,11 @@ impl GetObjectTaggingRequest {
 /// Builds a [`GetObjectTaggingRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectTaggingRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
+    bucket: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    expected_bucket_owner: Option<String>,
+    request_payer: Option<types::RequestPayer>,
 }
 impl GetObjectTaggingRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -13206,8 +13200,8 @@ impl GetObjectTorrentOutput {
 /// Builds a [`GetObjectTorrentOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Debug)]
 pub struct GetObjectTorrentOutputBuilder {
-    pub(crate) body: Option<rt::ByteStream>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    body: Option<rt::ByteStream>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl GetObjectTorrentOutputBuilder {
     /// Sets `Body`.
@@ -13270,10 +13264,10 @@ impl GetObjectTorrentRequest {
 /// Builds a [`GetObjectTorrentRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetObjectTorrentRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetObjectTorrentRequestBuilder {
     /// Sets `Bucket` (required).
@@ -13356,9 +13350,7 @@ impl GetPublicAccessBlockOutput {
 /// Builds a [`GetPublicAccessBlockOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GetPublicAccessBlockOutputBuilder {
-    pub(crate) public_access_block_configuration: Option<
-        types::PublicAccessBlockConfiguration,
-    >,
+    public_access_block_configuration: Option<types::PublicAccessBlockConfiguration>,
 }
 impl GetPublicAccessBlockOutputBuilder {
     /// Sets `PublicAccessBlockConfiguration`.
@@ -13409,8 +13401,8 @@ impl GetPublicAccessBlockRequest {
 /// Builds a [`GetPublicAccessBlockRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GetPublicAccessBlockRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl GetPublicAccessBlockRequestBuilder {
     /// Sets `Bucket` (required).
@@ -13460,7 +13452,7 @@ impl GlacierJobParameters {
 /// Builds a [`GlacierJobParameters`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GlacierJobParametersBuilder {
-    pub(crate) tier: Option<types::Tier>,
+    tier: Option<types::Tier>,
 }
 impl GlacierJobParametersBuilder {
     /// Sets `Tier` (required). The restore tier. On COS it follows the archive class: `Bulk` for `GLACIER` (up to 12 hours) and `Accelerated` for `ACCELERATED` (up to 2 hours); `Standard` and `Expedited` are AWS tiers.
@@ -13513,8 +13505,8 @@ impl Grant {
 /// Builds a [`Grant`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct GrantBuilder {
-    pub(crate) grantee: Option<types::Grantee>,
-    pub(crate) permission: Option<types::Permission>,
+    grantee: Option<types::Grantee>,
+    permission: Option<types::Permission>,
 }
 impl GrantBuilder {
     /// Sets `Grantee`.
@@ -13602,11 +13594,11 @@ impl Grantee {
 /// Builds a [`Grantee`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct GranteeBuilder {
-    pub(crate) display_name: Option<String>,
-    pub(crate) email_address: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) r#type: Option<types::Type>,
-    pub(crate) uri: Option<String>,
+    display_name: Option<String>,
+    email_address: Option<String>,
+    id: Option<String>,
+    r#type: Option<types::Type>,
+    uri: Option<String>,
 }
 impl GranteeBuilder {
     /// Sets `DisplayName`.
@@ -13709,8 +13701,8 @@ impl HeadBucketOutput {
 /// Builds a [`HeadBucketOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct HeadBucketOutputBuilder {
-    pub(crate) ibm_sse_kp_enabled: Option<bool>,
-    pub(crate) ibm_sse_kp_crk_id: Option<String>,
+    ibm_sse_kp_enabled: Option<bool>,
+    ibm_sse_kp_crk_id: Option<String>,
 }
 impl HeadBucketOutputBuilder {
     /// Sets `IBMSSEKPEnabled`. Whether the bucket's objects are encrypted with a Key Protect root key.
@@ -13766,8 +13758,8 @@ impl HeadBucketRequest {
 /// Builds a [`HeadBucketRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct HeadBucketRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl HeadBucketRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -14189,45 +14181,45 @@ impl HeadObjectOutput {
 /// Builds a [`HeadObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct HeadObjectOutputBuilder {
-    pub(crate) delete_marker: Option<bool>,
-    pub(crate) accept_ranges: Option<String>,
-    pub(crate) expiration: Option<String>,
-    pub(crate) restore: Option<String>,
-    pub(crate) last_modified: Option<rt::DateTime>,
-    pub(crate) content_length: Option<i64>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
-    pub(crate) e_tag: Option<String>,
-    pub(crate) missing_meta: Option<i32>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) cache_control: Option<String>,
-    pub(crate) content_disposition: Option<String>,
-    pub(crate) content_encoding: Option<String>,
-    pub(crate) content_language: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) expires: Option<rt::DateTime>,
-    pub(crate) website_redirect_location: Option<String>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) metadata: Option<::std::collections::HashMap<String, String>>,
-    pub(crate) retention_expiration_date: Option<rt::DateTime>,
-    pub(crate) retention_legal_hold_count: Option<i32>,
-    pub(crate) retention_period: Option<i32>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) storage_class: Option<types::StorageClass>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
-    pub(crate) replication_status: Option<types::ReplicationStatus>,
-    pub(crate) parts_count: Option<i32>,
-    pub(crate) object_lock_mode: Option<types::ObjectLockMode>,
-    pub(crate) object_lock_retain_until_date: Option<rt::DateTime>,
-    pub(crate) object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    pub(crate) ibm_restored_copy_storage_class: Option<types::StorageClass>,
-    pub(crate) ibm_transition: Option<String>,
+    delete_marker: Option<bool>,
+    accept_ranges: Option<String>,
+    expiration: Option<String>,
+    restore: Option<String>,
+    last_modified: Option<rt::DateTime>,
+    content_length: Option<i64>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    checksum_type: Option<types::ChecksumType>,
+    e_tag: Option<String>,
+    missing_meta: Option<i32>,
+    version_id: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    content_type: Option<String>,
+    expires: Option<rt::DateTime>,
+    website_redirect_location: Option<String>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    metadata: Option<::std::collections::HashMap<String, String>>,
+    retention_expiration_date: Option<rt::DateTime>,
+    retention_legal_hold_count: Option<i32>,
+    retention_period: Option<i32>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    storage_class: Option<types::StorageClass>,
+    request_charged: Option<types::RequestCharged>,
+    replication_status: Option<types::ReplicationStatus>,
+    parts_count: Option<i32>,
+    object_lock_mode: Option<types::ObjectLockMode>,
+    object_lock_retain_until_date: Option<rt::DateTime>,
+    object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
+    ibm_restored_copy_storage_class: Option<types::StorageClass>,
+    ibm_transition: Option<String>,
 }
 impl ::std::fmt::Debug for HeadObjectOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -14800,22 +14792,22 @@ impl HeadObjectRequest {
 /// Builds a [`HeadObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct HeadObjectRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) if_match: Option<String>,
-    pub(crate) if_modified_since: Option<rt::DateTime>,
-    pub(crate) if_none_match: Option<String>,
-    pub(crate) if_unmodified_since: Option<rt::DateTime>,
-    pub(crate) key: Option<String>,
-    pub(crate) mirror_destination: Option<String>,
-    pub(crate) range: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) part_number: Option<i32>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) checksum_mode: Option<types::ChecksumMode>,
+    bucket: Option<String>,
+    if_match: Option<String>,
+    if_modified_since: Option<rt::DateTime>,
+    if_none_match: Option<String>,
+    if_unmodified_since: Option<rt::DateTime>,
+    key: Option<String>,
+    mirror_destination: Option<String>,
+    range: Option<String>,
+    version_id: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    part_number: Option<i32>,
+    expected_bucket_owner: Option<String>,
+    checksum_mode: Option<types::ChecksumMode>,
 }
 impl ::std::fmt::Debug for HeadObjectRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -15032,7 +15024,7 @@ impl IndexDocument {
 /// Builds a [`IndexDocument`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct IndexDocumentBuilder {
-    pub(crate) suffix: Option<String>,
+    suffix: Option<String>,
 }
 impl IndexDocumentBuilder {
     /// Sets `Suffix` (required).
@@ -15086,8 +15078,8 @@ impl Initiator {
 /// Builds a [`Initiator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct InitiatorBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) display_name: Option<String>,
+    id: Option<String>,
+    display_name: Option<String>,
 }
 impl InitiatorBuilder {
     /// Sets `ID`. The canonical id of the account or user.
@@ -15197,13 +15189,13 @@ impl InventoryConfiguration {
 /// Builds a [`InventoryConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct InventoryConfigurationBuilder {
-    pub(crate) destination: Option<types::InventoryDestination>,
-    pub(crate) is_enabled: Option<bool>,
-    pub(crate) filter: Option<types::InventoryFilter>,
-    pub(crate) id: Option<String>,
-    pub(crate) included_object_versions: Option<types::InventoryIncludedObjectVersions>,
-    pub(crate) optional_fields: Option<Vec<types::InventoryOptionalField>>,
-    pub(crate) schedule: Option<types::InventorySchedule>,
+    destination: Option<types::InventoryDestination>,
+    is_enabled: Option<bool>,
+    filter: Option<types::InventoryFilter>,
+    id: Option<String>,
+    included_object_versions: Option<types::InventoryIncludedObjectVersions>,
+    optional_fields: Option<Vec<types::InventoryOptionalField>>,
+    schedule: Option<types::InventorySchedule>,
 }
 impl InventoryConfigurationBuilder {
     /// Sets `Destination` (required).
@@ -15340,7 +15332,7 @@ impl InventoryDestination {
 /// Builds a [`InventoryDestination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct InventoryDestinationBuilder {
-    pub(crate) s3_bucket_destination: Option<types::InventoryS3BucketDestination>,
+    s3_bucket_destination: Option<types::InventoryS3BucketDestination>,
 }
 impl InventoryDestinationBuilder {
     /// Sets `S3BucketDestination` (required).
@@ -15395,7 +15387,7 @@ impl InventoryFilter {
 /// Builds a [`InventoryFilter`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct InventoryFilterBuilder {
-    pub(crate) prefix: Option<String>,
+    prefix: Option<String>,
 }
 impl InventoryFilterBuilder {
     /// Sets `Prefix` (required).
@@ -15753,10 +15745,10 @@ impl InventoryS3BucketDestination {
 /// Builds a [`InventoryS3BucketDestination`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct InventoryS3BucketDestinationBuilder {
-    pub(crate) account_id: Option<String>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) format: Option<types::InventoryFormat>,
-    pub(crate) prefix: Option<String>,
+    account_id: Option<String>,
+    bucket: Option<String>,
+    format: Option<types::InventoryFormat>,
+    prefix: Option<String>,
 }
 impl InventoryS3BucketDestinationBuilder {
     /// Sets `AccountId`.
@@ -15835,7 +15827,7 @@ impl InventorySchedule {
 /// Builds a [`InventorySchedule`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct InventoryScheduleBuilder {
-    pub(crate) frequency: Option<types::InventoryFrequency>,
+    frequency: Option<types::InventoryFrequency>,
 }
 impl InventoryScheduleBuilder {
     /// Sets `Frequency` (required).
@@ -15888,10 +15880,10 @@ impl LambdaFunctionConfiguration {
 /// Builds a [`LambdaFunctionConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct LambdaFunctionConfigurationBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) lambda_function_arn: Option<String>,
-    pub(crate) events: Option<Vec<types::Event>>,
-    pub(crate) filter: Option<types::NotificationConfigurationFilter>,
+    id: Option<String>,
+    lambda_function_arn: Option<String>,
+    events: Option<Vec<types::Event>>,
+    filter: Option<types::NotificationConfigurationFilter>,
 }
 impl LambdaFunctionConfigurationBuilder {
     /// Sets `Id`.
@@ -15988,8 +15980,8 @@ impl LegalHold {
 /// Builds a [`LegalHold`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LegalHoldBuilder {
-    pub(crate) date: Option<rt::DateTime>,
-    pub(crate) id: Option<String>,
+    date: Option<rt::DateTime>,
+    id: Option<String>,
 }
 impl LegalHoldBuilder {
     /// Sets `Date`. When the legal hold was added.
@@ -16048,9 +16040,9 @@ impl LegalHoldRequest {
 /// Builds a [`LegalHoldRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct LegalHoldRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) retention_legal_hold_id: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    retention_legal_hold_id: Option<String>,
 }
 impl LegalHoldRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -16141,9 +16133,9 @@ impl LifecycleExpiration {
 /// Builds a [`LifecycleExpiration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LifecycleExpirationBuilder {
-    pub(crate) date: Option<rt::DateTime>,
-    pub(crate) days: Option<i32>,
-    pub(crate) expired_object_delete_marker: Option<bool>,
+    date: Option<rt::DateTime>,
+    days: Option<i32>,
+    expired_object_delete_marker: Option<bool>,
 }
 impl LifecycleExpirationBuilder {
     /// Sets `Date`. The day objects expire, at midnight UTC (ISO 8601).
@@ -16276,16 +16268,14 @@ impl LifecycleRule {
 /// Builds a [`LifecycleRule`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleBuilder {
-    pub(crate) expiration: Option<types::LifecycleExpiration>,
-    pub(crate) id: Option<String>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) filter: Option<types::LifecycleRuleFilter>,
-    pub(crate) status: Option<types::ExpirationStatus>,
-    pub(crate) transitions: Option<Vec<types::Transition>>,
-    pub(crate) noncurrent_version_expiration: Option<types::NoncurrentVersionExpiration>,
-    pub(crate) abort_incomplete_multipart_upload: Option<
-        types::AbortIncompleteMultipartUpload,
-    >,
+    expiration: Option<types::LifecycleExpiration>,
+    id: Option<String>,
+    prefix: Option<String>,
+    filter: Option<types::LifecycleRuleFilter>,
+    status: Option<types::ExpirationStatus>,
+    transitions: Option<Vec<types::Transition>>,
+    noncurrent_version_expiration: Option<types::NoncurrentVersionExpiration>,
+    abort_incomplete_multipart_upload: Option<types::AbortIncompleteMultipartUpload>,
 }
 impl LifecycleRuleBuilder {
     /// Sets `Expiration`. Deletes objects some days after creation or on a date.
@@ -16449,10 +16439,10 @@ impl LifecycleRuleAndOperator {
 /// Builds a [`LifecycleRuleAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleAndOperatorBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tags: Option<Vec<types::Tag>>,
-    pub(crate) object_size_greater_than: Option<i64>,
-    pub(crate) object_size_less_than: Option<i64>,
+    prefix: Option<String>,
+    tags: Option<Vec<types::Tag>>,
+    object_size_greater_than: Option<i64>,
+    object_size_less_than: Option<i64>,
 }
 impl LifecycleRuleAndOperatorBuilder {
     /// Sets `Prefix`. Applies to keys that start with this text.
@@ -16567,11 +16557,11 @@ impl LifecycleRuleFilter {
 /// Builds a [`LifecycleRuleFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LifecycleRuleFilterBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tag: Option<types::Tag>,
-    pub(crate) object_size_greater_than: Option<i64>,
-    pub(crate) object_size_less_than: Option<i64>,
-    pub(crate) and: Option<types::LifecycleRuleAndOperator>,
+    prefix: Option<String>,
+    tag: Option<types::Tag>,
+    object_size_greater_than: Option<i64>,
+    object_size_less_than: Option<i64>,
+    and: Option<types::LifecycleRuleAndOperator>,
 }
 impl LifecycleRuleFilterBuilder {
     /// Sets `Prefix`. Applies to keys that start with this text.
@@ -16687,10 +16677,10 @@ impl ListBucketAnalyticsConfigurationsOutput {
 /// Builds a [`ListBucketAnalyticsConfigurationsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketAnalyticsConfigurationsOutputBuilder {
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) next_continuation_token: Option<String>,
-    pub(crate) analytics_configuration_list: Option<Vec<types::AnalyticsConfiguration>>,
+    is_truncated: Option<bool>,
+    continuation_token: Option<String>,
+    next_continuation_token: Option<String>,
+    analytics_configuration_list: Option<Vec<types::AnalyticsConfiguration>>,
 }
 impl ListBucketAnalyticsConfigurationsOutputBuilder {
     /// Sets `IsTruncated`.
@@ -16779,9 +16769,9 @@ impl ListBucketAnalyticsConfigurationsRequest {
 /// Builds a [`ListBucketAnalyticsConfigurationsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketAnalyticsConfigurationsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    continuation_token: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListBucketAnalyticsConfigurationsRequestBuilder {
     /// Sets `Bucket` (required).
@@ -16855,10 +16845,10 @@ impl ListBucketsExtendedRequest {
 /// Builds a [`ListBucketsExtendedRequest`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsExtendedRequestBuilder {
-    pub(crate) ibm_service_instance_id: Option<String>,
-    pub(crate) marker: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) prefix: Option<String>,
+    ibm_service_instance_id: Option<String>,
+    marker: Option<String>,
+    max_keys: Option<i32>,
+    prefix: Option<String>,
 }
 impl ListBucketsExtendedRequestBuilder {
     /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
@@ -16959,10 +16949,10 @@ impl ListBucketsExtendedOutput {
 /// Builds a [`ListBucketsExtendedOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsExtendedOutputBuilder {
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) next_marker: Option<String>,
-    pub(crate) buckets: Option<Vec<types::Bucket>>,
-    pub(crate) owner: Option<types::Owner>,
+    is_truncated: Option<bool>,
+    next_marker: Option<String>,
+    buckets: Option<Vec<types::Bucket>>,
+    owner: Option<types::Owner>,
 }
 impl ListBucketsExtendedOutputBuilder {
     /// Sets `IsTruncated`. Whether more entries follow this page.
@@ -17067,10 +17057,10 @@ impl ListBucketInventoryConfigurationsOutput {
 /// Builds a [`ListBucketInventoryConfigurationsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketInventoryConfigurationsOutputBuilder {
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) inventory_configuration_list: Option<Vec<types::InventoryConfiguration>>,
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) next_continuation_token: Option<String>,
+    continuation_token: Option<String>,
+    inventory_configuration_list: Option<Vec<types::InventoryConfiguration>>,
+    is_truncated: Option<bool>,
+    next_continuation_token: Option<String>,
 }
 impl ListBucketInventoryConfigurationsOutputBuilder {
     /// Sets `ContinuationToken`.
@@ -17159,9 +17149,9 @@ impl ListBucketInventoryConfigurationsRequest {
 /// Builds a [`ListBucketInventoryConfigurationsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketInventoryConfigurationsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    continuation_token: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListBucketInventoryConfigurationsRequestBuilder {
     /// Sets `Bucket` (required).
@@ -17256,10 +17246,10 @@ impl ListBucketMetricsConfigurationsOutput {
 /// Builds a [`ListBucketMetricsConfigurationsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketMetricsConfigurationsOutputBuilder {
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) next_continuation_token: Option<String>,
-    pub(crate) metrics_configuration_list: Option<Vec<types::MetricsConfiguration>>,
+    is_truncated: Option<bool>,
+    continuation_token: Option<String>,
+    next_continuation_token: Option<String>,
+    metrics_configuration_list: Option<Vec<types::MetricsConfiguration>>,
 }
 impl ListBucketMetricsConfigurationsOutputBuilder {
     /// Sets `IsTruncated`.
@@ -17348,9 +17338,9 @@ impl ListBucketMetricsConfigurationsRequest {
 /// Builds a [`ListBucketMetricsConfigurationsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketMetricsConfigurationsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    continuation_token: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListBucketMetricsConfigurationsRequestBuilder {
     /// Sets `Bucket` (required).
@@ -17425,8 +17415,8 @@ impl ListBucketsOutput {
 /// Builds a [`ListBucketsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsOutputBuilder {
-    pub(crate) buckets: Option<Vec<types::Bucket>>,
-    pub(crate) owner: Option<types::Owner>,
+    buckets: Option<Vec<types::Bucket>>,
+    owner: Option<types::Owner>,
 }
 impl ListBucketsOutputBuilder {
     /// Appends one item to `Buckets`. The buckets, in name order. `set_buckets` sets or clears the whole list.
@@ -17575,18 +17565,18 @@ impl ListMultipartUploadsOutput {
 /// Builds a [`ListMultipartUploadsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListMultipartUploadsOutputBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key_marker: Option<String>,
-    pub(crate) upload_id_marker: Option<String>,
-    pub(crate) next_key_marker: Option<String>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) next_upload_id_marker: Option<String>,
-    pub(crate) max_uploads: Option<i32>,
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) uploads: Option<Vec<types::MultipartUpload>>,
-    pub(crate) common_prefixes: Option<Vec<types::CommonPrefix>>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
+    bucket: Option<String>,
+    key_marker: Option<String>,
+    upload_id_marker: Option<String>,
+    next_key_marker: Option<String>,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    next_upload_id_marker: Option<String>,
+    max_uploads: Option<i32>,
+    is_truncated: Option<bool>,
+    uploads: Option<Vec<types::MultipartUpload>>,
+    common_prefixes: Option<Vec<types::CommonPrefix>>,
+    encoding_type: Option<types::EncodingType>,
 }
 impl ListMultipartUploadsOutputBuilder {
     /// Sets `Bucket`. The bucket's name, echoed back.
@@ -17752,7 +17742,7 @@ impl ListBucketsRequest {
 /// Builds a [`ListBucketsRequest`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListBucketsRequestBuilder {
-    pub(crate) ibm_service_instance_id: Option<String>,
+    ibm_service_instance_id: Option<String>,
 }
 impl ListBucketsRequestBuilder {
     /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
@@ -17822,10 +17812,10 @@ impl ListLegalHoldsOutput {
 /// Builds a [`ListLegalHoldsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListLegalHoldsOutputBuilder {
-    pub(crate) create_time: Option<rt::DateTime>,
-    pub(crate) legal_holds: Option<Vec<types::LegalHold>>,
-    pub(crate) retention_period: Option<i32>,
-    pub(crate) retention_period_expiration_date: Option<rt::DateTime>,
+    create_time: Option<rt::DateTime>,
+    legal_holds: Option<Vec<types::LegalHold>>,
+    retention_period: Option<i32>,
+    retention_period_expiration_date: Option<rt::DateTime>,
 }
 impl ListLegalHoldsOutputBuilder {
     /// Sets `CreateTime`. When the object was created, which its retention period counts from.
@@ -17911,9 +17901,9 @@ impl ListLegalHoldsRequest {
 /// Builds a [`ListLegalHoldsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListLegalHoldsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) mirror_destination: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    mirror_destination: Option<String>,
 }
 impl ListLegalHoldsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -18005,15 +17995,15 @@ impl ListMultipartUploadsRequest {
 /// Builds a [`ListMultipartUploadsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListMultipartUploadsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
-    pub(crate) key_marker: Option<String>,
-    pub(crate) max_uploads: Option<i32>,
-    pub(crate) mirror_destination: Option<String>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) upload_id_marker: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    delimiter: Option<String>,
+    encoding_type: Option<types::EncodingType>,
+    key_marker: Option<String>,
+    max_uploads: Option<i32>,
+    mirror_destination: Option<String>,
+    prefix: Option<String>,
+    upload_id_marker: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListMultipartUploadsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -18248,19 +18238,19 @@ impl ListObjectVersionsOutput {
 /// Builds a [`ListObjectVersionsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectVersionsOutputBuilder {
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) key_marker: Option<String>,
-    pub(crate) version_id_marker: Option<String>,
-    pub(crate) next_key_marker: Option<String>,
-    pub(crate) next_version_id_marker: Option<String>,
-    pub(crate) versions: Option<Vec<types::ObjectVersion>>,
-    pub(crate) delete_markers: Option<Vec<types::DeleteMarkerEntry>>,
-    pub(crate) name: Option<String>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) common_prefixes: Option<Vec<types::CommonPrefix>>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
+    is_truncated: Option<bool>,
+    key_marker: Option<String>,
+    version_id_marker: Option<String>,
+    next_key_marker: Option<String>,
+    next_version_id_marker: Option<String>,
+    versions: Option<Vec<types::ObjectVersion>>,
+    delete_markers: Option<Vec<types::DeleteMarkerEntry>>,
+    name: Option<String>,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    max_keys: Option<i32>,
+    common_prefixes: Option<Vec<types::CommonPrefix>>,
+    encoding_type: Option<types::EncodingType>,
 }
 impl ListObjectVersionsOutputBuilder {
     /// Sets `IsTruncated`. Whether more entries follow this page.
@@ -18461,14 +18451,14 @@ impl ListObjectVersionsRequest {
 /// Builds a [`ListObjectVersionsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectVersionsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
-    pub(crate) key_marker: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) version_id_marker: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    delimiter: Option<String>,
+    encoding_type: Option<types::EncodingType>,
+    key_marker: Option<String>,
+    max_keys: Option<i32>,
+    prefix: Option<String>,
+    version_id_marker: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListObjectVersionsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -18690,18 +18680,18 @@ impl ListObjectsOutput {
 /// Builds a [`ListObjectsOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectsOutputBuilder {
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) marker: Option<String>,
-    pub(crate) next_marker: Option<String>,
-    pub(crate) contents: Option<Vec<types::Object>>,
-    pub(crate) name: Option<String>,
-    pub(crate) ibm_sse_kp_enabled: Option<bool>,
-    pub(crate) ibm_sse_kp_crk_id: Option<String>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) common_prefixes: Option<Vec<types::CommonPrefix>>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
+    is_truncated: Option<bool>,
+    marker: Option<String>,
+    next_marker: Option<String>,
+    contents: Option<Vec<types::Object>>,
+    name: Option<String>,
+    ibm_sse_kp_enabled: Option<bool>,
+    ibm_sse_kp_crk_id: Option<String>,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    max_keys: Option<i32>,
+    common_prefixes: Option<Vec<types::CommonPrefix>>,
+    encoding_type: Option<types::EncodingType>,
 }
 impl ListObjectsOutputBuilder {
     /// Sets `IsTruncated`. Whether more entries follow this page.
@@ -18891,15 +18881,15 @@ impl ListObjectsRequest {
 /// Builds a [`ListObjectsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
-    pub(crate) marker: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) mirror_destination: Option<String>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    delimiter: Option<String>,
+    encoding_type: Option<types::EncodingType>,
+    marker: Option<String>,
+    max_keys: Option<i32>,
+    mirror_destination: Option<String>,
+    prefix: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListObjectsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -19130,18 +19120,18 @@ impl ListObjectsV2Output {
 /// Builds a [`ListObjectsV2Output`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectsV2OutputBuilder {
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) contents: Option<Vec<types::Object>>,
-    pub(crate) name: Option<String>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) common_prefixes: Option<Vec<types::CommonPrefix>>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
-    pub(crate) key_count: Option<i32>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) next_continuation_token: Option<String>,
-    pub(crate) start_after: Option<String>,
+    is_truncated: Option<bool>,
+    contents: Option<Vec<types::Object>>,
+    name: Option<String>,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    max_keys: Option<i32>,
+    common_prefixes: Option<Vec<types::CommonPrefix>>,
+    encoding_type: Option<types::EncodingType>,
+    key_count: Option<i32>,
+    continuation_token: Option<String>,
+    next_continuation_token: Option<String>,
+    start_after: Option<String>,
 }
 impl ListObjectsV2OutputBuilder {
     /// Sets `IsTruncated`. Whether more entries follow this page.
@@ -19333,15 +19323,15 @@ impl ListObjectsV2Request {
 /// Builds a [`ListObjectsV2Request`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListObjectsV2RequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) delimiter: Option<String>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) fetch_owner: Option<bool>,
-    pub(crate) start_after: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    delimiter: Option<String>,
+    encoding_type: Option<types::EncodingType>,
+    max_keys: Option<i32>,
+    prefix: Option<String>,
+    continuation_token: Option<String>,
+    fetch_owner: Option<bool>,
+    start_after: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListObjectsV2RequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -19600,22 +19590,22 @@ impl ListPartsOutput {
 /// Builds a [`ListPartsOutput`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListPartsOutputBuilder {
-    pub(crate) abort_date: Option<rt::DateTime>,
-    pub(crate) abort_rule_id: Option<String>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) upload_id: Option<String>,
-    pub(crate) part_number_marker: Option<i32>,
-    pub(crate) next_part_number_marker: Option<i32>,
-    pub(crate) max_parts: Option<i32>,
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) parts: Option<Vec<types::Part>>,
-    pub(crate) initiator: Option<types::Initiator>,
-    pub(crate) owner: Option<types::Owner>,
-    pub(crate) storage_class: Option<types::StorageClass>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
+    abort_date: Option<rt::DateTime>,
+    abort_rule_id: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    upload_id: Option<String>,
+    part_number_marker: Option<i32>,
+    next_part_number_marker: Option<i32>,
+    max_parts: Option<i32>,
+    is_truncated: Option<bool>,
+    parts: Option<Vec<types::Part>>,
+    initiator: Option<types::Initiator>,
+    owner: Option<types::Owner>,
+    storage_class: Option<types::StorageClass>,
+    request_charged: Option<types::RequestCharged>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    checksum_type: Option<types::ChecksumType>,
 }
 impl ListPartsOutputBuilder {
     /// Sets `AbortDate`. When a lifecycle rule for incomplete uploads will abort this upload, if one applies.
@@ -19855,14 +19845,14 @@ impl ListPartsRequest {
 /// Builds a [`ListPartsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListPartsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) max_parts: Option<i32>,
-    pub(crate) mirror_destination: Option<String>,
-    pub(crate) part_number_marker: Option<i32>,
-    pub(crate) upload_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    max_parts: Option<i32>,
+    mirror_destination: Option<String>,
+    part_number_marker: Option<i32>,
+    upload_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
 }
 impl ListPartsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -19988,9 +19978,9 @@ impl LoggingEnabled {
 /// Builds a [`LoggingEnabled`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct LoggingEnabledBuilder {
-    pub(crate) target_bucket: Option<String>,
-    pub(crate) target_grants: Option<Vec<types::TargetGrant>>,
-    pub(crate) target_prefix: Option<String>,
+    target_bucket: Option<String>,
+    target_grants: Option<Vec<types::TargetGrant>>,
+    target_prefix: Option<String>,
 }
 impl LoggingEnabledBuilder {
     /// Sets `TargetBucket`.
@@ -20252,8 +20242,8 @@ impl MetricsAndOperator {
 /// Builds a [`MetricsAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct MetricsAndOperatorBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tags: Option<Vec<types::Tag>>,
+    prefix: Option<String>,
+    tags: Option<Vec<types::Tag>>,
 }
 impl MetricsAndOperatorBuilder {
     /// Sets `Prefix`.
@@ -20319,8 +20309,8 @@ impl MetricsConfiguration {
 /// Builds a [`MetricsConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct MetricsConfigurationBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) filter: Option<types::MetricsFilter>,
+    id: Option<String>,
+    filter: Option<types::MetricsFilter>,
 }
 impl MetricsConfigurationBuilder {
     /// Sets `Id` (required).
@@ -20394,9 +20384,9 @@ impl MetricsFilter {
 /// Builds a [`MetricsFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct MetricsFilterBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tag: Option<types::Tag>,
-    pub(crate) and: Option<types::MetricsAndOperator>,
+    prefix: Option<String>,
+    tag: Option<types::Tag>,
+    and: Option<types::MetricsAndOperator>,
 }
 impl MetricsFilterBuilder {
     /// Sets `Prefix`.
@@ -20522,14 +20512,14 @@ impl MultipartUpload {
 /// Builds a [`MultipartUpload`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct MultipartUploadBuilder {
-    pub(crate) upload_id: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) initiated: Option<rt::DateTime>,
-    pub(crate) storage_class: Option<types::StorageClass>,
-    pub(crate) owner: Option<types::Owner>,
-    pub(crate) initiator: Option<types::Initiator>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
+    upload_id: Option<String>,
+    key: Option<String>,
+    initiated: Option<rt::DateTime>,
+    storage_class: Option<types::StorageClass>,
+    owner: Option<types::Owner>,
+    initiator: Option<types::Initiator>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    checksum_type: Option<types::ChecksumType>,
 }
 impl MultipartUploadBuilder {
     /// Sets `UploadId`. The upload's id.
@@ -20735,8 +20725,8 @@ impl NoncurrentVersionExpiration {
 /// Builds a [`NoncurrentVersionExpiration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NoncurrentVersionExpirationBuilder {
-    pub(crate) noncurrent_days: Option<i32>,
-    pub(crate) newer_noncurrent_versions: Option<i32>,
+    noncurrent_days: Option<i32>,
+    newer_noncurrent_versions: Option<i32>,
 }
 impl NoncurrentVersionExpirationBuilder {
     /// Sets `NoncurrentDays`. Days after a version stops being current at which it expires.
@@ -20798,11 +20788,9 @@ impl NotificationConfiguration {
 /// Builds a [`NotificationConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationBuilder {
-    pub(crate) topic_configurations: Option<Vec<types::TopicConfiguration>>,
-    pub(crate) queue_configurations: Option<Vec<types::QueueConfiguration>>,
-    pub(crate) lambda_function_configurations: Option<
-        Vec<types::LambdaFunctionConfiguration>,
-    >,
+    topic_configurations: Option<Vec<types::TopicConfiguration>>,
+    queue_configurations: Option<Vec<types::QueueConfiguration>>,
+    lambda_function_configurations: Option<Vec<types::LambdaFunctionConfiguration>>,
 }
 impl NotificationConfigurationBuilder {
     /// Appends one item to `TopicConfigurations`. `set_topic_configurations` sets or clears the whole list.
@@ -20885,9 +20873,9 @@ impl NotificationConfigurationDeprecated {
 /// Builds a [`NotificationConfigurationDeprecated`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationDeprecatedBuilder {
-    pub(crate) topic_configuration: Option<types::TopicConfigurationDeprecated>,
-    pub(crate) queue_configuration: Option<types::QueueConfigurationDeprecated>,
-    pub(crate) cloud_function_configuration: Option<types::CloudFunctionConfiguration>,
+    topic_configuration: Option<types::TopicConfigurationDeprecated>,
+    queue_configuration: Option<types::QueueConfigurationDeprecated>,
+    cloud_function_configuration: Option<types::CloudFunctionConfiguration>,
 }
 impl NotificationConfigurationDeprecatedBuilder {
     /// Sets `TopicConfiguration`.
@@ -20968,7 +20956,7 @@ impl NotificationConfigurationFilter {
 /// Builds a [`NotificationConfigurationFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct NotificationConfigurationFilterBuilder {
-    pub(crate) key: Option<types::S3KeyFilter>,
+    key: Option<types::S3KeyFilter>,
 }
 impl NotificationConfigurationFilterBuilder {
     /// Sets `Key`.
@@ -21074,14 +21062,14 @@ impl Object {
 /// Builds a [`Object`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectBuilder {
-    pub(crate) key: Option<String>,
-    pub(crate) last_modified: Option<rt::DateTime>,
-    pub(crate) e_tag: Option<String>,
-    pub(crate) checksum_algorithm: Option<Vec<types::ChecksumAlgorithm>>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
-    pub(crate) size: Option<i64>,
-    pub(crate) storage_class: Option<types::ObjectStorageClass>,
-    pub(crate) owner: Option<types::Owner>,
+    key: Option<String>,
+    last_modified: Option<rt::DateTime>,
+    e_tag: Option<String>,
+    checksum_algorithm: Option<Vec<types::ChecksumAlgorithm>>,
+    checksum_type: Option<types::ChecksumType>,
+    size: Option<i64>,
+    storage_class: Option<types::ObjectStorageClass>,
+    owner: Option<types::Owner>,
 }
 impl ObjectBuilder {
     /// Sets `Key`. The object's key.
@@ -21327,8 +21315,8 @@ impl ObjectIdentifier {
 /// Builds a [`ObjectIdentifier`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectIdentifierBuilder {
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
 }
 impl ObjectIdentifierBuilder {
     /// Sets `Key` (required). The key to delete.
@@ -21397,8 +21385,8 @@ impl ObjectLockConfiguration {
 /// Builds a [`ObjectLockConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockConfigurationBuilder {
-    pub(crate) object_lock_enabled: Option<types::ObjectLockEnabled>,
-    pub(crate) rule: Option<types::ObjectLockRule>,
+    object_lock_enabled: Option<types::ObjectLockEnabled>,
+    rule: Option<types::ObjectLockRule>,
 }
 impl ObjectLockConfigurationBuilder {
     /// Sets `ObjectLockEnabled`.
@@ -21519,7 +21507,7 @@ impl ObjectLockLegalHold {
 /// Builds a [`ObjectLockLegalHold`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockLegalHoldBuilder {
-    pub(crate) status: Option<types::ObjectLockLegalHoldStatus>,
+    status: Option<types::ObjectLockLegalHoldStatus>,
 }
 impl ObjectLockLegalHoldBuilder {
     /// Sets `Status`. `ON` or `OFF`.
@@ -21702,8 +21690,8 @@ impl ObjectLockRetention {
 /// Builds a [`ObjectLockRetention`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockRetentionBuilder {
-    pub(crate) mode: Option<types::ObjectLockRetentionMode>,
-    pub(crate) retain_until_date: Option<rt::DateTime>,
+    mode: Option<types::ObjectLockRetentionMode>,
+    retain_until_date: Option<rt::DateTime>,
 }
 impl ObjectLockRetentionBuilder {
     /// Sets `Mode`. `COMPLIANCE` (nobody can shorten or remove the retention) or `GOVERNANCE` (callers with a special permission can).
@@ -21820,7 +21808,7 @@ impl ObjectLockRule {
 /// Builds a [`ObjectLockRule`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectLockRuleBuilder {
-    pub(crate) default_retention: Option<types::DefaultRetention>,
+    default_retention: Option<types::DefaultRetention>,
 }
 impl ObjectLockRuleBuilder {
     /// Sets `DefaultRetention`.
@@ -22073,16 +22061,16 @@ impl ObjectVersion {
 /// Builds a [`ObjectVersion`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectVersionBuilder {
-    pub(crate) e_tag: Option<String>,
-    pub(crate) size: Option<i64>,
-    pub(crate) storage_class: Option<types::ObjectVersionStorageClass>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) is_latest: Option<bool>,
-    pub(crate) last_modified: Option<rt::DateTime>,
-    pub(crate) owner: Option<types::Owner>,
-    pub(crate) checksum_algorithm: Option<Vec<types::ChecksumAlgorithm>>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
+    e_tag: Option<String>,
+    size: Option<i64>,
+    storage_class: Option<types::ObjectVersionStorageClass>,
+    key: Option<String>,
+    version_id: Option<String>,
+    is_latest: Option<bool>,
+    last_modified: Option<rt::DateTime>,
+    owner: Option<types::Owner>,
+    checksum_algorithm: Option<Vec<types::ChecksumAlgorithm>>,
+    checksum_type: Option<types::ChecksumType>,
 }
 impl ObjectVersionBuilder {
     /// Sets `ETag`. The entity tag, quoted: the hex MD5 of the content for a single upload not encrypted with SSE-C or KMS; for an object uploaded in N parts, the MD5 of the parts' MD5s followed by `-N`.
@@ -22308,8 +22296,8 @@ impl Owner {
 /// Builds a [`Owner`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct OwnerBuilder {
-    pub(crate) display_name: Option<String>,
-    pub(crate) id: Option<String>,
+    display_name: Option<String>,
+    id: Option<String>,
 }
 impl OwnerBuilder {
     /// Sets `DisplayName`. The owner's display name, where the service keeps one.
@@ -22433,15 +22421,15 @@ impl Part {
 /// Builds a [`Part`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PartBuilder {
-    pub(crate) part_number: Option<i32>,
-    pub(crate) last_modified: Option<rt::DateTime>,
-    pub(crate) e_tag: Option<String>,
-    pub(crate) size: Option<i64>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
+    part_number: Option<i32>,
+    last_modified: Option<rt::DateTime>,
+    e_tag: Option<String>,
+    size: Option<i64>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
 }
 impl PartBuilder {
     /// Sets `PartNumber`. The part's number.
@@ -22757,11 +22745,11 @@ impl ProtectionConfiguration {
 /// Builds a [`ProtectionConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ProtectionConfigurationBuilder {
-    pub(crate) status: Option<types::BucketProtectionStatus>,
-    pub(crate) minimum_retention: Option<types::BucketProtectionMinimumRetention>,
-    pub(crate) default_retention: Option<types::BucketProtectionDefaultRetention>,
-    pub(crate) maximum_retention: Option<types::BucketProtectionMaximumRetention>,
-    pub(crate) enable_permanent_retention: Option<bool>,
+    status: Option<types::BucketProtectionStatus>,
+    minimum_retention: Option<types::BucketProtectionMinimumRetention>,
+    default_retention: Option<types::BucketProtectionDefaultRetention>,
+    maximum_retention: Option<types::BucketProtectionMaximumRetention>,
+    enable_permanent_retention: Option<bool>,
 }
 impl ProtectionConfigurationBuilder {
     /// Sets `Status`. `Retention` turns the rules on.
@@ -22941,8 +22929,8 @@ impl PublicAccessBlockConfiguration {
 /// Builds a [`PublicAccessBlockConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PublicAccessBlockConfigurationBuilder {
-    pub(crate) block_public_acls: Option<bool>,
-    pub(crate) ignore_public_acls: Option<bool>,
+    block_public_acls: Option<bool>,
+    ignore_public_acls: Option<bool>,
 }
 impl PublicAccessBlockConfigurationBuilder {
     /// Sets `BlockPublicAcls`.
@@ -23003,10 +22991,10 @@ impl PutBucketAccelerateConfigurationRequest {
 /// Builds a [`PutBucketAccelerateConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAccelerateConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) accelerate_configuration: Option<types::AccelerateConfiguration>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    bucket: Option<String>,
+    accelerate_configuration: Option<types::AccelerateConfiguration>,
+    expected_bucket_owner: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
 }
 impl PutBucketAccelerateConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -23135,17 +23123,17 @@ impl PutBucketAclRequest {
 /// Builds a [`PutBucketAclRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAclRequestBuilder {
-    pub(crate) acl: Option<types::BucketCannedACL>,
-    pub(crate) access_control_policy: Option<types::AccessControlPolicy>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) grant_full_control: Option<String>,
-    pub(crate) grant_read: Option<String>,
-    pub(crate) grant_read_acp: Option<String>,
-    pub(crate) grant_write: Option<String>,
-    pub(crate) grant_write_acp: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    acl: Option<types::BucketCannedACL>,
+    access_control_policy: Option<types::AccessControlPolicy>,
+    bucket: Option<String>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    grant_full_control: Option<String>,
+    grant_read: Option<String>,
+    grant_read_acp: Option<String>,
+    grant_write: Option<String>,
+    grant_write_acp: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketAclRequestBuilder {
     /// Sets `ACL`.
@@ -23316,10 +23304,10 @@ impl PutBucketAnalyticsConfigurationRequest {
 /// Builds a [`PutBucketAnalyticsConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketAnalyticsConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) analytics_configuration: Option<types::AnalyticsConfiguration>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    analytics_configuration: Option<types::AnalyticsConfiguration>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketAnalyticsConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -23419,11 +23407,11 @@ impl PutBucketCorsRequest {
 /// Builds a [`PutBucketCorsRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketCorsRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) cors_configuration: Option<types::CORSConfiguration>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    cors_configuration: Option<types::CORSConfiguration>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketCorsRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -23533,10 +23521,10 @@ impl PutBucketInventoryConfigurationRequest {
 /// Builds a [`PutBucketInventoryConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketInventoryConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) inventory_configuration: Option<types::InventoryConfiguration>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    inventory_configuration: Option<types::InventoryConfiguration>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketInventoryConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -23634,10 +23622,10 @@ impl PutBucketLifecycleConfigurationRequest {
 /// Builds a [`PutBucketLifecycleConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketLifecycleConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) lifecycle_configuration: Option<types::BucketLifecycleConfiguration>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    lifecycle_configuration: Option<types::BucketLifecycleConfiguration>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketLifecycleConfigurationRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -23734,10 +23722,10 @@ impl PutBucketMetricsConfigurationRequest {
 /// Builds a [`PutBucketMetricsConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketMetricsConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) id: Option<String>,
-    pub(crate) metrics_configuration: Option<types::MetricsConfiguration>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    id: Option<String>,
+    metrics_configuration: Option<types::MetricsConfiguration>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketMetricsConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -23821,8 +23809,8 @@ impl PutBucketProtectionConfigurationRequest {
 /// Builds a [`PutBucketProtectionConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketProtectionConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) protection_configuration: Option<types::ProtectionConfiguration>,
+    bucket: Option<String>,
+    protection_configuration: Option<types::ProtectionConfiguration>,
 }
 impl PutBucketProtectionConfigurationRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -23904,12 +23892,12 @@ impl PutBucketReplicationRequest {
 /// Builds a [`PutBucketReplicationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketReplicationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) replication_configuration: Option<types::ReplicationConfiguration>,
-    pub(crate) token: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    replication_configuration: Option<types::ReplicationConfiguration>,
+    token: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketReplicationRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -24036,11 +24024,11 @@ impl PutBucketTaggingRequest {
 /// Builds a [`PutBucketTaggingRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketTaggingRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) tagging: Option<types::Tagging>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    tagging: Option<types::Tagging>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketTaggingRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -24149,12 +24137,12 @@ impl PutBucketVersioningRequest {
 /// Builds a [`PutBucketVersioningRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketVersioningRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) mfa: Option<String>,
-    pub(crate) versioning_configuration: Option<types::VersioningConfiguration>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    mfa: Option<String>,
+    versioning_configuration: Option<types::VersioningConfiguration>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketVersioningRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -24281,11 +24269,11 @@ impl PutBucketWebsiteRequest {
 /// Builds a [`PutBucketWebsiteRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutBucketWebsiteRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) website_configuration: Option<types::WebsiteConfiguration>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    website_configuration: Option<types::WebsiteConfiguration>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutBucketWebsiteRequestBuilder {
     /// Sets `Bucket` (required).
@@ -24388,7 +24376,7 @@ impl PutObjectAclOutput {
 /// Builds a [`PutObjectAclOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectAclOutputBuilder {
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl PutObjectAclOutputBuilder {
     /// Sets `RequestCharged`.
@@ -24475,19 +24463,19 @@ impl PutObjectAclRequest {
 /// Builds a [`PutObjectAclRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectAclRequestBuilder {
-    pub(crate) acl: Option<types::ObjectCannedACL>,
-    pub(crate) access_control_policy: Option<types::AccessControlPolicy>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) grant_full_control: Option<String>,
-    pub(crate) grant_read: Option<String>,
-    pub(crate) grant_read_acp: Option<String>,
-    pub(crate) grant_write: Option<String>,
-    pub(crate) grant_write_acp: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    acl: Option<types::ObjectCannedACL>,
+    access_control_policy: Option<types::AccessControlPolicy>,
+    bucket: Option<String>,
+    content_md5: Option<String>,
+    grant_full_control: Option<String>,
+    grant_read: Option<String>,
+    grant_read_acp: Option<String>,
+    grant_write: Option<String>,
+    grant_write_acp: Option<String>,
+    key: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    version_id: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutObjectAclRequestBuilder {
     /// Sets `ACL`.
@@ -24670,7 +24658,7 @@ impl PutObjectLegalHoldOutput {
 /// Builds a [`PutObjectLegalHoldOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectLegalHoldOutputBuilder {
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl PutObjectLegalHoldOutputBuilder {
     /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
@@ -24736,13 +24724,13 @@ impl PutObjectLegalHoldRequest {
 /// Builds a [`PutObjectLegalHoldRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectLegalHoldRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) legal_hold: Option<types::ObjectLockLegalHold>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    legal_hold: Option<types::ObjectLockLegalHold>,
+    request_payer: Option<types::RequestPayer>,
+    version_id: Option<String>,
+    content_md5: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutObjectLegalHoldRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -24856,7 +24844,7 @@ impl PutObjectLockConfigurationOutput {
 /// Builds a [`PutObjectLockConfigurationOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectLockConfigurationOutputBuilder {
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl PutObjectLockConfigurationOutputBuilder {
     /// Sets `RequestCharged`.
@@ -24919,13 +24907,13 @@ impl PutObjectLockConfigurationRequest {
 /// Builds a [`PutObjectLockConfigurationRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectLockConfigurationRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) object_lock_configuration: Option<types::ObjectLockConfiguration>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) token: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    object_lock_configuration: Option<types::ObjectLockConfiguration>,
+    request_payer: Option<types::RequestPayer>,
+    token: Option<String>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutObjectLockConfigurationRequestBuilder {
     /// Sets `Bucket` (required).
@@ -25182,20 +25170,20 @@ impl PutObjectOutput {
 /// Builds a [`PutObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct PutObjectOutputBuilder {
-    pub(crate) expiration: Option<String>,
-    pub(crate) e_tag: Option<String>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) checksum_type: Option<types::ChecksumType>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    expiration: Option<String>,
+    e_tag: Option<String>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    checksum_type: Option<types::ChecksumType>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    version_id: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl ::std::fmt::Debug for PutObjectOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -25569,45 +25557,45 @@ impl PutObjectRequest {
 /// Builds a [`PutObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default)]
 pub struct PutObjectRequestBuilder {
-    pub(crate) acl: Option<types::ObjectCannedACL>,
-    pub(crate) body: Option<rt::ByteStream>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) cache_control: Option<String>,
-    pub(crate) content_disposition: Option<String>,
-    pub(crate) content_encoding: Option<String>,
-    pub(crate) content_language: Option<String>,
-    pub(crate) content_length: Option<i64>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) expires: Option<rt::DateTime>,
-    pub(crate) grant_full_control: Option<String>,
-    pub(crate) grant_read: Option<String>,
-    pub(crate) grant_read_acp: Option<String>,
-    pub(crate) grant_write_acp: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) metadata: Option<::std::collections::HashMap<String, String>>,
-    pub(crate) retention_expiration_date: Option<rt::DateTime>,
-    pub(crate) retention_legal_hold_id: Option<String>,
-    pub(crate) retention_period: Option<i32>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) storage_class: Option<types::StorageClass>,
-    pub(crate) website_redirect_location: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) tagging: Option<String>,
-    pub(crate) object_lock_mode: Option<types::ObjectLockMode>,
-    pub(crate) object_lock_retain_until_date: Option<rt::DateTime>,
-    pub(crate) object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    acl: Option<types::ObjectCannedACL>,
+    body: Option<rt::ByteStream>,
+    bucket: Option<String>,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_encoding: Option<String>,
+    content_language: Option<String>,
+    content_length: Option<i64>,
+    content_md5: Option<String>,
+    content_type: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    expires: Option<rt::DateTime>,
+    grant_full_control: Option<String>,
+    grant_read: Option<String>,
+    grant_read_acp: Option<String>,
+    grant_write_acp: Option<String>,
+    key: Option<String>,
+    metadata: Option<::std::collections::HashMap<String, String>>,
+    retention_expiration_date: Option<rt::DateTime>,
+    retention_legal_hold_id: Option<String>,
+    retention_period: Option<i32>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    storage_class: Option<types::StorageClass>,
+    website_redirect_location: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    tagging: Option<String>,
+    object_lock_mode: Option<types::ObjectLockMode>,
+    object_lock_retain_until_date: Option<rt::DateTime>,
+    object_lock_legal_hold_status: Option<types::ObjectLockLegalHoldStatus>,
+    expected_bucket_owner: Option<String>,
 }
 impl ::std::fmt::Debug for PutObjectRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -26107,7 +26095,7 @@ impl PutObjectRetentionOutput {
 /// Builds a [`PutObjectRetentionOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectRetentionOutputBuilder {
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl PutObjectRetentionOutputBuilder {
     /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
@@ -26176,14 +26164,14 @@ impl PutObjectRetentionRequest {
 /// Builds a [`PutObjectRetentionRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectRetentionRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) retention: Option<types::ObjectLockRetention>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) bypass_governance_retention: Option<bool>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    key: Option<String>,
+    retention: Option<types::ObjectLockRetention>,
+    request_payer: Option<types::RequestPayer>,
+    version_id: Option<String>,
+    bypass_governance_retention: Option<bool>,
+    content_md5: Option<String>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutObjectRetentionRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -26310,7 +26298,7 @@ impl PutObjectTaggingOutput {
 /// Builds a [`PutObjectTaggingOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectTaggingOutputBuilder {
-    pub(crate) version_id: Option<String>,
+    version_id: Option<String>,
 }
 impl PutObjectTaggingOutputBuilder {
     /// Sets `VersionId`. The version the request created or read, in a bucket with versioning.
@@ -26376,14 +26364,14 @@ impl PutObjectTaggingRequest {
 /// Builds a [`PutObjectTaggingRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutObjectTaggingRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) tagging: Option<types::Tagging>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
+    bucket: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    content_md5: Option<String>,
+    tagging: Option<types::Tagging>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    expected_bucket_owner: Option<String>,
+    request_payer: Option<types::RequestPayer>,
 }
 impl PutObjectTaggingRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -26524,13 +26512,11 @@ impl PutPublicAccessBlockRequest {
 /// Builds a [`PutPublicAccessBlockRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct PutPublicAccessBlockRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) public_access_block_configuration: Option<
-        types::PublicAccessBlockConfiguration,
-    >,
-    pub(crate) expected_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    public_access_block_configuration: Option<types::PublicAccessBlockConfiguration>,
+    expected_bucket_owner: Option<String>,
 }
 impl PutPublicAccessBlockRequestBuilder {
     /// Sets `Bucket` (required).
@@ -26644,10 +26630,10 @@ impl QueueConfiguration {
 /// Builds a [`QueueConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct QueueConfigurationBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) queue_arn: Option<String>,
-    pub(crate) events: Option<Vec<types::Event>>,
-    pub(crate) filter: Option<types::NotificationConfigurationFilter>,
+    id: Option<String>,
+    queue_arn: Option<String>,
+    events: Option<Vec<types::Event>>,
+    filter: Option<types::NotificationConfigurationFilter>,
 }
 impl QueueConfigurationBuilder {
     /// Sets `Id`.
@@ -26738,10 +26724,10 @@ impl QueueConfigurationDeprecated {
 /// Builds a [`QueueConfigurationDeprecated`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct QueueConfigurationDeprecatedBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) event: Option<types::Event>,
-    pub(crate) events: Option<Vec<types::Event>>,
-    pub(crate) queue: Option<String>,
+    id: Option<String>,
+    event: Option<types::Event>,
+    events: Option<Vec<types::Event>>,
+    queue: Option<String>,
 }
 impl QueueConfigurationDeprecatedBuilder {
     /// Sets `Id`.
@@ -26850,11 +26836,11 @@ impl Redirect {
 /// Builds a [`Redirect`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct RedirectBuilder {
-    pub(crate) host_name: Option<String>,
-    pub(crate) http_redirect_code: Option<String>,
-    pub(crate) protocol: Option<types::Protocol>,
-    pub(crate) replace_key_prefix_with: Option<String>,
-    pub(crate) replace_key_with: Option<String>,
+    host_name: Option<String>,
+    http_redirect_code: Option<String>,
+    protocol: Option<types::Protocol>,
+    replace_key_prefix_with: Option<String>,
+    replace_key_with: Option<String>,
 }
 impl RedirectBuilder {
     /// Sets `HostName`.
@@ -26949,8 +26935,8 @@ impl RedirectAllRequestsTo {
 /// Builds a [`RedirectAllRequestsTo`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct RedirectAllRequestsToBuilder {
-    pub(crate) host_name: Option<String>,
-    pub(crate) protocol: Option<types::Protocol>,
+    host_name: Option<String>,
+    protocol: Option<types::Protocol>,
 }
 impl RedirectAllRequestsToBuilder {
     /// Sets `HostName` (required).
@@ -27015,8 +27001,8 @@ impl ReplicationConfiguration {
 /// Builds a [`ReplicationConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ReplicationConfigurationBuilder {
-    pub(crate) role: Option<String>,
-    pub(crate) rules: Option<Vec<types::ReplicationRule>>,
+    role: Option<String>,
+    rules: Option<Vec<types::ReplicationRule>>,
 }
 impl ReplicationConfigurationBuilder {
     /// Sets `Role`. The IAM role replication runs as (AWS); COS accepts any value here.
@@ -27120,13 +27106,13 @@ impl ReplicationRule {
 /// Builds a [`ReplicationRule`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) priority: Option<i32>,
-    pub(crate) prefix: Option<String>,
-    pub(crate) filter: Option<types::ReplicationRuleFilter>,
-    pub(crate) status: Option<types::ReplicationRuleStatus>,
-    pub(crate) destination: Option<types::Destination>,
-    pub(crate) delete_marker_replication: Option<types::DeleteMarkerReplication>,
+    id: Option<String>,
+    priority: Option<i32>,
+    prefix: Option<String>,
+    filter: Option<types::ReplicationRuleFilter>,
+    status: Option<types::ReplicationRuleStatus>,
+    destination: Option<types::Destination>,
+    delete_marker_replication: Option<types::DeleteMarkerReplication>,
 }
 impl ReplicationRuleBuilder {
     /// Sets `ID`. The rule's name, unique in the bucket, up to 255 characters.
@@ -27263,8 +27249,8 @@ impl ReplicationRuleAndOperator {
 /// Builds a [`ReplicationRuleAndOperator`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleAndOperatorBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tags: Option<Vec<types::Tag>>,
+    prefix: Option<String>,
+    tags: Option<Vec<types::Tag>>,
 }
 impl ReplicationRuleAndOperatorBuilder {
     /// Sets `Prefix`. Applies to keys that start with this text.
@@ -27337,9 +27323,9 @@ impl ReplicationRuleFilter {
 /// Builds a [`ReplicationRuleFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct ReplicationRuleFilterBuilder {
-    pub(crate) prefix: Option<String>,
-    pub(crate) tag: Option<types::Tag>,
-    pub(crate) and: Option<types::ReplicationRuleAndOperator>,
+    prefix: Option<String>,
+    tag: Option<types::Tag>,
+    and: Option<types::ReplicationRuleAndOperator>,
 }
 impl ReplicationRuleFilterBuilder {
     /// Sets `Prefix`. Applies to keys that start with this text.
@@ -27726,15 +27712,15 @@ impl ListReplicationFailureResult {
 /// Builds a [`ListReplicationFailureResult`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ListReplicationFailureResultBuilder {
-    pub(crate) name: Option<String>,
-    pub(crate) first_sync_attempted_before: Option<String>,
-    pub(crate) max_keys: Option<i32>,
-    pub(crate) is_truncated: Option<bool>,
-    pub(crate) encoding_type: Option<types::EncodingType>,
-    pub(crate) key_count: Option<i32>,
-    pub(crate) continuation_token: Option<String>,
-    pub(crate) next_continuation_token: Option<String>,
-    pub(crate) contents: Option<Vec<types::ObjectSyncAttempted>>,
+    name: Option<String>,
+    first_sync_attempted_before: Option<String>,
+    max_keys: Option<i32>,
+    is_truncated: Option<bool>,
+    encoding_type: Option<types::EncodingType>,
+    key_count: Option<i32>,
+    continuation_token: Option<String>,
+    next_continuation_token: Option<String>,
+    contents: Option<Vec<types::ObjectSyncAttempted>>,
 }
 impl ListReplicationFailureResultBuilder {
     /// Sets `Name` (required). The bucket's name, echoed back.
@@ -27914,12 +27900,12 @@ impl ObjectSyncAttempted {
 /// Builds a [`ObjectSyncAttempted`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct ObjectSyncAttemptedBuilder {
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) sync_type: Option<String>,
-    pub(crate) first_sync_attempted: Option<rt::DateTime>,
-    pub(crate) last_sync_attempted: Option<rt::DateTime>,
-    pub(crate) sync_failure_cause: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    sync_type: Option<String>,
+    first_sync_attempted: Option<rt::DateTime>,
+    last_sync_attempted: Option<rt::DateTime>,
+    sync_failure_cause: Option<String>,
 }
 impl ObjectSyncAttemptedBuilder {
     /// Sets `Key` (required). The object's key.
@@ -28032,7 +28018,7 @@ impl RestoreObjectOutput {
 /// Builds a [`RestoreObjectOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct RestoreObjectOutputBuilder {
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl RestoreObjectOutputBuilder {
     /// Sets `RequestCharged`. `requester` when the requester was charged, for Requester Pays buckets (an AWS feature; COS does not send it).
@@ -28084,10 +28070,10 @@ impl RestoreObjectRequest {
 /// Builds a [`RestoreObjectRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct RestoreObjectRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) version_id: Option<String>,
-    pub(crate) restore_request: Option<types::RestoreRequest>,
+    bucket: Option<String>,
+    key: Option<String>,
+    version_id: Option<String>,
+    restore_request: Option<types::RestoreRequest>,
 }
 impl RestoreObjectRequestBuilder {
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
@@ -28165,8 +28151,8 @@ impl RestoreRequest {
 /// Builds a [`RestoreRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct RestoreRequestBuilder {
-    pub(crate) days: Option<i32>,
-    pub(crate) glacier_job_parameters: Option<types::GlacierJobParameters>,
+    days: Option<i32>,
+    glacier_job_parameters: Option<types::GlacierJobParameters>,
 }
 impl RestoreRequestBuilder {
     /// Sets `Days` (required). How many days the restored copy stays readable.
@@ -28294,8 +28280,8 @@ impl RoutingRule {
 /// Builds a [`RoutingRule`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct RoutingRuleBuilder {
-    pub(crate) condition: Option<types::Condition>,
-    pub(crate) redirect: Option<types::Redirect>,
+    condition: Option<types::Condition>,
+    redirect: Option<types::Redirect>,
 }
 impl RoutingRuleBuilder {
     /// Sets `Condition`.
@@ -28348,7 +28334,7 @@ impl S3KeyFilter {
 /// Builds a [`S3KeyFilter`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct S3KeyFilterBuilder {
-    pub(crate) filter_rules: Option<Vec<types::FilterRule>>,
+    filter_rules: Option<Vec<types::FilterRule>>,
 }
 impl S3KeyFilterBuilder {
     /// Appends one item to `FilterRules`. `set_filter_rules` sets or clears the whole list.
@@ -28615,7 +28601,7 @@ impl StorageClassAnalysis {
 /// Builds a [`StorageClassAnalysis`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct StorageClassAnalysisBuilder {
-    pub(crate) data_export: Option<types::StorageClassAnalysisDataExport>,
+    data_export: Option<types::StorageClassAnalysisDataExport>,
 }
 impl StorageClassAnalysisBuilder {
     /// Sets `DataExport`.
@@ -28672,8 +28658,8 @@ impl StorageClassAnalysisDataExport {
 /// Builds a [`StorageClassAnalysisDataExport`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct StorageClassAnalysisDataExportBuilder {
-    pub(crate) output_schema_version: Option<types::StorageClassAnalysisSchemaVersion>,
-    pub(crate) destination: Option<types::AnalyticsExportDestination>,
+    output_schema_version: Option<types::StorageClassAnalysisSchemaVersion>,
+    destination: Option<types::AnalyticsExportDestination>,
 }
 impl StorageClassAnalysisDataExportBuilder {
     /// Sets `OutputSchemaVersion` (required).
@@ -28814,8 +28800,8 @@ impl Tag {
 /// Builds a [`Tag`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct TagBuilder {
-    pub(crate) key: Option<String>,
-    pub(crate) value: Option<String>,
+    key: Option<String>,
+    value: Option<String>,
 }
 impl TagBuilder {
     /// Sets `Key` (required). The tag's key, up to 128 characters.
@@ -28868,7 +28854,7 @@ impl Tagging {
 /// Builds a [`Tagging`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct TaggingBuilder {
-    pub(crate) tag_set: Option<Vec<types::Tag>>,
+    tag_set: Option<Vec<types::Tag>>,
 }
 impl TaggingBuilder {
     /// Appends one item to `TagSet` (required). The tags: at most 10 per object (keys up to 128 characters, values up to 256), keys unique; AWS allows 50 per bucket. `set_tag_set` sets or clears the whole list.
@@ -28975,8 +28961,8 @@ impl TargetGrant {
 /// Builds a [`TargetGrant`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct TargetGrantBuilder {
-    pub(crate) grantee: Option<types::Grantee>,
-    pub(crate) permission: Option<types::BucketLogsPermission>,
+    grantee: Option<types::Grantee>,
+    permission: Option<types::BucketLogsPermission>,
 }
 impl TargetGrantBuilder {
     /// Sets `Grantee`.
@@ -29114,10 +29100,10 @@ impl TopicConfiguration {
 /// Builds a [`TopicConfiguration`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone, Debug)]
 pub struct TopicConfigurationBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) topic_arn: Option<String>,
-    pub(crate) events: Option<Vec<types::Event>>,
-    pub(crate) filter: Option<types::NotificationConfigurationFilter>,
+    id: Option<String>,
+    topic_arn: Option<String>,
+    events: Option<Vec<types::Event>>,
+    filter: Option<types::NotificationConfigurationFilter>,
 }
 impl TopicConfigurationBuilder {
     /// Sets `Id`.
@@ -29208,10 +29194,10 @@ impl TopicConfigurationDeprecated {
 /// Builds a [`TopicConfigurationDeprecated`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct TopicConfigurationDeprecatedBuilder {
-    pub(crate) id: Option<String>,
-    pub(crate) events: Option<Vec<types::Event>>,
-    pub(crate) event: Option<types::Event>,
-    pub(crate) topic: Option<String>,
+    id: Option<String>,
+    events: Option<Vec<types::Event>>,
+    event: Option<types::Event>,
+    topic: Option<String>,
 }
 impl TopicConfigurationDeprecatedBuilder {
     /// Sets `Id`.
@@ -29306,9 +29292,9 @@ impl Transition {
 /// Builds a [`Transition`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct TransitionBuilder {
-    pub(crate) date: Option<rt::DateTime>,
-    pub(crate) days: Option<i32>,
-    pub(crate) storage_class: Option<types::TransitionStorageClass>,
+    date: Option<rt::DateTime>,
+    days: Option<i32>,
+    storage_class: Option<types::TransitionStorageClass>,
 }
 impl TransitionBuilder {
     /// Sets `Date`. The day objects move, at midnight UTC (ISO 8601).
@@ -29604,13 +29590,13 @@ impl UploadPartCopyOutput {
 /// Builds a [`UploadPartCopyOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct UploadPartCopyOutputBuilder {
-    pub(crate) copy_source_version_id: Option<String>,
-    pub(crate) copy_part_result: Option<types::CopyPartResult>,
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    copy_source_version_id: Option<String>,
+    copy_part_result: Option<types::CopyPartResult>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl ::std::fmt::Debug for UploadPartCopyOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -29825,25 +29811,25 @@ impl UploadPartCopyRequest {
 /// Builds a [`UploadPartCopyRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default, Clone)]
 pub struct UploadPartCopyRequestBuilder {
-    pub(crate) bucket: Option<String>,
-    pub(crate) copy_source: Option<String>,
-    pub(crate) copy_source_if_match: Option<String>,
-    pub(crate) copy_source_if_modified_since: Option<rt::DateTime>,
-    pub(crate) copy_source_if_none_match: Option<String>,
-    pub(crate) copy_source_if_unmodified_since: Option<rt::DateTime>,
-    pub(crate) copy_source_range: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) part_number: Option<i32>,
-    pub(crate) upload_id: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) copy_source_sse_customer_algorithm: Option<String>,
-    pub(crate) copy_source_sse_customer_key: Option<String>,
-    pub(crate) copy_source_sse_customer_key_md5: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
-    pub(crate) expected_source_bucket_owner: Option<String>,
+    bucket: Option<String>,
+    copy_source: Option<String>,
+    copy_source_if_match: Option<String>,
+    copy_source_if_modified_since: Option<rt::DateTime>,
+    copy_source_if_none_match: Option<String>,
+    copy_source_if_unmodified_since: Option<rt::DateTime>,
+    copy_source_range: Option<String>,
+    key: Option<String>,
+    part_number: Option<i32>,
+    upload_id: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    copy_source_sse_customer_algorithm: Option<String>,
+    copy_source_sse_customer_key: Option<String>,
+    copy_source_sse_customer_key_md5: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
+    expected_source_bucket_owner: Option<String>,
 }
 impl ::std::fmt::Debug for UploadPartCopyRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -30230,17 +30216,17 @@ impl UploadPartOutput {
 /// Builds a [`UploadPartOutput`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone)]
 pub struct UploadPartOutputBuilder {
-    pub(crate) server_side_encryption: Option<types::ServerSideEncryption>,
-    pub(crate) e_tag: Option<String>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) sse_kms_key_id: Option<String>,
-    pub(crate) request_charged: Option<types::RequestCharged>,
+    server_side_encryption: Option<types::ServerSideEncryption>,
+    e_tag: Option<String>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    sse_kms_key_id: Option<String>,
+    request_charged: Option<types::RequestCharged>,
 }
 impl ::std::fmt::Debug for UploadPartOutputBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -30487,24 +30473,24 @@ impl UploadPartRequest {
 /// Builds a [`UploadPartRequest`]; `build` checks required members and `min` constraints.
 #[derive(Default)]
 pub struct UploadPartRequestBuilder {
-    pub(crate) body: Option<rt::ByteStream>,
-    pub(crate) bucket: Option<String>,
-    pub(crate) content_length: Option<i64>,
-    pub(crate) content_md5: Option<String>,
-    pub(crate) checksum_algorithm: Option<types::ChecksumAlgorithm>,
-    pub(crate) checksum_crc32: Option<String>,
-    pub(crate) checksum_crc32c: Option<String>,
-    pub(crate) checksum_crc64_nvme: Option<String>,
-    pub(crate) checksum_sha1: Option<String>,
-    pub(crate) checksum_sha256: Option<String>,
-    pub(crate) key: Option<String>,
-    pub(crate) part_number: Option<i32>,
-    pub(crate) upload_id: Option<String>,
-    pub(crate) sse_customer_algorithm: Option<String>,
-    pub(crate) sse_customer_key: Option<String>,
-    pub(crate) sse_customer_key_md5: Option<String>,
-    pub(crate) request_payer: Option<types::RequestPayer>,
-    pub(crate) expected_bucket_owner: Option<String>,
+    body: Option<rt::ByteStream>,
+    bucket: Option<String>,
+    content_length: Option<i64>,
+    content_md5: Option<String>,
+    checksum_algorithm: Option<types::ChecksumAlgorithm>,
+    checksum_crc32: Option<String>,
+    checksum_crc32c: Option<String>,
+    checksum_crc64_nvme: Option<String>,
+    checksum_sha1: Option<String>,
+    checksum_sha256: Option<String>,
+    key: Option<String>,
+    part_number: Option<i32>,
+    upload_id: Option<String>,
+    sse_customer_algorithm: Option<String>,
+    sse_customer_key: Option<String>,
+    sse_customer_key_md5: Option<String>,
+    request_payer: Option<types::RequestPayer>,
+    expected_bucket_owner: Option<String>,
 }
 impl ::std::fmt::Debug for UploadPartRequestBuilder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -30756,8 +30742,8 @@ impl VersioningConfiguration {
 /// Builds a [`VersioningConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct VersioningConfigurationBuilder {
-    pub(crate) mfa_delete: Option<types::MFADelete>,
-    pub(crate) status: Option<types::BucketVersioningStatus>,
+    mfa_delete: Option<types::MFADelete>,
+    status: Option<types::BucketVersioningStatus>,
 }
 impl VersioningConfigurationBuilder {
     /// Sets `MFADelete`. Whether deleting versions and changing versioning need an MFA code: `Enabled` or `Disabled` (an AWS feature).
@@ -30816,10 +30802,10 @@ impl WebsiteConfiguration {
 /// Builds a [`WebsiteConfiguration`]; every member is optional, so `build` returns it as it is.
 #[derive(Default, Clone, Debug)]
 pub struct WebsiteConfigurationBuilder {
-    pub(crate) error_document: Option<types::ErrorDocument>,
-    pub(crate) index_document: Option<types::IndexDocument>,
-    pub(crate) redirect_all_requests_to: Option<types::RedirectAllRequestsTo>,
-    pub(crate) routing_rules: Option<Vec<types::RoutingRule>>,
+    error_document: Option<types::ErrorDocument>,
+    index_document: Option<types::IndexDocument>,
+    redirect_all_requests_to: Option<types::RedirectAllRequestsTo>,
+    routing_rules: Option<Vec<types::RoutingRule>>,
 }
 impl WebsiteConfigurationBuilder {
     /// Sets `ErrorDocument`.

@@ -33,22 +33,22 @@ impl BucketExistsWaiter {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Polls until success (`Ok`), a failure state, an unexpected error, or the attempts run out.
@@ -126,22 +126,22 @@ impl BucketNotExistsWaiter {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Polls until success (`Ok`), a failure state, an unexpected error, or the attempts run out.
@@ -216,162 +216,162 @@ impl ObjectExistsWaiter {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn if_match(mut self, value: impl Into<String>) -> Self {
-        self.input.if_match = Some(value.into());
+        self.input = self.input.if_match(value);
         self
     }
     /// Sets or clears `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn set_if_match(mut self, value: Option<String>) -> Self {
-        self.input.if_match = value;
+        self.input = self.input.set_if_match(value);
         self
     }
     /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.if_modified_since = Some(value.into());
+        self.input = self.input.if_modified_since(value);
         self
     }
     /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.if_modified_since = value;
+        self.input = self.input.set_if_modified_since(value);
         self
     }
     /// Sets `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn if_none_match(mut self, value: impl Into<String>) -> Self {
-        self.input.if_none_match = Some(value.into());
+        self.input = self.input.if_none_match(value);
         self
     }
     /// Sets or clears `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn set_if_none_match(mut self, value: Option<String>) -> Self {
-        self.input.if_none_match = value;
+        self.input = self.input.set_if_none_match(value);
         self
     }
     /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.if_unmodified_since = Some(value.into());
+        self.input = self.input.if_unmodified_since(value);
         self
     }
     /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.if_unmodified_since = value;
+        self.input = self.input.set_if_unmodified_since(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
-        self.input.mirror_destination = Some(value.into());
+        self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
-        self.input.mirror_destination = value;
+        self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn range(mut self, value: impl Into<String>) -> Self {
-        self.input.range = Some(value.into());
+        self.input = self.input.range(value);
         self
     }
     /// Sets or clears `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn set_range(mut self, value: Option<String>) -> Self {
-        self.input.range = value;
+        self.input = self.input.set_range(value);
         self
     }
     /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
-        self.input.version_id = Some(value.into());
+        self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
-        self.input.version_id = value;
+        self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
-        self.input.part_number = Some(value);
+        self.input = self.input.part_number(value);
         self
     }
     /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
-        self.input.part_number = value;
+        self.input = self.input.set_part_number(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
-        self.input.checksum_mode = Some(value.into());
+        self.input = self.input.checksum_mode(value);
         self
     }
     /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
-        self.input.checksum_mode = value;
+        self.input = self.input.set_checksum_mode(value);
         self
     }
     /// Polls until success (`Ok`), a failure state, an unexpected error, or the attempts run out.
@@ -447,162 +447,162 @@ impl ObjectNotExistsWaiter {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn if_match(mut self, value: impl Into<String>) -> Self {
-        self.input.if_match = Some(value.into());
+        self.input = self.input.if_match(value);
         self
     }
     /// Sets or clears `IfMatch`. Answers only if the object's ETag is this one (else 412 Precondition Failed).
     pub fn set_if_match(mut self, value: Option<String>) -> Self {
-        self.input.if_match = value;
+        self.input = self.input.set_if_match(value);
         self
     }
     /// Sets `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn if_modified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.if_modified_since = Some(value.into());
+        self.input = self.input.if_modified_since(value);
         self
     }
     /// Sets or clears `IfModifiedSince`. Answers only if the object changed after this moment (else 304 Not Modified).
     pub fn set_if_modified_since(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.if_modified_since = value;
+        self.input = self.input.set_if_modified_since(value);
         self
     }
     /// Sets `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn if_none_match(mut self, value: impl Into<String>) -> Self {
-        self.input.if_none_match = Some(value.into());
+        self.input = self.input.if_none_match(value);
         self
     }
     /// Sets or clears `IfNoneMatch`. Answers only if the object's ETag is not this one (else 304 Not Modified).
     pub fn set_if_none_match(mut self, value: Option<String>) -> Self {
-        self.input.if_none_match = value;
+        self.input = self.input.set_if_none_match(value);
         self
     }
     /// Sets `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn if_unmodified_since(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.if_unmodified_since = Some(value.into());
+        self.input = self.input.if_unmodified_since(value);
         self
     }
     /// Sets or clears `IfUnmodifiedSince`. Answers only if the object did not change after this moment (else 412 Precondition Failed).
     pub fn set_if_unmodified_since(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.if_unmodified_since = value;
+        self.input = self.input.set_if_unmodified_since(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
-        self.input.mirror_destination = Some(value.into());
+        self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
-        self.input.mirror_destination = value;
+        self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn range(mut self, value: impl Into<String>) -> Self {
-        self.input.range = Some(value.into());
+        self.input = self.input.range(value);
         self
     }
     /// Sets or clears `Range`. Part of the object, as an HTTP range: `bytes=0-1023` (the first KiB), `bytes=-500` (the last 500 bytes).
     pub fn set_range(mut self, value: Option<String>) -> Self {
-        self.input.range = value;
+        self.input = self.input.set_range(value);
         self
     }
     /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
-        self.input.version_id = Some(value.into());
+        self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
-        self.input.version_id = value;
+        self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn part_number(mut self, value: i32) -> Self {
-        self.input.part_number = Some(value);
+        self.input = self.input.part_number(value);
         self
     }
     /// Sets or clears `PartNumber`. Reads only this part of an object uploaded in parts (1 to 10,000); the answer then carries `PartsCount`.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
-        self.input.part_number = value;
+        self.input = self.input.set_part_number(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn checksum_mode(mut self, value: impl Into<types::ChecksumMode>) -> Self {
-        self.input.checksum_mode = Some(value.into());
+        self.input = self.input.checksum_mode(value);
         self
     }
     /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
-        self.input.checksum_mode = value;
+        self.input = self.input.set_checksum_mode(value);
         self
     }
     /// Polls until success (`Ok`), a failure state, an unexpected error, or the attempts run out.

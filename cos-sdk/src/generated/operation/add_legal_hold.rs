@@ -51,13 +51,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct AddLegalHoldFluentBuilder {
     client: rt::Client,
-    input: Box<LegalHoldRequestBuilder>,
+    input: LegalHoldRequestBuilder,
 }
 impl AddLegalHoldFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         AddLegalHoldFluentBuilder {
             client,
-            input: Box::new(LegalHoldRequest::builder()),
+            input: LegalHoldRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -66,32 +66,32 @@ impl AddLegalHoldFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `RetentionLegalHoldId` (required). The hold's id: text of your choosing that names the case or reason.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
-        self.input.retention_legal_hold_id = Some(value.into());
+        self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId` (required). The hold's id: text of your choosing that names the case or reason.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
-        self.input.retention_legal_hold_id = value;
+        self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

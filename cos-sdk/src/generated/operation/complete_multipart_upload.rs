@@ -114,13 +114,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct CompleteMultipartUploadFluentBuilder {
     client: rt::Client,
-    input: Box<CompleteMultipartUploadRequestBuilder>,
+    input: CompleteMultipartUploadRequestBuilder,
 }
 impl CompleteMultipartUploadFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         CompleteMultipartUploadFluentBuilder {
             client,
-            input: Box::new(CompleteMultipartUploadRequest::builder()),
+            input: CompleteMultipartUploadRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -129,27 +129,27 @@ impl CompleteMultipartUploadFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `MultipartUpload`. The parts to assemble, in ascending part-number order, each with the ETag UploadPart answered.
     pub fn multipart_upload(mut self, value: types::CompletedMultipartUpload) -> Self {
-        self.input.multipart_upload = Some(value);
+        self.input = self.input.multipart_upload(value);
         self
     }
     /// Sets or clears `MultipartUpload`. The parts to assemble, in ascending part-number order, each with the ETag UploadPart answered.
@@ -157,157 +157,157 @@ impl CompleteMultipartUploadFluentBuilder {
         mut self,
         value: Option<types::CompletedMultipartUpload>,
     ) -> Self {
-        self.input.multipart_upload = value;
+        self.input = self.input.set_multipart_upload(value);
         self
     }
     /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
-        self.input.upload_id = Some(value.into());
+        self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
-        self.input.upload_id = value;
+        self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc32 = Some(value.into());
+        self.input = self.input.checksum_crc32(value);
         self
     }
     /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc32 = value;
+        self.input = self.input.set_checksum_crc32(value);
         self
     }
     /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc32c = Some(value.into());
+        self.input = self.input.checksum_crc32c(value);
         self
     }
     /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc32c = value;
+        self.input = self.input.set_checksum_crc32c(value);
         self
     }
     /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc64_nvme = Some(value.into());
+        self.input = self.input.checksum_crc64_nvme(value);
         self
     }
     /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc64_nvme = value;
+        self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
     /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_sha1 = Some(value.into());
+        self.input = self.input.checksum_sha1(value);
         self
     }
     /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
-        self.input.checksum_sha1 = value;
+        self.input = self.input.set_checksum_sha1(value);
         self
     }
     /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_sha256 = Some(value.into());
+        self.input = self.input.checksum_sha256(value);
         self
     }
     /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
-        self.input.checksum_sha256 = value;
+        self.input = self.input.set_checksum_sha256(value);
         self
     }
     /// Sets `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
-        self.input.checksum_type = Some(value.into());
+        self.input = self.input.checksum_type(value);
         self
     }
     /// Sets or clears `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
-        self.input.checksum_type = value;
+        self.input = self.input.set_checksum_type(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.retention_expiration_date = Some(value.into());
+        self.input = self.input.retention_expiration_date(value);
         self
     }
     /// Sets or clears `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.retention_expiration_date = value;
+        self.input = self.input.set_retention_expiration_date(value);
         self
     }
     /// Sets `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
-        self.input.retention_legal_hold_id = Some(value.into());
+        self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
-        self.input.retention_legal_hold_id = value;
+        self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
     /// Sets `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn retention_period(mut self, value: i32) -> Self {
-        self.input.retention_period = Some(value);
+        self.input = self.input.retention_period(value);
         self
     }
     /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
-        self.input.retention_period = value;
+        self.input = self.input.set_retention_period(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

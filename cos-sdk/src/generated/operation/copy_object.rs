@@ -225,13 +225,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct CopyObjectFluentBuilder {
     client: rt::Client,
-    input: Box<CopyObjectRequestBuilder>,
+    input: CopyObjectRequestBuilder,
 }
 impl CopyObjectFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         CopyObjectFluentBuilder {
             client,
-            input: Box::new(CopyObjectRequest::builder()),
+            input: CopyObjectRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -240,32 +240,32 @@ impl CopyObjectFluentBuilder {
     }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
-        self.input.acl = Some(value.into());
+        self.input = self.input.acl(value);
         self
     }
     /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
-        self.input.acl = value;
+        self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
-        self.input.cache_control = Some(value.into());
+        self.input = self.input.cache_control(value);
         self
     }
     /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
-        self.input.cache_control = value;
+        self.input = self.input.set_cache_control(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -273,7 +273,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -281,67 +281,67 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
-        self.input.content_disposition = Some(value.into());
+        self.input = self.input.content_disposition(value);
         self
     }
     /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
-        self.input.content_disposition = value;
+        self.input = self.input.set_content_disposition(value);
         self
     }
     /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
-        self.input.content_encoding = Some(value.into());
+        self.input = self.input.content_encoding(value);
         self
     }
     /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
-        self.input.content_encoding = value;
+        self.input = self.input.set_content_encoding(value);
         self
     }
     /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
-        self.input.content_language = Some(value.into());
+        self.input = self.input.content_language(value);
         self
     }
     /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
-        self.input.content_language = value;
+        self.input = self.input.set_content_language(value);
         self
     }
     /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
-        self.input.content_type = Some(value.into());
+        self.input = self.input.content_type(value);
         self
     }
     /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
-        self.input.content_type = value;
+        self.input = self.input.set_content_type(value);
         self
     }
     /// Sets `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn copy_source(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source = Some(value.into());
+        self.input = self.input.copy_source(value);
         self
     }
     /// Sets or clears `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn set_copy_source(mut self, value: Option<String>) -> Self {
-        self.input.copy_source = value;
+        self.input = self.input.set_copy_source(value);
         self
     }
     /// Sets `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_if_match = Some(value.into());
+        self.input = self.input.copy_source_if_match(value);
         self
     }
     /// Sets or clears `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
-        self.input.copy_source_if_match = value;
+        self.input = self.input.set_copy_source_if_match(value);
         self
     }
     /// Sets `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
@@ -349,7 +349,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_modified_since = Some(value.into());
+        self.input = self.input.copy_source_if_modified_since(value);
         self
     }
     /// Sets or clears `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
@@ -357,17 +357,17 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_modified_since = value;
+        self.input = self.input.set_copy_source_if_modified_since(value);
         self
     }
     /// Sets `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_if_none_match = Some(value.into());
+        self.input = self.input.copy_source_if_none_match(value);
         self
     }
     /// Sets or clears `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
-        self.input.copy_source_if_none_match = value;
+        self.input = self.input.set_copy_source_if_none_match(value);
         self
     }
     /// Sets `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
@@ -375,7 +375,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_unmodified_since = Some(value.into());
+        self.input = self.input.copy_source_if_unmodified_since(value);
         self
     }
     /// Sets or clears `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
@@ -383,75 +383,72 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_unmodified_since = value;
+        self.input = self.input.set_copy_source_if_unmodified_since(value);
         self
     }
     /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.expires = Some(value.into());
+        self.input = self.input.expires(value);
         self
     }
     /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.expires = value;
+        self.input = self.input.set_expires(value);
         self
     }
     /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_full_control = Some(value.into());
+        self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
-        self.input.grant_full_control = value;
+        self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read = Some(value.into());
+        self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
-        self.input.grant_read = value;
+        self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read_acp = Some(value.into());
+        self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_read_acp = value;
+        self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write_acp = Some(value.into());
+        self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_write_acp = value;
+        self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Adds one entry to `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS). `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.input
-            .metadata
-            .get_or_insert_with(Default::default)
-            .insert(key.into(), value.into());
+        self.input = self.input.metadata(key, value);
         self
     }
     /// Sets or clears `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
@@ -459,7 +456,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
-        self.input.metadata = value;
+        self.input = self.input.set_metadata(value);
         self
     }
     /// Sets `MetadataDirective`. Whether the copy keeps the source's metadata (`COPY`, the default) or takes the metadata given with this request (`REPLACE`); copying an object onto itself needs `REPLACE`.
@@ -467,7 +464,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<types::MetadataDirective>,
     ) -> Self {
-        self.input.metadata_directive = Some(value.into());
+        self.input = self.input.metadata_directive(value);
         self
     }
     /// Sets or clears `MetadataDirective`. Whether the copy keeps the source's metadata (`COPY`, the default) or takes the metadata given with this request (`REPLACE`); copying an object onto itself needs `REPLACE`.
@@ -475,7 +472,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<types::MetadataDirective>,
     ) -> Self {
-        self.input.metadata_directive = value;
+        self.input = self.input.set_metadata_directive(value);
         self
     }
     /// Sets `TaggingDirective`. Whether the copy keeps the source's tags (`COPY`, the default) or takes `Tagging` (`REPLACE`).
@@ -483,7 +480,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<types::TaggingDirective>,
     ) -> Self {
-        self.input.tagging_directive = Some(value.into());
+        self.input = self.input.tagging_directive(value);
         self
     }
     /// Sets or clears `TaggingDirective`. Whether the copy keeps the source's tags (`COPY`, the default) or takes `Tagging` (`REPLACE`).
@@ -491,7 +488,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<types::TaggingDirective>,
     ) -> Self {
-        self.input.tagging_directive = value;
+        self.input = self.input.set_tagging_directive(value);
         self
     }
     /// Sets `RetentionDirective`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
@@ -499,7 +496,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<types::RetentionDirective>,
     ) -> Self {
-        self.input.retention_directive = Some(value.into());
+        self.input = self.input.retention_directive(value);
         self
     }
     /// Sets or clears `RetentionDirective`. Whether the copy takes the source's retention (`COPY`) or the retention given with this request (`REPLACE`).
@@ -507,37 +504,37 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<types::RetentionDirective>,
     ) -> Self {
-        self.input.retention_directive = value;
+        self.input = self.input.set_retention_directive(value);
         self
     }
     /// Sets `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.retention_expiration_date = Some(value.into());
+        self.input = self.input.retention_expiration_date(value);
         self
     }
     /// Sets or clears `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.retention_expiration_date = value;
+        self.input = self.input.set_retention_expiration_date(value);
         self
     }
     /// Sets `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
-        self.input.retention_legal_hold_id = Some(value.into());
+        self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
-        self.input.retention_legal_hold_id = value;
+        self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
     /// Sets `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn retention_period(mut self, value: i32) -> Self {
-        self.input.retention_period = Some(value);
+        self.input = self.input.retention_period(value);
         self
     }
     /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
-        self.input.retention_period = value;
+        self.input = self.input.set_retention_period(value);
         self
     }
     /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
@@ -545,7 +542,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<types::ServerSideEncryption>,
     ) -> Self {
-        self.input.server_side_encryption = Some(value.into());
+        self.input = self.input.server_side_encryption(value);
         self
     }
     /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
@@ -553,67 +550,67 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<types::ServerSideEncryption>,
     ) -> Self {
-        self.input.server_side_encryption = value;
+        self.input = self.input.set_server_side_encryption(value);
         self
     }
     /// Sets `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
-        self.input.storage_class = Some(value.into());
+        self.input = self.input.storage_class(value);
         self
     }
     /// Sets or clears `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
-        self.input.storage_class = value;
+        self.input = self.input.set_storage_class(value);
         self
     }
     /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
-        self.input.website_redirect_location = Some(value.into());
+        self.input = self.input.website_redirect_location(value);
         self
     }
     /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
-        self.input.website_redirect_location = value;
+        self.input = self.input.set_website_redirect_location(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_kms_key_id = Some(value.into());
+        self.input = self.input.sse_kms_key_id(value);
         self
     }
     /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
-        self.input.sse_kms_key_id = value;
+        self.input = self.input.set_sse_kms_key_id(value);
         self
     }
     /// Sets `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
@@ -621,7 +618,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<String>,
     ) -> Self {
-        self.input.copy_source_sse_customer_algorithm = Some(value.into());
+        self.input = self.input.copy_source_sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
@@ -629,22 +626,22 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<String>,
     ) -> Self {
-        self.input.copy_source_sse_customer_algorithm = value;
+        self.input = self.input.set_copy_source_sse_customer_algorithm(value);
         self
     }
     /// Sets `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_sse_customer_key = Some(value.into());
+        self.input = self.input.copy_source_sse_customer_key(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.copy_source_sse_customer_key = value;
+        self.input = self.input.set_copy_source_sse_customer_key(value);
         self
     }
     /// Sets `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.copy_source_sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
@@ -652,37 +649,37 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<String>,
     ) -> Self {
-        self.input.copy_source_sse_customer_key_md5 = value;
+        self.input = self.input.set_copy_source_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
-        self.input.tagging = Some(value.into());
+        self.input = self.input.tagging(value);
         self
     }
     /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
-        self.input.tagging = value;
+        self.input = self.input.set_tagging(value);
         self
     }
     /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
-        self.input.object_lock_mode = Some(value.into());
+        self.input = self.input.object_lock_mode(value);
         self
     }
     /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
-        self.input.object_lock_mode = value;
+        self.input = self.input.set_object_lock_mode(value);
         self
     }
     /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
@@ -690,7 +687,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.object_lock_retain_until_date = Some(value.into());
+        self.input = self.input.object_lock_retain_until_date(value);
         self
     }
     /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
@@ -698,7 +695,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.object_lock_retain_until_date = value;
+        self.input = self.input.set_object_lock_retain_until_date(value);
         self
     }
     /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
@@ -706,7 +703,7 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
     ) -> Self {
-        self.input.object_lock_legal_hold_status = Some(value.into());
+        self.input = self.input.object_lock_legal_hold_status(value);
         self
     }
     /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
@@ -714,27 +711,27 @@ impl CopyObjectFluentBuilder {
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
     ) -> Self {
-        self.input.object_lock_legal_hold_status = value;
+        self.input = self.input.set_object_lock_legal_hold_status(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_source_bucket_owner = Some(value.into());
+        self.input = self.input.expected_source_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_source_bucket_owner = value;
+        self.input = self.input.set_expected_source_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -123,13 +123,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct CreateBucketFluentBuilder {
     client: rt::Client,
-    input: Box<CreateBucketRequestBuilder>,
+    input: CreateBucketRequestBuilder,
 }
 impl CreateBucketFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         CreateBucketFluentBuilder {
             client,
-            input: Box::new(CreateBucketRequest::builder()),
+            input: CreateBucketRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -138,22 +138,22 @@ impl CreateBucketFluentBuilder {
     }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::BucketCannedACL>) -> Self {
-        self.input.acl = Some(value.into());
+        self.input = self.input.acl(value);
         self
     }
     /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::BucketCannedACL>) -> Self {
-        self.input.acl = value;
+        self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CreateBucketConfiguration`. Where the bucket lives and its storage class, as `LocationConstraint`.
@@ -161,7 +161,7 @@ impl CreateBucketFluentBuilder {
         mut self,
         value: types::CreateBucketConfiguration,
     ) -> Self {
-        self.input.create_bucket_configuration = Some(value);
+        self.input = self.input.create_bucket_configuration(value);
         self
     }
     /// Sets or clears `CreateBucketConfiguration`. Where the bucket lives and its storage class, as `LocationConstraint`.
@@ -169,77 +169,77 @@ impl CreateBucketFluentBuilder {
         mut self,
         value: Option<types::CreateBucketConfiguration>,
     ) -> Self {
-        self.input.create_bucket_configuration = value;
+        self.input = self.input.set_create_bucket_configuration(value);
         self
     }
     /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_full_control = Some(value.into());
+        self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
-        self.input.grant_full_control = value;
+        self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read = Some(value.into());
+        self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
-        self.input.grant_read = value;
+        self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read_acp = Some(value.into());
+        self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_read_acp = value;
+        self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWrite`. Grants writing objects into the bucket to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write = Some(value.into());
+        self.input = self.input.grant_write(value);
         self
     }
     /// Sets or clears `GrantWrite`. Grants writing objects into the bucket to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write(mut self, value: Option<String>) -> Self {
-        self.input.grant_write = value;
+        self.input = self.input.set_grant_write(value);
         self
     }
     /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write_acp = Some(value.into());
+        self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_write_acp = value;
+        self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `ObjectLockEnabledForBucket`. Creates the bucket with Object Lock on (which also turns versioning on); it cannot be turned off later.
     pub fn object_lock_enabled_for_bucket(mut self, value: bool) -> Self {
-        self.input.object_lock_enabled_for_bucket = Some(value);
+        self.input = self.input.object_lock_enabled_for_bucket(value);
         self
     }
     /// Sets or clears `ObjectLockEnabledForBucket`. Creates the bucket with Object Lock on (which also turns versioning on); it cannot be turned off later.
     pub fn set_object_lock_enabled_for_bucket(mut self, value: Option<bool>) -> Self {
-        self.input.object_lock_enabled_for_bucket = value;
+        self.input = self.input.set_object_lock_enabled_for_bucket(value);
         self
     }
     /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
-        self.input.ibm_service_instance_id = Some(value.into());
+        self.input = self.input.ibm_service_instance_id(value);
         self
     }
     /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
-        self.input.ibm_service_instance_id = value;
+        self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
     /// Sets `IBMSSEKPEncryptionAlgorithm`. The algorithm of that root key, `AES256`.
@@ -247,7 +247,7 @@ impl CreateBucketFluentBuilder {
         mut self,
         value: impl Into<types::SSEKPEncryptionAlgorithm>,
     ) -> Self {
-        self.input.ibm_sse_kp_encryption_algorithm = Some(value.into());
+        self.input = self.input.ibm_sse_kp_encryption_algorithm(value);
         self
     }
     /// Sets or clears `IBMSSEKPEncryptionAlgorithm`. The algorithm of that root key, `AES256`.
@@ -255,12 +255,12 @@ impl CreateBucketFluentBuilder {
         mut self,
         value: Option<types::SSEKPEncryptionAlgorithm>,
     ) -> Self {
-        self.input.ibm_sse_kp_encryption_algorithm = value;
+        self.input = self.input.set_ibm_sse_kp_encryption_algorithm(value);
         self
     }
     /// Sets `IBMSSEKPCustomerRootKeyCrn`. The CRN of the Key Protect (or Hyper Protect Crypto Services) root key that encrypts the bucket's objects; give it with IBMSSEKPEncryptionAlgorithm.
     pub fn ibm_sse_kp_customer_root_key_crn(mut self, value: impl Into<String>) -> Self {
-        self.input.ibm_sse_kp_customer_root_key_crn = Some(value.into());
+        self.input = self.input.ibm_sse_kp_customer_root_key_crn(value);
         self
     }
     /// Sets or clears `IBMSSEKPCustomerRootKeyCrn`. The CRN of the Key Protect (or Hyper Protect Crypto Services) root key that encrypts the bucket's objects; give it with IBMSSEKPEncryptionAlgorithm.
@@ -268,7 +268,7 @@ impl CreateBucketFluentBuilder {
         mut self,
         value: Option<String>,
     ) -> Self {
-        self.input.ibm_sse_kp_customer_root_key_crn = value;
+        self.input = self.input.set_ibm_sse_kp_customer_root_key_crn(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

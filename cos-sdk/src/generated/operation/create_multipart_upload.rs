@@ -140,13 +140,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct CreateMultipartUploadFluentBuilder {
     client: rt::Client,
-    input: Box<CreateMultipartUploadRequestBuilder>,
+    input: CreateMultipartUploadRequestBuilder,
 }
 impl CreateMultipartUploadFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         CreateMultipartUploadFluentBuilder {
             client,
-            input: Box::new(CreateMultipartUploadRequest::builder()),
+            input: CreateMultipartUploadRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -155,140 +155,137 @@ impl CreateMultipartUploadFluentBuilder {
     }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
-        self.input.acl = Some(value.into());
+        self.input = self.input.acl(value);
         self
     }
     /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
-        self.input.acl = value;
+        self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
-        self.input.cache_control = Some(value.into());
+        self.input = self.input.cache_control(value);
         self
     }
     /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
-        self.input.cache_control = value;
+        self.input = self.input.set_cache_control(value);
         self
     }
     /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
-        self.input.content_disposition = Some(value.into());
+        self.input = self.input.content_disposition(value);
         self
     }
     /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
-        self.input.content_disposition = value;
+        self.input = self.input.set_content_disposition(value);
         self
     }
     /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
-        self.input.content_encoding = Some(value.into());
+        self.input = self.input.content_encoding(value);
         self
     }
     /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
-        self.input.content_encoding = value;
+        self.input = self.input.set_content_encoding(value);
         self
     }
     /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
-        self.input.content_language = Some(value.into());
+        self.input = self.input.content_language(value);
         self
     }
     /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
-        self.input.content_language = value;
+        self.input = self.input.set_content_language(value);
         self
     }
     /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
-        self.input.content_type = Some(value.into());
+        self.input = self.input.content_type(value);
         self
     }
     /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
-        self.input.content_type = value;
+        self.input = self.input.set_content_type(value);
         self
     }
     /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.expires = Some(value.into());
+        self.input = self.input.expires(value);
         self
     }
     /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.expires = value;
+        self.input = self.input.set_expires(value);
         self
     }
     /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_full_control = Some(value.into());
+        self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
-        self.input.grant_full_control = value;
+        self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read = Some(value.into());
+        self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
-        self.input.grant_read = value;
+        self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read_acp = Some(value.into());
+        self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_read_acp = value;
+        self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write_acp = Some(value.into());
+        self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_write_acp = value;
+        self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Adds one entry to `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS). `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.input
-            .metadata
-            .get_or_insert_with(Default::default)
-            .insert(key.into(), value.into());
+        self.input = self.input.metadata(key, value);
         self
     }
     /// Sets or clears `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
@@ -296,7 +293,7 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
-        self.input.metadata = value;
+        self.input = self.input.set_metadata(value);
         self
     }
     /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
@@ -304,7 +301,7 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: impl Into<types::ServerSideEncryption>,
     ) -> Self {
-        self.input.server_side_encryption = Some(value.into());
+        self.input = self.input.server_side_encryption(value);
         self
     }
     /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
@@ -312,97 +309,97 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: Option<types::ServerSideEncryption>,
     ) -> Self {
-        self.input.server_side_encryption = value;
+        self.input = self.input.set_server_side_encryption(value);
         self
     }
     /// Sets `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
-        self.input.storage_class = Some(value.into());
+        self.input = self.input.storage_class(value);
         self
     }
     /// Sets or clears `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
-        self.input.storage_class = value;
+        self.input = self.input.set_storage_class(value);
         self
     }
     /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
-        self.input.website_redirect_location = Some(value.into());
+        self.input = self.input.website_redirect_location(value);
         self
     }
     /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
-        self.input.website_redirect_location = value;
+        self.input = self.input.set_website_redirect_location(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_kms_key_id = Some(value.into());
+        self.input = self.input.sse_kms_key_id(value);
         self
     }
     /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
-        self.input.sse_kms_key_id = value;
+        self.input = self.input.set_sse_kms_key_id(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
-        self.input.tagging = Some(value.into());
+        self.input = self.input.tagging(value);
         self
     }
     /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
-        self.input.tagging = value;
+        self.input = self.input.set_tagging(value);
         self
     }
     /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
-        self.input.object_lock_mode = Some(value.into());
+        self.input = self.input.object_lock_mode(value);
         self
     }
     /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
-        self.input.object_lock_mode = value;
+        self.input = self.input.set_object_lock_mode(value);
         self
     }
     /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
@@ -410,7 +407,7 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.object_lock_retain_until_date = Some(value.into());
+        self.input = self.input.object_lock_retain_until_date(value);
         self
     }
     /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
@@ -418,7 +415,7 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.object_lock_retain_until_date = value;
+        self.input = self.input.set_object_lock_retain_until_date(value);
         self
     }
     /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
@@ -426,7 +423,7 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
     ) -> Self {
-        self.input.object_lock_legal_hold_status = Some(value.into());
+        self.input = self.input.object_lock_legal_hold_status(value);
         self
     }
     /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
@@ -434,17 +431,17 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
     ) -> Self {
-        self.input.object_lock_legal_hold_status = value;
+        self.input = self.input.set_object_lock_legal_hold_status(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -452,7 +449,7 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum the service computes and stores for the new object: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -460,17 +457,17 @@ impl CreateMultipartUploadFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn checksum_type(mut self, value: impl Into<types::ChecksumType>) -> Self {
-        self.input.checksum_type = Some(value.into());
+        self.input = self.input.checksum_type(value);
         self
     }
     /// Sets or clears `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
-        self.input.checksum_type = value;
+        self.input = self.input.set_checksum_type(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -67,13 +67,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct DeleteObjectFluentBuilder {
     client: rt::Client,
-    input: Box<DeleteObjectRequestBuilder>,
+    input: DeleteObjectRequestBuilder,
 }
 impl DeleteObjectFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         DeleteObjectFluentBuilder {
             client,
-            input: Box::new(DeleteObjectRequest::builder()),
+            input: DeleteObjectRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -82,72 +82,72 @@ impl DeleteObjectFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
-        self.input.mfa = Some(value.into());
+        self.input = self.input.mfa(value);
         self
     }
     /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
-        self.input.mfa = value;
+        self.input = self.input.set_mfa(value);
         self
     }
     /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
-        self.input.version_id = Some(value.into());
+        self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
-        self.input.version_id = value;
+        self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
-        self.input.bypass_governance_retention = Some(value);
+        self.input = self.input.bypass_governance_retention(value);
         self
     }
     /// Sets or clears `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
-        self.input.bypass_governance_retention = value;
+        self.input = self.input.set_bypass_governance_retention(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -155,7 +155,7 @@ impl DeleteObjectFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -163,7 +163,7 @@ impl DeleteObjectFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -71,13 +71,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct DeleteObjectsFluentBuilder {
     client: rt::Client,
-    input: Box<DeleteObjectsRequestBuilder>,
+    input: DeleteObjectsRequestBuilder,
 }
 impl DeleteObjectsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         DeleteObjectsFluentBuilder {
             client,
-            input: Box::new(DeleteObjectsRequest::builder()),
+            input: DeleteObjectsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -86,62 +86,62 @@ impl DeleteObjectsFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delete` (required). The keys (and versions) to delete, at most 1,000, and whether the answer lists only failures (`Quiet`).
     pub fn delete(mut self, value: types::Delete) -> Self {
-        self.input.delete = Some(value);
+        self.input = self.input.delete(value);
         self
     }
     /// Sets or clears `Delete` (required). The keys (and versions) to delete, at most 1,000, and whether the answer lists only failures (`Quiet`).
     pub fn set_delete(mut self, value: Option<types::Delete>) -> Self {
-        self.input.delete = value;
+        self.input = self.input.set_delete(value);
         self
     }
     /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
-        self.input.mfa = Some(value.into());
+        self.input = self.input.mfa(value);
         self
     }
     /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
-        self.input.mfa = value;
+        self.input = self.input.set_mfa(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn bypass_governance_retention(mut self, value: bool) -> Self {
-        self.input.bypass_governance_retention = Some(value);
+        self.input = self.input.bypass_governance_retention(value);
         self
     }
     /// Sets or clears `BypassGovernanceRetention`. Deletes a version, or shortens its Object Lock retention, despite a `GOVERNANCE` retention, for callers allowed to.
     pub fn set_bypass_governance_retention(mut self, value: Option<bool>) -> Self {
-        self.input.bypass_governance_retention = value;
+        self.input = self.input.set_bypass_governance_retention(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

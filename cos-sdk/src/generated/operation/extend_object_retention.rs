@@ -69,13 +69,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ExtendObjectRetentionFluentBuilder {
     client: rt::Client,
-    input: Box<ExtendObjectRetentionRequestBuilder>,
+    input: ExtendObjectRetentionRequestBuilder,
 }
 impl ExtendObjectRetentionFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ExtendObjectRetentionFluentBuilder {
             client,
-            input: Box::new(ExtendObjectRetentionRequest::builder()),
+            input: ExtendObjectRetentionRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -84,42 +84,42 @@ impl ExtendObjectRetentionFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `AdditionalRetentionPeriod`. Seconds added to the current end of the retention.
     pub fn additional_retention_period(mut self, value: i32) -> Self {
-        self.input.additional_retention_period = Some(value);
+        self.input = self.input.additional_retention_period(value);
         self
     }
     /// Sets or clears `AdditionalRetentionPeriod`. Seconds added to the current end of the retention.
     pub fn set_additional_retention_period(mut self, value: Option<i32>) -> Self {
-        self.input.additional_retention_period = value;
+        self.input = self.input.set_additional_retention_period(value);
         self
     }
     /// Sets `ExtendRetentionFromCurrentTime`. Seconds from now for the new end of the retention (refused if that would be earlier than the current end).
     pub fn extend_retention_from_current_time(mut self, value: i32) -> Self {
-        self.input.extend_retention_from_current_time = Some(value);
+        self.input = self.input.extend_retention_from_current_time(value);
         self
     }
     /// Sets or clears `ExtendRetentionFromCurrentTime`. Seconds from now for the new end of the retention (refused if that would be earlier than the current end).
     pub fn set_extend_retention_from_current_time(mut self, value: Option<i32>) -> Self {
-        self.input.extend_retention_from_current_time = value;
+        self.input = self.input.set_extend_retention_from_current_time(value);
         self
     }
     /// Sets `NewRetentionExpirationDate`. The new end of the retention, a moment later than the current one.
@@ -127,7 +127,7 @@ impl ExtendObjectRetentionFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.new_retention_expiration_date = Some(value.into());
+        self.input = self.input.new_retention_expiration_date(value);
         self
     }
     /// Sets or clears `NewRetentionExpirationDate`. The new end of the retention, a moment later than the current one.
@@ -135,17 +135,17 @@ impl ExtendObjectRetentionFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.new_retention_expiration_date = value;
+        self.input = self.input.set_new_retention_expiration_date(value);
         self
     }
     /// Sets `NewRetentionPeriod`. The new retention in seconds from the object's creation, longer than the current one.
     pub fn new_retention_period(mut self, value: i32) -> Self {
-        self.input.new_retention_period = Some(value);
+        self.input = self.input.new_retention_period(value);
         self
     }
     /// Sets or clears `NewRetentionPeriod`. The new retention in seconds from the object's creation, longer than the current one.
     pub fn set_new_retention_period(mut self, value: Option<i32>) -> Self {
-        self.input.new_retention_period = value;
+        self.input = self.input.set_new_retention_period(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -49,13 +49,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetBucketAsperaFluentBuilder {
     client: rt::Client,
-    input: Box<GetBucketAsperaRequestBuilder>,
+    input: GetBucketAsperaRequestBuilder,
 }
 impl GetBucketAsperaFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetBucketAsperaFluentBuilder {
             client,
-            input: Box::new(GetBucketAsperaRequest::builder()),
+            input: GetBucketAsperaRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -64,12 +64,12 @@ impl GetBucketAsperaFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -55,13 +55,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetBucketCorsFluentBuilder {
     client: rt::Client,
-    input: Box<GetBucketCorsRequestBuilder>,
+    input: GetBucketCorsRequestBuilder,
 }
 impl GetBucketCorsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetBucketCorsFluentBuilder {
             client,
-            input: Box::new(GetBucketCorsRequest::builder()),
+            input: GetBucketCorsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -70,32 +70,32 @@ impl GetBucketCorsFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
-        self.input.mirror_destination = Some(value.into());
+        self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
-        self.input.mirror_destination = value;
+        self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

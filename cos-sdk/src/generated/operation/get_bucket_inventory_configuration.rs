@@ -59,13 +59,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetBucketInventoryConfigurationFluentBuilder {
     client: rt::Client,
-    input: Box<GetBucketInventoryConfigurationRequestBuilder>,
+    input: GetBucketInventoryConfigurationRequestBuilder,
 }
 impl GetBucketInventoryConfigurationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetBucketInventoryConfigurationFluentBuilder {
             client,
-            input: Box::new(GetBucketInventoryConfigurationRequest::builder()),
+            input: GetBucketInventoryConfigurationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -74,32 +74,32 @@ impl GetBucketInventoryConfigurationFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Id` (required).
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.input.id = Some(value.into());
+        self.input = self.input.id(value);
         self
     }
     /// Sets or clears `Id` (required).
     pub fn set_id(mut self, value: Option<String>) -> Self {
-        self.input.id = value;
+        self.input = self.input.set_id(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

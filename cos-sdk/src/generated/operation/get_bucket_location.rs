@@ -51,13 +51,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetBucketLocationFluentBuilder {
     client: rt::Client,
-    input: Box<GetBucketLocationRequestBuilder>,
+    input: GetBucketLocationRequestBuilder,
 }
 impl GetBucketLocationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetBucketLocationFluentBuilder {
             client,
-            input: Box::new(GetBucketLocationRequest::builder()),
+            input: GetBucketLocationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -66,22 +66,22 @@ impl GetBucketLocationFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -55,13 +55,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetBucketReplicationFluentBuilder {
     client: rt::Client,
-    input: Box<GetBucketReplicationRequestBuilder>,
+    input: GetBucketReplicationRequestBuilder,
 }
 impl GetBucketReplicationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetBucketReplicationFluentBuilder {
             client,
-            input: Box::new(GetBucketReplicationRequest::builder()),
+            input: GetBucketReplicationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -70,22 +70,22 @@ impl GetBucketReplicationFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -52,13 +52,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetBucketWebsiteFluentBuilder {
     client: rt::Client,
-    input: Box<GetBucketWebsiteRequestBuilder>,
+    input: GetBucketWebsiteRequestBuilder,
 }
 impl GetBucketWebsiteFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetBucketWebsiteFluentBuilder {
             client,
-            input: Box::new(GetBucketWebsiteRequest::builder()),
+            input: GetBucketWebsiteRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -67,22 +67,22 @@ impl GetBucketWebsiteFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -77,13 +77,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetObjectAclFluentBuilder {
     client: rt::Client,
-    input: Box<GetObjectAclRequestBuilder>,
+    input: GetObjectAclRequestBuilder,
 }
 impl GetObjectAclFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetObjectAclFluentBuilder {
             client,
-            input: Box::new(GetObjectAclRequest::builder()),
+            input: GetObjectAclRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -92,62 +92,62 @@ impl GetObjectAclFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
-        self.input.mirror_destination = Some(value.into());
+        self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
-        self.input.mirror_destination = value;
+        self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `VersionId`.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
-        self.input.version_id = Some(value.into());
+        self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
-        self.input.version_id = value;
+        self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -55,13 +55,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetObjectLockConfigurationFluentBuilder {
     client: rt::Client,
-    input: Box<GetObjectLockConfigurationRequestBuilder>,
+    input: GetObjectLockConfigurationRequestBuilder,
 }
 impl GetObjectLockConfigurationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetObjectLockConfigurationFluentBuilder {
             client,
-            input: Box::new(GetObjectLockConfigurationRequest::builder()),
+            input: GetObjectLockConfigurationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -70,22 +70,22 @@ impl GetObjectLockConfigurationFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

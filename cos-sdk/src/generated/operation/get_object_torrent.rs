@@ -57,13 +57,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct GetObjectTorrentFluentBuilder {
     client: rt::Client,
-    input: Box<GetObjectTorrentRequestBuilder>,
+    input: GetObjectTorrentRequestBuilder,
 }
 impl GetObjectTorrentFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         GetObjectTorrentFluentBuilder {
             client,
-            input: Box::new(GetObjectTorrentRequest::builder()),
+            input: GetObjectTorrentRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -72,42 +72,42 @@ impl GetObjectTorrentFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required).
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

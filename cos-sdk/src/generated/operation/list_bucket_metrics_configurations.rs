@@ -58,13 +58,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListBucketMetricsConfigurationsFluentBuilder {
     client: rt::Client,
-    input: Box<ListBucketMetricsConfigurationsRequestBuilder>,
+    input: ListBucketMetricsConfigurationsRequestBuilder,
 }
 impl ListBucketMetricsConfigurationsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListBucketMetricsConfigurationsFluentBuilder {
             client,
-            input: Box::new(ListBucketMetricsConfigurationsRequest::builder()),
+            input: ListBucketMetricsConfigurationsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -73,32 +73,32 @@ impl ListBucketMetricsConfigurationsFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContinuationToken`.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
-        self.input.continuation_token = Some(value.into());
+        self.input = self.input.continuation_token(value);
         self
     }
     /// Sets or clears `ContinuationToken`.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
-        self.input.continuation_token = value;
+        self.input = self.input.set_continuation_token(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

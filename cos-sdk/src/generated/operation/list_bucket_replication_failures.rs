@@ -67,13 +67,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListBucketReplicationFailuresFluentBuilder {
     client: rt::Client,
-    input: Box<ListBucketReplicationFailuresRequestBuilder>,
+    input: ListBucketReplicationFailuresRequestBuilder,
 }
 impl ListBucketReplicationFailuresFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListBucketReplicationFailuresFluentBuilder {
             client,
-            input: Box::new(ListBucketReplicationFailuresRequest::builder()),
+            input: ListBucketReplicationFailuresRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -82,52 +82,52 @@ impl ListBucketReplicationFailuresFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
-        self.input.continuation_token = Some(value.into());
+        self.input = self.input.continuation_token(value);
         self
     }
     /// Sets or clears `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
-        self.input.continuation_token = value;
+        self.input = self.input.set_continuation_token(value);
         self
     }
     /// Sets `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn max_keys(mut self, value: i32) -> Self {
-        self.input.max_keys = Some(value);
+        self.input = self.input.max_keys(value);
         self
     }
     /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
-        self.input.max_keys = value;
+        self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `FirstSyncAttemptedBefore`. Lists only failures whose first attempt came before this moment.
     pub fn first_sync_attempted_before(mut self, value: impl Into<String>) -> Self {
-        self.input.first_sync_attempted_before = Some(value.into());
+        self.input = self.input.first_sync_attempted_before(value);
         self
     }
     /// Sets or clears `FirstSyncAttemptedBefore`. Lists only failures whose first attempt came before this moment.
     pub fn set_first_sync_attempted_before(mut self, value: Option<String>) -> Self {
-        self.input.first_sync_attempted_before = value;
+        self.input = self.input.set_first_sync_attempted_before(value);
         self
     }
     /// Sets `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
-        self.input.encoding_type = Some(value.into());
+        self.input = self.input.encoding_type(value);
         self
     }
     /// Sets or clears `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
-        self.input.encoding_type = value;
+        self.input = self.input.set_encoding_type(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -51,13 +51,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListBucketsFluentBuilder {
     client: rt::Client,
-    input: Box<ListBucketsRequestBuilder>,
+    input: ListBucketsRequestBuilder,
 }
 impl ListBucketsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListBucketsFluentBuilder {
             client,
-            input: Box::new(ListBucketsRequest::builder()),
+            input: ListBucketsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -66,12 +66,12 @@ impl ListBucketsFluentBuilder {
     }
     /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
-        self.input.ibm_service_instance_id = Some(value.into());
+        self.input = self.input.ibm_service_instance_id(value);
         self
     }
     /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
-        self.input.ibm_service_instance_id = value;
+        self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

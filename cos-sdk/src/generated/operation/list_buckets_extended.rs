@@ -65,13 +65,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListBucketsExtendedFluentBuilder {
     client: rt::Client,
-    input: Box<ListBucketsExtendedRequestBuilder>,
+    input: ListBucketsExtendedRequestBuilder,
 }
 impl ListBucketsExtendedFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListBucketsExtendedFluentBuilder {
             client,
-            input: Box::new(ListBucketsExtendedRequest::builder()),
+            input: ListBucketsExtendedRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -80,42 +80,42 @@ impl ListBucketsExtendedFluentBuilder {
     }
     /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
-        self.input.ibm_service_instance_id = Some(value.into());
+        self.input = self.input.ibm_service_instance_id(value);
         self
     }
     /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
-        self.input.ibm_service_instance_id = value;
+        self.input = self.input.set_ibm_service_instance_id(value);
         self
     }
     /// Sets `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn marker(mut self, value: impl Into<String>) -> Self {
-        self.input.marker = Some(value.into());
+        self.input = self.input.marker(value);
         self
     }
     /// Sets or clears `Marker`. Lists entries after this one (a key, or a bucket name); paginators set it for you.
     pub fn set_marker(mut self, value: Option<String>) -> Self {
-        self.input.marker = value;
+        self.input = self.input.set_marker(value);
         self
     }
     /// Sets `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn max_keys(mut self, value: i32) -> Self {
-        self.input.max_keys = Some(value);
+        self.input = self.input.max_keys(value);
         self
     }
     /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000.
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
-        self.input.max_keys = value;
+        self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `Prefix`. Lists only buckets whose names start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
-        self.input.prefix = Some(value.into());
+        self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`. Lists only buckets whose names start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
-        self.input.prefix = value;
+        self.input = self.input.set_prefix(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
@@ -137,7 +137,7 @@ impl ListBucketsExtendedFluentBuilder {
     ) -> crate::generated::paginator::ListBucketsExtendedPaginator {
         crate::generated::paginator::ListBucketsExtendedPaginator::new(
             self.client,
-            *self.input,
+            self.input,
         )
     }
 }

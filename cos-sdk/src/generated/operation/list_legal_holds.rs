@@ -56,13 +56,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListLegalHoldsFluentBuilder {
     client: rt::Client,
-    input: Box<ListLegalHoldsRequestBuilder>,
+    input: ListLegalHoldsRequestBuilder,
 }
 impl ListLegalHoldsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListLegalHoldsFluentBuilder {
             client,
-            input: Box::new(ListLegalHoldsRequest::builder()),
+            input: ListLegalHoldsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -71,32 +71,32 @@ impl ListLegalHoldsFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
-        self.input.mirror_destination = Some(value.into());
+        self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
-        self.input.mirror_destination = value;
+        self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

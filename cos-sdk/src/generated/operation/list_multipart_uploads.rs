@@ -76,13 +76,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListMultipartUploadsFluentBuilder {
     client: rt::Client,
-    input: Box<ListMultipartUploadsRequestBuilder>,
+    input: ListMultipartUploadsRequestBuilder,
 }
 impl ListMultipartUploadsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListMultipartUploadsFluentBuilder {
             client,
-            input: Box::new(ListMultipartUploadsRequest::builder()),
+            input: ListMultipartUploadsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -91,92 +91,92 @@ impl ListMultipartUploadsFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
-        self.input.delimiter = Some(value.into());
+        self.input = self.input.delimiter(value);
         self
     }
     /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
-        self.input.delimiter = value;
+        self.input = self.input.set_delimiter(value);
         self
     }
     /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
-        self.input.encoding_type = Some(value.into());
+        self.input = self.input.encoding_type(value);
         self
     }
     /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
-        self.input.encoding_type = value;
+        self.input = self.input.set_encoding_type(value);
         self
     }
     /// Sets `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
-        self.input.key_marker = Some(value.into());
+        self.input = self.input.key_marker(value);
         self
     }
     /// Sets or clears `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
-        self.input.key_marker = value;
+        self.input = self.input.set_key_marker(value);
         self
     }
     /// Sets `MaxUploads`. The most uploads in one page, up to 1,000 (also the default).
     pub fn max_uploads(mut self, value: i32) -> Self {
-        self.input.max_uploads = Some(value);
+        self.input = self.input.max_uploads(value);
         self
     }
     /// Sets or clears `MaxUploads`. The most uploads in one page, up to 1,000 (also the default).
     pub fn set_max_uploads(mut self, value: Option<i32>) -> Self {
-        self.input.max_uploads = value;
+        self.input = self.input.set_max_uploads(value);
         self
     }
     /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
-        self.input.mirror_destination = Some(value.into());
+        self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
-        self.input.mirror_destination = value;
+        self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
-        self.input.prefix = Some(value.into());
+        self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
-        self.input.prefix = value;
+        self.input = self.input.set_prefix(value);
         self
     }
     /// Sets `UploadIdMarker`. With `KeyMarker`: lists uploads of that key after this upload id; paginators set it for you.
     pub fn upload_id_marker(mut self, value: impl Into<String>) -> Self {
-        self.input.upload_id_marker = Some(value.into());
+        self.input = self.input.upload_id_marker(value);
         self
     }
     /// Sets or clears `UploadIdMarker`. With `KeyMarker`: lists uploads of that key after this upload id; paginators set it for you.
     pub fn set_upload_id_marker(mut self, value: Option<String>) -> Self {
-        self.input.upload_id_marker = value;
+        self.input = self.input.set_upload_id_marker(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
@@ -198,7 +198,7 @@ impl ListMultipartUploadsFluentBuilder {
     ) -> crate::generated::paginator::ListMultipartUploadsPaginator {
         crate::generated::paginator::ListMultipartUploadsPaginator::new(
             self.client,
-            *self.input,
+            self.input,
         )
     }
 }

@@ -75,13 +75,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListObjectVersionsFluentBuilder {
     client: rt::Client,
-    input: Box<ListObjectVersionsRequestBuilder>,
+    input: ListObjectVersionsRequestBuilder,
 }
 impl ListObjectVersionsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListObjectVersionsFluentBuilder {
             client,
-            input: Box::new(ListObjectVersionsRequest::builder()),
+            input: ListObjectVersionsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -90,82 +90,82 @@ impl ListObjectVersionsFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
-        self.input.delimiter = Some(value.into());
+        self.input = self.input.delimiter(value);
         self
     }
     /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
-        self.input.delimiter = value;
+        self.input = self.input.set_delimiter(value);
         self
     }
     /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
-        self.input.encoding_type = Some(value.into());
+        self.input = self.input.encoding_type(value);
         self
     }
     /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
-        self.input.encoding_type = value;
+        self.input = self.input.set_encoding_type(value);
         self
     }
     /// Sets `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn key_marker(mut self, value: impl Into<String>) -> Self {
-        self.input.key_marker = Some(value.into());
+        self.input = self.input.key_marker(value);
         self
     }
     /// Sets or clears `KeyMarker`. Lists entries after this key; with `VersionIdMarker` or `UploadIdMarker`, after that entry of the key. Paginators set it for you.
     pub fn set_key_marker(mut self, value: Option<String>) -> Self {
-        self.input.key_marker = value;
+        self.input = self.input.set_key_marker(value);
         self
     }
     /// Sets `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn max_keys(mut self, value: i32) -> Self {
-        self.input.max_keys = Some(value);
+        self.input = self.input.max_keys(value);
         self
     }
     /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
-        self.input.max_keys = value;
+        self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
-        self.input.prefix = Some(value.into());
+        self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
-        self.input.prefix = value;
+        self.input = self.input.set_prefix(value);
         self
     }
     /// Sets `VersionIdMarker`. With `KeyMarker`: lists versions of that key after this version id; paginators set it for you.
     pub fn version_id_marker(mut self, value: impl Into<String>) -> Self {
-        self.input.version_id_marker = Some(value.into());
+        self.input = self.input.version_id_marker(value);
         self
     }
     /// Sets or clears `VersionIdMarker`. With `KeyMarker`: lists versions of that key after this version id; paginators set it for you.
     pub fn set_version_id_marker(mut self, value: Option<String>) -> Self {
-        self.input.version_id_marker = value;
+        self.input = self.input.set_version_id_marker(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
@@ -187,7 +187,7 @@ impl ListObjectVersionsFluentBuilder {
     ) -> crate::generated::paginator::ListObjectVersionsPaginator {
         crate::generated::paginator::ListObjectVersionsPaginator::new(
             self.client,
-            *self.input,
+            self.input,
         )
     }
 }

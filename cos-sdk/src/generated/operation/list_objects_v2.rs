@@ -92,13 +92,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListObjectsV2FluentBuilder {
     client: rt::Client,
-    input: Box<ListObjectsV2RequestBuilder>,
+    input: ListObjectsV2RequestBuilder,
 }
 impl ListObjectsV2FluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListObjectsV2FluentBuilder {
             client,
-            input: Box::new(ListObjectsV2Request::builder()),
+            input: ListObjectsV2Request::builder(),
         }
     }
     /// The input as set so far.
@@ -107,92 +107,92 @@ impl ListObjectsV2FluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn delimiter(mut self, value: impl Into<String>) -> Self {
-        self.input.delimiter = Some(value.into());
+        self.input = self.input.delimiter(value);
         self
     }
     /// Sets or clears `Delimiter`. Groups keys that have this text (usually `/`) after the prefix into common prefixes, one per "folder", instead of listing them.
     pub fn set_delimiter(mut self, value: Option<String>) -> Self {
-        self.input.delimiter = value;
+        self.input = self.input.set_delimiter(value);
         self
     }
     /// Sets `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn encoding_type(mut self, value: impl Into<types::EncodingType>) -> Self {
-        self.input.encoding_type = Some(value.into());
+        self.input = self.input.encoding_type(value);
         self
     }
     /// Sets or clears `EncodingType`. `url` asks the service to URL-encode keys in the answer; the client asks for it by default and decodes them, so keys arrive as they are.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
-        self.input.encoding_type = value;
+        self.input = self.input.set_encoding_type(value);
         self
     }
     /// Sets `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn max_keys(mut self, value: i32) -> Self {
-        self.input.max_keys = Some(value);
+        self.input = self.input.max_keys(value);
         self
     }
     /// Sets or clears `MaxKeys`. The most entries in one page, up to 1,000 (also the default).
     pub fn set_max_keys(mut self, value: Option<i32>) -> Self {
-        self.input.max_keys = value;
+        self.input = self.input.set_max_keys(value);
         self
     }
     /// Sets `Prefix`. Only keys that start with this text.
     pub fn prefix(mut self, value: impl Into<String>) -> Self {
-        self.input.prefix = Some(value.into());
+        self.input = self.input.prefix(value);
         self
     }
     /// Sets or clears `Prefix`. Only keys that start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
-        self.input.prefix = value;
+        self.input = self.input.set_prefix(value);
         self
     }
     /// Sets `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one; paginators do this for you.
     pub fn continuation_token(mut self, value: impl Into<String>) -> Self {
-        self.input.continuation_token = Some(value.into());
+        self.input = self.input.continuation_token(value);
         self
     }
     /// Sets or clears `ContinuationToken`. The `NextContinuationToken` of the previous page, to get the next one; paginators do this for you.
     pub fn set_continuation_token(mut self, value: Option<String>) -> Self {
-        self.input.continuation_token = value;
+        self.input = self.input.set_continuation_token(value);
         self
     }
     /// Sets `FetchOwner`. Whether each entry carries its `Owner` (ListObjectsV2 leaves it out by default).
     pub fn fetch_owner(mut self, value: bool) -> Self {
-        self.input.fetch_owner = Some(value);
+        self.input = self.input.fetch_owner(value);
         self
     }
     /// Sets or clears `FetchOwner`. Whether each entry carries its `Owner` (ListObjectsV2 leaves it out by default).
     pub fn set_fetch_owner(mut self, value: Option<bool>) -> Self {
-        self.input.fetch_owner = value;
+        self.input = self.input.set_fetch_owner(value);
         self
     }
     /// Sets `StartAfter`. Lists keys after this one, in UTF-8 byte order.
     pub fn start_after(mut self, value: impl Into<String>) -> Self {
-        self.input.start_after = Some(value.into());
+        self.input = self.input.start_after(value);
         self
     }
     /// Sets or clears `StartAfter`. Lists keys after this one, in UTF-8 byte order.
     pub fn set_start_after(mut self, value: Option<String>) -> Self {
-        self.input.start_after = value;
+        self.input = self.input.set_start_after(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
@@ -210,10 +210,7 @@ impl ListObjectsV2FluentBuilder {
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(self) -> crate::generated::paginator::ListObjectsV2Paginator {
-        crate::generated::paginator::ListObjectsV2Paginator::new(
-            self.client,
-            *self.input,
-        )
+        crate::generated::paginator::ListObjectsV2Paginator::new(self.client, self.input)
     }
 }
 /// Serializes, sends and parses one request: what every way of calling the operation ends in.

@@ -69,13 +69,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct ListPartsFluentBuilder {
     client: rt::Client,
-    input: Box<ListPartsRequestBuilder>,
+    input: ListPartsRequestBuilder,
 }
 impl ListPartsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         ListPartsFluentBuilder {
             client,
-            input: Box::new(ListPartsRequest::builder()),
+            input: ListPartsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -84,82 +84,82 @@ impl ListPartsFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `MaxParts`. The most parts in one page, up to 1,000 (also the default).
     pub fn max_parts(mut self, value: i32) -> Self {
-        self.input.max_parts = Some(value);
+        self.input = self.input.max_parts(value);
         self
     }
     /// Sets or clears `MaxParts`. The most parts in one page, up to 1,000 (also the default).
     pub fn set_max_parts(mut self, value: Option<i32>) -> Self {
-        self.input.max_parts = value;
+        self.input = self.input.set_max_parts(value);
         self
     }
     /// Sets `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn mirror_destination(mut self, value: impl Into<String>) -> Self {
-        self.input.mirror_destination = Some(value.into());
+        self.input = self.input.mirror_destination(value);
         self
     }
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
-        self.input.mirror_destination = value;
+        self.input = self.input.set_mirror_destination(value);
         self
     }
     /// Sets `PartNumberMarker`. Lists parts after this part number; paginators set it for you.
     pub fn part_number_marker(mut self, value: i32) -> Self {
-        self.input.part_number_marker = Some(value);
+        self.input = self.input.part_number_marker(value);
         self
     }
     /// Sets or clears `PartNumberMarker`. Lists parts after this part number; paginators set it for you.
     pub fn set_part_number_marker(mut self, value: Option<i32>) -> Self {
-        self.input.part_number_marker = value;
+        self.input = self.input.set_part_number_marker(value);
         self
     }
     /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
-        self.input.upload_id = Some(value.into());
+        self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
-        self.input.upload_id = value;
+        self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
@@ -175,7 +175,7 @@ impl ListPartsFluentBuilder {
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(self) -> crate::generated::paginator::ListPartsPaginator {
-        crate::generated::paginator::ListPartsPaginator::new(self.client, *self.input)
+        crate::generated::paginator::ListPartsPaginator::new(self.client, self.input)
     }
 }
 /// Serializes, sends and parses one request: what every way of calling the operation ends in.

@@ -68,13 +68,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketAccelerateConfigurationFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketAccelerateConfigurationRequestBuilder>,
+    input: PutBucketAccelerateConfigurationRequestBuilder,
 }
 impl PutBucketAccelerateConfigurationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketAccelerateConfigurationFluentBuilder {
             client,
-            input: Box::new(PutBucketAccelerateConfigurationRequest::builder()),
+            input: PutBucketAccelerateConfigurationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -83,12 +83,12 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `AccelerateConfiguration` (required).
@@ -96,7 +96,7 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
         mut self,
         value: types::AccelerateConfiguration,
     ) -> Self {
-        self.input.accelerate_configuration = Some(value);
+        self.input = self.input.accelerate_configuration(value);
         self
     }
     /// Sets or clears `AccelerateConfiguration` (required).
@@ -104,17 +104,17 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
         mut self,
         value: Option<types::AccelerateConfiguration>,
     ) -> Self {
-        self.input.accelerate_configuration = value;
+        self.input = self.input.set_accelerate_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
@@ -122,7 +122,7 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`.
@@ -130,7 +130,7 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -83,13 +83,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketAclFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketAclRequestBuilder>,
+    input: PutBucketAclRequestBuilder,
 }
 impl PutBucketAclFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketAclFluentBuilder {
             client,
-            input: Box::new(PutBucketAclRequest::builder()),
+            input: PutBucketAclRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -98,17 +98,17 @@ impl PutBucketAclFluentBuilder {
     }
     /// Sets `ACL`.
     pub fn acl(mut self, value: impl Into<types::BucketCannedACL>) -> Self {
-        self.input.acl = Some(value.into());
+        self.input = self.input.acl(value);
         self
     }
     /// Sets or clears `ACL`.
     pub fn set_acl(mut self, value: Option<types::BucketCannedACL>) -> Self {
-        self.input.acl = value;
+        self.input = self.input.set_acl(value);
         self
     }
     /// Sets `AccessControlPolicy`.
     pub fn access_control_policy(mut self, value: types::AccessControlPolicy) -> Self {
-        self.input.access_control_policy = Some(value);
+        self.input = self.input.access_control_policy(value);
         self
     }
     /// Sets or clears `AccessControlPolicy`.
@@ -116,27 +116,27 @@ impl PutBucketAclFluentBuilder {
         mut self,
         value: Option<types::AccessControlPolicy>,
     ) -> Self {
-        self.input.access_control_policy = value;
+        self.input = self.input.set_access_control_policy(value);
         self
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
@@ -144,7 +144,7 @@ impl PutBucketAclFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`.
@@ -152,67 +152,67 @@ impl PutBucketAclFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `GrantFullControl`.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_full_control = Some(value.into());
+        self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
-        self.input.grant_full_control = value;
+        self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read = Some(value.into());
+        self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
-        self.input.grant_read = value;
+        self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read_acp = Some(value.into());
+        self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_read_acp = value;
+        self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWrite`.
     pub fn grant_write(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write = Some(value.into());
+        self.input = self.input.grant_write(value);
         self
     }
     /// Sets or clears `GrantWrite`.
     pub fn set_grant_write(mut self, value: Option<String>) -> Self {
-        self.input.grant_write = value;
+        self.input = self.input.set_grant_write(value);
         self
     }
     /// Sets `GrantWriteACP`.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write_acp = Some(value.into());
+        self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_write_acp = value;
+        self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

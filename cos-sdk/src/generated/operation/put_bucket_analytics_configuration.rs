@@ -68,13 +68,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketAnalyticsConfigurationFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketAnalyticsConfigurationRequestBuilder>,
+    input: PutBucketAnalyticsConfigurationRequestBuilder,
 }
 impl PutBucketAnalyticsConfigurationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketAnalyticsConfigurationFluentBuilder {
             client,
-            input: Box::new(PutBucketAnalyticsConfigurationRequest::builder()),
+            input: PutBucketAnalyticsConfigurationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -83,22 +83,22 @@ impl PutBucketAnalyticsConfigurationFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Id` (required).
     pub fn id(mut self, value: impl Into<String>) -> Self {
-        self.input.id = Some(value.into());
+        self.input = self.input.id(value);
         self
     }
     /// Sets or clears `Id` (required).
     pub fn set_id(mut self, value: Option<String>) -> Self {
-        self.input.id = value;
+        self.input = self.input.set_id(value);
         self
     }
     /// Sets `AnalyticsConfiguration` (required).
@@ -106,7 +106,7 @@ impl PutBucketAnalyticsConfigurationFluentBuilder {
         mut self,
         value: types::AnalyticsConfiguration,
     ) -> Self {
-        self.input.analytics_configuration = Some(value);
+        self.input = self.input.analytics_configuration(value);
         self
     }
     /// Sets or clears `AnalyticsConfiguration` (required).
@@ -114,17 +114,17 @@ impl PutBucketAnalyticsConfigurationFluentBuilder {
         mut self,
         value: Option<types::AnalyticsConfiguration>,
     ) -> Self {
-        self.input.analytics_configuration = value;
+        self.input = self.input.set_analytics_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -68,13 +68,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketCorsFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketCorsRequestBuilder>,
+    input: PutBucketCorsRequestBuilder,
 }
 impl PutBucketCorsFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketCorsFluentBuilder {
             client,
-            input: Box::new(PutBucketCorsRequest::builder()),
+            input: PutBucketCorsRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -83,17 +83,17 @@ impl PutBucketCorsFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CORSConfiguration` (required). The bucket's CORS rules, which replace any it had.
     pub fn cors_configuration(mut self, value: types::CORSConfiguration) -> Self {
-        self.input.cors_configuration = Some(value);
+        self.input = self.input.cors_configuration(value);
         self
     }
     /// Sets or clears `CORSConfiguration` (required). The bucket's CORS rules, which replace any it had.
@@ -101,17 +101,17 @@ impl PutBucketCorsFluentBuilder {
         mut self,
         value: Option<types::CORSConfiguration>,
     ) -> Self {
-        self.input.cors_configuration = value;
+        self.input = self.input.set_cors_configuration(value);
         self
     }
     /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -119,7 +119,7 @@ impl PutBucketCorsFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -127,17 +127,17 @@ impl PutBucketCorsFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -69,13 +69,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketLifecycleConfigurationFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketLifecycleConfigurationRequestBuilder>,
+    input: PutBucketLifecycleConfigurationRequestBuilder,
 }
 impl PutBucketLifecycleConfigurationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketLifecycleConfigurationFluentBuilder {
             client,
-            input: Box::new(PutBucketLifecycleConfigurationRequest::builder()),
+            input: PutBucketLifecycleConfigurationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -84,12 +84,12 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -97,7 +97,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -105,7 +105,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `LifecycleConfiguration`. The bucket's lifecycle rules, which replace any it had. COS allows at most 1,000 rules.
@@ -113,7 +113,7 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         mut self,
         value: types::BucketLifecycleConfiguration,
     ) -> Self {
-        self.input.lifecycle_configuration = Some(value);
+        self.input = self.input.lifecycle_configuration(value);
         self
     }
     /// Sets or clears `LifecycleConfiguration`. The bucket's lifecycle rules, which replace any it had. COS allows at most 1,000 rules.
@@ -121,17 +121,17 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
         mut self,
         value: Option<types::BucketLifecycleConfiguration>,
     ) -> Self {
-        self.input.lifecycle_configuration = value;
+        self.input = self.input.set_lifecycle_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

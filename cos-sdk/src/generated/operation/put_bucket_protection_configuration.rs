@@ -64,13 +64,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketProtectionConfigurationFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketProtectionConfigurationRequestBuilder>,
+    input: PutBucketProtectionConfigurationRequestBuilder,
 }
 impl PutBucketProtectionConfigurationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketProtectionConfigurationFluentBuilder {
             client,
-            input: Box::new(PutBucketProtectionConfigurationRequest::builder()),
+            input: PutBucketProtectionConfigurationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -79,12 +79,12 @@ impl PutBucketProtectionConfigurationFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. It can be set only on an empty bucket and never removed; its periods can be changed later.
@@ -92,7 +92,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         mut self,
         value: types::ProtectionConfiguration,
     ) -> Self {
-        self.input.protection_configuration = Some(value);
+        self.input = self.input.protection_configuration(value);
         self
     }
     /// Sets or clears `ProtectionConfiguration` (required). The retention policy: status and minimum, default and maximum retention in days. It can be set only on an empty bucket and never removed; its periods can be changed later.
@@ -100,7 +100,7 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         mut self,
         value: Option<types::ProtectionConfiguration>,
     ) -> Self {
-        self.input.protection_configuration = value;
+        self.input = self.input.set_protection_configuration(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

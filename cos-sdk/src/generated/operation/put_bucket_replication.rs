@@ -74,13 +74,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketReplicationFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketReplicationRequestBuilder>,
+    input: PutBucketReplicationRequestBuilder,
 }
 impl PutBucketReplicationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketReplicationFluentBuilder {
             client,
-            input: Box::new(PutBucketReplicationRequest::builder()),
+            input: PutBucketReplicationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -89,22 +89,22 @@ impl PutBucketReplicationFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -112,7 +112,7 @@ impl PutBucketReplicationFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -120,7 +120,7 @@ impl PutBucketReplicationFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ReplicationConfiguration` (required). The bucket's replication rules and, on AWS, the role replication runs as.
@@ -128,7 +128,7 @@ impl PutBucketReplicationFluentBuilder {
         mut self,
         value: types::ReplicationConfiguration,
     ) -> Self {
-        self.input.replication_configuration = Some(value);
+        self.input = self.input.replication_configuration(value);
         self
     }
     /// Sets or clears `ReplicationConfiguration` (required). The bucket's replication rules and, on AWS, the role replication runs as.
@@ -136,27 +136,27 @@ impl PutBucketReplicationFluentBuilder {
         mut self,
         value: Option<types::ReplicationConfiguration>,
     ) -> Self {
-        self.input.replication_configuration = value;
+        self.input = self.input.set_replication_configuration(value);
         self
     }
     /// Sets `Token`. The Object Lock token of the bucket, when Object Lock is on (an AWS feature).
     pub fn token(mut self, value: impl Into<String>) -> Self {
-        self.input.token = Some(value.into());
+        self.input = self.input.token(value);
         self
     }
     /// Sets or clears `Token`. The Object Lock token of the bucket, when Object Lock is on (an AWS feature).
     pub fn set_token(mut self, value: Option<String>) -> Self {
-        self.input.token = value;
+        self.input = self.input.set_token(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -54,13 +54,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketReplicationReattemptFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketReplicationReattemptRequestBuilder>,
+    input: PutBucketReplicationReattemptRequestBuilder,
 }
 impl PutBucketReplicationReattemptFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketReplicationReattemptFluentBuilder {
             client,
-            input: Box::new(PutBucketReplicationReattemptRequest::builder()),
+            input: PutBucketReplicationReattemptRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -69,12 +69,12 @@ impl PutBucketReplicationReattemptFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -70,13 +70,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketTaggingFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketTaggingRequestBuilder>,
+    input: PutBucketTaggingRequestBuilder,
 }
 impl PutBucketTaggingFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketTaggingFluentBuilder {
             client,
-            input: Box::new(PutBucketTaggingRequest::builder()),
+            input: PutBucketTaggingRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -85,22 +85,22 @@ impl PutBucketTaggingFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -108,7 +108,7 @@ impl PutBucketTaggingFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -116,27 +116,27 @@ impl PutBucketTaggingFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `Tagging` (required). The tags, which replace all the current ones.
     pub fn tagging(mut self, value: types::Tagging) -> Self {
-        self.input.tagging = Some(value);
+        self.input = self.input.tagging(value);
         self
     }
     /// Sets or clears `Tagging` (required). The tags, which replace all the current ones.
     pub fn set_tagging(mut self, value: Option<types::Tagging>) -> Self {
-        self.input.tagging = value;
+        self.input = self.input.set_tagging(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -74,13 +74,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketVersioningFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketVersioningRequestBuilder>,
+    input: PutBucketVersioningRequestBuilder,
 }
 impl PutBucketVersioningFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketVersioningFluentBuilder {
             client,
-            input: Box::new(PutBucketVersioningRequest::builder()),
+            input: PutBucketVersioningRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -89,22 +89,22 @@ impl PutBucketVersioningFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -112,7 +112,7 @@ impl PutBucketVersioningFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum of the request body the client sends, instead of `Content-MD5`: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
@@ -120,17 +120,17 @@ impl PutBucketVersioningFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn mfa(mut self, value: impl Into<String>) -> Self {
-        self.input.mfa = Some(value.into());
+        self.input = self.input.mfa(value);
         self
     }
     /// Sets or clears `MFA`. The serial number and current code of an MFA device, separated by a space, where MFA Delete is on (an AWS feature).
     pub fn set_mfa(mut self, value: Option<String>) -> Self {
-        self.input.mfa = value;
+        self.input = self.input.set_mfa(value);
         self
     }
     /// Sets `VersioningConfiguration` (required). Versioning's new state (`Enabled` or `Suspended`) and, on AWS, MFA Delete.
@@ -138,7 +138,7 @@ impl PutBucketVersioningFluentBuilder {
         mut self,
         value: types::VersioningConfiguration,
     ) -> Self {
-        self.input.versioning_configuration = Some(value);
+        self.input = self.input.versioning_configuration(value);
         self
     }
     /// Sets or clears `VersioningConfiguration` (required). Versioning's new state (`Enabled` or `Suspended`) and, on AWS, MFA Delete.
@@ -146,17 +146,17 @@ impl PutBucketVersioningFluentBuilder {
         mut self,
         value: Option<types::VersioningConfiguration>,
     ) -> Self {
-        self.input.versioning_configuration = value;
+        self.input = self.input.set_versioning_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -68,13 +68,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutBucketWebsiteFluentBuilder {
     client: rt::Client,
-    input: Box<PutBucketWebsiteRequestBuilder>,
+    input: PutBucketWebsiteRequestBuilder,
 }
 impl PutBucketWebsiteFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutBucketWebsiteFluentBuilder {
             client,
-            input: Box::new(PutBucketWebsiteRequest::builder()),
+            input: PutBucketWebsiteRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -83,22 +83,22 @@ impl PutBucketWebsiteFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
@@ -106,7 +106,7 @@ impl PutBucketWebsiteFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`.
@@ -114,12 +114,12 @@ impl PutBucketWebsiteFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `WebsiteConfiguration` (required).
     pub fn website_configuration(mut self, value: types::WebsiteConfiguration) -> Self {
-        self.input.website_configuration = Some(value);
+        self.input = self.input.website_configuration(value);
         self
     }
     /// Sets or clears `WebsiteConfiguration` (required).
@@ -127,17 +127,17 @@ impl PutBucketWebsiteFluentBuilder {
         mut self,
         value: Option<types::WebsiteConfiguration>,
     ) -> Self {
-        self.input.website_configuration = value;
+        self.input = self.input.set_website_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

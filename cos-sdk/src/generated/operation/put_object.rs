@@ -168,13 +168,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutObjectFluentBuilder {
     client: rt::Client,
-    input: Box<PutObjectRequestBuilder>,
+    input: PutObjectRequestBuilder,
 }
 impl PutObjectFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutObjectFluentBuilder {
             client,
-            input: Box::new(PutObjectRequest::builder()),
+            input: PutObjectRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -183,102 +183,102 @@ impl PutObjectFluentBuilder {
     }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
-        self.input.acl = Some(value.into());
+        self.input = self.input.acl(value);
         self
     }
     /// Sets or clears `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
-        self.input.acl = value;
+        self.input = self.input.set_acl(value);
         self
     }
     /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
-        self.input.body = Some(value.into());
+        self.input = self.input.body(value);
         self
     }
     /// Sets or clears `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn set_body(mut self, value: Option<rt::ByteStream>) -> Self {
-        self.input.body = value;
+        self.input = self.input.set_body(value);
         self
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
-        self.input.cache_control = Some(value.into());
+        self.input = self.input.cache_control(value);
         self
     }
     /// Sets or clears `CacheControl`. The `Cache-Control` header stored with the object and sent back on GET, such as `max-age=3600`.
     pub fn set_cache_control(mut self, value: Option<String>) -> Self {
-        self.input.cache_control = value;
+        self.input = self.input.set_cache_control(value);
         self
     }
     /// Sets `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn content_disposition(mut self, value: impl Into<String>) -> Self {
-        self.input.content_disposition = Some(value.into());
+        self.input = self.input.content_disposition(value);
         self
     }
     /// Sets or clears `ContentDisposition`. The `Content-Disposition` header stored with the object, such as `attachment; filename="report.pdf"`.
     pub fn set_content_disposition(mut self, value: Option<String>) -> Self {
-        self.input.content_disposition = value;
+        self.input = self.input.set_content_disposition(value);
         self
     }
     /// Sets `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn content_encoding(mut self, value: impl Into<String>) -> Self {
-        self.input.content_encoding = Some(value.into());
+        self.input = self.input.content_encoding(value);
         self
     }
     /// Sets or clears `ContentEncoding`. The `Content-Encoding` header stored with the object, such as `gzip`; the client does not decode it.
     pub fn set_content_encoding(mut self, value: Option<String>) -> Self {
-        self.input.content_encoding = value;
+        self.input = self.input.set_content_encoding(value);
         self
     }
     /// Sets `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn content_language(mut self, value: impl Into<String>) -> Self {
-        self.input.content_language = Some(value.into());
+        self.input = self.input.content_language(value);
         self
     }
     /// Sets or clears `ContentLanguage`. The `Content-Language` header stored with the object, such as `en-GB`.
     pub fn set_content_language(mut self, value: Option<String>) -> Self {
-        self.input.content_language = value;
+        self.input = self.input.set_content_language(value);
         self
     }
     /// Sets `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn content_length(mut self, value: i64) -> Self {
-        self.input.content_length = Some(value);
+        self.input = self.input.content_length(value);
         self
     }
     /// Sets or clears `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
-        self.input.content_length = value;
+        self.input = self.input.set_content_length(value);
         self
     }
     /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
-        self.input.content_type = Some(value.into());
+        self.input = self.input.content_type(value);
         self
     }
     /// Sets or clears `ContentType`. The media type stored with the object, such as `text/csv`; `binary/octet-stream` when not given.
     pub fn set_content_type(mut self, value: Option<String>) -> Self {
-        self.input.content_type = value;
+        self.input = self.input.set_content_type(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
@@ -286,7 +286,7 @@ impl PutObjectFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
@@ -294,125 +294,122 @@ impl PutObjectFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc32 = Some(value.into());
+        self.input = self.input.checksum_crc32(value);
         self
     }
     /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc32 = value;
+        self.input = self.input.set_checksum_crc32(value);
         self
     }
     /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc32c = Some(value.into());
+        self.input = self.input.checksum_crc32c(value);
         self
     }
     /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc32c = value;
+        self.input = self.input.set_checksum_crc32c(value);
         self
     }
     /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc64_nvme = Some(value.into());
+        self.input = self.input.checksum_crc64_nvme(value);
         self
     }
     /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc64_nvme = value;
+        self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
     /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_sha1 = Some(value.into());
+        self.input = self.input.checksum_sha1(value);
         self
     }
     /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
-        self.input.checksum_sha1 = value;
+        self.input = self.input.set_checksum_sha1(value);
         self
     }
     /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_sha256 = Some(value.into());
+        self.input = self.input.checksum_sha256(value);
         self
     }
     /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
-        self.input.checksum_sha256 = value;
+        self.input = self.input.set_checksum_sha256(value);
         self
     }
     /// Sets `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn expires(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.expires = Some(value.into());
+        self.input = self.input.expires(value);
         self
     }
     /// Sets or clears `Expires`. The `Expires` header stored with the object: when caches should consider it stale.
     pub fn set_expires(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.expires = value;
+        self.input = self.input.set_expires(value);
         self
     }
     /// Sets `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_full_control = Some(value.into());
+        self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`. Grants read, write and ACL access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
-        self.input.grant_full_control = value;
+        self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read = Some(value.into());
+        self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`. Grants read access to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
-        self.input.grant_read = value;
+        self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read_acp = Some(value.into());
+        self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`. Grants reading the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_read_acp = value;
+        self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write_acp = Some(value.into());
+        self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`. Grants changing the ACL to the named grantees: `id="..."` entries, comma-separated.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_write_acp = value;
+        self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Adds one entry to `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS). `set_metadata` sets or clears the whole map.
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.input
-            .metadata
-            .get_or_insert_with(Default::default)
-            .insert(key.into(), value.into());
+        self.input = self.input.metadata(key, value);
         self
     }
     /// Sets or clears `Metadata`. User metadata, sent as `x-amz-meta-<name>` headers: names are case-insensitive, and all of it together is limited to a few KB of headers (2 KB on AWS).
@@ -420,37 +417,37 @@ impl PutObjectFluentBuilder {
         mut self,
         value: Option<::std::collections::HashMap<String, String>>,
     ) -> Self {
-        self.input.metadata = value;
+        self.input = self.input.set_metadata(value);
         self
     }
     /// Sets `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn retention_expiration_date(mut self, value: impl Into<rt::DateTime>) -> Self {
-        self.input.retention_expiration_date = Some(value.into());
+        self.input = self.input.retention_expiration_date(value);
         self
     }
     /// Sets or clears `RetentionExpirationDate`. The moment the object's retention ends, instead of a period.
     pub fn set_retention_expiration_date(mut self, value: Option<rt::DateTime>) -> Self {
-        self.input.retention_expiration_date = value;
+        self.input = self.input.set_retention_expiration_date(value);
         self
     }
     /// Sets `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn retention_legal_hold_id(mut self, value: impl Into<String>) -> Self {
-        self.input.retention_legal_hold_id = Some(value.into());
+        self.input = self.input.retention_legal_hold_id(value);
         self
     }
     /// Sets or clears `RetentionLegalHoldId`. A legal hold to place on the new object: any text naming the hold. While any hold remains, the object cannot be deleted.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
-        self.input.retention_legal_hold_id = value;
+        self.input = self.input.set_retention_legal_hold_id(value);
         self
     }
     /// Sets `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn retention_period(mut self, value: i32) -> Self {
-        self.input.retention_period = Some(value);
+        self.input = self.input.retention_period(value);
         self
     }
     /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
-        self.input.retention_period = value;
+        self.input = self.input.set_retention_period(value);
         self
     }
     /// Sets `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
@@ -458,7 +455,7 @@ impl PutObjectFluentBuilder {
         mut self,
         value: impl Into<types::ServerSideEncryption>,
     ) -> Self {
-        self.input.server_side_encryption = Some(value.into());
+        self.input = self.input.server_side_encryption(value);
         self
     }
     /// Sets or clears `ServerSideEncryption`. The server-side encryption: `AES256` (COS encrypts every object at rest whatever this says).
@@ -466,97 +463,97 @@ impl PutObjectFluentBuilder {
         mut self,
         value: Option<types::ServerSideEncryption>,
     ) -> Self {
-        self.input.server_side_encryption = value;
+        self.input = self.input.set_server_side_encryption(value);
         self
     }
     /// Sets `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn storage_class(mut self, value: impl Into<types::StorageClass>) -> Self {
-        self.input.storage_class = Some(value.into());
+        self.input = self.input.storage_class(value);
         self
     }
     /// Sets or clears `StorageClass`. The storage class of the new object. On IBM COS a bucket's class comes from its location (`LocationConstraint`, such as `us-south-smart`), and objects reach the archive tiers (GLACIER, ACCELERATED) through lifecycle rules.
     pub fn set_storage_class(mut self, value: Option<types::StorageClass>) -> Self {
-        self.input.storage_class = value;
+        self.input = self.input.set_storage_class(value);
         self
     }
     /// Sets `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn website_redirect_location(mut self, value: impl Into<String>) -> Self {
-        self.input.website_redirect_location = Some(value.into());
+        self.input = self.input.website_redirect_location(value);
         self
     }
     /// Sets or clears `WebsiteRedirectLocation`. For static website hosting: redirects requests for this object to another object of the bucket (`/path`) or to a URL.
     pub fn set_website_redirect_location(mut self, value: Option<String>) -> Self {
-        self.input.website_redirect_location = value;
+        self.input = self.input.set_website_redirect_location(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn sse_kms_key_id(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_kms_key_id = Some(value.into());
+        self.input = self.input.sse_kms_key_id(value);
         self
     }
     /// Sets or clears `SSEKMSKeyId`. The AWS KMS key used for `aws:kms` encryption (an AWS feature; COS uses Key Protect at the bucket level instead).
     pub fn set_sse_kms_key_id(mut self, value: Option<String>) -> Self {
-        self.input.sse_kms_key_id = value;
+        self.input = self.input.set_sse_kms_key_id(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn tagging(mut self, value: impl Into<String>) -> Self {
-        self.input.tagging = Some(value.into());
+        self.input = self.input.tagging(value);
         self
     }
     /// Sets or clears `Tagging`. Tags for the object as a URL query string, such as `team=storage&tier=hot` (keys and values URL- encoded).
     pub fn set_tagging(mut self, value: Option<String>) -> Self {
-        self.input.tagging = value;
+        self.input = self.input.set_tagging(value);
         self
     }
     /// Sets `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn object_lock_mode(mut self, value: impl Into<types::ObjectLockMode>) -> Self {
-        self.input.object_lock_mode = Some(value.into());
+        self.input = self.input.object_lock_mode(value);
         self
     }
     /// Sets or clears `ObjectLockMode`. The Object Lock retention mode: `COMPLIANCE` or `GOVERNANCE`.
     pub fn set_object_lock_mode(mut self, value: Option<types::ObjectLockMode>) -> Self {
-        self.input.object_lock_mode = value;
+        self.input = self.input.set_object_lock_mode(value);
         self
     }
     /// Sets `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
@@ -564,7 +561,7 @@ impl PutObjectFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.object_lock_retain_until_date = Some(value.into());
+        self.input = self.input.object_lock_retain_until_date(value);
         self
     }
     /// Sets or clears `ObjectLockRetainUntilDate`. When the Object Lock retention of the object ends.
@@ -572,7 +569,7 @@ impl PutObjectFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.object_lock_retain_until_date = value;
+        self.input = self.input.set_object_lock_retain_until_date(value);
         self
     }
     /// Sets `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
@@ -580,7 +577,7 @@ impl PutObjectFluentBuilder {
         mut self,
         value: impl Into<types::ObjectLockLegalHoldStatus>,
     ) -> Self {
-        self.input.object_lock_legal_hold_status = Some(value.into());
+        self.input = self.input.object_lock_legal_hold_status(value);
         self
     }
     /// Sets or clears `ObjectLockLegalHoldStatus`. The Object Lock legal hold on the object: `ON` or `OFF`.
@@ -588,17 +585,17 @@ impl PutObjectFluentBuilder {
         mut self,
         value: Option<types::ObjectLockLegalHoldStatus>,
     ) -> Self {
-        self.input.object_lock_legal_hold_status = value;
+        self.input = self.input.set_object_lock_legal_hold_status(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

@@ -104,13 +104,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutObjectAclFluentBuilder {
     client: rt::Client,
-    input: Box<PutObjectAclRequestBuilder>,
+    input: PutObjectAclRequestBuilder,
 }
 impl PutObjectAclFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutObjectAclFluentBuilder {
             client,
-            input: Box::new(PutObjectAclRequest::builder()),
+            input: PutObjectAclRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -119,17 +119,17 @@ impl PutObjectAclFluentBuilder {
     }
     /// Sets `ACL`.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
-        self.input.acl = Some(value.into());
+        self.input = self.input.acl(value);
         self
     }
     /// Sets or clears `ACL`.
     pub fn set_acl(mut self, value: Option<types::ObjectCannedACL>) -> Self {
-        self.input.acl = value;
+        self.input = self.input.set_acl(value);
         self
     }
     /// Sets `AccessControlPolicy`.
     pub fn access_control_policy(mut self, value: types::AccessControlPolicy) -> Self {
-        self.input.access_control_policy = Some(value);
+        self.input = self.input.access_control_policy(value);
         self
     }
     /// Sets or clears `AccessControlPolicy`.
@@ -137,117 +137,117 @@ impl PutObjectAclFluentBuilder {
         mut self,
         value: Option<types::AccessControlPolicy>,
     ) -> Self {
-        self.input.access_control_policy = value;
+        self.input = self.input.set_access_control_policy(value);
         self
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `GrantFullControl`.
     pub fn grant_full_control(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_full_control = Some(value.into());
+        self.input = self.input.grant_full_control(value);
         self
     }
     /// Sets or clears `GrantFullControl`.
     pub fn set_grant_full_control(mut self, value: Option<String>) -> Self {
-        self.input.grant_full_control = value;
+        self.input = self.input.set_grant_full_control(value);
         self
     }
     /// Sets `GrantRead`.
     pub fn grant_read(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read = Some(value.into());
+        self.input = self.input.grant_read(value);
         self
     }
     /// Sets or clears `GrantRead`.
     pub fn set_grant_read(mut self, value: Option<String>) -> Self {
-        self.input.grant_read = value;
+        self.input = self.input.set_grant_read(value);
         self
     }
     /// Sets `GrantReadACP`.
     pub fn grant_read_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_read_acp = Some(value.into());
+        self.input = self.input.grant_read_acp(value);
         self
     }
     /// Sets or clears `GrantReadACP`.
     pub fn set_grant_read_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_read_acp = value;
+        self.input = self.input.set_grant_read_acp(value);
         self
     }
     /// Sets `GrantWrite`.
     pub fn grant_write(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write = Some(value.into());
+        self.input = self.input.grant_write(value);
         self
     }
     /// Sets or clears `GrantWrite`.
     pub fn set_grant_write(mut self, value: Option<String>) -> Self {
-        self.input.grant_write = value;
+        self.input = self.input.set_grant_write(value);
         self
     }
     /// Sets `GrantWriteACP`.
     pub fn grant_write_acp(mut self, value: impl Into<String>) -> Self {
-        self.input.grant_write_acp = Some(value.into());
+        self.input = self.input.grant_write_acp(value);
         self
     }
     /// Sets or clears `GrantWriteACP`.
     pub fn set_grant_write_acp(mut self, value: Option<String>) -> Self {
-        self.input.grant_write_acp = value;
+        self.input = self.input.set_grant_write_acp(value);
         self
     }
     /// Sets `Key` (required).
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required).
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `VersionId`.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
-        self.input.version_id = Some(value.into());
+        self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
-        self.input.version_id = value;
+        self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

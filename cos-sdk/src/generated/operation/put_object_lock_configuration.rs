@@ -74,13 +74,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutObjectLockConfigurationFluentBuilder {
     client: rt::Client,
-    input: Box<PutObjectLockConfigurationRequestBuilder>,
+    input: PutObjectLockConfigurationRequestBuilder,
 }
 impl PutObjectLockConfigurationFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutObjectLockConfigurationFluentBuilder {
             client,
-            input: Box::new(PutObjectLockConfigurationRequest::builder()),
+            input: PutObjectLockConfigurationRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -89,12 +89,12 @@ impl PutObjectLockConfigurationFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ObjectLockConfiguration`.
@@ -102,7 +102,7 @@ impl PutObjectLockConfigurationFluentBuilder {
         mut self,
         value: types::ObjectLockConfiguration,
     ) -> Self {
-        self.input.object_lock_configuration = Some(value);
+        self.input = self.input.object_lock_configuration(value);
         self
     }
     /// Sets or clears `ObjectLockConfiguration`.
@@ -110,37 +110,37 @@ impl PutObjectLockConfigurationFluentBuilder {
         mut self,
         value: Option<types::ObjectLockConfiguration>,
     ) -> Self {
-        self.input.object_lock_configuration = value;
+        self.input = self.input.set_object_lock_configuration(value);
         self
     }
     /// Sets `RequestPayer`.
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`.
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `Token`.
     pub fn token(mut self, value: impl Into<String>) -> Self {
-        self.input.token = Some(value.into());
+        self.input = self.input.token(value);
         self
     }
     /// Sets or clears `Token`.
     pub fn set_token(mut self, value: Option<String>) -> Self {
-        self.input.token = value;
+        self.input = self.input.set_token(value);
         self
     }
     /// Sets `ContentMD5`.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
@@ -148,7 +148,7 @@ impl PutObjectLockConfigurationFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`.
@@ -156,17 +156,17 @@ impl PutObjectLockConfigurationFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

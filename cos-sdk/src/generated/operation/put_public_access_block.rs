@@ -69,13 +69,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct PutPublicAccessBlockFluentBuilder {
     client: rt::Client,
-    input: Box<PutPublicAccessBlockRequestBuilder>,
+    input: PutPublicAccessBlockRequestBuilder,
 }
 impl PutPublicAccessBlockFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         PutPublicAccessBlockFluentBuilder {
             client,
-            input: Box::new(PutPublicAccessBlockRequest::builder()),
+            input: PutPublicAccessBlockRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -84,22 +84,22 @@ impl PutPublicAccessBlockFluentBuilder {
     }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentMD5`.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`.
@@ -107,7 +107,7 @@ impl PutPublicAccessBlockFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`.
@@ -115,7 +115,7 @@ impl PutPublicAccessBlockFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `PublicAccessBlockConfiguration` (required).
@@ -123,7 +123,7 @@ impl PutPublicAccessBlockFluentBuilder {
         mut self,
         value: types::PublicAccessBlockConfiguration,
     ) -> Self {
-        self.input.public_access_block_configuration = Some(value);
+        self.input = self.input.public_access_block_configuration(value);
         self
     }
     /// Sets or clears `PublicAccessBlockConfiguration` (required).
@@ -131,17 +131,17 @@ impl PutPublicAccessBlockFluentBuilder {
         mut self,
         value: Option<types::PublicAccessBlockConfiguration>,
     ) -> Self {
-        self.input.public_access_block_configuration = value;
+        self.input = self.input.set_public_access_block_configuration(value);
         self
     }
     /// Sets `ExpectedBucketOwner`.
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

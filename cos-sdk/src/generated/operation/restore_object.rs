@@ -86,13 +86,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct RestoreObjectFluentBuilder {
     client: rt::Client,
-    input: Box<RestoreObjectRequestBuilder>,
+    input: RestoreObjectRequestBuilder,
 }
 impl RestoreObjectFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         RestoreObjectFluentBuilder {
             client,
-            input: Box::new(RestoreObjectRequest::builder()),
+            input: RestoreObjectRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -101,42 +101,42 @@ impl RestoreObjectFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn version_id(mut self, value: impl Into<String>) -> Self {
-        self.input.version_id = Some(value.into());
+        self.input = self.input.version_id(value);
         self
     }
     /// Sets or clears `VersionId`. A version of the object, in a bucket with versioning; without it the request is about the current version.
     pub fn set_version_id(mut self, value: Option<String>) -> Self {
-        self.input.version_id = value;
+        self.input = self.input.set_version_id(value);
         self
     }
     /// Sets `RestoreRequest`. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     pub fn restore_request(mut self, value: types::RestoreRequest) -> Self {
-        self.input.restore_request = Some(value);
+        self.input = self.input.restore_request(value);
         self
     }
     /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     pub fn set_restore_request(mut self, value: Option<types::RestoreRequest>) -> Self {
-        self.input.restore_request = value;
+        self.input = self.input.set_restore_request(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

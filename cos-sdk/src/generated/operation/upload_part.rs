@@ -97,13 +97,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct UploadPartFluentBuilder {
     client: rt::Client,
-    input: Box<UploadPartRequestBuilder>,
+    input: UploadPartRequestBuilder,
 }
 impl UploadPartFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         UploadPartFluentBuilder {
             client,
-            input: Box::new(UploadPartRequest::builder()),
+            input: UploadPartRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -112,42 +112,42 @@ impl UploadPartFluentBuilder {
     }
     /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
-        self.input.body = Some(value.into());
+        self.input = self.input.body(value);
         self
     }
     /// Sets or clears `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn set_body(mut self, value: Option<rt::ByteStream>) -> Self {
-        self.input.body = value;
+        self.input = self.input.set_body(value);
         self
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn content_length(mut self, value: i64) -> Self {
-        self.input.content_length = Some(value);
+        self.input = self.input.content_length(value);
         self
     }
     /// Sets or clears `ContentLength`. The body's size in bytes. The client sets it from the body when it knows it; a stream of unknown size needs it.
     pub fn set_content_length(mut self, value: Option<i64>) -> Self {
-        self.input.content_length = value;
+        self.input = self.input.set_content_length(value);
         self
     }
     /// Sets `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn content_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.content_md5 = Some(value.into());
+        self.input = self.input.content_md5(value);
         self
     }
     /// Sets or clears `ContentMD5`. The base64-encoded MD5 of the body, which the service checks. The client computes it where the operation requires it.
     pub fn set_content_md5(mut self, value: Option<String>) -> Self {
-        self.input.content_md5 = value;
+        self.input = self.input.set_content_md5(value);
         self
     }
     /// Sets `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
@@ -155,7 +155,7 @@ impl UploadPartFluentBuilder {
         mut self,
         value: impl Into<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = Some(value.into());
+        self.input = self.input.checksum_algorithm(value);
         self
     }
     /// Sets or clears `ChecksumAlgorithm`. Which checksum the client computes while it sends the body: `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`. The service checks it and stores it with the object.
@@ -163,137 +163,137 @@ impl UploadPartFluentBuilder {
         mut self,
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
-        self.input.checksum_algorithm = value;
+        self.input = self.input.set_checksum_algorithm(value);
         self
     }
     /// Sets `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc32 = Some(value.into());
+        self.input = self.input.checksum_crc32(value);
         self
     }
     /// Sets or clears `ChecksumCRC32`. The CRC32 of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc32 = value;
+        self.input = self.input.set_checksum_crc32(value);
         self
     }
     /// Sets `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn checksum_crc32c(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc32c = Some(value.into());
+        self.input = self.input.checksum_crc32c(value);
         self
     }
     /// Sets or clears `ChecksumCRC32C`. The CRC32C of the content, base64-encoded (4 bytes, big-endian). For a multipart object with checksum type `COMPOSITE` it is the checksum of the parts' checksums, followed by `-N`; with `FULL_OBJECT` it covers all the bytes.
     pub fn set_checksum_crc32c(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc32c = value;
+        self.input = self.input.set_checksum_crc32c(value);
         self
     }
     /// Sets `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn checksum_crc64_nvme(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_crc64_nvme = Some(value.into());
+        self.input = self.input.checksum_crc64_nvme(value);
         self
     }
     /// Sets or clears `ChecksumCRC64NVME`. The CRC64NVME of the content, base64-encoded (8 bytes, big-endian); always a full-object checksum, multipart or not.
     pub fn set_checksum_crc64_nvme(mut self, value: Option<String>) -> Self {
-        self.input.checksum_crc64_nvme = value;
+        self.input = self.input.set_checksum_crc64_nvme(value);
         self
     }
     /// Sets `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha1(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_sha1 = Some(value.into());
+        self.input = self.input.checksum_sha1(value);
         self
     }
     /// Sets or clears `ChecksumSHA1`. The SHA-1 of the content, base64-encoded (20 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha1(mut self, value: Option<String>) -> Self {
-        self.input.checksum_sha1 = value;
+        self.input = self.input.set_checksum_sha1(value);
         self
     }
     /// Sets `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn checksum_sha256(mut self, value: impl Into<String>) -> Self {
-        self.input.checksum_sha256 = Some(value.into());
+        self.input = self.input.checksum_sha256(value);
         self
     }
     /// Sets or clears `ChecksumSHA256`. The SHA-256 of the content, base64-encoded (32 bytes). For a multipart object it is the checksum of the parts' checksums, followed by `-N`.
     pub fn set_checksum_sha256(mut self, value: Option<String>) -> Self {
-        self.input.checksum_sha256 = value;
+        self.input = self.input.set_checksum_sha256(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn part_number(mut self, value: i32) -> Self {
-        self.input.part_number = Some(value);
+        self.input = self.input.part_number(value);
         self
     }
     /// Sets or clears `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
-        self.input.part_number = value;
+        self.input = self.input.set_part_number(value);
         self
     }
     /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
-        self.input.upload_id = Some(value.into());
+        self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
-        self.input.upload_id = value;
+        self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).

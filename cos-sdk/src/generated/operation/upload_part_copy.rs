@@ -125,13 +125,13 @@ pub fn parse_response(
 #[derive(Debug)]
 pub struct UploadPartCopyFluentBuilder {
     client: rt::Client,
-    input: Box<UploadPartCopyRequestBuilder>,
+    input: UploadPartCopyRequestBuilder,
 }
 impl UploadPartCopyFluentBuilder {
     pub(crate) fn new(client: rt::Client) -> Self {
         UploadPartCopyFluentBuilder {
             client,
-            input: Box::new(UploadPartCopyRequest::builder()),
+            input: UploadPartCopyRequest::builder(),
         }
     }
     /// The input as set so far.
@@ -140,32 +140,32 @@ impl UploadPartCopyFluentBuilder {
     }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
-        self.input.bucket = Some(value.into());
+        self.input = self.input.bucket(value);
         self
     }
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
-        self.input.bucket = value;
+        self.input = self.input.set_bucket(value);
         self
     }
     /// Sets `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn copy_source(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source = Some(value.into());
+        self.input = self.input.copy_source(value);
         self
     }
     /// Sets or clears `CopySource` (required). The source object: `bucket/key`, the key URL-encoded, optionally `?versionId=...`. (The JSON bridge encodes it for you, as ibm_boto3 does; here it is sent as given.)
     pub fn set_copy_source(mut self, value: Option<String>) -> Self {
-        self.input.copy_source = value;
+        self.input = self.input.set_copy_source(value);
         self
     }
     /// Sets `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn copy_source_if_match(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_if_match = Some(value.into());
+        self.input = self.input.copy_source_if_match(value);
         self
     }
     /// Sets or clears `CopySourceIfMatch`. Copies only if the source's ETag is this one (else 412 Precondition Failed).
     pub fn set_copy_source_if_match(mut self, value: Option<String>) -> Self {
-        self.input.copy_source_if_match = value;
+        self.input = self.input.set_copy_source_if_match(value);
         self
     }
     /// Sets `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
@@ -173,7 +173,7 @@ impl UploadPartCopyFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_modified_since = Some(value.into());
+        self.input = self.input.copy_source_if_modified_since(value);
         self
     }
     /// Sets or clears `CopySourceIfModifiedSince`. Copies only if the source changed after this moment (else 412).
@@ -181,17 +181,17 @@ impl UploadPartCopyFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_modified_since = value;
+        self.input = self.input.set_copy_source_if_modified_since(value);
         self
     }
     /// Sets `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn copy_source_if_none_match(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_if_none_match = Some(value.into());
+        self.input = self.input.copy_source_if_none_match(value);
         self
     }
     /// Sets or clears `CopySourceIfNoneMatch`. Copies only if the source's ETag is not this one (else 412).
     pub fn set_copy_source_if_none_match(mut self, value: Option<String>) -> Self {
-        self.input.copy_source_if_none_match = value;
+        self.input = self.input.set_copy_source_if_none_match(value);
         self
     }
     /// Sets `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
@@ -199,7 +199,7 @@ impl UploadPartCopyFluentBuilder {
         mut self,
         value: impl Into<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_unmodified_since = Some(value.into());
+        self.input = self.input.copy_source_if_unmodified_since(value);
         self
     }
     /// Sets or clears `CopySourceIfUnmodifiedSince`. Copies only if the source did not change after this moment (else 412).
@@ -207,77 +207,77 @@ impl UploadPartCopyFluentBuilder {
         mut self,
         value: Option<rt::DateTime>,
     ) -> Self {
-        self.input.copy_source_if_unmodified_since = value;
+        self.input = self.input.set_copy_source_if_unmodified_since(value);
         self
     }
     /// Sets `CopySourceRange`. The bytes of the source to copy into this part, as `bytes=first-last` (both inclusive).
     pub fn copy_source_range(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_range = Some(value.into());
+        self.input = self.input.copy_source_range(value);
         self
     }
     /// Sets or clears `CopySourceRange`. The bytes of the source to copy into this part, as `bytes=first-last` (both inclusive).
     pub fn set_copy_source_range(mut self, value: Option<String>) -> Self {
-        self.input.copy_source_range = value;
+        self.input = self.input.set_copy_source_range(value);
         self
     }
     /// Sets `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn key(mut self, value: impl Into<String>) -> Self {
-        self.input.key = Some(value.into());
+        self.input = self.input.key(value);
         self
     }
     /// Sets or clears `Key` (required). The object's key: any UTF-8 text up to 1,024 bytes; `/` is an ordinary character that tools show as folders. The client URL-encodes it.
     pub fn set_key(mut self, value: Option<String>) -> Self {
-        self.input.key = value;
+        self.input = self.input.set_key(value);
         self
     }
     /// Sets `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn part_number(mut self, value: i32) -> Self {
-        self.input.part_number = Some(value);
+        self.input = self.input.part_number(value);
         self
     }
     /// Sets or clears `PartNumber` (required). The part's number, 1 to 10,000; parts are assembled in this order.
     pub fn set_part_number(mut self, value: Option<i32>) -> Self {
-        self.input.part_number = value;
+        self.input = self.input.set_part_number(value);
         self
     }
     /// Sets `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn upload_id(mut self, value: impl Into<String>) -> Self {
-        self.input.upload_id = Some(value.into());
+        self.input = self.input.upload_id(value);
         self
     }
     /// Sets or clears `UploadId` (required). The multipart upload's id, from CreateMultipartUpload.
     pub fn set_upload_id(mut self, value: Option<String>) -> Self {
-        self.input.upload_id = value;
+        self.input = self.input.set_upload_id(value);
         self
     }
     /// Sets `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn sse_customer_algorithm(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_algorithm = Some(value.into());
+        self.input = self.input.sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `SSECustomerAlgorithm`. `AES256`, with SSE-C: the object is encrypted with a key you give on every request, and COS keeps only its MD5.
     pub fn set_sse_customer_algorithm(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_algorithm = value;
+        self.input = self.input.set_sse_customer_algorithm(value);
         self
     }
     /// Sets `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key = Some(value.into());
+        self.input = self.input.sse_customer_key(value);
         self
     }
     /// Sets or clears `SSECustomerKey`. The SSE-C key, base64-encoded (32 bytes of key before encoding). Sent only over https unless `allow_http` is set; hidden in `Debug`.
     pub fn set_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key = value;
+        self.input = self.input.set_sse_customer_key(value);
         self
     }
     /// Sets `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `SSECustomerKeyMD5`. The base64-encoded MD5 of the SSE-C key (of its 32 raw bytes), which COS checks the key against.
     pub fn set_sse_customer_key_md5(mut self, value: Option<String>) -> Self {
-        self.input.sse_customer_key_md5 = value;
+        self.input = self.input.set_sse_customer_key_md5(value);
         self
     }
     /// Sets `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
@@ -285,7 +285,7 @@ impl UploadPartCopyFluentBuilder {
         mut self,
         value: impl Into<String>,
     ) -> Self {
-        self.input.copy_source_sse_customer_algorithm = Some(value.into());
+        self.input = self.input.copy_source_sse_customer_algorithm(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerAlgorithm`. `AES256`, when the source object is encrypted with SSE-C.
@@ -293,22 +293,22 @@ impl UploadPartCopyFluentBuilder {
         mut self,
         value: Option<String>,
     ) -> Self {
-        self.input.copy_source_sse_customer_algorithm = value;
+        self.input = self.input.set_copy_source_sse_customer_algorithm(value);
         self
     }
     /// Sets `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn copy_source_sse_customer_key(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_sse_customer_key = Some(value.into());
+        self.input = self.input.copy_source_sse_customer_key(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKey`. The source's SSE-C key, base64-encoded (32 bytes before encoding); hidden in `Debug`.
     pub fn set_copy_source_sse_customer_key(mut self, value: Option<String>) -> Self {
-        self.input.copy_source_sse_customer_key = value;
+        self.input = self.input.set_copy_source_sse_customer_key(value);
         self
     }
     /// Sets `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
     pub fn copy_source_sse_customer_key_md5(mut self, value: impl Into<String>) -> Self {
-        self.input.copy_source_sse_customer_key_md5 = Some(value.into());
+        self.input = self.input.copy_source_sse_customer_key_md5(value);
         self
     }
     /// Sets or clears `CopySourceSSECustomerKeyMD5`. The base64-encoded MD5 of the source's SSE-C key (of its 32 raw bytes).
@@ -316,37 +316,37 @@ impl UploadPartCopyFluentBuilder {
         mut self,
         value: Option<String>,
     ) -> Self {
-        self.input.copy_source_sse_customer_key_md5 = value;
+        self.input = self.input.set_copy_source_sse_customer_key_md5(value);
         self
     }
     /// Sets `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn request_payer(mut self, value: impl Into<types::RequestPayer>) -> Self {
-        self.input.request_payer = Some(value.into());
+        self.input = self.input.request_payer(value);
         self
     }
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
-        self.input.request_payer = value;
+        self.input = self.input.set_request_payer(value);
         self
     }
     /// Sets `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_bucket_owner = Some(value.into());
+        self.input = self.input.expected_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_bucket_owner = value;
+        self.input = self.input.set_expected_bucket_owner(value);
         self
     }
     /// Sets `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn expected_source_bucket_owner(mut self, value: impl Into<String>) -> Self {
-        self.input.expected_source_bucket_owner = Some(value.into());
+        self.input = self.input.expected_source_bucket_owner(value);
         self
     }
     /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
-        self.input.expected_source_bucket_owner = value;
+        self.input = self.input.set_expected_source_bucket_owner(value);
         self
     }
     /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
