@@ -492,16 +492,10 @@ impl<'r, 'a> Builder<'r, 'a> {
     fn parse_uri(&self, uri: &str, input: &str, path: &str) -> Result<(Vec<PathPart>, Vec<QueryPart>), Error> {
         let members = self.input_members(input);
         let member_of = |label: &str| {
-            members
-                .iter()
-                .find_map(|m| match &m.location {
-                    Location::Uri(scalar) if m.wire_name == label => Some((Box::new(m.clone()), scalar.clone())),
-                    _ => None,
-                })
-                .ok_or_else(|| Error::Model {
-                    path: path.to_string(),
-                    message: format!("label `{{{label}}}` has no `uri` member named `{label}` in `{input}`"),
-                })
+            label_member(members, label, uri_member).ok_or_else(|| Error::Model {
+                path: path.to_string(),
+                message: format!("label `{{{label}}}` has no `uri` member named `{label}` in `{input}`"),
+            })
         };
         let (path_text, query_text) = match uri.split_once('?') {
             Some((p, q)) => (p, Some(q)),
@@ -528,17 +522,36 @@ impl<'r, 'a> Builder<'r, 'a> {
     fn parse_host_prefix(&self, prefix: &str, input: &str, path: &str) -> Result<Vec<PathPart>, Error> {
         let members = self.input_members(input);
         template_parts(prefix, path, |label| {
-            members
-                .iter()
-                .find_map(|m| match &m.ty {
-                    Type::Scalar(scalar) if m.name == label => Some((Box::new(m.clone()), scalar.clone())),
-                    _ => None,
-                })
-                .ok_or_else(|| Error::Model {
-                    path: path.to_string(),
-                    message: format!("host prefix label `{{{label}}}` names no scalar member of `{input}`"),
-                })
+            label_member(members, label, scalar_member).ok_or_else(|| Error::Model {
+                path: path.to_string(),
+                message: format!("host prefix label `{{{label}}}` names no scalar member of `{input}`"),
+            })
         })
+    }
+}
+
+/// The first of `members` that `pick` accepts for `label`, with the scalar it holds.
+fn label_member(
+    members: &[Member],
+    label: &str,
+    pick: fn(&Member, &str) -> Option<Scalar>,
+) -> Option<(Box<Member>, Scalar)> {
+    members.iter().find_map(|m| pick(m, label).map(|scalar| (Box::new(m.clone()), scalar)))
+}
+
+/// A URI label's member: a `uri` member with the label's wire name.
+fn uri_member(m: &Member, label: &str) -> Option<Scalar> {
+    match &m.location {
+        Location::Uri(scalar) if m.wire_name == label => Some(scalar.clone()),
+        _ => None,
+    }
+}
+
+/// A host prefix label's member: a scalar member with the label's name.
+fn scalar_member(m: &Member, label: &str) -> Option<Scalar> {
+    match &m.ty {
+        Type::Scalar(scalar) if m.name == label => Some(scalar.clone()),
+        _ => None,
     }
 }
 
