@@ -266,14 +266,19 @@ impl Error {
     #[doc(hidden)]
     /// The error of `operation` for an error answer: its details, and the operation's typed error.
     pub fn operation_service<E: Any + Send + Sync>(operation: &'static str, details: ServiceError, typed: E) -> Self {
-        Error::service(details).with_operation(operation).with_operation_error(typed)
+        Error::service(details).with_operation(operation).with_boxed_operation_error(Box::new(typed))
     }
 
     #[doc(hidden)]
     /// Attaches the generated operation error enum to a service error.
-    pub fn with_operation_error<E: Any + Send + Sync>(mut self, operation_error: E) -> Self {
+    pub fn with_operation_error<E: Any + Send + Sync>(self, operation_error: E) -> Self {
+        // Only the boxing is generic: one copy of the rest serves all 81 operations.
+        self.with_boxed_operation_error(Box::new(operation_error))
+    }
+
+    fn with_boxed_operation_error(mut self, operation_error: Box<dyn Any + Send + Sync>) -> Self {
         if let Some(service) = self.service.as_mut() {
-            service.operation_error = Some(Box::new(operation_error));
+            service.operation_error = Some(operation_error);
         }
         self
     }
