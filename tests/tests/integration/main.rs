@@ -27,3 +27,4 @@ mod api_boto3;
 mod api_builders;
 mod api_errors;
 mod examples;
+mod xml_differential;

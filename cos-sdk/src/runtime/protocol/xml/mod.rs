@@ -1,6 +1,7 @@
 //! XML for the rest-xml protocol: a writer for request bodies and a small, tolerant, bounded pull
-//! reader that the generated readers walk, filling typed outputs with no tree in between. Names and
-//! text borrow from the body; only text with escapes, or in several pieces, is copied.
+//! reader that the generated readers walk, filling typed outputs with no tree in between, over our own
+//! tokenizer ([`tokens`]). Names and text borrow from the body; only text with references, or in
+//! several pieces, is copied.
 //!
 //! The reader keeps local names (namespaces are ignored, as S3-compatible servers differ in them),
 //! ignores what it does not know, and refuses documents deeper than [`MAX_DEPTH`] or with more than
@@ -11,7 +12,9 @@ use std::fmt;
 
 use crate::runtime::error::Error;
 use crate::runtime::http::body::ByteStream;
-use quick_xml::events::{BytesStart, Event};
+use tokens::{Token, Tokenizer};
+
+mod tokens;
 
 /// The deepest nesting a response may have.
 pub const MAX_DEPTH: usize = 64;
@@ -146,8 +149,12 @@ fn append<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
     }
 }
 
-fn local_name(name: &str) -> &str {
-    name.rsplit_once(':').map(|(_, l)| l).unwrap_or(name)
+/// A name without its namespace prefix: what follows the first `:`.
+fn local_part(name: &[u8]) -> &[u8] {
+    match name.iter().position(|&b| b == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
 }
 
 /// An element the reader has reached: its local name and attributes. What is inside it is read next,
@@ -155,7 +162,8 @@ fn local_name(name: &str) -> &str {
 #[derive(Debug, Clone)]
 pub struct XmlStart<'a> {
     name: Cow<'a, str>,
-    start: Option<BytesStart<'a>>,
+    /// What follows the name in the start tag.
+    attributes: &'a [u8],
     source: Source<'a>,
     empty: bool,
     /// How many elements are open while inside this one (itself included unless it is empty).
@@ -171,14 +179,12 @@ impl<'a> XmlStart<'a> {
     /// The value of an attribute, matched by local name (`xsi:type` matches `type`); an attribute that
     /// cannot be read counts as absent.
     pub fn attribute(&self, name: &str) -> Option<Cow<'a, str>> {
-        let local = local_name(name);
-        let start = self.start.as_ref()?;
-        start.attributes().flatten().find(|a| local_name(&String::from_utf8_lossy(a.key.as_ref())) == local).and_then(|a| {
-            match a.unescape_value().ok()? {
-                Cow::Borrowed(value) => Some(self.source.cow(value.as_bytes())),
-                Cow::Owned(value) => Some(Cow::Owned(value)),
-            }
-        })
+        let wanted = local_part(name.as_bytes());
+        let (_, raw) = tokens::attributes(self.attributes).find(|(key, _)| local_part(key) == wanted)?;
+        match self.source.cow(raw) {
+            Cow::Borrowed(value) => tokens::unescape(value).ok(),
+            Cow::Owned(value) => tokens::unescape(&value).ok().map(|v| Cow::Owned(v.into_owned())),
+        }
     }
 }
 
@@ -190,7 +196,7 @@ impl<'a> XmlStart<'a> {
 /// it does not know, and refuses documents nested deeper than 64 levels, with more than about a
 /// million elements, malformed, truncated, or with content after the root element.
 pub struct XmlReader<'a> {
-    reader: quick_xml::Reader<&'a [u8]>,
+    tokens: Tokenizer<'a>,
     source: Source<'a>,
     depth: usize,
     elements: usize,
@@ -200,30 +206,27 @@ pub struct XmlReader<'a> {
 
 impl fmt::Debug for XmlReader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("XmlReader").field("position", &self.reader.buffer_position()).field("depth", &self.depth).finish()
+        f.debug_struct("XmlReader").field("position", &self.tokens.position()).field("depth", &self.depth).finish()
     }
 }
 
 impl<'a> XmlReader<'a> {
     fn new(input: &'a [u8], max_depth: usize, max_elements: usize) -> XmlReader<'a> {
-        let mut reader = quick_xml::Reader::from_reader(input);
-        reader.config_mut().trim_text(false);
-        reader.config_mut().check_end_names = true;
-        XmlReader { reader, source: Source::new(input), depth: 0, elements: 0, max_depth, max_elements }
+        XmlReader { tokens: Tokenizer::new(input), source: Source::new(input), depth: 0, elements: 0, max_depth, max_elements }
     }
 
     fn fail(&self, what: impl fmt::Display) -> Error {
-        Error::response_parse(format!("malformed XML at byte {}: {what}", self.reader.buffer_position()))
+        Error::response_parse(format!("malformed XML at byte {}: {what}", self.tokens.position()))
     }
 
     #[inline]
-    fn event(&mut self) -> Result<Event<'a>, Error> {
-        self.reader.read_event().map_err(|e| Error::response_parse(format!("malformed XML at byte {}: {e}", self.reader.buffer_position())))
+    fn token(&mut self) -> Result<Token<'a>, Error> {
+        self.tokens.next_token().map_err(|e| self.fail(e))
     }
 
     /// Counts an element and turns its start tag into an [`XmlStart`].
     #[inline]
-    fn reached(&mut self, start: BytesStart<'a>, empty: bool) -> Result<XmlStart<'a>, Error> {
+    fn reached(&mut self, name: &'a [u8], attributes: &'a [u8], empty: bool) -> Result<XmlStart<'a>, Error> {
         self.elements += 1;
         if self.elements > self.max_elements {
             return Err(self.fail(format!("more than {} elements", self.max_elements)));
@@ -234,15 +237,8 @@ impl<'a> XmlReader<'a> {
                 return Err(self.fail(format!("nested deeper than {} levels", self.max_depth)));
             }
         }
-        // The local name: what follows the first `:`, found by a plain scan (names are short, and
-        // quick-xml's `local_name` costs a vectorized search per element).
-        let qualified = start.name().into_inner();
-        let local = match qualified.iter().position(|&b| b == b':') {
-            Some(colon) => &qualified[colon + 1..],
-            None => qualified,
-        };
-        let name = self.source.cow(local);
-        Ok(XmlStart { name, start: Some(start), source: self.source, empty, depth: self.depth })
+        let name = self.source.cow(local_part(name));
+        Ok(XmlStart { name, attributes, source: self.source, empty, depth: self.depth })
     }
 
     /// Reads a document up to its root element; `None` for a body that is empty or only whitespace.
@@ -263,19 +259,20 @@ impl<'a> XmlReader<'a> {
     pub fn nothing() -> (XmlReader<'a>, XmlStart<'a>) {
         let reader = XmlReader::new(b"", MAX_DEPTH, MAX_ELEMENTS);
         let source = reader.source;
-        (reader, XmlStart { name: Cow::Borrowed(""), start: None, source, empty: true, depth: 0 })
+        (reader, XmlStart { name: Cow::Borrowed(""), attributes: b"", source, empty: true, depth: 0 })
     }
 
     fn open_bytes(bytes: &'a [u8], max_depth: usize, max_elements: usize) -> Result<(XmlReader<'a>, XmlStart<'a>), Error> {
         let mut reader = XmlReader::new(bytes, max_depth, max_elements);
         loop {
-            match reader.event()? {
-                Event::Start(start) => return reader.reached(start, false).map(|root| (reader, root)),
-                Event::Empty(start) => return reader.reached(start, true).map(|root| (reader, root)),
-                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => return Err(reader.fail("text outside the root element")),
-                Event::Eof => return Err(Error::response_parse("the XML document has no root element")),
-                Event::End(_) => return Err(reader.fail("unexpected end tag")),
-                _ => {}
+            match reader.token()? {
+                Token::Start { name, attributes, empty } => return reader.reached(name, attributes, empty).map(|root| (reader, root)),
+                Token::Text(t) | Token::CData(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+                    return Err(reader.fail("text outside the root element"))
+                }
+                Token::Eof => return Err(Error::response_parse("the XML document has no root element")),
+                Token::End => return Err(reader.fail("unexpected end tag")),
+                Token::Text(_) | Token::CData(_) | Token::Skipped => {}
             }
         }
     }
@@ -288,21 +285,20 @@ impl<'a> XmlReader<'a> {
             return Ok(None);
         }
         loop {
-            match self.event()? {
-                Event::Start(start) => return self.reached(start, false).map(Some),
-                Event::Empty(start) => return self.reached(start, true).map(Some),
-                Event::End(_) => {
+            match self.token()? {
+                Token::Start { name, attributes, empty } => return self.reached(name, attributes, empty).map(Some),
+                Token::End => {
                     self.close(parent);
                     return Ok(None);
                 }
-                Event::Eof => return Err(self.truncated(parent)),
-                _ => {}
+                Token::Eof => return Err(self.truncated(parent)),
+                Token::Text(_) | Token::CData(_) | Token::Skipped => {}
             }
         }
     }
 
-    /// Leaves `element` at its end tag. (quick-xml checks end names, so the tag is the innermost open
-    /// element's; the assertion catches a reader that left one of its children unread.)
+    /// Leaves `element` at its end tag. (The tokenizer checks end names, so the tag is the innermost
+    /// open element's; the assertion catches a reader that left one of its children unread.)
     fn close(&mut self, element: &XmlStart<'_>) {
         debug_assert_eq!(self.depth, element.depth, "`{}` closed with a child left unread", element.name);
         self.depth = self.depth.saturating_sub(1);
@@ -320,35 +316,29 @@ impl<'a> XmlReader<'a> {
             return Ok(text);
         }
         loop {
-            match self.event()? {
-                Event::Text(t) => {
-                    // Unescaped from a slice of the body: borrowed unless it has escapes.
-                    let raw = t.into_inner();
-                    let more = match self.source.str_of(&raw) {
-                        // Most text has no reference to resolve: handed out as it is, unscanned.
-                        Some(raw) if !raw.as_bytes().contains(&b'&') => Cow::Borrowed(raw),
-                        Some(raw) => quick_xml::escape::unescape(raw).map_err(|e| self.fail(e))?,
+            match self.token()? {
+                Token::Text(raw) => {
+                    // Unescaped from a slice of the body: borrowed unless it has references.
+                    let more = match self.source.str_of(raw) {
+                        Some(raw) => tokens::unescape(raw).map_err(|e| self.fail(e))?,
                         None => {
-                            let raw = std::str::from_utf8(&raw).map_err(|e| self.fail(e))?;
-                            Cow::Owned(quick_xml::escape::unescape(raw).map_err(|e| self.fail(e))?.into_owned())
+                            let raw = std::str::from_utf8(raw).map_err(|e| self.fail(e))?;
+                            Cow::Owned(tokens::unescape(raw).map_err(|e| self.fail(e))?.into_owned())
                         }
                     };
                     append(&mut text, more);
                 }
-                Event::CData(t) => append(&mut text, self.source.cow(&t)),
-                Event::Start(start) => {
-                    let inner = self.reached(start, false)?;
+                Token::CData(t) => append(&mut text, self.source.cow(t)),
+                Token::Start { name, attributes, empty } => {
+                    let inner = self.reached(name, attributes, empty)?;
                     self.skip(&inner)?;
                 }
-                Event::Empty(start) => {
-                    self.reached(start, true)?;
-                }
-                Event::End(_) => {
+                Token::End => {
                     self.close(element);
                     return Ok(text);
                 }
-                Event::Eof => return Err(self.truncated(element)),
-                _ => {}
+                Token::Eof => return Err(self.truncated(element)),
+                Token::Skipped => {}
             }
         }
     }
@@ -361,20 +351,17 @@ impl<'a> XmlReader<'a> {
         }
         let floor = self.depth;
         loop {
-            match self.event()? {
-                Event::Start(start) => {
-                    self.reached(start, false)?;
+            match self.token()? {
+                Token::Start { name, attributes, empty } => {
+                    self.reached(name, attributes, empty)?;
                 }
-                Event::Empty(start) => {
-                    self.reached(start, true)?;
-                }
-                Event::End(_) if self.depth == floor => {
+                Token::End if self.depth == floor => {
                     self.close(element);
                     return Ok(());
                 }
-                Event::End(_) => self.depth -= 1,
-                Event::Eof => return Err(self.truncated(element)),
-                _ => {}
+                Token::End => self.depth -= 1,
+                Token::Eof => return Err(self.truncated(element)),
+                Token::Text(_) | Token::CData(_) | Token::Skipped => {}
             }
         }
     }
@@ -383,10 +370,10 @@ impl<'a> XmlReader<'a> {
     /// element, once it has been read.
     pub fn finish(mut self) -> Result<(), Error> {
         loop {
-            match self.event()? {
-                Event::Eof => return Ok(()),
-                Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
-                Event::Comment(_) | Event::PI(_) => {}
+            match self.token()? {
+                Token::Eof => return Ok(()),
+                Token::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+                Token::Skipped => {}
                 _ => return Err(self.fail("content after the root element")),
             }
         }
