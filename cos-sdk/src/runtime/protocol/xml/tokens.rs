@@ -33,8 +33,10 @@ pub(super) struct Tokenizer<'a> {
 }
 
 impl<'a> Tokenizer<'a> {
+    /// A tokenizer at the start of `bytes`, past a UTF-8 byte order mark if there is one.
     pub(super) fn new(bytes: &'a [u8]) -> Tokenizer<'a> {
-        Tokenizer { bytes, pos: 0, open: Vec::new() }
+        let pos = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        Tokenizer { bytes, pos, open: Vec::new() }
     }
 
     /// Where the next token starts, for errors.
@@ -212,7 +214,8 @@ fn character(reference: &str) -> Option<char> {
         Some(hex) => (hex, 16),
         None => (reference.strip_prefix('#')?, 10),
     };
-    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // Digits only: `from_str_radix` alone would take a sign. It refuses what overflows a `u32`.
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || (radix == 16 && b.is_ascii_hexdigit())) {
         return None;
     }
     let code = u32::from_str_radix(digits, radix).ok()?;
@@ -250,6 +253,8 @@ mod tests {
                 Token::Text(b"\n"),
             ]
         );
+        // A UTF-8 byte order mark is not text before the root.
+        assert_eq!(tokens("\u{FEFF}<a/>").unwrap(), [Token::Start { name: b"a", attributes: b"", empty: true }]);
         let attrs: Vec<_> = attributes(b" x='1>2' y = \"q\" bad z=\"3\"").collect();
         assert_eq!(attrs, [(&b"x"[..], &b"1>2"[..]), (b"y", b"q")]);
     }
@@ -301,7 +306,8 @@ mod tests {
         assert_eq!(unescape("&lt;&gt;&amp;&quot;&apos;").unwrap(), "<>&\"'");
         assert_eq!(unescape("a&#65;&#x42;&#x1F600;z").unwrap(), "aAB\u{1F600}z");
         assert_eq!(unescape("line&#xD;&#xA;end").unwrap(), "line\r\nend");
-        for bad in ["&", "&amp", "&nbsp;", "&#;", "&#x;", "&#0;", "&#xD800;", "&#x110000;", "&#+65;", "&#x-1;", "&#X41;", "&#123456789;"] {
+        assert_eq!(unescape("&#x0000000041;&#0000066;").unwrap(), "AB");
+        for bad in ["&", "&amp", "&nbsp;", "&#;", "&#x;", "&#0;", "&#xD800;", "&#x110000;", "&#+65;", "&#x-1;", "&#X41;", "&#1A;", "&#4294967296;", "&#123456789;"] {
             assert!(unescape(bad).is_err(), "{bad}");
         }
     }
