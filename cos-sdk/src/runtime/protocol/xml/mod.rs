@@ -164,7 +164,6 @@ pub struct XmlStart<'a> {
     name: Cow<'a, str>,
     /// What follows the name in the start tag.
     attributes: &'a [u8],
-    source: Source<'a>,
     empty: bool,
     /// How many elements are open while inside this one (itself included unless it is empty).
     depth: usize,
@@ -176,15 +175,12 @@ impl<'a> XmlStart<'a> {
         &self.name
     }
 
-    /// The value of an attribute, matched by local name (`xsi:type` matches `type`); an attribute that
-    /// cannot be read counts as absent.
+    /// The value of an attribute, matched by local name (`xsi:type` matches `type`). (The reader
+    /// refused the start tag if any of its attributes was malformed, not UTF-8 or had a bad reference.)
     pub fn attribute(&self, name: &str) -> Option<Cow<'a, str>> {
         let wanted = local_part(name.as_bytes());
         let (_, raw) = tokens::attributes(self.attributes).find(|(key, _)| local_part(key) == wanted)?;
-        match self.source.cow(raw) {
-            Cow::Borrowed(value) => tokens::unescape(value).ok(),
-            Cow::Owned(value) => tokens::unescape(&value).ok().map(|v| Cow::Owned(v.into_owned())),
-        }
+        tokens::unescape(std::str::from_utf8(raw).ok()?).ok()
     }
 }
 
@@ -238,7 +234,7 @@ impl<'a> XmlReader<'a> {
             }
         }
         let name = self.source.cow(local_part(name));
-        Ok(XmlStart { name, attributes, source: self.source, empty, depth: self.depth })
+        Ok(XmlStart { name, attributes, empty, depth: self.depth })
     }
 
     /// Reads a document up to its root element; `None` for a body that is empty or only whitespace.
@@ -258,12 +254,17 @@ impl<'a> XmlReader<'a> {
     /// A reader with nothing to read, at an element without content.
     pub fn nothing() -> (XmlReader<'a>, XmlStart<'a>) {
         let reader = XmlReader::new(b"", MAX_DEPTH, MAX_ELEMENTS);
-        let source = reader.source;
-        (reader, XmlStart { name: Cow::Borrowed(""), attributes: b"", source, empty: true, depth: 0 })
+        (reader, XmlStart { name: Cow::Borrowed(""), attributes: b"", empty: true, depth: 0 })
     }
 
     fn open_bytes(bytes: &'a [u8], max_depth: usize, max_elements: usize) -> Result<(XmlReader<'a>, XmlStart<'a>), Error> {
         let mut reader = XmlReader::new(bytes, max_depth, max_elements);
+        // Responses are UTF-8 (what S3 declares); anything else is refused whole rather than read in
+        // part, so no name, attribute or text is ever a lossy copy.
+        if reader.source.text.is_none() {
+            let detail = std::str::from_utf8(bytes).err().map(|e| e.to_string()).unwrap_or_default();
+            return Err(Error::response_parse(format!("the XML document is not UTF-8 text: {detail}")));
+        }
         loop {
             match reader.token()? {
                 Token::Start { name, attributes, empty } => return reader.reached(name, attributes, empty).map(|root| (reader, root)),
@@ -458,6 +459,11 @@ mod tests {
         assert_eq!(source.cow(b"xyz"), "xyz");
         assert!(matches!(source.cow(&body[1..2]), Cow::Borrowed("R")));
         assert!(matches!(Source::new(b"<R>\xff</R>").cow(b"R"), Cow::Owned(_)));
+        // A document that is not UTF-8 anywhere (a name, an attribute, text, a comment) is an error.
+        for body in [&b"<R a=\"\xff\"/>"[..], b"<R\xff/>", b"<R><K>\xff</K></R>", b"<R><!-- \xff --></R>"] {
+            let err = XmlReader::open_bytes(body, MAX_DEPTH, MAX_ELEMENTS).unwrap_err().to_string();
+            assert!(err.contains("not UTF-8"), "{err}");
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl<'a> Tokenizer<'a> {
         match rest.get(1) {
             Some(b'/') => {
                 let close = find_byte(rest, b'>').ok_or("an end tag without its `>`")?;
-                let name = rest[2..close].trim_ascii_end();
+                let name = trim_space_end(&rest[2..close]);
                 match self.open.pop() {
                     Some(open) if open == name => {}
                     Some(open) => {
@@ -72,6 +72,9 @@ impl<'a> Tokenizer<'a> {
                 Ok(Token::End)
             }
             Some(b'?') => {
+                if !rest.get(2).is_some_and(|&b| is_name_byte(b) && b != b'?') {
+                    return Err("a processing instruction without a target".into());
+                }
                 let end = find(&rest[2..], b"?>").ok_or("a processing instruction without its `?>`")?;
                 self.pos += 2 + end + 2;
                 Ok(Token::Skipped)
@@ -88,53 +91,61 @@ impl<'a> Tokenizer<'a> {
             }
             Some(b'!') => Err("a document type declaration or other markup declaration, which responses never carry".into()),
             Some(_) => {
-                let (name_end, close) = tag_end(rest)?;
+                let close = tag_end(rest)?;
                 let (inner, empty) = match rest[1..close].strip_suffix(b"/") {
                     Some(inner) => (inner, true),
                     None => (&rest[1..close], false),
                 };
-                let name = &inner[..(name_end - 1).min(inner.len())];
+                let name_len = inner.iter().position(|&b| !is_name_byte(b)).unwrap_or(inner.len());
+                let (name, attributes) = inner.split_at(name_len);
                 if name.is_empty() {
                     return Err("a start tag without a name".into());
                 }
+                check_attributes(attributes)?;
                 if !empty {
                     self.open.push(name);
                 }
                 self.pos += close + 1;
-                Ok(Token::Start { name, attributes: &inner[name.len()..], empty })
+                Ok(Token::Start { name, attributes, empty })
             }
             None => Err("a `<` at the end of the body".into()),
         }
     }
 }
 
-/// For the start tag at the beginning of `tag`: where its name ends (the first whitespace, `/` or
-/// `>`) and the index of the `>` that ends it, outside quoted values.
-fn tag_end(tag: &[u8]) -> Result<(usize, usize), String> {
-    let mut name_end = None;
+/// The index of the `>` that ends the start tag at the beginning of `tag`, outside quoted values.
+fn tag_end(tag: &[u8]) -> Result<usize, String> {
     let mut i = 1;
     while let Some(&b) = tag.get(i) {
         match b {
-            b'>' => return Ok((name_end.unwrap_or(i), i)),
-            b'"' | b'\'' => {
-                let len = find_byte(&tag[i + 1..], b).ok_or("a start tag without its `>`")?;
-                if tag[i + 1..i + 1 + len].contains(&b'<') {
-                    return Err("a `<` inside a start tag".into());
-                }
-                i += len + 1;
-            }
+            b'>' => return Ok(i),
+            b'"' | b'\'' => i += find_byte(&tag[i + 1..], b).ok_or("a start tag without its `>`")? + 1,
             b'<' => return Err("a `<` inside a start tag".into()),
-            b'/' => {
-                name_end.get_or_insert(i);
-            }
-            b if b.is_ascii_whitespace() => {
-                name_end.get_or_insert(i);
-            }
             _ => {}
         }
         i += 1;
     }
     Err("a start tag without its `>`".into())
+}
+
+/// XML's whitespace: space, tab, carriage return and line feed (not form feed).
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn trim_space_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| !is_space(b)).unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+fn trim_space_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().rposition(|&b| !is_space(b)).map_or(0, |i| i + 1);
+    &bytes[..end]
+}
+
+/// Whether `b` can be part of an element or attribute name (the delimiters around names cannot).
+fn is_name_byte(b: u8) -> bool {
+    !is_space(b) && !matches!(b, b'/' | b'>' | b'<' | b'"' | b'\'' | b'=')
 }
 
 /// The index of the first `byte` in `haystack`, eight bytes at a time: a byte equal to `byte` is a
@@ -162,19 +173,46 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The attributes of a start tag (what follows its name) as `(name, raw value)` pairs, in order, up to
-/// the first that is malformed.
+/// The attribute at the start of `rest` (`name="value"`, `name = 'value'`): its name, its raw value
+/// and what follows it; `None` when it is malformed.
+fn attribute_at(rest: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let name_len = rest.iter().position(|&b| !is_name_byte(b))?;
+    if name_len == 0 {
+        return None;
+    }
+    let after = trim_space_start(trim_space_start(&rest[name_len..]).strip_prefix(b"=")?);
+    let quote = *after.first().filter(|q| matches!(q, b'"' | b'\''))?;
+    let len = find_byte(&after[1..], quote)?;
+    let value = &after[1..1 + len];
+    (!value.contains(&b'<')).then_some((&rest[..name_len], value, &after[len + 2..]))
+}
+
+/// Checks the attributes of a start tag (what follows its name): each preceded by whitespace, each
+/// a name, `=` and a quoted value of UTF-8 text without `<` whose references resolve, so that reading
+/// one later cannot fail.
+fn check_attributes(mut rest: &[u8]) -> Result<(), String> {
+    loop {
+        let trimmed = trim_space_start(rest);
+        if trimmed.is_empty() {
+            return Ok(());
+        }
+        if trimmed.len() == rest.len() {
+            return Err("a start tag with something other than whitespace after its name or an attribute".into());
+        }
+        let (_, value, after) = attribute_at(trimmed).ok_or("a malformed attribute")?;
+        let value = std::str::from_utf8(value).map_err(|_| "an attribute value that is not UTF-8")?;
+        unescape(value)?;
+        rest = after;
+    }
+}
+
+/// The attributes of a start tag (what follows its name, checked when it was read) as `(name, raw
+/// value)` pairs, in order.
 pub(super) fn attributes(mut rest: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     std::iter::from_fn(move || {
-        rest = rest.trim_ascii_start();
-        let eq = find_byte(rest, b'=')?;
-        let name = rest[..eq].trim_ascii_end();
-        let after = rest[eq + 1..].trim_ascii_start();
-        let quote = *after.first().filter(|q| matches!(q, b'"' | b'\''))?;
-        let len = find_byte(&after[1..], quote)?;
-        let value = &after[1..1 + len];
-        rest = &after[len + 2..];
-        (!name.is_empty() && !name.iter().any(u8::is_ascii_whitespace)).then_some((name, value))
+        let (name, value, after) = attribute_at(trim_space_start(rest))?;
+        rest = after;
+        Some((name, value))
     })
 }
 
@@ -255,8 +293,13 @@ mod tests {
         );
         // A UTF-8 byte order mark is not text before the root.
         assert_eq!(tokens("\u{FEFF}<a/>").unwrap(), [Token::Start { name: b"a", attributes: b"", empty: true }]);
-        let attrs: Vec<_> = attributes(b" x='1>2' y = \"q\" bad z=\"3\"").collect();
-        assert_eq!(attrs, [(&b"x"[..], &b"1>2"[..]), (b"y", b"q")]);
+        let attrs: Vec<_> = attributes(b" x='1>2' y = \"q/=\" z\n=\n'a\"b'").collect();
+        assert_eq!(attrs, [(&b"x"[..], &b"1>2"[..]), (b"y", b"q/="), (b"z", b"a\"b")]);
+        assert_eq!(
+            tokens("<a\n x='1' \t/></a >").unwrap_err(),
+            "end tag `a` with no element open",
+            "a self-closing tag opens nothing"
+        );
     }
 
     #[test]
@@ -265,14 +308,27 @@ mod tests {
             ("<a></b>", "end tag `b` where `a` closes"),
             ("</a>", "no element open"),
             ("<a", "without its `>`"),
-            ("<a x=\"<\">", "`<` inside a start tag"),
+            ("<a x=\"<\">", "malformed attribute"),
+            ("<a <b>", "`<` inside a start tag"),
             ("<>", "without a name"),
             ("<!-- open", "comment without"),
             ("<![CDATA[ open", "CDATA section without"),
             ("<?pi", "processing instruction without"),
+            ("<?>x?>", "without a target"),
+            ("<? x?>", "without a target"),
             ("<!DOCTYPE a>", "document type declaration"),
             ("<a></a", "end tag without"),
             ("<", "at the end of the body"),
+            // A name ends at XML whitespace, `/` or `>`; what follows must be attributes.
+            ("<R><Key/junk>v</Key></R>", "something other than whitespace"),
+            ("<R><Key\x0Cjunk>v</Key></R>", "end tag `Key` where `Key\x0Cjunk` closes"),
+            ("<a\"x y>z\"></a>", "something other than whitespace"),
+            ("<G a=\"1\"b=\"2\"/>", "something other than whitespace"),
+            ("<G bad xsi:type=\"Group\"/>", "malformed attribute"),
+            ("<G a=1/>", "malformed attribute"),
+            ("<G a=\"x<y\"/>", "malformed attribute"),
+            ("<a / >", "malformed attribute"),
+            ("<G a=\"a&ampb\"/>", "without its `;`"),
         ] {
             let err = tokens(body).unwrap_err();
             assert!(err.contains(expect), "{body}: {err}");
