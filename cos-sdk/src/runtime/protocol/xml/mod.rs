@@ -107,35 +107,21 @@ fn escape_into(out: &mut String, text: &str, attribute: bool) {
     }
 }
 
-/// The body a reader reads: its bytes, and the same as text when it is UTF-8 (checked once), so that
-/// names and text are handed out as slices of it without checking each again.
+/// The body a reader reads, checked once to be UTF-8, so that the tokens (slices of its bytes) are
+/// handed out as text without checking each again.
 #[derive(Debug, Clone, Copy)]
 struct Source<'a> {
-    bytes: &'a [u8],
-    text: Option<&'a str>,
+    text: &'a str,
 }
 
 impl<'a> Source<'a> {
-    fn new(bytes: &'a [u8]) -> Source<'a> {
-        Source { bytes, text: std::str::from_utf8(bytes).ok() }
-    }
-
-    /// `part` as text borrowed from the body, when it lies inside it and the body is UTF-8.
+    /// `part`, a slice of the body's bytes, as text; `None` for a slice from elsewhere or one that
+    /// splits a character (tokens never do: they end at ASCII delimiters).
     #[inline]
     fn str_of(&self, part: &[u8]) -> Option<&'a str> {
-        let start = (part.as_ptr() as usize).checked_sub(self.bytes.as_ptr() as usize)?;
-        let inside = self.text?.get(start..start.checked_add(part.len())?)?;
+        let start = (part.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize)?;
+        let inside = self.text.get(start..start.checked_add(part.len())?)?;
         (inside.as_ptr() == part.as_ptr()).then_some(inside)
-    }
-
-    /// `part` as text: borrowed from the body where it can be, else copied, with bytes that are not
-    /// UTF-8 as U+FFFD.
-    #[inline]
-    fn cow(&self, part: &[u8]) -> Cow<'a, str> {
-        match self.str_of(part) {
-            Some(text) => Cow::Borrowed(text),
-            None => Cow::Owned(String::from_utf8_lossy(part).into_owned()),
-        }
     }
 }
 
@@ -161,7 +147,7 @@ fn local_part(name: &[u8]) -> &[u8] {
 /// through the [`XmlReader`] with [`XmlReader::next_child`], [`XmlReader::text`] or [`XmlReader::skip`].
 #[derive(Debug, Clone)]
 pub struct XmlStart<'a> {
-    name: Cow<'a, str>,
+    name: &'a str,
     /// What follows the name in the start tag.
     attributes: &'a [u8],
     empty: bool,
@@ -171,8 +157,8 @@ pub struct XmlStart<'a> {
 
 impl<'a> XmlStart<'a> {
     /// The local name (without namespace prefix).
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'a str {
+        self.name
     }
 
     /// The value of an attribute, matched by local name (`xsi:type` matches `type`). (The reader
@@ -207,8 +193,14 @@ impl fmt::Debug for XmlReader<'_> {
 }
 
 impl<'a> XmlReader<'a> {
-    fn new(input: &'a [u8], max_depth: usize, max_elements: usize) -> XmlReader<'a> {
-        XmlReader { tokens: Tokenizer::new(input), source: Source::new(input), depth: 0, elements: 0, max_depth, max_elements }
+    fn new(text: &'a str, max_depth: usize, max_elements: usize) -> XmlReader<'a> {
+        XmlReader { tokens: Tokenizer::new(text.as_bytes()), source: Source { text }, depth: 0, elements: 0, max_depth, max_elements }
+    }
+
+    /// `part` (a token) as text of the body.
+    #[inline]
+    fn str_of(&self, part: &[u8]) -> Result<&'a str, Error> {
+        self.source.str_of(part).ok_or_else(|| self.fail("a token that is not a slice of the document; this is a bug in cos-sdk, please report it"))
     }
 
     fn fail(&self, what: impl fmt::Display) -> Error {
@@ -233,7 +225,7 @@ impl<'a> XmlReader<'a> {
                 return Err(self.fail(format!("nested deeper than {} levels", self.max_depth)));
             }
         }
-        let name = self.source.cow(local_part(name));
+        let name = self.str_of(local_part(name))?;
         Ok(XmlStart { name, attributes, empty, depth: self.depth })
     }
 
@@ -253,18 +245,16 @@ impl<'a> XmlReader<'a> {
 
     /// A reader with nothing to read, at an element without content.
     pub fn nothing() -> (XmlReader<'a>, XmlStart<'a>) {
-        let reader = XmlReader::new(b"", MAX_DEPTH, MAX_ELEMENTS);
-        (reader, XmlStart { name: Cow::Borrowed(""), attributes: b"", empty: true, depth: 0 })
+        let reader = XmlReader::new("", MAX_DEPTH, MAX_ELEMENTS);
+        (reader, XmlStart { name: "", attributes: b"", empty: true, depth: 0 })
     }
 
     fn open_bytes(bytes: &'a [u8], max_depth: usize, max_elements: usize) -> Result<(XmlReader<'a>, XmlStart<'a>), Error> {
-        let mut reader = XmlReader::new(bytes, max_depth, max_elements);
         // Responses are UTF-8 (what S3 declares); anything else is refused whole rather than read in
         // part, so no name, attribute or text is ever a lossy copy.
-        if reader.source.text.is_none() {
-            let detail = std::str::from_utf8(bytes).err().map(|e| e.to_string()).unwrap_or_default();
-            return Err(Error::response_parse(format!("the XML document is not UTF-8 text: {detail}")));
-        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| Error::response_parse(format!("the XML document is not UTF-8 text: {e}")))?;
+        let mut reader = XmlReader::new(text, max_depth, max_elements);
         loop {
             match reader.token()? {
                 Token::Start { name, attributes, empty } => return reader.reached(name, attributes, empty).map(|root| (reader, root)),
@@ -319,17 +309,11 @@ impl<'a> XmlReader<'a> {
         loop {
             match self.token()? {
                 Token::Text(raw) => {
-                    // Unescaped from a slice of the body: borrowed unless it has references.
-                    let more = match self.source.str_of(raw) {
-                        Some(raw) => tokens::unescape(raw).map_err(|e| self.fail(e))?,
-                        None => {
-                            let raw = std::str::from_utf8(raw).map_err(|e| self.fail(e))?;
-                            Cow::Owned(tokens::unescape(raw).map_err(|e| self.fail(e))?.into_owned())
-                        }
-                    };
-                    append(&mut text, more);
+                    // Borrowed from the body unless it has references to resolve.
+                    let raw = self.str_of(raw)?;
+                    append(&mut text, tokens::unescape(raw).map_err(|e| self.fail(e))?);
                 }
-                Token::CData(t) => append(&mut text, self.source.cow(t)),
+                Token::CData(t) => append(&mut text, Cow::Borrowed(self.str_of(t)?)),
                 Token::Start { name, attributes, empty } => {
                     let inner = self.reached(name, attributes, empty)?;
                     self.skip(&inner)?;
@@ -445,7 +429,7 @@ mod tests {
         assert!(matches!(root.attribute("a"), Some(Cow::Borrowed("v"))));
         assert_eq!(root.attribute("b").as_deref(), Some("x&y"));
         let k = r.next_child(&root).unwrap().unwrap();
-        assert!(matches!(k.name, Cow::Borrowed("K")));
+        assert_eq!(k.name(), "K");
         assert!(matches!(r.text(&k).unwrap(), Cow::Borrowed("plain")));
         // Unescaped or joined text is a copy, with the right content.
         let e = r.next_child(&root).unwrap().unwrap();
@@ -454,11 +438,11 @@ mod tests {
         assert_eq!(r.text(&m).unwrap(), "onetwo");
         assert!(r.next_child(&root).unwrap().is_none());
         r.finish().unwrap();
-        // A slice from elsewhere is copied, never misread; a body that is not UTF-8 is read lossily.
-        let source = Source::new(body);
-        assert_eq!(source.cow(b"xyz"), "xyz");
-        assert!(matches!(source.cow(&body[1..2]), Cow::Borrowed("R")));
-        assert!(matches!(Source::new(b"<R>\xff</R>").cow(b"R"), Cow::Owned(_)));
+        // Only a slice of the body is text of the body.
+        let source = Source { text: "<R>é</R>" };
+        assert_eq!(source.str_of(&source.text.as_bytes()[1..2]), Some("R"));
+        assert_eq!(source.str_of(b"R"), None);
+        assert_eq!(source.str_of(&source.text.as_bytes()[3..4]), None, "half of `é`");
         // A document that is not UTF-8 anywhere (a name, an attribute, text, a comment) is an error.
         for body in [&b"<R a=\"\xff\"/>"[..], b"<R\xff/>", b"<R><K>\xff</K></R>", b"<R><!-- \xff --></R>"] {
             let err = XmlReader::open_bytes(body, MAX_DEPTH, MAX_ELEMENTS).unwrap_err().to_string();
