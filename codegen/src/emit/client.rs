@@ -3,11 +3,10 @@
 
 use super::{ident, ident_fmt, Ctx};
 use crate::naming;
-use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, TokenPath, Scalar, Type, Waiter, WaiterState};
+use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, Scalar, TokenPath, Type, Waiter, WaiterState};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// The fluent builder of one operation, emitted into the operation's module.
 /// Our words from the documentation table, as a paragraph of its own (empty without).
 fn paragraph(doc: &Option<String>) -> String {
     doc.as_ref().map(|d| format!("\n\n{d}")).unwrap_or_default()
@@ -23,6 +22,7 @@ fn build_input(ctx: &Ctx<'_>, op: &Operation, builder: TokenStream, meta: TokenS
     }
 }
 
+/// The fluent builder of one operation, emitted into the operation's module.
 pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
     let client = &ctx.client;

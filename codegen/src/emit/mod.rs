@@ -7,7 +7,7 @@ mod protocol;
 mod scalars;
 mod types;
 
-use crate::ir::{Member, Service, Scalar, Type};
+use crate::ir::{Member, Scalar, Service, Type};
 use crate::{Error, GeneratedFile, Input};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};

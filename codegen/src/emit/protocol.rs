@@ -4,7 +4,7 @@
 use super::scalars::{header_value, read_scalar_text, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::naming;
-use crate::ir::{Location, Member, Shape, ShapeKind, TimestampFormat, Scalar, Type};
+use crate::ir::{Location, Member, Scalar, Shape, ShapeKind, TimestampFormat, Type};
 use crate::model::XmlNamespace;
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -2,7 +2,7 @@
 
 use super::{field_type_doc, ident, ident_fmt, is_optional, member_doc, Ctx};
 use crate::naming;
-use crate::ir::{Member, Shape, ShapeKind, Structure, Scalar, Type};
+use crate::ir::{Member, Scalar, Shape, ShapeKind, Structure, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
