@@ -19,7 +19,7 @@ pub use crate::runtime::paginate::{
 pub use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
 pub use crate::runtime::protocol::errors::{error_details, is_error_response, read_error_element};
 pub use crate::runtime::protocol::headers::{
-    header_json, header_list, header_parsed, header_string, header_timestamp, header_timestamp_list, prefix_headers,
+    header, header_json, header_list, header_text, header_timestamp, header_timestamp_list, prefix_headers,
     quote_header_list_item,
 };
 pub use crate::runtime::protocol::request::{OperationMeta, RequestParts};

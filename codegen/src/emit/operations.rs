@@ -563,18 +563,22 @@ fn header_reader(ctx: &Ctx<'_>, members: &[Member]) -> TokenStream {
     let mut arms: Vec<(String, Vec<TokenStream>)> = Vec::new();
     for (m, form) in &headers {
         let id = super::local(m);
-        let value = header_value(ctx, m, form);
-        let read = quote!(#id = #value;);
+        let value = header_value(ctx, m, form, quote!(name));
+        let read = quote!(#id = #value);
         let name = m.wire_name.to_ascii_lowercase();
         match arms.iter_mut().find(|(n, _)| *n == name) {
             Some((_, reads)) => reads.push(read),
             None => arms.push((name, vec![read])),
         }
     }
-    let arms = arms.iter().map(|(name, reads)| quote!(#name => { #(#reads)* }));
+    let arms = arms.iter().map(|(name, reads)| match reads.as_slice() {
+        [one] => quote!(#name => #one,),
+        reads => quote!(#name => { #(#reads;)* }),
+    });
     quote! {
         #(#decls)*
-        for name in parts.headers.keys() {
+        let headers = &parts.headers;
+        for name in headers.keys() {
             match name.as_str() {
                 #(#arms)*
                 _ => {}

@@ -210,7 +210,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         let id = super::local(m);
         let key = &m.wire_name;
         let value = match &m.location {
-            Location::Header(form) => header_value(ctx, m, form),
+            Location::Header(form) => header_value(ctx, m, form, quote!(#key)),
             Location::PrefixHeaders => quote!(#rt::prefix_headers(&parts.headers, #key)),
             _ => quote!(Some(parts.status.as_u16() as i32)),
         };
@@ -231,6 +231,11 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
     let doc_attr = super::doc(&format!("Reads a `{}` from an error response and its `<Error>` element.", shape.name));
     // The response's status and headers are read only when a member lives there.
     let parts = if body_members.len() == st.members.len() { quote!(_parts) } else { quote!(parts) };
+    let headers = st
+        .members
+        .iter()
+        .any(|m| matches!(m.location, Location::Header(_)))
+        .then(|| quote!(let headers = &parts.headers;));
     let shape_const = super::reader_shape_const(&shape.name, st.members.iter());
     quote! {
         #doc_attr
@@ -241,6 +246,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         ) -> Result<types::#ty, #rt::Error> {
             #shape_const
             #body
+            #headers
             #(#others)*
             Ok(types::#ty { #(#fields)* })
         }

@@ -52,21 +52,19 @@ pub(super) fn read_scalar_text(ctx: &Ctx<'_>, scalar: &Scalar, text: TokenStream
     }
 }
 
-/// An expression (using `?`) that reads header member `m`, holding `form`, from `parts.headers` into
-/// an `Option`.
-pub(super) fn header_value(ctx: &Ctx<'_>, m: &Member, form: &HeaderForm) -> TokenStream {
+/// An expression (using `?`) that reads header member `m`, holding `form`, from `headers` (a local
+/// `&HeaderMap`) into an `Option`; `key` is the header's name (the matched `&HeaderName` or a literal).
+pub(super) fn header_value(ctx: &Ctx<'_>, m: &Member, form: &HeaderForm, key: TokenStream) -> TokenStream {
     let rt = &ctx.rt;
-    let key = &m.wire_name;
-    let fmt = timestamp_format_tokens(ctx, m.timestamp_format.unwrap_or(TimestampFormat::HttpDate));
     match form {
         HeaderForm::List(Scalar::Timestamp, item_fmt) => {
             let fmt = timestamp_format_tokens(ctx, item_fmt.unwrap_or(TimestampFormat::HttpDate));
-            quote!(#rt::header_timestamp_list(&parts.headers, #key, #fmt)?)
+            quote!(#rt::header_timestamp_list(headers, #key, #fmt)?)
         }
-        HeaderForm::Json => quote!(#rt::header_json(&parts.headers, #key)?),
+        HeaderForm::Json => quote!(#rt::header_json(headers, #key)?),
         HeaderForm::List(scalar, item_fmt) => {
             let item = read_scalar_text(ctx, scalar, quote!(item.as_str()), *item_fmt, &m.name);
-            quote!(match #rt::header_list(&parts.headers, #key)? {
+            quote!(match #rt::header_list(headers, #key)? {
                 Some(items) => {
                     let mut out = Vec::new();
                     for item in items { out.push(#item); }
@@ -75,23 +73,17 @@ pub(super) fn header_value(ctx: &Ctx<'_>, m: &Member, form: &HeaderForm) -> Toke
                 None => None,
             })
         }
-        HeaderForm::One(scalar) => {
-            let what = &m.name;
-            let parse = match scalar {
-                Scalar::Timestamp => return quote!(#rt::header_timestamp(&parts.headers, #key, #fmt)?),
-                Scalar::String => return quote!(#rt::header_string(&parts.headers, #key)?),
-                Scalar::Enum(_) => {
-                    let t = ctx.scalar_type(scalar);
-                    return quote!(#rt::header_string(&parts.headers, #key)?.map(|text| #t::from(text.as_str())));
-                }
-                Scalar::Integer => quote!(#rt::parse_i32),
-                Scalar::Long => quote!(#rt::parse_i64),
-                Scalar::Boolean => quote!(#rt::parse_bool),
-                Scalar::Float => quote!(#rt::parse_f32),
-                Scalar::Double => quote!(#rt::parse_f64),
-                Scalar::Blob => quote!(#rt::parse_base64),
-            };
-            quote!(#rt::header_parsed(&parts.headers, #key, #what, #parse)?)
-        }
+        HeaderForm::One(scalar) => match (scalar, m.timestamp_format) {
+            (Scalar::String | Scalar::Enum(_), _) => quote!(#rt::header_text(headers, #key)?),
+            (Scalar::Timestamp, Some(format)) if format != TimestampFormat::HttpDate => {
+                let fmt = timestamp_format_tokens(ctx, format);
+                quote!(#rt::header_timestamp(headers, #key, #fmt)?)
+            }
+            // Numbers, booleans, base64 and HTTP-date timestamps parse through `rt::FromHeader`.
+            _ => {
+                let member = &m.name;
+                quote!(#rt::header(headers, #key, #member)?)
+            }
+        },
     }
 }

@@ -301,11 +301,10 @@ fn read_output(
     _body: rt::ByteStream,
 ) -> Result<CreateBucketOutput, rt::Error> {
     let mut f_location = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
-            "location" => {
-                f_location = rt::header_string(&parts.headers, "Location")?;
-            }
+            "location" => f_location = rt::header_text(headers, name)?,
             _ => {}
         }
     }

@@ -508,67 +508,30 @@ fn read_output(
     let mut f_request_charged = None;
     let mut f_checksum_algorithm = None;
     let mut f_checksum_type = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
-            "x-amz-abort-date" => {
-                f_abort_date = rt::header_timestamp(
-                    &parts.headers,
-                    "x-amz-abort-date",
-                    rt::TimestampFormat::HttpDate,
-                )?;
-            }
-            "x-amz-abort-rule-id" => {
-                f_abort_rule_id = rt::header_string(
-                    &parts.headers,
-                    "x-amz-abort-rule-id",
-                )?;
-            }
+            "x-amz-abort-date" => f_abort_date = rt::header(headers, name, "AbortDate")?,
+            "x-amz-abort-rule-id" => f_abort_rule_id = rt::header_text(headers, name)?,
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = rt::header_string(
-                        &parts.headers,
-                        "x-amz-server-side-encryption",
-                    )?
-                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+                f_server_side_encryption = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-customer-algorithm",
-                )?;
+                f_sse_customer_algorithm = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-customer-key-md5" => {
-                f_sse_customer_key_md5 = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-customer-key-MD5",
-                )?;
+                f_sse_customer_key_md5 = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-aws-kms-key-id",
-                )?;
+                f_sse_kms_key_id = rt::header_text(headers, name)?;
             }
             "x-amz-request-charged" => {
-                f_request_charged = rt::header_string(
-                        &parts.headers,
-                        "x-amz-request-charged",
-                    )?
-                    .map(|text| types::RequestCharged::from(text.as_str()));
+                f_request_charged = rt::header_text(headers, name)?;
             }
             "x-amz-checksum-algorithm" => {
-                f_checksum_algorithm = rt::header_string(
-                        &parts.headers,
-                        "x-amz-checksum-algorithm",
-                    )?
-                    .map(|text| types::ChecksumAlgorithm::from(text.as_str()));
+                f_checksum_algorithm = rt::header_text(headers, name)?;
             }
-            "x-amz-checksum-type" => {
-                f_checksum_type = rt::header_string(
-                        &parts.headers,
-                        "x-amz-checksum-type",
-                    )?
-                    .map(|text| types::ChecksumType::from(text.as_str()));
-            }
+            "x-amz-checksum-type" => f_checksum_type = rt::header_text(headers, name)?,
             _ => {}
         }
     }

@@ -209,25 +209,15 @@ fn read_output(
     let mut f_delete_marker = None;
     let mut f_version_id = None;
     let mut f_request_charged = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
             "x-amz-delete-marker" => {
-                f_delete_marker = rt::header_parsed(
-                    &parts.headers,
-                    "x-amz-delete-marker",
-                    "DeleteMarker",
-                    rt::parse_bool,
-                )?;
+                f_delete_marker = rt::header(headers, name, "DeleteMarker")?;
             }
-            "x-amz-version-id" => {
-                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-            }
+            "x-amz-version-id" => f_version_id = rt::header_text(headers, name)?,
             "x-amz-request-charged" => {
-                f_request_charged = rt::header_string(
-                        &parts.headers,
-                        "x-amz-request-charged",
-                    )?
-                    .map(|text| types::RequestCharged::from(text.as_str()));
+                f_request_charged = rt::header_text(headers, name)?;
             }
             _ => {}
         }

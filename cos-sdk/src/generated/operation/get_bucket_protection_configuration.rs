@@ -124,16 +124,11 @@ fn read_output(
     body: rt::ByteStream,
 ) -> Result<GetBucketProtectionConfigurationOutput, rt::Error> {
     let mut f_ibm_protection_management_state = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
             "x-ibm-protection-management-state" => {
-                f_ibm_protection_management_state = rt::header_string(
-                        &parts.headers,
-                        "x-ibm-protection-management-state",
-                    )?
-                    .map(|text| types::IbmProtectionManagementState::from(
-                        text.as_str(),
-                    ));
+                f_ibm_protection_management_state = rt::header_text(headers, name)?;
             }
             _ => {}
         }

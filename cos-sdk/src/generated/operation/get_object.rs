@@ -438,250 +438,107 @@ fn read_output(
     let mut f_object_lock_legal_hold_status = None;
     let mut f_ibm_restored_copy_storage_class = None;
     let mut f_ibm_transition = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
             "x-amz-delete-marker" => {
-                f_delete_marker = rt::header_parsed(
-                    &parts.headers,
-                    "x-amz-delete-marker",
-                    "DeleteMarker",
-                    rt::parse_bool,
-                )?;
+                f_delete_marker = rt::header(headers, name, "DeleteMarker")?;
             }
-            "accept-ranges" => {
-                f_accept_ranges = rt::header_string(&parts.headers, "accept-ranges")?;
-            }
-            "x-amz-expiration" => {
-                f_expiration = rt::header_string(&parts.headers, "x-amz-expiration")?;
-            }
-            "x-amz-restore" => {
-                f_restore = rt::header_string(&parts.headers, "x-amz-restore")?;
-            }
+            "accept-ranges" => f_accept_ranges = rt::header_text(headers, name)?,
+            "x-amz-expiration" => f_expiration = rt::header_text(headers, name)?,
+            "x-amz-restore" => f_restore = rt::header_text(headers, name)?,
             "last-modified" => {
-                f_last_modified = rt::header_timestamp(
-                    &parts.headers,
-                    "Last-Modified",
-                    rt::TimestampFormat::HttpDate,
-                )?;
+                f_last_modified = rt::header(headers, name, "LastModified")?;
             }
             "content-length" => {
-                f_content_length = rt::header_parsed(
-                    &parts.headers,
-                    "Content-Length",
-                    "ContentLength",
-                    rt::parse_i64,
-                )?;
+                f_content_length = rt::header(headers, name, "ContentLength")?;
             }
-            "etag" => {
-                f_e_tag = rt::header_string(&parts.headers, "ETag")?;
-            }
-            "x-amz-checksum-crc32" => {
-                f_checksum_crc32 = rt::header_string(
-                    &parts.headers,
-                    "x-amz-checksum-crc32",
-                )?;
-            }
+            "etag" => f_e_tag = rt::header_text(headers, name)?,
+            "x-amz-checksum-crc32" => f_checksum_crc32 = rt::header_text(headers, name)?,
             "x-amz-checksum-crc32c" => {
-                f_checksum_crc32c = rt::header_string(
-                    &parts.headers,
-                    "x-amz-checksum-crc32c",
-                )?;
+                f_checksum_crc32c = rt::header_text(headers, name)?;
             }
             "x-amz-checksum-crc64nvme" => {
-                f_checksum_crc64_nvme = rt::header_string(
-                    &parts.headers,
-                    "x-amz-checksum-crc64nvme",
-                )?;
+                f_checksum_crc64_nvme = rt::header_text(headers, name)?;
             }
-            "x-amz-checksum-sha1" => {
-                f_checksum_sha1 = rt::header_string(
-                    &parts.headers,
-                    "x-amz-checksum-sha1",
-                )?;
-            }
+            "x-amz-checksum-sha1" => f_checksum_sha1 = rt::header_text(headers, name)?,
             "x-amz-checksum-sha256" => {
-                f_checksum_sha256 = rt::header_string(
-                    &parts.headers,
-                    "x-amz-checksum-sha256",
-                )?;
+                f_checksum_sha256 = rt::header_text(headers, name)?;
             }
-            "x-amz-checksum-type" => {
-                f_checksum_type = rt::header_string(
-                        &parts.headers,
-                        "x-amz-checksum-type",
-                    )?
-                    .map(|text| types::ChecksumType::from(text.as_str()));
-            }
+            "x-amz-checksum-type" => f_checksum_type = rt::header_text(headers, name)?,
             "x-amz-missing-meta" => {
-                f_missing_meta = rt::header_parsed(
-                    &parts.headers,
-                    "x-amz-missing-meta",
-                    "MissingMeta",
-                    rt::parse_i32,
-                )?;
+                f_missing_meta = rt::header(headers, name, "MissingMeta")?;
             }
-            "x-amz-version-id" => {
-                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-            }
-            "cache-control" => {
-                f_cache_control = rt::header_string(&parts.headers, "Cache-Control")?;
-            }
+            "x-amz-version-id" => f_version_id = rt::header_text(headers, name)?,
+            "cache-control" => f_cache_control = rt::header_text(headers, name)?,
             "content-disposition" => {
-                f_content_disposition = rt::header_string(
-                    &parts.headers,
-                    "Content-Disposition",
-                )?;
+                f_content_disposition = rt::header_text(headers, name)?;
             }
-            "content-encoding" => {
-                f_content_encoding = rt::header_string(
-                    &parts.headers,
-                    "Content-Encoding",
-                )?;
-            }
-            "content-language" => {
-                f_content_language = rt::header_string(
-                    &parts.headers,
-                    "Content-Language",
-                )?;
-            }
-            "content-range" => {
-                f_content_range = rt::header_string(&parts.headers, "Content-Range")?;
-            }
-            "content-type" => {
-                f_content_type = rt::header_string(&parts.headers, "Content-Type")?;
-            }
-            "expires" => {
-                f_expires = rt::header_timestamp(
-                    &parts.headers,
-                    "Expires",
-                    rt::TimestampFormat::HttpDate,
-                )?;
-            }
+            "content-encoding" => f_content_encoding = rt::header_text(headers, name)?,
+            "content-language" => f_content_language = rt::header_text(headers, name)?,
+            "content-range" => f_content_range = rt::header_text(headers, name)?,
+            "content-type" => f_content_type = rt::header_text(headers, name)?,
+            "expires" => f_expires = rt::header(headers, name, "Expires")?,
             "x-amz-website-redirect-location" => {
-                f_website_redirect_location = rt::header_string(
-                    &parts.headers,
-                    "x-amz-website-redirect-location",
-                )?;
+                f_website_redirect_location = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = rt::header_string(
-                        &parts.headers,
-                        "x-amz-server-side-encryption",
-                    )?
-                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+                f_server_side_encryption = rt::header_text(headers, name)?;
             }
             "retention-expiration-date" => {
                 f_retention_expiration_date = rt::header_timestamp(
-                    &parts.headers,
-                    "Retention-Expiration-Date",
+                    headers,
+                    name,
                     rt::TimestampFormat::Iso8601,
                 )?;
             }
             "retention-legal-hold-count" => {
-                f_retention_legal_hold_count = rt::header_parsed(
-                    &parts.headers,
-                    "Retention-Legal-Hold-Count",
+                f_retention_legal_hold_count = rt::header(
+                    headers,
+                    name,
                     "RetentionLegalHoldCount",
-                    rt::parse_i32,
                 )?;
             }
             "retention-period" => {
-                f_retention_period = rt::header_parsed(
-                    &parts.headers,
-                    "Retention-Period",
-                    "RetentionPeriod",
-                    rt::parse_i32,
-                )?;
+                f_retention_period = rt::header(headers, name, "RetentionPeriod")?;
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-customer-algorithm",
-                )?;
+                f_sse_customer_algorithm = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-customer-key-md5" => {
-                f_sse_customer_key_md5 = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-customer-key-MD5",
-                )?;
+                f_sse_customer_key_md5 = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-aws-kms-key-id",
-                )?;
+                f_sse_kms_key_id = rt::header_text(headers, name)?;
             }
-            "x-amz-storage-class" => {
-                f_storage_class = rt::header_string(
-                        &parts.headers,
-                        "x-amz-storage-class",
-                    )?
-                    .map(|text| types::StorageClass::from(text.as_str()));
-            }
+            "x-amz-storage-class" => f_storage_class = rt::header_text(headers, name)?,
             "x-amz-request-charged" => {
-                f_request_charged = rt::header_string(
-                        &parts.headers,
-                        "x-amz-request-charged",
-                    )?
-                    .map(|text| types::RequestCharged::from(text.as_str()));
+                f_request_charged = rt::header_text(headers, name)?;
             }
             "x-amz-replication-status" => {
-                f_replication_status = rt::header_string(
-                        &parts.headers,
-                        "x-amz-replication-status",
-                    )?
-                    .map(|text| types::ReplicationStatus::from(text.as_str()));
+                f_replication_status = rt::header_text(headers, name)?;
             }
             "x-amz-mp-parts-count" => {
-                f_parts_count = rt::header_parsed(
-                    &parts.headers,
-                    "x-amz-mp-parts-count",
-                    "PartsCount",
-                    rt::parse_i32,
-                )?;
+                f_parts_count = rt::header(headers, name, "PartsCount")?;
             }
-            "x-amz-tagging-count" => {
-                f_tag_count = rt::header_parsed(
-                    &parts.headers,
-                    "x-amz-tagging-count",
-                    "TagCount",
-                    rt::parse_i32,
-                )?;
-            }
+            "x-amz-tagging-count" => f_tag_count = rt::header(headers, name, "TagCount")?,
             "x-amz-object-lock-mode" => {
-                f_object_lock_mode = rt::header_string(
-                        &parts.headers,
-                        "x-amz-object-lock-mode",
-                    )?
-                    .map(|text| types::ObjectLockMode::from(text.as_str()));
+                f_object_lock_mode = rt::header_text(headers, name)?;
             }
             "x-amz-object-lock-retain-until-date" => {
                 f_object_lock_retain_until_date = rt::header_timestamp(
-                    &parts.headers,
-                    "x-amz-object-lock-retain-until-date",
+                    headers,
+                    name,
                     rt::TimestampFormat::Iso8601,
                 )?;
             }
             "x-amz-object-lock-legal-hold" => {
-                f_object_lock_legal_hold_status = rt::header_string(
-                        &parts.headers,
-                        "x-amz-object-lock-legal-hold",
-                    )?
-                    .map(|text| types::ObjectLockLegalHoldStatus::from(text.as_str()));
+                f_object_lock_legal_hold_status = rt::header_text(headers, name)?;
             }
             "x-ibm-restored-copy-storage-class" => {
-                f_ibm_restored_copy_storage_class = rt::header_string(
-                        &parts.headers,
-                        "x-ibm-restored-copy-storage-class",
-                    )?
-                    .map(|text| types::StorageClass::from(text.as_str()));
+                f_ibm_restored_copy_storage_class = rt::header_text(headers, name)?;
             }
-            "x-ibm-transition" => {
-                f_ibm_transition = rt::header_string(
-                    &parts.headers,
-                    "x-ibm-transition",
-                )?;
-            }
+            "x-ibm-transition" => f_ibm_transition = rt::header_text(headers, name)?,
             _ => {}
         }
     }

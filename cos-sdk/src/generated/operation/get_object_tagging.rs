@@ -155,11 +155,10 @@ fn read_output(
     body: rt::ByteStream,
 ) -> Result<GetObjectTaggingOutput, rt::Error> {
     let mut f_version_id = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
-            "x-amz-version-id" => {
-                f_version_id = rt::header_string(&parts.headers, "x-amz-version-id")?;
-            }
+            "x-amz-version-id" => f_version_id = rt::header_text(headers, name)?,
             _ => {}
         }
     }

@@ -140,14 +140,11 @@ fn read_output(
     body: rt::ByteStream,
 ) -> Result<GetObjectTorrentOutput, rt::Error> {
     let mut f_request_charged = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
             "x-amz-request-charged" => {
-                f_request_charged = rt::header_string(
-                        &parts.headers,
-                        "x-amz-request-charged",
-                    )?
-                    .map(|text| types::RequestCharged::from(text.as_str()));
+                f_request_charged = rt::header_text(headers, name)?;
             }
             _ => {}
         }

@@ -138,22 +138,13 @@ fn read_output(
 ) -> Result<HeadBucketOutput, rt::Error> {
     let mut f_ibm_sse_kp_enabled = None;
     let mut f_ibm_sse_kp_crk_id = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
             "ibm-sse-kp-enabled" => {
-                f_ibm_sse_kp_enabled = rt::header_parsed(
-                    &parts.headers,
-                    "ibm-sse-kp-enabled",
-                    "IBMSSEKPEnabled",
-                    rt::parse_bool,
-                )?;
+                f_ibm_sse_kp_enabled = rt::header(headers, name, "IBMSSEKPEnabled")?;
             }
-            "ibm-sse-kp-crk-id" => {
-                f_ibm_sse_kp_crk_id = rt::header_string(
-                    &parts.headers,
-                    "ibm-sse-kp-crk-id",
-                )?;
-            }
+            "ibm-sse-kp-crk-id" => f_ibm_sse_kp_crk_id = rt::header_text(headers, name)?,
             _ => {}
         }
     }

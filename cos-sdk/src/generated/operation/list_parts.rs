@@ -196,27 +196,13 @@ fn read_output(
     let mut f_abort_date = None;
     let mut f_abort_rule_id = None;
     let mut f_request_charged = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
-            "x-amz-abort-date" => {
-                f_abort_date = rt::header_timestamp(
-                    &parts.headers,
-                    "x-amz-abort-date",
-                    rt::TimestampFormat::HttpDate,
-                )?;
-            }
-            "x-amz-abort-rule-id" => {
-                f_abort_rule_id = rt::header_string(
-                    &parts.headers,
-                    "x-amz-abort-rule-id",
-                )?;
-            }
+            "x-amz-abort-date" => f_abort_date = rt::header(headers, name, "AbortDate")?,
+            "x-amz-abort-rule-id" => f_abort_rule_id = rt::header_text(headers, name)?,
             "x-amz-request-charged" => {
-                f_request_charged = rt::header_string(
-                        &parts.headers,
-                        "x-amz-request-charged",
-                    )?
-                    .map(|text| types::RequestCharged::from(text.as_str()));
+                f_request_charged = rt::header_text(headers, name)?;
             }
             _ => {}
         }

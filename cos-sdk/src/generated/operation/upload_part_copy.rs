@@ -384,45 +384,26 @@ fn read_output(
     let mut f_sse_customer_key_md5 = None;
     let mut f_sse_kms_key_id = None;
     let mut f_request_charged = None;
-    for name in parts.headers.keys() {
+    let headers = &parts.headers;
+    for name in headers.keys() {
         match name.as_str() {
             "x-amz-copy-source-version-id" => {
-                f_copy_source_version_id = rt::header_string(
-                    &parts.headers,
-                    "x-amz-copy-source-version-id",
-                )?;
+                f_copy_source_version_id = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption" => {
-                f_server_side_encryption = rt::header_string(
-                        &parts.headers,
-                        "x-amz-server-side-encryption",
-                    )?
-                    .map(|text| types::ServerSideEncryption::from(text.as_str()));
+                f_server_side_encryption = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-customer-algorithm" => {
-                f_sse_customer_algorithm = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-customer-algorithm",
-                )?;
+                f_sse_customer_algorithm = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-customer-key-md5" => {
-                f_sse_customer_key_md5 = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-customer-key-MD5",
-                )?;
+                f_sse_customer_key_md5 = rt::header_text(headers, name)?;
             }
             "x-amz-server-side-encryption-aws-kms-key-id" => {
-                f_sse_kms_key_id = rt::header_string(
-                    &parts.headers,
-                    "x-amz-server-side-encryption-aws-kms-key-id",
-                )?;
+                f_sse_kms_key_id = rt::header_text(headers, name)?;
             }
             "x-amz-request-charged" => {
-                f_request_charged = rt::header_string(
-                        &parts.headers,
-                        "x-amz-request-charged",
-                    )?
-                    .map(|text| types::RequestCharged::from(text.as_str()));
+                f_request_charged = rt::header_text(headers, name)?;
             }
             _ => {}
         }

@@ -3,16 +3,78 @@
 
 use crate::runtime::error::Error;
 use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
-use crate::runtime::protocol::scalars::{bad_value, base64_decode, parse_timestamp};
-use http::HeaderMap;
+use crate::runtime::protocol::scalars::{
+    bad_value, base64_decode, parse_base64, parse_bool, parse_f32, parse_f64, parse_i32, parse_i64, parse_timestamp,
+};
+use bytes::Bytes;
+use http::header::AsHeaderName;
+use http::{HeaderMap, HeaderName};
 use std::collections::HashMap;
 
+/// A header's name as the generated readers pass it: the `&HeaderName` they matched, or a literal.
+pub trait HeaderKey<'a>: AsHeaderName + Copy {
+    /// The name as text, for error messages.
+    fn text(self) -> &'a str;
+}
+impl<'a> HeaderKey<'a> for &'a HeaderName {
+    fn text(self) -> &'a str {
+        self.as_str()
+    }
+}
+impl<'a> HeaderKey<'a> for &'a str {
+    fn text(self) -> &'a str {
+        self
+    }
+}
+
+/// A member type read from a header's text by parsing it; a parse error names the member.
+pub trait FromHeader: Sized {
+    /// Parses `text`, the value of model member `member`.
+    fn from_header(text: &str, member: &str) -> Result<Self, Error>;
+}
+
+macro_rules! from_header_by {
+    ($($ty:ty => $parse:expr),* $(,)?) => {$(
+        impl FromHeader for $ty {
+            fn from_header(text: &str, name: &str) -> Result<Self, Error> {
+                $parse(text, name)
+            }
+        }
+    )*};
+}
+
+from_header_by! {
+    bool => parse_bool,
+    i32 => parse_i32,
+    i64 => parse_i64,
+    f32 => parse_f32,
+    f64 => parse_f64,
+    Bytes => parse_base64,
+    DateTime => |text: &str, name: &str| parse_timestamp(text, TimestampFormat::HttpDate, name),
+}
+
+/// Header `name` parsed into a number, a boolean, base64 bytes or an HTTP-date timestamp; a value
+/// that does not parse is an error naming model member `member`.
+pub fn header<'a, T: FromHeader>(
+    headers: &HeaderMap,
+    name: impl HeaderKey<'a>,
+    member: &str,
+) -> Result<Option<T>, Error> {
+    let Some(text) = header_string(headers, name)? else { return Ok(None) };
+    T::from_header(&text, member).map(Some)
+}
+
+/// Header `name` as text, or as an enum (a value the model does not list is kept as it came).
+pub fn header_text<'a, T: From<String>>(headers: &HeaderMap, name: impl HeaderKey<'a>) -> Result<Option<T>, Error> {
+    Ok(header_string(headers, name)?.map(T::from))
+}
+
 /// A header's value as text (all values of a repeated header, joined with `,`).
-pub fn header_string(headers: &HeaderMap, name: &str) -> Result<Option<String>, Error> {
+pub fn header_string<'a>(headers: &HeaderMap, name: impl HeaderKey<'a>) -> Result<Option<String>, Error> {
     let mut out: Option<String> = None;
     for value in headers.get_all(name) {
         let text = std::str::from_utf8(value.as_bytes())
-            .map_err(|_| Error::response_parse(format!("header `{name}` is not valid UTF-8")))?;
+            .map_err(|_| Error::response_parse(format!("header `{}` is not valid UTF-8", name.text())))?;
         match &mut out {
             Some(existing) => {
                 existing.push(',');
@@ -24,19 +86,8 @@ pub fn header_string(headers: &HeaderMap, name: &str) -> Result<Option<String>, 
     Ok(out)
 }
 
-/// A header's value read by `parse` (one of the scalar `parse_*` functions), whose errors name the
-/// model member `member`.
-pub fn header_parsed<T>(
-    headers: &HeaderMap,
-    name: &str,
-    member: &str,
-    parse: fn(&str, &str) -> Result<T, Error>,
-) -> Result<Option<T>, Error> {
-    header_string(headers, name)?.map(|text| parse(&text, member)).transpose()
-}
-
 /// A list header split on commas outside double quotes, items trimmed and unquoted.
-pub fn header_list(headers: &HeaderMap, name: &str) -> Result<Option<Vec<String>>, Error> {
+pub fn header_list<'a>(headers: &HeaderMap, name: impl HeaderKey<'a>) -> Result<Option<Vec<String>>, Error> {
     let Some(text) = header_string(headers, name)? else { return Ok(None) };
     let mut items = Vec::new();
     let mut chars = text.chars().peekable();
@@ -86,12 +137,16 @@ pub fn quote_header_list_item(item: &str) -> String {
 }
 
 /// A timestamp header (an HTTP-date contains a comma, so it is never split).
-pub fn header_timestamp(headers: &HeaderMap, name: &str, format: TimestampFormat) -> Result<Option<DateTime>, Error> {
+pub fn header_timestamp<'a>(
+    headers: &HeaderMap,
+    name: impl HeaderKey<'a>,
+    format: TimestampFormat,
+) -> Result<Option<DateTime>, Error> {
     match headers.get(name) {
         None => Ok(None),
         Some(value) => {
-            let text = value.to_str().map_err(|_| Error::response_parse(format!("header `{name}` is not ASCII")))?;
-            parse_timestamp(text, format, name).map(Some)
+            let text = value.to_str().map_err(|_| Error::response_parse(format!("header `{}` is not ASCII", name.text())))?;
+            parse_timestamp(text, format, name.text()).map(Some)
         }
     }
 }
@@ -99,7 +154,11 @@ pub fn header_timestamp(headers: &HeaderMap, name: &str, format: TimestampFormat
 /// A list of timestamps in one header. HTTP-dates contain a comma themselves
 /// (`Mon, 16 Dec 2019 23:48:18 GMT, Tue, 17 Dec 2019 ...`), so a piece that is only a weekday name is
 /// joined with the piece after it.
-pub fn header_timestamp_list(headers: &HeaderMap, name: &str, format: TimestampFormat) -> Result<Option<Vec<DateTime>>, Error> {
+pub fn header_timestamp_list<'a>(
+    headers: &HeaderMap,
+    name: impl HeaderKey<'a>,
+    format: TimestampFormat,
+) -> Result<Option<Vec<DateTime>>, Error> {
     let Some(text) = header_string(headers, name)? else { return Ok(None) };
     let mut out = Vec::new();
     let mut pieces = text.split(',').map(str::trim).peekable();
@@ -113,18 +172,18 @@ pub fn header_timestamp_list(headers: &HeaderMap, name: &str, format: TimestampF
             }
             _ => piece.to_string(),
         };
-        out.push(parse_timestamp(&item, format, name)?);
+        out.push(parse_timestamp(&item, format, name.text())?);
     }
     Ok(Some(out))
 }
 
 /// A header that carries base64-encoded JSON text.
-pub fn header_json(headers: &HeaderMap, name: &str) -> Result<Option<String>, Error> {
+pub fn header_json<'a>(headers: &HeaderMap, name: impl HeaderKey<'a>) -> Result<Option<String>, Error> {
     match header_string(headers, name)? {
         None => Ok(None),
         Some(text) => {
-            let bytes = base64_decode(&text).ok_or_else(|| bad_value(name, &text, "base64"))?;
-            String::from_utf8(bytes).map(Some).map_err(|_| bad_value(name, &text, "base64 of UTF-8 JSON"))
+            let bytes = base64_decode(&text).ok_or_else(|| bad_value(name.text(), &text, "base64"))?;
+            String::from_utf8(bytes).map(Some).map_err(|_| bad_value(name.text(), &text, "base64 of UTF-8 JSON"))
         }
     }
 }
@@ -152,5 +211,23 @@ mod tests {
         h.insert("x-list", "a, \"b,c\" ,\"d\\\"e\"".parse().unwrap());
         assert_eq!(header_list(&h, "x-list").unwrap().unwrap(), vec!["a", "b,c", "d\"e"]);
         assert_eq!(quote_header_list_item("b,c"), "\"b,c\"");
+    }
+
+    #[test]
+    fn typed_headers_parse_and_name_the_member() {
+        let mut h = HeaderMap::new();
+        h.insert("content-length", "12".parse().unwrap());
+        h.insert("last-modified", "Tue, 29 Apr 2014 18:30:38 GMT".parse().unwrap());
+        h.append("x-amz-tags", "a".parse().unwrap());
+        h.append("x-amz-tags", "b".parse().unwrap());
+        h.insert("x-amz-delete-marker", "maybe".parse().unwrap());
+        assert_eq!(header::<i64>(&h, "content-length", "ContentLength").unwrap(), Some(12));
+        assert_eq!(header::<i64>(&h, "x-absent", "Absent").unwrap(), None);
+        let modified: DateTime = header(&h, "last-modified", "LastModified").unwrap().unwrap();
+        assert_eq!(modified.secs(), 1_398_796_238);
+        assert_eq!(header_text::<String>(&h, "x-amz-tags").unwrap().as_deref(), Some("a,b"));
+        let name = HeaderName::from_static("x-amz-delete-marker");
+        let err = header::<bool>(&h, &name, "DeleteMarker").unwrap_err().to_string();
+        assert!(err.contains("`DeleteMarker` is `maybe`"), "{err}");
     }
 }
