@@ -210,6 +210,13 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Commands that transfer object data (the progress bar's and a clean Ctrl-C's business).
+    pub fn moves_bytes(&self) -> bool {
+        matches!(self, Command::Cp(_) | Command::Mv(_) | Command::Sync(_) | Command::Pipe { .. } | Command::Run { .. })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// cos://bucket[/prefix]; nothing lists the buckets.

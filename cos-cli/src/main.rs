@@ -43,7 +43,7 @@ async fn run(cli: &Cli, out: Arc<Output>) -> Result<(), Fail> {
         result = &mut work => result,
         _ = tokio::signal::ctrl_c() => {
             let _ = stop.send(true);
-            if matches!(cli.command, Command::Cp(_) | Command::Mv(_) | Command::Sync(_) | Command::Pipe { .. } | Command::Run { .. }) {
+            if cli.command.moves_bytes() {
                 output::warn("interrupted: stopping the transfers in flight (Ctrl-C again to quit at once)");
                 tokio::select! {
                     _ = &mut work => {}
@@ -58,7 +58,8 @@ async fn run(cli: &Cli, out: Arc<Output>) -> Result<(), Fail> {
 fn main() -> ExitCode {
     // clap exits with 2 on a usage error and 0 after --help or --version.
     let cli = Cli::parse();
-    let out = Arc::new(Output::new(cli.global.json, cli.global.no_progress));
+    // Only commands that move bytes draw a bar: elsewhere it would only cover prompts and output.
+    let out = Arc::new(Output::new(cli.global.json, cli.global.no_progress || !cli.command.moves_bytes()));
     location::set_literal(cli.global.raw);
     let result = match &cli.command {
         Command::Completions { shell } => {

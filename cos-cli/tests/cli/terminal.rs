@@ -13,28 +13,28 @@ async fn the_progress_bar_draws_on_a_terminal_only() {
     let user = User::of(&server);
     user.run(&["mb", "cos://tty"]).await.ok();
     let file = user.write("big.bin", pattern(24 << 20, 5));
-    let cos = env!("CARGO_BIN_EXE_cos");
-    // `script` runs the command on a pseudo-terminal and copies what it drew to stdout.
-    let line = format!("{cos} --part-size 5 -c 2 cp {file} cos://tty/big.bin");
-    let tty = tokio::task::spawn_blocking({
-        let mut script = std::process::Command::new("script");
-        script
-            .env_clear()
-            .envs(user.env.iter().map(|(k, v)| (k, v)))
-            .env("HOME", user.home.path())
-            .env("TERM", "xterm");
-        script.args(["-qec", &line, "/dev/null"]);
-        move || script.output().expect("run script (util-linux)")
-    })
-    .await
-    .unwrap();
-    let drawn = String::from_utf8_lossy(&tty.stdout);
-    assert!(tty.status.success(), "{drawn}");
+    let drawn = on_terminal(&user, &format!("--part-size 5 -c 2 cp {file} cos://tty/big.bin")).await;
     assert!(drawn.contains("MiB") && drawn.contains("ETA") && drawn.contains("\u{1b}["), "no bar was drawn: {drawn:?}");
+    // A command that moves no bytes draws no bar over its output, even on a terminal.
+    let listed = on_terminal(&user, "ls cos://tty/").await;
+    assert!(listed.contains("big.bin") && !listed.contains("\u{1b}["), "{listed:?}");
     // Piped: the same copy draws nothing on stderr.
     let piped = user.run(&["--part-size", "5", "cp", &file, "cos://tty/big2.bin"]).await.ok();
     assert!(piped.stderr.is_empty(), "{:?}", piped.stderr);
     assert_eq!(piped.stdout.trim(), format!("cp {file} cos://tty/big2.bin"));
+}
+
+/// What `cos ARGS` (split on spaces) draws on a pseudo-terminal (util-linux's `script` runs it on one
+/// and copies the screen to its stdout); the command must succeed.
+async fn on_terminal(user: &User, args: &str) -> String {
+    let line = format!("{} {args}", env!("CARGO_BIN_EXE_cos"));
+    let mut script = std::process::Command::new("script");
+    script.env_clear().envs(user.env.iter().map(|(k, v)| (k, v))).env("HOME", user.home.path()).env("TERM", "xterm");
+    script.args(["-qec", &line, "/dev/null"]);
+    let tty = tokio::task::spawn_blocking(move || script.output().expect("run script (util-linux)")).await.unwrap();
+    let drawn = String::from_utf8_lossy(&tty.stdout).into_owned();
+    assert!(tty.status.success(), "{drawn}");
+    drawn
 }
 
 #[tokio::test(flavor = "multi_thread")]
