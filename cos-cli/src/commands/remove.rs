@@ -1,11 +1,12 @@
-//! `rm`: the keys a URL names, deleted 1,000 per DeleteObjects request, several requests at once.
+//! `rm`: the keys a URL names, deleted 1,000 per DeleteObjects request, several requests at once
+//! while the listing goes on.
 //! `--dry-run` prints the same list the real run deletes, computed by the same code.
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::cli::RmArgs;
-use crate::context::{usage, Ctx, Outcome};
+use crate::context::{usage, Ctx, Fail, Outcome};
 use crate::location::{Expansion, Remote};
 
 /// The most keys one DeleteObjects request takes.
@@ -27,16 +28,37 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
             delete_keys(ctx, "rm", &remote.bucket, vec![remote.key.clone()]).await;
             continue;
         }
-        // A listing page (up to 1,000 keys) at a time: memory stays bounded however many keys match.
-        let mut expansion = Expansion::new(&ctx.client, &remote, args.recursive)?;
-        let mut matched = 0;
-        while let Some(page) = expansion.next_page(&ctx.client).await {
-            let keys: Vec<String> = page?.into_iter().map(|o| o.key).collect();
-            matched += keys.len();
-            delete_keys(ctx, "rm", &remote.bucket, keys).await;
-            if ctx.interrupted() {
-                break;
+        // A listing page (up to 1,000 keys, one DeleteObjects) at a time, listed while earlier pages are
+        // being deleted: at most `in_flight` pages are held, however many keys match.
+        let in_flight = ctx.concurrency.clamp(1, 8);
+        let expansion = Expansion::new(&ctx.client, &remote, args.recursive)?;
+        let pages = futures_util::stream::unfold(Some(expansion), |expansion| async move {
+            let mut expansion = expansion.filter(|_| !ctx.interrupted())?;
+            match expansion.next_page(&ctx.client).await? {
+                Ok(objects) => Some((Ok(objects), Some(expansion))),
+                // Listing stops at an error; the pages already listed are still deleted.
+                Err(e) => Some((Err(e), None)),
             }
+        });
+        let bucket = remote.bucket.as_str();
+        let deletions = pages
+            .map(|page| async move {
+                let keys: Vec<String> = page?.into_iter().map(|o| o.key).collect();
+                let count = keys.len();
+                delete_keys(ctx, "rm", bucket, keys).await;
+                Ok::<usize, Fail>(count)
+            })
+            .buffer_unordered(in_flight);
+        tokio::pin!(deletions);
+        let (mut matched, mut listing_failed) = (0, None);
+        while let Some(deleted) = deletions.next().await {
+            match deleted {
+                Ok(count) => matched += count,
+                Err(e) => listing_failed = Some(e),
+            }
+        }
+        if let Some(e) = listing_failed {
+            return Err(e);
         }
         if matched == 0 {
             ctx.out.failure("rm", url, "nothing matched");

@@ -179,7 +179,7 @@ async fn stat_time(user: &User, url: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn rm_and_du_go_page_by_page_over_many_keys() {
     let server = S3sServer::start().await;
-    let user = User::of(&server);
+    let mut user = User::of(&server);
     user.run(&["mb", "cos://many"]).await.ok();
     for i in 0..1200 {
         user.write(&format!("m/{i:04}"), b"x");
@@ -189,7 +189,17 @@ async fn rm_and_du_go_page_by_page_over_many_keys() {
     assert_eq!((du[0]["count"].as_u64(), du[0]["size"].as_u64()), (Some(1200), Some(1200)));
     let listed = user.run(&["--json", "ls", "cos://many/m/*1"]).await.ok();
     assert_eq!(listed.json().len(), 120, "the pattern's listing spans two pages");
+    // Through a real proxy, whose log shows each request: two listing pages, two DeleteObjects.
+    let proxies = cos_sdk_tests::servers::proxies();
+    if let Some(proxies) = &proxies {
+        user.env.push(("http_proxy".to_string(), proxies.open.clone()));
+    }
     let removed = user.run(&["--json", "rm", "-r", "cos://many/m/"]).await.ok();
     assert_eq!(removed.json().len(), 1200);
     assert!(user.run(&["--json", "ls", "-r", "cos://many/"]).await.ok().stdout.is_empty());
+    if let Some(proxies) = proxies {
+        let carried = proxies.carried(&server.authority());
+        let deletes = carried.iter().filter(|r| r.starts_with("POST ") && r.contains("?delete")).count();
+        assert_eq!(deletes, 2, "1,200 keys take two DeleteObjects requests of at most 1,000: {carried:#?}");
+    }
 }
