@@ -359,6 +359,9 @@ pub enum RetentionCommand {
         /// A new expiration date (ISO 8601).
         #[arg(long, group = "how")]
         until: Option<String>,
+        /// Retention ending this many seconds from now (never shortening it).
+        #[arg(long, value_name = "SECONDS", group = "how")]
+        from_now: Option<i64>,
     },
 }
 
@@ -406,6 +409,10 @@ pub struct RestoreArgs {
     /// Wait until the restored copy can be read.
     #[arg(long)]
     pub wait: bool,
+    /// With --wait: give up (exit 1) after this many seconds. The default, 12 hours, covers
+    /// GLACIER's slowest tier.
+    #[arg(long, value_name = "SECONDS", default_value_t = 12 * 3600, requires = "wait")]
+    pub wait_timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

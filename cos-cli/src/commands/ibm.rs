@@ -1,7 +1,7 @@
 //! IBM's verbs: bucket protection, retention extension, legal holds, archive rules, restores and
 //! replication failures, each one or two operations of the JSON bridge.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -47,14 +47,15 @@ pub async fn protection(ctx: &Ctx, command: &ProtectionCommand) -> Outcome {
 }
 
 pub async fn retention(ctx: &Ctx, command: &RetentionCommand) -> Outcome {
-    let RetentionCommand::Extend { url, add_seconds, period, until } = command;
+    let RetentionCommand::Extend { url, add_seconds, period, until, from_now } = command;
     let object = Remote::parse_object(url)?;
     let mut input = json!({"Bucket": object.bucket, "Key": object.key});
-    match (add_seconds, period, until) {
-        (Some(seconds), None, None) => input["AdditionalRetentionPeriod"] = json!(seconds),
-        (None, Some(seconds), None) => input["NewRetentionPeriod"] = json!(seconds),
-        (None, None, Some(date)) => input["NewRetentionExpirationDate"] = json!(date),
-        _ => return usage("give one of --add-seconds, --period and --until"),
+    match (add_seconds, period, until, from_now) {
+        (Some(seconds), None, None, None) => input["AdditionalRetentionPeriod"] = json!(seconds),
+        (None, Some(seconds), None, None) => input["NewRetentionPeriod"] = json!(seconds),
+        (None, None, Some(date), None) => input["NewRetentionExpirationDate"] = json!(date),
+        (None, None, None, Some(seconds)) => input["ExtendRetentionFromCurrentTime"] = json!(seconds),
+        _ => return usage("give one of --add-seconds, --period, --until and --from-now"),
     }
     change(ctx, "retention extend", url, "ExtendObjectRetention", input).await
 }
@@ -111,12 +112,18 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> Outcome {
         request["GlacierJobParameters"] = json!({"Tier": tier});
     }
     let input = json!({"Bucket": object.bucket, "Key": object.key, "RestoreRequest": request});
-    change(ctx, "restore", &args.url, "RestoreObject", input).await?;
     if !args.wait || ctx.dry_run {
-        return Ok(());
+        return change(ctx, "restore", &args.url, "RestoreObject", input).await;
+    }
+    match ctx.call("RestoreObject", input).await {
+        Ok(_) => {}
+        // Asked again while a restore runs (COS answers 409): wait for that one.
+        Err(e) if e.code() == Some("RestoreAlreadyInProgress") => {}
+        Err(e) => return Err(e.into()),
     }
     // Growing pauses, as a restore takes minutes (ACCELERATED) to hours (GLACIER).
     let mut pause = Duration::from_millis(500);
+    let deadline = Instant::now() + Duration::from_secs(args.wait_timeout);
     loop {
         let head = ctx.call("HeadObject", json!({"Bucket": object.bucket, "Key": object.key})).await?;
         let status = head.get("Restore").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -130,7 +137,14 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> Outcome {
         if status.is_empty() {
             return Err(Fail::Failed(format!("{} shows no restore in progress", args.url)));
         }
-        tokio::time::sleep(pause).await;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Fail::Failed(format!(
+                "{} is still being restored after {} s ({status}); raise --wait-timeout to wait longer",
+                args.url, args.wait_timeout
+            )));
+        }
+        tokio::time::sleep(pause.min(left)).await;
         pause = (pause * 2).min(Duration::from_secs(60));
     }
 }

@@ -55,11 +55,24 @@ async fn ibm_verbs_against_the_fixture() {
     let extend = fixture.requests().into_iter().rev().find(|r| r.has_query_param("extendRetention")).unwrap();
     assert_eq!(extend.header("additional-retention-period"), Some("3600"));
     assert_eq!(run(a("retention extend cos://vault/doc")).await.code, 2, "one way to extend is required");
+    // The other three ways, each its own header.
+    let until = cos_sdk::DateTime::from_secs(cos_sdk::DateTime::now().secs() + 10 * 86_400)
+        .format(cos_sdk::TimestampFormat::Iso8601);
+    for (way, value, header) in [
+        ("--period", "400000", "new-retention-period"),
+        ("--until", until.as_str(), "new-retention-expiration-date"),
+        ("--from-now", "1000000", "extend-retention-from-current-time"),
+    ] {
+        run(vec!["retention".into(), "extend".into(), "cos://vault/doc".into(), way.into(), value.into()]).await.ok();
+        let extend = fixture.requests().into_iter().rev().find(|r| r.has_query_param("extendRetention")).unwrap();
+        assert!(extend.header(header).is_some(), "{way}: {:?}", extend.headers);
+    }
     run(a("legal-hold add cos://vault/doc --id case-1")).await.ok();
-    let holds = run(a("--json legal-hold ls cos://vault/doc")).await.ok();
-    assert!(holds.stdout.contains("case-1"), "{}", holds.stdout);
+    let holds = run(a("--json legal-hold ls cos://vault/doc")).await.ok().json();
+    assert_eq!(holds[0]["LegalHolds"][0]["ID"], "case-1", "{holds:?}");
     run(a("legal-hold rm cos://vault/doc --id case-1")).await.ok();
-    assert!(!run(a("--json legal-hold ls cos://vault/doc")).await.ok().stdout.contains("case-1"));
+    let holds = run(a("--json legal-hold ls cos://vault/doc")).await.ok().json();
+    assert!(holds[0]["LegalHolds"].as_array().is_none_or(Vec::is_empty), "{holds:?}");
 
     // Archive rule, then restore with --wait (a restore takes 1 s on the fixture's clock).
     run(a("mb cos://cold")).await.ok();
@@ -71,6 +84,22 @@ async fn ibm_verbs_against_the_fixture() {
     let restored = run(a("--json restore cos://cold/old --days 1 --tier Accelerated --wait")).await.ok();
     assert!(restored.json().iter().any(|v| v["restored"] == true), "{}", restored.stdout);
     assert_eq!(run(a("cat cos://cold/old")).await.ok().stdout, "archived");
+    // Without --wait the request is only made; a wait that runs out is a failure that says so.
+    run(a("api PutObject --input {\"Bucket\":\"cold\",\"Key\":\"older\",\"Body\":\"x\"}")).await.ok();
+    let started = run(a("--json restore cos://cold/older --days 1")).await.ok().json();
+    assert_eq!((started.len(), &started[0]["operation"]), (1, &serde_json::json!("restore")), "{started:?}");
+    let impatient = run(a("restore cos://cold/older --days 1 --wait --wait-timeout 0")).await;
+    assert_eq!(impatient.code, 1, "{}", impatient.stderr);
+    assert!(impatient.stderr.contains("still being restored after 0 s"), "{}", impatient.stderr);
+
+    // A second archive rule replaces the first and keeps the bucket's other rules.
+    let expiry = r#"{"Bucket":"cold","LifecycleConfiguration":{"Rules":[{"ID":"expire","Status":"Enabled","Filter":{"Prefix":"tmp/"},"Expiration":{"Days":7}},{"ID":"old-archive","Status":"Enabled","Filter":{"Prefix":""},"Transitions":[{"Days":1,"StorageClass":"ACCELERATED"}]}]}}"#;
+    run(vec!["api".into(), "PutBucketLifecycleConfiguration".into(), "--input".into(), expiry.into()]).await.ok();
+    run(a("lifecycle archive cos://cold --days 30 --storage-class GLACIER")).await.ok();
+    let rules = run(a("--json lifecycle get cos://cold")).await.ok().json();
+    let ids: Vec<&str> = rules[0]["Rules"].as_array().unwrap().iter().filter_map(|r| r["ID"].as_str()).collect();
+    assert_eq!(ids, ["expire", "archive-after-30-days"], "{rules:?}");
+    assert_eq!(rules[0]["Rules"][1]["Transitions"][0]["StorageClass"], "GLACIER");
 
     // Uploads carry CRC32C by default, Content-MD5 when asked.
     let file = user.write("note.txt", b"a note");
@@ -103,8 +132,24 @@ async fn ibm_verbs_against_the_fixture() {
     assert_eq!(failures.len(), 1);
     assert_eq!(failures[0]["Key"], "lost.txt");
 
-    // --dry-run of an IBM verb sends nothing.
+    // --dry-run of every changing verb sends nothing but reads, and the state stays as it was.
     let before = fixture.requests().len();
-    run(a("--dry-run protection set cos://cold --min-days 1 --default-days 1 --max-days 1")).await.ok();
-    assert!(fixture.requests()[before..].iter().all(|r| r.method != "PUT"));
+    for line in [
+        "--dry-run protection set cos://cold --min-days 1 --default-days 1 --max-days 1",
+        "--dry-run retention extend cos://vault/doc --add-seconds 60",
+        "--dry-run legal-hold add cos://vault/doc --id case-2",
+        "--dry-run legal-hold rm cos://vault/doc --id case-2",
+        "--dry-run lifecycle archive cos://cold --days 5 --storage-class ACCELERATED",
+        "--dry-run restore cos://cold/older --days 3 --wait",
+        "--dry-run mb cos://never --kp-root-key-crn crn:v1:x",
+        "--dry-run rb cos://cold",
+    ] {
+        let dry = run(a(line)).await.ok();
+        assert!(dry.stdout.contains("dry run"), "{line}: {}", dry.stdout);
+    }
+    let sent: Vec<String> = fixture.requests()[before..].iter().map(|r| r.method.clone()).collect();
+    assert!(sent.iter().all(|m| m == "GET" || m == "HEAD"), "a dry run changed something: {sent:?}");
+    let rules = run(a("--json lifecycle get cos://cold")).await.ok().json();
+    assert_eq!(rules[0]["Rules"][1]["Transitions"][0]["StorageClass"], "GLACIER");
+    assert!(run(a("--json buckets")).await.ok().json().iter().all(|b| b["name"] != "never"));
 }
