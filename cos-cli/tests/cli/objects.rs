@@ -203,3 +203,67 @@ async fn rm_and_du_go_page_by_page_over_many_keys() {
         assert_eq!(deletes, 2, "1,200 keys take two DeleteObjects requests of at most 1,000: {carried:#?}");
     }
 }
+
+/// Every directory (as `name/`) and file below `dir`, files with their bytes: a tree to compare before
+/// and after a command (an empty bucket is an empty directory on the embedded server).
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            if path.is_dir() {
+                out.insert(format!("{name}/"), Vec::new());
+                stack.push(path);
+            } else {
+                out.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_changing_command_changes_nothing_with_dry_run() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://dry"]).await.ok();
+    user.run(&["mb", "cos://vacant"]).await.ok();
+    user.write("src/a.txt", b"a");
+    user.write("src/sub/b.txt", b"bb");
+    user.run(&["cp", "-r", &user.path("src"), "cos://dry/"]).await.ok();
+    user.write("src/new.txt", b"only local");
+    user.write("down/extra.txt", b"only in the mirror");
+    let script = user.write("cmds.txt", format!("cp {} cos://dry/x\nrm cos://dry/a.txt\n", user.path("src/new.txt")));
+    let (remote, local) = (snapshot(server.root()), snapshot(user.home.path()));
+
+    let new = user.path("src/new.txt");
+    let (src, down) = (user.path("src"), user.path("down"));
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["cp", &new, "cos://dry/new.txt"],
+        vec!["cp", "-r", &src, "cos://dry/again/"],
+        vec!["cp", "cos://dry/a.txt", &down],
+        vec!["cp", "cos://dry/a.txt", "cos://dry/copy.txt"],
+        vec!["mv", &new, "cos://dry/moved.txt"],
+        vec!["mv", "cos://dry/a.txt", &down],
+        vec!["mv", "-r", "cos://dry/sub/", "cos://vacant/"],
+        vec!["rm", "-r", "cos://dry/"],
+        vec!["pipe", "cos://dry/piped"],
+        vec!["mb", "cos://another"],
+        vec!["rb", "cos://vacant"],
+        vec!["sync", &src, "cos://dry/"],
+        vec!["sync", "--delete", "cos://dry/", &down],
+        vec!["sync", "--delete", "cos://dry/", "cos://vacant/"],
+        vec!["run", &script],
+        vec!["api", "DeleteObject", "--input", r#"{"Bucket":"dry","Key":"a.txt"}"#],
+    ];
+    for args in commands {
+        let line = [&["--json", "--dry-run"][..], &args].concat();
+        let dry = user.run_with_stdin(&line, b"piped bytes".to_vec()).await.ok();
+        let lines = dry.json();
+        assert!(!lines.is_empty() && lines.iter().all(|v| v["dry_run"] == true), "{args:?}: {}", dry.stdout);
+    }
+    assert!(snapshot(server.root()) == remote, "a dry run changed the server's objects");
+    assert!(snapshot(user.home.path()) == local, "a dry run changed local files");
+}
