@@ -114,3 +114,64 @@ async fn ctrl_c_aborts_an_upload_started_without_resume() {
     assert_eq!(uploads(&user), 0, "Ctrl-C left a multipart upload behind");
     user.run(&["rb", &format!("cos://{bucket}")]).await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_mv_and_long_listings_on_radosgw() {
+    let Some(server) = radosgw() else { return };
+    let user = User::new(&server.endpoint, &server.access_key, &server.secret_key);
+    let bucket = unique_bucket("cli-sync");
+    let root = format!("cos://{bucket}");
+    let made = user.run(&["--json", "mb", &root]).await.ok().json();
+    assert_eq!((&made[0]["operation"], &made[0]["target"]), (&"mb".into(), &root.clone().into()));
+    for name in ["index.html", "a/one.txt", "a/two.txt", "tmp/scratch.txt"] {
+        user.write(&format!("src/{name}"), name.as_bytes());
+    }
+    let src = user.path("src");
+    let www = format!("{root}/www/");
+
+    // Up: everything but the excluded, then nothing, then a change of size.
+    let first = user.run(&["--json", "sync", "--exclude", "tmp/**", &src, &www]).await.ok();
+    assert_eq!(
+        first.field("destination"),
+        [format!("{www}a/one.txt"), format!("{www}a/two.txt"), format!("{www}index.html")]
+    );
+    assert!(user.run(&["--json", "sync", "--exclude", "tmp/**", &src, &www]).await.ok().stdout.is_empty());
+    user.write("src/a/one.txt", b"a longer body than before");
+    let changed = user.run(&["--json", "sync", "--exclude", "tmp/**", &src, &www]).await.ok();
+    assert_eq!(changed.field("destination"), [format!("{www}a/one.txt")]);
+
+    // --delete does exactly what its dry run printed.
+    std::fs::remove_file(user.home.path().join("src/a/two.txt")).unwrap();
+    let dry = user.run(&["--json", "--dry-run", "sync", "--delete", "--exclude", "tmp/**", &src, &www]).await.ok();
+    assert_eq!(dry.field("target"), [format!("{www}a/two.txt")]);
+    let real = user.run(&["--json", "sync", "--delete", "--exclude", "tmp/**", &src, &www]).await.ok();
+    assert_eq!(real.field("target"), dry.field("target"));
+
+    // Down, then a local extra removed by --delete; bucket to bucket.
+    let mirror = user.path("mirror");
+    assert_eq!(user.run(&["--json", "sync", &www, &mirror]).await.ok().json().len(), 2);
+    assert_eq!(std::fs::read(user.home.path().join("mirror/a/one.txt")).unwrap(), b"a longer body than before");
+    assert!(user.run(&["--json", "sync", &www, &mirror]).await.ok().stdout.is_empty());
+    user.write("mirror/extra.txt", b"x");
+    let cleaned = user.run(&["--json", "sync", "--delete", &www, &mirror]).await.ok();
+    assert_eq!(cleaned.field("operation"), ["delete"]);
+    assert!(!user.home.path().join("mirror/extra.txt").exists());
+    let across = user.run(&["--json", "sync", &www, &format!("{root}/copy/")]).await.ok();
+    assert_eq!(across.json().len(), 2);
+
+    // A pipe longer than one part is a multipart upload; ls -l shows its ETag and class.
+    user.run_with_stdin(&["--part-size", "5", "pipe", &format!("{root}/big.bin")], pattern(12 << 20, 7)).await.ok();
+    let long = user.run(&["ls", "-l", "-H", &format!("{root}/big.bin")]).await.ok().stdout;
+    assert!(long.contains("12.0 MiB") && long.contains("-3\"") && long.contains("STANDARD"), "{long}");
+
+    // mv prints each move and leaves only the destination.
+    let moved = user.run(&["--json", "mv", "-r", &www, &format!("{root}/old/")]).await.ok();
+    assert_eq!(moved.field("destination"), [format!("{root}/old/a/one.txt"), format!("{root}/old/index.html")]);
+    let keys = user.run(&["--json", "ls", "-r", &root]).await.ok().field("key");
+    assert!(keys.iter().all(|k| !k.contains("/www/")), "{keys:?}");
+
+    user.run(&["rm", "-r", &format!("{root}/")]).await.ok();
+    let removed = user.run(&["--json", "rb", &root]).await.ok().json();
+    assert_eq!(removed[0]["operation"], "rb");
+    assert!(!user.run(&["--json", "buckets"]).await.ok().field("name").contains(&bucket));
+}
