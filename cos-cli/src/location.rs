@@ -82,6 +82,16 @@ impl Remote {
         !LITERAL.load(Ordering::Relaxed) && self.key.contains(WILDCARDS)
     }
 
+    /// A key with wildcards split into the literal text before the first wildcard (what a listing
+    /// asks for), the directory of that text (relative names start below it), and the pattern that
+    /// relative names must match.
+    pub fn pattern(&self) -> Result<(&str, &str, Glob), Fail> {
+        let literal = &self.key[..self.key.find(WILDCARDS).unwrap_or(self.key.len())];
+        let base = &literal[..literal.rfind('/').map(|i| i + 1).unwrap_or(0)];
+        let glob = Glob::new(&self.key[base.len()..]).map_err(|e| Fail::Usage(e.to_string()))?;
+        Ok((literal, base, glob))
+    }
+
     pub fn url(&self, key: &str) -> String {
         format!("cos://{}/{key}", self.bucket)
     }
@@ -166,13 +176,11 @@ impl Expansion {
         let list =
             |prefix: &str| Some(client.list_objects_v2().bucket(&source.bucket).prefix(prefix).into_paginator().send());
         if source.has_wildcard() {
-            let literal = &source.key[..source.key.find(WILDCARDS).unwrap_or(source.key.len())];
-            let base = literal[..literal.rfind('/').map(|i| i + 1).unwrap_or(0)].to_string();
-            let glob = Glob::new(&source.key[base.len()..]).map_err(|e| Fail::Usage(e.to_string()))?;
+            let (literal, base, glob) = source.pattern()?;
             return Ok(Expansion {
                 pages: list(literal),
                 prefix: literal.to_string(),
-                base,
+                base: base.to_string(),
                 glob: Some(glob),
                 single: None,
                 found: false,

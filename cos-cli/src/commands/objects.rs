@@ -31,8 +31,10 @@ pub async fn ls(ctx: &Ctx, args: &LsArgs) -> Outcome {
     }
     if remote.has_wildcard() {
         let mut expansion = Expansion::new(&ctx.client, &remote, true)?;
+        let mut matched = false;
         while let Some(page) = expansion.next_page(&ctx.client).await {
             for o in page? {
+                matched = true;
                 print_object(
                     ctx,
                     &remote,
@@ -45,6 +47,9 @@ pub async fn ls(ctx: &Ctx, args: &LsArgs) -> Outcome {
                 );
             }
         }
+        if !matched {
+            ctx.out.failure("ls", url, "nothing matched");
+        }
         return Ok(());
     }
     let mut request = ctx.client.list_objects_v2().bucket(&remote.bucket).prefix(&remote.key);
@@ -55,8 +60,7 @@ pub async fn ls(ctx: &Ctx, args: &LsArgs) -> Outcome {
     while let Some(page) = pages.next().await {
         let page = page?;
         for prefix in page.common_prefixes.unwrap_or_default().into_iter().filter_map(|p| p.prefix) {
-            let url = remote.url(&prefix);
-            ctx.out.result(json!({"prefix": url}), || format!("{:>19}  {:>10}  {url}", "", "DIR"));
+            print_prefix(ctx, remote.url(&prefix));
         }
         for o in page.contents.unwrap_or_default() {
             let Some(key) = &o.key else { continue };
@@ -66,6 +70,11 @@ pub async fn ls(ctx: &Ctx, args: &LsArgs) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// A row for a deeper prefix of a one-level listing.
+fn print_prefix(ctx: &Ctx, url: String) {
+    ctx.out.result(json!({"prefix": url}), || format!("{:>19}  {:>10}  {url}", "", "DIR"));
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -92,18 +101,31 @@ fn print_object(
     );
 }
 
+/// Every version and delete marker under a prefix (one level without --recursive) or matching a
+/// pattern.
 async fn versions(ctx: &Ctx, remote: &Remote, args: &LsArgs) -> Outcome {
-    let mut request = ctx.client.list_object_versions().bucket(&remote.bucket).prefix(&remote.key);
-    if !args.recursive {
+    let pattern = remote.has_wildcard().then(|| remote.pattern()).transpose()?;
+    let (prefix, base) = pattern.as_ref().map_or((remote.key.as_str(), ""), |(literal, base, _)| (literal, base));
+    let wanted = |key: &str| pattern.as_ref().is_none_or(|(_, _, glob)| glob.matches(&key[base.len()..]));
+    let mut request = ctx.client.list_object_versions().bucket(&remote.bucket).prefix(prefix);
+    if !args.recursive && pattern.is_none() {
         request = request.delimiter("/");
     }
     let mut pages = request.into_paginator().send();
+    let mut matched = false;
     while let Some(page) = pages.next().await {
         let page = page?;
+        for prefix in page.common_prefixes.unwrap_or_default().into_iter().filter_map(|p| p.prefix) {
+            print_prefix(ctx, remote.url(&prefix));
+        }
         for v in page.versions.unwrap_or_default() {
             let (Some(key), size) = (&v.key, v.size.unwrap_or(0).max(0) as u64) else {
                 continue;
             };
+            if !wanted(key) {
+                continue;
+            }
+            matched = true;
             let (url, id, latest) =
                 (remote.url(key), v.version_id.clone().unwrap_or_default(), v.is_latest.unwrap_or(false));
             ctx.out.result(
@@ -112,13 +134,17 @@ async fn versions(ctx: &Ctx, remote: &Remote, args: &LsArgs) -> Outcome {
             );
         }
         for m in page.delete_markers.unwrap_or_default() {
-            let Some(key) = &m.key else { continue };
+            let Some(key) = m.key.as_deref().filter(|key| wanted(key)) else { continue };
+            matched = true;
             let (url, id) = (remote.url(key), m.version_id.clone().unwrap_or_default());
             ctx.out.result(
                 json!({"key": url, "version_id": id, "delete_marker": true, "last_modified": m.last_modified.map(|t| t.to_string())}),
                 || format!("{}  {:>10}  {id}  {url}", time_text(m.last_modified.as_ref()), "DELETED"),
             );
         }
+    }
+    if pattern.is_some() && !matched {
+        ctx.out.failure("ls", &remote.url(&remote.key), "nothing matched");
     }
     Ok(())
 }

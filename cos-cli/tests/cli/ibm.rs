@@ -17,17 +17,19 @@ async fn ibm_verbs_against_the_fixture() {
         ("IBM_AUTH_ENDPOINT".into(), iam.token_url()),
         ("API_KEY".into(), GOOD_API_KEY.into()),
     ];
-    user.run(&[
-        "--endpoint",
-        &fixture.endpoint(),
-        "--instance-id",
-        INSTANCE,
-        "configure",
-        "--api-key-from-env",
-        "API_KEY",
-    ])
-    .await
-    .ok();
+    let configured = user
+        .run(&[
+            "--endpoint",
+            &fixture.endpoint(),
+            "--instance-id",
+            INSTANCE,
+            "configure",
+            "--api-key-from-env",
+            "API_KEY",
+        ])
+        .await
+        .ok();
+    assert!(!configured.stdout.contains(GOOD_API_KEY) && !configured.stderr.contains(GOOD_API_KEY));
     // Every run is a new process that signs in once; the fixture takes the token IAM issues next.
     let run = |args: Vec<String>| {
         fixture.set_token(&format!("token-{}", iam.issued() + 1));
@@ -45,6 +47,11 @@ async fn ibm_verbs_against_the_fixture() {
     assert_eq!(create.header("ibm-service-instance-id"), Some(INSTANCE));
     let buckets = run(a("--json buckets --extended")).await.ok().json();
     assert!(buckets.iter().any(|b| b["name"] == "vault" && b["location_constraint"].is_string()), "{buckets:?}");
+    // --instance-id on a command wins over the profile's.
+    let other = "crn:v1:bluemix:public:cloud-object-storage:global:a/cli:other::";
+    run(vec!["--instance-id".into(), other.into(), "buckets".into()]).await;
+    let listing = fixture.requests().into_iter().next_back().unwrap();
+    assert_eq!(listing.header("ibm-service-instance-id"), Some(other));
 
     // Protection, then an object under retention, extended; legal holds.
     run(a("protection set cos://vault --min-days 1 --default-days 2 --max-days 30")).await.ok();

@@ -43,11 +43,22 @@ async fn objects_round_trip_through_every_command() {
     assert_eq!(deep.field("key"), ["cos://photos/web/img/b.bin"]);
 
     // du, stat, cat and a range of it.
+    // `?` is one character and `[...]` a class, within a level.
+    let one = user.run(&["--json", "ls", "cos://photos/web/???/?.css"]).await.ok();
+    assert_eq!(one.field("key"), ["cos://photos/web/css/a.css"]);
+    let class = user.run(&["--json", "ls", "cos://photos/web/[ci]*/[ab].*"]).await.ok();
+    assert_eq!(class.field("key"), ["cos://photos/web/css/a.css", "cos://photos/web/img/b.bin"]);
+    assert_eq!(user.run(&["--json", "ls", "cos://photos/web/[!ci]*/*"]).await.code, 1, "a class that matches nothing");
+
+    // du, stat (and its alias head), cat and a range of it.
     let du = user.run(&["--json", "du", "cos://photos/web/"]).await.ok().json();
     assert_eq!((du[0]["size"].as_u64(), du[0]["count"].as_u64()), (Some(73_011), Some(3)));
+    let du_human = user.run(&["du", "-H", "cos://photos/web/"]).await.ok().stdout;
+    assert!(du_human.contains("71.3 KiB") && du_human.contains('3'), "{du_human}");
     let stat = user.run(&["--json", "stat", "cos://photos/web/css/a.css"]).await.ok().json();
     assert_eq!(stat[0]["ContentLength"], 3000);
     assert!(stat[0]["ETag"].as_str().unwrap().starts_with('"'));
+    assert_eq!(user.run(&["--json", "head", "cos://photos/web/css/a.css"]).await.ok().json(), stat);
     let cat = user.run(&["cat", "cos://photos/web/index.html"]).await.ok();
     assert_eq!(cat.stdout, "<h1>hi</h1>");
     let part = user.run(&["cat", "--range", "4-5", "cos://photos/web/index.html"]).await.ok();
@@ -92,6 +103,18 @@ async fn objects_round_trip_through_every_command() {
     .await
     .unwrap();
     assert!(fetched.stdout == pattern(100_000, 3), "{}", String::from_utf8_lossy(&fetched.stderr));
+    // presign --put: a URL that uploads without credentials.
+    let put = user.run(&["--json", "presign", "--put", "cos://photos/by-url.txt"]).await.ok().json();
+    assert_eq!(put[0]["method"], "PUT");
+    let link = put[0]["url"].as_str().unwrap().to_string();
+    let upload = "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b'sent by url', method='PUT'))";
+    let sent = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(["-c", upload, &link]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
+    assert_eq!(std::fs::read(server.object_path("photos", "by-url.txt")).unwrap(), b"sent by url");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -76,15 +76,19 @@ async fn everyday_commands_on_radosgw() {
     user.run(&["mb", &format!("cos://{versioned}")]).await.ok();
     let input = format!(r#"{{"Bucket": "{versioned}", "VersioningConfiguration": {{"Status": "Enabled"}}}}"#);
     user.run(&["api", "PutBucketVersioning", "--input", &input]).await.ok();
-    for body in ["one", "two"] {
-        user.run_with_stdin(&["pipe", &format!("cos://{versioned}/k")], body.as_bytes().to_vec()).await.ok();
+    for (key, body) in [("k", "one"), ("k", "two"), ("j", "other")] {
+        user.run_with_stdin(&["pipe", &format!("cos://{versioned}/{key}")], body.as_bytes().to_vec()).await.ok();
     }
     let versions = user.run(&["--json", "ls", "--versions", &format!("cos://{versioned}/")]).await.ok().json();
-    assert_eq!(versions.len(), 2, "{versions:?}");
-    assert_eq!(versions.iter().filter(|v| v["is_latest"] == true).count(), 1);
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    assert_eq!(versions.iter().filter(|v| v["is_latest"] == true).count(), 2);
+    // A pattern picks keys; one that matches nothing is a failure.
+    let of_k = user.run(&["--json", "ls", "--versions", &format!("cos://{versioned}/k*")]).await.ok();
+    assert_eq!(of_k.field("key"), [format!("cos://{versioned}/k"), format!("cos://{versioned}/k")]);
+    assert_eq!(user.run(&["ls", "--versions", &format!("cos://{versioned}/z*")]).await.code, 1);
     for v in &versions {
-        let id = v["version_id"].as_str().unwrap();
-        let input = format!(r#"{{"Bucket": "{versioned}", "Key": "k", "VersionId": "{id}"}}"#);
+        let (key, id) = (v["key"].as_str().unwrap().rsplit('/').next().unwrap(), v["version_id"].as_str().unwrap());
+        let input = format!(r#"{{"Bucket": "{versioned}", "Key": "{key}", "VersionId": "{id}"}}"#);
         user.run(&["api", "DeleteObject", "--input", &input]).await.ok();
     }
     user.run(&["rb", &format!("cos://{versioned}")]).await.ok();

@@ -33,6 +33,9 @@ async fn api_calls_any_operation_with_json() {
     let listed = user.run(&["--json", "api", "ListObjectsV2", "--input-file", &user.path("in.json")]).await.ok().json();
     assert_eq!(listed[0]["Contents"][0]["Key"], "k");
     assert_eq!(listed[0]["Contents"][0]["Size"], 5);
+    let stdin = br#"{"Bucket": "bkt", "Prefix": "nothing-"}"#.to_vec();
+    let none = user.run_with_stdin(&["--json", "api", "ListObjectsV2", "--input-file", "-"], stdin).await.ok().json();
+    assert_eq!((none[0]["KeyCount"].as_u64(), none[0]["Prefix"].as_str()), (Some(0), Some("nothing-")));
     let head =
         user.run(&["--json", "api", "HeadObject", "--input", r#"{"Bucket": "bkt", "Key": "k"}"#]).await.ok().json();
     assert_eq!(head[0]["Metadata"]["m"], "1");
@@ -128,8 +131,33 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     user.run(&["--profile", "work", "mb", "cos://configured"]).await.ok();
     assert!(server.root().join("configured").is_dir());
     // Secrets from stdin, for the default profile; then an unknown profile fails clearly.
-    user.run_with_stdin(&["configure"], format!("{ACCESS_KEY}\n{SECRET_KEY}\n").into_bytes()).await.ok();
+    let typed = user.run_with_stdin(&["configure"], format!("{ACCESS_KEY}\n{SECRET_KEY}\n").into_bytes()).await.ok();
+    assert!(!typed.stdout.contains(SECRET_KEY) && !typed.stderr.contains(SECRET_KEY), "a typed secret was echoed");
     assert!(std::fs::read_to_string(user.home.path().join(".aws/credentials")).unwrap().contains("[default]"));
+    // --location and --endpoint-type make an IBM endpoint, in a profile and on any command.
+    user.run(&[
+        "--profile",
+        "ibm",
+        "--location",
+        "us-south",
+        "--endpoint-type",
+        "private",
+        "configure",
+        "--access-key-id",
+        ACCESS_KEY,
+        "--secret-from-env",
+        "THE_SECRET",
+    ])
+    .await
+    .ok();
+    let config = std::fs::read_to_string(user.home.path().join(".aws/config")).unwrap();
+    assert!(
+        config.contains("endpoint_url = https://s3.private.us-south.cloud-object-storage.appdomain.cloud"),
+        "{config}"
+    );
+    let link =
+        user.run(&["--location", "eu-de", "--endpoint-type", "direct", "presign", "cos://b/k"]).await.ok().stdout;
+    assert!(link.starts_with("https://s3.direct.eu-de.cloud-object-storage.appdomain.cloud/b/k?"), "{link}");
     let unknown = user.run(&["--profile", "nope", "ls"]).await;
     assert_eq!(unknown.code, 1);
     assert!(unknown.stderr.contains("nope"), "{}", unknown.stderr);
