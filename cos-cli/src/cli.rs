@@ -104,6 +104,9 @@ pub enum Command {
   cos ls --versions cos://b/doc   every version and delete marker")]
     Ls(LsArgs),
     /// List buckets; --extended adds each bucket's location and creation template (IBM).
+    #[command(after_help = "Examples:
+  cos buckets                 names and creation dates
+  cos buckets --extended      with each bucket's location and creation template (IBM)")]
     Buckets {
         #[arg(long)]
         extended: bool,
@@ -118,6 +121,10 @@ pub enum Command {
   cos cp --resume big.iso cos://b/           resumable: run again after a failure or Ctrl-C")]
     Cp(CopyArgs),
     /// Move: copy, then remove each source that was copied.
+    #[command(after_help = "Examples:
+  cos mv draft.txt cos://b/final.txt         upload, then remove the local file
+  cos mv -r cos://b/inbox/ cos://b/done/     server-side, each source removed once copied
+  cos mv 'cos://b/tmp/*.csv' ./csv/          download matching objects, then delete them")]
     Mv(CopyArgs),
     /// Remove objects (wildcards and --recursive expand to many, deleted 1,000 per request).
     #[command(after_help = "Examples:
@@ -126,6 +133,10 @@ pub enum Command {
   cos rm -r cos://b/build/              everything under build/, 1,000 keys per request")]
     Rm(RmArgs),
     /// Write an object (or a byte range of it) to stdout.
+    #[command(after_help = "Examples:
+  cos cat cos://b/notes.txt
+  cos cat --range 0-99 cos://b/big.log       the first 100 bytes
+  cos cat --range -1024 cos://b/big.log      the last KiB")]
     Cat {
         url: String,
         /// A byte range: `0-99`, `100-` or `-100` (the last 100 bytes).
@@ -133,6 +144,9 @@ pub enum Command {
         range: Option<String>,
     },
     /// Upload stdin to an object, streamed in parts.
+    #[command(after_help = "Examples:
+  tar c ./dir | cos pipe cos://b/dir.tar
+  pg_dump db | cos pipe --expected-size 200000000000 cos://b/db.sql   parts sized for ~200 GB")]
     Pipe {
         url: String,
         /// About how many bytes will come: picks parts big enough for them (without it, parts of
@@ -144,8 +158,13 @@ pub enum Command {
     },
     /// Show an object's metadata.
     #[command(visible_alias = "head")]
+    #[command(after_help = "Examples:
+  cos stat cos://b/report.pdf             size, ETag, type, metadata, retention
+  cos --json head cos://b/report.pdf      the same as JSON")]
     Stat { url: String },
     /// Total size and count of the objects under a prefix.
+    #[command(after_help = "Examples:
+  cos du -H cos://b/logs/                  total size and count under logs/")]
     Du {
         url: String,
         /// Sizes in KiB, MiB, GiB.
@@ -153,10 +172,19 @@ pub enum Command {
         human: bool,
     },
     /// Make a bucket.
+    #[command(after_help = "Examples:
+  cos mb cos://new-bucket
+  cos mb --location-constraint us-south-smart cos://b
+  cos mb --kp-root-key-crn crn:v1:bluemix:public:kms:us-south:a/...:key:... cos://vault")]
     Mb(MbArgs),
     /// Remove an empty bucket.
+    #[command(after_help = "Examples:
+  cos rm -r cos://old/ && cos rb cos://old")]
     Rb { url: String },
     /// Print a presigned URL (needs HMAC keys).
+    #[command(after_help = "Examples:
+  cos presign --expires 600 cos://b/report.pdf      a download link valid 10 minutes
+  cos presign --put cos://b/upload.bin               a link to upload with (curl -T file URL)")]
     Presign {
         url: String,
         /// Seconds the URL stays valid (at most 7 days).
@@ -173,6 +201,9 @@ pub enum Command {
   cos sync --checksum cos://b/data/ ./data/            compares contents (MD5 and ETag)")]
     Sync(SyncArgs),
     /// Run the commands of FILE (or stdin), one per line, many at once.
+    #[command(after_help = "Examples:
+  cos run commands.txt                  lines such as `cp a.txt cos://b/a.txt` or `rm cos://b/x`
+  ls *.log | sed 's|.*|cp & cos://b/logs/|' | cos run")]
     Run {
         /// A file of commands, such as `cp a.txt cos://b/a.txt`; `-` or nothing reads stdin.
         file: Option<String>,
@@ -186,24 +217,49 @@ pub enum Command {
     Api(ApiArgs),
     /// A bucket's protection (retention) configuration (IBM).
     #[command(subcommand)]
+    #[command(after_help = "Examples:
+  cos protection set cos://b --min-days 30 --default-days 365 --max-days 3650
+  cos protection get cos://b")]
     Protection(ProtectionCommand),
     /// Object retention (IBM).
     #[command(subcommand)]
+    #[command(after_help = "Examples:
+  cos retention extend cos://b/contract.pdf --add-seconds 86400
+  cos retention extend cos://b/contract.pdf --until 2030-01-01T00:00:00Z")]
     Retention(RetentionCommand),
     /// Legal holds on an object (IBM).
     #[command(subcommand)]
+    #[command(after_help = "Examples:
+  cos legal-hold add cos://b/mail.eml --id case-42
+  cos legal-hold ls cos://b/mail.eml
+  cos legal-hold rm cos://b/mail.eml --id case-42")]
     LegalHold(LegalHoldCommand),
     /// Lifecycle rules.
     #[command(subcommand)]
+    #[command(after_help = "Examples:
+  cos lifecycle archive cos://b --days 90 --storage-class GLACIER
+  cos lifecycle get cos://b")]
     Lifecycle(LifecycleCommand),
     /// Restore an archived object for a number of days.
+    #[command(after_help = "Examples:
+  cos restore --days 2 --tier Accelerated cos://b/old.pdf
+  cos restore --days 7 --tier Bulk --wait cos://b/old.pdf    returns once it can be read")]
     Restore(RestoreArgs),
     /// Replication (IBM).
     #[command(subcommand)]
+    #[command(after_help = "Examples:
+  cos replication failures cos://b")]
     Replication(ReplicationCommand),
     /// Write credentials and an endpoint into a ~/.aws profile (--profile, else `default`).
+    #[command(after_help = "Examples:
+  cos configure                                   asks for HMAC keys on stdin (not echoed)
+  cos --profile work --location us-south configure --api-key-from-env IBM_API_KEY_ID
+  cos --profile lab --endpoint http://127.0.0.1:9000 configure --access-key-id KEY --secret-from-env SECRET")]
     Configure(ConfigureArgs),
     /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  cos completions bash > ~/.local/share/bash-completion/completions/cos
+  cos completions fish > ~/.config/fish/completions/cos.fish")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,

@@ -170,7 +170,32 @@ async fn completions_for_each_shell() {
         let out = user.run(&["completions", shell]).await.ok();
         assert!(out.stdout.contains(marker) && out.stdout.contains("legal-hold"), "{shell}");
     }
-    for command in ["ls", "cp", "rm", "sync", "api"] {
+    let commands = [
+        "ls",
+        "buckets",
+        "cp",
+        "mv",
+        "rm",
+        "cat",
+        "pipe",
+        "stat",
+        "du",
+        "mb",
+        "rb",
+        "presign",
+        "sync",
+        "run",
+        "api",
+        "protection",
+        "retention",
+        "legal-hold",
+        "lifecycle",
+        "restore",
+        "replication",
+        "configure",
+        "completions",
+    ];
+    for command in commands {
         let help = user.run(&[command, "--help"]).await.ok();
         assert!(help.stdout.contains("Examples:") && help.stdout.contains(&format!("cos {command}")), "{command}");
     }
