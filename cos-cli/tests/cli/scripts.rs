@@ -68,6 +68,9 @@ async fn run_executes_a_file_of_commands_in_parallel() {
     let lines = run.json();
     assert_eq!(lines.iter().filter(|v| v["operation"] == "cp" && v.get("error").is_none()).count(), 40);
     assert_eq!(lines.iter().filter(|v| v.get("error").is_some()).count(), 2, "{}", run.stdout);
+    // The summary at the end names both failures.
+    let summary = run.stderr.split_once("2 of 42 operations failed:").map(|(_, rest)| rest).unwrap_or_default();
+    assert!(summary.contains("/nonexistent/file") && summary.contains("not-a-command"), "{}", run.stderr);
     for i in [0, 17, 39] {
         assert_eq!(
             std::fs::read(server.object_path("batch", &format!("up/{i}.txt"))).unwrap(),
