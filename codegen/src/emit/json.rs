@@ -27,10 +27,13 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
     let serialize_arms = ctx.service.operations.iter().map(|op| serialize_arm(ctx, op));
     let parse_arms = ctx.service.operations.iter().map(|op| parse_arm(ctx, op));
     let error_arms = ctx.service.operations.iter().filter(|op| !op.errors.is_empty()).map(|op| error_arm(ctx, op));
-    let invoke_arms = ctx.service.operations.iter().map(|op| invoke_arm(ctx, op));
+    let invoke_arms = ctx.service.operations.iter().map(invoke_arm);
     let skeletons =
         ctx.service.operations.iter().map(|op| skeleton(ctx, &Type::Structure(op.input.clone()), &mut Vec::new()).to_string());
+    let gen = &ctx.gen;
     quote! {
+        use #gen::operation as op;
+
         /// The name of every operation, in model order.
         pub static OPERATIONS: &[&str] = &[#(#names),*];
 
@@ -43,6 +46,7 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
             input: #rt::JsonValue,
             endpoint: &#rt::Endpoint,
         ) -> Result<#rt::http::Request<#rt::ByteStream>, #rt::Error> {
+            let call = #rt::JsonCall { operation, input, endpoint };
             match operation {
                 #(#serialize_arms)*
                 _ => Err(#rt::json_unknown_operation(operation)),
@@ -55,6 +59,7 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
             operation: &str,
             response: #rt::http::Response<#rt::ByteStream>,
         ) -> Result<#rt::JsonValue, #rt::Error> {
+            let reply = #rt::JsonReply { operation, response };
             match operation {
                 #(#parse_arms)*
                 _ => Err(#rt::json_unknown_operation(operation)),
@@ -109,57 +114,54 @@ fn module(op: &Operation) -> proc_macro2::Ident {
 
 fn serialize_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
-    let gen = &ctx.gen;
     let name = &op.name;
     let m = module(op);
+    let Some(p) = raw_payload(ctx, &op.input) else {
+        return quote!(#name => call.request(op::#m::serialize_request),);
+    };
+    // The raw body is taken out of the JSON first: text or `{"base64": ...}`, not a member to parse.
+    let wire = &p.name;
+    let id = ident(&p.rust_name);
+    let set = match (&p.ty, super::is_optional(p)) {
+        (Type::Stream, _) => quote!(if let Some(b) = raw { input.#id = #rt::ByteStream::from(b); }),
+        (Type::Scalar(Scalar::Blob), true) => quote!(input.#id = raw;),
+        (Type::Scalar(Scalar::Blob), false) => quote!(if let Some(b) = raw { input.#id = b; }),
+        (_, true) => quote!(input.#id = raw.map(|b| String::from_utf8_lossy(&b).into_owned());),
+        (_, false) => quote!(if let Some(b) = raw { input.#id = String::from_utf8_lossy(&b).into_owned(); }),
+    };
     let input_ty = ident(&ctx.service.shape(&op.input).rust_name);
-    let payload = raw_payload(ctx, &op.input).map(|p| {
-        let wire = &p.name;
-        let id = ident(&p.rust_name);
-        let set = match (&p.ty, super::is_optional(p)) {
-            (Type::Stream, _) => quote!(if let Some(b) = raw { input.#id = #rt::ByteStream::from(b); }),
-            (Type::Scalar(Scalar::Blob), true) => quote!(input.#id = raw;),
-            (Type::Scalar(Scalar::Blob), false) => quote!(if let Some(b) = raw { input.#id = b; }),
-            (_, true) => quote!(input.#id = raw.map(|b| String::from_utf8_lossy(&b).into_owned());),
-            (_, false) => quote!(if let Some(b) = raw { input.#id = String::from_utf8_lossy(&b).into_owned(); }),
-        };
-        (quote!(let raw = #rt::json_take_payload(&mut fields, #wire, #name)?;), set)
-    });
-    let (take, set) = payload.unzip();
-    let mutability = if set.is_some() { quote!(mut) } else { quote!() };
     quote! {
         #name => {
-            let #mutability fields = #rt::json_fields(input, #name)?;
-            #take
-            let #mutability input: #gen::operation::#m::#input_ty = #rt::json_input(fields, #name)?;
+            let mut fields = #rt::json_fields(call.input, operation)?;
+            let raw = #rt::json_take_payload(&mut fields, #wire, operation)?;
+            let mut input: op::#m::#input_ty = #rt::json_input(fields, operation)?;
             #set
-            #gen::operation::#m::serialize_request(input, endpoint)
+            op::#m::serialize_request(input, endpoint)
         }
     }
 }
 
 fn parse_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
-    let gen = &ctx.gen;
     let name = &op.name;
     let m = module(op);
-    let payload = raw_payload(ctx, &op.output).map(|p| {
-        let wire = &p.name;
-        let id = ident(&p.rust_name);
-        match (&p.ty, super::is_optional(p)) {
-            (Type::Stream, _) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_bytes().map(|b| b.as_ref()));),
-            (Type::Scalar(Scalar::Blob), true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|b| b.as_ref()));),
-            (Type::Scalar(Scalar::Blob), false) => quote!(#rt::json_put_payload(&mut value, #wire, Some(output.#id.as_ref()));),
-            (_, true) => quote!(#rt::json_put_payload(&mut value, #wire, output.#id.as_ref().map(|s| s.as_bytes()));),
-            (_, false) => quote!(#rt::json_put_payload(&mut value, #wire, Some(output.#id.as_bytes()));),
-        }
-    });
-    let mutability = if payload.is_some() { quote!(mut) } else { quote!() };
+    let Some(p) = raw_payload(ctx, &op.output) else {
+        return quote!(#name => reply.output(op::#m::parse_response),);
+    };
+    let wire = &p.name;
+    let id = ident(&p.rust_name);
+    let bytes = match (&p.ty, super::is_optional(p)) {
+        (Type::Stream, _) => quote!(output.#id.as_bytes().map(|b| b.as_ref())),
+        (Type::Scalar(Scalar::Blob), true) => quote!(output.#id.as_ref().map(|b| b.as_ref())),
+        (Type::Scalar(Scalar::Blob), false) => quote!(Some(output.#id.as_ref())),
+        (_, true) => quote!(output.#id.as_ref().map(|s| s.as_bytes())),
+        (_, false) => quote!(Some(output.#id.as_bytes())),
+    };
     quote! {
         #name => {
-            let output = #gen::operation::#m::parse_response(response)?;
-            let #mutability value = #rt::json_output(&output, #name)?;
-            #payload
+            let output = op::#m::parse_response(reply.response)?;
+            let mut value = #rt::json_output(&output, operation)?;
+            #rt::json_put_payload(&mut value, #wire, #bytes);
             Ok(value)
         }
     }
@@ -167,30 +169,28 @@ fn parse_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
 fn error_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
-    let gen = &ctx.gen;
     let name = &op.name;
     let m = module(op);
     let error_ty = ident_fmt(naming::error_type(&op.name));
     let variants = op.errors.iter().map(|e| {
         let id = ident(&ctx.service.shape(e).rust_name);
         let shape_name = &ctx.service.shape(e).name;
-        quote!(Some(#gen::operation::#m::#error_ty::#id(v)) => {
-            #rt::json_output(v, #name).ok().map(|value| (#shape_name, value))
+        quote!(Some(op::#m::#error_ty::#id(v)) => {
+            #rt::json_output(v, operation).ok().map(|value| (#shape_name, value))
         })
     });
     quote! {
-        #name => match error.operation_error::<#gen::operation::#m::#error_ty>() {
+        #name => match error.operation_error::<op::#m::#error_ty>() {
             #(#variants)*
             _ => None,
         },
     }
 }
 
-fn invoke_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
-    let gen = &ctx.gen;
+fn invoke_arm(op: &Operation) -> TokenStream {
     let name = &op.name;
     let m = module(op);
-    quote!(#name => &#gen::operation::#m::META,)
+    quote!(#name => &op::#m::META,)
 }
 
 /// The placeholder JSON of a value of type `ty`; `seen` holds the structures being expanded, so a

@@ -105,13 +105,13 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let typed = if op.errors.is_empty() {
         quote!(#error_ty::Unhandled(details.clone()))
     } else {
-        quote! {{
+        quote! {
             match details.code() {
                 #(#match_arms)*
                 #(#status_arms)*
                 _ => #error_ty::Unhandled(details.clone()),
             }
-        }}
+        }
     };
     let error_doc = format!("The errors `{name}` can return: the ones the model lists, and `Unhandled` for any other.");
 

@@ -55,19 +55,17 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
-        let typed = {
-            match details.code() {
-                "NoSuchUpload" => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_no_such_upload_response(&parts, r, node),
-                    ) {
-                        Ok(value) => AbortMultipartUploadError::NoSuchUpload(value),
-                        Err(_) => AbortMultipartUploadError::Unhandled(details.clone()),
-                    }
+        let typed = match details.code() {
+            "NoSuchUpload" => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_no_such_upload_response(&parts, r, node),
+                ) {
+                    Ok(value) => AbortMultipartUploadError::NoSuchUpload(value),
+                    Err(_) => AbortMultipartUploadError::Unhandled(details.clone()),
                 }
-                _ => AbortMultipartUploadError::Unhandled(details.clone()),
             }
+            _ => AbortMultipartUploadError::Unhandled(details.clone()),
         };
         return Err(rt::Error::operation_service(META.name, details, typed));
     }

@@ -197,23 +197,21 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
-        let typed = {
-            match details.code() {
-                "ObjectNotInActiveTierError" => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_object_not_in_active_tier_error_response(
-                            &parts,
-                            r,
-                            node,
-                        ),
-                    ) {
-                        Ok(value) => CopyObjectError::ObjectNotInActiveTierError(value),
-                        Err(_) => CopyObjectError::Unhandled(details.clone()),
-                    }
+        let typed = match details.code() {
+            "ObjectNotInActiveTierError" => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_object_not_in_active_tier_error_response(
+                        &parts,
+                        r,
+                        node,
+                    ),
+                ) {
+                    Ok(value) => CopyObjectError::ObjectNotInActiveTierError(value),
+                    Err(_) => CopyObjectError::Unhandled(details.clone()),
                 }
-                _ => CopyObjectError::Unhandled(details.clone()),
             }
+            _ => CopyObjectError::Unhandled(details.clone()),
         };
         return Err(rt::Error::operation_service(META.name, details, typed));
     }

@@ -82,36 +82,34 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
-        let typed = {
-            match details.code() {
-                "BucketAlreadyExists" => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_bucket_already_exists_response(
-                            &parts,
-                            r,
-                            node,
-                        ),
-                    ) {
-                        Ok(value) => CreateBucketError::BucketAlreadyExists(value),
-                        Err(_) => CreateBucketError::Unhandled(details.clone()),
-                    }
+        let typed = match details.code() {
+            "BucketAlreadyExists" => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_bucket_already_exists_response(
+                        &parts,
+                        r,
+                        node,
+                    ),
+                ) {
+                    Ok(value) => CreateBucketError::BucketAlreadyExists(value),
+                    Err(_) => CreateBucketError::Unhandled(details.clone()),
                 }
-                "BucketAlreadyOwnedByYou" => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_bucket_already_owned_by_you_response(
-                            &parts,
-                            r,
-                            node,
-                        ),
-                    ) {
-                        Ok(value) => CreateBucketError::BucketAlreadyOwnedByYou(value),
-                        Err(_) => CreateBucketError::Unhandled(details.clone()),
-                    }
-                }
-                _ => CreateBucketError::Unhandled(details.clone()),
             }
+            "BucketAlreadyOwnedByYou" => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_bucket_already_owned_by_you_response(
+                        &parts,
+                        r,
+                        node,
+                    ),
+                ) {
+                    Ok(value) => CreateBucketError::BucketAlreadyOwnedByYou(value),
+                    Err(_) => CreateBucketError::Unhandled(details.clone()),
+                }
+            }
+            _ => CreateBucketError::Unhandled(details.clone()),
         };
         return Err(rt::Error::operation_service(META.name, details, typed));
     }

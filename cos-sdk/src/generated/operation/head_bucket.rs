@@ -43,28 +43,26 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
-        let typed = {
-            match details.code() {
-                "NoSuchBucket" => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_no_such_bucket_response(&parts, r, node),
-                    ) {
-                        Ok(value) => HeadBucketError::NoSuchBucket(value),
-                        Err(_) => HeadBucketError::Unhandled(details.clone()),
-                    }
+        let typed = match details.code() {
+            "NoSuchBucket" => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_no_such_bucket_response(&parts, r, node),
+                ) {
+                    Ok(value) => HeadBucketError::NoSuchBucket(value),
+                    Err(_) => HeadBucketError::Unhandled(details.clone()),
                 }
-                _ if details.status() == 404 => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_no_such_bucket_response(&parts, r, node),
-                    ) {
-                        Ok(value) => HeadBucketError::NoSuchBucket(value),
-                        Err(_) => HeadBucketError::Unhandled(details.clone()),
-                    }
-                }
-                _ => HeadBucketError::Unhandled(details.clone()),
             }
+            _ if details.status() == 404 => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_no_such_bucket_response(&parts, r, node),
+                ) {
+                    Ok(value) => HeadBucketError::NoSuchBucket(value),
+                    Err(_) => HeadBucketError::Unhandled(details.clone()),
+                }
+            }
+            _ => HeadBucketError::Unhandled(details.clone()),
         };
         return Err(rt::Error::operation_service(META.name, details, typed));
     }

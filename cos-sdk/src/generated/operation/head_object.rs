@@ -84,28 +84,26 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
-        let typed = {
-            match details.code() {
-                "NoSuchKey" => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_no_such_key_response(&parts, r, node),
-                    ) {
-                        Ok(value) => HeadObjectError::NoSuchKey(value),
-                        Err(_) => HeadObjectError::Unhandled(details.clone()),
-                    }
+        let typed = match details.code() {
+            "NoSuchKey" => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_no_such_key_response(&parts, r, node),
+                ) {
+                    Ok(value) => HeadObjectError::NoSuchKey(value),
+                    Err(_) => HeadObjectError::Unhandled(details.clone()),
                 }
-                _ if details.status() == 404 => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_no_such_key_response(&parts, r, node),
-                    ) {
-                        Ok(value) => HeadObjectError::NoSuchKey(value),
-                        Err(_) => HeadObjectError::Unhandled(details.clone()),
-                    }
-                }
-                _ => HeadObjectError::Unhandled(details.clone()),
             }
+            _ if details.status() == 404 => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_no_such_key_response(&parts, r, node),
+                ) {
+                    Ok(value) => HeadObjectError::NoSuchKey(value),
+                    Err(_) => HeadObjectError::Unhandled(details.clone()),
+                }
+            }
+            _ => HeadObjectError::Unhandled(details.clone()),
         };
         return Err(rt::Error::operation_service(META.name, details, typed));
     }

@@ -56,25 +56,23 @@ pub fn parse_response(
     let (parts, body) = response.into_parts();
     if rt::is_error_response(parts.status, &body, META.error_in_200) {
         let details = rt::error_details(parts.status, &parts.headers, &body);
-        let typed = {
-            match details.code() {
-                "ObjectAlreadyInActiveTierError" => {
-                    match rt::read_error_element(
-                        &body,
-                        |r, node| protocol::de_object_already_in_active_tier_error_response(
-                            &parts,
-                            r,
-                            node,
-                        ),
-                    ) {
-                        Ok(value) => {
-                            RestoreObjectError::ObjectAlreadyInActiveTierError(value)
-                        }
-                        Err(_) => RestoreObjectError::Unhandled(details.clone()),
+        let typed = match details.code() {
+            "ObjectAlreadyInActiveTierError" => {
+                match rt::read_error_element(
+                    &body,
+                    |r, node| protocol::de_object_already_in_active_tier_error_response(
+                        &parts,
+                        r,
+                        node,
+                    ),
+                ) {
+                    Ok(value) => {
+                        RestoreObjectError::ObjectAlreadyInActiveTierError(value)
                     }
+                    Err(_) => RestoreObjectError::Unhandled(details.clone()),
                 }
-                _ => RestoreObjectError::Unhandled(details.clone()),
             }
+            _ => RestoreObjectError::Unhandled(details.clone()),
         };
         return Err(rt::Error::operation_service(META.name, details, typed));
     }

@@ -2,6 +2,7 @@
 //! in and out of the generated types, raw payloads as strings, errors as boto3's error dict.
 
 use crate::runtime::base64::{base64_decode, base64_encode};
+use crate::runtime::config::endpoint::Endpoint;
 use crate::runtime::error::Error;
 use crate::runtime::http::body::ByteStream;
 use crate::runtime::protocol::checksum::Algorithm;
@@ -118,6 +119,46 @@ pub fn json_take_payload(fields: &mut Map<String, Value>, member: &str, operatio
 pub fn json_input<T: serde::de::DeserializeOwned>(fields: Map<String, Value>, operation: &str) -> Result<T, Error> {
     serde_json::from_value(Value::Object(fields))
         .map_err(|e| Error::invalid_input(format!("the JSON input of {operation} does not fit its model: {e}")))
+}
+
+/// One operation's JSON input on its way to a request: what the generated table's arms share.
+#[derive(Debug)]
+pub struct JsonCall<'a> {
+    /// The operation's name, for errors.
+    pub operation: &'a str,
+    /// The boto3-style input.
+    pub input: Value,
+    /// Where the request goes.
+    pub endpoint: &'a Endpoint,
+}
+
+impl JsonCall<'_> {
+    /// The request, through the operation's own `serialize`.
+    pub fn request<I: serde::de::DeserializeOwned>(
+        self,
+        serialize: fn(I, &Endpoint) -> Result<http::Request<ByteStream>, Error>,
+    ) -> Result<http::Request<ByteStream>, Error> {
+        serialize(json_input(json_fields(self.input, self.operation)?, self.operation)?, self.endpoint)
+    }
+}
+
+/// One operation's response on its way to JSON output.
+#[derive(Debug)]
+pub struct JsonReply<'a> {
+    /// The operation's name, for errors.
+    pub operation: &'a str,
+    /// The response, its body in memory.
+    pub response: http::Response<ByteStream>,
+}
+
+impl JsonReply<'_> {
+    /// The output, read by the operation's own `parse`, as JSON.
+    pub fn output<O: serde::Serialize>(
+        self,
+        parse: fn(http::Response<ByteStream>) -> Result<O, Error>,
+    ) -> Result<Value, Error> {
+        json_output(&parse(self.response)?, self.operation)
+    }
 }
 
 /// Serializes an output (or modeled error) to JSON.
