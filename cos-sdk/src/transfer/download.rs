@@ -295,17 +295,10 @@ enum PartTarget<'a, 'b> {
 }
 
 impl<'a> PartTarget<'a, '_> {
-    /// The region of `path` from `offset`: a file created now when `create`, else an existing one,
-    /// opened through a new handle at the first write.
-    async fn file(path: &'a Path, offset: u64, create: bool) -> Result<PartTarget<'a, 'static>, Error> {
-        let file = match create {
-            true => {
-                let file = tokio::fs::File::create(path).await.map_err(|e| file_error("create", path, e))?;
-                Some(Arc::new(file.into_std().await))
-            }
-            false => None,
-        };
-        Ok(PartTarget::File { file, offset, written: 0, pending: bytes::BytesMut::new(), path })
+    /// The region of the existing file `path` from `offset`, opened through a new handle at the first
+    /// write.
+    fn file(path: &'a Path, offset: u64) -> PartTarget<'a, 'static> {
+        PartTarget::File { file: None, offset, written: 0, pending: bytes::BytesMut::new(), path }
     }
 
     /// The handle of a file target, opened on first use.
@@ -384,15 +377,6 @@ impl<'a> PartTarget<'a, '_> {
         self.flush_pending().await
     }
 
-    /// Makes the file's data durable (before it is renamed into place).
-    async fn sync(&mut self) -> Result<(), Error> {
-        if let PartTarget::File { file, path, .. } = self {
-            let handle = Self::handle(file, path).await?;
-            let synced = run_blocking("the file sync task", move || handle.sync_all()).await?;
-            synced.map_err(|e| file_error("sync", path, e))?;
-        }
-        Ok(())
-    }
 }
 
 #[derive(Clone)]
@@ -531,6 +515,23 @@ impl DownloadJob {
         }
     }
 
+    /// Creates the temporary file `temp` of `size` bytes. Like every other use of the file (each
+    /// part's writes, the final sync) it takes a request slot, so files held open stay bounded by the
+    /// slots however many downloads start or end at once.
+    async fn create_file(&self, temp: &Path, size: u64) -> Result<(), Error> {
+        let _slot = self.inner.requests.acquire().await;
+        let file = tokio::fs::File::create(temp).await.map_err(|e| file_error("create", temp, e))?;
+        file.set_len(size).await.map_err(|e| file_error("set the size of", temp, e))
+    }
+
+    /// Makes the finished temporary file's data durable before it is renamed into place (in a
+    /// request slot, as `create_file` explains).
+    async fn sync_file(&self, temp: &Path) -> Result<(), Error> {
+        let _slot = self.inner.requests.acquire().await;
+        let file = tokio::fs::OpenOptions::new().write(true).open(temp).await.map_err(|e| file_error("open", temp, e))?;
+        file.sync_all().await.map_err(|e| file_error("sync", temp, e))
+    }
+
     pub(crate) async fn to_file(self: Arc<Self>, target: &Path, resume: bool) -> Result<DownloadOutput, Error> {
         let mut result = self.clone().to_file_inner(target, resume).await;
         // A listed ETag the store refuses: ask HeadObject once, then pin what it says.
@@ -569,9 +570,9 @@ impl DownloadJob {
         };
         if info.size < self.inner.config.multipart_threshold() {
             let work = async {
-                let mut part = PartTarget::file(&temp, 0, true).await?;
-                self.get_range(&info, None, 1, &mut part).await?;
-                part.sync().await
+                self.create_file(&temp, 0).await?;
+                self.get_range(&info, None, 1, &mut PartTarget::file(&temp, 0)).await?;
+                self.sync_file(&temp).await
             };
             return match until_stopped(&self.stop, work).await {
                 Ok(Ok(())) => {
@@ -614,8 +615,7 @@ impl DownloadJob {
             }
         }
         if done.is_empty() {
-            let file = tokio::fs::File::create(&temp).await.map_err(|e| file_error("create", &temp, e))?;
-            file.set_len(info.size).await.map_err(|e| file_error("set the size of", &temp, e))?;
+            self.create_file(&temp, info.size).await?;
         }
         let mut header = Map::new();
         header.insert("bucket".into(), json!(self.bucket));
@@ -649,7 +649,7 @@ impl DownloadJob {
                 let temp = temp.clone();
                 let state = state.clone();
                 tasks.spawn(async move {
-                    let mut part = PartTarget::file(&temp, offset, false).await?;
+                    let mut part = PartTarget::file(&temp, offset);
                     this.get_range(&info, Some((offset, len)), part_number, &mut part).await?;
                     state.record(&RecordedPart { part_number, size: len, etag: String::new(), checksum: None })?;
                     this.progress.report(0, ProgressEvent::PartDone { part_number, bytes: len });
@@ -659,9 +659,7 @@ impl DownloadJob {
             while let Some(joined) = tasks.join_next().await {
                 joined.map_err(task_error)??;
             }
-            let file = tokio::fs::OpenOptions::new().write(true).open(&temp).await.map_err(|e| file_error("open", &temp, e))?;
-            file.sync_all().await.map_err(|e| file_error("sync", &temp, e))?;
-            Ok::<_, Error>(())
+            self.sync_file(&temp).await
         };
         match until_stopped(&self.stop, work).await {
             Ok(Ok(())) => {
