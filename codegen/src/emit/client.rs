@@ -96,23 +96,14 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             /// operation's error enum.
             pub async fn send(self) -> Result<#output_ty, #rt::SendError<#error_ty>> {
                 let input = #build_input;
-                Ok(send_input(&self.client, input).await?)
+                let sent = self.client.send_operation(&META, input, serialize_request, parse_response);
+                Ok(sent.await?)
             }
 
             #paginate
             #presigned
         }
 
-        /// Serializes, sends and parses one request: what every way of calling the operation ends in.
-        pub(crate) async fn send_input(
-            client: &#client,
-            input: #input_ty,
-        ) -> Result<#output_ty, #rt::Error> {
-            let request = serialize_request(input, client.endpoint()).map_err(|e| e.with_operation(META.name))?;
-            let response = client.invoke(&META, request).await?;
-            let attempts = #rt::attempts_made(&response);
-            parse_response(response).map_err(|e| e.with_attempts(attempts))
-        }
     }
 }
 
@@ -197,6 +188,18 @@ pub(super) fn client_file(ctx: &Ctx<'_>) -> TokenStream {
                     request: #rt::http::Request<#rt::ByteStream>,
                 ) -> Result<#rt::http::Response<#rt::ByteStream>, #rt::Error> {
                     self.inner.invoke(operation, request).await
+                }
+
+                /// Serializes, sends and parses one operation's request (see
+                /// `cos_sdk::Client::send_operation`).
+                pub async fn send_operation<I, O>(
+                    &self,
+                    operation: &'static #rt::OperationMeta,
+                    input: I,
+                    serialize: fn(I, &#rt::Endpoint) -> Result<#rt::http::Request<#rt::ByteStream>, #rt::Error>,
+                    parse: fn(#rt::http::Response<#rt::ByteStream>) -> Result<O, #rt::Error>,
+                ) -> Result<O, #rt::Error> {
+                    self.inner.send_operation(operation, input, serialize, parse).await
                 }
 
                 /// A clone whose calls use `options` (see `cos_sdk::CallOptions`).
@@ -413,7 +416,8 @@ fn paginator_fns(
     let rt = &ctx.rt;
     let gen = &ctx.gen;
     let client = &ctx.client;
-    let build_input = build_input(ctx, op, quote!(input), quote!(#gen::operation::#module::META));
+    let op_mod = quote!(#gen::operation::#module);
+    let build_input = build_input(ctx, op, quote!(input), quote!(#op_mod::META));
     let [fetch, _, with_tokens] = naming::paginator_fns(&module.to_string()).map(ident_fmt);
     quote! {
         fn #fetch(
@@ -422,7 +426,8 @@ fn paginator_fns(
         ) -> #rt::BoxFuture<Result<#gen::operation::#module::#output_ty, #rt::Error>> {
             Box::pin(async move {
                 let input = #build_input;
-                #gen::operation::#module::send_input(&client, input).await
+                let (serialize, parse) = (#op_mod::serialize_request, #op_mod::parse_response);
+                client.send_operation(&#op_mod::META, input, serialize, parse).await
             })
         }
 

@@ -113,6 +113,20 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             }
         }
     };
+    // With no modeled errors the enum has one variant: a `let` takes it apart, not a one-arm match.
+    let display_body = if op.errors.is_empty() {
+        quote! {
+            let Self::Unhandled(details) = self;
+            ::std::fmt::Display::fmt(details, f)
+        }
+    } else {
+        quote! {
+            match self {
+                #(#display_arms)*
+                Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
+            }
+        }
+    };
     let error_doc = format!("The errors `{name}` can return: the ones the model lists, and `Unhandled` for any other.");
 
     let fluent = super::client::fluent_builder(ctx, op);
@@ -141,10 +155,7 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
         impl ::std::fmt::Display for #error_ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #(#display_arms)*
-                    Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-                }
+                #display_body
             }
         }
 

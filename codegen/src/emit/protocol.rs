@@ -297,15 +297,19 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], root_text: Option<
         // The IR lets only members read from text share an element; were another among them, the
         // first member alone would read it.
         let texts: Option<Vec<TokenStream>> = group.iter().map(|m| member_from_text(ctx, m)).collect();
-        let read = match (group.as_slice(), texts) {
+        match (group.as_slice(), texts) {
             ([_, _, ..], Some(each)) => quote! {
-                let text = r.text(&child)?;
-                let text: &str = &text;
-                #(#each)*
+                #wire => {
+                    let text = r.text(&child)?;
+                    let text: &str = &text;
+                    #(#each)*
+                }
             },
-            _ => member_from_element(ctx, group[0]),
-        };
-        quote!(#wire => { #read })
+            _ => {
+                let read = member_from_element(ctx, group[0]);
+                quote!(#wire => #read,)
+            }
+        }
     });
     let finals = members.iter().map(|m| {
         let id = super::local(m);
@@ -353,14 +357,14 @@ pub(super) fn body_reader(ctx: &Ctx<'_>, members: &[&Member], root_text: Option<
     }
 }
 
-/// A statement that reads member `m` from element `child`, to its end.
+/// An expression (of type `()`) that reads member `m` from element `child`, to its end.
 fn member_from_element(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
     let id = super::local(m);
     match &m.ty {
         Type::List(list) if list.flattened => {
             let fmt = list.member_timestamp_format.or(m.timestamp_format);
             let item = read_value(ctx, &list.member, quote!(&child), fmt, &m.name);
-            quote!(#id.get_or_insert_with(Vec::new).push(#item);)
+            quote!(#id.get_or_insert_with(Vec::new).push(#item))
         }
         Type::Map(map) if map.flattened => {
             let entry = read_entry(ctx, map, quote!(&child), m.timestamp_format, &m.name);
@@ -375,7 +379,7 @@ fn member_from_element(ctx: &Ctx<'_>, m: &Member) -> TokenStream {
             if m.boxed {
                 value = quote!(Box::new(#value));
             }
-            quote!(#id = Some(#value);)
+            quote!(#id = Some(#value))
         }
     }
 }
@@ -460,12 +464,12 @@ pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<T
         }),
         Type::Scalar(Scalar::String) => quote!(r.text(#e)?.into_owned()),
         Type::Scalar(scalar) => {
-            let parse = read_scalar_text(ctx, scalar, quote!(text), fmt, what);
-            quote!({
-                let text = r.text(#e)?;
-                let text: &str = &text;
-                #parse
-            })
+            // An enum converts from a `&str`; the parsers take the text by auto-deref.
+            let text = match scalar {
+                Scalar::Enum(_) => quote!(&*r.text(#e)?),
+                _ => quote!(&r.text(#e)?),
+            };
+            read_scalar_text(ctx, scalar, text, fmt, what)
         }
     }
 }

@@ -174,6 +174,22 @@ impl Client {
     }
 
     #[doc(hidden)]
+    /// Serializes `input` with `serialize`, sends it as operation `op` and reads the answer with
+    /// `parse`: what every way of calling an operation (a fluent builder, a paginator) ends in.
+    pub async fn send_operation<I, O>(
+        &self,
+        op: &'static OperationMeta,
+        input: I,
+        serialize: fn(I, &Endpoint) -> Result<http::Request<ByteStream>, Error>,
+        parse: fn(http::Response<ByteStream>) -> Result<O, Error>,
+    ) -> Result<O, Error> {
+        let request = serialize(input, self.endpoint()).map_err(|e| e.with_operation(op.name))?;
+        let response = self.invoke(op, request).await?;
+        let attempts = attempts_made(&response);
+        parse(response).map_err(|e| e.with_attempts(attempts))
+    }
+
+    #[doc(hidden)]
     /// Sends a serialized request: authenticates, retries, applies the timeouts and traces it. Returns
     /// `Ok` for any HTTP response (the operation's parser turns error statuses into typed errors) and
     /// `Err` for transport failures, timeouts, credential failures, and a retryable failure of a request

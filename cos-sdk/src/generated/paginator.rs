@@ -95,7 +95,17 @@ fn fetch_list_buckets_extended(
 > {
     Box::pin(async move {
         let input = input.build();
-        crate::generated::operation::list_buckets_extended::send_input(&client, input)
+        let (serialize, parse) = (
+            crate::generated::operation::list_buckets_extended::serialize_request,
+            crate::generated::operation::list_buckets_extended::parse_response,
+        );
+        client
+            .send_operation(
+                &crate::generated::operation::list_buckets_extended::META,
+                input,
+                serialize,
+                parse,
+            )
             .await
     })
 }
@@ -207,7 +217,17 @@ fn fetch_list_multipart_uploads(
                         crate::generated::operation::list_multipart_uploads::META.name,
                     )
             })?;
-        crate::generated::operation::list_multipart_uploads::send_input(&client, input)
+        let (serialize, parse) = (
+            crate::generated::operation::list_multipart_uploads::serialize_request,
+            crate::generated::operation::list_multipart_uploads::parse_response,
+        );
+        client
+            .send_operation(
+                &crate::generated::operation::list_multipart_uploads::META,
+                input,
+                serialize,
+                parse,
+            )
             .await
     })
 }
@@ -320,7 +340,17 @@ fn fetch_list_object_versions(
                         crate::generated::operation::list_object_versions::META.name,
                     )
             })?;
-        crate::generated::operation::list_object_versions::send_input(&client, input)
+        let (serialize, parse) = (
+            crate::generated::operation::list_object_versions::serialize_request,
+            crate::generated::operation::list_object_versions::parse_response,
+        );
+        client
+            .send_operation(
+                &crate::generated::operation::list_object_versions::META,
+                input,
+                serialize,
+                parse,
+            )
             .await
     })
 }
@@ -424,7 +454,18 @@ fn fetch_list_objects(
             .map_err(|e| {
                 e.with_operation(crate::generated::operation::list_objects::META.name)
             })?;
-        crate::generated::operation::list_objects::send_input(&client, input).await
+        let (serialize, parse) = (
+            crate::generated::operation::list_objects::serialize_request,
+            crate::generated::operation::list_objects::parse_response,
+        );
+        client
+            .send_operation(
+                &crate::generated::operation::list_objects::META,
+                input,
+                serialize,
+                parse,
+            )
+            .await
     })
 }
 fn with_tokens_list_objects(
@@ -527,7 +568,18 @@ fn fetch_list_objects_v2(
             .map_err(|e| {
                 e.with_operation(crate::generated::operation::list_objects_v2::META.name)
             })?;
-        crate::generated::operation::list_objects_v2::send_input(&client, input).await
+        let (serialize, parse) = (
+            crate::generated::operation::list_objects_v2::serialize_request,
+            crate::generated::operation::list_objects_v2::parse_response,
+        );
+        client
+            .send_operation(
+                &crate::generated::operation::list_objects_v2::META,
+                input,
+                serialize,
+                parse,
+            )
+            .await
     })
 }
 fn with_tokens_list_objects_v2(
@@ -628,7 +680,18 @@ fn fetch_list_parts(
             .map_err(|e| {
                 e.with_operation(crate::generated::operation::list_parts::META.name)
             })?;
-        crate::generated::operation::list_parts::send_input(&client, input).await
+        let (serialize, parse) = (
+            crate::generated::operation::list_parts::serialize_request,
+            crate::generated::operation::list_parts::parse_response,
+        );
+        client
+            .send_operation(
+                &crate::generated::operation::list_parts::META,
+                input,
+                serialize,
+                parse,
+            )
+            .await
     })
 }
 fn with_tokens_list_parts(

@@ -21,11 +21,9 @@ pub(crate) fn de_abort_incomplete_multipart_upload(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "DaysAfterInitiation" => {
-                f_days_after_initiation = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "DaysAfterInitiation")?
-                });
+                f_days_after_initiation = Some(
+                    rt::parse_i32(&r.text(&child)?, "DaysAfterInitiation")?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -88,11 +86,9 @@ pub(crate) fn de_analytics_and_operator(
     let mut f_tags: Option<Vec<types::Tag>> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?)
             }
             _ => r.skip(&child)?,
         }
@@ -134,12 +130,8 @@ pub(crate) fn de_analytics_configuration(
     let mut f_storage_class_analysis: Option<types::StorageClassAnalysis> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Id" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
-            "Filter" => {
-                f_filter = Some(protocol::de_analytics_filter(r, &child)?);
-            }
+            "Id" => f_id = Some(r.text(&child)?.into_owned()),
+            "Filter" => f_filter = Some(protocol::de_analytics_filter(r, &child)?),
             "StorageClassAnalysis" => {
                 f_storage_class_analysis = Some(
                     protocol::de_storage_class_analysis(r, &child)?,
@@ -227,15 +219,9 @@ pub(crate) fn de_analytics_filter(
     let mut f_and: Option<types::AnalyticsAndOperator> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Tag" => {
-                f_tag = Some(protocol::de_tag(r, &child)?);
-            }
-            "And" => {
-                f_and = Some(protocol::de_analytics_and_operator(r, &child)?);
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Tag" => f_tag = Some(protocol::de_tag(r, &child)?),
+            "And" => f_and = Some(protocol::de_analytics_and_operator(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -278,21 +264,13 @@ pub(crate) fn de_analytics_s3_bucket_destination(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Format" => {
-                f_format = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::AnalyticsS3ExportFileFormat::from(text)
-                });
+                f_format = Some(
+                    types::AnalyticsS3ExportFileFormat::from(&*r.text(&child)?),
+                );
             }
-            "BucketAccountId" => {
-                f_bucket_account_id = Some(r.text(&child)?.into_owned());
-            }
-            "Bucket" => {
-                f_bucket = Some(r.text(&child)?.into_owned());
-            }
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "BucketAccountId" => f_bucket_account_id = Some(r.text(&child)?.into_owned()),
+            "Bucket" => f_bucket = Some(r.text(&child)?.into_owned()),
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -314,12 +292,8 @@ pub(crate) fn de_access_key(
     let mut f_secret: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Id" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
-            "Secret" => {
-                f_secret = Some(r.text(&child)?.into_owned());
-            }
+            "Id" => f_id = Some(r.text(&child)?.into_owned()),
+            "Secret" => f_secret = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -339,29 +313,23 @@ pub(crate) fn de_bucket(
     let mut f_location_constraint: Option<types::BucketLocationConstraint> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Name" => {
-                f_name = Some(r.text(&child)?.into_owned());
-            }
+            "Name" => f_name = Some(r.text(&child)?.into_owned()),
             "CreationDate" => {
-                f_creation_date = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_creation_date = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "CreationDate",
-                    )?
-                });
+                    )?,
+                );
             }
             "CreationTemplateId" => {
                 f_creation_template_id = Some(r.text(&child)?.into_owned());
             }
             "LocationConstraint" => {
-                f_location_constraint = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::BucketLocationConstraint::from(text)
-                });
+                f_location_constraint = Some(
+                    types::BucketLocationConstraint::from(&*r.text(&child)?),
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -424,13 +392,7 @@ pub(crate) fn de_bucket_protection_default_retention(
     let mut f_days: Option<i32> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Days" => {
-                f_days = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Days")?
-                });
-            }
+            "Days" => f_days = Some(rt::parse_i32(&r.text(&child)?, "Days")?),
             _ => r.skip(&child)?,
         }
     }
@@ -458,13 +420,7 @@ pub(crate) fn de_bucket_protection_maximum_retention(
     let mut f_days: Option<i32> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Days" => {
-                f_days = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Days")?
-                });
-            }
+            "Days" => f_days = Some(rt::parse_i32(&r.text(&child)?, "Days")?),
             _ => r.skip(&child)?,
         }
     }
@@ -492,13 +448,7 @@ pub(crate) fn de_bucket_protection_minimum_retention(
     let mut f_days: Option<i32> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Days" => {
-                f_days = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Days")?
-                });
-            }
+            "Days" => f_days = Some(rt::parse_i32(&r.text(&child)?, "Days")?),
             _ => r.skip(&child)?,
         }
     }
@@ -565,35 +515,31 @@ pub(crate) fn de_cors_rule(
     let mut f_max_age_seconds: Option<i32> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "ID" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
+            "ID" => f_id = Some(r.text(&child)?.into_owned()),
             "AllowedHeader" => {
                 f_allowed_headers
                     .get_or_insert_with(Vec::new)
-                    .push(r.text(&child)?.into_owned());
+                    .push(r.text(&child)?.into_owned())
             }
             "AllowedMethod" => {
                 f_allowed_methods
                     .get_or_insert_with(Vec::new)
-                    .push(r.text(&child)?.into_owned());
+                    .push(r.text(&child)?.into_owned())
             }
             "AllowedOrigin" => {
                 f_allowed_origins
                     .get_or_insert_with(Vec::new)
-                    .push(r.text(&child)?.into_owned());
+                    .push(r.text(&child)?.into_owned())
             }
             "ExposeHeader" => {
                 f_expose_headers
                     .get_or_insert_with(Vec::new)
-                    .push(r.text(&child)?.into_owned());
+                    .push(r.text(&child)?.into_owned())
             }
             "MaxAgeSeconds" => {
-                f_max_age_seconds = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "MaxAgeSeconds")?
-                });
+                f_max_age_seconds = Some(
+                    rt::parse_i32(&r.text(&child)?, "MaxAgeSeconds")?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -617,9 +563,7 @@ pub(crate) fn de_common_prefix(
     let mut f_prefix: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -685,9 +629,7 @@ pub(crate) fn de_condition(
             "HttpErrorCodeReturnedEquals" => {
                 f_http_error_code_returned_equals = Some(r.text(&child)?.into_owned());
             }
-            "KeyPrefixEquals" => {
-                f_key_prefix_equals = Some(r.text(&child)?.into_owned());
-            }
+            "KeyPrefixEquals" => f_key_prefix_equals = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -711,42 +653,26 @@ pub(crate) fn de_copy_object_result(
     let mut f_checksum_sha256: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "ETag" => {
-                f_e_tag = Some(r.text(&child)?.into_owned());
-            }
+            "ETag" => f_e_tag = Some(r.text(&child)?.into_owned()),
             "LastModified" => {
-                f_last_modified = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_last_modified = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "LastModified",
-                    )?
-                });
+                    )?,
+                );
             }
             "ChecksumType" => {
-                f_checksum_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumType::from(text)
-                });
+                f_checksum_type = Some(types::ChecksumType::from(&*r.text(&child)?));
             }
-            "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
-            }
+            "ChecksumCRC32" => f_checksum_crc32 = Some(r.text(&child)?.into_owned()),
+            "ChecksumCRC32C" => f_checksum_crc32c = Some(r.text(&child)?.into_owned()),
             "ChecksumCRC64NVME" => {
                 f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
-            "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
-            }
+            "ChecksumSHA1" => f_checksum_sha1 = Some(r.text(&child)?.into_owned()),
+            "ChecksumSHA256" => f_checksum_sha256 = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -775,35 +701,23 @@ pub(crate) fn de_copy_part_result(
     let mut f_checksum_sha256: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "ETag" => {
-                f_e_tag = Some(r.text(&child)?.into_owned());
-            }
+            "ETag" => f_e_tag = Some(r.text(&child)?.into_owned()),
             "LastModified" => {
-                f_last_modified = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_last_modified = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "LastModified",
-                    )?
-                });
+                    )?,
+                );
             }
-            "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
-            }
+            "ChecksumCRC32" => f_checksum_crc32 = Some(r.text(&child)?.into_owned()),
+            "ChecksumCRC32C" => f_checksum_crc32c = Some(r.text(&child)?.into_owned()),
             "ChecksumCRC64NVME" => {
                 f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
-            "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
-            }
+            "ChecksumSHA1" => f_checksum_sha1 = Some(r.text(&child)?.into_owned()),
+            "ChecksumSHA256" => f_checksum_sha256 = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -852,26 +766,10 @@ pub(crate) fn de_default_retention(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Mode" => {
-                f_mode = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ObjectLockRetentionMode::from(text)
-                });
+                f_mode = Some(types::ObjectLockRetentionMode::from(&*r.text(&child)?));
             }
-            "Days" => {
-                f_days = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Days")?
-                });
-            }
-            "Years" => {
-                f_years = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Years")?
-                });
-            }
+            "Days" => f_days = Some(rt::parse_i32(&r.text(&child)?, "Days")?),
+            "Years" => f_years = Some(rt::parse_i32(&r.text(&child)?, "Years")?),
             _ => r.skip(&child)?,
         }
     }
@@ -907,32 +805,20 @@ pub(crate) fn de_delete_marker_entry(
     let mut f_last_modified: Option<rt::DateTime> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Owner" => {
-                f_owner = Some(protocol::de_owner(r, &child)?);
-            }
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "VersionId" => {
-                f_version_id = Some(r.text(&child)?.into_owned());
-            }
+            "Owner" => f_owner = Some(protocol::de_owner(r, &child)?),
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "VersionId" => f_version_id = Some(r.text(&child)?.into_owned()),
             "IsLatest" => {
-                f_is_latest = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsLatest")?
-                });
+                f_is_latest = Some(rt::parse_bool(&r.text(&child)?, "IsLatest")?);
             }
             "LastModified" => {
-                f_last_modified = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_last_modified = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "LastModified",
-                    )?
-                });
+                    )?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -965,11 +851,9 @@ pub(crate) fn de_delete_marker_replication(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::DeleteMarkerReplicationStatus::from(text)
-                });
+                f_status = Some(
+                    types::DeleteMarkerReplicationStatus::from(&*r.text(&child)?),
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -990,18 +874,10 @@ pub(crate) fn de_deleted_object(
     let mut f_delete_marker_version_id: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "VersionId" => {
-                f_version_id = Some(r.text(&child)?.into_owned());
-            }
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "VersionId" => f_version_id = Some(r.text(&child)?.into_owned()),
             "DeleteMarker" => {
-                f_delete_marker = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "DeleteMarker")?
-                });
+                f_delete_marker = Some(rt::parse_bool(&r.text(&child)?, "DeleteMarker")?);
             }
             "DeleteMarkerVersionId" => {
                 f_delete_marker_version_id = Some(r.text(&child)?.into_owned());
@@ -1036,15 +912,9 @@ pub(crate) fn de_destination(
     let mut f_storage_class: Option<types::StorageClass> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Bucket" => {
-                f_bucket = Some(r.text(&child)?.into_owned());
-            }
+            "Bucket" => f_bucket = Some(r.text(&child)?.into_owned()),
             "StorageClass" => {
-                f_storage_class = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::StorageClass::from(text)
-                });
+                f_storage_class = Some(types::StorageClass::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }
@@ -1066,18 +936,10 @@ pub(crate) fn de_error(
     let mut f_message: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "VersionId" => {
-                f_version_id = Some(r.text(&child)?.into_owned());
-            }
-            "Code" => {
-                f_code = Some(r.text(&child)?.into_owned());
-            }
-            "Message" => {
-                f_message = Some(r.text(&child)?.into_owned());
-            }
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "VersionId" => f_version_id = Some(r.text(&child)?.into_owned()),
+            "Code" => f_code = Some(r.text(&child)?.into_owned()),
+            "Message" => f_message = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1104,9 +966,7 @@ pub(crate) fn de_error_document(
     let mut f_key: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1144,15 +1004,9 @@ pub(crate) fn de_grant(
     let mut f_permission: Option<types::Permission> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Grantee" => {
-                f_grantee = Some(protocol::de_grantee(r, &child)?);
-            }
+            "Grantee" => f_grantee = Some(protocol::de_grantee(r, &child)?),
             "Permission" => {
-                f_permission = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::Permission::from(text)
-                });
+                f_permission = Some(types::Permission::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }
@@ -1198,18 +1052,10 @@ pub(crate) fn de_grantee(
     }
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "DisplayName" => {
-                f_display_name = Some(r.text(&child)?.into_owned());
-            }
-            "EmailAddress" => {
-                f_email_address = Some(r.text(&child)?.into_owned());
-            }
-            "ID" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
-            "URI" => {
-                f_uri = Some(r.text(&child)?.into_owned());
-            }
+            "DisplayName" => f_display_name = Some(r.text(&child)?.into_owned()),
+            "EmailAddress" => f_email_address = Some(r.text(&child)?.into_owned()),
+            "ID" => f_id = Some(r.text(&child)?.into_owned()),
+            "URI" => f_uri = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1238,9 +1084,7 @@ pub(crate) fn de_index_document(
     let mut f_suffix: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Suffix" => {
-                f_suffix = Some(r.text(&child)?.into_owned());
-            }
+            "Suffix" => f_suffix = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1258,12 +1102,8 @@ pub(crate) fn de_initiator(
     let mut f_display_name: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "ID" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
-            "DisplayName" => {
-                f_display_name = Some(r.text(&child)?.into_owned());
-            }
+            "ID" => f_id = Some(r.text(&child)?.into_owned()),
+            "DisplayName" => f_display_name = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1333,42 +1173,26 @@ pub(crate) fn de_inventory_configuration(
                 f_destination = Some(protocol::de_inventory_destination(r, &child)?);
             }
             "IsEnabled" => {
-                f_is_enabled = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsEnabled")?
-                });
+                f_is_enabled = Some(rt::parse_bool(&r.text(&child)?, "IsEnabled")?);
             }
-            "Filter" => {
-                f_filter = Some(protocol::de_inventory_filter(r, &child)?);
-            }
-            "Id" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
+            "Filter" => f_filter = Some(protocol::de_inventory_filter(r, &child)?),
+            "Id" => f_id = Some(r.text(&child)?.into_owned()),
             "IncludedObjectVersions" => {
-                f_included_object_versions = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::InventoryIncludedObjectVersions::from(text)
-                });
+                f_included_object_versions = Some(
+                    types::InventoryIncludedObjectVersions::from(&*r.text(&child)?),
+                );
             }
             "OptionalFields" => {
                 f_optional_fields = Some({
                     let mut items = Vec::new();
                     while let Some(item) = r.next_child(&child)? {
                         items
-                            .push({
-                                let text = r.text(&item)?;
-                                let text: &str = &text;
-                                types::InventoryOptionalField::from(text)
-                            });
+                            .push(types::InventoryOptionalField::from(&*r.text(&item)?));
                     }
                     items
                 });
             }
-            "Schedule" => {
-                f_schedule = Some(protocol::de_inventory_schedule(r, &child)?);
-            }
+            "Schedule" => f_schedule = Some(protocol::de_inventory_schedule(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -1448,9 +1272,7 @@ pub(crate) fn de_inventory_filter(
     let mut f_prefix: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1491,22 +1313,10 @@ pub(crate) fn de_inventory_s3_bucket_destination(
     let mut f_prefix: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "AccountId" => {
-                f_account_id = Some(r.text(&child)?.into_owned());
-            }
-            "Bucket" => {
-                f_bucket = Some(r.text(&child)?.into_owned());
-            }
-            "Format" => {
-                f_format = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::InventoryFormat::from(text)
-                });
-            }
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "AccountId" => f_account_id = Some(r.text(&child)?.into_owned()),
+            "Bucket" => f_bucket = Some(r.text(&child)?.into_owned()),
+            "Format" => f_format = Some(types::InventoryFormat::from(&*r.text(&child)?)),
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1539,11 +1349,7 @@ pub(crate) fn de_inventory_schedule(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Frequency" => {
-                f_frequency = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::InventoryFrequency::from(text)
-                });
+                f_frequency = Some(types::InventoryFrequency::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }
@@ -1563,15 +1369,15 @@ pub(crate) fn de_legal_hold(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Date" => {
-                f_date = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Date")?
-                });
+                f_date = Some(
+                    rt::parse_timestamp(
+                        &r.text(&child)?,
+                        rt::TimestampFormat::Iso8601,
+                        "Date",
+                    )?,
+                );
             }
-            "ID" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
+            "ID" => f_id = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -1606,25 +1412,19 @@ pub(crate) fn de_lifecycle_expiration(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Date" => {
-                f_date = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Date")?
-                });
+                f_date = Some(
+                    rt::parse_timestamp(
+                        &r.text(&child)?,
+                        rt::TimestampFormat::Iso8601,
+                        "Date",
+                    )?,
+                );
             }
-            "Days" => {
-                f_days = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Days")?
-                });
-            }
+            "Days" => f_days = Some(rt::parse_i32(&r.text(&child)?, "Days")?),
             "ExpiredObjectDeleteMarker" => {
-                f_expired_object_delete_marker = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "ExpiredObjectDeleteMarker")?
-                });
+                f_expired_object_delete_marker = Some(
+                    rt::parse_bool(&r.text(&child)?, "ExpiredObjectDeleteMarker")?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -1699,26 +1499,14 @@ pub(crate) fn de_lifecycle_rule(
             "Expiration" => {
                 f_expiration = Some(protocol::de_lifecycle_expiration(r, &child)?);
             }
-            "ID" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Filter" => {
-                f_filter = Some(protocol::de_lifecycle_rule_filter(r, &child)?);
-            }
-            "Status" => {
-                f_status = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ExpirationStatus::from(text)
-                });
-            }
+            "ID" => f_id = Some(r.text(&child)?.into_owned()),
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Filter" => f_filter = Some(protocol::de_lifecycle_rule_filter(r, &child)?),
+            "Status" => f_status = Some(types::ExpirationStatus::from(&*r.text(&child)?)),
             "Transition" => {
                 f_transitions
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_transition(r, &child)?);
+                    .push(protocol::de_transition(r, &child)?)
             }
             "NoncurrentVersionExpiration" => {
                 f_noncurrent_version_expiration = Some(
@@ -1779,25 +1567,19 @@ pub(crate) fn de_lifecycle_rule_and_operator(
     let mut f_object_size_less_than: Option<i64> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?)
             }
             "ObjectSizeGreaterThan" => {
-                f_object_size_greater_than = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i64(text, "ObjectSizeGreaterThan")?
-                });
+                f_object_size_greater_than = Some(
+                    rt::parse_i64(&r.text(&child)?, "ObjectSizeGreaterThan")?,
+                );
             }
             "ObjectSizeLessThan" => {
-                f_object_size_less_than = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i64(text, "ObjectSizeLessThan")?
-                });
+                f_object_size_less_than = Some(
+                    rt::parse_i64(&r.text(&child)?, "ObjectSizeLessThan")?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -1846,29 +1628,19 @@ pub(crate) fn de_lifecycle_rule_filter(
     let mut f_and: Option<types::LifecycleRuleAndOperator> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Tag" => {
-                f_tag = Some(protocol::de_tag(r, &child)?);
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Tag" => f_tag = Some(protocol::de_tag(r, &child)?),
             "ObjectSizeGreaterThan" => {
-                f_object_size_greater_than = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i64(text, "ObjectSizeGreaterThan")?
-                });
+                f_object_size_greater_than = Some(
+                    rt::parse_i64(&r.text(&child)?, "ObjectSizeGreaterThan")?,
+                );
             }
             "ObjectSizeLessThan" => {
-                f_object_size_less_than = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i64(text, "ObjectSizeLessThan")?
-                });
+                f_object_size_less_than = Some(
+                    rt::parse_i64(&r.text(&child)?, "ObjectSizeLessThan")?,
+                );
             }
-            "And" => {
-                f_and = Some(protocol::de_lifecycle_rule_and_operator(r, &child)?);
-            }
+            "And" => f_and = Some(protocol::de_lifecycle_rule_and_operator(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -1905,11 +1677,9 @@ pub(crate) fn de_metrics_and_operator(
     let mut f_tags: Option<Vec<types::Tag>> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?)
             }
             _ => r.skip(&child)?,
         }
@@ -1944,12 +1714,8 @@ pub(crate) fn de_metrics_configuration(
     let mut f_filter: Option<types::MetricsFilter> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Id" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
-            "Filter" => {
-                f_filter = Some(protocol::de_metrics_filter(r, &child)?);
-            }
+            "Id" => f_id = Some(r.text(&child)?.into_owned()),
+            "Filter" => f_filter = Some(protocol::de_metrics_filter(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -1985,15 +1751,9 @@ pub(crate) fn de_metrics_filter(
     let mut f_and: Option<types::MetricsAndOperator> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Tag" => {
-                f_tag = Some(protocol::de_tag(r, &child)?);
-            }
-            "And" => {
-                f_and = Some(protocol::de_metrics_and_operator(r, &child)?);
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Tag" => f_tag = Some(protocol::de_tag(r, &child)?),
+            "And" => f_and = Some(protocol::de_metrics_and_operator(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -2018,45 +1778,29 @@ pub(crate) fn de_multipart_upload(
     let mut f_checksum_type: Option<types::ChecksumType> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "UploadId" => {
-                f_upload_id = Some(r.text(&child)?.into_owned());
-            }
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
+            "UploadId" => f_upload_id = Some(r.text(&child)?.into_owned()),
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
             "Initiated" => {
-                f_initiated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Initiated")?
-                });
+                f_initiated = Some(
+                    rt::parse_timestamp(
+                        &r.text(&child)?,
+                        rt::TimestampFormat::Iso8601,
+                        "Initiated",
+                    )?,
+                );
             }
             "StorageClass" => {
-                f_storage_class = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::StorageClass::from(text)
-                });
+                f_storage_class = Some(types::StorageClass::from(&*r.text(&child)?));
             }
-            "Owner" => {
-                f_owner = Some(protocol::de_owner(r, &child)?);
-            }
-            "Initiator" => {
-                f_initiator = Some(protocol::de_initiator(r, &child)?);
-            }
+            "Owner" => f_owner = Some(protocol::de_owner(r, &child)?),
+            "Initiator" => f_initiator = Some(protocol::de_initiator(r, &child)?),
             "ChecksumAlgorithm" => {
-                f_checksum_algorithm = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumAlgorithm::from(text)
-                });
+                f_checksum_algorithm = Some(
+                    types::ChecksumAlgorithm::from(&*r.text(&child)?),
+                );
             }
             "ChecksumType" => {
-                f_checksum_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumType::from(text)
-                });
+                f_checksum_type = Some(types::ChecksumType::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }
@@ -2121,18 +1865,14 @@ pub(crate) fn de_noncurrent_version_expiration(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "NoncurrentDays" => {
-                f_noncurrent_days = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "NoncurrentDays")?
-                });
+                f_noncurrent_days = Some(
+                    rt::parse_i32(&r.text(&child)?, "NoncurrentDays")?,
+                );
             }
             "NewerNoncurrentVersions" => {
-                f_newer_noncurrent_versions = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "NewerNoncurrentVersions")?
-                });
+                f_newer_noncurrent_versions = Some(
+                    rt::parse_i32(&r.text(&child)?, "NewerNoncurrentVersions")?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -2157,56 +1897,32 @@ pub(crate) fn de_object(
     let mut f_owner: Option<types::Owner> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
             "LastModified" => {
-                f_last_modified = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_last_modified = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "LastModified",
-                    )?
-                });
+                    )?,
+                );
             }
-            "ETag" => {
-                f_e_tag = Some(r.text(&child)?.into_owned());
-            }
+            "ETag" => f_e_tag = Some(r.text(&child)?.into_owned()),
             "ChecksumAlgorithm" => {
                 f_checksum_algorithm
                     .get_or_insert_with(Vec::new)
-                    .push({
-                        let text = r.text(&child)?;
-                        let text: &str = &text;
-                        types::ChecksumAlgorithm::from(text)
-                    });
+                    .push(types::ChecksumAlgorithm::from(&*r.text(&child)?))
             }
             "ChecksumType" => {
-                f_checksum_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumType::from(text)
-                });
+                f_checksum_type = Some(types::ChecksumType::from(&*r.text(&child)?));
             }
-            "Size" => {
-                f_size = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i64(text, "Size")?
-                });
-            }
+            "Size" => f_size = Some(rt::parse_i64(&r.text(&child)?, "Size")?),
             "StorageClass" => {
-                f_storage_class = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ObjectStorageClass::from(text)
-                });
+                f_storage_class = Some(
+                    types::ObjectStorageClass::from(&*r.text(&child)?),
+                );
             }
-            "Owner" => {
-                f_owner = Some(protocol::de_owner(r, &child)?);
-            }
+            "Owner" => f_owner = Some(protocol::de_owner(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -2268,15 +1984,11 @@ pub(crate) fn de_object_lock_configuration(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "ObjectLockEnabled" => {
-                f_object_lock_enabled = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ObjectLockEnabled::from(text)
-                });
+                f_object_lock_enabled = Some(
+                    types::ObjectLockEnabled::from(&*r.text(&child)?),
+                );
             }
-            "Rule" => {
-                f_rule = Some(protocol::de_object_lock_rule(r, &child)?);
-            }
+            "Rule" => f_rule = Some(protocol::de_object_lock_rule(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -2303,11 +2015,9 @@ pub(crate) fn de_object_lock_legal_hold(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ObjectLockLegalHoldStatus::from(text)
-                });
+                f_status = Some(
+                    types::ObjectLockLegalHoldStatus::from(&*r.text(&child)?),
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -2338,22 +2048,16 @@ pub(crate) fn de_object_lock_retention(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Mode" => {
-                f_mode = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ObjectLockRetentionMode::from(text)
-                });
+                f_mode = Some(types::ObjectLockRetentionMode::from(&*r.text(&child)?));
             }
             "RetainUntilDate" => {
-                f_retain_until_date = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_retain_until_date = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "RetainUntilDate",
-                    )?
-                });
+                    )?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -2419,65 +2123,35 @@ pub(crate) fn de_object_version(
     let mut f_checksum_type: Option<types::ChecksumType> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "ETag" => {
-                f_e_tag = Some(r.text(&child)?.into_owned());
-            }
-            "Size" => {
-                f_size = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i64(text, "Size")?
-                });
-            }
+            "ETag" => f_e_tag = Some(r.text(&child)?.into_owned()),
+            "Size" => f_size = Some(rt::parse_i64(&r.text(&child)?, "Size")?),
             "StorageClass" => {
-                f_storage_class = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ObjectVersionStorageClass::from(text)
-                });
+                f_storage_class = Some(
+                    types::ObjectVersionStorageClass::from(&*r.text(&child)?),
+                );
             }
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "VersionId" => {
-                f_version_id = Some(r.text(&child)?.into_owned());
-            }
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "VersionId" => f_version_id = Some(r.text(&child)?.into_owned()),
             "IsLatest" => {
-                f_is_latest = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsLatest")?
-                });
+                f_is_latest = Some(rt::parse_bool(&r.text(&child)?, "IsLatest")?);
             }
             "LastModified" => {
-                f_last_modified = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_last_modified = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "LastModified",
-                    )?
-                });
+                    )?,
+                );
             }
-            "Owner" => {
-                f_owner = Some(protocol::de_owner(r, &child)?);
-            }
+            "Owner" => f_owner = Some(protocol::de_owner(r, &child)?),
             "ChecksumAlgorithm" => {
                 f_checksum_algorithm
                     .get_or_insert_with(Vec::new)
-                    .push({
-                        let text = r.text(&child)?;
-                        let text: &str = &text;
-                        types::ChecksumAlgorithm::from(text)
-                    });
+                    .push(types::ChecksumAlgorithm::from(&*r.text(&child)?))
             }
             "ChecksumType" => {
-                f_checksum_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumType::from(text)
-                });
+                f_checksum_type = Some(types::ChecksumType::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }
@@ -2513,12 +2187,8 @@ pub(crate) fn de_owner(
     let mut f_id: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "DisplayName" => {
-                f_display_name = Some(r.text(&child)?.into_owned());
-            }
-            "ID" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
+            "DisplayName" => f_display_name = Some(r.text(&child)?.into_owned()),
+            "ID" => f_id = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -2544,48 +2214,26 @@ pub(crate) fn de_part(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "PartNumber" => {
-                f_part_number = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "PartNumber")?
-                });
+                f_part_number = Some(rt::parse_i32(&r.text(&child)?, "PartNumber")?);
             }
             "LastModified" => {
-                f_last_modified = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_last_modified = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "LastModified",
-                    )?
-                });
+                    )?,
+                );
             }
-            "ETag" => {
-                f_e_tag = Some(r.text(&child)?.into_owned());
-            }
-            "Size" => {
-                f_size = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i64(text, "Size")?
-                });
-            }
-            "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
-            }
+            "ETag" => f_e_tag = Some(r.text(&child)?.into_owned()),
+            "Size" => f_size = Some(rt::parse_i64(&r.text(&child)?, "Size")?),
+            "ChecksumCRC32" => f_checksum_crc32 = Some(r.text(&child)?.into_owned()),
+            "ChecksumCRC32C" => f_checksum_crc32c = Some(r.text(&child)?.into_owned()),
             "ChecksumCRC64NVME" => {
                 f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
-            "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
-            }
+            "ChecksumSHA1" => f_checksum_sha1 = Some(r.text(&child)?.into_owned()),
+            "ChecksumSHA256" => f_checksum_sha256 = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -2641,11 +2289,7 @@ pub(crate) fn de_protection_configuration(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::BucketProtectionStatus::from(text)
-                });
+                f_status = Some(types::BucketProtectionStatus::from(&*r.text(&child)?));
             }
             "MinimumRetention" => {
                 f_minimum_retention = Some(
@@ -2663,11 +2307,9 @@ pub(crate) fn de_protection_configuration(
                 );
             }
             "EnablePermanentRetention" => {
-                f_enable_permanent_retention = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "EnablePermanentRetention")?
-                });
+                f_enable_permanent_retention = Some(
+                    rt::parse_bool(&r.text(&child)?, "EnablePermanentRetention")?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -2702,18 +2344,14 @@ pub(crate) fn de_public_access_block_configuration(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "BlockPublicAcls" => {
-                f_block_public_acls = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "BlockPublicAcls")?
-                });
+                f_block_public_acls = Some(
+                    rt::parse_bool(&r.text(&child)?, "BlockPublicAcls")?,
+                );
             }
             "IgnorePublicAcls" => {
-                f_ignore_public_acls = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IgnorePublicAcls")?
-                });
+                f_ignore_public_acls = Some(
+                    rt::parse_bool(&r.text(&child)?, "IgnorePublicAcls")?,
+                );
             }
             _ => r.skip(&child)?,
         }
@@ -2753,25 +2391,15 @@ pub(crate) fn de_redirect(
     let mut f_replace_key_with: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "HostName" => {
-                f_host_name = Some(r.text(&child)?.into_owned());
-            }
+            "HostName" => f_host_name = Some(r.text(&child)?.into_owned()),
             "HttpRedirectCode" => {
                 f_http_redirect_code = Some(r.text(&child)?.into_owned());
             }
-            "Protocol" => {
-                f_protocol = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::Protocol::from(text)
-                });
-            }
+            "Protocol" => f_protocol = Some(types::Protocol::from(&*r.text(&child)?)),
             "ReplaceKeyPrefixWith" => {
                 f_replace_key_prefix_with = Some(r.text(&child)?.into_owned());
             }
-            "ReplaceKeyWith" => {
-                f_replace_key_with = Some(r.text(&child)?.into_owned());
-            }
+            "ReplaceKeyWith" => f_replace_key_with = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -2806,16 +2434,8 @@ pub(crate) fn de_redirect_all_requests_to(
     let mut f_protocol: Option<types::Protocol> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "HostName" => {
-                f_host_name = Some(r.text(&child)?.into_owned());
-            }
-            "Protocol" => {
-                f_protocol = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::Protocol::from(text)
-                });
-            }
+            "HostName" => f_host_name = Some(r.text(&child)?.into_owned()),
+            "Protocol" => f_protocol = Some(types::Protocol::from(&*r.text(&child)?)),
             _ => r.skip(&child)?,
         }
     }
@@ -2851,13 +2471,11 @@ pub(crate) fn de_replication_configuration(
     let mut f_rules: Option<Vec<types::ReplicationRule>> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Role" => {
-                f_role = Some(r.text(&child)?.into_owned());
-            }
+            "Role" => f_role = Some(r.text(&child)?.into_owned()),
             "Rule" => {
                 f_rules
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_replication_rule(r, &child)?);
+                    .push(protocol::de_replication_rule(r, &child)?)
             }
             _ => r.skip(&child)?,
         }
@@ -2921,32 +2539,14 @@ pub(crate) fn de_replication_rule(
     let mut f_delete_marker_replication: Option<types::DeleteMarkerReplication> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "ID" => {
-                f_id = Some(r.text(&child)?.into_owned());
-            }
-            "Priority" => {
-                f_priority = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Priority")?
-                });
-            }
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Filter" => {
-                f_filter = Some(protocol::de_replication_rule_filter(r, &child)?);
-            }
+            "ID" => f_id = Some(r.text(&child)?.into_owned()),
+            "Priority" => f_priority = Some(rt::parse_i32(&r.text(&child)?, "Priority")?),
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Filter" => f_filter = Some(protocol::de_replication_rule_filter(r, &child)?),
             "Status" => {
-                f_status = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ReplicationRuleStatus::from(text)
-                });
+                f_status = Some(types::ReplicationRuleStatus::from(&*r.text(&child)?));
             }
-            "Destination" => {
-                f_destination = Some(protocol::de_destination(r, &child)?);
-            }
+            "Destination" => f_destination = Some(protocol::de_destination(r, &child)?),
             "DeleteMarkerReplication" => {
                 f_delete_marker_replication = Some(
                     protocol::de_delete_marker_replication(r, &child)?,
@@ -2999,11 +2599,9 @@ pub(crate) fn de_replication_rule_and_operator(
     let mut f_tags: Option<Vec<types::Tag>> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
             "Tag" => {
-                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?);
+                f_tags.get_or_insert_with(Vec::new).push(protocol::de_tag(r, &child)?)
             }
             _ => r.skip(&child)?,
         }
@@ -3042,15 +2640,9 @@ pub(crate) fn de_replication_rule_filter(
     let mut f_and: Option<types::ReplicationRuleAndOperator> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Tag" => {
-                f_tag = Some(protocol::de_tag(r, &child)?);
-            }
-            "And" => {
-                f_and = Some(protocol::de_replication_rule_and_operator(r, &child)?);
-            }
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Tag" => f_tag = Some(protocol::de_tag(r, &child)?),
+            "And" => f_and = Some(protocol::de_replication_rule_and_operator(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -3077,39 +2669,19 @@ pub(crate) fn de_list_replication_failure_result(
     let mut f_contents: Option<Vec<types::ObjectSyncAttempted>> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Name" => {
-                f_name = Some(r.text(&child)?.into_owned());
-            }
+            "Name" => f_name = Some(r.text(&child)?.into_owned()),
             "FirstSyncAttemptedBefore" => {
                 f_first_sync_attempted_before = Some(r.text(&child)?.into_owned());
             }
-            "MaxKeys" => {
-                f_max_keys = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "MaxKeys")?
-                });
-            }
+            "MaxKeys" => f_max_keys = Some(rt::parse_i32(&r.text(&child)?, "MaxKeys")?),
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
             "EncodingType" => {
-                f_encoding_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::EncodingType::from(text)
-                });
+                f_encoding_type = Some(types::EncodingType::from(&*r.text(&child)?));
             }
             "KeyCount" => {
-                f_key_count = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "KeyCount")?
-                });
+                f_key_count = Some(rt::parse_i32(&r.text(&child)?, "KeyCount")?);
             }
             "ContinuationToken" => {
                 f_continuation_token = Some(r.text(&child)?.into_owned());
@@ -3120,7 +2692,7 @@ pub(crate) fn de_list_replication_failure_result(
             "Contents" => {
                 f_contents
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_object_sync_attempted(r, &child)?);
+                    .push(protocol::de_object_sync_attempted(r, &child)?)
             }
             _ => r.skip(&child)?,
         }
@@ -3155,36 +2727,26 @@ pub(crate) fn de_object_sync_attempted(
     let mut f_sync_failure_cause: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "VersionId" => {
-                f_version_id = Some(r.text(&child)?.into_owned());
-            }
-            "SyncType" => {
-                f_sync_type = Some(r.text(&child)?.into_owned());
-            }
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "VersionId" => f_version_id = Some(r.text(&child)?.into_owned()),
+            "SyncType" => f_sync_type = Some(r.text(&child)?.into_owned()),
             "FirstSyncAttempted" => {
-                f_first_sync_attempted = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_first_sync_attempted = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "FirstSyncAttempted",
-                    )?
-                });
+                    )?,
+                );
             }
             "LastSyncAttempted" => {
-                f_last_sync_attempted = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_last_sync_attempted = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "LastSyncAttempted",
-                    )?
-                });
+                    )?,
+                );
             }
             "SyncFailureCause" => {
                 f_sync_failure_cause = Some(r.text(&child)?.into_owned());
@@ -3250,12 +2812,8 @@ pub(crate) fn de_routing_rule(
     let mut f_redirect: Option<types::Redirect> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Condition" => {
-                f_condition = Some(protocol::de_condition(r, &child)?);
-            }
-            "Redirect" => {
-                f_redirect = Some(protocol::de_redirect(r, &child)?);
-            }
+            "Condition" => f_condition = Some(protocol::de_condition(r, &child)?),
+            "Redirect" => f_redirect = Some(protocol::de_redirect(r, &child)?),
             _ => r.skip(&child)?,
         }
     }
@@ -3323,11 +2881,9 @@ pub(crate) fn de_storage_class_analysis_data_export(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "OutputSchemaVersion" => {
-                f_output_schema_version = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::StorageClassAnalysisSchemaVersion::from(text)
-                });
+                f_output_schema_version = Some(
+                    types::StorageClassAnalysisSchemaVersion::from(&*r.text(&child)?),
+                );
             }
             "Destination" => {
                 f_destination = Some(
@@ -3369,12 +2925,8 @@ pub(crate) fn de_tag(
     let mut f_value: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "Value" => {
-                f_value = Some(r.text(&child)?.into_owned());
-            }
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "Value" => f_value = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }
@@ -3421,25 +2973,19 @@ pub(crate) fn de_transition(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Date" => {
-                f_date = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_timestamp(text, rt::TimestampFormat::Iso8601, "Date")?
-                });
+                f_date = Some(
+                    rt::parse_timestamp(
+                        &r.text(&child)?,
+                        rt::TimestampFormat::Iso8601,
+                        "Date",
+                    )?,
+                );
             }
-            "Days" => {
-                f_days = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "Days")?
-                });
-            }
+            "Days" => f_days = Some(rt::parse_i32(&r.text(&child)?, "Days")?),
             "StorageClass" => {
-                f_storage_class = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::TransitionStorageClass::from(text)
-                });
+                f_storage_class = Some(
+                    types::TransitionStorageClass::from(&*r.text(&child)?),
+                );
             }
             _ => r.skip(&child)?,
         }

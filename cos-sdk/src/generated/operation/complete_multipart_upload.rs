@@ -21,9 +21,8 @@ pub enum CompleteMultipartUploadError {
 }
 impl ::std::fmt::Display for CompleteMultipartUploadError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for CompleteMultipartUploadError {}
@@ -324,19 +323,11 @@ impl CompleteMultipartUploadFluentBuilder {
         rt::SendError<CompleteMultipartUploadError>,
     > {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: CompleteMultipartUploadRequest,
-) -> Result<CompleteMultipartUploadOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,
@@ -382,39 +373,19 @@ fn read_output(
     let mut f_checksum_type: Option<types::ChecksumType> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Location" => {
-                f_location = Some(r.text(&child)?.into_owned());
-            }
-            "Bucket" => {
-                f_bucket = Some(r.text(&child)?.into_owned());
-            }
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "ETag" => {
-                f_e_tag = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumCRC32" => {
-                f_checksum_crc32 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumCRC32C" => {
-                f_checksum_crc32c = Some(r.text(&child)?.into_owned());
-            }
+            "Location" => f_location = Some(r.text(&child)?.into_owned()),
+            "Bucket" => f_bucket = Some(r.text(&child)?.into_owned()),
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "ETag" => f_e_tag = Some(r.text(&child)?.into_owned()),
+            "ChecksumCRC32" => f_checksum_crc32 = Some(r.text(&child)?.into_owned()),
+            "ChecksumCRC32C" => f_checksum_crc32c = Some(r.text(&child)?.into_owned()),
             "ChecksumCRC64NVME" => {
                 f_checksum_crc64_nvme = Some(r.text(&child)?.into_owned());
             }
-            "ChecksumSHA1" => {
-                f_checksum_sha1 = Some(r.text(&child)?.into_owned());
-            }
-            "ChecksumSHA256" => {
-                f_checksum_sha256 = Some(r.text(&child)?.into_owned());
-            }
+            "ChecksumSHA1" => f_checksum_sha1 = Some(r.text(&child)?.into_owned()),
+            "ChecksumSHA256" => f_checksum_sha256 = Some(r.text(&child)?.into_owned()),
             "ChecksumType" => {
-                f_checksum_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumType::from(text)
-                });
+                f_checksum_type = Some(types::ChecksumType::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }

@@ -17,9 +17,8 @@ pub enum CreateMultipartUploadError {
 }
 impl ::std::fmt::Display for CreateMultipartUploadError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for CreateMultipartUploadError {}
@@ -481,19 +480,11 @@ impl CreateMultipartUploadFluentBuilder {
         self,
     ) -> Result<CreateMultipartUploadOutput, rt::SendError<CreateMultipartUploadError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: CreateMultipartUploadRequest,
-) -> Result<CreateMultipartUploadOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,
@@ -542,15 +533,9 @@ fn read_output(
     let mut f_upload_id: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Bucket" => {
-                f_bucket = Some(r.text(&child)?.into_owned());
-            }
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "UploadId" => {
-                f_upload_id = Some(r.text(&child)?.into_owned());
-            }
+            "Bucket" => f_bucket = Some(r.text(&child)?.into_owned()),
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "UploadId" => f_upload_id = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }

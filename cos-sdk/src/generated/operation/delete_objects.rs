@@ -16,9 +16,8 @@ pub enum DeleteObjectsError {
 }
 impl ::std::fmt::Display for DeleteObjectsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for DeleteObjectsError {}
@@ -155,19 +154,11 @@ impl DeleteObjectsFluentBuilder {
         self,
     ) -> Result<DeleteObjectsOutput, rt::SendError<DeleteObjectsError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: DeleteObjectsRequest,
-) -> Result<DeleteObjectsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,
@@ -192,12 +183,12 @@ fn read_output(
             "Deleted" => {
                 f_deleted
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_deleted_object(r, &child)?);
+                    .push(protocol::de_deleted_object(r, &child)?)
             }
             "Error" => {
                 f_errors
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_error(r, &child)?);
+                    .push(protocol::de_error(r, &child)?)
             }
             _ => r.skip(&child)?,
         }

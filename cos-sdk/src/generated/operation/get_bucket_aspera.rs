@@ -17,9 +17,8 @@ pub enum GetBucketAsperaError {
 }
 impl ::std::fmt::Display for GetBucketAsperaError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for GetBucketAsperaError {}
@@ -83,19 +82,11 @@ impl GetBucketAsperaFluentBuilder {
         self,
     ) -> Result<GetBucketAsperaOutput, rt::SendError<GetBucketAsperaError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: GetBucketAsperaRequest,
-) -> Result<GetBucketAsperaOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -107,12 +98,8 @@ fn read_output(
     let mut f_ats_endpoint: Option<String> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "AccessKey" => {
-                f_access_key = Some(protocol::de_access_key(r, &child)?);
-            }
-            "ATSEndpoint" => {
-                f_ats_endpoint = Some(r.text(&child)?.into_owned());
-            }
+            "AccessKey" => f_access_key = Some(protocol::de_access_key(r, &child)?),
+            "ATSEndpoint" => f_ats_endpoint = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }

@@ -15,9 +15,8 @@ pub enum GetBucketCorsError {
 }
 impl ::std::fmt::Display for GetBucketCorsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for GetBucketCorsError {}
@@ -109,19 +108,11 @@ impl GetBucketCorsFluentBuilder {
         self,
     ) -> Result<GetBucketCorsOutput, rt::SendError<GetBucketCorsError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: GetBucketCorsRequest,
-) -> Result<GetBucketCorsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -135,7 +126,7 @@ fn read_output(
             "CORSRule" => {
                 f_cors_rules
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_cors_rule(r, &child)?);
+                    .push(protocol::de_cors_rule(r, &child)?)
             }
             _ => r.skip(&child)?,
         }

@@ -16,9 +16,8 @@ pub enum GetBucketLocationError {
 }
 impl ::std::fmt::Display for GetBucketLocationError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for GetBucketLocationError {}
@@ -95,19 +94,11 @@ impl GetBucketLocationFluentBuilder {
         self,
     ) -> Result<GetBucketLocationOutput, rt::SendError<GetBucketLocationError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: GetBucketLocationRequest,
-) -> Result<GetBucketLocationOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -117,20 +108,16 @@ fn read_output(
     let (r, node) = (&mut reader, &node);
     let mut f_location_constraint: Option<types::BucketLocationConstraint> = None;
     if node.name() == "LocationConstraint" {
-        f_location_constraint = Some({
-            let text = r.text(node)?;
-            let text: &str = &text;
-            types::BucketLocationConstraint::from(text)
-        });
+        f_location_constraint = Some(
+            types::BucketLocationConstraint::from(&*r.text(node)?),
+        );
     } else {
         while let Some(child) = r.next_child(node)? {
             match child.name() {
                 "LocationConstraint" => {
-                    f_location_constraint = Some({
-                        let text = r.text(&child)?;
-                        let text: &str = &text;
-                        types::BucketLocationConstraint::from(text)
-                    });
+                    f_location_constraint = Some(
+                        types::BucketLocationConstraint::from(&*r.text(&child)?),
+                    );
                 }
                 _ => r.skip(&child)?,
             }

@@ -17,9 +17,8 @@ pub enum GetBucketVersioningError {
 }
 impl ::std::fmt::Display for GetBucketVersioningError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for GetBucketVersioningError {}
@@ -98,19 +97,11 @@ impl GetBucketVersioningFluentBuilder {
         self,
     ) -> Result<GetBucketVersioningOutput, rt::SendError<GetBucketVersioningError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: GetBucketVersioningRequest,
-) -> Result<GetBucketVersioningOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -123,18 +114,10 @@ fn read_output(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "Status" => {
-                f_status = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::BucketVersioningStatus::from(text)
-                });
+                f_status = Some(types::BucketVersioningStatus::from(&*r.text(&child)?));
             }
             "MfaDelete" => {
-                f_mfa_delete = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::MFADeleteStatus::from(text)
-                });
+                f_mfa_delete = Some(types::MFADeleteStatus::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }

@@ -367,7 +367,10 @@ impl GetObjectFluentBuilder {
     /// operation's error enum.
     pub async fn send(self) -> Result<GetObjectOutput, rt::SendError<GetObjectError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
     /// keys, valid for `expires_in` (at most 7 days).
@@ -380,17 +383,6 @@ impl GetObjectFluentBuilder {
             .map_err(|e| e.with_operation(META.name))?;
         self.client.presign(&META, request, expires_in)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: GetObjectRequest,
-) -> Result<GetObjectOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,

@@ -159,19 +159,11 @@ impl GetObjectAclFluentBuilder {
         self,
     ) -> Result<GetObjectAclOutput, rt::SendError<GetObjectAclError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: GetObjectAclRequest,
-) -> Result<GetObjectAclOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,
@@ -193,9 +185,7 @@ fn read_output(
     let mut f_grants: Option<Vec<types::Grant>> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Owner" => {
-                f_owner = Some(protocol::de_owner(r, &child)?);
-            }
+            "Owner" => f_owner = Some(protocol::de_owner(r, &child)?),
             "AccessControlList" => {
                 f_grants = Some({
                     let mut items = Vec::new();

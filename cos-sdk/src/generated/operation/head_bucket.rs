@@ -116,19 +116,11 @@ impl HeadBucketFluentBuilder {
     /// operation's error enum.
     pub async fn send(self) -> Result<HeadBucketOutput, rt::SendError<HeadBucketError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: HeadBucketRequest,
-) -> Result<HeadBucketOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,

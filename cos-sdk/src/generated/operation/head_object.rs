@@ -297,7 +297,10 @@ impl HeadObjectFluentBuilder {
     /// operation's error enum.
     pub async fn send(self) -> Result<HeadObjectOutput, rt::SendError<HeadObjectError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
     /// keys, valid for `expires_in` (at most 7 days).
@@ -310,17 +313,6 @@ impl HeadObjectFluentBuilder {
             .map_err(|e| e.with_operation(META.name))?;
         self.client.presign(&META, request, expires_in)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: HeadObjectRequest,
-) -> Result<HeadObjectOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,

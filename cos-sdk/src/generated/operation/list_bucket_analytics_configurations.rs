@@ -21,9 +21,8 @@ pub enum ListBucketAnalyticsConfigurationsError {
 }
 impl ::std::fmt::Display for ListBucketAnalyticsConfigurationsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for ListBucketAnalyticsConfigurationsError {}
@@ -116,19 +115,11 @@ impl ListBucketAnalyticsConfigurationsFluentBuilder {
         rt::SendError<ListBucketAnalyticsConfigurationsError>,
     > {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListBucketAnalyticsConfigurationsRequest,
-) -> Result<ListBucketAnalyticsConfigurationsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -143,11 +134,7 @@ fn read_output(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
             "ContinuationToken" => {
                 f_continuation_token = Some(r.text(&child)?.into_owned());
@@ -158,7 +145,7 @@ fn read_output(
             "AnalyticsConfiguration" => {
                 f_analytics_configuration_list
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_analytics_configuration(r, &child)?);
+                    .push(protocol::de_analytics_configuration(r, &child)?)
             }
             _ => r.skip(&child)?,
         }

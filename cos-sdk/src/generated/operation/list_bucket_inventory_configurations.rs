@@ -21,9 +21,8 @@ pub enum ListBucketInventoryConfigurationsError {
 }
 impl ::std::fmt::Display for ListBucketInventoryConfigurationsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for ListBucketInventoryConfigurationsError {}
@@ -116,19 +115,11 @@ impl ListBucketInventoryConfigurationsFluentBuilder {
         rt::SendError<ListBucketInventoryConfigurationsError>,
     > {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListBucketInventoryConfigurationsRequest,
-) -> Result<ListBucketInventoryConfigurationsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -148,14 +139,10 @@ fn read_output(
             "InventoryConfiguration" => {
                 f_inventory_configuration_list
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_inventory_configuration(r, &child)?);
+                    .push(protocol::de_inventory_configuration(r, &child)?)
             }
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
             "NextContinuationToken" => {
                 f_next_continuation_token = Some(r.text(&child)?.into_owned());

@@ -20,9 +20,8 @@ pub enum ListBucketMetricsConfigurationsError {
 }
 impl ::std::fmt::Display for ListBucketMetricsConfigurationsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for ListBucketMetricsConfigurationsError {}
@@ -115,19 +114,11 @@ impl ListBucketMetricsConfigurationsFluentBuilder {
         rt::SendError<ListBucketMetricsConfigurationsError>,
     > {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListBucketMetricsConfigurationsRequest,
-) -> Result<ListBucketMetricsConfigurationsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -142,11 +133,7 @@ fn read_output(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
             "ContinuationToken" => {
                 f_continuation_token = Some(r.text(&child)?.into_owned());
@@ -157,7 +144,7 @@ fn read_output(
             "MetricsConfiguration" => {
                 f_metrics_configuration_list
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_metrics_configuration(r, &child)?);
+                    .push(protocol::de_metrics_configuration(r, &child)?)
             }
             _ => r.skip(&child)?,
         }

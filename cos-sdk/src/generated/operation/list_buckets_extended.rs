@@ -19,9 +19,8 @@ pub enum ListBucketsExtendedError {
 }
 impl ::std::fmt::Display for ListBucketsExtendedError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for ListBucketsExtendedError {}
@@ -129,7 +128,10 @@ impl ListBucketsExtendedFluentBuilder {
         self,
     ) -> Result<ListBucketsExtendedOutput, rt::SendError<ListBucketsExtendedError>> {
         let input = self.input.build();
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(
@@ -140,17 +142,6 @@ impl ListBucketsExtendedFluentBuilder {
             self.input,
         )
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListBucketsExtendedRequest,
-) -> Result<ListBucketsExtendedOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -165,15 +156,9 @@ fn read_output(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
-            "NextMarker" => {
-                f_next_marker = Some(r.text(&child)?.into_owned());
-            }
+            "NextMarker" => f_next_marker = Some(r.text(&child)?.into_owned()),
             "Buckets" => {
                 f_buckets = Some({
                     let mut items = Vec::new();
@@ -183,9 +168,7 @@ fn read_output(
                     items
                 });
             }
-            "Owner" => {
-                f_owner = Some(protocol::de_owner(r, &child)?);
-            }
+            "Owner" => f_owner = Some(protocol::de_owner(r, &child)?),
             _ => r.skip(&child)?,
         }
     }

@@ -17,9 +17,8 @@ pub enum ListLegalHoldsError {
 }
 impl ::std::fmt::Display for ListLegalHoldsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for ListLegalHoldsError {}
@@ -110,19 +109,11 @@ impl ListLegalHoldsFluentBuilder {
         self,
     ) -> Result<ListLegalHoldsOutput, rt::SendError<ListLegalHoldsError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListLegalHoldsRequest,
-) -> Result<ListLegalHoldsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -137,15 +128,13 @@ fn read_output(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "CreateTime" => {
-                f_create_time = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_create_time = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "CreateTime",
-                    )?
-                });
+                    )?,
+                );
             }
             "LegalHolds" => {
                 f_legal_holds = Some({
@@ -157,22 +146,18 @@ fn read_output(
                 });
             }
             "RetentionPeriod" => {
-                f_retention_period = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "RetentionPeriod")?
-                });
+                f_retention_period = Some(
+                    rt::parse_i32(&r.text(&child)?, "RetentionPeriod")?,
+                );
             }
             "RetentionPeriodExpirationDate" => {
-                f_retention_period_expiration_date = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
+                f_retention_period_expiration_date = Some(
                     rt::parse_timestamp(
-                        text,
+                        &r.text(&child)?,
                         rt::TimestampFormat::Iso8601,
                         "RetentionPeriodExpirationDate",
-                    )?
-                });
+                    )?,
+                );
             }
             _ => r.skip(&child)?,
         }

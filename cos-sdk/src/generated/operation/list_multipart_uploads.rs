@@ -18,9 +18,8 @@ pub enum ListMultipartUploadsError {
 }
 impl ::std::fmt::Display for ListMultipartUploadsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for ListMultipartUploadsError {}
@@ -190,7 +189,10 @@ impl ListMultipartUploadsFluentBuilder {
         self,
     ) -> Result<ListMultipartUploadsOutput, rt::SendError<ListMultipartUploadsError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(
@@ -201,17 +203,6 @@ impl ListMultipartUploadsFluentBuilder {
             self.input,
         )
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListMultipartUploadsRequest,
-) -> Result<ListMultipartUploadsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -233,57 +224,33 @@ fn read_output(
     let mut f_encoding_type: Option<types::EncodingType> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Bucket" => {
-                f_bucket = Some(r.text(&child)?.into_owned());
-            }
-            "KeyMarker" => {
-                f_key_marker = Some(r.text(&child)?.into_owned());
-            }
-            "UploadIdMarker" => {
-                f_upload_id_marker = Some(r.text(&child)?.into_owned());
-            }
-            "NextKeyMarker" => {
-                f_next_key_marker = Some(r.text(&child)?.into_owned());
-            }
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Delimiter" => {
-                f_delimiter = Some(r.text(&child)?.into_owned());
-            }
+            "Bucket" => f_bucket = Some(r.text(&child)?.into_owned()),
+            "KeyMarker" => f_key_marker = Some(r.text(&child)?.into_owned()),
+            "UploadIdMarker" => f_upload_id_marker = Some(r.text(&child)?.into_owned()),
+            "NextKeyMarker" => f_next_key_marker = Some(r.text(&child)?.into_owned()),
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Delimiter" => f_delimiter = Some(r.text(&child)?.into_owned()),
             "NextUploadIdMarker" => {
                 f_next_upload_id_marker = Some(r.text(&child)?.into_owned());
             }
             "MaxUploads" => {
-                f_max_uploads = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "MaxUploads")?
-                });
+                f_max_uploads = Some(rt::parse_i32(&r.text(&child)?, "MaxUploads")?);
             }
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
             "Upload" => {
                 f_uploads
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_multipart_upload(r, &child)?);
+                    .push(protocol::de_multipart_upload(r, &child)?)
             }
             "CommonPrefixes" => {
                 f_common_prefixes
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_common_prefix(r, &child)?);
+                    .push(protocol::de_common_prefix(r, &child)?)
             }
             "EncodingType" => {
-                f_encoding_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::EncodingType::from(text)
-                });
+                f_encoding_type = Some(types::EncodingType::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }

@@ -203,23 +203,15 @@ impl ListObjectsFluentBuilder {
         self,
     ) -> Result<ListObjectsOutput, rt::SendError<ListObjectsError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(self) -> crate::generated::paginator::ListObjectsPaginator {
         crate::generated::paginator::ListObjectsPaginator::new(self.client, self.input)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListObjectsRequest,
-) -> Result<ListObjectsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,
@@ -252,50 +244,26 @@ fn read_output(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
-            "Marker" => {
-                f_marker = Some(r.text(&child)?.into_owned());
-            }
-            "NextMarker" => {
-                f_next_marker = Some(r.text(&child)?.into_owned());
-            }
+            "Marker" => f_marker = Some(r.text(&child)?.into_owned()),
+            "NextMarker" => f_next_marker = Some(r.text(&child)?.into_owned()),
             "Contents" => {
                 f_contents
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_object(r, &child)?);
+                    .push(protocol::de_object(r, &child)?)
             }
-            "Name" => {
-                f_name = Some(r.text(&child)?.into_owned());
-            }
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Delimiter" => {
-                f_delimiter = Some(r.text(&child)?.into_owned());
-            }
-            "MaxKeys" => {
-                f_max_keys = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "MaxKeys")?
-                });
-            }
+            "Name" => f_name = Some(r.text(&child)?.into_owned()),
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Delimiter" => f_delimiter = Some(r.text(&child)?.into_owned()),
+            "MaxKeys" => f_max_keys = Some(rt::parse_i32(&r.text(&child)?, "MaxKeys")?),
             "CommonPrefixes" => {
                 f_common_prefixes
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_common_prefix(r, &child)?);
+                    .push(protocol::de_common_prefix(r, &child)?)
             }
             "EncodingType" => {
-                f_encoding_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::EncodingType::from(text)
-                });
+                f_encoding_type = Some(types::EncodingType::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }

@@ -204,23 +204,15 @@ impl ListObjectsV2FluentBuilder {
         self,
     ) -> Result<ListObjectsV2Output, rt::SendError<ListObjectsV2Error>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(self) -> crate::generated::paginator::ListObjectsV2Paginator {
         crate::generated::paginator::ListObjectsV2Paginator::new(self.client, self.input)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListObjectsV2Request,
-) -> Result<ListObjectsV2Output, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     _parts: &rt::http::response::Parts,
@@ -243,51 +235,27 @@ fn read_output(
     while let Some(child) = r.next_child(node)? {
         match child.name() {
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
             "Contents" => {
                 f_contents
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_object(r, &child)?);
+                    .push(protocol::de_object(r, &child)?)
             }
-            "Name" => {
-                f_name = Some(r.text(&child)?.into_owned());
-            }
-            "Prefix" => {
-                f_prefix = Some(r.text(&child)?.into_owned());
-            }
-            "Delimiter" => {
-                f_delimiter = Some(r.text(&child)?.into_owned());
-            }
-            "MaxKeys" => {
-                f_max_keys = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "MaxKeys")?
-                });
-            }
+            "Name" => f_name = Some(r.text(&child)?.into_owned()),
+            "Prefix" => f_prefix = Some(r.text(&child)?.into_owned()),
+            "Delimiter" => f_delimiter = Some(r.text(&child)?.into_owned()),
+            "MaxKeys" => f_max_keys = Some(rt::parse_i32(&r.text(&child)?, "MaxKeys")?),
             "CommonPrefixes" => {
                 f_common_prefixes
                     .get_or_insert_with(Vec::new)
-                    .push(protocol::de_common_prefix(r, &child)?);
+                    .push(protocol::de_common_prefix(r, &child)?)
             }
             "EncodingType" => {
-                f_encoding_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::EncodingType::from(text)
-                });
+                f_encoding_type = Some(types::EncodingType::from(&*r.text(&child)?));
             }
             "KeyCount" => {
-                f_key_count = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "KeyCount")?
-                });
+                f_key_count = Some(rt::parse_i32(&r.text(&child)?, "KeyCount")?);
             }
             "ContinuationToken" => {
                 f_continuation_token = Some(r.text(&child)?.into_owned());
@@ -295,9 +263,7 @@ fn read_output(
             "NextContinuationToken" => {
                 f_next_continuation_token = Some(r.text(&child)?.into_owned());
             }
-            "StartAfter" => {
-                f_start_after = Some(r.text(&child)?.into_owned());
-            }
+            "StartAfter" => f_start_after = Some(r.text(&child)?.into_owned()),
             _ => r.skip(&child)?,
         }
     }

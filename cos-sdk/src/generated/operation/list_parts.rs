@@ -15,9 +15,8 @@ pub enum ListPartsError {
 }
 impl ::std::fmt::Display for ListPartsError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for ListPartsError {}
@@ -171,23 +170,15 @@ impl ListPartsFluentBuilder {
     /// operation's error enum.
     pub async fn send(self) -> Result<ListPartsOutput, rt::SendError<ListPartsError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// Pages through all results instead of sending one request.
     pub fn into_paginator(self) -> crate::generated::paginator::ListPartsPaginator {
         crate::generated::paginator::ListPartsPaginator::new(self.client, self.input)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: ListPartsRequest,
-) -> Result<ListPartsOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,
@@ -224,72 +215,40 @@ fn read_output(
     let mut f_checksum_type: Option<types::ChecksumType> = None;
     while let Some(child) = r.next_child(node)? {
         match child.name() {
-            "Bucket" => {
-                f_bucket = Some(r.text(&child)?.into_owned());
-            }
-            "Key" => {
-                f_key = Some(r.text(&child)?.into_owned());
-            }
-            "UploadId" => {
-                f_upload_id = Some(r.text(&child)?.into_owned());
-            }
+            "Bucket" => f_bucket = Some(r.text(&child)?.into_owned()),
+            "Key" => f_key = Some(r.text(&child)?.into_owned()),
+            "UploadId" => f_upload_id = Some(r.text(&child)?.into_owned()),
             "PartNumberMarker" => {
-                f_part_number_marker = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "PartNumberMarker")?
-                });
+                f_part_number_marker = Some(
+                    rt::parse_i32(&r.text(&child)?, "PartNumberMarker")?,
+                );
             }
             "NextPartNumberMarker" => {
-                f_next_part_number_marker = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "NextPartNumberMarker")?
-                });
+                f_next_part_number_marker = Some(
+                    rt::parse_i32(&r.text(&child)?, "NextPartNumberMarker")?,
+                );
             }
             "MaxParts" => {
-                f_max_parts = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_i32(text, "MaxParts")?
-                });
+                f_max_parts = Some(rt::parse_i32(&r.text(&child)?, "MaxParts")?);
             }
             "IsTruncated" => {
-                f_is_truncated = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    rt::parse_bool(text, "IsTruncated")?
-                });
+                f_is_truncated = Some(rt::parse_bool(&r.text(&child)?, "IsTruncated")?);
             }
             "Part" => {
-                f_parts.get_or_insert_with(Vec::new).push(protocol::de_part(r, &child)?);
+                f_parts.get_or_insert_with(Vec::new).push(protocol::de_part(r, &child)?)
             }
-            "Initiator" => {
-                f_initiator = Some(protocol::de_initiator(r, &child)?);
-            }
-            "Owner" => {
-                f_owner = Some(protocol::de_owner(r, &child)?);
-            }
+            "Initiator" => f_initiator = Some(protocol::de_initiator(r, &child)?),
+            "Owner" => f_owner = Some(protocol::de_owner(r, &child)?),
             "StorageClass" => {
-                f_storage_class = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::StorageClass::from(text)
-                });
+                f_storage_class = Some(types::StorageClass::from(&*r.text(&child)?));
             }
             "ChecksumAlgorithm" => {
-                f_checksum_algorithm = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumAlgorithm::from(text)
-                });
+                f_checksum_algorithm = Some(
+                    types::ChecksumAlgorithm::from(&*r.text(&child)?),
+                );
             }
             "ChecksumType" => {
-                f_checksum_type = Some({
-                    let text = r.text(&child)?;
-                    let text: &str = &text;
-                    types::ChecksumType::from(text)
-                });
+                f_checksum_type = Some(types::ChecksumType::from(&*r.text(&child)?));
             }
             _ => r.skip(&child)?,
         }

@@ -14,9 +14,8 @@ pub enum PutObjectError {
 }
 impl ::std::fmt::Display for PutObjectError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Self::Unhandled(details) => ::std::fmt::Display::fmt(details, f),
-        }
+        let Self::Unhandled(details) = self;
+        ::std::fmt::Display::fmt(details, f)
     }
 }
 impl ::std::error::Error for PutObjectError {}
@@ -607,7 +606,10 @@ impl PutObjectFluentBuilder {
     /// operation's error enum.
     pub async fn send(self) -> Result<PutObjectOutput, rt::SendError<PutObjectError>> {
         let input = self.input.build().map_err(|e| e.with_operation(META.name))?;
-        Ok(send_input(&self.client, input).await?)
+        let sent = self
+            .client
+            .send_operation(&META, input, serialize_request, parse_response);
+        Ok(sent.await?)
     }
     /// A presigned URL for this request instead of sending it: SigV4 query signing with HMAC
     /// keys, valid for `expires_in` (at most 7 days).
@@ -620,17 +622,6 @@ impl PutObjectFluentBuilder {
             .map_err(|e| e.with_operation(META.name))?;
         self.client.presign(&META, request, expires_in)
     }
-}
-/// Serializes, sends and parses one request: what every way of calling the operation ends in.
-pub(crate) async fn send_input(
-    client: &rt::Client,
-    input: PutObjectRequest,
-) -> Result<PutObjectOutput, rt::Error> {
-    let request = serialize_request(input, client.endpoint())
-        .map_err(|e| e.with_operation(META.name))?;
-    let response = client.invoke(&META, request).await?;
-    let attempts = rt::attempts_made(&response);
-    parse_response(response).map_err(|e| e.with_attempts(attempts))
 }
 fn read_output(
     parts: &rt::http::response::Parts,
