@@ -29,6 +29,7 @@ pub use crate::runtime::protocol::scalars::{
     url_decode_in_place, UnknownValue,
 };
 pub use crate::runtime::protocol::xml::{XmlReader, XmlStart, XmlWriter};
+pub use crate::{__fluent_builder_basics as fluent_builder_basics, __wire_enum_conversions as wire_enum_conversions};
 #[cfg(feature = "serde")]
 pub use crate::runtime::protocol::json_bridge::{
     json_error, json_fields, json_input, json_output, json_put_payload, json_take_payload, json_unknown_operation,

@@ -29,7 +29,6 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let service = ctx.service;
     let build_input = build_input(ctx, op, quote!(self.input), quote!(META));
     let input_shape = service.shape(&op.input);
-    let input_ty = ident(&input_shape.rust_name);
     let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
     let output_ty = ident(&service.shape(&op.output).rust_name);
     let fluent = ident_fmt(naming::fluent_builder_type(&op.name));
@@ -74,23 +73,10 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             input: #input_builder,
         }
 
+        #rt::fluent_builder_basics!(#fluent, #input_builder, #client);
+
         impl #fluent {
-            pub(crate) fn new(client: #client) -> Self {
-                #fluent { client, input: #input_ty::builder() }
-            }
-
-            /// The input as set so far.
-            pub fn as_input(&self) -> &#input_builder {
-                &self.input
-            }
-
             #(#setters)*
-
-            /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-            pub fn customize(mut self, options: #rt::CallOptions) -> Self {
-                self.client = self.client.with_call_options(options);
-                self
-            }
 
             /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this
             /// operation's error enum.

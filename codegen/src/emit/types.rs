@@ -463,35 +463,6 @@ fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) ->
             }
         }
 
-        impl From<String> for #name {
-            fn from(value: String) -> Self {
-                Self::from(value.as_str())
-            }
-        }
-
-        impl From<#name> for String {
-            fn from(value: #name) -> Self {
-                value.as_str().to_string()
-            }
-        }
-
-        impl ::std::str::FromStr for #name {
-            type Err = ::std::convert::Infallible;
-            fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-                Ok(Self::from(value))
-            }
-        }
-
-        impl AsRef<str> for #name {
-            fn as_ref(&self) -> &str {
-                self.as_str()
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+        #rt::wire_enum_conversions!(#name);
     }
 }

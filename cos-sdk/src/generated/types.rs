@@ -744,32 +744,7 @@ impl From<&str> for AnalyticsS3ExportFileFormat {
         }
     }
 }
-impl From<String> for AnalyticsS3ExportFileFormat {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<AnalyticsS3ExportFileFormat> for String {
-    fn from(value: AnalyticsS3ExportFileFormat) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for AnalyticsS3ExportFileFormat {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for AnalyticsS3ExportFileFormat {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for AnalyticsS3ExportFileFormat {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(AnalyticsS3ExportFileFormat);
 /// The `AccessKey` structure of the model.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -888,32 +863,7 @@ impl From<&str> for ArchiveStatus {
         }
     }
 }
-impl From<String> for ArchiveStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ArchiveStatus> for String {
-    fn from(value: ArchiveStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ArchiveStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ArchiveStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ArchiveStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ArchiveStatus);
 /// The `Bucket` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -1064,32 +1014,7 @@ impl From<&str> for BucketAccelerateStatus {
         }
     }
 }
-impl From<String> for BucketAccelerateStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<BucketAccelerateStatus> for String {
-    fn from(value: BucketAccelerateStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for BucketAccelerateStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for BucketAccelerateStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for BucketAccelerateStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(BucketAccelerateStatus);
 /// The `BucketAlreadyExists` error structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -1181,32 +1106,7 @@ impl From<&str> for BucketCannedACL {
         }
     }
 }
-impl From<String> for BucketCannedACL {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<BucketCannedACL> for String {
-    fn from(value: BucketCannedACL) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for BucketCannedACL {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for BucketCannedACL {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for BucketCannedACL {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(BucketCannedACL);
 /// The `BucketLifecycleConfiguration` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -1617,32 +1517,7 @@ impl From<&str> for BucketLocationConstraint {
         }
     }
 }
-impl From<String> for BucketLocationConstraint {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<BucketLocationConstraint> for String {
-    fn from(value: BucketLocationConstraint) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for BucketLocationConstraint {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for BucketLocationConstraint {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for BucketLocationConstraint {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(BucketLocationConstraint);
 /// The `BucketLoggingStatus` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -1722,32 +1597,7 @@ impl From<&str> for BucketLogsPermission {
         }
     }
 }
-impl From<String> for BucketLogsPermission {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<BucketLogsPermission> for String {
-    fn from(value: BucketLogsPermission) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for BucketLogsPermission {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for BucketLogsPermission {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for BucketLogsPermission {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(BucketLogsPermission);
 /// The `BucketProtectionDefaultRetention` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -1912,32 +1762,7 @@ impl From<&str> for BucketProtectionStatus {
         }
     }
 }
-impl From<String> for BucketProtectionStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<BucketProtectionStatus> for String {
-    fn from(value: BucketProtectionStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for BucketProtectionStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for BucketProtectionStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for BucketProtectionStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(BucketProtectionStatus);
 /// The `BucketVersioningStatus` enum of the model: `Enabled`, `Suspended`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -1974,32 +1799,7 @@ impl From<&str> for BucketVersioningStatus {
         }
     }
 }
-impl From<String> for BucketVersioningStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<BucketVersioningStatus> for String {
-    fn from(value: BucketVersioningStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for BucketVersioningStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for BucketVersioningStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for BucketVersioningStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(BucketVersioningStatus);
 /// The `CORSConfiguration` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -2367,32 +2167,7 @@ impl From<&str> for ChecksumAlgorithm {
         }
     }
 }
-impl From<String> for ChecksumAlgorithm {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ChecksumAlgorithm> for String {
-    fn from(value: ChecksumAlgorithm) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ChecksumAlgorithm {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ChecksumAlgorithm {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ChecksumAlgorithm {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ChecksumAlgorithm);
 /// The `ChecksumMode` enum of the model: `ENABLED`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -2425,32 +2200,7 @@ impl From<&str> for ChecksumMode {
         }
     }
 }
-impl From<String> for ChecksumMode {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ChecksumMode> for String {
-    fn from(value: ChecksumMode) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ChecksumMode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ChecksumMode {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ChecksumMode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ChecksumMode);
 /// The `ChecksumType` enum of the model: `COMPOSITE`, `FULL_OBJECT`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -2487,32 +2237,7 @@ impl From<&str> for ChecksumType {
         }
     }
 }
-impl From<String> for ChecksumType {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ChecksumType> for String {
-    fn from(value: ChecksumType) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ChecksumType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ChecksumType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ChecksumType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ChecksumType);
 /// The `CloudFunctionConfiguration` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -7271,32 +6996,7 @@ impl From<&str> for DeleteMarkerReplicationStatus {
         }
     }
 }
-impl From<String> for DeleteMarkerReplicationStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<DeleteMarkerReplicationStatus> for String {
-    fn from(value: DeleteMarkerReplicationStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for DeleteMarkerReplicationStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for DeleteMarkerReplicationStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for DeleteMarkerReplicationStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(DeleteMarkerReplicationStatus);
 /// The `DeleteObjectOutput` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -8156,32 +7856,7 @@ impl From<&str> for EncodingType {
         }
     }
 }
-impl From<String> for EncodingType {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<EncodingType> for String {
-    fn from(value: EncodingType) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for EncodingType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for EncodingType {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for EncodingType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(EncodingType);
 /// The `Error` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -8481,32 +8156,7 @@ impl From<&str> for Event {
         }
     }
 }
-impl From<String> for Event {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<Event> for String {
-    fn from(value: Event) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for Event {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for Event {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for Event {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(Event);
 /// The `ExpirationStatus` enum of the model: `Enabled`, `Disabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -8543,32 +8193,7 @@ impl From<&str> for ExpirationStatus {
         }
     }
 }
-impl From<String> for ExpirationStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ExpirationStatus> for String {
-    fn from(value: ExpirationStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ExpirationStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ExpirationStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ExpirationStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ExpirationStatus);
 /// The `ExtendObjectRetentionRequest` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -8789,32 +8414,7 @@ impl From<&str> for FilterRuleName {
         }
     }
 }
-impl From<String> for FilterRuleName {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<FilterRuleName> for String {
-    fn from(value: FilterRuleName) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for FilterRuleName {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for FilterRuleName {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for FilterRuleName {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(FilterRuleName);
 /// The `GetBucketAccelerateConfigurationOutput` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -15440,32 +15040,7 @@ impl From<&str> for InventoryFormat {
         }
     }
 }
-impl From<String> for InventoryFormat {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<InventoryFormat> for String {
-    fn from(value: InventoryFormat) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for InventoryFormat {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for InventoryFormat {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for InventoryFormat {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(InventoryFormat);
 /// The `InventoryFrequency` enum of the model: `Daily`, `Weekly`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -15502,32 +15077,7 @@ impl From<&str> for InventoryFrequency {
         }
     }
 }
-impl From<String> for InventoryFrequency {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<InventoryFrequency> for String {
-    fn from(value: InventoryFrequency) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for InventoryFrequency {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for InventoryFrequency {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for InventoryFrequency {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(InventoryFrequency);
 /// The `InventoryIncludedObjectVersions` enum of the model: `All`, `Current`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -15564,32 +15114,7 @@ impl From<&str> for InventoryIncludedObjectVersions {
         }
     }
 }
-impl From<String> for InventoryIncludedObjectVersions {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<InventoryIncludedObjectVersions> for String {
-    fn from(value: InventoryIncludedObjectVersions) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for InventoryIncludedObjectVersions {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for InventoryIncludedObjectVersions {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for InventoryIncludedObjectVersions {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(InventoryIncludedObjectVersions);
 /// The `InventoryOptionalField` enum of the model: `Size`, `LastModifiedDate`, `StorageClass`, `ETag`, `IsMultipartUploaded`, `ReplicationStatus`, `BucketKeyStatus`, `ObjectLockRetainUntilDate`, `ObjectLockMode`, `ObjectLockLegalHoldStatus`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -15669,32 +15194,7 @@ impl From<&str> for InventoryOptionalField {
         }
     }
 }
-impl From<String> for InventoryOptionalField {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<InventoryOptionalField> for String {
-    fn from(value: InventoryOptionalField) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for InventoryOptionalField {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for InventoryOptionalField {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for InventoryOptionalField {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(InventoryOptionalField);
 /// The `InventoryS3BucketDestination` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -20058,32 +19558,7 @@ impl From<&str> for MFADelete {
         }
     }
 }
-impl From<String> for MFADelete {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<MFADelete> for String {
-    fn from(value: MFADelete) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for MFADelete {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for MFADelete {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for MFADelete {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(MFADelete);
 /// The `MFADeleteStatus` enum of the model: `Enabled`, `Disabled`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -20120,32 +19595,7 @@ impl From<&str> for MFADeleteStatus {
         }
     }
 }
-impl From<String> for MFADeleteStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<MFADeleteStatus> for String {
-    fn from(value: MFADeleteStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for MFADeleteStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for MFADeleteStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for MFADeleteStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(MFADeleteStatus);
 /// The `MetadataDirective` enum of the model: `COPY`, `REPLACE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -20182,32 +19632,7 @@ impl From<&str> for MetadataDirective {
         }
     }
 }
-impl From<String> for MetadataDirective {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<MetadataDirective> for String {
-    fn from(value: MetadataDirective) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for MetadataDirective {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for MetadataDirective {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for MetadataDirective {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(MetadataDirective);
 /// The `MetricsAndOperator` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -21264,32 +20689,7 @@ impl From<&str> for ObjectCannedACL {
         }
     }
 }
-impl From<String> for ObjectCannedACL {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ObjectCannedACL> for String {
-    fn from(value: ObjectCannedACL) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ObjectCannedACL {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ObjectCannedACL {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ObjectCannedACL {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ObjectCannedACL);
 /// The `ObjectIdentifier` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -21455,32 +20855,7 @@ impl From<&str> for ObjectLockEnabled {
         }
     }
 }
-impl From<String> for ObjectLockEnabled {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ObjectLockEnabled> for String {
-    fn from(value: ObjectLockEnabled) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ObjectLockEnabled {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ObjectLockEnabled {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ObjectLockEnabled {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ObjectLockEnabled);
 /// The `ObjectLockLegalHold` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -21566,32 +20941,7 @@ impl From<&str> for ObjectLockLegalHoldStatus {
         }
     }
 }
-impl From<String> for ObjectLockLegalHoldStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ObjectLockLegalHoldStatus> for String {
-    fn from(value: ObjectLockLegalHoldStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ObjectLockLegalHoldStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ObjectLockLegalHoldStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ObjectLockLegalHoldStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ObjectLockLegalHoldStatus);
 /// The `ObjectLockMode` enum of the model: `GOVERNANCE`, `COMPLIANCE`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -21628,32 +20978,7 @@ impl From<&str> for ObjectLockMode {
         }
     }
 }
-impl From<String> for ObjectLockMode {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ObjectLockMode> for String {
-    fn from(value: ObjectLockMode) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ObjectLockMode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ObjectLockMode {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ObjectLockMode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ObjectLockMode);
 /// The `ObjectLockRetention` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -21758,32 +21083,7 @@ impl From<&str> for ObjectLockRetentionMode {
         }
     }
 }
-impl From<String> for ObjectLockRetentionMode {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ObjectLockRetentionMode> for String {
-    fn from(value: ObjectLockRetentionMode) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ObjectLockRetentionMode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ObjectLockRetentionMode {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ObjectLockRetentionMode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ObjectLockRetentionMode);
 /// The `ObjectLockRule` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -21931,32 +21231,7 @@ impl From<&str> for ObjectStorageClass {
         }
     }
 }
-impl From<String> for ObjectStorageClass {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ObjectStorageClass> for String {
-    fn from(value: ObjectStorageClass) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ObjectStorageClass {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ObjectStorageClass {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ObjectStorageClass {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ObjectStorageClass);
 /// The `ObjectVersion` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -22237,32 +21512,7 @@ impl From<&str> for ObjectVersionStorageClass {
         }
     }
 }
-impl From<String> for ObjectVersionStorageClass {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ObjectVersionStorageClass> for String {
-    fn from(value: ObjectVersionStorageClass) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ObjectVersionStorageClass {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ObjectVersionStorageClass {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ObjectVersionStorageClass {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ObjectVersionStorageClass);
 /// The `Owner` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -22573,32 +21823,7 @@ impl From<&str> for Payer {
         }
     }
 }
-impl From<String> for Payer {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<Payer> for String {
-    fn from(value: Payer) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for Payer {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for Payer {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for Payer {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(Payer);
 /// The `Permission` enum of the model: `FULL_CONTROL`, `WRITE`, `WRITE_ACP`, `READ`, `READ_ACP`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -22653,32 +21878,7 @@ impl From<&str> for Permission {
         }
     }
 }
-impl From<String> for Permission {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<Permission> for String {
-    fn from(value: Permission) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for Permission {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for Permission {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for Permission {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(Permission);
 /// The `ProtectionConfiguration` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -22867,32 +22067,7 @@ impl From<&str> for Protocol {
         }
     }
 }
-impl From<String> for Protocol {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<Protocol> for String {
-    fn from(value: Protocol) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for Protocol {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for Protocol {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for Protocol {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(Protocol);
 /// The `PublicAccessBlockConfiguration` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -27403,32 +26578,7 @@ impl From<&str> for ReplicationRuleStatus {
         }
     }
 }
-impl From<String> for ReplicationRuleStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ReplicationRuleStatus> for String {
-    fn from(value: ReplicationRuleStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ReplicationRuleStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ReplicationRuleStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ReplicationRuleStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ReplicationRuleStatus);
 /// The `ReplicationStatus` enum of the model: `COMPLETE`, `PENDING`, `FAILED`, `REPLICA`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -27478,32 +26628,7 @@ impl From<&str> for ReplicationStatus {
         }
     }
 }
-impl From<String> for ReplicationStatus {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ReplicationStatus> for String {
-    fn from(value: ReplicationStatus) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ReplicationStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ReplicationStatus {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ReplicationStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ReplicationStatus);
 /// The `RequestCharged` enum of the model: `requester`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -27536,32 +26661,7 @@ impl From<&str> for RequestCharged {
         }
     }
 }
-impl From<String> for RequestCharged {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<RequestCharged> for String {
-    fn from(value: RequestCharged) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for RequestCharged {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for RequestCharged {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for RequestCharged {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(RequestCharged);
 /// The `RequestPayer` enum of the model: `requester`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -27594,32 +26694,7 @@ impl From<&str> for RequestPayer {
         }
     }
 }
-impl From<String> for RequestPayer {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<RequestPayer> for String {
-    fn from(value: RequestPayer) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for RequestPayer {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for RequestPayer {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for RequestPayer {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(RequestPayer);
 /// The `ListReplicationFailureResult` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -28223,32 +27298,7 @@ impl From<&str> for RetentionDirective {
         }
     }
 }
-impl From<String> for RetentionDirective {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<RetentionDirective> for String {
-    fn from(value: RetentionDirective) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for RetentionDirective {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for RetentionDirective {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for RetentionDirective {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(RetentionDirective);
 /// The `RoutingRule` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -28386,32 +27436,7 @@ impl From<&str> for SSEKPEncryptionAlgorithm {
         }
     }
 }
-impl From<String> for SSEKPEncryptionAlgorithm {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<SSEKPEncryptionAlgorithm> for String {
-    fn from(value: SSEKPEncryptionAlgorithm) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for SSEKPEncryptionAlgorithm {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for SSEKPEncryptionAlgorithm {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for SSEKPEncryptionAlgorithm {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(SSEKPEncryptionAlgorithm);
 /// The `ServerSideEncryption` enum of the model: `AES256`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -28444,32 +27469,7 @@ impl From<&str> for ServerSideEncryption {
         }
     }
 }
-impl From<String> for ServerSideEncryption {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<ServerSideEncryption> for String {
-    fn from(value: ServerSideEncryption) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for ServerSideEncryption {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for ServerSideEncryption {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for ServerSideEncryption {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(ServerSideEncryption);
 /// The `StorageClass` enum of the model: `ACCELERATED`, `STANDARD`, `REDUCED_REDUNDANCY`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `GLACIER`, `DEEP_ARCHIVE`, `OUTPOSTS`, `GLACIER_IR`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -28549,32 +27549,7 @@ impl From<&str> for StorageClass {
         }
     }
 }
-impl From<String> for StorageClass {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<StorageClass> for String {
-    fn from(value: StorageClass) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for StorageClass {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for StorageClass {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for StorageClass {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(StorageClass);
 /// The `StorageClassAnalysis` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -28742,32 +27717,7 @@ impl From<&str> for StorageClassAnalysisSchemaVersion {
         }
     }
 }
-impl From<String> for StorageClassAnalysisSchemaVersion {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<StorageClassAnalysisSchemaVersion> for String {
-    fn from(value: StorageClassAnalysisSchemaVersion) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for StorageClassAnalysisSchemaVersion {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for StorageClassAnalysisSchemaVersion {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for StorageClassAnalysisSchemaVersion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(StorageClassAnalysisSchemaVersion);
 /// The `Tag` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -28911,32 +27861,7 @@ impl From<&str> for TaggingDirective {
         }
     }
 }
-impl From<String> for TaggingDirective {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<TaggingDirective> for String {
-    fn from(value: TaggingDirective) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for TaggingDirective {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for TaggingDirective {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for TaggingDirective {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(TaggingDirective);
 /// The `TargetGrant` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -29042,32 +27967,7 @@ impl From<&str> for Tier {
         }
     }
 }
-impl From<String> for Tier {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<Tier> for String {
-    fn from(value: Tier) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for Tier {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for Tier {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for Tier {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(Tier);
 /// The `TopicConfiguration` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -29406,32 +28306,7 @@ impl From<&str> for TransitionStorageClass {
         }
     }
 }
-impl From<String> for TransitionStorageClass {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<TransitionStorageClass> for String {
-    fn from(value: TransitionStorageClass) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for TransitionStorageClass {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for TransitionStorageClass {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for TransitionStorageClass {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(TransitionStorageClass);
 /// The `Type` enum of the model: `CanonicalUser`, `AmazonCustomerByEmail`, `Group`.
 ///
 /// Values the model does not list arrive as `Unknown`.
@@ -29476,32 +28351,7 @@ impl From<&str> for Type {
         }
     }
 }
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for Type {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for Type {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for Type {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(Type);
 /// The `UploadPartCopyOutput` structure of the model.
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
@@ -30896,32 +29746,7 @@ impl From<&str> for IbmProtectionManagementState {
         }
     }
 }
-impl From<String> for IbmProtectionManagementState {
-    fn from(value: String) -> Self {
-        Self::from(value.as_str())
-    }
-}
-impl From<IbmProtectionManagementState> for String {
-    fn from(value: IbmProtectionManagementState) -> Self {
-        value.as_str().to_string()
-    }
-}
-impl ::std::str::FromStr for IbmProtectionManagementState {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> Result<Self, ::std::convert::Infallible> {
-        Ok(Self::from(value))
-    }
-}
-impl AsRef<str> for IbmProtectionManagementState {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-impl ::std::fmt::Display for IbmProtectionManagementState {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+rt::wire_enum_conversions!(IbmProtectionManagementState);
 /// The `AddLegalHoldOutput` structure of the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]

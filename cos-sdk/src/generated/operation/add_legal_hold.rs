@@ -52,17 +52,10 @@ pub struct AddLegalHoldFluentBuilder {
     client: rt::Client,
     input: LegalHoldRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    AddLegalHoldFluentBuilder, LegalHoldRequestBuilder, rt::Client
+);
 impl AddLegalHoldFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        AddLegalHoldFluentBuilder {
-            client,
-            input: LegalHoldRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &LegalHoldRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -91,11 +84,6 @@ impl AddLegalHoldFluentBuilder {
     /// Sets or clears `RetentionLegalHoldId` (required). The hold's id: text of your choosing that names the case or reason.
     pub fn set_retention_legal_hold_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_retention_legal_hold_id(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

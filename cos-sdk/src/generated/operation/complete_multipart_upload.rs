@@ -115,17 +115,11 @@ pub struct CompleteMultipartUploadFluentBuilder {
     client: rt::Client,
     input: CompleteMultipartUploadRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    CompleteMultipartUploadFluentBuilder, CompleteMultipartUploadRequestBuilder,
+    rt::Client
+);
 impl CompleteMultipartUploadFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        CompleteMultipartUploadFluentBuilder {
-            client,
-            input: CompleteMultipartUploadRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &CompleteMultipartUploadRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -307,11 +301,6 @@ impl CompleteMultipartUploadFluentBuilder {
     /// Sets or clears `RetentionPeriod`. Seconds to keep the object from its creation, in a bucket with a protection configuration; within the bucket's minimum and maximum retention (which are in days). For multipart uploads it goes on CompleteMultipartUpload, never on CreateMultipartUpload.
     pub fn set_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_retention_period(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -225,17 +225,10 @@ pub struct CopyObjectFluentBuilder {
     client: rt::Client,
     input: CopyObjectRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    CopyObjectFluentBuilder, CopyObjectRequestBuilder, rt::Client
+);
 impl CopyObjectFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        CopyObjectFluentBuilder {
-            client,
-            input: CopyObjectRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &CopyObjectRequestBuilder {
-        &self.input
-    }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.input = self.input.acl(value);
@@ -730,11 +723,6 @@ impl CopyObjectFluentBuilder {
     /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_source_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

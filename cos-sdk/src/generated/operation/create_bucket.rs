@@ -123,17 +123,10 @@ pub struct CreateBucketFluentBuilder {
     client: rt::Client,
     input: CreateBucketRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    CreateBucketFluentBuilder, CreateBucketRequestBuilder, rt::Client
+);
 impl CreateBucketFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        CreateBucketFluentBuilder {
-            client,
-            input: CreateBucketRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &CreateBucketRequestBuilder {
-        &self.input
-    }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::BucketCannedACL>) -> Self {
         self.input = self.input.acl(value);
@@ -267,11 +260,6 @@ impl CreateBucketFluentBuilder {
         value: Option<String>,
     ) -> Self {
         self.input = self.input.set_ibm_sse_kp_customer_root_key_crn(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -141,17 +141,10 @@ pub struct CreateMultipartUploadFluentBuilder {
     client: rt::Client,
     input: CreateMultipartUploadRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    CreateMultipartUploadFluentBuilder, CreateMultipartUploadRequestBuilder, rt::Client
+);
 impl CreateMultipartUploadFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        CreateMultipartUploadFluentBuilder {
-            client,
-            input: CreateMultipartUploadRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &CreateMultipartUploadRequestBuilder {
-        &self.input
-    }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.input = self.input.acl(value);
@@ -467,11 +460,6 @@ impl CreateMultipartUploadFluentBuilder {
     /// Sets or clears `ChecksumType`. `COMPOSITE` (a checksum of the parts' checksums, the default for CRC32, CRC32C, SHA-1 and SHA-256) or `FULL_OBJECT` (over all bytes; CRC64NVME always is).
     pub fn set_checksum_type(mut self, value: Option<types::ChecksumType>) -> Self {
         self.input = self.input.set_checksum_type(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -54,17 +54,10 @@ pub struct DeleteBucketCorsFluentBuilder {
     client: rt::Client,
     input: DeleteBucketCorsRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    DeleteBucketCorsFluentBuilder, DeleteBucketCorsRequestBuilder, rt::Client
+);
 impl DeleteBucketCorsFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        DeleteBucketCorsFluentBuilder {
-            client,
-            input: DeleteBucketCorsRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &DeleteBucketCorsRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -83,11 +76,6 @@ impl DeleteBucketCorsFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -60,17 +60,11 @@ pub struct DeleteBucketMetricsConfigurationFluentBuilder {
     client: rt::Client,
     input: DeleteBucketMetricsConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    DeleteBucketMetricsConfigurationFluentBuilder,
+    DeleteBucketMetricsConfigurationRequestBuilder, rt::Client
+);
 impl DeleteBucketMetricsConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        DeleteBucketMetricsConfigurationFluentBuilder {
-            client,
-            input: DeleteBucketMetricsConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &DeleteBucketMetricsConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -99,11 +93,6 @@ impl DeleteBucketMetricsConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -52,17 +52,10 @@ pub struct DeleteBucketPolicyFluentBuilder {
     client: rt::Client,
     input: DeleteBucketPolicyRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    DeleteBucketPolicyFluentBuilder, DeleteBucketPolicyRequestBuilder, rt::Client
+);
 impl DeleteBucketPolicyFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        DeleteBucketPolicyFluentBuilder {
-            client,
-            input: DeleteBucketPolicyRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &DeleteBucketPolicyRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -81,11 +74,6 @@ impl DeleteBucketPolicyFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -53,17 +53,10 @@ pub struct DeleteBucketWebsiteFluentBuilder {
     client: rt::Client,
     input: DeleteBucketWebsiteRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    DeleteBucketWebsiteFluentBuilder, DeleteBucketWebsiteRequestBuilder, rt::Client
+);
 impl DeleteBucketWebsiteFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        DeleteBucketWebsiteFluentBuilder {
-            client,
-            input: DeleteBucketWebsiteRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &DeleteBucketWebsiteRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -82,11 +75,6 @@ impl DeleteBucketWebsiteFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

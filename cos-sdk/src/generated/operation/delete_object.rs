@@ -68,17 +68,10 @@ pub struct DeleteObjectFluentBuilder {
     client: rt::Client,
     input: DeleteObjectRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    DeleteObjectFluentBuilder, DeleteObjectRequestBuilder, rt::Client
+);
 impl DeleteObjectFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        DeleteObjectFluentBuilder {
-            client,
-            input: DeleteObjectRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &DeleteObjectRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -163,11 +156,6 @@ impl DeleteObjectFluentBuilder {
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -53,17 +53,11 @@ pub struct DeletePublicAccessBlockFluentBuilder {
     client: rt::Client,
     input: DeletePublicAccessBlockRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    DeletePublicAccessBlockFluentBuilder, DeletePublicAccessBlockRequestBuilder,
+    rt::Client
+);
 impl DeletePublicAccessBlockFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        DeletePublicAccessBlockFluentBuilder {
-            client,
-            input: DeletePublicAccessBlockRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &DeletePublicAccessBlockRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -82,11 +76,6 @@ impl DeletePublicAccessBlockFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -70,17 +70,10 @@ pub struct ExtendObjectRetentionFluentBuilder {
     client: rt::Client,
     input: ExtendObjectRetentionRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ExtendObjectRetentionFluentBuilder, ExtendObjectRetentionRequestBuilder, rt::Client
+);
 impl ExtendObjectRetentionFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ExtendObjectRetentionFluentBuilder {
-            client,
-            input: ExtendObjectRetentionRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ExtendObjectRetentionRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -145,11 +138,6 @@ impl ExtendObjectRetentionFluentBuilder {
     /// Sets or clears `NewRetentionPeriod`. The new retention in seconds from the object's creation, longer than the current one.
     pub fn set_new_retention_period(mut self, value: Option<i32>) -> Self {
         self.input = self.input.set_new_retention_period(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -56,17 +56,11 @@ pub struct GetBucketAccelerateConfigurationFluentBuilder {
     client: rt::Client,
     input: GetBucketAccelerateConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketAccelerateConfigurationFluentBuilder,
+    GetBucketAccelerateConfigurationRequestBuilder, rt::Client
+);
 impl GetBucketAccelerateConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketAccelerateConfigurationFluentBuilder {
-            client,
-            input: GetBucketAccelerateConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketAccelerateConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -85,11 +79,6 @@ impl GetBucketAccelerateConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

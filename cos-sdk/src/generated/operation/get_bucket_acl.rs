@@ -51,17 +51,10 @@ pub struct GetBucketAclFluentBuilder {
     client: rt::Client,
     input: GetBucketAclRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketAclFluentBuilder, GetBucketAclRequestBuilder, rt::Client
+);
 impl GetBucketAclFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketAclFluentBuilder {
-            client,
-            input: GetBucketAclRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketAclRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -80,11 +73,6 @@ impl GetBucketAclFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

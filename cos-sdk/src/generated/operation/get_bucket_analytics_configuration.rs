@@ -60,17 +60,11 @@ pub struct GetBucketAnalyticsConfigurationFluentBuilder {
     client: rt::Client,
     input: GetBucketAnalyticsConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketAnalyticsConfigurationFluentBuilder,
+    GetBucketAnalyticsConfigurationRequestBuilder, rt::Client
+);
 impl GetBucketAnalyticsConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketAnalyticsConfigurationFluentBuilder {
-            client,
-            input: GetBucketAnalyticsConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketAnalyticsConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -99,11 +93,6 @@ impl GetBucketAnalyticsConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

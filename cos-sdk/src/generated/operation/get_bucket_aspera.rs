@@ -50,17 +50,10 @@ pub struct GetBucketAsperaFluentBuilder {
     client: rt::Client,
     input: GetBucketAsperaRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketAsperaFluentBuilder, GetBucketAsperaRequestBuilder, rt::Client
+);
 impl GetBucketAsperaFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketAsperaFluentBuilder {
-            client,
-            input: GetBucketAsperaRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketAsperaRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -69,11 +62,6 @@ impl GetBucketAsperaFluentBuilder {
     /// Sets or clears `Bucket` (required).
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

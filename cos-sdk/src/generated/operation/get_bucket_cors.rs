@@ -56,17 +56,10 @@ pub struct GetBucketCorsFluentBuilder {
     client: rt::Client,
     input: GetBucketCorsRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketCorsFluentBuilder, GetBucketCorsRequestBuilder, rt::Client
+);
 impl GetBucketCorsFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketCorsFluentBuilder {
-            client,
-            input: GetBucketCorsRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketCorsRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -95,11 +88,6 @@ impl GetBucketCorsFluentBuilder {
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

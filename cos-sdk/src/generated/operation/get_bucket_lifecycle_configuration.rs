@@ -58,17 +58,11 @@ pub struct GetBucketLifecycleConfigurationFluentBuilder {
     client: rt::Client,
     input: GetBucketLifecycleConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketLifecycleConfigurationFluentBuilder,
+    GetBucketLifecycleConfigurationRequestBuilder, rt::Client
+);
 impl GetBucketLifecycleConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketLifecycleConfigurationFluentBuilder {
-            client,
-            input: GetBucketLifecycleConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketLifecycleConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -87,11 +81,6 @@ impl GetBucketLifecycleConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -52,17 +52,10 @@ pub struct GetBucketLocationFluentBuilder {
     client: rt::Client,
     input: GetBucketLocationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketLocationFluentBuilder, GetBucketLocationRequestBuilder, rt::Client
+);
 impl GetBucketLocationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketLocationFluentBuilder {
-            client,
-            input: GetBucketLocationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketLocationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -81,11 +74,6 @@ impl GetBucketLocationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -56,17 +56,10 @@ pub struct GetBucketReplicationFluentBuilder {
     client: rt::Client,
     input: GetBucketReplicationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketReplicationFluentBuilder, GetBucketReplicationRequestBuilder, rt::Client
+);
 impl GetBucketReplicationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketReplicationFluentBuilder {
-            client,
-            input: GetBucketReplicationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketReplicationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -85,11 +78,6 @@ impl GetBucketReplicationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -53,17 +53,10 @@ pub struct GetBucketWebsiteFluentBuilder {
     client: rt::Client,
     input: GetBucketWebsiteRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetBucketWebsiteFluentBuilder, GetBucketWebsiteRequestBuilder, rt::Client
+);
 impl GetBucketWebsiteFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetBucketWebsiteFluentBuilder {
-            client,
-            input: GetBucketWebsiteRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetBucketWebsiteRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -82,11 +75,6 @@ impl GetBucketWebsiteFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

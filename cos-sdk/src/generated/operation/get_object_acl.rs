@@ -77,17 +77,10 @@ pub struct GetObjectAclFluentBuilder {
     client: rt::Client,
     input: GetObjectAclRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetObjectAclFluentBuilder, GetObjectAclRequestBuilder, rt::Client
+);
 impl GetObjectAclFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetObjectAclFluentBuilder {
-            client,
-            input: GetObjectAclRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetObjectAclRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -146,11 +139,6 @@ impl GetObjectAclFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

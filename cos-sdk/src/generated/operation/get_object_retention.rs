@@ -63,17 +63,10 @@ pub struct GetObjectRetentionFluentBuilder {
     client: rt::Client,
     input: GetObjectRetentionRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetObjectRetentionFluentBuilder, GetObjectRetentionRequestBuilder, rt::Client
+);
 impl GetObjectRetentionFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetObjectRetentionFluentBuilder {
-            client,
-            input: GetObjectRetentionRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetObjectRetentionRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -122,11 +115,6 @@ impl GetObjectRetentionFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

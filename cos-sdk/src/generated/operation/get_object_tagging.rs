@@ -63,17 +63,10 @@ pub struct GetObjectTaggingFluentBuilder {
     client: rt::Client,
     input: GetObjectTaggingRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetObjectTaggingFluentBuilder, GetObjectTaggingRequestBuilder, rt::Client
+);
 impl GetObjectTaggingFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetObjectTaggingFluentBuilder {
-            client,
-            input: GetObjectTaggingRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetObjectTaggingRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -122,11 +115,6 @@ impl GetObjectTaggingFluentBuilder {
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

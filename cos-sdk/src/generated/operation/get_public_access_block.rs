@@ -54,17 +54,10 @@ pub struct GetPublicAccessBlockFluentBuilder {
     client: rt::Client,
     input: GetPublicAccessBlockRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    GetPublicAccessBlockFluentBuilder, GetPublicAccessBlockRequestBuilder, rt::Client
+);
 impl GetPublicAccessBlockFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        GetPublicAccessBlockFluentBuilder {
-            client,
-            input: GetPublicAccessBlockRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &GetPublicAccessBlockRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -83,11 +76,6 @@ impl GetPublicAccessBlockFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -117,17 +117,10 @@ pub struct HeadObjectFluentBuilder {
     client: rt::Client,
     input: HeadObjectRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    HeadObjectFluentBuilder, HeadObjectRequestBuilder, rt::Client
+);
 impl HeadObjectFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        HeadObjectFluentBuilder {
-            client,
-            input: HeadObjectRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &HeadObjectRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -286,11 +279,6 @@ impl HeadObjectFluentBuilder {
     /// Sets or clears `ChecksumMode`. `ENABLED` asks the service to send the object's stored checksums; the client then checks a whole-object GET against them.
     pub fn set_checksum_mode(mut self, value: Option<types::ChecksumMode>) -> Self {
         self.input = self.input.set_checksum_mode(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -60,17 +60,11 @@ pub struct ListBucketInventoryConfigurationsFluentBuilder {
     client: rt::Client,
     input: ListBucketInventoryConfigurationsRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ListBucketInventoryConfigurationsFluentBuilder,
+    ListBucketInventoryConfigurationsRequestBuilder, rt::Client
+);
 impl ListBucketInventoryConfigurationsFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ListBucketInventoryConfigurationsFluentBuilder {
-            client,
-            input: ListBucketInventoryConfigurationsRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ListBucketInventoryConfigurationsRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -99,11 +93,6 @@ impl ListBucketInventoryConfigurationsFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

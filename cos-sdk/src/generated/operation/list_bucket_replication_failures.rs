@@ -68,17 +68,11 @@ pub struct ListBucketReplicationFailuresFluentBuilder {
     client: rt::Client,
     input: ListBucketReplicationFailuresRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ListBucketReplicationFailuresFluentBuilder,
+    ListBucketReplicationFailuresRequestBuilder, rt::Client
+);
 impl ListBucketReplicationFailuresFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ListBucketReplicationFailuresFluentBuilder {
-            client,
-            input: ListBucketReplicationFailuresRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ListBucketReplicationFailuresRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -127,11 +121,6 @@ impl ListBucketReplicationFailuresFluentBuilder {
     /// Sets or clears `EncodingType`. `url` to have keys URL-encoded in the answer.
     pub fn set_encoding_type(mut self, value: Option<types::EncodingType>) -> Self {
         self.input = self.input.set_encoding_type(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

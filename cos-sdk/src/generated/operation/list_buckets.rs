@@ -52,17 +52,10 @@ pub struct ListBucketsFluentBuilder {
     client: rt::Client,
     input: ListBucketsRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ListBucketsFluentBuilder, ListBucketsRequestBuilder, rt::Client
+);
 impl ListBucketsFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ListBucketsFluentBuilder {
-            client,
-            input: ListBucketsRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ListBucketsRequestBuilder {
-        &self.input
-    }
     /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
@@ -71,11 +64,6 @@ impl ListBucketsFluentBuilder {
     /// Sets or clears `IBMServiceInstanceId`. The COS service instance (CRN or GUID) whose buckets are listed. The client sends the configured instance id when this is not set.
     pub fn set_ibm_service_instance_id(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_ibm_service_instance_id(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

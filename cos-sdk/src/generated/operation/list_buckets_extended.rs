@@ -66,17 +66,10 @@ pub struct ListBucketsExtendedFluentBuilder {
     client: rt::Client,
     input: ListBucketsExtendedRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ListBucketsExtendedFluentBuilder, ListBucketsExtendedRequestBuilder, rt::Client
+);
 impl ListBucketsExtendedFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ListBucketsExtendedFluentBuilder {
-            client,
-            input: ListBucketsExtendedRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ListBucketsExtendedRequestBuilder {
-        &self.input
-    }
     /// Sets `IBMServiceInstanceId`. The COS service instance (CRN or GUID) the bucket belongs to. The client sends the configured instance id when this is not set.
     pub fn ibm_service_instance_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.ibm_service_instance_id(value);
@@ -115,11 +108,6 @@ impl ListBucketsExtendedFluentBuilder {
     /// Sets or clears `Prefix`. Lists only buckets whose names start with this text.
     pub fn set_prefix(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_prefix(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -57,17 +57,10 @@ pub struct ListLegalHoldsFluentBuilder {
     client: rt::Client,
     input: ListLegalHoldsRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ListLegalHoldsFluentBuilder, ListLegalHoldsRequestBuilder, rt::Client
+);
 impl ListLegalHoldsFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ListLegalHoldsFluentBuilder {
-            client,
-            input: ListLegalHoldsRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ListLegalHoldsRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -96,11 +89,6 @@ impl ListLegalHoldsFluentBuilder {
     /// Sets or clears `MirrorDestination`. IBM COS on premises: which vault of a mirror to read from, by vault id; ignored elsewhere.
     pub fn set_mirror_destination(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_mirror_destination(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -91,17 +91,10 @@ pub struct ListObjectsFluentBuilder {
     client: rt::Client,
     input: ListObjectsRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ListObjectsFluentBuilder, ListObjectsRequestBuilder, rt::Client
+);
 impl ListObjectsFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ListObjectsFluentBuilder {
-            client,
-            input: ListObjectsRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ListObjectsRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -190,11 +183,6 @@ impl ListObjectsFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

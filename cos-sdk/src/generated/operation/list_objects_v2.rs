@@ -92,17 +92,10 @@ pub struct ListObjectsV2FluentBuilder {
     client: rt::Client,
     input: ListObjectsV2RequestBuilder,
 }
+rt::fluent_builder_basics!(
+    ListObjectsV2FluentBuilder, ListObjectsV2RequestBuilder, rt::Client
+);
 impl ListObjectsV2FluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        ListObjectsV2FluentBuilder {
-            client,
-            input: ListObjectsV2Request::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &ListObjectsV2RequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -191,11 +184,6 @@ impl ListObjectsV2FluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

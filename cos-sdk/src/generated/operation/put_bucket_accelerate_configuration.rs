@@ -69,17 +69,11 @@ pub struct PutBucketAccelerateConfigurationFluentBuilder {
     client: rt::Client,
     input: PutBucketAccelerateConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketAccelerateConfigurationFluentBuilder,
+    PutBucketAccelerateConfigurationRequestBuilder, rt::Client
+);
 impl PutBucketAccelerateConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketAccelerateConfigurationFluentBuilder {
-            client,
-            input: PutBucketAccelerateConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketAccelerateConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -130,11 +124,6 @@ impl PutBucketAccelerateConfigurationFluentBuilder {
         value: Option<types::ChecksumAlgorithm>,
     ) -> Self {
         self.input = self.input.set_checksum_algorithm(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

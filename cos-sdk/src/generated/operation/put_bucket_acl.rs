@@ -84,17 +84,10 @@ pub struct PutBucketAclFluentBuilder {
     client: rt::Client,
     input: PutBucketAclRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketAclFluentBuilder, PutBucketAclRequestBuilder, rt::Client
+);
 impl PutBucketAclFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketAclFluentBuilder {
-            client,
-            input: PutBucketAclRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketAclRequestBuilder {
-        &self.input
-    }
     /// Sets `ACL`.
     pub fn acl(mut self, value: impl Into<types::BucketCannedACL>) -> Self {
         self.input = self.input.acl(value);
@@ -212,11 +205,6 @@ impl PutBucketAclFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -69,17 +69,11 @@ pub struct PutBucketAnalyticsConfigurationFluentBuilder {
     client: rt::Client,
     input: PutBucketAnalyticsConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketAnalyticsConfigurationFluentBuilder,
+    PutBucketAnalyticsConfigurationRequestBuilder, rt::Client
+);
 impl PutBucketAnalyticsConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketAnalyticsConfigurationFluentBuilder {
-            client,
-            input: PutBucketAnalyticsConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketAnalyticsConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -124,11 +118,6 @@ impl PutBucketAnalyticsConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

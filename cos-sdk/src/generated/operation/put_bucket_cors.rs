@@ -69,17 +69,10 @@ pub struct PutBucketCorsFluentBuilder {
     client: rt::Client,
     input: PutBucketCorsRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketCorsFluentBuilder, PutBucketCorsRequestBuilder, rt::Client
+);
 impl PutBucketCorsFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketCorsFluentBuilder {
-            client,
-            input: PutBucketCorsRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketCorsRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -137,11 +130,6 @@ impl PutBucketCorsFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

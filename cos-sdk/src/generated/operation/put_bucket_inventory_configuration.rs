@@ -69,17 +69,11 @@ pub struct PutBucketInventoryConfigurationFluentBuilder {
     client: rt::Client,
     input: PutBucketInventoryConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketInventoryConfigurationFluentBuilder,
+    PutBucketInventoryConfigurationRequestBuilder, rt::Client
+);
 impl PutBucketInventoryConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketInventoryConfigurationFluentBuilder {
-            client,
-            input: PutBucketInventoryConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketInventoryConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -124,11 +118,6 @@ impl PutBucketInventoryConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -70,17 +70,11 @@ pub struct PutBucketLifecycleConfigurationFluentBuilder {
     client: rt::Client,
     input: PutBucketLifecycleConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketLifecycleConfigurationFluentBuilder,
+    PutBucketLifecycleConfigurationRequestBuilder, rt::Client
+);
 impl PutBucketLifecycleConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketLifecycleConfigurationFluentBuilder {
-            client,
-            input: PutBucketLifecycleConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketLifecycleConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -131,11 +125,6 @@ impl PutBucketLifecycleConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

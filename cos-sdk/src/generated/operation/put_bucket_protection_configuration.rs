@@ -65,17 +65,11 @@ pub struct PutBucketProtectionConfigurationFluentBuilder {
     client: rt::Client,
     input: PutBucketProtectionConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketProtectionConfigurationFluentBuilder,
+    PutBucketProtectionConfigurationRequestBuilder, rt::Client
+);
 impl PutBucketProtectionConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketProtectionConfigurationFluentBuilder {
-            client,
-            input: PutBucketProtectionConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketProtectionConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -100,11 +94,6 @@ impl PutBucketProtectionConfigurationFluentBuilder {
         value: Option<types::ProtectionConfiguration>,
     ) -> Self {
         self.input = self.input.set_protection_configuration(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -55,17 +55,11 @@ pub struct PutBucketReplicationReattemptFluentBuilder {
     client: rt::Client,
     input: PutBucketReplicationReattemptRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutBucketReplicationReattemptFluentBuilder,
+    PutBucketReplicationReattemptRequestBuilder, rt::Client
+);
 impl PutBucketReplicationReattemptFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutBucketReplicationReattemptFluentBuilder {
-            client,
-            input: PutBucketReplicationReattemptRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutBucketReplicationReattemptRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -74,11 +68,6 @@ impl PutBucketReplicationReattemptFluentBuilder {
     /// Sets or clears `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn set_bucket(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_bucket(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

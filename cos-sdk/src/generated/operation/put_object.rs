@@ -169,17 +169,8 @@ pub struct PutObjectFluentBuilder {
     client: rt::Client,
     input: PutObjectRequestBuilder,
 }
+rt::fluent_builder_basics!(PutObjectFluentBuilder, PutObjectRequestBuilder, rt::Client);
 impl PutObjectFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutObjectFluentBuilder {
-            client,
-            input: PutObjectRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutObjectRequestBuilder {
-        &self.input
-    }
     /// Sets `ACL`. A canned access control list, such as `private` (the default) or `public-read`. On IBM COS, access is usually granted with IAM policies instead.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.input = self.input.acl(value);
@@ -595,11 +586,6 @@ impl PutObjectFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

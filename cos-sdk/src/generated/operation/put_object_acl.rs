@@ -104,17 +104,10 @@ pub struct PutObjectAclFluentBuilder {
     client: rt::Client,
     input: PutObjectAclRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutObjectAclFluentBuilder, PutObjectAclRequestBuilder, rt::Client
+);
 impl PutObjectAclFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutObjectAclFluentBuilder {
-            client,
-            input: PutObjectAclRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutObjectAclRequestBuilder {
-        &self.input
-    }
     /// Sets `ACL`.
     pub fn acl(mut self, value: impl Into<types::ObjectCannedACL>) -> Self {
         self.input = self.input.acl(value);
@@ -246,11 +239,6 @@ impl PutObjectAclFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

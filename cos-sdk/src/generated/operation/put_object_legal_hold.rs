@@ -75,17 +75,10 @@ pub struct PutObjectLegalHoldFluentBuilder {
     client: rt::Client,
     input: PutObjectLegalHoldRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutObjectLegalHoldFluentBuilder, PutObjectLegalHoldRequestBuilder, rt::Client
+);
 impl PutObjectLegalHoldFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutObjectLegalHoldFluentBuilder {
-            client,
-            input: PutObjectLegalHoldRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutObjectLegalHoldRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -154,11 +147,6 @@ impl PutObjectLegalHoldFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

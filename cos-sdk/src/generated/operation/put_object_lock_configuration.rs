@@ -75,17 +75,11 @@ pub struct PutObjectLockConfigurationFluentBuilder {
     client: rt::Client,
     input: PutObjectLockConfigurationRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutObjectLockConfigurationFluentBuilder, PutObjectLockConfigurationRequestBuilder,
+    rt::Client
+);
 impl PutObjectLockConfigurationFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutObjectLockConfigurationFluentBuilder {
-            client,
-            input: PutObjectLockConfigurationRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutObjectLockConfigurationRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -166,11 +160,6 @@ impl PutObjectLockConfigurationFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -79,17 +79,10 @@ pub struct PutObjectTaggingFluentBuilder {
     client: rt::Client,
     input: PutObjectTaggingRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutObjectTaggingFluentBuilder, PutObjectTaggingRequestBuilder, rt::Client
+);
 impl PutObjectTaggingFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutObjectTaggingFluentBuilder {
-            client,
-            input: PutObjectTaggingRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutObjectTaggingRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -174,11 +167,6 @@ impl PutObjectTaggingFluentBuilder {
     /// Sets or clears `RequestPayer`. `requester` for Requester Pays buckets (an AWS feature).
     pub fn set_request_payer(mut self, value: Option<types::RequestPayer>) -> Self {
         self.input = self.input.set_request_payer(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

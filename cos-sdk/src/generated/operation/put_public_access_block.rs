@@ -70,17 +70,10 @@ pub struct PutPublicAccessBlockFluentBuilder {
     client: rt::Client,
     input: PutPublicAccessBlockRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    PutPublicAccessBlockFluentBuilder, PutPublicAccessBlockRequestBuilder, rt::Client
+);
 impl PutPublicAccessBlockFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        PutPublicAccessBlockFluentBuilder {
-            client,
-            input: PutPublicAccessBlockRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &PutPublicAccessBlockRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required).
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -141,11 +134,6 @@ impl PutPublicAccessBlockFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`.
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

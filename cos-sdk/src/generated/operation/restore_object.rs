@@ -86,17 +86,10 @@ pub struct RestoreObjectFluentBuilder {
     client: rt::Client,
     input: RestoreObjectRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    RestoreObjectFluentBuilder, RestoreObjectRequestBuilder, rt::Client
+);
 impl RestoreObjectFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        RestoreObjectFluentBuilder {
-            client,
-            input: RestoreObjectRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &RestoreObjectRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -135,11 +128,6 @@ impl RestoreObjectFluentBuilder {
     /// Sets or clears `RestoreRequest`. How long the restored copy stays (`Days`) and the restore tier (`GlacierJobParameters.Tier`); on COS the tier follows the archive class (`Bulk` for `GLACIER`, `Accelerated` for `ACCELERATED`) and may be left out.
     pub fn set_restore_request(mut self, value: Option<types::RestoreRequest>) -> Self {
         self.input = self.input.set_restore_request(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

@@ -98,17 +98,10 @@ pub struct UploadPartFluentBuilder {
     client: rt::Client,
     input: UploadPartRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    UploadPartFluentBuilder, UploadPartRequestBuilder, rt::Client
+);
 impl UploadPartFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        UploadPartFluentBuilder {
-            client,
-            input: UploadPartRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &UploadPartRequestBuilder {
-        &self.input
-    }
     /// Sets `Body`. The object's bytes as a `ByteStream`: in memory, from a file (`ByteStream::from_path`, which can be re- sent on retry) or from any stream.
     pub fn body(mut self, value: impl Into<rt::ByteStream>) -> Self {
         self.input = self.input.body(value);
@@ -293,11 +286,6 @@ impl UploadPartFluentBuilder {
     /// Sets or clears `ExpectedBucketOwner`. The account id the bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

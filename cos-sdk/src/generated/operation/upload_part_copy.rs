@@ -126,17 +126,10 @@ pub struct UploadPartCopyFluentBuilder {
     client: rt::Client,
     input: UploadPartCopyRequestBuilder,
 }
+rt::fluent_builder_basics!(
+    UploadPartCopyFluentBuilder, UploadPartCopyRequestBuilder, rt::Client
+);
 impl UploadPartCopyFluentBuilder {
-    pub(crate) fn new(client: rt::Client) -> Self {
-        UploadPartCopyFluentBuilder {
-            client,
-            input: UploadPartCopyRequest::builder(),
-        }
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &UploadPartCopyRequestBuilder {
-        &self.input
-    }
     /// Sets `Bucket` (required). The bucket's name. COS serves a bucket only at the endpoint of its location.
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.bucket(value);
@@ -346,11 +339,6 @@ impl UploadPartCopyFluentBuilder {
     /// Sets or clears `ExpectedSourceBucketOwner`. The account id the source bucket must belong to, else the request fails (an AWS feature).
     pub fn set_expected_source_bucket_owner(mut self, value: Option<String>) -> Self {
         self.input = self.input.set_expected_source_bucket_owner(value);
-        self
-    }
-    /// Uses `options` for this call: extra headers, a timeout, retries (see [`crate::CallOptions`]).
-    pub fn customize(mut self, options: rt::CallOptions) -> Self {
-        self.client = self.client.with_call_options(options);
         self
     }
     /// Sends the request and reads the answer; a failure's `as_operation_error()` gives this

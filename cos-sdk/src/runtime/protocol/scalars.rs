@@ -23,6 +23,69 @@ impl UnknownValue {
     }
 }
 
+/// The conversions every generated enum has besides its own `as_str` and `From<&str>` (which hold
+/// the model's values): from and into `String`, `FromStr` (never failing), `AsRef<str>` and
+/// `Display`, all by way of those two. Generated code calls it as `rt::wire_enum_conversions!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_enum_conversions {
+    ($name:ident) => {
+        impl ::std::convert::From<::std::string::String> for $name {
+            fn from(value: ::std::string::String) -> Self {
+                Self::from(value.as_str())
+            }
+        }
+        impl ::std::convert::From<$name> for ::std::string::String {
+            fn from(value: $name) -> Self {
+                value.as_str().to_string()
+            }
+        }
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+                Ok(Self::from(value))
+            }
+        }
+        impl ::std::convert::AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// The methods every generated fluent builder has besides its setters and `send` (which hold the
+/// operation's members and types): `new`, `as_input` and `customize`. Generated code calls it as
+/// `rt::fluent_builder_basics!(FluentBuilder, InputBuilder, Client)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fluent_builder_basics {
+    ($fluent:ident, $input:ty, $client:ty) => {
+        impl $fluent {
+            pub(crate) fn new(client: $client) -> Self {
+                $fluent { client, input: ::std::default::Default::default() }
+            }
+
+            /// The input as set so far.
+            pub fn as_input(&self) -> &$input {
+                &self.input
+            }
+
+            /// Uses `options` for this call: extra headers, a timeout, retries (see
+            /// [`CallOptions`](crate::CallOptions)).
+            pub fn customize(mut self, options: $crate::rt::CallOptions) -> Self {
+                self.client = self.client.with_call_options(options);
+                self
+            }
+        }
+    };
+}
+
 /// A required member of a builder, or an error that names it and the setter to call.
 pub fn required<T>(value: Option<T>, shape: &str, member: &str, setter: &str) -> Result<T, Error> {
     value.ok_or_else(|| Error::invalid_input(format!("{shape}.{member} is required: set it with `.{setter}(...)`")))
