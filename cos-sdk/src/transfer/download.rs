@@ -286,8 +286,16 @@ enum PartTarget<'a, 'b> {
     /// A region of the temporary file, from `offset`, written in batches on a blocking thread through a
     /// handle of its own (so parts never share a file position). The handle is opened with the first
     /// write, so a part waiting for a request slot holds no file open: open files stay bounded by the
-    /// requests in flight, however many downloads run at once.
-    File { file: Option<Arc<std::fs::File>>, offset: u64, written: u64, pending: bytes::BytesMut, path: &'a Path },
+    /// requests in flight, however many downloads run at once. A `whole` file (a download in one GET)
+    /// is also created by that first open and made durable by `finish`, all in the GET's slot.
+    File {
+        file: Option<Arc<std::fs::File>>,
+        offset: u64,
+        written: u64,
+        pending: bytes::BytesMut,
+        path: &'a Path,
+        whole: bool,
+    },
     /// A part buffer (ordered streams).
     Buffer(&'a mut bytes::BytesMut),
     /// Straight on to the caller (a small object in a stream download); cannot restart once bytes left.
@@ -298,15 +306,27 @@ impl<'a> PartTarget<'a, '_> {
     /// The region of the existing file `path` from `offset`, opened through a new handle at the first
     /// write.
     fn file(path: &'a Path, offset: u64) -> PartTarget<'a, 'static> {
-        PartTarget::File { file: None, offset, written: 0, pending: bytes::BytesMut::new(), path }
+        PartTarget::File { file: None, offset, written: 0, pending: bytes::BytesMut::new(), path, whole: false }
     }
 
-    /// The handle of a file target, opened on first use.
-    async fn handle(file: &mut Option<Arc<std::fs::File>>, path: &Path) -> Result<Arc<std::fs::File>, Error> {
+    /// All of file `path`, created at the first write (or by `finish`, for an empty object) and
+    /// synced by `finish`.
+    fn whole_file(path: &'a Path) -> PartTarget<'a, 'static> {
+        PartTarget::File { file: None, offset: 0, written: 0, pending: bytes::BytesMut::new(), path, whole: true }
+    }
+
+    /// The handle of a file target, opened on first use (and the file created, when `create`).
+    async fn handle(
+        file: &mut Option<Arc<std::fs::File>>,
+        path: &Path,
+        create: bool,
+    ) -> Result<Arc<std::fs::File>, Error> {
         if let Some(handle) = file {
             return Ok(handle.clone());
         }
-        let opened = tokio::fs::OpenOptions::new().write(true).open(path).await.map_err(|e| file_error("open", path, e))?;
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create(create).truncate(create);
+        let opened = options.open(path).await.map_err(|e| file_error(if create { "create" } else { "open" }, path, e))?;
         Ok(file.insert(Arc::new(opened.into_std().await)).clone())
     }
 
@@ -351,13 +371,13 @@ impl<'a> PartTarget<'a, '_> {
 
     /// Writes what is gathered at its place in the file.
     async fn flush_pending(&mut self) -> Result<(), Error> {
-        let PartTarget::File { file, offset, written, pending, path } = self else { return Ok(()) };
+        let PartTarget::File { file, offset, written, pending, path, whole } = self else { return Ok(()) };
         if pending.is_empty() {
             return Ok(());
         }
         let position = *offset + *written;
         let len = pending.len() as u64;
-        let handle = Self::handle(file, path).await?;
+        let handle = Self::handle(file, path, *whole).await?;
         let mut data = std::mem::take(pending);
         let (result, data) = run_blocking("the file writing task", move || {
             use std::io::{Seek, SeekFrom, Write};
@@ -373,10 +393,17 @@ impl<'a> PartTarget<'a, '_> {
         Ok(())
     }
 
+    /// Writes what is left; a whole file is then created if nothing was written (an empty object)
+    /// and made durable.
     async fn finish(&mut self) -> Result<(), Error> {
-        self.flush_pending().await
+        self.flush_pending().await?;
+        if let PartTarget::File { file, path, whole: true, .. } = self {
+            let handle = Self::handle(file, path, true).await?;
+            let synced = run_blocking("the file sync task", move || handle.sync_all()).await?;
+            synced.map_err(|e| file_error("sync", path, e))?;
+        }
+        Ok(())
     }
-
 }
 
 #[derive(Clone)]
@@ -515,9 +542,9 @@ impl DownloadJob {
         }
     }
 
-    /// Creates the temporary file `temp` of `size` bytes. Like every other use of the file (each
-    /// part's writes, the final sync) it takes a request slot, so files held open stay bounded by the
-    /// slots however many downloads start or end at once.
+    /// Creates the temporary file `temp` of `size` bytes for a download in parts. Like every other use
+    /// of the file (each part's writes, the final sync) it takes a request slot, so files held open stay
+    /// bounded by the slots however many downloads start or end at once.
     async fn create_file(&self, temp: &Path, size: u64) -> Result<(), Error> {
         let _slot = self.inner.requests.acquire().await;
         let file = tokio::fs::File::create(temp).await.map_err(|e| file_error("create", temp, e))?;
@@ -569,11 +596,8 @@ impl DownloadJob {
             Err(reason) => return Err(StopSignal::error(reason, "download")),
         };
         if info.size < self.inner.config.multipart_threshold() {
-            let work = async {
-                self.create_file(&temp, 0).await?;
-                self.get_range(&info, None, 1, &mut PartTarget::file(&temp, 0)).await?;
-                self.sync_file(&temp).await
-            };
+            // One request slot covers creating, writing and syncing the file.
+            let work = async { self.get_range(&info, None, 1, &mut PartTarget::whole_file(&temp)).await.map(drop) };
             return match until_stopped(&self.stop, work).await {
                 Ok(Ok(())) => {
                     tokio::fs::rename(&temp, target).await.map_err(|e| file_error("rename the finished download to", target, e))?;
