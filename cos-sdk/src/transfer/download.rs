@@ -332,7 +332,9 @@ impl<'a> PartTarget<'a, '_> {
 
     async fn restart(&mut self) -> Result<(), Error> {
         match self {
-            PartTarget::File { written, pending, .. } => {
+            PartTarget::File { file, written, pending, .. } => {
+                // Closed while the attempt waits for a slot; the next write opens it again.
+                *file = None;
                 *written = 0;
                 pending.clear();
             }
