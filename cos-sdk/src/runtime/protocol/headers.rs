@@ -36,8 +36,8 @@ pub trait FromHeader: Sized {
 macro_rules! from_header_by {
     ($($ty:ty => $parse:expr),* $(,)?) => {$(
         impl FromHeader for $ty {
-            fn from_header(text: &str, name: &str) -> Result<Self, Error> {
-                $parse(text, name)
+            fn from_header(text: &str, member: &str) -> Result<Self, Error> {
+                $parse(text, member)
             }
         }
     )*};
@@ -50,7 +50,7 @@ from_header_by! {
     f32 => parse_f32,
     f64 => parse_f64,
     Bytes => parse_base64,
-    DateTime => |text: &str, name: &str| parse_timestamp(text, TimestampFormat::HttpDate, name),
+    DateTime => |text: &str, member: &str| parse_timestamp(text, TimestampFormat::HttpDate, member),
 }
 
 /// Header `name` parsed into a number, a boolean, base64 bytes or an HTTP-date timestamp; a value
