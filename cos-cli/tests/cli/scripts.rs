@@ -1,6 +1,9 @@
 //! `api`, `run`, `configure` and `completions`.
 
 use crate::harness::User;
+use std::time::Duration;
+
+use cos_sdk_tests::fault_server::{FaultServer, RecordedRequest, Reply};
 use cos_sdk_tests::s3s_server::{S3sServer, ACCESS_KEY, SECRET_KEY};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -84,6 +87,21 @@ async fn run_executes_a_file_of_commands_in_parallel() {
         .ok();
     assert_eq!(piped.json().len(), 2);
     assert!(!server.object_path("batch", "up/0.txt").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_sends_its_lines_at_once() {
+    // Every answer waits half a second, so lines run one after another would share one connection;
+    // lines run at once need one connection each.
+    let slow =
+        |_: &RecordedRequest, _: usize| Reply::Delay(Duration::from_millis(500), Box::new(Reply::status(200, "")));
+    let server = FaultServer::start(slow).await;
+    let user = User::new(&server.url(), ACCESS_KEY, SECRET_KEY);
+    let script: String = (0..8).map(|i| format!("stat cos://b/k{i}\n")).collect();
+    let ran = user.run_with_stdin(&["--json", "run"], script.into_bytes()).await.ok();
+    assert_eq!(ran.json().len(), 8, "{}", ran.stdout);
+    let connections: std::collections::HashSet<usize> = server.requests().iter().map(|r| r.connection).collect();
+    assert_eq!(connections.len(), 8, "the eight lines did not all run at once");
 }
 
 #[tokio::test(flavor = "multi_thread")]
