@@ -465,9 +465,9 @@ pub struct RestoreArgs {
     /// Wait until the restored copy can be read.
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up (exit 1) after this many seconds. The default, 12 hours, covers
-    /// GLACIER's slowest tier.
-    #[arg(long, value_name = "SECONDS", default_value_t = 12 * 3600, requires = "wait")]
+    /// With --wait: give up (exit 1) after this many seconds. The default, a day, leaves room over
+    /// GLACIER's slowest tier (up to 12 hours).
+    #[arg(long, value_name = "SECONDS", default_value_t = 24 * 3600, requires = "wait")]
     pub wait_timeout: u64,
 }
 

@@ -123,7 +123,8 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> Outcome {
     }
     // Growing pauses, as a restore takes minutes (ACCELERATED) to hours (GLACIER).
     let mut pause = Duration::from_millis(500);
-    let deadline = Instant::now() + Duration::from_secs(args.wait_timeout);
+    // A timeout too large to add to the clock means no deadline.
+    let deadline = Instant::now().checked_add(Duration::from_secs(args.wait_timeout));
     loop {
         let head = ctx.call("HeadObject", json!({"Bucket": object.bucket, "Key": object.key})).await?;
         let status = head.get("Restore").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -137,7 +138,7 @@ pub async fn restore(ctx: &Ctx, args: &RestoreArgs) -> Outcome {
         if status.is_empty() {
             return Err(Fail::Failed(format!("{} shows no restore in progress", args.url)));
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
         if left.is_zero() {
             return Err(Fail::Failed(format!(
                 "{} is still being restored after {} s ({status}); raise --wait-timeout to wait longer",

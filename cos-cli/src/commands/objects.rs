@@ -106,7 +106,11 @@ fn print_object(
 async fn versions(ctx: &Ctx, remote: &Remote, args: &LsArgs) -> Outcome {
     let pattern = remote.has_wildcard().then(|| remote.pattern()).transpose()?;
     let (prefix, base) = pattern.as_ref().map_or((remote.key.as_str(), ""), |(literal, base, _)| (literal, base));
-    let wanted = |key: &str| pattern.as_ref().is_none_or(|(_, _, glob)| glob.matches(&key[base.len()..]));
+    let wanted = |key: &str| {
+        pattern
+            .as_ref()
+            .is_none_or(|(_, _, glob)| key.strip_prefix(base).is_some_and(|relative| glob.matches(relative)))
+    };
     let mut request = ctx.client.list_object_versions().bucket(&remote.bucket).prefix(prefix);
     if !args.recursive && pattern.is_none() {
         request = request.delimiter("/");

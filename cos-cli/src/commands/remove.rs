@@ -60,7 +60,7 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
         if let Some(e) = listing_failed {
             return Err(e);
         }
-        if matched == 0 {
+        if matched == 0 && !ctx.interrupted() {
             ctx.out.failure("rm", url, "nothing matched");
         }
     }

@@ -91,11 +91,18 @@ async fn ibm_verbs_against_the_fixture() {
     let restored = run(a("--json restore cos://cold/old --days 1 --tier Accelerated --wait")).await.ok();
     assert!(restored.json().iter().any(|v| v["restored"] == true), "{}", restored.stdout);
     assert_eq!(run(a("cat cos://cold/old")).await.ok().stdout, "archived");
-    // Without --wait the request is only made; a wait that runs out is a failure that says so.
-    run(a("api PutObject --input {\"Bucket\":\"cold\",\"Key\":\"older\",\"Body\":\"x\"}")).await.ok();
+    // Without --wait the request is only made. --wait on a restore already running (409) waits for
+    // it. A wait that runs out is a failure that says so: with no time at all it checks once, right
+    // after asking, while the fixture's restore takes a second.
+    for key in ["older", "oldest"] {
+        let put = format!(r#"{{"Bucket":"cold","Key":"{key}","Body":"x"}}"#);
+        run(vec!["api".into(), "PutObject".into(), "--input".into(), put]).await.ok();
+    }
     let started = run(a("--json restore cos://cold/older --days 1")).await.ok().json();
     assert_eq!((started.len(), &started[0]["operation"]), (1, &serde_json::json!("restore")), "{started:?}");
-    let impatient = run(a("restore cos://cold/older --days 1 --wait --wait-timeout 0")).await;
+    let joined = run(a("--json restore cos://cold/older --days 1 --wait")).await.ok().json();
+    assert!(joined.iter().any(|v| v["restored"] == true), "{joined:?}");
+    let impatient = run(a("restore cos://cold/oldest --days 1 --wait --wait-timeout 0")).await;
     assert_eq!(impatient.code, 1, "{}", impatient.stderr);
     assert!(impatient.stderr.contains("still being restored after 0 s"), "{}", impatient.stderr);
 

@@ -91,10 +91,9 @@ async fn run_executes_a_file_of_commands_in_parallel() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn run_sends_its_lines_at_once() {
-    // Every answer waits half a second, so lines run one after another would share one connection;
+    // Every answer waits two seconds, so lines run one after another would share one connection;
     // lines run at once need one connection each.
-    let slow =
-        |_: &RecordedRequest, _: usize| Reply::Delay(Duration::from_millis(500), Box::new(Reply::status(200, "")));
+    let slow = |_: &RecordedRequest, _: usize| Reply::Delay(Duration::from_secs(2), Box::new(Reply::status(200, "")));
     let server = FaultServer::start(slow).await;
     let user = User::new(&server.url(), ACCESS_KEY, SECRET_KEY);
     let script: String = (0..8).map(|i| format!("stat cos://b/k{i}\n")).collect();

@@ -332,9 +332,7 @@ impl<'a> PartTarget<'a, '_> {
 
     async fn restart(&mut self) -> Result<(), Error> {
         match self {
-            PartTarget::File { file, written, pending, .. } => {
-                // Closed while the attempt waits for a slot; the next write opens it again.
-                *file = None;
+            PartTarget::File { written, pending, .. } => {
                 *written = 0;
                 pending.clear();
             }
@@ -368,6 +366,14 @@ impl<'a> PartTarget<'a, '_> {
                 *delivered += chunk.len() as u64;
                 sink.put(chunk).await
             }
+        }
+    }
+
+    /// Closes a file target's handle when its request slot is given back: a part waiting for a retry
+    /// or done holds no file open. The next write opens it again.
+    fn close(&mut self) {
+        if let PartTarget::File { file, .. } = self {
+            *file = None;
         }
     }
 
@@ -515,6 +521,7 @@ impl DownloadJob {
             }
             .await;
             drop(permit);
+            target.close();
             match result {
                 Ok(()) => return Ok(got),
                 Err(e) => {
@@ -586,6 +593,14 @@ impl DownloadJob {
         temp_name.push(".state");
         let state_path = dir.join(&temp_name);
 
+        // The file is created only with the first bytes: a missing directory is said before any request.
+        if !tokio::fs::metadata(&dir).await.is_ok_and(|m| m.is_dir()) {
+            return Err(Error::invalid_input(format!(
+                "`{}` is not a directory, so `{}` cannot be written; create the directory first",
+                dir.display(),
+                target.display()
+            )));
+        }
         if tokio::fs::metadata(target).await.is_ok_and(|m| m.is_dir()) {
             return Err(Error::invalid_input(format!(
                 "`{}` is a directory; give the path of the file to write (for example `{}`)",

@@ -377,3 +377,27 @@ async fn a_failed_download_resumes_from_the_parts_already_written() {
     assert_eq!(file_md5(&target), md5);
     assert_eq!(names_in(out_dir.path()), ["t.bin"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_get_cut_short_after_a_written_batch_is_downloaded_again_whole() {
+    // The first GET sends 2 MiB of 3 (past the 1 MiB write batch, so bytes reached the file) and drops.
+    let cut = |s: &Seen, earlier: usize| match (s.operation(), earlier) {
+        ("GetObject", 0) => Action::TruncateResponse(2 << 20),
+        _ => Action::Forward,
+    };
+    let (_server, proxy, manager) = setup("cut", 2, cut).await;
+    let dir = TempDir::new("transfer-cut");
+    let source = dir.path().join("s");
+    let md5 = random_file(&source, 3 * MIB, 7);
+    manager.upload_file(&source, "cut", "k").await.unwrap();
+    let target = dir.path().join("t");
+    let out = manager.download_file("cut", "k", &target).await.unwrap();
+    assert_eq!((out.size, out.parts), (3 * MIB, 0));
+    assert_eq!(file_md5(&target), md5);
+    assert_eq!(proxy.count("GetObject"), 2, "one GET cut short, one whole");
+    // A directory that does not exist is refused before any request.
+    let before = proxy.count("GetObject") + proxy.count("HeadObject");
+    let err = manager.download_file("cut", "k", dir.path().join("absent/t")).await.unwrap_err();
+    assert!(err.to_string().contains("create the directory first"), "{err}");
+    assert_eq!(proxy.count("GetObject") + proxy.count("HeadObject"), before);
+}

@@ -29,6 +29,9 @@ impl<'a> HeaderKey<'a> for &'a str {
 
 /// A member type read from a header's text by parsing it; a parse error names the member.
 pub trait FromHeader: Sized {
+    /// Whether the values of a repeated header are joined with `,` before parsing; when not (an
+    /// HTTP-date contains a comma itself), the first value counts.
+    const JOINED: bool = true;
     /// Parses `text`, the value of model member `member`.
     fn from_header(text: &str, member: &str) -> Result<Self, Error>;
 }
@@ -50,7 +53,13 @@ from_header_by! {
     f32 => parse_f32,
     f64 => parse_f64,
     Bytes => parse_base64,
-    DateTime => |text: &str, member: &str| parse_timestamp(text, TimestampFormat::HttpDate, member),
+}
+
+impl FromHeader for DateTime {
+    const JOINED: bool = false;
+    fn from_header(text: &str, member: &str) -> Result<Self, Error> {
+        parse_timestamp(text, TimestampFormat::HttpDate, member)
+    }
 }
 
 /// Header `name` parsed into a number, a boolean, base64 bytes or an HTTP-date timestamp; a value
@@ -60,6 +69,9 @@ pub fn header<'a, T: FromHeader>(
     name: impl HeaderKey<'a>,
     member: &str,
 ) -> Result<Option<T>, Error> {
+    if !T::JOINED {
+        return first_value(headers, name)?.map(|text| T::from_header(text, member)).transpose();
+    }
     let Some(text) = header_string(headers, name)? else { return Ok(None) };
     T::from_header(&text, member).map(Some)
 }
@@ -142,13 +154,13 @@ pub fn header_timestamp<'a>(
     name: impl HeaderKey<'a>,
     format: TimestampFormat,
 ) -> Result<Option<DateTime>, Error> {
-    match headers.get(name) {
-        None => Ok(None),
-        Some(value) => {
-            let text = value.to_str().map_err(|_| Error::response_parse(format!("header `{}` is not ASCII", name.text())))?;
-            parse_timestamp(text, format, name.text()).map(Some)
-        }
-    }
+    first_value(headers, name)?.map(|text| parse_timestamp(text, format, name.text())).transpose()
+}
+
+/// The first value of header `name` (a repeated one is not joined), which must be ASCII.
+fn first_value<'h, 'a>(headers: &'h HeaderMap, name: impl HeaderKey<'a>) -> Result<Option<&'h str>, Error> {
+    let Some(value) = headers.get(name) else { return Ok(None) };
+    value.to_str().map(Some).map_err(|_| Error::response_parse(format!("header `{}` is not ASCII", name.text())))
 }
 
 /// A list of timestamps in one header. HTTP-dates contain a comma themselves
@@ -221,6 +233,8 @@ mod tests {
         h.append("x-amz-tags", "a".parse().unwrap());
         h.append("x-amz-tags", "b".parse().unwrap());
         h.insert("x-amz-delete-marker", "maybe".parse().unwrap());
+        // A repeated date: the first counts (joined, the two would not parse).
+        h.append("last-modified", "Wed, 30 Apr 2014 18:30:38 GMT".parse().unwrap());
         assert_eq!(header::<i64>(&h, "content-length", "ContentLength").unwrap(), Some(12));
         assert_eq!(header::<i64>(&h, "x-absent", "Absent").unwrap(), None);
         let modified: DateTime = header(&h, "last-modified", "LastModified").unwrap().unwrap();

@@ -43,7 +43,7 @@ macro_rules! __wire_enum_conversions {
         impl ::std::str::FromStr for $name {
             type Err = ::std::convert::Infallible;
             fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-                Ok(Self::from(value))
+                ::std::result::Result::Ok(Self::from(value))
             }
         }
         impl ::std::convert::AsRef<str> for $name {
