@@ -266,7 +266,12 @@ impl Error {
     #[doc(hidden)]
     /// The error of `operation` for an error answer: its details, and the operation's typed error.
     pub fn operation_service<E: Any + Send + Sync>(operation: &'static str, details: ServiceError, typed: E) -> Self {
-        Error::service(details).with_operation(operation).with_boxed_operation_error(Box::new(typed))
+        // Only the boxing is generic, as in `with_operation_error`.
+        Self::boxed_operation_service(operation, details, Box::new(typed))
+    }
+
+    fn boxed_operation_service(operation: &'static str, details: ServiceError, typed: Box<dyn Any + Send + Sync>) -> Self {
+        Error::service(details).with_operation(operation).with_boxed_operation_error(typed)
     }
 
     #[doc(hidden)]
