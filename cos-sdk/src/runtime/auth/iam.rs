@@ -12,9 +12,9 @@ use tracing::Instrument;
 use percent_encoding::utf8_percent_encode;
 
 use crate::runtime::auth::credentials::{AccessToken, Secret, TokenFuture, TokenProvider};
-use crate::runtime::error::{Error, ErrorKind, ServiceError};
+use crate::runtime::error::{Error, ServiceError};
 use crate::runtime::http::body::ByteStream;
-use crate::runtime::retry::RetryConfig;
+use crate::runtime::retry::{self, RetryConfig, RetryQuota, RetryRun, Tried};
 // Form values keep only the unreserved characters, like query values.
 use crate::runtime::http::transport::HttpClient;
 use crate::runtime::protocol::request::ENCODE as FORM_VALUE;
@@ -167,8 +167,10 @@ impl IamTokenProvider {
         Ok(access)
     }
 
-    /// Asks IAM for a token, retrying connection failures, timeouts and 5xx or 429 answers with the
-    /// client's backoff. Errors say how many attempts were made.
+    /// Asks IAM for a token. The retry module's attempt loop retries it, under the request retry
+    /// rules (connection failures, timeouts, 429 and 500/502/503/504) with the client's attempts and
+    /// backoff; IAM's own error codes are not S3 codes, so only the status classifies an answer.
+    /// Errors say how many attempts were made.
     async fn fetch(&self, grant: Grant<'_>) -> Result<CachedToken, Error> {
         let form = match grant {
             Grant::ApiKey => format!(
@@ -180,32 +182,30 @@ impl IamTokenProvider {
                 utf8_percent_encode(token.expose(), FORM_VALUE)
             ),
         };
-        let max_attempts = self.retry.max_attempts();
-        let mut attempt = 1;
-        loop {
-            let failure = match self.exchange(&form).await {
-                Ok((status, _, body)) if status == http::StatusCode::OK => {
-                    return parse_token_response(&body, &self.endpoint, SystemTime::now())
-                }
-                Ok((status, headers, body)) => {
-                    let error = self.error_response(status.as_u16(), &headers, &body);
-                    let retryable = status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS;
-                    (error, retryable)
-                }
-                Err(e) => {
-                    let retryable = matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout);
-                    (Error::new(e.kind(), format!("fetching an IAM token failed: {}", e.message())), retryable)
-                }
-            };
-            let (error, retryable) = failure;
-            if !retryable || attempt >= max_attempts {
-                return Err(error.with_attempts(attempt));
+        // Token requests have a quota of their own: the client's is for the service's failures.
+        let quota = RetryQuota::new(self.retry.mode());
+        let finished = RetryRun::new(self.retry, &quota, None, true)
+            .run(|_| self.attempt(&form), |outcome| outcome.as_ref().err().map(Error::to_string).unwrap_or_default())
+            .await;
+        finished.outcome.map_err(|e| e.with_attempts(finished.attempts))
+    }
+
+    /// One attempt at a token, classified for the attempt loop.
+    async fn attempt(&self, form: &str) -> Tried<CachedToken> {
+        let (outcome, kind) = match self.exchange(form).await {
+            Ok((status, _, body)) if status == http::StatusCode::OK => {
+                (parse_token_response(&body, &self.endpoint, SystemTime::now()), None)
             }
-            let delay = self.retry.backoff(attempt - 1);
-            tracing::debug!(attempt, error = %error, delay_ms = delay.as_millis() as u64, "retrying the IAM token request");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
+            Ok((status, headers, body)) => {
+                (Err(self.error_response(status.as_u16(), &headers, &body)), retry::classify_response(status.as_u16(), None))
+            }
+            Err(e) => {
+                let kind = retry::classify_error(&e);
+                (Err(Error::new(e.kind(), format!("fetching an IAM token failed: {}", e.message()))), kind)
+            }
+        };
+        let success = outcome.is_ok();
+        Tried { outcome, kind, success, sent: true }
     }
 
     /// One request to the token service: its status, headers and whole body (up to the response cap).
