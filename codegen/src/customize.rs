@@ -59,6 +59,13 @@ pub fn for_operation(name: &str) -> OperationCustomizations {
     }
 }
 
+/// The URI label that names the bucket. When it leads the path (`/{Bucket}`), virtual-hosted
+/// addressing moves it into the host, so the client places it rather than the path template.
+pub const BUCKET_LABEL: &str = "Bucket";
+
+/// The member that asks for, and then reports, the encoding of keys in a listing (`url_decode`).
+pub const ENCODING_TYPE_MEMBER: &str = "EncodingType";
+
 /// IBM's header naming the service instance (a CRN) that bucket creation and listing act on: an input
 /// member in this header makes the client fill it from its configuration (`OperationMeta::instance_id`).
 pub const INSTANCE_ID_HEADER: &str = "ibm-service-instance-id";

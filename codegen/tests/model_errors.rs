@@ -152,6 +152,31 @@ fn made_names_that_collide_fail() {
         "S": {"type": "string"}, "OpError": {"type": "structure", "members": {}}"#;
     let e = error_of(&model(op, shapes));
     assert!(e.contains("OpError") && e.contains("operations.Op"), "{e}");
+    // A member `SetId` has the setter `set_id`, which is also `Id`'s `Option` setter.
+    let shapes = r#""In": {"type": "structure", "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}, "SetId": {"shape": "S", "location": "header", "locationName": "x-set-id"}}},
+        "S": {"type": "string"}"#;
+    let e = error_of(&model(OP, shapes));
+    assert!(e.contains("set_id") && e.contains("shapes.In (builder)"), "{e}");
+}
+
+#[test]
+fn customizations_must_name_what_the_model_has() {
+    // The table gives GetBucketLocation a root-text member and ListObjectsV2 URL-decoded members; a
+    // model without them fails, naming the table's entry, rather than generating without them.
+    let op = |name: &str| {
+        format!(r#""{name}": {{"name": "{name}", "http": {{"method": "GET", "requestUri": "/{{Bucket}}"}}, "input": {{"shape": "In"}}, "output": {{"shape": "Out"}}}}"#)
+    };
+    let shapes = |out: &str| {
+        format!(r#""In": {{"type": "structure", "members": {{"Bucket": {{"shape": "S", "location": "uri", "locationName": "Bucket"}},
+            "EncodingType": {{"shape": "S", "location": "querystring", "locationName": "encoding-type"}}}}}}, "S": {{"type": "string"}},
+            "Out": {{"type": "structure", "members": {{{out}}}}}"#)
+    };
+    let e = error_of(&model(&op("GetBucketLocation"), &shapes(r#""Region": {"shape": "S"}"#)));
+    assert!(e.contains("customize.rs: GetBucketLocation.root_text_member") && e.contains("LocationConstraint"), "{e}");
+    let e = error_of(&model(&op("ListObjectsV2"), &shapes(r#""EncodingType": {"shape": "S"}, "Prefix": {"shape": "S"}"#)));
+    assert!(e.contains("customize.rs: ListObjectsV2.url_decode") && e.contains("Delimiter"), "{e}");
+    let e = error_of(&model(&op("ListObjectsV2"), &shapes(r#""Prefix": {"shape": "S"}"#)));
+    assert!(e.contains("url_decode") && e.contains("EncodingType"), "{e}");
 }
 
 fn generate_with_docs(model: &str, docs: Option<&str>) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {

@@ -3,7 +3,6 @@
 //! Not for application code (hidden from the docs); its contents may change with the generator.
 
 pub use bytes::Bytes;
-pub use futures_core::Stream;
 pub use http;
 
 pub use crate::client::presign::PresignedRequest;
@@ -13,7 +12,7 @@ pub use crate::runtime::config::endpoint::Endpoint;
 pub use crate::runtime::error::{Error, SendError, ServiceError};
 pub use crate::runtime::http::body::ByteStream;
 pub use crate::runtime::paginate::{
-    decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, ResultStream,
+    bad_resume_token, decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, ResultStream,
     WaiterAcceptor, WaiterState,
 };
 pub use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};

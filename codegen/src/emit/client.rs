@@ -1,9 +1,10 @@
 //! Emits the API users touch: a fluent builder per operation (`client.put_object().bucket("b")...send()`),
 //! the client methods that start them, paginators and waiters.
 
+use super::scalars::{owned_text_of, read_scalar_text};
 use super::{ident, ident_fmt, Ctx};
 use crate::naming;
-use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, Scalar, TokenPath, Type, Waiter, WaiterState};
+use crate::ir::{Acceptor, Member, Operation, OutputToken, Paginator, ResultKey, Scalar, TimestampFormat, TokenPath, Type, Waiter, WaiterState};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -226,34 +227,27 @@ pub(super) fn paginators_file(ctx: &Ctx<'_>) -> TokenStream {
 }
 
 /// An expression for an output token: the first of its alternatives that is present.
-fn token_expr(token: &OutputToken) -> TokenStream {
-    let first = token_alternative(&token.first);
-    token.rest.iter().map(token_alternative).fold(first, |acc, next| quote!(#acc.or_else(|| #next)))
+fn token_expr(ctx: &Ctx<'_>, token: &OutputToken) -> TokenStream {
+    let first = token_alternative(ctx, &token.first);
+    token.rest.iter().map(|path| token_alternative(ctx, path)).fold(first, |acc, next| quote!(#acc.or_else(|| #next)))
 }
 
 /// The text of one token path, as an `Option<String>`.
-fn token_alternative(path: &TokenPath) -> TokenStream {
-    match path {
-        TokenPath::Member(m) => {
-            let id = ident(&m.rust_name);
-            text_of_token(m, quote!(output.#id.as_ref()))
+fn token_alternative(ctx: &Ctx<'_>, path: &TokenPath) -> TokenStream {
+    let (value, scalar) = match path {
+        TokenPath::Member { member, scalar } => {
+            let id = ident(&member.rust_name);
+            (quote!(output.#id.as_ref()), scalar)
         }
-        TokenPath::LastItem { list, field } => {
+        TokenPath::LastItem { list, field, scalar } => {
             let (list_id, field_id) = (ident(&list.rust_name), ident(&field.rust_name));
             let last = if super::is_optional(list) { quote!(output.#list_id.as_ref().and_then(|l| l.last())) } else { quote!(output.#list_id.last()) };
             let value = if super::is_optional(field) { quote!(#last.and_then(|i| i.#field_id.as_ref())) } else { quote!(#last.map(|i| &i.#field_id)) };
-            text_of_token(field, value)
+            (value, scalar)
         }
-    }
-}
-
-/// Converts `Option<&T>` of a token member to `Option<String>`.
-fn text_of_token(m: &Member, value: TokenStream) -> TokenStream {
-    match &m.ty {
-        Type::Scalar(Scalar::String) => quote!(#value.cloned()),
-        Type::Scalar(Scalar::Integer | Scalar::Long) => quote!(#value.map(|v| v.to_string())),
-        _ => quote!(#value.map(|v| v.as_str().to_string())),
-    }
+    };
+    let text = owned_text_of(ctx, scalar, quote!(v), TimestampFormat::Iso8601);
+    quote!(#value.map(|v| #text))
 }
 
 fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
@@ -268,8 +262,8 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let output_ty = ident(&service.shape(&op.output).rust_name);
     let ty = ident_fmt(naming::paginator_type(&op.name));
     let token_count = p.input_tokens.len();
-    let reads = p.output_tokens.iter().map(token_expr);
-    let sets = sets_tokens(p);
+    let reads = p.output_tokens.iter().map(|token| token_expr(ctx, token));
+    let sets = sets_tokens(ctx, p);
     let [fetch, next_tokens, with_tokens] = naming::paginator_fns(&op.rust_name).map(ident_fmt);
     let fns = paginator_fns(ctx, op, &module, &input_builder, &output_ty, &sets);
     let more = match &p.more_results {
@@ -315,7 +309,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
         "Pages through `{}`, following `{}` with `{}`.{}",
         op.name,
         p.output_tokens.iter().map(|t| t.expression.as_str()).collect::<Vec<_>>().join("`, `"),
-        p.input_tokens.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("`, `"),
+        p.input_tokens.iter().map(|(m, _)| m.name.as_str()).collect::<Vec<_>>().join("`, `"),
         paragraph(&p.doc)
     ));
     quote! {
@@ -343,7 +337,7 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
             /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
             pub fn starting_token(mut self, token: &str) -> Result<Self, #rt::Error> {
                 let tokens = #rt::decode_resume_token(token, #token_count)?;
-                self.input = #with_tokens(self.input, &tokens);
+                self.input = #with_tokens(self.input, &tokens).map_err(#rt::bad_resume_token)?;
                 Ok(self)
             }
 
@@ -373,17 +367,19 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     }
 }
 
-/// Statements that copy decoded `tokens` into the input builder's token members.
-fn sets_tokens(p: &Paginator) -> Vec<TokenStream> {
+/// Statements that copy decoded `tokens` into the input builder's token members; a token that does
+/// not read as its member's scalar (a resume token the caller edited) is an error.
+fn sets_tokens(ctx: &Ctx<'_>, p: &Paginator) -> Vec<TokenStream> {
     p.input_tokens
         .iter()
         .enumerate()
-        .map(|(i, m)| {
+        .map(|(i, (m, scalar))| {
             let set = ident_fmt(naming::option_setter(&m.rust_name));
-            let value = match &m.ty {
-                Type::Scalar(Scalar::Integer) => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i32>().ok())),
-                Type::Scalar(Scalar::Long) => quote!(tokens[#i].as_deref().and_then(|t| t.parse::<i64>().ok())),
-                _ => quote!(tokens[#i].clone()),
+            let read = read_scalar_text(ctx, scalar, quote!(t), None, &m.name);
+            let value = match scalar {
+                Scalar::String => quote!(tokens[#i].clone()),
+                Scalar::Enum(_) => quote!(tokens[#i].as_deref().map(|t| #read)),
+                _ => quote!(match tokens[#i].as_deref() { Some(t) => Some(#read), None => None }),
             };
             quote!(input = input.#set(#value);)
         })
@@ -404,7 +400,7 @@ fn paginator_fns(
     let client = &ctx.client;
     let op_mod = quote!(#gen::operation::#module);
     let build_input = build_input(ctx, op, quote!(input), quote!(#op_mod::META));
-    let [fetch, _, with_tokens] = naming::paginator_fns(&module.to_string()).map(ident_fmt);
+    let [fetch, _, with_tokens] = naming::paginator_fns(&op.rust_name).map(ident_fmt);
     quote! {
         fn #fetch(
             client: #client,
@@ -420,10 +416,10 @@ fn paginator_fns(
         fn #with_tokens(
             input: types::#input_builder,
             tokens: &[Option<String>],
-        ) -> types::#input_builder {
+        ) -> Result<types::#input_builder, #rt::Error> {
             let mut input = input;
             #(#sets)*
-            input
+            Ok(input)
         }
     }
 }

@@ -175,15 +175,13 @@ fn error_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let variants = op.errors.iter().map(|e| {
         let id = ident(&ctx.service.shape(e).rust_name);
         let shape_name = &ctx.service.shape(e).name;
-        quote!(Some(op::#m::#error_ty::#id(v)) => {
-            #rt::json_output(v, operation).ok().map(|value| (#shape_name, value))
-        })
+        quote!(op::#m::#error_ty::#id(v) => #rt::json_output(v, operation).ok().map(|value| (#shape_name, value)),)
     });
     quote! {
-        #name => match error.operation_error::<op::#m::#error_ty>() {
+        #name => error.operation_error::<op::#m::#error_ty>().and_then(|e| match e {
             #(#variants)*
-            _ => None,
-        },
+            op::#m::#error_ty::Unhandled(_) => None,
+        }),
     }
 }
 

@@ -59,13 +59,8 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
     let client = if input.wrapper_client { quote!(#gen::client::Client) } else { quote!(#rt::Client) };
     let ctx = Ctx { service, rt, rt_use, rt_path, gen, client, wrapper_client: input.wrapper_client, source_label: input.source_label };
     let mut files = Vec::new();
-    let doc = "The generated part of the SDK: types, operations and their wire code.\n\n\
-               Clippy's `manual_map`, `match_single_binding` and `single_match` are allowed here: each model \
-               construct is emitted in one shape, even where a shorter one would do for a single case (a match \
-               with one arm, a match that could be `Option::map`). `len_without_is_empty` too: accessors are named \
-               after members, and a model may have a member called `Len`.";
+    let doc = "The generated part of the SDK: types, operations and their wire code.";
     files.push(file(&ctx, "mod.rs", doc, quote! {
-        #![allow(clippy::len_without_is_empty, clippy::manual_map, clippy::match_single_binding, clippy::single_match)]
         pub mod client;
         #[cfg(feature = "serde")]
         pub mod json;
@@ -78,7 +73,8 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
     files.push(file(&ctx, "client.rs", "The client methods that start each operation and waiter.", client::client_file(&ctx))?);
     files.push(file(&ctx, "paginator.rs", "Paginators: streams of pages and of items.", client::paginators_file(&ctx))?);
     files.push(file(&ctx, "waiter.rs", "Waiters: poll an operation until the resource reaches a state.", client::waiters_file(&ctx))?);
-    files.push(file(&ctx, "types.rs", "One Rust type per structure and enum shape of the model, with builders.", types::emit(&ctx))?);
+    let types_allow = types::has_len_accessor(&ctx).then(|| quote!(#![allow(clippy::len_without_is_empty)]));
+    files.push(file_with(&ctx, "types.rs", &types::file_doc(&ctx), types_allow, types::emit(&ctx))?);
     files.push(file(
         &ctx,
         "json.rs",
@@ -94,6 +90,11 @@ pub(crate) fn emit(service: &Service, input: &Input<'_>) -> Result<Vec<Generated
 
 /// Formats one file and puts the generated-file header line on top.
 fn file(ctx: &Ctx<'_>, path: &str, doc: &str, tokens: TokenStream) -> Result<GeneratedFile, Error> {
+    file_with(ctx, path, doc, None, tokens)
+}
+
+/// A generated file whose module allows lints (`allow`, an inner attribute its `doc` explains).
+fn file_with(ctx: &Ctx<'_>, path: &str, doc: &str, allow: Option<TokenStream>, tokens: TokenStream) -> Result<GeneratedFile, Error> {
     let doc = format!(" {doc}");
     // Short paths keep lines short: `rt::`, `types::` and `protocol::` through imports, made only where used.
     let (rt_use, gen) = (&ctx.rt_use, &ctx.gen);
@@ -102,6 +103,7 @@ fn file(ctx: &Ctx<'_>, path: &str, doc: &str, tokens: TokenStream) -> Result<Gen
     let protocol_import = starts_path(&tokens, "protocol").then(|| quote!(use #gen::protocol;));
     let with_doc = quote! {
         #![doc = #doc]
+        #allow
         #rt_import
         #types_import
         #protocol_import

@@ -5,7 +5,10 @@ use super::protocol::{body_reader, de_fn, ser_fn, write_value};
 use super::scalars::{header_value, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::naming;
-use crate::ir::{HeaderForm, Location, Member, Operation, PathPart, PayloadForm, QueryForm, QueryPart, Scalar, TimestampFormat, Type};
+use crate::ir::{
+    HeaderForm, Location, Member, Operation, PathPart, PayloadForm, QueryForm, QueryPart, Scalar, TimestampFormat, Type,
+    UrlDecoded, UrlDecoding,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -210,16 +213,12 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let method = &op.method;
     let mut stmts = Vec::new();
 
-    // Path: a leading `/{Bucket}` is the bucket, which virtual-hosted style moves into the host.
-    let mut parts: &[PathPart] = &op.path;
-    if let [PathPart::Literal(slash), PathPart::Label { label, member: m, scalar, greedy: false }, rest @ ..] = parts {
-        if slash == "/" && label == "Bucket" {
-            let value = label_value(ctx, m, scalar);
-            stmts.push(quote!(request.bucket(#value);));
-            parts = rest;
-        }
+    // Path: the bucket label goes to the client, which places it in the host or the path.
+    if let Some((m, scalar)) = &op.bucket_label {
+        let value = label_value(ctx, m, scalar);
+        stmts.push(quote!(request.bucket(#value);));
     }
-    for part in parts {
+    for part in &op.path {
         stmts.push(match part {
             PathPart::Literal(text) => quote!(request.path_literal(#text);),
             PathPart::Label { label, member: m, scalar, greedy } => {
@@ -253,12 +252,11 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         }));
     }
 
-    if !op.customizations.url_decode.is_empty() {
-        if let Some(m) = input.members.iter().find(|m| m.name == "EncodingType") {
-            let id = ident(&m.rust_name);
-            let key = &m.wire_name;
-            stmts.push(quote!(if input.#id.is_none() { request.query(#key, "url"); }));
-        }
+    if let Some(decoding) = &op.url_decode {
+        let m = &decoding.request_member;
+        let id = ident(&m.rust_name);
+        let key = &m.wire_name;
+        stmts.push(quote!(if input.#id.is_none() { request.query(#key, "url"); }));
     }
 
     let mut stream_body = None;
@@ -525,8 +523,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         }
     }
     if !body_members.is_empty() {
-        let root_text = op.customizations.root_text_member.and_then(|name| body_members.iter().find(|m| m.name == name)).copied();
-        let reader = body_reader(ctx, &body_members, root_text);
+        let reader = body_reader(ctx, &body_members, op.root_text_member.as_deref());
         stmts.push(quote! {
             let (mut reader, node) = #rt::XmlReader::open_or_empty(&body)?;
             let (r, node) = (&mut reader, &node);
@@ -534,8 +531,8 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             reader.finish()?;
         });
     }
-    if !op.customizations.url_decode.is_empty() {
-        stmts.push(url_decode(ctx, op));
+    if let Some(decoding) = &op.url_decode {
+        stmts.push(url_decode(ctx, decoding));
     }
     let fields = output.members.iter().map(|m| {
         let id = ident(&m.rust_name);
@@ -554,7 +551,8 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 /// Applies a required check to a member read from headers or the payload.
 /// Reads the header members of an output in one pass over the headers the response has (a few),
 /// rather than one lookup per member the model names (dozens for GetObject): each present header is
-/// read by its member's reader, into a local variable named like the field.
+/// read by its member's reader, into a local variable named like the field. An output with a single
+/// header name looks that one up instead.
 fn header_reader(ctx: &Ctx<'_>, members: &[Member]) -> TokenStream {
     let headers: Vec<(&Member, &HeaderForm)> = members
         .iter()
@@ -566,25 +564,44 @@ fn header_reader(ctx: &Ctx<'_>, members: &[Member]) -> TokenStream {
     if headers.is_empty() {
         return quote!();
     }
+    // Members that name the same header (in any case) read it together.
+    let mut by_name: Vec<(String, Vec<(&Member, &HeaderForm)>)> = Vec::new();
+    for (m, form) in &headers {
+        let name = m.wire_name.to_ascii_lowercase();
+        match by_name.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, members)) => members.push((m, form)),
+            None => by_name.push((name, vec![(m, form)])),
+        }
+    }
+    // One header name: a lookup, with no loop.
+    if let [(name, members)] = by_name.as_slice() {
+        let reads = members.iter().map(|(m, form)| {
+            let id = super::local(m);
+            let value = header_value(ctx, m, form, quote!(#name));
+            quote!(let #id = #value;)
+        });
+        return quote! {
+            let headers = &parts.headers;
+            #(#reads)*
+        };
+    }
     let decls = headers.iter().map(|(m, _)| {
         let id = super::local(m);
         quote!(let mut #id = None;)
     });
-    // Members that name the same header (in any case) read it together.
-    let mut arms: Vec<(String, Vec<TokenStream>)> = Vec::new();
-    for (m, form) in &headers {
-        let id = super::local(m);
-        let value = header_value(ctx, m, form, quote!(name));
-        let read = quote!(#id = #value);
-        let name = m.wire_name.to_ascii_lowercase();
-        match arms.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, reads)) => reads.push(read),
-            None => arms.push((name, vec![read])),
+    let arms = by_name.iter().map(|(name, members)| {
+        let reads: Vec<TokenStream> = members
+            .iter()
+            .map(|(m, form)| {
+                let id = super::local(m);
+                let value = header_value(ctx, m, form, quote!(name));
+                quote!(#id = #value)
+            })
+            .collect();
+        match reads.as_slice() {
+            [one] => quote!(#name => #one,),
+            reads => quote!(#name => { #(#reads;)* }),
         }
-    }
-    let arms = arms.iter().map(|(name, reads)| match reads.as_slice() {
-        [one] => quote!(#name => #one,),
-        reads => quote!(#name => { #(#reads;)* }),
     });
     quote! {
         #(#decls)*
@@ -611,33 +628,24 @@ fn finish_member(ctx: &Ctx<'_>, m: &Member, wire: &str, read: TokenStream) -> To
 }
 
 /// URL-decodes the listed members when the answer says `EncodingType` is `url`.
-fn url_decode(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+fn url_decode(ctx: &Ctx<'_>, decoding: &UrlDecoding) -> TokenStream {
     let rt = &ctx.rt;
-    let service = ctx.service;
-    let output = service.structure(&op.output);
-    let Some(encoding) = output.members.iter().find(|m| m.name == "EncodingType") else {
-        return quote!();
-    };
-    let enc = super::local(encoding);
-    let mut stmts = Vec::new();
-    for path in op.customizations.url_decode {
-        let Some(first) = output.members.iter().find(|m| m.name == path[0]) else { continue };
-        let id = super::local(first);
-        match (path.len(), &first.ty) {
-            (1, Type::Scalar(Scalar::String)) => stmts.push(quote!(#rt::url_decode_in_place(&mut #id)?;)),
-            (2, Type::List(list)) => {
-                let Type::Structure(item_shape) = &list.member else { continue };
-                let Some(inner) = service.structure(item_shape).members.iter().find(|m| m.name == path[1]) else { continue };
-                let inner_id = ident(&inner.rust_name);
-                stmts.push(quote!(
-                    if let Some(items) = #id.as_mut() {
-                        for item in items.iter_mut() { #rt::url_decode_in_place(&mut item.#inner_id)?; }
-                    }
-                ));
-            }
-            _ => {}
+    let enc = super::local(&decoding.answer_member);
+    let stmts = decoding.fields.iter().map(|field| match field {
+        UrlDecoded::Text(m) => {
+            let id = super::local(m);
+            quote!(#rt::url_decode_in_place(&mut #id)?;)
         }
-    }
+        UrlDecoded::ItemText { list, item } => {
+            let id = super::local(list);
+            let item_id = ident(&item.rust_name);
+            quote!(
+                if let Some(items) = #id.as_mut() {
+                    for item in items.iter_mut() { #rt::url_decode_in_place(&mut item.#item_id)?; }
+                }
+            )
+        }
+    });
     quote! {
         if #enc.as_ref().map(|e| e.as_str()) == Some("url") {
             #(#stmts)*

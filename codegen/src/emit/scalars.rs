@@ -6,20 +6,42 @@ use crate::ir::{HeaderForm, Member, Scalar, TimestampFormat};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// The text of a scalar value `v` (a reference), for a label, query string, header or XML text.
+/// The text of a scalar value `v` (a reference), for a label, query string, header or XML text: a
+/// `&str` expression.
 pub(super) fn text_of(ctx: &Ctx<'_>, scalar: &Scalar, v: TokenStream, fmt: TimestampFormat) -> TokenStream {
+    match text(ctx, scalar, v, fmt) {
+        Text::Borrowed(text) => text,
+        Text::Owned(text) => quote!(&#text),
+    }
+}
+
+/// The text of a scalar value `v` (a reference) as a `String` expression (a page token).
+pub(super) fn owned_text_of(ctx: &Ctx<'_>, scalar: &Scalar, v: TokenStream, fmt: TimestampFormat) -> TokenStream {
+    match text(ctx, scalar, v, fmt) {
+        Text::Borrowed(text) => quote!(#text.to_owned()),
+        Text::Owned(text) => text,
+    }
+}
+
+/// A scalar's text as an expression that borrows (`&str`) or makes a `String`.
+enum Text {
+    Borrowed(TokenStream),
+    Owned(TokenStream),
+}
+
+fn text(ctx: &Ctx<'_>, scalar: &Scalar, v: TokenStream, fmt: TimestampFormat) -> Text {
     let rt = &ctx.rt;
     match scalar {
-        Scalar::String | Scalar::Enum(_) => quote!(#v.as_str()),
-        Scalar::Integer | Scalar::Long => quote!(&#v.to_string()),
-        Scalar::Boolean => quote!(#rt::fmt_bool(*#v)),
-        Scalar::Float => quote!(&#rt::fmt_f32(*#v)),
-        Scalar::Double => quote!(&#rt::fmt_float(*#v)),
+        Scalar::String | Scalar::Enum(_) => Text::Borrowed(quote!(#v.as_str())),
+        Scalar::Integer | Scalar::Long => Text::Owned(quote!(#v.to_string())),
+        Scalar::Boolean => Text::Borrowed(quote!(#rt::fmt_bool(*#v))),
+        Scalar::Float => Text::Owned(quote!(#rt::fmt_f32(*#v))),
+        Scalar::Double => Text::Owned(quote!(#rt::fmt_float(*#v))),
         Scalar::Timestamp => {
             let f = timestamp_format_tokens(ctx, fmt);
-            quote!(&#v.format(#f))
+            Text::Owned(quote!(#v.format(#f)))
         }
-        Scalar::Blob => quote!(&#rt::base64_encode(#v)),
+        Scalar::Blob => Text::Owned(quote!(#rt::base64_encode(#v))),
     }
 }
 
@@ -45,7 +67,7 @@ pub(super) fn read_scalar_text(ctx: &Ctx<'_>, scalar: &Scalar, text: TokenStream
         Scalar::Integer => quote!(#rt::parse_i32(#text, #what)?),
         Scalar::Long => quote!(#rt::parse_i64(#text, #what)?),
         Scalar::Boolean => quote!(#rt::parse_bool(#text, #what)?),
-        Scalar::Float => quote!(#rt::parse_f64(#text, #what)? as f32),
+        Scalar::Float => quote!(#rt::parse_f32(#text, #what)?),
         Scalar::Double => quote!(#rt::parse_f64(#text, #what)?),
         Scalar::Timestamp => quote!(#rt::parse_timestamp(#text, #f, #what)?),
         Scalar::Blob => quote!(#rt::parse_base64(#text, #what)?),

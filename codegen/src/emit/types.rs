@@ -6,6 +6,24 @@ use crate::ir::{Member, Scalar, Shape, ShapeKind, Structure, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// The module documentation of `types.rs`, which names the lint it allows when it allows one.
+pub(super) fn file_doc(ctx: &Ctx<'_>) -> String {
+    let mut doc = String::from("One Rust type per structure and enum shape of the model, with builders.");
+    if has_len_accessor(ctx) {
+        doc.push_str("\n\nClippy's `len_without_is_empty` is allowed: accessors are named after members, and a member is called `Len`.");
+    }
+    doc
+}
+
+/// An answer structure has an accessor `len` (a member named `Len`), which Clippy would take for a
+/// collection's length.
+pub(super) fn has_len_accessor(ctx: &Ctx<'_>) -> bool {
+    ctx.service.shapes.iter().any(|shape| match &shape.kind {
+        ShapeKind::Structure(st) => st.answer && st.members.iter().any(|m| m.rust_name == "len"),
+        ShapeKind::Enum(_) => false,
+    })
+}
+
 pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
     let mut out = TokenStream::new();
     for shape in &ctx.service.shapes {

@@ -476,6 +476,9 @@ impl<'r, 'a> Builder<'r, 'a> {
             alias: op.alias,
             doc: None,
             customizations,
+            bucket_label: None,
+            url_decode: None,
+            root_text_member: None,
         })
     }
 

@@ -2,11 +2,13 @@
 //! validated once so the emitters never look at the JSON or compute a name.
 
 mod builder;
+mod customized;
 pub mod docs;
 mod paginators;
 mod passes;
 
 use builder::{Builder, Raw};
+pub use customized::{UrlDecoded, UrlDecoding};
 use crate::model::{self, XmlNamespace};
 use crate::Error;
 use std::collections::{BTreeMap, HashMap};
@@ -294,6 +296,14 @@ pub struct Operation {
     pub deprecated: bool,
     pub alias: Option<String>,
     pub customizations: crate::customize::OperationCustomizations,
+    /// The leading `{Bucket}` label of the path and its member, which virtual-hosted addressing
+    /// moves into the host; `path` holds what follows it (resolved by a pass).
+    pub bucket_label: Option<(Box<Member>, Scalar)>,
+    /// The answer members to URL-decode, from the customization table (resolved by a pass).
+    pub url_decode: Option<UrlDecoding>,
+    /// The output member that is the answer document's root element, from the customization table
+    /// (resolved by a pass).
+    pub root_text_member: Option<Box<Member>>,
     /// Our words on the operation, from the documentation table.
     pub doc: Option<String>,
 }
@@ -308,8 +318,9 @@ pub struct OperationId(usize);
 #[derive(Debug)]
 pub struct Paginator {
     pub operation: OperationId,
-    /// The input members the tokens go back into, in order.
-    pub input_tokens: Vec<Member>,
+    /// The input members the tokens go back into, in order, each with its scalar (tokens travel
+    /// between pages as text).
+    pub input_tokens: Vec<(Member, Scalar)>,
     /// Where each token comes from in the output, in the same order.
     pub output_tokens: Vec<OutputToken>,
     /// The input member that limits a page's size.
@@ -334,10 +345,10 @@ pub struct OutputToken {
 /// Where an output token is read.
 #[derive(Debug)]
 pub enum TokenPath {
-    /// A member of the output.
-    Member(Box<Member>),
-    /// A member of the last item of an output list (`List[-1].Field`).
-    LastItem { list: Box<Member>, field: Box<Member> },
+    /// A member of the output, and its scalar.
+    Member { member: Box<Member>, scalar: Scalar },
+    /// A member of the last item of an output list (`List[-1].Field`), and the field's scalar.
+    LastItem { list: Box<Member>, field: Box<Member>, scalar: Scalar },
 }
 
 /// A list member of the output holding a page's items, and the items' type.
@@ -453,6 +464,7 @@ pub fn resolve(
     passes::mark_operation_facts(&mut service);
     passes::check_bodiless_errors(&service)?;
     passes::mark_wire_directions(&mut service);
+    customized::resolve(&mut service)?;
     if let Some(text) = paginators_json {
         service.paginators = paginators::resolve_paginators(&service, text)?;
     }

@@ -1,7 +1,7 @@
 //! Paginators and waiters: the `paginators-1.json` and `waiters-2.json` files, resolved against the
 //! model so that every operation and member they name exists.
 
-use super::{Acceptor, OutputToken, Paginator, ResultKey, Service, TokenPath, Type, Waiter, WaiterState};
+use super::{Acceptor, Member, OutputToken, Paginator, ResultKey, Scalar, Service, TokenPath, Type, Waiter, WaiterState};
 use crate::{model, Error};
 use serde_json::Value;
 
@@ -34,7 +34,17 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
                 .cloned()
                 .ok_or_else(|| fail(format!("output member `{name}` is not a member of `{}`", op.output)))
         };
-        let input_tokens = p.input_token.to_vec().iter().map(|t| input_member(t)).collect::<Result<Vec<_>, _>>()?;
+        // Tokens travel between pages (and in resume tokens) as text, so each is a text or integer scalar.
+        let token_scalar = |m: &Member| match &m.ty {
+            Type::Scalar(scalar @ (Scalar::String | Scalar::Enum(_) | Scalar::Integer | Scalar::Long)) => Ok(scalar.clone()),
+            _ => Err(fail(format!("token member `{}` must be text or an integer", m.name))),
+        };
+        let input_tokens = p
+            .input_token
+            .to_vec()
+            .iter()
+            .map(|t| input_member(t).and_then(|m| token_scalar(&m).map(|scalar| (m, scalar))))
+            .collect::<Result<Vec<_>, _>>()?;
         let limit_key = p.limit_key.as_deref().map(input_member).transpose()?;
         let expressions = p.output_token.to_vec();
         if expressions.len() != input_tokens.len() {
@@ -46,7 +56,10 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
             let mut alternatives = Vec::new();
             for alternative in expression.split("||").map(str::trim) {
                 alternatives.push(match alternative.split_once("[-1].") {
-                    None => TokenPath::Member(Box::new(output_member(alternative)?)),
+                    None => {
+                        let member = output_member(alternative)?;
+                        TokenPath::Member { scalar: token_scalar(&member)?, member: Box::new(member) }
+                    }
                     Some((list, field_name)) => {
                         let list = output_member(list)?;
                         let field = match &list.ty {
@@ -59,7 +72,7 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
                         let field = field.ok_or_else(|| {
                             fail(format!("output token `{alternative}`: `{}` is not a list of structures with a member `{field_name}`", list.name))
                         })?;
-                        TokenPath::LastItem { list: Box::new(list), field: Box::new(field) }
+                        TokenPath::LastItem { scalar: token_scalar(&field)?, list: Box::new(list), field: Box::new(field) }
                     }
                 });
             }

@@ -62,6 +62,29 @@ pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
             unique(&format!("shapes.{}", shape.name), std::iter::once(("builder".to_string(), "builder()".to_string())).chain(accessors))?;
         }
     }
+    // A builder has a setter and an `Option` setter (`set_x`) per member, and `build`.
+    let setters = |members: &[super::Member]| -> Vec<(String, String)> {
+        members
+            .iter()
+            .flat_map(|m| [(m.rust_name.clone(), format!("{} (setter)", m.name)), (naming::option_setter(&m.rust_name), format!("{} (Option setter)", m.name))])
+            .collect()
+    };
+    for shape in &service.shapes {
+        if let ShapeKind::Structure(st) = &shape.kind {
+            let own = [("build".to_string(), "build()".to_string())];
+            unique(&format!("shapes.{} (builder)", shape.name), setters(&st.members).into_iter().chain(own))?;
+        }
+    }
+    // A fluent builder has the input's setters beside its own methods.
+    let paged: BTreeSet<&str> = service.paginators.iter().map(|p| service.operation_at(p.operation).name.as_str()).collect();
+    for op in &service.operations {
+        let mut own = vec!["new", "as_input", "customize", "send"];
+        own.extend(op.customizations.presignable.then_some("presigned"));
+        own.extend(paged.contains(op.name.as_str()).then_some("into_paginator"));
+        let own = own.into_iter().map(|name| (name.to_string(), format!("{name}() of the fluent builder")));
+        let members = &service.structure(&op.input).members;
+        unique(&format!("operations.{} (fluent builder)", op.name), setters(members).into_iter().chain(own))?;
+    }
     // An operation's module holds its input, input builder, output, error and fluent builder types.
     for op in &service.operations {
         let input = &service.shape(&op.input).rust_name;
@@ -79,6 +102,12 @@ pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
     // Paginators and waiters share their modules; waiters' methods share the client with operations'.
     let paginated = service.paginators.iter().map(|p| &service.operation_at(p.operation).name);
     unique("pagination", paginated.map(|name| (naming::paginator_type(name), name.clone())))?;
+    // Their plain functions share the paginator module too.
+    let paginator_fns = service.paginators.iter().flat_map(|p| {
+        let op = service.operation_at(p.operation);
+        naming::paginator_fns(&op.rust_name).map(|f| (f, op.name.clone()))
+    });
+    unique("pagination (functions)", paginator_fns)?;
     unique("waiters", service.waiters.iter().map(|w| (naming::waiter_names(&w.name).0, w.name.clone())))?;
     let methods = service.operations.iter().map(|op| (op.rust_name.clone(), op.name.clone()));
     unique("waiters", methods.chain(service.waiters.iter().map(|w| (naming::waiter_names(&w.name).1, format!("waiter {}", w.name)))))

@@ -478,125 +478,149 @@ pub fn parse_response(
 pub fn error_to_json(operation: &str, error: &rt::Error) -> rt::JsonValue {
     let modeled: Option<(&'static str, rt::JsonValue)> = match operation {
         "AbortMultipartUpload" => {
-            match error
+            error
                 .operation_error::<
                     op::abort_multipart_upload::AbortMultipartUploadError,
                 >()
-            {
-                Some(
+                .and_then(|e| match e {
                     op::abort_multipart_upload::AbortMultipartUploadError::NoSuchUpload(
                         v,
-                    ),
-                ) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("NoSuchUpload", value))
-                }
-                _ => None,
-            }
+                    ) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchUpload", value))
+                    }
+                    op::abort_multipart_upload::AbortMultipartUploadError::Unhandled(
+                        _,
+                    ) => None,
+                })
         }
         "CopyObject" => {
-            match error.operation_error::<op::copy_object::CopyObjectError>() {
-                Some(op::copy_object::CopyObjectError::ObjectNotInActiveTierError(v)) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("ObjectNotInActiveTierError", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::copy_object::CopyObjectError>()
+                .and_then(|e| match e {
+                    op::copy_object::CopyObjectError::ObjectNotInActiveTierError(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("ObjectNotInActiveTierError", value))
+                    }
+                    op::copy_object::CopyObjectError::Unhandled(_) => None,
+                })
         }
         "CreateBucket" => {
-            match error.operation_error::<op::create_bucket::CreateBucketError>() {
-                Some(op::create_bucket::CreateBucketError::BucketAlreadyExists(v)) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("BucketAlreadyExists", value))
-                }
-                Some(
-                    op::create_bucket::CreateBucketError::BucketAlreadyOwnedByYou(v),
-                ) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("BucketAlreadyOwnedByYou", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::create_bucket::CreateBucketError>()
+                .and_then(|e| match e {
+                    op::create_bucket::CreateBucketError::BucketAlreadyExists(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("BucketAlreadyExists", value))
+                    }
+                    op::create_bucket::CreateBucketError::BucketAlreadyOwnedByYou(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("BucketAlreadyOwnedByYou", value))
+                    }
+                    op::create_bucket::CreateBucketError::Unhandled(_) => None,
+                })
         }
         "GetObject" => {
-            match error.operation_error::<op::get_object::GetObjectError>() {
-                Some(op::get_object::GetObjectError::NoSuchKey(v)) => {
-                    rt::json_output(v, operation).ok().map(|value| ("NoSuchKey", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::get_object::GetObjectError>()
+                .and_then(|e| match e {
+                    op::get_object::GetObjectError::NoSuchKey(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchKey", value))
+                    }
+                    op::get_object::GetObjectError::Unhandled(_) => None,
+                })
         }
         "GetObjectAcl" => {
-            match error.operation_error::<op::get_object_acl::GetObjectAclError>() {
-                Some(op::get_object_acl::GetObjectAclError::NoSuchKey(v)) => {
-                    rt::json_output(v, operation).ok().map(|value| ("NoSuchKey", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::get_object_acl::GetObjectAclError>()
+                .and_then(|e| match e {
+                    op::get_object_acl::GetObjectAclError::NoSuchKey(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchKey", value))
+                    }
+                    op::get_object_acl::GetObjectAclError::Unhandled(_) => None,
+                })
         }
         "HeadBucket" => {
-            match error.operation_error::<op::head_bucket::HeadBucketError>() {
-                Some(op::head_bucket::HeadBucketError::NoSuchBucket(v)) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("NoSuchBucket", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::head_bucket::HeadBucketError>()
+                .and_then(|e| match e {
+                    op::head_bucket::HeadBucketError::NoSuchBucket(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchBucket", value))
+                    }
+                    op::head_bucket::HeadBucketError::Unhandled(_) => None,
+                })
         }
         "HeadObject" => {
-            match error.operation_error::<op::head_object::HeadObjectError>() {
-                Some(op::head_object::HeadObjectError::NoSuchKey(v)) => {
-                    rt::json_output(v, operation).ok().map(|value| ("NoSuchKey", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::head_object::HeadObjectError>()
+                .and_then(|e| match e {
+                    op::head_object::HeadObjectError::NoSuchKey(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchKey", value))
+                    }
+                    op::head_object::HeadObjectError::Unhandled(_) => None,
+                })
         }
         "ListObjects" => {
-            match error.operation_error::<op::list_objects::ListObjectsError>() {
-                Some(op::list_objects::ListObjectsError::NoSuchBucket(v)) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("NoSuchBucket", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::list_objects::ListObjectsError>()
+                .and_then(|e| match e {
+                    op::list_objects::ListObjectsError::NoSuchBucket(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchBucket", value))
+                    }
+                    op::list_objects::ListObjectsError::Unhandled(_) => None,
+                })
         }
         "ListObjectsV2" => {
-            match error.operation_error::<op::list_objects_v2::ListObjectsV2Error>() {
-                Some(op::list_objects_v2::ListObjectsV2Error::NoSuchBucket(v)) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("NoSuchBucket", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::list_objects_v2::ListObjectsV2Error>()
+                .and_then(|e| match e {
+                    op::list_objects_v2::ListObjectsV2Error::NoSuchBucket(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchBucket", value))
+                    }
+                    op::list_objects_v2::ListObjectsV2Error::Unhandled(_) => None,
+                })
         }
         "PutObjectAcl" => {
-            match error.operation_error::<op::put_object_acl::PutObjectAclError>() {
-                Some(op::put_object_acl::PutObjectAclError::NoSuchKey(v)) => {
-                    rt::json_output(v, operation).ok().map(|value| ("NoSuchKey", value))
-                }
-                _ => None,
-            }
+            error
+                .operation_error::<op::put_object_acl::PutObjectAclError>()
+                .and_then(|e| match e {
+                    op::put_object_acl::PutObjectAclError::NoSuchKey(v) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("NoSuchKey", value))
+                    }
+                    op::put_object_acl::PutObjectAclError::Unhandled(_) => None,
+                })
         }
         "RestoreObject" => {
-            match error.operation_error::<op::restore_object::RestoreObjectError>() {
-                Some(
+            error
+                .operation_error::<op::restore_object::RestoreObjectError>()
+                .and_then(|e| match e {
                     op::restore_object::RestoreObjectError::ObjectAlreadyInActiveTierError(
                         v,
-                    ),
-                ) => {
-                    rt::json_output(v, operation)
-                        .ok()
-                        .map(|value| ("ObjectAlreadyInActiveTierError", value))
-                }
-                _ => None,
-            }
+                    ) => {
+                        rt::json_output(v, operation)
+                            .ok()
+                            .map(|value| ("ObjectAlreadyInActiveTierError", value))
+                    }
+                    op::restore_object::RestoreObjectError::Unhandled(_) => None,
+                })
         }
         _ => None,
     };

@@ -35,7 +35,8 @@ impl ListBucketsExtendedPaginator {
     /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
     pub fn starting_token(mut self, token: &str) -> Result<Self, rt::Error> {
         let tokens = rt::decode_resume_token(token, 1usize)?;
-        self.input = with_tokens_list_buckets_extended(self.input, &tokens);
+        self.input = with_tokens_list_buckets_extended(self.input, &tokens)
+            .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
     /// The token that resumes a listing after `page`, or `None` on the last page.
@@ -77,7 +78,7 @@ fn next_tokens_list_buckets_extended(
 ) -> Option<Vec<Option<String>>> {
     let tokens: Vec<Option<String>> = ::std::vec![
         output.buckets.as_ref().and_then(| l | l.last()).and_then(| i | i.name.as_ref())
-        .cloned()
+        .map(| v | v.as_str().to_owned())
     ];
     if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
         return None;
@@ -112,10 +113,10 @@ fn fetch_list_buckets_extended(
 fn with_tokens_list_buckets_extended(
     input: types::ListBucketsExtendedRequestBuilder,
     tokens: &[Option<String>],
-) -> types::ListBucketsExtendedRequestBuilder {
+) -> Result<types::ListBucketsExtendedRequestBuilder, rt::Error> {
     let mut input = input;
     input = input.set_marker(tokens[0usize].clone());
-    input
+    Ok(input)
 }
 /// Pages through `ListMultipartUploads`, following `NextKeyMarker`, `NextUploadIdMarker` with `KeyMarker`, `UploadIdMarker`.
 ///
@@ -150,7 +151,8 @@ impl ListMultipartUploadsPaginator {
     /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
     pub fn starting_token(mut self, token: &str) -> Result<Self, rt::Error> {
         let tokens = rt::decode_resume_token(token, 2usize)?;
-        self.input = with_tokens_list_multipart_uploads(self.input, &tokens);
+        self.input = with_tokens_list_multipart_uploads(self.input, &tokens)
+            .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
     /// The token that resumes a listing after `page`, or `None` on the last page.
@@ -191,8 +193,8 @@ fn next_tokens_list_multipart_uploads(
     output: &crate::generated::operation::list_multipart_uploads::ListMultipartUploadsOutput,
 ) -> Option<Vec<Option<String>>> {
     let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_key_marker.as_ref().cloned(), output.next_upload_id_marker.as_ref()
-        .cloned()
+        output.next_key_marker.as_ref().map(| v | v.as_str().to_owned()), output
+        .next_upload_id_marker.as_ref().map(| v | v.as_str().to_owned())
     ];
     if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
         return None;
@@ -234,11 +236,11 @@ fn fetch_list_multipart_uploads(
 fn with_tokens_list_multipart_uploads(
     input: types::ListMultipartUploadsRequestBuilder,
     tokens: &[Option<String>],
-) -> types::ListMultipartUploadsRequestBuilder {
+) -> Result<types::ListMultipartUploadsRequestBuilder, rt::Error> {
     let mut input = input;
     input = input.set_key_marker(tokens[0usize].clone());
     input = input.set_upload_id_marker(tokens[1usize].clone());
-    input
+    Ok(input)
 }
 /// Pages through `ListObjectVersions`, following `NextKeyMarker`, `NextVersionIdMarker` with `KeyMarker`, `VersionIdMarker`.
 ///
@@ -273,7 +275,8 @@ impl ListObjectVersionsPaginator {
     /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
     pub fn starting_token(mut self, token: &str) -> Result<Self, rt::Error> {
         let tokens = rt::decode_resume_token(token, 2usize)?;
-        self.input = with_tokens_list_object_versions(self.input, &tokens);
+        self.input = with_tokens_list_object_versions(self.input, &tokens)
+            .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
     /// The token that resumes a listing after `page`, or `None` on the last page.
@@ -314,8 +317,8 @@ fn next_tokens_list_object_versions(
     output: &crate::generated::operation::list_object_versions::ListObjectVersionsOutput,
 ) -> Option<Vec<Option<String>>> {
     let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_key_marker.as_ref().cloned(), output.next_version_id_marker.as_ref()
-        .cloned()
+        output.next_key_marker.as_ref().map(| v | v.as_str().to_owned()), output
+        .next_version_id_marker.as_ref().map(| v | v.as_str().to_owned())
     ];
     if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
         return None;
@@ -357,11 +360,11 @@ fn fetch_list_object_versions(
 fn with_tokens_list_object_versions(
     input: types::ListObjectVersionsRequestBuilder,
     tokens: &[Option<String>],
-) -> types::ListObjectVersionsRequestBuilder {
+) -> Result<types::ListObjectVersionsRequestBuilder, rt::Error> {
     let mut input = input;
     input = input.set_key_marker(tokens[0usize].clone());
     input = input.set_version_id_marker(tokens[1usize].clone());
-    input
+    Ok(input)
 }
 /// Pages through `ListObjects`, following `NextMarker || Contents[-1].Key` with `Marker`.
 ///
@@ -396,7 +399,8 @@ impl ListObjectsPaginator {
     /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
     pub fn starting_token(mut self, token: &str) -> Result<Self, rt::Error> {
         let tokens = rt::decode_resume_token(token, 1usize)?;
-        self.input = with_tokens_list_objects(self.input, &tokens);
+        self.input = with_tokens_list_objects(self.input, &tokens)
+            .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
     /// The token that resumes a listing after `page`, or `None` on the last page.
@@ -434,8 +438,9 @@ fn next_tokens_list_objects(
     output: &crate::generated::operation::list_objects::ListObjectsOutput,
 ) -> Option<Vec<Option<String>>> {
     let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_marker.as_ref().cloned().or_else(|| output.contents.as_ref()
-        .and_then(| l | l.last()).and_then(| i | i.key.as_ref()).cloned())
+        output.next_marker.as_ref().map(| v | v.as_str().to_owned()).or_else(|| output
+        .contents.as_ref().and_then(| l | l.last()).and_then(| i | i.key.as_ref()).map(|
+        v | v.as_str().to_owned()))
     ];
     if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
         return None;
@@ -471,10 +476,10 @@ fn fetch_list_objects(
 fn with_tokens_list_objects(
     input: types::ListObjectsRequestBuilder,
     tokens: &[Option<String>],
-) -> types::ListObjectsRequestBuilder {
+) -> Result<types::ListObjectsRequestBuilder, rt::Error> {
     let mut input = input;
     input = input.set_marker(tokens[0usize].clone());
-    input
+    Ok(input)
 }
 /// Pages through `ListObjectsV2`, following `NextContinuationToken` with `ContinuationToken`.
 ///
@@ -509,7 +514,8 @@ impl ListObjectsV2Paginator {
     /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
     pub fn starting_token(mut self, token: &str) -> Result<Self, rt::Error> {
         let tokens = rt::decode_resume_token(token, 1usize)?;
-        self.input = with_tokens_list_objects_v2(self.input, &tokens);
+        self.input = with_tokens_list_objects_v2(self.input, &tokens)
+            .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
     /// The token that resumes a listing after `page`, or `None` on the last page.
@@ -549,7 +555,7 @@ fn next_tokens_list_objects_v2(
     output: &crate::generated::operation::list_objects_v2::ListObjectsV2Output,
 ) -> Option<Vec<Option<String>>> {
     let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_continuation_token.as_ref().cloned()
+        output.next_continuation_token.as_ref().map(| v | v.as_str().to_owned())
     ];
     if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
         return None;
@@ -585,10 +591,10 @@ fn fetch_list_objects_v2(
 fn with_tokens_list_objects_v2(
     input: types::ListObjectsV2RequestBuilder,
     tokens: &[Option<String>],
-) -> types::ListObjectsV2RequestBuilder {
+) -> Result<types::ListObjectsV2RequestBuilder, rt::Error> {
     let mut input = input;
     input = input.set_continuation_token(tokens[0usize].clone());
-    input
+    Ok(input)
 }
 /// Pages through `ListParts`, following `NextPartNumberMarker` with `PartNumberMarker`.
 ///
@@ -623,7 +629,8 @@ impl ListPartsPaginator {
     /// Starts from a token that [`resume_token`](Self::resume_token) gave for an earlier page.
     pub fn starting_token(mut self, token: &str) -> Result<Self, rt::Error> {
         let tokens = rt::decode_resume_token(token, 1usize)?;
-        self.input = with_tokens_list_parts(self.input, &tokens);
+        self.input = with_tokens_list_parts(self.input, &tokens)
+            .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
     /// The token that resumes a listing after `page`, or `None` on the last page.
@@ -697,11 +704,14 @@ fn fetch_list_parts(
 fn with_tokens_list_parts(
     input: types::ListPartsRequestBuilder,
     tokens: &[Option<String>],
-) -> types::ListPartsRequestBuilder {
+) -> Result<types::ListPartsRequestBuilder, rt::Error> {
     let mut input = input;
     input = input
         .set_part_number_marker(
-            tokens[0usize].as_deref().and_then(|t| t.parse::<i32>().ok()),
+            match tokens[0usize].as_deref() {
+                Some(t) => Some(rt::parse_i32(t, "PartNumberMarker")?),
+                None => None,
+            },
         );
-    input
+    Ok(input)
 }

@@ -63,16 +63,20 @@ pub fn paginate<C, B, O>(
     first: B,
     fetch: fn(C, B) -> BoxFuture<Result<O, Error>>,
     next_tokens: fn(&O) -> Option<PageTokens>,
-    with_tokens: fn(B, &[Option<String>]) -> B,
+    with_tokens: fn(B, &[Option<String>]) -> Result<B, Error>,
 ) -> ResultStream<O>
 where
     C: Clone + Send + 'static,
     B: Clone + Send + 'static,
     O: Send + 'static,
 {
-    let start: Option<(C, B, SeenTokens)> = Some((client, first, SeenTokens::default()));
+    // The state is the next request, or an error to end the stream with after the page before it.
+    let start: Option<Result<(C, B, SeenTokens), Error>> = Some(Ok((client, first, SeenTokens::default())));
     ResultStream::new(futures_util::stream::unfold(start, move |state| async move {
-        let (client, input, mut seen) = state?;
+        let (client, input, mut seen) = match state? {
+            Ok(next) => next,
+            Err(error) => return Some((Err(error), None)),
+        };
         match fetch(client.clone(), input.clone()).await {
             Err(error) => Some((Err(error), None)),
             Ok(page) => match next_tokens(&page) {
@@ -89,9 +93,11 @@ where
                     )),
                     None,
                 )),
+                // The tokens are the text of the page's own typed members, so they read back; were
+                // one not to, the page still counts and the error follows it.
                 Some(tokens) => {
-                    let next = with_tokens(input, &tokens);
-                    Some((Ok(page), Some((client, next, seen))))
+                    let next = with_tokens(input, &tokens).map(|next| (client, next, seen));
+                    Some((Ok(page), Some(next)))
                 }
             },
         }
@@ -162,6 +168,11 @@ pub fn decode_resume_token(token: &str, count: usize) -> Result<PageTokens, Erro
         return Err(invalid());
     }
     Ok(tokens)
+}
+
+/// The error of a resume token whose entries do not read as their members (one edited by hand).
+pub fn bad_resume_token(error: Error) -> Error {
+    Error::invalid_input(format!("the resume token does not fit this operation: {}", error.message()))
 }
 
 /// What an acceptor decides.
@@ -243,7 +254,7 @@ mod tests {
             Box::pin(async move { Ok(script.get(call).copied().flatten().map(str::to_string)) })
         }
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        paginate(calls, script, fetch, |page| page.clone().map(|t| vec![Some(t)]), |input, _| input)
+        paginate(calls, script, fetch, |page| page.clone().map(|t| vec![Some(t)]), |input, _| Ok(input))
     }
 
     async fn pages_until_error(script: &'static [Option<&'static str>]) -> (usize, Option<Error>) {

@@ -74,3 +74,41 @@ async fn bodies_are_chunk_streams() {
     let lengths: Vec<usize> = futures_util::StreamExt::collect::<Vec<_>>(futures_util::StreamExt::map(body, |c| c.unwrap().len())).await;
     assert_eq!(lengths.iter().sum::<usize>(), 10);
 }
+
+#[tokio::test]
+async fn a_listing_resumes_from_its_token() {
+    use cos_sdk::paginator::{ListObjectsV2Paginator, ListPartsPaginator};
+    // The first page's token starts a new paginator at the second page.
+    let mock = three_pages();
+    let client = client_over(mock.clone(), RetryConfig::disabled());
+    let first = client.list_objects_v2().bucket("b").into_paginator().send().next().await.unwrap().unwrap();
+    let token = ListObjectsV2Paginator::resume_token(&first).expect("a truncated page has a resume token");
+    let rest = client.list_objects_v2().bucket("b").into_paginator().starting_token(&token).unwrap().items().try_collect().await.unwrap();
+    let keys: Vec<&str> = rest.iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["c", "d", "e"]);
+    assert!(mock.requests()[1].uri.query().unwrap_or_default().contains("continuation-token=t1"), "{:?}", mock.requests()[1].uri);
+    // The last page has none.
+    let last = rest.last().map(|_| page(&["e"], None));
+    let mock = MockTransport::new().answer(200, &[], last.unwrap());
+    let only = client_over(mock, RetryConfig::disabled()).list_objects_v2().bucket("b").into_paginator().send().next().await;
+    assert!(ListObjectsV2Paginator::resume_token(&only.unwrap().unwrap()).is_none());
+
+    // An integer token (ListParts' part number marker) goes back as a number.
+    let parts = "<ListPartsResult><Bucket>b</Bucket><Key>k</Key><UploadId>u</UploadId><IsTruncated>true</IsTruncated>\
+                 <NextPartNumberMarker>2</NextPartNumberMarker><Part><PartNumber>2</PartNumber><Size>1</Size></Part></ListPartsResult>";
+    let mock = MockTransport::new().answer(200, &[], parts).answer(200, &[], parts.replace("true", "false"));
+    let client = client_over(mock.clone(), RetryConfig::disabled());
+    let list = || client.list_parts().bucket("b").key("k").upload_id("u").into_paginator();
+    let page = list().send().next().await.unwrap().unwrap();
+    let token = ListPartsPaginator::resume_token(&page).unwrap();
+    list().starting_token(&token).unwrap().send().next().await.unwrap().unwrap();
+    assert!(mock.requests()[1].uri.query().unwrap_or_default().contains("part-number-marker=2"), "{:?}", mock.requests()[1].uri);
+
+    // A token whose part number is not a number (base64 of "=two") is refused, naming the member,
+    // rather than silently listing from the first part; so is one no paginator made.
+    let error = list().starting_token("PXR3bw==").unwrap_err();
+    assert_eq!(error.kind(), cos_sdk::ErrorKind::InvalidInput, "{error}");
+    assert!(error.to_string().contains("PartNumberMarker") && error.to_string().contains("two"), "{error}");
+    let error = list().starting_token("not a token").unwrap_err();
+    assert!(error.to_string().contains("resume token"), "{error}");
+}

@@ -149,16 +149,8 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<AbortMultipartUploadOutput, rt::Error> {
-    let mut f_request_charged = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "x-amz-request-charged" => {
-                f_request_charged = rt::header_text(headers, name)?;
-            }
-            _ => {}
-        }
-    }
+    let f_request_charged = rt::header_text(headers, "x-amz-request-charged")?;
     Ok(AbortMultipartUploadOutput {
         request_charged: f_request_charged,
     })

@@ -278,14 +278,8 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<CreateBucketOutput, rt::Error> {
-    let mut f_location = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "location" => f_location = rt::header_text(headers, name)?,
-            _ => {}
-        }
-    }
+    let f_location = rt::header_text(headers, "location")?;
     Ok(CreateBucketOutput {
         location: f_location,
     })

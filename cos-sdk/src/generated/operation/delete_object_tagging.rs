@@ -120,14 +120,8 @@ fn read_output(
     parts: &rt::http::response::Parts,
     _body: rt::ByteStream,
 ) -> Result<DeleteObjectTaggingOutput, rt::Error> {
-    let mut f_version_id = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "x-amz-version-id" => f_version_id = rt::header_text(headers, name)?,
-            _ => {}
-        }
-    }
+    let f_version_id = rt::header_text(headers, "x-amz-version-id")?;
     Ok(DeleteObjectTaggingOutput {
         version_id: f_version_id,
     })

@@ -152,16 +152,8 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<DeleteObjectsOutput, rt::Error> {
-    let mut f_request_charged = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "x-amz-request-charged" => {
-                f_request_charged = rt::header_text(headers, name)?;
-            }
-            _ => {}
-        }
-    }
+    let f_request_charged = rt::header_text(headers, "x-amz-request-charged")?;
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_deleted: Option<Vec<types::DeletedObject>> = None;

@@ -103,16 +103,11 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetBucketProtectionConfigurationOutput, rt::Error> {
-    let mut f_ibm_protection_management_state = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "x-ibm-protection-management-state" => {
-                f_ibm_protection_management_state = rt::header_text(headers, name)?;
-            }
-            _ => {}
-        }
-    }
+    let f_ibm_protection_management_state = rt::header_text(
+        headers,
+        "x-ibm-protection-management-state",
+    )?;
     let f_protection_configuration = match rt::XmlReader::open(&body)? {
         Some((mut r, node)) => {
             let value = protocol::de_protection_configuration(&mut r, &node)?;

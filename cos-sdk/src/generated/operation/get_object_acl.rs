@@ -157,16 +157,8 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectAclOutput, rt::Error> {
-    let mut f_request_charged = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "x-amz-request-charged" => {
-                f_request_charged = rt::header_text(headers, name)?;
-            }
-            _ => {}
-        }
-    }
+    let f_request_charged = rt::header_text(headers, "x-amz-request-charged")?;
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_owner: Option<types::Owner> = None;

@@ -100,16 +100,11 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectLockConfigurationOutput, rt::Error> {
-    let mut f_ibm_protection_management_state = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "x-ibm-protection-management-state" => {
-                f_ibm_protection_management_state = rt::header_text(headers, name)?;
-            }
-            _ => {}
-        }
-    }
+    let f_ibm_protection_management_state = rt::header_text(
+        headers,
+        "x-ibm-protection-management-state",
+    )?;
     let f_object_lock_configuration = match rt::XmlReader::open(&body)? {
         Some((mut r, node)) => {
             let value = protocol::de_object_lock_configuration(&mut r, &node)?;

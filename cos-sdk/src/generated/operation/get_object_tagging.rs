@@ -133,14 +133,8 @@ fn read_output(
     parts: &rt::http::response::Parts,
     body: rt::ByteStream,
 ) -> Result<GetObjectTaggingOutput, rt::Error> {
-    let mut f_version_id = None;
     let headers = &parts.headers;
-    for name in headers.keys() {
-        match name.as_str() {
-            "x-amz-version-id" => f_version_id = rt::header_text(headers, name)?,
-            _ => {}
-        }
-    }
+    let f_version_id = rt::header_text(headers, "x-amz-version-id")?;
     let (mut reader, node) = rt::XmlReader::open_or_empty(&body)?;
     let (r, node) = (&mut reader, &node);
     let mut f_tag_set: Option<Vec<types::Tag>> = None;
