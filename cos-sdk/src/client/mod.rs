@@ -1,5 +1,6 @@
 //! The client: holds the configuration, the connection pool and the credentials, and runs every
-//! operation's request through authentication, retries, timeouts and tracing (`invoke`).
+//! operation's request through authentication, retries, timeouts and tracing (`invoke`); and the
+//! methods every generated fluent builder shares (`fluent_builder_basics!`).
 
 pub mod config;
 pub mod options;
@@ -502,6 +503,33 @@ pub fn attempts_made<B>(response: &http::Response<B>) -> u32 {
 /// A random version-4 UUID, unique per operation (the same for all its attempts).
 fn invocation_id() -> HeaderValue {
     HeaderValue::from_str(&crate::runtime::protocol::scalars::idempotency_token()).expect("a UUID is a valid header")
+}
+
+/// The methods every generated fluent builder has besides its setters and `send` (which hold the
+/// operation's members and types): `new`, `as_input` and `customize`. Generated code calls it as
+/// `rt::fluent_builder_basics!(FluentBuilder, InputBuilder, Client)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fluent_builder_basics {
+    ($fluent:ident, $input:ty, $client:ty) => {
+        impl $fluent {
+            pub(crate) fn new(client: $client) -> Self {
+                $fluent { client, input: ::std::default::Default::default() }
+            }
+
+            /// The input as set so far.
+            pub fn as_input(&self) -> &$input {
+                &self.input
+            }
+
+            /// Uses `options` for this call: extra headers, a timeout, retries (see
+            /// [`CallOptions`](crate::CallOptions)).
+            pub fn customize(mut self, options: $crate::rt::CallOptions) -> Self {
+                self.client = self.client.with_call_options(options);
+                self
+            }
+        }
+    };
 }
 
 #[cfg(test)]

@@ -266,26 +266,13 @@ impl Error {
     #[doc(hidden)]
     /// The error of `operation` for an error answer: its details, and the operation's typed error.
     pub fn operation_service<E: Any + Send + Sync>(operation: &'static str, details: ServiceError, typed: E) -> Self {
-        // Only the boxing is generic, as in `with_operation_error`.
+        // Only the boxing is generic: one copy of the rest serves all 81 operations.
         Self::boxed_operation_service(operation, details, Box::new(typed))
     }
 
-    fn boxed_operation_service(operation: &'static str, details: ServiceError, typed: Box<dyn Any + Send + Sync>) -> Self {
-        Error::service(details).with_operation(operation).with_boxed_operation_error(typed)
-    }
-
-    #[doc(hidden)]
-    /// Attaches the generated operation error enum to a service error.
-    pub fn with_operation_error<E: Any + Send + Sync>(self, operation_error: E) -> Self {
-        // Only the boxing is generic: one copy of the rest serves all 81 operations.
-        self.with_boxed_operation_error(Box::new(operation_error))
-    }
-
-    fn with_boxed_operation_error(mut self, operation_error: Box<dyn Any + Send + Sync>) -> Self {
-        if let Some(service) = self.service.as_mut() {
-            service.operation_error = Some(operation_error);
-        }
-        self
+    fn boxed_operation_service(operation: &'static str, mut details: ServiceError, typed: Box<dyn Any + Send + Sync>) -> Self {
+        details.operation_error = Some(typed);
+        Error::service(details).with_operation(operation)
     }
 
     #[doc(hidden)]

@@ -59,33 +59,6 @@ macro_rules! __wire_enum_conversions {
     };
 }
 
-/// The methods every generated fluent builder has besides its setters and `send` (which hold the
-/// operation's members and types): `new`, `as_input` and `customize`. Generated code calls it as
-/// `rt::fluent_builder_basics!(FluentBuilder, InputBuilder, Client)`.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __fluent_builder_basics {
-    ($fluent:ident, $input:ty, $client:ty) => {
-        impl $fluent {
-            pub(crate) fn new(client: $client) -> Self {
-                $fluent { client, input: ::std::default::Default::default() }
-            }
-
-            /// The input as set so far.
-            pub fn as_input(&self) -> &$input {
-                &self.input
-            }
-
-            /// Uses `options` for this call: extra headers, a timeout, retries (see
-            /// [`CallOptions`](crate::CallOptions)).
-            pub fn customize(mut self, options: $crate::rt::CallOptions) -> Self {
-                self.client = self.client.with_call_options(options);
-                self
-            }
-        }
-    };
-}
-
 /// A required member of a builder, or an error that names it and the setter to call.
 pub fn required<T>(value: Option<T>, shape: &str, member: &str, setter: &str) -> Result<T, Error> {
     value.ok_or_else(|| Error::invalid_input(format!("{shape}.{member} is required: set it with `.{setter}(...)`")))
