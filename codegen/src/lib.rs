@@ -39,8 +39,9 @@ pub struct Input<'a> {
     pub module_root: &'a str,
     /// Generate a `Client` type wrapping cos-sdk's (standalone crates) instead of adding methods to it.
     pub wrapper_client: bool,
-    /// The documentation table (`models/docs.txt`), when there is one.
-    pub docs: Option<&'a str>,
+    /// The documentation table's files (`models/docs/*.txt`, read with [`ir::docs::read_dir`]), as
+    /// (file name, text); none for a model without one.
+    pub docs: &'a [(String, String)],
 }
 
 /// One generated file, with its path relative to the output folder.
@@ -53,8 +54,8 @@ pub struct GeneratedFile {
 /// Generates the files of `cos-sdk/src/generated/` (or of a standalone crate's `src/generated/`).
 pub fn generate(input: &Input<'_>) -> Result<Vec<GeneratedFile>, Error> {
     let mut service = ir::resolve(input.service, input.paginators, input.waiters)?;
-    if let Some(table) = input.docs {
-        ir::docs::apply(&mut service, table)?;
+    for (name, table) in input.docs {
+        ir::docs::apply(&mut service, name, table)?;
     }
     emit::emit(&service, input)
 }

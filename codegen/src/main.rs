@@ -67,7 +67,7 @@ fn run(args: Vec<String>) -> Result<String, String> {
             runtime_crate: "::cos_sdk",
             module_root: "crate",
             wrapper_client: false,
-            docs: None,
+            docs: &[],
         },
         &codegen::CrateOptions { crate_name: &crate_name, cos_sdk },
     )

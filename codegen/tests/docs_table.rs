@@ -35,7 +35,9 @@ fn service() -> Service {
         Some(&read("s3/2006-03-01/waiters-2.json")),
     )
     .expect("the committed model resolves");
-    ir::docs::apply(&mut service, &read("docs.txt")).expect("the committed table applies");
+    for (name, table) in ir::docs::read_dir(std::path::Path::new(&format!("{root}/docs"))).expect("the table's files read") {
+        ir::docs::apply(&mut service, &name, &table).expect("the committed table applies");
+    }
     service
 }
 
@@ -76,7 +78,7 @@ fn the_most_used_and_ibm_operations_are_documented_member_by_member() {
         undocumented(&service, &op.input, &mut seen, &mut missing);
         undocumented(&service, &op.output, &mut seen, &mut missing);
     }
-    assert!(missing.is_empty(), "models/docs.txt has no words for {} targets:\n{}", missing.len(), Vec::from_iter(missing).join("\n"));
+    assert!(missing.is_empty(), "models/docs/ has no words for {} targets:\n{}", missing.len(), Vec::from_iter(missing).join("\n"));
 }
 
 #[test]
@@ -92,7 +94,7 @@ fn ibm_members_are_documented_wherever_they_appear() {
             }
         }
     }
-    assert!(missing.is_empty(), "IBM members without words in models/docs.txt:\n{}", missing.join("\n"));
+    assert!(missing.is_empty(), "IBM members without words in models/docs/:\n{}", missing.join("\n"));
 }
 
 #[test]
@@ -101,6 +103,6 @@ fn every_paginator_and_waiter_is_documented() {
     let paginators = service.paginators.iter().filter(|p| p.doc.is_none()).map(|p| format!("paginator/{}", service.operation_at(p.operation).name));
     let waiters = service.waiters.iter().filter(|w| w.doc.is_none()).map(|w| format!("waiter/{}", w.name));
     let missing: Vec<String> = paginators.chain(waiters).collect();
-    assert!(missing.is_empty(), "without words in models/docs.txt: {missing:?}");
+    assert!(missing.is_empty(), "without words in models/docs/: {missing:?}");
     assert!(!service.paginators.is_empty() && !service.waiters.is_empty());
 }

@@ -23,7 +23,7 @@ fn generate(name: &str) -> Vec<GeneratedFile> {
             runtime_crate: "::cos_sdk",
             module_root: "crate",
             wrapper_client: false,
-            docs: None,
+            docs: &[],
         },
         &CrateOptions { crate_name: name, cos_sdk: CosSdkDependency::Path("../../../cos-sdk") },
     )
@@ -93,7 +93,7 @@ fn output_is_deterministic() {
         runtime_crate: "crate",
         module_root: "crate",
         wrapper_client: false,
-        docs: None,
+        docs: &[],
     };
     let first = codegen::generate(&input).unwrap();
     let second = codegen::generate(&input).unwrap();

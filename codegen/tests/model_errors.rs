@@ -115,7 +115,7 @@ fn paginator_tokens_are_checked_against_the_output() {
             runtime_crate: "crate",
             module_root: "crate",
             wrapper_client: false,
-            docs: None,
+            docs: &[],
         })
         .expect_err("the paginator should be rejected")
         .to_string()
@@ -180,6 +180,7 @@ fn customizations_must_name_what_the_model_has() {
 }
 
 fn generate_with_docs(model: &str, docs: Option<&str>) -> Result<Vec<codegen::GeneratedFile>, codegen::Error> {
+    let docs: Vec<(String, String)> = docs.map(|text| ("test.txt".to_string(), text.to_string())).into_iter().collect();
     codegen::generate(&codegen::Input {
         service: model,
         paginators: None,
@@ -188,7 +189,7 @@ fn generate_with_docs(model: &str, docs: Option<&str>) -> Result<Vec<codegen::Ge
         runtime_crate: "crate",
         module_root: "crate",
         wrapper_client: false,
-        docs,
+        docs: &docs,
     })
 }
 

@@ -39,8 +39,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Our documentation table for the S3 model's members and operations.
-const DOCS_TABLE: &str = "models/docs.txt";
+/// Our documentation table for the S3 model's members and operations: one file per topic.
+const DOCS_TABLE: &str = "models/docs";
 
 /// Generates the S3 files from the committed model.
 pub fn generate_s3(root: &Path) -> Result<Vec<codegen::GeneratedFile>, String> {
@@ -49,8 +49,7 @@ pub fn generate_s3(root: &Path) -> Result<Vec<codegen::GeneratedFile>, String> {
         fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
     let (service, paginators, waiters) = (read("service-2.json")?, read("paginators-1.json")?, read("waiters-2.json")?);
-    let docs_path = root.join(DOCS_TABLE);
-    let docs = fs::read_to_string(&docs_path).map_err(|e| format!("cannot read {}: {e}", docs_path.display()))?;
+    let docs = codegen::ir::docs::read_dir(&root.join(DOCS_TABLE))?;
     codegen::generate(&codegen::Input {
         service: &service,
         paginators: Some(&paginators),
@@ -59,7 +58,7 @@ pub fn generate_s3(root: &Path) -> Result<Vec<codegen::GeneratedFile>, String> {
         runtime_crate: "crate",
         module_root: "crate",
         wrapper_client: false,
-        docs: Some(&docs),
+        docs: &docs,
     })
     .map_err(|e| e.to_string())
 }

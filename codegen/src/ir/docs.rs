@@ -1,18 +1,36 @@
-//! The documentation table (`models/docs.txt`): our own words for members and operations, merged into
+//! The documentation table (`models/docs/*.txt`): our own words for members and operations, merged into
 //! the IR so the emitters add them to rustdoc. The model's documentation strings are not ours, so they
 //! are not used at all; an entry that names nothing in the model is an error.
 //!
 //! The format: `#` starts a comment line. An entry is a line of targets ending in `:`, then its text on
 //! the lines below, each indented by two spaces. A target is `Shape.Member` (model names),
-//! `Operation()`, `paginator/Operation` or `waiter/Name`.
+//! `Operation()`, `paginator/Operation` or `waiter/Name`. The table is split into files by topic; an
+//! error names the file and line.
 
 use super::Service;
 use crate::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
 
-/// Adds the table's text to the members and operations it names.
-pub fn apply(service: &mut Service, table: &str) -> Result<(), Error> {
-    for (line, targets, text) in entries(table)? {
-        let at = |message: String| Error::Model { path: format!("docs table, line {line}"), message };
+/// The table's files in `dir` (every `.txt`, in name order), as (file name, text).
+pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let listing = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = listing.filter_map(|entry| entry.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok((name, text))
+        })
+        .collect()
+}
+
+/// Adds the text of table file `file` to the members and operations it names.
+pub fn apply(service: &mut Service, file: &str, table: &str) -> Result<(), Error> {
+    for (line, targets, text) in entries(file, table)? {
+        let at = |message: String| Error::Model { path: format!("docs table {file}, line {line}"), message };
         for target in targets.split_whitespace() {
             if let Some(operation) = target.strip_prefix("paginator/") {
                 let found = service.paginators.iter().position(|p| service.operation_at(p.operation).name == operation);
@@ -46,7 +64,7 @@ pub fn apply(service: &mut Service, table: &str) -> Result<(), Error> {
 }
 
 /// The entries: their line number, targets and text (continuation lines joined with spaces).
-fn entries(table: &str) -> Result<Vec<(usize, String, String)>, Error> {
+fn entries(file: &str, table: &str) -> Result<Vec<(usize, String, String)>, Error> {
     let mut out: Vec<(usize, String, String)> = Vec::new();
     for (n, line) in table.lines().enumerate().map(|(i, l)| (i + 1, l)) {
         if line.trim().is_empty() || line.starts_with('#') {
@@ -54,7 +72,7 @@ fn entries(table: &str) -> Result<Vec<(usize, String, String)>, Error> {
         }
         if let Some(text) = line.strip_prefix("  ") {
             let Some((_, _, body)) = out.last_mut() else {
-                return Err(Error::Model { path: format!("docs table, line {n}"), message: "text before any targets".into() });
+                return Err(Error::Model { path: format!("docs table {file}, line {n}"), message: "text before any targets".into() });
             };
             if !body.is_empty() {
                 body.push(' ');
@@ -64,13 +82,13 @@ fn entries(table: &str) -> Result<Vec<(usize, String, String)>, Error> {
             out.push((n, targets.to_string(), String::new()));
         } else {
             return Err(Error::Model {
-                path: format!("docs table, line {n}"),
+                path: format!("docs table {file}, line {n}"),
                 message: "a line is a comment (`#`), targets ending in `:`, or text indented by two spaces".into(),
             });
         }
     }
     if let Some((n, _, _)) = out.iter().find(|(_, _, text)| text.is_empty()) {
-        return Err(Error::Model { path: format!("docs table, line {n}"), message: "an entry without text".into() });
+        return Err(Error::Model { path: format!("docs table {file}, line {n}"), message: "an entry without text".into() });
     }
     Ok(out)
 }

@@ -78,7 +78,7 @@ pub(super) fn run_group(root: &Path, name: &str, files: &[PathBuf], skips: &[Ski
                             runtime_crate: "::cos_sdk",
                             module_root: &module_root,
                             wrapper_client: true,
-                            docs: None,
+                            docs: &[],
                         })
                         .map(|files| Some((service, files)))
                     })
