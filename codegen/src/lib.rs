@@ -54,9 +54,7 @@ pub struct GeneratedFile {
 /// Generates the files of `cos-sdk/src/generated/` (or of a standalone crate's `src/generated/`).
 pub fn generate(input: &Input<'_>) -> Result<Vec<GeneratedFile>, Error> {
     let mut service = ir::resolve(input.service, input.paginators, input.waiters)?;
-    for (name, table) in input.docs {
-        ir::docs::apply(&mut service, name, table)?;
-    }
+    ir::docs::apply(&mut service, input.docs)?;
     emit::emit(&service, input)
 }
 

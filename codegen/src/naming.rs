@@ -73,10 +73,12 @@ const KEYWORDS: &[&str] = &[
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "extern", "_"];
 
 /// Method names the generated code uses itself: `builder` and `build` on types and builders, `new`,
-/// `send`, `as_input` and `into_paginator` on fluent builders, `wait`, `delay` and `max_attempts` on
-/// waiters. A member with one of these names takes a `_value` suffix.
-const RESERVED_METHODS: &[&str] =
-    &["send", "builder", "build", "default", "new", "into_paginator", "as_input", "wait", "delay", "max_attempts"];
+/// `send`, `as_input`, `customize`, `presigned` and `into_paginator` on fluent builders, `wait`,
+/// `delay` and `max_attempts` on waiters. A member with one of these names takes a `_value` suffix.
+const RESERVED_METHODS: &[&str] = &[
+    "send", "builder", "build", "default", "new", "into_paginator", "as_input", "customize", "presigned", "wait", "delay",
+    "max_attempts",
+];
 
 /// Makes any word a valid identifier: keywords become raw identifiers or take a `_` suffix, a leading
 /// digit takes a `_` prefix, and characters that cannot appear in identifiers become `_`.

@@ -35,9 +35,8 @@ fn service() -> Service {
         Some(&read("s3/2006-03-01/waiters-2.json")),
     )
     .expect("the committed model resolves");
-    for (name, table) in ir::docs::read_dir(std::path::Path::new(&format!("{root}/docs"))).expect("the table's files read") {
-        ir::docs::apply(&mut service, &name, &table).expect("the committed table applies");
-    }
+    let files = ir::docs::read_dir(std::path::Path::new(&format!("{root}/docs"))).expect("the table's files read");
+    ir::docs::apply(&mut service, &files).expect("the committed table applies");
     service
 }
 

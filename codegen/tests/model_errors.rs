@@ -208,6 +208,7 @@ fn the_documentation_table_reaches_rustdoc_and_names_only_what_exists() {
         ("waiter/OpDone:\n  text\n", "`waiter/OpDone` names no waiter"),
         ("Widgets:\n  text\n", "is not `Shape.Member`, `Operation()`, `paginator/Operation` or `waiter/Name`"),
         ("In.Id:\n", "an entry without text"),
+        ("In.Id:\n  one\nOp() In.Id:\n  two\n", "line 3: `In.Id` already has words at docs table test.txt, line 1"),
         ("In.Id\n  text\n", "a line is a comment"),
         ("  text first\n", "text before any targets"),
     ] {

@@ -548,7 +548,6 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 }
 
 
-/// Applies a required check to a member read from headers or the payload.
 /// Reads the header members of an output in one pass over the headers the response has (a few),
 /// rather than one lookup per member the model names (dozens for GetObject): each present header is
 /// read by its member's reader, into a local variable named like the field. An output with a single
@@ -615,6 +614,7 @@ fn header_reader(ctx: &Ctx<'_>, members: &[Member]) -> TokenStream {
     }
 }
 
+/// Applies a required check to a member read from headers or the payload.
 fn finish_member(ctx: &Ctx<'_>, m: &Member, wire: &str, read: TokenStream) -> TokenStream {
     let rt = &ctx.rt;
     let id = super::local(m);

@@ -9,13 +9,22 @@
 
 use super::Service;
 use crate::Error;
+use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The table's files in `dir` (every `.txt`, in name order), as (file name, text).
 pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
-    let listing = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = listing.filter_map(|entry| entry.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect();
+    let failed = |e: std::io::Error| format!("cannot read {}: {e}", dir.display());
+    let mut paths = Vec::new();
+    for entry in fs::read_dir(dir).map_err(failed)? {
+        let path = entry.map_err(failed)?.path();
+        // Editors' hidden lock and backup files are not part of the table.
+        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if !hidden && path.extension().is_some_and(|x| x == "txt") {
+            paths.push(path);
+        }
+    }
     paths.sort();
     paths
         .into_iter()
@@ -27,11 +36,24 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// Adds the text of table file `file` to the members and operations it names.
-pub fn apply(service: &mut Service, file: &str, table: &str) -> Result<(), Error> {
+/// Adds the text of the table's `files` (name, text) to the members and operations they name. A
+/// target named twice, in one file or two, is an error naming both places.
+pub fn apply(service: &mut Service, files: &[(String, String)]) -> Result<(), Error> {
+    let mut named: HashMap<String, String> = HashMap::new();
+    for (file, table) in files {
+        apply_file(service, file, table, &mut named)?;
+    }
+    Ok(())
+}
+
+fn apply_file(service: &mut Service, file: &str, table: &str, named: &mut HashMap<String, String>) -> Result<(), Error> {
     for (line, targets, text) in entries(file, table)? {
-        let at = |message: String| Error::Model { path: format!("docs table {file}, line {line}"), message };
+        let place = format!("docs table {file}, line {line}");
+        let at = |message: String| Error::Model { path: place.clone(), message };
         for target in targets.split_whitespace() {
+            if let Some(first) = named.insert(target.to_string(), place.clone()) {
+                return Err(at(format!("`{target}` already has words at {first}")));
+            }
             if let Some(operation) = target.strip_prefix("paginator/") {
                 let found = service.paginators.iter().position(|p| service.operation_at(p.operation).name == operation);
                 let found = found.ok_or_else(|| at(format!("`{target}` names no paginator of the model")))?;

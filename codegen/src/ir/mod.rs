@@ -272,6 +272,7 @@ pub struct Operation {
     pub rust_name: String,
     pub method: String,
     pub request_uri: String,
+    /// The path template's parts, without the leading `/{Bucket}` when `bucket_label` holds it.
     pub path: Vec<PathPart>,
     pub query: Vec<QueryPart>,
     pub input: String,

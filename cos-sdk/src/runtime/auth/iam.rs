@@ -14,7 +14,7 @@ use percent_encoding::utf8_percent_encode;
 use crate::runtime::auth::credentials::{AccessToken, Secret, TokenFuture, TokenProvider};
 use crate::runtime::error::{Error, ServiceError};
 use crate::runtime::http::body::ByteStream;
-use crate::runtime::retry::{self, RetryConfig, RetryQuota, RetryRun, Tried};
+use crate::runtime::retry::{self, RetryConfig, RetryMode, RetryQuota, RetryRun, Tried};
 // Form values keep only the unreserved characters, like query values.
 use crate::runtime::http::transport::HttpClient;
 use crate::runtime::protocol::request::ENCODE as FORM_VALUE;
@@ -182,10 +182,13 @@ impl IamTokenProvider {
                 utf8_percent_encode(token.expose(), FORM_VALUE)
             ),
         };
-        // Token requests have a quota of their own: the client's is for the service's failures.
-        let quota = RetryQuota::new(self.retry.mode());
-        let finished = RetryRun::new(self.retry, &quota, None, true)
+        // No retry quota: the client's is for the service's failures, and a token is the only way
+        // to authenticate, so only `max_attempts` bounds these retries (as it does in legacy mode).
+        let no_quota = RetryQuota::new(RetryMode::Legacy);
+        let span = tracing::debug_span!("cos_sdk.iam_token", endpoint = %self.endpoint);
+        let finished = RetryRun::new(self.retry, &no_quota, None, true)
             .run(|_| self.attempt(&form), |outcome| outcome.as_ref().err().map(Error::to_string).unwrap_or_default())
+            .instrument(span)
             .await;
         finished.outcome.map_err(|e| e.with_attempts(finished.attempts))
     }
@@ -210,7 +213,6 @@ impl IamTokenProvider {
 
     /// One request to the token service: its status, headers and whole body (up to the response cap).
     async fn exchange(&self, form: &str) -> Result<(http::StatusCode, http::HeaderMap, bytes::Bytes), Error> {
-        let span = tracing::debug_span!("cos_sdk.iam_token", endpoint = %self.endpoint);
         let request = http::Request::post(&self.endpoint)
             .header(http::header::ACCEPT, "application/json")
             .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -226,8 +228,7 @@ impl IamTokenProvider {
                 .await
                 .map_err(|e| e.map_message(|m| format!("reading the IAM token response from {}: {m}", self.endpoint)))?;
             Ok::<_, Error>((parts.status, parts.headers, body))
-        }
-        .instrument(span);
+        };
         match self.timeout {
             Some(limit) => tokio::time::timeout(limit, exchange).await.map_err(|_| {
                 Error::timeout(format!(
