@@ -3,7 +3,7 @@
 //! `MirrorDestination`), those operations themselves, and every paginator and waiter. A member added
 //! to the model without words fails here with its `Shape.Member` name.
 
-use codegen::ir::{self, Service, Type};
+use codegen::ir::{self, Service, StructureId, Type};
 use std::collections::BTreeSet;
 
 /// The operations whose every member, at any depth, must have our words.
@@ -41,9 +41,9 @@ fn service() -> Service {
 }
 
 /// The structure a member type leads to, through lists and maps.
-fn structure_of(ty: &Type) -> Option<&str> {
+fn structure_of(ty: &Type) -> Option<StructureId> {
     match ty {
-        Type::Structure(name) => Some(name),
+        Type::Structure(id) => Some(*id),
         Type::List(list) => structure_of(&list.member),
         Type::Map(map) => structure_of(&map.value),
         _ => None,
@@ -51,13 +51,14 @@ fn structure_of(ty: &Type) -> Option<&str> {
 }
 
 /// Every `Shape.Member` reachable from `shape` that has no words, walking each structure once.
-fn undocumented(service: &Service, shape: &str, seen: &mut BTreeSet<String>, out: &mut BTreeSet<String>) {
-    if !seen.insert(shape.to_string()) {
+fn undocumented(service: &Service, shape: StructureId, seen: &mut BTreeSet<StructureId>, out: &mut BTreeSet<String>) {
+    if !seen.insert(shape) {
         return;
     }
-    for member in &service.structure(shape).members {
+    let structure = service.structure(shape);
+    for member in &structure.members {
         if member.doc.is_none() {
-            out.insert(format!("{shape}.{}", member.name));
+            out.insert(format!("{}.{}", structure.name, member.name));
         }
         if let Some(inner) = structure_of(&member.ty) {
             undocumented(service, inner, seen, out);
@@ -74,8 +75,8 @@ fn the_most_used_and_ibm_operations_are_documented_member_by_member() {
         if op.doc.is_none() {
             missing.insert(format!("{name}()"));
         }
-        undocumented(&service, &op.input, &mut seen, &mut missing);
-        undocumented(&service, &op.output, &mut seen, &mut missing);
+        undocumented(&service, op.input, &mut seen, &mut missing);
+        undocumented(&service, op.output, &mut seen, &mut missing);
     }
     assert!(missing.is_empty(), "models/docs/ has no words for {} targets:\n{}", missing.len(), Vec::from_iter(missing).join("\n"));
 }
@@ -84,12 +85,11 @@ fn the_most_used_and_ibm_operations_are_documented_member_by_member() {
 fn ibm_members_are_documented_wherever_they_appear() {
     let service = service();
     let mut missing = Vec::new();
-    for shape in &service.shapes {
-        let ir::ShapeKind::Structure(structure) = &shape.kind else { continue };
+    for (_, structure) in service.structures() {
         for member in &structure.members {
             let ibm = ["Ibm", "IBM", "Retention", "MirrorDestination"].iter().any(|p| member.name.starts_with(p));
             if ibm && member.doc.is_none() {
-                missing.push(format!("{}.{}", shape.name, member.name));
+                missing.push(format!("{}.{}", structure.name, member.name));
             }
         }
     }

@@ -67,6 +67,25 @@ fn shapes_that_collide_after_casing_fail() {
     assert!(e.contains("both become `AB`"), "{e}");
 }
 
+/// An operation's input, output and errors are structures; anything else is refused with its path
+/// (before handles were typed, an error that named a string or an enum shape stopped the generator
+/// with a panic).
+#[test]
+fn operation_inputs_outputs_and_errors_must_be_structures() {
+    let shapes = r#""In": {"type": "structure", "members": {"Id": {"shape": "S", "location": "uri", "locationName": "Id"}}}, "S": {"type": "string"}, "E": {"type": "string", "enum": ["a"]}"#;
+    let op = |extra: &str| format!(r#""Op": {{"name": "Op", "http": {{"method": "GET", "requestUri": "/{{Id}}"}}, "input": {{"shape": "In"}}{extra}}}"#);
+    for (extra, path) in [
+        (r#", "errors": [{"shape": "S"}]"#, "operations.Op.errors[0]"),
+        (r#", "errors": [{"shape": "E"}]"#, "operations.Op.errors[0]"),
+        (r#", "output": {"shape": "E"}"#, "operations.Op.output"),
+    ] {
+        let e = error_of(&model(&op(extra), shapes));
+        assert!(e.contains(path) && e.contains("must be a structure"), "{extra}: {e}");
+    }
+    let e = error_of(&model(r#""Op": {"name": "Op", "http": {"method": "GET", "requestUri": "/"}, "input": {"shape": "S"}}"#, shapes));
+    assert!(e.contains("operations.Op.input") && e.contains("must be a structure"), "{e}");
+}
+
 /// A member whose type cannot travel where the model puts it is refused with its path, before any
 /// code is written (the emitters rely on it).
 #[test]

@@ -15,7 +15,7 @@
 //! libFuzzer's output to `fuzz/artifacts/logs/<target>.log`; none of them is committed.
 
 use crate::workspace_root;
-use codegen::ir::{Location, Scalar, Service, ShapeKind, TimestampFormat, Type};
+use codegen::ir::{Location, Scalar, Service, StructureId, TimestampFormat, Type};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -378,7 +378,7 @@ impl SeedSet {
     fn add_model(&mut self, service: &Service) {
         for operation in &service.operations {
             self.dictionary.insert(operation.name.clone());
-            let output = service.structure(&operation.output);
+            let output = service.structure(operation.output);
             let mut headers = Vec::new();
             for member in &output.members {
                 match member.location {
@@ -392,16 +392,16 @@ impl SeedSet {
             let body = match payload {
                 Some(member) => match &member.ty {
                     Type::Structure(shape) => {
-                        let root = if member.has_location_name { &member.wire_name } else { &service.shape(shape).xml_name };
+                        let root = if member.has_location_name { &member.wire_name } else { &service.structure(*shape).xml_name };
                         let mut xml = String::new();
-                        self.structure_xml(service, shape, root, 0, &mut xml);
+                        self.structure_xml(service, *shape, root, 0, &mut xml);
                         xml
                     }
                     _ => "payload bytes".to_string(),
                 },
                 None if output.members.iter().any(|m| matches!(m.location, Location::Body | Location::Attribute(_))) => {
                     let mut xml = String::new();
-                    self.structure_xml(service, &operation.output, &service.shape(&operation.output).xml_name, 0, &mut xml);
+                    self.structure_xml(service, operation.output, &output.xml_name, 0, &mut xml);
                     xml
                 }
                 None => String::new(),
@@ -412,10 +412,10 @@ impl SeedSet {
                 self.bodies.push(body.into_bytes());
             }
             for error in &operation.errors {
-                let Some(info) = &service.structure(error).exception else { continue };
+                let Some(info) = &service.structure(*error).exception else { continue };
                 let mut xml = format!("<Error><Code>{}</Code><Message>made up</Message>", info.code);
                 let mut members = String::new();
-                self.structure_xml(service, error, "Members", 1, &mut members);
+                self.structure_xml(service, *error, "Members", 1, &mut members);
                 let inner = members.strip_prefix("<Members>").and_then(|m| m.strip_suffix("</Members>")).unwrap_or_default();
                 xml.push_str(inner);
                 xml.push_str("<RequestId>r-1</RequestId></Error>");
@@ -426,7 +426,7 @@ impl SeedSet {
     }
 
     /// Writes `<name>` with the body members of structure `shape`, nesting up to a few levels.
-    fn structure_xml(&mut self, service: &Service, shape: &str, name: &str, depth: usize, out: &mut String) {
+    fn structure_xml(&mut self, service: &Service, shape: StructureId, name: &str, depth: usize, out: &mut String) {
         let structure = service.structure(shape);
         let body_members = structure.members.iter().filter(|m| matches!(m.location, Location::Body | Location::Attribute(_)));
         let (attributes, elements): (Vec<_>, Vec<_>) = body_members.partition(|m| matches!(m.location, Location::Attribute(_)));
@@ -448,7 +448,7 @@ impl SeedSet {
     /// Writes one member's value as the element `name` (lists and maps as their items).
     fn value_xml(&mut self, service: &Service, ty: &Type, name: &str, format: Option<TimestampFormat>, depth: usize, out: &mut String) {
         match ty {
-            Type::Structure(shape) => self.structure_xml(service, shape, name, depth, out),
+            Type::Structure(shape) => self.structure_xml(service, *shape, name, depth, out),
             Type::List(list) => {
                 let item = if list.flattened { list.member_location_name.as_deref().unwrap_or(name) } else { &list.member_xml_name };
                 self.dictionary.insert(format!("<{item}>"));
@@ -482,10 +482,7 @@ impl SeedSet {
 /// A plausible text for a scalar in XML (timestamps ISO 8601 unless the member says otherwise).
 fn text_sample(ty: &Type, format: Option<TimestampFormat>, service: &Service) -> String {
     match ty {
-        Type::Scalar(Scalar::Enum(shape)) => match &service.shape(shape).kind {
-            ShapeKind::Enum(values) => values.first().map(|v| v.value.clone()).unwrap_or_default(),
-            ShapeKind::Structure(_) => String::new(),
-        },
+        Type::Scalar(Scalar::Enum(id)) => service.enumeration(*id).values.first().map(|v| v.value.clone()).unwrap_or_default(),
         Type::Scalar(Scalar::Integer | Scalar::Long) => "42".into(),
         Type::Scalar(Scalar::Boolean) => "true".into(),
         Type::Scalar(Scalar::Float | Scalar::Double) => "1.5".into(),

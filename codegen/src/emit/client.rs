@@ -16,7 +16,7 @@ fn paragraph(doc: &Option<String>) -> String {
 /// Builds `op`'s input from the builder `builder`: `?` with the operation named in the error when the
 /// input has something to check, the plain value when it has not. `meta` is the operation's `META`.
 fn build_input(ctx: &Ctx<'_>, op: &Operation, builder: TokenStream, meta: TokenStream) -> TokenStream {
-    if ctx.service.structure(&op.input).build_can_fail() {
+    if ctx.service.structure(op.input).build_can_fail() {
         quote!(#builder.build().map_err(|e| e.with_operation(#meta.name))?)
     } else {
         quote!(#builder.build())
@@ -29,13 +29,13 @@ pub(super) fn fluent_builder(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let client = &ctx.client;
     let service = ctx.service;
     let build_input = build_input(ctx, op, quote!(self.input), quote!(META));
-    let input_shape = service.shape(&op.input);
+    let input_shape = service.structure(op.input);
     let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
-    let output_ty = ident(&service.shape(&op.output).rust_name);
+    let output_ty = ident(&service.structure(op.output).rust_name);
     let fluent = ident_fmt(naming::fluent_builder_type(&op.name));
     let name = &op.name;
     let error_ty = ident_fmt(naming::error_type(&op.name));
-    let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));
+    let setters = service.structure(op.input).members.iter().map(|m| fluent_setter(ctx, m));
     let doc = super::doc(&format!(
         "Sends a `{name}` request (`{} {}`): set its members, then call `send`.{}",
         op.method,
@@ -257,9 +257,9 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let service = ctx.service;
     let op = service.operation_at(p.operation);
     let module = ident(&op.rust_name);
-    let input_shape = service.shape(&op.input);
+    let input_shape = service.structure(op.input);
     let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
-    let output_ty = ident(&service.shape(&op.output).rust_name);
+    let output_ty = ident(&service.structure(op.output).rust_name);
     let ty = ident_fmt(naming::paginator_type(&op.name));
     let token_count = p.input_tokens.len();
     let reads = p.output_tokens.iter().map(|token| token_expr(ctx, token));
@@ -441,13 +441,13 @@ fn waiter(ctx: &Ctx<'_>, w: &Waiter) -> TokenStream {
     let op = service.operation_at(w.operation);
     let module = ident(&op.rust_name);
     let build_input = build_input(ctx, op, quote!(self.input), quote!(#gen::operation::#module::META));
-    let input_shape = service.shape(&op.input);
+    let input_shape = service.structure(op.input);
     let input_ty = ident(&input_shape.rust_name);
     let input_builder = ident_fmt(naming::builder_type(&input_shape.rust_name));
     let ty = ident_fmt(naming::waiter_names(&w.name).0);
     let name = &w.name;
     let (delay, max_attempts) = (u64::from(w.delay), w.max_attempts);
-    let setters = service.structure(&op.input).members.iter().map(|m| fluent_setter(ctx, m));
+    let setters = service.structure(op.input).members.iter().map(|m| fluent_setter(ctx, m));
     let state = |s: &WaiterState| match s {
         WaiterState::Success => quote!(#rt::WaiterState::Success),
         WaiterState::Retry => quote!(#rt::WaiterState::Retry),

@@ -7,12 +7,12 @@
 
 use super::{ident, ident_fmt, Ctx};
 use crate::naming;
-use crate::ir::{Location, Member, Operation, PayloadForm, Scalar, Type};
+use crate::ir::{Location, Member, Operation, PayloadForm, Scalar, StructureId, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 /// The input or output member that is the raw body (a blob, string or stream payload), if any.
-fn raw_payload<'a>(ctx: &'a Ctx<'_>, shape: &str) -> Option<&'a Member> {
+fn raw_payload<'a>(ctx: &'a Ctx<'_>, shape: StructureId) -> Option<&'a Member> {
     ctx.service
         .structure(shape)
         .members
@@ -29,7 +29,7 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
     let error_arms = ctx.service.operations.iter().filter(|op| !op.errors.is_empty()).map(|op| error_arm(ctx, op));
     let invoke_arms = ctx.service.operations.iter().map(invoke_arm);
     let skeletons =
-        ctx.service.operations.iter().map(|op| skeleton(ctx, &Type::Structure(op.input.clone()), &mut Vec::new()).to_string());
+        ctx.service.operations.iter().map(|op| skeleton(ctx, &Type::Structure(op.input), &mut Vec::new()).to_string());
     let gen = &ctx.gen;
     quote! {
         use #gen::operation as op;
@@ -116,7 +116,7 @@ fn serialize_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
     let name = &op.name;
     let m = module(op);
-    let Some(p) = raw_payload(ctx, &op.input) else {
+    let Some(p) = raw_payload(ctx, op.input) else {
         return quote!(#name => call.request(op::#m::serialize_request),);
     };
     // The raw body is taken out of the JSON first: text or `{"base64": ...}`, not a member to parse.
@@ -129,7 +129,7 @@ fn serialize_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         (_, true) => quote!(input.#id = raw.map(|b| String::from_utf8_lossy(&b).into_owned());),
         (_, false) => quote!(if let Some(b) = raw { input.#id = String::from_utf8_lossy(&b).into_owned(); }),
     };
-    let input_ty = ident(&ctx.service.shape(&op.input).rust_name);
+    let input_ty = ident(&ctx.service.structure(op.input).rust_name);
     quote! {
         #name => {
             let mut fields = #rt::json_fields(call.input, operation)?;
@@ -145,7 +145,7 @@ fn parse_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
     let name = &op.name;
     let m = module(op);
-    let Some(p) = raw_payload(ctx, &op.output) else {
+    let Some(p) = raw_payload(ctx, op.output) else {
         return quote!(#name => reply.output(op::#m::parse_response),);
     };
     let wire = &p.name;
@@ -173,8 +173,8 @@ fn error_arm(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let m = module(op);
     let error_ty = ident_fmt(naming::error_type(&op.name));
     let variants = op.errors.iter().map(|e| {
-        let id = ident(&ctx.service.shape(e).rust_name);
-        let shape_name = &ctx.service.shape(e).name;
+        let error = ctx.service.structure(*e);
+        let (id, shape_name) = (ident(&error.rust_name), &error.name);
         quote!(op::#m::#error_ty::#id(v) => #rt::json_output(v, operation).ok().map(|value| (#shape_name, value)),)
     });
     quote! {
@@ -193,16 +193,14 @@ fn invoke_arm(op: &Operation) -> TokenStream {
 
 /// The placeholder JSON of a value of type `ty`; `seen` holds the structures being expanded, so a
 /// recursive shape stops at `{}`.
-fn skeleton(ctx: &Ctx<'_>, ty: &Type, seen: &mut Vec<String>) -> serde_json::Value {
+fn skeleton(ctx: &Ctx<'_>, ty: &Type, seen: &mut Vec<StructureId>) -> serde_json::Value {
     use serde_json::Value;
     match ty {
         Type::Scalar(Scalar::String | Scalar::Blob) | Type::Stream => Value::String(String::new()),
-        Type::Scalar(Scalar::Enum(shape)) => match &ctx.service.shape(shape).kind {
-            crate::ir::ShapeKind::Enum(values) => {
-                Value::String(values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join("|"))
-            }
-            crate::ir::ShapeKind::Structure(_) => Value::String(String::new()),
-        },
+        Type::Scalar(Scalar::Enum(id)) => {
+            let values = ctx.service.enumeration(*id).values.iter().map(|v| v.value.as_str());
+            Value::String(values.collect::<Vec<_>>().join("|"))
+        }
         Type::Scalar(Scalar::Integer | Scalar::Long) => Value::from(0),
         Type::Scalar(Scalar::Float | Scalar::Double) => Value::from(0.0),
         Type::Scalar(Scalar::Boolean) => Value::Bool(true),
@@ -213,11 +211,11 @@ fn skeleton(ctx: &Ctx<'_>, ty: &Type, seen: &mut Vec<String>) -> serde_json::Val
             object.insert("KeyName".to_string(), skeleton(ctx, &map.value, seen));
             Value::Object(object)
         }
-        Type::Structure(shape) => {
+        Type::Structure(id) => {
             let mut object = serde_json::Map::new();
-            if !seen.contains(shape) {
-                seen.push(shape.clone());
-                for member in &ctx.service.structure(shape).members {
+            if !seen.contains(id) {
+                seen.push(*id);
+                for member in &ctx.service.structure(*id).members {
                     object.insert(member.name.clone(), skeleton(ctx, &member.ty, seen));
                 }
                 seen.pop();

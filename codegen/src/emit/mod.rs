@@ -140,7 +140,7 @@ impl Ctx<'_> {
         let rt = &self.rt;
         match ty {
             Type::Scalar(scalar) => self.scalar_type(scalar),
-            Type::Structure(name) => self.shape_type(name),
+            Type::Structure(id) => self.type_path(&self.service.structure(*id).rust_name),
             Type::Stream => quote!(#rt::ByteStream),
             Type::List(list) => {
                 let member = self.rust_type(&list.member);
@@ -158,7 +158,7 @@ impl Ctx<'_> {
         let rt = &self.rt;
         match scalar {
             Scalar::String => quote!(String),
-            Scalar::Enum(name) => self.shape_type(name),
+            Scalar::Enum(id) => self.type_path(&self.service.enumeration(*id).rust_name),
             Scalar::Integer => quote!(i32),
             Scalar::Long => quote!(i64),
             Scalar::Boolean => quote!(bool),
@@ -169,9 +169,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// The generated type of a structure or enum shape.
-    fn shape_type(&self, name: &str) -> TokenStream {
-        let id = ident(&self.service.shape(name).rust_name);
+    /// The path of a generated structure or enum type.
+    fn type_path(&self, rust_name: &str) -> TokenStream {
+        let id = ident(rust_name);
         quote!(types::#id)
     }
 

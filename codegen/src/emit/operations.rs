@@ -25,7 +25,11 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> Vec<(String, String, TokenStream)> {
     for op in &ctx.service.operations {
         let doc = format!(
             "`{}`: `{} {}`; input `{}`, output `{}`.",
-            op.name, op.method, op.request_uri, op.input, op.output
+            op.name,
+            op.method,
+            op.request_uri,
+            ctx.service.structure(op.input).name,
+            ctx.service.structure(op.output).name
         );
         files.push((format!("operation/{}.rs", op.rust_name.trim_start_matches("r#")), doc, operation(ctx, op)));
     }
@@ -35,18 +39,18 @@ pub(super) fn emit(ctx: &Ctx<'_>) -> Vec<(String, String, TokenStream)> {
 fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
     let service = ctx.service;
-    let input_ty = ident(&service.shape(&op.input).rust_name);
-    let output_ty = ident(&service.shape(&op.output).rust_name);
-    let input_builder = ident_fmt(naming::builder_type(&service.shape(&op.input).rust_name));
+    let input_ty = ident(&service.structure(op.input).rust_name);
+    let output_ty = ident(&service.structure(op.output).rust_name);
+    let input_builder = ident_fmt(naming::builder_type(&service.structure(op.input).rust_name));
     let error_ty = ident_fmt(naming::error_type(&op.name));
     let name = &op.name;
     // The output reader takes the status and headers, and the body, only when a member lives there.
-    let output_members = &service.structure(&op.output).members;
+    let output_members = &service.structure(op.output).members;
     let from_head = |m: &&Member| matches!(m.location, Location::Header(_) | Location::PrefixHeaders | Location::StatusCode);
     let parts_param = if output_members.iter().any(|m| from_head(&m)) { quote!(parts) } else { quote!(_parts) };
     let body_param = if output_members.iter().all(|m| from_head(&m)) { quote!(_body) } else { quote!(body) };
     // An input with no members is not read by the serializer.
-    let input_param = if service.structure(&op.input).members.is_empty() { quote!(_input) } else { quote!(input) };
+    let input_param = if service.structure(op.input).members.is_empty() { quote!(_input) } else { quote!(input) };
     let facts = [
         (op.streaming_response, quote!(.streaming_response())),
         (op.customizations.error_in_200, quote!(.error_in_200())),
@@ -58,9 +62,9 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
 
     // Errors.
     let variants = op.errors.iter().map(|e| {
-        let shape = service.shape(e);
+        let shape = service.structure(*e);
         let id = ident(&shape.rust_name);
-        let doc = match service.structure(e).exception.as_ref().and_then(|x| x.status) {
+        let doc = match shape.exception.as_ref().and_then(|x| x.status) {
             Some(status) if op.bodiless_errors => format!(
                 "`{}` (HTTP {status}). A {} answer has no body to name its error, so every {status} is reported as this one.",
                 shape.name, op.method
@@ -72,17 +76,17 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         quote!(#doc_attr #id(types::#id),)
     });
     let display_arms = op.errors.iter().map(|e| {
-        let shape = service.shape(e);
+        let shape = service.structure(*e);
         let id = ident(&shape.rust_name);
-        let code = &service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
+        let code = &shape.exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
         quote!(Self::#id(_) => f.write_str(#code),)
     });
     // Reads an error structure from the body's `<Error>` element (one reader per arm taken).
     let read_error = |de: proc_macro2::Ident| quote!(#rt::read_error_element(&body, |r, node| protocol::#de(&parts, r, node)));
     let match_arms = op.errors.iter().map(|e| {
-        let shape = service.shape(e);
+        let shape = service.structure(*e);
         let id = ident(&shape.rust_name);
-        let code = service.structure(e).exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
+        let code = shape.exception.as_ref().map(|x| x.code.clone()).unwrap_or_else(|| shape.name.clone());
         let read = read_error(super::protocol::de_response_fn(shape));
         quote! {
             #code => match #read {
@@ -93,8 +97,8 @@ fn operation(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     });
     // A bodiless error (HEAD) is the modeled error of its status, when the model has one of that status.
     let status_arms = op.errors.iter().filter(|_| op.bodiless_errors).filter_map(|e| {
-        let shape = service.shape(e);
-        let status = proc_macro2::Literal::u16_unsuffixed(service.structure(e).exception.as_ref().and_then(|x| x.status)?);
+        let shape = service.structure(*e);
+        let status = proc_macro2::Literal::u16_unsuffixed(shape.exception.as_ref().and_then(|x| x.status)?);
         let id = ident(&shape.rust_name);
         let read = read_error(super::protocol::de_response_fn(shape));
         Some(quote! {
@@ -209,7 +213,7 @@ fn with_value(m: &Member, body: TokenStream) -> TokenStream {
 fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
     let service = ctx.service;
-    let input = service.structure(&op.input);
+    let input = service.structure(op.input);
     let method = &op.method;
     let mut stmts = Vec::new();
 
@@ -338,7 +342,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                     PayloadForm::Text(Scalar::String) => stmts.push(with_value(m, quote!(request.text_body(v.clone());))),
                     PayloadForm::Text(_) => stmts.push(with_value(m, quote!(request.text_body(v.as_str().to_string());))),
                     PayloadForm::Structure(shape) => {
-                        let target = service.shape(shape);
+                        let target = service.structure(*shape);
                         // The root element: a `locationName` of the member that renames it, else
                         // the shape's own `locationName`, else the member's `locationName` (S3 roots
                         // `BucketLifecycleConfiguration` at `LifecycleConfiguration` that way), else
@@ -374,7 +378,7 @@ fn serializer(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         }
     }
     if !body_members.is_empty() {
-        let input_shape = service.shape(&op.input);
+        let input_shape = service.structure(op.input);
         let root = if input_shape.xml_name != input_shape.name {
             input_shape.xml_name.clone()
         } else {
@@ -475,9 +479,8 @@ fn label_value(ctx: &Ctx<'_>, m: &Member, scalar: &Scalar) -> TokenStream {
 fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let rt = &ctx.rt;
     let service = ctx.service;
-    let shape = service.shape(&op.output);
-    let output = service.structure(&op.output);
-    let out_ty = ident(&shape.rust_name);
+    let output = service.structure(op.output);
+    let out_ty = ident(&output.rust_name);
     let mut stmts = vec![header_reader(ctx, &output.members)];
     let mut body_members: Vec<&Member> = Vec::new();
     for m in &output.members {
@@ -502,7 +505,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                         quote!(let #id = #rt::body_string(&body)?.map(|text| #ty::from(text.as_str()));)
                     }
                     PayloadForm::Structure(target) => {
-                        let f = de_fn(service.shape(target));
+                        let f = de_fn(service.structure(*target));
                         quote!(let #id = match #rt::XmlReader::open(&body)? {
                             Some((mut r, node)) => {
                                 let value = protocol::#f(&mut r, &node)?;
@@ -539,7 +542,7 @@ fn parser(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         let local = super::local(m);
         quote!(#id: #local,)
     });
-    let shape_const = super::reader_shape_const(&op.output, output.members.iter());
+    let shape_const = super::reader_shape_const(&output.name, output.members.iter());
     quote! {
         #shape_const
         #(#stmts)*

@@ -4,40 +4,38 @@
 use super::scalars::{header_value, read_scalar_text, text_of};
 use super::{ident, ident_fmt, is_optional, Ctx};
 use crate::naming;
-use crate::ir::{Location, Member, Scalar, Shape, ShapeKind, TimestampFormat, Type};
+use crate::ir::{Location, Member, Scalar, Structure, TimestampFormat, Type};
 use crate::model::XmlNamespace;
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
     let mut out = TokenStream::new();
-    for shape in &ctx.service.shapes {
-        if let ShapeKind::Structure(st) = &shape.kind {
-            if st.has_stream {
-                continue;
-            }
-            if st.written {
-                out.extend(writer(ctx, shape));
-            }
-            if st.read {
-                out.extend(reader(ctx, shape));
-            }
-            if st.exception.is_some() || ctx.service.operations.iter().any(|op| op.errors.contains(&shape.name)) {
-                out.extend(error_reader(ctx, shape));
-            }
+    for (id, st) in ctx.service.structures() {
+        if st.has_stream {
+            continue;
+        }
+        if st.written {
+            out.extend(writer(ctx, st));
+        }
+        if st.read {
+            out.extend(reader(ctx, st));
+        }
+        if st.exception.is_some() || ctx.service.operations.iter().any(|op| op.errors.contains(&id)) {
+            out.extend(error_reader(ctx, st));
         }
     }
     out
 }
 
 /// `ser_<shape>`: the name of a structure's XML writer.
-pub(super) fn ser_fn(shape: &Shape) -> proc_macro2::Ident {
+pub(super) fn ser_fn(shape: &Structure) -> proc_macro2::Ident {
     let [writer, _, _] = naming::wire_fns(&shape.name);
     ident_fmt(writer)
 }
 
 /// `de_<shape>`: the name of a structure's XML reader.
-pub(super) fn de_fn(shape: &Shape) -> proc_macro2::Ident {
+pub(super) fn de_fn(shape: &Structure) -> proc_macro2::Ident {
     let [_, reader, _] = naming::wire_fns(&shape.name);
     ident_fmt(reader)
 }
@@ -51,11 +49,10 @@ fn namespace_attr(ns: &XmlNamespace) -> (String, String) {
     (name, ns.uri().to_string())
 }
 
-fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+fn writer(ctx: &Ctx<'_>, st: &Structure) -> TokenStream {
     let rt = &ctx.rt;
-    let st = ctx.service.structure(&shape.name);
-    let name = ser_fn(shape);
-    let ty = ident(&shape.rust_name);
+    let name = ser_fn(st);
+    let ty = ident(&st.rust_name);
     let attributes = st.members.iter().filter_map(attribute).map(|(m, scalar)| {
         let id = ident(&m.rust_name);
         let wire = &m.wire_name;
@@ -76,7 +73,7 @@ fn writer(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         }
     });
     let unused = if st.members.is_empty() { quote!(let _ = (value, w);) } else { TokenStream::new() };
-    let doc_attr = super::doc(&format!("Writes the attributes and children of a `{}` element.", shape.name));
+    let doc_attr = super::doc(&format!("Writes the attributes and children of a `{}` element.", st.name));
     quote! {
         #doc_attr
         pub(crate) fn #name(value: &types::#ty, w: &mut #rt::XmlWriter) {
@@ -111,7 +108,7 @@ pub(super) fn write_value(
     });
     match ty {
         Type::Structure(shape) => {
-            let target = ctx.service.shape(shape);
+            let target = ctx.service.structure(*shape);
             let f = ser_fn(target);
             // The member's namespace, else the one of the structure's shape.
             let ns_attr = ns.or(target.xml_namespace.as_ref()).map(|ns| {
@@ -163,20 +160,19 @@ pub(super) fn write_value(
     }
 }
 
-fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+fn reader(ctx: &Ctx<'_>, st: &Structure) -> TokenStream {
     let rt = &ctx.rt;
-    let name = de_fn(shape);
-    let ty = ident(&shape.rust_name);
-    let st = ctx.service.structure(&shape.name);
+    let name = de_fn(st);
+    let ty = ident(&st.rust_name);
     let members: Vec<&Member> = st.members.iter().collect();
     let body = body_reader(ctx, &members, None);
-    let shape_const = super::reader_shape_const(&shape.name, st.members.iter());
+    let shape_const = super::reader_shape_const(&st.name, st.members.iter());
     let fields = members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let local = super::local(m);
         quote!(#id: #local,)
     });
-    let doc_attr = super::doc(&format!("Reads a `{}` from its element, to the element's end.", shape.name));
+    let doc_attr = super::doc(&format!("Reads a `{}` from its element, to the element's end.", st.name));
     quote! {
         #doc_attr
         pub(crate) fn #name(r: &mut #rt::XmlReader<'_>, node: &#rt::XmlStart<'_>) -> Result<types::#ty, #rt::Error> {
@@ -188,18 +184,17 @@ fn reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
 }
 
 /// `de_<shape>_response`: the name of an error structure's reader over a whole error response.
-pub(super) fn de_response_fn(shape: &Shape) -> proc_macro2::Ident {
+pub(super) fn de_response_fn(shape: &Structure) -> proc_macro2::Ident {
     let [_, _, error_reader] = naming::wire_fns(&shape.name);
     ident_fmt(error_reader)
 }
 
 /// Reads an error structure from an error response: header and status-code members from the
 /// response, the others from the `<Error>` element.
-fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
+fn error_reader(ctx: &Ctx<'_>, st: &Structure) -> TokenStream {
     let rt = &ctx.rt;
-    let name = de_response_fn(shape);
-    let ty = ident(&shape.rust_name);
-    let st = ctx.service.structure(&shape.name);
+    let name = de_response_fn(st);
+    let ty = ident(&st.rust_name);
     let body_members: Vec<&Member> = st
         .members
         .iter()
@@ -228,7 +223,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         let local = super::local(m);
         quote!(#id: #local,)
     });
-    let doc_attr = super::doc(&format!("Reads a `{}` from an error response and its `<Error>` element.", shape.name));
+    let doc_attr = super::doc(&format!("Reads a `{}` from an error response and its `<Error>` element.", st.name));
     // The response's status and headers are read only when a member lives there.
     let parts = if body_members.len() == st.members.len() { quote!(_parts) } else { quote!(parts) };
     let headers = st
@@ -236,7 +231,7 @@ fn error_reader(ctx: &Ctx<'_>, shape: &Shape) -> TokenStream {
         .iter()
         .any(|m| matches!(m.location, Location::Header(_)))
         .then(|| quote!(let headers = &parts.headers;));
-    let shape_const = super::reader_shape_const(&shape.name, st.members.iter());
+    let shape_const = super::reader_shape_const(&st.name, st.members.iter());
     quote! {
         #doc_attr
         pub(crate) fn #name(
@@ -435,7 +430,7 @@ pub(super) fn read_value(ctx: &Ctx<'_>, ty: &Type, e: TokenStream, fmt: Option<T
     let rt = &ctx.rt;
     match ty {
         Type::Structure(shape) => {
-            let f = de_fn(ctx.service.shape(shape));
+            let f = de_fn(ctx.service.structure(*shape));
             quote!(protocol::#f(r, #e)?)
         }
         Type::List(list) => {

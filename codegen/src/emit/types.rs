@@ -2,7 +2,7 @@
 
 use super::{field_type_doc, ident, ident_fmt, is_optional, member_doc, Ctx};
 use crate::naming;
-use crate::ir::{Member, Scalar, Shape, ShapeKind, Structure, Type};
+use crate::ir::{Enumeration, Member, Scalar, ShapeRef, Structure, Type};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -18,29 +18,26 @@ pub(super) fn file_doc(ctx: &Ctx<'_>) -> String {
 /// An answer structure has an accessor `len` (a member named `Len`), which Clippy would take for a
 /// collection's length.
 pub(super) fn has_len_accessor(ctx: &Ctx<'_>) -> bool {
-    ctx.service.shapes.iter().any(|shape| match &shape.kind {
-        ShapeKind::Structure(st) => st.answer && st.members.iter().any(|m| m.rust_name == "len"),
-        ShapeKind::Enum(_) => false,
-    })
+    ctx.service.structures().any(|(_, st)| st.answer && st.members.iter().any(|m| m.rust_name == "len"))
 }
 
 pub(super) fn emit(ctx: &Ctx<'_>) -> TokenStream {
     let mut out = TokenStream::new();
-    for shape in &ctx.service.shapes {
-        out.extend(match &shape.kind {
-            ShapeKind::Structure(st) => structure(ctx, shape, st),
-            ShapeKind::Enum(values) => enumeration(ctx, shape, values),
+    for shape in ctx.service.shapes() {
+        out.extend(match shape {
+            ShapeRef::Structure(st) => structure(ctx, st),
+            ShapeRef::Enum(e) => enumeration(ctx, e),
         });
     }
     out
 }
 
-fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
+fn structure(ctx: &Ctx<'_>, st: &Structure) -> TokenStream {
     let rt = &ctx.rt;
-    let name = ident(&shape.rust_name);
-    let builder = ident_fmt(naming::builder_type(&shape.rust_name));
+    let name = ident(&st.rust_name);
+    let builder = ident_fmt(naming::builder_type(&st.rust_name));
     let kind = if st.exception.is_some() { "error structure" } else { "structure" };
-    let doc_attr = super::doc(&format!("The `{}` {kind} of the model.{}", shape.name, renamed_note(shape)));
+    let doc_attr = super::doc(&format!("The `{}` {kind} of the model.{}", st.name, renamed_note(&st.name, &st.rust_name)));
 
     let fields = st.members.iter().map(|m| {
         let id = ident(&m.rust_name);
@@ -66,7 +63,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         #[cfg_attr(feature = "serde", derive(::serde::Serialize, ::serde::Deserialize))]
         #[cfg_attr(feature = "serde", serde(deny_unknown_fields, rename_all = "PascalCase"))]
     };
-    let debug_impl = if st.has_sensitive { redacted_debug(shape, st) } else { TokenStream::new() };
+    let debug_impl = if st.has_sensitive { redacted_debug(st) } else { TokenStream::new() };
 
     // Builder.
     let builder_fields = st.members.iter().map(|m| {
@@ -80,7 +77,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     // Required members and `min` checks name their shape through one constant, so each fits on a line.
     let can_fail = st.build_can_fail();
     let shape_const = can_fail.then(|| {
-        let shape_name = &shape.name;
+        let shape_name = &st.name;
         quote!(const SHAPE: &str = #shape_name;)
     });
     let builds: Vec<TokenStream> = st.members.iter().map(|m| {
@@ -119,9 +116,9 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
         }
     };
     let builder_doc = if st.build_can_fail() {
-        format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", shape.rust_name)
+        format!("Builds a [`{}`]; `build` checks required members and `min` constraints.", st.rust_name)
     } else {
-        format!("Builds a [`{}`]; every member is optional, so `build` returns it as it is.", shape.rust_name)
+        format!("Builds a [`{}`]; every member is optional, so `build` returns it as it is.", st.rust_name)
     };
     let builder_doc_attr = super::doc(&builder_doc);
     // Builders derive `Default`, `Clone` unless a stream is inside, and `Debug` unless it must redact.
@@ -134,7 +131,7 @@ fn structure(ctx: &Ctx<'_>, shape: &Shape, st: &Structure) -> TokenStream {
     }
     let builder_derive = quote!(#[derive(#(#builder_derives),*)]);
     let builder_debug_impl = st.has_sensitive.then(|| {
-        let text = format!("{}Builder {{ .. }}", shape.rust_name);
+        let text = format!("{}Builder {{ .. }}", st.rust_name);
         quote! {
             impl ::std::fmt::Debug for #builder {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -332,9 +329,9 @@ fn min_check(ctx: &Ctx<'_>, m: &Member) -> Option<TokenStream> {
 }
 
 /// `Debug` that prints `** redacted **` for sensitive members.
-fn redacted_debug(shape: &Shape, st: &Structure) -> TokenStream {
-    let name = ident(&shape.rust_name);
-    let text_name = &shape.rust_name;
+fn redacted_debug(st: &Structure) -> TokenStream {
+    let name = ident(&st.rust_name);
+    let text_name = &st.rust_name;
     let fields = st.members.iter().map(|m| {
         let id = ident(&m.rust_name);
         let label = m.rust_name.trim_start_matches("r#");
@@ -411,23 +408,24 @@ fn serde_pascal_case(field: &str) -> String {
 }
 
 /// A note naming the model shape when its Rust type has another name (`OptionShape`).
-fn renamed_note(shape: &Shape) -> String {
-    if shape.rust_name == shape.name {
+fn renamed_note(name: &str, rust_name: &str) -> String {
+    if rust_name == name {
         String::new()
     } else {
-        format!("\n\nShape: `{}`.", shape.name)
+        format!("\n\nShape: `{name}`.")
     }
 }
 
-fn enumeration(ctx: &Ctx<'_>, shape: &Shape, values: &[crate::ir::EnumValue]) -> TokenStream {
+fn enumeration(ctx: &Ctx<'_>, e: &Enumeration) -> TokenStream {
+    let values = &e.values;
     let rt = &ctx.rt;
-    let name = ident(&shape.rust_name);
+    let name = ident(&e.rust_name);
     let listed: Vec<String> = values.iter().map(|v| format!("`{}`", v.value)).collect();
     let doc = format!(
         "The `{}` enum of the model: {}.\n\nValues the model does not list arrive as `Unknown`.{}",
-        shape.name,
+        e.name,
         listed.join(", "),
-        renamed_note(shape)
+        renamed_note(&e.name, &e.rust_name)
     );
     let doc_attr = super::doc(&doc);
     let variants = values.iter().map(|v| {

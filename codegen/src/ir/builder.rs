@@ -3,13 +3,14 @@
 //! each checked as it is read so that an error names the JSON path at fault.
 
 use super::{
-    EnumValue, ExceptionInfo, HeaderForm, ListType, Location, MapType, Member, Operation, PathPart, PayloadForm,
-    QueryForm, QueryPart, Scalar, Shape, ShapeKind, Structure, TimestampFormat, Type,
+    EnumId, EnumValue, Enumeration, ExceptionInfo, HeaderForm, ListType, Location, MapType, Member, Operation,
+    PathPart, PayloadForm, QueryForm, QueryPart, Scalar, Service, ShapeId, Structure, StructureId, TimestampFormat,
+    Type,
 };
 use crate::model::{self, OrderedMap};
 use crate::{naming, Error};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The raw shapes of a model, parsed lazily and by name.
 pub(super) struct Raw<'a> {
@@ -47,13 +48,40 @@ fn timestamp_format(text: Option<&str>, path: &str) -> Result<Option<TimestampFo
 }
 
 pub(super) struct Builder<'r, 'a> {
-    pub(super) raw: &'r mut Raw<'a>,
-    /// Resolved structure and enum shapes by name (`None` while a structure is being resolved).
-    pub(super) types: BTreeMap<String, Option<Shape>>,
-    pub(super) order: Vec<String>,
+    raw: &'r mut Raw<'a>,
+    /// The handle of every structure and enum met so far, by name.
+    ids: HashMap<String, ShapeId>,
+    /// Structures by handle (`None` while one is being resolved).
+    structures: Vec<Option<Structure>>,
+    /// Enums by handle.
+    enums: Vec<Enumeration>,
+    /// Handles in the order the shapes were met.
+    order: Vec<ShapeId>,
 }
 
 impl<'r, 'a> Builder<'r, 'a> {
+    pub(super) fn new(raw: &'r mut Raw<'a>) -> Self {
+        Builder { raw, ids: HashMap::new(), structures: Vec::new(), enums: Vec::new(), order: Vec::new() }
+    }
+
+    /// The service these shapes and `operations` make, its shapes in the order of `model_order`
+    /// (shapes it does not name, the synthetic ones, last in the order they were met).
+    pub(super) fn finish(self, model_order: &[String], metadata: model::Metadata, operations: Vec<Operation>) -> Result<Service, Error> {
+        // A structure is resolved as soon as it is met, or the whole resolution fails.
+        let structures = self.structures.into_iter().collect::<Option<Vec<_>>>().ok_or_else(|| Error::Model {
+            path: "shapes".into(),
+            message: "a structure was met but never resolved (a generator bug)".into(),
+        })?;
+        let position: HashMap<&str, usize> = model_order.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let name_of = |id: &ShapeId| match *id {
+            ShapeId::Structure(s) => structures[s.0].name.as_str(),
+            ShapeId::Enum(e) => self.enums[e.0].name.as_str(),
+        };
+        let mut order = self.order;
+        order.sort_by_key(|id| position.get(name_of(id)).copied().unwrap_or(usize::MAX));
+        Ok(Service { metadata, structures, enums: self.enums, order, operations, paginators: Vec::new(), waiters: Vec::new() })
+    }
+
     /// The Rust-facing type of a reference, resolving (and recording) structure and enum shapes.
     pub(super) fn type_of(&mut self, r: &model::ShapeRef, path: &str) -> Result<Type, Error> {
         let name = r.shape.clone();
@@ -63,10 +91,7 @@ impl<'r, 'a> Builder<'r, 'a> {
             (s.type_.clone(), s.enum_.is_some(), s.member.clone(), s.key.clone(), s.value.clone(), s.flattened)
         };
         Ok(match type_.as_str() {
-            "string" if has_enum => {
-                self.enum_shape(&name)?;
-                Type::Scalar(Scalar::Enum(name))
-            }
+            "string" if has_enum => Type::Scalar(Scalar::Enum(self.enum_shape(&name)?)),
             "string" => Type::Scalar(Scalar::String),
             "character" => Type::Scalar(Scalar::String),
             "integer" if crate::customize::WIDE_INTEGER_SHAPES.contains(&name.as_str()) => Type::Scalar(Scalar::Long),
@@ -84,10 +109,7 @@ impl<'r, 'a> Builder<'r, 'a> {
                     Type::Scalar(Scalar::Blob)
                 }
             }
-            "structure" => {
-                self.structure_shape(&name)?;
-                Type::Structure(name)
-            }
+            "structure" => Type::Structure(self.structure_shape(&name)?),
             "list" => {
                 let member = member.ok_or_else(|| Error::Model {
                     path: shape_path.clone(),
@@ -150,23 +172,25 @@ impl<'r, 'a> Builder<'r, 'a> {
         timestamp_format(r.timestamp_format.as_deref().or(shape_fmt.as_deref()), path)
     }
 
-    fn record(&mut self, name: &str) -> bool {
-        if self.types.contains_key(name) {
-            return false;
+    /// The handle of the structure `name`, recorded (unresolved) when it is new.
+    fn record_structure(&mut self, name: &str) -> (StructureId, bool) {
+        if let Some(ShapeId::Structure(id)) = self.ids.get(name) {
+            return (*id, false);
         }
-        self.types.insert(name.to_string(), None);
-        self.order.push(name.to_string());
-        true
+        let id = StructureId(self.structures.len());
+        self.structures.push(None);
+        self.ids.insert(name.to_string(), ShapeId::Structure(id));
+        self.order.push(ShapeId::Structure(id));
+        (id, true)
     }
 
-    fn enum_shape(&mut self, name: &str) -> Result<(), Error> {
-        if !self.record(name) {
-            return Ok(());
+    fn enum_shape(&mut self, name: &str) -> Result<EnumId, Error> {
+        if let Some(ShapeId::Enum(id)) = self.ids.get(name) {
+            return Ok(*id);
         }
         let path = format!("shapes.{name}");
         let s = self.raw.get(name, &path)?;
         let values = s.enum_.clone().unwrap_or_default();
-        let (sensitive, deprecated, ns) = (s.sensitive, s.deprecated, s.xml_namespace.clone());
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut out = Vec::new();
         for value in values {
@@ -184,27 +208,20 @@ impl<'r, 'a> Builder<'r, 'a> {
             }
             out.push(EnumValue { value, rust_name });
         }
-        self.types.insert(
-            name.to_string(),
-            Some(Shape {
-                name: name.to_string(),
-                rust_name: naming::type_name(name),
-                kind: ShapeKind::Enum(out),
-                xml_namespace: ns,
-                xml_name: name.to_string(),
-                sensitive,
-                deprecated,
-            }),
-        );
-        Ok(())
+        let id = EnumId(self.enums.len());
+        self.enums.push(Enumeration { name: name.to_string(), rust_name: naming::type_name(name), values: out });
+        self.ids.insert(name.to_string(), ShapeId::Enum(id));
+        self.order.push(ShapeId::Enum(id));
+        Ok(id)
     }
 
-    fn structure_shape(&mut self, name: &str) -> Result<(), Error> {
-        if !self.record(name) {
-            return Ok(());
+    fn structure_shape(&mut self, name: &str) -> Result<StructureId, Error> {
+        let (id, new) = self.record_structure(name);
+        if !new {
+            return Ok(id);
         }
         let path = format!("shapes.{name}");
-        let (members_json, required, payload, ns, location_name, exception, error, sensitive, deprecated) = {
+        let (members_json, required, payload, ns, location_name, exception, error) = {
             let s = self.raw.get(name, &path)?;
             if s.eventstream || s.event {
                 return Err(Error::Model {
@@ -220,8 +237,6 @@ impl<'r, 'a> Builder<'r, 'a> {
                 s.location_name.clone(),
                 s.exception || s.fault,
                 s.error.as_ref().map(|e| (e.code.clone(), e.http_status_code)),
-                s.sensitive,
-                s.deprecated,
             )
         };
         for r in &required {
@@ -346,62 +361,23 @@ impl<'r, 'a> Builder<'r, 'a> {
         } else {
             None
         };
-        self.types.insert(
-            name.to_string(),
-            Some(Shape {
-                name: name.to_string(),
-                rust_name: naming::type_name(name),
-                kind: ShapeKind::Structure(Structure {
-                    members,
-                    payload,
-                    exception,
-                    has_stream: false,
-                    has_sensitive: false,
-                    written: false,
-                    read: false,
-                    answer: false,
-                }),
-                xml_namespace: ns,
-                xml_name: location_name.unwrap_or_else(|| name.to_string()),
-                sensitive,
-                deprecated,
-            }),
-        );
-        Ok(())
+        let xml_name = location_name.unwrap_or_else(|| name.to_string());
+        self.structures[id.0] = Some(Structure::new(name, ns, xml_name, members, payload, exception));
+        Ok(id)
     }
 
     /// Records an empty structure for an operation without input or output, under a name that
     /// collides with nothing in the model.
-    fn synthetic_structure(&mut self, name: &str, path: &str) -> Result<(), Error> {
-        if self.raw.shapes.contains_key(name) || self.types.contains_key(name) {
+    fn synthetic_structure(&mut self, name: &str, path: &str) -> Result<StructureId, Error> {
+        if self.raw.shapes.contains_key(name) || self.ids.contains_key(name) {
             return Err(Error::Model {
                 path: path.to_string(),
                 message: format!("needs a synthetic shape `{name}`, but the model already has one by that name"),
             });
         }
-        self.record(name);
-        self.types.insert(
-            name.to_string(),
-            Some(Shape {
-                name: name.to_string(),
-                rust_name: naming::type_name(name),
-                kind: ShapeKind::Structure(Structure {
-                    members: Vec::new(),
-                    payload: None,
-                    exception: None,
-                    has_stream: false,
-                    has_sensitive: false,
-                    written: false,
-                    read: false,
-                    answer: false,
-                }),
-                xml_namespace: None,
-                xml_name: name.to_string(),
-                sensitive: false,
-                deprecated: false,
-            }),
-        );
-        Ok(())
+        let (id, _) = self.record_structure(name);
+        self.structures[id.0] = Some(Structure::new(name, None, name.to_string(), Vec::new(), None, None));
+        Ok(id)
     }
 
     pub(super) fn operation(&mut self, name: &str, op: model::Operation, path: &str) -> Result<Operation, Error> {
@@ -413,43 +389,33 @@ impl<'r, 'a> Builder<'r, 'a> {
         }
         let (input, input_root) = match &op.input {
             Some(r) => {
-                let t = self.type_of(r, &format!("{path}.input"))?;
-                if !matches!(t, Type::Structure(_)) {
+                let Type::Structure(id) = self.type_of(r, &format!("{path}.input"))? else {
                     return Err(Error::Model { path: format!("{path}.input"), message: "must be a structure".into() });
-                }
-                let root = r.location_name.clone().map(|n| (n, r.xml_namespace.clone()));
-                (r.shape.clone(), root)
+                };
+                (id, r.location_name.clone().map(|n| (n, r.xml_namespace.clone())))
             }
-            None => {
-                let synthetic = format!("{name}Request");
-                self.synthetic_structure(&synthetic, &format!("{path}.input"))?;
-                (synthetic, None)
-            }
+            None => (self.synthetic_structure(&format!("{name}Request"), &format!("{path}.input"))?, None),
         };
         // IBM's model sets RestoreObject's output aside as `_output`; its members are optional
         // headers, so reading them when present is harmless and keeps the natural type name.
         let output = match op.output.as_ref().or(op.disabled_output.as_ref()) {
-            Some(r) => {
-                let t = self.type_of(r, &format!("{path}.output"))?;
-                if !matches!(t, Type::Structure(_)) {
-                    return Err(Error::Model { path: format!("{path}.output"), message: "must be a structure".into() });
-                }
-                r.shape.clone()
-            }
-            None => {
-                let synthetic = format!("{name}Output");
-                self.synthetic_structure(&synthetic, &format!("{path}.output"))?;
-                synthetic
-            }
+            Some(r) => match self.type_of(r, &format!("{path}.output"))? {
+                Type::Structure(id) => id,
+                _ => return Err(Error::Model { path: format!("{path}.output"), message: "must be a structure".into() }),
+            },
+            None => self.synthetic_structure(&format!("{name}Output"), &format!("{path}.output"))?,
         };
         let mut errors = Vec::new();
         for (i, e) in op.errors.iter().enumerate() {
-            self.type_of(e, &format!("{path}.errors[{i}]"))?;
-            errors.push(e.shape.clone());
+            let path = format!("{path}.errors[{i}]");
+            match self.type_of(e, &path)? {
+                Type::Structure(id) => errors.push(id),
+                _ => return Err(Error::Model { path, message: "must be a structure".into() }),
+            }
         }
-        let (path_parts, query) = self.parse_uri(&op.http.request_uri, &input, &format!("{path}.http.requestUri"))?;
+        let (path_parts, query) = self.parse_uri(&op.http.request_uri, input, &format!("{path}.http.requestUri"))?;
         let host_prefix = match &op.endpoint {
-            Some(e) => Some(self.parse_host_prefix(&e.host_prefix, &input, &format!("{path}.endpoint.hostPrefix"))?),
+            Some(e) => Some(self.parse_host_prefix(&e.host_prefix, input, &format!("{path}.endpoint.hostPrefix"))?),
             None => None,
         };
         let checksum_required =
@@ -482,18 +448,18 @@ impl<'r, 'a> Builder<'r, 'a> {
         })
     }
 
-    /// The input's members, once it is built.
-    fn input_members(&self, input: &str) -> &[Member] {
-        match self.types.get(input) {
-            Some(Some(Shape { kind: ShapeKind::Structure(s), .. })) => &s.members,
-            _ => &[],
+    /// The input's name and members, once it is built.
+    fn input_members(&self, input: StructureId) -> (&str, &[Member]) {
+        match &self.structures[input.0] {
+            Some(s) => (&s.name, &s.members),
+            None => ("", &[]),
         }
     }
 
     /// Splits a request URI template into path parts and literal query parts, checking every label
     /// against the input's `uri` members.
-    fn parse_uri(&self, uri: &str, input: &str, path: &str) -> Result<(Vec<PathPart>, Vec<QueryPart>), Error> {
-        let members = self.input_members(input);
+    fn parse_uri(&self, uri: &str, input: StructureId, path: &str) -> Result<(Vec<PathPart>, Vec<QueryPart>), Error> {
+        let (input, members) = self.input_members(input);
         let member_of = |label: &str| {
             label_member(members, label, uri_member).ok_or_else(|| Error::Model {
                 path: path.to_string(),
@@ -522,8 +488,8 @@ impl<'r, 'a> Builder<'r, 'a> {
 
     /// Splits an endpoint's host prefix into literals and labels, each label naming a scalar input
     /// member.
-    fn parse_host_prefix(&self, prefix: &str, input: &str, path: &str) -> Result<Vec<PathPart>, Error> {
-        let members = self.input_members(input);
+    fn parse_host_prefix(&self, prefix: &str, input: StructureId, path: &str) -> Result<Vec<PathPart>, Error> {
+        let (input, members) = self.input_members(input);
         template_parts(prefix, path, |label| {
             label_member(members, label, scalar_member).ok_or_else(|| Error::Model {
                 path: path.to_string(),
@@ -545,7 +511,7 @@ fn label_member(
 /// A URI label's member: a `uri` member with the label's wire name.
 fn uri_member(m: &Member, label: &str) -> Option<Scalar> {
     match &m.location {
-        Location::Uri(scalar) if m.wire_name == label => Some(scalar.clone()),
+        Location::Uri(scalar) if m.wire_name == label => Some(*scalar),
         _ => None,
     }
 }
@@ -553,7 +519,7 @@ fn uri_member(m: &Member, label: &str) -> Option<Scalar> {
 /// A host prefix label's member: a scalar member with the label's name.
 fn scalar_member(m: &Member, label: &str) -> Option<Scalar> {
     match &m.ty {
-        Type::Scalar(scalar) if m.name == label => Some(scalar.clone()),
+        Type::Scalar(scalar) if m.name == label => Some(*scalar),
         _ => None,
     }
 }
@@ -633,12 +599,12 @@ enum Place {
 /// type cannot travel there (a structure in a header, a list in a URI label, a number as the body).
 fn located(place: Place, ty: &Type, jsonvalue: bool, fmt: Option<TimestampFormat>, path: &str) -> Result<Location, Error> {
     let scalar = match ty {
-        Type::Scalar(s) => Some(s.clone()),
+        Type::Scalar(s) => Some(*s),
         _ => None,
     };
     let list_of_scalars = match ty {
         Type::List(list) => match &list.member {
-            Type::Scalar(s) => Some((s.clone(), list.member_timestamp_format.or(fmt))),
+            Type::Scalar(s) => Some((*s, list.member_timestamp_format.or(fmt))),
             _ => None,
         },
         _ => None,
@@ -651,9 +617,9 @@ fn located(place: Place, ty: &Type, jsonvalue: bool, fmt: Option<TimestampFormat
             (Some(s), _, _) => Location::Query(QueryForm::One(s)),
             (_, Some((s, fmt)), _) => Location::Query(QueryForm::List(s, fmt)),
             (_, _, Type::Map(map)) => match &map.value {
-                Type::Scalar(s) => Location::Query(QueryForm::Map(s.clone())),
+                Type::Scalar(s) => Location::Query(QueryForm::Map(*s)),
                 Type::List(list) => match &list.member {
-                    Type::Scalar(s) => Location::Query(QueryForm::MapOfLists(s.clone())),
+                    Type::Scalar(s) => Location::Query(QueryForm::MapOfLists(*s)),
                     _ => return Err(wrong("a query string map holds scalars or lists of scalars")),
                 },
                 _ => return Err(wrong("a query string map holds scalars or lists of scalars")),
@@ -677,8 +643,8 @@ fn located(place: Place, ty: &Type, jsonvalue: bool, fmt: Option<TimestampFormat
         Place::Payload => Location::Payload(match ty {
             Type::Stream => PayloadForm::Stream,
             Type::Scalar(Scalar::Blob) => PayloadForm::Blob,
-            Type::Scalar(s @ (Scalar::String | Scalar::Enum(_))) => PayloadForm::Text(s.clone()),
-            Type::Structure(shape) => PayloadForm::Structure(shape.clone()),
+            Type::Scalar(s @ (Scalar::String | Scalar::Enum(_))) => PayloadForm::Text(*s),
+            Type::Structure(shape) => PayloadForm::Structure(*shape),
             _ => return Err(wrong("a payload member is a blob, a stream, a string or a structure")),
         }),
         Place::Body => Location::Body,

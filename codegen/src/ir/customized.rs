@@ -63,18 +63,18 @@ fn url_decoding(service: &Service, op: &Operation) -> Result<Option<UrlDecoding>
     }
     let at = format!("customize.rs: {}.url_decode", op.name);
     let fail = |message: String| Error::Model { path: at.clone(), message };
-    let output = &service.structure(&op.output).members;
+    let (input, output) = (service.structure(op.input), service.structure(op.output));
     let encoding = customize::ENCODING_TYPE_MEMBER;
-    let request_member = service
-        .structure(&op.input)
+    let request_member = input
         .members
         .iter()
         .find(|m| m.name == encoding && matches!(m.location, Location::Query(_)))
-        .ok_or_else(|| fail(format!("`{}` has no query member `{encoding}` to ask for `url`", op.input)))?;
+        .ok_or_else(|| fail(format!("`{}` has no query member `{encoding}` to ask for `url`", input.name)))?;
     let answer_member = output
+        .members
         .iter()
         .find(|m| m.name == encoding)
-        .ok_or_else(|| fail(format!("`{}` has no member `{encoding}` to say the answer's encoding", op.output)))?;
+        .ok_or_else(|| fail(format!("`{}` has no member `{encoding}` to say the answer's encoding", output.name)))?;
     let text = |members: &[Member], name: &str, of: &str| {
         members
             .iter()
@@ -85,16 +85,17 @@ fn url_decoding(service: &Service, op: &Operation) -> Result<Option<UrlDecoding>
     let mut fields = Vec::new();
     for path in paths {
         fields.push(match path {
-            [name] => UrlDecoded::Text(text(output, name, &op.output)?),
+            [name] => UrlDecoded::Text(text(&output.members, name, &output.name)?),
             [list, item] => {
-                let list_member = output.iter().find(|m| m.name == *list);
+                let list_member = output.members.iter().find(|m| m.name == *list);
                 let Some((list_member, Type::Structure(items))) = list_member.and_then(|m| match &m.ty {
                     Type::List(l) => Some((m, &l.member)),
                     _ => None,
                 }) else {
-                    return Err(fail(format!("`{}` has no list of structures named `{list}`", op.output)));
+                    return Err(fail(format!("`{}` has no list of structures named `{list}`", output.name)));
                 };
-                let item = text(&service.structure(items).members, item, items)?;
+                let items = service.structure(*items);
+                let item = text(&items.members, item, &items.name)?;
                 UrlDecoded::ItemText { list: Box::new(list_member.clone()), item }
             }
             _ => return Err(fail(format!("`{}` is not a member or a list member's member", path.join(".")))),
@@ -105,14 +106,14 @@ fn url_decoding(service: &Service, op: &Operation) -> Result<Option<UrlDecoding>
 
 fn root_text_member(service: &Service, op: &Operation) -> Result<Option<Box<Member>>, Error> {
     let Some(name) = op.customizations.root_text_member else { return Ok(None) };
-    service
-        .structure(&op.output)
+    let output = service.structure(op.output);
+    output
         .members
         .iter()
         .find(|m| m.name == name && m.location == Location::Body && matches!(m.ty, Type::Scalar(_)))
         .map(|m| Some(Box::new(m.clone())))
         .ok_or_else(|| Error::Model {
             path: format!("customize.rs: {}.root_text_member", op.name),
-            message: format!("`{}` has no scalar body member `{name}`", op.output),
+            message: format!("`{}` has no scalar body member `{name}`", output.name),
         })
 }

@@ -75,10 +75,8 @@ fn apply_file(service: &mut Service, file: &str, table: &str, named: &mut HashMa
                 target.split_once('.').ok_or_else(|| {
                     at(format!("`{target}` is not `Shape.Member`, `Operation()`, `paginator/Operation` or `waiter/Name`"))
                 })?;
-            let found = service.shapes.iter_mut().find(|s| s.name == shape).and_then(|s| match &mut s.kind {
-                super::ShapeKind::Structure(st) => st.members.iter_mut().find(|m| m.name == member),
-                super::ShapeKind::Enum(_) => None,
-            });
+            let found = service.structures_mut().find(|(_, s)| s.name == shape);
+            let found = found.and_then(|(_, s)| s.members.iter_mut().find(|m| m.name == member));
             found.ok_or_else(|| at(format!("`{target}` names no member of the model")))?.doc = Some(text.clone());
         }
     }

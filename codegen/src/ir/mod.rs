@@ -11,18 +11,63 @@ use builder::{Builder, Raw};
 pub use customized::{UrlDecoded, UrlDecoding};
 use crate::model::{self, XmlNamespace};
 use crate::Error;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// A whole service, ready to emit.
 #[derive(Debug)]
 pub struct Service {
     pub metadata: model::Metadata,
-    /// Structure and enum shapes (the ones that become Rust types), in model order.
-    pub shapes: Vec<Shape>,
+    /// The structure shapes, by handle.
+    structures: Vec<Structure>,
+    /// The enum shapes, by handle.
+    enums: Vec<Enumeration>,
+    /// Every structure and enum (the shapes that become Rust types), in model order; synthetic
+    /// structures last.
+    order: Vec<ShapeId>,
     pub operations: Vec<Operation>,
     pub paginators: Vec<Paginator>,
     pub waiters: Vec<Waiter>,
-    index: HashMap<String, usize>,
+}
+
+/// A structure shape of the service. Only the IR makes them, from a shape it has resolved as a
+/// structure, and shapes are never removed, so a handle always names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StructureId(usize);
+
+/// An enum shape of the service, made and kept like a [`StructureId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EnumId(usize);
+
+/// A shape that becomes a Rust type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeId {
+    Structure(StructureId),
+    Enum(EnumId),
+}
+
+/// A shape that becomes a Rust type, as [`Service::shapes`] yields them.
+#[derive(Debug, Clone, Copy)]
+pub enum ShapeRef<'a> {
+    Structure(&'a Structure),
+    Enum(&'a Enumeration),
+}
+
+impl<'a> ShapeRef<'a> {
+    /// The model's name of the shape.
+    pub fn name(&self) -> &'a str {
+        match self {
+            ShapeRef::Structure(s) => &s.name,
+            ShapeRef::Enum(e) => &e.name,
+        }
+    }
+
+    /// The generated type's name.
+    pub fn rust_name(&self) -> &'a str {
+        match self {
+            ShapeRef::Structure(s) => &s.rust_name,
+            ShapeRef::Enum(e) => &e.rust_name,
+        }
+    }
 }
 
 /// Where a member travels in an HTTP message, with the form its value takes there. The builder
@@ -80,8 +125,8 @@ pub enum PayloadForm {
     Blob,
     /// Text (a string or an enum).
     Text(Scalar),
-    /// An XML document, by structure shape name.
-    Structure(String),
+    /// An XML document.
+    Structure(StructureId),
 }
 
 /// A timestamp's text form.
@@ -93,11 +138,11 @@ pub enum TimestampFormat {
 }
 
 /// A value with a text form: what labels, query strings, headers, XML text and attributes carry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scalar {
     String,
-    /// A string with an enum trait: a generated enum, by shape name.
-    Enum(String),
+    /// A string with an enum trait: a generated enum.
+    Enum(EnumId),
     Integer,
     Long,
     Boolean,
@@ -113,8 +158,7 @@ pub enum Type {
     Scalar(Scalar),
     /// A streaming blob: a `ByteStream`.
     Stream,
-    /// A structure, by shape name.
-    Structure(String),
+    Structure(StructureId),
     List(Box<ListType>),
     Map(Box<MapType>),
 }
@@ -143,23 +187,12 @@ pub struct MapType {
     pub value_namespace: Option<XmlNamespace>,
 }
 
-/// A structure or enum shape: what becomes a Rust type.
+/// A string shape with an enum trait: what becomes a Rust enum.
 #[derive(Debug, Clone)]
-pub struct Shape {
+pub struct Enumeration {
     pub name: String,
     pub rust_name: String,
-    pub kind: ShapeKind,
-    pub xml_namespace: Option<XmlNamespace>,
-    /// The XML name of the shape when it is a document root (its `locationName`, else its name).
-    pub xml_name: String,
-    pub sensitive: bool,
-    pub deprecated: bool,
-}
-
-#[derive(Debug, Clone)]
-pub enum ShapeKind {
-    Structure(Structure),
-    Enum(Vec<EnumValue>),
+    pub values: Vec<EnumValue>,
 }
 
 /// One value of an enum.
@@ -169,9 +202,14 @@ pub struct EnumValue {
     pub rust_name: String,
 }
 
-/// A structure shape.
+/// A structure shape: what becomes a Rust struct.
 #[derive(Debug, Clone)]
 pub struct Structure {
+    pub name: String,
+    pub rust_name: String,
+    pub xml_namespace: Option<XmlNamespace>,
+    /// The XML name of the structure when it is a document root (its `locationName`, else its name).
+    pub xml_name: String,
     pub members: Vec<Member>,
     pub payload: Option<String>,
     pub exception: Option<ExceptionInfo>,
@@ -197,6 +235,30 @@ pub struct ExceptionInfo {
 }
 
 impl Structure {
+    fn new(
+        name: &str,
+        xml_namespace: Option<XmlNamespace>,
+        xml_name: String,
+        members: Vec<Member>,
+        payload: Option<String>,
+        exception: Option<ExceptionInfo>,
+    ) -> Self {
+        Structure {
+            name: name.to_string(),
+            rust_name: crate::naming::type_name(name),
+            xml_namespace,
+            xml_name,
+            members,
+            payload,
+            exception,
+            has_stream: false,
+            has_sensitive: false,
+            written: false,
+            read: false,
+            answer: false,
+        }
+    }
+
     /// Whether building it can fail: a required member (streams default to empty) or a `min` to check.
     /// A builder that cannot fail returns its value, not a `Result`.
     pub fn build_can_fail(&self) -> bool {
@@ -275,11 +337,11 @@ pub struct Operation {
     /// The path template's parts, without the leading `/{Bucket}` when `bucket_label` holds it.
     pub path: Vec<PathPart>,
     pub query: Vec<QueryPart>,
-    pub input: String,
-    pub output: String,
+    pub input: StructureId,
+    pub output: StructureId,
     /// The root element name and namespace of a request body built from body members (no payload).
     pub input_root: Option<(String, Option<XmlNamespace>)>,
-    pub errors: Vec<String>,
+    pub errors: Vec<StructureId>,
     pub response_code: Option<u16>,
     /// The request must carry a checksum (the model's `httpChecksumRequired`, a required request
     /// checksum, or the customization table's `always_content_md5`).
@@ -386,15 +448,35 @@ pub enum WaiterState {
 }
 
 impl Service {
-    pub fn shape(&self, name: &str) -> &Shape {
-        &self.shapes[self.index[name]]
+    /// The structure behind a handle.
+    pub fn structure(&self, id: StructureId) -> &Structure {
+        &self.structures[id.0]
     }
 
-    pub fn structure(&self, name: &str) -> &Structure {
-        match &self.shape(name).kind {
-            ShapeKind::Structure(s) => s,
-            ShapeKind::Enum(_) => panic!("{name} is an enum, not a structure"),
-        }
+    /// The enum behind a handle.
+    pub fn enumeration(&self, id: EnumId) -> &Enumeration {
+        &self.enums[id.0]
+    }
+
+    /// Every structure and enum, in model order (synthetic structures last).
+    pub fn shapes(&self) -> impl Iterator<Item = ShapeRef<'_>> {
+        self.order.iter().map(|id| match *id {
+            ShapeId::Structure(s) => ShapeRef::Structure(self.structure(s)),
+            ShapeId::Enum(e) => ShapeRef::Enum(self.enumeration(e)),
+        })
+    }
+
+    /// Every structure with its handle, in model order (synthetic structures last).
+    pub fn structures(&self) -> impl Iterator<Item = (StructureId, &Structure)> {
+        self.order.iter().filter_map(|id| match *id {
+            ShapeId::Structure(s) => Some((s, self.structure(s))),
+            ShapeId::Enum(_) => None,
+        })
+    }
+
+    /// Every structure, to change, in no particular order.
+    pub(super) fn structures_mut(&mut self) -> impl Iterator<Item = (StructureId, &mut Structure)> {
+        self.structures.iter_mut().enumerate().map(|(i, s)| (StructureId(i), s))
     }
 
     pub fn operation(&self, name: &str) -> Option<&Operation> {
@@ -429,7 +511,7 @@ pub fn resolve(
         });
     }
     let mut raw = Raw { shapes: &model.shapes, parsed: HashMap::new() };
-    let mut builder = Builder { raw: &mut raw, types: BTreeMap::new(), order: Vec::new() };
+    let mut builder = Builder::new(&mut raw);
 
     let mut operations = Vec::new();
     for (name, value) in &model.operations {
@@ -442,22 +524,7 @@ pub fn resolve(
     for name in &all {
         builder.type_of(&model::ShapeRef { shape: name.clone(), ..Default::default() }, &format!("shapes.{name}"))?;
     }
-
-    let Builder { mut types, order, .. } = builder;
-    let mut shapes: Vec<Shape> = order.iter().filter_map(|name| types.remove(name).flatten()).collect();
-    // Shapes in model order (synthetic ones last), so output follows the model and stays stable.
-    let model_order: HashMap<&str, usize> = all.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-    shapes.sort_by_key(|s| model_order.get(s.name.as_str()).copied().unwrap_or(usize::MAX));
-    let index = shapes.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
-
-    let mut service = Service {
-        metadata: model.metadata,
-        shapes,
-        operations,
-        paginators: Vec::new(),
-        waiters: Vec::new(),
-        index,
-    };
+    let mut service = builder.finish(&all, model.metadata, operations)?;
     passes::check_collisions(&service)?;
     passes::check_body_roots(&service)?;
     passes::mark_boxes(&mut service);

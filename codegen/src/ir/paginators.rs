@@ -15,8 +15,8 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
             message: format!("names operation `{name}`, which the model does not define"),
         })?;
         let op = service.operation_at(id);
-        let input = service.structure(&op.input);
-        let output = service.structure(&op.output);
+        let input = service.structure(op.input);
+        let output = service.structure(op.output);
         let fail = |message: String| Error::Model { path: path.clone(), message };
         let input_member = |name: &str| {
             input
@@ -24,7 +24,7 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
                 .iter()
                 .find(|m| m.name == name)
                 .cloned()
-                .ok_or_else(|| fail(format!("input member `{name}` is not a member of `{}`", op.input)))
+                .ok_or_else(|| fail(format!("input member `{name}` is not a member of `{}`", input.name)))
         };
         let output_member = |name: &str| {
             output
@@ -32,11 +32,11 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
                 .iter()
                 .find(|m| m.name == name)
                 .cloned()
-                .ok_or_else(|| fail(format!("output member `{name}` is not a member of `{}`", op.output)))
+                .ok_or_else(|| fail(format!("output member `{name}` is not a member of `{}`", output.name)))
         };
         // Tokens travel between pages (and in resume tokens) as text, so each is a text or integer scalar.
         let token_scalar = |m: &Member| match &m.ty {
-            Type::Scalar(scalar @ (Scalar::String | Scalar::Enum(_) | Scalar::Integer | Scalar::Long)) => Ok(scalar.clone()),
+            Type::Scalar(scalar @ (Scalar::String | Scalar::Enum(_) | Scalar::Integer | Scalar::Long)) => Ok(*scalar),
             _ => Err(fail(format!("token member `{}` must be text or an integer", m.name))),
         };
         let input_tokens = p
@@ -64,7 +64,7 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
                         let list = output_member(list)?;
                         let field = match &list.ty {
                             Type::List(l) => match &l.member {
-                                Type::Structure(item) => service.structure(item).members.iter().find(|m| m.name == field_name).cloned(),
+                                Type::Structure(item) => service.structure(*item).members.iter().find(|m| m.name == field_name).cloned(),
                                 _ => None,
                             },
                             _ => None,
@@ -84,7 +84,7 @@ pub(super) fn resolve_paginators(service: &Service, text: &str) -> Result<Vec<Pa
         for key in p.result_key.map(|r| r.to_vec()).unwrap_or_default() {
             let member = output_member(&key)?;
             let Type::List(list) = &member.ty else {
-                return Err(fail(format!("result key `{key}` must be a list member of `{}`", op.output)));
+                return Err(fail(format!("result key `{key}` must be a list member of `{}`", output.name)));
             };
             let item = list.member.clone();
             result_keys.push(ResultKey { member, item });

@@ -2,29 +2,29 @@
 //! roots) and the facts derived from the shapes an operation reaches (boxes, streams, sensitive
 //! members, the operation facts the runtime acts on).
 
-use super::{Location, Service, ShapeKind, Type};
+use super::{Location, Service, StructureId, Type};
 use crate::{naming, Error};
 use std::collections::{BTreeSet, HashMap};
 
 /// Two shapes, or an operation module and a shape, that map to one Rust name are an error.
 pub(super) fn check_collisions(service: &Service) -> Result<(), Error> {
     let mut types: HashMap<&str, &str> = HashMap::new();
-    for shape in &service.shapes {
-        if let Some(first) = types.insert(&shape.rust_name, &shape.name) {
+    for shape in service.shapes() {
+        if let Some(first) = types.insert(shape.rust_name(), shape.name()) {
             return Err(Error::Collision {
                 path: "shapes".into(),
                 first: first.to_string(),
-                second: shape.name.clone(),
-                rust: shape.rust_name.clone(),
+                second: shape.name().to_string(),
+                rust: shape.rust_name().to_string(),
             });
         }
         // Builders are named `<Type>Builder`; a shape of that name would collide.
-        let builder = format!("{}Builder", shape.rust_name);
-        if let Some(other) = service.shapes.iter().find(|s| s.rust_name == builder) {
+        let builder = format!("{}Builder", shape.rust_name());
+        if let Some(other) = service.shapes().find(|s| s.rust_name() == builder) {
             return Err(Error::Collision {
                 path: "shapes".into(),
-                first: format!("{} (its builder)", shape.name),
-                second: other.name.clone(),
+                first: format!("{} (its builder)", shape.name()),
+                second: other.name().to_string(),
                 rust: builder,
             });
         }
@@ -49,18 +49,16 @@ pub(super) fn check_collisions(service: &Service) -> Result<(), Error> {
 pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
     // The XML functions of every structure share `protocol.rs`.
     let mut wire = Vec::new();
-    for shape in service.shapes.iter().filter(|s| matches!(s.kind, ShapeKind::Structure(_))) {
-        let [writer, reader, error_reader] = naming::wire_fns(&shape.name);
-        wire.extend([(writer, format!("{} (its writer)", shape.name)), (reader, format!("{} (its reader)", shape.name))]);
-        wire.push((error_reader, format!("{} (its error reader)", shape.name)));
+    for (_, st) in service.structures() {
+        let [writer, reader, error_reader] = naming::wire_fns(&st.name);
+        wire.extend([(writer, format!("{} (its writer)", st.name)), (reader, format!("{} (its reader)", st.name))]);
+        wire.push((error_reader, format!("{} (its error reader)", st.name)));
     }
     unique("shapes", wire)?;
     // A structure's impl holds `builder()` and, for answers, one accessor per member.
-    for shape in &service.shapes {
-        if let ShapeKind::Structure(st) = &shape.kind {
-            let accessors = st.members.iter().filter(|_| st.answer).map(|m| (m.rust_name.clone(), format!("{} (accessor)", m.name)));
-            unique(&format!("shapes.{}", shape.name), std::iter::once(("builder".to_string(), "builder()".to_string())).chain(accessors))?;
-        }
+    for (_, st) in service.structures() {
+        let accessors = st.members.iter().filter(|_| st.answer).map(|m| (m.rust_name.clone(), format!("{} (accessor)", m.name)));
+        unique(&format!("shapes.{}", st.name), std::iter::once(("builder".to_string(), "builder()".to_string())).chain(accessors))?;
     }
     // A builder has a setter and an `Option` setter (`set_x`) per member, and `build`.
     let setters = |members: &[super::Member]| -> Vec<(String, String)> {
@@ -69,11 +67,9 @@ pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
             .flat_map(|m| [(m.rust_name.clone(), format!("{} (setter)", m.name)), (naming::option_setter(&m.rust_name), format!("{} (Option setter)", m.name))])
             .collect()
     };
-    for shape in &service.shapes {
-        if let ShapeKind::Structure(st) = &shape.kind {
-            let own = [("build".to_string(), "build()".to_string())];
-            unique(&format!("shapes.{} (builder)", shape.name), setters(&st.members).into_iter().chain(own))?;
-        }
+    for (_, st) in service.structures() {
+        let own = [("build".to_string(), "build()".to_string())];
+        unique(&format!("shapes.{} (builder)", st.name), setters(&st.members).into_iter().chain(own))?;
     }
     // A fluent builder has the input's setters beside its own methods.
     let paged: BTreeSet<&str> = service.paginators.iter().map(|p| service.operation_at(p.operation).name.as_str()).collect();
@@ -82,18 +78,18 @@ pub(super) fn check_made_names(service: &Service) -> Result<(), Error> {
         own.extend(op.customizations.presignable.then_some("presigned"));
         own.extend(paged.contains(op.name.as_str()).then_some("into_paginator"));
         let own = own.into_iter().map(|name| (name.to_string(), format!("{name}() of the fluent builder")));
-        let members = &service.structure(&op.input).members;
+        let members = &service.structure(op.input).members;
         unique(&format!("operations.{} (fluent builder)", op.name), setters(members).into_iter().chain(own))?;
     }
     // An operation's module holds its input, input builder, output, error and fluent builder types.
     for op in &service.operations {
-        let input = &service.shape(&op.input).rust_name;
+        let (input, output) = (service.structure(op.input), service.structure(op.output));
         unique(
             &format!("operations.{}", op.name),
             [
-                (input.clone(), format!("{} (input)", op.input)),
-                (naming::builder_type(input), format!("{} (input builder)", op.input)),
-                (service.shape(&op.output).rust_name.clone(), format!("{} (output)", op.output)),
+                (input.rust_name.clone(), format!("{} (input)", input.name)),
+                (naming::builder_type(&input.rust_name), format!("{} (input builder)", input.name)),
+                (output.rust_name.clone(), format!("{} (output)", output.name)),
                 (naming::error_type(&op.name), format!("{} (error type)", op.name)),
                 (naming::fluent_builder_type(&op.name), format!("{} (fluent builder)", op.name)),
             ],
@@ -127,88 +123,63 @@ fn unique(path: &str, names: impl IntoIterator<Item = (String, String)>) -> Resu
 /// Boxes every member whose structure can reach back to the structure that holds it without going
 /// through a list or map (which are already on the heap).
 pub(super) fn mark_boxes(service: &mut Service) {
-    let edges: HashMap<String, Vec<String>> = service
-        .shapes
-        .iter()
-        .filter_map(|s| match &s.kind {
-            ShapeKind::Structure(st) => Some((
-                s.name.clone(),
-                st.members
-                    .iter()
-                    .filter_map(|m| match &m.ty {
-                        Type::Structure(t) => Some(t.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            )),
-            ShapeKind::Enum(_) => None,
-        })
-        .collect();
-    let reaches = |from: &str, to: &str| -> bool {
-        let mut stack = vec![from.to_string()];
+    let reaches = |from: StructureId, to: StructureId| -> bool {
+        let mut stack = vec![from];
         let mut seen = BTreeSet::new();
         while let Some(next) = stack.pop() {
             if next == to {
                 return true;
             }
-            if seen.insert(next.clone()) {
-                stack.extend(edges.get(&next).into_iter().flatten().cloned());
+            if seen.insert(next) {
+                stack.extend(service.structure(next).members.iter().filter_map(|m| match m.ty {
+                    Type::Structure(t) => Some(t),
+                    _ => None,
+                }));
             }
         }
         false
     };
     let mut boxed = Vec::new();
-    for shape in &service.shapes {
-        if let ShapeKind::Structure(st) = &shape.kind {
-            for (i, m) in st.members.iter().enumerate() {
-                if let Type::Structure(t) = &m.ty {
-                    if reaches(t, &shape.name) {
-                        boxed.push((shape.name.clone(), i));
-                    }
+    for (id, st) in service.structures() {
+        for (i, m) in st.members.iter().enumerate() {
+            if let Type::Structure(t) = m.ty {
+                if reaches(t, id) {
+                    boxed.push((id, i));
                 }
             }
         }
     }
-    for (name, i) in boxed {
-        let idx = service.index[&name];
-        if let ShapeKind::Structure(st) = &mut service.shapes[idx].kind {
-            st.members[i].boxed = true;
-        }
+    for (id, i) in boxed {
+        service.structures[id.0].members[i].boxed = true;
     }
 }
 
 /// Computes `has_stream` and `has_sensitive` for every structure.
 pub(super) fn mark_streams_and_sensitive(service: &mut Service) {
-    fn type_has_stream(service: &Service, ty: &Type, seen: &mut BTreeSet<String>) -> bool {
+    fn type_has_stream(service: &Service, ty: &Type, seen: &mut BTreeSet<StructureId>) -> bool {
         match ty {
             Type::Stream => true,
             Type::List(l) => type_has_stream(service, &l.member, seen),
             Type::Map(m) => type_has_stream(service, &m.value, seen),
-            Type::Structure(name) => {
-                if !seen.insert(name.clone()) {
+            Type::Structure(id) => {
+                if !seen.insert(*id) {
                     return false;
                 }
-                service.structure(name).members.iter().any(|m| type_has_stream(service, &m.ty, seen))
+                service.structure(*id).members.iter().any(|m| type_has_stream(service, &m.ty, seen))
             }
             _ => false,
         }
     }
     let flags: Vec<(bool, bool)> = service
-        .shapes
+        .structures
         .iter()
-        .map(|s| match &s.kind {
-            ShapeKind::Structure(st) => (
-                st.members.iter().any(|m| type_has_stream(service, &m.ty, &mut BTreeSet::new())),
-                st.members.iter().any(|m| m.sensitive),
-            ),
-            ShapeKind::Enum(_) => (false, false),
+        .map(|st| {
+            let stream = st.members.iter().any(|m| type_has_stream(service, &m.ty, &mut BTreeSet::new()));
+            (stream, st.members.iter().any(|m| m.sensitive))
         })
         .collect();
-    for (shape, (stream, sensitive)) in service.shapes.iter_mut().zip(flags) {
-        if let ShapeKind::Structure(st) = &mut shape.kind {
-            st.has_stream = stream;
-            st.has_sensitive = sensitive;
-        }
+    for (st, flags) in service.structures.iter_mut().zip(flags) {
+        (st.has_stream, st.has_sensitive) = flags;
     }
 }
 
@@ -219,8 +190,8 @@ pub(super) fn mark_operation_facts(service: &mut Service) {
         .operations
         .iter()
         .map(|op| {
-            let streams = service.structure(&op.output).members.iter().any(|m| m.ty == Type::Stream);
-            let instance_id = service.structure(&op.input).members.iter().any(|m| {
+            let streams = service.structure(op.output).members.iter().any(|m| m.ty == Type::Stream);
+            let instance_id = service.structure(op.input).members.iter().any(|m| {
                 matches!(m.location, Location::Header(_)) && m.wire_name.eq_ignore_ascii_case(crate::customize::INSTANCE_ID_HEADER)
             });
             (streams, instance_id)
@@ -239,8 +210,9 @@ pub(super) fn mark_operation_facts(service: &mut Service) {
 pub(super) fn check_bodiless_errors(service: &Service) -> Result<(), Error> {
     for op in service.operations.iter().filter(|op| op.bodiless_errors) {
         let mut seen: HashMap<u16, &str> = HashMap::new();
-        for error in &op.errors {
-            let Some(status) = service.structure(error).exception.as_ref().and_then(|x| x.status) else { continue };
+        for error in op.errors.iter().map(|e| service.structure(*e)) {
+            let Some(status) = error.exception.as_ref().and_then(|x| x.status) else { continue };
+            let error = &error.name;
             if let Some(first) = seen.insert(status, error) {
                 return Err(Error::Model {
                     path: format!("operations.{}.errors", op.name),
@@ -260,39 +232,37 @@ pub(super) fn check_bodiless_errors(service: &Service) -> Result<(), Error> {
 /// them, read when a response or error body does, each with every structure below it. Structures
 /// that travel only in the other direction, or in none, get no writer or reader.
 pub(super) fn mark_wire_directions(service: &mut Service) {
-    fn reach(service: &Service, ty: &Type, seen: &mut BTreeSet<String>) {
+    fn reach(service: &Service, ty: &Type, seen: &mut BTreeSet<StructureId>) {
         match ty {
             Type::List(l) => reach(service, &l.member, seen),
             Type::Map(m) => reach(service, &m.value, seen),
-            Type::Structure(name) if seen.insert(name.clone()) => {
-                for m in &service.structure(name).members {
+            Type::Structure(id) if seen.insert(*id) => {
+                for m in &service.structure(*id).members {
                     reach(service, &m.ty, seen);
                 }
             }
             _ => {}
         }
     }
-    let in_body = |service: &Service, shape: &str, seen: &mut BTreeSet<String>| {
+    let in_body = |service: &Service, shape: StructureId, seen: &mut BTreeSet<StructureId>| {
         for m in service.structure(shape).members.iter().filter(|m| matches!(m.location, Location::Body | Location::Attribute(_) | Location::Payload(_))) {
             reach(service, &m.ty, seen);
         }
     };
     let (mut written, mut read, mut answers) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for op in &service.operations {
-        in_body(service, &op.input, &mut written);
-        in_body(service, &op.output, &mut read);
-        answers.insert(op.output.clone());
+        in_body(service, op.input, &mut written);
+        in_body(service, op.output, &mut read);
+        answers.insert(op.output);
         for error in &op.errors {
-            in_body(service, error, &mut read);
-            answers.insert(error.clone());
+            in_body(service, *error, &mut read);
+            answers.insert(*error);
         }
     }
-    for shape in &mut service.shapes {
-        if let ShapeKind::Structure(st) = &mut shape.kind {
-            st.written = written.contains(&shape.name);
-            st.read = read.contains(&shape.name);
-            st.answer = st.read || answers.contains(&shape.name);
-        }
+    for (id, st) in service.structures_mut() {
+        st.written = written.contains(&id);
+        st.read = read.contains(&id);
+        st.answer = st.read || answers.contains(&id);
     }
 }
 
@@ -302,9 +272,8 @@ pub(super) fn mark_wire_directions(service: &mut Service) {
 /// `customize::MEMBER_LOCATIONS`.
 pub(super) fn check_body_roots(service: &Service) -> Result<(), Error> {
     for op in &service.operations {
-        let input = service.shape(&op.input);
-        let body: Vec<&str> = service
-            .structure(&op.input)
+        let input = service.structure(op.input);
+        let body: Vec<&str> = input
             .members
             .iter()
             .filter(|m| matches!(m.location, Location::Body | Location::Attribute(_)))

@@ -11,7 +11,7 @@ pub(super) fn compare(service: &Service, ty: &Type, expected: &Value, actual: &V
     match ty {
         Type::Structure(name) => {
             let (Value::Object(want), Value::Object(got)) = (expected, actual) else { return mismatch() };
-            let st = service.structure(name);
+            let st = service.structure(*name);
             for (k, v) in want {
                 let member = st.members.iter().find(|m| &m.name == k);
                 let sub = format!("{path}.{k}");

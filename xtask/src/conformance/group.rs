@@ -170,7 +170,7 @@ pub(super) fn run_group(root: &Path, name: &str, files: &[PathBuf], skips: &[Ski
         entry.insert("suite".into(), json!(p.suite));
         entry.insert("operation".into(), json!(p.operation));
         if let Some(params) = p.case.get("params") {
-            let input_ty = service.operation(&p.operation).map(|op| Type::Structure(op.input.clone()));
+            let input_ty = service.operation(&p.operation).map(|op| Type::Structure(op.input));
             let params = match &input_ty {
                 Some(ty) => normalize_input(service, ty, params, false),
                 None => params.clone(),
@@ -326,7 +326,7 @@ fn write_manifest(root: &Path, dir: &Path, crate_name: &str) -> Result<(), Strin
 fn normalize_input(service: &Service, ty: &Type, value: &Value, raw: bool) -> Value {
     match (ty, value) {
         (Type::Structure(name), Value::Object(map)) => {
-            let st = service.structure(name);
+            let st = service.structure(*name);
             let mut out = Map::new();
             for (k, v) in map {
                 let normalized = match st.members.iter().find(|m| &m.name == k) {

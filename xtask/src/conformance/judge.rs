@@ -21,10 +21,10 @@ pub(super) fn judge(service: &Service, operation: &str, case: &Value, actual: &V
         };
         // The type of the XML body: the structure payload, else the input's body members.
         let body_type = service.operation(operation).map(|op| {
-            let input = service.structure(&op.input);
+            let input = service.structure(op.input);
             match input.members.iter().find(|m| matches!(m.location, Location::Payload(_))) {
                 Some(m) => m.ty.clone(),
-                None => Type::Structure(op.input.clone()),
+                None => Type::Structure(op.input),
             }
         });
         return judge_request(service, body_type.as_ref(), expected, request);
@@ -58,10 +58,11 @@ pub(super) fn judge(service: &Service, operation: &str, case: &Value, actual: &V
             }
             let code = case.get("errorCode").and_then(Value::as_str).unwrap_or_default();
             let shape = op.errors.iter().find(|e| {
-                service.structure(e).exception.as_ref().map(|x| x.code.as_str()) == Some(code) || e.as_str() == code
+                let error = service.structure(**e);
+                error.exception.as_ref().map(|x| x.code.as_str()) == Some(code) || error.name == code
             });
             match shape {
-                Some(shape) => compare(service, &Type::Structure(shape.clone()), expected, &Value::Object(modeled), "error", false)?,
+                Some(shape) => compare(service, &Type::Structure(*shape), expected, &Value::Object(modeled), "error", false)?,
                 None => compare_untyped(expected, &Value::Object(modeled), "error")?,
             }
         }
@@ -79,7 +80,7 @@ pub(super) fn judge(service: &Service, operation: &str, case: &Value, actual: &V
         let Some(output) = actual.get("output") else {
             return Err(format!("expected a result, got error {} ({})", actual["error"]["Error"], actual["message"]));
         };
-        return compare(service, &Type::Structure(op.output.clone()), expected, output, "result", false);
+        return compare(service, &Type::Structure(op.output), expected, output, "result", false);
     }
     if let Some(fragment) = case.get("parseErrorContains").and_then(Value::as_str) {
         let message = actual["message"].as_str().unwrap_or_default();

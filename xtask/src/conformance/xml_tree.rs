@@ -60,7 +60,7 @@ pub fn sort_map_entries(service: &codegen::ir::Service, node: &mut Node, ty: &co
     use codegen::ir::Type;
     match ty {
         Type::Structure(name) => {
-            let st = service.structure(name);
+            let st = service.structure(*name);
             for m in &st.members {
                 if let Type::Map(map) = &m.ty {
                     if map.flattened {
