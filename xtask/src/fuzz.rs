@@ -388,7 +388,7 @@ impl SeedSet {
                 }
                 self.dictionary.insert(format!("{}: ", member.wire_name));
             }
-            let payload = output.payload.as_ref().and_then(|name| output.members.iter().find(|m| &m.name == name));
+            let payload = output.members.iter().find(|m| matches!(m.location, Location::Payload(_)));
             let body = match payload {
                 Some(member) => match &member.ty {
                     Type::Structure(shape) => {

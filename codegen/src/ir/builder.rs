@@ -362,7 +362,7 @@ impl<'r, 'a> Builder<'r, 'a> {
             None
         };
         let xml_name = location_name.unwrap_or_else(|| name.to_string());
-        self.structures[id.0] = Some(Structure::new(name, ns, xml_name, members, payload, exception));
+        self.structures[id.0] = Some(Structure::new(name, ns, xml_name, members, exception));
         Ok(id)
     }
 
@@ -376,7 +376,7 @@ impl<'r, 'a> Builder<'r, 'a> {
             });
         }
         let (id, _) = self.record_structure(name);
-        self.structures[id.0] = Some(Structure::new(name, None, name.to_string(), Vec::new(), None, None));
+        self.structures[id.0] = Some(Structure::new(name, None, name.to_string(), Vec::new(), None));
         Ok(id)
     }
 

@@ -210,8 +210,9 @@ pub struct Structure {
     pub xml_namespace: Option<XmlNamespace>,
     /// The XML name of the structure when it is a document root (its `locationName`, else its name).
     pub xml_name: String,
+    /// The members; the one the model names as the structure's `payload` is located
+    /// [`Location::Payload`].
     pub members: Vec<Member>,
-    pub payload: Option<String>,
     pub exception: Option<ExceptionInfo>,
     /// Contains a streaming member, directly or below: no `Clone`, `PartialEq` or serde for it.
     pub has_stream: bool,
@@ -240,7 +241,6 @@ impl Structure {
         xml_namespace: Option<XmlNamespace>,
         xml_name: String,
         members: Vec<Member>,
-        payload: Option<String>,
         exception: Option<ExceptionInfo>,
     ) -> Self {
         Structure {
@@ -249,7 +249,6 @@ impl Structure {
             xml_namespace,
             xml_name,
             members,
-            payload,
             exception,
             has_stream: false,
             has_sensitive: false,
