@@ -163,14 +163,16 @@ async fn bearer_tokens_are_not_sent_over_plain_http_unless_allowed() {
     assert!(!text.contains("static-token-value"));
     assert_eq!(s3.request_count(), 0);
 
-    // The API key must not travel to an http IAM endpoint either.
-    let config = Config::builder()
-        .endpoint_url("https://s3.example")
-        .iam_endpoint("http://127.0.0.1:9/identity/token")
-        .credentials(Credentials::api_key("k"))
-        .build()
-        .unwrap();
-    assert!(Client::new(&config).unwrap_err().to_string().contains("allow_http"));
+    // The API key must not travel to an http IAM endpoint either, however the scheme is written.
+    for iam in ["http://127.0.0.1:9/identity/token", "HTTP://127.0.0.1:9/identity/token", "Http://127.0.0.1:9"] {
+        let config = Config::builder()
+            .endpoint_url("https://s3.example")
+            .iam_endpoint(iam)
+            .credentials(Credentials::api_key("k"))
+            .build()
+            .unwrap();
+        assert!(Client::new(&config).unwrap_err().to_string().contains("allow_http"), "{iam}");
+    }
 
     let config = Config::builder()
         .endpoint_url(s3.url())

@@ -96,7 +96,9 @@ impl IamTokenProvider {
         retry: RetryConfig,
         body_limit: u64,
     ) -> Result<Self, Error> {
-        if endpoint.starts_with("http://") && !allow_http {
+        // By the parsed scheme: `HTTP://` is plain http too.
+        let plain_http = endpoint.parse::<http::Uri>().is_ok_and(|uri| uri.scheme() == Some(&http::uri::Scheme::HTTP));
+        if plain_http && !allow_http {
             return Err(Error::credentials(format!(
                 "refusing to send the API key to the IAM endpoint {endpoint} over plain http; use https, or allow it \
                  for local testing with Config::builder().allow_http(true) or COS_ALLOW_HTTP=1"
