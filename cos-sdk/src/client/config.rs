@@ -230,8 +230,9 @@ pub struct ConfigBuilder {
     ca_bundle_pem: Option<(Vec<u8>, String)>,
     tls_roots: TlsRoots,
     proxies: Option<ProxyConfig>,
-    /// The proxy variables `from_environment` found, read in `build` unless a proxy or a transport is set.
-    proxy_vars: Option<Vec<(String, String)>>,
+    /// The proxy variables `from_environment` found, read in `build` unless a proxy or a transport is set
+    /// (an `Environment`, so `Debug` shows their names only: a proxy URL may hold a password).
+    proxy_vars: Option<Environment>,
     pool: PoolSettings,
     http_client: Option<Arc<dyn HttpClient>>,
     retry: RetryConfig,
@@ -281,8 +282,8 @@ impl ConfigBuilder {
             (None, None) => Endpoint::from_location_variables(env)?,
         };
         builder.region = env.var("AWS_REGION");
-        builder.proxy_vars =
-            Some(PROXY_VARIABLES.iter().filter_map(|name| Some((name.to_string(), env.var_as_set(name)?))).collect());
+        let proxy_vars = PROXY_VARIABLES.iter().filter_map(|name| Some((*name, env.var_as_set(name)?)));
+        builder.proxy_vars = Some(Environment::from_vars(proxy_vars, None));
         if let Some(path) = env.var("AWS_CA_BUNDLE") {
             let pem = std::fs::read(&path).map_err(|e| {
                 Error::invalid_input(format!(
@@ -481,14 +482,11 @@ impl ConfigBuilder {
         self.timeouts.check()?;
         // The environment's proxies are read only when they matter: a bad HTTPS_PROXY does not stop a
         // client with an explicit proxy setting, or with a transport of its own, from being built.
-        let proxies = match (self.proxies, &self.http_client, self.proxy_vars) {
-            (Some(proxies), _, _) => proxies,
-            (None, Some(_), _) => ProxyConfig::none(),
-            (None, None, Some(vars)) => {
-                ProxyConfig::from_vars(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))?
-            }
-            (None, None, None) => {
-                let env = Environment::from_process();
+        let proxies = match (self.proxies, &self.http_client) {
+            (Some(proxies), _) => proxies,
+            (None, Some(_)) => ProxyConfig::none(),
+            (None, None) => {
+                let env = self.proxy_vars.unwrap_or_else(Environment::from_process);
                 ProxyConfig::from_vars(|name| env.var_as_set(name))?
             }
         };

@@ -209,3 +209,23 @@ async fn proxy_credentials_stay_out_of_debug_logs_and_errors() {
     }
     assert!(texts[0].contains("redacted") && texts[1].contains(&proxies.auth), "{}", texts[1]);
 }
+
+#[test]
+fn proxy_urls_read_from_the_environment_stay_out_of_debug() {
+    let env = Environment::from_vars(
+        [
+            ("COS_ENDPOINT", "https://s3.example"),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+            ("HTTPS_PROXY", "http://cosuser:pw-s3cret-7@proxy.example:3128"),
+        ],
+        None,
+    );
+    let builder = ConfigBuilder::from_environment(&env).unwrap();
+    let text = format!("{builder:?}");
+    assert!(!text.contains("pw-s3cret-7"), "the proxy password leaked into: {text}");
+    assert!(text.contains("HTTPS_PROXY"), "{text}");
+    let config = builder.build().unwrap();
+    let text = format!("{config:?}");
+    assert!(!text.contains("pw-s3cret-7") && text.contains("proxy.example"), "{text}");
+}
