@@ -234,7 +234,9 @@ impl ByteStream {
                     None if buf.is_empty() => first = Some(data),
                     earlier => {
                         if buf.is_empty() {
-                            buf.reserve(this.content_length().unwrap_or(len).clamp(len, 16 * 1024 * 1024) as usize);
+                            // What the length promises, up to 16 MiB, and never less than what came.
+                            let promised = this.content_length().unwrap_or(len).min(16 * 1024 * 1024);
+                            buf.reserve(promised.max(len) as usize);
                         }
                         buf.extend_from_slice(&earlier.unwrap_or_default());
                         buf.extend_from_slice(&data);
@@ -750,6 +752,14 @@ pub(crate) mod tests {
             assert_eq!(frames(vec![]).collect().await.unwrap(), Bytes::new());
             let err = frames(vec![b"abc", b"def"]).collect_up_to(5, "the limit").await.unwrap_err();
             assert!(err.to_string().contains("larger than 5 bytes"), "{err}");
+
+            // Chunks of a transport of one's own may be large: two of 9 MiB are 18 MiB, past the most
+            // that is reserved ahead.
+            let big = |byte: u8| Ok::<_, io::Error>(Frame::data(Bytes::from(vec![byte; 9 << 20])));
+            let body = http_body_util::StreamBody::new(futures_util::stream::iter([big(1), big(2)]));
+            let got = ByteStream::from_body(body, None).collect().await.unwrap();
+            assert_eq!(got.len(), 18 << 20);
+            assert!(got[..9 << 20].iter().all(|b| *b == 1) && got[9 << 20..].iter().all(|b| *b == 2));
         });
     }
 }
