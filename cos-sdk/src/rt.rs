@@ -12,8 +12,8 @@ pub use crate::runtime::config::endpoint::Endpoint;
 pub use crate::runtime::error::{Error, SendError, ServiceError};
 pub use crate::runtime::http::body::ByteStream;
 pub use crate::runtime::paginate::{
-    bad_resume_token, decode_resume_token, encode_resume_token, page_items, paginate, sleep, waiter_step, BoxFuture, ResultStream,
-    WaiterAcceptor, WaiterState,
+    bad_resume_token, decode_resume_token, page_items, paginate, resume_token, sleep, waiter_step, BoxFuture, PageLink,
+    ResultStream, WaiterAcceptor, WaiterState,
 };
 pub use crate::runtime::protocol::datetime::{DateTime, TimestampFormat};
 pub use crate::runtime::protocol::errors::{error_details, is_error_response, read_error_element};

@@ -266,16 +266,17 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
     let sets = sets_tokens(ctx, p);
     let [fetch, next_tokens, with_tokens] = naming::paginator_fns(&op.rust_name).map(ident_fmt);
     let fns = paginator_fns(ctx, op, &module, &input_builder, &output_ty, &sets);
+    // Whether the page says more follow: an absent member says no, as botocore reads it.
     let more = match &p.more_results {
         Some(m) => {
             let id = ident(&m.rust_name);
             if super::is_optional(m) {
-                quote!(output.#id.unwrap_or(false))
+                quote!(Some(output.#id.unwrap_or(false)))
             } else {
-                quote!(output.#id)
+                quote!(Some(output.#id))
             }
         }
-        None => quote!(true),
+        None => quote!(None),
     };
     let page_size = p.limit_key.as_ref().map(|m| {
         let (id, limit) = (ident(&m.rust_name), &m.name);
@@ -341,13 +342,15 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
                 Ok(self)
             }
 
-            /// The token that resumes a listing after `page`, or `None` on the last page.
+            /// The token that resumes a listing after `page`, or `None` on the last page (and on a
+            /// page that says more follow without a token, which `send` reports as an error).
             pub fn resume_token(page: &#gen::operation::#module::#output_ty) -> Option<String> {
-                #next_tokens(page).map(|tokens| #rt::encode_resume_token(&tokens))
+                #rt::resume_token(#next_tokens(page))
             }
 
-            /// Every page, in order. A page whose next token repeats the previous one ends the stream
-            /// with an error instead of looping forever.
+            /// Every page, in order. A next token seen before in the listing, or a page that says more
+            /// follow without one, ends the stream with an error instead of looping forever or stopping
+            /// short.
             pub fn send(self) -> #rt::ResultStream<#gen::operation::#module::#output_ty> {
                 #rt::paginate(self.client, self.input, #fetch, #next_tokens, #with_tokens)
             }
@@ -355,12 +358,8 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
             #items
         }
 
-        fn #next_tokens(output: &#gen::operation::#module::#output_ty) -> Option<Vec<Option<String>>> {
-            let tokens: Vec<Option<String>> = ::std::vec![#(#reads),*];
-            if !(#more) || tokens.iter().all(Option::is_none) {
-                return None;
-            }
-            Some(tokens)
+        fn #next_tokens(output: &#gen::operation::#module::#output_ty) -> #rt::PageLink {
+            (#more, ::std::vec![#(#reads),*])
         }
 
         #fns

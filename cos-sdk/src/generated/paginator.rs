@@ -39,15 +39,16 @@ impl ListBucketsExtendedPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page.
+    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
+    /// page that says more follow without a token, which `send` reports as an error).
     pub fn resume_token(
         page: &crate::generated::operation::list_buckets_extended::ListBucketsExtendedOutput,
     ) -> Option<String> {
-        next_tokens_list_buckets_extended(page)
-            .map(|tokens| rt::encode_resume_token(&tokens))
+        rt::resume_token(next_tokens_list_buckets_extended(page))
     }
-    /// Every page, in order. A page whose next token repeats the previous one ends the stream
-    /// with an error instead of looping forever.
+    /// Every page, in order. A next token seen before in the listing, or a page that says more
+    /// follow without one, ends the stream with an error instead of looping forever or stopping
+    /// short.
     pub fn send(
         self,
     ) -> rt::ResultStream<
@@ -75,15 +76,14 @@ impl ListBucketsExtendedPaginator {
 }
 fn next_tokens_list_buckets_extended(
     output: &crate::generated::operation::list_buckets_extended::ListBucketsExtendedOutput,
-) -> Option<Vec<Option<String>>> {
-    let tokens: Vec<Option<String>> = ::std::vec![
-        output.buckets.as_ref().and_then(| l | l.last()).and_then(| i | i.name.as_ref())
-        .map(| v | v.as_str().to_owned())
-    ];
-    if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
-        return None;
-    }
-    Some(tokens)
+) -> rt::PageLink {
+    (
+        Some(output.is_truncated.unwrap_or(false)),
+        ::std::vec![
+            output.buckets.as_ref().and_then(| l | l.last()).and_then(| i | i.name
+            .as_ref()).map(| v | v.as_str().to_owned())
+        ],
+    )
 }
 fn fetch_list_buckets_extended(
     client: rt::Client,
@@ -155,15 +155,16 @@ impl ListMultipartUploadsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page.
+    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
+    /// page that says more follow without a token, which `send` reports as an error).
     pub fn resume_token(
         page: &crate::generated::operation::list_multipart_uploads::ListMultipartUploadsOutput,
     ) -> Option<String> {
-        next_tokens_list_multipart_uploads(page)
-            .map(|tokens| rt::encode_resume_token(&tokens))
+        rt::resume_token(next_tokens_list_multipart_uploads(page))
     }
-    /// Every page, in order. A page whose next token repeats the previous one ends the stream
-    /// with an error instead of looping forever.
+    /// Every page, in order. A next token seen before in the listing, or a page that says more
+    /// follow without one, ends the stream with an error instead of looping forever or stopping
+    /// short.
     pub fn send(
         self,
     ) -> rt::ResultStream<
@@ -191,15 +192,14 @@ impl ListMultipartUploadsPaginator {
 }
 fn next_tokens_list_multipart_uploads(
     output: &crate::generated::operation::list_multipart_uploads::ListMultipartUploadsOutput,
-) -> Option<Vec<Option<String>>> {
-    let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_key_marker.as_ref().map(| v | v.as_str().to_owned()), output
-        .next_upload_id_marker.as_ref().map(| v | v.as_str().to_owned())
-    ];
-    if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
-        return None;
-    }
-    Some(tokens)
+) -> rt::PageLink {
+    (
+        Some(output.is_truncated.unwrap_or(false)),
+        ::std::vec![
+            output.next_key_marker.as_ref().map(| v | v.as_str().to_owned()), output
+            .next_upload_id_marker.as_ref().map(| v | v.as_str().to_owned())
+        ],
+    )
 }
 fn fetch_list_multipart_uploads(
     client: rt::Client,
@@ -279,15 +279,16 @@ impl ListObjectVersionsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page.
+    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
+    /// page that says more follow without a token, which `send` reports as an error).
     pub fn resume_token(
         page: &crate::generated::operation::list_object_versions::ListObjectVersionsOutput,
     ) -> Option<String> {
-        next_tokens_list_object_versions(page)
-            .map(|tokens| rt::encode_resume_token(&tokens))
+        rt::resume_token(next_tokens_list_object_versions(page))
     }
-    /// Every page, in order. A page whose next token repeats the previous one ends the stream
-    /// with an error instead of looping forever.
+    /// Every page, in order. A next token seen before in the listing, or a page that says more
+    /// follow without one, ends the stream with an error instead of looping forever or stopping
+    /// short.
     pub fn send(
         self,
     ) -> rt::ResultStream<
@@ -315,15 +316,14 @@ impl ListObjectVersionsPaginator {
 }
 fn next_tokens_list_object_versions(
     output: &crate::generated::operation::list_object_versions::ListObjectVersionsOutput,
-) -> Option<Vec<Option<String>>> {
-    let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_key_marker.as_ref().map(| v | v.as_str().to_owned()), output
-        .next_version_id_marker.as_ref().map(| v | v.as_str().to_owned())
-    ];
-    if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
-        return None;
-    }
-    Some(tokens)
+) -> rt::PageLink {
+    (
+        Some(output.is_truncated.unwrap_or(false)),
+        ::std::vec![
+            output.next_key_marker.as_ref().map(| v | v.as_str().to_owned()), output
+            .next_version_id_marker.as_ref().map(| v | v.as_str().to_owned())
+        ],
+    )
 }
 fn fetch_list_object_versions(
     client: rt::Client,
@@ -403,14 +403,16 @@ impl ListObjectsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page.
+    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
+    /// page that says more follow without a token, which `send` reports as an error).
     pub fn resume_token(
         page: &crate::generated::operation::list_objects::ListObjectsOutput,
     ) -> Option<String> {
-        next_tokens_list_objects(page).map(|tokens| rt::encode_resume_token(&tokens))
+        rt::resume_token(next_tokens_list_objects(page))
     }
-    /// Every page, in order. A page whose next token repeats the previous one ends the stream
-    /// with an error instead of looping forever.
+    /// Every page, in order. A next token seen before in the listing, or a page that says more
+    /// follow without one, ends the stream with an error instead of looping forever or stopping
+    /// short.
     pub fn send(
         self,
     ) -> rt::ResultStream<crate::generated::operation::list_objects::ListObjectsOutput> {
@@ -436,16 +438,15 @@ impl ListObjectsPaginator {
 }
 fn next_tokens_list_objects(
     output: &crate::generated::operation::list_objects::ListObjectsOutput,
-) -> Option<Vec<Option<String>>> {
-    let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_marker.as_ref().map(| v | v.as_str().to_owned()).or_else(|| output
-        .contents.as_ref().and_then(| l | l.last()).and_then(| i | i.key.as_ref()).map(|
-        v | v.as_str().to_owned()))
-    ];
-    if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
-        return None;
-    }
-    Some(tokens)
+) -> rt::PageLink {
+    (
+        Some(output.is_truncated.unwrap_or(false)),
+        ::std::vec![
+            output.next_marker.as_ref().map(| v | v.as_str().to_owned()).or_else(||
+            output.contents.as_ref().and_then(| l | l.last()).and_then(| i | i.key
+            .as_ref()).map(| v | v.as_str().to_owned()))
+        ],
+    )
 }
 fn fetch_list_objects(
     client: rt::Client,
@@ -518,14 +519,16 @@ impl ListObjectsV2Paginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page.
+    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
+    /// page that says more follow without a token, which `send` reports as an error).
     pub fn resume_token(
         page: &crate::generated::operation::list_objects_v2::ListObjectsV2Output,
     ) -> Option<String> {
-        next_tokens_list_objects_v2(page).map(|tokens| rt::encode_resume_token(&tokens))
+        rt::resume_token(next_tokens_list_objects_v2(page))
     }
-    /// Every page, in order. A page whose next token repeats the previous one ends the stream
-    /// with an error instead of looping forever.
+    /// Every page, in order. A next token seen before in the listing, or a page that says more
+    /// follow without one, ends the stream with an error instead of looping forever or stopping
+    /// short.
     pub fn send(
         self,
     ) -> rt::ResultStream<
@@ -553,14 +556,13 @@ impl ListObjectsV2Paginator {
 }
 fn next_tokens_list_objects_v2(
     output: &crate::generated::operation::list_objects_v2::ListObjectsV2Output,
-) -> Option<Vec<Option<String>>> {
-    let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_continuation_token.as_ref().map(| v | v.as_str().to_owned())
-    ];
-    if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
-        return None;
-    }
-    Some(tokens)
+) -> rt::PageLink {
+    (
+        Some(output.is_truncated.unwrap_or(false)),
+        ::std::vec![
+            output.next_continuation_token.as_ref().map(| v | v.as_str().to_owned())
+        ],
+    )
 }
 fn fetch_list_objects_v2(
     client: rt::Client,
@@ -633,14 +635,16 @@ impl ListPartsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page.
+    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
+    /// page that says more follow without a token, which `send` reports as an error).
     pub fn resume_token(
         page: &crate::generated::operation::list_parts::ListPartsOutput,
     ) -> Option<String> {
-        next_tokens_list_parts(page).map(|tokens| rt::encode_resume_token(&tokens))
+        rt::resume_token(next_tokens_list_parts(page))
     }
-    /// Every page, in order. A page whose next token repeats the previous one ends the stream
-    /// with an error instead of looping forever.
+    /// Every page, in order. A next token seen before in the listing, or a page that says more
+    /// follow without one, ends the stream with an error instead of looping forever or stopping
+    /// short.
     pub fn send(
         self,
     ) -> rt::ResultStream<crate::generated::operation::list_parts::ListPartsOutput> {
@@ -666,14 +670,11 @@ impl ListPartsPaginator {
 }
 fn next_tokens_list_parts(
     output: &crate::generated::operation::list_parts::ListPartsOutput,
-) -> Option<Vec<Option<String>>> {
-    let tokens: Vec<Option<String>> = ::std::vec![
-        output.next_part_number_marker.as_ref().map(| v | v.to_string())
-    ];
-    if !(output.is_truncated.unwrap_or(false)) || tokens.iter().all(Option::is_none) {
-        return None;
-    }
-    Some(tokens)
+) -> rt::PageLink {
+    (
+        Some(output.is_truncated.unwrap_or(false)),
+        ::std::vec![output.next_part_number_marker.as_ref().map(| v | v.to_string())],
+    )
 }
 fn fetch_list_parts(
     client: rt::Client,

@@ -55,14 +55,42 @@ impl<T> std::fmt::Debug for ResultStream<T> {
 /// The tokens that lead from one page to the next, as text (`None` where a token is absent).
 pub type PageTokens = Vec<Option<String>>;
 
+/// What a page says of the pages after it: whether more follow (`None` when the operation's answer has
+/// no member that says so), and the tokens that ask for the next one.
+pub type PageLink = (Option<bool>, PageTokens);
+
+/// The tokens that ask for the page after one that says `link`, or `None` after the last page. A page
+/// that says more follow but gives no token is an error: ending the listing there would pass off part
+/// of it as the whole.
+pub fn next_page((more, tokens): PageLink) -> Result<Option<PageTokens>, Error> {
+    let has_token = tokens.iter().any(Option::is_some);
+    match more {
+        Some(false) => Ok(None),
+        Some(true) if !has_token => Err(Error::new(
+            ErrorKind::ResponseParse,
+            "the service said more results follow but gave no token to ask for them with, so the listing is \
+             incomplete; the service is misbehaving: report it, or list a narrower prefix",
+        )),
+        _ if has_token => Ok(Some(tokens)),
+        _ => Ok(None),
+    }
+}
+
+/// The token that resumes a listing after a page that says `link`: `None` after the last page, and
+/// after a page that says more follow without a token (which [`paginate`] reports as an error).
+pub fn resume_token(link: PageLink) -> Option<String> {
+    next_page(link).ok().flatten().map(|tokens| encode_resume_token(&tokens))
+}
+
 /// Pages through an operation: fetch a page, read its next tokens, put them into the next input.
 /// Stops after the last page or the first error. A next token seen before in the same pagination is an
-/// error: a server that sends A, B, A, ... (or the same token twice) would otherwise loop forever.
+/// error: a server that sends A, B, A, ... (or the same token twice) would otherwise loop forever. So is
+/// a page that says more follow without a token ([`next_page`]); that page is yielded first.
 pub fn paginate<C, B, O>(
     client: C,
     first: B,
     fetch: fn(C, B) -> BoxFuture<Result<O, Error>>,
-    next_tokens: fn(&O) -> Option<PageTokens>,
+    next_tokens: fn(&O) -> PageLink,
     with_tokens: fn(B, &[Option<String>]) -> Result<B, Error>,
 ) -> ResultStream<O>
 where
@@ -79,9 +107,10 @@ where
         };
         match fetch(client.clone(), input.clone()).await {
             Err(error) => Some((Err(error), None)),
-            Ok(page) => match next_tokens(&page) {
-                None => Some((Ok(page), None)),
-                Some(tokens) if !seen.insert(&tokens) => Some((
+            Ok(page) => match next_page(next_tokens(&page)) {
+                Ok(None) => Some((Ok(page), None)),
+                Err(error) => Some((Ok(page), Some(Err(error)))),
+                Ok(Some(tokens)) if !seen.insert(&tokens) => Some((
                     Err(Error::new(
                         ErrorKind::ResponseParse,
                         format!(
@@ -95,7 +124,7 @@ where
                 )),
                 // The tokens are the text of the page's own typed members, so they read back; were
                 // one not to, the page still counts and the error follows it.
-                Some(tokens) => {
+                Ok(Some(tokens)) => {
                     let next = with_tokens(input, &tokens).map(|next| (client, next, seen));
                     Some((Ok(page), Some(next)))
                 }
@@ -141,7 +170,7 @@ where
 }
 
 /// Encodes page tokens as one opaque, URL-safe string.
-pub fn encode_resume_token(tokens: &[Option<String>]) -> String {
+fn encode_resume_token(tokens: &[Option<String>]) -> String {
     let mut joined = String::new();
     for (i, token) in tokens.iter().enumerate() {
         if i > 0 {
@@ -254,7 +283,7 @@ mod tests {
             Box::pin(async move { Ok(script.get(call).copied().flatten().map(str::to_string)) })
         }
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        paginate(calls, script, fetch, |page| page.clone().map(|t| vec![Some(t)]), |input, _| Ok(input))
+        paginate(calls, script, fetch, |page| (None, vec![page.clone()]), |input, _| Ok(input))
     }
 
     async fn pages_until_error(script: &'static [Option<&'static str>]) -> (usize, Option<Error>) {
@@ -267,6 +296,22 @@ mod tests {
             }
         }
         (ok, None)
+    }
+
+    #[test]
+    fn a_page_that_says_more_follow_needs_a_token() {
+        let token = || vec![None, Some("t".to_string())];
+        assert_eq!(next_page((Some(true), token())).unwrap(), Some(token()));
+        assert_eq!(next_page((None, token())).unwrap(), Some(token()));
+        // The page's own word ends the listing, whatever tokens it carries.
+        assert_eq!(next_page((Some(false), token())).unwrap(), None);
+        // Without a member that says so, no token is the end; with one that says more follow, an error.
+        assert_eq!(next_page((None, vec![None, None])).unwrap(), None);
+        let error = next_page((Some(true), vec![None, None])).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ResponseParse);
+        assert!(error.to_string().contains("incomplete"), "{error}");
+        assert_eq!(resume_token((Some(true), vec![None])), None);
+        assert_eq!(resume_token((Some(true), token())).map(|t| decode_resume_token(&t, 2).unwrap()), Some(token()));
     }
 
     #[test]

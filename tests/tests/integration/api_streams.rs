@@ -76,6 +76,28 @@ async fn bodies_are_chunk_streams() {
 }
 
 #[tokio::test]
+async fn a_page_that_says_more_follow_without_a_token_is_an_error() {
+    // IsTruncated with no NextContinuationToken: the listing cannot go on, and ending it there would
+    // pass two keys off as the whole bucket.
+    let cut = page(&["a", "b"], None).replace("<IsTruncated>false</IsTruncated>", "<IsTruncated>true</IsTruncated>");
+    let mock = MockTransport::new().answer(200, &[], cut);
+    let client = client_over(mock.clone(), RetryConfig::disabled());
+    let mut items = client.list_objects_v2().bucket("b").into_paginator().items();
+    let mut keys = Vec::new();
+    let error = loop {
+        match items.next().await.expect("the stream ends with an error, not silently") {
+            Ok(object) => keys.push(object.key().unwrap_or_default().to_string()),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(keys, ["a", "b"], "the page's own items still arrive");
+    assert_eq!(error.kind(), cos_sdk::ErrorKind::ResponseParse);
+    assert!(error.to_string().contains("incomplete"), "{error}");
+    assert!(items.next().await.is_none());
+    assert_eq!(mock.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn a_listing_resumes_from_its_token() {
     use cos_sdk::paginator::{ListObjectsV2Paginator, ListPartsPaginator};
     // The first page's token starts a new paginator at the second page.
