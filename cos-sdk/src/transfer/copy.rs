@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
-use super::config::{part_count, part_range};
+use super::config::{part_count, part_range, MAX_PART_SIZE};
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::{apply_settings, CustomerKey, ObjectSettings};
 use super::pin::{object_changed, ObjectPin};
@@ -175,7 +175,19 @@ impl CopyJob {
         let copy_source = copy_source(&self.source.bucket, &self.source.key, version);
         let s = &self.settings;
 
-        if size < self.inner.config.multipart_threshold() {
+        // A source that shows no ETag or version id is copied whole, in one CopyObject (up to 5 GiB, as
+        // much as one part): its parts could not be told to be of one version.
+        if !pin.identifies() && size > MAX_PART_SIZE {
+            return Err(Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "the copy source answers without an ETag or a version id, so a copy of its {size} bytes in parts \
+                     could mix versions unnoticed, and one CopyObject takes at most 5 GiB; copy a version of it (give \
+                     its version id) or download and upload it"
+                ),
+            ));
+        }
+        if size < self.inner.config.multipart_threshold() || !pin.identifies() {
             let request = client
                 .copy_object()
                 .bucket(&self.bucket)

@@ -2,13 +2,14 @@
 //! prefix to files under a directory, filtered by include and exclude globs on the relative path. Objects
 //! run `max_concurrency` at a time and share the manager's part buffers, so memory stays bounded too.
 
+use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 
-use super::download::DownloadJob;
+use super::download::{work_files, DownloadJob};
 use super::pin::ObjectPin;
 use super::glob::{selected, Glob};
 use super::handle::{StopSignal, TransferHandle};
@@ -27,7 +28,9 @@ pub struct DirectoryOutput {
     /// The bytes transferred.
     pub bytes: u64,
     /// Keys not downloaded because their names would leave the directory (`..`, absolute paths) or
-    /// name a folder marker.
+    /// name a folder marker, or because an earlier key of the listing is written to the same file
+    /// (`data/x` and `datax` under the prefix `data`; `a` and `/a`; names that differ only in case,
+    /// on macOS and Windows; a key named like another's temporary file).
     pub skipped: Vec<String>,
 }
 
@@ -210,6 +213,8 @@ impl DirectoryDownloadRequest {
         let inner = self.manager.inner.clone();
         let mut objects = Vec::new();
         let mut skipped = Vec::new();
+        // Every file name a download writes (its file, temporary file and state file), with its key.
+        let mut claimed: HashMap<String, String> = HashMap::new();
         let mut listing = inner.client.list_objects_v2().bucket(&self.bucket).prefix(&self.prefix).into_paginator().items();
         while let Some(object) = listing.next().await {
             let object = object.map_err(|e| e.map_message(|m| join_message(m, "listing the objects to download")))?;
@@ -218,6 +223,13 @@ impl DirectoryDownloadRequest {
             match safe_relative_path(&rel) {
                 Some(path) => {
                     if selected(&rel, &include, &exclude) {
+                        let names = written_names(&path);
+                        if let Some(earlier) = names.iter().find_map(|name| claimed.get(name)) {
+                            tracing::warn!(key = %key, earlier = %earlier, "not downloading a key that would be written to the file of an earlier key");
+                            skipped.push(key);
+                            continue;
+                        }
+                        claimed.extend(names.into_iter().map(|name| (name, key.clone())));
                         let size = object.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
                         // With the listing's size and ETag each download skips its HeadObject, unless
                         // the settings ask for a version, which the listing does not show.
@@ -345,6 +357,15 @@ fn walk(root: &Path) -> Result<Vec<(String, PathBuf, u64)>, Error> {
     }
     files.sort();
     Ok(files)
+}
+
+/// The files a download to `path` writes under the target directory, as the file system tells names
+/// apart: ignoring case on macOS and Windows, whose file systems do by default.
+fn written_names(path: &Path) -> [String; 3] {
+    let file = path.to_string_lossy().into_owned();
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let [temp, state] = path.file_name().map(work_files).unwrap_or_default().map(|n| dir.join(n).to_string_lossy().into_owned());
+    [file, temp, state].map(|name| if cfg!(any(target_os = "macos", windows)) { name.to_lowercase() } else { name })
 }
 
 /// The relative path a key maps to under the target directory, or `None` when it would escape it (`..`,

@@ -18,7 +18,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::config::{part_count, part_range};
+use super::config::{part_count, part_range, MIB};
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::DownloadSettings;
 use super::progress::{ProgressEvent, ProgressListener, ProgressState};
@@ -483,7 +483,9 @@ impl DownloadJob {
                 });
             }
             let permit = self.inner.requests.acquire().await;
-            let mut got = 0u64;
+            // Bytes are reported to the progress a MiB at a time (and the rest at the end), so a server
+            // sending tiny chunks cannot flood a listener's channel.
+            let (mut got, mut reported) = (0u64, 0u64);
             let result: Result<(), Error> = async {
                 let mut output = self
                     .inner
@@ -512,7 +514,14 @@ impl DownloadJob {
                     }
                     got += len;
                     target.write(chunk).await?;
-                    self.progress.report(len, ProgressEvent::Bytes);
+                    if got - reported >= MIB {
+                        self.progress.report(got - reported, ProgressEvent::Bytes);
+                        reported = got;
+                    }
+                }
+                if got > reported {
+                    self.progress.report(got - reported, ProgressEvent::Bytes);
+                    reported = got;
                 }
                 if got != expected {
                     return Err(Error::transport(format!("the body ended after {got} of {expected} bytes")));
@@ -526,7 +535,7 @@ impl DownloadJob {
                 Ok(()) => return Ok(got),
                 Err(e) => {
                     // Bytes of a failed attempt are taken back from the progress.
-                    self.progress.sub(got);
+                    self.progress.sub(reported);
                     if is_object_changed(&e) {
                         return Err(match e.service_error() {
                             // The store kept If-Match: the same outcome, said the same way.
@@ -586,12 +595,7 @@ impl DownloadJob {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(".cos-download");
-        let temp = dir.join(&temp_name);
-        temp_name.push(".state");
-        let state_path = dir.join(&temp_name);
+        let [temp, state_path] = work_files(name).map(|n| dir.join(n));
 
         // The file is created only with the first bytes: a missing directory is said before any request.
         if !tokio::fs::metadata(&dir).await.is_ok_and(|m| m.is_dir()) {
@@ -612,8 +616,9 @@ impl DownloadJob {
             Ok(r) => r?,
             Err(reason) => return Err(StopSignal::error(reason, "download")),
         };
-        if info.size < self.inner.config.multipart_threshold() {
-            // One request slot covers creating, writing and syncing the file.
+        if info.size < self.inner.config.multipart_threshold() || !info.identifies() {
+            // One request slot covers creating, writing and syncing the file. An object that shows no
+            // ETag or version id is read in one GET too: its ranges could not be told to be of one version.
             let work = async { self.get_range(&info, None, 1, &mut PartTarget::whole_file(&temp)).await.map(drop) };
             return match until_stopped(&self.stop, work).await {
                 Ok(Ok(())) => {
@@ -650,7 +655,7 @@ impl DownloadJob {
                     done = saved
                         .parts
                         .into_iter()
-                        .filter(|p| u64::from(p.part_number) <= count && part_range(info.size, part_size, u64::from(p.part_number)).1 == p.size)
+                        .filter(|p| (1..=count).contains(&u64::from(p.part_number)) && part_range(info.size, part_size, u64::from(p.part_number)).1 == p.size)
                         .collect();
                 }
             }
@@ -750,7 +755,7 @@ impl DownloadJob {
 
     async fn to_sink_inner(&self, sink: &mut Sink<'_>) -> Result<DownloadOutput, Error> {
         let info = self.head().await?;
-        if info.size < self.inner.config.multipart_threshold() {
+        if info.size < self.inner.config.multipart_threshold() || !info.identifies() {
             let mut part = PartTarget::Forward { sink, delivered: 0 };
             self.get_range(&info, None, 1, &mut part).await?;
             self.progress.report(0, ProgressEvent::Completed);
@@ -784,3 +789,14 @@ impl DownloadJob {
 fn task_error(e: tokio::task::JoinError) -> Error {
     Error::new(ErrorKind::Io, "a part task ended abnormally (it panicked or was aborted)").with_source(e)
 }
+/// The names of the files a download to a file called `name` works in beside it: the temporary file
+/// the bytes land in (`.NAME.cos-download`) and its resume state (`.NAME.cos-download.state`).
+pub(super) fn work_files(name: &std::ffi::OsStr) -> [std::ffi::OsString; 2] {
+    let mut temp = std::ffi::OsString::from(".");
+    temp.push(name);
+    temp.push(".cos-download");
+    let mut state = temp.clone();
+    state.push(".state");
+    [temp, state]
+}
+

@@ -69,9 +69,16 @@ impl ObjectPin {
             .ok_or_else(|| Error::response_parse(format!("HeadObject of {what} answered without a Content-Length")))?;
         Ok(ObjectPin {
             size,
-            e_tag: head.e_tag.clone(),
+            e_tag: head.e_tag.clone().filter(|e_tag| !bare_etag(e_tag).is_empty()),
             version_id: real_version(head.version_id.as_deref()).map(str::to_string),
         })
+    }
+
+    /// Whether later answers can be told to be of this same object: it has an ETag or a version id to
+    /// ask for and check. A transfer in several requests needs one, or its parts could come from
+    /// different versions unnoticed.
+    pub(crate) fn identifies(&self) -> bool {
+        self.e_tag.is_some() || self.version_id.is_some()
     }
 
     /// Checks that an ETag and version id from a later answer name the pinned object.

@@ -36,8 +36,8 @@ pub enum ProgressEvent {
         /// Why it failed.
         reason: String,
     },
-    /// Bytes arrived or were sent within a part: downloads report each chunk written, uploads at least
-    /// every MiB sent.
+    /// Bytes were sent or arrived within a part: uploads report each chunk sent (64 KiB to 1 MiB),
+    /// downloads a MiB at a time (less at a part's end).
     Bytes,
     /// The transfer finished successfully.
     Completed,
@@ -67,7 +67,9 @@ impl ProgressListener {
         ProgressListener(Arc::new(f))
     }
 
-    /// A listener that sends every report into an unbounded channel, and the receiving end.
+    /// A listener that sends every report into an unbounded channel, and the receiving end. Reports
+    /// come per part and per chunk of 64 KiB or more, so what waits in the channel stays small next to
+    /// the data, however the server splits it.
     pub fn channel() -> (ProgressListener, tokio::sync::mpsc::UnboundedReceiver<Progress>) {
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
         (ProgressListener::new(move |p| drop(sender.send(p.clone()))), receiver)

@@ -7,13 +7,19 @@
 //! SDKs that predate part checksums refuse instead of resuming it with Content-MD5 parts the service
 //! would reject.
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
 use crate::runtime::error::{Error, ErrorKind};
+use crate::transfer::config::MAX_PARTS;
+
+/// The largest state file read back: a header and 10,000 part lines take well under 4 MiB, so a larger
+/// file is not one this SDK wrote.
+const MAX_STATE_FILE: u64 = 16 << 20;
 
 /// One finished part as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,17 +50,27 @@ impl SavedState {
 
 /// Reads the state file at `path`; `Ok(None)` when there is none.
 pub(crate) fn read_state(path: &Path, kind: &str) -> Result<Option<SavedState>, Error> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(state_error("read", path, e)),
     };
+    let mut text = String::new();
+    file.take(MAX_STATE_FILE + 1).read_to_string(&mut text).map_err(|e| state_error("read", path, e))?;
+    if text.len() as u64 > MAX_STATE_FILE {
+        return Err(Error::invalid_input(format!(
+            "`{}` is larger than any cos-sdk {kind} state file ({MAX_STATE_FILE} bytes); give the state file of \
+             this transfer or delete it to start over",
+            path.display()
+        )));
+    }
     parse_state(&text, kind, path).map(Some)
 }
 
 /// Parses the text of a `kind` state file; `path` only names the file in errors. A file whose first
 /// line is not a header of this kind and of a known version is refused; a part line that does not
-/// parse (cut short by a crash) is skipped, and a part recorded twice keeps its last line.
+/// parse (cut short by a crash) or names no part S3 can have (1 to 10,000) is skipped, and a part
+/// recorded twice keeps its last line.
 pub(crate) fn parse_state(text: &str, kind: &str, path: &Path) -> Result<SavedState, Error> {
     let mut lines = text.lines();
     let header = lines
@@ -74,21 +90,19 @@ pub(crate) fn parse_state(text: &str, kind: &str, path: &Path) -> Result<SavedSt
                 path.display()
             ))
         })?;
-    let mut parts: Vec<RecordedPart> = Vec::new();
+    let mut parts: BTreeMap<u32, RecordedPart> = BTreeMap::new();
     for line in lines {
         // A line cut short by a crash does not parse; the part is simply sent again.
         let Ok(Value::Object(m)) = serde_json::from_str::<Value>(line) else { continue };
-        let part_number = m.get("part").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
+        let part_number = m.get("part").and_then(Value::as_u64).filter(|n| (1..=MAX_PARTS).contains(n));
         let size = m.get("size").and_then(Value::as_u64);
-        if let (Some(part_number), Some(size)) = (part_number, size) {
+        if let (Some(part_number), Some(size)) = (part_number.and_then(|n| u32::try_from(n).ok()), size) {
             let etag = m.get("etag").and_then(Value::as_str).unwrap_or_default().to_string();
             let checksum = m.get("checksum").and_then(Value::as_str).map(str::to_string);
-            parts.retain(|p| p.part_number != part_number);
-            parts.push(RecordedPart { part_number, size, etag, checksum });
+            parts.insert(part_number, RecordedPart { part_number, size, etag, checksum });
         }
     }
-    parts.sort_by_key(|p| p.part_number);
-    Ok(SavedState { header, parts })
+    Ok(SavedState { header, parts: parts.into_values().collect() })
 }
 
 /// The text of a `kind` state file with `header` (given a version 1 when it has none) and `parts`,
@@ -190,6 +204,10 @@ mod tests {
         assert_eq!(read_state(&path, "upload").unwrap().unwrap().parts.len(), 2);
         std::fs::write(&path, text.replacen("\"version\":1", "\"version\":3", 1)).unwrap();
         assert!(read_state(&path, "upload").is_err());
+        // A file larger than any this SDK writes is refused before it is parsed.
+        std::fs::write(&path, vec![b' '; (MAX_STATE_FILE + 1) as usize]).unwrap();
+        let error = read_state(&path, "upload").unwrap_err().to_string();
+        assert!(error.contains("larger than any cos-sdk upload state file"), "{error}");
         log.remove();
         assert!(read_state(&path, "upload").unwrap().is_none());
         std::fs::remove_dir_all(&dir).unwrap();
@@ -206,7 +224,10 @@ mod tests {
         assert_eq!((state.str("etag"), state.u64("version")), (Some("\"e\""), Some(1)));
         assert_eq!(state.parts, parts);
         // A part recorded again keeps its last line; lines that are not parts are skipped.
-        let more = format!("{text}{{\"part\":1,\"size\":6}}\nnot json\n[1]\n{{\"part\":4294967296,\"size\":1}}\n");
+        // Part numbers S3 cannot have (0, past 10,000) are skipped too.
+        let more = format!(
+            "{text}{{\"part\":1,\"size\":6}}\nnot json\n[1]\n{{\"part\":4294967296,\"size\":1}}\n{{\"part\":0,\"size\":1}}\n{{\"part\":10001,\"size\":1}}\n"
+        );
         assert_eq!(parse_state(&more, "download", path).unwrap().parts[0].size, 6);
         assert_eq!(parse_state(&more, "download", path).unwrap().parts.len(), 1);
         for bad in ["", "[]", "{\"kind\":\"download\"}", "{\"kind\":\"upload\",\"version\":1}"] {

@@ -228,17 +228,19 @@ impl UploadJob {
     }
 
     pub(crate) async fn upload_file(&self, path: &Path) -> Result<UploadOutput, Error> {
-        let metadata = tokio::fs::metadata(path).await.map_err(|e| file_error("read the metadata of", path, e))?;
-        if !metadata.is_file() {
-            return Err(Error::invalid_input(format!("`{}` is not a regular file; give the path of a file", path.display())));
-        }
-        let size = metadata.len();
-        let modified = metadata
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos().to_string())
-            .unwrap_or_default();
+        let (size, modified) = file_stamp(path).await?;
+        // A file rewritten while it is read would be stored as a mix of old and new bytes: it must be
+        // the same after its last byte is read as before the first.
+        let unchanged = || async {
+            if file_stamp(path).await? == (size, modified.clone()) {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    ErrorKind::Integrity,
+                    format!("`{}` changed while it was uploaded, so it was not stored; upload it again once it is still", path.display()),
+                ))
+            }
+        };
         self.progress.set_total(Some(size));
         self.progress.report(0, ProgressEvent::Started);
         let config = &self.inner.config;
@@ -247,6 +249,7 @@ impl UploadJob {
             let algorithm = config.part_checksum();
             let (filled, checksum) = read_file_part(path.to_path_buf(), 0, size, algorithm, buffer.data_mut()).await?;
             *buffer.data_mut() = filled;
+            unchanged().await?;
             let output = self.put_single(buffer, checksum).await?;
             self.progress.report(0, ProgressEvent::Completed);
             return Ok(output);
@@ -292,7 +295,7 @@ impl UploadJob {
             state,
             part_count: Some(count),
         });
-        let path = path.to_path_buf();
+        let path_buf = path.to_path_buf();
         let parts = self.run_parts(&ctx, async {
             let mut finished: BTreeMap<u32, RecordedPart> = BTreeMap::new();
             let mut tasks = JoinSet::new();
@@ -313,7 +316,7 @@ impl UploadJob {
                 // Back-pressure: the next part is read only when a buffer is free.
                 let mut buffer = self.inner.buffers.take(len as usize).await?;
                 let ctx = ctx.clone();
-                let path = path.clone();
+                let path = path_buf.clone();
                 let algorithm = config.part_checksum();
                 tasks.spawn(async move {
                     let (filled, checksum) = read_file_part(path, offset, len, algorithm, buffer.data_mut()).await?;
@@ -325,6 +328,7 @@ impl UploadJob {
                 let part = joined_part(joined)?;
                 finished.insert(part.part_number, part);
             }
+            unchanged().await?;
             Ok(finished)
         });
         let parts = parts.await?;
@@ -401,33 +405,52 @@ impl UploadJob {
                 )))
             }
         };
-        // Per part number: the ETag, size and checksum the service lists.
+        // Per part number of this upload: the ETag, size and checksum the service lists. Only those part
+        // numbers are kept. A page that says more follow must list parts, and an upload has at most
+        // 10,000, so a server that pages on and on can neither grow this nor keep the check going.
         type Listed = (Option<String>, Option<i64>, Option<String>);
         let mut listed: BTreeMap<u32, Listed> = BTreeMap::new();
-        let mut pages = client.list_parts().bucket(&self.bucket).key(&self.key).upload_id(&upload_id).into_paginator().items();
-        while let Some(part) = pages.next().await {
-            match part {
-                Ok(p) => {
-                    if let Some(n) = p.part_number.and_then(|n| u32::try_from(n).ok()) {
-                        let checksum = match algorithm {
-                            Algorithm::Md5 => None,
-                            Algorithm::Crc32 => p.checksum_crc32,
-                            Algorithm::Crc32c => p.checksum_crc32c,
-                            Algorithm::Crc64Nvme => p.checksum_crc64_nvme,
-                            Algorithm::Sha1 => p.checksum_sha1,
-                            Algorithm::Sha256 => p.checksum_sha256,
-                        };
-                        listed.insert(n, (p.e_tag, p.size, checksum));
-                    }
-                }
+        let count = part_count(size, part_size);
+        let mut pages = client.list_parts().bucket(&self.bucket).key(&self.key).upload_id(&upload_id).into_paginator().send();
+        let mut parts_listed = 0u64;
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(page) => page,
                 Err(e) if is_no_such_upload(&e) => return Ok(None),
                 Err(e) => return Err(e.map_message(|m| join_message(m, "checking the parts of the interrupted upload"))),
+            };
+            let parts = page.parts.unwrap_or_default();
+            parts_listed += parts.len() as u64;
+            if parts_listed > MAX_PARTS || (parts.is_empty() && page.is_truncated == Some(true)) {
+                return Err(Error::new(
+                    ErrorKind::ResponseParse,
+                    format!(
+                        "ListParts of the interrupted upload {}; the service is misbehaving. Delete the state file `{}` \
+                         to start over",
+                        if parts.is_empty() { "returned a page of no parts that says more follow" } else { "listed more than 10,000 parts" },
+                        state_path.display()
+                    ),
+                ));
+            }
+            for p in parts {
+                let Some(n) = p.part_number.and_then(|n| u32::try_from(n).ok()).filter(|n| (1..=count).contains(&u64::from(*n))) else {
+                    continue;
+                };
+                let checksum = match algorithm {
+                    Algorithm::Md5 => None,
+                    Algorithm::Crc32 => p.checksum_crc32,
+                    Algorithm::Crc32c => p.checksum_crc32c,
+                    Algorithm::Crc64Nvme => p.checksum_crc64_nvme,
+                    Algorithm::Sha1 => p.checksum_sha1,
+                    Algorithm::Sha256 => p.checksum_sha256,
+                };
+                listed.insert(n, (p.e_tag, p.size, checksum));
             }
         }
         let parts: Vec<RecordedPart> = saved
             .parts
             .iter()
-            .filter(|p| (1..=part_count(size, part_size)).contains(&u64::from(p.part_number)))
+            .filter(|p| (1..=count).contains(&u64::from(p.part_number)))
             .filter(|p| match listed.get(&p.part_number) {
                 Some((etag, listed_size, listed_checksum)) => {
                     let size_ok = listed_size.is_none_or(|s| u64::try_from(s).ok() == Some(p.size))
@@ -712,6 +735,17 @@ macro_rules! apply_checksum {
     }};
 }
 pub(crate) use apply_checksum;
+
+/// A regular file's size and modification time (nanoseconds since the epoch, as text; empty where the
+/// file system keeps none): what tells one state of the file from another.
+async fn file_stamp(path: &Path) -> Result<(u64, String), Error> {
+    let metadata = tokio::fs::metadata(path).await.map_err(|e| file_error("read the metadata of", path, e))?;
+    if !metadata.is_file() {
+        return Err(Error::invalid_input(format!("`{}` is not a regular file; give the path of a file", path.display())));
+    }
+    let modified = metadata.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok());
+    Ok((metadata.len(), modified.map(|d| d.as_nanos().to_string()).unwrap_or_default()))
+}
 
 pub(crate) fn file_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::new(ErrorKind::Io, format!("could not {what} `{}`; check that it exists and is accessible", path.display()))

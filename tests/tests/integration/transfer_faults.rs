@@ -401,3 +401,61 @@ async fn a_single_get_cut_short_after_a_written_batch_is_downloaded_again_whole(
     assert!(err.to_string().contains("create the directory first"), "{err}");
     assert_eq!(proxy.count("GetObject") + proxy.count("HeadObject"), before);
 }
+
+#[tokio::test]
+async fn a_list_parts_that_pages_on_without_parts_stops_the_resume_check() {
+    let (server, proxy, manager) = setup("endless", 1, |_: &Seen, _| Action::Forward).await;
+    let dir = TempDir::new("transfer-endless");
+    let source = dir.path().join("s");
+    random_file(&source, 12 * MIB, 9);
+    let state = dir.path().join("upload.state");
+    let (listener, mut events) = ProgressListener::channel();
+    let handle = manager.upload_file(&source, "endless", "k").state_file(&state).on_progress(listener).start();
+    while let Some(p) = events.recv().await {
+        if matches!(p.event, ProgressEvent::PartDone { .. }) {
+            handle.pause();
+            break;
+        }
+    }
+    assert!(cos_sdk::transfer::was_paused(&handle.await.unwrap_err()));
+
+    // Every ListParts page says more follow, with a new marker each time and no part: the resume check
+    // stops at the first such page instead of paging on for ever.
+    proxy.set_rule(|s: &Seen, earlier| match s.operation() {
+        "ListParts" => Action::Answer(format!(
+            "<ListPartsResult><Bucket>endless</Bucket><Key>k</Key><UploadId>u</UploadId><IsTruncated>true</IsTruncated>\
+             <NextPartNumberMarker>{}</NextPartNumberMarker></ListPartsResult>",
+            earlier + 1
+        )),
+        _ => Action::Forward,
+    });
+    let error = manager.upload_file(&source, "endless", "k").state_file(&state).await.unwrap_err();
+    assert!(error.to_string().contains("no parts that says more follow"), "{error}");
+    assert_eq!(proxy.count("ListParts"), 1);
+    assert_eq!(proxy.count("CompleteMultipartUpload"), 0);
+    assert!(!server.object_path("endless", "k").exists());
+}
+
+#[tokio::test]
+async fn a_file_rewritten_during_its_upload_is_not_stored() {
+    let dir = TempDir::new("transfer-rewritten");
+    let source = dir.path().join("s");
+    random_file(&source, 12 * MIB, 10);
+    // While the second part is on its way, the file is rewritten in place: same size, other bytes, a
+    // later modification time.
+    let rewrite = source.clone();
+    let (server, proxy, manager) = setup("rewritten", 1, move |s: &Seen, earlier| {
+        if s.operation() == "UploadPart" && s.part_number() == Some(2) && earlier == 0 {
+            std::thread::sleep(Duration::from_millis(20));
+            random_file(&rewrite, 12 * MIB, 11);
+        }
+        Action::Forward
+    })
+    .await;
+    let error = manager.upload_file(&source, "rewritten", "k").await.unwrap_err();
+    assert_eq!(error.kind(), cos_sdk::ErrorKind::Integrity, "{error}");
+    assert!(error.to_string().contains("changed while it was uploaded"), "{error}");
+    assert_eq!(proxy.count("CompleteMultipartUpload"), 0);
+    assert_eq!(proxy.count("AbortMultipartUpload"), 1);
+    assert!(!server.object_path("rewritten", "k").exists());
+}

@@ -76,6 +76,8 @@ pub enum Action {
     /// Answers `200 OK` with an `<Error>` body without passing it on, as S3 may for CopyObject,
     /// UploadPartCopy and CompleteMultipartUpload.
     ErrorIn200,
+    /// Answers `200 OK` with this XML body without passing it on.
+    Answer(String),
     /// Overwrites the request's object upstream with these bytes (through the client given to
     /// [`Proxy::set_upstream_client`]), then passes the request on: the object changes mid-transfer.
     ReplaceThenForward(Bytes),
@@ -205,10 +207,14 @@ impl Proxy {
                 tokio::time::sleep(d).await;
                 return Err(Dropped);
             }
-            Action::ErrorIn200 => {
+            Action::ErrorIn200 | Action::Answer(_) => {
                 let _ = request.into_body().collect().await;
-                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>injected \
-                            behind a 200 by the transfer test proxy</Message><RequestId>proxy</RequestId></Error>";
+                let body = match action {
+                    Action::Answer(body) => body,
+                    _ => "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>injected \
+                          behind a 200 by the transfer test proxy</Message><RequestId>proxy</RequestId></Error>"
+                        .to_string(),
+                };
                 let response = http::Response::builder()
                     .status(200)
                     .header("content-type", "application/xml")

@@ -253,6 +253,26 @@ async fn directories_round_trip_with_include_and_exclude() {
 }
 
 #[tokio::test]
+async fn keys_that_would_share_a_file_are_downloaded_once_and_the_rest_skipped() {
+    let (server, manager) = setup("clash").await;
+    let put = |key: &'static str, body: &'static str| {
+        client(&server.url()).put_object().bucket("clash").key(key).body(cos_sdk::ByteStream::from(body)).send()
+    };
+    // Under the prefix `data`, `data/x` and `datax` both become `x`; `data/.y.cos-download` is the
+    // temporary file a download of `data/y` would write. The listing's first key keeps the name.
+    for (key, body) in [("data/x", "first"), ("datax", "second"), ("data/.y.cos-download", "odd"), ("data/y", "y")] {
+        put(key, body).await.unwrap();
+    }
+    let dst = TempDir::new("transfer-dir-clash");
+    let out = manager.download_directory("clash", "data", dst.path()).await.unwrap();
+    let keys: Vec<&str> = out.transferred.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(keys, ["data/.y.cos-download", "data/x"]);
+    assert_eq!(out.skipped, ["data/y", "datax"]);
+    assert_eq!(std::fs::read(dst.path().join("x")).unwrap(), b"first");
+    assert_eq!(names_in(dst.path()), [".y.cos-download", "x"]);
+}
+
+#[tokio::test]
 async fn a_paused_upload_resumes_from_its_state_file() {
     let (server, manager) = setup("resume").await;
     // One part at a time, so a pause lands between parts.

@@ -108,6 +108,51 @@ async fn downloads_never_mix_versions_from_a_store_that_ignores_if_match() {
 }
 
 #[tokio::test]
+async fn an_object_without_etag_or_version_is_read_and_copied_whole() {
+    // A store that shows no ETag and no version id: ranges could not be checked to be of one version,
+    // so a download is one GET, and a copy one CopyObject, whatever the size.
+    let data = Bytes::from(random_bytes(12 * MIB as usize, 6));
+    let len = data.len();
+    let store = FaultServer::start(move |request, _| match (request.method.as_str(), range_of(request)) {
+        ("HEAD", _) => respond(200, &[("content-length", len.to_string())], Bytes::new()),
+        ("GET", None) => respond(200, &[("content-length", len.to_string())], data.clone()),
+        ("PUT", _) if request.header("x-amz-copy-source").is_some() => {
+            respond(200, &[], "<CopyObjectResult><ETag>\"c\"</ETag></CopyObjectResult>")
+        }
+        _ => Reply::s3_error(400, "Unexpected", "not scripted"),
+    })
+    .await;
+    let dir = TempDir::new("trust-no-etag");
+    let target = dir.path().join("t");
+    let out = manager(&store.url()).download_file("b", "k", &target).await.unwrap();
+    assert_eq!(out.parts, 0, "one GET");
+    assert_eq!(std::fs::read(&target).unwrap().len(), len);
+    let mut chunks = manager(&store.url()).download_stream("b", "k").into_chunks();
+    let mut streamed = 0;
+    while let Some(chunk) = chunks.next_chunk().await {
+        streamed += chunk.unwrap().len();
+    }
+    assert_eq!(streamed, len);
+    let copied = manager(&store.url()).copy(CopySource::new("b", "k"), "b", "k2").await.unwrap();
+    assert_eq!(copied.parts, 0, "one CopyObject");
+    let requests = store.requests();
+    let uris: Vec<String> = requests.iter().map(|r| r.uri.to_string()).collect();
+    assert!(requests.iter().all(|r| r.header("range").is_none()) && uris.iter().all(|u| !u.contains("upload")), "{uris:?}");
+
+    // Past what one CopyObject takes, such a source is not copied at all.
+    let huge = (6u64 << 30).to_string();
+    let store = FaultServer::start(move |request, _| match request.method.as_str() {
+        "HEAD" => respond(200, &[("content-length", huge.clone())], Bytes::new()),
+        _ => Reply::s3_error(400, "Unexpected", "not scripted"),
+    })
+    .await;
+    let error = manager(&store.url()).copy(CopySource::new("b", "k"), "b", "k2").await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Integrity, "{error}");
+    assert!(error.to_string().contains("without an ETag or a version id"), "{error}");
+    assert_eq!(store.requests().len(), 1, "only the HEAD");
+}
+
+#[tokio::test]
 async fn a_range_answered_with_other_bytes_is_an_integrity_error() {
     // Every GET is answered with the first bytes of the object, whatever range was asked for.
     let data = Bytes::from(random_bytes(11 * MIB as usize, 4));
