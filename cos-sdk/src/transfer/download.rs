@@ -401,13 +401,15 @@ impl<'a> PartTarget<'a, '_> {
         Ok(())
     }
 
-    /// Writes what is left; a whole file is then created if nothing was written (an empty object)
-    /// and made durable.
+    /// Writes what is left and makes it durable: a whole file is created if nothing was written (an
+    /// empty object); a part's bytes are on disk before the state file records the part, so a resume
+    /// after a power loss never trusts a range the file system had not kept.
     async fn finish(&mut self) -> Result<(), Error> {
         self.flush_pending().await?;
-        if let PartTarget::File { file, path, whole: true, .. } = self {
-            let handle = Self::handle(file, path, true).await?;
-            let synced = run_blocking("the file sync task", move || handle.sync_all()).await?;
+        if let PartTarget::File { file, path, whole, .. } = self {
+            let whole = *whole;
+            let handle = Self::handle(file, path, whole).await?;
+            let synced = run_blocking("the file sync task", move || if whole { handle.sync_all() } else { handle.sync_data() }).await?;
             synced.map_err(|e| file_error("sync", path, e))?;
         }
         Ok(())
