@@ -3,9 +3,12 @@
 //! aborted and the error names the part), a connection reset mid-part, a response cut short mid-part, an
 //! object that changes during a download, cancellation, and resume after a simulated kill.
 
+use std::path::Path;
 use std::time::Duration;
 
-use cos_sdk::transfer::{was_cancelled, ProgressEvent, ProgressListener, TransferConfig, TransferManager};
+use cos_sdk::transfer::{
+    was_cancelled, ProgressEvent, ProgressListener, TransferConfig, TransferHandle, TransferManager, UploadOutput,
+};
 use cos_sdk::RetryConfig;
 use cos_sdk_tests::s3s_server::S3sServer;
 use cos_sdk_tests::temp::TempDir;
@@ -28,6 +31,19 @@ async fn setup(
     let proxy = Proxy::start(server.url(), rule).await;
     let manager = TransferManager::with_config(client(&proxy.url()), config(concurrency));
     (server, proxy, manager)
+}
+
+/// Starts an upload of `source` to `bucket`/`k` with the state file `state`, and hands back its handle
+/// once a part is done.
+async fn upload_until_a_part_is_done(manager: &TransferManager, source: &Path, bucket: &str, state: &Path) -> TransferHandle<UploadOutput> {
+    let (listener, mut events) = ProgressListener::channel();
+    let handle = manager.upload_file(source, bucket, "k").state_file(state).on_progress(listener).start();
+    while let Some(p) = events.recv().await {
+        if matches!(p.event, ProgressEvent::PartDone { .. }) {
+            break;
+        }
+    }
+    handle
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,13 +215,7 @@ async fn cancelling_aborts_uploads_and_removes_partial_downloads() {
     let source = dir.path().join("s");
     random_file(&source, 20 * MIB, 7);
     let state = dir.path().join("state");
-    let (listener, mut events) = ProgressListener::channel();
-    let handle = manager.upload_file(&source, "cancel", "k").state_file(&state).on_progress(listener).start();
-    while let Some(p) = events.recv().await {
-        if matches!(p.event, ProgressEvent::PartDone { .. }) {
-            break;
-        }
-    }
+    let handle = upload_until_a_part_is_done(&manager, &source, "cancel", &state).await;
     handle.cancel();
     let err = tokio::time::timeout(Duration::from_secs(10), handle).await.expect("cancel is prompt").unwrap_err();
     assert!(was_cancelled(&err), "{err}");
@@ -409,14 +419,8 @@ async fn a_list_parts_that_pages_on_without_parts_stops_the_resume_check() {
     let source = dir.path().join("s");
     random_file(&source, 12 * MIB, 9);
     let state = dir.path().join("upload.state");
-    let (listener, mut events) = ProgressListener::channel();
-    let handle = manager.upload_file(&source, "endless", "k").state_file(&state).on_progress(listener).start();
-    while let Some(p) = events.recv().await {
-        if matches!(p.event, ProgressEvent::PartDone { .. }) {
-            handle.pause();
-            break;
-        }
-    }
+    let handle = upload_until_a_part_is_done(&manager, &source, "endless", &state).await;
+    handle.pause();
     assert!(cos_sdk::transfer::was_paused(&handle.await.unwrap_err()));
 
     // Every ListParts page says more follow, with a new marker each time and no part: the resume check
