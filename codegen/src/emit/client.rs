@@ -342,9 +342,9 @@ fn paginator(ctx: &Ctx<'_>, p: &Paginator) -> TokenStream {
                 Ok(self)
             }
 
-            /// The token that resumes a listing after `page`, or `None` on the last page (and on a
-            /// page that says more follow without a token, which `send` reports as an error).
-            pub fn resume_token(page: &#gen::operation::#module::#output_ty) -> Option<String> {
+            /// The token that resumes a listing after `page`, or `None` on the last page; an error for
+            /// a page that says more follow but gives no token to resume from.
+            pub fn resume_token(page: &#gen::operation::#module::#output_ty) -> Result<Option<String>, #rt::Error> {
                 #rt::resume_token(#next_tokens(page))
             }
 

@@ -39,11 +39,11 @@ impl ListBucketsExtendedPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
-    /// page that says more follow without a token, which `send` reports as an error).
+    /// The token that resumes a listing after `page`, or `None` on the last page; an error for
+    /// a page that says more follow but gives no token to resume from.
     pub fn resume_token(
         page: &crate::generated::operation::list_buckets_extended::ListBucketsExtendedOutput,
-    ) -> Option<String> {
+    ) -> Result<Option<String>, rt::Error> {
         rt::resume_token(next_tokens_list_buckets_extended(page))
     }
     /// Every page, in order. A next token seen before in the listing, or a page that says more
@@ -155,11 +155,11 @@ impl ListMultipartUploadsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
-    /// page that says more follow without a token, which `send` reports as an error).
+    /// The token that resumes a listing after `page`, or `None` on the last page; an error for
+    /// a page that says more follow but gives no token to resume from.
     pub fn resume_token(
         page: &crate::generated::operation::list_multipart_uploads::ListMultipartUploadsOutput,
-    ) -> Option<String> {
+    ) -> Result<Option<String>, rt::Error> {
         rt::resume_token(next_tokens_list_multipart_uploads(page))
     }
     /// Every page, in order. A next token seen before in the listing, or a page that says more
@@ -279,11 +279,11 @@ impl ListObjectVersionsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
-    /// page that says more follow without a token, which `send` reports as an error).
+    /// The token that resumes a listing after `page`, or `None` on the last page; an error for
+    /// a page that says more follow but gives no token to resume from.
     pub fn resume_token(
         page: &crate::generated::operation::list_object_versions::ListObjectVersionsOutput,
-    ) -> Option<String> {
+    ) -> Result<Option<String>, rt::Error> {
         rt::resume_token(next_tokens_list_object_versions(page))
     }
     /// Every page, in order. A next token seen before in the listing, or a page that says more
@@ -403,11 +403,11 @@ impl ListObjectsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
-    /// page that says more follow without a token, which `send` reports as an error).
+    /// The token that resumes a listing after `page`, or `None` on the last page; an error for
+    /// a page that says more follow but gives no token to resume from.
     pub fn resume_token(
         page: &crate::generated::operation::list_objects::ListObjectsOutput,
-    ) -> Option<String> {
+    ) -> Result<Option<String>, rt::Error> {
         rt::resume_token(next_tokens_list_objects(page))
     }
     /// Every page, in order. A next token seen before in the listing, or a page that says more
@@ -519,11 +519,11 @@ impl ListObjectsV2Paginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
-    /// page that says more follow without a token, which `send` reports as an error).
+    /// The token that resumes a listing after `page`, or `None` on the last page; an error for
+    /// a page that says more follow but gives no token to resume from.
     pub fn resume_token(
         page: &crate::generated::operation::list_objects_v2::ListObjectsV2Output,
-    ) -> Option<String> {
+    ) -> Result<Option<String>, rt::Error> {
         rt::resume_token(next_tokens_list_objects_v2(page))
     }
     /// Every page, in order. A next token seen before in the listing, or a page that says more
@@ -635,11 +635,11 @@ impl ListPartsPaginator {
             .map_err(rt::bad_resume_token)?;
         Ok(self)
     }
-    /// The token that resumes a listing after `page`, or `None` on the last page (and on a
-    /// page that says more follow without a token, which `send` reports as an error).
+    /// The token that resumes a listing after `page`, or `None` on the last page; an error for
+    /// a page that says more follow but gives no token to resume from.
     pub fn resume_token(
         page: &crate::generated::operation::list_parts::ListPartsOutput,
-    ) -> Option<String> {
+    ) -> Result<Option<String>, rt::Error> {
         rt::resume_token(next_tokens_list_parts(page))
     }
     /// Every page, in order. A next token seen before in the listing, or a page that says more

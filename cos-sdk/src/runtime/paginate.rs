@@ -76,10 +76,10 @@ pub fn next_page((more, tokens): PageLink) -> Result<Option<PageTokens>, Error> 
     }
 }
 
-/// The token that resumes a listing after a page that says `link`: `None` after the last page, and
-/// after a page that says more follow without a token (which [`paginate`] reports as an error).
-pub fn resume_token(link: PageLink) -> Option<String> {
-    next_page(link).ok().flatten().map(|tokens| encode_resume_token(&tokens))
+/// The token that resumes a listing after a page that says `link`, `None` after the last page; the
+/// error of [`next_page`] for a page that says more follow without a token.
+pub fn resume_token(link: PageLink) -> Result<Option<String>, Error> {
+    Ok(next_page(link)?.map(|tokens| encode_resume_token(&tokens)))
 }
 
 /// Pages through an operation: fetch a page, read its next tokens, put them into the next input.
@@ -310,8 +310,9 @@ mod tests {
         let error = next_page((Some(true), vec![None, None])).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::ResponseParse);
         assert!(error.to_string().contains("incomplete"), "{error}");
-        assert_eq!(resume_token((Some(true), vec![None])), None);
-        assert_eq!(resume_token((Some(true), token())).map(|t| decode_resume_token(&t, 2).unwrap()), Some(token()));
+        assert!(resume_token((Some(true), vec![None])).is_err());
+        assert_eq!(resume_token((Some(false), token())).unwrap(), None);
+        assert_eq!(resume_token((Some(true), token())).unwrap().map(|t| decode_resume_token(&t, 2).unwrap()), Some(token()));
     }
 
     #[test]

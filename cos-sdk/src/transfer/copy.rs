@@ -193,7 +193,7 @@ impl CopyJob {
                 .bucket(&self.bucket)
                 .key(&self.key)
                 .copy_source(copy_source)
-                .set_copy_source_if_match(head.e_tag.clone())
+                .set_copy_source_if_match(pin.e_tag.clone())
                 .set_copy_source_sse_customer_algorithm(algorithm)
                 .set_copy_source_sse_customer_key(key)
                 .set_copy_source_sse_customer_key_md5(key_md5);

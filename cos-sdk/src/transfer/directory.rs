@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 
-use super::download::{work_files, DownloadJob};
-use super::pin::ObjectPin;
+use super::download::{is_work_file, DownloadJob};
+use super::pin::{bare_etag, ObjectPin};
 use super::glob::{selected, Glob};
 use super::handle::{StopSignal, TransferHandle};
 use super::options::{DownloadSettings, ObjectSettings};
@@ -27,10 +27,11 @@ pub struct DirectoryOutput {
     pub transferred: Vec<(String, String)>,
     /// The bytes transferred.
     pub bytes: u64,
-    /// Keys not downloaded because their names would leave the directory (`..`, absolute paths) or
-    /// name a folder marker, or because an earlier key of the listing is written to the same file
-    /// (`data/x` and `datax` under the prefix `data`; `a` and `/a`; names that differ only in case,
-    /// on macOS and Windows; a key named like another's temporary file).
+    /// Keys not downloaded because their names would leave the directory (`..`, absolute paths), name a
+    /// folder marker or a download's temporary or state file (`.NAME.cos-download[.state]`), or because
+    /// an earlier key of the listing is written to the same file: `data/x` and `datax` under the prefix
+    /// `data`, `a` and `/a`, and on macOS and Windows (whose volumes ignore case by default) names that
+    /// differ only in case or, on Windows, in trailing dots and spaces.
     pub skipped: Vec<String>,
 }
 
@@ -64,7 +65,8 @@ pub struct DirectoryDownloadRequest {
 
 impl TransferManager {
     /// Uploads every file under `dir` (recursively; symbolic links to directories are not followed) to
-    /// `bucket` with keys `prefix/relative/path`.
+    /// `bucket` with keys `prefix/relative/path`. The temporary and state files of interrupted downloads
+    /// (`.NAME.cos-download`, `.NAME.cos-download.state`) are left out.
     pub fn upload_directory(&self, dir: impl AsRef<Path>, bucket: impl Into<String>, prefix: impl Into<String>) -> DirectoryUploadRequest {
         DirectoryUploadRequest {
             manager: self.clone(),
@@ -213,36 +215,35 @@ impl DirectoryDownloadRequest {
         let inner = self.manager.inner.clone();
         let mut objects = Vec::new();
         let mut skipped = Vec::new();
-        // Every file name a download writes (its file, temporary file and state file), with its key.
+        // Every file a download writes, as the file system tells names apart, with its key.
         let mut claimed: HashMap<String, String> = HashMap::new();
         let mut listing = inner.client.list_objects_v2().bucket(&self.bucket).prefix(&self.prefix).into_paginator().items();
         while let Some(object) = listing.next().await {
             let object = object.map_err(|e| e.map_message(|m| join_message(m, "listing the objects to download")))?;
             let Some(key) = object.key else { continue };
             let rel = key.strip_prefix(&self.prefix).unwrap_or(&key).trim_start_matches('/').to_string();
-            match safe_relative_path(&rel) {
+            match safe_relative_path(&rel).filter(|path| !path.file_name().is_some_and(|n| is_work_file(&n.to_string_lossy()))) {
                 Some(path) => {
                     if selected(&rel, &include, &exclude) {
-                        let names = written_names(&path);
-                        if let Some(earlier) = names.iter().find_map(|name| claimed.get(name)) {
+                        if let Some(earlier) = claimed.get(&file_identity(&path)) {
                             tracing::warn!(key = %key, earlier = %earlier, "not downloading a key that would be written to the file of an earlier key");
                             skipped.push(key);
                             continue;
                         }
-                        claimed.extend(names.into_iter().map(|name| (name, key.clone())));
+                        claimed.insert(file_identity(&path), key.clone());
                         let size = object.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
                         // With the listing's size and ETag each download skips its HeadObject, unless
                         // the settings ask for a version, which the listing does not show.
                         let known = object
                             .e_tag
-                            .filter(|e_tag| !e_tag.trim_matches('"').is_empty() && object.size.is_some())
+                            .filter(|e_tag| !bare_etag(e_tag).is_empty() && object.size.is_some())
                             .filter(|_| self.settings.version_id.is_none())
                             .map(|e_tag| ObjectPin::listed(size, &e_tag));
                         objects.push((rel, key, path, size, known));
                     }
                 }
                 None => {
-                    tracing::warn!(key = %key, "not downloading a key that would leave the target directory or names a folder");
+                    tracing::warn!(key = %key, "not downloading a key that would leave the target directory, or names a folder or a download's work file");
                     skipped.push(key);
                 }
             }
@@ -346,6 +347,8 @@ fn walk(root: &Path) -> Result<Vec<(String, PathBuf, u64)>, Error> {
             let kind = entry.file_type().map_err(|e| file_error("read", &path, e))?;
             if kind.is_dir() {
                 pending.push((path, rel_path));
+            } else if is_work_file(&rel_path[rel_path.rfind('/').map_or(0, |i| i + 1)..]) {
+                // An interrupted download's temporary or state file is not part of the tree.
             } else if kind.is_file() || kind.is_symlink() {
                 // Symbolic links to files are followed; links to directories are not walked into.
                 match std::fs::metadata(&path) {
@@ -359,13 +362,19 @@ fn walk(root: &Path) -> Result<Vec<(String, PathBuf, u64)>, Error> {
     Ok(files)
 }
 
-/// The files a download to `path` writes under the target directory, as the file system tells names
-/// apart: ignoring case on macOS and Windows, whose file systems do by default.
-fn written_names(path: &Path) -> [String; 3] {
-    let file = path.to_string_lossy().into_owned();
-    let dir = path.parent().unwrap_or(Path::new(""));
-    let [temp, state] = path.file_name().map(work_files).unwrap_or_default().map(|n| dir.join(n).to_string_lossy().into_owned());
-    [file, temp, state].map(|name| if cfg!(any(target_os = "macos", windows)) { name.to_lowercase() } else { name })
+/// The file a download to `path` writes under the target directory, as the file system tells names
+/// apart: ignoring case on macOS and Windows, whose volumes do by default, and on Windows the trailing
+/// dots and spaces of each name, which it drops. (Unicode normalization, which some macOS volumes
+/// apply, is not folded.)
+fn file_identity(path: &Path) -> String {
+    let name = path.to_string_lossy();
+    if cfg!(windows) {
+        name.split(['/', '\\']).map(|part| part.trim_end_matches(['.', ' '])).collect::<Vec<_>>().join("/").to_lowercase()
+    } else if cfg!(target_os = "macos") {
+        name.to_lowercase()
+    } else {
+        name.into_owned()
+    }
 }
 
 /// The relative path a key maps to under the target directory, or `None` when it would escape it (`..`,
@@ -391,6 +400,20 @@ fn safe_relative_path(rel: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_files_and_file_identities() {
+        for name in [".a.cos-download", ".a.cos-download.state", ".a b.cos-download"] {
+            assert!(is_work_file(name), "{name}");
+        }
+        for name in ["a.cos-download", "..cos-download", ".a.cos-download.stat", ".a.cos-downloads", "a", ".a"] {
+            assert!(!is_work_file(name), "{name}");
+        }
+        let same = |a: &str, b: &str| file_identity(Path::new(a)) == file_identity(Path::new(b));
+        assert!(same("d/x", "d/x") && !same("d/x", "d/y"));
+        assert_eq!(same("Report.pdf", "report.pdf"), cfg!(any(target_os = "macos", windows)));
+        assert_eq!(same("a./b ", "a/b"), cfg!(windows));
+    }
 
     #[test]
     fn keys_that_would_leave_the_directory_are_refused() {

@@ -18,10 +18,10 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::config::{part_count, part_range, MIB};
+use super::config::{part_count, part_range};
 use super::handle::{until_stopped, StopSignal, Stopped, TransferHandle};
 use super::options::DownloadSettings;
-use super::progress::{ProgressEvent, ProgressListener, ProgressState};
+use super::progress::{ProgressEvent, ProgressListener, ProgressState, REPORT_STEP};
 use super::state::{read_state, RecordedPart, StateLog};
 use super::upload::file_error;
 use super::pin::{bare_etag, is_object_changed, object_changed, ObjectPin};
@@ -485,7 +485,7 @@ impl DownloadJob {
                 });
             }
             let permit = self.inner.requests.acquire().await;
-            // Bytes are reported to the progress a MiB at a time (and the rest at the end), so a server
+            // Bytes are reported to the progress a step at a time (and the rest at the end), so a server
             // sending tiny chunks cannot flood a listener's channel.
             let (mut got, mut reported) = (0u64, 0u64);
             let result: Result<(), Error> = async {
@@ -516,7 +516,7 @@ impl DownloadJob {
                     }
                     got += len;
                     target.write(chunk).await?;
-                    if got - reported >= MIB {
+                    if got - reported >= REPORT_STEP {
                         self.progress.report(got - reported, ProgressEvent::Bytes);
                         reported = got;
                     }
@@ -791,14 +791,25 @@ impl DownloadJob {
 fn task_error(e: tokio::task::JoinError) -> Error {
     Error::new(ErrorKind::Io, "a part task ended abnormally (it panicked or was aborted)").with_source(e)
 }
+/// What ends the name of a download's temporary file, and then of its state file.
+const WORK_SUFFIX: &str = ".cos-download";
+const STATE_SUFFIX: &str = ".state";
+
 /// The names of the files a download to a file called `name` works in beside it: the temporary file
 /// the bytes land in (`.NAME.cos-download`) and its resume state (`.NAME.cos-download.state`).
-pub(super) fn work_files(name: &std::ffi::OsStr) -> [std::ffi::OsString; 2] {
+fn work_files(name: &std::ffi::OsStr) -> [std::ffi::OsString; 2] {
     let mut temp = std::ffi::OsString::from(".");
     temp.push(name);
-    temp.push(".cos-download");
+    temp.push(WORK_SUFFIX);
     let mut state = temp.clone();
-    state.push(".state");
+    state.push(STATE_SUFFIX);
     [temp, state]
+}
+
+/// Whether `name` is the temporary or state file of a download (of some other name): directory
+/// transfers leave such files and keys out.
+pub(super) fn is_work_file(name: &str) -> bool {
+    let temp = name.strip_suffix(STATE_SUFFIX).unwrap_or(name);
+    temp.len() > 1 + WORK_SUFFIX.len() && temp.starts_with('.') && temp.ends_with(WORK_SUFFIX)
 }
 

@@ -27,6 +27,7 @@ mod options;
 mod pin;
 mod pool;
 mod progress;
+mod resume;
 pub(crate) mod state;
 mod upload;
 

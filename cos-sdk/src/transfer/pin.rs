@@ -59,7 +59,8 @@ impl ObjectPin {
     /// The identity a HEAD answered with; an answer without a size is an error.
     /// A pin from what a listing showed: the ETag in its quoted form, as `If-Match` wants it.
     pub(crate) fn listed(size: u64, e_tag: &str) -> ObjectPin {
-        ObjectPin { size, e_tag: Some(format!("\"{}\"", bare_etag(e_tag))), version_id: None }
+        let e_tag = Some(bare_etag(e_tag)).filter(|e| !e.is_empty()).map(|e| format!("\"{e}\""));
+        ObjectPin { size, e_tag, version_id: None }
     }
 
     pub(crate) fn from_head(head: &HeadObjectOutput, what: &str) -> Result<ObjectPin, Error> {

@@ -36,8 +36,8 @@ pub enum ProgressEvent {
         /// Why it failed.
         reason: String,
     },
-    /// Bytes were sent or arrived within a part: uploads report each chunk sent (64 KiB to 1 MiB),
-    /// downloads a MiB at a time (less at a part's end).
+    /// Bytes were sent or arrived within a part, reported a MiB or more at a time (the rest of an
+    /// upload's part with its `PartDone`, the rest of a download's part just before it).
     Bytes,
     /// The transfer finished successfully.
     Completed,
@@ -68,8 +68,8 @@ impl ProgressListener {
     }
 
     /// A listener that sends every report into an unbounded channel, and the receiving end. Reports
-    /// come per part and per chunk of 64 KiB or more, so what waits in the channel stays small next to
-    /// the data, however the server splits it.
+    /// come a few per part and one per MiB or more transferred, so what waits in the channel stays small
+    /// next to the data, however the server splits it.
     pub fn channel() -> (ProgressListener, tokio::sync::mpsc::UnboundedReceiver<Progress>) {
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
         (ProgressListener::new(move |p| drop(sender.send(p.clone()))), receiver)
@@ -174,8 +174,9 @@ pub(crate) struct SentBytes {
     reported: AtomicU64,
 }
 
-/// Bytes reported at once, at least (the last ones of a part come with its `PartDone`).
-const REPORT_STEP: u64 = 1024 * 1024;
+/// Bytes reported at once, at least (the last ones of a part come with its `PartDone` for uploads, just
+/// before it for downloads).
+pub(crate) const REPORT_STEP: u64 = 1024 * 1024;
 
 impl SentBytes {
     pub(crate) fn new(progress: Arc<ProgressState>) -> Arc<SentBytes> {

@@ -80,7 +80,7 @@ async fn a_page_that_says_more_follow_without_a_token_is_an_error() {
     // IsTruncated with no NextContinuationToken: the listing cannot go on, and ending it there would
     // pass two keys off as the whole bucket.
     let cut = page(&["a", "b"], None).replace("<IsTruncated>false</IsTruncated>", "<IsTruncated>true</IsTruncated>");
-    let mock = MockTransport::new().answer(200, &[], cut);
+    let mock = MockTransport::new().answer(200, &[], cut.clone());
     let client = client_over(mock.clone(), RetryConfig::disabled());
     let mut items = client.list_objects_v2().bucket("b").into_paginator().items();
     let mut keys = Vec::new();
@@ -95,6 +95,12 @@ async fn a_page_that_says_more_follow_without_a_token_is_an_error() {
     assert!(error.to_string().contains("incomplete"), "{error}");
     assert!(items.next().await.is_none());
     assert_eq!(mock.requests().len(), 1);
+    // Paging by hand: such a page has no resume token, and says so rather than passing for the last.
+    use cos_sdk::paginator::ListObjectsV2Paginator;
+    let mock = MockTransport::new().answer(200, &[], cut);
+    let page = client_over(mock, RetryConfig::disabled()).list_objects_v2().bucket("b").into_paginator().send().next().await;
+    let error = ListObjectsV2Paginator::resume_token(&page.unwrap().unwrap()).unwrap_err();
+    assert!(error.to_string().contains("incomplete"), "{error}");
 }
 
 #[tokio::test]
@@ -104,7 +110,7 @@ async fn a_listing_resumes_from_its_token() {
     let mock = three_pages();
     let client = client_over(mock.clone(), RetryConfig::disabled());
     let first = client.list_objects_v2().bucket("b").into_paginator().send().next().await.unwrap().unwrap();
-    let token = ListObjectsV2Paginator::resume_token(&first).expect("a truncated page has a resume token");
+    let token = ListObjectsV2Paginator::resume_token(&first).unwrap().expect("a truncated page has a resume token");
     let rest = client.list_objects_v2().bucket("b").into_paginator().starting_token(&token).unwrap().items().try_collect().await.unwrap();
     let keys: Vec<&str> = rest.iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["c", "d", "e"]);
@@ -113,7 +119,7 @@ async fn a_listing_resumes_from_its_token() {
     let last = rest.last().map(|_| page(&["e"], None));
     let mock = MockTransport::new().answer(200, &[], last.unwrap());
     let only = client_over(mock, RetryConfig::disabled()).list_objects_v2().bucket("b").into_paginator().send().next().await;
-    assert!(ListObjectsV2Paginator::resume_token(&only.unwrap().unwrap()).is_none());
+    assert!(ListObjectsV2Paginator::resume_token(&only.unwrap().unwrap()).unwrap().is_none());
 
     // An integer token (ListParts' part number marker) goes back as a number.
     let parts = "<ListPartsResult><Bucket>b</Bucket><Key>k</Key><UploadId>u</UploadId><IsTruncated>true</IsTruncated>\
@@ -122,7 +128,7 @@ async fn a_listing_resumes_from_its_token() {
     let client = client_over(mock.clone(), RetryConfig::disabled());
     let list = || client.list_parts().bucket("b").key("k").upload_id("u").into_paginator();
     let page = list().send().next().await.unwrap().unwrap();
-    let token = ListPartsPaginator::resume_token(&page).unwrap();
+    let token = ListPartsPaginator::resume_token(&page).unwrap().unwrap();
     list().starting_token(&token).unwrap().send().next().await.unwrap().unwrap();
     assert!(mock.requests()[1].uri.query().unwrap_or_default().contains("part-number-marker=2"), "{:?}", mock.requests()[1].uri);
 

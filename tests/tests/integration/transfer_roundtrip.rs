@@ -258,18 +258,26 @@ async fn keys_that_would_share_a_file_are_downloaded_once_and_the_rest_skipped()
     let put = |key: &'static str, body: &'static str| {
         client(&server.url()).put_object().bucket("clash").key(key).body(cos_sdk::ByteStream::from(body)).send()
     };
-    // Under the prefix `data`, `data/x` and `datax` both become `x`; `data/.y.cos-download` is the
-    // temporary file a download of `data/y` would write. The listing's first key keeps the name.
+    // Under the prefix `data`, `data/x` and `datax` both become `x`: the listing's first key keeps the
+    // name. `data/.y.cos-download` is named like the temporary file of a download of `data/y` (as an
+    // upload of a directory with an interrupted download in it once made): it is left out.
     for (key, body) in [("data/x", "first"), ("datax", "second"), ("data/.y.cos-download", "odd"), ("data/y", "y")] {
         put(key, body).await.unwrap();
     }
     let dst = TempDir::new("transfer-dir-clash");
     let out = manager.download_directory("clash", "data", dst.path()).await.unwrap();
     let keys: Vec<&str> = out.transferred.iter().map(|(_, k)| k.as_str()).collect();
-    assert_eq!(keys, ["data/.y.cos-download", "data/x"]);
-    assert_eq!(out.skipped, ["data/y", "datax"]);
+    assert_eq!(keys, ["data/x", "data/y"]);
+    assert_eq!(out.skipped, ["data/.y.cos-download", "datax"]);
     assert_eq!(std::fs::read(dst.path().join("x")).unwrap(), b"first");
-    assert_eq!(names_in(dst.path()), [".y.cos-download", "x"]);
+    assert_eq!(names_in(dst.path()), ["x", "y"]);
+
+    // Uploading a directory leaves an interrupted download's work files out.
+    dst.write(".z.cos-download", "partial");
+    dst.write(".z.cos-download.state", "{}");
+    let out = manager.upload_directory(dst.path(), "clash", "back").await.unwrap();
+    let keys: Vec<&str> = out.transferred.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(keys, ["back/x", "back/y"]);
 }
 
 #[tokio::test]

@@ -96,8 +96,8 @@ impl IamTokenProvider {
         retry: RetryConfig,
         body_limit: u64,
     ) -> Result<Self, Error> {
-        // By the parsed scheme: `HTTP://` is plain http too.
-        let plain_http = endpoint.parse::<http::Uri>().is_ok_and(|uri| uri.scheme() == Some(&http::uri::Scheme::HTTP));
+        // By the parsed scheme (`HTTP://` is plain http too); anything but https counts as plain.
+        let plain_http = endpoint.parse::<http::Uri>().map_or(true, |uri| uri.scheme() != Some(&http::uri::Scheme::HTTPS));
         if plain_http && !allow_http {
             return Err(Error::credentials(format!(
                 "refusing to send the API key to the IAM endpoint {endpoint} over plain http; use https, or allow it \
