@@ -583,6 +583,8 @@ impl DownloadJob {
         let mut result = self.clone().to_file_inner(target, resume).await;
         // A listed ETag the store refuses: ask HeadObject once, then pin what it says.
         if matches!(&result, Err(e) if is_object_changed(e)) && self.known.is_some() {
+            // The parts of the refused version no longer count.
+            self.progress.sub(self.progress.done());
             let headed = Arc::new(DownloadJob { known: None, ..(*self).clone() });
             result = headed.to_file_inner(target, resume).await;
         }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cos_sdk::transfer::{CopySource, CustomerKey, DownloadSettings, TransferConfig, TransferManager};
+use cos_sdk::transfer::{CopySource, CustomerKey, DownloadSettings, ProgressListener, TransferConfig, TransferManager};
 use cos_sdk::{Client, Config, Credentials, ErrorKind, ResponseLimits, RetryConfig};
 use cos_sdk_tests::fault_server::{FaultServer, RecordedRequest, Reply};
 use cos_sdk_tests::temp::TempDir;
@@ -150,6 +150,44 @@ async fn an_object_without_etag_or_version_is_read_and_copied_whole() {
     assert_eq!(error.kind(), ErrorKind::Integrity, "{error}");
     assert!(error.to_string().contains("without an ETag or a version id"), "{error}");
     assert_eq!(store.requests().len(), 1, "only the HEAD");
+}
+
+#[tokio::test]
+async fn a_listed_etag_refused_late_costs_one_head_and_counts_no_byte_twice() {
+    // The listing said "old"; the first two parts still come as "old", the third as "new" (the object
+    // changed mid-way). The download asks HeadObject once and starts over on "new".
+    let size = 12 * MIB as usize;
+    let data = Bytes::from(random_bytes(size, 7));
+    let headed = Arc::new(AtomicUsize::new(0));
+    let seen = headed.clone();
+    let store = FaultServer::start(move |request, _| {
+        let etag = |third: bool| if seen.load(Ordering::SeqCst) > 0 || third { "\"new\"" } else { "\"old\"" };
+        match (request.method.as_str(), range_of(request)) {
+            ("HEAD", _) => {
+                seen.fetch_add(1, Ordering::SeqCst);
+                respond(200, &[("etag", "\"new\"".into()), ("content-length", size.to_string())], Bytes::new())
+            }
+            ("GET", Some((start, end))) => {
+                let headers = [("etag", etag(start >= 10 * MIB as usize).to_string()), ("content-range", format!("bytes {start}-{end}/{size}"))];
+                respond(206, &headers, data.slice(start..=end))
+            }
+            _ => Reply::s3_error(400, "Unexpected", "not scripted"),
+        }
+    })
+    .await;
+    let dir = TempDir::new("trust-relisted");
+    let (listener, mut events) = ProgressListener::channel();
+    let target = dir.path().join("t");
+    manager(&store.url()).download_file("b", "k", &target).known_object(size as u64, "\"old\"").on_progress(listener).await.unwrap();
+    assert_eq!(headed.load(Ordering::SeqCst), 1);
+    assert_eq!(std::fs::read(&target).unwrap().len(), size);
+    let mut most = 0;
+    let mut last = 0;
+    while let Ok(p) = events.try_recv() {
+        most = most.max(p.bytes_done);
+        last = p.bytes_done;
+    }
+    assert_eq!((most, last), (size as u64, size as u64), "no byte is counted twice");
 }
 
 #[tokio::test]
