@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 
-use super::download::{is_work_file, DownloadJob};
+use super::download::DownloadJob;
+use super::target::is_work_file;
 use super::pin::{bare_etag, ObjectPin};
 use super::glob::{selected, Glob};
 use super::handle::{StopSignal, TransferHandle};

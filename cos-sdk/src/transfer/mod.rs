@@ -29,6 +29,7 @@ mod pool;
 mod progress;
 mod resume;
 pub(crate) mod state;
+mod target;
 mod upload;
 
 use std::sync::Arc;
