@@ -77,7 +77,7 @@ pub fn next_page((more, tokens): PageLink) -> Result<Option<PageTokens>, Error> 
 }
 
 /// The token that resumes a listing after a page that says `link`, `None` after the last page; the
-/// error of [`next_page`] for a page that says more follow without a token.
+/// error of `next_page` for a page that says more follow without a token.
 pub fn resume_token(link: PageLink) -> Result<Option<String>, Error> {
     Ok(next_page(link)?.map(|tokens| encode_resume_token(&tokens)))
 }
@@ -85,7 +85,7 @@ pub fn resume_token(link: PageLink) -> Result<Option<String>, Error> {
 /// Pages through an operation: fetch a page, read its next tokens, put them into the next input.
 /// Stops after the last page or the first error. A next token seen before in the same pagination is an
 /// error: a server that sends A, B, A, ... (or the same token twice) would otherwise loop forever. So is
-/// a page that says more follow without a token ([`next_page`]); that page is yielded first.
+/// a page that says more follow without a token (`next_page`); that page is yielded first.
 pub fn paginate<C, B, O>(
     client: C,
     first: B,
@@ -184,7 +184,7 @@ fn encode_resume_token(tokens: &[Option<String>]) -> String {
     crate::runtime::protocol::scalars::base64_encode(joined.as_bytes())
 }
 
-/// Decodes a token made by [`encode_resume_token`] with `count` entries.
+/// Decodes a token made by `encode_resume_token` with `count` entries.
 pub fn decode_resume_token(token: &str, count: usize) -> Result<PageTokens, Error> {
     let invalid = || Error::invalid_input("the resume token is not one a paginator of this operation produced");
     let bytes = crate::runtime::protocol::scalars::base64_decode(token).ok_or_else(invalid)?;
