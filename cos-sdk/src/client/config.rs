@@ -587,6 +587,8 @@ mod tests {
         assert_eq!(normalize_iam_endpoint("https://iam.test.cloud.ibm.com").unwrap(), "https://iam.test.cloud.ibm.com/identity/token");
         assert_eq!(normalize_iam_endpoint("http://127.0.0.1:1/x").unwrap(), "http://127.0.0.1:1/x");
         assert!(normalize_iam_endpoint("iam.cloud.ibm.com").is_err());
+        let error = normalize_iam_endpoint("https://iam.cloud.ibm.com:443000").unwrap_err().to_string();
+        assert!(error.contains("IAM endpoint") && error.contains("1 to 65535"), "{error}");
     }
 
     #[test]

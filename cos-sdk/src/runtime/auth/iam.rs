@@ -343,6 +343,7 @@ pub(crate) fn normalize_iam_endpoint(url: &str) -> Result<String, Error> {
         )));
     };
     crate::runtime::config::endpoint::refuse_userinfo(authority.as_str(), "IAM endpoint", &shown)?;
+    crate::runtime::config::endpoint::refuse_bad_port(authority.as_str(), "IAM endpoint", &shown)?;
     if uri.path() == "/" || uri.path().is_empty() {
         Ok(format!("{}/identity/token", url.trim_end_matches('/')))
     } else {

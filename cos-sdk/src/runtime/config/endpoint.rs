@@ -91,6 +91,18 @@ pub(crate) fn refuse_userinfo(authority: &str, what: &str, shown: &str) -> Resul
     Ok(())
 }
 
+/// Refuses an authority whose written port is not one (`host:`, `host:0`, `host:70000`): the URL parser
+/// drops such a port, so the connection would go to the default port while the signature names another.
+pub(crate) fn refuse_bad_port(authority: &str, what: &str, shown: &str) -> Result<(), Error> {
+    let port = if authority.ends_with(']') { None } else { authority.rsplit_once(':').map(|(_, port)| port) };
+    match port.filter(|port| !port.parse::<u16>().is_ok_and(|n| n > 0)) {
+        Some(port) => Err(Error::invalid_input(format!(
+            "the {what} `{shown}` has the port `{port}`, which is not one (1 to 65535); fix the port or leave it out"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// A resolved service endpoint: scheme, authority and an optional path prefix, plus the addressing style.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
@@ -123,6 +135,7 @@ impl Endpoint {
             .filter(|a| !a.is_empty())
             .ok_or_else(|| Error::invalid_input(format!("endpoint URL `{shown}` has no host")))?;
         refuse_userinfo(&authority, "endpoint URL", &shown)?;
+        refuse_bad_port(&authority, "endpoint URL", &shown)?;
         if uri.query().is_some() {
             return Err(Error::invalid_input(format!("endpoint URL `{shown}` must not have a query string")));
         }
@@ -261,6 +274,17 @@ mod tests {
         assert!(err.contains("us-south") && err.contains("ap") && err.contains("sng01"), "{err}");
         let err = EndpointType::parse("secret").unwrap_err().to_string();
         assert!(err.contains("public, private, direct"), "{err}");
+    }
+
+    #[test]
+    fn a_written_port_must_be_a_port() {
+        for url in ["http://127.0.0.1:70000", "https://host:", "http://host:0", "http://[::1]:99999/p"] {
+            let error = Endpoint::new(url).unwrap_err().to_string();
+            assert!(error.contains("1 to 65535"), "{url}: {error}");
+        }
+        for url in ["http://127.0.0.1:9000", "https://host", "http://[::1]", "http://[::1]:65535/p"] {
+            assert!(Endpoint::new(url).is_ok(), "{url}");
+        }
     }
 
     #[test]
