@@ -51,10 +51,14 @@ pub struct Ctx {
     interrupt: watch::Receiver<bool>,
 }
 
-/// The process environment with `--profile` applied, as the SDK's configuration chain reads it.
+/// The process environment with `--profile` applied, as the SDK's configuration chain reads it. A
+/// variable whose name or value is not UTF-8 is left out, as the SDK's own reading does (none of its
+/// settings could be one).
 pub fn environment(global: &Global) -> Environment {
-    let mut vars: Vec<(String, String)> =
-        std::env::vars().filter(|(k, _)| k != "AWS_PROFILE" || global.profile.is_none()).collect();
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| k != "AWS_PROFILE" || global.profile.is_none())
+        .collect();
     if let Some(profile) = &global.profile {
         vars.push(("AWS_PROFILE".to_string(), profile.clone()));
     }

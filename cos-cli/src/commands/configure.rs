@@ -143,8 +143,19 @@ fn aws_file(variable: &str, name: &str) -> Result<PathBuf, Fail> {
     Ok(PathBuf::from(home).join(".aws").join(name))
 }
 
+/// Refuses what would change the file's structure rather than one value: a line break or other control
+/// character anywhere, and brackets in a profile name (they would open or close a section).
+fn check_text(what: &str, text: &str, brackets: bool) -> Result<(), Fail> {
+    if text.chars().any(char::is_control) || (brackets && text.contains(['[', ']'])) {
+        let also = if brackets { " or brackets" } else { "" };
+        return usage(format!("{what} holds a line break, another control character{also}; nothing was written"));
+    }
+    Ok(())
+}
+
 pub fn configure(global: &Global, args: &ConfigureArgs, out: &Output) -> Outcome {
     let profile = global.profile.clone().unwrap_or_else(|| "default".to_string());
+    check_text("the profile name", &profile, true)?;
     let mut credentials: Vec<(&str, String)> = Vec::new();
     if let Some(variable) = &args.api_key_from_env {
         credentials.push(("ibm_api_key_id", from_env(variable)?));
@@ -167,6 +178,9 @@ pub fn configure(global: &Global, args: &ConfigureArgs, out: &Output) -> Outcome
     if credentials.iter().any(|(_, v)| v.is_empty()) {
         return usage("an empty credential; nothing was written");
     }
+    for (key, value) in &credentials {
+        check_text(key, value, false)?;
+    }
     let mut settings: Vec<(&str, String)> = Vec::new();
     let endpoint = match (&global.endpoint, &global.location) {
         (Some(url), _) => Some(Endpoint::new(url)?),
@@ -184,6 +198,7 @@ pub fn configure(global: &Global, args: &ConfigureArgs, out: &Output) -> Outcome
         settings.push(("endpoint_url", format!("{}://{}{}", e.scheme(), e.authority(), e.path_prefix())));
     }
     if let Some(id) = &global.instance_id {
+        check_text("the service instance id", id, false)?;
         settings.push(("ibm_service_instance_id", id.clone()));
     }
     // The other kind of credential goes, or the SDK (which prefers HMAC keys) would keep using it.

@@ -181,6 +181,28 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     let unknown = user.run(&["--profile", "nope", "ls"]).await;
     assert_eq!(unknown.code, 1);
     assert!(unknown.stderr.contains("nope"), "{}", unknown.stderr);
+
+    // A value with a line break, or a profile name with a bracket, would add sections of its own: refused,
+    // and the files stay as they were.
+    let before = std::fs::read_to_string(user.home.path().join(".aws/credentials")).unwrap();
+    user.env.push(("INJECTED".into(), "sec\n[evil]\naws_access_key_id = X".into()));
+    let injected = ["configure", "--access-key-id", ACCESS_KEY, "--secret-from-env", "INJECTED"];
+    let refused = user.run(&injected).await;
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("line break"), "{}", refused.stderr);
+    let bracket = user
+        .run(&[
+            "--profile",
+            "q]\nfoo = 1",
+            "configure",
+            "--access-key-id",
+            ACCESS_KEY,
+            "--secret-from-env",
+            "THE_SECRET",
+        ])
+        .await;
+    assert_eq!(bracket.code, 2, "{}", bracket.stderr);
+    assert_eq!(std::fs::read_to_string(user.home.path().join(".aws/credentials")).unwrap(), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
