@@ -191,26 +191,72 @@ pub async fn buckets(ctx: &Ctx, extended: bool) -> Outcome {
     }
 }
 
-/// `0-99`, `100-`, `-100` or a whole `bytes=...` header value, as a Range header value.
-fn range_header(text: &str) -> Result<String, Fail> {
-    let spec = text.strip_prefix("bytes=").unwrap_or(text);
-    let valid = spec.split_once('-').is_some_and(|(a, b)| {
-        let number = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-        (number(a) || a.is_empty()) && (number(b) || b.is_empty()) && !(a.is_empty() && b.is_empty())
-    });
-    if !valid {
-        return usage(format!("--range `{text}` must be FIRST-LAST, FIRST- or -COUNT (bytes)"));
+/// A byte range as asked for: `FIRST-LAST`, `FIRST-` or `-COUNT`.
+#[derive(Debug, PartialEq, Eq)]
+struct ByteRange {
+    first: Option<u64>,
+    last: Option<u64>,
+}
+
+impl ByteRange {
+    /// `0-99`, `100-`, `-100` or a whole `bytes=...` header value; a FIRST past the LAST is refused, as
+    /// servers would answer it with the whole object.
+    fn parse(text: &str) -> Result<ByteRange, Fail> {
+        let spec = text.strip_prefix("bytes=").unwrap_or(text);
+        // An end: empty (`None`), or a number that fits (`Some`); anything else refuses the range.
+        let end = |s: &str| -> Option<Option<u64>> {
+            if s.is_empty() {
+                Some(None)
+            } else if s.bytes().all(|c| c.is_ascii_digit()) {
+                s.parse().ok().map(Some)
+            } else {
+                None
+            }
+        };
+        let range = spec.split_once('-').and_then(|(a, b)| Some(ByteRange { first: end(a)?, last: end(b)? }));
+        match range {
+            Some(r) if r.first.is_some() || r.last.is_some() => match (r.first, r.last) {
+                (Some(first), Some(last)) if first > last => usage(format!("--range `{text}` starts after it ends")),
+                _ => Ok(r),
+            },
+            _ => usage(format!("--range `{text}` must be FIRST-LAST, FIRST- or -COUNT (bytes)")),
+        }
     }
-    Ok(format!("bytes={spec}"))
+
+    fn header(&self) -> String {
+        let text = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+        format!("bytes={}-{}", text(self.first), text(self.last))
+    }
+
+    /// Whether an answer of the whole object (`length` bytes, no Content-Range) is what this range asks
+    /// for: it starts at 0 and reaches the end, or counts back over the whole object.
+    fn is_whole(&self, length: u64) -> bool {
+        match (self.first, self.last) {
+            (Some(0), last) => last.is_none_or(|last| last.saturating_add(1) >= length),
+            (None, Some(count)) => count >= length,
+            _ => false,
+        }
+    }
 }
 
 pub async fn cat(ctx: &Ctx, url: &str, range: Option<&str>) -> Outcome {
     let remote = Remote::parse_object(url)?;
     let mut request = ctx.client.get_object().bucket(&remote.bucket).key(&remote.key);
-    if let Some(range) = range {
-        request = request.range(range_header(range)?);
+    let range = range.map(ByteRange::parse).transpose()?;
+    if let Some(range) = &range {
+        request = request.range(range.header());
     }
     let mut output = request.send().await?;
+    // A server that ignores a range answers with the whole object: printed, it would pass for the range.
+    if let Some(range) = range.filter(|_| output.content_range.is_none()) {
+        let length = output.content_length.and_then(|n| u64::try_from(n).ok());
+        if !length.is_some_and(|length| range.is_whole(length)) {
+            return Err(Fail::Failed(format!(
+                "the service answered the range {} with the whole object (no Content-Range); nothing was printed",
+                range.header()
+            )));
+        }
+    }
     let mut stdout = tokio::io::stdout();
     while let Some(chunk) = output.body.next_chunk().await {
         let chunk = chunk?;
@@ -335,15 +381,20 @@ pub async fn presign(ctx: &Ctx, url: &str, expires: u64, put: bool) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::range_header;
+    use super::ByteRange;
 
     #[test]
     fn ranges() {
-        assert_eq!(range_header("0-99").unwrap(), "bytes=0-99");
-        assert_eq!(range_header("-5").unwrap(), "bytes=-5");
-        assert_eq!(range_header("bytes=7-").unwrap(), "bytes=7-");
-        for bad in ["", "-", "a-b", "5", "1-2-3", "bytes=x"] {
-            assert!(range_header(bad).is_err(), "{bad}");
+        let header = |text: &str| ByteRange::parse(text).unwrap().header();
+        assert_eq!(header("0-99"), "bytes=0-99");
+        assert_eq!(header("-5"), "bytes=-5");
+        assert_eq!(header("bytes=7-"), "bytes=7-");
+        for bad in ["", "-", "a-b", "5", "1-2-3", "bytes=x", "100-50", "99999999999999999999-"] {
+            assert!(ByteRange::parse(bad).is_err(), "{bad}");
         }
+        // An answer without a Content-Range is taken only when it is the whole of what was asked.
+        let whole = |text: &str, length: u64| ByteRange::parse(text).unwrap().is_whole(length);
+        assert!(whole("0-", 10) && whole("0-9", 10) && whole("0-99", 10) && whole("-10", 10));
+        assert!(!whole("0-8", 10) && !whole("1-", 10) && !whole("-9", 10));
     }
 }
