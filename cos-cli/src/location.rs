@@ -364,15 +364,20 @@ fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
 }
 
 /// `relative` (a key's name, `/`-separated) below `dir`. Keys are outside input, so a name is refused
-/// when any segment is empty, `.` or `..` (two keys must never land on one file, and none outside
-/// `dir`), and when a directory on the way is a symbolic link (which could lead anywhere).
+/// when any segment is empty, `.` or `..`, or holds a `\` (a separator on Windows), since two keys must
+/// never land on one file and none outside `dir`; when its file is named like a download's work file
+/// (`.NAME.cos-download`), which would take another download's place; and when a directory on the way
+/// is a symbolic link (which could lead anywhere).
 pub fn local_target(dir: &Path, relative: &str) -> Result<PathBuf, String> {
     let refused = |why: &str| Err(format!("the key's name `{relative}` {why}; skipped"));
     if relative
         .split('/')
-        .any(|segment| segment.is_empty() || segment == "." || segment == ".." || segment.contains('\0'))
+        .any(|segment| segment.is_empty() || segment == "." || segment == ".." || segment.contains(['\0', '\\']))
     {
-        return refused(&format!("has an empty, `.` or `..` segment and cannot land below {}", dir.display()));
+        return refused(&format!("has an empty, `.`, `..` or `\\` segment and cannot land below {}", dir.display()));
+    }
+    if relative.rsplit('/').next().is_some_and(cos_sdk::transfer::is_work_file) {
+        return refused("is named like a download's temporary or state file");
     }
     let mut path = dir.to_path_buf();
     let segments: Vec<&str> = relative.split('/').collect();
@@ -429,7 +434,9 @@ mod tests {
     fn keys_never_leave_the_destination() {
         let dir = Path::new("/d");
         assert_eq!(local_target(dir, "a/b.txt").unwrap(), PathBuf::from("/d/a/b.txt"));
-        for bad in ["../x", "a/../../x", "/etc/passwd", "", "a/", "./a", "a//b", "a/./b", "a/b/.", "a/.."] {
+        let bad_names = ["../x", "a/../../x", "/etc/passwd", "", "a/", "./a", "a//b", "a/./b", "a/b/.", "a/.."];
+        let windows_and_work_files = ["d/..\\..\\evil", "a\\b", "d/.x.cos-download", ".x.cos-download.state"];
+        for bad in bad_names.into_iter().chain(windows_and_work_files) {
             assert!(local_target(dir, bad).is_err(), "{bad}");
         }
     }

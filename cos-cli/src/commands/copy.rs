@@ -64,8 +64,9 @@ fn local_is_dir(path: &Path) -> bool {
     path.is_dir() || path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR)
 }
 
-/// The transfers `cp SOURCES... DESTINATION` means.
-pub async fn plan(ctx: &Ctx, paths: &[String], recursive: bool) -> Result<Vec<Job>, Fail> {
+/// The transfers `cp SOURCES... DESTINATION` means. A move (`moving`) does not follow symbolic links in
+/// a local source tree: what it uploads it deletes, and nothing behind a link is its to delete.
+pub async fn plan(ctx: &Ctx, paths: &[String], recursive: bool, moving: bool) -> Result<Vec<Job>, Fail> {
     let Some((dest, sources)) = paths.split_last().filter(|(_, sources)| !sources.is_empty()) else {
         return usage("give one or more sources and a destination");
     };
@@ -73,18 +74,27 @@ pub async fn plan(ctx: &Ctx, paths: &[String], recursive: bool) -> Result<Vec<Jo
     let many_sources = sources.len() > 1;
     let mut jobs = Vec::new();
     for source in sources {
-        match plan_source(ctx, source, &dest, recursive, many_sources, &mut jobs).await {
+        match plan_source(ctx, source, &dest, recursive, many_sources, moving, &mut jobs).await {
             Err(Fail::Failed(problem)) => ctx.out.failure("cp", source, &problem),
             other => other?,
         }
     }
-    // Each destination takes one source, and an object is never copied (or moved) onto itself.
+    // Each destination takes one source (a local one as the file system tells names apart), an object
+    // is never copied (or moved) onto itself, and never onto another source of the same command, whose
+    // copy would then read before or after it was overwritten, by timing.
+    let sources: HashSet<String> = jobs.iter().map(Job::source).collect();
     let mut taken = HashSet::new();
     jobs.retain(|job| {
         let (source, destination) = (job.source(), job.destination());
+        let landing = match job {
+            Job::Download { path, .. } => cos_sdk::transfer::file_identity(path),
+            _ => destination.clone(),
+        };
         let problem = if source == destination {
             "the source and the destination are the same object"
-        } else if !taken.insert(destination.clone()) {
+        } else if sources.contains(&destination) {
+            "the destination is also a source of this command"
+        } else if !taken.insert(landing) {
             "another source already lands at the same destination"
         } else {
             return true;
@@ -102,12 +112,13 @@ async fn plan_source(
     dest: &Location,
     recursive: bool,
     many_sources: bool,
+    moving: bool,
     jobs: &mut Vec<Job>,
 ) -> Result<(), Fail> {
     match (Location::parse(source)?, dest) {
         (Location::Local(_), Location::Local(_)) => return usage("one side of cp must be a cos:// URL"),
         (Location::Local(path), Location::Remote(to)) => {
-            let walked = walk(&path, recursive, true)?;
+            let walked = walk(&path, recursive, !moving)?;
             for problem in walked.problems {
                 ctx.out.failure("cp", source, &problem);
             }
@@ -183,7 +194,7 @@ pub fn settings(args: &ObjectArgs) -> Result<ObjectSettings, Fail> {
 
 pub async fn cp(ctx: &Ctx, args: &CopyArgs, remove_source: bool) -> Outcome {
     let operation = if remove_source { "mv" } else { "cp" };
-    let jobs = plan(ctx, &args.paths, args.recursive).await?;
+    let jobs = plan(ctx, &args.paths, args.recursive, remove_source).await?;
     if jobs.is_empty() && ctx.out.failed() == 0 {
         return Err(Fail::Failed("nothing matched the sources".to_string()));
     }

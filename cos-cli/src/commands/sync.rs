@@ -3,7 +3,7 @@
 //! only, or by content (MD5 against the ETag). `--delete` removes what only the destination has. The
 //! plan is made once; `--dry-run` prints it and the real run carries out exactly it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -105,9 +105,16 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
     // A source entry that could not be read must not make its copy look extra.
     let source_complete = ctx.out.failed() == failures_before;
     let to = dest.entries(ctx, &filters, false).await?;
+    // Names are matched as the destination tells them apart: a local one may ignore case, and then key
+    // `A.txt` is the file `a.txt`, never a file to copy beside it and then delete as extra.
+    let same_name = |relative: &str| match &dest {
+        Tree::Local(_) => cos_sdk::transfer::file_identity(Path::new(relative)),
+        Tree::Remote(_) => relative.to_string(),
+    };
+    let to_by_name: HashMap<String, &Entry> = to.iter().map(|(relative, entry)| (same_name(relative), entry)).collect();
     let mut jobs = Vec::new();
     for (relative, entry) in &from {
-        let wanted = match to.get(relative) {
+        let wanted = match to_by_name.get(&same_name(relative)).copied() {
             None => true,
             Some(there) if args.checksum => !same_content(ctx, &source, &dest, relative, entry, there).await,
             Some(there) if args.size_only => entry.size != there.size,
@@ -127,7 +134,8 @@ pub async fn sync(ctx: &Ctx, args: &SyncArgs) -> Outcome {
     }
     // After Ctrl-C nothing is deleted.
     if args.delete && source_complete && !ctx.interrupted() {
-        let extra: Vec<&String> = to.keys().filter(|k| !from.contains_key(*k)).collect();
+        let from_names: HashSet<String> = from.keys().map(|relative| same_name(relative)).collect();
+        let extra: Vec<&String> = to.keys().filter(|relative| !from_names.contains(&same_name(relative))).collect();
         match &dest {
             Tree::Remote(remote) => {
                 let keys = extra.iter().map(|r| format!("{}{r}", remote.key)).collect();

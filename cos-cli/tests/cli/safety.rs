@@ -93,3 +93,47 @@ async fn an_unreadable_source_entry_stops_sync_delete() {
     assert!(out.stdout.contains("not UTF-8") && out.stdout.contains("removed nothing"), "{}", out.stdout);
     assert!(server.object_path("mirror", "b.txt").exists(), "--delete ran on an incomplete source");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_that_would_misplace_bytes_and_moves_onto_their_own_sources_are_refused() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://odd"]).await.ok();
+    user.write("x.bin", vec![b'A'; 4 << 20]);
+    user.write("stray", b"BBBBBBBBBB");
+    user.run(&["cp", &user.path("x.bin"), "cos://odd/d/x"]).await.ok();
+    // A key named like the download of `d/x`'s temporary file: it would take that download's place.
+    user.run(&["--raw", "cp", &user.path("stray"), "cos://odd/d/.x.cos-download"]).await.ok();
+    let copied = user.run(&["--json", "cp", "-r", "cos://odd/d/", &user.path("out/")]).await;
+    assert_eq!(copied.code, 1, "{}", copied.stdout);
+    assert!(copied.stdout.contains("temporary or state file"), "{}", copied.stdout);
+    assert_eq!(std::fs::read(user.home.path().join("out/x")).unwrap(), vec![b'A'; 4 << 20]);
+    assert!(!user.home.path().join("out/.x.cos-download").exists());
+
+    // mv -r of a prefix into a folder below it, where an object of the same name waits: that copy
+    // would read an object another job of the same command overwrites, so it is refused, and nothing
+    // it would have deleted is lost.
+    user.run(&["cp", &user.path("stray"), "cos://odd/inbox/r.csv"]).await.ok();
+    user.run(&["cp", &user.path("x.bin"), "cos://odd/inbox/done/r.csv"]).await.ok();
+    let moved = user.run(&["--json", "mv", "-r", "cos://odd/inbox/", "cos://odd/inbox/done/"]).await;
+    assert_eq!(moved.code, 1, "{}", moved.stdout);
+    assert!(moved.stdout.contains("also a source"), "{}", moved.stdout);
+    assert_eq!(std::fs::read(server.object_path("odd", "inbox/r.csv")).unwrap(), b"BBBBBBBBBB");
+    assert_eq!(std::fs::read(server.object_path("odd", "inbox/done/done/r.csv")).unwrap(), vec![b'A'; 4 << 20]);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn mv_does_not_reach_through_a_symbolic_link_to_delete() {
+    let server = S3sServer::start().await;
+    let user = User::of(&server);
+    user.run(&["mb", "cos://moved"]).await.ok();
+    user.write("important/keep.txt", b"keep me");
+    user.write("dir/own.txt", b"mine");
+    std::os::unix::fs::symlink(user.home.path().join("important"), user.home.path().join("dir/shared")).unwrap();
+    user.run(&["mv", "-r", &user.path("dir"), "cos://moved/"]).await.ok();
+    assert!(server.object_path("moved", "own.txt").exists());
+    assert!(!server.object_path("moved", "shared/keep.txt").exists(), "a move followed the link");
+    assert_eq!(std::fs::read(user.home.path().join("important/keep.txt")).unwrap(), b"keep me");
+    assert!(!user.home.path().join("dir/own.txt").exists());
+}

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 
 use super::download::DownloadJob;
-use super::target::is_work_file;
+use super::target::{file_identity, is_work_file};
 use super::pin::{bare_etag, ObjectPin};
 use super::glob::{selected, Glob};
 use super::handle::{StopSignal, TransferHandle};
@@ -361,21 +361,6 @@ fn walk(root: &Path) -> Result<Vec<(String, PathBuf, u64)>, Error> {
     }
     files.sort();
     Ok(files)
-}
-
-/// The file a download to `path` writes under the target directory, as the file system tells names
-/// apart: ignoring case on macOS and Windows, whose volumes do by default, and on Windows the trailing
-/// dots and spaces of each name, which it drops. (Unicode normalization, which some macOS volumes
-/// apply, is not folded.)
-fn file_identity(path: &Path) -> String {
-    let name = path.to_string_lossy();
-    if cfg!(windows) {
-        name.split(['/', '\\']).map(|part| part.trim_end_matches(['.', ' '])).collect::<Vec<_>>().join("/").to_lowercase()
-    } else if cfg!(target_os = "macos") {
-        name.to_lowercase()
-    } else {
-        name.into_owned()
-    }
 }
 
 /// The relative path a key maps to under the target directory, or `None` when it would escape it (`..`,

@@ -44,6 +44,7 @@ pub use glob::Glob;
 pub use handle::{was_cancelled, was_paused, Stopped, TransferHandle};
 pub use options::{CustomerKey, DownloadSettings, ObjectSettings};
 pub use progress::{Progress, ProgressEvent, ProgressListener};
+pub use target::{file_identity, is_work_file};
 pub use upload::{UploadOutput, UploadRequest};
 
 use crate::client::Client;

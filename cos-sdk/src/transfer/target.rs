@@ -185,10 +185,25 @@ pub(super) fn work_files(name: &std::ffi::OsStr) -> [std::ffi::OsString; 2] {
     [temp, state]
 }
 
-/// Whether `name` is the temporary or state file of a download (of some other name): directory
-/// transfers leave such files and keys out.
-pub(super) fn is_work_file(name: &str) -> bool {
+/// Whether the file name `name` is the temporary or state file of a download (`.NAME.cos-download`,
+/// `.NAME.cos-download.state`). Directory transfers leave such files and keys out; a tool that turns
+/// keys into files should too, or a key named so could take the place of another download's bytes.
+pub fn is_work_file(name: &str) -> bool {
     let temp = name.strip_suffix(STATE_SUFFIX).unwrap_or(name);
     temp.len() > 1 + WORK_SUFFIX.len() && temp.starts_with('.') && temp.ends_with(WORK_SUFFIX)
 }
 
+/// `path` as the local file system tells names apart: ignoring case on macOS and Windows, whose
+/// volumes do by default, and on Windows the trailing dots and spaces of each name, which it drops.
+/// Two paths with one identity are one file. (Unicode normalization, which some macOS volumes apply,
+/// is not folded.)
+pub fn file_identity(path: &Path) -> String {
+    let name = path.to_string_lossy();
+    if cfg!(windows) {
+        name.split(['/', '\\']).map(|part| part.trim_end_matches(['.', ' '])).collect::<Vec<_>>().join("/").to_lowercase()
+    } else if cfg!(target_os = "macos") {
+        name.to_lowercase()
+    } else {
+        name.into_owned()
+    }
+}
