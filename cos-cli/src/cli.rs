@@ -33,7 +33,8 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(Debug, Args, Clone, PartialEq)]
 pub struct Global {
-    /// The ~/.aws profile to read credentials and endpoint_url from (else AWS_PROFILE, else `default`).
+    /// The ~/.aws profile to read credentials and endpoint_url from, ahead of credential variables and
+    /// ~/.bluemix/cos_credentials (else AWS_PROFILE, else `default`, which rank below them).
     #[arg(long, global = true)]
     pub profile: Option<String>,
     /// The service URL, e.g. https://s3.us-south.cloud-object-storage.appdomain.cloud.

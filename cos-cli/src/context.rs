@@ -69,8 +69,13 @@ pub fn environment(global: &Global) -> Environment {
 impl Ctx {
     pub fn new(global: &Global, out: Arc<Output>, interrupt: watch::Receiver<bool>) -> Result<Ctx, Fail> {
         let env = environment(global);
-        let mut builder =
-            ConfigBuilder::from_environment(&env)?.app_name(concat!("cos-cli/", env!("CARGO_PKG_VERSION")));
+        // `--profile` names the credentials to use, ahead of credential variables and files: a command
+        // meant for one account never runs with another's keys.
+        let builder = match &global.profile {
+            Some(profile) => ConfigBuilder::from_environment_with_profile(&env, profile)?,
+            None => ConfigBuilder::from_environment(&env)?,
+        };
+        let mut builder = builder.app_name(concat!("cos-cli/", env!("CARGO_PKG_VERSION")));
         if let Some(url) = &global.endpoint {
             // A URL typed on the command line is explicit about its scheme, plain http included.
             builder = builder.endpoint_url(url).allow_http(url.starts_with("http://"));

@@ -150,6 +150,14 @@ async fn configure_writes_a_profile_the_next_command_uses() {
     // The profile alone reaches the server: credentials and endpoint.
     user.run(&["--profile", "work", "mb", "cos://configured"]).await.ok();
     assert!(server.root().join("configured").is_dir());
+    // --profile ranks above credential variables: a command meant for one account never runs with the
+    // keys the environment holds for another (which the server refuses here).
+    user.env
+        .extend([("AWS_ACCESS_KEY_ID".into(), "AKID_OTHER".into()), ("AWS_SECRET_ACCESS_KEY".into(), "other".into())]);
+    assert_eq!(user.run(&["--endpoint", &url, "mb", "cos://other-keys"]).await.code, 1);
+    user.run(&["--profile", "work", "mb", "cos://profiled"]).await.ok();
+    assert!(server.root().join("profiled").is_dir());
+    user.env.retain(|(name, _)| !name.starts_with("AWS_"));
     // Secrets from stdin, for the default profile; then an unknown profile fails clearly.
     let typed = user.run_with_stdin(&["configure"], format!("{ACCESS_KEY}\n{SECRET_KEY}\n").into_bytes()).await.ok();
     assert!(!typed.stdout.contains(SECRET_KEY) && !typed.stderr.contains(SECRET_KEY), "a typed secret was echoed");

@@ -11,7 +11,9 @@ use std::time::Duration;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
-use crate::runtime::auth::credentials::{resolve_credentials, Credentials, IbmSettings};
+use crate::runtime::auth::credentials::{
+    resolve_credentials, resolve_profile_credentials, Credentials, IbmSettings, ResolvedCredentials,
+};
 use crate::runtime::config::endpoint::{Endpoint, EndpointType};
 use crate::runtime::error::Error;
 use crate::runtime::http::hyper_client::PoolSettings;
@@ -254,9 +256,22 @@ impl ConfigBuilder {
     /// `AWS_RETRY_MODE` and `COS_ALLOW_HTTP=1`; the proxies of `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`
     /// and `NO_PROXY` (see [`ProxyConfig::from_vars`]). Setters called afterwards override what it found.
     pub fn from_environment(env: &Environment) -> Result<ConfigBuilder, Error> {
+        ConfigBuilder::from_environment_and(env, resolve_credentials(env)?)
+    }
+
+    /// Like [`from_environment`](Self::from_environment), but the credentials, and the `endpoint_url`,
+    /// instance id and IAM endpoint beside them, are those of the `~/.aws` profile `profile`, ahead of
+    /// the credential variables and the service-credential file: what a command line's `--profile`
+    /// means. A profile that is missing or holds no credentials is an error.
+    pub fn from_environment_with_profile(env: &Environment, profile: &str) -> Result<ConfigBuilder, Error> {
+        ConfigBuilder::from_environment_and(env, Some(resolve_profile_credentials(env, profile)?))
+    }
+
+    /// What `from_environment` reads, with these credentials.
+    fn from_environment_and(env: &Environment, credentials: Option<ResolvedCredentials>) -> Result<ConfigBuilder, Error> {
         let mut builder = ConfigBuilder::default();
         let mut profile_endpoint = None;
-        if let Some(found) = resolve_credentials(env)? {
+        if let Some(found) = credentials {
             profile_endpoint = found.endpoint_url.map(|url| (url, found.source.clone()));
             builder.credentials = Some(found.credentials);
             builder.credentials_source = Some(found.source);

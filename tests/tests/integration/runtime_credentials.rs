@@ -217,6 +217,28 @@ fn a_profile_names_its_endpoint() {
 }
 
 #[test]
+fn a_named_profile_ranks_above_variables_and_the_service_credential_file() {
+    let home = TempDir::new("creds-named-profile");
+    home.write(".bluemix/cos_credentials", SERVICE_CREDENTIAL);
+    home.write(".aws/credentials", "[work]\naws_access_key_id = work-id\naws_secret_access_key = work-secret\n");
+    let endpoint = ("COS_ENDPOINT", "https://s3.example");
+    let variables = [("AWS_ACCESS_KEY_ID", "env-id"), ("AWS_SECRET_ACCESS_KEY", "env-secret"), endpoint];
+    // AWS_PROFILE ranks below the credential variables, as in the AWS SDKs...
+    let by_variable = env(&home, &[variables[0], variables[1], ("AWS_PROFILE", "work")]);
+    assert_eq!(resolve_credentials(&by_variable).unwrap().unwrap().source, "environment");
+    // ...and a profile named by the caller (a command line's --profile) above them and the file.
+    let environment = env(&home, &variables);
+    let config = ConfigBuilder::from_environment_with_profile(&environment, "work").unwrap().build().unwrap();
+    let shown = format!("{config:?}");
+    assert!(shown.contains("profile `work`") && !shown.contains("work-secret"), "{shown}");
+    let without_variables = ConfigBuilder::from_environment_with_profile(&env(&home, &[endpoint]), "work").unwrap().build().unwrap();
+    assert!(format!("{without_variables:?}").contains("profile `work`"));
+    let error = ConfigBuilder::from_environment_with_profile(&environment, "nope").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Credentials);
+    assert!(error.to_string().contains("profile `nope` given"), "{error}");
+}
+
+#[test]
 fn debug_output_never_shows_secrets() {
     let home = TempDir::new("creds-redact");
     home.write(".bluemix/cos_credentials", SERVICE_CREDENTIAL);

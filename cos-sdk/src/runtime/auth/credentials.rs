@@ -223,7 +223,15 @@ pub fn resolve_credentials(env: &Environment) -> Result<Option<ResolvedCredentia
     if let Some(found) = from_service_credential_file(env)? {
         return Ok(Some(found));
     }
-    from_aws_profiles(env)
+    from_aws_profiles(env, None)
+}
+
+/// The credentials of the `~/.aws` profile `profile` alone, whatever the credential variables and the
+/// service-credential file hold: what a command line's `--profile` asks for. A profile that is missing,
+/// or has no credentials, is an error.
+pub fn resolve_profile_credentials(env: &Environment, profile: &str) -> Result<ResolvedCredentials, Error> {
+    from_aws_profiles(env, Some(profile))?
+        .ok_or_else(|| Error::credentials(format!("profile `{profile}` has no credentials; add them with `cos configure`")))
 }
 
 fn from_env_vars(env: &Environment) -> Result<Option<ResolvedCredentials>, Error> {
@@ -351,8 +359,13 @@ pub(crate) fn parse_service_credentials(path: &Path, text: &str) -> Result<Resol
     })
 }
 
-fn from_aws_profiles(env: &Environment) -> Result<Option<ResolvedCredentials>, Error> {
-    let explicit_profile = env.var("AWS_PROFILE");
+/// The credentials of the profile `named`, else of `AWS_PROFILE`, else of `default`; a profile that is
+/// named either way must exist and hold credentials.
+fn from_aws_profiles(env: &Environment, named: Option<&str>) -> Result<Option<ResolvedCredentials>, Error> {
+    let (explicit_profile, named_by) = match named {
+        Some(profile) => (Some(profile.to_string()), "given"),
+        None => (env.var("AWS_PROFILE"), "named by AWS_PROFILE"),
+    };
     let profile = explicit_profile.clone().unwrap_or_else(|| "default".to_string());
     let aws_dir = env.home().map(|home| home.join(".aws"));
     let credentials_path = match env.var("AWS_SHARED_CREDENTIALS_FILE") {
@@ -390,8 +403,8 @@ fn from_aws_profiles(env: &Environment) -> Result<Option<ResolvedCredentials>, E
     if found_in.is_empty() {
         if explicit_profile.is_some() {
             return Err(Error::credentials(format!(
-                "profile `{profile}` named by AWS_PROFILE is in neither the shared credentials file nor the config \
-                 file; add it or unset AWS_PROFILE"
+                "profile `{profile}` {named_by} is in neither the shared credentials file nor the config file; add \
+                 it or name another"
             )));
         }
         return Ok(None);
