@@ -242,7 +242,9 @@ pub struct ConfigBuilder {
     response_limits: ResponseLimits,
     payload_signing: PayloadSigning,
     app_name: Option<String>,
-    environment_endpoint: Option<Endpoint>,
+    /// The endpoint the environment names, or why the one it names is not one (said by `build` when
+    /// no setter names another).
+    environment_endpoint: Option<Result<Endpoint, String>>,
 }
 
 impl ConfigBuilder {
@@ -287,15 +289,19 @@ impl ConfigBuilder {
             builder.iam_endpoint = Some(GivenUrl(url));
         }
         // A URL variable, then the profile's endpoint_url (read only when it is the one that counts),
-        // then an IBM location variable.
-        builder.environment_endpoint = match (Endpoint::from_url_variables(env)?, profile_endpoint) {
-            (Some(endpoint), _) => Some(endpoint),
-            (None, Some((url, source))) => Some(
-                Endpoint::new(&url)
-                    .map_err(|e| Error::invalid_input(format!("endpoint_url of {source}: {}", e.message())))?,
-            ),
-            (None, None) => Endpoint::from_location_variables(env)?,
+        // then an IBM location variable. A bad one fails `build` only if no setter names the endpoint:
+        // `AWS_REGION=us-east-1`, set for another tool, must not stop an explicit `endpoint_url`.
+        let found = match Endpoint::from_url_variables(env) {
+            Ok(Some(endpoint)) => Ok(Some(endpoint)),
+            Err(e) => Err(e),
+            Ok(None) => match profile_endpoint {
+                Some((url, source)) => Endpoint::new(&url)
+                    .map(Some)
+                    .map_err(|e| Error::invalid_input(format!("endpoint_url of {source}: {}", e.message()))),
+                None => Endpoint::from_location_variables(env),
+            },
         };
+        builder.environment_endpoint = found.map_err(|e| e.message().to_string()).transpose();
         builder.region = env.var("AWS_REGION");
         let proxy_vars = PROXY_VARIABLES.iter().filter_map(|name| Some((*name, env.var_as_set(name)?)));
         builder.proxy_vars = Some(Environment::from_vars(proxy_vars, None));
@@ -474,7 +480,7 @@ impl ConfigBuilder {
         } else if let Some((location, _)) = &self.location {
             Endpoint::ibm(location, self.endpoint_type)?
         } else if let Some(endpoint) = self.environment_endpoint {
-            endpoint
+            endpoint.map_err(Error::invalid_input)?
         } else {
             return Err(Error::invalid_input(
                 "no endpoint is configured; call .endpoint_url(\"https://...\") or .location(\"us-south\") on the \

@@ -179,8 +179,11 @@ fn full_configuration_from_an_environment() {
     assert_eq!(config.endpoint().path_prefix(), "/prefix");
     assert_eq!(config.credentials().access_key_id(), Some("explicit"));
 
-    let err = ConfigBuilder::from_environment(&env(&home, &[("COS_REGION", "moon-1")])).unwrap_err().to_string();
+    let err = ConfigBuilder::from_environment(&env(&home, &[("COS_REGION", "moon-1")])).unwrap().build().unwrap_err().to_string();
     assert!(err.contains("moon-1") && err.contains("us-south") && err.contains("COS_REGION"), "{err}");
+    // A location variable set for another tool does not stop an endpoint given to the builder.
+    let builder = ConfigBuilder::from_environment(&env(&home, &[("AWS_REGION", "us-east-1")])).unwrap();
+    assert_eq!(builder.endpoint_url("http://127.0.0.1:9").build().unwrap().endpoint().authority(), "127.0.0.1:9");
 
     let err = ConfigBuilder::from_environment(&env(&home, &[("AWS_CA_BUNDLE", "/nonexistent/ca.pem")])).unwrap_err().to_string();
     assert!(err.contains("/nonexistent/ca.pem") && err.contains("AWS_CA_BUNDLE"), "{err}");
@@ -212,7 +215,7 @@ fn a_profile_names_its_endpoint() {
         .build()
         .unwrap();
     assert_eq!(config.endpoint().authority(), "127.0.0.1:7");
-    let err = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "bad")])).unwrap_err().to_string();
+    let err = ConfigBuilder::from_environment(&env(&home, &[("AWS_PROFILE", "bad")])).unwrap().build().unwrap_err().to_string();
     assert!(err.contains("endpoint_url") && err.contains("profile `bad`") && err.contains("ftp://x"), "{err}");
 }
 
