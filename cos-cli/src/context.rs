@@ -76,9 +76,10 @@ impl Ctx {
             None => ConfigBuilder::from_environment(&env)?,
         };
         let mut builder = builder.app_name(concat!("cos-cli/", env!("CARGO_PKG_VERSION")));
+        // A typed http:// URL does not allow tokens and SSE-C keys over plain http by itself: that
+        // stays COS_ALLOW_HTTP=1's to say (HMAC-signed requests need no permission; they carry no secret).
         if let Some(url) = &global.endpoint {
-            // A URL typed on the command line is explicit about its scheme, plain http included.
-            builder = builder.endpoint_url(url).allow_http(url.starts_with("http://"));
+            builder = builder.endpoint_url(url);
         }
         if let Some(location) = &global.location {
             builder = builder.location(location);

@@ -166,4 +166,13 @@ async fn ibm_verbs_against_the_fixture() {
     let rules = run(a("--json lifecycle get cos://cold")).await.ok().json();
     assert_eq!(rules[0]["Rules"][1]["Transitions"][0]["StorageClass"], "GLACIER");
     assert!(run(a("--json buckets")).await.ok().json().iter().all(|b| b["name"] != "never"));
+
+    // A typed http:// endpoint alone does not let the API key and tokens travel over plain http:
+    // COS_ALLOW_HTTP=1 says so, as for the SDK.
+    let issued = iam.issued();
+    user.env.retain(|(name, _)| name != "COS_ALLOW_HTTP");
+    let refused = user.run(&["--endpoint", &fixture.endpoint(), "buckets"]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("COS_ALLOW_HTTP"), "{}", refused.stderr);
+    assert_eq!(iam.issued(), issued, "the API key went out over plain http");
 }
