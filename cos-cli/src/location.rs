@@ -169,6 +169,8 @@ pub struct Expansion {
     /// The one object to HEAD: from the start, or (with `recursive`) when the listing found nothing.
     single: Option<Remote>,
     found: bool,
+    /// Folder markers (keys ending with `/`) are listed too: what a recursive removal must take.
+    markers: bool,
 }
 
 impl Expansion {
@@ -184,6 +186,7 @@ impl Expansion {
                 glob: Some(glob),
                 single: None,
                 found: false,
+                markers: false,
             });
         }
         if recursive || source.is_dir() {
@@ -196,6 +199,7 @@ impl Expansion {
                 glob: None,
                 single,
                 found: false,
+                markers: false,
             });
         }
         Ok(Expansion {
@@ -205,11 +209,18 @@ impl Expansion {
             glob: None,
             single: Some(source.clone()),
             found: false,
+            markers: false,
         })
     }
 
+    /// Lists folder markers (keys ending with `/`) too, which are otherwise left out as not content.
+    pub fn with_folder_markers(mut self) -> Expansion {
+        self.markers = true;
+        self
+    }
+
     /// The next page of objects (possibly empty), or `None` at the end. Folder markers (keys ending
-    /// with `/`) are not content and are left out.
+    /// with `/`) are not content and are left out unless asked for.
     pub async fn next_page(&mut self, client: &Client) -> Option<Result<Vec<Object>, Fail>> {
         if let Some(pages) = &mut self.pages {
             match pages.next().await {
@@ -219,7 +230,7 @@ impl Expansion {
                         .unwrap_or_default()
                         .into_iter()
                         .filter_map(|item| listed(item, &self.prefix))
-                        .filter(|o| !o.key.ends_with('/'))
+                        .filter(|o| self.markers || !o.key.ends_with('/'))
                         .collect();
                     for o in &mut objects {
                         o.relative = o.key.strip_prefix(self.base.as_str()).unwrap_or(&o.key).to_string();

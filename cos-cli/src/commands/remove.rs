@@ -31,7 +31,9 @@ pub async fn rm(ctx: &Ctx, args: &RmArgs) -> Outcome {
         // A listing page (up to 1,000 keys, one DeleteObjects) at a time, listed while earlier pages are
         // being deleted: at most `in_flight` pages are held, however many keys match.
         let in_flight = ctx.concurrency.clamp(1, 8);
+        // A recursive removal takes the folder markers too, or the bucket would not be empty after it.
         let expansion = Expansion::new(&ctx.client, &remote, args.recursive)?;
+        let expansion = if args.recursive { expansion.with_folder_markers() } else { expansion };
         let pages = futures_util::stream::unfold(Some(expansion), |expansion| async move {
             let mut expansion = expansion.filter(|_| !ctx.interrupted())?;
             match expansion.next_page(&ctx.client).await? {
@@ -94,7 +96,7 @@ pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<Str
         .buffer_unordered(ctx.concurrency.clamp(1, 8));
     while let Some((batch, result)) = results.next().await {
         match result {
-            Ok(output) => report_batch(ctx, operation, &remote, &output),
+            Ok(output) => report_batch(ctx, operation, &remote, &batch, &output),
             Err(e) => {
                 for key in batch {
                     ctx.out.failure(operation, &remote.url(&key), &e);
@@ -104,15 +106,24 @@ pub async fn delete_keys(ctx: &Ctx, operation: &str, bucket: &str, keys: Vec<Str
     }
 }
 
-fn report_batch(ctx: &Ctx, operation: &str, remote: &Remote, output: &Value) {
+/// Reports what a DeleteObjects answer says of each key of `batch`; a key it names neither deleted
+/// nor failed is a failure too, not a silent success.
+fn report_batch(ctx: &Ctx, operation: &str, remote: &Remote, batch: &[String], output: &Value) {
     let list = |name: &str| output.get(name).and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut answered = std::collections::HashSet::new();
     for deleted in list("Deleted") {
-        let url = remote.url(deleted.get("Key").and_then(Value::as_str).unwrap_or_default());
+        let key = deleted.get("Key").and_then(Value::as_str).unwrap_or_default();
+        answered.insert(key.to_string());
+        let url = remote.url(key);
         ctx.out.result(json!({"operation": operation, "target": url}), || format!("{operation} {url}"));
     }
     for error in list("Errors") {
         let field = |name: &str| error.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+        answered.insert(field("Key"));
         let message = format!("{}: {}", field("Code"), field("Message"));
         ctx.out.failure(operation, &remote.url(&field("Key")), &message);
+    }
+    for key in batch.iter().filter(|key| !answered.contains(*key)) {
+        ctx.out.failure(operation, &remote.url(key), "the service's answer does not say it was deleted");
     }
 }

@@ -179,3 +179,21 @@ async fn sync_mv_and_long_listings_on_radosgw() {
     assert_eq!(removed[0]["operation"], "rb");
     assert!(!user.run(&["--json", "buckets"]).await.ok().field("name").contains(&bucket));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rm_recursive_takes_folder_markers_too() {
+    let Some(server) = radosgw() else { return };
+    let user = User::new(&server.endpoint, &server.access_key, &server.secret_key);
+    let bucket = unique_bucket("cli-markers");
+    let root = format!("cos://{bucket}");
+    user.run(&["mb", &root]).await.ok();
+    user.write("f.txt", b"f");
+    user.run(&["cp", &user.path("f.txt"), &format!("{root}/dir/f.txt")]).await.ok();
+    // A folder marker, as consoles make them: without it gone, the bucket could not be removed.
+    user.run(&["api", "PutObject", "--input", &format!(r#"{{"Bucket": "{bucket}", "Key": "dir/sub/"}}"#)]).await.ok();
+    let removed = user.run(&["--json", "rm", "-r", &format!("{root}/dir/")]).await.ok();
+    let mut targets = removed.field("target");
+    targets.sort();
+    assert_eq!(targets, [format!("{root}/dir/f.txt"), format!("{root}/dir/sub/")]);
+    user.run(&["rb", &root]).await.ok();
+}

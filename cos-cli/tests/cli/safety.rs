@@ -137,3 +137,14 @@ async fn mv_does_not_reach_through_a_symbolic_link_to_delete() {
     assert_eq!(std::fs::read(user.home.path().join("important/keep.txt")).unwrap(), b"keep me");
     assert!(!user.home.path().join("dir/own.txt").exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_the_answer_does_not_confirm_is_a_failure() {
+    use cos_sdk_tests::fault_server::{FaultServer, Reply};
+    // A store whose DeleteObjects answer names no key, neither deleted nor failed.
+    let server = FaultServer::start(|_, _| Reply::status(200, "<DeleteResult></DeleteResult>")).await;
+    let user = User::new(&server.url(), "k", "s");
+    let out = user.run(&["--json", "rm", "cos://b/k1", "cos://b/k2"]).await;
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("does not say it was deleted"), "{}", out.stdout);
+}
