@@ -46,7 +46,7 @@ impl Output {
     fn print_line(&self, line: &str) {
         let write = || {
             let mut out = std::io::stdout().lock();
-            if let Err(e) = writeln!(out, "{line}") {
+            if let Err(e) = writeln!(out, "{}", printable(line)) {
                 // The reader went away (`cos ls -r ... | head`): nobody will see more, so stop now, as a
                 // program killed by SIGPIPE would (128 + 13).
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -141,7 +141,20 @@ impl TransferCounter {
 
 /// Writes a line to stderr; a closed stderr is no reason to stop (or panic, as `eprintln!` would).
 pub fn warn(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", printable(line));
+}
+
+/// `text` with its control characters other than line breaks and tabs written as escapes (`\u{1b}`):
+/// keys and answers come from outside, and a terminal would act on an escape sequence in one.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.contains(control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if control(c) { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
 }
 
 /// `bytes` as a person reads it: 1023 B, 1.5 KiB, 2.0 GiB.
@@ -170,7 +183,14 @@ pub fn size_text(bytes: u64, human: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::human_size;
+    use super::{human_size, printable};
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(printable("plain key/é.txt"), "plain key/é.txt");
+        assert_eq!(printable("a\nb\tc"), "a\nb\tc");
+        assert_eq!(printable("red\u{1b}[31m\r\u{7}"), "red\\u{1b}[31m\\u{d}\\u{7}");
+    }
 
     #[test]
     fn sizes_read_as_people_write_them() {
