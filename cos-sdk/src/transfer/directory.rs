@@ -2,6 +2,7 @@
 //! prefix to files under a directory, filtered by include and exclude globs on the relative path. Objects
 //! run `max_concurrency` at a time and share the manager's part buffers, so memory stays bounded too.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::path::{Component, Path, PathBuf};
@@ -226,12 +227,16 @@ impl DirectoryDownloadRequest {
             match safe_relative_path(&rel).filter(|path| !path.file_name().is_some_and(|n| is_work_file(&n.to_string_lossy()))) {
                 Some(path) => {
                     if selected(&rel, &include, &exclude) {
-                        if let Some(earlier) = claimed.get(&file_identity(&path)) {
-                            tracing::warn!(key = %key, earlier = %earlier, "not downloading a key that would be written to the file of an earlier key");
-                            skipped.push(key);
-                            continue;
+                        match claimed.entry(file_identity(&path)) {
+                            Entry::Occupied(earlier) => {
+                                tracing::warn!(key = %key, earlier = %earlier.get(), "not downloading a key that would be written to the file of an earlier key");
+                                skipped.push(key);
+                                continue;
+                            }
+                            Entry::Vacant(slot) => {
+                                slot.insert(key.clone());
+                            }
                         }
-                        claimed.insert(file_identity(&path), key.clone());
                         let size = object.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
                         // With the listing's size and ETag each download skips its HeadObject, unless
                         // the settings ask for a version, which the listing does not show.

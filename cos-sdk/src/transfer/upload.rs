@@ -232,7 +232,8 @@ impl UploadJob {
         // A file rewritten while it is read would be stored as a mix of old and new bytes: it must be
         // the same after its last byte is read as before the first.
         let unchanged = || async {
-            if file_stamp(path).await? == (size, modified.clone()) {
+            let (size_now, modified_now) = file_stamp(path).await?;
+            if size_now == size && modified_now == modified {
                 Ok(())
             } else {
                 Err(Error::new(
